@@ -1,0 +1,1 @@
+"""Sigap: customer service and complaint handling for Indonesian businesses."""

@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from sigap.accounts.models import ApiToken, Team, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "first_name", "last_name", "email", "role", "is_active")
+    list_filter = ("role", "is_active")
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Sigap"), {"fields": ("role",)}))
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "supervisor")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("members",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "user", "name", "created_at", "revoked_at")
+    readonly_fields = ("prefix", "digest", "created_at")
+
+    def has_add_permission(self, request: object) -> bool:
+        return False  # tokens are created with `sigap token create` (shown once)

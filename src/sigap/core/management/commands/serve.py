@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Serve Sigap over HTTP (ASGI, uvicorn). Applies pending migrations first."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=1, help="worker processes")
+        parser.add_argument("--no-migrate", action="store_true")
+        parser.add_argument("--access-log", action="store_true")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        import uvicorn
+
+        if not opts["no_migrate"]:
+            call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write(f"Sigap berjalan di http://{opts['host']}:{opts['port']}/")
+        uvicorn.run(
+            "sigap.asgi:application",
+            host=opts["host"],
+            port=opts["port"],
+            workers=opts["workers"],
+            access_log=opts["access_log"],
+            lifespan="off",
+            log_level="info",
+        )

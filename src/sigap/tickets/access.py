@@ -1,0 +1,60 @@
+"""Who may see and do what with tickets. The one way to get a ticket a user may see.
+
+Rules:
+- admin and supervisor: every ticket;
+- agent: tickets of their teams, tickets assigned to them, and tickets with no team yet
+  (the triage queue);
+- customer: only tickets of the customer record linked to their account.
+A ticket the caller may not see raises ``NotFound``, exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from sigap.accounts.models import Role, Team, User
+from sigap.core.errors import NotFound, PermissionDenied
+from sigap.tickets.models import Ticket
+
+
+def ticket_visibility(user: User) -> Q:
+    if not user.is_active:
+        return Q(pk__in=[])
+    if user.role in (Role.ADMIN, Role.SUPERVISOR):
+        return Q()
+    if user.role == Role.AGENT:
+        team_ids = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+        return Q(team_id__in=team_ids) | Q(assignee_id=user.pk) | Q(team__isnull=True)
+    return Q(customer__user_id=user.pk)
+
+
+def visible_tickets(user: User) -> QuerySet[Ticket]:
+    return Ticket.objects.filter(ticket_visibility(user))
+
+
+def access_ticket(user: User, ticket_id: int, *, for_update: bool = False) -> Ticket:
+    qs = visible_tickets(user)
+    if for_update:
+        qs = qs.select_for_update(of=("self",))
+    ticket = qs.filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound("Tiket tidak ditemukan.")
+    return ticket
+
+
+def require_staff(user: User) -> None:
+    if not user.is_agent_or_above:
+        raise PermissionDenied("Hanya petugas yang dapat melakukan tindakan ini.")
+
+
+def require_supervisor_for(user: User, ticket: Ticket) -> None:
+    """Approvals on behalf of the company: an admin, or a supervisor of the ticket's team
+    (any supervisor when the ticket has no team yet)."""
+    if user.role == Role.ADMIN:
+        return
+    if user.role != Role.SUPERVISOR:
+        raise PermissionDenied("Hanya supervisor yang dapat menyetujui usulan ini.")
+    if ticket.team_id is None:
+        return
+    if not Team.objects.filter(pk=ticket.team_id, supervisor_id=user.pk).exists():
+        raise PermissionDenied("Hanya supervisor tim ini yang dapat menyetujui usulan ini.")

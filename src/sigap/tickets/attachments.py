@@ -1,0 +1,77 @@
+"""Attachment intake: size limit, content-type detection from the bytes, storage by hash."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import PurePath
+
+import filetype
+from django.conf import settings
+from django.core.files.base import ContentFile
+
+from sigap.core.errors import PayloadTooLarge, ValidationFailed
+from sigap.tickets.models import Attachment, Message
+
+MAX_FILENAME = 200
+TEXT_SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    content: bytes
+
+
+def max_bytes() -> int:
+    return int(settings.SIGAP_MAX_ATTACHMENT_BYTES)
+
+
+def check_size(filename: str, size: int) -> None:
+    limit = max_bytes()
+    if size > limit:
+        raise PayloadTooLarge(
+            f"Lampiran '{filename}' berukuran {size / 1_048_576:.1f} MB, melebihi batas "
+            f"{limit / 1_048_576:.0f} MB."
+        )
+
+
+def detect_content_type(content: bytes) -> str:
+    """Type from the content itself, never from the name or the client's claim."""
+    kind = filetype.guess(content[:TEXT_SNIFF_BYTES] if len(content) > 262 else content)
+    if kind is not None:
+        return str(kind.mime)
+    sample = content[:TEXT_SNIFF_BYTES]
+    if b"\x00" in sample:
+        return "application/octet-stream"
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut at the sample's end is still text.
+        if exc.start < len(sample) - 4:
+            return "application/octet-stream"
+    return "text/plain"
+
+
+def clean_filename(name: str) -> str:
+    base = PurePath(name.replace("\\", "/")).name.strip().replace("\x00", "")
+    if not base:
+        raise ValidationFailed("Nama berkas lampiran kosong.", fields={"files": ["Nama kosong."]})
+    return base[:MAX_FILENAME]
+
+
+def attachment_store(*, message: Message, upload: Upload) -> Attachment:
+    filename = clean_filename(upload.filename)
+    check_size(filename, len(upload.content))
+    digest = hashlib.sha256(upload.content).hexdigest()
+    attachment = Attachment(
+        message=message,
+        ticket_id=message.ticket_id,
+        filename=filename,
+        content_type=detect_content_type(upload.content),
+        size=len(upload.content),
+        sha256=digest,
+    )
+    attachment.file.save(digest, ContentFile(upload.content), save=False)
+    attachment.save()
+    return attachment

@@ -1,0 +1,136 @@
+"""Timeline writers. The only code that creates ``TimelineEvent`` rows; none updates one.
+
+Each service calls one of these inside its transaction, so a change and its record are
+committed together or not at all.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from sigap.accounts.models import User
+from sigap.tickets.models import EventKind, Message, MessageKind, Proposal, Ticket, TimelineEvent
+
+Json = Any
+
+
+def _event(
+    ticket: Ticket,
+    actor: User | None,
+    kind: EventKind,
+    *,
+    public: bool,
+    field: str = "",
+    old: Json = None,
+    new: Json = None,
+    data: dict[str, Json] | None = None,
+    at: datetime | None = None,
+) -> TimelineEvent:
+    return TimelineEvent.objects.create(
+        ticket=ticket,
+        actor=actor,
+        kind=kind,
+        field=field,
+        old_value=old,
+        new_value=new,
+        data=data or {},
+        public=public,
+        created_at=at or timezone.now(),
+    )
+
+
+def ticket_created_event(ticket: Ticket, actor: User | None) -> TimelineEvent:
+    return _event(
+        ticket,
+        actor,
+        EventKind.CREATED,
+        public=True,
+        data={"channel": ticket.channel, "kind": ticket.kind, "subject": ticket.subject},
+        at=ticket.created_at,
+    )
+
+
+def field_changed_event(
+    ticket: Ticket, actor: User | None, field: str, old: Json, new: Json, reason: str = ""
+) -> TimelineEvent:
+    kind = {
+        "assignee": EventKind.ASSIGNED,
+        "team": EventKind.TEAM_CHANGED,
+        "tags": EventKind.TAGS_CHANGED,
+    }.get(field, EventKind.FIELD_CHANGED)
+    data = {"reason": reason} if reason else {}
+    return _event(ticket, actor, kind, public=False, field=field, old=old, new=new, data=data)
+
+
+def status_changed_event(
+    ticket: Ticket, actor: User | None, old: str, new: str, reason: str
+) -> TimelineEvent:
+    data = {"reason": reason} if reason else {}
+    return _event(
+        ticket,
+        actor,
+        EventKind.STATUS_CHANGED,
+        public=True,
+        field="status",
+        old=old,
+        new=new,
+        data=data,
+    )
+
+
+def message_event(message: Message) -> TimelineEvent:
+    kind = {
+        MessageKind.INBOUND: EventKind.MESSAGE_RECEIVED,
+        MessageKind.REPLY: EventKind.REPLY_SENT,
+        MessageKind.NOTE: EventKind.NOTE_ADDED,
+    }[MessageKind(message.kind)]
+    return _event(
+        message.ticket,
+        message.author,
+        kind,
+        public=message.is_public,
+        data={"message_id": message.pk, "channel": message.channel},
+        at=message.created_at,
+    )
+
+
+def recorded_event(ticket: Ticket, actor: User | None, facts: str) -> TimelineEvent:
+    return _event(ticket, actor, EventKind.RECORDED, public=False, data={"facts": facts})
+
+
+def confirmation_event(
+    ticket: Ticket, actor: User | None, restatement: str, confirmed: bool, response: str
+) -> TimelineEvent:
+    return _event(
+        ticket,
+        actor,
+        EventKind.CONFIRMATION,
+        public=True,
+        data={"restatement": restatement, "customer_confirmed": confirmed, "response": response},
+    )
+
+
+def apology_event(ticket: Ticket, actor: User | None, apology_id: int) -> TimelineEvent:
+    return _event(ticket, actor, EventKind.APOLOGY, public=True, data={"apology_id": apology_id})
+
+
+def _proposal_data(proposal: Proposal) -> dict[str, Json]:
+    return {
+        "proposal_id": proposal.pk,
+        "summary": proposal.summary,
+        "compensation_type": proposal.compensation_type,
+        "compensation_amount": proposal.compensation_amount,
+        "status": proposal.status,
+    }
+
+
+def proposal_event(
+    proposal: Proposal, actor: User | None, kind: EventKind, *, public: bool, reason: str = ""
+) -> TimelineEvent:
+    data = _proposal_data(proposal)
+    if reason:
+        data["reason"] = reason
+    return _event(proposal.ticket, actor, kind, public=public, data=data)

@@ -1,0 +1,463 @@
+"""Tickets, their messages, the complaint procedure's records and the timeline.
+
+Models hold fields and constraints only. Every write goes through ``services.py``; the
+status only changes in ``services.ticket_transition`` (table in ``transitions.py``);
+``TimelineEvent`` rows are only written by ``events.py`` and never updated.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sigap.accounts.models import Team
+from sigap.customers.models import Customer
+
+
+class Kind(models.TextChoices):
+    COMPLAINT = "complaint", _("Keluhan")
+    INQUIRY = "inquiry", _("Pertanyaan")
+    REQUEST = "request", _("Permintaan")
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Telepon")
+    EMAIL = "email", _("Email")
+    LIVECHAT = "livechat", _("Live chat")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    TELEGRAM = "telegram", _("Telegram")
+    INSTAGRAM = "instagram", _("Instagram")
+    FACEBOOK = "facebook", _("Facebook")
+    X = "x", _("X (Twitter)")
+    PORTAL = "portal", _("Portal web")
+
+
+class Category(models.TextChoices):
+    NONE = "", _("Belum digolongkan")
+    MECHANICAL = "mechanical", _("Mekanis")
+    ATTITUDINAL = "attitudinal", _("Sikap")
+    SERVICE = "service", _("Layanan")
+    UNUSUAL = "unusual", _("Tidak biasa")
+
+
+class Severity(models.TextChoices):
+    NONE = "", _("Belum dinilai")
+    PENTING = "penting", _("Penting")
+    SEDERHANA = "sederhana", _("Sederhana")
+    KOMPLEKS = "kompleks", _("Kompleks")
+
+
+class Priority(models.IntegerChoices):
+    P1 = 1, _("P1 – Kritis")
+    P2 = 2, _("P2 – Tinggi")
+    P3 = 3, _("P3 – Normal")
+    P4 = 4, _("P4 – Rendah")
+
+
+class ComplainerType(models.TextChoices):
+    NONE = "", _("Belum diketahui")
+    ACTIVE = "active", _("Aktif")
+    INACTIVE = "inactive", _("Pasif")
+    HYPERACTIVE = "hyperactive", _("Hiperaktif")
+
+
+class ComplainerGoal(models.TextChoices):
+    NONE = "", _("Belum diketahui")
+    RESTITUTION = "restitution", _("Restitusi/kompensasi")
+    VENTING = "venting", _("Melampiaskan kemarahan")
+    IMPROVEMENT = "improvement", _("Membantu memperbaiki layanan")
+    ALTRUISTIC = "altruistic", _("Altruistis")
+
+
+class ResponseType(models.TextChoices):
+    NONE = "", _("Belum diketahui")
+    VOICE = "voice", _("Disampaikan ke perusahaan")
+    PRIVATE = "private", _("Pribadi (berhenti/cerita ke orang lain)")
+    THIRD_PARTY = "third_party", _("Pihak ketiga (lembaga, media, hukum)")
+
+
+class RootCause(models.TextChoices):
+    NONE = "", _("Belum diketahui")
+    NOT_AS_EXPECTED = "not_as_expected", _("Layanan tidak sesuai harapan")
+    IGNORED = "ignored", _("Diabaikan/menunggu tanpa penjelasan")
+    NOT_LISTENED = "not_listened", _("Tidak ada yang mendengarkan")
+    RUDE = "rude", _("Petugas kasar/tidak membantu")
+    NO_RESPONSIBILITY = "no_responsibility", _("Tidak ada yang bertanggung jawab")
+    COMMUNICATION = "communication", _("Kegagalan komunikasi")
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("Baru (Simak)")
+    RECORDED = "recorded", _("Tercatat")
+    CONFIRMED = "confirmed", _("Terkonfirmasi")
+    IN_PROGRESS = "in_progress", _("Diproses")
+    WAITING_CUSTOMER = "waiting_customer", _("Menunggu pelanggan")
+    RESOLVED = "resolved", _("Selesai")
+    CLOSED = "closed", _("Ditutup")
+
+
+OPEN_STATUSES = (
+    Status.NEW,
+    Status.RECORDED,
+    Status.CONFIRMED,
+    Status.IN_PROGRESS,
+    Status.WAITING_CUSTOMER,
+)
+
+
+def _choice_check(field: str, choices: type[models.Choices], name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__in": list(choices.values)}), name=name
+    )
+
+
+class Tag(models.Model):
+    name = models.SlugField(_("nama"), max_length=50, unique=True, allow_unicode=True)
+
+    class Meta:
+        verbose_name = _("label")
+        verbose_name_plural = _("label")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    kind = models.CharField(_("jenis"), max_length=16, choices=Kind.choices)
+    channel = models.CharField(_("saluran"), max_length=16, choices=Channel.choices)
+    subject = models.CharField(_("subjek"), max_length=255)
+    description = models.TextField(_("deskripsi"))
+    category = models.CharField(
+        _("golongan keluhan"), max_length=16, choices=Category.choices, blank=True, default=""
+    )
+    severity = models.CharField(
+        _("tingkat"), max_length=16, choices=Severity.choices, blank=True, default=""
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("prioritas"), choices=Priority.choices, default=Priority.P3
+    )
+    complainer_type = models.CharField(
+        _("tipe pengeluh"), max_length=16, choices=ComplainerType.choices, blank=True, default=""
+    )
+    complainer_goal = models.CharField(
+        _("tujuan keluhan"), max_length=16, choices=ComplainerGoal.choices, blank=True, default=""
+    )
+    response_type = models.CharField(
+        _("respons ketidakpuasan"),
+        max_length=16,
+        choices=ResponseType.choices,
+        blank=True,
+        default="",
+    )
+    root_cause = models.CharField(
+        _("penyebab keluhan"), max_length=24, choices=RootCause.choices, blank=True, default=""
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("pelanggan"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("tim"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tickets",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("penanggung jawab"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_tickets",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    tags = models.ManyToManyField(Tag, verbose_name=_("label"), blank=True, related_name="tickets")
+    facts = models.TextField(_("catatan fakta dan kronologi"), blank=True, default="")
+    resolution_reason = models.TextField(_("alasan penyelesaian"), blank=True, default="")
+    first_response_due_at = models.DateTimeField(_("tenggat respons pertama"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("tenggat penyelesaian"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("respons pertama"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("diselesaikan"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("ditutup"), null=True, blank=True)
+    created_at = models.DateTimeField(_("dibuat"), db_index=True)
+    updated_at = models.DateTimeField(_("diperbarui"))
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("tiket")
+        verbose_name_plural = _("tiket")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "-id"], name="ticket_status_id"),
+            models.Index(fields=["team", "status", "-id"], name="ticket_team_status_id"),
+            models.Index(fields=["assignee", "status", "-id"], name="ticket_assignee_status_id"),
+            models.Index(fields=["customer", "-id"], name="ticket_customer_id"),
+            models.Index(fields=["channel", "-id"], name="ticket_channel_id"),
+            models.Index(fields=["priority", "-id"], name="ticket_priority_id"),
+            models.Index(fields=["category", "-id"], name="ticket_category_id"),
+            models.Index(fields=["severity", "-id"], name="ticket_severity_id"),
+        ]
+        constraints = [
+            _choice_check("kind", Kind, "ticket_kind_valid"),
+            _choice_check("channel", Channel, "ticket_channel_valid"),
+            _choice_check("category", Category, "ticket_category_valid"),
+            _choice_check("severity", Severity, "ticket_severity_valid"),
+            _choice_check("priority", Priority, "ticket_priority_valid"),
+            _choice_check("status", Status, "ticket_status_valid"),
+            _choice_check("root_cause", RootCause, "ticket_root_cause_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"SGP-{self.pk:06d}" if self.pk else "SGP-baru"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class MessageKind(models.TextChoices):
+    INBOUND = "inbound", _("Pesan masuk")
+    REPLY = "reply", _("Balasan")
+    NOTE = "note", _("Catatan internal")
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(_("jenis"), max_length=16, choices=MessageKind.choices)
+    channel = models.CharField(_("saluran"), max_length=16, choices=Channel.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    body = models.TextField(_("isi"))
+    external_id = models.CharField(max_length=255, blank=True, default="")
+    created_at = models.DateTimeField(_("dibuat"))
+
+    class Meta:
+        verbose_name = _("pesan")
+        verbose_name_plural = _("pesan")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="message_ticket_created")]
+        constraints = [
+            _choice_check("kind", MessageKind, "message_kind_valid"),
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="message_channel_external_id_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.kind != MessageKind.NOTE
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=255)
+    filename = models.CharField(_("nama berkas"), max_length=255)
+    content_type = models.CharField(max_length=127)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lampiran")
+        verbose_name_plural = _("lampiran")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Confirmation(models.Model):
+    """Konfirmasi: the agent restates the core problem; the customer confirms it (or not)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="confirmations")
+    restatement = models.TextField(_("pernyataan ulang masalah"))
+    customer_confirmed = models.BooleanField(_("dikonfirmasi pelanggan"))
+    customer_response = models.TextField(_("tanggapan pelanggan"), blank=True, default="")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("konfirmasi")
+        verbose_name_plural = _("konfirmasi")
+        ordering = ["id"]
+
+
+class Apology(models.Model):
+    """An apology with the 5 R: Recognition, Responsibility, Remorse, Restitution, Repetition."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="apologies")
+    recognition = models.TextField(_("pengakuan"))
+    responsibility = models.TextField(_("tanggung jawab"))
+    remorse = models.TextField(_("penyesalan"))
+    restitution = models.TextField(_("restitusi"))
+    repetition = models.TextField(_("tidak terulang"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="apology"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("permintaan maaf")
+        verbose_name_plural = _("permintaan maaf")
+        ordering = ["id"]
+
+
+class CompensationType(models.TextChoices):
+    NONE = "none", _("Tanpa kompensasi")
+    REFUND = "refund", _("Pengembalian dana")
+    REPLACEMENT = "replacement", _("Penggantian barang")
+    VOUCHER = "voucher", _("Voucher belanja")
+    GIFT = "gift", _("Hadiah")
+    DISCOUNT = "discount", _("Kupon diskon")
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING_APPROVAL = "pending_approval", _("Menunggu persetujuan supervisor")
+    OFFERED = "offered", _("Ditawarkan")
+    ACCEPTED = "accepted", _("Diterima")
+    REJECTED = "rejected", _("Ditolak")
+    WITHDRAWN = "withdrawn", _("Ditarik")
+
+
+OPEN_PROPOSAL_STATUSES = (ProposalStatus.PENDING_APPROVAL, ProposalStatus.OFFERED)
+CUSTOMER_VISIBLE_PROPOSAL_STATUSES = (
+    ProposalStatus.OFFERED,
+    ProposalStatus.ACCEPTED,
+    ProposalStatus.REJECTED,
+)
+
+
+class Proposal(models.Model):
+    """A resolution proposal (solusi), with compensation in whole rupiah."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="proposals")
+    summary = models.TextField(_("solusi"))
+    compensation_type = models.CharField(
+        _("jenis kompensasi"),
+        max_length=16,
+        choices=CompensationType.choices,
+        default=CompensationType.NONE,
+    )
+    compensation_amount = models.PositiveBigIntegerField(_("nilai kompensasi (Rp)"), default=0)
+    status = models.CharField(_("status"), max_length=20, choices=ProposalStatus.choices)
+    requires_approval = models.BooleanField(default=False)
+    alternative_to = models.OneToOneField(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="alternative",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("usulan solusi")
+        verbose_name_plural = _("usulan solusi")
+        ordering = ["id"]
+        constraints = [
+            _choice_check("status", ProposalStatus, "proposal_status_valid"),
+            _choice_check("compensation_type", CompensationType, "proposal_compensation_valid"),
+            models.UniqueConstraint(
+                fields=["ticket"],
+                condition=models.Q(status__in=["pending_approval", "offered"]),
+                name="proposal_one_open_per_ticket",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Usulan #{self.pk} ({self.get_status_display()})"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Tiket dibuat")
+    FIELD_CHANGED = "field_changed", _("Kolom diubah")
+    STATUS_CHANGED = "status_changed", _("Status diubah")
+    ASSIGNED = "assigned", _("Penanggung jawab diubah")
+    TEAM_CHANGED = "team_changed", _("Tim diubah")
+    TAGS_CHANGED = "tags_changed", _("Label diubah")
+    MESSAGE_RECEIVED = "message_received", _("Pesan masuk")
+    REPLY_SENT = "reply_sent", _("Balasan dikirim")
+    NOTE_ADDED = "note_added", _("Catatan internal")
+    RECORDED = "recorded", _("Fakta dicatat")
+    CONFIRMATION = "confirmation", _("Konfirmasi")
+    APOLOGY = "apology", _("Permintaan maaf")
+    PROPOSAL_CREATED = "proposal_created", _("Usulan dibuat")
+    PROPOSAL_APPROVED = "proposal_approved", _("Usulan disetujui")
+    PROPOSAL_ACCEPTED = "proposal_accepted", _("Usulan diterima")
+    PROPOSAL_REJECTED = "proposal_rejected", _("Usulan ditolak")
+    PROPOSAL_WITHDRAWN = "proposal_withdrawn", _("Usulan ditarik")
+
+
+class TimelineEvent(models.Model):
+    """Append-only record of one change. A database trigger refuses UPDATE."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    # PROTECT: a trigger forbids UPDATE, so users are deactivated rather than deleted.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=24, choices=EventKind.choices)
+    field = models.CharField(max_length=40, blank=True, default="")
+    old_value = models.JSONField(null=True, blank=True)
+    new_value = models.JSONField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    public = models.BooleanField(default=False, help_text="Visible to the customer.")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("peristiwa kronologi")
+        verbose_name_plural = _("kronologi")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at", "id"], name="event_ticket_time")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} @ {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,677 @@
+"""Every write to a ticket. Interfaces (API, views, commands, tasks) call these only.
+
+Each service runs in one transaction, locks the ticket row, writes the change and its
+timeline event together, and bumps ``Ticket.version`` so concurrent editors notice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from sigap.accounts.models import Role, Team, User
+from sigap.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
+from sigap.customers.models import Customer
+from sigap.tickets import events
+from sigap.tickets.access import require_staff, require_supervisor_for
+from sigap.tickets.attachments import Upload, attachment_store, check_size
+from sigap.tickets.models import (
+    OPEN_PROPOSAL_STATUSES,
+    Apology,
+    Channel,
+    CompensationType,
+    Confirmation,
+    EventKind,
+    Kind,
+    Message,
+    MessageKind,
+    Proposal,
+    ProposalStatus,
+    Severity,
+    Status,
+    Tag,
+    Ticket,
+)
+from sigap.tickets.search import index_ticket
+from sigap.tickets.sla import default_priority, due_times
+from sigap.tickets.transitions import check_transition
+
+S = Status
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _lock(ticket: Ticket) -> Ticket:
+    """Re-read the ticket under a row lock (PostgreSQL) for a read-modify-write."""
+    return Ticket.objects.select_for_update().get(pk=ticket.pk)
+
+
+def _touch(ticket: Ticket, **fields: Any) -> None:
+    """Write ``fields`` and bump the version; keeps the in-memory object in step."""
+    now = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(version=F("version") + 1, updated_at=now, **fields)
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    ticket.version += 1
+    ticket.updated_at = now
+
+
+def _set_status(ticket: Ticket, actor: User | None, to: Status, reason: str = "") -> None:
+    check_transition(kind=ticket.kind, current=ticket.status, target=to, reason=reason)
+    old = ticket.status
+    now = timezone.now()
+    extra: dict[str, Any] = {}
+    if to == S.RESOLVED:
+        extra["resolved_at"] = now
+    elif to == S.CLOSED:
+        extra["closed_at"] = now
+    elif old == S.RESOLVED:
+        extra["resolved_at"] = None
+    _touch(ticket, status=to, **extra)
+    events.status_changed_event(ticket, actor, old, to, reason)
+
+
+def _tag_objects(names: Iterable[str]) -> list[Tag]:
+    cleaned = sorted({n.strip().lower() for n in names if n.strip()})
+    if not cleaned:
+        return []
+    existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
+    missing = [Tag(name=n) for n in cleaned if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=cleaned)}
+    return [existing[n] for n in cleaned]
+
+
+def _check_assignee(assignee: User | None, team: Team | None) -> None:
+    if assignee is None:
+        return
+    if not assignee.is_active or not assignee.is_agent_or_above:
+        raise ValidationFailed(
+            "Penanggung jawab harus petugas yang aktif.",
+            fields={"assignee_id": ["Bukan petugas aktif."]},
+        )
+    if team is None or assignee.role == Role.ADMIN:
+        return
+    in_team = team.supervisor_id == assignee.pk or team.members.filter(pk=assignee.pk).exists()
+    if not in_team:
+        raise ValidationFailed(
+            f"{assignee.display_name} bukan anggota tim {team.name}.",
+            fields={"assignee_id": ["Bukan anggota tim."]},
+        )
+
+
+def _choice(value: str, choices: Sequence[str], field: str) -> str:
+    if value not in choices:
+        raise ValidationFailed(
+            f"Nilai '{value}' tidak valid untuk {field}.", fields={field: ["Pilihan tidak valid."]}
+        )
+    return value
+
+
+# --- creation ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    actor: User | None,
+    customer: Customer,
+    kind: str,
+    channel: str,
+    subject: str,
+    description: str,
+    category: str = "",
+    severity: str = "",
+    priority: int | None = None,
+    team: Team | None = None,
+    assignee: User | None = None,
+    tags: Iterable[str] = (),
+    complainer_type: str = "",
+    complainer_goal: str = "",
+    response_type: str = "",
+    root_cause: str = "",
+    external_id: str = "",
+    uploads: Sequence[Upload] = (),
+    created_at: datetime | None = None,
+) -> Ticket:
+    """Open a ticket; its description is stored as the first inbound message too."""
+    if actor is not None and actor.is_customer:
+        linked = getattr(actor, "customer", None)
+        if linked is None or linked.pk != customer.pk:
+            raise NotFound("Pelanggan tidak ditemukan.")
+        channel = Channel.PORTAL
+        team = assignee = None
+        priority = None
+    for upload in uploads:
+        check_size(upload.filename, len(upload.content))
+    subject = subject.strip()
+    description = description.strip()
+    errors: dict[str, list[str]] = {}
+    if not subject:
+        errors["subject"] = ["Subjek wajib diisi."]
+    if not description:
+        errors["description"] = ["Deskripsi wajib diisi."]
+    if errors:
+        raise ValidationFailed("Data tiket belum lengkap.", fields=errors)
+    _check_assignee(assignee, team)
+    now = created_at or timezone.now()
+    if priority is None:
+        priority = default_priority(severity, customer.loyalty_tier)
+    first_due, resolution_due = due_times(channel, priority, now)
+    ticket = Ticket.objects.create(
+        kind=kind,
+        channel=channel,
+        subject=subject,
+        description=description,
+        category=category,
+        severity=severity,
+        priority=priority,
+        complainer_type=complainer_type,
+        complainer_goal=complainer_goal,
+        response_type=response_type,
+        root_cause=root_cause,
+        customer=customer,
+        team=team,
+        assignee=assignee,
+        created_by=actor,
+        first_response_due_at=first_due,
+        resolution_due_at=resolution_due,
+        created_at=now,
+        updated_at=now,
+    )
+    tag_objs = _tag_objects(tags)
+    if tag_objs:
+        ticket.tags.add(*tag_objs)
+    events.ticket_created_event(ticket, actor)
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.INBOUND,
+        channel=channel,
+        author=actor if actor is not None and actor.is_customer else None,
+        body=description,
+        external_id=external_id,
+        created_at=now,
+    )
+    for upload in uploads:
+        attachment_store(message=message, upload=upload)
+    events.message_event(message)
+    index_ticket(ticket.pk)
+    return ticket
+
+
+# --- field updates -----------------------------------------------------------------------
+
+UPDATABLE = frozenset(
+    {
+        "subject",
+        "category",
+        "severity",
+        "priority",
+        "complainer_type",
+        "complainer_goal",
+        "response_type",
+        "root_cause",
+        "team",
+        "assignee",
+        "tags",
+    }
+)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Team | User):
+        return value.pk
+    return value
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    actor: User,
+    ticket: Ticket,
+    version: int,
+    changes: dict[str, Any],
+    reason: str = "",
+) -> Ticket:
+    """Change fields; ``version`` must be the one the caller read (optimistic locking)."""
+    require_staff(actor)
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise ValidationFailed(
+            "Kolom ini tidak dapat diubah.", fields={f: ["Tidak dapat diubah."] for f in unknown}
+        )
+    ticket = _lock(ticket)
+    if ticket.version != version:
+        raise StaleVersion(
+            f"Tiket {ticket.reference} sudah diubah orang lain (versi {ticket.version}, "
+            f"Anda mengubah versi {version}). Muat ulang lalu coba lagi."
+        )
+    if not ticket.is_open and set(changes) - {"tags", "root_cause", "category"}:
+        raise Conflict(f"Tiket {ticket.reference} sudah ditutup/selesai; buka kembali dulu.")
+    team = changes.get("team", ticket.team)
+    assignee = changes.get("assignee", ticket.assignee)
+    if "team" in changes or "assignee" in changes:
+        _check_assignee(assignee, team)
+    plain: dict[str, Any] = {}
+    for field, new in changes.items():
+        if field == "tags":
+            continue
+        old = getattr(ticket, field)
+        if old != new:
+            plain[field] = new
+            events.field_changed_event(
+                ticket, actor, field, _jsonable(old), _jsonable(new), reason
+            )
+    if "tags" in changes:
+        old_tags = sorted(ticket.tags.values_list("name", flat=True))
+        new_objs = _tag_objects(changes["tags"])
+        new_tags = [t.name for t in new_objs]
+        if old_tags != new_tags:
+            ticket.tags.set(new_objs)
+            events.field_changed_event(ticket, actor, "tags", old_tags, new_tags, reason)
+            plain.setdefault("updated_at", timezone.now())
+    if plain:
+        plain.pop("updated_at", None)
+        _touch(ticket, **plain)
+        if "subject" in plain:
+            index_ticket(ticket.pk)
+    return ticket
+
+
+# --- the procedure ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_transition(*, actor: User, ticket: Ticket, to: str, reason: str = "") -> Ticket:
+    """Generic status change through the transition table (used by the API and bulk UI)."""
+    require_staff(actor)
+    ticket = _lock(ticket)
+    target = Status(to)
+    if target == S.RESOLVED:
+        return ticket_resolve(actor=actor, ticket=ticket, reason=reason)
+    if target == S.RECORDED:
+        raise TransitionNotAllowed("Gunakan langkah 'Catat' untuk mencatat fakta dan kronologi.")
+    if target == S.CONFIRMED:
+        raise TransitionNotAllowed("Gunakan langkah 'Konfirmasi' untuk mencatat konfirmasi.")
+    _set_status(ticket, actor, target, reason)
+    return ticket
+
+
+@transaction.atomic
+def ticket_record(*, actor: User, ticket: Ticket, facts: str) -> Ticket:
+    """Catat: record the customer's data and the chronology."""
+    require_staff(actor)
+    facts = facts.strip()
+    if not facts:
+        raise ValidationFailed("Catatan fakta wajib diisi.", fields={"facts": ["Wajib diisi."]})
+    ticket = _lock(ticket)
+    if not ticket.is_open:
+        raise Conflict(f"Tiket {ticket.reference} sudah selesai atau ditutup.")
+    events.recorded_event(ticket, actor, facts)
+    _touch(ticket, facts=facts)
+    if ticket.status == S.NEW:
+        _set_status(ticket, actor, S.RECORDED)
+    index_ticket(ticket.pk)
+    return ticket
+
+
+@transaction.atomic
+def ticket_confirm(
+    *,
+    actor: User,
+    ticket: Ticket,
+    restatement: str,
+    customer_confirmed: bool,
+    customer_response: str = "",
+) -> Confirmation:
+    """Konfirmasi: restate the core problem; move on only once the customer agrees."""
+    require_staff(actor)
+    restatement = restatement.strip()
+    if not restatement:
+        raise ValidationFailed(
+            "Pernyataan ulang masalah wajib diisi.", fields={"restatement": ["Wajib diisi."]}
+        )
+    ticket = _lock(ticket)
+    if ticket.status == S.NEW:
+        raise TransitionNotAllowed("Catat fakta dan kronologi dulu sebelum konfirmasi.")
+    if not ticket.is_open:
+        raise Conflict(f"Tiket {ticket.reference} sudah selesai atau ditutup.")
+    confirmation = Confirmation.objects.create(
+        ticket=ticket,
+        restatement=restatement,
+        customer_confirmed=customer_confirmed,
+        customer_response=customer_response.strip(),
+        recorded_by=actor,
+    )
+    events.confirmation_event(
+        ticket, actor, restatement, customer_confirmed, confirmation.customer_response
+    )
+    if customer_confirmed and ticket.status == S.RECORDED:
+        _set_status(ticket, actor, S.CONFIRMED)
+    else:
+        _touch(ticket)
+    return confirmation
+
+
+APOLOGY_PARTS = ("recognition", "responsibility", "remorse", "restitution", "repetition")
+
+
+@transaction.atomic
+def apology_create(
+    *, actor: User, ticket: Ticket, parts: dict[str, str], send: bool = True
+) -> Apology:
+    """Record an apology with the 5 R; by default it is also sent as a public reply."""
+    require_staff(actor)
+    missing = [p for p in APOLOGY_PARTS if not parts.get(p, "").strip()]
+    if missing:
+        raise ValidationFailed(
+            "Permintaan maaf harus memuat kelima unsur 5R.",
+            fields={p: ["Wajib diisi."] for p in missing},
+        )
+    ticket = _lock(ticket)
+    if not ticket.is_open:
+        raise Conflict(f"Tiket {ticket.reference} sudah selesai atau ditutup.")
+    message = None
+    if send:
+        body = "\n\n".join(parts[p].strip() for p in APOLOGY_PARTS)
+        message = _message_create(ticket, actor, MessageKind.REPLY, body, ticket.channel)
+    apology = Apology.objects.create(
+        ticket=ticket, author=actor, message=message, **{p: parts[p].strip() for p in APOLOGY_PARTS}
+    )
+    events.apology_event(ticket, actor, apology.pk)
+    return apology
+
+
+# --- messages ------------------------------------------------------------------------------
+
+
+def _message_create(
+    ticket: Ticket,
+    actor: User | None,
+    kind: MessageKind,
+    body: str,
+    channel: str,
+    external_id: str = "",
+    created_at: datetime | None = None,
+) -> Message:
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=kind,
+        channel=channel,
+        author=actor,
+        body=body,
+        external_id=external_id,
+        created_at=created_at or timezone.now(),
+    )
+    events.message_event(message)
+    if kind == MessageKind.REPLY and ticket.first_responded_at is None:
+        _touch(ticket, first_responded_at=message.created_at)
+    else:
+        _touch(ticket)
+    return message
+
+
+@transaction.atomic
+def message_add(
+    *,
+    actor: User | None,
+    ticket: Ticket,
+    kind: str,
+    body: str,
+    channel: str | None = None,
+    external_id: str = "",
+    uploads: Sequence[Upload] = (),
+    created_at: datetime | None = None,
+) -> Message:
+    """Add an inbound message, a public reply or an internal note.
+
+    A message with an ``external_id`` already stored for its channel is returned as is:
+    a redelivered webhook or mail creates nothing twice.
+    """
+    msg_kind = MessageKind(kind)
+    body = body.strip()
+    if not body and not uploads:
+        raise ValidationFailed("Pesan kosong.", fields={"body": ["Wajib diisi."]})
+    if actor is not None and actor.is_customer and msg_kind != MessageKind.INBOUND:
+        raise PermissionDenied("Pelanggan hanya dapat mengirim pesan.")
+    for upload in uploads:
+        check_size(upload.filename, len(upload.content))
+    channel = channel or (Channel.PORTAL if actor and actor.is_customer else ticket.channel)
+    if external_id:
+        existing = Message.objects.filter(channel=channel, external_id=external_id).first()
+        if existing is not None:
+            return existing
+    ticket = _lock(ticket)
+    if ticket.status == S.CLOSED and msg_kind != MessageKind.NOTE:
+        raise Conflict(
+            f"Tiket {ticket.reference} sudah ditutup. Silakan buat tiket baru untuk masalah ini."
+        )
+    try:
+        with transaction.atomic():
+            message = _message_create(
+                ticket, actor, msg_kind, body, channel, external_id, created_at
+            )
+    except IntegrityError:
+        return Message.objects.get(channel=channel, external_id=external_id)
+    for upload in uploads:
+        attachment_store(message=message, upload=upload)
+    if msg_kind == MessageKind.INBOUND and ticket.status == S.WAITING_CUSTOMER:
+        _set_status(ticket, actor, S.IN_PROGRESS, "Pelanggan membalas.")
+    index_ticket(ticket.pk)
+    return message
+
+
+# --- proposals ------------------------------------------------------------------------------
+
+PROPOSAL_STATUSES_FOR_TICKET = frozenset({S.CONFIRMED, S.IN_PROGRESS, S.WAITING_CUSTOMER})
+
+
+def _lock_proposal(proposal: Proposal) -> tuple[Proposal, Ticket]:
+    ticket = _lock(proposal.ticket)
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal.ticket = ticket
+    return proposal, ticket
+
+
+def _offer(ticket: Ticket, actor: User) -> None:
+    if ticket.status != S.WAITING_CUSTOMER:
+        _set_status(ticket, actor, S.WAITING_CUSTOMER, "Usulan solusi ditawarkan.")
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    actor: User,
+    ticket: Ticket,
+    summary: str,
+    compensation_type: str = CompensationType.NONE,
+    compensation_amount: int = 0,
+) -> Proposal:
+    """Offer a solution. On *kompleks* tickets it waits for a supervisor's approval."""
+    require_staff(actor)
+    summary = summary.strip()
+    _choice(compensation_type, CompensationType.values, "compensation_type")
+    errors: dict[str, list[str]] = {}
+    if not summary:
+        errors["summary"] = ["Wajib diisi."]
+    if compensation_amount < 0:
+        errors["compensation_amount"] = ["Tidak boleh negatif."]
+    if compensation_type in (CompensationType.NONE,) and compensation_amount:
+        errors["compensation_amount"] = ["Isi jenis kompensasi bila ada nilainya."]
+    if compensation_type in (CompensationType.REFUND, CompensationType.VOUCHER) and not (
+        compensation_amount
+    ):
+        errors["compensation_amount"] = ["Nilai pengembalian dana/voucher wajib diisi."]
+    if errors:
+        raise ValidationFailed("Usulan solusi belum lengkap.", fields=errors)
+    ticket = _lock(ticket)
+    if ticket.status not in PROPOSAL_STATUSES_FOR_TICKET:
+        raise TransitionNotAllowed(
+            "Usulan solusi hanya dapat dibuat setelah masalah dikonfirmasi ke pelanggan "
+            "dan sebelum tiket selesai."
+        )
+    if ticket.proposals.filter(status__in=OPEN_PROPOSAL_STATUSES).exists():
+        raise Conflict("Masih ada usulan yang belum dijawab. Tarik dulu usulan itu.")
+    rejected = (
+        ticket.proposals.filter(status=ProposalStatus.REJECTED, alternative__isnull=True)
+        .order_by("-id")
+        .first()
+    )
+    needs_approval = ticket.severity == Severity.KOMPLEKS
+    proposal = Proposal.objects.create(
+        ticket=ticket,
+        summary=summary,
+        compensation_type=compensation_type,
+        compensation_amount=compensation_amount,
+        status=ProposalStatus.PENDING_APPROVAL if needs_approval else ProposalStatus.OFFERED,
+        requires_approval=needs_approval,
+        alternative_to=rejected,
+        created_by=actor,
+    )
+    events.proposal_event(proposal, actor, EventKind.PROPOSAL_CREATED, public=not needs_approval)
+    if needs_approval:
+        _touch(ticket)
+        if ticket.status == S.CONFIRMED:
+            _set_status(ticket, actor, S.IN_PROGRESS, "Usulan menunggu persetujuan supervisor.")
+    else:
+        _offer(ticket, actor)
+    return proposal
+
+
+@transaction.atomic
+def proposal_approve(*, actor: User, proposal: Proposal) -> Proposal:
+    proposal, ticket = _lock_proposal(proposal)
+    require_supervisor_for(actor, ticket)
+    if proposal.status != ProposalStatus.PENDING_APPROVAL:
+        raise TransitionNotAllowed("Usulan ini tidak sedang menunggu persetujuan.")
+    proposal.status = ProposalStatus.OFFERED
+    proposal.approved_by = actor
+    proposal.approved_at = timezone.now()
+    proposal.save(update_fields=["status", "approved_by", "approved_at"])
+    events.proposal_event(proposal, actor, EventKind.PROPOSAL_APPROVED, public=True)
+    _offer(ticket, actor)
+    return proposal
+
+
+def _answer_check(actor: User, proposal: Proposal) -> None:
+    if proposal.status != ProposalStatus.OFFERED:
+        raise TransitionNotAllowed(
+            "Usulan ini tidak sedang ditawarkan kepada pelanggan "
+            f"(status: {proposal.get_status_display()})."
+        )
+
+
+@transaction.atomic
+def proposal_accept(*, actor: User, proposal: Proposal) -> Proposal:
+    """The customer accepts (themselves, or recorded by an agent, e.g. on the phone)."""
+    proposal, ticket = _lock_proposal(proposal)
+    _answer_check(actor, proposal)
+    proposal.status = ProposalStatus.ACCEPTED
+    proposal.answered_at = timezone.now()
+    proposal.save(update_fields=["status", "answered_at"])
+    events.proposal_event(proposal, actor, EventKind.PROPOSAL_ACCEPTED, public=True)
+    _set_status(ticket, actor, S.IN_PROGRESS, "Pelanggan menerima usulan solusi.")
+    return proposal
+
+
+@transaction.atomic
+def proposal_reject(*, actor: User, proposal: Proposal, reason: str) -> Proposal:
+    """A rejection reopens the work: the next proposal is recorded as the alternative."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(
+            "Sebutkan alasan penolakan agar kami dapat menawarkan solusi alternatif.",
+            fields={"reason": ["Wajib diisi."]},
+        )
+    proposal, ticket = _lock_proposal(proposal)
+    _answer_check(actor, proposal)
+    proposal.status = ProposalStatus.REJECTED
+    proposal.answered_at = timezone.now()
+    proposal.rejection_reason = reason
+    proposal.save(update_fields=["status", "answered_at", "rejection_reason"])
+    events.proposal_event(
+        proposal, actor, EventKind.PROPOSAL_REJECTED, public=True, reason=reason
+    )
+    _set_status(ticket, actor, S.IN_PROGRESS, "Pelanggan menolak usulan; siapkan alternatif.")
+    return proposal
+
+
+@transaction.atomic
+def proposal_withdraw(*, actor: User, proposal: Proposal, reason: str = "") -> Proposal:
+    require_staff(actor)
+    proposal, ticket = _lock_proposal(proposal)
+    if proposal.status not in OPEN_PROPOSAL_STATUSES:
+        raise TransitionNotAllowed("Hanya usulan yang belum dijawab yang dapat ditarik.")
+    was_offered = proposal.status == ProposalStatus.OFFERED
+    proposal.status = ProposalStatus.WITHDRAWN
+    proposal.save(update_fields=["status"])
+    events.proposal_event(
+        proposal, actor, EventKind.PROPOSAL_WITHDRAWN, public=was_offered, reason=reason
+    )
+    if ticket.status == S.WAITING_CUSTOMER:
+        _set_status(ticket, actor, S.IN_PROGRESS, "Usulan ditarik.")
+    return proposal
+
+
+# --- resolution and closing ----------------------------------------------------------------
+
+
+@transaction.atomic
+def ticket_resolve(*, actor: User, ticket: Ticket, reason: str = "") -> Ticket:
+    """Selesaikan. A complaint needs an accepted proposal or a recorded reason."""
+    require_staff(actor)
+    ticket = _lock(ticket)
+    reason = reason.strip()
+    if ticket.kind == Kind.COMPLAINT:
+        accepted = ticket.proposals.filter(status=ProposalStatus.ACCEPTED).exists()
+        if not accepted and not reason:
+            raise TransitionNotAllowed(
+                "Keluhan hanya dapat diselesaikan dengan usulan yang diterima pelanggan "
+                "atau dengan alasan yang dicatat."
+            )
+        if ticket.proposals.filter(status__in=OPEN_PROPOSAL_STATUSES).exists():
+            raise TransitionNotAllowed("Masih ada usulan yang belum dijawab pelanggan.")
+    if ticket.status in (S.CONFIRMED,):
+        _set_status(ticket, actor, S.IN_PROGRESS)
+    _set_status(ticket, actor, S.RESOLVED, reason)
+    if reason:
+        _touch(ticket, resolution_reason=reason)
+    return ticket
+
+
+@transaction.atomic
+def ticket_close(
+    *, actor: User, ticket: Ticket, thanks: str = "", reason: str = ""
+) -> Ticket:
+    """Thank the customer (a public reply) and close. Unresolved tickets need a reason."""
+    require_staff(actor)
+    ticket = _lock(ticket)
+    thanks = thanks.strip()
+    if thanks:
+        _message_create(ticket, actor, MessageKind.REPLY, thanks, ticket.channel)
+    _set_status(ticket, actor, S.CLOSED, reason.strip())
+    return ticket
+
+
+@transaction.atomic
+def ticket_reopen(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
+    require_staff(actor)
+    if not reason.strip():
+        raise ValidationFailed("Sebutkan alasan membuka kembali.", fields={"reason": ["Wajib."]})
+    ticket = _lock(ticket)
+    _set_status(ticket, actor, S.IN_PROGRESS, reason.strip())
+    return ticket
+

@@ -1,0 +1,74 @@
+"""The complaint procedure as one table: Simak -> Catat -> Konfirmasi -> Selesaikan.
+
+``services.ticket_transition`` is the only code that changes ``Ticket.status``; it asks
+``check_transition`` first. Guards that need data (a recorded confirmation, an accepted
+proposal) are checked by the service that performs the step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sigap.core.errors import TransitionNotAllowed
+from sigap.tickets.models import Kind, Status
+
+S = Status
+
+ALLOWED: dict[Status, frozenset[Status]] = {
+    S.NEW: frozenset({S.RECORDED, S.IN_PROGRESS, S.CLOSED}),
+    S.RECORDED: frozenset({S.CONFIRMED, S.IN_PROGRESS, S.CLOSED}),
+    S.CONFIRMED: frozenset({S.IN_PROGRESS, S.WAITING_CUSTOMER, S.CLOSED}),
+    S.IN_PROGRESS: frozenset({S.WAITING_CUSTOMER, S.RESOLVED, S.CLOSED}),
+    S.WAITING_CUSTOMER: frozenset({S.IN_PROGRESS, S.RESOLVED, S.CLOSED}),
+    S.RESOLVED: frozenset({S.CLOSED, S.IN_PROGRESS}),
+    S.CLOSED: frozenset(),
+}
+
+# Complaints must be listened to, recorded and confirmed before they are worked on
+# ("konfirmasi sebelum menjawab"); inquiries and requests may skip straight to work.
+COMPLAINT_ONLY_FORBIDDEN: frozenset[tuple[Status, Status]] = frozenset(
+    {(S.NEW, S.IN_PROGRESS), (S.RECORDED, S.IN_PROGRESS)}
+)
+
+# Closing a ticket that was never resolved (spam, duplicate, withdrawn) needs a reason.
+CLOSE_WITHOUT_RESOLUTION: frozenset[Status] = frozenset(
+    {S.NEW, S.RECORDED, S.CONFIRMED, S.IN_PROGRESS, S.WAITING_CUSTOMER}
+)
+
+LABELS = dict(Status.choices)
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    label: str
+    done: bool
+
+
+def check_transition(*, kind: str, current: str, target: str, reason: str) -> None:
+    cur, to = Status(current), Status(target)
+    if to not in ALLOWED[cur]:
+        raise TransitionNotAllowed(
+            f"Status tidak dapat diubah dari '{LABELS[cur]}' ke '{LABELS[to]}'."
+        )
+    if kind == Kind.COMPLAINT and (cur, to) in COMPLAINT_ONLY_FORBIDDEN:
+        raise TransitionNotAllowed(
+            "Keluhan harus dicatat dan dikonfirmasi ke pelanggan sebelum diproses "
+            "(Simak → Catat → Konfirmasi → Selesaikan)."
+        )
+    if to == S.CLOSED and cur in CLOSE_WITHOUT_RESOLUTION and not reason.strip():
+        raise TransitionNotAllowed("Tiket yang belum selesai hanya dapat ditutup dengan alasan.")
+
+
+ORDER = [S.NEW, S.RECORDED, S.CONFIRMED, S.IN_PROGRESS, S.WAITING_CUSTOMER, S.RESOLVED, S.CLOSED]
+
+
+def procedure_steps(status: str) -> list[Step]:
+    """The four steps of the procedure with what is done, for the UI and the API."""
+    position = ORDER.index(Status(status))
+    return [
+        Step("simak", "Simak", position >= 1),
+        Step("catat", "Catat", position >= ORDER.index(S.RECORDED)),
+        Step("konfirmasi", "Konfirmasi", position >= ORDER.index(S.CONFIRMED)),
+        Step("selesaikan", "Selesaikan", position >= ORDER.index(S.RESOLVED)),
+    ]
