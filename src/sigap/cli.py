@@ -1,12 +1,12 @@
 """The ``sigap`` console script: every operator task, as Django management commands.
 
-    sigap serve [--host H] [--port P] [--workers N]
-    sigap migrate
-    sigap demo
-    sigap createadmin [--username U] [--password P]
-    sigap token create USERNAME
-    sigap bench-seed N
-    sigap <any other manage.py command>
+sigap serve [--host H] [--port P] [--workers N]
+sigap migrate
+sigap demo
+sigap createadmin [--username U] [--password P]
+sigap token create USERNAME
+sigap bench-seed N
+sigap <any other manage.py command>
 """
 
 from __future__ import annotations
@@ -22,9 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in {"-h", "--help"}:
         print(__doc__)  # noqa: T201
-        args = ["help"] if not args else args
-        if args[0] != "help":
-            return
+        return
     args[0] = ALIASES.get(args[0], args[0])
     from django.core.management import execute_from_command_line
 

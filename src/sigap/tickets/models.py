@@ -186,7 +186,9 @@ class Ticket(models.Model):
     tags = models.ManyToManyField(Tag, verbose_name=_("label"), blank=True, related_name="tickets")
     facts = models.TextField(_("catatan fakta dan kronologi"), blank=True, default="")
     resolution_reason = models.TextField(_("alasan penyelesaian"), blank=True, default="")
-    first_response_due_at = models.DateTimeField(_("tenggat respons pertama"), null=True, blank=True)
+    first_response_due_at = models.DateTimeField(
+        _("tenggat respons pertama"), null=True, blank=True
+    )
     resolution_due_at = models.DateTimeField(_("tenggat penyelesaian"), null=True, blank=True)
     first_responded_at = models.DateTimeField(_("respons pertama"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("diselesaikan"), null=True, blank=True)
@@ -314,6 +316,9 @@ class Confirmation(models.Model):
         verbose_name_plural = _("konfirmasi")
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"Konfirmasi #{self.pk}"
+
 
 class Apology(models.Model):
     """An apology with the 5 R: Recognition, Responsibility, Remorse, Restitution, Repetition."""
@@ -336,6 +341,9 @@ class Apology(models.Model):
         verbose_name = _("permintaan maaf")
         verbose_name_plural = _("permintaan maaf")
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"Permintaan maaf #{self.pk}"
 
 
 class CompensationType(models.TextChoices):

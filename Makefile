@@ -1,0 +1,49 @@
+# Sigap developer and operator entry points. See README.md.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SIGAP := $(VENV)/bin/sigap
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint typecheck check bench serve clean
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Sigap needs $(PYTHON) (Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+## demo: install, migrate, load the demo data, print the logins and serve on :8000
+demo: $(VENV)/.installed
+	$(SIGAP) migrate --verbosity 0
+	$(SIGAP) demo
+	$(SIGAP) serve --no-migrate --host $(HOST) --port $(PORT)
+
+serve: $(VENV)/.installed
+	$(SIGAP) serve --host $(HOST) --port $(PORT)
+
+## test: the whole suite on SQLite, then again on PostgreSQL when it is reachable
+test: $(VENV)/.dev-installed
+	$(PY) scripts/run_tests.py
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check src tests bench scripts conftest.py
+	$(VENV)/bin/ruff format --check src tests bench scripts conftest.py
+
+typecheck: $(VENV)/.dev-installed
+	$(VENV)/bin/mypy src
+
+check: lint typecheck test
+
+## bench: production-like benchmark on PostgreSQL (see bench/README.md)
+bench: $(VENV)/.dev-installed
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) var build dist src/*.egg-info

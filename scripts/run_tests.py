@@ -1,0 +1,54 @@
+"""Run the whole test suite on SQLite, then on PostgreSQL (and with Redis) when reachable.
+
+Environment:
+  SIGAP_TEST_POSTGRES_URL  e.g. postgres://postgres@127.0.0.1:5432/sigap  (CI sets it)
+  SIGAP_TEST_REDIS_URL     e.g. redis://127.0.0.1:6379/15                  (CI sets it)
+Extra arguments are passed to pytest. Exits non-zero when any run fails.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+PYTEST = [sys.executable, "-m", "pytest", "-n", "2", "--durations=10", "-q"]
+
+
+def postgres_reachable(url: str) -> str | None:
+    """None when a connection works, else the reason it does not."""
+    try:
+        import psycopg
+    except ImportError as exc:  # pragma: no cover - psycopg is a dependency
+        return f"psycopg missing: {exc}"
+    try:
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0]
+
+
+def run(label: str, env: dict[str, str], extra: list[str]) -> int:
+    print(f"\n=== Sigap test suite on {label} ===", flush=True)  # noqa: T201
+    return subprocess.call([*PYTEST, *extra], env=env)
+
+
+def main() -> int:
+    extra = sys.argv[1:]
+    base = {k: v for k, v in os.environ.items() if k != "SIGAP_DATABASE_URL"}
+    failures = 0
+    pg_url = os.environ.get("SIGAP_TEST_POSTGRES_URL", "")
+    if pg_url:
+        reason = postgres_reachable(pg_url)
+        if reason is None:
+            failures += run("PostgreSQL", {**base, "SIGAP_DATABASE_URL": pg_url}, extra) != 0
+        else:
+            print(f"SKIPPED the PostgreSQL run: {pg_url} is unreachable ({reason})")  # noqa: T201
+    else:
+        print("SKIPPED the PostgreSQL run: SIGAP_TEST_POSTGRES_URL is not set")  # noqa: T201
+    failures += run("SQLite", base, extra) != 0
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

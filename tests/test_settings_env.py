@@ -1,0 +1,116 @@
+"""Settings come from SIGAP_* variables; bad values fail loudly at start-up."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+PRINT = (
+    "import json, django; from django.conf import settings as s; django.setup();"
+    "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'],"
+    " 'cache': s.CACHES['default']['BACKEND'], 'tz': s.TIME_ZONE,"
+    " 'key': s.SECRET_KEY, 'max': s.SIGAP_MAX_ATTACHMENT_BYTES}))"
+)
+
+
+def run_settings(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SIGAP_")}
+    clean.update({"DJANGO_SETTINGS_MODULE": "sigap.settings", "SIGAP_DATA_DIR": str(tmp_path)})
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", PRINT], env=clean, capture_output=True, text=True, check=False
+    )
+
+
+def test_defaults_are_sqlite_jakarta_and_a_generated_secret_kept_across_runs(
+    tmp_path: Path,
+) -> None:
+    first = run_settings(tmp_path)
+    second = run_settings(tmp_path)
+
+    assert first.returncode == 0, first.stderr
+    assert '"engine": "django.db.backends.sqlite3"' in first.stdout
+    assert '"tz": "Asia/Jakarta"' in first.stdout
+    assert '"max": 20971520' in first.stdout
+    key_file = tmp_path / "secret_key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert key_file.read_text() in first.stdout
+    assert first.stdout == second.stdout
+
+
+def test_secret_key_can_come_from_a_file(tmp_path: Path) -> None:
+    secret = tmp_path / "key.txt"
+    secret.write_text("rahasia-dari-berkas\n")
+
+    result = run_settings(tmp_path, SIGAP_SECRET_KEY_FILE=str(secret))
+
+    assert '"key": "rahasia-dari-berkas"' in result.stdout
+    assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SIGAP_DEBUG": "mungkin"}, "SIGAP_DEBUG: expected a boolean"),
+        ({"SIGAP_MAX_ATTACHMENT_MB": "dua puluh"}, "SIGAP_MAX_ATTACHMENT_MB: expected an integer"),
+        ({"SIGAP_TIME_ZONE": "Asia/Bandung"}, "SIGAP_TIME_ZONE: unknown time zone"),
+        ({"SIGAP_DATABASE_URL": "mysql://root@127.0.0.1/x"}, "unsupported engine"),
+    ],
+)
+def test_bad_values_fail_loudly(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    result = run_settings(tmp_path, **env)
+
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_wita_time_zone_and_postgres_url_are_accepted(tmp_path: Path) -> None:
+    result = run_settings(
+        tmp_path,
+        SIGAP_TIME_ZONE="Asia/Makassar",
+        SIGAP_DATABASE_URL="postgres://sigap@127.0.0.1:5432/sigap",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert '"tz": "Asia/Makassar"' in result.stdout
+    assert '"engine": "django.db.backends.postgresql"' in result.stdout
+
+
+def redis_url_or_skip() -> str:
+    url = os.environ.get("SIGAP_TEST_REDIS_URL", "")
+    if not url:
+        pytest.skip("SIGAP_TEST_REDIS_URL is not set: no Redis server to test against")
+    parsed = urlparse(url)
+    try:
+        socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or 6379), 2).close()
+    except OSError as exc:
+        pytest.skip(f"Redis at {url} is unreachable: {exc}")
+    return url
+
+
+@pytest.mark.redis
+def test_redis_url_selects_the_redis_cache_and_it_works(tmp_path: Path) -> None:
+    url = redis_url_or_skip()
+    script = (
+        "import django; django.setup(); from django.core.cache import cache;"
+        "cache.set('sigap-test', 'ok', 5); print(cache.get('sigap-test'));"
+        "from django.core.cache import caches; print(type(caches['default']).__name__)"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGAP_")}
+    env.update(
+        {"DJANGO_SETTINGS_MODULE": "sigap.settings", "SIGAP_DATA_DIR": str(tmp_path)},
+        SIGAP_REDIS_URL=url,
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["ok", "RedisCache"]
