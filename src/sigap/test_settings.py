@@ -7,8 +7,8 @@ os.environ.setdefault("SIGAP_DATA_DIR", tempfile.mkdtemp(prefix="sigap-test-"))
 os.environ.setdefault("SIGAP_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ["SIGAP_DB_POOL"] = "false"
 
-from sigap.settings import *  # noqa: E402,F403
-from sigap.settings import DATABASES  # noqa: E402
+from sigap.settings import *  # noqa: F403
+from sigap.settings import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

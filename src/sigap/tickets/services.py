@@ -272,9 +272,7 @@ def ticket_update(
         old = getattr(ticket, field)
         if old != new:
             plain[field] = new
-            events.field_changed_event(
-                ticket, actor, field, _jsonable(old), _jsonable(new), reason
-            )
+            events.field_changed_event(ticket, actor, field, _jsonable(old), _jsonable(new), reason)
     if "tags" in changes:
         old_tags = sorted(ticket.tags.values_list("name", flat=True))
         new_objs = _tag_objects(changes["tags"])
@@ -602,9 +600,7 @@ def proposal_reject(*, actor: User, proposal: Proposal, reason: str) -> Proposal
     proposal.answered_at = timezone.now()
     proposal.rejection_reason = reason
     proposal.save(update_fields=["status", "answered_at", "rejection_reason"])
-    events.proposal_event(
-        proposal, actor, EventKind.PROPOSAL_REJECTED, public=True, reason=reason
-    )
+    events.proposal_event(proposal, actor, EventKind.PROPOSAL_REJECTED, public=True, reason=reason)
     _set_status(ticket, actor, S.IN_PROGRESS, "Pelanggan menolak usulan; siapkan alternatif.")
     return proposal
 
@@ -653,9 +649,7 @@ def ticket_resolve(*, actor: User, ticket: Ticket, reason: str = "") -> Ticket:
 
 
 @transaction.atomic
-def ticket_close(
-    *, actor: User, ticket: Ticket, thanks: str = "", reason: str = ""
-) -> Ticket:
+def ticket_close(*, actor: User, ticket: Ticket, thanks: str = "", reason: str = "") -> Ticket:
     """Thank the customer (a public reply) and close. Unresolved tickets need a reason."""
     require_staff(actor)
     ticket = _lock(ticket)
@@ -674,4 +668,3 @@ def ticket_reopen(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
     ticket = _lock(ticket)
     _set_status(ticket, actor, S.IN_PROGRESS, reason.strip())
     return ticket
-

@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,52 +14,144 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='nama')),
-                ('kind', models.CharField(choices=[('internal', 'Internal'), ('external', 'Eksternal'), ('intermediary', 'Pelanggan antara')], default='external', max_length=16, verbose_name='jenis pelanggan')),
-                ('temperament', models.CharField(blank=True, choices=[('', 'Belum diketahui'), ('quiet', 'Pendiam'), ('talkative', 'Banyak bicara'), ('arrogant', 'Sombong'), ('proud', 'Angkuh'), ('thrifty', 'Hemat'), ('comparer', 'Suka membandingkan')], default='', max_length=16, verbose_name='temperamen')),
-                ('loyalty_tier', models.CharField(choices=[('regular', 'Reguler'), ('silver', 'Silver'), ('gold', 'Gold'), ('platinum', 'Platinum')], default='regular', max_length=16, verbose_name='tingkat loyalitas')),
-                ('notes', models.TextField(blank=True, default='', verbose_name='catatan')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('erased_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='customer', to=settings.AUTH_USER_MODEL, verbose_name='akun portal')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="nama")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("internal", "Internal"),
+                            ("external", "Eksternal"),
+                            ("intermediary", "Pelanggan antara"),
+                        ],
+                        default="external",
+                        max_length=16,
+                        verbose_name="jenis pelanggan",
+                    ),
+                ),
+                (
+                    "temperament",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Belum diketahui"),
+                            ("quiet", "Pendiam"),
+                            ("talkative", "Banyak bicara"),
+                            ("arrogant", "Sombong"),
+                            ("proud", "Angkuh"),
+                            ("thrifty", "Hemat"),
+                            ("comparer", "Suka membandingkan"),
+                        ],
+                        default="",
+                        max_length=16,
+                        verbose_name="temperamen",
+                    ),
+                ),
+                (
+                    "loyalty_tier",
+                    models.CharField(
+                        choices=[
+                            ("regular", "Reguler"),
+                            ("silver", "Silver"),
+                            ("gold", "Gold"),
+                            ("platinum", "Platinum"),
+                        ],
+                        default="regular",
+                        max_length=16,
+                        verbose_name="tingkat loyalitas",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, default="", verbose_name="catatan")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("erased_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="customer",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="akun portal",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pelanggan',
-                'verbose_name_plural': 'pelanggan',
-                'ordering': ['name', 'id'],
+                "verbose_name": "pelanggan",
+                "verbose_name_plural": "pelanggan",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CustomerContact',
+            name="CustomerContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('email', 'Email'), ('phone', 'Telepon'), ('whatsapp', 'WhatsApp'), ('telegram', 'Telegram'), ('instagram', 'Instagram'), ('facebook', 'Facebook'), ('x', 'X')], max_length=16, verbose_name='jenis')),
-                ('value', models.CharField(max_length=254, verbose_name='nilai')),
-                ('is_primary', models.BooleanField(default=False, verbose_name='utama')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("phone", "Telepon"),
+                            ("whatsapp", "WhatsApp"),
+                            ("telegram", "Telegram"),
+                            ("instagram", "Instagram"),
+                            ("facebook", "Facebook"),
+                            ("x", "X"),
+                        ],
+                        max_length=16,
+                        verbose_name="jenis",
+                    ),
+                ),
+                ("value", models.CharField(max_length=254, verbose_name="nilai")),
+                ("is_primary", models.BooleanField(default=False, verbose_name="utama")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'kontak',
-                'verbose_name_plural': 'kontak',
-                'ordering': ['-is_primary', 'kind', 'id'],
+                "verbose_name": "kontak",
+                "verbose_name_plural": "kontak",
+                "ordering": ["-is_primary", "kind", "id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['internal', 'external', 'intermediary'])), name='customer_kind_valid'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["internal", "external", "intermediary"])),
+                name="customer_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.CheckConstraint(condition=models.Q(('loyalty_tier__in', ['regular', 'silver', 'gold', 'platinum'])), name='customer_tier_valid'),
+            model_name="customer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("loyalty_tier__in", ["regular", "silver", "gold", "platinum"])),
+                name="customer_tier_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='customercontact',
-            constraint=models.UniqueConstraint(fields=('kind', 'value'), name='contact_kind_value_unique'),
+            model_name="customercontact",
+            constraint=models.UniqueConstraint(
+                fields=("kind", "value"), name="contact_kind_value_unique"
+            ),
         ),
     ]
