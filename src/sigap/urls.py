@@ -3,6 +3,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from sigap.api import api
+
 
 @require_GET
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -12,4 +14,5 @@ def healthz(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
 ]

@@ -6,21 +6,21 @@ from sigap.accounts.models import ApiToken, Team, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(BaseUserAdmin[User]):
     list_display = ("username", "first_name", "last_name", "email", "role", "is_active")
     list_filter = ("role", "is_active")
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Sigap"), {"fields": ("role",)}))
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(admin.ModelAdmin[Team]):
     list_display = ("name", "slug", "supervisor")
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("members",)
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ("prefix", "user", "name", "created_at", "revoked_at")
     readonly_fields = ("prefix", "digest", "created_at")
 

@@ -10,11 +10,11 @@ from sigap.tickets.models import Tag, Ticket, TimelineEvent
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(admin.ModelAdmin[Tag]):
     search_fields = ("name",)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -25,7 +25,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class EventInline(admin.TabularInline):
+class EventInline(admin.TabularInline[TimelineEvent, Ticket]):
     model = TimelineEvent
     extra = 0
     can_delete = False

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from sigap.accounts.models import User
+
+router = Router(tags=["akun"])
+
+
+class TeamRef(Schema):
+    id: int
+    name: str
+    slug: str
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    name: str
+    role: str
+    teams: list[TeamRef]
+    customer_id: int | None
+
+
+@router.get("/me", response=MeOut, summary="Pengguna saat ini")
+def me(request: HttpRequest) -> MeOut:
+    user: User = request.auth  # type: ignore[attr-defined]
+    customer = getattr(user, "customer", None) if user.is_customer else None
+    return MeOut(
+        id=user.pk,
+        username=user.username,
+        name=user.display_name,
+        role=user.role,
+        teams=[TeamRef(id=t.pk, name=t.name, slug=t.slug) for t in user.teams.order_by("name")],
+        customer_id=customer.pk if customer else None,
+    )

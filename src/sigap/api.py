@@ -1,0 +1,116 @@
+"""The REST API (``/api/v1/``): authentication, the one error format, the routers.
+
+Every error has the shape ``{"error": {"code": str, "message": str, "fields": {...}}}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from sigap.accounts.models import User
+from sigap.accounts.services import token_authenticate
+from sigap.core.errors import SigapError
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = token_authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class ActiveSession(SessionAuth):
+    """Session cookie auth (CSRF-checked by ninja for unsafe methods)."""
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = super().authenticate(request, key)
+        return user if user is not None and user.is_active else None
+
+
+api = NinjaAPI(
+    title="Sigap API",
+    version="1",
+    description="Tiket, pelanggan, prosedur penanganan keluhan dan kronologi.",
+    urls_namespace="api",
+    auth=[BearerToken(), ActiveSession()],
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> Any:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def _field_name(loc: list[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(SigapError)
+def on_domain_error(request: HttpRequest, exc: SigapError) -> HttpResponse:
+    return api.create_response(
+        request, error_body(exc.code, exc.message, exc.fields), status=exc.http_status
+    )
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields: dict[str, list[str]] = {}
+    for err in exc.errors:
+        fields.setdefault(_field_name(list(err.get("loc", []))), []).append(str(err.get("msg")))
+    return api.create_response(
+        request,
+        error_body("validation_failed", "Data yang dikirim tidak valid.", fields),
+        status=422,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        error_body("not_authenticated", "Masuk dulu atau sertakan token API yang valid."),
+        status=401,
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, error_body("not_found", "Data tidak ditemukan."), 404)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400:  # ninja could not parse the body (e.g. broken JSON)
+        return api.create_response(
+            request,
+            error_body(
+                "validation_failed",
+                "Isi permintaan tidak dapat dibaca; kirim JSON yang valid.",
+                {"body": [str(exc.message)]},
+            ),
+            status=422,
+        )
+    return api.create_response(
+        request, error_body("http_error", str(exc.message)), status=exc.status_code
+    )
+
+
+def _register() -> None:
+    from sigap.accounts.api import router as accounts_router
+    from sigap.customers.api import router as customers_router
+    from sigap.tickets.api import router as tickets_router
+
+    api.add_router("/", accounts_router)
+    api.add_router("/customers", customers_router)
+    api.add_router("/", tickets_router)
+
+
+_register()

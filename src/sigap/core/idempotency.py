@@ -1,0 +1,138 @@
+"""``Idempotency-Key`` for every POST under ``/api/`` (after Zulip's idempotency.md).
+
+The key is reserved for (user, key) in its own transaction *before* the request runs:
+* a retry after the first finished gets the stored first response, byte for byte;
+* the same key with another path or body is refused (409 ``idempotency_conflict``);
+* a retry while the first is still running is refused (409, "sedang diproses");
+* a 5xx releases the key so the client can try again.
+Records expire after ``TTL`` (``idempotency_cleanup`` deletes them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.contrib.auth.models import AnonymousUser
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+
+from sigap.accounts.services import token_authenticate
+from sigap.core.models import IdempotencyRecord
+
+HEADER = "HTTP_IDEMPOTENCY_KEY"
+TTL = timedelta(hours=24)
+MAX_KEY_LENGTH = 255
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+def error_response(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
+
+
+def _request_user_id(request: HttpRequest) -> int | None:
+    auth = request.headers.get("Authorization", "")
+    if auth.lower().startswith("bearer "):
+        user = token_authenticate(auth[7:].strip())
+        return user.pk if user else None
+    user = getattr(request, "user", AnonymousUser())
+    return int(user.pk) if user.is_authenticated else None
+
+
+def _request_hash(request: HttpRequest) -> str:
+    digest = hashlib.sha256()
+    content_type = request.content_type or ""
+    if content_type.startswith("multipart/"):
+        # The boundary changes between retries; hash the parsed fields and files instead.
+        for name in sorted(request.POST):
+            digest.update(json.dumps([name, request.POST.getlist(name)]).encode())
+        for name in sorted(request.FILES):
+            for upload in request.FILES.getlist(name):
+                digest.update(f"{name}:{upload.name}:{upload.size}".encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    else:
+        digest.update(request.body)
+    return digest.hexdigest()
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        key = request.META.get(HEADER, "")
+        if request.method != "POST" or not key or not request.path.startswith("/api/"):
+            return self.get_response(request)
+        if len(key) > MAX_KEY_LENGTH:
+            return error_response(
+                422, "validation_failed", f"Idempotency-Key maksimal {MAX_KEY_LENGTH} karakter."
+            )
+        user_id = _request_user_id(request)
+        if user_id is None:
+            return self.get_response(request)  # the API answers 401
+        request_hash = _request_hash(request)
+        record, replay = _reserve(user_id, key, request.path, request_hash)
+        if replay is not None:
+            return replay
+        assert record is not None
+        try:
+            response = self.get_response(request)
+        except BaseException:
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            raise
+        if response.status_code >= 500 or getattr(response, "streaming", False):
+            IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            return response
+        IdempotencyRecord.objects.filter(pk=record.pk).update(
+            status=response.status_code,
+            content_type=response.get("Content-Type", ""),
+            body=response.content,
+        )
+        return response
+
+
+def _reserve(
+    user_id: int, key: str, path: str, request_hash: str
+) -> tuple[IdempotencyRecord | None, HttpResponse | None]:
+    IdempotencyRecord.objects.filter(
+        user_id=user_id, key=key, created_at__lt=timezone.now() - TTL
+    ).delete()
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                user_id=user_id, key=key, method="POST", path=path, request_hash=request_hash
+            )
+        return record, None
+    except IntegrityError:
+        pass
+    existing = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
+    if existing is None:  # released by a failed first attempt in the meantime
+        return _reserve(user_id, key, path, request_hash)
+    if existing.path != path or existing.request_hash != request_hash:
+        return None, error_response(
+            409,
+            "idempotency_conflict",
+            "Idempotency-Key ini sudah dipakai untuk permintaan lain. Gunakan kunci baru.",
+        )
+    if existing.status is None:
+        return None, error_response(
+            409,
+            "idempotency_in_progress",
+            "Permintaan dengan Idempotency-Key ini sedang diproses. Coba lagi sebentar lagi.",
+        )
+    response = HttpResponse(
+        bytes(existing.body), status=existing.status, content_type=existing.content_type
+    )
+    response[REPLAY_HEADER] = "true"
+    return None, response
+
+
+def idempotency_cleanup() -> int:
+    """Delete records older than ``TTL``; returns how many were deleted."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - TTL).delete()
+    return deleted

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field
+
+from sigap.customers.models import ContactKind, Customer, CustomerKind, LoyaltyTier, Temperament
+
+
+class ContactSchema(Schema):
+    kind: ContactKind
+    value: str = Field(min_length=1, max_length=254)
+    is_primary: bool = False
+
+
+class CustomerIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    kind: CustomerKind = CustomerKind.EXTERNAL
+    temperament: Temperament = Temperament.UNKNOWN
+    loyalty_tier: LoyaltyTier = LoyaltyTier.REGULAR
+    notes: str = ""
+    contacts: list[ContactSchema] = Field(default_factory=list, max_length=20)
+
+
+class CustomerPatch(Schema):
+    version: int
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    kind: CustomerKind | None = None
+    temperament: Temperament | None = None
+    loyalty_tier: LoyaltyTier | None = None
+    notes: str | None = None
+    contacts: list[ContactSchema] | None = Field(default=None, max_length=20)
+
+
+class CustomerOut(Schema):
+    id: int
+    name: str
+    kind: str
+    temperament: str
+    loyalty_tier: str
+    notes: str
+    contacts: list[ContactSchema]
+    version: int
+    created_at: datetime
+
+
+class CustomerPage(Schema):
+    items: list[CustomerOut]
+    next_cursor: str | None
+
+
+def customer_dict(c: Customer, *, include_notes: bool = True) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "name": c.name,
+        "kind": c.kind,
+        "temperament": c.temperament if include_notes else "",
+        "loyalty_tier": c.loyalty_tier,
+        "notes": c.notes if include_notes else "",
+        "contacts": [
+            {"kind": x.kind, "value": x.value, "is_primary": x.is_primary} for x in c.contacts.all()
+        ],
+        "version": c.version,
+        "created_at": c.created_at,
+    }

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from sigap.accounts.models import User
+from sigap.core.errors import NotFound
+from sigap.customers.models import Customer, CustomerContact
+
+
+def customers_for(*, user: User, q: str = "") -> QuerySet[Customer]:
+    """Staff see every customer; a customer only themself."""
+    qs = Customer.objects.all()
+    if not user.is_agent_or_above:
+        qs = qs.filter(user_id=user.pk)
+    q = q.strip()
+    if q:
+        by_contact = CustomerContact.objects.filter(value__icontains=q.lower()).values(
+            "customer_id"
+        )
+        qs = qs.filter(Q(name__icontains=q) | Q(pk__in=by_contact))
+    return qs.prefetch_related("contacts")
+
+
+def access_customer(user: User, customer_id: int) -> Customer:
+    customer = customers_for(user=user).filter(pk=customer_id).first()
+    if customer is None:
+        raise NotFound("Pelanggan tidak ditemukan.")
+    return customer

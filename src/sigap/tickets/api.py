@@ -1,0 +1,415 @@
+"""Ticket endpoints. Each one: authorise through ``access``, call one service or selector,
+serialise. Domain errors become HTTP in ``sigap.api``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest
+from ninja import File, Query, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status
+from pydantic import Field
+
+from sigap.accounts.models import Team, User
+from sigap.core.errors import NotFound, PayloadTooLarge, ValidationFailed
+from sigap.core.pagination import DEFAULT_LIMIT, page
+from sigap.customers.models import Customer
+from sigap.tickets import selectors, services
+from sigap.tickets.access import access_ticket, require_staff, visible_tickets
+from sigap.tickets.attachments import Upload
+from sigap.tickets.models import Attachment, MessageKind, Proposal, ProposalStatus
+from sigap.tickets.schemas import (
+    ApologyIn,
+    ApologyOut,
+    CloseIn,
+    ConfirmationOut,
+    ConfirmIn,
+    EventOut,
+    MessageIn,
+    MessageOut,
+    ProposalIn,
+    ProposalOut,
+    ReasonIn,
+    RecordIn,
+    TicketIn,
+    TicketOut,
+    TicketPage,
+    TicketPatch,
+    TransitionIn,
+    event_dict,
+    message_dict,
+    proposal_dict,
+    ticket_dict,
+    ticket_list_dict,
+)
+
+router = Router(tags=["tiket"])
+
+
+def _user(request: HttpRequest) -> User:
+    user: User = request.auth  # type: ignore[attr-defined]
+    return user
+
+
+def _detail(user: User, ticket_id: int) -> dict[str, Any]:
+    return ticket_dict(selectors.ticket_detail_for(user=user, ticket_id=ticket_id))
+
+
+def _team(team_id: int | None) -> Team | None:
+    if team_id is None:
+        return None
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise ValidationFailed("Tim tidak ditemukan.", fields={"team_id": ["Tidak ditemukan."]})
+    return team
+
+
+def _staff_user(user_id: int | None) -> User | None:
+    if user_id is None:
+        return None
+    found = User.objects.filter(pk=user_id).first()
+    if found is None:
+        raise ValidationFailed(
+            "Penanggung jawab tidak ditemukan.", fields={"assignee_id": ["Tidak ditemukan."]}
+        )
+    return found
+
+
+class TicketFilterIn(Schema):
+    status: list[str] = Field(default_factory=list)
+    channel: list[str] = Field(default_factory=list)
+    category: list[str] = Field(default_factory=list)
+    severity: list[str] = Field(default_factory=list)
+    priority: list[int] = Field(default_factory=list)
+    kind: list[str] = Field(default_factory=list)
+    team: list[int] = Field(default_factory=list)
+    assignee: list[int] = Field(default_factory=list)
+    unassigned: bool = False
+    customer: int | None = None
+    tag: list[str] = Field(default_factory=list)
+    q: str = Field(default="", max_length=200)
+    cursor: str | None = None
+    limit: int = DEFAULT_LIMIT
+
+
+@router.get("/tickets", response=TicketPage, summary="Daftar tiket")
+def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> dict[str, Any]:
+    data = filters.dict()
+    cursor, limit = data.pop("cursor"), data.pop("limit")
+    qs = selectors.ticket_list_for(user=_user(request), filters=selectors.TicketFilters(**data))
+    rows, next_cursor = page(qs, cursor=cursor, limit=limit)
+    return {"items": [ticket_list_dict(t) for t in rows], "next_cursor": next_cursor}
+
+
+@router.post("/tickets", response={201: TicketOut}, summary="Buat tiket")
+def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
+    user = _user(request)
+    if user.is_customer:
+        customer = getattr(user, "customer", None)
+        if customer is None or customer.pk != payload.customer_id:
+            raise NotFound("Pelanggan tidak ditemukan.")
+    else:
+        found = Customer.objects.filter(pk=payload.customer_id).first()
+        if found is None:
+            raise ValidationFailed(
+                "Pelanggan tidak ditemukan.", fields={"customer_id": ["Tidak ditemukan."]}
+            )
+        customer = found
+    ticket = services.ticket_create(
+        actor=user,
+        customer=customer,
+        kind=payload.kind,
+        channel=payload.channel,
+        subject=payload.subject,
+        description=payload.description,
+        category=payload.category,
+        severity=payload.severity,
+        priority=payload.priority,
+        team=_team(payload.team_id),
+        assignee=_staff_user(payload.assignee_id),
+        tags=payload.tags,
+        complainer_type=payload.complainer_type,
+        complainer_goal=payload.complainer_goal,
+        response_type=payload.response_type,
+        root_cause=payload.root_cause,
+    )
+    return Status(201, _detail(user, ticket.pk))
+
+
+@router.get("/tickets/{ticket_id}", response=TicketOut, summary="Detail tiket")
+def ticket_detail(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
+    return _detail(_user(request), ticket_id)
+
+
+@router.patch("/tickets/{ticket_id}", response=TicketOut, summary="Ubah tiket")
+def ticket_update(request: HttpRequest, ticket_id: int, payload: TicketPatch) -> dict[str, Any]:
+    user = _user(request)
+    ticket = access_ticket(user, ticket_id)
+    version = payload.version
+    if version is None:
+        if_match = request.headers.get("If-Match", "").strip('"W/ ')
+        if not if_match.isdigit():
+            raise ValidationFailed(
+                "Sertakan versi tiket yang Anda ubah (kolom 'version' atau header If-Match).",
+                fields={"version": ["Wajib diisi."]},
+            )
+        version = int(if_match)
+    sent = payload.dict(exclude_unset=True)
+    sent.pop("version", None)
+    reason = sent.pop("reason", "")
+    changes: dict[str, Any] = {}
+    for key, value in sent.items():
+        if key == "team_id":
+            changes["team"] = _team(value)
+        elif key == "assignee_id":
+            changes["assignee"] = _staff_user(value)
+        else:
+            changes[key] = value
+    services.ticket_update(
+        actor=user, ticket=ticket, version=version, changes=changes, reason=reason
+    )
+    return _detail(user, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/transition", response=TicketOut, summary="Ubah status")
+def ticket_transition(request: HttpRequest, ticket_id: int, payload: TransitionIn) -> Any:
+    user = _user(request)
+    ticket = access_ticket(user, ticket_id)
+    services.ticket_transition(actor=user, ticket=ticket, to=payload.to, reason=payload.reason)
+    return _detail(user, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/record", response=TicketOut, summary="Catat fakta (Catat)")
+def ticket_record(request: HttpRequest, ticket_id: int, payload: RecordIn) -> Any:
+    user = _user(request)
+    services.ticket_record(actor=user, ticket=access_ticket(user, ticket_id), facts=payload.facts)
+    return _detail(user, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/confirm", response={201: ConfirmationOut}, summary="Konfirmasi")
+def ticket_confirm(request: HttpRequest, ticket_id: int, payload: ConfirmIn) -> Any:
+    user = _user(request)
+    confirmation = services.ticket_confirm(
+        actor=user,
+        ticket=access_ticket(user, ticket_id),
+        restatement=payload.restatement,
+        customer_confirmed=payload.customer_confirmed,
+        customer_response=payload.customer_response,
+    )
+    return Status(201, confirmation)
+
+
+@router.post("/tickets/{ticket_id}/apology", response={201: ApologyOut}, summary="Maaf (5R)")
+def ticket_apology(request: HttpRequest, ticket_id: int, payload: ApologyIn) -> Any:
+    user = _user(request)
+    data = payload.dict()
+    send = data.pop("send")
+    apology = services.apology_create(
+        actor=user, ticket=access_ticket(user, ticket_id), parts=data, send=send
+    )
+    return Status(201, apology)
+
+
+@router.post("/tickets/{ticket_id}/resolve", response=TicketOut, summary="Selesaikan")
+def ticket_resolve(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> Any:
+    user = _user(request)
+    services.ticket_resolve(
+        actor=user, ticket=access_ticket(user, ticket_id), reason=payload.reason
+    )
+    return _detail(user, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/close", response=TicketOut, summary="Tutup (terima kasih)")
+def ticket_close(request: HttpRequest, ticket_id: int, payload: CloseIn) -> Any:
+    user = _user(request)
+    services.ticket_close(
+        actor=user,
+        ticket=access_ticket(user, ticket_id),
+        thanks=payload.thanks,
+        reason=payload.reason,
+    )
+    return _detail(user, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/reopen", response=TicketOut, summary="Buka kembali")
+def ticket_reopen(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> Any:
+    user = _user(request)
+    services.ticket_reopen(actor=user, ticket=access_ticket(user, ticket_id), reason=payload.reason)
+    return _detail(user, ticket_id)
+
+
+# --- messages and attachments ------------------------------------------------------------
+
+
+@router.get("/tickets/{ticket_id}/messages", response=list[MessageOut], summary="Pesan")
+def message_list(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
+    user = _user(request)
+    ticket = access_ticket(user, ticket_id)
+    return [message_dict(m) for m in selectors.messages_for(user=user, ticket=ticket)]
+
+
+def _check_request_size(request: HttpRequest) -> None:
+    """Refuse an obviously oversized upload before reading it."""
+    limit = int(settings.SIGAP_MAX_ATTACHMENT_BYTES)
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > limit * 5 + 1_048_576:
+        raise PayloadTooLarge(
+            f"Permintaan {length / 1_048_576:.1f} MB terlalu besar; batas lampiran "
+            f"{limit / 1_048_576:.0f} MB per berkas."
+        )
+
+
+@router.post(
+    "/tickets/{ticket_id}/messages",
+    response={201: MessageOut},
+    summary="Kirim pesan, balasan atau catatan (JSON atau multipart dengan lampiran)",
+)
+def message_create(
+    request: HttpRequest,
+    ticket_id: int,
+    files: File[list[UploadedFile]] | None = None,
+) -> Status[dict[str, Any]]:
+    _check_request_size(request)
+    user = _user(request)
+    ticket = access_ticket(user, ticket_id)
+    if (request.content_type or "").startswith("multipart/"):
+        payload = MessageIn(
+            kind=request.POST.get("kind", MessageKind.REPLY), body=request.POST.get("body", "")
+        )
+    else:
+        payload = _json_message(request)
+    uploads = [Upload(f.name or "lampiran", f.read()) for f in (files or [])]
+    kind = MessageKind.INBOUND if user.is_customer else payload.kind
+    message = services.message_add(
+        actor=user, ticket=ticket, kind=kind, body=payload.body, uploads=uploads
+    )
+    message = selectors.messages_for(user=user, ticket=ticket).get(pk=message.pk)
+    return Status(201, message_dict(message))
+
+
+def _json_message(request: HttpRequest) -> MessageIn:
+    import json
+
+    from pydantic import ValidationError as PydanticError
+
+    try:
+        raw = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValidationFailed(
+            f"JSON tidak valid: {exc}", fields={"body": ["JSON tidak valid."]}
+        ) from exc
+    try:
+        return MessageIn.model_validate(raw)
+    except PydanticError as exc:
+        fields: dict[str, list[str]] = {}
+        for err in exc.errors():
+            fields.setdefault(".".join(str(p) for p in err["loc"]) or "body", []).append(err["msg"])
+        raise ValidationFailed("Data yang dikirim tidak valid.", fields=fields) from exc
+
+
+@router.get("/attachments/{attachment_id}", summary="Unduh lampiran", response={200: None})
+def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+    user = _user(request)
+    qs = Attachment.objects.select_related("message").filter(
+        pk=attachment_id, ticket__in=visible_tickets(user)
+    )
+    if user.is_customer:
+        qs = qs.exclude(message__kind=MessageKind.NOTE)
+    attachment = qs.first()
+    if attachment is None:
+        raise NotFound("Lampiran tidak ditemukan.")
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.filename,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- proposals ------------------------------------------------------------------------------
+
+
+def _proposal(user: User, proposal_id: int) -> Proposal:
+    qs = Proposal.objects.select_related("ticket").filter(
+        pk=proposal_id, ticket__in=visible_tickets(user)
+    )
+    if user.is_customer:
+        qs = qs.exclude(status=ProposalStatus.PENDING_APPROVAL)
+    proposal = qs.first()
+    if proposal is None:
+        raise NotFound("Usulan tidak ditemukan.")
+    return proposal
+
+
+def _proposal_out(user: User, proposal: Proposal) -> dict[str, Any]:
+    fresh = selectors.proposals_for(user=user, ticket=proposal.ticket).get(pk=proposal.pk)
+    return proposal_dict(fresh)
+
+
+@router.get("/tickets/{ticket_id}/proposals", response=list[ProposalOut], summary="Usulan")
+def proposal_list(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
+    user = _user(request)
+    ticket = access_ticket(user, ticket_id)
+    return [proposal_dict(p) for p in selectors.proposals_for(user=user, ticket=ticket)]
+
+
+@router.post(
+    "/tickets/{ticket_id}/proposals", response={201: ProposalOut}, summary="Buat usulan solusi"
+)
+def proposal_create(request: HttpRequest, ticket_id: int, payload: ProposalIn) -> Any:
+    user = _user(request)
+    require_staff(user)
+    proposal = services.proposal_create(
+        actor=user,
+        ticket=access_ticket(user, ticket_id),
+        summary=payload.summary,
+        compensation_type=payload.compensation_type,
+        compensation_amount=payload.compensation_amount,
+    )
+    return Status(201, _proposal_out(user, proposal))
+
+
+@router.post("/proposals/{proposal_id}/approve", response=ProposalOut, summary="Setujui")
+def proposal_approve(request: HttpRequest, proposal_id: int) -> dict[str, Any]:
+    user = _user(request)
+    proposal = services.proposal_approve(actor=user, proposal=_proposal(user, proposal_id))
+    return _proposal_out(user, proposal)
+
+
+@router.post("/proposals/{proposal_id}/accept", response=ProposalOut, summary="Terima")
+def proposal_accept(request: HttpRequest, proposal_id: int) -> dict[str, Any]:
+    user = _user(request)
+    proposal = services.proposal_accept(actor=user, proposal=_proposal(user, proposal_id))
+    return _proposal_out(user, proposal)
+
+
+@router.post("/proposals/{proposal_id}/reject", response=ProposalOut, summary="Tolak")
+def proposal_reject(request: HttpRequest, proposal_id: int, payload: ReasonIn) -> Any:
+    user = _user(request)
+    proposal = services.proposal_reject(
+        actor=user, proposal=_proposal(user, proposal_id), reason=payload.reason
+    )
+    return _proposal_out(user, proposal)
+
+
+@router.post("/proposals/{proposal_id}/withdraw", response=ProposalOut, summary="Tarik")
+def proposal_withdraw(request: HttpRequest, proposal_id: int, payload: ReasonIn) -> Any:
+    user = _user(request)
+    proposal = services.proposal_withdraw(
+        actor=user, proposal=_proposal(user, proposal_id), reason=payload.reason
+    )
+    return _proposal_out(user, proposal)
+
+
+# --- timeline ---------------------------------------------------------------------------------
+
+
+@router.get("/tickets/{ticket_id}/timeline", response=list[EventOut], summary="Kronologi")
+def timeline(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
+    user = _user(request)
+    ticket = access_ticket(user, ticket_id)
+    return [event_dict(e) for e in selectors.timeline_for(user=user, ticket=ticket)]

@@ -1,0 +1,355 @@
+"""API shapes for tickets, messages, proposals and the timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Schema
+from pydantic import Field
+
+from sigap.core.money import format_rupiah
+from sigap.tickets.models import (
+    Attachment,
+    Category,
+    Channel,
+    CompensationType,
+    ComplainerGoal,
+    ComplainerType,
+    Kind,
+    Message,
+    MessageKind,
+    Proposal,
+    ResponseType,
+    RootCause,
+    Severity,
+    Status,
+    Ticket,
+    TimelineEvent,
+)
+from sigap.tickets.transitions import procedure_steps
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class TicketIn(Schema):
+    customer_id: int
+    kind: Kind = Kind.COMPLAINT
+    channel: Channel = Channel.PORTAL
+    subject: str = Field(min_length=1, max_length=255)
+    description: str = Field(min_length=1, max_length=50_000)
+    category: Category = Category.NONE
+    severity: Severity = Severity.NONE
+    priority: int | None = Field(default=None, ge=1, le=4)
+    team_id: int | None = None
+    assignee_id: int | None = None
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    complainer_type: ComplainerType = ComplainerType.NONE
+    complainer_goal: ComplainerGoal = ComplainerGoal.NONE
+    response_type: ResponseType = ResponseType.NONE
+    root_cause: RootCause = RootCause.NONE
+
+
+class TicketPatch(Schema):
+    version: int | None = None
+    subject: str | None = Field(default=None, min_length=1, max_length=255)
+    category: Category | None = None
+    severity: Severity | None = None
+    priority: int | None = Field(default=None, ge=1, le=4)
+    complainer_type: ComplainerType | None = None
+    complainer_goal: ComplainerGoal | None = None
+    response_type: ResponseType | None = None
+    root_cause: RootCause | None = None
+    team_id: int | None = None
+    assignee_id: int | None = None
+    tags: list[str] | None = Field(default=None, max_length=20)
+    reason: str = ""
+
+
+class TransitionIn(Schema):
+    to: Status
+    reason: str = ""
+
+
+class RecordIn(Schema):
+    facts: str = Field(min_length=1)
+
+
+class ConfirmIn(Schema):
+    restatement: str = Field(min_length=1)
+    customer_confirmed: bool
+    customer_response: str = ""
+
+
+class ApologyIn(Schema):
+    recognition: str
+    responsibility: str
+    remorse: str
+    restitution: str
+    repetition: str
+    send: bool = True
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+
+
+class CloseIn(Schema):
+    thanks: str = ""
+    reason: str = ""
+
+
+class MessageIn(Schema):
+    kind: MessageKind = MessageKind.REPLY
+    body: str = Field(default="", max_length=100_000)
+
+
+class ProposalIn(Schema):
+    summary: str = Field(min_length=1)
+    compensation_type: CompensationType = CompensationType.NONE
+    compensation_amount: int = Field(default=0, ge=0)
+
+
+class StepOut(Schema):
+    key: str
+    label: str
+    done: bool
+
+
+class TicketListOut(Schema):
+    id: int
+    reference: str
+    kind: str
+    channel: str
+    subject: str
+    status: str
+    status_label: str
+    category: str
+    severity: str
+    priority: int
+    customer: Ref
+    team: Ref | None
+    assignee: Ref | None
+    tags: list[str]
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ContactOut(Schema):
+    kind: str
+    value: str
+
+
+class TicketCustomerOut(Schema):
+    id: int
+    name: str
+    kind: str
+    loyalty_tier: str
+    contacts: list[ContactOut]
+
+
+class TicketOut(TicketListOut):
+    description: str
+    facts: str
+    complainer_type: str
+    complainer_goal: str
+    response_type: str
+    root_cause: str
+    resolution_reason: str
+    first_responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    steps: list[StepOut]
+    customer_detail: TicketCustomerOut
+
+
+class TicketPage(Schema):
+    items: list[TicketListOut]
+    next_cursor: str | None
+
+
+class AttachmentOut(Schema):
+    id: int
+    filename: str
+    content_type: str
+    size: int
+    url: str
+
+
+class MessageOut(Schema):
+    id: int
+    kind: str
+    channel: str
+    author: Ref | None
+    body: str
+    created_at: datetime
+    attachments: list[AttachmentOut]
+
+
+class ProposalOut(Schema):
+    id: int
+    ticket_id: int
+    summary: str
+    compensation_type: str
+    compensation_amount: int
+    compensation_amount_display: str
+    status: str
+    status_label: str
+    requires_approval: bool
+    alternative_to_id: int | None
+    approved_by: Ref | None
+    approved_at: datetime | None
+    answered_at: datetime | None
+    rejection_reason: str
+    created_at: datetime
+
+
+class EventOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    actor: Ref | None
+    field: str
+    old_value: Any
+    new_value: Any
+    data: dict[str, Any]
+    public: bool
+    created_at: datetime
+
+
+class ConfirmationOut(Schema):
+    id: int
+    restatement: str
+    customer_confirmed: bool
+    customer_response: str
+    created_at: datetime
+
+
+class ApologyOut(Schema):
+    id: int
+    recognition: str
+    responsibility: str
+    remorse: str
+    restitution: str
+    repetition: str
+    message_id: int | None
+    created_at: datetime
+
+
+def _ref(obj: Any) -> dict[str, Any] | None:
+    if obj is None:
+        return None
+    name = obj.display_name if hasattr(obj, "display_name") else obj.name
+    return {"id": obj.pk, "name": name}
+
+
+def ticket_list_dict(t: Ticket) -> dict[str, Any]:
+    return {
+        "id": t.pk,
+        "reference": t.reference,
+        "kind": t.kind,
+        "channel": t.channel,
+        "subject": t.subject,
+        "status": t.status,
+        "status_label": str(Status(t.status).label),
+        "category": t.category,
+        "severity": t.severity,
+        "priority": t.priority,
+        "customer": _ref(t.customer),
+        "team": _ref(t.team),
+        "assignee": _ref(t.assignee),
+        "tags": sorted(tag.name for tag in t.tags.all()),
+        "first_response_due_at": t.first_response_due_at,
+        "resolution_due_at": t.resolution_due_at,
+        "created_at": t.created_at,
+        "updated_at": t.updated_at,
+        "version": t.version,
+    }
+
+
+def ticket_dict(t: Ticket) -> dict[str, Any]:
+    data = ticket_list_dict(t)
+    data.update(
+        description=t.description,
+        facts=t.facts,
+        complainer_type=t.complainer_type,
+        complainer_goal=t.complainer_goal,
+        response_type=t.response_type,
+        root_cause=t.root_cause,
+        resolution_reason=t.resolution_reason,
+        first_responded_at=t.first_responded_at,
+        resolved_at=t.resolved_at,
+        closed_at=t.closed_at,
+        steps=[vars(s) for s in procedure_steps(t.status)],
+        customer_detail={
+            "id": t.customer.pk,
+            "name": t.customer.name,
+            "kind": t.customer.kind,
+            "loyalty_tier": t.customer.loyalty_tier,
+            "contacts": [{"kind": c.kind, "value": c.value} for c in t.customer.contacts.all()],
+        },
+    )
+    return data
+
+
+def attachment_dict(a: Attachment) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "filename": a.filename,
+        "content_type": a.content_type,
+        "size": a.size,
+        "url": f"/api/v1/attachments/{a.pk}",
+    }
+
+
+def message_dict(m: Message) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "kind": m.kind,
+        "channel": m.channel,
+        "author": _ref(m.author),
+        "body": m.body,
+        "created_at": m.created_at,
+        "attachments": [attachment_dict(a) for a in m.attachments.all()],
+    }
+
+
+def proposal_dict(p: Proposal) -> dict[str, Any]:
+    return {
+        "id": p.pk,
+        "ticket_id": p.ticket_id,
+        "summary": p.summary,
+        "compensation_type": p.compensation_type,
+        "compensation_amount": p.compensation_amount,
+        "compensation_amount_display": format_rupiah(p.compensation_amount),
+        "status": p.status,
+        "status_label": str(p.get_status_display()),
+        "requires_approval": p.requires_approval,
+        "alternative_to_id": p.alternative_to_id,
+        "approved_by": _ref(p.approved_by),
+        "approved_at": p.approved_at,
+        "answered_at": p.answered_at,
+        "rejection_reason": p.rejection_reason,
+        "created_at": p.created_at,
+    }
+
+
+def event_dict(e: TimelineEvent) -> dict[str, Any]:
+    return {
+        "id": e.pk,
+        "kind": e.kind,
+        "kind_label": str(e.get_kind_display()),
+        "actor": _ref(e.actor),
+        "field": e.field,
+        "old_value": e.old_value,
+        "new_value": e.new_value,
+        "data": e.data,
+        "public": e.public,
+        "created_at": e.created_at,
+    }
