@@ -184,7 +184,7 @@ def test_list_filters_and_cursor_pagination(
         "/tickets", channel="email", customer=customer.pk, limit=2, cursor=page1["next_cursor"]
     ).json()
     tagged = api.get("/tickets", tag="vip").json()["items"]
-    several = api.get("/tickets?channel=email&channel=whatsapp&customer=%d" % customer.pk).json()
+    several = api.get(f"/tickets?channel=email&channel=whatsapp&customer={customer.pk}").json()
 
     assert [t["id"] for t in page1["items"]] == [ids[4], ids[2]]
     assert [t["id"] for t in page2["items"]] == [ids[0]]
