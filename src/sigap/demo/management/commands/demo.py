@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from sigap.accounts.models import Role, User
+from sigap.demo.loader import DEMO_PASSWORD, demo_exists, load_demo
+from sigap.tickets.models import Ticket
+
+
+class Command(BaseCommand):
+    help = "Load the Indonesian demo data (teams, staff, customers, tickets). Idempotent."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--tickets", type=int, default=320)
+        parser.add_argument("--seed", type=int, default=2026)
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if demo_exists():
+            self.stdout.write("Data demo sudah ada; tidak dimuat ulang.")
+        else:
+            started = time.monotonic()
+            self.stdout.write("Memuat data demo…")
+            load_demo(tickets=opts["tickets"], seed=opts["seed"])
+            self.stdout.write(
+                f"{Ticket.objects.count()} tiket dibuat dalam {time.monotonic() - started:.0f} s."
+            )
+        self._print_logins()
+
+    def _print_logins(self) -> None:
+        site = settings.SITE_URL.rstrip("/")
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Login demo (kata sandi semua akun: %s)" % DEMO_PASSWORD))
+        order = {Role.ADMIN: 0, Role.SUPERVISOR: 1, Role.AGENT: 2, Role.CUSTOMER: 3}
+        users = sorted(
+            User.objects.filter(is_active=True).exclude(username__startswith="bench."),
+            key=lambda u: (order[Role(u.role)], u.username),
+        )
+        for user in users:
+            self.stdout.write(f"  {user.get_role_display():<11} {user.username}")
+        self.stdout.write("")
+        self.stdout.write(f"  Admin:  {site}/admin/")
+        self.stdout.write(f"  API:    {site}/api/v1/docs")
