@@ -8,10 +8,13 @@ os.environ.setdefault("SIGAP_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ["SIGAP_DB_POOL"] = "false"
 
 from sigap.settings import *  # noqa: F403
-from sigap.settings import DATABASES
+from sigap.settings import DATA_DIR, DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-DATABASES["default"].pop("OPTIONS", None) if DATABASES["default"]["ENGINE"].endswith(
-    "postgresql"
-) else None
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not :memory:, so tests with several threads share one database.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+else:
+    DATABASES["default"].pop("OPTIONS", None)

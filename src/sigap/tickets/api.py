@@ -269,19 +269,19 @@ def _check_request_size(request: HttpRequest) -> None:
 def message_create(
     request: HttpRequest,
     ticket_id: int,
-    files: File[list[UploadedFile]] | None = None,
+    files: list[UploadedFile] = File(None),  # noqa: B008 - ninja's parameter marker
 ) -> Status[dict[str, Any]]:
     _check_request_size(request)
     user = _user(request)
     ticket = access_ticket(user, ticket_id)
     if (request.content_type or "").startswith("multipart/"):
-        payload = MessageIn(
-            kind=request.POST.get("kind", MessageKind.REPLY), body=request.POST.get("body", "")
+        payload = _validate_message(
+            {"kind": request.POST.get("kind") or None, "body": request.POST.get("body", "")}
         )
     else:
         payload = _json_message(request)
     uploads = [Upload(f.name or "lampiran", f.read()) for f in (files or [])]
-    kind = MessageKind.INBOUND if user.is_customer else payload.kind
+    kind = payload.kind or (MessageKind.INBOUND if user.is_customer else MessageKind.REPLY)
     message = services.message_add(
         actor=user, ticket=ticket, kind=kind, body=payload.body, uploads=uploads
     )
@@ -292,14 +292,18 @@ def message_create(
 def _json_message(request: HttpRequest) -> MessageIn:
     import json
 
-    from pydantic import ValidationError as PydanticError
-
     try:
         raw = json.loads(request.body or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ValidationFailed(
             f"JSON tidak valid: {exc}", fields={"body": ["JSON tidak valid."]}
         ) from exc
+    return _validate_message(raw)
+
+
+def _validate_message(raw: Any) -> MessageIn:
+    from pydantic import ValidationError as PydanticError
+
     try:
         return MessageIn.model_validate(raw)
     except PydanticError as exc:

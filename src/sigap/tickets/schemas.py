@@ -103,7 +103,8 @@ class CloseIn(Schema):
 
 
 class MessageIn(Schema):
-    kind: MessageKind = MessageKind.REPLY
+    # Default: "inbound" for a customer, "reply" for staff.
+    kind: MessageKind | None = None
     body: str = Field(default="", max_length=100_000)
 
 
