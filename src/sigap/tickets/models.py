@@ -469,3 +469,25 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class TicketSearchDocument(models.Model):
+    """The text of a ticket for full-text search, stemmed with Sastrawi (``search.py``).
+
+    ``staff_text`` holds everything (facts and internal notes too); ``public_text`` only
+    what the customer may see. PostgreSQL adds generated ``tsvector`` columns with GIN
+    indexes over both; SQLite keeps an FTS5 index in step through triggers.
+    """
+
+    ticket = models.OneToOneField(
+        Ticket, primary_key=True, on_delete=models.CASCADE, related_name="search_document"
+    )
+    staff_text = models.TextField(default="")
+    public_text = models.TextField(default="")
+
+    class Meta:
+        verbose_name = _("dokumen pencarian")
+        verbose_name_plural = _("dokumen pencarian")
+
+    def __str__(self) -> str:
+        return f"Dokumen pencarian {self.ticket_id}"

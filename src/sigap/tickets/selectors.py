@@ -62,7 +62,7 @@ def ticket_list_for(*, user: User, filters: TicketFilters | None = None) -> Quer
     for tag in f.tag:
         qs = qs.filter(tags__name=tag)
     if f.q.strip():
-        qs = search_tickets(qs, f.q.strip())
+        qs = search_tickets(qs, f.q.strip(), include_internal=not user.is_customer)
     return qs.select_related("customer", "team", "assignee").prefetch_related("tags")
 
 

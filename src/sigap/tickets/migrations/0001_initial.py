@@ -8,270 +8,824 @@ import sigap.tickets.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('customers', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("customers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.SlugField(allow_unicode=True, unique=True, verbose_name='nama')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.SlugField(allow_unicode=True, unique=True, verbose_name="nama")),
             ],
             options={
-                'verbose_name': 'label',
-                'verbose_name_plural': 'label',
-                'ordering': ['name'],
+                "verbose_name": "label",
+                "verbose_name_plural": "label",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Ticket',
+            name="Ticket",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('complaint', 'Keluhan'), ('inquiry', 'Pertanyaan'), ('request', 'Permintaan')], max_length=16, verbose_name='jenis')),
-                ('channel', models.CharField(choices=[('phone', 'Telepon'), ('email', 'Email'), ('livechat', 'Live chat'), ('whatsapp', 'WhatsApp'), ('telegram', 'Telegram'), ('instagram', 'Instagram'), ('facebook', 'Facebook'), ('x', 'X (Twitter)'), ('portal', 'Portal web')], max_length=16, verbose_name='saluran')),
-                ('subject', models.CharField(max_length=255, verbose_name='subjek')),
-                ('description', models.TextField(verbose_name='deskripsi')),
-                ('category', models.CharField(blank=True, choices=[('', 'Belum digolongkan'), ('mechanical', 'Mekanis'), ('attitudinal', 'Sikap'), ('service', 'Layanan'), ('unusual', 'Tidak biasa')], default='', max_length=16, verbose_name='golongan keluhan')),
-                ('severity', models.CharField(blank=True, choices=[('', 'Belum dinilai'), ('penting', 'Penting'), ('sederhana', 'Sederhana'), ('kompleks', 'Kompleks')], default='', max_length=16, verbose_name='tingkat')),
-                ('priority', models.PositiveSmallIntegerField(choices=[(1, 'P1 – Kritis'), (2, 'P2 – Tinggi'), (3, 'P3 – Normal'), (4, 'P4 – Rendah')], default=3, verbose_name='prioritas')),
-                ('complainer_type', models.CharField(blank=True, choices=[('', 'Belum diketahui'), ('active', 'Aktif'), ('inactive', 'Pasif'), ('hyperactive', 'Hiperaktif')], default='', max_length=16, verbose_name='tipe pengeluh')),
-                ('complainer_goal', models.CharField(blank=True, choices=[('', 'Belum diketahui'), ('restitution', 'Restitusi/kompensasi'), ('venting', 'Melampiaskan kemarahan'), ('improvement', 'Membantu memperbaiki layanan'), ('altruistic', 'Altruistis')], default='', max_length=16, verbose_name='tujuan keluhan')),
-                ('response_type', models.CharField(blank=True, choices=[('', 'Belum diketahui'), ('voice', 'Disampaikan ke perusahaan'), ('private', 'Pribadi (berhenti/cerita ke orang lain)'), ('third_party', 'Pihak ketiga (lembaga, media, hukum)')], default='', max_length=16, verbose_name='respons ketidakpuasan')),
-                ('root_cause', models.CharField(blank=True, choices=[('', 'Belum diketahui'), ('not_as_expected', 'Layanan tidak sesuai harapan'), ('ignored', 'Diabaikan/menunggu tanpa penjelasan'), ('not_listened', 'Tidak ada yang mendengarkan'), ('rude', 'Petugas kasar/tidak membantu'), ('no_responsibility', 'Tidak ada yang bertanggung jawab'), ('communication', 'Kegagalan komunikasi')], default='', max_length=24, verbose_name='penyebab keluhan')),
-                ('status', models.CharField(choices=[('new', 'Baru (Simak)'), ('recorded', 'Tercatat'), ('confirmed', 'Terkonfirmasi'), ('in_progress', 'Diproses'), ('waiting_customer', 'Menunggu pelanggan'), ('resolved', 'Selesai'), ('closed', 'Ditutup')], default='new', max_length=20, verbose_name='status')),
-                ('facts', models.TextField(blank=True, default='', verbose_name='catatan fakta dan kronologi')),
-                ('resolution_reason', models.TextField(blank=True, default='', verbose_name='alasan penyelesaian')),
-                ('first_response_due_at', models.DateTimeField(blank=True, null=True, verbose_name='tenggat respons pertama')),
-                ('resolution_due_at', models.DateTimeField(blank=True, null=True, verbose_name='tenggat penyelesaian')),
-                ('first_responded_at', models.DateTimeField(blank=True, null=True, verbose_name='respons pertama')),
-                ('resolved_at', models.DateTimeField(blank=True, null=True, verbose_name='diselesaikan')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='ditutup')),
-                ('created_at', models.DateTimeField(db_index=True, verbose_name='dibuat')),
-                ('updated_at', models.DateTimeField(verbose_name='diperbarui')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='assigned_tickets', to=settings.AUTH_USER_MODEL, verbose_name='penanggung jawab')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='customers.customer', verbose_name='pelanggan')),
-                ('tags', models.ManyToManyField(blank=True, related_name='tickets', to='tickets.tag', verbose_name='label')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tickets', to='accounts.team', verbose_name='tim')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("complaint", "Keluhan"),
+                            ("inquiry", "Pertanyaan"),
+                            ("request", "Permintaan"),
+                        ],
+                        max_length=16,
+                        verbose_name="jenis",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("phone", "Telepon"),
+                            ("email", "Email"),
+                            ("livechat", "Live chat"),
+                            ("whatsapp", "WhatsApp"),
+                            ("telegram", "Telegram"),
+                            ("instagram", "Instagram"),
+                            ("facebook", "Facebook"),
+                            ("x", "X (Twitter)"),
+                            ("portal", "Portal web"),
+                        ],
+                        max_length=16,
+                        verbose_name="saluran",
+                    ),
+                ),
+                ("subject", models.CharField(max_length=255, verbose_name="subjek")),
+                ("description", models.TextField(verbose_name="deskripsi")),
+                (
+                    "category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Belum digolongkan"),
+                            ("mechanical", "Mekanis"),
+                            ("attitudinal", "Sikap"),
+                            ("service", "Layanan"),
+                            ("unusual", "Tidak biasa"),
+                        ],
+                        default="",
+                        max_length=16,
+                        verbose_name="golongan keluhan",
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Belum dinilai"),
+                            ("penting", "Penting"),
+                            ("sederhana", "Sederhana"),
+                            ("kompleks", "Kompleks"),
+                        ],
+                        default="",
+                        max_length=16,
+                        verbose_name="tingkat",
+                    ),
+                ),
+                (
+                    "priority",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "P1 – Kritis"),
+                            (2, "P2 – Tinggi"),
+                            (3, "P3 – Normal"),
+                            (4, "P4 – Rendah"),
+                        ],
+                        default=3,
+                        verbose_name="prioritas",
+                    ),
+                ),
+                (
+                    "complainer_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Belum diketahui"),
+                            ("active", "Aktif"),
+                            ("inactive", "Pasif"),
+                            ("hyperactive", "Hiperaktif"),
+                        ],
+                        default="",
+                        max_length=16,
+                        verbose_name="tipe pengeluh",
+                    ),
+                ),
+                (
+                    "complainer_goal",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Belum diketahui"),
+                            ("restitution", "Restitusi/kompensasi"),
+                            ("venting", "Melampiaskan kemarahan"),
+                            ("improvement", "Membantu memperbaiki layanan"),
+                            ("altruistic", "Altruistis"),
+                        ],
+                        default="",
+                        max_length=16,
+                        verbose_name="tujuan keluhan",
+                    ),
+                ),
+                (
+                    "response_type",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Belum diketahui"),
+                            ("voice", "Disampaikan ke perusahaan"),
+                            ("private", "Pribadi (berhenti/cerita ke orang lain)"),
+                            ("third_party", "Pihak ketiga (lembaga, media, hukum)"),
+                        ],
+                        default="",
+                        max_length=16,
+                        verbose_name="respons ketidakpuasan",
+                    ),
+                ),
+                (
+                    "root_cause",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Belum diketahui"),
+                            ("not_as_expected", "Layanan tidak sesuai harapan"),
+                            ("ignored", "Diabaikan/menunggu tanpa penjelasan"),
+                            ("not_listened", "Tidak ada yang mendengarkan"),
+                            ("rude", "Petugas kasar/tidak membantu"),
+                            ("no_responsibility", "Tidak ada yang bertanggung jawab"),
+                            ("communication", "Kegagalan komunikasi"),
+                        ],
+                        default="",
+                        max_length=24,
+                        verbose_name="penyebab keluhan",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "Baru (Simak)"),
+                            ("recorded", "Tercatat"),
+                            ("confirmed", "Terkonfirmasi"),
+                            ("in_progress", "Diproses"),
+                            ("waiting_customer", "Menunggu pelanggan"),
+                            ("resolved", "Selesai"),
+                            ("closed", "Ditutup"),
+                        ],
+                        default="new",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "facts",
+                    models.TextField(
+                        blank=True, default="", verbose_name="catatan fakta dan kronologi"
+                    ),
+                ),
+                (
+                    "resolution_reason",
+                    models.TextField(blank=True, default="", verbose_name="alasan penyelesaian"),
+                ),
+                (
+                    "first_response_due_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="tenggat respons pertama"
+                    ),
+                ),
+                (
+                    "resolution_due_at",
+                    models.DateTimeField(
+                        blank=True, null=True, verbose_name="tenggat penyelesaian"
+                    ),
+                ),
+                (
+                    "first_responded_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="respons pertama"),
+                ),
+                (
+                    "resolved_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="diselesaikan"),
+                ),
+                ("closed_at", models.DateTimeField(blank=True, null=True, verbose_name="ditutup")),
+                ("created_at", models.DateTimeField(db_index=True, verbose_name="dibuat")),
+                ("updated_at", models.DateTimeField(verbose_name="diperbarui")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assigned_tickets",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="penanggung jawab",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="customers.customer",
+                        verbose_name="pelanggan",
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True, related_name="tickets", to="tickets.tag", verbose_name="label"
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tickets",
+                        to="accounts.team",
+                        verbose_name="tim",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'tiket',
-                'verbose_name_plural': 'tiket',
-                'ordering': ['-id'],
+                "verbose_name": "tiket",
+                "verbose_name_plural": "tiket",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Proposal',
+            name="Proposal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('summary', models.TextField(verbose_name='solusi')),
-                ('compensation_type', models.CharField(choices=[('none', 'Tanpa kompensasi'), ('refund', 'Pengembalian dana'), ('replacement', 'Penggantian barang'), ('voucher', 'Voucher belanja'), ('gift', 'Hadiah'), ('discount', 'Kupon diskon')], default='none', max_length=16, verbose_name='jenis kompensasi')),
-                ('compensation_amount', models.PositiveBigIntegerField(default=0, verbose_name='nilai kompensasi (Rp)')),
-                ('status', models.CharField(choices=[('pending_approval', 'Menunggu persetujuan supervisor'), ('offered', 'Ditawarkan'), ('accepted', 'Diterima'), ('rejected', 'Ditolak'), ('withdrawn', 'Ditarik')], max_length=20, verbose_name='status')),
-                ('requires_approval', models.BooleanField(default=False)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('rejection_reason', models.TextField(blank=True, default='')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('alternative_to', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='alternative', to='tickets.proposal')),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='proposals', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("summary", models.TextField(verbose_name="solusi")),
+                (
+                    "compensation_type",
+                    models.CharField(
+                        choices=[
+                            ("none", "Tanpa kompensasi"),
+                            ("refund", "Pengembalian dana"),
+                            ("replacement", "Penggantian barang"),
+                            ("voucher", "Voucher belanja"),
+                            ("gift", "Hadiah"),
+                            ("discount", "Kupon diskon"),
+                        ],
+                        default="none",
+                        max_length=16,
+                        verbose_name="jenis kompensasi",
+                    ),
+                ),
+                (
+                    "compensation_amount",
+                    models.PositiveBigIntegerField(default=0, verbose_name="nilai kompensasi (Rp)"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending_approval", "Menunggu persetujuan supervisor"),
+                            ("offered", "Ditawarkan"),
+                            ("accepted", "Diterima"),
+                            ("rejected", "Ditolak"),
+                            ("withdrawn", "Ditarik"),
+                        ],
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("requires_approval", models.BooleanField(default=False)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("rejection_reason", models.TextField(blank=True, default="")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "alternative_to",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="alternative",
+                        to="tickets.proposal",
+                    ),
+                ),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="proposals",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'usulan solusi',
-                'verbose_name_plural': 'usulan solusi',
-                'ordering': ['id'],
+                "verbose_name": "usulan solusi",
+                "verbose_name_plural": "usulan solusi",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('inbound', 'Pesan masuk'), ('reply', 'Balasan'), ('note', 'Catatan internal')], max_length=16, verbose_name='jenis')),
-                ('channel', models.CharField(choices=[('phone', 'Telepon'), ('email', 'Email'), ('livechat', 'Live chat'), ('whatsapp', 'WhatsApp'), ('telegram', 'Telegram'), ('instagram', 'Instagram'), ('facebook', 'Facebook'), ('x', 'X (Twitter)'), ('portal', 'Portal web')], max_length=16, verbose_name='saluran')),
-                ('body', models.TextField(verbose_name='isi')),
-                ('external_id', models.CharField(blank=True, default='', max_length=255)),
-                ('created_at', models.DateTimeField(verbose_name='dibuat')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("inbound", "Pesan masuk"),
+                            ("reply", "Balasan"),
+                            ("note", "Catatan internal"),
+                        ],
+                        max_length=16,
+                        verbose_name="jenis",
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("phone", "Telepon"),
+                            ("email", "Email"),
+                            ("livechat", "Live chat"),
+                            ("whatsapp", "WhatsApp"),
+                            ("telegram", "Telegram"),
+                            ("instagram", "Instagram"),
+                            ("facebook", "Facebook"),
+                            ("x", "X (Twitter)"),
+                            ("portal", "Portal web"),
+                        ],
+                        max_length=16,
+                        verbose_name="saluran",
+                    ),
+                ),
+                ("body", models.TextField(verbose_name="isi")),
+                ("external_id", models.CharField(blank=True, default="", max_length=255)),
+                ("created_at", models.DateTimeField(verbose_name="dibuat")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'pesan',
-                'verbose_name_plural': 'pesan',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "pesan",
+                "verbose_name_plural": "pesan",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Confirmation',
+            name="Confirmation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('restatement', models.TextField(verbose_name='pernyataan ulang masalah')),
-                ('customer_confirmed', models.BooleanField(verbose_name='dikonfirmasi pelanggan')),
-                ('customer_response', models.TextField(blank=True, default='', verbose_name='tanggapan pelanggan')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='confirmations', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("restatement", models.TextField(verbose_name="pernyataan ulang masalah")),
+                ("customer_confirmed", models.BooleanField(verbose_name="dikonfirmasi pelanggan")),
+                (
+                    "customer_response",
+                    models.TextField(blank=True, default="", verbose_name="tanggapan pelanggan"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="confirmations",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'konfirmasi',
-                'verbose_name_plural': 'konfirmasi',
-                'ordering': ['id'],
+                "verbose_name": "konfirmasi",
+                "verbose_name_plural": "konfirmasi",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=255, upload_to=sigap.tickets.models.attachment_path)),
-                ('filename', models.CharField(max_length=255, verbose_name='nama berkas')),
-                ('content_type', models.CharField(max_length=127)),
-                ('size', models.PositiveBigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='tickets.message')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=255, upload_to=sigap.tickets.models.attachment_path
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255, verbose_name="nama berkas")),
+                ("content_type", models.CharField(max_length=127)),
+                ("size", models.PositiveBigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="tickets.message",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lampiran',
-                'verbose_name_plural': 'lampiran',
-                'ordering': ['id'],
+                "verbose_name": "lampiran",
+                "verbose_name_plural": "lampiran",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Apology',
+            name="Apology",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recognition', models.TextField(verbose_name='pengakuan')),
-                ('responsibility', models.TextField(verbose_name='tanggung jawab')),
-                ('remorse', models.TextField(verbose_name='penyesalan')),
-                ('restitution', models.TextField(verbose_name='restitusi')),
-                ('repetition', models.TextField(verbose_name='tidak terulang')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('message', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='apology', to='tickets.message')),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='apologies', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recognition", models.TextField(verbose_name="pengakuan")),
+                ("responsibility", models.TextField(verbose_name="tanggung jawab")),
+                ("remorse", models.TextField(verbose_name="penyesalan")),
+                ("restitution", models.TextField(verbose_name="restitusi")),
+                ("repetition", models.TextField(verbose_name="tidak terulang")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "message",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="apology",
+                        to="tickets.message",
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="apologies",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'permintaan maaf',
-                'verbose_name_plural': 'permintaan maaf',
-                'ordering': ['id'],
+                "verbose_name": "permintaan maaf",
+                "verbose_name_plural": "permintaan maaf",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='TimelineEvent',
+            name="TimelineEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Tiket dibuat'), ('field_changed', 'Kolom diubah'), ('status_changed', 'Status diubah'), ('assigned', 'Penanggung jawab diubah'), ('team_changed', 'Tim diubah'), ('tags_changed', 'Label diubah'), ('message_received', 'Pesan masuk'), ('reply_sent', 'Balasan dikirim'), ('note_added', 'Catatan internal'), ('recorded', 'Fakta dicatat'), ('confirmation', 'Konfirmasi'), ('apology', 'Permintaan maaf'), ('proposal_created', 'Usulan dibuat'), ('proposal_approved', 'Usulan disetujui'), ('proposal_accepted', 'Usulan diterima'), ('proposal_rejected', 'Usulan ditolak'), ('proposal_withdrawn', 'Usulan ditarik')], max_length=24)),
-                ('field', models.CharField(blank=True, default='', max_length=40)),
-                ('old_value', models.JSONField(blank=True, null=True)),
-                ('new_value', models.JSONField(blank=True, null=True)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('public', models.BooleanField(default=False, help_text='Visible to the customer.')),
-                ('created_at', models.DateTimeField()),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='tickets.ticket')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Tiket dibuat"),
+                            ("field_changed", "Kolom diubah"),
+                            ("status_changed", "Status diubah"),
+                            ("assigned", "Penanggung jawab diubah"),
+                            ("team_changed", "Tim diubah"),
+                            ("tags_changed", "Label diubah"),
+                            ("message_received", "Pesan masuk"),
+                            ("reply_sent", "Balasan dikirim"),
+                            ("note_added", "Catatan internal"),
+                            ("recorded", "Fakta dicatat"),
+                            ("confirmation", "Konfirmasi"),
+                            ("apology", "Permintaan maaf"),
+                            ("proposal_created", "Usulan dibuat"),
+                            ("proposal_approved", "Usulan disetujui"),
+                            ("proposal_accepted", "Usulan diterima"),
+                            ("proposal_rejected", "Usulan ditolak"),
+                            ("proposal_withdrawn", "Usulan ditarik"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("field", models.CharField(blank=True, default="", max_length=40)),
+                ("old_value", models.JSONField(blank=True, null=True)),
+                ("new_value", models.JSONField(blank=True, null=True)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                (
+                    "public",
+                    models.BooleanField(default=False, help_text="Visible to the customer."),
+                ),
+                ("created_at", models.DateTimeField()),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "ticket",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="tickets.ticket",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'peristiwa kronologi',
-                'verbose_name_plural': 'kronologi',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "peristiwa kronologi",
+                "verbose_name_plural": "kronologi",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['status', '-id'], name='ticket_status_id'),
+            model_name="ticket",
+            index=models.Index(fields=["status", "-id"], name="ticket_status_id"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['team', 'status', '-id'], name='ticket_team_status_id'),
+            model_name="ticket",
+            index=models.Index(fields=["team", "status", "-id"], name="ticket_team_status_id"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['assignee', 'status', '-id'], name='ticket_assignee_status_id'),
+            model_name="ticket",
+            index=models.Index(
+                fields=["assignee", "status", "-id"], name="ticket_assignee_status_id"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['customer', '-id'], name='ticket_customer_id'),
+            model_name="ticket",
+            index=models.Index(fields=["customer", "-id"], name="ticket_customer_id"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['channel', '-id'], name='ticket_channel_id'),
+            model_name="ticket",
+            index=models.Index(fields=["channel", "-id"], name="ticket_channel_id"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['priority', '-id'], name='ticket_priority_id'),
+            model_name="ticket",
+            index=models.Index(fields=["priority", "-id"], name="ticket_priority_id"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['category', '-id'], name='ticket_category_id'),
+            model_name="ticket",
+            index=models.Index(fields=["category", "-id"], name="ticket_category_id"),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(fields=['severity', '-id'], name='ticket_severity_id'),
+            model_name="ticket",
+            index=models.Index(fields=["severity", "-id"], name="ticket_severity_id"),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['complaint', 'inquiry', 'request'])), name='ticket_kind_valid'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["complaint", "inquiry", "request"])),
+                name="ticket_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(('channel__in', ['phone', 'email', 'livechat', 'whatsapp', 'telegram', 'instagram', 'facebook', 'x', 'portal'])), name='ticket_channel_valid'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "channel__in",
+                        [
+                            "phone",
+                            "email",
+                            "livechat",
+                            "whatsapp",
+                            "telegram",
+                            "instagram",
+                            "facebook",
+                            "x",
+                            "portal",
+                        ],
+                    )
+                ),
+                name="ticket_channel_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(('category__in', ['', 'mechanical', 'attitudinal', 'service', 'unusual'])), name='ticket_category_valid'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("category__in", ["", "mechanical", "attitudinal", "service", "unusual"])
+                ),
+                name="ticket_category_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(('severity__in', ['', 'penting', 'sederhana', 'kompleks'])), name='ticket_severity_valid'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("severity__in", ["", "penting", "sederhana", "kompleks"])),
+                name="ticket_severity_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(('priority__in', [1, 2, 3, 4])), name='ticket_priority_valid'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("priority__in", [1, 2, 3, 4])), name="ticket_priority_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['new', 'recorded', 'confirmed', 'in_progress', 'waiting_customer', 'resolved', 'closed'])), name='ticket_status_valid'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        [
+                            "new",
+                            "recorded",
+                            "confirmed",
+                            "in_progress",
+                            "waiting_customer",
+                            "resolved",
+                            "closed",
+                        ],
+                    )
+                ),
+                name="ticket_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ticket',
-            constraint=models.CheckConstraint(condition=models.Q(('root_cause__in', ['', 'not_as_expected', 'ignored', 'not_listened', 'rude', 'no_responsibility', 'communication'])), name='ticket_root_cause_valid'),
+            model_name="ticket",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "root_cause__in",
+                        [
+                            "",
+                            "not_as_expected",
+                            "ignored",
+                            "not_listened",
+                            "rude",
+                            "no_responsibility",
+                            "communication",
+                        ],
+                    )
+                ),
+                name="ticket_root_cause_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['pending_approval', 'offered', 'accepted', 'rejected', 'withdrawn'])), name='proposal_status_valid'),
+            model_name="proposal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "status__in",
+                        ["pending_approval", "offered", "accepted", "rejected", "withdrawn"],
+                    )
+                ),
+                name="proposal_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.CheckConstraint(condition=models.Q(('compensation_type__in', ['none', 'refund', 'replacement', 'voucher', 'gift', 'discount'])), name='proposal_compensation_valid'),
+            model_name="proposal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "compensation_type__in",
+                        ["none", "refund", "replacement", "voucher", "gift", "discount"],
+                    )
+                ),
+                name="proposal_compensation_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='proposal',
-            constraint=models.UniqueConstraint(condition=models.Q(('status__in', ['pending_approval', 'offered'])), fields=('ticket',), name='proposal_one_open_per_ticket'),
+            model_name="proposal",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status__in", ["pending_approval", "offered"])),
+                fields=("ticket",),
+                name="proposal_one_open_per_ticket",
+            ),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['ticket', 'created_at'], name='message_ticket_created'),
+            model_name="message",
+            index=models.Index(fields=["ticket", "created_at"], name="message_ticket_created"),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['inbound', 'reply', 'note'])), name='message_kind_valid'),
+            model_name="message",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["inbound", "reply", "note"])),
+                name="message_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('channel', 'external_id'), name='message_channel_external_id_unique'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("channel", "external_id"),
+                name="message_channel_external_id_unique",
+            ),
         ),
         migrations.AddIndex(
-            model_name='timelineevent',
-            index=models.Index(fields=['ticket', 'created_at', 'id'], name='event_ticket_time'),
+            model_name="timelineevent",
+            index=models.Index(fields=["ticket", "created_at", "id"], name="event_ticket_time"),
         ),
     ]
