@@ -43,8 +43,8 @@ def _stemmer() -> object:
 @lru_cache(maxsize=200_000)
 def stem_word(word: str) -> str:
     """Stem one lower-case token; reduplication ("buku-buku") keeps its root."""
-    if word.isdigit() or len(word) < 3:
-        return word
+    if len(word) < 3 or any(c.isdigit() for c in word):
+        return word  # numbers and codes (order numbers, "blj-2026-104233") stay as typed
     stemmed: str = _stemmer().stem(word)  # type: ignore[attr-defined]
     return stemmed or word
 
