@@ -29,7 +29,7 @@ def postgres_reachable(url: str) -> str | None:
 
 
 def run(label: str, env: dict[str, str], extra: list[str]) -> int:
-    print(f"\n=== Sigap test suite on {label} ===", flush=True)  # noqa: T201
+    print(f"\n=== Sigap test suite on {label} ===", flush=True)
     return subprocess.call([*PYTEST, *extra], env=env)
 
 
@@ -43,9 +43,9 @@ def main() -> int:
         if reason is None:
             failures += run("PostgreSQL", {**base, "SIGAP_DATABASE_URL": pg_url}, extra) != 0
         else:
-            print(f"SKIPPED the PostgreSQL run: {pg_url} is unreachable ({reason})")  # noqa: T201
+            print(f"SKIPPED the PostgreSQL run: {pg_url} is unreachable ({reason})")
     else:
-        print("SKIPPED the PostgreSQL run: SIGAP_TEST_POSTGRES_URL is not set")  # noqa: T201
+        print("SKIPPED the PostgreSQL run: SIGAP_TEST_POSTGRES_URL is not set")
     failures += run("SQLite", base, extra) != 0
     return 1 if failures else 0
 

@@ -1,0 +1,326 @@
+"""Sigap's production-like benchmark. Run: `make bench` (or `.venv/bin/python bench/run.py`).
+
+PostgreSQL (SIGAP_BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/sigap_bench),
+Sigap started as in production (`sigap serve --workers 2`, connection pool on, DEBUG off),
+a bounded load generator on loopback. Prints one table and writes bench/results/latest.json.
+
+  --sizes 100000,1000000   ticket counts to measure at (seeded up with `sigap bench-seed`)
+  --fresh                  drop and recreate the benchmark database first
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+SIGAP = str(Path(sys.executable).parent / "sigap")
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/sigap_bench"
+TARGETS = {  # at 1,000,000 tickets on this machine
+    "list_p95_ms": 50.0,
+    "search_p95_ms": 150.0,
+    "ticket_p95_ms": 30.0,
+    "create_c16_per_s": 300.0,
+}
+LIST_QUERIES = [
+    {"status": "in_progress", "channel": "whatsapp", "limit": 25},
+    {"status": "new", "limit": 25},
+    {"priority": 1, "status": "waiting_customer", "limit": 25},
+    {"category": "service", "severity": "kompleks", "limit": 25},
+    {"channel": "email", "limit": 25},
+]
+SEARCHES = ["paket terlambat", "refund", "pembayaran gagal", "kurir", "garansi ditolak", "retur"]
+
+
+def run(*args: str, env: dict[str, str]) -> str:
+    return subprocess.run(
+        [SIGAP, *args], env=env, check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def ticket_count(db_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(db_url.replace("postgres://", "postgresql://", 1)) as conn:
+        row = conn.execute("SELECT count(*) FROM tickets_ticket").fetchone()
+        return int(row[0]) if row else 0
+
+
+def ids_sample(db_url: str, table: str, n: int) -> list[int]:
+    import psycopg
+
+    with psycopg.connect(db_url.replace("postgres://", "postgresql://", 1)) as conn:
+        row = conn.execute(f"SELECT min(id), max(id) FROM {table}").fetchone()
+    assert row is not None
+    low, high = int(row[0]), int(row[1])
+    return [random.randint(low, high) for _ in range(n)]
+
+
+class Server:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [SIGAP, "serve", "--no-migrate", "--workers", "2", "--port", str(self.port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("sigap serve did not become healthy in 60 s")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def load(
+    base: str,
+    token: str,
+    concurrency: int,
+    requests: list[Callable[[httpx.Client], httpx.Response]],
+) -> tuple[list[float], float, int]:
+    """Run the requests over `concurrency` threads; (latencies ms, wall seconds, errors)."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    queue = list(requests)
+
+    def worker() -> None:
+        nonlocal errors
+        headers = {"Authorization": f"Bearer {token}"}
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    call = queue.pop()
+                started = time.perf_counter()
+                response = call(client)
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    latencies.append(elapsed)
+                    if response.status_code >= 400:
+                        errors += 1
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    wall = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return latencies, time.perf_counter() - wall, errors
+
+
+def measure_reads(base: str, token: str, db_url: str, rounds: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+
+    def get(path: str, params: dict[str, Any]) -> Callable[[httpx.Client], httpx.Response]:
+        return lambda c: c.get(path, params=params)
+
+    # warm-up: caches, pools, plans
+    load(base, token, 2, [get("/api/v1/tickets", q) for q in LIST_QUERIES * 4])
+    lists = [get("/api/v1/tickets", q) for q in LIST_QUERIES] * rounds
+    lat, _, err = load(base, token, 1, lists)
+    out["list"] = {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "n": len(lat), "errors": err}
+    singles = [
+        get(f"/api/v1/tickets/{i}", {}) for i in ids_sample(db_url, "tickets_ticket", rounds * 5)
+    ]
+    lat, _, err = load(base, token, 1, singles)
+    out["ticket"] = {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "n": len(lat), "errors": err}
+    searches = [get("/api/v1/tickets", {"q": q, "limit": 25}) for q in SEARCHES] * rounds
+    load(base, token, 1, searches[: len(SEARCHES)])
+    lat, _, err = load(base, token, 1, searches)
+    out["search"] = {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "n": len(lat), "errors": err}
+    return out
+
+
+def measure_creation(
+    base: str, token: str, db_url: str, concurrency: int, n: int
+) -> dict[str, Any]:
+    customers = ids_sample(db_url, "customers_customer", n)
+
+    def create(customer_id: int) -> Callable[[httpx.Client], httpx.Response]:
+        body = {
+            "customer_id": customer_id,
+            "kind": "complaint",
+            "channel": random.choice(["email", "whatsapp", "livechat", "portal"]),
+            "subject": "Paket belum sampai setelah lima hari",
+            "description": "Halo min, pesanan BLJ-2026-104233 belum sampai, mohon dicek.",
+            "category": "service",
+            "severity": "sederhana",
+        }
+        headers = {"Idempotency-Key": str(uuid.uuid4())}
+        return lambda c: c.post("/api/v1/tickets", json=body, headers=headers)
+
+    lat, wall, err = load(base, token, concurrency, [create(c) for c in customers])
+    return {
+        "per_s": len(lat) / wall,
+        "p50_ms": pct(lat, 50),
+        "p95_ms": pct(lat, 95),
+        "p99_ms": pct(lat, 99),
+        "n": len(lat),
+        "errors": err,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--fresh", action="store_true")
+    parser.add_argument("--rounds", type=int, default=60, help="requests per read query")
+    args = parser.parse_args()
+    db_url = os.environ.get("SIGAP_BENCH_DATABASE_URL", DEFAULT_DB)
+    db_name = urlparse(db_url).path.lstrip("/")
+    env = {
+        **os.environ,
+        "SIGAP_DATABASE_URL": db_url,
+        "SIGAP_DEBUG": "false",
+        "SIGAP_DATA_DIR": os.environ.get(
+            "SIGAP_BENCH_DATA_DIR", tempfile.mkdtemp(prefix="sigap-bench-")
+        ),
+        "SIGAP_LOG_LEVEL": "WARNING",
+    }
+    if args.fresh:
+        host = urlparse(db_url)
+        subprocess.run(
+            [
+                "dropdb",
+                "-h",
+                host.hostname or "127.0.0.1",
+                "-U",
+                host.username or "postgres",
+                "--if-exists",
+                db_name,
+            ],
+            check=True,
+        )
+    subprocess.run(
+        [
+            "createdb",
+            "-h",
+            urlparse(db_url).hostname or "127.0.0.1",
+            "-U",
+            urlparse(db_url).username or "postgres",
+            db_name,
+        ],
+        capture_output=True,
+    )
+    run("migrate", "--verbosity", "0", env=env)
+    results: dict[str, Any] = {"database": "postgresql", "workers": 2, "sizes": {}}
+    token = ""
+    for size in [int(s) for s in args.sizes.split(",")]:
+        have = ticket_count(db_url)
+        if have < size:
+            print(f"seeding {size - have:,} tickets (have {have:,}) …", flush=True)
+            started = time.monotonic()
+            run("bench-seed", str(size - have), "--quiet", env=env)
+            results.setdefault("seed_seconds", {})[str(size)] = time.monotonic() - started
+        if not token:
+            token = run("token", "create", "bench.admin", env=env)
+        server = Server(env)
+        try:
+            print(f"measuring at {ticket_count(db_url):,} tickets …", flush=True)
+            entry = measure_reads(server.url, token, db_url, args.rounds)
+            if not results.get("create"):
+                results["create"] = {
+                    "c1": measure_creation(server.url, token, db_url, 1, 300),
+                    "c16": measure_creation(server.url, token, db_url, 16, 3000),
+                }
+            results["sizes"][str(size)] = entry
+        finally:
+            server.stop()
+    report(results)
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    return 0
+
+
+def report(results: dict[str, Any]) -> None:
+    rows = []
+    create = results["create"]
+    for c in ("c1", "c16"):
+        r = create[c]
+        rows.append(
+            (
+                f"API ticket creation, concurrency {c[1:]}",
+                f"{r['per_s']:.0f} tickets/s  p50 {r['p50_ms']:.1f}  p95 {r['p95_ms']:.1f}  "
+                f"p99 {r['p99_ms']:.1f} ms  ({r['errors']} errors)",
+                _verdict(r["per_s"], TARGETS["create_c16_per_s"], higher=True)
+                if c == "c16"
+                else "",
+            )
+        )
+    for size, entry in results["sizes"].items():
+        label = f"{int(size):,}"
+        final = int(size) >= 1_000_000
+        for key, name, target in (
+            ("list", "list, first page, filters", "list_p95_ms"),
+            ("search", "full-text search", "search_p95_ms"),
+            ("ticket", "single ticket", "ticket_p95_ms"),
+        ):
+            r = entry[key]
+            rows.append(
+                (
+                    f"{name} @ {label}",
+                    f"p50 {r['p50_ms']:.1f}  p95 {r['p95_ms']:.1f} ms"
+                    f"  ({r['n']} req, {r['errors']} errors)",
+                    _verdict(r["p95_ms"], TARGETS[target]) if final else "",
+                )
+            )
+    width = max(len(r[0]) for r in rows)
+    print()
+    print("Sigap benchmark (PostgreSQL, sigap serve --workers 2)")
+    for name, value, verdict in rows:
+        print(f"  {name:<{width}}  {value}  {verdict}")
+    for size, seconds in results.get("seed_seconds", {}).items():
+        print(f"  bench-seed up to {int(size):,}: {seconds:.0f} s")
+
+
+def _verdict(value: float, target: float, higher: bool = False) -> str:
+    ok = value >= target if higher else value <= target
+    sign = "≥" if higher else "≤"
+    return f"[{'PASS' if ok else 'FAIL'} target {sign} {target:g}]"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
