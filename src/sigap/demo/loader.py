@@ -41,7 +41,14 @@ STATE_WEIGHTS: list[tuple[str, int]] = [
     ("resolved", 14),
     ("closed", 40),
 ]
-OPEN_STATES = {"new", "recorded", "confirmed", "pending_approval", "in_progress", "waiting_customer"}
+OPEN_STATES = {
+    "new",
+    "recorded",
+    "confirmed",
+    "pending_approval",
+    "in_progress",
+    "waiting_customer",
+}
 
 
 def field(obj: Any, name: str) -> Any:
@@ -283,7 +290,9 @@ def _drive(
                 return _refreshed(ticket)
             clock.advance(rng, 30, 1440)
             if not last:
-                reason = field(scenario, "rejection_reason") or "Saya belum setuju dengan solusi ini."
+                reason = (
+                    field(scenario, "rejection_reason") or "Saya belum setuju dengan solusi ini."
+                )
                 services.proposal_reject(actor=agent, proposal=proposal, reason=reason)
             else:
                 services.proposal_accept(actor=customer.user or agent, proposal=proposal)

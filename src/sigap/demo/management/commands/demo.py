@@ -33,7 +33,9 @@ class Command(BaseCommand):
     def _print_logins(self) -> None:
         site = settings.SITE_URL.rstrip("/")
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Login demo (kata sandi semua akun: %s)" % DEMO_PASSWORD))
+        self.stdout.write(
+            self.style.SUCCESS(f"Login demo (kata sandi semua akun: {DEMO_PASSWORD})")
+        )
         order = {Role.ADMIN: 0, Role.SUPERVISOR: 1, Role.AGENT: 2, Role.CUSTOMER: 3}
         users = sorted(
             User.objects.filter(is_active=True).exclude(username__startswith="bench."),
