@@ -15,11 +15,15 @@ from ninja.security import HttpBearer, SessionAuth
 from sigap.accounts.models import User
 from sigap.accounts.services import token_authenticate
 from sigap.core.errors import SigapError
+from sigap.core.idempotency import TOKEN_USER_ATTR
 
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        user = token_authenticate(token)
+        if hasattr(request, TOKEN_USER_ATTR):  # already looked up by the idempotency layer
+            user: User | None = getattr(request, TOKEN_USER_ATTR)
+        else:
+            user = token_authenticate(token)
         if user is not None:
             request.user = user
         return user

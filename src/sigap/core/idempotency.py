@@ -33,10 +33,14 @@ def error_response(status: int, code: str, message: str) -> JsonResponse:
     return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
 
 
+TOKEN_USER_ATTR = "_sigap_token_user"
+
+
 def _request_user_id(request: HttpRequest) -> int | None:
     auth = request.headers.get("Authorization", "")
     if auth.lower().startswith("bearer "):
         user = token_authenticate(auth[7:].strip())
+        setattr(request, TOKEN_USER_ATTR, user)  # the API's bearer auth reuses it
         return user.pk if user else None
     user = getattr(request, "user", AnonymousUser())
     return int(user.pk) if user.is_authenticated else None
@@ -99,9 +103,6 @@ class IdempotencyMiddleware:
 def _reserve(
     user_id: int, key: str, path: str, request_hash: str
 ) -> tuple[IdempotencyRecord | None, HttpResponse | None]:
-    IdempotencyRecord.objects.filter(
-        user_id=user_id, key=key, created_at__lt=timezone.now() - TTL
-    ).delete()
     try:
         with transaction.atomic():
             record = IdempotencyRecord.objects.create(
@@ -112,6 +113,9 @@ def _reserve(
         pass
     existing = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
     if existing is None:  # released by a failed first attempt in the meantime
+        return _reserve(user_id, key, path, request_hash)
+    if existing.created_at < timezone.now() - TTL:  # expired: the key is free again
+        IdempotencyRecord.objects.filter(pk=existing.pk).delete()
         return _reserve(user_id, key, path, request_hash)
     if existing.path != path or existing.request_hash != request_hash:
         return None, error_response(

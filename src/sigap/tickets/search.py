@@ -71,6 +71,17 @@ def document_texts(
     return normalise("\n".join(staff_parts)), normalise("\n".join(public_parts))
 
 
+def index_new_ticket(ticket: Ticket) -> None:
+    """Index a ticket just created (its description is its only message): one INSERT."""
+    staff, public = document_texts(
+        subject=ticket.subject,
+        description=ticket.description,
+        facts=ticket.facts,
+        messages=[(MessageKind.INBOUND, ticket.description)],
+    )
+    TicketSearchDocument.objects.create(ticket=ticket, staff_text=staff, public_text=public)
+
+
 def index_ticket(ticket_id: int) -> None:
     """Rebuild one ticket's search document (inside the caller's transaction)."""
     ticket = Ticket.objects.only("subject", "description", "facts").get(pk=ticket_id)

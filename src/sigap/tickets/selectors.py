@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, QuerySet
 
 from sigap.accounts.models import User
+from sigap.core.errors import NotFound
 from sigap.tickets.access import visible_tickets
 from sigap.tickets.models import (
     CUSTOMER_VISIBLE_PROPOSAL_STATUSES,
@@ -68,15 +69,16 @@ def ticket_list_for(*, user: User, filters: TicketFilters | None = None) -> Quer
 
 def ticket_detail_for(*, user: User, ticket_id: int) -> Ticket:
     """One ticket with everything its page shows, in a constant number of queries."""
-    from sigap.tickets.access import access_ticket
-
-    ticket = access_ticket(user, ticket_id)
-    qs = (
-        Ticket.objects.filter(pk=ticket.pk)
+    ticket = (
+        visible_tickets(user)
+        .filter(pk=ticket_id)
         .select_related("customer", "team", "assignee")
         .prefetch_related("tags", "customer__contacts")
+        .first()
     )
-    return qs.get()
+    if ticket is None:
+        raise NotFound("Tiket tidak ditemukan.")
+    return ticket
 
 
 def messages_for(*, user: User, ticket: Ticket) -> QuerySet[Message]:

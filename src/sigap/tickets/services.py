@@ -44,7 +44,7 @@ from sigap.tickets.models import (
     Tag,
     Ticket,
 )
-from sigap.tickets.search import index_ticket
+from sigap.tickets.search import index_new_ticket, index_ticket
 from sigap.tickets.sla import default_priority, due_times
 from sigap.tickets.transitions import check_transition
 
@@ -208,7 +208,7 @@ def ticket_create(
     for upload in uploads:
         attachment_store(message=message, upload=upload)
     events.message_event(message)
-    index_ticket(ticket.pk)
+    index_new_ticket(ticket)
     return ticket
 
 
