@@ -168,3 +168,16 @@ def test_concurrent_patches_with_the_same_version_apply_once(
 
     assert sorted(statuses) == [200, 409, 409, 409]
     assert Ticket.objects.get(pk=created["id"]).version == 2
+
+
+def test_an_expired_key_is_free_again_even_before_cleanup(agent: User, customer: Customer) -> None:
+    api = Api(agent)
+    api.post("/tickets", body(customer), HTTP_IDEMPOTENCY_KEY="kedaluwarsa")
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+
+    again = api.post("/tickets", body(customer, "Tiket baru"), HTTP_IDEMPOTENCY_KEY="kedaluwarsa")
+
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again
+    assert Ticket.objects.count() == 2
+    assert IdempotencyRecord.objects.count() == 1
