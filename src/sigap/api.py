@@ -87,7 +87,9 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return api.create_response(request, error_body("not_found", "Data tidak ditemukan."), 404)
+    return api.create_response(
+        request, error_body("not_found", "Data tidak ditemukan."), status=404
+    )
 
 
 @api.exception_handler(HttpError)

@@ -42,8 +42,10 @@ def _request_user_id(request: HttpRequest) -> int | None:
         user = token_authenticate(auth[7:].strip())
         setattr(request, TOKEN_USER_ATTR, user)  # the API's bearer auth reuses it
         return user.pk if user else None
-    user = getattr(request, "user", AnonymousUser())
-    return int(user.pk) if user.is_authenticated else None
+    session_user = getattr(request, "user", None) or AnonymousUser()
+    if not session_user.is_authenticated:
+        return None
+    return int(str(session_user.pk))
 
 
 def _request_hash(request: HttpRequest) -> str:

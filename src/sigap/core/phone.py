@@ -23,7 +23,9 @@ def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:
         raise ValidationFailed(
             f"Nomor telepon tidak dikenali: {raw!r}.", fields={"phone": ["Nomor tidak valid."]}
         ) from exc
-    if not phonenumbers.is_possible_number(number):
+    # ``is_possible_number`` only checks the length ("0000000000" passes); a valid number
+    # matches a real numbering plan (mobile prefixes, area codes).
+    if not phonenumbers.is_valid_number(number):
         raise ValidationFailed(
             f"Nomor telepon tidak valid: {raw!r}.", fields={"phone": ["Nomor tidak valid."]}
         )

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from sigap.accounts.models import User
 from sigap.core.errors import Conflict, StaleVersion, ValidationFailed
@@ -113,8 +114,14 @@ def customer_update(
         raise ValidationFailed(
             "Kolom tidak dapat diubah.", fields={f: ["Tidak dapat diubah."] for f in unknown}
         )
+    changes = dict(changes)
+    if "name" in changes:
+        changes["name"] = changes["name"].strip()
+        if not changes["name"]:
+            raise ValidationFailed("Nama pelanggan wajib diisi.", fields={"name": ["Wajib diisi."]})
+    # ``update()`` skips ``auto_now``; set it here so the row says when it last changed.
     updated = Customer.objects.filter(pk=customer.pk, version=version).update(
-        version=F("version") + 1, **changes
+        version=F("version") + 1, updated_at=timezone.now(), **changes
     )
     if not updated:
         raise StaleVersion(

@@ -164,7 +164,7 @@ def _create_customers(rng: random.Random) -> tuple[list[Customer], list[tuple[st
 
 def _pick_state(rng: random.Random, scenario: Any) -> str:
     states, weights = zip(*STATE_WEIGHTS, strict=True)
-    state = rng.choices(states, weights)[0]
+    state: str = rng.choices(states, weights)[0]
     kind = field(scenario, "kind")
     if state == "pending_approval" and field(scenario, "severity") != Severity.KOMPLEKS:
         state = "in_progress"

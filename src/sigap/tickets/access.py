@@ -43,13 +43,15 @@ def access_ticket(user: User, ticket_id: int, *, for_update: bool = False) -> Ti
 
 
 def require_staff(user: User) -> None:
-    if not user.is_agent_or_above:
+    if not user.is_active or not user.is_agent_or_above:
         raise PermissionDenied("Hanya petugas yang dapat melakukan tindakan ini.")
 
 
 def require_supervisor_for(user: User, ticket: Ticket) -> None:
     """Approvals on behalf of the company: an admin, or a supervisor of the ticket's team
     (any supervisor when the ticket has no team yet)."""
+    if not user.is_active:
+        raise PermissionDenied("Akun ini tidak aktif.")
     if user.role == Role.ADMIN:
         return
     if user.role != Role.SUPERVISOR:

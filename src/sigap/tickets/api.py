@@ -269,7 +269,7 @@ def _check_request_size(request: HttpRequest) -> None:
 def message_create(
     request: HttpRequest,
     ticket_id: int,
-    files: list[UploadedFile] = File(None),  # noqa: B008 - ninja's parameter marker
+    files: list[UploadedFile] = File(None),  # type: ignore[type-arg]  # noqa: B008 - ninja marker
 ) -> Status[dict[str, Any]]:
     _check_request_size(request)
     user = _user(request)

@@ -47,15 +47,17 @@ def detect_content_type(content: bytes) -> str:
     try:
         sample.decode("utf-8")
     except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the sample's end is still text.
-        if exc.start < len(sample) - 4:
+        # A multi-byte character cut at the sample's end is still text; an invalid byte
+        # anywhere else (also near the end of a short file) is not.
+        cut = len(content) > len(sample) and exc.reason == "unexpected end of data"
+        if not cut:
             return "application/octet-stream"
     return "text/plain"
 
 
 def clean_filename(name: str) -> str:
     base = PurePath(name.replace("\\", "/")).name.strip().replace("\x00", "")
-    if not base:
+    if base in ("", ".", ".."):
         raise ValidationFailed("Nama berkas lampiran kosong.", fields={"files": ["Nama kosong."]})
     return base[:MAX_FILENAME]
 

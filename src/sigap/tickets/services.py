@@ -300,6 +300,8 @@ def ticket_transition(*, actor: User, ticket: Ticket, to: str, reason: str = "")
     target = Status(to)
     if target == S.RESOLVED:
         return ticket_resolve(actor=actor, ticket=ticket, reason=reason)
+    if ticket.status == S.RESOLVED and target == S.IN_PROGRESS:
+        return ticket_reopen(actor=actor, ticket=ticket, reason=reason)
     if target == S.RECORDED:
         raise TransitionNotAllowed("Gunakan langkah 'Catat' untuk mencatat fakta dan kronologi.")
     if target == S.CONFIRMED:
@@ -390,6 +392,8 @@ def apology_create(
         ticket=ticket, author=actor, message=message, **{p: parts[p].strip() for p in APOLOGY_PARTS}
     )
     events.apology_event(ticket, actor, apology.pk)
+    if message is not None:
+        index_ticket(ticket.pk)
     return apology
 
 
@@ -487,6 +491,17 @@ def _lock_proposal(proposal: Proposal) -> tuple[Proposal, Ticket]:
 def _offer(ticket: Ticket, actor: User) -> None:
     if ticket.status != S.WAITING_CUSTOMER:
         _set_status(ticket, actor, S.WAITING_CUSTOMER, "Usulan solusi ditawarkan.")
+    else:
+        _touch(ticket)
+
+
+def _resume(ticket: Ticket, actor: User, reason: str) -> None:
+    """Back to work after the customer answered; the ticket may already be in progress
+    (the customer wrote a message after the offer, which resumed it)."""
+    if ticket.status != S.IN_PROGRESS:
+        _set_status(ticket, actor, S.IN_PROGRESS, reason)
+    else:
+        _touch(ticket)
 
 
 @transaction.atomic
@@ -581,7 +596,7 @@ def proposal_accept(*, actor: User, proposal: Proposal) -> Proposal:
     proposal.answered_at = timezone.now()
     proposal.save(update_fields=["status", "answered_at"])
     events.proposal_event(proposal, actor, EventKind.PROPOSAL_ACCEPTED, public=True)
-    _set_status(ticket, actor, S.IN_PROGRESS, "Pelanggan menerima usulan solusi.")
+    _resume(ticket, actor, "Pelanggan menerima usulan solusi.")
     return proposal
 
 
@@ -601,7 +616,7 @@ def proposal_reject(*, actor: User, proposal: Proposal, reason: str) -> Proposal
     proposal.rejection_reason = reason
     proposal.save(update_fields=["status", "answered_at", "rejection_reason"])
     events.proposal_event(proposal, actor, EventKind.PROPOSAL_REJECTED, public=True, reason=reason)
-    _set_status(ticket, actor, S.IN_PROGRESS, "Pelanggan menolak usulan; siapkan alternatif.")
+    _resume(ticket, actor, "Pelanggan menolak usulan; siapkan alternatif.")
     return proposal
 
 
@@ -619,6 +634,8 @@ def proposal_withdraw(*, actor: User, proposal: Proposal, reason: str = "") -> P
     )
     if ticket.status == S.WAITING_CUSTOMER:
         _set_status(ticket, actor, S.IN_PROGRESS, "Usulan ditarik.")
+    else:
+        _touch(ticket)
     return proposal
 
 
@@ -638,8 +655,8 @@ def ticket_resolve(*, actor: User, ticket: Ticket, reason: str = "") -> Ticket:
                 "Keluhan hanya dapat diselesaikan dengan usulan yang diterima pelanggan "
                 "atau dengan alasan yang dicatat."
             )
-        if ticket.proposals.filter(status__in=OPEN_PROPOSAL_STATUSES).exists():
-            raise TransitionNotAllowed("Masih ada usulan yang belum dijawab pelanggan.")
+    if ticket.proposals.filter(status__in=OPEN_PROPOSAL_STATUSES).exists():
+        raise TransitionNotAllowed("Masih ada usulan yang belum dijawab pelanggan.")
     if ticket.status in (S.CONFIRMED,):
         _set_status(ticket, actor, S.IN_PROGRESS)
     _set_status(ticket, actor, S.RESOLVED, reason)
@@ -657,6 +674,8 @@ def ticket_close(*, actor: User, ticket: Ticket, thanks: str = "", reason: str =
     if thanks:
         _message_create(ticket, actor, MessageKind.REPLY, thanks, ticket.channel)
     _set_status(ticket, actor, S.CLOSED, reason.strip())
+    if thanks:
+        index_ticket(ticket.pk)
     return ticket
 
 
