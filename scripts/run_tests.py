@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from urllib.parse import urlparse, urlunparse
 
 PYTEST = [sys.executable, "-m", "pytest", "-n", "2", "--durations=10", "-q"]
 
@@ -21,8 +22,11 @@ def postgres_reachable(url: str) -> str | None:
         import psycopg
     except ImportError as exc:  # pragma: no cover - psycopg is a dependency
         return f"psycopg missing: {exc}"
+    # The database named in the URL need not exist (the tests create test_<name>); ask the
+    # server through its maintenance database.
+    server = urlparse(url.replace("postgres://", "postgresql://", 1))._replace(path="/postgres")
     try:
-        with psycopg.connect(url.replace("postgres://", "postgresql://", 1), connect_timeout=3):
+        with psycopg.connect(urlunparse(server), connect_timeout=3):
             return None
     except psycopg.Error as exc:
         return str(exc).strip().splitlines()[0]
