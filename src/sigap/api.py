@@ -14,6 +14,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from sigap.accounts.models import User
 from sigap.accounts.services import token_authenticate
+from sigap.core.apiutil import field_errors
 from sigap.core.errors import SigapError
 from sigap.core.idempotency import TOKEN_USER_ATTR
 
@@ -52,11 +53,6 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
     return {"error": {"code": code, "message": message, "fields": fields or {}}}
 
 
-def _field_name(loc: list[Any]) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "form")]
-    return ".".join(parts) or "body"
-
-
 @api.exception_handler(SigapError)
 def on_domain_error(request: HttpRequest, exc: SigapError) -> HttpResponse:
     return api.create_response(
@@ -66,9 +62,7 @@ def on_domain_error(request: HttpRequest, exc: SigapError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    fields: dict[str, list[str]] = {}
-    for err in exc.errors:
-        fields.setdefault(_field_name(list(err.get("loc", []))), []).append(str(err.get("msg")))
+    fields = field_errors(exc.errors)
     return api.create_response(
         request,
         error_body("validation_failed", "Data yang dikirim tidak valid.", fields),

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from sigap.accounts.models import User
+from sigap.core.apiutil import request_user
 
 router = Router(tags=["akun"])
 
@@ -25,7 +25,7 @@ class MeOut(Schema):
 
 @router.get("/me", response=MeOut, summary="Pengguna saat ini")
 def me(request: HttpRequest) -> MeOut:
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = request_user(request)
     customer = getattr(user, "customer", None) if user.is_customer else None
     return MeOut(
         id=user.pk,

@@ -8,6 +8,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from sigap.accounts.models import User
+from sigap.core.apiutil import request_user
 from sigap.core.errors import NotFound
 from sigap.core.pagination import DEFAULT_LIMIT, page
 from sigap.customers import selectors, services
@@ -23,11 +24,6 @@ from sigap.tickets.access import require_staff
 router = Router(tags=["pelanggan"])
 
 
-def _user(request: HttpRequest) -> User:
-    user: User = request.auth  # type: ignore[attr-defined]
-    return user
-
-
 class CustomerFilterIn(Schema):
     q: str = Field(default="", max_length=200)
     cursor: str | None = None
@@ -41,7 +37,7 @@ def _out(user: User, customer_id: int) -> dict[str, Any]:
 
 @router.get("", response=CustomerPage, summary="Daftar pelanggan")
 def customer_list(request: HttpRequest, filters: Query[CustomerFilterIn]) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     require_staff(user)
     rows, next_cursor = page(
         selectors.customers_for(user=user, q=filters.q), cursor=filters.cursor, limit=filters.limit
@@ -51,7 +47,7 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilterIn]) -> dic
 
 @router.post("", response={201: CustomerOut}, summary="Tambah pelanggan")
 def customer_create(request: HttpRequest, payload: CustomerIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = request_user(request)
     require_staff(user)
     data = payload.dict()
     contacts = [services.ContactIn(**c) for c in data.pop("contacts")]
@@ -61,7 +57,7 @@ def customer_create(request: HttpRequest, payload: CustomerIn) -> Status[dict[st
 
 @router.get("/me", response=CustomerOut, summary="Profil pelanggan saya")
 def customer_me(request: HttpRequest) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     customer = getattr(user, "customer", None) if user.is_customer else None
     if customer is None:
         raise NotFound("Akun ini tidak terhubung dengan data pelanggan.")
@@ -70,14 +66,14 @@ def customer_me(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/{customer_id}", response=CustomerOut, summary="Detail pelanggan")
 def customer_detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
-    return _out(_user(request), customer_id)
+    return _out(request_user(request), customer_id)
 
 
 @router.patch("/{customer_id}", response=CustomerOut, summary="Ubah pelanggan")
 def customer_update(
     request: HttpRequest, customer_id: int, payload: CustomerPatch
 ) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     customer = selectors.access_customer(user, customer_id)
     require_staff(user)
     data = payload.dict(exclude_unset=True)

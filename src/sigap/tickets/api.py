@@ -13,6 +13,7 @@ from ninja.responses import Status
 from pydantic import Field
 
 from sigap.accounts.models import Team, User
+from sigap.core.apiutil import field_errors, request_user
 from sigap.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from sigap.core.pagination import DEFAULT_LIMIT, page
 from sigap.customers.models import Customer
@@ -46,11 +47,6 @@ from sigap.tickets.schemas import (
 )
 
 router = Router(tags=["tiket"])
-
-
-def _user(request: HttpRequest) -> User:
-    user: User = request.auth  # type: ignore[attr-defined]
-    return user
 
 
 def _detail(user: User, ticket_id: int) -> dict[str, Any]:
@@ -98,14 +94,16 @@ class TicketFilterIn(Schema):
 def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> dict[str, Any]:
     data = filters.dict()
     cursor, limit = data.pop("cursor"), data.pop("limit")
-    qs = selectors.ticket_list_for(user=_user(request), filters=selectors.TicketFilters(**data))
+    qs = selectors.ticket_list_for(
+        user=request_user(request), filters=selectors.TicketFilters(**data)
+    )
     rows, next_cursor = page(qs, cursor=cursor, limit=limit)
     return {"items": [ticket_list_dict(t) for t in rows], "next_cursor": next_cursor}
 
 
 @router.post("/tickets", response={201: TicketOut}, summary="Buat tiket")
 def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
-    user = _user(request)
+    user = request_user(request)
     if user.is_customer:
         customer = getattr(user, "customer", None)
         if customer is None or customer.pk != payload.customer_id:
@@ -140,12 +138,12 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
 
 @router.get("/tickets/{ticket_id}", response=TicketOut, summary="Detail tiket")
 def ticket_detail(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
-    return _detail(_user(request), ticket_id)
+    return _detail(request_user(request), ticket_id)
 
 
 @router.patch("/tickets/{ticket_id}", response=TicketOut, summary="Ubah tiket")
 def ticket_update(request: HttpRequest, ticket_id: int, payload: TicketPatch) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     ticket = access_ticket(user, ticket_id)
     version = payload.version
     if version is None:
@@ -175,7 +173,7 @@ def ticket_update(request: HttpRequest, ticket_id: int, payload: TicketPatch) ->
 
 @router.post("/tickets/{ticket_id}/transition", response=TicketOut, summary="Ubah status")
 def ticket_transition(request: HttpRequest, ticket_id: int, payload: TransitionIn) -> Any:
-    user = _user(request)
+    user = request_user(request)
     ticket = access_ticket(user, ticket_id)
     services.ticket_transition(actor=user, ticket=ticket, to=payload.to, reason=payload.reason)
     return _detail(user, ticket_id)
@@ -183,14 +181,14 @@ def ticket_transition(request: HttpRequest, ticket_id: int, payload: TransitionI
 
 @router.post("/tickets/{ticket_id}/record", response=TicketOut, summary="Catat fakta (Catat)")
 def ticket_record(request: HttpRequest, ticket_id: int, payload: RecordIn) -> Any:
-    user = _user(request)
+    user = request_user(request)
     services.ticket_record(actor=user, ticket=access_ticket(user, ticket_id), facts=payload.facts)
     return _detail(user, ticket_id)
 
 
 @router.post("/tickets/{ticket_id}/confirm", response={201: ConfirmationOut}, summary="Konfirmasi")
 def ticket_confirm(request: HttpRequest, ticket_id: int, payload: ConfirmIn) -> Any:
-    user = _user(request)
+    user = request_user(request)
     confirmation = services.ticket_confirm(
         actor=user,
         ticket=access_ticket(user, ticket_id),
@@ -203,7 +201,7 @@ def ticket_confirm(request: HttpRequest, ticket_id: int, payload: ConfirmIn) -> 
 
 @router.post("/tickets/{ticket_id}/apology", response={201: ApologyOut}, summary="Maaf (5R)")
 def ticket_apology(request: HttpRequest, ticket_id: int, payload: ApologyIn) -> Any:
-    user = _user(request)
+    user = request_user(request)
     data = payload.dict()
     send = data.pop("send")
     apology = services.apology_create(
@@ -214,7 +212,7 @@ def ticket_apology(request: HttpRequest, ticket_id: int, payload: ApologyIn) -> 
 
 @router.post("/tickets/{ticket_id}/resolve", response=TicketOut, summary="Selesaikan")
 def ticket_resolve(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> Any:
-    user = _user(request)
+    user = request_user(request)
     services.ticket_resolve(
         actor=user, ticket=access_ticket(user, ticket_id), reason=payload.reason
     )
@@ -223,7 +221,7 @@ def ticket_resolve(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> A
 
 @router.post("/tickets/{ticket_id}/close", response=TicketOut, summary="Tutup (terima kasih)")
 def ticket_close(request: HttpRequest, ticket_id: int, payload: CloseIn) -> Any:
-    user = _user(request)
+    user = request_user(request)
     services.ticket_close(
         actor=user,
         ticket=access_ticket(user, ticket_id),
@@ -235,7 +233,7 @@ def ticket_close(request: HttpRequest, ticket_id: int, payload: CloseIn) -> Any:
 
 @router.post("/tickets/{ticket_id}/reopen", response=TicketOut, summary="Buka kembali")
 def ticket_reopen(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> Any:
-    user = _user(request)
+    user = request_user(request)
     services.ticket_reopen(actor=user, ticket=access_ticket(user, ticket_id), reason=payload.reason)
     return _detail(user, ticket_id)
 
@@ -245,7 +243,7 @@ def ticket_reopen(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> An
 
 @router.get("/tickets/{ticket_id}/messages", response=list[MessageOut], summary="Pesan")
 def message_list(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = request_user(request)
     ticket = access_ticket(user, ticket_id)
     return [message_dict(m) for m in selectors.messages_for(user=user, ticket=ticket)]
 
@@ -272,7 +270,7 @@ def message_create(
     files: list[UploadedFile] = File(None),  # type: ignore[type-arg]  # noqa: B008 - ninja marker
 ) -> Status[dict[str, Any]]:
     _check_request_size(request)
-    user = _user(request)
+    user = request_user(request)
     ticket = access_ticket(user, ticket_id)
     if (request.content_type or "").startswith("multipart/"):
         payload = _validate_message(
@@ -307,15 +305,13 @@ def _validate_message(raw: Any) -> MessageIn:
     try:
         return MessageIn.model_validate(raw)
     except PydanticError as exc:
-        fields: dict[str, list[str]] = {}
-        for err in exc.errors():
-            fields.setdefault(".".join(str(p) for p in err["loc"]) or "body", []).append(err["msg"])
+        fields = field_errors(exc.errors())  # type: ignore[arg-type]
         raise ValidationFailed("Data yang dikirim tidak valid.", fields=fields) from exc
 
 
 @router.get("/attachments/{attachment_id}", summary="Unduh lampiran", response={200: None})
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
-    user = _user(request)
+    user = request_user(request)
     qs = Attachment.objects.select_related("message").filter(
         pk=attachment_id, ticket__in=visible_tickets(user)
     )
@@ -356,7 +352,7 @@ def _proposal_out(user: User, proposal: Proposal) -> dict[str, Any]:
 
 @router.get("/tickets/{ticket_id}/proposals", response=list[ProposalOut], summary="Usulan")
 def proposal_list(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = request_user(request)
     ticket = access_ticket(user, ticket_id)
     return [proposal_dict(p) for p in selectors.proposals_for(user=user, ticket=ticket)]
 
@@ -365,7 +361,7 @@ def proposal_list(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
     "/tickets/{ticket_id}/proposals", response={201: ProposalOut}, summary="Buat usulan solusi"
 )
 def proposal_create(request: HttpRequest, ticket_id: int, payload: ProposalIn) -> Any:
-    user = _user(request)
+    user = request_user(request)
     require_staff(user)
     proposal = services.proposal_create(
         actor=user,
@@ -379,21 +375,21 @@ def proposal_create(request: HttpRequest, ticket_id: int, payload: ProposalIn) -
 
 @router.post("/proposals/{proposal_id}/approve", response=ProposalOut, summary="Setujui")
 def proposal_approve(request: HttpRequest, proposal_id: int) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     proposal = services.proposal_approve(actor=user, proposal=_proposal(user, proposal_id))
     return _proposal_out(user, proposal)
 
 
 @router.post("/proposals/{proposal_id}/accept", response=ProposalOut, summary="Terima")
 def proposal_accept(request: HttpRequest, proposal_id: int) -> dict[str, Any]:
-    user = _user(request)
+    user = request_user(request)
     proposal = services.proposal_accept(actor=user, proposal=_proposal(user, proposal_id))
     return _proposal_out(user, proposal)
 
 
 @router.post("/proposals/{proposal_id}/reject", response=ProposalOut, summary="Tolak")
 def proposal_reject(request: HttpRequest, proposal_id: int, payload: ReasonIn) -> Any:
-    user = _user(request)
+    user = request_user(request)
     proposal = services.proposal_reject(
         actor=user, proposal=_proposal(user, proposal_id), reason=payload.reason
     )
@@ -402,7 +398,7 @@ def proposal_reject(request: HttpRequest, proposal_id: int, payload: ReasonIn) -
 
 @router.post("/proposals/{proposal_id}/withdraw", response=ProposalOut, summary="Tarik")
 def proposal_withdraw(request: HttpRequest, proposal_id: int, payload: ReasonIn) -> Any:
-    user = _user(request)
+    user = request_user(request)
     proposal = services.proposal_withdraw(
         actor=user, proposal=_proposal(user, proposal_id), reason=payload.reason
     )
@@ -414,6 +410,6 @@ def proposal_withdraw(request: HttpRequest, proposal_id: int, payload: ReasonIn)
 
 @router.get("/tickets/{ticket_id}/timeline", response=list[EventOut], summary="Kronologi")
 def timeline(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
-    user = _user(request)
+    user = request_user(request)
     ticket = access_ticket(user, ticket_id)
     return [event_dict(e) for e in selectors.timeline_for(user=user, ticket=ticket)]

@@ -1,0 +1,28 @@
+"""Small helpers shared by the API routers (kept out of ``sigap.api`` to avoid cycles)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.http import HttpRequest
+
+from sigap.accounts.models import User
+
+# Parts of a validation error's location that name where, not what.
+LOCATION_PARTS = frozenset({"body", "query", "path", "payload", "form", "filters"})
+
+
+def request_user(request: HttpRequest) -> User:
+    """The user the API authenticated (bearer token or session)."""
+    user: User = request.auth  # type: ignore[attr-defined]
+    return user
+
+
+def field_errors(errors: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
+    """pydantic/ninja errors -> ``{"field": ["message", ...]}`` for the error format."""
+    fields: dict[str, list[str]] = {}
+    for err in errors:
+        parts = [str(p) for p in err.get("loc", []) if p not in LOCATION_PARTS]
+        fields.setdefault(".".join(parts) or "body", []).append(str(err.get("msg")))
+    return fields
