@@ -30,15 +30,21 @@ from sigap.tickets.attachments import Upload, attachment_store, check_size
 from sigap.tickets.models import (
     OPEN_PROPOSAL_STATUSES,
     Apology,
+    Category,
     Channel,
     CompensationType,
+    ComplainerGoal,
+    ComplainerType,
     Confirmation,
     EventKind,
     Kind,
     Message,
     MessageKind,
+    Priority,
     Proposal,
     ProposalStatus,
+    ResponseType,
+    RootCause,
     Severity,
     Status,
     Tag,
@@ -113,7 +119,7 @@ def _check_assignee(assignee: User | None, team: Team | None) -> None:
         )
 
 
-def _choice(value: str, choices: Sequence[str], field: str) -> str:
+def _choice(value: Any, choices: Sequence[Any], field: str) -> Any:
     if value not in choices:
         raise ValidationFailed(
             f"Nilai '{value}' tidak valid untuk {field}.", fields={field: ["Pilihan tidak valid."]}
@@ -155,6 +161,21 @@ def ticket_create(
         channel = Channel.PORTAL
         team = assignee = None
         priority = None
+        # Severity and category are the company's assessment (triage), not the customer's.
+        severity = category = ""
+    for field_name, value, choices in (
+        ("kind", kind, Kind.values),
+        ("channel", channel, Channel.values),
+        ("category", category, Category.values),
+        ("severity", severity, Severity.values),
+        ("complainer_type", complainer_type, ComplainerType.values),
+        ("complainer_goal", complainer_goal, ComplainerGoal.values),
+        ("response_type", response_type, ResponseType.values),
+        ("root_cause", root_cause, RootCause.values),
+    ):
+        _choice(value, choices, field_name)
+    if priority is not None:
+        _choice(priority, Priority.values, "priority")
     for upload in uploads:
         check_size(upload.filename, len(upload.content))
     subject = subject.strip()
@@ -674,6 +695,18 @@ def ticket_close(*, actor: User, ticket: Ticket, thanks: str = "", reason: str =
     if thanks:
         _message_create(ticket, actor, MessageKind.REPLY, thanks, ticket.channel)
     _set_status(ticket, actor, S.CLOSED, reason.strip())
+    # An offer nobody answered cannot outlive the ticket.
+    for proposal in ticket.proposals.select_for_update().filter(status__in=OPEN_PROPOSAL_STATUSES):
+        was_offered = proposal.status == ProposalStatus.OFFERED
+        proposal.status = ProposalStatus.WITHDRAWN
+        proposal.save(update_fields=["status"])
+        events.proposal_event(
+            proposal,
+            actor,
+            EventKind.PROPOSAL_WITHDRAWN,
+            public=was_offered,
+            reason="Tiket ditutup.",
+        )
     if thanks:
         index_ticket(ticket.pk)
     return ticket

@@ -882,3 +882,52 @@ def test_a_customer_may_not_perform_staff_steps(
     assert exc.value.message == "Hanya petugas yang dapat melakukan tindakan ini."
     ticket.refresh_from_db()
     assert (ticket.status, ticket.version, event_ids(ticket)) == ("new", *before)
+
+
+def test_a_customer_cannot_set_severity_or_category_of_a_portal_ticket(
+    customer_user: User, customer: Customer
+) -> None:
+    created = services.ticket_create(
+        actor=customer_user,
+        customer=customer,
+        kind="complaint",
+        channel="email",
+        subject="Darurat",
+        description="Tolong segera",
+        severity="penting",
+        category="mechanical",
+    )
+
+    assert (created.channel, created.severity, created.category) == ("portal", "", "")
+    assert created.priority == 2  # P3 for an unassessed ticket, one step up for gold
+
+
+def test_unknown_choice_values_are_refused_before_the_database_sees_them(
+    agent: User, customer: Customer
+) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        services.ticket_create(
+            actor=agent,
+            customer=customer,
+            kind="complaint",
+            channel="merpati-pos",
+            subject="s",
+            description="d",
+        )
+    assert caught.value.fields == {"channel": ["Pilihan tidak valid."]}
+    assert Ticket.objects.count() == 0
+
+
+def test_closing_withdraws_an_offer_nobody_answered(agent: User, ticket: Ticket) -> None:
+    services.ticket_record(actor=agent, ticket=ticket, facts="Fakta.")
+    services.ticket_confirm(
+        actor=agent, ticket=ticket, restatement="Paket hilang.", customer_confirmed=True
+    )
+    proposal = services.proposal_create(actor=agent, ticket=ticket, summary="Kirim ulang")
+    ticket.refresh_from_db()
+
+    services.ticket_close(actor=agent, ticket=ticket, reason="Pelanggan membatalkan pesanan.")
+
+    proposal.refresh_from_db()
+    assert proposal.status == "withdrawn"
+    assert ticket.events.filter(kind="proposal_withdrawn").count() == 1
