@@ -108,8 +108,6 @@ def test_an_overlong_key_is_refused(agent: User, customer: Customer) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_duplicates_create_one_ticket(agent: User, customer: Customer) -> None:
-    if connection.vendor == "sqlite" and "memory" in str(connection.settings_dict["NAME"]):
-        pytest.skip("in-memory SQLite is not shared between threads")
     token = token_create(user=agent)
     payload = json.dumps(body(customer))
     statuses: list[int] = []
@@ -142,8 +140,6 @@ def test_concurrent_duplicates_create_one_ticket(agent: User, customer: Customer
 def test_concurrent_patches_with_the_same_version_apply_once(
     agent: User, team: Team, customer: Customer
 ) -> None:
-    if connection.vendor == "sqlite" and "memory" in str(connection.settings_dict["NAME"]):
-        pytest.skip("in-memory SQLite is not shared between threads")
     created = Api(agent).post("/tickets", {**body(customer), "team_id": team.pk}).json()
     token = token_create(user=agent)
     statuses: list[int] = []
