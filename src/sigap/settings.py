@@ -95,18 +95,21 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "channels",
     "sigap.core",
     "sigap.accounts",
     "sigap.customers",
     "sigap.tickets",
     "sigap.demo",
+    "sigap.web",
+    "sigap.portal",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "sigap.core.locale.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -130,6 +133,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csrf",
             ],
         },
     },
@@ -174,14 +178,45 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Live updates (websockets): in-process layer embedded, Redis across processes.
+CHANNEL_LAYERS: dict[str, Any] = (
+    {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
+        }
+    }
+    if REDIS_URL
+    else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+)
+
 # --- Auth -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/masuk/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/masuk/"
+# Magic sign-in links for the customer portal stay valid this long (seconds).
+SIGAP_MAGIC_LINK_MAX_AGE = envint("SIGAP_MAGIC_LINK_MAX_AGE", 15 * 60)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# --- Outgoing email ---------------------------------------------------------------------
+# Without SIGAP_SMTP_HOST, mail is printed to the console (demo and development).
+EMAIL_HOST = env("SIGAP_SMTP_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = envint("SIGAP_SMTP_PORT", 25)
+EMAIL_HOST_USER = env("SIGAP_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env("SIGAP_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = envbool("SIGAP_SMTP_STARTTLS", False)
+DEFAULT_FROM_EMAIL = env("SIGAP_FROM_EMAIL", "Sigap <sigap@localhost>")
+SIGAP_SITE_URL = env("SIGAP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "id"

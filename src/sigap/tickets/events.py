@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from sigap.accounts.models import User
+from sigap.tickets import live
 from sigap.tickets.models import EventKind, Message, MessageKind, Proposal, Ticket, TimelineEvent
 
 Json = Any
@@ -29,6 +30,7 @@ def _event(
     data: dict[str, Json] | None = None,
     at: datetime | None = None,
 ) -> TimelineEvent:
+    live.ticket_changed(ticket.pk)
     return TimelineEvent.objects.create(
         ticket=ticket,
         actor=actor,

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from sigap.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("daftar/", views.signup, name="signup"),
+    path("tautan/", views.magic_request, name="magic"),
+    path("tautan/<str:token>/", views.magic_login, name="magic_login"),
+    path("baru/", views.new_ticket, name="new"),
+    path("tiket/<int:ticket_id>/", views.ticket_page, name="ticket"),
+    path("tiket/<int:ticket_id>/balas/", views.ticket_reply, name="ticket_reply"),
+    path("usulan/<int:proposal_id>/<str:answer>/", views.proposal_answer, name="proposal_answer"),
+]

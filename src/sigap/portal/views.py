@@ -1,0 +1,290 @@
+"""The customer portal: sign up, sign in by link, submit, follow and answer one's tickets.
+
+A customer reaches tickets only through ``access``: another customer's ticket answers
+exactly like a ticket that does not exist (404).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from django.contrib import messages as flash
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sigap.accounts.models import Role, User
+from sigap.accounts.services import user_create
+from sigap.core.errors import NotFound, SigapError
+from sigap.customers.models import ContactKind
+from sigap.customers.services import ContactIn, customer_create, customer_find_by_contact
+from sigap.portal import magic
+from sigap.portal.forms import (
+    MagicLinkForm,
+    NewTicketForm,
+    PortalReplyForm,
+    RejectForm,
+    SignupForm,
+)
+from sigap.tickets import guidance, selectors, services
+from sigap.tickets.access import access_ticket, visible_tickets
+from sigap.tickets.attachments import Upload
+from sigap.tickets.models import MessageKind, Proposal, ProposalStatus, Ticket
+from sigap.web import timeline
+
+V = TypeVar("V", bound=Callable[..., HttpResponse])
+
+
+def customer_required(view: V) -> V:
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = cast(User, request.user)
+        if user.is_agent_or_above:
+            return redirect("web:inbox")
+        if getattr(user, "customer", None) is None:
+            return render(request, "portal/no_customer.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return cast(V, wrapper)
+
+
+def _uploads(request: HttpRequest) -> list[Upload]:
+    return [Upload(f.name or "lampiran", f.read()) for f in request.FILES.getlist("attachments")]
+
+
+def _apply_errors(form: Any, exc: SigapError) -> None:
+    for field, errors in exc.fields.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+    if not exc.fields:
+        form.add_error(None, exc.message)
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    """The account is activated by the link sent to the address: only then is it linked to
+    tickets already sent from that address (nobody can claim someone else's history)."""
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        first, _, last = data["name"].strip().partition(" ")
+        with transaction.atomic():
+            user = user_create(
+                username=data["email"],
+                password=data["password"],
+                role=Role.CUSTOMER,
+                first_name=first[:150],
+                last_name=last[:150],
+                email=data["email"],
+            )
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            request.session["signup_phone"] = data["phone"].strip()
+        magic.send_link(user, purpose="verify")
+        return render(request, "portal/link_sent.html", {"email": data["email"], "signup": True})
+    return render(
+        request, "portal/signup.html", {"form": form}, status=422 if form.is_bound else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def magic_request(request: HttpRequest) -> HttpResponse:
+    form = MagicLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].strip().lower()
+        user = User.objects.filter(email__iexact=email, role=Role.CUSTOMER).first()
+        if user is not None:
+            magic.send_link(user, purpose="login" if user.is_active else "verify")
+        # The same answer whether or not the address is known: no account enumeration.
+        return render(request, "portal/link_sent.html", {"email": email})
+    return render(
+        request, "portal/magic.html", {"form": form}, status=422 if form.is_bound else 200
+    )
+
+
+def _link_customer(user: User, phone: str) -> None:
+    if getattr(user, "customer", None) is not None:
+        return
+    existing = customer_find_by_contact(ContactKind.EMAIL, user.email)
+    if existing is not None and existing.user_id is None:
+        existing.user = user
+        existing.save(update_fields=["user"])
+        return
+    contacts = [ContactIn(ContactKind.EMAIL, user.email, True)]
+    if phone:
+        contacts.append(ContactIn(ContactKind.PHONE, phone))
+    try:
+        customer_create(name=user.get_full_name() or user.email, user=user, contacts=contacts)
+    except SigapError:  # e.g. the phone is someone else's contact: keep the email only
+        customer_create(name=user.get_full_name() or user.email, user=user, contacts=contacts[:1])
+
+
+@require_GET
+def magic_login(request: HttpRequest, token: str) -> HttpResponse:
+    user = magic.user_for_token(token)
+    if user is None:
+        return render(request, "portal/link_invalid.html", status=400)
+    with transaction.atomic():
+        if not user.is_active:
+            user.is_active = True
+            user.save(update_fields=["is_active"])
+        _link_customer(user, request.session.pop("signup_phone", ""))
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    flash.success(request, "Selamat datang! Anda sudah masuk.")
+    return redirect("portal:home")
+
+
+# --- tickets ---------------------------------------------------------------------------------
+
+
+@require_GET
+@customer_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    tickets = list(visible_tickets(user).order_by("-pk")[:100])
+    offered = set(
+        Proposal.objects.filter(
+            ticket__in=[t.pk for t in tickets], status=ProposalStatus.OFFERED
+        ).values_list("ticket_id", flat=True)
+    )
+    rows = [(t, guidance.for_customer(t, offer_waiting=t.pk in offered)) for t in tickets]
+    return render(request, "portal/home.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required
+def new_ticket(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    form = NewTicketForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                ticket = services.ticket_create(
+                    actor=user,
+                    customer=user.customer,
+                    kind=data["kind"],
+                    channel="portal",
+                    subject=data["subject"],
+                    description=data["description"],
+                    uploads=_uploads(request),
+                )
+            except SigapError as exc:
+                status = exc.http_status
+                _apply_errors(form, exc)
+            else:
+                flash.success(request, f"Terima kasih. Tiket {ticket.reference} sudah kami terima.")
+                return redirect("portal:ticket", ticket_id=ticket.pk)
+    return render(request, "portal/new.html", {"form": form}, status=status)
+
+
+def _ticket_for(user: User, ticket_id: int) -> Ticket:
+    try:
+        return selectors.ticket_detail_for(user=user, ticket_id=ticket_id)
+    except NotFound as exc:
+        raise Http404("Tiket tidak ditemukan.") from exc
+
+
+def _render_ticket(
+    request: HttpRequest, ticket_id: int, *, bound: dict[str, Any] | None = None, status: int = 200
+) -> HttpResponse:
+    user = cast(User, request.user)
+    ticket = _ticket_for(user, ticket_id)
+    messages = {m.pk: m for m in selectors.messages_for(user=user, ticket=ticket)}
+    proposals = list(selectors.proposals_for(user=user, ticket=ticket))
+    offered = [p for p in proposals if p.status == ProposalStatus.OFFERED]
+    items = timeline.items(selectors.timeline_for(user=user, ticket=ticket), messages, {})
+    # The customer sees what was said and decided, not the staff's field bookkeeping.
+    items = [i for i in items if i.kind not in ("field_changed", "assigned", "team_changed")]
+    step = guidance.for_customer(ticket, offer_waiting=bool(offered))
+    forms = {
+        "reply": PortalReplyForm(auto_id="reply-%s"),
+        "reject": RejectForm(auto_id="reject-%s"),
+    }
+    forms.update(bound or {})
+    context = {
+        "ticket": ticket,
+        "items": items,
+        "proposals": proposals,
+        "step": step,
+        "forms": forms,
+    }
+    template = (
+        "portal/_ticket_live.html" if request.GET.get("part") == "live" else "portal/ticket.html"
+    )
+    return render(request, template, context, status=status)
+
+
+@require_GET
+@customer_required
+def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    return _render_ticket(request, ticket_id)
+
+
+@require_POST
+@customer_required
+def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    user = cast(User, request.user)
+    form = PortalReplyForm(request.POST, request.FILES, auto_id="reply-%s")
+    status = 422
+    if form.is_valid():
+        try:
+            ticket = access_ticket(user, ticket_id)
+            services.message_add(
+                actor=user,
+                ticket=ticket,
+                kind=MessageKind.INBOUND,
+                body=form.cleaned_data["body"],
+                channel="portal",
+                uploads=_uploads(request),
+            )
+        except NotFound as exc:
+            raise Http404(exc.message) from exc
+        except SigapError as exc:
+            status = exc.http_status
+            _apply_errors(form, exc)
+        else:
+            flash.success(request, "Balasan Anda terkirim.")
+            return redirect("portal:ticket", ticket_id=ticket_id)
+    return _render_ticket(request, ticket_id, bound={"reply": form}, status=status)
+
+
+@require_POST
+@customer_required
+def proposal_answer(request: HttpRequest, proposal_id: int, answer: str) -> HttpResponse:
+    user = cast(User, request.user)
+    proposal = (
+        Proposal.objects.select_related("ticket")
+        .filter(pk=proposal_id, ticket__in=visible_tickets(user))
+        .first()
+    )
+    if proposal is None or answer not in ("accept", "reject"):
+        raise Http404("Usulan tidak ditemukan.")
+    form = RejectForm(request.POST, auto_id="reject-%s")
+    try:
+        if answer == "accept":
+            services.proposal_accept(actor=user, proposal=proposal)
+            flash.success(request, "Terima kasih, usulan Anda terima. Kami segera menjalankannya.")
+        else:
+            reason = request.POST.get("reason", "")
+            services.proposal_reject(actor=user, proposal=proposal, reason=reason)
+            flash.success(request, "Penolakan Anda kami terima. Kami akan menawarkan alternatif.")
+    except SigapError as exc:
+        _apply_errors(form, exc)
+        flash.error(request, exc.message)
+        return _render_ticket(
+            request, proposal.ticket_id, bound={"reject": form}, status=exc.http_status
+        )
+    return redirect(reverse("portal:ticket", args=[proposal.ticket_id]))

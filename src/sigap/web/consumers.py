@@ -1,0 +1,114 @@
+"""Websockets: the inbox and a ticket page learn that a ticket changed; agents on the same
+ticket see each other (collision detection).
+
+Messages carry ids only; pages fetch the changed parts over HTTP with the usual checks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.generic.websocket import JsonWebsocketConsumer
+
+from sigap.accounts.models import User
+from sigap.core.errors import NotFound
+from sigap.tickets.access import access_ticket
+from sigap.tickets.live import INBOX_GROUP, presence_group, ticket_group
+
+PRESENCE_STATES = frozenset({"viewing", "typing", "left"})
+CLOSE_FORBIDDEN = 4403
+
+
+def _user(scope: Any) -> User | None:
+    user = scope.get("user")
+    if isinstance(user, User) and user.is_active:
+        return user
+    return None
+
+
+class InboxConsumer(JsonWebsocketConsumer):
+    """Staff only: every committed ticket change, as ``{"type": "ticket.changed"}``."""
+
+    def connect(self) -> None:
+        user = _user(self.scope)
+        if user is None or not user.is_agent_or_above:
+            self.close(code=CLOSE_FORBIDDEN)
+            return
+        async_to_sync(self.channel_layer.group_add)(INBOX_GROUP, self.channel_name)
+        self.accept()
+
+    def disconnect(self, code: int) -> None:
+        async_to_sync(self.channel_layer.group_discard)(INBOX_GROUP, self.channel_name)
+
+    def ticket_changed(self, event: dict[str, Any]) -> None:
+        self.send_json({"type": "ticket.changed", "ticket": event["ticket"]})
+
+
+class TicketConsumer(JsonWebsocketConsumer):
+    """One ticket: its changes for anyone who may see it; presence among staff."""
+
+    groups_joined: list[str]
+
+    def connect(self) -> None:
+        self.groups_joined = []
+        user = _user(self.scope)
+        self.ticket_id = int(self.scope["url_route"]["kwargs"]["ticket_id"])
+        if user is None:
+            self.close(code=CLOSE_FORBIDDEN)
+            return
+        try:
+            access_ticket(user, self.ticket_id)
+        except NotFound:
+            self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.user = user
+        self.staff = user.is_agent_or_above
+        self.groups_joined.append(ticket_group(self.ticket_id))
+        if self.staff:
+            self.groups_joined.append(presence_group(self.ticket_id))
+        for group in self.groups_joined:
+            async_to_sync(self.channel_layer.group_add)(group, self.channel_name)
+        self.accept()
+        if self.staff:
+            self._announce("viewing")
+
+    def disconnect(self, code: int) -> None:
+        if getattr(self, "staff", False):
+            self._announce("left")
+        for group in self.groups_joined:
+            async_to_sync(self.channel_layer.group_discard)(group, self.channel_name)
+
+    def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not self.staff or not isinstance(content, dict):
+            return
+        state = content.get("presence")
+        if state in PRESENCE_STATES:
+            self._announce(str(state))
+
+    def _announce(self, state: str) -> None:
+        async_to_sync(self.channel_layer.group_send)(
+            presence_group(self.ticket_id),
+            {
+                "type": "presence",
+                "user": self.user.pk,
+                "name": self.user.get_full_name() or self.user.get_username(),
+                "state": state,
+                "sender": self.channel_name,
+            },
+        )
+
+    def presence(self, event: dict[str, Any]) -> None:
+        if event["sender"] == self.channel_name or event["user"] == self.user.pk:
+            return
+        self.send_json(
+            {
+                "type": "presence",
+                "user": event["user"],
+                "name": event["name"],
+                "state": event["state"],
+            }
+        )
+
+    def ticket_changed(self, event: dict[str, Any]) -> None:
+        self.send_json({"type": "ticket.changed", "ticket": event["ticket"]})

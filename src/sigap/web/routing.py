@@ -1,0 +1,11 @@
+from typing import Any
+
+from django.urls import path
+
+from sigap.web.consumers import InboxConsumer, TicketConsumer
+
+# Channels' URLRouter takes Django's path() with ASGI apps as views.
+websocket_urlpatterns: list[Any] = [
+    path("ws/inbox/", InboxConsumer.as_asgi()),  # type: ignore[arg-type]
+    path("ws/tickets/<int:ticket_id>/", TicketConsumer.as_asgi()),  # type: ignore[arg-type]
+]

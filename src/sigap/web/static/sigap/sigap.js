@@ -1,0 +1,140 @@
+/* Sigap's own script: live updates over websockets, presence, shortcuts, canned responses.
+   Plain JavaScript, no build step. htmx does the fetching and swapping. */
+(function () {
+  "use strict";
+  var body = document.body;
+  var livePath = body.dataset.live;
+  var page = body.dataset.page;
+  var socket = null, retry = 1000, presenceTimer = null, typingUntil = 0;
+  var others = {};
+
+  function send(obj) { if (socket && socket.readyState === 1) socket.send(JSON.stringify(obj)); }
+
+  function renderPresence() {
+    var box = document.getElementById("presence");
+    if (!box) return;
+    var now = Date.now(), parts = [];
+    Object.keys(others).forEach(function (id) {
+      var o = others[id];
+      if (o.until < now) { delete others[id]; return; }
+      parts.push(o.name + (o.state === "typing" ? " (sedang mengetik…)" : ""));
+    });
+    box.textContent = parts.length ? "Juga membuka tiket ini: " + parts.join(", ") : "";
+    box.dataset.count = String(parts.length);
+  }
+
+  function refresh(id) {
+    var el = document.getElementById(id);
+    if (el && window.htmx) window.htmx.trigger(el, "live-refresh");
+  }
+
+  function onMessage(ev) {
+    var msg; try { msg = JSON.parse(ev.data); } catch (e) { return; }
+    if (msg.type === "ticket.changed") {
+      if (page === "inbox") {
+        // Do not pull the list from under a user who is selecting tickets.
+        if (document.querySelector("#inbox-rows input[name=tickets]:checked")) {
+          document.getElementById("live-note").hidden = false;
+        } else { refresh("inbox-rows"); }
+      } else if (page === "ticket" || page === "portal-ticket") {
+        refresh("ticket-live");
+      }
+    } else if (msg.type === "presence") {
+      if (msg.state === "left") delete others[msg.user];
+      else others[msg.user] = { name: msg.name, state: msg.state, until: Date.now() + 25000 };
+      renderPresence();
+    }
+  }
+
+  function connect() {
+    if (!livePath || !("WebSocket" in window)) return;
+    var url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + livePath;
+    socket = new WebSocket(url);
+    socket.onopen = function () {
+      retry = 1000; body.dataset.liveConnected = "1";
+      if (page === "ticket") {
+        send({ presence: "viewing" });
+        clearInterval(presenceTimer);
+        presenceTimer = setInterval(function () {
+          send({ presence: Date.now() < typingUntil ? "typing" : "viewing" }); renderPresence();
+        }, 10000);
+      }
+    };
+    socket.onmessage = onMessage;
+    socket.onclose = function (ev) {
+      body.dataset.liveConnected = "";
+      if (ev.code === 4403) return;
+      setTimeout(connect, retry); retry = Math.min(retry * 2, 30000);
+    };
+  }
+
+  document.addEventListener("input", function (ev) {
+    if (page === "ticket" && ev.target && ev.target.tagName === "TEXTAREA") {
+      var was = Date.now() < typingUntil;
+      typingUntil = Date.now() + 5000;
+      if (!was) send({ presence: "typing" });
+    }
+  });
+
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (t && t.dataset && t.dataset.cannedTarget) {
+      var opt = t.options[t.selectedIndex], area = document.getElementById(t.dataset.cannedTarget);
+      if (opt && opt.dataset.body && area) {
+        area.value = area.value ? area.value + "\n\n" + opt.dataset.body : opt.dataset.body;
+        area.focus();
+      }
+    }
+  });
+
+  document.addEventListener("click", function (ev) {
+    var t = ev.target;
+    if (t && t.matches && t.matches("[data-refresh]")) {
+      document.getElementById("live-note").hidden = true; refresh("inbox-rows");
+    }
+    if (t && t.matches && t.matches("[data-shortcuts-help]")) { ev.preventDefault(); toggleHelp(); }
+  });
+
+  // Keyboard shortcuts: j/k move in the inbox, Enter opens, r reply, n note, a assign to me,
+  // / search, ? help. Never while typing in a field.
+  var cursor = -1;
+  function rows() { return Array.prototype.slice.call(document.querySelectorAll("#inbox-rows tr[data-ticket]")); }
+  function move(step) {
+    var list = rows(); if (!list.length) return;
+    if (list[cursor]) list[cursor].classList.remove("selected");
+    cursor = Math.max(0, Math.min(list.length - 1, cursor + step));
+    list[cursor].classList.add("selected"); list[cursor].querySelector("a").focus();
+  }
+  function toggleHelp() {
+    var el = document.getElementById("shortcuts-help");
+    if (el) { el.remove(); return; }
+    el = document.createElement("div"); el.id = "shortcuts-help"; el.className = "shortcuts-help";
+    el.setAttribute("role", "dialog"); el.setAttribute("aria-label", "Pintasan papan ketik");
+    el.innerHTML = "<strong>Pintasan</strong><br><kbd>j</kbd>/<kbd>k</kbd> tiket berikut/sebelumnya · " +
+      "<kbd>Enter</kbd> buka · <kbd>r</kbd> balas · <kbd>n</kbd> catatan internal · " +
+      "<kbd>a</kbd> tangani saya · <kbd>/</kbd> cari · <kbd>?</kbd> bantuan";
+    body.appendChild(el);
+  }
+  document.addEventListener("keydown", function (ev) {
+    var tag = (ev.target && ev.target.tagName) || "";
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || /INPUT|TEXTAREA|SELECT/.test(tag)) return;
+    var k = ev.key;
+    if (k === "?") { toggleHelp(); return; }
+    if (page === "inbox") {
+      if (k === "j") { move(1); ev.preventDefault(); }
+      else if (k === "k") { move(-1); ev.preventDefault(); }
+      else if (k === "/") { var q = document.getElementById("id_q"); if (q) { q.focus(); ev.preventDefault(); } }
+    } else if (page === "ticket") {
+      var area = document.getElementById("reply-body");
+      if ((k === "r" || k === "n") && area) {
+        var radio = document.querySelector("input[name=kind][value=" + (k === "r" ? "reply" : "note") + "]");
+        if (radio) radio.checked = true;
+        area.focus(); ev.preventDefault();
+      } else if (k === "a") {
+        var f = document.getElementById("form-assign-me"); if (f) f.submit();
+      }
+    }
+  });
+
+  connect();
+})();

@@ -1,0 +1,137 @@
+"""The kronologi as the ticket page shows it: events in order, messages inline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sigap.core.money import format_rupiah
+from sigap.tickets.models import (
+    Category,
+    CompensationType,
+    EventKind,
+    Message,
+    Priority,
+    Severity,
+    Status,
+    TimelineEvent,
+)
+
+FIELD_LABELS = {
+    "subject": "Subjek",
+    "category": "Golongan",
+    "severity": "Tingkat",
+    "priority": "Prioritas",
+    "complainer_type": "Tipe pengeluh",
+    "complainer_goal": "Tujuan keluhan",
+    "response_type": "Respons ketidakpuasan",
+    "root_cause": "Penyebab",
+    "team": "Tim",
+    "assignee": "Penanggung jawab",
+    "tags": "Label",
+    "status": "Status",
+}
+VALUE_LABELS: dict[str, dict[Any, str]] = {
+    "status": {k: str(v) for k, v in Status.choices},
+    "category": {k: str(v) for k, v in Category.choices},
+    "severity": {k: str(v) for k, v in Severity.choices},
+    "priority": {k: str(v) for k, v in Priority.choices},
+}
+COMPENSATION = {k: str(v) for k, v in CompensationType.choices}
+
+
+@dataclass
+class Item:
+    id: int
+    kind: str
+    title: str
+    at: datetime
+    actor: str
+    public: bool
+    body: str = ""
+    lines: list[str] = field(default_factory=list)
+    message: Message | None = None
+    css: str = ""
+
+
+def _value(field_name: str, value: Any, names: dict[str, dict[int, str]]) -> str:
+    if value in (None, "", []):
+        return "—"
+    if field_name in ("team", "assignee"):
+        return names.get(field_name, {}).get(value, f"#{value}")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return VALUE_LABELS.get(field_name, {}).get(value, str(value))
+
+
+def compensation_text(kind: str, amount: int) -> str:
+    label = COMPENSATION.get(kind, kind)
+    return f"{label} {format_rupiah(amount)}" if amount else label
+
+
+def items(
+    events: Iterable[TimelineEvent],
+    messages: dict[int, Message],
+    names: dict[str, dict[int, str]],
+) -> list[Item]:
+    out: list[Item] = []
+    for e in events:
+        actor = (
+            (e.actor.get_full_name() or e.actor.get_username()) if e.actor else "Pelanggan/sistem"
+        )
+        item = Item(e.pk, e.kind, str(e.get_kind_display()), e.created_at, actor, e.public)
+        data = e.data or {}
+        if e.kind in (EventKind.MESSAGE_RECEIVED, EventKind.REPLY_SENT, EventKind.NOTE_ADDED):
+            msg = messages.get(data.get("message_id", 0))
+            if msg is None:
+                continue  # a note the viewer may not see
+            item.message = msg
+            item.css = {"inbound": "in", "reply": "out", "note": "note"}[msg.kind]
+            if msg.kind == "inbound":
+                item.actor = msg.author.get_full_name() if msg.author else "Pelanggan"
+        elif e.kind == EventKind.STATUS_CHANGED:
+            item.body = (
+                f"{_value('status', e.old_value, names)} → {_value('status', e.new_value, names)}"
+            )
+            if data.get("reason"):
+                item.lines.append(f"Alasan: {data['reason']}")
+        elif e.kind in (
+            EventKind.FIELD_CHANGED,
+            EventKind.ASSIGNED,
+            EventKind.TEAM_CHANGED,
+            EventKind.TAGS_CHANGED,
+        ):
+            label = FIELD_LABELS.get(e.field, e.field)
+            item.body = (
+                f"{label}: {_value(e.field, e.old_value, names)} → "
+                f"{_value(e.field, e.new_value, names)}"
+            )
+            if data.get("reason"):
+                item.lines.append(f"Alasan: {data['reason']}")
+        elif e.kind == EventKind.RECORDED:
+            item.body = str(data.get("facts", ""))
+        elif e.kind == EventKind.CONFIRMATION:
+            item.body = str(data.get("restatement", ""))
+            item.lines.append(
+                "Pelanggan membenarkan."
+                if data.get("customer_confirmed")
+                else "Pelanggan belum membenarkan."
+            )
+            if data.get("response"):
+                item.lines.append(f"Tanggapan: {data['response']}")
+        elif e.kind == EventKind.CREATED:
+            item.body = str(data.get("subject", ""))
+        elif "proposal_id" in data:
+            item.body = str(data.get("summary", ""))
+            item.lines.append(
+                "Kompensasi: "
+                + compensation_text(
+                    str(data.get("compensation_type", "")), int(data.get("compensation_amount", 0))
+                )
+            )
+            if data.get("reason"):
+                item.lines.append(f"Alasan: {data['reason']}")
+        out.append(item)
+    return out

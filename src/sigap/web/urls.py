@@ -1,0 +1,33 @@
+from django.urls import path
+
+from sigap.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("inbox/", views.inbox_page, name="inbox"),
+    path("inbox/bulk/", views.inbox_bulk, name="inbox_bulk"),
+    path("tickets/<int:ticket_id>/", views.ticket_page, name="ticket"),
+    path("tickets/<int:ticket_id>/reply/", views.ticket_reply, name="ticket_reply"),
+    path("tickets/<int:ticket_id>/record/", views.ticket_record, name="ticket_record"),
+    path("tickets/<int:ticket_id>/confirm/", views.ticket_confirm, name="ticket_confirm"),
+    path("tickets/<int:ticket_id>/apology/", views.ticket_apology, name="ticket_apology"),
+    path("tickets/<int:ticket_id>/proposal/", views.ticket_proposal, name="ticket_proposal"),
+    path("tickets/<int:ticket_id>/transfer/", views.ticket_transfer, name="ticket_transfer"),
+    path("tickets/<int:ticket_id>/status/", views.ticket_status, name="ticket_status"),
+    path("tickets/<int:ticket_id>/close/", views.ticket_close, name="ticket_close"),
+    path("tickets/<int:ticket_id>/reopen/", views.ticket_reopen, name="ticket_reopen"),
+    path("tickets/<int:ticket_id>/assign-me/", views.ticket_assign_me, name="ticket_assign_me"),
+    path(
+        "proposals/<int:proposal_id>/<str:decision>/",
+        views.proposal_decide,
+        name="proposal_decide",
+    ),
+    path("approvals/", views.approvals, name="approvals"),
+    path("customers/", views.customer_list, name="customers"),
+    path("customers/<int:customer_id>/", views.customer_page, name="customer"),
+    path("settings/teams/", views.settings_teams, name="settings_teams"),
+    path("settings/teams/<int:team_id>/", views.settings_teams, name="settings_team"),
+    path("settings/canned/", views.settings_canned, name="settings_canned"),
+    path("settings/canned/<int:canned_id>/", views.settings_canned, name="settings_canned_edit"),
+]
