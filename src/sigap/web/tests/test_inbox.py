@@ -1,0 +1,200 @@
+"""The inbox: saved views, counts, filters, sorting, keyset pages, bulk actions, queries."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from sigap.accounts.models import Team, User
+from sigap.customers.models import Customer
+from sigap.tickets import services
+from sigap.tickets.models import Ticket, TimelineEvent
+from sigap.web import inbox
+
+pytestmark = pytest.mark.django_db
+
+
+def make(agent: User, team: Team | None, customer: Customer, n: int, **kw: object) -> list[Ticket]:
+    out = []
+    for i in range(n):
+        out.append(
+            services.ticket_create(
+                actor=agent,
+                customer=customer,
+                kind="inquiry",
+                channel="email",
+                subject=f"Pertanyaan nomor {i}",
+                description="Bagaimana cara retur barang?",
+                team=team,
+                tags=[f"t{i % 3}"],
+                **kw,  # type: ignore[arg-type]
+            )
+        )
+    return out
+
+
+def ids_on(html: str) -> list[int]:
+    return [int(x) for x in re.findall(r'data-ticket="(\d+)"', html)]
+
+
+def logged(user: User) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_views_count_what_they_list(agent: User, team: Team, customer: Customer) -> None:
+    mine = make(agent, team, customer, 2, assignee=agent)
+    unassigned = make(agent, team, customer, 3)
+    response = logged(agent).get("/inbox/?view=unassigned")
+    assert response.status_code == 200
+    assert sorted(ids_on(response.content.decode())) == sorted(t.pk for t in unassigned)
+    counts = response.context["counts"]
+    assert counts["mine"] == 2 and counts["unassigned"] == 3 and counts["team"] == 5
+    assert sorted(ids_on(logged(agent).get("/inbox/").content.decode())) == sorted(
+        t.pk for t in mine
+    )
+
+
+def test_due_and_resolved_views(agent: User, team: Team, customer: Customer) -> None:
+    soon = make(agent, team, customer, 1, priority=1)[0]  # P1: due in 4 hours
+    later = make(agent, team, customer, 1, priority=4)[0]  # P4: due in 5 days
+    html = logged(agent).get("/inbox/?view=due").content.decode()
+    assert soon.pk in ids_on(html) and later.pk not in ids_on(html)
+
+
+def test_keyset_pages_cover_everything_once_in_every_sort(
+    agent: User, team: Team, customer: Customer
+) -> None:
+    tickets = make(agent, team, customer, 7)
+    for i, t in enumerate(tickets):  # equal keys across page boundaries must not be lost
+        Ticket.objects.filter(pk=t.pk).update(priority=1 + i % 2)
+    qs = Ticket.objects.all()
+    for sort in inbox.SORTS_BY_KEY:
+        seen: list[int] = []
+        cursor = None
+        while True:
+            rows, cursor = inbox.sorted_page(qs, sort, cursor, 3)
+            seen.extend(r.pk for r in rows)
+            if cursor is None:
+                break
+        assert sorted(seen) == sorted(t.pk for t in tickets), sort
+        assert len(seen) == len(set(seen)), sort
+
+
+def test_priority_sort_orders_by_priority(agent: User, team: Team, customer: Customer) -> None:
+    low = make(agent, team, customer, 1, priority=4)[0]
+    high = make(agent, team, customer, 1, priority=1)[0]
+    html = logged(agent).get("/inbox/?view=all&sort=priority").content.decode()
+    assert ids_on(html).index(high.pk) < ids_on(html).index(low.pk)
+
+
+def test_next_page_link_continues(agent: User, team: Team, customer: Customer) -> None:
+    make(agent, team, customer, 30)
+    c = logged(agent)
+    first = c.get("/inbox/?view=all")
+    next_url = first.context["next_url"]
+    assert next_url
+    second = c.get("/inbox/" + next_url)
+    one, two = ids_on(first.content.decode()), ids_on(second.content.decode())
+    assert len(one) == 25 and len(two) == 5 and not set(one) & set(two)
+
+
+def test_a_forged_cursor_is_a_message_not_a_crash(agent: User) -> None:
+    response = logged(agent).get("/inbox/?view=all&cursor=%%%garbage")
+    assert response.status_code == 200
+    assert "Halaman tidak valid." in response.content.decode()
+
+
+def test_filters_and_text_search(agent: User, team: Team, customer: Customer) -> None:
+    make(agent, team, customer, 2)
+    special = services.ticket_create(
+        actor=agent, customer=customer, kind="complaint", channel="whatsapp",
+        subject="Voucher tidak bisa dipakai", description="Kode voucher ditolak saat bayar.",
+        team=team,
+    )
+    c = logged(agent)
+    assert ids_on(c.get("/inbox/?view=all&channel=whatsapp").content.decode()) == [special.pk]
+    assert ids_on(c.get("/inbox/?view=all&q=voucher").content.decode()) == [special.pk]
+    assert ids_on(c.get("/inbox/?view=all&kind=complaint&tag=t0").content.decode()) == []
+
+
+def test_htmx_refresh_returns_only_the_rows(agent: User, team: Team, customer: Customer) -> None:
+    make(agent, team, customer, 1, assignee=agent)
+    response = logged(agent).get("/inbox/", HTTP_HX_REQUEST="true", HTTP_HX_TARGET="inbox-rows")
+    html = response.content.decode()
+    assert html.startswith('<div id="inbox-rows"') and "<html" not in html
+
+
+def test_inbox_query_count_does_not_grow(agent: User, team: Team, customer: Customer) -> None:
+    c = logged(agent)
+    make(agent, team, customer, 2, assignee=agent)
+    with CaptureQueriesContext(connection) as few:
+        assert c.get("/inbox/?view=all").status_code == 200
+    make(agent, team, customer, 20, assignee=agent)
+    with CaptureQueriesContext(connection) as many:
+        assert c.get("/inbox/?view=all").status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert len(many.captured_queries) <= 16
+
+
+def test_bulk_assign_asks_first_then_records_each_change(
+    agent: User, supervisor: User, team: Team, customer: Customer
+) -> None:
+    tickets = make(agent, team, customer, 3)
+    c = logged(supervisor)
+    data = {"tickets": [t.pk for t in tickets], "action": "assign", "assignee": agent.pk}
+    ask = c.post("/inbox/bulk/", data)
+    assert ask.status_code == 200
+    assert "Konfirmasi tindakan massal" in ask.content.decode()
+    assert Ticket.objects.filter(assignee=agent).count() == 0
+    done = c.post("/inbox/bulk/", {**data, "confirmed": "1", "reason": "Pembagian pagi"})
+    assert done.status_code == 302
+    assert Ticket.objects.filter(assignee=agent).count() == 3
+    events = TimelineEvent.objects.filter(kind="assigned", ticket__in=tickets)
+    assert events.count() == 3
+    assert all(e.old_value is None and e.new_value == agent.pk for e in events)
+    assert all(e.data["reason"] == "Pembagian pagi" for e in events)
+
+
+def test_bulk_only_touches_visible_tickets(
+    agent: User, team: Team, customer: Customer, other_ticket: Ticket
+) -> None:
+    mine = make(agent, team, customer, 1)[0]
+    c = logged(agent)
+    c.post(
+        "/inbox/bulk/",
+        {"tickets": [mine.pk, other_ticket.pk], "action": "tag", "tag": "massal", "confirmed": "1"},
+    )
+    assert list(mine.tags.values_list("name", flat=True)) == ["massal", "t0"]
+    assert not other_ticket.tags.filter(name="massal").exists()
+
+
+def test_bulk_status_reports_refusals_per_ticket(
+    agent: User, team: Team, customer: Customer
+) -> None:
+    complaint = services.ticket_create(
+        actor=agent, customer=customer, kind="complaint", channel="email",
+        subject="Barang rusak", description="Layar retak.", team=team,
+    )
+    response = logged(agent).post(
+        "/inbox/bulk/",
+        {"tickets": [complaint.pk], "action": "status", "status": "in_progress", "confirmed": "1"},
+        follow=True,
+    )
+    assert complaint.reference in response.content.decode()
+    complaint.refresh_from_db()
+    assert complaint.status == "new"
+
+
+def test_overdue_rows_are_marked(agent: User, team: Team, customer: Customer) -> None:
+    t = make(agent, team, customer, 1, assignee=agent)[0]
+    Ticket.objects.filter(pk=t.pk).update(resolution_due_at=timezone.now() - timedelta(hours=1))
+    html = logged(agent).get("/inbox/").content.decode()
+    assert re.search(rf'data-ticket="{t.pk}" class="[^"]*overdue', html)

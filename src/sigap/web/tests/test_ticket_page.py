@@ -1,0 +1,231 @@
+"""The ticket page: the procedure run through its forms, errors that keep the input,
+canned responses, approvals, settings, and a constant number of queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from sigap.accounts.models import Team, User
+from sigap.tickets import services
+from sigap.tickets.models import Apology, Message, Proposal, Ticket
+from sigap.web.models import CannedResponse
+
+pytestmark = pytest.mark.django_db
+
+
+def logged(user: User) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def page(c: Client, ticket: Ticket) -> str:
+    response = c.get(f"/tickets/{ticket.pk}/")
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_procedure_through_the_forms(agent: User, ticket: Ticket) -> None:
+    c = logged(agent)
+    url = f"/tickets/{ticket.pk}"
+    assert "Simak keluhannya" in page(c, ticket)
+    r = c.post(f"{url}/record/", {"facts": "Resi BLJ-2026-104233, dikirim 3 Nov via JNE."})
+    assert r.status_code == 302
+    assert "Konfirmasi: nyatakan ulang" in page(c, ticket)
+    r = c.post(
+        f"{url}/confirm/",
+        {"restatement": "Paket belum sampai 7 hari.", "customer_confirmed": "on"},
+    )
+    assert r.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == "confirmed"
+    parts = {
+        "recognition": "Kami paham paket Kakak terlambat.",
+        "responsibility": "Ini tanggung jawab kami.",
+        "remorse": "Kami mohon maaf.",
+        "restitution": "Kami kirim ulang hari ini.",
+        "repetition": "Kami evaluasi kurir.",
+    }
+    assert c.post(f"{url}/apology/", parts).status_code == 302
+    assert Apology.objects.filter(ticket=ticket).count() == 1
+    r = c.post(
+        f"{url}/proposal/",
+        {"summary": "Kirim ulang + voucher", "compensation_type": "voucher",
+         "compensation_amount": "50000"},
+    )
+    assert r.status_code == 302
+    proposal = Proposal.objects.get(ticket=ticket)
+    assert proposal.status == "offered" and proposal.compensation_amount == 50000
+    html = page(c, ticket)
+    assert "Rp 50.000" in html
+    assert "Menunggu pelanggan menerima atau menolak usulan." in html
+
+
+def test_a_refused_step_keeps_what_was_typed(agent: User, ticket: Ticket) -> None:
+    """Confirming before recording is refused; the restatement typed stays in the form."""
+    response = logged(agent).post(
+        f"/tickets/{ticket.pk}/confirm/",
+        {"restatement": "Teks yang tidak boleh hilang", "customer_confirmed": "on"},
+    )
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "Catat fakta dan kronologi dulu sebelum konfirmasi." in html
+    assert "Teks yang tidak boleh hilang" in html
+
+
+def test_an_empty_reply_is_a_field_error(agent: User, ticket: Ticket) -> None:
+    response = logged(agent).post(f"/tickets/{ticket.pk}/reply/", {"kind": "reply", "body": ""})
+    assert response.status_code == 422
+    assert 'id="reply-body"' in response.content.decode()
+    assert "role=\"alert\"" in response.content.decode()
+
+
+def test_reply_note_and_attachment(agent: User, ticket: Ticket, settings: object) -> None:
+    c = logged(agent)
+    upload = SimpleUploadedFile("bukti.txt", b"resi BLJ-2026-104233", content_type="text/plain")
+    r = c.post(
+        f"/tickets/{ticket.pk}/reply/",
+        {"kind": "note", "body": "Cek gudang Cakung", "attachments": [upload]},
+    )
+    assert r.status_code == 302
+    note = Message.objects.get(ticket=ticket, kind="note")
+    assert note.attachments.get().filename == "bukti.txt"
+    assert "Cek gudang Cakung" in page(c, ticket)
+
+
+def test_oversized_attachment_is_refused_and_nothing_is_stored(
+    agent: User, ticket: Ticket, settings: object
+) -> None:
+    settings.SIGAP_MAX_ATTACHMENT_BYTES = 10  # type: ignore[attr-defined]
+    upload = SimpleUploadedFile("besar.txt", b"x" * 11, content_type="text/plain")
+    response = logged(agent).post(
+        f"/tickets/{ticket.pk}/reply/",
+        {"kind": "reply", "body": "Lampiran terlalu besar", "attachments": [upload]},
+    )
+    assert response.status_code == 413
+    assert "besar.txt" in response.content.decode()
+    assert "Lampiran terlalu besar" in response.content.decode()  # the text is kept
+    assert not Message.objects.filter(body="Lampiran terlalu besar").exists()
+
+
+def test_user_content_is_escaped(agent: User, ticket: Ticket) -> None:
+    c = logged(agent)
+    c.post(f"/tickets/{ticket.pk}/reply/", {"kind": "note", "body": "<script>alert(1)</script>"})
+    html = page(c, ticket)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_canned_responses_are_filled_for_the_ticket(agent: User, ticket: Ticket) -> None:
+    html = page(logged(agent), ticket)
+    assert CannedResponse.objects.count() >= 8  # seeded by the data migration
+    assert "Halo Kak Budi," in html
+    assert ticket.reference in html
+    assert "{nama_depan}" not in html
+
+
+def test_transfer_records_the_reason(
+    agent: User, ticket: Ticket, other_team: Team
+) -> None:
+    r = logged(agent).post(
+        f"/tickets/{ticket.pk}/transfer/", {"team": other_team.pk, "reason": "Masalah saldo"}
+    )
+    assert r.status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.team == other_team and ticket.assignee is None  # not a member there
+    event = ticket.events.get(kind="team_changed")
+    assert event.data == {"reason": "Masalah saldo"}
+
+
+def test_assign_to_me(supervisor: User, ticket: Ticket) -> None:
+    services.ticket_update(
+        actor=supervisor, ticket=ticket, version=ticket.version, changes={"assignee": None}
+    )
+    ticket.refresh_from_db()
+    assert logged(supervisor).post(f"/tickets/{ticket.pk}/assign-me/").status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.assignee == supervisor
+
+
+def _to_confirmed(agent: User, ticket: Ticket) -> None:
+    services.ticket_record(actor=agent, ticket=ticket, facts="Fakta")
+    services.ticket_confirm(actor=agent, ticket=ticket, restatement="Ulang", customer_confirmed=True)
+
+
+def test_complex_proposal_waits_for_the_supervisor(
+    agent: User, supervisor: User, ticket: Ticket
+) -> None:
+    Ticket.objects.filter(pk=ticket.pk).update(severity="kompleks")
+    ticket.refresh_from_db()
+    _to_confirmed(agent, ticket)
+    logged(agent).post(
+        f"/tickets/{ticket.pk}/proposal/",
+        {"summary": "Refund penuh", "compensation_type": "refund", "compensation_amount": "249000"},
+    )
+    proposal = Proposal.objects.get(ticket=ticket)
+    assert proposal.status == "pending_approval"
+    queue = logged(supervisor).get("/approvals/").content.decode()
+    assert "Refund penuh" in queue and "Rp 249.000" in queue
+    # An agent cannot approve, even by posting directly.
+    logged(agent).post(f"/proposals/{proposal.pk}/approve/")
+    proposal.refresh_from_db()
+    assert proposal.status == "pending_approval"
+    logged(supervisor).post(f"/proposals/{proposal.pk}/approve/", {"next": "/approvals/"})
+    proposal.refresh_from_db()
+    assert proposal.status == "offered" and proposal.approved_by == supervisor
+
+
+def test_ticket_page_query_count_is_constant(agent: User, ticket: Ticket) -> None:
+    c = logged(agent)
+    with CaptureQueriesContext(connection) as few:
+        page(c, ticket)
+    for i in range(10):
+        services.message_add(actor=agent, ticket=ticket, kind="reply", body=f"Balasan {i}")
+        services.message_add(actor=agent, ticket=ticket, kind="note", body=f"Catatan {i}")
+    with CaptureQueriesContext(connection) as many:
+        page(c, ticket)
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert len(many.captured_queries) <= 20
+
+
+def test_live_fragment_is_the_changing_part_only(agent: User, ticket: Ticket) -> None:
+    html = logged(agent).get(f"/tickets/{ticket.pk}/?part=live").content.decode()
+    assert html.startswith('<div id="ticket-live"')
+    assert "Kronologi" in html and "reply-body" not in html
+
+
+def test_settings_canned_create_and_error(supervisor: User) -> None:
+    c = logged(supervisor)
+    bad = c.post("/settings/canned/", {"title": "", "purpose": "thanks", "body": "Isi tersimpan"})
+    assert bad.status_code == 422
+    assert "Isi tersimpan" in bad.content.decode()
+    ok = c.post(
+        "/settings/canned/",
+        {"title": "Terima kasih singkat", "purpose": "thanks", "body": "Makasih {nama_depan}!",
+         "active": "on"},
+    )
+    assert ok.status_code == 302
+    assert CannedResponse.objects.get(title="Terima kasih singkat").created_by == supervisor
+
+
+def test_settings_team_members(supervisor: User, team: Team, outsider_agent: User) -> None:
+    c = logged(supervisor)
+    r = c.post(
+        f"/settings/teams/{team.pk}/",
+        {"name": team.name, "slug": team.slug, "supervisor": supervisor.pk,
+         "members": [outsider_agent.pk]},
+    )
+    assert r.status_code == 302
+    assert list(team.members.all()) == [outsider_agent]
+
+
+def test_customer_pages(agent: User, ticket: Ticket) -> None:
+    c = logged(agent)
+    listing = c.get("/customers/?q=Budi").content.decode()
+    assert "Budi Santoso" in listing
+    detail = c.get(f"/customers/{ticket.customer_id}/").content.decode()
+    assert ticket.reference in detail and "+6281234567890" in detail
