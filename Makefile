@@ -6,7 +6,7 @@ SIGAP := $(VENV)/bin/sigap
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck check bench serve clean
+.PHONY: demo test lint typecheck check bench bench-web serve clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Sigap needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -44,6 +44,10 @@ check: lint typecheck test
 ## bench: production-like benchmark on PostgreSQL (see bench/README.md)
 bench: $(VENV)/.dev-installed
 	$(PY) bench/run.py
+
+## bench-web: inbox and ticket page at 1M tickets, live-update latency in chromium
+bench-web: $(VENV)/.dev-installed
+	$(PY) bench/web.py
 
 clean:
 	rm -rf $(VENV) var build dist src/*.egg-info

@@ -216,7 +216,6 @@ EMAIL_HOST_USER = env("SIGAP_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = env("SIGAP_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = envbool("SIGAP_SMTP_STARTTLS", False)
 DEFAULT_FROM_EMAIL = env("SIGAP_FROM_EMAIL", "Sigap <sigap@localhost>")
-SIGAP_SITE_URL = env("SIGAP_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "id"

@@ -34,7 +34,7 @@ def user_for_token(token: str) -> User | None:
 
 
 def send_link(user: User, *, purpose: str = "login") -> None:
-    url = settings.SIGAP_SITE_URL + reverse("portal:magic_login", args=[make_token(user)])
+    url = settings.SITE_URL.rstrip("/") + reverse("portal:magic_login", args=[make_token(user)])
     minutes = settings.SIGAP_MAGIC_LINK_MAX_AGE // 60
     if purpose == "verify":
         subject = "Aktifkan akun Sigap Anda"

@@ -56,10 +56,13 @@ def for_customer(ticket: Ticket, *, offer_waiting: bool) -> NextStep:
         if offer_waiting:
             return NextStep(
                 "Kami menunggu jawaban Anda: silakan terima atau tolak usulan penyelesaian "
-                "di bawah ini.",
-                None,
+                "di bawah ini. Kami tetap berkomitmen menyelesaikannya sebelum tenggat.",
+                ticket.resolution_due_at,
             )
-        return NextStep("Kami menunggu balasan Anda. Silakan balas pesan di bawah ini.", None)
+        return NextStep(
+            "Kami menunggu balasan Anda. Silakan balas pesan di bawah ini.",
+            ticket.resolution_due_at,
+        )
     if status == S.RESOLVED:
         return NextStep(
             "Masalah Anda sudah kami selesaikan. Bila masih ada yang kurang, balas di sini "

@@ -115,8 +115,12 @@ def test_a_forged_cursor_is_a_message_not_a_crash(agent: User) -> None:
 def test_filters_and_text_search(agent: User, team: Team, customer: Customer) -> None:
     make(agent, team, customer, 2)
     special = services.ticket_create(
-        actor=agent, customer=customer, kind="complaint", channel="whatsapp",
-        subject="Voucher tidak bisa dipakai", description="Kode voucher ditolak saat bayar.",
+        actor=agent,
+        customer=customer,
+        kind="complaint",
+        channel="whatsapp",
+        subject="Voucher tidak bisa dipakai",
+        description="Kode voucher ditolak saat bayar.",
         team=team,
     )
     c = logged(agent)
@@ -180,8 +184,13 @@ def test_bulk_status_reports_refusals_per_ticket(
     agent: User, team: Team, customer: Customer
 ) -> None:
     complaint = services.ticket_create(
-        actor=agent, customer=customer, kind="complaint", channel="email",
-        subject="Barang rusak", description="Layar retak.", team=team,
+        actor=agent,
+        customer=customer,
+        kind="complaint",
+        channel="email",
+        subject="Barang rusak",
+        description="Layar retak.",
+        team=team,
     )
     response = logged(agent).post(
         "/inbox/bulk/",

@@ -30,7 +30,9 @@ def test_anonymous_is_sent_to_sign_in(url: str) -> None:
 
 
 @pytest.mark.parametrize("url", STAFF_PAGES + SUPERVISOR_PAGES)
-def test_customers_are_sent_to_their_portal(url: str, customer_user: User, customer: object) -> None:
+def test_customers_are_sent_to_their_portal(
+    url: str, customer_user: User, customer: object
+) -> None:
     response = client_for(customer_user).get(url)
     assert response.status_code == 302
     assert response["Location"] == "/portal/"

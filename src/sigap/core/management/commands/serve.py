@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
@@ -21,6 +22,11 @@ class Command(BaseCommand):
 
         if not opts["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
+        if opts["workers"] > 1 and not settings.REDIS_URL:
+            self.stderr.write(
+                "Peringatan: beberapa proses tanpa SIGAP_REDIS_URL — pembaruan langsung "
+                "(websocket) hanya sampai ke pengguna di proses yang sama. Set SIGAP_REDIS_URL."
+            )
         self.stdout.write(f"Sigap berjalan di http://{opts['host']}:{opts['port']}/")
         uvicorn.run(
             "sigap.asgi:application",

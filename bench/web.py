@@ -1,0 +1,227 @@
+"""The web workspace under production conditions. Run: `make bench-web`
+(or `.venv/bin/python bench/web.py`).
+
+Uses the database `make bench` seeds (SIGAP_BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/sigap_bench; seeded up to --size tickets), starts
+`sigap serve --workers 2` with the Redis channel layer (SIGAP_BENCH_REDIS_URL, default
+redis://127.0.0.1:6379/14), signs in as a supervisor (who sees every ticket) and measures:
+
+* the inbox's first page over every saved view and sort (one client, so the time is the
+  server's time plus loopback);
+* the ticket page for random tickets;
+* live updates: a ticket created through the API, until its row shows in a second
+  agent's inbox in Debian's chromium (Playwright), without reloading.
+
+Targets (issue 3, at 1,000,000 tickets): inbox and ticket page p95 <= 80 ms; live update
+< 1 s. Prints a table; writes bench/results/web.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import (
+    DEFAULT_DB,
+    ROOT,
+    Server,
+    _verdict,
+    ids_sample,
+    pct,
+    run,
+    ticket_count,
+)
+
+TARGETS = {"inbox_p95_ms": 80.0, "ticket_p95_ms": 80.0, "live_max_ms": 1000.0}
+VIEWS = ["mine", "team", "unassigned", "due", "waiting", "resolved", "all"]
+SORTS = ["newest", "priority", "due", "updated"]
+USER, PASSWORD = "bench.spv", "bench-password-2026"
+
+
+def ensure_user(env: dict[str, str]) -> None:
+    script = (
+        "from sigap.accounts.models import User, Role;"
+        f"u = User.objects.filter(username='{USER}').first() or User(username='{USER}');"
+        "u.role = Role.SUPERVISOR; u.is_active = True; u.first_name = 'Bench';"
+        f"u.set_password('{PASSWORD}'); u.save()"
+    )
+    run("shell", "-c", script, env=env)
+
+
+def signed_in(base: str) -> httpx.Client:
+    client = httpx.Client(base_url=base, timeout=30)
+    page = client.get("/masuk/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert token, "no CSRF token on the sign-in page"
+    response = client.post(
+        "/masuk/",
+        data={"username": USER, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)},
+        headers={"Referer": f"{base}/masuk/"},
+    )
+    assert response.status_code == 302, f"sign-in failed: {response.status_code}"
+    return client
+
+
+def timed(client: httpx.Client, url: str) -> float:
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = (time.perf_counter() - started) * 1000
+    assert response.status_code == 200, f"{url}: {response.status_code}"
+    return elapsed
+
+
+def measure_pages(base: str, db_url: str, rounds: int) -> dict[str, Any]:
+    client = signed_in(base)
+    urls = [f"/inbox/?view={v}&sort={s}" for v in VIEWS for s in SORTS]
+    for url in urls:  # warm-up: pools, plans, templates
+        timed(client, url)
+    inbox = [timed(client, url) for _ in range(rounds) for url in urls]
+    per_view: dict[str, float] = {}
+    for i, url in enumerate(urls):
+        per_view[url] = pct(inbox[i :: len(urls)], 95)
+    tickets = ids_sample(db_url, "tickets_ticket", rounds * 10)
+    for t in tickets[:10]:
+        timed(client, f"/tickets/{t}/")
+    page = [timed(client, f"/tickets/{t}/") for t in tickets]
+    client.close()
+    slowest = max(per_view.items(), key=lambda kv: kv[1])
+    return {
+        "inbox": {"p50_ms": pct(inbox, 50), "p95_ms": pct(inbox, 95), "n": len(inbox)},
+        "inbox_slowest": {"url": slowest[0], "p95_ms": slowest[1]},
+        "ticket": {"p50_ms": pct(page, 50), "p95_ms": pct(page, 95), "n": len(page)},
+    }
+
+
+def measure_live(base: str, db_url: str, token: str, n: int) -> dict[str, Any]:
+    chromium = os.environ.get("SIGAP_TEST_CHROMIUM") or shutil.which("chromium")
+    if not chromium:
+        return {"skipped": "no chromium (apt-get install chromium)"}
+    from playwright.sync_api import sync_playwright
+
+    customers = ids_sample(db_url, "customers_customer", n)
+    latencies: list[float] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"{base}/masuk/")
+        page.fill("#id_username", USER)
+        page.fill("#id_password", PASSWORD)
+        page.click("button[type=submit].primary")
+        page.wait_for_url(re.compile(r"/inbox/"))
+        page.goto(f"{base}/inbox/?view=all")
+        page.wait_for_function("document.body.dataset.liveConnected === '1'")
+        api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
+        for customer in customers:
+            started = time.perf_counter()
+            response = api.post(
+                "/api/v1/tickets",
+                json={
+                    "customer_id": customer,
+                    "kind": "inquiry",
+                    "channel": "livechat",
+                    "subject": f"Uji pembaruan langsung {uuid.uuid4().hex[:8]}",
+                    "description": "Apakah pesanan saya bisa dikirim hari ini?",
+                },
+            )
+            assert response.status_code == 201, response.text
+            page.wait_for_selector(f"tr[data-ticket='{response.json()['id']}']", timeout=10_000)
+            latencies.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.3)
+        api.close()
+        browser.close()
+    return {"p50_ms": pct(latencies, 50), "max_ms": max(latencies), "n": len(latencies)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--rounds", type=int, default=5, help="passes over views and sorts")
+    parser.add_argument("--live", type=int, default=10, help="live-update samples")
+    args = parser.parse_args()
+    db_url = os.environ.get("SIGAP_BENCH_DATABASE_URL", DEFAULT_DB)
+    env = {
+        **os.environ,
+        "SIGAP_DATABASE_URL": db_url,
+        "SIGAP_REDIS_URL": os.environ.get("SIGAP_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
+        "SIGAP_DEBUG": "false",
+        "SIGAP_DATA_DIR": os.environ.get(
+            "SIGAP_BENCH_DATA_DIR", tempfile.mkdtemp(prefix="sigap-bench-")
+        ),
+    }
+    host = urlparse(db_url)
+    subprocess.run(
+        [
+            "createdb",
+            "-h",
+            host.hostname or "127.0.0.1",
+            "-U",
+            host.username or "postgres",
+            host.path.lstrip("/"),
+        ],
+        capture_output=True,
+    )
+    run("migrate", "--verbosity", "0", env=env)
+    have = ticket_count(db_url)
+    if have < args.size:
+        print(f"seeding {args.size - have:,} tickets (have {have:,}) …", flush=True)
+        run("bench-seed", str(args.size - have), "--quiet", env=env)
+    ensure_user(env)
+    token = run("token", "create", USER, env=env)
+    server = Server(env)
+    try:
+        count = ticket_count(db_url)
+        print(f"measuring the web pages at {count:,} tickets …", flush=True)
+        results: dict[str, Any] = {
+            "tickets": count,
+            **measure_pages(server.url, db_url, args.rounds),
+        }
+        results["live"] = measure_live(server.url, db_url, token, args.live)
+    finally:
+        server.stop()
+    final = count >= 1_000_000
+    print("\nSigap web benchmark (PostgreSQL, sigap serve --workers 2, Redis channel layer)")
+    for key, name in (
+        ("inbox", "inbox, first page (all views × sorts)"),
+        ("ticket", "ticket page"),
+    ):
+        r = results[key]
+        verdict = _verdict(r["p95_ms"], TARGETS[f"{key}_p95_ms"]) if final else ""
+        print(
+            f"  {name:<40} p50 {r['p50_ms']:.1f}  p95 {r['p95_ms']:.1f} ms ({r['n']} req) {verdict}"
+        )
+    slow = results["inbox_slowest"]
+    print(f"  {'slowest inbox view':<40} p95 {slow['p95_ms']:.1f} ms  {slow['url']}")
+    live = results["live"]
+    if "skipped" in live:
+        print(f"  {'live update to a second browser':<40} skipped: {live['skipped']}")
+    else:
+        verdict = _verdict(live["max_ms"], TARGETS["live_max_ms"])
+        print(
+            f"  {'live update to a second browser':<40} p50 {live['p50_ms']:.0f}  "
+            f"max {live['max_ms']:.0f} ms ({live['n']} tickets) {verdict}"
+        )
+    out = ROOT / "bench" / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "web.json").write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
