@@ -122,3 +122,11 @@ def other_ticket(outsider_agent: User, other_team: Team, other_customer: Custome
         team=other_team,
         assignee=outsider_agent,
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Cached values (inbox counts) must not leak from one test's database to the next."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -210,6 +210,20 @@ class Ticket(models.Model):
             models.Index(fields=["priority", "-id"], name="ticket_priority_id"),
             models.Index(fields=["category", "-id"], name="ticket_category_id"),
             models.Index(fields=["severity", "-id"], name="ticket_severity_id"),
+            # The inbox's sorts and its "recently resolved" view (web/inbox.py). Deadlines
+            # only matter on open tickets: the due-time indexes cover those alone.
+            models.Index(
+                fields=["resolution_due_at", "id"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="ticket_open_due",
+            ),
+            models.Index(
+                fields=["assignee", "resolution_due_at", "id"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="ticket_open_assignee_due",
+            ),
+            models.Index(fields=["-updated_at", "-id"], name="ticket_updated_id"),
+            models.Index(fields=["status", "-resolved_at"], name="ticket_status_resolved"),
         ]
         constraints = [
             _choice_check("kind", Kind, "ticket_kind_valid"),

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -29,7 +30,12 @@ class View:
 
 
 def _my_teams(user: User) -> Q:
-    return Q(team_id__in=Team.members.through.objects.filter(user_id=user.pk).values("team_id"))
+    # Ids, not a subquery: the planner then sees an empty or short list and picks the
+    # team index instead of scanning a sort index for rows that never come.
+    ids = list(
+        Team.members.through.objects.filter(user_id=user.pk).values_list("team_id", flat=True)
+    )
+    return Q(team_id__in=ids) if ids else Q(pk__in=[])
 
 
 VIEWS: list[View] = [
@@ -69,7 +75,7 @@ class Sort:
 SORTS: list[Sort] = [
     Sort("newest", "Terbaru", "", True, True),
     Sort("priority", "Prioritas", "priority", False, True),
-    Sort("due", "Tenggat terdekat", "resolution_due_at", False, False),
+    Sort("due", "Tenggat terdekat (tiket terbuka)", "resolution_due_at", False, False),
     Sort("updated", "Terakhir diperbarui", "updated_at", True, True),
 ]
 SORTS_BY_KEY = {s.key: s for s in SORTS}
@@ -80,11 +86,22 @@ def apply_view(qs: QuerySet[Ticket], user: User, view: str) -> QuerySet[Ticket]:
     return qs.filter(VIEWS_BY_KEY[view].condition(user, timezone.now()))
 
 
+COUNTS_TTL = 15  # seconds; the counts are a guide, the list itself is always fresh
+
+
 def view_counts(base: QuerySet[Ticket], user: User) -> dict[str, int]:
+    """Tickets per saved view (capped), cached briefly per user: seven counts cost more
+    than the page they sit beside."""
+    key = f"sigap:inbox-counts:{user.pk}"
+    cached: dict[str, int] | None = cache.get(key)
+    if cached is not None:
+        return cached
     now = timezone.now()
-    return {
+    counts = {
         v.key: base.filter(v.condition(user, now)).order_by()[:COUNT_CAP].count() for v in VIEWS
     }
+    cache.set(key, counts, COUNTS_TTL)
+    return counts
 
 
 def _encode(value: Any, last_id: int) -> str:
@@ -115,8 +132,8 @@ def sorted_page(
     id_order = "-id" if sort.id_descending else "id"
     id_after = "id__lt" if sort.id_descending else "id__gt"
     if sort.field:
-        if sort.field == "resolution_due_at":
-            qs = qs.filter(resolution_due_at__isnull=False)
+        if sort.field == "resolution_due_at":  # deadlines: open tickets only
+            qs = qs.filter(status__in=OPEN_STATUSES, resolution_due_at__isnull=False)
         order = [f"-{sort.field}" if sort.descending else sort.field, id_order]
     else:
         order = [id_order]
