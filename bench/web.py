@@ -50,26 +50,29 @@ TARGETS = {"inbox_p95_ms": 80.0, "ticket_p95_ms": 80.0, "live_max_ms": 1000.0}
 VIEWS = ["mine", "team", "unassigned", "due", "waiting", "resolved", "all"]
 SORTS = ["newest", "priority", "due", "updated"]
 USER, PASSWORD = "bench.spv", "bench-password-2026"
+AGENT = "bench.web.agent"  # sees their team's tickets, their own and the triage queue
 
 
-def ensure_user(env: dict[str, str]) -> None:
+def ensure_users(env: dict[str, str]) -> None:
     script = (
-        "from sigap.accounts.models import User, Role;"
-        f"u = User.objects.filter(username='{USER}').first() or User(username='{USER}');"
-        "u.role = Role.SUPERVISOR; u.is_active = True; u.first_name = 'Bench';"
-        f"u.set_password('{PASSWORD}'); u.save()"
+        "from sigap.accounts.models import User, Role, Team\n"
+        f"for name, role in (('{USER}', Role.SUPERVISOR), ('{AGENT}', Role.AGENT)):\n"
+        "    u = User.objects.filter(username=name).first() or User(username=name)\n"
+        "    u.role = role; u.is_active = True; u.first_name = 'Bench'\n"
+        f"    u.set_password('{PASSWORD}'); u.save()\n"
+        "    if role == Role.AGENT: Team.objects.order_by('id').first().members.add(u)\n"
     )
     run("shell", "-c", script, env=env)
 
 
-def signed_in(base: str) -> httpx.Client:
+def signed_in(base: str, user: str = USER) -> httpx.Client:
     client = httpx.Client(base_url=base, timeout=30)
     page = client.get("/masuk/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
     assert token, "no CSRF token on the sign-in page"
     response = client.post(
         "/masuk/",
-        data={"username": USER, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)},
+        data={"username": user, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)},
         headers={"Referer": f"{base}/masuk/"},
     )
     assert response.status_code == 302, f"sign-in failed: {response.status_code}"
@@ -84,8 +87,8 @@ def timed(client: httpx.Client, url: str) -> float:
     return elapsed
 
 
-def measure_pages(base: str, db_url: str, rounds: int) -> dict[str, Any]:
-    client = signed_in(base)
+def measure_pages(base: str, db_url: str, rounds: int, user: str) -> dict[str, Any]:
+    client = signed_in(base, user)
     urls = [f"/inbox/?view={v}&sort={s}" for v in VIEWS for s in SORTS]
     for url in urls:  # warm-up: pools, plans, templates
         timed(client, url)
@@ -93,7 +96,11 @@ def measure_pages(base: str, db_url: str, rounds: int) -> dict[str, Any]:
     per_view: dict[str, float] = {}
     for i, url in enumerate(urls):
         per_view[url] = pct(inbox[i :: len(urls)], 95)
-    tickets = ids_sample(db_url, "tickets_ticket", rounds * 10)
+    tickets = (
+        ids_sample(db_url, "tickets_ticket", rounds * 10)
+        if user == USER
+        else team_ticket_ids(db_url, rounds * 10)
+    )
     for t in tickets[:10]:
         timed(client, f"/tickets/{t}/")
     page = [timed(client, f"/tickets/{t}/") for t in tickets]
@@ -104,6 +111,18 @@ def measure_pages(base: str, db_url: str, rounds: int) -> dict[str, Any]:
         "inbox_slowest": {"url": slowest[0], "p95_ms": slowest[1]},
         "ticket": {"p50_ms": pct(page, 50), "p95_ms": pct(page, 95), "n": len(page)},
     }
+
+
+def team_ticket_ids(db_url: str, n: int) -> list[int]:
+    import psycopg
+
+    with psycopg.connect(db_url.replace("postgres://", "postgresql://", 1)) as conn:
+        rows = conn.execute(
+            "SELECT id FROM tickets_ticket WHERE team_id = (SELECT min(id) FROM accounts_team)"
+            " ORDER BY random() LIMIT %s",
+            [n],
+        ).fetchall()
+    return [int(r[0]) for r in rows]
 
 
 def measure_live(base: str, db_url: str, token: str, n: int) -> dict[str, Any]:
@@ -182,7 +201,7 @@ def main() -> int:
     if have < args.size:
         print(f"seeding {args.size - have:,} tickets (have {have:,}) …", flush=True)
         run("bench-seed", str(args.size - have), "--quiet", env=env)
-    ensure_user(env)
+    ensure_users(env)
     token = run("token", "create", USER, env=env)
     server = Server(env)
     try:
@@ -190,7 +209,8 @@ def main() -> int:
         print(f"measuring the web pages at {count:,} tickets …", flush=True)
         results: dict[str, Any] = {
             "tickets": count,
-            **measure_pages(server.url, db_url, args.rounds),
+            **measure_pages(server.url, db_url, args.rounds, USER),
+            "agent": measure_pages(server.url, db_url, args.rounds, AGENT),
         }
         results["live"] = measure_live(server.url, db_url, token, args.live)
     finally:
@@ -208,6 +228,13 @@ def main() -> int:
         )
     slow = results["inbox_slowest"]
     print(f"  {'slowest inbox view':<40} p95 {slow['p95_ms']:.1f} ms  {slow['url']}")
+    agent = results["agent"]
+    for key, name in (("inbox", "inbox as an agent"), ("ticket", "ticket page as an agent")):
+        r = agent[key]
+        verdict = _verdict(r["p95_ms"], TARGETS[f"{key}_p95_ms"]) if final else ""
+        print(
+            f"  {name:<40} p50 {r['p50_ms']:.1f}  p95 {r['p95_ms']:.1f} ms ({r['n']} req) {verdict}"
+        )
     live = results["live"]
     if "skipped" in live:
         print(f"  {'live update to a second browser':<40} skipped: {live['skipped']}")
