@@ -8,6 +8,7 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from sigap.tickets.models import Status, Ticket
 
@@ -19,7 +20,11 @@ def when(moment: datetime | None) -> str:
     if moment is None:
         return ""
     local = timezone.localtime(moment)
-    return f"{date_format(local, 'l, j F Y')} pukul {local:%H.%M} {local.tzname() or ''}".strip()
+    return _("%(date)s pukul %(time)s %(zone)s") % {
+        "date": date_format(local, "l, j F Y"),
+        "time": f"{local:%H.%M}",
+        "zone": local.tzname() or "",
+    }
 
 
 @dataclass(frozen=True)
@@ -37,57 +42,65 @@ def for_customer(ticket: Ticket, *, offer_waiting: bool) -> NextStep:
     if status == S.NEW:
         due = ticket.first_response_due_at
         return NextStep(
-            "Keluhan Anda sudah kami terima. Petugas kami akan mempelajarinya dan "
-            "menghubungi Anda.",
+            _(
+                "Keluhan Anda sudah kami terima. Petugas kami akan mempelajarinya dan "
+                "menghubungi Anda."
+            ),
             due,
         )
     if status in (S.RECORDED, S.CONFIRMED):
         return NextStep(
-            "Petugas kami sudah mencatat masalah Anda dan sedang memastikan bahwa kami "
-            "memahaminya dengan benar. Setelah itu kami mencari penyelesaiannya.",
+            _(
+                "Petugas kami sudah mencatat masalah Anda dan sedang memastikan bahwa kami "
+                "memahaminya dengan benar. Setelah itu kami mencari penyelesaiannya."
+            ),
             ticket.resolution_due_at,
         )
     if status == S.IN_PROGRESS:
         return NextStep(
-            "Kami sedang menyelesaikan masalah Anda. Kami akan mengabari Anda di sini.",
+            _("Kami sedang menyelesaikan masalah Anda. Kami akan mengabari Anda di sini."),
             ticket.resolution_due_at,
         )
     if status == S.WAITING_CUSTOMER:
         if offer_waiting:
             return NextStep(
-                "Kami menunggu jawaban Anda: silakan terima atau tolak usulan penyelesaian "
-                "di bawah ini. Kami tetap berkomitmen menyelesaikannya sebelum tenggat.",
+                _(
+                    "Kami menunggu jawaban Anda: silakan terima atau tolak usulan penyelesaian "
+                    "di bawah ini. Kami tetap berkomitmen menyelesaikannya sebelum tenggat."
+                ),
                 ticket.resolution_due_at,
             )
         return NextStep(
-            "Kami menunggu balasan Anda. Silakan balas pesan di bawah ini.",
+            _("Kami menunggu balasan Anda. Silakan balas pesan di bawah ini."),
             ticket.resolution_due_at,
         )
     if status == S.RESOLVED:
         return NextStep(
-            "Masalah Anda sudah kami selesaikan. Bila masih ada yang kurang, balas di sini "
-            "dan kami akan membukanya kembali.",
+            _(
+                "Masalah Anda sudah kami selesaikan. Bila masih ada yang kurang, balas di sini "
+                "dan kami akan membukanya kembali."
+            ),
             None,
         )
-    return NextStep("Tiket ini sudah ditutup. Terima kasih atas kepercayaan Anda.", None)
+    return NextStep(_("Tiket ini sudah ditutup. Terima kasih atas kepercayaan Anda."), None)
 
 
 def for_agent(ticket: Ticket, *, offer_waiting: bool, approval_waiting: bool) -> str:
     status = ticket.status
     if status == S.NEW:
-        return "Simak keluhannya, lalu catat fakta dan kronologinya (Catat)."
+        return _("Simak keluhannya, lalu catat fakta dan kronologinya (Catat).")
     if status == S.RECORDED:
-        return "Konfirmasi: nyatakan ulang inti masalah dan minta pelanggan membenarkannya."
+        return _("Konfirmasi: nyatakan ulang inti masalah dan minta pelanggan membenarkannya.")
     if approval_waiting:
-        return "Usulan menunggu persetujuan supervisor sebelum ditawarkan ke pelanggan."
+        return _("Usulan menunggu persetujuan supervisor sebelum ditawarkan ke pelanggan.")
     if status == S.CONFIRMED:
-        return "Sampaikan permintaan maaf (5R) bila perlu, lalu ajukan usulan penyelesaian."
+        return _("Sampaikan permintaan maaf (5R) bila perlu, lalu ajukan usulan penyelesaian.")
     if status == S.IN_PROGRESS:
-        return "Ajukan usulan penyelesaian, atau tandai selesai bila masalah sudah beres."
+        return _("Ajukan usulan penyelesaian, atau tandai selesai bila masalah sudah beres.")
     if status == S.WAITING_CUSTOMER:
         if offer_waiting:
-            return "Menunggu pelanggan menerima atau menolak usulan."
-        return "Menunggu balasan pelanggan."
+            return _("Menunggu pelanggan menerima atau menolak usulan.")
+        return _("Menunggu balasan pelanggan.")
     if status == S.RESOLVED:
-        return "Tutup tiket dengan ucapan terima kasih."
-    return "Tiket sudah ditutup."
+        return _("Tutup tiket dengan ucapan terima kasih.")
+    return _("Tiket sudah ditutup.")

@@ -12,6 +12,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from sigap.accounts.models import Team, User
 from sigap.core.errors import ValidationFailed
@@ -25,7 +27,7 @@ COUNT_CAP = 1000  # counts stop here ("999+"): a bounded cost on any view
 @dataclass(frozen=True)
 class View:
     key: str
-    label: str
+    label: str | Promise
     condition: Callable[[User, datetime], Q]
 
 
@@ -39,25 +41,25 @@ def _my_teams(user: User) -> Q:
 
 
 VIEWS: list[View] = [
-    View("mine", "Tiket saya", lambda u, now: Q(assignee_id=u.pk, status__in=OPEN_STATUSES)),
-    View("team", "Tim saya", lambda u, now: _my_teams(u) & Q(status__in=OPEN_STATUSES)),
+    View("mine", _("Tiket saya"), lambda u, now: Q(assignee_id=u.pk, status__in=OPEN_STATUSES)),
+    View("team", _("Tim saya"), lambda u, now: _my_teams(u) & Q(status__in=OPEN_STATUSES)),
     View(
         "unassigned",
-        "Belum ditangani",
+        _("Belum ditangani"),
         lambda u, now: Q(assignee__isnull=True, status__in=OPEN_STATUSES),
     ),
     View(
         "due",
-        "Tenggat dekat/lewat",
+        _("Tenggat dekat/lewat"),
         lambda u, now: Q(status__in=OPEN_STATUSES, resolution_due_at__lte=now + DUE_SOON),
     ),
-    View("waiting", "Menunggu pelanggan", lambda u, now: Q(status=Status.WAITING_CUSTOMER)),
+    View("waiting", _("Menunggu pelanggan"), lambda u, now: Q(status=Status.WAITING_CUSTOMER)),
     View(
         "resolved",
-        "Baru selesai",
+        _("Baru selesai"),
         lambda u, now: Q(status=Status.RESOLVED, resolved_at__gte=now - RECENTLY),
     ),
-    View("all", "Semua tiket", lambda u, now: Q()),
+    View("all", _("Semua tiket"), lambda u, now: Q()),
 ]
 VIEWS_BY_KEY = {v.key: v for v in VIEWS}
 DEFAULT_VIEW = "mine"
@@ -66,17 +68,17 @@ DEFAULT_VIEW = "mine"
 @dataclass(frozen=True)
 class Sort:
     key: str
-    label: str
+    label: str | Promise
     field: str  # "" sorts by id only
     descending: bool
     id_descending: bool
 
 
 SORTS: list[Sort] = [
-    Sort("newest", "Terbaru", "", True, True),
-    Sort("priority", "Prioritas", "priority", False, True),
-    Sort("due", "Tenggat terdekat (tiket terbuka)", "resolution_due_at", False, False),
-    Sort("updated", "Terakhir diperbarui", "updated_at", True, True),
+    Sort("newest", _("Terbaru"), "", True, True),
+    Sort("priority", _("Prioritas"), "priority", False, True),
+    Sort("due", _("Tenggat terdekat (tiket terbuka)"), "resolution_due_at", False, False),
+    Sort("updated", _("Terakhir diperbarui"), "updated_at", True, True),
 ]
 SORTS_BY_KEY = {s.key: s for s in SORTS}
 DEFAULT_SORT = "newest"

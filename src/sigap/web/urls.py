@@ -7,6 +7,7 @@ app_name = "web"
 urlpatterns = [
     path("inbox/", views.inbox_page, name="inbox"),
     path("inbox/bulk/", views.inbox_bulk, name="inbox_bulk"),
+    path("inbox/bulk/undo/", views.inbox_bulk_undo, name="inbox_bulk_undo"),
     path("tickets/<int:ticket_id>/", views.ticket_page, name="ticket"),
     path("tickets/<int:ticket_id>/reply/", views.ticket_reply, name="ticket_reply"),
     path("tickets/<int:ticket_id>/record/", views.ticket_record, name="ticket_record"),

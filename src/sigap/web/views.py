@@ -181,6 +181,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         "statuses": Status.choices,
         "now_dt": timezone.now(),
         "select_label": _("Pilih"),
+        "can_undo": bool(request.session.get(UNDO_KEY)),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-rows":
         return render(request, "web/_inbox_rows.html", context)
@@ -242,22 +243,69 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
             {"form": form, "tickets": tickets, "data": data, "back": back},
         )
     done, failed = 0, []
+    undo: list[dict[str, Any]] = []
     for ticket in tickets:
         try:
-            _bulk_one(user, ticket, data)
+            before = _bulk_one(user, ticket, data)
+            if before is not None:
+                undo.append(before)
             done += 1
         except SigapError as exc:
             failed.append(f"{ticket.reference}: {exc.message}")
     if done:
         flash.success(request, f"{done} tiket diperbarui.")
+    if undo:
+        request.session[UNDO_KEY] = undo
     for line in failed:
         flash.error(request, line)
     return redirect(back)
 
 
-def _bulk_one(user: User, ticket: Ticket, data: dict[str, Any]) -> None:
+UNDO_KEY = "sigap_bulk_undo"
+
+
+@require_POST
+@staff_required
+def inbox_bulk_undo(request: HttpRequest) -> HttpResponse:
+    """Put back what the last bulk action changed; the timeline records this too."""
+    user = cast(User, request.user)
+    undo: list[dict[str, Any]] = request.session.pop(UNDO_KEY, [])
+    tickets = {t.pk: t for t in visible_tickets(user).filter(pk__in=[u["id"] for u in undo])}
+    restored = 0
+    for entry in undo:
+        ticket = tickets.get(entry["id"])
+        if ticket is None:
+            continue
+        try:
+            if entry["field"] == "assignee":
+                old = User.objects.filter(pk=entry["old"]).first() if entry["old"] else None
+                changes: dict[str, Any] = {"assignee": old}
+            else:
+                changes = {"tags": entry["old"]}
+            services.ticket_update(
+                actor=user,
+                ticket=ticket,
+                version=ticket.version,
+                changes=changes,
+                reason="Mengurungkan tindakan massal.",
+            )
+            restored += 1
+        except SigapError as exc:
+            flash.error(request, f"{ticket.reference}: {exc.message}")
+    flash.success(request, f"{restored} tiket dikembalikan seperti semula.")
+    return redirect(request.POST.get("next") or reverse("web:inbox"))
+
+
+def _bulk_one(user: User, ticket: Ticket, data: dict[str, Any]) -> dict[str, Any] | None:
+    """Apply one bulk change; returns what undoing it needs (status changes are undone by
+    hand: the procedure decides which way a status may go)."""
     reason = data.get("reason") or "Tindakan massal dari kotak masuk."
     if data["action"] == "assign":
+        before: dict[str, Any] | None = {
+            "id": ticket.pk,
+            "field": "assignee",
+            "old": ticket.assignee_id,
+        }
         assignee = User.objects.filter(pk=data["assignee"]).first() if data["assignee"] else None
         services.ticket_update(
             actor=user,
@@ -266,18 +314,21 @@ def _bulk_one(user: User, ticket: Ticket, data: dict[str, Any]) -> None:
             changes={"assignee": assignee},
             reason=reason,
         )
-    elif data["action"] == "status":
+        return before
+    if data["action"] == "status":
         services.ticket_transition(actor=user, ticket=ticket, to=data["status"], reason=reason)
-    elif data["action"] == "tag":
-        names = list(ticket.tags.values_list("name", flat=True))
-        if data["tag"] and data["tag"] not in names:
-            services.ticket_update(
-                actor=user,
-                ticket=ticket,
-                version=ticket.version,
-                changes={"tags": [*names, data["tag"]]},
-                reason=reason,
-            )
+        return None
+    names = list(ticket.tags.values_list("name", flat=True))
+    if data["tag"] and data["tag"] not in names:
+        services.ticket_update(
+            actor=user,
+            ticket=ticket,
+            version=ticket.version,
+            changes={"tags": [*names, data["tag"]]},
+            reason=reason,
+        )
+        return {"id": ticket.pk, "field": "tags", "old": names}
+    return None
 
 
 # --- ticket page ----------------------------------------------------------------------------

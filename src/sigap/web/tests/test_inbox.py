@@ -210,3 +210,39 @@ def test_overdue_rows_are_marked(agent: User, team: Team, customer: Customer) ->
     Ticket.objects.filter(pk=t.pk).update(resolution_due_at=timezone.now() - timedelta(hours=1))
     html = logged(agent).get("/inbox/").content.decode()
     assert re.search(rf'data-ticket="{t.pk}" class="[^"]*overdue', html)
+
+
+def test_bulk_assign_and_tag_can_be_undone(
+    agent: User, supervisor: User, team: Team, customer: Customer
+) -> None:
+    first, second = make(agent, team, customer, 2)
+    services.ticket_update(
+        actor=supervisor, ticket=first, version=first.version, changes={"assignee": agent}
+    )
+    c = logged(supervisor)
+    c.post(
+        "/inbox/bulk/",
+        {
+            "tickets": [first.pk, second.pk],
+            "action": "assign",
+            "assignee": supervisor.pk,
+            "confirmed": "1",
+        },
+    )
+    assert Ticket.objects.filter(assignee=supervisor).count() == 2
+    assert "Urungkan tindakan massal terakhir" in c.get("/inbox/?view=all").content.decode()
+    c.post("/inbox/bulk/undo/")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.assignee == agent and second.assignee is None
+    reasons = list(
+        TimelineEvent.objects.filter(ticket=first, kind="assigned").values_list("data", flat=True)
+    )
+    assert reasons[-1] == {"reason": "Mengurungkan tindakan massal."}
+    assert c.post("/inbox/bulk/undo/").status_code == 302  # nothing left: harmless
+    c.post(
+        "/inbox/bulk/",
+        {"tickets": [first.pk], "action": "tag", "tag": "massal", "confirmed": "1"},
+    )
+    c.post("/inbox/bulk/undo/")
+    assert sorted(first.tags.values_list("name", flat=True)) == ["t0"]

@@ -26,3 +26,16 @@ def test_an_unknown_language_cookie_falls_back_to_indonesian() -> None:
     c = Client()
     c.cookies["django_language"] = "xx"
     assert c.get("/masuk/")["Content-Language"] == "id"
+
+
+def test_the_portal_explains_the_next_step_in_english_too(
+    customer_user: object, ticket: object
+) -> None:
+    from django.test import Client as C
+
+    c = C()
+    c.force_login(customer_user)  # type: ignore[arg-type]
+    c.cookies["django_language"] = "en"
+    html = c.get(f"/portal/tiket/{ticket.pk}/").content.decode()  # type: ignore[attr-defined]
+    assert "We have received your complaint." in html
+    assert " at " in html  # the deadline, "Monday, 23 November 2026 at 14.30 WIB"

@@ -136,5 +136,27 @@
     }
   });
 
+  // "Next ticket" from a ticket page follows the inbox the agent came from.
+  function rememberInbox() {
+    try {
+      sessionStorage.setItem("sigap-inbox", JSON.stringify(rows().map(function (r) { return r.dataset.ticket; })));
+    } catch (e) { /* storage may be off */ }
+  }
+  function stepTicket(step) {
+    var ids; try { ids = JSON.parse(sessionStorage.getItem("sigap-inbox") || "[]"); } catch (e) { ids = []; }
+    var i = ids.indexOf(body.dataset.ticket);
+    if (i >= 0 && ids[i + step]) location.href = "/tickets/" + ids[i + step] + "/";
+  }
+  if (page === "inbox") {
+    rememberInbox();
+    document.addEventListener("htmx:afterSwap", rememberInbox);
+  }
+  document.addEventListener("keydown", function (ev) {
+    var tag = (ev.target && ev.target.tagName) || "";
+    if (page !== "ticket" || ev.ctrlKey || ev.metaKey || ev.altKey || /INPUT|TEXTAREA|SELECT/.test(tag)) return;
+    if (ev.key === "j") stepTicket(1);
+    else if (ev.key === "k") stepTicket(-1);
+  });
+
   connect();
 })();
