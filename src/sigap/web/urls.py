@@ -30,5 +30,6 @@ urlpatterns = [
     path("settings/teams/", views.settings_teams, name="settings_teams"),
     path("settings/teams/<int:team_id>/", views.settings_teams, name="settings_team"),
     path("settings/canned/", views.settings_canned, name="settings_canned"),
+    path("settings/categories/", views.settings_categories, name="settings_categories"),
     path("settings/canned/<int:canned_id>/", views.settings_canned, name="settings_canned_edit"),
 ]

@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts.models import Role, Team, User
@@ -31,6 +32,8 @@ from sigap.tickets.access import access_ticket, visible_tickets
 from sigap.tickets.attachments import Upload
 from sigap.tickets.models import (
     OPEN_PROPOSAL_STATUSES,
+    OPEN_STATUSES,
+    Category,
     Channel,
     Kind,
     Proposal,
@@ -696,6 +699,40 @@ def settings_canned(request: HttpRequest, canned_id: int | None = None) -> HttpR
         },
         status=status,
     )
+
+
+CATEGORY_HELP = {
+    "mechanical": gettext_lazy(
+        "Kerusakan produk atau peralatan: barang cacat, mesin, aplikasi error."
+    ),
+    "attitudinal": gettext_lazy("Sikap petugas: tidak ramah, tidak membantu, tidak mendengarkan."),
+    "service": gettext_lazy("Proses layanan: keterlambatan, antrean, prosedur yang berbelit."),
+    "unusual": gettext_lazy("Di luar kebiasaan: permintaan atau kejadian yang tidak biasa."),
+}
+
+
+@require_GET
+@supervisor_required
+def settings_categories(request: HttpRequest) -> HttpResponse:
+    """The complaint categories (golongan keluhan) of the procedure, with open and total
+    counts. They are fixed by the procedure (DOMAIN.md §4), not free-form."""
+    counts: dict[str, dict[str, Any]] = {
+        row["category"]: dict(row)
+        for row in Ticket.objects.values("category").annotate(
+            total=Count("id"), open=Count("id", filter=Q(status__in=OPEN_STATUSES))
+        )
+    }
+    rows = [
+        {
+            "value": value,
+            "label": label,
+            "help": CATEGORY_HELP.get(value, _("Tiket yang belum digolongkan saat triase.")),
+            "total": counts.get(value, {}).get("total", 0),
+            "open": counts.get(value, {}).get("open", 0),
+        }
+        for value, label in Category.choices
+    ]
+    return render(request, "web/settings_categories.html", {"rows": rows})
 
 
 def inbox_url(**params: str) -> str:

@@ -19,7 +19,12 @@ def client_for(user: User | None) -> Client:
 
 
 STAFF_PAGES = ["/inbox/", "/customers/"]
-SUPERVISOR_PAGES = ["/approvals/", "/settings/teams/", "/settings/canned/"]
+SUPERVISOR_PAGES = [
+    "/approvals/",
+    "/settings/teams/",
+    "/settings/canned/",
+    "/settings/categories/",
+]
 
 
 @pytest.mark.parametrize("url", STAFF_PAGES + SUPERVISOR_PAGES + ["/portal/"])

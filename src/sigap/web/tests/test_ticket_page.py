@@ -240,3 +240,10 @@ def test_customer_pages(agent: User, ticket: Ticket) -> None:
     assert "Budi Santoso" in listing
     detail = c.get(f"/customers/{ticket.customer_id}/").content.decode()
     assert ticket.reference in detail and "+6281234567890" in detail
+
+
+def test_settings_categories_lists_the_four_and_counts(supervisor: User, ticket: Ticket) -> None:
+    html = logged(supervisor).get("/settings/categories/").content.decode()
+    for label in ("Mekanis", "Sikap", "Layanan", "Tidak biasa"):
+        assert label in html
+    assert "?view=all&category=service" in html
