@@ -6,7 +6,7 @@ SIGAP := $(VENV)/bin/sigap
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck check bench bench-web serve clean
+.PHONY: demo test lint typecheck check bench bench-web bench-sla serve clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Sigap needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -48,6 +48,10 @@ bench: $(VENV)/.dev-installed
 ## bench-web: inbox and ticket page at 1M tickets, live-update latency in chromium
 bench-web: $(VENV)/.dev-installed
 	$(PY) bench/web.py
+
+## bench-sla: due-time computation speed (SLA policies, business calendars)
+bench-sla: $(VENV)/.dev-installed
+	$(PY) bench/sla.py
 
 clean:
 	rm -rf $(VENV) var build dist src/*.egg-info

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "sigap.demo",
     "sigap.web",
     "sigap.portal",
+    "sigap.sla",
 ]
 
 MIDDLEWARE = [

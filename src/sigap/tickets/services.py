@@ -7,7 +7,7 @@ timeline event together, and bumps ``Ticket.version`` so concurrent editors noti
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -191,7 +191,15 @@ def ticket_create(
     now = created_at or timezone.now()
     if priority is None:
         priority = default_priority(severity, customer.loyalty_tier)
-    first_due, resolution_due = due_times(channel, priority, now)
+    first_due, resolution_due = due_times(
+        channel,
+        priority,
+        now,
+        severity=severity,
+        kind=kind,
+        tier=customer.loyalty_tier,
+        team_id=team.pk if team else None,
+    )
     ticket = Ticket.objects.create(
         kind=kind,
         channel=channel,
@@ -302,12 +310,49 @@ def ticket_update(
             ticket.tags.set(new_objs)
             events.field_changed_event(ticket, actor, "tags", old_tags, new_tags, reason)
             plain.setdefault("updated_at", timezone.now())
+    if plain and {"priority", "team", "severity"} & set(plain) and ticket.is_open:
+        plain.update(_recomputed_due(ticket, actor, plain, reason))
     if plain:
         plain.pop("updated_at", None)
         _touch(ticket, **plain)
         if "subject" in plain:
             index_ticket(ticket.pk)
     return ticket
+
+
+def _recomputed_due(
+    ticket: Ticket, actor: User, plain: dict[str, Any], reason: str
+) -> dict[str, Any]:
+    """A change of priority, team or severity can change the SLA policy or its target:
+    due times are computed again from the ticket's creation, and the timeline says why."""
+    team = plain.get("team", ticket.team)
+    first, resolution = due_times(
+        ticket.channel,
+        plain.get("priority", ticket.priority),
+        ticket.created_at,
+        severity=plain.get("severity", ticket.severity),
+        kind=ticket.kind,
+        tier=ticket.customer.loyalty_tier,
+        team_id=team.pk if team else None,
+    )
+    why = reason or "Tenggat dihitung ulang karena prioritas, tim atau tingkat berubah."
+    changed: dict[str, Any] = {}
+    wanted = {"resolution_due_at": resolution}
+    if ticket.first_responded_at is None:
+        wanted["first_response_due_at"] = first
+    for field, value in wanted.items():
+        old = getattr(ticket, field)
+        if old != value:
+            events.field_changed_event(
+                ticket,
+                actor,
+                field,
+                old.astimezone(UTC).isoformat() if old else None,
+                value.astimezone(UTC).isoformat(),
+                why,
+            )
+            changed[field] = value
+    return changed
 
 
 # --- the procedure ----------------------------------------------------------------------------

@@ -1,16 +1,17 @@
 """Default priority and due times for a new ticket.
 
-A first, wall-clock version: the SLA engine with business calendars and escalation
-replaces ``due_times`` when it lands (issue 6); the matrix becomes configurable with
-triage (issue 5).
+Due times come from the SLA policies and business calendars of ``sigap.sla``; the
+priority matrix becomes configurable with triage (issue 5).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from sigap.customers.models import LoyaltyTier
-from sigap.tickets.models import Channel, Priority, Severity
+from sigap.sla import book
+from sigap.tickets.models import Priority, Severity
 
 BASE_PRIORITY = {
     Severity.PENTING: Priority.P1,
@@ -19,24 +20,14 @@ BASE_PRIORITY = {
     Severity.NONE: Priority.P3,
 }
 LOYAL_TIERS = frozenset({LoyaltyTier.GOLD, LoyaltyTier.PLATINUM})
-
-FIRST_RESPONSE = {
-    Channel.LIVECHAT: timedelta(minutes=5),
-    Channel.WHATSAPP: timedelta(minutes=15),
-    Channel.TELEGRAM: timedelta(minutes=15),
-    Channel.INSTAGRAM: timedelta(hours=1),
-    Channel.FACEBOOK: timedelta(hours=1),
-    Channel.X: timedelta(hours=1),
-    Channel.PHONE: timedelta(hours=1),
-    Channel.EMAIL: timedelta(hours=24),
-    Channel.PORTAL: timedelta(hours=24),
+FALLBACK_FIRST = timedelta(hours=24)
+FALLBACK_RESOLUTION = {
+    1: timedelta(hours=4),
+    2: timedelta(hours=24),
+    3: timedelta(days=3),
+    4: timedelta(days=5),
 }
-RESOLUTION = {
-    Priority.P1: timedelta(hours=4),
-    Priority.P2: timedelta(hours=24),
-    Priority.P3: timedelta(days=3),
-    Priority.P4: timedelta(days=5),
-}
+log = logging.getLogger(__name__)
 
 
 def default_priority(severity: str, loyalty_tier: str) -> int:
@@ -47,8 +38,31 @@ def default_priority(severity: str, loyalty_tier: str) -> int:
     return base
 
 
-def due_times(channel: str, priority: int, created_at: datetime) -> tuple[datetime, datetime]:
-    first = FIRST_RESPONSE[Channel(channel)]
-    if priority == Priority.P1:
-        first = min(first, timedelta(minutes=15))
-    return created_at + first, created_at + RESOLUTION[Priority(priority)]
+def due_times(
+    channel: str,
+    priority: int,
+    created_at: datetime,
+    *,
+    severity: str = "",
+    kind: str = "",
+    tier: str = "",
+    team_id: int | None = None,
+) -> tuple[datetime, datetime]:
+    """First-response and resolution due times from the matching SLA policy, counted in
+    business time on the policy's calendar (``sigap.sla``)."""
+    try:
+        due = book.current().due(
+            start=created_at,
+            channel=channel,
+            priority=priority,
+            severity=severity,
+            kind=kind,
+            tier=tier,
+            team_id=team_id,
+        )
+    except book.NoPolicy:
+        # Every default install has a catch-all policy; if an admin removed it, keep
+        # working with wall-clock targets rather than refusing the ticket.
+        log.warning("no SLA policy for channel=%s priority=P%s", channel, priority)
+        return created_at + FALLBACK_FIRST, created_at + FALLBACK_RESOLUTION[priority]
+    return due.first_response, due.resolution

@@ -32,6 +32,8 @@ FIELD_LABELS = {
     "assignee": "Penanggung jawab",
     "tags": "Label",
     "status": "Status",
+    "first_response_due_at": "Tenggat respons pertama",
+    "resolution_due_at": "Tenggat penyelesaian",
 }
 VALUE_LABELS: dict[str, dict[Any, str]] = {
     "status": {k: str(v) for k, v in Status.choices},
@@ -59,6 +61,10 @@ class Item:
 def _value(field_name: str, value: Any, names: dict[str, dict[int, str]]) -> str:
     if value in (None, "", []):
         return "—"
+    if field_name.endswith("_due_at") and isinstance(value, str):
+        from sigap.tickets.guidance import when
+
+        return when(datetime.fromisoformat(value))
     if field_name in ("team", "assignee"):
         return names.get(field_name, {}).get(value, f"#{value}")
     if isinstance(value, list):

@@ -3,6 +3,7 @@ tickets, and who may update at all."""
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
 from typing import Any
 
 import pytest
@@ -72,12 +73,29 @@ def test_each_changed_field_writes_one_event_with_old_and_new(agent: User, ticke
     )
     assert result.version == ticket.version + 1
     reason = {"reason": "Triase ulang."}
+    fresh = Ticket.objects.get(pk=ticket.pk)
     assert new_events(ticket, before) == [
         (EventKind.FIELD_CHANGED, "subject", ticket.subject, "Paket hilang di gudang", reason),
         (EventKind.FIELD_CHANGED, "severity", "sederhana", "penting", reason),
         (EventKind.FIELD_CHANGED, "priority", ticket.priority, 1, reason),
         (EventKind.FIELD_CHANGED, "root_cause", "", "ignored", reason),
+        # P1 has other SLA targets: the due times are computed again, with the same reason
+        (
+            EventKind.FIELD_CHANGED,
+            "resolution_due_at",
+            ticket.resolution_due_at.astimezone(UTC).isoformat(),  # type: ignore[union-attr]
+            fresh.resolution_due_at.astimezone(UTC).isoformat(),  # type: ignore[union-attr]
+            reason,
+        ),
+        (
+            EventKind.FIELD_CHANGED,
+            "first_response_due_at",
+            ticket.first_response_due_at.astimezone(UTC).isoformat(),  # type: ignore[union-attr]
+            fresh.first_response_due_at.astimezone(UTC).isoformat(),  # type: ignore[union-attr]
+            reason,
+        ),
     ]
+    assert fresh.resolution_due_at == ticket.created_at + timedelta(hours=4)
     assert Ticket.objects.get(pk=ticket.pk).version == ticket.version + 1
 
 

@@ -1,0 +1,34 @@
+from django.contrib import admin
+
+from sigap.sla.models import BusinessCalendar, Holiday, SlaPolicy, SlaTarget, WorkingPeriod
+
+
+class WorkingPeriodInline(admin.TabularInline[WorkingPeriod, BusinessCalendar]):
+    model = WorkingPeriod
+    extra = 0
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin[BusinessCalendar]):
+    list_display = ["name", "time_zone", "around_the_clock", "national_holidays"]
+    inlines = [WorkingPeriodInline]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin[Holiday]):
+    list_display = ["date", "name", "kind", "calendar"]
+    list_filter = ["kind", "calendar"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+
+class SlaTargetInline(admin.TabularInline[SlaTarget, SlaPolicy]):
+    model = SlaTarget
+    extra = 0
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
+    list_display = ["name", "position", "active", "calendar", "team"]
+    list_editable = ["position", "active"]
+    inlines = [SlaTargetInline]

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SlaConfig(AppConfig):
+    name = "sigap.sla"
+    label = "sla"
+    verbose_name = _("Tenggat layanan (SLA)")
+
+    def ready(self) -> None:
+        from sigap.sla import signals
+
+        signals.connect()

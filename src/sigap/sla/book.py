@@ -1,0 +1,197 @@
+"""The SLA policies and calendars in memory, and due times from them.
+
+``PolicyBook.load()`` reads every calendar, holiday, policy and target in four queries;
+``current()`` keeps one book per process and reloads it when an edit bumped the version
+in the cache (``invalidate``, called on every save or delete of these models), so each
+process sees a change within one request and a due-time computation needs no query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.cache import cache
+
+from sigap.sla.calendar import Calendar, week_from
+from sigap.sla.models import BusinessCalendar, Holiday, SlaPolicy, SlaTarget, WorkingPeriod
+
+VERSION_KEY = "sigap:sla-book-version"
+
+
+@dataclass(frozen=True)
+class Target:
+    first_response: int
+    next_response: int
+    resolution: int
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: int
+    name: str
+    channels: frozenset[str]
+    priorities: frozenset[int]
+    severities: frozenset[str]
+    kinds: frozenset[str]
+    loyalty_tiers: frozenset[str]
+    team_id: int | None
+    calendar: Calendar
+    targets: dict[int, Target]
+
+    def matches(
+        self,
+        *,
+        channel: str,
+        priority: int,
+        severity: str,
+        kind: str,
+        tier: str,
+        team_id: int | None,
+    ) -> bool:
+        return (
+            (not self.channels or channel in self.channels)
+            and (not self.priorities or priority in self.priorities)
+            and (not self.severities or severity in self.severities)
+            and (not self.kinds or kind in self.kinds)
+            and (not self.loyalty_tiers or tier in self.loyalty_tiers)
+            and (self.team_id is None or self.team_id == team_id)
+            and priority in self.targets
+        )
+
+
+@dataclass(frozen=True)
+class Due:
+    policy_id: int
+    policy_name: str
+    first_response: datetime
+    resolution: datetime
+    next_response_minutes: int
+    calendar: Calendar
+
+
+class NoPolicy(LookupError):
+    pass
+
+
+class PolicyBook:
+    def __init__(self, policies: list[Policy]) -> None:
+        self.policies = policies
+
+    @classmethod
+    def load(cls) -> PolicyBook:
+        national: set[date] = set()
+        own: dict[int, set[date]] = {}
+        for day, calendar_id in Holiday.objects.values_list("date", "calendar_id"):
+            (own.setdefault(calendar_id, set()) if calendar_id else national).add(day)
+        periods: dict[int, list[tuple[int, object, object]]] = {}
+        for cal_id, weekday, start, end in WorkingPeriod.objects.values_list(
+            "calendar_id", "weekday", "start", "end"
+        ):
+            periods.setdefault(cal_id, []).append((weekday, start, end))
+        calendars: dict[int, Calendar] = {}
+        for cal in BusinessCalendar.objects.all():
+            off = set(own.get(cal.pk, set()))
+            if cal.national_holidays:
+                off |= national
+            calendars[cal.pk] = Calendar(
+                cal.time_zone,
+                week_from(periods.get(cal.pk, [])),  # type: ignore[arg-type]
+                frozenset(off),
+                around_the_clock=cal.around_the_clock,
+            )
+        targets: dict[int, dict[int, Target]] = {}
+        for t in SlaTarget.objects.all():
+            targets.setdefault(t.policy_id, {})[t.priority] = Target(
+                t.first_response_minutes, t.next_response_minutes, t.resolution_minutes
+            )
+        policies = [
+            Policy(
+                id=p.pk,
+                name=p.name,
+                channels=frozenset(p.channels),
+                priorities=frozenset(int(x) for x in p.priorities),
+                severities=frozenset(p.severities),
+                kinds=frozenset(p.kinds),
+                loyalty_tiers=frozenset(p.loyalty_tiers),
+                team_id=p.team_id,
+                calendar=calendars[p.calendar_id],
+                targets=targets.get(p.pk, {}),
+            )
+            for p in SlaPolicy.objects.filter(active=True).order_by("position", "id")
+        ]
+        return cls(policies)
+
+    def policy_for(
+        self,
+        *,
+        channel: str,
+        priority: int,
+        severity: str,
+        kind: str,
+        tier: str,
+        team_id: int | None,
+    ) -> Policy:
+        for policy in self.policies:
+            if policy.matches(
+                channel=channel,
+                priority=priority,
+                severity=severity,
+                kind=kind,
+                tier=tier,
+                team_id=team_id,
+            ):
+                return policy
+        raise NoPolicy(f"no SLA policy covers channel={channel} priority=P{priority}")
+
+    def due(
+        self,
+        *,
+        start: datetime,
+        channel: str,
+        priority: int,
+        severity: str = "",
+        kind: str = "",
+        tier: str = "",
+        team_id: int | None = None,
+    ) -> Due:
+        policy = self.policy_for(
+            channel=channel,
+            priority=priority,
+            severity=severity,
+            kind=kind,
+            tier=tier,
+            team_id=team_id,
+        )
+        target = policy.targets[priority]
+        return Due(
+            policy_id=policy.id,
+            policy_name=policy.name,
+            first_response=policy.calendar.add(start, target.first_response),
+            resolution=policy.calendar.add(start, target.resolution),
+            next_response_minutes=target.next_response,
+            calendar=policy.calendar,
+        )
+
+
+_book: PolicyBook | None = None
+_version: int | None = None
+
+
+def current() -> PolicyBook:
+    global _book, _version
+    version = cache.get(VERSION_KEY, 0)
+    if _book is None or version != _version:
+        _book, _version = PolicyBook.load(), version
+    return _book
+
+
+def invalidate(*_: Iterable[object], **__: object) -> None:
+    """Make every process reload the book (signal receiver for the SLA models)."""
+    global _book
+    _book = None
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:
+        cache.set(VERSION_KEY, 1, None)
