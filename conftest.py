@@ -126,7 +126,11 @@ def other_ticket(outsider_agent: User, other_team: Team, other_customer: Custome
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    """Cached values (inbox counts) must not leak from one test's database to the next."""
+    """Cached values (inbox counts, the SLA policy book) must not leak from one test's
+    database to the next."""
     from django.core.cache import cache
 
+    from sigap.sla import book
+
     cache.clear()
+    book.invalidate()

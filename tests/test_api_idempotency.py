@@ -106,7 +106,7 @@ def test_an_overlong_key_is_refused(agent: User, customer: Customer) -> None:
     assert Ticket.objects.count() == 0
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_duplicates_create_one_ticket(agent: User, customer: Customer) -> None:
     token = token_create(user=agent)
     payload = json.dumps(body(customer))
@@ -136,7 +136,7 @@ def test_concurrent_duplicates_create_one_ticket(agent: User, customer: Customer
     assert set(statuses) <= {201, 409}
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_patches_with_the_same_version_apply_once(
     agent: User, team: Team, customer: Customer
 ) -> None:

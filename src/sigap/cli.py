@@ -6,6 +6,7 @@ sigap demo
 sigap createadmin [--username U] [--password P]
 sigap token create USERNAME
 sigap bench-seed N
+sigap worker [--threads N]
 sigap <any other manage.py command>
 """
 

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "huey.contrib.djhuey",
     "sigap.core",
     "sigap.accounts",
     "sigap.customers",
@@ -104,6 +105,7 @@ INSTALLED_APPS = [
     "sigap.web",
     "sigap.portal",
     "sigap.sla",
+    "sigap.notifications",
 ]
 
 MIDDLEWARE = [
@@ -203,6 +205,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+
+# --- Background jobs (Huey) -------------------------------------------------------------
+# Embedded: a SQLite file queue beside the data (``sigap serve`` starts a worker with it).
+# Production: Redis, and ``sigap worker`` on as many machines as needed.
+HUEY: dict[str, Any] = {
+    "name": "sigap",
+    "immediate": envbool("SIGAP_JOBS_IMMEDIATE", False),
+    "utc": True,
+    "consumer": {
+        "workers": envint("SIGAP_WORKER_THREADS", 2),
+        "worker_type": "thread",
+        "periodic": True,
+        "check_worker_health": True,
+    },
+}
+if REDIS_URL:
+    HUEY.update(huey_class="huey.RedisHuey", connection={"url": REDIS_URL})
+else:
+    HUEY.update(
+        huey_class="huey.SqliteHuey", connection={"filename": str(DATA_DIR / "jobs.sqlite3")}
+    )
 
 # --- Outgoing email ---------------------------------------------------------------------
 # Without SIGAP_SMTP_HOST, mail is printed to the console (demo and development).

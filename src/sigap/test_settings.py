@@ -18,3 +18,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 else:
     DATABASES["default"].pop("OPTIONS", None)
+
+# Jobs run at once, in the caller (unit tests); tests of the real worker start one.
+HUEY["immediate"] = True  # noqa: F405

@@ -14,7 +14,7 @@ from sigap.customers.models import Customer
 from sigap.tickets import services
 from tests.e2e.test_complaint_in_browser import sign_in
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def serious(page: Any) -> list[str]:

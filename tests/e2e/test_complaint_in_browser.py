@@ -16,7 +16,7 @@ from sigap.customers.models import Customer
 from sigap.tickets import services
 from sigap.tickets.models import Proposal, Ticket
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def sign_in(page: Any, base: str, username: str, password: str) -> None:

@@ -2,12 +2,14 @@
 
 ``PolicyBook.load()`` reads every calendar, holiday, policy and target in four queries;
 ``current()`` keeps one book per process and reloads it when an edit bumped the version
-in the cache (``invalidate``, called on every save or delete of these models), so each
-process sees a change within one request and a due-time computation needs no query.
+in the cache (``invalidate``, called on every save or delete of these models: at once
+where the cache is shared, i.e. Redis) and at the latest after ``MAX_AGE`` seconds (other
+processes with a per-process cache), so a due-time computation needs no query.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,6 +20,7 @@ from sigap.sla.calendar import Calendar, week_from
 from sigap.sla.models import BusinessCalendar, Holiday, SlaPolicy, SlaTarget, WorkingPeriod
 
 VERSION_KEY = "sigap:sla-book-version"
+WARN_AT = 0.75  # share of the resolution target after which the owner is warned
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,7 @@ class Due:
     policy_name: str
     first_response: datetime
     resolution: datetime
+    warn_at: datetime
     next_response_minutes: int
     calendar: Calendar
 
@@ -123,6 +127,12 @@ class PolicyBook:
         ]
         return cls(policies)
 
+    def calendar_for(self, policy_id: int | None) -> Calendar | None:
+        for policy in self.policies:
+            if policy.id == policy_id:
+                return policy.calendar
+        return None
+
     def policy_for(
         self,
         *,
@@ -170,20 +180,24 @@ class PolicyBook:
             policy_name=policy.name,
             first_response=policy.calendar.add(start, target.first_response),
             resolution=policy.calendar.add(start, target.resolution),
+            warn_at=policy.calendar.add(start, target.resolution * WARN_AT),
             next_response_minutes=target.next_response,
             calendar=policy.calendar,
         )
 
 
+MAX_AGE = 60.0
 _book: PolicyBook | None = None
 _version: int | None = None
+_loaded_at = 0.0
 
 
 def current() -> PolicyBook:
-    global _book, _version
+    global _book, _version, _loaded_at
     version = cache.get(VERSION_KEY, 0)
-    if _book is None or version != _version:
-        _book, _version = PolicyBook.load(), version
+    now = time.monotonic()
+    if _book is None or version != _version or now - _loaded_at > MAX_AGE:
+        _book, _version, _loaded_at = PolicyBook.load(), version, now
     return _book
 
 

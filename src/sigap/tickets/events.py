@@ -136,3 +136,27 @@ def proposal_event(
     if reason:
         data["reason"] = reason
     return _event(proposal.ticket, actor, kind, public=public, data=data)
+
+
+def sla_event(
+    ticket: Ticket,
+    kind: EventKind,
+    *,
+    data: dict[str, Json] | None = None,
+    actor: User | None = None,
+    at: datetime | None = None,
+) -> TimelineEvent:
+    """SLA bookkeeping (pause, resume, warning, breach, escalation): internal."""
+    return _event(ticket, actor, kind, public=False, data=data or {}, at=at)
+
+
+def sla_events(
+    rows: list[tuple[Ticket, EventKind, dict[str, Json]]], *, at: datetime
+) -> list[TimelineEvent]:
+    """Many SLA events in one INSERT (the sweep)."""
+    for ticket, _, _ in rows:
+        live.ticket_changed(ticket.pk)
+    return TimelineEvent.objects.bulk_create(
+        TimelineEvent(ticket_id=t.pk, kind=k, data=d, public=False, created_at=at)
+        for t, k, d in rows
+    )

@@ -196,6 +196,21 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(_("dibuat"), db_index=True)
     updated_at = models.DateTimeField(_("diperbarui"))
     version = models.PositiveIntegerField(default=1)
+    # SLA bookkeeping (sigap.sla): the policy that set the due times, when to warn, what
+    # the sweep already did (each step happens once), and the pause while waiting.
+    sla_policy = models.ForeignKey(
+        "sla.SlaPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,  # a deleted policy leaves the number; due times stay as set
+        related_name="+",
+    )
+    sla_warn_at = models.DateTimeField(_("peringatan tenggat"), null=True, blank=True)
+    sla_warned_at = models.DateTimeField(null=True, blank=True)
+    sla_breached_at = models.DateTimeField(_("tenggat terlampaui"), null=True, blank=True)
+    sla_paused_at = models.DateTimeField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("tingkat eskalasi"), default=0)
 
     class Meta:
         verbose_name = _("tiket")
@@ -223,6 +238,17 @@ class Ticket(models.Model):
                 name="ticket_open_assignee_due",
             ),
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated_id"),
+            # The SLA sweep: only tickets it still has to act on are in these indexes.
+            models.Index(
+                fields=["resolution_due_at"],
+                condition=models.Q(status__in=OPEN_STATUSES, sla_breached_at__isnull=True),
+                name="ticket_sla_breach_pending",
+            ),
+            models.Index(
+                fields=["sla_warn_at"],
+                condition=models.Q(status__in=OPEN_STATUSES, sla_warned_at__isnull=True),
+                name="ticket_sla_warn_pending",
+            ),
             models.Index(fields=["status", "-resolved_at"], name="ticket_status_resolved"),
         ]
         constraints = [
@@ -457,6 +483,11 @@ class EventKind(models.TextChoices):
     PROPOSAL_ACCEPTED = "proposal_accepted", _("Usulan diterima")
     PROPOSAL_REJECTED = "proposal_rejected", _("Usulan ditolak")
     PROPOSAL_WITHDRAWN = "proposal_withdrawn", _("Usulan ditarik")
+    SLA_WARNING = "sla_warning", _("Tenggat hampir lewat")
+    SLA_BREACHED = "sla_breached", _("Tenggat terlampaui")
+    ESCALATED = "escalated", _("Eskalasi")
+    SLA_PAUSED = "sla_paused", _("Jam SLA berhenti")
+    SLA_RESUMED = "sla_resumed", _("Jam SLA berjalan lagi")
 
 
 class TimelineEvent(models.Model):

@@ -7,7 +7,7 @@ timeline event together, and bumps ``Ticket.version`` so concurrent editors noti
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,6 +24,7 @@ from sigap.core.errors import (
     ValidationFailed,
 )
 from sigap.customers.models import Customer
+from sigap.sla import book as sla_book
 from sigap.tickets import events
 from sigap.tickets.access import require_staff, require_supervisor_for
 from sigap.tickets.attachments import Upload, attachment_store, check_size
@@ -51,7 +52,7 @@ from sigap.tickets.models import (
     Ticket,
 )
 from sigap.tickets.search import index_new_ticket, index_ticket
-from sigap.tickets.sla import default_priority, due_times
+from sigap.tickets.sla import default_priority, due_for
 from sigap.tickets.transitions import check_transition
 
 S = Status
@@ -85,8 +86,52 @@ def _set_status(ticket: Ticket, actor: User | None, to: Status, reason: str = ""
         extra["closed_at"] = now
     elif old == S.RESOLVED:
         extra["resolved_at"] = None
+    if to == S.WAITING_CUSTOMER and old != S.WAITING_CUSTOMER:
+        extra["sla_paused_at"] = now  # the clock stops while the customer has the ball
+    elif old == S.WAITING_CUSTOMER and ticket.sla_paused_at is not None:
+        extra.update(_sla_resumed(ticket, now))
+    sla_data = extra.pop("_sla_data", {})
     _touch(ticket, status=to, **extra)
     events.status_changed_event(ticket, actor, old, to, reason)
+    if "sla_paused_at" in extra:
+        kind = EventKind.SLA_PAUSED if extra["sla_paused_at"] else EventKind.SLA_RESUMED
+        events.sla_event(ticket, kind, data=sla_data)
+
+
+def _sla_resumed(ticket: Ticket, now: datetime) -> dict[str, Any]:
+    """Push the due times back by the business time the ticket waited for the customer."""
+    paused_at = ticket.sla_paused_at
+    assert paused_at is not None
+    calendar = sla_book.current().calendar_for(ticket.sla_policy_id)
+    if calendar is None:
+        waited = (now - paused_at).total_seconds() / 60
+
+        def shift(moment: datetime) -> datetime:
+            return moment + timedelta(minutes=waited)
+    else:
+        waited = calendar.between(paused_at, now)
+
+        def shift(moment: datetime) -> datetime:
+            return calendar.add(moment, waited)
+
+    out: dict[str, Any] = {"sla_paused_at": None}
+    if waited <= 0:
+        return out
+    if ticket.resolution_due_at is not None:
+        out["resolution_due_at"] = shift(ticket.resolution_due_at)
+    if ticket.sla_warn_at is not None:
+        out["sla_warn_at"] = shift(ticket.sla_warn_at)
+    if ticket.first_responded_at is None and ticket.first_response_due_at is not None:
+        out["first_response_due_at"] = shift(ticket.first_response_due_at)
+    out["_sla_data"] = {
+        "paused_minutes": round(waited),
+        "resolution_due_at": out.get("resolution_due_at", ticket.resolution_due_at)
+        .astimezone(UTC)
+        .isoformat()
+        if ticket.resolution_due_at
+        else None,
+    }
+    return out
 
 
 def _tag_objects(names: Iterable[str]) -> list[Tag]:
@@ -191,7 +236,7 @@ def ticket_create(
     now = created_at or timezone.now()
     if priority is None:
         priority = default_priority(severity, customer.loyalty_tier)
-    first_due, resolution_due = due_times(
+    sla = due_for(
         channel,
         priority,
         now,
@@ -216,8 +261,10 @@ def ticket_create(
         team=team,
         assignee=assignee,
         created_by=actor,
-        first_response_due_at=first_due,
-        resolution_due_at=resolution_due,
+        first_response_due_at=sla.first_response,
+        resolution_due_at=sla.resolution,
+        sla_warn_at=sla.warn_at,
+        sla_policy_id=sla.policy_id,
         created_at=now,
         updated_at=now,
     )
@@ -326,7 +373,7 @@ def _recomputed_due(
     """A change of priority, team or severity can change the SLA policy or its target:
     due times are computed again from the ticket's creation, and the timeline says why."""
     team = plain.get("team", ticket.team)
-    first, resolution = due_times(
+    sla = due_for(
         ticket.channel,
         plain.get("priority", ticket.priority),
         ticket.created_at,
@@ -336,10 +383,12 @@ def _recomputed_due(
         team_id=team.pk if team else None,
     )
     why = reason or "Tenggat dihitung ulang karena prioritas, tim atau tingkat berubah."
-    changed: dict[str, Any] = {}
-    wanted = {"resolution_due_at": resolution}
+    changed: dict[str, Any] = {"sla_policy_id": sla.policy_id}
+    if sla.warn_at != ticket.sla_warn_at:  # a new target: warn and breach afresh
+        changed.update(sla_warn_at=sla.warn_at, sla_warned_at=None, sla_breached_at=None)
+    wanted = {"resolution_due_at": sla.resolution}
     if ticket.first_responded_at is None:
-        wanted["first_response_due_at"] = first
+        wanted["first_response_due_at"] = sla.first_response
     for field, value in wanted.items():
         old = getattr(ticket, field)
         if old != value:

@@ -7,7 +7,9 @@ priority matrix becomes configurable with triage (issue 5).
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sigap.customers.models import LoyaltyTier
 from sigap.sla import book
@@ -38,7 +40,15 @@ def default_priority(severity: str, loyalty_tier: str) -> int:
     return base
 
 
-def due_times(
+@dataclass(frozen=True)
+class SlaDue:
+    first_response: datetime
+    resolution: datetime
+    warn_at: datetime
+    policy_id: int | None
+
+
+def due_for(
     channel: str,
     priority: int,
     created_at: datetime,
@@ -47,9 +57,9 @@ def due_times(
     kind: str = "",
     tier: str = "",
     team_id: int | None = None,
-) -> tuple[datetime, datetime]:
-    """First-response and resolution due times from the matching SLA policy, counted in
-    business time on the policy's calendar (``sigap.sla``)."""
+) -> SlaDue:
+    """Due times from the matching SLA policy, counted in business time on the policy's
+    calendar (``sigap.sla``), and when to warn (75% of the resolution target)."""
     try:
         due = book.current().due(
             start=created_at,
@@ -64,5 +74,18 @@ def due_times(
         # Every default install has a catch-all policy; if an admin removed it, keep
         # working with wall-clock targets rather than refusing the ticket.
         log.warning("no SLA policy for channel=%s priority=P%s", channel, priority)
-        return created_at + FALLBACK_FIRST, created_at + FALLBACK_RESOLUTION[priority]
+        resolution = FALLBACK_RESOLUTION[priority]
+        return SlaDue(
+            created_at + FALLBACK_FIRST,
+            created_at + resolution,
+            created_at + resolution * book.WARN_AT,
+            None,
+        )
+    return SlaDue(due.first_response, due.resolution, due.warn_at, due.policy_id)
+
+
+def due_times(
+    channel: str, priority: int, created_at: datetime, **kw: Any
+) -> tuple[datetime, datetime]:
+    due = due_for(channel, priority, created_at, **kw)
     return due.first_response, due.resolution

@@ -19,7 +19,7 @@ from sigap.tickets import live, services
 from sigap.tickets.models import Ticket
 from sigap.web.consumers import InboxConsumer, TicketConsumer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def run(scenario: Callable[[], Awaitable[None]]) -> None:

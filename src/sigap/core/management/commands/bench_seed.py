@@ -607,6 +607,11 @@ class Command(BaseCommand):
                 else ""
             )
             reason = "Solusi diterima pelanggan." if resolved_at and kind == "complaint" else ""
+            # As if the SLA sweep had kept up: open tickets past their marks are marked.
+            warn_at = created + (resolution_due - created) * 0.75
+            is_open = status not in ("resolved", "closed")
+            warned = warn_at if is_open and warn_at <= now else None
+            breached = resolution_due if is_open and resolution_due <= now else None
             tickets.append(
                 (
                     tid,
@@ -648,6 +653,10 @@ class Command(BaseCommand):
                     created,
                     max(t, created),
                     len(ev),
+                    warn_at,
+                    warned,
+                    breached,
+                    1 if breached else 0,
                 )
             )
             staff_text, public_text = document_texts(
@@ -708,6 +717,10 @@ COLUMNS: dict[str, list[str]] = {
         "created_at",
         "updated_at",
         "version",
+        "sla_warn_at",
+        "sla_warned_at",
+        "sla_breached_at",
+        "escalation_level",
     ],
     "tickets_message": [
         "id",

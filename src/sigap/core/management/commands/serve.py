@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import atexit
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -16,6 +19,11 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1, help="worker processes")
         parser.add_argument("--no-migrate", action="store_true")
         parser.add_argument("--access-log", action="store_true")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="do not start the background worker beside the server (embedded queue only)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         import uvicorn
@@ -27,6 +35,14 @@ class Command(BaseCommand):
                 "Peringatan: beberapa proses tanpa SIGAP_REDIS_URL — pembaruan langsung "
                 "(websocket) hanya sampai ke pengguna di proses yang sama. Set SIGAP_REDIS_URL."
             )
+        worker = None
+        if not settings.REDIS_URL and not opts["no_worker"]:
+            # Embedded setup: the SQLite job queue needs a worker; start it alongside so
+            # nothing else has to be run. With Redis, run `sigap worker` separately.
+            worker = subprocess.Popen(
+                [sys.executable, "-c", "from sigap.cli import main; main()", "worker"]
+            )
+            atexit.register(_stop, worker)
         self.stdout.write(f"Sigap berjalan di http://{opts['host']}:{opts['port']}/")
         uvicorn.run(
             "sigap.asgi:application",
@@ -41,3 +57,11 @@ class Command(BaseCommand):
             loop="uvloop",
             log_level="info",
         )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()

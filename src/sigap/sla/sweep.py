@@ -1,0 +1,131 @@
+"""The SLA sweep: warn before a breach, record the breach and escalate — each once.
+
+A periodic job (``sla.tasks``) runs ``sweep`` every minute. Each step claims its tickets
+with one conditional UPDATE inside a transaction (``... WHERE sla_breached_at IS NULL``;
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and writes the timeline events and
+notifications in the same transaction. So two workers sweeping at once never act on a
+ticket twice, and a worker killed half-way leaves nothing behind: its transaction rolls
+back and the next sweep does the work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from sigap.accounts.models import Role, User
+from sigap.notifications.models import NotificationKind
+from sigap.notifications.services import notify_many
+from sigap.tickets import events
+from sigap.tickets.models import OPEN_STATUSES, EventKind, Ticket
+
+BATCH = 2000
+
+
+@dataclass
+class SweepResult:
+    warned: int = 0
+    breached: int = 0
+
+
+def sweep(now: datetime | None = None) -> SweepResult:
+    now = now or timezone.now()
+    result = SweepResult()
+    while (n := _warn(now)) > 0:
+        result.warned += n
+    while (n := _breach(now)) > 0:
+        result.breached += n
+    return result
+
+
+def _pending(condition: Q) -> list[Ticket]:
+    ids = list(
+        Ticket.objects.filter(condition, status__in=OPEN_STATUSES, sla_paused_at__isnull=True)
+        .select_for_update(skip_locked=True)
+        .order_by()
+        .values_list("pk", flat=True)[:BATCH]
+    )
+    return list(
+        Ticket.objects.filter(pk__in=ids)
+        .select_related("team")
+        .only("id", "assignee_id", "team__supervisor", "resolution_due_at", "escalation_level")
+    )
+
+
+@transaction.atomic
+def _warn(now: datetime) -> int:
+    tickets = _pending(Q(sla_warned_at__isnull=True, sla_warn_at__lte=now))
+    if not tickets:
+        return 0
+    claimed = Ticket.objects.filter(
+        pk__in=[t.pk for t in tickets], sla_warned_at__isnull=True
+    ).update(sla_warned_at=now)
+    events.sla_events(
+        [(t, EventKind.SLA_WARNING, {"resolution_due_at": _iso(t)}) for t in tickets], at=now
+    )
+    notify_many(
+        [
+            (
+                user_id,
+                t.pk,
+                NotificationKind.SLA_WARNING,
+                f"Tenggat tiket {t.reference} hampir lewat.",
+            )
+            for t in tickets
+            for user_id in _owners(t)
+        ],
+        at=now,
+    )
+    return claimed
+
+
+@transaction.atomic
+def _breach(now: datetime) -> int:
+    tickets = _pending(Q(sla_breached_at__isnull=True, resolution_due_at__lte=now))
+    if not tickets:
+        return 0
+    claimed = Ticket.objects.filter(
+        pk__in=[t.pk for t in tickets], sla_breached_at__isnull=True
+    ).update(sla_breached_at=now, sla_warned_at=now, escalation_level=1)
+    rows: list[tuple[Ticket, EventKind, dict[str, object]]] = []
+    notes: list[tuple[int, int | None, str, str]] = []
+    fallback = _supervisors()
+    for t in tickets:
+        to = [t.team.supervisor_id] if t.team and t.team.supervisor_id else fallback
+        rows.append((t, EventKind.SLA_BREACHED, {"resolution_due_at": _iso(t)}))
+        rows.append((t, EventKind.ESCALATED, {"level": 1, "to": to}))
+        notes += [
+            (u, t.pk, NotificationKind.ESCALATED, f"Tiket {t.reference} melewati tenggat.")
+            for u in to
+        ]
+        notes += [
+            (u, t.pk, NotificationKind.SLA_BREACHED, f"Tenggat tiket {t.reference} terlampaui.")
+            for u in _owners(t)
+            if u not in to
+        ]
+    events.sla_events(rows, at=now)
+    notify_many(notes, at=now)
+    return claimed
+
+
+def _owners(ticket: Ticket) -> list[int]:
+    if ticket.assignee_id:
+        return [ticket.assignee_id]
+    if ticket.team and ticket.team.supervisor_id:
+        return [ticket.team.supervisor_id]
+    return []
+
+
+def _supervisors() -> list[int]:
+    return list(
+        User.objects.filter(role=Role.SUPERVISOR, is_active=True).values_list("pk", flat=True)
+    )
+
+
+def _iso(ticket: Ticket) -> str | None:
+    due = ticket.resolution_due_at
+    return due.isoformat() if due else None

@@ -1,0 +1,159 @@
+"""The background worker as it runs in production: real `sigap worker` processes on the
+test database and a real queue (the SQLite file queue, or Redis when CI provides one).
+
+* two workers sweeping at once escalate an overdue ticket exactly once;
+* a worker killed with SIGKILL in the middle of a sweep loses nothing and doubles
+  nothing: the next sweep finishes the work, each ticket breached once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from sigap.accounts.models import Team, User
+from sigap.customers.models import Customer
+from sigap.notifications.models import Notification
+from sigap.tickets import services
+from sigap.tickets.models import Ticket, TimelineEvent
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+SIGAP = [sys.executable, "-c", "from sigap.cli import main; main()"]
+TOTAL = 12_000  # six sweep batches: a kill lands between two of them
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def worker_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGAP_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="sigap.settings",
+        SIGAP_DATABASE_URL=database_url(),
+        SIGAP_DATA_DIR=str(tmp_path),
+        SIGAP_SECRET_KEY="worker-test",
+        SIGAP_JOBS_IMMEDIATE="false",
+        SIGAP_DB_POOL="false",
+        SIGAP_LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+@pytest.fixture
+def start_worker(worker_env: dict[str, str]) -> Iterator[object]:
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        p = subprocess.Popen(
+            [*SIGAP, "worker", "--threads", "2"],
+            env=worker_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        procs.append(p)
+        return p
+
+    yield start
+    for p in procs:
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def enqueue_sweeps(env: dict[str, str], n: int) -> None:
+    script = (
+        "import django; django.setup(); from sigap.sla.tasks import sla_sweep\n"
+        f"for _ in range({n}): sla_sweep()\n"
+    )
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
+
+
+def wait_for(condition: object, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    pytest.fail("timed out waiting for the worker")
+
+
+def test_two_workers_escalate_an_overdue_ticket_exactly_once(
+    start_worker: object,
+    worker_env: dict[str, str],
+    agent: User,
+    supervisor: User,
+    team: Team,
+    customer: Customer,
+) -> None:
+    ticket = services.ticket_create(
+        actor=agent,
+        customer=customer,
+        kind="complaint",
+        channel="email",
+        subject="Tidak ada kabar",
+        description="Sudah seminggu tanpa kabar.",
+        team=team,
+        assignee=agent,
+        created_at=datetime.now(UTC) - timedelta(days=10),
+    )
+    start_worker()  # type: ignore[operator]
+    start_worker()  # type: ignore[operator]
+    enqueue_sweeps(worker_env, 4)
+    wait_for(lambda: Ticket.objects.get(pk=ticket.pk).sla_breached_at is not None)
+    time.sleep(3)  # let the other sweeps run too
+    assert TimelineEvent.objects.filter(ticket=ticket, kind="sla_breached").count() == 1
+    assert TimelineEvent.objects.filter(ticket=ticket, kind="escalated").count() == 1
+    assert Notification.objects.filter(user=supervisor, kind="escalated").count() == 1
+
+
+def test_a_worker_killed_mid_sweep_loses_and_doubles_nothing(
+    start_worker: object, worker_env: dict[str, str], agent: User, team: Team, customer: Customer
+) -> None:
+    overdue = datetime.now(UTC) - timedelta(days=3)
+    Ticket.objects.bulk_create(
+        Ticket(
+            kind="inquiry",
+            channel="email",
+            subject=f"Tiket {i}",
+            description="Halo",
+            customer=customer,
+            team=team,
+            assignee=agent,
+            created_at=overdue,
+            updated_at=overdue,
+            resolution_due_at=overdue,
+            priority=3,
+        )
+        for i in range(TOTAL)
+    )
+    worker = start_worker()  # type: ignore[operator]
+    enqueue_sweeps(worker_env, 1)
+    wait_for(lambda: Ticket.objects.filter(sla_breached_at__isnull=False).exists(), 60)
+    worker.send_signal(signal.SIGKILL)  # type: ignore[attr-defined]
+    worker.wait(timeout=10)  # type: ignore[attr-defined]
+    done_before = Ticket.objects.filter(sla_breached_at__isnull=False).count()
+    start_worker()  # type: ignore[operator]
+    enqueue_sweeps(worker_env, 1)
+    wait_for(lambda: not Ticket.objects.filter(sla_breached_at__isnull=True).exists(), 120)
+    assert 0 < done_before < TOTAL  # killed in the middle: work was left to redo
+    breaches = TimelineEvent.objects.filter(kind="sla_breached").count()
+    assert breaches == TOTAL, (done_before, breaches)
+    assert TimelineEvent.objects.filter(kind="escalated").count() == TOTAL
