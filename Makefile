@@ -6,7 +6,7 @@ SIGAP := $(VENV)/bin/sigap
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck check bench bench-web bench-sla serve clean
+.PHONY: demo test lint typecheck check bench bench-web bench-sla bench-sweep serve clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Sigap needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -52,6 +52,10 @@ bench-web: $(VENV)/.dev-installed
 ## bench-sla: due-time computation speed (SLA policies, business calendars)
 bench-sla: $(VENV)/.dev-installed
 	$(PY) bench/sla.py
+
+## bench-sweep: the periodic SLA sweep among 1M tickets
+bench-sweep: $(VENV)/.dev-installed
+	$(PY) bench/sweep.py
 
 clean:
 	rm -rf $(VENV) var build dist src/*.egg-info

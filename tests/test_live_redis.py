@@ -46,4 +46,4 @@ def test_a_change_published_in_another_process_arrives(tmp_path: Path) -> None:
             await layer.group_discard("inbox", channel)
             await layer.flush()
 
-    assert async_to_sync(listen)() == {"type": "ticket.changed", "ticket": 4242}
+    assert async_to_sync(listen)() == {"type": "tickets.changed", "tickets": [4242]}

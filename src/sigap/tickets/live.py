@@ -18,6 +18,7 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 INBOX_GROUP = "inbox"
+MAX_LISTED = 100  # the inbox refreshes its page anyway; ids beyond this are not needed
 _pending = threading.local()
 
 
@@ -30,17 +31,26 @@ def presence_group(ticket_id: int) -> str:
 
 
 def publish(ticket_ids: set[int]) -> None:
+    """One hop to the event loop for the whole set (a sweep may touch thousands): the
+    inbox group gets one message listing the tickets, each ticket's group its own."""
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not ticket_ids:
         return
-    send = async_to_sync(layer.group_send)
-    for ticket_id in sorted(ticket_ids):
-        event = {"type": "ticket.changed", "ticket": ticket_id}
-        try:
-            send(INBOX_GROUP, event)
-            send(ticket_group(ticket_id), event)
-        except Exception:  # a dead channel layer must never break a committed write
-            log.exception("live update for ticket %s not sent", ticket_id)
+    ordered = sorted(ticket_ids)
+
+    async def send_all() -> None:
+        await layer.group_send(
+            INBOX_GROUP, {"type": "tickets.changed", "tickets": ordered[:MAX_LISTED]}
+        )
+        for ticket_id in ordered:
+            await layer.group_send(
+                ticket_group(ticket_id), {"type": "ticket.changed", "ticket": ticket_id}
+            )
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:  # a dead channel layer must never break a committed write
+        log.exception("live update for %d tickets not sent", len(ordered))
 
 
 def _flush() -> None:

@@ -41,8 +41,8 @@ class InboxConsumer(JsonWebsocketConsumer):
     def disconnect(self, code: int) -> None:
         async_to_sync(self.channel_layer.group_discard)(INBOX_GROUP, self.channel_name)
 
-    def ticket_changed(self, event: dict[str, Any]) -> None:
-        self.send_json({"type": "ticket.changed", "ticket": event["ticket"]})
+    def tickets_changed(self, event: dict[str, Any]) -> None:
+        self.send_json({"type": "tickets.changed", "tickets": event["tickets"]})
 
 
 class TicketConsumer(JsonWebsocketConsumer):

@@ -6,57 +6,109 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('customers', '0001_initial'),
-        ('sla', '0002_defaults'),
-        ('tickets', '0005_inbox_sort_indexes'),
+        ("accounts", "0001_initial"),
+        ("customers", "0001_initial"),
+        ("sla", "0002_defaults"),
+        ("tickets", "0005_inbox_sort_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='ticket',
-            name='escalation_level',
-            field=models.PositiveSmallIntegerField(default=0, verbose_name='tingkat eskalasi'),
+            model_name="ticket",
+            name="escalation_level",
+            field=models.PositiveSmallIntegerField(default=0, verbose_name="tingkat eskalasi"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_breached_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='tenggat terlampaui'),
+            model_name="ticket",
+            name="sla_breached_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="tenggat terlampaui"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_paused_at',
+            model_name="ticket",
+            name="sla_paused_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_policy',
-            field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='sla.slapolicy'),
+            model_name="ticket",
+            name="sla_policy",
+            field=models.ForeignKey(
+                blank=True,
+                db_constraint=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                to="sla.slapolicy",
+            ),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_warn_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='peringatan tenggat'),
+            model_name="ticket",
+            name="sla_warn_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="peringatan tenggat"),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='sla_warned_at',
+            model_name="ticket",
+            name="sla_warned_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='timelineevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Tiket dibuat'), ('field_changed', 'Kolom diubah'), ('status_changed', 'Status diubah'), ('assigned', 'Penanggung jawab diubah'), ('team_changed', 'Tim diubah'), ('tags_changed', 'Label diubah'), ('message_received', 'Pesan masuk'), ('reply_sent', 'Balasan dikirim'), ('note_added', 'Catatan internal'), ('recorded', 'Fakta dicatat'), ('confirmation', 'Konfirmasi'), ('apology', 'Permintaan maaf'), ('proposal_created', 'Usulan dibuat'), ('proposal_approved', 'Usulan disetujui'), ('proposal_accepted', 'Usulan diterima'), ('proposal_rejected', 'Usulan ditolak'), ('proposal_withdrawn', 'Usulan ditarik'), ('sla_warning', 'Tenggat hampir lewat'), ('sla_breached', 'Tenggat terlampaui'), ('escalated', 'Eskalasi'), ('sla_paused', 'Jam SLA berhenti'), ('sla_resumed', 'Jam SLA berjalan lagi')], max_length=24),
+            model_name="timelineevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Tiket dibuat"),
+                    ("field_changed", "Kolom diubah"),
+                    ("status_changed", "Status diubah"),
+                    ("assigned", "Penanggung jawab diubah"),
+                    ("team_changed", "Tim diubah"),
+                    ("tags_changed", "Label diubah"),
+                    ("message_received", "Pesan masuk"),
+                    ("reply_sent", "Balasan dikirim"),
+                    ("note_added", "Catatan internal"),
+                    ("recorded", "Fakta dicatat"),
+                    ("confirmation", "Konfirmasi"),
+                    ("apology", "Permintaan maaf"),
+                    ("proposal_created", "Usulan dibuat"),
+                    ("proposal_approved", "Usulan disetujui"),
+                    ("proposal_accepted", "Usulan diterima"),
+                    ("proposal_rejected", "Usulan ditolak"),
+                    ("proposal_withdrawn", "Usulan ditarik"),
+                    ("sla_warning", "Tenggat hampir lewat"),
+                    ("sla_breached", "Tenggat terlampaui"),
+                    ("escalated", "Eskalasi"),
+                    ("sla_paused", "Jam SLA berhenti"),
+                    ("sla_resumed", "Jam SLA berjalan lagi"),
+                ],
+                max_length=24,
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('sla_breached_at__isnull', True), ('status__in', ('new', 'recorded', 'confirmed', 'in_progress', 'waiting_customer'))), fields=['resolution_due_at'], name='ticket_sla_breach_pending'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("sla_breached_at__isnull", True),
+                    (
+                        "status__in",
+                        ("new", "recorded", "confirmed", "in_progress", "waiting_customer"),
+                    ),
+                ),
+                fields=["resolution_due_at"],
+                name="ticket_sla_breach_pending",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('sla_warned_at__isnull', True), ('status__in', ('new', 'recorded', 'confirmed', 'in_progress', 'waiting_customer'))), fields=['sla_warn_at'], name='ticket_sla_warn_pending'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(
+                    ("sla_warned_at__isnull", True),
+                    (
+                        "status__in",
+                        ("new", "recorded", "confirmed", "in_progress", "waiting_customer"),
+                    ),
+                ),
+                fields=["sla_warn_at"],
+                name="ticket_sla_warn_pending",
+            ),
         ),
     ]

@@ -44,8 +44,8 @@ def test_inbox_hears_a_committed_change_once(agent: User, ticket: Ticket) -> Non
         assert (await comm.connect())[0]
         await sync_to_async(two_events)()
         assert await comm.receive_json_from(timeout=2) == {
-            "type": "ticket.changed",
-            "ticket": ticket.pk,
+            "type": "tickets.changed",
+            "tickets": [ticket.pk],
         }
         assert await comm.receive_nothing(timeout=0.3)
         await comm.disconnect()
@@ -120,5 +120,41 @@ def test_presence_between_agents_not_customers(
         assert (await first.receive_json_from(timeout=2))["state"] == "left"
         await first.disconnect()
         await watcher.disconnect()
+
+    run(scenario)
+
+
+def test_a_burst_of_changes_is_one_inbox_message(
+    agent: User, team: object, customer: object
+) -> None:
+    from sigap.tickets.models import Ticket as T
+
+    def burst() -> list[int]:
+        with transaction.atomic():
+            made = [
+                services.ticket_create(
+                    actor=agent,
+                    customer=customer,
+                    kind="inquiry",
+                    channel="email",  # type: ignore[arg-type]
+                    subject=f"Tanya {i}",
+                    description="Halo",
+                    team=team,  # type: ignore[arg-type]
+                )
+                for i in range(5)
+            ]
+        return sorted(t.pk for t in made)
+
+    async def scenario() -> None:
+        comm = socket(InboxConsumer, agent)
+        assert (await comm.connect())[0]
+        ids = await sync_to_async(burst)()
+        assert await comm.receive_json_from(timeout=2) == {
+            "type": "tickets.changed",
+            "tickets": ids,
+        }
+        assert await comm.receive_nothing(timeout=0.3)
+        await comm.disconnect()
+        assert await sync_to_async(T.objects.count)() == 5
 
     run(scenario)

@@ -23,14 +23,20 @@
     box.dataset.count = String(parts.length);
   }
 
+  // Several changes in a burst (a bulk action, the SLA sweep) make one refresh.
+  var pending = {};
   function refresh(id) {
-    var el = document.getElementById(id);
-    if (el && window.htmx) window.htmx.trigger(el, "live-refresh");
+    if (pending[id]) return;
+    pending[id] = setTimeout(function () {
+      delete pending[id];
+      var el = document.getElementById(id);
+      if (el && window.htmx) window.htmx.trigger(el, "live-refresh");
+    }, 150);
   }
 
   function onMessage(ev) {
     var msg; try { msg = JSON.parse(ev.data); } catch (e) { return; }
-    if (msg.type === "ticket.changed") {
+    if (msg.type === "ticket.changed" || msg.type === "tickets.changed") {
       if (page === "inbox") {
         // Do not pull the list from under a user who is selecting tickets.
         if (document.querySelector("#inbox-rows input[name=tickets]:checked")) {
