@@ -137,6 +137,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csrf",
+                "sigap.notifications.context_processors.notifications",
             ],
         },
     },

@@ -13,6 +13,7 @@ from channels.generic.websocket import JsonWebsocketConsumer
 
 from sigap.accounts.models import User
 from sigap.core.errors import NotFound
+from sigap.notifications.services import user_group
 from sigap.tickets.access import access_ticket
 from sigap.tickets.live import INBOX_GROUP, presence_group, ticket_group
 
@@ -35,11 +36,18 @@ class InboxConsumer(JsonWebsocketConsumer):
         if user is None or not user.is_agent_or_above:
             self.close(code=CLOSE_FORBIDDEN)
             return
+        self.user_group = user_group(user.pk)
         async_to_sync(self.channel_layer.group_add)(INBOX_GROUP, self.channel_name)
+        async_to_sync(self.channel_layer.group_add)(self.user_group, self.channel_name)
         self.accept()
 
     def disconnect(self, code: int) -> None:
         async_to_sync(self.channel_layer.group_discard)(INBOX_GROUP, self.channel_name)
+        if hasattr(self, "user_group"):
+            async_to_sync(self.channel_layer.group_discard)(self.user_group, self.channel_name)
+
+    def notification_new(self, event: dict[str, Any]) -> None:
+        self.send_json({"type": "notification"})
 
     def tickets_changed(self, event: dict[str, Any]) -> None:
         self.send_json({"type": "tickets.changed", "tickets": event["tickets"]})
@@ -67,6 +75,7 @@ class TicketConsumer(JsonWebsocketConsumer):
         self.groups_joined.append(ticket_group(self.ticket_id))
         if self.staff:
             self.groups_joined.append(presence_group(self.ticket_id))
+            self.groups_joined.append(user_group(user.pk))
         for group in self.groups_joined:
             async_to_sync(self.channel_layer.group_add)(group, self.channel_name)
         self.accept()
@@ -112,3 +121,6 @@ class TicketConsumer(JsonWebsocketConsumer):
 
     def ticket_changed(self, event: dict[str, Any]) -> None:
         self.send_json({"type": "ticket.changed", "ticket": event["ticket"]})
+
+    def notification_new(self, event: dict[str, Any]) -> None:
+        self.send_json({"type": "notification"})

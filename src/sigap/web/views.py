@@ -184,6 +184,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         "statuses": Status.choices,
         "now_dt": timezone.now(),
         "select_label": _("Pilih"),
+        "escalated_label": _("Dieskalasi"),
         "can_undo": bool(request.session.get(UNDO_KEY)),
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-rows":

@@ -102,3 +102,17 @@ def test_the_periodic_job_runs_the_sweep(agent: User, team: Team, customer: Cust
     with time_machine.travel(T0 + timedelta(days=2), tick=False):
         result = sla_sweep.call_local()
     assert result == {"warned": 1, "breached": 1}
+
+
+def test_escalated_tickets_are_marked_in_the_inbox_and_on_the_page(
+    agent: User, team: Team, customer: Customer
+) -> None:
+    from django.test import Client
+
+    ticket = make(agent, team, customer)
+    sweep(T0 + timedelta(days=3))
+    c = Client()
+    c.force_login(agent)
+    assert "Dieskalasi" in c.get("/inbox/").content.decode()
+    page = c.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "Dieskalasi" in page and "Tenggat terlampaui" in page and "Eskalasi" in page

@@ -45,6 +45,9 @@
       } else if (page === "ticket" || page === "portal-ticket") {
         refresh("ticket-live");
       }
+    } else if (msg.type === "notification") {
+      var badge = document.querySelector("[data-unread]");
+      if (badge) badge.textContent = String((parseInt(badge.textContent, 10) || 0) + 1);
     } else if (msg.type === "presence") {
       if (msg.state === "left") delete others[msg.user];
       else others[msg.user] = { name: msg.name, state: msg.state, until: Date.now() + 25000 };
