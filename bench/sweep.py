@@ -47,7 +47,14 @@ def main() -> int:
     # Catch up once: tickets seeded before the sweep existed count as already handled.
     Ticket.objects.filter(
         status__in=OPEN_STATUSES, sla_breached_at__isnull=True, resolution_due_at__lte=now
-    ).update(sla_breached_at=F("resolution_due_at"), sla_warned_at=F("resolution_due_at"))
+    ).update(
+        sla_breached_at=F("resolution_due_at"),
+        sla_warned_at=F("resolution_due_at"),
+        escalation_level=2,
+    )
+    Ticket.objects.filter(
+        status__in=OPEN_STATUSES, escalation_level=1, sla_breached_at__lte=now
+    ).update(escalation_level=2)
     Ticket.objects.filter(
         status__in=OPEN_STATUSES, sla_warned_at__isnull=True, sla_warn_at__lte=now
     ).update(sla_warned_at=F("sla_warn_at"))
@@ -65,6 +72,7 @@ def main() -> int:
         sla_warn_at=now - timedelta(minutes=30),
         sla_breached_at=None,
         sla_warned_at=now - timedelta(minutes=30),
+        escalation_level=0,
     )
     Ticket.objects.filter(pk__in=warn_ids).update(
         resolution_due_at=now + timedelta(hours=2),

@@ -228,6 +228,11 @@ else:
         huey_class="huey.SqliteHuey", connection={"filename": str(DATA_DIR / "jobs.sqlite3")}
     )
 
+# Time-based automations (tickets/automations.py) and escalation (sla/sweep.py).
+SIGAP_REMIND_AFTER_HOURS = envint("SIGAP_REMIND_AFTER_HOURS", 48)
+SIGAP_AUTO_CLOSE_DAYS = envint("SIGAP_AUTO_CLOSE_DAYS", 7)
+SIGAP_ESCALATION_LEVEL2_HOURS = envint("SIGAP_ESCALATION_LEVEL2_HOURS", 4)
+
 # --- Outgoing email ---------------------------------------------------------------------
 # Without SIGAP_SMTP_HOST, mail is printed to the console (demo and development).
 EMAIL_HOST = env("SIGAP_SMTP_HOST", "")

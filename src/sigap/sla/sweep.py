@@ -11,8 +11,9 @@ back and the next sweep does the work.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.utils import timezone
 from sigap.accounts.models import Role, User
 from sigap.notifications.models import NotificationKind
 from sigap.notifications.services import notify_many
+from sigap.sla.escalation import escalation_recipients
 from sigap.tickets import events
 from sigap.tickets.models import OPEN_STATUSES, EventKind, Ticket
 
@@ -30,6 +32,7 @@ BATCH = 2000
 class SweepResult:
     warned: int = 0
     breached: int = 0
+    escalated: int = 0  # to level 2 (management), still open long after the breach
 
 
 def sweep(now: datetime | None = None) -> SweepResult:
@@ -39,6 +42,8 @@ def sweep(now: datetime | None = None) -> SweepResult:
         result.warned += n
     while (n := _breach(now)) > 0:
         result.breached += n
+    while (n := _escalate_further(now)) > 0:
+        result.escalated += n
     return result
 
 
@@ -113,6 +118,37 @@ def _breach(now: datetime) -> int:
         ]
     events.sla_events(rows, at=now)
     notify_many(notes, at=now)
+    return claimed
+
+
+@transaction.atomic
+def _escalate_further(now: datetime) -> int:
+    """Level 2: a breached ticket still open ``SIGAP_ESCALATION_LEVEL2_HOURS`` later goes
+    to management (the admins)."""
+    before = now - timedelta(hours=settings.SIGAP_ESCALATION_LEVEL2_HOURS)
+    tickets = _pending(Q(escalation_level=1, sla_breached_at__lte=before), "sla_breached_at")
+    if not tickets:
+        return 0
+    claimed = Ticket.objects.filter(pk__in=[t.pk for t in tickets], escalation_level=1).update(
+        escalation_level=2
+    )
+    managers = escalation_recipients(tickets[0], 2)
+    events.sla_events(
+        [(t, EventKind.ESCALATED, {"level": 2, "to": managers}) for t in tickets], at=now
+    )
+    notify_many(
+        [
+            (
+                u,
+                t.pk,
+                NotificationKind.ESCALATED,
+                f"Tiket {t.reference} belum selesai jauh melewati tenggat.",
+            )
+            for t in tickets
+            for u in managers
+        ],
+        at=now,
+    )
     return claimed
 
 

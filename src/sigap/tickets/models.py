@@ -211,6 +211,7 @@ class Ticket(models.Model):
     sla_breached_at = models.DateTimeField(_("tenggat terlampaui"), null=True, blank=True)
     sla_paused_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("tingkat eskalasi"), default=0)
+    customer_reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("tiket")
@@ -243,6 +244,11 @@ class Ticket(models.Model):
                 fields=["resolution_due_at"],
                 condition=models.Q(status__in=OPEN_STATUSES, sla_breached_at__isnull=True),
                 name="ticket_sla_breach_pending",
+            ),
+            models.Index(
+                fields=["sla_breached_at"],
+                condition=models.Q(status__in=OPEN_STATUSES, escalation_level=1),
+                name="ticket_escalation_pending",
             ),
             models.Index(
                 fields=["sla_warn_at"],

@@ -24,7 +24,10 @@ from sigap.core.errors import (
     ValidationFailed,
 )
 from sigap.customers.models import Customer
+from sigap.notifications.models import NotificationKind
+from sigap.notifications.services import notify_many
 from sigap.sla import book as sla_book
+from sigap.sla.escalation import MAX_ESCALATION_LEVEL, escalation_recipients
 from sigap.tickets import events
 from sigap.tickets.access import require_staff, require_supervisor_for
 from sigap.tickets.attachments import Upload, attachment_store, check_size
@@ -88,6 +91,7 @@ def _set_status(ticket: Ticket, actor: User | None, to: Status, reason: str = ""
         extra["resolved_at"] = None
     if to == S.WAITING_CUSTOMER and old != S.WAITING_CUSTOMER:
         extra["sla_paused_at"] = now  # the clock stops while the customer has the ball
+        extra["customer_reminded_at"] = None
     elif old == S.WAITING_CUSTOMER and ticket.sla_paused_at is not None:
         extra.update(_sla_resumed(ticket, now))
     sla_data = extra.pop("_sla_data", {})
@@ -587,6 +591,9 @@ def message_add(
         attachment_store(message=message, upload=upload)
     if msg_kind == MessageKind.INBOUND and ticket.status == S.WAITING_CUSTOMER:
         _set_status(ticket, actor, S.IN_PROGRESS, "Pelanggan membalas.")
+    elif msg_kind == MessageKind.INBOUND and ticket.status == S.RESOLVED:
+        # Automation "re-open when the customer replies": the problem is not over for them.
+        _set_status(ticket, actor, S.IN_PROGRESS, "Pelanggan membalas setelah tiket selesai.")
     index_ticket(ticket.pk)
     return message
 
@@ -807,6 +814,42 @@ def ticket_close(*, actor: User, ticket: Ticket, thanks: str = "", reason: str =
 
 
 @transaction.atomic
+def ticket_escalate(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
+    """Escalate by hand, one level up (owner -> team supervisor -> management)."""
+    require_staff(actor)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("Sebutkan alasan eskalasi.", fields={"reason": ["Wajib diisi."]})
+    ticket = _lock(ticket)
+    if not ticket.is_open:
+        raise Conflict(f"Tiket {ticket.reference} sudah selesai atau ditutup.")
+    if ticket.escalation_level >= MAX_ESCALATION_LEVEL:
+        raise Conflict(f"Tiket {ticket.reference} sudah di tingkat eskalasi tertinggi.")
+    level = ticket.escalation_level + 1
+    to = escalation_recipients(ticket, level)
+    _touch(ticket, escalation_level=level)
+    events.sla_event(
+        ticket,
+        EventKind.ESCALATED,
+        actor=actor,
+        data={"level": level, "to": to, "reason": reason, "manual": True},
+    )
+    notify_many(
+        [
+            (
+                u,
+                ticket.pk,
+                NotificationKind.ESCALATED,
+                f"Tiket {ticket.reference} dieskalasi: {reason}",
+            )
+            for u in to
+            if u != actor.pk
+        ]
+    )
+    return ticket
+
+
+@transaction.atomic
 def ticket_reopen(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
     require_staff(actor)
     if not reason.strip():
@@ -814,3 +857,34 @@ def ticket_reopen(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
     ticket = _lock(ticket)
     _set_status(ticket, actor, S.IN_PROGRESS, reason.strip())
     return ticket
+
+
+# --- time-based automations (run by the worker: tickets/automations.py) --------------------
+
+
+@transaction.atomic
+def ticket_auto_close(*, ticket: Ticket, reason: str) -> bool:
+    """Close a resolved ticket nobody reopened. False when it changed in the meantime."""
+    ticket = _lock(ticket)
+    if ticket.status != S.RESOLVED:
+        return False
+    _set_status(ticket, None, S.CLOSED, reason)
+    return True
+
+
+@transaction.atomic
+def ticket_remind_customer(*, ticket: Ticket, body: str, before: datetime) -> bool:
+    """Remind a customer we are waiting for (once per wait). False when not due."""
+    ticket = _lock(ticket)
+    paused = ticket.sla_paused_at
+    if (
+        ticket.status != S.WAITING_CUSTOMER
+        or ticket.customer_reminded_at is not None
+        or paused is None
+        or paused > before
+    ):
+        return False
+    _message_create(ticket, None, MessageKind.REPLY, body, ticket.channel)
+    _touch(ticket, customer_reminded_at=timezone.now())
+    index_ticket(ticket.pk)
+    return True

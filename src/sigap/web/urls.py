@@ -19,6 +19,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/close/", views.ticket_close, name="ticket_close"),
     path("tickets/<int:ticket_id>/reopen/", views.ticket_reopen, name="ticket_reopen"),
     path("tickets/<int:ticket_id>/assign-me/", views.ticket_assign_me, name="ticket_assign_me"),
+    path("tickets/<int:ticket_id>/escalate/", views.ticket_escalate, name="ticket_escalate"),
     path(
         "proposals/<int:proposal_id>/<str:decision>/",
         views.proposal_decide,

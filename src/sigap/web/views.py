@@ -524,6 +524,11 @@ class _Empty(Form):
     pass
 
 
+def _escalate(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
+    services.ticket_escalate(actor=user, ticket=ticket, reason=data["reason"])
+    return "Tiket dieskalasi."
+
+
 def _assign_me(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
     services.ticket_update(
         actor=user, ticket=ticket, version=ticket.version, changes={"assignee": user}
@@ -541,6 +546,7 @@ FORMS: dict[str, type[Form]] = {
     "status": StatusForm,
     "close": CloseForm,
     "reopen": ReasonForm,
+    "escalate": ReasonForm,
 }
 
 ticket_reply = _action("reply", ReplyForm, _reply)
@@ -553,6 +559,7 @@ ticket_status = _action("status", StatusForm, _status)
 ticket_close = _action("close", CloseForm, _close)
 ticket_reopen = _action("reopen", ReasonForm, _reopen)
 ticket_assign_me = _action("", _Empty, _assign_me)
+ticket_escalate = _action("escalate", ReasonForm, _escalate)
 
 
 def _proposal_for(user: User, proposal_id: int) -> Proposal:
