@@ -101,7 +101,7 @@ def test_the_periodic_job_runs_the_sweep(agent: User, team: Team, customer: Cust
 
     with time_machine.travel(T0 + timedelta(days=2), tick=False):
         result = sla_sweep.call_local()
-    assert result == {"warned": 1, "breached": 1}
+    assert result == {"warned": 1, "breached": 1, "escalated": 0}
 
 
 def test_escalated_tickets_are_marked_in_the_inbox_and_on_the_page(
