@@ -126,11 +126,13 @@ def other_ticket(outsider_agent: User, other_team: Team, other_customer: Custome
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    """Cached values (inbox counts, the SLA policy book) must not leak from one test's
-    database to the next."""
+    """Cached values (inbox counts, the SLA policy book, the webhook list) must not leak
+    from one test's database to the next."""
     from django.core.cache import cache
 
     from sigap.sla import book
+    from sigap.webhooks import outbox
 
     cache.clear()
     book.invalidate()
+    outbox.invalidate()

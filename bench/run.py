@@ -89,7 +89,16 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
-            [SIGAP, "serve", "--no-migrate", "--workers", "2", "--port", str(self.port)],
+            [
+                SIGAP,
+                "serve",
+                "--no-migrate",
+                "--no-worker",
+                "--workers",
+                "2",
+                "--port",
+                str(self.port),
+            ],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

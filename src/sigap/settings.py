@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "sigap.portal",
     "sigap.sla",
     "sigap.notifications",
+    "sigap.webhooks",
 ]
 
 MIDDLEWARE = [

@@ -175,12 +175,15 @@ class PolicyBook:
             team_id=team_id,
         )
         target = policy.targets[priority]
+        first, resolution, warn_at = policy.calendar.add_many(
+            start, [target.first_response, target.resolution, target.resolution * WARN_AT]
+        )
         return Due(
             policy_id=policy.id,
             policy_name=policy.name,
-            first_response=policy.calendar.add(start, target.first_response),
-            resolution=policy.calendar.add(start, target.resolution),
-            warn_at=policy.calendar.add(start, target.resolution * WARN_AT),
+            first_response=first,
+            resolution=resolution,
+            warn_at=warn_at,
             next_response_minutes=target.next_response,
             calendar=policy.calendar,
         )

@@ -29,6 +29,7 @@ class Calendar:
     around_the_clock: bool = False
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "_tz", ZoneInfo(self.time_zone))
         if not self.around_the_clock and not any(self.week.values()):
             raise ValueError("a business calendar needs at least one working period")
         for periods in self.week.values():
@@ -38,7 +39,7 @@ class Calendar:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.time_zone)
+        return self._tz  # type: ignore[attr-defined,no-any-return]
 
     def periods_on(self, day: date) -> tuple[Period, ...]:
         if self.around_the_clock:
@@ -77,6 +78,29 @@ class Calendar:
                 return a + remaining
             remaining -= b - a
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def add_many(self, start: datetime, minutes: list[float]) -> list[datetime]:
+        """``add`` for several targets from one start, in one walk over the intervals."""
+        if start.tzinfo is None:
+            raise ValueError("start must be timezone-aware")
+        if self.around_the_clock:
+            return [start + timedelta(minutes=m) for m in minutes]
+        order = sorted(range(len(minutes)), key=lambda i: minutes[i])
+        out: list[datetime] = [start] * len(minutes)
+        pending = [i for i in order if minutes[i] > 0]
+        if not pending:
+            return out
+        used = timedelta(0)
+        intervals = self._intervals(start)
+        for a, b in intervals:
+            span = b - a
+            while pending and timedelta(minutes=minutes[pending[0]]) - used <= span:
+                i = pending.pop(0)
+                out[i] = a + (timedelta(minutes=minutes[i]) - used)
+            if not pending:
+                break
+            used += span
+        return out
 
     def between(self, start: datetime, end: datetime) -> float:
         """Business minutes from ``start`` to ``end`` (negative when ``end`` is earlier)."""

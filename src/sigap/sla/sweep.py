@@ -59,7 +59,18 @@ def _pending(condition: Q, order: str) -> list[Ticket]:
     return list(
         Ticket.objects.filter(pk__in=ids)
         .select_related("team")
-        .only("id", "assignee_id", "team__supervisor", "resolution_due_at", "escalation_level")
+        .only(
+            "id",
+            "assignee_id",
+            "team__supervisor",
+            "resolution_due_at",
+            "escalation_level",
+            "status",
+            "priority",
+            "channel",
+            "kind",
+            "customer_id",
+        )
     )
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from sigap.accounts.models import User
 from sigap.tickets import live
 from sigap.tickets.models import EventKind, Message, MessageKind, Proposal, Ticket, TimelineEvent
+from sigap.webhooks import outbox
 
 Json = Any
 
@@ -31,7 +32,7 @@ def _event(
     at: datetime | None = None,
 ) -> TimelineEvent:
     live.ticket_changed(ticket.pk)
-    return TimelineEvent.objects.create(
+    event = TimelineEvent.objects.create(
         ticket=ticket,
         actor=actor,
         kind=kind,
@@ -42,6 +43,33 @@ def _event(
         public=public,
         created_at=at or timezone.now(),
     )
+    outbox.record(str(kind), _payload(event, ticket))
+    return event
+
+
+def _payload(event: TimelineEvent, ticket: Ticket) -> dict[str, Json]:
+    """What an integration receives: the event and the ticket's key fields (ids, no
+    personal data; the API gives the rest to whoever may read it)."""
+    return {
+        "event_id": event.pk,
+        "kind": event.kind,
+        "field": event.field,
+        "old_value": event.old_value,
+        "new_value": event.new_value,
+        "public": event.public,
+        "actor_id": event.actor_id,
+        "ticket": {
+            "id": ticket.pk,
+            "reference": ticket.reference,
+            "status": ticket.status,
+            "priority": ticket.priority,
+            "channel": ticket.channel,
+            "kind": ticket.kind,
+            "team_id": ticket.team_id,
+            "assignee_id": ticket.assignee_id,
+            "customer_id": ticket.customer_id,
+        },
+    }
 
 
 def ticket_created_event(ticket: Ticket, actor: User | None) -> TimelineEvent:
@@ -156,7 +184,11 @@ def sla_events(
     """Many SLA events in one INSERT (the sweep)."""
     for ticket, _, _ in rows:
         live.ticket_changed(ticket.pk)
-    return TimelineEvent.objects.bulk_create(
+    created = TimelineEvent.objects.bulk_create(
         TimelineEvent(ticket_id=t.pk, kind=k, data=d, public=False, created_at=at)
         for t, k, d in rows
     )
+    if outbox.has_hooks():
+        for event, (ticket, _, _) in zip(created, rows, strict=True):
+            outbox.record(str(event.kind), _payload(event, ticket))
+    return created

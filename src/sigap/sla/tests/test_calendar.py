@@ -126,3 +126,14 @@ def test_between_matches_counting_minutes(a: datetime, span: int, tz: str) -> No
     b = a + timedelta(minutes=span)
     counted = sum(reference_working(cal, a + timedelta(minutes=i)) for i in range(span))
     assert cal.between(a, b) == counted
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    start=starts,
+    minutes=st.lists(st.integers(0, 4 * 540), min_size=1, max_size=4),
+    tz=st.sampled_from([WIB, WITA, WIT]),
+)
+def test_add_many_equals_add_one_by_one(start: datetime, minutes: list[int], tz: str) -> None:
+    cal = office(tz)
+    assert cal.add_many(start, [float(m) for m in minutes]) == [cal.add(start, m) for m in minutes]
