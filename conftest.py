@@ -130,9 +130,11 @@ def _fresh_cache() -> None:
     from one test's database to the next."""
     from django.core.cache import cache
 
+    from sigap.automations import engine
     from sigap.sla import book
     from sigap.webhooks import outbox
 
     cache.clear()
     book.invalidate()
     outbox.invalidate()
+    engine.invalidate()

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "sigap.sla",
     "sigap.notifications",
     "sigap.webhooks",
+    "sigap.automations",
 ]
 
 MIDDLEWARE = [

@@ -1,25 +1,20 @@
 """The SLA policies and calendars in memory, and due times from them.
 
 ``PolicyBook.load()`` reads every calendar, holiday, policy and target in four queries;
-``current()`` keeps one book per process and reloads it when an edit bumped the version
-in the cache (``invalidate``, called on every save or delete of these models: at once
-where the cache is shared, i.e. Redis) and at the latest after ``MAX_AGE`` seconds (other
-processes with a per-process cache), so a due-time computation needs no query.
+``current()`` keeps one book per process (``core.memo.SharedMemo``: reloaded on every
+save or delete of these models, and at the latest after a minute), so a due-time
+computation needs no query.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.core.cache import cache
-
+from sigap.core.memo import SharedMemo
 from sigap.sla.calendar import Calendar, week_from
 from sigap.sla.models import BusinessCalendar, Holiday, SlaPolicy, SlaTarget, WorkingPeriod
 
-VERSION_KEY = "sigap:sla-book-version"
 WARN_AT = 0.75  # share of the resolution target after which the owner is warned
 
 
@@ -189,26 +184,13 @@ class PolicyBook:
         )
 
 
-MAX_AGE = 60.0
-_book: PolicyBook | None = None
-_version: int | None = None
-_loaded_at = 0.0
+_book: SharedMemo[PolicyBook] = SharedMemo("sla-book", PolicyBook.load)
 
 
 def current() -> PolicyBook:
-    global _book, _version, _loaded_at
-    version = cache.get(VERSION_KEY, 0)
-    now = time.monotonic()
-    if _book is None or version != _version or now - _loaded_at > MAX_AGE:
-        _book, _version, _loaded_at = PolicyBook.load(), version, now
-    return _book
+    return _book.get()
 
 
-def invalidate(*_: Iterable[object], **__: object) -> None:
+def invalidate(*args: object, **kwargs: object) -> None:
     """Make every process reload the book (signal receiver for the SLA models)."""
-    global _book
-    _book = None
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 1, None)
+    _book.invalidate()

@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from sigap.accounts.models import Role, User
+from sigap.automations import engine as automation
 from sigap.notifications.models import NotificationKind
 from sigap.notifications.services import notify_many
 from sigap.sla.escalation import escalation_recipients
@@ -85,6 +86,9 @@ def _warn(now: datetime) -> int:
     events.sla_events(
         [(t, EventKind.SLA_WARNING, {"resolution_due_at": _iso(t)}) for t in tickets], at=now
     )
+    if automation.has_rules("sla_warning"):
+        for t in tickets:
+            automation.fire("sla_warning", t)
     notify_many(
         [
             (
@@ -129,6 +133,9 @@ def _breach(now: datetime) -> int:
         ]
     events.sla_events(rows, at=now)
     notify_many(notes, at=now)
+    if automation.has_rules("sla_breached"):
+        for t in tickets:
+            automation.fire("sla_breached", t)
     return claimed
 
 

@@ -494,6 +494,7 @@ class EventKind(models.TextChoices):
     ESCALATED = "escalated", _("Eskalasi")
     SLA_PAUSED = "sla_paused", _("Jam SLA berhenti")
     SLA_RESUMED = "sla_resumed", _("Jam SLA berjalan lagi")
+    AUTOMATION = "automation", _("Otomasi")
 
 
 class TimelineEvent(models.Model):

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from sigap.accounts.models import Role, Team, User
+from sigap.automations import engine as automation
 from sigap.core.errors import (
     Conflict,
     NotFound,
@@ -289,6 +290,9 @@ def ticket_create(
         attachment_store(message=message, upload=upload)
     events.message_event(message)
     index_new_ticket(ticket)
+    if automation.has_rules("ticket_created"):
+        automation.fire("ticket_created", ticket, text=description)
+        ticket.refresh_from_db()
     return ticket
 
 
@@ -595,6 +599,8 @@ def message_add(
         # Automation "re-open when the customer replies": the problem is not over for them.
         _set_status(ticket, actor, S.IN_PROGRESS, "Pelanggan membalas setelah tiket selesai.")
     index_ticket(ticket.pk)
+    if msg_kind == MessageKind.INBOUND and automation.has_rules("message_received"):
+        automation.fire("message_received", ticket, text=body)
     return message
 
 

@@ -127,6 +127,15 @@ def items(
             )
             if data.get("response"):
                 item.lines.append(f"Tanggapan: {data['response']}")
+        elif e.kind == EventKind.AUTOMATION:
+            item.body = str(data.get("rule", ""))
+            item.lines.append("Tindakan: " + ", ".join(str(a) for a in data.get("applied", [])))
+        elif e.kind == EventKind.ESCALATED:
+            item.body = f"Tingkat {data.get('level', '')}"
+            if data.get("reason"):
+                item.lines.append(f"Alasan: {data['reason']}")
+        elif e.kind == EventKind.SLA_RESUMED and data.get("paused_minutes"):
+            item.body = f"Tenggat bergeser {data['paused_minutes']} menit kerja."
         elif e.kind == EventKind.CREATED:
             item.body = str(data.get("subject", ""))
         elif "proposal_id" in data:

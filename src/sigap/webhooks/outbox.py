@@ -8,55 +8,33 @@ Sigap without webhooks pays nothing per write.
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-VERSION_KEY = "sigap:webhooks-version"
-MAX_AGE = 60.0  # reload at least this often
-CHECK_EVERY = 5.0  # look at the shared version at most this often (no cache call per write)
-_hooks: list[tuple[int, frozenset[str]]] | None = None
-_version: int | None = None
-_loaded_at = 0.0
-_checked_at = 0.0
+from sigap.core.memo import SharedMemo
 
 
-def _active() -> list[tuple[int, frozenset[str]]]:
-    global _hooks, _version, _loaded_at, _checked_at
-    now = time.monotonic()
-    if _hooks is not None and now - _checked_at < CHECK_EVERY:
-        return _hooks
-    _checked_at = now
-    version = cache.get(VERSION_KEY, 0)
-    if _hooks is None or version != _version or now - _loaded_at > MAX_AGE:
-        from sigap.webhooks.models import Webhook
+def _load() -> list[tuple[int, frozenset[str]]]:
+    from sigap.webhooks.models import Webhook
 
-        _hooks = [
-            (pk, frozenset(events))
-            for pk, events in Webhook.objects.filter(active=True).values_list("pk", "events")
-        ]
-        _version, _loaded_at = version, now
-    return _hooks
+    return [
+        (pk, frozenset(events))
+        for pk, events in Webhook.objects.filter(active=True).values_list("pk", "events")
+    ]
+
+
+_hooks = SharedMemo("webhooks", _load)
+invalidate = _hooks.invalidate
 
 
 def has_hooks() -> bool:
-    return bool(_active())
-
-
-def invalidate(*_: Any, **__: Any) -> None:
-    global _hooks
-    _hooks = None
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 1, None)
+    return bool(_hooks.get())
 
 
 def record(event: str, payload: dict[str, Any]) -> None:
-    hooks = [pk for pk, events in _active() if not events or event in events]
+    hooks = [pk for pk, events in _hooks.get() if not events or event in events]
     if not hooks:
         return
     from sigap.webhooks.models import WebhookDelivery

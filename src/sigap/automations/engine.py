@@ -1,0 +1,189 @@
+"""Running the automation rules of a trigger on a ticket.
+
+Called by the services inside the transaction of the change that triggered it, so a rule's
+actions commit or roll back with it. Loop protection: while rules run, nothing they do
+fires rules again (the depth guard), so no rule can trigger itself, or another, endlessly.
+Every rule that fires leaves a ``RuleRun`` (the audit) and a timeline entry. Actions are
+done as the system user "Otomasi Sigap" through the ordinary services, with their checks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sigap.accounts.models import Role, Team, User
+from sigap.core.errors import SigapError
+from sigap.core.memo import SharedMemo
+from sigap.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+SYSTEM_USERNAME = "sigap-otomasi"
+_guard = threading.local()
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    id: int
+    name: str
+    conditions: dict[str, Any]
+    actions: list[dict[str, Any]]
+    stop_after: bool
+
+
+def _load() -> dict[str, list[CompiledRule]]:
+    from sigap.automations.models import Rule
+
+    rules: dict[str, list[CompiledRule]] = {}
+    for r in Rule.objects.filter(active=True).order_by("position", "id"):
+        rules.setdefault(r.trigger, []).append(
+            CompiledRule(
+                r.pk, r.name, dict(r.conditions or {}), list(r.actions or []), r.stop_after
+            )
+        )
+    return rules
+
+
+_rules: SharedMemo[dict[str, list[CompiledRule]]] = SharedMemo("automation-rules", _load)
+invalidate = _rules.invalidate
+
+
+def has_rules(trigger: str) -> bool:
+    return bool(_rules.get().get(trigger))
+
+
+def system_user() -> User:
+    user, _ = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"role": Role.ADMIN, "first_name": "Otomasi", "last_name": "Sigap"},
+    )
+    if user.has_usable_password():
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def matches(rule: CompiledRule, ticket: Ticket, text: str) -> bool:
+    c = rule.conditions
+    checks: list[tuple[str, Any]] = [
+        ("channels", ticket.channel),
+        ("kinds", ticket.kind),
+        ("priorities", ticket.priority),
+        ("severities", ticket.severity),
+        ("categories", ticket.category),
+        ("teams", ticket.team_id),
+    ]
+    for key, value in checks:
+        if c.get(key) and value not in c[key]:
+            return False
+    if c.get("tiers") and ticket.customer.loyalty_tier not in c["tiers"]:
+        return False
+    if c.get("keywords"):
+        haystack = f"{ticket.subject}\n{text}".casefold()
+        if not any(str(k).casefold() in haystack for k in c["keywords"]):
+            return False
+    return True
+
+
+def fire(trigger: str, ticket: Ticket, *, text: str = "") -> list[str]:
+    """Apply every matching rule of ``trigger``; returns the names of those that fired."""
+    rules = _rules.get().get(trigger)
+    if not rules or getattr(_guard, "running", False):
+        return []
+    _guard.running = True
+    fired: list[str] = []
+    try:
+        for rule in rules:
+            ticket = Ticket.objects.select_related("customer", "team").get(pk=ticket.pk)
+            if not matches(rule, ticket, text):
+                continue
+            applied = [_apply(action, ticket.pk, rule) for action in rule.actions]
+            _audit(rule, ticket, trigger, applied)
+            fired.append(rule.name)
+            if rule.stop_after:
+                break
+    finally:
+        _guard.running = False
+    return fired
+
+
+def _audit(rule: CompiledRule, ticket: Ticket, trigger: str, applied: list[str]) -> None:
+    from sigap.automations.models import RuleRun
+    from sigap.tickets import events
+    from sigap.tickets.models import EventKind
+
+    RuleRun.objects.create(
+        rule_id=rule.id, rule_name=rule.name, ticket=ticket, trigger=trigger, applied=applied
+    )
+    events.sla_event(
+        ticket,
+        EventKind.AUTOMATION,
+        actor=system_user(),
+        data={"rule": rule.name, "trigger": trigger, "applied": applied},
+    )
+
+
+def _apply(action: dict[str, Any], ticket_id: int, rule: CompiledRule) -> str:
+    from sigap.notifications.models import NotificationKind
+    from sigap.notifications.services import notify_many
+    from sigap.sla.escalation import escalation_recipients
+    from sigap.tickets import services
+    from sigap.web import canned
+
+    kind: str = str(action.get("type", ""))
+    value: Any = action.get("value")
+    actor = system_user()
+    ticket = Ticket.objects.select_related("customer", "team").get(pk=ticket_id)
+    reason = f"Otomasi: {rule.name}"
+    try:
+        if kind == "set_priority":
+            services.ticket_update(
+                actor=actor,
+                ticket=ticket,
+                version=ticket.version,
+                changes={"priority": int(value)},
+                reason=reason,
+            )
+        elif kind == "set_team":
+            team = Team.objects.get(pk=int(value))
+            changes: dict[str, Any] = {"team": team}
+            if ticket.assignee_id and not team.members.filter(pk=ticket.assignee_id).exists():
+                changes["assignee"] = None
+            services.ticket_update(
+                actor=actor, ticket=ticket, version=ticket.version, changes=changes, reason=reason
+            )
+        elif kind == "add_tag":
+            names = list(ticket.tags.values_list("name", flat=True))
+            if str(value) not in names:
+                services.ticket_update(
+                    actor=actor,
+                    ticket=ticket,
+                    version=ticket.version,
+                    changes={"tags": [*names, str(value)]},
+                    reason=reason,
+                )
+        elif kind in ("add_note", "send_reply"):
+            body = canned.fill(str(value), canned.placeholder_values(ticket, actor))
+            services.message_add(
+                actor=actor,
+                ticket=ticket,
+                kind="note" if kind == "add_note" else "reply",
+                body=body,
+            )
+        elif kind == "notify_supervisor":
+            notify_many(
+                [
+                    (u, ticket.pk, NotificationKind.ESCALATED, f"{rule.name}: {ticket.reference}")
+                    for u in escalation_recipients(ticket, 1)
+                ]
+            )
+        else:
+            return f"{kind}: tidak dikenal"
+    except (SigapError, Team.DoesNotExist, ValueError, TypeError) as exc:
+        # A rule that cannot apply (bad value, a refused change) must not block the ticket.
+        message = getattr(exc, "message", str(exc))
+        log.warning("automation %r action %s failed on %s: %s", rule.name, kind, ticket_id, message)
+        return f"{kind}: gagal ({message})"
+    return kind
