@@ -31,3 +31,28 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+EMAIL_BY_DEFAULT = frozenset({NotificationKind.ESCALATED})
+
+
+class NotificationPreference(models.Model):
+    """How a user wants to hear about one kind of event. Without a row: in the app, and
+    by email for escalations (``EMAIL_BY_DEFAULT``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(max_length=24, choices=NotificationKind.choices)
+    in_app = models.BooleanField(_("di aplikasi"), default=True)
+    email = models.BooleanField(_("lewat email"), default=False)
+
+    class Meta:
+        verbose_name = _("preferensi notifikasi")
+        verbose_name_plural = _("preferensi notifikasi")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_pref_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"

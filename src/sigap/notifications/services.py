@@ -11,7 +11,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
-from sigap.notifications.models import Notification
+from sigap.notifications.models import EMAIL_BY_DEFAULT, Notification, NotificationPreference
 
 log = logging.getLogger(__name__)
 
@@ -20,17 +20,46 @@ def user_group(user_id: int) -> str:
     return f"user-{user_id}"
 
 
+def preferences(user_ids: Iterable[int]) -> dict[tuple[int, str], tuple[bool, bool]]:
+    """``(user, kind) -> (in_app, email)`` for the stored choices (defaults elsewhere)."""
+    return {
+        (p.user_id, p.kind): (p.in_app, p.email)
+        for p in NotificationPreference.objects.filter(user_id__in=set(user_ids))
+    }
+
+
+def wants(
+    prefs: dict[tuple[int, str], tuple[bool, bool]], user_id: int, kind: str
+) -> tuple[bool, bool]:
+    return prefs.get((user_id, kind), (True, kind in EMAIL_BY_DEFAULT))
+
+
 def notify_many(
     rows: Iterable[tuple[int, int | None, str, str]], *, at: datetime | None = None
 ) -> list[Notification]:
-    """``(user_id, ticket_id, kind, text)`` rows, stored in one INSERT."""
+    """``(user_id, ticket_id, kind, text)`` rows: stored in one INSERT for those who want
+    them in the app, emailed (by the worker, after the commit) to those who want email."""
+    rows = list(rows)
+    if not rows:
+        return []
     now = at or timezone.now()
+    prefs = preferences(u for u, _, _, _ in rows)
     created = Notification.objects.bulk_create(
         Notification(user_id=u, ticket_id=t, kind=k, text=text[:300], created_at=now)
         for u, t, k, text in rows
+        if wants(prefs, u, k)[0]
     )
+    emails = [(u, t, k, text) for u, t, k, text in rows if wants(prefs, u, k)[1]]
     users = sorted({n.user_id for n in created})
-    transaction.on_commit(lambda: _push(users), robust=True)
+
+    def after_commit() -> None:
+        _push(users)
+        if emails:
+            from sigap.notifications.tasks import send_notification_emails
+
+            send_notification_emails(emails)
+
+    transaction.on_commit(after_commit, robust=True)
     return created
 
 

@@ -44,3 +44,35 @@ def test_a_notification_is_pushed_to_the_users_open_pages(agent: User, ticket: T
         await comm.disconnect()
 
     async_to_sync(scenario)()
+
+
+@pytest.mark.django_db
+def test_preferences_choose_app_and_email(
+    agent: User, supervisor: User, ticket: Ticket, django_capture_on_commit_callbacks: object
+) -> None:
+    from django.core import mail
+
+    supervisor.email = "sari@belanjaku.contoh.id"
+    supervisor.save()
+    c = Client()
+    c.force_login(supervisor)
+    page = c.get("/notifikasi/pengaturan/").content.decode()
+    assert 'name="escalated-email" checked' in page  # escalations are emailed by default
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        notify_many([(supervisor.pk, ticket.pk, "escalated", "Tiket melewati tenggat.")])
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["sari@belanjaku.contoh.id"]
+    assert ticket.reference in mail.outbox[0].subject
+    assert f"/tickets/{ticket.pk}/" in mail.outbox[0].body
+    # switch escalation email off and warnings off in the app
+    c.post("/notifikasi/pengaturan/", {"escalated-in_app": "on", "sla_breached-in_app": "on"})
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        notify_many(
+            [
+                (supervisor.pk, ticket.pk, "escalated", "Lagi"),
+                (supervisor.pk, ticket.pk, "sla_warning", "Hampir"),
+            ]
+        )
+    assert len(mail.outbox) == 1
+    kinds = list(Notification.objects.filter(user=supervisor).values_list("kind", flat=True))
+    assert sorted(kinds) == ["escalated", "escalated"]  # no in-app warning
