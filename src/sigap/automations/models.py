@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Trigger(models.TextChoices):
     TICKET_CREATED = "ticket_created", _("Tiket dibuat")
+    TICKET_UPDATED = "ticket_updated", _("Tiket diubah")
     MESSAGE_RECEIVED = "message_received", _("Pesan pelanggan masuk")
     SLA_WARNING = "sla_warning", _("Tenggat hampir lewat")
     SLA_BREACHED = "sla_breached", _("Tenggat terlampaui")

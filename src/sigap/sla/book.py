@@ -128,6 +128,14 @@ class PolicyBook:
                 return policy.calendar
         return None
 
+    def next_response_due(
+        self, policy_id: int | None, priority: int, start: datetime
+    ) -> datetime | None:
+        for policy in self.policies:
+            if policy.id == policy_id and priority in policy.targets:
+                return policy.calendar.add(start, policy.targets[priority].next_response)
+        return None
+
     def policy_for(
         self,
         *,

@@ -34,6 +34,8 @@ class SweepResult:
     warned: int = 0
     breached: int = 0
     escalated: int = 0  # to level 2 (management), still open long after the breach
+    first_response_missed: int = 0
+    next_response_missed: int = 0
 
 
 def sweep(now: datetime | None = None) -> SweepResult:
@@ -45,6 +47,10 @@ def sweep(now: datetime | None = None) -> SweepResult:
         result.breached += n
     while (n := _escalate_further(now)) > 0:
         result.escalated += n
+    while (n := _first_response_missed(now)) > 0:
+        result.first_response_missed += n
+    while (n := _next_response_missed(now)) > 0:
+        result.next_response_missed += n
     return result
 
 
@@ -120,7 +126,9 @@ def _breach(now: datetime) -> int:
     fallback = _supervisors()
     for t in tickets:
         to = [t.team.supervisor_id] if t.team and t.team.supervisor_id else fallback
-        rows.append((t, EventKind.SLA_BREACHED, {"resolution_due_at": _iso(t)}))
+        rows.append(
+            (t, EventKind.SLA_BREACHED, {"target": "resolution", "resolution_due_at": _iso(t)})
+        )
         rows.append((t, EventKind.ESCALATED, {"level": 1, "to": to}))
         notes += [
             (u, t.pk, NotificationKind.ESCALATED, f"Tiket {t.reference} melewati tenggat.")
@@ -168,6 +176,55 @@ def _escalate_further(now: datetime) -> int:
         at=now,
     )
     return claimed
+
+
+@transaction.atomic
+def _first_response_missed(now: datetime) -> int:
+    tickets = _pending(
+        Q(
+            first_responded_at__isnull=True,
+            first_response_breached_at__isnull=True,
+            first_response_due_at__lte=now,
+        ),
+        "first_response_due_at",
+    )
+    if not tickets:
+        return 0
+    claimed = Ticket.objects.filter(
+        pk__in=[t.pk for t in tickets], first_response_breached_at__isnull=True
+    ).update(first_response_breached_at=now)
+    _missed(tickets, "first_response", "respons pertama", now)
+    return claimed
+
+
+@transaction.atomic
+def _next_response_missed(now: datetime) -> int:
+    tickets = _pending(Q(next_response_due_at__lte=now), "next_response_due_at")
+    if not tickets:
+        return 0
+    # Recorded once per customer message: the clock is cleared, the next message restarts it.
+    claimed = Ticket.objects.filter(
+        pk__in=[t.pk for t in tickets], next_response_due_at__lte=now
+    ).update(next_response_due_at=None)
+    _missed(tickets, "next_response", "respons berikutnya", now)
+    return claimed
+
+
+def _missed(tickets: list[Ticket], target: str, label: str, now: datetime) -> None:
+    events.sla_events([(t, EventKind.SLA_BREACHED, {"target": target}) for t in tickets], at=now)
+    notify_many(
+        [
+            (
+                u,
+                t.pk,
+                NotificationKind.SLA_BREACHED,
+                f"Tenggat {label} tiket {t.reference} terlewat.",
+            )
+            for t in tickets
+            for u in _owners(t)
+        ],
+        at=now,
+    )
 
 
 def _owners(ticket: Ticket) -> list[int]:

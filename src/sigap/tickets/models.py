@@ -212,6 +212,12 @@ class Ticket(models.Model):
     sla_paused_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(_("tingkat eskalasi"), default=0)
     customer_reminded_at = models.DateTimeField(null=True, blank=True)
+    # After the first response, each customer message starts the next-response clock;
+    # a public reply stops it. The sweep records a missed one once (then clears it).
+    next_response_due_at = models.DateTimeField(
+        _("tenggat respons berikutnya"), null=True, blank=True
+    )
+    first_response_breached_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("tiket")
@@ -249,6 +255,20 @@ class Ticket(models.Model):
                 fields=["sla_breached_at"],
                 condition=models.Q(status__in=OPEN_STATUSES, escalation_level=1),
                 name="ticket_escalation_pending",
+            ),
+            models.Index(
+                fields=["first_response_due_at"],
+                condition=models.Q(
+                    status__in=OPEN_STATUSES,
+                    first_responded_at__isnull=True,
+                    first_response_breached_at__isnull=True,
+                ),
+                name="ticket_first_response_pending",
+            ),
+            models.Index(
+                fields=["next_response_due_at"],
+                condition=models.Q(status__in=OPEN_STATUSES, next_response_due_at__isnull=False),
+                name="ticket_next_response_pending",
             ),
             models.Index(
                 fields=["sla_warn_at"],

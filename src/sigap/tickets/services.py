@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -289,11 +290,45 @@ def ticket_create(
     for upload in uploads:
         attachment_store(message=message, upload=upload)
     events.message_event(message)
+    if settings.SIGAP_AUTO_ACK and (actor is None or actor.is_customer):
+        _acknowledge(ticket, customer, now)
     index_new_ticket(ticket)
     if automation.has_rules("ticket_created"):
         automation.fire("ticket_created", ticket, text=description)
         ticket.refresh_from_db()
     return ticket
+
+
+ACKNOWLEDGEMENT = (
+    "Halo Kak {nama},\n\n"
+    "Terima kasih, pesan Anda sudah kami terima dengan nomor tiket {nomor}. "
+    "Kami akan membalas paling lambat {balas}, dan menargetkan masalah ini selesai paling "
+    "lambat {selesai}.\n\n"
+    "Salam,\nTim layanan pelanggan"
+)
+
+
+def _acknowledge(ticket: Ticket, customer: Customer, now: datetime) -> None:
+    """The automatic acknowledgement: the customer learns the ticket number and the
+    deadlines at once. It is not the first response (the SLA clock keeps running)."""
+    from sigap.tickets.guidance import when
+
+    name = customer.name.strip()
+    body = ACKNOWLEDGEMENT.format(
+        nama=name.split()[0] if name else "",
+        nomor=ticket.reference,
+        balas=when(ticket.first_response_due_at),
+        selesai=when(ticket.resolution_due_at),
+    )
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.REPLY,
+        channel=ticket.channel,
+        author=None,
+        body=body,
+        created_at=now,
+    )
+    events.message_event(message)
 
 
 # --- field updates -----------------------------------------------------------------------
@@ -372,6 +407,8 @@ def ticket_update(
         _touch(ticket, **plain)
         if "subject" in plain:
             index_ticket(ticket.pk)
+    if plain and automation.has_rules("ticket_updated"):
+        automation.fire("ticket_updated", ticket)
     return ticket
 
 
@@ -542,10 +579,13 @@ def _message_create(
         created_at=created_at or timezone.now(),
     )
     events.message_event(message)
-    if kind == MessageKind.REPLY and ticket.first_responded_at is None:
-        _touch(ticket, first_responded_at=message.created_at)
-    else:
-        _touch(ticket)
+    fields: dict[str, Any] = {}
+    if kind == MessageKind.REPLY:
+        if ticket.first_responded_at is None:
+            fields["first_responded_at"] = message.created_at
+        if ticket.next_response_due_at is not None:  # answered: the clock stops
+            fields["next_response_due_at"] = None
+    _touch(ticket, **fields)
     return message
 
 
@@ -593,6 +633,7 @@ def message_add(
         return Message.objects.get(channel=channel, external_id=external_id)
     for upload in uploads:
         attachment_store(message=message, upload=upload)
+    _next_response_clock(ticket, message)
     if msg_kind == MessageKind.INBOUND and ticket.status == S.WAITING_CUSTOMER:
         _set_status(ticket, actor, S.IN_PROGRESS, "Pelanggan membalas.")
     elif msg_kind == MessageKind.INBOUND and ticket.status == S.RESOLVED:
@@ -602,6 +643,22 @@ def message_add(
     if msg_kind == MessageKind.INBOUND and automation.has_rules("message_received"):
         automation.fire("message_received", ticket, text=body)
     return message
+
+
+def _next_response_clock(ticket: Ticket, message: Message) -> None:
+    """A customer message after the first response starts the next-response clock, if
+    it is not already running (a public reply stops it: ``_message_create``)."""
+    if (
+        message.kind == MessageKind.INBOUND
+        and ticket.first_responded_at is not None
+        and ticket.next_response_due_at is None
+        and ticket.is_open
+    ):
+        due = sla_book.current().next_response_due(
+            ticket.sla_policy_id, ticket.priority, message.created_at
+        )
+        if due is not None:
+            _touch(ticket, next_response_due_at=due)
 
 
 # --- proposals ------------------------------------------------------------------------------

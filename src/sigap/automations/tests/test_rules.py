@@ -141,3 +141,20 @@ def test_an_edited_rule_applies_at_once(agent: User, customer: Customer) -> None
     rule.active = True
     rule.save()
     assert create(agent, customer).tags.filter(name="r").exists()
+
+
+def test_an_update_rule_fires_on_a_change_and_not_on_its_own(
+    agent: User, supervisor: User, customer: Customer
+) -> None:
+    Rule.objects.create(
+        name="P1 ke supervisor",
+        trigger="ticket_updated",
+        conditions={"priorities": [1]},
+        actions=[{"type": "add_tag", "value": "kritis"}, {"type": "notify_supervisor"}],
+    )
+    ticket = create(agent, customer, priority=3)
+    services.ticket_update(
+        actor=agent, ticket=ticket, version=ticket.version, changes={"priority": 1}
+    )
+    assert list(Ticket.objects.get(pk=ticket.pk).tags.values_list("name", flat=True)) == ["kritis"]
+    assert RuleRun.objects.count() == 1  # its own add_tag update did not fire it again

@@ -53,12 +53,13 @@ def test_warning_at_three_quarters_then_breach_and_escalation_once(
     assert sweep(T0 + timedelta(hours=26)).breached == 0  # once
     ticket.refresh_from_db()
     assert ticket.escalation_level == 1 and ticket.sla_breached_at is not None
-    kinds = list(ticket.events.values_list("kind", flat=True))
-    assert kinds.count("sla_breached") == 1 and kinds.count("escalated") == 1
+    breaches = [e.data["target"] for e in ticket.events.filter(kind="sla_breached")]
+    assert sorted(breaches) == ["first_response", "resolution"]  # nobody answered either
+    assert ticket.events.filter(kind="escalated").count() == 1
     escalation = ticket.events.get(kind="escalated")
     assert escalation.data == {"level": 1, "to": [supervisor.pk]}
     assert Notification.objects.filter(kind="escalated", user=supervisor).count() == 1
-    assert Notification.objects.filter(kind="sla_breached", user=agent).count() == 1
+    assert Notification.objects.filter(kind="sla_breached", user=agent).count() == 2  # both
 
 
 def test_closed_and_waiting_tickets_are_left_alone(
@@ -101,7 +102,13 @@ def test_the_periodic_job_runs_the_sweep(agent: User, team: Team, customer: Cust
 
     with time_machine.travel(T0 + timedelta(days=2), tick=False):
         result = sla_sweep.call_local()
-    assert result == {"warned": 1, "breached": 1, "escalated": 0}
+    assert result == {
+        "warned": 1,
+        "breached": 1,
+        "escalated": 0,
+        "first_response_missed": 1,
+        "next_response_missed": 0,
+    }
 
 
 def test_escalated_tickets_are_marked_in_the_inbox_and_on_the_page(
@@ -116,3 +123,46 @@ def test_escalated_tickets_are_marked_in_the_inbox_and_on_the_page(
     assert "Dieskalasi" in c.get("/inbox/").content.decode()
     page = c.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "Dieskalasi" in page and "Tenggat terlampaui" in page and "Eskalasi" in page
+
+
+def test_first_and_next_response_deadlines(agent: User, team: Team, customer: Customer) -> None:
+    import time_machine
+
+    with time_machine.travel(T0, tick=False):  # P2 email: first response in 240 office min
+        ticket = make(agent, team, customer)
+    assert ticket.first_response_due_at == T0 + timedelta(hours=4)
+    assert sweep(T0 + timedelta(hours=3)).first_response_missed == 0
+    with time_machine.travel(T0 + timedelta(hours=3), tick=False):
+        services.message_add(actor=agent, ticket=ticket, kind="reply", body="Kami cek dulu.")
+    assert sweep(T0 + timedelta(hours=5)).first_response_missed == 0  # answered in time
+    # the customer writes again: the next-response clock (480 office minutes) starts
+    with time_machine.travel(T0 + timedelta(hours=4), tick=False):  # Monday 13:00 WIB
+        services.message_add(actor=None, ticket=ticket, kind="inbound", body="Sudah ada kabar?")
+    ticket.refresh_from_db()
+    assert ticket.next_response_due_at == T0 + timedelta(hours=24, minutes=240 - 60)  # Tue 12:00
+    with time_machine.travel(T0 + timedelta(hours=5), tick=False):  # a second message
+        services.message_add(actor=None, ticket=ticket, kind="inbound", body="Halo?")
+    ticket.refresh_from_db()
+    assert ticket.next_response_due_at == T0 + timedelta(hours=27)  # unchanged
+    result = sweep(T0 + timedelta(hours=28))
+    assert result.next_response_missed == 1
+    assert sweep(T0 + timedelta(hours=29)).next_response_missed == 0  # once
+    targets = [e.data["target"] for e in ticket.events.filter(kind="sla_breached")]
+    assert sorted(targets) == ["next_response", "resolution"]  # resolution was due Tue 09:00
+    assert (
+        Notification.objects.filter(
+            user=agent, kind="sla_breached", text__contains="respons berikutnya"
+        ).count()
+        == 1
+    )
+
+
+def test_a_reply_stops_the_next_response_clock(agent: User, team: Team, customer: Customer) -> None:
+    ticket = make(agent, team, customer)
+    services.message_add(actor=agent, ticket=ticket, kind="reply", body="Halo")
+    services.message_add(actor=None, ticket=ticket, kind="inbound", body="Terus?")
+    ticket.refresh_from_db()
+    assert ticket.next_response_due_at is not None
+    services.message_add(actor=agent, ticket=ticket, kind="reply", body="Sudah dikirim.")
+    ticket.refresh_from_db()
+    assert ticket.next_response_due_at is None

@@ -109,3 +109,46 @@ def test_a_breach_left_open_goes_to_management_after_some_hours(
     assert sweep(due + timedelta(hours=6)).escalated == 0
     assert fresh(ticket).escalation_level == 2
     assert Notification.objects.filter(user=admin, kind="escalated").count() == 1
+
+
+def test_a_ticket_from_the_customer_is_acknowledged_with_its_deadlines(
+    customer_user: User, customer: object, settings: object
+) -> None:
+    ticket = services.ticket_create(
+        actor=customer_user,
+        customer=customer,
+        kind="complaint",
+        channel="portal",  # type: ignore[arg-type]
+        subject="Salah kirim warna",
+        description="Saya pesan hitam, datang putih.",
+    )
+    ack = ticket.messages.get(kind="reply")
+    assert ack.author is None
+    assert ticket.reference in ack.body and "Kak Budi" in ack.body
+    assert "WIB" in ack.body and "paling lambat" in ack.body
+    assert fresh(ticket).first_responded_at is None  # not the first response
+    assert ticket.events.filter(kind="reply_sent", public=True).count() == 1
+
+
+def test_no_acknowledgement_for_agent_logged_tickets_or_when_switched_off(
+    agent: User, customer: object, settings: object
+) -> None:
+    logged = services.ticket_create(
+        actor=agent,
+        customer=customer,
+        kind="inquiry",
+        channel="phone",  # type: ignore[arg-type]
+        subject="Telepon",
+        description="Menanyakan ongkir.",
+    )
+    assert not logged.messages.filter(kind="reply").exists()
+    settings.SIGAP_AUTO_ACK = False  # type: ignore[attr-defined]
+    quiet = services.ticket_create(
+        actor=None,
+        customer=customer,
+        kind="inquiry",
+        channel="email",  # type: ignore[arg-type]
+        subject="Email",
+        description="Halo",
+    )
+    assert not quiet.messages.filter(kind="reply").exists()
