@@ -14,6 +14,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
+
 from sigap.accounts.models import Role, Team, User
 from sigap.core.errors import SigapError
 from sigap.core.memo import SharedMemo
@@ -164,6 +166,32 @@ def _apply(action: dict[str, Any], ticket_id: int, rule: CompiledRule) -> str:
                     changes={"tags": [*names, str(value)]},
                     reason=reason,
                 )
+        elif kind == "assign":
+            assignee = User.objects.get(pk=int(value), is_active=True)
+            services.ticket_update(
+                actor=actor,
+                ticket=ticket,
+                version=ticket.version,
+                changes={"assignee": assignee},
+                reason=reason,
+            )
+        elif kind == "send_canned":
+            from sigap.web.models import CannedResponse
+
+            template = CannedResponse.objects.get(pk=int(value), active=True)
+            services.message_add(
+                actor=actor,
+                ticket=ticket,
+                kind="reply",
+                body=canned.fill(template.body, canned.placeholder_values(ticket, actor)),
+            )
+        elif kind == "call_webhook":
+            from sigap.tickets.events import ticket_payload
+            from sigap.webhooks.outbox import record_for
+
+            record_for(
+                int(value), "automation", {"rule": rule.name, "ticket": ticket_payload(ticket)}
+            )
         elif kind in ("add_note", "send_reply"):
             body = canned.fill(str(value), canned.placeholder_values(ticket, actor))
             services.message_add(
@@ -181,7 +209,7 @@ def _apply(action: dict[str, Any], ticket_id: int, rule: CompiledRule) -> str:
             )
         else:
             return f"{kind}: tidak dikenal"
-    except (SigapError, Team.DoesNotExist, ValueError, TypeError) as exc:
+    except (SigapError, ObjectDoesNotExist, ValueError, TypeError) as exc:
         # A rule that cannot apply (bad value, a refused change) must not block the ticket.
         message = getattr(exc, "message", str(exc))
         log.warning("automation %r action %s failed on %s: %s", rule.name, kind, ticket_id, message)

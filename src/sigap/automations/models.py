@@ -21,8 +21,10 @@ class Rule(models.Model):
                  "categories": [...], "tiers": [...], "teams": [ids], "keywords": [...]}
                  (keywords: any of them in the subject or the message, case-insensitive)
     actions:    [{"type": "set_priority", "value": 1}, {"type": "set_team", "value": id},
-                 {"type": "add_tag", "value": "gas"}, {"type": "add_note", "value": "..."},
-                 {"type": "send_reply", "value": "..."}, {"type": "notify_supervisor"}]
+                 {"type": "assign", "value": user id}, {"type": "add_tag", "value": "gas"},
+                 {"type": "add_note", "value": "..."}, {"type": "send_reply", "value": "..."},
+                 {"type": "send_canned", "value": canned id}, {"type": "notify_supervisor"},
+                 {"type": "call_webhook", "value": webhook id}]
     """
 
     name = models.CharField(_("nama"), max_length=120)

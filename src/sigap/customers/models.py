@@ -56,6 +56,19 @@ class Customer(models.Model):
         default=LoyaltyTier.REGULAR,
     )
     notes = models.TextField(_("catatan"), blank=True, default="")
+    time_zone = models.CharField(
+        _("zona waktu"),
+        max_length=32,
+        blank=True,
+        default="",
+        choices=[
+            ("", _("Zona waktu perusahaan")),
+            ("Asia/Jakarta", "WIB"),
+            ("Asia/Makassar", "WITA"),
+            ("Asia/Jayapura", "WIT"),
+        ],
+        help_text=_("Tenggat ditampilkan kepada pelanggan dalam zona waktu ini."),
+    )
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("akun portal"),

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -15,12 +15,16 @@ class ContactSchema(Schema):
     is_primary: bool = False
 
 
+CustomerTimeZone = Literal["", "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]
+
+
 class CustomerIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     kind: CustomerKind = CustomerKind.EXTERNAL
     temperament: Temperament = Temperament.UNKNOWN
     loyalty_tier: LoyaltyTier = LoyaltyTier.REGULAR
     notes: str = ""
+    time_zone: CustomerTimeZone = ""
     contacts: list[ContactSchema] = Field(default_factory=list, max_length=20)
 
 
@@ -31,6 +35,7 @@ class CustomerPatch(Schema):
     temperament: Temperament | None = None
     loyalty_tier: LoyaltyTier | None = None
     notes: str | None = None
+    time_zone: CustomerTimeZone | None = None
     contacts: list[ContactSchema] | None = Field(default=None, max_length=20)
 
 
@@ -41,6 +46,7 @@ class CustomerOut(Schema):
     temperament: str
     loyalty_tier: str
     notes: str
+    time_zone: str
     contacts: list[ContactSchema]
     version: int
     created_at: datetime
@@ -59,6 +65,7 @@ def customer_dict(c: Customer, *, include_notes: bool = True) -> dict[str, Any]:
         "temperament": c.temperament if include_notes else "",
         "loyalty_tier": c.loyalty_tier,
         "notes": c.notes if include_notes else "",
+        "time_zone": c.time_zone,
         "contacts": [
             {"kind": x.kind, "value": x.value, "is_primary": x.is_primary} for x in c.contacts.all()
         ],

@@ -82,6 +82,7 @@ def customer_create(
     notes: str = "",
     contacts: Iterable[ContactIn] = (),
     user: User | None = None,
+    time_zone: str = "",
 ) -> Customer:
     name = name.strip()
     if not name:
@@ -93,12 +94,13 @@ def customer_create(
         loyalty_tier=loyalty_tier,
         notes=notes,
         user=user,
+        time_zone=time_zone,
     )
     _add_contacts(customer, contacts)
     return customer
 
 
-UPDATABLE_FIELDS = frozenset({"name", "kind", "temperament", "loyalty_tier", "notes"})
+UPDATABLE_FIELDS = frozenset({"name", "kind", "temperament", "loyalty_tier", "notes", "time_zone"})
 
 
 @transaction.atomic

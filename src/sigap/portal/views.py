@@ -157,7 +157,8 @@ def home(request: HttpRequest) -> HttpResponse:
             ticket__in=[t.pk for t in tickets], status=ProposalStatus.OFFERED
         ).values_list("ticket_id", flat=True)
     )
-    rows = [(t, guidance.for_customer(t, offer_waiting=t.pk in offered)) for t in tickets]
+    tz = user.customer.time_zone if user.customer else ""
+    rows = [(t, guidance.for_customer(t, offer_waiting=t.pk in offered, tz=tz)) for t in tickets]
     return render(request, "portal/home.html", {"rows": rows})
 
 
@@ -208,7 +209,7 @@ def _render_ticket(
     items = timeline.items(selectors.timeline_for(user=user, ticket=ticket), messages, {})
     # The customer sees what was said and decided, not the staff's field bookkeeping.
     items = [i for i in items if i.kind not in ("field_changed", "assigned", "team_changed")]
-    step = guidance.for_customer(ticket, offer_waiting=bool(offered))
+    step = guidance.for_customer(ticket, offer_waiting=bool(offered), tz=ticket.customer.time_zone)
     forms = {
         "reply": PortalReplyForm(auto_id="reply-%s"),
         "reject": RejectForm(auto_id="reject-%s"),

@@ -141,10 +141,24 @@ def _breach(now: datetime) -> int:
         ]
     events.sla_events(rows, at=now)
     notify_many(notes, at=now)
+    if settings.SIGAP_ESCALATION_REASSIGN:
+        _reassign_to_supervisors(tickets)
     if automation.has_rules("sla_breached"):
         for t in tickets:
             automation.fire("sla_breached", t)
     return claimed
+
+
+def _reassign_to_supervisors(tickets: list[Ticket]) -> None:
+    """Optional (``SIGAP_ESCALATION_REASSIGN``): the escalated ticket becomes the team
+    supervisor's, recorded like any reassignment."""
+    for t in tickets:
+        supervisor = t.team.supervisor_id if t.team else None
+        if supervisor and t.assignee_id != supervisor:
+            Ticket.objects.filter(pk=t.pk).update(assignee_id=supervisor)
+            events.field_changed_event(
+                t, None, "assignee", t.assignee_id, supervisor, "Eskalasi: tenggat terlampaui."
+            )
 
 
 @transaction.atomic

@@ -47,9 +47,24 @@ def _event(
     return event
 
 
+def ticket_payload(ticket: Ticket) -> dict[str, Json]:
+    """A ticket's key fields for integrations: ids, no personal data (the API gives the
+    rest to whoever may read it)."""
+    return {
+        "id": ticket.pk,
+        "reference": ticket.reference,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "kind": ticket.kind,
+        "team_id": ticket.team_id,
+        "assignee_id": ticket.assignee_id,
+        "customer_id": ticket.customer_id,
+    }
+
+
 def _payload(event: TimelineEvent, ticket: Ticket) -> dict[str, Json]:
-    """What an integration receives: the event and the ticket's key fields (ids, no
-    personal data; the API gives the rest to whoever may read it)."""
+    """What an integration receives: the event and the ticket's key fields."""
     return {
         "event_id": event.pk,
         "kind": event.kind,
@@ -58,17 +73,7 @@ def _payload(event: TimelineEvent, ticket: Ticket) -> dict[str, Json]:
         "new_value": event.new_value,
         "public": event.public,
         "actor_id": event.actor_id,
-        "ticket": {
-            "id": ticket.pk,
-            "reference": ticket.reference,
-            "status": ticket.status,
-            "priority": ticket.priority,
-            "channel": ticket.channel,
-            "kind": ticket.kind,
-            "team_id": ticket.team_id,
-            "assignee_id": ticket.assignee_id,
-            "customer_id": ticket.customer_id,
-        },
+        "ticket": ticket_payload(ticket),
     }
 
 

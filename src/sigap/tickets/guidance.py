@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -15,11 +16,12 @@ from sigap.tickets.models import Status, Ticket
 S = Status
 
 
-def when(moment: datetime | None) -> str:
-    """``Senin, 23 November 2026 pukul 14.30 WIB``-style, in the business's time zone."""
+def when(moment: datetime | None, tz: str = "") -> str:
+    """``Senin, 23 November 2026 pukul 14.30 WIB``-style, in ``tz`` (a customer's zone)
+    or else the business's time zone."""
     if moment is None:
         return ""
-    local = timezone.localtime(moment)
+    local = timezone.localtime(moment, ZoneInfo(tz) if tz else None)
     return _("%(date)s pukul %(time)s %(zone)s") % {
         "date": date_format(local, "l, j F Y"),
         "time": f"{local:%H.%M}",
@@ -32,12 +34,20 @@ class NextStep:
     text: str
     deadline: datetime | None
 
+    tz: str = ""
+
     @property
     def deadline_text(self) -> str:
-        return when(self.deadline)
+        return when(self.deadline, self.tz)
 
 
-def for_customer(ticket: Ticket, *, offer_waiting: bool) -> NextStep:
+def for_customer(ticket: Ticket, *, offer_waiting: bool, tz: str = "") -> NextStep:
+    """The next step for the customer; deadlines shown in their time zone ``tz``."""
+    step = _for_customer(ticket, offer_waiting=offer_waiting)
+    return NextStep(step.text, step.deadline, tz)
+
+
+def _for_customer(ticket: Ticket, *, offer_waiting: bool) -> NextStep:
     status = ticket.status
     if status == S.NEW:
         due = ticket.first_response_due_at

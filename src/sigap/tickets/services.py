@@ -317,8 +317,8 @@ def _acknowledge(ticket: Ticket, customer: Customer, now: datetime) -> None:
     body = ACKNOWLEDGEMENT.format(
         nama=name.split()[0] if name else "",
         nomor=ticket.reference,
-        balas=when(ticket.first_response_due_at),
-        selesai=when(ticket.resolution_due_at),
+        balas=when(ticket.first_response_due_at, customer.time_zone),
+        selesai=when(ticket.resolution_due_at, customer.time_zone),
     )
     message = Message.objects.create(
         ticket=ticket,

@@ -34,7 +34,18 @@ def has_hooks() -> bool:
 
 
 def record(event: str, payload: dict[str, Any]) -> None:
-    hooks = [pk for pk, events in _hooks.get() if not events or event in events]
+    _enqueue([pk for pk, events in _hooks.get() if not events or event in events], event, payload)
+
+
+def record_for(webhook_id: int, event: str, payload: dict[str, Any]) -> None:
+    """One delivery to one webhook, whatever it subscribes to (an automation's action)."""
+    if any(pk == webhook_id for pk, _ in _hooks.get()):
+        _enqueue([webhook_id], event, payload)
+    else:
+        raise ValueError(f"webhook {webhook_id} does not exist or is not active")
+
+
+def _enqueue(hooks: list[int], event: str, payload: dict[str, Any]) -> None:
     if not hooks:
         return
     from sigap.webhooks.models import WebhookDelivery

@@ -158,3 +158,41 @@ def test_an_update_rule_fires_on_a_change_and_not_on_its_own(
     )
     assert list(Ticket.objects.get(pk=ticket.pk).tags.values_list("name", flat=True)) == ["kritis"]
     assert RuleRun.objects.count() == 1  # its own add_tag update did not fire it again
+
+
+def test_assign_canned_and_webhook_actions(
+    agent: User, supervisor: User, customer: Customer, django_capture_on_commit_callbacks: object
+) -> None:
+    from sigap.web.models import CannedResponse
+    from sigap.webhooks.models import Webhook, WebhookDelivery
+
+    template = CannedResponse.objects.get(title="Konfirmasi masalah")
+    hook = Webhook.objects.create(name="Pusat data", url="http://127.0.0.1:9/x", events=["none"])
+    Rule.objects.create(
+        name="VIP",
+        trigger="ticket_created",
+        actions=[
+            {"type": "assign", "value": supervisor.pk},
+            {"type": "send_canned", "value": template.pk},
+            {"type": "call_webhook", "value": hook.pk},
+        ],
+    )
+    ticket = create(agent, customer)
+    assert ticket.assignee == supervisor
+    reply = ticket.messages.get(kind="reply")
+    assert reply.body.startswith("Halo Kak Budi,") and ticket.reference in reply.body
+    delivery = WebhookDelivery.objects.get(webhook=hook)
+    assert delivery.event == "automation" and delivery.payload["rule"] == "VIP"
+
+
+def test_escalation_can_reassign_to_the_supervisor(
+    agent: User, supervisor: User, team: Team, customer: Customer, settings: object
+) -> None:
+    settings.SIGAP_ESCALATION_REASSIGN = True  # type: ignore[attr-defined]
+    ticket = create(agent, customer, team=team, assignee=agent)
+    assert ticket.resolution_due_at is not None
+    sweep(ticket.resolution_due_at + timedelta(minutes=1))
+    ticket = Ticket.objects.get(pk=ticket.pk)
+    assert ticket.assignee == supervisor
+    moved = ticket.events.get(kind="assigned")
+    assert (moved.old_value, moved.new_value) == (agent.pk, supervisor.pk)

@@ -152,3 +152,23 @@ def test_no_acknowledgement_for_agent_logged_tickets_or_when_switched_off(
         description="Halo",
     )
     assert not quiet.messages.filter(kind="reply").exists()
+
+
+def test_the_customer_sees_deadlines_in_their_own_time_zone(
+    customer_user: User, customer: object
+) -> None:
+    customer.time_zone = "Asia/Jayapura"  # type: ignore[attr-defined]
+    customer.save()  # type: ignore[attr-defined]
+    ticket = services.ticket_create(
+        actor=customer_user,
+        customer=customer,
+        kind="inquiry",
+        channel="portal",  # type: ignore[arg-type]
+        subject="Jam buka",
+        description="Buka jam berapa?",
+    )
+    assert "WIT" in ticket.messages.get(kind="reply").body
+    c = Client()
+    c.force_login(customer_user)
+    assert "WIT" in c.get(f"/portal/tiket/{ticket.pk}/").content.decode()
+    assert "WIT" in c.get("/portal/").content.decode()

@@ -417,6 +417,7 @@ class Command(BaseCommand):
                     now,
                     now,
                     None,
+                    "",
                 )
             )
             contacts.append(
@@ -441,6 +442,7 @@ class Command(BaseCommand):
                     "created_at",
                     "updated_at",
                     "erased_at",
+                    "time_zone",
                 ],
                 rows,
             )
