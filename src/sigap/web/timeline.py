@@ -42,6 +42,12 @@ VALUE_LABELS: dict[str, dict[Any, str]] = {
     "priority": {k: str(v) for k, v in Priority.choices},
 }
 COMPENSATION = {k: str(v) for k, v in CompensationType.choices}
+CUSTOMER_KINDS = frozenset({EventKind.MESSAGE_RECEIVED, EventKind.CREATED})
+SLA_TARGETS = {
+    "first_response": "Respons pertama",
+    "next_response": "Respons berikutnya",
+    "resolution": "Penyelesaian",
+}
 
 
 @dataclass
@@ -84,9 +90,10 @@ def items(
 ) -> list[Item]:
     out: list[Item] = []
     for e in events:
-        actor = (
-            (e.actor.get_full_name() or e.actor.get_username()) if e.actor else "Pelanggan/sistem"
-        )
+        if e.actor:
+            actor = e.actor.get_full_name() or e.actor.get_username()
+        else:  # the customer writing in, or Sigap itself (SLA sweep, automations)
+            actor = "Pelanggan" if e.kind in CUSTOMER_KINDS else "Sistem"
         item = Item(e.pk, e.kind, str(e.get_kind_display()), e.created_at, actor, e.public)
         data = e.data or {}
         if e.kind in (EventKind.MESSAGE_RECEIVED, EventKind.REPLY_SENT, EventKind.NOTE_ADDED):
@@ -134,6 +141,8 @@ def items(
             item.body = f"Tingkat {data.get('level', '')}"
             if data.get("reason"):
                 item.lines.append(f"Alasan: {data['reason']}")
+        elif e.kind == EventKind.SLA_BREACHED and data.get("target"):
+            item.body = SLA_TARGETS.get(str(data["target"]), str(data["target"]))
         elif e.kind == EventKind.SLA_RESUMED and data.get("paused_minutes"):
             item.body = f"Tenggat bergeser {data['paused_minutes']} menit kerja."
         elif e.kind == EventKind.CREATED:

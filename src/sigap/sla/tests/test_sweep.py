@@ -123,6 +123,8 @@ def test_escalated_tickets_are_marked_in_the_inbox_and_on_the_page(
     assert "Dieskalasi" in c.get("/inbox/").content.decode()
     page = c.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "Dieskalasi" in page and "Tenggat terlampaui" in page and "Eskalasi" in page
+    assert "Penyelesaian" in page and "Respons pertama" in page  # which deadline
+    assert "· Sistem ·" in page  # the sweep, not a person
 
 
 def test_first_and_next_response_deadlines(agent: User, team: Team, customer: Customer) -> None:
