@@ -47,7 +47,7 @@ from run import (
 )
 
 TARGETS = {"inbox_p95_ms": 80.0, "ticket_p95_ms": 80.0, "live_max_ms": 1000.0}
-VIEWS = ["mine", "team", "unassigned", "due", "waiting", "resolved", "all"]
+VIEWS = ["mine", "team", "unassigned", "due", "escalated", "waiting", "resolved", "all"]
 SORTS = ["newest", "priority", "due", "updated"]
 USER, PASSWORD = "bench.spv", "bench-password-2026"
 AGENT = "bench.web.agent"  # sees their team's tickets, their own and the triage queue

@@ -53,6 +53,11 @@ VIEWS: list[View] = [
         _("Tenggat dekat/lewat"),
         lambda u, now: Q(status__in=OPEN_STATUSES, resolution_due_at__lte=now + DUE_SOON),
     ),
+    View(
+        "escalated",
+        _("Dieskalasi"),
+        lambda u, now: Q(status__in=OPEN_STATUSES, escalation_level__gt=0),
+    ),
     View("waiting", _("Menunggu pelanggan"), lambda u, now: Q(status=Status.WAITING_CUSTOMER)),
     View(
         "resolved",

@@ -121,6 +121,9 @@ def test_escalated_tickets_are_marked_in_the_inbox_and_on_the_page(
     c = Client()
     c.force_login(agent)
     assert "Dieskalasi" in c.get("/inbox/").content.decode()
+    escalated = c.get("/inbox/?view=escalated")
+    assert escalated.context["counts"]["escalated"] == 1
+    assert f'data-ticket="{ticket.pk}"' in escalated.content.decode()
     page = c.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "Dieskalasi" in page and "Tenggat terlampaui" in page and "Eskalasi" in page
     assert "Penyelesaian" in page and "Respons pertama" in page  # which deadline
