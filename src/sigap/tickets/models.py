@@ -245,6 +245,11 @@ class Ticket(models.Model):
                 name="ticket_open_assignee_due",
             ),
             models.Index(fields=["-updated_at", "-id"], name="ticket_updated_id"),
+            models.Index(  # the "escalated" view, by due time
+                fields=["resolution_due_at", "id"],
+                condition=models.Q(status__in=OPEN_STATUSES, escalation_level__gt=0),
+                name="ticket_escalated_due",
+            ),
             # The SLA sweep: only tickets it still has to act on are in these indexes.
             models.Index(
                 fields=["resolution_due_at"],
