@@ -7,6 +7,7 @@ sigap createadmin [--username U] [--password P]
 sigap token create USERNAME
 sigap bench-seed N
 sigap worker [--threads N]
+sigap email-ingest FILE... (or stdin) [--retry-quarantine]
 sigap <any other manage.py command>
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"bench-seed": "bench_seed"}
+ALIASES = {"bench-seed": "bench_seed", "email-ingest": "email_ingest"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "sigap.notifications",
     "sigap.webhooks",
     "sigap.automations",
+    "sigap.channels",
 ]
 
 MIDDLEWARE = [
@@ -251,6 +252,7 @@ EMAIL_HOST_USER = env("SIGAP_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = env("SIGAP_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = envbool("SIGAP_SMTP_STARTTLS", False)
 DEFAULT_FROM_EMAIL = env("SIGAP_FROM_EMAIL", "Sigap <sigap@localhost>")
+SIGAP_BUSINESS_NAME = env("SIGAP_BUSINESS_NAME", "Layanan Pelanggan")
 
 # --- Internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "id"

@@ -308,6 +308,12 @@ ACKNOWLEDGEMENT = (
 )
 
 
+def _mail_reply(message_id: int) -> None:
+    from sigap.channels.tasks import send_email_reply
+
+    send_email_reply(message_id)
+
+
 def _acknowledge(ticket: Ticket, customer: Customer, now: datetime) -> None:
     """The automatic acknowledgement: the customer learns the ticket number and the
     deadlines at once. It is not the first response (the SLA clock keeps running)."""
@@ -329,6 +335,8 @@ def _acknowledge(ticket: Ticket, customer: Customer, now: datetime) -> None:
         created_at=now,
     )
     events.message_event(message)
+    if ticket.channel == Channel.EMAIL:
+        transaction.on_commit(lambda: _mail_reply(message.pk), robust=True)
 
 
 # --- field updates -----------------------------------------------------------------------
@@ -579,6 +587,8 @@ def _message_create(
         created_at=created_at or timezone.now(),
     )
     events.message_event(message)
+    if kind == MessageKind.REPLY and ticket.channel == Channel.EMAIL:
+        transaction.on_commit(lambda: _mail_reply(message.pk), robust=True)
     fields: dict[str, Any] = {}
     if kind == MessageKind.REPLY:
         if ticket.first_responded_at is None:

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ChannelsConfig(AppConfig):
+    name = "sigap.channels"
+    label = "sigap_channels"  # "channels" is Django Channels' label
+    verbose_name = _("Saluran")
