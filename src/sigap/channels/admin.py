@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
-from sigap.channels.models import QuarantinedEmail
+from sigap.channels.models import Mailbox, QuarantinedEmail
 
 
 @admin.register(QuarantinedEmail)
@@ -20,3 +20,17 @@ class QuarantinedEmailAdmin(admin.ModelAdmin[QuarantinedEmail]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin[Mailbox]):
+    list_display = [
+        "name",
+        "protocol",
+        "host",
+        "username",
+        "active",
+        "last_polled_at",
+        "last_error",
+    ]
+    readonly_fields = ["polling_until", "last_polled_at", "last_error"]
