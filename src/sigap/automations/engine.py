@@ -149,12 +149,8 @@ def _apply(action: dict[str, Any], ticket_id: int, rule: CompiledRule) -> str:
                 reason=reason,
             )
         elif kind == "set_team":
-            team = Team.objects.get(pk=int(value))
-            changes: dict[str, Any] = {"team": team}
-            if ticket.assignee_id and not team.members.filter(pk=ticket.assignee_id).exists():
-                changes["assignee"] = None
-            services.ticket_update(
-                actor=actor, ticket=ticket, version=ticket.version, changes=changes, reason=reason
+            services.ticket_transfer(
+                actor=actor, ticket=ticket, team=Team.objects.get(pk=int(value)), reason=reason
             )
         elif kind == "add_tag":
             names = list(ticket.tags.values_list("name", flat=True))

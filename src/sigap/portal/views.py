@@ -34,7 +34,7 @@ from sigap.portal.forms import (
 )
 from sigap.tickets import guidance, selectors, services
 from sigap.tickets.access import access_ticket, visible_tickets
-from sigap.tickets.attachments import Upload
+from sigap.tickets.attachments import uploads_from
 from sigap.tickets.models import MessageKind, Proposal, ProposalStatus, Ticket
 from sigap.web import timeline
 
@@ -53,10 +53,6 @@ def customer_required(view: V) -> V:
         return view(request, *args, **kwargs)
 
     return cast(V, wrapper)
-
-
-def _uploads(request: HttpRequest) -> list[Upload]:
-    return [Upload(f.name or "lampiran", f.read()) for f in request.FILES.getlist("attachments")]
 
 
 def _apply_errors(form: Any, exc: SigapError) -> None:
@@ -180,7 +176,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                     channel="portal",
                     subject=data["subject"],
                     description=data["description"],
-                    uploads=_uploads(request),
+                    uploads=uploads_from(request),
                 )
             except SigapError as exc:
                 status = exc.http_status
@@ -249,7 +245,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 kind=MessageKind.INBOUND,
                 body=form.cleaned_data["body"],
                 channel="portal",
-                uploads=_uploads(request),
+                uploads=uploads_from(request),
             )
         except NotFound as exc:
             raise Http404(exc.message) from exc

@@ -9,6 +9,7 @@ from pathlib import PurePath
 import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
+from django.http import HttpRequest
 
 from sigap.core.errors import PayloadTooLarge, ValidationFailed
 from sigap.tickets.models import Attachment, Message
@@ -77,3 +78,8 @@ def attachment_store(*, message: Message, upload: Upload) -> Attachment:
     attachment.file.save(digest, ContentFile(upload.content), save=False)
     attachment.save()
     return attachment
+
+
+def uploads_from(request: HttpRequest, field: str = "attachments") -> list[Upload]:
+    """The files a web form sent in ``field``, as uploads for the services."""
+    return [Upload(f.name or "lampiran", f.read()) for f in request.FILES.getlist(field)]

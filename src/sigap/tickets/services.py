@@ -457,6 +457,16 @@ def _recomputed_due(
     return changed
 
 
+def ticket_transfer(*, actor: User, ticket: Ticket, team: Team, reason: str) -> Ticket:
+    """Move a ticket to another team; an owner who is not a member there is released."""
+    changes: dict[str, Any] = {"team": team}
+    if ticket.assignee_id and not team.members.filter(pk=ticket.assignee_id).exists():
+        changes["assignee"] = None
+    return ticket_update(
+        actor=actor, ticket=ticket, version=ticket.version, changes=changes, reason=reason
+    )
+
+
 # --- the procedure ----------------------------------------------------------------------------
 
 

@@ -29,7 +29,7 @@ from sigap.core.errors import NotFound, PermissionDenied, SigapError
 from sigap.customers.selectors import access_customer, customers_for
 from sigap.tickets import guidance, selectors, services
 from sigap.tickets.access import access_ticket, visible_tickets
-from sigap.tickets.attachments import Upload
+from sigap.tickets.attachments import uploads_from
 from sigap.tickets.models import (
     OPEN_PROPOSAL_STATUSES,
     OPEN_STATUSES,
@@ -447,13 +447,13 @@ def _action(form_name: str, form_class: type[Form], fn: ActionFn) -> Callable[..
     return view
 
 
-def _uploads(request: HttpRequest) -> list[Upload]:
-    return [Upload(f.name or "lampiran", f.read()) for f in request.FILES.getlist("attachments")]
-
-
 def _reply(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
     services.message_add(
-        actor=user, ticket=ticket, kind=data["kind"], body=data["body"], uploads=_uploads(request)
+        actor=user,
+        ticket=ticket,
+        kind=data["kind"],
+        body=data["body"],
+        uploads=uploads_from(request),
     )
     return "Catatan internal disimpan." if data["kind"] == "note" else "Balasan terkirim."
 
@@ -493,12 +493,7 @@ def _proposal(user: User, ticket: Ticket, data: dict[str, Any], request: HttpReq
 
 
 def _transfer(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
-    changes: dict[str, Any] = {"team": data["team"]}
-    if ticket.assignee_id and not data["team"].members.filter(pk=ticket.assignee_id).exists():
-        changes["assignee"] = None
-    services.ticket_update(
-        actor=user, ticket=ticket, version=ticket.version, changes=changes, reason=data["reason"]
-    )
+    services.ticket_transfer(actor=user, ticket=ticket, team=data["team"], reason=data["reason"])
     return f"Tiket dialihkan ke tim {data['team'].name}."
 
 
