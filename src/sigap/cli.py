@@ -8,6 +8,7 @@ sigap token create USERNAME
 sigap bench-seed N
 sigap worker [--threads N]
 sigap email-ingest FILE... (or stdin) [--retry-quarantine]
+sigap smtpd [--host H] [--port 2525]
 sigap <any other manage.py command>
 """
 
