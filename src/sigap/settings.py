@@ -236,8 +236,6 @@ SIGAP_REMIND_AFTER_HOURS = envint("SIGAP_REMIND_AFTER_HOURS", 48)
 # Acknowledge every ticket a customer opens (portal, email, chat...) with its deadlines.
 SIGAP_AUTO_ACK = envbool("SIGAP_AUTO_ACK", True)
 SIGAP_AUTO_CLOSE_DAYS = envint("SIGAP_AUTO_CLOSE_DAYS", 7)
-SIGAP_ESCALATION_LEVEL2_HOURS = envint("SIGAP_ESCALATION_LEVEL2_HOURS", 4)
-SIGAP_ESCALATION_REASSIGN = envbool("SIGAP_ESCALATION_REASSIGN", False)
 
 # --- Outgoing email ---------------------------------------------------------------------
 # Without SIGAP_SMTP_HOST, mail is printed to the console (demo and development).

@@ -200,7 +200,7 @@ def _apply(action: dict[str, Any], ticket_id: int, rule: CompiledRule) -> str:
             notify_many(
                 [
                     (u, ticket.pk, NotificationKind.ESCALATED, f"{rule.name}: {ticket.reference}")
-                    for u in escalation_recipients(ticket, 1)
+                    for u in escalation_recipients(ticket, max(ticket.escalation_level, 1))
                 ]
             )
         else:

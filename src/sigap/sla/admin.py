@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from sigap.sla.models import BusinessCalendar, Holiday, SlaPolicy, SlaTarget, WorkingPeriod
+from sigap.sla.models import (
+    BusinessCalendar,
+    EscalationLevel,
+    Holiday,
+    SlaPolicy,
+    SlaTarget,
+    WorkingPeriod,
+)
 
 
 class WorkingPeriodInline(admin.TabularInline[WorkingPeriod, BusinessCalendar]):
@@ -32,3 +39,10 @@ class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
     list_display = ["name", "position", "active", "calendar", "team"]
     list_editable = ["position", "active"]
     inlines = [SlaTargetInline]
+
+
+@admin.register(EscalationLevel)
+class EscalationLevelAdmin(admin.ModelAdmin[EscalationLevel]):
+    list_display = ["level", "name", "after_minutes", "audience", "user", "reassign", "active"]
+    list_editable = ["after_minutes", "audience", "reassign", "active"]
+    autocomplete_fields = ["user"]

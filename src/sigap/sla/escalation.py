@@ -1,26 +1,76 @@
-"""Who an escalation goes to: level 1 the team's supervisor (every supervisor when the
-ticket has no team), level 2 management (the admins)."""
+"""The escalation chain (``EscalationLevel``, editable by admins): who each level goes to,
+after how long, and whether the ticket changes hands.
+
+Defaults (migration ``0003``): level 1 the team's supervisor when the resolution target is
+breached, level 2 management (the admins) four hours later. The owner is warned before
+the breach (``sweep._warn``), so the chain reads owner -> team supervisor -> management.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sigap.accounts.models import Role, Team, User
+from sigap.sla.models import EscalationAudience, EscalationLevel
 from sigap.tickets.models import Ticket
 
-MAX_ESCALATION_LEVEL = 2
+
+@dataclass(frozen=True)
+class Step:
+    level: int
+    name: str
+    after_minutes: int
+    audience: str
+    user_id: int | None
+    reassign: bool
+
+
+def chain() -> list[Step]:
+    """The active levels in order (one small query; read once per sweep step)."""
+    return [
+        Step(lv.level, lv.name, lv.after_minutes, lv.audience, lv.user_id, lv.reassign)
+        for lv in EscalationLevel.objects.filter(active=True).order_by("level")
+    ]
+
+
+def next_step(current_level: int, steps: list[Step] | None = None) -> Step | None:
+    for step in chain() if steps is None else steps:
+        if step.level > current_level:
+            return step
+    return None
+
+
+def recipients(ticket: Ticket, step: Step | None) -> list[int]:
+    audience = step.audience if step else EscalationAudience.TEAM_SUPERVISOR
+    if audience == EscalationAudience.USER and step and step.user_id:
+        return [step.user_id]
+    if audience == EscalationAudience.MANAGEMENT:
+        return _role(Role.ADMIN)
+    if audience == EscalationAudience.TEAM_SUPERVISOR and ticket.team_id:
+        supervisor = (
+            Team.objects.filter(pk=ticket.team_id).values_list("supervisor_id", flat=True).first()
+        )
+        if supervisor:
+            return [supervisor]
+    return _role(Role.SUPERVISOR)
 
 
 def escalation_recipients(ticket: Ticket, level: int) -> list[int]:
-    if level <= 1:
-        if ticket.team_id:
-            supervisor = (
-                Team.objects.filter(pk=ticket.team_id)
-                .values_list("supervisor_id", flat=True)
-                .first()
-            )
-            if supervisor:
-                return [supervisor]
-        return _role(Role.SUPERVISOR)
-    return _role(Role.ADMIN)
+    """Who level ``level`` of the chain goes to for this ticket."""
+    step = next((s for s in chain() if s.level == level), None)
+    return recipients(ticket, step)
+
+
+def reassign(ticket: Ticket, step: Step, to: list[int], actor: User | None, reason: str) -> None:
+    """When the level says so and goes to one person, the ticket becomes theirs,
+    recorded in the timeline like any reassignment."""
+    if not step.reassign or len(to) != 1 or ticket.assignee_id == to[0]:
+        return
+    from sigap.tickets import events
+
+    Ticket.objects.filter(pk=ticket.pk).update(assignee_id=to[0])
+    events.field_changed_event(ticket, actor, "assignee", ticket.assignee_id, to[0], reason)
+    ticket.assignee_id = to[0]
 
 
 def _role(role: Role) -> list[int]:

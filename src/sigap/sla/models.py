@@ -141,3 +141,56 @@ class SlaTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy} P{self.priority}"
+
+
+class EscalationAudience(models.TextChoices):
+    TEAM_SUPERVISOR = "team_supervisor", _("Supervisor tim (semua supervisor bila tanpa tim)")
+    SUPERVISORS = "supervisors", _("Semua supervisor")
+    MANAGEMENT = "management", _("Manajemen (admin)")
+    USER = "user", _("Pengguna tertentu")
+
+
+class EscalationLevel(models.Model):
+    """One step of the escalation chain. Level 1 fires when the resolution target is
+    breached; each later level fires ``after_minutes`` after the breach if the ticket is
+    still open. Supervisors escalating by hand move up the same chain."""
+
+    level = models.PositiveSmallIntegerField(_("tingkat"), unique=True)
+    name = models.CharField(_("nama"), max_length=80)
+    after_minutes = models.PositiveIntegerField(
+        _("setelah (menit sejak tenggat terlampaui)"),
+        default=0,
+        help_text=_("Tingkat 1 selalu pada saat tenggat terlampaui."),
+    )
+    audience = models.CharField(
+        _("dieskalasi ke"),
+        max_length=20,
+        choices=EscalationAudience.choices,
+        default=EscalationAudience.TEAM_SUPERVISOR,
+    )
+    user = models.ForeignKey(
+        "accounts.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("pengguna"),
+        help_text=_("Hanya untuk 'pengguna tertentu'."),
+    )
+    reassign = models.BooleanField(
+        _("jadikan penerima sebagai penanggung jawab"),
+        default=False,
+        help_text=_("Hanya bila eskalasi ditujukan ke satu orang."),
+    )
+    active = models.BooleanField(_("aktif"), default=True)
+
+    class Meta:
+        verbose_name = _("tingkat eskalasi")
+        verbose_name_plural = _("tingkat eskalasi")
+        ordering = ["level"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(level__gte=1), name="escalation_level_gte_1")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.level}. {self.name}"

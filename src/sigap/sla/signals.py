@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import threading
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
 from sigap.sla import book
@@ -8,5 +13,78 @@ from sigap.sla.models import BusinessCalendar, Holiday, SlaPolicy, SlaTarget, Wo
 
 def connect() -> None:
     for model in (BusinessCalendar, WorkingPeriod, Holiday, SlaPolicy, SlaTarget):
-        post_save.connect(book.invalidate, sender=model, dispatch_uid=f"sla-{model.__name__}")
-        post_delete.connect(book.invalidate, sender=model, dispatch_uid=f"sla-del-{model.__name__}")
+        post_save.connect(changed, sender=model, dispatch_uid=f"sla-{model.__name__}")
+        post_delete.connect(changed, sender=model, dispatch_uid=f"sla-del-{model.__name__}")
+
+
+def changed(sender: type[Model], instance: Model, **kwargs: Any) -> None:
+    """Forget the cached policy book, and once the change is committed let the worker
+    bring the open tickets concerned in line with it."""
+    book.invalidate()
+    if kwargs.get("raw"):  # loading fixtures
+        return
+    policy_ids, reason = _scope(instance)
+    pending = _pending()
+    if policy_ids is None or pending.everything:
+        pending.everything = True
+    else:
+        pending.policies.update(policy_ids)
+    if reason not in pending.reasons:
+        pending.reasons.append(reason)
+    transaction.on_commit(_flush)
+
+
+class _Pending(threading.local):
+    """Changes made in the current transaction: an admin saving a policy with six targets,
+    or a command adding a year of holidays, enqueues one recompute, not thirty."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.everything = False
+        self.policies: set[int] = set()
+        self.reasons: list[str] = []
+
+
+_state = _Pending()
+
+
+def _pending() -> _Pending:
+    """The current transaction's changes. What a rolled-back transaction left behind (its
+    ``_flush`` callbacks are gone) is dropped."""
+    queued = getattr(connection, "run_on_commit", [])
+    if _state.reasons and not any(entry[1] is _flush for entry in queued):
+        _state.reset()
+    return _state
+
+
+def _scope(instance: Model) -> tuple[list[int] | None, str]:
+    if isinstance(instance, SlaTarget):
+        return [instance.policy_id], f"Target kebijakan SLA {instance.policy} diubah."
+    if isinstance(instance, SlaPolicy):
+        return None, f"Kebijakan SLA {instance} diubah."
+    if isinstance(instance, WorkingPeriod):
+        return _on_calendar(instance.calendar_id), f"Jam kerja {instance.calendar} diubah."
+    if isinstance(instance, BusinessCalendar):
+        return _on_calendar(instance.pk), f"Kalender kerja {instance} diubah."
+    assert isinstance(instance, Holiday)
+    if instance.calendar_id:
+        return _on_calendar(instance.calendar_id), f"Hari libur {instance} diubah."
+    return None, f"Hari libur {instance} diubah."
+
+
+def _on_calendar(calendar_id: int) -> list[int]:
+    return list(SlaPolicy.objects.filter(calendar_id=calendar_id).values_list("pk", flat=True))
+
+
+def _flush() -> None:
+    from sigap.sla.tasks import recompute_due_times
+
+    pending = _state
+    if not pending.reasons:
+        return  # an earlier callback of the same transaction sent it
+    scope = None if pending.everything else sorted(pending.policies)
+    reason = " ".join(pending.reasons[:3]) + (" …" if len(pending.reasons) > 3 else "")
+    pending.reset()
+    recompute_due_times(scope, reason)

@@ -10,19 +10,18 @@ back and the next sweep does the work.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from sigap.accounts.models import Role, User
 from sigap.automations import engine as automation
 from sigap.notifications.models import NotificationKind
 from sigap.notifications.services import notify_many
-from sigap.sla.escalation import escalation_recipients
+from sigap.sla import escalation
 from sigap.tickets import events
 from sigap.tickets.models import OPEN_STATUSES, EventKind, Ticket
 
@@ -33,7 +32,7 @@ BATCH = 2000
 class SweepResult:
     warned: int = 0
     breached: int = 0
-    escalated: int = 0  # to level 2 (management), still open long after the breach
+    escalated: int = 0  # to level 2 and up, still open long after the breach
     first_response_missed: int = 0
     next_response_missed: int = 0
 
@@ -45,8 +44,7 @@ def sweep(now: datetime | None = None) -> SweepResult:
         result.warned += n
     while (n := _breach(now)) > 0:
         result.breached += n
-    while (n := _escalate_further(now)) > 0:
-        result.escalated += n
+    result.escalated = _escalate_further(now)
     while (n := _first_response_missed(now)) > 0:
         result.first_response_missed += n
     while (n := _next_response_missed(now)) > 0:
@@ -113,27 +111,31 @@ def _warn(now: datetime) -> int:
 
 @transaction.atomic
 def _breach(now: datetime) -> int:
+    """Level 1 of the chain, at the moment the resolution target is missed."""
     tickets = _pending(
         Q(sla_breached_at__isnull=True, resolution_due_at__lte=now), "resolution_due_at"
     )
     if not tickets:
         return 0
+    first = escalation.next_step(0)
+    level = first.level if first else 0
     claimed = Ticket.objects.filter(
         pk__in=[t.pk for t in tickets], sla_breached_at__isnull=True
-    ).update(sla_breached_at=now, sla_warned_at=now, escalation_level=1)
+    ).update(sla_breached_at=now, sla_warned_at=now, escalation_level=level)
     rows: list[tuple[Ticket, EventKind, dict[str, object]]] = []
     notes: list[tuple[int, int | None, str, str]] = []
-    fallback = _supervisors()
     for t in tickets:
-        to = [t.team.supervisor_id] if t.team and t.team.supervisor_id else fallback
         rows.append(
             (t, EventKind.SLA_BREACHED, {"target": "resolution", "resolution_due_at": _iso(t)})
         )
-        rows.append((t, EventKind.ESCALATED, {"level": 1, "to": to}))
-        notes += [
-            (u, t.pk, NotificationKind.ESCALATED, f"Tiket {t.reference} melewati tenggat.")
-            for u in to
-        ]
+        to: list[int] = []
+        if first:
+            to = escalation.recipients(t, first)
+            rows.append((t, EventKind.ESCALATED, {"level": first.level, "to": to}))
+            notes += [
+                (u, t.pk, NotificationKind.ESCALATED, f"Tiket {t.reference} melewati tenggat.")
+                for u in to
+            ]
         notes += [
             (u, t.pk, NotificationKind.SLA_BREACHED, f"Tenggat tiket {t.reference} terlampaui.")
             for u in _owners(t)
@@ -141,54 +143,58 @@ def _breach(now: datetime) -> int:
         ]
     events.sla_events(rows, at=now)
     notify_many(notes, at=now)
-    if settings.SIGAP_ESCALATION_REASSIGN:
-        _reassign_to_supervisors(tickets)
+    if first:
+        _reassign(tickets, first)
     if automation.has_rules("sla_breached"):
         for t in tickets:
             automation.fire("sla_breached", t)
     return claimed
 
 
-def _reassign_to_supervisors(tickets: list[Ticket]) -> None:
-    """Optional (``SIGAP_ESCALATION_REASSIGN``): the escalated ticket becomes the team
-    supervisor's, recorded like any reassignment."""
-    for t in tickets:
-        supervisor = t.team.supervisor_id if t.team else None
-        if supervisor and t.assignee_id != supervisor:
-            Ticket.objects.filter(pk=t.pk).update(assignee_id=supervisor)
-            events.field_changed_event(
-                t, None, "assignee", t.assignee_id, supervisor, "Eskalasi: tenggat terlampaui."
-            )
+def _reassign(tickets: list[Ticket], step: escalation.Step) -> None:
+    if step.reassign:
+        for t in tickets:
+            to = escalation.recipients(t, step)
+            escalation.reassign(t, step, to, None, f"Eskalasi tingkat {step.level}.")
+
+
+def _escalate_further(now: datetime) -> int:
+    """Levels 2 and up: a breached ticket still open ``after_minutes`` after the breach
+    moves one level up the chain."""
+    steps = escalation.chain()
+    done = 0
+    for previous, step in itertools.pairwise(steps):
+        while (n := _escalate_to(step, previous.level, now)) > 0:
+            done += n
+    return done
 
 
 @transaction.atomic
-def _escalate_further(now: datetime) -> int:
-    """Level 2: a breached ticket still open ``SIGAP_ESCALATION_LEVEL2_HOURS`` later goes
-    to management (the admins)."""
-    before = now - timedelta(hours=settings.SIGAP_ESCALATION_LEVEL2_HOURS)
-    tickets = _pending(Q(escalation_level=1, sla_breached_at__lte=before), "sla_breached_at")
+def _escalate_to(step: escalation.Step, previous: int, now: datetime) -> int:
+    before = now - timedelta(minutes=step.after_minutes)
+    tickets = _pending(Q(escalation_level=previous, sla_breached_at__lte=before), "sla_breached_at")
     if not tickets:
         return 0
-    claimed = Ticket.objects.filter(pk__in=[t.pk for t in tickets], escalation_level=1).update(
-        escalation_level=2
-    )
-    managers = escalation_recipients(tickets[0], 2)
-    events.sla_events(
-        [(t, EventKind.ESCALATED, {"level": 2, "to": managers}) for t in tickets], at=now
-    )
-    notify_many(
-        [
+    claimed = Ticket.objects.filter(
+        pk__in=[t.pk for t in tickets], escalation_level=previous
+    ).update(escalation_level=step.level)
+    rows: list[tuple[Ticket, EventKind, dict[str, object]]] = []
+    notes: list[tuple[int, int | None, str, str]] = []
+    for t in tickets:
+        to = escalation.recipients(t, step)
+        rows.append((t, EventKind.ESCALATED, {"level": step.level, "to": to}))
+        notes += [
             (
                 u,
                 t.pk,
                 NotificationKind.ESCALATED,
-                f"Tiket {t.reference} belum selesai jauh melewati tenggat.",
+                f"Tiket {t.reference} belum selesai jauh melewati tenggat ({step.name}).",
             )
-            for t in tickets
-            for u in managers
-        ],
-        at=now,
-    )
+            for u in to
+        ]
+    events.sla_events(rows, at=now)
+    notify_many(notes, at=now)
+    _reassign(tickets, step)
     return claimed
 
 
@@ -247,12 +253,6 @@ def _owners(ticket: Ticket) -> list[int]:
     if ticket.team and ticket.team.supervisor_id:
         return [ticket.team.supervisor_id]
     return []
-
-
-def _supervisors() -> list[int]:
-    return list(
-        User.objects.filter(role=Role.SUPERVISOR, is_active=True).values_list("pk", flat=True)
-    )
 
 
 def _iso(ticket: Ticket) -> str | None:

@@ -6,7 +6,7 @@ timeline event together, and bumps ``Ticket.version`` so concurrent editors noti
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,7 +29,7 @@ from sigap.customers.models import Customer
 from sigap.notifications.models import NotificationKind
 from sigap.notifications.services import notify_many
 from sigap.sla import book as sla_book
-from sigap.sla.escalation import MAX_ESCALATION_LEVEL, escalation_recipients
+from sigap.sla import escalation
 from sigap.tickets import events
 from sigap.tickets.access import require_staff, require_supervisor_for
 from sigap.tickets.attachments import Upload, attachment_store, check_size
@@ -421,10 +421,12 @@ def ticket_update(
 
 
 def _recomputed_due(
-    ticket: Ticket, actor: User, plain: dict[str, Any], reason: str
+    ticket: Ticket, actor: User | None, plain: dict[str, Any], reason: str
 ) -> dict[str, Any]:
-    """A change of priority, team or severity can change the SLA policy or its target:
-    due times are computed again from the ticket's creation, and the timeline says why."""
+    """A change of priority, team, severity or of the SLA policies themselves can change
+    the policy or its targets: due times are computed again from the ticket's creation,
+    pushed back by the business time it already spent waiting for the customer, and the
+    timeline says why."""
     team = plain.get("team", ticket.team)
     sla = due_for(
         ticket.channel,
@@ -435,13 +437,17 @@ def _recomputed_due(
         tier=ticket.customer.loyalty_tier,
         team_id=team.pk if team else None,
     )
+    shift = _paused_shift(ticket, sla.policy_id)
     why = reason or "Tenggat dihitung ulang karena prioritas, tim atau tingkat berubah."
-    changed: dict[str, Any] = {"sla_policy_id": sla.policy_id}
-    if sla.warn_at != ticket.sla_warn_at:  # a new target: warn and breach afresh
-        changed.update(sla_warn_at=sla.warn_at, sla_warned_at=None, sla_breached_at=None)
-    wanted = {"resolution_due_at": sla.resolution}
+    changed: dict[str, Any] = {}
+    if sla.policy_id != ticket.sla_policy_id:
+        changed["sla_policy_id"] = sla.policy_id
+    warn_at = shift(sla.warn_at)
+    if warn_at != ticket.sla_warn_at:  # a new target: warn and breach afresh
+        changed.update(sla_warn_at=warn_at, sla_warned_at=None, sla_breached_at=None)
+    wanted = {"resolution_due_at": shift(sla.resolution)}
     if ticket.first_responded_at is None:
-        wanted["first_response_due_at"] = sla.first_response
+        wanted["first_response_due_at"] = shift(sla.first_response)
     for field, value in wanted.items():
         old = getattr(ticket, field)
         if old != value:
@@ -455,6 +461,46 @@ def _recomputed_due(
             )
             changed[field] = value
     return changed
+
+
+def _paused_shift(ticket: Ticket, policy_id: int | None) -> Callable[[datetime], datetime]:
+    """Due times move back by the business time of every finished wait for the customer
+    (the current one, if any, is added when it ends: ``_sla_resumed``)."""
+    marks = list(
+        ticket.events.filter(kind__in=(EventKind.SLA_PAUSED, EventKind.SLA_RESUMED))
+        .order_by("created_at", "pk")
+        .values_list("kind", "created_at")
+    )
+    waits: list[tuple[datetime, datetime]] = []
+    started: datetime | None = None
+    for kind, at in marks:
+        if kind == EventKind.SLA_PAUSED:
+            started = at
+        elif started is not None:
+            waits.append((started, at))
+            started = None
+    if not waits:
+        return lambda moment: moment
+    calendar = sla_book.current().calendar_for(policy_id)
+    if calendar is None:
+        minutes = sum((b - a).total_seconds() / 60 for a, b in waits)
+        return lambda moment: moment + timedelta(minutes=minutes)
+    business = sum(calendar.between(a, b) for a, b in waits)
+    return lambda moment: calendar.add(moment, business)
+
+
+@transaction.atomic
+def ticket_recompute_due(*, ticket: Ticket, reason: str) -> bool:
+    """Due times again after the SLA policies changed (``sla.tasks``). False when they
+    stay the same or the ticket is no longer open."""
+    ticket = _lock(ticket)
+    if not ticket.is_open:
+        return False
+    changed = _recomputed_due(ticket, None, {}, reason)
+    if not changed:
+        return False
+    _touch(ticket, **changed)
+    return True
 
 
 def ticket_transfer(*, actor: User, ticket: Ticket, team: Team, reason: str) -> Ticket:
@@ -898,7 +944,7 @@ def ticket_close(*, actor: User, ticket: Ticket, thanks: str = "", reason: str =
 
 @transaction.atomic
 def ticket_escalate(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
-    """Escalate by hand, one level up (owner -> team supervisor -> management)."""
+    """Escalate by hand, one level up the configured chain (``sla.escalation``)."""
     require_staff(actor)
     reason = reason.strip()
     if not reason:
@@ -906,10 +952,11 @@ def ticket_escalate(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
     ticket = _lock(ticket)
     if not ticket.is_open:
         raise Conflict(f"Tiket {ticket.reference} sudah selesai atau ditutup.")
-    if ticket.escalation_level >= MAX_ESCALATION_LEVEL:
+    step = escalation.next_step(ticket.escalation_level)
+    if step is None:
         raise Conflict(f"Tiket {ticket.reference} sudah di tingkat eskalasi tertinggi.")
-    level = ticket.escalation_level + 1
-    to = escalation_recipients(ticket, level)
+    level = step.level
+    to = escalation.recipients(ticket, step)
     _touch(ticket, escalation_level=level)
     events.sla_event(
         ticket,
@@ -917,6 +964,7 @@ def ticket_escalate(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
         actor=actor,
         data={"level": level, "to": to, "reason": reason, "manual": True},
     )
+    escalation.reassign(ticket, step, to, actor, f"Eskalasi tingkat {level}: {reason}")
     notify_many(
         [
             (

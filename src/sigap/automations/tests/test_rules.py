@@ -10,6 +10,7 @@ from sigap.accounts.models import Team, User
 from sigap.automations.models import Rule, RuleRun
 from sigap.customers.models import Customer
 from sigap.notifications.models import Notification
+from sigap.sla.models import EscalationLevel
 from sigap.sla.sweep import sweep
 from sigap.tickets import services
 from sigap.tickets.models import Ticket
@@ -186,9 +187,9 @@ def test_assign_canned_and_webhook_actions(
 
 
 def test_escalation_can_reassign_to_the_supervisor(
-    agent: User, supervisor: User, team: Team, customer: Customer, settings: object
+    agent: User, supervisor: User, team: Team, customer: Customer
 ) -> None:
-    settings.SIGAP_ESCALATION_REASSIGN = True  # type: ignore[attr-defined]
+    EscalationLevel.objects.filter(level=1).update(reassign=True)
     ticket = create(agent, customer, team=team, assignee=agent)
     assert ticket.resolution_due_at is not None
     sweep(ticket.resolution_due_at + timedelta(minutes=1))

@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sigap.accounts.models import Team, User
+from sigap.core.errors import Conflict
 from sigap.customers.models import Customer
 from sigap.notifications.models import Notification
+from sigap.sla.models import EscalationLevel
 from sigap.sla.sweep import sweep
 from sigap.sla.tasks import sla_sweep
 from sigap.tickets import services
@@ -171,3 +173,50 @@ def test_a_reply_stops_the_next_response_clock(agent: User, team: Team, customer
     services.message_add(actor=agent, ticket=ticket, kind="reply", body="Sudah dikirim.")
     ticket.refresh_from_db()
     assert ticket.next_response_due_at is None
+
+
+def test_the_escalation_chain_is_configurable(
+    agent: User, supervisor: User, admin: User, team: Team, customer: Customer
+) -> None:
+    """Three levels: the team supervisor at the breach, a named head of service one hour
+    later (who becomes the owner), management three hours after the breach."""
+    head = User.objects.create_user(
+        username="kepala", password="x", role="supervisor", first_name="Kepala"
+    )
+    EscalationLevel.objects.filter(level=2).update(level=3, after_minutes=180)
+    EscalationLevel.objects.create(
+        level=2, name="Kepala layanan", after_minutes=60, audience="user", user=head, reassign=True
+    )
+    ticket = make(agent, team, customer)
+    due = ticket.resolution_due_at
+    assert due is not None
+    assert sweep(due + timedelta(minutes=1)).breached == 1
+    assert sweep(due + timedelta(minutes=50)).escalated == 0
+    assert sweep(due + timedelta(minutes=70)).escalated == 1
+    ticket.refresh_from_db()
+    assert (ticket.escalation_level, ticket.assignee) == (2, head)
+    handed = ticket.events.get(kind="assigned")
+    assert (handed.old_value, handed.new_value) == (agent.pk, head.pk)
+    assert Notification.objects.filter(user=head, kind="escalated").count() == 1
+    assert sweep(due + timedelta(minutes=170)).escalated == 0
+    assert sweep(due + timedelta(minutes=190)).escalated == 1
+    assert sweep(due + timedelta(minutes=250)).escalated == 0  # the top of the chain
+    ticket.refresh_from_db()
+    assert ticket.escalation_level == 3
+    levels = [e.data["level"] for e in ticket.events.filter(kind="escalated").order_by("pk")]
+    assert levels == [1, 2, 3]
+    assert Notification.objects.filter(user=admin, kind="escalated").count() == 1
+
+
+def test_a_disabled_level_is_skipped_and_manual_escalation_follows_the_chain(
+    agent: User, supervisor: User, admin: User, team: Team, customer: Customer
+) -> None:
+    EscalationLevel.objects.filter(level=1).update(active=False)
+    ticket = make(agent, team, customer)
+    services.ticket_escalate(actor=agent, ticket=ticket, reason="Pelanggan mengancam viral")
+    ticket.refresh_from_db()
+    assert ticket.escalation_level == 2  # straight to management
+    assert Notification.objects.filter(user=admin, kind="escalated").count() == 1
+    assert not Notification.objects.filter(user=supervisor, kind="escalated").exists()
+    with pytest.raises(Conflict):
+        services.ticket_escalate(actor=agent, ticket=ticket, reason="Lagi")
