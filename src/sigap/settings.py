@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "sigap.webhooks",
     "sigap.automations",
     "sigap.channels",
+    "sigap.surveys",
 ]
 
 MIDDLEWARE = [
@@ -236,6 +237,13 @@ SIGAP_REMIND_AFTER_HOURS = envint("SIGAP_REMIND_AFTER_HOURS", 48)
 # Acknowledge every ticket a customer opens (portal, email, chat...) with its deadlines.
 SIGAP_AUTO_ACK = envbool("SIGAP_AUTO_ACK", True)
 SIGAP_AUTO_CLOSE_DAYS = envint("SIGAP_AUTO_CLOSE_DAYS", 7)
+
+# Surveys (surveys/): CSAT and CES after resolution, NPS every so often per customer.
+SIGAP_SURVEYS = envbool("SIGAP_SURVEYS", True)
+SIGAP_SURVEY_INTERVAL_DAYS = envint("SIGAP_SURVEY_INTERVAL_DAYS", 14)  # per customer
+SIGAP_SURVEY_EXPIRY_DAYS = envint("SIGAP_SURVEY_EXPIRY_DAYS", 14)
+SIGAP_CES_SCALE = envint("SIGAP_CES_SCALE", 5)  # 5 or 7
+SIGAP_NPS_EVERY_DAYS = envint("SIGAP_NPS_EVERY_DAYS", 90)
 
 # --- Outgoing email ---------------------------------------------------------------------
 # Without SIGAP_SMTP_HOST, mail is printed to the console (demo and development).

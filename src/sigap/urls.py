@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("sigap.web.urls")),
     path("portal/", include("sigap.portal.urls")),
     path("notifikasi/", include("sigap.notifications.urls")),
+    path("survei/", include("sigap.surveys.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),

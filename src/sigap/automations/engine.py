@@ -67,7 +67,9 @@ def system_user() -> User:
     return user
 
 
-def matches(rule: CompiledRule, ticket: Ticket, text: str) -> bool:
+def matches(
+    rule: CompiledRule, ticket: Ticket, text: str, facts: dict[str, Any] | None = None
+) -> bool:
     c = rule.conditions
     checks: list[tuple[str, Any]] = [
         ("channels", ticket.channel),
@@ -86,10 +88,22 @@ def matches(rule: CompiledRule, ticket: Ticket, text: str) -> bool:
         haystack = f"{ticket.subject}\n{text}".casefold()
         if not any(str(k).casefold() in haystack for k in c["keywords"]):
             return False
-    return True
+    return _facts_match(c, facts or {})
 
 
-def fire(trigger: str, ticket: Ticket, *, text: str = "") -> list[str]:
+def _facts_match(c: dict[str, Any], facts: dict[str, Any]) -> bool:
+    """Conditions on what the trigger carries besides the ticket (a survey's score)."""
+    if c.get("survey_kinds") and facts.get("survey_kind") not in c["survey_kinds"]:
+        return False
+    score = facts.get("score")
+    if "score_at_most" in c and (score is None or score > int(c["score_at_most"])):
+        return False
+    return not ("score_at_least" in c and (score is None or score < int(c["score_at_least"])))
+
+
+def fire(
+    trigger: str, ticket: Ticket, *, text: str = "", facts: dict[str, Any] | None = None
+) -> list[str]:
     """Apply every matching rule of ``trigger``; returns the names of those that fired."""
     rules = _rules.get().get(trigger)
     if not rules or getattr(_guard, "running", False):
@@ -99,7 +113,7 @@ def fire(trigger: str, ticket: Ticket, *, text: str = "") -> list[str]:
     try:
         for rule in rules:
             ticket = Ticket.objects.select_related("customer", "team").get(pk=ticket.pk)
-            if not matches(rule, ticket, text):
+            if not matches(rule, ticket, text, facts):
                 continue
             applied = [_apply(action, ticket.pk, rule) for action in rule.actions]
             _audit(rule, ticket, trigger, applied)

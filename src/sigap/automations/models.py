@@ -12,6 +12,7 @@ class Trigger(models.TextChoices):
     MESSAGE_RECEIVED = "message_received", _("Pesan pelanggan masuk")
     SLA_WARNING = "sla_warning", _("Tenggat hampir lewat")
     SLA_BREACHED = "sla_breached", _("Tenggat terlampaui")
+    SURVEY_ANSWERED = "survey_answered", _("Survei dijawab")
 
 
 class Rule(models.Model):
@@ -25,6 +26,8 @@ class Rule(models.Model):
                  {"type": "add_note", "value": "..."}, {"type": "send_reply", "value": "..."},
                  {"type": "send_canned", "value": canned id}, {"type": "notify_supervisor"},
                  {"type": "call_webhook", "value": webhook id}]
+    survey_answered also takes {"survey_kinds": ["resolution"|"nps"], "score_at_most": 2,
+                 "score_at_least": 4} (the score: CSAT for a resolution survey, else NPS)
     """
 
     name = models.CharField(_("nama"), max_length=120)

@@ -32,6 +32,8 @@ from sigap.portal.forms import (
     RejectForm,
     SignupForm,
 )
+from sigap.surveys.services import link as survey_link
+from sigap.surveys.services import pending_for as pending_surveys
 from sigap.tickets import guidance, selectors, services
 from sigap.tickets.access import access_ticket, visible_tickets
 from sigap.tickets.attachments import uploads_from
@@ -155,7 +157,8 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     tz = user.customer.time_zone if user.customer else ""
     rows = [(t, guidance.for_customer(t, offer_waiting=t.pk in offered, tz=tz)) for t in tickets]
-    return render(request, "portal/home.html", {"rows": rows})
+    surveys = [(s, survey_link(s)) for s in pending_surveys(user.customer)] if user.customer else []
+    return render(request, "portal/home.html", {"rows": rows, "surveys": surveys})
 
 
 @require_http_methods(["GET", "POST"])

@@ -520,6 +520,7 @@ class EventKind(models.TextChoices):
     SLA_PAUSED = "sla_paused", _("Jam SLA berhenti")
     SLA_RESUMED = "sla_resumed", _("Jam SLA berjalan lagi")
     AUTOMATION = "automation", _("Otomasi")
+    SURVEY_ANSWERED = "survey_answered", _("Survei dijawab")
 
 
 class TimelineEvent(models.Model):

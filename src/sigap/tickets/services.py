@@ -102,6 +102,14 @@ def _set_status(ticket: Ticket, actor: User | None, to: Status, reason: str = ""
     if "sla_paused_at" in extra:
         kind = EventKind.SLA_PAUSED if extra["sla_paused_at"] else EventKind.SLA_RESUMED
         events.sla_event(ticket, kind, data=sla_data)
+    if to == S.RESOLVED and settings.SIGAP_SURVEYS:
+        transaction.on_commit(lambda: _invite_to_survey(ticket.pk))
+
+
+def _invite_to_survey(ticket_id: int) -> None:
+    from sigap.surveys.tasks import invite_after_resolution
+
+    invite_after_resolution(ticket_id)
 
 
 def _sla_resumed(ticket: Ticket, now: datetime) -> dict[str, Any]:

@@ -147,6 +147,8 @@ def items(
             item.body = f"Tenggat bergeser {data['paused_minutes']} menit kerja."
         elif e.kind == EventKind.CREATED:
             item.body = str(data.get("subject", ""))
+        elif e.kind == EventKind.SURVEY_ANSWERED and data.get("csat") is not None:
+            item.body = f"Kepuasan pelanggan (CSAT): {data['csat']} dari 5"
         elif "proposal_id" in data:
             item.body = str(data.get("summary", ""))
             item.lines.append(

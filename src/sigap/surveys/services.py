@@ -1,0 +1,252 @@
+"""Inviting customers to surveys and recording their answers.
+
+Rules (settings ``SIGAP_SURVEY_*``): a resolved ticket invites its customer once (CSAT,
+then CES on the same page); NPS goes to customers served recently, every
+``SIGAP_NPS_EVERY_DAYS``; nobody gets any survey more often than
+``SIGAP_SURVEY_INTERVAL_DAYS``. Links are signed and expire. The channel: email when the
+customer has an address, otherwise a card in the portal for customers with an account.
+(WhatsApp, Telegram and live chat buttons come with those channels.)
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from sigap.automations import engine as automation
+from sigap.core.errors import ValidationFailed
+from sigap.customers.models import ContactKind, Customer
+from sigap.surveys.models import SentVia, Survey, SurveyKind
+from sigap.tickets import events
+from sigap.tickets.models import EventKind, Status, Ticket
+
+log = logging.getLogger(__name__)
+SALT = "sigap.survey"
+
+
+def token_for(survey: Survey) -> str:
+    return signing.dumps(survey.pk, salt=SALT, compress=True)
+
+
+class LinkExpired(Exception):
+    pass
+
+
+def survey_for_token(token: str) -> Survey | None:
+    """The survey a link points at; ``LinkExpired`` when its time is over."""
+    try:
+        pk = signing.loads(token, salt=SALT)
+    except signing.BadSignature:
+        return None
+    survey = Survey.objects.select_related("ticket", "customer").filter(pk=pk).first()
+    if survey is not None and survey.expires_at <= timezone.now():
+        raise LinkExpired
+    return survey
+
+
+def link(survey: Survey, score: int | None = None) -> str:
+    url = settings.SITE_URL.rstrip("/") + reverse("surveys:answer", args=[token_for(survey)])
+    return f"{url}?skor={score}" if score is not None else url
+
+
+def _recently_surveyed(customer_id: int, now: datetime) -> bool:
+    since = now - timedelta(days=settings.SIGAP_SURVEY_INTERVAL_DAYS)
+    return Survey.objects.filter(customer_id=customer_id, sent_at__gt=since).exists()
+
+
+def _email_of(customer: Customer) -> str:
+    contact = customer.contacts.filter(kind=ContactKind.EMAIL).order_by("-is_primary", "id").first()
+    return contact.value if contact else ""
+
+
+def _route(customer: Customer) -> tuple[str, str] | None:
+    email = _email_of(customer)
+    if email:
+        return SentVia.EMAIL, email
+    if customer.user_id:
+        return SentVia.PORTAL, ""
+    return None
+
+
+@transaction.atomic
+def invite_after_resolution(ticket_id: int, *, now: datetime | None = None) -> Survey | None:
+    """Idempotent: a second call for the same ticket (a retried job, a ticket resolved
+    twice) invites nobody again. None when no invitation is due."""
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
+    if ticket is None or ticket.status != Status.RESOLVED or not settings.SIGAP_SURVEYS:
+        return None
+    if Survey.objects.filter(ticket=ticket, kind=SurveyKind.RESOLUTION).exists():
+        return None
+    if _recently_surveyed(ticket.customer_id, now):
+        return None
+    route = _route(ticket.customer)
+    if route is None:
+        return None
+    survey = _create(SurveyKind.RESOLUTION, ticket.customer, ticket, route[0], now)
+    if survey is not None and route[0] == SentVia.EMAIL:
+        _mail(survey, route[1])
+    return survey
+
+
+def _create(
+    kind: str, customer: Customer, ticket: Ticket | None, via: str, now: datetime
+) -> Survey | None:
+    try:
+        with transaction.atomic():
+            return Survey.objects.create(
+                kind=kind,
+                customer=customer,
+                ticket=ticket,
+                agent_id=ticket.assignee_id if ticket else None,
+                team_id=ticket.team_id if ticket else None,
+                channel=ticket.channel if ticket else "",
+                category=ticket.category if ticket else "",
+                tier=customer.loyalty_tier,
+                sent_via=via,
+                sent_at=now,
+                expires_at=now + timedelta(days=settings.SIGAP_SURVEY_EXPIRY_DAYS),
+                ces_scale=7 if settings.SIGAP_CES_SCALE == 7 else 5,
+            )
+    except IntegrityError:  # invited concurrently
+        return None
+
+
+def _mail(survey: Survey, to: str) -> None:
+    context = {
+        "survey": survey,
+        "business": settings.SIGAP_BUSINESS_NAME,
+        "first_name": survey.customer.name.split()[0] if survey.customer.name else "",
+        "choices": [(n, link(survey, n)) for n in _scale(survey)],
+        "link": link(survey),
+    }
+    if survey.kind == SurveyKind.RESOLUTION:
+        assert survey.ticket is not None
+        subject = f"[{survey.ticket.reference}] Bagaimana layanan kami?"
+    else:
+        subject = f"Seberapa besar kemungkinan Anda merekomendasikan {context['business']}?"
+    text = render_to_string("surveys/email.txt", context)
+    mail = EmailMultiAlternatives(
+        subject, text, None, [to], headers={"Auto-Submitted": "auto-generated"}
+    )
+    mail.attach_alternative(render_to_string("surveys/email.html", context), "text/html")
+    mail.send()
+
+
+def _scale(survey: Survey) -> range:
+    return range(1, 6) if survey.kind == SurveyKind.RESOLUTION else range(11)
+
+
+@dataclass(frozen=True)
+class NpsRound:
+    invited: int
+    skipped: int
+
+
+def invite_nps(*, now: datetime | None = None, limit: int = 500) -> NpsRound:
+    """Customers served in the last ``SIGAP_NPS_EVERY_DAYS`` who were not asked for NPS in
+    that time (nor for anything within the survey interval) get the NPS question."""
+    now = now or timezone.now()
+    if not settings.SIGAP_SURVEYS:
+        return NpsRound(0, 0)
+    period = now - timedelta(days=settings.SIGAP_NPS_EVERY_DAYS)
+    quiet = now - timedelta(days=settings.SIGAP_SURVEY_INTERVAL_DAYS)
+    served = (
+        Ticket.objects.filter(resolved_at__gte=period)
+        .values_list("customer_id", flat=True)
+        .distinct()
+    )
+    asked = Survey.objects.filter(kind=SurveyKind.NPS, sent_at__gt=period).values("customer_id")
+    busy = Survey.objects.filter(sent_at__gt=quiet).values("customer_id")
+    candidates = (
+        Customer.objects.filter(pk__in=served)
+        .exclude(pk__in=asked)
+        .exclude(pk__in=busy)
+        .order_by("pk")[:limit]
+    )
+    invited = skipped = 0
+    for customer in candidates:
+        route = _route(customer)
+        if route is None:
+            skipped += 1
+            continue
+        with transaction.atomic():
+            survey = _create(SurveyKind.NPS, customer, None, route[0], now)
+            if survey is not None and route[0] == SentVia.EMAIL:
+                _mail(survey, route[1])
+        invited += survey is not None
+    return NpsRound(invited, skipped)
+
+
+def _check(value: int | None, low: int, high: int, field: str) -> None:
+    if value is not None and not low <= value <= high:
+        raise ValidationFailed(
+            f"Nilai harus antara {low} dan {high}.", fields={field: [f"Antara {low}–{high}."]}
+        )
+
+
+@transaction.atomic
+def answer(
+    survey: Survey,
+    *,
+    csat: int | None = None,
+    ces: int | None = None,
+    nps: int | None = None,
+    comment: str | None = None,
+) -> Survey:
+    """Record (or change) an answer. The first answer goes into the ticket's timeline and
+    fires the ``survey_answered`` automations; later changes only update the answer."""
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    if survey.kind == SurveyKind.RESOLUTION:
+        _check(csat, 1, 5, "csat")
+        _check(ces, 1, survey.ces_scale, "ces")
+        nps = None
+    else:
+        _check(nps, 0, 10, "nps")
+        csat = ces = None
+    for field, value in (("csat", csat), ("ces", ces), ("nps", nps)):
+        if value is not None:
+            setattr(survey, field, value)
+    if comment is not None:
+        survey.comment = comment.strip()[:4000]
+    first = survey.answered_at is None
+    if first and survey.csat is None and survey.nps is None and survey.ces is None:
+        return survey  # nothing answered yet (an empty comment form)
+    if first:
+        survey.answered_at = timezone.now()
+    survey.save(update_fields=["csat", "ces", "nps", "comment", "answered_at"])
+    if first and survey.ticket_id:
+        ticket = Ticket.objects.select_related("customer", "team").get(pk=survey.ticket_id)
+        score = survey.csat if survey.kind == SurveyKind.RESOLUTION else survey.nps
+        events.sla_event(
+            ticket,
+            EventKind.SURVEY_ANSWERED,
+            data={"survey": survey.pk, "kind": survey.kind, "csat": survey.csat},
+        )
+        if automation.has_rules("survey_answered"):
+            automation.fire(
+                "survey_answered",
+                ticket,
+                text=survey.comment,
+                facts={"survey_kind": survey.kind, "score": score},
+            )
+    return survey
+
+
+def pending_for(customer: Customer, *, now: datetime | None = None) -> list[Survey]:
+    """Unanswered, unexpired surveys: the cards on the customer's portal page."""
+    now = now or timezone.now()
+    return list(
+        Survey.objects.filter(customer=customer, answered_at__isnull=True, expires_at__gt=now)
+        .select_related("ticket")
+        .order_by("-sent_at")[:5]
+    )
