@@ -28,6 +28,7 @@ urlpatterns = [
     path("portal/", include("sigap.portal.urls")),
     path("notifikasi/", include("sigap.notifications.urls")),
     path("survei/", include("sigap.surveys.urls")),
+    path("hooks/", include("sigap.channels.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),

@@ -316,10 +316,13 @@ ACKNOWLEDGEMENT = (
 )
 
 
-def _mail_reply(message_id: int) -> None:
-    from sigap.channels.tasks import send_email_reply
+def _deliver(message: Message) -> None:
+    """A public reply leaves on the ticket's own channel once it is committed."""
+    from sigap.channels import outbound
 
-    send_email_reply(message_id)
+    if message.channel in outbound.DELIVERED:
+        channel = message.channel
+        transaction.on_commit(lambda: outbound.deliver(message.pk, channel), robust=True)
 
 
 def _acknowledge(ticket: Ticket, customer: Customer, now: datetime) -> None:
@@ -343,8 +346,7 @@ def _acknowledge(ticket: Ticket, customer: Customer, now: datetime) -> None:
         created_at=now,
     )
     events.message_event(message)
-    if ticket.channel == Channel.EMAIL:
-        transaction.on_commit(lambda: _mail_reply(message.pk), robust=True)
+    _deliver(message)
 
 
 # --- field updates -----------------------------------------------------------------------
@@ -651,8 +653,8 @@ def _message_create(
         created_at=created_at or timezone.now(),
     )
     events.message_event(message)
-    if kind == MessageKind.REPLY and ticket.channel == Channel.EMAIL:
-        transaction.on_commit(lambda: _mail_reply(message.pk), robust=True)
+    if kind == MessageKind.REPLY:
+        _deliver(message)
     fields: dict[str, Any] = {}
     if kind == MessageKind.REPLY:
         if ticket.first_responded_at is None:
