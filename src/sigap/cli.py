@@ -9,6 +9,8 @@ sigap bench-seed N
 sigap worker [--threads N]
 sigap email-ingest FILE... (or stdin) [--retry-quarantine]
 sigap smtpd [--host H] [--port 2525]
+sigap metrics sync|rebuild|verify [--sample N]
+sigap report KIND [--month YYYY-MM] [--format pdf|xlsx|csv] [--out FILE]
 sigap <any other manage.py command>
 """
 

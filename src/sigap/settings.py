@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "sigap.automations",
     "sigap.channels",
     "sigap.surveys",
+    "sigap.metrics",
 ]
 
 MIDDLEWARE = [

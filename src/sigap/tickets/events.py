@@ -116,7 +116,7 @@ def status_changed_event(
     )
 
 
-def message_event(message: Message) -> TimelineEvent:
+def message_event(message: Message, *, handle_seconds: int | None = None) -> TimelineEvent:
     kind = {
         MessageKind.INBOUND: EventKind.MESSAGE_RECEIVED,
         MessageKind.REPLY: EventKind.REPLY_SENT,
@@ -127,7 +127,8 @@ def message_event(message: Message) -> TimelineEvent:
         message.author,
         kind,
         public=message.is_public,
-        data={"message_id": message.pk, "channel": message.channel},
+        data={"message_id": message.pk, "channel": message.channel}
+        | ({"handle_seconds": handle_seconds} if handle_seconds else {}),
         at=message.created_at,
     )
 

@@ -642,6 +642,7 @@ def _message_create(
     channel: str,
     external_id: str = "",
     created_at: datetime | None = None,
+    handle_seconds: int | None = None,
 ) -> Message:
     message = Message.objects.create(
         ticket=ticket,
@@ -652,7 +653,7 @@ def _message_create(
         external_id=external_id,
         created_at=created_at or timezone.now(),
     )
-    events.message_event(message)
+    events.message_event(message, handle_seconds=handle_seconds)
     if kind == MessageKind.REPLY:
         _deliver(message)
     fields: dict[str, Any] = {}
@@ -676,8 +677,10 @@ def message_add(
     external_id: str = "",
     uploads: Sequence[Upload] = (),
     created_at: datetime | None = None,
+    handle_seconds: int | None = None,
 ) -> Message:
-    """Add an inbound message, a public reply or an internal note.
+    """Add an inbound message, a public reply or an internal note. ``handle_seconds``:
+    how long the agent worked on it (the composer measures it; AHT in ``metrics``).
 
     A message with an ``external_id`` already stored for its channel is returned as is:
     a redelivered webhook or mail creates nothing twice.
@@ -703,7 +706,7 @@ def message_add(
     try:
         with transaction.atomic():
             message = _message_create(
-                ticket, actor, msg_kind, body, channel, external_id, created_at
+                ticket, actor, msg_kind, body, channel, external_id, created_at, handle_seconds
             )
     except IntegrityError:
         return Message.objects.get(channel=channel, external_id=external_id)

@@ -43,6 +43,10 @@ class ReplyForm(forms.Form):
     )
     body = forms.CharField(label=_("Pesan"), widget=forms.Textarea(attrs={"rows": 5}))
     attachments = MultipleFileField(label=_("Lampiran"), required=False)
+    # Filled by sigap.js: seconds from the agent starting on the reply to sending it (AHT).
+    handle_seconds = forms.IntegerField(
+        required=False, min_value=0, max_value=4 * 3600, widget=forms.HiddenInput
+    )
 
 
 class RecordForm(forms.Form):

@@ -454,6 +454,7 @@ def _reply(user: User, ticket: Ticket, data: dict[str, Any], request: HttpReques
         kind=data["kind"],
         body=data["body"],
         uploads=uploads_from(request),
+        handle_seconds=data.get("handle_seconds"),
     )
     return "Catatan internal disimpan." if data["kind"] == "note" else "Balasan terkirim."
 

@@ -167,5 +167,18 @@
     else if (ev.key === "k") stepTicket(-1);
   });
 
+  // Handling time for AHT: from the first keystroke or focus in the composer to sending.
+  var replyForm = document.getElementById("form-reply");
+  if (replyForm) {
+    var started = null;
+    var mark = function () { if (started === null) started = Date.now(); };
+    replyForm.addEventListener("focusin", mark);
+    replyForm.addEventListener("input", mark);
+    replyForm.addEventListener("submit", function () {
+      var field = replyForm.querySelector("input[name=handle_seconds]");
+      if (field && started !== null) field.value = String(Math.min(14400, Math.round((Date.now() - started) / 1000)));
+    });
+  }
+
   connect();
 })();

@@ -1,0 +1,220 @@
+"""A ticket's fact row, derived from its timeline.
+
+``derive`` is a pure function of the ticket's current fields and its timeline events, so
+the incremental upkeep (``sync``), the full ``rebuild`` and ``verify`` all compute the
+same thing the same way. The rules (what counts as a response, a reopen, a wait...) are
+written down in ``docs/metrics.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from sigap.accounts.models import User
+from sigap.metrics.models import TicketFact
+from sigap.tickets.models import OPEN_STATUSES, EventKind, Ticket, TimelineEvent
+
+DONE = ("resolved", "closed")
+TICKET_FIELDS = (
+    "id",
+    "customer_id",
+    "created_at",
+    "channel",
+    "kind",
+    "category",
+    "severity",
+    "root_cause",
+    "priority",
+    "team_id",
+    "assignee_id",
+    "customer__loyalty_tier",
+    "status",
+    "first_response_due_at",
+    "resolution_due_at",
+)
+EVENT_FIELDS = (
+    "id",
+    "ticket_id",
+    "kind",
+    "actor_id",
+    "old_value",
+    "new_value",
+    "data",
+    "created_at",
+)
+EVENT_KINDS = (
+    EventKind.REPLY_SENT,
+    EventKind.MESSAGE_RECEIVED,
+    EventKind.TEAM_CHANGED,
+    EventKind.STATUS_CHANGED,
+)
+
+
+@dataclass
+class Fact:
+    ticket_id: int
+    customer_id: int
+    created_at: datetime
+    channel: str
+    kind: str
+    category: str
+    severity: str
+    root_cause: str
+    priority: int
+    team_id: int | None
+    agent_id: int | None
+    tier: str
+    sentiment: str
+    is_open: bool
+    first_response_at: datetime | None
+    first_response_due_at: datetime | None
+    first_resolved_at: datetime | None
+    resolved_at: datetime | None
+    ended_at: datetime | None
+    resolution_due_at: datetime | None
+    replies_before_resolution: int
+    inbound_messages: int
+    transfers: int
+    reopens: int
+    interactions: int
+    handle_seconds: int
+    handled_interactions: int
+    wait_seconds: int
+    waits: int
+    synced_event_id: int
+
+
+FACT_FIELDS = [f.name for f in fields(Fact)]
+
+
+def derive(ticket: dict[str, Any], events: Sequence[dict[str, Any]], robots: set[int]) -> Fact:
+    """``ticket``: values of ``TICKET_FIELDS``; ``events``: its timeline (any order) as
+    values of ``EVENT_FIELDS``; ``robots``: user ids whose replies are not a person's
+    (the automation user)."""
+    first_response = first_resolved = resolved = ended = None
+    replies_before = inbound = transfers = reopens = 0
+    interactions = handle = handled = 0
+    wait_total = waits = 0
+    waiting_since: datetime | None = None
+    last_id = 0
+    for e in sorted(events, key=lambda e: (e["created_at"], e["id"])):
+        last_id = max(last_id, e["id"])
+        kind, at = e["kind"], e["created_at"]
+        if kind == EventKind.REPLY_SENT:
+            if not e["actor_id"] or e["actor_id"] in robots:
+                continue  # the automatic acknowledgement, an automation's reply
+            interactions += 1
+            seconds = (e["data"] or {}).get("handle_seconds")
+            if isinstance(seconds, int) and seconds > 0:
+                handle += seconds
+                handled += 1
+            if first_response is None:
+                first_response = at
+            if first_resolved is None:
+                replies_before += 1
+            if waiting_since is not None:
+                wait_total += max(0, int((at - waiting_since).total_seconds()))
+                waits += 1
+                waiting_since = None
+        elif kind == EventKind.MESSAGE_RECEIVED:
+            inbound += 1
+            if waiting_since is None:
+                waiting_since = at
+        elif kind == EventKind.TEAM_CHANGED:
+            transfers += 1
+        elif kind == EventKind.STATUS_CHANGED:
+            old, new = e["old_value"], e["new_value"]
+            if new == "resolved":
+                resolved = at
+                first_resolved = first_resolved or at
+            if new in DONE and old not in DONE:
+                ended = at
+            elif new not in DONE and old in DONE:
+                reopens += 1
+                resolved = ended = None
+    is_open = ticket["status"] in OPEN_STATUSES
+    return Fact(
+        ticket_id=ticket["id"],
+        customer_id=ticket["customer_id"],
+        created_at=ticket["created_at"],
+        channel=ticket["channel"],
+        kind=ticket["kind"],
+        category=ticket["category"],
+        severity=ticket["severity"],
+        root_cause=ticket["root_cause"],
+        priority=ticket["priority"],
+        team_id=ticket["team_id"],
+        agent_id=ticket["assignee_id"],
+        tier=ticket["customer__loyalty_tier"] or "",
+        sentiment="",
+        is_open=is_open,
+        first_response_at=first_response,
+        first_response_due_at=ticket["first_response_due_at"],
+        first_resolved_at=first_resolved,
+        resolved_at=resolved,
+        ended_at=None if is_open else ended,
+        resolution_due_at=ticket["resolution_due_at"],
+        replies_before_resolution=replies_before,
+        inbound_messages=inbound,
+        transfers=transfers,
+        reopens=reopens,
+        interactions=interactions,
+        handle_seconds=handle,
+        handled_interactions=handled,
+        wait_seconds=wait_total,
+        waits=waits,
+        synced_event_id=last_id,
+    )
+
+
+def robots() -> set[int]:
+    from sigap.automations.engine import SYSTEM_USERNAME
+
+    return set(User.objects.filter(username=SYSTEM_USERNAME).values_list("pk", flat=True))
+
+
+def compute(ticket_ids: Iterable[int], bots: set[int] | None = None) -> list[Fact]:
+    """Facts for these tickets, fresh from the database (two queries)."""
+    ids = list(ticket_ids)
+    if not ids:
+        return []
+    bots = robots() if bots is None else bots
+    tickets = list(Ticket.objects.filter(pk__in=ids).values(*TICKET_FIELDS))
+    by_ticket: dict[int, list[dict[str, Any]]] = {}
+    for e in TimelineEvent.objects.filter(ticket_id__in=ids, kind__in=EVENT_KINDS).values(
+        *EVENT_FIELDS
+    ):
+        by_ticket.setdefault(e["ticket_id"], []).append(e)
+    return [derive(t, by_ticket.get(t["id"], ()), bots) for t in tickets]
+
+
+def store(facts: list[Fact]) -> None:
+    """Insert or update (one statement)."""
+    if not facts:
+        return
+    rows = [TicketFact(**{f: getattr(fact, f) for f in FACT_FIELDS}) for fact in facts]
+    TicketFact.objects.bulk_create(
+        rows,
+        update_conflicts=True,
+        unique_fields=["ticket"],
+        update_fields=[f for f in FACT_FIELDS if f != "ticket_id"],
+    )
+
+
+@transaction.atomic
+def refresh(ticket_ids: Iterable[int]) -> int:
+    facts = compute(ticket_ids)
+    store(facts)
+    return len(facts)
+
+
+def stored(ticket_ids: Iterable[int]) -> dict[int, Fact]:
+    return {
+        row["ticket_id"]: Fact(**row)
+        for row in TicketFact.objects.filter(ticket_id__in=list(ticket_ids)).values(*FACT_FIELDS)
+    }

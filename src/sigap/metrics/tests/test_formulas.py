@@ -1,0 +1,228 @@
+"""Every formula against a month computed by hand (docs/metrics.md), through the real
+services: the timeline is what the facts are derived from.
+
+March 2026 (WIB). Customer A: T5 (opened 25 Feb, resolved 1 Mar), T1, T6. Customer B: T2
+(reopened once), T3 (transferred), T4 (still open).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from sigap.accounts.models import Team, User
+from sigap.customers.models import Customer
+from sigap.metrics import compute as m
+from sigap.metrics import sync
+from sigap.surveys.models import Survey
+from sigap.tickets import services
+from sigap.tickets.models import Ticket
+
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def at(day: str, hhmm: str) -> datetime:
+    return datetime.fromisoformat(f"2026-{day}T{hhmm}:00").replace(tzinfo=WIB)
+
+
+def step(moment: datetime, fn: object, **kw: object) -> object:
+    with time_machine.travel(moment, tick=False):
+        return fn(**kw)  # type: ignore[operator]
+
+
+class Story:
+    def __init__(self, agent: User, team: Team) -> None:
+        self.agent, self.team = agent, team
+
+    def open(self, customer: Customer, when: datetime, due: datetime) -> Ticket:
+        ticket = step(
+            when,
+            services.ticket_create,
+            actor=self.agent,
+            customer=customer,
+            kind="inquiry",
+            channel="email",
+            subject="Pesanan",
+            description="Pesanan saya di mana?",
+            team=self.team,
+            assignee=self.agent,
+        )
+        assert isinstance(ticket, Ticket)
+        Ticket.objects.filter(pk=ticket.pk).update(resolution_due_at=due)
+        return ticket
+
+    def reply(self, t: Ticket, when: datetime, handle: int | None = None) -> None:
+        step(
+            when,
+            services.message_add,
+            actor=self.agent,
+            ticket=t,
+            kind="reply",
+            body="Sedang kami cek.",
+            handle_seconds=handle,
+        )
+
+    def inbound(self, t: Ticket, when: datetime) -> None:
+        step(when, services.message_add, actor=None, ticket=t, kind="inbound", body="Bagaimana?")
+
+    def resolve(self, t: Ticket, when: datetime) -> None:
+        t = Ticket.objects.get(pk=t.pk)
+        if t.status == "new":
+            step(when, services.ticket_transition, actor=self.agent, ticket=t, to="in_progress")
+        step(when, services.ticket_resolve, actor=self.agent, ticket=t, reason="Selesai.")
+
+
+@pytest.fixture
+def march(
+    agent: User, team: Team, other_team: Team, customer: Customer, other_customer: Customer
+) -> dict[str, Ticket]:
+    s = Story(agent, team)
+    a, b = customer, other_customer
+    t5 = s.open(a, at("02-25", "09:00"), due=at("02-27", "09:00"))
+    s.reply(t5, at("02-25", "10:00"))
+    s.resolve(t5, at("03-01", "09:00"))
+    t1 = s.open(a, at("03-02", "09:00"), due=at("03-03", "09:00"))
+    s.reply(t1, at("03-02", "10:00"), handle=300)
+    s.resolve(t1, at("03-02", "12:00"))
+    t6 = s.open(a, at("03-06", "09:00"), due=at("03-07", "09:00"))
+    s.reply(t6, at("03-06", "09:10"), handle=120)
+    s.resolve(t6, at("03-06", "10:00"))
+    t2 = s.open(b, at("03-03", "09:00"), due=at("03-04", "08:00"))
+    s.reply(t2, at("03-03", "09:30"), handle=600)
+    s.inbound(t2, at("03-03", "10:00"))
+    s.reply(t2, at("03-03", "11:00"))
+    s.resolve(t2, at("03-04", "09:00"))
+    s.inbound(t2, at("03-05", "08:00"))  # the customer's reply reopens it
+    s.resolve(t2, at("03-05", "12:00"))
+    t3 = s.open(b, at("03-20", "09:00"), due=at("03-21", "09:00"))
+    step(
+        at("03-20", "10:00"),
+        services.ticket_transfer,
+        actor=agent,
+        ticket=Ticket.objects.get(pk=t3.pk),
+        team=other_team,
+        reason="Salah tim",
+    )
+    s.reply(t3, at("03-20", "11:00"))
+    s.resolve(t3, at("03-20", "15:00"))
+    t4 = s.open(b, at("03-25", "09:00"), due=at("03-26", "09:00"))
+    return {"t1": t1, "t2": t2, "t3": t3, "t4": t4, "t5": t5, "t6": t6}
+
+
+def surveys(march: dict[str, Ticket], customer: Customer) -> None:
+    when = at("03-15", "10:00")
+    common = {"customer": customer, "sent_via": "email", "sent_at": when, "expires_at": when}
+    for csat, ces, scale in [(5, 4, 5), (4, 2, 5), (2, None, 5), (3, 6, 7)]:
+        Survey.objects.create(kind="resolution", csat=csat, ces=ces, ces_scale=scale,
+                              answered_at=when, **common)  # fmt: skip
+    for score in (10, 9, 9, 7, 3):
+        Survey.objects.create(kind="nps", nps=score, answered_at=when, **common)
+    Survey.objects.create(kind="nps", nps=0, answered_at=at("04-02", "10:00"), **common)
+    Survey.objects.create(kind="resolution", **common)  # never answered
+
+
+@pytest.mark.django_db
+def test_march_by_hand(march: dict[str, Ticket], customer: Customer) -> None:
+    surveys(march, customer)
+    sync.sync()
+    v = m.compute(m.month(2026, 3))
+    assert v["volume"].value == 5  # T1 T6 T2 T3 T4 (T5 was opened in February)
+    assert v["frt"].value == 55.0  # (60 + 10 + 30 + 120) / 4 minutes; T4 has no response
+    assert v["wait"].value == 56.0  # (60 + 10 + 30 + 60 + 120) / 5 minutes
+    assert v["aht"].value == 5.7  # (300 + 120 + 600) / 3 measured replies, in minutes
+    assert v["resolution_time"].value == 26.0  # (96 + 3 + 1 + 24 + 6) / 5 hours
+    assert (v["fcr"].numerator, v["fcr"].denominator, v["fcr"].value) == (1, 5, 20.0)  # T6
+    assert v["reopen"].value == 20.0  # T2
+    assert v["sla"].value == 60.0  # T1 T6 T3 met; T5 and T2 late
+    assert v["backlog"].value == 1  # T4
+    assert v["csat"].value == 50.0 and v["csat"].extra["average"] == 3.5
+    assert v["ces"].value == round(200 / 3, 1)  # 4 of 5 and 6 of 7 count as easy
+    assert v["nps"].value == 40.0  # (3 promoters - 1 detractor) / 5
+
+
+@pytest.mark.django_db
+def test_filters_and_empty_periods(march: dict[str, Ticket], team: Team, other_team: Team) -> None:
+    sync.sync()
+    by_team = m.compute(m.month(2026, 3, team_id=other_team.pk))
+    assert by_team["volume"].value == 1  # T3 was moved there
+    assert by_team["fcr"].value == 0.0
+    empty = m.compute(m.month(2026, 7))
+    assert empty["volume"].value == 0
+    assert all(empty[k].value is None for k in ("frt", "aht", "fcr", "csat", "nps", "ces", "sla"))
+    assert m.breakdown(m.month(2026, 3), "channel") == [("email", 5)]
+    grid = m.heatmap(m.month(2026, 3))
+    assert sum(map(sum, grid)) == 5
+    assert grid[0][9] == 1  # Monday 2 March, 09:00 WIB (T1)
+    assert grid[2][9] == 1  # Wednesday 25 March (T4)
+
+
+def test_previous_periods() -> None:
+    assert m.month(2026, 3).previous() == m.month(2026, 2)
+    assert m.month(2026, 1).previous() == m.month(2025, 12)
+    week = m.Filter(date(2026, 3, 9), date(2026, 3, 15))
+    assert week.previous() == m.Filter(date(2026, 3, 2), date(2026, 3, 8))
+    quarter = m.Filter(date(2026, 4, 1), date(2026, 6, 30))
+    assert quarter.previous() == m.Filter(date(2026, 1, 1), date(2026, 3, 31))
+    assert m.month(2026, 3).since == datetime(2026, 2, 28, 17, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_incremental_facts_equal_a_full_rebuild(march: dict[str, Ticket], agent: User) -> None:
+    sync.sync()
+    assert sync.verify() == []
+    t4 = Ticket.objects.get(pk=march["t4"].pk)
+    services.message_add(actor=agent, ticket=t4, kind="reply", body="Halo", handle_seconds=60)
+    assert sync.verify() == [t4.pk]  # stale until the next sync
+    sync.sync()
+    assert sync.verify() == []
+    before = {f.ticket_id: f for f in m.TicketFact.objects.all()}
+    assert sync.rebuild() == 6
+    after = {f.ticket_id: f for f in m.TicketFact.objects.all()}
+    fields = [f.name for f in m.TicketFact._meta.fields]
+    assert {k: [getattr(v, f) for f in fields] for k, v in before.items()} == {
+        k: [getattr(v, f) for f in fields] for k, v in after.items()
+    }
+
+
+@pytest.mark.django_db
+def test_a_late_commit_is_still_caught(march: dict[str, Ticket], agent: User) -> None:
+    """An event whose id is below what the last sync saw (its transaction committed
+    late) is picked up by the next sync, which scans again from the previous high mark."""
+    sync.sync()
+    sync.sync()
+    t4 = Ticket.objects.get(pk=march["t4"].pk)
+    services.message_add(actor=agent, ticket=t4, kind="reply", body="Halo")
+    event = t4.events.order_by("-pk").first()
+    assert event is not None
+    state = m.TicketFact.objects.get(pk=t4.pk)
+    assert state.first_response_at is None
+    # pretend the sync saw a higher id already, with this event not yet committed
+    from sigap.metrics.models import SyncState
+
+    SyncState.objects.filter(name="facts").update(event_id=event.pk - 1, high=event.pk + 5)
+    sync.sync()
+    assert m.TicketFact.objects.get(pk=t4.pk).first_response_at is not None
+
+
+@pytest.mark.django_db
+def test_agent_and_team_tables(
+    march: dict[str, Ticket], agent: User, team: Team, other_team: Team, customer: Customer
+) -> None:
+    surveys(march, customer)
+    Survey.objects.filter(kind="resolution").update(agent=agent, team=team)
+    sync.sync()
+    # T3 went to a team the agent is not in, so it lost its owner: the agent keeps four.
+    (row,) = m.table(m.month(2026, 3))
+    assert row["agent_id"] == agent.pk and row["volume"] == 4 and row["resolved"] == 4
+    assert (row["fcr"], row["frt"], row["aht"], row["sla"], row["csat"]) == (
+        25.0,  # T6 of T5 T1 T6 T2
+        33.3,  # (60 + 10 + 30) / 3
+        5.7,
+        50.0,  # T1 T6 of T5 T1 T6 T2
+        50.0,
+    )
+    teams = {r["team_id"]: r for r in m.table(m.month(2026, 3), by="team_id")}
+    assert teams[team.pk]["volume"] == 4 and teams[other_team.pk]["volume"] == 1
