@@ -29,6 +29,7 @@ urlpatterns = [
     path("notifikasi/", include("sigap.notifications.urls")),
     path("survei/", include("sigap.surveys.urls")),
     path("hooks/", include("sigap.channels.urls")),
+    path("", include("sigap.metrics.urls")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),

@@ -12,6 +12,7 @@ from asgiref.sync import async_to_sync
 from channels.generic.websocket import JsonWebsocketConsumer
 
 from sigap.accounts.models import User
+from sigap.accounts.presence import mark_seen
 from sigap.core.errors import NotFound
 from sigap.notifications.services import user_group
 from sigap.tickets.access import access_ticket
@@ -37,9 +38,15 @@ class InboxConsumer(JsonWebsocketConsumer):
             self.close(code=CLOSE_FORBIDDEN)
             return
         self.user_group = user_group(user.pk)
+        self.user_id = user.pk
         async_to_sync(self.channel_layer.group_add)(INBOX_GROUP, self.channel_name)
         async_to_sync(self.channel_layer.group_add)(self.user_group, self.channel_name)
         self.accept()
+        mark_seen(user.pk)
+
+    def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if isinstance(content, dict) and content.get("ping"):
+            mark_seen(self.user_id)  # the page's heartbeat: still online
 
     def disconnect(self, code: int) -> None:
         async_to_sync(self.channel_layer.group_discard)(INBOX_GROUP, self.channel_name)
@@ -80,6 +87,7 @@ class TicketConsumer(JsonWebsocketConsumer):
             async_to_sync(self.channel_layer.group_add)(group, self.channel_name)
         self.accept()
         if self.staff:
+            mark_seen(user.pk)
             self._announce("viewing")
 
     def disconnect(self, code: int) -> None:
@@ -91,6 +99,7 @@ class TicketConsumer(JsonWebsocketConsumer):
     def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not self.staff or not isinstance(content, dict):
             return
+        mark_seen(self.user.pk)  # presence every 10 s doubles as the heartbeat
         state = content.get("presence")
         if state in PRESENCE_STATES:
             self._announce(str(state))

@@ -67,6 +67,9 @@
         presenceTimer = setInterval(function () {
           send({ presence: Date.now() < typingUntil ? "typing" : "viewing" }); renderPresence();
         }, 10000);
+      } else {
+        clearInterval(presenceTimer);
+        presenceTimer = setInterval(function () { send({ ping: 1 }); }, 60000);  // "online"
       }
     };
     socket.onmessage = onMessage;

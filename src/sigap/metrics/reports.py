@@ -1,0 +1,349 @@
+"""Building the reports of DOMAIN.md §9 as plain data (JSON in ``Report.content``), which
+the page, the PDF, the spreadsheet and the CSV all render.
+
+KPI report rows follow the seed's template: Metric | Target | Result | Analysis | Action.
+The analysis states the change against the previous period and the target; the action
+follows the interpretation rules in ``catalog`` and can be edited by the supervisor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from sigap.accounts.models import Team, User
+from sigap.metrics import compute as m
+from sigap.metrics.catalog import BY_KEY, METRICS, Metric, fmt
+from sigap.metrics.models import MetricTarget, ReportKind
+from sigap.surveys.models import Survey, SurveyKind
+from sigap.tickets.models import (
+    Category,
+    Channel,
+    EventKind,
+    RootCause,
+    Severity,
+    Ticket,
+    TimelineEvent,
+)
+
+MONTHS = [
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+]
+LABELS = {
+    "channel": dict(Channel.choices),
+    "category": dict(Category.choices),
+    "severity": dict(Severity.choices),
+    "root_cause": dict(RootCause.choices),
+}
+
+
+def period_text(start: date, end: date) -> str:
+    if start.day == 1 and (end + timedelta(days=1)).day == 1 and start.month == end.month:
+        return f"{MONTHS[start.month - 1]} {start.year}"
+    return f"{_day(start)} – {_day(end)}"
+
+
+def _day(d: date) -> str:
+    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+
+
+def targets() -> dict[str, float | None]:
+    out: dict[str, float | None] = {metric.key: metric.target for metric in METRICS}
+    out.update(dict(MetricTarget.objects.values_list("metric", "target")))
+    return out
+
+
+def _change(now: float | None, before: float | None, metric: Metric) -> str:
+    if now is None:
+        return "Belum ada data pada periode ini."
+    if before is None:
+        return "Tidak ada data periode sebelumnya untuk dibandingkan."
+    if metric.unit in ("%", "skor"):
+        delta = now - before
+        if abs(delta) < 0.05:
+            return f"Sama dengan periode sebelumnya ({fmt(before, metric.unit)})."
+        word = "Naik" if delta > 0 else "Turun"
+        points = fmt(abs(delta), "").replace("%", "")
+        return f"{word} {points} poin dibanding periode sebelumnya ({fmt(before, metric.unit)})."
+    if before == 0:
+        return f"Periode sebelumnya {fmt(before, metric.unit)}."
+    pct = 100 * (now - before) / before
+    if abs(pct) < 0.05:
+        return f"Sama dengan periode sebelumnya ({fmt(before, metric.unit)})."
+    word = "Naik" if pct > 0 else "Turun"
+    return f"{word} {fmt(abs(pct), '%')} dibanding periode sebelumnya ({fmt(before, metric.unit)})."
+
+
+def _verdict(value: float | None, target: float | None, metric: Metric) -> str:
+    """``met``, ``missed`` or ``none`` (no target or no data)."""
+    if value is None or target is None or metric.better == 0:
+        return "none"
+    ok = value >= target if metric.better > 0 else value <= target
+    return "met" if ok else "missed"
+
+
+def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
+    now = m.compute(f)
+    before = m.compute(f.previous())
+    goal = targets()
+    rows = []
+    for metric in METRICS:
+        value, previous, target = now[metric.key].value, before[metric.key].value, goal[metric.key]
+        verdict = _verdict(value, target, metric)
+        analysis = _change(value, previous, metric)
+        if verdict == "met":
+            analysis += " Memenuhi target."
+            action = "Pertahankan; bagikan praktik baik ke tim."
+        elif verdict == "missed":
+            analysis += " Belum memenuhi target."
+            action = metric.action
+        elif value is None:
+            action = "Pastikan data terkumpul (survei terkirim, balasan tercatat)."
+        else:
+            action = metric.action if _worse(value, previous, metric) else "Pantau."
+        rows.append(
+            {
+                "metric": metric.key,
+                "label": metric.label,
+                "unit": metric.unit,
+                "target": target,
+                "target_text": _target_text(target, metric),
+                "result": value,
+                "result_text": fmt(value, metric.unit),
+                "previous": previous,
+                "previous_text": fmt(previous, metric.unit),
+                "verdict": verdict,
+                "analysis": analysis,
+                "action": action,
+            }
+        )
+    return rows
+
+
+def _worse(now: float, before: float | None, metric: Metric) -> bool:
+    """No target: suggest the action when the metric moved the wrong way by over 10%."""
+    if before is None or before == 0:
+        return False
+    change = (now - before) / abs(before)
+    if metric.better == 0:
+        return abs(change) > 0.10
+    return change * metric.better < -0.10
+
+
+def _target_text(target: float | None, metric: Metric) -> str:
+    if target is None:
+        return "—"
+    sign = "≥ " if metric.better > 0 else "≤ " if metric.better < 0 else ""
+    return sign + fmt(target, metric.unit)
+
+
+def _labelled(rows: list[tuple[str, int]], dimension: str) -> list[dict[str, Any]]:
+    names = LABELS.get(dimension, {})
+    total = sum(n for _, n in rows) or 1
+    return [
+        {
+            "key": k,
+            "label": str(names.get(k, k or "—")),
+            "count": n,
+            "share": round(100 * n / total, 1),
+        }
+        for k, n in rows
+    ]
+
+
+def _names(rows: list[dict[str, Any]], by: str) -> None:
+    ids = [r[by] for r in rows]
+    if by == "agent_id":
+        names = {u.pk: u.display_name for u in User.objects.filter(pk__in=ids)}
+    else:
+        names = dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
+    for r in rows:
+        r["name"] = names.get(r[by], "—")
+
+
+def build(kind: str, f: m.Filter) -> dict[str, Any]:
+    """The content of a report of ``kind`` for the filter's period."""
+    content: dict[str, Any] = {
+        "kind": kind,
+        "kind_label": str(ReportKind(kind).label),
+        "period": period_text(f.start, f.end),
+        "previous_period": period_text(f.previous().start, f.previous().end),
+        "generated_at": timezone.localtime().strftime("%d-%m-%Y %H:%M"),
+    }
+    if kind in (ReportKind.KPI, ReportKind.EXECUTIVE):
+        content["rows"] = kpi_rows(f)
+        content["by_category"] = _labelled(m.breakdown(f, "category"), "category")
+        content["by_root_cause"] = _labelled(m.breakdown(f, "root_cause"), "root_cause")
+        content["by_channel"] = _labelled(m.breakdown(f, "channel"), "channel")
+        content["summary"] = _summary(content["rows"])
+    if kind == ReportKind.KPI:
+        agents = m.table(f)
+        _names(agents, "agent_id")
+        teams = m.table(f, by="team_id")
+        _names(teams, "team_id")
+        content["agents"], content["teams"] = agents, teams
+        content["heatmap"] = m.heatmap(f)
+    elif kind == ReportKind.TREND:
+        content["trend"] = [
+            {
+                "month": f"{MONTHS[d.month - 1][:3]} {d.year}",
+                **{k: v.value for k, v in vals.items()},
+            }
+            for d, vals in m.monthly(f, 12)
+        ]
+    elif kind == ReportKind.SENTIMENT:
+        content.update(_sentiment(f))
+    elif kind == ReportKind.INCIDENT:
+        content["incidents"] = _incidents(f)
+    elif kind == ReportKind.ROOT_CAUSE:
+        now = dict(m.breakdown(f, "root_cause"))
+        before = dict(m.breakdown(f.previous(), "root_cause"))
+        rows = _labelled(sorted(now.items(), key=lambda kv: -kv[1]), "root_cause")
+        for r in rows:
+            r["previous"] = before.get(r["key"], 0)
+        content["root_causes"] = rows
+        content["by_category"] = _labelled(m.breakdown(f, "category"), "category")
+        content["summary"] = _root_summary(rows)
+    return content
+
+
+def _summary(rows: list[dict[str, Any]]) -> str:
+    missed = [r for r in rows if r["verdict"] == "missed"]
+    met = [r for r in rows if r["verdict"] == "met"]
+    volume = next(r for r in rows if r["metric"] == "volume")
+    parts = [f"Tiket masuk: {volume['result_text']}. {volume['analysis']}"]
+    if met:
+        parts.append("Memenuhi target: " + ", ".join(r["label"] for r in met) + ".")
+    if missed:
+        parts.append(
+            "Perlu perhatian: "
+            + ", ".join(
+                f"{r['label']} ({r['result_text']}, target {r['target_text']})" for r in missed
+            )
+            + "."
+        )
+    return " ".join(parts)
+
+
+def _root_summary(rows: list[dict[str, Any]]) -> str:
+    known = [r for r in rows if r["key"]]
+    if not known:
+        return "Belum ada tiket dengan akar masalah tercatat pada periode ini."
+    top = known[0]
+    return (
+        f"Akar masalah terbanyak: {top['label']} ({top['count']} tiket, {fmt(top['share'], '%')}); "
+        f"periode sebelumnya {top['previous']} tiket."
+    )
+
+
+def _sentiment(f: m.Filter) -> dict[str, Any]:
+    answers = Survey.objects.filter(answered_at__gte=f.since, answered_at__lt=f.until)
+    csat = dict(
+        answers.filter(kind=SurveyKind.RESOLUTION, csat__isnull=False)
+        .values_list("csat")
+        .annotate(n=Count("pk"))
+    )
+    nps = dict(
+        answers.filter(kind=SurveyKind.NPS, nps__isnull=False)
+        .values_list("nps")
+        .annotate(n=Count("pk"))
+    )
+    low = list(
+        answers.filter(Q(csat__lte=2) | Q(nps__lte=6))
+        .exclude(comment="")
+        .select_related("ticket")
+        .order_by("-answered_at")[:20]
+    )
+    return {
+        "sentiment": _labelled(m.breakdown(f, "sentiment"), "sentiment"),
+        "csat_distribution": [{"score": s, "count": csat.get(s, 0)} for s in range(1, 6)],
+        "nps_distribution": [{"score": s, "count": nps.get(s, 0)} for s in range(11)],
+        "comments": [
+            {
+                "ticket": s.ticket.reference if s.ticket else "",
+                "score": s.csat if s.kind == SurveyKind.RESOLUTION else s.nps,
+                "kind": s.kind,
+                "comment": s.comment,
+            }
+            for s in low
+        ],
+        "values": {k: v.value for k, v in m.compute(f).items() if k in ("csat", "nps", "ces")},
+    }
+
+
+def _incidents(f: m.Filter) -> list[dict[str, Any]]:
+    """Critical tickets of the period (severity *penting* or P1) and the steps taken."""
+    tickets = list(
+        Ticket.objects.filter(created_at__gte=f.since, created_at__lt=f.until)
+        .filter(Q(severity=Severity.PENTING) | Q(priority=1))
+        .select_related("team", "assignee", "customer")
+        .order_by("created_at")[:200]
+    )
+    steps: dict[int, list[str]] = {}
+    shown = (
+        EventKind.STATUS_CHANGED,
+        EventKind.ESCALATED,
+        EventKind.TEAM_CHANGED,
+        EventKind.PROPOSAL_ACCEPTED,
+        EventKind.SLA_BREACHED,
+    )
+    for e in (
+        TimelineEvent.objects.filter(ticket__in=[t.pk for t in tickets], kind__in=shown)
+        .order_by("created_at", "pk")
+        .values("ticket_id", "kind", "new_value", "data", "created_at")
+    ):
+        when = timezone.localtime(e["created_at"]).strftime("%d-%m %H:%M")
+        what: str = {
+            EventKind.STATUS_CHANGED: f"status → {e['new_value']}",
+            EventKind.ESCALATED: f"eskalasi tingkat {e['data'].get('level', '')}",
+            EventKind.TEAM_CHANGED: "dipindah tim",
+            EventKind.PROPOSAL_ACCEPTED: "usulan diterima pelanggan",
+            EventKind.SLA_BREACHED: "tenggat terlampaui",
+        }[EventKind(e["kind"])]
+        steps.setdefault(e["ticket_id"], []).append(f"{when} {what}")
+    return [
+        {
+            "reference": t.reference,
+            "subject": t.subject,
+            "created": timezone.localtime(t.created_at).strftime("%d-%m-%Y %H:%M"),
+            "status": t.get_status_display(),
+            "team": t.team.name if t.team else "—",
+            "owner": t.assignee.display_name if t.assignee else "—",
+            "steps": steps.get(t.pk, []),
+        }
+        for t in tickets
+    ]
+
+
+def month_filter(year: int, number: int, **dims: Any) -> m.Filter:
+    return m.month(year, number, **dims)
+
+
+def last_full_month(today: date | None = None) -> m.Filter:
+    today = today or timezone.localdate()
+    end = today.replace(day=1) - timedelta(days=1)
+    return m.month(end.year, end.month)
+
+
+def last_full_week(today: date | None = None) -> m.Filter:
+    today = today or timezone.localdate()
+    end = today - timedelta(days=today.weekday() + 1)
+    return replace(m.Filter(end - timedelta(days=6), end))
+
+
+__all__ = ["BY_KEY", "build", "kpi_rows", "last_full_month", "last_full_week", "targets"]

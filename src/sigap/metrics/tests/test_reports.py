@@ -1,0 +1,232 @@
+"""Reports: the KPI template with analysis and action, the supervisor's edits, exports
+read back (PDF page by page with pdftoppm, XLSX with openpyxl, CSV), access, scheduled
+delivery by email once, and the dashboard's query count."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from openpyxl import load_workbook
+
+from sigap.accounts.models import User
+from sigap.customers.models import Customer
+from sigap.metrics import compute as m
+from sigap.metrics import delivery, export, reports, sync
+from sigap.metrics.models import MetricTarget, Report, ReportSchedule
+from sigap.metrics.tests.conftest import surveys
+from sigap.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def kpi(march: dict[str, Ticket], customer: Customer) -> dict[str, dict[str, object]]:
+    surveys(march, customer)
+    sync.sync()
+    return {r["metric"]: r for r in reports.kpi_rows(m.month(2026, 3))}
+
+
+def test_kpi_rows_compare_with_the_previous_period_and_the_target(
+    march: dict[str, Ticket], customer: Customer
+) -> None:
+    MetricTarget.objects.create(metric="fcr", target=15)
+    rows = kpi(march, customer)
+    volume = rows["volume"]
+    assert (volume["result_text"], volume["previous_text"]) == ("5", "1")  # T5 in February
+    assert volume["analysis"] == "Naik 400% dibanding periode sebelumnya (1)."
+    csat = rows["csat"]
+    assert (csat["target_text"], csat["result_text"], csat["verdict"]) == ("≥ 90%", "50%", "missed")
+    assert "Belum memenuhi target" in str(csat["analysis"])
+    assert "pelatihan" in str(csat["action"])  # low CSAT -> review feedback and train
+    assert rows["fcr"]["verdict"] == "met" and rows["fcr"]["target_text"] == "≥ 15%"
+    assert str(rows["fcr"]["action"]).startswith("Pertahankan")
+    aht = rows["aht"]  # 5.7 minutes against at most 10
+    assert (aht["result_text"], aht["verdict"]) == ("5,7 menit", "met")
+    assert rows["sla"]["verdict"] == "missed" and "SLA" in str(rows["sla"]["action"])
+    nps = rows["nps"]
+    assert nps["analysis"].startswith("Tidak ada data periode sebelumnya")  # type: ignore[union-attr]
+
+
+def test_low_fcr_suggests_training_and_high_aht_automation(
+    march: dict[str, Ticket], customer: Customer
+) -> None:
+    MetricTarget.objects.create(metric="aht", target=3)
+    rows = kpi(march, customer)
+    assert rows["fcr"]["verdict"] == "missed" and "pelatihan" in str(rows["fcr"]["action"]).lower()
+    assert rows["aht"]["verdict"] == "missed" and "Otomatiskan" in str(rows["aht"]["action"])
+
+
+@pytest.fixture
+def staff_client(supervisor: User) -> Client:
+    c = Client()
+    c.force_login(supervisor)
+    return c
+
+
+def test_only_supervisors_and_admins_see_reports(
+    agent: User, customer_user: User, supervisor: User
+) -> None:
+    c = Client()
+    assert c.get("/dasbor/").status_code == 302  # sign in first
+    c.force_login(agent)
+    assert c.get("/dasbor/").status_code == 403
+    assert c.get("/laporan/").status_code == 403
+    c.force_login(customer_user)
+    assert c.get("/laporan/").status_code == 302  # to the portal
+    report = delivery.create("kpi", m.month(2026, 3))
+    c.force_login(agent)
+    assert c.get(f"/laporan/{report.pk}/unduh.pdf").status_code == 403
+
+
+def test_create_edit_and_export_a_kpi_report(
+    march: dict[str, Ticket], customer: Customer, staff_client: Client, tmp_path: Path
+) -> None:
+    surveys(march, customer)
+    sync.sync()
+    refused = staff_client.post(
+        "/laporan/", {"kind": "kpi", "start": "2026-03-31", "end": "2026-03-01"}
+    )
+    assert refused.status_code == 422 and "sebelum" in refused.content.decode()
+    made = staff_client.post("/laporan/", {"kind": "kpi", "month": "2026-03"})
+    report = Report.objects.get()
+    assert made.status_code == 302 and made["Location"] == f"/laporan/{report.pk}/"
+    assert report.title == "Laporan KPI — Maret 2026"
+    page = staff_client.get(f"/laporan/{report.pk}/").content.decode()
+    assert 'data-metric="csat"' in page and "<svg" in page and "data-heatmap" in page
+
+    staff_client.post(
+        f"/laporan/{report.pk}/",
+        {"summary": "Bulan yang berat.", "action-csat": "Pelatihan empati untuk tim Pengiriman."},
+    )
+    report.refresh_from_db()
+    assert report.content["summary"] == "Bulan yang berat."
+    csat = next(r for r in report.content["rows"] if r["metric"] == "csat")
+    assert csat["action"] == "Pelatihan empati untuk tim Pengiriman."
+
+    pdf = staff_client.get(f"/laporan/{report.pk}/unduh.pdf")
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    check_pdf(pdf.content, tmp_path, ["Laporan KPI", "Pelatihan empati", "Kepuasan pelanggan"])
+
+    sheet = load_workbook(io.BytesIO(staff_client.get(f"/laporan/{report.pk}/unduh.xlsx").content))
+    rows = list(sheet["Laporan"].iter_rows(values_only=True))
+    assert rows[0][0] == report.title and rows[3][:3] == ("Metrik", "Target", "Hasil")
+    by_metric = {r[0]: r for r in rows[4:]}
+    assert by_metric["Kepuasan pelanggan (CSAT)"][1:3] == ("≥ 90%", "50%")
+    assert by_metric["Kepuasan pelanggan (CSAT)"][5] == "Pelatihan empati untuk tim Pengiriman."
+    assert "Agen" in sheet.sheetnames
+
+    text = staff_client.get(f"/laporan/{report.pk}/unduh.csv").content.decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(text)))
+    assert table[0] == export.KPI_HEADER and len(table) == 1 + len(report.content["rows"])
+    assert staff_client.get(f"/laporan/{report.pk}/unduh.exe").status_code == 404
+
+
+def check_pdf(content: bytes, tmp_path: Path, expected: list[str]) -> None:
+    """Every page renders to a picture that is not blank; the text is there."""
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    source = tmp_path / "report.pdf"
+    source.write_bytes(content)
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", str(source), str(tmp_path / "page")], check=True
+    )
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert pages, "no page rendered"
+    from PIL import Image
+
+    for page in pages:
+        with Image.open(page) as picture:
+            colours = picture.convert("L").getextrema()
+            assert colours[0] < 128, f"{page.name} looks blank"
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(source), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    for words in expected:
+        assert words in text
+
+
+@pytest.mark.parametrize("kind", ["executive", "trend", "sentiment", "incident", "root_cause"])
+def test_every_report_kind_renders_and_exports(
+    kind: str, march: dict[str, Ticket], customer: Customer, staff_client: Client, tmp_path: Path
+) -> None:
+    surveys(march, customer)
+    Ticket.objects.filter(pk=march["t2"].pk).update(severity="penting", root_cause="ignored")
+    sync.sync()
+    report = delivery.create(kind, m.month(2026, 3))
+    page = staff_client.get(f"/laporan/{report.pk}/")
+    assert page.status_code == 200
+    pdf = staff_client.get(f"/laporan/{report.pk}/unduh.pdf").content
+    check_pdf(pdf, tmp_path, [str(report.content["kind_label"])])
+    load_workbook(io.BytesIO(staff_client.get(f"/laporan/{report.pk}/unduh.xlsx").content))
+    if kind == "incident":
+        (incident,) = report.content["incidents"]
+        assert incident["reference"] == march["t2"].reference
+        assert any("status" in s for s in incident["steps"])
+    if kind == "root_cause":
+        top = report.content["root_causes"][0]
+        assert top["key"] in ("", "ignored") and any(
+            r["key"] == "ignored" and r["count"] == 1 for r in report.content["root_causes"]
+        )
+    if kind == "trend":
+        assert len(report.content["trend"]) == 12
+        assert report.content["trend"][-1]["volume"] == 5
+
+
+def test_sending_mails_the_pdf_and_the_spreadsheet(staff_client: Client) -> None:
+    report = delivery.create("kpi", m.month(2026, 3))
+    bad = staff_client.post(f"/laporan/{report.pk}/kirim/", {"recipients": "bukan-email"})
+    assert bad.status_code == 302 and not mail.outbox
+    mail.outbox.clear()
+    staff_client.post(
+        f"/laporan/{report.pk}/kirim/", {"recipients": "direksi@contoh.id, qa@contoh.id"}
+    )
+    (sent,) = mail.outbox
+    assert sent.to == ["direksi@contoh.id", "qa@contoh.id"]
+    names = sorted(a[0] for a in sent.attachments)  # type: ignore[index]
+    assert names == ["laporan-kpi-20260301.pdf", "laporan-kpi-20260301.xlsx"]
+    report.refresh_from_db()
+    assert report.sent_at is not None and report.sent_to == ["direksi@contoh.id", "qa@contoh.id"]
+
+
+def test_schedules_send_each_period_once() -> None:
+    weekly = ReportSchedule.objects.create(
+        kind="kpi", frequency="weekly", recipients=["a@contoh.id"]
+    )
+    ReportSchedule.objects.create(kind="trend", frequency="monthly", recipients=["b@contoh.id"])
+    mail.outbox.clear()
+    assert delivery.run_schedules(date(2026, 3, 3)) == 0  # a Tuesday, not the 1st
+    assert delivery.run_schedules(date(2026, 3, 2)) == 1  # Monday: last week's KPI report
+    assert delivery.run_schedules(date(2026, 3, 2)) == 0  # once
+    weekly.refresh_from_db()
+    assert weekly.last_period_end == date(2026, 3, 1)
+    report = Report.objects.get(kind="kpi")
+    assert (report.period_start, report.period_end) == (date(2026, 2, 23), date(2026, 3, 1))
+    assert delivery.run_schedules(date(2026, 4, 1)) == 1  # the 1st (a Wednesday): March trend
+    assert Report.objects.get(kind="trend").period_start == date(2026, 3, 1)
+    assert [m.to for m in mail.outbox] == [["a@contoh.id"], ["b@contoh.id"]]
+
+
+def test_dashboard_queries_do_not_grow_with_agents(
+    march: dict[str, Ticket], staff_client: Client, outsider_agent: User
+) -> None:
+    sync.sync()
+    with CaptureQueriesContext(connection) as few:
+        assert staff_client.get("/dasbor/", {"month": "2026-03"}).status_code == 200
+    Ticket.objects.filter(pk=march["t4"].pk).update(assignee=outsider_agent)
+    sync.sync()
+    with CaptureQueriesContext(connection) as more:
+        page = staff_client.get("/dasbor/", {"month": "2026-03"})
+    assert len(more) == len(few), [q["sql"] for q in more.captured_queries]
+    html = page.content.decode()
+    assert 'data-card="csat"' in html and "data-live-ops" in html and "<svg" in html
+    live = staff_client.get("/dasbor/langsung/").content.decode()
+    assert 'data-op="open">1<' in live  # T4

@@ -1,0 +1,221 @@
+"""Dashboard and reports (supervisors and admins)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import messages as flash
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sigap.accounts.models import User
+from sigap.metrics import compute as m
+from sigap.metrics import delivery, export, live, reports
+from sigap.metrics.catalog import BY_KEY, fmt
+from sigap.metrics.forms import PeriodForm, ReportForm, ScheduleForm, SendForm
+from sigap.metrics.models import Report, ReportSchedule
+from sigap.metrics.tasks import send_report
+from sigap.web.views import supervisor_required
+
+
+def _filter(form: PeriodForm) -> m.Filter:
+    data = form.cleaned_data
+    dims: dict[str, Any] = {
+        "team_id": data["team"].pk if data.get("team") else None,
+        "channel": data.get("channel") or "",
+        "category": data.get("category") or "",
+        "tier": data.get("tier") or "",
+    }
+    if data.get("year"):
+        return m.month(data["year"], data["number"], **dims)
+    if data.get("start") and data.get("end"):
+        return m.Filter(data["start"], data["end"], **dims)
+    this = timezone.localdate()
+    return m.Filter(this.replace(day=1), this, **dims)
+
+
+@require_GET
+@supervisor_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = PeriodForm(request.GET or None)
+    f = _filter(form) if form.is_valid() else _filter(PeriodForm({}) if form.is_bound else form)
+    if not form.is_bound:
+        form = PeriodForm(initial={"month": f"{f.start:%Y-%m}"})
+        form.is_valid()
+    values = m.compute(f)
+    before = m.compute(f.previous())
+    cards = []
+    for key in ("volume", "csat", "nps", "fcr", "frt", "aht", "sla", "backlog"):
+        metric = BY_KEY[key]
+        cards.append(
+            {
+                "key": key,
+                "label": metric.label,
+                "value": fmt(values[key].value, metric.unit),
+                "previous": fmt(before[key].value, metric.unit),
+            }
+        )
+    content = {
+        "by_category": reports._labelled(m.breakdown(f, "category"), "category"),
+        "by_root_cause": reports._labelled(m.breakdown(f, "root_cause"), "root_cause"),
+        "heatmap": m.heatmap(f),
+        "trend": [
+            {"month": f"{reports.MONTHS[d.month - 1][:3]} {d.year}", **vals}
+            for d, vals in _trend(f)
+        ],
+    }
+    agents = m.table(f)
+    reports._names(agents, "agent_id")
+    teams = m.table(f, by="team_id")
+    reports._names(teams, "team_id")
+    context = export.context(content, "")
+    context.update(
+        {
+            "form": form,
+            "cards": cards,
+            "period": reports.period_text(f.start, f.end),
+            "previous_period": reports.period_text(f.previous().start, f.previous().end),
+            "agents": agents,
+            "teams": teams,
+            "ops": live.snapshot(),
+        }
+    )
+    return render(request, "metrics/dashboard.html", context)
+
+
+def _trend(f: m.Filter) -> list[tuple[Any, dict[str, Any]]]:
+    """Six months of volume, CSAT, NPS and first response for the trend lines."""
+    volume = dict(m.volume_by_month(f, 6))
+    out = []
+    for d, vals in m.monthly(f, 6):
+        out.append(
+            (
+                d,
+                {
+                    "volume": volume.get(d, 0),
+                    "csat": vals["csat"].value,
+                    "nps": vals["nps"].value,
+                    "frt": vals["frt"].value,
+                },
+            )
+        )
+    return out
+
+
+@require_GET
+@supervisor_required
+def dashboard_live(request: HttpRequest) -> HttpResponse:
+    """The live operations panel, polled by htmx every 15 seconds."""
+    return render(request, "metrics/_live.html", {"ops": live.snapshot()})
+
+
+@require_http_methods(["GET", "POST"])
+@supervisor_required
+def report_list(request: HttpRequest) -> HttpResponse:
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        report = delivery.create(
+            form.cleaned_data["kind"], _filter(form), user_id=cast(User, request.user).pk
+        )
+        return redirect("metrics:report", report.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "metrics/reports.html",
+        {
+            "form": form,
+            "reports": Report.objects.select_related("created_by")[:50],
+            "schedules": ReportSchedule.objects.all(),
+            "schedule_form": ScheduleForm(),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@supervisor_required
+def report_page(request: HttpRequest, report_id: int) -> HttpResponse:
+    """The report, and the supervisor's edits of the summary and each row's analysis and
+    action before it is sent."""
+    report = get_object_or_404(Report, pk=report_id)
+    if request.method == "POST":
+        content = dict(report.content)
+        if "summary" in request.POST:
+            content["summary"] = request.POST["summary"].strip()[:4000]
+        for row in content.get("rows", []):
+            for part in ("analysis", "action"):
+                key = f"{part}-{row['metric']}"
+                if key in request.POST:
+                    row[part] = request.POST[key].strip()[:2000]
+        report.content = content
+        report.save(update_fields=["content"])
+        flash.success(request, "Laporan disimpan.")
+        return redirect("metrics:report", report.pk)
+    context = export.context(report.content, report.title)
+    context.update({"report": report, "send_form": SendForm()})
+    return render(request, "metrics/report.html", context)
+
+
+TYPES = {
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+@require_GET
+@supervisor_required
+def report_export(request: HttpRequest, report_id: int, fmt_: str) -> HttpResponse:
+    if fmt_ not in TYPES:
+        raise Http404
+    report = get_object_or_404(Report, pk=report_id)
+    if fmt_ == "pdf":
+        body = export.pdf(report.content, report.title)
+    elif fmt_ == "xlsx":
+        body = export.xlsx(report.content, report.title)
+    else:
+        body = export.csv_bytes(report.content)
+    response = HttpResponse(body, content_type=TYPES[fmt_])
+    name = f"laporan-{report.kind}-{report.period_start:%Y%m%d}.{fmt_}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@require_POST
+@supervisor_required
+def report_send(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = get_object_or_404(Report, pk=report_id)
+    form = SendForm(request.POST)
+    if not form.is_valid():
+        flash.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
+        return redirect("metrics:report", report.pk)
+    send_report(report.pk, form.cleaned_data["recipients"])
+    flash.success(request, "Laporan sedang dikirim.")
+    return redirect("metrics:report", report.pk)
+
+
+@require_POST
+@supervisor_required
+def schedule_add(request: HttpRequest) -> HttpResponse:
+    form = ScheduleForm(request.POST)
+    if form.is_valid():
+        ReportSchedule.objects.create(
+            kind=form.cleaned_data["kind"],
+            frequency=form.cleaned_data["frequency"],
+            recipients=form.cleaned_data["recipients"],
+            created_by=cast(User, request.user),
+        )
+        flash.success(request, "Jadwal laporan disimpan.")
+    else:
+        flash.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
+    return redirect("metrics:reports")
+
+
+@require_POST
+@supervisor_required
+def schedule_delete(request: HttpRequest, schedule_id: int) -> HttpResponse:
+    ReportSchedule.objects.filter(pk=schedule_id).delete()
+    flash.success(request, "Jadwal laporan dihapus.")
+    return redirect("metrics:reports")
