@@ -6,7 +6,7 @@ SIGAP := $(VENV)/bin/sigap
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck check bench bench-web bench-sla bench-sweep serve clean
+.PHONY: demo test lint typecheck check bench bench-web bench-sla bench-sweep bench-metrics bench-safety serve clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Sigap needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -56,6 +56,14 @@ bench-sla: $(VENV)/.dev-installed
 ## bench-sweep: the periodic SLA sweep among 1M tickets
 bench-sweep: $(VENV)/.dev-installed
 	$(PY) bench/sweep.py
+
+## bench-metrics: monthly KPI report, dashboard, and the facts' upkeep at 1M tickets
+bench-metrics: $(VENV)/.dev-installed
+	$(PY) bench/metrics.py
+
+## bench-safety: the safety detector's recall/precision and classification speed
+bench-safety: $(VENV)/.dev-installed
+	$(PY) bench/safety.py
 
 clean:
 	rm -rf $(VENV) var build dist src/*.egg-info

@@ -1366,3 +1366,30 @@ RESOLUTION_REASONS = [
     "Pelanggan mencabut keluhan setelah mendapat penjelasan.",
     "Solusi dijalankan sesuai kebijakan standar; pelanggan diberi tahu lewat telepon.",
 ]
+
+# Survey comments customers leave (surveys after resolution and the NPS question).
+SURVEY_COMMENTS = {
+    "good": [
+        "Cepat dan ramah, terima kasih Kak!",
+        "Masalah saya langsung beres, mantap.",
+        "Petugasnya sabar menjelaskan, saya jadi paham.",
+        "Refund masuk sesuai janji. Puas.",
+        "Terima kasih sudah dikabari terus perkembangannya.",
+        "",
+        "",
+    ],
+    "bad": [
+        "Harus menghubungi tiga kali baru ada yang menanggapi.",
+        "Jawabannya template terus, masalah saya tidak dibaca.",
+        "Paketnya sampai, tapi lama sekali prosesnya.",
+        "Kompensasinya tidak sebanding dengan kerugian saya.",
+        "Saya dioper ke sana kemari, capek.",
+    ],
+    "nps": [
+        "Sudah langganan lama, pelayanannya konsisten.",
+        "Harga bersaing, tapi pengiriman sering telat.",
+        "Aplikasinya sering error waktu bayar.",
+        "CS-nya responsif, saya rekomendasikan ke keluarga.",
+        "",
+    ],
+}

@@ -17,6 +17,7 @@ from typing import Any
 from unittest import mock
 
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from sigap.accounts.models import Role, Team, User
@@ -24,6 +25,8 @@ from sigap.accounts.services import team_create, user_create
 from sigap.customers.models import Customer
 from sigap.customers.services import ContactIn, customer_create
 from sigap.demo import content
+from sigap.metrics import sync as metric_sync
+from sigap.surveys.models import Survey, SurveyKind
 from sigap.tickets import services
 from sigap.tickets.models import Kind, Severity, Status, Ticket
 
@@ -344,9 +347,68 @@ def load_demo(*, tickets: int = 320, seed: int = 2026) -> DemoWorld:
     world = DemoWorld(staff, teams, customers, staff_logins + customer_logins, members)
     now = timezone.now()
     scenarios = list(content.SCENARIOS)
-    for index in range(tickets):
-        scenario = scenarios[index % len(scenarios)]
-        customer = rng.choice(customers)
-        with transaction.atomic():
-            _drive(rng, world, scenario, customer, now)
+    # The demo's surveys are made below, with answers; none are mailed while loading.
+    with override_settings(SIGAP_SURVEYS=False):
+        for index in range(tickets):
+            scenario = scenarios[index % len(scenarios)]
+            customer = rng.choice(customers)
+            with transaction.atomic():
+                _drive(rng, world, scenario, customer, now)
+    _answered_surveys(rng, now)
+    metric_sync.rebuild()  # the dashboard and reports have their facts at once
     return world
+
+
+def _answered_surveys(rng: random.Random, now: datetime) -> None:
+    """Most resolved tickets got a survey and most customers answered it; a third of the
+    customers answered the NPS question."""
+    rows = []
+    resolved = Ticket.objects.filter(resolved_at__isnull=False).select_related("customer")
+    for ticket in resolved:
+        assert ticket.resolved_at is not None
+        if rng.random() > 0.75:
+            continue
+        sent = ticket.resolved_at + timedelta(minutes=5)
+        csat = rng.choices([1, 2, 3, 4, 5], [4, 6, 12, 38, 40])[0]
+        answered = rng.random() < 0.8
+        rows.append(
+            Survey(
+                kind=SurveyKind.RESOLUTION,
+                customer=ticket.customer,
+                ticket=ticket,
+                agent_id=ticket.assignee_id,
+                team_id=ticket.team_id,
+                channel=ticket.channel,
+                category=ticket.category,
+                tier=ticket.customer.loyalty_tier,
+                sent_via="email",
+                sent_at=sent,
+                expires_at=sent + timedelta(days=14),
+                csat=csat if answered else None,
+                ces=(min(5, max(1, csat + rng.choice([-1, 0, 0, 1]))) if answered else None),
+                comment=rng.choice(content.SURVEY_COMMENTS["good" if csat >= 4 else "bad"])
+                if answered
+                else "",
+                answered_at=min(now, sent + timedelta(hours=rng.uniform(0.2, 30)))
+                if answered
+                else None,
+            )
+        )
+    for customer in Customer.objects.all():
+        if rng.random() > 0.35:
+            continue
+        sent = now - timedelta(days=rng.uniform(1, 40))
+        rows.append(
+            Survey(
+                kind=SurveyKind.NPS,
+                customer=customer,
+                tier=customer.loyalty_tier,
+                sent_via="email",
+                sent_at=sent,
+                expires_at=sent + timedelta(days=14),
+                nps=rng.choices(range(11), [1, 1, 1, 2, 2, 3, 5, 10, 20, 27, 28])[0],
+                comment=rng.choice(content.SURVEY_COMMENTS["nps"]),
+                answered_at=sent + timedelta(hours=rng.uniform(0.5, 20)),
+            )
+        )
+    Survey.objects.bulk_create(rows)
