@@ -16,10 +16,8 @@ from django.db.models import (
     Avg,
     Count,
     DurationField,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -28,8 +26,6 @@ from django.db.models.functions import ExtractHour, ExtractWeekDay, TruncMonth
 
 from sigap.metrics.models import TicketFact
 from sigap.surveys.models import Survey, SurveyKind
-
-REPEAT_WINDOW = timedelta(days=7)  # another ticket this soon: not resolved at first contact
 
 
 @dataclass(frozen=True)
@@ -121,116 +117,201 @@ def _seconds(value: timedelta | float | None) -> float | None:
     return value.total_seconds() if isinstance(value, timedelta) else float(value) / 1e6
 
 
-def _avg_duration(qs: QuerySet[TicketFact], end: str, start: str) -> tuple[float | None, int]:
-    row = qs.aggregate(
-        avg=Avg(ExpressionWrapper(F(end) - F(start), output_field=DurationField())),
-        n=Count("pk"),
-    )
-    return _seconds(row["avg"]), int(row["n"])
-
-
 # Resolved at the first contact: one reply, one customer message, never reopened, never
 # transferred, and no new ticket from the same customer within REPEAT_WINDOW.
-FCR = Q(replies_before_resolution__lte=1, reopens=0, transfers=0, inbound_messages__lte=1) & Q(
-    repeat=False
+FCR = Q(
+    replies_before_resolution__lte=1,
+    reopens=0,
+    transfers=0,
+    inbound_messages__lte=1,
+    repeat_contact=False,
 )
 
 
-def _repeat() -> QuerySet[TicketFact]:
-    return TicketFact.objects.filter(
-        customer_id=OuterRef("customer_id"),
-        created_at__gt=OuterRef("created_at"),
-        created_at__lte=OuterRef("created_at") + REPEAT_WINDOW,
+def _duration(end: str, start: str) -> ExpressionWrapper[Any]:
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+def _created_aggregates(until: datetime) -> dict[str, Any]:
+    """One pass over the tickets created in a period."""
+    answered = Q(first_response_at__isnull=False)
+    return {
+        "volume": Count("pk"),
+        "frt": Avg(_duration("first_response_at", "created_at"), filter=answered),
+        "frt_n": Count("pk", filter=answered),
+        "wait_s": Sum("wait_seconds"),
+        "wait_n": Sum("waits"),
+        "handle_s": Sum("handle_seconds"),
+        "handle_n": Sum("handled_interactions"),
+        # answered, or unanswered past its due time (not yet due: not counted)
+        "fr_n": Count(
+            "pk",
+            filter=Q(first_response_due_at__isnull=False)
+            & (answered | Q(first_response_due_at__lt=until)),
+        ),
+        "fr_met": Count("pk", filter=Q(first_response_at__lte=F("first_response_due_at"))),
+    }
+
+
+RESOLVED_AGGREGATES: dict[str, Any] = {
+    "n": Count("pk"),
+    "res": Avg(_duration("first_resolved_at", "created_at")),
+    "fcr": Count("pk", filter=FCR),
+    "reopened": Count("pk", filter=Q(reopens__gt=0)),
+    "sla_due": Count("pk", filter=Q(resolution_due_at__isnull=False)),
+    "sla_met": Count("pk", filter=Q(first_resolved_at__lte=F("resolution_due_at"))),
+}
+SURVEY_AGGREGATES: dict[str, Any] = {
+    "csat_n": Count("pk", filter=Q(kind=SurveyKind.RESOLUTION, csat__isnull=False)),
+    "csat_good": Count("pk", filter=Q(kind=SurveyKind.RESOLUTION, csat__gte=4)),
+    "csat_avg": Avg("csat", filter=Q(kind=SurveyKind.RESOLUTION)),
+    "ces_n": Count("pk", filter=Q(kind=SurveyKind.RESOLUTION, ces__isnull=False)),
+    "ces_easy": Count(
+        "pk",
+        filter=Q(kind=SurveyKind.RESOLUTION)
+        & (Q(ces_scale=5, ces__gte=4) | Q(ces_scale=7, ces__gte=6)),
+    ),
+}
+NPS_AGGREGATES: dict[str, Any] = {
+    "n": Count("pk"),
+    "promoters": Count("pk", filter=Q(nps__gte=9)),
+    "detractors": Count("pk", filter=Q(nps__lte=6)),
+}
+
+
+def _ratio(total: float | None, n: float | None, scale: float) -> Value:
+    if not n:
+        return Value(None)
+    return Value(round(float(total or 0) / float(n) / scale, 1), float(total or 0), float(n))
+
+
+def _minutes(seconds: float | None, n: int) -> Value:
+    return Value(None if seconds is None else round(seconds / 60, 1), denominator=n)
+
+
+def _nps(row: dict[str, Any]) -> Value:
+    if not row["n"]:
+        return Value(None)
+    net = row["promoters"] - row["detractors"]
+    return Value(
+        round(100 * net / row["n"], 1),
+        net,
+        row["n"],
+        {"promoters": row["promoters"], "detractors": row["detractors"]},
+    )
+
+
+def _nps_surveys(f: Filter) -> QuerySet[Survey]:
+    # NPS is about the relationship, not a ticket: only the customer tier filters it.
+    return _surveys(f).filter(
+        kind=SurveyKind.NPS, nps__isnull=False, **({"tier": f.tier} if f.tier else {})
     )
 
 
 def compute(f: Filter) -> dict[str, Value]:
-    """Every metric for one period and filter."""
+    """Every metric for one period and filter: five aggregate queries."""
     facts = _facts(f)
-    created = facts.filter(created_at__gte=f.since, created_at__lt=f.until)
-    resolved = facts.filter(first_resolved_at__gte=f.since, first_resolved_at__lt=f.until)
-    out: dict[str, Value] = {}
-
-    out["volume"] = Value(float(created.count()))
-
-    frt, frt_n = _avg_duration(
-        created.filter(first_response_at__isnull=False), "first_response_at", "created_at"
+    a = facts.filter(created_at__gte=f.since, created_at__lt=f.until).aggregate(
+        **_created_aggregates(f.until)
     )
-    out["frt"] = Value(None if frt is None else round(frt / 60, 1), denominator=frt_n)
-    res, res_n = _avg_duration(resolved, "first_resolved_at", "created_at")
-    out["resolution_time"] = Value(None if res is None else round(res / 3600, 1), denominator=res_n)
-
-    waits = created.aggregate(s=Sum("wait_seconds"), n=Sum("waits"))
-    out["wait"] = (
-        Value(round(waits["s"] / waits["n"] / 60, 1), waits["s"], waits["n"])
-        if waits["n"]
-        else Value(None)
+    r = facts.filter(first_resolved_at__gte=f.since, first_resolved_at__lt=f.until).aggregate(
+        **RESOLVED_AGGREGATES
     )
-    handled = created.aggregate(s=Sum("handle_seconds"), n=Sum("handled_interactions"))
-    out["aht"] = (
-        Value(round(handled["s"] / handled["n"] / 60, 1), handled["s"], handled["n"])
-        if handled["n"]
-        else Value(None)
+    # created before the end, minus those that had ended by then
+    backlog = (
+        facts.filter(created_at__lt=f.until).count() - facts.filter(ended_at__lt=f.until).count()
     )
-
-    counts = resolved.annotate(repeat=Exists(_repeat())).aggregate(
-        n=Count("pk"),
-        fcr=Count("pk", filter=FCR),
-        reopened=Count("pk", filter=Q(reopens__gt=0)),
-        sla_due=Count("pk", filter=Q(resolution_due_at__isnull=False)),
-        sla_met=Count("pk", filter=Q(first_resolved_at__lte=F("resolution_due_at"))),
-    )
-    out["fcr"] = _pct(counts["fcr"], counts["n"])
-    out["reopen"] = _pct(counts["reopened"], counts["n"])
-    out["sla"] = _pct(counts["sla_met"], counts["sla_due"])
-    first = created.filter(first_response_due_at__isnull=False).aggregate(
-        n=Count(
-            "pk", filter=Q(first_response_at__isnull=False) | Q(first_response_due_at__lt=f.until)
-        ),
-        met=Count("pk", filter=Q(first_response_at__lte=F("first_response_due_at"))),
-    )
-    out["sla_first_response"] = _pct(first["met"], first["n"])
-
-    out["backlog"] = Value(
-        float(
-            facts.filter(created_at__lt=f.until)
-            .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=f.until))
-            .count()
-        )
-    )
-
-    surveys = _surveys(f).filter(**f.dimensions())
-    csat = surveys.filter(kind=SurveyKind.RESOLUTION, csat__isnull=False).aggregate(
-        n=Count("pk"), good=Count("pk", filter=Q(csat__gte=4)), avg=Avg("csat")
-    )
-    out["csat"] = _pct(csat["good"], csat["n"])
-    out["csat"].extra["average"] = round(csat["avg"], 2) if csat["avg"] else None
-    ces = surveys.filter(kind=SurveyKind.RESOLUTION, ces__isnull=False).aggregate(
-        n=Count("pk"),
-        easy=Count("pk", filter=Q(ces_scale=5, ces__gte=4) | Q(ces_scale=7, ces__gte=6)),
-    )
-    out["ces"] = _pct(ces["easy"], ces["n"])
-    # NPS is about the relationship, not a ticket: only the customer tier filters it.
-    nps = (
-        _surveys(f)
-        .filter(kind=SurveyKind.NPS, nps__isnull=False, **({"tier": f.tier} if f.tier else {}))
-        .aggregate(
-            n=Count("pk"),
-            promoters=Count("pk", filter=Q(nps__gte=9)),
-            detractors=Count("pk", filter=Q(nps__lte=6)),
-        )
-    )
-    out["nps"] = (
-        Value(
-            round(100 * (nps["promoters"] - nps["detractors"]) / nps["n"], 1),
-            nps["promoters"] - nps["detractors"],
-            nps["n"],
-            {"promoters": nps["promoters"], "detractors": nps["detractors"]},
-        )
-        if nps["n"]
-        else Value(None)
-    )
+    s = _surveys(f).filter(**f.dimensions()).aggregate(**SURVEY_AGGREGATES)
+    nps = _nps_surveys(f).aggregate(**NPS_AGGREGATES)
+    res = _seconds(r["res"])
+    out = {
+        "volume": Value(float(a["volume"])),
+        "frt": _minutes(_seconds(a["frt"]), a["frt_n"]),
+        "resolution_time": Value(None if res is None else round(res / 3600, 1), denominator=r["n"]),
+        "wait": _ratio(a["wait_s"], a["wait_n"], 60),
+        "aht": _ratio(a["handle_s"], a["handle_n"], 60),
+        "fcr": _pct(r["fcr"], r["n"]),
+        "reopen": _pct(r["reopened"], r["n"]),
+        "sla": _pct(r["sla_met"], r["sla_due"]),
+        "sla_first_response": _pct(a["fr_met"], a["fr_n"]),
+        "backlog": Value(float(backlog)),
+        "csat": _pct(s["csat_good"], s["csat_n"]),
+        "ces": _pct(s["ces_easy"], s["ces_n"]),
+        "nps": _nps(nps),
+    }
+    out["csat"].extra["average"] = round(s["csat_avg"], 2) if s["csat_avg"] else None
     return out
+
+
+def series(f: Filter, months: int = 12) -> list[tuple[date, dict[str, float | None]]]:
+    """The main metrics month by month up to the month of ``f.end`` (trend charts and the
+    trend report), in four grouped queries; each month follows ``compute``'s rules."""
+    first = f.end.replace(day=1)
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    since = datetime.combine(first, time(), tzinfo=tz())
+    until = f.until
+    by_month = TruncMonth("created_at", tzinfo=tz())
+    facts = _facts(f)
+    created = {
+        _day(row["m"]): row
+        for row in facts.filter(created_at__gte=since, created_at__lt=until)
+        .annotate(m=by_month)
+        .values("m")
+        .annotate(**_created_aggregates(until))
+    }
+    resolved = {
+        _day(row["m"]): row
+        for row in facts.filter(first_resolved_at__gte=since, first_resolved_at__lt=until)
+        .annotate(m=TruncMonth("first_resolved_at", tzinfo=tz()))
+        .values("m")
+        .annotate(**RESOLVED_AGGREGATES)
+    }
+    answers = _surveys(replace(f, start=first))
+    surveys = {
+        _day(row["m"]): row
+        for row in answers.filter(**f.dimensions())
+        .annotate(m=TruncMonth("answered_at", tzinfo=tz()))
+        .values("m")
+        .annotate(**SURVEY_AGGREGATES)
+    }
+    nps = {
+        _day(row["m"]): row
+        for row in _nps_surveys(replace(f, start=first))
+        .annotate(m=TruncMonth("answered_at", tzinfo=tz()))
+        .values("m")
+        .annotate(**NPS_AGGREGATES)
+    }
+    out = []
+    current = first
+    while current <= f.end:
+        a: dict[str, Any] = dict(created.get(current, {}))
+        r: dict[str, Any] = dict(resolved.get(current, {}))
+        s: dict[str, Any] = dict(surveys.get(current, {}))
+        n: dict[str, Any] = dict(nps.get(current, {"n": 0}))
+        frt = _seconds(a.get("frt"))
+        res = _seconds(r.get("res"))
+        out.append(
+            (
+                current,
+                {
+                    "volume": float(a.get("volume", 0)),
+                    "frt": None if frt is None else round(frt / 60, 1),
+                    "resolution_time": None if res is None else round(res / 3600, 1),
+                    "fcr": _pct(r.get("fcr", 0), r.get("n", 0)).value,
+                    "sla": _pct(r.get("sla_met", 0), r.get("sla_due", 0)).value,
+                    "csat": _pct(s.get("csat_good", 0), s.get("csat_n", 0)).value,
+                    "ces": _pct(s.get("ces_easy", 0), s.get("ces_n", 0)).value,
+                    "nps": _nps(n).value,
+                },
+            )
+        )
+        current = (current + timedelta(days=32)).replace(day=1)
+    return out
+
+
+def _day(value: datetime | date) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 def breakdown(f: Filter, dimension: str) -> list[tuple[str, int]]:
@@ -262,37 +343,6 @@ def heatmap(f: Filter) -> list[list[int]]:
     for weekday, hour, n in rows:
         grid[(int(weekday) + 5) % 7][int(hour)] = int(n)  # Django: Sunday=1 ... Saturday=7
     return grid
-
-
-def monthly(f: Filter, months: int = 12) -> list[tuple[date, dict[str, Value]]]:
-    """The metrics month by month, ending with the month of ``f.end`` (trend charts)."""
-    out: list[tuple[date, dict[str, Value]]] = []
-    first = f.end.replace(day=1)
-    for _ in range(months - 1):
-        first = (first - timedelta(days=1)).replace(day=1)
-    current = first
-    while current <= f.end:
-        m = month(current.year, current.month)
-        period = replace(f, start=m.start, end=m.end)
-        out.append((current, compute(period)))
-        current = m.end + timedelta(days=1)
-    return out
-
-
-def volume_by_month(f: Filter, months: int = 12) -> list[tuple[date, int]]:
-    first = f.end.replace(day=1)
-    for _ in range(months - 1):
-        first = (first - timedelta(days=1)).replace(day=1)
-    since = datetime.combine(first, time(), tzinfo=tz())
-    rows = (
-        _facts(f)
-        .filter(created_at__gte=since, created_at__lt=f.until)
-        .annotate(m=TruncMonth("created_at", tzinfo=tz()))
-        .values_list("m")
-        .annotate(n=Count("pk"))
-        .order_by("m")
-    )
-    return [(m.date() if isinstance(m, datetime) else m, int(n)) for m, n in rows]
 
 
 def table(f: Filter, by: str = "agent_id") -> list[dict[str, Any]]:
@@ -334,15 +384,11 @@ def table(f: Filter, by: str = "agent_id") -> list[dict[str, Any]]:
         out["frt"] = None if frt is None else round(frt / 60, 1)
         out["aht"] = round(r["hs"] / r["hn"] / 60, 1) if r["hn"] else None
     resolved = facts.filter(first_resolved_at__gte=f.since, first_resolved_at__lt=f.until)
-    for r in (
-        resolved.annotate(repeat=Exists(_repeat()))
-        .values(by)
-        .annotate(
-            n=Count("pk"),
-            fcr=Count("pk", filter=FCR),
-            due=Count("pk", filter=Q(resolution_due_at__isnull=False)),
-            met=Count("pk", filter=Q(first_resolved_at__lte=F("resolution_due_at"))),
-        )
+    for r in resolved.values(by).annotate(
+        n=Count("pk"),
+        fcr=Count("pk", filter=FCR),
+        due=Count("pk", filter=Q(resolution_due_at__isnull=False)),
+        met=Count("pk", filter=Q(first_resolved_at__lte=F("resolution_due_at"))),
     ):
         out = row(r[by])
         out["resolved"] = r["n"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -36,6 +36,7 @@ TICKET_FIELDS = (
     "status",
     "first_response_due_at",
     "resolution_due_at",
+    "triage__predictions__sentiment__label",  # the triage model's reading, if any
 )
 EVENT_FIELDS = (
     "id",
@@ -81,6 +82,7 @@ class Fact:
     inbound_messages: int
     transfers: int
     reopens: int
+    repeat_contact: bool
     interactions: int
     handle_seconds: int
     handled_interactions: int
@@ -92,10 +94,16 @@ class Fact:
 FACT_FIELDS = [f.name for f in fields(Fact)]
 
 
-def derive(ticket: dict[str, Any], events: Sequence[dict[str, Any]], robots: set[int]) -> Fact:
+def derive(
+    ticket: dict[str, Any],
+    events: Sequence[dict[str, Any]],
+    robots: set[int],
+    repeat_contact: bool = False,
+) -> Fact:
     """``ticket``: values of ``TICKET_FIELDS``; ``events``: its timeline (any order) as
     values of ``EVENT_FIELDS``; ``robots``: user ids whose replies are not a person's
-    (the automation user)."""
+    (the automation user); ``repeat_contact``: the customer opened another ticket within
+    ``REPEAT_WINDOW`` after this one."""
     first_response = first_resolved = resolved = ended = None
     replies_before = inbound = transfers = reopens = 0
     interactions = handle = handled = 0
@@ -151,7 +159,7 @@ def derive(ticket: dict[str, Any], events: Sequence[dict[str, Any]], robots: set
         team_id=ticket["team_id"],
         agent_id=ticket["assignee_id"],
         tier=ticket["customer__loyalty_tier"] or "",
-        sentiment="",
+        sentiment=ticket.get("triage__predictions__sentiment__label") or "",
         is_open=is_open,
         first_response_at=first_response,
         first_response_due_at=ticket["first_response_due_at"],
@@ -163,6 +171,7 @@ def derive(ticket: dict[str, Any], events: Sequence[dict[str, Any]], robots: set
         inbound_messages=inbound,
         transfers=transfers,
         reopens=reopens,
+        repeat_contact=repeat_contact,
         interactions=interactions,
         handle_seconds=handle,
         handled_interactions=handled,
@@ -190,7 +199,49 @@ def compute(ticket_ids: Iterable[int], bots: set[int] | None = None) -> list[Fac
         *EVENT_FIELDS
     ):
         by_ticket.setdefault(e["ticket_id"], []).append(e)
-    return [derive(t, by_ticket.get(t["id"], ()), bots) for t in tickets]
+    repeats = _repeat_contacts(tickets)
+    return [derive(t, by_ticket.get(t["id"], ()), bots, t["id"] in repeats) for t in tickets]
+
+
+REPEAT_WINDOW = timedelta(days=7)
+
+
+def _repeat_contacts(tickets: list[dict[str, Any]]) -> set[int]:
+    """The tickets whose customer opened another one within ``REPEAT_WINDOW`` after."""
+    if not tickets:
+        return set()
+    customers = {t["customer_id"] for t in tickets}
+    since = min(t["created_at"] for t in tickets)
+    until = max(t["created_at"] for t in tickets) + REPEAT_WINDOW
+    opened: dict[int, list[datetime]] = {}
+    for customer_id, created in Ticket.objects.filter(
+        customer_id__in=customers, created_at__gt=since, created_at__lte=until
+    ).values_list("customer_id", "created_at"):
+        opened.setdefault(customer_id, []).append(created)
+    out = set()
+    for t in tickets:
+        start, end = t["created_at"], t["created_at"] + REPEAT_WINDOW
+        if any(start < c <= end for c in opened.get(t["customer_id"], ())):
+            out.add(t["id"])
+    return out
+
+
+def neighbours(ticket_ids: Iterable[int]) -> set[int]:
+    """Tickets whose repeat-contact mark may change because these were created: the same
+    customers' tickets opened within ``REPEAT_WINDOW`` before them."""
+    rows = list(
+        Ticket.objects.filter(pk__in=list(ticket_ids)).values_list("customer_id", "created_at")
+    )
+    out: set[int] = set()
+    for customer_id, created in rows:
+        out.update(
+            Ticket.objects.filter(
+                customer_id=customer_id,
+                created_at__gte=created - REPEAT_WINDOW,
+                created_at__lt=created,
+            ).values_list("pk", flat=True)
+        )
+    return out
 
 
 def store(facts: list[Fact]) -> None:

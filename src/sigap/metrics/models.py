@@ -46,6 +46,7 @@ class TicketFact(models.Model):
     interactions = models.PositiveIntegerField(default=0)
     handle_seconds = models.PositiveIntegerField(default=0)
     handled_interactions = models.PositiveIntegerField(default=0)
+    repeat_contact = models.BooleanField(default=False)  # same customer again within 7 days
     wait_seconds = models.PositiveBigIntegerField(default=0)
     waits = models.PositiveIntegerField(default=0)
     synced_event_id = models.BigIntegerField(default=0)
@@ -55,6 +56,10 @@ class TicketFact(models.Model):
             models.Index(fields=["created_at"], name="fact_created"),
             models.Index(fields=["first_resolved_at"], name="fact_first_resolved"),
             models.Index(fields=["customer_id", "created_at"], name="fact_customer_created"),
+            models.Index(fields=["ended_at"], name="fact_ended"),
+            models.Index(
+                fields=["created_at"], condition=models.Q(is_open=True), name="fact_open_created"
+            ),
         ]
 
     def __str__(self) -> str:

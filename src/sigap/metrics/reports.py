@@ -44,11 +44,12 @@ MONTHS = [
     "November",
     "Desember",
 ]
-LABELS = {
+LABELS: dict[str, dict[str, Any]] = {
     "channel": dict(Channel.choices),
     "category": dict(Category.choices),
     "severity": dict(Severity.choices),
     "root_cause": dict(RootCause.choices),
+    "sentiment": {"positif": "Positif", "netral": "Netral", "negatif": "Negatif"},
 }
 
 
@@ -200,11 +201,7 @@ def build(kind: str, f: m.Filter) -> dict[str, Any]:
         content["heatmap"] = m.heatmap(f)
     elif kind == ReportKind.TREND:
         content["trend"] = [
-            {
-                "month": f"{MONTHS[d.month - 1][:3]} {d.year}",
-                **{k: v.value for k, v in vals.items()},
-            }
-            for d, vals in m.monthly(f, 12)
+            {"month": f"{MONTHS[d.month - 1][:3]} {d.year}", **vals} for d, vals in m.series(f, 12)
         ]
     elif kind == ReportKind.SENTIMENT:
         content.update(_sentiment(f))

@@ -63,7 +63,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "heatmap": m.heatmap(f),
         "trend": [
             {"month": f"{reports.MONTHS[d.month - 1][:3]} {d.year}", **vals}
-            for d, vals in _trend(f)
+            for d, vals in m.series(f, 6)
         ],
     }
     agents = m.table(f)
@@ -83,25 +83,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         }
     )
     return render(request, "metrics/dashboard.html", context)
-
-
-def _trend(f: m.Filter) -> list[tuple[Any, dict[str, Any]]]:
-    """Six months of volume, CSAT, NPS and first response for the trend lines."""
-    volume = dict(m.volume_by_month(f, 6))
-    out = []
-    for d, vals in m.monthly(f, 6):
-        out.append(
-            (
-                d,
-                {
-                    "volume": volume.get(d, 0),
-                    "csat": vals["csat"].value,
-                    "nps": vals["nps"].value,
-                    "frt": vals["frt"].value,
-                },
-            )
-        )
-    return out
 
 
 @require_GET

@@ -123,3 +123,43 @@ def test_agent_and_team_tables(
     )
     teams = {r["team_id"]: r for r in m.table(m.month(2026, 3), by="team_id")}
     assert teams[team.pk]["volume"] == 4 and teams[other_team.pk]["volume"] == 1
+
+
+@pytest.mark.django_db
+def test_the_monthly_series_agrees_with_compute(
+    march: dict[str, Ticket], customer: Customer
+) -> None:
+    surveys(march, customer)
+    sync.sync()
+    months = dict(m.series(m.month(2026, 3), 3))
+    assert list(months) == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
+    for number in (2, 3):
+        full = m.compute(m.month(2026, number))
+        row = months[date(2026, number, 1)]
+        for key in ("volume", "frt", "resolution_time", "fcr", "sla", "csat", "ces", "nps"):
+            assert row[key] == full[key].value, (number, key)
+    assert months[date(2026, 1, 1)]["volume"] == 0
+
+
+@pytest.mark.django_db
+def test_a_new_ticket_marks_the_customers_earlier_one_as_a_repeat(
+    march: dict[str, Ticket], agent: User, other_customer: Customer
+) -> None:
+    sync.sync()
+    assert not m.TicketFact.objects.get(pk=march["t4"].pk).repeat_contact
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 3, 27, 2, 0, tzinfo=UTC), tick=False):
+        services.ticket_create(
+            actor=agent,
+            customer=other_customer,
+            kind="inquiry",
+            channel="phone",
+            subject="Masih soal pesanan",
+            description="Saya telepon lagi soal pesanan kemarin.",
+        )
+    sync.sync()
+    assert m.TicketFact.objects.get(pk=march["t4"].pk).repeat_contact
+    assert m.TicketFact.objects.get(pk=march["t3"].pk).repeat_contact  # T4 came 5 days later
+    assert not m.TicketFact.objects.get(pk=march["t2"].pk).repeat_contact  # 3 March: long before
+    assert sync.verify() == []
