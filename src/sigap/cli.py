@@ -10,7 +10,8 @@ sigap worker [--threads N]
 sigap email-ingest FILE... (or stdin) [--retry-quarantine]
 sigap smtpd [--host H] [--port 2525]
 sigap metrics sync|rebuild|verify [--sample N]
-sigap report KIND [--month YYYY-MM] [--format pdf|xlsx|csv] [--out FILE]
+sigap triage eval DATASET.tsv | predict | train | retrain
+sigap kb-import FILE.json
 sigap <any other manage.py command>
 """
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"bench-seed": "bench_seed", "email-ingest": "email_ingest"}
+ALIASES = {"bench-seed": "bench_seed", "email-ingest": "email_ingest", "kb-import": "kb_import"}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -111,6 +111,8 @@ INSTALLED_APPS = [
     "sigap.channels",
     "sigap.surveys",
     "sigap.metrics",
+    "sigap.kb",
+    "sigap.triage",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +241,9 @@ SIGAP_REMIND_AFTER_HOURS = envint("SIGAP_REMIND_AFTER_HOURS", 48)
 # Acknowledge every ticket a customer opens (portal, email, chat...) with its deadlines.
 SIGAP_AUTO_ACK = envbool("SIGAP_AUTO_ACK", True)
 SIGAP_AUTO_CLOSE_DAYS = envint("SIGAP_AUTO_CLOSE_DAYS", 7)
+
+# Triage (triage/): classify new tickets in a job and fill confident fields.
+SIGAP_TRIAGE = envbool("SIGAP_TRIAGE", True)
 
 # Surveys (surveys/): CSAT and CES after resolution, NPS every so often per customer.
 SIGAP_SURVEYS = envbool("SIGAP_SURVEYS", True)

@@ -21,3 +21,7 @@ else:
 
 # Jobs run at once, in the caller (unit tests); tests of the real worker start one.
 HUEY["immediate"] = True  # noqa: F405
+
+# Classifying every ticket the tests create would train the models in every test database;
+# the triage tests switch it on where they need it.
+SIGAP_TRIAGE = False

@@ -30,6 +30,8 @@ urlpatterns = [
     path("survei/", include("sigap.surveys.urls")),
     path("hooks/", include("sigap.channels.urls")),
     path("", include("sigap.metrics.urls")),
+    path("kb/", include("sigap.kb.urls")),
+    path("bantuan/", include("sigap.kb.urls_public")),
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),

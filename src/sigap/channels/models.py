@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import re
+
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -62,3 +65,183 @@ class Mailbox(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Messaging channels: WhatsApp Cloud API and Telegram Bot API ----------------------------
+
+
+class Provider(models.TextChoices):
+    WHATSAPP = "whatsapp", "WhatsApp"
+    TELEGRAM = "telegram", "Telegram"
+
+
+class InboundStatus(models.TextChoices):
+    RECEIVED = "received", _("Diterima, menunggu dicatat")
+    FILED = "filed", _("Tercatat di tiket")
+    IGNORED = "ignored", _("Diabaikan")
+    FAILED = "failed", _("Gagal dicatat")
+
+
+class MediaState(models.TextChoices):
+    NONE = "", _("Tanpa lampiran")
+    PENDING = "pending", _("Menunggu unduhan")
+    FETCHED = "fetched", _("Terunduh")
+    FAILED = "failed", _("Gagal diunduh")
+
+
+class InboundDelivery(models.Model):
+    """One message (WhatsApp) or update (Telegram) a webhook delivered, stored once.
+
+    The unique ``(provider, external_id)`` makes a redelivered webhook a no-op: WhatsApp's
+    ``wamid…``, or ``<bot id>:<update_id>`` for Telegram. The webhook stores it
+    ``received`` (``parsed``: what the parser read from it) and a job files it on a ticket
+    (``filed``). The raw item is kept for audit; a message that could not be filed is kept
+    too, with the reason (``failed``), and a later redelivery of it tries again.
+    ``address`` is where replies go (``wa_id`` or ``chat.id``) and ``sent_at`` the
+    provider's timestamp (WhatsApp's 24-hour window).
+    """
+
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    external_id = models.CharField(max_length=255)
+    address = models.CharField(_("alamat balasan"), max_length=64, blank=True, default="")
+    sender = models.CharField(_("pengirim"), max_length=64, blank=True, default="")
+    status = models.CharField(max_length=8, choices=InboundStatus.choices)
+    error = models.CharField(_("kesalahan"), max_length=1000, blank=True, default="")
+    payload = models.JSONField()
+    parsed = models.JSONField(default=dict, blank=True)
+    message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("dikirim pelanggan"), null=True, blank=True)
+    received_at = models.DateTimeField(_("diterima"), default=timezone.now)
+    media = models.JSONField(default=dict, blank=True)
+    media_state = models.CharField(
+        max_length=8, choices=MediaState.choices, blank=True, default=MediaState.NONE
+    )
+    media_attempts = models.PositiveSmallIntegerField(default=0)
+    media_next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pesan masuk saluran")
+        verbose_name_plural = _("pesan masuk saluran")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "external_id"], name="inbound_provider_external_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["provider", "address", "sent_at"], name="inbound_window"),
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(status="received"),
+                name="inbound_to_file",
+            ),
+            models.Index(
+                fields=["media_next_attempt_at"],
+                condition=models.Q(media_state="pending"),
+                name="inbound_media_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} {self.external_id}"
+
+
+TEMPLATE_PARAM = re.compile(r"\{\{\s*(\d+)\s*\}\}")
+
+
+class WhatsAppTemplate(models.Model):
+    """A message template approved by Meta: the only thing WhatsApp lets a business send
+    outside the 24-hour customer-service window. ``name`` and ``language`` must match the
+    template in WhatsApp Manager; ``body`` is its text with ``{{1}}``, ``{{2}}`` …"""
+
+    name = models.CharField(
+        _("nama"), max_length=512, help_text=_("Sama persis dengan nama di WhatsApp Manager.")
+    )
+    language = models.CharField(_("bahasa"), max_length=15, default="id")
+    body = models.TextField(_("isi"), help_text=_("Teks templat dengan parameter {{1}}, {{2}} …"))
+    approved = models.BooleanField(
+        _("disetujui Meta"),
+        default=False,
+        help_text=_("Hanya templat yang disetujui dapat dikirim."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("templat WhatsApp")
+        verbose_name_plural = _("templat WhatsApp")
+        ordering = ["name", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "language"], name="wa_template_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+    @property
+    def param_count(self) -> int:
+        return max((int(n) for n in TEMPLATE_PARAM.findall(self.body)), default=0)
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Menunggu dikirim")
+    SENDING = "sending", _("Sedang dikirim")
+    SENT = "sent", _("Terkirim")
+    DELIVERED = "delivered", _("Diterima")
+    READ = "read", _("Dibaca")
+    FAILED = "failed", _("Gagal")
+    SKIPPED = "skipped", _("Tidak dikirim")
+
+
+class OutboundDelivery(models.Model):
+    """Sending one public reply through WhatsApp or Telegram, and what became of it.
+
+    A reply is sent in ``parts`` (text chunks, then each attachment); ``parts_sent`` moves
+    forward after each part is accepted, so a retry resumes instead of starting over.
+    ``status`` follows the provider (sent → delivered → read, or failed with ``error``).
+    """
+
+    message = models.OneToOneField(
+        "tickets.Message", on_delete=models.CASCADE, related_name="channel_delivery"
+    )
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    recipient = models.CharField(_("penerima"), max_length=64, blank=True, default="")
+    template = models.ForeignKey(
+        WhatsAppTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    template_params = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    parts_sent = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(_("id pesan penyedia"), max_length=255, blank=True, default="")
+    error = models.CharField(_("kesalahan"), max_length=1000, blank=True, default="")
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pengiriman balasan saluran")
+        verbose_name_plural = _("pengiriman balasan saluran")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="outbound_due",
+            ),
+            models.Index(
+                fields=["provider", "provider_id"],
+                condition=~models.Q(provider_id=""),
+                name="outbound_provider_id",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} → {self.recipient} ({self.get_status_display()})"

@@ -1,14 +1,16 @@
 """Where a public reply goes after it commits: the channel the ticket came in on.
 
 ``services`` calls ``deliver`` (after commit) for every reply on a ticket whose channel is
-in ``DELIVERED``; each channel's job sends it and retries on failure.
+in ``DELIVERED``; each channel's job sends it and retries on failure. Before a reply is
+stored, ``services.message_add`` asks ``check_reply`` whether the channel allows it now
+(WhatsApp's 24-hour customer-service window).
 """
 
 from __future__ import annotations
 
-from sigap.tickets.models import Channel
+from sigap.tickets.models import Channel, Ticket
 
-DELIVERED = frozenset({Channel.EMAIL})
+DELIVERED = frozenset({Channel.EMAIL, Channel.WHATSAPP, Channel.TELEGRAM})
 
 
 def deliver(message_id: int, channel: str) -> None:
@@ -16,3 +18,15 @@ def deliver(message_id: int, channel: str) -> None:
         from sigap.channels.tasks import send_email_reply
 
         send_email_reply(message_id)
+    elif channel in (Channel.WHATSAPP, Channel.TELEGRAM):
+        from sigap.channels import delivery
+
+        delivery.enqueue(message_id)
+
+
+def check_reply(*, ticket: Ticket, channel: str) -> None:
+    """Raise a domain error when a public reply may not be sent on ``channel`` now."""
+    if channel == Channel.WHATSAPP:
+        from sigap.channels.whatsapp_out import check_window
+
+        check_window(ticket)

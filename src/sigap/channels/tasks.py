@@ -18,3 +18,43 @@ def poll_mailboxes() -> dict[str, int]:
     from sigap.channels.mail_poll import poll_all
 
     return poll_all()
+
+
+@db_task()
+def send_channel_reply(delivery_id: int) -> str:
+    """Send a WhatsApp/Telegram reply now (queued after it commits). Safe to run twice:
+    the row is claimed first; retries are scheduled on the row, not in Huey."""
+    from sigap.channels import delivery
+
+    return delivery.attempt(delivery_id)
+
+
+@db_task()
+def file_inbound(inbound_ids: list[int]) -> dict[str, int]:
+    """File the messages a webhook accepted on tickets (queued after it commits). Safe to
+    run twice: a message is filed only while it is ``received``."""
+    from sigap.channels import messaging
+
+    return messaging.file_many(inbound_ids)
+
+
+@db_task()
+def fetch_inbound_media(inbound_id: int) -> str:
+    """Download a customer's photo/document/voice note into the ticket (after commit)."""
+    from sigap.channels import messaging
+
+    return messaging.fetch_media(inbound_id)
+
+
+@db_periodic_task(crontab(minute="*"))
+def retry_channel_work() -> dict[str, int]:
+    """Every minute: replies and media downloads whose retry time has come, replies whose
+    worker died while sending (their lease expired), and accepted messages whose filing
+    job was lost."""
+    from sigap.channels import delivery, messaging
+
+    return {
+        "filed": messaging.file_due(),
+        "replies": delivery.retry_due(),
+        "media": messaging.fetch_due_media(),
+    }

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib import resources
 from typing import Any
 from unittest import mock
 
@@ -25,10 +26,12 @@ from sigap.accounts.services import team_create, user_create
 from sigap.customers.models import Customer
 from sigap.customers.services import ContactIn, customer_create
 from sigap.demo import content
+from sigap.kb.services import load_articles
 from sigap.metrics import sync as metric_sync
 from sigap.surveys.models import Survey, SurveyKind
 from sigap.tickets import services
 from sigap.tickets.models import Kind, Severity, Status, Ticket
+from sigap.triage import service as triage
 
 DEMO_PASSWORD = "sigap-demo"
 PORTAL_CUSTOMERS = 8
@@ -348,13 +351,18 @@ def load_demo(*, tickets: int = 320, seed: int = 2026) -> DemoWorld:
     now = timezone.now()
     scenarios = list(content.SCENARIOS)
     # The demo's surveys are made below, with answers; none are mailed while loading.
-    with override_settings(SIGAP_SURVEYS=False):
+    with override_settings(SIGAP_SURVEYS=False, SIGAP_TRIAGE=False):
         for index in range(tickets):
             scenario = scenarios[index % len(scenarios)]
             customer = rng.choice(customers)
             with transaction.atomic():
                 _drive(rng, world, scenario, customer, now)
     _answered_surveys(rng, now)
+    # triage every demo ticket now (the worker would do it one by one after each commit)
+    triage.ensure_models()
+    for ticket_id in Ticket.objects.order_by("pk").values_list("pk", flat=True):
+        triage.triage_ticket(ticket_id)
+    load_articles(str(resources.files("sigap.demo") / "kb_articles.json"))
     metric_sync.rebuild()  # the dashboard and reports have their facts at once
     return world
 

@@ -59,6 +59,7 @@ from sigap.tickets.models import (
 from sigap.tickets.search import index_new_ticket, index_ticket
 from sigap.tickets.sla import default_priority, due_for
 from sigap.tickets.transitions import check_transition
+from sigap.triage import service as triage
 
 S = Status
 
@@ -104,6 +105,12 @@ def _set_status(ticket: Ticket, actor: User | None, to: Status, reason: str = ""
         events.sla_event(ticket, kind, data=sla_data)
     if to == S.RESOLVED and settings.SIGAP_SURVEYS:
         transaction.on_commit(lambda: _invite_to_survey(ticket.pk))
+
+
+def _triage(ticket_id: int) -> None:
+    from sigap.triage.tasks import triage_new_ticket
+
+    triage_new_ticket(ticket_id)
 
 
 def _invite_to_survey(ticket_id: int) -> None:
@@ -248,8 +255,12 @@ def ticket_create(
         raise ValidationFailed("Data tiket belum lengkap.", fields=errors)
     _check_assignee(assignee, team)
     now = created_at or timezone.now()
+    safety = triage.safety_override(subject, description)
+    if safety is not None:  # danger to people: the tightest handling, whatever was given
+        severity, priority = safety.severity, safety.priority
+        tags = [*tags, triage.SAFETY_TAG]
     if priority is None:
-        priority = default_priority(severity, customer.loyalty_tier)
+        priority = default_priority(severity, customer.loyalty_tier, customer.kind)
     sla = due_for(
         channel,
         priority,
@@ -298,9 +309,21 @@ def ticket_create(
     for upload in uploads:
         attachment_store(message=message, upload=upload)
     events.message_event(message)
+    if safety is not None:
+        events.sla_event(
+            ticket,
+            EventKind.AUTOMATION,
+            data={
+                "rule": "Deteksi keselamatan",
+                "trigger": "ticket_created",
+                "applied": [f"severity=penting, priority=P1 ({', '.join(safety.signals)})"],
+            },
+        )
     if settings.SIGAP_AUTO_ACK and (actor is None or actor.is_customer):
         _acknowledge(ticket, customer, now)
     index_new_ticket(ticket)
+    if settings.SIGAP_TRIAGE:
+        transaction.on_commit(lambda: _triage(ticket.pk), robust=True)
     if automation.has_rules("ticket_created"):
         automation.fire("ticket_created", ticket, text=description)
         ticket.refresh_from_db()
@@ -410,6 +433,8 @@ def ticket_update(
         if old != new:
             plain[field] = new
             events.field_changed_event(ticket, actor, field, _jsonable(old), _jsonable(new), reason)
+            if field in triage.FIELDS and actor.username != automation.SYSTEM_USERNAME:
+                triage.record_correction(ticket, field, str(new))  # agents teach triage
     if "tags" in changes:
         old_tags = sorted(ticket.tags.values_list("name", flat=True))
         new_objs = _tag_objects(changes["tags"])
@@ -703,6 +728,10 @@ def message_add(
         raise Conflict(
             f"Tiket {ticket.reference} sudah ditutup. Silakan buat tiket baru untuk masalah ini."
         )
+    if msg_kind == MessageKind.REPLY and channel == Channel.WHATSAPP:
+        from sigap.channels.outbound import check_reply  # the 24-hour window
+
+        check_reply(ticket=ticket, channel=channel)
     try:
         with transaction.atomic():
             message = _message_create(

@@ -1,7 +1,7 @@
 """Default priority and due times for a new ticket.
 
 Due times come from the SLA policies and business calendars of ``sigap.sla``; the
-priority matrix becomes configurable with triage (issue 5).
+priority from the matrix of ``sigap.triage.priority``.
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ FALLBACK_RESOLUTION = {
 log = logging.getLogger(__name__)
 
 
-def default_priority(severity: str, loyalty_tier: str) -> int:
-    """Complaint type AND customer type (DOMAIN.md §5): loyal customers move up one step."""
-    base = int(BASE_PRIORITY[Severity(severity)])
-    if loyalty_tier in LOYAL_TIERS and base > Priority.P1:
-        return base - 1
-    return base
+def default_priority(severity: str, loyalty_tier: str, customer_kind: str = "") -> int:
+    """Complaint type AND customer type (DOMAIN.md §5), from the configurable matrix
+    (``sigap.triage.priority``; by default loyal customers move up one step)."""
+    from sigap.triage.priority import priority_for
+
+    return priority_for(severity, loyalty_tier, customer_kind)[0]
 
 
 @dataclass(frozen=True)

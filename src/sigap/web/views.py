@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts.models import Role, Team, User
+from sigap.channels import ui as channel_ui
 from sigap.core.errors import NotFound, PermissionDenied, SigapError
 from sigap.customers.selectors import access_customer, customers_for
 from sigap.tickets import guidance, selectors, services
@@ -42,6 +43,7 @@ from sigap.tickets.models import (
     Ticket,
 )
 from sigap.tickets.transitions import ALLOWED, procedure_steps
+from sigap.triage.panel import triage_panel
 from sigap.web import canned, inbox, timeline
 from sigap.web.forms import (
     ApologyForm,
@@ -397,6 +399,9 @@ def _ticket_context(
         "overdue": ticket.is_open
         and ticket.resolution_due_at is not None
         and ticket.resolution_due_at < timezone.now(),
+        # channels: WhatsApp 24-hour window notice + reply delivery status (sigap.channels.ui)
+        **channel_ui.ticket_context(ticket, messages.values()),
+        "triage": triage_panel(ticket.pk),
     }
 
 

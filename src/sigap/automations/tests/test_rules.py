@@ -23,7 +23,7 @@ def create(agent: User, customer: Customer, **kw: object) -> Ticket:
         "kind": "complaint",
         "channel": "whatsapp",
         "subject": "Kompor baru",
-        "description": "Kompor yang saya beli bau gas dan apinya besar sekali.",
+        "description": "Kompor yang saya beli tidak mau menyala dan garansinya ditolak.",
     }
     fields.update(kw)
     return services.ticket_create(actor=agent, customer=customer, **fields)  # type: ignore[arg-type]
@@ -33,12 +33,12 @@ def test_a_keyword_rule_raises_priority_tags_and_notes(
     agent: User, supervisor: User, team: Team, customer: Customer
 ) -> None:
     Rule.objects.create(
-        name="Keselamatan: gas",
+        name="Garansi ditolak",
         trigger="ticket_created",
-        conditions={"keywords": ["bau gas", "kebakaran"]},
+        conditions={"keywords": ["garansi", "klaim"]},
         actions=[
             {"type": "set_priority", "value": 1},
-            {"type": "add_tag", "value": "keselamatan"},
+            {"type": "add_tag", "value": "garansi"},
             {"type": "add_note", "value": "Hubungi {nama_depan} segera: {nomor_tiket}"},
             {"type": "set_team", "value": team.pk},
             {"type": "notify_supervisor"},
@@ -47,14 +47,14 @@ def test_a_keyword_rule_raises_priority_tags_and_notes(
     ticket = create(agent, customer, priority=3)
     assert ticket.priority == 1
     assert ticket.team == team
-    assert list(ticket.tags.values_list("name", flat=True)) == ["keselamatan"]
+    assert list(ticket.tags.values_list("name", flat=True)) == ["garansi"]
     note = ticket.messages.get(kind="note")
     assert note.body == f"Hubungi Budi segera: {ticket.reference}"
     assert ticket.resolution_due_at == ticket.created_at + timedelta(hours=4)  # P1 targets
     run = RuleRun.objects.get()
     assert run.applied == ["set_priority", "add_tag", "add_note", "set_team", "notify_supervisor"]
     audit = ticket.events.get(kind="automation")
-    assert audit.data["rule"] == "Keselamatan: gas" and audit.actor.username == "sigap-otomasi"
+    assert audit.data["rule"] == "Garansi ditolak" and audit.actor.username == "sigap-otomasi"
     assert Notification.objects.filter(user=supervisor).exists()
 
 
@@ -62,7 +62,7 @@ def test_conditions_must_all_match(agent: User, customer: Customer) -> None:
     Rule.objects.create(
         name="Email saja",
         trigger="ticket_created",
-        conditions={"channels": ["email"], "keywords": ["gas"]},
+        conditions={"channels": ["email"], "keywords": ["garansi"]},
         actions=[{"type": "add_tag", "value": "x"}],
     )
     ticket = create(agent, customer)  # whatsapp

@@ -33,6 +33,7 @@ MATRIX = [
 ]
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(("severity", "tier", "priority"), MATRIX)
 def test_default_priority_follows_severity_and_loyalty(
     severity: str, tier: str, priority: int

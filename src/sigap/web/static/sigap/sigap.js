@@ -170,6 +170,15 @@
     else if (ev.key === "k") stepTicket(-1);
   });
 
+  // A suggested knowledge-base article goes into the reply box (the agent edits and sends).
+  document.addEventListener("click", function (ev) {
+    var button = ev.target && ev.target.closest ? ev.target.closest("[data-kb-insert]") : null;
+    var area = document.getElementById("reply-body");
+    if (!button || !area) return;
+    area.value = (area.value ? area.value.replace(/\s+$/, "") + "\n\n" : "") + button.getAttribute("data-kb-insert");
+    area.focus();
+  });
+
   // Handling time for AHT: from the first keystroke or focus in the composer to sending.
   var replyForm = document.getElementById("form-reply");
   if (replyForm) {

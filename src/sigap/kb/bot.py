@@ -1,0 +1,455 @@
+"""The chatbot engine: answers common questions from the public knowledge base.
+
+Channel-agnostic: a channel keeps the conversation state (a small JSON-serialisable
+dict, ``new_state()``), calls ``answer(state, text)`` for each customer message, sends
+``reply.text`` (with ``reply.choices`` as quick replies when there are any), stores
+``reply.state``, and when ``reply.handover`` is set, opens or updates a ticket with
+``reply.handover.transcript_text()`` and lets a person take over. After a hand-over the
+bot stays silent (``action == "silent"``, empty text) but keeps recording the messages.
+
+Order of checks for each message:
+
+1. a safety signal (``sigap.triage.safety``) -> hand over at once (and point to 112);
+2. a request for a person ("mau bicara dengan agen", "minta CS", ...) -> hand over;
+3. negative sentiment (``sentiment.sentiment_of``, the hook for the trained model) ->
+   hand over;
+4. the answer to a fact the bot asked for (e.g. an order number) -> answer the question
+   that was waiting for it; two replies without it -> hand over;
+5. a pick among the offered choices ("2", the quick-reply payload, the title) -> answer;
+   "bukan itu" after an answer or choices -> unsure;
+6. small talk (greetings, thanks, "kamu robot?");
+7. retrieval (``index.py``, BM25 over the stemmed public articles): confident -> the
+   article's own summary (or its first sentences) and its link; a category that needs a
+   fact first -> ask for it; unsure -> the top 3 titles as choices (or, when nothing is
+   close, a request to rephrase). Unsure twice in a row -> hand over.
+
+The bot never writes an answer of its own: an answer is always an article's text.
+
+Confidence = min(coverage, margin / MARGIN_FULL): *coverage* is the share of the
+question's idf weight that the best article contains (an unknown word counts as the
+rarest), *margin* is how far the best score is ahead of the second, relatively. The
+default threshold 0.5 (coverage >= 0.5 and margin >= 0.15) was chosen on
+``data/dev_questions.tsv``; ``bench/chatbot.py`` measures it on held-out questions.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+
+from sigap.kb import index, intents, sentiment
+from sigap.kb.access import public_articles
+from sigap.kb.index import Entry, KbIndex, Scored
+from sigap.kb.models import Article, RequiredFact
+from sigap.triage import safety
+
+STATE_VERSION = 1
+THRESHOLD = 0.5
+MARGIN_FULL = 0.3
+CHOICES_FLOOR = 0.25  # below this coverage nothing is close enough to offer as a choice
+MAX_UNSURE = 2
+MAX_FACT_TRIES = 2
+EXCERPT_CHARS = 700
+BOT_NAME = "Asisten Sigap"
+
+# action values
+ANSWER = "answer"
+CHOICES = "choices"
+ASK_FACT = "ask_fact"
+CLARIFY = "clarify"
+SMALL_TALK = "small_talk"
+HANDOVER = "handover"
+SILENT = "silent"
+
+# hand-over reasons
+REQUESTED = "requested"
+UNSURE = "unsure"
+NEGATIVE = "negative"
+SAFETY = "safety"
+FACT_MISSING = "fact_missing"
+
+HANDOVER_TEXT = {
+    REQUESTED: "Baik, saya sambungkan Anda dengan petugas kami.",
+    UNSURE: "Maaf, saya belum bisa menjawab pertanyaan Anda dengan tepat. "
+    "Saya sambungkan Anda dengan petugas kami.",
+    NEGATIVE: "Mohon maaf atas ketidaknyamanan yang Anda alami. "
+    "Saya sambungkan Anda dengan petugas kami agar segera ditangani.",
+    SAFETY: "Terima kasih sudah memberi tahu kami. Laporan Anda kami teruskan ke petugas "
+    "sebagai prioritas. Jika ada bahaya bagi keselamatan, segera hubungi 112.",
+    FACT_MISSING: "Tidak apa-apa. Saya sambungkan Anda dengan petugas kami untuk membantu.",
+}
+HANDOVER_TAIL = " Seluruh percakapan ini sudah kami teruskan, jadi Anda tidak perlu mengulang."
+ANSWER_TAIL = 'Belum menjawab? Balas "bukan", atau ketik "agen" untuk bicara dengan petugas.'
+
+
+@dataclass(frozen=True)
+class FactRule:
+    """A fact to collect before answering a question in some categories."""
+
+    name: str
+    label: str
+    pattern: re.Pattern[str]
+    categories: frozenset[str]  # category slugs
+    example: str = ""
+    prompt: str = ""
+
+    def question(self) -> str:
+        if self.prompt:
+            return self.prompt
+        example = f" (contoh: {self.example})" if self.example else ""
+        return f"Sebelum saya jawab, boleh kami minta {self.label} Anda{example}?"
+
+    def find(self, message: str) -> str:
+        match = self.pattern.search(message)
+        return match.group(0) if match else ""
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    threshold: float = THRESHOLD
+    choices_floor: float = CHOICES_FLOOR
+    max_unsure: int = MAX_UNSURE
+    facts: tuple[FactRule, ...] = ()
+
+    def fact_for(self, category_slug: str) -> tuple[FactRule, ...]:
+        return tuple(f for f in self.facts if category_slug in f.categories)
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str  # the article title, shown on the quick-reply button
+    payload: str  # "kb:<slug>": what the channel sends back when it is tapped
+    slug: str
+
+
+@dataclass(frozen=True)
+class ArticleRef:
+    id: int
+    slug: str
+    title: str
+    url: str
+    excerpt: str  # the article's own summary, or its first sentences
+
+
+@dataclass(frozen=True)
+class Handover:
+    reason: str
+    transcript: tuple[dict[str, str], ...]
+    facts: dict[str, str]
+
+    def transcript_text(self) -> str:
+        return transcript_text(self.transcript, self.facts)
+
+
+@dataclass(frozen=True)
+class BotReply:
+    action: str
+    text: str
+    state: dict[str, Any]
+    article: ArticleRef | None = None
+    choices: tuple[Choice, ...] = ()
+    handover: Handover | None = None
+    confidence: float = 0.0
+    candidates: tuple[str, ...] = field(default=())  # ranked slugs considered (diagnostics)
+
+
+def new_state() -> dict[str, Any]:
+    return {
+        "v": STATE_VERSION,
+        "history": [],
+        "unsure": 0,
+        "facts": {},
+        "pending": None,
+        "offered": [],
+        "answered": "",
+        "question": "",
+        "handover": "",
+    }
+
+
+def _load(state: dict[str, Any] | None) -> dict[str, Any]:
+    fresh = new_state()
+    if not isinstance(state, dict) or state.get("v") != STATE_VERSION:
+        return fresh
+    loaded = copy.deepcopy(state)
+    for key, default in fresh.items():
+        value = loaded.get(key)
+        if key == "pending":
+            loaded[key] = value if isinstance(value, dict) else None
+        elif not isinstance(value, type(default)):
+            loaded[key] = default
+    return loaded
+
+
+def transcript_text(
+    history: tuple[dict[str, str], ...] | list[dict[str, str]], facts: dict[str, str]
+) -> str:
+    lines = [
+        f"{'Pelanggan' if item.get('from') == 'customer' else BOT_NAME}: {item.get('text', '')}"
+        for item in history
+    ]
+    if facts:
+        lines.append("")
+        lines += [f"{name}: {value}" for name, value in facts.items()]
+    return "\n".join(lines)
+
+
+# --- configuration from the database -------------------------------------------------------
+
+_config_lock = threading.Lock()
+_config: tuple[str, BotConfig] | None = None
+
+
+def config_for(generation: str) -> BotConfig:
+    """The configured required facts (cached per index generation)."""
+    global _config
+    cached = _config
+    if cached is not None and cached[0] == generation:
+        return cached[1]
+    rules = []
+    for fact in RequiredFact.objects.filter(active=True).prefetch_related("categories"):
+        try:
+            pattern = re.compile(fact.pattern)
+        except re.error:
+            continue  # refused when saved; a bad row never stops the bot
+        rules.append(
+            FactRule(
+                name=fact.name,
+                label=fact.label,
+                pattern=pattern,
+                categories=frozenset(c.slug for c in fact.categories.all()),
+                example=fact.example,
+                prompt=fact.prompt,
+            )
+        )
+    built = BotConfig(facts=tuple(rules))
+    with _config_lock:
+        _config = (generation, built)
+    return built
+
+
+def invalidate() -> None:
+    global _config
+    with _config_lock:
+        _config = None
+
+
+# --- the conversation -----------------------------------------------------------------------
+
+
+def confidence(ranked: list[Scored]) -> float:
+    if not ranked or ranked[0].score <= 0:
+        return 0.0
+    best = ranked[0]
+    second = ranked[1].score if len(ranked) > 1 else 0.0
+    margin = (best.score - second) / best.score
+    return min(best.coverage, min(1.0, margin / MARGIN_FULL))
+
+
+class _Turn:
+    """One message: the state being updated, the index, the configuration."""
+
+    def __init__(self, state: dict[str, Any], idx: KbIndex, config: BotConfig) -> None:
+        self.state = state
+        self.idx = idx
+        self.config = config
+
+    def reply(self, action: str, message: str, **extra: Any) -> BotReply:
+        if message:
+            self.state["history"].append({"from": "bot", "text": message})
+        return BotReply(action=action, text=message, state=self.state, **extra)
+
+    def handover(self, reason: str) -> BotReply:
+        self.state["handover"] = reason
+        self.state["pending"] = None
+        self.state["offered"] = []
+        message = HANDOVER_TEXT[reason] + HANDOVER_TAIL
+        self.state["history"].append({"from": "bot", "text": message})
+        return BotReply(
+            action=HANDOVER,
+            text=message,
+            state=self.state,
+            handover=Handover(
+                reason=reason,
+                transcript=tuple(dict(item) for item in self.state["history"]),
+                facts=dict(self.state["facts"]),
+            ),
+        )
+
+    def unsure(self, ranked: list[Scored], *, exclude: tuple[str, ...] = ()) -> BotReply:
+        self.state["unsure"] += 1
+        if self.state["unsure"] >= self.config.max_unsure:
+            return self.handover(UNSURE)
+        options = [r for r in ranked if r.entry.slug not in exclude][:3]
+        if options and options[0].coverage >= self.config.choices_floor:
+            self.state["offered"] = [r.entry.slug for r in options]
+            choices = tuple(
+                Choice(r.entry.title, f"kb:{r.entry.slug}", r.entry.slug) for r in options
+            )
+            lines = [f"{i}. {c.label}" for i, c in enumerate(choices, start=1)]
+            message = (
+                "Saya belum yakin maksud Anda. Apakah salah satu dari ini?\n"
+                + "\n".join(lines)
+                + '\nBalas dengan nomornya, atau ketik "agen" untuk bicara dengan petugas.'
+            )
+            return self.reply(
+                CHOICES,
+                message,
+                choices=choices,
+                confidence=confidence(ranked),
+                candidates=tuple(r.entry.slug for r in ranked),
+            )
+        self.state["offered"] = []
+        return self.reply(
+            CLARIFY,
+            "Maaf, saya belum menemukan jawabannya di pusat bantuan kami. Bisa dijelaskan "
+            'dengan kata lain? Atau ketik "agen" untuk bicara dengan petugas.',
+            confidence=confidence(ranked),
+            candidates=tuple(r.entry.slug for r in ranked),
+        )
+
+    def give(self, entry: Entry, *, conf: float = 1.0, prefix: str = "") -> BotReply:
+        """Answer with an article, unless a required fact is still missing."""
+        for rule in self.config.fact_for(entry.category_slug):
+            if rule.name not in self.state["facts"]:
+                self.state["pending"] = {"fact": rule.name, "slug": entry.slug, "tries": 0}
+                self.state["offered"] = []
+                return self.reply(ASK_FACT, rule.question(), confidence=conf)
+        article = public_articles().select_related("category").filter(pk=entry.article_id).first()
+        if article is None:  # unpublished since the index was read
+            return self.unsure([])
+        ref = article_ref(article)
+        self.state["unsure"] = 0
+        self.state["offered"] = []
+        self.state["pending"] = None
+        self.state["answered"] = article.slug
+        body = f"{ref.title}\n\n{ref.excerpt}\n\nSelengkapnya: {ref.url}\n\n{ANSWER_TAIL}"
+        message = f"{prefix}\n\n{body}" if prefix else body
+        return self.reply(ANSWER, message, article=ref, confidence=conf)
+
+    def fact_reply(self, message: str) -> BotReply | None:
+        pending = self.state["pending"]
+        rule = next((f for f in self.config.facts if f.name == pending.get("fact")), None)
+        entry = self.idx.entry(str(pending.get("slug", "")))
+        if rule is None or entry is None:
+            self.state["pending"] = None
+            return None
+        value = rule.find(message)
+        if value:
+            self.state["facts"][rule.name] = value
+            self.state["pending"] = None
+            return self.give(entry, prefix=f"Terima kasih, {rule.label} {value} sudah kami catat.")
+        pending["tries"] = int(pending.get("tries", 0)) + 1
+        if pending["tries"] >= MAX_FACT_TRIES:
+            return self.handover(FACT_MISSING)
+        example = f" Contoh: {rule.example}." if rule.example else ""
+        return self.reply(
+            ASK_FACT,
+            f"Maaf, {rule.label} belum saya temukan di pesan Anda.{example} "
+            'Atau ketik "agen" untuk bicara dengan petugas.',
+        )
+
+    def small_talk(self, kind: str) -> BotReply:
+        name = settings.SIGAP_BUSINESS_NAME
+        if kind == "thanks":
+            self.state["unsure"] = 0
+            return self.reply(SMALL_TALK, "Sama-sama! Ada lagi yang bisa saya bantu?")
+        if kind == "identity":
+            return self.reply(
+                SMALL_TALK,
+                f"Ya, saya asisten virtual {name}. Saya menjawab dari pusat bantuan kami; "
+                'ketik "agen" kapan saja untuk bicara dengan petugas.',
+            )
+        return self.reply(
+            SMALL_TALK,
+            f"Halo! Saya asisten virtual {name}. Silakan tulis pertanyaan Anda, "
+            'atau ketik "agen" kapan saja untuk bicara dengan petugas.',
+        )
+
+
+def answer(
+    state: dict[str, Any] | None, message_text: str, *, config: BotConfig | None = None
+) -> BotReply:
+    """Reply to one customer message. ``state`` is not modified; the reply carries the
+    new state."""
+    st = _load(state)
+    message = message_text.strip()
+    st["history"].append({"from": "customer", "text": message})
+    if st["handover"]:
+        return BotReply(action=SILENT, text="", state=st)
+    idx = index.current()
+    turn = _Turn(st, idx, config or config_for(idx.generation))
+    for rule in turn.config.facts:  # a fact given before it is asked for is kept
+        if rule.name not in st["facts"] and (value := rule.find(message)):
+            st["facts"][rule.name] = value
+    if not message:
+        return turn.reply(CLARIFY, "Silakan tulis pertanyaan Anda.")
+    if safety.detect(message).is_safety:
+        return turn.handover(SAFETY)
+    if intents.wants_human(message):
+        return turn.handover(REQUESTED)
+    if sentiment.sentiment_of(message) == "negative":
+        return turn.handover(NEGATIVE)
+    if st["pending"]:
+        reply = turn.fact_reply(message)
+        if reply is not None:
+            return reply
+    offered = {slug: e for slug in st["offered"] if (e := idx.entry(slug)) is not None}
+    if slug := intents.picked(message, [(s, e.title) for s, e in offered.items()]):
+        return turn.give(offered[slug])
+    if (st["offered"] or st["answered"]) and intents.declines(message):
+        seen = (*st["offered"], st["answered"])
+        ranked = idx.search(st["question"], k=6) if st["question"] else []
+        st["answered"] = ""
+        return turn.unsure(ranked, exclude=seen)
+    if kind := intents.small_talk(message):
+        return turn.small_talk(kind)
+    st["question"] = message
+    st["answered"] = ""
+    ranked = idx.search(message, k=3)
+    conf = confidence(ranked)
+    if ranked and conf >= turn.config.threshold:
+        return turn.give(ranked[0].entry, conf=conf)
+    return turn.unsure(ranked)
+
+
+# --- presenting an article ----------------------------------------------------------------
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def excerpt(article: Article, limit: int = EXCERPT_CHARS) -> str:
+    """The summary, or the body's first paragraph cut after whole sentences."""
+    if article.summary:
+        return article.summary
+    paragraph = article.body.strip().split("\n\n")[0].strip()
+    if len(paragraph) <= limit:
+        return paragraph
+    out = ""
+    for sentence in _SENTENCE_END.split(paragraph):
+        if out and len(out) + 1 + len(sentence) > limit:
+            break
+        out = f"{out} {sentence}".strip()
+    if len(out) > limit:  # one very long sentence: cut at a word
+        out = out[:limit].rsplit(" ", 1)[0] + " …"
+    return out
+
+
+def article_url(slug: str) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("help:article", kwargs={"slug": slug})
+
+
+def article_ref(article: Article) -> ArticleRef:
+    return ArticleRef(
+        id=article.pk,
+        slug=article.slug,
+        title=article.title,
+        url=article_url(article.slug),
+        excerpt=excerpt(article),
+    )

@@ -1,0 +1,94 @@
+"""Reads of the knowledge base for pages: the help centre's categories, article lists and
+the articles suggested to an agent for a ticket."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+
+from sigap.kb import index
+from sigap.kb.access import public_articles
+from sigap.kb.bot import article_url, excerpt
+from sigap.kb.models import Article, ArticleStatus, Category, Visibility
+from sigap.kb.search import terms
+from sigap.tickets.models import MessageKind, Ticket
+
+SUGGESTION_TERMS = 64  # a ticket is a long query: its first distinct terms are enough
+RECENT_MESSAGES = 3
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    article: Article
+    score: float
+    excerpt: str
+    public_url: str  # "" for an internal article: nothing to send to the customer
+
+    @property
+    def public(self) -> bool:
+        return bool(self.public_url)
+
+
+def ticket_query(ticket: Ticket, extra: str = "") -> list[str]:
+    """Terms for a ticket: subject, description, the last customer messages, ``extra``
+    (e.g. the agent's draft), most recent first after the subject."""
+    recent = list(
+        ticket.messages.filter(kind=MessageKind.INBOUND)
+        .order_by("-created_at", "-id")
+        .values_list("body", flat=True)[:RECENT_MESSAGES]
+    )
+    parts = [ticket.subject, extra, *recent, ticket.description]
+    return list(dict.fromkeys(terms("\n".join(p for p in parts if p))))[:SUGGESTION_TERMS]
+
+
+def suggest_for_ticket(ticket: Ticket, limit: int = 5, *, extra: str = "") -> list[Suggestion]:
+    """The published articles (public and internal) that best match a ticket, best first.
+    Two queries plus the index check; the caller has checked the agent may see the
+    ticket."""
+    ranked = index.current().rank(ticket_query(ticket, extra), k=limit, public_only=False)
+    if not ranked:
+        return []
+    ids = [r.entry.article_id for r in ranked]
+    found = Article.objects.filter(pk__in=ids, status=ArticleStatus.PUBLISHED).select_related(
+        "category"
+    )
+    by_id = {a.pk: a for a in found}
+    out = []
+    for r in ranked:
+        article = by_id.get(r.entry.article_id)
+        if article is None:
+            continue
+        public = article.visibility == Visibility.PUBLIC
+        out.append(
+            Suggestion(
+                article=article,
+                score=r.score,
+                excerpt=excerpt(article),
+                public_url=article_url(article.slug) if public else "",
+            )
+        )
+    return out
+
+
+def help_categories() -> QuerySet[Category]:
+    """Categories with at least one public article, each with ``n_articles``."""
+    public = Q(articles__status=ArticleStatus.PUBLISHED, articles__visibility=Visibility.PUBLIC)
+    return (
+        Category.objects.annotate(n_articles=Count("articles", filter=public))
+        .filter(n_articles__gt=0)
+        .order_by("position", "name")
+    )
+
+
+def help_category_articles(category: Category) -> QuerySet[Article]:
+    return public_articles().filter(category=category).order_by("title")
+
+
+def related_articles(article: Article, limit: int = 5) -> list[Article]:
+    return list(
+        public_articles()
+        .filter(category_id=article.category_id)
+        .exclude(pk=article.pk)
+        .order_by("title")[:limit]
+    )

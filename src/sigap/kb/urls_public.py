@@ -1,0 +1,11 @@
+from django.urls import path
+
+from sigap.kb import views_public as views
+
+app_name = "help"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("cari/", views.search, name="search"),
+    path("kategori/<slug:slug>/", views.category, name="category"),
+    path("artikel/<slug:slug>/", views.article, name="article"),
+]

@@ -1,0 +1,256 @@
+"""Triage in the product: the active models in memory, triage of a new ticket, the
+examples agents' corrections produce, and retraining with a held-out gate.
+
+Safety comes first and synchronously (``tickets.services.ticket_create`` calls
+``safety_override``); the classifiers run in a job right after the ticket commits
+(``tasks.triage_new_ticket``) and fill the fields the agent left empty when they are
+confident enough, with the reason in the timeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+
+from sigap.core.memo import SharedMemo
+from sigap.triage import classify
+from sigap.triage.classify import TASKS, Prediction, TextModel
+from sigap.triage.models import Example, ModelVersion, TicketTriage
+from sigap.triage.safety import detect
+
+__all__ = ["TASKS", "detect"]
+
+log = logging.getLogger(__name__)
+APPLY_AT = 0.6  # fill an empty field when the model is at least this sure
+FIELDS = {"category": "category", "severity": "severity", "root_cause": "root_cause"}
+SAFETY_TAG = "keselamatan"
+
+
+def _load() -> dict[str, tuple[int, TextModel]]:
+    out: dict[str, tuple[int, TextModel]] = {}
+    for row in ModelVersion.objects.filter(active=True):
+        out[row.task] = (row.version, TextModel.loads(bytes(row.blob)))
+    return out
+
+
+_models: SharedMemo[dict[str, tuple[int, TextModel]]] = SharedMemo(
+    "triage-models", _load, max_age=600
+)
+
+
+def active() -> dict[str, tuple[int, TextModel]]:
+    models = _models.get()
+    if len(models) < len(TASKS):
+        ensure_models()
+        models = _models.get()
+    return models
+
+
+def ensure_models() -> list[str]:
+    """Cold start: train every task without an active model from the shipped data."""
+    trained = []
+    for task in TASKS:
+        if ModelVersion.objects.filter(task=task, active=True).exists():
+            continue
+        model, held = classify.train_shipped(task)
+        texts, _ = classify.shipped(task, "train")
+        _store(task, model, held, trained_on=len(texts), corrections=0, note="data bawaan")
+        trained.append(task)
+    if trained:
+        _models.invalidate()
+    return trained
+
+
+@transaction.atomic
+def _store(
+    task: str,
+    model: TextModel,
+    held: classify.Scores,
+    *,
+    trained_on: int,
+    corrections: int,
+    note: str,
+) -> ModelVersion:
+    last = ModelVersion.objects.filter(task=task).aggregate(v=Max("version"))["v"] or 0
+    ModelVersion.objects.filter(task=task, active=True).update(active=False)
+    return ModelVersion.objects.create(
+        task=task,
+        version=last + 1,
+        blob=model.dumps(),
+        scores=held.as_dict(),
+        trained_on=trained_on,
+        corrections=corrections,
+        active=True,
+        note=note,
+    )
+
+
+@dataclass(frozen=True)
+class Triage:
+    predictions: dict[str, Prediction]
+    versions: dict[str, int]
+
+
+def predict(text: str) -> Triage:
+    models = active()
+    doc = [classify.features(text)]
+    predictions: dict[str, Prediction] = {}
+    versions: dict[str, int] = {}
+    for task, (version, model) in models.items():
+        predictions[task] = model.predict_features(doc)[0]
+        versions[task] = version
+    return Triage(predictions, versions)
+
+
+def predict_many(texts: list[str]) -> list[dict[str, Prediction]]:
+    """Every task for many texts, sharing the text pipeline (the throughput benchmark)."""
+    docs = [classify.features(t) for t in texts]
+    per_task = {task: model.predict_features(docs) for task, (_, model) in active().items()}
+    return [{task: rows[i] for task, rows in per_task.items()} for i in range(len(texts))]
+
+
+def ticket_text(subject: str, description: str) -> str:
+    return f"{subject}\n{description}"
+
+
+@dataclass(frozen=True)
+class SafetyOverride:
+    severity: str
+    priority: int
+    signals: tuple[str, ...]
+    words: tuple[str, ...]
+
+
+def safety_override(subject: str, description: str) -> SafetyOverride | None:
+    """Anything about injury, fire, poisoning, violence, self-harm...: severity *penting*
+    and P1 at once, whatever else says otherwise."""
+    found = detect(ticket_text(subject, description))
+    if not found.is_safety:
+        return None
+    return SafetyOverride("penting", 1, tuple(found.signals), tuple(found.words))
+
+
+def triage_ticket(ticket_id: int) -> TicketTriage | None:
+    """Classify a new ticket, record what was concluded, and fill empty fields the model
+    is sure about (as the automation user, through the services, with the reason)."""
+    from sigap.automations.engine import system_user
+    from sigap.tickets import services
+    from sigap.tickets.models import Ticket
+
+    ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
+    if ticket is None:
+        return None
+    existing = TicketTriage.objects.filter(ticket=ticket).first()
+    if existing is not None:
+        return existing  # once per ticket (a retried job)
+    text = ticket_text(ticket.subject, ticket.description)
+    result = predict(text)
+    safety = detect(text)
+    changes: dict[str, Any] = {}
+    reasons = []
+    if ticket.kind == "complaint" and ticket.is_open:  # a finished ticket is only recorded
+        for task, field in FIELDS.items():
+            p = result.predictions.get(task)
+            if p and not getattr(ticket, field) and p.confidence >= APPLY_AT:
+                if task == "severity" and safety.is_safety:
+                    continue  # safety already decided it
+                changes[field] = p.label
+                reasons.append(f"{field}={p.label} ({round(p.confidence * 100)}%)")
+    from sigap.triage.priority import priority_for
+
+    severity = changes.get("severity", ticket.severity)
+    priority, why = priority_for(severity, ticket.customer.loyalty_tier, ticket.customer.kind)
+    if safety.is_safety:
+        priority, why = 1, "Sinyal keselamatan: " + ", ".join(safety.signals) + " → P1"
+    elif "severity" in changes and priority != ticket.priority:
+        changes["priority"] = priority
+    with transaction.atomic():
+        record = TicketTriage.objects.create(
+            ticket=ticket,
+            predictions={
+                task: {"label": p.label, "confidence": p.confidence, "words": list(p.words)}
+                for task, p in result.predictions.items()
+            },
+            versions=result.versions,
+            safety=safety.is_safety,
+            safety_signals=list(safety.signals),
+            priority_reason=why,
+            applied=sorted(changes),
+        )
+        if changes:
+            services.ticket_update(
+                actor=system_user(),
+                ticket=ticket,
+                version=ticket.version,
+                changes=changes,
+                reason="Triase otomatis: " + ", ".join(reasons),
+            )
+        from sigap.metrics.facts import refresh
+
+        refresh([ticket.pk])  # the sentiment counts in the metrics at once
+    return record
+
+
+def _held_out(text: str) -> bool:
+    return hashlib.sha256(text.encode("utf-8")).digest()[0] % 5 == 0
+
+
+def record_correction(ticket: Any, task: str, label: str) -> None:
+    """An agent set or changed a field triage predicts: a labelled example."""
+    if task not in TASKS or not label:
+        return
+    text = ticket_text(ticket.subject, ticket.description)
+    Example.objects.update_or_create(
+        task=task,
+        ticket=ticket,
+        defaults={"text": text, "label": label, "held_out": _held_out(text)},
+    )
+
+
+@dataclass(frozen=True)
+class Retrained:
+    task: str
+    candidate: float
+    current: float | None
+    replaced: bool
+    examples: int
+
+
+def retrain(task: str, *, force: bool = False) -> Retrained | None:
+    """Train a candidate on the shipped data plus agents' examples; it replaces the
+    active model only if its macro-F1 on the held-out set (the shipped evaluation set and
+    the held-out examples) is at least the active model's on the same set."""
+    current = ModelVersion.objects.filter(task=task, active=True).first()
+    examples = list(Example.objects.filter(task=task).values_list("text", "label", "held_out"))
+    if current is not None and not force and len(examples) == current.corrections:
+        return None  # nothing new to learn from
+    texts, labels = classify.shipped(task, "train")
+    held_texts, held_labels = classify.shipped(task, "eval")
+    for text, label, held in examples:
+        (held_texts if held else texts).append(text)
+        (held_labels if held else labels).append(label)
+    candidate = TextModel(min_df=2 if task == "sentiment" else 1).fit(texts, labels)
+    candidate_scores = candidate.score(held_texts, held_labels)
+    current_f1 = None
+    if current is not None:
+        current_f1 = TextModel.loads(bytes(current.blob)).score(held_texts, held_labels).macro_f1
+    replaced = current_f1 is None or candidate_scores.macro_f1 >= current_f1
+    if replaced:
+        _store(
+            task,
+            candidate,
+            candidate_scores,
+            trained_on=len(texts),
+            corrections=len(examples),
+            note=f"dilatih ulang dengan {len(examples)} contoh dari agen",
+        )
+        _models.invalidate()
+    elif current is not None:
+        # remember that these examples were seen, so the job does not retry every day
+        ModelVersion.objects.filter(pk=current.pk).update(corrections=len(examples))
+    return Retrained(task, candidate_scores.macro_f1, current_f1, replaced, len(examples))

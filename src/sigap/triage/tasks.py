@@ -1,0 +1,26 @@
+"""Triage jobs (Huey): a new ticket's classification; the nightly retraining."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from sigap.triage import service
+from sigap.triage.classify import TASKS
+
+
+@db_task(retries=3, retry_delay=30)
+def triage_new_ticket(ticket_id: int) -> list[str]:
+    record = service.triage_ticket(ticket_id)
+    return record.applied if record else []
+
+
+@db_periodic_task(crontab(minute="40", hour="19"), retries=1, retry_delay=600)
+def retrain_models() -> dict[str, bool]:
+    """02:40 WIB: retrain each task that has new examples from agents."""
+    out = {}
+    for task in TASKS:
+        result = service.retrain(task)
+        if result is not None:
+            out[task] = result.replaced
+    return out
