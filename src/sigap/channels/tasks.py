@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
 from sigap.channels import email_out
+from sigap.core.periodic import periodic_task
 
 
 @db_task(retries=5, retry_delay=60)
@@ -12,7 +13,7 @@ def send_email_reply(message_id: int) -> bool:
     return email_out.send(message_id)
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic_task(crontab(minute="*"))
 def poll_mailboxes() -> dict[str, int]:
     """Every minute: fetch new mail from each active mailbox (see ``mail_poll``)."""
     from sigap.channels.mail_poll import poll_all
@@ -46,7 +47,7 @@ def fetch_inbound_media(inbound_id: int) -> str:
     return messaging.fetch_media(inbound_id)
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic_task(crontab(minute="*"))
 def retry_channel_work() -> dict[str, int]:
     """Every minute: replies and media downloads whose retry time has come, replies whose
     worker died while sending (their lease expired), and accepted messages whose filing

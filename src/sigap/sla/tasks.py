@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
+from sigap.core.periodic import periodic_task
 from sigap.sla.recompute import recompute_open_tickets
 from sigap.sla.sweep import sweep
 
 
-@db_periodic_task(crontab(minute="*"), retries=3, retry_delay=10)
+@periodic_task(crontab(minute="*"), retries=3, retry_delay=10)
 def sla_sweep() -> dict[str, int]:
     """Every minute, on every worker. Safe to run twice at once or after a crash:
     ``sweep`` claims each ticket in a transaction, so it acts on each one once. (No Huey

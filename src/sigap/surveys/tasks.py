@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
+from sigap.core.periodic import periodic_task
 from sigap.surveys import services
 
 
@@ -15,7 +16,7 @@ def invite_after_resolution(ticket_id: int) -> int | None:
     return survey.pk if survey else None
 
 
-@db_periodic_task(crontab(minute="0", hour="3"), retries=2, retry_delay=300)
+@periodic_task(crontab(minute="0", hour="3"), retries=2, retry_delay=300)
 def nps_round() -> dict[str, int]:
     """Daily at 10:00 WIB (03:00 UTC): the relationship survey for those due."""
     result = services.invite_nps()

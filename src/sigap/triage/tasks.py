@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
+from sigap.core.periodic import periodic_task
 from sigap.triage import service
 from sigap.triage.classify import TASKS
 
@@ -15,7 +16,7 @@ def triage_new_ticket(ticket_id: int) -> list[str]:
     return record.applied if record else []
 
 
-@db_periodic_task(crontab(minute="40", hour="19"), retries=1, retry_delay=600)
+@periodic_task(crontab(minute="40", hour="19"), retries=1, retry_delay=600)
 def retrain_models() -> dict[str, bool]:
     """02:40 WIB: retrain each task that has new examples from agents."""
     out = {}

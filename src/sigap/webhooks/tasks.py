@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_task
 
+from sigap.core.periodic import periodic_task
 from sigap.webhooks import delivery
 
 
@@ -12,7 +13,7 @@ def deliver(delivery_id: str) -> str:
     return delivery.attempt(delivery_id)
 
 
-@db_periodic_task(crontab(minute="*"))
+@periodic_task(crontab(minute="*"))
 def retry_deliveries() -> int:
     """Retries with backoff, and deliveries whose queued job was lost (a killed worker)."""
     return delivery.retry_due()
