@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sigap.accounts.models import Team
+from sigap.accounts.models import STAFF_ROLES, Team, User
 from sigap.customers.models import LoyaltyTier
 from sigap.metrics.models import Frequency, ReportKind
 from sigap.tickets.models import Category, Channel
@@ -25,6 +25,11 @@ class PeriodForm(forms.Form):
         label=_("Sampai"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     team = forms.ModelChoiceField(Team.objects.all(), label=_("Tim"), required=False)
+    agent = forms.ModelChoiceField(
+        User.objects.filter(role__in=STAFF_ROLES, is_active=True).exclude(username="sigap-otomasi"),
+        label=_("Agen"),
+        required=False,
+    )
     channel = forms.ChoiceField(
         label=_("Saluran"), choices=[("", "—"), *Channel.choices], required=False
     )

@@ -24,6 +24,7 @@ def _filter(form: PeriodForm) -> m.Filter:
     data = form.cleaned_data
     dims: dict[str, Any] = {
         "team_id": data["team"].pk if data.get("team") else None,
+        "agent_id": data["agent"].pk if data.get("agent") else None,
         "channel": data.get("channel") or "",
         "category": data.get("category") or "",
         "tier": data.get("tier") or "",

@@ -230,3 +230,13 @@ def test_dashboard_queries_do_not_grow_with_agents(
     assert 'data-card="csat"' in html and "data-live-ops" in html and "<svg" in html
     live = staff_client.get("/dasbor/langsung/").content.decode()
     assert 'data-op="open">1<' in live  # T4
+
+
+def test_the_dashboard_filters_by_agent(
+    march: dict[str, Ticket], staff_client: Client, agent: User, outsider_agent: User
+) -> None:
+    sync.sync()
+    mine = staff_client.get("/dasbor/", {"month": "2026-03", "agent": agent.pk}).content.decode()
+    assert '<div class="big">4</div>' in mine  # T3 lost its owner when it moved teams
+    other = staff_client.get("/dasbor/", {"month": "2026-03", "agent": outsider_agent.pk})
+    assert '<div class="big">0</div>' in other.content.decode()
