@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, cast
 
 from django.contrib import messages as flash
+from django.core.cache import cache
+from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -15,8 +18,10 @@ from sigap.metrics import compute as m
 from sigap.metrics import delivery, export, live, reports
 from sigap.metrics.catalog import BY_KEY, fmt
 from sigap.metrics.forms import PeriodForm, ReportForm, ScheduleForm, SendForm
-from sigap.metrics.models import Report, ReportSchedule
+from sigap.metrics.models import Report, ReportSchedule, SyncState
+from sigap.metrics.sync import STATE
 from sigap.metrics.tasks import send_report
+from sigap.surveys.models import Survey
 from sigap.web.views import supervisor_required
 
 
@@ -45,17 +50,49 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not form.is_bound:
         form = PeriodForm(initial={"month": f"{f.start:%Y-%m}"})
         form.is_valid()
+    data = _analytics(f)
+    context = export.context(data["content"], "")
+    context.update(
+        {
+            "form": form,
+            "cards": data["cards"],
+            "period": reports.period_text(f.start, f.end),
+            "previous_period": reports.period_text(f.previous().start, f.previous().end),
+            "agents": data["agents"],
+            "teams": data["teams"],
+            "ops": live.snapshot(),
+        }
+    )
+    return render(request, "metrics/dashboard.html", context)
+
+
+def _analytics(f: m.Filter) -> dict[str, Any]:
+    """The dashboard's figures for a period. They only change when the facts do (the sync
+    moves its position) or a survey is answered, so they are cached under a key made of
+    the filter and those two marks: a refresh with nothing new costs two small queries,
+    and anything new is computed afresh."""
+    position = SyncState.objects.filter(name=STATE).values_list("high", flat=True).first()
+    answers = Survey.objects.aggregate(last=Max("answered_at"), n=Count("answered_at"))
+    key = (
+        "sigap:dashboard:"
+        + hashlib.sha256(
+            repr((f, position, answers["last"], answers["n"], timezone.localdate())).encode()
+        ).hexdigest()
+    )
+    cached = cache.get(key)
+    if cached is not None:
+        return cast(dict[str, Any], cached)
     values = m.compute(f)
     before = m.compute(f.previous())
     cards = []
-    for key in ("volume", "csat", "nps", "fcr", "frt", "aht", "sla", "backlog"):
-        metric = BY_KEY[key]
+    for name in ("volume", "csat", "nps", "fcr", "frt", "aht", "sla", "backlog"):
+        metric = BY_KEY[name]
         cards.append(
             {
-                "key": key,
+                "key": name,
                 "label": metric.label,
-                "value": fmt(values[key].value, metric.unit),
-                "previous": fmt(before[key].value, metric.unit),
+                "value": fmt(values[name].value, metric.unit),
+                "previous": fmt(before[name].value, metric.unit),
             }
         )
     content = {
@@ -71,19 +108,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     reports._names(agents, "agent_id")
     teams = m.table(f, by="team_id")
     reports._names(teams, "team_id")
-    context = export.context(content, "")
-    context.update(
-        {
-            "form": form,
-            "cards": cards,
-            "period": reports.period_text(f.start, f.end),
-            "previous_period": reports.period_text(f.previous().start, f.previous().end),
-            "agents": agents,
-            "teams": teams,
-            "ops": live.snapshot(),
-        }
-    )
-    return render(request, "metrics/dashboard.html", context)
+    data = {"cards": cards, "content": content, "agents": agents, "teams": teams}
+    cache.set(key, data, 600)
+    return data
 
 
 @require_GET

@@ -221,8 +221,19 @@ def test_dashboard_queries_do_not_grow_with_agents(
     sync.sync()
     with CaptureQueriesContext(connection) as few:
         assert staff_client.get("/dasbor/", {"month": "2026-03"}).status_code == 200
-    Ticket.objects.filter(pk=march["t4"].pk).update(assignee=outsider_agent)
-    sync.sync()
+    from sigap.tickets import services
+
+    t4 = Ticket.objects.get(pk=march["t4"].pk)
+    outsider_agent.role = "supervisor"  # may own a ticket of any team
+    outsider_agent.save()
+    services.ticket_update(
+        actor=outsider_agent,
+        ticket=t4,
+        version=t4.version,
+        changes={"team": None, "assignee": outsider_agent},
+    )
+    sync.sync()  # a second agent in the table; the facts moved, so no cached figures
+    assert m.TicketFact.objects.get(pk=t4.pk).agent_id == outsider_agent.pk
     with CaptureQueriesContext(connection) as more:
         page = staff_client.get("/dasbor/", {"month": "2026-03"})
     assert len(more) == len(few), [q["sql"] for q in more.captured_queries]
@@ -240,3 +251,28 @@ def test_the_dashboard_filters_by_agent(
     assert '<div class="big">4</div>' in mine  # T3 lost its owner when it moved teams
     other = staff_client.get("/dasbor/", {"month": "2026-03", "agent": outsider_agent.pk})
     assert '<div class="big">0</div>' in other.content.decode()
+
+
+def test_the_dashboard_is_recomputed_only_when_the_facts_change(
+    march: dict[str, Ticket], staff_client: Client, agent: User
+) -> None:
+    sync.sync()
+    with CaptureQueriesContext(connection) as first:
+        staff_client.get("/dasbor/", {"month": "2026-03"})
+    with CaptureQueriesContext(connection) as again:
+        html = staff_client.get("/dasbor/", {"month": "2026-03"}).content.decode()
+    assert len(again) < len(first) - 10 and '<div class="big">5</div>' in html
+    from sigap.tickets import services
+
+    t4 = Ticket.objects.get(pk=march["t4"].pk)
+    services.ticket_close(actor=agent, ticket=t4, reason="Duplikat")
+    sync.sync()  # the facts moved: the dashboard computes afresh
+    with CaptureQueriesContext(connection) as after:
+        staff_client.get("/dasbor/", {"month": "2026-03"})
+    assert len(after) == len(first)
+
+
+def test_the_live_panel_is_for_supervisors_only(agent: User) -> None:
+    c = Client()
+    c.force_login(agent)
+    assert c.get("/dasbor/langsung/").status_code == 403
