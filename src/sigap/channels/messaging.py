@@ -18,6 +18,10 @@
   otherwise a new ticket opens.
 * Media (photos, documents, voice notes) are downloaded after the commit by a job, with
   retries, and stored as attachments of the message; the webhook is answered at once.
+* Survey quick replies (a WhatsApp list row or button, a Telegram inline-keyboard button
+  whose id starts with ``srv:``) are not customer messages: they are stored once like any
+  message (``ignored``, so a redelivery is a duplicate and nothing is filed or re-opened)
+  and handed, in the same transaction, to ``sigap.surveys.quickreply.record_tap``.
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ SUBJECT_LENGTH = 80
 MEDIA_BACKOFF = [60, 5 * 60, 30 * 60, 2 * 3600]
 MEDIA_MAX_ATTEMPTS = len(MEDIA_BACKOFF) + 1
 MEDIA_LEASE = timedelta(minutes=5)
+SURVEY_REPLY_PREFIX = "srv:"  # ids of survey quick replies (``sigap.surveys.quickreply``)
+SURVEY_REPLY_IGNORED = "jawaban survei (tidak dicatat sebagai pesan tiket)"
 
 
 class ShapeError(ValueError):
@@ -81,6 +87,8 @@ class Inbound:
     also: tuple[tuple[str, str], ...] = ()
     media: dict[str, str] = field(default_factory=dict)  # id, filename, mime_type, label
     ignored: str = ""  # why nothing is filed (a reaction, a bot's message, ...)
+    survey_reply: str = ""  # the id of a tapped survey quick reply (``srv:…``)
+    callback_id: str = ""  # Telegram: the callback query to answer
 
 
 @dataclass
@@ -164,6 +172,8 @@ def _insert(fields: dict[str, Any]) -> InboundDelivery | None:
 
 
 def _accept_one(item: Inbound | Failed) -> tuple[str, int | None]:
+    if isinstance(item, Inbound) and item.survey_reply:
+        return _accept_survey_reply(item), None
     fields = _fields(item)
     row = _insert({"provider": item.provider, "external_id": item.external_id, **fields})
     if row is None:
@@ -185,6 +195,33 @@ def _accept_one(item: Inbound | Failed) -> tuple[str, int | None]:
         log.warning("%s message %s kept as failed: %s", item.provider, item.external_id, item.error)
         return "failed", None
     return ("ignored", None) if item.ignored else ("accepted", row.pk)
+
+
+@transaction.atomic
+def _accept_survey_reply(item: Inbound) -> str:
+    """Store a survey tap once and record the answer with it (one transaction: if
+    recording fails, nothing is stored and the provider's redelivery tries again)."""
+    from sigap.surveys.quickreply import Reply, record_tap
+
+    fields = _fields(item)
+    fields.update(status=InboundStatus.IGNORED, error=SURVEY_REPLY_IGNORED)
+    row = _insert({"provider": item.provider, "external_id": item.external_id, **fields})
+    if row is None:
+        return "duplicate"
+    outcome = record_tap(
+        Reply(
+            provider=item.provider,
+            data=item.survey_reply,
+            sender=item.sender,
+            contact_value=item.contact_value,
+            address=item.address,
+            callback_id=item.callback_id,
+        )
+    )
+    InboundDelivery.objects.filter(pk=row.pk).update(
+        error=f"{SURVEY_REPLY_IGNORED}: {outcome}"[:1000]
+    )
+    return "survey" if outcome == "answered" else f"survey_{outcome}"
 
 
 def _file_later(ids: list[int]) -> None:

@@ -10,7 +10,15 @@
 The request is authentic when ``X-Telegram-Bot-Api-Secret-Token`` equals the
 ``secret_token`` given to ``setWebhook``. ``from.id`` is the customer's Telegram identity,
 ``chat.id`` where replies go. Updates other than a new ``message`` (edits, button presses,
-membership changes) are answered 200 and not filed; so are messages from bots.
+membership changes) are answered 200 and not filed; so are messages from bots. The one
+button press that counts is a survey quick reply: a ``callback_query`` whose ``data``
+starts with ``srv:`` becomes an ``Inbound`` with ``survey_reply`` set (recorded as a survey
+answer, never filed on the ticket)::
+
+    {"update_id": 10001,
+     "callback_query": {"id": "4382bfdwdsb323b2d9", "from": {"id": 1111111, ...},
+                        "message": {"message_id": 1366, "chat": {"id": 1111111, ...}, ...},
+                        "chat_instance": "...", "data": "srv:…"}}
 """
 
 from __future__ import annotations
@@ -18,8 +26,16 @@ from __future__ import annotations
 import hmac
 from typing import Any
 
+from django.utils import timezone
+
 from sigap.channels import conf
-from sigap.channels.messaging import Inbound, ShapeError, timestamp
+from sigap.channels.messaging import (
+    SURVEY_REPLY_IGNORED,
+    SURVEY_REPLY_PREFIX,
+    Inbound,
+    ShapeError,
+    timestamp,
+)
 from sigap.channels.models import Provider
 from sigap.customers.models import ContactKind
 
@@ -71,6 +87,10 @@ def parse(payload: Any) -> Inbound | str:
     """The message of an update, or why the update is not filed. ``ShapeError`` → 400."""
     update = _obj(payload, "update")
     update_id = _int(update.get("update_id"), "update_id")
+    if "callback_query" in update:
+        survey_reply = _survey_reply(update, update_id)
+        if survey_reply is not None:
+            return survey_reply
     if "message" not in update:
         kinds = sorted(k for k in update if k != "update_id")
         return f"jenis pembaruan tidak dicatat: {', '.join(kinds) or 'kosong'}"
@@ -103,6 +123,44 @@ def parse(payload: Any) -> Inbound | str:
         sent_at=sent_at,
         payload=update,
         media=media,
+    )
+
+
+def _survey_reply(update: dict[str, Any], update_id: int) -> Inbound | str | None:
+    """A survey button press as an ``Inbound``; None for other callback queries."""
+    query = _obj(update["callback_query"], "callback_query")
+    data = _str(query.get("data"), "callback_query.data")
+    if not data.startswith(SURVEY_REPLY_PREFIX):
+        return None
+    query_id = _str(query.get("id"), "callback_query.id")
+    if not query_id:
+        raise ShapeError("callback_query.id: wajib diisi")
+    sender = _obj(query.get("from"), "callback_query.from")
+    from_id = _int(sender.get("id"), "callback_query.from.id")
+    if sender.get("is_bot") is True:
+        return "pesan dari bot"
+    address = str(from_id)  # a private chat's id is the user's id
+    message = query.get("message")
+    if isinstance(message, dict) and isinstance(message.get("chat"), dict):
+        address = str(_int(message["chat"].get("id"), "callback_query.message.chat.id"))
+    first = _str(sender.get("first_name"), "callback_query.from.first_name")
+    last = _str(sender.get("last_name"), "callback_query.from.last_name")
+    bot = conf.telegram_bot_id()
+    return Inbound(
+        provider=P,
+        external_id=f"{bot}:{update_id}",
+        message_id=f"{bot}:callback:{query_id}",
+        address=address,
+        sender=str(from_id),
+        contact_kind=ContactKind.TELEGRAM,
+        contact_value=str(from_id),
+        name=" ".join(w for w in (first, last) if w),
+        text="[Jawaban survei]",
+        sent_at=timezone.now(),
+        payload=update,
+        ignored=SURVEY_REPLY_IGNORED,
+        survey_reply=data,
+        callback_id=query_id,
     )
 
 

@@ -107,6 +107,25 @@ def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
     return str(result.get("message_id", "")) if isinstance(result, dict) else ""
 
 
+def send_message(chat_id: str, text: str, reply_markup: dict[str, Any] | None = None) -> str:
+    """``sendMessage`` outside a ticket reply (a survey question with an inline keyboard,
+    a thank-you); returns the ``message_id``."""
+    body: dict[str, Any] = {"chat_id": chat_id, "text": text}
+    if reply_markup is not None:
+        body["reply_markup"] = reply_markup
+    result = _call("sendMessage", json=body)
+    return str(result.get("message_id", "")) if isinstance(result, dict) else ""
+
+
+def answer_callback_query(callback_query_id: str, text: str = "") -> None:
+    """Stop the button's progress indicator (the Bot API expects an answer to every
+    ``callback_query``), with a short notification for the user."""
+    body: dict[str, Any] = {"callback_query_id": callback_query_id}
+    if text:
+        body["text"] = text[:200]
+    _call("answerCallbackQuery", json=body)
+
+
 def recipient_for(ticket: Ticket) -> str:
     """The chat the ticket's conversation is in; else the customer's Telegram user id
     (a private chat's id is the user's id)."""

@@ -177,6 +177,9 @@ def _message(item: Any, path: str, names: dict[str, tuple[str, str]]) -> Inbound
         sent_at = timestamp(msg.get("timestamp"), f"{path}.timestamp")
         kind = _text(msg.get("type"), f"{path}.type")
         text, media, ignored = _content(msg, kind, path)
+        survey_reply = _survey_reply(msg)
+        if survey_reply:
+            ignored = messaging.SURVEY_REPLY_IGNORED
         wa_id, name = names.get(sender) or names.get("", (sender, ""))
         try:
             phone = normalize_phone("+" + sender.lstrip("+"))
@@ -200,7 +203,22 @@ def _message(item: Any, path: str, names: dict[str, tuple[str, str]]) -> Inbound
         payload={"message": msg, "contact": {"wa_id": wa_id, "name": name}},
         media=media,
         ignored=ignored,
+        survey_reply=survey_reply,
     )
+
+
+def _survey_reply(msg: dict[str, Any]) -> str:
+    """The id of a tapped survey list row or reply button (``srv:…``), else ``""``."""
+    if msg.get("type") != "interactive":
+        return ""
+    reply = msg.get("interactive")
+    if not isinstance(reply, dict) or reply.get("type") not in ("button_reply", "list_reply"):
+        return ""
+    chosen = reply.get(reply["type"])
+    reply_id = chosen.get("id") if isinstance(chosen, dict) else None
+    if isinstance(reply_id, str) and reply_id.startswith(messaging.SURVEY_REPLY_PREFIX):
+        return reply_id
+    return ""
 
 
 def _content(msg: dict[str, Any], kind: str, path: str) -> tuple[str, dict[str, str], str]:

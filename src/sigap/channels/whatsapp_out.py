@@ -196,6 +196,25 @@ def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
     return ""
 
 
+def send_standalone(to: str, content: dict[str, Any]) -> str:
+    """Send one message that is not a ticket reply (a survey question, a thank-you):
+    ``content`` is the typed part of the body (``{"type": "interactive", ...}``). Returns
+    its ``wamid``; ``SendError`` as for replies. The caller keeps the 24-hour window."""
+    body: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        **content,
+    }
+    response = _call(
+        "POST", f"{conf.whatsapp_api_base()}/{conf.whatsapp_phone_number_id()}/messages", json=body
+    )
+    sent = _json(response).get("messages")
+    if isinstance(sent, list) and sent and isinstance(sent[0], dict):
+        return str(sent[0].get("id") or "")
+    return ""
+
+
 def recipient_for(ticket: Ticket) -> str:
     """The ``wa_id`` the ticket's conversation is with; else the customer's WhatsApp
     number, else their phone number (digits, as the API takes them)."""

@@ -20,6 +20,8 @@ class SurveyKind(models.TextChoices):
 class SentVia(models.TextChoices):
     EMAIL = "email", _("Email")
     PORTAL = "portal", _("Portal")
+    WHATSAPP = "whatsapp", _("WhatsApp (pilihan cepat)")
+    TELEGRAM = "telegram", _("Telegram (tombol cepat)")
 
 
 class Survey(models.Model):
@@ -46,6 +48,9 @@ class Survey(models.Model):
     tier = models.CharField(_("tingkat loyalitas"), max_length=16, blank=True)
     sent_via = models.CharField(_("dikirim lewat"), max_length=12, choices=SentVia.choices)
     sent_at = models.DateTimeField(_("dikirim"), db_index=True)
+    # WhatsApp/Telegram: when the job claimed sending the question (a job run twice does
+    # not ask twice; cleared again when a retryable error leaves it unsent)
+    asked_at = models.DateTimeField(_("pertanyaan dikirim di saluran"), null=True, blank=True)
     expires_at = models.DateTimeField(_("kedaluwarsa"))
     ces_scale = models.PositiveSmallIntegerField(_("skala CES"), default=5)
     csat = models.PositiveSmallIntegerField(_("CSAT (1–5)"), null=True, blank=True)

@@ -5,7 +5,9 @@ then CES on the same page); NPS goes to customers served recently, every
 ``SIGAP_NPS_EVERY_DAYS``; nobody gets any survey more often than
 ``SIGAP_SURVEY_INTERVAL_DAYS``. Links are signed and expire. The channel: email when the
 customer has an address, otherwise a card in the portal for customers with an account.
-(WhatsApp, Telegram and live chat buttons come with those channels.)
+A resolved WhatsApp or Telegram ticket gets its survey on that channel instead, as quick
+replies (``quickreply``: WhatsApp only inside the 24-hour window; otherwise, or when the
+API refuses the question for good, email/portal as above, and ``sent_via`` says which).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from django.utils import timezone
 from sigap.automations import engine as automation
 from sigap.core.errors import ValidationFailed
 from sigap.customers.models import ContactKind, Customer
+from sigap.surveys import quickreply
 from sigap.surveys.models import SentVia, Survey, SurveyKind
 from sigap.tickets import events
 from sigap.tickets.models import EventKind, Status, Ticket
@@ -89,11 +92,45 @@ def invite_after_resolution(ticket_id: int, *, now: datetime | None = None) -> S
         return None
     if _recently_surveyed(ticket.customer_id, now):
         return None
-    route = _route(ticket.customer)
+    via = quickreply.channel_for(ticket)
+    route = (via, "") if via is not None else _route(ticket.customer)
     if route is None:
         return None
     survey = _create(SurveyKind.RESOLUTION, ticket.customer, ticket, route[0], now)
     if survey is not None and route[0] == SentVia.EMAIL:
+        _mail(survey, route[1])
+    elif survey is not None and via is not None:
+        survey_id = survey.pk
+        transaction.on_commit(lambda: _send_on_channel(survey_id), robust=True)
+    return survey
+
+
+def _send_on_channel(survey_id: int) -> None:
+    from sigap.surveys.tasks import send_survey_on_channel
+
+    send_survey_on_channel(survey_id)
+
+
+@transaction.atomic
+def fall_back(survey_id: int) -> Survey | None:
+    """A channel survey whose question could not be sent: email it, or show it in the
+    portal, as for other channels (``sent_via`` changes accordingly). None when the
+    customer has neither (the survey stays, unsent)."""
+    survey = (
+        Survey.objects.select_for_update(of=("self",))
+        .select_related("customer", "ticket")
+        .filter(pk=survey_id, sent_via__in=[SentVia.WHATSAPP, SentVia.TELEGRAM])
+        .first()
+    )
+    if survey is None:
+        return None
+    route = _route(survey.customer)
+    if route is None:
+        log.warning("survey %s: not sent on %s and no email/portal", survey.pk, survey.sent_via)
+        return None
+    Survey.objects.filter(pk=survey.pk).update(sent_via=route[0])
+    survey.sent_via = route[0]
+    if route[0] == SentVia.EMAIL:
         _mail(survey, route[1])
     return survey
 

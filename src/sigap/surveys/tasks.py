@@ -16,6 +16,25 @@ def invite_after_resolution(ticket_id: int) -> int | None:
     return survey.pk if survey else None
 
 
+@db_task(retries=3, retry_delay=60)
+def send_survey_on_channel(survey_id: int) -> str:
+    """The CSAT question of a WhatsApp/Telegram survey (after the invitation commits).
+    Retryable API errors raise, so Huey retries; permanent ones fall back to email."""
+    from sigap.surveys import quickreply
+
+    return quickreply.send_invitation(survey_id)
+
+
+@db_task(retries=3, retry_delay=30)
+def survey_follow_up(
+    provider: str, address: str, callback_id: str, survey_id: int, what: str
+) -> None:
+    """After a quick-reply tap: the CES question, the thanks, the Telegram callback answer."""
+    from sigap.surveys import quickreply
+
+    quickreply.follow_up(provider, address, callback_id, survey_id, what)
+
+
 @periodic_task(crontab(minute="0", hour="3"), retries=2, retry_delay=300)
 def nps_round() -> dict[str, int]:
     """Daily at 10:00 WIB (03:00 UTC): the relationship survey for those due."""

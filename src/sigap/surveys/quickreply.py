@@ -1,0 +1,377 @@
+"""Surveys on the ticket's own messaging channel: quick replies on WhatsApp and Telegram.
+
+When a WhatsApp or Telegram ticket is resolved, the CSAT question goes out on that
+channel instead of by email (``channel_for`` decides, ``send_invitation`` sends after the
+commit); one tap answers it, then the optional CES question follows the same way, then a
+thank-you.
+
+* **WhatsApp**: an interactive *list* message (Cloud API ``type: "interactive"``,
+  ``interactive.type: "list"``; up to 10 rows, row titles up to 24 characters, ids up to
+  200). CSAT has 5 rows, CES 5 or 7. Reply buttons would allow only 3. The tap comes back
+  as an ``interactive.list_reply`` message with the row's id. Free-form messages are
+  allowed only inside the 24-hour customer-service window. A resolution normally comes
+  right after a conversation, so the survey is sent on WhatsApp only when the window is
+  open. Otherwise it falls back to email/portal as before, and ``sent_via`` says where it
+  really went. A question that the API refuses for good (for example #131047 after the
+  window closed while the job waited) also falls back to email/portal.
+* **Telegram**: ``sendMessage`` with an inline keyboard (``callback_data`` up to 64
+  bytes); the tap is a ``callback_query`` update, answered with ``answerCallbackQuery``.
+* **NPS** (0 to 10, 11 options) stays on email/portal. A WhatsApp list cannot hold 11 rows.
+  NPS rounds are periodic, not tied to a conversation, so on WhatsApp they would almost
+  always fall outside the 24-hour window and need an approved template. If NPS is ever
+  sent on WhatsApp, it should be the signed link (``services.link``) inside a template.
+
+Reply ids: ``srv:<survey id>:<step><score>:<mac>`` (step ``c`` = CSAT, ``e`` = CES; mac =
+the first 16 hex digits of a salted HMAC-SHA256 of the rest under ``SECRET_KEY``). An id
+cannot be changed to another survey or score without the key. The tap must also come
+from the survey's customer: their WhatsApp/phone contact or Telegram user id, or the
+address they wrote to us from on a ticket of theirs. Forged, foreign or expired taps are
+logged and change nothing.
+
+The question is sent by a job after the invitation commits; it claims the survey first
+(``asked_at``), so a job run twice asks once.
+
+A tap is never filed as a message on the ticket, so it does not re-open the resolved
+ticket. Its ``InboundDelivery`` row (``ignored``) makes a redelivered webhook a duplicate,
+and a second tap (a new message id) changes the score, as the web page does.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from sigap.channels import conf
+from sigap.channels.delivery import SendError
+from sigap.channels.messaging import SURVEY_REPLY_PREFIX
+from sigap.channels.models import InboundDelivery, Provider
+from sigap.core.errors import ValidationFailed
+from sigap.customers.models import ContactKind
+from sigap.surveys.models import SentVia, Survey, SurveyKind
+from sigap.tickets.models import Channel, Ticket
+
+log = logging.getLogger(__name__)
+MAC_SALT = "sigap.survey.quickreply"
+MAC_LENGTH = 16
+CSAT = "c"
+CES = "e"
+CSAT_LABELS = {
+    1: "Sangat tidak puas",
+    2: "Kurang puas",
+    3: "Biasa saja",
+    4: "Puas",
+    5: "Sangat puas",
+}
+CES_LABELS_5 = {1: "Sangat sulit", 2: "Sulit", 3: "Biasa saja", 4: "Mudah", 5: "Sangat mudah"}
+CES_LABELS_7 = {1: "Sangat sulit", 4: "Biasa saja", 7: "Sangat mudah"}
+THANKS = "Terima kasih atas penilaian Anda! Masukan Anda membantu kami melayani dengan lebih baik."
+CLOSED = "Maaf, survei ini sudah ditutup. Terima kasih atas perhatian Anda."
+REFUSED = "Pilihan ini tidak berlaku."
+
+
+# --- reply ids ------------------------------------------------------------------------------
+
+
+def _mac(value: str) -> str:
+    return salted_hmac(MAC_SALT, value, algorithm="sha256").hexdigest()[:MAC_LENGTH]
+
+
+def reply_id(survey_id: int, step: str, score: int) -> str:
+    """The signed id of one choice: ``srv:<survey>:<step><score>:<mac>``."""
+    value = f"{SURVEY_REPLY_PREFIX}{survey_id}:{step}{score}"
+    return f"{value}:{_mac(value)}"
+
+
+@dataclass(frozen=True)
+class Tap:
+    survey_id: int
+    step: str
+    score: int
+
+
+def parse_reply_id(data: str) -> Tap | None:
+    """The choice an id stands for; None when it is malformed or its mac is wrong."""
+    bits = data.split(":")
+    if len(bits) != 4 or f"{bits[0]}:" != SURVEY_REPLY_PREFIX:
+        return None
+    _, survey_id, choice, mac = bits
+    if not survey_id.isdigit() or choice[:1] not in (CSAT, CES) or not choice[1:].isdigit():
+        return None
+    if not constant_time_compare(mac, _mac(f"{SURVEY_REPLY_PREFIX}{survey_id}:{choice}")):
+        return None
+    return Tap(int(survey_id), choice[0], int(choice[1:]))
+
+
+# --- routing and sending --------------------------------------------------------------------
+
+
+def channel_for(ticket: Ticket) -> str | None:
+    """``whatsapp``/``telegram`` when the resolution survey can go out on the ticket's own
+    channel now; None (with a log line saying why, for those channels) otherwise."""
+    if ticket.channel == Channel.WHATSAPP:
+        from sigap.channels import whatsapp_out
+
+        if not conf.whatsapp_sending_enabled():
+            why = "Cloud API belum dikonfigurasi"
+        elif not whatsapp_out.recipient_for(ticket):
+            why = "nomor WhatsApp pelanggan tidak dikenal"
+        elif not whatsapp_out.window_open(ticket):
+            why = "di luar jendela layanan 24 jam"
+        else:
+            return SentVia.WHATSAPP
+    elif ticket.channel == Channel.TELEGRAM:
+        from sigap.channels import telegram_out
+
+        if not conf.telegram_sending_enabled():
+            why = "token bot belum dikonfigurasi"
+        elif not telegram_out.recipient_for(ticket):
+            why = "chat Telegram pelanggan tidak dikenal"
+        else:
+            return SentVia.TELEGRAM
+    else:
+        return None
+    log.info("survey of ticket %s not sent on %s: %s", ticket.pk, ticket.channel, why)
+    return None
+
+
+def _options(survey: Survey, step: str) -> list[tuple[int, str]]:
+    if step == CSAT:
+        return [(n, f"{n} – {label}") for n, label in sorted(CSAT_LABELS.items(), reverse=True)]
+    labels = CES_LABELS_7 if survey.ces_scale == 7 else CES_LABELS_5
+    top = survey.ces_scale
+    return [(n, f"{n} – {labels[n]}" if n in labels else str(n)) for n in range(top, 0, -1)]
+
+
+def _question(survey: Survey, step: str) -> str:
+    if step == CSAT:
+        assert survey.ticket is not None
+        first = survey.customer.name.split()[0] if survey.customer.name else ""
+        greeting = f"Halo {first}, t" if first else "T"
+        return (
+            f"{greeting}iket {survey.ticket.reference} sudah kami selesaikan. Seberapa puas Anda "
+            "dengan penanganannya? (1 = sangat tidak puas, 5 = sangat puas)"
+        )
+    return (
+        f"Terima kasih, nilai Anda ({survey.csat}) sudah kami catat. Satu pertanyaan lagi "
+        "(boleh dilewati): seberapa mudah urusan Anda diselesaikan? "
+        f"(1 = sangat sulit, {survey.ces_scale} = sangat mudah)"
+    )
+
+
+def whatsapp_list(survey: Survey, step: str) -> dict[str, object]:
+    """The ``interactive`` object of a list message (Cloud API)."""
+    rows = [
+        {"id": reply_id(survey.pk, step, n), "title": title[:24]}
+        for n, title in _options(survey, step)
+    ]
+    return {
+        "type": "list",
+        "body": {"text": _question(survey, step)},
+        "footer": {"text": settings.SIGAP_BUSINESS_NAME[:60]},
+        "action": {
+            "button": "Pilih nilai",
+            "sections": [{"title": "Kepuasan" if step == CSAT else "Kemudahan", "rows": rows}],
+        },
+    }
+
+
+def telegram_keyboard(survey: Survey, step: str) -> dict[str, object]:
+    """An ``InlineKeyboardMarkup``: one row of buttons, 1 to the top of the scale."""
+    top = 5 if step == CSAT else survey.ces_scale
+    buttons = [
+        {"text": str(n), "callback_data": reply_id(survey.pk, step, n)} for n in range(1, top + 1)
+    ]
+    return {"inline_keyboard": [buttons]}
+
+
+def _ask(provider: str, survey: Survey, step: str, address: str) -> str:
+    if provider == Provider.WHATSAPP:
+        from sigap.channels import whatsapp_out
+
+        content = {"type": "interactive", "interactive": whatsapp_list(survey, step)}
+        return whatsapp_out.send_standalone(address, content)
+    from sigap.channels import telegram_out
+
+    return telegram_out.send_message(
+        address, _question(survey, step), reply_markup=telegram_keyboard(survey, step)
+    )
+
+
+def _say(provider: str, address: str, text: str) -> None:
+    if provider == Provider.WHATSAPP:
+        from sigap.channels import whatsapp_out
+
+        whatsapp_out.send_standalone(address, {"type": "text", "text": {"body": text}})
+    else:
+        from sigap.channels import telegram_out
+
+        telegram_out.send_message(address, text)
+
+
+def _address(survey: Survey) -> str:
+    assert survey.ticket is not None
+    if survey.sent_via == SentVia.WHATSAPP:
+        from sigap.channels import whatsapp_out
+
+        return whatsapp_out.recipient_for(survey.ticket)
+    from sigap.channels import telegram_out
+
+    return telegram_out.recipient_for(survey.ticket)
+
+
+def send_invitation(survey_id: int) -> str:
+    """Send the CSAT question of a survey routed to WhatsApp/Telegram (the job after the
+    commit): ``sent``, ``skipped`` (answered, gone, not a channel survey) or
+    ``fallback`` (refused for good: sent by email/portal instead). A retryable error
+    raises, so the job retries."""
+    survey = Survey.objects.select_related("ticket", "customer").filter(pk=survey_id).first()
+    if survey is None or survey.ticket is None or survey.answered:
+        return "skipped"
+    if survey.sent_via not in (SentVia.WHATSAPP, SentVia.TELEGRAM):
+        return "skipped"
+    claimed = Survey.objects.filter(pk=survey.pk, asked_at__isnull=True).update(
+        asked_at=timezone.now()
+    )
+    if not claimed:
+        return "skipped"  # asked already (a job run twice)
+    try:
+        address = _address(survey)
+        if not address:
+            raise SendError("alamat pelanggan tidak dikenal", retryable=False)
+        _ask(survey.sent_via, survey, CSAT, address)
+    except SendError as exc:
+        if exc.retryable:
+            Survey.objects.filter(pk=survey.pk).update(asked_at=None)
+            raise
+        from sigap.surveys.services import fall_back
+
+        log.warning("survey %s not sent on %s: %s", survey.pk, survey.sent_via, exc.text)
+        fall_back(survey.pk)
+        return "fallback"
+    return "sent"
+
+
+# --- taps -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A tapped quick reply, as the channel delivered it."""
+
+    provider: str
+    data: str  # the row/button id
+    sender: str  # wa_id / Telegram from.id
+    contact_value: str  # +62… (WhatsApp) / from.id (Telegram)
+    address: str  # where answers go
+    callback_id: str = ""  # Telegram
+
+
+def _belongs(survey: Survey, reply: Reply) -> bool:
+    """Is the person who tapped the survey's customer?"""
+    kinds = (
+        [ContactKind.WHATSAPP, ContactKind.PHONE]
+        if reply.provider == Provider.WHATSAPP
+        else [ContactKind.TELEGRAM]
+    )
+    if survey.customer.contacts.filter(kind__in=kinds, value=reply.contact_value).exists():
+        return True
+    return InboundDelivery.objects.filter(
+        provider=reply.provider,
+        sender=reply.sender,
+        message__ticket__customer_id=survey.customer_id,
+    ).exists()
+
+
+def record_tap(reply: Reply) -> str:
+    """Record a tapped answer (called by ``channels.messaging`` in the transaction that
+    stores the tap once). Returns ``answered``, ``refused`` or ``expired``. The next
+    question, the thanks and the Telegram callback answer are sent after the commit."""
+    tap = parse_reply_id(reply.data)
+    survey = (
+        Survey.objects.select_related("customer").filter(pk=tap.survey_id).first()
+        if tap is not None
+        else None
+    )
+    outcome = "refused"
+    follow_up = ""
+    if tap is None or survey is None:
+        log.warning(
+            "survey reply refused: bad or unknown id %r from %s %s",
+            reply.data[:100],
+            reply.provider,
+            reply.sender,
+        )
+    elif survey.kind != SurveyKind.RESOLUTION or (tap.step == CES and survey.csat is None):
+        log.warning("survey reply refused: %r does not fit survey %s", reply.data, survey.pk)
+    elif not _belongs(survey, reply):
+        log.warning(
+            "survey reply refused: %s %s is not the customer of survey %s",
+            reply.provider,
+            reply.sender,
+            survey.pk,
+        )
+    elif survey.expires_at <= timezone.now():
+        log.info("survey reply to expired survey %s from %s", survey.pk, reply.sender)
+        outcome, follow_up = "expired", "closed"
+    else:
+        outcome, follow_up = _answer(survey, tap)
+    if follow_up or reply.callback_id:
+        survey_id = survey.pk if survey is not None else None
+        transaction.on_commit(
+            lambda: _follow_up_later(reply, survey_id, follow_up or "refused"), robust=True
+        )
+    return outcome
+
+
+def _answer(survey: Survey, tap: Tap) -> tuple[str, str]:
+    from sigap.surveys.services import answer
+
+    had_csat = survey.csat is not None
+    try:
+        if tap.step == CSAT:
+            answer(survey, csat=tap.score)
+            return "answered", "changed" if had_csat else "ces"
+        answer(survey, ces=tap.score)
+    except ValidationFailed as exc:  # a score the survey's scale does not have
+        log.warning("survey reply refused for survey %s: %s", survey.pk, exc.message)
+        return "refused", ""
+    return "answered", "thanks"
+
+
+def _follow_up_later(reply: Reply, survey_id: int | None, what: str) -> None:
+    from sigap.surveys.tasks import survey_follow_up
+
+    survey_follow_up(
+        reply.provider, reply.address, reply.callback_id, survey_id if survey_id else 0, what
+    )
+
+
+def follow_up(provider: str, address: str, callback_id: str, survey_id: int, what: str) -> None:
+    """After a tap: ``ces`` (ask the CES question), ``changed`` (the score was changed),
+    ``thanks``, ``closed`` (expired) or ``refused``; on Telegram the callback query is
+    answered first."""
+    survey = Survey.objects.select_related("customer").filter(pk=survey_id).first()
+    texts = {
+        "changed": f"Nilai Anda sudah kami ubah menjadi {survey.csat}. Terima kasih!"
+        if survey is not None
+        else THANKS,
+        "thanks": THANKS,
+        "closed": CLOSED,
+        "refused": REFUSED,
+        "ces": "Terima kasih, nilai Anda sudah kami catat.",
+    }
+    if callback_id:
+        from sigap.channels import telegram_out
+
+        telegram_out.answer_callback_query(callback_id, texts[what])
+    if what == "ces" and survey is not None:
+        _ask(provider, survey, CES, address)  # the way the customer answered
+    elif what in ("changed", "thanks", "closed") and not callback_id:
+        _say(provider, address, texts[what])
+    elif what == "thanks":
+        _say(provider, address, THANKS)
