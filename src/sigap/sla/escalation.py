@@ -47,9 +47,14 @@ def recipients(ticket: Ticket, step: Step | None) -> list[int]:
     if audience == EscalationAudience.MANAGEMENT:
         return _role(Role.ADMIN)
     if audience == EscalationAudience.TEAM_SUPERVISOR and ticket.team_id:
-        supervisor = (
-            Team.objects.filter(pk=ticket.team_id).values_list("supervisor_id", flat=True).first()
-        )
+        if Ticket._meta.get_field("team").is_cached(ticket):  # the sweep loads it
+            supervisor = ticket.team.supervisor_id if ticket.team else None
+        else:
+            supervisor = (
+                Team.objects.filter(pk=ticket.team_id)
+                .values_list("supervisor_id", flat=True)
+                .first()
+            )
         if supervisor:
             return [supervisor]
     return _role(Role.SUPERVISOR)
