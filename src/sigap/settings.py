@@ -113,6 +113,8 @@ INSTALLED_APPS = [
     "sigap.metrics",
     "sigap.kb",
     "sigap.triage",
+    "sigap.livechat",
+    "sigap.calls",
 ]
 
 MIDDLEWARE = [
@@ -146,6 +148,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csrf",
                 "sigap.notifications.context_processors.notifications",
+                "sigap.triage.context_processors.agent_status",
             ],
         },
     },
@@ -195,7 +198,12 @@ CHANNEL_LAYERS: dict[str, Any] = (
     {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # One pool per process for every websocket: redis-py's default cap of 100
+            # connections and a read timeout equal to channels-redis's 5 s blocking wait
+            # dropped sockets at ~500 chats per process (bench/livechat.py).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "max_connections": 2000, "socket_timeout": 15}]
+            },
         }
     }
     if REDIS_URL

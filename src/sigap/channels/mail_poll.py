@@ -1,7 +1,8 @@
 """Polling mailboxes (IMAP or POP3) for new mail; run by the worker every minute.
 
 A message is deleted from the server only after ``email_in.ingest`` has stored it (as a
-ticket message, a duplicate, an automatic note or a quarantined mail), so a crash in
+ticket message, a duplicate, an automatic note, a recorded bounce or a quarantined mail,
+rate-limited ones included), so a crash in
 between leaves it on the server and the next poll files it once (Message-ID dedupe). A
 mailbox is leased while it is polled, so two workers never poll it at the same time. A
 server or login error is recorded on the mailbox and never stops the other mailboxes.

@@ -28,6 +28,23 @@ class QuarantinedEmail(models.Model):
         return f"{self.sender}: {self.subject} ({self.reason})"
 
 
+class EmailReceipt(models.Model):
+    """One email taken in from a sender (filed, or kept as an automatic note): what the
+    per-sender rate limit counts (``SIGAP_EMAIL_SENDER_LIMIT`` an hour). Rows older than
+    the window are pruned as new mail arrives."""
+
+    sender = models.CharField(_("pengirim"), max_length=255)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("email diterima")
+        verbose_name_plural = _("email diterima")
+        indexes = [models.Index(fields=["sender", "received_at"], name="email_receipt_sender")]
+
+    def __str__(self) -> str:
+        return f"{self.sender} {self.received_at:%Y-%m-%d %H:%M}"
+
+
 class MailProtocol(models.TextChoices):
     IMAP = "imap", "IMAP"
     POP3 = "pop3", "POP3"

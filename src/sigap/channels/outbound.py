@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sigap.tickets.models import Channel, Ticket
 
-DELIVERED = frozenset({Channel.EMAIL, Channel.WHATSAPP, Channel.TELEGRAM})
+DELIVERED = frozenset({Channel.EMAIL, Channel.WHATSAPP, Channel.TELEGRAM, Channel.LIVECHAT})
 
 
 def deliver(message_id: int, channel: str) -> None:
@@ -22,6 +22,10 @@ def deliver(message_id: int, channel: str) -> None:
         from sigap.channels import delivery
 
         delivery.enqueue(message_id)
+    elif channel == Channel.LIVECHAT:
+        from sigap.livechat.delivery import deliver as livechat_deliver
+
+        livechat_deliver(message_id)
 
 
 def check_reply(*, ticket: Ticket, channel: str) -> None:

@@ -2,8 +2,9 @@
 server relays customer mail to it, and each message is filed like a polled one.
 
 A message is acknowledged (250) only after ``email_in.ingest`` stored it (a ticket
-message, a duplicate, an automatic note or a quarantined mail); an unexpected failure
-answers 451, so the sending server keeps the mail and tries again: nothing is lost.
+message, a duplicate, an automatic note, a recorded bounce or a quarantined mail); an
+unexpected failure answers 451, so the sending server keeps the mail and tries again:
+nothing is lost.
 Oversized mail is refused during the transfer with 552.
 """
 

@@ -81,6 +81,17 @@ class Customer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     erased_at = models.DateTimeField(null=True, blank=True)
+    # Merged into another record (``services.customer_merge``): kept, not deleted, so
+    # nothing is lost; its tickets, contacts, surveys and calls now belong to that one.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("digabung ke"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_customers",
+    )
+    merged_at = models.DateTimeField(_("digabung"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("pelanggan")

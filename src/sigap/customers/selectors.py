@@ -9,7 +9,7 @@ from sigap.customers.models import Customer, CustomerContact
 
 def customers_for(*, user: User, q: str = "") -> QuerySet[Customer]:
     """Staff see every customer; a customer only themself."""
-    qs = Customer.objects.all()
+    qs = Customer.objects.filter(merged_into__isnull=True)  # merged records are retired
     if not user.is_agent_or_above:
         qs = qs.filter(user_id=user.pk)
     q = q.strip()

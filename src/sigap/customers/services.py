@@ -11,7 +11,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from sigap.accounts.models import User
-from sigap.core.errors import Conflict, StaleVersion, ValidationFailed
+from sigap.core.errors import (
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    ValidationFailed,
+)
 from sigap.core.phone import normalize_phone
 from sigap.customers.models import ContactKind, Customer, CustomerContact
 
@@ -144,3 +150,111 @@ def customer_find_by_contact(kind: str, value: str) -> Customer | None:
         .first()
     )
     return contact.customer if contact else None
+
+
+# --- merging duplicates ---------------------------------------------------------------------
+
+
+def _contact_key(kind: str, value: str) -> tuple[str, str]:
+    """The identity of a contact for deduplication: its normalised form when it has one
+    (older rows may hold a raw ``0812-...`` beside a ``+62812...``)."""
+    try:
+        return kind, contact_normalize(kind, value)
+    except ValidationFailed:
+        return kind, value.strip().lower()
+
+
+def _merge_contacts(target: Customer, source: Customer) -> None:
+    existing = {
+        _contact_key(c.kind, c.value): c for c in CustomerContact.objects.filter(customer=target)
+    }
+    primary_kinds = {key[0] for key, c in existing.items() if c.is_primary}
+    for contact in CustomerContact.objects.filter(customer=source).order_by("pk"):
+        key = _contact_key(contact.kind, contact.value)
+        if key in existing:
+            contact.delete()  # the same identity is already on the kept record
+            continue
+        contact.customer = target
+        contact.is_primary = contact.is_primary and contact.kind not in primary_kinds
+        contact.save(update_fields=["customer", "is_primary"])
+        existing[key] = contact
+        if contact.is_primary:
+            primary_kinds.add(contact.kind)
+
+
+def _move_tickets(*, actor: User, target: Customer, source: Customer) -> list[int]:
+    from sigap.tickets import events
+    from sigap.tickets.models import Ticket
+
+    now = timezone.now()
+    tickets = list(Ticket.objects.select_for_update().filter(customer=source).order_by("pk"))
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
+        customer=target, version=F("version") + 1, updated_at=now
+    )
+    old, new = f"{source.name} (#{source.pk})", f"{target.name} (#{target.pk})"
+    reason = f"Pelanggan #{source.pk} digabung ke pelanggan #{target.pk}."
+    for ticket in tickets:
+        ticket.customer = target
+        events.field_changed_event(ticket, actor, "customer", old, new, reason=reason)
+    return [t.pk for t in tickets]
+
+
+def _move_related(target: Customer, source: Customer) -> None:
+    """Every other row that points at the customer (surveys, calls, live chats, and
+    whatever app adds one later) follows it to the kept record."""
+    handled = {"contacts", "tickets"}
+    for rel in Customer._meta.related_objects:
+        if rel.get_accessor_name() in handled or rel.many_to_many:
+            continue
+        model, name = rel.related_model, rel.field.name
+        manager = model._base_manager
+        if rel.one_to_one and manager.filter(**{name: target}).exists():
+            continue  # the kept record already has its own; the source keeps this one
+        manager.filter(**{name: source}).update(**{name: target})
+
+
+@transaction.atomic
+def customer_merge(*, actor: User, target: Customer, source: Customer) -> Customer:
+    """Merge ``source`` (B) into ``target`` (A): its tickets, contacts (deduplicated),
+    surveys, calls and every other linked row move to A; each moved ticket's timeline
+    records the merge (who, when, from which customer); B is kept but retired
+    (``merged_into``), so nothing is lost. Supervisors and admins only."""
+    if not actor.is_active or not actor.is_supervisor_or_admin:
+        raise PermissionDenied("Hanya supervisor atau admin yang dapat menggabungkan pelanggan.")
+    if target.pk == source.pk:
+        raise ValidationFailed("Pelanggan tidak dapat digabung dengan dirinya sendiri.")
+    locked = {
+        c.pk: c
+        for c in Customer.objects.select_for_update()
+        .filter(pk__in=[target.pk, source.pk])
+        .order_by("pk")
+    }
+    if len(locked) != 2:
+        raise NotFound("Pelanggan tidak ditemukan.")
+    target, source = locked[target.pk], locked[source.pk]
+    for customer in (target, source):
+        if customer.merged_into_id is not None:
+            raise Conflict(f"Pelanggan #{customer.pk} sudah digabung ke pelanggan lain.")
+        if customer.erased_at is not None:
+            raise Conflict(f"Data pelanggan #{customer.pk} sudah dihapus.")
+    now = timezone.now()
+    _merge_contacts(target, source)
+    _move_tickets(actor=actor, target=target, source=source)
+    _move_related(target, source)
+    changes: dict[str, Any] = {"version": F("version") + 1, "updated_at": now}
+    if source.notes.strip():
+        heading = f"[Digabung dari #{source.pk} {source.name}]"
+        changes["notes"] = "\n\n".join(p for p in (target.notes, heading, source.notes) if p)
+    portal_user = source.user if target.user_id is None else None
+    Customer.objects.filter(pk=source.pk).update(
+        merged_into=target,
+        merged_at=now,
+        user=None if portal_user is not None else source.user,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    if portal_user is not None:  # B's portal account now sees A's (merged) history
+        changes["user"] = portal_user
+    Customer.objects.filter(pk=target.pk).update(**changes)
+    target.refresh_from_db()
+    return target

@@ -49,6 +49,7 @@ EVENT_FIELDS = (
     "created_at",
 )
 EVENT_KINDS = (
+    EventKind.CALL_LOGGED,
     EventKind.REPLY_SENT,
     EventKind.MESSAGE_RECEIVED,
     EventKind.TEAM_CHANGED,
@@ -109,6 +110,7 @@ def derive(
     interactions = handle = handled = 0
     wait_total = waits = 0
     waiting_since: datetime | None = None
+    calls: dict[Any, int] = {}  # call id -> talk seconds (a corrected event replaces)
     last_id = 0
     for e in sorted(events, key=lambda e: (e["created_at"], e["id"])):
         last_id = max(last_id, e["id"])
@@ -133,6 +135,11 @@ def derive(
             inbound += 1
             if waiting_since is None:
                 waiting_since = at
+        elif kind == EventKind.CALL_LOGGED:
+            if e["actor_id"] in robots:
+                continue
+            data = e["data"] or {}
+            calls[data.get("call_id")] = int(data.get("handle_seconds") or 0)
         elif kind == EventKind.TEAM_CHANGED:
             transfers += 1
         elif kind == EventKind.STATUS_CHANGED:
@@ -145,6 +152,11 @@ def derive(
             elif new not in DONE and old in DONE:
                 reopens += 1
                 resolved = ended = None
+    for seconds in calls.values():  # a phone call is an interaction with its talk time
+        if seconds > 0:
+            interactions += 1
+            handle += seconds
+            handled += 1
     is_open = ticket["status"] in OPEN_STATUSES
     return Fact(
         ticket_id=ticket["id"],

@@ -22,6 +22,7 @@ class SentVia(models.TextChoices):
     PORTAL = "portal", _("Portal")
     WHATSAPP = "whatsapp", _("WhatsApp (pilihan cepat)")
     TELEGRAM = "telegram", _("Telegram (tombol cepat)")
+    LIVECHAT = "livechat", _("Obrolan langsung (tombol di jendela obrolan)")
 
 
 class Survey(models.Model):

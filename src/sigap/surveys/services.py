@@ -135,6 +135,30 @@ def fall_back(survey_id: int) -> Survey | None:
     return survey
 
 
+def invite_after_chat(ticket_id: int, *, now: datetime | None = None) -> Survey | None:
+    """A live chat that ended: the rating is asked in the chat window itself (one-tap
+    buttons carrying the signed link). Same rules: once per ticket, the quiet interval."""
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
+    if ticket is None or not settings.SIGAP_SURVEYS:
+        return None
+    if Survey.objects.filter(ticket=ticket, kind=SurveyKind.RESOLUTION).exists():
+        return None
+    if _recently_surveyed(ticket.customer_id, now):
+        return None
+    return _create(SurveyKind.RESOLUTION, ticket.customer, ticket, SentVia.LIVECHAT, now)
+
+
+def chat_card(survey: Survey) -> dict[str, object]:
+    """What the chat widget shows: the question and one link per score."""
+    return {
+        "question": (
+            "Seberapa puas Anda dengan layanan kami? (1 = sangat tidak puas, 5 = sangat puas)"
+        ),
+        "choices": [{"score": n, "url": link(survey, n)} for n in range(1, 6)],
+    }
+
+
 def _create(
     kind: str, customer: Customer, ticket: Ticket | None, via: str, now: datetime
 ) -> Survey | None:

@@ -198,3 +198,28 @@ def sla_events(
         for event, (ticket, _, _) in zip(created, rows, strict=True):
             outbox.record(str(event.kind), _payload(event, ticket))
     return created
+
+
+def email_bounced_event(
+    message: Message, *, recipient: str, reason: str, status: str, report_id: str
+) -> TimelineEvent:
+    """An emailed reply came back undelivered (a DSN or a mailer-daemon notice): internal,
+    written as an automation entry so the timeline shows it without a new event kind."""
+    return _event(
+        message.ticket,
+        None,
+        EventKind.AUTOMATION,
+        public=False,
+        data={
+            "rule": f"Email balasan tidak terkirim ke {recipient or 'pelanggan'}: {reason}",
+            "applied": ["balasan ditandai gagal terkirim"],
+            "bounce": {
+                "message_id": message.pk,
+                "external_id": message.external_id,
+                "recipient": recipient,
+                "reason": reason,
+                "status": status,
+                "report_id": report_id,
+            },
+        },
+    )

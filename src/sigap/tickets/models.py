@@ -336,6 +336,9 @@ class Message(models.Model):
         related_name="+",
     )
     body = models.TextField(_("isi"))
+    # An email's HTML part, sanitized (nh3) when stored and again when shown; ``body`` stays
+    # the text.
+    body_html = models.TextField(_("isi HTML"), blank=True, default="")
     external_id = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(_("dibuat"))
 
@@ -535,6 +538,7 @@ class EventKind(models.TextChoices):
     SLA_RESUMED = "sla_resumed", _("Jam SLA berjalan lagi")
     AUTOMATION = "automation", _("Otomasi")
     SURVEY_ANSWERED = "survey_answered", _("Survei dijawab")
+    CALL_LOGGED = "call_logged", _("Panggilan telepon")
 
 
 class TimelineEvent(models.Model):

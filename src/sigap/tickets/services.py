@@ -319,8 +319,12 @@ def ticket_create(
                 "applied": [f"severity=penting, priority=P1 ({', '.join(safety.signals)})"],
             },
         )
-    if settings.SIGAP_AUTO_ACK and (actor is None or actor.is_customer):
-        _acknowledge(ticket, customer, now)
+    if (
+        settings.SIGAP_AUTO_ACK
+        and (actor is None or actor.is_customer)
+        and channel != Channel.PHONE
+    ):
+        _acknowledge(ticket, customer, now)  # (a caller hears it from the agent)
     index_new_ticket(ticket)
     if settings.SIGAP_TRIAGE:
         transaction.on_commit(lambda: _triage(ticket.pk), robust=True)

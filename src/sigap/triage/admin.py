@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from sigap.triage.models import Example, ModelVersion, PriorityRule, TicketTriage
+from sigap.triage.models import (
+    AgentProfile,
+    Example,
+    ModelVersion,
+    PriorityRule,
+    RoutingRule,
+    TeamRouting,
+    TicketTriage,
+)
 
 
 @admin.register(ModelVersion)
@@ -28,3 +36,20 @@ class ExampleAdmin(admin.ModelAdmin[Example]):
 class TicketTriageAdmin(admin.ModelAdmin[TicketTriage]):
     list_display = ["ticket", "safety", "priority_reason", "created_at"]
     raw_id_fields = ["ticket"]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin[RoutingRule]):
+    list_display = ["name", "position", "active", "team"]
+    list_editable = ["position", "active"]
+
+
+@admin.register(TeamRouting)
+class TeamRoutingAdmin(admin.ModelAdmin[TeamRouting]):
+    list_display = ["team", "strategy", "last_assigned"]
+
+
+@admin.register(AgentProfile)
+class AgentProfileAdmin(admin.ModelAdmin[AgentProfile]):
+    list_display = ["user", "status", "capacity"]
+    list_filter = ["status"]

@@ -109,3 +109,91 @@ class PriorityRule(models.Model):
         return (
             f"{self.severity or '-'} × {self.tier} {self.customer_kind or '*'} → P{self.priority}"
         )
+
+
+class AgentStatus(models.TextChoices):
+    ONLINE = "online", _("Daring")
+    AWAY = "away", _("Sedang keluar")
+    OFFLINE = "offline", _("Luring")
+
+
+class AgentProfile(models.Model):
+    """How an agent takes work: status, capacity per channel, skills."""
+
+    user = models.OneToOneField(
+        "accounts.User", primary_key=True, on_delete=models.CASCADE, related_name="routing"
+    )
+    status = models.CharField(
+        _("status"), max_length=8, choices=AgentStatus.choices, default=AgentStatus.ONLINE
+    )
+    capacity = models.JSONField(
+        _("kapasitas per saluran"),
+        default=dict,
+        blank=True,
+        help_text=_('Tiket terbuka paling banyak per saluran, mis. {"livechat": 3, "*": 25}.'),
+    )
+    categories = models.JSONField(_("keahlian: kategori"), default=list, blank=True)
+    languages = models.JSONField(_("keahlian: bahasa"), default=list, blank=True)
+    channels = models.JSONField(_("keahlian: saluran"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("profil agen")
+        verbose_name_plural = _("profil agen")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.status})"
+
+
+class Strategy(models.TextChoices):
+    ROUND_ROBIN = "round_robin", _("Bergiliran (round-robin)")
+    LEAST_LOADED = "least_loaded", _("Beban paling ringan")
+    SKILL = "skill", _("Sesuai keahlian, lalu beban paling ringan")
+    NONE = "none", _("Tidak ditugaskan otomatis")
+
+
+class TeamRouting(models.Model):
+    team = models.OneToOneField(
+        "accounts.Team", primary_key=True, on_delete=models.CASCADE, related_name="routing"
+    )
+    strategy = models.CharField(
+        _("cara penugasan"), max_length=16, choices=Strategy.choices, default=Strategy.LEAST_LOADED
+    )
+    last_assigned = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("penugasan tim")
+        verbose_name_plural = _("penugasan tim")
+
+    def __str__(self) -> str:
+        return f"{self.team}: {self.strategy}"
+
+
+class RoutingRule(models.Model):
+    """Which team a new ticket goes to: the first active rule (by position) whose every
+    non-empty condition matches."""
+
+    name = models.CharField(_("nama"), max_length=120)
+    position = models.PositiveIntegerField(_("urutan"), default=100)
+    active = models.BooleanField(_("aktif"), default=True)
+    channels = models.JSONField(_("saluran"), default=list, blank=True)
+    categories = models.JSONField(_("kategori"), default=list, blank=True)
+    keywords = models.JSONField(_("kata kunci"), default=list, blank=True)
+    tiers = models.JSONField(_("tingkat loyalitas"), default=list, blank=True)
+    customer_kinds = models.JSONField(_("jenis pelanggan"), default=list, blank=True)
+    languages = models.JSONField(_("bahasa"), default=list, blank=True)
+    weekdays = models.JSONField(
+        _("hari (0 = Senin)"), default=list, blank=True, help_text=_("Kosong: setiap hari.")
+    )
+    hour_from = models.PositiveSmallIntegerField(_("dari jam"), null=True, blank=True)
+    hour_to = models.PositiveSmallIntegerField(_("sampai jam"), null=True, blank=True)
+    team = models.ForeignKey("accounts.Team", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("aturan perutean")
+        verbose_name_plural = _("aturan perutean")
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name

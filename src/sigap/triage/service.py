@@ -190,9 +190,12 @@ def triage_ticket(ticket_id: int) -> TicketTriage | None:
                 changes=changes,
                 reason="Triase otomatis: " + ", ".join(reasons),
             )
-        from sigap.metrics.facts import refresh
+    from sigap.triage.routing import route
 
-        refresh([ticket.pk])  # the sentiment counts in the metrics at once
+    route(ticket.pk)  # with the category known, to a team and an agent
+    from sigap.metrics.facts import refresh
+
+    refresh([ticket.pk])  # the sentiment counts in the metrics at once
     return record
 
 

@@ -147,6 +147,14 @@ def items(
             item.body = f"Tenggat bergeser {data['paused_minutes']} menit kerja."
         elif e.kind == EventKind.CREATED:
             item.body = str(data.get("subject", ""))
+        elif e.kind == EventKind.CALL_LOGGED:
+            direction = "masuk" if data.get("direction") == "inbound" else "keluar"
+            minutes, seconds = divmod(int(data.get("duration_seconds") or 0), 60)
+            item.body = f"Panggilan {direction}, {minutes} menit {seconds} detik"
+            if data.get("outcome"):
+                item.lines.append(f"Hasil: {data['outcome']}")
+            if data.get("notes"):
+                item.lines.append(str(data["notes"]))
         elif e.kind == EventKind.SURVEY_ANSWERED and data.get("csat") is not None:
             item.body = f"Kepuasan pelanggan (CSAT): {data['csat']} dari 5"
         elif "proposal_id" in data:

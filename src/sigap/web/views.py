@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sigap.accounts.models import Role, Team, User
 from sigap.channels import ui as channel_ui
 from sigap.core.errors import NotFound, PermissionDenied, SigapError
+from sigap.customers.models import Customer
 from sigap.customers.selectors import access_customer, customers_for
 from sigap.tickets import guidance, selectors, services
 from sigap.tickets.access import access_ticket, visible_tickets
@@ -628,6 +629,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
     user = cast(User, request.user)
+    merged = (
+        Customer.objects.filter(pk=customer_id).values_list("merged_into_id", flat=True).first()
+    )
+    if merged:  # merged into another record: that one is the customer now
+        return redirect("web:customer", merged)
     try:
         customer = access_customer(user, customer_id)
     except NotFound as exc:

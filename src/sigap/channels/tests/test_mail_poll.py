@@ -210,3 +210,41 @@ def test_a_mailbox_held_by_another_worker_is_skipped(
     )
     assert poll(box).error == "sedang diperiksa pekerja lain"
     assert on_server(imap) == 1
+
+
+def test_the_corpus_through_imap_files_each_mail_as_expected(
+    dovecot: tuple[int, int], mailbox_env: None, agent: object, customer: object
+) -> None:
+    """Every corpus message polled from a real mailbox ends as the corpus test expects
+    (bounces included), nothing is left on the server and nothing is lost."""
+    from collections import Counter
+
+    from sigap.channels.tests.test_email_corpus import CASES, CORPUS, OUR_REPLY_ID
+    from sigap.tickets import services
+
+    ticket = services.ticket_create(
+        actor=agent,  # type: ignore[arg-type]
+        customer=customer,  # type: ignore[arg-type]
+        kind="inquiry",
+        channel="email",
+        subject="Paket",
+        description="Paket belum sampai.",
+    )
+    services.message_add(
+        actor=agent,  # type: ignore[arg-type]
+        ticket=ticket,
+        kind="reply",
+        body="Sedang kami cek, Kak.",
+        external_id=OUR_REPLY_ID,
+    )
+    names = sorted(CASES)
+    imap, _ = dovecot
+    deliver(imap, *((CORPUS / name).read_bytes() for name in names))
+
+    result = poll(make_mailbox(imap))
+
+    assert result.error == ""
+    assert result.statuses == dict(Counter(CASES[name].status for name in names))
+    assert on_server(imap) == 0
+    quarantined = sum(1 for name in names if CASES[name].status == "quarantined")
+    assert QuarantinedEmail.objects.count() == quarantined

@@ -163,3 +163,22 @@ def test_a_new_ticket_marks_the_customers_earlier_one_as_a_repeat(
     assert m.TicketFact.objects.get(pk=march["t3"].pk).repeat_contact  # T4 came 5 days later
     assert not m.TicketFact.objects.get(pk=march["t2"].pk).repeat_contact  # 3 March: long before
     assert sync.verify() == []
+
+
+@pytest.mark.django_db
+def test_logged_calls_count_as_handled_interactions(march: dict[str, Ticket], agent: User) -> None:
+    from sigap.tickets import events
+    from sigap.tickets.models import EventKind
+
+    t4 = Ticket.objects.get(pk=march["t4"].pk)
+    events.sla_event(
+        t4, EventKind.CALL_LOGGED, actor=agent, data={"call_id": 7, "handle_seconds": 300}
+    )
+    # the PBX corrected the same call later: the last word counts, once
+    events.sla_event(
+        t4, EventKind.CALL_LOGGED, actor=agent, data={"call_id": 7, "handle_seconds": 420}
+    )
+    sync.sync()
+    fact = m.TicketFact.objects.get(pk=t4.pk)
+    assert (fact.interactions, fact.handle_seconds, fact.handled_interactions) == (1, 420, 1)
+    assert sync.verify() == []

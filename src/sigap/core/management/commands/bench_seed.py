@@ -553,7 +553,7 @@ class Command(BaseCommand):
                 t = at
                 if mkind == "reply" and first_reply is None:
                     first_reply = at
-                messages.append((mid, tid, mkind, channel, author, body, "", at))
+                messages.append((mid, tid, mkind, channel, author, body, "", "", at))
                 ev_kind = {
                     "inbound": "message_received",
                     "reply": "reply_sent",
@@ -731,6 +731,7 @@ COLUMNS: dict[str, list[str]] = {
         "channel",
         "author_id",
         "body",
+        "body_html",
         "external_id",
         "created_at",
     ],

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LivechatConfig(AppConfig):
+    name = "sigap.livechat"
+    label = "livechat"
+    verbose_name = _("Live chat")

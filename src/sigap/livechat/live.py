@@ -1,0 +1,42 @@
+"""Channel-layer groups and the on-commit sender for live chat events.
+
+Groups: ``livechat-v-<chat id>`` holds the visitor's open widgets (public events only);
+``livechat-agents`` holds every open agent console (each console filters by chat).
+Events are sent only after the transaction that caused them commits.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+AGENTS_GROUP = "livechat-agents"
+
+
+def visitor_group(chat_id: int) -> str:
+    return f"livechat-v-{chat_id}"
+
+
+def send_now(groups: list[str], event: dict[str, Any]) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+
+    async def send_all() -> None:
+        for group in groups:
+            await layer.group_send(group, event)
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:  # a dead channel layer must never break a committed write
+        log.exception("live chat event %s not sent", event.get("type"))
+
+
+def send_on_commit(groups: list[str], event: dict[str, Any]) -> None:
+    transaction.on_commit(lambda: send_now(groups, event), robust=True)

@@ -1,0 +1,57 @@
+"""A live chat: one ticket (channel ``livechat``) plus the conversation's own state.
+
+The chat's messages are the ticket's ``Message`` rows; their primary key is the message's
+server id that the widget acknowledges and resumes from (see ``docs`` in ``consumers``).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from sigap.tickets.models import Ticket
+
+
+class ChatStatus(models.TextChoices):
+    WAITING = "waiting", _("Menunggu petugas")
+    ACTIVE = "active", _("Sedang dilayani")
+    ENDED = "ended", _("Selesai")
+
+
+class Chat(models.Model):
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="livechat")
+    status = models.CharField(
+        _("status"), max_length=16, choices=ChatStatus.choices, default=ChatStatus.WAITING
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("petugas"),
+    )
+    visitor_name = models.CharField(_("nama pengunjung"), max_length=120)
+    visitor_email = models.CharField(_("email"), max_length=254, blank=True, default="")
+    visitor_phone = models.CharField(_("telepon"), max_length=32, blank=True, default="")
+    # No agent was online when the chat started: the visitor was told it became a ticket.
+    offline = models.BooleanField(_("tanpa petugas daring"), default=False)
+    # The last message id each side has read (read receipts).
+    visitor_read_id = models.BigIntegerField(default=0)
+    agent_read_id = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(_("dimulai"))
+    ended_at = models.DateTimeField(_("berakhir"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("live chat")
+        verbose_name_plural = _("live chat")
+        indexes = [models.Index(fields=["status", "-id"], name="livechat_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ChatStatus.values), name="livechat_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Live chat #{self.pk} ({self.visitor_name})"

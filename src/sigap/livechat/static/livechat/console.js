@@ -1,0 +1,335 @@
+/* Sigap live chat console for agents: the queue, several open chats at once, replies,
+ * internal notes, typing, read receipts, transfer and end. Protocol: livechat/consumers.py.
+ */
+(function () {
+  "use strict";
+  var el = document.getElementById("lc-console");
+  if (!el) return;
+  var me = Number(el.dataset.user), supervisor = el.dataset.supervisor === "1";
+  var ticketUrl = el.dataset.ticketUrl;
+  var WS_URL = location.origin.replace(/^http/, "ws") + el.dataset.ws;
+  var waitingEl = el.querySelector("[data-lc-waiting]"), mineEl = el.querySelector("[data-lc-mine]");
+  var panelsEl = el.querySelector("[data-lc-panels]"), connEl = el.querySelector("[data-lc-conn]");
+  var tpl = document.getElementById("lc-panel");
+  var chats = {}, panels = {}, pending = {}, ws = null, connected = false, retry = 0, agents = [];
+
+  function newId() {
+    var a = new Uint8Array(16);
+    crypto.getRandomValues(a);
+    return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+  }
+  function send(obj) { if (ws && connected) ws.send(JSON.stringify(obj)); }
+  function csrfToken() {
+    try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
+  }
+
+  function li(text, buttonText, onClick, chatId) {
+    var item = document.createElement("li");
+    item.setAttribute("data-chat", String(chatId));
+    var span = document.createElement("span");
+    span.textContent = text;
+    item.appendChild(span);
+    var b = document.createElement("button");
+    b.type = "button";
+    b.textContent = buttonText;
+    b.addEventListener("click", onClick);
+    item.appendChild(b);
+    return item;
+  }
+
+  function renderLists() {
+    waitingEl.innerHTML = "";
+    mineEl.innerHTML = "";
+    Object.keys(chats).map(Number).sort(function (a, b) { return a - b; }).forEach(function (id) {
+      var c = chats[id];
+      var label = c.name + " · " + c.reference + " — " + c.subject.replace(/^Live chat: /, "");
+      if (c.status === "waiting") {
+        waitingEl.appendChild(li(label + (c.offline ? " (masuk saat tidak ada petugas)" : ""), "Ambil", function () {
+          send({type: "pickup", chat: id});
+        }, id));
+      } else if (c.status === "active" && (c.agent === me || supervisor)) {
+        var who = c.agent === me ? "" : " (" + c.agent_name + ")";
+        mineEl.appendChild(li(label + who, "Buka", function () { openPanel(id); }, id));
+      }
+    });
+    if (!waitingEl.children.length) waitingEl.innerHTML = "<li>Tidak ada chat yang menunggu.</li>";
+  }
+
+  function updateChat(c) {
+    var before = chats[c.id];
+    chats[c.id] = c;
+    if (c.status === "ended" && !panels[c.id]) delete chats[c.id];
+    if (c.status !== "waiting" && c.agent !== me && !supervisor && !panels[c.id]) delete chats[c.id];
+    renderLists();
+    if (c.status === "active" && c.agent === me && (!before || before.agent !== me)) openPanel(c.id);
+    if (panels[c.id]) panelState(panels[c.id]);
+  }
+
+  function panelState(p) {
+    var c = chats[p.id];
+    if (!c) return;
+    var text = {waiting: "Menunggu", active: "Dilayani " + c.agent_name, ended: "Selesai"}[c.status] || c.status;
+    p.stateEl.textContent = text;
+    var mine = c.status === "active" && (c.agent === me || supervisor);
+    p.send.disabled = !mine;
+    p.transfer.disabled = !mine;
+    p.end.textContent = c.status === "ended" ? "Tutup" : "Akhiri chat";
+    p.body.disabled = c.status === "ended";
+    p.visitorRead = Math.max(p.visitorRead, c.visitor_read || 0);
+    refreshAll(p);
+  }
+
+  function refreshAll(p) {
+    Array.prototype.forEach.call(p.list.children, function (item) { refresh(p, item); });
+  }
+  function refresh(p, item) {
+    var m = item._msg, st = item.querySelector(".lc-st");
+    if (m.id) item.setAttribute("data-id", String(m.id));
+    if (!st) return;
+    if (!m.id) st.textContent = m.failed ? "Gagal" : "Mengirim…";
+    else if (m.kind === "note") st.textContent = "Catatan internal";
+    else st.textContent = m.id <= p.visitorRead ? "Dibaca" : "Terkirim";
+  }
+
+  function renderMessage(m) {
+    var item = document.createElement("li");
+    item.className = "lc-msg lc-" + m.from + (m.kind === "note" ? " lc-note" : "");
+    var who = document.createElement("span");
+    who.className = "lc-who";
+    who.textContent = m.kind === "note" ? m.name + " (catatan)" : m.name;
+    item.appendChild(who);
+    var body = document.createElement("span");
+    body.className = "lc-body";
+    body.textContent = m.body;
+    item.appendChild(body);
+    (m.attachments || []).forEach(function (a) {
+      var link = document.createElement("a");
+      link.href = a.url;
+      link.className = "lc-file";
+      link.textContent = "Lampiran: " + a.name + " (" + Math.max(1, Math.round(a.size / 1024)) + " KB)";
+      item.appendChild(link);
+    });
+    if (m.from === "agent" || m.local) {
+      var st = document.createElement("span");
+      st.className = "lc-st";
+      item.appendChild(st);
+    }
+    item._msg = m;
+    return item;
+  }
+
+  function addMessage(p, m) {
+    if (p.seen[m.id]) return;
+    p.seen[m.id] = true;
+    p.last = Math.max(p.last, m.id);
+    var item = m.cid && p.byCid[m.cid];
+    if (item && (m.attachments || []).length) {
+      item.remove();
+      item = renderMessage(m);
+      p.byCid[m.cid] = item;
+    } else if (item) {
+      item._msg.id = m.id;
+      item.remove();
+    } else {
+      item = renderMessage(m);
+    }
+    var kids = p.list.children, placed = false;
+    for (var i = 0; i < kids.length; i++) {
+      if (!kids[i]._msg.id || kids[i]._msg.id > m.id) { p.list.insertBefore(item, kids[i]); placed = true; break; }
+    }
+    if (!placed) p.list.appendChild(item);
+    refresh(p, item);
+    p.list.scrollTop = p.list.scrollHeight;
+    if (m.from === "visitor") { p.typing.hidden = true; markRead(p); }
+  }
+
+  function markRead(p) {
+    if (document.hidden || !connected) return;
+    var max = 0;
+    Array.prototype.forEach.call(p.list.children, function (item) {
+      if (item._msg.from === "visitor" && item._msg.id > max) max = item._msg.id;
+    });
+    if (max > p.readSent) { p.readSent = max; send({type: "read", chat: p.id, up_to: max}); }
+  }
+
+  function openPanel(id) {
+    if (panels[id]) { panels[id].root.scrollIntoView({block: "nearest"}); return; }
+    var c = chats[id];
+    var node = tpl.content.firstElementChild.cloneNode(true);
+    node.setAttribute("data-chat", String(id));
+    var p = {
+      id: id, root: node, last: 0, seen: {}, byCid: {}, visitorRead: 0, readSent: 0, typingOn: false, typingTimer: null,
+      list: node.querySelector("[data-messages]"), typing: node.querySelector("[data-typing]"),
+      stateEl: node.querySelector("[data-state]"), body: node.querySelector("[data-body]"),
+      send: node.querySelector("[data-send]"), note: node.querySelector("[data-note]"),
+      transfer: node.querySelector("[data-transfer]"), transferTo: node.querySelector("[data-transfer-to]"),
+      end: node.querySelector("[data-end]")
+    };
+    node.querySelector("[data-name]").textContent = c.name + (c.email ? " <" + c.email + ">" : "") + (c.phone ? " " + c.phone : "");
+    var link = node.querySelector("[data-ticket]");
+    link.href = ticketUrl.replace("/0/", "/" + c.ticket + "/");
+    link.textContent = "Tiket " + c.reference;
+    panels[id] = p;
+    panelsEl.appendChild(node);
+    panelState(p);
+    fillAgents(p);
+
+    function post(kind) {
+      var body = p.body.value.trim();
+      if (!body) return;
+      p.body.value = "";
+      var cid = newId();
+      pending[cid] = {chat: id, kind: kind, body: body};
+      var item = renderMessage({id: 0, cid: cid, from: "agent", kind: kind, name: "Anda", body: body, local: true});
+      p.byCid[cid] = item;
+      p.list.appendChild(item);
+      refresh(p, item);
+      p.list.scrollTop = p.list.scrollHeight;
+      send({type: kind, chat: id, cid: cid, body: body});
+      stopTyping(p);
+    }
+    node.querySelector("[data-compose]").addEventListener("submit", function (ev) { ev.preventDefault(); post("reply"); });
+    p.body.addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); post("reply"); }
+    });
+    p.note.addEventListener("click", function () { post("note"); });
+    var fileInput = node.querySelector("[data-file]");
+    node.querySelector("[data-attach]").addEventListener("click", function () { fileInput.click(); });
+    fileInput.addEventListener("change", function () {
+      var file = fileInput.files[0];
+      if (!file) return;
+      var cid = newId(), form = new FormData();
+      form.append("cid", cid);
+      form.append("file", file);
+      form.append("body", p.body.value.trim());
+      p.body.value = "";
+      fileInput.value = "";
+      var item = renderMessage({id: 0, cid: cid, from: "agent", kind: "reply", name: "Anda", body: "Mengunggah " + file.name + "…", local: true});
+      p.byCid[cid] = item;
+      p.list.appendChild(item);
+      refresh(p, item);
+      fetch(el.dataset.uploadUrl.replace("/0/", "/" + id + "/"), {
+        method: "POST", body: form, headers: {"X-CSRFToken": csrfToken()}, credentials: "same-origin"
+      }).then(function (r) {
+        return r.json().then(function (d) {
+          if (!r.ok) throw new Error(d.error ? d.error.message : "Gagal mengunggah.");
+        });
+      }).catch(function (e) {
+        item._msg.failed = true;
+        refresh(p, item);
+        connEl.textContent = e.message;
+      });
+    });
+    p.body.addEventListener("input", function () {
+      if (!p.typingOn) { p.typingOn = true; send({type: "typing", chat: id, on: true}); }
+      clearTimeout(p.typingTimer);
+      p.typingTimer = setTimeout(function () { stopTyping(p); }, 3000);
+    });
+    p.transfer.addEventListener("click", function () {
+      var to = Number(p.transferTo.value);
+      if (to) send({type: "transfer", chat: id, to: to});
+    });
+    p.end.addEventListener("click", function () {
+      if (chats[id] && chats[id].status === "ended") { close(id); return; }
+      send({type: "end", chat: id});
+    });
+    send({type: "open", chat: id, after: 0});
+    send({type: "agents"});
+  }
+
+  function close(id) {
+    var p = panels[id];
+    if (!p) return;
+    p.root.remove();
+    delete panels[id];
+    if (chats[id] && chats[id].status === "ended") delete chats[id];
+    renderLists();
+  }
+
+  function stopTyping(p) {
+    clearTimeout(p.typingTimer);
+    if (p.typingOn) { p.typingOn = false; send({type: "typing", chat: p.id, on: false}); }
+  }
+
+  function fillAgents(p) {
+    var current = p.transferTo.value;
+    p.transferTo.length = 1;
+    agents.forEach(function (a) {
+      var o = document.createElement("option");
+      o.value = String(a.id);
+      o.textContent = a.name;
+      p.transferTo.appendChild(o);
+    });
+    p.transferTo.value = current;
+  }
+
+  function onMessage(d) {
+    var p = d.chat && panels[d.chat];
+    if (d.type === "chats") {
+      chats = {};
+      d.chats.forEach(function (c) { chats[c.id] = c; });
+      renderLists();
+      Object.keys(chats).forEach(function (id) {
+        if (chats[id].status === "active" && chats[id].agent === me) openPanel(Number(id));
+      });
+      Object.keys(panels).forEach(function (id) {  // reconnected: fetch what was missed, resend
+        send({type: "open", chat: Number(id), after: panels[id].last});
+      });
+      Object.keys(pending).forEach(function (cid) {
+        var x = pending[cid];
+        send({type: x.kind, chat: x.chat, cid: cid, body: x.body});
+      });
+    } else if (d.type === "chat") {
+      updateChat(d.chat);
+    } else if (d.type === "history" && p) {
+      d.messages.forEach(function (m) { addMessage(p, m); });
+    } else if (d.type === "message" && p) {
+      addMessage(p, d.message);
+    } else if (d.type === "ack") {
+      delete pending[d.cid];
+      if (p && p.byCid[d.cid] && !p.byCid[d.cid]._msg.id) {
+        p.byCid[d.cid]._msg.id = d.id;
+        p.seen[d.id] = true;
+        refresh(p, p.byCid[d.cid]);
+      }
+    } else if (d.type === "typing" && p) {
+      p.typing.hidden = !d.on;
+    } else if (d.type === "read" && p) {
+      p.visitorRead = Math.max(p.visitorRead, d.up_to);
+      refreshAll(p);
+    } else if (d.type === "agents") {
+      agents = d.agents;
+      Object.keys(panels).forEach(function (id) { fillAgents(panels[id]); });
+    } else if (d.type === "error") {
+      if (d.cid && pending[d.cid] && d.code !== "not_found") delete pending[d.cid];
+      connEl.textContent = d.message;
+      connEl.setAttribute("role", "alert");
+    }
+  }
+
+  function connect() {
+    ws = new WebSocket(WS_URL);
+    ws.onopen = function () {
+      connected = true;
+      retry = 0;
+      connEl.textContent = "Terhubung.";
+      connEl.setAttribute("role", "status");
+      document.body.dataset.lcConnected = "1";
+    };
+    ws.onmessage = function (ev) { onMessage(JSON.parse(ev.data)); };
+    ws.onclose = function () {
+      connected = false;
+      ws = null;
+      document.body.dataset.lcConnected = "0";
+      connEl.textContent = "Koneksi terputus, menyambung ulang…";
+      retry = Math.min(retry + 1, 6);
+      setTimeout(connect, Math.min(500 * Math.pow(2, retry - 1), 10000));
+    };
+  }
+  document.addEventListener("visibilitychange", function () {
+    Object.keys(panels).forEach(function (id) { markRead(panels[id]); });
+  });
+  setInterval(function () { send({type: "ping"}); send({type: "agents"}); }, 25000);
+  connect();
+  window.SigapConsole = {drop: function () { if (ws) ws.close(); }};
+})();

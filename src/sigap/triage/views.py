@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import cast
+
+from django.contrib import messages as flash
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from sigap.accounts.models import User
+from sigap.triage.models import AgentStatus
+from sigap.triage.routing import set_status
+from sigap.web.views import staff_required
+
+
+@require_POST
+@staff_required
+def agent_status(request: HttpRequest) -> HttpResponse:
+    """An agent sets their own status (online, away, offline)."""
+    status = request.POST.get("status", "")
+    if status not in AgentStatus.values:
+        flash.error(request, "Status tidak dikenal.")
+    else:
+        moved = set_status(cast(User, request.user), status)
+        text = f"Status: {AgentStatus(status).label}."
+        if moved:
+            text += f" {len(moved)} obrolan dialihkan ke rekan."
+        flash.success(request, text)
+    target = request.POST.get("next", "/inbox/")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/inbox/"
+    return redirect(target)

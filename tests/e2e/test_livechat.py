@@ -1,0 +1,138 @@
+"""Live chat in two real browsers: a visitor on a page carrying the widget chats with an
+agent in the console, both ways; the visitor's socket drops and the page reloads, and
+nothing is lost or stored twice."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sigap.accounts.models import User
+from sigap.livechat.models import Chat
+from sigap.tickets.models import Message
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+TIMEOUT = 10_000
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def sign_in(page: Any, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/masuk/")
+    page.get_by_label("Nama pengguna").fill(username)
+    page.get_by_label("Kata sandi").fill(password)
+    page.get_by_role("button", name="Masuk").click()
+
+
+def widget_ready(page: Any) -> None:
+    page.wait_for_selector("[data-sigap-chat-root][data-ready='1']", state="attached")
+
+
+def panel(page: Any) -> Any:
+    return page.locator(".lc-panel").first
+
+
+def test_a_visitor_and_an_agent_chat_through_a_reconnect_and_a_reload(
+    server: str, browser: Any, artifacts: Path, agent: User
+) -> None:
+    # The agent opens the console (and so is online).
+    agent_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    a = agent_ctx.new_page()
+    a.set_default_timeout(TIMEOUT)
+    sign_in(a, server, "rina.agen", "rahasia-agen")
+    a.wait_for_url(re.compile(r"/inbox/"))
+    a.goto(f"{server}/chat/")
+    a.wait_for_function("document.body.dataset.lcConnected === '1'")
+
+    # The visitor starts a chat from the widget on a plain page.
+    visitor_ctx = browser.new_context(viewport={"width": 1000, "height": 800})
+    v = visitor_ctx.new_page()
+    v.set_default_timeout(TIMEOUT)
+    v.goto(f"{server}/chat/contoh/")
+    v.get_by_role("button", name="Chat dengan kami").click()
+    v.get_by_label("Nama").fill("Ani Wijaya")
+    v.get_by_label("Email").fill("ani@contoh.id")
+    v.get_by_label("Apa yang bisa kami bantu?").fill("Halo, paket saya belum sampai.")
+    v.get_by_role("button", name="Mulai chat").click()
+    widget_ready(v)
+    v.get_by_text("Menunggu petugas").wait_for()
+
+    # The agent picks it up; the chat opens in a panel.
+    waiting = a.locator("[data-lc-waiting] li", has_text="Ani Wijaya")
+    waiting.get_by_role("button", name="Ambil").click()
+    panel(a).get_by_text("Halo, paket saya belum sampai.").wait_for()
+    v.get_by_text("Anda dilayani oleh Rina").wait_for()
+
+    # Both ways, with typing and read state.
+    v.get_by_role("textbox", name="Pesan").fill("Nomor resinya JNE0123")
+    panel(a).get_by_text("Pengunjung sedang mengetik…").wait_for()
+    v.get_by_role("button", name="Kirim").click()
+    panel(a).get_by_text("Nomor resinya JNE0123").wait_for()
+    panel(a).get_by_role("textbox", name="Pesan").fill("Baik Kak Ani, kami cek dulu ya.")
+    v.get_by_text("Petugas sedang mengetik…").wait_for()
+    panel(a).get_by_role("button", name="Kirim").click()
+    v.get_by_text("Baik Kak Ani, kami cek dulu ya.").wait_for()
+    panel(a).locator(".lc-agent .lc-st", has_text="Dibaca").wait_for()
+    v.locator("li.visitor", has_text="Nomor resinya JNE0123").get_by_text("Dibaca").wait_for()
+    panel(a).get_by_role("textbox", name="Pesan").fill("Pelanggan lama, prioritaskan.")
+    panel(a).get_by_role("button", name="Catatan internal").click()
+    panel(a).get_by_text("Pelanggan lama, prioritaskan.").wait_for()
+
+    # A file from the visitor reaches the agent as a link.
+    v.locator("[data-file]").set_input_files(
+        files=[{"name": "struk.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    panel(a).get_by_role("link", name=re.compile(r"struk\.pdf")).wait_for()
+    v.get_by_role("link", name=re.compile(r"struk\.pdf")).wait_for()
+
+    # The visitor's socket drops; a message written meanwhile is sent after it reconnects.
+    v.evaluate("window.SigapChat.drop()")
+    v.get_by_role("textbox", name="Pesan").fill("Apakah bisa dikirim ulang?")
+    v.get_by_role("button", name="Kirim").click()
+    panel(a).get_by_text("Apakah bisa dikirim ulang?").wait_for()
+    widget_ready(v)
+
+    # The visitor leaves the page; the agent answers; a reload resumes the conversation.
+    v.close()
+    panel(a).get_by_role("textbox", name="Pesan").fill("Bisa, kami kirim ulang hari ini.")
+    panel(a).get_by_role("button", name="Kirim").click()
+    panel(a).locator(".lc-agent", has_text="Bisa, kami kirim ulang hari ini.").locator(
+        ".lc-st", has_text="Terkirim"
+    ).wait_for()
+    v = visitor_ctx.new_page()
+    v.set_default_timeout(TIMEOUT)
+    v.goto(f"{server}/chat/contoh/")
+    widget_ready(v)
+    v.get_by_text("Bisa, kami kirim ulang hari ini.").wait_for()
+    v.get_by_text("Nomor resinya JNE0123").wait_for()
+    assert v.get_by_text("Pelanggan lama, prioritaskan.").count() == 0  # notes stay inside
+    v.screenshot(path=str(artifacts / "livechat-visitor.png"))
+    a.screenshot(path=str(artifacts / "livechat-console.png"), full_page=True)
+
+    # The agent ends the chat; the visitor is told.
+    panel(a).get_by_role("button", name="Akhiri chat").click()
+    v.get_by_text("Percakapan telah berakhir").wait_for()
+
+    chat = Chat.objects.select_related("ticket").get()
+    assert (chat.status, chat.agent_id, chat.ticket.assignee_id) == ("ended", agent.pk, agent.pk)
+    transcript = list(
+        Message.objects.filter(ticket=chat.ticket)
+        .exclude(author__isnull=True, kind="reply")  # the automatic acknowledgement
+        .order_by("pk")
+        .values_list("kind", "body")
+    )
+    assert chat.ticket.attachments.get().filename == "struk.pdf"
+    assert transcript == [
+        ("inbound", "Halo, paket saya belum sampai."),
+        ("inbound", "Nomor resinya JNE0123"),
+        ("reply", "Baik Kak Ani, kami cek dulu ya."),
+        ("note", "Pelanggan lama, prioritaskan."),
+        ("inbound", ""),  # the file
+        ("inbound", "Apakah bisa dikirim ulang?"),
+        ("reply", "Bisa, kami kirim ulang hari ini."),
+    ]
+    agent_ctx.close()
+    visitor_ctx.close()
