@@ -250,6 +250,10 @@ SIGAP_REMIND_AFTER_HOURS = envint("SIGAP_REMIND_AFTER_HOURS", 48)
 SIGAP_AUTO_ACK = envbool("SIGAP_AUTO_ACK", True)
 SIGAP_AUTO_CLOSE_DAYS = envint("SIGAP_AUTO_CLOSE_DAYS", 7)
 
+# The chatbot (kb/conversation.py) answers live chat, WhatsApp and Telegram until a person
+# takes over.
+SIGAP_CHATBOT = envbool("SIGAP_CHATBOT", True)
+
 # Triage (triage/): classify new tickets in a job and fill confident fields.
 SIGAP_TRIAGE = envbool("SIGAP_TRIAGE", True)
 

@@ -25,3 +25,5 @@ HUEY["immediate"] = True  # noqa: F405
 # Classifying every ticket the tests create would train the models in every test database;
 # the triage tests switch it on where they need it.
 SIGAP_TRIAGE = False
+# The chatbot answers messaging tickets; the tests that need it switch it on.
+SIGAP_CHATBOT = False

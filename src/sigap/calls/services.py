@@ -112,7 +112,7 @@ def call_finish(
     """The agent presses "Selesai": the server's clock ends the call (unless the PBX
     already did); the outcome and notes are recorded, a transfer moves the ticket."""
     require_staff(actor)
-    call = Call.objects.select_for_update().select_related("ticket").get(pk=call.pk)
+    call = Call.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=call.pk)
     if call.agent_id not in (None, actor.pk) and not actor.is_supervisor_or_admin:
         raise PermissionDenied("Panggilan ini dicatat oleh agen lain.")
     if outcome not in Outcome.values or not outcome:

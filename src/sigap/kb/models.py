@@ -231,3 +231,20 @@ class IndexGeneration(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class BotConversation(models.Model):
+    """The chatbot's side of a ticket's conversation on a messaging channel (live chat,
+    WhatsApp, Telegram): its state, and whether it still answers (it stops at the
+    hand-over and once a person has taken the ticket)."""
+
+    ticket = models.OneToOneField(
+        "tickets.Ticket", primary_key=True, on_delete=models.CASCADE, related_name="bot"
+    )
+    state = models.JSONField(default=dict)
+    active = models.BooleanField(default=True)
+    handover_reason = models.CharField(max_length=24, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"bot {self.ticket_id}"

@@ -53,7 +53,7 @@ def message_out(message: Message, chat: Chat) -> dict[str, Any]:
     elif message.author is not None:
         sender, name = "agent", message.author.display_name
     else:
-        sender, name = "system", "Sigap"
+        sender, name = "system", "Asisten Sigap"
     return {
         "id": message.pk,
         "cid": client_id(message),

@@ -328,12 +328,15 @@ def ticket_create(
     index_new_ticket(ticket)
     if settings.SIGAP_TRIAGE:
         transaction.on_commit(lambda: _triage(ticket.pk), robust=True)
+    if channel in CHATBOT_CHANNELS:
+        transaction.on_commit(lambda: _chatbot(ticket.pk, description), robust=True)
     if automation.has_rules("ticket_created"):
         automation.fire("ticket_created", ticket, text=description)
         ticket.refresh_from_db()
     return ticket
 
 
+CHATBOT_CHANNELS = frozenset({Channel.LIVECHAT, Channel.WHATSAPP, Channel.TELEGRAM})
 ACKNOWLEDGEMENT = (
     "Halo Kak {nama},\n\n"
     "Terima kasih, pesan Anda sudah kami terima dengan nomor tiket {nomor}. "
@@ -341,6 +344,29 @@ ACKNOWLEDGEMENT = (
     "lambat {selesai}.\n\n"
     "Salam,\nTim layanan pelanggan"
 )
+
+
+def bot_reply(*, ticket: Ticket, body: str) -> Message:
+    """The chatbot's answer to the customer (``kb.conversation``): a public reply with no
+    author, sent on the ticket's channel. Not a person's response: the SLA clocks keep
+    running, like for the automatic acknowledgement."""
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.REPLY,
+        channel=ticket.channel,
+        author=None,
+        body=body,
+        created_at=timezone.now(),
+    )
+    events.message_event(message)
+    _deliver(message)
+    return message
+
+
+def _chatbot(ticket_id: int, text: str) -> None:
+    from sigap.kb.conversation import on_customer_message
+
+    on_customer_message(ticket_id, text)
 
 
 def _deliver(message: Message) -> None:
@@ -743,6 +769,9 @@ def message_add(
             )
     except IntegrityError:
         return Message.objects.get(channel=channel, external_id=external_id)
+    if msg_kind == MessageKind.INBOUND and channel in CHATBOT_CHANNELS and body:
+        ticket_id = ticket.pk
+        transaction.on_commit(lambda: _chatbot(ticket_id, body), robust=True)
     for upload in uploads:
         attachment_store(message=message, upload=upload)
     _next_response_clock(ticket, message)

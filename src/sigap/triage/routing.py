@@ -185,7 +185,9 @@ def route(ticket_id: int) -> Decision | None:
 
     with transaction.atomic():
         ticket = (
-            Ticket.objects.select_for_update().select_related("customer", "team").get(pk=ticket_id)
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("customer", "team")
+            .get(pk=ticket_id)
         )
         if not ticket.is_open or (ticket.team_id and ticket.assignee_id):
             return None

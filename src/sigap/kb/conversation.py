@@ -1,0 +1,83 @@
+"""The chatbot on the messaging channels: a customer's message on a live chat, WhatsApp
+or Telegram ticket that nobody has answered yet goes to ``bot.answer``; its reply leaves
+on the ticket's channel like any reply (``tickets.services.bot_reply``: it does not stop
+the first-response clock, a person's reply does). At the hand-over the bot writes an
+internal note with the reason and falls silent; the ticket, with the whole conversation,
+waits in the queue for an agent.
+
+Called after the customer's message is committed (``tickets.services``), so a bot
+failure never loses the customer's message; it is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
+
+from sigap.kb import bot
+from sigap.kb.models import BotConversation
+from sigap.tickets.models import Channel, Ticket
+
+log = logging.getLogger(__name__)
+CHANNELS = frozenset({Channel.LIVECHAT, Channel.WHATSAPP, Channel.TELEGRAM})
+REASONS = {
+    bot.REQUESTED: "pelanggan minta bicara dengan petugas",
+    bot.UNSURE: "bot dua kali tidak yakin",
+    bot.NEGATIVE: "pelanggan terdengar kecewa atau marah",
+    bot.SAFETY: "ada sinyal keselamatan",
+    bot.FACT_MISSING: "data yang diperlukan tidak diberikan",
+}
+
+
+def enabled() -> bool:
+    return bool(getattr(settings, "SIGAP_CHATBOT", True))
+
+
+def on_customer_message(ticket_id: int, text: str) -> bot.BotReply | None:
+    if not enabled():
+        return None
+    try:
+        return _turn(ticket_id, text)
+    except Exception:  # the customer's message is already stored; a person will answer
+        log.exception("chatbot failed on ticket %s", ticket_id)
+        return None
+
+
+@transaction.atomic
+def _turn(ticket_id: int, text: str) -> bot.BotReply | None:
+    from sigap.tickets import services
+
+    ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
+    if ticket is None or ticket.channel not in CHANNELS or not ticket.is_open:
+        return None
+    conversation, _ = BotConversation.objects.get_or_create(
+        ticket=ticket, defaults={"state": bot.new_state()}
+    )
+    if not conversation.active:
+        return None
+    if ticket.assignee_id is not None or ticket.first_responded_at is not None:
+        conversation.active = False  # a person has it now
+        conversation.save(update_fields=["active", "updated_at"])
+        return None
+    reply = bot.answer(conversation.state, text)
+    conversation.state = reply.state
+    if reply.handover is not None:
+        conversation.active = False
+        conversation.handover_reason = reply.handover.reason
+    conversation.save()
+    body = reply.text
+    if reply.choices:
+        body += "\n" + "\n".join(f"{i}. {c.label}" for i, c in enumerate(reply.choices, 1))
+    if body.strip():
+        services.bot_reply(ticket=ticket, body=body)
+    if reply.handover is not None:
+        reason = REASONS.get(reply.handover.reason, reply.handover.reason)
+        services.message_add(
+            actor=None,
+            ticket=ticket,
+            kind="note",
+            body=f"{bot.BOT_NAME} menyerahkan percakapan ke petugas: {reason}.",
+        )
+    return reply
