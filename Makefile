@@ -6,7 +6,7 @@ SIGAP := $(VENV)/bin/sigap
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck check bench bench-web bench-sla bench-sweep bench-metrics bench-safety bench-triage serve clean
+.PHONY: demo test lint typecheck check bench bench-web bench-sla bench-sweep bench-metrics bench-safety bench-triage bench-email serve clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "Sigap needs $(PYTHON) (Python 3.11)"; exit 1; }
@@ -60,6 +60,10 @@ bench-sweep: $(VENV)/.dev-installed
 ## bench-metrics: monthly KPI report, dashboard, and the facts' upkeep at 1M tickets
 bench-metrics: $(VENV)/.dev-installed
 	$(PY) bench/metrics.py
+
+## bench-email: email ingestion (parse, thread, store) on PostgreSQL
+bench-email: $(VENV)/.dev-installed
+	$(PY) bench/mail.py
 
 ## bench-triage: the triage models' held-out quality and classification speed
 bench-triage: $(VENV)/.dev-installed
