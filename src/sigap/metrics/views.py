@@ -46,10 +46,13 @@ def _filter(form: PeriodForm) -> m.Filter:
 @supervisor_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(request.GET or None)
-    f = _filter(form) if form.is_valid() else _filter(PeriodForm({}) if form.is_bound else form)
-    if not form.is_bound:
-        form = PeriodForm(initial={"month": f"{f.start:%Y-%m}"})
-        form.is_valid()
+    if form.is_bound and form.is_valid():
+        f = _filter(form)
+    else:  # the current month so far (and the form's errors, if it was filled in wrongly)
+        today = timezone.localdate()
+        f = m.Filter(today.replace(day=1), today)
+        if not form.is_bound:
+            form = PeriodForm(initial={"month": f"{f.start:%Y-%m}"})
     data = _analytics(f)
     context = export.context(data["content"], "")
     context.update(

@@ -276,3 +276,12 @@ def test_the_live_panel_is_for_supervisors_only(agent: User) -> None:
     c = Client()
     c.force_login(agent)
     assert c.get("/dasbor/langsung/").status_code == 403
+
+
+def test_the_dashboard_opens_on_the_current_month_and_shows_bad_filters(
+    staff_client: Client,
+) -> None:
+    plain = staff_client.get("/dasbor/")  # the menu link: no parameters
+    assert plain.status_code == 200 and 'data-card="volume"' in plain.content.decode()
+    bad = staff_client.get("/dasbor/", {"start": "2026-03-10"})
+    assert bad.status_code == 200 and "Isi kedua tanggal" in bad.content.decode()
