@@ -93,3 +93,32 @@ def telegram_bot_id() -> str:
 
 def telegram_sending_enabled() -> bool:
     return bool(telegram_bot_token())
+
+
+# --- Meta Messenger Platform (Facebook Page and Instagram messaging) ------------------------
+
+META_API_BASE = "https://graph.facebook.com/v21.0"
+
+
+def meta_verify_token() -> str:
+    """The token typed into the Meta app's webhook settings (Messenger / Instagram);
+    Meta echoes it in the GET handshake of ``/hooks/meta/``."""
+    return _read("SIGAP_META_VERIFY_TOKEN")
+
+
+def meta_app_secret() -> str:
+    """The app secret: the key of the ``X-Hub-Signature-256`` HMAC on every POST."""
+    return _read("SIGAP_META_APP_SECRET")
+
+
+def meta_page_access_token() -> str:
+    """The Page access token (with Instagram messaging when the account is linked)."""
+    return _read("SIGAP_META_PAGE_ACCESS_TOKEN")
+
+
+def meta_api_base() -> str:
+    return _read("SIGAP_META_API_BASE", META_API_BASE).rstrip("/")
+
+
+def meta_sending_enabled() -> bool:
+    return bool(meta_page_access_token())

@@ -282,6 +282,7 @@ def retry_due(limit: int = 200) -> int:
         OutboundDelivery.objects.filter(
             status__in=[D.PENDING, D.SENDING], next_attempt_at__lte=timezone.now()
         )
+        .filter(provider__in=Provider.values)  # Facebook/Instagram retry in meta_out
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )

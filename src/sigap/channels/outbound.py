@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from sigap.tickets.models import Channel, Ticket
 
-DELIVERED = frozenset({Channel.EMAIL, Channel.WHATSAPP, Channel.TELEGRAM, Channel.LIVECHAT})
+DELIVERED = frozenset(
+    {
+        Channel.EMAIL,
+        Channel.WHATSAPP,
+        Channel.TELEGRAM,
+        Channel.LIVECHAT,
+        Channel.FACEBOOK,
+        Channel.INSTAGRAM,
+    }
+)
 
 
 def deliver(message_id: int, channel: str) -> None:
@@ -26,6 +35,10 @@ def deliver(message_id: int, channel: str) -> None:
         from sigap.livechat.delivery import deliver as livechat_deliver
 
         livechat_deliver(message_id)
+    elif channel in (Channel.FACEBOOK, Channel.INSTAGRAM):
+        from sigap.channels import meta_out
+
+        meta_out.enqueue(message_id)
 
 
 def check_reply(*, ticket: Ticket, channel: str) -> None:

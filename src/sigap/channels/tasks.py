@@ -3,7 +3,10 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_task
 
-from sigap.channels import email_out
+from sigap.channels import (
+    email_out,
+    meta_out,  # noqa: F401  (its jobs: Huey discovers tasks modules)
+)
 from sigap.core.periodic import periodic_task
 
 

@@ -1,7 +1,8 @@
 """Webhook endpoints of the messaging channels, and the agent's "send a template" form.
 
-The webhooks have no login and no CSRF token: the signature (WhatsApp) or the secret
-header (Telegram) is the authentication, checked on the raw body before it is parsed.
+The webhooks have no login and no CSRF token: the signature (WhatsApp, Facebook and
+Instagram) or the secret header (Telegram) is the authentication, checked on the raw body
+before it is parsed.
 Answers: 200 with a small report once the messages are stored (also for duplicates, so the
 provider stops resending; a job files them on tickets), 400 with the exact problem when
 the JSON or its shape is wrong (nothing written), 403 when the request is not authentic
@@ -22,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from sigap.accounts.models import User
-from sigap.channels import messaging, telegram_in, whatsapp_in, whatsapp_out
+from sigap.channels import messaging, meta_in, telegram_in, whatsapp_in, whatsapp_out
 from sigap.channels.messaging import ShapeError
 from sigap.core.errors import NotFound, SigapError
 from sigap.core.idempotency import error_response
@@ -67,6 +68,36 @@ def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
         return _bad_json(exc)
     try:
         report = whatsapp_in.handle(payload)
+    except ShapeError as exc:
+        return error_response(400, "invalid_payload", str(exc))
+    return JsonResponse(report)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def meta_webhook(request: HttpRequest) -> HttpResponse:
+    """Facebook Messenger and Instagram messaging, and comments on the business's posts."""
+    if request.method == "GET":
+        challenge = meta_in.verify_handshake(request.GET.dict())
+        if challenge is None:
+            log.warning("meta webhook: verification refused from %s", _client(request))
+            return HttpResponse("verify_token salah", status=403, content_type="text/plain")
+        return HttpResponse(challenge, content_type="text/plain")
+    header = request.headers.get("X-Hub-Signature-256", "")
+    if not meta_in.signature_ok(request.body, header):
+        log.warning(
+            "meta webhook: %s X-Hub-Signature-256 from %s (%d bytes)",
+            "bad" if header else "missing",
+            _client(request),
+            len(request.body),
+        )
+        return error_response(403, "invalid_signature", "Tanda tangan X-Hub-Signature-256 salah.")
+    try:
+        payload = _json_body(request)
+    except ValueError as exc:
+        return _bad_json(exc)
+    try:
+        report = meta_in.handle(payload)
     except ShapeError as exc:
         return error_response(400, "invalid_payload", str(exc))
     return JsonResponse(report)

@@ -319,12 +319,15 @@ def ticket_create(
                 "applied": [f"severity=penting, priority=P1 ({', '.join(safety.signals)})"],
             },
         )
+    # A caller hears it from the agent; a public comment gets the agent's own first reply
+    # (moved to a private message by the channel), not an automatic one.
     if (
         settings.SIGAP_AUTO_ACK
         and (actor is None or actor.is_customer)
         and channel != Channel.PHONE
+        and not external_id.startswith("comment:")
     ):
-        _acknowledge(ticket, customer, now)  # (a caller hears it from the agent)
+        _acknowledge(ticket, customer, now)
     index_new_ticket(ticket)
     if settings.SIGAP_TRIAGE:
         transaction.on_commit(lambda: _triage(ticket.pk), robust=True)
