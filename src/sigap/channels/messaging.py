@@ -27,6 +27,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import logging
 import mimetypes
@@ -63,6 +64,54 @@ SURVEY_REPLY_IGNORED = "jawaban survei (tidak dicatat sebagai pesan tiket)"
 
 class ShapeError(ValueError):
     """The payload is not what the provider documents; the message says where."""
+
+
+# --- checking payload shapes (each failure names the path) ----------------------------------
+
+
+def shape_obj(value: Any, path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ShapeError(f"{path}: harus berupa objek JSON")
+    return value
+
+
+def shape_list(value: Any, path: str, *, optional: bool = False) -> list[Any]:
+    if value is None and optional:
+        return []
+    if not isinstance(value, list):
+        raise ShapeError(f"{path}: harus berupa array JSON")
+    return value
+
+
+def shape_text(value: Any, path: str, *, optional: bool = False) -> str:
+    if value is None and optional:
+        return ""
+    if not isinstance(value, str) or (not value.strip() and not optional):
+        raise ShapeError(f"{path}: harus berupa teks yang tidak kosong")
+    return value
+
+
+# --- Meta's webhooks (WhatsApp Cloud API, Messenger, Instagram) -----------------------------
+
+
+def hub_challenge(params: dict[str, str], expected: str) -> str | None:
+    """The GET Meta sends when a webhook is configured: the challenge to echo, or None."""
+    token = params.get("hub.verify_token", "")
+    if (
+        params.get("hub.mode") == "subscribe"
+        and expected
+        and hmac.compare_digest(token.encode(), expected.encode())
+    ):
+        return params.get("hub.challenge", "")
+    return None
+
+
+def hub_signature_ok(body: bytes, header: str, secret: str) -> bool:
+    """``X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>``."""
+    if not secret or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(header[len("sha256=") :].strip().lower(), expected)
 
 
 @dataclass

@@ -34,6 +34,7 @@ from sigap.channels.messaging import (
     SURVEY_REPLY_PREFIX,
     Inbound,
     ShapeError,
+    shape_obj,
     timestamp,
 )
 from sigap.channels.models import Provider
@@ -56,10 +57,7 @@ def secret_ok(header: str) -> bool:
     return bool(expected) and hmac.compare_digest(header.encode(), expected.encode())
 
 
-def _obj(value: Any, path: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ShapeError(f"{path}: harus berupa objek JSON")
-    return value
+_obj = shape_obj
 
 
 def _int(value: Any, path: str) -> int:

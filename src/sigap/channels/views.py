@@ -44,19 +44,20 @@ def _bad_json(exc: ValueError) -> JsonResponse:
     return error_response(400, "invalid_json", f"Badan permintaan bukan JSON yang sah: {exc}")
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
+def _meta_hub(request: HttpRequest, name: str, channel: Any) -> HttpResponse:
+    """A webhook of Meta's (``channel``: ``whatsapp_in`` or ``meta_in``): the GET
+    handshake, the signature on the raw body, then the payload."""
     if request.method == "GET":
-        challenge = whatsapp_in.verify_handshake(request.GET.dict())
+        challenge = channel.verify_handshake(request.GET.dict())
         if challenge is None:
-            log.warning("whatsapp webhook: verification refused from %s", _client(request))
+            log.warning("%s webhook: verification refused from %s", name, _client(request))
             return HttpResponse("verify_token salah", status=403, content_type="text/plain")
         return HttpResponse(challenge, content_type="text/plain")
     header = request.headers.get("X-Hub-Signature-256", "")
-    if not whatsapp_in.signature_ok(request.body, header):
+    if not channel.signature_ok(request.body, header):
         log.warning(
-            "whatsapp webhook: %s X-Hub-Signature-256 from %s (%d bytes)",
+            "%s webhook: %s X-Hub-Signature-256 from %s (%d bytes)",
+            name,
             "bad" if header else "missing",
             _client(request),
             len(request.body),
@@ -67,40 +68,23 @@ def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
     except ValueError as exc:
         return _bad_json(exc)
     try:
-        report = whatsapp_in.handle(payload)
+        report = channel.handle(payload)
     except ShapeError as exc:
         return error_response(400, "invalid_payload", str(exc))
     return JsonResponse(report)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
+    return _meta_hub(request, "whatsapp", whatsapp_in)
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def meta_webhook(request: HttpRequest) -> HttpResponse:
     """Facebook Messenger and Instagram messaging, and comments on the business's posts."""
-    if request.method == "GET":
-        challenge = meta_in.verify_handshake(request.GET.dict())
-        if challenge is None:
-            log.warning("meta webhook: verification refused from %s", _client(request))
-            return HttpResponse("verify_token salah", status=403, content_type="text/plain")
-        return HttpResponse(challenge, content_type="text/plain")
-    header = request.headers.get("X-Hub-Signature-256", "")
-    if not meta_in.signature_ok(request.body, header):
-        log.warning(
-            "meta webhook: %s X-Hub-Signature-256 from %s (%d bytes)",
-            "bad" if header else "missing",
-            _client(request),
-            len(request.body),
-        )
-        return error_response(403, "invalid_signature", "Tanda tangan X-Hub-Signature-256 salah.")
-    try:
-        payload = _json_body(request)
-    except ValueError as exc:
-        return _bad_json(exc)
-    try:
-        report = meta_in.handle(payload)
-    except ShapeError as exc:
-        return error_response(400, "invalid_payload", str(exc))
-    return JsonResponse(report)
+    return _meta_hub(request, "meta", meta_in)
 
 
 @csrf_exempt

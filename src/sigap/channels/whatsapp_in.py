@@ -50,24 +50,12 @@ STATUSES = frozenset({"sent", "delivered", "read", "failed"})
 
 def verify_handshake(params: dict[str, str]) -> str | None:
     """The GET Meta sends when the webhook is configured: the challenge to echo, or None."""
-    expected = conf.whatsapp_verify_token()
-    token = params.get("hub.verify_token", "")
-    if (
-        params.get("hub.mode") == "subscribe"
-        and expected
-        and hmac.compare_digest(token.encode(), expected.encode())
-    ):
-        return params.get("hub.challenge", "")
-    return None
+    return messaging.hub_challenge(params, conf.whatsapp_verify_token())
 
 
 def signature_ok(body: bytes, header: str) -> bool:
     """``X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>``."""
-    secret = conf.whatsapp_app_secret()
-    if not secret or not header.startswith("sha256="):
-        return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(header[len("sha256=") :].strip().lower(), expected)
+    return messaging.hub_signature_ok(body, header, conf.whatsapp_app_secret())
 
 
 def sign(body: bytes, secret: str) -> str:
@@ -78,26 +66,9 @@ def sign(body: bytes, secret: str) -> str:
 # --- shape helpers --------------------------------------------------------------------------
 
 
-def _obj(value: Any, path: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise ShapeError(f"{path}: harus berupa objek JSON")
-    return value
-
-
-def _list(value: Any, path: str, *, optional: bool = False) -> list[Any]:
-    if value is None and optional:
-        return []
-    if not isinstance(value, list):
-        raise ShapeError(f"{path}: harus berupa array JSON")
-    return value
-
-
-def _text(value: Any, path: str, *, optional: bool = False) -> str:
-    if value is None and optional:
-        return ""
-    if not isinstance(value, str) or (not value.strip() and not optional):
-        raise ShapeError(f"{path}: harus berupa teks yang tidak kosong")
-    return value
+_obj = messaging.shape_obj
+_list = messaging.shape_list
+_text = messaging.shape_text
 
 
 def _number(value: Any, path: str) -> float:
