@@ -240,20 +240,25 @@ def _repeat_contacts(tickets: list[dict[str, Any]]) -> set[int]:
 
 def neighbours(ticket_ids: Iterable[int]) -> set[int]:
     """Tickets whose repeat-contact mark may change because these were created: the same
-    customers' tickets opened within ``REPEAT_WINDOW`` before them."""
+    customers' tickets opened within ``REPEAT_WINDOW`` before them (two queries)."""
     rows = list(
         Ticket.objects.filter(pk__in=list(ticket_ids)).values_list("customer_id", "created_at")
     )
-    out: set[int] = set()
+    if not rows:
+        return set()
+    new: dict[int, list[datetime]] = {}
     for customer_id, created in rows:
-        out.update(
-            Ticket.objects.filter(
-                customer_id=customer_id,
-                created_at__gte=created - REPEAT_WINDOW,
-                created_at__lt=created,
-            ).values_list("pk", flat=True)
-        )
-    return out
+        new.setdefault(customer_id, []).append(created)
+    earlier = Ticket.objects.filter(
+        customer_id__in=list(new),
+        created_at__gte=min(c for _, c in rows) - REPEAT_WINDOW,
+        created_at__lt=max(c for _, c in rows),
+    ).values_list("pk", "customer_id", "created_at")
+    return {
+        pk
+        for pk, customer_id, opened in earlier
+        if any(opened < c <= opened + REPEAT_WINDOW for c in new[customer_id])
+    }
 
 
 def store(facts: list[Fact]) -> None:
