@@ -27,7 +27,7 @@ idempotency key, so there the window stays as it is.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -115,6 +115,14 @@ def adapter_for(provider: str) -> Adapter:
 
         return telegram_out.ADAPTER
     raise ValueError(f"no messaging adapter for {provider!r}")
+
+
+def media_kind(content_type: str, kinds: Mapping[str, frozenset[str]], *, default: str) -> str:
+    """The provider's name for a file of ``content_type`` (``kinds``: name → MIME types)."""
+    for kind, types in kinds.items():
+        if content_type in types:
+            return kind
+    return default
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:

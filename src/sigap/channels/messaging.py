@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
 from sigap.channels.models import InboundDelivery, InboundStatus, MediaState, Provider
@@ -432,6 +432,24 @@ def _add_contact(customer: Customer, contact: ContactIn) -> None:
         )
     except (Conflict, StaleVersion) as exc:
         log.info("contact %s not added to customer %s: %s", contact.value, customer.pk, exc)
+
+
+# --- the customer's last message ------------------------------------------------------------
+
+
+def last_inbound_at(provider: str, address: str, *, excluding: str = "") -> datetime | None:
+    """When the customer at ``address`` last wrote on ``provider`` (stored, filed or not
+    yet): what the providers' messaging windows count from. ``excluding``: an external-id
+    prefix that does not count (Meta's public comments open no messaging window)."""
+    rows = InboundDelivery.objects.filter(
+        provider=provider,
+        status__in=[InboundStatus.RECEIVED, InboundStatus.FILED],
+        address=address,
+    )
+    if excluding:
+        rows = rows.exclude(external_id__startswith=excluding)
+    latest: datetime | None = rows.aggregate(latest=Max("sent_at"))["latest"]
+    return latest
 
 
 # --- media ----------------------------------------------------------------------------------

@@ -25,29 +25,51 @@ Where a reply goes (the rule, decided when its row is created; ``recipient``):
    private message from the customer since): the row fails at once with the reason;
    the customer's answer to the private reply makes a private conversation possible.
 
-Not yet: attachments of a reply are not sent (only the text); Meta's 24-hour messaging
-window and message tags are not checked before sending (Meta's refusal is recorded).
+Attachments: a private message sends the text, then each attachment as its own message
+(the Send API takes one attachment per message). The file is uploaded first with the
+Attachment Upload API (``POST /me/message_attachments``, multipart ``message`` +
+``filedata``; ``platform=instagram`` on Instagram), so Meta needs no public URL, then sent
+as ``{"attachment": {"type": ..., "payload": {"attachment_id": ...}}}``; the type (image,
+video, audio, file) comes from the attachment's MIME type. A file over Meta's limit
+(``ATTACHMENT_LIMIT``, 25 MB) fails the reply before anything is sent, with the reason on
+the row. A reply to a public comment cannot carry attachments (one private reply, text
+only): ``message_add`` refuses it (``check_reply``), and one written another way sends its
+text and fails with the reason.
+
+Meta's messaging window (private messages only; a comment's private reply has its own
+rule, one within 7 days of the comment, and Meta's refusal of it is recorded): within 24
+hours of the customer's last private message a reply goes as ``messaging_type:
+RESPONSE``; up to 7 days as ``MESSAGE_TAG`` with ``tag: HUMAN_AGENT`` (the app needs
+Meta's Human Agent permission); after that ``message_add`` refuses the reply before it is
+stored (``check_window``, called through ``outbound.check_reply``) and the ticket page says
+so (``window_notice``). The worker decides again when it sends (a retry may come later,
+and some replies are not written through ``message_add``): past 7 days it fails the reply
+without calling Meta.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from huey import crontab
 from huey.contrib.djhuey import db_task
 
-from sigap.channels import conf
+from sigap.channels import conf, messaging
 from sigap.channels.delivery import (
     LEASE,
     TIMEOUT,
     SendError,
     _failed_attempt,
     _finish,
+    media_kind,
     network_error,
     retry_after_of,
     retryable_status,
@@ -56,12 +78,28 @@ from sigap.channels.delivery import (
 from sigap.channels.meta_in import COMMENT_PREFIX, LABELS
 from sigap.channels.models import DeliveryStatus, InboundDelivery, InboundStatus, OutboundDelivery
 from sigap.channels.whatsapp_in import error_text
+from sigap.core.errors import Conflict
 from sigap.core.periodic import periodic_task
-from sigap.tickets.models import Channel, Message, MessageKind, Ticket
+from sigap.tickets.guidance import when
+from sigap.tickets.models import Attachment, Channel, Message, MessageKind, Ticket
 
 D = DeliveryStatus
 CHANNELS = (Channel.FACEBOOK, Channel.INSTAGRAM)
 TEXT_LIMIT = 2000  # the Send API's limit for a text message
+ATTACHMENT_LIMIT = 25 * 1024 * 1024  # the Send API's limit for a file
+WINDOW = timedelta(hours=24)  # free-form messages (``RESPONSE``)
+HUMAN_AGENT_WINDOW = timedelta(days=7)  # messages tagged ``HUMAN_AGENT``
+# the Send API's attachment types by MIME type (Messenger's and Instagram's formats);
+# anything else goes as a file
+MEDIA_KINDS = {
+    "image": frozenset({"image/jpeg", "image/png", "image/gif"}),
+    "video": frozenset(
+        {"video/mp4", "video/ogg", "video/webm", "video/quicktime", "video/x-msvideo"}
+    ),
+    "audio": frozenset(
+        {"audio/aac", "audio/mp4", "audio/x-m4a", "audio/mpeg", "audio/wav", "audio/x-wav"}
+    ),
+}
 PUBLIC_INVITATION = (
     "Terima kasih atas komentarnya, Kak. Kami sudah mengirim pesan pribadi untuk membantu "
     "lebih lanjut; silakan cek kotak masuk Anda."
@@ -78,8 +116,9 @@ NO_RECIPIENT = (
 
 @dataclass(frozen=True)
 class Step:
-    kind: str  # public (comment reply) | private (reply to a comment) | message (to a PSID)
-    text: str
+    kind: str  # public (comment reply) | private (reply to a comment) | message | file
+    text: str = ""
+    attachment: Attachment | None = None
 
 
 # --- where a reply goes ---------------------------------------------------------------------
@@ -107,10 +146,12 @@ def recipient_for(ticket: Ticket) -> str:
 
 
 def steps_of(delivery: OutboundDelivery) -> list[Step]:
+    """The text, then one step per attachment (one attachment per message)."""
     body = delivery.message.body.strip()
+    files = [Step("file", attachment=a) for a in delivery.message.attachments.order_by("id")]
     if delivery.recipient.startswith(COMMENT_PREFIX):
-        return [Step("public", PUBLIC_INVITATION), Step("private", body)]
-    return [Step("message", chunk) for chunk in split_text(body, TEXT_LIMIT)]
+        return [Step("public", PUBLIC_INVITATION), Step("private", body), *files]
+    return [Step("message", chunk) for chunk in split_text(body, TEXT_LIMIT)] + files
 
 
 def create_for(message: Message) -> OutboundDelivery:
@@ -156,15 +197,15 @@ def _label(delivery: OutboundDelivery) -> str:
     return LABELS.get(delivery.provider, "Meta")
 
 
-def _post(delivery: OutboundDelivery, path: str, body: dict[str, Any]) -> str:
-    """POST to the Graph API; the id of what was created (``message_id`` or ``id``)."""
+def _post(delivery: OutboundDelivery, path: str, **content: Any) -> dict[str, Any]:
+    """POST ``content`` (``json=`` or ``data=``/``files=``) to the Graph API; its answer."""
     token = conf.meta_page_access_token()
     try:
         response = httpx.post(
             f"{conf.meta_api_base()}/{path}",
-            json=body,
             headers={"Authorization": f"Bearer {token}"},
             timeout=TIMEOUT,
+            **content,
         )
     except httpx.HTTPError as exc:
         raise network_error(exc, token) from exc
@@ -185,29 +226,201 @@ def _post(delivery: OutboundDelivery, path: str, body: dict[str, Any]) -> str:
             status_code=response.status_code,
             retry_after=retry_after_of(response),
         )
-    if not isinstance(data, dict):
-        return ""
+    return data if isinstance(data, dict) else {}
+
+
+def _created(delivery: OutboundDelivery, path: str, body: dict[str, Any]) -> str:
+    """POST a JSON body; the id of what was created (``message_id`` or ``id``)."""
+    data = _post(delivery, path, json=body)
     return str(data.get("message_id") or data.get("id") or "")
+
+
+def _upload(delivery: OutboundDelivery, attachment: Attachment, kind: str) -> str:
+    """Upload a file with the Attachment Upload API; its ``attachment_id``."""
+    with attachment.file.open("rb") as handle:
+        content = handle.read()
+    message = {"attachment": {"type": kind, "payload": {"is_reusable": True}}}
+    form = {"message": json.dumps(message)}
+    if delivery.provider == Channel.INSTAGRAM:
+        form["platform"] = "instagram"
+    data = _post(
+        delivery,
+        "me/message_attachments",
+        data=form,
+        files={"filedata": (attachment.filename, content, attachment.content_type)},
+    )
+    attachment_id = data.get("attachment_id")
+    if not isinstance(attachment_id, str | int) or not str(attachment_id):
+        label = _label(delivery)
+        raise SendError(_("%s: unggahan lampiran tanpa attachment_id") % label, retryable=True)
+    return str(attachment_id)
+
+
+def check_steps(delivery: OutboundDelivery, steps: list[Step]) -> None:
+    """Before anything is sent: every attachment left must fit Meta's limit."""
+    for step in steps:
+        attachment = step.attachment
+        if attachment is not None and attachment.size > ATTACHMENT_LIMIT:
+            raise SendError(
+                _(
+                    "%(label)s: lampiran '%(name)s' berukuran %(size).1f MB, melebihi batas "
+                    "%(limit)d MB untuk lampiran Facebook/Instagram; tidak ada yang dikirim. "
+                    "Kirim ulang balasan tanpa lampiran itu (atau dengan berkas yang lebih kecil)."
+                )
+                % {
+                    "label": _label(delivery),
+                    "name": attachment.filename,
+                    "size": attachment.size / 1_048_576,
+                    "limit": ATTACHMENT_LIMIT // 1_048_576,
+                },
+                retryable=False,
+            )
+
+
+def _send_file(delivery: OutboundDelivery, attachment: Attachment) -> str:
+    if delivery.recipient.startswith(COMMENT_PREFIX):
+        raise SendError(comment_attachment_refusal(delivery.provider), retryable=False)
+    kind = media_kind(attachment.content_type, MEDIA_KINDS, default="file")
+    attachment_id = _upload(delivery, attachment, kind)
+    body = {
+        "recipient": {"id": delivery.recipient},
+        **_messaging_type(delivery),
+        "message": {"attachment": {"type": kind, "payload": {"attachment_id": attachment_id}}},
+    }
+    return _created(delivery, "me/messages", body)
 
 
 def send_step(delivery: OutboundDelivery, step: Step) -> str:
     if step.kind == "public":
         comment_id = delivery.recipient.removeprefix(COMMENT_PREFIX)
         edge = "replies" if delivery.provider == Channel.INSTAGRAM else "comments"
-        return _post(delivery, f"{comment_id}/{edge}", {"message": step.text})
+        return _created(delivery, f"{comment_id}/{edge}", {"message": step.text})
+    if step.attachment is not None:
+        return _send_file(delivery, step.attachment)
     if len(step.text) > TEXT_LIMIT and step.kind == "private":
         raise SendError(
             f"{_label(delivery)}: balasan pribadi atas komentar hanya boleh satu pesan "
             f"(maksimal {TEXT_LIMIT} karakter); persingkat balasannya.",
             retryable=False,
         )
-    recipient: dict[str, str]
-    if step.kind == "private":
+    if step.kind == "private":  # Meta's private-reply rule, not the messaging window
         recipient = {"comment_id": delivery.recipient.removeprefix(COMMENT_PREFIX)}
+        kind = {"messaging_type": "RESPONSE"}
     else:
         recipient = {"id": delivery.recipient}
-    body = {"recipient": recipient, "messaging_type": "RESPONSE", "message": {"text": step.text}}
-    return _post(delivery, "me/messages", body)
+        kind = _messaging_type(delivery)
+    body = {"recipient": recipient, **kind, "message": {"text": step.text}}
+    return _created(delivery, "me/messages", body)
+
+
+# --- the messaging window -------------------------------------------------------------------
+
+RESPONSE = "response"  # within 24 hours: a free-form reply
+HUMAN_AGENT = "human_agent"  # within 7 days: tagged HUMAN_AGENT
+CLOSED = "closed"  # later: nothing may be sent
+
+
+def last_inbound_at(provider: str, address: str) -> datetime | None:
+    """When the customer (PSID/IGSID) last sent a private message; comments do not count."""
+    return messaging.last_inbound_at(provider, address, excluding=COMMENT_PREFIX)
+
+
+def window_of(latest: datetime | None) -> str:
+    if latest is None:
+        return CLOSED
+    now = timezone.now()
+    if now < latest + WINDOW:
+        return RESPONSE
+    if now < latest + HUMAN_AGENT_WINDOW:
+        return HUMAN_AGENT
+    return CLOSED
+
+
+def _closed_text(label: str, latest: datetime | None) -> str:
+    if latest is None:
+        why = _("Pelanggan belum pernah mengirim pesan pribadi lewat %(label)s") % {"label": label}
+    else:
+        why = _(
+            "Batas 7 hari %(label)s sudah lewat: pesan pribadi terakhir pelanggan diterima %(when)s"
+        ) % {"label": label, "when": when(latest)}
+    return _(
+        "%(why)s. Meta mengizinkan balasan bebas dalam 24 jam setelah pesan terakhir "
+        "pelanggan, dan balasan petugas (tag HUMAN_AGENT) sampai 7 hari; setelah itu tidak "
+        "ada yang dapat dikirim. Balas lagi setelah pelanggan mengirim pesan, atau hubungi "
+        "pelanggan lewat saluran lain."
+    ) % {"why": why}
+
+
+def _messaging_type(delivery: OutboundDelivery) -> dict[str, str]:
+    """How a private message goes now, by the customer's last message (decided at send
+    time: a retry may come hours later)."""
+    latest = last_inbound_at(delivery.provider, delivery.recipient)
+    window = window_of(latest)
+    if window == RESPONSE:
+        return {"messaging_type": "RESPONSE"}
+    if window == HUMAN_AGENT:
+        return {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
+    label = _label(delivery)
+    raise SendError(f"{label}: {_closed_text(label, latest)}", retryable=False)
+
+
+def comment_attachment_refusal(channel: str) -> str:
+    return _(
+        "Balasan atas komentar publik %(label)s tidak dapat membawa lampiran: Meta hanya "
+        "mengizinkan satu balasan pribadi berupa teks untuk setiap komentar. Kirim balasan "
+        "tanpa lampiran; lampiran dapat dikirim setelah pelanggan membalas pesan pribadi itu."
+    ) % {"label": LABELS.get(channel, "Meta")}
+
+
+def check_window(ticket: Ticket, *, attachments: int = 0) -> None:
+    """Before a reply is stored (``outbound.check_reply``): refuse it when Meta would not
+    let it be sent: a private message more than 7 days after the customer's last one, or
+    attachments on the answer to a public comment. Nobody to write to is recorded on the
+    reply's row (``NO_RECIPIENT``), as before."""
+    if not conf.meta_sending_enabled():
+        return
+    recipient = recipient_for(ticket)
+    label = LABELS.get(ticket.channel, "Meta")
+    if recipient.startswith(COMMENT_PREFIX):
+        if attachments:
+            raise Conflict(
+                comment_attachment_refusal(ticket.channel),
+                fields={"attachments": [_("Balasan atas komentar publik tanpa lampiran.")]},
+            )
+        return
+    if not recipient:
+        return
+    latest = last_inbound_at(ticket.channel, recipient)
+    if window_of(latest) != CLOSED:
+        return
+    raise Conflict(
+        _closed_text(label, latest),
+        fields={"body": [_("Di luar batas 7 hari %(label)s.") % {"label": label}]},
+    )
+
+
+@dataclass(frozen=True)
+class WindowNotice:
+    state: str  # HUMAN_AGENT | CLOSED
+    label: str
+    last_inbound: str
+    until: str  # when the 7 days end (HUMAN_AGENT)
+
+
+def window_notice(ticket: Ticket) -> WindowNotice | None:
+    """What the ticket page says past the 24 hours (None: a free reply may go, or the
+    reply answers a comment, or nobody can be written to)."""
+    if ticket.channel not in CHANNELS or not conf.meta_sending_enabled():
+        return None
+    recipient = recipient_for(ticket)
+    if not recipient or recipient.startswith(COMMENT_PREFIX):
+        return None
+    latest = last_inbound_at(ticket.channel, recipient)
+    window = window_of(latest)
+    if window == RESPONSE:
+        return None
+    until = when(latest + HUMAN_AGENT_WINDOW) if latest is not None else ""
+    return WindowNotice(window, LABELS[ticket.channel], when(latest), until)
 
 
 # --- the job --------------------------------------------------------------------------------
@@ -228,6 +441,7 @@ def attempt(delivery_id: int) -> str:
     delivery = OutboundDelivery.objects.select_related("message").get(pk=delivery_id)
     steps = steps_of(delivery)
     try:
+        check_steps(delivery, steps[delivery.parts_sent :])
         for index in range(delivery.parts_sent, len(steps)):
             provider_id = send_step(delivery, steps[index])
             mine = OutboundDelivery.objects.filter(pk=delivery.pk, parts_sent=index)

@@ -3,7 +3,8 @@
 ``services`` calls ``deliver`` (after commit) for every reply on a ticket whose channel is
 in ``DELIVERED``; each channel's job sends it and retries on failure. Before a reply is
 stored, ``services.message_add`` asks ``check_reply`` whether the channel allows it now
-(WhatsApp's 24-hour customer-service window).
+(WhatsApp's 24-hour customer-service window; Meta's 7-day limit for Facebook/Instagram
+messages and its one text-only private reply to a public comment).
 """
 
 from __future__ import annotations
@@ -41,9 +42,14 @@ def deliver(message_id: int, channel: str) -> None:
         meta_out.enqueue(message_id)
 
 
-def check_reply(*, ticket: Ticket, channel: str) -> None:
-    """Raise a domain error when a public reply may not be sent on ``channel`` now."""
+def check_reply(*, ticket: Ticket, channel: str, attachments: int = 0) -> None:
+    """Raise a domain error when a public reply (with ``attachments`` files) may not be
+    sent on ``channel`` now."""
     if channel == Channel.WHATSAPP:
         from sigap.channels.whatsapp_out import check_window
 
         check_window(ticket)
+    elif channel in (Channel.FACEBOOK, Channel.INSTAGRAM):
+        from sigap.channels import meta_out
+
+        meta_out.check_window(ticket, attachments=attachments)

@@ -26,17 +26,17 @@ from typing import Any
 
 import httpx
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from sigap.accounts.models import User
-from sigap.channels import conf
+from sigap.channels import conf, messaging
 from sigap.channels.delivery import (
     TIMEOUT,
     Adapter,
     Part,
     SendError,
     create_for,
+    media_kind,
     network_error,
     retry_after_of,
     retryable_status,
@@ -67,6 +67,7 @@ RETRYABLE_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131056, 133
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 AUDIO_TYPES = frozenset({"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"})
 VIDEO_TYPES = frozenset({"video/mp4", "video/3gpp"})
+MEDIA_KINDS = {"image": IMAGE_TYPES, "audio": AUDIO_TYPES, "video": VIDEO_TYPES}
 
 _sending_template: ContextVar[bool] = ContextVar("sigap_whatsapp_template", default=False)
 
@@ -117,13 +118,7 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 
 
 def _media_kind(content_type: str) -> str:
-    if content_type in IMAGE_TYPES:
-        return "image"
-    if content_type in AUDIO_TYPES:
-        return "audio"
-    if content_type in VIDEO_TYPES:
-        return "video"
-    return "document"
+    return media_kind(content_type, MEDIA_KINDS, default="document")
 
 
 def _upload(attachment: Attachment) -> str:
@@ -275,10 +270,7 @@ def last_inbound_at(ticket: Ticket) -> datetime | None:
     address = recipient_for(ticket)
     if not address:
         return None
-    latest: datetime | None = InboundDelivery.objects.filter(
-        provider=P, status__in=[InboundStatus.RECEIVED, InboundStatus.FILED], address=address
-    ).aggregate(latest=Max("sent_at"))["latest"]
-    return latest
+    return messaging.last_inbound_at(P, address)
 
 
 def window_open(ticket: Ticket) -> bool:

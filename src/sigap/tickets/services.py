@@ -761,10 +761,10 @@ def message_add(
         raise Conflict(
             f"Tiket {ticket.reference} sudah ditutup. Silakan buat tiket baru untuk masalah ini."
         )
-    if msg_kind == MessageKind.REPLY and channel == Channel.WHATSAPP:
+    if msg_kind == MessageKind.REPLY:
         from sigap.channels.outbound import check_reply  # the 24-hour window
 
-        check_reply(ticket=ticket, channel=channel)
+        check_reply(ticket=ticket, channel=channel, attachments=len(uploads))
     try:
         with transaction.atomic():
             message = _message_create(

@@ -400,7 +400,7 @@ def _ticket_context(
         "overdue": ticket.is_open
         and ticket.resolution_due_at is not None
         and ticket.resolution_due_at < timezone.now(),
-        # channels: WhatsApp 24-hour window notice + reply delivery status (sigap.channels.ui)
+        # channels: WhatsApp/Meta window notices + reply delivery status (sigap.channels.ui)
         **channel_ui.ticket_context(ticket, messages.values()),
         "triage": triage_panel(ticket.pk),
     }

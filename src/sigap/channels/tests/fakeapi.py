@@ -1,8 +1,10 @@
-"""A stand-in for the Graph API (WhatsApp Cloud API) and the Telegram Bot API on loopback.
+"""A stand-in for the Graph API (WhatsApp Cloud API, Messenger Platform) and the Telegram Bot
+API on loopback.
 
 A threaded ``http.server`` bound to 127.0.0.1 port 0. It records every request and
-answers as the real APIs do on success (``messages[].id`` = ``wamid.FAKE<n>``, Telegram's
-``{"ok": true, "result": {...}}``, media URLs and bytes); ``script(path_suffix, ...)``
+answers as the real APIs do on success (``messages[].id`` = ``wamid.FAKE<n>``, Meta's
+``attachment_id`` for an upload, Telegram's ``{"ok": true, "result": {...}}``, media URLs
+and bytes); ``script(path_suffix, ...)``
 queues other answers (429 with ``Retry-After``, 500, a 400 with Meta's error object ...),
 used first-in first-out by the next requests whose path ends with that suffix.
 """
@@ -126,6 +128,8 @@ class FakeApi:
                     "messages": [{"id": f"wamid.FAKE{self._next_id()}"}],
                 }
             )
+        if path.endswith("/message_attachments"):  # Meta's Attachment Upload API
+            return _json({"attachment_id": f"{1857777774821000 + self._next_id()}"})
         if path.endswith("/media"):  # WhatsApp upload
             return _json({"id": f"uploaded-{self._next_id()}"})
         if path.startswith("/download/"):  # WhatsApp media bytes (needs the token)

@@ -20,7 +20,9 @@ from sigap.channels.meta_in import sign
 from sigap.channels.models import DeliveryStatus, InboundDelivery, InboundStatus, OutboundDelivery
 from sigap.channels.tests.conftest import PAYLOADS, Post
 from sigap.channels.tests.fakeapi import FakeApi
+from sigap.core.errors import Conflict
 from sigap.tickets import services
+from sigap.tickets.attachments import Upload, attachment_store
 from sigap.tickets.models import Message, Ticket
 
 pytestmark = pytest.mark.django_db
@@ -87,9 +89,9 @@ def only_ticket() -> Ticket:
     return tickets[0]
 
 
-def reply(agent: User, ticket: Ticket, body: str, capture: Any) -> Message:
+def reply(agent: User, ticket: Ticket, body: str, capture: Any, **kw: Any) -> Message:
     with capture(execute=True):
-        return services.message_add(actor=agent, ticket=ticket, kind="reply", body=body)
+        return services.message_add(actor=agent, ticket=ticket, kind="reply", body=body, **kw)
 
 
 # --- the handshake and the signature ------------------------------------------------------
@@ -445,3 +447,277 @@ def test_a_comment_ticket_gets_no_automatic_acknowledgement() -> None:
         external_id="m_abc",
     )
     assert dm.messages.filter(kind="reply").count() == 1  # a private message is acknowledged
+
+
+# --- attachments on replies ------------------------------------------------------------------
+
+UPLOAD = "/v21.0/me/message_attachments"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = b"%PDF-1.4\n" + b"y" * 50
+
+
+def upload_message(request: Any) -> bytes:
+    """The ``message`` form field Meta's Attachment Upload API gets (multipart)."""
+    head, _, rest = request.body.partition(b'name="message"\r\n\r\n')
+    assert head, "no message field in the upload"
+    return bytes(rest.split(b"\r\n--", 1)[0])
+
+
+def test_a_reply_with_attachments_uploads_each_and_sends_it_by_id(
+    meta: FakeApi, post_meta: Post, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    post_meta(load("meta_messenger_text.json"))
+    meta.script("/message_attachments", 200, {"attachment_id": "1857777774821032"})
+    meta.script("/message_attachments", 200, {"attachment_id": "1857777774821033"})
+    meta.script(SEND, 200, {"recipient_id": PSID, "message_id": "m_TEKS"}, times=3)
+    message = reply(
+        agent,
+        only_ticket(),
+        "Berikut bukti dan resinya",
+        django_capture_on_commit_callbacks,
+        uploads=[Upload("bukti.png", PNG), Upload("resi.pdf", PDF)],
+    )
+    image, document = meta.to("/message_attachments")
+    assert (image.path, image.headers["Authorization"]) == (UPLOAD, f"Bearer {TOKEN}")
+    assert json.loads(upload_message(image)) == {
+        "attachment": {"type": "image", "payload": {"is_reusable": True}}
+    }
+    assert b'name="filedata"; filename="bukti.png"' in image.body and PNG in image.body
+    assert b"Content-Type: image/png" in image.body
+    assert json.loads(upload_message(document))["attachment"]["type"] == "file"
+    assert PDF in document.body and b'name="platform"' not in document.body
+    text, first, second = (r.json() for r in meta.to(SEND))
+    assert text["message"] == {"text": "Berikut bukti dan resinya"}
+    assert first == {
+        "recipient": {"id": PSID},
+        "messaging_type": "RESPONSE",
+        "message": {
+            "attachment": {"type": "image", "payload": {"attachment_id": "1857777774821032"}}
+        },
+    }
+    assert second["message"]["attachment"] == {
+        "type": "file",
+        "payload": {"attachment_id": "1857777774821033"},
+    }
+    assert [r.path for r in meta.requests] == [SEND, UPLOAD, SEND, UPLOAD, SEND]
+    row = OutboundDelivery.objects.get(message=message)
+    assert (row.status, row.parts_sent, row.provider_id) == ("sent", 3, "m_TEKS")
+
+
+def test_an_instagram_attachment_is_uploaded_for_the_instagram_platform(
+    meta: FakeApi, post_meta: Post, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    post_meta(load("meta_instagram_text.json"))
+    reply(
+        agent,
+        only_ticket(),
+        "",
+        django_capture_on_commit_callbacks,
+        uploads=[Upload("ukuran.png", PNG)],
+    )
+    (upload,) = meta.to("/message_attachments")
+    assert b'name="platform"\r\n\r\ninstagram\r\n' in upload.body
+    (sent,) = meta.to(SEND)  # no text: only the attachment
+    assert sent.json()["recipient"] == {"id": "1234567890123456"}
+    assert sent.json()["message"]["attachment"]["type"] == "image"
+    assert sent.json()["message"]["attachment"]["payload"]["attachment_id"].isdigit()
+
+
+def test_an_attachment_over_metas_limit_fails_the_reply_before_anything_is_sent(
+    meta: FakeApi,
+    post_meta: Post,
+    agent: User,
+    settings: Any,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.SIGAP_MAX_ATTACHMENT_BYTES = 30 * 1024 * 1024  # Sigap takes it, Meta would not
+    assert meta_out.ATTACHMENT_LIMIT == 25 * 1024 * 1024
+    post_meta(load("meta_messenger_text.json"))
+    ticket = only_ticket()
+    big = b"%PDF-1.4\n" + b"0" * (meta_out.ATTACHMENT_LIMIT - 8)
+    message = reply(
+        agent,
+        ticket,
+        "Katalognya",
+        django_capture_on_commit_callbacks,
+        uploads=[Upload("k.pdf", big)],
+    )
+    row = OutboundDelivery.objects.get(message=message)
+    assert (row.status, row.attempts, row.parts_sent) == ("failed", 1, 0)
+    assert row.error == (
+        "Facebook: lampiran 'k.pdf' berukuran 25.0 MB, melebihi batas 25 MB untuk lampiran "
+        "Facebook/Instagram; tidak ada yang dikirim. Kirim ulang balasan tanpa lampiran itu "
+        "(atau dengan berkas yang lebih kecil)."
+    )
+    assert meta.requests == []  # neither the text nor an upload
+    client.force_login(agent)
+    page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "Gagal terkirim" in page and "melebihi batas 25 MB untuk lampiran" in page
+
+
+def test_an_answer_to_a_comment_with_an_attachment_is_refused_and_text_still_goes(
+    meta: FakeApi, post_meta: Post, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    post_meta(load("meta_feed_comment.json"))
+    ticket = only_ticket()
+    with pytest.raises(Conflict) as refused:
+        reply(
+            agent,
+            ticket,
+            "Ini resinya",
+            django_capture_on_commit_callbacks,
+            uploads=[Upload("resi.pdf", PDF)],
+        )
+    assert refused.value.message.startswith(
+        "Balasan atas komentar publik Facebook tidak dapat membawa lampiran: Meta hanya "
+        "mengizinkan satu balasan pribadi berupa teks untuk setiap komentar."
+    )
+    assert not Message.objects.filter(kind="reply").exists()
+    assert (OutboundDelivery.objects.count(), meta.requests) == (0, [])
+    # the comment is still unanswered: a text reply goes public, then private
+    meta.script(f"/{FB_COMMENT}/comments", 200, {"id": "1098765432109876_555"})
+    reply(agent, ticket, "Boleh kirim nomor pesanannya, Kak?", django_capture_on_commit_callbacks)
+    assert [r.path for r in meta.requests] == [f"/v21.0/{FB_COMMENT}/comments", SEND]
+    assert meta.requests[1].json()["recipient"] == {"comment_id": FB_COMMENT}
+
+
+def test_an_attachment_added_to_a_comment_answer_another_way_fails_after_the_text(
+    meta: FakeApi, post_meta: Post, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    post_meta(load("meta_feed_comment.json"))
+    meta.script(f"/{FB_COMMENT}/comments", 200, {"id": "1098765432109876_555"})
+    with django_capture_on_commit_callbacks(execute=True):
+        message = services.message_add(
+            actor=agent, ticket=only_ticket(), kind="reply", body="Kami cek ya Kak"
+        )
+        attachment_store(message=message, upload=Upload("resi.pdf", PDF))
+    row = OutboundDelivery.objects.get(message=message)
+    assert (row.status, row.parts_sent) == ("failed", 2)
+    assert row.error == meta_out.comment_attachment_refusal("facebook")
+    assert [r.path for r in meta.requests] == [f"/v21.0/{FB_COMMENT}/comments", SEND]
+
+
+# --- Meta's messaging window -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("later", "kind"),
+    [
+        (timedelta(hours=23, minutes=59), {"messaging_type": "RESPONSE"}),
+        (timedelta(hours=30), {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}),
+        (timedelta(days=6, hours=23), {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}),
+    ],
+)
+def test_a_reply_goes_as_a_response_for_24_hours_then_tagged_human_agent(
+    meta: FakeApi,
+    post_meta: Post,
+    agent: User,
+    django_capture_on_commit_callbacks: Any,
+    later: timedelta,
+    kind: dict[str, str],
+) -> None:
+    post_meta(load("meta_messenger_text.json"))
+    with time_machine.travel(timezone.now() + later):
+        message = reply(
+            agent,
+            only_ticket(),
+            "Maaf menunggu, Kak",
+            django_capture_on_commit_callbacks,
+            uploads=[Upload("bukti.png", PNG)],
+        )
+    text, image = (r.json() for r in meta.to(SEND))
+    assert text == {"recipient": {"id": PSID}, **kind, "message": {"text": "Maaf menunggu, Kak"}}
+    assert {k: v for k, v in image.items() if k != "message"} == {"recipient": {"id": PSID}, **kind}
+    assert OutboundDelivery.objects.get(message=message).status == "sent"
+
+
+def test_after_seven_days_a_reply_is_refused_and_nothing_is_stored(
+    meta: FakeApi, post_meta: Post, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    post_meta(load("meta_messenger_text.json"))
+    ticket = only_ticket()
+    with time_machine.travel(timezone.now() + timedelta(days=8)):
+        with pytest.raises(Conflict) as refused:
+            reply(agent, ticket, "Halo Kak?", django_capture_on_commit_callbacks)
+        services.message_add(actor=agent, ticket=ticket, kind="note", body="Hubungi lewat telepon")
+    assert refused.value.message.startswith(
+        "Batas 7 hari Facebook sudah lewat: pesan pribadi terakhir pelanggan diterima "
+    )
+    assert "tag HUMAN_AGENT) sampai 7 hari" in refused.value.message
+    assert refused.value.fields == {"body": ["Di luar batas 7 hari Facebook."]}
+    assert not Message.objects.filter(kind="reply").exists()
+    assert (OutboundDelivery.objects.count(), meta.requests) == (0, [])
+
+
+def test_a_retry_after_24_hours_goes_tagged(
+    meta: FakeApi, post_meta: Post, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    post_meta(load("meta_messenger_text.json"))
+    start = timezone.now()
+    meta.script(SEND, 503, {"error": {"message": "Service temporarily unavailable", "code": 2}})
+    with time_machine.travel(start + timedelta(hours=23, minutes=59, seconds=50)):
+        message = reply(agent, only_ticket(), "Kami proses", django_capture_on_commit_callbacks)
+    with time_machine.travel(start + timedelta(hours=25)):
+        assert meta_out.retry_due() == 1
+    first, second = (r.json() for r in meta.to(SEND))
+    assert first["messaging_type"] == "RESPONSE"
+    assert (second["messaging_type"], second["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT")
+    assert OutboundDelivery.objects.get(message=message).status == "sent"
+
+
+def test_a_reply_written_another_way_after_seven_days_fails_without_calling_meta(
+    meta: FakeApi, post_meta: Post, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The closing thanks is not a ``message_add`` reply; the worker checks the window."""
+    post_meta(load("meta_messenger_text.json"))
+    with (
+        time_machine.travel(timezone.now() + timedelta(days=8)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        services.ticket_close(
+            actor=agent, ticket=only_ticket(), thanks="Terima kasih Kak", reason="Tidak ada kabar"
+        )
+    row = OutboundDelivery.objects.get(message__body="Terima kasih Kak")
+    assert row.status == "failed"
+    assert row.error.startswith("Facebook: Batas 7 hari Facebook sudah lewat")
+    assert meta.requests == []
+
+
+def test_the_private_reply_to_a_comment_keeps_its_own_rule(
+    meta: FakeApi, post_meta: Post, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    """No private message from the commenter: the messaging window does not apply."""
+    post_meta(load("meta_feed_comment.json"))
+    meta.script(f"/{FB_COMMENT}/comments", 200, {"id": "1098765432109876_555"})
+    with time_machine.travel(timezone.now() + timedelta(days=3)):
+        reply(agent, only_ticket(), "Kami bantu cek", django_capture_on_commit_callbacks)
+    public, private = meta.requests
+    assert public.path == f"/v21.0/{FB_COMMENT}/comments"
+    assert private.json() == {
+        "recipient": {"comment_id": FB_COMMENT},
+        "messaging_type": "RESPONSE",
+        "message": {"text": "Kami bantu cek"},
+    }
+
+
+def test_the_ticket_page_says_when_replies_go_tagged_and_when_they_cannot_go(
+    meta: FakeApi, post_meta: Post, agent: User, client: Client
+) -> None:
+    post_meta(load("meta_instagram_text.json"))
+    ticket = only_ticket()
+    client.force_login(agent)
+    assert 'id="meta-window"' not in client.get(f"/tickets/{ticket.pk}/").content.decode()
+    start = timezone.now()
+    with time_machine.travel(start + timedelta(hours=30)):
+        page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+    assert 'id="meta-window"' in page
+    assert "Jendela 24 jam Instagram sudah lewat: pesan pribadi terakhir pelanggan diterima" in page
+    assert "(tag HUMAN_AGENT), yang diizinkan Meta sampai" in page
+    with time_machine.travel(start + timedelta(days=8)):
+        page = client.get(f"/tickets/{ticket.pk}/").content.decode()
+        refused = client.post(f"/tickets/{ticket.pk}/reply/", {"kind": "reply", "body": "Halo?"})
+    assert "Batas 7 hari Instagram sudah lewat" in page and "HUMAN_AGENT), yang" not in page
+    assert refused.status_code == 409
+    assert "Batas 7 hari Instagram sudah lewat" in refused.content.decode()
+    assert not Message.objects.filter(kind="reply").exists()
