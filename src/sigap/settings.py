@@ -181,6 +181,9 @@ else:
         f"SIGAP_DATABASE_URL: unsupported engine {_db['ENGINE']!r}; use sqlite:// or postgres://"
     )
 DATABASES = {"default": _db}
+# Threads per ``sigap serve`` process that run HTTP requests (sigap.asgi); each holds at
+# most one database connection, so keep it within SIGAP_DB_POOL_MAX.
+HTTP_THREADS = envint("SIGAP_HTTP_THREADS", 4)
 IS_POSTGRES = _db["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

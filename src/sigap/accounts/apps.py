@@ -6,3 +6,15 @@ class AccountsConfig(AppConfig):
     name = "sigap.accounts"
     label = "accounts"
     verbose_name = _("Akun dan tim")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from sigap.accounts.models import ApiToken, User
+        from sigap.accounts.services import forget_tokens
+
+        for model in (User, ApiToken):
+            post_save.connect(forget_tokens, sender=model, dispatch_uid=f"tokens-{model.__name__}")
+            post_delete.connect(
+                forget_tokens, sender=model, dispatch_uid=f"tokens-del-{model.__name__}"
+            )

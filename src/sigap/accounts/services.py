@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import copy
 import secrets
+import time
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -54,20 +57,44 @@ def token_create(*, user: User, name: str = "cli") -> str:
     return raw
 
 
+# Tokens just checked, by digest: the API authenticates every request, and a script or an
+# integration sends many in a row. A revoked token or a deactivated account stops working
+# at once in the process where the change is made (the signals below clear the cache) and
+# within ``TOKEN_CACHE_SECONDS`` in the others.
+TOKEN_CACHE_SECONDS = 5.0
+TOKEN_CACHE_SIZE = 4096
+_token_cache: dict[str, tuple[float, User]] = {}
+
+
 def token_authenticate(raw: str) -> User | None:
+    digest = hash_token(raw)
+    now = time.monotonic()
+    hit = _token_cache.get(digest)
+    if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
+        return copy.copy(hit[1])  # each request gets its own instance to annotate
     token = (
         ApiToken.objects.select_related("user")
-        .filter(digest=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .filter(digest=digest, revoked_at__isnull=True, user__is_active=True)
         .first()
     )
     if token is None:
+        _token_cache.pop(digest, None)
         return None
-    return token.user
+    if len(_token_cache) >= TOKEN_CACHE_SIZE:
+        _token_cache.clear()
+    _token_cache[digest] = (now, token.user)
+    return copy.copy(token.user)
+
+
+def forget_tokens(*_: Any, **__: Any) -> None:
+    """Drop the cached token checks (on a change to any user or token)."""
+    _token_cache.clear()
 
 
 def token_revoke(*, user: User, prefix: str) -> None:
     updated = ApiToken.objects.filter(user=user, prefix=prefix, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+    forget_tokens()
     if not updated:
         raise NotFound("Token tidak ditemukan.")

@@ -32,6 +32,19 @@ def visible_tickets(user: User) -> QuerySet[Ticket]:
     return Ticket.objects.filter(ticket_visibility(user))
 
 
+def may_see(user: User, ticket: Ticket) -> bool:
+    """``ticket_visibility`` for a ticket already in memory (at most one query)."""
+    if not user.is_active:
+        return False
+    if user.role in (Role.ADMIN, Role.SUPERVISOR):
+        return True
+    if user.role == Role.AGENT:
+        if ticket.team_id is None or ticket.assignee_id == user.pk:
+            return True
+        return Team.members.through.objects.filter(user_id=user.pk, team_id=ticket.team_id).exists()
+    return ticket.customer.user_id == user.pk
+
+
 def access_ticket(user: User, ticket_id: int, *, for_update: bool = False) -> Ticket:
     qs = visible_tickets(user)
     if for_update:

@@ -18,7 +18,7 @@ from sigap.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from sigap.core.pagination import DEFAULT_LIMIT, page
 from sigap.customers.models import Customer
 from sigap.tickets import selectors, services
-from sigap.tickets.access import access_ticket, require_staff, visible_tickets
+from sigap.tickets.access import access_ticket, may_see, require_staff, visible_tickets
 from sigap.tickets.attachments import Upload
 from sigap.tickets.models import Attachment, MessageKind, Proposal, ProposalStatus
 from sigap.tickets.schemas import (
@@ -109,12 +109,12 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
         if customer is None or customer.pk != payload.customer_id:
             raise NotFound("Pelanggan tidak ditemukan.")
     else:
-        found = Customer.objects.filter(pk=payload.customer_id).first()
-        if found is None:
+        try:
+            customer = Customer.objects.get(pk=payload.customer_id)
+        except Customer.DoesNotExist:
             raise ValidationFailed(
                 "Pelanggan tidak ditemukan.", fields={"customer_id": ["Tidak ditemukan."]}
-            )
-        customer = found
+            ) from None
     ticket = services.ticket_create(
         actor=user,
         customer=customer,
@@ -133,7 +133,13 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
         response_type=payload.response_type,
         root_cause=payload.root_cause,
     )
-    return Status(201, _detail(user, ticket.pk))
+    # The creator reads back the ticket just written, from memory (the detail's queries
+    # would only repeat it), under the same visibility rule as any read.
+    if not may_see(user, ticket):
+        raise NotFound("Tiket tidak ditemukan.")
+    contacts = list(customer.contacts.values_list("kind", "value"))
+    tags = services.tags_as_created(ticket)
+    return Status(201, ticket_dict(ticket, tags=tags, contacts=contacts))
 
 
 @router.get("/tickets/{ticket_id}", response=TicketOut, summary="Detail tiket")

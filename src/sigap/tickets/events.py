@@ -31,8 +31,25 @@ def _event(
     data: dict[str, Json] | None = None,
     at: datetime | None = None,
 ) -> TimelineEvent:
-    live.ticket_changed(ticket.pk)
-    event = TimelineEvent.objects.create(
+    event = _build(
+        ticket, actor, kind, public=public, field=field, old=old, new=new, data=data, at=at
+    )
+    return _record(ticket, [event])[0]
+
+
+def _build(
+    ticket: Ticket,
+    actor: User | None,
+    kind: EventKind,
+    *,
+    public: bool,
+    field: str = "",
+    old: Json = None,
+    new: Json = None,
+    data: dict[str, Json] | None = None,
+    at: datetime | None = None,
+) -> TimelineEvent:
+    return TimelineEvent(
         ticket=ticket,
         actor=actor,
         kind=kind,
@@ -43,8 +60,19 @@ def _event(
         public=public,
         created_at=at or timezone.now(),
     )
-    outbox.record(str(kind), _payload(event, ticket))
-    return event
+
+
+def _record(
+    ticket: Ticket, events: list[TimelineEvent], *, new: bool = False
+) -> list[TimelineEvent]:
+    """Insert ``events`` of one ticket in one statement, announce the ticket once, and
+    record the webhook deliveries they cause."""
+    live.ticket_changed(ticket.pk, new=new)
+    created = TimelineEvent.objects.bulk_create(events)
+    if outbox.has_hooks():
+        for event in created:
+            outbox.record(str(event.kind), _payload(event, ticket))
+    return created
 
 
 def ticket_payload(ticket: Ticket) -> dict[str, Json]:
@@ -77,8 +105,15 @@ def _payload(event: TimelineEvent, ticket: Ticket) -> dict[str, Json]:
     }
 
 
-def ticket_created_event(ticket: Ticket, actor: User | None) -> TimelineEvent:
-    return _event(
+def ticket_opened_events(
+    ticket: Ticket, actor: User | None, message: Message
+) -> list[TimelineEvent]:
+    """A new ticket's first two entries, "created" and its first message, in one INSERT."""
+    return _record(ticket, [_created(ticket, actor), _message(message)], new=True)
+
+
+def _created(ticket: Ticket, actor: User | None) -> TimelineEvent:
+    return _build(
         ticket,
         actor,
         EventKind.CREATED,
@@ -117,12 +152,16 @@ def status_changed_event(
 
 
 def message_event(message: Message, *, handle_seconds: int | None = None) -> TimelineEvent:
+    return _record(message.ticket, [_message(message, handle_seconds=handle_seconds)])[0]
+
+
+def _message(message: Message, *, handle_seconds: int | None = None) -> TimelineEvent:
     kind = {
         MessageKind.INBOUND: EventKind.MESSAGE_RECEIVED,
         MessageKind.REPLY: EventKind.REPLY_SENT,
         MessageKind.NOTE: EventKind.NOTE_ADDED,
     }[MessageKind(message.kind)]
-    return _event(
+    return _build(
         message.ticket,
         message.author,
         kind,

@@ -8,14 +8,12 @@ Several events in one transaction are announced once.
 
 from __future__ import annotations
 
-import logging
 import threading
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-log = logging.getLogger(__name__)
+from sigap.core.layer import send as layer_send
 
 INBOX_GROUP = "inbox"
 MAX_LISTED = 100  # the inbox refreshes its page anyway; ids beyond this are not needed
@@ -30,42 +28,46 @@ def presence_group(ticket_id: int) -> str:
     return f"presence-{ticket_id}"
 
 
-def publish(ticket_ids: set[int]) -> None:
+def publish(ticket_ids: set[int], *, new: frozenset[int] = frozenset()) -> None:
     """One hop to the event loop for the whole set (a sweep may touch thousands): the
-    inbox group gets one message listing the tickets, each ticket's group its own."""
+    inbox group gets one message listing the tickets, each ticket's group its own, except
+    the tickets in ``new`` (created by the write: no page can be showing them yet)."""
     layer = get_channel_layer()
     if layer is None or not ticket_ids:
         return
     ordered = sorted(ticket_ids)
+    watched = [ticket_id for ticket_id in ordered if ticket_id not in new]
 
     async def send_all() -> None:
         await layer.group_send(
             INBOX_GROUP, {"type": "tickets.changed", "tickets": ordered[:MAX_LISTED]}
         )
-        for ticket_id in ordered:
+        for ticket_id in watched:
             await layer.group_send(
                 ticket_group(ticket_id), {"type": "ticket.changed", "ticket": ticket_id}
             )
 
-    try:
-        async_to_sync(send_all)()
-    except Exception:  # a dead channel layer must never break a committed write
-        log.exception("live update for %d tickets not sent", len(ordered))
+    layer_send(send_all, f"live update for {len(ordered)} tickets")
 
 
 def _flush() -> None:
     ids: set[int] = getattr(_pending, "ids", set())
-    _pending.ids = set()
+    new: set[int] = getattr(_pending, "new", set())
+    _pending.ids, _pending.new = set(), set()
     if ids:
-        publish(ids)
+        publish(ids, new=frozenset(new))
 
 
-def ticket_changed(ticket_id: int) -> None:
-    """Announce ``ticket_id`` once the current transaction commits (now, outside one)."""
+def ticket_changed(ticket_id: int, *, new: bool = False) -> None:
+    """Announce ``ticket_id`` once the current transaction commits (now, outside one);
+    ``new``: the ticket is being created."""
     ids: set[int] | None = getattr(_pending, "ids", None)
     if ids is None:
         ids = _pending.ids = set()
+        _pending.new = set()
     ids.add(ticket_id)
+    if new:
+        _pending.new.add(ticket_id)
     # The first callback to run sends everything pending; the others find nothing. (After
     # a rollback, its ids ride along with the next commit: one spurious refresh, no loss.)
     transaction.on_commit(_flush, robust=True)

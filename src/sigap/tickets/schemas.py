@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from ninja import Schema
@@ -250,7 +250,13 @@ def _ref(obj: Any) -> dict[str, Any] | None:
     return {"id": obj.pk, "name": name}
 
 
-def ticket_list_dict(t: Ticket) -> dict[str, Any]:
+def _utc(value: datetime | None) -> datetime | None:
+    """Times leave the API in UTC, whether read from the database or just computed in the
+    business's time zone (a ticket created by this request)."""
+    return value.astimezone(UTC) if value is not None else None
+
+
+def ticket_list_dict(t: Ticket, *, tags: list[str] | None = None) -> dict[str, Any]:
     return {
         "id": t.pk,
         "reference": t.reference,
@@ -265,17 +271,25 @@ def ticket_list_dict(t: Ticket) -> dict[str, Any]:
         "customer": _ref(t.customer),
         "team": _ref(t.team),
         "assignee": _ref(t.assignee),
-        "tags": sorted(tag.name for tag in t.tags.all()),
-        "first_response_due_at": t.first_response_due_at,
-        "resolution_due_at": t.resolution_due_at,
-        "created_at": t.created_at,
-        "updated_at": t.updated_at,
+        "tags": sorted(tag.name for tag in t.tags.all()) if tags is None else sorted(tags),
+        "first_response_due_at": _utc(t.first_response_due_at),
+        "resolution_due_at": _utc(t.resolution_due_at),
+        "created_at": _utc(t.created_at),
+        "updated_at": _utc(t.updated_at),
         "version": t.version,
     }
 
 
-def ticket_dict(t: Ticket) -> dict[str, Any]:
-    data = ticket_list_dict(t)
+def ticket_dict(
+    t: Ticket,
+    *,
+    tags: list[str] | None = None,
+    contacts: list[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """``tags`` and ``contacts`` (kind, value) when the caller has them already."""
+    data = ticket_list_dict(t, tags=tags)
+    if contacts is None:
+        contacts = [(c.kind, c.value) for c in t.customer.contacts.all()]
     data.update(
         description=t.description,
         facts=t.facts,
@@ -284,16 +298,16 @@ def ticket_dict(t: Ticket) -> dict[str, Any]:
         response_type=t.response_type,
         root_cause=t.root_cause,
         resolution_reason=t.resolution_reason,
-        first_responded_at=t.first_responded_at,
-        resolved_at=t.resolved_at,
-        closed_at=t.closed_at,
+        first_responded_at=_utc(t.first_responded_at),
+        resolved_at=_utc(t.resolved_at),
+        closed_at=_utc(t.closed_at),
         steps=[vars(s) for s in procedure_steps(t.status)],
         customer_detail={
             "id": t.customer.pk,
             "name": t.customer.name,
             "kind": t.customer.kind,
             "loyalty_tier": t.customer.loyalty_tier,
-            "contacts": [{"kind": c.kind, "value": c.value} for c in t.customer.contacts.all()],
+            "contacts": [{"kind": kind, "value": value} for kind, value in contacts],
         },
     )
     return data

@@ -296,7 +296,6 @@ def ticket_create(
     tag_objs = _tag_objects(tags)
     if tag_objs:
         ticket.tags.add(*tag_objs)
-    events.ticket_created_event(ticket, actor)
     message = Message.objects.create(
         ticket=ticket,
         kind=MessageKind.INBOUND,
@@ -308,7 +307,7 @@ def ticket_create(
     )
     for upload in uploads:
         attachment_store(message=message, upload=upload)
-    events.message_event(message)
+    events.ticket_opened_events(ticket, actor, message)
     if safety is not None:
         events.sla_event(
             ticket,
@@ -331,12 +330,25 @@ def ticket_create(
     index_new_ticket(ticket)
     if settings.SIGAP_TRIAGE:
         transaction.on_commit(lambda: _triage(ticket.pk), robust=True)
-    if channel in CHATBOT_CHANNELS:
+    # The bot answers a customer writing in, not staff logging a ticket for one.
+    if channel in CHATBOT_CHANNELS and (actor is None or actor.is_customer):
         transaction.on_commit(lambda: _chatbot(ticket.pk, description), robust=True)
     if automation.has_rules("ticket_created"):
         automation.fire("ticket_created", ticket, text=description)
         ticket.refresh_from_db()
+    else:
+        setattr(ticket, _CREATED_TAGS, [t.name for t in tag_objs])
     return ticket
+
+
+_CREATED_TAGS = "_sigap_created_tags"
+
+
+def tags_as_created(ticket: Ticket) -> list[str] | None:
+    """The tag names ``ticket_create`` gave a ticket, when nothing else can have changed
+    them in its transaction (no automation ran); None: read them from the database."""
+    names: list[str] | None = getattr(ticket, _CREATED_TAGS, None)
+    return names
 
 
 CHATBOT_CHANNELS = frozenset({Channel.LIVECHAT, Channel.WHATSAPP, Channel.TELEGRAM})
