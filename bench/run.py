@@ -1,7 +1,8 @@
 """Sigap's production-like benchmark. Run: `make bench` (or `.venv/bin/python bench/run.py`).
 
-PostgreSQL (SIGAP_BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/sigap_bench),
-Sigap started as in production (`sigap serve --workers 2`, connection pool on, DEBUG off),
+PostgreSQL (SIGAP_BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/sigap_bench)
+and Redis (SIGAP_BENCH_REDIS_URL, default redis://127.0.0.1:6379/14, emptied first), Sigap
+started as in production (`sigap serve --workers 2`, connection pool on, DEBUG off),
 a bounded load generator on loopback. Prints one table and writes bench/results/latest.json.
 
   --sizes 100000,1000000   ticket counts to measure at (seeded up with `sigap bench-seed`)
@@ -33,6 +34,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 SIGAP = str(Path(sys.executable).parent / "sigap")
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/sigap_bench"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
 TARGETS = {  # at 1,000,000 tickets on this machine
     "list_p95_ms": 50.0,
     "search_p95_ms": 150.0,
@@ -258,6 +260,9 @@ def main() -> int:
             "SIGAP_BENCH_DATA_DIR", tempfile.mkdtemp(prefix="sigap-bench-")
         ),
         "SIGAP_LOG_LEVEL": "WARNING",
+        # Production's pair: jobs, cache and the channel layer on Redis. The jobs a
+        # creation enqueues (triage) wait in the queue: no worker runs during the bench.
+        "SIGAP_REDIS_URL": os.environ.get("SIGAP_BENCH_REDIS_URL", DEFAULT_REDIS),
     }
     if args.fresh:
         host = urlparse(db_url)
@@ -285,7 +290,16 @@ def main() -> int:
         capture_output=True,
     )
     run("migrate", "--verbosity", "0", env=env)
-    results: dict[str, Any] = {"database": "postgresql", "workers": 2, "sizes": {}}
+    import redis
+
+    redis.Redis.from_url(env["SIGAP_REDIS_URL"]).flushdb()  # jobs left by an earlier run
+    results: dict[str, Any] = {
+        "database": "postgresql",
+        "redis": True,
+        "workers": 2,
+        "http_threads": int(os.environ.get("SIGAP_HTTP_THREADS", "4")),
+        "sizes": {},
+    }
     token = ""
     for size in [int(s) for s in args.sizes.split(",")]:
         have = ticket_count(db_url)
@@ -349,7 +363,7 @@ def report(results: dict[str, Any]) -> None:
             )
     width = max(len(r[0]) for r in rows)
     print()
-    print("Sigap benchmark (PostgreSQL, sigap serve --workers 2)")
+    print("Sigap benchmark (PostgreSQL + Redis, sigap serve --workers 2)")
     for name, value, verdict in rows:
         print(f"  {name:<{width}}  {value}  {verdict}")
     for size, seconds in results.get("seed_seconds", {}).items():

@@ -208,3 +208,33 @@ def test_a_failed_send_is_logged_not_raised(
         layer.send(broken, "live update for 1 tickets")
 
     assert "live update for 1 tickets not sent" in caplog.text
+
+
+def test_inbox_announcements_on_the_serving_loop_are_sent_as_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from channels.layers import get_channel_layer
+
+    channel_layer = get_channel_layer()
+    loop = asyncio.new_event_loop()
+    runner = threading.Thread(target=loop.run_forever, daemon=True)
+    runner.start()
+    monkeypatch.setattr(layer, "_loop", loop)
+
+    def on_loop(coro: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, loop).result(5)
+
+    try:
+        channel = on_loop(channel_layer.new_channel())
+        on_loop(channel_layer.group_add(live.INBOX_GROUP, channel))
+        for ids in ({3}, {1, 2}, {3, 4}):  # three commits in quick succession
+            live.publish(ids, new=frozenset(ids))
+        first = on_loop(asyncio.wait_for(channel_layer.receive(channel), 2))
+
+        assert first == {"type": "tickets.changed", "tickets": [1, 2, 3, 4]}
+        with pytest.raises(TimeoutError):
+            on_loop(asyncio.wait_for(channel_layer.receive(channel), 0.3))
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        runner.join(5)
+        loop.close()

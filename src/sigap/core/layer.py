@@ -36,6 +36,15 @@ def remember_loop(app: App) -> App:
     return wrapped
 
 
+def serving_loop_is_running_here() -> bool:
+    """Whether the caller runs on the serving event loop (a long-lived one, where a
+    delayed send is safe to schedule)."""
+    try:
+        return _loop is not None and asyncio.get_running_loop() is _loop
+    except RuntimeError:
+        return False
+
+
 def _running_elsewhere() -> asyncio.AbstractEventLoop | None:
     loop = _loop
     if loop is None or loop.is_closed() or not loop.is_running():

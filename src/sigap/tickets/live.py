@@ -8,12 +8,18 @@ Several events in one transaction are announced once.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
+from typing import Any
 
 from channels.layers import get_channel_layer
 from django.db import transaction
 
 from sigap.core.layer import send as layer_send
+from sigap.core.layer import serving_loop_is_running_here
+
+log = logging.getLogger(__name__)
 
 INBOX_GROUP = "inbox"
 MAX_LISTED = 100  # the inbox refreshes its page anyway; ids beyond this are not needed
@@ -39,15 +45,48 @@ def publish(ticket_ids: set[int], *, new: frozenset[int] = frozenset()) -> None:
     watched = [ticket_id for ticket_id in ordered if ticket_id not in new]
 
     async def send_all() -> None:
-        await layer.group_send(
-            INBOX_GROUP, {"type": "tickets.changed", "tickets": ordered[:MAX_LISTED]}
-        )
+        await _to_inbox(layer, ordered)
         for ticket_id in watched:
             await layer.group_send(
                 ticket_group(ticket_id), {"type": "ticket.changed", "ticket": ticket_id}
             )
 
     layer_send(send_all, f"live update for {len(ordered)} tickets")
+
+
+# On the serving event loop (``core.layer``), inbox announcements made within
+# ``INBOX_EVERY`` seconds go out as one message: under a burst of writes (an import, an
+# integration, a sweep) every open inbox refreshes once, and the loop sends a fraction of
+# the messages. Elsewhere (jobs, tests) each goes out at once.
+INBOX_EVERY = 0.05
+_inbox_ids: set[int] = set()  # touched only on the serving loop
+_inbox_flush: asyncio.TimerHandle | None = None
+
+
+async def _to_inbox(layer: Any, ids: list[int]) -> None:
+    global _inbox_flush
+    if not serving_loop_is_running_here():
+        await layer.group_send(
+            INBOX_GROUP, {"type": "tickets.changed", "tickets": ids[:MAX_LISTED]}
+        )
+        return
+    _inbox_ids.update(ids)
+    if _inbox_flush is None:
+        loop = asyncio.get_running_loop()
+        _inbox_flush = loop.call_later(INBOX_EVERY, lambda: loop.create_task(_flush_inbox(layer)))
+
+
+async def _flush_inbox(layer: Any) -> None:
+    global _inbox_flush
+    ids = sorted(_inbox_ids)
+    _inbox_ids.clear()
+    _inbox_flush = None
+    try:
+        await layer.group_send(
+            INBOX_GROUP, {"type": "tickets.changed", "tickets": ids[:MAX_LISTED]}
+        )
+    except Exception:  # a dead channel layer must never break the loop
+        log.exception("live update for %d tickets not sent to the inbox", len(ids))
 
 
 def _flush() -> None:

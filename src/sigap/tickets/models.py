@@ -163,8 +163,14 @@ class Ticket(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.NEW
     )
+    # No single-column indexes on customer, team and assignee: the composite indexes in
+    # Meta lead with them, and each index costs every ticket write.
     customer = models.ForeignKey(
-        Customer, verbose_name=_("pelanggan"), on_delete=models.PROTECT, related_name="tickets"
+        Customer,
+        verbose_name=_("pelanggan"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
     )
     team = models.ForeignKey(
         Team,
@@ -173,6 +179,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="tickets",
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -181,6 +188,7 @@ class Ticket(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_tickets",
+        db_index=False,
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -325,7 +333,10 @@ class MessageKind(models.TextChoices):
 
 
 class Message(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    # Indexed by message_ticket_created (ticket, created_at).
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="messages", db_index=False
+    )
     kind = models.CharField(_("jenis"), max_length=16, choices=MessageKind.choices)
     channel = models.CharField(_("saluran"), max_length=16, choices=Channel.choices)
     author = models.ForeignKey(
@@ -544,7 +555,10 @@ class EventKind(models.TextChoices):
 class TimelineEvent(models.Model):
     """Append-only record of one change. A database trigger refuses UPDATE."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    # Indexed by event_ticket_time (ticket, created_at, id).
+    ticket = models.ForeignKey(
+        Ticket, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     # PROTECT: a trigger forbids UPDATE, so users are deactivated rather than deleted.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
