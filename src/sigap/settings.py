@@ -212,6 +212,10 @@ CHANNEL_LAYERS: dict[str, Any] = (
     if REDIS_URL
     else {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 )
+# Threads per process for the live-chat websockets' database work (livechat/db.py); each
+# holds a connection only while it works. Keep it below SIGAP_DB_POOL_MAX so HTTP requests
+# still get a connection.
+SIGAP_WS_DB_THREADS = envint("SIGAP_WS_DB_THREADS", 8)
 
 # --- Auth -------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from sigap.accounts.models import User
 from sigap.accounts.presence import mark_seen
 from sigap.core.errors import NotFound, SigapError
-from sigap.livechat import live, selectors, services
+from sigap.livechat import db, live, selectors, services
 from sigap.livechat.models import Chat
 
 CLOSE_FORBIDDEN = 4403
@@ -46,7 +46,23 @@ def _str(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-class VisitorConsumer(AsyncJsonWebsocketConsumer):
+class _Consumer(AsyncJsonWebsocketConsumer):
+    """Database work goes through ``db.run`` (a pool of threads), never the process's one
+    thread-sensitive thread."""
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Channels' own ``dispatch`` first runs ``close_old_connections`` on that shared
+        # thread before every handler: each frame and each pushed event (a message on its
+        # way to a widget) would queue behind every other websocket's database work. The
+        # handlers here touch the database only through ``db.run``, which closes the
+        # connections around each call on the thread that used them.
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
+class VisitorConsumer(_Consumer):
     """One widget. It sees its own chat only: the one its signed token names."""
 
     chat: Chat | None = None
@@ -77,18 +93,18 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             elif self.chat is None:
                 await self.send_json({"type": "error", "code": "no_chat", "cid": cid})
             elif kind == "message":
-                message = await database_sync_to_async(services.chat_visitor_message)(
+                message = await db.run(services.chat_visitor_message)(
                     chat=self.chat, cid=cid, body=_str(content.get("body"))
                 )
                 await self.send_json({"type": "ack", "cid": cid, "id": message.pk})
             elif kind == "typing":
                 await self._typing_to_agents(on=bool(content.get("on")))
             elif kind == "read":
-                await database_sync_to_async(services.chat_read)(
+                await db.run(services.chat_read)(
                     chat=self.chat, by_visitor=True, up_to=_int(content.get("up_to"))
                 )
             elif kind == "end":
-                await database_sync_to_async(services.chat_end)(chat=self.chat, actor=None)
+                await db.run(services.chat_end)(chat=self.chat, actor=None)
         except NotFound as exc:
             await self.send_json({"type": "error", "code": exc.code, "message": exc.message})
             await self.close(code=CLOSE_FORBIDDEN)
@@ -98,7 +114,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
             )
 
     async def _start(self, content: dict[str, Any]) -> None:
-        chat = await database_sync_to_async(services.chat_start)(
+        chat = await db.run(services.chat_start)(
             name=_str(content.get("name")),
             email=_str(content.get("email")),
             phone=_str(content.get("phone")),
@@ -110,7 +126,7 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
         await self._resume(token, 0)
 
     async def _resume(self, token: str, after: int) -> None:
-        chat, state, messages = await database_sync_to_async(self._load)(token, after)
+        chat, state, messages = await db.run(self._load)(token, after)
         if self.chat is not None and self.chat.pk != chat.pk:
             await self.channel_layer.group_discard(
                 live.visitor_group(self.chat.pk), self.channel_name
@@ -154,11 +170,11 @@ class VisitorConsumer(AsyncJsonWebsocketConsumer):
 
     async def lc_state(self, event: dict[str, Any]) -> None:
         if self.chat is not None:
-            self.chat = await database_sync_to_async(services.chat_from_pk)(self.chat.pk)
+            self.chat = await db.run(services.chat_from_pk)(self.chat.pk)
         await self.send_json({"type": "state", "state": event["state"]})
 
 
-class ConsoleConsumer(AsyncJsonWebsocketConsumer):
+class ConsoleConsumer(_Consumer):
     """One agent console: the waiting chats and the agent's own, several at once."""
 
     user: User
@@ -171,7 +187,7 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
         self.user = user
         await self.channel_layer.group_add(live.AGENTS_GROUP, self.channel_name)
         await self.accept()
-        chats = await database_sync_to_async(self._hello)()
+        chats = await db.run(self._hello)()
         await self.send_json({"type": "chats", "chats": chats})
 
     def _hello(self) -> list[dict[str, Any]]:
@@ -201,25 +217,23 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
 
     async def _dispatch(self, kind: str, content: dict[str, Any], cid: str) -> None:
         if kind == "ping":
-            await database_sync_to_async(mark_seen)(self.user.pk)
+            await db.run(mark_seen)(self.user.pk)
             await self.send_json({"type": "pong"})
             return
         if kind == "agents":
-            agents = await database_sync_to_async(selectors.online_agents)(exclude=self.user.pk)
+            agents = await db.run(selectors.online_agents)(exclude=self.user.pk)
             await self.send_json({"type": "agents", "agents": agents})
             return
-        chat = await database_sync_to_async(services.chat_for_staff)(
-            self.user, _int(content.get("chat"))
-        )
+        chat = await db.run(services.chat_for_staff)(self.user, _int(content.get("chat")))
         if kind == "open":
-            messages = await database_sync_to_async(selectors.messages_after)(
+            messages = await db.run(selectors.messages_after)(
                 chat, _int(content.get("after")), staff=True
             )
             await self.send_json({"type": "history", "chat": chat.pk, "messages": messages})
         elif kind == "pickup":
-            await database_sync_to_async(services.chat_pickup)(actor=self.user, chat=chat)
+            await db.run(services.chat_pickup)(actor=self.user, chat=chat)
         elif kind in ("reply", "note"):
-            message = await database_sync_to_async(services.chat_agent_message)(
+            message = await db.run(services.chat_agent_message)(
                 actor=self.user,
                 chat=chat,
                 cid=cid,
@@ -233,14 +247,14 @@ class ConsoleConsumer(AsyncJsonWebsocketConsumer):
                 {"type": "lc.typing", "chat": chat.pk, "on": bool(content.get("on"))},
             )
         elif kind == "read":
-            await database_sync_to_async(services.chat_read)(
+            await db.run(services.chat_read)(
                 chat=chat, by_visitor=False, up_to=_int(content.get("up_to"))
             )
         elif kind == "transfer":
-            to = await database_sync_to_async(services.staff_user)(_int(content.get("to")))
-            await database_sync_to_async(services.chat_transfer)(actor=self.user, chat=chat, to=to)
+            to = await db.run(services.staff_user)(_int(content.get("to")))
+            await db.run(services.chat_transfer)(actor=self.user, chat=chat, to=to)
         elif kind == "end":
-            await database_sync_to_async(services.chat_end)(chat=chat, actor=self.user)
+            await db.run(services.chat_end)(chat=chat, actor=self.user)
 
     # Group events: forwarded when this console follows the chat -------------------------
 

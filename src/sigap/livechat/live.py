@@ -8,6 +8,7 @@ Events are sent only after the transaction that caused them commits.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -40,3 +41,18 @@ def send_now(groups: list[str], event: dict[str, Any]) -> None:
 
 def send_on_commit(groups: list[str], event: dict[str, Any]) -> None:
     transaction.on_commit(lambda: send_now(groups, event), robust=True)
+
+
+def reserve_on_commit(groups: list[str]) -> Callable[[dict[str, Any]], None]:
+    """Take a place in the after-commit queue now for an event only known later in the
+    transaction; the returned function fills it in. On commit the event goes out before
+    whatever the rest of the transaction queued behind it (``message_add`` queues the
+    chatbot's answer, which writes and pushes a message of its own)."""
+    events: list[dict[str, Any]] = []
+
+    def send() -> None:
+        for event in events:
+            send_now(groups, event)
+
+    transaction.on_commit(send, robust=True)
+    return events.append

@@ -218,6 +218,10 @@ def chat_visitor_message(
         chat = _lock(chat)
         if chat.status == ChatStatus.ENDED:
             raise Conflict("Percakapan ini sudah berakhir. Silakan mulai percakapan baru.")
+        # Queued before ``message_add`` queues its own after-commit work (the chatbot's
+        # answer above all): the message reaches both sides first, without waiting for
+        # the answer, and the widget shows the question before the answer.
+        push = live.reserve_on_commit([live.visitor_group(chat.pk), live.AGENTS_GROUP])
         message = tickets.message_add(
             actor=None,
             ticket=chat.ticket,
@@ -227,13 +231,14 @@ def chat_visitor_message(
             external_id=external_id,
             uploads=uploads,
         )
-        event = {
-            "type": "lc.message",
-            "chat": chat.pk,
-            "agent": chat.agent_id,
-            "message": selectors.message_out(message, chat),
-        }
-        live.send_on_commit([live.visitor_group(chat.pk), live.AGENTS_GROUP], event)
+        push(
+            {
+                "type": "lc.message",
+                "chat": chat.pk,
+                "agent": chat.agent_id,
+                "message": selectors.message_out(message, chat),
+            }
+        )
     return message
 
 
