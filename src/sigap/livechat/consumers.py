@@ -24,6 +24,9 @@ Agent console, ``/ws/livechat/console/`` (staff only; others are closed with 440
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -34,6 +37,9 @@ from sigap.accounts.presence import mark_seen
 from sigap.core.errors import NotFound, SigapError
 from sigap.livechat import db, live, selectors, services
 from sigap.livechat.models import Chat
+
+log = logging.getLogger(__name__)
+_turns: set[asyncio.Future[None]] = set()
 
 CLOSE_FORBIDDEN = 4403
 
@@ -66,6 +72,25 @@ class VisitorConsumer(_Consumer):
     """One widget. It sees its own chat only: the one its signed token names."""
 
     chat: Chat | None = None
+    _answers: asyncio.Future[None] | None = None
+
+    def _answer_later(self, answer: Callable[[], object]) -> None:
+        """The chatbot's turn, after the ack and without holding up this socket's other
+        events (its own message pushed back, typing): turns of one chat run in order."""
+        previous = self._answers
+
+        async def turn() -> None:
+            if previous is not None:
+                await asyncio.wait([previous])
+            try:
+                await db.run(answer)()
+            except Exception:  # the message is stored and acked; a person will answer
+                log.exception("chatbot turn failed")
+
+        task = asyncio.ensure_future(turn())
+        self._answers = task
+        _turns.add(task)  # the loop keeps only weak references to tasks
+        task.add_done_callback(_turns.discard)
 
     async def connect(self) -> None:
         self.chat = None
@@ -93,10 +118,12 @@ class VisitorConsumer(_Consumer):
             elif self.chat is None:
                 await self.send_json({"type": "error", "code": "no_chat", "cid": cid})
             elif kind == "message":
-                message = await db.run(services.chat_visitor_message)(
+                message, answer = await db.run(services.chat_visitor_message_acked_first)(
                     chat=self.chat, cid=cid, body=_str(content.get("body"))
                 )
                 await self.send_json({"type": "ack", "cid": cid, "id": message.pk})
+                if answer is not None:
+                    self._answer_later(answer)
             elif kind == "typing":
                 await self._typing_to_agents(on=bool(content.get("on")))
             elif kind == "read":

@@ -13,7 +13,7 @@ Public replies reach the visitor through ``channels.outbound.deliver`` ->
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.core import signing
@@ -207,13 +207,28 @@ def chat_visitor_message(
     *, chat: Chat, cid: str, body: str, uploads: Sequence[Upload] = ()
 ) -> Message:
     """The visitor's message (with ``uploads``: files): stored once per ``cid``; pushed to
-    both sides on commit."""
+    both sides on commit; the chatbot answers after the commit."""
+    return _visitor_message(chat, cid, body, uploads, answer=True)[0]
+
+
+def chat_visitor_message_acked_first(
+    *, chat: Chat, cid: str, body: str
+) -> tuple[Message, Callable[[], object] | None]:
+    """The same, for the websocket, which acknowledges the message before the chatbot
+    answers: returns the message and the chatbot's turn to run after the ack (None when
+    there is none, e.g. a resent message already answered)."""
+    return _visitor_message(chat, cid, body, (), answer=False)
+
+
+def _visitor_message(
+    chat: Chat, cid: str, body: str, uploads: Sequence[Upload], *, answer: bool
+) -> tuple[Message, Callable[[], object] | None]:
     _check_cid(cid)
     body = _check_body(body, uploads=uploads)
     external_id = _external_id(chat, "v", cid)
     existing = Message.objects.filter(channel=Channel.LIVECHAT, external_id=external_id).first()
     if existing is not None:
-        return existing
+        return existing, None
     with transaction.atomic():
         chat = _lock(chat)
         if chat.status == ChatStatus.ENDED:
@@ -230,6 +245,7 @@ def chat_visitor_message(
             channel=Channel.LIVECHAT,
             external_id=external_id,
             uploads=uploads,
+            chatbot=answer,
         )
         push(
             {
@@ -239,7 +255,16 @@ def chat_visitor_message(
                 "message": selectors.message_out(message, chat),
             }
         )
-    return message
+    if answer or not body:
+        return message, None
+    ticket_id = chat.ticket_id
+    return message, lambda: _answer(ticket_id, body)
+
+
+def _answer(ticket_id: int, body: str) -> object:
+    from sigap.kb.conversation import on_customer_message
+
+    return on_customer_message(ticket_id, body)
 
 
 def chat_read(*, chat: Chat, by_visitor: bool, up_to: int) -> None:

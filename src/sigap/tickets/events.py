@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from sigap.accounts.models import User
+from sigap.core import fastsql
 from sigap.tickets import live
 from sigap.tickets.models import EventKind, Message, MessageKind, Proposal, Ticket, TimelineEvent
 from sigap.webhooks import outbox
@@ -68,7 +69,8 @@ def _record(
     """Insert ``events`` of one ticket in one statement, announce the ticket once, and
     record the webhook deliveries they cause."""
     live.ticket_changed(ticket.pk, new=new)
-    created = TimelineEvent.objects.bulk_create(events)
+    fastsql.insert(events)
+    created = events
     if outbox.has_hooks():
         for event in created:
             outbox.record(str(event.kind), _payload(event, ticket))

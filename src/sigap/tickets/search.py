@@ -26,6 +26,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 
+from sigap.core import fastsql
 from sigap.tickets.models import Message, MessageKind, Ticket, TicketSearchDocument
 
 TOKEN = re.compile(r"[0-9a-zA-Z\u00c0-\u024f]+(?:-[0-9a-zA-Z\u00c0-\u024f]+)*")
@@ -79,7 +80,31 @@ def index_new_ticket(ticket: Ticket) -> None:
         facts=ticket.facts,
         messages=[(MessageKind.INBOUND, ticket.description)],
     )
-    TicketSearchDocument.objects.create(ticket=ticket, staff_text=staff, public_text=public)
+    fastsql.insert([TicketSearchDocument(ticket=ticket, staff_text=staff, public_text=public)])
+
+
+_TABLE = TicketSearchDocument._meta.db_table
+
+
+def index_message(ticket_id: int, kind: str, body: str) -> None:
+    """Add one new message to its ticket's search document (inside the caller's
+    transaction): its stems are appended, which is what ``index_ticket`` would produce,
+    without reading the ticket's earlier messages again. A missing or very long document
+    is rebuilt whole instead (``index_ticket`` caps what it indexes)."""
+    text = normalise(body)
+    public = kind != MessageKind.NOTE
+    if not text:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_TABLE} SET staff_text = staff_text || %s, public_text = CASE WHEN %s "
+            "THEN public_text || %s ELSE public_text END "
+            "WHERE ticket_id = %s AND length(staff_text) + %s <= %s",
+            [" " + text, public, " " + text, ticket_id, len(text) + 1, MAX_DOCUMENT_CHARS],
+        )
+        appended = cursor.rowcount == 1
+    if not appended:
+        index_ticket(ticket_id)
 
 
 def index_ticket(ticket_id: int) -> None:

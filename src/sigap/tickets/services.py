@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from sigap.accounts.models import Role, Team, User
 from sigap.automations import engine as automation
+from sigap.core import fastsql
 from sigap.core.errors import (
     Conflict,
     NotFound,
@@ -56,7 +57,7 @@ from sigap.tickets.models import (
     Tag,
     Ticket,
 )
-from sigap.tickets.search import index_new_ticket, index_ticket
+from sigap.tickets.search import index_message, index_new_ticket, index_ticket
 from sigap.tickets.sla import default_priority, due_for
 from sigap.tickets.transitions import check_transition
 from sigap.triage import service as triage
@@ -270,7 +271,7 @@ def ticket_create(
         tier=customer.loyalty_tier,
         team_id=team.pk if team else None,
     )
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         kind=kind,
         channel=channel,
         subject=subject,
@@ -293,10 +294,11 @@ def ticket_create(
         created_at=now,
         updated_at=now,
     )
+    fastsql.insert([ticket])
     tag_objs = _tag_objects(tags)
     if tag_objs:
         ticket.tags.add(*tag_objs)
-    message = Message.objects.create(
+    message = Message(
         ticket=ticket,
         kind=MessageKind.INBOUND,
         channel=channel,
@@ -305,6 +307,7 @@ def ticket_create(
         external_id=external_id,
         created_at=now,
     )
+    fastsql.insert([message])
     for upload in uploads:
         attachment_store(message=message, upload=upload)
     events.ticket_opened_events(ticket, actor, message)
@@ -714,7 +717,7 @@ def _message_create(
     created_at: datetime | None = None,
     handle_seconds: int | None = None,
 ) -> Message:
-    message = Message.objects.create(
+    message = Message(
         ticket=ticket,
         kind=kind,
         channel=channel,
@@ -723,6 +726,7 @@ def _message_create(
         external_id=external_id,
         created_at=created_at or timezone.now(),
     )
+    fastsql.insert([message])
     events.message_event(message, handle_seconds=handle_seconds)
     if kind == MessageKind.REPLY:
         _deliver(message)
@@ -748,9 +752,12 @@ def message_add(
     uploads: Sequence[Upload] = (),
     created_at: datetime | None = None,
     handle_seconds: int | None = None,
+    chatbot: bool = True,
 ) -> Message:
     """Add an inbound message, a public reply or an internal note. ``handle_seconds``:
     how long the agent worked on it (the composer measures it; AHT in ``metrics``).
+    ``chatbot=False``: the caller hands an inbound message to the chatbot itself (live
+    chat does, after acknowledging the message to the visitor).
 
     A message with an ``external_id`` already stored for its channel is returned as is:
     a redelivered webhook or mail creates nothing twice.
@@ -784,7 +791,7 @@ def message_add(
             )
     except IntegrityError:
         return Message.objects.get(channel=channel, external_id=external_id)
-    if msg_kind == MessageKind.INBOUND and channel in CHATBOT_CHANNELS and body:
+    if chatbot and msg_kind == MessageKind.INBOUND and channel in CHATBOT_CHANNELS and body:
         ticket_id = ticket.pk
         transaction.on_commit(lambda: _chatbot(ticket_id, body), robust=True)
     for upload in uploads:
@@ -795,7 +802,7 @@ def message_add(
     elif msg_kind == MessageKind.INBOUND and ticket.status == S.RESOLVED:
         # Automation "re-open when the customer replies": the problem is not over for them.
         _set_status(ticket, actor, S.IN_PROGRESS, "Pelanggan membalas setelah tiket selesai.")
-    index_ticket(ticket.pk)
+    index_message(ticket.pk, msg_kind, body)
     if msg_kind == MessageKind.INBOUND and automation.has_rules("message_received"):
         automation.fire("message_received", ticket, text=body)
     return message

@@ -124,3 +124,44 @@ def test_reindex_all_rebuilds_every_document(admin: User, corpus: list[Ticket]) 
 
     assert reindex_all(batch_size=2) == 3
     assert found(admin, "kirim") == [corpus[0].pk]
+
+
+def test_messages_appended_one_by_one_index_as_a_full_rebuild_would(
+    agent: User, ticket: Ticket
+) -> None:
+    from sigap.tickets.models import TicketSearchDocument
+    from sigap.tickets.search import index_ticket
+
+    for kind, body in [
+        ("reply", "Mohon maaf, paketnya sedang kami lacak."),
+        ("note", "Kurir JNE-44 belum konfirmasi; cek gudang Cikarang"),
+        ("inbound", "Baik kak, ditunggu kabarnya!!"),
+        ("inbound", "…"),  # no word at all: nothing to append
+    ]:
+        services.message_add(
+            actor=agent if kind != "inbound" else None, ticket=ticket, kind=kind, body=body
+        )
+    appended = TicketSearchDocument.objects.get(ticket=ticket)
+
+    index_ticket(ticket.pk)
+    rebuilt = TicketSearchDocument.objects.get(ticket=ticket)
+
+    assert (appended.staff_text, appended.public_text) == (rebuilt.staff_text, rebuilt.public_text)
+    assert "gudang" in appended.staff_text and "gudang" not in appended.public_text
+    assert "lacak" in appended.public_text
+
+
+def test_a_missing_or_full_document_is_rebuilt_whole(
+    agent: User, ticket: Ticket, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sigap.tickets import search
+    from sigap.tickets.models import TicketSearchDocument
+
+    TicketSearchDocument.objects.filter(ticket=ticket).delete()
+    services.message_add(actor=agent, ticket=ticket, kind="reply", body="Paket dikirim ulang")
+    assert "kirim" in TicketSearchDocument.objects.get(ticket=ticket).staff_text
+
+    monkeypatch.setattr(search, "MAX_DOCUMENT_CHARS", 40)  # the document is "full"
+    services.message_add(actor=agent, ticket=ticket, kind="reply", body="Nomor resi baru")
+
+    assert len(TicketSearchDocument.objects.get(ticket=ticket).staff_text) <= 40

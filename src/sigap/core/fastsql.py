@@ -1,0 +1,67 @@
+"""One INSERT for model instances, without the ORM's statement building.
+
+The writes every new ticket and message makes (the ticket, its message, timeline events,
+its search document) run on the busiest paths Sigap has: API creation, email ingestion,
+live chat. Django's ``save``/``bulk_create`` spends several times longer composing such a
+statement than the database spends running it. ``insert`` prepares each value exactly as
+the ORM does (``pre_save`` then ``get_db_prep_save``, so defaults, ``auto_now_add``, JSON
+and time zones behave the same), caches the SQL text per model and row count, and sets
+the new primary keys on the instances.
+
+Like ``bulk_create`` it sends no ``pre_save``/``post_save`` signals; use it only for
+models that have no receivers (tests/test_fastsql.py checks the ones that use it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, models
+
+_statements: dict[tuple[type[models.Model], int], tuple[str, list[Any]]] = {}
+
+
+def _statement(model: type[models.Model], rows: int) -> tuple[str, list[Any]]:
+    key = (model, rows)
+    found = _statements.get(key)
+    if found is None:
+        meta = model._meta
+        pk = meta.pk
+        assert pk is not None
+        fields = [
+            f
+            for f in meta.concrete_fields
+            if not (f.primary_key and isinstance(f, models.AutoField | models.BigAutoField))
+        ]
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(str(f.column)) for f in fields)
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "
+            + ", ".join([one] * rows)
+            + f" RETURNING {quote(str(pk.column))}"
+        )
+        found = _statements[key] = (sql, fields)
+    return found
+
+
+def insert(objs: Sequence[models.Model]) -> None:
+    """INSERT ``objs`` (instances of one model, not yet saved) in one statement."""
+    if not objs:
+        return
+    model = type(objs[0])
+    sql, fields = _statement(model, len(objs))
+    params = [
+        field.get_db_prep_save(field.pre_save(obj, True), connection)
+        for obj in objs
+        for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        keys = cursor.fetchall()
+    for obj, (key,) in zip(objs, keys, strict=True):
+        if obj.pk is None:
+            obj.pk = key
+        obj._state.adding = False
+        obj._state.db = connection.alias
