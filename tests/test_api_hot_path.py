@@ -238,3 +238,26 @@ def test_inbox_announcements_on_the_serving_loop_are_sent_as_one(
         loop.call_soon_threadsafe(loop.stop)
         runner.join(5)
         loop.close()
+
+
+def test_a_job_sends_through_a_loop_of_its_own_with_a_shared_layer(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer"}}
+    monkeypatch.setattr(layer, "_loop", None)  # no server here: a worker process
+    ran: list[str] = []
+    done = threading.Event()
+
+    async def record() -> None:
+        ran.append(threading.current_thread().name)
+        done.set()
+
+    layer.send(record, "test")
+    layer.send(record, "test")
+
+    assert done.wait(5)
+    for _ in range(100):
+        if len(ran) == 2:
+            break
+        threading.Event().wait(0.01)
+    assert ran == ["sigap-channel-layer", "sigap-channel-layer"]  # one loop, kept

@@ -35,6 +35,7 @@ from datetime import timedelta
 from email import message_from_bytes, message_from_string, policy
 from email.message import EmailMessage, Message
 from email.utils import parseaddr
+from typing import Any
 
 import nh3
 from django.conf import settings
@@ -97,6 +98,27 @@ class IngestResult:
     status: str  # created | appended | duplicate | quarantined | automatic | bounced
     ticket: Ticket | None = None
     reason: str = ""
+
+
+class _ParsedMessage(EmailMessage):
+    """A parsed message whose headers are read many times and never changed: with
+    ``policy.default`` every read parses the header again (the content type alone is read
+    about thirty times per message while its body and attachments are found), so the
+    parsed values are kept. Headers set after parsing are not seen; Sigap sets none."""
+
+    def get(self, name: str, failobj: Any = None) -> Any:
+        cache: dict[str, Any] = self.__dict__.setdefault("_sigap_headers", {})
+        key = name.lower()
+        if key not in cache:
+            cache[key] = super().get(name)
+        value = cache[key]
+        return failobj if value is None else value
+
+    def get_content_type(self) -> str:
+        found: str | None = self.__dict__.get("_sigap_content_type")
+        if found is None:
+            found = self.__dict__["_sigap_content_type"] = super().get_content_type()
+        return found
 
 
 def _ids(value: str | None) -> list[str]:
@@ -177,7 +199,9 @@ def _bounce_of(msg: EmailMessage, sender: str, text: str) -> Bounce | None:
             if isinstance(original, Message):
                 bounce.original_ids += _ids(str(original.get("Message-ID", "")))
         elif ctype == "text/rfc822-headers":
-            headers = message_from_string(_text_of(part).lstrip(), policy=policy.default)
+            headers = message_from_string(
+                _text_of(part).lstrip(), _class=_ParsedMessage, policy=policy.default
+            )
             bounce.original_ids += _ids(str(headers.get("Message-ID", "")))
     if not bounce.original_ids:  # a plain notice quoting our Message-ID in its text
         bounce.original_ids = _ids(text)
@@ -211,7 +235,7 @@ def _is_automatic(msg: EmailMessage, sender: str) -> bool:
 
 def parse(raw: bytes) -> ParsedEmail:
     try:
-        msg = message_from_bytes(raw, policy=policy.default)
+        msg = message_from_bytes(raw, _class=_ParsedMessage, policy=policy.default)
     except Exception as exc:  # the parser is lenient; this is a last resort
         raise MalformedEmail(f"tidak dapat dibaca: {exc}") from exc
     assert isinstance(msg, EmailMessage)
@@ -331,11 +355,19 @@ def sender_limit() -> int:
 def _over_limit(mail: ParsedEmail) -> str:
     """The quarantine reason when the sender already sent the hour's allowance, else ""."""
     since = timezone.now() - SENDER_WINDOW
-    EmailReceipt.objects.filter(sender=mail.sender, received_at__lt=since).delete()
     limit = sender_limit()
-    if EmailReceipt.objects.filter(sender=mail.sender).count() < limit:
+    recent = EmailReceipt.objects.filter(sender=mail.sender, received_at__gte=since)
+    if recent.count() < limit:
         return ""
     return f"rate limit: lebih dari {limit} email per jam dari {mail.sender}"
+
+
+def prune_receipts() -> int:
+    """Delete the receipts the rate limit no longer counts (older than the window)."""
+    deleted, _ = EmailReceipt.objects.filter(
+        received_at__lt=timezone.now() - SENDER_WINDOW
+    ).delete()
+    return deleted
 
 
 def _is_duplicate(mail: ParsedEmail) -> bool:
@@ -400,11 +432,6 @@ def _record_bounce(mail: ParsedEmail, bounce: Bounce) -> IngestResult | None:
     return IngestResult("bounced", ticket=reply.ticket, reason=bounce.reason)
 
 
-def _keep_html(message_pk: int | None, mail: ParsedEmail) -> None:
-    if mail.html and message_pk is not None:
-        TicketMessage.objects.filter(pk=message_pk).update(body_html=mail.html)
-
-
 def _file(mail: ParsedEmail) -> IngestResult:
     if mail.bounce is not None:
         recorded = _record_bounce(mail, mail.bounce)
@@ -424,7 +451,7 @@ def _file(mail: ParsedEmail) -> IngestResult:
         )
         return IngestResult("automatic", ticket=ticket)
     if ticket is not None and ticket.status != "closed":
-        message = services.message_add(
+        services.message_add(
             actor=None,
             ticket=ticket,
             kind=MessageKind.INBOUND,
@@ -432,8 +459,8 @@ def _file(mail: ParsedEmail) -> IngestResult:
             channel=CHANNEL,
             external_id=mail.message_id,
             uploads=mail.attachments,
+            body_html=mail.html,
         )
-        _keep_html(message.pk, mail)
         return IngestResult("appended", ticket=ticket)
     customer = _customer_for(mail)
     created = services.ticket_create(
@@ -445,7 +472,6 @@ def _file(mail: ParsedEmail) -> IngestResult:
         description=mail.text,
         external_id=mail.message_id,
         uploads=mail.attachments,
+        body_html=mail.html,
     )
-    first = created.messages.filter(kind=MessageKind.INBOUND).order_by("id").first()
-    _keep_html(first.pk if first else None, mail)
     return IngestResult("created", ticket=created)

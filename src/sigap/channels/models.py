@@ -31,7 +31,7 @@ class QuarantinedEmail(models.Model):
 class EmailReceipt(models.Model):
     """One email taken in from a sender (filed, or kept as an automatic note): what the
     per-sender rate limit counts (``SIGAP_EMAIL_SENDER_LIMIT`` an hour). Rows older than
-    the window are pruned as new mail arrives."""
+    the window are pruned every minute (``tasks.poll_mailboxes``)."""
 
     sender = models.CharField(_("pengirim"), max_length=255)
     received_at = models.DateTimeField(default=timezone.now)

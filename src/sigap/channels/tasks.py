@@ -19,9 +19,12 @@ def send_email_reply(message_id: int) -> bool:
 @periodic_task(crontab(minute="*"))
 def poll_mailboxes() -> dict[str, int]:
     """Every minute: fetch new mail from each active mailbox (see ``mail_poll``)."""
+    from sigap.channels.email_in import prune_receipts
     from sigap.channels.mail_poll import poll_all
 
-    return poll_all()
+    done = poll_all()
+    done["receipts_pruned"] = prune_receipts()  # what the sender rate limit stopped counting
+    return done
 
 
 @db_task()

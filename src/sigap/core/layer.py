@@ -1,25 +1,36 @@
 """Sending to the channel layer from synchronous code (views, services, jobs).
 
-Under ``sigap serve`` a request runs on a worker thread while the process's event loop
-serves the websockets. A send is handed to that loop and not waited for: the request
-does not block on Redis, and sends keep their order. Elsewhere (the job worker, tests,
-management commands) there is no such loop and the send runs to completion with
-``async_to_sync``, as before.
+A send is handed to a long-lived event loop of this process and not waited for, so the
+caller does not block on Redis and sends keep their order:
+* under ``sigap serve``, the loop serving the websockets (a request runs on a worker
+  thread beside it);
+* elsewhere (the job worker, management commands) with a shared layer (Redis), a loop of
+  its own on a background thread, so each send does not start a loop and connect anew.
+With the in-process layer outside the server (tests, the embedded setup's worker) the
+send runs to completion with ``async_to_sync``: that layer belongs to the caller's loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
 from typing import Any
 
 from asgiref.sync import async_to_sync
+from django.conf import settings
 
 log = logging.getLogger(__name__)
 
-_loop: asyncio.AbstractEventLoop | None = None
+IN_MEMORY = "channels.layers.InMemoryChannelLayer"
+
+_loop: asyncio.AbstractEventLoop | None = None  # the serving loop, once a request came
+_own: asyncio.AbstractEventLoop | None = None  # ours, on a background thread
+_own_pid = 0
+_own_lock = threading.Lock()
 
 App = Callable[..., Awaitable[None]]
 
@@ -37,31 +48,52 @@ def remember_loop(app: App) -> App:
 
 
 def serving_loop_is_running_here() -> bool:
-    """Whether the caller runs on the serving event loop (a long-lived one, where a
-    delayed send is safe to schedule)."""
+    """Whether the caller runs on one of the long-lived loops above (where a delayed
+    send is safe to schedule)."""
     try:
-        return _loop is not None and asyncio.get_running_loop() is _loop
+        running = asyncio.get_running_loop()
     except RuntimeError:
         return False
+    return running is _loop or running is _own
 
 
-def _running_elsewhere() -> asyncio.AbstractEventLoop | None:
-    loop = _loop
-    if loop is None or loop.is_closed() or not loop.is_running():
-        return None
+def _shared_layer() -> bool:
+    backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", IN_MEMORY)
+    return bool(backend != IN_MEMORY)
+
+
+def _own_loop() -> asyncio.AbstractEventLoop:
+    global _own, _own_pid
+    with _own_lock:
+        if _own is None or _own_pid != os.getpid() or _own.is_closed():
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(
+                target=loop.run_forever, name="sigap-channel-layer", daemon=True
+            )
+            thread.start()
+            _own, _own_pid = loop, os.getpid()
+        return _own
+
+
+def _target() -> asyncio.AbstractEventLoop | None:
+    """The loop to hand a send to, or None to run it here and now."""
     try:
-        if asyncio.get_running_loop() is loop:
-            return None  # on the loop itself: the caller must await, not hand over
+        running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
     except RuntimeError:
-        pass
-    return loop
+        running = None
+    loop = _loop
+    if loop is not None and not loop.is_closed() and loop.is_running():
+        return None if running is loop else loop  # on the loop itself: the caller awaits
+    if running is None and _shared_layer():
+        return _own_loop()
+    return None
 
 
 def send(make: Callable[[], Awaitable[None]], what: str) -> None:
-    """Run ``make()`` (a coroutine doing the sends) on the serving loop without waiting,
+    """Run ``make()`` (a coroutine doing the sends) on a long-lived loop without waiting,
     or to completion here when there is none. A failure is logged, never raised: a dead
     channel layer must not break a write that has already committed."""
-    loop = _running_elsewhere()
+    loop = _target()
     if loop is None:
         try:
             async_to_sync(make)()

@@ -219,8 +219,10 @@ def ticket_create(
     external_id: str = "",
     uploads: Sequence[Upload] = (),
     created_at: datetime | None = None,
+    body_html: str = "",
 ) -> Ticket:
-    """Open a ticket; its description is stored as the first inbound message too."""
+    """Open a ticket; its description is stored as the first inbound message too
+    (``body_html``: that message's sanitized HTML, when it came as HTML)."""
     if actor is not None and actor.is_customer:
         linked = getattr(actor, "customer", None)
         if linked is None or linked.pk != customer.pk:
@@ -304,6 +306,7 @@ def ticket_create(
         channel=channel,
         author=actor if actor is not None and actor.is_customer else None,
         body=description,
+        body_html=body_html,
         external_id=external_id,
         created_at=now,
     )
@@ -716,6 +719,7 @@ def _message_create(
     external_id: str = "",
     created_at: datetime | None = None,
     handle_seconds: int | None = None,
+    body_html: str = "",
 ) -> Message:
     message = Message(
         ticket=ticket,
@@ -723,6 +727,7 @@ def _message_create(
         channel=channel,
         author=actor,
         body=body,
+        body_html=body_html,
         external_id=external_id,
         created_at=created_at or timezone.now(),
     )
@@ -753,11 +758,13 @@ def message_add(
     created_at: datetime | None = None,
     handle_seconds: int | None = None,
     chatbot: bool = True,
+    body_html: str = "",
 ) -> Message:
     """Add an inbound message, a public reply or an internal note. ``handle_seconds``:
     how long the agent worked on it (the composer measures it; AHT in ``metrics``).
     ``chatbot=False``: the caller hands an inbound message to the chatbot itself (live
-    chat does, after acknowledging the message to the visitor).
+    chat does, after acknowledging the message to the visitor). ``body_html``: the
+    message's sanitized HTML, beside its text (email).
 
     A message with an ``external_id`` already stored for its channel is returned as is:
     a redelivered webhook or mail creates nothing twice.
@@ -787,7 +794,15 @@ def message_add(
     try:
         with transaction.atomic():
             message = _message_create(
-                ticket, actor, msg_kind, body, channel, external_id, created_at, handle_seconds
+                ticket,
+                actor,
+                msg_kind,
+                body,
+                channel,
+                external_id,
+                created_at,
+                handle_seconds,
+                body_html=body_html,
             )
     except IntegrityError:
         return Message.objects.get(channel=channel, external_id=external_id)
