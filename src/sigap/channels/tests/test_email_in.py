@@ -266,3 +266,22 @@ def test_the_command_reads_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_html_to_text_keeps_line_structure() -> None:
     assert html_to_text("<div>Satu</div><div>Dua&nbsp;&nbsp;tiga</div>") == "Satu\nDua tiga"
+
+
+def test_parsed_headers_are_read_once_and_answer_like_the_standard_library() -> None:
+    from email import message_from_bytes, policy
+
+    from sigap.channels.email_in import _ParsedMessage
+
+    raw = (
+        b"From: =?utf-8?q?Budi_Santoso?= <budi@contoh.id>\r\nSubject: Halo\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n\r\nIsi\r\n"
+    )
+    ours = message_from_bytes(raw, _class=_ParsedMessage, policy=policy.default)
+    plain = message_from_bytes(raw, policy=policy.default)
+
+    for name in ("From", "from", "Subject", "X-Tidak-Ada"):
+        assert ours.get(name) == plain.get(name)
+        assert ours.get(name, "kosong") == plain.get(name, "kosong")
+    assert ours.get_content_type() == plain.get_content_type() == "text/plain"
+    assert ours.get("From") is ours.get("FROM")  # parsed once, then kept

@@ -117,3 +117,28 @@ def test_over_real_smtp_the_extra_mail_is_accepted_into_quarantine(
         "rate limit: lebih dari 2 email per jam dari budi@contoh.id"
     ]
     assert len(django_mail.outbox) == 2  # two acknowledgements, none for the third
+
+
+@pytest.mark.django_db
+def test_receipts_past_the_window_are_pruned_and_recent_ones_kept(settings: Any) -> None:
+    from sigap.channels.email_in import prune_receipts
+    from sigap.channels.models import EmailReceipt
+
+    now = timezone.now()
+    EmailReceipt.objects.create(sender="lama@contoh.id", received_at=now - timedelta(hours=2))
+    EmailReceipt.objects.create(sender="baru@contoh.id", received_at=now - timedelta(minutes=5))
+
+    assert prune_receipts() == 1
+    assert list(EmailReceipt.objects.values_list("sender", flat=True)) == ["baru@contoh.id"]
+
+
+@pytest.mark.django_db
+def test_old_receipts_not_yet_pruned_do_not_count(settings: Any) -> None:
+    from sigap.channels.models import EmailReceipt
+
+    settings.SIGAP_EMAIL_SENDER_LIMIT = 2
+    old = timezone.now() - timedelta(hours=3)
+    for _ in range(5):  # the pruning job has not run yet
+        EmailReceipt.objects.create(sender="budi@contoh.id", received_at=old)
+
+    assert ingest(mail(1)).status == "created"
