@@ -414,7 +414,7 @@ def _customer_for(item: Inbound) -> Customer:
     for kind, value in item.aliases:
         alias = customer_find_by_contact(kind, value)
         if alias is not None:
-            _add_contact(alias, ContactIn(item.contact_kind, item.contact_value))
+            add_contact(alias, ContactIn(item.contact_kind, item.contact_value))
             return alias
     contacts = [ContactIn(item.contact_kind, item.contact_value, True)]
     contacts += [ContactIn(kind, value) for kind, value in item.also]
@@ -422,9 +422,9 @@ def _customer_for(item: Inbound) -> Customer:
     return customer_create(name=name[:200], contacts=contacts)
 
 
-def _add_contact(customer: Customer, contact: ContactIn) -> None:
-    """Add the channel identity to a customer found by phone (best effort: the phone
-    contact already finds them, so an edit racing with this one just wins)."""
+def add_contact(customer: Customer, contact: ContactIn) -> None:
+    """Add a channel identity to a customer found another way (by phone; a commenter by
+    the private reply): best effort, an edit racing with this one just wins."""
     current = [ContactIn(c.kind, c.value, c.is_primary) for c in customer.contacts.all()]
     try:
         customer_update(

@@ -50,6 +50,7 @@ without calling Meta.
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -75,13 +76,16 @@ from sigap.channels.delivery import (
     retryable_status,
     split_text,
 )
-from sigap.channels.meta_in import COMMENT_PREFIX, LABELS
+from sigap.channels.meta_in import COMMENT_PREFIX, KINDS, LABELS
 from sigap.channels.models import DeliveryStatus, InboundDelivery, InboundStatus, OutboundDelivery
 from sigap.channels.whatsapp_in import error_text
 from sigap.core.errors import Conflict
 from sigap.core.periodic import periodic_task
+from sigap.customers.services import ContactIn, customer_find_by_contact
 from sigap.tickets.guidance import when
 from sigap.tickets.models import Attachment, Channel, Message, MessageKind, Ticket
+
+log = logging.getLogger(__name__)
 
 D = DeliveryStatus
 CHANNELS = (Channel.FACEBOOK, Channel.INSTAGRAM)
@@ -305,12 +309,38 @@ def send_step(delivery: OutboundDelivery, step: Step) -> str:
         )
     if step.kind == "private":  # Meta's private-reply rule, not the messaging window
         recipient = {"comment_id": delivery.recipient.removeprefix(COMMENT_PREFIX)}
-        kind = {"messaging_type": "RESPONSE"}
+        body = {
+            "recipient": recipient,
+            "messaging_type": "RESPONSE",
+            "message": {"text": step.text},
+        }
+        data = _post(delivery, "me/messages", json=body)
+        link_commenter(delivery, data.get("recipient_id"))
+        return str(data.get("message_id") or data.get("id") or "")
     else:
         recipient = {"id": delivery.recipient}
         kind = _messaging_type(delivery)
     body = {"recipient": recipient, **kind, "message": {"text": step.text}}
     return _created(delivery, "me/messages", body)
+
+
+def link_commenter(delivery: OutboundDelivery, sender_id: object) -> None:
+    """A private reply to a comment answers with the commenter's Messenger/Instagram id
+    (PSID/IGSID), the one their private messages will come from: add it to the ticket's
+    customer, so their answer lands on the same customer, not a new one. An id another
+    customer already has is left as it is (the duplicates page can merge them)."""
+    if not isinstance(sender_id, str | int) or not str(sender_id):
+        return
+    kind = KINDS[delivery.provider]
+    try:
+        customer = delivery.message.ticket.customer
+        owner = customer_find_by_contact(kind, str(sender_id))
+        if owner is None:
+            messaging.add_contact(customer, ContactIn(kind, str(sender_id)))
+        elif owner.pk != customer.pk:
+            log.info("commenter %s is already customer %s", sender_id, owner.pk)
+    except Exception:  # the reply is sent; linking is a convenience and must not undo it
+        log.exception("could not link commenter %s to a customer", sender_id)
 
 
 # --- the messaging window -------------------------------------------------------------------

@@ -721,3 +721,37 @@ def test_the_ticket_page_says_when_replies_go_tagged_and_when_they_cannot_go(
     assert refused.status_code == 409
     assert "Batas 7 hari Instagram sudah lewat" in refused.content.decode()
     assert not Message.objects.filter(kind="reply").exists()
+
+
+def test_the_commenters_messenger_id_from_the_private_reply_joins_their_customer(
+    meta: FakeApi, post_meta: Post, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from sigap.customers.services import customer_find_by_contact
+
+    post_meta(load("meta_feed_comment.json"))
+    meta.script(f"/{FB_COMMENT}/comments", 200, {"id": "1098765432109876_556"})
+    meta.script(SEND, 200, {"recipient_id": "31313131313131313", "message_id": "m_PRIBADI2"})
+    ticket = only_ticket()
+    assert customer_find_by_contact("facebook", "31313131313131313") is None
+
+    reply(agent, ticket, "Boleh kirim nomor pesanannya, Kak?", django_capture_on_commit_callbacks)
+
+    # Their private answer will come from this id: it now finds the same customer.
+    assert customer_find_by_contact("facebook", "31313131313131313") == ticket.customer
+
+
+def test_a_messenger_id_another_customer_has_is_left_where_it_is(
+    meta: FakeApi, post_meta: Post, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from sigap.customers.services import ContactIn, customer_create, customer_find_by_contact
+
+    other = customer_create(name="Sari", contacts=[ContactIn("facebook", "31313131313131313")])
+    post_meta(load("meta_feed_comment.json"))
+    meta.script(f"/{FB_COMMENT}/comments", 200, {"id": "1098765432109876_557"})
+    meta.script(SEND, 200, {"recipient_id": "31313131313131313", "message_id": "m_PRIBADI3"})
+    ticket = only_ticket()
+
+    message = reply(agent, ticket, "Boleh kirim nomornya?", django_capture_on_commit_callbacks)
+
+    assert customer_find_by_contact("facebook", "31313131313131313") == other
+    assert OutboundDelivery.objects.get(message=message).status == "sent"
