@@ -13,11 +13,12 @@ send runs to completion with ``async_to_sync``: that layer belongs to the caller
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
 import os
 import threading
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -48,18 +49,22 @@ def remember_loop(app: App) -> App:
 
 
 def serving_loop_is_running_here() -> bool:
-    """Whether the caller runs on one of the long-lived loops above (where a delayed
-    send is safe to schedule)."""
+    """Whether the caller runs on the serving loop (which lives as long as the server, so
+    a delayed send is safe to schedule there; a command's own loop may stop at exit)."""
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
         return False
-    return running is _loop or running is _own
+    return running is _loop
 
 
 def _shared_layer() -> bool:
     backend = settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", IN_MEMORY)
     return bool(backend != IN_MEMORY)
+
+
+_pending: set[Future[None]] = set()  # sends handed to our loop and not yet done
+DRAIN_SECONDS = 5.0
 
 
 def _own_loop() -> asyncio.AbstractEventLoop:
@@ -71,8 +76,17 @@ def _own_loop() -> asyncio.AbstractEventLoop:
                 target=loop.run_forever, name="sigap-channel-layer", daemon=True
             )
             thread.start()
+            if _own is None:
+                atexit.register(_drain)
             _own, _own_pid = loop, os.getpid()
         return _own
+
+
+def _drain() -> None:
+    """At exit, let the sends still on our loop finish (a command or a script that wrote
+    something exits right after; its announcement must still go out)."""
+    if _pending:
+        wait(list(_pending), timeout=DRAIN_SECONDS)
 
 
 def _target() -> asyncio.AbstractEventLoop | None:
@@ -101,6 +115,9 @@ def send(make: Callable[[], Awaitable[None]], what: str) -> None:
             log.exception("channel layer: %s not sent", what)
         return
     future = asyncio.run_coroutine_threadsafe(_awaited(make), loop)
+    if loop is _own:
+        _pending.add(future)
+        future.add_done_callback(_pending.discard)
     future.add_done_callback(lambda f: _log_failure(f, what))
 
 
