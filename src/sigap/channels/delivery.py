@@ -88,7 +88,7 @@ def network_error(exc: httpx.HTTPError, *secrets: str) -> SendError:
 
 @dataclass(frozen=True)
 class Part:
-    kind: str  # text | file | template
+    kind: str  # text | file | template | quick_reply (``OutboundDelivery.quick_reply``)
     text: str = ""
     attachment: Attachment | None = None
 
@@ -146,7 +146,10 @@ def parts_of(delivery: OutboundDelivery) -> list[Part]:
     if delivery.template_id is not None:
         return [Part("template")]
     message = delivery.message
-    texts = [Part("text", text=chunk) for chunk in split_text(message.body)]
+    if delivery.quick_reply:
+        texts = [Part("quick_reply")]
+    else:
+        texts = [Part("text", text=chunk) for chunk in split_text(message.body)]
     files = [Part("file", attachment=a) for a in message.attachments.order_by("id")]
     return texts + files
 
@@ -159,15 +162,18 @@ def create_for(
     *,
     template: WhatsAppTemplate | None = None,
     params: list[str] | None = None,
+    quick_reply: dict[str, object] | None = None,
 ) -> OutboundDelivery:
     """The delivery row of a reply (once per message), with its recipient, or already
-    ``skipped``/``failed`` when the channel is not configured or nobody can be addressed."""
+    ``skipped``/``failed`` when the channel is not configured or nobody can be addressed.
+    ``quick_reply``: the message body to send instead of the reply's text."""
     adapter = adapter_for(message.channel)
     now = timezone.now()
     fields: dict[str, object] = {
         "provider": message.channel,
         "template": template,
         "template_params": list(params or []),
+        "quick_reply": dict(quick_reply or {}),
         "next_attempt_at": now,
     }
     if not adapter.sending_enabled():

@@ -22,6 +22,11 @@
   whose id starts with ``srv:``) are not customer messages: they are stored once like any
   message (``ignored``, so a redelivery is a duplicate and nothing is filed or re-opened)
   and handed, in the same transaction, to ``sigap.surveys.quickreply.record_tap``.
+* The chatbot's quick replies (an id starting with ``bot:``, signed: see
+  ``channels.quickreply``) are customer messages: filed once like any other, with the
+  choice's title as the text, and handed to the chatbot as that choice (its payload),
+  not as the text. A Telegram button press is answered (``answerCallbackQuery``) once,
+  when it is first stored. An id whose signature is wrong is plain text.
 """
 
 from __future__ import annotations
@@ -59,6 +64,7 @@ MEDIA_BACKOFF = [60, 5 * 60, 30 * 60, 2 * 3600]
 MEDIA_MAX_ATTEMPTS = len(MEDIA_BACKOFF) + 1
 MEDIA_LEASE = timedelta(minutes=5)
 SURVEY_REPLY_PREFIX = "srv:"  # ids of survey quick replies (``sigap.surveys.quickreply``)
+CHOICE_PREFIX = "bot:"  # ids of the chatbot's quick replies (``channels.quickreply``)
 SURVEY_REPLY_IGNORED = "jawaban survei (tidak dicatat sebagai pesan tiket)"
 
 
@@ -138,6 +144,7 @@ class Inbound:
     ignored: str = ""  # why nothing is filed (a reaction, a bot's message, ...)
     survey_reply: str = ""  # the id of a tapped survey quick reply (``srv:…``)
     callback_id: str = ""  # Telegram: the callback query to answer
+    choice: str = ""  # the payload of a tapped chatbot quick reply: what the bot gets
 
 
 @dataclass
@@ -169,7 +176,15 @@ def timestamp(value: Any, path: str) -> datetime:
 
 # --- accepting (in the webhook request) ---------------------------------------------------
 
-PARSED_FIELDS = ("message_id", "contact_kind", "contact_value", "name", "text", "media")
+PARSED_FIELDS = (
+    "message_id",
+    "contact_kind",
+    "contact_value",
+    "name",
+    "text",
+    "media",
+    "choice",
+)
 
 
 def accept(items: list[Inbound | Failed]) -> dict[str, Any]:
@@ -243,7 +258,16 @@ def _accept_one(item: Inbound | Failed) -> tuple[str, int | None]:
     if isinstance(item, Failed):
         log.warning("%s message %s kept as failed: %s", item.provider, item.external_id, item.error)
         return "failed", None
+    if item.callback_id:  # a Telegram button press: answered once, when first stored
+        callback_id = item.callback_id
+        transaction.on_commit(lambda: _answer_callback_later(callback_id), robust=True)
     return ("ignored", None) if item.ignored else ("accepted", row.pk)
+
+
+def _answer_callback_later(callback_id: str) -> None:
+    from sigap.channels.tasks import answer_telegram_callback
+
+    answer_telegram_callback(callback_id)
 
 
 @transaction.atomic
@@ -371,7 +395,11 @@ def _file(item: Inbound, row: InboundDelivery) -> str:
             channel=item.provider,
             external_id=item.message_id,
             created_at=item.sent_at,
+            chatbot=not item.choice,
         )
+        if item.choice:  # the bot gets the choice, not its (perhaps shortened) title
+            ticket_id, choice = ticket.pk, item.choice
+            transaction.on_commit(lambda: _chatbot_later(ticket_id, choice), robust=True)
         outcome = "appended"
     else:
         ticket = services.ticket_create(
@@ -395,6 +423,12 @@ def _file(item: Inbound, row: InboundDelivery) -> str:
         transaction.on_commit(lambda: _fetch_later(row_id), robust=True)
     InboundDelivery.objects.filter(pk=row.pk).update(**fields)
     return outcome
+
+
+def _chatbot_later(ticket_id: int, text: str) -> None:
+    from sigap.kb.conversation import on_customer_message
+
+    on_customer_message(ticket_id, text)
 
 
 def _subject(item: Inbound, customer: Customer) -> str:

@@ -228,6 +228,9 @@ class OutboundDelivery(models.Model):
         WhatsAppTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     template_params = models.JSONField(default=list, blank=True)
+    # the chatbot's choices as quick replies: the provider's message body, prepared
+    # (``channels.quickreply``), sent instead of the reply's text
+    quick_reply = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+
 from huey import crontab
 from huey.contrib.djhuey import db_task
 
@@ -8,6 +10,8 @@ from sigap.channels import (
     meta_out,  # noqa: F401  (its jobs: Huey discovers tasks modules)
 )
 from sigap.core.periodic import periodic_task
+
+log = logging.getLogger(__name__)
 
 
 @db_task(retries=5, retry_delay=60)
@@ -65,3 +69,19 @@ def retry_channel_work() -> dict[str, int]:
         "replies": delivery.retry_due(),
         "media": messaging.fetch_due_media(),
     }
+
+
+@db_task()
+def answer_telegram_callback(callback_query_id: str) -> bool:
+    """Answer a Telegram button press that was filed as a message (the chatbot's quick
+    replies), so the button stops spinning. Not retried: Telegram accepts an answer only
+    for a short while after the press."""
+    from sigap.channels.delivery import SendError
+    from sigap.channels.telegram_out import answer_callback_query
+
+    try:
+        answer_callback_query(callback_query_id)
+    except SendError as exc:
+        log.warning("telegram callback query %s not answered: %s", callback_query_id, exc.text)
+        return False
+    return True

@@ -10,10 +10,13 @@
 The request is authentic when ``X-Telegram-Bot-Api-Secret-Token`` equals the
 ``secret_token`` given to ``setWebhook``. ``from.id`` is the customer's Telegram identity,
 ``chat.id`` where replies go. Updates other than a new ``message`` (edits, button presses,
-membership changes) are answered 200 and not filed; so are messages from bots. The one
-button press that counts is a survey quick reply: a ``callback_query`` whose ``data``
-starts with ``srv:`` becomes an ``Inbound`` with ``survey_reply`` set (recorded as a survey
-answer, never filed on the ticket)::
+membership changes) are answered 200 and not filed; so are messages from bots. The
+button presses that count are quick replies: a ``callback_query`` whose ``data`` starts
+with ``srv:`` becomes an ``Inbound`` with ``survey_reply`` set (recorded as a survey
+answer, never filed on the ticket); one whose ``data`` is a ``bot:`` id (the chatbot's
+choices) is filed as the customer's message with the button's text (found in the
+message's keyboard), and handed to the chatbot as that choice when the id's signature is
+right (else it is plain text)::
 
     {"update_id": 10001,
      "callback_query": {"id": "4382bfdwdsb323b2d9", "from": {"id": 1111111, ...},
@@ -28,8 +31,9 @@ from typing import Any
 
 from django.utils import timezone
 
-from sigap.channels import conf
+from sigap.channels import conf, quickreply
 from sigap.channels.messaging import (
+    CHOICE_PREFIX,
     SURVEY_REPLY_IGNORED,
     SURVEY_REPLY_PREFIX,
     Inbound,
@@ -86,9 +90,9 @@ def parse(payload: Any) -> Inbound | str:
     update = _obj(payload, "update")
     update_id = _int(update.get("update_id"), "update_id")
     if "callback_query" in update:
-        survey_reply = _survey_reply(update, update_id)
-        if survey_reply is not None:
-            return survey_reply
+        pressed = _button_press(update, update_id)
+        if pressed is not None:
+            return pressed
     if "message" not in update:
         kinds = sorted(k for k in update if k != "update_id")
         return f"jenis pembaruan tidak dicatat: {', '.join(kinds) or 'kosong'}"
@@ -124,11 +128,13 @@ def parse(payload: Any) -> Inbound | str:
     )
 
 
-def _survey_reply(update: dict[str, Any], update_id: int) -> Inbound | str | None:
-    """A survey button press as an ``Inbound``; None for other callback queries."""
+def _button_press(update: dict[str, Any], update_id: int) -> Inbound | str | None:
+    """A survey answer or one of the chatbot's choices as an ``Inbound``; None for
+    other callback queries."""
     query = _obj(update["callback_query"], "callback_query")
     data = _str(query.get("data"), "callback_query.data")
-    if not data.startswith(SURVEY_REPLY_PREFIX):
+    survey = data.startswith(SURVEY_REPLY_PREFIX)
+    if not survey and not data.startswith(CHOICE_PREFIX):
         return None
     query_id = _str(query.get("id"), "callback_query.id")
     if not query_id:
@@ -143,8 +149,9 @@ def _survey_reply(update: dict[str, Any], update_id: int) -> Inbound | str | Non
         address = str(_int(message["chat"].get("id"), "callback_query.message.chat.id"))
     first = _str(sender.get("first_name"), "callback_query.from.first_name")
     last = _str(sender.get("last_name"), "callback_query.from.last_name")
+    username = _str(sender.get("username"), "callback_query.from.username")
     bot = conf.telegram_bot_id()
-    return Inbound(
+    inbound = Inbound(
         provider=P,
         external_id=f"{bot}:{update_id}",
         message_id=f"{bot}:callback:{query_id}",
@@ -156,10 +163,30 @@ def _survey_reply(update: dict[str, Any], update_id: int) -> Inbound | str | Non
         text="[Jawaban survei]",
         sent_at=timezone.now(),
         payload=update,
-        ignored=SURVEY_REPLY_IGNORED,
-        survey_reply=data,
         callback_id=query_id,
     )
+    if survey:
+        inbound.ignored, inbound.survey_reply = SURVEY_REPLY_IGNORED, data
+        return inbound
+    # the chatbot's choice: filed with the button's text; a forged id is plain text
+    inbound.choice = quickreply.choice_of(data) or ""
+    inbound.text = _button_text(message, data) or inbound.choice or data
+    inbound.aliases = ((ContactKind.TELEGRAM, username),) if username else ()
+    if not inbound.name and username:
+        inbound.name = f"@{username}"
+    return inbound
+
+
+def _button_text(message: Any, data: str) -> str:
+    """The text of the button with ``data`` in the message's inline keyboard."""
+    markup = message.get("reply_markup") if isinstance(message, dict) else None
+    rows = markup.get("inline_keyboard") if isinstance(markup, dict) else None
+    for row in rows if isinstance(rows, list) else []:
+        for button in row if isinstance(row, list) else []:
+            if isinstance(button, dict) and button.get("callback_data") == data:
+                text = button.get("text")
+                return text.strip() if isinstance(text, str) else ""
+    return ""
 
 
 def _content(msg: dict[str, Any]) -> tuple[str, dict[str, str]]:

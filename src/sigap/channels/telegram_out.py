@@ -92,6 +92,8 @@ def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
     """Send one part; returns the Telegram ``message_id``."""
     if part.kind == "text":
         result = _call("sendMessage", json={"chat_id": delivery.recipient, "text": part.text})
+    elif part.kind == "quick_reply":  # {"text": ..., "reply_markup": {"inline_keyboard": ...}}
+        result = _call("sendMessage", json={"chat_id": delivery.recipient, **delivery.quick_reply})
     else:
         attachment = part.attachment
         assert attachment is not None

@@ -15,7 +15,10 @@ shape, or the whole delivery is refused with 400 before anything is written. Ins
 each message and status stands alone: one that does not have the documented shape is kept
 as failed with the reason (messages) or logged (statuses), and the others are accepted.
 Messages are stored and answered at once, then filed on tickets by a job
-(``messaging``); statuses are applied at once (a few UPDATEs).
+(``messaging``); statuses are applied at once (a few UPDATEs). A tapped reply button or
+list row is a survey answer when its id starts with ``srv:``, one of the chatbot's choices
+when it is a validly signed ``bot:`` id (filed with its title as the text), else an
+ordinary message ("[Tombol] …" / "[Pilihan] …").
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from sigap.channels import conf, delivery, messaging
+from sigap.channels import conf, delivery, messaging, quickreply
 from sigap.channels.messaging import Failed, Inbound, ShapeError, item_key, timestamp
 from sigap.channels.models import Provider
 from sigap.core.errors import ValidationFailed
@@ -148,9 +151,13 @@ def _message(item: Any, path: str, names: dict[str, tuple[str, str]]) -> Inbound
         sent_at = timestamp(msg.get("timestamp"), f"{path}.timestamp")
         kind = _text(msg.get("type"), f"{path}.type")
         text, media, ignored = _content(msg, kind, path)
-        survey_reply = _survey_reply(msg)
+        tapped_id, label = _tapped(msg)
+        survey_reply = tapped_id if tapped_id.startswith(messaging.SURVEY_REPLY_PREFIX) else ""
         if survey_reply:
             ignored = messaging.SURVEY_REPLY_IGNORED
+        choice = quickreply.choice_of(tapped_id) or ""
+        if choice:  # the chatbot's quick reply: its title is the customer's message
+            text = label
         wa_id, name = names.get(sender) or names.get("", (sender, ""))
         try:
             phone = normalize_phone("+" + sender.lstrip("+"))
@@ -175,21 +182,26 @@ def _message(item: Any, path: str, names: dict[str, tuple[str, str]]) -> Inbound
         media=media,
         ignored=ignored,
         survey_reply=survey_reply,
+        choice=choice,
     )
 
 
-def _survey_reply(msg: dict[str, Any]) -> str:
-    """The id of a tapped survey list row or reply button (``srv:…``), else ``""``."""
+def _tapped(msg: dict[str, Any]) -> tuple[str, str]:
+    """(id, label) of a tapped list row or reply button, else ``("", "")``. The label is
+    the title, or the row's description when the title was shortened ("…") to fit."""
     if msg.get("type") != "interactive":
-        return ""
+        return "", ""
     reply = msg.get("interactive")
     if not isinstance(reply, dict) or reply.get("type") not in ("button_reply", "list_reply"):
-        return ""
+        return "", ""
     chosen = reply.get(reply["type"])
-    reply_id = chosen.get("id") if isinstance(chosen, dict) else None
-    if isinstance(reply_id, str) and reply_id.startswith(messaging.SURVEY_REPLY_PREFIX):
-        return reply_id
-    return ""
+    if not isinstance(chosen, dict) or not isinstance(chosen.get("id"), str):
+        return "", ""
+    title, description = chosen.get("title"), chosen.get("description")
+    label = title if isinstance(title, str) else ""
+    if label.endswith("…") and isinstance(description, str) and description.strip():
+        label = description
+    return chosen["id"], label.strip()
 
 
 def _content(msg: dict[str, Any], kind: str, path: str) -> tuple[str, dict[str, str], str]:

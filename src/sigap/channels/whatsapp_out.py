@@ -174,6 +174,8 @@ def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
         )
     elif part.kind == "text":
         body.update(type="text", text={"preview_url": False, "body": part.text})
+    elif part.kind == "quick_reply":  # {"type": "interactive", "interactive": {...}}
+        body.update(delivery.quick_reply)
     else:
         attachment = part.attachment
         assert attachment is not None

@@ -42,6 +42,7 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from sigap.kb import index, intents, sentiment
 from sigap.kb.access import public_articles
@@ -154,6 +155,9 @@ class BotReply:
     state: dict[str, Any]
     article: ArticleRef | None = None
     choices: tuple[Choice, ...] = ()
+    # with choices: ``text`` without the numbered list, for a channel that shows the
+    # choices as quick-reply buttons
+    prompt: str = ""
     handover: Handover | None = None
     confidence: float = 0.0
     candidates: tuple[str, ...] = field(default=())  # ranked slugs considered (diagnostics)
@@ -293,15 +297,18 @@ class _Turn:
                 Choice(r.entry.title, f"kb:{r.entry.slug}", r.entry.slug) for r in options
             )
             lines = [f"{i}. {c.label}" for i, c in enumerate(choices, start=1)]
+            question = "Saya belum yakin maksud Anda. Apakah salah satu dari ini?"
             message = (
-                "Saya belum yakin maksud Anda. Apakah salah satu dari ini?\n"
+                f"{question}\n"
                 + "\n".join(lines)
                 + '\nBalas dengan nomornya, atau ketik "agen" untuk bicara dengan petugas.'
             )
+            tap = _('Pilih salah satu, atau ketik "agen" untuk bicara dengan petugas.')
             return self.reply(
                 CHOICES,
                 message,
                 choices=choices,
+                prompt=f"{question}\n{tap}",
                 confidence=confidence(ranked),
                 candidates=tuple(r.entry.slug for r in ranked),
             )

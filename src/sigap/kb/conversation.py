@@ -5,6 +5,14 @@ the first-response clock, a person's reply does). At the hand-over the bot write
 internal note with the reason and falls silent; the ticket, with the whole conversation,
 waits in the queue for an agent.
 
+Choices ("which of these articles?") go out as quick replies on WhatsApp (reply buttons
+or a list) and Telegram (an inline keyboard): ``channels.quickreply``. The ticket keeps
+the bot's text with the choices numbered, which is also what is sent when quick replies
+are not possible (more than 10 choices, an id too long); typing the number or the title
+still works. A tap comes back as the customer's message (the choice's title) and reaches
+the bot as the choice's payload (``channels.messaging``). Live chat shows the numbered
+text.
+
 Called after the customer's message is committed (``tickets.services``), so a bot
 failure never loses the customer's message; it is logged.
 """
@@ -16,12 +24,14 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
+from sigap.channels import quickreply
 from sigap.kb import bot
 from sigap.kb.models import BotConversation
 from sigap.tickets.models import Channel, Ticket
 
 log = logging.getLogger(__name__)
 CHANNELS = frozenset({Channel.LIVECHAT, Channel.WHATSAPP, Channel.TELEGRAM})
+QUICK_REPLY_CHANNELS = frozenset({Channel.WHATSAPP, Channel.TELEGRAM})
 REASONS = {
     bot.REQUESTED: "pelanggan minta bicara dengan petugas",
     bot.UNSURE: "bot dua kali tidak yakin",
@@ -67,11 +77,13 @@ def _turn(ticket_id: int, text: str) -> bot.BotReply | None:
         conversation.active = False
         conversation.handover_reason = reply.handover.reason
     conversation.save()
-    body = reply.text
-    if reply.choices:
-        body += "\n" + "\n".join(f"{i}. {c.label}" for i, c in enumerate(reply.choices, 1))
+    body = reply.text  # with the choices numbered (``bot.unsure``)
+    quick = bool(reply.choices) and ticket.channel in QUICK_REPLY_CHANNELS
     if body.strip():
-        services.bot_reply(ticket=ticket, body=body)
+        message = services.bot_reply(ticket=ticket, body=body)
+        if quick:  # buttons when the channel can; else ``body`` (numbered) goes out
+            choices = [(c.label, c.payload) for c in reply.choices]
+            quickreply.attach(message, reply.prompt or reply.text, choices)
     if reply.handover is not None:
         reason = REASONS.get(reply.handover.reason, reply.handover.reason)
         services.message_add(

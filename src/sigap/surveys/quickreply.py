@@ -22,7 +22,8 @@ thank-you.
   sent on WhatsApp, it should be the signed link (``services.link``) inside a template.
 
 Reply ids: ``srv:<survey id>:<step><score>:<mac>`` (step ``c`` = CSAT, ``e`` = CES; mac =
-the first 16 hex digits of a salted HMAC-SHA256 of the rest under ``SECRET_KEY``). An id
+the first 16 hex digits of a salted HMAC-SHA256 of the rest under ``SECRET_KEY``; the
+payloads and the signing are ``channels.quickreply``'s, shared with the chatbot). An id
 cannot be changed to another survey or score without the key. The tap must also come
 from the survey's customer: their WhatsApp/phone contact or Telegram user id, or the
 address they wrote to us from on a ticket of theirs. Forged, foreign or expired taps are
@@ -44,12 +45,13 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 
 from sigap.channels import conf
 from sigap.channels.delivery import SendError
 from sigap.channels.messaging import SURVEY_REPLY_PREFIX
 from sigap.channels.models import InboundDelivery, Provider
+from sigap.channels.quickreply import Option, sign, unsign, whatsapp_interactive
+from sigap.channels.quickreply import telegram_keyboard as inline_keyboard
 from sigap.core.errors import ValidationFailed
 from sigap.customers.models import ContactKind
 from sigap.surveys.models import SentVia, Survey, SurveyKind
@@ -57,7 +59,6 @@ from sigap.tickets.models import Channel, Ticket
 
 log = logging.getLogger(__name__)
 MAC_SALT = "sigap.survey.quickreply"
-MAC_LENGTH = 16
 CSAT = "c"
 CES = "e"
 CSAT_LABELS = {
@@ -77,14 +78,9 @@ REFUSED = "Pilihan ini tidak berlaku."
 # --- reply ids ------------------------------------------------------------------------------
 
 
-def _mac(value: str) -> str:
-    return salted_hmac(MAC_SALT, value, algorithm="sha256").hexdigest()[:MAC_LENGTH]
-
-
 def reply_id(survey_id: int, step: str, score: int) -> str:
     """The signed id of one choice: ``srv:<survey>:<step><score>:<mac>``."""
-    value = f"{SURVEY_REPLY_PREFIX}{survey_id}:{step}{score}"
-    return f"{value}:{_mac(value)}"
+    return sign(f"{SURVEY_REPLY_PREFIX}{survey_id}:{step}{score}", MAC_SALT)
 
 
 @dataclass(frozen=True)
@@ -96,13 +92,12 @@ class Tap:
 
 def parse_reply_id(data: str) -> Tap | None:
     """The choice an id stands for; None when it is malformed or its mac is wrong."""
-    bits = data.split(":")
-    if len(bits) != 4 or f"{bits[0]}:" != SURVEY_REPLY_PREFIX:
+    value = unsign(data, MAC_SALT)
+    bits = value.split(":") if value is not None else []
+    if len(bits) != 3 or f"{bits[0]}:" != SURVEY_REPLY_PREFIX:
         return None
-    _, survey_id, choice, mac = bits
+    _, survey_id, choice = bits
     if not survey_id.isdigit() or choice[:1] not in (CSAT, CES) or not choice[1:].isdigit():
-        return None
-    if not constant_time_compare(mac, _mac(f"{SURVEY_REPLY_PREFIX}{survey_id}:{choice}")):
         return None
     return Tap(int(survey_id), choice[0], int(choice[1:]))
 
@@ -163,30 +158,30 @@ def _question(survey: Survey, step: str) -> str:
     )
 
 
+def _choices(survey: Survey, step: str) -> list[Option]:
+    return [Option(reply_id(survey.pk, step, n), title) for n, title in _options(survey, step)]
+
+
 def whatsapp_list(survey: Survey, step: str) -> dict[str, object]:
     """The ``interactive`` object of a list message (Cloud API)."""
-    rows = [
-        {"id": reply_id(survey.pk, step, n), "title": title[:24]}
-        for n, title in _options(survey, step)
-    ]
-    return {
-        "type": "list",
-        "body": {"text": _question(survey, step)},
-        "footer": {"text": settings.SIGAP_BUSINESS_NAME[:60]},
-        "action": {
-            "button": "Pilih nilai",
-            "sections": [{"title": "Kepuasan" if step == CSAT else "Kemudahan", "rows": rows}],
-        },
-    }
+    interactive = whatsapp_interactive(
+        _question(survey, step),
+        _choices(survey, step),
+        button="Pilih nilai",
+        section="Kepuasan" if step == CSAT else "Kemudahan",
+        footer=settings.SIGAP_BUSINESS_NAME,
+    )
+    assert interactive is not None  # 5 or 7 rows, short ids
+    return interactive
 
 
 def telegram_keyboard(survey: Survey, step: str) -> dict[str, object]:
     """An ``InlineKeyboardMarkup``: one row of buttons, 1 to the top of the scale."""
     top = 5 if step == CSAT else survey.ces_scale
-    buttons = [
-        {"text": str(n), "callback_data": reply_id(survey.pk, step, n)} for n in range(1, top + 1)
-    ]
-    return {"inline_keyboard": [buttons]}
+    buttons = [Option(reply_id(survey.pk, step, n), str(n)) for n in range(1, top + 1)]
+    keyboard = inline_keyboard(buttons, per_row=len(buttons))
+    assert keyboard is not None  # short ids
+    return keyboard
 
 
 def _ask(provider: str, survey: Survey, step: str, address: str) -> str:

@@ -127,3 +127,27 @@ def test_a_live_chat_visitor_gets_the_answer_in_the_window(
     assert any(
         e["message"]["id"] == answer.pk and e["message"]["name"] == "Asisten Sigap" for e in sent
     )
+
+
+def test_choices_are_listed_once_in_the_live_chat_answer(
+    bot_on: None, customer: Customer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sigap.kb import bot
+
+    never_sure = bot.BotConfig(threshold=1.01)  # every question is "unsure": choices
+    monkeypatch.setattr(bot, "config_for", lambda generation: never_sure)
+    ticket = services.ticket_create(
+        actor=None,
+        customer=customer,
+        kind="inquiry",
+        channel="livechat",
+        subject="refund",
+        description="refund",
+    )
+    reply = on_customer_message(ticket.pk, "refund")
+
+    assert reply is not None and reply.action == bot.CHOICES and reply.choices
+    answer = ticket.messages.filter(kind="reply", author=None).last()
+    assert answer is not None
+    for i, choice in enumerate(reply.choices, start=1):
+        assert answer.body.count(f"{i}. {choice.label}") == 1
