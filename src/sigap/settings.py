@@ -183,7 +183,7 @@ else:
 DATABASES = {"default": _db}
 # Threads per ``sigap serve`` process that run HTTP requests (sigap.asgi); each holds at
 # most one database connection, so keep it within SIGAP_DB_POOL_MAX.
-HTTP_THREADS = envint("SIGAP_HTTP_THREADS", 4)
+HTTP_THREADS = envint("SIGAP_HTTP_THREADS", 3)
 IS_POSTGRES = _db["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

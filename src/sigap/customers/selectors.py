@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from sigap.accounts.models import User
@@ -26,3 +27,18 @@ def access_customer(user: User, customer_id: int) -> Customer:
     if customer is None:
         raise NotFound("Pelanggan tidak ditemukan.")
     return customer
+
+
+_CONTACTS = CustomerContact._meta.db_table
+
+
+def contact_pairs(customer_id: int) -> list[tuple[str, str]]:
+    """A customer's contacts as (kind, value), primary first (the model's order), in one
+    plain query: the API's ticket creation reads them on every call."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT kind, value FROM {_CONTACTS} WHERE customer_id = %s "
+            "ORDER BY is_primary DESC, kind, id",
+            [customer_id],
+        )
+        return [(str(kind), str(value)) for kind, value in cursor.fetchall()]

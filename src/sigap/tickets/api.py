@@ -17,6 +17,7 @@ from sigap.core.apiutil import field_errors, request_user
 from sigap.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from sigap.core.pagination import DEFAULT_LIMIT, page
 from sigap.customers.models import Customer
+from sigap.customers.selectors import contact_pairs
 from sigap.tickets import selectors, services
 from sigap.tickets.access import access_ticket, may_see, require_staff, visible_tickets
 from sigap.tickets.attachments import Upload
@@ -137,7 +138,7 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
     # would only repeat it), under the same visibility rule as any read.
     if not may_see(user, ticket):
         raise NotFound("Tiket tidak ditemukan.")
-    contacts = list(customer.contacts.values_list("kind", "value"))
+    contacts = contact_pairs(customer.pk)
     tags = services.tags_as_created(ticket)
     return Status(201, ticket_dict(ticket, tags=tags, contacts=contacts))
 
