@@ -31,8 +31,8 @@ application = ProtocolTypeRouter(
         "http": layer.remember_loop(
             WSGIMiddleware(cast(Any, django_wsgi), workers=settings.HTTP_THREADS)
         ),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        "websocket": layer.remember_loop(
+            AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

@@ -7,15 +7,13 @@ Events are sent only after the transaction that caused them commits.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-log = logging.getLogger(__name__)
+from sigap.core.layer import send as layer_send
 
 AGENTS_GROUP = "livechat-agents"
 
@@ -33,10 +31,8 @@ def send_now(groups: list[str], event: dict[str, Any]) -> None:
         for group in groups:
             await layer.group_send(group, event)
 
-    try:
-        async_to_sync(send_all)()
-    except Exception:  # a dead channel layer must never break a committed write
-        log.exception("live chat event %s not sent", event.get("type"))
+    # Handed to the serving loop without waiting (``core.layer``); in order per thread.
+    layer_send(send_all, f"live chat event {event.get('type')}")
 
 
 def send_on_commit(groups: list[str], event: dict[str, Any]) -> None:
