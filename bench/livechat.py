@@ -44,7 +44,7 @@ import httpx
 import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import ROOT, SIGAP, free_port, pct, run
+from run import ROOT, SIGAP, free_port, pct, run, vacuum
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/sigap_bench_livechat"
 # redis-py 8 allows 100 connections per pool and times reads out after 5 s, which is
@@ -262,6 +262,7 @@ def main() -> int:
         "SIGAP_TRIAGE": "false",
     }
     run("migrate", "--no-input", env=env)
+    vacuum(db_url)  # earlier runs' rows, as autovacuum would keep them (see run.py)
     log = Path(env["SIGAP_DATA_DIR"]) / "serve.log"
     server = Server(env, args.workers, log)
     print(f"server log: {log}")
