@@ -66,14 +66,16 @@ _inbox_flush: asyncio.TimerHandle | None = None
 async def _to_inbox(layer: Any, ids: list[int]) -> None:
     global _inbox_flush
     if not serving_loop_is_running_here():
-        await layer.group_send(
-            INBOX_GROUP, {"type": "tickets.changed", "tickets": ids[:MAX_LISTED]}
-        )
+        await _send_inbox(layer, ids)
         return
     _inbox_ids.update(ids)
     if _inbox_flush is None:
         loop = asyncio.get_running_loop()
         _inbox_flush = loop.call_later(INBOX_EVERY, lambda: loop.create_task(_flush_inbox(layer)))
+
+
+async def _send_inbox(layer: Any, ids: list[int]) -> None:
+    await layer.group_send(INBOX_GROUP, {"type": "tickets.changed", "tickets": ids[:MAX_LISTED]})
 
 
 async def _flush_inbox(layer: Any) -> None:
@@ -82,9 +84,7 @@ async def _flush_inbox(layer: Any) -> None:
     _inbox_ids.clear()
     _inbox_flush = None
     try:
-        await layer.group_send(
-            INBOX_GROUP, {"type": "tickets.changed", "tickets": ids[:MAX_LISTED]}
-        )
+        await _send_inbox(layer, ids)
     except Exception:  # a dead channel layer must never break the loop
         log.exception("live update for %d tickets not sent to the inbox", len(ids))
 
