@@ -80,6 +80,14 @@ def attachment_store(*, message: Message, upload: Upload) -> Attachment:
     return attachment
 
 
+def known_attachments(message: Message, attachments: list[Attachment]) -> None:
+    """Record on a message just written the attachments it has, as ``prefetch_related``
+    would: serialising it (``message.attachments.all()``) then runs no query."""
+    queryset = message.attachments.all()
+    queryset._result_cache = attachments
+    message.__dict__.setdefault("_prefetched_objects_cache", {})["attachments"] = queryset
+
+
 def uploads_from(request: HttpRequest, field: str = "attachments") -> list[Upload]:
     """The files a web form sent in ``field``, as uploads for the services."""
     return [Upload(f.name or "lampiran", f.read()) for f in request.FILES.getlist(field)]

@@ -33,7 +33,7 @@ from sigap.sla import book as sla_book
 from sigap.sla import escalation
 from sigap.tickets import events
 from sigap.tickets.access import require_staff, require_supervisor_for
-from sigap.tickets.attachments import Upload, attachment_store, check_size
+from sigap.tickets.attachments import Upload, attachment_store, check_size, known_attachments
 from sigap.tickets.models import (
     OPEN_PROPOSAL_STATUSES,
     Apology,
@@ -311,8 +311,7 @@ def ticket_create(
         created_at=now,
     )
     fastsql.insert([message])
-    for upload in uploads:
-        attachment_store(message=message, upload=upload)
+    known_attachments(message, [attachment_store(message=message, upload=u) for u in uploads])
     events.ticket_opened_events(ticket, actor, message)
     if safety is not None:
         events.sla_event(
@@ -809,8 +808,7 @@ def message_add(
     if chatbot and msg_kind == MessageKind.INBOUND and channel in CHATBOT_CHANNELS and body:
         ticket_id = ticket.pk
         transaction.on_commit(lambda: _chatbot(ticket_id, body), robust=True)
-    for upload in uploads:
-        attachment_store(message=message, upload=upload)
+    known_attachments(message, [attachment_store(message=message, upload=u) for u in uploads])
     _next_response_clock(ticket, message)
     if msg_kind == MessageKind.INBOUND and ticket.status == S.WAITING_CUSTOMER:
         _set_status(ticket, actor, S.IN_PROGRESS, "Pelanggan membalas.")

@@ -318,6 +318,19 @@ def test_a_message_may_be_only_an_attachment(agent: User, ticket: Ticket) -> Non
     assert (message.body, message.attachments.count()) == ("", 1)
 
 
+def test_a_new_message_knows_its_attachments_without_a_query(
+    agent: User, ticket: Ticket, django_assert_num_queries: Any
+) -> None:
+    with_files = attach(agent, ticket, Upload("foto.png", PNG), Upload("resi.txt", b"JNE 0123"))
+    without = services.message_add(actor=agent, ticket=ticket, kind="note", body="Dicek.")
+
+    with django_assert_num_queries(0):  # pushed to live chat or returned by the API as is
+        listed = [a.filename for a in with_files.attachments.all()]
+        assert list(without.attachments.all()) == []
+    stored = Attachment.objects.filter(message=with_files).order_by("id")
+    assert listed == [a.filename for a in stored] == ["foto.png", "resi.txt"]
+
+
 @pytest.mark.parametrize(
     ("filename", "content", "content_type"),
     [
