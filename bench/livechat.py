@@ -3,12 +3,12 @@
 Run: `.venv/bin/python bench/livechat.py` (default 1,000 clients). It migrates a
 PostgreSQL database of its own (SIGAP_BENCH_LIVECHAT_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/sigap_bench_livechat, created when missing), starts
-`sigap serve --workers 2` with the Redis channel layer (SIGAP_BENCH_REDIS_URL, default
-below) and opens the clients in pairs: a *sender* starts a chat (a ticket) and a
-*watcher* resumes the same conversation with its token (a second tab). Each sender then
-sends --messages messages at random moments within --spread seconds (default 5 in 60 s:
-a brisk typist; about 42 messages/s over 500 chats, each a ticket message written with its
-timeline event).
+`sigap serve --workers 2` with the Redis channel layer (Pub/Sub, decision 0008;
+SIGAP_BENCH_REDIS_URL, default below) and opens the clients in pairs: a *sender* starts
+a chat (a ticket) and a *watcher* resumes the same conversation with its token (a second
+tab). Each sender then sends --messages messages at random moments within --spread
+seconds (default 5 in 60 s: a brisk typist; about 42 messages/s over 500 chats, each a
+ticket message written with its timeline event).
 
 Measured: ack latency (send -> the server's ``ack``: stored and committed) and delivery
 latency (send -> the message arriving on the watcher's socket: stored, committed, pushed
@@ -47,10 +47,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import ROOT, SIGAP, free_port, pct, run, vacuum
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/sigap_bench_livechat"
-# redis-py 8 allows 100 connections per pool and times reads out after 5 s, which is
-# channels_redis's own BZPOPMIN wait: at ~500 sockets per process the pool runs out and
-# idle receives time out, closing sockets. Raised here (URL options reach both pools).
-DEFAULT_REDIS = "redis://127.0.0.1:6379/15?max_connections=2000&socket_timeout=15"
+# Its own Redis database: the channel names carry the number (settings.live_channel_prefix),
+# so a test run on database 15 meanwhile neither hears nor disturbs it.
+DEFAULT_REDIS = "redis://127.0.0.1:6379/13"
 TARGET_P99_MS = 100.0
 START_CONCURRENCY = 50  # chats being started at once while the clients connect
 
@@ -290,6 +289,7 @@ def main() -> int:
         )
     print(f"delivery p99 target {TARGET_P99_MS:.0f} ms: {'OK' if result['ok'] else 'MISSED'}")
     out = ROOT / "bench" / "results" / "livechat.json"
+    out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     return 0 if result["ok"] else 1
 

@@ -243,7 +243,9 @@ def test_inbox_announcements_on_the_serving_loop_are_sent_as_one(
 def test_a_job_sends_through_a_loop_of_its_own_with_a_shared_layer(
     settings: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer"}}
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"}
+    }
     monkeypatch.setattr(layer, "_loop", None)  # no server here: a worker process
     ran: list[str] = []
     done = threading.Event()

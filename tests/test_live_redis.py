@@ -11,15 +11,16 @@ from pathlib import Path
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels_redis.core import RedisChannelLayer
+from channels_redis.pubsub import RedisPubSubChannelLayer
 
+from sigap.settings import live_channel_prefix
 from tests.test_settings_env import redis_url_or_skip
 
 
 @pytest.mark.redis
 def test_a_change_published_in_another_process_arrives(tmp_path: Path) -> None:
     url = redis_url_or_skip()
-    layer = RedisChannelLayer(hosts=[url])
+    layer = RedisPubSubChannelLayer(hosts=[url], prefix=live_channel_prefix(url))
 
     async def listen() -> dict[str, object]:
         channel = await layer.new_channel()
@@ -39,11 +40,49 @@ def test_a_change_published_in_another_process_arrives(tmp_path: Path) -> None:
             [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
         )
         assert result.returncode == 0, result.stderr
-        assert result.stdout.strip() == "RedisChannelLayer"
+        assert result.stdout.strip() == "RedisPubSubChannelLayer"
         try:
-            return await asyncio.wait_for(layer.receive(channel), timeout=10)
+            while True:  # other tests may announce changes of their own meanwhile
+                event = await asyncio.wait_for(layer.receive(channel), timeout=10)
+                if event.get("tickets") == [4242]:
+                    return event
         finally:
             await layer.group_discard("inbox", channel)
             await layer.flush()
 
     assert async_to_sync(listen)() == {"type": "tickets.changed", "tickets": [4242]}
+
+
+@pytest.mark.redis
+def test_installations_on_other_redis_databases_do_not_hear_each_other(tmp_path: Path) -> None:
+    """Redis Pub/Sub ignores the database number; the channel names carry it."""
+    url = redis_url_or_skip()
+    base, _, database = url.rpartition("/")
+    other = f"{base}/{(int(database or 0) + 1) % 16}"
+    assert live_channel_prefix(url) != live_channel_prefix(other)
+    layer = RedisPubSubChannelLayer(hosts=[other], prefix=live_channel_prefix(other))
+
+    async def listen() -> list[dict[str, object]]:
+        channel = await layer.new_channel()
+        await layer.group_add("inbox", channel)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SIGAP_")}
+        env.update(
+            DJANGO_SETTINGS_MODULE="sigap.settings",
+            SIGAP_DATA_DIR=str(tmp_path),
+            SIGAP_REDIS_URL=url,
+        )
+        script = (
+            "import django; django.setup(); from sigap.tickets import live; live.publish({4545})"
+        )
+        subprocess.run([sys.executable, "-c", script], env=env, check=True)
+        heard = []
+        try:
+            while True:
+                heard.append(await asyncio.wait_for(layer.receive(channel), timeout=1.5))
+        except TimeoutError:
+            return [e for e in heard if e.get("tickets") == [4545]]
+        finally:
+            await layer.group_discard("inbox", channel)
+            await layer.flush()
+
+    assert async_to_sync(listen)() == []

@@ -196,16 +196,36 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Live updates (websockets): in-process layer embedded, Redis across processes.
+# Live updates (websockets): in-process layer embedded, Redis across processes. Redis
+# Pub/Sub carries them (decision 0008): a push is one PUBLISH and arrives on the serving
+# loop's subscription, instead of a Lua script per send and one blocking pop per message.
+
+
+def live_channel_prefix(redis_url: str) -> str:
+    """Pub/Sub channels are not per Redis database: the database number goes into their
+    names, so installations sharing a Redis server by database stay apart."""
+    from urllib.parse import urlparse
+
+    database = (urlparse(redis_url).path or "/").strip("/") or "0"
+    return f"sigap.db{database}."
+
+
 CHANNEL_LAYERS: dict[str, Any] = (
     {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # One pool per process for every websocket: redis-py's default cap of 100
-            # connections and a read timeout equal to channels-redis's 5 s blocking wait
-            # dropped sockets at ~500 chats per process (bench/livechat.py).
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # A read timeout above the subscription's 0.1 s polls; the pool serves the
+            # PUBLISHes, one at a time per process. Named after the process, to be told
+            # apart in CLIENT LIST.
             "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "max_connections": 2000, "socket_timeout": 15}]
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        "socket_timeout": 15,
+                        "client_name": f"sigap-live-{os.getpid()}",
+                    }
+                ],
+                "prefix": live_channel_prefix(REDIS_URL),
             },
         }
     }
