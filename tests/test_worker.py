@@ -158,3 +158,27 @@ def test_a_worker_killed_mid_sweep_loses_and_doubles_nothing(
     breaches = TimelineEvent.objects.filter(kind="sla_breached").count()
     assert breaches == TOTAL, (done_before, breaches)
     assert TimelineEvent.objects.filter(kind="escalated").count() == TOTAL
+
+
+def test_the_worker_logs_each_line_once(worker_env: dict[str, str]) -> None:
+    env = {**worker_env, "SIGAP_LOG_LEVEL": "INFO"}
+    proc = subprocess.Popen(
+        [*SIGAP, "worker", "--threads", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    lines: list[str] = []
+    assert proc.stdout is not None
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if "Periodic tasks" in line:
+                break
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    started = [line for line in lines if "Huey consumer started" in line]
+    assert len(started) == 1, lines
