@@ -36,7 +36,7 @@ from sigap.channels.tests.test_mail_poll import free_port
 from tests.test_settings_env import redis_url_or_skip
 from tests.test_worker import SIGAP, database_url
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 PAIRS = 6
 
 
