@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 from django.views.decorators.http import require_GET
+from django.views.i18n import JavaScriptCatalog
 
 from sigap.api import api
 from sigap.web import views as web_views
@@ -28,6 +29,8 @@ urlpatterns = [
     ),
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The scripts' strings (djangojs catalog); pages load it when not in Indonesian.
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("", include("sigap.web.urls")),
     path("portal/", include("sigap.portal.urls")),
     path("notifikasi/", include("sigap.notifications.urls")),

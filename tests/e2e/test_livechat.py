@@ -136,3 +136,25 @@ def test_a_visitor_and_an_agent_chat_through_a_reconnect_and_a_reload(
     ]
     agent_ctx.close()
     visitor_ctx.close()
+
+
+def test_the_console_speaks_english_when_the_agent_chose_it(
+    server: str, browser: Any, agent: User
+) -> None:
+    ctx = browser.new_context()
+    page = ctx.new_page()
+    page.set_default_timeout(TIMEOUT)
+    sign_in(page, server, "rina.agen", "rahasia-agen")
+    page.wait_for_url(re.compile(r"/inbox/"))
+    ctx.add_cookies([{"name": "django_language", "value": "en", "url": server}])
+
+    page.goto(f"{server}/chat/")
+    page.wait_for_function("document.body.dataset.lcConnected === '1'")
+
+    # Written by console.js, from the JavaScript catalog.
+    assert page.locator("[data-lc-conn]").inner_text() == "Connected."
+    assert page.locator("[data-lc-waiting] li").inner_text() == "No chats waiting."
+    page.goto(f"{server}/inbox/")
+    page.keyboard.press("?")  # sigap.js: the shortcut help
+    assert "next/previous ticket" in page.locator("#shortcuts-help").inner_text()
+    ctx.close()

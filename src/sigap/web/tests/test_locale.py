@@ -39,3 +39,18 @@ def test_the_portal_explains_the_next_step_in_english_too(
     html = c.get(f"/portal/tiket/{ticket.pk}/").content.decode()  # type: ignore[attr-defined]
     assert "We have received your complaint." in html
     assert " at " in html  # the deadline, "Monday, 23 November 2026 at 14.30 WIB"
+
+
+def test_the_scripts_strings_come_in_english_and_only_english_pages_load_them() -> None:
+    c = Client()
+    indonesian = c.get("/masuk/").content.decode()
+    c.cookies["django_language"] = "en"
+    english = c.get("/masuk/").content.decode()
+    catalog = c.get("/jsi18n/")
+
+    assert "/jsi18n/" not in indonesian  # the scripts' own text is Indonesian already
+    assert '<script src="/jsi18n/" defer></script>' in english
+    assert catalog.status_code == 200
+    body = catalog.content.decode()
+    for english_text in ("Handled by %s", "No chats waiting.", "Also viewing this ticket: %s"):
+        assert english_text in body

@@ -3,6 +3,9 @@
  */
 (function () {
   "use strict";
+  // Translations (Django's JavaScript catalog, loaded when the page is not in Indonesian).
+  var _ = window.gettext || function (s) { return s; };
+  var fmt = window.interpolate || function (f, a) { var i = 0; return f.replace(/%s/g, function () { return a[i++]; }); };
   var el = document.getElementById("lc-console");
   if (!el) return;
   var me = Number(el.dataset.user), supervisor = el.dataset.supervisor === "1";
@@ -44,15 +47,15 @@
       var c = chats[id];
       var label = c.name + " · " + c.reference + " — " + c.subject.replace(/^Live chat: /, "");
       if (c.status === "waiting") {
-        waitingEl.appendChild(li(label + (c.offline ? " (masuk saat tidak ada petugas)" : ""), "Ambil", function () {
+        waitingEl.appendChild(li(label + (c.offline ? " (" + _("masuk saat tidak ada petugas") + ")" : ""), _("Ambil"), function () {
           send({type: "pickup", chat: id});
         }, id));
       } else if (c.status === "active" && (c.agent === me || supervisor)) {
         var who = c.agent === me ? "" : " (" + c.agent_name + ")";
-        mineEl.appendChild(li(label + who, "Buka", function () { openPanel(id); }, id));
+        mineEl.appendChild(li(label + who, _("Buka"), function () { openPanel(id); }, id));
       }
     });
-    if (!waitingEl.children.length) waitingEl.innerHTML = "<li>Tidak ada chat yang menunggu.</li>";
+    if (!waitingEl.children.length) waitingEl.innerHTML = "<li>" + _("Tidak ada chat yang menunggu.") + "</li>";
   }
 
   function updateChat(c) {
@@ -68,12 +71,12 @@
   function panelState(p) {
     var c = chats[p.id];
     if (!c) return;
-    var text = {waiting: "Menunggu", active: "Dilayani " + c.agent_name, ended: "Selesai"}[c.status] || c.status;
+    var text = {waiting: _("Menunggu"), active: fmt(_("Dilayani %s"), [c.agent_name]), ended: _("Selesai")}[c.status] || c.status;
     p.stateEl.textContent = text;
     var mine = c.status === "active" && (c.agent === me || supervisor);
     p.send.disabled = !mine;
     p.transfer.disabled = !mine;
-    p.end.textContent = c.status === "ended" ? "Tutup" : "Akhiri chat";
+    p.end.textContent = c.status === "ended" ? _("Tutup") : _("Akhiri chat");
     p.body.disabled = c.status === "ended";
     p.visitorRead = Math.max(p.visitorRead, c.visitor_read || 0);
     refreshAll(p);
@@ -86,9 +89,9 @@
     var m = item._msg, st = item.querySelector(".lc-st");
     if (m.id) item.setAttribute("data-id", String(m.id));
     if (!st) return;
-    if (!m.id) st.textContent = m.failed ? "Gagal" : "Mengirim…";
-    else if (m.kind === "note") st.textContent = "Catatan internal";
-    else st.textContent = m.id <= p.visitorRead ? "Dibaca" : "Terkirim";
+    if (!m.id) st.textContent = m.failed ? _("Gagal") : _("Mengirim…");
+    else if (m.kind === "note") st.textContent = _("Catatan internal");
+    else st.textContent = m.id <= p.visitorRead ? _("Dibaca") : _("Terkirim");
   }
 
   function renderMessage(m) {
@@ -106,7 +109,7 @@
       var link = document.createElement("a");
       link.href = a.url;
       link.className = "lc-file";
-      link.textContent = "Lampiran: " + a.name + " (" + Math.max(1, Math.round(a.size / 1024)) + " KB)";
+      link.textContent = fmt(_("Lampiran: %s (%s KB)"), [a.name, Math.max(1, Math.round(a.size / 1024))]);
       item.appendChild(link);
     });
     if (m.from === "agent" || m.local) {
@@ -168,7 +171,7 @@
     node.querySelector("[data-name]").textContent = c.name + (c.email ? " <" + c.email + ">" : "") + (c.phone ? " " + c.phone : "");
     var link = node.querySelector("[data-ticket]");
     link.href = ticketUrl.replace("/0/", "/" + c.ticket + "/");
-    link.textContent = "Tiket " + c.reference;
+    link.textContent = fmt(_("Tiket %s"), [c.reference]);
     panels[id] = p;
     panelsEl.appendChild(node);
     panelState(p);
@@ -180,7 +183,7 @@
       p.body.value = "";
       var cid = newId();
       pending[cid] = {chat: id, kind: kind, body: body};
-      var item = renderMessage({id: 0, cid: cid, from: "agent", kind: kind, name: "Anda", body: body, local: true});
+      var item = renderMessage({id: 0, cid: cid, from: "agent", kind: kind, name: _("Anda"), body: body, local: true});
       p.byCid[cid] = item;
       p.list.appendChild(item);
       refresh(p, item);
@@ -204,7 +207,7 @@
       form.append("body", p.body.value.trim());
       p.body.value = "";
       fileInput.value = "";
-      var item = renderMessage({id: 0, cid: cid, from: "agent", kind: "reply", name: "Anda", body: "Mengunggah " + file.name + "…", local: true});
+      var item = renderMessage({id: 0, cid: cid, from: "agent", kind: "reply", name: _("Anda"), body: fmt(_("Mengunggah %s…"), [file.name]), local: true});
       p.byCid[cid] = item;
       p.list.appendChild(item);
       refresh(p, item);
@@ -212,7 +215,7 @@
         method: "POST", body: form, headers: {"X-CSRFToken": csrfToken()}, credentials: "same-origin"
       }).then(function (r) {
         return r.json().then(function (d) {
-          if (!r.ok) throw new Error(d.error ? d.error.message : "Gagal mengunggah.");
+          if (!r.ok) throw new Error(d.error ? d.error.message : _("Gagal mengunggah."));
         });
       }).catch(function (e) {
         item._msg.failed = true;
@@ -312,7 +315,7 @@
     ws.onopen = function () {
       connected = true;
       retry = 0;
-      connEl.textContent = "Terhubung.";
+      connEl.textContent = _("Terhubung.");
       connEl.setAttribute("role", "status");
       document.body.dataset.lcConnected = "1";
     };
@@ -321,7 +324,7 @@
       connected = false;
       ws = null;
       document.body.dataset.lcConnected = "0";
-      connEl.textContent = "Koneksi terputus, menyambung ulang…";
+      connEl.textContent = _("Koneksi terputus, menyambung ulang…");
       retry = Math.min(retry + 1, 6);
       setTimeout(connect, Math.min(500 * Math.pow(2, retry - 1), 10000));
     };

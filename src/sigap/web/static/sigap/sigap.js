@@ -2,6 +2,9 @@
    Plain JavaScript, no build step. htmx does the fetching and swapping. */
 (function () {
   "use strict";
+  // Translations (Django's JavaScript catalog, loaded when the page is not in Indonesian).
+  var _ = window.gettext || function (s) { return s; };
+  var fmt = window.interpolate || function (f, a) { var i = 0; return f.replace(/%s/g, function () { return a[i++]; }); };
   var body = document.body;
   var livePath = body.dataset.live;
   var page = body.dataset.page;
@@ -17,9 +20,9 @@
     Object.keys(others).forEach(function (id) {
       var o = others[id];
       if (o.until < now) { delete others[id]; return; }
-      parts.push(o.name + (o.state === "typing" ? " (sedang mengetik…)" : ""));
+      parts.push(o.name + (o.state === "typing" ? " (" + _("sedang mengetik…") + ")" : ""));
     });
-    box.textContent = parts.length ? "Juga membuka tiket ini: " + parts.join(", ") : "";
+    box.textContent = parts.length ? fmt(_("Juga membuka tiket ini: %s"), [parts.join(", ")]) : "";
     box.dataset.count = String(parts.length);
   }
 
@@ -121,10 +124,11 @@
     var el = document.getElementById("shortcuts-help");
     if (el) { el.remove(); return; }
     el = document.createElement("div"); el.id = "shortcuts-help"; el.className = "shortcuts-help";
-    el.setAttribute("role", "dialog"); el.setAttribute("aria-label", "Pintasan papan ketik");
-    el.innerHTML = "<strong>Pintasan</strong><br><kbd>j</kbd>/<kbd>k</kbd> tiket berikut/sebelumnya · " +
-      "<kbd>Enter</kbd> buka · <kbd>r</kbd> balas · <kbd>n</kbd> catatan internal · " +
-      "<kbd>a</kbd> tangani saya · <kbd>/</kbd> cari · <kbd>?</kbd> bantuan";
+    el.setAttribute("role", "dialog"); el.setAttribute("aria-label", _("Pintasan papan ketik"));
+    el.innerHTML = "<strong>" + _("Pintasan") + "</strong><br><kbd>j</kbd>/<kbd>k</kbd> " +
+      _("tiket berikut/sebelumnya") + " · <kbd>Enter</kbd> " + _("buka") + " · <kbd>r</kbd> " +
+      _("balas") + " · <kbd>n</kbd> " + _("catatan internal") + " · <kbd>a</kbd> " +
+      _("tangani saya") + " · <kbd>/</kbd> " + _("cari") + " · <kbd>?</kbd> " + _("bantuan");
     body.appendChild(el);
   }
   document.addEventListener("keydown", function (ev) {
