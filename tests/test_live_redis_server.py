@@ -33,6 +33,7 @@ from django.test import Client
 
 from sigap.accounts.models import User
 from sigap.channels.tests.test_mail_poll import free_port
+from sigap.settings import live_channel_prefix
 from tests.test_settings_env import redis_url_or_skip
 from tests.test_worker import SIGAP, database_url
 
@@ -140,6 +141,17 @@ async def _inbox_hears(inbox: Any, env: dict[str, str], ticket_id: int, *, tries
     return False
 
 
+def _subscribed(redis_url: str, group_pattern: str) -> list[bytes]:
+    """The Pub/Sub channels of the live groups matching ``group_pattern`` that some
+    process is subscribed to."""
+    client = redis.Redis.from_url(redis_url)
+    try:
+        prefix = live_channel_prefix(redis_url)
+        return list(client.pubsub_channels(f"{prefix}__group__{group_pattern}"))
+    finally:
+        client.close()
+
+
 def _group_pids(group: int) -> set[int]:
     pids = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -199,9 +211,15 @@ def test_two_server_processes_carry_live_chat_and_inbox_updates_over_redis(
             await sender.send(json.dumps({"type": "message", "cid": f"pesan-r{n}", "body": "Lagi"}))
             while (await _until(watcher, "message"))["message"]["cid"] != f"pesan-r{n}":
                 pass
+        assert len(_subscribed(env["SIGAP_REDIS_URL"], "livechat-v-*")) == PAIRS
         for sender, watcher in pairs:
             await sender.close()
             await watcher.close()
         await inbox.close()
 
     asyncio.run(scenario())
+    # Closed sockets leave their groups: the server unsubscribes (nothing piles up).
+    deadline = time.monotonic() + 10
+    while _subscribed(env["SIGAP_REDIS_URL"], "livechat-v-*"):
+        assert time.monotonic() < deadline, "the chats' groups stayed subscribed"
+        time.sleep(0.2)
