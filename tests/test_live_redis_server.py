@@ -3,8 +3,8 @@ the Redis channel layer, real websocket clients.
 
 * live-chat visitors get each other's messages (a sender and a second tab of the same
   chat), whichever process each socket landed on;
-* an agent's inbox socket (a synchronous consumer) learns of changes published by another
-  process;
+* an agent's live-chat console follows those chats' messages, and the agent's inbox socket
+  (a synchronous consumer) learns of changes published by another process;
 * when Redis drops the server's subscription connections, the server subscribes again
   and live updates flow on.
 """
@@ -190,6 +190,12 @@ def test_two_server_processes_carry_live_chat_and_inbox_updates_over_redis(
             origin=url,  # type: ignore[arg-type]
             additional_headers={"Cookie": cookie},
         )
+        console = await websockets.connect(
+            f"{ws_base}/ws/livechat/console/",
+            origin=url,  # type: ignore[arg-type]
+            additional_headers={"Cookie": cookie},
+        )
+        await _until(console, "chats")
         pairs = [await _chat_pair(f"{ws_base}/ws/livechat/", url, n) for n in range(PAIRS)]
         for n, (sender, _) in enumerate(pairs):
             await sender.send(
@@ -202,6 +208,11 @@ def test_two_server_processes_carry_live_chat_and_inbox_updates_over_redis(
             ] != f"pesan-m{n}":
                 pass
             assert message["body"] == f"Ke-{n}"
+        # The agent's console follows the waiting chats: every message reaches it too.
+        heard: set[str] = set()
+        while len(heard) < PAIRS:
+            cid = (await _until(console, "message"))["message"]["cid"]
+            heard |= {cid} & {f"pesan-m{n}" for n in range(PAIRS)}
 
         assert await _inbox_hears(inbox, env, 4747)
         assert _drop_subscriptions(env["SIGAP_REDIS_URL"], group) == 2  # one per server process
@@ -216,6 +227,7 @@ def test_two_server_processes_carry_live_chat_and_inbox_updates_over_redis(
             await sender.close()
             await watcher.close()
         await inbox.close()
+        await console.close()
 
     asyncio.run(scenario())
     # Closed sockets leave their groups: the server unsubscribes (nothing piles up).
