@@ -79,7 +79,9 @@ def test_a_visitor_and_an_agent_chat_through_a_reconnect_and_a_reload(
     v.locator("li.visitor", has_text="Nomor resinya JNE0123").get_by_text("Dibaca").wait_for()
     panel(a).get_by_role("textbox", name="Pesan").fill("Pelanggan lama, prioritaskan.")
     panel(a).get_by_role("button", name="Catatan internal").click()
-    panel(a).get_by_text("Pelanggan lama, prioritaskan.").wait_for()
+    # Stored (acknowledged: it has an id) before the visitor's file, as the transcript
+    # below expects; the console shows the note at once, while it is still being sent.
+    panel(a).locator(".lc-note[data-id]", has_text="Pelanggan lama, prioritaskan.").wait_for()
 
     # A file from the visitor reaches the agent as a link.
     v.locator("[data-file]").set_input_files(
