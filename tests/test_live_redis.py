@@ -17,6 +17,27 @@ from sigap.settings import live_channel_prefix
 from tests.test_settings_env import redis_url_or_skip
 
 
+def publish_from_another_process(redis_url: str, data_dir: Path, ticket_id: int) -> str:
+    """Announce a change of ``ticket_id`` from a separate Sigap process on ``redis_url``;
+    returns the class name of the channel layer that process used."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGAP_")}
+    env.update(
+        DJANGO_SETTINGS_MODULE="sigap.settings",
+        SIGAP_DATA_DIR=str(data_dir),
+        SIGAP_REDIS_URL=redis_url,
+    )
+    script = (
+        "import django; django.setup(); from channels.layers import get_channel_layer;"
+        "print(type(get_channel_layer()).__name__);"
+        f"from sigap.tickets import live; live.publish({{{ticket_id}}})"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
 @pytest.mark.redis
 def test_a_change_published_in_another_process_arrives(tmp_path: Path) -> None:
     url = redis_url_or_skip()
@@ -25,22 +46,8 @@ def test_a_change_published_in_another_process_arrives(tmp_path: Path) -> None:
     async def listen() -> dict[str, object]:
         channel = await layer.new_channel()
         await layer.group_add("inbox", channel)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SIGAP_")}
-        env.update(
-            DJANGO_SETTINGS_MODULE="sigap.settings",
-            SIGAP_DATA_DIR=str(tmp_path),
-            SIGAP_REDIS_URL=url,
-        )
-        script = (
-            "import django; django.setup(); from channels.layers import get_channel_layer;"
-            "print(type(get_channel_layer()).__name__);"
-            "from sigap.tickets import live; live.publish({4242})"
-        )
-        result = subprocess.run(
-            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
-        )
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.strip() == "RedisPubSubChannelLayer"
+        layer_used = publish_from_another_process(url, tmp_path, 4242)
+        assert layer_used == "RedisPubSubChannelLayer"
         try:
             while True:  # other tests may announce changes of their own meanwhile
                 event = await asyncio.wait_for(layer.receive(channel), timeout=10)
@@ -65,16 +72,7 @@ def test_installations_on_other_redis_databases_do_not_hear_each_other(tmp_path:
     async def listen() -> list[dict[str, object]]:
         channel = await layer.new_channel()
         await layer.group_add("inbox", channel)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SIGAP_")}
-        env.update(
-            DJANGO_SETTINGS_MODULE="sigap.settings",
-            SIGAP_DATA_DIR=str(tmp_path),
-            SIGAP_REDIS_URL=url,
-        )
-        script = (
-            "import django; django.setup(); from sigap.tickets import live; live.publish({4545})"
-        )
-        subprocess.run([sys.executable, "-c", script], env=env, check=True)
+        publish_from_another_process(url, tmp_path, 4545)
         heard = []
         try:
             while True:

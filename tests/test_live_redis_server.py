@@ -17,7 +17,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -34,6 +33,7 @@ from django.test import Client
 from sigap.accounts.models import User
 from sigap.channels.tests.test_mail_poll import free_port
 from sigap.settings import live_channel_prefix
+from tests.test_live_redis import publish_from_another_process
 from tests.test_settings_env import redis_url_or_skip
 from tests.test_worker import SIGAP, database_url
 
@@ -121,18 +121,15 @@ async def _chat_pair(ws_url: str, origin: str, n: int) -> tuple[Any, Any]:
     return sender, watcher
 
 
-def _publish_from_another_process(env: dict[str, str], ticket_id: int) -> None:
-    script = (
-        "import django; django.setup(); from sigap.tickets import live;"
-        f"live.publish({{{ticket_id}}})"
-    )
-    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
-
-
 async def _inbox_hears(inbox: Any, env: dict[str, str], ticket_id: int, *, tries: int = 1) -> bool:
     """Publish ``ticket_id`` from another process until the inbox socket hears of it."""
     for _ in range(tries):
-        await asyncio.to_thread(_publish_from_another_process, env, ticket_id)
+        await asyncio.to_thread(
+            publish_from_another_process,
+            env["SIGAP_REDIS_URL"],
+            Path(env["SIGAP_DATA_DIR"]),
+            ticket_id,
+        )
         with contextlib.suppress(TimeoutError):
             while True:
                 event = json.loads(await asyncio.wait_for(inbox.recv(), 3))
