@@ -180,7 +180,7 @@ def time_dashboard(env: dict[str, str], rounds: int) -> dict[str, Any]:
 
 def prove_upkeep(changes: int, sample: int) -> dict[str, Any]:
     from sigap.accounts.models import Team
-    from sigap.automations.engine import system_user
+    from sigap.accounts.system import system_user
     from sigap.core.errors import SigapError
     from sigap.metrics import sync
     from sigap.tickets import services

@@ -1,6 +1,6 @@
 """Safety detector quality and speed. Run: `.venv/bin/python bench/safety.py`.
 
-Scores ``sigap.triage.safety.detect`` on the held-out set ``safety_eval.tsv`` (and, for
+Scores ``sigap.text.safety.detect`` on the held-out set ``safety_eval.tsv`` (and, for
 comparison, on ``safety_dev.tsv``, the set the lexicon was tuned on): recall, precision,
 F1 and the confusion counts. Then measures throughput on one core (this process), for
 ``detect`` and for ``tokens``: first pass with empty word caches (the data files already
@@ -16,8 +16,8 @@ import time
 from collections.abc import Callable
 from importlib import resources
 
-from sigap.triage import text
-from sigap.triage.safety import clear_caches, detect, lexicon
+from sigap.text import indonesian as text
+from sigap.text.safety import clear_caches, detect, lexicon
 
 MIN_RECALL = 0.98
 TARGET_RATE = 2_000

@@ -40,8 +40,8 @@ def main() -> int:
     from django.utils import timezone
 
     call_command("migrate", verbosity=0)
-    from sigap.sla.sweep import sweep
     from sigap.tickets.models import OPEN_STATUSES, Ticket
+    from sigap.tickets.sweep import sweep
 
     now = timezone.now()
     # Catch up once: tickets seeded before the sweep existed count as already handled.

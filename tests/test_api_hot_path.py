@@ -17,6 +17,7 @@ from sigap.accounts import services as accounts
 from sigap.accounts.models import ApiToken, Team, User
 from sigap.core import layer
 from sigap.customers.models import Customer
+from sigap.kb import conversation
 from sigap.tickets import live, services
 from sigap.tickets.models import Ticket
 from tests.api_client import Api
@@ -155,7 +156,9 @@ def test_the_chatbot_answers_customers_not_staff_logging_a_ticket(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     calls: list[int] = []
-    monkeypatch.setattr(services, "_chatbot", lambda ticket_id, text: calls.append(ticket_id))
+    monkeypatch.setattr(
+        conversation, "on_customer_message", lambda ticket_id, text: calls.append(ticket_id)
+    )
     with django_capture_on_commit_callbacks(execute=True):
         ticket = services.ticket_create(
             actor=admin if staff else None,

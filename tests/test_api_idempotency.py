@@ -11,9 +11,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from sigap.accounts.idempotency import idempotency_cleanup
 from sigap.accounts.models import Team, User
 from sigap.accounts.services import token_create
-from sigap.core.idempotency import idempotency_cleanup
 from sigap.core.models import IdempotencyRecord
 from sigap.customers.models import Customer
 from sigap.tickets.models import Message, Ticket

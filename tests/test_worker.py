@@ -80,7 +80,7 @@ def start_worker(worker_env: dict[str, str]) -> Iterator[object]:
 
 def enqueue_sweeps(env: dict[str, str], n: int) -> None:
     script = (
-        "import django; django.setup(); from sigap.sla.tasks import sla_sweep\n"
+        "import django; django.setup(); from sigap.tickets.tasks import sla_sweep\n"
         f"for _ in range({n}): sla_sweep()\n"
     )
     subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)

@@ -12,11 +12,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from sigap.accounts.idempotency import TOKEN_USER_ATTR
 from sigap.accounts.models import User
 from sigap.accounts.services import token_authenticate
 from sigap.core.apiutil import field_errors
 from sigap.core.errors import SigapError
-from sigap.core.idempotency import TOKEN_USER_ATTR
 
 
 class BearerToken(HttpBearer):

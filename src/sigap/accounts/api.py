@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from sigap.core.apiutil import request_user
+from sigap.accounts.http import request_user
 
 router = Router(tags=["akun"])
 

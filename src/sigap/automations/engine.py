@@ -16,13 +16,13 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 
-from sigap.accounts.models import Role, Team, User
+from sigap.accounts.models import Team, User
+from sigap.accounts.system import system_user
 from sigap.core.errors import SigapError
 from sigap.core.memo import SharedMemo
 from sigap.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
-SYSTEM_USERNAME = "sigap-otomasi"
 _guard = threading.local()
 
 
@@ -54,17 +54,6 @@ invalidate = _rules.invalidate
 
 def has_rules(trigger: str) -> bool:
     return bool(_rules.get().get(trigger))
-
-
-def system_user() -> User:
-    user, _ = User.objects.get_or_create(
-        username=SYSTEM_USERNAME,
-        defaults={"role": Role.ADMIN, "first_name": "Otomasi", "last_name": "Sigap"},
-    )
-    if user.has_usable_password():
-        user.set_unusable_password()
-        user.save(update_fields=["password"])
-    return user
 
 
 def matches(
@@ -144,9 +133,8 @@ def _audit(rule: CompiledRule, ticket: Ticket, trigger: str, applied: list[str])
 def _apply(action: dict[str, Any], ticket_id: int, rule: CompiledRule) -> str:
     from sigap.notifications.models import NotificationKind
     from sigap.notifications.services import notify_many
-    from sigap.sla.escalation import escalation_recipients
-    from sigap.tickets import services
-    from sigap.web import canned
+    from sigap.tickets import canned, services
+    from sigap.tickets.escalation import escalation_recipients
 
     kind: str = str(action.get("type", ""))
     value: Any = action.get("value")
@@ -186,7 +174,7 @@ def _apply(action: dict[str, Any], ticket_id: int, rule: CompiledRule) -> str:
                 reason=reason,
             )
         elif kind == "send_canned":
-            from sigap.web.models import CannedResponse
+            from sigap.tickets.models import CannedResponse
 
             template = CannedResponse.objects.get(pk=int(value), active=True)
             services.message_add(

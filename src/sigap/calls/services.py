@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from sigap.accounts.access import require_staff
 from sigap.accounts.models import Team, User
 from sigap.calls.models import AgentExtension, Call, Direction, Outcome
 from sigap.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -22,7 +23,6 @@ from sigap.customers.models import ContactKind, Customer
 from sigap.customers.services import ContactIn, customer_create, customer_find_by_contact
 from sigap.tickets import events
 from sigap.tickets import services as ticket_services
-from sigap.tickets.access import require_staff
 from sigap.tickets.models import OPEN_STATUSES, Channel, EventKind, Kind, Ticket
 
 ATTACH_WINDOW = timedelta(hours=24)  # a new call joins the caller's open phone ticket

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from sigap.accounts.decorators import staff_required, supervisor_required
 from sigap.accounts.models import User
 from sigap.calls import pbx, services
 from sigap.calls.forms import CallFinishForm, CallStartForm, MergeForm
@@ -32,7 +33,6 @@ from sigap.customers.models import Customer
 from sigap.customers.selectors import access_customer
 from sigap.customers.services import customer_merge
 from sigap.tickets.access import access_ticket
-from sigap.web.views import staff_required, supervisor_required
 
 MAX_HOOK_BYTES = 64 * 1024
 

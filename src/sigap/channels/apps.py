@@ -6,3 +6,8 @@ class ChannelsConfig(AppConfig):
     name = "sigap.channels"
     label = "sigap_channels"  # "channels" is Django Channels' label
     verbose_name = _("Saluran")
+
+    def ready(self) -> None:
+        from sigap.channels import subscribers
+
+        subscribers.connect()

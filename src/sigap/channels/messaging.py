@@ -270,19 +270,44 @@ def _answer_callback_later(callback_id: str) -> None:
     answer_telegram_callback(callback_id)
 
 
+@dataclass(frozen=True)
+class Tap:
+    """A tapped quick reply that answers something other than the conversation (a survey
+    question), as the channel delivered it."""
+
+    provider: str
+    data: str  # the row/button id
+    sender: str  # wa_id / Telegram from.id
+    contact_value: str  # +62… (WhatsApp) / from.id (Telegram)
+    address: str  # where answers go
+    callback_id: str = ""  # Telegram
+
+
+TapHandler = Callable[[Tap], str]
+_tap_handlers: dict[str, TapHandler] = {}
+
+
+def on_tap(prefix: str, handler: TapHandler) -> None:
+    """``handler(tap) -> outcome`` records taps whose id starts with ``prefix`` (the surveys
+    register ``SURVEY_REPLY_PREFIX`` in their ``ready()``); it runs in the transaction that
+    stores the tap once."""
+    _tap_handlers[prefix] = handler
+
+
 @transaction.atomic
 def _accept_survey_reply(item: Inbound) -> str:
     """Store a survey tap once and record the answer with it (one transaction: if
     recording fails, nothing is stored and the provider's redelivery tries again)."""
-    from sigap.surveys.quickreply import Reply, record_tap
-
     fields = _fields(item)
     fields.update(status=InboundStatus.IGNORED, error=SURVEY_REPLY_IGNORED)
     row = _insert({"provider": item.provider, "external_id": item.external_id, **fields})
     if row is None:
         return "duplicate"
-    outcome = record_tap(
-        Reply(
+    handler = _tap_handlers.get(SURVEY_REPLY_PREFIX)
+    if handler is None:
+        return "survey_unhandled"
+    outcome = handler(
+        Tap(
             provider=item.provider,
             data=item.survey_reply,
             sender=item.sender,
@@ -395,11 +420,8 @@ def _file(item: Inbound, row: InboundDelivery) -> str:
             channel=item.provider,
             external_id=item.message_id,
             created_at=item.sent_at,
-            chatbot=not item.choice,
+            bot_text=item.choice,  # the bot gets the choice, not its (perhaps shortened) title
         )
-        if item.choice:  # the bot gets the choice, not its (perhaps shortened) title
-            ticket_id, choice = ticket.pk, item.choice
-            transaction.on_commit(lambda: _chatbot_later(ticket_id, choice), robust=True)
         outcome = "appended"
     else:
         ticket = services.ticket_create(
@@ -423,12 +445,6 @@ def _file(item: Inbound, row: InboundDelivery) -> str:
         transaction.on_commit(lambda: _fetch_later(row_id), robust=True)
     InboundDelivery.objects.filter(pk=row.pk).update(**fields)
     return outcome
-
-
-def _chatbot_later(ticket_id: int, text: str) -> None:
-    from sigap.kb.conversation import on_customer_message
-
-    on_customer_message(ticket_id, text)
 
 
 def _subject(item: Inbound, customer: Customer) -> str:

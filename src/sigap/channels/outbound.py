@@ -1,8 +1,8 @@
 """Where a public reply goes after it commits: the channel the ticket came in on.
 
-``services`` calls ``deliver`` (after commit) for every reply on a ticket whose channel is
-in ``DELIVERED``; each channel's job sends it and retries on failure. Before a reply is
-stored, ``services.message_add`` asks ``check_reply`` whether the channel allows it now
+``subscribers`` hands every reply on a channel in ``DELIVERED`` to ``deliver`` after it
+commits (``tickets.hooks.ReplyPosted``); each channel's job sends it and retries on failure.
+Before a reply is stored, ``check_reply`` says whether the channel allows it now
 (WhatsApp's 24-hour customer-service window; Meta's 7-day limit for Facebook/Instagram
 messages and its one text-only private reply to a public comment).
 """
@@ -16,7 +16,6 @@ DELIVERED = frozenset(
         Channel.EMAIL,
         Channel.WHATSAPP,
         Channel.TELEGRAM,
-        Channel.LIVECHAT,
         Channel.FACEBOOK,
         Channel.INSTAGRAM,
     }
@@ -32,10 +31,6 @@ def deliver(message_id: int, channel: str) -> None:
         from sigap.channels import delivery
 
         delivery.enqueue(message_id)
-    elif channel == Channel.LIVECHAT:
-        from sigap.livechat.delivery import deliver as livechat_deliver
-
-        livechat_deliver(message_id)
     elif channel in (Channel.FACEBOOK, Channel.INSTAGRAM):
         from sigap.channels import meta_out
 

@@ -25,8 +25,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from sigap.accounts.models import User
 from sigap.channels import messaging, meta_in, telegram_in, whatsapp_in, whatsapp_out
 from sigap.channels.messaging import ShapeError
+from sigap.core.apiutil import error_response
 from sigap.core.errors import NotFound, SigapError
-from sigap.core.idempotency import error_response
 from sigap.tickets.access import access_ticket
 
 log = logging.getLogger(__name__)

@@ -28,6 +28,7 @@ import httpx
 from django.db import transaction
 from django.utils import timezone
 
+from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
 from sigap.channels import conf, messaging
 from sigap.channels.delivery import (
@@ -53,7 +54,6 @@ from sigap.channels.whatsapp_in import error_text
 from sigap.core.errors import Conflict, ValidationFailed
 from sigap.customers.models import ContactKind
 from sigap.tickets import services
-from sigap.tickets.access import require_staff
 from sigap.tickets.attachments import check_size
 from sigap.tickets.guidance import when
 from sigap.tickets.models import Attachment, Channel, Message, MessageKind, Ticket

@@ -5,18 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.http import HttpRequest
-
-from sigap.accounts.models import User
+from django.http import JsonResponse
 
 # Parts of a validation error's location that name where, not what.
 LOCATION_PARTS = frozenset({"body", "query", "path", "payload", "form", "filters"})
-
-
-def request_user(request: HttpRequest) -> User:
-    """The user the API authenticated (bearer token or session)."""
-    user: User = request.auth  # type: ignore[attr-defined]
-    return user
 
 
 def field_errors(errors: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
@@ -26,3 +18,7 @@ def field_errors(errors: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
         parts = [str(p) for p in err.get("loc", []) if p not in LOCATION_PARTS]
         fields.setdefault(".".join(parts) or "body", []).append(str(err.get("msg")))
     return fields
+
+
+def error_response(status: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)

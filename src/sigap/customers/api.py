@@ -7,8 +7,9 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from sigap.accounts.access import require_staff
+from sigap.accounts.http import request_user
 from sigap.accounts.models import User
-from sigap.core.apiutil import request_user
 from sigap.core.errors import NotFound
 from sigap.core.pagination import DEFAULT_LIMIT, page
 from sigap.customers import selectors, services
@@ -19,7 +20,6 @@ from sigap.customers.schemas import (
     CustomerPatch,
     customer_dict,
 )
-from sigap.tickets.access import require_staff
 
 router = Router(tags=["pelanggan"])
 

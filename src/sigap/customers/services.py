@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -182,21 +182,16 @@ def _merge_contacts(target: Customer, source: Customer) -> None:
             primary_kinds.add(contact.kind)
 
 
-def _move_tickets(*, actor: User, target: Customer, source: Customer) -> list[int]:
-    from sigap.tickets import events
-    from sigap.tickets.models import Ticket
+MergeHandler = Callable[..., object]
+_merge_handlers: list[MergeHandler] = []
 
-    now = timezone.now()
-    tickets = list(Ticket.objects.select_for_update().filter(customer=source).order_by("pk"))
-    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
-        customer=target, version=F("version") + 1, updated_at=now
-    )
-    old, new = f"{source.name} (#{source.pk})", f"{target.name} (#{target.pk})"
-    reason = f"Pelanggan #{source.pk} digabung ke pelanggan #{target.pk}."
-    for ticket in tickets:
-        ticket.customer = target
-        events.field_changed_event(ticket, actor, "customer", old, new, reason=reason)
-    return [t.pk for t in tickets]
+
+def on_merge(handler: MergeHandler) -> None:
+    """``handler(actor=, target=, source=)`` runs inside ``customer_merge``'s transaction,
+    before the rows left over follow the kept record: the ticket core moves the tickets
+    through its own services (``tickets.services.tickets_move_customer``)."""
+    if handler not in _merge_handlers:
+        _merge_handlers.append(handler)
 
 
 def _move_related(target: Customer, source: Customer) -> None:
@@ -239,7 +234,8 @@ def customer_merge(*, actor: User, target: Customer, source: Customer) -> Custom
             raise Conflict(f"Data pelanggan #{customer.pk} sudah dihapus.")
     now = timezone.now()
     _merge_contacts(target, source)
-    _move_tickets(actor=actor, target=target, source=source)
+    for handler in _merge_handlers:
+        handler(actor=actor, target=target, source=source)
     _move_related(target, source)
     changes: dict[str, Any] = {"version": F("version") + 1, "updated_at": now}
     if source.notes.strip():

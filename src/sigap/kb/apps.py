@@ -6,3 +6,8 @@ class KbConfig(AppConfig):
     name = "sigap.kb"
     label = "kb"
     verbose_name = _("Basis pengetahuan")
+
+    def ready(self) -> None:
+        from sigap.kb import subscribers
+
+        subscribers.connect()

@@ -9,7 +9,7 @@ bot stays silent (``action == "silent"``, empty text) but keeps recording the me
 
 Order of checks for each message:
 
-1. a safety signal (``sigap.triage.safety``) -> hand over at once (and point to 112);
+1. a safety signal (``sigap.text.safety``) -> hand over at once (and point to 112);
 2. a request for a person ("mau bicara dengan agen", "minta CS", ...) -> hand over;
 3. negative sentiment (``sentiment.sentiment_of``, the hook for the trained model) ->
    hand over;
@@ -48,7 +48,7 @@ from sigap.kb import index, intents, sentiment
 from sigap.kb.access import public_articles
 from sigap.kb.index import Entry, KbIndex, Scored
 from sigap.kb.models import Article, RequiredFact
-from sigap.triage import safety
+from sigap.text import safety
 
 STATE_VERSION = 1
 THRESHOLD = 0.5

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sigap.triage import text
+from sigap.text import indonesian as text
 
 # Someone who is a person of the company, in any case.
 STRONG_TARGETS = frozenset(

@@ -167,7 +167,7 @@ class ArticleVersion(models.Model):
 
 class ArticleSearchDocument(models.Model):
     """An article's text as indexed: normalised, stemmed tokens without stop words
-    (``sigap.triage.text.tokens``). ``head`` is the title and the question variants,
+    (``sigap.text.indonesian.tokens``). ``head`` is the title and the question variants,
     ``body`` the summary and the body, ``english`` the translation. PostgreSQL adds a
     weighted generated ``tsvector`` with a GIN index; SQLite an FTS5 table kept in step by
     triggers (migration 0002). The chatbot's in-memory index is built from these rows."""

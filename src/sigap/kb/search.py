@@ -2,7 +2,7 @@
 
 The approach of ``sigap.tickets.search`` (docs/decisions/0002-full-text-search.md), with
 the triage text pipeline in front: an article's text and every query go through
-``sigap.triage.text.tokens(stem=True, drop_stopwords=True)``, so informal spellings meet
+``sigap.text.indonesian.tokens(stem=True, drop_stopwords=True)``, so informal spellings meet
 the formal ones and affixed forms their root ("paketku belum nyampe" and "paket belum
 sampai" both become ``paket belum sampai``). The stems are stored in
 ``ArticleSearchDocument`` (``head``: title and question variants; ``body``: summary and
@@ -29,7 +29,7 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from sigap.kb.models import Article, ArticleSearchDocument
-from sigap.triage import text
+from sigap.text import indonesian as text
 
 MAX_QUERY_TERMS = 32
 MAX_DOCUMENT_CHARS = 100_000

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sigap.triage import text
+from sigap.text import indonesian as text
 
 Sentiment = Literal["negative", "neutral", "positive"]
 

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sigap.accounts.decorators import staff_required, supervisor_required
 from sigap.accounts.models import User
 from sigap.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from sigap.kb import selectors, services
@@ -22,7 +23,6 @@ from sigap.kb.forms import ArticleForm, CategoryForm, show_errors
 from sigap.kb.models import Article, ArticleStatus, ArticleVersion, Category, Visibility
 from sigap.kb.search import search_articles
 from sigap.tickets.access import access_ticket
-from sigap.web.views import staff_required, supervisor_required
 
 PAGE_SIZE = 50
 SEARCH_LIMIT = 50

@@ -6,3 +6,8 @@ class LivechatConfig(AppConfig):
     name = "sigap.livechat"
     label = "livechat"
     verbose_name = _("Live chat")
+
+    def ready(self) -> None:
+        from sigap.livechat import subscribers
+
+        subscribers.connect()

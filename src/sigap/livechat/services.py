@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from django.core import signing
@@ -22,6 +23,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from sigap.accounts.access import require_staff
 from sigap.accounts.models import Role, User
 from sigap.accounts.presence import online
 from sigap.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -29,8 +31,9 @@ from sigap.customers.models import ContactKind, Customer
 from sigap.customers.services import ContactIn, customer_create, customer_find_by_contact
 from sigap.livechat import live, selectors
 from sigap.livechat.models import Chat, ChatStatus
+from sigap.tickets import hooks
 from sigap.tickets import services as tickets
-from sigap.tickets.access import access_ticket, require_staff
+from sigap.tickets.access import access_ticket
 from sigap.tickets.attachments import Upload
 from sigap.tickets.models import Channel, Kind, Message, MessageKind
 
@@ -261,10 +264,9 @@ def _visitor_message(
     return message, lambda: _answer(ticket_id, body)
 
 
-def _answer(ticket_id: int, body: str) -> object:
-    from sigap.kb.conversation import on_customer_message
-
-    return on_customer_message(ticket_id, body)
+def _answer(ticket_id: int, body: str) -> None:
+    """The automatic responders' turn (the chatbot), after the visitor has their ack."""
+    hooks.react_now(hooks.CustomerWrote(ticket_id=ticket_id, channel=Channel.LIVECHAT, text=body))
 
 
 def chat_read(*, chat: Chat, by_visitor: bool, up_to: int) -> None:
@@ -293,14 +295,13 @@ def chat_end(*, chat: Chat, actor: User | None) -> Chat:
     chat.ended_at = timezone.now()
     chat.save(update_fields=["status", "ended_at"])
     _announce(chat)
-    from sigap.surveys.services import chat_card, invite_after_chat
-
-    survey = invite_after_chat(chat.ticket_id)
-    if survey is not None:  # the rating card, in the visitor's window
-        card = chat_card(survey)
+    cards = hooks.publish(
+        hooks.ConversationEnded(ticket_id=chat.ticket_id, channel=Channel.LIVECHAT)
+    )
+    for card in cards:  # the rating card, in the visitor's window
         transaction.on_commit(
-            lambda: live.send_now(
-                [live.visitor_group(chat.pk)], {"type": "lc.survey", "survey": card}
+            partial(
+                live.send_now, [live.visitor_group(chat.pk)], {"type": "lc.survey", "survey": card}
             )
         )
     return chat

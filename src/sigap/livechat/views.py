@@ -12,12 +12,12 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from sigap.accounts.decorators import staff_required
 from sigap.accounts.models import User
 from sigap.core.errors import NotFound, SigapError
 from sigap.livechat import selectors, services
 from sigap.tickets.attachments import Upload
 from sigap.tickets.models import Attachment
-from sigap.web.views import staff_required
 
 
 @require_GET

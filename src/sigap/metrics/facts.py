@@ -194,7 +194,7 @@ def derive(
 
 
 def robots() -> set[int]:
-    from sigap.automations.engine import SYSTEM_USERNAME
+    from sigap.accounts.system import SYSTEM_USERNAME
 
     return set(User.objects.filter(username=SYSTEM_USERNAME).values_list("pk", flat=True))
 

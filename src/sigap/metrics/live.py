@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from sigap.accounts.models import STAFF_ROLES, User
 from sigap.accounts.presence import online
-from sigap.automations.engine import SYSTEM_USERNAME
+from sigap.accounts.system import SYSTEM_USERNAME
 from sigap.metrics.reports import LABELS
 from sigap.tickets.models import OPEN_STATUSES, RUNNING_STATUSES, Status, Ticket
 

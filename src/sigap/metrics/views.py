@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sigap.accounts.decorators import supervisor_required
 from sigap.accounts.models import User
 from sigap.metrics import compute as m
 from sigap.metrics import delivery, export, live, reports
@@ -22,7 +23,6 @@ from sigap.metrics.models import Report, ReportSchedule, SyncState
 from sigap.metrics.sync import STATE
 from sigap.metrics.tasks import send_report
 from sigap.surveys.models import Survey
-from sigap.web.views import supervisor_required
 
 
 def _filter(form: PeriodForm) -> m.Filter:

@@ -5,8 +5,8 @@ from django.core.mail import send_mass_mail
 from huey.contrib.djhuey import db_task
 
 from sigap.accounts.models import User
+from sigap.core.refs import ticket_reference
 from sigap.notifications.models import NotificationKind
-from sigap.tickets.models import Ticket
 
 
 @db_task(retries=3, retry_delay=60)
@@ -21,7 +21,7 @@ def send_notification_emails(rows: list[tuple[int, int | None, str, str]]) -> in
         if user is None or not user.email:
             continue
         link = f"\n\n{site}/tickets/{ticket_id}/" if ticket_id else ""
-        ref = Ticket(pk=ticket_id).reference if ticket_id else ""
+        ref = ticket_reference(ticket_id) if ticket_id else ""
         subject = f"[Sigap] {labels.get(kind, kind)} {ref}".strip()
         messages.append((subject, f"{text}{link}", None, [user.email]))
     return send_mass_mail(messages, fail_silently=False) if messages else 0

@@ -7,10 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sigap.accounts.decorators import staff_required
 from sigap.accounts.models import User
 from sigap.notifications.models import Notification, NotificationKind, NotificationPreference
 from sigap.notifications.services import mark_read, preferences, wants
-from sigap.web.views import staff_required
 
 
 @require_GET

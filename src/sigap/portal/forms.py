@@ -7,8 +7,8 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from sigap.accounts.models import User
+from sigap.core.forms import MultipleFileField
 from sigap.tickets.models import Kind
-from sigap.web.forms import MultipleFileField
 
 
 class SignupForm(forms.Form):

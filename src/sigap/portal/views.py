@@ -34,11 +34,10 @@ from sigap.portal.forms import (
 )
 from sigap.surveys.services import link as survey_link
 from sigap.surveys.services import pending_for as pending_surveys
-from sigap.tickets import guidance, selectors, services
+from sigap.tickets import guidance, selectors, services, timeline
 from sigap.tickets.access import access_ticket, visible_tickets
 from sigap.tickets.attachments import uploads_from
 from sigap.tickets.models import MessageKind, Proposal, ProposalStatus, Ticket
-from sigap.web import timeline
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 

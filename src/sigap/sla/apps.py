@@ -6,8 +6,3 @@ class SlaConfig(AppConfig):
     name = "sigap.sla"
     label = "sla"
     verbose_name = _("Tenggat layanan (SLA)")
-
-    def ready(self) -> None:
-        from sigap.sla import signals
-
-        signals.connect()

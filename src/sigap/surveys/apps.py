@@ -6,3 +6,8 @@ class SurveysConfig(AppConfig):
     name = "sigap.surveys"
     label = "surveys"
     verbose_name = _("Survei kepuasan")
+
+    def ready(self) -> None:
+        from sigap.surveys import subscribers
+
+        subscribers.connect()

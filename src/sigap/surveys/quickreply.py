@@ -49,6 +49,7 @@ from django.utils import timezone
 from sigap.channels import conf
 from sigap.channels.delivery import SendError
 from sigap.channels.messaging import SURVEY_REPLY_PREFIX
+from sigap.channels.messaging import Tap as Reply
 from sigap.channels.models import InboundDelivery, Provider
 from sigap.channels.quickreply import Option, sign, unsign, whatsapp_interactive
 from sigap.channels.quickreply import telegram_keyboard as inline_keyboard
@@ -252,18 +253,6 @@ def send_invitation(survey_id: int) -> str:
 
 
 # --- taps -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A tapped quick reply, as the channel delivered it."""
-
-    provider: str
-    data: str  # the row/button id
-    sender: str  # wa_id / Telegram from.id
-    contact_value: str  # +62… (WhatsApp) / from.id (Telegram)
-    address: str  # where answers go
-    callback_id: str = ""  # Telegram
 
 
 def _belongs(survey: Survey, reply: Reply) -> bool:

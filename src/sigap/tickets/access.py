@@ -55,11 +55,6 @@ def access_ticket(user: User, ticket_id: int, *, for_update: bool = False) -> Ti
     return ticket
 
 
-def require_staff(user: User) -> None:
-    if not user.is_active or not user.is_agent_or_above:
-        raise PermissionDenied("Hanya petugas yang dapat melakukan tindakan ini.")
-
-
 def require_supervisor_for(user: User, ticket: Ticket) -> None:
     """Approvals on behalf of the company: an admin, or a supervisor of the ticket's team
     (any supervisor when the ticket has no team yet)."""

@@ -12,14 +12,16 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
+from sigap.accounts.access import require_staff
+from sigap.accounts.http import request_user
 from sigap.accounts.models import Team, User
-from sigap.core.apiutil import field_errors, request_user
+from sigap.core.apiutil import field_errors
 from sigap.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from sigap.core.pagination import DEFAULT_LIMIT, page
 from sigap.customers.models import Customer
 from sigap.customers.selectors import contact_pairs
 from sigap.tickets import selectors, services
-from sigap.tickets.access import access_ticket, may_see, require_staff, visible_tickets
+from sigap.tickets.access import access_ticket, may_see, visible_tickets
 from sigap.tickets.attachments import Upload
 from sigap.tickets.models import Attachment, MessageKind, Proposal, ProposalStatus
 from sigap.tickets.schemas import (

@@ -6,3 +6,10 @@ class TicketsConfig(AppConfig):
     name = "sigap.tickets"
     label = "tickets"
     verbose_name = _("Tiket")
+
+    def ready(self) -> None:
+        from sigap.customers.services import on_merge
+        from sigap.tickets import policy_changes, services
+
+        policy_changes.connect()
+        on_merge(services.tickets_move_customer)

@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sigap.accounts.models import Team
+from sigap.core.refs import ticket_reference
 from sigap.customers.models import Customer
 
 
@@ -319,7 +320,7 @@ class Ticket(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"SGP-{self.pk:06d}" if self.pk else "SGP-baru"
+        return ticket_reference(self.pk)
 
     @property
     def is_open(self) -> bool:
@@ -601,3 +602,46 @@ class TicketSearchDocument(models.Model):
 
     def __str__(self) -> str:
         return f"Dokumen pencarian {self.ticket_id}"
+
+
+# --- canned responses: reply templates with placeholders (``tickets.canned``) -------------
+
+
+class CannedPurpose(models.TextChoices):
+    CONFIRMATION = "confirmation", _("Konfirmasi")
+    APOLOGY = "apology", _("Permintaan maaf (5R)")
+    EXPLANATION = "explanation", _("Penjelasan")
+    PROPOSAL = "proposal", _("Usulan solusi")
+    THANKS = "thanks", _("Terima kasih")
+    OTHER = "other", _("Lainnya")
+
+
+class CannedResponse(models.Model):
+    title = models.CharField(_("judul"), max_length=120)
+    purpose = models.CharField(
+        _("kegunaan"), max_length=16, choices=CannedPurpose.choices, default=CannedPurpose.OTHER
+    )
+    body = models.TextField(_("isi"))
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("tim"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="canned_responses",
+        help_text=_("Kosongkan agar dapat dipakai semua tim."),
+    )
+    active = models.BooleanField(_("aktif"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("templat balasan")
+        verbose_name_plural = _("templat balasan")
+        ordering = ["purpose", "title"]
+        db_table = "web_cannedresponse"  # made by the web app; moved here without a copy
+
+    def __str__(self) -> str:
+        return self.title

@@ -15,8 +15,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from sigap.accounts.access import require_staff
 from sigap.accounts.models import Role, Team, User
-from sigap.automations import engine as automation
+from sigap.accounts.system import is_system
 from sigap.core import fastsql
 from sigap.core.errors import (
     Conflict,
@@ -30,9 +31,8 @@ from sigap.customers.models import Customer
 from sigap.notifications.models import NotificationKind
 from sigap.notifications.services import notify_many
 from sigap.sla import book as sla_book
-from sigap.sla import escalation
-from sigap.tickets import events
-from sigap.tickets.access import require_staff, require_supervisor_for
+from sigap.tickets import escalation, events, hooks
+from sigap.tickets.access import require_supervisor_for
 from sigap.tickets.attachments import Upload, attachment_store, check_size, known_attachments
 from sigap.tickets.models import (
     OPEN_PROPOSAL_STATUSES,
@@ -60,7 +60,6 @@ from sigap.tickets.models import (
 from sigap.tickets.search import index_message, index_new_ticket, index_ticket
 from sigap.tickets.sla import default_priority, due_for
 from sigap.tickets.transitions import check_transition
-from sigap.triage import service as triage
 
 S = Status
 
@@ -104,20 +103,7 @@ def _set_status(ticket: Ticket, actor: User | None, to: Status, reason: str = ""
     if "sla_paused_at" in extra:
         kind = EventKind.SLA_PAUSED if extra["sla_paused_at"] else EventKind.SLA_RESUMED
         events.sla_event(ticket, kind, data=sla_data)
-    if to == S.RESOLVED and settings.SIGAP_SURVEYS:
-        transaction.on_commit(lambda: _invite_to_survey(ticket.pk))
-
-
-def _triage(ticket_id: int) -> None:
-    from sigap.triage.tasks import triage_new_ticket
-
-    triage_new_ticket(ticket_id)
-
-
-def _invite_to_survey(ticket_id: int) -> None:
-    from sigap.surveys.tasks import invite_after_resolution
-
-    invite_after_resolution(ticket_id)
+    hooks.publish(hooks.StatusChanged(ticket_id=ticket.pk, old=old, new=to))
 
 
 def _sla_resumed(ticket: Ticket, now: datetime) -> dict[str, Any]:
@@ -258,12 +244,30 @@ def ticket_create(
         raise ValidationFailed("Data tiket belum lengkap.", fields=errors)
     _check_assignee(assignee, team)
     now = created_at or timezone.now()
-    safety = triage.safety_override(subject, description)
-    if safety is not None:  # danger to people: the tightest handling, whatever was given
-        severity, priority = safety.severity, safety.priority
-        tags = [*tags, triage.SAFETY_TAG]
+    advice = hooks.publish(
+        hooks.TicketIntake(
+            subject=subject,
+            description=description,
+            kind=kind,
+            channel=channel,
+            severity=severity,
+            priority=priority,
+            loyalty_tier=customer.loyalty_tier,
+            customer_kind=customer.kind,
+        )
+    )
+    notes: list[dict[str, Any]] = []
+    for given in advice:
+        if given.overrides:  # danger to people: the tightest handling, whatever was given
+            severity = given.severity if given.severity is not None else severity
+            priority = given.priority if given.priority is not None else priority
+        elif priority is None and given.priority is not None:
+            priority = given.priority
+        tags = [*tags, *given.tags]
+        if given.note is not None:
+            notes.append(dict(given.note))
     if priority is None:
-        priority = default_priority(severity, customer.loyalty_tier, customer.kind)
+        priority = default_priority(severity, customer.loyalty_tier)
     sla = due_for(
         channel,
         priority,
@@ -313,16 +317,8 @@ def ticket_create(
     fastsql.insert([message])
     known_attachments(message, [attachment_store(message=message, upload=u) for u in uploads])
     events.ticket_opened_events(ticket, actor, message)
-    if safety is not None:
-        events.sla_event(
-            ticket,
-            EventKind.AUTOMATION,
-            data={
-                "rule": "Deteksi keselamatan",
-                "trigger": "ticket_created",
-                "applied": [f"severity=penting, priority=P1 ({', '.join(safety.signals)})"],
-            },
-        )
+    for note in notes:
+        events.sla_event(ticket, EventKind.AUTOMATION, data=note)
     # A caller hears it from the agent; a public comment gets the agent's own first reply
     # (moved to a private message by the channel), not an automatic one.
     if (
@@ -333,13 +329,20 @@ def ticket_create(
     ):
         _acknowledge(ticket, customer, now)
     index_new_ticket(ticket)
-    if settings.SIGAP_TRIAGE:
-        transaction.on_commit(lambda: _triage(ticket.pk), robust=True)
-    # The bot answers a customer writing in, not staff logging a ticket for one.
-    if channel in CHATBOT_CHANNELS and (actor is None or actor.is_customer):
-        transaction.on_commit(lambda: _chatbot(ticket.pk, description), robust=True)
-    if automation.has_rules("ticket_created"):
-        automation.fire("ticket_created", ticket, text=description)
+    by_customer = actor is None or actor.is_customer
+    changed = hooks.publish(
+        hooks.TicketCreated(
+            ticket_id=ticket.pk,
+            kind=kind,
+            channel=channel,
+            by_customer=by_customer,
+            text=description,
+        )
+    )
+    # An automatic responder answers a customer writing in, not staff logging a ticket.
+    if by_customer:
+        hooks.publish(hooks.CustomerWrote(ticket_id=ticket.pk, channel=channel, text=description))
+    if any(changed):  # an automation rule acted on it in this transaction
         ticket.refresh_from_db()
     else:
         setattr(ticket, _CREATED_TAGS, [t.name for t in tag_objs])
@@ -356,7 +359,6 @@ def tags_as_created(ticket: Ticket) -> list[str] | None:
     return names
 
 
-CHATBOT_CHANNELS = frozenset({Channel.LIVECHAT, Channel.WHATSAPP, Channel.TELEGRAM})
 ACKNOWLEDGEMENT = (
     "Halo Kak {nama},\n\n"
     "Terima kasih, pesan Anda sudah kami terima dengan nomor tiket {nomor}. "
@@ -367,8 +369,8 @@ ACKNOWLEDGEMENT = (
 
 
 def bot_reply(*, ticket: Ticket, body: str) -> Message:
-    """The chatbot's answer to the customer (``kb.conversation``): a public reply with no
-    author, sent on the ticket's channel. Not a person's response: the SLA clocks keep
+    """An automatic responder's answer to the customer (the chatbot): a public reply with
+    no author, sent on the ticket's channel. Not a person's response: the SLA clocks keep
     running, like for the automatic acknowledgement."""
     message = Message.objects.create(
         ticket=ticket,
@@ -383,19 +385,14 @@ def bot_reply(*, ticket: Ticket, body: str) -> Message:
     return message
 
 
-def _chatbot(ticket_id: int, text: str) -> None:
-    from sigap.kb.conversation import on_customer_message
-
-    on_customer_message(ticket_id, text)
-
-
 def _deliver(message: Message) -> None:
-    """A public reply leaves on the ticket's own channel once it is committed."""
-    from sigap.channels import outbound
-
-    if message.channel in outbound.DELIVERED:
-        channel = message.channel
-        transaction.on_commit(lambda: outbound.deliver(message.pk, channel), robust=True)
+    """A public reply leaves on its channel once it is committed (the channel's
+    connector subscribes to ``ReplyPosted``)."""
+    hooks.publish(
+        hooks.ReplyPosted(
+            message_id=message.pk, ticket_id=message.ticket_id, channel=message.channel
+        )
+    )
 
 
 def _acknowledge(ticket: Ticket, customer: Customer, now: datetime) -> None:
@@ -483,8 +480,6 @@ def ticket_update(
         if old != new:
             plain[field] = new
             events.field_changed_event(ticket, actor, field, _jsonable(old), _jsonable(new), reason)
-            if field in triage.FIELDS and actor.username != automation.SYSTEM_USERNAME:
-                triage.record_correction(ticket, field, str(new))  # agents teach triage
     if "tags" in changes:
         old_tags = sorted(ticket.tags.values_list("name", flat=True))
         new_objs = _tag_objects(changes["tags"])
@@ -500,8 +495,19 @@ def ticket_update(
         _touch(ticket, **plain)
         if "subject" in plain:
             index_ticket(ticket.pk)
-    if plain and automation.has_rules("ticket_updated"):
-        automation.fire("ticket_updated", ticket)
+    if plain:
+        hooks.publish(
+            hooks.TicketUpdated(
+                ticket_id=ticket.pk,
+                actor_id=actor.pk,
+                changes={
+                    f: "" if v is None else str(_jsonable(v))
+                    for f, v in plain.items()
+                    if f in changes
+                },
+                by_system=is_system(actor),
+            )
+        )
     return ticket
 
 
@@ -576,8 +582,8 @@ def _paused_shift(ticket: Ticket, policy_id: int | None) -> Callable[[datetime],
 
 @transaction.atomic
 def ticket_recompute_due(*, ticket: Ticket, reason: str) -> bool:
-    """Due times again after the SLA policies changed (``sla.tasks``). False when they
-    stay the same or the ticket is no longer open."""
+    """Due times again after the SLA policies changed (``tickets.tasks.recompute_due_times``).
+    False when they stay the same or the ticket is no longer open."""
     ticket = _lock(ticket)
     if not ticket.is_open:
         return False
@@ -596,6 +602,23 @@ def ticket_transfer(*, actor: User, ticket: Ticket, team: Team, reason: str) -> 
     return ticket_update(
         actor=actor, ticket=ticket, version=ticket.version, changes=changes, reason=reason
     )
+
+
+def tickets_move_customer(*, actor: User, target: Customer, source: Customer) -> list[int]:
+    """A customer merge (``customers.services.customer_merge``, inside its transaction):
+    every ticket of ``source`` moves to ``target``, each with its version bumped and a
+    timeline entry naming the merge."""
+    now = timezone.now()
+    tickets = list(Ticket.objects.select_for_update().filter(customer=source).order_by("pk"))
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
+        customer=target, version=F("version") + 1, updated_at=now
+    )
+    old, new = f"{source.name} (#{source.pk})", f"{target.name} (#{target.pk})"
+    reason = f"Pelanggan #{source.pk} digabung ke pelanggan #{target.pk}."
+    for ticket in tickets:
+        ticket.customer = target
+        events.field_changed_event(ticket, actor, "customer", old, new, reason=reason)
+    return [t.pk for t in tickets]
 
 
 # --- the procedure ----------------------------------------------------------------------------
@@ -757,13 +780,16 @@ def message_add(
     created_at: datetime | None = None,
     handle_seconds: int | None = None,
     chatbot: bool = True,
+    bot_text: str = "",
     body_html: str = "",
 ) -> Message:
     """Add an inbound message, a public reply or an internal note. ``handle_seconds``:
     how long the agent worked on it (the composer measures it; AHT in ``metrics``).
-    ``chatbot=False``: the caller hands an inbound message to the chatbot itself (live
-    chat does, after acknowledging the message to the visitor). ``body_html``: the
-    message's sanitized HTML, beside its text (email).
+    ``chatbot=False``: the caller hands an inbound message to the automatic responders
+    itself (live chat does, after acknowledging the message to the visitor, with
+    ``hooks.react_now``); ``bot_text``: what they should read instead of the body (the
+    quick-reply choice a tapped button stands for). ``body_html``: the message's sanitized
+    HTML, beside its text (email).
 
     A message with an ``external_id`` already stored for its channel is returned as is:
     a redelivered webhook or mail creates nothing twice.
@@ -786,10 +812,8 @@ def message_add(
         raise Conflict(
             f"Tiket {ticket.reference} sudah ditutup. Silakan buat tiket baru untuk masalah ini."
         )
-    if msg_kind == MessageKind.REPLY:
-        from sigap.channels.outbound import check_reply  # the 24-hour window
-
-        check_reply(ticket=ticket, channel=channel, attachments=len(uploads))
+    if msg_kind == MessageKind.REPLY:  # a channel may refuse it (WhatsApp's 24-hour window)
+        hooks.publish(hooks.ReplyPosting(ticket=ticket, channel=channel, attachments=len(uploads)))
     try:
         with transaction.atomic():
             message = _message_create(
@@ -805,9 +829,10 @@ def message_add(
             )
     except IntegrityError:
         return Message.objects.get(channel=channel, external_id=external_id)
-    if chatbot and msg_kind == MessageKind.INBOUND and channel in CHATBOT_CHANNELS and body:
-        ticket_id = ticket.pk
-        transaction.on_commit(lambda: _chatbot(ticket_id, body), robust=True)
+    if chatbot and msg_kind == MessageKind.INBOUND and (bot_text or body):
+        hooks.publish(
+            hooks.CustomerWrote(ticket_id=ticket.pk, channel=channel, text=bot_text or body)
+        )
     known_attachments(message, [attachment_store(message=message, upload=u) for u in uploads])
     _next_response_clock(ticket, message)
     if msg_kind == MessageKind.INBOUND and ticket.status == S.WAITING_CUSTOMER:
@@ -816,8 +841,15 @@ def message_add(
         # Automation "re-open when the customer replies": the problem is not over for them.
         _set_status(ticket, actor, S.IN_PROGRESS, "Pelanggan membalas setelah tiket selesai.")
     index_message(ticket.pk, msg_kind, body)
-    if msg_kind == MessageKind.INBOUND and automation.has_rules("message_received"):
-        automation.fire("message_received", ticket, text=body)
+    hooks.publish(
+        hooks.MessageAdded(
+            ticket_id=ticket.pk,
+            message_id=message.pk,
+            kind=msg_kind,
+            channel=channel,
+            text=body,
+        )
+    )
     return message
 
 
@@ -1054,7 +1086,7 @@ def ticket_close(*, actor: User, ticket: Ticket, thanks: str = "", reason: str =
 
 @transaction.atomic
 def ticket_escalate(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
-    """Escalate by hand, one level up the configured chain (``sla.escalation``)."""
+    """Escalate by hand, one level up the configured chain (``tickets.escalation``)."""
     require_staff(actor)
     reason = reason.strip()
     if not reason:

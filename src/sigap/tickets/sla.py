@@ -1,7 +1,7 @@
 """Default priority and due times for a new ticket.
 
 Due times come from the SLA policies and business calendars of ``sigap.sla``; the
-priority from the matrix of ``sigap.triage.priority``.
+built-in priority when no matrix answers at intake (``default_priority``).
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ FALLBACK_RESOLUTION = {
 log = logging.getLogger(__name__)
 
 
-def default_priority(severity: str, loyalty_tier: str, customer_kind: str = "") -> int:
-    """Complaint type AND customer type (DOMAIN.md §5), from the configurable matrix
-    (``sigap.triage.priority``; by default loyal customers move up one step)."""
-    from sigap.triage.priority import priority_for
-
-    return priority_for(severity, loyalty_tier, customer_kind)[0]
+def default_priority(severity: str, loyalty_tier: str) -> int:
+    """Complaint type AND customer type (DOMAIN.md §5) when nobody else decides: the
+    severity's base priority, one step up for loyal customers. The configurable matrix
+    (``sigap.triage.priority``) answers first, at intake (``hooks.TicketIntake``)."""
+    base = int(BASE_PRIORITY.get(Severity(severity) if severity else Severity.NONE, Priority.P3))
+    return max(1, base - 1) if loyalty_tier in LOYAL_TIERS else base
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ class TriageConfig(AppConfig):
     verbose_name = _("Triase otomatis")
 
     def ready(self) -> None:
-        from sigap.triage import priority
+        from sigap.triage import priority, subscribers
 
         priority.connect()
+        subscribers.connect()

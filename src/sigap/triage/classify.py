@@ -23,7 +23,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
 
-from sigap.triage.text import tokens
+from sigap.text.indonesian import tokens
 
 TASKS = ("sentiment", "category", "severity", "root_cause")
 # Sigap's labels for SmSA's

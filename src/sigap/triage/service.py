@@ -18,10 +18,10 @@ from django.db import transaction
 from django.db.models import Max
 
 from sigap.core.memo import SharedMemo
+from sigap.text.safety import detect
 from sigap.triage import classify
 from sigap.triage.classify import TASKS, Prediction, TextModel
 from sigap.triage.models import Example, ModelVersion, TicketTriage
-from sigap.triage.safety import detect
 
 __all__ = ["TASKS", "detect"]
 
@@ -138,7 +138,7 @@ def safety_override(subject: str, description: str) -> SafetyOverride | None:
 def triage_ticket(ticket_id: int) -> TicketTriage | None:
     """Classify a new ticket, record what was concluded, and fill empty fields the model
     is sure about (as the automation user, through the services, with the reason)."""
-    from sigap.automations.engine import system_user
+    from sigap.accounts.system import system_user
     from sigap.tickets import services
     from sigap.tickets.models import Ticket
 

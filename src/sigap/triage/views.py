@@ -8,10 +8,10 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from sigap.accounts.decorators import staff_required
 from sigap.accounts.models import User
 from sigap.triage.models import AgentStatus
 from sigap.triage.routing import set_status
-from sigap.web.views import staff_required
 
 
 @require_POST

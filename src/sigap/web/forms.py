@@ -8,7 +8,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from sigap.accounts.models import Team
+from sigap.core.forms import MultipleFileField
 from sigap.tickets.models import (
+    CannedResponse,
     Category,
     Channel,
     CompensationType,
@@ -17,21 +19,6 @@ from sigap.tickets.models import (
     Severity,
     Status,
 )
-from sigap.web.models import CannedResponse
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        single = super().clean
-        if isinstance(data, list | tuple):
-            return [single(d, initial) for d in data if d]
-        return [single(data, initial)] if data else []
 
 
 class ReplyForm(forms.Form):

@@ -7,12 +7,10 @@ domain error is shown on the page it came from, with what the user typed kept.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages as flash
-from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import Count, Q
 from django.forms import Form
@@ -24,17 +22,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from sigap.accounts.decorators import staff_required, supervisor_required
 from sigap.accounts.models import Role, Team, User
 from sigap.channels import ui as channel_ui
 from sigap.core.errors import NotFound, PermissionDenied, SigapError
 from sigap.customers.models import Customer
 from sigap.customers.selectors import access_customer, customers_for
-from sigap.tickets import guidance, selectors, services
+from sigap.tickets import canned, guidance, selectors, services, timeline
 from sigap.tickets.access import access_ticket, visible_tickets
 from sigap.tickets.attachments import uploads_from
 from sigap.tickets.models import (
     OPEN_PROPOSAL_STATUSES,
     OPEN_STATUSES,
+    CannedResponse,
     Category,
     Channel,
     Kind,
@@ -45,7 +45,7 @@ from sigap.tickets.models import (
 )
 from sigap.tickets.transitions import ALLOWED, procedure_steps
 from sigap.triage.panel import triage_panel
-from sigap.web import canned, inbox, timeline
+from sigap.web import inbox
 from sigap.web.forms import (
     ApologyForm,
     BulkForm,
@@ -61,41 +61,9 @@ from sigap.web.forms import (
     TeamForm,
     TransferForm,
 )
-from sigap.web.models import CannedResponse
 from sigap.web.seed import APOLOGY_5R
 
-V = TypeVar("V", bound=Callable[..., HttpResponse])
 PAGE_SIZE = 25
-
-
-def staff_required(view: V) -> V:
-    """Signed-in staff only; customers are sent to their portal."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = cast(User, request.user)
-        if not user.is_agent_or_above:
-            return redirect("portal:home")
-        return view(request, *args, **kwargs)
-
-    return cast(V, wrapper)
-
-
-def supervisor_required(view: V) -> V:
-    @staff_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not cast(User, request.user).is_supervisor_or_admin:
-            return render(
-                request,
-                "web/forbidden.html",
-                {"message": "Halaman ini hanya untuk supervisor dan admin."},
-                status=403,
-            )
-        return view(request, *args, **kwargs)
-
-    return cast(V, wrapper)
 
 
 @require_GET

@@ -11,9 +11,9 @@ from sigap.automations.models import Rule, RuleRun
 from sigap.customers.models import Customer
 from sigap.notifications.models import Notification
 from sigap.sla.models import EscalationLevel
-from sigap.sla.sweep import sweep
 from sigap.tickets import services
 from sigap.tickets.models import Ticket
+from sigap.tickets.sweep import sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -164,7 +164,7 @@ def test_an_update_rule_fires_on_a_change_and_not_on_its_own(
 def test_assign_canned_and_webhook_actions(
     agent: User, supervisor: User, customer: Customer, django_capture_on_commit_callbacks: object
 ) -> None:
-    from sigap.web.models import CannedResponse
+    from sigap.tickets.models import CannedResponse
     from sigap.webhooks.models import Webhook, WebhookDelivery
 
     template = CannedResponse.objects.get(title="Konfirmasi masalah")

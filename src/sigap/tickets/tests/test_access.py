@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 from pytest_django import DjangoAssertNumQueries
 
+from sigap.accounts.access import require_staff
 from sigap.accounts.models import Team, User
 from sigap.core.errors import NotFound, PermissionDenied
 from sigap.customers.models import Customer
 from sigap.tickets import services
-from sigap.tickets.access import access_ticket, require_staff, visible_tickets
+from sigap.tickets.access import access_ticket, visible_tickets
 from sigap.tickets.models import Ticket
 from sigap.tickets.selectors import ticket_detail_for, ticket_list_for
 from sigap.tickets.tests.steps import new_ticket

@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from sigap.accounts.models import Team, User
 from sigap.notifications.models import Notification
-from sigap.sla.sweep import sweep
 from sigap.tickets import automations, services
 from sigap.tickets.models import Ticket
+from sigap.tickets.sweep import sweep
 from sigap.tickets.tasks import time_automations
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from sigap.accounts.models import Team, User
 from sigap.tickets import services
-from sigap.tickets.models import Apology, Message, Proposal, Ticket
-from sigap.web.models import CannedResponse
+from sigap.tickets.models import Apology, CannedResponse, Message, Proposal, Ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from sigap.core.errors import Conflict
 from sigap.customers.models import Customer
 from sigap.notifications.models import Notification
 from sigap.sla.models import EscalationLevel
-from sigap.sla.sweep import sweep
-from sigap.sla.tasks import sla_sweep
 from sigap.tickets import services
 from sigap.tickets.models import Ticket
+from sigap.tickets.sweep import sweep
+from sigap.tickets.tasks import sla_sweep
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 WIB

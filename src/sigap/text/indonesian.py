@@ -117,7 +117,7 @@ _PLAIN_NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)?")
 
 
 def _data_lines(name: str) -> Iterable[str]:
-    text = (resources.files("sigap.triage") / "data" / name).read_text(encoding="utf-8")
+    text = (resources.files("sigap.text") / "data" / name).read_text(encoding="utf-8")
     for line in text.splitlines():
         if line.strip() and not line.startswith("#"):
             yield line

@@ -4,7 +4,7 @@ Injury, danger to life, fire or explosion, poisoning, electric shock, gas leaks,
 violence, threats and self-harm are "Penting" complaints (DOMAIN.md §5): they must reach a
 person at once, so the detector is built for recall and accepts some false alarms.
 
-``detect`` normalises the text (``sigap.triage.text``), stems each token and runs the
+``detect`` normalises the text (``sigap.text.indonesian``), stems each token and runs the
 rules of ``data/safety_lexicon.txt`` over the tokens. A rule is a short pattern of words or
 stems ("patah tulang", "~bakar"), optionally required to occur near some context
 ("api" near "keluar", "asap", "percikan"…) and cancelled by a common ordinary use nearby
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-from sigap.triage.text import is_known, normalise, normalise_word, stem
+from sigap.text.indonesian import is_known, normalise, normalise_word, stem
 
 NEAR_WINDOW = 5  # tokens either side of a match where a "near" context must occur
 UNLESS_WINDOW = 3  # tokens either side of a match where an exclusion cancels it
@@ -184,7 +184,7 @@ def parse_lexicon(text: str) -> Lexicon:
 
 @cache
 def lexicon() -> Lexicon:
-    path = resources.files("sigap.triage") / "data" / "safety_lexicon.txt"
+    path = resources.files("sigap.text") / "data" / "safety_lexicon.txt"
     return parse_lexicon(path.read_text(encoding="utf-8"))
 
 

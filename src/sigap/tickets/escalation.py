@@ -3,15 +3,19 @@ after how long, and whether the ticket changes hands.
 
 Defaults (migration ``0003``): level 1 the team's supervisor when the resolution target is
 breached, level 2 management (the admins) four hours later. The owner is warned before
-the breach (``sweep._warn``), so the chain reads owner -> team supervisor -> management.
+the breach (``tickets.sweep._warn``), so the chain reads owner -> team supervisor -> management.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models import F
+from django.utils import timezone
+
 from sigap.accounts.models import Role, Team, User
 from sigap.sla.models import EscalationAudience, EscalationLevel
+from sigap.tickets import events
 from sigap.tickets.models import Ticket
 
 
@@ -71,9 +75,9 @@ def reassign(ticket: Ticket, step: Step, to: list[int], actor: User | None, reas
     recorded in the timeline like any reassignment."""
     if not step.reassign or len(to) != 1 or ticket.assignee_id == to[0]:
         return
-    from sigap.tickets import events
-
-    Ticket.objects.filter(pk=ticket.pk).update(assignee_id=to[0])
+    Ticket.objects.filter(pk=ticket.pk).update(
+        assignee_id=to[0], version=F("version") + 1, updated_at=timezone.now()
+    )
     events.field_changed_event(ticket, actor, "assignee", ticket.assignee_id, to[0], reason)
     ticket.assignee_id = to[0]
 

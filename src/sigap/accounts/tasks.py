@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from huey import crontab
 
-from sigap.core.idempotency import idempotency_cleanup
+from sigap.accounts.idempotency import idempotency_cleanup
 from sigap.core.periodic import periodic_task
 
 

@@ -17,20 +17,17 @@ from datetime import timedelta
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, connection, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from sigap.accounts.services import token_authenticate
+from sigap.core.apiutil import error_response
 from sigap.core.models import IdempotencyRecord
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 TTL = timedelta(hours=24)
 MAX_KEY_LENGTH = 255
 REPLAY_HEADER = "Idempotent-Replayed"
-
-
-def error_response(status: int, code: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message, "fields": {}}}, status=status)
 
 
 TOKEN_USER_ATTR = "_sigap_token_user"

@@ -27,7 +27,8 @@ from sigap.accounts.models import Role, Team, User
 from sigap.accounts.services import team_create, user_create
 from sigap.tickets.models import Tag
 from sigap.tickets.search import document_texts
-from sigap.tickets.sla import default_priority, due_times
+from sigap.tickets.sla import due_times
+from sigap.triage.priority import priority_for
 
 BATCH = 5000
 CUSTOMERS_PER_TICKET = 0.1
@@ -497,7 +498,7 @@ class Command(BaseCommand):
                 if (kind == "complaint")
                 else ""
             )
-            priority = default_priority(severity, tier)
+            priority = priority_for(severity, tier)[0]
             fill = {
                 "product": rng.choice(PRODUCTS),
                 "city": rng.choice(CITIES),

@@ -8,7 +8,7 @@ from importlib import resources
 
 import pytest
 
-from sigap.triage.safety import SafetyResult, detect, parse_lexicon
+from sigap.text.safety import SafetyResult, detect, parse_lexicon
 
 # Measured on safety_eval.tsv (held out; the lexicon was tuned on safety_dev.tsv only):
 # recall 171/174 = 0.983, precision 171/177 = 0.966. See bench/safety.py.

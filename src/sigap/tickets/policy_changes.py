@@ -1,3 +1,7 @@
+"""Open tickets follow the SLA setup: a saved or deleted policy, target, calendar, working
+period or holiday forgets the cached policy book and, once committed, lets the worker
+recompute the due times of the open tickets concerned (``tickets.recompute``)."""
+
 from __future__ import annotations
 
 import threading
@@ -79,7 +83,7 @@ def _on_calendar(calendar_id: int) -> list[int]:
 
 
 def _flush() -> None:
-    from sigap.sla.tasks import recompute_due_times
+    from sigap.tickets.tasks import recompute_due_times
 
     pending = _state
     if not pending.reasons:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sigap.triage.text import (
+from sigap.text.indonesian import (
     EMAIL_TOKEN,
     ORDER_TOKEN,
     PHONE_TOKEN,

@@ -1,7 +1,7 @@
 """The SLA sweep: warn before a breach, record the breach and escalate — each once.
 
-A periodic job (``sla.tasks``) runs ``sweep`` every minute. Each step claims its tickets
-with one conditional UPDATE inside a transaction (``... WHERE sla_breached_at IS NULL``;
+A periodic job (``tickets.tasks.sla_sweep``) runs ``sweep`` every minute. Each step claims
+its tickets with one conditional UPDATE inside a transaction (``... WHERE sla_breached_at IS NULL``;
 ``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and writes the timeline events and
 notifications in the same transaction. So two workers sweeping at once never act on a
 ticket twice, and a worker killed half-way leaves nothing behind: its transaction rolls
@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
-from sigap.automations import engine as automation
 from sigap.notifications.models import NotificationKind
 from sigap.notifications.services import notify_many
-from sigap.sla import escalation
-from sigap.tickets import events
+from sigap.tickets import escalation, events, hooks
 from sigap.tickets.models import OPEN_STATUSES, EventKind, Ticket
 
 BATCH = 2000
@@ -86,13 +84,12 @@ def _warn(now: datetime) -> int:
         return 0
     claimed = Ticket.objects.filter(
         pk__in=[t.pk for t in tickets], sla_warned_at__isnull=True
-    ).update(sla_warned_at=now)
+    ).update(sla_warned_at=now, version=F("version") + 1)
     events.sla_events(
         [(t, EventKind.SLA_WARNING, {"resolution_due_at": _iso(t)}) for t in tickets], at=now
     )
-    if automation.has_rules("sla_warning"):
-        for t in tickets:
-            automation.fire("sla_warning", t)
+    for t in tickets:
+        hooks.publish(hooks.SlaAlert(ticket_id=t.pk, kind="warning"))
     notify_many(
         [
             (
@@ -121,7 +118,9 @@ def _breach(now: datetime) -> int:
     level = first.level if first else 0
     claimed = Ticket.objects.filter(
         pk__in=[t.pk for t in tickets], sla_breached_at__isnull=True
-    ).update(sla_breached_at=now, sla_warned_at=now, escalation_level=level)
+    ).update(
+        sla_breached_at=now, sla_warned_at=now, escalation_level=level, version=F("version") + 1
+    )
     rows: list[tuple[Ticket, EventKind, dict[str, object]]] = []
     notes: list[tuple[int, int | None, str, str]] = []
     for t in tickets:
@@ -145,9 +144,8 @@ def _breach(now: datetime) -> int:
     notify_many(notes, at=now)
     if first:
         _reassign(tickets, first)
-    if automation.has_rules("sla_breached"):
-        for t in tickets:
-            automation.fire("sla_breached", t)
+    for t in tickets:
+        hooks.publish(hooks.SlaAlert(ticket_id=t.pk, kind="breach"))
     return claimed
 
 
@@ -177,7 +175,7 @@ def _escalate_to(step: escalation.Step, previous: int, now: datetime) -> int:
         return 0
     claimed = Ticket.objects.filter(
         pk__in=[t.pk for t in tickets], escalation_level=previous
-    ).update(escalation_level=step.level)
+    ).update(escalation_level=step.level, version=F("version") + 1)
     rows: list[tuple[Ticket, EventKind, dict[str, object]]] = []
     notes: list[tuple[int, int | None, str, str]] = []
     for t in tickets:
@@ -212,7 +210,7 @@ def _first_response_missed(now: datetime) -> int:
         return 0
     claimed = Ticket.objects.filter(
         pk__in=[t.pk for t in tickets], first_response_breached_at__isnull=True
-    ).update(first_response_breached_at=now)
+    ).update(first_response_breached_at=now, version=F("version") + 1)
     _missed(tickets, "first_response", "respons pertama", now)
     return claimed
 
@@ -225,7 +223,7 @@ def _next_response_missed(now: datetime) -> int:
     # Recorded once per customer message: the clock is cleared, the next message restarts it.
     claimed = Ticket.objects.filter(
         pk__in=[t.pk for t in tickets], next_response_due_at__lte=now
-    ).update(next_response_due_at=None)
+    ).update(next_response_due_at=None, version=F("version") + 1)
     _missed(tickets, "next_response", "respons berikutnya", now)
     return claimed
 

@@ -11,9 +11,9 @@ import time_machine
 from sigap.accounts.models import Team, User
 from sigap.customers.models import Customer
 from sigap.sla.models import Holiday, SlaTarget
-from sigap.sla.recompute import recompute_open_tickets
 from sigap.tickets import services
 from sigap.tickets.models import Ticket
+from sigap.tickets.recompute import recompute_open_tickets
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 09:00 WIB
 

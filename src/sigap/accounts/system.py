@@ -1,0 +1,23 @@
+"""The system user: what Sigap does by itself (automation rules, triage, routing, the SLA
+sweep) is done as "Otomasi Sigap", through the ordinary services and their checks."""
+
+from __future__ import annotations
+
+from sigap.accounts.models import Role, User
+
+SYSTEM_USERNAME = "sigap-otomasi"
+
+
+def system_user() -> User:
+    user, _ = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"role": Role.ADMIN, "first_name": "Otomasi", "last_name": "Sigap"},
+    )
+    if user.has_usable_password():
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def is_system(user: User | None) -> bool:
+    return user is not None and user.username == SYSTEM_USERNAME

@@ -1,0 +1,66 @@
+"""Triage listens to the ticket core (``tickets.hooks``):
+
+* at intake, the safety detector (danger to people: *penting* and P1, whatever was given)
+  and the priority matrix (when no priority was given);
+* after a new ticket commits, the classification job (``SIGAP_TRIAGE``);
+* when an agent changes a field triage predicts, a labelled example for retraining.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from sigap.tickets import hooks
+from sigap.tickets.models import Ticket
+from sigap.triage import service, tasks
+from sigap.triage.priority import priority_for
+
+
+def intake(event: hooks.TicketIntake) -> hooks.IntakeAdvice | None:
+    safety = service.safety_override(event.subject, event.description)
+    if safety is not None:
+        return hooks.IntakeAdvice(
+            severity=safety.severity,
+            priority=safety.priority,
+            overrides=True,
+            tags=(service.SAFETY_TAG,),
+            note={
+                "rule": "Deteksi keselamatan",
+                "trigger": "ticket_created",
+                "applied": [f"severity=penting, priority=P1 ({', '.join(safety.signals)})"],
+            },
+        )
+    if event.priority is None:
+        priority, _why = priority_for(event.severity, event.loyalty_tier, event.customer_kind)
+        return hooks.IntakeAdvice(priority=priority)
+    return None
+
+
+def learn_from_agent(event: hooks.TicketUpdated) -> None:
+    """Agents teach triage: a field it predicts, set by a person, is a labelled example."""
+    ticket = Ticket.objects.only("subject", "description").get(pk=event.ticket_id)
+    for field in service.FIELDS:
+        if field in event.changes:
+            service.record_correction(ticket, field, event.changes[field])
+
+
+def classify_later(event: hooks.TicketCreated) -> None:
+    tasks.triage_new_ticket(event.ticket_id)
+
+
+def connect() -> None:
+    hooks.subscribe(hooks.TicketIntake, intake, phase=hooks.INSIDE, name="triage.intake")
+    hooks.subscribe(
+        hooks.TicketUpdated,
+        learn_from_agent,
+        phase=hooks.INSIDE,
+        name="triage.corrections",
+        when=lambda e: not e.by_system and any(f in e.changes for f in service.FIELDS),
+    )
+    hooks.subscribe(
+        hooks.TicketCreated,
+        classify_later,
+        phase=hooks.AFTER,
+        name="triage.classify",
+        when=lambda e: bool(settings.SIGAP_TRIAGE),
+    )
