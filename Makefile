@@ -35,6 +35,8 @@ test: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check src tests bench scripts conftest.py
 	$(VENV)/bin/ruff format --check src tests bench scripts conftest.py
+	$(VENV)/bin/lint-imports --no-logo  # the apps' import direction (pyproject.toml, docs/architecture.md)
+	$(PY) scripts/check_imports.py
 
 typecheck: $(VENV)/.dev-installed
 	$(VENV)/bin/mypy src

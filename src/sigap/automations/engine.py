@@ -20,7 +20,13 @@ from sigap.accounts.models import Team, User
 from sigap.accounts.system import system_user
 from sigap.core.errors import SigapError
 from sigap.core.memo import SharedMemo
-from sigap.tickets.models import Ticket
+from sigap.notifications.models import NotificationKind
+from sigap.notifications.services import notify_many
+from sigap.tickets import canned, events, services
+from sigap.tickets.escalation import escalation_recipients
+from sigap.tickets.events import ticket_payload
+from sigap.tickets.models import CannedResponse, EventKind, Ticket
+from sigap.webhooks.outbox import record_for
 
 log = logging.getLogger(__name__)
 _guard = threading.local()
@@ -116,8 +122,6 @@ def fire(
 
 def _audit(rule: CompiledRule, ticket: Ticket, trigger: str, applied: list[str]) -> None:
     from sigap.automations.models import RuleRun
-    from sigap.tickets import events
-    from sigap.tickets.models import EventKind
 
     RuleRun.objects.create(
         rule_id=rule.id, rule_name=rule.name, ticket=ticket, trigger=trigger, applied=applied
@@ -131,10 +135,6 @@ def _audit(rule: CompiledRule, ticket: Ticket, trigger: str, applied: list[str])
 
 
 def _apply(action: dict[str, Any], ticket_id: int, rule: CompiledRule) -> str:
-    from sigap.notifications.models import NotificationKind
-    from sigap.notifications.services import notify_many
-    from sigap.tickets import canned, services
-    from sigap.tickets.escalation import escalation_recipients
 
     kind: str = str(action.get("type", ""))
     value: Any = action.get("value")
@@ -174,8 +174,6 @@ def _apply(action: dict[str, Any], ticket_id: int, rule: CompiledRule) -> str:
                 reason=reason,
             )
         elif kind == "send_canned":
-            from sigap.tickets.models import CannedResponse
-
             template = CannedResponse.objects.get(pk=int(value), active=True)
             services.message_add(
                 actor=actor,
@@ -184,9 +182,6 @@ def _apply(action: dict[str, Any], ticket_id: int, rule: CompiledRule) -> str:
                 body=canned.fill(template.body, canned.placeholder_values(ticket, actor)),
             )
         elif kind == "call_webhook":
-            from sigap.tickets.events import ticket_payload
-            from sigap.webhooks.outbox import record_for
-
             record_for(
                 int(value), "automation", {"rule": rule.name, "ticket": ticket_payload(ticket)}
             )

@@ -27,6 +27,7 @@ from django.db import transaction
 from sigap.channels import quickreply
 from sigap.kb import bot
 from sigap.kb.models import BotConversation
+from sigap.tickets import services
 from sigap.tickets.models import Channel, Ticket
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,6 @@ def on_customer_message(ticket_id: int, text: str) -> bot.BotReply | None:
 
 @transaction.atomic
 def _turn(ticket_id: int, text: str) -> bot.BotReply | None:
-    from sigap.tickets import services
 
     ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
     if ticket is None or ticket.channel not in CHANNELS or not ticket.is_open:

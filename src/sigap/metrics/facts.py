@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 
 from sigap.accounts.models import User
+from sigap.accounts.system import SYSTEM_USERNAME
 from sigap.metrics.models import TicketFact
 from sigap.tickets.models import OPEN_STATUSES, EventKind, Ticket, TimelineEvent
 
@@ -194,7 +195,6 @@ def derive(
 
 
 def robots() -> set[int]:
-    from sigap.accounts.system import SYSTEM_USERNAME
 
     return set(User.objects.filter(username=SYSTEM_USERNAME).values_list("pk", flat=True))
 

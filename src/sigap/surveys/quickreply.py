@@ -46,7 +46,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from sigap.channels import conf
+from sigap.channels import conf, telegram_out, whatsapp_out
 from sigap.channels.delivery import SendError
 from sigap.channels.messaging import SURVEY_REPLY_PREFIX
 from sigap.channels.messaging import Tap as Reply
@@ -110,8 +110,6 @@ def channel_for(ticket: Ticket) -> str | None:
     """``whatsapp``/``telegram`` when the resolution survey can go out on the ticket's own
     channel now; None (with a log line saying why, for those channels) otherwise."""
     if ticket.channel == Channel.WHATSAPP:
-        from sigap.channels import whatsapp_out
-
         if not conf.whatsapp_sending_enabled():
             why = "Cloud API belum dikonfigurasi"
         elif not whatsapp_out.recipient_for(ticket):
@@ -121,8 +119,6 @@ def channel_for(ticket: Ticket) -> str | None:
         else:
             return SentVia.WHATSAPP
     elif ticket.channel == Channel.TELEGRAM:
-        from sigap.channels import telegram_out
-
         if not conf.telegram_sending_enabled():
             why = "token bot belum dikonfigurasi"
         elif not telegram_out.recipient_for(ticket):
@@ -187,11 +183,8 @@ def telegram_keyboard(survey: Survey, step: str) -> dict[str, object]:
 
 def _ask(provider: str, survey: Survey, step: str, address: str) -> str:
     if provider == Provider.WHATSAPP:
-        from sigap.channels import whatsapp_out
-
         content = {"type": "interactive", "interactive": whatsapp_list(survey, step)}
         return whatsapp_out.send_standalone(address, content)
-    from sigap.channels import telegram_out
 
     return telegram_out.send_message(
         address, _question(survey, step), reply_markup=telegram_keyboard(survey, step)
@@ -200,22 +193,15 @@ def _ask(provider: str, survey: Survey, step: str, address: str) -> str:
 
 def _say(provider: str, address: str, text: str) -> None:
     if provider == Provider.WHATSAPP:
-        from sigap.channels import whatsapp_out
-
         whatsapp_out.send_standalone(address, {"type": "text", "text": {"body": text}})
     else:
-        from sigap.channels import telegram_out
-
         telegram_out.send_message(address, text)
 
 
 def _address(survey: Survey) -> str:
     assert survey.ticket is not None
     if survey.sent_via == SentVia.WHATSAPP:
-        from sigap.channels import whatsapp_out
-
         return whatsapp_out.recipient_for(survey.ticket)
-    from sigap.channels import telegram_out
 
     return telegram_out.recipient_for(survey.ticket)
 
@@ -350,8 +336,6 @@ def follow_up(provider: str, address: str, callback_id: str, survey_id: int, wha
         "ces": "Terima kasih, nilai Anda sudah kami catat.",
     }
     if callback_id:
-        from sigap.channels import telegram_out
-
         telegram_out.answer_callback_query(callback_id, texts[what])
     if what == "ces" and survey is not None:
         _ask(provider, survey, CES, address)  # the way the customer answered

@@ -8,7 +8,7 @@ class TicketsConfig(AppConfig):
     verbose_name = _("Tiket")
 
     def ready(self) -> None:
-        from sigap.customers.services import on_merge
+        from sigap.customers.services import on_merge  # ready(): the apps are loaded now
         from sigap.tickets import policy_changes, services
 
         policy_changes.connect()

@@ -968,8 +968,17 @@ def proposal_approve(*, actor: User, proposal: Proposal) -> Proposal:
     proposal.approved_at = timezone.now()
     proposal.save(update_fields=["status", "approved_by", "approved_at"])
     events.proposal_event(proposal, actor, EventKind.PROPOSAL_APPROVED, public=True)
+    _decided(proposal, "approved")
     _offer(ticket, actor)
     return proposal
+
+
+def _decided(proposal: Proposal, decision: str) -> None:
+    hooks.publish(
+        hooks.ProposalDecided(
+            proposal_id=proposal.pk, ticket_id=proposal.ticket_id, decision=decision
+        )
+    )
 
 
 def _answer_check(actor: User, proposal: Proposal) -> None:
@@ -989,6 +998,7 @@ def proposal_accept(*, actor: User, proposal: Proposal) -> Proposal:
     proposal.answered_at = timezone.now()
     proposal.save(update_fields=["status", "answered_at"])
     events.proposal_event(proposal, actor, EventKind.PROPOSAL_ACCEPTED, public=True)
+    _decided(proposal, "accepted")
     _resume(ticket, actor, "Pelanggan menerima usulan solusi.")
     return proposal
 
@@ -1009,6 +1019,7 @@ def proposal_reject(*, actor: User, proposal: Proposal, reason: str) -> Proposal
     proposal.rejection_reason = reason
     proposal.save(update_fields=["status", "answered_at", "rejection_reason"])
     events.proposal_event(proposal, actor, EventKind.PROPOSAL_REJECTED, public=True, reason=reason)
+    _decided(proposal, "rejected")
     _resume(ticket, actor, "Pelanggan menolak usulan; siapkan alternatif.")
     return proposal
 
@@ -1025,6 +1036,7 @@ def proposal_withdraw(*, actor: User, proposal: Proposal, reason: str = "") -> P
     events.proposal_event(
         proposal, actor, EventKind.PROPOSAL_WITHDRAWN, public=was_offered, reason=reason
     )
+    _decided(proposal, "withdrawn")
     if ticket.status == S.WAITING_CUSTOMER:
         _set_status(ticket, actor, S.IN_PROGRESS, "Usulan ditarik.")
     else:

@@ -19,7 +19,9 @@ from django.utils import timezone
 
 from sigap.accounts.models import Team, User
 from sigap.accounts.presence import online
+from sigap.accounts.system import system_user
 from sigap.text.indonesian import stopwords
+from sigap.tickets import services
 from sigap.tickets.models import OPEN_STATUSES, Ticket
 from sigap.triage.models import AgentProfile, AgentStatus, RoutingRule, Strategy, TeamRouting
 
@@ -180,8 +182,6 @@ def _skilled(profile: AgentProfile | None, ticket: Ticket, language: str) -> boo
 def route(ticket_id: int) -> Decision | None:
     """Route and assign a new ticket (the triage job), through the services as the
     automation user, with the reason in the timeline."""
-    from sigap.accounts.system import system_user
-    from sigap.tickets import services
 
     with transaction.atomic():
         ticket = (
@@ -212,8 +212,6 @@ def set_status(user: User, status: str) -> list[int]:
     """An agent's status; going offline or away hands their open live chats to an
     available colleague in the same team (or leaves them unassigned). Returns the ids of
     the chats moved."""
-    from sigap.accounts.system import system_user
-    from sigap.tickets import services
 
     AgentProfile.objects.update_or_create(user=user, defaults={"status": status})
     if status == AgentStatus.ONLINE:

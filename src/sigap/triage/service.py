@@ -17,8 +17,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 
+from sigap.accounts.system import system_user
 from sigap.core.memo import SharedMemo
+from sigap.metrics.facts import refresh
 from sigap.text.safety import detect
+from sigap.tickets import services
+from sigap.tickets.models import Ticket
 from sigap.triage import classify
 from sigap.triage.classify import TASKS, Prediction, TextModel
 from sigap.triage.models import Example, ModelVersion, TicketTriage
@@ -138,9 +142,6 @@ def safety_override(subject: str, description: str) -> SafetyOverride | None:
 def triage_ticket(ticket_id: int) -> TicketTriage | None:
     """Classify a new ticket, record what was concluded, and fill empty fields the model
     is sure about (as the automation user, through the services, with the reason)."""
-    from sigap.accounts.system import system_user
-    from sigap.tickets import services
-    from sigap.tickets.models import Ticket
 
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
     if ticket is None:
@@ -193,7 +194,6 @@ def triage_ticket(ticket_id: int) -> TicketTriage | None:
     from sigap.triage.routing import route
 
     route(ticket.pk)  # with the category known, to a team and an agent
-    from sigap.metrics.facts import refresh
 
     refresh([ticket.pk])  # the sentiment counts in the metrics at once
     return record

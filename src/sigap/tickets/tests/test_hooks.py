@@ -1,0 +1,184 @@
+"""The ticket hooks: who hears what, in which phase, and what a refusal or a failure does."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from sigap.accounts.models import User
+from sigap.core.errors import Conflict
+from sigap.customers.models import Customer
+from sigap.tickets import hooks, services
+from sigap.tickets.models import Message, Tag, Ticket
+from sigap.tickets.tests.steps import drive_to
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def heard() -> Iterator[list[tuple[str, object]]]:
+    """Subscribe test handlers; every one is removed again afterwards."""
+    log: list[tuple[str, object]] = []
+    names: list[tuple[type[Any], str]] = []
+
+    def listen(event: type[Any], phase: hooks.Phase, name: str, **kw: Any) -> None:
+        handler = kw.pop("handler", None) or (lambda e: log.append((name, e)))
+        hooks.subscribe(event, handler, phase=phase, name=name, **kw)
+        names.append((event, name))
+
+    log.append(("listen", listen))
+    yield log
+    for event, name in names:
+        hooks.unsubscribe(event, name)
+
+
+def _listen(heard: list[tuple[str, object]]) -> Any:
+    return heard[0][1]
+
+
+def test_every_consumer_subscribes_in_its_ready_and_the_core_knows_none() -> None:
+    def names(event: type[Any]) -> list[str]:
+        return [s.name for s in hooks.subscriptions(event)]
+
+    assert names(hooks.TicketIntake) == ["triage.intake"]
+    assert names(hooks.TicketCreated) == ["automations.ticket_created", "triage.classify"]
+    assert names(hooks.TicketUpdated) == ["automations.ticket_updated", "triage.corrections"]
+    assert names(hooks.MessageAdded) == ["automations.message_received"]
+    assert names(hooks.CustomerWrote) == ["kb.chatbot"]
+    assert names(hooks.ReplyPosting) == ["channels.reply_window"]
+    assert names(hooks.ReplyPosted) == ["channels.delivery", "livechat.delivery"]
+    assert names(hooks.StatusChanged) == ["surveys.after_resolution"]
+    assert names(hooks.SlaAlert) == ["automations.sla"]
+    assert names(hooks.ConversationEnded) == ["surveys.after_chat"]
+    phases = {s.name: s.phase for e in (hooks.TicketCreated,) for s in hooks.subscriptions(e)}
+    assert phases == {"automations.ticket_created": "inside", "triage.classify": "after"}
+
+
+def test_an_after_handler_runs_once_the_change_commits_and_never_on_a_rollback(
+    heard: list[tuple[str, object]],
+    agent: User,
+    customer: Customer,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    _listen(heard)(hooks.TicketCreated, hooks.AFTER, "test.after")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        services.ticket_create(
+            actor=agent,
+            customer=customer,
+            kind="inquiry",
+            channel="email",
+            subject="Dibatalkan",
+            description="Transaksi ini dibatalkan.",
+        )
+        raise RuntimeError("rolled back")
+    assert [n for n, _ in heard[1:]] == []
+    assert callbacks == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = services.ticket_create(
+            actor=agent,
+            customer=customer,
+            kind="inquiry",
+            channel="email",
+            subject="Ongkir",
+            description="Berapa ongkir ke Medan?",
+        )
+    assert heard[1:] == [
+        (
+            "test.after",
+            hooks.TicketCreated(
+                ticket_id=ticket.pk,
+                kind="inquiry",
+                channel="email",
+                by_customer=False,
+                text="Berapa ongkir ke Medan?",
+            ),
+        )
+    ]
+
+
+def test_an_inside_handler_that_refuses_leaves_nothing_behind(
+    heard: list[tuple[str, object]], ticket: Ticket, agent: User
+) -> None:
+    def refuse(event: hooks.ReplyPosting) -> None:
+        Tag.objects.create(name="written-before-refusal")
+        raise Conflict("Saluran ini menolak balasan.")
+
+    _listen(heard)(hooks.ReplyPosting, hooks.INSIDE, "test.refuse", handler=refuse)
+    replies = Message.objects.filter(ticket=ticket).count()
+    version = Ticket.objects.get(pk=ticket.pk).version
+
+    with pytest.raises(Conflict, match="menolak balasan"):
+        services.message_add(actor=agent, ticket=ticket, kind="reply", body="Halo Kak")
+
+    assert Message.objects.filter(ticket=ticket).count() == replies
+    assert not Tag.objects.filter(name="written-before-refusal").exists()
+    assert Ticket.objects.get(pk=ticket.pk).version == version
+
+
+def test_when_decides_inside_the_transaction_and_a_failing_handler_does_not_stop_the_next(
+    heard: list[tuple[str, object]],
+    ticket: Ticket,
+    agent: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    def boom(event: object) -> None:
+        raise RuntimeError("consumer down")
+
+    listen = _listen(heard)
+    listen(hooks.StatusChanged, hooks.AFTER, "test.boom", handler=boom)
+    listen(hooks.StatusChanged, hooks.AFTER, "test.only_closed", when=lambda e: e.new == "closed")
+    listen(hooks.StatusChanged, hooks.AFTER, "test.all")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        drive_to(agent, ticket, "recorded")
+
+    assert [(n, e.new) for n, e in heard[1:]] == [("test.all", "recorded")]  # type: ignore[attr-defined]
+
+
+def test_a_decided_proposal_is_published_with_its_decision(
+    heard: list[tuple[str, object]],
+    ticket: Ticket,
+    agent: User,
+    customer_user: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    _listen(heard)(hooks.ProposalDecided, hooks.AFTER, "test.decided")
+    ticket = drive_to(agent, ticket, "confirmed")
+    proposal = services.proposal_create(actor=agent, ticket=ticket, summary="Kirim ulang paket.")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.proposal_accept(actor=customer_user, proposal=proposal)
+
+    assert heard[1:] == [
+        (
+            "test.decided",
+            hooks.ProposalDecided(
+                proposal_id=proposal.pk, ticket_id=ticket.pk, decision="accepted"
+            ),
+        )
+    ]
+
+
+def test_react_now_runs_the_after_handlers_of_an_event_held_back(
+    heard: list[tuple[str, object]],
+) -> None:
+    _listen(heard)(hooks.CustomerWrote, hooks.AFTER, "test.now", when=lambda e: e.text != "")
+    hooks.react_now(hooks.CustomerWrote(ticket_id=1, channel="livechat", text=""))
+    hooks.react_now(hooks.CustomerWrote(ticket_id=1, channel="livechat", text="Halo"))
+
+    assert heard[1:] == [
+        ("test.now", hooks.CustomerWrote(ticket_id=1, channel="livechat", text="Halo"))
+    ]
+
+
+def test_a_phase_must_be_named() -> None:
+    with pytest.raises(ValueError, match="unknown phase"):
+        hooks.subscribe(hooks.TicketCreated, print, phase="later", name="x")  # type: ignore[arg-type]
