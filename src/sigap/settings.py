@@ -303,6 +303,9 @@ EMAIL_PORT = envint("SIGAP_SMTP_PORT", 25)
 EMAIL_HOST_USER = env("SIGAP_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = env("SIGAP_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = envbool("SIGAP_SMTP_STARTTLS", False)
+# Seconds an SMTP connection may wait on the server: a silent server fails the attempt
+# (retried with backoff) instead of stalling the worker.
+EMAIL_TIMEOUT = envint("SIGAP_SMTP_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env("SIGAP_FROM_EMAIL", "Sigap <sigap@localhost>")
 SIGAP_BUSINESS_NAME = env("SIGAP_BUSINESS_NAME", "Layanan Pelanggan")
 

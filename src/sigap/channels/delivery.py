@@ -1,9 +1,11 @@
-"""Sending a public reply through WhatsApp or Telegram: claimed, retried with backoff,
-never sent twice by Sigap's own doing.
+"""Sending a public reply by email, WhatsApp or Telegram: claimed, retried with backoff,
+never sent twice by Sigap's own doing, never lost.
 
-A reply gets one ``OutboundDelivery`` row (after it commits, or in the same transaction for
-a WhatsApp template). It is sent in parts: the text (split at 4,000 characters), then each
-attachment, or one template. The worker:
+A reply gets one ``OutboundDelivery`` row, written in the reply's own transaction
+(``subscribers``: the ``ReplyPosted`` hook, inside), so a process that dies between the
+commit and the send job leaves a row the periodic job finds. It is sent in parts: the text
+(split at 4,000 characters), then each attachment, or one template; an email is one part.
+The worker:
 
 1. claims the row with a conditional UPDATE (``pending`` → ``sending``, ``attempts + 1``,
    a lease of ``LEASE``), so two workers, or a job queued twice, never send it together;
@@ -42,6 +44,7 @@ from sigap.tickets.models import Attachment, Message, MessageKind, Ticket
 log = logging.getLogger(__name__)
 D = DeliveryStatus
 
+SHARED = frozenset({"email", Provider.WHATSAPP, Provider.TELEGRAM})  # this loop's providers
 BACKOFF = [30, 2 * 60, 10 * 60, 30 * 60, 2 * 3600, 6 * 3600]  # seconds after attempts 1..6
 MAX_ATTEMPTS = len(BACKOFF) + 1
 MAX_RETRY_AFTER = 6 * 3600
@@ -88,7 +91,7 @@ def network_error(exc: httpx.HTTPError, *secrets: str) -> SendError:
 
 @dataclass(frozen=True)
 class Part:
-    kind: str  # text | file | template | quick_reply (``OutboundDelivery.quick_reply``)
+    kind: str  # text | file | template | quick_reply (``OutboundDelivery.quick_reply``) | email
     text: str = ""
     attachment: Attachment | None = None
 
@@ -106,6 +109,10 @@ class Adapter:
 
 
 def adapter_for(provider: str) -> Adapter:
+    if provider == "email":
+        from sigap.channels import email_out
+
+        return email_out.ADAPTER
     if provider == Provider.WHATSAPP:
         from sigap.channels import whatsapp_out
 
@@ -145,6 +152,8 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 def parts_of(delivery: OutboundDelivery) -> list[Part]:
     if delivery.template_id is not None:
         return [Part("template")]
+    if delivery.provider == "email":
+        return [Part("email")]
     message = delivery.message
     if delivery.quick_reply:
         texts = [Part("quick_reply")]
@@ -188,17 +197,24 @@ def create_for(
     try:
         with transaction.atomic():
             return OutboundDelivery.objects.create(message=message, **fields)
-    except IntegrityError:  # created by a concurrent call for the same reply
-        return OutboundDelivery.objects.get(message=message)
+    except IntegrityError:  # created already: by the reply's hook, or a concurrent call
+        existing = OutboundDelivery.objects.get(message=message)
+    special = {k: fields[k] for k in ("template", "template_params", "quick_reply") if fields[k]}
+    if special and existing.status == D.PENDING and existing.attempts == 0:
+        # a template or quick replies chosen in the reply's transaction, before any send
+        OutboundDelivery.objects.filter(pk=existing.pk, attempts=0).update(**special)
+        existing.refresh_from_db()
+    return existing
 
 
 def enqueue(message_id: int) -> OutboundDelivery | None:
-    """After a reply on a WhatsApp/Telegram ticket commits: its row, then the send job."""
+    """After a reply on an email/WhatsApp/Telegram ticket commits: its row (written with
+    the reply; made here only for a reply stored another way), then the send job."""
     delivery = OutboundDelivery.objects.filter(message_id=message_id).first()
     if delivery is None:
         message = (
             Message.objects.select_related("ticket__customer")
-            .filter(pk=message_id, kind=MessageKind.REPLY, channel__in=Provider.values)
+            .filter(pk=message_id, kind=MessageKind.REPLY, channel__in=SHARED)
             .first()
         )
         if message is None:
@@ -296,7 +312,7 @@ def retry_due(limit: int = 200) -> int:
         OutboundDelivery.objects.filter(
             status__in=[D.PENDING, D.SENDING], next_attempt_at__lte=timezone.now()
         )
-        .filter(provider__in=Provider.values)  # Facebook/Instagram retry in meta_out
+        .filter(provider__in=SHARED)  # Facebook/Instagram retry in meta_out
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )

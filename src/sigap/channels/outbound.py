@@ -9,7 +9,8 @@ messages and its one text-only private reply to a public comment).
 
 from __future__ import annotations
 
-from sigap.tickets.models import Channel, Ticket
+from sigap.channels import delivery
+from sigap.tickets.models import Channel, Message, Ticket
 
 DELIVERED = frozenset(
     {
@@ -23,13 +24,7 @@ DELIVERED = frozenset(
 
 
 def deliver(message_id: int, channel: str) -> None:
-    if channel == Channel.EMAIL:
-        from sigap.channels.tasks import send_email_reply
-
-        send_email_reply(message_id)
-    elif channel in (Channel.WHATSAPP, Channel.TELEGRAM):
-        from sigap.channels import delivery
-
+    if channel in delivery.SHARED:
         delivery.enqueue(message_id)
     elif channel in (Channel.FACEBOOK, Channel.INSTAGRAM):
         from sigap.channels import meta_out
@@ -48,3 +43,11 @@ def check_reply(*, ticket: Ticket, channel: str, attachments: int = 0) -> None:
         from sigap.channels import meta_out
 
         meta_out.check_window(ticket, attachments=attachments)
+
+
+def record(message_id: int, channel: str) -> None:
+    """In the reply's transaction: the delivery row of a reply sent by the shared loop, so
+    nothing that committed can be lost before it is sent."""
+    if channel in delivery.SHARED:
+        message = Message.objects.select_related("ticket__customer").get(pk=message_id)
+        delivery.create_for(message)

@@ -1,10 +1,11 @@
 """The messaging connectors listen to the ticket core (``tickets.hooks``): a public reply is
 checked against its channel's rules before it is stored (WhatsApp's 24-hour window, Meta's
-7 days) and leaves on its channel once it is committed."""
+7 days); its delivery row is written with it (email, WhatsApp, Telegram: ``delivery``), and
+it leaves on its channel once it is committed."""
 
 from __future__ import annotations
 
-from sigap.channels import outbound
+from sigap.channels import delivery, outbound
 from sigap.tickets import hooks
 
 
@@ -16,6 +17,13 @@ def connect() -> None:
         ),
         phase=hooks.INSIDE,
         name="channels.reply_window",
+    )
+    hooks.subscribe(
+        hooks.ReplyPosted,
+        lambda e: outbound.record(e.message_id, e.channel),
+        phase=hooks.INSIDE,
+        name="channels.delivery_row",
+        when=lambda e: e.channel in delivery.SHARED,
     )
     hooks.subscribe(
         hooks.ReplyPosted,

@@ -6,18 +6,11 @@ from huey import crontab
 from huey.contrib.djhuey import db_task
 
 from sigap.channels import (
-    email_out,
     meta_out,  # noqa: F401  (its jobs: Huey discovers tasks modules)
 )
 from sigap.core.periodic import periodic_task
 
 log = logging.getLogger(__name__)
-
-
-@db_task(retries=5, retry_delay=60)
-def send_email_reply(message_id: int) -> bool:
-    """Mail a reply (SMTP errors raise, so Huey retries with its delay)."""
-    return email_out.send(message_id)
 
 
 @periodic_task(crontab(minute="*"))
@@ -33,7 +26,7 @@ def poll_mailboxes() -> dict[str, int]:
 
 @db_task()
 def send_channel_reply(delivery_id: int) -> str:
-    """Send a WhatsApp/Telegram reply now (queued after it commits). Safe to run twice:
+    """Send an email/WhatsApp/Telegram reply now (queued after it commits). Safe to run twice:
     the row is claimed first; retries are scheduled on the row, not in Huey."""
     from sigap.channels import delivery
 

@@ -1,15 +1,15 @@
 """What the agent's ticket page shows about the messaging channels: the WhatsApp 24-hour
 window notice (with the approved templates), Meta's window notice (Facebook/Instagram:
 replies tagged HUMAN_AGENT after 24 hours, none after 7 days), and each reply's delivery
-status."""
+status (email too: sending, sent, failed and retrying)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
 
-from sigap.channels import meta_out
-from sigap.channels.models import OutboundDelivery, Provider
+from sigap.channels import delivery, meta_out
+from sigap.channels.models import OutboundDelivery
 from sigap.channels.whatsapp_out import window_notice
 from sigap.tickets.models import Message, MessageKind, Ticket
 
@@ -18,7 +18,7 @@ def ticket_context(ticket: Ticket, messages: Iterable[Message]) -> dict[str, Any
     """``whatsapp_window`` and ``meta_window`` for the composer; sets
     ``message.delivery_status`` on replies (one query, and none at all for tickets of
     other channels)."""
-    if ticket.channel not in Provider.values and ticket.channel not in meta_out.CHANNELS:
+    if ticket.channel not in delivery.SHARED and ticket.channel not in meta_out.CHANNELS:
         return {"whatsapp_window": None, "meta_window": None}
     replies = [m for m in messages if m.kind == MessageKind.REPLY]
     if replies:

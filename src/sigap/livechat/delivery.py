@@ -1,4 +1,4 @@
-"""A public reply on a live-chat ticket, after it commits (``channels.outbound.deliver``).
+"""A public reply on a live-chat ticket, after it commits (``subscribers``: ``ReplyPosted``).
 
 It is pushed to the visitor's open widgets and to the agent consoles. When nobody is
 chatting any more (the chat ended, or it started with no agent online and is still

@@ -1,9 +1,9 @@
 """Triage in the product: the active models in memory, triage of a new ticket, the
 examples agents' corrections produce, and retraining with a held-out gate.
 
-Safety comes first and synchronously (``tickets.services.ticket_create`` calls
-``safety_override``); the classifiers run in a job right after the ticket commits
-(``tasks.triage_new_ticket``) and fill the fields the agent left empty when they are
+Safety comes first and synchronously (``subscribers.intake`` answers the ticket core's
+intake hook with ``safety_override``); the classifiers run in a job right after the ticket
+commits (``tasks.triage_new_ticket``) and fill the fields the agent left empty when they are
 confident enough, with the reason in the timeline.
 """
 

@@ -4,17 +4,23 @@ in the customer's client, and the customer's answer threads back."""
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
+from datetime import timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
 import pytest
+import time_machine
 from aiosmtpd.controller import Controller
+from django.utils import timezone
 
 from sigap.accounts.models import User
+from sigap.channels import delivery
 from sigap.channels.email_in import ingest
+from sigap.channels.models import OutboundDelivery
 from sigap.tickets import services
 from sigap.tickets.models import Message
 
@@ -97,15 +103,118 @@ def test_notes_and_other_channels_are_not_mailed(
     assert smtp.messages == []
 
 
-def test_a_reply_is_sent_once(smtp: Inbox, agent: User, customer: object) -> None:
-    from sigap.channels import email_out
-
+def _reply_on_email_ticket(agent: User, body: str) -> Message:
     ticket = ingest(incoming()).ticket
     assert ticket is not None
-    services.message_add(actor=agent, ticket=ticket, kind="reply", body="Satu kali")
-    reply = Message.objects.get(body="Satu kali")
-    assert email_out.send(reply.pk) is True
-    assert email_out.send(reply.pk) is False  # its Message-ID is recorded
-    assert [m["Subject"] for m in smtp.messages].count(
-        f"Re: [{ticket.reference}] {ticket.subject}"
-    ) == 1
+    services.message_add(actor=agent, ticket=ticket, kind="reply", body=body)
+    return Message.objects.get(body=body)
+
+
+def test_a_reply_is_written_with_its_delivery_row_and_sent_once(
+    smtp: Inbox, agent: User, customer: object
+) -> None:
+    # no on-commit callbacks run here: as if the process died right after the commit
+    reply = _reply_on_email_ticket(agent, "Satu kali")
+    row = OutboundDelivery.objects.get(message=reply)
+    assert (row.provider, row.status, row.recipient) == ("email", "pending", "budi@contoh.id")
+    assert smtp.messages == []
+
+    assert delivery.retry_due() == 2  # the acknowledgement and the reply, by the sweep
+    assert delivery.attempt(row.pk) == "skipped"  # sent: never again
+    assert delivery.retry_due() == 0
+
+    subjects = [m["Subject"] for m in smtp.messages]
+    assert subjects.count(f"Re: [{reply.ticket.reference}] {reply.ticket.subject}") == 2
+    row.refresh_from_db()
+    reply.refresh_from_db()
+    assert (row.status, row.attempts, row.error) == ("sent", 1, "")
+    assert reply.external_id == f"<sgp{reply.pk}.{row.pk}@belanjaku.contoh.id>"
+    assert smtp.messages[-1]["Message-ID"].strip() == reply.external_id
+
+
+def test_a_reply_held_by_a_worker_that_died_is_sent_once_its_lease_expires(
+    smtp: Inbox, agent: User, customer: object
+) -> None:
+    reply = _reply_on_email_ticket(agent, "Setelah worker mati")
+    row = OutboundDelivery.objects.get(message=reply)
+    now = timezone.now()
+    OutboundDelivery.objects.exclude(pk=row.pk).update(status="sent", next_attempt_at=None)
+    # a worker claimed it, then died mid-send: "sending" with its lease still running
+    OutboundDelivery.objects.filter(pk=row.pk).update(
+        status="sending", attempts=1, next_attempt_at=now + delivery.LEASE
+    )
+    assert delivery.retry_due() == 0
+    assert smtp.messages == []
+
+    with time_machine.travel(now + delivery.LEASE + timedelta(seconds=1)):
+        assert delivery.retry_due() == 1
+        assert delivery.retry_due() == 0
+
+    assert len(smtp.messages) == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 2)
+
+
+class Silent:
+    """An SMTP server that accepts the connection and never says a word."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_silent_smtp_server_times_out_and_the_reply_is_retried_truthfully(
+    settings: Any, agent: User, customer: object, client: Any
+) -> None:
+    silent = Silent()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", silent.port, 1
+    try:
+        reply = _reply_on_email_ticket(agent, "Server diam")
+        row = OutboundDelivery.objects.get(message=reply)
+        started = time.monotonic()
+        assert delivery.attempt(row.pk) == "pending"
+        assert time.monotonic() - started < 10  # the timeout, not a stalled worker
+    finally:
+        silent.close()
+    row.refresh_from_db()
+    assert row.status == "pending" and row.attempts == 1
+    assert "Server email tidak dapat dihubungi" in row.error and "dicoba lagi" in row.error
+    assert row.next_attempt_at is not None
+    assert row.next_attempt_at > timezone.now() + timedelta(seconds=20)  # backoff
+    client.force_login(agent)
+    page = client.get(f"/tickets/{reply.ticket_id}/").content.decode()
+    assert "dicoba lagi" in page
+
+
+class Refusing(Inbox):
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, options: Any
+    ) -> str:
+        return "550 5.1.1 Mailbox unavailable"
+
+
+def test_an_address_the_server_refuses_fails_for_good(
+    settings: Any, agent: User, customer: object
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    controller = Controller(Refusing(), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    try:
+        reply = _reply_on_email_ticket(agent, "Alamat salah")
+        row = OutboundDelivery.objects.get(message=reply)
+        assert delivery.attempt(row.pk) == "failed"
+    finally:
+        controller.stop()
+    row.refresh_from_db()
+    assert (row.status, row.last_status_code) == ("failed", 550)
+    assert "menolak penerima" in row.error
