@@ -105,6 +105,32 @@ def invite_after_resolution(ticket_id: int, *, now: datetime | None = None) -> S
     return survey
 
 
+CATCH_UP_AFTER = timedelta(minutes=2)
+CATCH_UP_WITHIN = timedelta(minutes=30)
+CATCH_UP_BATCH = 200
+
+
+def catch_up_invitations(now: datetime | None = None) -> int:
+    """Invite for the tickets whose invitation job was lost (the process died between the
+    resolution's commit and the enqueue): resolved more than ``CATCH_UP_AFTER`` and less
+    than ``CATCH_UP_WITHIN`` ago, with no resolution survey. The usual rules still apply
+    (once per ticket, the quiet interval). Returns how many it invited."""
+    if not settings.SIGAP_SURVEYS:
+        return 0
+    now = now or timezone.now()
+    missed = list(
+        Ticket.objects.filter(
+            status=Status.RESOLVED,
+            resolved_at__gte=now - CATCH_UP_WITHIN,
+            resolved_at__lte=now - CATCH_UP_AFTER,
+        )
+        .exclude(surveys__kind=SurveyKind.RESOLUTION)
+        .order_by("id")
+        .values_list("pk", flat=True)[:CATCH_UP_BATCH]
+    )
+    return sum(invite_after_resolution(pk, now=now) is not None for pk in missed)
+
+
 def _send_on_channel(survey_id: int) -> None:
     from sigap.surveys.tasks import send_survey_on_channel
 

@@ -35,6 +35,12 @@ def survey_follow_up(
     quickreply.follow_up(provider, address, callback_id, survey_id, what)
 
 
+@periodic_task(crontab(minute="*/5"))
+def invitations_catch_up() -> int:
+    """Every five minutes: resolved tickets whose invitation job was lost."""
+    return services.catch_up_invitations()
+
+
 @periodic_task(crontab(minute="0", hour="3"), retries=2, retry_delay=300)
 def nps_round() -> dict[str, int]:
     """Daily at 10:00 WIB (03:00 UTC): the relationship survey for those due."""

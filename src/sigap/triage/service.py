@@ -12,10 +12,13 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from sigap.accounts.system import system_user
 from sigap.core.memo import SharedMemo
@@ -197,6 +200,30 @@ def triage_ticket(ticket_id: int) -> TicketTriage | None:
 
     refresh([ticket.pk])  # the sentiment counts in the metrics at once
     return record
+
+
+CATCH_UP_AFTER = timedelta(minutes=2)  # the job queued at the commit had its chance
+CATCH_UP_WITHIN = timedelta(minutes=30)
+CATCH_UP_BATCH = 200
+
+
+def catch_up(now: datetime | None = None) -> int:
+    """Triage the tickets whose job was lost (the process died between the commit and the
+    enqueue, or the queue lost it): opened more than ``CATCH_UP_AFTER`` and less than
+    ``CATCH_UP_WITHIN`` ago, with no triage record. Returns how many it triaged."""
+    if not settings.SIGAP_TRIAGE:
+        return 0
+    now = now or timezone.now()
+    missed = list(
+        Ticket.objects.filter(
+            created_at__gte=now - CATCH_UP_WITHIN,
+            created_at__lte=now - CATCH_UP_AFTER,
+            triage__isnull=True,
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)[:CATCH_UP_BATCH]
+    )
+    return sum(triage_ticket(pk) is not None for pk in missed)
 
 
 def _held_out(text: str) -> bool:

@@ -16,6 +16,12 @@ def triage_new_ticket(ticket_id: int) -> list[str]:
     return record.applied if record else []
 
 
+@periodic_task(crontab(minute="*"))
+def triage_catch_up() -> int:
+    """Every minute: new tickets whose classification job was lost (``service.catch_up``)."""
+    return service.catch_up()
+
+
 @periodic_task(crontab(minute="40", hour="19"), retries=1, retry_delay=600)
 def retrain_models() -> dict[str, bool]:
     """02:40 WIB: retrain each task that has new examples from agents."""

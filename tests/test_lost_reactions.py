@@ -1,0 +1,94 @@
+"""Reactions that run after a commit survive a process that dies between the commit and
+their job: the catch-up sweeps find what the lost job would have done, and do it once.
+
+The fault is injected by never running the change's on-commit callbacks: the change is
+stored, and nothing that would have been queued after it ever is (as after a kill -9)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from sigap.accounts.models import User
+from sigap.customers.models import Customer
+from sigap.surveys.models import Survey, SurveyKind
+from sigap.surveys.services import catch_up_invitations
+from sigap.tickets import services
+from sigap.tickets.models import Ticket
+from sigap.tickets.tests.steps import drive_to
+from sigap.triage import service
+from sigap.triage.models import TicketTriage
+from sigap.triage.service import catch_up
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_new_ticket_whose_triage_job_was_lost_is_triaged_by_the_catch_up(
+    settings: Any,
+    customer: Customer,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings.SIGAP_TRIAGE = True
+    # what the models conclude is not the point here (triage's own tests train them)
+    monkeypatch.setattr(service, "predict", lambda text: service.Triage({}, {}))
+    with django_capture_on_commit_callbacks(execute=False) as lost:
+        ticket = services.ticket_create(
+            actor=None,
+            customer=customer,
+            kind="complaint",
+            channel="email",
+            subject="Paket rusak",
+            description="Paket saya datang dalam keadaan rusak, isinya pecah.",
+        )
+    assert len(lost) >= 1  # the triage job would have been queued here, and was not
+    assert not TicketTriage.objects.filter(ticket=ticket).exists()
+
+    assert catch_up() == 0  # too soon: the job queued at the commit may still run
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):
+        assert catch_up() == 1
+        assert catch_up() == 0
+
+    assert TicketTriage.objects.filter(ticket=ticket).count() == 1
+
+
+def test_a_ticket_switched_off_from_triage_is_left_alone(
+    settings: Any, customer: Customer, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.SIGAP_TRIAGE = False
+    with django_capture_on_commit_callbacks(execute=False):
+        services.ticket_create(
+            actor=None,
+            customer=customer,
+            kind="inquiry",
+            channel="email",
+            subject="Ongkir",
+            description="Berapa ongkir ke Medan?",
+        )
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):
+        assert catch_up() == 0
+    assert not TicketTriage.objects.exists()
+
+
+def test_a_resolved_ticket_whose_invitation_job_was_lost_still_invites_once(
+    settings: Any, agent: User, ticket: Ticket, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.SIGAP_SURVEYS = True
+    with django_capture_on_commit_callbacks(execute=False) as lost:
+        drive_to(agent, ticket, "resolved")
+    assert len(lost) >= 1
+    assert not Survey.objects.filter(ticket=ticket).exists()
+
+    assert catch_up_invitations() == 0  # too soon
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):
+        assert catch_up_invitations() == 1
+        assert catch_up_invitations() == 0
+
+    survey = Survey.objects.get(ticket=ticket)
+    assert (survey.kind, survey.customer_id) == (SurveyKind.RESOLUTION, ticket.customer_id)
