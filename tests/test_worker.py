@@ -3,24 +3,34 @@ test database and a real queue (the SQLite file queue, or Redis when CI provides
 
 * two workers sweeping at once escalate an overdue ticket exactly once;
 * a worker killed with SIGKILL in the middle of a sweep loses nothing and doubles
-  nothing: the next sweep finishes the work, each ticket breached once.
+  nothing: the next sweep finishes the work, each ticket breached once;
+* a worker killed while a real SMTP server stalls on a reply: after a restart the reply
+  is mailed exactly once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.db import connection
 
 from sigap.accounts.models import Team, User
+from sigap.channels import outbound
+from sigap.channels.models import OutboundDelivery
 from sigap.customers.models import Customer
 from sigap.notifications.models import Notification
 from sigap.tickets import services
@@ -182,3 +192,89 @@ def test_the_worker_logs_each_line_once(worker_env: dict[str, str]) -> None:
 
     started = [line for line in lines if "Huey consumer started" in line]
     assert len(started) == 1, lines
+
+
+class StallingInbox:
+    """A real SMTP server (aiosmtpd on loopback) that holds the first mail's DATA without
+    answering, as a stuck server would, and accepts the mails after it."""
+
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+        self.stalled = threading.Event()
+        self.release = threading.Event()
+        self.first = True
+
+    async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+        if self.first:
+            self.first = False
+            self.stalled.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 60)
+            return "451 4.3.0 Not accepted"  # never accepted: the client is gone anyway
+        self.received.append(envelope.original_content)
+        return "250 OK"
+
+
+def enqueue(env: dict[str, str], call: str) -> None:
+    script = f"import django; django.setup(); from sigap.channels import tasks; tasks.{call}\n"
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
+
+
+def test_a_worker_killed_while_the_smtp_server_stalls_delivers_the_reply_once_after_restart(
+    start_worker: object,
+    worker_env: dict[str, str],
+    agent: User,
+    customer: Customer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # this process only writes the reply: its send job goes to the worker's queue below
+    monkeypatch.setattr(outbound, "deliver", lambda message_id, channel: None)
+    inbox = StallingInbox()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    smtp = Controller(inbox, hostname="127.0.0.1", port=port)
+    smtp.start()
+    worker_env.update(
+        SIGAP_SMTP_HOST="127.0.0.1",
+        SIGAP_SMTP_PORT=str(port),
+        SIGAP_SMTP_TIMEOUT="3",
+        SIGAP_DELIVERY_LEASE="4",
+    )
+    try:
+        ticket = services.ticket_create(
+            actor=agent,
+            customer=customer,
+            kind="inquiry",
+            channel="email",
+            subject="Status pesanan",
+            description="Pesanan saya sampai mana?",
+        )
+        reply = services.message_add(
+            actor=agent, ticket=ticket, kind="reply", body="Pesanan Anda sedang dikirim."
+        )
+        row = OutboundDelivery.objects.get(message=reply)  # written with the reply
+        worker = start_worker()  # type: ignore[operator]
+        enqueue(worker_env, f"send_channel_reply({row.pk})")
+        assert inbox.stalled.wait(60), "the worker never reached the SMTP server"
+        worker.send_signal(signal.SIGKILL)  # type: ignore[attr-defined]
+        worker.wait(timeout=10)  # type: ignore[attr-defined]
+        inbox.release.set()
+        row.refresh_from_db()
+        assert (row.status, row.attempts) == ("sending", 1)  # held by the dead worker
+
+        start_worker()  # type: ignore[operator]
+        time.sleep(4.5)  # the dead worker's lease runs out
+        enqueue(worker_env, "retry_channel_work()")
+        wait_for(lambda: OutboundDelivery.objects.get(pk=row.pk).status == "sent", 60)
+        enqueue(worker_env, "retry_channel_work()")  # nothing is left to send twice
+        time.sleep(1)
+    finally:
+        inbox.release.set()
+        smtp.stop()
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == ("sent", 2)
+    assert len(inbox.received) == 1
+    mail = message_from_bytes(inbox.received[0], policy=policy.default)
+    assert mail["Subject"] == f"Re: [{ticket.reference}] Status pesanan"
+    assert "Pesanan Anda sedang dikirim." in mail.get_body(preferencelist=("plain",)).get_content()

@@ -306,6 +306,11 @@ EMAIL_USE_TLS = envbool("SIGAP_SMTP_STARTTLS", False)
 # Seconds an SMTP connection may wait on the server: a silent server fails the attempt
 # (retried with backoff) instead of stalling the worker.
 EMAIL_TIMEOUT = envint("SIGAP_SMTP_TIMEOUT", 30)
+# Seconds a worker holds a reply it is sending (email, WhatsApp, Telegram, Meta); a reply
+# whose worker died is sent again after it. Keep it longer than one attempt can take.
+SIGAP_DELIVERY_LEASE = envint("SIGAP_DELIVERY_LEASE", 300)
+if SIGAP_DELIVERY_LEASE <= EMAIL_TIMEOUT:
+    raise ImproperlyConfigured("SIGAP_DELIVERY_LEASE must be longer than SIGAP_SMTP_TIMEOUT.")
 DEFAULT_FROM_EMAIL = env("SIGAP_FROM_EMAIL", "Sigap <sigap@localhost>")
 SIGAP_BUSINESS_NAME = env("SIGAP_BUSINESS_NAME", "Layanan Pelanggan")
 

@@ -8,7 +8,7 @@ commit and the send job leaves a row the periodic job finds. It is sent in parts
 The worker:
 
 1. claims the row with a conditional UPDATE (``pending`` → ``sending``, ``attempts + 1``,
-   a lease of ``LEASE``), so two workers, or a job queued twice, never send it together;
+   a lease of ``lease()``), so two workers, or a job queued twice, never send it together;
 2. sends the parts from ``parts_sent`` on, moving ``parts_sent`` forward after each part
    the API accepted, so a retry resumes after the last accepted part;
 3. records the outcome: ``sent`` (or ``delivered``/``read`` when a status webhook beat
@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
@@ -48,7 +49,14 @@ SHARED = frozenset({"email", Provider.WHATSAPP, Provider.TELEGRAM})  # this loop
 BACKOFF = [30, 2 * 60, 10 * 60, 30 * 60, 2 * 3600, 6 * 3600]  # seconds after attempts 1..6
 MAX_ATTEMPTS = len(BACKOFF) + 1
 MAX_RETRY_AFTER = 6 * 3600
-LEASE = timedelta(minutes=5)
+
+
+def lease() -> timedelta:
+    """How long a claimed reply is a worker's (``SIGAP_DELIVERY_LEASE`` seconds, longer
+    than an SMTP or HTTP attempt may take); after that another worker may send it."""
+    return timedelta(seconds=settings.SIGAP_DELIVERY_LEASE)
+
+
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 TEXT_LIMIT = 4000  # both APIs take 4,096 characters; keep a margin
 RETRYABLE_HTTP = frozenset({408, 425, 429})
@@ -236,7 +244,7 @@ def attempt(delivery_id: int) -> str:
     now = timezone.now()
     claimed = OutboundDelivery.objects.filter(
         pk=delivery_id, status__in=[D.PENDING, D.SENDING], next_attempt_at__lte=now
-    ).update(status=D.SENDING, next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
+    ).update(status=D.SENDING, next_attempt_at=now + lease(), attempts=F("attempts") + 1)
     if not claimed:
         return "skipped"
     delivery = OutboundDelivery.objects.select_related("message__ticket", "template").get(

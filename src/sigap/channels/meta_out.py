@@ -65,11 +65,11 @@ from huey.contrib.djhuey import db_task
 
 from sigap.channels import conf, messaging
 from sigap.channels.delivery import (
-    LEASE,
     TIMEOUT,
     SendError,
     _failed_attempt,
     _finish,
+    lease,
     media_kind,
     network_error,
     retry_after_of,
@@ -465,7 +465,7 @@ def attempt(delivery_id: int) -> str:
         provider__in=CHANNELS,
         status__in=[D.PENDING, D.SENDING],
         next_attempt_at__lte=now,
-    ).update(status=D.SENDING, next_attempt_at=now + LEASE, attempts=F("attempts") + 1)
+    ).update(status=D.SENDING, next_attempt_at=now + lease(), attempts=F("attempts") + 1)
     if not claimed:
         return "skipped"
     delivery = OutboundDelivery.objects.select_related("message").get(pk=delivery_id)

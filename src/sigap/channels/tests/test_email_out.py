@@ -141,12 +141,12 @@ def test_a_reply_held_by_a_worker_that_died_is_sent_once_its_lease_expires(
     OutboundDelivery.objects.exclude(pk=row.pk).update(status="sent", next_attempt_at=None)
     # a worker claimed it, then died mid-send: "sending" with its lease still running
     OutboundDelivery.objects.filter(pk=row.pk).update(
-        status="sending", attempts=1, next_attempt_at=now + delivery.LEASE
+        status="sending", attempts=1, next_attempt_at=now + delivery.lease()
     )
     assert delivery.retry_due() == 0
     assert smtp.messages == []
 
-    with time_machine.travel(now + delivery.LEASE + timedelta(seconds=1)):
+    with time_machine.travel(now + delivery.lease() + timedelta(seconds=1)):
         assert delivery.retry_due() == 1
         assert delivery.retry_due() == 0
 

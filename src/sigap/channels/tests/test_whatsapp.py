@@ -418,14 +418,14 @@ def test_a_worker_that_died_after_sending_does_not_send_again_once_meta_reports_
     row = OutboundDelivery.objects.get(message=message)
     # simulate the crash: claimed and in flight, nothing recorded
     OutboundDelivery.objects.filter(pk=row.pk).update(
-        status=DeliveryStatus.SENDING, next_attempt_at=timezone.now() + delivery.LEASE
+        status=DeliveryStatus.SENDING, next_attempt_at=timezone.now() + delivery.lease()
     )
     status = load("whatsapp_status_sent.json")
     status["entry"][0]["changes"][0]["value"]["statuses"][0].update(
         id="wamid.DARIMETA", biz_opaque_callback_data=f"sigap:{row.pk}:0"
     )
     assert post_whatsapp(status).json()["statuses"] == 1
-    with time_machine.travel(timezone.now() + delivery.LEASE + timedelta(seconds=1)):
+    with time_machine.travel(timezone.now() + delivery.lease() + timedelta(seconds=1)):
         assert delivery.retry_due() == 1
     row.refresh_from_db()
     assert (row.status, row.parts_sent, row.provider_id) == ("sent", 1, "wamid.DARIMETA")
