@@ -102,7 +102,7 @@ def main() -> int:
 
         redis.Redis.from_url(os.environ["SIGAP_REDIS_URL"]).flushdb()
         call_command("migrate", verbosity=0)
-        from sigap.channels.email_in import ingest
+        from sigap.connectors.email.inbound import ingest
 
         raws = [m.as_bytes() for m in build(args.count)]
         for raw in raws[:20]:  # warm-up: imports, connections, plans

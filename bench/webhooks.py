@@ -61,7 +61,7 @@ def child(customers: int, messages: int) -> dict[str, Any]:
     from django.core.management import call_command
     from django.test import Client
 
-    from sigap.channels.whatsapp_in import sign
+    from sigap.connectors.whatsapp.inbound import sign
 
     call_command("migrate", verbosity=0)
     client = Client()
@@ -128,8 +128,8 @@ def child(customers: int, messages: int) -> dict[str, Any]:
                 raise SystemExit(f"unexpected answer {response.status_code}: {response.content!r}")
         return time.perf_counter() - started, latencies
 
-    from sigap.channels import messaging
-    from sigap.channels.models import InboundDelivery
+    from sigap.connectors import messaging
+    from sigap.connectors.models import InboundDelivery
     from sigap.tickets.models import Ticket
 
     first = [delivery(i, n) for i, n in enumerate(numbers)]

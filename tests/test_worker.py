@@ -29,8 +29,8 @@ from aiosmtpd.controller import Controller
 from django.db import connection
 
 from sigap.accounts.models import Team, User
-from sigap.channels import outbound
-from sigap.channels.models import OutboundDelivery
+from sigap.connectors import outbound
+from sigap.connectors.models import OutboundDelivery
 from sigap.customers.models import Customer
 from sigap.notifications.models import Notification
 from sigap.tickets import services
@@ -215,7 +215,7 @@ class StallingInbox:
 
 
 def enqueue(env: dict[str, str], call: str) -> None:
-    script = f"import django; django.setup(); from sigap.channels import tasks; tasks.{call}\n"
+    script = f"import django; django.setup(); from sigap.connectors import tasks; tasks.{call}\n"
     subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
 
 

@@ -108,13 +108,13 @@ INSTALLED_APPS = [
     "sigap.notifications",
     "sigap.webhooks",
     "sigap.automations",
-    "sigap.channels",
+    "sigap.connectors",
     "sigap.surveys",
     "sigap.metrics",
     "sigap.kb",
     "sigap.triage",
-    "sigap.livechat",
-    "sigap.calls",
+    "sigap.connectors.livechat",
+    "sigap.connectors.phone",
 ]
 
 MIDDLEWARE = [

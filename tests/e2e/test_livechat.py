@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from sigap.accounts.models import User
-from sigap.livechat.models import Chat
+from sigap.connectors.livechat.models import Chat
 from sigap.tickets.models import Message
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]

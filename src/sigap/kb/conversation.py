@@ -24,7 +24,7 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
-from sigap.channels import quickreply
+from sigap.connectors import quickreply
 from sigap.kb import bot
 from sigap.kb.models import BotConversation
 from sigap.tickets import services

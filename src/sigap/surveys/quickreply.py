@@ -46,13 +46,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from sigap.channels import conf, telegram_out, whatsapp_out
-from sigap.channels.delivery import SendError
-from sigap.channels.messaging import SURVEY_REPLY_PREFIX
-from sigap.channels.messaging import Tap as Reply
-from sigap.channels.models import InboundDelivery, Provider
-from sigap.channels.quickreply import Option, sign, unsign, whatsapp_interactive
-from sigap.channels.quickreply import telegram_keyboard as inline_keyboard
+from sigap.connectors import conf
+from sigap.connectors.delivery import SendError
+from sigap.connectors.messaging import SURVEY_REPLY_PREFIX
+from sigap.connectors.messaging import Tap as Reply
+from sigap.connectors.models import InboundDelivery, Provider
+from sigap.connectors.quickreply import Option, sign, unsign, whatsapp_interactive
+from sigap.connectors.quickreply import telegram_keyboard as inline_keyboard
+from sigap.connectors.telegram import outbound as telegram_out
+from sigap.connectors.whatsapp import outbound as whatsapp_out
 from sigap.core.errors import ValidationFailed
 from sigap.customers.models import ContactKind
 from sigap.surveys.models import SentVia, Survey, SurveyKind

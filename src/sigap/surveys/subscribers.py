@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from sigap.channels import messaging
+from sigap.connectors import messaging
 from sigap.surveys import quickreply, services, tasks
 from sigap.tickets import hooks
 from sigap.tickets.models import Status

@@ -10,6 +10,6 @@ websocket_urlpatterns: list[Any] = [
     path("ws/tickets/<int:ticket_id>/", TicketConsumer.as_asgi()),  # type: ignore[arg-type]
 ]
 
-from sigap.livechat.routing import websocket_urlpatterns as livechat_ws  # noqa: E402
+from sigap.connectors.livechat.routing import websocket_urlpatterns as livechat_ws  # noqa: E402
 
 websocket_urlpatterns += livechat_ws

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts.decorators import staff_required, supervisor_required
 from sigap.accounts.models import Role, Team, User
-from sigap.channels import ui as channel_ui
+from sigap.connectors import ui as channel_ui
 from sigap.core.errors import NotFound, PermissionDenied, SigapError
 from sigap.customers.models import Customer
 from sigap.customers.selectors import access_customer, customers_for
@@ -368,7 +368,7 @@ def _ticket_context(
         "overdue": ticket.is_open
         and ticket.resolution_due_at is not None
         and ticket.resolution_due_at < timezone.now(),
-        # channels: WhatsApp/Meta window notices + reply delivery status (sigap.channels.ui)
+        # channels: WhatsApp/Meta window notices + reply delivery status (sigap.connectors.ui)
         **channel_ui.ticket_context(ticket, messages.values()),
         "triage": triage_panel(ticket.pk),
     }

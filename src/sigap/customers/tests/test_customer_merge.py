@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sigap.accounts.models import User
-from sigap.calls.models import Call
+from sigap.connectors.phone.models import Call
 from sigap.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sigap.customers.models import Customer, CustomerContact
 from sigap.customers.selectors import customers_for

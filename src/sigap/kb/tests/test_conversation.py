@@ -105,10 +105,10 @@ def test_a_live_chat_visitor_gets_the_answer_in_the_window(
 ) -> None:
     from unittest import mock
 
-    from sigap.livechat import services as chats
+    from sigap.connectors.livechat import services as chats
 
     with (
-        mock.patch("sigap.livechat.live.send_now") as pushed,
+        mock.patch("sigap.connectors.livechat.live.send_now") as pushed,
         django_capture_on_commit_callbacks(execute=True),
     ):
         chat = chats.chat_start(

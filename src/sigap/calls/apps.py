@@ -1,8 +1,0 @@
-from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
-
-
-class CallsConfig(AppConfig):
-    name = "sigap.calls"
-    label = "calls"
-    verbose_name = _("Telepon")

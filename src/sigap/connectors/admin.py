@@ -1,0 +1,91 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from sigap.connectors.models import (
+    DeliveryStatus,
+    InboundDelivery,
+    Mailbox,
+    OutboundDelivery,
+    QuarantinedEmail,
+    WhatsAppTemplate,
+)
+
+
+@admin.register(QuarantinedEmail)
+class QuarantinedEmailAdmin(admin.ModelAdmin[QuarantinedEmail]):
+    """Mail that could not be filed; retry with `sigap email-ingest --retry-quarantine`."""
+
+    list_display = ["received_at", "sender", "subject", "reason", "released_at"]
+    list_filter = ["released_at"]
+    search_fields = ["sender", "subject", "reason"]
+    readonly_fields = ["raw_text", "reason", "message_id", "sender", "subject", "received_at"]
+    exclude = ["raw"]
+
+    @admin.display(description="isi mentah")
+    def raw_text(self, obj: QuarantinedEmail) -> str:
+        return bytes(obj.raw)[:20000].decode("utf-8", "replace")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin[Mailbox]):
+    list_display = [
+        "name",
+        "protocol",
+        "host",
+        "username",
+        "active",
+        "last_polled_at",
+        "last_error",
+    ]
+    readonly_fields = ["polling_until", "last_polled_at", "last_error"]
+
+
+@admin.register(InboundDelivery)
+class InboundDeliveryAdmin(admin.ModelAdmin[InboundDelivery]):
+    """Every WhatsApp/Telegram message a webhook delivered, kept for audit; ``failed`` ones
+    keep the reason and are filed again if the provider delivers them again."""
+
+    list_display = ["received_at", "provider", "sender", "status", "media_state", "error"]
+    list_filter = ["provider", "status", "media_state"]
+    search_fields = ["external_id", "sender", "address", "error"]
+    readonly_fields = [f.name for f in InboundDelivery._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(OutboundDelivery)
+class OutboundDeliveryAdmin(admin.ModelAdmin[OutboundDelivery]):
+    list_display = ["created_at", "provider", "recipient", "status", "attempts", "error"]
+    list_filter = ["provider", "status"]
+    search_fields = ["recipient", "provider_id", "error"]
+    readonly_fields = [f.name for f in OutboundDelivery._meta.fields]
+    actions = ["resend"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description="Kirim ulang balasan yang gagal")
+    def resend(self, request: HttpRequest, queryset: QuerySet[OutboundDelivery]) -> None:
+        from sigap.connectors import delivery
+        from sigap.connectors.tasks import send_channel_reply
+
+        count = 0
+        for row in queryset.filter(status=DeliveryStatus.FAILED):
+            if delivery.resend(row):
+                send_channel_reply(row.pk)
+                count += 1
+        self.message_user(request, f"{count} balasan dijadwalkan ulang.", messages.SUCCESS)
+
+
+@admin.register(WhatsAppTemplate)
+class WhatsAppTemplateAdmin(admin.ModelAdmin[WhatsAppTemplate]):
+    """Templates approved in WhatsApp Manager, copied here (name, language, body)."""
+
+    list_display = ["name", "language", "approved", "created_at"]
+    list_filter = ["approved", "language"]
+    search_fields = ["name", "body"]

@@ -1,0 +1,129 @@
+"""Outbound email: a public reply on an email ticket is mailed to the customer.
+
+The mail threads in the customer's client: ``In-Reply-To`` is the last Message-ID we have
+on the ticket, ``References`` all of them; our own ``Message-ID`` is stored on the reply
+(``external_id``) so the customer's answer lands back on this ticket. The subject carries
+the ticket number; the sender name is the agent's; there is a text and an HTML part.
+
+A reply is sent through the shared send loop (``delivery``): its ``OutboundDelivery`` row
+is written in the reply's own transaction, the worker claims it with a lease, and an SMTP
+error retries it with backoff (a 5xx refusal fails it at once). The Message-ID is fixed per
+reply (``sgp<message id>.<delivery id>@<our domain>``), so a resend after a worker died
+between the server's "250" and recording it carries the same id. Every SMTP connection has
+a timeout (``SIGAP_SMTP_TIMEOUT``), so a silent server cannot stall the worker.
+"""
+
+from __future__ import annotations
+
+import html
+import smtplib
+from email.utils import formataddr, parseaddr
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+from sigap.connectors.delivery import Adapter, Part, SendError
+from sigap.connectors.models import OutboundDelivery
+from sigap.customers.models import ContactKind
+from sigap.tickets.models import Channel, Message, Ticket
+
+PROVIDER = "email"
+
+
+def recipient_for(ticket: Ticket) -> str:
+    """The customer's email address (the primary one first); "" when they have none."""
+    value: str | None = (
+        ticket.customer.contacts.filter(kind=ContactKind.EMAIL)
+        .order_by("-is_primary", "id")
+        .values_list("value", flat=True)
+        .first()
+    )
+    return value or ""
+
+
+def _domain() -> str:
+    _, from_addr = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return from_addr.split("@")[-1] or "sigap.local"
+
+
+def build(
+    message: Message, *, to: str | None = None, message_id: str = ""
+) -> EmailMultiAlternatives | None:
+    """The mail for a reply, to ``to`` (by default the customer's address; None when they
+    have none), with ``message_id`` (by default the one stored on the reply, or a new one)."""
+    ticket = message.ticket
+    address = to if to is not None else recipient_for(ticket)
+    if not address:
+        return None
+    _, from_addr = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    domain = _domain()
+    agent = message.author.get_full_name() if message.author else ""
+    from_name = (
+        f"{agent} ({settings.SIGAP_BUSINESS_NAME})" if agent else settings.SIGAP_BUSINESS_NAME
+    )
+    earlier = list(
+        Message.objects.filter(ticket=ticket, channel=Channel.EMAIL)
+        .exclude(pk=message.pk)
+        .exclude(external_id="")
+        .order_by("created_at", "id")
+        .values_list("external_id", flat=True)
+    )
+    message_id = message_id or message.external_id or f"<sgp{message.pk}@{domain}>"
+    headers = {"Message-ID": message_id, "Auto-Submitted": "no"}
+    if earlier:
+        headers["In-Reply-To"] = earlier[-1]
+        headers["References"] = " ".join(earlier[-20:])
+    subject = f"Re: [{ticket.reference}] {ticket.subject}"
+    body_html = "<div>" + html.escape(message.body).replace("\n", "<br>\n") + "</div>"
+    mail = EmailMultiAlternatives(
+        subject=subject,
+        body=message.body,
+        from_email=formataddr((from_name, from_addr)),
+        to=[address],
+        headers=headers,
+    )
+    mail.attach_alternative(body_html, "text/html")
+    return mail
+
+
+def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
+    """Mail the reply of ``delivery`` (one part: the whole mail). Returns its Message-ID;
+    raises ``SendError`` (retryable unless the server refused it for good, 5xx)."""
+    message = delivery.message
+    message_id = f"<sgp{message.pk}.{delivery.pk}@{_domain()}>"
+    mail = build(message, to=delivery.recipient, message_id=message_id)
+    if mail is None:
+        raise SendError("Pelanggan tidak memiliki alamat email.", retryable=False)
+    try:
+        mail.send(fail_silently=False)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        raise SendError(
+            f"Server email menolak penerima: {exc.recipients}",
+            retryable=any(code < 500 for code in codes),
+            status_code=max(codes, default=None),
+        ) from exc
+    except smtplib.SMTPResponseException as exc:
+        error = exc.smtp_error
+        text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
+        raise SendError(
+            f"Server email menjawab {exc.smtp_code}: {text}",
+            retryable=exc.smtp_code < 500,
+            status_code=exc.smtp_code,
+        ) from exc
+    except (smtplib.SMTPException, OSError) as exc:  # refused, timed out, disconnected
+        raise SendError(
+            f"Server email tidak dapat dihubungi ({type(exc).__name__}): {exc}", retryable=True
+        ) from exc
+    Message.objects.filter(pk=message.pk, external_id="").update(external_id=message_id)
+    return message_id
+
+
+ADAPTER = Adapter(
+    provider=PROVIDER,
+    sending_enabled=lambda: True,
+    not_configured="",
+    recipient_for=recipient_for,
+    no_recipient="Tidak dikirim: pelanggan tidak memiliki alamat email.",
+    send=send,
+)

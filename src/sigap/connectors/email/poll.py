@@ -1,0 +1,128 @@
+"""Polling mailboxes (IMAP or POP3) for new mail; run by the worker every minute.
+
+A message is deleted from the server only after ``email_in.ingest`` has stored it (as a
+ticket message, a duplicate, an automatic note, a recorded bounce or a quarantined mail,
+rate-limited ones included), so a crash in
+between leaves it on the server and the next poll files it once (Message-ID dedupe). A
+mailbox is leased while it is polled, so two workers never poll it at the same time. A
+server or login error is recorded on the mailbox and never stops the other mailboxes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import imaplib
+import logging
+import os
+import poplib
+import ssl
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
+
+from sigap.connectors.email.inbound import ingest
+from sigap.connectors.models import Mailbox, MailProtocol, MailSecurity
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+TIMEOUT = 30
+MAX_PER_POLL = 200
+
+
+class MailboxError(Exception):
+    pass
+
+
+@dataclass
+class PollResult:
+    fetched: int = 0
+    statuses: dict[str, int] = field(default_factory=dict)
+    error: str = ""
+
+
+def _password(mailbox: Mailbox) -> str:
+    password = os.environ.get(mailbox.password_env, "")
+    if not password:
+        raise MailboxError(f"variabel lingkungan {mailbox.password_env} kosong")
+    return password
+
+
+def _count(result: PollResult, status: str) -> None:
+    result.fetched += 1
+    result.statuses[status] = result.statuses.get(status, 0) + 1
+
+
+def _imap(mailbox: Mailbox, result: PollResult) -> None:
+    if mailbox.security == MailSecurity.SSL:
+        conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(mailbox.host, mailbox.port, timeout=TIMEOUT)
+    else:
+        conn = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=TIMEOUT)
+        if mailbox.security == MailSecurity.STARTTLS:
+            conn.starttls(ssl.create_default_context())
+    try:
+        conn.login(mailbox.username, _password(mailbox))
+        status, _ = conn.select(mailbox.folder)
+        if status != "OK":
+            raise MailboxError(f"folder {mailbox.folder} tidak dapat dibuka")
+        status, data = conn.uid("SEARCH", "UNDELETED")
+        uids = [u.decode() for u in (data[0] or b"").split()[:MAX_PER_POLL]]
+        for uid in uids:
+            status, parts = conn.uid("FETCH", uid, "(BODY.PEEK[])")
+            raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
+            if status != "OK" or not isinstance(raw, bytes):
+                continue
+            _count(result, ingest(raw).status)
+            conn.uid("STORE", uid, "+FLAGS", r"(\Seen \Deleted)")  # stored: remove
+        conn.expunge()
+    finally:
+        with contextlib.suppress(imaplib.IMAP4.error, OSError):
+            conn.logout()
+
+
+def _pop3(mailbox: Mailbox, result: PollResult) -> None:
+    if mailbox.security == MailSecurity.SSL:
+        conn: poplib.POP3 = poplib.POP3_SSL(mailbox.host, mailbox.port, timeout=TIMEOUT)
+    else:
+        conn = poplib.POP3(mailbox.host, mailbox.port, timeout=TIMEOUT)
+        if mailbox.security == MailSecurity.STARTTLS:
+            conn.stls(ssl.create_default_context())
+    try:
+        conn.user(mailbox.username)
+        conn.pass_(_password(mailbox))
+        count, _ = conn.stat()
+        for number in range(1, min(count, MAX_PER_POLL) + 1):
+            _, lines, _ = conn.retr(number)
+            _count(result, ingest(b"\r\n".join(lines) + b"\r\n").status)
+            conn.dele(number)  # stored: delete (committed at QUIT)
+        conn.quit()
+    except BaseException:
+        conn.close()  # no QUIT: nothing is deleted
+        raise
+
+
+def poll(mailbox: Mailbox) -> PollResult:
+    """Fetch and file the mailbox's new mail (skipped while another worker holds it)."""
+    now = timezone.now()
+    claimed = (
+        Mailbox.objects.filter(pk=mailbox.pk, active=True)
+        .exclude(polling_until__gt=now)
+        .update(polling_until=now + LEASE)
+    )
+    result = PollResult()
+    if not claimed:
+        result.error = "sedang diperiksa pekerja lain"
+        return result
+    try:
+        (_imap if mailbox.protocol == MailProtocol.IMAP else _pop3)(mailbox, result)
+    except (MailboxError, imaplib.IMAP4.error, poplib.error_proto, OSError) as exc:
+        result.error = f"{type(exc).__name__}: {exc}"[:500]
+        log.warning("mailbox %s: %s", mailbox.name, result.error)
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        polling_until=None, last_polled_at=timezone.now(), last_error=result.error
+    )
+    return result
+
+
+def poll_all() -> dict[str, int]:
+    return {m.name: poll(m).fetched for m in Mailbox.objects.filter(active=True)}

@@ -1,0 +1,160 @@
+"""Reads for live chat: what a visitor or a console sees, as JSON-ready dicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import signing
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+
+from sigap.accounts.models import Role, User
+from sigap.accounts.presence import online
+from sigap.connectors.livechat.models import Chat, ChatStatus
+from sigap.core.errors import NotFound
+from sigap.tickets.guidance import when
+from sigap.tickets.models import Message, MessageKind
+
+PUBLIC_KINDS = (MessageKind.INBOUND, MessageKind.REPLY)
+BACKLOG_LIMIT = 1000  # a reconnecting client gets at most this many; it asks again for more
+
+
+def client_id(message: Message) -> str:
+    """The client-generated id a message was sent with (``""`` for other messages)."""
+    if message.external_id.startswith("livechat:"):
+        return message.external_id.rsplit(":", 1)[1]
+    return ""
+
+
+ATTACHMENT_SALT = "sigap.connectors.livechat.attachment"
+
+
+def attachment_url(attachment_id: int) -> str:
+    """A link to one attachment that needs no sign-in (the visitor has none): signed, so
+    it cannot be guessed or altered."""
+    key = signing.dumps(attachment_id, salt=ATTACHMENT_SALT, compress=True)
+    return reverse("livechat:attachment", args=[key])
+
+
+def attachment_from_key(key: str) -> int:
+    """The attachment id a signed link names; ``NotFound`` for a bad link."""
+    try:
+        value = signing.loads(key, salt=ATTACHMENT_SALT)
+    except signing.BadSignature as exc:
+        raise NotFound("Lampiran tidak ditemukan.") from exc
+    if not isinstance(value, int):
+        raise NotFound("Lampiran tidak ditemukan.")
+    return value
+
+
+def message_out(message: Message, chat: Chat) -> dict[str, Any]:
+    if message.kind == MessageKind.INBOUND:
+        sender, name = "visitor", chat.visitor_name
+    elif message.author is not None:
+        sender, name = "agent", message.author.display_name
+    else:
+        sender, name = "system", "Asisten Sigap"
+    return {
+        "id": message.pk,
+        "cid": client_id(message),
+        "kind": message.kind,
+        "from": sender,
+        "name": name,
+        "body": message.body,
+        "at": message.created_at.isoformat(),
+        "attachments": [
+            {
+                "name": a.filename,
+                "size": a.size,
+                "type": a.content_type,
+                "url": attachment_url(a.pk),
+            }
+            for a in message.attachments.all()
+        ],
+    }
+
+
+def messages_after(chat: Chat, after: int, *, staff: bool) -> list[dict[str, Any]]:
+    """The chat's messages with an id above ``after``, oldest first; notes for staff only."""
+    qs: QuerySet[Message] = Message.objects.filter(ticket_id=chat.ticket_id, pk__gt=after)
+    if not staff:
+        qs = qs.filter(kind__in=PUBLIC_KINDS)
+    rows = qs.select_related("author").prefetch_related("attachments")
+    rows = rows.order_by("pk")[:BACKLOG_LIMIT]
+    return [message_out(m, chat) for m in rows]
+
+
+def offline_notice(chat: Chat) -> str:
+    """What a visitor who arrived when no agent was online is told (Indonesian)."""
+    ticket = chat.ticket
+    text = (
+        "Saat ini belum ada petugas yang daring. Percakapan ini sudah kami catat sebagai "
+        f"tiket {ticket.reference}. Kami akan membalas paling lambat "
+        f"{when(ticket.first_response_due_at, ticket.customer.time_zone)}."
+    )
+    if chat.visitor_email:
+        text += f" Balasan juga kami kirim ke email {chat.visitor_email}."
+    return text
+
+
+def visitor_state(chat: Chat) -> dict[str, Any]:
+    """The visitor's view of the chat (no internal fields)."""
+    return {
+        "status": chat.status,
+        "ticket": chat.ticket.reference,
+        "agent": chat.agent.display_name if chat.agent is not None else "",
+        "agent_read": chat.agent_read_id,
+        "notice": offline_notice(chat)
+        if chat.offline and chat.status == ChatStatus.WAITING
+        else "",
+    }
+
+
+def chat_summary(chat: Chat) -> dict[str, Any]:
+    """One chat as an agent console lists it."""
+    return {
+        "id": chat.pk,
+        "ticket": chat.ticket_id,
+        "reference": chat.ticket.reference,
+        "subject": chat.ticket.subject,
+        "name": chat.visitor_name,
+        "email": chat.visitor_email,
+        "phone": chat.visitor_phone,
+        "status": chat.status,
+        "agent": chat.agent_id,
+        "agent_name": chat.agent.display_name if chat.agent is not None else "",
+        "offline": chat.offline,
+        "visitor_read": chat.visitor_read_id,
+        "created_at": chat.created_at.isoformat(),
+    }
+
+
+def may_follow(user: User, agent_id: int | None) -> bool:
+    """Whether ``user``'s console shows a chat handled by ``agent_id`` (None: waiting)."""
+    if agent_id is None or agent_id == user.pk:
+        return True
+    return user.role in (Role.ADMIN, Role.SUPERVISOR)
+
+
+def console_chats(user: User) -> list[dict[str, Any]]:
+    """Waiting chats and the user's own (supervisors and admins: every open chat)."""
+    open_chats = Chat.objects.exclude(status=ChatStatus.ENDED)
+    if user.role not in (Role.ADMIN, Role.SUPERVISOR):
+        open_chats = open_chats.filter(Q(agent__isnull=True) | Q(agent_id=user.pk))
+    rows = open_chats.select_related("ticket", "agent").order_by("pk")
+    return [chat_summary(c) for c in rows]
+
+
+def staff_ids() -> list[int]:
+    return list(
+        User.objects.filter(
+            is_active=True, role__in=[Role.ADMIN, Role.SUPERVISOR, Role.AGENT]
+        ).values_list("pk", flat=True)
+    )
+
+
+def online_agents(*, exclude: int | None = None) -> list[dict[str, Any]]:
+    """Staff online now (``accounts.presence``), for a transfer."""
+    ids = online(staff_ids()) - {exclude}
+    users = User.objects.filter(pk__in=ids).order_by("first_name", "username")
+    return [{"id": u.pk, "name": u.display_name} for u in users]

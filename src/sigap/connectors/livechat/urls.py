@@ -1,0 +1,13 @@
+from django.urls import path
+
+from sigap.connectors.livechat import views
+
+app_name = "livechat"
+
+urlpatterns = [
+    path("", views.console, name="console"),
+    path("contoh/", views.sample, name="sample"),
+    path("lampiran/", views.visitor_upload, name="visitor_upload"),
+    path("<int:chat_id>/lampiran/", views.agent_upload, name="agent_upload"),
+    path("lampiran/<str:key>/", views.attachment, name="attachment"),
+]

@@ -1,0 +1,512 @@
+"""Agents' replies on Facebook and Instagram tickets, through Meta's Graph API.
+
+Each reply gets one ``OutboundDelivery`` row (``provider`` = the ticket channel) and is
+sent by a job in steps, with the claim, backoff and error recording of ``delivery``:
+the row is claimed by a conditional UPDATE, ``parts_sent`` moves forward after each step
+the API accepted (a retry resumes after it, so a public comment is never posted twice by
+a retry), HTTP 408/425/429/5xx and network errors are retried with backoff
+(``Retry-After`` honoured), any other 4xx fails at once with Meta's error text.
+
+Where a reply goes (the rule, decided when its row is created; ``recipient``):
+
+1. **A comment to answer.** When the ticket's newest inbound message is a public comment
+   (``comment:<id>``, see ``meta_in``) that no earlier reply answered, the reply goes as
+   ``recipient = "comment:<id>"`` in two steps: first a *public* reply under the comment
+   (``POST /{comment id}/comments`` on Facebook, ``/{comment id}/replies`` on Instagram)
+   with the fixed ``PUBLIC_INVITATION`` (it says we have written privately, and never
+   repeats the agent's answer or the customer's details in public); then a *private
+   reply* (``POST /me/messages`` with ``recipient: {"comment_id": ...}``) carrying the
+   agent's text. Meta allows one private reply per comment (within 7 days), so it must
+   fit in one message (``TEXT_LIMIT``).
+2. **Otherwise a private message** to the customer's PSID/IGSID from their newest private
+   message on this ticket (``POST /me/messages`` with ``recipient: {"id": ...}``,
+   ``messaging_type: RESPONSE``), split into ``TEXT_LIMIT`` chunks.
+3. **Nobody to write to** (a comment ticket whose comment was already answered and no
+   private message from the customer since): the row fails at once with the reason;
+   the customer's answer to the private reply makes a private conversation possible.
+
+Attachments: a private message sends the text, then each attachment as its own message
+(the Send API takes one attachment per message). The file is uploaded first with the
+Attachment Upload API (``POST /me/message_attachments``, multipart ``message`` +
+``filedata``; ``platform=instagram`` on Instagram), so Meta needs no public URL, then sent
+as ``{"attachment": {"type": ..., "payload": {"attachment_id": ...}}}``; the type (image,
+video, audio, file) comes from the attachment's MIME type. A file over Meta's limit
+(``ATTACHMENT_LIMIT``, 25 MB) fails the reply before anything is sent, with the reason on
+the row. A reply to a public comment cannot carry attachments (one private reply, text
+only): ``message_add`` refuses it (``check_reply``), and one written another way sends its
+text and fails with the reason.
+
+Meta's messaging window (private messages only; a comment's private reply has its own
+rule, one within 7 days of the comment, and Meta's refusal of it is recorded): within 24
+hours of the customer's last private message a reply goes as ``messaging_type:
+RESPONSE``; up to 7 days as ``MESSAGE_TAG`` with ``tag: HUMAN_AGENT`` (the app needs
+Meta's Human Agent permission); after that ``message_add`` refuses the reply before it is
+stored (``check_window``, called through ``outbound.check_reply``) and the ticket page says
+so (``window_notice``). The worker decides again when it sends (a retry may come later,
+and some replies are not written through ``message_add``): past 7 days it fails the reply
+without calling Meta.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from huey import crontab
+from huey.contrib.djhuey import db_task
+
+from sigap.connectors import conf, messaging
+from sigap.connectors.delivery import (
+    TIMEOUT,
+    SendError,
+    _failed_attempt,
+    _finish,
+    lease,
+    media_kind,
+    network_error,
+    retry_after_of,
+    retryable_status,
+    split_text,
+)
+from sigap.connectors.meta.inbound import COMMENT_PREFIX, KINDS, LABELS
+from sigap.connectors.models import DeliveryStatus, InboundDelivery, InboundStatus, OutboundDelivery
+from sigap.connectors.whatsapp.inbound import error_text
+from sigap.core.errors import Conflict
+from sigap.core.periodic import periodic_task
+from sigap.customers.services import ContactIn, customer_find_by_contact
+from sigap.tickets.guidance import when
+from sigap.tickets.models import Attachment, Channel, Message, MessageKind, Ticket
+
+log = logging.getLogger(__name__)
+
+D = DeliveryStatus
+CHANNELS = (Channel.FACEBOOK, Channel.INSTAGRAM)
+TEXT_LIMIT = 2000  # the Send API's limit for a text message
+ATTACHMENT_LIMIT = 25 * 1024 * 1024  # the Send API's limit for a file
+WINDOW = timedelta(hours=24)  # free-form messages (``RESPONSE``)
+HUMAN_AGENT_WINDOW = timedelta(days=7)  # messages tagged ``HUMAN_AGENT``
+# the Send API's attachment types by MIME type (Messenger's and Instagram's formats);
+# anything else goes as a file
+MEDIA_KINDS = {
+    "image": frozenset({"image/jpeg", "image/png", "image/gif"}),
+    "video": frozenset(
+        {"video/mp4", "video/ogg", "video/webm", "video/quicktime", "video/x-msvideo"}
+    ),
+    "audio": frozenset(
+        {"audio/aac", "audio/mp4", "audio/x-m4a", "audio/mpeg", "audio/wav", "audio/x-wav"}
+    ),
+}
+PUBLIC_INVITATION = (
+    "Terima kasih atas komentarnya, Kak. Kami sudah mengirim pesan pribadi untuk membantu "
+    "lebih lanjut; silakan cek kotak masuk Anda."
+)
+NOT_CONFIGURED = (
+    "Tidak dikirim lewat Facebook/Instagram: SIGAP_META_PAGE_ACCESS_TOKEN belum dikonfigurasi."
+)
+NO_RECIPIENT = (
+    "Tidak ada percakapan pribadi dengan pelanggan: komentarnya sudah dijawab dengan balasan "
+    "pribadi (Meta mengizinkan satu per komentar). Balas lagi setelah pelanggan menjawab "
+    "pesan pribadi itu."
+)
+
+
+@dataclass(frozen=True)
+class Step:
+    kind: str  # public (comment reply) | private (reply to a comment) | message | file
+    text: str = ""
+    attachment: Attachment | None = None
+
+
+# --- where a reply goes ---------------------------------------------------------------------
+
+
+def recipient_for(ticket: Ticket) -> str:
+    """``comment:<id>`` for a comment to answer, else the PSID/IGSID, else ``""``."""
+    rows = InboundDelivery.objects.filter(
+        provider=ticket.channel, status=InboundStatus.FILED, message__ticket_id=ticket.pk
+    ).order_by("-message_id")
+    newest = rows.values_list("external_id", flat=True).first()
+    if newest is not None and newest.startswith(COMMENT_PREFIX):
+        answered = OutboundDelivery.objects.filter(
+            provider=ticket.channel, message__ticket_id=ticket.pk, recipient=newest
+        ).exists()
+        if not answered:
+            return newest
+    address = (
+        rows.exclude(external_id__startswith=COMMENT_PREFIX)
+        .exclude(address="")
+        .values_list("address", flat=True)
+        .first()
+    )
+    return address or ""
+
+
+def steps_of(delivery: OutboundDelivery) -> list[Step]:
+    """The text, then one step per attachment (one attachment per message)."""
+    body = delivery.message.body.strip()
+    files = [Step("file", attachment=a) for a in delivery.message.attachments.order_by("id")]
+    if delivery.recipient.startswith(COMMENT_PREFIX):
+        return [Step("public", PUBLIC_INVITATION), Step("private", body), *files]
+    return [Step("message", chunk) for chunk in split_text(body, TEXT_LIMIT)] + files
+
+
+def create_for(message: Message) -> OutboundDelivery:
+    """The delivery row of a reply (once per message): ``pending`` with its recipient, or
+    already ``skipped`` (not configured) or ``failed`` (nobody to write to)."""
+    now = timezone.now()
+    fields: dict[str, object] = {"provider": message.channel, "next_attempt_at": now}
+    if not conf.meta_sending_enabled():
+        fields.update(status=D.SKIPPED, error=NOT_CONFIGURED, next_attempt_at=None)
+    else:
+        recipient = recipient_for(message.ticket)
+        fields["recipient"] = recipient
+        if not recipient:
+            fields.update(status=D.FAILED, error=NO_RECIPIENT, failed_at=now, next_attempt_at=None)
+    try:
+        with transaction.atomic():
+            return OutboundDelivery.objects.create(message=message, **fields)
+    except IntegrityError:  # created by a concurrent call for the same reply
+        return OutboundDelivery.objects.get(message=message)
+
+
+def enqueue(message_id: int) -> OutboundDelivery | None:
+    """After a reply on a Facebook/Instagram ticket commits: its row, then the send job."""
+    row = OutboundDelivery.objects.filter(message_id=message_id).first()
+    if row is None:
+        message = (
+            Message.objects.select_related("ticket")
+            .filter(pk=message_id, kind=MessageKind.REPLY, channel__in=CHANNELS)
+            .first()
+        )
+        if message is None:
+            return None
+        row = create_for(message)
+    if row.status == D.PENDING:
+        send_meta_reply(row.pk)
+    return row
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+def _label(delivery: OutboundDelivery) -> str:
+    return LABELS.get(delivery.provider, "Meta")
+
+
+def _post(delivery: OutboundDelivery, path: str, **content: Any) -> dict[str, Any]:
+    """POST ``content`` (``json=`` or ``data=``/``files=``) to the Graph API; its answer."""
+    token = conf.meta_page_access_token()
+    try:
+        response = httpx.post(
+            f"{conf.meta_api_base()}/{path}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=TIMEOUT,
+            **content,
+        )
+    except httpx.HTTPError as exc:
+        raise network_error(exc, token) from exc
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if not response.is_success:
+        error = data.get("error") if isinstance(data, dict) else None
+        text = (
+            error_text(error)
+            if isinstance(error, dict)
+            else f"HTTP {response.status_code}: {response.text[:300]}"
+        )
+        raise SendError(
+            f"{_label(delivery)}: {text}",
+            retryable=retryable_status(response.status_code),
+            status_code=response.status_code,
+            retry_after=retry_after_of(response),
+        )
+    return data if isinstance(data, dict) else {}
+
+
+def _created(delivery: OutboundDelivery, path: str, body: dict[str, Any]) -> str:
+    """POST a JSON body; the id of what was created (``message_id`` or ``id``)."""
+    data = _post(delivery, path, json=body)
+    return str(data.get("message_id") or data.get("id") or "")
+
+
+def _upload(delivery: OutboundDelivery, attachment: Attachment, kind: str) -> str:
+    """Upload a file with the Attachment Upload API; its ``attachment_id``."""
+    with attachment.file.open("rb") as handle:
+        content = handle.read()
+    message = {"attachment": {"type": kind, "payload": {"is_reusable": True}}}
+    form = {"message": json.dumps(message)}
+    if delivery.provider == Channel.INSTAGRAM:
+        form["platform"] = "instagram"
+    data = _post(
+        delivery,
+        "me/message_attachments",
+        data=form,
+        files={"filedata": (attachment.filename, content, attachment.content_type)},
+    )
+    attachment_id = data.get("attachment_id")
+    if not isinstance(attachment_id, str | int) or not str(attachment_id):
+        label = _label(delivery)
+        raise SendError(_("%s: unggahan lampiran tanpa attachment_id") % label, retryable=True)
+    return str(attachment_id)
+
+
+def check_steps(delivery: OutboundDelivery, steps: list[Step]) -> None:
+    """Before anything is sent: every attachment left must fit Meta's limit."""
+    for step in steps:
+        attachment = step.attachment
+        if attachment is not None and attachment.size > ATTACHMENT_LIMIT:
+            raise SendError(
+                _(
+                    "%(label)s: lampiran '%(name)s' berukuran %(size).1f MB, melebihi batas "
+                    "%(limit)d MB untuk lampiran Facebook/Instagram; tidak ada yang dikirim. "
+                    "Kirim ulang balasan tanpa lampiran itu (atau dengan berkas yang lebih kecil)."
+                )
+                % {
+                    "label": _label(delivery),
+                    "name": attachment.filename,
+                    "size": attachment.size / 1_048_576,
+                    "limit": ATTACHMENT_LIMIT // 1_048_576,
+                },
+                retryable=False,
+            )
+
+
+def _send_file(delivery: OutboundDelivery, attachment: Attachment) -> str:
+    if delivery.recipient.startswith(COMMENT_PREFIX):
+        raise SendError(comment_attachment_refusal(delivery.provider), retryable=False)
+    kind = media_kind(attachment.content_type, MEDIA_KINDS, default="file")
+    attachment_id = _upload(delivery, attachment, kind)
+    body = {
+        "recipient": {"id": delivery.recipient},
+        **_messaging_type(delivery),
+        "message": {"attachment": {"type": kind, "payload": {"attachment_id": attachment_id}}},
+    }
+    return _created(delivery, "me/messages", body)
+
+
+def send_step(delivery: OutboundDelivery, step: Step) -> str:
+    if step.kind == "public":
+        comment_id = delivery.recipient.removeprefix(COMMENT_PREFIX)
+        edge = "replies" if delivery.provider == Channel.INSTAGRAM else "comments"
+        return _created(delivery, f"{comment_id}/{edge}", {"message": step.text})
+    if step.attachment is not None:
+        return _send_file(delivery, step.attachment)
+    if len(step.text) > TEXT_LIMIT and step.kind == "private":
+        raise SendError(
+            f"{_label(delivery)}: balasan pribadi atas komentar hanya boleh satu pesan "
+            f"(maksimal {TEXT_LIMIT} karakter); persingkat balasannya.",
+            retryable=False,
+        )
+    if step.kind == "private":  # Meta's private-reply rule, not the messaging window
+        recipient = {"comment_id": delivery.recipient.removeprefix(COMMENT_PREFIX)}
+        body = {
+            "recipient": recipient,
+            "messaging_type": "RESPONSE",
+            "message": {"text": step.text},
+        }
+        data = _post(delivery, "me/messages", json=body)
+        link_commenter(delivery, data.get("recipient_id"))
+        return str(data.get("message_id") or data.get("id") or "")
+    else:
+        recipient = {"id": delivery.recipient}
+        kind = _messaging_type(delivery)
+    body = {"recipient": recipient, **kind, "message": {"text": step.text}}
+    return _created(delivery, "me/messages", body)
+
+
+def link_commenter(delivery: OutboundDelivery, sender_id: object) -> None:
+    """A private reply to a comment answers with the commenter's Messenger/Instagram id
+    (PSID/IGSID), the one their private messages will come from: add it to the ticket's
+    customer, so their answer lands on the same customer, not a new one. An id another
+    customer already has is left as it is (the duplicates page can merge them)."""
+    if not isinstance(sender_id, str | int) or not str(sender_id):
+        return
+    kind = KINDS[delivery.provider]
+    try:
+        customer = delivery.message.ticket.customer
+        owner = customer_find_by_contact(kind, str(sender_id))
+        if owner is None:
+            messaging.add_contact(customer, ContactIn(kind, str(sender_id)))
+        elif owner.pk != customer.pk:
+            log.info("commenter %s is already customer %s", sender_id, owner.pk)
+    except Exception:  # the reply is sent; linking is a convenience and must not undo it
+        log.exception("could not link commenter %s to a customer", sender_id)
+
+
+# --- the messaging window -------------------------------------------------------------------
+
+RESPONSE = "response"  # within 24 hours: a free-form reply
+HUMAN_AGENT = "human_agent"  # within 7 days: tagged HUMAN_AGENT
+CLOSED = "closed"  # later: nothing may be sent
+
+
+def last_inbound_at(provider: str, address: str) -> datetime | None:
+    """When the customer (PSID/IGSID) last sent a private message; comments do not count."""
+    return messaging.last_inbound_at(provider, address, excluding=COMMENT_PREFIX)
+
+
+def window_of(latest: datetime | None) -> str:
+    if latest is None:
+        return CLOSED
+    now = timezone.now()
+    if now < latest + WINDOW:
+        return RESPONSE
+    if now < latest + HUMAN_AGENT_WINDOW:
+        return HUMAN_AGENT
+    return CLOSED
+
+
+def _closed_text(label: str, latest: datetime | None) -> str:
+    if latest is None:
+        why = _("Pelanggan belum pernah mengirim pesan pribadi lewat %(label)s") % {"label": label}
+    else:
+        why = _(
+            "Batas 7 hari %(label)s sudah lewat: pesan pribadi terakhir pelanggan diterima %(when)s"
+        ) % {"label": label, "when": when(latest)}
+    return _(
+        "%(why)s. Meta mengizinkan balasan bebas dalam 24 jam setelah pesan terakhir "
+        "pelanggan, dan balasan petugas (tag HUMAN_AGENT) sampai 7 hari; setelah itu tidak "
+        "ada yang dapat dikirim. Balas lagi setelah pelanggan mengirim pesan, atau hubungi "
+        "pelanggan lewat saluran lain."
+    ) % {"why": why}
+
+
+def _messaging_type(delivery: OutboundDelivery) -> dict[str, str]:
+    """How a private message goes now, by the customer's last message (decided at send
+    time: a retry may come hours later)."""
+    latest = last_inbound_at(delivery.provider, delivery.recipient)
+    window = window_of(latest)
+    if window == RESPONSE:
+        return {"messaging_type": "RESPONSE"}
+    if window == HUMAN_AGENT:
+        return {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
+    label = _label(delivery)
+    raise SendError(f"{label}: {_closed_text(label, latest)}", retryable=False)
+
+
+def comment_attachment_refusal(channel: str) -> str:
+    return _(
+        "Balasan atas komentar publik %(label)s tidak dapat membawa lampiran: Meta hanya "
+        "mengizinkan satu balasan pribadi berupa teks untuk setiap komentar. Kirim balasan "
+        "tanpa lampiran; lampiran dapat dikirim setelah pelanggan membalas pesan pribadi itu."
+    ) % {"label": LABELS.get(channel, "Meta")}
+
+
+def check_window(ticket: Ticket, *, attachments: int = 0) -> None:
+    """Before a reply is stored (``outbound.check_reply``): refuse it when Meta would not
+    let it be sent: a private message more than 7 days after the customer's last one, or
+    attachments on the answer to a public comment. Nobody to write to is recorded on the
+    reply's row (``NO_RECIPIENT``), as before."""
+    if not conf.meta_sending_enabled():
+        return
+    recipient = recipient_for(ticket)
+    label = LABELS.get(ticket.channel, "Meta")
+    if recipient.startswith(COMMENT_PREFIX):
+        if attachments:
+            raise Conflict(
+                comment_attachment_refusal(ticket.channel),
+                fields={"attachments": [_("Balasan atas komentar publik tanpa lampiran.")]},
+            )
+        return
+    if not recipient:
+        return
+    latest = last_inbound_at(ticket.channel, recipient)
+    if window_of(latest) != CLOSED:
+        return
+    raise Conflict(
+        _closed_text(label, latest),
+        fields={"body": [_("Di luar batas 7 hari %(label)s.") % {"label": label}]},
+    )
+
+
+@dataclass(frozen=True)
+class WindowNotice:
+    state: str  # HUMAN_AGENT | CLOSED
+    label: str
+    last_inbound: str
+    until: str  # when the 7 days end (HUMAN_AGENT)
+
+
+def window_notice(ticket: Ticket) -> WindowNotice | None:
+    """What the ticket page says past the 24 hours (None: a free reply may go, or the
+    reply answers a comment, or nobody can be written to)."""
+    if ticket.channel not in CHANNELS or not conf.meta_sending_enabled():
+        return None
+    recipient = recipient_for(ticket)
+    if not recipient or recipient.startswith(COMMENT_PREFIX):
+        return None
+    latest = last_inbound_at(ticket.channel, recipient)
+    window = window_of(latest)
+    if window == RESPONSE:
+        return None
+    until = when(latest + HUMAN_AGENT_WINDOW) if latest is not None else ""
+    return WindowNotice(window, LABELS[ticket.channel], when(latest), until)
+
+
+# --- the job --------------------------------------------------------------------------------
+
+
+def attempt(delivery_id: int) -> str:
+    """Send what is left of one reply: ``sent``, ``pending`` (will retry), ``failed`` or
+    ``skipped`` (not due, finished, or held by another worker)."""
+    now = timezone.now()
+    claimed = OutboundDelivery.objects.filter(
+        pk=delivery_id,
+        provider__in=CHANNELS,
+        status__in=[D.PENDING, D.SENDING],
+        next_attempt_at__lte=now,
+    ).update(status=D.SENDING, next_attempt_at=now + lease(), attempts=F("attempts") + 1)
+    if not claimed:
+        return "skipped"
+    delivery = OutboundDelivery.objects.select_related("message").get(pk=delivery_id)
+    steps = steps_of(delivery)
+    try:
+        check_steps(delivery, steps[delivery.parts_sent :])
+        for index in range(delivery.parts_sent, len(steps)):
+            provider_id = send_step(delivery, steps[index])
+            mine = OutboundDelivery.objects.filter(pk=delivery.pk, parts_sent=index)
+            mine.update(parts_sent=index + 1)
+            if provider_id and steps[index].kind != "public":
+                OutboundDelivery.objects.filter(pk=delivery.pk, provider_id="").update(
+                    provider_id=provider_id
+                )
+    except SendError as exc:
+        return _failed_attempt(delivery, exc)
+    _finish(delivery.pk)
+    return "sent"
+
+
+def retry_due(limit: int = 200) -> int:
+    """Send every Facebook/Instagram reply whose retry time (or expired lease) has come."""
+    due = list(
+        OutboundDelivery.objects.filter(
+            provider__in=CHANNELS,
+            status__in=[D.PENDING, D.SENDING],
+            next_attempt_at__lte=timezone.now(),
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(attempt(pk) == "sent" for pk in due)
+
+
+@db_task()  # type: ignore[untyped-decorator]  # huey is untyped (tasks.py has the override)
+def send_meta_reply(delivery_id: int) -> str:
+    """Send a Facebook/Instagram reply now (queued after it commits); safe to run twice."""
+    return attempt(delivery_id)
+
+
+@periodic_task(crontab(minute="*"))
+def retry_meta_replies() -> int:
+    """Every minute: replies whose retry time has come or whose worker died."""
+    return retry_due()

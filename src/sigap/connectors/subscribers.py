@@ -1,0 +1,34 @@
+"""The messaging connectors listen to the ticket core (``tickets.hooks``): a public reply is
+checked against its channel's rules before it is stored (WhatsApp's 24-hour window, Meta's
+7 days); its delivery row is written with it (email, WhatsApp, Telegram: ``delivery``), and
+it leaves on its channel once it is committed."""
+
+from __future__ import annotations
+
+from sigap.connectors import delivery, outbound
+from sigap.tickets import hooks
+
+
+def connect() -> None:
+    hooks.subscribe(
+        hooks.ReplyPosting,
+        lambda e: outbound.check_reply(
+            ticket=e.ticket, channel=e.channel, attachments=e.attachments
+        ),
+        phase=hooks.INSIDE,
+        name="channels.reply_window",
+    )
+    hooks.subscribe(
+        hooks.ReplyPosted,
+        lambda e: outbound.record(e.message_id, e.channel),
+        phase=hooks.INSIDE,
+        name="channels.delivery_row",
+        when=lambda e: e.channel in delivery.SHARED,
+    )
+    hooks.subscribe(
+        hooks.ReplyPosted,
+        lambda e: outbound.deliver(e.message_id, e.channel),
+        phase=hooks.AFTER,
+        name="channels.delivery",
+        when=lambda e: e.channel in outbound.DELIVERED,
+    )

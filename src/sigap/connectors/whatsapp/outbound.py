@@ -1,0 +1,363 @@
+"""WhatsApp replies through the Cloud API, media downloads, and the 24-hour window.
+
+* Sending: ``POST /<phone number id>/messages`` with the access token; text (split into
+  parts by ``delivery``), attachments (uploaded with ``POST /<phone number id>/media``,
+  then sent by id) or an approved template. Every part carries
+  ``biz_opaque_callback_data = "sigap:<delivery>:<part>"``, which Meta echoes in the status
+  webhooks: that is how ``statuses[]`` find the reply, and how a part the worker sent but
+  did not record (it died) is known to be sent.
+* Errors: HTTP 408/429/5xx, network errors and Meta's throttling codes are retried with
+  backoff; any other error is permanent and its text is shown on the reply.
+* The customer-service window (Meta's rule): a free-form message may be sent only within
+  24 hours of the customer's last message to the business number; after that, only an
+  approved template. ``check_window`` enforces it for replies (``message_add`` calls it
+  through ``outbound.check_reply``) when the Cloud API is configured; without it Sigap
+  sends nothing on WhatsApp and there is no window to keep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from django.db import transaction
+from django.utils import timezone
+
+from sigap.accounts.access import require_staff
+from sigap.accounts.models import User
+from sigap.connectors import conf, messaging
+from sigap.connectors.delivery import (
+    TIMEOUT,
+    Adapter,
+    Part,
+    SendError,
+    create_for,
+    media_kind,
+    network_error,
+    retry_after_of,
+    retryable_status,
+)
+from sigap.connectors.models import (
+    TEMPLATE_PARAM,
+    InboundDelivery,
+    InboundStatus,
+    OutboundDelivery,
+    Provider,
+    WhatsAppTemplate,
+)
+from sigap.connectors.whatsapp.inbound import error_text
+from sigap.core.errors import Conflict, ValidationFailed
+from sigap.customers.models import ContactKind
+from sigap.tickets import services
+from sigap.tickets.attachments import check_size
+from sigap.tickets.guidance import when
+from sigap.tickets.models import Attachment, Channel, Message, MessageKind, Ticket
+
+P = Provider.WHATSAPP
+WINDOW = timedelta(hours=24)
+# Graph API codes that mean "not now" even when the HTTP status is 400: throttling
+# (4, 80007, 130429, 131056), temporary unavailability (1, 2, 131016, 133004) and
+# "something went wrong, try again" (131000).
+RETRYABLE_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131056, 133004})
+IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
+AUDIO_TYPES = frozenset({"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"})
+VIDEO_TYPES = frozenset({"video/mp4", "video/3gpp"})
+MEDIA_KINDS = {"image": IMAGE_TYPES, "audio": AUDIO_TYPES, "video": VIDEO_TYPES}
+
+_sending_template: ContextVar[bool] = ContextVar("sigap_whatsapp_template", default=False)
+
+
+# --- the API --------------------------------------------------------------------------------
+
+
+def _auth() -> dict[str, str]:
+    return {"Authorization": f"Bearer {conf.whatsapp_access_token()}"}
+
+
+def _api_error(response: httpx.Response) -> SendError:
+    try:
+        data = response.json()
+    except ValueError:
+        data = {}
+    error = data.get("error") if isinstance(data, dict) else None
+    if isinstance(error, dict):
+        text = error_text(error)
+        code = error.get("code")
+    else:
+        text = f"HTTP {response.status_code}: {response.text[:300]}"
+        code = None
+    return SendError(
+        f"WhatsApp: {text}",
+        retryable=retryable_status(response.status_code) or code in RETRYABLE_CODES,
+        status_code=response.status_code,
+        retry_after=retry_after_of(response),
+    )
+
+
+def _call(method: str, url: str, **kwargs: Any) -> httpx.Response:
+    try:
+        response = httpx.request(method, url, headers=_auth(), timeout=TIMEOUT, **kwargs)
+    except httpx.HTTPError as exc:
+        raise network_error(exc, conf.whatsapp_access_token()) from exc
+    if not response.is_success:
+        raise _api_error(response)
+    return response
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError as exc:
+        raise SendError("WhatsApp: jawaban API bukan JSON", retryable=True) from exc
+    return data if isinstance(data, dict) else {}
+
+
+def _media_kind(content_type: str) -> str:
+    return media_kind(content_type, MEDIA_KINDS, default="document")
+
+
+def _upload(attachment: Attachment) -> str:
+    with attachment.file.open("rb") as handle:
+        content = handle.read()
+    response = _call(
+        "POST",
+        f"{conf.whatsapp_api_base()}/{conf.whatsapp_phone_number_id()}/media",
+        data={"messaging_product": "whatsapp", "type": attachment.content_type},
+        files={"file": (attachment.filename, content, attachment.content_type)},
+    )
+    media_id = _json(response).get("id")
+    if not isinstance(media_id, str) or not media_id:
+        raise SendError("WhatsApp: unggahan lampiran tanpa id media", retryable=True)
+    return media_id
+
+
+def render(body: str, params: list[str]) -> str:
+    return TEMPLATE_PARAM.sub(lambda m: params[int(m.group(1)) - 1], body)
+
+
+def _template_payload(delivery: OutboundDelivery) -> dict[str, Any]:
+    template = delivery.template
+    assert template is not None
+    payload: dict[str, Any] = {"name": template.name, "language": {"code": template.language}}
+    if delivery.template_params:
+        payload["components"] = [
+            {
+                "type": "body",
+                "parameters": [{"type": "text", "text": p} for p in delivery.template_params],
+            }
+        ]
+    return payload
+
+
+def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
+    """Send one part; returns its ``wamid``."""
+    body: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": delivery.recipient,
+        "biz_opaque_callback_data": f"sigap:{delivery.pk}:{index}",
+    }
+    if part.kind == "template":
+        body.update(type="template", template=_template_payload(delivery))
+    elif not window_open(delivery.message.ticket):
+        # replies not written through ``message_add`` (an apology, the closing thanks, a
+        # reminder) or retried too late: Meta would refuse them (#131047)
+        raise SendError(
+            "Di luar jendela layanan 24 jam WhatsApp: hanya templat yang disetujui yang dapat "
+            "dikirim.",
+            retryable=False,
+        )
+    elif part.kind == "text":
+        body.update(type="text", text={"preview_url": False, "body": part.text})
+    elif part.kind == "quick_reply":  # {"type": "interactive", "interactive": {...}}
+        body.update(delivery.quick_reply)
+    else:
+        attachment = part.attachment
+        assert attachment is not None
+        kind = _media_kind(attachment.content_type)
+        media: dict[str, str] = {"id": _upload(attachment)}
+        if kind == "document":
+            media["filename"] = attachment.filename
+        body.update({"type": kind, kind: media})
+    response = _call(
+        "POST", f"{conf.whatsapp_api_base()}/{conf.whatsapp_phone_number_id()}/messages", json=body
+    )
+    sent = _json(response).get("messages")
+    if isinstance(sent, list) and sent and isinstance(sent[0], dict):
+        return str(sent[0].get("id") or "")
+    return ""
+
+
+def send_standalone(to: str, content: dict[str, Any]) -> str:
+    """Send one message that is not a ticket reply (a survey question, a thank-you):
+    ``content`` is the typed part of the body (``{"type": "interactive", ...}``). Returns
+    its ``wamid``; ``SendError`` as for replies. The caller keeps the 24-hour window."""
+    body: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to,
+        **content,
+    }
+    response = _call(
+        "POST", f"{conf.whatsapp_api_base()}/{conf.whatsapp_phone_number_id()}/messages", json=body
+    )
+    sent = _json(response).get("messages")
+    if isinstance(sent, list) and sent and isinstance(sent[0], dict):
+        return str(sent[0].get("id") or "")
+    return ""
+
+
+def recipient_for(ticket: Ticket) -> str:
+    """The ``wa_id`` the ticket's conversation is with; else the customer's WhatsApp
+    number, else their phone number (digits, as the API takes them)."""
+    address = (
+        InboundDelivery.objects.filter(
+            provider=P, status=InboundStatus.FILED, message__ticket_id=ticket.pk
+        )
+        .exclude(address="")
+        .order_by("-id")
+        .values_list("address", flat=True)
+        .first()
+    )
+    if address:
+        return address
+    contacts = list(
+        ticket.customer.contacts.filter(kind__in=[ContactKind.WHATSAPP, ContactKind.PHONE])
+        .order_by("-is_primary", "id")
+        .values_list("kind", "value")
+    )
+    for wanted in (ContactKind.WHATSAPP, ContactKind.PHONE):
+        for kind, value in contacts:
+            if kind == wanted:
+                return value.lstrip("+")
+    return ""
+
+
+ADAPTER = Adapter(
+    provider=P,
+    sending_enabled=conf.whatsapp_sending_enabled,
+    not_configured=(
+        "Tidak dikirim lewat WhatsApp: Cloud API belum dikonfigurasi "
+        "(SIGAP_WHATSAPP_ACCESS_TOKEN dan SIGAP_WHATSAPP_PHONE_NUMBER_ID)."
+    ),
+    recipient_for=recipient_for,
+    no_recipient="Pelanggan tidak punya nomor WhatsApp yang dikenal.",
+    send=send,
+)
+
+
+def download_media(media: dict[str, str]) -> tuple[bytes, str]:
+    """``GET /<media id>`` gives a short-lived URL; ``GET`` it with the same token."""
+    info = _json(_call("GET", f"{conf.whatsapp_api_base()}/{media['id']}"))
+    url = info.get("url")
+    if not isinstance(url, str) or not url:
+        raise SendError("WhatsApp: media tanpa URL unduhan", retryable=False)
+    size = info.get("file_size")
+    if isinstance(size, int | str) and str(size).isdigit():
+        check_size(media.get("filename") or media["id"], int(size))
+    content = _call("GET", url).content
+    return content, str(info.get("mime_type") or media.get("mime_type") or "")
+
+
+# --- the 24-hour window ---------------------------------------------------------------------
+
+
+def last_inbound_at(ticket: Ticket) -> datetime | None:
+    """When the customer last wrote to the business number (from this ticket's wa_id)."""
+    address = recipient_for(ticket)
+    if not address:
+        return None
+    return messaging.last_inbound_at(P, address)
+
+
+def window_open(ticket: Ticket) -> bool:
+    latest = last_inbound_at(ticket)
+    return latest is not None and timezone.now() < latest + WINDOW
+
+
+def check_window(ticket: Ticket) -> None:
+    """Refuse a free-form reply outside the window (templates pass)."""
+    if _sending_template.get() or not conf.whatsapp_sending_enabled():
+        return
+    latest = last_inbound_at(ticket)
+    if latest is not None and timezone.now() < latest + WINDOW:
+        return
+    if latest is None:
+        why = "Pelanggan belum pernah mengirim pesan WhatsApp ke nomor bisnis ini"
+    else:
+        why = (
+            f"Jendela layanan 24 jam WhatsApp sudah tertutup: pesan terakhir pelanggan "
+            f"diterima {when(latest)}"
+        )
+    raise Conflict(
+        f"{why}. Di luar jendela ini WhatsApp hanya mengizinkan templat pesan yang sudah "
+        "disetujui; kirim templat, lalu balas bebas setelah pelanggan menjawab.",
+        fields={"body": ["Di luar jendela 24 jam WhatsApp: kirim templat yang disetujui."]},
+    )
+
+
+@dataclass(frozen=True)
+class WindowNotice:
+    last_inbound_at: datetime | None
+    last_inbound: str
+    templates: list[WhatsAppTemplate]
+
+
+def window_notice(ticket: Ticket) -> WindowNotice | None:
+    """What the ticket page says when only templates may be sent (None: window open)."""
+    if ticket.channel != Channel.WHATSAPP or not conf.whatsapp_sending_enabled():
+        return None
+    latest = last_inbound_at(ticket)
+    if latest is not None and timezone.now() < latest + WINDOW:
+        return None
+    templates = list(WhatsAppTemplate.objects.filter(approved=True).order_by("name", "language"))
+    return WindowNotice(latest, when(latest) if latest else "", templates)
+
+
+@contextmanager
+def _template_reply() -> Iterator[None]:
+    token = _sending_template.set(True)
+    try:
+        yield
+    finally:
+        _sending_template.reset(token)
+
+
+@transaction.atomic
+def template_send(*, actor: User, ticket: Ticket, template_id: int, params: list[str]) -> Message:
+    """Send an approved template as a reply (allowed outside the 24-hour window). The
+    reply's text is the template with its parameters filled in, as the customer sees it."""
+    require_staff(actor)
+    if ticket.channel != Channel.WHATSAPP:
+        raise ValidationFailed("Templat WhatsApp hanya dapat dikirim pada tiket WhatsApp.")
+    template = WhatsAppTemplate.objects.filter(pk=template_id, approved=True).first()
+    if template is None:
+        raise ValidationFailed(
+            "Templat tidak ditemukan atau belum disetujui Meta.",
+            fields={"template": ["Pilih templat yang disetujui."]},
+        )
+    params = [p.strip() for p in params]
+    while params and not params[-1]:
+        params.pop()
+    needed = template.param_count
+    if len(params) != needed or not all(params):
+        raise ValidationFailed(
+            f"Templat {template.name} memerlukan {needed} parameter, satu per baris "
+            f"({len(params)} diisi).",
+            fields={"params": [f"Isi {needed} parameter."]},
+        )
+    with _template_reply():
+        message = services.message_add(
+            actor=actor,
+            ticket=ticket,
+            kind=MessageKind.REPLY,
+            body=render(template.body, params),
+            channel=Channel.WHATSAPP,
+        )
+    create_for(message, template=template, params=params)
+    return message
