@@ -8,6 +8,12 @@ class ChannelsConfig(AppConfig):
     verbose_name = _("Saluran")
 
     def ready(self) -> None:
-        from sigap.connectors import subscribers
+        from sigap.connectors import registry, subscribers
+        from sigap.connectors.email.connector import CONNECTOR as EMAIL
+        from sigap.connectors.meta.connector import FACEBOOK, INSTAGRAM
+        from sigap.connectors.telegram.connector import CONNECTOR as TELEGRAM
+        from sigap.connectors.whatsapp.connector import CONNECTOR as WHATSAPP
 
+        for connector in (EMAIL, WHATSAPP, TELEGRAM, FACEBOOK, INSTAGRAM):  # one line each
+            registry.register(connector)
         subscribers.connect()

@@ -39,13 +39,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from sigap.connectors.models import DeliveryStatus, OutboundDelivery, Provider, WhatsAppTemplate
-from sigap.tickets.models import Attachment, Message, MessageKind, Ticket
+from sigap.connectors import registry
+from sigap.connectors.models import DeliveryStatus, OutboundDelivery, WhatsAppTemplate
+from sigap.tickets.models import Attachment, Channel, Message, MessageKind, Ticket
 
 log = logging.getLogger(__name__)
 D = DeliveryStatus
 
-SHARED = frozenset({"email", Provider.WHATSAPP, Provider.TELEGRAM})  # this loop's providers
 BACKOFF = [30, 2 * 60, 10 * 60, 30 * 60, 2 * 3600, 6 * 3600]  # seconds after attempts 1..6
 MAX_ATTEMPTS = len(BACKOFF) + 1
 MAX_RETRY_AFTER = 6 * 3600
@@ -117,19 +117,15 @@ class Adapter:
 
 
 def adapter_for(provider: str) -> Adapter:
-    if provider == "email":
-        from sigap.connectors.email import outbound as email_out
+    connector = registry.get(provider)
+    if connector is None or connector.sender is None:
+        raise ValueError(f"no messaging adapter for {provider!r}")
+    return connector.sender
 
-        return email_out.ADAPTER
-    if provider == Provider.WHATSAPP:
-        from sigap.connectors.whatsapp import outbound as whatsapp_out
 
-        return whatsapp_out.ADAPTER
-    if provider == Provider.TELEGRAM:
-        from sigap.connectors.telegram import outbound as telegram_out
-
-        return telegram_out.ADAPTER
-    raise ValueError(f"no messaging adapter for {provider!r}")
+def loop_providers() -> list[str]:
+    """The channels whose replies this loop sends (their connectors have a ``sender``)."""
+    return [c.channel for c in registry.connectors() if c.sender is not None]
 
 
 def media_kind(content_type: str, kinds: Mapping[str, frozenset[str]], *, default: str) -> str:
@@ -160,7 +156,7 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 def parts_of(delivery: OutboundDelivery) -> list[Part]:
     if delivery.template_id is not None:
         return [Part("template")]
-    if delivery.provider == "email":
+    if delivery.provider == Channel.EMAIL:
         return [Part("email")]
     message = delivery.message
     if delivery.quick_reply:
@@ -222,7 +218,7 @@ def enqueue(message_id: int) -> OutboundDelivery | None:
     if delivery is None:
         message = (
             Message.objects.select_related("ticket__customer")
-            .filter(pk=message_id, kind=MessageKind.REPLY, channel__in=SHARED)
+            .filter(pk=message_id, kind=MessageKind.REPLY, channel__in=loop_providers())
             .first()
         )
         if message is None:
@@ -320,7 +316,7 @@ def retry_due(limit: int = 200) -> int:
         OutboundDelivery.objects.filter(
             status__in=[D.PENDING, D.SENDING], next_attempt_at__lte=timezone.now()
         )
-        .filter(provider__in=SHARED)  # Facebook/Instagram retry in meta_out
+        .filter(provider__in=loop_providers())  # Facebook/Instagram retry in meta_out
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -45,6 +45,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
+from sigap.connectors import registry
 from sigap.connectors.models import InboundDelivery, InboundStatus, MediaState, Provider
 from sigap.core.errors import Conflict, SigapError, StaleVersion
 from sigap.customers.models import Customer
@@ -450,7 +451,7 @@ def _file(item: Inbound, row: InboundDelivery) -> str:
 def _subject(item: Inbound, customer: Customer) -> str:
     first_line = item.text.strip().splitlines()[0].strip() if item.text.strip() else ""
     if not first_line or first_line.startswith("["):  # only media or a placeholder
-        label = Provider(item.provider).label
+        label = registry.label(item.provider)
         return f"Pesan {label} dari {customer.name}"[:SUBJECT_LENGTH]
     if len(first_line) > SUBJECT_LENGTH:
         return first_line[: SUBJECT_LENGTH - 1].rstrip() + "…"
@@ -468,7 +469,7 @@ def _customer_for(item: Inbound) -> Customer:
             return alias
     contacts = [ContactIn(item.contact_kind, item.contact_value, True)]
     contacts += [ContactIn(kind, value) for kind, value in item.also]
-    name = item.name.strip() or f"{Provider(item.provider).label} {item.contact_value}"
+    name = item.name.strip() or f"{registry.label(item.provider)} {item.contact_value}"
     return customer_create(name=name[:200], contacts=contacts)
 
 
@@ -592,7 +593,7 @@ def _media_failed(row: InboundDelivery, error: str) -> str:
         ticket=row.message.ticket,
         kind=MessageKind.NOTE,
         body=(
-            f"Lampiran {Provider(row.provider).label} ({label}) dari pesan pelanggan tidak "
+            f"Lampiran {registry.label(row.provider)} ({label}) dari pesan pelanggan tidak "
             f"dapat diunduh: {error}"
         ),
     )

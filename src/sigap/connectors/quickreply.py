@@ -27,8 +27,9 @@ from typing import Any
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
+from sigap.connectors import registry
 from sigap.connectors.messaging import CHOICE_PREFIX
-from sigap.tickets.models import Channel, Message
+from sigap.tickets.models import Message
 
 MAC_LENGTH = 16
 CHOICE_SALT = "sigap.chatbot.quickreply"
@@ -156,14 +157,11 @@ def prepared(channel: str, text: str, choices: Sequence[tuple[str, str]]) -> dic
     """The message body (beside the recipient) offering ``choices`` ((label, payload)
     pairs) as quick replies on ``channel``; ``{}`` when it cannot (another channel, more
     than 10 choices on WhatsApp, an id too long)."""
+    connector = registry.get(channel)
+    if connector is None or connector.quick_replies is None:
+        return {}
     options = [Option(choice_id(payload), label) for label, payload in choices]
-    if channel == Channel.WHATSAPP:
-        interactive = whatsapp_interactive(text, options)
-        return {"type": "interactive", "interactive": interactive} if interactive else {}
-    if channel == Channel.TELEGRAM:
-        keyboard = telegram_keyboard(options)
-        return {"text": text, "reply_markup": keyboard} if keyboard else {}
-    return {}
+    return connector.quick_replies(text, options)
 
 
 def attach(message: Message, text: str, choices: Sequence[tuple[str, str]]) -> bool:

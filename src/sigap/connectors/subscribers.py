@@ -5,7 +5,7 @@ it leaves on its channel once it is committed."""
 
 from __future__ import annotations
 
-from sigap.connectors import delivery, outbound
+from sigap.connectors import outbound, registry
 from sigap.tickets import hooks
 
 
@@ -23,12 +23,12 @@ def connect() -> None:
         lambda e: outbound.record(e.message_id, e.channel),
         phase=hooks.INSIDE,
         name="channels.delivery_row",
-        when=lambda e: e.channel in delivery.SHARED,
+        when=lambda e: registry.sends_by_loop(e.channel),
     )
     hooks.subscribe(
         hooks.ReplyPosted,
         lambda e: outbound.deliver(e.message_id, e.channel),
         phase=hooks.AFTER,
         name="channels.delivery",
-        when=lambda e: e.channel in outbound.DELIVERED,
+        when=lambda e: registry.delivers(e.channel),
     )

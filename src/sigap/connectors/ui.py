@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sigap.connectors import delivery
+from sigap.connectors import registry
 from sigap.connectors.meta import outbound as meta_out
 from sigap.connectors.models import OutboundDelivery
 from sigap.connectors.whatsapp.outbound import window_notice
@@ -19,7 +19,7 @@ def ticket_context(ticket: Ticket, messages: Iterable[Message]) -> dict[str, Any
     """``whatsapp_window`` and ``meta_window`` for the composer; sets
     ``message.delivery_status`` on replies (one query, and none at all for tickets of
     other channels)."""
-    if ticket.channel not in delivery.SHARED and ticket.channel not in meta_out.CHANNELS:
+    if not registry.delivers(ticket.channel):
         return {"whatsapp_window": None, "meta_window": None}
     replies = [m for m in messages if m.kind == MessageKind.REPLY]
     if replies:

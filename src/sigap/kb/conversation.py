@@ -24,15 +24,13 @@ import logging
 from django.conf import settings
 from django.db import transaction
 
-from sigap.connectors import quickreply
+from sigap.connectors import quickreply, registry
 from sigap.kb import bot
 from sigap.kb.models import BotConversation
 from sigap.tickets import services
-from sigap.tickets.models import Channel, Ticket
+from sigap.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
-CHANNELS = frozenset({Channel.LIVECHAT, Channel.WHATSAPP, Channel.TELEGRAM})
-QUICK_REPLY_CHANNELS = frozenset({Channel.WHATSAPP, Channel.TELEGRAM})
 REASONS = {
     bot.REQUESTED: "pelanggan minta bicara dengan petugas",
     bot.UNSURE: "bot dua kali tidak yakin",
@@ -60,7 +58,7 @@ def on_customer_message(ticket_id: int, text: str) -> bot.BotReply | None:
 def _turn(ticket_id: int, text: str) -> bot.BotReply | None:
 
     ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
-    if ticket is None or ticket.channel not in CHANNELS or not ticket.is_open:
+    if ticket is None or not registry.chatbot_answers(ticket.channel) or not ticket.is_open:
         return None
     conversation, _ = BotConversation.objects.get_or_create(
         ticket=ticket, defaults={"state": bot.new_state()}
@@ -78,7 +76,8 @@ def _turn(ticket_id: int, text: str) -> bot.BotReply | None:
         conversation.handover_reason = reply.handover.reason
     conversation.save()
     body = reply.text  # with the choices numbered (``bot.unsure``)
-    quick = bool(reply.choices) and ticket.channel in QUICK_REPLY_CHANNELS
+    connector = registry.get(ticket.channel)
+    quick = bool(reply.choices) and connector is not None and connector.quick_replies is not None
     if body.strip():
         message = services.bot_reply(ticket=ticket, body=body)
         if quick:  # buttons when the channel can; else ``body`` (numbered) goes out

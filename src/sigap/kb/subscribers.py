@@ -3,6 +3,7 @@ after the message commits)."""
 
 from __future__ import annotations
 
+from sigap.connectors import registry
 from sigap.kb import conversation
 from sigap.tickets import hooks
 
@@ -13,5 +14,5 @@ def connect() -> None:
         lambda e: conversation.on_customer_message(e.ticket_id, e.text),
         phase=hooks.AFTER,
         name="kb.chatbot",
-        when=lambda e: e.channel in conversation.CHANNELS,
+        when=lambda e: registry.chatbot_answers(e.channel),
     )

@@ -8,6 +8,7 @@ class LivechatConfig(AppConfig):
     verbose_name = _("Live chat")
 
     def ready(self) -> None:
-        from sigap.connectors.livechat import subscribers
+        from sigap.connectors import registry
+        from sigap.connectors.livechat.connector import CONNECTOR
 
-        subscribers.connect()
+        registry.register(CONNECTOR)

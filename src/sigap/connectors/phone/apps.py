@@ -6,3 +6,9 @@ class CallsConfig(AppConfig):
     name = "sigap.connectors.phone"
     label = "calls"
     verbose_name = _("Telepon")
+
+    def ready(self) -> None:
+        from sigap.connectors import registry
+        from sigap.connectors.phone.connector import CONNECTOR
+
+        registry.register(CONNECTOR)

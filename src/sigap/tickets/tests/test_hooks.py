@@ -49,11 +49,7 @@ def test_every_consumer_subscribes_in_its_ready_and_the_core_knows_none() -> Non
     assert names(hooks.MessageAdded) == ["automations.message_received"]
     assert names(hooks.CustomerWrote) == ["kb.chatbot"]
     assert names(hooks.ReplyPosting) == ["channels.reply_window"]
-    assert names(hooks.ReplyPosted) == [
-        "channels.delivery_row",
-        "channels.delivery",
-        "livechat.delivery",
-    ]
+    assert names(hooks.ReplyPosted) == ["channels.delivery_row", "channels.delivery"]
     assert names(hooks.StatusChanged) == ["surveys.after_resolution"]
     assert names(hooks.SlaAlert) == ["automations.sla"]
     assert names(hooks.ConversationEnded) == ["surveys.after_chat"]

@@ -1,0 +1,12 @@
+"""Live chat: the embeddable widget and the agents' console over websockets; a reply is
+pushed to the visitor's open widget (``delivery``)."""
+
+from __future__ import annotations
+
+from sigap.connectors.livechat import delivery
+from sigap.connectors.registry import Connector
+from sigap.tickets.models import Channel
+
+CONNECTOR = Connector(
+    channel=Channel.LIVECHAT, label="Live chat", deliver=delivery.deliver, chatbot=True
+)

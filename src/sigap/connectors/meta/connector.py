@@ -1,0 +1,32 @@
+"""Facebook Messenger and Instagram (Meta's Graph API): messages and comments from one
+signed webhook (``inbound``); replies with Meta's messaging window (``outbound``)."""
+
+from __future__ import annotations
+
+from sigap.connectors.meta import outbound
+from sigap.connectors.registry import Connector
+from sigap.tickets.models import Channel, Ticket
+
+
+def _check_reply(ticket: Ticket, attachments: int) -> None:
+    outbound.check_window(ticket, attachments=attachments)
+
+
+def _deliver(message_id: int) -> None:
+    outbound.enqueue(message_id)
+
+
+FACEBOOK = Connector(
+    channel=Channel.FACEBOOK,
+    label="Facebook",
+    deliver=_deliver,
+    check_reply=_check_reply,
+    window_notice=outbound.window_notice,
+)
+INSTAGRAM = Connector(
+    channel=Channel.INSTAGRAM,
+    label="Instagram",
+    deliver=_deliver,
+    check_reply=_check_reply,
+    window_notice=outbound.window_notice,
+)

@@ -1,0 +1,85 @@
+"""The connectors Sigap knows: one ``Connector`` per channel, registered once at start.
+
+A provider is one folder under ``connectors/`` that builds a ``Connector`` and one line in
+``connectors/apps.py`` (or its own app's ``ready()``) that registers it. Everything that
+used to be an if-chain per channel asks the registry instead:
+
+* **receive**: the connector's webhook URLs (``urls``) are mounted under ``/hooks/<channel>/``;
+  its view verifies the request, parses it into ``messaging.Inbound`` items and hands them to
+  ``messaging.accept`` (stored once per external id, filed by a job);
+* **send**: ``sender`` plugs the provider into the one claim/send/backoff loop of
+  ``delivery`` (a reply's row is written with the reply); a connector that delivers another
+  way (live chat pushes to the open widget) gives ``deliver`` instead;
+* **window rules**: ``check_reply`` refuses a reply the provider would not take now, and
+  ``window_notice`` says so on the ticket page;
+* **quick replies**: ``quick_replies`` turns (label, id) choices into the provider's payload;
+* **labels**: ``label`` names the channel to people; ``chatbot`` says whether the chatbot
+  answers customers there.
+
+See CONTRIBUTING.md, "Adding a channel connector".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sigap.connectors.delivery import Adapter
+    from sigap.connectors.quickreply import Option
+    from sigap.tickets.models import Ticket
+
+
+@dataclass(frozen=True)
+class Connector:
+    channel: str  # the ``Ticket.channel`` value of its tickets
+    label: str
+    sender: Adapter | None = None
+    deliver: Callable[[int], None] | None = None  # message id, after the reply commits
+    check_reply: Callable[[Ticket, int], None] | None = None  # ticket, attachments
+    window_notice: Callable[[Ticket], Any] | None = None
+    quick_replies: Callable[[str, Sequence[Option]], dict[str, Any]] | None = None
+    chatbot: bool = False
+    urls: str = ""  # the module of its webhook URL patterns, mounted at /hooks/<channel>/
+
+
+_connectors: dict[str, Connector] = {}
+
+
+def register(connector: Connector) -> None:
+    """Register (or replace) the connector of ``connector.channel``."""
+    _connectors[connector.channel] = connector
+
+
+def unregister(channel: str) -> None:
+    _connectors.pop(channel, None)
+
+
+def get(channel: str) -> Connector | None:
+    return _connectors.get(channel)
+
+
+def connectors() -> list[Connector]:
+    return list(_connectors.values())
+
+
+def sends_by_loop(channel: str) -> bool:
+    """Does a reply on ``channel`` go through the shared send loop (``delivery``)?"""
+    connector = _connectors.get(channel)
+    return connector is not None and connector.sender is not None
+
+
+def delivers(channel: str) -> bool:
+    connector = _connectors.get(channel)
+    return connector is not None and (connector.sender is not None or connector.deliver is not None)
+
+
+def chatbot_answers(channel: str) -> bool:
+    connector = _connectors.get(channel)
+    return connector is not None and connector.chatbot
+
+
+def label(channel: str) -> str:
+    connector = _connectors.get(channel)
+    return connector.label if connector is not None else channel

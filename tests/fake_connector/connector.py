@@ -1,0 +1,100 @@
+"""A made-up provider for the X channel ("Pesan X"): a signed JSON webhook in, a JSON API
+out. It uses only what the connectors offer every provider."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import datetime
+
+import httpx
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from sigap.connectors import messaging
+from sigap.connectors.delivery import Adapter, Part, SendError
+from sigap.connectors.models import InboundDelivery, InboundStatus, OutboundDelivery
+from sigap.connectors.registry import Connector
+from sigap.customers.models import ContactKind
+from sigap.tickets.models import Channel, Ticket
+
+SECRET = b"fake-connector-secret"
+API = {"base": ""}  # where the provider's API listens (the test sets it)
+
+
+def signature(body: bytes) -> str:
+    return hmac.new(SECRET, body, hashlib.sha256).hexdigest()
+
+
+@csrf_exempt
+@require_POST
+def webhook(request: HttpRequest) -> HttpResponse:
+    given = request.headers.get("X-Fake-Signature", "")
+    if not hmac.compare_digest(given, signature(request.body)):
+        return JsonResponse({"error": "bad signature"}, status=403)
+    data = json.loads(request.body)
+    item = messaging.Inbound(
+        provider=Channel.X,
+        external_id=data["id"],
+        message_id=data["id"],
+        address=data["from"],
+        sender=data["from"],
+        contact_kind="x",
+        contact_value=data["from"],
+        name=data["name"],
+        text=data["text"],
+        sent_at=min(datetime.fromisoformat(data["at"]), timezone.now()),
+        payload=data,
+    )
+    return JsonResponse(messaging.accept([item])["counts"])
+
+
+urlpatterns = [path("webhook/", webhook, name="fake_x_webhook")]
+
+
+def recipient_for(ticket: Ticket) -> str:
+    address: str | None = (
+        InboundDelivery.objects.filter(
+            provider=Channel.X, status=InboundStatus.FILED, message__ticket_id=ticket.pk
+        )
+        .order_by("-id")
+        .values_list("address", flat=True)
+        .first()
+    )
+    if address:
+        return address
+    contact = ticket.customer.contacts.filter(kind=ContactKind.X).order_by("id").first()
+    return contact.value if contact is not None else ""
+
+
+def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
+    try:
+        response = httpx.post(
+            f"{API['base']}/messages",
+            json={"to": delivery.recipient, "text": delivery.message.body},
+            timeout=5,
+        )
+    except httpx.HTTPError as exc:
+        raise SendError(str(exc), retryable=True) from exc
+    if response.status_code >= 400:
+        raise SendError(response.text, retryable=response.status_code >= 500)
+    return str(response.json()["id"])
+
+
+CONNECTOR = Connector(
+    channel=Channel.X,
+    label="Pesan X",
+    sender=Adapter(
+        provider=Channel.X,
+        sending_enabled=lambda: True,
+        not_configured="",
+        recipient_for=recipient_for,
+        no_recipient="Belum pernah menerima pesan X dari pelanggan ini.",
+        send=send,
+    ),
+    urls="tests.fake_connector.connector",
+)
