@@ -16,6 +16,4 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="whatsapp_template",
     ),
 ]
-urlpatterns += [
-    path(f"{c.channel}/", include(c.urls)) for c in registry.connectors() if c.urls
-]
+urlpatterns += [path(f"{c.channel}/", include(c.urls)) for c in registry.connectors() if c.urls]

@@ -27,6 +27,7 @@ from sigap.tickets.models import (
     Ticket,
     TimelineEvent,
 )
+from sigap.tickets.services import messages as message_services
 from sigap.tickets.tests.steps import drive_to, event_ids
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -218,7 +219,7 @@ def test_a_message_inserted_by_a_concurrent_delivery_is_returned(
 ) -> None:
     # given another delivery of the same message that lands between the duplicate check
     # and the insert (simulated when this call takes the ticket lock)
-    real_lock = services._lock
+    real_lock = message_services._lock
     competitor: list[Message] = []
 
     def lock_after_competitor(t: Ticket) -> Ticket:
@@ -234,7 +235,7 @@ def test_a_message_inserted_by_a_concurrent_delivery_is_returned(
         )
         return real_lock(t)
 
-    monkeypatch.setattr(services, "_lock", lock_after_competitor)
+    monkeypatch.setattr(message_services, "_lock", lock_after_competitor)
     events_before = event_ids(ticket)
 
     # when this delivery inserts

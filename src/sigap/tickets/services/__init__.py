@@ -1,0 +1,81 @@
+"""Every write to a ticket. Interfaces (API, views, commands, tasks) call these only.
+
+Each service runs in one transaction, locks the ticket row, writes the change and its
+timeline event together, and bumps ``Ticket.version`` so concurrent editors notice. The
+services are split by concern; this package exports them all:
+
+* ``creation``: opening a ticket, the acknowledgement, the chatbot's replies;
+* ``messages``: inbound messages, replies and notes;
+* ``updates``: field changes, transfers, recomputed due times, merged customers;
+* ``procedure``: the complaint procedure's steps and the worker's time-based ones;
+* ``proposals``: resolution proposals and their answers;
+* ``_common``: what they share (lock, versioned write, status change, delivery).
+"""
+
+from __future__ import annotations
+
+from sigap.tickets.services.creation import (
+    ACKNOWLEDGEMENT,
+    bot_reply,
+    tags_as_created,
+    ticket_create,
+)
+from sigap.tickets.services.messages import message_add
+from sigap.tickets.services.procedure import (
+    APOLOGY_PARTS,
+    apology_create,
+    ticket_auto_close,
+    ticket_close,
+    ticket_confirm,
+    ticket_escalate,
+    ticket_record,
+    ticket_remind_customer,
+    ticket_reopen,
+    ticket_resolve,
+    ticket_transition,
+)
+from sigap.tickets.services.proposals import (
+    PROPOSAL_STATUSES_FOR_TICKET,
+    proposal_accept,
+    proposal_approve,
+    proposal_create,
+    proposal_reject,
+    proposal_withdraw,
+)
+from sigap.tickets.services.updates import (
+    UPDATABLE,
+    ticket_recompute_due,
+    ticket_transfer,
+    ticket_update,
+    tickets_move_customer,
+)
+
+__all__ = [
+    "ACKNOWLEDGEMENT",
+    "APOLOGY_PARTS",
+    "PROPOSAL_STATUSES_FOR_TICKET",
+    "UPDATABLE",
+    "apology_create",
+    "bot_reply",
+    "message_add",
+    "proposal_accept",
+    "proposal_approve",
+    "proposal_create",
+    "proposal_reject",
+    "proposal_withdraw",
+    "tags_as_created",
+    "ticket_auto_close",
+    "ticket_close",
+    "ticket_confirm",
+    "ticket_create",
+    "ticket_escalate",
+    "ticket_recompute_due",
+    "ticket_record",
+    "ticket_remind_customer",
+    "ticket_reopen",
+    "ticket_resolve",
+    "ticket_transfer",
+    "ticket_transition",
+    "ticket_update",
+    "tickets_move_customer",
+]

@@ -1,0 +1,266 @@
+"""Opening a ticket (with its first message, due times, timeline and the automatic
+acknowledgement) and the chatbot's replies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from sigap.accounts.models import Team, User
+from sigap.core import fastsql
+from sigap.core.errors import (
+    NotFound,
+    ValidationFailed,
+)
+from sigap.customers.models import Customer
+from sigap.tickets import events, hooks
+from sigap.tickets.attachments import Upload, attachment_store, check_size, known_attachments
+from sigap.tickets.models import (
+    Category,
+    Channel,
+    ComplainerGoal,
+    ComplainerType,
+    EventKind,
+    Kind,
+    Message,
+    MessageKind,
+    Priority,
+    ResponseType,
+    RootCause,
+    Severity,
+    Ticket,
+)
+from sigap.tickets.search import index_new_ticket
+from sigap.tickets.services._common import _check_assignee, _choice, _deliver, _tag_objects
+from sigap.tickets.sla import default_priority, due_for
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    actor: User | None,
+    customer: Customer,
+    kind: str,
+    channel: str,
+    subject: str,
+    description: str,
+    category: str = "",
+    severity: str = "",
+    priority: int | None = None,
+    team: Team | None = None,
+    assignee: User | None = None,
+    tags: Iterable[str] = (),
+    complainer_type: str = "",
+    complainer_goal: str = "",
+    response_type: str = "",
+    root_cause: str = "",
+    external_id: str = "",
+    uploads: Sequence[Upload] = (),
+    created_at: datetime | None = None,
+    body_html: str = "",
+) -> Ticket:
+    """Open a ticket; its description is stored as the first inbound message too
+    (``body_html``: that message's sanitized HTML, when it came as HTML)."""
+    if actor is not None and actor.is_customer:
+        linked = getattr(actor, "customer", None)
+        if linked is None or linked.pk != customer.pk:
+            raise NotFound("Pelanggan tidak ditemukan.")
+        channel = Channel.PORTAL
+        team = assignee = None
+        priority = None
+        # Severity and category are the company's assessment (triage), not the customer's.
+        severity = category = ""
+    for field_name, value, choices in (
+        ("kind", kind, Kind.values),
+        ("channel", channel, Channel.values),
+        ("category", category, Category.values),
+        ("severity", severity, Severity.values),
+        ("complainer_type", complainer_type, ComplainerType.values),
+        ("complainer_goal", complainer_goal, ComplainerGoal.values),
+        ("response_type", response_type, ResponseType.values),
+        ("root_cause", root_cause, RootCause.values),
+    ):
+        _choice(value, choices, field_name)
+    if priority is not None:
+        _choice(priority, Priority.values, "priority")
+    for upload in uploads:
+        check_size(upload.filename, len(upload.content))
+    subject = subject.strip()
+    description = description.strip()
+    errors: dict[str, list[str]] = {}
+    if not subject:
+        errors["subject"] = ["Subjek wajib diisi."]
+    if not description:
+        errors["description"] = ["Deskripsi wajib diisi."]
+    if errors:
+        raise ValidationFailed("Data tiket belum lengkap.", fields=errors)
+    _check_assignee(assignee, team)
+    now = created_at or timezone.now()
+    advice = hooks.publish(
+        hooks.TicketIntake(
+            subject=subject,
+            description=description,
+            kind=kind,
+            channel=channel,
+            severity=severity,
+            priority=priority,
+            loyalty_tier=customer.loyalty_tier,
+            customer_kind=customer.kind,
+        )
+    )
+    notes: list[dict[str, Any]] = []
+    for given in advice:
+        if given.overrides:  # danger to people: the tightest handling, whatever was given
+            severity = given.severity if given.severity is not None else severity
+            priority = given.priority if given.priority is not None else priority
+        elif priority is None and given.priority is not None:
+            priority = given.priority
+        tags = [*tags, *given.tags]
+        if given.note is not None:
+            notes.append(dict(given.note))
+    if priority is None:
+        priority = default_priority(severity, customer.loyalty_tier)
+    sla = due_for(
+        channel,
+        priority,
+        now,
+        severity=severity,
+        kind=kind,
+        tier=customer.loyalty_tier,
+        team_id=team.pk if team else None,
+    )
+    ticket = Ticket(
+        kind=kind,
+        channel=channel,
+        subject=subject,
+        description=description,
+        category=category,
+        severity=severity,
+        priority=priority,
+        complainer_type=complainer_type,
+        complainer_goal=complainer_goal,
+        response_type=response_type,
+        root_cause=root_cause,
+        customer=customer,
+        team=team,
+        assignee=assignee,
+        created_by=actor,
+        first_response_due_at=sla.first_response,
+        resolution_due_at=sla.resolution,
+        sla_warn_at=sla.warn_at,
+        sla_policy_id=sla.policy_id,
+        created_at=now,
+        updated_at=now,
+    )
+    fastsql.insert([ticket])
+    tag_objs = _tag_objects(tags)
+    if tag_objs:
+        ticket.tags.add(*tag_objs)
+    message = Message(
+        ticket=ticket,
+        kind=MessageKind.INBOUND,
+        channel=channel,
+        author=actor if actor is not None and actor.is_customer else None,
+        body=description,
+        body_html=body_html,
+        external_id=external_id,
+        created_at=now,
+    )
+    fastsql.insert([message])
+    known_attachments(message, [attachment_store(message=message, upload=u) for u in uploads])
+    events.ticket_opened_events(ticket, actor, message)
+    for note in notes:
+        events.sla_event(ticket, EventKind.AUTOMATION, data=note)
+    # A caller hears it from the agent; a public comment gets the agent's own first reply
+    # (moved to a private message by the channel), not an automatic one.
+    if (
+        settings.SIGAP_AUTO_ACK
+        and (actor is None or actor.is_customer)
+        and channel != Channel.PHONE
+        and not external_id.startswith("comment:")
+    ):
+        _acknowledge(ticket, customer, now)
+    index_new_ticket(ticket)
+    by_customer = actor is None or actor.is_customer
+    changed = hooks.publish(
+        hooks.TicketCreated(
+            ticket_id=ticket.pk,
+            kind=kind,
+            channel=channel,
+            by_customer=by_customer,
+            text=description,
+        )
+    )
+    # An automatic responder answers a customer writing in, not staff logging a ticket.
+    if by_customer:
+        hooks.publish(hooks.CustomerWrote(ticket_id=ticket.pk, channel=channel, text=description))
+    if any(changed):  # an automation rule acted on it in this transaction
+        ticket.refresh_from_db()
+    else:
+        setattr(ticket, _CREATED_TAGS, [t.name for t in tag_objs])
+    return ticket
+
+
+_CREATED_TAGS = "_sigap_created_tags"
+
+
+def tags_as_created(ticket: Ticket) -> list[str] | None:
+    """The tag names ``ticket_create`` gave a ticket, when nothing else can have changed
+    them in its transaction (no automation ran); None: read them from the database."""
+    names: list[str] | None = getattr(ticket, _CREATED_TAGS, None)
+    return names
+
+
+ACKNOWLEDGEMENT = (
+    "Halo Kak {nama},\n\n"
+    "Terima kasih, pesan Anda sudah kami terima dengan nomor tiket {nomor}. "
+    "Kami akan membalas paling lambat {balas}, dan menargetkan masalah ini selesai paling "
+    "lambat {selesai}.\n\n"
+    "Salam,\nTim layanan pelanggan"
+)
+
+
+def bot_reply(*, ticket: Ticket, body: str) -> Message:
+    """An automatic responder's answer to the customer (the chatbot): a public reply with
+    no author, sent on the ticket's channel. Not a person's response: the SLA clocks keep
+    running, like for the automatic acknowledgement."""
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.REPLY,
+        channel=ticket.channel,
+        author=None,
+        body=body,
+        created_at=timezone.now(),
+    )
+    events.message_event(message)
+    _deliver(message)
+    return message
+
+
+def _acknowledge(ticket: Ticket, customer: Customer, now: datetime) -> None:
+    """The automatic acknowledgement: the customer learns the ticket number and the
+    deadlines at once. It is not the first response (the SLA clock keeps running)."""
+    from sigap.tickets.guidance import when
+
+    name = customer.name.strip()
+    body = ACKNOWLEDGEMENT.format(
+        nama=name.split()[0] if name else "",
+        nomor=ticket.reference,
+        balas=when(ticket.first_response_due_at, customer.time_zone),
+        selesai=when(ticket.resolution_due_at, customer.time_zone),
+    )
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.REPLY,
+        channel=ticket.channel,
+        author=None,
+        body=body,
+        created_at=now,
+    )
+    events.message_event(message)
+    _deliver(message)

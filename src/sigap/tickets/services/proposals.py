@@ -1,0 +1,199 @@
+"""Resolution proposals: offered, approved by a supervisor on complex tickets, accepted,
+rejected (then an alternative), withdrawn."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from sigap.accounts.access import require_staff
+from sigap.accounts.models import User
+from sigap.core.errors import (
+    Conflict,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
+from sigap.tickets import events, hooks
+from sigap.tickets.access import require_supervisor_for
+from sigap.tickets.models import (
+    OPEN_PROPOSAL_STATUSES,
+    CompensationType,
+    EventKind,
+    Proposal,
+    ProposalStatus,
+    Severity,
+    Ticket,
+)
+from sigap.tickets.services._common import S, _choice, _lock, _set_status, _touch
+
+PROPOSAL_STATUSES_FOR_TICKET = frozenset({S.CONFIRMED, S.IN_PROGRESS, S.WAITING_CUSTOMER})
+
+
+def _lock_proposal(proposal: Proposal) -> tuple[Proposal, Ticket]:
+    ticket = _lock(proposal.ticket)
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    proposal.ticket = ticket
+    return proposal, ticket
+
+
+def _offer(ticket: Ticket, actor: User) -> None:
+    if ticket.status != S.WAITING_CUSTOMER:
+        _set_status(ticket, actor, S.WAITING_CUSTOMER, "Usulan solusi ditawarkan.")
+    else:
+        _touch(ticket)
+
+
+def _resume(ticket: Ticket, actor: User, reason: str) -> None:
+    """Back to work after the customer answered; the ticket may already be in progress
+    (the customer wrote a message after the offer, which resumed it)."""
+    if ticket.status != S.IN_PROGRESS:
+        _set_status(ticket, actor, S.IN_PROGRESS, reason)
+    else:
+        _touch(ticket)
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    actor: User,
+    ticket: Ticket,
+    summary: str,
+    compensation_type: str = CompensationType.NONE,
+    compensation_amount: int = 0,
+) -> Proposal:
+    """Offer a solution. On *kompleks* tickets it waits for a supervisor's approval."""
+    require_staff(actor)
+    summary = summary.strip()
+    _choice(compensation_type, CompensationType.values, "compensation_type")
+    errors: dict[str, list[str]] = {}
+    if not summary:
+        errors["summary"] = ["Wajib diisi."]
+    if compensation_amount < 0:
+        errors["compensation_amount"] = ["Tidak boleh negatif."]
+    if compensation_type in (CompensationType.NONE,) and compensation_amount:
+        errors["compensation_amount"] = ["Isi jenis kompensasi bila ada nilainya."]
+    if compensation_type in (CompensationType.REFUND, CompensationType.VOUCHER) and not (
+        compensation_amount
+    ):
+        errors["compensation_amount"] = ["Nilai pengembalian dana/voucher wajib diisi."]
+    if errors:
+        raise ValidationFailed("Usulan solusi belum lengkap.", fields=errors)
+    ticket = _lock(ticket)
+    if ticket.status not in PROPOSAL_STATUSES_FOR_TICKET:
+        raise TransitionNotAllowed(
+            "Usulan solusi hanya dapat dibuat setelah masalah dikonfirmasi ke pelanggan "
+            "dan sebelum tiket selesai."
+        )
+    if ticket.proposals.filter(status__in=OPEN_PROPOSAL_STATUSES).exists():
+        raise Conflict("Masih ada usulan yang belum dijawab. Tarik dulu usulan itu.")
+    rejected = (
+        ticket.proposals.filter(status=ProposalStatus.REJECTED, alternative__isnull=True)
+        .order_by("-id")
+        .first()
+    )
+    needs_approval = ticket.severity == Severity.KOMPLEKS
+    proposal = Proposal.objects.create(
+        ticket=ticket,
+        summary=summary,
+        compensation_type=compensation_type,
+        compensation_amount=compensation_amount,
+        status=ProposalStatus.PENDING_APPROVAL if needs_approval else ProposalStatus.OFFERED,
+        requires_approval=needs_approval,
+        alternative_to=rejected,
+        created_by=actor,
+    )
+    events.proposal_event(proposal, actor, EventKind.PROPOSAL_CREATED, public=not needs_approval)
+    if needs_approval:
+        _touch(ticket)
+        if ticket.status == S.CONFIRMED:
+            _set_status(ticket, actor, S.IN_PROGRESS, "Usulan menunggu persetujuan supervisor.")
+    else:
+        _offer(ticket, actor)
+    return proposal
+
+
+@transaction.atomic
+def proposal_approve(*, actor: User, proposal: Proposal) -> Proposal:
+    proposal, ticket = _lock_proposal(proposal)
+    require_supervisor_for(actor, ticket)
+    if proposal.status != ProposalStatus.PENDING_APPROVAL:
+        raise TransitionNotAllowed("Usulan ini tidak sedang menunggu persetujuan.")
+    proposal.status = ProposalStatus.OFFERED
+    proposal.approved_by = actor
+    proposal.approved_at = timezone.now()
+    proposal.save(update_fields=["status", "approved_by", "approved_at"])
+    events.proposal_event(proposal, actor, EventKind.PROPOSAL_APPROVED, public=True)
+    _decided(proposal, "approved")
+    _offer(ticket, actor)
+    return proposal
+
+
+def _decided(proposal: Proposal, decision: str) -> None:
+    hooks.publish(
+        hooks.ProposalDecided(
+            proposal_id=proposal.pk, ticket_id=proposal.ticket_id, decision=decision
+        )
+    )
+
+
+def _answer_check(actor: User, proposal: Proposal) -> None:
+    if proposal.status != ProposalStatus.OFFERED:
+        raise TransitionNotAllowed(
+            "Usulan ini tidak sedang ditawarkan kepada pelanggan "
+            f"(status: {proposal.get_status_display()})."
+        )
+
+
+@transaction.atomic
+def proposal_accept(*, actor: User, proposal: Proposal) -> Proposal:
+    """The customer accepts (themselves, or recorded by an agent, e.g. on the phone)."""
+    proposal, ticket = _lock_proposal(proposal)
+    _answer_check(actor, proposal)
+    proposal.status = ProposalStatus.ACCEPTED
+    proposal.answered_at = timezone.now()
+    proposal.save(update_fields=["status", "answered_at"])
+    events.proposal_event(proposal, actor, EventKind.PROPOSAL_ACCEPTED, public=True)
+    _decided(proposal, "accepted")
+    _resume(ticket, actor, "Pelanggan menerima usulan solusi.")
+    return proposal
+
+
+@transaction.atomic
+def proposal_reject(*, actor: User, proposal: Proposal, reason: str) -> Proposal:
+    """A rejection reopens the work: the next proposal is recorded as the alternative."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(
+            "Sebutkan alasan penolakan agar kami dapat menawarkan solusi alternatif.",
+            fields={"reason": ["Wajib diisi."]},
+        )
+    proposal, ticket = _lock_proposal(proposal)
+    _answer_check(actor, proposal)
+    proposal.status = ProposalStatus.REJECTED
+    proposal.answered_at = timezone.now()
+    proposal.rejection_reason = reason
+    proposal.save(update_fields=["status", "answered_at", "rejection_reason"])
+    events.proposal_event(proposal, actor, EventKind.PROPOSAL_REJECTED, public=True, reason=reason)
+    _decided(proposal, "rejected")
+    _resume(ticket, actor, "Pelanggan menolak usulan; siapkan alternatif.")
+    return proposal
+
+
+@transaction.atomic
+def proposal_withdraw(*, actor: User, proposal: Proposal, reason: str = "") -> Proposal:
+    require_staff(actor)
+    proposal, ticket = _lock_proposal(proposal)
+    if proposal.status not in OPEN_PROPOSAL_STATUSES:
+        raise TransitionNotAllowed("Hanya usulan yang belum dijawab yang dapat ditarik.")
+    was_offered = proposal.status == ProposalStatus.OFFERED
+    proposal.status = ProposalStatus.WITHDRAWN
+    proposal.save(update_fields=["status"])
+    events.proposal_event(
+        proposal, actor, EventKind.PROPOSAL_WITHDRAWN, public=was_offered, reason=reason
+    )
+    _decided(proposal, "withdrawn")
+    if ticket.status == S.WAITING_CUSTOMER:
+        _set_status(ticket, actor, S.IN_PROGRESS, "Usulan ditarik.")
+    else:
+        _touch(ticket)
+    return proposal

@@ -1,0 +1,230 @@
+"""Field changes (optimistic locking, due times recomputed), transfers, due times after the SLA
+setup changed, and the tickets of merged customers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from sigap.accounts.access import require_staff
+from sigap.accounts.models import Team, User
+from sigap.accounts.system import is_system
+from sigap.core.errors import (
+    Conflict,
+    StaleVersion,
+    ValidationFailed,
+)
+from sigap.customers.models import Customer
+from sigap.sla import book as sla_book
+from sigap.tickets import events, hooks
+from sigap.tickets.models import (
+    EventKind,
+    Ticket,
+)
+from sigap.tickets.search import index_ticket
+from sigap.tickets.services._common import (
+    _check_assignee,
+    _jsonable,
+    _lock,
+    _tag_objects,
+    _touch,
+)
+from sigap.tickets.sla import due_for
+
+UPDATABLE = frozenset(
+    {
+        "subject",
+        "category",
+        "severity",
+        "priority",
+        "complainer_type",
+        "complainer_goal",
+        "response_type",
+        "root_cause",
+        "team",
+        "assignee",
+        "tags",
+    }
+)
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    actor: User,
+    ticket: Ticket,
+    version: int,
+    changes: dict[str, Any],
+    reason: str = "",
+) -> Ticket:
+    """Change fields; ``version`` must be the one the caller read (optimistic locking)."""
+    require_staff(actor)
+    unknown = set(changes) - UPDATABLE
+    if unknown:
+        raise ValidationFailed(
+            "Kolom ini tidak dapat diubah.", fields={f: ["Tidak dapat diubah."] for f in unknown}
+        )
+    ticket = _lock(ticket)
+    if ticket.version != version:
+        raise StaleVersion(
+            f"Tiket {ticket.reference} sudah diubah orang lain (versi {ticket.version}, "
+            f"Anda mengubah versi {version}). Muat ulang lalu coba lagi."
+        )
+    if not ticket.is_open and set(changes) - {"tags", "root_cause", "category"}:
+        raise Conflict(f"Tiket {ticket.reference} sudah ditutup/selesai; buka kembali dulu.")
+    team = changes.get("team", ticket.team)
+    assignee = changes.get("assignee", ticket.assignee)
+    if "team" in changes or "assignee" in changes:
+        _check_assignee(assignee, team)
+    plain: dict[str, Any] = {}
+    for field, new in changes.items():
+        if field == "tags":
+            continue
+        old = getattr(ticket, field)
+        if old != new:
+            plain[field] = new
+            events.field_changed_event(ticket, actor, field, _jsonable(old), _jsonable(new), reason)
+    if "tags" in changes:
+        old_tags = sorted(ticket.tags.values_list("name", flat=True))
+        new_objs = _tag_objects(changes["tags"])
+        new_tags = [t.name for t in new_objs]
+        if old_tags != new_tags:
+            ticket.tags.set(new_objs)
+            events.field_changed_event(ticket, actor, "tags", old_tags, new_tags, reason)
+            plain.setdefault("updated_at", timezone.now())
+    if plain and {"priority", "team", "severity"} & set(plain) and ticket.is_open:
+        plain.update(_recomputed_due(ticket, actor, plain, reason))
+    if plain:
+        plain.pop("updated_at", None)
+        _touch(ticket, **plain)
+        if "subject" in plain:
+            index_ticket(ticket.pk)
+    if plain:
+        hooks.publish(
+            hooks.TicketUpdated(
+                ticket_id=ticket.pk,
+                actor_id=actor.pk,
+                changes={
+                    f: "" if v is None else str(_jsonable(v))
+                    for f, v in plain.items()
+                    if f in changes
+                },
+                by_system=is_system(actor),
+            )
+        )
+    return ticket
+
+
+def _recomputed_due(
+    ticket: Ticket, actor: User | None, plain: dict[str, Any], reason: str
+) -> dict[str, Any]:
+    """A change of priority, team, severity or of the SLA policies themselves can change
+    the policy or its targets: due times are computed again from the ticket's creation,
+    pushed back by the business time it already spent waiting for the customer, and the
+    timeline says why."""
+    team = plain.get("team", ticket.team)
+    sla = due_for(
+        ticket.channel,
+        plain.get("priority", ticket.priority),
+        ticket.created_at,
+        severity=plain.get("severity", ticket.severity),
+        kind=ticket.kind,
+        tier=ticket.customer.loyalty_tier,
+        team_id=team.pk if team else None,
+    )
+    shift = _paused_shift(ticket, sla.policy_id)
+    why = reason or "Tenggat dihitung ulang karena prioritas, tim atau tingkat berubah."
+    changed: dict[str, Any] = {}
+    if sla.policy_id != ticket.sla_policy_id:
+        changed["sla_policy_id"] = sla.policy_id
+    warn_at = shift(sla.warn_at)
+    if warn_at != ticket.sla_warn_at:  # a new target: warn and breach afresh
+        changed.update(sla_warn_at=warn_at, sla_warned_at=None, sla_breached_at=None)
+    wanted = {"resolution_due_at": shift(sla.resolution)}
+    if ticket.first_responded_at is None:
+        wanted["first_response_due_at"] = shift(sla.first_response)
+    for field, value in wanted.items():
+        old = getattr(ticket, field)
+        if old != value:
+            events.field_changed_event(
+                ticket,
+                actor,
+                field,
+                old.astimezone(UTC).isoformat() if old else None,
+                value.astimezone(UTC).isoformat(),
+                why,
+            )
+            changed[field] = value
+    return changed
+
+
+def _paused_shift(ticket: Ticket, policy_id: int | None) -> Callable[[datetime], datetime]:
+    """Due times move back by the business time of every finished wait for the customer
+    (the current one, if any, is added when it ends: ``_sla_resumed``)."""
+    marks = list(
+        ticket.events.filter(kind__in=(EventKind.SLA_PAUSED, EventKind.SLA_RESUMED))
+        .order_by("created_at", "pk")
+        .values_list("kind", "created_at")
+    )
+    waits: list[tuple[datetime, datetime]] = []
+    started: datetime | None = None
+    for kind, at in marks:
+        if kind == EventKind.SLA_PAUSED:
+            started = at
+        elif started is not None:
+            waits.append((started, at))
+            started = None
+    if not waits:
+        return lambda moment: moment
+    calendar = sla_book.current().calendar_for(policy_id)
+    if calendar is None:
+        minutes = sum((b - a).total_seconds() / 60 for a, b in waits)
+        return lambda moment: moment + timedelta(minutes=minutes)
+    business = sum(calendar.between(a, b) for a, b in waits)
+    return lambda moment: calendar.add(moment, business)
+
+
+@transaction.atomic
+def ticket_recompute_due(*, ticket: Ticket, reason: str) -> bool:
+    """Due times again after the SLA policies changed (``tickets.tasks.recompute_due_times``).
+    False when they stay the same or the ticket is no longer open."""
+    ticket = _lock(ticket)
+    if not ticket.is_open:
+        return False
+    changed = _recomputed_due(ticket, None, {}, reason)
+    if not changed:
+        return False
+    _touch(ticket, **changed)
+    return True
+
+
+def ticket_transfer(*, actor: User, ticket: Ticket, team: Team, reason: str) -> Ticket:
+    """Move a ticket to another team; an owner who is not a member there is released."""
+    changes: dict[str, Any] = {"team": team}
+    if ticket.assignee_id and not team.members.filter(pk=ticket.assignee_id).exists():
+        changes["assignee"] = None
+    return ticket_update(
+        actor=actor, ticket=ticket, version=ticket.version, changes=changes, reason=reason
+    )
+
+
+def tickets_move_customer(*, actor: User, target: Customer, source: Customer) -> list[int]:
+    """A customer merge (``customers.services.customer_merge``, inside its transaction):
+    every ticket of ``source`` moves to ``target``, each with its version bumped and a
+    timeline entry naming the merge."""
+    now = timezone.now()
+    tickets = list(Ticket.objects.select_for_update().filter(customer=source).order_by("pk"))
+    Ticket.objects.filter(pk__in=[t.pk for t in tickets]).update(
+        customer=target, version=F("version") + 1, updated_at=now
+    )
+    old, new = f"{source.name} (#{source.pk})", f"{target.name} (#{target.pk})"
+    reason = f"Pelanggan #{source.pk} digabung ke pelanggan #{target.pk}."
+    for ticket in tickets:
+        ticket.customer = target
+        events.field_changed_event(ticket, actor, "customer", old, new, reason=reason)
+    return [t.pk for t in tickets]
