@@ -1,0 +1,66 @@
+"""Customers: the list and one customer's page with their tickets and calls."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from sigap.accounts.decorators import staff_required
+from sigap.accounts.models import User
+from sigap.core.errors import NotFound
+from sigap.customers.models import Customer
+from sigap.customers.selectors import access_customer, customers_for
+from sigap.tickets.access import visible_tickets
+
+
+@require_GET
+@staff_required
+def customer_list(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    q = request.GET.get("q", "").strip()[:100]
+    customers = (
+        customers_for(user=user, q=q).prefetch_related("contacts").order_by("name", "pk")[:100]
+    )
+    return render(request, "web/customers.html", {"customers": customers, "q": q})
+
+
+@require_GET
+@staff_required
+def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
+    user = cast(User, request.user)
+    merged = (
+        Customer.objects.filter(pk=customer_id).values_list("merged_into_id", flat=True).first()
+    )
+    if merged:  # merged into another record: that one is the customer now
+        return redirect("web:customer", merged)
+    try:
+        customer = access_customer(user, customer_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    tickets = (
+        visible_tickets(user)
+        .filter(customer_id=customer.pk)
+        .select_related("team", "assignee")
+        .order_by("-pk")[:100]
+    )
+    by_channel = (
+        visible_tickets(user)
+        .filter(customer_id=customer.pk)
+        .values("channel")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+    )
+    return render(
+        request,
+        "web/customer.html",
+        {
+            "customer": customer,
+            "contacts": customer.contacts.all(),
+            "tickets": tickets,
+            "by_channel": by_channel,
+        },
+    )

@@ -1,0 +1,274 @@
+"""The inbox: saved views, filters, keyset pages, bulk actions with undo; the home redirect."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from django.contrib import messages as flash
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from sigap.accounts.decorators import staff_required
+from sigap.accounts.models import Role, Team, User
+from sigap.core.errors import SigapError
+from sigap.tickets import selectors, services
+from sigap.tickets.access import visible_tickets
+from sigap.tickets.models import (
+    Channel,
+    Kind,
+    Status,
+    Ticket,
+)
+from sigap.web import inbox
+from sigap.web.forms import (
+    BulkForm,
+    InboxFilterForm,
+)
+
+PAGE_SIZE = 25
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("login")
+    if user.is_agent_or_above:
+        return redirect("web:inbox")
+    return redirect("portal:home")
+
+
+def _people() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    teams = [(t.pk, t.name) for t in Team.objects.order_by("name")]
+    staff = [
+        (u.pk, u.get_full_name() or u.username)
+        for u in User.objects.filter(is_active=True)
+        .exclude(role=Role.CUSTOMER)
+        .order_by("first_name", "username")
+    ]
+    return teams, staff
+
+
+@require_GET
+@staff_required
+def inbox_page(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    view_key = request.GET.get("view", inbox.DEFAULT_VIEW)
+    if view_key not in inbox.VIEWS_BY_KEY:
+        view_key = inbox.DEFAULT_VIEW
+    sort_key = request.GET.get("sort", inbox.DEFAULT_SORT)
+    if sort_key not in inbox.SORTS_BY_KEY:
+        sort_key = inbox.DEFAULT_SORT
+    teams, staff = _people()
+    form = InboxFilterForm(request.GET or None, teams=teams, staff=staff)
+    filters = selectors.TicketFilters()
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        filters = selectors.TicketFilters(
+            status=data["status"],
+            channel=data["channel"],
+            category=data["category"],
+            severity=data["severity"],
+            priority=data["priority"],
+            kind=data["kind"],
+            team=data["team"],
+            assignee=data["assignee"],
+            customer=data["customer"],
+            tag=[data["tag"]] if data["tag"] else [],
+            q=data["q"],
+        )
+    qs = selectors.ticket_list_for(user=user, filters=filters)
+    try:
+        rows, next_cursor = inbox.sorted_page(
+            inbox.apply_view(qs, user, view_key), sort_key, request.GET.get("cursor"), PAGE_SIZE
+        )
+    except SigapError as exc:
+        rows, next_cursor = [], None
+        flash.error(request, exc.message)
+    _label_rows(rows)
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    chosen = {name: set(request.GET.getlist(name)) for name in request.GET}
+    next_url = None
+    if next_cursor:
+        params["cursor"] = next_cursor
+        next_url = "?" + params.urlencode()
+        params.pop("cursor")
+    base_params = params.copy()
+    base_params.pop("view", None)
+    context = {
+        "views": inbox.VIEWS,
+        "view": view_key,
+        "counts": inbox.view_counts(visible_tickets(user), user),
+        "count_cap": inbox.COUNT_CAP,
+        "sorts": inbox.SORTS,
+        "sort": sort_key,
+        "form": form,
+        "filter_controls": _filter_controls(form, chosen),
+        "rows": rows,
+        "next_url": next_url,
+        "base_query": base_params.urlencode(),
+        "page_query": params.urlencode(),
+        "is_next_page": bool(request.GET.get("cursor")),
+        "staff": staff,
+        "statuses": Status.choices,
+        "now_dt": timezone.now(),
+        "select_label": _("Pilih"),
+        "escalated_label": _("Dieskalasi"),
+        "can_undo": bool(request.session.get(UNDO_KEY)),
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-rows":
+        return render(request, "web/_inbox_rows.html", context)
+    return render(request, "web/inbox.html", context)
+
+
+def _label_rows(rows: list[Ticket]) -> None:
+    """Choice labels looked up once per page: ``get_FOO_display`` costs ~0.1 ms a call
+    (it hashes the lazily translated choices every time)."""
+    labels = {
+        "status": {k: str(v) for k, v in Status.choices},
+        "channel": {k: str(v) for k, v in Channel.choices},
+        "kind": {k: str(v) for k, v in Kind.choices},
+    }
+    for t in rows:
+        t.labels = {name: table.get(getattr(t, name), "") for name, table in labels.items()}  # type: ignore[attr-defined]
+
+
+def _filter_controls(form: InboxFilterForm, chosen: dict[str, set[str]]) -> list[dict[str, Any]]:
+    """The filter selects as plain data: the template loops over them, which is several
+    times cheaper than rendering Django's select widgets (measured: ~40 ms a page)."""
+    controls = []
+    for name, field in form.fields.items():
+        if name in ("q", "tag", "customer"):
+            continue
+        picked = chosen.get(name, set())
+        controls.append(
+            {
+                "name": name,
+                "label": field.label,
+                "options": [
+                    (str(value), label, str(value) in picked)
+                    for value, label in field.choices  # type: ignore[attr-defined]
+                ],
+                "errors": form.errors.get(name, []) if form.is_bound else [],
+            }
+        )
+    return controls
+
+
+@require_POST
+@staff_required
+def inbox_bulk(request: HttpRequest) -> HttpResponse:
+    """Bulk assign / status / tag. The first POST asks for confirmation; the second acts.
+    Each ticket's timeline records the change (from → to), so it can be undone by hand."""
+    user = cast(User, request.user)
+    ids = [int(i) for i in request.POST.getlist("tickets") if i.isdigit()][:100]
+    form = BulkForm(request.POST, ticket_ids=ids)
+    back = request.POST.get("next") or reverse("web:inbox")
+    if not ids or not form.is_valid():
+        flash.error(request, "Pilih tiket dan tindakan terlebih dahulu.")
+        return redirect(back)
+    data = form.cleaned_data
+    tickets = list(visible_tickets(user).filter(pk__in=ids).order_by("-pk"))
+    if not data["confirmed"]:
+        return render(
+            request,
+            "web/bulk_confirm.html",
+            {"form": form, "tickets": tickets, "data": data, "back": back},
+        )
+    done, failed = 0, []
+    undo: list[dict[str, Any]] = []
+    for ticket in tickets:
+        try:
+            before = _bulk_one(user, ticket, data)
+            if before is not None:
+                undo.append(before)
+            done += 1
+        except SigapError as exc:
+            failed.append(f"{ticket.reference}: {exc.message}")
+    if done:
+        flash.success(request, f"{done} tiket diperbarui.")
+    if undo:
+        request.session[UNDO_KEY] = undo
+    for line in failed:
+        flash.error(request, line)
+    return redirect(back)
+
+
+UNDO_KEY = "sigap_bulk_undo"
+
+
+@require_POST
+@staff_required
+def inbox_bulk_undo(request: HttpRequest) -> HttpResponse:
+    """Put back what the last bulk action changed; the timeline records this too."""
+    user = cast(User, request.user)
+    undo: list[dict[str, Any]] = request.session.pop(UNDO_KEY, [])
+    tickets = {t.pk: t for t in visible_tickets(user).filter(pk__in=[u["id"] for u in undo])}
+    restored = 0
+    for entry in undo:
+        ticket = tickets.get(entry["id"])
+        if ticket is None:
+            continue
+        try:
+            if entry["field"] == "assignee":
+                old = User.objects.filter(pk=entry["old"]).first() if entry["old"] else None
+                changes: dict[str, Any] = {"assignee": old}
+            else:
+                changes = {"tags": entry["old"]}
+            services.ticket_update(
+                actor=user,
+                ticket=ticket,
+                version=ticket.version,
+                changes=changes,
+                reason="Mengurungkan tindakan massal.",
+            )
+            restored += 1
+        except SigapError as exc:
+            flash.error(request, f"{ticket.reference}: {exc.message}")
+    flash.success(request, f"{restored} tiket dikembalikan seperti semula.")
+    return redirect(request.POST.get("next") or reverse("web:inbox"))
+
+
+def _bulk_one(user: User, ticket: Ticket, data: dict[str, Any]) -> dict[str, Any] | None:
+    """Apply one bulk change; returns what undoing it needs (status changes are undone by
+    hand: the procedure decides which way a status may go)."""
+    reason = data.get("reason") or "Tindakan massal dari kotak masuk."
+    if data["action"] == "assign":
+        before: dict[str, Any] | None = {
+            "id": ticket.pk,
+            "field": "assignee",
+            "old": ticket.assignee_id,
+        }
+        assignee = User.objects.filter(pk=data["assignee"]).first() if data["assignee"] else None
+        services.ticket_update(
+            actor=user,
+            ticket=ticket,
+            version=ticket.version,
+            changes={"assignee": assignee},
+            reason=reason,
+        )
+        return before
+    if data["action"] == "status":
+        services.ticket_transition(actor=user, ticket=ticket, to=data["status"], reason=reason)
+        return None
+    names = list(ticket.tags.values_list("name", flat=True))
+    if data["tag"] and data["tag"] not in names:
+        services.ticket_update(
+            actor=user,
+            ticket=ticket,
+            version=ticket.version,
+            changes={"tags": [*names, data["tag"]]},
+            reason=reason,
+        )
+        return {"id": ticket.pk, "field": "tags", "old": names}
+    return None
+
+
+def inbox_url(**params: str) -> str:
+    return reverse("web:inbox") + ("?" + urlencode(params) if params else "")
