@@ -55,7 +55,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -63,22 +62,17 @@ from django.utils.translation import gettext as _
 from huey import crontab
 from huey.contrib.djhuey import db_task
 
-from sigap.connectors import conf, messaging
+from sigap.connectors import conf, graph, messaging
 from sigap.connectors.delivery import (
-    TIMEOUT,
     SendError,
     _failed_attempt,
     _finish,
     lease,
     media_kind,
-    network_error,
-    retry_after_of,
-    retryable_status,
     split_text,
 )
 from sigap.connectors.meta.inbound import COMMENT_PREFIX, KINDS, LABELS
 from sigap.connectors.models import DeliveryStatus, InboundDelivery, InboundStatus, OutboundDelivery
-from sigap.connectors.whatsapp.inbound import error_text
 from sigap.core.errors import Conflict
 from sigap.core.periodic import periodic_task
 from sigap.customers.services import ContactIn, customer_find_by_contact
@@ -203,34 +197,15 @@ def _label(delivery: OutboundDelivery) -> str:
 
 def _post(delivery: OutboundDelivery, path: str, **content: Any) -> dict[str, Any]:
     """POST ``content`` (``json=`` or ``data=``/``files=``) to the Graph API; its answer."""
-    token = conf.meta_page_access_token()
-    try:
-        response = httpx.post(
-            f"{conf.meta_api_base()}/{path}",
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=TIMEOUT,
-            **content,
-        )
-    except httpx.HTTPError as exc:
-        raise network_error(exc, token) from exc
-    try:
-        data = response.json()
-    except ValueError:
-        data = None
-    if not response.is_success:
-        error = data.get("error") if isinstance(data, dict) else None
-        text = (
-            error_text(error)
-            if isinstance(error, dict)
-            else f"HTTP {response.status_code}: {response.text[:300]}"
-        )
-        raise SendError(
-            f"{_label(delivery)}: {text}",
-            retryable=retryable_status(response.status_code),
-            status_code=response.status_code,
-            retry_after=retry_after_of(response),
-        )
-    return data if isinstance(data, dict) else {}
+    label = _label(delivery)
+    response = graph.call(
+        "POST",
+        f"{conf.meta_api_base()}/{path}",
+        token=conf.meta_page_access_token(),
+        label=label,
+        **content,
+    )
+    return graph.json_of(response, label)
 
 
 def _created(delivery: OutboundDelivery, path: str, body: dict[str, Any]) -> str:

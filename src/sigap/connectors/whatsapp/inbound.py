@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sigap.connectors import conf, delivery, messaging, quickreply
+from sigap.connectors.graph import error_text
 from sigap.connectors.messaging import Failed, Inbound, ShapeError, item_key, timestamp
 from sigap.connectors.models import Provider
 from sigap.core.errors import ValidationFailed
@@ -290,17 +291,6 @@ def _status(item: Any, path: str) -> dict[str, Any]:
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
         parsed["error"] = error_text(errors[0])
     return parsed
-
-
-def error_text(error: dict[str, Any]) -> str:
-    """``(#131047) Re-engagement message: <details>`` from a Graph API error object."""
-    code = error.get("code")
-    title = str(error.get("message") or error.get("title") or "Kesalahan WhatsApp")
-    data = error.get("error_data")
-    details = str(data.get("details") or "") if isinstance(data, dict) else ""
-    if code is not None and f"#{code}" not in title:
-        title = f"(#{code}) {title}"
-    return f"{title}: {details}" if details and details not in title else title
 
 
 # --- handling -------------------------------------------------------------------------------

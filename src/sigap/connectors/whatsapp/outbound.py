@@ -30,17 +30,13 @@ from django.utils import timezone
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
-from sigap.connectors import conf, messaging
+from sigap.connectors import conf, graph, messaging
 from sigap.connectors.delivery import (
-    TIMEOUT,
     Adapter,
     Part,
     SendError,
     create_for,
     media_kind,
-    network_error,
-    retry_after_of,
-    retryable_status,
 )
 from sigap.connectors.models import (
     TEMPLATE_PARAM,
@@ -50,7 +46,6 @@ from sigap.connectors.models import (
     Provider,
     WhatsAppTemplate,
 )
-from sigap.connectors.whatsapp.inbound import error_text
 from sigap.core.errors import Conflict, ValidationFailed
 from sigap.customers.models import ContactKind
 from sigap.tickets import services
@@ -60,10 +55,6 @@ from sigap.tickets.models import Attachment, Channel, Message, MessageKind, Tick
 
 P = Provider.WHATSAPP
 WINDOW = timedelta(hours=24)
-# Graph API codes that mean "not now" even when the HTTP status is 400: throttling
-# (4, 80007, 130429, 131056), temporary unavailability (1, 2, 131016, 133004) and
-# "something went wrong, try again" (131000).
-RETRYABLE_CODES = frozenset({1, 2, 4, 80007, 130429, 131000, 131016, 131056, 133004})
 IMAGE_TYPES = frozenset({"image/jpeg", "image/png"})
 AUDIO_TYPES = frozenset({"audio/aac", "audio/amr", "audio/mpeg", "audio/mp4", "audio/ogg"})
 VIDEO_TYPES = frozenset({"video/mp4", "video/3gpp"})
@@ -75,46 +66,12 @@ _sending_template: ContextVar[bool] = ContextVar("sigap_whatsapp_template", defa
 # --- the API --------------------------------------------------------------------------------
 
 
-def _auth() -> dict[str, str]:
-    return {"Authorization": f"Bearer {conf.whatsapp_access_token()}"}
-
-
-def _api_error(response: httpx.Response) -> SendError:
-    try:
-        data = response.json()
-    except ValueError:
-        data = {}
-    error = data.get("error") if isinstance(data, dict) else None
-    if isinstance(error, dict):
-        text = error_text(error)
-        code = error.get("code")
-    else:
-        text = f"HTTP {response.status_code}: {response.text[:300]}"
-        code = None
-    return SendError(
-        f"WhatsApp: {text}",
-        retryable=retryable_status(response.status_code) or code in RETRYABLE_CODES,
-        status_code=response.status_code,
-        retry_after=retry_after_of(response),
-    )
-
-
 def _call(method: str, url: str, **kwargs: Any) -> httpx.Response:
-    try:
-        response = httpx.request(method, url, headers=_auth(), timeout=TIMEOUT, **kwargs)
-    except httpx.HTTPError as exc:
-        raise network_error(exc, conf.whatsapp_access_token()) from exc
-    if not response.is_success:
-        raise _api_error(response)
-    return response
+    return graph.call(method, url, token=conf.whatsapp_access_token(), label="WhatsApp", **kwargs)
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
-    try:
-        data = response.json()
-    except ValueError as exc:
-        raise SendError("WhatsApp: jawaban API bukan JSON", retryable=True) from exc
-    return data if isinstance(data, dict) else {}
+    return graph.json_of(response, "WhatsApp")
 
 
 def _media_kind(content_type: str) -> str:
