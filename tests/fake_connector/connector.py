@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from sigap.connectors import messaging
 from sigap.connectors.delivery import Adapter, Part, SendError
-from sigap.connectors.models import InboundDelivery, InboundStatus, OutboundDelivery
+from sigap.connectors.models import OutboundDelivery
 from sigap.connectors.registry import Connector
 from sigap.customers.models import ContactKind
 from sigap.tickets.models import Channel, Ticket
@@ -57,14 +57,7 @@ urlpatterns = [path("webhook/", webhook, name="fake_x_webhook")]
 
 
 def recipient_for(ticket: Ticket) -> str:
-    address: str | None = (
-        InboundDelivery.objects.filter(
-            provider=Channel.X, status=InboundStatus.FILED, message__ticket_id=ticket.pk
-        )
-        .order_by("-id")
-        .values_list("address", flat=True)
-        .first()
-    )
+    address = messaging.last_address(Channel.X, ticket.pk)
     if address:
         return address
     contact = ticket.customer.contacts.filter(kind=ContactKind.X).order_by("id").first()

@@ -99,7 +99,9 @@ def network_error(exc: httpx.HTTPError, *secrets: str) -> SendError:
 
 @dataclass(frozen=True)
 class Part:
-    kind: str  # text | file | template | quick_reply (``OutboundDelivery.quick_reply``) | email
+    # text | file | template | quick_reply (``OutboundDelivery.quick_reply``) | email;
+    # Meta: public (a comment's public reply) | private (its private reply) | message
+    kind: str
     text: str = ""
     attachment: Attachment | None = None
 
@@ -113,7 +115,11 @@ class Adapter:
     not_configured: str
     recipient_for: Callable[[Ticket], str]
     no_recipient: str
-    send: Callable[[OutboundDelivery, Part, int], str]
+    send: Callable[[OutboundDelivery, Part, int], str]  # the part's provider id, or ""
+    # the parts of a reply when they are not the text chunks and files (``parts_of``)
+    parts: Callable[[OutboundDelivery], list[Part]] | None = None
+    # a check of the parts left before any is sent (a file over the provider's limit)
+    check: Callable[[OutboundDelivery, list[Part]], None] | None = None
 
 
 def adapter_for(provider: str) -> Adapter:
@@ -247,13 +253,17 @@ def attempt(delivery_id: int) -> str:
         pk=delivery_id
     )
     adapter = adapter_for(delivery.provider)
-    parts = parts_of(delivery)
+    parts = adapter.parts(delivery) if adapter.parts is not None else parts_of(delivery)
+    has_id = bool(delivery.provider_id)
     try:
+        if adapter.check is not None:
+            adapter.check(delivery, parts[delivery.parts_sent :])
         for index in range(delivery.parts_sent, len(parts)):
             provider_id = adapter.send(delivery, parts[index], index)
             recorded: dict[str, object] = {"parts_sent": index + 1}
-            if index == 0 and provider_id:
+            if provider_id and not has_id:  # the first part the provider gave an id
                 recorded["provider_id"] = provider_id
+                has_id = True
             OutboundDelivery.objects.filter(pk=delivery.pk, parts_sent=index).update(**recorded)
     except SendError as exc:
         return _failed_attempt(delivery, exc)
@@ -316,7 +326,7 @@ def retry_due(limit: int = 200) -> int:
         OutboundDelivery.objects.filter(
             status__in=[D.PENDING, D.SENDING], next_attempt_at__lte=timezone.now()
         )
-        .filter(provider__in=loop_providers())  # Facebook/Instagram retry in meta_out
+        .filter(provider__in=loop_providers())
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -488,6 +488,22 @@ def add_contact(customer: Customer, contact: ContactIn) -> None:
 # --- the customer's last message ------------------------------------------------------------
 
 
+def last_address(provider: str, ticket_id: int) -> str:
+    """Where the ticket's conversation on ``provider`` is: the reply address of the newest
+    filed message from the customer on it ("" when none); every connector's first choice
+    of recipient."""
+    address: str | None = (
+        InboundDelivery.objects.filter(
+            provider=provider, status=InboundStatus.FILED, message__ticket_id=ticket_id
+        )
+        .exclude(address="")
+        .order_by("-id")
+        .values_list("address", flat=True)
+        .first()
+    )
+    return address or ""
+
+
 def last_inbound_at(provider: str, address: str, *, excluding: str = "") -> datetime | None:
     """When the customer at ``address`` last wrote on ``provider`` (stored, filed or not
     yet): what the providers' messaging windows count from. ``excluding``: an external-id

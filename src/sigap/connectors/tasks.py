@@ -5,7 +5,6 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_task
 
-from sigap.connectors.meta import outbound as meta_out  # noqa: F401  (its jobs: Huey discovers tasks modules)
 from sigap.core.periodic import periodic_task
 
 log = logging.getLogger(__name__)

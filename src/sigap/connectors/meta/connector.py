@@ -12,21 +12,17 @@ def _check_reply(ticket: Ticket, attachments: int) -> None:
     outbound.check_window(ticket, attachments=attachments)
 
 
-def _deliver(message_id: int) -> None:
-    outbound.enqueue(message_id)
-
-
 FACEBOOK = Connector(
     channel=Channel.FACEBOOK,
     label="Facebook",
-    deliver=_deliver,
+    sender=outbound.ADAPTER,
     check_reply=_check_reply,
     window_notice=outbound.window_notice,
 )
 INSTAGRAM = Connector(
     channel=Channel.INSTAGRAM,
     label="Instagram",
-    deliver=_deliver,
+    sender=outbound.ADAPTER,
     check_reply=_check_reply,
     window_notice=outbound.window_notice,
 )

@@ -1,7 +1,7 @@
 """Agents' replies on Facebook and Instagram tickets, through Meta's Graph API.
 
-Each reply gets one ``OutboundDelivery`` row (``provider`` = the ticket channel) and is
-sent by a job in steps, with the claim, backoff and error recording of ``delivery``:
+Each reply gets one ``OutboundDelivery`` row (``provider`` = the ticket channel), written
+with the reply, and is sent in steps by the one send loop of ``delivery`` (``ADAPTER``):
 the row is claimed by a conditional UPDATE, ``parts_sent`` moves forward after each step
 the API accepted (a retry resumes after it, so a public comment is never posted twice by
 a retry), HTTP 408/425/429/5xx and network errors are retried with backoff
@@ -55,29 +55,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from huey import crontab
-from huey.contrib.djhuey import db_task
 
 from sigap.connectors import conf, graph, messaging
-from sigap.connectors.delivery import (
-    SendError,
-    _failed_attempt,
-    _finish,
-    lease,
-    media_kind,
-    split_text,
-)
+from sigap.connectors.delivery import Adapter, Part, SendError, media_kind, split_text
 from sigap.connectors.meta.inbound import COMMENT_PREFIX, KINDS, LABELS
 from sigap.connectors.models import DeliveryStatus, InboundDelivery, InboundStatus, OutboundDelivery
 from sigap.core.errors import Conflict
-from sigap.core.periodic import periodic_task
 from sigap.customers.services import ContactIn, customer_find_by_contact
 from sigap.tickets.guidance import when
-from sigap.tickets.models import Attachment, Channel, Message, MessageKind, Ticket
+from sigap.tickets.models import Attachment, Channel, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -112,13 +100,6 @@ NO_RECIPIENT = (
 )
 
 
-@dataclass(frozen=True)
-class Step:
-    kind: str  # public (comment reply) | private (reply to a comment) | message | file
-    text: str = ""
-    attachment: Attachment | None = None
-
-
 # --- where a reply goes ---------------------------------------------------------------------
 
 
@@ -143,49 +124,13 @@ def recipient_for(ticket: Ticket) -> str:
     return address or ""
 
 
-def steps_of(delivery: OutboundDelivery) -> list[Step]:
+def steps_of(delivery: OutboundDelivery) -> list[Part]:
     """The text, then one step per attachment (one attachment per message)."""
     body = delivery.message.body.strip()
-    files = [Step("file", attachment=a) for a in delivery.message.attachments.order_by("id")]
+    files = [Part("file", attachment=a) for a in delivery.message.attachments.order_by("id")]
     if delivery.recipient.startswith(COMMENT_PREFIX):
-        return [Step("public", PUBLIC_INVITATION), Step("private", body), *files]
-    return [Step("message", chunk) for chunk in split_text(body, TEXT_LIMIT)] + files
-
-
-def create_for(message: Message) -> OutboundDelivery:
-    """The delivery row of a reply (once per message): ``pending`` with its recipient, or
-    already ``skipped`` (not configured) or ``failed`` (nobody to write to)."""
-    now = timezone.now()
-    fields: dict[str, object] = {"provider": message.channel, "next_attempt_at": now}
-    if not conf.meta_sending_enabled():
-        fields.update(status=D.SKIPPED, error=NOT_CONFIGURED, next_attempt_at=None)
-    else:
-        recipient = recipient_for(message.ticket)
-        fields["recipient"] = recipient
-        if not recipient:
-            fields.update(status=D.FAILED, error=NO_RECIPIENT, failed_at=now, next_attempt_at=None)
-    try:
-        with transaction.atomic():
-            return OutboundDelivery.objects.create(message=message, **fields)
-    except IntegrityError:  # created by a concurrent call for the same reply
-        return OutboundDelivery.objects.get(message=message)
-
-
-def enqueue(message_id: int) -> OutboundDelivery | None:
-    """After a reply on a Facebook/Instagram ticket commits: its row, then the send job."""
-    row = OutboundDelivery.objects.filter(message_id=message_id).first()
-    if row is None:
-        message = (
-            Message.objects.select_related("ticket")
-            .filter(pk=message_id, kind=MessageKind.REPLY, channel__in=CHANNELS)
-            .first()
-        )
-        if message is None:
-            return None
-        row = create_for(message)
-    if row.status == D.PENDING:
-        send_meta_reply(row.pk)
-    return row
+        return [Part("public", PUBLIC_INVITATION), Part("private", body), *files]
+    return [Part("message", chunk) for chunk in split_text(body, TEXT_LIMIT)] + files
 
 
 # --- the API --------------------------------------------------------------------------------
@@ -235,7 +180,7 @@ def _upload(delivery: OutboundDelivery, attachment: Attachment, kind: str) -> st
     return str(attachment_id)
 
 
-def check_steps(delivery: OutboundDelivery, steps: list[Step]) -> None:
+def check_steps(delivery: OutboundDelivery, steps: list[Part]) -> None:
     """Before anything is sent: every attachment left must fit Meta's limit."""
     for step in steps:
         attachment = step.attachment
@@ -269,7 +214,7 @@ def _send_file(delivery: OutboundDelivery, attachment: Attachment) -> str:
     return _created(delivery, "me/messages", body)
 
 
-def send_step(delivery: OutboundDelivery, step: Step) -> str:
+def send_step(delivery: OutboundDelivery, step: Part) -> str:
     if step.kind == "public":
         comment_id = delivery.recipient.removeprefix(COMMENT_PREFIX)
         edge = "replies" if delivery.provider == Channel.INSTAGRAM else "comments"
@@ -428,60 +373,23 @@ def window_notice(ticket: Ticket) -> WindowNotice | None:
     return WindowNotice(window, LABELS[ticket.channel], when(latest), until)
 
 
-# --- the job --------------------------------------------------------------------------------
+# --- the shared send loop -------------------------------------------------------------------
 
 
-def attempt(delivery_id: int) -> str:
-    """Send what is left of one reply: ``sent``, ``pending`` (will retry), ``failed`` or
-    ``skipped`` (not due, finished, or held by another worker)."""
-    now = timezone.now()
-    claimed = OutboundDelivery.objects.filter(
-        pk=delivery_id,
-        provider__in=CHANNELS,
-        status__in=[D.PENDING, D.SENDING],
-        next_attempt_at__lte=now,
-    ).update(status=D.SENDING, next_attempt_at=now + lease(), attempts=F("attempts") + 1)
-    if not claimed:
-        return "skipped"
-    delivery = OutboundDelivery.objects.select_related("message").get(pk=delivery_id)
-    steps = steps_of(delivery)
-    try:
-        check_steps(delivery, steps[delivery.parts_sent :])
-        for index in range(delivery.parts_sent, len(steps)):
-            provider_id = send_step(delivery, steps[index])
-            mine = OutboundDelivery.objects.filter(pk=delivery.pk, parts_sent=index)
-            mine.update(parts_sent=index + 1)
-            if provider_id and steps[index].kind != "public":
-                OutboundDelivery.objects.filter(pk=delivery.pk, provider_id="").update(
-                    provider_id=provider_id
-                )
-    except SendError as exc:
-        return _failed_attempt(delivery, exc)
-    _finish(delivery.pk)
-    return "sent"
+def send_part(delivery: OutboundDelivery, part: Part, index: int) -> str:
+    """One step of a reply; the id Meta gave it ("" for a comment's public reply, which is
+    not the message the customer receives)."""
+    provider_id = send_step(delivery, part)
+    return "" if part.kind == "public" else provider_id
 
 
-def retry_due(limit: int = 200) -> int:
-    """Send every Facebook/Instagram reply whose retry time (or expired lease) has come."""
-    due = list(
-        OutboundDelivery.objects.filter(
-            provider__in=CHANNELS,
-            status__in=[D.PENDING, D.SENDING],
-            next_attempt_at__lte=timezone.now(),
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return sum(attempt(pk) == "sent" for pk in due)
-
-
-@db_task()  # type: ignore[untyped-decorator]  # huey is untyped (tasks.py has the override)
-def send_meta_reply(delivery_id: int) -> str:
-    """Send a Facebook/Instagram reply now (queued after it commits); safe to run twice."""
-    return attempt(delivery_id)
-
-
-@periodic_task(crontab(minute="*"))
-def retry_meta_replies() -> int:
-    """Every minute: replies whose retry time has come or whose worker died."""
-    return retry_due()
+ADAPTER = Adapter(
+    provider="meta",  # the rows carry the ticket's channel: facebook or instagram
+    sending_enabled=conf.meta_sending_enabled,
+    not_configured=NOT_CONFIGURED,
+    recipient_for=recipient_for,
+    no_recipient=NO_RECIPIENT,
+    send=send_part,
+    parts=steps_of,
+    check=check_steps,
+)

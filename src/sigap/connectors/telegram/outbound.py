@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from sigap.connectors import conf
+from sigap.connectors import conf, messaging
 from sigap.connectors.delivery import (
     TIMEOUT,
     Adapter,
@@ -24,7 +24,7 @@ from sigap.connectors.delivery import (
     retry_after_of,
     retryable_status,
 )
-from sigap.connectors.models import InboundDelivery, InboundStatus, OutboundDelivery, Provider
+from sigap.connectors.models import OutboundDelivery, Provider
 from sigap.customers.models import ContactKind
 from sigap.tickets.attachments import check_size
 from sigap.tickets.models import Ticket
@@ -131,15 +131,7 @@ def answer_callback_query(callback_query_id: str, text: str = "") -> None:
 def recipient_for(ticket: Ticket) -> str:
     """The chat the ticket's conversation is in; else the customer's Telegram user id
     (a private chat's id is the user's id)."""
-    address = (
-        InboundDelivery.objects.filter(
-            provider=P, status=InboundStatus.FILED, message__ticket_id=ticket.pk
-        )
-        .exclude(address="")
-        .order_by("-id")
-        .values_list("address", flat=True)
-        .first()
-    )
+    address = messaging.last_address(P, ticket.pk)
     if address:
         return address
     for value in ticket.customer.contacts.filter(kind=ContactKind.TELEGRAM).values_list(

@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from sigap.accounts.models import User
+from sigap.connectors import delivery
 from sigap.connectors.meta import outbound as meta_out
 from sigap.connectors.meta.inbound import sign
 from sigap.connectors.models import DeliveryStatus, InboundDelivery, InboundStatus, OutboundDelivery
@@ -360,7 +361,7 @@ def test_a_failed_private_reply_is_retried_without_posting_the_public_one_again(
     assert (row.status, row.parts_sent, row.last_status_code) == ("pending", 1, 503)
     meta.script(SEND, 200, {"message_id": "m_AKHIRNYA"})
     with time_machine.travel(start + timedelta(seconds=31)):
-        assert meta_out.retry_due() == 1
+        assert delivery.retry_due() == 1
     assert [r.path for r in meta.requests] == [f"/v21.0/{FB_COMMENT}/comments", SEND, SEND]
     row.refresh_from_db()
     assert (row.status, row.parts_sent, row.provider_id) == ("sent", 2, "m_AKHIRNYA")
@@ -378,10 +379,10 @@ def test_a_reply_is_retried_with_backoff_on_500(
     assert row.error.startswith("Facebook: (#1) An unknown error has occurred.")
     assert row.next_attempt_at is not None
     assert timedelta(seconds=29) < row.next_attempt_at - start < timedelta(seconds=40)
-    assert meta_out.retry_due() == 0  # not before its time
+    assert delivery.retry_due() == 0  # not before its time
     meta.script(SEND, 200, {"message_id": "m_KEDUA"})
     with time_machine.travel(start + timedelta(seconds=31)):
-        assert meta_out.retry_due() == 1
+        assert delivery.retry_due() == 1
     row.refresh_from_db()
     assert (row.status, row.attempts, row.provider_id, row.error) == ("sent", 2, "m_KEDUA", "")
     assert len(meta.to(SEND)) == 2
@@ -401,8 +402,8 @@ def test_a_400_is_not_retried_and_its_error_is_recorded(
         "Facebook: (#100) No matching user found",
     )
     with time_machine.travel(timezone.now() + timedelta(days=1)):
-        assert meta_out.retry_due() == 0
-    assert meta_out.attempt(row.pk) == "skipped"
+        assert delivery.retry_due() == 0
+    assert delivery.attempt(row.pk) == "skipped"
     assert len(meta.to(SEND)) == 1
 
 
@@ -659,7 +660,7 @@ def test_a_retry_after_24_hours_goes_tagged(
     with time_machine.travel(start + timedelta(hours=23, minutes=59, seconds=50)):
         message = reply(agent, only_ticket(), "Kami proses", django_capture_on_commit_callbacks)
     with time_machine.travel(start + timedelta(hours=25)):
-        assert meta_out.retry_due() == 1
+        assert delivery.retry_due() == 1
     first, second = (r.json() for r in meta.to(SEND))
     assert first["messaging_type"] == "RESPONSE"
     assert (second["messaging_type"], second["tag"]) == ("MESSAGE_TAG", "HUMAN_AGENT")

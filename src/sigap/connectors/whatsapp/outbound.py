@@ -40,8 +40,6 @@ from sigap.connectors.delivery import (
 )
 from sigap.connectors.models import (
     TEMPLATE_PARAM,
-    InboundDelivery,
-    InboundStatus,
     OutboundDelivery,
     Provider,
     WhatsAppTemplate,
@@ -172,15 +170,7 @@ def send_standalone(to: str, content: dict[str, Any]) -> str:
 def recipient_for(ticket: Ticket) -> str:
     """The ``wa_id`` the ticket's conversation is with; else the customer's WhatsApp
     number, else their phone number (digits, as the API takes them)."""
-    address = (
-        InboundDelivery.objects.filter(
-            provider=P, status=InboundStatus.FILED, message__ticket_id=ticket.pk
-        )
-        .exclude(address="")
-        .order_by("-id")
-        .values_list("address", flat=True)
-        .first()
-    )
+    address = messaging.last_address(P, ticket.pk)
     if address:
         return address
     contacts = list(
