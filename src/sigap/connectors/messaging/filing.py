@@ -1,0 +1,214 @@
+"""Filing an accepted message on a ticket: its customer found or created, the ticket threaded
+or opened, one transaction per message; the addresses and times the providers' windows count
+from."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from sigap.connectors import registry
+from sigap.connectors.messaging.inbound import SUBJECT_LENGTH, Inbound
+from sigap.connectors.messaging.media import _fetch_later
+from sigap.connectors.models import InboundDelivery, InboundStatus, MediaState
+from sigap.core.errors import Conflict, SigapError, StaleVersion
+from sigap.customers.models import Customer
+from sigap.customers.services import (
+    ContactIn,
+    customer_create,
+    customer_find_by_contact,
+    customer_update,
+)
+from sigap.tickets import services
+from sigap.tickets.models import Message, MessageKind, Status, Ticket
+
+log = logging.getLogger(__name__)
+
+
+def _inbound(row: InboundDelivery) -> Inbound:
+    parsed = dict(row.parsed)
+    return Inbound(
+        provider=row.provider,
+        external_id=row.external_id,
+        address=row.address,
+        sender=row.sender,
+        sent_at=row.sent_at or row.received_at,
+        payload=row.payload,
+        aliases=tuple((k, v) for k, v in parsed.pop("aliases", [])),
+        also=tuple((k, v) for k, v in parsed.pop("also", [])),
+        **parsed,
+    )
+
+
+def file_received(inbound_id: int) -> str:
+    """File one stored message on a ticket: ``created``, ``appended``, ``failed`` (kept
+    with the reason) or ``skipped`` (already filed, or being filed by another worker).
+    Database errors propagate (the job fails; the periodic sweep files the row later)."""
+    for attempt in (1, 2):
+        try:
+            with transaction.atomic():
+                row = (
+                    InboundDelivery.objects.select_for_update(skip_locked=True)
+                    .filter(pk=inbound_id, status=InboundStatus.RECEIVED)
+                    .first()
+                )
+                if row is None:
+                    return "skipped"
+                return _file(_inbound(row), row)
+        except (Conflict, StaleVersion) as exc:
+            # e.g. two first messages of a new customer filed at once: the second finds
+            # the customer on its next try
+            if attempt == 2:
+                return _failed(inbound_id, exc.message)
+        except SigapError as exc:  # an attachment too large, a number that is not valid...
+            return _failed(inbound_id, exc.message)
+    return "failed"  # pragma: no cover  (the loop returns)
+
+
+def file_many(ids: list[int]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for inbound_id in ids:
+        outcome = file_received(inbound_id)
+        counts[outcome] = counts.get(outcome, 0) + 1
+    return counts
+
+
+def file_due(older_than: timedelta = timedelta(minutes=1), limit: int = 500) -> int:
+    """File messages whose job was lost (a worker killed, a failed enqueue): the sweep."""
+    due = list(
+        InboundDelivery.objects.filter(
+            status=InboundStatus.RECEIVED, received_at__lte=timezone.now() - older_than
+        )
+        .order_by("received_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(file_received(pk) in ("created", "appended") for pk in due)
+
+
+def _failed(inbound_id: int, error: str) -> str:
+    row = InboundDelivery.objects.filter(pk=inbound_id).only("provider", "external_id").first()
+    InboundDelivery.objects.filter(pk=inbound_id, status=InboundStatus.RECEIVED).update(
+        status=InboundStatus.FAILED, error=error[:1000]
+    )
+    if row is not None:
+        log.warning("%s message %s not filed: %s", row.provider, row.external_id, error)
+    return "failed"
+
+
+def _file(item: Inbound, row: InboundDelivery) -> str:
+    customer = _customer_for(item)
+    # one customer's messages are filed one at a time (PostgreSQL): no two new tickets
+    list(Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk"))
+    ticket = (
+        Ticket.objects.filter(customer=customer, channel=item.provider)
+        .exclude(status=Status.CLOSED)
+        .order_by("-id")
+        .first()
+    )
+    if ticket is not None:
+        message = services.message_add(
+            actor=None,
+            ticket=ticket,
+            kind=MessageKind.INBOUND,
+            body=item.text,
+            channel=item.provider,
+            external_id=item.message_id,
+            created_at=item.sent_at,
+            bot_text=item.choice,  # the bot gets the choice, not its (perhaps shortened) title
+        )
+        outcome = "appended"
+    else:
+        ticket = services.ticket_create(
+            actor=None,
+            customer=customer,
+            kind="inquiry",
+            channel=item.provider,
+            subject=_subject(item, customer),
+            description=item.text,
+            external_id=item.message_id,
+            created_at=item.sent_at,
+        )
+        message = Message.objects.get(channel=item.provider, external_id=item.message_id)
+        outcome = "created"
+    fields: dict[str, Any] = {"status": InboundStatus.FILED, "message": message, "error": ""}
+    if item.media:
+        fields.update(
+            media=item.media, media_state=MediaState.PENDING, media_next_attempt_at=timezone.now()
+        )
+        row_id = row.pk
+        transaction.on_commit(lambda: _fetch_later(row_id), robust=True)
+    InboundDelivery.objects.filter(pk=row.pk).update(**fields)
+    return outcome
+
+
+def _subject(item: Inbound, customer: Customer) -> str:
+    first_line = item.text.strip().splitlines()[0].strip() if item.text.strip() else ""
+    if not first_line or first_line.startswith("["):  # only media or a placeholder
+        label = registry.label(item.provider)
+        return f"Pesan {label} dari {customer.name}"[:SUBJECT_LENGTH]
+    if len(first_line) > SUBJECT_LENGTH:
+        return first_line[: SUBJECT_LENGTH - 1].rstrip() + "…"
+    return first_line
+
+
+def _customer_for(item: Inbound) -> Customer:
+    found = customer_find_by_contact(item.contact_kind, item.contact_value)
+    if found is not None:
+        return found
+    for kind, value in item.aliases:
+        alias = customer_find_by_contact(kind, value)
+        if alias is not None:
+            add_contact(alias, ContactIn(item.contact_kind, item.contact_value))
+            return alias
+    contacts = [ContactIn(item.contact_kind, item.contact_value, True)]
+    contacts += [ContactIn(kind, value) for kind, value in item.also]
+    name = item.name.strip() or f"{registry.label(item.provider)} {item.contact_value}"
+    return customer_create(name=name[:200], contacts=contacts)
+
+
+def add_contact(customer: Customer, contact: ContactIn) -> None:
+    """Add a channel identity to a customer found another way (by phone; a commenter by
+    the private reply): best effort, an edit racing with this one just wins."""
+    current = [ContactIn(c.kind, c.value, c.is_primary) for c in customer.contacts.all()]
+    try:
+        customer_update(
+            customer=customer, version=customer.version, changes={}, contacts=[*current, contact]
+        )
+    except (Conflict, StaleVersion) as exc:
+        log.info("contact %s not added to customer %s: %s", contact.value, customer.pk, exc)
+
+
+def last_address(provider: str, ticket_id: int) -> str:
+    """Where the ticket's conversation on ``provider`` is: the reply address of the newest
+    filed message from the customer on it ("" when none); every connector's first choice
+    of recipient."""
+    address: str | None = (
+        InboundDelivery.objects.filter(
+            provider=provider, status=InboundStatus.FILED, message__ticket_id=ticket_id
+        )
+        .exclude(address="")
+        .order_by("-id")
+        .values_list("address", flat=True)
+        .first()
+    )
+    return address or ""
+
+
+def last_inbound_at(provider: str, address: str, *, excluding: str = "") -> datetime | None:
+    """When the customer at ``address`` last wrote on ``provider`` (stored, filed or not
+    yet): what the providers' messaging windows count from. ``excluding``: an external-id
+    prefix that does not count (Meta's public comments open no messaging window)."""
+    rows = InboundDelivery.objects.filter(
+        provider=provider,
+        status__in=[InboundStatus.RECEIVED, InboundStatus.FILED],
+        address=address,
+    )
+    if excluding:
+        rows = rows.exclude(external_id__startswith=excluding)
+    latest: datetime | None = rows.aggregate(latest=Max("sent_at"))["latest"]
+    return latest
