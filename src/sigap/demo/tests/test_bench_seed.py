@@ -6,9 +6,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from sigap.accounts.models import User
 from sigap.customers.models import Customer, CustomerContact
+from sigap.demo.bench.writer import Writer, columns_of
 from sigap.tickets import services
 from sigap.tickets.models import Message, Status, Ticket, TicketSearchDocument, TimelineEvent
 from sigap.tickets.selectors import TicketFilters, ticket_list_for
@@ -71,3 +73,28 @@ def test_running_it_again_appends(seeded: None) -> None:
         description="Isi",
     )
     assert ticket.pk == 351
+
+
+def test_every_column_of_the_models_is_written_and_a_required_one_cannot_be_left_out(
+    db: None,
+) -> None:
+    spec = columns_of(Ticket)
+    assert [column for column, _, _ in spec] == [f.column for f in Ticket._meta.concrete_fields]
+    # a new nullable field is NULL, a field with a default gets it
+    defaults = {attname: default for _, attname, default in spec}
+    assert defaults["sla_paused_at"] is None
+    assert defaults["escalation_level"] == 0
+
+    with pytest.raises(KeyError, match="required column 'subject'"):
+        Writer().write_rows(Ticket, [{"id": 1, "kind": "inquiry", "channel": "email"}])
+
+
+def test_open_tickets_past_their_marks_are_marked_as_the_sweep_would(seeded: None) -> None:
+    now = timezone.now()
+    for ticket in Ticket.objects.all():
+        overdue = (
+            ticket.is_open
+            and ticket.first_responded_at is None
+            and ticket.first_response_due_at <= now
+        )
+        assert (ticket.first_response_breached_at is not None) == overdue, ticket.pk

@@ -10,290 +10,46 @@ document. Running it again appends N more.
 from __future__ import annotations
 
 import itertools
-import json
 import queue
 import random
 import threading
 import time
-from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from sigap.accounts.models import Role, Team, User
 from sigap.accounts.services import team_create, user_create
-from sigap.tickets.models import Tag
+from sigap.customers.models import Customer, CustomerContact
+from sigap.demo.bench.vocabulary import (
+    CHANNELS,
+    CITIES,
+    COURIERS,
+    DESCRIPTIONS,
+    FIRST,
+    FOLLOWUPS,
+    LAST,
+    NOTES,
+    PATH,
+    PRODUCTS,
+    REPLIES,
+    STATUSES,
+    SUBJECTS,
+    TAGS,
+    TEAMS,
+)
+from sigap.demo.bench.writer import Writer, json_value, weighted
+from sigap.tickets.models import Message, Tag, Ticket, TicketSearchDocument, TimelineEvent
 from sigap.tickets.search import document_texts
 from sigap.tickets.sla import due_times
 from sigap.triage.priority import priority_for
 
 BATCH = 5000
 CUSTOMERS_PER_TICKET = 0.1
-
-TEAMS = [
-    ("bench-pengiriman", "Bench Pengiriman"),
-    ("bench-pembayaran", "Bench Pembayaran"),
-    ("bench-teknis", "Bench Layanan Teknis"),
-    ("bench-umum", "Bench Layanan Umum"),
-]
-FIRST = [
-    "Budi",
-    "Siti",
-    "Agus",
-    "Dewi",
-    "Rina",
-    "Andi",
-    "Putu",
-    "Made",
-    "Yohanes",
-    "Fitri",
-    "Rahmat",
-    "Intan",
-    "Hendra",
-    "Wulan",
-    "Bayu",
-    "Nur",
-    "Teguh",
-    "Lestari",
-    "Ketut",
-    "Rizky",
-    "Maria",
-    "Ahmad",
-    "Sri",
-    "Joko",
-    "Ayu",
-    "Dimas",
-    "Nadia",
-    "Fajar",
-    "Citra",
-    "Gilang",
-]
-LAST = [
-    "Santoso",
-    "Rahmawati",
-    "Wijaya",
-    "Siregar",
-    "Nasution",
-    "Saputra",
-    "Hidayat",
-    "Lubis",
-    "Kusuma",
-    "Pratama",
-    "Simanjuntak",
-    "Wibowo",
-    "Tanjung",
-    "Harahap",
-    "Setiawan",
-    "Halim",
-    "Gunawan",
-    "Sembiring",
-    "Pangaribuan",
-    "Manurung",
-    "Daeng",
-    "Sitompul",
-    "Purba",
-    "Tan",
-]
-CITIES = [
-    "Jakarta",
-    "Bandung",
-    "Surabaya",
-    "Medan",
-    "Makassar",
-    "Denpasar",
-    "Yogyakarta",
-    "Semarang",
-    "Palembang",
-    "Balikpapan",
-    "Manado",
-    "Jayapura",
-    "Padang",
-    "Pontianak",
-]
-PRODUCTS = [
-    "sepatu lari",
-    "kulkas dua pintu",
-    "ponsel",
-    "power bank",
-    "rice cooker",
-    "kemeja batik",
-    "laptop",
-    "kipas angin",
-    "susu formula",
-    "helm",
-    "karpet",
-    "printer",
-]
-COURIERS = ["kurir Belanjaku Express", "ekspedisi reguler", "kurir instan", "kurir kargo"]
-SUBJECTS = {
-    "pengiriman": [
-        "Paket {product} belum sampai",
-        "Pengiriman {product} terlambat {days} hari",
-        "Paket rusak saat diterima di {city}",
-        "Kurir tidak datang di {city}",
-        "Resi tidak bisa dilacak",
-        "Barang salah kirim: pesan {product}",
-    ],
-    "pembayaran": [
-        "Saldo terpotong dua kali Rp {amount}",
-        "Refund Rp {amount} belum masuk",
-        "Pembayaran gagal tapi dana terpotong",
-        "Tagihan cicilan tidak sesuai",
-        "Voucher tidak bisa dipakai",
-        "Transfer bank belum terverifikasi",
-    ],
-    "teknis": [
-        "Aplikasi keluar sendiri saat checkout",
-        "Tidak bisa login, kode OTP tidak masuk",
-        "{product} tidak menyala setelah dua hari",
-        "Garansi {product} ditolak",
-        "Notifikasi pesanan tidak muncul",
-        "Halaman pembayaran error 500",
-    ],
-    "umum": [
-        "Cara retur {product}",
-        "Jam operasional layanan pelanggan",
-        "Ganti alamat pengiriman ke {city}",
-        "Minta faktur pajak pesanan",
-        "Petugas kurang ramah di gerai {city}",
-        "Hapus data pribadi saya",
-    ],
-}
-DESCRIPTIONS = [
-    "Halo min, pesanan {order} berisi {product} belum saya terima padahal sudah {days} hari. "
-    "Tolong dicek ya, saya tinggal di {city}.",
-    "Selamat siang, saya ingin menyampaikan keluhan terkait pesanan {order}. Barang dikirim "
-    "lewat {courier} dan statusnya tidak berubah sejak {days} hari lalu.",
-    "Kak, dana Rp {amount} sudah terpotong dari rekening tapi pesanan {order} masih menunggu "
-    "pembayaran. Mohon segera diproses.",
-    "Saya kecewa, {product} yang saya terima tidak sesuai deskripsi dan kemasannya penyok. "
-    "Nomor pesanan {order}. Saya minta penggantian.",
-    "Mohon bantuannya, aplikasi selalu gagal saat pembayaran {product}. Sudah saya coba "
-    "berkali-kali dari {city}.",
-    "Bagaimana cara mengajukan retur untuk {product}? Pesanan {order}, diterima {days} hari lalu.",
-]
-REPLIES = [
-    "Terima kasih sudah menghubungi kami, Kak. Kami sedang memeriksa pesanan {order} dengan "
-    "tim terkait dan akan mengabari paling lambat besok.",
-    "Mohon maaf atas ketidaknyamanannya. Kami sudah meneruskan kasus ini ke tim {team} dan "
-    "memastikan {product} Anda ditangani hari ini.",
-    "Kami sudah mengajukan pengembalian dana Rp {amount}; dana masuk dalam 3 hari kerja.",
-]
-NOTES = [
-    "Sudah cek ke gudang, paket tertahan di hub {city}.",
-    "Eskalasi ke mitra {courier}; menunggu konfirmasi.",
-    "Pelanggan loyal, prioritaskan penyelesaian.",
-]
-FOLLOWUPS = [
-    "Sudah ada kabar belum, min? Saya butuh {product} ini untuk minggu depan.",
-    "Baik, saya tunggu. Terima kasih.",
-    "Kenapa belum ada jawaban? Sudah {days} hari saya menunggu.",
-]
-CHANNELS = [
-    ("email", 24),
-    ("whatsapp", 30),
-    ("livechat", 14),
-    ("phone", 10),
-    ("portal", 8),
-    ("instagram", 5),
-    ("facebook", 3),
-    ("telegram", 3),
-    ("x", 3),
-]
-STATUSES = [
-    ("closed", 55),
-    ("resolved", 12),
-    ("in_progress", 9),
-    ("waiting_customer", 7),
-    ("confirmed", 4),
-    ("recorded", 4),
-    ("new", 9),
-]
-PATH = ["new", "recorded", "confirmed", "in_progress", "resolved", "closed"]
-TAGS = [
-    "paket-hilang",
-    "paket-rusak",
-    "refund",
-    "cod",
-    "retur",
-    "otp",
-    "garansi",
-    "voucher",
-    "kurir",
-    "tagihan-ganda",
-    "vip",
-    "media-sosial",
-    "salah-kirim",
-    "cicilan",
-    "faktur",
-    "uu-pdp",
-    "promo",
-    "aplikasi",
-    "gerai",
-    "ongkir",
-    "pengembalian",
-    "tukar-barang",
-    "keterlambatan",
-    "login",
-    "saldo",
-    "kemasan",
-    "alamat",
-    "jam-operasional",
-    "error",
-    "berulang",
-]
-
-
-def _weighted(rng: random.Random, pairs: Sequence[tuple[str, int]]) -> list[str]:
-    values, weights = zip(*pairs, strict=True)
-    return rng.choices(values, weights, k=1000)
-
-
-class Writer:
-    """Bulk rows into a table: COPY on PostgreSQL, executemany on SQLite."""
-
-    def __init__(self) -> None:
-        self.pg = connection.vendor == "postgresql"
-        self.timings: dict[str, float] = {}
-
-    def write(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        started = time.monotonic()
-        self._write(table, columns, rows)
-        self.timings[table] = self.timings.get(table, 0.0) + time.monotonic() - started
-
-    def _write(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        cols = ", ".join(columns)
-        with connection.cursor() as cursor:
-            if self.pg:
-                raw = cursor.cursor  # psycopg cursor under Django's wrapper
-                with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", list(rows))
-
-    def next_id(self, table: str) -> int:
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-            return int(cursor.fetchone()[0]) + 1
-
-    def fix_sequence(self, table: str) -> None:
-        if not self.pg:
-            return
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
-            )
-
-
-def _j(value: Any, pg: bool) -> Any:
-    """JSON column value for the writer."""
-    return json.dumps(value) if value is not None else None
 
 
 class Command(BaseCommand):
@@ -334,8 +90,8 @@ class Command(BaseCommand):
             if isinstance(batch, BaseException):
                 raise batch
             with transaction.atomic():
-                for table, columns in COLUMNS.items():
-                    writer.write(table, columns, batch[table])
+                for model in MODELS:
+                    writer.write_rows(model, batch[model._meta.db_table])
             done += len(batch["tickets_ticket"])
             if not opts["quiet"]:
                 rate = done / max(time.monotonic() - started, 1e-6)
@@ -397,8 +153,8 @@ class Command(BaseCommand):
         now = timezone.now()
         first_id = writer.next_id("customers_customer")
         first_contact = writer.next_id("customers_customercontact")
-        kinds = _weighted(rng, [("external", 85), ("intermediary", 10), ("internal", 5)])
-        tiers = _weighted(rng, [("regular", 70), ("silver", 15), ("gold", 10), ("platinum", 5)])
+        kinds = weighted(rng, [("external", 85), ("intermediary", 10), ("internal", 5)])
+        tiers = weighted(rng, [("regular", 70), ("silver", 15), ("gold", 10), ("platinum", 5)])
         temperaments = ["", "quiet", "talkative", "arrogant", "proud", "thrifty", "comparer"]
         rows, contacts, out = [], [], []
         for i in range(n):
@@ -406,52 +162,45 @@ class Command(BaseCommand):
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
             tier = tiers[i % 1000]
             rows.append(
-                (
-                    cid,
-                    name,
-                    kinds[(i * 7) % 1000],
-                    rng.choice(temperaments),
-                    tier,
-                    f"Domisili {rng.choice(CITIES)}.",
-                    None,
-                    1,
-                    now,
-                    now,
-                    None,
-                    "",
-                )
+                {
+                    "id": cid,
+                    "name": name,
+                    "kind": kinds[(i * 7) % 1000],
+                    "temperament": rng.choice(temperaments),
+                    "loyalty_tier": tier,
+                    "notes": f"Domisili {rng.choice(CITIES)}.",
+                    "user_id": None,
+                    "version": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                    "erased_at": None,
+                    "time_zone": "",
+                }
             )
             contacts.append(
-                (first_contact + 2 * i, cid, "email", f"bench{cid}@contoh.id", True, now)
+                {
+                    "id": first_contact + 2 * i,
+                    "customer_id": cid,
+                    "kind": "email",
+                    "value": f"bench{cid}@contoh.id",
+                    "is_primary": True,
+                    "created_at": now,
+                }
             )
             contacts.append(
-                (first_contact + 2 * i + 1, cid, "phone", f"+62812{cid:08d}", False, now)
+                {
+                    "id": first_contact + 2 * i + 1,
+                    "customer_id": cid,
+                    "kind": "phone",
+                    "value": f"+62812{cid:08d}",
+                    "is_primary": False,
+                    "created_at": now,
+                }
             )
             out.append((cid, name, tier))
         with transaction.atomic():
-            writer.write(
-                "customers_customer",
-                [
-                    "id",
-                    "name",
-                    "kind",
-                    "temperament",
-                    "loyalty_tier",
-                    "notes",
-                    "user_id",
-                    "version",
-                    "created_at",
-                    "updated_at",
-                    "erased_at",
-                    "time_zone",
-                ],
-                rows,
-            )
-            writer.write(
-                "customers_customercontact",
-                ["id", "customer_id", "kind", "value", "is_primary", "created_at"],
-                contacts,
-            )
+            writer.write_rows(Customer, rows)
+            writer.write_rows(CustomerContact, contacts)
         return out
 
     # --- tickets ------------------------------------------------------------------------------
@@ -465,7 +214,7 @@ class Command(BaseCommand):
         agents: dict[int, list[int]],
         tag_ids: list[int],
         ids: dict[str, int],
-    ) -> dict[str, list[tuple[Any, ...]]]:
+    ) -> dict[str, list[dict[str, Any]]]:
         """One batch of rows per table; pure Python, so it can run beside the writer."""
         pg = True
         now = timezone.now()
@@ -473,9 +222,13 @@ class Command(BaseCommand):
         mid = ids["tickets_message"]
         eid = ids["tickets_timelineevent"]
         ttid = ids["tickets_ticket_tags"]
-        channels = _weighted(rng, CHANNELS)
-        statuses = _weighted(rng, STATUSES)
-        tickets, messages, events, docs, tag_rows = [], [], [], [], []
+        channels = weighted(rng, CHANNELS)
+        statuses = weighted(rng, STATUSES)
+        tickets: list[dict[str, Any]] = []
+        messages: list[dict[str, Any]] = []
+        events: list[dict[str, Any]] = []
+        docs: list[dict[str, Any]] = []
+        tag_rows: list[dict[str, Any]] = []
         for i in range(n):
             tid = tid0 + i
             cust_id, cust_name, tier = rng.choice(customers)
@@ -533,19 +286,19 @@ class Command(BaseCommand):
                 msgs.append(("note", rng.choice(NOTES).format(**fill), assignee))
             if rng.random() < 0.3:
                 msgs.append(("inbound", rng.choice(FOLLOWUPS).format(**fill), None))
-            ev: list[tuple[Any, ...]] = [
-                (
-                    eid,
-                    tid,
-                    None,
-                    "created",
-                    "",
-                    None,
-                    None,
-                    _j({"channel": channel, "kind": kind, "subject": subject}, pg),
-                    True,
-                    created,
-                )
+            ev: list[dict[str, Any]] = [
+                {
+                    "id": eid,
+                    "ticket_id": tid,
+                    "actor_id": None,
+                    "kind": "created",
+                    "field": "",
+                    "old_value": None,
+                    "new_value": None,
+                    "data": json_value({"channel": channel, "kind": kind, "subject": subject}, pg),
+                    "public": True,
+                    "created_at": created,
+                }
             ]
             eid += 1
             first_reply = None
@@ -554,25 +307,37 @@ class Command(BaseCommand):
                 t = at
                 if mkind == "reply" and first_reply is None:
                     first_reply = at
-                messages.append((mid, tid, mkind, channel, author, body, "", "", at))
+                messages.append(
+                    {
+                        "id": mid,
+                        "ticket_id": tid,
+                        "kind": mkind,
+                        "channel": channel,
+                        "author_id": author,
+                        "body": body,
+                        "body_html": "",
+                        "external_id": "",
+                        "created_at": at,
+                    }
+                )
                 ev_kind = {
                     "inbound": "message_received",
                     "reply": "reply_sent",
                     "note": "note_added",
                 }[mkind]
                 ev.append(
-                    (
-                        eid,
-                        tid,
-                        author if mkind != "inbound" else None,
-                        ev_kind,
-                        "",
-                        None,
-                        None,
-                        _j({"message_id": mid, "channel": channel}, pg),
-                        mkind != "note",
-                        at,
-                    )
+                    {
+                        "id": eid,
+                        "ticket_id": tid,
+                        "actor_id": author if mkind != "inbound" else None,
+                        "kind": ev_kind,
+                        "field": "",
+                        "old_value": None,
+                        "new_value": None,
+                        "data": json_value({"message_id": mid, "channel": channel}, pg),
+                        "public": mkind != "note",
+                        "created_at": at,
+                    }
                 )
                 mid += 1
                 eid += 1
@@ -584,18 +349,18 @@ class Command(BaseCommand):
                 if new == "closed":
                     closed_at = t
                 ev.append(
-                    (
-                        eid,
-                        tid,
-                        assignee,
-                        "status_changed",
-                        "status",
-                        _j(old, pg),
-                        _j(new, pg),
-                        "{}",
-                        True,
-                        t,
-                    )
+                    {
+                        "id": eid,
+                        "ticket_id": tid,
+                        "actor_id": assignee,
+                        "kind": "status_changed",
+                        "field": "status",
+                        "old_value": json_value(old, pg),
+                        "new_value": json_value(new, pg),
+                        "data": "{}",
+                        "public": True,
+                        "created_at": t,
+                    }
                 )
                 eid += 1
             if open_ticket and t > now:
@@ -616,19 +381,19 @@ class Command(BaseCommand):
             warned = warn_at if is_open and warn_at <= now else None
             breached = resolution_due if is_open and resolution_due <= now else None
             tickets.append(
-                (
-                    tid,
-                    kind,
-                    channel,
-                    subject,
-                    description,
-                    category,
-                    severity,
-                    priority,
-                    "",
-                    "",
-                    "",
-                    rng.choice(
+                {
+                    "id": tid,
+                    "kind": kind,
+                    "channel": channel,
+                    "subject": subject,
+                    "description": description,
+                    "category": category,
+                    "severity": severity,
+                    "priority": priority,
+                    "complainer_type": "",
+                    "complainer_goal": "",
+                    "response_type": "",
+                    "root_cause": rng.choice(
                         [
                             "",
                             "not_as_expected",
@@ -641,26 +406,29 @@ class Command(BaseCommand):
                     )
                     if kind == "complaint"
                     else "",
-                    status,
-                    cust_id,
-                    team_id,
-                    assignee if status != "new" else None,
-                    None,
-                    facts,
-                    reason,
-                    first_due,
-                    resolution_due,
-                    first_reply,
-                    resolved_at,
-                    closed_at,
-                    created,
-                    max(t, created),
-                    len(ev),
-                    warn_at,
-                    warned,
-                    breached,
-                    1 if breached else 0,
-                )
+                    "status": status,
+                    "customer_id": cust_id,
+                    "team_id": team_id,
+                    "assignee_id": assignee if status != "new" else None,
+                    "created_by_id": None,
+                    "facts": facts,
+                    "resolution_reason": reason,
+                    "first_response_due_at": first_due,
+                    "resolution_due_at": resolution_due,
+                    "first_responded_at": first_reply,
+                    "resolved_at": resolved_at,
+                    "closed_at": closed_at,
+                    "created_at": created,
+                    "updated_at": max(t, created),
+                    "version": len(ev),
+                    "sla_warn_at": warn_at,
+                    "sla_warned_at": warned,
+                    "sla_breached_at": breached,
+                    "first_response_breached_at": (
+                        first_due if is_open and first_reply is None and first_due <= now else None
+                    ),
+                    "escalation_level": 1 if breached else 0,
+                }
             )
             staff_text, public_text = document_texts(
                 subject=subject,
@@ -668,10 +436,10 @@ class Command(BaseCommand):
                 facts=facts,
                 messages=[(m[0], m[1]) for m in msgs],
             )
-            docs.append((tid, staff_text, public_text))
+            docs.append({"ticket_id": tid, "staff_text": staff_text, "public_text": public_text})
             if rng.random() < 0.25:
                 for tag in rng.sample(tag_ids, rng.randint(1, 2)):
-                    tag_rows.append((ttid, tid, tag))
+                    tag_rows.append({"id": ttid, "ticket_id": tid, "tag_id": tag})
                     ttid += 1
         ids.update(
             {
@@ -691,63 +459,10 @@ class Command(BaseCommand):
 
 
 ID_TABLES = ["tickets_ticket", "tickets_message", "tickets_timelineevent", "tickets_ticket_tags"]
-COLUMNS: dict[str, list[str]] = {
-    "tickets_ticket": [
-        "id",
-        "kind",
-        "channel",
-        "subject",
-        "description",
-        "category",
-        "severity",
-        "priority",
-        "complainer_type",
-        "complainer_goal",
-        "response_type",
-        "root_cause",
-        "status",
-        "customer_id",
-        "team_id",
-        "assignee_id",
-        "created_by_id",
-        "facts",
-        "resolution_reason",
-        "first_response_due_at",
-        "resolution_due_at",
-        "first_responded_at",
-        "resolved_at",
-        "closed_at",
-        "created_at",
-        "updated_at",
-        "version",
-        "sla_warn_at",
-        "sla_warned_at",
-        "sla_breached_at",
-        "escalation_level",
-    ],
-    "tickets_message": [
-        "id",
-        "ticket_id",
-        "kind",
-        "channel",
-        "author_id",
-        "body",
-        "body_html",
-        "external_id",
-        "created_at",
-    ],
-    "tickets_timelineevent": [
-        "id",
-        "ticket_id",
-        "actor_id",
-        "kind",
-        "field",
-        "old_value",
-        "new_value",
-        "data",
-        "public",
-        "created_at",
-    ],
-    "tickets_ticketsearchdocument": ["ticket_id", "staff_text", "public_text"],
-    "tickets_ticket_tags": ["id", "ticket_id", "tag_id"],
-}
+MODELS: list[type[Model]] = [
+    Ticket,
+    Message,
+    TimelineEvent,
+    TicketSearchDocument,
+    Ticket.tags.through,
+]
