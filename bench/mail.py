@@ -5,7 +5,7 @@ postgres://postgres@127.0.0.1:5432/sigap_bench_email, created, migrated, dropped
 it builds --count realistic messages in memory (Indonesian text and HTML parts, a third of
 them with a small attachment, 500 senders, 40% replies threading onto earlier tickets by
 In-Reply-To and the ticket number) and files them one after another through
-`channels.email_in.ingest`, as the poller and `sigap smtpd` do: parse, thread, store the
+`connectors.email.inbound.ingest`, as the poller and `sigap smtpd` do: parse, thread, store the
 customer, ticket, message, attachments, timeline and search document, and acknowledge.
 Jobs, cache and channel layer on Redis as in production (SIGAP_BENCH_REDIS_URL, default
 redis://127.0.0.1:6379/14, emptied first).

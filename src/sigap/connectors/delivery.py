@@ -1,10 +1,12 @@
-"""Sending a public reply by email, WhatsApp or Telegram: claimed, retried with backoff,
+"""Sending a public reply by email, WhatsApp, Telegram, Facebook or Instagram (every
+connector with a ``sender``, ``registry``): claimed, retried with backoff,
 never sent twice by Sigap's own doing, never lost.
 
 A reply gets one ``OutboundDelivery`` row, written in the reply's own transaction
 (``subscribers``: the ``ReplyPosted`` hook, inside), so a process that dies between the
 commit and the send job leaves a row the periodic job finds. It is sent in parts: the text
-(split at 4,000 characters), then each attachment, or one template; an email is one part.
+(split at 4,000 characters), then each attachment, or one template, unless the provider's
+adapter gives its own ``parts`` (an email is one part; Meta answers a comment in two).
 The worker:
 
 1. claims the row with a conditional UPDATE (``pending`` → ``sending``, ``attempts + 1``,
@@ -41,7 +43,7 @@ from django.utils import timezone
 
 from sigap.connectors import registry
 from sigap.connectors.models import DeliveryStatus, OutboundDelivery, WhatsAppTemplate
-from sigap.tickets.models import Attachment, Channel, Message, MessageKind, Ticket
+from sigap.tickets.models import Attachment, Message, MessageKind, Ticket
 
 log = logging.getLogger(__name__)
 D = DeliveryStatus
@@ -108,7 +110,8 @@ class Part:
 
 @dataclass(frozen=True)
 class Adapter:
-    """What the engine needs from a provider module (``whatsapp_out``, ``telegram_out``)."""
+    """What the loop needs from a provider (its connector's ``sender``: ``email.outbound``,
+    ``whatsapp.outbound``, ``telegram.outbound``, ``meta.outbound``)."""
 
     provider: str
     sending_enabled: Callable[[], bool]
@@ -162,8 +165,6 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 def parts_of(delivery: OutboundDelivery) -> list[Part]:
     if delivery.template_id is not None:
         return [Part("template")]
-    if delivery.provider == Channel.EMAIL:
-        return [Part("email")]
     message = delivery.message
     if delivery.quick_reply:
         texts = [Part("quick_reply")]

@@ -212,7 +212,8 @@ class DeliveryStatus(models.TextChoices):
 
 
 class OutboundDelivery(models.Model):
-    """Sending one public reply through WhatsApp or Telegram, and what became of it.
+    """Sending one public reply through its channel's connector (the shared loop of
+    ``delivery``: email, WhatsApp, Telegram, Facebook, Instagram), and what became of it.
 
     A reply is sent in ``parts`` (text chunks, then each attachment); ``parts_sent`` moves
     forward after each part is accepted, so a retry resumes instead of starting over.

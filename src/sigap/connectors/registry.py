@@ -11,7 +11,7 @@ used to be an if-chain per channel asks the registry instead:
   ``delivery`` (a reply's row is written with the reply); a connector that delivers another
   way (live chat pushes to the open widget) gives ``deliver`` instead;
 * **window rules**: ``check_reply`` refuses a reply the provider would not take now, and
-  ``window_notice`` says so on the ticket page;
+  ``window_notice`` says so on the ticket page (rendered by ``window_template``);
 * **quick replies**: ``quick_replies`` turns (label, id) choices into the provider's payload;
 * **labels**: ``label`` names the channel to people; ``chatbot`` says whether the chatbot
   answers customers there.
@@ -39,6 +39,7 @@ class Connector:
     deliver: Callable[[int], None] | None = None  # message id, after the reply commits
     check_reply: Callable[[Ticket, int], None] | None = None  # ticket, attachments
     window_notice: Callable[[Ticket], Any] | None = None
+    window_template: str = ""  # renders the notice (as ``notice``) above the composer
     quick_replies: Callable[[str, Sequence[Option]], dict[str, Any]] | None = None
     chatbot: bool = False
     urls: str = ""  # the module of its webhook URL patterns, mounted at /hooks/<channel>/

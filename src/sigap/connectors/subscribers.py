@@ -1,6 +1,7 @@
 """The messaging connectors listen to the ticket core (``tickets.hooks``): a public reply is
 checked against its channel's rules before it is stored (WhatsApp's 24-hour window, Meta's
-7 days); its delivery row is written with it (email, WhatsApp, Telegram: ``delivery``), and
+7 days); its delivery row is written with it when its connector sends through the
+shared loop (``delivery``: email, WhatsApp, Telegram, Facebook, Instagram), and
 it leaves on its channel once it is committed."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""What the agent's ticket page shows about the messaging channels: the WhatsApp 24-hour
-window notice (with the approved templates), Meta's window notice (Facebook/Instagram:
-replies tagged HUMAN_AGENT after 24 hours, none after 7 days), and each reply's delivery
-status (email too: sending, sent, failed and retrying)."""
+"""What the agent's ticket page shows about the ticket's channel: its connector's window
+notice (WhatsApp's 24-hour window with the approved templates; Meta's: replies tagged
+HUMAN_AGENT after 24 hours, none after 7 days), and each reply's delivery status (sending,
+sent, delivered, read, failed, retrying)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,17 @@ from collections.abc import Iterable
 from typing import Any
 
 from sigap.connectors import registry
-from sigap.connectors.meta import outbound as meta_out
 from sigap.connectors.models import OutboundDelivery
-from sigap.connectors.whatsapp.outbound import window_notice
 from sigap.tickets.models import Message, MessageKind, Ticket
 
 
 def ticket_context(ticket: Ticket, messages: Iterable[Message]) -> dict[str, Any]:
-    """``whatsapp_window`` and ``meta_window`` for the composer; sets
+    """``channel_window`` for the composer (``{"template", "notice"}``, or None); sets
     ``message.delivery_status`` on replies (one query, and none at all for tickets of
-    other channels)."""
-    if not registry.delivers(ticket.channel):
-        return {"whatsapp_window": None, "meta_window": None}
+    channels Sigap does not send on)."""
+    connector = registry.get(ticket.channel)
+    if connector is None or not registry.delivers(ticket.channel):
+        return {"channel_window": None}
     replies = [m for m in messages if m.kind == MessageKind.REPLY]
     if replies:
         found = OutboundDelivery.objects.filter(message_id__in=[m.pk for m in replies]).only(
@@ -29,4 +28,7 @@ def ticket_context(ticket: Ticket, messages: Iterable[Message]) -> dict[str, Any
         by_message = {d.message_id: d for d in found}
         for message in replies:
             message.delivery_status = by_message.get(message.pk)  # type: ignore[attr-defined]
-    return {"whatsapp_window": window_notice(ticket), "meta_window": meta_out.window_notice(ticket)}
+    notice = connector.window_notice(ticket) if connector.window_notice is not None else None
+    if notice is None or not connector.window_template:
+        return {"channel_window": None}
+    return {"channel_window": {"template": connector.window_template, "notice": notice}}

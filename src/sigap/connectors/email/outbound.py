@@ -119,6 +119,11 @@ def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
     return message_id
 
 
+def parts(delivery: OutboundDelivery) -> list[Part]:
+    """An email is one part: the whole mail, its text and HTML together."""
+    return [Part("email")]
+
+
 ADAPTER = Adapter(
     provider=PROVIDER,
     sending_enabled=lambda: True,
@@ -126,4 +131,5 @@ ADAPTER = Adapter(
     recipient_for=recipient_for,
     no_recipient="Tidak dikirim: pelanggan tidak memiliki alamat email.",
     send=send,
+    parts=parts,
 )

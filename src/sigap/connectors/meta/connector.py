@@ -18,6 +18,7 @@ FACEBOOK = Connector(
     sender=outbound.ADAPTER,
     check_reply=_check_reply,
     window_notice=outbound.window_notice,
+    window_template="channels/_meta_window.html",
 )
 INSTAGRAM = Connector(
     channel=Channel.INSTAGRAM,
@@ -25,4 +26,5 @@ INSTAGRAM = Connector(
     sender=outbound.ADAPTER,
     check_reply=_check_reply,
     window_notice=outbound.window_notice,
+    window_template="channels/_meta_window.html",
 )

@@ -27,6 +27,7 @@ CONNECTOR = Connector(
     sender=outbound.ADAPTER,
     check_reply=_check_reply,
     window_notice=outbound.window_notice,
+    window_template="channels/_whatsapp_window.html",
     quick_replies=_quick_replies,
     chatbot=True,
 )
