@@ -63,10 +63,18 @@ def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     # are still plain synchronous calls (Playwright's documented Django setting).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+    from django.db import connections
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         yield b
         b.close()
+        # While Playwright's loop counts as running on this thread, Django keeps this
+        # thread's connections apart (asgiref's Local: per context, not per thread), so the
+        # test's ORM calls opened connections of their own that the test database's
+        # teardown never sees. Close them here, inside that context; left open, PostgreSQL
+        # refuses to drop the test database ("is being accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture
