@@ -291,6 +291,9 @@ SIGAP_SURVEY_EXPIRY_DAYS = envint("SIGAP_SURVEY_EXPIRY_DAYS", 14)
 SIGAP_CES_SCALE = envint("SIGAP_CES_SCALE", 5)  # 5 or 7
 SIGAP_NPS_EVERY_DAYS = envint("SIGAP_NPS_EVERY_DAYS", 90)
 
+# How often the dashboard's live operations panel polls (metrics/_live.html).
+SIGAP_LIVE_OPS_POLL_SECONDS = 15
+
 # --- Outgoing email ---------------------------------------------------------------------
 # Without SIGAP_SMTP_HOST, mail is printed to the console (demo and development).
 EMAIL_HOST = env("SIGAP_SMTP_HOST", "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.core.cache import cache
 from django.db.models import Count, Max
@@ -64,6 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "agents": data["agents"],
             "teams": data["teams"],
             "ops": live.snapshot(),
+            "ops_poll_seconds": settings.SIGAP_LIVE_OPS_POLL_SECONDS,
         }
     )
     return render(request, "metrics/dashboard.html", context)
@@ -119,8 +121,9 @@ def _analytics(f: m.Filter) -> dict[str, Any]:
 @require_GET
 @supervisor_required
 def dashboard_live(request: HttpRequest) -> HttpResponse:
-    """The live operations panel, polled by htmx every 15 seconds."""
-    return render(request, "metrics/_live.html", {"ops": live.snapshot()})
+    """The live operations panel, polled by htmx every SIGAP_LIVE_OPS_POLL_SECONDS (15)."""
+    context = {"ops": live.snapshot(), "ops_poll_seconds": settings.SIGAP_LIVE_OPS_POLL_SECONDS}
+    return render(request, "metrics/_live.html", context)
 
 
 @require_http_methods(["GET", "POST"])
