@@ -18,12 +18,11 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-
 from sigap.text.indonesian import tokens
+
+# numpy and scikit-learn are imported where they are used: importing them takes over a
+# second, and every Sigap process (server, worker, command line) loads this module at
+# start-up through the triage subscribers, most of them without ever classifying.
 
 TASKS = ("sentiment", "category", "severity", "root_cause")
 # Sigap's labels for SmSA's
@@ -65,6 +64,10 @@ class Scores:
 
 class TextModel:
     def __init__(self, *, c: float = 10.0, min_df: int = 1) -> None:
+        import numpy as np
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
         self.vectorizer = TfidfVectorizer(
             analyzer=_given, sublinear_tf=True, min_df=min_df, dtype=np.float32
         )
@@ -87,7 +90,7 @@ class TextModel:
         labels = self.labels
         out = []
         for row, p in enumerate(probabilities):
-            best = int(np.argmax(p))
+            best = int(p.argmax())
             words: tuple[str, ...] = ()
             if explain:
                 words = self._weighed(x[row], best, explain)
@@ -123,6 +126,8 @@ class TextModel:
 
 
 def scores(truth: list[str], predicted: list[str]) -> Scores:
+    from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
     labels = sorted(set(truth) | set(predicted))
     precision, recall, f1, support = precision_recall_fscore_support(
         truth, predicted, labels=labels, zero_division=0
