@@ -9,6 +9,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import pickle
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
 
 from sigap.accounts.models import Role, Team, User
@@ -138,3 +144,35 @@ def _fresh_cache() -> None:
     book.invalidate()
     outbox.invalidate()
     engine.invalidate()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _shipped_models_trained_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Training the shipped triage models takes seconds (the sentiment model about 4 s) and
+    their data does not change: each is trained once per run, by whichever test process
+    needs it first, and the others load it from the run's shared temporary directory.
+    The models are the ones ``classify.train_shipped`` makes; only the repetition goes."""
+    from sigap.triage import classify
+
+    real = classify.train_shipped
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    memo: dict[str, tuple[Any, Any]] = {}
+
+    def train_shipped(task: str) -> tuple[Any, Any]:
+        if task not in memo:
+            path = shared / f"triage-shipped-{task}.pickle"
+            with open(shared / f"triage-shipped-{task}.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # one process trains, the others wait
+                if path.exists():
+                    memo[task] = pickle.loads(path.read_bytes())
+                else:
+                    memo[task] = real(task)
+                    tmp = path.with_suffix(".tmp")
+                    tmp.write_bytes(pickle.dumps(memo[task], protocol=pickle.HIGHEST_PROTOCOL))
+                    tmp.rename(path)
+        return memo[task]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(classify, "train_shipped", train_shipped)
+        yield
