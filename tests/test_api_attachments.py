@@ -95,6 +95,7 @@ def test_attachments_are_served_only_to_who_may_see_the_ticket(
     url = created.json()["attachments"][0]["url"]
 
     response = Api(request.getfixturevalue(role)).client.get(url)
+    response.close()  # a FileResponse holds the file open until closed
 
     assert response.status_code == status
 

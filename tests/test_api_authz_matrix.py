@@ -205,6 +205,8 @@ def test_role_matrix(world: World, op: str, role: str) -> None:
     if expected == 404:
         missing = api.get("/tickets/999999")
         assert response.json()["error"]["code"] == missing.json()["error"]["code"] == "not_found"
+    if response.streaming:
+        response.close()  # an attachment's FileResponse holds the file open until closed
 
 
 @pytest.mark.parametrize(

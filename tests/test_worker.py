@@ -189,6 +189,7 @@ def test_the_worker_logs_each_line_once(worker_env: dict[str, str]) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        proc.stdout.close()
 
     started = [line for line in lines if "Huey consumer started" in line]
     assert len(started) == 1, lines
