@@ -176,3 +176,31 @@ def _shipped_models_trained_once(tmp_path_factory: pytest.TempPathFactory) -> It
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(classify, "train_shipped", train_shipped)
         yield
+
+
+@pytest.fixture(autouse=True)
+def _livechat_pool_connections_closed() -> Iterator[None]:
+    """The live-chat websockets' database threads (``livechat.db``) keep the connection
+    their last call opened. Close each thread's connection after every test: left open, a
+    connection outlives the test's database state, and is garbage-collected open
+    (psycopg's ResourceWarning) or holds up the test database's teardown."""
+    yield
+    import threading
+
+    from django.db import connections
+
+    from sigap.livechat import db
+
+    pool = db._executor
+    if pool is None:
+        return
+    n = pool._max_workers
+    # Every thread of the pool must take one call: each waits for the others at a barrier.
+    barrier = threading.Barrier(n, timeout=10)
+
+    def close() -> None:
+        connections.close_all()
+        barrier.wait()
+
+    for future in [pool.submit(close) for _ in range(n)]:
+        future.result()
