@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Model
 from django.utils import timezone
 
@@ -82,6 +82,11 @@ class Command(BaseCommand):
                 batches.put(None)
             except BaseException as exc:  # handed to the main thread, which re-raises
                 batches.put(exc)
+            finally:
+                # Lazy lookups in the batch building may still have opened a connection in
+                # this thread; close it before the thread ends (unclosed, it is only
+                # garbage-collected, and it keeps a PostgreSQL session until then).
+                connections.close_all()
 
         producer = threading.Thread(target=produce, daemon=True)
         producer.start()
