@@ -189,7 +189,7 @@ def _livechat_pool_connections_closed() -> Iterator[None]:
 
     from django.db import connections
 
-    from sigap.livechat import db
+    from sigap.connectors.livechat import db
 
     pool = db._executor
     if pool is None:

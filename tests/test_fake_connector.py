@@ -47,7 +47,9 @@ class FakeApi:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        ).start()
 
 
 @pytest.fixture
@@ -62,6 +64,7 @@ def fake_connector(settings: Any) -> Iterator[FakeApi]:
     clear_url_caches()
     yield api
     api.server.shutdown()
+    api.server.server_close()
     registry.unregister("x")
     settings.INSTALLED_APPS = [a for a in settings.INSTALLED_APPS if a != "tests.fake_connector"]
     for module in ("sigap.connectors.urls", "sigap.urls"):
