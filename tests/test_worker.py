@@ -264,10 +264,17 @@ def test_a_worker_killed_while_the_smtp_server_stalls_delivers_the_reply_once_af
         assert (row.status, row.attempts) == ("sending", 1)  # held by the dead worker
 
         start_worker()  # type: ignore[operator]
-        time.sleep(4.5)  # the dead worker's lease runs out
-        enqueue(worker_env, "retry_channel_work()")
+        # Before the dead worker's lease runs out the reply is still its own: a send job
+        # finds nothing to claim. (In production the minute job, retry_channel_work,
+        # queues it again; it runs once per minute across workers, so the test queues the
+        # send job itself rather than wait for the next minute.)
+        enqueue(worker_env, f"send_channel_reply({row.pk})")
+        time.sleep(1)
+        assert OutboundDelivery.objects.get(pk=row.pk).attempts == 1
+        time.sleep(3.5)  # the lease (4 s from the claim) has run out
+        enqueue(worker_env, f"send_channel_reply({row.pk})")
         wait_for(lambda: OutboundDelivery.objects.get(pk=row.pk).status == "sent", 60)
-        enqueue(worker_env, "retry_channel_work()")  # nothing is left to send twice
+        enqueue(worker_env, f"send_channel_reply({row.pk})")  # nothing left to send twice
         time.sleep(1)
     finally:
         inbox.release.set()
