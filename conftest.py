@@ -10,9 +10,10 @@
 from __future__ import annotations
 
 import fcntl
-import os
+import hashlib
 import pickle
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -146,17 +147,35 @@ def _fresh_cache() -> None:
     engine.invalidate()
 
 
+def _model_cache_dir() -> Path:
+    import sigap
+
+    package = Path(sigap.__file__).parent
+    digest = hashlib.sha256()
+    sources = [package / "triage" / "classify.py", package / "text" / "indonesian.py"]
+    data = sorted((package / "triage" / "data").glob("*")) + sorted(
+        (package / "text" / "data").glob("*")
+    )
+    for path in [*sources, *data]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    folder = Path(__file__).parent / "var" / "test-cache" / f"triage-{digest.hexdigest()[:16]}"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.fixture(scope="session", autouse=True)
-def _shipped_models_trained_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def _shipped_models_trained_once() -> Iterator[None]:
     """Training the shipped triage models takes seconds (the sentiment model about 4 s) and
-    their data does not change: each is trained once per run, by whichever test process
-    needs it first, and the others load it from the run's shared temporary directory.
-    The models are the ones ``classify.train_shipped`` makes; only the repetition goes."""
+    their data does not change: each is trained once, by whichever test process needs it
+    first, and the others (and the next run: ``make test`` runs the suite twice) load it
+    from ``var/test-cache/``, under a key made of the training code and data, so a change
+    to either trains afresh. The models are the ones ``classify.train_shipped`` makes; only
+    the repetition goes."""
     from sigap.triage import classify
 
     real = classify.train_shipped
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    shared = _model_cache_dir()
     memo: dict[str, tuple[Any, Any]] = {}
 
     def train_shipped(task: str) -> tuple[Any, Any]:
