@@ -40,6 +40,7 @@ from sigap.connectors.messaging.filing import (
     file_many,
     file_received,
     last_address,
+    last_external_id,
     last_inbound_at,
 )
 from sigap.connectors.messaging.inbound import (
@@ -100,6 +101,7 @@ __all__ = [
     "hub_signature_ok",
     "item_key",
     "last_address",
+    "last_external_id",
     "last_inbound_at",
     "on_tap",
     "shape_list",

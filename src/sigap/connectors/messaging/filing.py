@@ -5,6 +5,9 @@ from."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -100,7 +103,40 @@ def _failed(inbound_id: int, error: str) -> str:
     return "failed"
 
 
+# The message being filed in this transaction: its row is marked filed only once its ticket
+# message exists, after the ticket core's reactions inside the transaction (the automatic
+# acknowledgement) have looked for the conversation's address.
+_filing: ContextVar[tuple[InboundDelivery, str] | None] = ContextVar("sigap_filing", default=None)
+
+
+@contextmanager
+def _being_filed(row: InboundDelivery, message_id: str) -> Iterator[None]:
+    token = _filing.set((row, message_id))
+    try:
+        yield
+    finally:
+        _filing.reset(token)
+
+
+def _in_flight(provider: str, ticket_id: int) -> InboundDelivery | None:
+    """The row being filed in this transaction, when it is on ``provider`` and its message
+    is already on the ticket."""
+    current = _filing.get()
+    if current is None or current[0].provider != provider:
+        return None
+    row, message_id = current
+    on_ticket = Message.objects.filter(
+        ticket_id=ticket_id, channel=provider, external_id=message_id
+    ).exists()
+    return row if on_ticket else None
+
+
 def _file(item: Inbound, row: InboundDelivery) -> str:
+    with _being_filed(row, item.message_id):
+        return _file_now(item, row)
+
+
+def _file_now(item: Inbound, row: InboundDelivery) -> str:
     customer = _customer_for(item)
     # one customer's messages are filed one at a time (PostgreSQL): no two new tickets
     list(Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk"))
@@ -183,20 +219,42 @@ def add_contact(customer: Customer, contact: ContactIn) -> None:
         log.info("contact %s not added to customer %s: %s", contact.value, customer.pk, exc)
 
 
-def last_address(provider: str, ticket_id: int) -> str:
-    """Where the ticket's conversation on ``provider`` is: the reply address of the newest
-    filed message from the customer on it ("" when none); every connector's first choice
-    of recipient."""
-    address: str | None = (
-        InboundDelivery.objects.filter(
-            provider=provider, status=InboundStatus.FILED, message__ticket_id=ticket_id
-        )
-        .exclude(address="")
-        .order_by("-id")
-        .values_list("address", flat=True)
-        .first()
+def _filed(provider: str, ticket_id: int) -> Any:
+    return InboundDelivery.objects.filter(
+        provider=provider, status=InboundStatus.FILED, message__ticket_id=ticket_id
     )
+
+
+def last_address(provider: str, ticket_id: int, *, skip_prefix: str = "") -> str:
+    """Where the ticket's conversation on ``provider`` is: the reply address of the newest
+    message from the customer on it, the one being filed included ("" when none); every
+    connector's first choice of recipient. ``skip_prefix``: leave out the messages whose
+    external id starts with it (Meta's comments)."""
+    current = _in_flight(provider, ticket_id)
+    skipped = bool(skip_prefix) and current is not None
+    if (
+        current is not None
+        and current.address
+        and not (skipped and current.external_id.startswith(skip_prefix))
+    ):
+        return current.address
+    rows = _filed(provider, ticket_id).exclude(address="")
+    if skip_prefix:
+        rows = rows.exclude(external_id__startswith=skip_prefix)
+    address: str | None = rows.order_by("-id").values_list("address", flat=True).first()
     return address or ""
+
+
+def last_external_id(provider: str, ticket_id: int) -> str | None:
+    """The provider's id of the newest message from the customer on the ticket, the one
+    being filed included (None when none)."""
+    current = _in_flight(provider, ticket_id)
+    if current is not None:
+        return current.external_id
+    newest: str | None = (
+        _filed(provider, ticket_id).order_by("-id").values_list("external_id", flat=True).first()
+    )
+    return newest
 
 
 def last_inbound_at(provider: str, address: str, *, excluding: str = "") -> datetime | None:

@@ -61,7 +61,7 @@ from django.utils.translation import gettext as _
 from sigap.connectors import conf, graph, messaging
 from sigap.connectors.delivery import Adapter, Part, SendError, media_kind, split_text
 from sigap.connectors.meta.inbound import COMMENT_PREFIX, KINDS, LABELS
-from sigap.connectors.models import DeliveryStatus, InboundDelivery, InboundStatus, OutboundDelivery
+from sigap.connectors.models import DeliveryStatus, OutboundDelivery
 from sigap.core.errors import Conflict
 from sigap.customers.services import ContactIn, customer_find_by_contact
 from sigap.tickets.guidance import when
@@ -105,23 +105,14 @@ NO_RECIPIENT = (
 
 def recipient_for(ticket: Ticket) -> str:
     """``comment:<id>`` for a comment to answer, else the PSID/IGSID, else ``""``."""
-    rows = InboundDelivery.objects.filter(
-        provider=ticket.channel, status=InboundStatus.FILED, message__ticket_id=ticket.pk
-    ).order_by("-message_id")
-    newest = rows.values_list("external_id", flat=True).first()
+    newest = messaging.last_external_id(ticket.channel, ticket.pk)
     if newest is not None and newest.startswith(COMMENT_PREFIX):
         answered = OutboundDelivery.objects.filter(
             provider=ticket.channel, message__ticket_id=ticket.pk, recipient=newest
         ).exists()
         if not answered:
             return newest
-    address = (
-        rows.exclude(external_id__startswith=COMMENT_PREFIX)
-        .exclude(address="")
-        .values_list("address", flat=True)
-        .first()
-    )
-    return address or ""
+    return messaging.last_address(ticket.channel, ticket.pk, skip_prefix=COMMENT_PREFIX)
 
 
 def steps_of(delivery: OutboundDelivery) -> list[Part]:

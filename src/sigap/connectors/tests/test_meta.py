@@ -756,3 +756,22 @@ def test_a_messenger_id_another_customer_has_is_left_where_it_is(
 
     assert customer_find_by_contact("facebook", "31313131313131313") == other
     assert OutboundDelivery.objects.get(message=message).status == "sent"
+
+
+@pytest.mark.parametrize(
+    ("payload", "address"), [("meta_messenger_text.json", PSID), ("meta_instagram_text.json", None)]
+)
+def test_the_acknowledgement_of_a_new_private_message_goes_to_the_sender(
+    meta: FakeApi, post_meta: Post, settings: Any, payload: str, address: str | None
+) -> None:
+    """Written in the filing transaction, before the inbound row is marked filed: it
+    still finds the conversation's PSID/IGSID."""
+    settings.SIGAP_AUTO_ACK = True
+    post_meta(load(payload))
+    ticket = only_ticket()
+    row = OutboundDelivery.objects.get(message__ticket=ticket)
+    assert (row.status, row.error) == ("sent", "")
+    expected = address or InboundDelivery.objects.get().address
+    (sent,) = meta.requests
+    assert sent.json()["recipient"] == {"id": expected}
+    assert ticket.reference in sent.json()["message"]["text"]

@@ -289,3 +289,18 @@ def test_without_a_bot_token_replies_are_not_sent(
     row = delivery.enqueue(Message.objects.get(body="Halo").pk)
     assert row is not None and row.status == "skipped"
     assert telegram.requests == []
+
+
+def test_the_acknowledgement_in_a_group_chat_goes_to_the_group(
+    telegram: FakeApi, post_telegram: Post, settings: Any
+) -> None:
+    """The acknowledgement is written in the filing transaction, before the inbound row is
+    marked filed: it still goes to the chat the message came from, not the user."""
+    settings.SIGAP_AUTO_ACK = True
+    update = load("telegram_text.json")
+    update["message"]["chat"] = {"id": -1001234567890, "title": "Toko Dewi", "type": "group"}
+    post_telegram(update)
+    (sent,) = telegram.requests
+    assert sent.path == f"{BOT}/sendMessage"
+    assert sent.json()["chat_id"] == "-1001234567890"
+    assert only_ticket().reference in sent.json()["text"]
