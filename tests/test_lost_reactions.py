@@ -92,3 +92,88 @@ def test_a_resolved_ticket_whose_invitation_job_was_lost_still_invites_once(
 
     survey = Survey.objects.get(ticket=ticket)
     assert (survey.kind, survey.customer_id) == (SurveyKind.RESOLUTION, ticket.customer_id)
+
+
+def _complaint(customer: Customer, capture: Any, subject: str = "Paket rusak") -> Ticket:
+    with capture(execute=False):  # the triage job is "lost": the test runs triage itself
+        return services.ticket_create(
+            actor=None,
+            customer=customer,
+            kind="complaint",
+            channel="email",
+            subject=subject,
+            description="Paket saya datang dalam keadaan rusak, isinya pecah.",
+        )
+
+
+def test_the_job_and_the_catch_up_reaching_one_ticket_triage_it_once(
+    settings: Any,
+    customer: Customer,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The other runner records its triage while this one is classifying: this one
+    returns that record and writes nothing."""
+    settings.SIGAP_TRIAGE = True
+    ticket = _complaint(customer, django_capture_on_commit_callbacks)
+    theirs: list[TicketTriage] = []
+
+    def racing_predict(text: str) -> service.Triage:
+        theirs.append(TicketTriage.objects.create(ticket=ticket, predictions={}, versions={}))
+        return service.Triage({}, {})
+
+    monkeypatch.setattr(service, "predict", racing_predict)
+    assert service.triage_ticket(ticket.pk) == theirs[0]
+    assert TicketTriage.objects.filter(ticket=ticket).count() == 1
+
+
+def test_a_ticket_edited_while_it_is_classified_is_classified_again(
+    settings: Any,
+    agent: User,
+    customer: Customer,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings.SIGAP_TRIAGE = True
+    ticket = _complaint(customer, django_capture_on_commit_callbacks)
+    assert ticket.priority != 4
+    sure = service.Prediction("mechanical", 0.99)
+    calls: list[str] = []
+
+    def predict_while_an_agent_edits(text: str) -> service.Triage:
+        if not calls:  # the agent saves the ticket while the first run classifies it
+            services.ticket_update(
+                actor=agent, ticket=ticket, version=ticket.version, changes={"priority": 4}
+            )
+        calls.append(text)
+        return service.Triage({"category": sure}, {"category": 1})
+
+    monkeypatch.setattr(service, "predict", predict_while_an_agent_edits)
+    record = service.triage_ticket(ticket.pk)
+    assert record is not None and record.applied == ["category"]
+    assert len(calls) == 2
+    ticket.refresh_from_db()
+    assert (ticket.category, ticket.priority) == ("mechanical", 4)  # both changes kept
+
+
+def test_one_failing_ticket_does_not_stop_the_catch_up(
+    settings: Any,
+    customer: Customer,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings.SIGAP_TRIAGE = True
+    first = _complaint(customer, django_capture_on_commit_callbacks, "Rusak")
+    second = _complaint(customer, django_capture_on_commit_callbacks, "Terlambat")
+
+    def predict(text: str) -> service.Triage:
+        if "Rusak" in text:
+            raise RuntimeError("model file unreadable")
+        return service.Triage({}, {})
+
+    monkeypatch.setattr(service, "predict", predict)
+    with time_machine.travel(timezone.now() + timedelta(minutes=3)):
+        assert catch_up() == 1
+    assert list(TicketTriage.objects.values_list("ticket_id", flat=True)) == [second.pk]
+    assert f"triage of ticket {first.pk} failed" in caplog.text

@@ -16,11 +16,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from sigap.accounts.system import system_user
+from sigap.core.errors import StaleVersion
 from sigap.core.memo import SharedMemo
 from sigap.metrics.facts import refresh
 from sigap.text.safety import detect
@@ -29,6 +30,8 @@ from sigap.tickets.models import Ticket
 from sigap.triage import classify
 from sigap.triage.classify import TASKS, Prediction, TextModel
 from sigap.triage.models import Example, ModelVersion, TicketTriage
+from sigap.triage.priority import priority_for
+from sigap.triage.routing import route
 
 __all__ = ["TASKS", "detect"]
 
@@ -144,8 +147,26 @@ def safety_override(subject: str, description: str) -> SafetyOverride | None:
 
 def triage_ticket(ticket_id: int) -> TicketTriage | None:
     """Classify a new ticket, record what was concluded, and fill empty fields the model
-    is sure about (as the automation user, through the services, with the reason)."""
+    is sure about (as the automation user, through the services, with the reason).
 
+    Once per ticket, whoever runs it: the job queued at the commit and the catch-up sweep
+    may both reach a ticket; the second finds the first one's record. A ticket changed
+    by someone else while it was being classified is classified again from its new state."""
+    for attempt in (1, 2):
+        try:
+            return _triage(ticket_id)
+        except IntegrityError:
+            theirs = TicketTriage.objects.filter(ticket_id=ticket_id).first()
+            if theirs is None:
+                raise
+            return theirs  # another worker recorded it between our check and insert
+        except StaleVersion:
+            if attempt == 2:
+                raise
+    return None  # pragma: no cover  (the loop returns or raises)
+
+
+def _triage(ticket_id: int) -> TicketTriage | None:
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
     if ticket is None:
         return None
@@ -165,8 +186,6 @@ def triage_ticket(ticket_id: int) -> TicketTriage | None:
                     continue  # safety already decided it
                 changes[field] = p.label
                 reasons.append(f"{field}={p.label} ({round(p.confidence * 100)}%)")
-    from sigap.triage.priority import priority_for
-
     severity = changes.get("severity", ticket.severity)
     priority, why = priority_for(severity, ticket.customer.loyalty_tier, ticket.customer.kind)
     if safety.is_safety:
@@ -174,6 +193,11 @@ def triage_ticket(ticket_id: int) -> TicketTriage | None:
     elif "severity" in changes and priority != ticket.priority:
         changes["priority"] = priority
     with transaction.atomic():
+        # the ticket's row lock makes a concurrent run wait, then find this one's record
+        list(Ticket.objects.select_for_update().filter(pk=ticket.pk).values_list("pk"))
+        existing = TicketTriage.objects.filter(ticket=ticket).first()
+        if existing is not None:
+            return existing
         record = TicketTriage.objects.create(
             ticket=ticket,
             predictions={
@@ -194,10 +218,7 @@ def triage_ticket(ticket_id: int) -> TicketTriage | None:
                 changes=changes,
                 reason="Triase otomatis: " + ", ".join(reasons),
             )
-    from sigap.triage.routing import route
-
     route(ticket.pk)  # with the category known, to a team and an agent
-
     refresh([ticket.pk])  # the sentiment counts in the metrics at once
     return record
 
@@ -223,7 +244,13 @@ def catch_up(now: datetime | None = None) -> int:
         .order_by("id")
         .values_list("pk", flat=True)[:CATCH_UP_BATCH]
     )
-    return sum(triage_ticket(pk) is not None for pk in missed)
+    done = 0
+    for pk in missed:
+        try:
+            done += triage_ticket(pk) is not None
+        except Exception:  # one ticket's failure must not stop the sweep for the others
+            log.exception("triage of ticket %s failed; the next sweep tries again", pk)
+    return done
 
 
 def _held_out(text: str) -> bool:
