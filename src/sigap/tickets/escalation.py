@@ -75,11 +75,15 @@ def reassign(ticket: Ticket, step: Step, to: list[int], actor: User | None, reas
     recorded in the timeline like any reassignment."""
     if not step.reassign or len(to) != 1 or ticket.assignee_id == to[0]:
         return
+    now = timezone.now()
     Ticket.objects.filter(pk=ticket.pk).update(
-        assignee_id=to[0], version=F("version") + 1, updated_at=timezone.now()
+        assignee_id=to[0], version=F("version") + 1, updated_at=now
     )
     events.field_changed_event(ticket, actor, "assignee", ticket.assignee_id, to[0], reason)
+    # the caller's object stays in step with the row (its version is what they save next)
     ticket.assignee_id = to[0]
+    ticket.version += 1
+    ticket.updated_at = now
 
 
 def _role(role: Role) -> list[int]:

@@ -220,3 +220,20 @@ def test_a_disabled_level_is_skipped_and_manual_escalation_follows_the_chain(
     assert not Notification.objects.filter(user=supervisor, kind="escalated").exists()
     with pytest.raises(Conflict):
         services.ticket_escalate(actor=agent, ticket=ticket, reason="Lagi")
+
+
+def test_an_escalation_that_hands_the_ticket_over_returns_its_current_version(
+    agent: User, supervisor: User, team: Team, customer: Customer
+) -> None:
+    """The escalation and the hand-over bump the version twice: the ticket returned is the
+    row's version, so the caller's next save is not refused as someone else's change."""
+    head = User.objects.create_user(username="kepala", password="x", role="supervisor")
+    EscalationLevel.objects.filter(level=1).update(audience="user", user=head, reassign=True)
+    ticket = make(agent, team, customer)
+    escalated = services.ticket_escalate(actor=agent, ticket=ticket, reason="Pelanggan marah")
+    stored = Ticket.objects.get(pk=ticket.pk)
+    assert (escalated.version, escalated.assignee_id) == (stored.version, head.pk)
+    assert escalated.updated_at == stored.updated_at
+    services.ticket_update(
+        actor=supervisor, ticket=escalated, version=escalated.version, changes={"priority": 1}
+    )
