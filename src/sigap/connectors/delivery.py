@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
@@ -199,9 +199,9 @@ def create_for(
     if not adapter.sending_enabled():
         fields.update(status=D.SKIPPED, error=adapter.not_configured, next_attempt_at=None)
     else:
-        recipient = adapter.recipient_for(message.ticket)
-        fields["recipient"] = recipient
-        if not recipient:
+        recipient = _recipient(adapter, message.ticket)
+        fields["recipient"] = recipient or ""  # None: decided when it is sent
+        if recipient == "":
             fields.update(
                 status=D.FAILED, error=adapter.no_recipient, failed_at=now, next_attempt_at=None
             )
@@ -216,6 +216,19 @@ def create_for(
         OutboundDelivery.objects.filter(pk=existing.pk, attempts=0).update(**special)
         existing.refresh_from_db()
     return existing
+
+
+def _recipient(adapter: Adapter, ticket: Ticket) -> str | None:
+    """Where the reply goes; None when the connector could not say because of a fault of
+    its own: the reply is kept (it is written in the same transaction) and its address is
+    looked for again when it is sent. Database errors propagate."""
+    try:
+        return adapter.recipient_for(ticket)
+    except DatabaseError:
+        raise
+    except Exception:  # a bug in one connector's lookup must not refuse the agent's reply
+        log.exception("%s: no recipient found for ticket %s", adapter.provider, ticket.pk)
+        return None
 
 
 def enqueue(message_id: int) -> OutboundDelivery | None:
@@ -254,6 +267,16 @@ def attempt(delivery_id: int) -> str:
         pk=delivery_id
     )
     adapter = adapter_for(delivery.provider)
+    if not delivery.recipient:  # not known when the reply was stored
+        recipient = _recipient(adapter, delivery.message.ticket)
+        if recipient is None:
+            return _failed_attempt(
+                delivery, SendError("Penerima belum dapat ditentukan.", retryable=True)
+            )
+        if not recipient:
+            return _failed_attempt(delivery, SendError(adapter.no_recipient, retryable=False))
+        OutboundDelivery.objects.filter(pk=delivery.pk).update(recipient=recipient)
+        delivery.recipient = recipient
     parts = adapter.parts(delivery) if adapter.parts is not None else parts_of(delivery)
     has_id = bool(delivery.provider_id)
     try:

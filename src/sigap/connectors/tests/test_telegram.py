@@ -12,7 +12,7 @@ import time_machine
 from django.utils import timezone
 
 from sigap.accounts.models import User
-from sigap.connectors import delivery
+from sigap.connectors import delivery, messaging
 from sigap.connectors.models import InboundDelivery, InboundStatus, MediaState, OutboundDelivery
 from sigap.connectors.tests.conftest import BOT_TOKEN, Post, load
 from sigap.connectors.tests.fakeapi import FakeApi
@@ -304,3 +304,38 @@ def test_the_acknowledgement_in_a_group_chat_goes_to_the_group(
     assert sent.path == f"{BOT}/sendMessage"
     assert sent.json()["chat_id"] == "-1001234567890"
     assert only_ticket().reference in sent.json()["text"]
+
+
+def test_a_fault_in_finding_the_recipient_keeps_the_reply_and_it_goes_later(
+    telegram: FakeApi,
+    post_telegram: Post,
+    agent: User,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The agent's reply is not refused because a connector's address lookup failed: it is
+    stored with its row, and the address is looked for again when it is sent."""
+    post_telegram(load("telegram_text.json"))
+    ticket = only_ticket()
+    found = messaging.last_address
+    faults = iter([True, True])
+
+    def flaky(provider: str, ticket_id: int, **kw: Any) -> str:
+        if next(faults, False):
+            raise RuntimeError("lookup bug")
+        return found(provider, ticket_id, **kw)
+
+    monkeypatch.setattr(messaging, "last_address", flaky)
+    message = reply(agent, ticket, "Baik, kami cek.", django_capture_on_commit_callbacks)
+    row = OutboundDelivery.objects.get(message=message)
+    assert (row.status, row.recipient, row.attempts) == ("pending", "", 1)
+    assert "Penerima belum dapat ditentukan" in row.error
+    assert "no recipient found for ticket" in caplog.text
+    assert telegram.requests == []
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        assert delivery.retry_due() == 1
+    row.refresh_from_db()
+    assert (row.status, row.recipient) == ("sent", "123456789")
+    (sent,) = telegram.requests
+    assert sent.json()["chat_id"] == "123456789"
