@@ -284,7 +284,12 @@ def attempt(delivery_id: int) -> str:
             adapter.check(delivery, parts[delivery.parts_sent :])
         for index in range(delivery.parts_sent, len(parts)):
             provider_id = adapter.send(delivery, parts[index], index)
-            recorded: dict[str, object] = {"parts_sent": index + 1}
+            # each part sent renews the lease: a long send (many attachments) is not
+            # taken over by another worker while this one is still at it
+            recorded: dict[str, object] = {
+                "parts_sent": index + 1,
+                "next_attempt_at": timezone.now() + lease(),
+            }
             if provider_id and not has_id:  # the first part the provider gave an id
                 recorded["provider_id"] = provider_id
                 has_id = True

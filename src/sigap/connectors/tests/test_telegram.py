@@ -3,6 +3,7 @@ loopback (sendMessage, sendPhoto/sendDocument, getFile + the file API)."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import timedelta
 from typing import Any
@@ -339,3 +340,41 @@ def test_a_fault_in_finding_the_recipient_keeps_the_reply_and_it_goes_later(
     assert (row.status, row.recipient) == ("sent", "123456789")
     (sent,) = telegram.requests
     assert sent.json()["chat_id"] == "123456789"
+
+
+def test_each_part_sent_renews_the_lease(
+    telegram: FakeApi,
+    post_telegram: Post,
+    agent: User,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+) -> None:
+    """Three parts, each taking most of the lease: another worker finds the reply still
+    held at the last part, and nothing is sent twice."""
+    settings.SIGAP_DELIVERY_LEASE = 60
+    post_telegram(load("telegram_text.json"))
+    real = delivery.adapter_for("telegram")
+    taken_over: list[str] = []
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+
+        def slow_send(row: OutboundDelivery, part: delivery.Part, index: int) -> str:
+            clock.shift(timedelta(seconds=50))
+            if index == 2:
+                taken_over.append(delivery.attempt(row.pk))  # another worker's sweep
+            return real.send(row, part, index)
+
+        slow = dataclasses.replace(real, send=slow_send)
+        monkeypatch.setattr(delivery, "adapter_for", lambda provider: slow)
+        png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+        message = reply(
+            agent,
+            only_ticket(),
+            "Berikut buktinya",
+            django_capture_on_commit_callbacks,
+            uploads=[Upload("bukti.png", png), Upload("surat.pdf", b"%PDF-1.4\n" + b"q" * 40)],
+        )
+    assert taken_over == ["skipped"]
+    assert len(telegram.requests) == 3
+    row = OutboundDelivery.objects.get(message=message)
+    assert (row.status, row.parts_sent, row.attempts) == ("sent", 3, 1)
