@@ -87,6 +87,7 @@ def choice_of(data: str) -> str | None:
 class Option:
     id: str  # what comes back when it is tapped
     label: str
+    short: str = ""  # where buttons sit side by side (a score: its number)
 
 
 def shorten(text: str, limit: int) -> str:

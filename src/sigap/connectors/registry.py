@@ -13,6 +13,8 @@ used to be an if-chain per channel asks the registry instead:
 * **window rules**: ``check_reply`` refuses a reply the provider would not take now, and
   ``window_notice`` says so on the ticket page (rendered by ``window_template``);
 * **quick replies**: ``quick_replies`` turns (label, id) choices into the provider's payload;
+* **direct messages**: ``direct`` sends what is not a ticket reply (a survey question with
+  its choices, a thank-you) at once to the ticket's conversation, and says why it cannot;
 * **labels**: ``label`` names the channel to people; ``chatbot`` says whether the chatbot
   answers customers there.
 
@@ -32,6 +34,34 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """How a question's choices are shown where the provider lets us choose: a list's menu
+    label, section title and footer (WhatsApp). ``scale``: the choices are a rating scale,
+    lowest first; buttons show it as one row of their short labels (Telegram), a list
+    shows it highest first."""
+
+    button: str = ""
+    section: str = ""
+    footer: str = ""
+    scale: bool = False
+
+
+@dataclass(frozen=True)
+class Direct:
+    """Messages that are not a ticket's replies (a survey question, a thank-you), sent at
+    once to the ticket's conversation: not stored on the ticket, not in the send loop (the
+    caller retries on a retryable ``SendError``)."""
+
+    unavailable: Callable[[Ticket], str]  # why nothing can go now ("" when it can)
+    address: Callable[[Ticket], str]  # where the conversation is ("" when unknown)
+    ask: Callable[[str, str, Sequence[Option], Layout], str]  # address, question, choices
+    say: Callable[[str, str], str]  # address, text; returns the provider's message id
+    # a tap the provider waits to see acknowledged (Telegram's callback query): its id, text
+    acknowledge: Callable[[str, str], None] | None = None
+    contact_kinds: tuple[str, ...] = ()  # the customer contacts that identify a tapper
+
+
+@dataclass(frozen=True)
 class Connector:
     channel: str  # the ``Ticket.channel`` value of its tickets
     label: str
@@ -42,6 +72,7 @@ class Connector:
     window_template: str = ""  # renders the notice (as ``notice``) above the composer
     quick_replies: Callable[[str, Sequence[Option]], dict[str, Any]] | None = None
     chatbot: bool = False
+    direct: Direct | None = None
     urls: str = ""  # the module of its webhook URL patterns, mounted at /hooks/<channel>/
 
 

@@ -1,9 +1,10 @@
 """Surveys on the ticket's own messaging channel: quick replies on WhatsApp and Telegram.
 
-When a WhatsApp or Telegram ticket is resolved, the CSAT question goes out on that
-channel instead of by email (``channel_for`` decides, ``send_invitation`` sends after the
-commit); one tap answers it, then the optional CES question follows the same way, then a
-thank-you.
+When a ticket whose connector sends direct messages (``registry.Direct``: WhatsApp and
+Telegram) is resolved, the CSAT question goes out on that channel instead of by email
+(``channel_for`` decides, ``send_invitation`` sends after the commit); one tap answers it,
+then the optional CES question follows the same way, then a thank-you. This module says
+what to ask; the connector says how its provider shows it and whether it can go now.
 
 * **WhatsApp**: an interactive *list* message (Cloud API ``type: "interactive"``,
   ``interactive.type: "list"``; up to 10 rows, row titles up to 24 characters, ids up to
@@ -46,19 +47,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from sigap.connectors import conf
+from sigap.connectors import registry
 from sigap.connectors.delivery import SendError
 from sigap.connectors.messaging import SURVEY_REPLY_PREFIX
 from sigap.connectors.messaging import Tap as Reply
-from sigap.connectors.models import InboundDelivery, Provider
-from sigap.connectors.quickreply import Option, sign, unsign, whatsapp_interactive
-from sigap.connectors.quickreply import telegram_keyboard as inline_keyboard
-from sigap.connectors.telegram import outbound as telegram_out
-from sigap.connectors.whatsapp import outbound as whatsapp_out
+from sigap.connectors.models import InboundDelivery
+from sigap.connectors.quickreply import Option, sign, unsign
+from sigap.connectors.registry import Direct, Layout
 from sigap.core.errors import ValidationFailed
-from sigap.customers.models import ContactKind
-from sigap.surveys.models import SentVia, Survey, SurveyKind
-from sigap.tickets.models import Channel, Ticket
+from sigap.surveys.models import Survey, SurveyKind
+from sigap.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
 MAC_SALT = "sigap.survey.quickreply"
@@ -108,37 +106,33 @@ def parse_reply_id(data: str) -> Tap | None:
 # --- routing and sending --------------------------------------------------------------------
 
 
+def _direct(channel: str) -> Direct | None:
+    connector = registry.get(channel)
+    return connector.direct if connector is not None else None
+
+
 def channel_for(ticket: Ticket) -> str | None:
-    """``whatsapp``/``telegram`` when the resolution survey can go out on the ticket's own
-    channel now; None (with a log line saying why, for those channels) otherwise."""
-    if ticket.channel == Channel.WHATSAPP:
-        if not conf.whatsapp_sending_enabled():
-            why = "Cloud API belum dikonfigurasi"
-        elif not whatsapp_out.recipient_for(ticket):
-            why = "nomor WhatsApp pelanggan tidak dikenal"
-        elif not whatsapp_out.window_open(ticket):
-            why = "di luar jendela layanan 24 jam"
-        else:
-            return SentVia.WHATSAPP
-    elif ticket.channel == Channel.TELEGRAM:
-        if not conf.telegram_sending_enabled():
-            why = "token bot belum dikonfigurasi"
-        elif not telegram_out.recipient_for(ticket):
-            why = "chat Telegram pelanggan tidak dikenal"
-        else:
-            return SentVia.TELEGRAM
-    else:
+    """The ticket's channel when the resolution survey can go out on it now (its connector
+    sends direct messages: WhatsApp, Telegram); None otherwise (with a log line saying why,
+    for those channels)."""
+    direct = _direct(ticket.channel)
+    if direct is None:
         return None
+    why = direct.unavailable(ticket)
+    if not why:
+        return ticket.channel
     log.info("survey of ticket %s not sent on %s: %s", ticket.pk, ticket.channel, why)
     return None
 
 
 def _options(survey: Survey, step: str) -> list[tuple[int, str]]:
+    """The scale, lowest first: (score, title)."""
     if step == CSAT:
-        return [(n, f"{n} – {label}") for n, label in sorted(CSAT_LABELS.items(), reverse=True)]
+        return [(n, f"{n} – {label}") for n, label in sorted(CSAT_LABELS.items())]
     labels = CES_LABELS_7 if survey.ces_scale == 7 else CES_LABELS_5
-    top = survey.ces_scale
-    return [(n, f"{n} – {labels[n]}" if n in labels else str(n)) for n in range(top, 0, -1)]
+    return [
+        (n, f"{n} – {labels[n]}" if n in labels else str(n)) for n in range(1, survey.ces_scale + 1)
+    ]
 
 
 def _question(survey: Survey, step: str) -> str:
@@ -158,54 +152,35 @@ def _question(survey: Survey, step: str) -> str:
 
 
 def _choices(survey: Survey, step: str) -> list[Option]:
-    return [Option(reply_id(survey.pk, step, n), title) for n, title in _options(survey, step)]
+    return [
+        Option(reply_id(survey.pk, step, n), title, short=str(n))
+        for n, title in _options(survey, step)
+    ]
 
 
-def whatsapp_list(survey: Survey, step: str) -> dict[str, object]:
-    """The ``interactive`` object of a list message (Cloud API)."""
-    interactive = whatsapp_interactive(
-        _question(survey, step),
-        _choices(survey, step),
+def _ask(channel: str, survey: Survey, step: str, address: str) -> str:
+    direct = _direct(channel)
+    if direct is None:
+        raise SendError(f"Kanal {channel} tidak mengirim pesan langsung.", retryable=False)
+    layout = Layout(
         button="Pilih nilai",
         section="Kepuasan" if step == CSAT else "Kemudahan",
         footer=settings.SIGAP_BUSINESS_NAME,
+        scale=True,
     )
-    assert interactive is not None  # 5 or 7 rows, short ids
-    return interactive
+    return direct.ask(address, _question(survey, step), _choices(survey, step), layout)
 
 
-def telegram_keyboard(survey: Survey, step: str) -> dict[str, object]:
-    """An ``InlineKeyboardMarkup``: one row of buttons, 1 to the top of the scale."""
-    top = 5 if step == CSAT else survey.ces_scale
-    buttons = [Option(reply_id(survey.pk, step, n), str(n)) for n in range(1, top + 1)]
-    keyboard = inline_keyboard(buttons, per_row=len(buttons))
-    assert keyboard is not None  # short ids
-    return keyboard
-
-
-def _ask(provider: str, survey: Survey, step: str, address: str) -> str:
-    if provider == Provider.WHATSAPP:
-        content = {"type": "interactive", "interactive": whatsapp_list(survey, step)}
-        return whatsapp_out.send_standalone(address, content)
-
-    return telegram_out.send_message(
-        address, _question(survey, step), reply_markup=telegram_keyboard(survey, step)
-    )
-
-
-def _say(provider: str, address: str, text: str) -> None:
-    if provider == Provider.WHATSAPP:
-        whatsapp_out.send_standalone(address, {"type": "text", "text": {"body": text}})
-    else:
-        telegram_out.send_message(address, text)
+def _say(channel: str, address: str, text: str) -> None:
+    direct = _direct(channel)
+    if direct is not None:
+        direct.say(address, text)
 
 
 def _address(survey: Survey) -> str:
     assert survey.ticket is not None
-    if survey.sent_via == SentVia.WHATSAPP:
-        return whatsapp_out.recipient_for(survey.ticket)
-
-    return telegram_out.recipient_for(survey.ticket)
+    direct = _direct(survey.sent_via)
+    return direct.address(survey.ticket) if direct is not None else ""
 
 
 def send_invitation(survey_id: int) -> str:
@@ -216,7 +191,7 @@ def send_invitation(survey_id: int) -> str:
     survey = Survey.objects.select_related("ticket", "customer").filter(pk=survey_id).first()
     if survey is None or survey.ticket is None or survey.answered:
         return "skipped"
-    if survey.sent_via not in (SentVia.WHATSAPP, SentVia.TELEGRAM):
+    if _direct(survey.sent_via) is None:  # email, portal, live chat: not sent from here
         return "skipped"
     claimed = Survey.objects.filter(pk=survey.pk, asked_at__isnull=True).update(
         asked_at=timezone.now()
@@ -245,11 +220,8 @@ def send_invitation(survey_id: int) -> str:
 
 def _belongs(survey: Survey, reply: Reply) -> bool:
     """Is the person who tapped the survey's customer?"""
-    kinds = (
-        [ContactKind.WHATSAPP, ContactKind.PHONE]
-        if reply.provider == Provider.WHATSAPP
-        else [ContactKind.TELEGRAM]
-    )
+    direct = _direct(reply.provider)
+    kinds = direct.contact_kinds if direct is not None else ()
     if survey.customer.contacts.filter(kind__in=kinds, value=reply.contact_value).exists():
         return True
     return InboundDelivery.objects.filter(
@@ -337,8 +309,9 @@ def follow_up(provider: str, address: str, callback_id: str, survey_id: int, wha
         "refused": REFUSED,
         "ces": "Terima kasih, nilai Anda sudah kami catat.",
     }
-    if callback_id:
-        telegram_out.answer_callback_query(callback_id, texts[what])
+    direct = _direct(provider)
+    if callback_id and direct is not None and direct.acknowledge is not None:
+        direct.acknowledge(callback_id, texts[what])
     if what == "ces" and survey is not None:
         _ask(provider, survey, CES, address)  # the way the customer answered
     elif what in ("changed", "thanks", "closed") and not callback_id:
