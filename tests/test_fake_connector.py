@@ -18,8 +18,10 @@ from django.urls import clear_url_caches
 from sigap.accounts.models import User
 from sigap.connectors import registry
 from sigap.connectors.models import OutboundDelivery
+from sigap.surveys.models import Survey
 from sigap.tickets import services
 from sigap.tickets.models import Message, Ticket
+from sigap.tickets.tests.steps import drive_to
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +120,50 @@ def test_a_connector_in_its_own_folder_receives_and_sends(
     reply = Message.objects.get(body="Kami cek sekarang, Kak Sari.")
     row = OutboundDelivery.objects.get(message=reply)
     assert (row.provider, row.status, row.provider_id) == ("x", "sent", "x-2")
+
+
+def test_its_customers_answer_the_survey_with_a_tap_on_it(
+    fake_connector: FakeApi, agent: User, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The survey asks on a channel whose connector sends direct messages: no survey code
+    names the channel."""
+    settings.SIGAP_SURVEYS = True
+    settings.SIGAP_AUTO_ACK = False
+    client = Client()
+    with django_capture_on_commit_callbacks(execute=True):
+        _post(
+            client,
+            {
+                "id": "m-1",
+                "from": "pengguna-77",
+                "name": "Sari",
+                "text": "Paket rusak.",
+                "at": "2026-12-01T10:00:00+07:00",
+            },
+        )
+    ticket = Ticket.objects.get(channel="x")
+    with django_capture_on_commit_callbacks(execute=True):
+        drive_to(agent, ticket, "resolved")
+    survey = Survey.objects.get(ticket=ticket)
+    assert survey.sent_via == "x"
+    question = fake_connector.sent[-1]
+    assert question["to"] == "pengguna-77"
+    assert ticket.reference in question["text"]
+    assert [b["title"] for b in question["buttons"]] == ["1", "2", "3", "4", "5"]
+
+    tap = {
+        "id": "m-2",
+        "from": "pengguna-77",
+        "name": "Sari",
+        "tap": question["buttons"][3]["id"],
+        "at": "2026-12-01T11:00:00+07:00",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post(client, tap).json() == {"survey": 1}
+    survey.refresh_from_db()
+    assert survey.csat == 4
+    ces = fake_connector.sent[-1]
+    assert ces["text"].startswith("Terima kasih, nilai Anda (4)")
+    assert len(ces["buttons"]) == survey.ces_scale
+    ticket.refresh_from_db()
+    assert ticket.status == "resolved"  # a tap is not a message: nothing re-opens

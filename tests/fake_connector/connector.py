@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 import httpx
@@ -18,7 +19,8 @@ from django.views.decorators.http import require_POST
 from sigap.connectors import messaging
 from sigap.connectors.delivery import Adapter, Part, SendError
 from sigap.connectors.models import OutboundDelivery
-from sigap.connectors.registry import Connector
+from sigap.connectors.quickreply import Option
+from sigap.connectors.registry import Connector, Direct, Layout
 from sigap.customers.models import ContactKind
 from sigap.tickets.models import Channel, Ticket
 
@@ -37,6 +39,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
     if not hmac.compare_digest(given, signature(request.body)):
         return JsonResponse({"error": "bad signature"}, status=403)
     data = json.loads(request.body)
+    tapped = str(data.get("tap", ""))  # a tapped choice: its id, as the provider echoes it
     item = messaging.Inbound(
         provider=Channel.X,
         external_id=data["id"],
@@ -46,7 +49,8 @@ def webhook(request: HttpRequest) -> HttpResponse:
         contact_kind="x",
         contact_value=data["from"],
         name=data["name"],
-        text=data["text"],
+        text=data.get("text", ""),
+        survey_reply=tapped if tapped.startswith(messaging.SURVEY_REPLY_PREFIX) else "",
         sent_at=min(datetime.fromisoformat(data["at"]), timezone.now()),
         payload=data,
     )
@@ -64,18 +68,27 @@ def recipient_for(ticket: Ticket) -> str:
     return contact.value if contact is not None else ""
 
 
-def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
+def _post(body: dict[str, object]) -> str:
     try:
-        response = httpx.post(
-            f"{API['base']}/messages",
-            json={"to": delivery.recipient, "text": delivery.message.body},
-            timeout=5,
-        )
+        response = httpx.post(f"{API['base']}/messages", json=body, timeout=5)
     except httpx.HTTPError as exc:
         raise SendError(str(exc), retryable=True) from exc
     if response.status_code >= 400:
         raise SendError(response.text, retryable=response.status_code >= 500)
     return str(response.json()["id"])
+
+
+def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
+    return _post({"to": delivery.recipient, "text": delivery.message.body})
+
+
+def ask(address: str, text: str, options: Sequence[Option], layout: Layout) -> str:
+    buttons = [{"id": o.id, "title": o.short or o.label} for o in options]
+    return _post({"to": address, "text": text, "buttons": buttons})
+
+
+def say(address: str, text: str) -> str:
+    return _post({"to": address, "text": text})
 
 
 CONNECTOR = Connector(
@@ -88,6 +101,13 @@ CONNECTOR = Connector(
         recipient_for=recipient_for,
         no_recipient="Belum pernah menerima pesan X dari pelanggan ini.",
         send=send,
+    ),
+    direct=Direct(
+        unavailable=lambda ticket: "" if recipient_for(ticket) else "no conversation",
+        address=recipient_for,
+        ask=ask,
+        say=say,
+        contact_kinds=(ContactKind.X,),
     ),
     urls="tests.fake_connector.connector",
 )
