@@ -183,14 +183,18 @@ def create_for(
     template: WhatsAppTemplate | None = None,
     params: list[str] | None = None,
     quick_reply: dict[str, object] | None = None,
+    provider: str = "",
 ) -> OutboundDelivery:
     """The delivery row of a reply (once per message), with its recipient, or already
     ``skipped``/``failed`` when the channel is not configured or nobody can be addressed.
-    ``quick_reply``: the message body to send instead of the reply's text."""
-    adapter = adapter_for(message.channel)
+    ``quick_reply``: the message body to send instead of the reply's text. ``provider``:
+    send it by another connector than its channel's (live chat's reply mailed to a
+    visitor who left)."""
+    provider = provider or message.channel
+    adapter = adapter_for(provider)
     now = timezone.now()
     fields: dict[str, object] = {
-        "provider": message.channel,
+        "provider": provider,
         "template": template,
         "template_params": list(params or []),
         "quick_reply": dict(quick_reply or {}),

@@ -36,6 +36,11 @@ def check_reply(*, ticket: Ticket, channel: str, attachments: int = 0) -> None:
 def record(message_id: int, channel: str) -> None:
     """In the reply's transaction: the delivery row of a reply sent by the shared loop, so
     nothing that committed can be lost before it is sent."""
-    if registry.sends_by_loop(channel):
+    connector = registry.get(channel)
+    if connector is None:
+        return
+    if connector.sender is not None:
         message = Message.objects.select_related("ticket__customer").get(pk=message_id)
         delivery.create_for(message)
+    elif connector.record is not None:
+        connector.record(message_id)

@@ -67,6 +67,8 @@ class Connector:
     label: str
     sender: Adapter | None = None
     deliver: Callable[[int], None] | None = None  # message id, after the reply commits
+    # message id, in the reply's transaction: the rows that make a ``deliver`` durable
+    record: Callable[[int], None] | None = None
     check_reply: Callable[[Ticket, int], None] | None = None  # ticket, attachments
     window_notice: Callable[[Ticket], Any] | None = None
     window_template: str = ""  # renders the notice (as ``notice``) above the composer
@@ -100,6 +102,12 @@ def sends_by_loop(channel: str) -> bool:
     """Does a reply on ``channel`` go through the shared send loop (``delivery``)?"""
     connector = _connectors.get(channel)
     return connector is not None and connector.sender is not None
+
+
+def records(channel: str) -> bool:
+    """Is a row written with a reply on ``channel`` (its send loop's, or its own)?"""
+    connector = _connectors.get(channel)
+    return connector is not None and (connector.sender is not None or connector.record is not None)
 
 
 def delivers(channel: str) -> bool:

@@ -24,7 +24,7 @@ def connect() -> None:
         lambda e: outbound.record(e.message_id, e.channel),
         phase=hooks.INSIDE,
         name="channels.delivery_row",
-        when=lambda e: registry.sends_by_loop(e.channel),
+        when=lambda e: registry.records(e.channel),
     )
     hooks.subscribe(
         hooks.ReplyPosted,

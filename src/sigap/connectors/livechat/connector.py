@@ -8,5 +8,9 @@ from sigap.connectors.registry import Connector
 from sigap.tickets.models import Channel
 
 CONNECTOR = Connector(
-    channel=Channel.LIVECHAT, label="Live chat", deliver=delivery.deliver, chatbot=True
+    channel=Channel.LIVECHAT,
+    label="Live chat",
+    deliver=delivery.deliver,
+    record=delivery.record,
+    chatbot=True,
 )

@@ -8,8 +8,11 @@ from django.test import Client
 
 from sigap.accounts.models import User
 from sigap.accounts.presence import mark_seen
+from sigap.connectors import delivery
 from sigap.connectors.livechat import selectors, services
 from sigap.connectors.livechat.models import Chat, ChatStatus
+from sigap.connectors.livechat.tasks import email_reply
+from sigap.connectors.models import OutboundDelivery
 from sigap.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sigap.customers.models import Customer, CustomerContact
 from sigap.tickets import services as ticket_services
@@ -264,3 +267,27 @@ def test_an_ended_chat_asks_for_a_rating_in_the_window(
     from sigap.surveys.services import invite_after_resolution
 
     assert invite_after_resolution(chat.ticket_id) is None
+
+
+def test_the_mail_to_a_visitor_who_left_survives_a_lost_job(
+    agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The mail's row is written with the reply: when the process dies before the job is
+    queued, the send loop's sweep mails it, once."""
+    chat = start()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False):  # nothing after the commit
+        reply = ticket_services.message_add(
+            actor=agent, ticket=chat.ticket, kind="reply", body="Paket Anda dikirim ulang."
+        )
+    row = OutboundDelivery.objects.get(message=reply)
+    assert (row.provider, row.status, row.recipient) == ("email", "pending", "ani@contoh.id")
+    assert mail.outbox == []
+
+    assert delivery.retry_due() == 1
+    assert delivery.retry_due() == 0
+    assert [m.to for m in mail.outbox] == [["ani@contoh.id"]]
+    row.refresh_from_db()
+    assert row.status == "sent"
+    assert email_reply.call_local(reply.pk) is True  # an old queued job: mails nothing more
+    assert len(mail.outbox) == 1
