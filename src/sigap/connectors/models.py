@@ -6,6 +6,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sigap.tickets.models import Channel
+
 
 class QuarantinedEmail(models.Model):
     """Mail that could not become a ticket message, kept whole with the reason, so that
@@ -88,6 +90,8 @@ class Mailbox(models.Model):
 
 
 class Provider(models.TextChoices):
+    """The providers the code names (the rows' ``provider`` is any channel's value)."""
+
     WHATSAPP = "whatsapp", "WhatsApp"
     TELEGRAM = "telegram", "Telegram"
 
@@ -118,7 +122,7 @@ class InboundDelivery(models.Model):
     provider's timestamp (WhatsApp's 24-hour window).
     """
 
-    provider = models.CharField(max_length=10, choices=Provider.choices)
+    provider = models.CharField(max_length=10, choices=Channel.choices)  # its connector
     external_id = models.CharField(max_length=255)
     address = models.CharField(_("alamat balasan"), max_length=64, blank=True, default="")
     sender = models.CharField(_("pengirim"), max_length=64, blank=True, default="")
@@ -223,7 +227,7 @@ class OutboundDelivery(models.Model):
     message = models.OneToOneField(
         "tickets.Message", on_delete=models.CASCADE, related_name="channel_delivery"
     )
-    provider = models.CharField(max_length=10, choices=Provider.choices)
+    provider = models.CharField(max_length=10, choices=Channel.choices)  # its connector
     recipient = models.CharField(_("penerima"), max_length=64, blank=True, default="")
     template = models.ForeignKey(
         WhatsAppTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
