@@ -4,7 +4,8 @@ A provider is one folder under ``connectors/`` that builds a ``Connector`` and o
 ``connectors/apps.py`` (or its own app's ``ready()``) that registers it. Everything that
 used to be an if-chain per channel asks the registry instead:
 
-* **receive**: the connector's webhook URLs (``urls``) are mounted under ``/hooks/<channel>/``;
+* **receive**: the connector's webhook URLs (``urls``) are mounted under ``/hooks/<channel>/``
+  (or ``/hooks/<hook>/``);
   its view verifies the request, parses it into ``messaging.Inbound`` items and hands them to
   ``messaging.accept`` (stored once per external id, filed by a job);
 * **send**: ``sender`` plugs the provider into the one claim/send/backoff loop of
@@ -75,7 +76,8 @@ class Connector:
     quick_replies: Callable[[str, Sequence[Option]], dict[str, Any]] | None = None
     chatbot: bool = False
     direct: Direct | None = None
-    urls: str = ""  # the module of its webhook URL patterns, mounted at /hooks/<channel>/
+    urls: str = ""  # the module of its webhook URL patterns, mounted at /hooks/<hook>/
+    hook: str = ""  # that path when it is not the channel (one webhook for two channels)
 
 
 _connectors: dict[str, Connector] = {}

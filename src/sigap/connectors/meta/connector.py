@@ -19,6 +19,8 @@ FACEBOOK = Connector(
     check_reply=_check_reply,
     window_notice=outbound.window_notice,
     window_template="channels/_meta_window.html",
+    urls="sigap.connectors.meta.urls",  # the one webhook of both channels
+    hook="meta",
 )
 INSTAGRAM = Connector(
     channel=Channel.INSTAGRAM,

@@ -47,6 +47,7 @@ CONNECTOR = Connector(
     sender=outbound.ADAPTER,
     quick_replies=_quick_replies,
     chatbot=True,
+    urls="sigap.connectors.telegram.urls",
     direct=Direct(
         unavailable=_unavailable,
         address=outbound.recipient_for,

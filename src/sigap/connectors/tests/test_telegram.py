@@ -41,7 +41,7 @@ def reply(agent: User, ticket: Ticket, body: str, capture: Any, **kw: Any) -> Me
 def test_it_refuses_an_update_without_the_secret_header(
     telegram: FakeApi, post_telegram: Post, caplog: pytest.LogCaptureFixture, secret: str | None
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="sigap.connectors.views"):
+    with caplog.at_level(logging.WARNING, logger="sigap.connectors.telegram.views"):
         response = post_telegram(load("telegram_text.json"), secret=secret)
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "invalid_secret"

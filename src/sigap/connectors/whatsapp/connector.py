@@ -58,6 +58,7 @@ CONNECTOR = Connector(
     window_template="channels/_whatsapp_window.html",
     quick_replies=_quick_replies,
     chatbot=True,
+    urls="sigap.connectors.whatsapp.urls",
     direct=Direct(
         unavailable=_unavailable,
         address=outbound.recipient_for,

@@ -1,0 +1,39 @@
+"""Telegram's webhook: the secret header, then one update."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from sigap.connectors import messaging
+from sigap.connectors.messaging import ShapeError
+from sigap.connectors.telegram import inbound
+from sigap.connectors.views import bad_json, client, json_body
+from sigap.core.apiutil import error_response
+
+log = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_POST
+def webhook(request: HttpRequest) -> HttpResponse:
+    if not inbound.secret_ok(request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")):
+        log.warning("telegram webhook: bad or missing secret token from %s", client(request))
+        return error_response(
+            403, "invalid_secret", "X-Telegram-Bot-Api-Secret-Token salah atau tidak ada."
+        )
+    try:
+        payload = json_body(request)
+    except ValueError as exc:
+        return bad_json(exc)
+    try:
+        item = inbound.parse(payload)
+    except ShapeError as exc:
+        return error_response(400, "invalid_payload", str(exc))
+    if isinstance(item, str):
+        return JsonResponse({"result": "ignored", "reason": item})
+    (outcome,) = messaging.accept([item])["counts"]
+    return JsonResponse({"result": outcome})
