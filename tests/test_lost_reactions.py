@@ -11,12 +11,20 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core import mail
+from django.db import transaction
 from django.utils import timezone
 
 from sigap.accounts.models import User
+from sigap.core import outbox
+from sigap.core.models import OutboxItem
 from sigap.customers.models import Customer
+from sigap.notifications.models import NotificationKind
+from sigap.notifications.services import notify_many
+from sigap.sla.models import SlaTarget
+from sigap.surveys import quickreply
 from sigap.surveys.models import Survey, SurveyKind
-from sigap.surveys.services import catch_up_invitations
+from sigap.surveys.services import catch_up_invitations, invite_after_resolution
 from sigap.tickets import services
 from sigap.tickets.models import Ticket
 from sigap.tickets.tests.steps import drive_to
@@ -177,3 +185,76 @@ def test_one_failing_ticket_does_not_stop_the_catch_up(
         assert catch_up() == 1
     assert list(TicketTriage.objects.values_list("ticket_id", flat=True)) == [second.pk]
     assert f"triage of ticket {first.pk} failed" in caplog.text
+
+
+# --- work kept in the outbox (core.outbox) ------------------------------------------------
+
+
+def _after_the_grace() -> Any:
+    return time_machine.travel(timezone.now() + outbox.GRACE + timedelta(seconds=1))
+
+
+def test_an_escalation_email_whose_job_was_lost_is_still_mailed_once(
+    supervisor: User, ticket: Ticket, django_capture_on_commit_callbacks: Any
+) -> None:
+    User.objects.filter(pk=supervisor.pk).update(email="spv@contoh.id")
+    supervisor.refresh_from_db()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False):
+        notify_many([(supervisor.pk, ticket.pk, NotificationKind.ESCALATED, "Tiket dieskalasi")])
+    assert mail.outbox == []
+    with _after_the_grace():
+        assert outbox.drain() == 1
+        assert outbox.drain() == 0
+    assert [m.to for m in mail.outbox] == [[supervisor.email]]
+    assert "Tiket dieskalasi" in mail.outbox[0].body
+
+
+def test_a_target_change_whose_recompute_job_was_lost_still_moves_the_open_tickets(
+    ticket: Ticket, django_capture_on_commit_callbacks: Any
+) -> None:
+    before = ticket.resolution_due_at
+    assert before is not None and ticket.sla_policy_id is not None
+    with django_capture_on_commit_callbacks(execute=False), transaction.atomic():
+        for target in SlaTarget.objects.filter(policy_id=ticket.sla_policy_id):
+            target.resolution_minutes *= 2
+            target.save()
+    (item,) = OutboxItem.objects.all()  # one recompute for the whole edit
+    assert item.args["policy_ids"] == [ticket.sla_policy_id]
+    assert Ticket.objects.get(pk=ticket.pk).resolution_due_at == before  # not yet
+    with _after_the_grace():
+        assert outbox.drain() == 1
+    ticket.refresh_from_db()
+    assert ticket.resolution_due_at is not None and ticket.resolution_due_at > before
+
+
+def test_a_survey_question_whose_job_was_lost_is_still_asked_once(
+    settings: Any,
+    agent: User,
+    customer: Customer,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings.SIGAP_SURVEYS = True
+    asked: list[int] = []
+    monkeypatch.setattr(quickreply, "channel_for", lambda ticket: "telegram")
+    monkeypatch.setitem(
+        outbox._handlers, quickreply.ASK_ON_CHANNEL, lambda survey_id: asked.append(survey_id)
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        ticket = services.ticket_create(
+            actor=None,
+            customer=customer,
+            kind="inquiry",
+            channel="telegram",
+            subject="Ongkir",
+            description="Berapa ongkir ke Medan?",
+        )
+        drive_to(agent, ticket, "resolved")
+    survey = invite_after_resolution(ticket.pk)  # the invitation (its job ran)
+    assert survey is not None and survey.sent_via == "telegram"
+    assert asked == []  # its question's job was lost
+    with _after_the_grace():
+        assert outbox.drain() == 1
+        assert outbox.drain() == 0
+    assert asked == [survey.pk]

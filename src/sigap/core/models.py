@@ -27,3 +27,31 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} [{self.key}]"
+
+
+class OutboxItem(models.Model):
+    """Work to do once a change has committed, written in the change's own transaction
+    (``core.outbox``): it survives a process that dies between the commit and the job."""
+
+    name = models.CharField(max_length=100)  # the registered handler
+    args = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # when the sweep may take it: the grace for the job queued at the commit, then the
+    # lease of the worker running it, then the retry's backoff
+    due_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="outbox_pending_due",
+                condition=models.Q(done_at__isnull=True, failed_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk}"

@@ -11,6 +11,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from django.utils import timezone
 
+from sigap.core import outbox
 from sigap.notifications.models import EMAIL_BY_DEFAULT, Notification, NotificationPreference
 
 log = logging.getLogger(__name__)
@@ -52,14 +53,9 @@ def notify_many(
     emails = [(u, t, k, text) for u, t, k, text in rows if wants(prefs, u, k)[1]]
     users = sorted({n.user_id for n in created})
 
-    def after_commit() -> None:
-        _push(users)
-        if emails:
-            from sigap.notifications.tasks import send_notification_emails
-
-            send_notification_emails(emails)
-
-    transaction.on_commit(after_commit, robust=True)
+    if emails:  # mailed by the worker once this commits; the row keeps them until then
+        outbox.later("notifications.email", rows=[list(row) for row in emails])
+    transaction.on_commit(lambda: _push(users), robust=True)  # open pages: now or never
     return created
 
 

@@ -44,7 +44,6 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
 from sigap.connectors import registry
@@ -54,11 +53,14 @@ from sigap.connectors.messaging import Tap as Reply
 from sigap.connectors.models import InboundDelivery
 from sigap.connectors.quickreply import Option, sign, unsign
 from sigap.connectors.registry import Direct, Layout
+from sigap.core import outbox
 from sigap.core.errors import ValidationFailed
 from sigap.surveys.models import Survey, SurveyKind
 from sigap.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
+ASK_ON_CHANNEL = "surveys.ask_on_channel"  # outbox work: the CSAT question on the channel
+FOLLOW_UP = "surveys.follow_up"  # after a tap: the CES question, the thanks
 MAC_SALT = "sigap.survey.quickreply"
 CSAT = "c"
 CES = "e"
@@ -264,10 +266,14 @@ def record_tap(reply: Reply) -> str:
         outcome, follow_up = "expired", "closed"
     else:
         outcome, follow_up = _answer(survey, tap)
-    if follow_up or reply.callback_id:
-        survey_id = survey.pk if survey is not None else None
-        transaction.on_commit(
-            lambda: _follow_up_later(reply, survey_id, follow_up or "refused"), robust=True
+    if follow_up or reply.callback_id:  # sent by the worker once the tap is stored
+        outbox.later(
+            FOLLOW_UP,
+            provider=reply.provider,
+            address=reply.address,
+            callback_id=reply.callback_id,
+            survey_id=survey.pk if survey is not None else 0,
+            what=follow_up or "refused",
         )
     return outcome
 
@@ -287,14 +293,6 @@ def _answer(survey: Survey, tap: Tap) -> tuple[str, str]:
     return "answered", "thanks"
 
 
-def _follow_up_later(reply: Reply, survey_id: int | None, what: str) -> None:
-    from sigap.surveys.tasks import survey_follow_up
-
-    survey_follow_up(
-        reply.provider, reply.address, reply.callback_id, survey_id if survey_id else 0, what
-    )
-
-
 def follow_up(provider: str, address: str, callback_id: str, survey_id: int, what: str) -> None:
     """After a tap: ``ces`` (ask the CES question), ``changed`` (the score was changed),
     ``thanks``, ``closed`` (expired) or ``refused``; on Telegram the callback query is
@@ -311,7 +309,10 @@ def follow_up(provider: str, address: str, callback_id: str, survey_id: int, wha
     }
     direct = _direct(provider)
     if callback_id and direct is not None and direct.acknowledge is not None:
-        direct.acknowledge(callback_id, texts[what])
+        try:  # the button's spinner: worth nothing once the provider gave up waiting
+            direct.acknowledge(callback_id, texts[what])
+        except SendError as exc:
+            log.info("tap %s of survey %s not acknowledged: %s", callback_id, survey_id, exc.text)
     if what == "ces" and survey is not None:
         _ask(provider, survey, CES, address)  # the way the customer answered
     elif what in ("changed", "thanks", "closed") and not callback_id:

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sigap.automations import engine as automation
+from sigap.core import outbox
 from sigap.core.errors import ValidationFailed
 from sigap.customers.models import ContactKind, Customer
 from sigap.surveys import quickreply
@@ -100,8 +101,8 @@ def invite_after_resolution(ticket_id: int, *, now: datetime | None = None) -> S
     if survey is not None and route[0] == SentVia.EMAIL:
         _mail(survey, route[1])
     elif survey is not None and via is not None:
-        survey_id = survey.pk
-        transaction.on_commit(lambda: _send_on_channel(survey_id), robust=True)
+        # asked by the worker once this commits; the outbox row keeps it until then
+        outbox.later(quickreply.ASK_ON_CHANNEL, survey_id=survey.pk)
     return survey
 
 
@@ -129,12 +130,6 @@ def catch_up_invitations(now: datetime | None = None) -> int:
         .values_list("pk", flat=True)[:CATCH_UP_BATCH]
     )
     return sum(invite_after_resolution(pk, now=now) is not None for pk in missed)
-
-
-def _send_on_channel(survey_id: int) -> None:
-    from sigap.surveys.tasks import send_survey_on_channel
-
-    send_survey_on_channel(survey_id)
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from sigap.connectors import messaging
+from sigap.core import outbox
 from sigap.surveys import quickreply, services, tasks
 from sigap.tickets import hooks
 from sigap.tickets.models import Status
@@ -30,3 +31,5 @@ def connect() -> None:
         hooks.ConversationEnded, card_after_chat, phase=hooks.INSIDE, name="surveys.after_chat"
     )
     messaging.on_tap(messaging.SURVEY_REPLY_PREFIX, quickreply.record_tap)
+    outbox.handler(quickreply.ASK_ON_CHANNEL)(quickreply.send_invitation)
+    outbox.handler(quickreply.FOLLOW_UP)(quickreply.follow_up)

@@ -18,8 +18,8 @@ def invite_after_resolution(ticket_id: int) -> int | None:
 
 @db_task(retries=3, retry_delay=60)
 def send_survey_on_channel(survey_id: int) -> str:
-    """The CSAT question of a WhatsApp/Telegram survey (after the invitation commits).
-    Retryable API errors raise, so Huey retries; permanent ones fall back to email."""
+    """Jobs queued before the question went through the outbox
+    (``quickreply.ASK_ON_CHANNEL``)."""
     from sigap.surveys import quickreply
 
     return quickreply.send_invitation(survey_id)
@@ -29,7 +29,7 @@ def send_survey_on_channel(survey_id: int) -> str:
 def survey_follow_up(
     provider: str, address: str, callback_id: str, survey_id: int, what: str
 ) -> None:
-    """After a quick-reply tap: the CES question, the thanks, the Telegram callback answer."""
+    """Jobs queued before the follow-up went through the outbox (``quickreply.FOLLOW_UP``)."""
     from sigap.surveys import quickreply
 
     quickreply.follow_up(provider, address, callback_id, survey_id, what)

@@ -1,6 +1,8 @@
 """Open tickets follow the SLA setup: a saved or deleted policy, target, calendar, working
 period or holiday forgets the cached policy book and, once committed, lets the worker
-recompute the due times of the open tickets concerned (``tickets.recompute``)."""
+recompute the due times of the open tickets concerned (``tickets.recompute``). The work is
+an outbox row written with the change (``core.outbox``): a crash after the commit does not
+leave the open tickets on the old targets."""
 
 from __future__ import annotations
 
@@ -11,11 +13,17 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
 
+from sigap.core import outbox
+from sigap.core.models import OutboxItem
 from sigap.sla import book
 from sigap.sla.models import BusinessCalendar, Holiday, SlaPolicy, SlaTarget, WorkingPeriod
+from sigap.tickets.recompute import recompute_open_tickets
+
+RECOMPUTE = "tickets.recompute_due_times"
 
 
 def connect() -> None:
+    outbox.handler(RECOMPUTE)(recompute_open_tickets)
     for model in (BusinessCalendar, WorkingPeriod, Holiday, SlaPolicy, SlaTarget):
         post_save.connect(changed, sender=model, dispatch_uid=f"sla-{model.__name__}")
         post_delete.connect(changed, sender=model, dispatch_uid=f"sla-del-{model.__name__}")
@@ -35,6 +43,12 @@ def changed(sender: type[Model], instance: Model, **kwargs: Any) -> None:
         pending.policies.update(policy_ids)
     if reason not in pending.reasons:
         pending.reasons.append(reason)
+    scope = None if pending.everything else sorted(pending.policies)
+    said = " ".join(pending.reasons[:3]) + (" …" if len(pending.reasons) > 3 else "")
+    if pending.item is None:  # the transaction's one recompute, whatever else it changes
+        pending.item = outbox.later(RECOMPUTE, policy_ids=scope, reason=said)
+    else:
+        outbox.change(pending.item, policy_ids=scope, reason=said)
     transaction.on_commit(_flush)
 
 
@@ -49,6 +63,7 @@ class _Pending(threading.local):
         self.everything = False
         self.policies: set[int] = set()
         self.reasons: list[str] = []
+        self.item: OutboxItem | None = None
 
 
 _state = _Pending()
@@ -83,12 +98,5 @@ def _on_calendar(calendar_id: int) -> list[int]:
 
 
 def _flush() -> None:
-    from sigap.tickets.tasks import recompute_due_times
-
-    pending = _state
-    if not pending.reasons:
-        return  # an earlier callback of the same transaction sent it
-    scope = None if pending.everything else sorted(pending.policies)
-    reason = " ".join(pending.reasons[:3]) + (" …" if len(pending.reasons) > 3 else "")
-    pending.reset()
-    recompute_due_times(scope, reason)
+    """The transaction committed (its outbox row queues the recompute): start afresh."""
+    _state.reset()
