@@ -96,7 +96,7 @@ def enqueue_sweeps(env: dict[str, str], n: int) -> None:
     subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
 
 
-def wait_for(condition: object, timeout: float = 60) -> None:
+def wait_for(condition: object, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():  # type: ignore[operator]
