@@ -20,6 +20,11 @@ STAFF_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AGENT})
 
 class User(AbstractUser):
     role = models.CharField(_("peran"), max_length=16, choices=Role.choices, default=Role.AGENT)
+    # When the email address was proven (a link mailed to it was opened) or vouched for by
+    # staff who made the account. A customer's account that is not active and has no such
+    # time is a sign-up waiting for its link; one that has it was switched off by staff,
+    # and only staff switch it on again.
+    email_verified_at = models.DateTimeField(_("email terverifikasi"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("pengguna")

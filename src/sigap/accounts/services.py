@@ -22,13 +22,18 @@ def user_create(
     first_name: str = "",
     last_name: str = "",
     email: str = "",
+    verified: bool = True,
 ) -> User:
+    """``verified``: the email is vouched for (staff made the account); a portal sign-up
+    passes False and is active only once its address is proven."""
     user = User(
         username=username,
         role=role,
         first_name=first_name,
         last_name=last_name,
         email=email,
+        is_active=verified,
+        email_verified_at=timezone.now() if verified else None,
         is_staff=role in (Role.ADMIN, Role.SUPERVISOR),
         is_superuser=role == Role.ADMIN,
     )

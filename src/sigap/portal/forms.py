@@ -6,7 +6,6 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from sigap.accounts.models import User
 from sigap.core.forms import MultipleFileField
 from sigap.tickets.models import Kind
 
@@ -26,11 +25,9 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self) -> str:
+        # whether the address has an account is not said here (the sign-up view mails its
+        # owner instead): the form would tell anyone which addresses are customers
         email: str = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(username__iexact=email).exists():
-            raise forms.ValidationError(
-                _("Email ini sudah terdaftar. Silakan masuk, atau minta tautan masuk.")
-            )
         return email
 
     def clean(self) -> dict[str, Any]:

@@ -1,28 +1,65 @@
-"""Magic sign-in links: signed, time-limited, and single-use (the token carries the user's
-last login, which signing in changes)."""
+"""Magic sign-in links: signed, time-limited and single-use.
+
+A token carries the user's last login and a fingerprint of their password hash, so
+signing in, or any change of password, spends every link issued before. A sign-up's link
+also carries a mark of the browser that signed up (``browser_mark``): a password chosen at
+sign-up survives activation only when the link is opened in that browser; opened anywhere
+else it proves the address but not who chose the password, and the password is dropped.
+
+Mail to an address that is not proven yet carries no text the requester chose (no name).
+"""
 
 from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from sigap.accounts.models import Role, User
 
 SALT = "sigap.portal.magic-link"
+SIGNUP_BROWSER = "sigap_signup_browser"  # the session key of the sign-up's browser secret
 
 
 def _stamp(user: User) -> str:
-    return user.last_login.isoformat() if user.last_login else "-"
+    login = user.last_login.isoformat() if user.last_login else "-"
+    password = salted_hmac(SALT, user.password).hexdigest()[:16]
+    return f"{login}|{password}"
 
 
-def make_token(user: User) -> str:
-    return signing.dumps({"u": user.pk, "s": _stamp(user)}, salt=SALT, compress=True)
+def new_browser_secret() -> str:
+    return secrets.token_urlsafe(24)
 
 
-def user_for_token(token: str) -> User | None:
-    """The customer the token signs in, or None when it is invalid, expired or used."""
+def browser_mark(secret: str) -> str:
+    return hashlib.sha256(f"{SALT}:{secret}".encode()).hexdigest()[:24] if secret else ""
+
+
+def make_token(user: User, *, browser: str = "") -> str:
+    """``browser``: the mark of the browser that signed up (``browser_mark``)."""
+    data = {"u": user.pk, "s": _stamp(user)}
+    if browser:
+        data["b"] = browser
+    return signing.dumps(data, salt=SALT, compress=True)
+
+
+@dataclass(frozen=True)
+class Link:
+    user: User
+    browser: str  # the sign-up browser's mark, "" for a plain sign-in link
+
+    def opened_where_signed_up(self, secret: str) -> bool:
+        return bool(self.browser) and constant_time_compare(self.browser, browser_mark(secret))
+
+
+def read_token(token: str) -> Link | None:
+    """The link's customer, or None when it is invalid, expired or spent."""
     try:
         data = signing.loads(token, salt=SALT, max_age=settings.SIGAP_MAGIC_LINK_MAX_AGE)
     except signing.BadSignature:  # includes SignatureExpired
@@ -30,20 +67,37 @@ def user_for_token(token: str) -> User | None:
     user = User.objects.filter(pk=data.get("u"), role=Role.CUSTOMER).first()
     if user is None or _stamp(user) != data.get("s"):
         return None
-    return user
+    return Link(user, str(data.get("b", "")))
 
 
-def send_link(user: User, *, purpose: str = "login") -> None:
-    url = settings.SITE_URL.rstrip("/") + reverse("portal:magic_login", args=[make_token(user)])
+TEXTS = {
+    "login": (
+        "Tautan masuk ke portal pelanggan",
+        "Klik tautan berikut untuk masuk ke portal pelanggan:",
+    ),
+    "verify": (
+        "Aktifkan akun portal pelanggan Anda",
+        "Seseorang mendaftarkan alamat email ini di portal pelanggan kami. Bila itu Anda, "
+        "klik tautan berikut untuk mengaktifkan akun:",
+    ),
+    "exists": (
+        "Anda sudah punya akun portal pelanggan",
+        "Seseorang mencoba mendaftar lagi dengan alamat email ini, padahal akunnya sudah ada. "
+        "Bila itu Anda, klik tautan berikut untuk masuk (kata sandi Anda tidak berubah):",
+    ),
+}
+
+
+def send_link(user: User, *, purpose: str = "login", browser: str = "") -> None:
+    url = settings.SITE_URL.rstrip("/") + reverse(
+        "portal:magic_login", args=[make_token(user, browser=browser)]
+    )
     minutes = settings.SIGAP_MAGIC_LINK_MAX_AGE // 60
-    if purpose == "verify":
-        subject = "Aktifkan akun Sigap Anda"
-        intro = "Terima kasih sudah mendaftar. Klik tautan berikut untuk mengaktifkan akun Anda:"
-    else:
-        subject = "Tautan masuk ke portal pelanggan"
-        intro = "Klik tautan berikut untuk masuk ke portal pelanggan:"
+    subject, intro = TEXTS[purpose]
+    # the name is the requester's words until the address is proven: not in this mail
+    greeting = "Halo" if user.email_verified_at is None else f"Halo {user.get_full_name()}"
     body = (
-        f"Halo {user.get_full_name() or user.email},\n\n{intro}\n\n{url}\n\n"
+        f"{greeting.strip()},\n\n{intro}\n\n{url}\n\n"
         f"Tautan ini berlaku {minutes} menit dan hanya dapat dipakai sekali. "
         "Bila Anda tidak memintanya, abaikan email ini."
     )

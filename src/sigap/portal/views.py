@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sigap.accounts.models import Role, User
@@ -69,26 +70,53 @@ def _apply_errors(form: Any, exc: SigapError) -> None:
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    """The account is activated by the link sent to the address: only then is it linked to
-    tickets already sent from that address (nobody can claim someone else's history)."""
+    """A sign-up waits for the link mailed to its address; only then is it linked to the
+    tickets already sent from that address (nobody can claim someone else's history).
+
+    The answer is the same whether or not the address has an account: the owner of an
+    account hears of the attempt by mail, with a sign-in link, and nothing of theirs
+    changes. A second sign-up for an address still waiting replaces the first (its
+    password and link; the first link is spent)."""
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        first, _, last = data["name"].strip().partition(" ")
+        email = data["email"]
+        secret = magic.new_browser_secret()
         with transaction.atomic():
-            user = user_create(
-                username=data["email"],
-                password=data["password"],
-                role=Role.CUSTOMER,
-                first_name=first[:150],
-                last_name=last[:150],
-                email=data["email"],
+            user = (
+                User.objects.select_for_update().filter(username__iexact=email).first()
+                or User.objects.select_for_update().filter(email__iexact=email).first()
             )
-            user.is_active = False
-            user.save(update_fields=["is_active"])
-            request.session["signup_phone"] = data["phone"].strip()
-        magic.send_link(user, purpose="verify")
-        return render(request, "portal/link_sent.html", {"email": data["email"], "signup": True})
+            if user is None:
+                first, _, last = data["name"].strip().partition(" ")
+                user = user_create(
+                    username=email,
+                    password=data["password"],
+                    role=Role.CUSTOMER,
+                    first_name=first[:150],
+                    last_name=last[:150],
+                    email=email,
+                    verified=False,
+                )
+                purpose = "verify"
+            elif user.role == Role.CUSTOMER and user.email_verified_at is None:
+                first, _, last = data["name"].strip().partition(" ")
+                user.first_name, user.last_name = first[:150], last[:150]
+                user.set_password(data["password"])  # spends the earlier sign-up's link
+                user.save(update_fields=["first_name", "last_name", "password"])
+                purpose = "verify"
+            elif user.role == Role.CUSTOMER and user.is_active:
+                purpose = "exists"
+            else:  # staff, or an account staff switched off: no mail at all
+                purpose = ""
+            if purpose == "verify":
+                request.session[magic.SIGNUP_BROWSER] = secret
+                request.session["signup_phone"] = data["phone"].strip()
+        if purpose == "verify":
+            magic.send_link(user, purpose="verify", browser=magic.browser_mark(secret))
+        elif purpose:
+            magic.send_link(user, purpose=purpose)
+        return render(request, "portal/link_sent.html", {"email": email, "signup": True})
     return render(
         request, "portal/signup.html", {"form": form}, status=422 if form.is_bound else 200
     )
@@ -100,8 +128,11 @@ def magic_request(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
         user = User.objects.filter(email__iexact=email, role=Role.CUSTOMER).first()
-        if user is not None:
-            magic.send_link(user, purpose="login" if user.is_active else "verify")
+        if user is not None and user.is_active:
+            magic.send_link(user, purpose="login")
+        elif user is not None and user.email_verified_at is None:  # a sign-up still waiting
+            magic.send_link(user, purpose="verify")
+        # (an account staff switched off gets nothing: only staff switch it on again)
         # The same answer whether or not the address is known: no account enumeration.
         return render(request, "portal/link_sent.html", {"email": email})
     return render(
@@ -128,16 +159,36 @@ def _link_customer(user: User, phone: str) -> None:
 
 @require_GET
 def magic_login(request: HttpRequest, token: str) -> HttpResponse:
-    user = magic.user_for_token(token)
-    if user is None:
+    link = magic.read_token(token)
+    if link is None:
         return render(request, "portal/link_invalid.html", status=400)
-    with transaction.atomic():
-        if not user.is_active:
+    user = link.user
+    kept_password = True
+    if not user.is_active:
+        if user.email_verified_at is not None:  # switched off by staff: stays off
+            return render(request, "portal/account_disabled.html", status=403)
+        # The address is proven now. A password chosen at sign-up is kept only in the
+        # browser that chose it: anyone could have signed up with this address.
+        kept_password = link.opened_where_signed_up(request.session.get(magic.SIGNUP_BROWSER, ""))
+        with transaction.atomic():
+            if not kept_password:
+                user.set_unusable_password()
             user.is_active = True
-            user.save(update_fields=["is_active"])
-        _link_customer(user, request.session.pop("signup_phone", ""))
+            user.email_verified_at = timezone.now()
+            user.save(update_fields=["is_active", "email_verified_at", "password"])
+            _link_customer(user, request.session.pop("signup_phone", ""))
+        request.session.pop(magic.SIGNUP_BROWSER, None)
+    else:
+        with transaction.atomic():
+            _link_customer(user, "")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     flash.success(request, "Selamat datang! Anda sudah masuk.")
+    if not kept_password:
+        flash.info(
+            request,
+            "Akun Anda aktif. Kata sandi dari pendaftaran tidak dipakai karena tautan ini "
+            "dibuka di perangkat lain; masuk berikutnya dengan tautan masuk lewat email.",
+        )
     return redirect("portal:home")
 
 
