@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -97,6 +98,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "huey.contrib.djhuey",
+    "axes",
     "sigap.core",
     "sigap.accounts",
     "sigap.customers",
@@ -129,6 +131,8 @@ MIDDLEWARE = [
     "sigap.accounts.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last: turns a locked-out sign-in into its 429 page (accounts/limits.py)
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sigap.urls"
@@ -244,6 +248,25 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/masuk/"
 # Magic sign-in links for the customer portal stay valid this long (seconds).
 SIGAP_MAGIC_LINK_MAX_AGE = envint("SIGAP_MAGIC_LINK_MAX_AGE", 15 * 60)
+
+# Password guessing (django-axes, accounts/limits.py): after AXES_FAILURE_LIMIT wrong
+# passwords for one account, or from one client address, sign-in is refused (HTTP 429)
+# for AXES_COOLOFF_TIME; an admin lifts it earlier by deleting the attempts in the admin
+# (Axes → Access attempts) or with `sigap axes_reset_username <name>`.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("SIGAP_LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("SIGAP_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "sigap.accounts.limits.locked_out"
+AXES_VERBOSE = False  # one warning per lockout (accounts.limits), not a line per attempt
+# Mail anyone can ask for (sign-in links, sign-up): per recipient and per client address
+# (django-ratelimit, on the default cache: Redis in production).
+SIGAP_MAIL_PER_RECIPIENT = env("SIGAP_MAIL_PER_RECIPIENT", "3/15m")
+SIGAP_MAIL_PER_CLIENT = env("SIGAP_MAIL_PER_CLIENT", "10/h")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

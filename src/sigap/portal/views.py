@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sigap.accounts.limits import mail_allowed, too_many_requests
 from sigap.accounts.models import Role, User
 from sigap.accounts.services import user_create
 from sigap.core.errors import NotFound, SigapError
@@ -81,6 +82,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         email = data["email"]
+        if not mail_allowed(request, "portal.signup", email):
+            return too_many_requests(request)
         secret = magic.new_browser_secret()
         with transaction.atomic():
             user = (
@@ -127,6 +130,8 @@ def magic_request(request: HttpRequest) -> HttpResponse:
     form = MagicLinkForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].strip().lower()
+        if not mail_allowed(request, "portal.link", email):
+            return too_many_requests(request)
         user = User.objects.filter(email__iexact=email, role=Role.CUSTOMER).first()
         if user is not None and user.is_active:
             magic.send_link(user, purpose="login")

@@ -1,0 +1,95 @@
+"""Limits on abuse of the sign-in and of the mail anyone can make Sigap send.
+
+* **Password guessing**: django-axes counts failed sign-ins per account and per client
+  address (``AXES_*`` in settings). Past the limit, every try, the right password
+  included, gets ``locked_out``: HTTP 429 with the reason in Indonesian. The lock runs out
+  by itself (``AXES_COOLOFF_TIME``); an admin lifts it earlier in the admin.
+* **Mail on request** (a sign-in link, a sign-up's activation): ``mail_allowed`` limits it
+  per recipient (``SIGAP_MAIL_PER_RECIPIENT``) and per client address
+  (``SIGAP_MAIL_PER_CLIENT``) with django-ratelimit on the shared cache, counted whether
+  or not the address has an account (the limit tells nothing about accounts).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django_ratelimit.core import is_ratelimited
+
+log = logging.getLogger(__name__)
+
+
+def client_address(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def locked_out(
+    request: HttpRequest, credentials: dict[str, Any] | None, *args: Any
+) -> HttpResponse:
+    """Axes' answer to a sign-in while locked out."""
+    username = (credentials or {}).get("username", "")
+    log.warning("sign-in locked out: account %r from %s", username[:150], client_address(request))
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "web/too_many.html",
+        {
+            "title": _("Terlalu banyak percobaan masuk"),
+            "text": _(
+                "Terlalu banyak percobaan masuk yang gagal untuk akun ini atau dari alamat "
+                "Anda. Coba lagi dalam %(minutes)s menit, atau minta admin membuka kuncinya."
+            )
+            % {"minutes": minutes},
+        },
+        status=429,
+    )
+
+
+def mail_allowed(request: HttpRequest, group: str, recipient: str) -> bool:
+    """May ``group``'s mail (e.g. ``portal.link``) go to ``recipient`` at this request?
+    Counts the request either way."""
+    recipient = recipient.strip().lower()
+    by_client = is_ratelimited(
+        request,
+        group=f"{group}.client",
+        key="ip",
+        rate=settings.SIGAP_MAIL_PER_CLIENT,
+        increment=True,
+    )
+    by_recipient = is_ratelimited(
+        request,
+        group=f"{group}.recipient",
+        key=lambda _group, _request: recipient,
+        rate=settings.SIGAP_MAIL_PER_RECIPIENT,
+        increment=True,
+    )
+    if by_client or by_recipient:
+        log.warning(
+            "mail rate limit: %s to %s from %s (%s)",
+            group,
+            recipient,
+            client_address(request),
+            "client" if by_client else "recipient",
+        )
+        return False
+    return True
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "web/too_many.html",
+        {
+            "title": _("Terlalu banyak permintaan"),
+            "text": _(
+                "Terlalu banyak permintaan email untuk alamat ini atau dari alamat Anda. "
+                "Tunggu beberapa menit, lalu coba lagi."
+            ),
+        },
+        status=429,
+    )
