@@ -365,6 +365,10 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SIGAP_MAX_ATTACHMENT_BYTES = envint("SIGAP_MAX_ATTACHMENT_MB", 20) * 1024 * 1024
+# One message sent through a page or the API: this many files, this much in all.
+SIGAP_MAX_ATTACHMENTS_PER_MESSAGE = envint("SIGAP_MAX_ATTACHMENTS_PER_MESSAGE", 10)
+SIGAP_MAX_MESSAGE_ATTACHMENTS_BYTES = envint("SIGAP_MAX_MESSAGE_ATTACHMENTS_MB", 25) * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 50  # Django's own hard stop (a 400) far above ours
 # Django must accept the body before our limit can answer 413 with a clear message.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -390,5 +394,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # Configured here, `run_huey` adds no handler of its own (each line came twice).
         "huey": {"handlers": ["console"], "propagate": False},
+        # axes says "deleted 0 failed attempts" at every sign-in; lockouts are logged by
+        # sigap.accounts.limits
+        "axes": {"level": "WARNING"},
     },
 }

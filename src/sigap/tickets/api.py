@@ -22,7 +22,7 @@ from sigap.customers.models import Customer
 from sigap.customers.selectors import contact_pairs
 from sigap.tickets import selectors, services
 from sigap.tickets.access import access_ticket, may_see, visible_tickets
-from sigap.tickets.attachments import Upload
+from sigap.tickets.attachments import Upload, check_request
 from sigap.tickets.models import Attachment, MessageKind, Proposal, ProposalStatus
 from sigap.tickets.schemas import (
     ApologyIn,
@@ -259,12 +259,12 @@ def message_list(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
 
 def _check_request_size(request: HttpRequest) -> None:
     """Refuse an obviously oversized upload before reading it."""
-    limit = int(settings.SIGAP_MAX_ATTACHMENT_BYTES)
+    limit = int(settings.SIGAP_MAX_MESSAGE_ATTACHMENTS_BYTES)
     length = int(request.META.get("CONTENT_LENGTH") or 0)
-    if length > limit * 5 + 1_048_576:
+    if length > limit + 1_048_576:
         raise PayloadTooLarge(
             f"Permintaan {length / 1_048_576:.1f} MB terlalu besar; batas lampiran "
-            f"{limit / 1_048_576:.0f} MB per berkas."
+            f"{limit / 1_048_576:.0f} MB per pesan."
         )
 
 
@@ -287,6 +287,7 @@ def message_create(
         )
     else:
         payload = _json_message(request)
+    check_request([(f.name or "lampiran", f.size or 0) for f in (files or [])])
     uploads = [Upload(f.name or "lampiran", f.read()) for f in (files or [])]
     kind = payload.kind or (MessageKind.INBOUND if user.is_customer else MessageKind.REPLY)
     message = services.message_add(

@@ -28,6 +28,27 @@ def max_bytes() -> int:
     return int(settings.SIGAP_MAX_ATTACHMENT_BYTES)
 
 
+def check_request(files: list[tuple[str, int]]) -> None:
+    """One request's files, (name, size) before any is read: at most
+    ``SIGAP_MAX_ATTACHMENTS_PER_MESSAGE`` of them, ``SIGAP_MAX_MESSAGE_ATTACHMENTS_MB`` in
+    all, and each within the per-file limit."""
+    most = int(settings.SIGAP_MAX_ATTACHMENTS_PER_MESSAGE)
+    if len(files) > most:
+        raise PayloadTooLarge(
+            f"Paling banyak {most} lampiran per pesan; yang dikirim {len(files)}. "
+            "Kirim sisanya di pesan berikutnya."
+        )
+    total = sum(size for _, size in files)
+    limit = int(settings.SIGAP_MAX_MESSAGE_ATTACHMENTS_BYTES)
+    if total > limit:
+        raise PayloadTooLarge(
+            f"Lampiran pesan ini {total / 1_048_576:.1f} MB, melebihi batas "
+            f"{limit / 1_048_576:.0f} MB per pesan. Kirim sebagian di pesan berikutnya."
+        )
+    for name, size in files:
+        check_size(name, size)
+
+
 def check_size(filename: str, size: int) -> None:
     limit = max_bytes()
     if size > limit:
@@ -89,5 +110,8 @@ def known_attachments(message: Message, attachments: list[Attachment]) -> None:
 
 
 def uploads_from(request: HttpRequest, field: str = "attachments") -> list[Upload]:
-    """The files a web form sent in ``field``, as uploads for the services."""
-    return [Upload(f.name or "lampiran", f.read()) for f in request.FILES.getlist(field)]
+    """The files a web form sent in ``field``, as uploads for the services; refused as a
+    whole (``check_request``) before any is read when there are too many or too much."""
+    files = request.FILES.getlist(field)
+    check_request([(f.name or "lampiran", f.size or 0) for f in files])
+    return [Upload(f.name or "lampiran", f.read()) for f in files]

@@ -5,10 +5,10 @@ from typing import cast
 from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from sigap.accounts.decorators import staff_required
+from sigap.accounts.http import safe_next
 from sigap.accounts.models import User
 from sigap.triage.models import AgentStatus
 from sigap.triage.routing import set_status
@@ -27,7 +27,4 @@ def agent_status(request: HttpRequest) -> HttpResponse:
         if moved:
             text += f" {len(moved)} obrolan dialihkan ke rekan."
         flash.success(request, text)
-    target = request.POST.get("next", "/inbox/")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = "/inbox/"
-    return redirect(target)
+    return redirect(safe_next(request, request.POST.get("next"), "/inbox/"))

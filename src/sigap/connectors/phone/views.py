@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts.decorators import staff_required, supervisor_required
+from sigap.accounts.http import safe_next
 from sigap.accounts.models import User
 from sigap.connectors.phone import pbx, services
 from sigap.connectors.phone.forms import CallFinishForm, CallStartForm, MergeForm
@@ -104,7 +105,7 @@ def _answer(
 def call_start(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     form = CallStartForm(request.POST)
-    back = request.META.get("HTTP_REFERER") or reverse("web:inbox")
+    back = safe_next(request, request.META.get("HTTP_REFERER"), reverse("web:inbox"))
     if not form.is_valid():
         return _answer(request, None, _form_error(form), back)
     data = form.cleaned_data

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts.decorators import staff_required, supervisor_required
+from sigap.accounts.http import safe_next
 from sigap.accounts.models import User
 from sigap.core.errors import PermissionDenied, SigapError
 from sigap.tickets import services
@@ -50,7 +51,9 @@ def proposal_decide(request: HttpRequest, proposal_id: int, decision: str) -> Ht
             raise Http404
     except (PermissionDenied, SigapError) as exc:
         flash.error(request, exc.message)
-    back = request.POST.get("next") or reverse("web:ticket", args=[proposal.ticket_id])
+    back = safe_next(
+        request, request.POST.get("next"), reverse("web:ticket", args=[proposal.ticket_id])
+    )
     return redirect(back)
 
 

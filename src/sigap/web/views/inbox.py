@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts.decorators import staff_required
+from sigap.accounts.http import safe_next
 from sigap.accounts.models import Role, Team, User
 from sigap.core.errors import SigapError
 from sigap.tickets import selectors, services
@@ -169,7 +170,7 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     ids = [int(i) for i in request.POST.getlist("tickets") if i.isdigit()][:100]
     form = BulkForm(request.POST, ticket_ids=ids)
-    back = request.POST.get("next") or reverse("web:inbox")
+    back = safe_next(request, request.POST.get("next"), reverse("web:inbox"))
     if not ids or not form.is_valid():
         flash.error(request, "Pilih tiket dan tindakan terlebih dahulu.")
         return redirect(back)
@@ -232,7 +233,7 @@ def inbox_bulk_undo(request: HttpRequest) -> HttpResponse:
         except SigapError as exc:
             flash.error(request, f"{ticket.reference}: {exc.message}")
     flash.success(request, f"{restored} tiket dikembalikan seperti semula.")
-    return redirect(request.POST.get("next") or reverse("web:inbox"))
+    return redirect(safe_next(request, request.POST.get("next"), reverse("web:inbox")))
 
 
 def _bulk_one(user: User, ticket: Ticket, data: dict[str, Any]) -> dict[str, Any] | None:
