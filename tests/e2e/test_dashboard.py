@@ -53,7 +53,8 @@ def test_the_dashboard_renders_and_updates_itself(
         team=team,
     )
     page.wait_for_function(
-        f"Number(document.querySelector('[data-op=open]').textContent) === {before + 1}",
+        "(n) => Number(document.querySelector('[data-op=open]').textContent) === n",
+        arg=before + 1,
         timeout=25_000,
     )
     assert re.search(r"WhatsApp: 1", page.locator("[data-live-ops]").inner_text())

@@ -93,6 +93,9 @@
 
   document.addEventListener("change", function (ev) {
     var t = ev.target;
+    // a select that applies itself (language, agent status): no inline handler, the CSP
+    // allows none
+    if (t && t.dataset && t.dataset.autosubmit !== undefined && t.form) { t.form.submit(); return; }
     if (t && t.dataset && t.dataset.cannedTarget) {
       var opt = t.options[t.selectedIndex], area = document.getElementById(t.dataset.cannedTarget);
       if (opt && opt.dataset.body && area) {
