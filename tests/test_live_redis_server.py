@@ -69,7 +69,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], int]]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{url}/livez", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

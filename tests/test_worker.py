@@ -286,3 +286,17 @@ def test_a_worker_killed_while_the_smtp_server_stalls_delivers_the_reply_once_af
     mail = message_from_bytes(inbox.received[0], policy=policy.default)
     assert mail["Subject"] == f"Re: [{ticket.reference}] Status pesanan"
     assert "Pesanan Anda sedang dikirim." in mail.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_a_running_worker_keeps_healthz_green(start_worker: object, settings: Any) -> None:
+    """The real worker writes its heartbeat when it starts (``/healthz``, core/health.py)."""
+    from django.test import Client
+
+    from sigap.core.models import Heartbeat
+
+    settings.HUEY = {**settings.HUEY, "immediate": False}
+    start_worker()  # type: ignore[operator]
+    wait_for(lambda: Heartbeat.objects.filter(name="worker").exists())
+    response = Client().get("/healthz")
+    assert response.status_code == 200, response.content
+    assert response.json()["worker"]["ok"] is True

@@ -376,6 +376,11 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 50  # Django's own hard stop (a 400) far above ou
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
+# /healthz (core/health.py): unhealthy when the worker's heartbeat is older than this, or
+# when durable work has waited past its time for longer than this.
+SIGAP_HEALTH_WORKER_STALE_SECONDS = envint("SIGAP_HEALTH_WORKER_STALE_SECONDS", 180)
+SIGAP_HEALTH_QUEUE_STALE_SECONDS = envint("SIGAP_HEALTH_QUEUE_STALE_SECONDS", 600)
+
 # --- Security -----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SIGAP_SECURE_COOKIES", False)

@@ -1,17 +1,27 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 from django.views.decorators.http import require_GET
 from django.views.i18n import JavaScriptCatalog
 
 from sigap.api import api
+from sigap.core import health
 from sigap.web import views as web_views
 
 
 @require_GET
-def healthz(request: HttpRequest) -> HttpResponse:
+def livez(request: HttpRequest) -> HttpResponse:
+    """The process answers (what a load balancer or a start-up wait needs)."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The process, the database, the worker's heartbeat and the age of the oldest work
+    waiting past its time (``core.health``): 503 when any is stale."""
+    healthy, body = health.report()
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 # The API and the health check first: Django tries the patterns in order, and every
@@ -19,6 +29,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("api/v1/", api.urls),
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
     path("", web_views.home, name="home"),
     path(
         "masuk/",

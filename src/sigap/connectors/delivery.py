@@ -366,6 +366,19 @@ def retry_due(limit: int = 200) -> int:
     return sum(attempt(pk) == "sent" for pk in due)
 
 
+def oldest_due() -> datetime | None:
+    """Since when the oldest reply that should have been sent has waited (``/healthz``)."""
+    due: datetime | None = (
+        OutboundDelivery.objects.filter(
+            status__in=[D.PENDING, D.SENDING], next_attempt_at__lte=timezone.now()
+        )
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    return due
+
+
 def resend(delivery: OutboundDelivery) -> bool:
     """Put a failed reply back in the queue (admin action); it resumes where it stopped."""
     updated = OutboundDelivery.objects.filter(pk=delivery.pk, status=D.FAILED).update(

@@ -5,3 +5,8 @@ class CoreConfig(AppConfig):
     name = "sigap.core"
     label = "core"
     verbose_name = "Sigap core"
+
+    def ready(self) -> None:
+        from sigap.core import health, outbox
+
+        health.waiting("outbox", outbox.oldest_due)

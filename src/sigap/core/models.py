@@ -55,3 +55,14 @@ class OutboxItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} #{self.pk}"
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background part (``worker``): written when it starts and
+    by a job every minute, read by ``/healthz``."""
+
+    name = models.CharField(max_length=50, primary_key=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at:%Y-%m-%d %H:%M:%S}"

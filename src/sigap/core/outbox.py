@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.db import transaction
@@ -129,3 +129,16 @@ def purge(older_than: timedelta = timedelta(days=7)) -> int:
     """Forget rows done more than ``older_than`` ago."""
     deleted, _ = OutboxItem.objects.filter(done_at__lt=timezone.now() - older_than).delete()
     return deleted
+
+
+def oldest_due() -> datetime | None:
+    """Since when the oldest row that should have run has been waiting (``core.health``)."""
+    due: datetime | None = (
+        OutboxItem.objects.filter(
+            done_at__isnull=True, failed_at__isnull=True, due_at__lte=timezone.now()
+        )
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )
+    return due

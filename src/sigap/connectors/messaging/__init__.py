@@ -42,6 +42,7 @@ from sigap.connectors.messaging.filing import (
     last_address,
     last_external_id,
     last_inbound_at,
+    oldest_unfiled,
 )
 from sigap.connectors.messaging.inbound import (
     CHOICE_PREFIX,
@@ -103,6 +104,7 @@ __all__ = [
     "last_address",
     "last_external_id",
     "last_inbound_at",
+    "oldest_unfiled",
     "on_tap",
     "shape_list",
     "shape_obj",

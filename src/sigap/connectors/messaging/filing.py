@@ -93,6 +93,17 @@ def file_due(older_than: timedelta = timedelta(minutes=1), limit: int = 500) -> 
     return sum(file_received(pk) in ("created", "appended") for pk in due)
 
 
+def oldest_unfiled() -> datetime | None:
+    """Since when the oldest stored message still waiting to be filed has waited."""
+    since: datetime | None = (
+        InboundDelivery.objects.filter(status=InboundStatus.RECEIVED)
+        .order_by("received_at")
+        .values_list("received_at", flat=True)
+        .first()
+    )
+    return since
+
+
 def _failed(inbound_id: int, error: str) -> str:
     row = InboundDelivery.objects.filter(pk=inbound_id).only("provider", "external_id").first()
     InboundDelivery.objects.filter(pk=inbound_id, status=InboundStatus.RECEIVED).update(

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import atexit
-import subprocess
 import sys
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+
+from sigap.core.supervise import Supervisor
 
 
 class Command(BaseCommand):
@@ -35,14 +36,14 @@ class Command(BaseCommand):
                 "Peringatan: beberapa proses tanpa SIGAP_REDIS_URL — pembaruan langsung "
                 "(websocket) hanya sampai ke pengguna di proses yang sama. Set SIGAP_REDIS_URL."
             )
-        worker = None
         if not settings.REDIS_URL and not opts["no_worker"]:
-            # Embedded setup: the SQLite job queue needs a worker; start it alongside so
-            # nothing else has to be run. With Redis, run `sigap worker` separately.
-            worker = subprocess.Popen(
+            # Embedded setup: the SQLite job queue needs a worker; start it alongside, and
+            # again whenever it dies (core/supervise.py), so nothing else has to be run.
+            # With Redis, run `sigap worker` under the platform's supervisor.
+            worker = Supervisor(
                 [sys.executable, "-c", "from sigap.cli import main; main()", "worker"]
-            )
-            atexit.register(_stop, worker)
+            ).start()
+            atexit.register(worker.stop)
         self.stdout.write(f"Sigap berjalan di http://{opts['host']}:{opts['port']}/")
         uvicorn.run(
             "sigap.asgi:application",
@@ -57,11 +58,3 @@ class Command(BaseCommand):
             loop="uvloop",
             log_level="info",
         )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
