@@ -13,7 +13,7 @@ class ChannelsConfig(AppConfig):
         from sigap.connectors.meta.connector import FACEBOOK, INSTAGRAM
         from sigap.connectors.telegram.connector import CONNECTOR as TELEGRAM
         from sigap.connectors.whatsapp.connector import CONNECTOR as WHATSAPP
-        from sigap.core import health
+        from sigap.core import health  # ready(): the models are loaded now
 
         for connector in (EMAIL, WHATSAPP, TELEGRAM, FACEBOOK, INSTAGRAM):  # one line each
             registry.register(connector)
