@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from sigap.accounts.models import ApiToken, Team, User
+from sigap.accounts.models import ApiToken, SecurityEvent, Team, User
 
 
 @admin.register(User)
@@ -26,3 +26,22 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
 
     def has_add_permission(self, request: object) -> bool:
         return False  # tokens are created with `sigap token create` (shown once)
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin[SecurityEvent]):
+    """Read only: the log is append-only (the page for admins is /keamanan/log/)."""
+
+    list_display = ("at", "kind", "actor_name", "user_name", "ip", "detail")
+    list_filter = ("kind",)
+    search_fields = ("actor_name", "user_name", "ip", "detail")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: object) -> bool:
+        return False
+
+    def has_change_permission(self, request: object, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: object, obj: object = None) -> bool:
+        return False

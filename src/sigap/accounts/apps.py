@@ -10,8 +10,11 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from sigap.accounts import audit
         from sigap.accounts.models import ApiToken, User
         from sigap.accounts.services import forget_tokens
+
+        audit.connect()
 
         for model in (User, ApiToken):
             post_save.connect(forget_tokens, sender=model, dispatch_uid=f"tokens-{model.__name__}")

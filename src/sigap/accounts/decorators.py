@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from sigap.accounts.models import User
+from sigap.accounts.models import Role, User
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 
@@ -39,6 +39,22 @@ def supervisor_required(view: V) -> V:
                 request,
                 "web/forbidden.html",
                 {"message": "Halaman ini hanya untuk supervisor dan admin."},
+                status=403,
+            )
+        return view(request, *args, **kwargs)
+
+    return cast(V, wrapper)
+
+
+def admin_required(view: V) -> V:
+    @staff_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if cast(User, request.user).role != Role.ADMIN:
+            return render(
+                request,
+                "web/forbidden.html",
+                {"message": "Halaman ini hanya untuk admin."},
                 status=403,
             )
         return view(request, *args, **kwargs)

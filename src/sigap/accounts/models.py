@@ -99,3 +99,48 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class SecurityKind(models.TextChoices):
+    SIGN_IN = "sign_in", _("Masuk")
+    SIGN_IN_FAILED = "sign_in_failed", _("Gagal masuk")
+    LOCKED_OUT = "locked_out", _("Terkunci (terlalu banyak gagal)")
+    SIGN_OUT = "sign_out", _("Keluar")
+    TOKEN_CREATED = "token_created", _("Token API dibuat")
+    TOKEN_REVOKED = "token_revoked", _("Token API dicabut")
+    ROLE_CHANGED = "role_changed", _("Peran diubah")
+    ACTIVATED = "activated", _("Akun diaktifkan")
+    DEACTIVATED = "deactivated", _("Akun dinonaktifkan")
+    PASSWORD_CHANGED = "password_changed", _("Kata sandi diubah")
+    TEAM_CHANGED = "team_changed", _("Anggota tim diubah")
+    EXPORT = "export", _("Data diekspor")
+    SETTINGS_CHANGED = "settings_changed", _("Pengaturan diubah")
+
+
+class SecurityEvent(models.Model):
+    """The security audit log: append-only (the database refuses to change or delete a
+    row). People are kept by id and name, not by foreign key, so the record outlives the
+    account it names."""
+
+    at = models.DateTimeField(_("waktu"), db_index=True)
+    kind = models.CharField(_("jenis"), max_length=20, choices=SecurityKind.choices)
+    actor_id = models.IntegerField(_("pelaku (id)"), null=True, blank=True)
+    actor_name = models.CharField(_("pelaku"), max_length=150, blank=True, default="")
+    user_id = models.IntegerField(_("akun yang dikenai (id)"), null=True, blank=True)
+    user_name = models.CharField(_("akun yang dikenai"), max_length=150, blank=True, default="")
+    ip = models.CharField(_("alamat IP"), max_length=45, blank=True, default="")
+    detail = models.CharField(_("rincian"), max_length=500, blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("peristiwa keamanan")
+        verbose_name_plural = _("log audit keamanan")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "-at"], name="security_kind_at"),
+            models.Index(fields=["user_id", "-at"], name="security_user_at"),
+            models.Index(fields=["actor_id", "-at"], name="security_actor_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.user_name or self.actor_name}"

@@ -8,7 +8,8 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from sigap.accounts.models import ApiToken, Role, Team, User, hash_token
+from sigap.accounts import audit
+from sigap.accounts.models import ApiToken, Role, SecurityKind, Team, User, hash_token
 from sigap.core.errors import NotFound
 
 TOKEN_PREFIX = "sgp_"
@@ -59,6 +60,7 @@ def token_create(*, user: User, name: str = "cli") -> str:
     """Create a token and return its raw value (the only time it is visible)."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     ApiToken.objects.create(user=user, name=name, prefix=raw[:12], digest=hash_token(raw))
+    audit.record(SecurityKind.TOKEN_CREATED, user=user, detail=f"{name} ({raw[:12]}…)")
     return raw
 
 
@@ -103,3 +105,4 @@ def token_revoke(*, user: User, prefix: str) -> None:
     forget_tokens()
     if not updated:
         raise NotFound("Token tidak ditemukan.")
+    audit.record(SecurityKind.TOKEN_REVOKED, user=user, detail=f"{prefix}…")

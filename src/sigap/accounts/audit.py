@@ -1,0 +1,230 @@
+"""The security audit log (``SecurityEvent``): who did what to which account, from where.
+
+Recorded here from Django's and Axes' signals (sign-in, failure, lockout, sign-out), from
+changes to users (role, active, password) and team members, from every change made in the
+admin (``settings_changed``), and by the services that create and revoke API tokens and the
+views that export data (``record``). The acting person and their address come from the
+request being served (``AuditMiddleware``); a command or a job records no address.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import m2m_changed, post_save, pre_save
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from sigap.accounts.models import SecurityEvent, SecurityKind, Team, User
+
+_request: ContextVar[HttpRequest | None] = ContextVar("sigap_audit_request", default=None)
+
+
+class AuditMiddleware:
+    """Makes the request being served the context of what is recorded during it."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = _request.set(request)
+        try:
+            response: HttpResponse = self.get_response(request)
+            return response
+        finally:
+            _request.reset(token)
+
+
+@contextmanager
+def serving(request: HttpRequest) -> Iterator[None]:
+    token = _request.set(request)
+    try:
+        yield
+    finally:
+        _request.reset(token)
+
+
+def _ip(request: HttpRequest | None) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))[:45] if request is not None else ""
+
+
+def _person(user: Any) -> tuple[int | None, str]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None, ""
+    return int(user.pk), str(user.get_username())[:150]
+
+
+def record(
+    kind: SecurityKind,
+    *,
+    user: User | None = None,
+    user_name: str = "",
+    detail: str = "",
+    data: dict[str, Any] | None = None,
+    request: HttpRequest | None = None,
+    actor: User | None = None,
+) -> SecurityEvent:
+    request = request if request is not None else _request.get()
+    actor_id, actor_name = _person(actor if actor is not None else getattr(request, "user", None))
+    user_id, name = _person(user) if user is not None else (None, user_name[:150])
+    return SecurityEvent.objects.create(
+        at=timezone.now(),
+        kind=kind,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        user_id=user_id,
+        user_name=name or user_name[:150],
+        ip=_ip(request),
+        detail=detail[:500],
+        data=data or {},
+    )
+
+
+# --- signals ----------------------------------------------------------------------------------
+
+
+def _signed_in(sender: Any, request: HttpRequest | None, user: User, **_: Any) -> None:
+    record(SecurityKind.SIGN_IN, user=user, request=request, actor=user)
+
+
+def _failed(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **_: Any
+) -> None:
+    name = str(credentials.get("username", ""))
+    record(SecurityKind.SIGN_IN_FAILED, user_name=name, request=request)
+
+
+def _signed_out(sender: Any, request: HttpRequest | None, user: User | None, **_: Any) -> None:
+    if user is not None:
+        record(SecurityKind.SIGN_OUT, user=user, request=request, actor=user)
+
+
+def _locked_out(sender: Any, request: HttpRequest, username: str = "", **_: Any) -> None:
+    record(SecurityKind.LOCKED_OUT, user_name=username or "", request=request)
+
+
+_WATCHED = ("role", "is_active", "is_staff", "is_superuser", "password")
+
+
+def _before_user_save(sender: Any, instance: User, raw: bool = False, **_: Any) -> None:
+    if raw or instance.pk is None:
+        return
+    old = User.objects.filter(pk=instance.pk).values(*_WATCHED).first()
+    instance._sigap_audit_before = old  # type: ignore[attr-defined]
+
+
+def _after_user_save(
+    sender: Any, instance: User, created: bool, raw: bool = False, **_: Any
+) -> None:
+    if raw:
+        return
+    old: dict[str, Any] | None = getattr(instance, "_sigap_audit_before", None)
+    instance._sigap_audit_before = None  # type: ignore[attr-defined]
+    if created or old is None:
+        return
+    if old["role"] != instance.role or (
+        (old["is_staff"], old["is_superuser"]) != (instance.is_staff, instance.is_superuser)
+    ):
+        record(
+            SecurityKind.ROLE_CHANGED,
+            user=instance,
+            detail=f"{old['role']} → {instance.role}",
+            data={
+                "from": {k: old[k] for k in ("role", "is_staff", "is_superuser")},
+                "to": {
+                    "role": instance.role,
+                    "is_staff": instance.is_staff,
+                    "is_superuser": instance.is_superuser,
+                },
+            },
+        )
+    if old["is_active"] != instance.is_active:
+        kind = SecurityKind.ACTIVATED if instance.is_active else SecurityKind.DEACTIVATED
+        record(kind, user=instance)
+    if old["password"] != instance.password:
+        record(SecurityKind.PASSWORD_CHANGED, user=instance)
+
+
+def _members_changed(
+    sender: Any, instance: Any, action: str, pk_set: set[int] | None, reverse: bool, **_: Any
+) -> None:
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    verb = {"post_add": "added", "post_remove": "removed", "post_clear": "cleared"}[action]
+    if reverse:  # user.teams.add(team)
+        teams = list(Team.objects.filter(pk__in=pk_set or ()).values_list("name", flat=True))
+        record(
+            SecurityKind.TEAM_CHANGED,
+            user=instance,
+            detail=f"{verb}: {', '.join(teams)}",
+            data={"action": verb, "teams": sorted(pk_set or ())},
+        )
+        return
+    users = list(User.objects.filter(pk__in=pk_set or ()).values_list("username", flat=True))
+    record(
+        SecurityKind.TEAM_CHANGED,
+        detail=f"{instance.name}: {verb} {', '.join(users)}".strip(),
+        data={"team": instance.pk, "action": verb, "users": sorted(pk_set or ())},
+    )
+
+
+def _admin_change(sender: Any, instance: LogEntry, created: bool, **_: Any) -> None:
+    if not created:
+        return
+    what = "added" if instance.is_addition() else "deleted" if instance.is_deletion() else "changed"
+    model = instance.content_type.model if instance.content_type is not None else ""
+    record(
+        SecurityKind.SETTINGS_CHANGED,
+        actor=instance.user,
+        detail=f"admin {what} {model} “{instance.object_repr}”"[:500],
+        data={
+            "model": model,
+            "object_id": instance.object_id,
+            "action": what,
+            "change": instance.get_change_message(),
+        },
+    )
+
+
+def connect() -> None:
+    user_logged_in.connect(_signed_in, dispatch_uid="audit-sign-in")
+    user_login_failed.connect(_failed, dispatch_uid="audit-sign-in-failed")
+    user_logged_out.connect(_signed_out, dispatch_uid="audit-sign-out")
+    pre_save.connect(_before_user_save, sender=User, dispatch_uid="audit-user-before")
+    post_save.connect(_after_user_save, sender=User, dispatch_uid="audit-user-after")
+    m2m_changed.connect(_members_changed, sender=Team.members.through, dispatch_uid="audit-team")
+    post_save.connect(_admin_change, sender=LogEntry, dispatch_uid="audit-admin")
+    from axes.signals import user_locked_out  # ready(): axes' signals need the app registry
+
+    user_locked_out.connect(_locked_out, dispatch_uid="audit-locked-out")
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+COLUMNS = ("at", "kind", "actor_name", "user_name", "ip", "detail")
+
+
+def csv_bytes(events: Iterable[SecurityEvent]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["waktu", "jenis", "pelaku", "akun", "alamat IP", "rincian"])
+    labels = dict(SecurityKind.choices)
+    for e in events:
+        writer.writerow(
+            [
+                e.at.isoformat(),
+                labels.get(e.kind, e.kind),
+                e.actor_name,
+                e.user_name,
+                e.ip,
+                e.detail,
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel reads it as UTF-8
