@@ -6,7 +6,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sigap.tickets.models import Channel
+from sigap.tickets.models import Channel, Ticket
 
 
 class QuarantinedEmail(models.Model):
@@ -45,6 +45,28 @@ class EmailReceipt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sender} {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class EmailParticipant(models.Model):
+    """An address the ticket's customer copied (``Cc``) on their mail about the ticket:
+    its replies thread onto the ticket, shown under its own address. Nobody else's mail
+    adds one, so a stranger cannot make themselves a participant."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    address = models.CharField(_("alamat"), max_length=255)
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("peserta email")
+        verbose_name_plural = _("peserta email")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "address"], name="email_participant_ticket_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({self.ticket_id})"
 
 
 class MailProtocol(models.TextChoices):

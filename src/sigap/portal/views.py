@@ -260,7 +260,12 @@ def _render_ticket(
     messages = {m.pk: m for m in selectors.messages_for(user=user, ticket=ticket)}
     proposals = list(selectors.proposals_for(user=user, ticket=ticket))
     offered = [p for p in proposals if p.status == ProposalStatus.OFFERED]
-    items = timeline.items(selectors.timeline_for(user=user, ticket=ticket), messages, {})
+    items = timeline.items(
+        selectors.timeline_for(user=user, ticket=ticket),
+        messages,
+        {},
+        own_addresses=timeline.customer_addresses(ticket),
+    )
     # The customer sees what was said and decided, not the staff's field bookkeeping.
     items = [i for i in items if i.kind not in ("field_changed", "assigned", "team_changed")]
     step = guidance.for_customer(ticket, offer_waiting=bool(offered), tz=ticket.customer.time_zone)

@@ -351,6 +351,9 @@ class Message(models.Model):
     # An email's HTML part, sanitized (nh3) when stored and again when shown; ``body`` stays
     # the text.
     body_html = models.TextField(_("isi HTML"), blank=True, default="")
+    # Who actually wrote an inbound message from outside, as the channel names them (an
+    # email's From address); shown on the message, since it need not be the customer.
+    sender_address = models.CharField(_("alamat pengirim"), max_length=255, blank=True, default="")
     external_id = models.CharField(max_length=255, blank=True, default="")
     created_at = models.DateTimeField(_("dibuat"))
 

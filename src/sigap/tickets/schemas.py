@@ -188,6 +188,7 @@ class MessageOut(Schema):
     kind: str
     channel: str
     author: Ref | None
+    sender_address: str  # who wrote an inbound message, as the channel named them ("" if none)
     body: str
     created_at: datetime
     attachments: list[AttachmentOut]
@@ -329,6 +330,7 @@ def message_dict(m: Message) -> dict[str, Any]:
         "kind": m.kind,
         "channel": m.channel,
         "author": _ref(m.author),
+        "sender_address": m.sender_address,
         "body": m.body,
         "created_at": m.created_at,
         "attachments": [attachment_dict(a) for a in m.attachments.all()],

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sigap.core.money import format_rupiah
+from sigap.customers.models import ContactKind
 from sigap.tickets.models import (
     Category,
     CompensationType,
@@ -16,6 +17,7 @@ from sigap.tickets.models import (
     Priority,
     Severity,
     Status,
+    Ticket,
     TimelineEvent,
 )
 
@@ -62,6 +64,7 @@ class Item:
     lines: list[str] = field(default_factory=list)
     message: Message | None = None
     css: str = ""
+    third_party: bool = False  # an inbound message someone other than the customer wrote
 
 
 def _value(field_name: str, value: Any, names: dict[str, dict[int, str]]) -> str:
@@ -83,11 +86,36 @@ def compensation_text(kind: str, amount: int) -> str:
     return f"{label} {format_rupiah(amount)}" if amount else label
 
 
+def customer_addresses(ticket: Ticket) -> frozenset[str]:
+    """The ticket's customer's email addresses (from ``customer__contacts``, which the
+    ticket page's selector prefetches)."""
+    return frozenset(
+        c.value.lower() for c in ticket.customer.contacts.all() if c.kind == ContactKind.EMAIL
+    )
+
+
+def _sender(msg: Message, own: frozenset[str]) -> tuple[str, bool]:
+    """Who wrote an inbound message, and whether that is someone other than the customer:
+    the address it came from is shown whenever the channel gave one."""
+    if msg.author is not None:
+        return msg.author.get_full_name(), False
+    address = msg.sender_address
+    if not address:
+        return "Pelanggan", False
+    if address.lower() in own:
+        return f"Pelanggan ({address})", False
+    return f"{address} (bukan pelanggan)", True
+
+
 def items(
     events: Iterable[TimelineEvent],
     messages: dict[int, Message],
     names: dict[str, dict[int, str]],
+    *,
+    own_addresses: frozenset[str] = frozenset(),
 ) -> list[Item]:
+    """``own_addresses``: the customer's email addresses (``customer_addresses``); an
+    inbound message from any other address is shown as someone else's."""
     out: list[Item] = []
     for e in events:
         if e.actor:
@@ -103,7 +131,7 @@ def items(
             item.message = msg
             item.css = {"inbound": "in", "reply": "out", "note": "note"}[msg.kind]
             if msg.kind == "inbound":
-                item.actor = msg.author.get_full_name() if msg.author else "Pelanggan"
+                item.actor, item.third_party = _sender(msg, own_addresses)
         elif e.kind == EventKind.STATUS_CHANGED:
             item.body = (
                 f"{_value('status', e.old_value, names)} → {_value('status', e.new_value, names)}"

@@ -4,10 +4,18 @@
   charset Python knows (utf-8, iso-8859-1, windows-1252, encoded words …), attachments,
   forwarded ``message/rfc822`` parts. HTML-only mail becomes text through nh3 (nothing of
   the HTML is ever rendered).
-* Threading: the ticket number in the subject (``SGP-000123``) when the sender is one of
-  that ticket's customer's addresses; then ``In-Reply-To``/``References`` against the
-  Message-IDs already stored; otherwise a new ticket, with the customer found by address
-  or created.
+* Threading: the ticket number in the subject (``SGP-000123``), then
+  ``In-Reply-To``/``References`` against the Message-IDs already stored, and either only
+  when the sender may write on that ticket: one of its customer's email addresses (in any
+  case), or an address the customer's own mail about the ticket copied in (``Cc``, kept as
+  ``EmailParticipant``). A Message-ID is no secret (it travels in every reply, forward and
+  list copy), so the headers alone prove nothing. Anyone else's mail opens a new ticket for
+  its sender, as a mail without those headers would: like Freshdesk and Zammad (whose
+  follow-up check rejects unknown senders), a stranger never writes as another customer,
+  and their mail is not lost or held either. A delivery report (a bounce) is the one
+  exception: it comes from a mailer-daemon, and is only ever kept as an internal note.
+* The sender: every message records the From address (``Message.sender_address``); the
+  ticket page shows it, marked when it is not the customer's (a copied-in participant).
 * Never twice: a Message-ID already stored is a duplicate and changes nothing.
 * No loops: automatic mail (``Auto-Submitted``, ``Precedence: bulk/junk/list``,
   ``X-Autoreply``, mailer-daemon bounces) never opens a ticket and never gets an
@@ -34,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from email import message_from_bytes, message_from_string, policy
 from email.message import EmailMessage, Message
-from email.utils import parseaddr
+from email.utils import getaddresses, parseaddr
 from typing import Any
 
 import nh3
@@ -42,9 +50,9 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sigap.connectors.models import EmailReceipt, QuarantinedEmail
+from sigap.connectors.models import EmailParticipant, EmailReceipt, QuarantinedEmail
 from sigap.core.errors import SigapError
-from sigap.customers.models import ContactKind, Customer
+from sigap.customers.models import ContactKind, Customer, CustomerContact
 from sigap.customers.services import ContactIn, customer_create, customer_find_by_contact
 from sigap.tickets import events, services
 from sigap.tickets.attachments import Upload
@@ -62,6 +70,8 @@ MAX_SUBJECT = 255
 MAX_HTML = 1_000_000  # characters of sanitized HTML kept; past it only the text is kept
 SENDER_LIMIT_DEFAULT = 20
 SENDER_WINDOW = timedelta(hours=1)
+MAX_THREAD_CANDIDATES = 50  # stored messages a References chain is checked against
+MAX_ADDRESS = 255
 
 
 class MalformedEmail(ValueError):
@@ -80,6 +90,7 @@ class ParsedEmail:
     automatic: bool = False
     html: str = ""
     bounce: Bounce | None = None
+    cc: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -281,6 +292,11 @@ def parse(raw: bytes) -> ParsedEmail:
         text = "(pesan tanpa isi)"
     message_id = (_ids(str(msg.get("Message-ID", ""))) or [""])[0]
     references = _ids(str(msg.get("In-Reply-To", ""))) + _ids(str(msg.get("References", "")))
+    cc = [
+        address.lower()
+        for _, address in getaddresses([str(value) for value in msg.get_all("Cc") or []])
+        if "@" in address
+    ]
     return ParsedEmail(
         message_id=message_id,
         references=references,
@@ -292,34 +308,73 @@ def parse(raw: bytes) -> ParsedEmail:
         automatic=_is_automatic(msg, sender),
         html=body_html,
         bounce=_bounce_of(msg, sender, text),
+        cc=list(dict.fromkeys(cc)),
     )
 
 
-def _thread(mail: ParsedEmail) -> Ticket | None:
+CUSTOMER = "customer"
+PARTICIPANT = "participant"
+
+
+def _customer_addresses(ticket: Ticket) -> set[str]:
+    values = CustomerContact.objects.filter(
+        customer_id=ticket.customer_id, kind=ContactKind.EMAIL
+    ).values_list("value", flat=True)
+    return {value.lower() for value in values}
+
+
+def _writer(ticket: Ticket, sender: str) -> str:
+    """Who ``sender`` is on ``ticket``: its customer, a participant the customer copied
+    in, or nobody ("")."""
+    if sender in _customer_addresses(ticket):
+        return CUSTOMER
+    if EmailParticipant.objects.filter(ticket=ticket, address=sender).exists():
+        return PARTICIPANT
+    return ""
+
+
+def _thread(mail: ParsedEmail) -> tuple[Ticket | None, str]:
+    """The ticket the mail belongs to and who its sender is there (``CUSTOMER`` or
+    ``PARTICIPANT``); ``(None, "")`` when it opens a new ticket. A delivery report is
+    threaded by the Message-IDs it quotes alone (it comes from a mailer-daemon)."""
+    bounce = mail.bounce is not None
     match = REFERENCE.search(mail.subject)
     if match:
-        ticket = (
-            Ticket.objects.filter(
-                pk=int(match.group(1)),
-                customer__contacts__kind=ContactKind.EMAIL,
-                customer__contacts__value=mail.sender,
-            )
-            .distinct()
-            .first()
-        )
-        if ticket is not None:
-            return ticket
+        ticket = Ticket.objects.filter(pk=int(match.group(1))).first()
+        writer = _writer(ticket, mail.sender) if ticket is not None else ""
+        if ticket is not None and writer:
+            return ticket, writer
     references = mail.references + (mail.bounce.original_ids if mail.bounce else [])
-    if references:
-        earlier = (
-            TicketMessage.objects.filter(external_id__in=references)
-            .select_related("ticket")
-            .order_by("-id")
-            .first()
-        )
-        if earlier is not None:
-            return earlier.ticket
-    return None
+    if not references:
+        return None, ""
+    earlier = (
+        TicketMessage.objects.filter(external_id__in=references)
+        .select_related("ticket")
+        .order_by("-id")
+    )
+    seen: set[int] = set()
+    for message in earlier[:MAX_THREAD_CANDIDATES]:
+        if message.ticket_id in seen:
+            continue
+        seen.add(message.ticket_id)
+        if bounce:
+            return message.ticket, ""
+        writer = _writer(message.ticket, mail.sender)
+        if writer:
+            return message.ticket, writer
+    return None, ""
+
+
+def _our_addresses() -> set[str]:
+    return {parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1].lower()}
+
+
+def _add_participants(ticket: Ticket, mail: ParsedEmail) -> None:
+    """Keep the addresses the customer's mail copied in, as the ticket's participants."""
+    skip = _customer_addresses(ticket) | _our_addresses() | {mail.sender}
+    for address in mail.cc:
+        if address not in skip and len(address) <= MAX_ADDRESS:
+            EmailParticipant.objects.get_or_create(ticket=ticket, address=address)
 
 
 def _customer_for(mail: ParsedEmail) -> Customer:
@@ -437,7 +492,7 @@ def _file(mail: ParsedEmail) -> IngestResult:
         recorded = _record_bounce(mail, mail.bounce)
         if recorded is not None:
             return recorded
-    ticket = _thread(mail)
+    ticket, writer = _thread(mail)
     if mail.automatic:
         if ticket is None:
             return IngestResult("automatic", reason="balasan otomatis tanpa tiket")
@@ -448,6 +503,7 @@ def _file(mail: ParsedEmail) -> IngestResult:
             body=f"Balasan otomatis dari {mail.sender}:\n\n{mail.text}",
             channel=CHANNEL,
             external_id=mail.message_id,
+            sender_address=mail.sender,
         )
         return IngestResult("automatic", ticket=ticket)
     if ticket is not None and ticket.status != "closed":
@@ -460,7 +516,10 @@ def _file(mail: ParsedEmail) -> IngestResult:
             external_id=mail.message_id,
             uploads=mail.attachments,
             body_html=mail.html,
+            sender_address=mail.sender,
         )
+        if writer == CUSTOMER:
+            _add_participants(ticket, mail)
         return IngestResult("appended", ticket=ticket)
     customer = _customer_for(mail)
     created = services.ticket_create(
@@ -473,5 +532,7 @@ def _file(mail: ParsedEmail) -> IngestResult:
         external_id=mail.message_id,
         uploads=mail.attachments,
         body_html=mail.html,
+        sender_address=mail.sender,
     )
+    _add_participants(created, mail)
     return IngestResult("created", ticket=created)

@@ -63,9 +63,11 @@ def ticket_create(
     uploads: Sequence[Upload] = (),
     created_at: datetime | None = None,
     body_html: str = "",
+    sender_address: str = "",
 ) -> Ticket:
     """Open a ticket; its description is stored as the first inbound message too
-    (``body_html``: that message's sanitized HTML, when it came as HTML)."""
+    (``body_html``: that message's sanitized HTML, when it came as HTML;
+    ``sender_address``: who wrote it, as the channel names them, e.g. an email's From)."""
     if actor is not None and actor.is_customer:
         linked = getattr(actor, "customer", None)
         if linked is None or linked.pk != customer.pk:
@@ -168,6 +170,7 @@ def ticket_create(
         author=actor if actor is not None and actor.is_customer else None,
         body=description,
         body_html=body_html,
+        sender_address=sender_address,
         external_id=external_id,
         created_at=now,
     )

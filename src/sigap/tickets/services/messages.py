@@ -40,6 +40,7 @@ def _message_create(
     created_at: datetime | None = None,
     handle_seconds: int | None = None,
     body_html: str = "",
+    sender_address: str = "",
 ) -> Message:
     message = Message(
         ticket=ticket,
@@ -48,6 +49,7 @@ def _message_create(
         author=actor,
         body=body,
         body_html=body_html,
+        sender_address=sender_address,
         external_id=external_id,
         created_at=created_at or timezone.now(),
     )
@@ -80,6 +82,7 @@ def message_add(
     chatbot: bool = True,
     bot_text: str = "",
     body_html: str = "",
+    sender_address: str = "",
 ) -> Message:
     """Add an inbound message, a public reply or an internal note. ``handle_seconds``:
     how long the agent worked on it (the composer measures it; AHT in ``metrics``).
@@ -87,7 +90,8 @@ def message_add(
     itself (live chat does, after acknowledging the message to the visitor, with
     ``hooks.react_now``); ``bot_text``: what they should read instead of the body (the
     quick-reply choice a tapped button stands for). ``body_html``: the message's sanitized
-    HTML, beside its text (email).
+    HTML, beside its text (email); ``sender_address``: who wrote an inbound message, as the
+    channel names them (an email's From), when that is known.
 
     A message with an ``external_id`` already stored for its channel is returned as is:
     a redelivered webhook or mail creates nothing twice.
@@ -124,6 +128,7 @@ def message_add(
                 created_at,
                 handle_seconds,
                 body_html=body_html,
+                sender_address=sender_address,
             )
     except IntegrityError:
         return Message.objects.get(channel=channel, external_id=external_id)

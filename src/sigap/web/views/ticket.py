@@ -57,7 +57,12 @@ def _ticket_context(
     proposals = list(selectors.proposals_for(user=user, ticket=ticket))
     teams, staff = _people()
     names = {"team": dict(teams), "assignee": dict(staff)}
-    items = timeline.items(selectors.timeline_for(user=user, ticket=ticket), messages, names)
+    items = timeline.items(
+        selectors.timeline_for(user=user, ticket=ticket),
+        messages,
+        names,
+        own_addresses=timeline.customer_addresses(ticket),
+    )
     offer_waiting = any(p.status == ProposalStatus.OFFERED for p in proposals)
     approval_waiting = any(p.status == ProposalStatus.PENDING_APPROVAL for p in proposals)
     values = canned.placeholder_values(ticket, user)
