@@ -26,7 +26,8 @@
   on that reply's ticket as an internal timeline entry; it never opens a ticket and never
   gets an answer.
 * HTML: the sanitized HTML part is kept beside the text (``Message.body_html``); the text
-  (or the HTML turned into text) stays the body.
+  (or the HTML turned into text) stays the body. The ticket page loads none of its
+  remote images until an agent asks (``web.templatetags.sigap.email_html``).
 * Rate limit: more than ``SIGAP_EMAIL_SENDER_LIMIT`` mails an hour (default 20) from one
   address go to the quarantine ("rate limit"), unfiled and unanswered; a retry of the
   quarantine files them once the hour has passed.
@@ -70,6 +71,9 @@ MAX_SUBJECT = 255
 MAX_HTML = 1_000_000  # characters of sanitized HTML kept; past it only the text is kept
 SENDER_LIMIT_DEFAULT = 20
 SENDER_WINDOW = timedelta(hours=1)
+KEPT_ATTRIBUTES = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()} | {
+    "img": nh3.ALLOWED_ATTRIBUTES["img"] | {"srcset"}
+}
 MAX_THREAD_CANDIDATES = 50  # stored messages a References chain is checked against
 MAX_ADDRESS = 255
 
@@ -170,8 +174,11 @@ def html_to_text(markup: str) -> str:
 
 def sanitize_html(markup: str) -> str:
     """The HTML part as kept: scripts, styles, handlers and unsafe URLs removed (the
-    ticket page sanitizes it again when it shows it)."""
-    clean = nh3.clean(markup, link_rel="noopener noreferrer nofollow").strip()
+    ticket page sanitizes it again when it shows it, and loads no remote image unless an
+    agent asks: an image's ``srcset`` is kept for that)."""
+    clean = nh3.clean(
+        markup, attributes=KEPT_ATTRIBUTES, link_rel="noopener noreferrer nofollow"
+    ).strip()
     return clean if len(clean) <= MAX_HTML else ""
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 from email.utils import make_msgid
+from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from sigap.accounts.models import User
 from sigap.connectors.email.inbound import ingest
@@ -80,7 +82,7 @@ def test_the_page_sanitizes_stored_html_again(admin: User) -> None:
         body_html='<p>Teks</p><script>alert("lama")</script><img src=x onerror="alert(2)">'
     )
     html = page(admin, ticket)
-    assert '<p>Teks</p><img src="x">' in html
+    assert '<p>Teks</p><img data-blocked="">' in html  # a relative src is not fetched either
     assert 'alert("lama")' not in html and "onerror" not in html
 
 
@@ -95,3 +97,98 @@ def test_plain_mail_is_shown_as_text(admin: User) -> None:
     assert ticket.messages.get(kind="inbound").body_html == ""
     html = page(admin, ticket)
     assert "Baris satu &lt;b&gt;bukan tebal&lt;/b&gt;<br>Baris dua" in html
+
+
+TRACKING = (
+    "<p>Halo, pesanan saya belum datang.</p>"
+    '<img src="https://tracker.example/p.gif" width="1" height="1" alt="">'
+    '<img srcset="https://x.example/a.png 2x" alt="logo">'
+    '<img src="//x.example/c.png" alt="relatif protokol">'
+    '<div style="background:url(https://x.example/b.png)">Salam</div>'
+    '<table background="https://x.example/t.png"><tr><td>sel</td></tr></table>'
+)
+REMOTE_HOSTS = ("tracker.example", "x.example")
+LOADING_ATTRIBUTES = ("src", "srcset", "style", "background", "poster", "data", "href")
+
+
+class _Loads(HTMLParser):
+    """Every attribute a browser may fetch from on its own (``href`` only on ``link``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name in LOADING_ATTRIBUTES and (name != "href" or tag == "link"):
+                self.values.append(value or "")
+
+
+def loaded_urls(html: str) -> list[str]:
+    parser = _Loads()
+    parser.feed(html)
+    return [v for v in parser.values if any(host in v for host in REMOTE_HOSTS)]
+
+
+def _tracked_ticket() -> tuple[Ticket, Message]:
+    ticket = ingest(html_mail("Halo, pesanan saya belum datang.", TRACKING)).ticket
+    assert ticket is not None
+    return ticket, ticket.messages.get(kind="inbound")
+
+
+def test_remote_images_are_not_loaded_when_the_ticket_page_opens(admin: User) -> None:
+    ticket, message = _tracked_ticket()
+
+    html = page(admin, ticket)
+
+    assert loaded_urls(html) == []
+    assert "Halo, pesanan saya belum datang." in html
+    assert "Tampilkan gambar" in html
+    assert f"?images={message.pk}#event-" in html
+
+
+def test_show_images_reveals_them_for_that_one_message_still_sanitized(admin: User) -> None:
+    ticket, message = _tracked_ticket()
+    Message.objects.filter(pk=message.pk).update(
+        body_html=message.body_html + '<img src="https://x.example/d.png" onerror="alert(1)">'
+    )
+    other = ingest(
+        html_mail(
+            "Lagi",
+            '<img src="https://tracker.example/lain.gif">',
+            In_Reply_To=message.external_id,
+        )
+    )
+    assert other.ticket == ticket
+    client = Client()
+    client.force_login(admin)
+
+    html = client.get(f"/tickets/{ticket.pk}/", {"images": message.pk}).content.decode()
+
+    assert sorted(loaded_urls(html)) == [
+        "https://tracker.example/p.gif",
+        "https://x.example/a.png 2x",
+        "https://x.example/c.png",
+        "https://x.example/d.png",
+    ]
+    assert "onerror" not in html and "alert(1)" not in html
+    assert 'referrerpolicy="no-referrer"' in html
+    assert f"part=live&amp;images={message.pk}" in html  # a live refresh keeps them shown
+    live = client.get(f"/tickets/{ticket.pk}/", {"part": "live", "images": message.pk})
+    assert "https://tracker.example/p.gif" in live.content.decode()
+    assert "lain.gif" not in live.content.decode()
+
+
+def test_the_portal_never_offers_or_shows_remote_images(
+    customer_user: User, customer: Customer
+) -> None:
+    ticket, message = _tracked_ticket()
+    client = Client()
+    client.force_login(customer_user)
+
+    response = client.get(reverse("portal:ticket", args=[ticket.pk]), {"images": message.pk})
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert loaded_urls(html) == []
+    assert "Tampilkan gambar" not in html

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 import nh3
@@ -21,7 +23,82 @@ def rupiah(amount: int | None) -> str:
     return format_rupiah(int(amount or 0))
 
 
+REMOTE_URL = re.compile(r"^(?:https?:)?//[^/\s]", re.IGNORECASE)
+LINK_REL = "noopener noreferrer nofollow"
+# nh3's defaults, plus the responsive image list (it is checked like ``src`` below).
+ATTRIBUTES = {tag: set(names) for tag, names in nh3.ALLOWED_ATTRIBUTES.items()} | {
+    "img": nh3.ALLOWED_ATTRIBUTES["img"] | {"srcset"}
+}
+
+
+@dataclass(frozen=True)
+class EmailHtml:
+    html: SafeString
+    blocked: int  # image sources left out (remote images not loaded)
+
+
+def _remote_url(url: str) -> str | None:
+    """An absolute http(s) URL (a protocol-relative one made https), else ``None``: a
+    relative URL would be fetched from Sigap itself, other schemes are not images."""
+    url = url.strip()
+    if not REMOTE_URL.match(url):
+        return None
+    return "https:" + url if url.startswith("//") else url
+
+
+def _image_source(attr: str, value: str) -> str | None:
+    """What ``src``/``srcset`` may load when images are shown; ``None``: drop it."""
+    if attr == "src":
+        return _remote_url(value)
+    candidates = []
+    for candidate in value.split(","):
+        url, _, descriptor = candidate.strip().partition(" ")
+        remote = _remote_url(url)
+        if remote is None:
+            return None
+        candidates.append(f"{remote} {descriptor.strip()}".strip())
+    return ", ".join(candidates) or None
+
+
+def email_html(markup: str, *, images: bool = False) -> EmailHtml:
+    """HTML from outside (email) made safe to show: scripts, styles (so CSS ``url()``),
+    handlers and unsafe URLs removed. Images are fetched from their senders' servers, so
+    a tracking pixel would tell them when and from where an agent read the mail: by
+    default no image source is kept (``blocked`` counts those left out, and the image
+    keeps ``data-blocked``). ``images=True`` (an agent asked, for this one message) keeps
+    the absolute http(s) sources, fetched without a referrer."""
+    blocked = 0
+
+    def image_filter(tag: str, attr: str, value: str) -> str | None:
+        nonlocal blocked
+        if tag != "img" or attr not in ("src", "srcset"):
+            return value
+        source = _image_source(attr, value)
+        if images:
+            return source
+        blocked += source is not None
+        return None
+
+    clean = nh3.clean(
+        markup or "",
+        attributes=ATTRIBUTES,
+        link_rel=LINK_REL,
+        attribute_filter=image_filter,
+        set_tag_attribute_values={
+            "img": {"referrerpolicy": "no-referrer"} if images else {"data-blocked": ""}
+        },
+    )
+    return EmailHtml(mark_safe(clean), blocked)
+
+
 @register.filter
 def sanitize_html(html: str) -> SafeString:
-    """HTML from outside (email) with scripts, styles, handlers and unsafe URLs removed."""
-    return mark_safe(nh3.clean(html or "", link_rel="noopener noreferrer nofollow"))
+    """HTML from outside (email), sanitized, with remote images blocked (``email_html``)."""
+    return email_html(html).html
+
+
+@register.simple_tag
+def email_body(message: Any, show_images: Any = 0) -> EmailHtml:
+    """A message's HTML as ``email_html`` shows it; its images only when ``show_images``
+    is the message's id (the agent's "show images" on the ticket page)."""
+    return email_html(message.body_html, images=message.pk == show_images)

@@ -28,3 +28,37 @@ def test_links_get_safe_rel() -> None:
 def test_rupiah_filter() -> None:
     out = Template("{% load sigap %}{{ n|rupiah }}").render(Context({"n": 1250000}))
     assert out == "Rp 1.250.000"
+
+
+def test_email_html_blocks_every_image_source_by_default() -> None:
+    from sigap.web.templatetags.sigap import email_html
+
+    shown = email_html(
+        '<img src="https://t.example/p.gif" alt="a"><img srcset="//t.example/a.png 2x">'
+        '<img src="/lokal.png"><p style="background:url(https://t.example/b.png)">x</p>'
+    )
+
+    assert shown.html == (
+        '<img data-blocked="" alt="a"><img data-blocked=""><img data-blocked=""><p>x</p>'
+    )
+    assert shown.blocked == 2  # the relative one would not have been shown either
+
+
+def test_email_html_with_images_keeps_only_absolute_http_sources() -> None:
+    from sigap.web.templatetags.sigap import email_html
+
+    shown = email_html(
+        '<img src="//t.example/p.gif"><img src="/lokal.png">'
+        '<img srcset="https://t.example/a.png 1x, //t.example/b.png 2x">'
+        '<img srcset="https://t.example/a.png 1x, /lokal.png 2x" onerror="x()">',
+        images=True,
+    )
+
+    assert shown.html == (
+        '<img src="https://t.example/p.gif" referrerpolicy="no-referrer">'
+        '<img referrerpolicy="no-referrer">'
+        '<img srcset="https://t.example/a.png 1x, https://t.example/b.png 2x"'
+        ' referrerpolicy="no-referrer">'
+        '<img referrerpolicy="no-referrer">'
+    )
+    assert shown.blocked == 0

@@ -119,6 +119,8 @@ def _ticket_context(
 @staff_required
 def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
     context = _ticket_context(request, ticket_id)
+    shown = request.GET.get("images", "")  # the one message whose remote images load
+    context["show_images"] = int(shown) if shown.isdigit() else 0
     part = request.GET.get("part")
     if part == "live":  # what a live refresh swaps in: header, steps, timeline, proposals
         return render(request, "web/_ticket_live.html", context)
