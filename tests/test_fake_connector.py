@@ -74,11 +74,13 @@ def fake_connector(settings: Any) -> Iterator[FakeApi]:
     clear_url_caches()
 
 
-def _post(client: Client, payload: dict[str, str], *, sign: bool = True) -> Any:
+def _post(
+    client: Client, payload: dict[str, str], *, sign: bool = True, forged: str = "forged"
+) -> Any:
     from tests.fake_connector.connector import signature
 
     body = json.dumps(payload).encode()
-    headers = {"HTTP_X_FAKE_SIGNATURE": signature(body) if sign else "forged"}
+    headers = {"HTTP_X_FAKE_SIGNATURE": signature(body) if sign else forged}
     return client.post("/hooks/x/webhook/", body, content_type="application/json", **headers)
 
 
@@ -95,6 +97,7 @@ def test_a_connector_in_its_own_folder_receives_and_sends(
     }
     assert registry.label("x") == "Pesan X"
     assert _post(client, message, sign=False).status_code == 403
+    assert _post(client, message, sign=False, forged="\u00e9" * 64).status_code == 403
 
     with django_capture_on_commit_callbacks(execute=True):
         first = _post(client, message)

@@ -36,7 +36,7 @@ def signature(body: bytes) -> str:
 @require_POST
 def webhook(request: HttpRequest) -> HttpResponse:
     given = request.headers.get("X-Fake-Signature", "")
-    if not hmac.compare_digest(given, signature(request.body)):
+    if not hmac.compare_digest(given.encode(), signature(request.body).encode()):  # any header
         return JsonResponse({"error": "bad signature"}, status=403)
     data = json.loads(request.body)
     tapped = str(data.get("tap", ""))  # a tapped choice: its id, as the provider echoes it

@@ -71,11 +71,15 @@ def hub_challenge(params: dict[str, str], expected: str) -> str | None:
 
 
 def hub_signature_ok(body: bytes, header: str, secret: str) -> bool:
-    """``X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>``."""
+    """``X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>``.
+
+    Compared as bytes: ``hmac.compare_digest`` raises ``TypeError`` on text that is not
+    ASCII, and a header is whatever the sender put in it."""
     if not secret or not header.startswith("sha256="):
         return False
     expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(header[len("sha256=") :].strip().lower(), expected)
+    given = header[len("sha256=") :].strip().lower()
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 @dataclass

@@ -109,7 +109,11 @@ def test_verification_echoes_the_challenge_for_the_meta_token_only(
     assert client.get("/hooks/meta/", params).status_code == 403
 
 
-@pytest.mark.parametrize("signature", ["", "sha256=" + "0" * 64, "md5=abc"])
+@pytest.mark.parametrize(
+    "signature",
+    # the last: a non-ASCII header, which ``hmac.compare_digest`` refuses to compare as text
+    ["", "sha256=" + "0" * 64, "md5=abc", pytest.param("sha256=" + "\u00e9" * 64, id="non-ascii")],
+)
 def test_it_refuses_a_missing_or_bad_signature_and_logs_it(
     meta: FakeApi, post_meta: Post, caplog: pytest.LogCaptureFixture, signature: str
 ) -> None:

@@ -37,7 +37,9 @@ def reply(agent: User, ticket: Ticket, body: str, capture: Any, **kw: Any) -> Me
         return services.message_add(actor=agent, ticket=ticket, kind="reply", body=body, **kw)
 
 
-@pytest.mark.parametrize("secret", [None, "", "salah"])
+@pytest.mark.parametrize(
+    "secret", [None, "", "salah", pytest.param("rahasia-\u00e9", id="non-ascii")]
+)
 def test_it_refuses_an_update_without_the_secret_header(
     telegram: FakeApi, post_telegram: Post, caplog: pytest.LogCaptureFixture, secret: str | None
 ) -> None:

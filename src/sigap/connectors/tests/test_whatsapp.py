@@ -87,7 +87,11 @@ def test_verification_handshake_refuses_a_wrong_token_or_mode(
     assert client.get("/hooks/whatsapp/", params).status_code == 403
 
 
-@pytest.mark.parametrize("signature", ["", "sha256=" + "0" * 64, "md5=abc"])
+@pytest.mark.parametrize(
+    "signature",
+    # the last: a non-ASCII header, which ``hmac.compare_digest`` refuses to compare as text
+    ["", "sha256=" + "0" * 64, "md5=abc", pytest.param("sha256=" + "\u00e9" * 64, id="non-ascii")],
+)
 def test_it_refuses_a_missing_or_bad_signature_and_logs_it(
     whatsapp: FakeApi, post_whatsapp: Post, caplog: pytest.LogCaptureFixture, signature: str
 ) -> None:
