@@ -106,7 +106,9 @@ def test_a_forbidden_transition_is_409_and_changes_nothing(agent: User, ticket: 
     assert (ticket.status, ticket.version) == ("new", 1)
 
 
-def test_invalid_input_is_422_with_field_errors(agent: User, customer: Customer) -> None:
+def test_invalid_input_is_422_with_field_errors_and_broken_json_400(
+    agent: User, customer: Customer
+) -> None:
     api = Api(agent)
 
     missing = api.post("/tickets", {"customer_id": customer.pk, "kind": "keluhan"})
@@ -116,8 +118,8 @@ def test_invalid_input_is_422_with_field_errors(agent: User, customer: Customer)
     assert missing.status_code == 422
     fields = missing.json()["error"]["fields"]
     assert set(fields) == {"kind", "subject", "description"}
-    assert broken.status_code == 422
-    assert broken.json()["error"]["code"] == "validation_failed"
+    assert broken.status_code == 400  # unreadable, not invalid: as on every webhook
+    assert broken.json()["error"]["code"] == "invalid_json"
     assert "customer_id" in wrong_type.json()["error"]["fields"]
     assert Ticket.objects.count() == 0
 

@@ -10,13 +10,15 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from sigap.accounts.idempotency import TOKEN_USER_ATTR
 from sigap.accounts.models import User
 from sigap.accounts.services import token_authenticate
 from sigap.core.apiutil import field_errors
-from sigap.core.errors import SigapError
+from sigap.core.errors import InvalidJson, SigapError
+from sigap.core.jsonbody import parse_json
 
 
 class BearerToken(HttpBearer):
@@ -38,6 +40,15 @@ class ActiveSession(SessionAuth):
         return user if user is not None and user.is_active else None
 
 
+class JsonParser(Parser):
+    """Bodies read by ``core.jsonbody``: too deep a nesting is refused like broken JSON
+    (``json.loads`` alone raises ``RecursionError`` there). ninja turns whatever the parser
+    raises into ``HttpError(400)``, with the ``InvalidJson`` as its cause."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return parse_json(request.body)
+
+
 api = NinjaAPI(
     title="Sigap API",
     version="1",
@@ -46,6 +57,7 @@ api = NinjaAPI(
     auth=[BearerToken(), ActiveSession()],
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=JsonParser(),
 )
 
 
@@ -88,16 +100,10 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    if exc.status_code == 400:  # ninja could not parse the body (e.g. broken JSON)
-        return api.create_response(
-            request,
-            error_body(
-                "validation_failed",
-                "Isi permintaan tidak dapat dibaca; kirim JSON yang valid.",
-                {"body": [str(exc.message)]},
-            ),
-            status=422,
-        )
+    if exc.status_code == 400:  # ninja could not parse the body (``JsonParser``)
+        cause = exc.__cause__
+        bad = cause if isinstance(cause, InvalidJson) else InvalidJson(str(exc.message))
+        return on_domain_error(request, bad)
     return api.create_response(
         request, error_body("http_error", str(exc.message)), status=exc.status_code
     )

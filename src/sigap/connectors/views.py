@@ -5,7 +5,6 @@ provider's folder, mounted from the registry (``connectors/urls.py``)."""
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -13,6 +12,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from sigap.connectors.messaging import ShapeError
 from sigap.core.apiutil import error_response
+from sigap.core.errors import InvalidJson
+from sigap.core.jsonbody import parse_json
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +23,12 @@ def client(request: HttpRequest) -> str:
 
 
 def json_body(request: HttpRequest) -> Any:
-    return json.loads(request.body)
+    """The body as JSON, or ``InvalidJson`` (broken, not UTF-8, nested too deep)."""
+    return parse_json(request.body)
 
 
-def bad_json(exc: ValueError) -> JsonResponse:
-    return error_response(400, "invalid_json", f"Badan permintaan bukan JSON yang sah: {exc}")
+def bad_json(exc: InvalidJson) -> JsonResponse:
+    return error_response(exc.http_status, exc.code, exc.message)
 
 
 def meta_hub(request: HttpRequest, name: str, channel: Any) -> HttpResponse:
@@ -50,7 +52,7 @@ def meta_hub(request: HttpRequest, name: str, channel: Any) -> HttpResponse:
         return error_response(403, "invalid_signature", "Tanda tangan X-Hub-Signature-256 salah.")
     try:
         payload = json_body(request)
-    except ValueError as exc:
+    except InvalidJson as exc:
         return bad_json(exc)
     try:
         report = channel.handle(payload)

@@ -33,6 +33,14 @@ class PermissionDenied(SigapError):
     http_status = 403
 
 
+class InvalidJson(SigapError, ValueError):
+    """The request body cannot be read as JSON: broken, not UTF-8, or nested too deep
+    (``sigap.core.jsonbody``). A ``ValueError`` too, as ``json.loads``'s own errors are."""
+
+    code = "invalid_json"
+    http_status = 400
+
+
 class ValidationFailed(SigapError):
     code = "validation_failed"
     http_status = 422

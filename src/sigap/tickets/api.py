@@ -17,6 +17,7 @@ from sigap.accounts.http import request_user
 from sigap.accounts.models import Team, User
 from sigap.core.apiutil import field_errors
 from sigap.core.errors import NotFound, PayloadTooLarge, ValidationFailed
+from sigap.core.jsonbody import parse_json
 from sigap.core.pagination import DEFAULT_LIMIT, page
 from sigap.customers.models import Customer
 from sigap.customers.selectors import contact_pairs
@@ -298,15 +299,7 @@ def message_create(
 
 
 def _json_message(request: HttpRequest) -> MessageIn:
-    import json
-
-    try:
-        raw = json.loads(request.body or b"{}")
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ValidationFailed(
-            f"JSON tidak valid: {exc}", fields={"body": ["JSON tidak valid."]}
-        ) from exc
-    return _validate_message(raw)
+    return _validate_message(parse_json(request.body or b"{}"))  # InvalidJson: a 400
 
 
 def _validate_message(raw: Any) -> MessageIn:

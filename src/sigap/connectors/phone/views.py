@@ -6,7 +6,6 @@ PBX, a redirect back to the page for plain forms).
 
 from __future__ import annotations
 
-import json
 from typing import Any, cast
 
 from django.contrib import messages as flash
@@ -28,7 +27,8 @@ from sigap.accounts.models import User
 from sigap.connectors.phone import pbx, services
 from sigap.connectors.phone.forms import CallFinishForm, CallStartForm, MergeForm
 from sigap.connectors.phone.models import Call
-from sigap.core.errors import NotFound, SigapError, ValidationFailed
+from sigap.core.errors import InvalidJson, NotFound, SigapError, ValidationFailed
+from sigap.core.jsonbody import parse_json
 from sigap.customers.duplicates import duplicate_suggestions
 from sigap.customers.models import Customer
 from sigap.customers.selectors import access_customer
@@ -170,9 +170,9 @@ def pbx_hook(request: HttpRequest) -> HttpResponse:
     if len(request.body) > MAX_HOOK_BYTES:
         return _error(ValidationFailed("Isi permintaan terlalu besar."), 413)
     try:
-        payload = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return _error(ValidationFailed("Isi permintaan bukan JSON yang valid."), 400)
+        payload = parse_json(request.body)
+    except InvalidJson as exc:
+        return _error(exc)
     try:
         event = pbx.parse_event(payload)
         result = services.pbx_event_apply(event)

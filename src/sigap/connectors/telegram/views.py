@@ -13,6 +13,7 @@ from sigap.connectors.messaging import ShapeError
 from sigap.connectors.telegram import inbound
 from sigap.connectors.views import bad_json, client, json_body
 from sigap.core.apiutil import error_response
+from sigap.core.errors import InvalidJson
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
         )
     try:
         payload = json_body(request)
-    except ValueError as exc:
+    except InvalidJson as exc:
         return bad_json(exc)
     try:
         item = inbound.parse(payload)

@@ -131,6 +131,23 @@ def test_a_body_signed_with_another_secret_is_refused(meta: FakeApi, post_meta: 
     assert post_meta(payload, signature=other).status_code == 403
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b"{not json", id="broken"),
+        pytest.param(b"[" * 2000 + b"]" * 2000, id="array-2000-deep"),
+        pytest.param(b'{"a": ' * 2000 + b"1" + b"}" * 2000, id="object-2000-deep"),
+    ],
+)
+def test_a_body_that_is_not_json_is_refused_with_400(
+    meta: FakeApi, post_meta: Post, raw: bytes
+) -> None:
+    response = post_meta(None, raw=raw)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_json"
+    assert (Ticket.objects.count(), InboundDelivery.objects.count()) == (0, 0)
+
+
 # --- private messages ------------------------------------------------------------------------
 
 

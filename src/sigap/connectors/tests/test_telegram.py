@@ -164,6 +164,8 @@ def test_other_updates_are_acknowledged_and_not_filed(
     ("raw", "message"),
     [
         (b"\xff\xfe", "Badan permintaan bukan JSON yang sah"),
+        (b"[" * 2000 + b"]" * 2000, "Badan permintaan bukan JSON yang sah"),
+        (b'{"a": ' * 2000 + b"1" + b"}" * 2000, "Badan permintaan bukan JSON yang sah"),
         (b'{"message": {}}', "update_id: harus berupa bilangan bulat"),
         (
             b'{"update_id": 1, "message": {"message_id": 2, "date": 1739321024, "chat": {}}}',

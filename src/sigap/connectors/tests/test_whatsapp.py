@@ -316,6 +316,8 @@ def test_a_media_download_that_fails_for_now_is_retried_later(
     ("raw", "message"),
     [
         (b"{not json", "Badan permintaan bukan JSON yang sah"),
+        (b"[" * 2000 + b"]" * 2000, "Badan permintaan bukan JSON yang sah"),
+        (b'{"a": ' * 2000 + b"1" + b"}" * 2000, "Badan permintaan bukan JSON yang sah"),
         (b"[]", "payload: harus berupa objek JSON"),
         (b'{"object": "page", "entry": []}', "object: harus 'whatsapp_business_account'"),
         (b'{"object": "whatsapp_business_account", "entry": {}}', "entry: harus berupa array"),

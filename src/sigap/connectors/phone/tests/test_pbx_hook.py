@@ -114,10 +114,22 @@ def test_it_rejects_an_invalid_payload_with_a_precise_message(payload: Any, mess
     assert Call.objects.count() == 0
 
 
-def test_it_rejects_a_body_that_is_not_json() -> None:
-    response = _post(None, raw=b"{not json")
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b"{not json", id="broken"),
+        pytest.param(b"\xff\xfe", id="not-utf-8"),
+        pytest.param(b"[" * 2000 + b"]" * 2000, id="array-2000-deep"),
+        pytest.param(b'{"a": ' * 2000 + b"1" + b"}" * 2000, id="object-2000-deep"),
+    ],
+)
+def test_it_rejects_a_body_that_is_not_json(raw: bytes) -> None:
+    response = _post(None, raw=raw)
     assert response.status_code == 400
-    assert response.json()["error"]["message"] == "Isi permintaan bukan JSON yang valid."
+    error = response.json()["error"]
+    assert error["code"] == "invalid_json"
+    assert error["message"].startswith("Badan permintaan bukan JSON yang sah")
+    assert Call.objects.count() == 0
 
 
 def test_a_new_call_from_a_known_number_in_another_format_opens_a_phone_ticket(

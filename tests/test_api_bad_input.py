@@ -1,0 +1,75 @@
+"""Input an attacker (or a broken client) sends: every refusal is a 4xx in the one error
+shape, never a server error."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from sigap.accounts.models import User
+from sigap.tickets.models import Message, Ticket
+from tests.api_client import Api
+
+DEEP_ARRAY = "[" * 2000 + "]" * 2000
+DEEP_OBJECT = '{"a": ' * 2000 + "1" + "}" * 2000
+# parses within Python's recursion limit, but no client of ours nests a hundred levels
+NESTED_100 = '{"subject": ' + "[" * 100 + "]" * 100 + "}"
+BAD_BODIES = [
+    pytest.param(DEEP_ARRAY, id="array-2000-deep"),
+    pytest.param(DEEP_OBJECT, id="object-2000-deep"),
+    pytest.param(NESTED_100, id="100-deep"),
+    pytest.param("{not json", id="broken"),
+]
+
+
+def send(api: Api, method: str, path: str, body: str) -> Any:
+    request = getattr(api.client, method)
+    return request(
+        f"/api/v1{path}",
+        body,
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
+
+
+def assert_invalid_json(response: Any) -> None:
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "invalid_json"
+    assert error["message"].startswith("Badan permintaan bukan JSON yang sah")
+    assert set(error) == {"code", "message", "fields"}
+
+
+@pytest.mark.parametrize("body", BAD_BODIES)
+def test_a_customer_posting_an_unreadable_message_body_gets_400(
+    customer_user: User, ticket: Ticket, body: str
+) -> None:
+    before = Message.objects.count()
+
+    response = send(Api(customer_user), "post", f"/tickets/{ticket.pk}/messages", body)
+
+    assert_invalid_json(response)
+    assert Message.objects.count() == before
+
+
+@pytest.mark.parametrize("body", BAD_BODIES)
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/tickets"),
+        ("patch", "/tickets/{ticket}"),
+        ("post", "/customers"),
+        ("patch", "/customers/{customer}"),
+    ],
+)
+def test_an_unreadable_body_is_refused_with_400_everywhere(
+    admin: User, ticket: Ticket, method: str, path: str, body: str
+) -> None:
+    path = path.format(ticket=ticket.pk, customer=ticket.customer_id)
+
+    response = send(Api(admin), method, path, body)
+
+    assert_invalid_json(response)
+    assert Ticket.objects.count() == 1
