@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from sigap.accounts.models import User
+from sigap.customers.models import Customer
 from sigap.tickets.models import Message, Ticket
 from tests.api_client import Api
 
@@ -73,3 +74,93 @@ def test_an_unreadable_body_is_refused_with_400_everywhere(
 
     assert_invalid_json(response)
     assert Ticket.objects.count() == 1
+
+
+# --- explicit null in a PATCH ----------------------------------------------------------------
+# A field that cannot be empty refuses null (422, naming the field); a field whose empty
+# value means "not set" takes null as clearing it, as an empty string would.
+
+
+@pytest.mark.parametrize("field", ["name", "kind", "temperament", "loyalty_tier"])
+def test_null_for_a_required_customer_field_is_422_naming_it(
+    admin: User, customer: Customer, field: str
+) -> None:
+    response = Api(admin).patch(
+        f"/customers/{customer.pk}", {"version": customer.version, field: None}
+    )
+
+    assert response.status_code == 422, response.content
+    error = response.json()["error"]
+    assert error["code"] == "validation_failed"
+    assert error["fields"] == {field: [f"{field} tidak boleh null."]}
+    assert field in error["message"]
+    before = customer.version
+    customer.refresh_from_db()
+    assert customer.version == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("notes", "Suka komplain"), ("time_zone", "Asia/Jayapura")]
+)
+def test_null_clears_an_optional_customer_field(
+    admin: User, customer: Customer, field: str, value: str
+) -> None:
+    api = Api(admin)
+    set_first = api.patch(f"/customers/{customer.pk}", {"version": customer.version, field: value})
+    assert set_first.json()[field] == value
+
+    response = api.patch(
+        f"/customers/{customer.pk}", {"version": set_first.json()["version"], field: None}
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()[field] == ""
+    customer.refresh_from_db()
+    assert getattr(customer, field) == ""
+
+
+@pytest.mark.parametrize("field", ["subject", "priority"])
+def test_null_for_a_required_ticket_field_is_422_naming_it(
+    agent: User, ticket: Ticket, field: str
+) -> None:
+    response = Api(agent).patch(f"/tickets/{ticket.pk}", {"version": ticket.version, field: None})
+
+    assert response.status_code == 422, response.content
+    error = response.json()["error"]
+    assert error["code"] == "validation_failed"
+    assert error["fields"] == {field: [f"{field} tidak boleh null."]}
+    assert field in error["message"]
+    fresh = Ticket.objects.get(pk=ticket.pk)
+    assert (fresh.version, fresh.subject, fresh.priority) == (
+        ticket.version,
+        ticket.subject,
+        ticket.priority,
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "cleared"),
+    [
+        ("category", "service", ""),
+        ("severity", "sederhana", ""),
+        ("complainer_type", "active", ""),
+        ("complainer_goal", "venting", ""),
+        ("response_type", "voice", ""),
+        ("root_cause", "ignored", ""),
+        ("tags", ["paket-terlambat"], []),
+    ],
+)
+def test_null_clears_an_optional_ticket_field(
+    agent: User, ticket: Ticket, field: str, value: Any, cleared: Any
+) -> None:
+    api = Api(agent)
+    set_first = api.patch(f"/tickets/{ticket.pk}", {"version": ticket.version, field: value})
+    assert set_first.status_code == 200, set_first.content
+    assert set_first.json()[field] == value
+
+    response = api.patch(
+        f"/tickets/{ticket.pk}", {"version": set_first.json()["version"], field: None}
+    )
+
+    assert response.status_code == 200, response.content
+    assert response.json()[field] == cleared

@@ -75,9 +75,10 @@ def on_domain_error(request: HttpRequest, exc: SigapError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields = field_errors(exc.errors)
+    message = f"Data yang dikirim tidak valid: {', '.join(fields)}."
     return api.create_response(
         request,
-        error_body("validation_failed", "Data yang dikirim tidak valid.", fields),
+        error_body("validation_failed", message, fields),
         status=422,
     )
 

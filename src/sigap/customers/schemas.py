@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import Field
 
+from sigap.core.apiutil import NOT_NULL, null_clears
 from sigap.customers.models import ContactKind, Customer, CustomerKind, LoyaltyTier, Temperament
 
 
@@ -29,13 +30,16 @@ class CustomerIn(Schema):
 
 
 class CustomerPatch(Schema):
+    """Fields left out are not changed; ``null`` clears notes and the time zone and is
+    refused (422) for the others (``core.apiutil.NOT_NULL``)."""
+
     version: int
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    kind: CustomerKind | None = None
-    temperament: Temperament | None = None
-    loyalty_tier: LoyaltyTier | None = None
-    notes: str | None = None
-    time_zone: CustomerTimeZone | None = None
+    name: Annotated[str | None, NOT_NULL] = Field(default=None, min_length=1, max_length=200)
+    kind: Annotated[CustomerKind | None, NOT_NULL] = None
+    temperament: Annotated[Temperament | None, NOT_NULL] = None
+    loyalty_tier: Annotated[LoyaltyTier | None, NOT_NULL] = None
+    notes: Annotated[str | None, null_clears("")] = None
+    time_zone: Annotated[CustomerTimeZone | None, null_clears("")] = None
     contacts: list[ContactSchema] | None = Field(default=None, max_length=20)
 
 

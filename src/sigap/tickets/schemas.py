@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
 from pydantic import Field
 
+from sigap.core.apiutil import NOT_NULL, null_clears
 from sigap.core.money import format_rupiah
 from sigap.tickets.models import (
     Attachment,
@@ -54,18 +55,22 @@ class TicketIn(Schema):
 
 
 class TicketPatch(Schema):
+    """Fields left out are not changed. ``null`` clears what may be empty (the
+    assessments, the tags, the team, the assignee) and is refused (422) for the subject and
+    the priority (``core.apiutil.NOT_NULL``)."""
+
     version: int | None = None
-    subject: str | None = Field(default=None, min_length=1, max_length=255)
-    category: Category | None = None
-    severity: Severity | None = None
-    priority: int | None = Field(default=None, ge=1, le=4)
-    complainer_type: ComplainerType | None = None
-    complainer_goal: ComplainerGoal | None = None
-    response_type: ResponseType | None = None
-    root_cause: RootCause | None = None
+    subject: Annotated[str | None, NOT_NULL] = Field(default=None, min_length=1, max_length=255)
+    category: Annotated[Category | None, null_clears(Category.NONE)] = None
+    severity: Annotated[Severity | None, null_clears(Severity.NONE)] = None
+    priority: Annotated[int | None, NOT_NULL] = Field(default=None, ge=1, le=4)
+    complainer_type: Annotated[ComplainerType | None, null_clears(ComplainerType.NONE)] = None
+    complainer_goal: Annotated[ComplainerGoal | None, null_clears(ComplainerGoal.NONE)] = None
+    response_type: Annotated[ResponseType | None, null_clears(ResponseType.NONE)] = None
+    root_cause: Annotated[RootCause | None, null_clears(RootCause.NONE)] = None
     team_id: int | None = None
     assignee_id: int | None = None
-    tags: list[str] | None = Field(default=None, max_length=20)
+    tags: Annotated[list[str] | None, null_clears([])] = Field(default=None, max_length=20)
     reason: str = ""
 
 
