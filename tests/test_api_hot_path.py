@@ -19,7 +19,7 @@ from sigap.core import layer
 from sigap.customers.models import Customer
 from sigap.kb import conversation
 from sigap.tickets import live, services
-from sigap.tickets.models import Ticket
+from sigap.tickets.models import Message, Ticket
 from tests.api_client import Api
 
 
@@ -56,13 +56,38 @@ def test_the_created_ticket_reads_back_exactly_as_its_detail(
     assert created.json()["customer_detail"]["contacts"]  # the customer's contacts, in order
 
 
-def test_an_agent_creating_for_another_team_gets_404_like_any_read(
+def test_an_agent_cannot_create_a_ticket_in_a_team_they_are_not_in(
     agent: User, other_team: Team, customer: Customer
 ) -> None:
     response = create(Api(agent), body(customer, team_id=other_team.pk))
 
-    assert response.status_code == 404
-    assert Ticket.objects.filter(team=other_team).count() == 1  # created, not shown
+    assert response.status_code == 403, response.content
+    error = response.json()["error"]
+    assert error["code"] == "permission_denied"
+    assert "Pembayaran" in error["message"]
+    assert error["fields"] == {"team_id": ["Bukan tim Anda."]}
+    assert (Ticket.objects.count(), Message.objects.count()) == (0, 0)  # nothing written
+
+
+def test_an_agent_creates_in_their_own_team_or_in_none(
+    agent: User, team: Team, customer: Customer
+) -> None:
+    api = Api(agent)
+
+    assert create(api, body(customer, team_id=team.pk)).status_code == 201
+    assert create(api, body(customer)).status_code == 201  # the triage queue
+
+
+@pytest.mark.parametrize("creator", ["supervisor", "admin"])
+def test_a_supervisor_or_an_admin_creates_in_any_team(
+    creator: str, request: pytest.FixtureRequest, other_team: Team, customer: Customer
+) -> None:
+    user = request.getfixturevalue(creator)  # Sari supervises Pengiriman, not Pembayaran
+
+    response = create(Api(user), body(customer, team_id=other_team.pk))
+
+    assert response.status_code == 201, response.content
+    assert Ticket.objects.get().team == other_team
 
 
 def test_creation_runs_a_fixed_small_number_of_queries(admin: User, customer: Customer) -> None:

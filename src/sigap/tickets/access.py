@@ -5,6 +5,7 @@ Rules:
 - agent: tickets of their teams, tickets assigned to them, and tickets with no team yet
   (the triage queue);
 - customer: only tickets of the customer record linked to their account.
+Opening a ticket follows the same rules (``require_may_open_in``).
 A ticket the caller may not see raises ``NotFound``, exactly like a missing one.
 """
 
@@ -43,6 +44,23 @@ def may_see(user: User, ticket: Ticket) -> bool:
             return True
         return Team.members.through.objects.filter(user_id=user.pk, team_id=ticket.team_id).exists()
     return ticket.customer.user_id == user.pk
+
+
+def require_may_open_in(user: User, team: Team | None) -> None:
+    """Whoever opens a ticket must be able to see it, by the rules above: an agent opens
+    tickets in one of their teams or in none (the triage queue), admins and supervisors
+    in any team. Checked before anything is written (a ticket opened where its author
+    cannot see it would be written, then answered as missing). A transfer afterwards is
+    ``ticket_update``'s business, not this rule's."""
+    if team is None or user.role != Role.AGENT:
+        return
+    if Team.members.through.objects.filter(user_id=user.pk, team_id=team.pk).exists():
+        return
+    raise PermissionDenied(
+        f"Anda bukan anggota tim {team.name}, jadi tidak dapat membuat tiket di tim itu. "
+        "Pilih tim Anda atau kosongkan tim agar tiket masuk antrean triase.",
+        fields={"team_id": ["Bukan tim Anda."]},
+    )
 
 
 def access_ticket(user: User, ticket_id: int, *, for_update: bool = False) -> Ticket:

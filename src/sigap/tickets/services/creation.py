@@ -19,6 +19,7 @@ from sigap.core.errors import (
 )
 from sigap.customers.models import Customer
 from sigap.tickets import events, hooks
+from sigap.tickets.access import require_may_open_in
 from sigap.tickets.attachments import Upload, attachment_store, check_size, known_attachments
 from sigap.tickets.models import (
     Category,
@@ -77,6 +78,8 @@ def ticket_create(
         priority = None
         # Severity and category are the company's assessment (triage), not the customer's.
         severity = category = ""
+    elif actor is not None:
+        require_may_open_in(actor, team)
     for field_name, value, choices in (
         ("kind", kind, Kind.values),
         ("channel", channel, Channel.values),
