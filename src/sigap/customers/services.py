@@ -18,7 +18,7 @@ from sigap.core.errors import (
     StaleVersion,
     ValidationFailed,
 )
-from sigap.core.phone import normalize_phone
+from sigap.core.phone import normalize_phone, platform_phone
 from sigap.customers.models import ContactKind, Customer, CustomerContact
 
 PHONE_KINDS = frozenset({ContactKind.PHONE, ContactKind.WHATSAPP})
@@ -26,16 +26,24 @@ PHONE_KINDS = frozenset({ContactKind.PHONE, ContactKind.WHATSAPP})
 
 @dataclass(frozen=True)
 class ContactIn:
+    """A contact to store. ``verified``: the channel's platform vouches for it (a WhatsApp
+    ``wa_id``, a PBX's caller id), so our own checks do not get to refuse it: a number is
+    normalised when it can be and kept as given otherwise (``core.phone.platform_phone``).
+    What staff and customers type is not verified and is checked strictly."""
+
     kind: str
     value: str
     is_primary: bool = False
+    verified: bool = False
 
 
-def contact_normalize(kind: str, value: str) -> str:
+def contact_normalize(kind: str, value: str, *, verified: bool = False) -> str:
     if kind not in ContactKind.values:
         raise ValidationFailed(
             f"Jenis kontak tidak dikenal: {kind!r}.", fields={"contacts": ["Jenis tidak dikenal."]}
         )
+    if kind in PHONE_KINDS and verified:
+        return platform_phone(value, international=kind == ContactKind.WHATSAPP)
     if kind in PHONE_KINDS:
         return normalize_phone(value)
     if kind == ContactKind.EMAIL:
@@ -50,12 +58,20 @@ def contact_normalize(kind: str, value: str) -> str:
     return value.strip().lstrip("@").lower()
 
 
-def _add_contacts(customer: Customer, contacts: Iterable[ContactIn]) -> None:
+def _add_contacts(
+    customer: Customer,
+    contacts: Iterable[ContactIn],
+    kept: frozenset[tuple[str, str]] = frozenset(),
+) -> None:
+    """``kept``: the customer's contacts before an edit; one given again as it is stored
+    is not checked again (it may have come verified from a platform)."""
     rows = [
         CustomerContact(
             customer=customer,
             kind=c.kind,
-            value=contact_normalize(c.kind, c.value),
+            value=c.value
+            if (c.kind, c.value) in kept
+            else contact_normalize(c.kind, c.value, verified=c.verified),
             is_primary=c.is_primary,
         )
         for c in contacts
@@ -136,14 +152,17 @@ def customer_update(
             "Data pelanggan sudah diubah orang lain. Muat ulang lalu coba lagi.",
         )
     if contacts is not None:
-        CustomerContact.objects.filter(customer=customer).delete()
-        _add_contacts(customer, contacts)
+        stored = CustomerContact.objects.filter(customer=customer)
+        kept = frozenset(stored.values_list("kind", "value"))
+        stored.delete()
+        _add_contacts(customer, contacts, kept)
     customer.refresh_from_db()
     return customer
 
 
-def customer_find_by_contact(kind: str, value: str) -> Customer | None:
-    normalized = contact_normalize(kind, value)
+def customer_find_by_contact(kind: str, value: str, *, verified: bool = False) -> Customer | None:
+    """``verified``: the value is a platform's identity (``ContactIn.verified``)."""
+    normalized = contact_normalize(kind, value, verified=verified)
     contact = (
         CustomerContact.objects.select_related("customer")
         .filter(kind=kind, value=normalized)

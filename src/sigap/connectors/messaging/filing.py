@@ -204,15 +204,18 @@ def _subject(item: Inbound, customer: Customer) -> str:
 
 
 def _customer_for(item: Inbound) -> Customer:
-    found = customer_find_by_contact(item.contact_kind, item.contact_value)
+    """The channel identity is the provider's (a wa_id, a chat id), so it is ``verified``:
+    no check of ours refuses it and the message is filed whatever it looks like."""
+    identity = ContactIn(item.contact_kind, item.contact_value, verified=True)
+    found = customer_find_by_contact(item.contact_kind, item.contact_value, verified=True)
     if found is not None:
         return found
     for kind, value in item.aliases:
         alias = customer_find_by_contact(kind, value)
         if alias is not None:
-            add_contact(alias, ContactIn(item.contact_kind, item.contact_value))
+            add_contact(alias, identity)
             return alias
-    contacts = [ContactIn(item.contact_kind, item.contact_value, True)]
+    contacts = [ContactIn(item.contact_kind, item.contact_value, True, verified=True)]
     contacts += [ContactIn(kind, value) for kind, value in item.also]
     name = item.name.strip() or f"{registry.label(item.provider)} {item.contact_value}"
     return customer_create(name=name[:200], contacts=contacts)

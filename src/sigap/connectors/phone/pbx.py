@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +28,7 @@ from django.core.validators import URLValidator
 from sigap.connectors.phone.models import Direction
 from sigap.connectors.phone.services import PbxEvent, PbxEventKind
 from sigap.core.errors import ValidationFailed
-from sigap.core.phone import normalize_phone
+from sigap.core.phone import platform_phone
 
 SECRET_HEADER = "X-Sigap-Pbx-Secret"
 
@@ -75,12 +76,19 @@ def _timestamp(data: dict[str, Any], *, required: bool) -> datetime | None:
     return at
 
 
+PHONE_CHARS = re.compile(r"\+?[0-9 ().-]+")
+
+
 def _number(data: dict[str, Any], field: str) -> str:
+    """The PBX vouches for the number (a caller id): normalised when it can be, kept as
+    given otherwise, never refused for what the numbering plan says. Only what is no
+    number at all is refused: letters, or fewer than 3 digits (a short code) or more
+    than 15 (E.164's most)."""
     raw = _text(data, field, required=True, max_length=32)
-    try:
-        return normalize_phone(raw)
-    except ValidationFailed as exc:
-        raise _fail(field, f"nomor telepon tidak valid: {raw!r}.") from exc
+    digits = sum(ch.isdigit() for ch in raw)
+    if not PHONE_CHARS.fullmatch(raw) or not 3 <= digits <= 15:
+        raise _fail(field, f"nomor telepon tidak valid: {raw!r}.")
+    return platform_phone(raw)
 
 
 def parse_event(data: Any) -> PbxEvent:

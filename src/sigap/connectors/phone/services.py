@@ -206,14 +206,17 @@ def _agent_for(ref: str) -> User | None:
 
 
 def _caller(number: str) -> Customer:
-    customer = customer_find_by_contact(ContactKind.PHONE, number) or customer_find_by_contact(
-        ContactKind.WHATSAPP, number
-    )
+    # the PBX's caller id, checked in ``pbx._number``: verified, not refused here again
+    customer = customer_find_by_contact(
+        ContactKind.PHONE, number, verified=True
+    ) or customer_find_by_contact(ContactKind.WHATSAPP, number, verified=True)
     while customer is not None and customer.merged_into_id is not None:
         customer = customer.merged_into
     if customer is not None:
         return customer
-    return customer_create(name=f"Penelepon {number}", contacts=[ContactIn("phone", number)])
+    return customer_create(
+        name=f"Penelepon {number}", contacts=[ContactIn("phone", number, verified=True)]
+    )
 
 
 def _phone_ticket(customer: Customer, event: PbxEvent, now: datetime) -> Ticket:

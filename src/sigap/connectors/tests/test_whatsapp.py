@@ -25,7 +25,7 @@ from sigap.connectors.models import (
 )
 from sigap.connectors.tests.conftest import PHONE_NUMBER_ID, VERIFY_TOKEN, Post, load
 from sigap.connectors.tests.fakeapi import FakeApi
-from sigap.connectors.whatsapp.outbound import template_send
+from sigap.connectors.whatsapp.outbound import recipient_for, template_send
 from sigap.core.errors import Conflict, ValidationFailed
 from sigap.customers.models import Customer
 from sigap.tickets import services
@@ -141,6 +141,58 @@ def test_a_first_message_opens_a_ticket_for_a_new_customer(
         message.pk,
     )
     assert row.payload["message"]["text"]["body"].startswith("Halo kak")
+
+
+def from_number(wa_id: str) -> dict[str, Any]:
+    payload = load("whatsapp_text.json")
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["wa_id"] = value["messages"][0]["from"] = wa_id
+    return payload
+
+
+@pytest.mark.parametrize(
+    ("wa_id", "contacts"),
+    [
+        # valid in the metadata of phonenumbers 9.0.43, invalid in some older ones
+        pytest.param(
+            "16315551234",
+            [("phone", "+16315551234", False), ("whatsapp", "+16315551234", True)],
+            id="us-631-555",
+        ),
+        # area code 555 is not assigned: possible, not valid; no phone contact for it
+        pytest.param("15551234567", [("whatsapp", "+15551234567", True)], id="us-555-area"),
+        # too short for any plan: kept as WhatsApp gave it
+        pytest.param("123456", [("whatsapp", "123456", True)], id="too-short"),
+    ],
+)
+def test_a_number_the_phone_library_calls_invalid_is_filed_and_answered(
+    whatsapp: FakeApi,
+    post_whatsapp: Post,
+    agent: User,
+    django_capture_on_commit_callbacks: Any,
+    wa_id: str,
+    contacts: list[tuple[str, str, bool]],
+) -> None:
+    """WhatsApp vouches for its wa_id: our numbering-plan metadata does not get to drop
+    the customer's message."""
+    response = post_whatsapp(from_number(wa_id))
+
+    assert response.json() == {"messages": {"accepted": 1}, "statuses": 0, "failed": []}
+    assert InboundDelivery.objects.get().status == InboundStatus.FILED
+    ticket = only_ticket()
+    assert sorted(ticket.customer.contacts.values_list("kind", "value", "is_primary")) == contacts
+    message = reply(agent, ticket, "Baik Kak, kami cek.", django_capture_on_commit_callbacks)
+    (sent,) = whatsapp.to("/messages")
+    assert sent.json()["to"] == wa_id
+    assert OutboundDelivery.objects.get(message=message).status == DeliveryStatus.SENT
+    InboundDelivery.objects.update(address="")  # the conversation's address forgotten:
+    assert recipient_for(ticket) == wa_id  # the contact still says where to write
+
+    # the next message from the number finds the same customer and ticket
+    second = from_number(wa_id)
+    second["entry"][0]["changes"][0]["value"]["messages"][0]["id"] = "wamid.KEDUA"
+    assert post_whatsapp(second).json()["messages"] == {"accepted": 1}
+    assert only_ticket().messages.filter(kind="inbound").count() == 2
 
 
 def test_the_same_delivery_twice_is_stored_once(whatsapp: FakeApi, post_whatsapp: Post) -> None:

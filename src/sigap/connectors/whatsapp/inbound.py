@@ -34,7 +34,7 @@ from sigap.connectors.graph import error_text
 from sigap.connectors.messaging import Failed, Inbound, ShapeError, item_key, timestamp
 from sigap.connectors.models import Provider
 from sigap.core.errors import ValidationFailed
-from sigap.core.phone import normalize_phone
+from sigap.core.phone import normalize_phone, platform_phone
 from sigap.customers.models import ContactKind
 
 log = logging.getLogger(__name__)
@@ -160,12 +160,17 @@ def _message(item: Any, path: str, names: dict[str, tuple[str, str]]) -> Inbound
         if choice:  # the chatbot's quick reply: its title is the customer's message
             text = label
         wa_id, name = names.get(sender) or names.get("", (sender, ""))
-        try:
-            phone = normalize_phone("+" + sender.lstrip("+"))
-        except ValidationFailed as exc:
-            raise ShapeError(f"{path}.from: {exc.message}") from exc
     except ShapeError as exc:
         return Failed(P, str(key), str(exc), raw)
+    # WhatsApp vouches for the number: filed whatever the numbering plan says (normalised
+    # when it can be); only a valid one is also the customer's phone number.
+    whatsapp = platform_phone(sender, international=True)
+    try:
+        phone: tuple[tuple[str, str], ...] = (
+            (ContactKind.PHONE, normalize_phone("+" + sender.lstrip("+"))),
+        )
+    except ValidationFailed:
+        phone = ()
     return Inbound(
         provider=P,
         external_id=wamid,
@@ -173,9 +178,9 @@ def _message(item: Any, path: str, names: dict[str, tuple[str, str]]) -> Inbound
         address=wa_id,
         sender=wa_id,
         contact_kind=ContactKind.WHATSAPP,
-        contact_value=phone,
-        aliases=((ContactKind.PHONE, phone),),
-        also=((ContactKind.PHONE, phone),),
+        contact_value=whatsapp,
+        aliases=phone,
+        also=phone,
         name=name,
         text=text,
         sent_at=sent_at,

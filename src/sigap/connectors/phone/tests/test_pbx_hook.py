@@ -93,6 +93,7 @@ def test_it_reads_the_secret_from_the_environment_too(monkeypatch: pytest.Monkey
         (_event("ringing", call_id=""), "call_id: wajib diisi."),
         (_event("ringing", direction="sideways"), "direction: harus inbound atau outbound."),
         (_event("ringing", **{"from": "12"}), "from: nomor telepon tidak valid: '12'."),
+        (_event("ringing", **{"from": "anonim"}), "from: nomor telepon tidak valid: 'anonim'."),
         (_event("answered", at=None), "timestamp: wajib diisi."),
         (_event("ended", timestamp="kemarin"), "timestamp: bukan waktu ISO 8601: 'kemarin'."),
         (
@@ -130,6 +131,29 @@ def test_it_rejects_a_body_that_is_not_json(raw: bytes) -> None:
     assert error["code"] == "invalid_json"
     assert error["message"].startswith("Badan permintaan bukan JSON yang sah")
     assert Call.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("number", "stored"),
+    [
+        pytest.param("+1 555 123 4567", "+15551234567", id="unassigned-area-code"),
+        pytest.param("123456", "123456", id="too-short-for-any-plan"),
+    ],
+)
+def test_a_call_from_a_number_the_phone_library_calls_invalid_is_recorded(
+    number: str, stored: str
+) -> None:
+    """The PBX vouches for the caller id: the call is recorded whatever the numbering
+    plan says, and a second call from the number finds the same customer."""
+    response = _post(_event("ringing", **{"from": number}))
+
+    assert response.status_code == 201, response.content
+    call = Call.objects.get()
+    assert call.ticket is not None
+    assert list(call.customer.contacts.values_list("kind", "value")) == [("phone", stored)]
+    again = _post(_event("ringing", call_id="pbx-0002", **{"from": number}))
+    assert again.status_code == 201, again.content
+    assert Call.objects.get(external_id="pbx-0002").customer == call.customer
 
 
 def test_a_new_call_from_a_known_number_in_another_format_opens_a_phone_ticket(
