@@ -100,6 +100,9 @@ INSTALLED_APPS = [
     "channels",
     "huey.contrib.djhuey",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "ninja",  # the API docs page with its own copy of Swagger UI (no CDN)
     "sigap.core",
     "sigap.accounts",
@@ -130,6 +133,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "sigap.accounts.twofactor.TwoFactorMiddleware",
+    "sigap.accounts.sessions.SessionTrackingMiddleware",
     "sigap.accounts.audit.AuditMiddleware",
     "sigap.accounts.presence.PresenceMiddleware",
     "sigap.accounts.idempotency.IdempotencyMiddleware",
@@ -252,6 +258,10 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/masuk/"
 # Magic sign-in links for the customer portal stay valid this long (seconds).
 SIGAP_MAGIC_LINK_MAX_AGE = envint("SIGAP_MAGIC_LINK_MAX_AGE", 15 * 60)
+
+# Two-factor authentication (django-otp, accounts/twofactor.py): TOTP apps with recovery
+# codes; an admin makes it mandatory per role at /keamanan/2fa/.
+OTP_TOTP_ISSUER = env("SIGAP_BUSINESS_NAME", "Sigap") or "Sigap"
 
 # Password guessing (django-axes, accounts/limits.py): after AXES_FAILURE_LIMIT wrong
 # passwords for one account, or from one client address, sign-in is refused (HTTP 429)

@@ -53,6 +53,6 @@ urlpatterns = [
     path("chat/", include("sigap.connectors.livechat.urls")),
     path("calls/", include("sigap.connectors.phone.urls")),
     path("bantuan/", include("sigap.kb.urls_public")),
-    path("keamanan/", include("sigap.accounts.urls")),
+    path("", include("sigap.accounts.urls")),
     path("admin/", admin.site.urls),
 ]

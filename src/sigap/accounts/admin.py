@@ -1,7 +1,12 @@
+from typing import cast
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from sigap.accounts import sessions, twofactor
 from sigap.accounts.models import ApiToken, SecurityEvent, Team, User
 
 
@@ -10,6 +15,21 @@ class UserAdmin(BaseUserAdmin[User]):
     list_display = ("username", "first_name", "last_name", "email", "role", "is_active")
     list_filter = ("role", "is_active")
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), (_("Sigap"), {"fields": ("role",)}))
+    actions = ["reset_two_factor", "sign_out_everywhere"]
+
+    @admin.action(description=_("Setel ulang 2FA (ponsel hilang)"))
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = cast(User, request.user)
+        for user in queryset:
+            twofactor.remove(user, actor=actor, request=request)
+        self.message_user(request, f"2FA disetel ulang untuk {queryset.count()} pengguna.")
+
+    @admin.action(description=_("Keluarkan dari semua perangkat"))
+    def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = cast(User, request.user)
+        for user in queryset:
+            sessions.end_all(user, actor=actor)
+        self.message_user(request, f"{queryset.count()} pengguna dikeluarkan dari semua sesi.")
 
 
 @admin.register(Team)

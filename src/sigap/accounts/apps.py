@@ -10,11 +10,13 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from sigap.accounts import audit
+        from sigap.accounts import audit, sessions, twofactor
         from sigap.accounts.models import ApiToken, User
         from sigap.accounts.services import forget_tokens
 
         audit.connect()
+        sessions.connect()
+        twofactor.connect()
 
         for model in (User, ApiToken):
             post_save.connect(forget_tokens, sender=model, dispatch_uid=f"tokens-{model.__name__}")

@@ -5,6 +5,7 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,6 +26,9 @@ class User(AbstractUser):
     # time is a sign-up waiting for its link; one that has it was switched off by staff,
     # and only staff switch it on again.
     email_verified_at = models.DateTimeField(_("email terverifikasi"), null=True, blank=True)
+    # Raised to sign the user out of every browser at once (``accounts.sessions.end_all``):
+    # it is part of what each session's cookie is checked against.
+    session_epoch = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("pengguna")
@@ -50,6 +54,17 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.username
+
+    def get_session_auth_hash(self) -> str:
+        """Django's check of a session against the password, with the session epoch: a
+        new epoch ends every session (at epoch 0, exactly Django's own hash)."""
+        if not self.session_epoch:
+            return super().get_session_auth_hash()
+        return salted_hmac(
+            "sigap.accounts.session",
+            f"{self.password}:{self.session_epoch}",
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Team(models.Model):
@@ -113,6 +128,13 @@ class SecurityKind(models.TextChoices):
     DEACTIVATED = "deactivated", _("Akun dinonaktifkan")
     PASSWORD_CHANGED = "password_changed", _("Kata sandi diubah")
     TEAM_CHANGED = "team_changed", _("Anggota tim diubah")
+    TWOFA_ENABLED = "2fa_enabled", _("2FA diaktifkan")
+    TWOFA_DISABLED = "2fa_disabled", _("2FA dimatikan")
+    TWOFA_RESET = "2fa_reset", _("2FA disetel ulang oleh admin")
+    TWOFA_FAILED = "2fa_failed", _("Kode 2FA salah")
+    RECOVERY_USED = "recovery_used", _("Kode pemulihan dipakai")
+    RECOVERY_REGENERATED = "recovery_new", _("Kode pemulihan dibuat ulang")
+    SESSIONS_ENDED = "sessions_ended", _("Sesi diakhiri")
     EXPORT = "export", _("Data diekspor")
     SETTINGS_CHANGED = "settings_changed", _("Pengaturan diubah")
 
@@ -144,3 +166,39 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.user_name or self.actor_name}"
+
+
+class TwoFactorRequirement(models.Model):
+    """Whether everyone with a staff role must use two-factor authentication (set by an
+    admin). Without a row: not required."""
+
+    role = models.CharField(_("peran"), max_length=16, choices=Role.choices, primary_key=True)
+    required = models.BooleanField(_("wajib 2FA"), default=False)
+
+    class Meta:
+        verbose_name = _("kewajiban 2FA")
+        verbose_name_plural = _("kewajiban 2FA")
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {'wajib' if self.required else 'tidak wajib'}"
+
+
+class UserSession(models.Model):
+    """A signed-in browser: listed to its user, who can end it or all the others."""
+
+    session_key = models.CharField(max_length=40, primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="browser_sessions"
+    )
+    created_at = models.DateTimeField(_("masuk"))
+    last_seen_at = models.DateTimeField(_("terakhir aktif"))
+    ip = models.CharField(_("alamat IP"), max_length=45, blank=True, default="")
+    user_agent = models.CharField(_("peramban"), max_length=300, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("sesi")
+        verbose_name_plural = _("sesi")
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="session_user_seen")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.ip} {self.last_seen_at:%Y-%m-%d %H:%M}"

@@ -5,6 +5,7 @@ import secrets
 import time
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -65,20 +66,28 @@ def token_create(*, user: User, name: str = "cli") -> str:
 
 
 # Tokens just checked, by digest: the API authenticates every request, and a script or an
-# integration sends many in a row. A revoked token or a deactivated account stops working
-# at once in the process where the change is made (the signals below clear the cache) and
-# within ``TOKEN_CACHE_SECONDS`` in the others.
+# integration sends many in a row. Each process keeps its checks for ``TOKEN_CACHE_SECONDS``
+# under the shared generation (``GENERATION_KEY`` in the default cache: Redis across
+# processes). A revoked token, a deactivated account or any change to a user moves the
+# generation on, so every process forgets its checks at its next request: revocation takes
+# effect at once everywhere, for one cache read per request.
 TOKEN_CACHE_SECONDS = 5.0
 TOKEN_CACHE_SIZE = 4096
-_token_cache: dict[str, tuple[float, User]] = {}
+GENERATION_KEY = "sigap:auth:generation"
+_token_cache: dict[str, tuple[float, int, User]] = {}
+
+
+def _generation() -> int:
+    return int(cache.get(GENERATION_KEY) or 0)
 
 
 def token_authenticate(raw: str) -> User | None:
     digest = hash_token(raw)
     now = time.monotonic()
     hit = _token_cache.get(digest)
-    if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS:
-        return copy.copy(hit[1])  # each request gets its own instance to annotate
+    generation = _generation()
+    if hit is not None and now - hit[0] < TOKEN_CACHE_SECONDS and hit[1] == generation:
+        return copy.copy(hit[2])  # each request gets its own instance to annotate
     token = (
         ApiToken.objects.select_related("user")
         .filter(digest=digest, revoked_at__isnull=True, user__is_active=True)
@@ -89,13 +98,18 @@ def token_authenticate(raw: str) -> User | None:
         return None
     if len(_token_cache) >= TOKEN_CACHE_SIZE:
         _token_cache.clear()
-    _token_cache[digest] = (now, token.user)
+    _token_cache[digest] = (now, generation, token.user)
     return copy.copy(token.user)
 
 
 def forget_tokens(*_: Any, **__: Any) -> None:
-    """Drop the cached token checks (on a change to any user or token)."""
+    """Drop the cached token checks, here and (by the shared generation) in every other
+    process: on a change to any user or token."""
     _token_cache.clear()
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not set yet (or evicted)
+        cache.set(GENERATION_KEY, _generation() + 1, timeout=None)
 
 
 def token_revoke(*, user: User, prefix: str) -> None:

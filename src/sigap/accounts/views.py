@@ -1,20 +1,26 @@
-"""The security audit log for admins: filtered by kind, person and dates, newest first, a
-page at a time; the same selection as CSV (the export is itself recorded)."""
+"""Account security pages: the code asked after the password (``verify``), one's own
+two-factor setup and recovery codes (``twofactor``), one's signed-in browsers
+(``sessions_page``); for admins, which roles must use 2FA (``twofactor_rules``) and the
+security audit log, filtered and exported as CSV (``security_log``)."""
 
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Any
+from typing import Any, cast
 
+from django.contrib import messages as flash
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
-from sigap.accounts import audit
-from sigap.accounts.decorators import admin_required
-from sigap.accounts.models import SecurityEvent, SecurityKind
+from sigap.accounts import audit, sessions, twofactor
+from sigap.accounts.decorators import admin_required, staff_required
+from sigap.accounts.http import safe_next
+from sigap.accounts.models import STAFF_ROLES, Role, SecurityEvent, SecurityKind, User
 from sigap.core.errors import ValidationFailed
 from sigap.core.pagination import page
 
@@ -79,4 +85,105 @@ def security_log(request: HttpRequest) -> HttpResponse:
             "kinds": SecurityKind.choices,
             "query": query,
         },
+    )
+
+
+# --- two-factor authentication ----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def verify(request: HttpRequest) -> HttpResponse:
+    """The code from the authenticator app (or a recovery code) after the password."""
+    user = cast(User, request.user)
+    target = safe_next(request, request.POST.get("next") or request.GET.get("next"), "/")
+    if not twofactor.needs_code(user, request.session):
+        return redirect(target)
+    error = ""
+    status = 200
+    if request.method == "POST":
+        if twofactor.verify(request, user, request.POST.get("code", "")):
+            return redirect(target)
+        error = twofactor.refusal(user)
+        status = 422
+    return render(request, "accounts/verify.html", {"error": error, "next": target}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def twofactor_page(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator, see how many recovery codes are left, make new ones, or
+    turn 2FA off (where one's role does not require it)."""
+    user = cast(User, request.user)
+    action = request.POST.get("action", "")
+    context: dict[str, Any] = {"required": twofactor.required_for(user)}
+    status = 200
+    if request.method == "POST" and action == "confirm":
+        device = twofactor.pending_device(user)
+        codes = twofactor.confirm(request, user, device, request.POST.get("code", ""))
+        if codes is not None:
+            return render(request, "accounts/recovery_codes.html", {"codes": codes})
+        context["error"] = twofactor.refusal(user, device)
+        status = 422
+    elif request.method == "POST" and action == "recovery":
+        codes = twofactor.new_recovery_codes(user)
+        return render(request, "accounts/recovery_codes.html", {"codes": codes})
+    elif request.method == "POST" and action == "remove":
+        if context["required"]:
+            context["error"] = "Peran Anda wajib memakai 2FA; admin dapat menyetel ulang."
+            status = 403
+        elif not user.check_password(request.POST.get("password", "")):
+            context["error"] = "Kata sandi salah."
+            status = 422
+        else:
+            twofactor.remove(user, actor=user, request=request)
+            flash.success(request, "2FA dimatikan.")
+            return redirect("accounts:twofactor")
+    if twofactor.has_authenticator(user):
+        context["enabled"] = True
+        context["recovery_left"] = twofactor.remaining_recovery_codes(user)
+    else:
+        device = twofactor.pending_device(user)
+        context.update(qr=twofactor.qr_svg(device), key=twofactor.key_text(device))
+    return render(request, "accounts/twofactor.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@admin_required
+def twofactor_rules(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    roles = [r for r in Role if r in STAFF_ROLES]
+    if request.method == "POST":
+        wanted = set(request.POST.getlist("required"))
+        for role in roles:
+            twofactor.set_requirement(actor=user, role=role, required=role.value in wanted)
+        flash.success(request, "Kewajiban 2FA disimpan.")
+        return redirect("accounts:twofactor_rules")
+    rows = [(r.value, r.label, twofactor.required_for_role(r.value)) for r in roles]
+    return render(request, "accounts/twofactor_rules.html", {"rows": rows})
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def sessions_page(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    current = request.session.session_key
+    if request.method == "POST":
+        if request.POST.get("action") == "others":
+            User.objects.filter(pk=user.pk).update(session_epoch=user.session_epoch + 1)
+            user.session_epoch += 1
+            ended = sessions.end_others(user, current, actor=user)
+            update_session_auth_hash(request, user)  # this browser stays signed in
+            flash.success(request, f"Keluar dari semua perangkat lain ({ended} sesi).")
+        else:
+            ended = sessions.end(user, [request.POST.get("session", "")], actor=user)
+            flash.success(request, "Sesi diakhiri." if ended else "Sesi tidak ditemukan.")
+        return redirect("accounts:sessions")
+    return render(
+        request,
+        "accounts/sessions.html",
+        {"sessions": sessions.for_user(user), "current": current},
     )

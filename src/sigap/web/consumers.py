@@ -11,6 +11,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.generic.websocket import JsonWebsocketConsumer
 
+from sigap.accounts import twofactor
 from sigap.accounts.models import User
 from sigap.accounts.presence import mark_seen
 from sigap.core.errors import NotFound
@@ -23,10 +24,13 @@ CLOSE_FORBIDDEN = 4403
 
 
 def _user(scope: Any) -> User | None:
+    """The signed-in user, unless their session still owes a 2FA code (or a setup)."""
     user = scope.get("user")
-    if isinstance(user, User) and user.is_active:
-        return user
-    return None
+    if not isinstance(user, User) or not user.is_active:
+        return None
+    if twofactor.needs_code(user, scope.get("session") or {}) or twofactor.needs_setup(user):
+        return None
+    return user
 
 
 class InboxConsumer(JsonWebsocketConsumer):

@@ -32,6 +32,7 @@ from typing import Any
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from sigap.accounts import twofactor
 from sigap.accounts.models import User
 from sigap.accounts.presence import mark_seen
 from sigap.connectors.livechat import db, live, selectors, services
@@ -211,11 +212,18 @@ class ConsoleConsumer(_Consumer):
         if not isinstance(user, User) or not user.is_active or not user.is_agent_or_above:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        if await db.run(self._owes_code)(user):  # a 2FA code, or its setup, is still due
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
         self.user = user
         await self.channel_layer.group_add(live.AGENTS_GROUP, self.channel_name)
         await self.accept()
         chats = await db.run(self._hello)()
         await self.send_json({"type": "chats", "chats": chats})
+
+    def _owes_code(self, user: User) -> bool:
+        session: Any = self.scope.get("session") or {}
+        return twofactor.needs_code(user, session) or twofactor.needs_setup(user)
 
     def _hello(self) -> list[dict[str, Any]]:
         mark_seen(self.user.pk)

@@ -12,6 +12,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from sigap.accounts import twofactor
 from sigap.accounts.models import Team, User
 from sigap.customers.models import Customer
 from sigap.tickets import services
@@ -137,14 +138,22 @@ def test_htmx_refresh_returns_only_the_rows(agent: User, team: Team, customer: C
     assert html.startswith('<div id="inbox-rows"') and "<html" not in html
 
 
+def warm_twofactor(user: User) -> None:
+    twofactor.required_for(user)
+    twofactor.has_authenticator(user)
+
+
 def test_inbox_query_count_does_not_grow(agent: User, team: Team, customer: Customer) -> None:
     c = logged(agent)
     make(agent, team, customer, 2, assignee=agent)
+    c.get("/inbox/")  # a session's first page records it (sessions): not counted
     cache.clear()  # the view counts are cached for a few seconds; count them both times
+    warm_twofactor(agent)  # kept an hour in production, not part of the page's cost
     with CaptureQueriesContext(connection) as few:
         assert c.get("/inbox/?view=all").status_code == 200
     make(agent, team, customer, 20, assignee=agent)
     cache.clear()
+    warm_twofactor(agent)
     with CaptureQueriesContext(connection) as many:
         assert c.get("/inbox/?view=all").status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
