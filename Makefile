@@ -28,8 +28,16 @@ demo: $(VENV)/.installed
 serve: $(VENV)/.installed
 	$(SIGAP) serve --host $(HOST) --port $(PORT)
 
+# The single sign-on tests' OpenID provider (node's oidc-provider, tests/oidc_provider/);
+# without npm those tests are skipped with the reason.
+OIDC_PROVIDER := tests/oidc_provider
+$(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(OIDC_PROVIDER) --no-audit --no-fund --loglevel=error; \
+	else echo "no npm: the single sign-on tests will be skipped"; fi
+
 ## test: the whole suite on SQLite, then again on PostgreSQL when it is reachable
-test: $(VENV)/.dev-installed
+test: $(VENV)/.dev-installed $(OIDC_PROVIDER)/node_modules/.package-lock.json
 	$(PY) scripts/run_tests.py
 
 lint: $(VENV)/.dev-installed

@@ -61,6 +61,12 @@ def test_secret_key_can_come_from_a_file(tmp_path: Path) -> None:
         ({"SIGAP_MAX_ATTACHMENT_MB": "dua puluh"}, "SIGAP_MAX_ATTACHMENT_MB: expected an integer"),
         ({"SIGAP_TIME_ZONE": "Asia/Bandung"}, "SIGAP_TIME_ZONE: unknown time zone"),
         ({"SIGAP_DATABASE_URL": "mysql://root@127.0.0.1/x"}, "unsupported engine"),
+        (
+            {"SIGAP_OIDC_ISSUER": "https://accounts.google.com", "SIGAP_OIDC_CLIENT_ID": "x"},
+            "SIGAP_OIDC_ISSUER is set: SIGAP_OIDC_CLIENT_SECRET too",
+        ),
+        ({"SIGAP_OIDC_DEFAULT_ROLE": "admin"}, "admins are never made by single sign-on"),
+        ({"SIGAP_OIDC_AUTO_PROVISION": "true"}, "needs SIGAP_OIDC_ALLOWED_DOMAINS"),
     ],
 )
 def test_bad_values_fail_loudly(tmp_path: Path, env: dict[str, str], message: str) -> None:

@@ -281,6 +281,42 @@ AXES_VERBOSE = False  # one warning per lockout (accounts.limits), not a line pe
 # (django-ratelimit, on the default cache: Redis in production).
 SIGAP_MAIL_PER_RECIPIENT = env("SIGAP_MAIL_PER_RECIPIENT", "3/15m")
 SIGAP_MAIL_PER_CLIENT = env("SIGAP_MAIL_PER_CLIENT", "10/h")
+
+# Single sign-on for staff with OpenID Connect (accounts/sso.py, docs/sso.md): Google
+# Workspace, Microsoft Entra ID, Keycloak or any provider with discovery. Off unless
+# SIGAP_OIDC_ISSUER is set; the client secret comes only from the environment (or _FILE).
+SIGAP_OIDC_ISSUER = env("SIGAP_OIDC_ISSUER", "")
+SIGAP_OIDC_CLIENT_ID = env("SIGAP_OIDC_CLIENT_ID", "")
+SIGAP_OIDC_CLIENT_SECRET = env("SIGAP_OIDC_CLIENT_SECRET", "")
+SIGAP_OIDC_SCOPES = env("SIGAP_OIDC_SCOPES", "openid email profile").split()
+SIGAP_OIDC_PROVIDER_NAME = env("SIGAP_OIDC_PROVIDER_NAME", "SSO")
+SIGAP_OIDC_ALLOWED_DOMAINS = [d.lower() for d in envlist("SIGAP_OIDC_ALLOWED_DOMAINS", [])]
+SIGAP_OIDC_AUTO_PROVISION = envbool("SIGAP_OIDC_AUTO_PROVISION", False)
+SIGAP_OIDC_DEFAULT_ROLE = env("SIGAP_OIDC_DEFAULT_ROLE", "agent")
+SIGAP_OIDC_DEFAULT_TEAM = env("SIGAP_OIDC_DEFAULT_TEAM", "")
+if SIGAP_OIDC_ISSUER:
+    _missing = [
+        name
+        for name, value in (
+            ("SIGAP_OIDC_CLIENT_ID", SIGAP_OIDC_CLIENT_ID),
+            ("SIGAP_OIDC_CLIENT_SECRET", SIGAP_OIDC_CLIENT_SECRET),
+        )
+        if not value
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"SIGAP_OIDC_ISSUER is set: {' and '.join(_missing)} too")
+    if not {"openid", "email"} <= set(SIGAP_OIDC_SCOPES):
+        raise ImproperlyConfigured("SIGAP_OIDC_SCOPES must include openid and email")
+if SIGAP_OIDC_DEFAULT_ROLE not in ("agent", "supervisor"):
+    raise ImproperlyConfigured(
+        f"SIGAP_OIDC_DEFAULT_ROLE: agent or supervisor, got {SIGAP_OIDC_DEFAULT_ROLE!r}"
+        " (admins are never made by single sign-on)"
+    )
+if SIGAP_OIDC_AUTO_PROVISION and not SIGAP_OIDC_ALLOWED_DOMAINS:
+    raise ImproperlyConfigured(
+        "SIGAP_OIDC_AUTO_PROVISION needs SIGAP_OIDC_ALLOWED_DOMAINS (whose people may get accounts)"
+    )
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

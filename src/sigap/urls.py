@@ -38,6 +38,7 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("masuk/sso/", include("sigap.accounts.sso_urls")),  # single sign-on (docs/sso.md)
     path("keluar/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The scripts' strings (djangojs catalog); pages load it when not in Indonesian.

@@ -90,8 +90,18 @@ def record(
 # --- signals ----------------------------------------------------------------------------------
 
 
+_SIGNED_IN_VIA = "_sigap_signed_in_via"
+
+
+def signing_in_via(request: HttpRequest, detail: str, data: dict[str, Any]) -> None:
+    """Says how the sign-in about to happen on this request was made (single sign-on), for
+    its ``sign_in`` record; a password sign-in records no detail."""
+    setattr(request, _SIGNED_IN_VIA, (detail, data))
+
+
 def _signed_in(sender: Any, request: HttpRequest | None, user: User, **_: Any) -> None:
-    record(SecurityKind.SIGN_IN, user=user, request=request, actor=user)
+    detail, data = getattr(request, _SIGNED_IN_VIA, ("", None))
+    record(SecurityKind.SIGN_IN, user=user, request=request, actor=user, detail=detail, data=data)
 
 
 def _failed(

@@ -137,6 +137,7 @@ class SecurityKind(models.TextChoices):
     SESSIONS_ENDED = "sessions_ended", _("Sesi diakhiri")
     EXPORT = "export", _("Data diekspor")
     SETTINGS_CHANGED = "settings_changed", _("Pengaturan diubah")
+    SSO_PROVISIONED = "sso_provisioned", _("Akun dibuat lewat SSO")
 
 
 class SecurityEvent(models.Model):
