@@ -4,15 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0004_twofactor_sessions'),
+        ("accounts", "0004_twofactor_sessions"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='securityevent',
-            name='kind',
-            field=models.CharField(choices=[('sign_in', 'Masuk'), ('sign_in_failed', 'Gagal masuk'), ('locked_out', 'Terkunci (terlalu banyak gagal)'), ('sign_out', 'Keluar'), ('token_created', 'Token API dibuat'), ('token_revoked', 'Token API dicabut'), ('role_changed', 'Peran diubah'), ('activated', 'Akun diaktifkan'), ('deactivated', 'Akun dinonaktifkan'), ('password_changed', 'Kata sandi diubah'), ('team_changed', 'Anggota tim diubah'), ('2fa_enabled', '2FA diaktifkan'), ('2fa_disabled', '2FA dimatikan'), ('2fa_reset', '2FA disetel ulang oleh admin'), ('2fa_failed', 'Kode 2FA salah'), ('recovery_used', 'Kode pemulihan dipakai'), ('recovery_new', 'Kode pemulihan dibuat ulang'), ('sessions_ended', 'Sesi diakhiri'), ('export', 'Data diekspor'), ('settings_changed', 'Pengaturan diubah'), ('sso_provisioned', 'Akun dibuat lewat SSO')], max_length=20, verbose_name='jenis'),
+            model_name="securityevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("sign_in", "Masuk"),
+                    ("sign_in_failed", "Gagal masuk"),
+                    ("locked_out", "Terkunci (terlalu banyak gagal)"),
+                    ("sign_out", "Keluar"),
+                    ("token_created", "Token API dibuat"),
+                    ("token_revoked", "Token API dicabut"),
+                    ("role_changed", "Peran diubah"),
+                    ("activated", "Akun diaktifkan"),
+                    ("deactivated", "Akun dinonaktifkan"),
+                    ("password_changed", "Kata sandi diubah"),
+                    ("team_changed", "Anggota tim diubah"),
+                    ("2fa_enabled", "2FA diaktifkan"),
+                    ("2fa_disabled", "2FA dimatikan"),
+                    ("2fa_reset", "2FA disetel ulang oleh admin"),
+                    ("2fa_failed", "Kode 2FA salah"),
+                    ("recovery_used", "Kode pemulihan dipakai"),
+                    ("recovery_new", "Kode pemulihan dibuat ulang"),
+                    ("sessions_ended", "Sesi diakhiri"),
+                    ("export", "Data diekspor"),
+                    ("settings_changed", "Pengaturan diubah"),
+                    ("sso_provisioned", "Akun dibuat lewat SSO"),
+                ],
+                max_length=20,
+                verbose_name="jenis",
+            ),
         ),
     ]
