@@ -44,6 +44,7 @@ from sigap.tickets.services.proposals import (
 )
 from sigap.tickets.services.updates import (
     UPDATABLE,
+    ticket_change_customer,
     ticket_recompute_due,
     ticket_transfer,
     ticket_update,
@@ -65,6 +66,7 @@ __all__ = [
     "proposal_withdraw",
     "tags_as_created",
     "ticket_auto_close",
+    "ticket_change_customer",
     "ticket_close",
     "ticket_confirm",
     "ticket_create",

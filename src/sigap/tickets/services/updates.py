@@ -213,6 +213,25 @@ def ticket_transfer(*, actor: User, ticket: Ticket, team: Team, reason: str) -> 
     )
 
 
+@transaction.atomic
+def ticket_change_customer(
+    *, actor: User | None, ticket: Ticket, customer: Customer, reason: str
+) -> Ticket:
+    """File one ticket under another customer: its version bumped and a timeline entry
+    naming both customers, who (``None``: the customer, by proving their address) and why.
+
+    For a ticket opened on a customer the channel could not vouch for (live chat's
+    provisional visitor, ``connectors.livechat.services``)."""
+    ticket = _lock(ticket)
+    if ticket.customer_id == customer.pk:
+        return ticket
+    source = Customer.objects.get(pk=ticket.customer_id)
+    old, new = f"{source.name} (#{source.pk})", f"{customer.name} (#{customer.pk})"
+    _touch(ticket, customer=customer)
+    events.field_changed_event(ticket, actor, "customer", old, new, reason=reason)
+    return ticket
+
+
 def tickets_move_customer(*, actor: User, target: Customer, source: Customer) -> list[int]:
     """A customer merge (``customers.services.customer_merge``, inside its transaction):
     every ticket of ``source`` moves to ``target``, each with its version bumped and a

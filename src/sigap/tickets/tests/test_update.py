@@ -265,3 +265,29 @@ def test_two_editors_of_the_same_version_one_wins(
         services.ticket_update(actor=supervisor, ticket=ticket, version=1, changes={"priority": 4})
 
     assert Ticket.objects.get(pk=ticket.pk).priority == 1
+
+
+def test_changing_the_customer_moves_one_ticket_with_a_timeline_entry(
+    agent: User, ticket: Ticket, other_customer: Any
+) -> None:
+    before, budi = ticket.version, ticket.customer_id
+
+    moved = services.ticket_change_customer(
+        actor=agent, ticket=ticket, customer=other_customer, reason="Dihubungkan petugas."
+    )
+
+    ticket.refresh_from_db()
+    assert (ticket.customer_id, ticket.version) == (other_customer.pk, before + 1)
+    assert moved.customer_id == other_customer.pk
+    event = TimelineEvent.objects.get(ticket=ticket, field="customer")
+    assert (event.actor_id, event.old_value, event.new_value, event.data) == (
+        agent.pk,
+        f"Budi Santoso (#{budi})",
+        f"Siti Rahmawati (#{other_customer.pk})",
+        {"reason": "Dihubungkan petugas."},
+    )
+    # The same customer again: nothing changes, nothing is recorded.
+    services.ticket_change_customer(
+        actor=agent, ticket=ticket, customer=other_customer, reason="Lagi."
+    )
+    assert TimelineEvent.objects.filter(ticket=ticket, field="customer").count() == 1
