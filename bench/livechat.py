@@ -132,7 +132,12 @@ async def _recv_until(ws: Any, kind: str) -> dict[str, Any]:
 
 async def open_pair(url: str, origin: str, pair: Pair, gate: asyncio.Semaphore) -> tuple[Any, Any]:
     async with gate:
-        sender = await websockets.connect(url, origin=origin, max_queue=None)
+        # One browser per pair: both sockets carry its cookie (a chat resumes only in
+        # the browser that started it).
+        browser = {"Cookie": f"sigap_chat=browser-key-{uuid.uuid4().hex}"}
+        sender = await websockets.connect(
+            url, origin=origin, max_queue=None, additional_headers=browser
+        )
         await sender.send(
             json.dumps(
                 {
@@ -147,7 +152,9 @@ async def open_pair(url: str, origin: str, pair: Pair, gate: asyncio.Semaphore) 
         )
         token = (await _recv_until(sender, "started"))["token"]
         await _recv_until(sender, "ready")
-        watcher = await websockets.connect(url, origin=origin, max_queue=None)
+        watcher = await websockets.connect(
+            url, origin=origin, max_queue=None, additional_headers=browser
+        )
         await watcher.send(json.dumps({"type": "resume", "token": token, "after": 0}))
         await _recv_until(watcher, "ready")
         return sender, watcher

@@ -100,7 +100,14 @@ async def _until(ws: Any, kind: str, timeout: float = 10) -> dict[str, Any]:
 
 
 async def _chat_pair(ws_url: str, origin: str, n: int) -> tuple[Any, Any]:
-    sender = await websockets.connect(ws_url, origin=origin)  # type: ignore[arg-type]
+    # One browser: both sockets carry its cookie (a chat resumes only in the browser that
+    # started it).
+    browser = {"Cookie": f"sigap_chat=browser-key-{uuid.uuid4().hex}"}
+    sender = await websockets.connect(
+        ws_url,
+        origin=origin,  # type: ignore[arg-type]
+        additional_headers=browser,
+    )
     await sender.send(
         json.dumps(
             {
@@ -115,7 +122,11 @@ async def _chat_pair(ws_url: str, origin: str, n: int) -> tuple[Any, Any]:
     )
     token = (await _until(sender, "started"))["token"]
     await _until(sender, "ready")
-    watcher = await websockets.connect(ws_url, origin=origin)  # type: ignore[arg-type]
+    watcher = await websockets.connect(
+        ws_url,
+        origin=origin,  # type: ignore[arg-type]
+        additional_headers=browser,
+    )
     await watcher.send(json.dumps({"type": "resume", "token": token, "after": 0}))
     await _until(watcher, "ready")
     return sender, watcher

@@ -69,7 +69,7 @@ def test_a_visitor_and_an_agent_chat_through_a_reconnect_and_a_reload(
     # Both ways, with typing and read state.
     v.get_by_role("textbox", name="Pesan").fill("Nomor resinya JNE0123")
     panel(a).get_by_text("Pengunjung sedang mengetik…").wait_for()
-    v.get_by_role("button", name="Kirim").click()
+    v.get_by_role("button", name="Kirim", exact=True).click()
     panel(a).get_by_text("Nomor resinya JNE0123").wait_for()
     panel(a).get_by_role("textbox", name="Pesan").fill("Baik Kak Ani, kami cek dulu ya.")
     v.get_by_text("Petugas sedang mengetik…").wait_for()
@@ -93,7 +93,7 @@ def test_a_visitor_and_an_agent_chat_through_a_reconnect_and_a_reload(
     # The visitor's socket drops; a message written meanwhile is sent after it reconnects.
     v.evaluate("window.SigapChat.drop()")
     v.get_by_role("textbox", name="Pesan").fill("Apakah bisa dikirim ulang?")
-    v.get_by_role("button", name="Kirim").click()
+    v.get_by_role("button", name="Kirim", exact=True).click()
     panel(a).get_by_text("Apakah bisa dikirim ulang?").wait_for()
     widget_ready(v)
 
@@ -160,3 +160,67 @@ def test_the_console_speaks_english_when_the_agent_chose_it(
     page.keyboard.press("?")  # sigap.js: the shortcut help
     assert "next/previous ticket" in page.locator("#shortcuts-help").inner_text()
     ctx.close()
+
+
+def test_a_visitor_proves_the_typed_email_and_a_copied_token_opens_nothing(
+    server: str, browser: Any, agent: User, customer: Any
+) -> None:
+    """Security finding 4 in the browser: the agent sees the typed address marked
+    unverified; the visitor proves it with the mailed code and the chat is filed under the
+    customer; the widget's token copied into another browser opens nothing."""
+    from django.core import mail
+
+    agent_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    a = agent_ctx.new_page()
+    a.set_default_timeout(TIMEOUT)
+    sign_in(a, server, "rina.agen", "rahasia-agen")
+    a.wait_for_url(re.compile(r"/inbox/"))
+    a.goto(f"{server}/chat/")
+    a.wait_for_function("document.body.dataset.lcConnected === '1'")
+
+    visitor_ctx = browser.new_context()
+    v = visitor_ctx.new_page()
+    v.set_default_timeout(TIMEOUT)
+    v.goto(f"{server}/chat/contoh/")
+    v.get_by_role("button", name="Chat dengan kami").click()
+    v.get_by_label("Nama").fill("Budi")
+    v.get_by_label("Email").fill("budi@contoh.id")
+    v.get_by_label("Apa yang bisa kami bantu?").fill("Status pesanan saya?")
+    v.get_by_role("button", name="Mulai chat").click()
+    widget_ready(v)
+    assert visitor_ctx.cookies()[0]["httpOnly"] is True  # the browser's secret
+
+    waiting = a.locator("[data-lc-waiting] li", has_text="Budi")
+    waiting.get_by_text("Belum diverifikasi").wait_for()
+    waiting.get_by_role("button", name="Ambil").click()
+    panel(a).get_by_text("Belum diverifikasi: budi@contoh.id").wait_for()
+    chat = Chat.objects.select_related("ticket").get()
+    assert chat.ticket.customer_id != customer.pk
+
+    # The token, copied into another browser, opens nothing: that widget starts afresh.
+    stolen = v.evaluate("Object.entries(localStorage).find(e => e[0].startsWith('sigap-chat'))")
+    thief_ctx = browser.new_context()
+    thief = thief_ctx.new_page()
+    thief.set_default_timeout(TIMEOUT)
+    thief.goto(f"{server}/chat/contoh/")
+    thief.evaluate("([k, v]) => localStorage.setItem(k, v)", stolen)
+    thief.reload()
+    thief.get_by_role("button", name="Mulai chat").wait_for()
+    assert thief.get_by_text("Status pesanan saya?").count() == 0
+    thief_ctx.close()
+
+    # The visitor proves the address with the mailed code.
+    mail.outbox.clear()
+    v.get_by_role("button", name="Kirim kode").click()
+    v.get_by_label("Kode verifikasi").wait_for()
+    (sent,) = mail.outbox
+    code = re.search(r"\b(\d{6})\b", sent.body)
+    assert code is not None
+    v.get_by_label("Kode verifikasi").fill(code.group(1))
+    v.get_by_role("button", name="Verifikasi").click()
+    v.get_by_text("Email budi@contoh.id terverifikasi.").wait_for()
+    panel(a).get_by_text("Email terverifikasi").wait_for()
+    chat.ticket.refresh_from_db()
+    assert chat.ticket.customer_id == customer.pk
+    agent_ctx.close()
+    visitor_ctx.close()

@@ -3,13 +3,19 @@
 Protocol (JSON; every message carries ``type``). Message ids are the ticket ``Message``
 primary keys: monotonic per chat (messages of a ticket are written under its row lock).
 
-Visitor, ``/ws/livechat/``:
+Visitor, ``/ws/livechat/``. The socket's browser is known by its HttpOnly cookie
+``sigap_chat`` (``services.BROWSER_COOKIE``): when the handshake carries none, the
+consumer makes a secret and sets the cookie in its handshake answer. A chat resumes only
+in the browser that started it (its token alone opens nothing; see ``services``).
   -> ``start`` {name, email, phone, body, cid}     <- ``started`` {token}, then as ``resume``
   -> ``resume`` {token, after}                      <- ``ready`` {state, messages after ``after``}
   -> ``message`` {cid, body}                        <- ``ack`` {cid, id}
   -> ``typing`` {on}  -> ``read`` {up_to}  -> ``end``  -> ``ping`` (<- ``pong``)
   <- ``message`` {message}  <- ``typing`` {on}  <- ``read`` {up_to}  <- ``state`` {state}
-  <- ``error`` {code, message, cid?}; a bad token closes with 4403 after the error.
+  <- ``error`` {code, message, cid?}; a bad token (or another browser's) closes with 4403
+  after the error.
+The one-time code that proves the typed email goes over HTTP (``views.code_send``,
+``views.code_check``: the mail is limited per request), then ``state`` tells the widget.
 A client resends unacknowledged messages with the same ``cid`` (stored once), and after a
 reconnect sends ``resume`` with the last id it saw; it drops ids it already has.
 
@@ -19,6 +25,7 @@ Agent console, ``/ws/livechat/console/`` (staff only; others are closed with 440
   -> ``pickup`` | ``end`` {chat};  -> ``transfer`` {chat, to};  -> ``agents`` <- ``agents``
   -> ``reply`` | ``note`` {chat, cid, body}  <- ``ack`` {cid, id}
   -> ``typing`` {chat, on};  -> ``read`` {chat, up_to};  -> ``ping``
+  -> ``link`` {chat, customer}: file a chat whose email is unverified under that customer
   <- ``message`` {chat, message}  <- ``typing`` {chat, on}  <- ``read`` {chat, up_to}
 """
 
@@ -27,10 +34,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from http.cookies import SimpleCookie
 from typing import Any
 
 from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+from django.http.cookie import parse_cookie
 
 from sigap.accounts import twofactor
 from sigap.accounts.models import User
@@ -69,10 +79,28 @@ class _Consumer(AsyncJsonWebsocketConsumer):
         await handler(message)
 
 
+def _browser_cookie(key: str) -> bytes:
+    """The ``Set-Cookie`` value that gives a browser its secret: HttpOnly (the page's
+    scripts never see it); ``SameSite=None; Secure`` behind HTTPS (``SIGAP_SECURE_COOKIES``),
+    so a widget on the company's own site (another site) still sends it, else ``Lax``."""
+    cookie: SimpleCookie = SimpleCookie()
+    cookie[services.BROWSER_COOKIE] = key
+    morsel = cookie[services.BROWSER_COOKIE]
+    morsel["path"] = "/"
+    morsel["max-age"] = str(services.TOKEN_MAX_AGE)
+    morsel["httponly"] = True
+    morsel["samesite"] = "None" if settings.SESSION_COOKIE_SECURE else "Lax"
+    if settings.SESSION_COOKIE_SECURE:
+        morsel["secure"] = True
+    return morsel.OutputString().encode()
+
+
 class VisitorConsumer(_Consumer):
-    """One widget. It sees its own chat only: the one its signed token names."""
+    """One widget. It sees its own chat only: the one its signed token names, started in
+    this browser (``browser_key``, from its cookie)."""
 
     chat: Chat | None = None
+    browser_key: str = ""
     _answers: asyncio.Future[None] | None = None
 
     def _answer_later(self, answer: Callable[[], object]) -> None:
@@ -95,7 +123,16 @@ class VisitorConsumer(_Consumer):
 
     async def connect(self) -> None:
         self.chat = None
-        await self.accept()
+        raw = b"; ".join(v for k, v in self.scope.get("headers", []) if k == b"cookie")
+        key = parse_cookie(raw.decode("latin-1")).get(services.BROWSER_COOKIE, "")
+        if services.browser_key_valid(key):
+            self.browser_key = key
+            await self.accept()
+            return
+        self.browser_key = services.browser_key_new()
+        # ASGI headers are byte strings; the channels stubs say ``str``.
+        headers: Any = [(b"set-cookie", _browser_cookie(self.browser_key))]
+        await self.accept(headers=headers)
 
     async def disconnect(self, code: int) -> None:
         if self.chat is not None:
@@ -148,13 +185,14 @@ class VisitorConsumer(_Consumer):
             phone=_str(content.get("phone")),
             body=_str(content.get("body")),
             cid=_str(content.get("cid")),
+            browser_key=self.browser_key,
         )
         token = services.token_for(chat)
         await self.send_json({"type": "started", "token": token})
         await self._resume(token, 0)
 
     async def _resume(self, token: str, after: int) -> None:
-        chat, state, messages = await db.run(self._load)(token, after)
+        chat, state, messages = await db.run(self._load)(token, self.browser_key, after)
         if self.chat is not None and self.chat.pk != chat.pk:
             await self.channel_layer.group_discard(
                 live.visitor_group(self.chat.pk), self.channel_name
@@ -166,8 +204,10 @@ class VisitorConsumer(_Consumer):
         await self.send_json({"type": "ready", "state": state, "messages": messages})
 
     @staticmethod
-    def _load(token: str, after: int) -> tuple[Chat, dict[str, Any], list[dict[str, Any]]]:
-        chat = services.chat_from_token(token)
+    def _load(
+        token: str, browser_key: str, after: int
+    ) -> tuple[Chat, dict[str, Any], list[dict[str, Any]]]:
+        chat = services.chat_from_token(token, browser_key)
         return (
             chat,
             selectors.visitor_state(chat),
@@ -290,6 +330,11 @@ class ConsoleConsumer(_Consumer):
             await db.run(services.chat_transfer)(actor=self.user, chat=chat, to=to)
         elif kind == "end":
             await db.run(services.chat_end)(chat=chat, actor=self.user)
+        elif kind == "link":
+            customer = await db.run(services.customer_for_staff)(
+                self.user, _int(content.get("customer"))
+            )
+            await db.run(services.chat_link_customer)(actor=self.user, chat=chat, customer=customer)
 
     # Group events: forwarded when this console follows the chat -------------------------
 

@@ -2,7 +2,9 @@
 
 It is pushed to the visitor's open widgets and to the agent consoles. When nobody is
 chatting any more (the chat ended, or it started with no agent online and is still
-waiting), it is also mailed to the customer's email, if they gave one: ``record`` writes
+waiting), it is also mailed to the customer's email, once the chat is filed under a real
+customer (the address proven with a code, or an agent linked it; an address only typed
+in the widget gets no reply by mail): ``record`` writes
 the mail's delivery row in the reply's own transaction (``ReplyPosted``, inside), and the
 shared send loop mails it (lease, retries, the sweep; exactly once), as for an email
 ticket's reply.
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from sigap.connectors import delivery
 from sigap.connectors.livechat import live, selectors
-from sigap.connectors.livechat.models import Chat, ChatStatus
+from sigap.connectors.livechat.models import Chat, ChatStatus, Identity
 from sigap.tickets.models import Channel, Message, MessageKind
 
 
@@ -29,7 +31,9 @@ def record(message_id: int) -> None:
     if message is None or message.kind != MessageKind.REPLY:
         return
     chat = Chat.objects.filter(ticket_id=message.ticket_id).first()
-    if chat is not None and _away(chat) and chat.visitor_email:
+    if chat is None or chat.identity == Identity.CLAIMED:
+        return
+    if _away(chat) and chat.visitor_email:
         delivery.create_for(message, provider=Channel.EMAIL)
 
 

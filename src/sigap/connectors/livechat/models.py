@@ -2,6 +2,13 @@
 
 The chat's messages are the ticket's ``Message`` rows; their primary key is the message's
 server id that the widget acknowledges and resumes from (see ``docs`` in ``consumers``).
+
+Identity: the name, email and phone typed in the widget are a claim (``visitor_*``,
+``identity`` = claimed), never a customer lookup. The ticket starts on a provisional
+customer of its own (``provisional_customer``); it moves to the customer of the address
+once the visitor proves it with a one-time code (``code_*``; verified) or an agent links
+it (linked). The browser that started the chat holds a secret in an HttpOnly cookie; only
+its hash is kept (``browser_key_hash``) and every resume checks it. See ``services``.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from sigap.customers.models import Customer
 from sigap.tickets.models import Ticket
 
 
@@ -17,6 +25,12 @@ class ChatStatus(models.TextChoices):
     WAITING = "waiting", _("Menunggu petugas")
     ACTIVE = "active", _("Sedang dilayani")
     ENDED = "ended", _("Selesai")
+
+
+class Identity(models.TextChoices):
+    CLAIMED = "claimed", _("Belum diverifikasi")
+    VERIFIED = "verified", _("Diverifikasi dengan kode email")
+    LINKED = "linked", _("Dihubungkan petugas")
 
 
 class Chat(models.Model):
@@ -35,6 +49,20 @@ class Chat(models.Model):
     visitor_name = models.CharField(_("nama pengunjung"), max_length=120)
     visitor_email = models.CharField(_("email"), max_length=254, blank=True, default="")
     visitor_phone = models.CharField(_("telepon"), max_length=32, blank=True, default="")
+    identity = models.CharField(
+        _("identitas"), max_length=16, choices=Identity.choices, default=Identity.CLAIMED
+    )
+    # The customer made for this chat while its address is a claim; the ticket leaves it
+    # (and it is merged away) when the address is proven or an agent links the chat.
+    provisional_customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # SHA-256 of the starting browser's cookie secret: the resume credential.
+    browser_key_hash = models.CharField(max_length=64, blank=True, default="")
+    # The one-time code mailed to ``visitor_email``: keyed hash, expiry, wrong tries.
+    code_hash = models.CharField(max_length=64, blank=True, default="")
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
     # No agent was online when the chat started: the visitor was told it became a ticket.
     offline = models.BooleanField(_("tanpa petugas daring"), default=False)
     # The last message id each side has read (read receipts).
@@ -50,6 +78,9 @@ class Chat(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(status__in=ChatStatus.values), name="livechat_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(identity__in=Identity.values), name="livechat_identity_valid"
             ),
         ]
 

@@ -10,10 +10,11 @@ from django.urls import reverse
 
 from sigap.accounts.models import Role, User
 from sigap.accounts.presence import online
-from sigap.connectors.livechat.models import Chat, ChatStatus
+from sigap.connectors.livechat.models import Chat, ChatStatus, Identity
 from sigap.core.errors import NotFound
+from sigap.customers.models import ContactKind, CustomerContact
 from sigap.tickets.guidance import when
-from sigap.tickets.models import Message, MessageKind
+from sigap.tickets.models import Message, MessageKind, Ticket
 
 PUBLIC_KINDS = (MessageKind.INBOUND, MessageKind.REPLY)
 BACKLOG_LIMIT = 1000  # a reconnecting client gets at most this many; it asks again for more
@@ -92,8 +93,10 @@ def offline_notice(chat: Chat) -> str:
         f"tiket {ticket.reference}. Kami akan membalas paling lambat "
         f"{when(ticket.first_response_due_at, ticket.customer.time_zone)}."
     )
-    if chat.visitor_email:
+    if chat.visitor_email and chat.identity != Identity.CLAIMED:
         text += f" Balasan juga kami kirim ke email {chat.visitor_email}."
+    elif chat.visitor_email:  # an unproven address gets no mail but the code
+        text += f" Verifikasi email {chat.visitor_email} agar balasan juga kami kirim ke sana."
     return text
 
 
@@ -104,14 +107,41 @@ def visitor_state(chat: Chat) -> dict[str, Any]:
         "ticket": chat.ticket.reference,
         "agent": chat.agent.display_name if chat.agent is not None else "",
         "agent_read": chat.agent_read_id,
+        "email": chat.visitor_email,
+        "verified": chat.identity != Identity.CLAIMED,
         "notice": offline_notice(chat)
         if chat.offline and chat.status == ChatStatus.WAITING
         else "",
     }
 
 
+def claim_match(chat: Chat) -> dict[str, Any] | None:
+    """The customer who has the address a claimed chat typed (for the agent to link it,
+    after checking), or None."""
+    if chat.identity != Identity.CLAIMED or not chat.visitor_email:
+        return None
+    contact = (
+        CustomerContact.objects.select_related("customer")
+        .filter(kind=ContactKind.EMAIL, value=chat.visitor_email)
+        .first()
+    )
+    if contact is None:
+        return None
+    return {"id": contact.customer_id, "name": contact.customer.name}
+
+
+def identity_notice(ticket: Ticket) -> dict[str, Any] | None:
+    """For the ticket page (``connector.window_notice``): the chat's address is a claim."""
+    chat = Chat.objects.filter(ticket_id=ticket.pk).only("identity", "visitor_email").first()
+    if chat is None or chat.identity != Identity.CLAIMED:
+        return None
+    return {"email": chat.visitor_email}
+
+
 def chat_summary(chat: Chat) -> dict[str, Any]:
-    """One chat as an agent console lists it."""
+    """One chat as an agent console lists it. ``email`` and ``phone`` are what the visitor
+    typed; ``verified`` says whether the address was proven (or an agent linked the chat),
+    ``identity`` how."""
     return {
         "id": chat.pk,
         "ticket": chat.ticket_id,
@@ -120,6 +150,9 @@ def chat_summary(chat: Chat) -> dict[str, Any]:
         "name": chat.visitor_name,
         "email": chat.visitor_email,
         "phone": chat.visitor_phone,
+        "identity": chat.identity,
+        "verified": chat.identity != Identity.CLAIMED,
+        "match": claim_match(chat),
         "status": chat.status,
         "agent": chat.agent_id,
         "agent_name": chat.agent.display_name if chat.agent is not None else "",

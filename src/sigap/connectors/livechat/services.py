@@ -8,29 +8,71 @@ may resend until it gets its acknowledgement.
 
 Public replies reach the visitor through ``channels.outbound.deliver`` ->
 ``livechat.delivery``, whichever page wrote them (the console or the ticket page).
+
+Identity (security finding 4). What the visitor types is a claim: anyone can type anyone's
+email. So a chat never looks its customer up by the typed email or phone. It starts on a
+provisional customer of its own, named as typed and with no contacts
+(``Chat.provisional_customer``; the claim stays on the chat, ``identity`` = claimed), so
+the agent sees no one else's record or history and no one else's portal shows the chat.
+The chat is filed under a real customer in one of two ways, each recorded in the ticket's
+timeline by ``tickets.services.ticket_change_customer`` (the provisional customer is then
+merged into it, ``customers.services.customer_merge``, so no duplicate is left):
+
+* **verified**: the visitor asks for a one-time code (``chat_code_send``): six digits,
+  mailed to the typed address only, valid ``CODE_TTL``, kept as a keyed hash, at most
+  ``CODE_TRIES`` wrong tries per code; the mail carries nothing the visitor typed (not
+  even the name). The interface limits the mail per address and per client
+  (``accounts.limits.mail_allowed``). The right code (``chat_code_check``) files the
+  chat under the customer with that address, or gives the provisional customer the
+  address when nobody has it.
+* **linked**: the agent handling the chat (or a supervisor) links it to a customer they
+  chose (``chat_link_customer``), having checked who the visitor is some other way.
+
+Replies are mailed to a visitor who left only once the chat is verified or linked
+(``delivery``): an unproven address gets no mail but the code.
+
+The resume credential is bound to the browser. The widget's socket carries an HttpOnly
+cookie (``BROWSER_COOKIE``, minted by the consumer on connect when missing); the chat keeps
+the SHA-256 of its secret from the start, and ``chat_from_token`` opens a chat only for the
+token *and* that cookie. The signed token (in the page's storage) names the chat; alone,
+leaked or copied, it opens nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
+import secrets
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import Role, User
 from sigap.accounts.presence import online
+from sigap.accounts.system import system_user
 from sigap.connectors.livechat import live, selectors
-from sigap.connectors.livechat.models import Chat, ChatStatus
+from sigap.connectors.livechat.models import Chat, ChatStatus, Identity
 from sigap.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sigap.customers.models import ContactKind, Customer
-from sigap.customers.services import ContactIn, customer_create, customer_find_by_contact
+from sigap.customers.services import (
+    ContactIn,
+    customer_create,
+    customer_find_by_contact,
+    customer_merge,
+    customer_update,
+)
 from sigap.tickets import hooks
 from sigap.tickets import services as tickets
 from sigap.tickets.access import access_ticket
@@ -42,17 +84,44 @@ TOKEN_MAX_AGE = 30 * 24 * 3600  # a reload within a month resumes the conversati
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_BODY = 4000
 SUBJECT_CHARS = 80
+BROWSER_COOKIE = "sigap_chat"
+BROWSER_KEY = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
+CODE_SALT = "sigap.connectors.livechat.code"
+CODE_TTL = timedelta(minutes=10)
+CODE_TRIES = 5
+
+log = logging.getLogger(__name__)
 
 
-# --- the visitor's token ------------------------------------------------------------------
+# --- the visitor's token and browser ------------------------------------------------------
 
 
 def token_for(chat: Chat) -> str:
     return signing.dumps({"c": chat.pk}, salt=TOKEN_SALT, compress=True)
 
 
-def chat_from_token(token: str) -> Chat:
-    """The chat a visitor's token opens; ``NotFound`` for a bad, foreign or old token."""
+def browser_key_new() -> str:
+    """A new secret for a browser's ``BROWSER_COOKIE``."""
+    return secrets.token_urlsafe(32)
+
+
+def browser_key_valid(key: str) -> bool:
+    return bool(BROWSER_KEY.match(key))
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _same_browser(chat: Chat, browser_key: str) -> bool:
+    if not chat.browser_key_hash or not browser_key_valid(browser_key):
+        return False
+    return constant_time_compare(chat.browser_key_hash, _key_hash(browser_key))
+
+
+def chat_from_token(token: str, browser_key: str) -> Chat:
+    """The chat a visitor's token opens in the browser whose cookie secret is
+    ``browser_key``; ``NotFound`` for a bad, foreign or old token, or another browser."""
     try:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
     except signing.BadSignature as exc:
@@ -61,7 +130,7 @@ def chat_from_token(token: str) -> Chat:
     if not isinstance(chat_id, int):
         raise NotFound("Percakapan tidak ditemukan.")
     chat = Chat.objects.select_related("ticket__customer", "agent").filter(pk=chat_id).first()
-    if chat is None:
+    if chat is None or not _same_browser(chat, browser_key):
         raise NotFound("Percakapan tidak ditemukan.")
     return chat
 
@@ -116,22 +185,10 @@ def _announce(chat: Chat, *, visitor: bool = True) -> None:
         )
 
 
-def _customer_for(name: str, email: str, phone: str) -> Customer:
-    """The customer with this email (else phone); a new one when there is none."""
-    if email:
-        found = customer_find_by_contact(ContactKind.EMAIL, email)
-        if found is not None:
-            return found
-    if phone:
-        found = customer_find_by_contact(ContactKind.PHONE, phone)
-        if found is not None:
-            return found
-    contacts = []
-    if email:
-        contacts.append(ContactIn(ContactKind.EMAIL, email, is_primary=True))
-    if phone:
-        contacts.append(ContactIn(ContactKind.PHONE, phone, is_primary=not email))
-    return customer_create(name=name, contacts=contacts)
+def _provisional_customer(name: str) -> Customer:
+    """The chat's own customer while its address is a claim: the typed name, no contacts
+    (a contact would claim the address or phone for it)."""
+    return customer_create(name=name)
 
 
 def _check_start(name: str, email: str, phone: str) -> None:
@@ -152,29 +209,38 @@ def _check_start(name: str, email: str, phone: str) -> None:
 # --- the visitor --------------------------------------------------------------------------
 
 
-def chat_start(*, name: str, email: str, phone: str, body: str, cid: str) -> Chat:
-    """Start a chat: find or create the customer, open the ticket with the first message.
+def chat_start(*, name: str, email: str, phone: str, body: str, cid: str, browser_key: str) -> Chat:
+    """Start a chat from the browser whose cookie secret is ``browser_key``: a provisional
+    customer, the ticket with the first message; the typed address is kept as a claim.
 
-    Starting again with the same ``cid`` returns the same chat (a retried start)."""
+    Starting again with the same ``cid`` from the same browser returns the same chat (a
+    retried start); from another browser, ``NotFound``."""
     name, email, phone = name.strip()[:120], email.strip().lower(), phone.strip()
     _check_cid(cid)
     _check_start(name, email, phone)
     body = _check_body(body)
+    if not browser_key_valid(browser_key):
+        raise ValidationFailed("Peramban tidak dikenali. Muat ulang halaman.")
     external_id = f"livechat:start:{cid}"
     try:
-        return _chat_start(name, email, phone, body, external_id)
+        chat = _chat_start(name, email, phone, body, external_id, _key_hash(browser_key))
     except IntegrityError:  # the same start, concurrently: the other one won
         existing = Message.objects.filter(channel=Channel.LIVECHAT, external_id=external_id)
         first = existing.first()
         if first is None:
             raise
-        return Chat.objects.select_related("ticket__customer", "agent").get(
+        chat = Chat.objects.select_related("ticket__customer", "agent").get(
             ticket_id=first.ticket_id
         )
+    if not _same_browser(chat, browser_key):
+        raise NotFound("Percakapan tidak ditemukan.")
+    return chat
 
 
 @transaction.atomic
-def _chat_start(name: str, email: str, phone: str, body: str, external_id: str) -> Chat:
+def _chat_start(
+    name: str, email: str, phone: str, body: str, external_id: str, key_hash: str
+) -> Chat:
     existing = (
         Message.objects.filter(channel=Channel.LIVECHAT, external_id=external_id)
         .values_list("ticket_id", flat=True)
@@ -182,7 +248,7 @@ def _chat_start(name: str, email: str, phone: str, body: str, external_id: str) 
     )
     if existing is not None:
         return Chat.objects.select_related("ticket__customer", "agent").get(ticket_id=existing)
-    customer = _customer_for(name, email, phone)
+    customer = _provisional_customer(name)
     first_line = body.splitlines()[0]
     subject = first_line if len(first_line) <= SUBJECT_CHARS else first_line[:SUBJECT_CHARS] + "…"
     ticket = tickets.ticket_create(
@@ -199,6 +265,9 @@ def _chat_start(name: str, email: str, phone: str, body: str, external_id: str) 
         visitor_name=name,
         visitor_email=email,
         visitor_phone=phone,
+        identity=Identity.CLAIMED,
+        provisional_customer=customer,
+        browser_key_hash=key_hash,
         offline=not online(selectors.staff_ids()),
         created_at=ticket.created_at,
     )
@@ -307,6 +376,130 @@ def chat_end(*, chat: Chat, actor: User | None) -> Chat:
     return chat
 
 
+# --- proving the address -----------------------------------------------------------------
+
+CODE_SUBJECT = "Kode verifikasi live chat"
+
+
+def _code_hash(chat: Chat, code: str) -> str:
+    return salted_hmac(CODE_SALT, f"{chat.pk}:{code}", algorithm="sha256").hexdigest()
+
+
+def _code_mail(email: str, code: str) -> None:
+    # Nothing the visitor typed (not even the name): the address is not proven yet.
+    minutes = int(CODE_TTL.total_seconds() // 60)
+    body = (
+        "Halo,\n\n"
+        f"Kode verifikasi live chat Anda: {code}\n\n"
+        f"Masukkan kode ini di jendela chat. Kode berlaku {minutes} menit dan hanya dapat "
+        "dipakai sekali. Jangan berikan kode ini kepada siapa pun, termasuk petugas kami.\n\n"
+        "Bila Anda tidak sedang mengobrol dengan kami, abaikan email ini: percakapan itu "
+        "tidak akan dihubungkan dengan data Anda."
+    )
+    try:
+        send_mail(CODE_SUBJECT, body, None, [email])
+    except Exception:  # the visitor asks again; nothing else waits for this mail
+        log.exception("live chat code mail to %s failed", email)
+
+
+def _check_claimed(chat: Chat) -> None:
+    if chat.identity != Identity.CLAIMED:
+        raise Conflict("Percakapan ini sudah terhubung dengan data pelanggan.")
+    if not chat.visitor_email:
+        raise ValidationFailed(
+            "Percakapan ini tidak memakai alamat email.", fields={"email": ["Kosong."]}
+        )
+
+
+def chat_code_send(*, chat: Chat) -> None:
+    """A new one-time code for the chat's typed address, mailed after the commit (any
+    earlier code stops working). The caller limits how often (``mail_allowed``)."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        chat = _lock(chat)
+        _check_claimed(chat)
+        chat.code_hash = _code_hash(chat, code)
+        chat.code_expires_at = timezone.now() + CODE_TTL
+        chat.code_attempts = 0
+        chat.save(update_fields=["code_hash", "code_expires_at", "code_attempts"])
+        email = chat.visitor_email
+        transaction.on_commit(partial(_code_mail, email, code), robust=True)
+
+
+def chat_code_check(*, chat: Chat, code: str) -> Chat:
+    """The visitor's code: right, the chat (and its ticket) is filed under the customer
+    of the address; wrong, one try fewer (``ValidationFailed``); used up, expired or never
+    sent, ``Conflict``."""
+    right, chat, left = _code_check(chat, code.strip())
+    if not right:
+        raise ValidationFailed(
+            f"Kode salah. Sisa {left} kali percobaan." if left else "Kode salah.",
+            fields={"code": ["Kode salah."]},
+        )
+    return chat
+
+
+@transaction.atomic
+def _code_check(chat: Chat, code: str) -> tuple[bool, Chat, int]:
+    """Its own transaction, so a wrong try is counted even though the caller raises."""
+    chat = _lock(chat)
+    _check_claimed(chat)
+    expires = chat.code_expires_at
+    if not chat.code_hash or expires is None or expires <= timezone.now():
+        raise Conflict("Kode sudah tidak berlaku. Minta kode baru.")
+    if chat.code_attempts >= CODE_TRIES:
+        raise Conflict("Terlalu banyak kode yang salah. Minta kode baru.")
+    if not constant_time_compare(_code_hash(chat, code), chat.code_hash):
+        Chat.objects.filter(pk=chat.pk).update(code_attempts=F("code_attempts") + 1)
+        return False, chat, CODE_TRIES - chat.code_attempts - 1
+    email = chat.visitor_email
+    target = customer_find_by_contact(ContactKind.EMAIL, email)
+    if target is None:  # nobody has the address: the visitor's own record gets it
+        target = chat.provisional_customer or chat.ticket.customer
+        contacts = [ContactIn(c.kind, c.value, c.is_primary) for c in target.contacts.all()]
+        has_primary = any(c.is_primary and c.kind == ContactKind.EMAIL for c in contacts)
+        contacts.append(ContactIn(ContactKind.EMAIL, email, is_primary=not has_primary))
+        target = customer_update(
+            customer=target, version=target.version, changes={}, contacts=contacts
+        )
+    reason = "Email pengunjung terbukti dengan kode sekali pakai."
+    return True, _settle(chat, None, target, Identity.VERIFIED, reason), 0
+
+
+def _settle(
+    chat: Chat, actor: User | None, target: Customer, identity: Identity, reason: str
+) -> Chat:
+    """File a claimed chat (locked) under ``target``; its provisional customer is merged
+    away into it."""
+    provisional_id = chat.provisional_customer_id
+    chat.ticket = tickets.ticket_change_customer(
+        actor=actor, ticket=chat.ticket, customer=target, reason=reason
+    )
+    chat.identity = identity
+    chat.provisional_customer = None
+    chat.code_hash, chat.code_expires_at, chat.code_attempts = "", None, 0
+    chat.save(
+        update_fields=[
+            "identity",
+            "provisional_customer",
+            "code_hash",
+            "code_expires_at",
+            "code_attempts",
+        ]
+    )
+    provisional = (
+        Customer.objects.filter(
+            pk=provisional_id, merged_into__isnull=True, erased_at__isnull=True
+        ).first()
+        if provisional_id is not None and provisional_id != target.pk
+        else None
+    )
+    if provisional is not None:
+        customer_merge(actor=system_user(), target=target, source=provisional)
+    _announce(chat)
+    return chat
+
+
 # --- the agent ----------------------------------------------------------------------------
 
 
@@ -329,6 +522,31 @@ def chat_for_staff(actor: User, chat_id: int) -> Chat:
         raise NotFound("Percakapan tidak ditemukan.")
     access_ticket(actor, chat.ticket_id)
     return chat
+
+
+@transaction.atomic
+def chat_link_customer(*, actor: User, chat: Chat, customer: Customer) -> Chat:
+    """The handling agent (or a supervisor/admin) files a chat whose address is still a
+    claim under ``customer``, having checked who the visitor is; the timeline says who."""
+    chat = _lock(chat)
+    _check_handler(actor, chat)
+    if chat.identity != Identity.CLAIMED:
+        raise Conflict("Percakapan ini sudah terhubung dengan data pelanggan.")
+    target = Customer.objects.filter(
+        pk=customer.pk, merged_into__isnull=True, erased_at__isnull=True
+    ).first()
+    if target is None:
+        raise NotFound("Pelanggan tidak ditemukan.")
+    reason = "Dihubungkan petugas dari live chat (email belum diverifikasi)."
+    return _settle(chat, actor, target, Identity.LINKED, reason)
+
+
+def customer_for_staff(actor: User, customer_id: int) -> Customer:
+    require_staff(actor)
+    found = Customer.objects.filter(pk=customer_id).first()
+    if found is None:
+        raise NotFound("Pelanggan tidak ditemukan.")
+    return found
 
 
 def staff_user(user_id: int) -> User:

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.console, name="console"),
     path("contoh/", views.sample, name="sample"),
     path("lampiran/", views.visitor_upload, name="visitor_upload"),
+    path("verifikasi/kode/", views.code_send, name="code_send"),
+    path("verifikasi/", views.code_check, name="code_check"),
     path("<int:chat_id>/lampiran/", views.agent_upload, name="agent_upload"),
     path("lampiran/<str:key>/", views.attachment, name="attachment"),
 ]

@@ -1,6 +1,8 @@
 """Pages and the file endpoints of live chat: the agents' console, a sample page carrying
-the widget, attachment upload (visitor: by its signed token; agent: by session) and
-download (by a signed link)."""
+the widget, attachment upload (visitor: by its signed token and its browser's cookie;
+agent: by session) and download (by a signed link), and the visitor's one-time code that
+proves the typed email (sent at most ``SIGAP_MAIL_PER_RECIPIENT`` per address and
+``SIGAP_MAIL_PER_CLIENT`` per client, ``accounts.limits.mail_allowed``)."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts.decorators import staff_required
+from sigap.accounts.limits import mail_allowed
 from sigap.accounts.models import User
 from sigap.connectors.livechat import selectors, services
+from sigap.connectors.livechat.models import Chat
 from sigap.core.errors import NotFound, SigapError
 from sigap.tickets.attachments import Upload
 from sigap.tickets.models import Attachment
@@ -42,11 +46,19 @@ def _uploads(request: HttpRequest) -> list[Upload]:
     return [Upload(f.name or "lampiran", f.read()) for f in request.FILES.getlist("file")[:1]]
 
 
-@csrf_exempt  # no cookie is involved: the signed token in the form is the credential
+def _visitor_chat(request: HttpRequest) -> Chat:
+    """The chat the form's token names, if this browser (its cookie) started it."""
+    key = request.COOKIES.get(services.BROWSER_COOKIE, "")
+    return services.chat_from_token(request.POST.get("token", ""), key)
+
+
+# CSRF: the credential is the token in the form together with the HttpOnly cookie; a page
+# that forges the request cannot read the token, which only the widget's storage holds.
+@csrf_exempt
 @require_POST
 def visitor_upload(request: HttpRequest) -> JsonResponse:
     try:
-        chat = services.chat_from_token(request.POST.get("token", ""))
+        chat = _visitor_chat(request)
         message = services.chat_visitor_message(
             chat=chat,
             cid=request.POST.get("cid", ""),
@@ -56,6 +68,41 @@ def visitor_upload(request: HttpRequest) -> JsonResponse:
     except SigapError as exc:
         return _error(exc)
     return JsonResponse({"id": message.pk, "cid": request.POST.get("cid", "")})
+
+
+@csrf_exempt  # as ``visitor_upload``: the token and the cookie together
+@require_POST
+def code_send(request: HttpRequest) -> JsonResponse:
+    """Mail a one-time code to the chat's typed address."""
+    try:
+        chat = _visitor_chat(request)
+        if not mail_allowed(request, "livechat.code", chat.visitor_email or "-"):
+            body = {
+                "error": {
+                    "code": "too_many_requests",
+                    "message": "Terlalu banyak permintaan kode. Tunggu beberapa menit, "
+                    "lalu coba lagi.",
+                    "fields": {},
+                }
+            }
+            return JsonResponse(body, status=429)
+        services.chat_code_send(chat=chat)
+    except SigapError as exc:
+        return _error(exc)
+    return JsonResponse({"sent": True, "email": chat.visitor_email})
+
+
+@csrf_exempt  # as ``visitor_upload``: the token and the cookie together
+@require_POST
+def code_check(request: HttpRequest) -> JsonResponse:
+    """The visitor's code: right, the chat is filed under the address's customer."""
+    try:
+        chat = services.chat_code_check(
+            chat=_visitor_chat(request), code=request.POST.get("code", "")
+        )
+    except SigapError as exc:
+        return _error(exc)
+    return JsonResponse({"state": selectors.visitor_state(chat)})
 
 
 @require_POST

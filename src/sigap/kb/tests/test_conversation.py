@@ -117,6 +117,7 @@ def test_a_live_chat_visitor_gets_the_answer_in_the_window(
             phone="",
             body="cara lacak paket gimana ya",
             cid="c-bot-0001",
+            browser_key="browser-key-of-the-test-visitor-00000001",
         )
     answer = (
         chat.ticket.messages.filter(kind="reply", author=None)

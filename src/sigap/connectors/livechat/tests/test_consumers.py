@@ -29,8 +29,14 @@ def run(scenario: Callable[[], Awaitable[None]]) -> None:
     async_to_sync(scenario)()
 
 
-def visitor() -> WebsocketCommunicator:
-    return WebsocketCommunicator(VisitorConsumer.as_asgi(), "/ws/livechat/")
+BROWSER = [(b"cookie", b"sigap_chat=browser-key-of-the-test-visitor-00000001")]
+
+
+def visitor(headers: list[tuple[bytes, bytes]] | None = None) -> WebsocketCommunicator:
+    """A widget's socket; by default from one and the same browser (its cookie)."""
+    return WebsocketCommunicator(
+        VisitorConsumer.as_asgi(), "/ws/livechat/", headers=BROWSER if headers is None else headers
+    )
 
 
 def console(user: Any) -> WebsocketCommunicator:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -22,15 +23,30 @@ from sigap.tickets.models import Message, MessageKind
 pytestmark = pytest.mark.django_db
 
 CID = "cid-start-0001"
+KEY = "browser-key-of-the-test-visitor-00000001"
 
 
 def start(cid: str = CID, email: str = "ani@contoh.id", phone: str = "") -> Chat:
     return services.chat_start(
-        name="Ani Wijaya", email=email, phone=phone, body="Pesanan saya belum datang.", cid=cid
+        name="Ani Wijaya",
+        email=email,
+        phone=phone,
+        body="Pesanan saya belum datang.",
+        cid=cid,
+        browser_key=KEY,
     )
 
 
-def test_it_opens_a_livechat_ticket_with_the_first_message_and_a_new_customer() -> None:
+def verify(chat: Chat, capture: Any) -> Chat:
+    """The visitor proves the typed address with the code mailed to it."""
+    with capture(execute=True):
+        services.chat_code_send(chat=chat)
+    code = re.search(r"\b(\d{6})\b", mail.outbox.pop().body)
+    assert code is not None
+    return services.chat_code_check(chat=chat, code=code.group(1))
+
+
+def test_it_opens_a_livechat_ticket_with_the_first_message_and_a_provisional_customer() -> None:
     chat = start()
 
     ticket = chat.ticket
@@ -40,9 +56,10 @@ def test_it_opens_a_livechat_ticket_with_the_first_message_and_a_new_customer() 
         "Live chat: Pesanan saya belum datang.",
     )
     assert ticket.customer.name == "Ani Wijaya"
-    assert list(ticket.customer.contacts.values_list("kind", "value")) == [
-        ("email", "ani@contoh.id")
-    ]
+    # The typed address is a claim kept on the chat, not a contact of anyone yet.
+    assert list(ticket.customer.contacts.values_list("kind", "value")) == []
+    assert (chat.visitor_email, chat.identity) == ("ani@contoh.id", "claimed")
+    assert chat.provisional_customer_id == ticket.customer_id
     first = ticket.messages.order_by("pk").first()
     assert first is not None
     assert (first.kind, first.body, first.external_id) == (
@@ -53,17 +70,30 @@ def test_it_opens_a_livechat_ticket_with_the_first_message_and_a_new_customer() 
     assert (chat.status, chat.agent, chat.offline) == (ChatStatus.WAITING, None, True)
 
 
-def test_it_links_the_customer_found_by_email(customer: Customer) -> None:
-    chat = start(email="BUDI@contoh.id")
+def test_a_typed_email_or_phone_of_a_customer_files_nothing_under_them(
+    customer: Customer,
+) -> None:
+    by_email = start(email="BUDI@contoh.id")
+    by_phone = start(cid="cid-start-0002", email="", phone="0812 3456 7890")
 
-    assert chat.ticket.customer_id == customer.pk
+    assert by_email.ticket.customer_id != customer.pk
+    assert by_phone.ticket.customer_id != customer.pk
+    assert by_email.ticket.customer_id != by_phone.ticket.customer_id
     assert CustomerContact.objects.filter(value="budi@contoh.id").count() == 1
 
 
-def test_it_links_the_customer_found_by_phone(customer: Customer) -> None:
-    chat = start(email="", phone="0812 3456 7890")
+def test_a_retried_start_from_another_browser_opens_nothing() -> None:
+    start()
 
-    assert chat.ticket.customer_id == customer.pk
+    with pytest.raises(NotFound):
+        services.chat_start(
+            name="Ani Wijaya",
+            email="ani@contoh.id",
+            phone="",
+            body="Pesanan saya belum datang.",
+            cid=CID,
+            browser_key="browser-key-of-someone-else-000000000002",
+        )
 
 
 def test_a_retried_start_returns_the_same_chat() -> None:
@@ -90,22 +120,32 @@ def test_it_is_not_offline_when_an_agent_is_online(agent: User) -> None:
 )
 def test_it_refuses_an_incomplete_start(name: str, email: str, phone: str, field: str) -> None:
     with pytest.raises(ValidationFailed) as exc:
-        services.chat_start(name=name, email=email, phone=phone, body="Halo", cid=CID)
+        services.chat_start(
+            name=name, email=email, phone=phone, body="Halo", cid=CID, browser_key=KEY
+        )
 
     assert field in exc.value.fields
     assert Chat.objects.count() == 0
 
 
-def test_the_offline_notice_names_the_ticket_and_the_answer_time() -> None:
+def test_the_offline_notice_names_the_ticket_and_the_answer_time(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     chat = start()
 
     notice = selectors.visitor_state(chat)["notice"]
 
     expected_when = when(chat.ticket.first_response_due_at)
-    assert notice == (
+    told = (
         "Saat ini belum ada petugas yang daring. Percakapan ini sudah kami catat sebagai "
-        f"tiket {chat.ticket.reference}. Kami akan membalas paling lambat {expected_when}. "
-        "Balasan juga kami kirim ke email ani@contoh.id."
+        f"tiket {chat.ticket.reference}. Kami akan membalas paling lambat {expected_when}."
+    )
+    assert notice == (
+        f"{told} Verifikasi email ani@contoh.id agar balasan juga kami kirim ke sana."
+    )
+    chat = verify(chat, django_capture_on_commit_callbacks)
+    assert selectors.visitor_state(chat)["notice"] == (
+        f"{told} Balasan juga kami kirim ke email ani@contoh.id."
     )
 
 
@@ -183,21 +223,27 @@ def test_an_ended_chat_takes_no_more_visitor_messages(agent: User) -> None:
         services.chat_visitor_message(chat=chat, cid="cid-after-end", body="Halo?")
 
 
-def test_a_token_opens_its_own_chat_only() -> None:
+def test_a_token_opens_its_own_chat_only_in_its_own_browser() -> None:
     chat = start()
     token = services.token_for(chat)
 
-    assert services.chat_from_token(token).pk == chat.pk
+    assert services.chat_from_token(token, KEY).pk == chat.pk
     with pytest.raises(NotFound):
-        services.chat_from_token(token[:-2] + "xx")
+        services.chat_from_token(token[:-2] + "xx", KEY)
     with pytest.raises(NotFound):
-        services.chat_from_token("")
+        services.chat_from_token("", KEY)
+    for other in ("", "short", "browser-key-of-someone-else-000000000002"):
+        with pytest.raises(NotFound):
+            services.chat_from_token(token, other)
+    chat.refresh_from_db()
+    assert len(chat.browser_key_hash) == 64
+    assert KEY not in chat.browser_key_hash  # only its hash is kept
 
 
-def test_a_later_reply_on_an_offline_chat_is_mailed(
+def test_a_later_reply_on_an_offline_chat_is_mailed_once_the_address_is_proven(
     agent: User, django_capture_on_commit_callbacks: Any
 ) -> None:
-    chat = start()
+    chat = verify(start(), django_capture_on_commit_callbacks)
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -274,7 +320,7 @@ def test_the_mail_to_a_visitor_who_left_survives_a_lost_job(
 ) -> None:
     """The mail's row is written with the reply: when the process dies before the job is
     queued, the send loop's sweep mails it, once."""
-    chat = start()
+    chat = verify(start(), django_capture_on_commit_callbacks)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=False):  # nothing after the commit
         reply = ticket_services.message_add(

@@ -13,12 +13,19 @@ from sigap.tickets.models import Attachment, Message
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+KEY = "browser-key-of-the-test-visitor-00000001"
 
 
 @pytest.fixture
-def chat() -> Chat:
+def chat(client: Client) -> Chat:
+    client.cookies[services.BROWSER_COOKIE] = KEY  # the browser that started the chat
     return services.chat_start(
-        name="Ani", email="ani@contoh.id", phone="", body="Halo", cid="start-cid-0100"
+        name="Ani",
+        email="ani@contoh.id",
+        phone="",
+        body="Halo",
+        cid="start-cid-0100",
+        browser_key=KEY,
     )
 
 
@@ -38,7 +45,7 @@ def test_the_sample_page_carries_the_one_widget_tag(client: Client) -> None:
     assert '<script src="/static/livechat/widget.js" data-sigap-chat></script>' in page
 
 
-def test_a_visitor_uploads_a_file_with_its_token_and_downloads_it(
+def test_a_visitor_uploads_a_file_with_its_token_and_cookie_and_downloads_it(
     client: Client, chat: Chat
 ) -> None:
     response = client.post(

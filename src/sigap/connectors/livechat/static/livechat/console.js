@@ -1,5 +1,7 @@
 /* Sigap live chat console for agents: the queue, several open chats at once, replies,
  * internal notes, typing, read receipts, transfer and end. Protocol: livechat/consumers.py.
+ * The email a visitor typed is marked "Belum diverifikasi" until the visitor proves it
+ * with a code or the agent links the chat to a customer (livechat/services.py).
  */
 (function () {
   "use strict";
@@ -45,7 +47,8 @@
     mineEl.innerHTML = "";
     Object.keys(chats).map(Number).sort(function (a, b) { return a - b; }).forEach(function (id) {
       var c = chats[id];
-      var label = c.name + " · " + c.reference + " — " + c.subject.replace(/^Live chat: /, "");
+      var label = c.name + " · " + c.reference + " — " + c.subject.replace(/^Live chat: /, "") +
+        (c.verified ? "" : " (" + _("Belum diverifikasi") + ")");
       if (c.status === "waiting") {
         waitingEl.appendChild(li(label + (c.offline ? " (" + _("masuk saat tidak ada petugas") + ")" : ""), _("Ambil"), function () {
           send({type: "pickup", chat: id});
@@ -79,7 +82,23 @@
     p.end.textContent = c.status === "ended" ? _("Tutup") : _("Akhiri chat");
     p.body.disabled = c.status === "ended";
     p.visitorRead = Math.max(p.visitorRead, c.visitor_read || 0);
+    identity(p, c, mine);
     refreshAll(p);
+  }
+
+  // What the visitor typed is a claim: say so, and offer to link the chat to the customer
+  // who has that address (after the agent has checked who the visitor is).
+  function identity(p, c, mine) {
+    if (c.verified) {
+      p.identity.textContent = c.identity === "linked" ? _("Dihubungkan petugas ke pelanggan") : _("Email terverifikasi");
+      p.identity.className = "lc-identity lc-verified";
+    } else {
+      p.identity.textContent = _("Belum diverifikasi") + (c.email ? ": " + c.email : "");
+      p.identity.className = "lc-identity lc-unverified";
+    }
+    var canLink = !c.verified && !!c.match && mine;
+    p.link.hidden = !canLink;
+    if (canLink) p.link.textContent = fmt(_("Hubungkan ke %s (#%s)"), [c.match.name, c.match.id]);
   }
 
   function refreshAll(p) {
@@ -166,7 +185,8 @@
       stateEl: node.querySelector("[data-state]"), body: node.querySelector("[data-body]"),
       send: node.querySelector("[data-send]"), note: node.querySelector("[data-note]"),
       transfer: node.querySelector("[data-transfer]"), transferTo: node.querySelector("[data-transfer-to]"),
-      end: node.querySelector("[data-end]")
+      end: node.querySelector("[data-end]"),
+      identity: node.querySelector("[data-identity]"), link: node.querySelector("[data-link]")
     };
     node.querySelector("[data-name]").textContent = c.name + (c.email ? " <" + c.email + ">" : "") + (c.phone ? " " + c.phone : "");
     var link = node.querySelector("[data-ticket]");
@@ -196,6 +216,12 @@
       if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); post("reply"); }
     });
     p.note.addEventListener("click", function () { post("note"); });
+    p.link.addEventListener("click", function () {
+      var m = chats[id] && chats[id].match;
+      if (!m) return;
+      var ask = fmt(_("Hubungkan percakapan ini ke %s (#%s)? Lakukan hanya setelah Anda memastikan identitas pengunjung."), [m.name, m.id]);
+      if (window.confirm(ask)) send({type: "link", chat: id, customer: m.id});
+    });
     var fileInput = node.querySelector("[data-file]");
     node.querySelector("[data-attach]").addEventListener("click", function () { fileInput.click(); });
     fileInput.addEventListener("change", function () {

@@ -4,6 +4,10 @@
  * messages not yet acknowledged live in localStorage, a reconnect resumes after the last
  * server id the page has shown (a new page load from the beginning); every
  * message carries a client id, so a resend is stored once. Protocol: livechat/consumers.py.
+ * The token only names the chat: the server also wants this browser's HttpOnly cookie
+ * (set on the socket's handshake), so the token alone opens nothing elsewhere. The email
+ * typed in the form is unverified until the visitor enters the code mailed to it
+ * ("Kirim kode"; livechat/views.py code_send, code_check).
  */
 (function () {
   "use strict";
@@ -60,7 +64,9 @@
     "li a{color:#0b5394;display:block}",
     ".foot{display:flex;justify-content:space-between;align-items:center;padding:0 8px 8px}",
     ".link{background:none;border:0;color:#0b5394;text-decoration:underline;cursor:pointer;padding:0;font-size:12px}",
-    ".ended{padding:8px 12px;background:#f3f3f3}"
+    ".ended{padding:8px 12px;background:#f3f3f3}",
+    ".verify{background:#eef6fb;color:#1d1d1d;padding:8px 12px;font-size:13px;display:flex;flex-direction:column;gap:6px}",
+    ".verify p{margin:0}.verify form{display:flex;gap:6px;align-items:flex-end}.verify label{flex:1}"
   ].join("\n");
 
   var HTML =
@@ -77,7 +83,13 @@
     '<label>Apa yang bisa kami bantu?<textarea name="body" rows="3" required></textarea></label>' +
     '<p class="err" data-err role="alert"></p>' +
     '<button type="submit" class="primary">Mulai chat</button></form>' +
-    '<div class="chat" hidden><ol data-msgs aria-live="polite" aria-label="Pesan"></ol>' +
+    '<div class="chat" hidden>' +
+    '<div class="verify" data-verify hidden><p data-verify-text></p>' +
+    '<button type="button" class="link" data-code-send>Kirim kode</button>' +
+    '<form data-code-form hidden novalidate><label>Kode verifikasi<input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6"></label>' +
+    '<button type="submit" class="primary">Verifikasi</button></form>' +
+    '<p class="err" data-verr role="alert"></p></div>' +
+    '<ol data-msgs aria-live="polite" aria-label="Pesan"></ol>' +
     '<p class="typing" data-typing hidden>Petugas sedang mengetik…</p>' +
     '<div class="ended" data-ended hidden><p>Percakapan telah berakhir. Terima kasih!</p>' +
     '<div class="survey" data-survey hidden><p data-survey-q></p><p data-survey-choices></p></div>' +
@@ -209,6 +221,7 @@
   document.addEventListener("visibilitychange", markRead);
 
   function applyState(s) {
+    lastState = s;
     status = s.status;
     agentRead = s.agent_read || agentRead;
     var sub = $("[data-sub]");
@@ -223,7 +236,58 @@
     compose.hidden = ended;
     $("[data-end]").hidden = ended;
     Array.prototype.forEach.call(list.children, refresh);
+    showVerify(s);
   }
+
+  // The typed email is a claim until the visitor enters the code mailed to it.
+  var verifyEl = $("[data-verify]"), codeForm = $("[data-code-form]"), codeSent = false;
+  function showVerify(s) {
+    verifyEl.hidden = !s.email;
+    if (!s.email) return;
+    if (s.verified) {
+      $("[data-verify-text]").textContent = "Email " + s.email + " terverifikasi.";
+      $("[data-code-send]").hidden = true;
+      codeForm.hidden = true;
+      $("[data-verr]").textContent = "";
+      return;
+    }
+    $("[data-verify-text]").textContent = codeSent
+      ? "Kode sudah kami kirim ke " + s.email + ". Masukkan 6 angka kodenya."
+      : "Email " + s.email + " belum diverifikasi. Kirim kode ke email itu agar percakapan ini terhubung dengan data Anda.";
+    $("[data-code-send]").hidden = false;
+    $("[data-code-send]").textContent = codeSent ? "Kirim ulang kode" : "Kirim kode";
+    codeForm.hidden = !codeSent;
+  }
+  function post(path, fields) {
+    var form = new FormData();
+    form.append("token", store.token);
+    Object.keys(fields).forEach(function (k) { form.append(k, fields[k]); });
+    return fetch(origin + path, {method: "POST", body: form, credentials: "include"}).then(function (r) {
+      return r.json().then(function (d) {
+        if (!r.ok) throw new Error(d.error ? d.error.message : "Terjadi kesalahan.");
+        return d;
+      });
+    });
+  }
+  var lastState = null;
+  $("[data-code-send]").addEventListener("click", function () {
+    $("[data-verr]").textContent = "";
+    post("/chat/verifikasi/kode/", {}).then(function () {
+      codeSent = true;
+      if (lastState) showVerify(lastState);
+      codeForm.elements.code.focus();
+    }).catch(function (e) { $("[data-verr]").textContent = e.message; });
+  });
+  codeForm.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var code = codeForm.elements.code.value.trim();
+    if (!/^\d{6}$/.test(code)) { $("[data-verr]").textContent = "Kode terdiri dari 6 angka."; return; }
+    $("[data-verr]").textContent = "";
+    post("/chat/verifikasi/", {code: code}).then(function (d) {
+      codeForm.elements.code.value = "";
+      applyState(d.state);
+    }).catch(function (e) { $("[data-verr]").textContent = e.message; });
+  });
 
   // The rating after the chat: one tap opens the signed survey link with the score.
   function showSurvey(card) {
@@ -328,7 +392,8 @@
   function reset() {
     store = {token: "", pending: [], start: null, open: store.open};
     save();
-    seen = {}; byCid = {}; last = 0; agentRead = 0; readSent = 0;
+    seen = {}; byCid = {}; last = 0; agentRead = 0; readSent = 0; codeSent = false; lastState = null;
+    verifyEl.hidden = true;
     list.innerHTML = "";
     $("[data-notice]").hidden = true;
     $("[data-sub]").textContent = "Kami siap membantu";
@@ -390,7 +455,7 @@
     form.append("file", file);
     addLocal(cid, "Mengunggah " + file.name + "…");
     fileInput.value = "";
-    fetch(origin + "/chat/lampiran/", {method: "POST", body: form}).then(function (r) {
+    fetch(origin + "/chat/lampiran/", {method: "POST", body: form, credentials: "include"}).then(function (r) {
       return r.json().then(function (d) {
         if (!r.ok) throw new Error(d.error ? d.error.message : "Gagal mengunggah.");
         var li = byCid[cid];
