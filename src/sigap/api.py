@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
 from ninja.parser import Parser
+from ninja.schema import NinjaGenerateJsonSchema
 from ninja.security import HttpBearer, SessionAuth
 
 from sigap.accounts.idempotency import TOKEN_USER_ATTR
@@ -49,7 +51,31 @@ class JsonParser(Parser):
         return parse_json(request.body)
 
 
-api = NinjaAPI(
+class SigapApi(NinjaAPI):
+    """The API, with its OpenAPI document completed in one place: the schemas no operation
+    parses but the document names (``documented_schemas``)."""
+
+    documented_schemas: list[type[Schema]]
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.documented_schemas = []
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema["components"]["schemas"]
+        for model in self.documented_schemas:
+            doc = model.model_json_schema(
+                ref_template=REF_TEMPLATE, schema_generator=NinjaGenerateJsonSchema
+            )
+            components.update(doc.pop("$defs", {}))
+            components[model.__name__] = doc
+        return schema
+
+
+api = SigapApi(
     title="Sigap API",
     version="1",
     description="Tiket, pelanggan, prosedur penanganan keluhan dan kronologi.",
@@ -113,11 +139,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register() -> None:
     from sigap.accounts.api import router as accounts_router
     from sigap.customers.api import router as customers_router
+    from sigap.tickets.api import DOCUMENTED_SCHEMAS as ticket_schemas
     from sigap.tickets.api import router as tickets_router
 
     api.add_router("/", accounts_router)
     api.add_router("/customers", customers_router)
     api.add_router("/", tickets_router)
+    api.documented_schemas.extend(ticket_schemas)
 
 
 _register()

@@ -24,13 +24,15 @@ from sigap.customers.selectors import contact_pairs
 from sigap.tickets import selectors, services
 from sigap.tickets.access import access_ticket, may_see, visible_tickets
 from sigap.tickets.attachments import Upload, check_request
-from sigap.tickets.models import Attachment, MessageKind, Proposal, ProposalStatus
+from sigap.tickets.models import Attachment, MessageKind, Proposal, ProposalStatus, Ticket
 from sigap.tickets.schemas import (
+    STAFF_INPUT_FIELDS,
     ApologyIn,
     ApologyOut,
     CloseIn,
     ConfirmationOut,
     ConfirmIn,
+    CustomerTicketIn,
     EventOut,
     MessageIn,
     MessageOut,
@@ -40,9 +42,12 @@ from sigap.tickets.schemas import (
     RecordIn,
     TicketIn,
     TicketOut,
-    TicketPage,
+    TicketOutAny,
+    TicketPageAny,
     TicketPatch,
     TransitionIn,
+    customer_ticket_dict,
+    customer_ticket_list_dict,
     event_dict,
     message_dict,
     proposal_dict,
@@ -52,9 +57,30 @@ from sigap.tickets.schemas import (
 
 router = Router(tags=["tiket"])
 
+# Schemas the OpenAPI document names although no operation parses them (``sigap.api``).
+DOCUMENTED_SCHEMAS = [CustomerTicketIn]
+
+
+def _ticket_out(
+    user: User,
+    ticket: Ticket,
+    *,
+    tags: list[str] | None = None,
+    contacts: list[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
+    """The ticket as ``user`` may see it: a customer gets ``CustomerTicketOut``."""
+    if user.is_customer:
+        return customer_ticket_dict(ticket, contacts=contacts)
+    return ticket_dict(ticket, tags=tags, contacts=contacts)
+
 
 def _detail(user: User, ticket_id: int) -> dict[str, Any]:
-    return ticket_dict(selectors.ticket_detail_for(user=user, ticket_id=ticket_id))
+    return _ticket_out(user, selectors.ticket_detail_for(user=user, ticket_id=ticket_id))
+
+
+def _refuse_staff_fields(fields: list[str], message: str) -> None:
+    if fields:
+        raise ValidationFailed(message, fields={f: ["Hanya untuk staf."] for f in fields})
 
 
 def _team(team_id: int | None) -> Team | None:
@@ -77,6 +103,30 @@ def _staff_user(user_id: int | None) -> User | None:
     return found
 
 
+# Filters a customer may not use: each would tell the value of a field they do not see.
+STAFF_FILTERS = ("category", "severity", "priority", "team", "assignee", "unassigned", "tag")
+
+# The documented request body of ``POST /tickets``: either shape (both parse as ``TicketIn``;
+# a customer's token is refused the staff fields in the endpoint).
+_TICKET_IN_DOC = {
+    "requestBody": {
+        "content": {
+            "application/json": {
+                "schema": {
+                    "anyOf": [
+                        {"$ref": "#/components/schemas/TicketIn"},
+                        {"$ref": "#/components/schemas/CustomerTicketIn"},
+                    ],
+                    "title": "TicketIn | CustomerTicketIn",
+                    "description": "Staf: TicketIn. Pelanggan: CustomerTicketIn.",
+                }
+            }
+        },
+        "required": True,
+    }
+}
+
+
 class TicketFilterIn(Schema):
     status: list[str] = Field(default_factory=list)
     channel: list[str] = Field(default_factory=list)
@@ -94,21 +144,40 @@ class TicketFilterIn(Schema):
     limit: int = DEFAULT_LIMIT
 
 
-@router.get("/tickets", response=TicketPage, summary="Daftar tiket")
+@router.get(
+    "/tickets",
+    response=TicketPageAny,
+    summary="Daftar tiket",
+    description="Token staf mendapat `TicketPage`, token pelanggan `CustomerTicketPage`; "
+    "pelanggan tidak boleh menyaring menurut kolom staf (422).",
+)
 def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> dict[str, Any]:
+    user = request_user(request)
     data = filters.dict()
+    if user.is_customer:
+        used = [name for name in STAFF_FILTERS if data[name]]
+        _refuse_staff_fields(used, f"Pelanggan tidak dapat menyaring menurut {', '.join(used)}.")
     cursor, limit = data.pop("cursor"), data.pop("limit")
-    qs = selectors.ticket_list_for(
-        user=request_user(request), filters=selectors.TicketFilters(**data)
-    )
+    qs = selectors.ticket_list_for(user=user, filters=selectors.TicketFilters(**data))
     rows, next_cursor = page(qs, cursor=cursor, limit=limit)
-    return {"items": [ticket_list_dict(t) for t in rows], "next_cursor": next_cursor}
+    as_dict = customer_ticket_list_dict if user.is_customer else ticket_list_dict
+    return {"items": [as_dict(t) for t in rows], "next_cursor": next_cursor}
 
 
-@router.post("/tickets", response={201: TicketOut}, summary="Buat tiket")
+@router.post(
+    "/tickets",
+    response={201: TicketOutAny},
+    summary="Buat tiket",
+    description="Staf mengirim `TicketIn` dan mendapat `TicketOut`. Pelanggan mengirim "
+    "`CustomerTicketIn` dan mendapat `CustomerTicketOut`; kolom staf dari pelanggan ditolak "
+    "(422, `fields` menyebut kolomnya).",
+    openapi_extra=_TICKET_IN_DOC,
+)
 def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
     user = request_user(request)
     if user.is_customer:
+        sent = [name for name in STAFF_INPUT_FIELDS if name in payload.model_fields_set]
+        _refuse_staff_fields(sent, "Kolom ini hanya dapat diisi staf: " + ", ".join(sent) + ".")
         customer = getattr(user, "customer", None)
         if customer is None or customer.pk != payload.customer_id:
             raise NotFound("Pelanggan tidak ditemukan.")
@@ -143,10 +212,15 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
         raise NotFound("Tiket tidak ditemukan.")
     contacts = contact_pairs(customer.pk)
     tags = services.tags_as_created(ticket)
-    return Status(201, ticket_dict(ticket, tags=tags, contacts=contacts))
+    return Status(201, _ticket_out(user, ticket, tags=tags, contacts=contacts))
 
 
-@router.get("/tickets/{ticket_id}", response=TicketOut, summary="Detail tiket")
+@router.get(
+    "/tickets/{ticket_id}",
+    response=TicketOutAny,
+    summary="Detail tiket",
+    description="Token staf mendapat `TicketOut`, token pelanggan `CustomerTicketOut`.",
+)
 def ticket_detail(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
     return _detail(request_user(request), ticket_id)
 

@@ -37,6 +37,9 @@ class Ref(Schema):
 
 
 class TicketIn(Schema):
+    """Tiket baru, untuk staf: semua kolom boleh diisi. Pelanggan memakai
+    ``CustomerTicketIn``."""
+
     customer_id: int
     kind: Kind = Kind.COMPLAINT
     channel: Channel = Channel.PORTAL
@@ -52,6 +55,34 @@ class TicketIn(Schema):
     complainer_goal: ComplainerGoal = ComplainerGoal.NONE
     response_type: ResponseType = ResponseType.NONE
     root_cause: RootCause = RootCause.NONE
+
+
+# What only staff may set when opening a ticket: a customer who sends one gets a 422
+# naming it (the channel of a customer's ticket is always the portal).
+STAFF_INPUT_FIELDS = (
+    "channel",
+    "category",
+    "severity",
+    "priority",
+    "team_id",
+    "assignee_id",
+    "tags",
+    "complainer_type",
+    "complainer_goal",
+    "response_type",
+    "root_cause",
+)
+
+
+class CustomerTicketIn(Schema):
+    """Tiket baru, untuk pelanggan (token pelanggan): hanya kolom ini. Kolom staf lain
+    (kanal, kategori, tingkat, prioritas, tim, penanggung jawab, label, penilaian
+    pelapor, akar masalah) ditolak dengan 422 yang menyebut kolomnya."""
+
+    customer_id: int
+    kind: Kind = Kind.COMPLAINT
+    subject: str = Field(min_length=1, max_length=255)
+    description: str = Field(min_length=1, max_length=50_000)
 
 
 class TicketPatch(Schema):
@@ -126,6 +157,8 @@ class StepOut(Schema):
 
 
 class TicketListOut(Schema):
+    """Tiket di daftar, untuk staf."""
+
     id: int
     reference: str
     kind: str
@@ -161,6 +194,9 @@ class TicketCustomerOut(Schema):
 
 
 class TicketOut(TicketListOut):
+    """Tiket, untuk staf: dengan fakta, penilaian pelapor, akar masalah, label, tim dan
+    penanggung jawab."""
+
     description: str
     facts: str
     complainer_type: str
@@ -176,8 +212,56 @@ class TicketOut(TicketListOut):
 
 
 class TicketPage(Schema):
+    """Satu halaman daftar tiket, untuk staf."""
+
     items: list[TicketListOut]
     next_cursor: str | None
+
+
+class CustomerTicketListOut(Schema):
+    """Tiket di daftar, untuk pelanggan (token pelanggan): tanpa penilaian staf
+    (kategori, tingkat, prioritas), label, tim dan penanggung jawab."""
+
+    id: int
+    reference: str
+    kind: str
+    channel: str
+    subject: str
+    status: str
+    status_label: str
+    customer: Ref
+    first_response_due_at: datetime | None
+    resolution_due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class CustomerTicketOut(CustomerTicketListOut):
+    """Tiket, untuk pelanggan (token pelanggan): yang juga ditampilkan portal, tanpa fakta,
+    penilaian pelapor, jenis respons, akar masalah, kategori, tingkat, prioritas, label,
+    tim dan penanggung jawab."""
+
+    description: str
+    resolution_reason: str
+    first_responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    steps: list[StepOut]
+    customer_detail: TicketCustomerOut
+
+
+class CustomerTicketPage(Schema):
+    """Satu halaman daftar tiket, untuk pelanggan (token pelanggan)."""
+
+    items: list[CustomerTicketListOut]
+    next_cursor: str | None
+
+
+# A customer's token gets the customer's shape, staff the full one. Staff first: a union
+# picks the first member that fits, and a customer's dict never fits the staff shape.
+TicketOutAny = TicketOut | CustomerTicketOut
+TicketPageAny = TicketPage | CustomerTicketPage
 
 
 class AttachmentOut(Schema):
@@ -262,6 +346,34 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC) if value is not None else None
 
 
+def customer_ticket_list_dict(t: Ticket) -> dict[str, Any]:
+    """``CustomerTicketListOut``: what a customer may see of a ticket in a list."""
+    return {
+        "id": t.pk,
+        "reference": t.reference,
+        "kind": t.kind,
+        "channel": t.channel,
+        "subject": t.subject,
+        "status": t.status,
+        "status_label": str(Status(t.status).label),
+        "customer": _ref(t.customer),
+        "first_response_due_at": _utc(t.first_response_due_at),
+        "resolution_due_at": _utc(t.resolution_due_at),
+        "created_at": _utc(t.created_at),
+        "updated_at": _utc(t.updated_at),
+        "version": t.version,
+    }
+
+
+def customer_ticket_dict(
+    t: Ticket, *, contacts: list[tuple[str, str]] | None = None
+) -> dict[str, Any]:
+    """``CustomerTicketOut``: what a customer may see of their ticket."""
+    data = customer_ticket_list_dict(t)
+    data.update(_detail_common(t, contacts))
+    return data
+
+
 def ticket_list_dict(t: Ticket, *, tags: list[str] | None = None) -> dict[str, Any]:
     return {
         "id": t.pk,
@@ -294,29 +406,35 @@ def ticket_dict(
 ) -> dict[str, Any]:
     """``tags`` and ``contacts`` (kind, value) when the caller has them already."""
     data = ticket_list_dict(t, tags=tags)
-    if contacts is None:
-        contacts = [(c.kind, c.value) for c in t.customer.contacts.all()]
     data.update(
-        description=t.description,
         facts=t.facts,
         complainer_type=t.complainer_type,
         complainer_goal=t.complainer_goal,
         response_type=t.response_type,
         root_cause=t.root_cause,
-        resolution_reason=t.resolution_reason,
-        first_responded_at=_utc(t.first_responded_at),
-        resolved_at=_utc(t.resolved_at),
-        closed_at=_utc(t.closed_at),
-        steps=[vars(s) for s in procedure_steps(t.status)],
-        customer_detail={
+    )
+    data.update(_detail_common(t, contacts))
+    return data
+
+
+def _detail_common(t: Ticket, contacts: list[tuple[str, str]] | None) -> dict[str, Any]:
+    if contacts is None:
+        contacts = [(c.kind, c.value) for c in t.customer.contacts.all()]
+    return {
+        "description": t.description,
+        "resolution_reason": t.resolution_reason,
+        "first_responded_at": _utc(t.first_responded_at),
+        "resolved_at": _utc(t.resolved_at),
+        "closed_at": _utc(t.closed_at),
+        "steps": [vars(s) for s in procedure_steps(t.status)],
+        "customer_detail": {
             "id": t.customer.pk,
             "name": t.customer.name,
             "kind": t.customer.kind,
             "loyalty_tier": t.customer.loyalty_tier,
             "contacts": [{"kind": kind, "value": value} for kind, value in contacts],
         },
-    )
-    return data
+    }
 
 
 def attachment_dict(a: Attachment) -> dict[str, Any]:

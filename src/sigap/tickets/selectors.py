@@ -64,18 +64,18 @@ def ticket_list_for(*, user: User, filters: TicketFilters | None = None) -> Quer
         qs = qs.filter(tags__name=tag)
     if f.q.strip():
         qs = search_tickets(qs, f.q.strip(), include_internal=not user.is_customer)
-    return qs.select_related("customer", "team", "assignee").prefetch_related("tags")
+    qs = qs.select_related("customer", "team", "assignee")
+    if user.is_customer:  # a customer never sees the tags: no query for them
+        return qs
+    return qs.prefetch_related("tags")
 
 
 def ticket_detail_for(*, user: User, ticket_id: int) -> Ticket:
     """One ticket with everything its page shows, in a constant number of queries."""
-    ticket = (
-        visible_tickets(user)
-        .filter(pk=ticket_id)
-        .select_related("customer", "team", "assignee")
-        .prefetch_related("tags", "customer__contacts")
-        .first()
-    )
+    qs = visible_tickets(user).filter(pk=ticket_id).select_related("customer", "team", "assignee")
+    # a customer never sees the tags: no query for them
+    related = ["customer__contacts"] if user.is_customer else ["tags", "customer__contacts"]
+    ticket = qs.prefetch_related(*related).first()
     if ticket is None:
         raise NotFound("Tiket tidak ditemukan.")
     return ticket
