@@ -8,18 +8,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI, Schema
+from django.utils.datastructures import MultiValueDict
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
 from ninja.parser import Parser
 from ninja.schema import NinjaGenerateJsonSchema
 from ninja.security import HttpBearer, SessionAuth
+from pydantic import BaseModel
 
 from sigap.accounts.idempotency import TOKEN_USER_ATTR
 from sigap.accounts.models import User
 from sigap.accounts.services import token_authenticate
-from sigap.core.apiutil import field_errors
-from sigap.core.errors import InvalidJson, SigapError
+from sigap.core.apiutil import ErrorOut, field_errors, unstorable_fields
+from sigap.core.errors import InvalidJson, SigapError, ValidationFailed
 from sigap.core.jsonbody import parse_json
 
 
@@ -45,17 +47,72 @@ class ActiveSession(SessionAuth):
 class JsonParser(Parser):
     """Bodies read by ``core.jsonbody``: too deep a nesting is refused like broken JSON
     (``json.loads`` alone raises ``RecursionError`` there). ninja turns whatever the parser
-    raises into ``HttpError(400)``, with the ``InvalidJson`` as its cause."""
+    raises into ``HttpError(400)``, with the ``InvalidJson`` as its cause. Text no database
+    can store, in the body or the query, is a 422 (``refuse_unstorable``)."""
 
     def parse_body(self, request: HttpRequest) -> Any:
-        return parse_json(request.body)
+        return refuse_unstorable(parse_json(request.body))
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        query: dict[str, Any] = super().parse_querydict(data, list_fields, request)
+        refuse_unstorable(query)
+        return query
+
+
+def refuse_unstorable(value: Any) -> Any:
+    """Text with a NUL or a lone surrogate is a 422 naming the field, not a server error
+    when the database refuses it."""
+    fields = unstorable_fields(value)
+    if fields:
+        raise ValidationFailed(
+            f"Data yang dikirim tidak valid: {', '.join(fields)}.", fields=fields
+        )
+    return value
+
+
+# The errors an operation can answer, by what it has; each is documented once, here, with
+# the one error shape (``ErrorOut``).
+ERRORS = {
+    400: "Badan permintaan bukan JSON yang sah (`invalid_json`).",
+    401: "Belum masuk atau token API tidak sah (`not_authenticated`).",
+    403: "Peran Anda tidak boleh melakukan ini (`permission_denied`).",
+    404: "Data tidak ditemukan, atau tidak boleh Anda lihat (`not_found`).",
+    409: "Bertentangan dengan keadaan data: versi usang, transisi tidak diizinkan, atau "
+    "Idempotency-Key yang sudah dipakai (`stale_version`, `transition_not_allowed`, "
+    "`conflict`, `idempotency_conflict`, `idempotency_in_progress`).",
+    413: "Permintaan atau lampiran terlalu besar (`payload_too_large`).",
+    422: "Data tidak valid; `fields` menyebut kolomnya (`validation_failed`).",
+}
+
+
+def errors_for(path: str, method: str, operation: dict[str, Any]) -> list[int]:
+    """The error statuses ``operation`` can answer, from what it has."""
+    codes = []
+    has_body = "requestBody" in operation
+    writes = method in ("post", "put", "patch", "delete")
+    if has_body:
+        codes += [400, 413]
+    if operation.get("security"):
+        codes.append(401)
+    if writes:  # require_staff and the rules of who may change what
+        codes.append(403)
+    if "{" in path:
+        codes.append(404)
+    if writes:  # Idempotency-Key on every POST; versions and transitions
+        codes.append(409)
+    if has_body or operation.get("parameters") or writes:
+        codes.append(422)
+    return codes
 
 
 class SigapApi(NinjaAPI):
-    """The API, with its OpenAPI document completed in one place: the schemas no operation
-    parses but the document names (``documented_schemas``)."""
+    """The API, with its OpenAPI document completed in one place: the error responses of
+    every operation (``errors_for``, or declared by the operation itself) and the schemas
+    no operation parses but the document names (``documented_schemas``)."""
 
-    documented_schemas: list[type[Schema]]
+    documented_schemas: list[type[BaseModel]]
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -72,6 +129,15 @@ class SigapApi(NinjaAPI):
             )
             components.update(doc.pop("$defs", {}))
             components[model.__name__] = doc
+        error = {"$ref": REF_TEMPLATE.format(model="ErrorOut")}
+        for path, operations in schema["paths"].items():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                for code in errors_for(path, method, operation):  # ninja's keys are ints
+                    responses.setdefault(code, {"description": ERRORS[code]})
+                for code, response in responses.items():
+                    if int(code) >= 400:  # every error has the one shape
+                        response["content"] = {"application/json": {"schema": error}}
         return schema
 
 
@@ -129,7 +195,7 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:  # ninja could not parse the body (``JsonParser``)
         cause = exc.__cause__
-        bad = cause if isinstance(cause, InvalidJson) else InvalidJson(str(exc.message))
+        bad = cause if isinstance(cause, SigapError) else InvalidJson(str(exc.message))
         return on_domain_error(request, bad)
     return api.create_response(
         request, error_body("http_error", str(exc.message)), status=exc.status_code
@@ -145,7 +211,7 @@ def _register() -> None:
     api.add_router("/", accounts_router)
     api.add_router("/customers", customers_router)
     api.add_router("/", tickets_router)
-    api.documented_schemas.extend(ticket_schemas)
+    api.documented_schemas.extend([ErrorOut, *ticket_schemas])
 
 
 _register()

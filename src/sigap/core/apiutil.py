@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.http import JsonResponse
-from pydantic import BeforeValidator, ValidationInfo
+from pydantic import BaseModel, BeforeValidator, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 # Parts of a validation error's location that name where, not what.
@@ -20,6 +20,53 @@ def field_errors(errors: Iterable[dict[str, Any]]) -> dict[str, list[str]]:
         parts = [str(p) for p in err.get("loc", []) if p not in LOCATION_PARTS]
         fields.setdefault(".".join(parts) or "body", []).append(str(err.get("msg")))
     return fields
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+class ErrorOut(BaseModel):
+    """Bentuk satu-satunya untuk setiap galat API: ``code`` yang stabil, ``message`` dalam
+    bahasa Indonesia, dan ``fields`` (kolom -> pesan; kosong bila tidak ada)."""
+
+    error: ErrorDetail
+
+
+UNSTORABLE = "Tidak boleh berisi karakter NUL atau surrogate tunggal."
+
+
+def _storable(text: str) -> bool:
+    if "\x00" in text:  # PostgreSQL refuses NUL in text and JSON
+        return False
+    try:
+        text.encode()  # a lone surrogate ("\ud800" in JSON) is not UTF-8
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def unstorable_fields(value: Any, where: str = "") -> dict[str, list[str]]:
+    """The places in a request's parsed input holding text no database can store, as
+    ``field_errors`` would name them (iterative: the input's depth is bounded already)."""
+    found: dict[str, list[str]] = {}
+    stack: list[tuple[str, Any]] = [(where, value)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, str):
+            if not _storable(node):
+                found[path or "body"] = [UNSTORABLE]
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                name = f"{path}.{key}" if path else str(key)
+                if not _storable(str(key)):
+                    found[path or "body"] = [UNSTORABLE]
+                stack.append((name, child))
+        elif isinstance(node, list):
+            stack.extend((path, child) for child in node)
+    return found
 
 
 def error_response(status: int, code: str, message: str) -> JsonResponse:

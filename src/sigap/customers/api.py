@@ -10,8 +10,9 @@ from pydantic import Field
 from sigap.accounts.access import require_staff
 from sigap.accounts.http import request_user
 from sigap.accounts.models import User
+from sigap.core.apiutil import ErrorOut
 from sigap.core.errors import NotFound
-from sigap.core.pagination import DEFAULT_LIMIT, page
+from sigap.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, page
 from sigap.customers import selectors, services
 from sigap.customers.schemas import (
     CustomerIn,
@@ -27,7 +28,7 @@ router = Router(tags=["pelanggan"])
 class CustomerFilterIn(Schema):
     q: str = Field(default="", max_length=200)
     cursor: str | None = None
-    limit: int = DEFAULT_LIMIT
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
 def _out(user: User, customer_id: int) -> dict[str, Any]:
@@ -35,7 +36,7 @@ def _out(user: User, customer_id: int) -> dict[str, Any]:
     return customer_dict(customer, include_notes=user.is_agent_or_above)
 
 
-@router.get("", response=CustomerPage, summary="Daftar pelanggan")
+@router.get("", response={200: CustomerPage, 403: ErrorOut}, summary="Daftar pelanggan")
 def customer_list(request: HttpRequest, filters: Query[CustomerFilterIn]) -> dict[str, Any]:
     user = request_user(request)
     require_staff(user)
@@ -55,7 +56,7 @@ def customer_create(request: HttpRequest, payload: CustomerIn) -> Status[dict[st
     return Status(201, _out(user, customer.pk))
 
 
-@router.get("/me", response=CustomerOut, summary="Profil pelanggan saya")
+@router.get("/me", response={200: CustomerOut, 404: ErrorOut}, summary="Profil pelanggan saya")
 def customer_me(request: HttpRequest) -> dict[str, Any]:
     user = request_user(request)
     customer = getattr(user, "customer", None) if user.is_customer else None

@@ -15,10 +15,10 @@ from pydantic import Field
 from sigap.accounts.access import require_staff
 from sigap.accounts.http import request_user
 from sigap.accounts.models import Team, User
-from sigap.core.apiutil import field_errors
+from sigap.core.apiutil import ErrorOut, field_errors, unstorable_fields
 from sigap.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from sigap.core.jsonbody import parse_json
-from sigap.core.pagination import DEFAULT_LIMIT, page
+from sigap.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, page
 from sigap.customers.models import Customer
 from sigap.customers.selectors import contact_pairs
 from sigap.tickets import selectors, services
@@ -141,7 +141,7 @@ class TicketFilterIn(Schema):
     tag: list[str] = Field(default_factory=list)
     q: str = Field(default="", max_length=200)
     cursor: str | None = None
-    limit: int = DEFAULT_LIMIT
+    limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
 
 
 @router.get(
@@ -166,7 +166,7 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> dict[st
 
 @router.post(
     "/tickets",
-    response={201: TicketOutAny},
+    response={201: TicketOutAny, 404: ErrorOut},
     summary="Buat tiket",
     description="Staf mengirim `TicketIn` dan mendapat `TicketOut`. Pelanggan mengirim "
     "`CustomerTicketIn` dan mendapat `CustomerTicketOut`; kolom staf dari pelanggan ditolak "
@@ -225,7 +225,22 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
     return _detail(request_user(request), ticket_id)
 
 
-@router.patch("/tickets/{ticket_id}", response=TicketOut, summary="Ubah tiket")
+@router.patch(
+    "/tickets/{ticket_id}",
+    response=TicketOut,
+    summary="Ubah tiket",
+    openapi_extra={
+        "parameters": [
+            {
+                "in": "header",
+                "name": "If-Match",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "Versi tiket yang Anda ubah, bila `version` tidak dikirim.",
+            }
+        ]
+    },
+)
 def ticket_update(request: HttpRequest, ticket_id: int, payload: TicketPatch) -> dict[str, Any]:
     user = request_user(request)
     ticket = access_ticket(user, ticket_id)
@@ -379,6 +394,9 @@ def _json_message(request: HttpRequest) -> MessageIn:
 def _validate_message(raw: Any) -> MessageIn:
     from pydantic import ValidationError as PydanticError
 
+    unstorable = unstorable_fields(raw)
+    if unstorable:
+        raise ValidationFailed("Data yang dikirim tidak valid.", fields=unstorable)
     try:
         return MessageIn.model_validate(raw)
     except PydanticError as exc:

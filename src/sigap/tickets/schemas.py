@@ -90,7 +90,11 @@ class TicketPatch(Schema):
     assessments, the tags, the team, the assignee) and is refused (422) for the subject and
     the priority (``core.apiutil.NOT_NULL``)."""
 
-    version: int | None = None
+    version: int | None = Field(
+        default=None,
+        description="Wajib: versi tiket yang Anda ubah (dari `version`), atau kirim header "
+        "If-Match berisi versi itu. Tanpa keduanya: 422; versi usang: 409.",
+    )
     subject: Annotated[str | None, NOT_NULL] = Field(default=None, min_length=1, max_length=255)
     category: Annotated[Category | None, null_clears(Category.NONE)] = None
     severity: Annotated[Severity | None, null_clears(Severity.NONE)] = None

@@ -1,0 +1,115 @@
+"""The API keeps the contract its OpenAPI document states (schemathesis).
+
+Schemathesis reads ``/api/v1/openapi.json`` from the Django app in-process (WSGI, no
+network) and sends every operation requests generated from the document, valid and
+invalid, with a staff token (a supervisor: every staff operation is open to them) and a
+customer's token, against the shared test world. Each response must be:
+
+* no server error (``not_a_server_error``);
+* a documented status code (``status_code_conformance``), every error included;
+* a body that fits the documented schema of that status (``response_schema_conformance``),
+  the one error shape included.
+
+Bounded and reproducible: a fixed number of examples per operation, ``derandomize``, no
+deadline (the first request of a worker warms up). Nothing leaves the process: the test
+runs in a transaction that is never committed, so the replies' on-commit delivery never
+starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from sigap.accounts.models import User
+from sigap.accounts.services import token_create
+from sigap.tickets import services
+from sigap.tickets.attachments import Upload
+from sigap.tickets.models import Ticket
+
+CALLERS = ["supervisor", "customer_user"]
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+
+
+@pytest.fixture
+def _keep_the_test_transaction() -> Iterator[None]:
+    """Django closes the connection at a request's end when it is inside a transaction
+    (the test's); its test client unhooks that, and so must this WSGI app."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def seeded(agent: User, ticket: Ticket, other_ticket: Ticket) -> Ticket:
+    """The shared world plus a message with an attachment, a note and an offered proposal."""
+    services.message_add(
+        actor=agent, ticket=ticket, kind="reply", body="Kami cek.", uploads=[Upload("a.txt", b"x")]
+    )
+    services.message_add(actor=agent, ticket=ticket, kind="note", body="Catatan internal")
+    services.ticket_record(actor=agent, ticket=ticket, facts="Paket tertahan di gudang.")
+    services.ticket_confirm(
+        actor=agent, ticket=ticket, restatement="Paket belum sampai.", customer_confirmed=True
+    )
+    services.proposal_create(actor=agent, ticket=ticket, summary="Kirim ulang barang")
+    return ticket
+
+
+@pytest.fixture(params=CALLERS)
+def token(request: pytest.FixtureRequest, seeded: Ticket) -> str:
+    return token_create(user=request.getfixturevalue(request.param))
+
+
+# Loaded when the module is collected: the document is built from the routes alone.
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
+
+
+@schema.parametrize()
+@settings(
+    max_examples=12,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_the_api_keeps_its_documented_contract(
+    case: Any, token: str, _keep_the_test_transaction: None
+) -> None:
+    response = case.call(headers={"Authorization": f"Bearer {token}"})
+    case.validate_response(response, checks=CHECKS)
+
+
+def test_the_document_states_the_limits_and_the_one_error_shape() -> None:
+    doc = schema.raw_schema
+    paths = doc["paths"]
+    for path in ("/api/v1/tickets", "/api/v1/customers"):
+        [limit] = [p for p in paths[path]["get"]["parameters"] if p["name"] == "limit"]
+        assert (limit["schema"]["minimum"], limit["schema"]["maximum"]) == (1, 100)
+    patch = paths["/api/v1/tickets/{ticket_id}"]["patch"]
+    version = doc["components"]["schemas"]["TicketPatch"]["properties"]["version"]
+    assert "Wajib" in version["description"]
+    assert "If-Match" in [p["name"] for p in patch["parameters"]]
+    assert set(doc["components"]["schemas"]["CustomerPatch"]["required"]) == {"version"}
+    assert set(patch["responses"]) == {"200", "400", "401", "403", "404", "409", "413", "422"}
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    for operations in paths.values():
+        for operation in operations.values():
+            for code, response in operation["responses"].items():
+                if int(code) >= 400:
+                    assert response["content"]["application/json"]["schema"] == error
+    detail = doc["components"]["schemas"]["ErrorDetail"]
+    assert set(detail["required"]) == {"code", "message", "fields"}
