@@ -85,7 +85,7 @@ def test_a_new_sign_in_owes_the_code_on_pages_api_and_sockets(andi: User) -> Non
         assert c.get("/api/v1/tickets").status_code == 200
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_live_updates_socket_refuses_a_session_that_owes_the_code(andi: User) -> None:
     TOTPDevice.objects.create(user=andi, name="app", confirmed=True)
     assert not _socket_accepted(andi, {})
