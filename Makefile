@@ -15,9 +15,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
-$(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
+# One resolution for the development install (the runtime one alone is a subset of it).
+$(VENV)/.dev-installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Sigap needs $(PYTHON) (Python 3.11)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
-	touch $@
+	touch $(VENV)/.installed $@
 
 ## demo: install, migrate, load the demo data, print the logins and serve on :8000
 demo: $(VENV)/.installed

@@ -240,7 +240,7 @@ def test_a_worker_killed_while_the_smtp_server_stalls_delivers_the_reply_once_af
         SIGAP_SMTP_HOST="127.0.0.1",
         SIGAP_SMTP_PORT=str(port),
         SIGAP_SMTP_TIMEOUT="3",
-        SIGAP_DELIVERY_LEASE="8",
+        SIGAP_DELIVERY_LEASE="5",
     )
     try:
         ticket = services.ticket_create(

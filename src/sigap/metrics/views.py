@@ -14,8 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sigap.accounts import audit
 from sigap.accounts.decorators import supervisor_required
-from sigap.accounts.models import User
+from sigap.accounts.models import SecurityKind, User
 from sigap.metrics import compute as m
 from sigap.metrics import delivery, export, live, reports
 from sigap.metrics.catalog import BY_KEY, fmt
@@ -194,6 +195,11 @@ def report_export(request: HttpRequest, report_id: int, fmt_: str) -> HttpRespon
         body = export.csv_bytes(report.content)
     response = HttpResponse(body, content_type=TYPES[fmt_])
     name = f"laporan-{report.kind}-{report.period_start:%Y%m%d}.{fmt_}"
+    audit.record(
+        SecurityKind.EXPORT,
+        detail=f"laporan “{report.title}” ({fmt_})",
+        data={"report": report.pk, "format": fmt_},
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -118,3 +118,24 @@ def test_it_is_read_only_in_the_admin(admin: User, agent: User, settings: Any) -
     assert staff.get("/admin/accounts/securityevent/add/").status_code == 403
     staff.post(f"/admin/accounts/securityevent/{event.pk}/delete/", {"post": "yes"})
     assert SecurityEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_report_exports_and_workspace_settings_are_recorded(supervisor: User, team: Team) -> None:
+    from sigap.metrics.models import Report
+
+    report = Report.objects.create(
+        kind="kpi",
+        title="KPI Maret",
+        period_start="2026-03-01",
+        period_end="2026-03-31",
+        content={"title": "KPI Maret", "sections": []},
+    )
+    c = Client(REMOTE_ADDR="10.8.8.8")
+    c.force_login(supervisor)
+    assert c.get(f"/laporan/{report.pk}/unduh.csv").status_code == 200
+    exported = SecurityEvent.objects.get(kind="export")
+    assert (exported.actor_name, exported.ip) == (supervisor.username, "10.8.8.8")
+    assert "KPI Maret" in exported.detail
+    c.post("/settings/canned/", {"title": "Salam", "purpose": "thanks", "body": "Terima kasih"})
+    changed = SecurityEvent.objects.get(kind="settings_changed")
+    assert "Salam" in changed.detail and changed.actor_name == supervisor.username

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from sigap.accounts import audit
 from sigap.accounts.decorators import supervisor_required
-from sigap.accounts.models import Role, Team, User
+from sigap.accounts.models import Role, SecurityKind, Team, User
 from sigap.tickets import canned
 from sigap.tickets.models import (
     OPEN_STATUSES,
@@ -41,6 +42,11 @@ def settings_teams(request: HttpRequest, team_id: int | None = None) -> HttpResp
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             saved = form.save()
+        audit.record(
+            SecurityKind.SETTINGS_CHANGED,
+            detail=f"tim “{saved.name}” {'diubah' if team_id else 'dibuat'}",
+            data={"team": saved.pk, "fields": sorted(form.changed_data)},
+        )
         flash.success(request, f"Tim {saved.name} disimpan.")
         return redirect("web:settings_teams")
     teams = Team.objects.select_related("supervisor").annotate(n=Count("members")).order_by("name")
@@ -62,6 +68,11 @@ def settings_canned(request: HttpRequest, canned_id: int | None = None) -> HttpR
         if saved.created_by_id is None:
             saved.created_by = cast(User, request.user)
         saved.save()
+        audit.record(
+            SecurityKind.SETTINGS_CHANGED,
+            detail=f"templat balasan “{saved.title}” {'diubah' if canned_id else 'dibuat'}",
+            data={"canned": saved.pk, "fields": sorted(form.changed_data)},
+        )
         flash.success(request, f"Templat '{saved.title}' disimpan.")
         return redirect("web:settings_canned")
     status = 422 if request.method == "POST" else 200
