@@ -274,7 +274,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = envint("SIGAP_LOGIN_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = timedelta(minutes=envint("SIGAP_LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
-AXES_RESET_ON_SUCCESS = True
+# A sign-in clears only that account's own failures (accounts.limits), not every failure
+# from its address: signing in to one's own account must not wipe a victim's count.
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "sigap.accounts.limits.locked_out"
 AXES_VERBOSE = False  # one warning per lockout (accounts.limits), not a line per attempt
 # Mail anyone can ask for (sign-in links, sign-up): per recipient and per client address

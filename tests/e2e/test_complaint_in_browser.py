@@ -27,7 +27,7 @@ def sign_in(page: Any, base: str, username: str, password: str) -> None:
 
 
 def wait_live(page: Any) -> None:
-    page.wait_for_function("document.body.dataset.liveConnected === '1'", timeout=10_000)
+    page.wait_for_selector("body[data-live-connected='1']", state="attached", timeout=10_000)
 
 
 def test_agent_and_customer_resolve_a_complaint(

@@ -31,7 +31,7 @@ def test_the_main_pages_run_under_the_policy(
     page = ctx.new_page()
     sign_in(page, server, "rina.agen", "rahasia-agen")
     page.wait_for_url(re.compile("/inbox/"))
-    page.wait_for_function("document.body.dataset.liveConnected === '1'", timeout=10_000)
+    page.wait_for_selector("body[data-live-connected='1']", state="attached", timeout=10_000)
     seen = {"/inbox/": page.evaluate("window.__csp")}
     page.goto(f"{server}/tickets/{ticket.pk}/")
     seen["/tickets/N/"] = page.evaluate("window.__csp")
@@ -41,7 +41,7 @@ def test_the_main_pages_run_under_the_policy(
     page.goto(f"{server}/inbox/")
     page.select_option("#lang-select", "en")
     page.wait_for_load_state("load")
-    page.wait_for_function("document.documentElement.lang === 'en'", timeout=10_000)
+    page.wait_for_selector("html[lang='en']", state="attached", timeout=10_000)
     seen["language"] = page.evaluate("window.__csp")
     ctx.close()
     assert {url: v for url, v in seen.items() if v} == {}

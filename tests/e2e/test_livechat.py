@@ -45,7 +45,7 @@ def test_a_visitor_and_an_agent_chat_through_a_reconnect_and_a_reload(
     sign_in(a, server, "rina.agen", "rahasia-agen")
     a.wait_for_url(re.compile(r"/inbox/"))
     a.goto(f"{server}/chat/")
-    a.wait_for_function("document.body.dataset.lcConnected === '1'")
+    a.wait_for_selector("body[data-lc-connected='1']", state="attached")
 
     # The visitor starts a chat from the widget on a plain page.
     visitor_ctx = browser.new_context(viewport={"width": 1000, "height": 800})
@@ -151,7 +151,7 @@ def test_the_console_speaks_english_when_the_agent_chose_it(
     ctx.add_cookies([{"name": "django_language", "value": "en", "url": server}])
 
     page.goto(f"{server}/chat/")
-    page.wait_for_function("document.body.dataset.lcConnected === '1'")
+    page.wait_for_selector("body[data-lc-connected='1']", state="attached")
 
     # Written by console.js, from the JavaScript catalog.
     assert page.locator("[data-lc-conn]").inner_text() == "Connected."
@@ -176,7 +176,7 @@ def test_a_visitor_proves_the_typed_email_and_a_copied_token_opens_nothing(
     sign_in(a, server, "rina.agen", "rahasia-agen")
     a.wait_for_url(re.compile(r"/inbox/"))
     a.goto(f"{server}/chat/")
-    a.wait_for_function("document.body.dataset.lcConnected === '1'")
+    a.wait_for_selector("body[data-lc-connected='1']", state="attached")
 
     visitor_ctx = browser.new_context()
     v = visitor_ctx.new_page()

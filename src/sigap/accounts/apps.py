@@ -10,11 +10,12 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from sigap.accounts import audit, sessions, twofactor
+        from sigap.accounts import audit, limits, sessions, twofactor
         from sigap.accounts.models import ApiToken, User
         from sigap.accounts.services import forget_tokens
 
         audit.connect()
+        limits.connect()
         sessions.connect()
         twofactor.connect()
 

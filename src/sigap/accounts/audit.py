@@ -219,6 +219,12 @@ def connect() -> None:
 # --- reading ----------------------------------------------------------------------------------
 
 COLUMNS = ("at", "kind", "actor_name", "user_name", "ip", "detail")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: str) -> str:
+    """A value a spreadsheet shows as text: one that would start a formula gets a quote."""
+    return f"'{value}" if value.startswith(FORMULA_STARTS) else value
 
 
 def csv_bytes(events: Iterable[SecurityEvent]) -> bytes:
@@ -227,14 +233,13 @@ def csv_bytes(events: Iterable[SecurityEvent]) -> bytes:
     writer.writerow(["waktu", "jenis", "pelaku", "akun", "alamat IP", "rincian"])
     labels = dict(SecurityKind.choices)
     for e in events:
-        writer.writerow(
-            [
-                e.at.isoformat(),
-                labels.get(e.kind, e.kind),
-                e.actor_name,
-                e.user_name,
-                e.ip,
-                e.detail,
-            ]
-        )
+        row = [
+            e.at.isoformat(),
+            str(labels.get(e.kind, e.kind)),
+            e.actor_name,
+            e.user_name,
+            e.ip,
+            e.detail,
+        ]
+        writer.writerow([cell(v) for v in row])  # a username may be a formula
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel reads it as UTF-8

@@ -15,13 +15,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from axes.utils import reset
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django_ratelimit.core import is_ratelimited
 
 log = logging.getLogger(__name__)
+MAIL_CLIENT = "sigap.mail-on-request.client"
+MAIL_RECIPIENT = "sigap.mail-on-request.recipient"
 
 
 def client_address(request: HttpRequest) -> str:
@@ -52,18 +56,19 @@ def locked_out(
 
 def mail_allowed(request: HttpRequest, group: str, recipient: str) -> bool:
     """May ``group``'s mail (e.g. ``portal.link``) go to ``recipient`` at this request?
-    Counts the request either way."""
+    Counts the request either way, under limits every kind of mail on request shares (a
+    sign-up, a sign-in link and a live-chat code to one address add up)."""
     recipient = recipient.strip().lower()
     by_client = is_ratelimited(
         request,
-        group=f"{group}.client",
+        group=MAIL_CLIENT,
         key="ip",
         rate=settings.SIGAP_MAIL_PER_CLIENT,
         increment=True,
     )
     by_recipient = is_ratelimited(
         request,
-        group=f"{group}.recipient",
+        group=MAIL_RECIPIENT,
         key=lambda _group, _request: recipient,
         rate=settings.SIGAP_MAIL_PER_RECIPIENT,
         increment=True,
@@ -93,3 +98,12 @@ def too_many_requests(request: HttpRequest) -> HttpResponse:
         },
         status=429,
     )
+
+
+def _signed_in(sender: Any, request: HttpRequest | None, user: Any, **_: Any) -> None:
+    """Who proved their password starts afresh: their own failures, and only theirs."""
+    reset(username=user.get_username())
+
+
+def connect() -> None:
+    user_logged_in.connect(_signed_in, dispatch_uid="limits-signed-in")

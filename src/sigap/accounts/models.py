@@ -26,6 +26,9 @@ class User(AbstractUser):
     # time is a sign-up waiting for its link; one that has it was switched off by staff,
     # and only staff switch it on again.
     email_verified_at = models.DateTimeField(_("email terverifikasi"), null=True, blank=True)
+    # A portal sign-up waiting for the link mailed to its address: the only state a link
+    # may activate. An account staff switched off is not one, whatever else it lacks.
+    signup_pending = models.BooleanField(_("pendaftaran menunggu tautan"), default=False)
     # Raised to sign the user out of every browser at once (``accounts.sessions.end_all``):
     # it is part of what each session's cookie is checked against.
     session_epoch = models.PositiveIntegerField(default=0, editable=False)
@@ -140,6 +143,17 @@ class SecurityKind(models.TextChoices):
     SSO_PROVISIONED = "sso_provisioned", _("Akun dibuat lewat SSO")
 
 
+APPEND_ONLY = "the security audit log is append-only"
+
+
+class SecurityEventQuerySet(models.QuerySet["SecurityEvent"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError(APPEND_ONLY)
+
+    def update(self, **kwargs: object) -> int:
+        raise PermissionError(APPEND_ONLY)
+
+
 class SecurityEvent(models.Model):
     """The security audit log: append-only (the database refuses to change or delete a
     row). People are kept by id and name, not by foreign key, so the record outlives the
@@ -155,6 +169,8 @@ class SecurityEvent(models.Model):
     detail = models.CharField(_("rincian"), max_length=500, blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
 
+    objects = SecurityEventQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("peristiwa keamanan")
         verbose_name_plural = _("log audit keamanan")
@@ -167,6 +183,14 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind} {self.user_name or self.actor_name}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise PermissionError(APPEND_ONLY)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise PermissionError(APPEND_ONLY)
 
 
 class TwoFactorRequirement(models.Model):

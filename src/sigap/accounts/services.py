@@ -36,6 +36,7 @@ def user_create(
         email=email,
         is_active=verified,
         email_verified_at=timezone.now() if verified else None,
+        signup_pending=not verified,
         is_staff=role in (Role.ADMIN, Role.SUPERVISOR),
         is_superuser=role == Role.ADMIN,
     )

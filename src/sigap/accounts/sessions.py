@@ -77,6 +77,13 @@ class SessionTrackingMiddleware:
         return response
 
 
+def rekey(old: str | None, new: str | None) -> None:
+    """The browser's session got a new key (signed in again, password changed): its row
+    follows it."""
+    if old and new and old != new:
+        UserSession.objects.filter(session_key=old).update(session_key=new)
+
+
 def for_user(user: User) -> list[UserSession]:
     return list(UserSession.objects.filter(user=user).order_by("-last_seen_at"))
 

@@ -174,6 +174,18 @@ def identity_from_claims(cfg: SsoConfig, claims: dict[str, Any]) -> SsoIdentity:
             % {"provider": cfg.provider_name},
         )
     email = raw.strip().lower()
+    if not raw.isascii():
+        # Python's lower() folds look-alikes (the Kelvin sign K to k): a different
+        # address at the provider must never match a staff member's
+        raise SsoRefused(
+            "email_not_ascii",
+            _(
+                "Alamat email %(email)s memakai huruf di luar ASCII; Sigap tidak bisa "
+                "mencocokkannya dengan aman. Hubungi admin."
+            )
+            % {"email": email},
+            email=email,
+        )
     verified = claims.get("email_verified")
     if verified is None:
         # Microsoft Entra ID sends no email_verified for work accounts; its optional claim

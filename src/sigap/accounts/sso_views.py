@@ -124,7 +124,13 @@ def _verified_claims(request: HttpRequest, cfg: sso.SsoConfig) -> dict[str, Any]
             extra = dict(app.userinfo(token=token))
             if extra.get("sub") != claims.get("sub"):
                 raise InvalidClaimError("sub")
-            claims = {**extra, **claims}
+            if "email" not in claims:
+                claims = {**extra, **claims}
+            elif str(extra.get("email", "")).lower() == str(claims["email"]).lower():
+                # userinfo vouches for the ID token's address only when it is the same one
+                for key in ("email_verified", "xms_edov"):
+                    if key in extra and key not in claims:
+                        claims[key] = extra[key]
     except MismatchingStateError as exc:
         raise sso.SsoRefused(
             "state_mismatch",

@@ -175,15 +175,24 @@ def verify(request: HttpRequest, user: User, code: str) -> bool:
             otp_login(request, device)
             return True
     for device in StaticDevice.objects.filter(user=user, confirmed=True):
-        if device.verify_token(code.lower()):  # a recovery code is spent by its use
-            otp_login(request, device)
-            audit.record(
-                SecurityKind.RECOVERY_USED,
-                user=user,
-                request=request,
-                detail=f"sisa {remaining_recovery_codes(user)} kode",
-            )
-            return True
+        allowed, _ = device.verify_is_allowed()
+        if not allowed:
+            continue
+        # spent by its use: only the request whose DELETE removed it gets in (two at once
+        # with one code: one of them)
+        spent, _ = StaticToken.objects.filter(device=device, token=code.lower()).delete()
+        if not spent:
+            device.throttle_increment()
+            continue
+        device.throttle_reset()
+        otp_login(request, device)
+        audit.record(
+            SecurityKind.RECOVERY_USED,
+            user=user,
+            request=request,
+            detail=f"sisa {remaining_recovery_codes(user)} kode",
+        )
+        return True
     audit.record(SecurityKind.TWOFA_FAILED, user=user, request=request)
     return False
 

@@ -11,7 +11,7 @@ from typing import Any, cast
 from django.contrib import messages as flash
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -173,10 +173,11 @@ def sessions_page(request: HttpRequest) -> HttpResponse:
     current = request.session.session_key
     if request.method == "POST":
         if request.POST.get("action") == "others":
-            User.objects.filter(pk=user.pk).update(session_epoch=user.session_epoch + 1)
-            user.session_epoch += 1
+            User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+            user.refresh_from_db(fields=["session_epoch"])
             ended = sessions.end_others(user, current, actor=user)
-            update_session_auth_hash(request, user)  # this browser stays signed in
+            update_session_auth_hash(request, user)  # this browser stays signed in...
+            sessions.rekey(current, request.session.session_key)  # ...and stays listed
             flash.success(request, f"Keluar dari semua perangkat lain ({ended} sesi).")
         else:
             ended = sessions.end(user, [request.POST.get("session", "")], actor=user)

@@ -102,7 +102,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                     verified=False,
                 )
                 purpose = "verify"
-            elif user.role == Role.CUSTOMER and user.email_verified_at is None:
+            elif user.role == Role.CUSTOMER and user.signup_pending and not user.is_active:
                 first, _, last = data["name"].strip().partition(" ")
                 user.first_name, user.last_name = first[:150], last[:150]
                 user.set_password(data["password"])  # spends the earlier sign-up's link
@@ -112,9 +112,10 @@ def signup(request: HttpRequest) -> HttpResponse:
                 purpose = "exists"
             else:  # staff, or an account staff switched off: no mail at all
                 purpose = ""
-            if purpose == "verify":
-                request.session[magic.SIGNUP_BROWSER] = secret
-                request.session["signup_phone"] = data["phone"].strip()
+            # written whatever the case, so the answer (its cookie included) is the same
+            # for an address with an account and one without
+            request.session[magic.SIGNUP_BROWSER] = secret
+            request.session["signup_phone"] = data["phone"].strip() if purpose == "verify" else ""
         if purpose == "verify":
             magic.send_link(user, purpose="verify", browser=magic.browser_mark(secret))
         elif purpose:
@@ -135,7 +136,7 @@ def magic_request(request: HttpRequest) -> HttpResponse:
         user = User.objects.filter(email__iexact=email, role=Role.CUSTOMER).first()
         if user is not None and user.is_active:
             magic.send_link(user, purpose="login")
-        elif user is not None and user.email_verified_at is None:  # a sign-up still waiting
+        elif user is not None and user.signup_pending:  # a sign-up still waiting
             magic.send_link(user, purpose="verify")
         # (an account staff switched off gets nothing: only staff switch it on again)
         # The same answer whether or not the address is known: no account enumeration.
@@ -170,7 +171,7 @@ def magic_login(request: HttpRequest, token: str) -> HttpResponse:
     user = link.user
     kept_password = True
     if not user.is_active:
-        if user.email_verified_at is not None:  # switched off by staff: stays off
+        if not user.signup_pending:  # switched off by staff: stays off
             return render(request, "portal/account_disabled.html", status=403)
         # The address is proven now. A password chosen at sign-up is kept only in the
         # browser that chose it: anyone could have signed up with this address.
@@ -179,8 +180,11 @@ def magic_login(request: HttpRequest, token: str) -> HttpResponse:
             if not kept_password:
                 user.set_unusable_password()
             user.is_active = True
+            user.signup_pending = False
             user.email_verified_at = timezone.now()
-            user.save(update_fields=["is_active", "email_verified_at", "password"])
+            user.save(
+                update_fields=["is_active", "signup_pending", "email_verified_at", "password"]
+            )
             _link_customer(user, request.session.pop("signup_phone", ""))
         request.session.pop(magic.SIGNUP_BROWSER, None)
     else:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
 from sigap.accounts.models import SecurityEvent, Team, User
@@ -16,19 +16,26 @@ from sigap.accounts.services import token_create, token_revoke, user_create
 pytestmark = pytest.mark.django_db
 
 
-def kinds() -> list[str]:
-    return list(SecurityEvent.objects.order_by("id").values_list("kind", flat=True))
+def since(mark: int) -> Any:
+    """The events recorded after ``mark`` (the log cannot be emptied between steps)."""
+    return SecurityEvent.objects.filter(id__gt=mark).order_by("id")
+
+
+def mark() -> int:
+    last = SecurityEvent.objects.order_by("-id").values_list("id", flat=True).first()
+    return int(last or 0)
 
 
 def test_sign_in_failure_lockout_and_sign_out_are_recorded(db: None) -> None:
     user_create(username="andi", password="benar-2026", role="agent")
-    SecurityEvent.objects.all().delete()
+    start = mark()
     client = Client(REMOTE_ADDR="10.4.4.4")
     client.post("/masuk/", {"username": "andi", "password": "salah"})
     client.post("/masuk/", {"username": "andi", "password": "benar-2026"})
     client.post("/keluar/")
-    assert kinds() == ["sign_in_failed", "sign_in", "sign_out"]
-    failed, signed_in, _ = SecurityEvent.objects.order_by("id")
+    events = list(since(start))
+    assert [e.kind for e in events] == ["sign_in_failed", "sign_in", "sign_out"]
+    failed, signed_in, _ = events
     assert (failed.user_name, failed.ip) == ("andi", "10.4.4.4")
     assert (signed_in.actor_name, signed_in.user_name, signed_in.ip) == ("andi", "andi", "10.4.4.4")
     for n in range(settings.AXES_FAILURE_LIMIT):
@@ -39,12 +46,11 @@ def test_sign_in_failure_lockout_and_sign_out_are_recorded(db: None) -> None:
 def test_tokens_roles_deactivation_and_teams_are_recorded_with_the_actor(
     admin: User, agent: User, team: Team
 ) -> None:
-    SecurityEvent.objects.all().delete()
+    start = mark()
     raw = token_create(user=agent, name="integrasi")
     token_revoke(user=agent, prefix=raw[:12])
     staff = Client(REMOTE_ADDR="10.6.6.6")
     staff.force_login(admin)
-    SecurityEvent.objects.filter(kind="sign_in").delete()
     response = staff.post(
         f"/admin/accounts/user/{agent.pk}/change/",
         {
@@ -62,7 +68,7 @@ def test_tokens_roles_deactivation_and_teams_are_recorded_with_the_actor(
     )
     assert response.status_code == 302, response.content.decode()[:3000]
     team.members.remove(agent)
-    recorded = {e.kind: e for e in SecurityEvent.objects.all()}
+    recorded = {e.kind: e for e in since(start)}
     assert {"token_created", "token_revoked", "role_changed", "deactivated", "team_changed"} <= set(
         recorded
     )
@@ -77,13 +83,23 @@ def test_tokens_roles_deactivation_and_teams_are_recorded_with_the_actor(
     assert "integrasi" in recorded["token_created"].detail
 
 
-def test_a_recorded_event_cannot_be_changed(agent: User) -> None:
+def test_a_recorded_event_cannot_be_changed_or_deleted(agent: User) -> None:
     token_create(user=agent)
     event = SecurityEvent.objects.get(kind="token_created")
-    with pytest.raises(DatabaseError), transaction.atomic():
+    with pytest.raises(PermissionError):
         SecurityEvent.objects.filter(pk=event.pk).update(detail="tidak terjadi apa-apa")
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(  # past the ORM: the database itself refuses
+            "UPDATE accounts_securityevent SET detail = %s WHERE id = %s",
+            ["tidak terjadi apa-apa", event.pk],
+        )
     event.refresh_from_db()
     assert event.detail != "tidak terjadi apa-apa"
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        SecurityEvent.objects.filter(pk=event.pk).delete()
+    assert SecurityEvent.objects.filter(pk=event.pk).exists()
 
 
 def test_admins_read_filter_and_export_it_and_nobody_else_does(
