@@ -8,19 +8,23 @@ PORT ?= 8000
 
 .PHONY: demo test lint typecheck check bench bench-web bench-sla bench-sweep bench-metrics bench-safety bench-triage bench-email serve clean
 
-$(VENV)/.installed: pyproject.toml
+# The packages are installed with uv (from PyPI, into the virtualenv): the same pinned
+# versions as pip would take, in about 6 s instead of about 36 s on a fresh machine.
+UV_VERSION := 0.9.30
+UV := $(VENV)/bin/uv
+
+$(UV):
 	@command -v $(PYTHON) >/dev/null || { echo "Sigap needs $(PYTHON) (Python 3.11)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.installed: pyproject.toml $(UV)
+	$(UV) pip install --quiet --python $(PY) -e .
 	touch $@
 
 # One resolution for the development install (the runtime one alone is a subset of it).
-$(VENV)/.dev-installed: pyproject.toml
-	@command -v $(PYTHON) >/dev/null || { echo "Sigap needs $(PYTHON) (Python 3.11)"; exit 1; }
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+$(VENV)/.dev-installed: pyproject.toml $(UV)
+	$(UV) pip install --quiet --python $(PY) -e '.[dev]'
 	touch $(VENV)/.installed $@
 
 ## demo: install, migrate, load the demo data, print the logins and serve on :8000
