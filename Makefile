@@ -19,12 +19,12 @@ $(UV):
 	$(PY) -m pip install --quiet uv==$(UV_VERSION)
 
 $(VENV)/.installed: pyproject.toml $(UV)
-	$(UV) pip install --quiet --python $(PY) -e .
+	$(UV) pip install --quiet --compile-bytecode --python $(PY) -e .
 	touch $@
 
 # One resolution for the development install (the runtime one alone is a subset of it).
 $(VENV)/.dev-installed: pyproject.toml $(UV)
-	$(UV) pip install --quiet --python $(PY) -e '.[dev]'
+	$(UV) pip install --quiet --compile-bytecode --python $(PY) -e '.[dev]'
 	touch $(VENV)/.installed $@
 
 ## demo: install, migrate, load the demo data, print the logins and serve on :8000
@@ -45,7 +45,11 @@ $(OIDC_PROVIDER)/node_modules/.package-lock.json: $(OIDC_PROVIDER)/package-lock.
 	else echo "no npm: the single sign-on tests will be skipped"; fi
 
 ## test: the whole suite on SQLite, then again on PostgreSQL when it is reachable
+# Sigap's own modules compiled once, even where PYTHONDONTWRITEBYTECODE is set: the suite
+# starts many Python processes (xdist workers, real servers and workers), each of which
+# would otherwise compile every module again.
 test: $(VENV)/.dev-installed $(OIDC_PROVIDER)/node_modules/.package-lock.json
+	PYTHONDONTWRITEBYTECODE= $(PY) -m compileall -q -j 0 src tests conftest.py >/dev/null
 	$(PY) scripts/run_tests.py
 
 lint: $(VENV)/.dev-installed
