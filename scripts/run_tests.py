@@ -41,16 +41,21 @@ def main() -> int:
     extra = sys.argv[1:]
     base = {k: v for k, v in os.environ.items() if k != "SIGAP_DATABASE_URL"}
     failures = 0
+    ran_postgres = False
     pg_url = os.environ.get("SIGAP_TEST_POSTGRES_URL", "")
     if pg_url:
         reason = postgres_reachable(pg_url)
         if reason is None:
             failures += run("PostgreSQL", {**base, "SIGAP_DATABASE_URL": pg_url}, extra) != 0
+            ran_postgres = True
         else:
             print(f"SKIPPED the PostgreSQL run: {pg_url} is unreachable ({reason})")
     else:
         print("SKIPPED the PostgreSQL run: SIGAP_TEST_POSTGRES_URL is not set")
-    failures += run("SQLite", base, extra) != 0
+    sqlite_extra = list(extra)
+    if ran_postgres:  # what is not about the database already ran there
+        sqlite_extra = ["-m", "not production_stack", *extra]
+    failures += run("SQLite", base, sqlite_extra) != 0
     return 1 if failures else 0
 
 

@@ -78,6 +78,7 @@ def token(request: pytest.FixtureRequest, seeded: Ticket) -> str:
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application())
 
 
+@pytest.mark.production_stack  # once per `make test`: in the PostgreSQL run when there is one
 @schema.parametrize()
 @settings(
     max_examples=8,

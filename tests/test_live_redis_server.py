@@ -37,7 +37,11 @@ from tests.test_live_redis import publish_from_another_process
 from tests.test_settings_env import redis_url_or_skip
 from tests.test_worker import SIGAP, database_url
 
-pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [
+    pytest.mark.redis,
+    pytest.mark.production_stack,  # once per `make test`: in the PostgreSQL run
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 PAIRS = 6
 
 
