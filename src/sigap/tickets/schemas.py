@@ -379,27 +379,17 @@ def customer_ticket_dict(
 
 
 def ticket_list_dict(t: Ticket, *, tags: list[str] | None = None) -> dict[str, Any]:
-    return {
-        "id": t.pk,
-        "reference": t.reference,
-        "kind": t.kind,
-        "channel": t.channel,
-        "subject": t.subject,
-        "status": t.status,
-        "status_label": str(Status(t.status).label),
-        "category": t.category,
-        "severity": t.severity,
-        "priority": t.priority,
-        "customer": _ref(t.customer),
-        "team": _ref(t.team),
-        "assignee": _ref(t.assignee),
-        "tags": sorted(tag.name for tag in t.tags.all()) if tags is None else sorted(tags),
-        "first_response_due_at": _utc(t.first_response_due_at),
-        "resolution_due_at": _utc(t.resolution_due_at),
-        "created_at": _utc(t.created_at),
-        "updated_at": _utc(t.updated_at),
-        "version": t.version,
-    }
+    """``TicketOut`` of a list: the customer's view plus the staff's fields."""
+    data = customer_ticket_list_dict(t)
+    data.update(
+        category=t.category,
+        severity=t.severity,
+        priority=t.priority,
+        team=_ref(t.team),
+        assignee=_ref(t.assignee),
+        tags=sorted(tag.name for tag in t.tags.all()) if tags is None else sorted(tags),
+    )
+    return data
 
 
 def ticket_dict(

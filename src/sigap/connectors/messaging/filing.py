@@ -245,13 +245,10 @@ def last_address(provider: str, ticket_id: int, *, skip_prefix: str = "") -> str
     connector's first choice of recipient. ``skip_prefix``: leave out the messages whose
     external id starts with it (Meta's comments)."""
     current = _in_flight(provider, ticket_id)
-    skipped = bool(skip_prefix) and current is not None
-    if (
-        current is not None
-        and current.address
-        and not (skipped and current.external_id.startswith(skip_prefix))
-    ):
-        return current.address
+    if current is not None and current.address:
+        comment = bool(skip_prefix) and current.external_id.startswith(skip_prefix)
+        if not comment:
+            return current.address
     rows = _filed(provider, ticket_id).exclude(address="")
     if skip_prefix:
         rows = rows.exclude(external_id__startswith=skip_prefix)
