@@ -223,3 +223,11 @@ def _livechat_pool_connections_closed() -> Iterator[None]:
 
     for future in [pool.submit(close) for _ in range(n)]:
         future.result()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that drives chromium is a browser test wherever it lives: marker ``e2e``
+    (``make test`` runs those once, in the PostgreSQL run when there is one)."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("e2e"):
+            item.add_marker(pytest.mark.e2e)

@@ -23,7 +23,7 @@ from sigap.tickets.models import (
 def test_demo(db: None) -> None:
     """One load (it takes seconds), several properties."""
     out = StringIO()
-    call_command("demo", tickets=120, seed=7, stdout=out)
+    call_command("demo", tickets=60, seed=7, stdout=out)
     demo = out.getvalue()
 
     check_teams_staff_customers_and_logins(demo)
@@ -52,7 +52,7 @@ def check_teams_staff_customers_and_logins(
 
 
 def check_every_state_kind_and_many_channels() -> None:
-    assert Ticket.objects.count() == 120
+    assert Ticket.objects.count() == 60
     assert set(Ticket.objects.values_list("status", flat=True)) == set(Status.values)
     assert set(Ticket.objects.values_list("kind", flat=True)) == set(Kind.values)
     assert len(set(Ticket.objects.values_list("channel", flat=True))) >= len(Channel.values) - 2
@@ -85,4 +85,4 @@ def check_running_it_twice_changes_nothing() -> None:
     call_command("demo", stdout=out)
 
     assert "sudah ada" in out.getvalue()
-    assert Ticket.objects.count() == 120
+    assert Ticket.objects.count() == 60
