@@ -52,6 +52,12 @@ def _national_digits(text: str) -> str:
     return digits.removeprefix("0")
 
 
+def looks_like_phone(text: str) -> bool:
+    return (
+        bool(_PHONE_LIKE.match(text.strip())) and len(re.sub(r"\D", "", text)) >= MIN_PHONE_DIGITS
+    )
+
+
 def search(q: str, *, limit: int = SEARCH_LIMIT) -> list[Customer]:
     """Active customers whose name, email or phone matches what was typed (at least two
     characters), contacts prefetched; a phone number matches in any format."""

@@ -373,6 +373,10 @@ def test_lookup_finds_by_phone_email_or_name(
 def test_lookup_says_when_nobody_matches(agent: User, customer: Customer) -> None:
     page = html(logged(agent).get("/customers/lookup/", {"q": "0899 0000 1111"}))
     assert "Tidak ada pelanggan yang cocok" in page and "0899 0000 1111" in page
+    assert 'data-fill="id_new-phone" data-fill-value="0899 0000 1111"' in page
+    by_mail = html(logged(agent).get("/customers/lookup/", {"q": "wati@contoh.id"}))
+    assert 'data-fill="id_new-email"' in by_mail
+    assert "data-fill" not in html(logged(agent).get("/customers/lookup/", {"q": "wati"}))
 
 
 def test_lookup_skips_merged_customers(agent: User, supervisor: User, customer: Customer) -> None:

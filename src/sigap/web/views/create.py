@@ -172,6 +172,16 @@ def _results(q: str, chosen: Customer | None) -> list[Customer]:
     return found
 
 
+def _fill_field(q: str, results: list[Customer]) -> str:
+    """When a search for a phone or an email finds nobody, the new customer's field it
+    can fill (a button copies it there)."""
+    if results or not q:
+        return ""
+    if "@" in q:
+        return "id_new-email"
+    return "id_new-phone" if matching.looks_like_phone(q) else ""
+
+
 def _chosen(value: str) -> Customer | None:
     return matching.active_customer(int(value)) if value.isdigit() else None
 
@@ -285,10 +295,12 @@ def customer_lookup(request: HttpRequest) -> HttpResponse:
     """The customers matching what the agent types (htmx swaps the list in)."""
     q = request.GET.get("q", "").strip()[:100]
     chosen = _chosen(request.GET.get("customer", ""))
+    results = _results(q, chosen)
     context = {
         "q": q,
-        "results": _results(q, chosen),
+        "results": results,
         "choice": str(chosen.pk) if chosen else "",
+        "fill_field": _fill_field(q, results),
     }
     return render(request, "web/_customer_results.html", context)
 

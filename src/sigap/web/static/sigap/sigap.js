@@ -223,6 +223,14 @@
     var button = document.getElementById(t.dataset.enterSearch);
     if (button) button.click();
   });
+  document.addEventListener("click", function (ev) {
+    var b = ev.target && ev.target.closest ? ev.target.closest("[data-fill]") : null;
+    var field = b && document.getElementById(b.getAttribute("data-fill"));
+    if (!field) return;
+    field.value = b.getAttribute("data-fill-value") || "";
+    field.dispatchEvent(new Event("input", { bubbles: true }));  // the duplicate check runs
+    var name = document.getElementById("id_new-name"); if (name) name.focus();
+  });
   document.addEventListener("input", function (ev) {
     var box = ev.target && ev.target.closest ? ev.target.closest("[data-choose]") : null;
     var radio = box && document.getElementById(box.getAttribute("data-choose"));
