@@ -494,3 +494,10 @@ def test_check_and_new_customer_query_counts(agent: User, customer: Customer) ->
         <= 10
     )
     assert _queries(c, "/customers/new/") <= 6
+
+
+def test_the_new_ticket_page_in_english(agent: User) -> None:
+    c = logged(agent)
+    c.cookies["django_language"] = "en"
+    page = html(c.get(NEW_URL))
+    assert "<h1>New ticket</h1>" in page and "Create ticket" in page and "Walk-in" in page
