@@ -32,6 +32,7 @@ class Channel(models.TextChoices):
     FACEBOOK = "facebook", _("Facebook")
     X = "x", _("X (Twitter)")
     PORTAL = "portal", _("Portal web")
+    WALKIN = "walkin", _("Datang langsung")
 
 
 class Category(models.TextChoices):

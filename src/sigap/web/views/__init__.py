@@ -5,6 +5,7 @@ from, with what the user typed kept)."""
 from __future__ import annotations
 
 from sigap.web.views.approvals import approvals, proposal_decide
+from sigap.web.views.create import customer_check, customer_lookup, customer_new, ticket_new
 from sigap.web.views.customers import customer_list, customer_page
 from sigap.web.views.inbox import home, inbox_bulk, inbox_bulk_undo, inbox_page, inbox_url
 from sigap.web.views.setup import settings_canned, settings_categories, settings_teams
@@ -27,7 +28,10 @@ from sigap.web.views.ticket import (
 __all__ = [
     "ActionFn",
     "approvals",
+    "customer_check",
     "customer_list",
+    "customer_lookup",
+    "customer_new",
     "customer_page",
     "home",
     "inbox_bulk",
@@ -43,6 +47,7 @@ __all__ = [
     "ticket_close",
     "ticket_confirm",
     "ticket_escalate",
+    "ticket_new",
     "ticket_page",
     "ticket_proposal",
     "ticket_record",

@@ -131,7 +131,8 @@
     el.innerHTML = "<strong>" + _("Pintasan") + "</strong><br><kbd>j</kbd>/<kbd>k</kbd> " +
       _("tiket berikut/sebelumnya") + " · <kbd>Enter</kbd> " + _("buka") + " · <kbd>r</kbd> " +
       _("balas") + " · <kbd>n</kbd> " + _("catatan internal") + " · <kbd>a</kbd> " +
-      _("tangani saya") + " · <kbd>/</kbd> " + _("cari") + " · <kbd>?</kbd> " + _("bantuan");
+      _("tangani saya") + " · <kbd>/</kbd> " + _("cari") + " · <kbd>?</kbd> " + _("bantuan") +
+      " · <kbd>c</kbd> " + _("tiket baru");
     body.appendChild(el);
   }
   document.addEventListener("keydown", function (ev) {
@@ -198,6 +199,43 @@
       if (field && started !== null) field.value = String(Math.min(14400, Math.round((Date.now() - started) / 1000)));
     });
   }
+
+  // Go-to shortcuts: a link marked data-shortcut-go="c" (and aria-keyshortcuts) opens on its
+  // key, from any workspace page; never while typing in a field or with a modifier.
+  document.addEventListener("keydown", function (ev) {
+    var t = ev.target, tag = (t && t.tagName) || "";
+    if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing ||
+        /INPUT|TEXTAREA|SELECT/.test(tag) || (t && t.isContentEditable)) return;
+    var links = document.querySelectorAll("a[data-shortcut-go]");
+    for (var i = 0; i < links.length; i++) {
+      if (links[i].getAttribute("data-shortcut-go") === ev.key) {
+        ev.preventDefault(); location.href = links[i].href; return;
+      }
+    }
+  });
+
+  // "Tiket baru": Enter in the customer search searches instead of sending the form, and
+  // typing a new customer's details chooses "new customer".
+  document.addEventListener("keydown", function (ev) {
+    var t = ev.target;
+    if (ev.key !== "Enter" || !t || !t.dataset || !t.dataset.enterSearch) return;
+    ev.preventDefault();
+    var button = document.getElementById(t.dataset.enterSearch);
+    if (button) button.click();
+  });
+  document.addEventListener("click", function (ev) {
+    var b = ev.target && ev.target.closest ? ev.target.closest("[data-fill]") : null;
+    var field = b && document.getElementById(b.getAttribute("data-fill"));
+    if (!field) return;
+    field.value = b.getAttribute("data-fill-value") || "";
+    field.dispatchEvent(new Event("input", { bubbles: true }));  // the duplicate check runs
+    var name = document.getElementById("id_new-name"); if (name) name.focus();
+  });
+  document.addEventListener("input", function (ev) {
+    var box = ev.target && ev.target.closest ? ev.target.closest("[data-choose]") : null;
+    var radio = box && document.getElementById(box.getAttribute("data-choose"));
+    if (radio && !radio.checked) radio.checked = true;
+  });
 
   connect();
 })();
