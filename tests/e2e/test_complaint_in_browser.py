@@ -67,13 +67,13 @@ def test_agent_and_customer_resolve_a_complaint(
     a.locator("#confirm-customer_confirmed").check()
     a.locator("#form-confirm button[type=submit]").click()
     a.wait_for_selector("text=Konfirmasi dicatat.")
-    # The apology (5 R), from the template the form starts with.
-    a.locator("#apology summary").click()
+    # The apology (5 R), from the template the form starts with: the current step, open.
+    a.wait_for_selector("#apology[open][data-current-step]")
     assert "Kak Budi" in a.locator("#apology-remorse").input_value()
     a.locator("#form-apology button[type=submit]").click()
     a.wait_for_selector("text=Permintaan maaf terkirim.")
-    # A proposal with compensation.
-    a.locator("#proposal summary").click()
+    # A proposal with compensation: the next current step.
+    a.wait_for_selector("#proposal[open][data-current-step]")
     a.locator("#proposal-summary").fill("Kami kirim ulang barangnya hari ini dengan kurir lain.")
     a.locator("#proposal-compensation_type").select_option("voucher")
     a.locator("#proposal-compensation_amount").fill("50000")
