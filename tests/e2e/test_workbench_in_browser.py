@@ -1,4 +1,4 @@
-"""The ticket page as a workbench, in a real browser at 1440×900: the current step's form is
+"""The ticket page as a workbench, in a real browser at 1440x900: the current step's form is
 on screen under "Langkah berikutnya", the agent classifies the ticket kompleks, hands it to a
 named colleague, and sends a reply that also changes the status, in one click."""
 
@@ -63,10 +63,12 @@ def test_the_agent_works_a_confirmed_ticket_from_the_workbench(
     box = first_field.bounding_box()
     assert guidance and box
     assert guidance["y"] < box["y"] and box["y"] + box["height"] <= 900
+    send = a.locator("#form-apology button[type=submit]").bounding_box()
+    assert send and send["y"] + send["height"] <= 900  # the whole form, its button too
     assert "Kak Budi" in a.locator("#apology-remorse").input_value()
+    a.screenshot(path=str(artifacts / "workbench-first-screen.png"))
     a.locator("[data-next-step] a").click()  # "Langkah berikutnya" leads to the form
     a.wait_for_selector("#apology-recognition:focus")
-    a.screenshot(path=str(artifacts / "workbench-first-screen.png"))
 
     # Classify it kompleks through the panel.
     a.locator("#classify-severity").select_option("kompleks")
