@@ -96,3 +96,7 @@ APOLOGY_5R: dict[str, str] = {
     "repetition": "Kejadian ini sudah kami catat dan kami teruskan ke tim terkait agar tidak "
     "terulang.",
 }
+# Restitution when the ticket has no resolution deadline (no SLA policy applies).
+APOLOGY_RESTITUTION_NO_DUE = (
+    "Kami akan menindaklanjuti tiket {nomor_tiket} dan segera memberi kabar."
+)

@@ -430,6 +430,10 @@ def test_the_apology_and_the_canned_names_read_naturally(agent: User, ticket: Ti
     assert "Penjelasan: Penjelasan" not in html
     assert '<optgroup label="Penjelasan"><option' in html
     assert ">Penjelasan: sedang diproses</option>" in html
+    Ticket.objects.filter(pk=ticket.pk).update(resolution_due_at=None)
+    html = page(logged(agent), ticket)
+    restitution = re.search(r'id="apology-restitution">(.*?)</textarea>', html, re.S)
+    assert restitution and restitution.group(1).strip().endswith("dan segera memberi kabar.")
 
 
 def test_the_triage_panel_shows_the_tickets_values_and_suggests_apart(

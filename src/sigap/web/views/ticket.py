@@ -54,7 +54,7 @@ from sigap.web.forms import (
     StatusForm,
     TransferForm,
 )
-from sigap.web.seed import APOLOGY_5R
+from sigap.web.seed import APOLOGY_5R, APOLOGY_RESTITUTION_NO_DUE
 from sigap.web.views.inbox import _people
 
 # The procedure's forms in the workbench, in the procedure's order: (form, title, submit).
@@ -110,6 +110,12 @@ def _send_choices(available: list[Move]) -> list[tuple[str, str]]:
     return [("", _("Kirim"))] + [
         (m.to, _(SEND_AND[m.to])) for m in available if m.to in SEND_AND and not m.needs_reason
     ]
+
+
+def _apology_parts(values: dict[str, str]) -> dict[str, str]:
+    if values.get("tenggat"):
+        return APOLOGY_5R
+    return {**APOLOGY_5R, "restitution": APOLOGY_RESTITUTION_NO_DUE}
 
 
 def _newest_others(user: User, messages: dict[int, Message]) -> int:
@@ -203,7 +209,7 @@ def _ticket_context(
     initial: dict[str, dict[str, Any]] = {
         "record": {"facts": ticket.facts},
         "confirm": {"restatement": ticket.subject},
-        "apology": {k: canned.fill(v, values) for k, v in APOLOGY_5R.items()},
+        "apology": {k: canned.fill(v, values) for k, v in _apology_parts(values).items()},
         "status": {"to": Status.RESOLVED} if current == "resolve" else {},
         "reply": {"seen": context["newest_message"]},
         "classify": {
