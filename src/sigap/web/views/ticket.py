@@ -20,6 +20,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts.decorators import staff_required
@@ -58,20 +59,20 @@ from sigap.web.seed import APOLOGY_5R, APOLOGY_RESTITUTION_NO_DUE
 from sigap.web.views.inbox import _people
 
 # The procedure's forms in the workbench, in the procedure's order: (form, title, submit).
-STEPS: list[tuple[str, str, str]] = [
-    ("record", "1. Catat fakta dan kronologi", "Simpan catatan"),
-    ("confirm", "2. Konfirmasi masalah", "Simpan konfirmasi"),
-    ("apology", "Permintaan maaf (5R)", "Kirim permintaan maaf"),
-    ("proposal", "3. Usulan penyelesaian", "Ajukan usulan"),
-    ("status", "Ubah status", "Ubah"),
-    ("close", "Tutup tiket", "Tutup"),
-    ("reopen", "Buka kembali", "Buka kembali"),
+STEPS: list[tuple[str, Any, Any]] = [
+    ("record", gettext_lazy("1. Catat fakta dan kronologi"), gettext_lazy("Simpan catatan")),
+    ("confirm", gettext_lazy("2. Konfirmasi masalah"), gettext_lazy("Simpan konfirmasi")),
+    ("apology", gettext_lazy("Permintaan maaf (5R)"), gettext_lazy("Kirim permintaan maaf")),
+    ("proposal", gettext_lazy("3. Usulan penyelesaian"), gettext_lazy("Ajukan usulan")),
+    ("status", gettext_lazy("Ubah status"), gettext_lazy("Ubah")),
+    ("close", gettext_lazy("Tutup tiket"), gettext_lazy("Tutup")),
+    ("reopen", gettext_lazy("Buka kembali"), gettext_lazy("Buka kembali")),
 ]
 # "Kirim + …": the moves the composer offers beside "Kirim" (when they need no reason).
-SEND_AND = {
-    Status.WAITING_CUSTOMER: "Kirim + menunggu pelanggan",
-    Status.IN_PROGRESS: "Kirim + diproses",
-    Status.RESOLVED: "Kirim + selesai",
+SEND_AND: dict[str, Any] = {
+    Status.WAITING_CUSTOMER: gettext_lazy("Kirim + menunggu pelanggan"),
+    Status.IN_PROGRESS: gettext_lazy("Kirim + diproses"),
+    Status.RESOLVED: gettext_lazy("Kirim + selesai"),
 }
 CLASSIFY_TICKET_FIELDS = (
     "category",
@@ -108,7 +109,7 @@ def _status_choices(available: list[Move]) -> list[tuple[str, str]]:
 
 def _send_choices(available: list[Move]) -> list[tuple[str, str]]:
     return [("", _("Kirim"))] + [
-        (m.to, _(SEND_AND[m.to])) for m in available if m.to in SEND_AND and not m.needs_reason
+        (m.to, str(SEND_AND[m.to])) for m in available if m.to in SEND_AND and not m.needs_reason
     ]
 
 
@@ -247,7 +248,7 @@ def _ticket_context(
     shown["close"] = ticket.status != Status.CLOSED
     shown["reopen"] = ticket.status in (Status.RESOLVED, Status.CLOSED)
     work = [
-        WorkStep(name, _(title), _(submit), forms[name], name == context["current_form"])
+        WorkStep(name, str(title), str(submit), forms[name], name == context["current_form"])
         for name, title, submit in STEPS
         if shown.get(name)
     ]
