@@ -82,6 +82,9 @@ def test_agent_and_customer_resolve_a_complaint(
     wait_live(a)
     a.screenshot(path=str(artifacts / "ticket.png"), full_page=True)
     a.evaluate("window.__sigapNoReload = true")
+    # Something typed in the workbench survives the live refresh below (hx-preserve).
+    a.locator("#close summary").click()
+    a.locator("#close-thanks").fill("Terima kasih, Kak Budi.")
 
     # The customer, in a second browser context, on a phone-sized screen.
     customer_ctx = browser.new_context(viewport={"width": 360, "height": 800})
@@ -100,6 +103,7 @@ def test_agent_and_customer_resolve_a_complaint(
     # The agent's page shows the acceptance without a reload.
     a.wait_for_selector("[data-proposal-status]:has-text('Diterima')", timeout=5_000)
     assert a.evaluate("window.__sigapNoReload") is True
+    assert a.locator("#close-thanks").input_value() == "Terima kasih, Kak Budi."
     assert Proposal.objects.get(ticket=ticket).status == "accepted"
     ticket.refresh_from_db()
     assert ticket.status == "in_progress"
