@@ -67,13 +67,13 @@ def test_agent_and_customer_resolve_a_complaint(
     a.locator("#confirm-customer_confirmed").check()
     a.locator("#form-confirm button[type=submit]").click()
     a.wait_for_selector("text=Konfirmasi dicatat.")
-    # The apology (5 R), from the template the form starts with.
-    a.locator("#apology summary").click()
+    # The apology (5 R), from the template the form starts with: the current step, open.
+    a.wait_for_selector("#apology[open][data-current-step]")
     assert "Kak Budi" in a.locator("#apology-remorse").input_value()
     a.locator("#form-apology button[type=submit]").click()
     a.wait_for_selector("text=Permintaan maaf terkirim.")
-    # A proposal with compensation.
-    a.locator("#proposal summary").click()
+    # A proposal with compensation: the next current step.
+    a.wait_for_selector("#proposal[open][data-current-step]")
     a.locator("#proposal-summary").fill("Kami kirim ulang barangnya hari ini dengan kurir lain.")
     a.locator("#proposal-compensation_type").select_option("voucher")
     a.locator("#proposal-compensation_amount").fill("50000")
@@ -82,6 +82,9 @@ def test_agent_and_customer_resolve_a_complaint(
     wait_live(a)
     a.screenshot(path=str(artifacts / "ticket.png"), full_page=True)
     a.evaluate("window.__sigapNoReload = true")
+    # Something typed in the workbench survives the live refresh below (hx-preserve).
+    a.locator("#close summary").click()
+    a.locator("#close-thanks").fill("Terima kasih, Kak Budi.")
 
     # The customer, in a second browser context, on a phone-sized screen.
     customer_ctx = browser.new_context(viewport={"width": 360, "height": 800})
@@ -100,6 +103,7 @@ def test_agent_and_customer_resolve_a_complaint(
     # The agent's page shows the acceptance without a reload.
     a.wait_for_selector("[data-proposal-status]:has-text('Diterima')", timeout=5_000)
     assert a.evaluate("window.__sigapNoReload") is True
+    assert a.locator("#close-thanks").input_value() == "Terima kasih, Kak Budi."
     assert Proposal.objects.get(ticket=ticket).status == "accepted"
     ticket.refresh_from_db()
     assert ticket.status == "in_progress"

@@ -95,7 +95,9 @@ def _for_customer(ticket: Ticket, *, offer_waiting: bool) -> NextStep:
     return NextStep(_("Tiket ini sudah ditutup. Terima kasih atas kepercayaan Anda."), None)
 
 
-def for_agent(ticket: Ticket, *, offer_waiting: bool, approval_waiting: bool) -> str:
+def for_agent(
+    ticket: Ticket, *, offer_waiting: bool, approval_waiting: bool, accepted: bool = False
+) -> str:
     status = ticket.status
     if status == S.NEW:
         return _("Simak keluhannya, lalu catat fakta dan kronologinya (Catat).")
@@ -103,6 +105,8 @@ def for_agent(ticket: Ticket, *, offer_waiting: bool, approval_waiting: bool) ->
         return _("Konfirmasi: nyatakan ulang inti masalah dan minta pelanggan membenarkannya.")
     if approval_waiting:
         return _("Usulan menunggu persetujuan supervisor sebelum ditawarkan ke pelanggan.")
+    if accepted and status in (S.CONFIRMED, S.IN_PROGRESS, S.WAITING_CUSTOMER):
+        return _("Pelanggan menerima usulan: tandai tiket selesai.")
     if status == S.CONFIRMED:
         return _("Sampaikan permintaan maaf (5R) bila perlu, lalu ajukan usulan penyelesaian.")
     if status == S.IN_PROGRESS:
@@ -114,3 +118,35 @@ def for_agent(ticket: Ticket, *, offer_waiting: bool, approval_waiting: bool) ->
     if status == S.RESOLVED:
         return _("Tutup tiket dengan ucapan terima kasih.")
     return _("Tiket sudah ditutup.")
+
+
+def agent_form(
+    ticket: Ticket,
+    *,
+    offer_waiting: bool,
+    approval_waiting: bool,
+    apologised: bool,
+    accepted: bool,
+) -> str:
+    """Which of the ticket page's forms does the next step (``for_agent`` says it in
+    words): ``record``, ``confirm``, ``apology``, ``proposal``, ``resolve``, ``close``,
+    ``reopen``, or ``""`` while the ticket waits for someone else (the customer's answer,
+    a supervisor's approval)."""
+    status = ticket.status
+    if status == S.NEW:
+        return "record"
+    if status == S.RECORDED:
+        return "confirm"
+    if status == S.RESOLVED:
+        return "close"
+    if status == S.CLOSED:
+        return "reopen"
+    if approval_waiting or offer_waiting:
+        return ""
+    if accepted and status in (S.CONFIRMED, S.IN_PROGRESS, S.WAITING_CUSTOMER):
+        return "resolve"
+    if status == S.CONFIRMED and not apologised:
+        return "apology"
+    if status in (S.CONFIRMED, S.IN_PROGRESS):
+        return "proposal"
+    return ""

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
-from sigap.accounts.models import User
+from sigap.accounts.models import STAFF_ROLES, Role, Team, User
 from sigap.core.errors import NotFound
 from sigap.tickets.access import visible_tickets
 from sigap.tickets.models import (
     CUSTOMER_VISIBLE_PROPOSAL_STATUSES,
+    OPEN_STATUSES,
     Attachment,
     Message,
     MessageKind,
@@ -103,3 +105,23 @@ def timeline_for(*, user: User, ticket: Ticket) -> QuerySet[TimelineEvent]:
     if user.is_customer:
         qs = qs.filter(public=True)
     return qs.order_by("created_at", "id")
+
+
+def assignable_staff(ticket: Ticket) -> list[tuple[User, int]]:
+    """Who may own ``ticket`` (the rule of ``services._check_assignee``: an active member or
+    the supervisor of its team, or an admin; anyone on the staff while it has no team),
+    each with their open tickets (their load), in one query."""
+    qs = User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+    if ticket.team_id is not None:
+        members = Team.members.through.objects.filter(team_id=ticket.team_id).values("user_id")
+        supervisor = Team.objects.filter(pk=ticket.team_id).values("supervisor_id")
+        qs = qs.filter(Q(role=Role.ADMIN) | Q(pk__in=members) | Q(pk__in=supervisor))
+    load = (
+        Ticket.objects.filter(assignee_id=OuterRef("pk"), status__in=OPEN_STATUSES)
+        .order_by()
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    rows = qs.annotate(open_load=Coalesce(Subquery(load, output_field=IntegerField()), 0))
+    return [(u, int(u.open_load)) for u in rows.order_by("first_name", "username")]

@@ -8,13 +8,17 @@ from datetime import datetime
 from typing import Any
 
 from sigap.core.money import format_rupiah
-from sigap.customers.models import ContactKind
+from sigap.customers.models import ContactKind, CustomerKind, Temperament
 from sigap.tickets.models import (
     Category,
     CompensationType,
+    ComplainerGoal,
+    ComplainerType,
     EventKind,
     Message,
     Priority,
+    ResponseType,
+    RootCause,
     Severity,
     Status,
     Ticket,
@@ -33,6 +37,8 @@ FIELD_LABELS = {
     "team": "Tim",
     "assignee": "Penanggung jawab",
     "tags": "Label",
+    "customer_kind": "Jenis pelanggan",
+    "temperament": "Temperamen pelanggan",
     "status": "Status",
     "first_response_due_at": "Tenggat respons pertama",
     "resolution_due_at": "Tenggat penyelesaian",
@@ -42,6 +48,12 @@ VALUE_LABELS: dict[str, dict[Any, str]] = {
     "category": {k: str(v) for k, v in Category.choices},
     "severity": {k: str(v) for k, v in Severity.choices},
     "priority": {k: str(v) for k, v in Priority.choices},
+    "complainer_type": {k: str(v) for k, v in ComplainerType.choices},
+    "complainer_goal": {k: str(v) for k, v in ComplainerGoal.choices},
+    "response_type": {k: str(v) for k, v in ResponseType.choices},
+    "root_cause": {k: str(v) for k, v in RootCause.choices},
+    "customer_kind": {k: str(v) for k, v in CustomerKind.choices},
+    "temperament": {k: str(v) for k, v in Temperament.choices},
 }
 COMPENSATION = {k: str(v) for k, v in CompensationType.choices}
 CUSTOMER_KINDS = frozenset({EventKind.MESSAGE_RECEIVED, EventKind.CREATED})

@@ -43,6 +43,19 @@ class Step:
     key: str
     label: str
     done: bool
+    current: bool = False  # the step the ticket is at now (the first one not done)
+
+
+@dataclass(frozen=True)
+class Move:
+    """A status change a person may ask for now, and whether it needs a reason."""
+
+    to: Status
+    needs_reason: bool = False
+
+    @property
+    def label(self) -> str:
+        return str(LABELS[self.to])
 
 
 def check_transition(*, kind: str, current: str, target: str, reason: str) -> None:
@@ -66,9 +79,45 @@ ORDER = [S.NEW, S.RECORDED, S.CONFIRMED, S.IN_PROGRESS, S.WAITING_CUSTOMER, S.RE
 def procedure_steps(status: str) -> list[Step]:
     """The four steps of the procedure with what is done, for the UI and the API."""
     position = ORDER.index(Status(status))
-    return [
-        Step("simak", "Simak", position >= 1),
-        Step("catat", "Catat", position >= ORDER.index(S.RECORDED)),
-        Step("konfirmasi", "Konfirmasi", position >= ORDER.index(S.CONFIRMED)),
-        Step("selesaikan", "Selesaikan", position >= ORDER.index(S.RESOLVED)),
+    done = [
+        ("simak", "Simak", position >= 1),
+        ("catat", "Catat", position >= ORDER.index(S.RECORDED)),
+        ("konfirmasi", "Konfirmasi", position >= ORDER.index(S.CONFIRMED)),
+        ("selesaikan", "Selesaikan", position >= ORDER.index(S.RESOLVED)),
     ]
+    current = next((key for key, _label, is_done in done if not is_done), "")
+    return [Step(key, label, is_done, key == current) for key, label, is_done in done]
+
+
+# Moves that have their own step (Catat, Konfirmasi): the generic status change refuses them.
+OWN_STEP: frozenset[Status] = frozenset({S.RECORDED, S.CONFIRMED})
+
+
+def moves(*, kind: str, status: str, accepted_proposal: bool, open_proposal: bool) -> list[Move]:
+    """The status changes ``services.ticket_transition`` accepts for this ticket now, in
+    the procedure's order: the table, the complaint rule, the steps that have their own
+    form, and the guards of resolving (no open proposal; a complaint needs an accepted
+    proposal or a reason), reopening (a reason) and closing unresolved (a reason).
+
+    ``tests`` check every move offered here against the services, both ways."""
+    cur = Status(status)
+    targets = set(ALLOWED[cur])
+    if cur == S.CONFIRMED:
+        targets.add(S.RESOLVED)  # ticket_resolve passes through "in progress"
+    out: list[Move] = []
+    for to in ORDER:
+        if to not in targets or to in OWN_STEP:
+            continue
+        if kind == Kind.COMPLAINT and (cur, to) in COMPLAINT_ONLY_FORBIDDEN:
+            continue
+        needs_reason = False
+        if to == S.RESOLVED:
+            if open_proposal:
+                continue
+            needs_reason = kind == Kind.COMPLAINT and not accepted_proposal
+        elif to == S.IN_PROGRESS and cur == S.RESOLVED:
+            needs_reason = True  # a reopening
+        elif to == S.CLOSED:
+            needs_reason = cur in CLOSE_WITHOUT_RESOLUTION
+        out.append(Move(to, needs_reason))
+    return out

@@ -1,17 +1,20 @@
-"""What the agent sees of triage on the ticket page."""
+"""What the agent sees of triage on the ticket page: what the model concluded, beside
+what the ticket says now (an agent's correction wins; the model's answer is then only a
+suggestion), and the words that weighed most, without the stop words."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sigap.tickets.models import Category, RootCause, Severity
+from sigap.text.indonesian import stopwords
+from sigap.tickets.models import Category, RootCause, Severity, Ticket
 from sigap.triage.models import TicketTriage
 
 TASK_LABELS = {
     "sentiment": "Sentimen",
-    "category": "Kategori",
+    "category": "Golongan",
     "severity": "Tingkat",
-    "root_cause": "Akar masalah",
+    "root_cause": "Penyebab keluhan",
 }
 VALUE_LABELS: dict[str, dict[str, str]] = {
     "sentiment": {"positif": "Positif", "netral": "Netral", "negatif": "Negatif"},
@@ -19,10 +22,18 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "severity": {k: str(v) for k, v in Severity.choices},
     "root_cause": {k: str(v) for k, v in RootCause.choices},
 }
+TICKET_FIELDS = frozenset({"category", "severity", "root_cause"})
 
 
-def triage_panel(ticket_id: int) -> dict[str, Any] | None:
-    record = TicketTriage.objects.filter(ticket_id=ticket_id).first()
+def telling_words(words: list[str]) -> list[str]:
+    """The model's weightiest words (or word pairs) that say something: a word or a pair
+    made only of stop words ("yang", "tidak bisa" stays, "dan yang" goes) is left out."""
+    stop = stopwords()
+    return [w for w in words if any(part not in stop for part in w.lower().split())]
+
+
+def triage_panel(ticket: Ticket) -> dict[str, Any] | None:
+    record = TicketTriage.objects.filter(ticket_id=ticket.pk).first()
     if record is None:
         return None
     rows = []
@@ -30,17 +41,24 @@ def triage_panel(ticket_id: int) -> dict[str, Any] | None:
         p = record.predictions.get(task)
         if not p:
             continue
-        rows.append(
-            {
-                "task": task,
-                "label": label,
-                "value": VALUE_LABELS[task].get(p["label"], p["label"]),
-                "confidence": round(100 * float(p["confidence"])),
-                "words": p.get("words", []),
-                "applied": task in record.applied,
-                "version": record.versions.get(task),
-            }
-        )
+        labels = VALUE_LABELS[task]
+        suggested = str(p["label"])
+        row: dict[str, Any] = {
+            "task": task,
+            "label": label,
+            "suggestion": labels.get(suggested, suggested),
+            "confidence": round(100 * float(p["confidence"])),
+            "words": telling_words(list(p.get("words", []))),
+            "applied": task in record.applied,
+            "version": record.versions.get(task),
+            "current": None,  # sentiment: the model's answer is all there is
+            "differs": False,
+        }
+        if task in TICKET_FIELDS:
+            now = str(getattr(ticket, task) or "")
+            row["current"] = labels.get(now, now)
+            row["differs"] = now != suggested
+        rows.append(row)
     return {
         "rows": rows,
         "safety": record.safety,

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sigap.accounts.models import Team
+from sigap.accounts.models import Team, User
 from sigap.core.forms import MultipleFileField
+from sigap.customers.models import CustomerKind, Temperament
 from sigap.tickets.models import (
     CannedResponse,
     Category,
     Channel,
     CompensationType,
+    ComplainerGoal,
+    ComplainerType,
     Kind,
     Priority,
+    ResponseType,
+    RootCause,
     Severity,
     Status,
 )
+
+_TAG = re.compile(r"[-\w]+")  # a Tag's name is a unicode slug
 
 
 class ReplyForm(forms.Form):
@@ -33,6 +41,20 @@ class ReplyForm(forms.Form):
     # Filled by sigap.js: seconds from the agent starting on the reply to sending it (AHT).
     handle_seconds = forms.IntegerField(
         required=False, min_value=0, max_value=4 * 3600, widget=forms.HiddenInput
+    )
+    # The newest message on the ticket when the page was drawn: a message from the customer
+    # or another person after it stops a blind send (the agent reads it, then sends).
+    seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    # "Kirim + ubah status": the page offers only the moves allowed now (``transitions.moves``).
+    then = forms.ChoiceField(
+        label=_("Setelah terkirim"),
+        required=False,
+        choices=[
+            ("", _("Kirim")),
+            (Status.WAITING_CUSTOMER, _("Kirim + menunggu pelanggan")),
+            (Status.IN_PROGRESS, _("Kirim + diproses")),
+            (Status.RESOLVED, _("Kirim + selesai")),
+        ],
     )
 
 
@@ -109,6 +131,63 @@ class CloseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     reason = forms.CharField(label=_("Alasan (bila belum selesai)"), required=False)
+
+
+class ClassifyForm(forms.Form):
+    """The ticket's classification and its customer's profile, changed through the
+    services (``ticket_update`` with ``version``; ``ticket_customer_update`` with
+    ``customer_version``)."""
+
+    category = forms.ChoiceField(label=_("Golongan"), choices=Category.choices, required=False)
+    severity = forms.ChoiceField(label=_("Tingkat"), choices=Severity.choices, required=False)
+    priority = forms.TypedChoiceField(label=_("Prioritas"), choices=Priority.choices, coerce=int)
+    tags = forms.CharField(
+        label=_("Label"),
+        required=False,
+        max_length=500,
+        help_text=_("Pisahkan dengan koma."),
+    )
+    complainer_type = forms.ChoiceField(
+        label=_("Tipe pengeluh"), choices=ComplainerType.choices, required=False
+    )
+    complainer_goal = forms.ChoiceField(
+        label=_("Tujuan keluhan"), choices=ComplainerGoal.choices, required=False
+    )
+    response_type = forms.ChoiceField(
+        label=_("Respons ketidakpuasan"), choices=ResponseType.choices, required=False
+    )
+    root_cause = forms.ChoiceField(
+        label=_("Penyebab keluhan"), choices=RootCause.choices, required=False
+    )
+    customer_kind = forms.ChoiceField(label=_("Jenis pelanggan"), choices=CustomerKind.choices)
+    temperament = forms.ChoiceField(
+        label=_("Temperamen pelanggan"), choices=Temperament.choices, required=False
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    customer_version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+    def clean_tags(self) -> list[str]:
+        raw = str(self.cleaned_data.get("tags") or "")
+        names = sorted({t.strip().lower() for t in raw.split(",") if t.strip()})
+        bad = [n for n in names if not _TAG.fullmatch(n)]
+        if bad:
+            raise forms.ValidationError(
+                _("Label hanya boleh huruf, angka, tanda hubung dan garis bawah: %(bad)s"),
+                params={"bad": ", ".join(bad)},
+            )
+        if any(len(n) > 50 for n in names):
+            raise forms.ValidationError(_("Satu label paling panjang 50 karakter."))
+        return names
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        label=_("Penanggung jawab"),
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("— belum ada —"),
+    )
+    version = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
 
 
 def _choices(enum: Any, blank: bool = False) -> list[tuple[Any, Any]]:

@@ -83,8 +83,11 @@ CANNED: list[tuple[str, str, str]] = [
 
 # The five parts of an apology (5 R), offered as the apology form's starting text.
 APOLOGY_5R: dict[str, str] = {
-    "recognition": "Kami memahami bahwa {subjek} sangat merepotkan Kakak, dan layanan kami "
-    "tidak sesuai dengan yang seharusnya.",
+    # The subject is a title the customer or an agent typed ("Paket belum sampai sejak
+    # seminggu"): quoted after "masalah", never mid-sentence as if it were a noun phrase.
+    "recognition": 'Terima kasih sudah menyampaikan masalah "{subjek}" kepada kami. Kami '
+    "memahami hal ini sangat merepotkan Kakak, dan layanan kami tidak sesuai dengan yang "
+    "seharusnya.",
     "responsibility": "Ini tanggung jawab kami sepenuhnya; kami tidak akan melemparkannya ke "
     "pihak lain.",
     "remorse": "Kami sungguh menyesal dan memohon maaf atas ketidaknyamanan ini, Kak {nama_depan}.",
@@ -93,3 +96,7 @@ APOLOGY_5R: dict[str, str] = {
     "repetition": "Kejadian ini sudah kami catat dan kami teruskan ke tim terkait agar tidak "
     "terulang.",
 }
+# Restitution when the ticket has no resolution deadline (no SLA policy applies).
+APOLOGY_RESTITUTION_NO_DUE = (
+    "Kami akan menindaklanjuti tiket {nomor_tiket} dan segera memberi kabar."
+)

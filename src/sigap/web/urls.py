@@ -21,6 +21,8 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/reopen/", views.ticket_reopen, name="ticket_reopen"),
     path("tickets/<int:ticket_id>/assign-me/", views.ticket_assign_me, name="ticket_assign_me"),
     path("tickets/<int:ticket_id>/escalate/", views.ticket_escalate, name="ticket_escalate"),
+    path("tickets/<int:ticket_id>/classify/", views.ticket_classify, name="ticket_classify"),
+    path("tickets/<int:ticket_id>/assign/", views.ticket_assign, name="ticket_assign"),
     path(
         "proposals/<int:proposal_id>/<str:decision>/",
         views.proposal_decide,

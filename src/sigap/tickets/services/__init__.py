@@ -45,6 +45,7 @@ from sigap.tickets.services.proposals import (
 from sigap.tickets.services.updates import (
     UPDATABLE,
     ticket_change_customer,
+    ticket_customer_update,
     ticket_recompute_due,
     ticket_transfer,
     ticket_update,
@@ -70,6 +71,7 @@ __all__ = [
     "ticket_close",
     "ticket_confirm",
     "ticket_create",
+    "ticket_customer_update",
     "ticket_escalate",
     "ticket_recompute_due",
     "ticket_record",

@@ -20,6 +20,7 @@ from sigap.core.errors import (
     ValidationFailed,
 )
 from sigap.customers.models import Customer
+from sigap.customers.services import customer_update
 from sigap.sla import book as sla_book
 from sigap.tickets import events, hooks
 from sigap.tickets.models import (
@@ -211,6 +212,40 @@ def ticket_transfer(*, actor: User, ticket: Ticket, team: Team, reason: str) -> 
     return ticket_update(
         actor=actor, ticket=ticket, version=ticket.version, changes=changes, reason=reason
     )
+
+
+# The customer's profile as a ticket's page edits it: form field -> Customer field.
+CUSTOMER_PROFILE = {"customer_kind": "kind", "temperament": "temperament"}
+
+
+@transaction.atomic
+def ticket_customer_update(
+    *, actor: User, ticket: Ticket, version: int, changes: dict[str, Any], reason: str = ""
+) -> Customer:
+    """Change the ticket's customer's kind or temperament from the ticket (the priority
+    matrix and the handling read them): through ``customers.services.customer_update``
+    with the customer's ``version`` (optimistic locking), each change written in the
+    ticket's timeline (who, when, old and new)."""
+    require_staff(actor)
+    unknown = set(changes) - set(CUSTOMER_PROFILE)
+    if unknown:
+        raise ValidationFailed(
+            "Kolom ini tidak dapat diubah.", fields={f: ["Tidak dapat diubah."] for f in unknown}
+        )
+    customer = Customer.objects.get(pk=ticket.customer_id)
+    wanted = {
+        CUSTOMER_PROFILE[f]: v
+        for f, v in changes.items()
+        if getattr(customer, CUSTOMER_PROFILE[f]) != v
+    }
+    if not wanted:
+        return customer
+    old = {f: getattr(customer, f) for f in wanted}
+    customer = customer_update(customer=customer, version=version, changes=wanted)
+    for form_field, field in CUSTOMER_PROFILE.items():
+        if field in wanted:
+            events.field_changed_event(ticket, actor, form_field, old[field], wanted[field], reason)
+    return customer
 
 
 @transaction.atomic

@@ -284,3 +284,20 @@ def test_procedure_steps_mark_what_is_done(status: str, done: list[bool]) -> Non
 
     assert [s.key for s in steps] == ["simak", "catat", "konfirmasi", "selesaikan"]
     assert [s.done for s in steps] == done
+
+
+@pytest.mark.parametrize(
+    ("status", "current"),
+    [
+        ("new", "simak"),
+        ("recorded", "konfirmasi"),
+        ("confirmed", "selesaikan"),
+        ("waiting_customer", "selesaikan"),
+        ("resolved", ""),
+        ("closed", ""),
+    ],
+)
+def test_procedure_steps_mark_the_current_one(status: str, current: str) -> None:
+    steps = procedure_steps(status)
+
+    assert [s.key for s in steps if s.current] == ([current] if current else [])

@@ -1,37 +1,51 @@
-"""The ticket page and its forms: reply, the procedure's steps, transfer, status, escalation."""
+"""The ticket page, the agent's workbench: the procedure's current step under "Langkah
+berikutnya", the status changes allowed now, the reply (and a status change with it), the
+classification, the assignment, transfer and escalation.
+
+Every form posts to one view that calls the services and redirects back (PRG); a domain
+error shows the page again with the error once, beside the form, and what was typed."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, cast
 
 from django.contrib import messages as flash
+from django.db import transaction
 from django.db.models import Q
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts.decorators import staff_required
 from sigap.accounts.models import User
 from sigap.connectors import ui as channel_ui
-from sigap.core.errors import NotFound, SigapError
+from sigap.core.errors import NotFound, SigapError, TransitionNotAllowed
 from sigap.tickets import canned, guidance, selectors, services, timeline
 from sigap.tickets.access import access_ticket, visible_tickets
 from sigap.tickets.attachments import uploads_from
 from sigap.tickets.models import (
     OPEN_PROPOSAL_STATUSES,
     CannedResponse,
+    EventKind,
+    Message,
+    MessageKind,
     ProposalStatus,
     Status,
     Ticket,
 )
-from sigap.tickets.transitions import ALLOWED, procedure_steps
+from sigap.tickets.transitions import Move, moves, procedure_steps
 from sigap.triage.panel import triage_panel
 from sigap.web.forms import (
     ApologyForm,
+    AssignForm,
+    ClassifyForm,
     CloseForm,
     ConfirmForm,
     ProposalForm,
@@ -41,12 +55,84 @@ from sigap.web.forms import (
     StatusForm,
     TransferForm,
 )
-from sigap.web.seed import APOLOGY_5R
+from sigap.web.seed import APOLOGY_5R, APOLOGY_RESTITUTION_NO_DUE
 from sigap.web.views.inbox import _people
+
+# The procedure's forms in the workbench, in the procedure's order: (form, title, submit).
+STEPS: list[tuple[str, Any, Any]] = [
+    ("record", gettext_lazy("1. Catat fakta dan kronologi"), gettext_lazy("Simpan catatan")),
+    ("confirm", gettext_lazy("2. Konfirmasi masalah"), gettext_lazy("Simpan konfirmasi")),
+    ("apology", gettext_lazy("Permintaan maaf (5R)"), gettext_lazy("Kirim permintaan maaf")),
+    ("proposal", gettext_lazy("3. Usulan penyelesaian"), gettext_lazy("Ajukan usulan")),
+    ("status", gettext_lazy("Ubah status"), gettext_lazy("Ubah")),
+    ("close", gettext_lazy("Tutup tiket"), gettext_lazy("Tutup")),
+    ("reopen", gettext_lazy("Buka kembali"), gettext_lazy("Buka kembali")),
+]
+# "Kirim + …": the moves the composer offers beside "Kirim" (when they need no reason).
+SEND_AND: dict[str, Any] = {
+    Status.WAITING_CUSTOMER: gettext_lazy("Kirim + menunggu pelanggan"),
+    Status.IN_PROGRESS: gettext_lazy("Kirim + diproses"),
+    Status.RESOLVED: gettext_lazy("Kirim + selesai"),
+}
+CLASSIFY_TICKET_FIELDS = (
+    "category",
+    "severity",
+    "priority",
+    "complainer_type",
+    "complainer_goal",
+    "response_type",
+    "root_cause",
+)
+
+
+@dataclass
+class WorkStep:
+    name: str
+    title: str
+    submit: str
+    form: Form
+    current: bool
+
+    @property
+    def url_name(self) -> str:
+        return f"web:ticket_{self.name}"
+
+
+def _status_choices(available: list[Move]) -> list[tuple[str, str]]:
+    # Closing has its own form (with the thanks); the select offers the other moves.
+    return [
+        (m.to, _("%(label)s (wajib alasan)") % {"label": m.label} if m.needs_reason else m.label)
+        for m in available
+        if m.to != Status.CLOSED
+    ]
+
+
+def _send_choices(available: list[Move]) -> list[tuple[str, str]]:
+    return [("", _("Kirim"))] + [
+        (m.to, str(SEND_AND[m.to])) for m in available if m.to in SEND_AND and not m.needs_reason
+    ]
+
+
+def _apology_parts(values: dict[str, str]) -> dict[str, str]:
+    if values.get("tenggat"):
+        return APOLOGY_5R
+    return {**APOLOGY_5R, "restitution": APOLOGY_RESTITUTION_NO_DUE}
+
+
+def _newest_others(user: User, messages: dict[int, Message]) -> int:
+    """The newest message someone else wrote to or for the customer (not a note)."""
+    return max(
+        (pk for pk, m in messages.items() if m.kind != MessageKind.NOTE and m.author_id != user.pk),
+        default=0,
+    )
 
 
 def _ticket_context(
-    request: HttpRequest, ticket_id: int, bound: dict[str, Form] | None = None
+    request: HttpRequest,
+    ticket_id: int,
+    bound: dict[str, Form] | None = None,
+    *,
+    live: bool = False,
 ) -> dict[str, Any]:
     user = cast(User, request.user)
     try:
@@ -65,6 +151,47 @@ def _ticket_context(
     )
     offer_waiting = any(p.status == ProposalStatus.OFFERED for p in proposals)
     approval_waiting = any(p.status == ProposalStatus.PENDING_APPROVAL for p in proposals)
+    accepted = any(p.status == ProposalStatus.ACCEPTED for p in proposals)
+    apologised = any(it.kind == EventKind.APOLOGY for it in items)
+    current = guidance.agent_form(
+        ticket,
+        offer_waiting=offer_waiting,
+        approval_waiting=approval_waiting,
+        apologised=apologised,
+        accepted=accepted,
+    )
+    context: dict[str, Any] = {
+        "ticket": ticket,
+        "steps": procedure_steps(ticket.status),
+        "next_step": guidance.for_agent(
+            ticket,
+            offer_waiting=offer_waiting,
+            approval_waiting=approval_waiting,
+            accepted=accepted,
+        ),
+        "current_form": "status" if current == "resolve" else current,
+        "items": items,
+        "proposals": proposals,
+        "open_proposals": [p for p in proposals if p.status in OPEN_PROPOSAL_STATUSES],
+        "can_approve": user.is_supervisor_or_admin,
+        "newest_message": max(messages, default=0),
+        "newest_others": _newest_others(user, messages),
+        "due": guidance.when(ticket.resolution_due_at),
+        "first_due": guidance.when(ticket.first_response_due_at),
+        "overdue": ticket.is_open
+        and ticket.resolution_due_at is not None
+        and ticket.resolution_due_at < timezone.now(),
+        # channels: WhatsApp/Meta window notices + reply delivery status (sigap.connectors.ui)
+        **channel_ui.ticket_context(ticket, messages.values()),
+    }
+    if live:  # the live fragment: header, steps, proposals, timeline; the forms stay put
+        return context
+    available = moves(
+        kind=ticket.kind,
+        status=ticket.status,
+        accepted_proposal=accepted,
+        open_proposal=any(p.status in OPEN_PROPOSAL_STATUSES for p in proposals),
+    )
     values = canned.placeholder_values(ticket, user)
     templates = [
         (c, canned.fill(c.body, values))
@@ -79,50 +206,73 @@ def _ticket_context(
         .order_by("-pk")
         .only("id", "subject", "status", "channel", "created_at")[:10]
     )
+    tags = [t.name for t in ticket.tags.all()]
     initial: dict[str, dict[str, Any]] = {
         "record": {"facts": ticket.facts},
         "confirm": {"restatement": ticket.subject},
-        "apology": {k: canned.fill(v, values) for k, v in APOLOGY_5R.items()},
+        "apology": {k: canned.fill(v, values) for k, v in _apology_parts(values).items()},
+        "status": {"to": Status.RESOLVED} if current == "resolve" else {},
+        "reply": {"seen": context["newest_message"]},
+        "classify": {
+            **{f: getattr(ticket, f) for f in CLASSIFY_TICKET_FIELDS},
+            "tags": ", ".join(tags),
+            "customer_kind": ticket.customer.kind,
+            "temperament": ticket.customer.temperament,
+            "version": ticket.version,
+            "customer_version": ticket.customer.version,
+        },
+        "assign": {"assignee": ticket.assignee_id, "version": ticket.version},
     }
     forms: dict[str, Form] = {
         name: cls(initial=initial.get(name), auto_id=f"{name}-%s") for name, cls in FORMS.items()
     }
-    forms["status"].fields["to"].choices = [  # type: ignore[attr-defined]
-        (s, label) for s, label in Status.choices if s in ALLOWED[Status(ticket.status)]
-    ]
     forms.update(bound or {})
-    return {
-        "ticket": ticket,
-        "steps": procedure_steps(ticket.status),
-        "next_step": guidance.for_agent(
-            ticket, offer_waiting=offer_waiting, approval_waiting=approval_waiting
-        ),
-        "items": items,
-        "proposals": proposals,
-        "open_proposals": [p for p in proposals if p.status in OPEN_PROPOSAL_STATUSES],
-        "can_approve": user.is_supervisor_or_admin,
-        "templates": templates,
-        "others": others,
-        "forms": forms,
-        "due": guidance.when(ticket.resolution_due_at),
-        "first_due": guidance.when(ticket.first_response_due_at),
-        "overdue": ticket.is_open
-        and ticket.resolution_due_at is not None
-        and ticket.resolution_due_at < timezone.now(),
-        # channels: WhatsApp/Meta window notices + reply delivery status (sigap.connectors.ui)
-        **channel_ui.ticket_context(ticket, messages.values()),
-        "triage": triage_panel(ticket.pk),
-    }
+    forms["status"].fields["to"].choices = _status_choices(available)  # type: ignore[attr-defined]
+    forms["reply"].fields["then"].choices = _send_choices(available)  # type: ignore[attr-defined]
+    # the teams _people() read already (the field's own queryset would be one more query)
+    forms["transfer"].fields["team"].choices = [  # type: ignore[attr-defined]
+        ("", "---------"),
+        *[(pk, name) for pk, name in teams if pk != ticket.team_id],
+    ]
+    assignable = selectors.assignable_staff(ticket)
+    forms["assign"].fields["assignee"].choices = [  # type: ignore[attr-defined]
+        ("", _("— belum ada —")),
+        *[
+            (u.pk, _("%(name)s (%(n)s tiket terbuka)") % {"name": u.display_name, "n": load})
+            for u, load in assignable
+        ],
+    ]
+    shown = {"status": bool(forms["status"].fields["to"].choices)}  # type: ignore[attr-defined]
+    if ticket.is_open:
+        shown.update(record=True, confirm=True, apology=True, proposal=True)
+    shown["close"] = ticket.status != Status.CLOSED
+    shown["reopen"] = ticket.status in (Status.RESOLVED, Status.CLOSED)
+    work = [
+        WorkStep(name, str(title), str(submit), forms[name], name == context["current_form"])
+        for name, title, submit in STEPS
+        if shown.get(name)
+    ]
+    work.sort(key=lambda s: not s.current)  # the current step first, right under the guidance
+    context.update(
+        work=work,
+        forms=forms,
+        templates=templates,
+        others=others,
+        assignable=assignable,
+        triage=triage_panel(ticket),
+    )
+    return context
 
 
 @require_GET
 @staff_required
 def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
-    context = _ticket_context(request, ticket_id)
+    part = request.GET.get("part")
+    context = _ticket_context(request, ticket_id, live=part == "live")
     shown = request.GET.get("images", "")  # the one message whose remote images load
     context["show_images"] = int(shown) if shown.isdigit() else 0
-    part = request.GET.get("part")
     if part == "live":  # what a live refresh swaps in: header, steps, timeline, proposals
+        context["live_part"] = True
         return render(request, "web/_ticket_live.html", context)
     return render(request, "web/ticket.html", context)
 
@@ -130,9 +280,20 @@ def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
 ActionFn = Callable[[User, Ticket, dict[str, Any], HttpRequest], str]
 
 
+class Unseen(Exception):
+    """New messages from the customer or someone else since the page was drawn: the reply
+    is not sent; the page shows them, and a second click sends it."""
+
+    def __init__(self, messages: list[Message]) -> None:
+        super().__init__("unseen messages")
+        self.messages = messages
+
+
 def _action(form_name: str, form_class: type[Form], fn: ActionFn) -> Callable[..., HttpResponse]:
     """A POST on the ticket page: validate, call the service, redirect back (PRG).
-    On an error the page is shown again with the error and what the user typed."""
+    On an error the page is shown again with the error (once, in the form) and what the
+    user typed. When the change took the ticket out of the user's sight (a transfer to a
+    team they are not in), they land on the inbox with the confirmation instead."""
 
     @require_POST
     @staff_required
@@ -140,45 +301,107 @@ def _action(form_name: str, form_class: type[Form], fn: ActionFn) -> Callable[..
         user = cast(User, request.user)
         form = form_class(request.POST, request.FILES, auto_id=f"{form_name}-%s")
         status = 422
+        extra: dict[str, Any] = {}
         if form.is_valid():
             try:
                 ticket = access_ticket(user, ticket_id)
                 done = fn(user, ticket, form.cleaned_data, request)
                 flash.success(request, done)
+                if not visible_tickets(user).filter(pk=ticket_id).exists():
+                    flash.info(
+                        request,
+                        _("Tiket %(ref)s kini di luar antrean Anda.") % {"ref": ticket.reference},
+                    )
+                    return HttpResponseRedirect(reverse("web:inbox"))
                 url = reverse("web:ticket", args=[ticket_id])
                 return HttpResponseRedirect(f"{url}#{form_name}" if form_name else url)
             except NotFound as exc:
                 raise Http404(exc.message) from exc
+            except Unseen as news:
+                status = 409
+                newest = max(m.pk for m in news.messages)
+                data = request.POST.copy()
+                data["seen"] = str(newest)
+                form = form_class(data, auto_id=f"{form_name}-%s")
+                form.is_valid()
+                extra["unseen"] = news.messages
+                extra["dropped_files"] = bool(request.FILES)
             except SigapError as exc:
                 status = exc.http_status
+                form.add_error(None, exc.message)
                 for field, errors in exc.fields.items():
-                    for error in errors:
-                        form.add_error(field if field in form.fields else None, error)
-                if not exc.fields:
-                    form.add_error(None, exc.message)
-                flash.error(request, exc.message)
+                    if field in form.fields:
+                        for error in errors:
+                            form.add_error(field, error)
         context = _ticket_context(request, ticket_id, bound={form_name: form})
         context["open_form"] = form_name
+        context.update(extra)
         return render(request, "web/ticket.html", context, status=status)
 
     return view
 
 
-def _reply(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
-    services.message_add(
-        actor=user,
-        ticket=ticket,
-        kind=data["kind"],
-        body=data["body"],
-        uploads=uploads_from(request),
-        handle_seconds=data.get("handle_seconds"),
+def _unseen(user: User, ticket: Ticket, seen: int | None) -> list[Message]:
+    if seen is None:  # a form without the mark (an older page): nothing to compare
+        return []
+    return list(
+        Message.objects.filter(ticket_id=ticket.pk, pk__gt=seen)
+        .exclude(kind=MessageKind.NOTE)
+        .exclude(author_id=user.pk)
+        .select_related("author")
+        .order_by("pk")
     )
-    return "Catatan internal disimpan." if data["kind"] == "note" else "Balasan terkirim."
+
+
+def _check_move(ticket: Ticket, to: Status) -> None:
+    statuses = set(ticket.proposals.values_list("status", flat=True))
+    available = moves(
+        kind=ticket.kind,
+        status=ticket.status,
+        accepted_proposal=ProposalStatus.ACCEPTED in statuses,
+        open_proposal=bool(statuses & set(OPEN_PROPOSAL_STATUSES)),
+    )
+    if not any(m.to == to and not m.needs_reason for m in available):
+        raise TransitionNotAllowed(
+            _(
+                "Pesan belum dikirim: status tiket tidak dapat diubah ke '%(status)s' sekarang. "
+                "Kirim tanpa mengubah status, atau pakai 'Ubah status' dengan alasannya."
+            )
+            % {"status": to.label},
+            fields={"then": [_("Tidak dapat dipilih sekarang.")]},
+        )
+
+
+def _reply(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
+    """The reply, and with it the status change chosen beside "Kirim", in one transaction:
+    when the change is refused, nothing is sent and the page shows the text again with the
+    reason (``test_send_and_change_status_is_one_transaction``)."""
+    news = _unseen(user, ticket, data.get("seen"))
+    if news:
+        raise Unseen(news)
+    then = data.get("then") or ""
+    if then:  # refused before anything is written (an attachment is stored with the reply)
+        _check_move(ticket, Status(then))
+    with transaction.atomic():
+        services.message_add(
+            actor=user,
+            ticket=ticket,
+            kind=data["kind"],
+            body=data["body"],
+            uploads=uploads_from(request),
+            handle_seconds=data.get("handle_seconds"),
+        )
+        if then:
+            services.ticket_transition(actor=user, ticket=ticket, to=then)
+    sent = _("Catatan internal disimpan.") if data["kind"] == "note" else _("Balasan terkirim.")
+    if then:
+        return _("%(sent)s Status: %(status)s.") % {"sent": sent, "status": Status(then).label}
+    return sent
 
 
 def _record(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
     services.ticket_record(actor=user, ticket=ticket, facts=data["facts"])
-    return "Fakta dan kronologi dicatat."
+    return _("Fakta dan kronologi dicatat.")
 
 
 def _confirm(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
@@ -189,12 +412,12 @@ def _confirm(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequ
         customer_confirmed=data["customer_confirmed"],
         customer_response=data["customer_response"],
     )
-    return "Konfirmasi dicatat."
+    return _("Konfirmasi dicatat.")
 
 
 def _apology(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
     services.apology_create(actor=user, ticket=ticket, parts=data)
-    return "Permintaan maaf terkirim."
+    return _("Permintaan maaf terkirim.")
 
 
 def _proposal(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
@@ -206,13 +429,13 @@ def _proposal(user: User, ticket: Ticket, data: dict[str, Any], request: HttpReq
         compensation_amount=data["compensation_amount"] or 0,
     )
     if proposal.status == ProposalStatus.PENDING_APPROVAL:
-        return "Usulan dibuat dan menunggu persetujuan supervisor."
-    return "Usulan ditawarkan ke pelanggan."
+        return _("Usulan dibuat dan menunggu persetujuan supervisor.")
+    return _("Usulan ditawarkan ke pelanggan.")
 
 
 def _transfer(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
     services.ticket_transfer(actor=user, ticket=ticket, team=data["team"], reason=data["reason"])
-    return f"Tiket dialihkan ke tim {data['team'].name}."
+    return _("Tiket dialihkan ke tim %(team)s.") % {"team": data["team"].name}
 
 
 def _status(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
@@ -220,17 +443,17 @@ def _status(user: User, ticket: Ticket, data: dict[str, Any], request: HttpReque
         services.ticket_resolve(actor=user, ticket=ticket, reason=data["reason"])
     else:
         services.ticket_transition(actor=user, ticket=ticket, to=data["to"], reason=data["reason"])
-    return "Status diubah."
+    return _("Status diubah.")
 
 
 def _close(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
     services.ticket_close(actor=user, ticket=ticket, thanks=data["thanks"], reason=data["reason"])
-    return "Tiket ditutup."
+    return _("Tiket ditutup.")
 
 
 def _reopen(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
     services.ticket_reopen(actor=user, ticket=ticket, reason=data["reason"])
-    return "Tiket dibuka kembali."
+    return _("Tiket dibuka kembali.")
 
 
 class _Empty(Form):
@@ -239,14 +462,46 @@ class _Empty(Form):
 
 def _escalate(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
     services.ticket_escalate(actor=user, ticket=ticket, reason=data["reason"])
-    return "Tiket dieskalasi."
+    return _("Tiket dieskalasi.")
 
 
 def _assign_me(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
     services.ticket_update(
         actor=user, ticket=ticket, version=ticket.version, changes={"assignee": user}
     )
-    return "Tiket kini menjadi tanggung jawab Anda."
+    return _("Tiket kini menjadi tanggung jawab Anda.")
+
+
+def _assign(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
+    assignee: User | None = data["assignee"]
+    services.ticket_update(
+        actor=user, ticket=ticket, version=data["version"], changes={"assignee": assignee}
+    )
+    if assignee is None:
+        return _("Penanggung jawab dilepas.")
+    return _("Tiket kini menjadi tanggung jawab %(name)s.") % {"name": assignee.display_name}
+
+
+def _classify(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
+    """The ticket's fields through ``ticket_update`` (its version; each change a timeline
+    entry, and a labelled example for triage when it is a field triage predicts), the
+    customer's through ``ticket_customer_update`` (the customer's version): together or
+    not at all."""
+    changes: dict[str, Any] = {
+        f: data[f] for f in CLASSIFY_TICKET_FIELDS if data[f] != getattr(ticket, f)
+    }
+    if sorted(data["tags"]) != sorted(t.name for t in ticket.tags.all()):
+        changes["tags"] = data["tags"]
+    profile = {"customer_kind": data["customer_kind"], "temperament": data["temperament"]}
+    with transaction.atomic():
+        if changes:
+            services.ticket_update(
+                actor=user, ticket=ticket, version=data["version"], changes=changes
+            )
+        services.ticket_customer_update(
+            actor=user, ticket=ticket, version=data["customer_version"], changes=profile
+        )
+    return _("Klasifikasi disimpan.")
 
 
 FORMS: dict[str, type[Form]] = {
@@ -260,6 +515,8 @@ FORMS: dict[str, type[Form]] = {
     "close": CloseForm,
     "reopen": ReasonForm,
     "escalate": ReasonForm,
+    "classify": ClassifyForm,
+    "assign": AssignForm,
 }
 
 
@@ -294,3 +551,9 @@ ticket_assign_me = _action("", _Empty, _assign_me)
 
 
 ticket_escalate = _action("escalate", ReasonForm, _escalate)
+
+
+ticket_classify = _action("classify", ClassifyForm, _classify)
+
+
+ticket_assign = _action("assign", AssignForm, _assign)

@@ -239,3 +239,42 @@
 
   connect();
 })();
+
+/* The ticket page as a workbench: "Langkah berikutnya" leads to the current step's form; a
+   form shown again with an error gets the focus; the composer warns when the customer or
+   someone else wrote since the page was drawn (the server checks again on sending). */
+(function () {
+  "use strict";
+  if (document.body.dataset.page !== "ticket") return;
+  function focusIn(box) {
+    if (!box) return;
+    if (box.tagName === "DETAILS") box.open = true;
+    var target = box.querySelector(".has-error input, .has-error textarea, .has-error select, [role=alert]") ||
+      box.querySelector("input:not([type=hidden]), textarea, select");
+    box.scrollIntoView({ block: "start" });
+    if (target) {
+      if (!target.matches("input, textarea, select")) target.setAttribute("tabindex", "-1");
+      target.focus({ preventScroll: true });
+    }
+  }
+  document.addEventListener("click", function (ev) {
+    var link = ev.target && ev.target.closest ? ev.target.closest("[data-goto-step]") : null;
+    if (!link) return;
+    ev.preventDefault();
+    var box = document.getElementById(link.getAttribute("data-goto-step"));
+    focusIn(box);
+    if (box && history.replaceState) history.replaceState(null, "", "#" + box.id);
+  });
+  var shownAgain = document.querySelector("[data-open-form]");
+  if (shownAgain) focusIn(shownAgain);
+  function checkNews() {
+    var live = document.getElementById("ticket-live");
+    var form = document.getElementById("form-reply");
+    var note = document.querySelector("[data-composer-news]");
+    if (!live || !form || !note) return;
+    var newest = parseInt(live.getAttribute("data-newest-others") || "0", 10);
+    var seen = parseInt(form.getAttribute("data-seen-others") || "0", 10);
+    note.hidden = !(newest > seen);
+  }
+  document.addEventListener("htmx:afterSettle", checkNews);
+})();
