@@ -159,6 +159,16 @@ class ProposalDecided:
 
 
 @dataclass(frozen=True)
+class ApprovalRequested:
+    """A proposal waits for a supervisor's approval (INSIDE): published by
+    ``proposal_create`` when the ticket's rules ask for one. ``actor_id``: who proposed."""
+
+    proposal_id: int
+    ticket_id: int
+    actor_id: int | None
+
+
+@dataclass(frozen=True)
 class SlaAlert:
     """The SLA sweep warned about or recorded a breach of a ticket's deadline (INSIDE).
     ``kind``: ``warning`` or ``breach``."""

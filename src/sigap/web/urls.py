@@ -20,6 +20,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/reopen/", views.ticket_reopen, name="ticket_reopen"),
     path("tickets/<int:ticket_id>/assign-me/", views.ticket_assign_me, name="ticket_assign_me"),
     path("tickets/<int:ticket_id>/escalate/", views.ticket_escalate, name="ticket_escalate"),
+    path("tickets/<int:ticket_id>/mentions/", views.ticket_mentions, name="ticket_mentions"),
     path(
         "proposals/<int:proposal_id>/<str:decision>/",
         views.proposal_decide,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from sigap.web.views.approvals import approvals, proposal_decide
 from sigap.web.views.customers import customer_list, customer_page
 from sigap.web.views.inbox import home, inbox_bulk, inbox_bulk_undo, inbox_page, inbox_url
+from sigap.web.views.mentions import ticket_mentions
 from sigap.web.views.setup import settings_canned, settings_categories, settings_teams
 from sigap.web.views.ticket import (
     ActionFn,
@@ -43,6 +44,7 @@ __all__ = [
     "ticket_close",
     "ticket_confirm",
     "ticket_escalate",
+    "ticket_mentions",
     "ticket_page",
     "ticket_proposal",
     "ticket_record",

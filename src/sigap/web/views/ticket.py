@@ -43,6 +43,7 @@ from sigap.web.forms import (
 )
 from sigap.web.seed import APOLOGY_5R
 from sigap.web.views.inbox import _people
+from sigap.web.views.mentions import warn_unseen
 
 
 def _ticket_context(
@@ -173,6 +174,8 @@ def _reply(user: User, ticket: Ticket, data: dict[str, Any], request: HttpReques
         uploads=uploads_from(request),
         handle_seconds=data.get("handle_seconds"),
     )
+    if data["kind"] == "note" and "@" in data["body"]:
+        warn_unseen(request, ticket, data["body"])  # mentioned but not told
     return "Catatan internal disimpan." if data["kind"] == "note" else "Balasan terkirim."
 
 
