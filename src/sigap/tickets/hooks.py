@@ -160,12 +160,14 @@ class ProposalDecided:
 
 @dataclass(frozen=True)
 class ApprovalRequested:
-    """A proposal waits for a supervisor's approval (INSIDE): published by
-    ``proposal_create`` when the ticket's rules ask for one. ``actor_id``: who proposed."""
+    """A proposal waits for a supervisor's decision (AFTER): just proposed, or resubmitted
+    after the supervisor asked for changes. ``reason``: why it needs approval."""
 
     proposal_id: int
     ticket_id: int
-    actor_id: int | None
+    team_id: int | None
+    reason: str
+    resubmitted: bool = False
 
 
 @dataclass(frozen=True)

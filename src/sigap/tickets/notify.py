@@ -154,37 +154,47 @@ def _mentioned(event: hooks.MessageAdded) -> None:
 
 
 def on_approval_requested(event: hooks.ApprovalRequested) -> None:
-    ticket = (
-        Ticket.objects.filter(pk=event.ticket_id)
-        .select_related("team")
-        .only("team__supervisor_id", "team_id")
+    found = (
+        Proposal.objects.filter(pk=event.proposal_id)
+        .values_list("summary", "created_by_id")
         .first()
     )
-    if ticket is None:
+    if found is None:
         return
-    if ticket.team is not None and ticket.team.supervisor_id:
-        supervisors = {ticket.team.supervisor_id}
+    summary, proposer = found
+    supervisor = (
+        Team.objects.filter(pk=event.team_id).values_list("supervisor_id", flat=True).first()
+        if event.team_id
+        else None
+    )
+    if supervisor:
+        supervisors = {supervisor}
     else:  # no team yet (or none supervises it): any supervisor may approve
         supervisors = set(
             User.objects.filter(role=Role.SUPERVISOR, is_active=True).values_list("pk", flat=True)
         )
     admins = User.objects.filter(role=Role.ADMIN, is_active=True).values_list("pk", flat=True)
-    to = (supervisors | chose(admins, K.APPROVAL_NEEDED)) - {event.actor_id}
-    summary = Proposal.objects.filter(pk=event.proposal_id).values_list("summary", flat=True)
-    text = f"{_name(event.actor_id)} mengusulkan: {_snippet(summary.first() or '')}"
+    to = (supervisors | chose(admins, K.APPROVAL_NEEDED)) - {proposer}
+    verb = "mengajukan ulang" if event.resubmitted else "mengusulkan"
+    text = f"{_name(proposer)} {verb}: {_snippet(summary)}"
+    if event.reason:
+        text = f"{text} (perlu persetujuan: {event.reason})"
     notify_many((u, event.ticket_id, K.APPROVAL_NEEDED, text) for u in sorted(to))
 
 
 DECISIONS = {
     "approved": "Usulan Anda disetujui",
+    "declined": "Supervisor menolak usulan Anda",
     "changes_requested": "Supervisor meminta perubahan pada usulan Anda",
     "accepted": "Pelanggan menerima usulan Anda",
 }
 
 
 def on_proposal_decided(event: hooks.ProposalDecided) -> None:
-    """The proposer hears the supervisor's decision (approved, rejected, changes asked,
-    with the note) and the customer's answer; a withdrawal is the proposer's own doing."""
+    """The proposer hears the supervisor's decision (approved, declined, changes asked,
+    with the note) and the customer's answer (accepted, rejected, with the reason); a
+    withdrawal is the proposer's own doing. ``note`` and ``actor_id`` are read when the
+    event carries them (the approvals add them)."""
     proposal = (
         Proposal.objects.filter(pk=event.proposal_id)
         .only(
@@ -205,18 +215,18 @@ def on_proposal_decided(event: hooks.ProposalDecided) -> None:
         return
     note = str(getattr(event, "note", "") or "")
     decision = event.decision
+    # an old "rejected" of a proposal never approved, so never offered: the supervisor's
+    by_supervisor = decision in ("approved", "declined") or "change" in decision
+    if decision == "rejected" and proposal.requires_approval and proposal.approved_at is None:
+        decision, by_supervisor = "declined", True
     if decision == "rejected":
-        # never approved, so never offered: the supervisor said no, not the customer
-        by_supervisor = proposal.requires_approval and proposal.approved_at is None
-        text = (
-            "Supervisor menolak usulan Anda" if by_supervisor else "Pelanggan menolak usulan Anda"
-        )
+        text = "Pelanggan menolak usulan Anda"
         note = note or proposal.rejection_reason
     elif "change" in decision:
         text = DECISIONS["changes_requested"]
     else:
         text = DECISIONS.get(decision, f"Usulan Anda: {decision}")
-    if actor and decision != "accepted":
+    if actor and by_supervisor:
         text = f"{text} ({_name(actor)})"
     if note:
         text = f"{text}: {_snippet(note)}"

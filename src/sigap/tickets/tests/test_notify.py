@@ -119,7 +119,8 @@ def test_approval_needed_tells_the_teams_supervisor_and_admins_who_asked(
     )
     assert told("approval_needed") == {"sari.spv": 1, "admin": 1}  # not Yusuf, not adm2
     assert quiet_admin.pk not in Notification.objects.values_list("user_id", flat=True)
-    assert "Voucher Rp500.000" in Notification.objects.filter(kind="approval_needed")[0].text
+    text = Notification.objects.filter(kind="approval_needed")[0].text
+    assert "Rina mengusulkan: Voucher Rp500.000" in text and "kompleks" in text
 
 
 def test_a_proposal_without_approval_tells_no_supervisor(
@@ -147,6 +148,12 @@ def test_decisions_go_to_the_proposer(
     hooks.publish(hooks.ProposalDecided(proposal.pk, ticket.pk, "changes_requested"))
     n.refresh_from_db()
     assert n.count == 3 and "meminta perubahan" in n.text
+    hooks.publish(hooks.ProposalDecided(proposal.pk, ticket.pk, "declined"))
+    n.refresh_from_db()
+    assert n.count == 4 and "Supervisor menolak" in n.text
+    hooks.publish(hooks.ProposalDecided(proposal.pk, ticket.pk, "withdrawn"))
+    n.refresh_from_db()
+    assert n.count == 4  # the proposer's own doing
     # A supervisor's own proposal, approved by themselves: nothing to tell.
     Notification.objects.all().delete()
     proposal2 = services.proposal_create(

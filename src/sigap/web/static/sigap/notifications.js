@@ -21,9 +21,9 @@
   function place() {
     var b = bell();
     if (!menu || !b) return;
-    var r = b.getBoundingClientRect();
-    menu.style.top = (window.scrollY + r.bottom + 6) + "px";
-    menu.style.left = Math.max(8, Math.min(window.scrollX + r.left, window.scrollX + document.documentElement.clientWidth - menu.offsetWidth - 8)) + "px";
+    var r = b.getBoundingClientRect();  // fixed: whatever the top bar's own positioning
+    menu.style.top = (r.bottom + 6) + "px";
+    menu.style.left = Math.max(8, Math.min(r.left, document.documentElement.clientWidth - menu.offsetWidth - 8)) + "px";
   }
 
   function openMenu() {
@@ -34,7 +34,7 @@
     menu.setAttribute("role", "region");
     menu.setAttribute("aria-label", _("Notifikasi"));
     menu.textContent = _("Memuat…");
-    document.body.appendChild(menu);
+    b.insertAdjacentElement("afterend", menu);  // next in the tab order
     b.setAttribute("aria-expanded", "true");
     place();
     loadMenu();
@@ -62,6 +62,7 @@
   });
   document.addEventListener("sigap:notification", loadMenu);
   window.addEventListener("resize", place);
+  window.addEventListener("scroll", place, { passive: true });
   var b0 = bell();
   if (b0) { b0.setAttribute("aria-haspopup", "true"); b0.setAttribute("aria-expanded", "false"); }
 
