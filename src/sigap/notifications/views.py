@@ -17,6 +17,7 @@ from sigap.notifications.selectors import entries
 from sigap.notifications.services import mark_read, preferences, unread_count, wants
 
 MENU_SIZE = 8
+SUPERVISORS_ONLY = frozenset({NotificationKind.APPROVAL_NEEDED})  # agents never receive it
 
 
 @require_GET
@@ -85,6 +86,8 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     if request.method == "POST":
         for kind, _label in NotificationKind.choices:
+            if kind in SUPERVISORS_ONLY and not user.is_supervisor_or_admin:
+                continue
             NotificationPreference.objects.update_or_create(
                 user=user,
                 kind=kind,
@@ -99,6 +102,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     rows = [
         (kind, label, *wants(prefs, user.pk, kind, user.role))
         for kind, label in NotificationKind.choices
+        if user.is_supervisor_or_admin or kind not in SUPERVISORS_ONLY
     ]
     return render(
         request, "notifications/settings.html", {"rows": rows, "has_email": bool(user.email)}

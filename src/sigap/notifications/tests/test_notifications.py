@@ -46,6 +46,8 @@ def test_customers_have_no_notification_page(customer_user: User) -> None:
     c.force_login(customer_user)
     assert c.get("/notifikasi/")["Location"] == "/portal/"
     assert c.get("/notifikasi/menu/")["Location"] == "/portal/"
+    for url in ("/notifikasi/", "/notifikasi/menu/", "/notifikasi/pengaturan/"):
+        assert Client().get(url)["Location"].startswith("/masuk/?next=")
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -179,6 +181,14 @@ def test_admins_hear_of_approvals_only_when_they_ask(admin: User) -> None:
     page = c.get("/notifikasi/pengaturan/").content.decode()
     assert 'name="approval_needed-in_app" checked' not in page
     assert 'name="escalated-in_app" checked' in page
+
+
+@pytest.mark.django_db
+def test_agents_are_not_offered_what_only_supervisors_receive(agent: User) -> None:
+    c = Client()
+    c.force_login(agent)
+    page = c.get("/notifikasi/pengaturan/").content.decode()
+    assert 'name="approval_needed-in_app"' not in page and 'name="mentioned-in_app"' in page
 
 
 @pytest.mark.django_db
