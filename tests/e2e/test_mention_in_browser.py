@@ -13,15 +13,10 @@ from sigap.accounts.models import Team, User
 from sigap.customers.models import Customer
 from sigap.notifications.models import Notification
 from sigap.tickets import services
+from tests.e2e.test_accessibility import serious
+from tests.e2e.test_complaint_in_browser import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
-def sign_in(page: Any, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/masuk/")
-    page.get_by_label("Nama pengguna").fill(username)
-    page.get_by_label("Kata sandi").fill(password)
-    page.get_by_role("button", name="Masuk").click()
 
 
 def test_a_mention_reaches_the_colleague_live(
@@ -63,6 +58,7 @@ def test_a_mention_reaches_the_colleague_live(
     body.press_sequentially("Mohon dicek, @Sa")
     a.wait_for_selector("#mention-list li[data-username='sari.spv']", timeout=5_000)
     a.locator("#reply").screenshot(path=str(artifacts / "mention-suggestions.png"))
+    assert serious(a) == []  # the suggestions: a listbox the textarea controls
     body.press("Enter")
     assert body.input_value() == "Mohon dicek, @sari.spv "
     body.press_sequentially("vouchernya ditolak sistem.")
@@ -78,6 +74,7 @@ def test_a_mention_reaches_the_colleague_live(
     assert "Voucher tidak bisa dipakai" in text and "Budi Santoso" in text
     assert ticket.reference in text and "Rina menyebut Anda" in text
     assert b.evaluate("window.__sigapNoReload") is True
+    assert serious(b) == []  # the open menu
     b.screenshot(path=str(artifacts / "mention-notification.png"))
     assert Notification.objects.get(kind="mentioned").user == supervisor
     entry.locator("a.notif-link").click()

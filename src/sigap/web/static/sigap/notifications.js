@@ -89,7 +89,7 @@
   function close() {
     if (box) box.remove();
     box = null; items = []; active = -1;
-    if (area) { area.removeAttribute("aria-activedescendant"); area.setAttribute("aria-expanded", "false"); }
+    if (area) { area.removeAttribute("aria-activedescendant"); area.removeAttribute("aria-controls"); }
   }
 
   function highlight(i) {
@@ -135,7 +135,6 @@
     });
     t.insertAdjacentElement("afterend", box);
     t.setAttribute("aria-controls", "mention-list");
-    t.setAttribute("aria-expanded", "true");
     highlight(0);
   }
 
