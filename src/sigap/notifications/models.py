@@ -42,7 +42,15 @@ class Notification(models.Model):
         verbose_name = _("notifikasi")
         verbose_name_plural = _("notifikasi")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "read_at", "-id"], name="notification_user_unread")]
+        indexes = [
+            models.Index(fields=["user", "read_at", "-id"], name="notification_user_unread"),
+            # the open entry a repeated event adds to (``services.notify_many``)
+            models.Index(
+                fields=["user", "ticket", "kind"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_open_group",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text

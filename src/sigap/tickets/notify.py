@@ -49,12 +49,22 @@ SNIPPET = 140
 
 def connect() -> None:
     label_tickets_with(labels)
-    name = "notifications"
-    hooks.subscribe(hooks.TicketCreated, on_created, phase=hooks.INSIDE, name=name)
-    hooks.subscribe(hooks.TicketUpdated, on_updated, phase=hooks.INSIDE, name=name)
-    hooks.subscribe(hooks.MessageAdded, on_message, phase=hooks.INSIDE, name=name)
-    hooks.subscribe(hooks.ApprovalRequested, on_approval_requested, phase=hooks.INSIDE, name=name)
-    hooks.subscribe(hooks.ProposalDecided, on_proposal_decided, phase=hooks.INSIDE, name=name)
+    inside = hooks.INSIDE
+    hooks.subscribe(hooks.TicketCreated, on_created, phase=inside, name="notifications.assigned")
+    hooks.subscribe(hooks.TicketUpdated, on_updated, phase=inside, name="notifications.moved")
+    hooks.subscribe(hooks.MessageAdded, on_message, phase=inside, name="notifications.message")
+    hooks.subscribe(
+        hooks.ApprovalRequested,
+        on_approval_requested,
+        phase=inside,
+        name="notifications.approval_needed",
+    )
+    hooks.subscribe(
+        hooks.ProposalDecided,
+        on_proposal_decided,
+        phase=inside,
+        name="notifications.proposal_decided",
+    )
 
 
 def labels(ticket_ids: Collection[int]) -> dict[int, TicketLabel]:
