@@ -12,4 +12,7 @@ class TicketsConfig(AppConfig):
         from sigap.tickets import policy_changes, services
 
         policy_changes.connect()
+        from sigap.tickets import notify  # who hears of what (notifications, a layer below)
+
+        notify.connect()
         on_merge(services.tickets_move_customer)

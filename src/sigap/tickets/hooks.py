@@ -159,6 +159,18 @@ class ProposalDecided:
 
 
 @dataclass(frozen=True)
+class ApprovalRequested:
+    """A proposal waits for a supervisor's decision (AFTER): just proposed, or resubmitted
+    after the supervisor asked for changes. ``reason``: why it needs approval."""
+
+    proposal_id: int
+    ticket_id: int
+    team_id: int | None
+    reason: str
+    resubmitted: bool = False
+
+
+@dataclass(frozen=True)
 class SlaAlert:
     """The SLA sweep warned about or recorded a breach of a ticket's deadline (INSIDE).
     ``kind``: ``warning`` or ``breach``."""

@@ -23,6 +23,15 @@ PRESENCE_STATES = frozenset({"viewing", "typing", "left"})
 CLOSE_FORBIDDEN = 4403
 
 
+def notification_message(event: dict[str, Any]) -> dict[str, Any]:
+    """``{"type": "notification", "unread": n}``: the badge shows the user's unread count
+    (a repeated event adds to an entry, not to the count)."""
+    message: dict[str, Any] = {"type": "notification"}
+    if isinstance(event.get("unread"), int):
+        message["unread"] = event["unread"]
+    return message
+
+
 def _user(scope: Any) -> User | None:
     """The signed-in user, unless their session still owes a 2FA code (or a setup)."""
     user = scope.get("user")
@@ -58,7 +67,7 @@ class InboxConsumer(JsonWebsocketConsumer):
             async_to_sync(self.channel_layer.group_discard)(self.user_group, self.channel_name)
 
     def notification_new(self, event: dict[str, Any]) -> None:
-        self.send_json({"type": "notification"})
+        self.send_json(notification_message(event))
 
     def tickets_changed(self, event: dict[str, Any]) -> None:
         self.send_json({"type": "tickets.changed", "tickets": event["tickets"]})
@@ -136,4 +145,4 @@ class TicketConsumer(JsonWebsocketConsumer):
         self.send_json({"type": "ticket.changed", "ticket": event["ticket"]})
 
     def notification_new(self, event: dict[str, Any]) -> None:
-        self.send_json({"type": "notification"})
+        self.send_json(notification_message(event))

@@ -36,7 +36,11 @@ class ReplyForm(forms.Form):
         initial="reply",
         widget=forms.RadioSelect,
     )
-    body = forms.CharField(label=_("Pesan"), widget=forms.Textarea(attrs={"rows": 5}))
+    body = forms.CharField(
+        label=_("Pesan"),
+        # notifications.js: "@" suggests colleagues who may see the ticket (in notes)
+        widget=forms.Textarea(attrs={"rows": 5, "data-mentions": ""}),
+    )
     attachments = MultipleFileField(label=_("Lampiran"), required=False)
     # Filled by sigap.js: seconds from the agent starting on the reply to sending it (AHT).
     handle_seconds = forms.IntegerField(

@@ -23,6 +23,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/escalate/", views.ticket_escalate, name="ticket_escalate"),
     path("tickets/<int:ticket_id>/classify/", views.ticket_classify, name="ticket_classify"),
     path("tickets/<int:ticket_id>/assign/", views.ticket_assign, name="ticket_assign"),
+    path("tickets/<int:ticket_id>/mentions/", views.ticket_mentions, name="ticket_mentions"),
     path(
         "proposals/<int:proposal_id>/<str:decision>/",
         views.proposal_decide,

@@ -104,6 +104,7 @@ def proposal_create(
     )
     events.proposal_event(proposal, actor, EventKind.PROPOSAL_CREATED, public=not needs_approval)
     if needs_approval:
+        hooks.publish(hooks.ApprovalRequested(proposal.pk, ticket.pk, ticket.team_id, "kompleks"))
         _touch(ticket)
         if ticket.status == S.CONFIRMED:
             _set_status(ticket, actor, S.IN_PROGRESS, "Usulan menunggu persetujuan supervisor.")

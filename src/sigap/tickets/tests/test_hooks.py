@@ -44,9 +44,20 @@ def test_every_consumer_subscribes_in_its_ready_and_the_core_knows_none() -> Non
         return [s.name for s in hooks.subscriptions(event)]
 
     assert names(hooks.TicketIntake) == ["triage.intake"]
-    assert names(hooks.TicketCreated) == ["automations.ticket_created", "triage.classify"]
-    assert names(hooks.TicketUpdated) == ["automations.ticket_updated", "triage.corrections"]
-    assert names(hooks.MessageAdded) == ["automations.message_received"]
+    # the notifications are the ticket core's own subscriber (tickets/notify.py): first
+    assert names(hooks.TicketCreated) == [
+        "notifications.assigned",
+        "automations.ticket_created",
+        "triage.classify",
+    ]
+    assert names(hooks.TicketUpdated) == [
+        "notifications.moved",
+        "automations.ticket_updated",
+        "triage.corrections",
+    ]
+    assert names(hooks.MessageAdded) == ["notifications.message", "automations.message_received"]
+    assert names(hooks.ApprovalRequested) == ["notifications.approval_needed"]
+    assert names(hooks.ProposalDecided) == ["notifications.proposal_decided"]
     assert names(hooks.CustomerWrote) == ["kb.chatbot"]
     assert names(hooks.ReplyPosting) == ["channels.reply_window"]
     assert names(hooks.ReplyPosted) == ["channels.delivery_row", "channels.delivery"]
@@ -54,7 +65,11 @@ def test_every_consumer_subscribes_in_its_ready_and_the_core_knows_none() -> Non
     assert names(hooks.SlaAlert) == ["automations.sla"]
     assert names(hooks.ConversationEnded) == ["surveys.after_chat"]
     phases = {s.name: s.phase for e in (hooks.TicketCreated,) for s in hooks.subscriptions(e)}
-    assert phases == {"automations.ticket_created": "inside", "triage.classify": "after"}
+    assert phases == {
+        "notifications.assigned": "inside",
+        "automations.ticket_created": "inside",
+        "triage.classify": "after",
+    }
 
 
 def test_an_after_handler_runs_once_the_change_commits_and_never_on_a_rollback(

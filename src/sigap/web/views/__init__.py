@@ -8,6 +8,7 @@ from sigap.web.views.approvals import approvals, proposal_decide
 from sigap.web.views.create import customer_check, customer_lookup, customer_new, ticket_new
 from sigap.web.views.customers import customer_list, customer_page
 from sigap.web.views.inbox import home, inbox_bulk, inbox_bulk_undo, inbox_page, inbox_url
+from sigap.web.views.mentions import ticket_mentions
 from sigap.web.views.setup import settings_canned, settings_categories, settings_teams
 from sigap.web.views.ticket import (
     ActionFn,
@@ -51,6 +52,7 @@ __all__ = [
     "ticket_close",
     "ticket_confirm",
     "ticket_escalate",
+    "ticket_mentions",
     "ticket_new",
     "ticket_page",
     "ticket_proposal",

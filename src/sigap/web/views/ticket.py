@@ -57,6 +57,7 @@ from sigap.web.forms import (
 )
 from sigap.web.seed import APOLOGY_5R, APOLOGY_RESTITUTION_NO_DUE
 from sigap.web.views.inbox import _people
+from sigap.web.views.mentions import warn_unseen
 
 # The procedure's forms in the workbench, in the procedure's order: (form, title, submit).
 STEPS: list[tuple[str, Any, Any]] = [
@@ -393,6 +394,8 @@ def _reply(user: User, ticket: Ticket, data: dict[str, Any], request: HttpReques
         )
         if then:
             services.ticket_transition(actor=user, ticket=ticket, to=then)
+    if data["kind"] == "note" and "@" in data["body"]:
+        warn_unseen(request, ticket, data["body"])  # mentioned but not told
     sent = _("Catatan internal disimpan.") if data["kind"] == "note" else _("Balasan terkirim.")
     if then:
         return _("%(sent)s Status: %(status)s.") % {"sent": sent, "status": Status(then).label}

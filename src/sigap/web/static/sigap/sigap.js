@@ -50,7 +50,9 @@
       }
     } else if (msg.type === "notification") {
       var badge = document.querySelector("[data-unread]");
-      if (badge) badge.textContent = String((parseInt(badge.textContent, 10) || 0) + 1);
+      if (badge && typeof msg.unread === "number") badge.textContent = msg.unread ? String(msg.unread) : "";
+      else if (badge) badge.textContent = String((parseInt(badge.textContent, 10) || 0) + 1);
+      document.dispatchEvent(new CustomEvent("sigap:notification", { detail: msg }));  // notifications.js
     } else if (msg.type === "presence") {
       if (msg.state === "left") delete others[msg.user];
       else others[msg.user] = { name: msg.name, state: msg.state, until: Date.now() + 25000 };
