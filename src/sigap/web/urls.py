@@ -39,6 +39,7 @@ urlpatterns = [
         name="ticket_split",
     ),
     path("tickets/<int:ticket_id>/links/", merge.ticket_link_add, name="ticket_link_add"),
+    path("tickets/<int:ticket_id>/links/list/", merge.ticket_links, name="ticket_links"),
     path(
         "tickets/<int:ticket_id>/links/search/",
         merge.ticket_link_search,

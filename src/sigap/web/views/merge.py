@@ -175,6 +175,17 @@ def ticket_split(request: HttpRequest, ticket_id: int, message_id: int) -> HttpR
 
 @require_GET
 @staff_required
+def ticket_links(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The links card's list (htmx, loaded after the page): the ticket page itself pays
+    no query for it."""
+    user = _user(request)
+    ticket = _ticket(user, ticket_id)
+    links = selectors.links_for(user=user, ticket=ticket)
+    return render(request, "web/_ticket_links_list.html", {"ticket": ticket, "links": links})
+
+
+@require_GET
+@staff_required
 def ticket_link_search(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """The link picker's results (htmx): any ticket the user may see, by number or words."""
     user = _user(request)
