@@ -24,6 +24,8 @@ Merge (``ticket_merge``): the *target* carries on, the *source* is retired.
   ``message_add`` (so the channel's connector delivers it), on the source's channel and,
   when it differs, on the target's. A channel that refuses it now (WhatsApp outside its
   24-hour window) does not undo the merge: an internal note says it was not sent.
+* ``hooks.TicketMerging`` lets a channel refuse first (live chat: a conversation on the
+  source is still running, and its visitor's next message would find a closed ticket).
 * All in one transaction.
 
 Split (``ticket_split``): a customer's message becomes a new ticket of the same customer,
@@ -45,7 +47,7 @@ from django.db.models import Q
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
 from sigap.core.errors import Conflict, NotFound, SigapError, ValidationFailed
-from sigap.tickets import events
+from sigap.tickets import events, hooks
 from sigap.tickets.access import may_see
 from sigap.tickets.attachments import Upload
 from sigap.tickets.models import (
@@ -145,6 +147,7 @@ def ticket_merge(
         raise ValidationFailed("Tiket tidak dapat digabung dengan dirinya sendiri.")
     source, target = _lock_pair(source, target)
     merge_check(actor, source, target)
+    hooks.publish(hooks.TicketMerging(source_id=source.pk, target_id=target.pk))
     reason = f"Digabung ke {target.reference}."
     withdrawn = 0
     for proposal in source.proposals.filter(status__in=OPEN_PROPOSAL_STATUSES).order_by("pk"):
