@@ -12,7 +12,7 @@ from sigap.connectors.models import OutboundDelivery
 from sigap.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sigap.customers.models import Customer
 from sigap.metrics.facts import EVENT_FIELDS, TICKET_FIELDS, derive
-from sigap.tickets import selectors, services
+from sigap.tickets import hooks, selectors, services
 from sigap.tickets.attachments import Upload
 from sigap.tickets.models import (
     Attachment,
@@ -325,3 +325,23 @@ def test_merge_candidates_are_the_customers_other_open_tickets(
     assert selectors.merge_candidates(user=agent, ticket=ticket, q=str(source.pk))
     assert selectors.merge_candidates(user=agent, ticket=ticket, q="status paket")
     assert not selectors.merge_candidates(user=agent, ticket=ticket, q="saldo")
+
+
+def test_a_channel_that_refuses_the_notice_does_not_undo_the_merge(
+    agent: User, ticket: Ticket, source: Ticket
+) -> None:
+    def refuse(event: hooks.ReplyPosting) -> None:
+        if event.channel == "email":
+            raise Conflict("Di luar jendela layanan.")
+
+    hooks.subscribe(hooks.ReplyPosting, refuse, phase=hooks.INSIDE, name="test.refuse")
+    try:
+        services.ticket_merge(actor=agent, source=source, target=ticket)
+    finally:
+        hooks.unsubscribe(hooks.ReplyPosting, "test.refuse")
+
+    assert Ticket.objects.get(pk=source.pk).merged_into_id == ticket.pk
+    notices = Message.objects.filter(ticket=ticket, kind="reply", body__contains=source.reference)
+    assert list(notices.values_list("channel", flat=True)) == ["whatsapp"]
+    note = Message.objects.get(ticket=ticket, kind="note", body__contains="tidak terkirim")
+    assert "email" in note.body and "Di luar jendela layanan." in note.body
