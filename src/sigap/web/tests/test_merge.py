@@ -303,3 +303,11 @@ def test_customer_merge_pages_query_counts(
     assert found.count("data-customer-candidate") == 7
     with django_assert_max_num_queries(12):  # type: ignore[operator]
         c.get(f"/customers/{customer.pk}/merge/", {"other": duplicate.pk})
+
+
+def test_the_duplicates_page_leads_to_the_preview_without_typed_ids(
+    supervisor: User, customer: Customer, duplicate: Customer
+) -> None:
+    page = text(logged(supervisor).get("/calls/customers/duplicates/"))
+    assert 'name="target"' not in page and 'name="source"' not in page
+    assert "/merge/?other=" in page and "Tinjau: gabungkan" in page
