@@ -52,6 +52,7 @@ CUSTOMER_DETAIL_FIELDS = CUSTOMER_LIST_FIELDS | {
     "closed_at",
     "steps",
     "customer_detail",
+    "merged_into",  # the pointer of a merged ticket (None otherwise)
 }
 
 

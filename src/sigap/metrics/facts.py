@@ -115,6 +115,8 @@ def derive(
     last_id = 0
     for e in sorted(events, key=lambda e: (e["created_at"], e["id"])):
         last_id = max(last_id, e["id"])
+        if (e["data"] or {}).get("merged_from"):
+            continue  # a merged ticket's history copied here: counted on that ticket
         kind, at = e["kind"], e["created_at"]
         if kind == EventKind.REPLY_SENT:
             if not e["actor_id"] or e["actor_id"] in robots:

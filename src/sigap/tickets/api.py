@@ -24,7 +24,14 @@ from sigap.customers.selectors import contact_pairs
 from sigap.tickets import selectors, services
 from sigap.tickets.access import access_ticket, may_see, visible_tickets
 from sigap.tickets.attachments import Upload, check_request
-from sigap.tickets.models import Attachment, MessageKind, Proposal, ProposalStatus, Ticket
+from sigap.tickets.models import (
+    Attachment,
+    Message,
+    MessageKind,
+    Proposal,
+    ProposalStatus,
+    Ticket,
+)
 from sigap.tickets.schemas import (
     STAFF_INPUT_FIELDS,
     ApologyIn,
@@ -34,12 +41,16 @@ from sigap.tickets.schemas import (
     ConfirmIn,
     CustomerTicketIn,
     EventOut,
+    LinkIn,
+    LinkOut,
+    MergeIn,
     MessageIn,
     MessageOut,
     ProposalIn,
     ProposalOut,
     ReasonIn,
     RecordIn,
+    SplitIn,
     TicketIn,
     TicketOut,
     TicketOutAny,
@@ -49,6 +60,7 @@ from sigap.tickets.schemas import (
     customer_ticket_dict,
     customer_ticket_list_dict,
     event_dict,
+    link_dict,
     message_dict,
     proposal_dict,
     ticket_dict,
@@ -508,3 +520,71 @@ def timeline(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
     user = request_user(request)
     ticket = access_ticket(user, ticket_id)
     return [event_dict(e) for e in selectors.timeline_for(user=user, ticket=ticket)]
+
+
+# --- merge, split and links ----------------------------------------------------------------
+
+
+@router.post(
+    "/tickets/{ticket_id}/merge",
+    response=TicketOut,
+    summary="Gabungkan ke tiket lain pelanggan yang sama (tiket ini ditutup dan menunjuk ke sana)",
+)
+def ticket_merge(request: HttpRequest, ticket_id: int, payload: MergeIn) -> Any:
+    user = request_user(request)
+    source = access_ticket(user, ticket_id)
+    target = access_ticket(user, payload.into_id)
+    kept = services.ticket_merge(actor=user, source=source, target=target, notice=payload.notice)
+    return _detail(user, kept.pk)
+
+
+@router.post(
+    "/tickets/{ticket_id}/split",
+    response={201: TicketOut},
+    summary="Pisahkan satu pesan pelanggan menjadi tiket baru",
+)
+def ticket_split(request: HttpRequest, ticket_id: int, payload: SplitIn) -> Any:
+    user = request_user(request)
+    ticket = access_ticket(user, ticket_id)
+    message = Message.objects.filter(pk=payload.message_id, ticket_id=ticket.pk).first()
+    if message is None:
+        raise NotFound("Pesan tidak ditemukan.")
+    new = services.ticket_split(actor=user, ticket=ticket, message=message, subject=payload.subject)
+    return Status(201, _detail(user, new.pk))
+
+
+@router.get(
+    "/tickets/{ticket_id}/links",
+    response={200: list[LinkOut], 403: ErrorOut},
+    summary="Tiket terkait (staf)",
+)
+def link_list(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
+    user = request_user(request)
+    require_staff(user)
+    ticket = access_ticket(user, ticket_id)
+    return [link_dict(link) for link in selectors.links_for(user=user, ticket=ticket)]
+
+
+@router.post(
+    "/tickets/{ticket_id}/links", response={201: list[LinkOut]}, summary="Tautkan tiket terkait"
+)
+def link_create(request: HttpRequest, ticket_id: int, payload: LinkIn) -> Any:
+    user = request_user(request)
+    require_staff(user)
+    ticket = access_ticket(user, ticket_id)
+    other = access_ticket(user, payload.ticket_id)
+    services.ticket_link(actor=user, ticket=ticket, other=other)
+    links = selectors.links_for(user=user, ticket=ticket)
+    return Status(201, [link_dict(link) for link in links])
+
+
+@router.delete(
+    "/tickets/{ticket_id}/links/{other_id}", response={204: None}, summary="Lepas tautan"
+)
+def link_delete(request: HttpRequest, ticket_id: int, other_id: int) -> Any:
+    user = request_user(request)
+    require_staff(user)
+    ticket = access_ticket(user, ticket_id)
+    other = access_ticket(user, other_id)
+    services.ticket_unlink(actor=user, ticket=ticket, other=other)
+    return Status(204, None)

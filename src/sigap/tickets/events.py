@@ -264,3 +264,60 @@ def email_bounced_event(
             },
         },
     )
+
+
+# --- merge, split and links (``services/links.py``) ---------------------------------------
+
+
+def merged_events(
+    source: Ticket, target: Ticket, actor: User | None, data: dict[str, Json]
+) -> None:
+    """One entry on each ticket: the kept one says what came in, the retired one where it
+    went. Public: the customer sees on both that their two requests are now one."""
+    common = {"source_id": source.pk, "target_id": target.pk} | data
+    _event(target, actor, EventKind.MERGED, public=True, data=common | {"role": "target"})
+    _event(source, actor, EventKind.MERGED, public=True, data=common | {"role": "source"})
+
+
+def merge_copies(target: Ticket, source: Ticket, events: list[TimelineEvent]) -> int:
+    """The retired ticket's timeline copied onto the kept one: same kind, actor, time,
+    visibility and data, plus ``merged_from``. Timeline rows are append-only, so the
+    originals stay where they happened and the kept ticket gets copies; the metrics skip
+    the copies (``metrics.facts``, so nothing is counted twice) and no webhook delivery
+    is recorded for them (integrations get the one "merged" event)."""
+    copies = [
+        TimelineEvent(
+            ticket=target,
+            actor_id=e.actor_id,
+            kind=e.kind,
+            field=e.field,
+            old_value=e.old_value,
+            new_value=e.new_value,
+            data={**(e.data or {}), "merged_from": source.pk},
+            public=e.public,
+            created_at=e.created_at,
+        )
+        for e in events
+    ]
+    if copies:
+        live.ticket_changed(target.pk)
+        fastsql.insert(copies)
+    return len(copies)
+
+
+def split_events(original: Ticket, new: Ticket, actor: User | None, message_id: int) -> None:
+    data = {"original_id": original.pk, "new_id": new.pk, "message_id": message_id}
+    _event(original, actor, EventKind.SPLIT, public=True, data=data | {"role": "original"})
+    _event(new, actor, EventKind.SPLIT, public=True, data=data | {"role": "new"})
+
+
+def linked_events(a: Ticket, b: Ticket, actor: User | None, *, linked: bool) -> None:
+    """Internal entries on both tickets when a "related" link is added or removed."""
+    for ticket, other in ((a, b), (b, a)):
+        _event(
+            ticket,
+            actor,
+            EventKind.LINKED,
+            public=False,
+            data={"other_id": other.pk, "linked": linked},
+        )

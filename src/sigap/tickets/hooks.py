@@ -188,6 +188,16 @@ class ConversationEnded:
     channel: str
 
 
+@dataclass(frozen=True)
+class TicketMerging:
+    """``source`` is about to be merged into ``target`` (INSIDE, both rows locked, before
+    anything moves). A handler may refuse it with a domain error: live chat refuses while
+    a conversation on the source is still running."""
+
+    source_id: int
+    target_id: int
+
+
 # --- the registry -----------------------------------------------------------------------------
 
 E = TypeVar("E")

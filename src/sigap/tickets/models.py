@@ -234,6 +234,18 @@ class Ticket(models.Model):
         _("tenggat respons berikutnya"), null=True, blank=True
     )
     first_response_breached_at = models.DateTimeField(null=True, blank=True)
+    # Merged into another ticket of the same customer (``services.ticket_merge``): this one
+    # is closed and points at the one that carries on. No index: the reverse lookup reads
+    # ``TicketLink`` (kind "merged"), and every index costs every ticket write.
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("digabung ke"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
 
     class Meta:
         verbose_name = _("tiket")
@@ -555,6 +567,9 @@ class EventKind(models.TextChoices):
     AUTOMATION = "automation", _("Otomasi")
     SURVEY_ANSWERED = "survey_answered", _("Survei dijawab")
     CALL_LOGGED = "call_logged", _("Panggilan telepon")
+    MERGED = "merged", _("Tiket digabung")
+    SPLIT = "split", _("Tiket dipisah")
+    LINKED = "linked", _("Tautan tiket")
 
 
 class TimelineEvent(models.Model):
@@ -584,6 +599,44 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class LinkKind(models.TextChoices):
+    RELATED = "related", _("Terkait")
+    SPLIT = "split", _("Dipisah dari")  # from: the new ticket; to: the one it came from
+    MERGED = "merged", _("Digabung ke")  # from: the merged (closed) ticket; to: the kept one
+
+
+class TicketLink(models.Model):
+    """Two tickets that belong together (``services.links``). "related" is symmetric and
+    stored once, the lower id first; "split" and "merged" point from the newer or retired
+    ticket to the other. One row per pair and kind."""
+
+    from_ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    to_ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("jenis"), max_length=16, choices=LinkKind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tautan tiket")
+        verbose_name_plural = _("tautan tiket")
+        ordering = ["id"]
+        constraints = [
+            _choice_check("kind", LinkKind, "ticketlink_kind_valid"),
+            models.UniqueConstraint(
+                fields=["from_ticket", "to_ticket", "kind"], name="ticketlink_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(from_ticket=models.F("to_ticket")),
+                name="ticketlink_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_ticket_id} {self.kind} {self.to_ticket_id}"
 
 
 class TicketSearchDocument(models.Model):

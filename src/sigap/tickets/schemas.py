@@ -10,6 +10,7 @@ from pydantic import Field
 
 from sigap.core.apiutil import NOT_NULL, null_clears
 from sigap.core.money import format_rupiah
+from sigap.core.refs import ticket_reference
 from sigap.tickets.models import (
     Attachment,
     Category,
@@ -34,6 +35,13 @@ from sigap.tickets.transitions import procedure_steps
 class Ref(Schema):
     id: int
     name: str
+
+
+class TicketPointerOut(Schema):
+    """Tiket lain yang ditunjuk (nomor dan id)."""
+
+    id: int
+    reference: str
 
 
 class TicketIn(Schema):
@@ -213,6 +221,9 @@ class TicketOut(TicketListOut):
     closed_at: datetime | None
     steps: list[StepOut]
     customer_detail: TicketCustomerOut
+    merged_into: TicketPointerOut | None = Field(
+        None, description="Tiket ini digabung ke tiket itu (tiket ini ditutup)."
+    )
 
 
 class TicketPage(Schema):
@@ -253,6 +264,9 @@ class CustomerTicketOut(CustomerTicketListOut):
     closed_at: datetime | None
     steps: list[StepOut]
     customer_detail: TicketCustomerOut
+    merged_into: TicketPointerOut | None = Field(
+        None, description="Tiket ini digabung ke tiket itu (tiket ini ditutup)."
+    )
 
 
 class CustomerTicketPage(Schema):
@@ -421,6 +435,12 @@ def _detail_common(t: Ticket, contacts: list[tuple[str, str]] | None) -> dict[st
         "resolved_at": _utc(t.resolved_at),
         "closed_at": _utc(t.closed_at),
         "steps": [vars(s) for s in procedure_steps(t.status)],
+        "merged_into": {
+            "id": t.merged_into_id,
+            "reference": ticket_reference(t.merged_into_id),
+        }
+        if t.merged_into_id
+        else None,
         "customer_detail": {
             "id": t.customer.pk,
             "name": t.customer.name,
@@ -486,4 +506,48 @@ def event_dict(e: TimelineEvent) -> dict[str, Any]:
         "data": e.data,
         "public": e.public,
         "created_at": e.created_at,
+    }
+
+
+# --- merge, split, links (``services/links.py``) ------------------------------------------
+
+
+class MergeIn(Schema):
+    """Gabungkan tiket ini ke tiket lain milik pelanggan yang sama."""
+
+    into_id: int = Field(description="Tiket yang dipertahankan.")
+    notice: str = Field(
+        "", max_length=5000, description="Pemberitahuan ke pelanggan; kosong: teks baku."
+    )
+
+
+class SplitIn(Schema):
+    """Pisahkan satu pesan pelanggan menjadi tiket baru."""
+
+    message_id: int
+    subject: str = Field(max_length=255)
+
+
+class LinkIn(Schema):
+    """Tautkan tiket ini ke tiket lain ("terkait")."""
+
+    ticket_id: int
+
+
+class LinkOut(Schema):
+    kind: str = Field(description="related, split, atau merged")
+    label: str
+    ticket: TicketPointerOut
+    subject: str
+    status: str
+
+
+def link_dict(link: Any) -> dict[str, Any]:
+    other = link.other
+    return {
+        "kind": link.kind,
+        "label": link.label,
+        "ticket": {"id": other.pk, "reference": other.reference},
+        "subject": other.subject,
+        "status": other.status,
     }

@@ -14,10 +14,12 @@ from sigap.tickets.models import (
     CUSTOMER_VISIBLE_PROPOSAL_STATUSES,
     OPEN_STATUSES,
     Attachment,
+    LinkKind,
     Message,
     MessageKind,
     Proposal,
     Ticket,
+    TicketLink,
     TimelineEvent,
 )
 from sigap.tickets.search import search_tickets
@@ -125,3 +127,63 @@ def assignable_staff(ticket: Ticket) -> list[tuple[User, int]]:
     )
     rows = qs.annotate(open_load=Coalesce(Subquery(load, output_field=IntegerField()), 0))
     return [(u, int(u.open_load)) for u in rows.order_by("first_name", "username")]
+
+
+@dataclass(frozen=True)
+class LinkedTicket:
+    """One line of the ticket page's links card: how ``other`` relates to the ticket."""
+
+    label: str
+    other: Ticket
+    kind: str
+    removable: bool
+
+
+_LINK_LABELS = {  # (kind, the ticket is the link's "from" side) -> label
+    (LinkKind.RELATED, True): "Terkait",
+    (LinkKind.RELATED, False): "Terkait",
+    (LinkKind.SPLIT, True): "Dipisah dari",
+    (LinkKind.SPLIT, False): "Dipisah menjadi",
+    (LinkKind.MERGED, True): "Digabung ke",
+    (LinkKind.MERGED, False): "Gabungan dari",
+}
+
+
+def links_for(*, user: User, ticket: Ticket) -> list[LinkedTicket]:
+    """The tickets linked to ``ticket`` that ``user`` may see: one query for the links
+    (with both tickets), one more for the visibility of the others when there are any."""
+    rows = list(
+        TicketLink.objects.filter(Q(from_ticket_id=ticket.pk) | Q(to_ticket_id=ticket.pk))
+        .select_related("from_ticket", "to_ticket")
+        .order_by("id")
+    )
+    if not rows:
+        return []
+    others = {r.to_ticket_id if r.from_ticket_id == ticket.pk else r.from_ticket_id for r in rows}
+    shown = set(visible_tickets(user).filter(pk__in=others).values_list("pk", flat=True))
+    out = []
+    for r in rows:
+        outgoing = r.from_ticket_id == ticket.pk
+        other = r.to_ticket if outgoing else r.from_ticket
+        if other.pk in shown:
+            label = _LINK_LABELS[(LinkKind(r.kind), outgoing)]
+            out.append(LinkedTicket(label, other, r.kind, r.kind == LinkKind.RELATED))
+    return out
+
+
+def merge_candidates(*, user: User, ticket: Ticket, q: str = "", limit: int = 10) -> list[Ticket]:
+    """The customer's other open tickets ``user`` may work on, newest first, that
+    ``ticket`` could be merged with: by reference ("SGP-000305", "305") or subject words."""
+    qs = (
+        visible_tickets(user)
+        .filter(customer_id=ticket.customer_id, status__in=OPEN_STATUSES, merged_into__isnull=True)
+        .exclude(pk=ticket.pk)
+    )
+    q = q.strip()
+    if q:
+        digits = q.upper().removeprefix("SGP-").lstrip("0")
+        if digits.isdigit():
+            qs = qs.filter(Q(pk=int(digits)) | Q(subject__icontains=q))
+        else:
+            qs = qs.filter(subject__icontains=q)
+    return list(qs.order_by("-pk").only("id", "subject", "status", "channel", "created_at")[:limit])

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sigap.core.money import format_rupiah
+from sigap.core.refs import ticket_reference
 from sigap.customers.models import ContactKind, CustomerKind, Temperament
 from sigap.tickets.models import (
     Category,
@@ -197,6 +198,8 @@ def items(
                 item.lines.append(str(data["notes"]))
         elif e.kind == EventKind.SURVEY_ANSWERED and data.get("csat") is not None:
             item.body = f"Kepuasan pelanggan (CSAT): {data['csat']} dari 5"
+        elif e.kind in (EventKind.MERGED, EventKind.SPLIT, EventKind.LINKED):
+            item.body = _link_text(e.kind, data)
         elif "proposal_id" in data:
             item.body = str(data.get("summary", ""))
             item.lines.append(
@@ -207,5 +210,28 @@ def items(
             )
             if data.get("reason"):
                 item.lines.append(f"Alasan: {data['reason']}")
+        if data.get("merged_from"):  # copied from a ticket merged into this one
+            item.lines.append(f"Dari {ticket_reference(int(data['merged_from']))}")
         out.append(item)
     return out
+
+
+def _link_text(kind: str, data: dict[str, Any]) -> str:
+    """The merge, split and link entries (``tickets/services/links.py``)."""
+
+    def ref(key: str) -> str:
+        return ticket_reference(int(data.get(key) or 0))
+
+    if kind == EventKind.MERGED:
+        if data.get("role") == "source":
+            return f"Tiket ini digabung ke {ref('target_id')}."
+        return (
+            f"{ref('source_id')} digabung ke tiket ini: {data.get('messages', 0)} pesan, "
+            f"{data.get('attachments', 0)} lampiran."
+        )
+    if kind == EventKind.SPLIT:
+        if data.get("role") == "new":
+            return f"Dipisah dari {ref('original_id')}."
+        return f"Satu pesan dipisah menjadi tiket {ref('new_id')}."
+    verb = "Ditautkan ke" if data.get("linked") else "Tautan dilepas dari"
+    return f"{verb} {ref('other_id')}."

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from sigap.web import views
+from sigap.web.views import merge
 
 app_name = "web"
 
@@ -28,6 +29,36 @@ urlpatterns = [
         "proposals/<int:proposal_id>/<str:decision>/",
         views.proposal_decide,
         name="proposal_decide",
+    ),
+    # merge, split and links (web/views/merge.py)
+    path("tickets/<int:ticket_id>/merge/", merge.ticket_merge, name="ticket_merge"),
+    path(
+        "tickets/<int:ticket_id>/merge/search/",
+        merge.ticket_merge_search,
+        name="ticket_merge_search",
+    ),
+    path(
+        "tickets/<int:ticket_id>/split/<int:message_id>/",
+        merge.ticket_split,
+        name="ticket_split",
+    ),
+    path("tickets/<int:ticket_id>/links/", merge.ticket_link_add, name="ticket_link_add"),
+    path("tickets/<int:ticket_id>/links/list/", merge.ticket_links, name="ticket_links"),
+    path(
+        "tickets/<int:ticket_id>/links/search/",
+        merge.ticket_link_search,
+        name="ticket_link_search",
+    ),
+    path(
+        "tickets/<int:ticket_id>/links/<int:other_id>/remove/",
+        merge.ticket_link_remove,
+        name="ticket_link_remove",
+    ),
+    path("customers/<int:customer_id>/merge/", merge.customer_merge, name="customer_merge"),
+    path(
+        "customers/<int:customer_id>/merge/search/",
+        merge.customer_merge_search,
+        name="customer_merge_search",
     ),
     path("approvals/", views.approvals, name="approvals"),
     path("customers/", views.customer_list, name="customers"),

@@ -12,3 +12,12 @@ class LivechatConfig(AppConfig):
         from sigap.connectors.livechat.connector import CONNECTOR
 
         registry.register(CONNECTOR)
+        from sigap.connectors.livechat.services import refuse_merge_while_chatting
+        from sigap.tickets import hooks  # ready(): the apps are loaded now
+
+        hooks.subscribe(
+            hooks.TicketMerging,
+            refuse_merge_while_chatting,
+            phase=hooks.INSIDE,
+            name="livechat.merge",
+        )

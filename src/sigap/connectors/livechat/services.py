@@ -646,3 +646,16 @@ def chat_agent_message(
             }
             live.send_on_commit([live.AGENTS_GROUP], event)
     return message
+
+
+def refuse_merge_while_chatting(event: hooks.TicketMerging) -> None:
+    """A ticket whose live chat is still running is not merged away (``TicketMerging``):
+    the visitor's next message would find it closed. End the chat first."""
+    running = (
+        Chat.objects.filter(ticket_id=event.source_id).exclude(status=ChatStatus.ENDED).exists()
+    )
+    if running:
+        raise Conflict(
+            "Obrolan langsung pada tiket ini masih berjalan. Akhiri obrolannya dulu, "
+            "lalu gabungkan tiketnya."
+        )

@@ -9,6 +9,7 @@ services are split by concern; this package exports them all:
 * ``updates``: field changes, transfers, recomputed due times, merged customers;
 * ``procedure``: the complaint procedure's steps and the worker's time-based ones;
 * ``proposals``: resolution proposals and their answers;
+* ``links``: merging, splitting and relating tickets;
 * ``_common``: what they share (lock, versioned write, status change, delivery).
 """
 
@@ -19,6 +20,14 @@ from sigap.tickets.services.creation import (
     bot_reply,
     tags_as_created,
     ticket_create,
+)
+from sigap.tickets.services.links import (
+    merge_check,
+    merge_notice,
+    ticket_link,
+    ticket_merge,
+    ticket_split,
+    ticket_unlink,
 )
 from sigap.tickets.services.messages import message_add
 from sigap.tickets.services.procedure import (
@@ -59,6 +68,8 @@ __all__ = [
     "UPDATABLE",
     "apology_create",
     "bot_reply",
+    "merge_check",
+    "merge_notice",
     "message_add",
     "proposal_accept",
     "proposal_approve",
@@ -73,13 +84,17 @@ __all__ = [
     "ticket_create",
     "ticket_customer_update",
     "ticket_escalate",
+    "ticket_link",
+    "ticket_merge",
     "ticket_recompute_due",
     "ticket_record",
     "ticket_remind_customer",
     "ticket_reopen",
     "ticket_resolve",
+    "ticket_split",
     "ticket_transfer",
     "ticket_transition",
+    "ticket_unlink",
     "ticket_update",
     "tickets_move_customer",
 ]
