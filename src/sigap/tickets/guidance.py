@@ -95,7 +95,10 @@ def _for_customer(ticket: Ticket, *, offer_waiting: bool) -> NextStep:
     return NextStep(_("Tiket ini sudah ditutup. Terima kasih atas kepercayaan Anda."), None)
 
 
-def for_agent(ticket: Ticket, *, offer_waiting: bool, approval_waiting: bool) -> str:
+def for_agent(
+    ticket: Ticket, *, offer_waiting: bool, approval_waiting: bool, rejected_waiting: bool = False
+) -> str:
+    """``rejected_waiting``: the newest proposal was rejected (the alternative is next)."""
     status = ticket.status
     if status == S.NEW:
         return _("Simak keluhannya, lalu catat fakta dan kronologinya (Catat).")
@@ -105,11 +108,19 @@ def for_agent(ticket: Ticket, *, offer_waiting: bool, approval_waiting: bool) ->
         return _("Usulan menunggu persetujuan supervisor sebelum ditawarkan ke pelanggan.")
     if status == S.CONFIRMED:
         return _("Sampaikan permintaan maaf (5R) bila perlu, lalu ajukan usulan penyelesaian.")
+    if status == S.IN_PROGRESS and rejected_waiting:
+        return _(
+            "Pelanggan menolak usulan: ajukan solusi alternatif (win-win) yang menjawab "
+            "alasan penolakannya."
+        )
     if status == S.IN_PROGRESS:
         return _("Ajukan usulan penyelesaian, atau tandai selesai bila masalah sudah beres.")
     if status == S.WAITING_CUSTOMER:
         if offer_waiting:
-            return _("Menunggu pelanggan menerima atau menolak usulan.")
+            return _(
+                "Menunggu pelanggan menerima atau menolak usulan. Bila pelanggan menjawab "
+                "lewat telepon atau tatap muka, catat jawabannya pada usulan."
+            )
         return _("Menunggu balasan pelanggan.")
     if status == S.RESOLVED:
         return _("Tutup tiket dengan ucapan terima kasih.")

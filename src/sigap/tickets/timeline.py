@@ -195,5 +195,27 @@ def items(
             )
             if data.get("reason"):
                 item.lines.append(f"Alasan: {data['reason']}")
+            if data.get("answered_by") == "customer":
+                _customer_answer(item, data, names)
         out.append(item)
     return out
+
+
+def _customer_answer(item: Item, data: dict[str, Any], names: dict[str, dict[int, str]]) -> None:
+    """The customer's answer to a proposal: said by the customer, how, and (when an agent
+    recorded it) their words, when they said it and who wrote it down."""
+    from sigap.tickets.services.proposal_answers import via_label
+
+    recorder = data.get("recorded_by")
+    if recorder:
+        who = names.get("assignee", {}).get(recorder) or item.actor
+        item.actor = f"Pelanggan (dicatat oleh {who})"
+    else:
+        item.actor = "Pelanggan"
+    item.lines.append(f"Lewat: {via_label(str(data.get('via', '')))}")
+    if data.get("words"):
+        item.lines.append(f"Kata pelanggan: “{data['words']}”")
+    if data.get("said_at"):
+        from sigap.tickets.guidance import when
+
+        item.lines.append(f"Diucapkan: {when(datetime.fromisoformat(str(data['said_at'])))}")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from sigap.web import views
+from sigap.web.views.proposals import proposal_answer_record
 
 app_name = "web"
 
@@ -24,6 +25,11 @@ urlpatterns = [
         "proposals/<int:proposal_id>/<str:decision>/",
         views.proposal_decide,
         name="proposal_decide",
+    ),
+    path(
+        "tickets/<int:ticket_id>/proposal-answer/",
+        proposal_answer_record,
+        name="proposal_answer_record",
     ),
     path("approvals/", views.approvals, name="approvals"),
     path("customers/", views.customer_list, name="customers"),

@@ -9,6 +9,7 @@ services are split by concern; this package exports them all:
 * ``updates``: field changes, transfers, recomputed due times, merged customers;
 * ``procedure``: the complaint procedure's steps and the worker's time-based ones;
 * ``proposals``: resolution proposals and their answers;
+* ``proposal_answers``: the customer's answer through a channel or told to an agent;
 * ``_common``: what they share (lock, versioned write, status change, delivery).
 """
 
@@ -34,6 +35,7 @@ from sigap.tickets.services.procedure import (
     ticket_resolve,
     ticket_transition,
 )
+from sigap.tickets.services.proposal_answers import proposal_answer
 from sigap.tickets.services.proposals import (
     PROPOSAL_STATUSES_FOR_TICKET,
     proposal_accept,
@@ -60,6 +62,7 @@ __all__ = [
     "bot_reply",
     "message_add",
     "proposal_accept",
+    "proposal_answer",
     "proposal_approve",
     "proposal_create",
     "proposal_reject",

@@ -43,6 +43,7 @@ from sigap.web.forms import (
 )
 from sigap.web.seed import APOLOGY_5R
 from sigap.web.views.inbox import _people
+from sigap.web.views.proposals import alternative_initial, latest_rejected
 
 
 def _ticket_context(
@@ -83,6 +84,7 @@ def _ticket_context(
         "record": {"facts": ticket.facts},
         "confirm": {"restatement": ticket.subject},
         "apology": {k: canned.fill(v, values) for k, v in APOLOGY_5R.items()},
+        "proposal": alternative_initial(proposals, request.GET.get("alternatif", "")),
     }
     forms: dict[str, Form] = {
         name: cls(initial=initial.get(name), auto_id=f"{name}-%s") for name, cls in FORMS.items()
@@ -95,7 +97,10 @@ def _ticket_context(
         "ticket": ticket,
         "steps": procedure_steps(ticket.status),
         "next_step": guidance.for_agent(
-            ticket, offer_waiting=offer_waiting, approval_waiting=approval_waiting
+            ticket,
+            offer_waiting=offer_waiting,
+            approval_waiting=approval_waiting,
+            rejected_waiting=latest_rejected(proposals),
         ),
         "items": items,
         "proposals": proposals,
@@ -121,6 +126,8 @@ def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
     context = _ticket_context(request, ticket_id)
     shown = request.GET.get("images", "")  # the one message whose remote images load
     context["show_images"] = int(shown) if shown.isdigit() else 0
+    if request.GET.get("alternatif"):  # "Ajukan alternatif" after a rejection
+        context["open_form"] = "proposal"
     part = request.GET.get("part")
     if part == "live":  # what a live refresh swaps in: header, steps, timeline, proposals
         return render(request, "web/_ticket_live.html", context)
