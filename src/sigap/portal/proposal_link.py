@@ -56,7 +56,9 @@ def proposal_link(request: HttpRequest, token: str) -> HttpResponse:
         chosen = request.POST.get("jawab", "")
         reason = request.POST.get("reason", "").strip()[:REASON_LIMIT]
         ticket = proposal.ticket
-        if chosen not in ANSWERS:
+        if proposal.status != ProposalStatus.OFFERED:
+            status = 409  # answered already, or withdrawn: the page says which
+        elif chosen not in ANSWERS:
             error, status = "Pilih: terima atau tolak usulan.", 422
         else:
             try:
@@ -66,9 +68,11 @@ def proposal_link(request: HttpRequest, token: str) -> HttpResponse:
                     via=ticket.channel if ticket.channel in VIA else "other",
                     reason=reason,
                 )
-            except SigapError as exc:  # answered already, withdrawn: the page says so
-                error, status = exc.message, exc.http_status
+            except SigapError as exc:  # answered a moment ago: the page says how
+                status = exc.http_status
                 proposal.refresh_from_db()
+                if proposal.status == ProposalStatus.OFFERED:
+                    error = exc.message
             else:
                 flash.success(
                     request,

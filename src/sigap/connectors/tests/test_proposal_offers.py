@@ -5,6 +5,7 @@ the customer's answer, once; stale, forged and foreign taps change nothing."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -27,7 +28,7 @@ from sigap.connectors.tests.test_meta import meta, post_meta  # noqa: F401 (fixt
 from sigap.connectors.whatsapp.inbound import sign
 from sigap.core import outbox
 from sigap.core.models import OutboxItem
-from sigap.tickets import services
+from sigap.tickets import proposal_links, services
 from sigap.tickets.models import (
     EventKind,
     Message,
@@ -349,6 +350,9 @@ def test_messenger_gets_the_offer_as_text_with_signed_answer_links(
     (offer,) = [r.json() for r in meta.to("/me/messages")]
     text = offer["message"]["text"]
     assert "Kirim ulang paket hari ini" in text
-    assert proposals.link(proposal, "a") in text and proposals.link(proposal, "r") in text
+    links = re.findall(r"https?://\S+/portal/usulan/jawab/(\S+)/\?jawab=(terima|tolak)", text)
+    assert [answer for _token, answer in links] == ["terima", "tolak"]
+    target = proposal_links.LinkTarget(proposal.pk, proposal.ticket_id)
+    assert all(proposal_links.read_token(token) == target for token, _answer in links)
     # the stored reply has no link: only the customer's message carries it
     assert "/portal/usulan/jawab/" not in ProposalOffer.objects.get().message.body
