@@ -114,6 +114,10 @@ def proposal_answer_record(request: HttpRequest, ticket_id: int) -> HttpResponse
             status = exc.http_status
             message = exc.message
             errors = {k: list(v) for k, v in exc.fields.items()}
+            proposal.refresh_from_db()
+            if proposal.status != ProposalStatus.OFFERED:  # its form is gone: say it above
+                flash.error(request, message)
+                message = ""
         else:
             flash.success(
                 request,
