@@ -17,10 +17,11 @@ stored text:
 * **live chat**: a card with the two links under the message (``card_for``, read by
   ``livechat.selectors.message_out``).
 
-The phone, the portal and a walk-in have no sender: the portal shows the proposal with
-its buttons, and for the phone the agent records the answer on the ticket page. A reply
-the channel refuses now (WhatsApp's 24-hour window) is not sent: an internal note says
-so, and the agent tells the customer another way and records their answer.
+The phone, the portal, a walk-in and a channel not set up (no WhatsApp token) send
+nothing: the portal shows the proposal with its buttons, and for the phone the agent
+records the answer on the ticket page. A reply the channel refuses now (WhatsApp's
+24-hour window) is not sent: an internal note says so, and the agent tells the customer
+another way and records their answer.
 
 **Answer.** A tapped button is stored once like any webhook message (``messaging``,
 ``on_tap``) and, in the same transaction, ``record_tap`` checks the id's signature and
@@ -150,8 +151,10 @@ def offer(event: hooks.ProposalOffered) -> None:
         pk=event.proposal_id
     )
     connector = registry.get(event.channel)
-    if connector is None:
-        return
+    if connector is None or (
+        connector.sender is not None and not connector.sender.sending_enabled()
+    ):
+        return  # a channel not set up sends nothing: the portal shows the offer
     author = proposal.created_by if proposal.created_by and proposal.created_by.is_active else None
     try:
         message = services.message_add(
