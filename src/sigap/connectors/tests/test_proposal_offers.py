@@ -356,3 +356,23 @@ def test_messenger_gets_the_offer_as_text_with_signed_answer_links(
     assert all(proposal_links.read_token(token) == target for token, _answer in links)
     # the stored reply has no link: only the customer's message carries it
     assert "/portal/usulan/jawab/" not in ProposalOffer.objects.get().message.body
+
+
+def test_an_offer_whose_send_job_was_lost_is_sent_once_by_the_sweep(
+    wa_ticket: Ticket, agent: User, whatsapp: FakeApi, django_capture_on_commit_callbacks: Any
+) -> None:
+    """The offer's delivery row (with its buttons) is written in the offer's transaction:
+    when the process dies before the send job is queued, the periodic loop sends it."""
+    with django_capture_on_commit_callbacks(execute=False):  # the callbacks die with it
+        proposal = services.proposal_create(
+            actor=agent, ticket=wa_ticket, summary="Kirim ulang paket.", compensation_type="none"
+        )
+    row = OutboundDelivery.objects.get(message=ProposalOffer.objects.get(proposal=proposal).message)
+    assert row.status == DeliveryStatus.PENDING and row.quick_reply["type"] == "interactive"
+    assert sent(whatsapp, SEND_PATH) == []
+    assert delivery.retry_due() == 1
+    assert delivery.retry_due() == 0
+    (question,) = sent(whatsapp, SEND_PATH)
+    assert question["interactive"]["action"]["buttons"][1]["reply"]["id"] == (
+        proposals.answer_id(proposal.pk, "r")
+    )
