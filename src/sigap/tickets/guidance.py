@@ -117,9 +117,14 @@ def for_agent(
         return _("Ajukan usulan penyelesaian, atau tandai selesai bila masalah sudah beres.")
     if status == S.WAITING_CUSTOMER:
         if offer_waiting:
-            return _(
-                "Menunggu pelanggan menerima atau menolak usulan. Bila pelanggan menjawab "
-                "lewat telepon atau tatap muka, catat jawabannya pada usulan."
+            return " ".join(
+                (
+                    _("Menunggu pelanggan menerima atau menolak usulan."),
+                    _(
+                        "Bila pelanggan menjawab lewat telepon atau tatap muka, catat "
+                        "jawabannya pada usulan."
+                    ),
+                )
             )
         return _("Menunggu balasan pelanggan.")
     if status == S.RESOLVED:

@@ -34,6 +34,7 @@ from django.utils import timezone
 from sigap.connectors import conf, quickreply
 from sigap.connectors.messaging import (
     CHOICE_PREFIX,
+    PROPOSAL_REPLY_PREFIX,
     Inbound,
     ShapeError,
     is_tap,
@@ -160,7 +161,7 @@ def _button_press(update: dict[str, Any], update_id: int) -> Inbound | str | Non
         contact_kind=ContactKind.TELEGRAM,
         contact_value=str(from_id),
         name=" ".join(w for w in (first, last) if w),
-        text="[Jawaban survei]",
+        text="[Jawaban usulan]" if data.startswith(PROPOSAL_REPLY_PREFIX) else "[Jawaban survei]",
         sent_at=timezone.now(),
         payload=update,
         callback_id=query_id,
