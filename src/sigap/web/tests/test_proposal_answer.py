@@ -5,7 +5,8 @@ alternative, linked to the rejected proposal."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -72,7 +73,10 @@ def test_a_phone_ticket_sends_nothing_and_offers_the_answer_form(
     assert f'data-proposal-answer="{offered.pk}"' in html
     assert "Catat jawaban pelanggan" in html
     assert '<option value="phone" selected>' in html  # the ticket's channel first
-    assert 'type="datetime-local"' in html
+    now = timezone.localtime()  # the business's time zone, to the minute
+    shown = re.search(r'name="said_at" value="(\d{4}-\d\d-\d\dT\d\d:\d\d)"', html)
+    assert shown is not None
+    assert abs((datetime.fromisoformat(shown[1]) - now.replace(tzinfo=None)).total_seconds()) < 120
 
 
 def test_the_agent_records_an_acceptance_said_on_the_phone(agent: User, offered: Proposal) -> None:
