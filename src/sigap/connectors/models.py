@@ -292,3 +292,23 @@ class OutboundDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_provider_display()} → {self.recipient} ({self.get_status_display()})"
+
+
+class ProposalOffer(models.Model):
+    """The reply that carried an offered proposal to the customer's channel (with its
+    answer buttons or links): written once per proposal, in the offer's transaction."""
+
+    proposal = models.OneToOneField(
+        "tickets.Proposal", on_delete=models.CASCADE, related_name="channel_offer"
+    )
+    message = models.OneToOneField(
+        "tickets.Message", on_delete=models.CASCADE, related_name="proposal_offer"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("usulan terkirim lewat saluran")
+        verbose_name_plural = _("usulan terkirim lewat saluran")
+
+    def __str__(self) -> str:
+        return f"Usulan #{self.proposal_id} → pesan #{self.message_id}"

@@ -2,11 +2,14 @@
 checked against its channel's rules before it is stored (WhatsApp's 24-hour window, Meta's
 7 days); its delivery row is written with it when its connector sends through the
 shared loop (``delivery``: email, WhatsApp, Telegram, Facebook, Instagram), and
-it leaves on its channel once it is committed."""
+it leaves on its channel once it is committed. An offered proposal goes out on the
+ticket's channel with its answer buttons or links, and a tapped answer decides it
+(``proposals``)."""
 
 from __future__ import annotations
 
-from sigap.connectors import outbound, registry
+from sigap.connectors import messaging, outbound, proposals, registry
+from sigap.core import outbox
 from sigap.tickets import hooks
 
 
@@ -33,3 +36,12 @@ def connect() -> None:
         name="channels.delivery",
         when=lambda e: registry.delivers(e.channel),
     )
+    hooks.subscribe(
+        hooks.ProposalOffered,
+        proposals.offer,
+        phase=hooks.INSIDE,
+        name="channels.proposal_offer",
+        when=proposals.wants_offer,
+    )
+    messaging.on_tap(messaging.PROPOSAL_REPLY_PREFIX, proposals.record_tap)
+    outbox.handler(proposals.FOLLOW_UP)(proposals.follow_up)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from sigap.portal import views
+from sigap.portal.proposal_link import proposal_link
 
 app_name = "portal"
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("tiket/<int:ticket_id>/", views.ticket_page, name="ticket"),
     path("tiket/<int:ticket_id>/balas/", views.ticket_reply, name="ticket_reply"),
     path("usulan/<int:proposal_id>/<str:answer>/", views.proposal_answer, name="proposal_answer"),
+    path("usulan/jawab/<str:token>/", proposal_link, name="proposal_link"),
 ]

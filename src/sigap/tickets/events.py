@@ -205,11 +205,19 @@ def _proposal_data(proposal: Proposal) -> dict[str, Json]:
 
 
 def proposal_event(
-    proposal: Proposal, actor: User | None, kind: EventKind, *, public: bool, reason: str = ""
+    proposal: Proposal,
+    actor: User | None,
+    kind: EventKind,
+    *,
+    public: bool,
+    reason: str = "",
+    extra: dict[str, Json] | None = None,
 ) -> TimelineEvent:
+    """``extra``: more facts of the step (the customer's answer: by whom, how, when)."""
     data = _proposal_data(proposal)
     if reason:
         data["reason"] = reason
+    data.update(extra or {})
     return _event(proposal.ticket, actor, kind, public=public, data=data)
 
 

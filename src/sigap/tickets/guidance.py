@@ -96,8 +96,14 @@ def _for_customer(ticket: Ticket, *, offer_waiting: bool) -> NextStep:
 
 
 def for_agent(
-    ticket: Ticket, *, offer_waiting: bool, approval_waiting: bool, accepted: bool = False
+    ticket: Ticket,
+    *,
+    offer_waiting: bool,
+    approval_waiting: bool,
+    accepted: bool = False,
+    rejected_waiting: bool = False,
 ) -> str:
+    """``rejected_waiting``: the newest proposal was rejected (the alternative is next)."""
     status = ticket.status
     if status == S.NEW:
         return _("Simak keluhannya, lalu catat fakta dan kronologinya (Catat).")
@@ -109,11 +115,24 @@ def for_agent(
         return _("Pelanggan menerima usulan: tandai tiket selesai.")
     if status == S.CONFIRMED:
         return _("Sampaikan permintaan maaf (5R) bila perlu, lalu ajukan usulan penyelesaian.")
+    if status == S.IN_PROGRESS and rejected_waiting:
+        return _(
+            "Pelanggan menolak usulan: ajukan solusi alternatif (win-win) yang menjawab "
+            "alasan penolakannya."
+        )
     if status == S.IN_PROGRESS:
         return _("Ajukan usulan penyelesaian, atau tandai selesai bila masalah sudah beres.")
     if status == S.WAITING_CUSTOMER:
         if offer_waiting:
-            return _("Menunggu pelanggan menerima atau menolak usulan.")
+            return " ".join(
+                (
+                    _("Menunggu pelanggan menerima atau menolak usulan."),
+                    _(
+                        "Bila pelanggan menjawab lewat telepon atau tatap muka, catat "
+                        "jawabannya pada usulan."
+                    ),
+                )
+            )
         return _("Menunggu balasan pelanggan.")
     if status == S.RESOLVED:
         return _("Tutup tiket dengan ucapan terima kasih.")

@@ -171,6 +171,17 @@ class ApprovalRequested:
 
 
 @dataclass(frozen=True)
+class ProposalOffered:
+    """A proposal is now offered to the customer (INSIDE and AFTER): created on a ticket
+    that needs no approval, or approved by a supervisor. The channels deliver it (with
+    buttons or answer links) in the offer's own transaction."""
+
+    proposal_id: int
+    ticket_id: int
+    channel: str
+
+
+@dataclass(frozen=True)
 class SlaAlert:
     """The SLA sweep warned about or recorded a breach of a ticket's deadline (INSIDE).
     ``kind``: ``warning`` or ``breach``."""

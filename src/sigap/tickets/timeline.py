@@ -210,6 +210,8 @@ def items(
             )
             if data.get("reason"):
                 item.lines.append(f"Alasan: {data['reason']}")
+            if data.get("answered_by") == "customer":
+                _customer_answer(item, data, names)
         if data.get("merged_from"):  # copied from a ticket merged into this one
             item.lines.append(f"Dari {ticket_reference(int(data['merged_from']))}")
         out.append(item)
@@ -235,3 +237,23 @@ def _link_text(kind: str, data: dict[str, Any]) -> str:
         return f"Satu pesan dipisah menjadi tiket {ref('new_id')}."
     verb = "Ditautkan ke" if data.get("linked") else "Tautan dilepas dari"
     return f"{verb} {ref('other_id')}."
+
+
+def _customer_answer(item: Item, data: dict[str, Any], names: dict[str, dict[int, str]]) -> None:
+    """The customer's answer to a proposal: said by the customer, how, and (when an agent
+    recorded it) their words, when they said it and who wrote it down."""
+    from sigap.tickets.services.proposal_answers import via_label
+
+    recorder = data.get("recorded_by")
+    if recorder:
+        who = names.get("assignee", {}).get(recorder) or item.actor
+        item.actor = f"Pelanggan (dicatat oleh {who})"
+    else:
+        item.actor = "Pelanggan"
+    item.lines.append(f"Lewat: {via_label(str(data.get('via', '')))}")
+    if data.get("words"):
+        item.lines.append(f"Kata pelanggan: “{data['words']}”")
+    if data.get("said_at"):
+        from sigap.tickets.guidance import when
+
+        item.lines.append(f"Diucapkan: {when(datetime.fromisoformat(str(data['said_at'])))}")

@@ -2,6 +2,7 @@ from django.urls import path
 
 from sigap.web import views
 from sigap.web.views import merge
+from sigap.web.views.proposals import proposal_answer_record
 
 app_name = "web"
 
@@ -59,6 +60,11 @@ urlpatterns = [
         "customers/<int:customer_id>/merge/search/",
         merge.customer_merge_search,
         name="customer_merge_search",
+    ),
+    path(
+        "tickets/<int:ticket_id>/proposal-answer/",
+        proposal_answer_record,
+        name="proposal_answer_record",
     ),
     path("approvals/", views.approvals, name="approvals"),
     path("customers/", views.customer_list, name="customers"),

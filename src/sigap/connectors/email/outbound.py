@@ -47,10 +47,17 @@ def _domain() -> str:
 
 
 def build(
-    message: Message, *, to: str | None = None, message_id: str = ""
+    message: Message,
+    *,
+    to: str | None = None,
+    message_id: str = "",
+    text: str = "",
+    rich: str = "",
 ) -> EmailMultiAlternatives | None:
     """The mail for a reply, to ``to`` (by default the customer's address; None when they
-    have none), with ``message_id`` (by default the one stored on the reply, or a new one)."""
+    have none), with ``message_id`` (by default the one stored on the reply, or a new one).
+    ``text``/``rich``: a body prepared for the mail instead of the reply's text (an
+    offered proposal with its answer links, ``connectors.proposals``)."""
     ticket = message.ticket
     address = to if to is not None else recipient_for(ticket)
     if not address:
@@ -74,10 +81,10 @@ def build(
         headers["In-Reply-To"] = earlier[-1]
         headers["References"] = " ".join(earlier[-20:])
     subject = f"Re: [{ticket.reference}] {ticket.subject}"
-    body_html = "<div>" + html.escape(message.body).replace("\n", "<br>\n") + "</div>"
+    body_html = rich or "<div>" + html.escape(message.body).replace("\n", "<br>\n") + "</div>"
     mail = EmailMultiAlternatives(
         subject=subject,
-        body=message.body,
+        body=text or message.body,
         from_email=formataddr((from_name, from_addr)),
         to=[address],
         headers=headers,
@@ -91,7 +98,14 @@ def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
     raises ``SendError`` (retryable unless the server refused it for good, 5xx)."""
     message = delivery.message
     message_id = f"<sgp{message.pk}.{delivery.pk}@{_domain()}>"
-    mail = build(message, to=delivery.recipient, message_id=message_id)
+    prepared = delivery.quick_reply or {}  # {"text", "html"}: a proposal's answer links
+    mail = build(
+        message,
+        to=delivery.recipient,
+        message_id=message_id,
+        text=str(prepared.get("text", "")),
+        rich=str(prepared.get("html", "")),
+    )
     if mail is None:
         raise SendError("Pelanggan tidak memiliki alamat email.", retryable=False)
     try:

@@ -12,7 +12,7 @@ ticket's reply.
 
 from __future__ import annotations
 
-from sigap.connectors import delivery
+from sigap.connectors import delivery, proposals
 from sigap.connectors.livechat import live, selectors
 from sigap.connectors.livechat.models import Chat, ChatStatus, Identity
 from sigap.tickets.models import Channel, Message, MessageKind
@@ -52,7 +52,10 @@ def deliver(message_id: int) -> None:
         "type": "lc.message",
         "chat": chat.pk,
         "agent": chat.agent_id,
-        "message": selectors.message_out(message, chat),
+        # an offered proposal: its answer card under the message
+        "message": selectors.message_out(
+            message, chat, proposals.card_for([message.pk]).get(message.pk)
+        ),
     }
     live.send_now([live.visitor_group(chat.pk), live.AGENTS_GROUP], event)
     delivery.enqueue(message.pk)  # the mail ``record`` wrote a row for, if any

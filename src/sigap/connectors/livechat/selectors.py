@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from sigap.accounts.models import Role, User
 from sigap.accounts.presence import online
+from sigap.connectors import proposals
 from sigap.connectors.livechat.models import Chat, ChatStatus, Identity
 from sigap.core.errors import NotFound
 from sigap.customers.models import ContactKind, CustomerContact
@@ -48,14 +49,16 @@ def attachment_from_key(key: str) -> int:
     return value
 
 
-def message_out(message: Message, chat: Chat) -> dict[str, Any]:
+def message_out(message: Message, chat: Chat, card: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``card``: the answer card of an offered proposal the message carries
+    (``connectors.proposals.card_for``)."""
     if message.kind == MessageKind.INBOUND:
         sender, name = "visitor", chat.visitor_name
     elif message.author is not None:
         sender, name = "agent", message.author.display_name
     else:
         sender, name = "system", "Asisten Sigap"
-    return {
+    out = {
         "id": message.pk,
         "cid": client_id(message),
         "kind": message.kind,
@@ -73,6 +76,9 @@ def message_out(message: Message, chat: Chat) -> dict[str, Any]:
             for a in message.attachments.all()
         ],
     }
+    if card is not None:
+        out["card"] = card
+    return out
 
 
 def messages_after(chat: Chat, after: int, *, staff: bool) -> list[dict[str, Any]]:
@@ -81,8 +87,9 @@ def messages_after(chat: Chat, after: int, *, staff: bool) -> list[dict[str, Any
     if not staff:
         qs = qs.filter(kind__in=PUBLIC_KINDS)
     rows = qs.select_related("author").prefetch_related("attachments")
-    rows = rows.order_by("pk")[:BACKLOG_LIMIT]
-    return [message_out(m, chat) for m in rows]
+    found = list(rows.order_by("pk")[:BACKLOG_LIMIT])
+    cards = proposals.card_for([m.pk for m in found if m.kind == MessageKind.REPLY])
+    return [message_out(m, chat, cards.get(m.pk)) for m in found]
 
 
 def offline_notice(chat: Chat) -> str:

@@ -18,11 +18,13 @@
   otherwise a new ticket opens.
 * Media (photos, documents, voice notes) are downloaded after the commit by a job, with
   retries, and stored as attachments of the message; the webhook is answered at once.
-* Survey quick replies (a WhatsApp list row or button, a Telegram inline-keyboard button
-  whose id starts with ``srv:``) are not customer messages: they are stored once like any
+* Survey quick replies and a proposal's answer buttons (a WhatsApp list row or button, a
+  Telegram inline-keyboard button whose id starts with ``srv:`` or ``prp:``) are not
+  customer messages: they are stored once like any
   message (``ignored``, so a redelivery is a duplicate and nothing is filed or re-opened)
   and handed, in the same transaction, to the handler registered for them (``on_tap``:
-  the surveys register ``sigap.surveys.quickreply.record_tap``).
+  the surveys register ``sigap.surveys.quickreply.record_tap``, the connectors
+  ``connectors.proposals.record_tap``).
 * The chatbot's quick replies (an id starting with ``bot:``, signed: see
   ``connectors.quickreply``) are customer messages: filed once like any other, with the
   choice's title as the text, and handed to the chatbot as that choice (its payload),
@@ -47,6 +49,8 @@ from sigap.connectors.messaging.filing import (
 from sigap.connectors.messaging.inbound import (
     CHOICE_PREFIX,
     PARSED_FIELDS,
+    PROPOSAL_REPLY_IGNORED,
+    PROPOSAL_REPLY_PREFIX,
     SUBJECT_LENGTH,
     SURVEY_REPLY_IGNORED,
     SURVEY_REPLY_PREFIX,
@@ -58,11 +62,13 @@ from sigap.connectors.messaging.inbound import (
     accept,
     hub_challenge,
     hub_signature_ok,
+    is_tap,
     item_key,
     on_tap,
     shape_list,
     shape_obj,
     shape_text,
+    tap_ignored,
     timestamp,
 )
 from sigap.connectors.messaging.media import (
@@ -81,6 +87,8 @@ __all__ = [
     "MEDIA_LEASE",
     "MEDIA_MAX_ATTEMPTS",
     "PARSED_FIELDS",
+    "PROPOSAL_REPLY_IGNORED",
+    "PROPOSAL_REPLY_PREFIX",
     "SUBJECT_LENGTH",
     "SURVEY_REPLY_IGNORED",
     "SURVEY_REPLY_PREFIX",
@@ -100,6 +108,7 @@ __all__ = [
     "filename_for",
     "hub_challenge",
     "hub_signature_ok",
+    "is_tap",
     "item_key",
     "last_address",
     "last_external_id",
@@ -109,5 +118,6 @@ __all__ = [
     "shape_list",
     "shape_obj",
     "shape_text",
+    "tap_ignored",
     "timestamp",
 ]

@@ -32,6 +32,30 @@ CHOICE_PREFIX = "bot:"  # ids of the chatbot's quick replies (``channels.quickre
 SURVEY_REPLY_IGNORED = "jawaban survei (tidak dicatat sebagai pesan tiket)"
 
 
+PROPOSAL_REPLY_PREFIX = "prp:"  # ids of a proposal's answer buttons (``connectors.proposals``)
+
+
+PROPOSAL_REPLY_IGNORED = "jawaban atas usulan (dicatat pada usulan, bukan sebagai pesan)"
+
+
+# the taps that answer something other than the conversation: (prefix, why not filed,
+# the outcome's name in the webhook's answer)
+TAPS = (
+    (SURVEY_REPLY_PREFIX, SURVEY_REPLY_IGNORED, "survey"),
+    (PROPOSAL_REPLY_PREFIX, PROPOSAL_REPLY_IGNORED, "proposal"),
+)
+
+
+def is_tap(data: str) -> bool:
+    """Is ``data`` (a tapped button's id) an answer to a survey or a proposal?"""
+    return any(data.startswith(prefix) for prefix, _why, _name in TAPS)
+
+
+def tap_ignored(data: str) -> str:
+    """Why the tap with ``data`` is not filed as a message ("" when it is not a tap)."""
+    return next((why for prefix, why, _name in TAPS if data.startswith(prefix)), "")
+
+
 class ShapeError(ValueError):
     """The payload is not what the provider documents; the message says where."""
 
@@ -104,7 +128,7 @@ class Inbound:
     also: tuple[tuple[str, str], ...] = ()
     media: dict[str, str] = field(default_factory=dict)  # id, filename, mime_type, label
     ignored: str = ""  # why nothing is filed (a reaction, a bot's message, ...)
-    survey_reply: str = ""  # the id of a tapped survey quick reply (``srv:…``)
+    survey_reply: str = ""  # the id of a tapped survey or proposal answer (``srv:…``, ``prp:…``)
     callback_id: str = ""  # Telegram: the callback query to answer
     choice: str = ""  # the payload of a tapped chatbot quick reply: what the bot gets
 
@@ -258,16 +282,21 @@ def on_tap(prefix: str, handler: TapHandler) -> None:
 
 @transaction.atomic
 def _accept_survey_reply(item: Inbound) -> str:
-    """Store a survey tap once and record the answer with it (one transaction: if
-    recording fails, nothing is stored and the provider's redelivery tries again)."""
+    """Store a tap (a survey's or a proposal's answer) once and record the answer with it
+    (one transaction: if recording fails, nothing is stored and the provider's
+    redelivery tries again)."""
+    prefix, ignored, name = next(
+        (t for t in TAPS if item.survey_reply.startswith(t[0])),
+        (SURVEY_REPLY_PREFIX, SURVEY_REPLY_IGNORED, "survey"),
+    )
     fields = _fields(item)
-    fields.update(status=InboundStatus.IGNORED, error=SURVEY_REPLY_IGNORED)
+    fields.update(status=InboundStatus.IGNORED, error=ignored)
     row = _insert({"provider": item.provider, "external_id": item.external_id, **fields})
     if row is None:
         return "duplicate"
-    handler = _tap_handlers.get(SURVEY_REPLY_PREFIX)
+    handler = _tap_handlers.get(prefix)
     if handler is None:
-        return "survey_unhandled"
+        return f"{name}_unhandled"
     outcome = handler(
         Tap(
             provider=item.provider,
@@ -278,10 +307,8 @@ def _accept_survey_reply(item: Inbound) -> str:
             callback_id=item.callback_id,
         )
     )
-    InboundDelivery.objects.filter(pk=row.pk).update(
-        error=f"{SURVEY_REPLY_IGNORED}: {outcome}"[:1000]
-    )
-    return "survey" if outcome == "answered" else f"survey_{outcome}"
+    InboundDelivery.objects.filter(pk=row.pk).update(error=f"{ignored}: {outcome}"[:1000])
+    return name if outcome == "answered" else f"{name}_{outcome}"
 
 
 def _file_later(ids: list[int]) -> None:

@@ -117,7 +117,8 @@ def recipient_for(ticket: Ticket) -> str:
 
 def steps_of(delivery: OutboundDelivery) -> list[Part]:
     """The text, then one step per attachment (one attachment per message)."""
-    body = delivery.message.body.strip()
+    prepared = delivery.quick_reply.get("text") if delivery.quick_reply else None
+    body = str(prepared or delivery.message.body).strip()  # prepared: a proposal's links
     files = [Part("file", attachment=a) for a in delivery.message.attachments.order_by("id")]
     if delivery.recipient.startswith(COMMENT_PREFIX):
         return [Part("public", PUBLIC_INVITATION), Part("private", body), *files]

@@ -12,11 +12,11 @@ The request is authentic when ``X-Telegram-Bot-Api-Secret-Token`` equals the
 ``chat.id`` where replies go. Updates other than a new ``message`` (edits, button presses,
 membership changes) are answered 200 and not filed; so are messages from bots. The
 button presses that count are quick replies: a ``callback_query`` whose ``data`` starts
-with ``srv:`` becomes an ``Inbound`` with ``survey_reply`` set (recorded as a survey
-answer, never filed on the ticket); one whose ``data`` is a ``bot:`` id (the chatbot's
-choices) is filed as the customer's message with the button's text (found in the
-message's keyboard), and handed to the chatbot as that choice when the id's signature is
-right (else it is plain text)::
+with ``srv:`` (or ``prp:``, a proposal's answer) becomes an ``Inbound`` with
+``survey_reply`` set (recorded as a survey answer, never filed on the ticket); one
+whose ``data`` is a ``bot:`` id (the chatbot's choices) is filed as the customer's
+message with the button's text (found in the message's keyboard), and handed to the
+chatbot as that choice when the id's signature is right (else it is plain text)::
 
     {"update_id": 10001,
      "callback_query": {"id": "4382bfdwdsb323b2d9", "from": {"id": 1111111, ...},
@@ -34,11 +34,12 @@ from django.utils import timezone
 from sigap.connectors import conf, quickreply
 from sigap.connectors.messaging import (
     CHOICE_PREFIX,
-    SURVEY_REPLY_IGNORED,
-    SURVEY_REPLY_PREFIX,
+    PROPOSAL_REPLY_PREFIX,
     Inbound,
     ShapeError,
+    is_tap,
     shape_obj,
+    tap_ignored,
     timestamp,
 )
 from sigap.connectors.models import Provider
@@ -133,7 +134,7 @@ def _button_press(update: dict[str, Any], update_id: int) -> Inbound | str | Non
     other callback queries."""
     query = _obj(update["callback_query"], "callback_query")
     data = _str(query.get("data"), "callback_query.data")
-    survey = data.startswith(SURVEY_REPLY_PREFIX)
+    survey = is_tap(data)  # a survey's or a proposal's answer
     if not survey and not data.startswith(CHOICE_PREFIX):
         return None
     query_id = _str(query.get("id"), "callback_query.id")
@@ -160,13 +161,13 @@ def _button_press(update: dict[str, Any], update_id: int) -> Inbound | str | Non
         contact_kind=ContactKind.TELEGRAM,
         contact_value=str(from_id),
         name=" ".join(w for w in (first, last) if w),
-        text="[Jawaban survei]",
+        text="[Jawaban usulan]" if data.startswith(PROPOSAL_REPLY_PREFIX) else "[Jawaban survei]",
         sent_at=timezone.now(),
         payload=update,
         callback_id=query_id,
     )
     if survey:
-        inbound.ignored, inbound.survey_reply = SURVEY_REPLY_IGNORED, data
+        inbound.ignored, inbound.survey_reply = tap_ignored(data), data
         return inbound
     # the chatbot's choice: filed with the button's text; a forged id is plain text
     inbound.choice = quickreply.choice_of(data) or ""

@@ -16,7 +16,8 @@ each message and status stands alone: one that does not have the documented shap
 as failed with the reason (messages) or logged (statuses), and the others are accepted.
 Messages are stored and answered at once, then filed on tickets by a job
 (``messaging``); statuses are applied at once (a few UPDATEs). A tapped reply button or
-list row is a survey answer when its id starts with ``srv:``, one of the chatbot's choices
+list row is a survey answer when its id starts with ``srv:`` (a proposal's answer:
+``prp:``), one of the chatbot's choices
 when it is a validly signed ``bot:`` id (filed with its title as the text), else an
 ordinary message ("[Tombol] …" / "[Pilihan] …").
 """
@@ -153,9 +154,9 @@ def _message(item: Any, path: str, names: dict[str, tuple[str, str]]) -> Inbound
         kind = _text(msg.get("type"), f"{path}.type")
         text, media, ignored = _content(msg, kind, path)
         tapped_id, label = _tapped(msg)
-        survey_reply = tapped_id if tapped_id.startswith(messaging.SURVEY_REPLY_PREFIX) else ""
-        if survey_reply:
-            ignored = messaging.SURVEY_REPLY_IGNORED
+        survey_reply = tapped_id if messaging.is_tap(tapped_id) else ""
+        if survey_reply:  # a survey's or a proposal's answer
+            ignored = messaging.tap_ignored(tapped_id)
         choice = quickreply.choice_of(tapped_id) or ""
         if choice:  # the chatbot's quick reply: its title is the customer's message
             text = label

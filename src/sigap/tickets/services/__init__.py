@@ -10,6 +10,7 @@ services are split by concern; this package exports them all:
 * ``procedure``: the complaint procedure's steps and the worker's time-based ones;
 * ``proposals``: resolution proposals and their answers;
 * ``links``: merging, splitting and relating tickets;
+* ``proposal_answers``: the customer's answer through a channel or told to an agent;
 * ``_common``: what they share (lock, versioned write, status change, delivery).
 """
 
@@ -43,6 +44,7 @@ from sigap.tickets.services.procedure import (
     ticket_resolve,
     ticket_transition,
 )
+from sigap.tickets.services.proposal_answers import proposal_answer
 from sigap.tickets.services.proposals import (
     PROPOSAL_STATUSES_FOR_TICKET,
     proposal_accept,
@@ -72,6 +74,7 @@ __all__ = [
     "merge_notice",
     "message_add",
     "proposal_accept",
+    "proposal_answer",
     "proposal_approve",
     "proposal_create",
     "proposal_reject",

@@ -110,6 +110,7 @@ def proposal_create(
             _set_status(ticket, actor, S.IN_PROGRESS, "Usulan menunggu persetujuan supervisor.")
     else:
         _offer(ticket, actor)
+        _offered(proposal, ticket)
     return proposal
 
 
@@ -126,7 +127,15 @@ def proposal_approve(*, actor: User, proposal: Proposal) -> Proposal:
     events.proposal_event(proposal, actor, EventKind.PROPOSAL_APPROVED, public=True)
     _decided(proposal, "approved")
     _offer(ticket, actor)
+    _offered(proposal, ticket)
     return proposal
+
+
+def _offered(proposal: Proposal, ticket: Ticket) -> None:
+    """The customer can answer now: the channels deliver the offer (``ProposalOffered``)."""
+    hooks.publish(
+        hooks.ProposalOffered(proposal_id=proposal.pk, ticket_id=ticket.pk, channel=ticket.channel)
+    )
 
 
 def _decided(proposal: Proposal, decision: str) -> None:

@@ -58,6 +58,7 @@ from sigap.web.forms import (
 from sigap.web.seed import APOLOGY_5R, APOLOGY_RESTITUTION_NO_DUE
 from sigap.web.views.inbox import _people
 from sigap.web.views.mentions import warn_unseen
+from sigap.web.views.proposals import alternative_initial, latest_rejected
 
 # The procedure's forms in the workbench, in the procedure's order: (form, title, submit).
 STEPS: list[tuple[str, Any, Any]] = [
@@ -161,6 +162,8 @@ def _ticket_context(
         apologised=apologised,
         accepted=accepted,
     )
+    if request.GET.get("alternatif"):  # "Ajukan alternatif" after a rejection
+        current = "proposal"
     context: dict[str, Any] = {
         "ticket": ticket,
         "steps": procedure_steps(ticket.status),
@@ -169,6 +172,7 @@ def _ticket_context(
             offer_waiting=offer_waiting,
             approval_waiting=approval_waiting,
             accepted=accepted,
+            rejected_waiting=latest_rejected(proposals),
         ),
         "current_form": "status" if current == "resolve" else current,
         "items": items,
@@ -223,6 +227,7 @@ def _ticket_context(
             "customer_version": ticket.customer.version,
         },
         "assign": {"assignee": ticket.assignee_id, "version": ticket.version},
+        "proposal": alternative_initial(proposals, request.GET.get("alternatif", "")),
     }
     forms: dict[str, Form] = {
         name: cls(initial=initial.get(name), auto_id=f"{name}-%s") for name, cls in FORMS.items()

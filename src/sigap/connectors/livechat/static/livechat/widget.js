@@ -41,6 +41,7 @@
     ".launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;background:#0b6e4f;color:#fff;border:0;border-radius:24px;padding:12px 18px;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.25)}",
     ".panel{position:fixed;right:20px;bottom:76px;z-index:2147483000;width:340px;max-width:calc(100vw - 40px);height:480px;max-height:calc(100vh - 100px);background:#fff;color:#1d1d1d;border-radius:10px;box-shadow:0 4px 24px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow:hidden}",
     ".panel[hidden],[hidden]{display:none!important}",
+    ".proposal-card{display:flex;gap:8px;margin-top:6px}.proposal-card a{padding:6px 10px;border-radius:6px;border:1px solid #0b6e4f;color:#0b6e4f;text-decoration:none}.proposal-card a.accept{background:#0b6e4f;color:#fff}",
     "header{background:#0b6e4f;color:#fff;padding:10px 12px;display:flex;align-items:center;gap:8px}",
     "header .t{flex:1}header strong{display:block;color:#fff}header .sub{font-size:12px;color:#e6f4ee}",
     "header button{background:transparent;color:#fff;border:0;font-size:20px;cursor:pointer}",
@@ -145,6 +146,7 @@
       li.appendChild(who);
     }
     if (m.body) li.appendChild(document.createTextNode(m.body));
+    if (m.card) li.appendChild(proposalCard(m.card));
     (m.attachments || []).forEach(function (a) {
       var link = document.createElement("a");
       link.href = origin + a.url;
@@ -159,6 +161,24 @@
     }
     li._msg = m;
     return li;
+  }
+  // An offered proposal: its two signed answer links (the page asks to confirm).
+  function proposalCard(card) {
+    var box = document.createElement("div");
+    box.className = "proposal-card";
+    box.setAttribute("data-proposal", String(card.proposal));
+    if (card.open) {
+      [["accept", "Terima usulan"], ["reject", "Tolak"]].forEach(function (pair) {
+        var a = document.createElement("a");
+        a.href = card[pair[0]]; a.target = "_blank"; a.rel = "noopener";
+        a.className = pair[0]; a.textContent = pair[1];
+        a.setAttribute("data-answer", pair[0]);
+        box.appendChild(a);
+      });
+    } else {
+      box.textContent = "Usulan: " + card.status;
+    }
+    return box;
   }
   function refresh(li) {
     var st = li.querySelector(".st");

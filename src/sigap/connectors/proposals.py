@@ -1,0 +1,311 @@
+"""An offered proposal reaches the customer on the ticket's channel, and their answer
+comes back the same way.
+
+**Offer** (``ProposalOffered``, INSIDE the offer's transaction, ``subscribers``): on a
+channel whose connector sends (email, WhatsApp, Telegram, Facebook, Instagram) or
+delivers (live chat), the offer becomes a public reply on the ticket (``message_add``,
+so it is timed, shown in the conversation and written with its delivery row: the shared
+send loop sends it once, a crash loses nothing). What the customer receives beside the
+stored text:
+
+* **WhatsApp, Telegram** (``Connector.quick_replies``): two buttons, *Terima* and
+  *Tolak*, with signed ids ``prp:<proposal>:<a|r>:<mac>`` (``quickreply.sign``);
+* **email, Facebook, Instagram** (a sender without quick replies): the text with two
+  signed links to a page that asks for a confirming POST (``tickets.proposal_links``;
+  the portal's ``proposal_link`` view), prepared on the delivery row (``quick_reply``:
+  ``{"text", "html"}``, read by the email and Meta adapters);
+* **live chat**: a card with the two links under the message (``card_for``, read by
+  ``livechat.selectors.message_out``).
+
+The phone, the portal, a walk-in and a channel not set up (no WhatsApp token) send
+nothing: the portal shows the proposal with its buttons, and for the phone the agent
+records the answer on the ticket page. A reply the channel refuses now (WhatsApp's
+24-hour window) is not sent: an internal note says so, and the agent tells the customer
+another way and records their answer.
+
+**Answer.** A tapped button is stored once like any webhook message (``messaging``,
+``on_tap``) and, in the same transaction, ``record_tap`` checks the id's signature and
+that the tapper is the ticket's customer, then decides the proposal through
+``services.proposal_answer``. A redelivered webhook is a duplicate and decides nothing;
+a tap on an answered or withdrawn proposal changes nothing and gets a polite answer.
+After a rejection the customer is asked for the reason (their next message lands on the
+ticket). The answer to the customer goes through the outbox (``FOLLOW_UP``).
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+from sigap.connectors import delivery, registry
+from sigap.connectors.messaging import PROPOSAL_REPLY_PREFIX, Tap
+from sigap.connectors.models import InboundDelivery, ProposalOffer
+from sigap.connectors.quickreply import Option, sign, unsign
+from sigap.core import outbox
+from sigap.core.errors import SigapError, TransitionNotAllowed
+from sigap.tickets import hooks, proposal_links, services
+from sigap.tickets.models import MessageKind, Proposal, ProposalStatus
+from sigap.tickets.timeline import compensation_text
+
+log = logging.getLogger(__name__)
+
+MAC_SALT = "sigap.proposal.quickreply"
+FOLLOW_UP = "channels.proposal_follow_up"  # outbox: the answer to a tap
+ACCEPT, REJECT = "a", "r"
+ACCEPT_LABEL = "Terima usulan"
+REJECT_LABEL = "Tolak"
+ANSWER = {ACCEPT: "terima", REJECT: "tolak"}  # the link's ?jawab=
+
+
+# --- ids and links ----------------------------------------------------------------------------
+
+
+def answer_id(proposal_id: int, answer: str) -> str:
+    """The signed id of an answer button: ``prp:<proposal>:<a|r>:<mac>``."""
+    return sign(f"{PROPOSAL_REPLY_PREFIX}{proposal_id}:{answer}", MAC_SALT)
+
+
+@dataclass(frozen=True)
+class Answer:
+    proposal_id: int
+    accepted: bool
+
+
+def parse_answer_id(data: str) -> Answer | None:
+    """The answer a button id stands for; None when malformed or forged."""
+    value = unsign(data, MAC_SALT)
+    bits = value.split(":") if value is not None else []
+    if len(bits) != 3 or f"{bits[0]}:" != PROPOSAL_REPLY_PREFIX:
+        return None
+    _, proposal_id, answer = bits
+    if not proposal_id.isdigit() or answer not in (ACCEPT, REJECT):
+        return None
+    return Answer(int(proposal_id), answer == ACCEPT)
+
+
+def link(proposal: Proposal, answer: str = "") -> str:
+    """The signed answer page of ``proposal`` (``answer``: ``a``/``r`` preselects it)."""
+    token = proposal_links.token_for(proposal.pk, proposal.ticket_id)
+    url = settings.SITE_URL.rstrip("/") + reverse("portal:proposal_link", args=[token])
+    return f"{url}?jawab={ANSWER[answer]}" if answer in ANSWER else url
+
+
+# --- the offer --------------------------------------------------------------------------------
+
+
+def offer_text(proposal: Proposal) -> str:
+    """What the customer reads (and the ticket shows as the reply)."""
+    ticket = proposal.ticket
+    first = ticket.customer.name.split()[0] if ticket.customer.name else ""
+    greeting = f"Halo {first}, berikut" if first else "Berikut"
+    lines = [
+        f"{greeting} usulan penyelesaian kami untuk tiket {ticket.reference} ({ticket.subject}):",
+        "",
+        proposal.summary.strip(),
+    ]
+    if proposal.compensation_type != "none":
+        lines += [
+            "",
+            "Kompensasi: "
+            + compensation_text(proposal.compensation_type, proposal.compensation_amount),
+        ]
+    lines += ["", "Apakah Anda menerima usulan ini?"]
+    return "\n".join(lines)
+
+
+def _links_text(proposal: Proposal) -> tuple[str, str]:
+    """The offer with its two answer links, as text and as HTML."""
+    text = offer_text(proposal)
+    accept, reject = link(proposal, ACCEPT), link(proposal, REJECT)
+    plain = (
+        f"{text}\n\nTerima usulan: {accept}\nTolak usulan: {reject}\n\n"
+        "Tautan berlaku 14 hari. Anda juga dapat membalas pesan ini."
+    )
+    body = html.escape(text).replace("\n", "<br>\n")
+    rich = (
+        f"<div>{body}</div>\n<p>"
+        f'<a href="{html.escape(accept)}">Terima usulan</a> &nbsp;·&nbsp; '
+        f'<a href="{html.escape(reject)}">Tolak usulan</a></p>\n'
+        "<p>Tautan berlaku 14 hari. Anda juga dapat membalas email ini.</p>"
+    )
+    return plain, rich
+
+
+def wants_offer(event: hooks.ProposalOffered) -> bool:
+    """Does the ticket's channel carry an offer (it sends or delivers replies)?"""
+    return registry.delivers(event.channel)
+
+
+def offer(event: hooks.ProposalOffered) -> None:
+    """In the offer's transaction: the reply that carries the proposal, with its buttons
+    or links (once per proposal)."""
+    if ProposalOffer.objects.filter(proposal_id=event.proposal_id).exists():
+        return
+    proposal = Proposal.objects.select_related("ticket__customer", "created_by", "approved_by").get(
+        pk=event.proposal_id
+    )
+    connector = registry.get(event.channel)
+    if connector is None or (
+        connector.sender is not None and not connector.sender.sending_enabled()
+    ):
+        return  # a channel not set up sends nothing: the portal shows the offer
+    author = proposal.created_by if proposal.created_by and proposal.created_by.is_active else None
+    try:
+        message = services.message_add(
+            actor=author or proposal.approved_by,
+            ticket=proposal.ticket,
+            kind=MessageKind.REPLY,
+            body=offer_text(proposal),
+        )
+    except SigapError as exc:  # the channel refuses a reply now (WhatsApp's 24 hours)
+        log.info("proposal %s not sent on %s: %s", proposal.pk, event.channel, exc.message)
+        services.message_add(
+            actor=None,
+            ticket=proposal.ticket,
+            kind=MessageKind.NOTE,
+            body=(
+                f"Usulan belum terkirim lewat {connector.label}: {exc.message} "
+                "Sampaikan usulan kepada pelanggan dengan cara lain, lalu catat jawabannya."
+            ),
+        )
+        return
+    ProposalOffer.objects.create(proposal=proposal, message=message)
+    if connector.sender is None:
+        return  # live chat: the card under the message (``card_for``)
+    content: dict[str, Any] = {}
+    if connector.quick_replies is not None:
+        options = [
+            Option(answer_id(proposal.pk, ACCEPT), ACCEPT_LABEL),
+            Option(answer_id(proposal.pk, REJECT), REJECT_LABEL),
+        ]
+        content = connector.quick_replies(message.body, options)
+    if not content:
+        text, rich = _links_text(proposal)
+        content = {"text": text, "html": rich}
+    delivery.create_for(message, quick_reply=content)
+
+
+def card_for(message_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The answer cards of the offers among ``message_ids`` (live chat shows them under
+    the message): message id → {proposal, status, accept, reject}."""
+    if not message_ids:
+        return {}
+    rows = ProposalOffer.objects.filter(message_id__in=message_ids).select_related("proposal")
+    return {
+        row.message_id: {
+            "proposal": row.proposal_id,
+            "open": row.proposal.status == ProposalStatus.OFFERED,
+            "status": str(row.proposal.get_status_display()),
+            "accept": link(row.proposal, ACCEPT),
+            "reject": link(row.proposal, REJECT),
+        }
+        for row in rows
+    }
+
+
+# --- the answer -------------------------------------------------------------------------------
+
+REPLIES = {
+    "accepted": (
+        "Terima kasih, Anda menerima usulan penyelesaian untuk tiket {ref}. Kami segera "
+        "menjalankannya dan akan mengabari Anda."
+    ),
+    "rejected": (
+        "Terima kasih atas jawaban Anda. Boleh kami tahu mengapa usulan ini belum sesuai? "
+        "Balas pesan ini dengan alasan Anda; kami akan menyiapkan solusi alternatif."
+    ),
+    "answered": "Jawaban Anda atas usulan ini sudah kami catat sebelumnya ({status}).",
+    "stale": (
+        "Usulan ini sudah tidak berlaku. Petugas kami akan menghubungi Anda dengan usulan terbaru."
+    ),
+    "refused": "Pilihan ini tidak berlaku.",
+}
+
+
+def _belongs(proposal: Proposal, tap: Tap) -> bool:
+    """Is the person who tapped the ticket's customer (their channel contact, or the
+    address they wrote to us from on a ticket of theirs)?"""
+    connector = registry.get(tap.provider)
+    kinds = connector.direct.contact_kinds if connector and connector.direct else ()
+    customer = proposal.ticket.customer
+    if customer.contacts.filter(kind__in=kinds, value=tap.contact_value).exists():
+        return True
+    return InboundDelivery.objects.filter(
+        provider=tap.provider, sender=tap.sender, message__ticket__customer_id=customer.pk
+    ).exists()
+
+
+def record_tap(tap: Tap) -> str:
+    """Decide the proposal a tapped button answers (in the transaction that stores the
+    tap once). Returns ``answered``, ``stale`` (no longer offered) or ``refused``
+    (forged, unknown, someone else's). The answer to the customer (and Telegram's
+    callback) is sent by the worker once the tap is stored."""
+    answer = parse_answer_id(tap.data)
+    proposal = (
+        Proposal.objects.select_related("ticket__customer").filter(pk=answer.proposal_id).first()
+        if answer is not None
+        else None
+    )
+    outcome, what = "refused", "refused"
+    if answer is None or proposal is None:
+        log.warning(
+            "proposal tap refused: bad or unknown id %r from %s", tap.data[:100], tap.sender
+        )
+    elif proposal.ticket.channel != tap.provider or not _belongs(proposal, tap):
+        log.warning(
+            "proposal tap refused: %s %s is not the customer of proposal %s",
+            tap.provider,
+            tap.sender,
+            proposal.pk,
+        )
+    elif proposal.status != ProposalStatus.OFFERED:
+        outcome = "stale"
+        answered = proposal.status in (ProposalStatus.ACCEPTED, ProposalStatus.REJECTED)
+        what = "answered" if answered else "stale"
+    else:
+        try:
+            with transaction.atomic():
+                services.proposal_answer(
+                    proposal=proposal, accepted=answer.accepted, via=tap.provider
+                )
+        except TransitionNotAllowed:  # answered a moment ago (another tap, the portal)
+            outcome, what = "stale", "answered"
+        else:
+            outcome, what = "answered", "accepted" if answer.accepted else "rejected"
+    outbox.later(
+        FOLLOW_UP,
+        provider=tap.provider,
+        address=tap.address,
+        callback_id=tap.callback_id,
+        proposal_id=proposal.pk if proposal is not None else 0,
+        what=what,
+    )
+    return outcome
+
+
+def follow_up(provider: str, address: str, callback_id: str, proposal_id: int, what: str) -> None:
+    """After a tap: thank the customer (and ask a rejecting one why), or say politely
+    that the proposal was answered already or is withdrawn; on Telegram the callback
+    query is answered first."""
+    proposal = Proposal.objects.select_related("ticket").filter(pk=proposal_id).first()
+    text = REPLIES[what].format(
+        ref=proposal.ticket.reference if proposal else "",
+        status=str(proposal.get_status_display()).lower() if proposal else "",
+    )
+    connector = registry.get(provider)
+    direct = connector.direct if connector is not None else None
+    if direct is None:
+        return
+    if callback_id and direct.acknowledge is not None:
+        try:  # the button's spinner: worthless once the provider stopped waiting
+            direct.acknowledge(callback_id, text[:200])
+        except delivery.SendError as exc:
+            log.info("proposal tap %s not acknowledged: %s", callback_id, exc.text)
+    if what != "refused" and address:
+        direct.say(address, text)

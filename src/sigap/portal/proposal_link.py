@@ -1,0 +1,93 @@
+"""The page an offered proposal's answer link opens (email, a live chat's card): no
+sign-in, the signed token names the proposal (``tickets.proposal_links``).
+
+A GET only shows the proposal and asks for a confirming POST (mail scanners and link
+previews fetch links; they must not decide anything). The POST records the answer as
+the customer's (``services.proposal_answer``); once answered, the same link shows the
+answer already recorded, so a second click changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from sigap.core.errors import SigapError
+from sigap.tickets import proposal_links, services
+from sigap.tickets.models import Proposal, ProposalStatus
+from sigap.tickets.services.proposal_answers import VIA
+from sigap.tickets.timeline import compensation_text
+
+ANSWERS = {"terima": True, "tolak": False}
+REASON_LIMIT = 2000
+
+
+def _invalid(request: HttpRequest, *, expired: bool) -> HttpResponse:
+    return render(
+        request,
+        "portal/proposal_link_invalid.html",
+        {"expired": expired},
+        status=410 if expired else 404,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def proposal_link(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        target = proposal_links.read_token(token)
+    except proposal_links.LinkExpired:
+        return _invalid(request, expired=True)
+    proposal = (
+        Proposal.objects.select_related("ticket__customer")
+        .filter(pk=target.proposal_id, ticket_id=target.ticket_id)
+        .first()
+        if target is not None
+        else None
+    )
+    if proposal is None:
+        return _invalid(request, expired=False)
+    chosen = request.GET.get("jawab", "")
+    reason = ""
+    error = ""
+    status = 200
+    if request.method == "POST":
+        chosen = request.POST.get("jawab", "")
+        reason = request.POST.get("reason", "").strip()[:REASON_LIMIT]
+        ticket = proposal.ticket
+        if proposal.status != ProposalStatus.OFFERED:
+            status = 409  # answered already, or withdrawn: the page says which
+        elif chosen not in ANSWERS:
+            error, status = "Pilih: terima atau tolak usulan.", 422
+        else:
+            try:
+                services.proposal_answer(
+                    proposal=proposal,
+                    accepted=ANSWERS[chosen],
+                    via=ticket.channel if ticket.channel in VIA else "other",
+                    reason=reason,
+                )
+            except SigapError as exc:  # answered a moment ago: the page says how
+                status = exc.http_status
+                proposal.refresh_from_db()
+                if proposal.status == ProposalStatus.OFFERED:
+                    error = exc.message
+            else:
+                flash.success(
+                    request,
+                    "Terima kasih, Anda menerima usulan ini. Kami segera menjalankannya."
+                    if ANSWERS[chosen]
+                    else "Terima kasih atas jawaban Anda. Kami akan menyiapkan solusi alternatif.",
+                )
+                return HttpResponseRedirect(request.path)
+    context = {
+        "proposal": proposal,
+        "ticket": proposal.ticket,
+        "compensation": compensation_text(proposal.compensation_type, proposal.compensation_amount),
+        "open": proposal.status == ProposalStatus.OFFERED,
+        "chosen": chosen if chosen in ANSWERS else "",
+        "reason": reason,
+        "error": error,
+    }
+    return render(request, "portal/proposal_link.html", context, status=status)
