@@ -6,6 +6,7 @@ app_name = "web"
 
 urlpatterns = [
     path("inbox/", views.inbox_page, name="inbox"),
+    path("beranda/", views.supervisor_home, name="supervisor_home"),
     path("inbox/bulk/", views.inbox_bulk, name="inbox_bulk"),
     path("inbox/bulk/undo/", views.inbox_bulk_undo, name="inbox_bulk_undo"),
     path("tickets/<int:ticket_id>/", views.ticket_page, name="ticket"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sigap.web.views.approvals import approvals, proposal_decide
 from sigap.web.views.customers import customer_list, customer_page
+from sigap.web.views.home import supervisor_home
 from sigap.web.views.inbox import home, inbox_bulk, inbox_bulk_undo, inbox_page, inbox_url
 from sigap.web.views.setup import settings_canned, settings_categories, settings_teams
 from sigap.web.views.ticket import (
@@ -38,6 +39,7 @@ __all__ = [
     "settings_canned",
     "settings_categories",
     "settings_teams",
+    "supervisor_home",
     "ticket_apology",
     "ticket_assign_me",
     "ticket_close",

@@ -39,6 +39,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return redirect("login")
+    if user.is_supervisor_or_admin:
+        return redirect("web:supervisor_home")
     if user.is_agent_or_above:
         return redirect("web:inbox")
     return redirect("portal:home")
@@ -59,9 +61,9 @@ def _people() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
 @staff_required
 def inbox_page(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    view_key = request.GET.get("view", inbox.DEFAULT_VIEW)
+    view_key = request.GET.get("view", inbox.default_view(user))
     if view_key not in inbox.VIEWS_BY_KEY:
-        view_key = inbox.DEFAULT_VIEW
+        view_key = inbox.default_view(user)
     sort_key = request.GET.get("sort", inbox.DEFAULT_SORT)
     if sort_key not in inbox.SORTS_BY_KEY:
         sort_key = inbox.DEFAULT_SORT
