@@ -8,6 +8,12 @@ from sigap.web.views.approvals import approvals, proposal_decide
 from sigap.web.views.customers import customer_list, customer_page
 from sigap.web.views.home import supervisor_home
 from sigap.web.views.inbox import home, inbox_bulk, inbox_bulk_undo, inbox_page, inbox_url
+from sigap.web.views.saved import (
+    inbox_lookup,
+    saved_view_create,
+    saved_view_delete,
+    saved_view_rename,
+)
 from sigap.web.views.setup import settings_canned, settings_categories, settings_teams
 from sigap.web.views.ticket import (
     ActionFn,
@@ -33,9 +39,13 @@ __all__ = [
     "home",
     "inbox_bulk",
     "inbox_bulk_undo",
+    "inbox_lookup",
     "inbox_page",
     "inbox_url",
     "proposal_decide",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_rename",
     "settings_canned",
     "settings_categories",
     "settings_teams",

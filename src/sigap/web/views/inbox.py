@@ -30,6 +30,7 @@ from sigap.web.forms import (
     BulkForm,
     InboxFilterForm,
 )
+from sigap.web.views import saved
 
 PAGE_SIZE = 25
 
@@ -104,6 +105,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         params.pop("cursor")
     base_params = params.copy()
     base_params.pop("view", None)
+    base_params.pop("saved", None)  # another built-in view is no longer the saved one
     context = {
         "views": inbox.VIEWS,
         "view": view_key,
@@ -124,6 +126,12 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         "select_label": _("Pilih"),
         "escalated_label": _("Dieskalasi"),
         "can_undo": bool(request.session.get(UNDO_KEY)),
+        # personal saved views and the filters picked by name (web/views/saved.py)
+        "saved_views": saved.views_of(user),
+        "saved_current": request.GET.get("saved", ""),
+        "saved_query": saved.clean_query(request.GET.urlencode()),
+        "chosen": saved.chosen_names(user, request.GET),
+        "lookups": saved.LOOKUPS,
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-rows":
         return render(request, "web/_inbox_rows.html", context)
