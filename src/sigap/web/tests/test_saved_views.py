@@ -60,9 +60,7 @@ def test_bad_names_are_refused_precisely_and_the_filters_stay(agent: User) -> No
     assert SavedView.objects.filter(owner=agent).count() == 1
 
 
-def test_a_view_of_x_is_invisible_and_unchangeable_to_y(
-    agent: User, outsider_agent: User
-) -> None:
+def test_a_view_of_x_is_invisible_and_unchangeable_to_y(agent: User, outsider_agent: User) -> None:
     mine = SavedView.objects.create(owner=agent, name="Punya Rina", query="view=all")
     other = logged(outsider_agent)
     html = other.get("/inbox/").content.decode()
