@@ -42,8 +42,8 @@ KEPT = (
 # The filters that search as you type: (key, label, placeholder).
 LOOKUPS = [
     ("customer", gettext_lazy("Pelanggan"), gettext_lazy("Ketik nama, email, atau nomor…")),
-    ("agent", gettext_lazy("Agen"), gettext_lazy("Ketik nama agen…")),
-    ("team", gettext_lazy("Tim"), gettext_lazy("Ketik nama tim…")),
+    ("agent", gettext_lazy("Cari penanggung jawab"), gettext_lazy("Ketik nama agen…")),
+    ("team", gettext_lazy("Cari tim"), gettext_lazy("Ketik nama tim…")),
 ]
 MAX_VIEWS = 50
 NAME_MAX = 60
