@@ -5,9 +5,10 @@ from django.urls import include, path
 from django.views.decorators.http import require_GET
 from django.views.i18n import JavaScriptCatalog
 
-from sigap.api import api
+from sigap.api import api, error_body
 from sigap.core import health
 from sigap.web import views as web_views
+from sigap.web.views import errors as error_pages
 
 
 @require_GET
@@ -57,3 +58,35 @@ urlpatterns = [
     path("", include("sigap.accounts.urls")),
     path("admin/", admin.site.urls),
 ]
+
+
+# The error pages: styled, in the app's chrome, with a way back (``web/views/errors.py``);
+# under /api/ the API's one JSON error shape instead.
+def _api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def handle_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _api(request):
+        return JsonResponse(error_body("permission_denied", "Anda tidak berhak."), status=403)
+    return error_pages.permission_denied(request, exception)
+
+
+def handle_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if _api(request):
+        return JsonResponse(error_body("not_found", "Data tidak ditemukan."), status=404)
+    return error_pages.page_not_found(request, exception)
+
+
+def handle_500(request: HttpRequest) -> HttpResponse:
+    if _api(request):
+        return JsonResponse(
+            error_body("server_error", "Terjadi kesalahan pada server. Coba lagi nanti."),
+            status=500,
+        )
+    return error_pages.server_error(request)
+
+
+handler403 = handle_403
+handler404 = handle_404
+handler500 = handle_500

@@ -117,7 +117,7 @@ def test_new_ticket_appears_in_a_second_agents_inbox_live(
     ctx = browser.new_context()
     page = ctx.new_page()
     sign_in(page, server, "sari.spv", "rahasia-spv")
-    page.wait_for_url(re.compile(r"/inbox/"))
+    page.wait_for_url(re.compile(r"/beranda/"))  # a supervisor's home
     page.goto(f"{server}/inbox/?view=all")
     wait_live(page)
     page.evaluate("window.__sigapNoReload = true")

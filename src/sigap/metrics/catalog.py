@@ -128,6 +128,11 @@ METRICS: list[Metric] = [
 ]
 BY_KEY = {m.key: m for m in METRICS}
 
+# The metrics computed from survey answers: a report shows how many answers each rests on
+# and draws no conclusion (met or missed, the action) from fewer than MIN_SAMPLE of them.
+SURVEY_METRICS = frozenset({"csat", "ces", "nps"})
+MIN_SAMPLE = 30
+
 
 def fmt(value: float | None, unit: str) -> str:
     """Indonesian number formatting: comma decimals, dot thousands."""

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from sigap.accounts.models import Team, User
 from sigap.metrics import compute as m
-from sigap.metrics.catalog import BY_KEY, METRICS, Metric, fmt
+from sigap.metrics.catalog import BY_KEY, METRICS, MIN_SAMPLE, SURVEY_METRICS, Metric, fmt
 from sigap.metrics.models import MetricTarget, ReportKind
 from sigap.surveys.models import Survey, SurveyKind
 from sigap.tickets.models import (
@@ -98,6 +98,20 @@ def _verdict(value: float | None, target: float | None, metric: Metric) -> str:
     return "met" if ok else "missed"
 
 
+NO_DATA = "belum ada data"
+SMALL_SAMPLE = "Sampel terlalu kecil untuk disimpulkan"
+
+
+def sample_text(value: m.Value, unit: str) -> str:
+    """A survey metric with the number of answers it rests on: "belum ada data (n = 0)",
+    "100% (n = 1, sampel terlalu kecil untuk disimpulkan)", "82,5% (n = 40)"."""
+    n = int(value.denominator)
+    if value.value is None:
+        return f"{NO_DATA} (n = {n})"
+    caveat = f", {SMALL_SAMPLE.lower()}" if n < MIN_SAMPLE else ""
+    return f"{fmt(value.value, unit)} (n = {n}{caveat})"
+
+
 def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
     now = m.compute(f)
     before = m.compute(f.previous())
@@ -105,9 +119,18 @@ def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
     rows = []
     for metric in METRICS:
         value, previous, target = now[metric.key].value, before[metric.key].value, goal[metric.key]
-        verdict = _verdict(value, target, metric)
+        # Survey metrics: how many answers the value rests on (n = ...).
+        sample = int(now[metric.key].denominator) if metric.key in SURVEY_METRICS else None
+        small = sample is not None and 0 < sample < MIN_SAMPLE
+        verdict = "none" if small else _verdict(value, target, metric)
         analysis = _change(value, previous, metric)
-        if verdict == "met":
+        if small:
+            analysis += (
+                f" {SMALL_SAMPLE}: baru {sample} jawaban (n = {sample}), "
+                f"minimal {MIN_SAMPLE} jawaban."
+            )
+            action = "Kumpulkan lebih banyak jawaban survei sebelum menarik kesimpulan."
+        elif verdict == "met":
             analysis += " Memenuhi target."
             action = "Pertahankan; bagikan praktik baik ke tim."
         elif verdict == "missed":
@@ -117,6 +140,8 @@ def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
             action = "Pastikan data terkumpul (survei terkirim, balasan tercatat)."
         else:
             action = metric.action if _worse(value, previous, metric) else "Pantau."
+        value_text = NO_DATA if value is None and sample is not None else fmt(value, metric.unit)
+        result_text = value_text if sample is None else f"{value_text} (n = {sample})"
         rows.append(
             {
                 "metric": metric.key,
@@ -125,7 +150,9 @@ def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
                 "target": target,
                 "target_text": _target_text(target, metric),
                 "result": value,
-                "result_text": fmt(value, metric.unit),
+                "result_text": result_text,
+                "value_text": value_text,
+                "sample": sample,
                 "previous": previous,
                 "previous_text": fmt(previous, metric.unit),
                 "verdict": verdict,
@@ -260,6 +287,7 @@ def _sentiment(f: m.Filter) -> dict[str, Any]:
         .values_list("nps")
         .annotate(n=Count("pk"))
     )
+    values = m.compute(f)
     low = list(
         answers.filter(Q(csat__lte=2) | Q(nps__lte=6))
         .exclude(comment="")
@@ -279,7 +307,12 @@ def _sentiment(f: m.Filter) -> dict[str, Any]:
             }
             for s in low
         ],
-        "values": {k: v.value for k, v in m.compute(f).items() if k in ("csat", "nps", "ces")},
+        "values": {k: v.value for k, v in values.items() if k in SURVEY_METRICS},
+        "samples": {k: int(v.denominator) for k, v in values.items() if k in SURVEY_METRICS},
+        "survey_summary": [
+            {"label": label, "text": sample_text(values[key], BY_KEY[key].unit)}
+            for key, label in (("csat", "CSAT"), ("nps", "NPS"), ("ces", "CES"))
+        ],
     }
 
 

@@ -19,7 +19,7 @@ from sigap.accounts.decorators import supervisor_required
 from sigap.accounts.models import SecurityKind, User
 from sigap.metrics import compute as m
 from sigap.metrics import delivery, export, live, reports
-from sigap.metrics.catalog import BY_KEY, fmt
+from sigap.metrics.catalog import BY_KEY, MIN_SAMPLE, SURVEY_METRICS, fmt
 from sigap.metrics.forms import PeriodForm, ReportForm, ScheduleForm, SendForm
 from sigap.metrics.models import Report, ReportSchedule, SyncState
 from sigap.metrics.sync import STATE
@@ -97,8 +97,15 @@ def _analytics(f: m.Filter) -> dict[str, Any]:
             {
                 "key": name,
                 "label": metric.label,
-                "value": fmt(values[name].value, metric.unit),
+                "value": (
+                    reports.NO_DATA
+                    if values[name].value is None and name in SURVEY_METRICS
+                    else fmt(values[name].value, metric.unit)
+                ),
                 "previous": fmt(before[name].value, metric.unit),
+                # survey metrics: how many answers the value rests on
+                "sample": int(values[name].denominator) if name in SURVEY_METRICS else None,
+                "small": name in SURVEY_METRICS and values[name].denominator < MIN_SAMPLE,
             }
         )
     content = {

@@ -693,6 +693,33 @@ class CannedResponse(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # A macro: what applying it also changes, each through the services (web/views/macros.py).
+    set_status = models.CharField(
+        _("ubah status menjadi"), max_length=20, choices=Status.choices, blank=True, default=""
+    )
+    add_tags = models.CharField(
+        _("tambah label"),
+        max_length=200,
+        blank=True,
+        default="",
+        help_text=_("Dipisah koma, mis. paket-terlambat, vip."),
+    )
+    set_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("tetapkan penanggung jawab"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    set_team = models.ForeignKey(
+        Team,
+        verbose_name=_("alihkan ke tim"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("templat balasan")
@@ -702,3 +729,11 @@ class CannedResponse(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def tags_to_add(self) -> list[str]:
+        return [t.strip() for t in self.add_tags.split(",") if t.strip()]
+
+    @property
+    def is_macro(self) -> bool:
+        return bool(self.set_status or self.tags_to_add or self.set_assignee_id or self.set_team_id)

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sigap.accounts.models import Team, User
+from sigap.accounts.models import Role, Team, User
 from sigap.core.forms import MultipleFileField
 from sigap.customers.models import CustomerKind, Temperament
 from sigap.tickets.models import (
@@ -248,10 +248,44 @@ class BulkForm(forms.Form):
 
 
 class CannedForm(forms.ModelForm[CannedResponse]):
+    """A canned response; with any of the last four fields it is a macro (one click
+    replies and changes the ticket)."""
+
     class Meta:
         model = CannedResponse
-        fields = ["title", "purpose", "team", "body", "active"]
+        fields = [
+            "title",
+            "purpose",
+            "team",
+            "body",
+            "active",
+            "set_status",
+            "add_tags",
+            "set_assignee",
+            "set_team",
+        ]
         widgets = {"body": forms.Textarea(attrs={"rows": 8})}
+
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.fields["set_assignee"].queryset = (  # type: ignore[attr-defined]
+            User.objects.filter(is_active=True)
+            .exclude(role=Role.CUSTOMER)
+            .order_by("first_name", "username")
+        )
+        self.fields["set_assignee"].label_from_instance = (  # type: ignore[attr-defined]
+            lambda u: u.get_full_name() or u.username
+        )
+
+    def clean_add_tags(self) -> str:
+        tags = [t.strip() for t in self.cleaned_data["add_tags"].split(",") if t.strip()]
+        for tag in tags:
+            if len(tag) > 50 or not re.fullmatch(r"[\w-]+", tag):
+                raise forms.ValidationError(
+                    _("Label “%(tag)s” tidak valid: pakai huruf, angka, dan tanda minus saja.")
+                    % {"tag": tag}
+                )
+        return ", ".join(tags)
 
 
 class TeamForm(forms.ModelForm[Team]):

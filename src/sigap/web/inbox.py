@@ -31,12 +31,18 @@ class View:
     condition: Callable[[User, datetime], Q]
 
 
+def my_team_ids(user: User) -> list[int]:
+    """The teams a user works in: those they are a member of and those they supervise
+    (a supervisor is seldom a member of the teams they lead), in one query."""
+    members = Team.members.through.objects.filter(user_id=user.pk).values_list("team_id", flat=True)
+    supervised = Team.objects.filter(supervisor_id=user.pk).order_by().values_list("pk", flat=True)
+    return sorted(set(members.union(supervised)))
+
+
 def _my_teams(user: User) -> Q:
     # Ids, not a subquery: the planner then sees an empty or short list and picks the
     # team index instead of scanning a sort index for rows that never come.
-    ids = list(
-        Team.members.through.objects.filter(user_id=user.pk).values_list("team_id", flat=True)
-    )
+    ids = my_team_ids(user)
     return Q(team_id__in=ids) if ids else Q(pk__in=[])
 
 
@@ -68,6 +74,11 @@ VIEWS: list[View] = [
 ]
 VIEWS_BY_KEY = {v.key: v for v in VIEWS}
 DEFAULT_VIEW = "mine"
+
+
+def default_view(user: User) -> str:
+    """Supervisors and admins start on their teams' tickets, agents on their own."""
+    return "team" if user.is_supervisor_or_admin else DEFAULT_VIEW
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,12 @@ app_name = "web"
 
 urlpatterns = [
     path("inbox/", views.inbox_page, name="inbox"),
+    path("beranda/", views.supervisor_home, name="supervisor_home"),
+    path("inbox/views/", views.saved_view_create, name="saved_view_create"),
+    path("inbox/views/<int:view_id>/rename/", views.saved_view_rename, name="saved_view_rename"),
+    path("inbox/views/<int:view_id>/delete/", views.saved_view_delete, name="saved_view_delete"),
+    path("inbox/lookup/<str:kind>/", views.inbox_lookup, name="inbox_lookup"),
+    path("tickets/<int:ticket_id>/macro/", views.ticket_macro, name="ticket_macro"),
     path("inbox/bulk/", views.inbox_bulk, name="inbox_bulk"),
     path("inbox/bulk/undo/", views.inbox_bulk_undo, name="inbox_bulk_undo"),
     path("tickets/new/", views.ticket_new, name="ticket_new"),

@@ -8,12 +8,14 @@ import csv
 import io
 import shutil
 import subprocess
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
@@ -22,8 +24,10 @@ from sigap.accounts.models import User
 from sigap.customers.models import Customer
 from sigap.metrics import compute as m
 from sigap.metrics import delivery, export, reports, sync
+from sigap.metrics.catalog import MIN_SAMPLE
 from sigap.metrics.models import MetricTarget, Report, ReportSchedule
 from sigap.metrics.tests.conftest import surveys
+from sigap.surveys.models import Survey
 from sigap.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -43,10 +47,12 @@ def test_kpi_rows_compare_with_the_previous_period_and_the_target(
     volume = rows["volume"]
     assert (volume["result_text"], volume["previous_text"]) == ("5", "1")  # T5 in February
     assert volume["analysis"] == "Naik 400% dibanding periode sebelumnya (1)."
-    csat = rows["csat"]
-    assert (csat["target_text"], csat["result_text"], csat["verdict"]) == ("≥ 90%", "50%", "missed")
-    assert "Belum memenuhi target" in str(csat["analysis"])
-    assert "pelatihan" in str(csat["action"])  # low CSAT -> review feedback and train
+    csat = rows["csat"]  # 2 of 4 answers good: 50%, but 4 answers conclude nothing
+    assert (csat["target_text"], csat["result_text"]) == ("≥ 90%", "50% (n = 4)")
+    assert csat["verdict"] == "none"
+    assert "Sampel terlalu kecil untuk disimpulkan" in str(csat["analysis"])
+    assert "Belum memenuhi target" not in str(csat["analysis"])
+    assert "Kumpulkan lebih banyak jawaban" in str(csat["action"])
     assert rows["fcr"]["verdict"] == "met" and rows["fcr"]["target_text"] == "≥ 15%"
     assert str(rows["fcr"]["action"]).startswith("Pertahankan")
     aht = rows["aht"]  # 5.7 minutes against at most 10
@@ -54,6 +60,53 @@ def test_kpi_rows_compare_with_the_previous_period_and_the_target(
     assert rows["sla"]["verdict"] == "missed" and "SLA" in str(rows["sla"]["action"])
     nps = rows["nps"]
     assert nps["analysis"].startswith("Tidak ada data periode sebelumnya")  # type: ignore[union-attr]
+
+
+def test_no_nps_answers_say_no_data_not_low_loyalty(
+    march: dict[str, Ticket], customer: Customer
+) -> None:
+    sync.sync()  # no surveys at all
+    rows = {r["metric"]: r for r in reports.kpi_rows(m.month(2026, 3))}
+    nps = rows["nps"]
+    assert nps["result_text"] == "belum ada data (n = 0)"
+    assert nps["verdict"] == "none"
+    assert "Belum ada data" in str(nps["analysis"])
+    assert "loyalitas" not in f"{nps['analysis']} {nps['action']}".lower()
+    assert rows["csat"]["result_text"] == "belum ada data (n = 0)"
+    assert rows["volume"]["sample"] is None  # not a survey metric
+
+
+def test_a_large_enough_sample_is_judged_against_the_target(
+    march: dict[str, Ticket], customer: Customer
+) -> None:
+    when = datetime(2026, 3, 15, 10, tzinfo=ZoneInfo("Asia/Jakarta"))
+    common = {"customer": customer, "sent_via": "email", "sent_at": when, "expires_at": when}
+    Survey.objects.bulk_create(
+        [
+            Survey(kind="resolution", csat=2 if i < 6 else 5, answered_at=when, **common)
+            for i in range(MIN_SAMPLE)
+        ]
+    )
+    sync.sync()
+    csat = {r["metric"]: r for r in reports.kpi_rows(m.month(2026, 3))}["csat"]
+    assert csat["result_text"] == f"80% (n = {MIN_SAMPLE})"
+    assert csat["verdict"] == "missed"
+    assert "Belum memenuhi target" in str(csat["analysis"])
+    assert "pelatihan" in str(csat["action"])  # low CSAT -> review feedback and train
+
+
+def test_the_sentiment_report_shows_sample_sizes(
+    march: dict[str, Ticket], customer: Customer
+) -> None:
+    surveys(march, customer)
+    content = reports.build("sentiment", m.month(2026, 3))
+    html = render_to_string("metrics/_report_body.html", export.context(content, "x"))
+    assert "CSAT: 50% (n = 4, sampel terlalu kecil untuk disimpulkan)" in html
+    # five NPS answers in March: 3 promoters, 1 detractor -> 40
+    assert "NPS: 40 (n = 5, sampel terlalu kecil untuk disimpulkan)" in html
+    empty = reports.build("sentiment", m.month(2026, 5))
+    html = render_to_string("metrics/_report_body.html", export.context(empty, "x"))
+    assert "NPS: belum ada data (n = 0)" in html
 
 
 def test_low_fcr_suggests_training_and_high_aht_automation(
@@ -102,6 +155,7 @@ def test_create_edit_and_export_a_kpi_report(
     assert report.title == "Laporan KPI — Maret 2026"
     page = staff_client.get(f"/laporan/{report.pk}/").content.decode()
     assert 'data-metric="csat"' in page and "<svg" in page and "data-heatmap" in page
+    assert "n = 4" in page  # the sample beside the survey metric
 
     staff_client.post(
         f"/laporan/{report.pk}/",
@@ -114,13 +168,13 @@ def test_create_edit_and_export_a_kpi_report(
 
     pdf = staff_client.get(f"/laporan/{report.pk}/unduh.pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    check_pdf(pdf.content, tmp_path, ["Laporan KPI", "Pelatihan empati", "Kepuasan pelanggan"])
+    check_pdf(pdf.content, tmp_path, ["Laporan KPI", "Pelatihan empati", "pelanggan (CSAT)"])
 
     sheet = load_workbook(io.BytesIO(staff_client.get(f"/laporan/{report.pk}/unduh.xlsx").content))
     rows = list(sheet["Laporan"].iter_rows(values_only=True))
     assert rows[0][0] == report.title and rows[3][:3] == ("Metrik", "Target", "Hasil")
     by_metric = {r[0]: r for r in rows[4:]}
-    assert by_metric["Kepuasan pelanggan (CSAT)"][1:3] == ("≥ 90%", "50%")
+    assert by_metric["Kepuasan pelanggan (CSAT)"][1:3] == ("≥ 90%", "50% (n = 4)")
     assert by_metric["Kepuasan pelanggan (CSAT)"][5] == "Pelatihan empati untuk tim Pengiriman."
     assert "Agen" in sheet.sheetnames
 
@@ -240,6 +294,7 @@ def test_dashboard_queries_do_not_grow_with_agents(
     assert len(more) == len(few), [q["sql"] for q in more.captured_queries]
     html = page.content.decode()
     assert 'data-card="csat"' in html and "data-live-ops" in html and "<svg" in html
+    assert '<div class="muted" data-sample>n = 0</div>' in html  # no answers: no data
     live = staff_client.get("/dasbor/langsung/").content.decode()
     assert 'data-op="open">1<' in live  # T4
 

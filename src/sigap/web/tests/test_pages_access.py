@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -80,7 +82,16 @@ def test_another_customers_ticket_looks_missing(
     theirs = c.get(f"/portal/tiket/{ticket.pk}/")
     missing = c.get("/portal/tiket/999999/")
     assert theirs.status_code == missing.status_code == 404
-    assert theirs.content == missing.content
+    # the same page but for the per-response CSRF mask and the path asked for (the
+    # styled 404 has the language switch, which comes back to that path)
+    assert unmasked(theirs.content).replace(f"/tiket/{ticket.pk}/".encode(), b"/tiket/N/") == (
+        unmasked(missing.content).replace(b"/tiket/999999/", b"/tiket/N/")
+    )
+
+
+def unmasked(html: bytes) -> bytes:
+    html = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"TOKEN", html)
+    return re.sub(rb'"X-CSRFToken": "[^"]+"', b"TOKEN", html)
 
 
 def test_staff_actions_refuse_customers(customer_user: User, ticket: Ticket) -> None:

@@ -7,8 +7,16 @@ from __future__ import annotations
 from sigap.web.views.approvals import approvals, proposal_decide
 from sigap.web.views.create import customer_check, customer_lookup, customer_new, ticket_new
 from sigap.web.views.customers import customer_list, customer_page
+from sigap.web.views.home import supervisor_home
 from sigap.web.views.inbox import home, inbox_bulk, inbox_bulk_undo, inbox_page, inbox_url
 from sigap.web.views.mentions import ticket_mentions
+from sigap.web.views.macros import ticket_macro
+from sigap.web.views.saved import (
+    inbox_lookup,
+    saved_view_create,
+    saved_view_delete,
+    saved_view_rename,
+)
 from sigap.web.views.setup import settings_canned, settings_categories, settings_teams
 from sigap.web.views.ticket import (
     ActionFn,
@@ -39,12 +47,17 @@ __all__ = [
     "home",
     "inbox_bulk",
     "inbox_bulk_undo",
+    "inbox_lookup",
     "inbox_page",
     "inbox_url",
     "proposal_decide",
+    "saved_view_create",
+    "saved_view_delete",
+    "saved_view_rename",
     "settings_canned",
     "settings_categories",
     "settings_teams",
+    "supervisor_home",
     "ticket_apology",
     "ticket_assign",
     "ticket_assign_me",
@@ -54,6 +67,7 @@ __all__ = [
     "ticket_escalate",
     "ticket_mentions",
     "ticket_new",
+    "ticket_macro",
     "ticket_page",
     "ticket_proposal",
     "ticket_record",

@@ -30,6 +30,7 @@ from sigap.web.forms import (
     BulkForm,
     InboxFilterForm,
 )
+from sigap.web.views import saved
 
 PAGE_SIZE = 25
 
@@ -39,6 +40,8 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not user.is_authenticated:
         return redirect("login")
+    if user.is_supervisor_or_admin:
+        return redirect("web:supervisor_home")
     if user.is_agent_or_above:
         return redirect("web:inbox")
     return redirect("portal:home")
@@ -59,9 +62,9 @@ def _people() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
 @staff_required
 def inbox_page(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    view_key = request.GET.get("view", inbox.DEFAULT_VIEW)
+    view_key = request.GET.get("view", inbox.default_view(user))
     if view_key not in inbox.VIEWS_BY_KEY:
-        view_key = inbox.DEFAULT_VIEW
+        view_key = inbox.default_view(user)
     sort_key = request.GET.get("sort", inbox.DEFAULT_SORT)
     if sort_key not in inbox.SORTS_BY_KEY:
         sort_key = inbox.DEFAULT_SORT
@@ -102,6 +105,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         params.pop("cursor")
     base_params = params.copy()
     base_params.pop("view", None)
+    base_params.pop("saved", None)  # another built-in view is no longer the saved one
     context = {
         "views": inbox.VIEWS,
         "view": view_key,
@@ -122,6 +126,12 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         "select_label": _("Pilih"),
         "escalated_label": _("Dieskalasi"),
         "can_undo": bool(request.session.get(UNDO_KEY)),
+        # personal saved views and the filters picked by name (web/views/saved.py)
+        "saved_views": saved.views_of(user),
+        "saved_current": request.GET.get("saved", ""),
+        "saved_query": saved.clean_query(request.GET.urlencode()),
+        "chosen": saved.chosen_names(user, request.GET),
+        "lookups": saved.LOOKUPS,
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-rows":
         return render(request, "web/_inbox_rows.html", context)

@@ -81,7 +81,9 @@ def settings_canned(request: HttpRequest, canned_id: int | None = None) -> HttpR
         "web/settings_canned.html",
         {
             "form": form,
-            "items": CannedResponse.objects.select_related("team").order_by("purpose", "title"),
+            "items": CannedResponse.objects.select_related(
+                "team", "set_assignee", "set_team"
+            ).order_by("purpose", "title"),
             "editing": item,
             "placeholders": canned.PLACEHOLDERS,
         },

@@ -279,4 +279,16 @@
     note.hidden = !(newest > seen);
   }
   document.addEventListener("htmx:afterSettle", checkNews);
+/* The top bar's menus (<details data-menu>): one open at a time, closed by a click
+   elsewhere or Escape (focus goes back to the menu's button). */
+(function () {
+  "use strict";
+  function menus() { return Array.prototype.slice.call(document.querySelectorAll("details[data-menu][open]")); }
+  document.addEventListener("click", function (ev) {
+    menus().forEach(function (m) { if (!m.contains(ev.target)) m.removeAttribute("open"); });
+  });
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape") return;
+    menus().forEach(function (m) { m.removeAttribute("open"); var s = m.querySelector("summary"); if (s) s.focus(); });
+  });
 })();
