@@ -9,8 +9,8 @@ from sigap.web.views.create import customer_check, customer_lookup, customer_new
 from sigap.web.views.customers import customer_list, customer_page
 from sigap.web.views.home import supervisor_home
 from sigap.web.views.inbox import home, inbox_bulk, inbox_bulk_undo, inbox_page, inbox_url
-from sigap.web.views.mentions import ticket_mentions
 from sigap.web.views.macros import ticket_macro
+from sigap.web.views.mentions import ticket_mentions
 from sigap.web.views.saved import (
     inbox_lookup,
     saved_view_create,
@@ -65,9 +65,9 @@ __all__ = [
     "ticket_close",
     "ticket_confirm",
     "ticket_escalate",
+    "ticket_macro",
     "ticket_mentions",
     "ticket_new",
-    "ticket_macro",
     "ticket_page",
     "ticket_proposal",
     "ticket_record",
