@@ -187,7 +187,7 @@ def test_a_rejection_leads_to_the_alternative(agent: User, offered: Proposal) ->
     assert "Pelanggan menolak usulan: ajukan solusi alternatif (win-win)" in html
     assert f'data-alternative="{offered.pk}"' in html and "Ajukan alternatif" in html
     prefilled = c.get(f"/tickets/{offered.ticket_id}/?alternatif={offered.pk}").content.decode()
-    assert '<details id="proposal" open>' in prefilled
+    assert '<details id="proposal" class="step-form current" open data-current-step>' in prefilled
     assert "Kelebihan tagihan dikembalikan ke rekening dalam 3 hari kerja.</textarea>" in prefilled
     created = c.post(
         f"/tickets/{offered.ticket_id}/proposal/",
