@@ -151,11 +151,28 @@ class StatusChanged:
 
 @dataclass(frozen=True)
 class ProposalDecided:
-    """A proposal was approved, accepted, rejected or withdrawn (AFTER)."""
+    """A proposal was decided (AFTER). ``decision``: by a supervisor ``approved``,
+    ``declined`` or ``changes_requested`` (with their ``note``); by the customer
+    ``accepted`` or ``rejected`` (``note``: the reason); ``withdrawn``. ``actor_id``: who
+    decided (None for the system); the proposer is the proposal's ``created_by``."""
 
     proposal_id: int
     ticket_id: int
     decision: str
+    note: str = ""
+    actor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ApprovalRequested:
+    """A proposal waits for a supervisor's decision (AFTER): just proposed, or resubmitted
+    after the supervisor asked for changes. ``reason``: why it needs approval."""
+
+    proposal_id: int
+    ticket_id: int
+    team_id: int | None
+    reason: str
+    resubmitted: bool = False
 
 
 @dataclass(frozen=True)

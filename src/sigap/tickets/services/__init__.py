@@ -9,11 +9,19 @@ services are split by concern; this package exports them all:
 * ``updates``: field changes, transfers, recomputed due times, merged customers;
 * ``procedure``: the complaint procedure's steps and the worker's time-based ones;
 * ``proposals``: resolution proposals and their answers;
+* ``approvals``: the supervisor's decline and request for changes, the resubmission, the
+  compensation's fulfilment;
 * ``_common``: what they share (lock, versioned write, status change, delivery).
 """
 
 from __future__ import annotations
 
+from sigap.tickets.services.approvals import (
+    proposal_decline,
+    proposal_fulfil,
+    proposal_request_changes,
+    proposal_resubmit,
+)
 from sigap.tickets.services.creation import (
     ACKNOWLEDGEMENT,
     bot_reply,
@@ -62,7 +70,11 @@ __all__ = [
     "proposal_accept",
     "proposal_approve",
     "proposal_create",
+    "proposal_decline",
+    "proposal_fulfil",
     "proposal_reject",
+    "proposal_request_changes",
+    "proposal_resubmit",
     "proposal_withdraw",
     "tags_as_created",
     "ticket_auto_close",
