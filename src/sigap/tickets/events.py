@@ -227,9 +227,7 @@ def compensation_event(proposal: Proposal, actor: User | None) -> TimelineEvent:
         "reference": proposal.compensation_reference,
         "note": proposal.compensation_note,
     }
-    return _event(
-        proposal.ticket, actor, EventKind.COMPENSATION_RECORDED, public=False, data=data
-    )
+    return _event(proposal.ticket, actor, EventKind.COMPENSATION_RECORDED, public=False, data=data)
 
 
 def sla_event(

@@ -556,9 +556,7 @@ class Proposal(models.Model):
             _choice_check("compensation_type", CompensationType, "proposal_compensation_valid"),
             models.UniqueConstraint(
                 fields=["ticket"],
-                condition=models.Q(
-                    status__in=["pending_approval", "offered", "changes_requested"]
-                ),
+                condition=models.Q(status__in=["pending_approval", "offered", "changes_requested"]),
                 name="proposal_one_open_per_ticket",
             ),
         ]

@@ -26,6 +26,21 @@ urlpatterns = [
         name="proposal_decide",
     ),
     path("approvals/", views.approvals, name="approvals"),
+    path(
+        "tickets/<int:ticket_id>/proposal/resubmit/",
+        views.ticket_proposal_resubmit,
+        name="ticket_proposal_resubmit",
+    ),
+    path(
+        "tickets/<int:ticket_id>/proposal/fulfil/",
+        views.ticket_proposal_fulfil,
+        name="ticket_proposal_fulfil",
+    ),
+    path(
+        "settings/approval-rule/",
+        views.settings_approval_default,
+        name="settings_approval_default",
+    ),
     path("customers/", views.customer_list, name="customers"),
     path("customers/<int:customer_id>/", views.customer_page, name="customer"),
     path("settings/teams/", views.settings_teams, name="settings_teams"),

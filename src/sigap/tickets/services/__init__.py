@@ -17,6 +17,8 @@ services are split by concern; this package exports them all:
 from __future__ import annotations
 
 from sigap.tickets.services.approvals import (
+    approval_rule_clear,
+    approval_rule_set,
     proposal_decline,
     proposal_fulfil,
     proposal_request_changes,
@@ -65,6 +67,8 @@ __all__ = [
     "PROPOSAL_STATUSES_FOR_TICKET",
     "UPDATABLE",
     "apology_create",
+    "approval_rule_clear",
+    "approval_rule_set",
     "bot_reply",
     "message_add",
     "proposal_accept",

@@ -14,15 +14,23 @@ Every decision is on the ticket's internal timeline with its note and publishes
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import transaction
 from django.utils import timezone
 
 from sigap.accounts.access import require_staff
-from sigap.accounts.models import User
-from sigap.core.errors import Conflict, TransitionNotAllowed, ValidationFailed
+from sigap.accounts.models import Team, User
+from sigap.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
 from sigap.tickets import approval, events
 from sigap.tickets.access import require_supervisor_for
-from sigap.tickets.models import CompensationType, EventKind, Proposal, ProposalStatus
+from sigap.tickets.models import (
+    ApprovalRule,
+    CompensationType,
+    EventKind,
+    Proposal,
+    ProposalStatus,
+)
 from sigap.tickets.services._common import _touch
 from sigap.tickets.services.proposals import (
     _decided,
@@ -168,3 +176,47 @@ def proposal_fulfil(
     events.compensation_event(proposal, actor)
     _touch(ticket)
     return proposal
+
+
+# --- the approval rules (settings) ------------------------------------------------------------
+
+
+def _require_rule_editor(actor: User) -> None:
+    if not (actor.is_active and actor.is_supervisor_or_admin):
+        raise PermissionDenied("Hanya supervisor dan admin yang dapat mengubah aturan persetujuan.")
+
+
+@transaction.atomic
+def approval_rule_set(
+    *,
+    actor: User,
+    team: Team | None,
+    severities: Iterable[str],
+    amount_threshold: int | None,
+) -> ApprovalRule:
+    """Set ``team``'s approval rule (``team`` None: the default of every team without its
+    own). Applies to proposals made from now on."""
+    _require_rule_editor(actor)
+    chosen = sorted(set(severities))
+    errors: dict[str, list[str]] = {}
+    if any(s not in approval.SEVERITIES for s in chosen):
+        errors["severities"] = ["Pilihan tidak valid."]
+    if amount_threshold is not None and amount_threshold < 1:
+        errors["amount_threshold"] = ["Minimal Rp 1."]
+    if errors:
+        raise ValidationFailed("Aturan persetujuan tidak valid.", fields=errors)
+    rule = ApprovalRule.objects.select_for_update().filter(team=team).first() or ApprovalRule(
+        team=team
+    )
+    rule.severities = chosen
+    rule.amount_threshold = amount_threshold
+    rule.updated_by = actor
+    rule.save()
+    return rule
+
+
+@transaction.atomic
+def approval_rule_clear(*, actor: User, team: Team | None) -> None:
+    """``team`` follows the default again (``team`` None: the built-in default)."""
+    _require_rule_editor(actor)
+    ApprovalRule.objects.filter(team=team).delete()

@@ -4,10 +4,20 @@ from, with what the user typed kept)."""
 
 from __future__ import annotations
 
-from sigap.web.views.approvals import approvals, proposal_decide
+from sigap.web.views.approvals import (
+    approvals,
+    proposal_decide,
+    ticket_proposal_fulfil,
+    ticket_proposal_resubmit,
+)
 from sigap.web.views.customers import customer_list, customer_page
 from sigap.web.views.inbox import home, inbox_bulk, inbox_bulk_undo, inbox_page, inbox_url
-from sigap.web.views.setup import settings_canned, settings_categories, settings_teams
+from sigap.web.views.setup import (
+    settings_approval_default,
+    settings_canned,
+    settings_categories,
+    settings_teams,
+)
 from sigap.web.views.ticket import (
     ActionFn,
     ticket_apology,
@@ -35,6 +45,7 @@ __all__ = [
     "inbox_page",
     "inbox_url",
     "proposal_decide",
+    "settings_approval_default",
     "settings_canned",
     "settings_categories",
     "settings_teams",
@@ -45,6 +56,8 @@ __all__ = [
     "ticket_escalate",
     "ticket_page",
     "ticket_proposal",
+    "ticket_proposal_fulfil",
+    "ticket_proposal_resubmit",
     "ticket_record",
     "ticket_reopen",
     "ticket_reply",
