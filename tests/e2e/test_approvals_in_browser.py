@@ -39,7 +39,6 @@ def _pending(agent: User, customer: Customer, team: Team, subject: str) -> Propo
         team=team,
         assignee=agent,
     )
-    services.ticket_record(actor=agent, ticket=ticket, facts="Nota 88121, dibeli 1 Desember.")
     return services.proposal_create(
         actor=agent,
         ticket=drive_to(agent, Ticket.objects.get(pk=ticket.pk), "confirmed"),
@@ -71,13 +70,13 @@ def test_ask_for_changes_resubmit_approve(
     card = boss.locator(f"article[data-proposal='{ours.pk}']")
     card.wait_for()
     assert boss.locator(f"article[data-proposal='{theirs.pk}']").count() == 0
-    assert "Nota 88121" in card.locator("[data-facts]").inner_text()
+    assert "BLJ-2026-104233" in card.locator("[data-facts]").inner_text()  # drive_to's facts
     assert card.locator("[data-tier]").inner_text() == "Gold"
     assert "nilai kompensasi ≥ Rp 250.000" in card.locator("[data-approval-reason]").inner_text()
     card.locator(f"#note-{ours.pk}").fill("Voucher terlalu besar; tawarkan Rp 200.000.")
+    boss.screenshot(path=str(artifacts / "approvals-queue.png"), full_page=True)
     card.get_by_role("button", name="Minta perubahan").click()
     boss.wait_for_selector("text=Usulan dikembalikan ke agen untuk diubah.")
-    boss.screenshot(path=str(artifacts / "approvals-changes.png"), full_page=True)
 
     worker_ctx = browser.new_context(viewport={"width": 1440, "height": 900})
     worker = worker_ctx.new_page()
@@ -89,6 +88,9 @@ def test_ask_for_changes_resubmit_approve(
     worker.locator("#resubmit-compensation_amount").fill("200000")
     worker.locator("#form-resubmit button[type=submit]").click()
     worker.wait_for_selector("text=Usulan diajukan ulang ke supervisor.")
+    worker.locator(f"[data-proposal='{ours.pk}']").screenshot(
+        path=str(artifacts / "approvals-resubmitted.png")
+    )
 
     boss.goto(f"{server}/approvals/")
     card = boss.locator(f"article[data-proposal='{ours.pk}']")

@@ -562,7 +562,6 @@ def proposal_request_changes(request: HttpRequest, proposal_id: int, payload: De
 )
 def proposal_resubmit(request: HttpRequest, proposal_id: int, payload: ProposalIn) -> Any:
     user = request_user(request)
-    require_staff(user)
     proposal = services.proposal_resubmit(
         actor=user,
         proposal=_proposal(user, proposal_id),
@@ -582,7 +581,6 @@ def proposal_resubmit(request: HttpRequest, proposal_id: int, payload: ProposalI
 )
 def proposal_fulfil(request: HttpRequest, proposal_id: int, payload: FulfilIn) -> Any:
     user = request_user(request)
-    require_staff(user)
     proposal = services.proposal_fulfil(
         actor=user,
         proposal=_proposal(user, proposal_id),

@@ -291,3 +291,25 @@ def test_an_agent_may_not_change_the_default_rule(agent: User) -> None:
     r = logged(agent).post("/settings/approval-rule/", {"default-own_rule": "on"})
     assert r.status_code == 403
     assert not ApprovalRule.objects.exists()
+
+
+def test_the_django_admin_edits_the_rules_and_lists_proposals(admin: User, ours: Proposal) -> None:
+    admin.is_staff = admin.is_superuser = True
+    admin.save(update_fields=["is_staff", "is_superuser"])
+    c = logged(admin)
+    r = c.post(
+        "/admin/tickets/approvalrule/add/",
+        {"team": "", "severities": ["penting"], "amount_threshold": "1000000"},
+    )
+    assert r.status_code == 302, r.content.decode()[:2000]
+    rule = ApprovalRule.objects.get(team=None)
+    assert (rule.severities, rule.amount_threshold, rule.updated_by) == (
+        ["penting"],
+        1_000_000,
+        admin,
+    )
+    again = c.post("/admin/tickets/approvalrule/add/", {"team": "", "amount_threshold": "5"})
+    assert again.status_code == 200  # a second default row is refused with the form's error
+    assert ApprovalRule.objects.count() == 1
+    listing = c.get("/admin/tickets/proposal/").content.decode()
+    assert "nilai kompensasi ≥ Rp 250.000" in listing
