@@ -95,8 +95,12 @@ def _for_customer(ticket: Ticket, *, offer_waiting: bool) -> NextStep:
     return NextStep(_("Tiket ini sudah ditutup. Terima kasih atas kepercayaan Anda."), None)
 
 
-def for_agent(ticket: Ticket, *, offer_waiting: bool, approval_waiting: bool) -> str:
+def for_agent(
+    ticket: Ticket, *, offer_waiting: bool, approval_waiting: bool, changes_requested: bool = False
+) -> str:
     status = ticket.status
+    if changes_requested and ticket.is_open:
+        return _("Supervisor meminta perubahan usulan: ubah sesuai catatannya, lalu ajukan ulang.")
     if status == S.NEW:
         return _("Simak keluhannya, lalu catat fakta dan kronologinya (Catat).")
     if status == S.RECORDED:

@@ -138,6 +138,7 @@ def test_ask_for_changes_resubmit_then_approve_with_notes(
 
     page = worker.get(f"/tickets/{ours.ticket_id}/").content.decode()
     assert "Turunkan ke Rp 200.000." in page and "Ajukan ulang ke supervisor" in page
+    assert "Supervisor meminta perubahan usulan" in page  # the next step says so
 
     # a mistake keeps what the agent typed
     bad = worker.post(

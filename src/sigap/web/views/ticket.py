@@ -95,7 +95,10 @@ def _ticket_context(
         "ticket": ticket,
         "steps": procedure_steps(ticket.status),
         "next_step": guidance.for_agent(
-            ticket, offer_waiting=offer_waiting, approval_waiting=approval_waiting
+            ticket,
+            offer_waiting=offer_waiting,
+            approval_waiting=approval_waiting,
+            changes_requested=any(p.status == ProposalStatus.CHANGES_REQUESTED for p in proposals),
         ),
         "items": items,
         "proposals": proposals,
