@@ -67,6 +67,15 @@ def test_the_queue_lists_only_what_the_caller_may_decide(
         return [p["id"] for p in response.json()]
 
     assert ids(supervisor) == [pending.pk]
+    (entry,) = Api(supervisor).get("/approvals").json()
+    case = entry["case"]
+    assert (case["reference"], case["loyalty_tier"], case["previous_tickets"]) == (
+        pending.ticket.reference,
+        "gold",
+        0,
+    )
+    assert case["facts"] == "Paket BLJ-2026-104233, 7 hari."
+    assert entry["proposed_by"]["id"] == agent.pk
     assert ids(other_supervisor) == [theirs.pk]
     assert ids(admin) == [pending.pk, theirs.pk]
     assert ids(agent) == []

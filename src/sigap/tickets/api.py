@@ -35,6 +35,7 @@ from sigap.tickets.schemas import (
     STAFF_INPUT_FIELDS,
     ApologyIn,
     ApologyOut,
+    ApprovalOut,
     CloseIn,
     ConfirmationOut,
     ConfirmIn,
@@ -54,6 +55,7 @@ from sigap.tickets.schemas import (
     TicketPageAny,
     TicketPatch,
     TransitionIn,
+    approval_dict,
     customer_ticket_dict,
     customer_ticket_list_dict,
     event_dict,
@@ -470,7 +472,7 @@ class ApprovalsQuery(Schema):
 
 @router.get(
     "/approvals",
-    response={200: list[ProposalOut], 403: ErrorOut},
+    response={200: list[ApprovalOut], 403: ErrorOut},
     summary="Usulan yang menunggu keputusan saya",
     description="Hanya usulan yang boleh diputuskan pemanggil: supervisor untuk tim yang "
     "dipimpinnya (dan tiket tanpa tim), admin untuk semua. Paling lama lebih dulu, "
@@ -482,7 +484,7 @@ def approvals_queue(request: HttpRequest, q: Query[ApprovalsQuery]) -> list[dict
     queue = approval.review_queue(user, q.status).select_related(
         "approved_by", "compensation_recorded_by"
     )
-    return [proposal_dict(p) for p in queue[:QUEUE_LIMIT]]
+    return [approval_dict(p) for p in queue[:QUEUE_LIMIT]]
 
 
 @router.get(

@@ -319,6 +319,32 @@ class ProposalOut(Schema):
     compensation_recorded_at: datetime | None
 
 
+class ApprovalCaseOut(Schema):
+    """What a supervisor decides on: the ticket, its facts, the customer and their history."""
+
+    reference: str
+    subject: str
+    description: str
+    facts: str
+    severity: str
+    category: str
+    team: Ref | None
+    customer: Ref
+    loyalty_tier: str
+    previous_tickets: int = Field(description="Tiket lain pelanggan ini.")
+    past_compensation_count: int = Field(
+        description="Kompensasi yang diterima pelanggan pada tiket lain."
+    )
+    past_compensation_total: int
+
+
+class ApprovalOut(ProposalOut):
+    """An entry of the approvals queue: the proposal and its case."""
+
+    case: ApprovalCaseOut
+    proposed_by: Ref | None
+
+
 class DecisionIn(Schema):
     note: str = ""
 
@@ -498,6 +524,28 @@ def proposal_dict(p: Proposal, *, staff: bool = True) -> dict[str, Any]:
         "fulfilment": fulfilment_state(p),
         "compensation_reference": p.compensation_reference,
     } | (_proposal_staff_fields(p) if staff else _PROPOSAL_STAFF_BLANK)
+
+
+def approval_dict(p: Proposal) -> dict[str, Any]:
+    """A proposal of ``approval.review_queue`` (its annotations) with its case."""
+    t = p.ticket
+    return proposal_dict(p) | {
+        "proposed_by": _ref(p.created_by),
+        "case": {
+            "reference": t.reference,
+            "subject": t.subject,
+            "description": t.description,
+            "facts": t.facts,
+            "severity": t.severity,
+            "category": t.category,
+            "team": _ref(t.team),
+            "customer": _ref(t.customer),
+            "loyalty_tier": t.customer.loyalty_tier,
+            "previous_tickets": getattr(p, "previous_tickets", 0),
+            "past_compensation_count": getattr(p, "past_compensation_count", 0),
+            "past_compensation_total": getattr(p, "past_compensation_total", 0),
+        },
+    }
 
 
 def fulfilment_state(p: Proposal) -> str:
