@@ -91,6 +91,29 @@ def pending_proposal(w: World) -> Request:
     return "post", f"/proposals/{p.pk}/approve", {}
 
 
+def pending_decision(action: str) -> Callable[[World], Request]:
+    def make(w: World) -> Request:
+        _, path, _ = pending_proposal(w)
+        return "post", path.replace("/approve", f"/{action}"), {"note": "Catatan supervisor."}
+
+    return make
+
+
+def accepted_proposal(w: World) -> Request:
+    t = _confirmed(w)
+    agent, owner = w.users["agent"], w.users["owner"]
+    assert agent is not None and owner is not None
+    p = services.proposal_create(
+        actor=agent,
+        ticket=t,
+        summary="Voucher",
+        compensation_type="voucher",
+        compensation_amount=50_000,
+    )
+    services.proposal_accept(actor=owner, proposal=p)
+    return "post", f"/proposals/{p.pk}/fulfil", {"given": False, "note": "Menunggu stok."}
+
+
 def offered_proposal(w: World) -> Request:
     t = _confirmed(w)
     agent = w.users["agent"]
@@ -147,6 +170,12 @@ OPS: dict[str, tuple[Callable[[World], Request], dict[str, int]]] = {
         {"agent": 403, "owner": 404},
     ),
     "proposal.accept": (offered_proposal, {}),
+    "proposal.decline": (pending_decision("decline"), {"agent": 403, "owner": 404}),
+    "proposal.request_changes": (
+        pending_decision("request-changes"),
+        {"agent": 403, "owner": 404},
+    ),
+    "proposal.fulfil": (accepted_proposal, {"owner": 403}),
     "attachment.public": (lambda w: attachment(w, "reply"), {}),
     "attachment.note": (lambda w: attachment(w, "note"), {"owner": 404}),
     "customers.list": (

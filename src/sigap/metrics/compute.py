@@ -26,6 +26,7 @@ from django.db.models.functions import ExtractHour, ExtractWeekDay, TruncMonth
 
 from sigap.metrics.models import TicketFact
 from sigap.surveys.models import Survey, SurveyKind
+from sigap.tickets.models import CompensationType, Proposal
 
 
 @dataclass(frozen=True)
@@ -400,3 +401,48 @@ def table(f: Filter, by: str = "agent_id") -> list[dict[str, Any]]:
     for r in answers.values(by).annotate(n=Count("pk"), good=Count("pk", filter=Q(csat__gte=4))):
         row(r[by])["csat"] = _pct(r["good"], r["n"]).value
     return sorted(rows.values(), key=lambda r: (-r["volume"], r[by]))
+
+
+# --- compensation paid: the cost side of efficiency (DOMAIN.md §2, "low cost per contact") ---
+
+
+def compensation(f: Filter) -> dict[str, Any]:
+    """Compensation given in the period: accepted proposals whose compensation was recorded
+    as given (``Proposal.compensation_given``) in the period, by when it was recorded; the
+    ticket's current dimensions filter it, as every metric. ``cost_per_contact``: the
+    total over the tickets created in the period (the volume), in whole rupiah; None
+    without tickets. Two queries."""
+    dims = {f"ticket__fact__{k}": v for k, v in f.dimensions().items()}
+    given = Proposal.objects.filter(
+        compensation_given=True,
+        compensation_recorded_at__gte=f.since,
+        compensation_recorded_at__lt=f.until,
+        **dims,
+    ).exclude(compensation_type=CompensationType.NONE)
+    rows = list(
+        given.order_by()
+        .values_list("ticket__category", "compensation_type")
+        .annotate(n=Count("pk"), total=Sum("compensation_amount"))
+    )
+    volume = (
+        _facts(f).filter(created_at__gte=f.since, created_at__lt=f.until).aggregate(n=Count("pk"))
+    )["n"]
+    total = sum(int(r[3] or 0) for r in rows)
+    count = sum(r[2] for r in rows)
+
+    def by(index: int) -> list[tuple[str, int, int]]:
+        sums: dict[str, list[int]] = {}
+        for row in rows:
+            entry = sums.setdefault(row[index], [0, 0])
+            entry[0] += row[2]
+            entry[1] += int(row[3] or 0)
+        return sorted(((k, n, t) for k, (n, t) in sums.items()), key=lambda x: (-x[2], x[0]))
+
+    return {
+        "total": total,
+        "count": count,
+        "volume": volume,
+        "cost_per_contact": round(total / volume) if volume else None,
+        "by_category": by(0),
+        "by_type": by(1),
+    }

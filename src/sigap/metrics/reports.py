@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from sigap.accounts.models import Team, User
+from sigap.core.money import format_rupiah
 from sigap.metrics import compute as m
 from sigap.metrics.catalog import BY_KEY, METRICS, MIN_SAMPLE, SURVEY_METRICS, Metric, fmt
 from sigap.metrics.models import MetricTarget, ReportKind
@@ -23,6 +24,7 @@ from sigap.surveys.models import Survey, SurveyKind
 from sigap.tickets.models import (
     Category,
     Channel,
+    CompensationType,
     EventKind,
     RootCause,
     Severity,
@@ -218,6 +220,8 @@ def build(kind: str, f: m.Filter) -> dict[str, Any]:
         content["by_category"] = _labelled(m.breakdown(f, "category"), "category")
         content["by_root_cause"] = _labelled(m.breakdown(f, "root_cause"), "root_cause")
         content["by_channel"] = _labelled(m.breakdown(f, "channel"), "channel")
+        content["compensation"] = compensation_section(f)
+        content["rows"].extend(compensation_rows(content["compensation"]))
         content["summary"] = _summary(content["rows"])
     if kind == ReportKind.KPI:
         agents = m.table(f)
@@ -244,6 +248,107 @@ def build(kind: str, f: m.Filter) -> dict[str, Any]:
         content["by_category"] = _labelled(m.breakdown(f, "category"), "category")
         content["summary"] = _root_summary(rows)
     return content
+
+
+# --- compensation paid (the seed's efficiency principle: cost per contact) -------------------
+
+
+def _money_change(now: int | None, before: int | None) -> str:
+    if now is None:
+        return "Belum ada tiket pada periode ini."
+    if before is None:
+        return "Tidak ada data periode sebelumnya untuk dibandingkan."
+    if before == 0:
+        return "Periode sebelumnya Rp 0." if now else "Sama dengan periode sebelumnya (Rp 0)."
+    pct = 100 * (now - before) / before
+    if abs(pct) < 0.05:
+        return f"Sama dengan periode sebelumnya ({format_rupiah(before)})."
+    word = "Naik" if pct > 0 else "Turun"
+    return f"{word} {fmt(abs(pct), '%')} dibanding periode sebelumnya ({format_rupiah(before)})."
+
+
+def compensation_section(f: m.Filter) -> dict[str, Any]:
+    """Compensation given in the period and the one before, by complaint category and by
+    kind, and the compensation cost per contact (``compute.compensation``)."""
+    now, before = m.compensation(f), m.compensation(f.previous())
+    categories, kinds = dict(Category.choices), dict(CompensationType.choices)
+
+    def rows(items: list[tuple[str, int, int]], names: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            {
+                "key": key,
+                "label": str(names.get(key, key or "—")) if key else "Belum digolongkan",
+                "count": n,
+                "total": total,
+                "total_text": format_rupiah(total),
+            }
+            for key, n, total in items
+        ]
+
+    cost, cost_before = now["cost_per_contact"], before["cost_per_contact"]
+    return {
+        "total": now["total"],
+        "total_text": format_rupiah(now["total"]),
+        "count": now["count"],
+        "volume": now["volume"],
+        "cost_per_contact": cost,
+        "cost_per_contact_text": "—" if cost is None else format_rupiah(cost),
+        "previous_total": before["total"],
+        "previous_total_text": format_rupiah(before["total"]),
+        "previous_count": before["count"],
+        "previous_cost_per_contact": cost_before,
+        "previous_cost_per_contact_text": "—"
+        if cost_before is None
+        else format_rupiah(cost_before),
+        "total_analysis": _money_change(now["total"], before["total"]),
+        "cost_analysis": _money_change(cost, cost_before),
+        "by_category": rows(now["by_category"], categories),
+        "by_type": rows(now["by_type"], kinds),
+    }
+
+
+def _money_action(now: int | None, before: int | None) -> str:
+    if now and before and (now - before) / before > 0.10:
+        return (
+            "Tinjau golongan keluhan dengan kompensasi terbesar dan perbaiki penyebabnya; "
+            "kompensasi menutup kerugian, bukan akar masalah."
+        )
+    return "Pantau."
+
+
+def compensation_rows(c: dict[str, Any]) -> list[dict[str, Any]]:
+    """The KPI table's two rows for compensation: the total given and its cost per contact
+    (no target: the business sets its own; the seed asks for a low cost per contact)."""
+    return [
+        {
+            "metric": "compensation_total",
+            "label": "Kompensasi diberikan",
+            "unit": "Rp",
+            "target": None,
+            "target_text": "—",
+            "result": c["total"],
+            "result_text": f"{c['total_text']} ({c['count']} kali)",
+            "previous": c["previous_total"],
+            "previous_text": f"{c['previous_total_text']} ({c['previous_count']} kali)",
+            "verdict": "none",
+            "analysis": c["total_analysis"],
+            "action": _money_action(c["total"], c["previous_total"]),
+        },
+        {
+            "metric": "compensation_per_contact",
+            "label": "Biaya kompensasi per kontak",
+            "unit": "Rp",
+            "target": None,
+            "target_text": "—",
+            "result": c["cost_per_contact"],
+            "result_text": c["cost_per_contact_text"],
+            "previous": c["previous_cost_per_contact"],
+            "previous_text": c["previous_cost_per_contact_text"],
+            "verdict": "none",
+            "analysis": c["cost_analysis"],
+            "action": _money_action(c["cost_per_contact"], c["previous_cost_per_contact"]),
+        },
+    ]
 
 
 def _summary(rows: list[dict[str, Any]]) -> str:

@@ -86,3 +86,24 @@ def require_supervisor_for(user: User, ticket: Ticket) -> None:
         return
     if not Team.objects.filter(pk=ticket.team_id, supervisor_id=user.pk).exists():
         raise PermissionDenied("Hanya supervisor tim ini yang dapat menyetujui usulan ini.")
+
+
+def decidable_tickets_q(user: User, prefix: str = "") -> Q:
+    """The tickets whose proposals ``user`` may decide, by ``require_supervisor_for``'s
+    rules, as a filter (``prefix``: the path to the ticket, e.g. ``"ticket__"``): an admin
+    every ticket, a supervisor those of the teams they supervise and those without a team,
+    anyone else none."""
+    if not user.is_active or user.role not in (Role.ADMIN, Role.SUPERVISOR):
+        return Q(pk__in=[])
+    if user.role == Role.ADMIN:
+        return Q()
+    return Q(**{f"{prefix}team__supervisor_id": user.pk}) | Q(**{f"{prefix}team__isnull": True})
+
+
+def may_decide(user: User, ticket: Ticket) -> bool:
+    """``require_supervisor_for`` as a question (at most one query)."""
+    try:
+        require_supervisor_for(user, ticket)
+    except PermissionDenied:
+        return False
+    return True

@@ -3,10 +3,11 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from sigap.tickets.models import Tag, Ticket, TimelineEvent
+from sigap.tickets.models import ApprovalRule, Proposal, Severity, Tag, Ticket, TimelineEvent
 
 
 @admin.register(Tag)
@@ -50,3 +51,48 @@ class TimelineEventAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "ticket", "kind", "actor", "field")
     list_filter = ("kind",)
     list_select_related = ("ticket", "actor")
+
+
+class ApprovalRuleForm(forms.ModelForm[ApprovalRule]):
+    severities = forms.MultipleChoiceField(
+        label="Tingkat keluhan yang perlu persetujuan",
+        choices=[(s.value, s.label) for s in Severity if s.value],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = ApprovalRule
+        fields = ("team", "severities", "amount_threshold")
+
+
+@admin.register(ApprovalRule)
+class ApprovalRuleAdmin(admin.ModelAdmin[ApprovalRule]):
+    """When a proposal needs a supervisor (``tickets.approval``); the row without a team
+    is the default of every team without its own."""
+
+    form = ApprovalRuleForm
+    list_display = ("__str__", "severities", "amount_threshold", "updated_by", "updated_at")
+    list_select_related = ("team", "updated_by")
+
+    def save_model(self, request: HttpRequest, obj: ApprovalRule, form: Any, change: bool) -> None:
+        obj.updated_by = request.user  # type: ignore[assignment]
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Proposal)
+class ProposalAdmin(ReadOnlyAdmin):
+    """Read-only: proposals change through the services (decisions are audited)."""
+
+    list_display = (
+        "id",
+        "ticket",
+        "status",
+        "compensation_type",
+        "compensation_amount",
+        "approval_reason",
+        "compensation_given",
+        "created_at",
+    )
+    list_filter = ("status", "compensation_type", "compensation_given")
+    list_select_related = ("ticket",)

@@ -3,7 +3,7 @@ serialise. Domain errors become HTTP in ``sigap.api``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest
@@ -21,26 +21,29 @@ from sigap.core.jsonbody import parse_json
 from sigap.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, page
 from sigap.customers.models import Customer
 from sigap.customers.selectors import contact_pairs
-from sigap.tickets import selectors, services
+from sigap.tickets import approval, selectors, services
 from sigap.tickets.access import access_ticket, may_see, visible_tickets
 from sigap.tickets.attachments import Upload, check_request
 from sigap.tickets.models import (
+    CUSTOMER_VISIBLE_PROPOSAL_STATUSES,
     Attachment,
     Message,
     MessageKind,
     Proposal,
-    ProposalStatus,
     Ticket,
 )
 from sigap.tickets.schemas import (
     STAFF_INPUT_FIELDS,
     ApologyIn,
     ApologyOut,
+    ApprovalOut,
     CloseIn,
     ConfirmationOut,
     ConfirmIn,
     CustomerTicketIn,
+    DecisionIn,
     EventOut,
+    FulfilIn,
     LinkIn,
     LinkOut,
     MergeIn,
@@ -57,6 +60,7 @@ from sigap.tickets.schemas import (
     TicketPageAny,
     TicketPatch,
     TransitionIn,
+    approval_dict,
     customer_ticket_dict,
     customer_ticket_list_dict,
     event_dict,
@@ -68,6 +72,7 @@ from sigap.tickets.schemas import (
 )
 
 router = Router(tags=["tiket"])
+QUEUE_LIMIT = 100
 
 # Schemas the OpenAPI document names although no operation parses them (``sigap.api``).
 DOCUMENTED_SCHEMAS = [CustomerTicketIn]
@@ -445,7 +450,7 @@ def _proposal(user: User, proposal_id: int) -> Proposal:
         pk=proposal_id, ticket__in=visible_tickets(user)
     )
     if user.is_customer:
-        qs = qs.exclude(status=ProposalStatus.PENDING_APPROVAL)
+        qs = qs.filter(status__in=CUSTOMER_VISIBLE_PROPOSAL_STATUSES)
     proposal = qs.first()
     if proposal is None:
         raise NotFound("Usulan tidak ditemukan.")
@@ -454,14 +459,52 @@ def _proposal(user: User, proposal_id: int) -> Proposal:
 
 def _proposal_out(user: User, proposal: Proposal) -> dict[str, Any]:
     fresh = selectors.proposals_for(user=user, ticket=proposal.ticket).get(pk=proposal.pk)
-    return proposal_dict(fresh)
+    return proposal_dict(fresh, staff=not user.is_customer)
 
 
 @router.get("/tickets/{ticket_id}/proposals", response=list[ProposalOut], summary="Usulan")
 def proposal_list(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
     user = request_user(request)
     ticket = access_ticket(user, ticket_id)
-    return [proposal_dict(p) for p in selectors.proposals_for(user=user, ticket=ticket)]
+    staff = not user.is_customer
+    return [
+        proposal_dict(p, staff=staff) for p in selectors.proposals_for(user=user, ticket=ticket)
+    ]
+
+
+class ApprovalsQuery(Schema):
+    status: Literal["pending_approval", "changes_requested"] = "pending_approval"
+
+
+@router.get(
+    "/approvals",
+    response={200: list[ApprovalOut], 403: ErrorOut},
+    summary="Usulan yang menunggu keputusan saya",
+    description="Hanya usulan yang boleh diputuskan pemanggil: supervisor untuk tim yang "
+    "dipimpinnya (dan tiket tanpa tim), admin untuk semua. Paling lama lebih dulu, "
+    f"paling banyak {QUEUE_LIMIT}.",
+)
+def approvals_queue(request: HttpRequest, q: Query[ApprovalsQuery]) -> list[dict[str, Any]]:
+    user = request_user(request)
+    require_staff(user)
+    queue = approval.review_queue(user, q.status).select_related(
+        "approved_by", "compensation_recorded_by"
+    )
+    return [approval_dict(p) for p in queue[:QUEUE_LIMIT]]
+
+
+@router.get(
+    "/approvals/unfulfilled",
+    response={200: list[ProposalOut], 403: ErrorOut},
+    summary="Kompensasi yang belum diberikan",
+)
+def approvals_unfulfilled(request: HttpRequest) -> list[dict[str, Any]]:
+    user = request_user(request)
+    require_staff(user)
+    rows = approval.unfulfilled(user).select_related(
+        "approved_by", "reviewed_by", "compensation_recorded_by"
+    )
+    return [proposal_dict(p) for p in rows[:QUEUE_LIMIT]]
 
 
 @router.post(
@@ -481,9 +524,78 @@ def proposal_create(request: HttpRequest, ticket_id: int, payload: ProposalIn) -
 
 
 @router.post("/proposals/{proposal_id}/approve", response=ProposalOut, summary="Setujui")
-def proposal_approve(request: HttpRequest, proposal_id: int) -> dict[str, Any]:
+def proposal_approve(
+    request: HttpRequest, proposal_id: int, payload: DecisionIn | None = None
+) -> dict[str, Any]:
     user = request_user(request)
-    proposal = services.proposal_approve(actor=user, proposal=_proposal(user, proposal_id))
+    proposal = services.proposal_approve(
+        actor=user, proposal=_proposal(user, proposal_id), note=payload.note if payload else ""
+    )
+    return _proposal_out(user, proposal)
+
+
+@router.post(
+    "/proposals/{proposal_id}/decline",
+    response=ProposalOut,
+    summary="Tolak (supervisor)",
+    description="Supervisor menolak usulan yang menunggu persetujuan; catatan wajib.",
+)
+def proposal_decline(request: HttpRequest, proposal_id: int, payload: DecisionIn) -> Any:
+    user = request_user(request)
+    proposal = services.proposal_decline(
+        actor=user, proposal=_proposal(user, proposal_id), note=payload.note
+    )
+    return _proposal_out(user, proposal)
+
+
+@router.post(
+    "/proposals/{proposal_id}/request-changes",
+    response=ProposalOut,
+    summary="Minta perubahan",
+    description="Supervisor mengembalikan usulan ke agen dengan catatan (wajib).",
+)
+def proposal_request_changes(request: HttpRequest, proposal_id: int, payload: DecisionIn) -> Any:
+    user = request_user(request)
+    proposal = services.proposal_request_changes(
+        actor=user, proposal=_proposal(user, proposal_id), note=payload.note
+    )
+    return _proposal_out(user, proposal)
+
+
+@router.post(
+    "/proposals/{proposal_id}/resubmit",
+    response=ProposalOut,
+    summary="Ajukan ulang",
+    description="Agen mengubah usulan yang dikembalikan supervisor dan mengajukannya lagi.",
+)
+def proposal_resubmit(request: HttpRequest, proposal_id: int, payload: ProposalIn) -> Any:
+    user = request_user(request)
+    proposal = services.proposal_resubmit(
+        actor=user,
+        proposal=_proposal(user, proposal_id),
+        summary=payload.summary,
+        compensation_type=payload.compensation_type,
+        compensation_amount=payload.compensation_amount,
+    )
+    return _proposal_out(user, proposal)
+
+
+@router.post(
+    "/proposals/{proposal_id}/fulfil",
+    response=ProposalOut,
+    summary="Catat pemberian kompensasi",
+    description="Setelah pelanggan menerima usulan: kompensasi diberikan (kode voucher atau "
+    "nomor referensi pengembalian dana) atau belum dapat diberikan (catatan wajib).",
+)
+def proposal_fulfil(request: HttpRequest, proposal_id: int, payload: FulfilIn) -> Any:
+    user = request_user(request)
+    proposal = services.proposal_fulfil(
+        actor=user,
+        proposal=_proposal(user, proposal_id),
+        given=payload.given,
+        reference=payload.reference,
+        note=payload.note,
+    )
     return _proposal_out(user, proposal)
 
 

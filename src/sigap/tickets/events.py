@@ -201,7 +201,7 @@ def _proposal_data(proposal: Proposal) -> dict[str, Json]:
         "compensation_type": proposal.compensation_type,
         "compensation_amount": proposal.compensation_amount,
         "status": proposal.status,
-    }
+    } | ({"approval_reason": proposal.approval_reason} if proposal.approval_reason else {})
 
 
 def proposal_event(
@@ -219,6 +219,23 @@ def proposal_event(
         data["reason"] = reason
     data.update(extra or {})
     return _event(proposal.ticket, actor, kind, public=public, data=data)
+
+
+def proposal_note_event(proposal: Proposal, actor: User | None, note: str) -> TimelineEvent:
+    """The supervisor's note on approving a proposal: for the staff only."""
+    data = _proposal_data(proposal) | {"reason": note}
+    return _event(proposal.ticket, actor, EventKind.PROPOSAL_REVIEW_NOTE, public=False, data=data)
+
+
+def compensation_event(proposal: Proposal, actor: User | None) -> TimelineEvent:
+    """An accepted proposal's compensation was given (voucher code, refund reference) or
+    could not be given (why): internal."""
+    data = _proposal_data(proposal) | {
+        "given": proposal.compensation_given,
+        "reference": proposal.compensation_reference,
+        "note": proposal.compensation_note,
+    }
+    return _event(proposal.ticket, actor, EventKind.COMPENSATION_RECORDED, public=False, data=data)
 
 
 def sla_event(

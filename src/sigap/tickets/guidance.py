@@ -102,9 +102,12 @@ def for_agent(
     approval_waiting: bool,
     accepted: bool = False,
     rejected_waiting: bool = False,
+    changes_requested: bool = False,
 ) -> str:
     """``rejected_waiting``: the newest proposal was rejected (the alternative is next)."""
     status = ticket.status
+    if changes_requested and ticket.is_open:
+        return _("Supervisor meminta perubahan usulan: ubah sesuai catatannya, lalu ajukan ulang.")
     if status == S.NEW:
         return _("Simak keluhannya, lalu catat fakta dan kronologinya (Catat).")
     if status == S.RECORDED:

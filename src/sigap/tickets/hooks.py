@@ -151,11 +151,16 @@ class StatusChanged:
 
 @dataclass(frozen=True)
 class ProposalDecided:
-    """A proposal was approved, accepted, rejected or withdrawn (AFTER)."""
+    """A proposal was decided (AFTER). ``decision``: by a supervisor ``approved``,
+    ``declined`` or ``changes_requested`` (with their ``note``); by the customer
+    ``accepted`` or ``rejected`` (``note``: the reason); ``withdrawn``. ``actor_id``: who
+    decided (None for the system); the proposer is the proposal's ``created_by``."""
 
     proposal_id: int
     ticket_id: int
     decision: str
+    note: str = ""
+    actor_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from sigap.accounts.models import Team
@@ -477,9 +478,20 @@ class ProposalStatus(models.TextChoices):
     ACCEPTED = "accepted", _("Diterima")
     REJECTED = "rejected", _("Ditolak")
     WITHDRAWN = "withdrawn", _("Ditarik")
+    # the supervisor's answers besides approval (``services.approvals``)
+    CHANGES_REQUESTED = "changes_requested", _("Dikembalikan untuk diubah")
+    DECLINED = "declined", _("Ditolak supervisor")
 
 
-OPEN_PROPOSAL_STATUSES = (ProposalStatus.PENDING_APPROVAL, ProposalStatus.OFFERED)
+# Open: not yet answered. A proposal returned for changes is still the ticket's one open
+# proposal: the agent edits and resubmits it (or withdraws it).
+OPEN_PROPOSAL_STATUSES = (
+    ProposalStatus.PENDING_APPROVAL,
+    ProposalStatus.OFFERED,
+    ProposalStatus.CHANGES_REQUESTED,
+)
+# What waits for a supervisor's decision, and what waits for the agent after one.
+REVIEW_STATUSES = (ProposalStatus.PENDING_APPROVAL, ProposalStatus.CHANGES_REQUESTED)
 CUSTOMER_VISIBLE_PROPOSAL_STATUSES = (
     ProposalStatus.OFFERED,
     ProposalStatus.ACCEPTED,
@@ -522,6 +534,31 @@ class Proposal(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    # why it needs a supervisor (``tickets.approval``), e.g. "nilai kompensasi ≥ Rp 250.000"
+    approval_reason = models.CharField(max_length=200, blank=True, default="")
+    # the supervisor's last decision: approve, decline or ask for changes, with the note
+    review_note = models.TextField(blank=True, default="")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    # fulfilment of an accepted proposal's compensation: None not recorded yet,
+    # True given (voucher code or refund reference), False not given (with a note)
+    compensation_given = models.BooleanField(null=True, blank=True)
+    compensation_reference = models.CharField(max_length=120, blank=True, default="")
+    compensation_note = models.TextField(blank=True, default="")
+    compensation_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    compensation_recorded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("usulan solusi")
@@ -532,9 +569,13 @@ class Proposal(models.Model):
             _choice_check("compensation_type", CompensationType, "proposal_compensation_valid"),
             models.UniqueConstraint(
                 fields=["ticket"],
-                condition=models.Q(status__in=["pending_approval", "offered"]),
+                condition=models.Q(status__in=["pending_approval", "offered", "changes_requested"]),
                 name="proposal_one_open_per_ticket",
             ),
+        ]
+        indexes = [
+            # the approvals queue and the fulfilment list: a status, oldest first
+            models.Index(fields=["status", "created_at"], name="proposal_status_created"),
         ]
 
     def __str__(self) -> str:
@@ -559,6 +600,11 @@ class EventKind(models.TextChoices):
     PROPOSAL_ACCEPTED = "proposal_accepted", _("Usulan diterima")
     PROPOSAL_REJECTED = "proposal_rejected", _("Usulan ditolak")
     PROPOSAL_WITHDRAWN = "proposal_withdrawn", _("Usulan ditarik")
+    PROPOSAL_DECLINED = "proposal_declined", _("Usulan ditolak supervisor")
+    PROPOSAL_CHANGES = "proposal_changes", _("Usulan dikembalikan untuk diubah")
+    PROPOSAL_RESUBMITTED = "proposal_resubmitted", _("Usulan diajukan ulang")
+    PROPOSAL_REVIEW_NOTE = "proposal_review_note", _("Catatan supervisor atas usulan")
+    COMPENSATION_RECORDED = "compensation_recorded", _("Pemberian kompensasi dicatat")
     SLA_WARNING = "sla_warning", _("Tenggat hampir lewat")
     SLA_BREACHED = "sla_breached", _("Tenggat terlampaui")
     ESCALATED = "escalated", _("Eskalasi")
@@ -737,3 +783,55 @@ class CannedResponse(models.Model):
     @property
     def is_macro(self) -> bool:
         return bool(self.set_status or self.tags_to_add or self.set_assignee_id or self.set_team_id)
+
+
+# --- approval rules: when a proposal needs a supervisor (``tickets.approval``) ----------------
+
+
+class ApprovalRule(models.Model):
+    """When a proposal waits for a supervisor's approval: on these severities, and/or from
+    this compensation amount. One row per team; the row without a team is the default of
+    every team without its own (and of tickets without a team); without that row the
+    built-in default holds (``approval.DEFAULT_RULE``: *kompleks*, or Rp 250.000 and more)."""
+
+    team = models.OneToOneField(
+        Team,
+        verbose_name=_("tim"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="approval_rule",
+        help_text=_("Kosongkan untuk aturan bawaan semua tim."),
+    )
+    severities = models.JSONField(
+        _("tingkat keluhan yang perlu persetujuan"), default=list, blank=True
+    )
+    amount_threshold = models.PositiveBigIntegerField(
+        _("perlu persetujuan bila kompensasi ≥ (Rp)"),
+        null=True,
+        blank=True,
+        help_text=_("Kosongkan bila nilai kompensasi tidak menentukan."),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("aturan persetujuan")
+        verbose_name_plural = _("aturan persetujuan")
+        constraints = [
+            # one default row (team NULL) besides the one-per-team of the OneToOneField
+            models.UniqueConstraint(
+                Coalesce("team", models.Value(0)),
+                name="approval_rule_one_per_scope",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_threshold__isnull=True)
+                | models.Q(amount_threshold__gte=1),
+                name="approval_rule_threshold_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Aturan persetujuan {self.team or 'bawaan'}"

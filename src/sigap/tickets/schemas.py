@@ -22,6 +22,7 @@ from sigap.tickets.models import (
     Message,
     MessageKind,
     Proposal,
+    ProposalStatus,
     ResponseType,
     RootCause,
     Severity,
@@ -317,6 +318,55 @@ class ProposalOut(Schema):
     answered_at: datetime | None
     rejection_reason: str
     created_at: datetime
+    # for the staff only (empty or null for a customer)
+    approval_reason: str = Field(description="Mengapa usulan butuh persetujuan supervisor.")
+    review_note: str = Field(description="Catatan keputusan supervisor terakhir.")
+    reviewed_by: Ref | None
+    reviewed_at: datetime | None
+    fulfilment: str = Field(
+        description="Pemberian kompensasi: none (tanpa kompensasi / belum diterima), "
+        "pending (belum dicatat), given (diberikan), not_given (belum dapat diberikan)."
+    )
+    compensation_reference: str
+    compensation_note: str
+    compensation_recorded_by: Ref | None
+    compensation_recorded_at: datetime | None
+
+
+class ApprovalCaseOut(Schema):
+    """What a supervisor decides on: the ticket, its facts, the customer and their history."""
+
+    reference: str
+    subject: str
+    description: str
+    facts: str
+    severity: str
+    category: str
+    team: Ref | None
+    customer: Ref
+    loyalty_tier: str
+    previous_tickets: int = Field(description="Tiket lain pelanggan ini.")
+    past_compensation_count: int = Field(
+        description="Kompensasi yang diterima pelanggan pada tiket lain."
+    )
+    past_compensation_total: int
+
+
+class ApprovalOut(ProposalOut):
+    """An entry of the approvals queue: the proposal and its case."""
+
+    case: ApprovalCaseOut
+    proposed_by: Ref | None
+
+
+class DecisionIn(Schema):
+    note: str = ""
+
+
+class FulfilIn(Schema):
+    given: bool
+    reference: str = Field(default="", max_length=120)
+    note: str = ""
 
 
 class EventOut(Schema):
@@ -474,7 +524,7 @@ def message_dict(m: Message) -> dict[str, Any]:
     }
 
 
-def proposal_dict(p: Proposal) -> dict[str, Any]:
+def proposal_dict(p: Proposal, *, staff: bool = True) -> dict[str, Any]:
     return {
         "id": p.pk,
         "ticket_id": p.ticket_id,
@@ -491,6 +541,61 @@ def proposal_dict(p: Proposal) -> dict[str, Any]:
         "answered_at": p.answered_at,
         "rejection_reason": p.rejection_reason,
         "created_at": p.created_at,
+        "fulfilment": fulfilment_state(p),
+        "compensation_reference": p.compensation_reference,
+    } | (_proposal_staff_fields(p) if staff else _PROPOSAL_STAFF_BLANK)
+
+
+def approval_dict(p: Proposal) -> dict[str, Any]:
+    """A proposal of ``approval.review_queue`` (its annotations) with its case."""
+    t = p.ticket
+    return proposal_dict(p) | {
+        "proposed_by": _ref(p.created_by),
+        "case": {
+            "reference": t.reference,
+            "subject": t.subject,
+            "description": t.description,
+            "facts": t.facts,
+            "severity": t.severity,
+            "category": t.category,
+            "team": _ref(t.team),
+            "customer": _ref(t.customer),
+            "loyalty_tier": t.customer.loyalty_tier,
+            "previous_tickets": getattr(p, "previous_tickets", 0),
+            "past_compensation_count": getattr(p, "past_compensation_count", 0),
+            "past_compensation_total": getattr(p, "past_compensation_total", 0),
+        },
+    }
+
+
+def fulfilment_state(p: Proposal) -> str:
+    if p.status != ProposalStatus.ACCEPTED or p.compensation_type == CompensationType.NONE:
+        return "none"
+    if p.compensation_given is None:
+        return "pending"
+    return "given" if p.compensation_given else "not_given"
+
+
+_PROPOSAL_STAFF_BLANK: dict[str, Any] = {
+    "approval_reason": "",
+    "review_note": "",
+    "reviewed_by": None,
+    "reviewed_at": None,
+    "compensation_note": "",
+    "compensation_recorded_by": None,
+    "compensation_recorded_at": None,
+}
+
+
+def _proposal_staff_fields(p: Proposal) -> dict[str, Any]:
+    return {
+        "approval_reason": p.approval_reason,
+        "review_note": p.review_note,
+        "reviewed_by": _ref(p.reviewed_by),
+        "reviewed_at": p.reviewed_at,
+        "compensation_note": p.compensation_note,
+        "compensation_recorded_by": _ref(p.compensation_recorded_by),
+        "compensation_recorded_at": p.compensation_recorded_at,
     }
 
 

@@ -95,7 +95,9 @@ def messages_for(*, user: User, ticket: Ticket) -> QuerySet[Message]:
 
 
 def proposals_for(*, user: User, ticket: Ticket) -> QuerySet[Proposal]:
-    qs = ticket.proposals.select_related("created_by", "approved_by")
+    qs = ticket.proposals.select_related(
+        "created_by", "approved_by", "reviewed_by", "compensation_recorded_by"
+    )
     if user.is_customer:
         qs = qs.filter(status__in=CUSTOMER_VISIBLE_PROPOSAL_STATUSES)
     return qs.order_by("id")

@@ -65,6 +65,21 @@ SLA_TARGETS = {
 }
 
 
+REVIEW_REQUEST_KINDS = frozenset({EventKind.PROPOSAL_CREATED, EventKind.PROPOSAL_RESUBMITTED})
+SUPERVISOR_NOTE_KINDS = frozenset(
+    {EventKind.PROPOSAL_DECLINED, EventKind.PROPOSAL_CHANGES, EventKind.PROPOSAL_REVIEW_NOTE}
+)
+
+
+def _fulfilment_lines(data: dict[str, Any]) -> list[str]:
+    lines = ["Kompensasi diberikan." if data.get("given") else "Kompensasi belum diberikan."]
+    if data.get("reference"):
+        lines.append(f"Kode/referensi: {data['reference']}")
+    if data.get("note"):
+        lines.append(f"Catatan: {data['note']}")
+    return lines
+
+
 @dataclass
 class Item:
     id: int
@@ -208,8 +223,13 @@ def items(
                     str(data.get("compensation_type", "")), int(data.get("compensation_amount", 0))
                 )
             )
-            if data.get("reason"):
-                item.lines.append(f"Alasan: {data['reason']}")
+            if data.get("approval_reason") and e.kind in REVIEW_REQUEST_KINDS:
+                item.lines.append(f"Butuh persetujuan: {data['approval_reason']}")
+            if e.kind == EventKind.COMPENSATION_RECORDED:
+                item.lines.extend(_fulfilment_lines(data))
+            elif data.get("reason"):
+                label = "Catatan supervisor" if e.kind in SUPERVISOR_NOTE_KINDS else "Alasan"
+                item.lines.append(f"{label}: {data['reason']}")
             if data.get("answered_by") == "customer":
                 _customer_answer(item, data, names)
         if data.get("merged_from"):  # copied from a ticket merged into this one

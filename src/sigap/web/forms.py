@@ -293,3 +293,49 @@ class TeamForm(forms.ModelForm[Team]):
         model = Team
         fields = ["name", "slug", "supervisor", "members"]
         widgets = {"members": forms.CheckboxSelectMultiple}
+
+
+class FulfilForm(forms.Form):
+    """The compensation of an accepted proposal: given (with its code or reference) or not."""
+
+    proposal = forms.IntegerField(widget=forms.HiddenInput)
+    given = forms.ChoiceField(
+        label=_("Kompensasi"),
+        choices=[("yes", _("Sudah diberikan")), ("no", _("Belum dapat diberikan"))],
+        initial="yes",
+        widget=forms.RadioSelect,
+    )
+    reference = forms.CharField(
+        label=_("Kode voucher / nomor referensi"),
+        max_length=120,
+        required=False,
+        help_text=_("Wajib untuk voucher, kupon diskon dan pengembalian dana."),
+    )
+    note = forms.CharField(
+        label=_("Catatan"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Wajib bila belum dapat diberikan: sebutkan alasannya."),
+    )
+
+
+class ApprovalRuleForm(forms.Form):
+    """A team's approval rule, on the team settings page (``tickets.approval``)."""
+
+    own_rule = forms.BooleanField(
+        label=_("Tim ini memakai aturan persetujuan sendiri"),
+        required=False,
+        help_text=_("Tanpa centang: aturan bawaan berlaku."),
+    )
+    severities = forms.MultipleChoiceField(
+        label=_("Perlu persetujuan supervisor pada tingkat keluhan"),
+        choices=[(s.value, s.label) for s in Severity if s.value],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    amount_threshold = forms.IntegerField(
+        label=_("Perlu persetujuan bila nilai kompensasi ≥ (Rp)"),
+        min_value=1,
+        required=False,
+        help_text=_("Kosongkan bila nilai kompensasi tidak menentukan."),
+    )

@@ -73,6 +73,21 @@ urlpatterns = [
         name="proposal_answer_record",
     ),
     path("approvals/", views.approvals, name="approvals"),
+    path(
+        "tickets/<int:ticket_id>/proposal/resubmit/",
+        views.ticket_proposal_resubmit,
+        name="ticket_proposal_resubmit",
+    ),
+    path(
+        "tickets/<int:ticket_id>/proposal/fulfil/",
+        views.ticket_proposal_fulfil,
+        name="ticket_proposal_fulfil",
+    ),
+    path(
+        "settings/approval-rule/",
+        views.settings_approval_default,
+        name="settings_approval_default",
+    ),
     path("customers/", views.customer_list, name="customers"),
     path("customers/new/", views.customer_new, name="customer_new"),
     path("customers/lookup/", views.customer_lookup, name="customer_lookup"),

@@ -9,6 +9,8 @@ services are split by concern; this package exports them all:
 * ``updates``: field changes, transfers, recomputed due times, merged customers;
 * ``procedure``: the complaint procedure's steps and the worker's time-based ones;
 * ``proposals``: resolution proposals and their answers;
+* ``approvals``: the supervisor's decline and request for changes, the resubmission, the
+  compensation's fulfilment;
 * ``links``: merging, splitting and relating tickets;
 * ``proposal_answers``: the customer's answer through a channel or told to an agent;
 * ``_common``: what they share (lock, versioned write, status change, delivery).
@@ -16,6 +18,14 @@ services are split by concern; this package exports them all:
 
 from __future__ import annotations
 
+from sigap.tickets.services.approvals import (
+    approval_rule_clear,
+    approval_rule_set,
+    proposal_decline,
+    proposal_fulfil,
+    proposal_request_changes,
+    proposal_resubmit,
+)
 from sigap.tickets.services.creation import (
     ACKNOWLEDGEMENT,
     bot_reply,
@@ -69,6 +79,8 @@ __all__ = [
     "PROPOSAL_STATUSES_FOR_TICKET",
     "UPDATABLE",
     "apology_create",
+    "approval_rule_clear",
+    "approval_rule_set",
     "bot_reply",
     "merge_check",
     "merge_notice",
@@ -77,7 +89,11 @@ __all__ = [
     "proposal_answer",
     "proposal_approve",
     "proposal_create",
+    "proposal_decline",
+    "proposal_fulfil",
     "proposal_reject",
+    "proposal_request_changes",
+    "proposal_resubmit",
     "proposal_withdraw",
     "tags_as_created",
     "ticket_auto_close",

@@ -1,5 +1,7 @@
-"""Resolution proposals: offered, approved by a supervisor on complex tickets, accepted,
-rejected (then an alternative), withdrawn."""
+"""Resolution proposals: offered, approved by a supervisor when the approval rule says so
+(``tickets.approval``), accepted, rejected (then an alternative), withdrawn. The
+supervisor's other answers (decline, ask for changes), the resubmission and the
+compensation's fulfilment are in ``services.approvals``."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from sigap.core.errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
-from sigap.tickets import events, hooks
+from sigap.tickets import approval, events, hooks
 from sigap.tickets.access import require_supervisor_for
 from sigap.tickets.models import (
     OPEN_PROPOSAL_STATUSES,
@@ -21,7 +23,6 @@ from sigap.tickets.models import (
     EventKind,
     Proposal,
     ProposalStatus,
-    Severity,
     Ticket,
 )
 from sigap.tickets.services._common import S, _choice, _lock, _set_status, _touch
@@ -52,17 +53,8 @@ def _resume(ticket: Ticket, actor: User, reason: str) -> None:
         _touch(ticket)
 
 
-@transaction.atomic
-def proposal_create(
-    *,
-    actor: User,
-    ticket: Ticket,
-    summary: str,
-    compensation_type: str = CompensationType.NONE,
-    compensation_amount: int = 0,
-) -> Proposal:
-    """Offer a solution. On *kompleks* tickets it waits for a supervisor's approval."""
-    require_staff(actor)
+def check_proposal_input(summary: str, compensation_type: str, compensation_amount: int) -> str:
+    """Validate a proposal's text and compensation; returns the stripped summary."""
     summary = summary.strip()
     _choice(compensation_type, CompensationType.values, "compensation_type")
     errors: dict[str, list[str]] = {}
@@ -78,6 +70,22 @@ def proposal_create(
         errors["compensation_amount"] = ["Nilai pengembalian dana/voucher wajib diisi."]
     if errors:
         raise ValidationFailed("Usulan solusi belum lengkap.", fields=errors)
+    return summary
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    actor: User,
+    ticket: Ticket,
+    summary: str,
+    compensation_type: str = CompensationType.NONE,
+    compensation_amount: int = 0,
+) -> Proposal:
+    """Offer a solution. It waits for a supervisor's approval when the team's approval
+    rule says so (``tickets.approval``: by severity and/or compensation amount)."""
+    require_staff(actor)
+    summary = check_proposal_input(summary, compensation_type, compensation_amount)
     ticket = _lock(ticket)
     if ticket.status not in PROPOSAL_STATUSES_FOR_TICKET:
         raise TransitionNotAllowed(
@@ -91,7 +99,8 @@ def proposal_create(
         .order_by("-id")
         .first()
     )
-    needs_approval = ticket.severity == Severity.KOMPLEKS
+    why = approval.approval_reasons(ticket, compensation_amount)
+    needs_approval = bool(why)
     proposal = Proposal.objects.create(
         ticket=ticket,
         summary=summary,
@@ -99,12 +108,13 @@ def proposal_create(
         compensation_amount=compensation_amount,
         status=ProposalStatus.PENDING_APPROVAL if needs_approval else ProposalStatus.OFFERED,
         requires_approval=needs_approval,
+        approval_reason="; ".join(why),
         alternative_to=rejected,
         created_by=actor,
     )
     events.proposal_event(proposal, actor, EventKind.PROPOSAL_CREATED, public=not needs_approval)
     if needs_approval:
-        hooks.publish(hooks.ApprovalRequested(proposal.pk, ticket.pk, ticket.team_id, "kompleks"))
+        approval_requested(proposal)
         _touch(ticket)
         if ticket.status == S.CONFIRMED:
             _set_status(ticket, actor, S.IN_PROGRESS, "Usulan menunggu persetujuan supervisor.")
@@ -115,17 +125,34 @@ def proposal_create(
 
 
 @transaction.atomic
-def proposal_approve(*, actor: User, proposal: Proposal) -> Proposal:
+def proposal_approve(*, actor: User, proposal: Proposal, note: str = "") -> Proposal:
+    """The supervisor approves (with an optional note): the proposal goes to the customer.
+    Declining and asking for changes are in ``services.approvals``."""
+    note = note.strip()
     proposal, ticket = _lock_proposal(proposal)
     require_supervisor_for(actor, ticket)
     if proposal.status != ProposalStatus.PENDING_APPROVAL:
         raise TransitionNotAllowed("Usulan ini tidak sedang menunggu persetujuan.")
+    now = timezone.now()
     proposal.status = ProposalStatus.OFFERED
-    proposal.approved_by = actor
-    proposal.approved_at = timezone.now()
-    proposal.save(update_fields=["status", "approved_by", "approved_at"])
+    proposal.approved_by = proposal.reviewed_by = actor
+    proposal.approved_at = proposal.reviewed_at = now
+    proposal.review_note = note
+    proposal.save(
+        update_fields=[
+            "status",
+            "approved_by",
+            "approved_at",
+            "reviewed_by",
+            "reviewed_at",
+            "review_note",
+        ]
+    )
+    # the note is the supervisor's word to the agent: on the internal timeline only
     events.proposal_event(proposal, actor, EventKind.PROPOSAL_APPROVED, public=True)
-    _decided(proposal, "approved")
+    if note:
+        events.proposal_note_event(proposal, actor, note)
+    _decided(proposal, "approved", note=note, actor=actor)
     _offer(ticket, actor)
     _offered(proposal, ticket)
     return proposal
@@ -138,10 +165,28 @@ def _offered(proposal: Proposal, ticket: Ticket) -> None:
     )
 
 
-def _decided(proposal: Proposal, decision: str) -> None:
+def _decided(
+    proposal: Proposal, decision: str, *, note: str = "", actor: User | None = None
+) -> None:
     hooks.publish(
         hooks.ProposalDecided(
-            proposal_id=proposal.pk, ticket_id=proposal.ticket_id, decision=decision
+            proposal_id=proposal.pk,
+            ticket_id=proposal.ticket_id,
+            decision=decision,
+            note=note,
+            actor_id=actor.pk if actor else None,
+        )
+    )
+
+
+def approval_requested(proposal: Proposal, *, resubmitted: bool = False) -> None:
+    hooks.publish(
+        hooks.ApprovalRequested(
+            proposal_id=proposal.pk,
+            ticket_id=proposal.ticket_id,
+            team_id=proposal.ticket.team_id,
+            reason=proposal.approval_reason,
+            resubmitted=resubmitted,
         )
     )
 
@@ -163,7 +208,7 @@ def proposal_accept(*, actor: User, proposal: Proposal) -> Proposal:
     proposal.answered_at = timezone.now()
     proposal.save(update_fields=["status", "answered_at"])
     events.proposal_event(proposal, actor, EventKind.PROPOSAL_ACCEPTED, public=True)
-    _decided(proposal, "accepted")
+    _decided(proposal, "accepted", actor=actor)
     _resume(ticket, actor, "Pelanggan menerima usulan solusi.")
     return proposal
 
@@ -184,7 +229,7 @@ def proposal_reject(*, actor: User, proposal: Proposal, reason: str) -> Proposal
     proposal.rejection_reason = reason
     proposal.save(update_fields=["status", "answered_at", "rejection_reason"])
     events.proposal_event(proposal, actor, EventKind.PROPOSAL_REJECTED, public=True, reason=reason)
-    _decided(proposal, "rejected")
+    _decided(proposal, "rejected", note=reason, actor=actor)
     _resume(ticket, actor, "Pelanggan menolak usulan; siapkan alternatif.")
     return proposal
 
@@ -201,7 +246,7 @@ def proposal_withdraw(*, actor: User, proposal: Proposal, reason: str = "") -> P
     events.proposal_event(
         proposal, actor, EventKind.PROPOSAL_WITHDRAWN, public=was_offered, reason=reason
     )
-    _decided(proposal, "withdrawn")
+    _decided(proposal, "withdrawn", note=reason.strip(), actor=actor)
     if ticket.status == S.WAITING_CUSTOMER:
         _set_status(ticket, actor, S.IN_PROGRESS, "Usulan ditarik.")
     else:

@@ -176,7 +176,10 @@ def test_a_decided_proposal_is_published_with_its_decision(
         (
             "test.decided",
             hooks.ProposalDecided(
-                proposal_id=proposal.pk, ticket_id=ticket.pk, decision="accepted"
+                proposal_id=proposal.pk,
+                ticket_id=ticket.pk,
+                decision="accepted",
+                actor_id=customer_user.pk,
             ),
         )
     ]

@@ -4,7 +4,12 @@ from, with what the user typed kept)."""
 
 from __future__ import annotations
 
-from sigap.web.views.approvals import approvals, proposal_decide
+from sigap.web.views.approvals import (
+    approvals,
+    proposal_decide,
+    ticket_proposal_fulfil,
+    ticket_proposal_resubmit,
+)
 from sigap.web.views.create import customer_check, customer_lookup, customer_new, ticket_new
 from sigap.web.views.customers import customer_list, customer_page
 from sigap.web.views.home import supervisor_home
@@ -17,7 +22,12 @@ from sigap.web.views.saved import (
     saved_view_delete,
     saved_view_rename,
 )
-from sigap.web.views.setup import settings_canned, settings_categories, settings_teams
+from sigap.web.views.setup import (
+    settings_approval_default,
+    settings_canned,
+    settings_categories,
+    settings_teams,
+)
 from sigap.web.views.ticket import (
     ActionFn,
     ticket_apology,
@@ -54,6 +64,7 @@ __all__ = [
     "saved_view_create",
     "saved_view_delete",
     "saved_view_rename",
+    "settings_approval_default",
     "settings_canned",
     "settings_categories",
     "settings_teams",
@@ -70,6 +81,8 @@ __all__ = [
     "ticket_new",
     "ticket_page",
     "ticket_proposal",
+    "ticket_proposal_fulfil",
+    "ticket_proposal_resubmit",
     "ticket_record",
     "ticket_reopen",
     "ticket_reply",

@@ -7,56 +7,179 @@ from typing import Any, cast
 from django.contrib import messages as flash
 from django.db import transaction
 from django.db.models import Count, Q
+from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts import audit
 from sigap.accounts.decorators import supervisor_required
 from sigap.accounts.models import Role, SecurityKind, Team, User
-from sigap.tickets import canned
+from sigap.core.errors import SigapError
+from sigap.tickets import approval, canned, services
 from sigap.tickets.models import (
     OPEN_STATUSES,
+    ApprovalRule,
     CannedResponse,
     Category,
     Ticket,
 )
 from sigap.web.forms import (
+    ApprovalRuleForm,
     CannedForm,
     TeamForm,
 )
 
 
-@supervisor_required
-def settings_teams(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
-    team = get_object_or_404(Team, pk=team_id) if team_id else None
-    form = TeamForm(request.POST or None, instance=team)
+def _team_form(data: Any, team: Team | None) -> TeamForm:
+    form = TeamForm(data, instance=team)
     form.fields["members"].queryset = User.objects.filter(is_active=True).exclude(  # type: ignore[attr-defined]
         role=Role.CUSTOMER
     )
     form.fields["supervisor"].queryset = User.objects.filter(  # type: ignore[attr-defined]
         is_active=True, role__in=[Role.SUPERVISOR, Role.ADMIN]
     )
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            saved = form.save()
-        audit.record(
-            SecurityKind.SETTINGS_CHANGED,
-            detail=f"tim “{saved.name}” {'diubah' if team_id else 'dibuat'}",
-            data={"team": saved.pk, "fields": sorted(form.changed_data)},
-        )
-        flash.success(request, f"Tim {saved.name} disimpan.")
-        return redirect("web:settings_teams")
-    teams = Team.objects.select_related("supervisor").annotate(n=Count("members")).order_by("name")
+    return form
+
+
+@supervisor_required
+def settings_teams(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
+    team = get_object_or_404(Team, pk=team_id) if team_id else None
+    form = _team_form(request.POST or None, team)
+    rule_form = _rule_form(request, team)
+    rule_ok = not rule_form.is_bound or rule_form.is_valid()  # an older form: no rule fields
+    if request.method == "POST" and form.is_valid() and rule_ok:
+        try:
+            with transaction.atomic():
+                saved = form.save()
+                if rule_form.is_bound:
+                    _save_rule(cast(User, request.user), saved, rule_form)
+        except SigapError as exc:
+            _form_errors(rule_form, exc)
+        else:
+            audit.record(
+                SecurityKind.SETTINGS_CHANGED,
+                detail=f"tim “{saved.name}” {'diubah' if team_id else 'dibuat'}",
+                data={
+                    "team": saved.pk,
+                    "fields": sorted(
+                        form.changed_data + (rule_form.changed_data if rule_form.is_bound else [])
+                    ),
+                },
+            )
+            flash.success(request, f"Tim {saved.name} disimpan.")
+            return redirect("web:settings_teams")
     status = 422 if request.method == "POST" else 200
+    return _teams_page(request, form, rule_form, _rule_form(request, None, "default"), team, status)
+
+
+def _teams_page(
+    request: HttpRequest,
+    form: TeamForm,
+    rule_form: ApprovalRuleForm,
+    default_form: ApprovalRuleForm,
+    team: Team | None,
+    status: int,
+) -> HttpResponse:
+    teams = (
+        Team.objects.select_related("supervisor", "approval_rule")
+        .annotate(n=Count("members"))
+        .order_by("name")
+    )
+    default = approval.rule_for(None)
     return render(
         request,
         "web/settings_teams.html",
-        {"form": form, "teams": teams, "editing": team},
+        {
+            "form": form,
+            "rule_form": rule_form,
+            "default_form": default_form,
+            "teams": [(t, _rule_text(t, default)) for t in teams],
+            "default_rule": approval.describe(default),
+            "editing": team,
+        },
         status=status,
     )
+
+
+# --- approval rules (tickets.approval): per team, on the team's form, and the default -----
+
+
+def _rule_form(request: HttpRequest, team: Team | None, prefix: str = "rule") -> ApprovalRuleForm:
+    rule = ApprovalRule.objects.filter(team=team).first() if team or prefix == "default" else None
+    initial: dict[str, Any] = {"own_rule": False, "severities": ["kompleks"]}
+    if rule is not None:
+        initial = {
+            "own_rule": True,
+            "severities": rule.severities,
+            "amount_threshold": rule.amount_threshold,
+        }
+    else:
+        initial["amount_threshold"] = approval.DEFAULT_AMOUNT
+    bound = (
+        request.POST
+        if request.method == "POST" and f"{prefix}-amount_threshold" in (request.POST)
+        else None
+    )
+    form = ApprovalRuleForm(bound, initial=initial, prefix=prefix)
+    if prefix == "default":
+        form.fields["own_rule"].label = _("Ganti aturan bawaan sistem")
+        form.fields["own_rule"].help_text = _(
+            "Tanpa centang: kompleks, atau kompensasi Rp 250.000 ke atas."
+        )
+    return form
+
+
+def _save_rule(actor: User, team: Team | None, rule_form: ApprovalRuleForm) -> None:
+    data = rule_form.cleaned_data
+    if data["own_rule"]:
+        services.approval_rule_set(
+            actor=actor,
+            team=team,
+            severities=data["severities"],
+            amount_threshold=data["amount_threshold"],
+        )
+    else:
+        services.approval_rule_clear(actor=actor, team=team)
+
+
+def _form_errors(form: Form, exc: SigapError) -> None:
+    for field, errors in exc.fields.items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+    if not exc.fields:
+        form.add_error(None, exc.message)
+
+
+def _rule_text(team: Team, default: approval.Rule) -> str:
+    rule = getattr(team, "approval_rule", None)
+    if rule is None:
+        return _("bawaan: %(rule)s") % {"rule": approval.describe(default)}
+    return approval.describe(approval.Rule(frozenset(rule.severities), rule.amount_threshold, ""))
+
+
+@require_POST
+@supervisor_required
+def settings_approval_default(request: HttpRequest) -> HttpResponse:
+    """The default approval rule of every team without its own."""
+    default_form = _rule_form(request, None, prefix="default")
+    if default_form.is_valid():
+        try:
+            _save_rule(cast(User, request.user), None, default_form)
+        except SigapError as exc:
+            _form_errors(default_form, exc)
+        else:
+            audit.record(
+                SecurityKind.SETTINGS_CHANGED,
+                detail="aturan persetujuan bawaan diubah",
+                data={"fields": sorted(default_form.changed_data)},
+            )
+            flash.success(request, "Aturan persetujuan bawaan disimpan.")
+            return redirect("web:settings_teams")
+    team_form = _team_form(None, None)
+    return _teams_page(request, team_form, _rule_form(request, None), default_form, None, 422)
 
 
 @supervisor_required

@@ -173,6 +173,7 @@ def _ticket_context(
             approval_waiting=approval_waiting,
             accepted=accepted,
             rejected_waiting=latest_rejected(proposals),
+            changes_requested=any(p.status == ProposalStatus.CHANGES_REQUESTED for p in proposals),
         ),
         "current_form": "status" if current == "resolve" else current,
         "items": items,
