@@ -217,3 +217,13 @@ def test_unstorable_text_in_a_message_is_422_naming_it(
 
     assert_unstorable(response, "body")
     assert Message.objects.count() == before
+
+
+@pytest.mark.parametrize("query", ["team=", "assignee=", "customer=", "priority="])
+def test_a_filter_id_too_large_for_the_database_is_422_not_a_server_error(
+    supervisor: User, query: str
+) -> None:
+    # found by the API fuzzer: the driver overflowed on a 20-digit id (a 500)
+    response = Api(supervisor).client.get(f"/api/v1/tickets?{query}99999999999999999999")
+    assert response.status_code == 422, response.content
+    assert response.json()["error"]["code"] == "validation_failed"

@@ -3,7 +3,7 @@ serialise. Domain errors become HTTP in ``sigap.api``."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest
@@ -144,17 +144,21 @@ _TICKET_IN_DOC = {
 }
 
 
+# A row id the databases can hold (a larger one is a 422, not an overflow in the driver).
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class TicketFilterIn(Schema):
     status: list[str] = Field(default_factory=list)
     channel: list[str] = Field(default_factory=list)
     category: list[str] = Field(default_factory=list)
     severity: list[str] = Field(default_factory=list)
-    priority: list[int] = Field(default_factory=list)
+    priority: list[Annotated[int, Field(ge=1, le=4)]] = Field(default_factory=list)
     kind: list[str] = Field(default_factory=list)
-    team: list[int] = Field(default_factory=list)
-    assignee: list[int] = Field(default_factory=list)
+    team: list[RowId] = Field(default_factory=list)
+    assignee: list[RowId] = Field(default_factory=list)
     unassigned: bool = False
-    customer: int | None = None
+    customer: RowId | None = None
     tag: list[str] = Field(default_factory=list)
     q: str = Field(default="", max_length=200)
     cursor: str | None = None

@@ -79,13 +79,16 @@ class IntakeAdvice:
 @dataclass(frozen=True)
 class TicketCreated:
     """A ticket was opened (INSIDE and AFTER). ``by_customer``: the customer wrote in
-    (not staff logging it); ``text`` is its description."""
+    (not staff logging it); ``text`` is its description; ``assignee_id`` and ``author_id``
+    as it was opened (a rule that assigns it later goes through ``ticket_update``)."""
 
     ticket_id: int
     kind: str
     channel: str
     by_customer: bool
     text: str
+    assignee_id: int | None = None
+    author_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -90,11 +90,9 @@ def _snippet(text: str) -> str:
 
 def on_created(event: hooks.TicketCreated) -> None:
     """A ticket opened with an assignee (by an agent for a colleague, or a rule)."""
-    row = Ticket.objects.filter(pk=event.ticket_id).values_list("assignee_id", "created_by_id")
-    found = row.first()
-    if found is None or found[0] is None or found[0] == found[1]:
+    assignee, author = event.assignee_id, event.author_id
+    if assignee is None or assignee == author:
         return
-    assignee, author = found
     notify_many(
         [(assignee, event.ticket_id, K.ASSIGNED, f"{_name(author)} membuka tiket ini untuk Anda.")]
     )

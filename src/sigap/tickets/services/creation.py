@@ -200,6 +200,8 @@ def ticket_create(
             channel=channel,
             by_customer=by_customer,
             text=description,
+            assignee_id=ticket.assignee_id,
+            author_id=ticket.created_by_id,
         )
     )
     # An automatic responder answers a customer writing in, not staff logging a ticket.

@@ -114,6 +114,7 @@ def test_an_after_handler_runs_once_the_change_commits_and_never_on_a_rollback(
                 channel="email",
                 by_customer=False,
                 text="Berapa ongkir ke Medan?",
+                author_id=agent.pk,
             ),
         )
     ]
