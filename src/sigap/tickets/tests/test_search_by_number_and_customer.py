@@ -165,9 +165,7 @@ def test_phone_with_words_lists_the_customer_then_the_words(
     assert results(admin, "0812 3456 7890 paket") == [[own.pk], [other.pk]]
 
 
-def test_a_ticket_is_listed_once(
-    admin: User, agent: User, team: Team, customer: Customer
-) -> None:
+def test_a_ticket_is_listed_once(admin: User, agent: User, team: Team, customer: Customer) -> None:
     t = make(agent, team, customer, "Budi menunggu paket")
     assert results(admin, f"#{t.pk} budi") == [[t.pk], [], []]
     assert flat(admin, "budi paket") == [t.pk]
