@@ -35,6 +35,7 @@ from sigap.tickets.models import Message, MessageKind, Ticket, TicketSearchDocum
 TOKEN = re.compile(r"[0-9a-zA-Z\u00c0-\u024f]+(?:-[0-9a-zA-Z\u00c0-\u024f]+)*")
 MAX_QUERY_TOKENS = 12
 MAX_DOCUMENT_CHARS = 200_000
+RARE_MATCHES = 1000
 
 
 @lru_cache(maxsize=1)
@@ -142,8 +143,22 @@ def search_tickets(
         return qs if not q.strip() else qs.none()
     column = "staff" if include_internal else "public"
     if connection.vendor == "postgresql":
+        where = f"{column}_tsv @@ plainto_tsquery('indonesian', %s)"
+        if any(ch.isdigit() for word in words for ch in word):
+            # A number or a code (a ticket or order number, an amount) is rare, but the
+            # planner cannot tell (its statistics hold the common words): it would walk
+            # the newest tickets probing each one, seconds at a million tickets when none
+            # matches. The GIN index lists the few matching ones first; only when they
+            # are many does the walk below (which then finds them soon) take over.
+            ids = list(
+                TicketSearchDocument.objects.extra(
+                    where=[where], params=[" ".join(words)]
+                ).values_list("ticket_id", flat=True)[: RARE_MATCHES + 1]
+            )
+            if len(ids) <= RARE_MATCHES:
+                return qs.filter(pk__in=ids)
         docs = TicketSearchDocument.objects.filter(ticket=OuterRef("pk")).extra(
-            where=[f"{column}_tsv @@ plainto_tsquery('indonesian', %s)"], params=[" ".join(words)]
+            where=[where], params=[" ".join(words)]
         )
         return qs.filter(Exists(docs))
     match = " AND ".join('"{}"'.format(w.replace('"', '""')) for w in words)
