@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from sigap.accounts.models import User
 from sigap.core.errors import NotFound
 from sigap.customers.models import Customer, CustomerContact
+from sigap.customers.search import PHONE_KINDS, as_phone
 
 
 def customers_for(*, user: User, q: str = "") -> QuerySet[Customer]:
@@ -15,9 +16,13 @@ def customers_for(*, user: User, q: str = "") -> QuerySet[Customer]:
         qs = qs.filter(user_id=user.pk)
     q = q.strip()
     if q:
-        by_contact = CustomerContact.objects.filter(value__icontains=q.lower()).values(
-            "customer_id"
-        )
+        # A phone number in any format and an email address in any case meet the stored,
+        # normalised contact exactly (the unique index); the rest by substring.
+        contact = Q(value__icontains=q.lower())
+        phone = as_phone(q) if any(ch.isdigit() for ch in q) else None
+        if phone is not None:
+            contact |= Q(kind__in=PHONE_KINDS, value=phone)
+        by_contact = CustomerContact.objects.filter(contact).values("customer_id")
         qs = qs.filter(Q(name__icontains=q) | Q(pk__in=by_contact))
     return qs.prefetch_related("contacts")
 

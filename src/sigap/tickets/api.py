@@ -18,7 +18,7 @@ from sigap.accounts.models import Team, User
 from sigap.core.apiutil import ErrorOut, field_errors, unstorable_fields
 from sigap.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from sigap.core.jsonbody import parse_json
-from sigap.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, page
+from sigap.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, page, page_segments
 from sigap.customers.models import Customer
 from sigap.customers.selectors import contact_pairs
 from sigap.tickets import approval, selectors, services
@@ -170,7 +170,10 @@ class TicketFilterIn(Schema):
     response=TicketPageAny,
     summary="Daftar tiket",
     description="Token staf mendapat `TicketPage`, token pelanggan `CustomerTicketPage`; "
-    "pelanggan tidak boleh menyaring menurut kolom staf (422).",
+    "pelanggan tidak boleh menyaring menurut kolom staf (422). `q` mencari nomor tiket "
+    "(`SGP-000305`, `#305`, `305`), pelanggan menurut telepon (format apa pun), email, atau "
+    "nama (staf), dan teks tiket; urutan hasil: tiket bernomor itu, tiket pelanggan itu, "
+    "lalu hasil teks.",
 )
 def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> dict[str, Any]:
     user = request_user(request)
@@ -179,8 +182,15 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> dict[st
         used = [name for name in STAFF_FILTERS if data[name]]
         _refuse_staff_fields(used, f"Pelanggan tidak dapat menyaring menurut {', '.join(used)}.")
     cursor, limit = data.pop("cursor"), data.pop("limit")
-    qs = selectors.ticket_list_for(user=user, filters=selectors.TicketFilters(**data))
-    rows, next_cursor = page(qs, cursor=cursor, limit=limit)
+    wanted = selectors.TicketFilters(**data)
+    if wanted.q.strip():
+        # The ticket with that number first, then the customer's tickets (staff: found by
+        # phone, email or name), then the full-text hits (selectors.ticket_search_for).
+        search = selectors.ticket_search_for(user=user, filters=wanted)
+        rows, next_cursor = page_segments(search.segments, cursor=cursor, limit=limit)
+    else:
+        qs = selectors.ticket_list_for(user=user, filters=wanted)
+        rows, next_cursor = page(qs, cursor=cursor, limit=limit)
     as_dict = customer_ticket_list_dict if user.is_customer else ticket_list_dict
     return {"items": [as_dict(t) for t in rows], "next_cursor": next_cursor}
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import connection
@@ -27,11 +28,14 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 
 from sigap.core import fastsql
+from sigap.customers import search as customer_search
+from sigap.customers.models import Customer
 from sigap.tickets.models import Message, MessageKind, Ticket, TicketSearchDocument
 
 TOKEN = re.compile(r"[0-9a-zA-Z\u00c0-\u024f]+(?:-[0-9a-zA-Z\u00c0-\u024f]+)*")
 MAX_QUERY_TOKENS = 12
 MAX_DOCUMENT_CHARS = 200_000
+RARE_MATCHES = 1000
 
 
 @lru_cache(maxsize=1)
@@ -139,8 +143,22 @@ def search_tickets(
         return qs if not q.strip() else qs.none()
     column = "staff" if include_internal else "public"
     if connection.vendor == "postgresql":
+        where = f"{column}_tsv @@ plainto_tsquery('indonesian', %s)"
+        if any(ch.isdigit() for word in words for ch in word):
+            # A number or a code (a ticket or order number, an amount) is rare, but the
+            # planner cannot tell (its statistics hold the common words): it would walk
+            # the newest tickets probing each one, seconds at a million tickets when none
+            # matches. The GIN index lists the few matching ones first; only when they
+            # are many does the walk below (which then finds them soon) take over.
+            ids = list(
+                TicketSearchDocument.objects.extra(
+                    where=[where], params=[" ".join(words)]
+                ).values_list("ticket_id", flat=True)[: RARE_MATCHES + 1]
+            )
+            if len(ids) <= RARE_MATCHES:
+                return qs.filter(pk__in=ids)
         docs = TicketSearchDocument.objects.filter(ticket=OuterRef("pk")).extra(
-            where=[f"{column}_tsv @@ plainto_tsquery('indonesian', %s)"], params=[" ".join(words)]
+            where=[where], params=[" ".join(words)]
         )
         return qs.filter(Exists(docs))
     match = " AND ".join('"{}"'.format(w.replace('"', '""')) for w in words)
@@ -185,3 +203,111 @@ def reindex_all(batch_size: int = 2000) -> int:
         )
         done += len(batch)
         last_id = ids[-1]
+
+
+# --- search by ticket number and by customer -------------------------------------------------
+#
+# What an agent types in one box: a ticket's number (``SGP-000305``, ``sgp-305``, ``#305``,
+# ``305``; ``core.refs.ticket_reference``), a customer's phone number in any format, email
+# address in any case or name, and words of the ticket's text. ``ticket_search`` answers
+# with segments, in this order and each without the earlier ones' tickets: the ticket with
+# that number; the tickets of the customers found by phone, email or name; the full-text
+# hits. Each segment is an indexed query of its own (the primary key; the customer's
+# ``(customer, -id)`` index; the full-text index), so none costs what an ``OR`` of the
+# three would at a million tickets.
+
+NUMBER = re.compile(r"(?:sgp-?|#)?0*([1-9]\d{0,9})", re.IGNORECASE)
+MAX_NUMBERS = 5
+STRIP = ".,;:!?()[]{}\"'"
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """A search box's text taken apart."""
+
+    numbers: tuple[int, ...] = ()
+    phones: tuple[str, ...] = ()  # E.164
+    emails: tuple[str, ...] = ()  # lower case
+    text: str = ""  # what is left: words for the full text and the customer's name
+    only_number: bool = False  # the whole query is one ticket number
+
+    @property
+    def exact_number(self) -> int | None:
+        """The ticket number the query consists of, if it is nothing else."""
+        return self.numbers[0] if self.only_number else None
+
+
+def parse_query(q: str) -> TicketQuery:
+    """``"SGP-000305"`` -> numbers (305,); ``"0812-3456-7890 refund"`` -> phones
+    ("+6281234567890",), text "refund". A bare number (``305``) is a ticket number and
+    stays a word of the text too (order numbers and amounts are in the text)."""
+    q = q.strip()
+    rest = q
+    emails = customer_search.emails_in(rest)
+    for email in customer_search.EMAIL.findall(rest):
+        rest = rest.replace(email, " ")
+    phones: list[str] = []
+    for written, e164 in customer_search.phones_in(rest):
+        if e164 not in phones:
+            phones.append(e164)
+        rest = rest.replace(written, " ", 1)
+    numbers: list[int] = []
+    words: list[str] = []
+    for raw in rest.split():
+        word = raw.strip(STRIP)
+        match = NUMBER.fullmatch(word)
+        if match:
+            if int(match.group(1)) not in numbers:
+                numbers.append(int(match.group(1)))
+            if not word.isdigit():
+                continue  # SGP-000305, #305: a reference, not a word of the text
+        words.append(raw)
+    only = len(numbers) == 1 and not phones and not emails and len(q.split()) == 1
+    return TicketQuery(
+        numbers=tuple(numbers[:MAX_NUMBERS]),
+        phones=tuple(phones),
+        emails=tuple(emails),
+        text=" ".join(words),
+        only_number=only,
+    )
+
+
+@dataclass
+class TicketSearch:
+    query: TicketQuery
+    segments: list[QuerySet[Ticket]] = field(default_factory=list)
+    customers: list[Customer] = field(default_factory=list)  # found by contact or name
+
+
+def ticket_search(
+    qs: QuerySet[Ticket], q: str, *, include_internal: bool = True, by_customer: bool = True
+) -> TicketSearch:
+    """The tickets of ``qs`` that ``q`` finds, as segments (see above). ``by_customer``:
+    also find customers by phone, email and name (staff; a customer sees only their own
+    tickets anyway)."""
+    query = parse_query(q)
+    found = TicketSearch(query=query)
+    numbers = list(query.numbers)
+    if numbers:
+        found.segments.append(qs.filter(pk__in=numbers))
+    if by_customer:
+        found.customers = customer_search.customers_by_contact(
+            phones=query.phones, emails=query.emails
+        )
+        names = [w for w in customer_search.name_words(query.text) if not w.isdigit()]
+        if names:
+            known = {c.pk for c in found.customers}
+            found.customers += [
+                c for c in customer_search.customers_by_name(names) if c.pk not in known
+            ]
+    customer_ids = [c.pk for c in found.customers]
+    if customer_ids:
+        found.segments.append(qs.filter(customer_id__in=customer_ids).exclude(pk__in=numbers))
+    if _query_tokens(query.text):
+        hits = search_tickets(qs, query.text, include_internal=include_internal)
+        if customer_ids:
+            hits = hits.exclude(customer_id__in=customer_ids)
+        if numbers:
+            hits = hits.exclude(pk__in=numbers)
+        found.segments.append(hits)
+    return found

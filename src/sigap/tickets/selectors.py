@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -22,7 +22,7 @@ from sigap.tickets.models import (
     TicketLink,
     TimelineEvent,
 )
-from sigap.tickets.search import search_tickets
+from sigap.tickets.search import TicketSearch, search_tickets, ticket_search
 
 
 @dataclass
@@ -72,6 +72,19 @@ def ticket_list_for(*, user: User, filters: TicketFilters | None = None) -> Quer
     if user.is_customer:  # a customer never sees the tags: no query for them
         return qs
     return qs.prefetch_related("tags")
+
+
+def ticket_search_for(*, user: User, filters: TicketFilters) -> TicketSearch:
+    """What the search box finds (``search.ticket_search``: the ticket with that number,
+    the tickets of the customer found by phone, email or name, then the full-text hits),
+    among the tickets ``user`` may see that match the other filters."""
+    qs = ticket_list_for(user=user, filters=replace(filters, q=""))
+    return ticket_search(
+        qs,
+        filters.q.strip(),
+        include_internal=not user.is_customer,
+        by_customer=not user.is_customer,
+    )
 
 
 def ticket_detail_for(*, user: User, ticket_id: int) -> Ticket:

@@ -168,3 +168,31 @@ def sorted_page(
         last = rows[limit - 1]
         next_cursor = _encode(getattr(last, sort.field) if sort.field else last.pk, last.pk)
     return rows[:limit], next_cursor
+
+
+def segmented_page(
+    segments: list[QuerySet[Ticket]], sort_key: str, cursor: str | None, limit: int
+) -> tuple[list[Ticket], str | None]:
+    """One page over a search's segments in turn (``tickets.search.ticket_search``: the
+    ticket with that number, the customer's tickets, the full-text hits), each in
+    ``sort_key`` order. The cursor is ``s<segment>.<that segment's cursor>``."""
+    start, inner = 0, ""
+    if cursor:
+        head, _, inner = cursor.partition(".")
+        if not (head[:1] == "s" and head[1:].isdigit()):
+            raise ValidationFailed("Halaman tidak valid.", fields={"cursor": ["Tidak valid."]})
+        start = int(head[1:])
+    rows: list[Ticket] = []
+    for index in range(start, len(segments)):
+        need = limit - len(rows)
+        got, next_inner = sorted_page(
+            segments[index], sort_key, inner if index == start and inner else None, max(need, 1)
+        )
+        if need == 0:  # the page is full: is there a next one?
+            if got:
+                return rows, f"s{index}."
+            continue
+        rows += got
+        if next_inner:
+            return rows, f"s{index}.{next_inner}"
+    return rows, None

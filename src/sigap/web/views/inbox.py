@@ -25,6 +25,7 @@ from sigap.tickets.models import (
     Status,
     Ticket,
 )
+from sigap.tickets.search import parse_query
 from sigap.web import inbox
 from sigap.web.forms import (
     BulkForm,
@@ -86,11 +87,34 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
             tag=[data["tag"]] if data["tag"] else [],
             q=data["q"],
         )
-    qs = selectors.ticket_list_for(user=user, filters=filters)
+    search = None
+    if filters.q.strip():
+        # An exact ticket number opens that ticket, when the user may see it (typing in
+        # the box as-you-type, htmx, only lists); otherwise the search lists.
+        number = parse_query(filters.q).exact_number
+        if (
+            number is not None
+            and not request.headers.get("HX-Request")
+            and visible_tickets(user).filter(pk=number).exists()
+        ):
+            return redirect("web:ticket", number)
+        search = selectors.ticket_search_for(user=user, filters=filters)
     try:
-        rows, next_cursor = inbox.sorted_page(
-            inbox.apply_view(qs, user, view_key), sort_key, request.GET.get("cursor"), PAGE_SIZE
-        )
+        if search is not None:
+            rows, next_cursor = inbox.segmented_page(
+                [inbox.apply_view(part, user, view_key) for part in search.segments],
+                sort_key,
+                request.GET.get("cursor"),
+                PAGE_SIZE,
+            )
+        else:
+            qs = selectors.ticket_list_for(user=user, filters=filters)
+            rows, next_cursor = inbox.sorted_page(
+                inbox.apply_view(qs, user, view_key),
+                sort_key,
+                request.GET.get("cursor"),
+                PAGE_SIZE,
+            )
     except SigapError as exc:
         rows, next_cursor = [], None
         flash.error(request, exc.message)
@@ -132,6 +156,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         "saved_query": saved.clean_query(request.GET.urlencode()),
         "chosen": saved.chosen_names(user, request.GET),
         "lookups": saved.LOOKUPS,
+        "search_customers": search.customers if search is not None else [],
     }
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "inbox-rows":
         return render(request, "web/_inbox_rows.html", context)
