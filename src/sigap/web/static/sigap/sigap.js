@@ -279,6 +279,8 @@
     note.hidden = !(newest > seen);
   }
   document.addEventListener("htmx:afterSettle", checkNews);
+})();
+
 /* The top bar's menus (<details data-menu>): one open at a time, closed by a click
    elsewhere or Escape (focus goes back to the menu's button). */
 (function () {
