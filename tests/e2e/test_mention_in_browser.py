@@ -41,8 +41,8 @@ def test_a_mention_reaches_the_colleague_live(
     # Sari, the supervisor, has her inbox open.
     b_ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     b = b_ctx.new_page()
-    sign_in(b, server, "sari.spv", "rahasia-spv")
-    b.wait_for_url(re.compile(r"/inbox/"))
+    sign_in(b, server, "sari.spv", "rahasia-spv")  # a supervisor starts on her home
+    b.goto(f"{server}/inbox/")
     b.wait_for_selector("body[data-live-connected='1']", state="attached", timeout=10_000)
     b.evaluate("window.__sigapNoReload = true")
 
