@@ -33,6 +33,9 @@ class SharedMemo(Generic[T]):
         self._loaded_at = 0.0
         self._checked_at = 0.0
         self._lock = threading.Lock()
+        # How many times this process saw the configuration change (the test suite reloads
+        # a memo only after a test changed what it holds).
+        self.changes = 0
 
     def get(self) -> T:
         now = time.monotonic()
@@ -47,8 +50,14 @@ class SharedMemo(Generic[T]):
             return self._value  # type: ignore[return-value]
 
     def invalidate(self, *_: Any, **__: Any) -> None:
+        self.changes += 1
         self._loaded = False
         try:
             cache.incr(self.key)
         except ValueError:
             cache.set(self.key, 1, None)
+
+    def forget(self) -> None:
+        """Drop this process's copy only: the next ``get`` loads again, other processes
+        are not told (for a test whose database was replaced under the memo)."""
+        self._loaded = False

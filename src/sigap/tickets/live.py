@@ -101,12 +101,20 @@ def ticket_changed(ticket_id: int, *, new: bool = False) -> None:
     """Announce ``ticket_id`` once the current transaction commits (now, outside one);
     ``new``: the ticket is being created."""
     ids: set[int] | None = getattr(_pending, "ids", None)
-    if ids is None:
+    if ids is None or (ids and not _flush_waits()):
+        # Nothing of ours waits for a commit: what is pending was rolled back, and must
+        # not ride along with this thread's next commit.
         ids = _pending.ids = set()
         _pending.new = set()
     ids.add(ticket_id)
     if new:
         _pending.new.add(ticket_id)
-    # The first callback to run sends everything pending; the others find nothing. (After
-    # a rollback, its ids ride along with the next commit: one spurious refresh, no loss.)
+    # The first callback to run sends everything pending; the others find nothing.
     transaction.on_commit(_flush, robust=True)
+
+
+def _flush_waits() -> bool:
+    connection = transaction.get_connection()
+    return connection.in_atomic_block and any(
+        func is _flush for _, func, _ in connection.run_on_commit
+    )

@@ -158,3 +158,19 @@ def test_a_burst_of_changes_is_one_inbox_message(
         assert await sync_to_async(T.objects.count)() == 5
 
     run(scenario)
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_rolled_back_change_is_not_announced_with_the_next_commit(
+    monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A change rolled back leaves no id behind to ride along with the thread's next
+    commit (the burst test above once heard a ticket of an earlier test)."""
+    sent: list[list[int]] = []
+    monkeypatch.setattr(live, "publish", lambda ids, new=frozenset(): sent.append(sorted(ids)))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        live.ticket_changed(99)
+        raise RuntimeError
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        live.ticket_changed(1)
+    assert sent == [[1]]
