@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 from django.views.decorators.http import require_GET
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from sigap.api import api, error_body
@@ -47,6 +48,13 @@ urlpatterns = [
     path("", include("sigap.web.urls")),
     path("portal/", include("sigap.portal.urls")),
     path("notifikasi/", include("sigap.notifications.urls")),
+    # The account's own settings live under /akun/ (2FA, sessions); the notification
+    # preferences are the notifications app's page, reached from there too.
+    path(
+        "akun/notifikasi/",
+        RedirectView.as_view(pattern_name="notifications:settings", query_string=True),
+        name="account_notifications",
+    ),
     path("survei/", include("sigap.surveys.urls")),
     path("hooks/", include("sigap.connectors.urls")),
     path("", include("sigap.metrics.urls")),

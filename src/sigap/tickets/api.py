@@ -3,6 +3,7 @@ serialise. Domain errors become HTTP in ``sigap.api``."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
@@ -21,7 +22,7 @@ from sigap.core.jsonbody import parse_json
 from sigap.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, page, page_segments
 from sigap.customers.models import Customer
 from sigap.customers.selectors import contact_pairs
-from sigap.tickets import approval, selectors, services
+from sigap.tickets import approval, mentions, selectors, services
 from sigap.tickets.access import access_ticket, may_see, visible_tickets
 from sigap.tickets.attachments import Upload, check_request
 from sigap.tickets.models import (
@@ -47,6 +48,7 @@ from sigap.tickets.schemas import (
     LinkIn,
     LinkOut,
     MergeIn,
+    MessageCreatedOut,
     MessageIn,
     MessageOut,
     ProposalIn,
@@ -391,8 +393,11 @@ def _check_request_size(request: HttpRequest) -> None:
 
 @router.post(
     "/tickets/{ticket_id}/messages",
-    response={201: MessageOut},
+    response={201: MessageCreatedOut},
     summary="Kirim pesan, balasan atau catatan (JSON atau multipart dengan lampiran)",
+    description="Sebutan `@nama_pengguna` dalam catatan internal (`kind=note`) memberi tahu "
+    "staf yang dapat melihat tiket; yang tidak memberi tahu siapa pun dikembalikan di "
+    "`warnings` (catatan tetap tersimpan).",
 )
 def message_create(
     request: HttpRequest,
@@ -415,7 +420,12 @@ def message_create(
         actor=user, ticket=ticket, kind=kind, body=payload.body, uploads=uploads
     )
     message = selectors.messages_for(user=user, ticket=ticket).get(pk=message.pk)
-    return Status(201, message_dict(message))
+    told_nobody = (
+        mentions.warnings(mentions.find(ticket, message.body))
+        if kind == MessageKind.NOTE and "@" in message.body
+        else []
+    )
+    return Status(201, {**message_dict(message), "warnings": [asdict(w) for w in told_nobody]})
 
 
 def _json_message(request: HttpRequest) -> MessageIn:

@@ -5,7 +5,8 @@ The composer suggests staff by name and writes their username after the ``@``
 share a first name. When the note is saved, its mentions are resolved to user ids
 (``find``) and those who may see the ticket are notified (``tickets/notify.py``); a
 colleague who may not see it is not told (a notification would leak the ticket's subject
-and customer), and the agent who wrote the note is told instead (the composer's view).
+and customer), and the agent who wrote the note is told instead: ``warnings`` words it once
+for the composer (``web/views/mentions.py``) and the API's answer (``tickets/api.py``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from sigap.accounts.models import STAFF_ROLES, Role, Team, User
 from sigap.accounts.system import SYSTEM_USERNAME
@@ -31,6 +33,16 @@ class Mentions:
     notify: list[User] = field(default_factory=list)  # staff who may see the ticket
     cannot_see: list[User] = field(default_factory=list)  # staff who may not: not told
     unknown: list[str] = field(default_factory=list)  # no active staff by that name
+
+
+@dataclass(frozen=True)
+class MentionWarning:
+    """A mention that told nobody: ``mention_not_visible`` (staff who may not see the
+    ticket) or ``mention_unknown`` (no active staff by that username)."""
+
+    code: str
+    usernames: list[str]
+    message: str
 
 
 def handles(body: str) -> list[str]:
@@ -63,6 +75,35 @@ def find(ticket: Ticket, body: str) -> Mentions:
         cannot_see=[u for u in found if not may_see(u, ticket)],
         unknown=[n for n in names if n not in users],
     )
+
+
+def warnings(found: Mentions) -> list[MentionWarning]:
+    """What the author of a note should hear about its mentions that told nobody (in the
+    active language); nothing when every mention reached someone."""
+    out: list[MentionWarning] = []
+    if found.cannot_see:
+        names = ", ".join(u.get_full_name() or u.username for u in found.cannot_see)
+        out.append(
+            MentionWarning(
+                code="mention_not_visible",
+                usernames=[u.username for u in found.cannot_see],
+                message=_(
+                    "%(names)s tidak dapat melihat tiket ini, jadi tidak diberi tahu. "
+                    "Pindahkan atau tugaskan tiket bila mereka perlu ikut menangani."
+                )
+                % {"names": names},
+            )
+        )
+    if found.unknown:
+        out.append(
+            MentionWarning(
+                code="mention_unknown",
+                usernames=list(found.unknown),
+                message=_("Tidak ada staf bernama %(names)s; tidak ada yang diberi tahu.")
+                % {"names": ", ".join(f"@{n}" for n in found.unknown)},
+            )
+        )
+    return out
 
 
 def mentionable(ticket: Ticket, term: str = "", *, limit: int = SUGGESTIONS) -> list[User]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -300,6 +300,24 @@ class MessageOut(Schema):
     body: str
     created_at: datetime
     attachments: list[AttachmentOut]
+
+
+class MentionWarningOut(Schema):
+    code: Literal["mention_not_visible", "mention_unknown"] = Field(
+        description="`mention_not_visible`: staf yang disebut tidak dapat melihat tiket ini; "
+        "`mention_unknown`: tidak ada staf aktif dengan nama pengguna itu."
+    )
+    usernames: list[str] = Field(description="Nama pengguna yang disebut tetapi tidak diberi tahu.")
+    message: str = Field(description="Peringatan untuk penulis catatan, dalam bahasa aktif.")
+
+
+class MessageCreatedOut(MessageOut):
+    warnings: list[MentionWarningOut] = Field(
+        default_factory=list,
+        description="Sebutan @nama pada catatan internal yang tidak memberi tahu siapa pun "
+        "(staf yang tidak dapat melihat tiket, atau nama yang tidak dikenal). Catatan tetap "
+        "tersimpan; staf lain yang disebut tetap diberi tahu. Kosong untuk pesan lain.",
+    )
 
 
 class ProposalOut(Schema):

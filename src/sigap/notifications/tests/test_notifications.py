@@ -272,3 +272,29 @@ def test_a_deactivated_user_is_not_mailed(
     with django_capture_on_commit_callbacks(execute=True):
         notify_many([(gone.pk, ticket.pk, "escalated", "x")])
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_the_account_address_leads_to_the_preferences_and_the_account_pages_link_it(
+    agent: User, customer_user: User
+) -> None:
+    c = Client()
+    c.force_login(agent)
+    r = c.get("/akun/notifikasi/?dari=menu")
+    assert r.status_code == 302 and r["Location"] == "/notifikasi/pengaturan/?dari=menu"
+    page = c.get("/akun/notifikasi/", follow=True)
+    assert page.redirect_chain == [("/notifikasi/pengaturan/", 302)]
+    assert 'name="mentioned-in_app"' in page.content.decode()  # the preferences form
+    for account_page in ("/akun/2fa/", "/akun/sesi/"):
+        assert 'href="/akun/notifikasi/"' in c.get(account_page).content.decode()
+    # Not signed in: the sign-in page, then the preferences; a customer has none.
+    assert (
+        Client()
+        .get("/akun/notifikasi/", follow=True)
+        .redirect_chain[-1][0]
+        .startswith("/masuk/?next=/notifikasi/pengaturan/")
+    )
+    customer = Client()
+    customer.force_login(customer_user)
+    assert 'href="/akun/notifikasi/"' not in customer.get("/akun/sesi/").content.decode()
+    assert customer.get("/akun/notifikasi/", follow=True).redirect_chain[-1][0] == "/portal/"

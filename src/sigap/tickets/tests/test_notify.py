@@ -3,14 +3,17 @@ saying who is told and who is not (never the one who did it)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
+from django.utils.html import escape
 
 from sigap.accounts.models import Role, Team, User
-from sigap.accounts.services import user_create
+from sigap.accounts.services import token_create, user_create
 from sigap.automations.models import Rule
 from sigap.customers.models import Customer
 from sigap.notifications.models import Notification, NotificationPreference
@@ -207,6 +210,77 @@ def test_the_composer_says_who_was_mentioned_but_not_told(
     assert "Dodi tidak dapat melihat tiket ini, jadi tidak diberi tahu." in page
     assert "Tidak ada staf bernama @siapa" in page
     assert told("mentioned") == {"sari.spv": 1}
+
+
+def test_the_api_answers_a_note_with_the_mentions_that_told_nobody(
+    agent: User, supervisor: User, outsider_agent: User, ticket: Ticket
+) -> None:
+    """The same warnings as the composer's (``mentions.warnings``), in the 201's body; the
+    colleague who may see the ticket is told as from the web."""
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token_create(user=agent)}")
+    body = "@dodi.agen dan @sari.spv tolong bantu. @siapa"
+    r = api.post(
+        f"/api/v1/tickets/{ticket.pk}/messages",
+        json.dumps({"kind": "note", "body": body}),
+        content_type="application/json",
+    )
+    assert r.status_code == 201, r.content
+    data = r.json()
+    assert data["body"] == body and data["kind"] == "note"
+    assert data["warnings"] == [
+        {
+            "code": "mention_not_visible",
+            "usernames": ["dodi.agen"],
+            "message": "Dodi tidak dapat melihat tiket ini, jadi tidak diberi tahu. "
+            "Pindahkan atau tugaskan tiket bila mereka perlu ikut menangani.",
+        },
+        {
+            "code": "mention_unknown",
+            "usernames": ["siapa"],
+            "message": "Tidak ada staf bernama @siapa; tidak ada yang diberi tahu.",
+        },
+    ]
+    assert told("mentioned") == {"sari.spv": 1}
+    # The web composer says the very same words after the same note.
+    web = Client()
+    web.force_login(agent)
+    page = web.post(
+        f"/tickets/{ticket.pk}/reply/", {"kind": "note", "body": body}, follow=True
+    ).content.decode()
+    for warning in data["warnings"]:
+        assert escape(warning["message"]) in page
+    assert told("mentioned") == {"sari.spv": 2}
+    # Every mention reached someone, or no note: no warnings; a client that chose English
+    # (the language cookie, as in the web) reads them in English.
+    for payload in ({"kind": "note", "body": "@sari.spv cek ya"}, {"body": "Halo @siapa"}):
+        r = api.post(
+            f"/api/v1/tickets/{ticket.pk}/messages",
+            json.dumps(payload),
+            content_type="application/json",
+        )
+        assert r.status_code == 201 and r.json()["warnings"] == []
+    api.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    r = api.post(
+        f"/api/v1/tickets/{ticket.pk}/messages",
+        json.dumps({"kind": "note", "body": "@siapa?"}),
+        content_type="application/json",
+    )
+    assert (
+        r.json()["warnings"][0]["message"]
+        == "No staff member is called @siapa; nobody was notified."
+    )
+
+
+def test_the_api_documents_the_mention_warnings() -> None:
+    doc = Client().get("/api/v1/openapi.json").json()
+    created = doc["paths"]["/api/v1/tickets/{ticket_id}/messages"]["post"]["responses"]["201"]
+    ref = created["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    schemas = doc["components"]["schemas"]
+    warnings = schemas[ref]["properties"]["warnings"]
+    assert "tidak memberi tahu siapa pun" in warnings["description"]
+    item = schemas[warnings["items"]["$ref"].rsplit("/", 1)[-1]]
+    assert set(item["properties"]["code"]["enum"]) == {"mention_not_visible", "mention_unknown"}
+    assert set(item["required"]) == {"code", "usernames", "message"}
 
 
 def test_mention_suggestions_list_only_staff_who_may_see_the_ticket(

@@ -8,7 +8,6 @@ from typing import cast
 
 from django.contrib import messages as flash
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from sigap.accounts.decorators import staff_required
@@ -46,21 +45,6 @@ def ticket_mentions(request: HttpRequest, ticket_id: int) -> HttpResponse:
 
 def warn_unseen(request: HttpRequest, ticket: Ticket, body: str) -> None:
     """After a note is saved: say who was mentioned but not told (they may not see the
-    ticket) and which names matched nobody."""
-    found = mentions.find(ticket, body)
-    if found.cannot_see:
-        names = ", ".join(u.get_full_name() or u.username for u in found.cannot_see)
-        flash.warning(
-            request,
-            _(
-                "%(names)s tidak dapat melihat tiket ini, jadi tidak diberi tahu. "
-                "Pindahkan atau tugaskan tiket bila mereka perlu ikut menangani."
-            )
-            % {"names": names},
-        )
-    if found.unknown:
-        flash.warning(
-            request,
-            _("Tidak ada staf bernama %(names)s; tidak ada yang diberi tahu.")
-            % {"names": ", ".join(f"@{n}" for n in found.unknown)},
-        )
+    ticket) and which names matched nobody (the API answers the same words)."""
+    for warning in mentions.warnings(mentions.find(ticket, body)):
+        flash.warning(request, warning.message)
