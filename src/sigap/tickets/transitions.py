@@ -85,10 +85,10 @@ def procedure_steps(status: str) -> list[Step]:
     """The four steps of the procedure with what is done, for the UI and the API."""
     position = ORDER.index(Status(status))
     done = [
-        ("simak", "Simak", position >= 1),
-        ("catat", "Catat", position >= ORDER.index(S.RECORDED)),
-        ("konfirmasi", "Konfirmasi", position >= ORDER.index(S.CONFIRMED)),
-        ("selesaikan", "Selesaikan", position >= ORDER.index(S.RESOLVED)),
+        ("simak", _("Simak"), position >= 1),
+        ("catat", _("Catat"), position >= ORDER.index(S.RECORDED)),
+        ("konfirmasi", _("Konfirmasi"), position >= ORDER.index(S.CONFIRMED)),
+        ("selesaikan", _("Selesaikan"), position >= ORDER.index(S.RESOLVED)),
     ]
     current = next((key for key, _label, is_done in done if not is_done), "")
     return [Step(key, label, is_done, key == current) for key, label, is_done in done]
