@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from sigap.accounts.models import Team, User
+from sigap.customers.matching import new_customer_check
 from sigap.customers.models import Customer
 from sigap.tickets import services
 from sigap.tickets.models import Ticket
@@ -266,3 +268,18 @@ def test_a_refused_merge_says_why_in_english(
     assert "Tiket tidak dapat digabung dengan dirinya sendiri." in text_of(
         c.get(url).content.decode()
     )
+
+
+@pytest.mark.django_db
+def test_the_new_customer_checks_speak_the_readers_language(customer: Customer) -> None:
+    with translation.override("en"):
+        english_errors = new_customer_check(name="", phone="08x", email="").errors
+    indonesian_errors = new_customer_check(name="", phone="08x", email="").errors
+    assert english_errors == {
+        "name": ["The customer's name is required."],
+        "phone": [
+            "The phone number '08x' is not valid. Write it like 0812-3456-7890 or "
+            "+62 812-3456-7890."
+        ],
+    }
+    assert indonesian_errors["name"] == ["Nama pelanggan wajib diisi."]
