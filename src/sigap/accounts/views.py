@@ -15,6 +15,7 @@ from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sigap.accounts import audit, sessions, twofactor
@@ -130,14 +131,14 @@ def twofactor_page(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/recovery_codes.html", {"codes": codes})
     elif request.method == "POST" and action == "remove":
         if context["required"]:
-            context["error"] = "Peran Anda wajib memakai 2FA; admin dapat menyetel ulang."
+            context["error"] = _("Peran Anda wajib memakai 2FA; admin dapat menyetel ulang.")
             status = 403
         elif not user.check_password(request.POST.get("password", "")):
-            context["error"] = "Kata sandi salah."
+            context["error"] = _("Kata sandi salah.")
             status = 422
         else:
             twofactor.remove(user, actor=user, request=request)
-            flash.success(request, "2FA dimatikan.")
+            flash.success(request, _("2FA dimatikan."))
             return redirect("accounts:twofactor")
     if twofactor.has_authenticator(user):
         context["enabled"] = True
@@ -157,7 +158,7 @@ def twofactor_rules(request: HttpRequest) -> HttpResponse:
         wanted = set(request.POST.getlist("required"))
         for role in roles:
             twofactor.set_requirement(actor=user, role=role, required=role.value in wanted)
-        flash.success(request, "Kewajiban 2FA disimpan.")
+        flash.success(request, _("Kewajiban 2FA disimpan."))
         return redirect("accounts:twofactor_rules")
     rows = [(r.value, r.label, twofactor.required_for_role(r.value)) for r in roles]
     return render(request, "accounts/twofactor_rules.html", {"rows": rows})
@@ -178,10 +179,12 @@ def sessions_page(request: HttpRequest) -> HttpResponse:
             ended = sessions.end_others(user, current, actor=user)
             update_session_auth_hash(request, user)  # this browser stays signed in...
             sessions.rekey(current, request.session.session_key)  # ...and stays listed
-            flash.success(request, f"Keluar dari semua perangkat lain ({ended} sesi).")
+            flash.success(
+                request, _("Keluar dari semua perangkat lain (%(n)s sesi).") % {"n": ended}
+            )
         else:
             ended = sessions.end(user, [request.POST.get("session", "")], actor=user)
-            flash.success(request, "Sesi diakhiri." if ended else "Sesi tidak ditemukan.")
+            flash.success(request, _("Sesi diakhiri.") if ended else _("Sesi tidak ditemukan."))
         return redirect("accounts:sessions")
     return render(
         request,

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from sigap.core.errors import ValidationFailed
 from sigap.core.phone import normalize_phone
@@ -137,12 +138,14 @@ def new_customer_check(
     check = NewCustomerCheck()
     name, phone, email = name.strip(), phone.strip(), email.strip()
     if complete and not name:
-        check.error("name", "Nama pelanggan wajib diisi.")
+        check.error("name", _("Nama pelanggan wajib diisi."))
     if complete and not phone and not email:
         check.error(
             "phone",
-            "Isi nomor telepon atau email pelanggan, agar ia dapat dihubungi dan tidak "
-            "tercatat ganda.",
+            _(
+                "Isi nomor telepon atau email pelanggan, agar ia dapat dihubungi dan tidak "
+                "tercatat ganda."
+            ),
         )
     number = address = ""
     if phone:
@@ -151,34 +154,49 @@ def new_customer_check(
         except ValidationFailed:
             check.error(
                 "phone",
-                f"Nomor telepon {phone!r} tidak valid. Tulis seperti 0812-3456-7890 "
-                "atau +62 812-3456-7890.",
+                _(
+                    "Nomor telepon %(phone)s tidak valid. Tulis seperti 0812-3456-7890 "
+                    "atau +62 812-3456-7890."
+                )
+                % {"phone": repr(phone)},
             )
     if email:
         try:
             address = contact_normalize(ContactKind.EMAIL, email)
         except ValidationFailed:
-            check.error("email", f"Alamat email {email!r} tidak valid.")
+            check.error("email", _("Alamat email %(email)s tidak valid.") % {"email": repr(email)})
     if number:
         for owner in _owners(PHONE_KINDS, number):
-            check.taken.append(Match(owner, f"Nomor {number} milik pelanggan ini"))
-            check.error("phone", f"Nomor {number} sudah terdaftar atas nama {owner.name}.")
+            check.taken.append(
+                Match(owner, _("Nomor %(number)s milik pelanggan ini") % {"number": number})
+            )
+            check.error(
+                "phone",
+                _("Nomor %(number)s sudah terdaftar atas nama %(name)s.")
+                % {"number": number, "name": owner.name},
+            )
         check.contacts.append(ContactIn(ContactKind.PHONE, number, is_primary=True))
         if whatsapp:
             check.contacts.append(ContactIn(ContactKind.WHATSAPP, number, is_primary=True))
     if address:
         for owner in _owners((ContactKind.EMAIL,), address):
-            check.taken.append(Match(owner, f"Email {address} milik pelanggan ini"))
-            check.error("email", f"Email {address} sudah terdaftar atas nama {owner.name}.")
+            check.taken.append(
+                Match(owner, _("Email %(address)s milik pelanggan ini") % {"address": address})
+            )
+            check.error(
+                "email",
+                _("Email %(address)s sudah terdaftar atas nama %(name)s.")
+                % {"address": address, "name": owner.name},
+            )
         check.contacts.append(ContactIn(ContactKind.EMAIL, address, is_primary=True))
     if name and not check.taken:
         exclude: set[int] = set()
         if number and len(number) >= 8:
             near = Q(kind__in=PHONE_KINDS, value__endswith=number[-8:])
-            check.similar += _near(name, near, exclude, "Nama sama dan nomor telepon mirip")
+            check.similar += _near(name, near, exclude, _("Nama sama dan nomor telepon mirip"))
             exclude |= {m.customer.pk for m in check.similar}
         local = address.split("@", 1)[0]
         if len(local) >= 3:
             near = Q(kind=ContactKind.EMAIL, value__startswith=local + "@")
-            check.similar += _near(name, near, exclude, "Nama sama dan email mirip")
+            check.similar += _near(name, near, exclude, _("Nama sama dan email mirip"))
     return check

@@ -9,6 +9,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.accounts.models import User
 from sigap.core.errors import (
@@ -40,7 +41,8 @@ class ContactIn:
 def contact_normalize(kind: str, value: str, *, verified: bool = False) -> str:
     if kind not in ContactKind.values:
         raise ValidationFailed(
-            f"Jenis kontak tidak dikenal: {kind!r}.", fields={"contacts": ["Jenis tidak dikenal."]}
+            _("Jenis kontak tidak dikenal: %(kind)s.") % {"kind": repr(kind)},
+            fields={"contacts": [_("Jenis tidak dikenal.")]},
         )
     if kind in PHONE_KINDS and verified:
         return platform_phone(value, international=kind == ContactKind.WHATSAPP)
@@ -52,7 +54,8 @@ def contact_normalize(kind: str, value: str, *, verified: bool = False) -> str:
             validate_email(email)
         except DjangoValidationError as exc:
             raise ValidationFailed(
-                f"Alamat email tidak valid: {value!r}.", fields={"email": ["Email tidak valid."]}
+                _("Alamat email tidak valid: %(email)s.") % {"email": repr(value)},
+                fields={"email": [_("Email tidak valid.")]},
             ) from exc
         return email
     return value.strip().lstrip("@").lower()
@@ -84,14 +87,15 @@ def _add_contacts(
         )
         if owner is not None and owner != customer.pk:
             raise Conflict(
-                f"Kontak {row.value} sudah terdaftar pada pelanggan lain (#{owner}).",
-                fields={"contacts": [f"{row.value} sudah dipakai."]},
+                _("Kontak %(value)s sudah terdaftar pada pelanggan lain (#%(owner)s).")
+                % {"value": row.value, "owner": owner},
+                fields={"contacts": [_("%(value)s sudah dipakai.") % {"value": row.value}]},
             )
     try:
         with transaction.atomic():
             CustomerContact.objects.bulk_create(rows)
     except IntegrityError as exc:
-        raise Conflict("Kontak yang sama dicantumkan dua kali.") from exc
+        raise Conflict(_("Kontak yang sama dicantumkan dua kali.")) from exc
 
 
 @transaction.atomic
@@ -108,7 +112,9 @@ def customer_create(
 ) -> Customer:
     name = name.strip()
     if not name:
-        raise ValidationFailed("Nama pelanggan wajib diisi.", fields={"name": ["Wajib diisi."]})
+        raise ValidationFailed(
+            _("Nama pelanggan wajib diisi."), fields={"name": [_("Wajib diisi.")]}
+        )
     customer = Customer.objects.create(
         name=name,
         kind=kind,
@@ -136,20 +142,23 @@ def customer_update(
     unknown = set(changes) - UPDATABLE_FIELDS
     if unknown:
         raise ValidationFailed(
-            "Kolom tidak dapat diubah.", fields={f: ["Tidak dapat diubah."] for f in unknown}
+            _("Kolom tidak dapat diubah."),
+            fields={f: [_("Tidak dapat diubah.")] for f in unknown},
         )
     changes = dict(changes)
     if "name" in changes:
         changes["name"] = changes["name"].strip()
         if not changes["name"]:
-            raise ValidationFailed("Nama pelanggan wajib diisi.", fields={"name": ["Wajib diisi."]})
+            raise ValidationFailed(
+                _("Nama pelanggan wajib diisi."), fields={"name": [_("Wajib diisi.")]}
+            )
     # ``update()`` skips ``auto_now``; set it here so the row says when it last changed.
     updated = Customer.objects.filter(pk=customer.pk, version=version).update(
         version=F("version") + 1, updated_at=timezone.now(), **changes
     )
     if not updated:
         raise StaleVersion(
-            "Data pelanggan sudah diubah orang lain. Muat ulang lalu coba lagi.",
+            _("Data pelanggan sudah diubah orang lain. Muat ulang lalu coba lagi."),
         )
     if contacts is not None:
         stored = CustomerContact.objects.filter(customer=customer)
@@ -234,9 +243,9 @@ def customer_merge(*, actor: User, target: Customer, source: Customer) -> Custom
     records the merge (who, when, from which customer); B is kept but retired
     (``merged_into``), so nothing is lost. Supervisors and admins only."""
     if not actor.is_active or not actor.is_supervisor_or_admin:
-        raise PermissionDenied("Hanya supervisor atau admin yang dapat menggabungkan pelanggan.")
+        raise PermissionDenied(_("Hanya supervisor atau admin yang dapat menggabungkan pelanggan."))
     if target.pk == source.pk:
-        raise ValidationFailed("Pelanggan tidak dapat digabung dengan dirinya sendiri.")
+        raise ValidationFailed(_("Pelanggan tidak dapat digabung dengan dirinya sendiri."))
     locked = {
         c.pk: c
         for c in Customer.objects.select_for_update()
@@ -244,13 +253,15 @@ def customer_merge(*, actor: User, target: Customer, source: Customer) -> Custom
         .order_by("pk")
     }
     if len(locked) != 2:
-        raise NotFound("Pelanggan tidak ditemukan.")
+        raise NotFound(_("Pelanggan tidak ditemukan."))
     target, source = locked[target.pk], locked[source.pk]
     for customer in (target, source):
         if customer.merged_into_id is not None:
-            raise Conflict(f"Pelanggan #{customer.pk} sudah digabung ke pelanggan lain.")
+            raise Conflict(
+                _("Pelanggan #%(pk)s sudah digabung ke pelanggan lain.") % {"pk": customer.pk}
+            )
         if customer.erased_at is not None:
-            raise Conflict(f"Data pelanggan #{customer.pk} sudah dihapus.")
+            raise Conflict(_("Data pelanggan #%(pk)s sudah dihapus.") % {"pk": customer.pk})
     now = timezone.now()
     _merge_contacts(target, source)
     for handler in _merge_handlers:

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sigap.accounts.decorators import staff_required, supervisor_required
@@ -111,7 +112,7 @@ def article_create(request: HttpRequest) -> HttpResponse:
         except ValidationFailed as exc:
             show_errors(form, exc)
         else:
-            flash.success(request, "Artikel disimpan.")
+            flash.success(request, _("Artikel disimpan."))
             return redirect("kb:article", article_id=article.pk)
     return render(request, "kb/article_form.html", {"form": form, "article": None})
 
@@ -136,7 +137,9 @@ def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
             changed = saved.version != article.version
             flash.success(
                 request,
-                f"Disimpan sebagai versi {saved.version}." if changed else "Tidak ada perubahan.",
+                _("Disimpan sebagai versi %(n)s.") % {"n": saved.version}
+                if changed
+                else _("Tidak ada perubahan."),
             )
             return redirect("kb:article", article_id=article.pk)
     return render(request, "kb/article_form.html", {"form": form, "article": article})
@@ -215,9 +218,16 @@ def version_restore(request: HttpRequest, article_id: int, number: int) -> HttpR
         flash.error(request, exc.message)
         return redirect("kb:history", article_id=article.pk)
     if saved.version == article.version:
-        flash.info(request, f"Versi {number} sama dengan isi sekarang; tidak ada yang diubah.")
+        flash.info(
+            request,
+            _("Versi %(n)s sama dengan isi sekarang; tidak ada yang diubah.") % {"n": number},
+        )
     else:
-        flash.success(request, f"Versi {number} dipulihkan sebagai versi {saved.version}.")
+        flash.success(
+            request,
+            _("Versi %(n)s dipulihkan sebagai versi %(new)s.")
+            % {"n": number, "new": saved.version},
+        )
     return redirect("kb:article", article_id=article.pk)
 
 
@@ -238,7 +248,7 @@ def categories(request: HttpRequest) -> HttpResponse:
         except ValidationFailed as exc:
             show_errors(form, exc)
         else:
-            flash.success(request, "Kategori ditambahkan.")
+            flash.success(request, _("Kategori ditambahkan."))
             return redirect("kb:categories")
     return _categories_page(request, form, None)
 
@@ -261,7 +271,7 @@ def category_edit(request: HttpRequest, category_id: int) -> HttpResponse:
         except ValidationFailed as exc:
             show_errors(form, exc)
         else:
-            flash.success(request, "Kategori disimpan.")
+            flash.success(request, _("Kategori disimpan."))
             return redirect("kb:categories")
     return _categories_page(request, form, category)
 

@@ -12,6 +12,7 @@ from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sigap.accounts import audit
@@ -174,7 +175,7 @@ def report_page(request: HttpRequest, report_id: int) -> HttpResponse:
                     row[part] = request.POST[key].strip()[:2000]
         report.content = content
         report.save(update_fields=["content"])
-        flash.success(request, "Laporan disimpan.")
+        flash.success(request, _("Laporan disimpan."))
         return redirect("metrics:report", report.pk)
     context = export.context(report.content, report.title)
     context.update({"report": report, "send_form": SendForm()})
@@ -220,7 +221,7 @@ def report_send(request: HttpRequest, report_id: int) -> HttpResponse:
         flash.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
         return redirect("metrics:report", report.pk)
     send_report(report.pk, form.cleaned_data["recipients"])
-    flash.success(request, "Laporan sedang dikirim.")
+    flash.success(request, _("Laporan sedang dikirim."))
     return redirect("metrics:report", report.pk)
 
 
@@ -235,7 +236,7 @@ def schedule_add(request: HttpRequest) -> HttpResponse:
             recipients=form.cleaned_data["recipients"],
             created_by=cast(User, request.user),
         )
-        flash.success(request, "Jadwal laporan disimpan.")
+        flash.success(request, _("Jadwal laporan disimpan."))
     else:
         flash.error(request, "; ".join(str(e) for errs in form.errors.values() for e in errs))
     return redirect("metrics:reports")
@@ -245,5 +246,5 @@ def schedule_add(request: HttpRequest) -> HttpResponse:
 @supervisor_required
 def schedule_delete(request: HttpRequest, schedule_id: int) -> HttpResponse:
     ReportSchedule.objects.filter(pk=schedule_id).delete()
-    flash.success(request, "Jadwal laporan dihapus.")
+    flash.success(request, _("Jadwal laporan dihapus."))
     return redirect("metrics:reports")

@@ -12,13 +12,14 @@ from __future__ import annotations
 from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from sigap.core.errors import SigapError
 from sigap.tickets import proposal_links, services
 from sigap.tickets.models import Proposal, ProposalStatus
 from sigap.tickets.services.proposal_answers import VIA
-from sigap.tickets.timeline import compensation_text
+from sigap.tickets.timeline import COMPENSATION_LABELS, compensation_text
 
 ANSWERS = {"terima": True, "tolak": False}
 REASON_LIMIT = 2000
@@ -59,7 +60,7 @@ def proposal_link(request: HttpRequest, token: str) -> HttpResponse:
         if proposal.status != ProposalStatus.OFFERED:
             status = 409  # answered already, or withdrawn: the page says which
         elif chosen not in ANSWERS:
-            error, status = "Pilih: terima atau tolak usulan.", 422
+            error, status = _("Pilih: terima atau tolak usulan."), 422
         else:
             try:
                 services.proposal_answer(
@@ -76,15 +77,19 @@ def proposal_link(request: HttpRequest, token: str) -> HttpResponse:
             else:
                 flash.success(
                     request,
-                    "Terima kasih, Anda menerima usulan ini. Kami segera menjalankannya."
+                    _("Terima kasih, Anda menerima usulan ini. Kami segera menjalankannya.")
                     if ANSWERS[chosen]
-                    else "Terima kasih atas jawaban Anda. Kami akan menyiapkan solusi alternatif.",
+                    else _(
+                        "Terima kasih atas jawaban Anda. Kami akan menyiapkan solusi alternatif."
+                    ),
                 )
                 return HttpResponseRedirect(request.path)
     context = {
         "proposal": proposal,
         "ticket": proposal.ticket,
-        "compensation": compensation_text(proposal.compensation_type, proposal.compensation_amount),
+        "compensation": compensation_text(
+            proposal.compensation_type, proposal.compensation_amount, labels=COMPENSATION_LABELS
+        ),
         "open": proposal.status == ProposalStatus.OFFERED,
         "chosen": chosen if chosen in ANSWERS else "",
         "reason": reason,

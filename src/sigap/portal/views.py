@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sigap.accounts.limits import mail_allowed, too_many_requests
@@ -91,7 +92,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 or User.objects.select_for_update().filter(email__iexact=email).first()
             )
             if user is None:
-                first, _, last = data["name"].strip().partition(" ")
+                first, _sep, last = data["name"].strip().partition(" ")
                 user = user_create(
                     username=email,
                     password=data["password"],
@@ -103,7 +104,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 )
                 purpose = "verify"
             elif user.role == Role.CUSTOMER and user.signup_pending and not user.is_active:
-                first, _, last = data["name"].strip().partition(" ")
+                first, _sep, last = data["name"].strip().partition(" ")
                 user.first_name, user.last_name = first[:150], last[:150]
                 user.set_password(data["password"])  # spends the earlier sign-up's link
                 user.save(update_fields=["first_name", "last_name", "password"])
@@ -191,12 +192,14 @@ def magic_login(request: HttpRequest, token: str) -> HttpResponse:
         with transaction.atomic():
             _link_customer(user, "")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-    flash.success(request, "Selamat datang! Anda sudah masuk.")
+    flash.success(request, _("Selamat datang! Anda sudah masuk."))
     if not kept_password:
         flash.info(
             request,
-            "Akun Anda aktif. Kata sandi dari pendaftaran tidak dipakai karena tautan ini "
-            "dibuka di perangkat lain; masuk berikutnya dengan tautan masuk lewat email.",
+            _(
+                "Akun Anda aktif. Kata sandi dari pendaftaran tidak dipakai karena tautan ini "
+                "dibuka di perangkat lain; masuk berikutnya dengan tautan masuk lewat email."
+            ),
         )
     return redirect("portal:home")
 
@@ -244,7 +247,10 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                 status = exc.http_status
                 _apply_errors(form, exc)
             else:
-                flash.success(request, f"Terima kasih. Tiket {ticket.reference} sudah kami terima.")
+                flash.success(
+                    request,
+                    _("Terima kasih. Tiket %(ref)s sudah kami terima.") % {"ref": ticket.reference},
+                )
                 return redirect("portal:ticket", ticket_id=ticket.pk)
     return render(request, "portal/new.html", {"form": form}, status=status)
 
@@ -253,7 +259,7 @@ def _ticket_for(user: User, ticket_id: int) -> Ticket:
     try:
         return selectors.ticket_detail_for(user=user, ticket_id=ticket_id)
     except NotFound as exc:
-        raise Http404("Tiket tidak ditemukan.") from exc
+        raise Http404(_("Tiket tidak ditemukan.")) from exc
 
 
 def _render_ticket(
@@ -320,7 +326,7 @@ def ticket_reply(request: HttpRequest, ticket_id: int) -> HttpResponse:
             status = exc.http_status
             _apply_errors(form, exc)
         else:
-            flash.success(request, "Balasan Anda terkirim.")
+            flash.success(request, _("Balasan Anda terkirim."))
             return redirect("portal:ticket", ticket_id=ticket_id)
     return _render_ticket(request, ticket_id, bound={"reply": form}, status=status)
 
@@ -335,16 +341,20 @@ def proposal_answer(request: HttpRequest, proposal_id: int, answer: str) -> Http
         .first()
     )
     if proposal is None or answer not in ("accept", "reject"):
-        raise Http404("Usulan tidak ditemukan.")
+        raise Http404(_("Usulan tidak ditemukan."))
     form = RejectForm(request.POST, auto_id="reject-%s")
     try:
         if answer == "accept":
             services.proposal_accept(actor=user, proposal=proposal)
-            flash.success(request, "Terima kasih, usulan Anda terima. Kami segera menjalankannya.")
+            flash.success(
+                request, _("Terima kasih, usulan Anda terima. Kami segera menjalankannya.")
+            )
         else:
             reason = request.POST.get("reason", "")
             services.proposal_reject(actor=user, proposal=proposal, reason=reason)
-            flash.success(request, "Penolakan Anda kami terima. Kami akan menawarkan alternatif.")
+            flash.success(
+                request, _("Penolakan Anda kami terima. Kami akan menawarkan alternatif.")
+            )
     except SigapError as exc:
         _apply_errors(form, exc)
         flash.error(request, exc.message)

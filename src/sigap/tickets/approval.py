@@ -27,6 +27,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.accounts.models import User
 from sigap.core.money import format_rupiah
@@ -85,15 +86,20 @@ def approval_reasons(ticket: Ticket, amount: int) -> list[str]:
 
 
 def describe(rule: Rule) -> str:
-    """The rule in words, for the settings page."""
+    """The rule in words, for the settings page (in the reader's language; ``reasons``,
+    which is stored with the proposal, stays Indonesian)."""
     parts = [
-        f"tingkat {Severity(s).label.lower()}" for s in sorted(rule.severities) if s in Severity
+        _("tingkat %(severity)s") % {"severity": Severity(s).label.lower()}
+        for s in sorted(rule.severities)
+        if s in Severity
     ]
     if rule.amount_threshold is not None:
-        parts.append(f"kompensasi ≥ {format_rupiah(rule.amount_threshold)}")
+        parts.append(
+            _("kompensasi ≥ %(amount)s") % {"amount": format_rupiah(rule.amount_threshold)}
+        )
     if not parts:
-        return "tidak perlu persetujuan"
-    return "perlu persetujuan bila " + " atau ".join(parts)
+        return _("tidak perlu persetujuan")
+    return _("perlu persetujuan bila %(conditions)s") % {"conditions": _(" atau ").join(parts)}
 
 
 # --- the approvals queue (reads) --------------------------------------------------------------

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.core.money import format_rupiah
 from sigap.core.refs import ticket_reference
@@ -26,42 +29,53 @@ from sigap.tickets.models import (
     TimelineEvent,
 )
 
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
+
+
+def _reason(data: dict[str, Any]) -> str:
+    return _("Alasan: %(text)s") % {"text": data["reason"]}
+
+
 FIELD_LABELS = {
-    "subject": "Subjek",
-    "category": "Golongan",
-    "severity": "Tingkat",
-    "priority": "Prioritas",
-    "complainer_type": "Tipe pengeluh",
-    "complainer_goal": "Tujuan keluhan",
-    "response_type": "Respons ketidakpuasan",
-    "root_cause": "Penyebab",
-    "team": "Tim",
-    "assignee": "Penanggung jawab",
-    "tags": "Label",
-    "customer_kind": "Jenis pelanggan",
-    "temperament": "Temperamen pelanggan",
-    "status": "Status",
-    "first_response_due_at": "Tenggat respons pertama",
-    "resolution_due_at": "Tenggat penyelesaian",
+    "subject": gettext_lazy("Subjek"),
+    "category": gettext_lazy("Golongan"),
+    "severity": gettext_lazy("Tingkat"),
+    "priority": gettext_lazy("Prioritas"),
+    "complainer_type": gettext_lazy("Tipe pengeluh"),
+    "complainer_goal": gettext_lazy("Tujuan keluhan"),
+    "response_type": gettext_lazy("Respons ketidakpuasan"),
+    "root_cause": gettext_lazy("Penyebab"),
+    "team": gettext_lazy("Tim"),
+    "assignee": gettext_lazy("Penanggung jawab"),
+    "tags": gettext_lazy("Label"),
+    "customer_kind": gettext_lazy("Jenis pelanggan"),
+    "temperament": gettext_lazy("Temperamen pelanggan"),
+    "status": gettext_lazy("Status"),
+    "first_response_due_at": gettext_lazy("Tenggat respons pertama"),
+    "resolution_due_at": gettext_lazy("Tenggat penyelesaian"),
 }
-VALUE_LABELS: dict[str, dict[Any, str]] = {
-    "status": {k: str(v) for k, v in Status.choices},
-    "category": {k: str(v) for k, v in Category.choices},
-    "severity": {k: str(v) for k, v in Severity.choices},
-    "priority": {k: str(v) for k, v in Priority.choices},
-    "complainer_type": {k: str(v) for k, v in ComplainerType.choices},
-    "complainer_goal": {k: str(v) for k, v in ComplainerGoal.choices},
-    "response_type": {k: str(v) for k, v in ResponseType.choices},
-    "root_cause": {k: str(v) for k, v in RootCause.choices},
-    "customer_kind": {k: str(v) for k, v in CustomerKind.choices},
-    "temperament": {k: str(v) for k, v in Temperament.choices},
+VALUE_LABELS: dict[str, dict[Any, StrOrPromise]] = {
+    "status": dict(Status.choices),
+    "category": dict(Category.choices),
+    "severity": dict(Severity.choices),
+    "priority": dict(Priority.choices),
+    "complainer_type": dict(ComplainerType.choices),
+    "complainer_goal": dict(ComplainerGoal.choices),
+    "response_type": dict(ResponseType.choices),
+    "root_cause": dict(RootCause.choices),
+    "customer_kind": dict(CustomerKind.choices),
+    "temperament": dict(Temperament.choices),
 }
+# Indonesian, frozen at import: the proposal as customers are sent it (connectors/proposals.py)
 COMPENSATION = {k: str(v) for k, v in CompensationType.choices}
+# in the language of whoever reads the page
+COMPENSATION_LABELS: dict[str, StrOrPromise] = dict(CompensationType.choices)
 CUSTOMER_KINDS = frozenset({EventKind.MESSAGE_RECEIVED, EventKind.CREATED})
 SLA_TARGETS = {
-    "first_response": "Respons pertama",
-    "next_response": "Respons berikutnya",
-    "resolution": "Penyelesaian",
+    "first_response": gettext_lazy("Respons pertama"),
+    "next_response": gettext_lazy("Respons berikutnya"),
+    "resolution": gettext_lazy("Penyelesaian"),
 }
 
 
@@ -72,11 +86,11 @@ SUPERVISOR_NOTE_KINDS = frozenset(
 
 
 def _fulfilment_lines(data: dict[str, Any]) -> list[str]:
-    lines = ["Kompensasi diberikan." if data.get("given") else "Kompensasi belum diberikan."]
+    lines = [_("Kompensasi diberikan.") if data.get("given") else _("Kompensasi belum diberikan.")]
     if data.get("reference"):
-        lines.append(f"Kode/referensi: {data['reference']}")
+        lines.append(_("Kode/referensi: %(ref)s") % {"ref": data["reference"]})
     if data.get("note"):
-        lines.append(f"Catatan: {data['note']}")
+        lines.append(_("Catatan: %(note)s") % {"note": data["note"]})
     return lines
 
 
@@ -106,11 +120,14 @@ def _value(field_name: str, value: Any, names: dict[str, dict[int, str]]) -> str
         return names.get(field_name, {}).get(value, f"#{value}")
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
-    return VALUE_LABELS.get(field_name, {}).get(value, str(value))
+    return str(VALUE_LABELS.get(field_name, {}).get(value, value))
 
 
-def compensation_text(kind: str, amount: int) -> str:
-    label = COMPENSATION.get(kind, kind)
+def compensation_text(
+    kind: str, amount: int, *, labels: Mapping[str, StrOrPromise] = COMPENSATION
+) -> str:
+    """Indonesian unless ``labels`` is ``COMPENSATION_LABELS`` (the reader's language)."""
+    label = str(labels.get(kind, kind))
     return f"{label} {format_rupiah(amount)}" if amount else label
 
 
@@ -129,10 +146,10 @@ def _sender(msg: Message, own: frozenset[str]) -> tuple[str, bool]:
         return msg.author.get_full_name(), False
     address = msg.sender_address
     if not address:
-        return "Pelanggan", False
+        return _("Pelanggan"), False
     if address.lower() in own:
-        return f"Pelanggan ({address})", False
-    return f"{address} (bukan pelanggan)", True
+        return _("Pelanggan (%(address)s)") % {"address": address}, False
+    return _("%(address)s (bukan pelanggan)") % {"address": address}, True
 
 
 def items(
@@ -149,7 +166,7 @@ def items(
         if e.actor:
             actor = e.actor.get_full_name() or e.actor.get_username()
         else:  # the customer writing in, or Sigap itself (SLA sweep, automations)
-            actor = "Pelanggan" if e.kind in CUSTOMER_KINDS else "Sistem"
+            actor = _("Pelanggan") if e.kind in CUSTOMER_KINDS else _("Sistem")
         item = Item(e.pk, e.kind, str(e.get_kind_display()), e.created_at, actor, e.public)
         data = e.data or {}
         if e.kind in (EventKind.MESSAGE_RECEIVED, EventKind.REPLY_SENT, EventKind.NOTE_ADDED):
@@ -165,75 +182,85 @@ def items(
                 f"{_value('status', e.old_value, names)} → {_value('status', e.new_value, names)}"
             )
             if data.get("reason"):
-                item.lines.append(f"Alasan: {data['reason']}")
+                item.lines.append(_reason(data))
         elif e.kind in (
             EventKind.FIELD_CHANGED,
             EventKind.ASSIGNED,
             EventKind.TEAM_CHANGED,
             EventKind.TAGS_CHANGED,
         ):
-            label = FIELD_LABELS.get(e.field, e.field)
+            label = str(FIELD_LABELS.get(e.field, e.field))
             item.body = (
                 f"{label}: {_value(e.field, e.old_value, names)} → "
                 f"{_value(e.field, e.new_value, names)}"
             )
             if data.get("reason"):
-                item.lines.append(f"Alasan: {data['reason']}")
+                item.lines.append(_reason(data))
         elif e.kind == EventKind.RECORDED:
             item.body = str(data.get("facts", ""))
         elif e.kind == EventKind.CONFIRMATION:
             item.body = str(data.get("restatement", ""))
             item.lines.append(
-                "Pelanggan membenarkan."
+                _("Pelanggan membenarkan.")
                 if data.get("customer_confirmed")
-                else "Pelanggan belum membenarkan."
+                else _("Pelanggan belum membenarkan.")
             )
             if data.get("response"):
-                item.lines.append(f"Tanggapan: {data['response']}")
+                item.lines.append(_("Tanggapan: %(text)s") % {"text": data["response"]})
         elif e.kind == EventKind.AUTOMATION:
             item.body = str(data.get("rule", ""))
-            item.lines.append("Tindakan: " + ", ".join(str(a) for a in data.get("applied", [])))
+            applied = ", ".join(str(a) for a in data.get("applied", []))
+            item.lines.append(_("Tindakan: %(actions)s") % {"actions": applied})
         elif e.kind == EventKind.ESCALATED:
-            item.body = f"Tingkat {data.get('level', '')}"
+            item.body = _("Tingkat %(level)s") % {"level": data.get("level", "")}
             if data.get("reason"):
-                item.lines.append(f"Alasan: {data['reason']}")
+                item.lines.append(_reason(data))
         elif e.kind == EventKind.SLA_BREACHED and data.get("target"):
-            item.body = SLA_TARGETS.get(str(data["target"]), str(data["target"]))
+            item.body = str(SLA_TARGETS.get(str(data["target"]), str(data["target"])))
         elif e.kind == EventKind.SLA_RESUMED and data.get("paused_minutes"):
-            item.body = f"Tenggat bergeser {data['paused_minutes']} menit kerja."
+            item.body = _("Tenggat bergeser %(n)s menit kerja.") % {"n": data["paused_minutes"]}
         elif e.kind == EventKind.CREATED:
             item.body = str(data.get("subject", ""))
         elif e.kind == EventKind.CALL_LOGGED:
-            direction = "masuk" if data.get("direction") == "inbound" else "keluar"
             minutes, seconds = divmod(int(data.get("duration_seconds") or 0), 60)
-            item.body = f"Panggilan {direction}, {minutes} menit {seconds} detik"
+            if data.get("direction") == "inbound":
+                call = _("Panggilan masuk, %(m)s menit %(s)s detik")
+            else:
+                call = _("Panggilan keluar, %(m)s menit %(s)s detik")
+            item.body = call % {"m": minutes, "s": seconds}
             if data.get("outcome"):
-                item.lines.append(f"Hasil: {data['outcome']}")
+                item.lines.append(_("Hasil: %(text)s") % {"text": data["outcome"]})
             if data.get("notes"):
                 item.lines.append(str(data["notes"]))
         elif e.kind == EventKind.SURVEY_ANSWERED and data.get("csat") is not None:
-            item.body = f"Kepuasan pelanggan (CSAT): {data['csat']} dari 5"
+            item.body = _("Kepuasan pelanggan (CSAT): %(n)s dari 5") % {"n": data["csat"]}
         elif e.kind in (EventKind.MERGED, EventKind.SPLIT, EventKind.LINKED):
             item.body = _link_text(e.kind, data)
         elif "proposal_id" in data:
             item.body = str(data.get("summary", ""))
-            item.lines.append(
-                "Kompensasi: "
-                + compensation_text(
-                    str(data.get("compensation_type", "")), int(data.get("compensation_amount", 0))
-                )
+            compensation = compensation_text(
+                str(data.get("compensation_type", "")),
+                int(data.get("compensation_amount", 0)),
+                labels=COMPENSATION_LABELS,
             )
+            item.lines.append(_("Kompensasi: %(text)s") % {"text": compensation})
             if data.get("approval_reason") and e.kind in REVIEW_REQUEST_KINDS:
-                item.lines.append(f"Butuh persetujuan: {data['approval_reason']}")
+                item.lines.append(
+                    _("Butuh persetujuan: %(text)s") % {"text": data["approval_reason"]}
+                )
             if e.kind == EventKind.COMPENSATION_RECORDED:
                 item.lines.extend(_fulfilment_lines(data))
             elif data.get("reason"):
-                label = "Catatan supervisor" if e.kind in SUPERVISOR_NOTE_KINDS else "Alasan"
-                item.lines.append(f"{label}: {data['reason']}")
+                if e.kind in SUPERVISOR_NOTE_KINDS:
+                    item.lines.append(_("Catatan supervisor: %(text)s") % {"text": data["reason"]})
+                else:
+                    item.lines.append(_reason(data))
             if data.get("answered_by") == "customer":
                 _customer_answer(item, data, names)
         if data.get("merged_from"):  # copied from a ticket merged into this one
-            item.lines.append(f"Dari {ticket_reference(int(data['merged_from']))}")
+            item.lines.append(
+                _("Dari %(ref)s") % {"ref": ticket_reference(int(data["merged_from"]))}
+            )
         out.append(item)
     return out
 
@@ -246,17 +273,19 @@ def _link_text(kind: str, data: dict[str, Any]) -> str:
 
     if kind == EventKind.MERGED:
         if data.get("role") == "source":
-            return f"Tiket ini digabung ke {ref('target_id')}."
-        return (
-            f"{ref('source_id')} digabung ke tiket ini: {data.get('messages', 0)} pesan, "
-            f"{data.get('attachments', 0)} lampiran."
-        )
+            return _("Tiket ini digabung ke %(ref)s.") % {"ref": ref("target_id")}
+        return _("%(ref)s digabung ke tiket ini: %(messages)s pesan, %(attachments)s lampiran.") % {
+            "ref": ref("source_id"),
+            "messages": data.get("messages", 0),
+            "attachments": data.get("attachments", 0),
+        }
     if kind == EventKind.SPLIT:
         if data.get("role") == "new":
-            return f"Dipisah dari {ref('original_id')}."
-        return f"Satu pesan dipisah menjadi tiket {ref('new_id')}."
-    verb = "Ditautkan ke" if data.get("linked") else "Tautan dilepas dari"
-    return f"{verb} {ref('other_id')}."
+            return _("Dipisah dari %(ref)s.") % {"ref": ref("original_id")}
+        return _("Satu pesan dipisah menjadi tiket %(ref)s.") % {"ref": ref("new_id")}
+    if data.get("linked"):
+        return _("Ditautkan ke %(ref)s.") % {"ref": ref("other_id")}
+    return _("Tautan dilepas dari %(ref)s.") % {"ref": ref("other_id")}
 
 
 def _customer_answer(item: Item, data: dict[str, Any], names: dict[str, dict[int, str]]) -> None:
@@ -267,13 +296,14 @@ def _customer_answer(item: Item, data: dict[str, Any], names: dict[str, dict[int
     recorder = data.get("recorded_by")
     if recorder:
         who = names.get("assignee", {}).get(recorder) or item.actor
-        item.actor = f"Pelanggan (dicatat oleh {who})"
+        item.actor = _("Pelanggan (dicatat oleh %(name)s)") % {"name": who}
     else:
-        item.actor = "Pelanggan"
-    item.lines.append(f"Lewat: {via_label(str(data.get('via', '')))}")
+        item.actor = _("Pelanggan")
+    item.lines.append(_("Lewat: %(via)s") % {"via": via_label(str(data.get("via", "")))})
     if data.get("words"):
-        item.lines.append(f"Kata pelanggan: “{data['words']}”")
+        item.lines.append(_("Kata pelanggan: “%(words)s”") % {"words": data["words"]})
     if data.get("said_at"):
         from sigap.tickets.guidance import when
 
-        item.lines.append(f"Diucapkan: {when(datetime.fromisoformat(str(data['said_at'])))}")
+        said = when(datetime.fromisoformat(str(data["said_at"])))
+        item.lines.append(_("Diucapkan: %(when)s") % {"when": said})

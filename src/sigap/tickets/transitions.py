@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from sigap.core.errors import TransitionNotAllowed
 from sigap.tickets.models import Kind, Status
 
@@ -62,15 +64,18 @@ def check_transition(*, kind: str, current: str, target: str, reason: str) -> No
     cur, to = Status(current), Status(target)
     if to not in ALLOWED[cur]:
         raise TransitionNotAllowed(
-            f"Status tidak dapat diubah dari '{LABELS[cur]}' ke '{LABELS[to]}'."
+            _("Status tidak dapat diubah dari '%(current)s' ke '%(target)s'.")
+            % {"current": LABELS[cur], "target": LABELS[to]}
         )
     if kind == Kind.COMPLAINT and (cur, to) in COMPLAINT_ONLY_FORBIDDEN:
         raise TransitionNotAllowed(
-            "Keluhan harus dicatat dan dikonfirmasi ke pelanggan sebelum diproses "
-            "(Simak → Catat → Konfirmasi → Selesaikan)."
+            _(
+                "Keluhan harus dicatat dan dikonfirmasi ke pelanggan sebelum diproses "
+                "(Simak → Catat → Konfirmasi → Selesaikan)."
+            )
         )
     if to == S.CLOSED and cur in CLOSE_WITHOUT_RESOLUTION and not reason.strip():
-        raise TransitionNotAllowed("Tiket yang belum selesai hanya dapat ditutup dengan alasan.")
+        raise TransitionNotAllowed(_("Tiket yang belum selesai hanya dapat ditutup dengan alasan."))
 
 
 ORDER = [S.NEW, S.RECORDED, S.CONFIRMED, S.IN_PROGRESS, S.WAITING_CUSTOMER, S.RESOLVED, S.CLOSED]
@@ -80,10 +85,10 @@ def procedure_steps(status: str) -> list[Step]:
     """The four steps of the procedure with what is done, for the UI and the API."""
     position = ORDER.index(Status(status))
     done = [
-        ("simak", "Simak", position >= 1),
-        ("catat", "Catat", position >= ORDER.index(S.RECORDED)),
-        ("konfirmasi", "Konfirmasi", position >= ORDER.index(S.CONFIRMED)),
-        ("selesaikan", "Selesaikan", position >= ORDER.index(S.RESOLVED)),
+        ("simak", _("Simak"), position >= 1),
+        ("catat", _("Catat"), position >= ORDER.index(S.RECORDED)),
+        ("konfirmasi", _("Konfirmasi"), position >= ORDER.index(S.CONFIRMED)),
+        ("selesaikan", _("Selesaikan"), position >= ORDER.index(S.RESOLVED)),
     ]
     current = next((key for key, _label, is_done in done if not is_done), "")
     return [Step(key, label, is_done, key == current) for key, label, is_done in done]

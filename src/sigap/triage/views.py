@@ -5,6 +5,7 @@ from typing import cast
 from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sigap.accounts.decorators import staff_required
@@ -20,7 +21,7 @@ def agent_status(request: HttpRequest) -> HttpResponse:
     """An agent sets their own status (online, away, offline)."""
     status = request.POST.get("status", "")
     if status not in AgentStatus.values:
-        flash.error(request, "Status tidak dikenal.")
+        flash.error(request, _("Status tidak dikenal."))
     else:
         moved = set_status(cast(User, request.user), status)
         text = f"Status: {AgentStatus(status).label}."

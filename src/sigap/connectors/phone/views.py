@@ -18,6 +18,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -126,7 +127,7 @@ def call_start(request: HttpRequest) -> HttpResponse:
     except SigapError as exc:
         return _answer(request, None, exc, back)
     if not _wants_json(request):
-        flash.success(request, "Panggilan dimulai.")
+        flash.success(request, _("Panggilan dimulai."))
     return _answer(request, call, None, back, status=201)
 
 
@@ -155,7 +156,9 @@ def call_finish(request: HttpRequest, call_id: int) -> HttpResponse:
     except SigapError as exc:
         return _answer(request, None, exc, back)
     if not _wants_json(request):
-        flash.success(request, f"Panggilan dicatat ({call.duration_display}).")
+        flash.success(
+            request, _("Panggilan dicatat (%(duration)s).") % {"duration": call.duration_display}
+        )
     return _answer(request, call, None, back)
 
 
@@ -212,12 +215,16 @@ def merge(request: HttpRequest) -> HttpResponse:
     target = Customer.objects.filter(pk=form.cleaned_data["target"]).first()
     source = Customer.objects.filter(pk=form.cleaned_data["source"]).first()
     if target is None or source is None:
-        flash.error(request, "Pelanggan tidak ditemukan.")
+        flash.error(request, _("Pelanggan tidak ditemukan."))
         return HttpResponseRedirect(back)
     try:
         customer_merge(actor=user, target=target, source=source)
     except SigapError as exc:
         flash.error(request, exc.message)
         return HttpResponseRedirect(back)
-    flash.success(request, f"{source.name} (#{source.pk}) digabung ke {target.name}.")
+    flash.success(
+        request,
+        _("%(source)s (#%(pk)s) digabung ke %(target)s.")
+        % {"source": source.name, "pk": source.pk, "target": target.name},
+    )
     return HttpResponseRedirect(reverse("web:customer", args=[target.pk]))

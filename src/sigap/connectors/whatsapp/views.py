@@ -9,6 +9,7 @@ from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -45,7 +46,7 @@ def template_send(request: HttpRequest, ticket_id: int) -> HttpResponse:
             template_id=int(template_id) if template_id.isdigit() else 0,
             params=params,
         )
-        flash.success(request, "Templat WhatsApp dikirim.")
+        flash.success(request, _("Templat WhatsApp dikirim."))
     except SigapError as exc:
         flash.error(request, exc.message)
     return HttpResponseRedirect(reverse("web:ticket", args=[ticket_id]) + "#reply")

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.accounts.models import Role, Team, User
 from sigap.core.errors import (
@@ -122,23 +123,25 @@ def _check_assignee(assignee: User | None, team: Team | None) -> None:
         return
     if not assignee.is_active or not assignee.is_agent_or_above:
         raise ValidationFailed(
-            "Penanggung jawab harus petugas yang aktif.",
-            fields={"assignee_id": ["Bukan petugas aktif."]},
+            _("Penanggung jawab harus petugas yang aktif."),
+            fields={"assignee_id": [_("Bukan petugas aktif.")]},
         )
     if team is None or assignee.role == Role.ADMIN:
         return
     in_team = team.supervisor_id == assignee.pk or team.members.filter(pk=assignee.pk).exists()
     if not in_team:
         raise ValidationFailed(
-            f"{assignee.display_name} bukan anggota tim {team.name}.",
-            fields={"assignee_id": ["Bukan anggota tim."]},
+            _("%(name)s bukan anggota tim %(team)s.")
+            % {"name": assignee.display_name, "team": team.name},
+            fields={"assignee_id": [_("Bukan anggota tim.")]},
         )
 
 
 def _choice(value: Any, choices: Sequence[Any], field: str) -> Any:
     if value not in choices:
         raise ValidationFailed(
-            f"Nilai '{value}' tidak valid untuk {field}.", fields={field: ["Pilihan tidak valid."]}
+            _("Nilai '%(value)s' tidak valid untuk %(field)s.") % {"value": value, "field": field},
+            fields={field: [_("Pilihan tidak valid.")]},
         )
     return value
 

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import Team, User
@@ -49,7 +50,7 @@ RETURNED_REASON = "dikembalikan supervisor untuk diubah"
 def _require_note(note: str, message: str) -> str:
     note = note.strip()
     if not note:
-        raise ValidationFailed(message, fields={"note": ["Wajib diisi."]})
+        raise ValidationFailed(message, fields={"note": [_("Wajib diisi.")]})
     return note
 
 
@@ -57,7 +58,7 @@ def _review(actor: User, proposal: Proposal, note: str, status: ProposalStatus) 
     proposal, ticket = _lock_proposal(proposal)
     require_supervisor_for(actor, ticket)
     if proposal.status != ProposalStatus.PENDING_APPROVAL:
-        raise TransitionNotAllowed("Usulan ini tidak sedang menunggu persetujuan.")
+        raise TransitionNotAllowed(_("Usulan ini tidak sedang menunggu persetujuan."))
     proposal.status = status
     proposal.review_note = note
     proposal.reviewed_by = actor
@@ -70,7 +71,7 @@ def _review(actor: User, proposal: Proposal, note: str, status: ProposalStatus) 
 @transaction.atomic
 def proposal_decline(*, actor: User, proposal: Proposal, note: str) -> Proposal:
     """The supervisor refuses the proposal, saying why; the agent may propose another."""
-    note = _require_note(note, "Sebutkan alasan penolakan agar agen dapat memperbaikinya.")
+    note = _require_note(note, _("Sebutkan alasan penolakan agar agen dapat memperbaikinya."))
     proposal = _review(actor, proposal, note, ProposalStatus.DECLINED)
     events.proposal_event(proposal, actor, EventKind.PROPOSAL_DECLINED, public=False, reason=note)
     _decided(proposal, "declined", note=note, actor=actor)
@@ -80,7 +81,7 @@ def proposal_decline(*, actor: User, proposal: Proposal, note: str) -> Proposal:
 @transaction.atomic
 def proposal_request_changes(*, actor: User, proposal: Proposal, note: str) -> Proposal:
     """The supervisor returns the proposal to the agent with what to change."""
-    note = _require_note(note, "Tuliskan apa yang perlu diubah pada usulan ini.")
+    note = _require_note(note, _("Tuliskan apa yang perlu diubah pada usulan ini."))
     proposal = _review(actor, proposal, note, ProposalStatus.CHANGES_REQUESTED)
     events.proposal_event(proposal, actor, EventKind.PROPOSAL_CHANGES, public=False, reason=note)
     _decided(proposal, "changes_requested", note=note, actor=actor)
@@ -102,7 +103,7 @@ def proposal_resubmit(
     summary = check_proposal_input(summary, compensation_type, compensation_amount)
     proposal, ticket = _lock_proposal(proposal)
     if proposal.status != ProposalStatus.CHANGES_REQUESTED:
-        raise TransitionNotAllowed("Usulan ini tidak sedang dikembalikan untuk diubah.")
+        raise TransitionNotAllowed(_("Usulan ini tidak sedang dikembalikan untuk diubah."))
     why = approval.approval_reasons(ticket, compensation_amount)
     proposal.summary = summary
     proposal.compensation_type = compensation_type
@@ -142,22 +143,25 @@ def proposal_fulfil(
     reference, note = reference.strip(), note.strip()
     proposal, ticket = _lock_proposal(proposal)
     if proposal.status != ProposalStatus.ACCEPTED:
-        raise TransitionNotAllowed("Kompensasi hanya dicatat untuk usulan yang diterima pelanggan.")
+        raise TransitionNotAllowed(
+            _("Kompensasi hanya dicatat untuk usulan yang diterima pelanggan.")
+        )
     if proposal.compensation_type == CompensationType.NONE:
-        raise TransitionNotAllowed("Usulan ini tanpa kompensasi.")
+        raise TransitionNotAllowed(_("Usulan ini tanpa kompensasi."))
     if proposal.compensation_given:
         raise Conflict(
-            "Kompensasi usulan ini sudah dicatat diberikan "
-            f"(referensi: {proposal.compensation_reference or '—'})."
+            _("Kompensasi usulan ini sudah dicatat diberikan (referensi: %(ref)s).")
+            % {"ref": proposal.compensation_reference or "—"}
         )
     if given and proposal.compensation_type in NEEDS_REFERENCE and not reference:
         raise ValidationFailed(
-            "Isi kode voucher atau nomor referensi pengembalian dana.",
-            fields={"reference": ["Wajib diisi."]},
+            _("Isi kode voucher atau nomor referensi pengembalian dana."),
+            fields={"reference": [_("Wajib diisi.")]},
         )
     if not given and not note:
         raise ValidationFailed(
-            "Sebutkan mengapa kompensasi belum dapat diberikan.", fields={"note": ["Wajib diisi."]}
+            _("Sebutkan mengapa kompensasi belum dapat diberikan."),
+            fields={"note": [_("Wajib diisi.")]},
         )
     proposal.compensation_given = given
     proposal.compensation_reference = reference
@@ -183,7 +187,9 @@ def proposal_fulfil(
 
 def _require_rule_editor(actor: User) -> None:
     if not (actor.is_active and actor.is_supervisor_or_admin):
-        raise PermissionDenied("Hanya supervisor dan admin yang dapat mengubah aturan persetujuan.")
+        raise PermissionDenied(
+            _("Hanya supervisor dan admin yang dapat mengubah aturan persetujuan.")
+        )
 
 
 @transaction.atomic
@@ -200,11 +206,11 @@ def approval_rule_set(
     chosen = sorted(set(severities))
     errors: dict[str, list[str]] = {}
     if any(s not in approval.SEVERITIES for s in chosen):
-        errors["severities"] = ["Pilihan tidak valid."]
+        errors["severities"] = [_("Pilihan tidak valid.")]
     if amount_threshold is not None and amount_threshold < 1:
         errors["amount_threshold"] = ["Minimal Rp 1."]
     if errors:
-        raise ValidationFailed("Aturan persetujuan tidak valid.", fields=errors)
+        raise ValidationFailed(_("Aturan persetujuan tidak valid."), fields=errors)
     rule = ApprovalRule.objects.select_for_update().filter(team=team).first() or ApprovalRule(
         team=team
     )

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.accounts.models import Team, User
 from sigap.core import fastsql
@@ -72,7 +73,7 @@ def ticket_create(
     if actor is not None and actor.is_customer:
         linked = getattr(actor, "customer", None)
         if linked is None or linked.pk != customer.pk:
-            raise NotFound("Pelanggan tidak ditemukan.")
+            raise NotFound(_("Pelanggan tidak ditemukan."))
         channel = Channel.PORTAL
         team = assignee = None
         priority = None
@@ -99,11 +100,11 @@ def ticket_create(
     description = description.strip()
     errors: dict[str, list[str]] = {}
     if not subject:
-        errors["subject"] = ["Subjek wajib diisi."]
+        errors["subject"] = [_("Subjek wajib diisi.")]
     if not description:
-        errors["description"] = ["Deskripsi wajib diisi."]
+        errors["description"] = [_("Deskripsi wajib diisi.")]
     if errors:
-        raise ValidationFailed("Data tiket belum lengkap.", fields=errors)
+        raise ValidationFailed(_("Data tiket belum lengkap."), fields=errors)
     _check_assignee(assignee, team)
     now = created_at or timezone.now()
     advice = hooks.publish(

@@ -43,6 +43,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
@@ -90,7 +91,7 @@ def merge_notice(source: Ticket, target: Ticket) -> str:
 
 def _visible(actor: User, ticket: Ticket) -> None:
     if not may_see(actor, ticket):
-        raise NotFound("Tiket tidak ditemukan.")
+        raise NotFound(_("Tiket tidak ditemukan."))
 
 
 def _lock_pair(first: Ticket, second: Ticket) -> tuple[Ticket, Ticket]:
@@ -104,7 +105,7 @@ def _lock_pair(first: Ticket, second: Ticket) -> tuple[Ticket, Ticket]:
         .order_by("pk")
     }
     if len(rows) != 2:
-        raise NotFound("Tiket tidak ditemukan.")
+        raise NotFound(_("Tiket tidak ditemukan."))
     return rows[first.pk], rows[second.pk]
 
 
@@ -113,27 +114,39 @@ def merge_check(actor: User, source: Ticket, target: Ticket) -> None:
     service asks it under the locks, the confirmation page before showing the button."""
     require_staff(actor)
     if source.pk == target.pk:
-        raise ValidationFailed("Tiket tidak dapat digabung dengan dirinya sendiri.")
+        raise ValidationFailed(_("Tiket tidak dapat digabung dengan dirinya sendiri."))
     _visible(actor, source)
     _visible(actor, target)
     for t in (source, target):
         if t.merged_into_id is not None:
             raise Conflict(
-                f"Tiket {t.reference} sudah digabung ke "
-                f"{Ticket(pk=t.merged_into_id).reference}; pilih tiket lain."
+                _("Tiket %(ref)s sudah digabung ke %(target)s; pilih tiket lain.")
+                % {"ref": t.reference, "target": Ticket(pk=t.merged_into_id).reference}
             )
     if source.customer_id != target.customer_id:
         raise ValidationFailed(
-            f"Hanya tiket dari pelanggan yang sama yang dapat digabung: {source.reference} "
-            f"milik {source.customer.name}, {target.reference} milik {target.customer.name}.",
-            fields={"target": ["Pelanggan berbeda."]},
+            _(
+                "Hanya tiket dari pelanggan yang sama yang dapat digabung: %(source)s milik "
+                "%(source_customer)s, %(target)s milik %(target_customer)s."
+            )
+            % {
+                "source": source.reference,
+                "source_customer": source.customer.name,
+                "target": target.reference,
+                "target_customer": target.customer.name,
+            },
+            fields={"target": [_("Pelanggan berbeda.")]},
         )
     if target.status == S.CLOSED:
         raise Conflict(
-            f"Tiket {target.reference} sudah ditutup. Gabungkan ke tiket yang masih berjalan."
+            _("Tiket %(ref)s sudah ditutup. Gabungkan ke tiket yang masih berjalan.")
+            % {"ref": target.reference}
         )
     if source.status == S.CLOSED:
-        raise Conflict(f"Tiket {source.reference} sudah ditutup; tidak ada yang perlu digabung.")
+        raise Conflict(
+            _("Tiket %(ref)s sudah ditutup; tidak ada yang perlu digabung.")
+            % {"ref": source.reference}
+        )
 
 
 @transaction.atomic
@@ -144,7 +157,7 @@ def ticket_merge(
     ``notice``: what the customer is told (default ``merge_notice``)."""
     require_staff(actor)
     if source.pk == target.pk:
-        raise ValidationFailed("Tiket tidak dapat digabung dengan dirinya sendiri.")
+        raise ValidationFailed(_("Tiket tidak dapat digabung dengan dirinya sendiri."))
     source, target = _lock_pair(source, target)
     merge_check(actor, source, target)
     hooks.publish(hooks.TicketMerging(source_id=source.pk, target_id=target.pk))
@@ -209,18 +222,21 @@ def ticket_split(*, actor: User, ticket: Ticket, message: Message, subject: str)
     ticket = _lock(ticket)
     _visible(actor, ticket)
     if message.ticket_id != ticket.pk:
-        raise NotFound("Pesan tidak ditemukan.")
+        raise NotFound(_("Pesan tidak ditemukan."))
     if message.kind != MessageKind.INBOUND:
         raise ValidationFailed(
-            "Hanya pesan dari pelanggan yang dapat dipisah menjadi tiket baru.",
-            fields={"message": ["Bukan pesan pelanggan."]},
+            _("Hanya pesan dari pelanggan yang dapat dipisah menjadi tiket baru."),
+            fields={"message": [_("Bukan pesan pelanggan.")]},
         )
     if ticket.merged_into_id is not None:
-        raise Conflict(f"Tiket {ticket.reference} sudah digabung; pisahkan dari tiket tujuannya.")
+        raise Conflict(
+            _("Tiket %(ref)s sudah digabung; pisahkan dari tiket tujuannya.")
+            % {"ref": ticket.reference}
+        )
     subject = subject.strip()
     if not subject:
         raise ValidationFailed(
-            "Subjek tiket baru wajib diisi.", fields={"subject": ["Wajib diisi."]}
+            _("Subjek tiket baru wajib diisi."), fields={"subject": [_("Wajib diisi.")]}
         )
     uploads = []
     for attachment in message.attachments.order_by("id"):
@@ -257,7 +273,8 @@ def ticket_link(*, actor: User, ticket: Ticket, other: Ticket) -> TicketLink:
     require_staff(actor)
     if ticket.pk == other.pk:
         raise ValidationFailed(
-            "Tiket tidak dapat ditautkan ke dirinya sendiri.", fields={"other": ["Tiket sama."]}
+            _("Tiket tidak dapat ditautkan ke dirinya sendiri."),
+            fields={"other": [_("Tiket sama.")]},
         )
     _visible(actor, ticket)
     _visible(actor, other)
@@ -281,11 +298,11 @@ def ticket_unlink(*, actor: User, ticket: Ticket, other: Ticket) -> None:
     _visible(actor, other)
     low, high = _pair(ticket, other)
     _lock_pair(low, high)
-    deleted, _ = TicketLink.objects.filter(
+    deleted, _by_model = TicketLink.objects.filter(
         Q(from_ticket=low, to_ticket=high), kind=LinkKind.RELATED
     ).delete()
     if not deleted:
-        raise NotFound("Tautan tidak ditemukan.")
+        raise NotFound(_("Tautan tidak ditemukan."))
     events.linked_events(ticket, other, actor, linked=False)
     _touch(ticket)
     _touch(other)

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.accounts.models import User
 from sigap.core import fastsql
@@ -99,9 +100,9 @@ def message_add(
     msg_kind = MessageKind(kind)
     body = body.strip()
     if not body and not uploads:
-        raise ValidationFailed("Pesan kosong.", fields={"body": ["Wajib diisi."]})
+        raise ValidationFailed(_("Pesan kosong."), fields={"body": [_("Wajib diisi.")]})
     if actor is not None and actor.is_customer and msg_kind != MessageKind.INBOUND:
-        raise PermissionDenied("Pelanggan hanya dapat mengirim pesan.")
+        raise PermissionDenied(_("Pelanggan hanya dapat mengirim pesan."))
     for upload in uploads:
         check_size(upload.filename, len(upload.content))
     channel = channel or (Channel.PORTAL if actor and actor.is_customer else ticket.channel)
@@ -112,7 +113,8 @@ def message_add(
     ticket = _lock(ticket)
     if ticket.status == S.CLOSED and msg_kind != MessageKind.NOTE:
         raise Conflict(
-            f"Tiket {ticket.reference} sudah ditutup. Silakan buat tiket baru untuk masalah ini."
+            _("Tiket %(ref)s sudah ditutup. Silakan buat tiket baru untuk masalah ini.")
+            % {"ref": ticket.reference}
         )
     if msg_kind == MessageKind.REPLY:  # a channel may refuse it (WhatsApp's 24-hour window)
         hooks.publish(hooks.ReplyPosting(ticket=ticket, channel=channel, attachments=len(uploads)))

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
@@ -45,9 +46,9 @@ def ticket_transition(*, actor: User, ticket: Ticket, to: str, reason: str = "")
     if ticket.status == S.RESOLVED and target == S.IN_PROGRESS:
         return ticket_reopen(actor=actor, ticket=ticket, reason=reason)
     if target == S.RECORDED:
-        raise TransitionNotAllowed("Gunakan langkah 'Catat' untuk mencatat fakta dan kronologi.")
+        raise TransitionNotAllowed(_("Gunakan langkah 'Catat' untuk mencatat fakta dan kronologi."))
     if target == S.CONFIRMED:
-        raise TransitionNotAllowed("Gunakan langkah 'Konfirmasi' untuk mencatat konfirmasi.")
+        raise TransitionNotAllowed(_("Gunakan langkah 'Konfirmasi' untuk mencatat konfirmasi."))
     _set_status(ticket, actor, target, reason)
     return ticket
 
@@ -58,10 +59,12 @@ def ticket_record(*, actor: User, ticket: Ticket, facts: str) -> Ticket:
     require_staff(actor)
     facts = facts.strip()
     if not facts:
-        raise ValidationFailed("Catatan fakta wajib diisi.", fields={"facts": ["Wajib diisi."]})
+        raise ValidationFailed(
+            _("Catatan fakta wajib diisi."), fields={"facts": [_("Wajib diisi.")]}
+        )
     ticket = _lock(ticket)
     if not ticket.is_open:
-        raise Conflict(f"Tiket {ticket.reference} sudah selesai atau ditutup.")
+        raise Conflict(_("Tiket %(ref)s sudah selesai atau ditutup.") % {"ref": ticket.reference})
     events.recorded_event(ticket, actor, facts)
     _touch(ticket, facts=facts)
     if ticket.status == S.NEW:
@@ -84,13 +87,14 @@ def ticket_confirm(
     restatement = restatement.strip()
     if not restatement:
         raise ValidationFailed(
-            "Pernyataan ulang masalah wajib diisi.", fields={"restatement": ["Wajib diisi."]}
+            _("Pernyataan ulang masalah wajib diisi."),
+            fields={"restatement": [_("Wajib diisi.")]},
         )
     ticket = _lock(ticket)
     if ticket.status == S.NEW:
-        raise TransitionNotAllowed("Catat fakta dan kronologi dulu sebelum konfirmasi.")
+        raise TransitionNotAllowed(_("Catat fakta dan kronologi dulu sebelum konfirmasi."))
     if not ticket.is_open:
-        raise Conflict(f"Tiket {ticket.reference} sudah selesai atau ditutup.")
+        raise Conflict(_("Tiket %(ref)s sudah selesai atau ditutup.") % {"ref": ticket.reference})
     confirmation = Confirmation.objects.create(
         ticket=ticket,
         restatement=restatement,
@@ -120,12 +124,12 @@ def apology_create(
     missing = [p for p in APOLOGY_PARTS if not parts.get(p, "").strip()]
     if missing:
         raise ValidationFailed(
-            "Permintaan maaf harus memuat kelima unsur 5R.",
-            fields={p: ["Wajib diisi."] for p in missing},
+            _("Permintaan maaf harus memuat kelima unsur 5R."),
+            fields={p: [_("Wajib diisi.")] for p in missing},
         )
     ticket = _lock(ticket)
     if not ticket.is_open:
-        raise Conflict(f"Tiket {ticket.reference} sudah selesai atau ditutup.")
+        raise Conflict(_("Tiket %(ref)s sudah selesai atau ditutup.") % {"ref": ticket.reference})
     message = None
     if send:
         body = "\n\n".join(parts[p].strip() for p in APOLOGY_PARTS)
@@ -149,11 +153,13 @@ def ticket_resolve(*, actor: User, ticket: Ticket, reason: str = "") -> Ticket:
         accepted = ticket.proposals.filter(status=ProposalStatus.ACCEPTED).exists()
         if not accepted and not reason:
             raise TransitionNotAllowed(
-                "Keluhan hanya dapat diselesaikan dengan usulan yang diterima pelanggan "
-                "atau dengan alasan yang dicatat."
+                _(
+                    "Keluhan hanya dapat diselesaikan dengan usulan yang diterima pelanggan "
+                    "atau dengan alasan yang dicatat."
+                )
             )
     if ticket.proposals.filter(status__in=OPEN_PROPOSAL_STATUSES).exists():
-        raise TransitionNotAllowed("Masih ada usulan yang belum dijawab pelanggan.")
+        raise TransitionNotAllowed(_("Masih ada usulan yang belum dijawab pelanggan."))
     if ticket.status in (S.CONFIRMED,):
         _set_status(ticket, actor, S.IN_PROGRESS)
     _set_status(ticket, actor, S.RESOLVED, reason)
@@ -194,13 +200,17 @@ def ticket_escalate(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
     require_staff(actor)
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed("Sebutkan alasan eskalasi.", fields={"reason": ["Wajib diisi."]})
+        raise ValidationFailed(
+            _("Sebutkan alasan eskalasi."), fields={"reason": [_("Wajib diisi.")]}
+        )
     ticket = _lock(ticket)
     if not ticket.is_open:
-        raise Conflict(f"Tiket {ticket.reference} sudah selesai atau ditutup.")
+        raise Conflict(_("Tiket %(ref)s sudah selesai atau ditutup.") % {"ref": ticket.reference})
     step = escalation.next_step(ticket.escalation_level)
     if step is None:
-        raise Conflict(f"Tiket {ticket.reference} sudah di tingkat eskalasi tertinggi.")
+        raise Conflict(
+            _("Tiket %(ref)s sudah di tingkat eskalasi tertinggi.") % {"ref": ticket.reference}
+        )
     level = step.level
     to = escalation.recipients(ticket, step)
     _touch(ticket, escalation_level=level)
@@ -230,7 +240,9 @@ def ticket_escalate(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
 def ticket_reopen(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
     require_staff(actor)
     if not reason.strip():
-        raise ValidationFailed("Sebutkan alasan membuka kembali.", fields={"reason": ["Wajib."]})
+        raise ValidationFailed(
+            _("Sebutkan alasan membuka kembali."), fields={"reason": [_("Wajib.")]}
+        )
     ticket = _lock(ticket)
     _set_status(ticket, actor, S.IN_PROGRESS, reason.strip())
     return ticket

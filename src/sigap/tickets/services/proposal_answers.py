@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sigap.accounts.access import require_staff
@@ -67,28 +68,28 @@ def proposal_answer(
     reason, words = reason.strip(), words.strip()
     errors: dict[str, list[str]] = {}
     if via not in VIA:
-        errors["via"] = ["Pilihan tidak valid."]
+        errors["via"] = [gettext("Pilihan tidak valid.")]
     now = timezone.now()
     if said_at is not None and said_at > now + FUTURE_SLACK:
-        errors["said_at"] = ["Waktu tidak boleh di masa depan."]
+        errors["said_at"] = [gettext("Waktu tidak boleh di masa depan.")]
     if recorded_by is not None:
         require_staff(recorded_by)
         access_ticket(recorded_by, proposal.ticket_id)  # NotFound for another team's ticket
         if not words:
-            errors["words"] = ["Tuliskan apa yang dikatakan pelanggan."]
+            errors["words"] = [gettext("Tuliskan apa yang dikatakan pelanggan.")]
     if errors:
-        raise ValidationFailed("Jawaban pelanggan belum lengkap.", fields=errors)
+        raise ValidationFailed(gettext("Jawaban pelanggan belum lengkap."), fields=errors)
     proposal, ticket = _lock_proposal(proposal)
     if proposal.status != ProposalStatus.OFFERED:
         raise TransitionNotAllowed(
-            "Usulan ini tidak sedang ditawarkan kepada pelanggan "
-            f"(status: {proposal.get_status_display()})."
+            gettext("Usulan ini tidak sedang ditawarkan kepada pelanggan (status: %(status)s).")
+            % {"status": proposal.get_status_display()}
         )
     offered_at = proposal.approved_at or proposal.created_at
     if said_at is not None and said_at < offered_at - FUTURE_SLACK:
         raise ValidationFailed(
-            "Waktu jawaban lebih awal daripada saat usulan ditawarkan.",
-            fields={"said_at": ["Lebih awal daripada saat usulan ditawarkan."]},
+            gettext("Waktu jawaban lebih awal daripada saat usulan ditawarkan."),
+            fields={"said_at": [gettext("Lebih awal daripada saat usulan ditawarkan.")]},
         )
     customer_user = ticket.customer.user if ticket.customer_id else None
     actor = recorded_by or customer_user

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
@@ -59,17 +60,17 @@ def check_proposal_input(summary: str, compensation_type: str, compensation_amou
     _choice(compensation_type, CompensationType.values, "compensation_type")
     errors: dict[str, list[str]] = {}
     if not summary:
-        errors["summary"] = ["Wajib diisi."]
+        errors["summary"] = [_("Wajib diisi.")]
     if compensation_amount < 0:
-        errors["compensation_amount"] = ["Tidak boleh negatif."]
+        errors["compensation_amount"] = [_("Tidak boleh negatif.")]
     if compensation_type in (CompensationType.NONE,) and compensation_amount:
-        errors["compensation_amount"] = ["Isi jenis kompensasi bila ada nilainya."]
+        errors["compensation_amount"] = [_("Isi jenis kompensasi bila ada nilainya.")]
     if compensation_type in (CompensationType.REFUND, CompensationType.VOUCHER) and not (
         compensation_amount
     ):
-        errors["compensation_amount"] = ["Nilai pengembalian dana/voucher wajib diisi."]
+        errors["compensation_amount"] = [_("Nilai pengembalian dana/voucher wajib diisi.")]
     if errors:
-        raise ValidationFailed("Usulan solusi belum lengkap.", fields=errors)
+        raise ValidationFailed(_("Usulan solusi belum lengkap."), fields=errors)
     return summary
 
 
@@ -89,11 +90,13 @@ def proposal_create(
     ticket = _lock(ticket)
     if ticket.status not in PROPOSAL_STATUSES_FOR_TICKET:
         raise TransitionNotAllowed(
-            "Usulan solusi hanya dapat dibuat setelah masalah dikonfirmasi ke pelanggan "
-            "dan sebelum tiket selesai."
+            _(
+                "Usulan solusi hanya dapat dibuat setelah masalah dikonfirmasi ke pelanggan "
+                "dan sebelum tiket selesai."
+            )
         )
     if ticket.proposals.filter(status__in=OPEN_PROPOSAL_STATUSES).exists():
-        raise Conflict("Masih ada usulan yang belum dijawab. Tarik dulu usulan itu.")
+        raise Conflict(_("Masih ada usulan yang belum dijawab. Tarik dulu usulan itu."))
     rejected = (
         ticket.proposals.filter(status=ProposalStatus.REJECTED, alternative__isnull=True)
         .order_by("-id")
@@ -132,7 +135,7 @@ def proposal_approve(*, actor: User, proposal: Proposal, note: str = "") -> Prop
     proposal, ticket = _lock_proposal(proposal)
     require_supervisor_for(actor, ticket)
     if proposal.status != ProposalStatus.PENDING_APPROVAL:
-        raise TransitionNotAllowed("Usulan ini tidak sedang menunggu persetujuan.")
+        raise TransitionNotAllowed(_("Usulan ini tidak sedang menunggu persetujuan."))
     now = timezone.now()
     proposal.status = ProposalStatus.OFFERED
     proposal.approved_by = proposal.reviewed_by = actor
@@ -194,8 +197,8 @@ def approval_requested(proposal: Proposal, *, resubmitted: bool = False) -> None
 def _answer_check(actor: User, proposal: Proposal) -> None:
     if proposal.status != ProposalStatus.OFFERED:
         raise TransitionNotAllowed(
-            "Usulan ini tidak sedang ditawarkan kepada pelanggan "
-            f"(status: {proposal.get_status_display()})."
+            _("Usulan ini tidak sedang ditawarkan kepada pelanggan (status: %(status)s).")
+            % {"status": proposal.get_status_display()}
         )
 
 
@@ -219,8 +222,8 @@ def proposal_reject(*, actor: User, proposal: Proposal, reason: str) -> Proposal
     reason = reason.strip()
     if not reason:
         raise ValidationFailed(
-            "Sebutkan alasan penolakan agar kami dapat menawarkan solusi alternatif.",
-            fields={"reason": ["Wajib diisi."]},
+            _("Sebutkan alasan penolakan agar kami dapat menawarkan solusi alternatif."),
+            fields={"reason": [_("Wajib diisi.")]},
         )
     proposal, ticket = _lock_proposal(proposal)
     _answer_check(actor, proposal)
@@ -239,7 +242,7 @@ def proposal_withdraw(*, actor: User, proposal: Proposal, reason: str = "") -> P
     require_staff(actor)
     proposal, ticket = _lock_proposal(proposal)
     if proposal.status not in OPEN_PROPOSAL_STATUSES:
-        raise TransitionNotAllowed("Hanya usulan yang belum dijawab yang dapat ditarik.")
+        raise TransitionNotAllowed(_("Hanya usulan yang belum dijawab yang dapat ditarik."))
     was_offered = proposal.status == ProposalStatus.OFFERED
     proposal.status = ProposalStatus.WITHDRAWN
     proposal.save(update_fields=["status"])

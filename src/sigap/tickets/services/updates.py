@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import Team, User
@@ -68,16 +69,22 @@ def ticket_update(
     unknown = set(changes) - UPDATABLE
     if unknown:
         raise ValidationFailed(
-            "Kolom ini tidak dapat diubah.", fields={f: ["Tidak dapat diubah."] for f in unknown}
+            _("Kolom ini tidak dapat diubah."),
+            fields={f: [_("Tidak dapat diubah.")] for f in unknown},
         )
     ticket = _lock(ticket)
     if ticket.version != version:
         raise StaleVersion(
-            f"Tiket {ticket.reference} sudah diubah orang lain (versi {ticket.version}, "
-            f"Anda mengubah versi {version}). Muat ulang lalu coba lagi."
+            _(
+                "Tiket %(ref)s sudah diubah orang lain (versi %(current)s, Anda mengubah versi "
+                "%(yours)s). Muat ulang lalu coba lagi."
+            )
+            % {"ref": ticket.reference, "current": ticket.version, "yours": version}
         )
     if not ticket.is_open and set(changes) - {"tags", "root_cause", "category"}:
-        raise Conflict(f"Tiket {ticket.reference} sudah ditutup/selesai; buka kembali dulu.")
+        raise Conflict(
+            _("Tiket %(ref)s sudah ditutup/selesai; buka kembali dulu.") % {"ref": ticket.reference}
+        )
     team = changes.get("team", ticket.team)
     assignee = changes.get("assignee", ticket.assignee)
     if "team" in changes or "assignee" in changes:
@@ -230,7 +237,8 @@ def ticket_customer_update(
     unknown = set(changes) - set(CUSTOMER_PROFILE)
     if unknown:
         raise ValidationFailed(
-            "Kolom ini tidak dapat diubah.", fields={f: ["Tidak dapat diubah."] for f in unknown}
+            _("Kolom ini tidak dapat diubah."),
+            fields={f: [_("Tidak dapat diubah.")] for f in unknown},
         )
     customer = Customer.objects.get(pk=ticket.customer_id)
     wanted = {

@@ -10,6 +10,8 @@ from django.contrib import messages as flash
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts.decorators import staff_required, supervisor_required
@@ -33,10 +35,10 @@ TABS = {
     "changes": ProposalStatus.CHANGES_REQUESTED,
 }
 DECIDED = {
-    "approve": "Usulan disetujui dan ditawarkan ke pelanggan.",
-    "decline": "Usulan ditolak; agen diberi tahu alasannya.",
-    "changes": "Usulan dikembalikan ke agen untuk diubah.",
-    "withdraw": "Usulan ditarik.",
+    "approve": gettext_lazy("Usulan disetujui dan ditawarkan ke pelanggan."),
+    "decline": gettext_lazy("Usulan ditolak; agen diberi tahu alasannya."),
+    "changes": gettext_lazy("Usulan dikembalikan ke agen untuk diubah."),
+    "withdraw": gettext_lazy("Usulan ditarik."),
 }
 
 
@@ -47,7 +49,7 @@ def _proposal_for(user: User, proposal_id: int) -> Proposal:
         .first()
     )
     if proposal is None:
-        raise Http404("Usulan tidak ditemukan.")
+        raise Http404(_("Usulan tidak ditemukan."))
     return proposal
 
 
@@ -65,7 +67,7 @@ def proposal_decide(request: HttpRequest, proposal_id: int, decision: str) -> Ht
     user = cast(User, request.user)
     proposal = _proposal_for(user, proposal_id)
     if decision != "withdraw" and not may_decide(user, proposal.ticket):
-        return _forbidden(request, "Hanya supervisor tim ini yang dapat memutuskan usulan ini.")
+        return _forbidden(request, _("Hanya supervisor tim ini yang dapat memutuskan usulan ini."))
     note = request.POST.get("note", "")
     try:
         if decision == "approve":
@@ -113,7 +115,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
 def _resubmit(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
     proposal = ticket.proposals.filter(status=ProposalStatus.CHANGES_REQUESTED).first()
     if proposal is None:
-        raise ValidationFailed("Tidak ada usulan yang dikembalikan untuk diubah.")
+        raise ValidationFailed(_("Tidak ada usulan yang dikembalikan untuk diubah."))
     services.proposal_resubmit(
         actor=user,
         proposal=proposal,
@@ -121,7 +123,7 @@ def _resubmit(user: User, ticket: Ticket, data: dict[str, Any], request: HttpReq
         compensation_type=data["compensation_type"],
         compensation_amount=data["compensation_amount"] or 0,
     )
-    return "Usulan diajukan ulang ke supervisor."
+    return _("Usulan diajukan ulang ke supervisor.")
 
 
 def _fulfil(user: User, ticket: Ticket, data: dict[str, Any], request: HttpRequest) -> str:
@@ -131,12 +133,14 @@ def _fulfil(user: User, ticket: Ticket, data: dict[str, Any], request: HttpReque
         .first()
     )
     if proposal is None:
-        raise ValidationFailed("Usulan dengan kompensasi ini tidak ditemukan pada tiket ini.")
+        raise ValidationFailed(_("Usulan dengan kompensasi ini tidak ditemukan pada tiket ini."))
     given = data["given"] == "yes"
     services.proposal_fulfil(
         actor=user, proposal=proposal, given=given, reference=data["reference"], note=data["note"]
     )
-    return "Kompensasi dicatat diberikan." if given else "Dicatat: kompensasi belum diberikan."
+    if given:
+        return _("Kompensasi dicatat diberikan.")
+    return _("Dicatat: kompensasi belum diberikan.")
 
 
 ticket_proposal_resubmit = _action("resubmit", ProposalForm, _resubmit)

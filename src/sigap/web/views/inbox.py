@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts.decorators import staff_required
@@ -207,7 +208,7 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
     form = BulkForm(request.POST, ticket_ids=ids)
     back = safe_next(request, request.POST.get("next"), reverse("web:inbox"))
     if not ids or not form.is_valid():
-        flash.error(request, "Pilih tiket dan tindakan terlebih dahulu.")
+        flash.error(request, _("Pilih tiket dan tindakan terlebih dahulu."))
         return redirect(back)
     data = form.cleaned_data
     tickets = list(visible_tickets(user).filter(pk__in=ids).order_by("-pk"))
@@ -228,7 +229,10 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
         except SigapError as exc:
             failed.append(f"{ticket.reference}: {exc.message}")
     if done:
-        flash.success(request, f"{done} tiket diperbarui.")
+        flash.success(
+            request,
+            ngettext("%(n)s tiket diperbarui.", "%(n)s tiket diperbarui.", done) % {"n": done},
+        )
     if undo:
         request.session[UNDO_KEY] = undo
     for line in failed:
@@ -267,7 +271,15 @@ def inbox_bulk_undo(request: HttpRequest) -> HttpResponse:
             restored += 1
         except SigapError as exc:
             flash.error(request, f"{ticket.reference}: {exc.message}")
-    flash.success(request, f"{restored} tiket dikembalikan seperti semula.")
+    flash.success(
+        request,
+        ngettext(
+            "%(n)s tiket dikembalikan seperti semula.",
+            "%(n)s tiket dikembalikan seperti semula.",
+            restored,
+        )
+        % {"n": restored},
+    )
     return redirect(safe_next(request, request.POST.get("next"), reverse("web:inbox")))
 
 

@@ -16,6 +16,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sigap.accounts.decorators import staff_required, supervisor_required
@@ -99,7 +100,7 @@ def ticket_merge(request: HttpRequest, ticket_id: int) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     other_id = _int(data.get("other"))
     if other_id is None:
-        flash.error(request, "Pilih tiket yang akan digabung.")
+        flash.error(request, _("Pilih tiket yang akan digabung."))
         return _page(ticket.pk, "#links")
     other = _ticket(user, other_id)
     keep_other = data.get("keep") == "other"
@@ -115,7 +116,8 @@ def ticket_merge(request: HttpRequest, ticket_id: int) -> HttpResponse:
         else:
             flash.success(
                 request,
-                f"{source.reference} digabung ke {target.reference}; pelanggan sudah diberi tahu.",
+                _("%(source)s digabung ke %(target)s; pelanggan sudah diberi tahu.")
+                % {"source": source.reference, "target": target.reference},
             )
             return _page(target.pk)
     else:
@@ -151,7 +153,7 @@ def ticket_split(request: HttpRequest, ticket_id: int, message_id: int) -> HttpR
         .first()
     )
     if message is None:
-        raise Http404("Pesan tidak ditemukan.")
+        raise Http404(_("Pesan tidak ditemukan."))
     subject = request.POST.get("subject", "") if request.method == "POST" else ""
     error = ""
     if request.method == "POST":
@@ -160,7 +162,9 @@ def ticket_split(request: HttpRequest, ticket_id: int, message_id: int) -> HttpR
         except SigapError as exc:
             error = exc.message
         else:
-            flash.success(request, f"Pesan dipisah menjadi tiket baru {new.reference}.")
+            flash.success(
+                request, _("Pesan dipisah menjadi tiket baru %(ref)s.") % {"ref": new.reference}
+            )
             return _page(new.pk)
     return render(
         request,
@@ -212,13 +216,17 @@ def ticket_link_add(request: HttpRequest, ticket_id: int) -> HttpResponse:
     other_id = _int(request.POST.get("other"))
     try:
         if other_id is None:
-            raise ValidationFailed("Pilih tiket yang akan ditautkan.")
+            raise ValidationFailed(_("Pilih tiket yang akan ditautkan."))
         other = access_ticket(user, other_id)
         services.ticket_link(actor=user, ticket=ticket, other=other)
     except SigapError as exc:
         flash.error(request, exc.message)
     else:
-        flash.success(request, f"{ticket.reference} ditautkan ke {other.reference}.")
+        flash.success(
+            request,
+            _("%(ticket)s ditautkan ke %(other)s.")
+            % {"ticket": ticket.reference, "other": other.reference},
+        )
     return _page(ticket.pk, "#links")
 
 
@@ -233,7 +241,7 @@ def ticket_link_remove(request: HttpRequest, ticket_id: int, other_id: int) -> H
     except SigapError as exc:
         flash.error(request, exc.message)
     else:
-        flash.success(request, f"Tautan ke {other.reference} dilepas.")
+        flash.success(request, _("Tautan ke %(ref)s dilepas.") % {"ref": other.reference})
     return _page(ticket.pk, "#links")
 
 
@@ -303,7 +311,7 @@ def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     other_id = _int(data.get("other"))
     if other_id is None:
-        flash.error(request, "Pilih pelanggan yang akan digabung.")
+        flash.error(request, _("Pilih pelanggan yang akan digabung."))
         return HttpResponseRedirect(reverse("web:customer", args=[customer.pk]))
     other = _customer(user, other_id)
     keep_other = data.get("keep") == "other"
@@ -315,10 +323,14 @@ def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
         except SigapError as exc:
             error = exc.message
         else:
-            flash.success(request, f"{source.name} digabung ke {target.name}.")
+            flash.success(
+                request,
+                _("%(source)s digabung ke %(target)s.")
+                % {"source": source.name, "target": target.name},
+            )
             return HttpResponseRedirect(reverse("web:customer", args=[target.pk]))
     elif source.pk == target.pk:
-        error = "Pelanggan tidak dapat digabung dengan dirinya sendiri."
+        error = _("Pelanggan tidak dapat digabung dengan dirinya sendiri.")
     return render(
         request,
         "web/customer_merge.html",

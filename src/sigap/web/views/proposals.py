@@ -19,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -95,7 +96,7 @@ def proposal_answer_record(request: HttpRequest, ticket_id: int) -> HttpResponse
         data = form.cleaned_data
         proposal = Proposal.objects.filter(pk=data["proposal"], ticket_id=ticket.pk).first()
         if proposal is None:
-            raise Http404("Usulan tidak ditemukan.")
+            raise Http404(gettext("Usulan tidak ditemukan."))
         said_at: datetime | None = data["said_at"]
         if said_at is not None and timezone.is_naive(said_at):
             said_at = timezone.make_aware(said_at)
@@ -121,13 +122,13 @@ def proposal_answer_record(request: HttpRequest, ticket_id: int) -> HttpResponse
         else:
             flash.success(
                 request,
-                "Jawaban pelanggan dicatat: menerima usulan."
+                gettext("Jawaban pelanggan dicatat: menerima usulan.")
                 if data["answer"] == "accepted"
-                else "Jawaban pelanggan dicatat: menolak usulan. Ajukan alternatif.",
+                else gettext("Jawaban pelanggan dicatat: menolak usulan. Ajukan alternatif."),
             )
             return HttpResponseRedirect(reverse("web:ticket", args=[ticket.pk]) + "#proposals-h")
     else:
-        message = "Jawaban pelanggan belum lengkap."
+        message = gettext("Jawaban pelanggan belum lengkap.")
         errors = {k: [str(e) for e in v] for k, v in form.errors.items()}
     from sigap.web.views.ticket import _ticket_context  # the page module imports this one
 

@@ -69,7 +69,7 @@ def settings_teams(request: HttpRequest, team_id: int | None = None) -> HttpResp
                     ),
                 },
             )
-            flash.success(request, f"Tim {saved.name} disimpan.")
+            flash.success(request, _("Tim %(name)s disimpan.") % {"name": saved.name})
             return redirect("web:settings_teams")
     status = 422 if request.method == "POST" else 200
     return _teams_page(request, form, rule_form, _rule_form(request, None, "default"), team, status)
@@ -176,7 +176,7 @@ def settings_approval_default(request: HttpRequest) -> HttpResponse:
                 detail="aturan persetujuan bawaan diubah",
                 data={"fields": sorted(default_form.changed_data)},
             )
-            flash.success(request, "Aturan persetujuan bawaan disimpan.")
+            flash.success(request, _("Aturan persetujuan bawaan disimpan."))
             return redirect("web:settings_teams")
     team_form = _team_form(None, None)
     return _teams_page(request, team_form, _rule_form(request, None), default_form, None, 422)
@@ -196,7 +196,7 @@ def settings_canned(request: HttpRequest, canned_id: int | None = None) -> HttpR
             detail=f"templat balasan “{saved.title}” {'diubah' if canned_id else 'dibuat'}",
             data={"canned": saved.pk, "fields": sorted(form.changed_data)},
         )
-        flash.success(request, f"Templat '{saved.title}' disimpan.")
+        flash.success(request, _("Templat '%(title)s' disimpan.") % {"title": saved.title})
         return redirect("web:settings_canned")
     status = 422 if request.method == "POST" else 200
     return render(
