@@ -422,6 +422,27 @@ def test_telegram_gets_an_inline_keyboard_and_a_button_press_accepts(
     assert TimelineEvent.objects.filter(kind=EventKind.PROPOSAL_ACCEPTED).count() == 1
 
 
+def test_a_telegram_rejection_gets_its_reason_from_the_next_message(
+    telegram: FakeApi, post_telegram: Post, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    post_telegram(load("telegram_text.json"))
+    ticket = confirmed(agent, only_ticket())
+    proposal = propose(agent, ticket, django_capture_on_commit_callbacks)
+    post_telegram(callback(proposals.answer_id(proposal.pk, "r")))
+    (ack,) = sent(telegram, f"{BOT}/answerCallbackQuery")
+    assert "Boleh kami tahu alasannya?" in ack["text"]
+    assert "Boleh kami tahu alasannya?" in sent(telegram, f"{BOT}/sendMessage")[-1]["text"]
+    reason = load("telegram_text.json")
+    reason["update_id"], reason["message"]["message_id"] = 871234599, 77
+    reason["message"]["text"] = "Saya perlu dananya kembali minggu ini."
+    post_telegram(reason)
+    post_telegram(reason)  # Telegram retries the update: nothing twice
+    proposal.refresh_from_db()
+    assert proposal.rejection_reason == "Saya perlu dananya kembali minggu ini."
+    (event,) = TimelineEvent.objects.filter(kind=EventKind.PROPOSAL_REASON)
+    assert event.data["via"] == "telegram"
+
+
 # --- Facebook / Instagram: quick replies ----------------------------------------------------------
 
 
