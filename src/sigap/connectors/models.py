@@ -305,6 +305,16 @@ class ProposalOffer(models.Model):
         "tickets.Message", on_delete=models.CASCADE, related_name="proposal_offer"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # a tapped "Tolak" without a reason: when the customer was asked why, and the message
+    # of theirs that was taken as the reason (once)
+    reason_asked_at = models.DateTimeField(null=True, blank=True)
+    reason_message = models.OneToOneField(
+        "tickets.Message",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposal_reason_of",
+    )
 
     class Meta:
         verbose_name = _("usulan terkirim lewat saluran")

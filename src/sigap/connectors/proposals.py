@@ -8,12 +8,13 @@ so it is timed, shown in the conversation and written with its delivery row: the
 send loop sends it once, a crash loses nothing). What the customer receives beside the
 stored text:
 
-* **WhatsApp, Telegram** (``Connector.quick_replies``): two buttons, *Terima* and
-  *Tolak*, with signed ids ``prp:<proposal>:<a|r>:<mac>`` (``quickreply.sign``);
-* **email, Facebook, Instagram** (a sender without quick replies): the text with two
-  signed links to a page that asks for a confirming POST (``tickets.proposal_links``;
-  the portal's ``proposal_link`` view), prepared on the delivery row (``quick_reply``:
-  ``{"text", "html"}``, read by the email and Meta adapters);
+* **WhatsApp, Telegram, Facebook, Instagram** (``Connector.quick_replies``): two
+  buttons, *Terima* and *Tolak*, with signed ids ``prp:<proposal>:<a|r>:<mac>``
+  (``quickreply.sign``; on Messenger and Instagram the quick replies' payloads);
+* **email** (a sender without quick replies): the text with two signed links to a page
+  that asks for a confirming POST (``tickets.proposal_links``; the portal's
+  ``proposal_link`` view), prepared on the delivery row (``quick_reply``:
+  ``{"text", "html"}``, read by the email adapter);
 * **live chat**: a card with the two links under the message (``card_for``, read by
   ``livechat.selectors.message_out``).
 
@@ -27,9 +28,14 @@ another way and records their answer.
 ``on_tap``) and, in the same transaction, ``record_tap`` checks the id's signature and
 that the tapper is the ticket's customer, then decides the proposal through
 ``services.proposal_answer``. A redelivered webhook is a duplicate and decides nothing;
-a tap on an answered or withdrawn proposal changes nothing and gets a polite answer.
-After a rejection the customer is asked for the reason (their next message lands on the
-ticket). The answer to the customer goes through the outbox (``FOLLOW_UP``).
+a tap on an answered proposal changes nothing and gets a polite answer; a tap on a
+withdrawn (or replaced) one gets a notice of what holds now, with the buttons of the
+proposal offered in its place (``services.proposal_answers.no_longer_offered``). After a
+tapped rejection the customer is asked for the reason (``ProposalOffer.reason_asked_at``):
+their next message on the ticket within ``REASON_WINDOW`` lands on the ticket as usual and
+is also recorded, once, as the proposal's rejection reason (``take_reason``, on
+``MessageAdded`` in the message's transaction; a redelivered webhook is a duplicate and
+files nothing). The answer to the customer goes through the outbox (``FOLLOW_UP``).
 """
 
 from __future__ import annotations
@@ -37,20 +43,25 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sigap.connectors import delivery, registry
 from sigap.connectors.messaging import PROPOSAL_REPLY_PREFIX, Tap
 from sigap.connectors.models import InboundDelivery, ProposalOffer
 from sigap.connectors.quickreply import Option, sign, unsign
+from sigap.connectors.registry import Layout
 from sigap.core import outbox
 from sigap.core.errors import SigapError, TransitionNotAllowed
 from sigap.tickets import hooks, proposal_links, services
-from sigap.tickets.models import MessageKind, Proposal, ProposalStatus
+from sigap.tickets.models import Message, MessageKind, Proposal, ProposalStatus
+from sigap.tickets.services.proposal_answers import VIA, awaits_reason, no_longer_offered
 from sigap.tickets.timeline import compensation_text
 
 log = logging.getLogger(__name__)
@@ -61,6 +72,8 @@ ACCEPT, REJECT = "a", "r"
 ACCEPT_LABEL = "Terima usulan"
 REJECT_LABEL = "Tolak"
 ANSWER = {ACCEPT: "terima", REJECT: "tolak"}  # the link's ?jawab=
+REASON_WINDOW = timedelta(hours=24)  # after a tapped rejection: the next message is the reason
+REASON_SLACK = timedelta(minutes=1)  # providers' clocks (and whole seconds) differ a little
 
 
 # --- ids and links ----------------------------------------------------------------------------
@@ -179,16 +192,22 @@ def offer(event: hooks.ProposalOffered) -> None:
     if connector.sender is None:
         return  # live chat: the card under the message (``card_for``)
     content: dict[str, Any] = {}
+    text, rich = _links_text(proposal)
     if connector.quick_replies is not None:
-        options = [
-            Option(answer_id(proposal.pk, ACCEPT), ACCEPT_LABEL),
-            Option(answer_id(proposal.pk, REJECT), REJECT_LABEL),
-        ]
-        content = connector.quick_replies(message.body, options)
+        content = connector.quick_replies(message.body, answer_options(proposal))
     if not content:
-        text, rich = _links_text(proposal)
         content = {"text": text, "html": rich}
+    elif "quick_replies" in content:  # Meta: a comment's private reply takes no buttons
+        content["fallback"] = text
     delivery.create_for(message, quick_reply=content)
+
+
+def answer_options(proposal: Proposal) -> list[Option]:
+    """The two answer buttons of ``proposal``."""
+    return [
+        Option(answer_id(proposal.pk, ACCEPT), ACCEPT_LABEL),
+        Option(answer_id(proposal.pk, REJECT), REJECT_LABEL),
+    ]
 
 
 def card_for(message_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -216,9 +235,9 @@ REPLIES = {
         "Terima kasih, Anda menerima usulan penyelesaian untuk tiket {ref}. Kami segera "
         "menjalankannya dan akan mengabari Anda."
     ),
-    "rejected": (
-        "Terima kasih atas jawaban Anda. Boleh kami tahu mengapa usulan ini belum sesuai? "
-        "Balas pesan ini dengan alasan Anda; kami akan menyiapkan solusi alternatif."
+    "rejected": _(
+        "Terima kasih atas jawaban Anda. Boleh kami tahu alasannya? Balas pesan ini dengan "
+        "alasan Anda; kami akan menyiapkan solusi alternatif."
     ),
     "answered": "Jawaban Anda atas usulan ini sudah kami catat sebelumnya ({status}).",
     "stale": (
@@ -278,6 +297,10 @@ def record_tap(tap: Tap) -> str:
             outcome, what = "stale", "answered"
         else:
             outcome, what = "answered", "accepted" if answer.accepted else "rejected"
+            if not answer.accepted:  # ask why; their next message is the reason
+                ProposalOffer.objects.filter(proposal_id=proposal.pk).update(
+                    reason_asked_at=timezone.now()
+                )
     outbox.later(
         FOLLOW_UP,
         provider=tap.provider,
@@ -291,13 +314,19 @@ def record_tap(tap: Tap) -> str:
 
 def follow_up(provider: str, address: str, callback_id: str, proposal_id: int, what: str) -> None:
     """After a tap: thank the customer (and ask a rejecting one why), or say politely
-    that the proposal was answered already or is withdrawn; on Telegram the callback
+    that the proposal was answered already, or that it is withdrawn and what holds now
+    (with the buttons of the proposal offered in its place); on Telegram the callback
     query is answered first."""
     proposal = Proposal.objects.select_related("ticket").filter(pk=proposal_id).first()
-    text = REPLIES[what].format(
-        ref=proposal.ticket.reference if proposal else "",
-        status=str(proposal.get_status_display()).lower() if proposal else "",
-    )
+    current: Proposal | None = None
+    if what == "stale" and proposal is not None:
+        notice = no_longer_offered(proposal)
+        text, current = notice.text, notice.current
+    else:
+        text = str(REPLIES[what]).format(
+            ref=proposal.ticket.reference if proposal else "",
+            status=str(proposal.get_status_display()).lower() if proposal else "",
+        )
     connector = registry.get(provider)
     direct = connector.direct if connector is not None else None
     if direct is None:
@@ -307,5 +336,66 @@ def follow_up(provider: str, address: str, callback_id: str, proposal_id: int, w
             direct.acknowledge(callback_id, text[:200])
         except delivery.SendError as exc:
             log.info("proposal tap %s not acknowledged: %s", callback_id, exc.text)
-    if what != "refused" and address:
-        direct.say(address, text)
+    if what == "refused" or not address:
+        return
+    if current is not None:  # the proposal offered now, with its own buttons
+        try:
+            direct.ask(address, text, answer_options(current), Layout())
+            return
+        except delivery.SendError as exc:
+            if exc.retryable:
+                raise
+            log.info("proposal %s: buttons not sent (%s); text only", current.pk, exc.text)
+    direct.say(address, text)
+
+
+# --- the reason after a tapped rejection ------------------------------------------------------
+
+
+def wants_reason(event: hooks.MessageAdded) -> bool:
+    """A customer's message on a channel whose answer buttons can be tapped."""
+    if event.kind != MessageKind.INBOUND or not event.text.strip():
+        return False
+    connector = registry.get(event.channel)
+    return connector is not None and connector.quick_replies is not None
+
+
+def take_reason(event: hooks.MessageAdded) -> None:
+    """In the transaction that files a customer's message: when they were asked why they
+    rejected a proposal by a tap (within ``REASON_WINDOW``, and no alternative offered
+    since), the message is the proposal's rejection reason, once."""
+    since = timezone.now() - REASON_WINDOW
+    row = (
+        ProposalOffer.objects.filter(
+            message__ticket_id=event.ticket_id,
+            reason_asked_at__gte=since,
+            reason_message__isnull=True,
+            proposal__status=ProposalStatus.REJECTED,
+            proposal__alternative__isnull=True,
+        )
+        .select_related("proposal__ticket__customer")
+        .order_by("-reason_asked_at")
+        .first()
+    )
+    if row is None or row.reason_asked_at is None:
+        return
+    written_after = Message.objects.filter(
+        pk=event.message_id, created_at__gte=row.reason_asked_at - REASON_SLACK
+    ).exists()
+    if not written_after or not awaits_reason(row.proposal):
+        return
+    claimed = ProposalOffer.objects.filter(pk=row.pk, reason_message__isnull=True).update(
+        reason_message_id=event.message_id
+    )
+    if not claimed:
+        return
+    try:
+        with transaction.atomic():
+            services.proposal_reason_add(
+                proposal=row.proposal,
+                reason=event.text,
+                via=event.channel if event.channel in VIA else "other",
+                message_id=event.message_id,
+            )
+    except SigapError as exc:  # a reason recorded a moment ago another way: keep that one
+        log.info("proposal %s: reason not taken: %s", row.proposal_id, exc.message)

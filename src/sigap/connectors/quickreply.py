@@ -1,5 +1,6 @@
-"""Quick replies on WhatsApp and Telegram: signed choice ids and the providers' payloads,
-shared by the surveys (``sigap.surveys.quickreply``) and the chatbot (``kb.conversation``).
+"""Quick replies on WhatsApp, Telegram, Messenger and Instagram: signed choice ids and the
+providers' payloads, shared by the surveys (``sigap.surveys.quickreply``), the chatbot
+(``kb.conversation``) and a proposal's answer buttons (``connectors.proposals``).
 
 * **Ids** are ``<prefix><value>:<mac>`` (mac = the first 16 hex digits of a salted
   HMAC-SHA256 of the rest under ``SECRET_KEY``, one salt per kind): an id cannot be
@@ -12,6 +13,9 @@ shared by the surveys (``sigap.surveys.quickreply``) and the chatbot (``kb.conve
   too long is shortened with "…"; the full label goes in the row's description (list) or,
   numbered, in the body (buttons).
 * **Telegram** (Bot API): an ``inline_keyboard`` (``callback_data`` up to 64 bytes).
+* **Messenger, Instagram** (Send API): ``message.quick_replies`` (up to 13, titles up to
+  20 characters, payloads up to 1000); the tap comes back as a message with
+  ``quick_reply.payload``.
 
 The chatbot's quick replies are a prepared payload on the reply's ``OutboundDelivery``
 (``attach``): the reply's own text, numbered, is what the ticket shows and what is sent
@@ -45,6 +49,9 @@ WA_LIST_BUTTON = 20
 WA_SECTION_TITLE = 24
 WA_FOOTER = 60
 TG_CALLBACK_DATA = 64
+META_QUICK_REPLIES = 13  # Messenger's and Instagram's quick replies on one message
+META_TITLE = 20
+META_PAYLOAD = 1000
 
 
 # --- signed ids -----------------------------------------------------------------------------
@@ -149,6 +156,23 @@ def telegram_keyboard(options: Sequence[Option], *, per_row: int = 1) -> dict[st
         return None
     buttons = [{"text": o.label, "callback_data": o.id} for o in options]
     return {"inline_keyboard": [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]}
+
+
+def meta_quick_replies(text: str, options: Sequence[Option]) -> dict[str, Any] | None:
+    """A Send API ``message`` with ``quick_replies`` (Messenger and Instagram: up to 13,
+    titles up to 20 characters, payloads up to 1000); a title too long is shortened and
+    the full labels are numbered in the text. None when the options cannot be offered."""
+    if not options or len(options) > META_QUICK_REPLIES:
+        return None
+    if any(len(o.id) > META_PAYLOAD for o in options):
+        return None
+    if any(len(o.label) > META_TITLE for o in options):
+        text = f"{text}\n\n{numbered([o.label for o in options])}"
+    replies = [
+        {"content_type": "text", "title": shorten(o.label, META_TITLE), "payload": o.id}
+        for o in options
+    ]
+    return {"text": text, "quick_replies": replies}
 
 
 # --- the chatbot's choices ------------------------------------------------------------------

@@ -60,6 +60,7 @@ class Direct:
     # a tap the provider waits to see acknowledged (Telegram's callback query): its id, text
     acknowledge: Callable[[str, str], None] | None = None
     contact_kinds: tuple[str, ...] = ()  # the customer contacts that identify a tapper
+    surveys: bool = True  # the resolution survey may be asked here (``surveys.quickreply``)
 
 
 @dataclass(frozen=True)

@@ -43,5 +43,12 @@ def connect() -> None:
         name="channels.proposal_offer",
         when=proposals.wants_offer,
     )
+    hooks.subscribe(
+        hooks.MessageAdded,
+        proposals.take_reason,
+        phase=hooks.INSIDE,
+        name="channels.proposal_reason",
+        when=proposals.wants_reason,
+    )
     messaging.on_tap(messaging.PROPOSAL_REPLY_PREFIX, proposals.record_tap)
     outbox.handler(proposals.FOLLOW_UP)(proposals.follow_up)

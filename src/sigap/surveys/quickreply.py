@@ -118,7 +118,7 @@ def channel_for(ticket: Ticket) -> str | None:
     sends direct messages: WhatsApp, Telegram); None otherwise (with a log line saying why,
     for those channels)."""
     direct = _direct(ticket.channel)
-    if direct is None:
+    if direct is None or not direct.surveys:
         return None
     why = direct.unavailable(ticket)
     if not why:

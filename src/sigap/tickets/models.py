@@ -600,6 +600,7 @@ class EventKind(models.TextChoices):
     PROPOSAL_ACCEPTED = "proposal_accepted", _("Usulan diterima")
     PROPOSAL_REJECTED = "proposal_rejected", _("Usulan ditolak")
     PROPOSAL_WITHDRAWN = "proposal_withdrawn", _("Usulan ditarik")
+    PROPOSAL_REASON = "proposal_reason", _("Alasan penolakan dari pelanggan")
     PROPOSAL_DECLINED = "proposal_declined", _("Usulan ditolak supervisor")
     PROPOSAL_CHANGES = "proposal_changes", _("Usulan dikembalikan untuk diubah")
     PROPOSAL_RESUBMITTED = "proposal_resubmitted", _("Usulan diajukan ulang")

@@ -22,7 +22,9 @@ written; inside it, a message that does not have the documented shape is kept as
 with the reason and the others are accepted (as for WhatsApp). Echoes of the business's
 own messages (``is_echo``), delivery/read receipts, postbacks, other change fields,
 edited or deleted comments and the business's own comments are ignored (counted in the
-report, not stored).
+report, not stored). A tapped quick reply (``message.quick_reply.payload``, the text is
+its title) whose payload is a proposal's signed answer (``prp:…``) is a tap, not a
+customer message: stored once and handed to its handler (``messaging``), never filed.
 
 Stored once per ``(provider, id)`` in ``InboundDelivery``: the provider is the ticket
 channel ("facebook" / "instagram"; the field holds these values although ``Provider``
@@ -188,7 +190,7 @@ def _messaging(item: Any, path: str, channel: str, account: str) -> Inbound | Fa
     except ShapeError as exc:
         return _failed(channel, item, mid, exc)
     label = LABELS[channel]
-    return Inbound(
+    inbound = Inbound(
         provider=channel,
         external_id=mid,
         message_id=mid,
@@ -201,6 +203,11 @@ def _messaging(item: Any, path: str, channel: str, account: str) -> Inbound | Fa
         sent_at=sent_at,
         payload={"kind": "message", "account": account, "event": item},
     )
+    quick = message.get("quick_reply")
+    tapped = quick.get("payload") if isinstance(quick, dict) else None
+    if isinstance(tapped, str) and messaging.is_tap(tapped):  # a proposal's answer button
+        inbound.ignored, inbound.survey_reply = messaging.tap_ignored(tapped), tapped
+    return inbound
 
 
 def _message_text(message: dict[str, Any], path: str) -> str:

@@ -116,13 +116,20 @@ def recipient_for(ticket: Ticket) -> str:
 
 
 def steps_of(delivery: OutboundDelivery) -> list[Part]:
-    """The text, then one step per attachment (one attachment per message)."""
+    """The text, then one step per attachment (one attachment per message). A prepared
+    message with ``quick_replies`` (a proposal's answer buttons) carries them on its last
+    text step; a comment's private reply takes its ``fallback`` (the text with the answer
+    links) instead."""
     prepared = delivery.quick_reply.get("text") if delivery.quick_reply else None
-    body = str(prepared or delivery.message.body).strip()  # prepared: a proposal's links
+    body = str(prepared or delivery.message.body).strip()  # prepared: buttons or links
     files = [Part("file", attachment=a) for a in delivery.message.attachments.order_by("id")]
     if delivery.recipient.startswith(COMMENT_PREFIX):
-        return [Part("public", PUBLIC_INVITATION), Part("private", body), *files]
-    return [Part("message", chunk) for chunk in split_text(body, TEXT_LIMIT)] + files
+        fallback = str(delivery.quick_reply.get("fallback") or body).strip()  # the links
+        return [Part("public", PUBLIC_INVITATION), Part("private", fallback), *files]
+    steps = [Part("message", chunk) for chunk in split_text(body, TEXT_LIMIT)]
+    if steps and delivery.quick_reply.get("quick_replies"):
+        steps[-1] = Part("quick_reply", steps[-1].text)
+    return steps + files
 
 
 # --- the API --------------------------------------------------------------------------------
@@ -229,10 +236,11 @@ def send_step(delivery: OutboundDelivery, step: Part) -> str:
         data = _post(delivery, "me/messages", json=body)
         link_commenter(delivery, data.get("recipient_id"))
         return str(data.get("message_id") or data.get("id") or "")
-    else:
-        recipient = {"id": delivery.recipient}
-        kind = _messaging_type(delivery)
-    body = {"recipient": recipient, **kind, "message": {"text": step.text}}
+    message: dict[str, Any] = {"text": step.text}
+    if step.kind == "quick_reply":
+        message["quick_replies"] = delivery.quick_reply["quick_replies"]
+    kind = _messaging_type(delivery)
+    body = {"recipient": {"id": delivery.recipient}, **kind, "message": message}
     return _created(delivery, "me/messages", body)
 
 
@@ -296,14 +304,58 @@ def _closed_text(label: str, latest: datetime | None) -> str:
 def _messaging_type(delivery: OutboundDelivery) -> dict[str, str]:
     """How a private message goes now, by the customer's last message (decided at send
     time: a retry may come hours later)."""
-    latest = last_inbound_at(delivery.provider, delivery.recipient)
+    return messaging_type_for(delivery.provider, delivery.recipient)
+
+
+def messaging_type_for(provider: str, recipient: str) -> dict[str, str]:
+    latest = last_inbound_at(provider, recipient)
     window = window_of(latest)
     if window == RESPONSE:
         return {"messaging_type": "RESPONSE"}
     if window == HUMAN_AGENT:
         return {"messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
-    label = _label(delivery)
+    label = LABELS.get(provider, "Meta")
     raise SendError(f"{label}: {_closed_text(label, latest)}", retryable=False)
+
+
+# --- direct messages (not a ticket's replies) -----------------------------------------------
+
+
+def private_address(ticket: Ticket) -> str:
+    """The PSID/IGSID of the ticket's private conversation ("" when none: comments only)."""
+    return messaging.last_address(ticket.channel, ticket.pk, skip_prefix=COMMENT_PREFIX)
+
+
+def direct_unavailable(ticket: Ticket) -> str:
+    """Why a direct message cannot go to the ticket's customer now ("" when it can)."""
+    if not conf.meta_sending_enabled():
+        return "SIGAP_META_PAGE_ACCESS_TOKEN belum dikonfigurasi"
+    address = private_address(ticket)
+    if not address:
+        return "belum ada pesan pribadi dari pelanggan"
+    if window_of(last_inbound_at(ticket.channel, address)) == CLOSED:
+        return "di luar batas 7 hari"
+    return ""
+
+
+def send_direct(provider: str, address: str, message: dict[str, Any]) -> str:
+    """Send one private message that is not a ticket reply (the answer to a tapped
+    quick reply): ``message`` is the Send API's ``message`` object. Returns its id;
+    ``SendError`` as for replies (past 7 days: not sent)."""
+    if not conf.meta_sending_enabled():
+        raise SendError(NOT_CONFIGURED, retryable=False)
+    label = LABELS.get(provider, "Meta")
+    kind = messaging_type_for(provider, address)
+    body = {"recipient": {"id": address}, **kind, "message": message}
+    response = graph.call(
+        "POST",
+        f"{conf.meta_api_base()}/me/messages",
+        token=conf.meta_page_access_token(),
+        label=label,
+        json=body,
+    )
+    data = graph.json_of(response, label)
+    return str(data.get("message_id") or data.get("id") or "")
 
 
 def comment_attachment_refusal(channel: str) -> str:

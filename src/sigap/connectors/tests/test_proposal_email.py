@@ -192,3 +192,47 @@ def test_the_answer_page_costs_a_few_queries(
     browser = Client()
     with django_assert_max_num_queries(6):
         assert browser.get(url).status_code == 200
+
+
+def test_a_rejection_without_a_reason_may_get_one_afterwards_once(mailed: Proposal) -> None:
+    url = urlsplit(proposals.link(mailed, "r")).path
+    browser = Client()
+    assert browser.post(url, {"jawab": "tolak", "reason": ""}).status_code == 302
+    page = browser.get(url).content.decode()
+    assert "Anda sudah menolak usulan ini" in page
+    assert "Boleh kami tahu alasannya?" in page and 'value="alasan"' in page
+    assert browser.post(url, {"jawab": "alasan", "reason": " "}).status_code == 422
+    assert browser.post(url, {"jawab": "alasan", "reason": "Terlalu lama"}).status_code == 302
+    proposal = Proposal.objects.get(pk=mailed.pk)
+    assert proposal.rejection_reason == "Terlalu lama"
+    event = TimelineEvent.objects.get(kind=EventKind.PROPOSAL_REASON)
+    assert (event.data["reason"], event.data["via"]) == ("Terlalu lama", "email")
+    after = browser.get(url).content.decode()
+    assert 'value="alasan"' not in after and "Alasan: Terlalu lama" in after
+    assert browser.post(url, {"jawab": "alasan", "reason": "Lain lagi"}).status_code == 409
+    assert Proposal.objects.get(pk=mailed.pk).rejection_reason == "Terlalu lama"
+
+
+def test_a_withdrawn_proposals_link_says_so_and_leads_to_the_current_one(
+    mailed: Proposal, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    old = urlsplit(proposals.link(mailed, "a")).path
+    services.proposal_withdraw(actor=agent, proposal=mailed, reason="Salah nominal")
+    withdrawn = Client().get(old).content.decode()
+    assert "Usulan ini sudah tidak berlaku. Petugas kami menariknya" in withdrawn
+    assert 'name="jawab"' not in withdrawn
+    with django_capture_on_commit_callbacks(execute=True):
+        newer = services.proposal_create(
+            actor=agent,
+            ticket=Ticket.objects.get(pk=mailed.ticket_id),
+            summary="Uang kembali penuh.",
+            compensation_type="refund",
+            compensation_amount=25_000,
+        )
+    page = Client().get(old).content.decode()
+    assert "Petugas kami menggantinya dengan usulan baru: “Uang kembali penuh.”" in page
+    assert urlsplit(proposals.link(newer)).path in page
+    late = Client().post(old, {"jawab": "terima"})
+    assert late.status_code == 409 and "Usulan ini sudah tidak berlaku" in late.content.decode()
+    assert Proposal.objects.get(pk=mailed.pk).status == ProposalStatus.WITHDRAWN
+    assert Proposal.objects.get(pk=newer.pk).status == ProposalStatus.OFFERED

@@ -1,6 +1,8 @@
 """An offered proposal reaches the customer on WhatsApp, Telegram, Facebook/Instagram with
-its answer buttons or links, through the shared send loop; a tapped button decides it as
-the customer's answer, once; stale, forged and foreign taps change nothing."""
+its answer buttons, through the shared send loop; a tapped button decides it as the
+customer's answer, once; after a tapped rejection the customer's next message is its
+reason; stale, forged and foreign taps change nothing (a replaced proposal's tap offers
+the current one)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.test import Client
 from django.utils import timezone
 
 from sigap.accounts.models import User
@@ -23,11 +26,13 @@ from sigap.connectors.models import (
 )
 from sigap.connectors.tests.conftest import APP_SECRET, BOT_TOKEN, PHONE_NUMBER_ID, Post, load
 from sigap.connectors.tests.fakeapi import FakeApi
+from sigap.connectors.tests.test_meta import FB_COMMENT, meta, post_meta  # noqa: F401 (fixtures)
 from sigap.connectors.tests.test_meta import load as meta_load
-from sigap.connectors.tests.test_meta import meta, post_meta  # noqa: F401 (fixtures)
 from sigap.connectors.whatsapp.inbound import sign
 from sigap.core import outbox
+from sigap.core.errors import TransitionNotAllowed, ValidationFailed
 from sigap.core.models import OutboxItem
+from sigap.surveys import quickreply as survey_replies
 from sigap.tickets import proposal_links, services
 from sigap.tickets.models import (
     EventKind,
@@ -43,6 +48,8 @@ pytestmark = pytest.mark.django_db
 SEND_PATH = f"/v21.0/{PHONE_NUMBER_ID}/messages"
 BOT = f"/bot{BOT_TOKEN}"
 WA_ID = "6281234567890"
+PSID = "6745123498765432"
+IGSID = "1234567890123456"
 
 
 def only_ticket() -> Ticket:
@@ -86,6 +93,14 @@ def button_tap(data: str, wamid: str, *, wa_id: str = WA_ID, title: str = "Terim
     message = value["messages"][0]
     message["id"], message["from"] = wamid, wa_id
     message["interactive"]["button_reply"] = {"id": data, "title": title}
+    return payload
+
+
+def wa_text(body: str, wamid: str) -> Any:
+    """The documented text message of the ticket's customer, with another id and text."""
+    payload = load("whatsapp_text.json")
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    message["id"], message["text"]["body"] = wamid, body
     return payload
 
 
@@ -236,15 +251,58 @@ def test_tapping_accept_accepts_the_proposal_as_the_customer_once(
 
 
 def test_tapping_reject_rejects_it_and_asks_for_the_reason(
-    wa_offer: Proposal, whatsapp: FakeApi, post_whatsapp: Post
+    wa_offer: Proposal, whatsapp: FakeApi, post_whatsapp: Post, agent: User
 ) -> None:
     payload = button_tap(proposals.answer_id(wa_offer.pk, "r"), "wamid.TOLAK1", title="Tolak")
     assert post_whatsapp(payload).json()["messages"] == {"proposal": 1}
     wa_offer.refresh_from_db()
     assert wa_offer.status == ProposalStatus.REJECTED
     assert wa_offer.rejection_reason == "Pelanggan menolak tanpa menyebutkan alasan."
-    assert "Boleh kami tahu mengapa" in sent(whatsapp, SEND_PATH)[-1]["text"]["body"]
+    assert "Boleh kami tahu alasannya?" in sent(whatsapp, SEND_PATH)[-1]["text"]["body"]
     assert Ticket.objects.get(pk=wa_offer.ticket_id).status == Status.IN_PROGRESS
+    # the customer's next message is the reason: on the ticket as their message, and on
+    # the proposal (and its timeline) as the rejection's reason, once
+    why = "Voucher saja tidak cukup, saya mau uang kembali."
+    reason = wa_text(why, "wamid.ALASAN1")
+    assert post_whatsapp(reason).json()["messages"] == {"accepted": 1}
+    wa_offer.refresh_from_db()
+    assert wa_offer.rejection_reason == why
+    assert Message.objects.filter(ticket=wa_offer.ticket, kind="inbound", body=why).count() == 1
+    event = TimelineEvent.objects.get(kind=EventKind.PROPOSAL_REASON)
+    assert (event.data["reason"], event.data["via"], event.public) == (why, "whatsapp", True)
+    assert ProposalOffer.objects.get(proposal=wa_offer).reason_message.body == why
+    # the same webhook again: a duplicate; a later message is only a message
+    assert post_whatsapp(reason).json()["messages"] == {"duplicate": 1}
+    post_whatsapp(wa_text("Kapan ada kabar?", "wamid.LAIN1"))
+    wa_offer.refresh_from_db()
+    assert wa_offer.rejection_reason == why
+    assert TimelineEvent.objects.filter(kind=EventKind.PROPOSAL_REASON).count() == 1
+    # the agent sees it on the ticket: the proposal's reason and the timeline entry
+    browser = Client()
+    browser.force_login(agent)
+    page = browser.get(f"/tickets/{wa_offer.ticket_id}/").content.decode()
+    assert f"Alasan penolakan: {why}" in page
+    assert "Alasan penolakan dari pelanggan" in page
+
+
+def test_a_message_long_after_the_rejection_is_not_taken_as_its_reason(
+    wa_offer: Proposal, whatsapp: FakeApi, post_whatsapp: Post
+) -> None:
+    post_whatsapp(button_tap(proposals.answer_id(wa_offer.pk, "r"), "wamid.TOLAK2", title="Tolak"))
+    with time_machine.travel(timezone.now() + proposals.REASON_WINDOW + timedelta(minutes=5)):
+        post_whatsapp(wa_text("Halo, ada kabar?", "wamid.TELAT1"))
+    wa_offer.refresh_from_db()
+    assert wa_offer.rejection_reason == "Pelanggan menolak tanpa menyebutkan alasan."
+    assert not TimelineEvent.objects.filter(kind=EventKind.PROPOSAL_REASON).exists()
+
+
+def test_a_reason_is_added_once_and_never_over_one_already_given(wa_offer: Proposal) -> None:
+    services.proposal_answer(proposal=wa_offer, accepted=False, via="whatsapp", reason="Mahal")
+    with pytest.raises(TransitionNotAllowed):
+        services.proposal_reason_add(proposal=wa_offer, reason="Lain", via="whatsapp")
+    with pytest.raises(ValidationFailed):
+        services.proposal_reason_add(proposal=wa_offer, reason="  ", via="whatsapp")
+    assert Proposal.objects.get(pk=wa_offer.pk).rejection_reason == "Mahal"
 
 
 def test_a_tap_on_a_withdrawn_proposal_changes_nothing_and_says_so(
@@ -255,9 +313,38 @@ def test_a_tap_on_a_withdrawn_proposal_changes_nothing_and_says_so(
     assert post_whatsapp(payload).json()["messages"] == {"proposal_stale": 1}
     wa_offer.refresh_from_db()
     assert wa_offer.status == ProposalStatus.WITHDRAWN
-    assert sent(whatsapp, SEND_PATH)[-1]["text"]["body"].startswith(
-        "Usulan ini sudah tidak berlaku."
+    assert sent(whatsapp, SEND_PATH)[-1]["text"]["body"] == (
+        "Usulan ini sudah tidak berlaku. Petugas kami menariknya dan sedang menyiapkan "
+        "usulan baru; kami akan segera menghubungi Anda."
     )
+
+
+def test_a_tap_on_a_replaced_proposal_offers_the_current_one(
+    wa_offer: Proposal,
+    agent: User,
+    whatsapp: FakeApi,
+    post_whatsapp: Post,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    services.proposal_withdraw(actor=agent, proposal=wa_offer, reason="Salah nominal")
+    ticket = Ticket.objects.get(pk=wa_offer.ticket_id)
+    newer = propose(
+        agent, ticket, django_capture_on_commit_callbacks, summary="Uang kembali penuh hari ini."
+    )
+    offers = len(sent(whatsapp, SEND_PATH))
+    stale = button_tap(proposals.answer_id(wa_offer.pk, "a"), "wamid.LAMA")
+    assert post_whatsapp(stale).json()["messages"] == {"proposal_stale": 1}
+    assert Proposal.objects.get(pk=wa_offer.pk).status == ProposalStatus.WITHDRAWN
+    assert Proposal.objects.get(pk=newer.pk).status == ProposalStatus.OFFERED
+    (notice,) = sent(whatsapp, SEND_PATH)[offers:]
+    body = notice["interactive"]["body"]["text"]
+    assert body.startswith("Usulan ini sudah tidak berlaku. Petugas kami menggantinya")
+    assert "Uang kembali penuh hari ini." in body
+    ids = [b["reply"]["id"] for b in notice["interactive"]["action"]["buttons"]]
+    assert ids == [proposals.answer_id(newer.pk, "a"), proposals.answer_id(newer.pk, "r")]
+    # its buttons answer the current proposal
+    assert post_whatsapp(button_tap(ids[0], "wamid.BARU")).json()["messages"] == {"proposal": 1}
+    assert Proposal.objects.get(pk=newer.pk).status == ProposalStatus.ACCEPTED
 
 
 def test_a_forged_or_foreign_tap_decides_nothing(
@@ -335,10 +422,39 @@ def test_telegram_gets_an_inline_keyboard_and_a_button_press_accepts(
     assert TimelineEvent.objects.filter(kind=EventKind.PROPOSAL_ACCEPTED).count() == 1
 
 
-# --- Facebook / Instagram: the text with the answer links ---------------------------------------
+def test_a_telegram_rejection_gets_its_reason_from_the_next_message(
+    telegram: FakeApi, post_telegram: Post, agent: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    post_telegram(load("telegram_text.json"))
+    ticket = confirmed(agent, only_ticket())
+    proposal = propose(agent, ticket, django_capture_on_commit_callbacks)
+    post_telegram(callback(proposals.answer_id(proposal.pk, "r")))
+    (ack,) = sent(telegram, f"{BOT}/answerCallbackQuery")
+    assert "Boleh kami tahu alasannya?" in ack["text"]
+    assert "Boleh kami tahu alasannya?" in sent(telegram, f"{BOT}/sendMessage")[-1]["text"]
+    reason = load("telegram_text.json")
+    reason["update_id"], reason["message"]["message_id"] = 871234599, 77
+    reason["message"]["text"] = "Saya perlu dananya kembali minggu ini."
+    post_telegram(reason)
+    post_telegram(reason)  # Telegram retries the update: nothing twice
+    proposal.refresh_from_db()
+    assert proposal.rejection_reason == "Saya perlu dananya kembali minggu ini."
+    (event,) = TimelineEvent.objects.filter(kind=EventKind.PROPOSAL_REASON)
+    assert event.data["via"] == "telegram"
 
 
-def test_messenger_gets_the_offer_as_text_with_signed_answer_links(
+# --- Facebook / Instagram: quick replies ----------------------------------------------------------
+
+
+def meta_tap(name: str, data: str, mid: str) -> dict[str, Any]:
+    """A documented quick-reply message (``message.quick_reply.payload``)."""
+    payload = meta_load(name)
+    message = payload["entry"][0]["messaging"][0]["message"]
+    message["mid"], message["quick_reply"]["payload"] = mid, data
+    return payload
+
+
+def test_messenger_gets_the_offer_with_quick_replies_and_a_tap_accepts(
     meta: FakeApi,  # noqa: F811
     post_meta: Post,  # noqa: F811
     agent: User,
@@ -348,14 +464,91 @@ def test_messenger_gets_the_offer_as_text_with_signed_answer_links(
     ticket = confirmed(agent, only_ticket())
     proposal = propose(agent, ticket, django_capture_on_commit_callbacks)
     (offer,) = [r.json() for r in meta.to("/me/messages")]
-    text = offer["message"]["text"]
-    assert "Kirim ulang paket hari ini" in text
-    links = re.findall(r"https?://\S+/portal/usulan/jawab/(\S+)/\?jawab=(terima|tolak)", text)
+    assert offer["recipient"] == {"id": PSID} and offer["messaging_type"] == "RESPONSE"
+    assert "Kirim ulang paket hari ini" in offer["message"]["text"]
+    assert "/portal/usulan/jawab/" not in offer["message"]["text"]
+    assert offer["message"]["quick_replies"] == [
+        {
+            "content_type": "text",
+            "title": "Terima usulan",
+            "payload": proposals.answer_id(proposal.pk, "a"),
+        },
+        {
+            "content_type": "text",
+            "title": "Tolak",
+            "payload": proposals.answer_id(proposal.pk, "r"),
+        },
+    ]
+    tap = meta_tap(
+        "meta_messenger_quick_reply.json", offer["message"]["quick_replies"][0]["payload"], "m_TAP1"
+    )
+    assert post_meta(tap).json()["messages"] == {"proposal": 1}
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.ACCEPTED
+    assert accepted_event(proposal).data["via"] == "facebook"
+    assert not Message.objects.filter(ticket=ticket, kind="inbound", body="Terima usulan").exists()
+    thanks = [r.json() for r in meta.to("/me/messages")][-1]
+    assert thanks["recipient"] == {"id": PSID}
+    assert thanks["message"]["text"].startswith("Terima kasih, Anda menerima usulan")
+    # Meta delivers the same webhook again: a duplicate, nothing decided or said twice
+    assert post_meta(tap).json()["messages"] == {"duplicate": 1}
+    assert len(meta.to("/me/messages")) == 2
+    # a forged payload decides nothing
+    forged = meta_tap("meta_messenger_quick_reply.json", "prp:1:a:0000000000000000", "m_PALSU")
+    assert post_meta(forged).json()["messages"] == {"proposal_refused": 1}
+
+
+def test_instagram_reject_by_quick_reply_then_the_reason_message(
+    meta: FakeApi,  # noqa: F811
+    post_meta: Post,  # noqa: F811
+    agent: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    post_meta(meta_load("meta_instagram_text.json"))
+    ticket = confirmed(agent, only_ticket())
+    proposal = propose(agent, ticket, django_capture_on_commit_callbacks)
+    (offer,) = [r.json() for r in meta.to("/me/messages")]
+    assert offer["recipient"] == {"id": IGSID}
+    reject = offer["message"]["quick_replies"][1]
+    assert reject["title"] == "Tolak"
+    tap = meta_tap("meta_instagram_quick_reply.json", reject["payload"], "ig_TAP_TOLAK")
+    assert post_meta(tap).json()["messages"] == {"proposal": 1}
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.REJECTED
+    asked = [r.json() for r in meta.to("/me/messages")][-1]
+    assert asked["recipient"] == {"id": IGSID}
+    assert "Boleh kami tahu alasannya?" in asked["message"]["text"]
+    why = meta_load("meta_instagram_text.json")
+    message = why["entry"][0]["messaging"][0]["message"]
+    message["mid"], message["text"] = "ig_ALASAN", "Ukurannya salah, saya mau tukar saja."
+    assert post_meta(why).json()["messages"] == {"accepted": 1}
+    proposal.refresh_from_db()
+    assert proposal.rejection_reason == "Ukurannya salah, saya mau tukar saja."
+    event = TimelineEvent.objects.get(kind=EventKind.PROPOSAL_REASON)
+    assert event.data["via"] == "instagram"
+    # direct messages on Instagram answer taps; the resolution survey stays on email/portal
+    assert survey_replies.channel_for(Ticket.objects.get(pk=ticket.pk)) is None
+
+
+def test_an_offer_answering_a_public_comment_carries_the_answer_links(
+    meta: FakeApi,  # noqa: F811
+    post_meta: Post,  # noqa: F811
+    agent: User,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """A comment's private reply is one text message: the offer goes with its links."""
+    post_meta(meta_load("meta_feed_comment.json"))
+    meta.script(f"/{FB_COMMENT}/comments", 200, {"id": "1098765432109876_555"})
+    ticket = confirmed(agent, only_ticket())
+    proposal = propose(agent, ticket, django_capture_on_commit_callbacks)
+    private = [r.json() for r in meta.to("/me/messages")][-1]
+    assert "comment_id" in private["recipient"] and "quick_replies" not in private["message"]
+    links = re.findall(
+        r"/portal/usulan/jawab/(\S+)/\?jawab=(terima|tolak)", private["message"]["text"]
+    )
     assert [answer for _token, answer in links] == ["terima", "tolak"]
     target = proposal_links.LinkTarget(proposal.pk, proposal.ticket_id)
     assert all(proposal_links.read_token(token) == target for token, _answer in links)
-    # the stored reply has no link: only the customer's message carries it
-    assert "/portal/usulan/jawab/" not in ProposalOffer.objects.get().message.body
 
 
 def test_an_offer_whose_send_job_was_lost_is_sent_once_by_the_sweep(

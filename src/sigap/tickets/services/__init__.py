@@ -54,7 +54,7 @@ from sigap.tickets.services.procedure import (
     ticket_resolve,
     ticket_transition,
 )
-from sigap.tickets.services.proposal_answers import proposal_answer
+from sigap.tickets.services.proposal_answers import proposal_answer, proposal_reason_add
 from sigap.tickets.services.proposals import (
     PROPOSAL_STATUSES_FOR_TICKET,
     proposal_accept,
@@ -91,6 +91,7 @@ __all__ = [
     "proposal_create",
     "proposal_decline",
     "proposal_fulfil",
+    "proposal_reason_add",
     "proposal_reject",
     "proposal_request_changes",
     "proposal_resubmit",

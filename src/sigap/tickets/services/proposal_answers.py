@@ -9,10 +9,16 @@ customer (``answered_by``), how (``via``) and, when an agent recorded it, by who
 with the customer's words and the time they said it. A proposal that is no longer
 offered (answered already, withdrawn) is refused with ``TransitionNotAllowed``, so a
 second tap or click changes nothing.
+
+A rejection by a tapped button or a link may come without a reason; the customer is then
+asked for it, and the reason they give later (their next message on the ticket, the
+answer page's form) is added once (``proposal_reason_add``). A tap or a link of a proposal
+that is no longer offered gets a notice saying what holds now (``no_longer_offered``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
@@ -47,6 +53,7 @@ VIA = {
 # what an agent may pick when recording an answer they heard
 RECORDED_VIA = ("phone", "in_person", "whatsapp", "telegram", "email", "sms", "letter", "other")
 NO_REASON = "Pelanggan menolak tanpa menyebutkan alasan."
+REASON_LIMIT = 2000
 FUTURE_SLACK = timedelta(minutes=5)  # clocks differ a little
 
 
@@ -129,6 +136,89 @@ def _resume(ticket: Ticket, actor: User | None, reason: str) -> None:
         _set_status(ticket, actor, S.IN_PROGRESS, reason)
     else:
         _touch(ticket)
+
+
+def awaits_reason(proposal: Proposal) -> bool:
+    """Was it rejected without a reason (one may still be added)?"""
+    return proposal.status == ProposalStatus.REJECTED and proposal.rejection_reason in (
+        "",
+        NO_REASON,
+    )
+
+
+@transaction.atomic
+def proposal_reason_add(
+    *, proposal: Proposal, reason: str, via: str, message_id: int | None = None
+) -> Proposal:
+    """The reason the customer gives after rejecting without one (their message after a
+    tapped *Tolak*: ``message_id``; the answer page's form): it replaces ``NO_REASON``,
+    once, and the timeline shows it as the customer's. A reason already recorded is kept
+    (``TransitionNotAllowed``)."""
+    reason = reason.strip()[:REASON_LIMIT]
+    errors: dict[str, list[str]] = {}
+    if not reason:
+        errors["reason"] = ["Wajib diisi."]
+    if via not in VIA:
+        errors["via"] = ["Pilihan tidak valid."]
+    if errors:
+        raise ValidationFailed("Alasan penolakan belum lengkap.", fields=errors)
+    proposal, ticket = _lock_proposal(proposal)
+    if not awaits_reason(proposal):
+        raise TransitionNotAllowed("Alasan penolakan usulan ini sudah tercatat.")
+    proposal.rejection_reason = reason
+    proposal.save(update_fields=["rejection_reason"])
+    extra: dict[str, object] = {"answered_by": "customer", "via": via}
+    if message_id is not None:
+        extra["reason_message"] = message_id
+    actor = ticket.customer.user if ticket.customer_id else None
+    events.proposal_event(
+        proposal, actor, EventKind.PROPOSAL_REASON, public=True, reason=reason, extra=extra
+    )
+    _touch(ticket)
+    return proposal
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What the customer is told about a proposal no longer offered: ``text``, and the
+    proposal offered in its place, when there is one (its buttons or link go with it)."""
+
+    text: str
+    current: Proposal | None = None
+
+
+def no_longer_offered(proposal: Proposal) -> Notice:
+    """The notice for a tap or a link of a withdrawn (or replaced) proposal, with what
+    holds now: the ticket is done, a new proposal is offered, answered, or being
+    prepared."""
+    ticket = proposal.ticket
+    head = gettext("Usulan ini sudah tidak berlaku.")
+    newer = ticket.proposals.filter(pk__gt=proposal.pk).order_by("-pk").first()
+    if ticket.status in (S.RESOLVED, S.CLOSED):
+        now = gettext("Tiket %(ref)s sudah selesai.") % {"ref": ticket.reference}
+        return Notice(f"{head} {now}")
+    if newer is not None and newer.status == ProposalStatus.OFFERED:
+        now = gettext(
+            "Petugas kami menggantinya dengan usulan baru: “%(summary)s”. "
+            "Silakan jawab usulan yang baru."
+        ) % {"summary": newer.summary.strip()}
+        return Notice(f"{head} {now}", current=newer)
+    if newer is not None and newer.status == ProposalStatus.ACCEPTED:
+        return Notice(f"{head} " + gettext("Anda sudah menerima usulan pengganti kami."))
+    if newer is not None and newer.status == ProposalStatus.REJECTED:
+        return Notice(
+            f"{head} "
+            + gettext(
+                "Anda sudah menolak usulan pengganti kami; petugas kami menyiapkan solusi lain."
+            )
+        )
+    return Notice(
+        f"{head} "
+        + gettext(
+            "Petugas kami menariknya dan sedang menyiapkan usulan baru; kami akan segera "
+            "menghubungi Anda."
+        )
+    )
 
 
 def via_label(via: str) -> str:
