@@ -55,7 +55,11 @@ def test_every_consumer_subscribes_in_its_ready_and_the_core_knows_none() -> Non
         "automations.ticket_updated",
         "triage.corrections",
     ]
-    assert names(hooks.MessageAdded) == ["notifications.message", "automations.message_received"]
+    assert names(hooks.MessageAdded) == [
+        "notifications.message",
+        "automations.message_received",
+        "channels.proposal_reason",
+    ]
     assert names(hooks.ApprovalRequested) == ["notifications.approval_needed"]
     assert names(hooks.ProposalDecided) == ["notifications.proposal_decided"]
     assert names(hooks.CustomerWrote) == ["kb.chatbot"]
