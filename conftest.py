@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import os
 import pickle
 from collections.abc import Iterator
 from pathlib import Path
@@ -326,9 +327,35 @@ def _livechat_pool_connections_closed() -> Iterator[None]:
         future.result()
 
 
+# Fixtures through which a test reaches the test database (pytest-django's).
+_DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+    "_django_db_helper",
+}
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test that drives chromium is a browser test wherever it lives: marker ``e2e``
-    (``make test`` runs those once, in the PostgreSQL run when there is one)."""
+    (``make test`` runs those once, in the PostgreSQL run when there is one).
+
+    With ``SIGAP_TEST_DATABASE_ONLY=1`` (``make test``'s second run, on SQLite, after the
+    PostgreSQL one) only the tests that use the test database run: the others (settings,
+    text models, parsing) do not depend on its engine and already ran."""
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("e2e"):
             item.add_marker(pytest.mark.e2e)
+    if os.environ.get("SIGAP_TEST_DATABASE_ONLY") != "1":
+        return
+    kept, dropped = [], []
+    for item in items:
+        uses = item.get_closest_marker("django_db") or _DATABASE_FIXTURES & set(
+            getattr(item, "fixturenames", ())
+        )
+        (kept if uses else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
