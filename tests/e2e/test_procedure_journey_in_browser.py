@@ -1,18 +1,20 @@
 """Issue 15's whole journey, as its people live it, in real browsers on one live server:
 
-1. a caller Sigap does not know: the agent opens a phone ticket from "Tiket baru";
-2. the caller then writes on WhatsApp (Meta's webhook, signed): Sigap finds her by her
-   number, and her message opens a WhatsApp ticket. A ticket's offers leave on the
-   ticket's own channel (``connectors.proposals``: the phone sends nothing), so the
-   agent takes the WhatsApp ticket, brings it to her team and merges the phone ticket
-   into it;
+1. a caller Sigap does not know: the agent opens a phone ticket from "Tiket baru" with
+   her mobile number;
+2. she also says hello on WhatsApp (Meta's webhook, signed). Meta lets a business write
+   free-form to a number only within 24 hours of that number's last message, so this is
+   what lets Sigap send her the offer there; her message is filed as today (its own
+   WhatsApp ticket), nothing is merged;
 3. the agent records, confirms, apologises, classifies the case *kompleks* and proposes a
    voucher above the approval threshold (the built-in rule: kompleks, or >= Rp 250.000);
 4. the supervisor asks for changes with a note; the agent changes the proposal and
    resubmits it; the supervisor approves;
-5. the offer goes out on WhatsApp (a fake Graph API on loopback) as an interactive
-   message with the two answer buttons;
-6. the customer's tap comes back through the webhook and accepts the proposal; the
+5. the phone ticket cannot carry the offer, so it goes to her follow-up channel
+   (``connectors.proposals.follow_up_route``): WhatsApp (a fake Graph API on loopback),
+   an interactive message with the two answer buttons to her number; the ticket says
+   where it went;
+6. her tap comes back through the webhook and accepts the phone ticket's proposal; the
    agent's page shows it live, the agent records the voucher given and resolves the
    ticket."""
 
@@ -103,35 +105,17 @@ def test_a_phone_complaint_resolved_through_approval_and_a_whatsapp_tap(
     phone = Ticket.objects.get()
     a.screenshot(path=str(artifacts / "journey-1-phone-ticket.png"), full_page=True)
     assert (phone.channel, phone.kind, phone.assignee_id) == ("phone", "complaint", agent.pk)
+    assert phone.team_id == team.pk  # her team: its supervisor approves
 
-    # --- 2. she writes on WhatsApp; the agent keeps that conversation --------------------
+    # --- 2. she says hello on WhatsApp: filed as today, on its own WhatsApp ticket -------
     text = from_caller(load("whatsapp_text.json"), "wamid.WATI-1")
     text["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = (
         "Halo kak, saya Wati yang tadi telepon soal kompor. Ini nomor WhatsApp saya."
     )
     assert meta_posts(server, text)["messages"] == {"accepted": 1}
     wati = Customer.objects.get()  # found by her number: no second customer
-    conversation = Ticket.objects.exclude(pk=phone.pk).get()
-    assert (conversation.channel, conversation.customer_id) == ("whatsapp", wati.pk)
-
-    a.goto(f"{server}/tickets/{phone.pk}/")
-    a.locator(f".others a[href='/tickets/{conversation.pk}/']").click()
-    a.wait_for_url(re.compile(rf"/tickets/{conversation.pk}/$"))
-    a.locator("#form-assign-me button").click()
-    a.wait_for_selector("text=Tiket kini menjadi tanggung jawab Anda.")
-    # it came in without a team (the triage queue): the agent brings it to hers
-    a.locator("#transfer summary").click()
-    a.locator("#transfer-team").select_option(label="Pengiriman")
-    a.locator("#transfer-reason").fill("Keluhan pemasangan kompor, ditangani tim Pengiriman.")
-    a.locator("#form-transfer button[type=submit]").click()
-    a.wait_for_selector("text=Tiket dialihkan ke tim Pengiriman.")
-    a.locator("#merge-picker summary").click()
-    a.locator("#merge-q").fill(str(phone.pk))
-    a.locator(f"[data-merge-candidate='{phone.pk}']").click()
-    a.wait_for_url(re.compile(rf"/tickets/{conversation.pk}/merge/\?other={phone.pk}"))
-    a.get_by_role("button", name="Gabungkan dan beri tahu pelanggan").click()
-    a.wait_for_url(re.compile(rf"/tickets/{conversation.pk}/$"))
-    a.wait_for_selector(f"text={phone.reference} digabung ke {conversation.reference}")
+    hello = Ticket.objects.exclude(pk=phone.pk).get()
+    assert (hello.channel, hello.customer_id) == ("whatsapp", wati.pk)
 
     # --- 3. the procedure, the classification and a proposal that needs approval ---------
     a.locator("#record-facts").fill("Kompor dipasang 5 Des; tidak menyala, pemantik berbunyi.")
@@ -153,7 +137,7 @@ def test_a_phone_complaint_resolved_through_approval_and_a_whatsapp_tap(
     a.locator("#proposal-compensation_amount").fill("500000")
     a.locator("#form-proposal button[type=submit]").click()
     a.wait_for_selector("text=Usulan dibuat dan menunggu persetujuan supervisor.")
-    proposal = Proposal.objects.get(ticket=conversation)
+    proposal = Proposal.objects.get(ticket=phone)
     reason = a.locator(f"[data-proposal='{proposal.pk}'] [data-approval-reason]").inner_text()
     assert "tingkat keluhan kompleks" in reason and "Rp 250.000" in reason
     a.screenshot(path=str(artifacts / "journey-2-pending-approval.png"), full_page=True)
@@ -190,12 +174,17 @@ def test_a_phone_complaint_resolved_through_approval_and_a_whatsapp_tap(
     offer = offers[0]
     assert (offer["to"], offer["interactive"]["type"]) == (WA_ID, "button")
     assert "voucher" in offer["interactive"]["body"]["text"]
+    assert phone.reference in offer["interactive"]["body"]["text"]
     assert "Rp 300.000" in offer["interactive"]["body"]["text"]
     buttons = [b["reply"] for b in offer["interactive"]["action"]["buttons"]]
     assert [b["title"] for b in buttons] == ["Terima usulan", "Tolak"]
 
     # --- 6. her tap comes back; the agent sees it live, gives the voucher, resolves ------
     a.reload()
+    via = a.locator(f"[data-proposal='{proposal.pk}'] [data-offered-via]").inner_text()
+    assert via == f"Usulan dikirim lewat WhatsApp ke +{WA_ID}"
+    a.wait_for_selector(f"text=Usulan dikirim lewat WhatsApp ke +{WA_ID}; pelanggan dapat")
+    a.screenshot(path=str(artifacts / "journey-4-offered-on-whatsapp.png"), full_page=True)
     a.wait_for_selector("body[data-live-connected='1']", state="attached", timeout=10_000)
     offered = OutboundDelivery.objects.get(message__proposal_offer__proposal=proposal)
     tap = from_caller(load("whatsapp_button_reply.json"), "wamid.WATI-TERIMA")
@@ -217,7 +206,7 @@ def test_a_phone_complaint_resolved_through_approval_and_a_whatsapp_tap(
     a.wait_for_selector("text=Status diubah.")
     assert a.locator(".ticket-head [data-status]").get_attribute("data-status") == "resolved"
     assert a.locator(".ticket-head [data-status]").inner_text() == "Selesai"
-    a.screenshot(path=str(artifacts / "journey-4-resolved.png"), full_page=True)
+    a.screenshot(path=str(artifacts / "journey-5-resolved.png"), full_page=True)
     worker_ctx.close()
 
     proposal.refresh_from_db()
@@ -228,6 +217,6 @@ def test_a_phone_complaint_resolved_through_approval_and_a_whatsapp_tap(
     )
     assert (proposal.compensation_given, proposal.compensation_reference) == (True, "VCR-WATI-300")
     phone.refresh_from_db()
-    assert (phone.status, phone.merged_into_id) == ("closed", conversation.pk)
-    conversation.refresh_from_db()
-    assert (conversation.team_id, conversation.assignee_id) == (team.pk, agent.pk)
+    assert (phone.channel, phone.status, phone.assignee_id) == ("phone", "resolved", agent.pk)
+    hello.refresh_from_db()
+    assert (hello.status, hello.merged_into_id) == ("new", None)  # routing as before
