@@ -43,5 +43,12 @@ def connect() -> None:
         name="channels.proposal_offer",
         when=proposals.wants_offer,
     )
+    hooks.subscribe(
+        hooks.ChannelWrites,
+        lambda e: False,
+        phase=hooks.INSIDE,
+        name="channels.writes",
+        when=lambda e: registry.follows_up(e.channel),
+    )
     messaging.on_tap(messaging.PROPOSAL_REPLY_PREFIX, proposals.record_tap)
     outbox.handler(proposals.FOLLOW_UP)(proposals.follow_up)

@@ -16,6 +16,7 @@ from sigap.tickets.models import (
     ComplainerGoal,
     ComplainerType,
     EventKind,
+    Kind,
     Message,
     Priority,
     ResponseType,
@@ -28,6 +29,7 @@ from sigap.tickets.models import (
 
 FIELD_LABELS = {
     "subject": "Subjek",
+    "kind": "Jenis tiket",
     "category": "Golongan",
     "severity": "Tingkat",
     "priority": "Prioritas",
@@ -46,6 +48,7 @@ FIELD_LABELS = {
 }
 VALUE_LABELS: dict[str, dict[Any, str]] = {
     "status": {k: str(v) for k, v in Status.choices},
+    "kind": {k: str(v) for k, v in Kind.choices},
     "category": {k: str(v) for k, v in Category.choices},
     "severity": {k: str(v) for k, v in Severity.choices},
     "priority": {k: str(v) for k, v in Priority.choices},
