@@ -17,15 +17,23 @@ stored text:
 * **live chat**: a card with the two links under the message (``card_for``, read by
   ``livechat.selectors.message_out``).
 
-The phone, the portal, a walk-in and a channel not set up (no WhatsApp token) send
-nothing: the portal shows the proposal with its buttons, and for the phone the agent
-records the answer on the ticket page. A reply the channel refuses now (WhatsApp's
+**Phone and walk-in** (``registry.follows_up``): the offer goes to the customer's
+written follow-up channel (``follow_up_route``): WhatsApp when it is set up, the customer
+has a number there and Meta lets us write to it now (24 hours since its last message),
+else email when they have an address; a note on the ticket says where it went
+("Usulan dikirim lewat WhatsApp ke +62…"), ``ProposalOffer`` keeps the channel and the
+recipient, and the ticket page shows them under the proposal. With neither, nothing is
+sent and a note says why: the agent tells the customer and records the answer, as today.
+The portal and a channel not set up (no WhatsApp token) send nothing: the portal shows
+the proposal with its buttons. A reply the channel refuses now (WhatsApp's
 24-hour window) is not sent: an internal note says so, and the agent tells the customer
 another way and records their answer.
 
 **Answer.** A tapped button is stored once like any webhook message (``messaging``,
 ``on_tap``) and, in the same transaction, ``record_tap`` checks the id's signature and
-that the tapper is the ticket's customer, then decides the proposal through
+that the tapper is whom the offer went to (the authority is the offer, not the ticket's
+channel: a phone ticket's offer on WhatsApp answers only from the number it went to),
+then decides the proposal through
 ``services.proposal_answer``. A redelivered webhook is a duplicate and decides nothing;
 a tap on an answered or withdrawn proposal changes nothing and gets a polite answer.
 After a rejection the customer is asked for the reason (their next message lands on the

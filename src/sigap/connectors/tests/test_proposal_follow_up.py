@@ -171,3 +171,21 @@ def test_a_tap_on_a_withdrawn_phone_offer_decides_nothing(
     phone_offer.refresh_from_db()
     assert phone_offer.status == ProposalStatus.WITHDRAWN
     assert sent(whatsapp, SEND_PATH)[-1]["text"]["body"].startswith("Usulan ini sudah tidak")
+
+
+def test_after_a_rejection_her_reason_lands_on_the_phone_ticket(
+    phone_offer: Proposal, whatsapp: FakeApi, post_whatsapp: Post
+) -> None:
+    # her hello's WhatsApp ticket is done; the phone ticket is the one she answers
+    Ticket.objects.filter(channel="whatsapp").update(status="closed")
+    tap = button_tap(proposals.answer_id(phone_offer.pk, "r"), "wamid.TELP-TOLAK", title="Tolak")
+    assert post_whatsapp(tap).json()["messages"] == {"proposal": 1}
+    assert "Boleh kami tahu mengapa" in sent(whatsapp, SEND_PATH)[-1]["text"]["body"]
+    reason = load("whatsapp_text.json")
+    message = reason["entry"][0]["changes"][0]["value"]["messages"][0]
+    message["id"], message["text"]["body"] = "wamid.ALASAN", "Saya mau uang kembali saja."
+    post_whatsapp(reason)
+    said = Message.objects.get(body="Saya mau uang kembali saja.")
+    assert (said.ticket_id, said.channel) == (phone_offer.ticket_id, "whatsapp")
+    assert said.kind == "inbound"
+    assert Ticket.objects.filter(channel="whatsapp").exclude(status="closed").count() == 0
