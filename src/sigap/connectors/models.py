@@ -296,7 +296,10 @@ class OutboundDelivery(models.Model):
 
 class ProposalOffer(models.Model):
     """The reply that carried an offered proposal to the customer's channel (with its
-    answer buttons or links): written once per proposal, in the offer's transaction."""
+    answer buttons or links): written once per proposal, in the offer's transaction.
+    ``channel`` and ``recipient``: where it went (a phone or walk-in ticket's offer goes
+    to the customer's follow-up channel, e.g. WhatsApp to ``+62…``); a tap on its buttons
+    must come from that recipient."""
 
     proposal = models.OneToOneField(
         "tickets.Proposal", on_delete=models.CASCADE, related_name="channel_offer"
@@ -304,6 +307,8 @@ class ProposalOffer(models.Model):
     message = models.OneToOneField(
         "tickets.Message", on_delete=models.CASCADE, related_name="proposal_offer"
     )
+    channel = models.CharField(_("saluran"), max_length=20, blank=True)
+    recipient = models.CharField(_("penerima"), max_length=320, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # a tapped "Tolak" without a reason: when the customer was asked why, and the message
     # of theirs that was taken as the reason (once)

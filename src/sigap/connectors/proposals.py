@@ -18,15 +18,23 @@ stored text:
 * **live chat**: a card with the two links under the message (``card_for``, read by
   ``livechat.selectors.message_out``).
 
-The phone, the portal, a walk-in and a channel not set up (no WhatsApp token) send
-nothing: the portal shows the proposal with its buttons, and for the phone the agent
-records the answer on the ticket page. A reply the channel refuses now (WhatsApp's
+**Phone and walk-in** (``registry.follows_up``): the offer goes to the customer's
+written follow-up channel (``follow_up_route``): WhatsApp when it is set up, the customer
+has a number there and Meta lets us write to it now (24 hours since its last message),
+else email when they have an address; a note on the ticket says where it went
+("Usulan dikirim lewat WhatsApp ke +62…"), ``ProposalOffer`` keeps the channel and the
+recipient, and the ticket page shows them under the proposal. With neither, nothing is
+sent and a note says why: the agent tells the customer and records the answer, as today.
+The portal and a channel not set up (no WhatsApp token) send nothing: the portal shows
+the proposal with its buttons. A reply the channel refuses now (WhatsApp's
 24-hour window) is not sent: an internal note says so, and the agent tells the customer
 another way and records their answer.
 
 **Answer.** A tapped button is stored once like any webhook message (``messaging``,
 ``on_tap``) and, in the same transaction, ``record_tap`` checks the id's signature and
-that the tapper is the ticket's customer, then decides the proposal through
+that the tapper is whom the offer went to (the authority is the offer, not the ticket's
+channel: a phone ticket's offer on WhatsApp answers only from the number it went to),
+then decides the proposal through
 ``services.proposal_answer``. A redelivered webhook is a duplicate and decides nothing;
 a tap on an answered proposal changes nothing and gets a polite answer; a tap on a
 withdrawn (or replaced) one gets a notice of what holds now, with the buttons of the
@@ -60,7 +68,7 @@ from sigap.connectors.registry import Layout
 from sigap.core import outbox
 from sigap.core.errors import SigapError, TransitionNotAllowed
 from sigap.tickets import hooks, proposal_links, services
-from sigap.tickets.models import Message, MessageKind, Proposal, ProposalStatus
+from sigap.tickets.models import Channel, Message, MessageKind, Proposal, ProposalStatus, Ticket
 from sigap.tickets.services.proposal_answers import VIA, awaits_reason, no_longer_offered
 from sigap.tickets.timeline import compensation_text
 
@@ -150,20 +158,79 @@ def _links_text(proposal: Proposal) -> tuple[str, str]:
     return plain, rich
 
 
+FOLLOW_UP_CHANNELS = (Channel.WHATSAPP, Channel.EMAIL)  # the written channels, preferred first
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where an offer on a phone or walk-in ticket goes: a written channel and the
+    customer's address there (as its connector addresses them)."""
+
+    channel: str
+    recipient: str
+
+
+def shown_address(channel: str, recipient: str) -> str:
+    """A recipient as people read it: a WhatsApp ``wa_id`` as ``+62…``."""
+    return f"+{recipient}" if channel == Channel.WHATSAPP and recipient.isdigit() else recipient
+
+
+def follow_up_route(ticket: Ticket) -> tuple[Route | None, list[str]]:
+    """The customer's written follow-up channel for a ticket whose own channel reaches
+    nobody in writing (``registry.follows_up``): WhatsApp when it is set up, the customer
+    has a number there and WhatsApp lets us write now (its 24-hour window), else email
+    when they have an address, else none. Also says why each channel was passed over."""
+    passed: list[str] = []
+    for channel in FOLLOW_UP_CHANNELS:
+        connector = registry.get(channel)
+        sender = connector.sender if connector is not None else None
+        if connector is None or sender is None or not sender.sending_enabled():
+            continue
+        recipient = sender.recipient_for(ticket)
+        why = (
+            sender.no_recipient
+            if not recipient
+            else (connector.direct.unavailable(ticket) if connector.direct is not None else "")
+        )
+        if why:
+            passed.append(f"{connector.label}: {why}")
+            continue
+        return Route(channel, recipient), passed
+    return None, passed
+
+
 def wants_offer(event: hooks.ProposalOffered) -> bool:
-    """Does the ticket's channel carry an offer (it sends or delivers replies)?"""
-    return registry.delivers(event.channel)
+    """Does the ticket's channel carry an offer (it sends or delivers replies), or does
+    the offer go to the customer's follow-up channel (a phone or walk-in ticket)?"""
+    return registry.delivers(event.channel) or registry.follows_up(event.channel)
 
 
 def offer(event: hooks.ProposalOffered) -> None:
     """In the offer's transaction: the reply that carries the proposal, with its buttons
-    or links (once per proposal)."""
+    or links (once per proposal); on a phone or walk-in ticket it goes to the customer's
+    follow-up channel and a note on the ticket says where."""
     if ProposalOffer.objects.filter(proposal_id=event.proposal_id).exists():
         return
     proposal = Proposal.objects.select_related("ticket__customer", "created_by", "approved_by").get(
         pk=event.proposal_id
     )
-    connector = registry.get(event.channel)
+    channel = event.channel
+    if registry.follows_up(channel):
+        route, passed = follow_up_route(proposal.ticket)
+        if route is None:
+            if passed:  # the agent tells the customer on the phone, as without a channel
+                services.message_add(
+                    actor=None,
+                    ticket=proposal.ticket,
+                    kind=MessageKind.NOTE,
+                    body=(
+                        f"Usulan tidak dikirim tertulis ({'; '.join(passed)}). Sampaikan "
+                        "usulan kepada pelanggan, lalu catat jawabannya."
+                    ),
+                )
+            return
+        channel = route.channel
+    connector = registry.get(channel)
     if connector is None or (
         connector.sender is not None and not connector.sender.sending_enabled()
     ):
@@ -175,9 +242,10 @@ def offer(event: hooks.ProposalOffered) -> None:
             ticket=proposal.ticket,
             kind=MessageKind.REPLY,
             body=offer_text(proposal),
+            channel=channel,
         )
     except SigapError as exc:  # the channel refuses a reply now (WhatsApp's 24 hours)
-        log.info("proposal %s not sent on %s: %s", proposal.pk, event.channel, exc.message)
+        log.info("proposal %s not sent on %s: %s", proposal.pk, channel, exc.message)
         services.message_add(
             actor=None,
             ticket=proposal.ticket,
@@ -188,18 +256,43 @@ def offer(event: hooks.ProposalOffered) -> None:
             ),
         )
         return
-    ProposalOffer.objects.create(proposal=proposal, message=message)
-    if connector.sender is None:
-        return  # live chat: the card under the message (``card_for``)
-    content: dict[str, Any] = {}
-    text, rich = _links_text(proposal)
-    if connector.quick_replies is not None:
-        content = connector.quick_replies(message.body, answer_options(proposal))
-    if not content:
-        content = {"text": text, "html": rich}
-    elif "quick_replies" in content:  # Meta: a comment's private reply takes no buttons
-        content["fallback"] = text
-    delivery.create_for(message, quick_reply=content)
+    recipient = ""
+    if connector.sender is not None:
+        content: dict[str, Any] = {}
+        text, rich = _links_text(proposal)
+        if connector.quick_replies is not None:
+            content = connector.quick_replies(message.body, answer_options(proposal))
+        if not content:
+            content = {"text": text, "html": rich}
+        elif "quick_replies" in content:  # Meta: a comment's private reply takes no buttons
+            content["fallback"] = text
+        recipient = delivery.create_for(message, quick_reply=content).recipient
+    # live chat (no sender): the card under the message (``card_for``)
+    ProposalOffer.objects.create(
+        proposal=proposal, message=message, channel=channel, recipient=recipient
+    )
+    if channel != event.channel:  # the ticket's timeline says where it went
+        services.message_add(
+            actor=None,
+            ticket=proposal.ticket,
+            kind=MessageKind.NOTE,
+            body=(
+                f"Usulan dikirim lewat {connector.label} ke "
+                f"{shown_address(channel, recipient)}; pelanggan dapat menjawab di sana."
+            ),
+        )
+
+
+def routes_for(proposal_ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Where the offers of ``proposal_ids`` went, as the ticket page shows it under each
+    proposal: proposal id → (channel label, address as people read it); one query."""
+    if not proposal_ids:
+        return {}
+    rows = ProposalOffer.objects.filter(proposal_id__in=proposal_ids).exclude(channel="")
+    return {
+        row.proposal_id: (registry.label(row.channel), shown_address(row.channel, row.recipient))
+        for row in rows.only("proposal_id", "channel", "recipient")
+    }
 
 
 def answer_options(proposal: Proposal) -> list[Option]:
@@ -248,8 +341,17 @@ REPLIES = {
 
 
 def _belongs(proposal: Proposal, tap: Tap) -> bool:
-    """Is the person who tapped the ticket's customer (their channel contact, or the
-    address they wrote to us from on a ticket of theirs)?"""
+    """Is the person who tapped the one the offer went to? An offer sent to a follow-up
+    channel (a phone ticket's offer on WhatsApp) answers only from the address it was
+    sent to; one on the ticket's own channel, from the ticket's customer (their channel
+    contact, or the address they wrote to us from on a ticket of theirs). The authority
+    is the offer, not the ticket's channel."""
+    sent = ProposalOffer.objects.filter(proposal_id=proposal.pk).first()
+    channel = (sent.channel if sent is not None else "") or proposal.ticket.channel
+    if channel != tap.provider:
+        return False
+    if sent is not None and sent.recipient and channel != proposal.ticket.channel:
+        return sent.recipient in (tap.address, tap.sender)
     connector = registry.get(tap.provider)
     kinds = connector.direct.contact_kinds if connector and connector.direct else ()
     customer = proposal.ticket.customer
@@ -276,9 +378,9 @@ def record_tap(tap: Tap) -> str:
         log.warning(
             "proposal tap refused: bad or unknown id %r from %s", tap.data[:100], tap.sender
         )
-    elif proposal.ticket.channel != tap.provider or not _belongs(proposal, tap):
+    elif not _belongs(proposal, tap):
         log.warning(
-            "proposal tap refused: %s %s is not the customer of proposal %s",
+            "proposal tap refused: %s %s is not whom proposal %s was offered to",
             tap.provider,
             tap.sender,
             proposal.pk,

@@ -16,6 +16,9 @@ used to be an if-chain per channel asks the registry instead:
 * **quick replies**: ``quick_replies`` turns (label, id) choices into the provider's payload;
 * **direct messages**: ``direct`` sends what is not a ticket reply (a survey question with
   its choices, a thank-you) at once to the ticket's conversation, and says why it cannot;
+* **follow-up**: ``follow_up`` marks a channel whose replies reach nobody in writing (a
+  call, a visit): what must reach the customer in writing (a proposal's offer) goes on
+  their written follow-up channel instead (``proposals.follow_up_route``);
 * **labels**: ``label`` names the channel to people; ``chatbot`` says whether the chatbot
   answers customers there.
 
@@ -79,6 +82,8 @@ class Connector:
     direct: Direct | None = None
     urls: str = ""  # the module of its webhook URL patterns, mounted at /hooks/<hook>/
     hook: str = ""  # that path when it is not the channel (one webhook for two channels)
+    # replies here reach nobody in writing (a call, a visit): offers use a follow-up channel
+    follow_up: bool = False
 
 
 _connectors: dict[str, Connector] = {}
@@ -116,6 +121,12 @@ def records(channel: str) -> bool:
 def delivers(channel: str) -> bool:
     connector = _connectors.get(channel)
     return connector is not None and (connector.sender is not None or connector.deliver is not None)
+
+
+def follows_up(channel: str) -> bool:
+    """Do offers on ``channel`` go to the customer's written follow-up channel?"""
+    connector = _connectors.get(channel)
+    return connector is not None and connector.follow_up and not delivers(channel)
 
 
 def chatbot_answers(channel: str) -> bool:

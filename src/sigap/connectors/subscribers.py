@@ -3,8 +3,9 @@ checked against its channel's rules before it is stored (WhatsApp's 24-hour wind
 7 days); its delivery row is written with it when its connector sends through the
 shared loop (``delivery``: email, WhatsApp, Telegram, Facebook, Instagram), and
 it leaves on its channel once it is committed. An offered proposal goes out on the
-ticket's channel with its answer buttons or links, and a tapped answer decides it
-(``proposals``)."""
+ticket's channel (a phone or walk-in ticket's: the customer's follow-up channel) with its
+answer buttons or links, and a tapped answer decides it (``proposals``). A channel that
+writes to nobody answers ``hooks.ChannelWrites`` with False (the merge notice skips it)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,13 @@ def connect() -> None:
         phase=hooks.INSIDE,
         name="channels.proposal_reason",
         when=proposals.wants_reason,
+    )
+    hooks.subscribe(
+        hooks.ChannelWrites,
+        lambda e: False,
+        phase=hooks.INSIDE,
+        name="channels.writes",
+        when=lambda e: registry.follows_up(e.channel),
     )
     messaging.on_tap(messaging.PROPOSAL_REPLY_PREFIX, proposals.record_tap)
     outbox.handler(proposals.FOLLOW_UP)(proposals.follow_up)

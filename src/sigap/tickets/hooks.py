@@ -217,6 +217,15 @@ class TicketMerging:
     target_id: int
 
 
+@dataclass(frozen=True)
+class ChannelWrites:
+    """Does a reply on ``channel`` reach the customer in writing? INSIDE handlers answer
+    False for a channel that writes to nobody (phone, walk-in: the connectors' registry);
+    no answer means it does (the portal shows it, a connector sends it)."""
+
+    channel: str
+
+
 # --- the registry -----------------------------------------------------------------------------
 
 E = TypeVar("E")

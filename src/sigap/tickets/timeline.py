@@ -19,6 +19,7 @@ from sigap.tickets.models import (
     ComplainerGoal,
     ComplainerType,
     EventKind,
+    Kind,
     Message,
     Priority,
     ResponseType,
@@ -39,6 +40,7 @@ def _reason(data: dict[str, Any]) -> str:
 
 FIELD_LABELS = {
     "subject": gettext_lazy("Subjek"),
+    "kind": gettext_lazy("Jenis tiket"),
     "category": gettext_lazy("Golongan"),
     "severity": gettext_lazy("Tingkat"),
     "priority": gettext_lazy("Prioritas"),
@@ -57,6 +59,7 @@ FIELD_LABELS = {
 }
 VALUE_LABELS: dict[str, dict[Any, StrOrPromise]] = {
     "status": dict(Status.choices),
+    "kind": dict(Kind.choices),
     "category": dict(Category.choices),
     "severity": dict(Severity.choices),
     "priority": dict(Priority.choices),

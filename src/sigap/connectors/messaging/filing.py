@@ -18,7 +18,7 @@ from django.utils import timezone
 from sigap.connectors import registry
 from sigap.connectors.messaging.inbound import SUBJECT_LENGTH, Inbound
 from sigap.connectors.messaging.media import _fetch_later
-from sigap.connectors.models import InboundDelivery, InboundStatus, MediaState
+from sigap.connectors.models import InboundDelivery, InboundStatus, MediaState, ProposalOffer
 from sigap.core.errors import Conflict, SigapError, StaleVersion
 from sigap.customers.models import Customer
 from sigap.customers.services import (
@@ -156,7 +156,7 @@ def _file_now(item: Inbound, row: InboundDelivery) -> str:
         .exclude(status=Status.CLOSED)
         .order_by("-id")
         .first()
-    )
+    ) or _followed_up(customer, item)
     if ticket is not None:
         message = services.message_add(
             actor=None,
@@ -191,6 +191,24 @@ def _file_now(item: Inbound, row: InboundDelivery) -> str:
         transaction.on_commit(lambda: _fetch_later(row_id), robust=True)
     InboundDelivery.objects.filter(pk=row.pk).update(**fields)
     return outcome
+
+
+def _followed_up(customer: Customer, item: Inbound) -> Ticket | None:
+    """With no open ticket of the customer on this channel: the open ticket whose proposal
+    was offered to this very address here (a phone ticket's offer on WhatsApp), so their
+    answer to it (the reason for a rejection) lands on that ticket."""
+    offer = (
+        ProposalOffer.objects.filter(
+            channel=item.provider,
+            recipient__in={item.address, item.sender} - {""},
+            proposal__ticket__customer=customer,
+        )
+        .exclude(proposal__ticket__status=Status.CLOSED)
+        .select_related("proposal__ticket")
+        .order_by("-id")
+        .first()
+    )
+    return offer.proposal.ticket if offer is not None else None
 
 
 def _subject(item: Inbound, customer: Customer) -> str:

@@ -9,6 +9,7 @@ class CallsConfig(AppConfig):
 
     def ready(self) -> None:
         from sigap.connectors import registry
-        from sigap.connectors.phone.connector import CONNECTOR
+        from sigap.connectors.phone.connector import CONNECTOR, WALKIN
 
         registry.register(CONNECTOR)
+        registry.register(WALKIN)

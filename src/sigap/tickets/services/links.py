@@ -15,14 +15,19 @@ Merge (``ticket_merge``): the *target* carries on, the *source* is retired.
   happened (the retired ticket keeps its history; the metrics skip the copies, so nothing
   is counted twice). Confirmations and apologies stay with the source's record.
 * The target keeps its own SLA (due times, policy, clocks): it is the request being
-  worked on. Open proposals on the source are withdrawn with a note naming the target
-  (``proposal_withdraw``, so the customer sees an offered one withdrawn).
+  worked on. But a complaint folded into an inquiry or a request makes the kept ticket a
+  complaint (a "kind" change on its timeline, its due times computed again for a
+  complaint, as a priority change would). Open proposals on the source are withdrawn
+  with a note naming the target (``proposal_withdraw``, so the customer sees an offered
+  one withdrawn).
 * The source is closed with the reason "Digabung ke SGP-…" and points at the target
   (``Ticket.merged_into`` and a ``TicketLink`` of kind "merged"); both get a public
   "merged" entry. Both search documents are rebuilt (``search.index_ticket``).
 * The customer is told on their channel: a public reply on the target, through
   ``message_add`` (so the channel's connector delivers it), on the source's channel and,
-  when it differs, on the target's. A channel that refuses it now (WhatsApp outside its
+  when it differs, on the target's. A channel that writes to nobody (phone, walk-in:
+  ``hooks.ChannelWrites``) is skipped rather than listed as a reply that went nowhere. A
+  channel that refuses it now (WhatsApp outside its
   24-hour window) does not undo the merge: an internal note says it was not sent.
 * ``hooks.TicketMerging`` lets a channel refuse first (live chat: a conversation on the
   source is still running, and its visitor's next message would find a closed ticket).
@@ -54,6 +59,7 @@ from sigap.tickets.attachments import Upload
 from sigap.tickets.models import (
     OPEN_PROPOSAL_STATUSES,
     Attachment,
+    Kind,
     LinkKind,
     Message,
     MessageKind,
@@ -66,6 +72,7 @@ from sigap.tickets.services._common import S, _lock, _set_status, _touch
 from sigap.tickets.services.creation import ticket_create
 from sigap.tickets.services.messages import message_add
 from sigap.tickets.services.proposals import proposal_withdraw
+from sigap.tickets.services.updates import _recomputed_due
 
 MERGE_NOTICE = (
     "Halo Kak {nama},\n\n"
@@ -190,7 +197,7 @@ def ticket_merge(
             "proposals_withdrawn": withdrawn,
         },
     )
-    _touch(target)
+    _touch(target, **_complaint_kept(actor, source, target))
     index_ticket(source.pk)
     index_ticket(target.pk)
     _tell_customer(actor, source, target, notice)
@@ -198,9 +205,25 @@ def ticket_merge(
     return target
 
 
+def _complaint_kept(actor: User, source: Ticket, target: Ticket) -> dict[str, object]:
+    """A complaint merged into an inquiry or a request: the kept ticket becomes a
+    complaint, with its due times computed again (the changed fields)."""
+    if source.kind != Kind.COMPLAINT or target.kind == Kind.COMPLAINT:
+        return {}
+    reason = f"Keluhan {source.reference} digabung ke tiket ini."
+    events.field_changed_event(target, actor, "kind", target.kind, Kind.COMPLAINT, reason)
+    target.kind = Kind.COMPLAINT
+    changed: dict[str, object] = {"kind": Kind.COMPLAINT}
+    if target.is_open:
+        changed.update(_recomputed_due(target, actor, {}, reason))
+    return changed
+
+
 def _tell_customer(actor: User, source: Ticket, target: Ticket, notice: str | None) -> None:
     body = (notice or "").strip() or merge_notice(source, target)
     for channel in dict.fromkeys([source.channel, target.channel]):
+        if False in hooks.publish(hooks.ChannelWrites(channel=channel)):
+            continue  # a phone or walk-in ticket: nothing would reach the customer
         try:
             message_add(
                 actor=actor, ticket=target, kind=MessageKind.REPLY, body=body, channel=channel

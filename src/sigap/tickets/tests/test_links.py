@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -12,6 +13,7 @@ from sigap.connectors.models import OutboundDelivery
 from sigap.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sigap.customers.models import Customer
 from sigap.metrics.facts import EVENT_FIELDS, TICKET_FIELDS, derive
+from sigap.sla.models import BusinessCalendar, SlaPolicy, SlaTarget
 from sigap.tickets import hooks, selectors, services
 from sigap.tickets.attachments import Upload
 from sigap.tickets.models import (
@@ -345,3 +347,57 @@ def test_a_channel_that_refuses_the_notice_does_not_undo_the_merge(
     assert list(notices.values_list("channel", flat=True)) == ["whatsapp"]
     note = Message.objects.get(ticket=ticket, kind="note", body__contains="tidak terkirim")
     assert "email" in note.body and "Di luar jendela layanan." in note.body
+
+
+def test_a_complaint_merged_into_an_inquiry_makes_the_kept_ticket_a_complaint(
+    agent: User, team: Team, customer: Customer, source: Ticket
+) -> None:
+    # complaints get four hours here, whatever their channel (a policy of their own)
+    office = BusinessCalendar.objects.get(name="24 jam")
+    policy = SlaPolicy.objects.create(
+        name="Keluhan", position=1, kinds=["complaint"], calendar=office
+    )
+    for priority in (1, 2, 3, 4):
+        SlaTarget.objects.create(
+            policy=policy,
+            priority=priority,
+            first_response_minutes=60,
+            next_response_minutes=60,
+            resolution_minutes=4 * 60,
+        )
+    inquiry = second_ticket(
+        agent, team, customer, kind="inquiry", channel="whatsapp", subject="Cara lacak paket?"
+    )
+    due = inquiry.resolution_due_at
+
+    target = services.ticket_merge(actor=agent, source=source, target=inquiry)
+
+    assert target.kind == "complaint"
+    change = TimelineEvent.objects.get(ticket=inquiry, field="kind")
+    assert (change.old_value, change.new_value) == ("inquiry", "complaint")
+    assert change.data["reason"] == f"Keluhan {source.reference} digabung ke tiket ini."
+    shown = items(TimelineEvent.objects.filter(pk=change.pk), {}, {})
+    assert any("Jenis tiket" in i.body and "Keluhan" in i.body for i in shown)
+    # the due times are a complaint's now (computed again, as after a priority change)
+    assert target.sla_policy_id == policy.pk and target.resolution_due_at != due
+    assert target.resolution_due_at == inquiry.created_at + timedelta(hours=4)
+    assert TimelineEvent.objects.filter(ticket=inquiry, field="resolution_due_at").exists()
+    # an inquiry merged into a complaint changes nothing
+    other = second_ticket(agent, team, customer, kind="inquiry", subject="Ongkir berapa?")
+    services.ticket_merge(actor=agent, source=other, target=target)
+    assert TimelineEvent.objects.filter(ticket=target, field="kind").count() == 1
+
+
+def test_the_merge_notice_is_not_sent_on_the_phone(
+    agent: User, team: Team, customer: Customer, ticket: Ticket
+) -> None:
+    call = second_ticket(agent, team, customer, channel="phone", subject="Telepon soal paket")
+    services.ticket_merge(actor=agent, source=call, target=ticket)
+    notices = Message.objects.filter(ticket=ticket, body__contains=call.reference)
+    assert list(notices.values_list("kind", "channel")) == [("reply", "whatsapp")]
+    # both by phone: nobody to tell in writing, and no reply pretends otherwise
+    first = second_ticket(agent, team, customer, channel="walkin", subject="Datang ke toko")
+    second = second_ticket(agent, team, customer, channel="phone", subject="Telepon lagi")
+    services.ticket_merge(actor=agent, source=second, target=first)
+    assert not Message.objects.filter(ticket=first, kind="reply").exists()
+    assert not Message.objects.filter(ticket=first, body__contains="tidak terkirim").exists()

@@ -65,11 +65,15 @@ def url(ticket_id: int) -> str:
     return f"/tickets/{ticket_id}/proposal-answer/"
 
 
-def test_a_phone_ticket_sends_nothing_and_offers_the_answer_form(
+def test_a_phone_ticket_offers_the_answer_form_beside_the_written_follow_up(
     agent: User, offered: Proposal
 ) -> None:
-    assert not offered.ticket.messages.filter(kind="reply").exists()  # the phone sends nothing
+    # the phone carries nothing: the offer went to Budi's email (the follow-up channel),
+    # and the agent may still record what he says on the phone
+    (reply,) = offered.ticket.messages.filter(kind="reply")
+    assert reply.channel == "email"
     html = logged(agent).get(f"/tickets/{offered.ticket_id}/").content.decode()
+    assert "Usulan dikirim lewat Email ke budi@contoh.id" in html
     assert f'data-proposal-answer="{offered.pk}"' in html
     assert "Catat jawaban pelanggan" in html
     assert '<option value="phone" selected>' in html  # the ticket's channel first

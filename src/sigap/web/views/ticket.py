@@ -188,7 +188,7 @@ def _ticket_context(
         and ticket.resolution_due_at is not None
         and ticket.resolution_due_at < timezone.now(),
         # channels: WhatsApp/Meta window notices + reply delivery status (sigap.connectors.ui)
-        **channel_ui.ticket_context(ticket, messages.values()),
+        **channel_ui.ticket_context(ticket, messages.values(), proposals),
     }
     if live:  # the live fragment: header, steps, proposals, timeline; the forms stay put
         return context
