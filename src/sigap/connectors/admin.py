@@ -84,8 +84,10 @@ class OutboundDeliveryAdmin(admin.ModelAdmin[OutboundDelivery]):
 
 @admin.register(WhatsAppTemplate)
 class WhatsAppTemplateAdmin(admin.ModelAdmin[WhatsAppTemplate]):
-    """Templates approved in WhatsApp Manager, copied here (name, language, body)."""
+    """Templates approved in WhatsApp Manager, copied here (name, language, body); one of
+    them may carry proposals' offers outside the 24-hour window (``for_proposals``,
+    docs/whatsapp.md)."""
 
-    list_display = ["name", "language", "approved", "created_at"]
-    list_filter = ["approved", "language"]
+    list_display = ["name", "language", "approved", "for_proposals", "created_at"]
+    list_filter = ["approved", "for_proposals", "language"]
     search_fields = ["name", "body"]

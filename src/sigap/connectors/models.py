@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -194,20 +196,56 @@ class InboundDelivery(models.Model):
 TEMPLATE_PARAM = re.compile(r"\{\{\s*(\d+)\s*\}\}")
 
 
+PROPOSAL_TEMPLATE_PARAMS = 4  # customer's name, ticket reference, proposal, compensation
+
+
 class WhatsAppTemplate(models.Model):
     """A message template approved by Meta: the only thing WhatsApp lets a business send
     outside the 24-hour customer-service window. ``name`` and ``language`` must match the
-    template in WhatsApp Manager; ``body`` is its text with ``{{1}}``, ``{{2}}`` …"""
+    template in WhatsApp Manager; ``body`` is its text with ``{{1}}``, ``{{2}}`` …
+
+    ``for_proposals``: the template that carries a proposal's offer to a customer who has
+    not written in the last 24 hours (a caller's follow-up on WhatsApp), with four body
+    parameters and two quick-reply buttons (docs/whatsapp.md); at most one."""
 
     name = models.CharField(
-        _("nama"), max_length=512, help_text=_("Sama persis dengan nama di WhatsApp Manager.")
+        _("nama"),
+        max_length=512,
+        help_text=_("Sama persis dengan nama di WhatsApp Manager."),
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9_]+$",
+                _("Nama templat WhatsApp hanya huruf kecil, angka, dan garis bawah."),
+            )
+        ],
     )
-    language = models.CharField(_("bahasa"), max_length=15, default="id")
+    language = models.CharField(
+        _("bahasa"),
+        max_length=15,
+        default="id",
+        help_text=_("Kode bahasa templat di WhatsApp Manager, mis. id atau en_US."),
+        validators=[
+            RegexValidator(
+                r"^[a-z]{2,3}(_[A-Z]{2,3})?$",
+                _("Kode bahasa seperti id, en, atau en_US."),
+            )
+        ],
+    )
     body = models.TextField(_("isi"), help_text=_("Teks templat dengan parameter {{1}}, {{2}} …"))
     approved = models.BooleanField(
         _("disetujui Meta"),
         default=False,
         help_text=_("Hanya templat yang disetujui dapat dikirim."),
+    )
+    for_proposals = models.BooleanField(
+        _("templat usulan penyelesaian"),
+        default=False,
+        help_text=_(
+            "Dipakai untuk mengirim usulan penyelesaian lewat WhatsApp kepada pelanggan yang "
+            "belum menulis dalam 24 jam terakhir (mis. penelepon). Isi: {{1}} nama pelanggan, "
+            "{{2}} nomor tiket, {{3}} ringkasan usulan, {{4}} kompensasi; dua tombol balas "
+            "cepat: Terima usulan dan Tolak. Hanya satu templat; dipakai setelah disetujui Meta."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -217,10 +255,29 @@ class WhatsAppTemplate(models.Model):
         ordering = ["name", "language"]
         constraints = [
             models.UniqueConstraint(fields=["name", "language"], name="wa_template_unique"),
+            models.UniqueConstraint(
+                fields=["for_proposals"],
+                condition=models.Q(for_proposals=True),
+                name="wa_template_one_for_proposals",
+                violation_error_message=_("Sudah ada templat usulan penyelesaian lain."),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.language})"
+
+    def clean(self) -> None:
+        """A proposal template uses exactly the parameters {{1}} to {{4}}."""
+        used = {int(n) for n in TEMPLATE_PARAM.findall(self.body or "")}
+        if self.for_proposals and used != set(range(1, PROPOSAL_TEMPLATE_PARAMS + 1)):
+            raise ValidationError(
+                {
+                    "body": _(
+                        "Templat usulan memerlukan tepat parameter {{1}} sampai {{4}}: nama "
+                        "pelanggan, nomor tiket, ringkasan usulan, kompensasi."
+                    )
+                }
+            )
 
     @property
     def param_count(self) -> int:

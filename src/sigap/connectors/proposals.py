@@ -21,7 +21,10 @@ stored text:
 **Phone and walk-in** (``registry.follows_up``): the offer goes to the customer's
 written follow-up channel (``follow_up_route``): WhatsApp when it is set up, the customer
 has a number there and Meta lets us write to it now (24 hours since its last message),
-else email when they have an address; a note on the ticket says where it went
+or, outside that window, as the approved proposal template when one is configured
+(``Connector.offer_template``: a WhatsApp template with four body values and two
+quick-reply buttons carrying the same signed ids; docs/whatsapp.md), else email when they
+have an address; a note on the ticket says where it went
 ("Usulan dikirim lewat WhatsApp ke +62…"), ``ProposalOffer`` keeps the channel and the
 recipient, and the ticket page shows them under the proposal. With neither, nothing is
 sent and a note says why: the agent tells the customer and records the answer, as today.
@@ -168,6 +171,7 @@ class Route:
 
     channel: str
     recipient: str
+    template: bool = False  # as the channel's approved proposal template (outside its window)
 
 
 def shown_address(channel: str, recipient: str) -> str:
@@ -192,11 +196,34 @@ def follow_up_route(ticket: Ticket) -> tuple[Route | None, list[str]]:
             if not recipient
             else (connector.direct.unavailable(ticket) if connector.direct is not None else "")
         )
+        template = connector.offer_template
+        if why and recipient and template is not None and template.ready():
+            return Route(channel, recipient, template=True), passed  # outside the window
         if why:
             passed.append(f"{connector.label}: {why}")
             continue
         return Route(channel, recipient), passed
     return None, passed
+
+
+TEMPLATE_SUMMARY_LIMIT = 600  # Meta: a template's body, parameters filled in, is 1,024 at most
+
+
+def template_values(proposal: Proposal) -> list[str]:
+    """The proposal template's four body values: the customer's first name, the ticket's
+    reference, the proposal and the compensation (Meta: each one line, without tabs or
+    more than four spaces in a row, never empty)."""
+    ticket = proposal.ticket
+    names = ticket.customer.name.split()
+    summary = " ".join(proposal.summary.split())
+    if len(summary) > TEMPLATE_SUMMARY_LIMIT:
+        summary = summary[: TEMPLATE_SUMMARY_LIMIT - 1].rstrip() + "…"
+    compensation = (
+        compensation_text(proposal.compensation_type, proposal.compensation_amount)
+        if proposal.compensation_type != "none"
+        else "tidak ada"
+    )
+    return [names[0] if names else "Pelanggan", ticket.reference, summary or "-", compensation]
 
 
 def wants_offer(event: hooks.ProposalOffered) -> bool:
@@ -215,6 +242,7 @@ def offer(event: hooks.ProposalOffered) -> None:
         pk=event.proposal_id
     )
     channel = event.channel
+    route: Route | None = None
     if registry.follows_up(channel):
         route, passed = follow_up_route(proposal.ticket)
         if route is None:
@@ -236,14 +264,24 @@ def offer(event: hooks.ProposalOffered) -> None:
     ):
         return  # a channel not set up sends nothing: the portal shows the offer
     author = proposal.created_by if proposal.created_by and proposal.created_by.is_active else None
+    template = connector.offer_template if route is not None and route.template else None
     try:
-        message = services.message_add(
-            actor=author or proposal.approved_by,
-            ticket=proposal.ticket,
-            kind=MessageKind.REPLY,
-            body=offer_text(proposal),
-            channel=channel,
-        )
+        if template is not None:  # the approved template, with the two answer buttons
+            row = template.send(
+                author or proposal.approved_by,
+                proposal.ticket,
+                template_values(proposal),
+                [option.id for option in answer_options(proposal)],
+            )
+            message = row.message
+        else:
+            message = services.message_add(
+                actor=author or proposal.approved_by,
+                ticket=proposal.ticket,
+                kind=MessageKind.REPLY,
+                body=offer_text(proposal),
+                channel=channel,
+            )
     except SigapError as exc:  # the channel refuses a reply now (WhatsApp's 24 hours)
         log.info("proposal %s not sent on %s: %s", proposal.pk, channel, exc.message)
         services.message_add(
@@ -257,7 +295,9 @@ def offer(event: hooks.ProposalOffered) -> None:
         )
         return
     recipient = ""
-    if connector.sender is not None:
+    if template is not None:
+        recipient = row.recipient
+    elif connector.sender is not None:
         content: dict[str, Any] = {}
         text, rich = _links_text(proposal)
         if connector.quick_replies is not None:
@@ -279,6 +319,12 @@ def offer(event: hooks.ProposalOffered) -> None:
             body=(
                 f"Usulan dikirim lewat {connector.label} ke "
                 f"{shown_address(channel, recipient)}; pelanggan dapat menjawab di sana."
+                + (
+                    " Dikirim sebagai templat pesan yang disetujui: pelanggan belum menulis "
+                    "dalam 24 jam terakhir."
+                    if template is not None
+                    else ""
+                )
             ),
         )
 

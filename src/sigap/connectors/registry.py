@@ -16,6 +16,9 @@ used to be an if-chain per channel asks the registry instead:
 * **quick replies**: ``quick_replies`` turns (label, id) choices into the provider's payload;
 * **direct messages**: ``direct`` sends what is not a ticket reply (a survey question with
   its choices, a thank-you) at once to the ticket's conversation, and says why it cannot;
+* **offers by template**: ``offer_template`` sends a proposal's offer as an approved
+  template with two quick-reply buttons where the channel takes no free text now (WhatsApp
+  outside its 24-hour window);
 * **follow-up**: ``follow_up`` marks a channel whose replies reach nobody in writing (a
   call, a visit): what must reach the customer in writing (a proposal's offer) goes on
   their written follow-up channel instead (``proposals.follow_up_route``);
@@ -32,7 +35,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sigap.accounts.models import User
     from sigap.connectors.delivery import Adapter
+    from sigap.connectors.models import OutboundDelivery
     from sigap.connectors.quickreply import Option
     from sigap.tickets.models import Ticket
 
@@ -67,6 +72,18 @@ class Direct:
 
 
 @dataclass(frozen=True)
+class OfferTemplate:
+    """A proposal's offer as a template the provider lets a business send when it takes no
+    free text (WhatsApp's approved template outside the 24-hour window): the template's
+    body gets four values (customer's name, ticket reference, proposal, compensation) and
+    its two quick-reply buttons the signed answer ids (accept, reject)."""
+
+    ready: Callable[[], bool]  # one is configured (and approved)
+    # actor, ticket, values, button ids → the reply's delivery row (its recipient)
+    send: Callable[[User | None, Ticket, list[str], list[str]], OutboundDelivery]
+
+
+@dataclass(frozen=True)
 class Connector:
     channel: str  # the ``Ticket.channel`` value of its tickets
     label: str
@@ -84,6 +101,7 @@ class Connector:
     hook: str = ""  # that path when it is not the channel (one webhook for two channels)
     # replies here reach nobody in writing (a call, a visit): offers use a follow-up channel
     follow_up: bool = False
+    offer_template: OfferTemplate | None = None
 
 
 _connectors: dict[str, Connector] = {}

@@ -12,11 +12,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from sigap.connectors import registry
-from sigap.connectors.messaging.inbound import SUBJECT_LENGTH, Inbound
+from sigap.connectors.messaging.inbound import (
+    PROPOSAL_REPLY_IGNORED,
+    SUBJECT_LENGTH,
+    SURVEY_REPLY_IGNORED,
+    Inbound,
+)
 from sigap.connectors.messaging.media import _fetch_later
 from sigap.connectors.models import InboundDelivery, InboundStatus, MediaState, ProposalOffer
 from sigap.core.errors import Conflict, SigapError, StaleVersion
@@ -288,11 +293,15 @@ def last_external_id(provider: str, ticket_id: int) -> str | None:
 
 def last_inbound_at(provider: str, address: str, *, excluding: str = "") -> datetime | None:
     """When the customer at ``address`` last wrote on ``provider`` (stored, filed or not
-    yet): what the providers' messaging windows count from. ``excluding``: an external-id
+    yet, or a tapped survey or proposal answer, which the provider counts as a message
+    too): what the providers' messaging windows count from. ``excluding``: an external-id
     prefix that does not count (Meta's public comments open no messaging window)."""
+    taps = Q(status=InboundStatus.IGNORED) & (
+        Q(error__startswith=SURVEY_REPLY_IGNORED) | Q(error__startswith=PROPOSAL_REPLY_IGNORED)
+    )
     rows = InboundDelivery.objects.filter(
+        Q(status__in=[InboundStatus.RECEIVED, InboundStatus.FILED]) | taps,
         provider=provider,
-        status__in=[InboundStatus.RECEIVED, InboundStatus.FILED],
         address=address,
     )
     if excluding:

@@ -180,7 +180,7 @@ def test_after_a_rejection_her_reason_lands_on_the_phone_ticket(
     Ticket.objects.filter(channel="whatsapp").update(status="closed")
     tap = button_tap(proposals.answer_id(phone_offer.pk, "r"), "wamid.TELP-TOLAK", title="Tolak")
     assert post_whatsapp(tap).json()["messages"] == {"proposal": 1}
-    assert "Boleh kami tahu mengapa" in sent(whatsapp, SEND_PATH)[-1]["text"]["body"]
+    assert "Boleh kami tahu alasannya?" in sent(whatsapp, SEND_PATH)[-1]["text"]["body"]
     reason = load("whatsapp_text.json")
     message = reason["entry"][0]["changes"][0]["value"]["messages"][0]
     message["id"], message["text"]["body"] = "wamid.ALASAN", "Saya mau uang kembali saja."

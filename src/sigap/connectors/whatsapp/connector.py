@@ -9,7 +9,7 @@ from typing import Any
 from sigap.connectors import conf
 from sigap.connectors.delivery import SendError
 from sigap.connectors.quickreply import Option, whatsapp_interactive
-from sigap.connectors.registry import Connector, Direct, Layout
+from sigap.connectors.registry import Connector, Direct, Layout, OfferTemplate
 from sigap.connectors.whatsapp import outbound
 from sigap.customers.models import ContactKind
 from sigap.tickets.models import Channel, Ticket
@@ -65,5 +65,8 @@ CONNECTOR = Connector(
         ask=_ask,
         say=_say,
         contact_kinds=(ContactKind.WHATSAPP, ContactKind.PHONE),
+    ),
+    offer_template=OfferTemplate(
+        ready=outbound.proposal_template_ready, send=outbound.proposal_template_send
     ),
 )

@@ -16,8 +16,9 @@ each message and status stands alone: one that does not have the documented shap
 as failed with the reason (messages) or logged (statuses), and the others are accepted.
 Messages are stored and answered at once, then filed on tickets by a job
 (``messaging``); statuses are applied at once (a few UPDATEs). A tapped reply button or
-list row is a survey answer when its id starts with ``srv:`` (a proposal's answer:
-``prp:``), one of the chatbot's choices
+list row, or a template's quick-reply button (``type: button``, its ``payload``), is a
+survey answer when its id starts with ``srv:`` (a proposal's answer: ``prp:``), one of
+the chatbot's choices
 when it is a validly signed ``bot:`` id (filed with its title as the text), else an
 ordinary message ("[Tombol] …" / "[Pilihan] …").
 """
@@ -194,8 +195,15 @@ def _message(item: Any, path: str, names: dict[str, tuple[str, str]]) -> Inbound
 
 
 def _tapped(msg: dict[str, Any]) -> tuple[str, str]:
-    """(id, label) of a tapped list row or reply button, else ``("", "")``. The label is
-    the title, or the row's description when the title was shortened ("…") to fit."""
+    """(id, label) of a tapped list row or reply button, or of a template's quick-reply
+    button (``type: button``: its ``payload`` and ``text``), else ``("", "")``. The label
+    is the title, or the row's description when the title was shortened ("…") to fit."""
+    if msg.get("type") == "button":
+        button = msg.get("button")
+        if not isinstance(button, dict) or not isinstance(button.get("payload"), str):
+            return "", ""
+        text = button.get("text")
+        return button["payload"], (text if isinstance(text, str) else "").strip()
     if msg.get("type") != "interactive":
         return "", ""
     reply = msg.get("interactive")

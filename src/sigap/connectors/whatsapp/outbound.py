@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -92,20 +93,44 @@ def _upload(attachment: Attachment) -> str:
 
 
 def render(body: str, params: list[str]) -> str:
-    return TEMPLATE_PARAM.sub(lambda m: params[int(m.group(1)) - 1], body)
+    """The template's text with its parameters filled in (one missing stays as it is)."""
+
+    def fill(match: re.Match[str]) -> str:
+        index = int(match.group(1)) - 1
+        return params[index] if 0 <= index < len(params) else match.group(0)
+
+    return TEMPLATE_PARAM.sub(fill, body)
+
+
+TEMPLATE_BUTTONS = "template_buttons"  # ``OutboundDelivery.quick_reply``: the buttons' payloads
 
 
 def _template_payload(delivery: OutboundDelivery) -> dict[str, Any]:
+    """The ``template`` object: its body parameters, and the payloads of its quick-reply
+    buttons (a proposal's signed answer ids), in the buttons' order."""
     template = delivery.template
     assert template is not None
     payload: dict[str, Any] = {"name": template.name, "language": {"code": template.language}}
+    components: list[dict[str, Any]] = []
     if delivery.template_params:
-        payload["components"] = [
+        components.append(
             {
                 "type": "body",
                 "parameters": [{"type": "text", "text": p} for p in delivery.template_params],
             }
-        ]
+        )
+    buttons = (delivery.quick_reply or {}).get(TEMPLATE_BUTTONS) or []
+    components += [
+        {
+            "type": "button",
+            "sub_type": "quick_reply",
+            "index": str(index),
+            "parameters": [{"type": "payload", "payload": str(button)}],
+        }
+        for index, button in enumerate(buttons)
+    ]
+    if components:
+        payload["components"] = components
     return payload
 
 
@@ -273,6 +298,39 @@ def _template_reply() -> Iterator[None]:
         yield
     finally:
         _sending_template.reset(token)
+
+
+def proposal_template() -> WhatsAppTemplate | None:
+    """The approved template that carries proposals' offers (``for_proposals``), if any."""
+    return WhatsAppTemplate.objects.filter(for_proposals=True, approved=True).first()
+
+
+def proposal_template_ready() -> bool:
+    return proposal_template() is not None
+
+
+@transaction.atomic
+def proposal_template_send(
+    actor: User | None, ticket: Ticket, values: list[str], buttons: list[str]
+) -> OutboundDelivery:
+    """A proposal's offer as the approved proposal template (allowed outside the 24-hour
+    window): a reply on WhatsApp whose text is the template filled in with ``values``, and
+    whose quick-reply buttons carry ``buttons`` (the signed answer ids). ``Conflict`` when
+    no approved proposal template is configured."""
+    template = proposal_template()
+    if template is None:
+        raise Conflict("Templat usulan penyelesaian WhatsApp belum dikonfigurasi atau disetujui.")
+    with _template_reply():
+        message = services.message_add(
+            actor=actor,
+            ticket=ticket,
+            kind=MessageKind.REPLY,
+            body=render(template.body, values),
+            channel=Channel.WHATSAPP,
+        )
+    return create_for(
+        message, template=template, params=values, quick_reply={TEMPLATE_BUTTONS: buttons}
+    )
 
 
 @transaction.atomic
