@@ -1,22 +1,23 @@
 """Issue 15's whole journey, as its people live it, in real browsers on one live server:
 
 1. a caller Sigap does not know: the agent opens a phone ticket from "Tiket baru" with
-   her mobile number;
-2. she also says hello on WhatsApp (Meta's webhook, signed). Meta lets a business write
-   free-form to a number only within 24 hours of that number's last message, so this is
-   what lets Sigap send her the offer there; her message is filed as today (its own
-   WhatsApp ticket), nothing is merged;
+   her mobile number. She never wrote to the business on WhatsApp, and Meta lets a
+   business write free text to a number only within 24 hours of that number's last
+   message: outside that window only an approved template may go, so the WhatsApp channel
+   has its approved proposal template (``WhatsAppTemplate.for_proposals``,
+   docs/whatsapp.md);
+2. (nothing: she does not write first);
 3. the agent records, confirms, apologises, classifies the case *kompleks* and proposes a
    voucher above the approval threshold (the built-in rule: kompleks, or >= Rp 250.000);
 4. the supervisor asks for changes with a note; the agent changes the proposal and
    resubmits it; the supervisor approves;
 5. the phone ticket cannot carry the offer, so it goes to her follow-up channel
    (``connectors.proposals.follow_up_route``): WhatsApp (a fake Graph API on loopback),
-   an interactive message with the two answer buttons to her number; the ticket says
-   where it went;
-6. her tap comes back through the webhook and accepts the phone ticket's proposal; the
-   agent's page shows it live, the agent records the voucher given and resolves the
-   ticket."""
+   as the approved template, whose two quick-reply buttons carry the signed answer ids,
+   to her number; the ticket says where it went;
+6. her tap on the template's button comes back through the webhook (``type: button``)
+   and accepts the phone ticket's proposal; the agent's page shows it live, the agent
+   records the voucher given and resolves the ticket."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ import httpx
 import pytest
 
 from sigap.accounts.models import Team, User
-from sigap.connectors.models import OutboundDelivery
+from sigap.connectors import proposals
+from sigap.connectors.models import OutboundDelivery, WhatsAppTemplate
 from sigap.connectors.tests.conftest import APP_SECRET, PHONE_NUMBER_ID, VERIFY_TOKEN, load
 from sigap.connectors.tests.fakeapi import FakeApi
 from sigap.connectors.whatsapp.inbound import sign
@@ -53,6 +55,16 @@ def graph_api(settings: Any) -> Iterator[FakeApi]:
     settings.SIGAP_WHATSAPP_ACCESS_TOKEN = "EAAG-token-uji"
     settings.SIGAP_WHATSAPP_PHONE_NUMBER_ID = PHONE_NUMBER_ID
     settings.SIGAP_WHATSAPP_API_BASE = f"{api.base_url}/v21.0"
+    WhatsAppTemplate.objects.create(  # as in docs/whatsapp.md, approved by Meta
+        name="usulan_penyelesaian",
+        language="id",
+        body=(
+            "Halo {{1}}, berikut usulan penyelesaian kami untuk tiket {{2}}: {{3}} "
+            "Kompensasi: {{4}}. Apakah Anda menerima usulan ini?"
+        ),
+        approved=True,
+        for_proposals=True,
+    )
     yield api
     api.stop()
 
@@ -107,15 +119,9 @@ def test_a_phone_complaint_resolved_through_approval_and_a_whatsapp_tap(
     assert (phone.channel, phone.kind, phone.assignee_id) == ("phone", "complaint", agent.pk)
     assert phone.team_id == team.pk  # her team: its supervisor approves
 
-    # --- 2. she says hello on WhatsApp: filed as today, on its own WhatsApp ticket -------
-    text = from_caller(load("whatsapp_text.json"), "wamid.WATI-1")
-    text["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = (
-        "Halo kak, saya Wati yang tadi telepon soal kompor. Ini nomor WhatsApp saya."
-    )
-    assert meta_posts(server, text)["messages"] == {"accepted": 1}
-    wati = Customer.objects.get()  # found by her number: no second customer
-    hello = Ticket.objects.exclude(pk=phone.pk).get()
-    assert (hello.channel, hello.customer_id) == ("whatsapp", wati.pk)
+    # --- 2. she never writes on WhatsApp: nothing comes in before the offer ---------------
+    wati = Customer.objects.get()
+    assert wati.contacts.get().value == f"+{WA_ID}"
 
     # --- 3. the procedure, the classification and a proposal that needs approval ---------
     a.locator("#record-facts").fill("Kompor dipasang 5 Des; tidak menyala, pemantik berbunyi.")
@@ -168,16 +174,29 @@ def test_a_phone_complaint_resolved_through_approval_and_a_whatsapp_tap(
     boss.wait_for_selector("text=Usulan disetujui dan ditawarkan ke pelanggan.")
     boss_ctx.close()
 
-    # --- 5. the offer on WhatsApp: an interactive message with the two buttons -----------
-    offers = [r.json() for r in graph_api.to(SEND_PATH) if r.json().get("type") == "interactive"]
-    assert len(offers) == 1
-    offer = offers[0]
-    assert (offer["to"], offer["interactive"]["type"]) == (WA_ID, "button")
-    assert "voucher" in offer["interactive"]["body"]["text"]
-    assert phone.reference in offer["interactive"]["body"]["text"]
-    assert "Rp 300.000" in offer["interactive"]["body"]["text"]
-    buttons = [b["reply"] for b in offer["interactive"]["action"]["buttons"]]
-    assert [b["title"] for b in buttons] == ["Terima usulan", "Tolak"]
+    # --- 5. the offer on WhatsApp: the approved template with its two quick replies ------
+    (offer,) = [r.json() for r in graph_api.to(SEND_PATH)]  # nothing else went to her
+    assert (offer["to"], offer["type"]) == (WA_ID, "template")
+    template = offer["template"]
+    assert (template["name"], template["language"]) == ("usulan_penyelesaian", {"code": "id"})
+    body, *buttons = template["components"]
+    values = [p["text"] for p in body["parameters"]]
+    assert values == [
+        "Wati",
+        phone.reference,
+        "Kami ganti kompornya dengan unit baru, plus voucher.",
+        "Voucher belanja Rp 300.000",
+    ]
+    accept, reject = proposals.answer_id(proposal.pk, "a"), proposals.answer_id(proposal.pk, "r")
+    assert buttons == [
+        {
+            "type": "button",
+            "sub_type": "quick_reply",
+            "index": str(index),
+            "parameters": [{"type": "payload", "payload": payload}],
+        }
+        for index, payload in enumerate([accept, reject])
+    ]
 
     # --- 6. her tap comes back; the agent sees it live, gives the voucher, resolves ------
     a.reload()
@@ -187,15 +206,16 @@ def test_a_phone_complaint_resolved_through_approval_and_a_whatsapp_tap(
     a.screenshot(path=str(artifacts / "journey-4-offered-on-whatsapp.png"), full_page=True)
     a.wait_for_selector("body[data-live-connected='1']", state="attached", timeout=10_000)
     offered = OutboundDelivery.objects.get(message__proposal_offer__proposal=proposal)
-    tap = from_caller(load("whatsapp_button_reply.json"), "wamid.WATI-TERIMA")
+    tap = from_caller(load("whatsapp_template_button.json"), "wamid.WATI-TERIMA")
     tapped = tap["entry"][0]["changes"][0]["value"]["messages"][0]
-    tapped["context"]["id"] = offered.provider_id  # the message the button was on
-    tapped["interactive"]["button_reply"] = buttons[0]
+    tapped["context"]["id"] = offered.provider_id  # the template message the button was on
+    tapped["button"] = {"payload": accept, "text": "Terima usulan"}
     assert meta_posts(server, tap)["messages"] == {"proposal": 1}
     a.wait_for_selector(
         f"[data-proposal='{proposal.pk}'] [data-proposal-status]:has-text('Diterima')"
     )
-    thanks = graph_api.to(SEND_PATH)[-1].json()
+    thanks = graph_api.to(SEND_PATH)[-1].json()  # her tap opened the window: free text
+    assert (thanks["to"], thanks["type"]) == (WA_ID, "text")
     assert thanks["text"]["body"].startswith("Terima kasih, Anda menerima usulan penyelesaian")
 
     a.locator(f"#fulfil-{proposal.pk}-reference").fill("VCR-WATI-300")
@@ -218,5 +238,4 @@ def test_a_phone_complaint_resolved_through_approval_and_a_whatsapp_tap(
     assert (proposal.compensation_given, proposal.compensation_reference) == (True, "VCR-WATI-300")
     phone.refresh_from_db()
     assert (phone.channel, phone.status, phone.assignee_id) == ("phone", "resolved", agent.pk)
-    hello.refresh_from_db()
-    assert (hello.status, hello.merged_into_id) == ("new", None)  # routing as before
+    assert Ticket.objects.count() == 1  # her tap decided the proposal; no ticket of its own
