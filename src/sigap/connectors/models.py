@@ -313,7 +313,8 @@ class OutboundDelivery(models.Model):
     )
     template_params = models.JSONField(default=list, blank=True)
     # the chatbot's choices as quick replies: the provider's message body, prepared
-    # (``channels.quickreply``), sent instead of the reply's text
+    # (``channels.quickreply``), sent instead of the reply's text; with a WhatsApp
+    # template, ``{"template_buttons": [payload, ...]}``: its quick-reply buttons' payloads
     quick_reply = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
