@@ -17,7 +17,7 @@ from sigap.accounts.models import Team, User
 from sigap.accounts.services import user_create
 from sigap.core.errors import SigapError
 from sigap.customers.models import Customer
-from sigap.tickets import services
+from sigap.tickets import selectors, services
 from sigap.tickets.attachments import Upload
 from sigap.tickets.models import EventKind, Kind, Message, Proposal, Status, Ticket
 from sigap.tickets.transitions import moves
@@ -360,6 +360,29 @@ def test_assign_to_a_named_agent_of_the_team_with_their_load(
     assert r.status_code == 422
     assert "bukan anggota tim Pengiriman" in r.content.decode()
     assert fresh(ticket).assignee == supervisor
+
+
+def test_an_agents_load_is_counted_up_to_the_cap(
+    agent: User, ticket: Ticket, customer: Customer, team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The count stops at LOAD_CAP (a bounded cost per agent): "99+" beyond it."""
+    monkeypatch.setattr(selectors, "LOAD_CAP", 2)
+    c = logged(agent)
+    assert "Rina (1 tiket terbuka)" in page(c, ticket)
+    for i in range(2):
+        services.ticket_create(
+            actor=agent,
+            customer=customer,
+            kind="inquiry",
+            channel="email",
+            subject=f"Tanya {i}",
+            description="x",
+            team=team,
+            assignee=agent,
+        )
+    loads = {u.pk: n for u, n in selectors.assignable_staff(fresh(ticket))}
+    assert loads[agent.pk] == 2  # three open tickets, counted up to the cap
+    assert "Rina (1+ tiket terbuka)" in page(c, ticket)
 
 
 # 6. Messages that arrived while the agent was writing.

@@ -121,6 +121,11 @@ def _apology_parts(values: dict[str, str]) -> dict[str, str]:
     return {**APOLOGY_5R, "restitution": APOLOGY_RESTITUTION_NO_DUE}
 
 
+def _load(n: int) -> str:
+    """An agent's open tickets as the assignee list shows them: "99+" from the cap on."""
+    return f"{selectors.LOAD_CAP - 1}+" if n >= selectors.LOAD_CAP else str(n)
+
+
 def _newest_others(user: User, messages: dict[int, Message]) -> int:
     """The newest message someone else wrote to or for the customer (not a note)."""
     return max(
@@ -245,8 +250,8 @@ def _ticket_context(
     forms["assign"].fields["assignee"].choices = [  # type: ignore[attr-defined]
         ("", _("— belum ada —")),
         *[
-            (u.pk, _("%(name)s (%(n)s tiket terbuka)") % {"name": u.display_name, "n": load})
-            for u, load in assignable
+            (u.pk, _("%(name)s (%(n)s tiket terbuka)") % {"name": u.display_name, "n": _load(n)})
+            for u, n in assignable
         ],
     ]
     shown = {"status": bool(forms["status"].fields["to"].choices)}  # type: ignore[attr-defined]
