@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from django.db.models import IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 
 from sigap.accounts.models import STAFF_ROLES, Role, Team, User
 from sigap.core.errors import NotFound
@@ -137,18 +138,20 @@ class _CountOf(Subquery):
     output_field = IntegerField()
 
 
-def assignable_staff(ticket: Ticket) -> list[tuple[User, int]]:
-    """Who may own ``ticket`` (the rule of ``services._check_assignee``: an active member or
-    the supervisor of its team, or an admin; anyone on the staff while it has no team),
-    each with their open tickets (their load, counted up to ``LOAD_CAP``), in one query."""
-    qs = User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+def staff_for(ticket: Ticket) -> list[tuple[User, int | None]]:
+    """The active staff (whose names the ticket's timeline shows), by name, each with their
+    open tickets (their load, counted up to ``LOAD_CAP``) when they may own ``ticket`` (the
+    rule of ``services._check_assignee``: an active member or the supervisor of its team,
+    or an admin; anyone on the staff while it has no team), else None. One query."""
+    load = Ticket.objects.filter(assignee_id=OuterRef("pk"), status__in=OPEN_STATUSES).order_by()
+    open_load: Any = _CountOf(load.values("pk")[:LOAD_CAP])
     if ticket.team_id is not None:
         members = Team.members.through.objects.filter(team_id=ticket.team_id).values("user_id")
         supervisor = Team.objects.filter(pk=ticket.team_id).values("supervisor_id")
-        qs = qs.filter(Q(role=Role.ADMIN) | Q(pk__in=members) | Q(pk__in=supervisor))
-    load = Ticket.objects.filter(assignee_id=OuterRef("pk"), status__in=OPEN_STATUSES).order_by()
-    rows = qs.annotate(open_load=_CountOf(load.values("pk")[:LOAD_CAP]))
-    return [(u, int(u.open_load)) for u in rows.order_by("first_name", "username")]
+        may_own = Q(role=Role.ADMIN) | Q(pk__in=members) | Q(pk__in=supervisor)
+        open_load = Case(When(may_own, then=open_load), default=None, output_field=IntegerField())
+    rows = User.objects.filter(is_active=True, role__in=STAFF_ROLES).annotate(open_load=open_load)
+    return [(u, u.open_load) for u in rows.order_by("first_name", "username")]
 
 
 @dataclass(frozen=True)
