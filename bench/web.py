@@ -183,7 +183,7 @@ def measure_live(base: str, db_url: str, token: str, n: int) -> dict[str, Any]:
         page.fill("#id_username", USER)
         page.fill("#id_password", PASSWORD)
         page.click("button[type=submit].primary")
-        page.wait_for_url(re.compile(r"/inbox/"))
+        page.wait_for_url(re.compile(r"/(inbox|beranda)/"))  # a supervisor starts on her home
         page.goto(f"{base}/inbox/?view=all")
         page.wait_for_function("document.body.dataset.liveConnected === '1'")
         api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})

@@ -155,6 +155,15 @@ def _sender(msg: Message, own: frozenset[str]) -> tuple[str, bool]:
     return _("%(address)s (bukan pelanggan)") % {"address": address}, True
 
 
+def _kind_label(kind: str) -> str:
+    """``get_kind_display()`` without its cost: Django's translates every one of the
+    kinds' labels to look one up (a page of events read them all per event)."""
+    return str(EventKind(kind).label) if kind in _EVENT_KINDS else kind
+
+
+_EVENT_KINDS = frozenset(EventKind.values)
+
+
 def items(
     events: Iterable[TimelineEvent],
     messages: dict[int, Message],
@@ -170,7 +179,7 @@ def items(
             actor = e.actor.get_full_name() or e.actor.get_username()
         else:  # the customer writing in, or Sigap itself (SLA sweep, automations)
             actor = _("Pelanggan") if e.kind in CUSTOMER_KINDS else _("Sistem")
-        item = Item(e.pk, e.kind, str(e.get_kind_display()), e.created_at, actor, e.public)
+        item = Item(e.pk, e.kind, _kind_label(e.kind), e.created_at, actor, e.public)
         data = e.data or {}
         if e.kind in (EventKind.MESSAGE_RECEIVED, EventKind.REPLY_SENT, EventKind.NOTE_ADDED):
             msg = messages.get(data.get("message_id", 0))

@@ -17,7 +17,7 @@ from sigap.accounts.models import Team, User
 from sigap.accounts.services import user_create
 from sigap.core.errors import SigapError
 from sigap.customers.models import Customer
-from sigap.tickets import services
+from sigap.tickets import selectors, services
 from sigap.tickets.attachments import Upload
 from sigap.tickets.models import EventKind, Kind, Message, Proposal, Status, Ticket
 from sigap.tickets.transitions import moves
@@ -362,6 +362,35 @@ def test_assign_to_a_named_agent_of_the_team_with_their_load(
     assert fresh(ticket).assignee == supervisor
 
 
+def test_an_agents_load_is_counted_up_to_the_cap(
+    agent: User,
+    outsider_agent: User,
+    ticket: Ticket,
+    customer: Customer,
+    team: Team,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The count stops at LOAD_CAP (a bounded cost per agent): "99+" beyond it."""
+    monkeypatch.setattr(selectors, "LOAD_CAP", 2)
+    c = logged(agent)
+    assert "Rina (1 tiket terbuka)" in page(c, ticket)
+    for i in range(2):
+        services.ticket_create(
+            actor=agent,
+            customer=customer,
+            kind="inquiry",
+            channel="email",
+            subject=f"Tanya {i}",
+            description="x",
+            team=team,
+            assignee=agent,
+        )
+    loads = {u.pk: n for u, n in selectors.staff_for(fresh(ticket))}
+    assert loads[agent.pk] == 2  # three open tickets, counted up to the cap
+    assert loads[outsider_agent.pk] is None  # on the staff, not in the ticket's team
+    assert "Rina (1+ tiket terbuka)" in page(c, ticket)
+
+
 # 6. Messages that arrived while the agent was writing.
 
 
@@ -505,4 +534,4 @@ def test_the_workbench_page_query_count_is_constant(
         html = page(c, ticket)
     assert "Pesan 7" in html and "label-7" in html and "Usulan 2" in html
     assert len(many.captured_queries) == len(few.captured_queries)
-    assert len(many.captured_queries) <= 20
+    assert len(many.captured_queries) <= 19

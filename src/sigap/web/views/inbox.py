@@ -49,8 +49,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("portal:home")
 
 
+def _teams() -> list[tuple[int, str]]:
+    return [(t.pk, t.name) for t in Team.objects.order_by("name")]
+
+
 def _people() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    teams = [(t.pk, t.name) for t in Team.objects.order_by("name")]
+    teams = _teams()
     staff = [
         (u.pk, u.get_full_name() or u.username)
         for u in User.objects.filter(is_active=True)

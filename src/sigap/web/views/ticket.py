@@ -56,7 +56,7 @@ from sigap.web.forms import (
     TransferForm,
 )
 from sigap.web.seed import APOLOGY_5R, APOLOGY_RESTITUTION_NO_DUE
-from sigap.web.views.inbox import _people
+from sigap.web.views.inbox import _teams
 from sigap.web.views.mentions import warn_unseen
 from sigap.web.views.proposals import alternative_initial, latest_rejected
 
@@ -121,6 +121,11 @@ def _apology_parts(values: dict[str, str]) -> dict[str, str]:
     return {**APOLOGY_5R, "restitution": APOLOGY_RESTITUTION_NO_DUE}
 
 
+def _load(n: int) -> str:
+    """An agent's open tickets as the assignee list shows them: "99+" from the cap on."""
+    return f"{selectors.LOAD_CAP - 1}+" if n >= selectors.LOAD_CAP else str(n)
+
+
 def _newest_others(user: User, messages: dict[int, Message]) -> int:
     """The newest message someone else wrote to or for the customer (not a note)."""
     return max(
@@ -143,8 +148,14 @@ def _ticket_context(
         raise Http404(exc.message) from exc
     messages = {m.pk: m for m in selectors.messages_for(user=user, ticket=ticket)}
     proposals = list(selectors.proposals_for(user=user, ticket=ticket))
-    teams, staff = _people()
-    names = {"team": dict(teams), "assignee": dict(staff)}
+    teams = _teams()
+    # the staff's names for the timeline and, for those who may own the ticket, their load
+    # (the assignee list below): one query
+    staff = selectors.staff_for(ticket)
+    names = {
+        "team": dict(teams),
+        "assignee": {u.pk: u.get_full_name() or u.username for u, _n in staff},
+    }
     items = timeline.items(
         selectors.timeline_for(user=user, ticket=ticket),
         messages,
@@ -236,17 +247,17 @@ def _ticket_context(
     forms.update(bound or {})
     forms["status"].fields["to"].choices = _status_choices(available)  # type: ignore[attr-defined]
     forms["reply"].fields["then"].choices = _send_choices(available)  # type: ignore[attr-defined]
-    # the teams _people() read already (the field's own queryset would be one more query)
+    # the teams read already (the field's own queryset would be one more query)
     forms["transfer"].fields["team"].choices = [  # type: ignore[attr-defined]
         ("", "---------"),
         *[(pk, name) for pk, name in teams if pk != ticket.team_id],
     ]
-    assignable = selectors.assignable_staff(ticket)
+    assignable = [(u, load) for u, load in staff if load is not None]
     forms["assign"].fields["assignee"].choices = [  # type: ignore[attr-defined]
         ("", _("— belum ada —")),
         *[
-            (u.pk, _("%(name)s (%(n)s tiket terbuka)") % {"name": u.display_name, "n": load})
-            for u, load in assignable
+            (u.pk, _("%(name)s (%(n)s tiket terbuka)") % {"name": u.display_name, "n": _load(n)})
+            for u, n in assignable
         ],
     ]
     shown = {"status": bool(forms["status"].fields["to"].choices)}  # type: ignore[attr-defined]
