@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import pickle
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,12 +30,60 @@ from sigap.tickets.models import Ticket
 
 # --- One migrated test database per run, cloned for each test process -------------------
 # Migrating Sigap's test database takes 10-15 s of CPU; with pytest-xdist every worker did
-# it for its own database. Now the first worker migrates a template database and every
-# worker, the first included, clones it (PostgreSQL: CREATE DATABASE ... TEMPLATE; SQLite:
-# a file copy), as Django's own parallel runner does. The run's controller drops the
-# template when the run ends.
+# it for its own database, after collecting the tests. Now the run's controller migrates a
+# template database while its workers start and collect, and every worker clones it
+# (PostgreSQL: CREATE DATABASE ... TEMPLATE; SQLite: a file copy), as Django's own parallel
+# runner does. The controller drops the template when the run ends.
 
 _TEMPLATE_RECORD = "sigap-db-template.json"
+_TEMPLATE_LOCK = "sigap-db-template.lock"
+_template_builder: threading.Thread | None = None
+
+
+def _build_template(record: Path) -> None:
+    """Create and migrate the template database; write its name in ``record``."""
+    from django.db import connection
+
+    creation = connection.creation
+    original_name = connection.settings_dict["NAME"]
+    test_name = connection.settings_dict["TEST"].get("NAME") or creation._get_test_db_name()
+    connection.settings_dict["TEST"]["NAME"] = f"{test_name}_template"
+    template = creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    if connection.vendor == "sqlite":  # everything in the main file before copying
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    connection.settings_dict["NAME"] = original_name
+    connection.settings_dict["TEST"]["NAME"] = test_name
+    record.write_text(json.dumps({"name": template, "vendor": connection.vendor}))
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """The xdist controller builds the template in a thread while the workers start; they
+    wait on the lock it holds until then (and build it themselves if it failed)."""
+    global _template_builder
+    config = session.config
+    if hasattr(config, "workerinput") or not config.getoption("numprocesses", None):
+        return
+    from pytest_django.plugin import blocking_manager_key
+
+    shared = config._tmp_path_factory.getbasetemp()
+    lock = open(shared / _TEMPLATE_LOCK, "w")  # noqa: SIM115 - released by the thread
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    blocker = config.stash[blocking_manager_key]
+
+    def build() -> None:
+        try:
+            with blocker.unblock():
+                _build_template(shared / _TEMPLATE_RECORD)
+        except Exception:  # the first worker builds it again, and its error fails the run
+            pass
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
+
+    _template_builder = threading.Thread(target=build, name="db-template", daemon=True)
+    _template_builder.start()
 
 
 @pytest.fixture(scope="session")
@@ -66,18 +115,11 @@ def django_db_setup(
     original_name = connection.settings_dict["NAME"]
     shared = tmp_path_factory.getbasetemp().parent  # the run's folder, shared by its workers
     record = shared / _TEMPLATE_RECORD
-    with django_db_blocker.unblock(), open(shared / "sigap-db-template.lock", "w") as lock:
+    with django_db_blocker.unblock(), open(shared / _TEMPLATE_LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker migrates, the others wait
-        if record.exists():
-            template = json.loads(record.read_text())["name"]
-        else:
-            test_name = creation._get_test_db_name()
-            connection.settings_dict["TEST"]["NAME"] = f"{test_name}_template"
-            template = creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-            if connection.vendor == "sqlite":  # everything in the main file before copying
-                with connection.cursor() as cursor:
-                    cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            record.write_text(json.dumps({"name": template, "vendor": connection.vendor}))
+        if not record.exists():  # the controller could not build it: say why here
+            _build_template(record)
+        template = json.loads(record.read_text())["name"]
         connection.settings_dict["NAME"] = template
         creation.clone_test_db(suffix=worker, verbosity=0)
     clone = creation.get_test_db_clone_settings(worker)["NAME"]
@@ -95,6 +137,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     """The run's controller drops the template database its workers cloned."""
     if hasattr(session.config, "workerinput"):
         return
+    if _template_builder is not None:
+        _template_builder.join()
     factory = getattr(session.config, "_tmp_path_factory", None)
     record = factory.getbasetemp() / _TEMPLATE_RECORD if factory else None
     if record is None or not record.exists():
