@@ -1,4 +1,5 @@
-"""Run the whole test suite on SQLite, then on PostgreSQL (and with Redis) when reachable.
+"""Run the whole test suite on PostgreSQL (and with Redis) when reachable and, side by
+side, every test that uses the database again on SQLite; only on SQLite otherwise.
 
 Environment:
   SIGAP_TEST_POSTGRES_URL  e.g. postgres://postgres@127.0.0.1:5432/sigap  (CI sets it)
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from urllib.parse import urlparse, urlunparse
 
 PYTEST = [sys.executable, "-m", "pytest", "-n", "2", "--durations=10", "-q"]
@@ -32,42 +34,64 @@ def postgres_reachable(url: str) -> str | None:
         return str(exc).strip().splitlines()[0]
 
 
-def run(label: str, env: dict[str, str], extra: list[str]) -> int:
-    print(f"\n=== Sigap test suite on {label} ===", flush=True)
-    return subprocess.call([*PYTEST, *extra], env=env)
+def other_redis_database(url: str) -> str:
+    """The same Redis server, the database number below (above for 0): the two runs go
+    side by side and must not flush each other's channel layer."""
+    parts = urlparse(url)
+    number = int(parts.path.strip("/") or 0)
+    return urlunparse(parts._replace(path=f"/{number - 1 if number else 1}"))
 
 
 def main() -> int:
     extra = sys.argv[1:]
     base = {k: v for k, v in os.environ.items() if k != "SIGAP_DATABASE_URL"}
-    failures = 0
-    ran_postgres = False
     pg_url = os.environ.get("SIGAP_TEST_POSTGRES_URL", "")
-    if pg_url:
-        reason = postgres_reachable(pg_url)
-        if reason is None:
-            failures += run("PostgreSQL", {**base, "SIGAP_DATABASE_URL": pg_url}, extra) != 0
-            ran_postgres = True
-        else:
-            print(f"SKIPPED the PostgreSQL run: {pg_url} is unreachable ({reason})")
-    else:
-        print("SKIPPED the PostgreSQL run: SIGAP_TEST_POSTGRES_URL is not set")
-    sqlite_extra, sqlite_env = list(extra), dict(base)
-    if ran_postgres:
-        # What is not about the database already ran there: the browser and production
-        # stack tests (markers; their modules are not even collected), and every test that
-        # never touches the test database (conftest.py, SIGAP_TEST_DATABASE_ONLY).
-        sqlite_extra = [
-            "-m",
-            "not production_stack and not e2e",
-            "--ignore=tests/e2e",
-            "--ignore=tests/test_api_contract.py",
-            *extra,
-        ]
-        sqlite_env["SIGAP_TEST_DATABASE_ONLY"] = "1"
-        print("The SQLite run repeats only the tests that use the database.")
-    failures += run("SQLite", sqlite_env, sqlite_extra) != 0
-    return 1 if failures else 0
+    reason = postgres_reachable(pg_url) if pg_url else "SIGAP_TEST_POSTGRES_URL is not set"
+    if reason is not None:
+        if pg_url:
+            reason = f"{pg_url} is unreachable ({reason})"
+        print(f"SKIPPED the PostgreSQL run: {reason}", flush=True)
+        print("\n=== Sigap test suite on SQLite ===", flush=True)
+        return 1 if subprocess.call([*PYTEST, *extra], env=base) else 0
+
+    # Both runs at once: much of each is waiting (browsers, servers, workers started and
+    # stopped), so side by side they keep the cores busy. The PostgreSQL run prints as it
+    # goes; the SQLite run's report follows it.
+    #
+    # What is not about the database runs only on PostgreSQL: the browser and production
+    # stack tests (markers; their modules are not even collected on SQLite), and every test
+    # that never touches the test database (conftest.py, SIGAP_TEST_DATABASE_ONLY).
+    sqlite_env = {**base, "SIGAP_TEST_DATABASE_ONLY": "1"}
+    if base.get("SIGAP_TEST_REDIS_URL"):
+        sqlite_env["SIGAP_TEST_REDIS_URL"] = other_redis_database(base["SIGAP_TEST_REDIS_URL"])
+    sqlite_args = [
+        "-m",
+        "not production_stack and not e2e",
+        "--ignore=tests/e2e",
+        "--ignore=tests/test_api_contract.py",
+        *extra,
+    ]
+    print("The SQLite run, beside it, repeats only the tests that use the database.")
+    print("\n=== Sigap test suite on PostgreSQL ===", flush=True)
+    with tempfile.TemporaryFile("w+") as sqlite_report:
+        sqlite = subprocess.Popen(
+            [*PYTEST, *sqlite_args],
+            env=sqlite_env,
+            stdout=sqlite_report,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            postgres_failed = subprocess.call(
+                [*PYTEST, *extra], env={**base, "SIGAP_DATABASE_URL": pg_url}
+            )
+        finally:
+            sqlite_failed = sqlite.wait()
+        sqlite_report.seek(0)
+        print("\n=== Sigap test suite on SQLite ===", flush=True)
+        sys.stdout.write(sqlite_report.read())
+        sys.stdout.flush()
+    return 1 if postgres_failed or sqlite_failed else 0
 
 
 if __name__ == "__main__":
