@@ -15,7 +15,10 @@ import sys
 import tempfile
 from urllib.parse import urlparse, urlunparse
 
-PYTEST = [sys.executable, "-m", "pytest", "-n", "2", "--durations=10", "-q"]
+PYTEST = [sys.executable, "-m", "pytest", "--durations=10", "-q"]
+# Test processes per run, on this 2-core machine: alone, two; side by side, the PostgreSQL
+# run (the longer, with the browsers and servers it waits for) gets three.
+ALONE, POSTGRES, SQLITE = ["-n", "2"], ["-n", "3"], ["-n", "2"]
 
 
 def postgres_reachable(url: str) -> str | None:
@@ -52,7 +55,7 @@ def main() -> int:
             reason = f"{pg_url} is unreachable ({reason})"
         print(f"SKIPPED the PostgreSQL run: {reason}", flush=True)
         print("\n=== Sigap test suite on SQLite ===", flush=True)
-        return 1 if subprocess.call([*PYTEST, *extra], env=base) else 0
+        return 1 if subprocess.call([*PYTEST, *ALONE, *extra], env=base) else 0
 
     # Both runs at once: much of each is waiting (browsers, servers, workers started and
     # stopped), so side by side they keep the cores busy. The PostgreSQL run prints as it
@@ -75,7 +78,7 @@ def main() -> int:
     print("\n=== Sigap test suite on PostgreSQL ===", flush=True)
     with tempfile.TemporaryFile("w+") as sqlite_report:
         sqlite = subprocess.Popen(
-            [*PYTEST, *sqlite_args],
+            [*PYTEST, *SQLITE, *sqlite_args],
             env=sqlite_env,
             stdout=sqlite_report,
             stderr=subprocess.STDOUT,
@@ -83,7 +86,7 @@ def main() -> int:
         )
         try:
             postgres_failed = subprocess.call(
-                [*PYTEST, *extra], env={**base, "SIGAP_DATABASE_URL": pg_url}
+                [*PYTEST, *POSTGRES, *extra], env={**base, "SIGAP_DATABASE_URL": pg_url}
             )
         finally:
             sqlite_failed = sqlite.wait()
