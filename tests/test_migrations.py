@@ -9,3 +9,30 @@ def test_models_and_migrations_are_in_step() -> None:
     out = StringIO()
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
     assert "No changes detected" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_every_foreign_key_has_an_index_leading_with_it() -> None:
+    """Deleting a row makes PostgreSQL look for rows still pointing at it, through each
+    foreign key; without an index that is a scan of the whole referencing table per row.
+    Found at 1M tickets: deleting 3,300 tickets took over 9 minutes, one scan of the
+    tickets table per ticket, for ``merged_into`` (now a partial index)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("reads PostgreSQL's catalogue (the SQLite run has no such check)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.conrelid::regclass::text, a.attname
+            FROM pg_constraint c
+            JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+            WHERE c.contype = 'f' AND array_length(c.conkey, 1) = 1
+              AND NOT EXISTS (
+                SELECT 1 FROM pg_index i
+                WHERE i.indrelid = c.conrelid AND i.indkey[0] = c.conkey[1]
+              )
+            ORDER BY 1, 2
+            """
+        )
+        assert cursor.fetchall() == []

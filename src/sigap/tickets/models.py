@@ -236,8 +236,9 @@ class Ticket(models.Model):
     )
     first_response_breached_at = models.DateTimeField(null=True, blank=True)
     # Merged into another ticket of the same customer (``services.ticket_merge``): this one
-    # is closed and points at the one that carries on. No index: the reverse lookup reads
-    # ``TicketLink`` (kind "merged"), and every index costs every ticket write.
+    # is closed and points at the one that carries on. The reverse lookup reads
+    # ``TicketLink`` (kind "merged"); the partial index (``Meta``) holds only merged
+    # tickets, for the database's own check when a ticket is deleted.
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("digabung ke"),
@@ -254,6 +255,11 @@ class Ticket(models.Model):
         ordering = ["-id"]
         indexes = [
             models.Index(fields=["status", "-id"], name="ticket_status_id"),
+            models.Index(
+                fields=["merged_into"],
+                name="ticket_merged_into",
+                condition=models.Q(merged_into__isnull=False),
+            ),
             models.Index(fields=["team", "status", "-id"], name="ticket_team_status_id"),
             models.Index(fields=["assignee", "status", "-id"], name="ticket_assignee_status_id"),
             models.Index(fields=["customer", "-id"], name="ticket_customer_id"),
