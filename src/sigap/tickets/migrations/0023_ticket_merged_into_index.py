@@ -5,18 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0007_audit_no_delete_on_postgres'),
-        ('customers', '0004_name_search'),
-        ('sla', '0003_escalationlevel'),
-        ('tickets', '0022_event_kind_proposal_reason'),
+        ("accounts", "0007_audit_no_delete_on_postgres"),
+        ("customers", "0004_name_search"),
+        ("sla", "0003_escalationlevel"),
+        ("tickets", "0022_event_kind_proposal_reason"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='ticket',
-            index=models.Index(condition=models.Q(('merged_into__isnull', False)), fields=['merged_into'], name='ticket_merged_into'),
+            model_name="ticket",
+            index=models.Index(
+                condition=models.Q(("merged_into__isnull", False)),
+                fields=["merged_into"],
+                name="ticket_merged_into",
+            ),
         ),
     ]
