@@ -53,10 +53,9 @@ def connect() -> None:
     )
     hooks.subscribe(
         hooks.ChannelWrites,
-        lambda e: False,
+        lambda e: not registry.follows_up(e.channel),  # phone, walk-in: nobody reads it
         phase=hooks.INSIDE,
         name="channels.writes",
-        when=lambda e: registry.follows_up(e.channel),
     )
     messaging.on_tap(messaging.PROPOSAL_REPLY_PREFIX, proposals.record_tap)
     outbox.handler(proposals.FOLLOW_UP)(proposals.follow_up)
