@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db.models import Case, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
 
 from sigap.accounts.models import STAFF_ROLES, Role, Team, User
 from sigap.core.errors import NotFound
@@ -14,6 +25,7 @@ from sigap.tickets.models import (
     CUSTOMER_VISIBLE_PROPOSAL_STATUSES,
     OPEN_STATUSES,
     Attachment,
+    EventKind,
     LinkKind,
     Message,
     MessageKind,
@@ -87,11 +99,14 @@ def ticket_search_for(*, user: User, filters: TicketFilters) -> TicketSearch:
     )
 
 
-def ticket_detail_for(*, user: User, ticket_id: int) -> Ticket:
-    """One ticket with everything its page shows, in a constant number of queries."""
+def ticket_detail_for(*, user: User, ticket_id: int, tags: bool = True) -> Ticket:
+    """One ticket with everything its page shows, in a constant number of queries
+    (``tags=False``: a page that does not show them)."""
     qs = visible_tickets(user).filter(pk=ticket_id).select_related("customer", "team", "assignee")
     # a customer never sees the tags: no query for them
-    related = ["customer__contacts"] if user.is_customer else ["tags", "customer__contacts"]
+    related = (
+        ["tags", "customer__contacts"] if tags and not user.is_customer else ["customer__contacts"]
+    )
     ticket = qs.prefetch_related(*related).first()
     if ticket is None:
         raise NotFound("Tiket tidak ditemukan.")
@@ -122,6 +137,53 @@ def timeline_for(*, user: User, ticket: Ticket) -> QuerySet[TimelineEvent]:
     if user.is_customer:
         qs = qs.filter(public=True)
     return qs.order_by("created_at", "id")
+
+
+# The ticket page draws the newest events of the timeline; older ones load on request.
+TIMELINE_PAGE = 40
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    """The newest ``TIMELINE_PAGE`` events (before ``before``), oldest first; ``earlier``:
+    the id of the first of them when there are older ones (the cursor of the next page),
+    else None; ``apologised``: whether the ticket's timeline holds an apology at all."""
+
+    events: Sequence[TimelineEvent]
+    earlier: int | None
+    apologised: bool
+
+
+def timeline_page(
+    *, user: User, ticket: Ticket, before: int | None = None, size: int = TIMELINE_PAGE
+) -> TimelinePage:
+    """One page of the kronologi (``timeline_for``'s order): one query, one more for a
+    cursor (``before``)."""
+    qs = timeline_for(user=user, ticket=ticket)
+    if before is not None:
+        cursor = qs.filter(pk=before).values("created_at", "id").first()
+        if cursor is None:
+            return TimelinePage([], None, False)
+        qs = qs.filter(
+            Q(created_at__lt=cursor["created_at"])
+            | Q(created_at=cursor["created_at"], id__lt=cursor["id"])
+        )
+    # whether there was an apology, in the same query: the subquery does not depend on the
+    # row, so the database evaluates it once
+    apology = TimelineEvent.objects.filter(ticket_id=ticket.pk, kind=EventKind.APOLOGY)
+    rows = list(qs.annotate(apologised=Exists(apology)).reverse()[: size + 1])
+    more = len(rows) > size
+    events = rows[:size][::-1]
+    apologised = bool(rows) and bool(rows[0].apologised)
+    return TimelinePage(events, events[0].pk if more else None, apologised)
+
+
+def staff_names() -> dict[int, str]:
+    """The active staff's names, as the timeline shows assignments: one query."""
+    rows = User.objects.filter(is_active=True, role__in=STAFF_ROLES).only(
+        "id", "first_name", "last_name", "username"
+    )
+    return {u.pk: u.get_full_name() or u.username for u in rows}
 
 
 # An agent's load counts up to here ("99+"): each count reads at most this many index

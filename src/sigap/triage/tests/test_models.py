@@ -19,6 +19,7 @@ from sigap.tickets.models import Ticket
 from sigap.triage import classify, service
 from sigap.triage.models import Example, ModelVersion, PriorityRule, TicketTriage
 from sigap.triage.priority import priority_for
+from sigap.web.tests.pages import ticket_html
 
 
 @pytest.fixture
@@ -159,7 +160,7 @@ def test_the_agent_sees_triage_on_the_ticket(trained: None, agent: User, ticket:
     service.triage_ticket(ticket.pk)
     c = Client()
     c.force_login(agent)
-    page = c.get(f"/tickets/{ticket.pk}/").content.decode()
+    page = ticket_html(c, ticket.pk)  # the panel is in the side column
     assert "data-triage" in page and 'data-triage-task="sentiment"' in page
     assert "yakin" in page and "data-priority-reason" in page
 

@@ -169,7 +169,9 @@ def awaiting_approval(agent: User, team: Team, customer: Customer) -> Ticket:
 
 @pytest.mark.django_db
 def test_the_workbench_and_its_timeline_in_english(agent: User, awaiting_approval: Ticket) -> None:
-    text = shows(english(agent), f"/tickets/{awaiting_approval.pk}/")
+    c = english(agent)
+    url = f"/tickets/{awaiting_approval.pk}/"
+    text = shows(c, url) + " " + shows(c, f"{url}?part=side")  # the side column loads after
     assert_english(
         text,
         [

@@ -13,6 +13,7 @@ from sigap.customers.models import Customer
 from sigap.customers.services import ContactIn, customer_create
 from sigap.tickets import services
 from sigap.tickets.models import Message, Status, Ticket, TicketLink
+from sigap.web.tests.pages import ticket_html
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def test_the_picker_finds_the_customers_other_open_tickets(
     agent: User, ticket: Ticket, source: Ticket, other_ticket: Ticket
 ) -> None:
     c = logged(agent)
-    page = text(c.get(f"/tickets/{ticket.pk}/"))
+    page = ticket_html(c, ticket.pk)
     assert 'id="merge-q"' in page and f"/tickets/{ticket.pk}/merge/search/" in page
     for q in ("", source.reference, str(source.pk), "status paket"):
         found = text(c.get(f"/tickets/{ticket.pk}/merge/search/", {"q": q}))
@@ -71,7 +72,7 @@ def test_merge_from_the_page_confirms_then_moves_and_points(
     source.refresh_from_db()
     assert source.merged_into_id == ticket.pk and source.status == Status.CLOSED
     assert Message.objects.filter(ticket=ticket, body="Kak, kami satukan ya.").count() == 2
-    retired = text(c.get(f"/tickets/{source.pk}/"))
+    retired = ticket_html(c, source.pk)
     assert f'data-merged-into="{ticket.pk}"' in retired and ticket.reference in retired
     assert 'id="merge-q"' not in retired
     kept = text(c.get(f"/tickets/{ticket.pk}/links/list/"))
@@ -176,7 +177,7 @@ def test_the_links_card_costs_the_ticket_page_nothing_and_its_list_a_constant(
     c = logged(agent)
     c.get(f"/tickets/{ticket.pk}/")  # the session's first page: not counted
     with CaptureQueriesContext(connection) as bare:
-        c.get(f"/tickets/{ticket.pk}/")
+        c.get(f"/tickets/{ticket.pk}/?part=side")  # the links card is in the side column
     services.ticket_link(actor=agent, ticket=ticket, other=source)
     with CaptureQueriesContext(connection) as one:
         c.get(f"/tickets/{ticket.pk}/links/list/")
@@ -196,7 +197,7 @@ def test_the_links_card_costs_the_ticket_page_nothing_and_its_list_a_constant(
     assert card.count('data-link="related"') == 6
     assert len(six.captured_queries) == len(one.captured_queries) <= 8
     with CaptureQueriesContext(connection) as linked:
-        page = text(c.get(f"/tickets/{ticket.pk}/"))
+        page = text(c.get(f"/tickets/{ticket.pk}/?part=side"))
     assert f"/tickets/{ticket.pk}/links/list/" in page
     assert len(linked.captured_queries) == len(bare.captured_queries)
 

@@ -195,7 +195,81 @@ def test_ticket_page_query_count_is_constant(agent: User, ticket: Ticket) -> Non
     with CaptureQueriesContext(connection) as many:
         page(c, ticket)
     assert len(many.captured_queries) == len(few.captured_queries)
-    assert len(many.captured_queries) <= 19
+    assert len(many.captured_queries) <= 15
+
+
+# The first paint and the parts it loads after (issue 16: only what it must at first).
+
+
+def test_the_first_paint_leaves_the_side_column_and_the_other_steps_to_load(
+    agent: User, ticket: Ticket
+) -> None:
+    c = logged(agent)
+    html = page(c, ticket)
+    assert 'id="form-reply"' in html and 'id="form-record"' in html  # composer, current step
+    for later in ("form-classify", "form-assign", "form-transfer", "form-escalate", "calls-h"):
+        assert f'id="{later}"' not in html, later
+    assert f'hx-get="/tickets/{ticket.pk}/?part=side" hx-trigger="load"' in html
+    # the other steps: a details that loads its form when opened
+    assert "?part=step&amp;step=confirm" in html and 'id="form-confirm"' not in html
+    side = c.get(f"/tickets/{ticket.pk}/?part=side").content.decode()
+    assert side.startswith('<div id="ticket-side" data-side>')
+    for form in ("form-classify", "form-assign", "form-transfer", "form-escalate"):
+        assert f'id="{form}"' in side, form
+    assert ticket.customer.name in side and "Riwayat panggilan" in side
+    step = c.get(f"/tickets/{ticket.pk}/?part=step&step=confirm").content.decode()
+    assert 'id="form-confirm"' in step and f'action="/tickets/{ticket.pk}/confirm/"' in step
+    # a step the ticket does not offer now, or no such step: not found
+    assert c.get(f"/tickets/{ticket.pk}/?part=step&step=reopen").status_code == 404
+    assert c.get(f"/tickets/{ticket.pk}/?part=step&step=classify").status_code == 404
+
+
+def test_a_side_form_shown_again_with_its_error_comes_drawn(agent: User, ticket: Ticket) -> None:
+    c = logged(agent)
+    r = c.post(f"/tickets/{ticket.pk}/escalate/", {"reason": ""})
+    html = r.content.decode()
+    assert r.status_code == 422
+    assert 'id="form-escalate"' in html and "data-side-loading" not in html
+    assert html.count('role="alert"') >= 1
+
+
+def test_the_parts_are_for_who_may_see_the_ticket(
+    outsider_agent: User, customer_user: User, ticket: Ticket
+) -> None:
+    for query in ("part=side", "part=step&step=record", "part=timeline&before=1"):
+        assert logged(outsider_agent).get(f"/tickets/{ticket.pk}/?{query}").status_code == 404
+        r = logged(customer_user).get(f"/tickets/{ticket.pk}/?{query}")
+        assert r.status_code in (302, 403), query  # not a staff page
+
+
+def test_a_long_timeline_shows_its_newest_part_and_loads_the_rest(
+    agent: User, ticket: Ticket
+) -> None:
+    from sigap.tickets.selectors import TIMELINE_PAGE
+
+    services.ticket_record(actor=agent, ticket=ticket, facts="Resi BLJ-2026-104233.")
+    services.ticket_confirm(
+        actor=agent, ticket=ticket, restatement="Paket belum sampai.", customer_confirmed=True
+    )
+    services.apology_create(
+        actor=agent, ticket=ticket, parts=dict.fromkeys(services.APOLOGY_PARTS, "Maaf.")
+    )
+    for i in range(TIMELINE_PAGE + 5):
+        services.message_add(actor=agent, ticket=ticket, kind="note", body=f"Catatan nomor {i}.")
+    c = logged(agent)
+    html = page(c, ticket)
+    assert f"Catatan nomor {TIMELINE_PAGE + 4}." in html  # the newest
+    assert "Catatan nomor 4." not in html and "Tampilkan kronologi sebelumnya" in html
+    assert html.count('<li class="item ') == TIMELINE_PAGE
+    # the apology is in the part not drawn: the page still knows the step was done
+    assert 'id="proposal" class="step-form current"' in html
+    assert 'id="apology" class="step-form current"' not in html
+    cursor = int(html.split("part=timeline&amp;before=")[1].split('"')[0])
+    earlier = c.get(f"/tickets/{ticket.pk}/?part=timeline&before={cursor}").content.decode()
+    assert "Catatan nomor 4." in earlier and "Catatan nomor 0." in earlier
+    assert f"Catatan nomor {TIMELINE_PAGE + 4}." not in earlier
+    assert "Tampilkan kronologi sebelumnya" not in earlier  # nothing before these
+    assert earlier.index("Catatan nomor 0.") < earlier.index("Catatan nomor 4.")  # in order
 
 
 def test_live_fragment_is_the_changing_part_only(agent: User, ticket: Ticket) -> None:

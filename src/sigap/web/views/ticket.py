@@ -33,7 +33,6 @@ from sigap.tickets.attachments import uploads_from
 from sigap.tickets.models import (
     OPEN_PROPOSAL_STATUSES,
     CannedResponse,
-    EventKind,
     Message,
     MessageKind,
     ProposalStatus,
@@ -76,6 +75,8 @@ SEND_AND: dict[str, Any] = {
     Status.IN_PROGRESS: gettext_lazy("Kirim + diproses"),
     Status.RESOLVED: gettext_lazy("Kirim + selesai"),
 }
+# The side column's forms: the column loads after the page (``?part=side``).
+SIDE_FORMS = ("classify", "assign", "transfer", "escalate")
 CLASSIFY_TICKET_FIELDS = (
     "category",
     "severity",
@@ -92,7 +93,7 @@ class WorkStep:
     name: str
     title: str
     submit: str
-    form: Form
+    form: Form | None  # None: drawn when opened (``?part=step``)
     current: bool
 
     @property
@@ -134,30 +135,96 @@ def _newest_others(user: User, messages: dict[int, Message]) -> int:
     )
 
 
+def _open_ticket(
+    request: HttpRequest, ticket_id: int, *, tags: bool = False
+) -> tuple[User, Ticket]:
+    user = cast(User, request.user)
+    try:
+        return user, selectors.ticket_detail_for(user=user, ticket_id=ticket_id, tags=tags)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def _moves_now(ticket: Ticket, proposals: list[Any]) -> list[Move]:
+    return moves(
+        kind=ticket.kind,
+        status=ticket.status,
+        accepted_proposal=any(p.status == ProposalStatus.ACCEPTED for p in proposals),
+        open_proposal=any(p.status in OPEN_PROPOSAL_STATUSES for p in proposals),
+    )
+
+
+def _step_initial(
+    name: str, ticket: Ticket, user: User, proposals: list[Any], request: HttpRequest
+) -> dict[str, Any] | None:
+    """A workbench form's initial values, read only for the forms the response draws."""
+    if name == "record":
+        return {"facts": ticket.facts}
+    if name == "confirm":
+        return {"restatement": ticket.subject}
+    if name == "apology":
+        values = canned.placeholder_values(ticket, user)
+        return {k: canned.fill(v, values) for k, v in _apology_parts(values).items()}
+    if name == "proposal":
+        return alternative_initial(proposals, request.GET.get("alternatif", ""))
+    return None
+
+
+def _step_form(
+    name: str,
+    ticket: Ticket,
+    user: User,
+    proposals: list[Any],
+    request: HttpRequest,
+    *,
+    available: list[Move],
+    bound: dict[str, Form],
+    resolve: bool = False,
+) -> Form:
+    form = bound.get(name) or FORMS[name](
+        initial=(
+            {"to": Status.RESOLVED}
+            if name == "status" and resolve
+            else _step_initial(name, ticket, user, proposals, request)
+        ),
+        auto_id=f"{name}-%s",
+    )
+    if name == "status":
+        form.fields["to"].choices = _status_choices(available)  # type: ignore[attr-defined]
+    return form
+
+
+def _shown_steps(ticket: Ticket, available: list[Move]) -> list[tuple[str, str, str]]:
+    """The workbench's forms for this ticket now: (name, title, submit), procedure order."""
+    shown = {"status": bool(_status_choices(available))}
+    if ticket.is_open:
+        shown.update(record=True, confirm=True, apology=True, proposal=True)
+    shown["close"] = ticket.status != Status.CLOSED
+    shown["reopen"] = ticket.status in (Status.RESOLVED, Status.CLOSED)
+    return [(name, str(title), str(submit)) for name, title, submit in STEPS if shown.get(name)]
+
+
 def _ticket_context(
     request: HttpRequest,
     ticket_id: int,
     bound: dict[str, Form] | None = None,
     *,
     live: bool = False,
+    open_form: str = "",
 ) -> dict[str, Any]:
-    user = cast(User, request.user)
-    try:
-        ticket = selectors.ticket_detail_for(user=user, ticket_id=ticket_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    """The page's first paint: the header, the steps, the proposals, the timeline (its
+    newest part), the composer and the current step's form. The other steps' forms load
+    when opened (``?part=step``), the side column right after the page (``?part=side``),
+    except the form shown again with an error (``open_form``), which is drawn at once."""
+    user, ticket = _open_ticket(request, ticket_id)
+    bound = bound or {}
     messages = {m.pk: m for m in selectors.messages_for(user=user, ticket=ticket)}
     proposals = list(selectors.proposals_for(user=user, ticket=ticket))
     teams = _teams()
-    # the staff's names for the timeline and, for those who may own the ticket, their load
-    # (the assignee list below): one query
-    staff = selectors.staff_for(ticket)
-    names = {
-        "team": dict(teams),
-        "assignee": {u.pk: u.get_full_name() or u.username for u, _n in staff},
-    }
+    names = {"team": dict(teams), "assignee": selectors.staff_names()}
+    events = selectors.timeline_page(user=user, ticket=ticket, before=_before(request))
     items = timeline.items(
-        selectors.timeline_for(user=user, ticket=ticket),
+        events.events,
         messages,
         names,
         own_addresses=timeline.customer_addresses(ticket),
@@ -165,12 +232,11 @@ def _ticket_context(
     offer_waiting = any(p.status == ProposalStatus.OFFERED for p in proposals)
     approval_waiting = any(p.status == ProposalStatus.PENDING_APPROVAL for p in proposals)
     accepted = any(p.status == ProposalStatus.ACCEPTED for p in proposals)
-    apologised = any(it.kind == EventKind.APOLOGY for it in items)
     current = guidance.agent_form(
         ticket,
         offer_waiting=offer_waiting,
         approval_waiting=approval_waiting,
-        apologised=apologised,
+        apologised=events.apologised,
         accepted=accepted,
     )
     if request.GET.get("alternatif"):  # "Ajukan alternatif" after a rejection
@@ -188,6 +254,7 @@ def _ticket_context(
         ),
         "current_form": "status" if current == "resolve" else current,
         "items": items,
+        "earlier": events.earlier,
         "proposals": proposals,
         "open_proposals": [p for p in proposals if p.status in OPEN_PROPOSAL_STATUSES],
         "can_approve": user.is_supervisor_or_admin,
@@ -203,12 +270,7 @@ def _ticket_context(
     }
     if live:  # the live fragment: header, steps, proposals, timeline; the forms stay put
         return context
-    available = moves(
-        kind=ticket.kind,
-        status=ticket.status,
-        accepted_proposal=accepted,
-        open_proposal=any(p.status in OPEN_PROPOSAL_STATUSES for p in proposals),
-    )
+    available = _moves_now(ticket, proposals)
     values = canned.placeholder_values(ticket, user)
     templates = [
         (c, canned.fill(c.body, values))
@@ -216,20 +278,55 @@ def _ticket_context(
         .filter(Q(team__isnull=True) | Q(team_id=ticket.team_id))
         .order_by("purpose", "title")
     ]
-    others = list(
-        visible_tickets(user)
-        .filter(customer_id=ticket.customer_id)
-        .exclude(pk=ticket.pk)
-        .order_by("-pk")
-        .only("id", "subject", "status", "channel", "created_at")[:10]
+    reply = bound.get("reply") or ReplyForm(
+        initial={"seen": context["newest_message"]}, auto_id="reply-%s"
     )
+    reply.fields["then"].choices = _send_choices(available)  # type: ignore[attr-defined]
+    drawn = {context["current_form"], open_form}
+    work = [
+        WorkStep(
+            name,
+            title,
+            submit,
+            _step_form(
+                name,
+                ticket,
+                user,
+                proposals,
+                request,
+                available=available,
+                bound=bound,
+                resolve=current == "resolve",
+            )
+            if name in drawn
+            else None,
+            name == context["current_form"],
+        )
+        for name, title, submit in _shown_steps(ticket, available)
+    ]
+    work.sort(key=lambda s: not s.current)  # the current step first, right under the guidance
+    # the bound forms too: the proposals' resubmit and fulfil forms read theirs from here
+    context.update(work=work, forms={**bound, "reply": reply}, templates=templates)
+    if open_form in SIDE_FORMS:  # shown again with its error: the side column comes drawn
+        side = _side_context(request, user, ticket, bound)
+        context["forms"].update(side.pop("forms"))
+        context.update(side, side_drawn=True)
+    return context
+
+
+def _before(request: HttpRequest) -> int | None:
+    before = request.GET.get("before", "")
+    return int(before) if before.isdigit() else None
+
+
+def _side_context(
+    request: HttpRequest, user: User, ticket: Ticket, bound: dict[str, Form]
+) -> dict[str, Any]:
+    """The side column: links, assignment and classification, triage, calls, the customer
+    and their other tickets, escalation and transfer."""
+    teams = _teams()
     tags = [t.name for t in ticket.tags.all()]
     initial: dict[str, dict[str, Any]] = {
-        "record": {"facts": ticket.facts},
-        "confirm": {"restatement": ticket.subject},
-        "apology": {k: canned.fill(v, values) for k, v in _apology_parts(values).items()},
-        "status": {"to": Status.RESOLVED} if current == "resolve" else {},
-        "reply": {"seen": context["newest_message"]},
         "classify": {
             **{f: getattr(ticket, f) for f in CLASSIFY_TICKET_FIELDS},
             "tags": ", ".join(tags),
@@ -239,20 +336,17 @@ def _ticket_context(
             "customer_version": ticket.customer.version,
         },
         "assign": {"assignee": ticket.assignee_id, "version": ticket.version},
-        "proposal": alternative_initial(proposals, request.GET.get("alternatif", "")),
     }
     forms: dict[str, Form] = {
-        name: cls(initial=initial.get(name), auto_id=f"{name}-%s") for name, cls in FORMS.items()
+        name: bound.get(name) or FORMS[name](initial=initial.get(name), auto_id=f"{name}-%s")
+        for name in SIDE_FORMS
     }
-    forms.update(bound or {})
-    forms["status"].fields["to"].choices = _status_choices(available)  # type: ignore[attr-defined]
-    forms["reply"].fields["then"].choices = _send_choices(available)  # type: ignore[attr-defined]
     # the teams read already (the field's own queryset would be one more query)
     forms["transfer"].fields["team"].choices = [  # type: ignore[attr-defined]
         ("", "---------"),
         *[(pk, name) for pk, name in teams if pk != ticket.team_id],
     ]
-    assignable = [(u, load) for u, load in staff if load is not None]
+    assignable = [(u, load) for u, load in selectors.staff_for(ticket) if load is not None]
     forms["assign"].fields["assignee"].choices = [  # type: ignore[attr-defined]
         ("", _("— belum ada —")),
         *[
@@ -260,39 +354,77 @@ def _ticket_context(
             for u, n in assignable
         ],
     ]
-    shown = {"status": bool(forms["status"].fields["to"].choices)}  # type: ignore[attr-defined]
-    if ticket.is_open:
-        shown.update(record=True, confirm=True, apology=True, proposal=True)
-    shown["close"] = ticket.status != Status.CLOSED
-    shown["reopen"] = ticket.status in (Status.RESOLVED, Status.CLOSED)
-    work = [
-        WorkStep(name, str(title), str(submit), forms[name], name == context["current_form"])
-        for name, title, submit in STEPS
-        if shown.get(name)
-    ]
-    work.sort(key=lambda s: not s.current)  # the current step first, right under the guidance
-    context.update(
-        work=work,
-        forms=forms,
-        templates=templates,
-        others=others,
-        assignable=assignable,
-        triage=triage_panel(ticket),
+    others = list(
+        visible_tickets(user)
+        .filter(customer_id=ticket.customer_id)
+        .exclude(pk=ticket.pk)
+        .order_by("-pk")
+        .only("id", "subject", "status", "channel", "created_at")[:10]
     )
-    return context
+    return {
+        "ticket": ticket,
+        "forms": forms,
+        "others": others,
+        "assignable": assignable,
+        "triage": triage_panel(ticket),
+    }
 
 
 @require_GET
 @staff_required
 def ticket_page(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The page, or one of its parts: ``live`` (what a live refresh swaps in: header, steps,
+    proposals, timeline), ``side`` (the side column), ``step`` (a workbench form when it is
+    opened: ``&step=record``), ``timeline`` (older events: ``&before=<event id>``)."""
     part = request.GET.get("part")
+    if part == "side":
+        user, ticket = _open_ticket(request, ticket_id, tags=True)
+        return render(request, "web/_ticket_side.html", _side_context(request, user, ticket, {}))
+    if part == "step":
+        return _step_part(request, ticket_id, request.GET.get("step", ""))
+    if part == "timeline":
+        return _timeline_part(request, ticket_id)
     context = _ticket_context(request, ticket_id, live=part == "live")
     shown = request.GET.get("images", "")  # the one message whose remote images load
     context["show_images"] = int(shown) if shown.isdigit() else 0
-    if part == "live":  # what a live refresh swaps in: header, steps, timeline, proposals
+    if part == "live":
         context["live_part"] = True
         return render(request, "web/_ticket_live.html", context)
     return render(request, "web/ticket.html", context)
+
+
+def _step_part(request: HttpRequest, ticket_id: int, name: str) -> HttpResponse:
+    user, ticket = _open_ticket(request, ticket_id)
+    proposals = list(selectors.proposals_for(user=user, ticket=ticket))
+    available = _moves_now(ticket, proposals)
+    if name not in {n for n, _t, _s in _shown_steps(ticket, available)}:
+        raise Http404(_("Formulir ini tidak tersedia untuk tiket ini sekarang."))
+    title, submit = next((str(t), str(s)) for n, t, s in STEPS if n == name)
+    form = _step_form(name, ticket, user, proposals, request, available=available, bound={})
+    step = WorkStep(name, title, submit, form, False)
+    return render(request, "web/_workbench_form.html", {"ticket": ticket, "s": step})
+
+
+def _timeline_part(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """Older events of the timeline, before ``before``, with the link to the ones before."""
+    user, ticket = _open_ticket(request, ticket_id)
+    page = selectors.timeline_page(user=user, ticket=ticket, before=_before(request))
+    messages = {m.pk: m for m in selectors.messages_for(user=user, ticket=ticket)}
+    names = {"team": dict(_teams()), "assignee": selectors.staff_names()}
+    items = timeline.items(
+        page.events, messages, names, own_addresses=timeline.customer_addresses(ticket)
+    )
+    shown = request.GET.get("images", "")
+    return render(
+        request,
+        "web/_timeline_items.html",
+        {
+            "ticket": ticket,
+            "items": items,
+            "earlier": page.earlier,
+            "show_images": int(shown) if shown.isdigit() else 0,
+        },
+    )
 
 
 ActionFn = Callable[[User, Ticket, dict[str, Any], HttpRequest], str]
@@ -351,7 +483,7 @@ def _action(form_name: str, form_class: type[Form], fn: ActionFn) -> Callable[..
                     if field in form.fields:
                         for error in errors:
                             form.add_error(field, error)
-        context = _ticket_context(request, ticket_id, bound={form_name: form})
+        context = _ticket_context(request, ticket_id, bound={form_name: form}, open_form=form_name)
         context["open_form"] = form_name
         context.update(extra)
         return render(request, "web/ticket.html", context, status=status)

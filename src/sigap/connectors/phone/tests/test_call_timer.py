@@ -15,6 +15,7 @@ from sigap.connectors.phone.models import Call, Outcome
 from sigap.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sigap.customers.models import Customer
 from sigap.tickets.models import EventKind, Ticket, TimelineEvent
+from sigap.web.tests.pages import ticket_html
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -224,19 +225,19 @@ def test_a_transfer_from_a_call_without_a_ticket_is_refused(
 
 def test_the_ticket_page_shows_the_timer_while_a_call_runs(agent: User, ticket: Ticket) -> None:
     client = _client(agent)
-    page = client.get(reverse("web:ticket", args=[ticket.pk])).content.decode()
+    page = ticket_html(client, ticket.pk)  # the call panel is in the side column
     assert "Mulai panggilan" in page
     assert "calls/calls.js" in page
     with time_machine.travel(T0, tick=False):
         services.call_start(
             actor=agent, customer=ticket.customer, ticket=ticket, direction="inbound"
         )
-    page = client.get(reverse("web:ticket", args=[ticket.pk])).content.decode()
+    page = ticket_html(client, ticket.pk)
     assert 'data-call-timer data-started-at="2026-03-02T09:00:00+07:00"' in page
     assert "Mulai panggilan" not in page
     call = Call.objects.get()
     services.call_finish(actor=agent, call=call, outcome="resolved", notes="Alamat diperbarui.")
-    page = client.get(reverse("web:ticket", args=[ticket.pk])).content.decode()
+    page = ticket_html(client, ticket.pk)
     assert "Mulai panggilan" in page
     assert "Alamat diperbarui." in page  # the call history
     assert "Panggilan telepon" in page  # the timeline entry

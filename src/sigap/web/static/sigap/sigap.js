@@ -279,6 +279,14 @@
     note.hidden = !(newest > seen);
   }
   document.addEventListener("htmx:afterSettle", checkNews);
+  // The side column loads after the page: a link to one of its parts (#classify, #calls,
+  // the page after saving a form there) scrolls to it once it is in.
+  var hashDone = false;
+  document.addEventListener("htmx:afterSettle", function () {
+    if (hashDone || !location.hash || location.hash.length < 2) return;
+    var target = document.getElementById(location.hash.slice(1));
+    if (target && target.closest("[data-side]")) { hashDone = true; target.scrollIntoView({ block: "start" }); }
+  });
 })();
 
 /* The top bar's menus (<details data-menu>): one open at a time, closed by a click
