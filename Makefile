@@ -73,7 +73,7 @@ bench-web: $(VENV)/.dev-installed
 
 ## bench-profile: py-spy samples of the ticket page and the API's reads (docs/decisions/0009)
 bench-profile: $(VENV)/.dev-installed
-	$(PY) bench/profile.py
+	$(PY) bench/pyspy.py
 
 ## bench-sla: due-time computation speed (SLA policies, business calendars)
 bench-sla: $(VENV)/.dev-installed

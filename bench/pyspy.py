@@ -1,7 +1,7 @@
 """Where a fast request's time goes: py-spy samples of the ticket page, the API's single
 ticket and the API's list, each served in a loop inside one process (Django's test
 client: the whole middleware stack and view, no HTTP server), against the benchmark's
-database. Run: `make bench-profile` (or `.venv/bin/python bench/profile.py`).
+database. Run: `make bench-profile` (or `.venv/bin/python bench/pyspy.py`).
 
 Uses the database `make bench` seeds (SIGAP_BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/sigap_bench; the users `bench.web.agent` and
