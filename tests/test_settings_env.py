@@ -15,6 +15,7 @@ PRINT = (
     "import json, django; from django.conf import settings as s; django.setup();"
     "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'],"
     " 'cache': s.CACHES['default']['BACKEND'], 'tz': s.TIME_ZONE,"
+    " 'session': s.SESSION_ENGINE,"
     " 'key': s.SECRET_KEY, 'max': s.SIGAP_MAX_ATTACHMENT_BYTES}))"
 )
 
@@ -120,3 +121,12 @@ def test_redis_url_selects_the_redis_cache_and_it_works(tmp_path: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["ok", "RedisCache"]
+    # with a cache every process shares, sessions are read from it (written through)
+    shown = run_settings(tmp_path, SIGAP_REDIS_URL=url)
+    assert '"session": "django.contrib.sessions.backends.cached_db"' in shown.stdout
+
+
+def test_without_redis_sessions_stay_in_the_database(tmp_path: Path) -> None:
+    shown = run_settings(tmp_path)  # a per-process cache: a session ended in one process
+    assert shown.returncode == 0, shown.stderr  # would live on in the others' caches
+    assert '"session": "django.contrib.sessions.backends.db"' in shown.stdout

@@ -3,6 +3,8 @@ signs someone out everywhere; a revoked token stops working at once in every pro
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -16,8 +18,15 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "sandi-agen-2026"
 
 
-@pytest.fixture
-def andi(db: None) -> User:
+@pytest.fixture(
+    params=[
+        "django.contrib.sessions.backends.db",  # embedded (no shared cache)
+        "django.contrib.sessions.backends.cached_db",  # production, with Redis's cache
+    ]
+)
+def andi(request: pytest.FixtureRequest, settings: Any, db: None) -> User:
+    settings.SESSION_ENGINE = request.param
+    cache.clear()
     return user_create(username="andi", password=PASSWORD, role="agent")
 
 
