@@ -56,6 +56,9 @@ def test_main_pages_have_no_serious_accessibility_problems(
     page.wait_for_url(re.compile("/inbox/"))
     problems["/inbox/"] = serious(page)
     page.goto(f"{server}/tickets/{ticket.pk}/")
+    page.wait_for_selector("[data-side] #form-classify")  # the side column loads after
+    page.locator("#confirm summary").click()  # a step's form, loaded when opened
+    page.wait_for_selector("#form-confirm")
     problems["/tickets/N/"] = serious(page)
     ctx.close()
     ctx = browser.new_context(viewport={"width": width, "height": 800})
