@@ -1,4 +1,4 @@
-"""Where a fast request's time goes: py-spy samples of the ticket page, the API's single
+"""Where a fast request's time goes: py-spy samples of the ticket page, the inbox, the API's single
 ticket and the API's list, each served in a loop inside one process (Django's test
 client: the whole middleware stack and view, no HTTP server), against the benchmark's
 database. Run: `make bench-profile` (or `.venv/bin/python bench/pyspy.py`).
@@ -37,12 +37,13 @@ from sigap.accounts.models import User
 from sigap.tickets.access import visible_tickets
 
 kind, n = sys.argv[1], int(sys.argv[2])
-user = User.objects.get(username="bench.web.agent" if kind == "page" else "bench.admin")
+user = User.objects.get(username="bench.web.agent" if kind in ("page", "inbox") else "bench.admin")
 client = Client(HTTP_HOST="127.0.0.1")
 client.force_login(user)
 ids = list(visible_tickets(user).order_by("-pk").values_list("pk", flat=True)[:300])
 urls = {
     "page": [f"/tickets/{pk}/" for pk in ids],
+    "inbox": ["/inbox/", "/inbox/?view=all", "/inbox/?view=mine", "/inbox/?sort=due"],
     "single": [f"/api/v1/tickets/{pk}" for pk in ids],
     "list": [
         "/api/v1/tickets?limit=25",
@@ -50,8 +51,14 @@ urls = {
         "/api/v1/tickets?limit=25&priority=1",
     ],
 }[kind]
-for url in urls[:3]:  # the URLconf and templates load on the first requests: not sampled
-    client.get(url)
+
+
+def warm_up():  # the URLconf, templates and lazy imports load here: left out of the figures
+    for url in urls[:3]:
+        client.get(url)
+
+
+warm_up()
 started = time.perf_counter()
 for i in range(n):
     response = client.get(urls[i % len(urls)])
@@ -90,8 +97,8 @@ def summarise(raw: Path, top: int) -> str:
     leaf: collections.Counter[str] = collections.Counter()
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if "RequestFactory.generic" not in stack:  # outside a request: setup, imports
-            continue
+        if "RequestFactory.generic" not in stack or "warm_up (" in stack:
+            continue  # outside the measured requests: setup, imports, the warm-up
         n = int(count)
         total += n
         frames = stack.split(";")
@@ -117,7 +124,7 @@ def summarise(raw: Path, top: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=1500, help="per request kind")
-    parser.add_argument("--kinds", default="page,single,list")
+    parser.add_argument("--kinds", default="page,inbox,single,list")
     parser.add_argument("--rate", type=int, default=250, help="py-spy samples per second")
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
