@@ -10,8 +10,8 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from sigap.accounts import audit, limits, sessions, twofactor
-        from sigap.accounts.models import ApiToken, User
+        from sigap.accounts import audit, directory, limits, sessions, twofactor
+        from sigap.accounts.models import ApiToken, Team, User
         from sigap.accounts.services import forget_tokens
 
         audit.connect()
@@ -24,3 +24,8 @@ class AccountsConfig(AppConfig):
             post_delete.connect(
                 forget_tokens, sender=model, dispatch_uid=f"tokens-del-{model.__name__}"
             )
+        # the teams and staff by name that every workspace page lists
+        for listed in (User, Team):
+            name = listed.__name__
+            post_save.connect(directory.invalidate, sender=listed, dispatch_uid=f"dir-{name}")
+            post_delete.connect(directory.invalidate, sender=listed, dispatch_uid=f"dir-del-{name}")

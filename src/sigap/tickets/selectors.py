@@ -18,6 +18,7 @@ from django.db.models import (
     When,
 )
 
+from sigap.accounts import directory
 from sigap.accounts.models import STAFF_ROLES, Role, Team, User
 from sigap.core.errors import NotFound
 from sigap.tickets.access import visible_tickets
@@ -179,11 +180,9 @@ def timeline_page(
 
 
 def staff_names() -> dict[int, str]:
-    """The active staff's names, as the timeline shows assignments: one query."""
-    rows = User.objects.filter(is_active=True, role__in=STAFF_ROLES).only(
-        "id", "first_name", "last_name", "username"
-    )
-    return {u.pk: u.get_full_name() or u.username for u in rows}
+    """The active staff's names, as the timeline shows assignments (kept in memory:
+    ``accounts.directory``)."""
+    return directory.staff_names()
 
 
 # An agent's load counts up to here ("99+"): each count reads at most this many index

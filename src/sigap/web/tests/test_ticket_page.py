@@ -195,7 +195,7 @@ def test_ticket_page_query_count_is_constant(agent: User, ticket: Ticket) -> Non
     with CaptureQueriesContext(connection) as many:
         page(c, ticket)
     assert len(many.captured_queries) == len(few.captured_queries)
-    assert len(many.captured_queries) <= 15
+    assert len(many.captured_queries) <= 13
 
 
 # The first paint and the parts it loads after (issue 16: only what it must at first).

@@ -540,6 +540,7 @@ def test_the_workbench_page_query_count_is_constant(
         services.proposal_withdraw(actor=agent, proposal=proposal)
     for i in range(5):
         team.members.add(user_create(username=f"agen{i}", password="rahasia-agen", role="agent"))
+    page(c, ticket)  # new staff: the names in memory load again once (accounts.directory)
     many = _page_queries(c, ticket)
     html = page(c, ticket)
     assert "Pesan 7" in html and "label-7" in html and "Usulan 2" in html
@@ -548,5 +549,5 @@ def test_the_workbench_page_query_count_is_constant(
     # the first paint: session, user, ticket, messages, proposals, teams, staff names,
     # timeline, canned responses, macros, saved views, notifications, where the proposals'
     # offers went...; the side column, loaded right after it, on its own
-    assert many["page"] <= 15, many
-    assert many["side"] <= 12, many
+    assert many["page"] <= 13, many
+    assert many["side"] <= 11, many

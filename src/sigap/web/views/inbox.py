@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from sigap.accounts import directory
 from sigap.accounts.decorators import staff_required
 from sigap.accounts.http import safe_next
-from sigap.accounts.models import Role, Team, User
+from sigap.accounts.models import User
 from sigap.core.errors import SigapError
 from sigap.tickets import selectors, services
 from sigap.tickets.access import visible_tickets
@@ -50,18 +51,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _teams() -> list[tuple[int, str]]:
-    return [(t.pk, t.name) for t in Team.objects.order_by("name")]
+    return directory.teams()
 
 
 def _people() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    teams = _teams()
-    staff = [
-        (u.pk, u.get_full_name() or u.username)
-        for u in User.objects.filter(is_active=True)
-        .exclude(role=Role.CUSTOMER)
-        .order_by("first_name", "username")
-    ]
-    return teams, staff
+    return directory.teams(), directory.staff()
 
 
 @require_GET
