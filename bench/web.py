@@ -280,7 +280,7 @@ def main() -> int:
         )
     side = results["ticket_side"]
     print(
-        f"  {'  its side column, loaded after':<40} p50 {side['p50_ms']:.1f}  "
+        f"  {'ticket side column (loaded after)':<40} p50 {side['p50_ms']:.1f}  "
         f"p95 {side['p95_ms']:.1f} ms ({side['n']} req)"
     )
     slow = results["inbox_slowest"]
@@ -299,7 +299,7 @@ def main() -> int:
         )
     side = agent["ticket_side"]
     print(
-        f"  {'  its side column, loaded after':<40} p50 {side['p50_ms']:.1f}  "
+        f"  {'ticket side column as an agent':<40} p50 {side['p50_ms']:.1f}  "
         f"p95 {side['p95_ms']:.1f} ms ({side['n']} req)"
     )
     live = results["live"]
