@@ -22,6 +22,18 @@ def test_the_language_switch_selects_english() -> None:
     assert "Sign in to Sigap" in page.content.decode()
 
 
+def test_an_english_request_leaves_the_thread_in_its_own_language() -> None:
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    c = Client()
+    c.cookies["django_language"] = "en"
+    assert c.get("/masuk/")["Content-Language"] == "en"
+    # what the thread runs next (another request's code, a job, a test) is not in English
+    assert translation.get_language() == "id"
+    assert gettext("Wajib diisi.") == "Wajib diisi."  # not "Required."
+
+
 def test_an_unknown_language_cookie_falls_back_to_indonesian() -> None:
     c = Client()
     c.cookies["django_language"] = "xx"
