@@ -213,7 +213,11 @@ def test_the_statistics_know_the_common_words_and_not_the_rare_one(
     assert "zamrud" not in common
     assert search.expected_matches("zamrud", "staff") == 0.0
     assert search.expected_matches("paket", "staff") == pytest.approx(1e6, rel=0.05)
-    assert 2e5 < (search.expected_matches(POOL[0], "staff") or 0) < 1e6
+    one = search.expected_matches(POOL[0], "staff") or 0
+    assert 2e5 < one < 1e6
+    # common words together: as common as the rarest (words asked for together come together)
+    assert search.expected_matches(f"paket {POOL[0]}", "staff") == pytest.approx(one)
+    assert search.expected_matches(f"paket {POOL[0]} zamrud", "staff") == 0.0
 
 
 def test_a_rare_word_is_read_from_the_gin_index_and_its_tickets_by_primary_key(
