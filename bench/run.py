@@ -44,6 +44,8 @@ TARGETS = {  # at 1,000,000 tickets on this machine
     "search_number_p95_ms": 30.0,
     "search_phone_p95_ms": 30.0,
     "search_name_p95_ms": 150.0,  # as the full-text search
+    # issue 16: every class of search through an index, whatever it matches
+    "search_class_p95_ms": 30.0,
 }
 LIST_QUERIES = [
     {"status": "in_progress", "channel": "whatsapp", "limit": 25},
@@ -53,6 +55,22 @@ LIST_QUERIES = [
     {"channel": "email", "limit": 25},
 ]
 SEARCHES = ["paket terlambat", "refund", "pembayaran gagal", "kurir", "garansi ditolak", "retur"]
+# Issue 16: what agents also search for, by how many tickets it matches. Words in no ticket
+# (real words the data set never uses) and misspellings of its common words match nothing;
+# the planted words (PLANTED) match exactly 1, 10, 1,000 and 5,000 tickets.
+ABSENT = ["asuransi", "pesawat", "sekolah", "dokter gigi", "vaksin", "gempa bumi"]
+TYPOS = ["pengirman", "pembayran", "terlmbat", "kurri", "garnasi", "refnud", "pesnaan"]
+PLANTED = {"xqsatu": 1, "xqsepuluh": 10, "xqseribu": 1000, "xqlimaribu": 5000}
+CLASSES = [  # (result key, label, queries' source)
+    ("search_none", "search, word in no ticket", "absent"),
+    ("search_typo", "search, misspelt word", "typo"),
+    ("search_one", "search, word in 1 ticket", "xqsatu"),
+    ("search_ten", "search, word in 10 tickets", "xqsepuluh"),
+    ("search_thousand", "search, word in 1,000 tickets", "xqseribu"),
+    ("search_5000", "search, word in 5,000 tickets", "xqlimaribu"),
+    ("search_order", "search by order number", "order"),
+    ("search_email", "search by customer email", "email"),
+]
 
 
 def run(*args: str, env: dict[str, str]) -> str:
@@ -160,6 +178,76 @@ def name_sample(db_url: str, n: int) -> list[str]:
                 words = str(row[0]).split()
                 names.append(" ".join([*words[:1], *(w[:3] for w in words[1:2])]))
         return names
+
+
+def order_sample(db_url: str, n: int) -> list[str]:
+    """Order numbers of random tickets, as written in them ("BLJ-2026-004217")."""
+    import psycopg
+
+    found: list[str] = []
+    with psycopg.connect(db_url.replace("postgres://", "postgresql://", 1)) as conn:
+        for ticket in ids_sample(db_url, "tickets_ticket", n * 2):
+            row = conn.execute(
+                "SELECT substring(staff_text from 'blj-[0-9]{4}-[0-9]{6}') "
+                "FROM tickets_ticketsearchdocument WHERE ticket_id = %s",
+                (ticket,),
+            ).fetchone()
+            if row is not None and row[0]:
+                found.append(str(row[0]).upper())
+    return found[:n]
+
+
+def email_sample(db_url: str, n: int) -> list[str]:
+    """Random customers' email addresses, some typed in capitals."""
+    import psycopg
+
+    found: list[str] = []
+    with psycopg.connect(db_url.replace("postgres://", "postgresql://", 1)) as conn:
+        for contact in ids_sample(db_url, "customers_customercontact", n * 3):
+            row = conn.execute(
+                "SELECT value FROM customers_customercontact WHERE id >= %s AND kind = 'email' "
+                "ORDER BY id LIMIT 1",
+                (contact,),
+            ).fetchone()
+            if row is not None:
+                found.append(str(row[0]).upper() if len(found) % 2 else str(row[0]))
+    return found[:n]
+
+
+def plant(db_url: str) -> None:
+    """Each PLANTED word in exactly its number of random tickets' search documents
+    (staff and public text alike), spread over the whole data set: words planted at a
+    smaller size (all in the oldest tickets) are taken out and planted again. The
+    documents are changed as the indexer would (their tsvector columns follow); the words
+    are their own stems."""
+    import psycopg
+
+    with psycopg.connect(db_url.replace("postgres://", "postgresql://", 1)) as conn:
+        high = int(conn.execute("SELECT max(ticket_id) FROM tickets_ticketsearchdocument")
+                   .fetchone()[0])  # fmt: skip
+        for word, count in PLANTED.items():
+            have, newest = conn.execute(
+                "SELECT count(*), coalesce(max(ticket_id), 0) FROM tickets_ticketsearchdocument "
+                "WHERE staff_tsv @@ to_tsquery('simple', %s)",
+                (word,),
+            ).fetchone()  # type: ignore[misc]
+            if have == count and (count < 10 or newest > high * 0.8):
+                continue
+            conn.execute(
+                "UPDATE tickets_ticketsearchdocument SET "
+                "staff_text = replace(staff_text, ' ' || %s, ''), "
+                "public_text = replace(public_text, ' ' || %s, '') "
+                "WHERE staff_tsv @@ to_tsquery('simple', %s)",
+                (word, word, word),
+            )
+            conn.execute(
+                "UPDATE tickets_ticketsearchdocument SET "
+                "staff_text = staff_text || ' ' || %s, public_text = public_text || ' ' || %s "
+                "WHERE ticket_id IN (SELECT ticket_id FROM tickets_ticketsearchdocument "
+                "ORDER BY random() LIMIT %s)",
+                (word, word, count),
+            )
+            conn.commit()
 
 
 def vacuum(db_url: str) -> None:
@@ -320,7 +408,76 @@ def measure_reads(base: str, token: str, db_url: str, rounds: int) -> dict[str, 
         load(base, token, 1, calls[:5])
         lat, _, err = load(base, token, 1, calls)
         out[key] = {"p50_ms": pct(lat, 50), "p95_ms": pct(lat, 95), "n": len(lat), "errors": err}
+    out.update(measure_classes(base, token, db_url, rounds))
     return out
+
+
+def class_queries(db_url: str, source: str, n: int) -> list[str]:
+    if source == "absent":
+        return ABSENT
+    if source == "typo":
+        return TYPOS
+    if source == "order":
+        return order_sample(db_url, n)
+    if source == "email":
+        return email_sample(db_url, n)
+    return [source, source.upper()]  # a planted word
+
+
+def measure_classes(base: str, token: str, db_url: str, rounds: int) -> dict[str, Any]:
+    """Issue 16: each class of query, p50/p95. First, one request per query checks that
+    it finds what it should (PLANTED: exactly that many tickets; ABSENT, TYPOS: none;
+    order numbers and emails: at least one): ``wrong`` counts the queries that did not."""
+    out: dict[str, Any] = {}
+    client = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
+    try:
+        for key, _, source in CLASSES:
+            queries = class_queries(db_url, source, rounds)
+            wrong = 0
+            for q in dict.fromkeys(queries):
+                # up to 100 tickets counted through the pages; more: the first page is full
+                # (plant() counted them in the index)
+                expected = min(PLANTED.get(source, 0), 100)
+                found = count_found(client, q, stop=expected + 1 if expected < 100 else 1)
+                if source in PLANTED:
+                    wrong += found != expected
+                elif source in ("absent", "typo"):
+                    wrong += found != 0
+                else:  # order numbers and emails taken from the data set
+                    wrong += found == 0
+            calls = [search_call(q) for q in queries]
+            calls = (calls * (rounds * 5 // max(len(calls), 1) + 1))[: rounds * 5]
+            load(base, token, 1, calls[:5])
+            lat, _, err = load(base, token, 1, calls)
+            out[key] = {
+                "p50_ms": pct(lat, 50),
+                "p95_ms": pct(lat, 95),
+                "n": len(lat),
+                "errors": err,
+                "wrong": wrong,
+            }
+    finally:
+        client.close()
+    return out
+
+
+def search_call(q: str) -> Callable[[Http], int]:
+    return lambda c: c.get("/api/v1/tickets", {"q": q, "limit": 25})
+
+
+def count_found(client: httpx.Client, q: str, stop: int) -> int:
+    """Tickets the API lists for ``q`` (following the pages, at most ``stop``)."""
+    found, cursor = 0, None
+    while found < stop:
+        params: dict[str, Any] = {"q": q, "limit": 100}
+        if cursor:
+            params["cursor"] = cursor
+        body = client.get("/api/v1/tickets", params=params).json()
+        found += len(body["items"])
+        cursor = body.get("next_cursor")
+        if not cursor:
+            break
+    return found
 
 
 def measure_creation(
@@ -420,6 +577,7 @@ def main() -> int:
             results.setdefault("seed_seconds", {})[str(size)] = time.monotonic() - started
         if not token:
             token = run("token", "create", "bench.admin", env=env)
+        plant(db_url)
         vacuum(db_url)
         server = Server(env)
         try:
@@ -467,6 +625,7 @@ def report(results: dict[str, Any]) -> None:
             ("search_number", "search by ticket number", "search_number_p95_ms"),
             ("search_phone", "search by customer phone", "search_phone_p95_ms"),
             ("search_name", "search by customer name", "search_name_p95_ms"),
+            *((key, name, "search_class_p95_ms") for key, name, _ in CLASSES),
         ):
             if key not in entry:
                 continue
@@ -475,7 +634,9 @@ def report(results: dict[str, Any]) -> None:
                 (
                     f"{name} @ {label}",
                     f"p50 {r['p50_ms']:.1f}  p95 {r['p95_ms']:.1f} ms"
-                    f"  ({r['n']} req, {r['errors']} errors)",
+                    f"  ({r['n']} req, {r['errors']} errors"
+                    + (f", {r['wrong']} wrong" if r.get("wrong") else "")
+                    + ")",
                     _verdict(r["p95_ms"], TARGETS[target]) if final else "",
                 )
             )

@@ -6,8 +6,10 @@ Text is normalised and stemmed with Sastrawi (a dictionary-based Indonesian stem
 
 * PostgreSQL: generated ``tsvector`` columns built with the ``indonesian`` configuration
   (stop words, Snowball as a second pass) and GIN indexes; queries use
-  ``plainto_tsquery('indonesian', …)`` in an ``EXISTS`` so the planner can either probe
-  the newest tickets first (common words) or read the GIN index (rare words).
+  ``plainto_tsquery('indonesian', …)``. Which way to read is chosen here, not by the
+  planner (see "PostgreSQL: the GIN index for what is rare" below): a query its words'
+  statistics promise many matches probes the newest tickets first (an ``EXISTS``); any
+  other (a rare word, a typo, a name, an order number) reads the GIN index first.
 * SQLite: an FTS5 table kept in step with the documents by triggers; every query token is
   quoted, so user input is never FTS5 syntax.
 
@@ -19,6 +21,7 @@ See docs/decisions/0002-full-text-search.md.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,7 +38,6 @@ from sigap.tickets.models import Message, MessageKind, Ticket, TicketSearchDocum
 TOKEN = re.compile(r"[0-9a-zA-Z\u00c0-\u024f]+(?:-[0-9a-zA-Z\u00c0-\u024f]+)*")
 MAX_QUERY_TOKENS = 12
 MAX_DOCUMENT_CHARS = 200_000
-RARE_MATCHES = 1000
 
 
 @lru_cache(maxsize=1)
@@ -143,30 +145,131 @@ def search_tickets(
         return qs if not q.strip() else qs.none()
     column = "staff" if include_internal else "public"
     if connection.vendor == "postgresql":
-        where = f"{column}_tsv @@ plainto_tsquery('indonesian', %s)"
-        if any(ch.isdigit() for word in words for ch in word):
-            # A number or a code (a ticket or order number, an amount) is rare, but the
-            # planner cannot tell (its statistics hold the common words): it would walk
-            # the newest tickets probing each one, seconds at a million tickets when none
-            # matches. The GIN index lists the few matching ones first; only when they
-            # are many does the walk below (which then finds them soon) take over.
-            ids = list(
-                TicketSearchDocument.objects.extra(
-                    where=[where], params=[" ".join(words)]
-                ).values_list("ticket_id", flat=True)[: RARE_MATCHES + 1]
-            )
-            if len(ids) <= RARE_MATCHES:
-                return qs.filter(pk__in=ids)
-        docs = TicketSearchDocument.objects.filter(ticket=OuterRef("pk")).extra(
-            where=[where], params=[" ".join(words)]
-        )
-        return qs.filter(Exists(docs))
+        return _pg_search(qs, " ".join(words), column)
     match = " AND ".join('"{}"'.format(w.replace('"', '""')) for w in words)
     fts = RawSQL(
         "SELECT rowid FROM tickets_search_fts WHERE tickets_search_fts MATCH %s",
         [f"{{{column}_text}} : ({match})"],
     )
     return qs.filter(pk__in=fts)
+
+
+# --- PostgreSQL: the GIN index for what is rare, the newest tickets for what is common ---------
+#
+# Two ways to find the newest tickets that match, and each is fast only on its own side:
+#
+# * the *walk*: the tickets newest first (the primary key backwards), each one's document
+#   probed until a page is full. It reads about ``page * tickets / matches`` documents: a
+#   few hundred for a word in every other ticket, every document (1.3 s at a million) for
+#   a word in none;
+# * the *index*: the GIN index lists the documents that hold every word; their tickets are
+#   then read by primary key, newest first. It costs about one heap read per match:
+#   nothing for a typo, too much for a word in half the tickets.
+#
+# PostgreSQL's planner cannot choose between them for a word it has no statistics for (a
+# typo, a name, an order number, any word outside the most common ones): it assumes such a
+# word is in 0.5 % of the documents and walks. So the choice is made here, from the same
+# statistics the planner has (``pg_stats.most_common_elems`` of the ``tsvector`` column,
+# which ANALYZE keeps): a query is *common* when every word of it is among the most common
+# ones and the rarest of them is in at least ``WALK_MIN_MATCHES`` documents, and then it
+# walks. Otherwise the index lists its documents, at most ``WALK_MIN_MATCHES`` + 1 (past
+# that the walk finds a page within ``page * tickets / WALK_MIN_MATCHES`` documents and
+# takes over), and the caller's queryset is filtered by those ids, which PostgreSQL reads
+# newest first from the primary key's index.
+
+WALK_MIN_MATCHES = 3000
+STATS_TTL = 300.0  # seconds: the statistics change when (auto)ANALYZE runs
+
+_stats: dict[tuple[str, str], tuple[float, dict[str, float]]] = {}
+
+
+def _common_lexemes(column: str) -> dict[str, float]:
+    """lexeme -> fraction of documents, for the column's most common lexemes (empty
+    before the first ANALYZE), cached per process for ``STATS_TTL``."""
+    key = (connection.settings_dict["NAME"], column)
+    cached = _stats.get(key)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < STATS_TTL:
+        return cached[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+            "WHERE schemaname = current_schema() AND tablename = %s AND attname = %s",
+            [_TABLE, f"{column}_tsv"],
+        )
+        row = cursor.fetchone()
+    freqs: dict[str, float] = {}
+    if row is not None and row[0] is not None:
+        freqs = dict(zip(row[0], row[1], strict=False))  # the freqs end with min, max, nulls
+    _stats[key] = (now, freqs)
+    return freqs
+
+
+def forget_statistics() -> None:
+    """Read the statistics again at the next search (after an ANALYZE in tests)."""
+    _stats.clear()
+
+
+def expected_matches(text: str, column: str) -> float | None:
+    """How many documents PostgreSQL's statistics promise for ``text`` (already
+    normalised): none when a word is outside the most common ones, else as many as the
+    rarest word has. ``None``: the text has no lexeme at all."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tsvector_to_array(to_tsvector('indonesian', %s)), "
+            "(SELECT reltuples FROM pg_class WHERE oid = %s::regclass)",
+            [text, _TABLE],
+        )
+        row = cursor.fetchone()
+    assert row is not None
+    lexemes, documents = row
+    if not lexemes:
+        return None
+    freqs = _common_lexemes(column)
+    known = [freqs.get(lexeme) for lexeme in lexemes]
+    if any(freq is None for freq in known):
+        return 0.0
+    # Common words together are taken to be as common as the rarest of them: words asked
+    # for together come together ("garansi ditolak": 1,662 tickets if independent, 41,839
+    # at a million), and reading the GIN index for two common words costs more than
+    # walking.
+    return max(float(documents or 0), 0.0) * min(freq for freq in known if freq is not None)
+
+
+INDEX_HITS_SQL = (
+    f"WITH hits AS MATERIALIZED (SELECT ticket_id FROM {_TABLE} "
+    "WHERE {column}_tsv @@ plainto_tsquery('indonesian', %s)) "
+    "SELECT ticket_id FROM hits LIMIT %s"
+)
+
+
+def index_hits(text: str, column: str, limit: int) -> list[int]:
+    """Ids of the tickets whose document matches ``text``, read through the GIN index
+    (at most ``limit``, in no particular order). The match sits in a materialized CTE,
+    which PostgreSQL plans for all its rows: a bitmap scan of the index, never a scan of
+    the table that the ``LIMIT`` would make look cheap."""
+    with connection.cursor() as cursor:
+        cursor.execute(INDEX_HITS_SQL.format(column=column), [text, limit])
+        return [int(r[0]) for r in cursor.fetchall()]
+
+
+def _pg_search(qs: QuerySet[Ticket], text: str, column: str) -> QuerySet[Ticket]:
+    expected = expected_matches(text, column)
+    if expected is None:  # stop words only: 'indonesian' matches nothing
+        return qs.none()
+    if expected < WALK_MIN_MATCHES:
+        ids = index_hits(text, column, WALK_MIN_MATCHES + 1)
+        if len(ids) <= WALK_MIN_MATCHES:
+            if not ids:
+                return qs.none()
+            table = qs.model._meta.db_table
+            # One array parameter, not thousands of placeholders; PostgreSQL reads the
+            # ids from the primary key's index in the order asked for and stops there.
+            return qs.extra(where=[f'"{table}"."id" = ANY(%s::bigint[])'], params=[ids])
+    docs = TicketSearchDocument.objects.filter(ticket=OuterRef("pk")).extra(
+        where=[f"{column}_tsv @@ plainto_tsquery('indonesian', %s)"], params=[text]
+    )
+    return qs.filter(Exists(docs))
 
 
 def reindex_all(batch_size: int = 2000) -> int:

@@ -145,10 +145,11 @@ def test_search_runs_a_bounded_number_of_queries(
         make(agent, team, other_customer, "Kabar Budi")
     many = {q: count(q) for q in few}
     assert few == many
-    # session+user, teams, staff, customers by contact/name, per segment rows + tags
-    assert many["budi"] <= 12
+    # session+user, teams, staff, customers by contact/name, per segment rows + tags; the
+    # full text's estimate and, for a word its statistics do not call common, its index read
+    assert many["budi"] <= 14
     assert many["0812-3456-7890"] <= 11
-    assert many["refund"] <= 10
+    assert many["refund"] <= 12
 
 
 def test_customer_list_finds_a_phone_in_any_format(
