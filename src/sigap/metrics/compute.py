@@ -7,7 +7,7 @@ check each one against hand-computed fixtures. Durations are wall-clock.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from django.db.models import (
     Sum,
 )
 from django.db.models.functions import ExtractHour, ExtractWeekDay, TruncMonth
+from django.utils import timezone
 
 from sigap.metrics.models import TicketFact
 from sigap.surveys.models import Survey, SurveyKind
@@ -133,9 +134,15 @@ def _duration(end: str, start: str) -> ExpressionWrapper[Any]:
     return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
 
 
-def _created_aggregates(until: datetime) -> dict[str, Any]:
-    """One pass over the tickets created in a period."""
+def _created_aggregates(now: datetime) -> dict[str, Any]:
+    """One pass over the tickets created in a period. First-response SLA: a ticket
+    answered (by a reply or a call), or unanswered and already due *now* (not yet due:
+    not counted, whether or not the period has ended); a ticket closed without a
+    response before it was due (spam, a duplicate) needed no answer and does not count."""
     answered = Q(first_response_at__isnull=False)
+    needed = Q(closed_unanswered_at__isnull=True) | Q(
+        closed_unanswered_at__gt=F("first_response_due_at")
+    )
     return {
         "volume": Count("pk"),
         "frt": Avg(_duration("first_response_at", "created_at"), filter=answered),
@@ -144,11 +151,11 @@ def _created_aggregates(until: datetime) -> dict[str, Any]:
         "wait_n": Sum("waits"),
         "handle_s": Sum("handle_seconds"),
         "handle_n": Sum("handled_interactions"),
-        # answered, or unanswered past its due time (not yet due: not counted)
         "fr_n": Count(
             "pk",
             filter=Q(first_response_due_at__isnull=False)
-            & (answered | Q(first_response_due_at__lt=until)),
+            & needed
+            & (answered | Q(first_response_due_at__lt=now)),
         ),
         "fr_met": Count("pk", filter=Q(first_response_at__lte=F("first_response_due_at"))),
     }
@@ -209,19 +216,35 @@ def _nps_surveys(f: Filter) -> QuerySet[Survey]:
     )
 
 
+def _backlog(facts: QuerySet[TicketFact], until: datetime) -> int:
+    """Tickets created before ``until`` that had not ended by then: minus those whose
+    last end came before it, minus those that had ended before it but were reopened
+    later (their earlier ends, ``done_spans``: only reopened tickets are read)."""
+    created = facts.filter(created_at__lt=until).count()
+    ended = facts.filter(ended_at__lt=until).count()
+    mark = until.astimezone(UTC)
+    undone = sum(
+        1
+        for spans in facts.filter(reopens__gt=0, created_at__lt=until)
+        .exclude(ended_at__lt=until)
+        .values_list("done_spans", flat=True)
+        if any(
+            datetime.fromisoformat(a) < mark <= datetime.fromisoformat(b) for a, b in spans or ()
+        )
+    )
+    return created - ended - undone
+
+
 def compute(f: Filter) -> dict[str, Value]:
     """Every metric for one period and filter: five aggregate queries."""
     facts = _facts(f)
     a = facts.filter(created_at__gte=f.since, created_at__lt=f.until).aggregate(
-        **_created_aggregates(f.until)
+        **_created_aggregates(timezone.now())
     )
     r = facts.filter(first_resolved_at__gte=f.since, first_resolved_at__lt=f.until).aggregate(
         **RESOLVED_AGGREGATES
     )
-    # created before the end, minus those that had ended by then
-    backlog = (
-        facts.filter(created_at__lt=f.until).count() - facts.filter(ended_at__lt=f.until).count()
-    )
+    backlog = _backlog(facts, f.until)
     s = _surveys(f).filter(**f.dimensions()).aggregate(**SURVEY_AGGREGATES)
     nps = _nps_surveys(f).aggregate(**NPS_AGGREGATES)
     res = _seconds(r["res"])
@@ -259,7 +282,7 @@ def series(f: Filter, months: int = 12) -> list[tuple[date, dict[str, float | No
         for row in facts.filter(created_at__gte=since, created_at__lt=until)
         .annotate(m=by_month)
         .values("m")
-        .annotate(**_created_aggregates(until))
+        .annotate(**_created_aggregates(timezone.now()))
     }
     resolved = {
         _day(row["m"]): row

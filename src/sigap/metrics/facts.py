@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -76,9 +76,11 @@ class Fact:
     is_open: bool
     first_response_at: datetime | None
     first_response_due_at: datetime | None
+    closed_unanswered_at: datetime | None
     first_resolved_at: datetime | None
     resolved_at: datetime | None
     ended_at: datetime | None
+    done_spans: list[list[str]]
     resolution_due_at: datetime | None
     replies_before_resolution: int
     inbound_messages: int
@@ -112,6 +114,9 @@ def derive(
     wait_total = waits = 0
     waiting_since: datetime | None = None
     calls: dict[Any, int] = {}  # call id -> talk seconds (a corrected event replaces)
+    call_ended: dict[Any, datetime] = {}  # call id -> when it was first logged (its end)
+    closed_unanswered: datetime | None = None
+    done_spans: list[list[str]] = []  # [ended, reopened] of each end that was undone
     last_id = 0
     for e in sorted(events, key=lambda e: (e["created_at"], e["id"])):
         last_id = max(last_id, e["id"])
@@ -143,6 +148,7 @@ def derive(
                 continue
             data = e["data"] or {}
             calls[data.get("call_id")] = int(data.get("handle_seconds") or 0)
+            call_ended.setdefault(data.get("call_id"), at)
         elif kind == EventKind.TEAM_CHANGED:
             transfers += 1
         elif kind == EventKind.STATUS_CHANGED:
@@ -152,14 +158,24 @@ def derive(
                 first_resolved = first_resolved or at
             if new in DONE and old not in DONE:
                 ended = at
+                if new == "closed" and first_response is None:
+                    closed_unanswered = at  # spam, a duplicate, withdrawn: nothing to answer
             elif new not in DONE and old in DONE:
                 reopens += 1
+                if ended is not None:
+                    done_spans.append([_iso(ended), _iso(at)])
                 resolved = ended = None
-    for seconds in calls.values():  # a phone call is an interaction with its talk time
+    for call_id, seconds in calls.items():  # a phone call is an interaction with its talk time
         if seconds > 0:
             interactions += 1
             handle += seconds
             handled += 1
+            # ... and a response: the agent spoke to the customer from when it was answered
+            answered = max(call_ended[call_id] - timedelta(seconds=seconds), ticket["created_at"])
+            if first_response is None or answered < first_response:
+                first_response = answered
+    if closed_unanswered and first_response and first_response <= closed_unanswered:
+        closed_unanswered = None  # a call answered it before it was closed
     is_open = ticket["status"] in OPEN_STATUSES
     return Fact(
         ticket_id=ticket["id"],
@@ -178,9 +194,11 @@ def derive(
         is_open=is_open,
         first_response_at=first_response,
         first_response_due_at=ticket["first_response_due_at"],
+        closed_unanswered_at=closed_unanswered,
         first_resolved_at=first_resolved,
         resolved_at=resolved,
         ended_at=None if is_open else ended,
+        done_spans=done_spans,
         resolution_due_at=ticket["resolution_due_at"],
         replies_before_resolution=replies_before,
         inbound_messages=inbound,
@@ -194,6 +212,10 @@ def derive(
         waits=waits,
         synced_event_id=last_id,
     )
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
 
 
 def robots() -> set[int]:

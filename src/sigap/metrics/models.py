@@ -35,9 +35,13 @@ class TicketFact(models.Model):
     # from the timeline
     first_response_at = models.DateTimeField(null=True)
     first_response_due_at = models.DateTimeField(null=True)
+    # closed (never resolved) before any response: spam, a duplicate, withdrawn
+    closed_unanswered_at = models.DateTimeField(null=True)
     first_resolved_at = models.DateTimeField(null=True)
     resolved_at = models.DateTimeField(null=True)
     ended_at = models.DateTimeField(null=True)  # left the open statuses (and stayed out)
+    # [ended, reopened] (UTC, ISO 8601) for each time it left the open statuses and came back
+    done_spans = models.JSONField(default=list)
     resolution_due_at = models.DateTimeField(null=True)
     replies_before_resolution = models.PositiveIntegerField(default=0)
     inbound_messages = models.PositiveIntegerField(default=0)

@@ -1,0 +1,154 @@
+"""Issue 21: the metrics at their edges, built from raw records through the services with
+the clock moved (as the demo loader does): a period that ends in the future, a phone call
+as the first response, a ticket created in the last second of a month, a spam ticket
+closed unanswered, a reopened ticket and a past month's backlog, ..."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import pytest
+import time_machine
+
+from sigap.accounts.models import Team, User
+from sigap.connectors.phone import services as phone
+from sigap.customers.models import Customer
+from sigap.metrics import compute as m
+from sigap.metrics import sync
+from sigap.metrics.tests.conftest import WIB, Story, step
+from sigap.tickets import services
+from sigap.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def dec(day: int, hhmm: str, year: int = 2026, month: int = 12) -> datetime:
+    hh, mm = hhmm.split(":")[:2]
+    ss = hhmm.split(":")[2] if hhmm.count(":") == 2 else "0"
+    return datetime(year, month, day, int(hh), int(mm), int(ss), tzinfo=WIB)
+
+
+def nov(day: int, hhmm: str) -> datetime:
+    return dec(day, hhmm, month=11)
+
+
+def opened(s: Story, customer: Customer, when: datetime, first_due: datetime, **kw: Any) -> Ticket:
+    ticket = s.open(customer, when, due=first_due + (first_due - when) * 10)
+    Ticket.objects.filter(pk=ticket.pk).update(first_response_due_at=first_due, **kw)
+    return ticket
+
+
+def computed(now: datetime, f: m.Filter) -> dict[str, m.Value]:
+    with time_machine.travel(now, tick=False):
+        sync.sync()
+        return m.compute(f)
+
+
+def test_first_response_sla_does_not_count_tickets_not_yet_due(
+    agent: User, team: Team, customer: Customer
+) -> None:
+    """6 December: the month is still running; a ticket due on 7 December is not late."""
+    s = Story(agent, team)
+    met = opened(s, customer, dec(1, "09:00"), dec(1, "10:00"))
+    s.reply(met, dec(1, "09:30"))
+    opened(s, customer, dec(2, "09:00"), dec(2, "10:00"))  # never answered: late
+    opened(s, customer, dec(6, "12:00"), dec(7, "09:00"))  # not due yet
+    v = computed(dec(6, "14:00"), m.month(2026, 12))["sla_first_response"]
+    assert (v.numerator, v.denominator, v.value) == (1, 2, 50.0)
+    # on 8 December the third one is late, though no event happened since
+    later = computed(dec(8, "09:00"), m.month(2026, 12))["sla_first_response"]
+    assert (later.numerator, later.denominator) == (1, 3)
+
+
+def test_a_phone_call_is_a_first_response(agent: User, team: Team, customer: Customer) -> None:
+    s = Story(agent, team)
+    ticket = opened(s, customer, dec(3, "09:00"), dec(3, "10:00"), channel="phone")
+    call = step(
+        dec(3, "09:05"),
+        phone.call_start,
+        actor=agent,
+        customer=customer,
+        ticket=Ticket.objects.get(pk=ticket.pk),
+        direction="inbound",
+    )
+    step(dec(3, "09:15"), phone.call_finish, actor=agent, call=call, outcome="resolved")
+    # a call nobody picked up is no response
+    missed = opened(s, customer, dec(4, "09:00"), dec(4, "10:00"), channel="phone")
+    call = step(
+        dec(4, "09:05"),
+        phone.call_start,
+        actor=agent,
+        customer=customer,
+        ticket=Ticket.objects.get(pk=missed.pk),
+        direction="outbound",
+    )
+    step(dec(4, "09:06"), phone.call_finish, actor=agent, call=call, outcome="no_answer")
+    v = computed(dec(6, "14:00"), m.month(2026, 12))
+    sla = v["sla_first_response"]
+    assert (sla.numerator, sla.denominator) == (1, 2)  # the answered call met its due time
+    assert v["frt"].value == 5.0 and v["frt"].denominator == 1  # answered at 09:05
+    assert sync.verify() == []
+
+
+def test_a_ticket_opened_in_the_last_second_of_a_month_counts_in_that_month(
+    agent: User, team: Team, customer: Customer
+) -> None:
+    s = Story(agent, team)
+    opened(s, customer, nov(30, "23:59:59"), dec(1, "00:59:59"))  # never answered
+    v = computed(dec(6, "14:00"), m.month(2026, 11))["sla_first_response"]
+    assert (v.numerator, v.denominator, v.value) == (0, 1, 0.0)
+    assert computed(dec(6, "14:00"), m.month(2026, 12))["sla_first_response"].denominator == 0
+
+
+def test_a_spam_ticket_closed_unanswered_before_its_due_time_is_no_breach(
+    agent: User, team: Team, customer: Customer
+) -> None:
+    s = Story(agent, team)
+    spam = opened(s, customer, dec(1, "09:00"), dec(1, "13:00"))
+    step(
+        dec(1, "09:05"),
+        services.ticket_transition,
+        actor=agent,
+        ticket=Ticket.objects.get(pk=spam.pk),
+        to="closed",
+        reason="Spam.",
+    )
+    # closed unanswered only after it was due: it was late all the same
+    late = opened(s, customer, dec(2, "09:00"), dec(2, "10:00"))
+    step(
+        dec(2, "15:00"),
+        services.ticket_transition,
+        actor=agent,
+        ticket=Ticket.objects.get(pk=late.pk),
+        to="closed",
+        reason="Pelanggan tidak bisa dihubungi.",
+    )
+    v = computed(dec(6, "14:00"), m.month(2026, 12))["sla_first_response"]
+    assert (v.numerator, v.denominator) == (0, 1)
+    assert sync.verify() == []
+
+
+def test_a_past_months_backlog_does_not_change_when_a_ticket_is_reopened_later(
+    agent: User, team: Team, customer: Customer
+) -> None:
+    s = Story(agent, team)
+    opened(s, customer, nov(10, "09:00"), nov(10, "10:00"))  # still open: backlog
+    done = opened(s, customer, nov(20, "09:00"), nov(20, "10:00"))
+    s.reply(done, nov(20, "09:30"))
+    s.resolve(done, nov(25, "09:00"))
+    # ended, reopened and ended again within November: not in its backlog either
+    twice = opened(s, customer, nov(21, "09:00"), nov(21, "10:00"))
+    s.reply(twice, nov(21, "09:30"))
+    s.resolve(twice, nov(22, "09:00"))
+    s.inbound(twice, nov(23, "09:00"))
+    s.resolve(twice, nov(24, "09:00"))
+    assert computed(dec(1, "08:00"), m.month(2026, 11))["backlog"].value == 1
+    s.inbound(done, dec(2, "09:00"))  # the customer's answer reopens it
+    assert Ticket.objects.get(pk=done.pk).status != "resolved"
+    assert computed(dec(6, "14:00"), m.month(2026, 11))["backlog"].value == 1
+    assert computed(dec(6, "14:00"), m.month(2026, 12))["backlog"].value == 2
+    s.resolve(done, dec(3, "09:00"))
+    assert computed(dec(6, "14:00"), m.month(2026, 11))["backlog"].value == 1
+    assert computed(dec(6, "14:00"), m.month(2026, 12))["backlog"].value == 1
+    assert sync.verify() == []
