@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.test import Client
 
 from sigap.accounts.models import Team, User
 from sigap.connectors.phone import services as phone
@@ -17,6 +18,7 @@ from sigap.customers.models import Customer
 from sigap.metrics import compute as m
 from sigap.metrics import sync
 from sigap.metrics.tests.conftest import WIB, Story, step
+from sigap.surveys.models import Survey
 from sigap.tickets import services
 from sigap.tickets.models import Ticket
 
@@ -152,3 +154,58 @@ def test_a_past_months_backlog_does_not_change_when_a_ticket_is_reopened_later(
     assert computed(dec(6, "14:00"), m.month(2026, 11))["backlog"].value == 1
     assert computed(dec(6, "14:00"), m.month(2026, 12))["backlog"].value == 1
     assert sync.verify() == []
+
+
+def test_the_dashboard_shows_a_changed_survey_answer_at_once(
+    supervisor: User, customer: Customer
+) -> None:
+    from sigap.surveys import services as surveys
+
+    when = nov(20, "10:00")
+    survey = Survey.objects.create(
+        kind="resolution",
+        customer=customer,
+        sent_via="email",
+        sent_at=when,
+        expires_at=dec(9, "0:0"),
+    )
+    step(nov(20, "10:05"), surveys.answer, survey=survey, csat=5)
+    with time_machine.travel(dec(6, "10:00"), tick=False):  # all in the same minute
+        client = Client()
+        client.force_login(supervisor)
+        html = client.get("/dasbor/", {"month": "2026-11"}).content.decode()
+        assert csat_card(html) == "100%"
+        surveys.answer(survey, csat=1)  # the customer changes their mind
+        html = client.get("/dasbor/", {"month": "2026-11"}).content.decode()
+        assert csat_card(html) == "0%"
+
+
+def csat_card(html: str) -> str:
+    card = html.split('data-card="csat"', 1)[1]
+    return card.split('<div class="big">', 1)[1].split("<", 1)[0]
+
+
+def test_one_survey_answer_is_shown_with_its_sample_and_never_judged(
+    agent: User, team: Team, customer: Customer
+) -> None:
+    from sigap.metrics import reports
+    from sigap.surveys import services as surveys
+
+    s = Story(agent, team)
+    ticket = opened(s, customer, nov(3, "09:00"), nov(3, "10:00"))
+    s.reply(ticket, nov(3, "09:20"), handle=120)  # one measured reply: AHT 2 minutes
+    survey = Survey.objects.create(
+        kind="resolution", customer=customer, sent_via="email", sent_at=nov(4, "09:00"),
+        expires_at=nov(9, "09:00"),
+    )  # fmt: skip
+    step(nov(4, "10:00"), surveys.answer, survey=survey, csat=5)
+    with time_machine.travel(dec(6, "14:00"), tick=False):
+        sync.sync()
+        rows = {r["metric"]: r for r in reports.kpi_rows(m.month(2026, 11))}
+    csat, aht, frt = rows["csat"], rows["aht"], rows["frt"]
+    assert csat["result_text"] == "100% (rata-rata 5 dari 5; n = 1)"
+    assert (csat["verdict"], csat["small"]) == ("none", True)
+    assert "Memenuhi target" not in str(csat["analysis"])
+    assert (aht["result_text"], aht["verdict"]) == ("2 menit (n = 1)", "none")
+    assert (frt["result_text"], frt["verdict"]) == ("20 menit (n = 1)", "none")
+    assert rows["volume"]["result_text"] == "1"  # a count: no sample
