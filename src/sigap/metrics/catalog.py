@@ -62,6 +62,14 @@ METRICS: list[Metric] = [
         "Adakan pelatihan agen atau sederhanakan proses agar masalah selesai pada kontak pertama.",
     ),
     Metric(
+        "fcr_resolved",
+        "FCR varian: dari tiket selesai",
+        "%",
+        +1,
+        None,
+        "Adakan pelatihan agen atau sederhanakan proses agar masalah selesai pada kontak pertama.",
+    ),
+    Metric(
         "aht",
         "Rata-rata waktu penanganan (AHT)",
         "menit",
@@ -139,6 +147,7 @@ BASIS: dict[str, str] = {
     "ces": "jawaban",
     "nps": "jawaban",
     "fcr": "tiket",
+    "fcr_resolved": "tiket selesai",
     "aht": "interaksi terukur",
     "frt": "tiket terjawab",
     "wait": "penantian",

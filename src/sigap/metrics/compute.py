@@ -145,6 +145,8 @@ def _created_aggregates(now: datetime) -> dict[str, Any]:
     )
     return {
         "volume": Count("pk"),
+        # the seed's FCR: contacts resolved at the first contact among all contacts
+        "fcr": Count("pk", filter=FCR & Q(first_resolved_at__isnull=False)),
         "frt": Avg(_duration("first_response_at", "created_at"), filter=answered),
         "frt_n": Count("pk", filter=answered),
         "wait_s": Sum("wait_seconds"),
@@ -254,7 +256,8 @@ def compute(f: Filter) -> dict[str, Value]:
         "resolution_time": Value(None if res is None else round(res / 3600, 1), denominator=r["n"]),
         "wait": _ratio(a["wait_s"], a["wait_n"], 60),
         "aht": _ratio(a["handle_s"], a["handle_n"], 60),
-        "fcr": _pct(r["fcr"], r["n"]),
+        "fcr": _pct(a["fcr"], a["volume"]),
+        "fcr_resolved": _pct(r["fcr"], r["n"]),
         "reopen": _pct(r["reopened"], r["n"]),
         "sla": _pct(r["sla_met"], r["sla_due"]),
         "sla_first_response": _pct(a["fr_met"], a["fr_n"]),
@@ -322,7 +325,7 @@ def series(f: Filter, months: int = 12) -> list[tuple[date, dict[str, float | No
                     "volume": float(a.get("volume", 0)),
                     "frt": None if frt is None else round(frt / 60, 1),
                     "resolution_time": None if res is None else round(res / 3600, 1),
-                    "fcr": _pct(r.get("fcr", 0), r.get("n", 0)).value,
+                    "fcr": _pct(a.get("fcr", 0), a.get("volume", 0)).value,
                     "sla": _pct(r.get("sla_met", 0), r.get("sla_due", 0)).value,
                     "csat": _pct(s.get("csat_good", 0), s.get("csat_n", 0)).value,
                     "ces": _pct(s.get("ces_easy", 0), s.get("ces_n", 0)).value,
@@ -401,22 +404,22 @@ def table(f: Filter, by: str = "agent_id") -> list[dict[str, Any]]:
         ),
         hs=Sum("handle_seconds"),
         hn=Sum("handled_interactions"),
+        fcr=Count("pk", filter=FCR & Q(first_resolved_at__isnull=False)),
     ):
         out = row(r[by])
         out["volume"] = r["n"]
+        out["fcr"] = _pct(r["fcr"], r["n"]).value
         frt = _seconds(r["frt"])
         out["frt"] = None if frt is None else round(frt / 60, 1)
         out["aht"] = round(r["hs"] / r["hn"] / 60, 1) if r["hn"] else None
     resolved = facts.filter(first_resolved_at__gte=f.since, first_resolved_at__lt=f.until)
     for r in resolved.values(by).annotate(
         n=Count("pk"),
-        fcr=Count("pk", filter=FCR),
         due=Count("pk", filter=Q(resolution_due_at__isnull=False)),
         met=Count("pk", filter=Q(first_resolved_at__lte=F("resolution_due_at"))),
     ):
         out = row(r[by])
         out["resolved"] = r["n"]
-        out["fcr"] = _pct(r["fcr"], r["n"]).value
         out["sla"] = _pct(r["met"], r["due"]).value
     answers = _surveys(f).filter(
         kind=SurveyKind.RESOLUTION, csat__isnull=False, **{f"{by}__isnull": False}

@@ -209,3 +209,36 @@ def test_one_survey_answer_is_shown_with_its_sample_and_never_judged(
     assert (aht["result_text"], aht["verdict"]) == ("2 menit (n = 1)", "none")
     assert (frt["result_text"], frt["verdict"]) == ("20 menit (n = 1)", "none")
     assert rows["volume"]["result_text"] == "1"  # a count: no sample
+
+
+def test_fcr_is_the_seeds_share_of_all_contacts_with_the_resolved_share_as_a_variant(
+    agent: User, team: Team, customer: Customer, other_customer: Customer
+) -> None:
+    from sigap.metrics import reports
+
+    s = Story(agent, team)
+    october = opened(s, customer, dec(28, "09:00", month=10), dec(28, "10:00", month=10))
+    s.reply(october, dec(28, "09:30", month=10))
+    s.resolve(october, nov(2, "09:00"))  # resolved at first contact, in November
+    first = opened(s, other_customer, nov(10, "09:00"), nov(10, "10:00"))
+    s.reply(first, nov(10, "09:30"))
+    s.resolve(first, nov(10, "11:00"))  # resolved at first contact
+    two = opened(s, customer, nov(20, "09:00"), nov(20, "10:00"))
+    s.reply(two, nov(20, "09:30"))
+    s.reply(two, nov(20, "10:30"))
+    s.resolve(two, nov(21, "11:00"))  # two replies: not at the first contact
+    opened(s, other_customer, nov(28, "09:00"), nov(28, "10:00"))  # not resolved yet
+    v = computed(dec(6, "14:00"), m.month(2026, 11))
+    # the seed: first-contact resolutions ÷ all contacts (the tickets created in November)
+    assert (v["fcr"].numerator, v["fcr"].denominator, v["fcr"].value) == (1, 3, 33.3)
+    # the variant: ÷ the tickets first resolved in November (October's one included)
+    resolved = v["fcr_resolved"]
+    assert (resolved.numerator, resolved.denominator, resolved.value) == (2, 3, 66.7)
+    with time_machine.travel(dec(6, "14:00"), tick=False):
+        rows = {r["metric"]: r for r in reports.kpi_rows(m.month(2026, 11))}
+    assert rows["fcr"]["label"] == "Selesai pada kontak pertama (FCR)"
+    assert rows["fcr"]["result_text"] == "33,3% (n = 3)"
+    assert rows["fcr_resolved"]["label"] == "FCR varian: dari tiket selesai"
+    assert rows["fcr_resolved"]["result_text"] == "66,7% (n = 3)"
+    (row,) = m.table(m.month(2026, 11))
+    assert row["fcr"] == 33.3  # the agent table uses the headline's definition
