@@ -25,7 +25,8 @@ from django.db.models import (
 from django.db.models.functions import ExtractHour, ExtractWeekDay, TruncMonth
 from django.utils import timezone
 
-from sigap.metrics.models import TicketFact
+from sigap.connectors.phone.models import Call, Outcome
+from sigap.metrics.models import TicketFact, WorkFact
 from sigap.surveys.models import Survey, SurveyKind
 from sigap.tickets.models import CompensationType, Proposal
 
@@ -151,8 +152,6 @@ def _created_aggregates(now: datetime) -> dict[str, Any]:
         "frt_n": Count("pk", filter=answered),
         "wait_s": Sum("wait_seconds"),
         "wait_n": Sum("waits"),
-        "handle_s": Sum("handle_seconds"),
-        "handle_n": Sum("handled_interactions"),
         "fr_n": Count(
             "pk",
             filter=Q(first_response_due_at__isnull=False)
@@ -211,6 +210,66 @@ def _nps(row: dict[str, Any]) -> Value:
     )
 
 
+def _work(f: Filter, by: str = "") -> dict[Any, dict[str, int]]:
+    """AHT's inputs: the interactions done in the period (replies by a person and logged
+    calls on tickets, ``WorkFact``; answered calls not linked to any ticket, from the
+    calls themselves), each in the period it happened, whatever the ticket's creation
+    date: ``n`` all of them, ``measured`` those with handling seconds, ``seconds`` their
+    sum. Per ``by`` (``agent_id`` or ``team_id``: the ticket's current one, the call's
+    agent) or for the whole filter (key ``None``). Two queries."""
+    out: dict[Any, dict[str, int]] = {}
+
+    def add(key: Any, n: int, measured: int, seconds: int | None) -> None:
+        row = out.setdefault(key, {"n": 0, "measured": 0, "seconds": 0})
+        row["n"] += n
+        row["measured"] += measured
+        row["seconds"] += int(seconds or 0)
+
+    dims = {f"fact__{k}": v for k, v in f.dimensions().items()}
+    work = WorkFact.objects.filter(at__gte=f.since, at__lt=f.until, **dims)
+    aggregates = {
+        "n": Count("pk"),
+        "measured": Count("pk", filter=Q(seconds__gt=0)),
+        "seconds": Sum("seconds"),
+    }
+    if by:
+        for row in work.values(f"fact__{by}").annotate(**aggregates).order_by():
+            add(row[f"fact__{by}"], row["n"], row["measured"], row["seconds"])
+    else:
+        row = work.aggregate(**aggregates)
+        add(None, row["n"], row["measured"], row["seconds"])
+    # Calls on no ticket: only the agent, the channel and the caller's tier filter them.
+    if f.team_id or f.category or by == "team_id" or f.channel not in ("", "phone"):
+        return out
+    calls = Call.objects.filter(
+        ticket__isnull=True, ended_at__gte=f.since, ended_at__lt=f.until, duration__gt=0
+    ).exclude(outcome=Outcome.NO_ANSWER)
+    if f.agent_id:
+        calls = calls.filter(agent_id=f.agent_id)
+    if f.tier:
+        calls = calls.filter(customer__loyalty_tier=f.tier)
+    if by:
+        for agent, n, seconds in (
+            calls.values_list("agent_id").annotate(n=Count("pk"), s=Sum("duration")).order_by()
+        ):
+            if agent is not None:
+                add(agent, n, n, seconds)
+    else:
+        row = calls.aggregate(n=Count("pk"), seconds=Sum("duration"))
+        add(None, row["n"], row["n"], row["seconds"])
+    return out
+
+
+def _aht(row: dict[str, int] | None) -> Value:
+    """Measured seconds ÷ measured interactions, in minutes; ``extra``: how many
+    interactions were done in all (measured or not)."""
+    row = row or {"n": 0, "measured": 0, "seconds": 0}
+    value = _ratio(row["seconds"], row["measured"], 60)
+    value.denominator = row["measured"]
+    value.extra["interactions"] = row["n"]
+    return value
+
+
 def _nps_surveys(f: Filter) -> QuerySet[Survey]:
     # NPS is about the relationship, not a ticket: only the customer tier filters it.
     return _surveys(f).filter(
@@ -255,7 +314,7 @@ def compute(f: Filter) -> dict[str, Value]:
         "frt": _minutes(_seconds(a["frt"]), a["frt_n"]),
         "resolution_time": Value(None if res is None else round(res / 3600, 1), denominator=r["n"]),
         "wait": _ratio(a["wait_s"], a["wait_n"], 60),
-        "aht": _ratio(a["handle_s"], a["handle_n"], 60),
+        "aht": _aht(_work(f).get(None)),
         "fcr": _pct(a["fcr"], a["volume"]),
         "fcr_resolved": _pct(r["fcr"], r["n"]),
         "reopen": _pct(r["reopened"], r["n"]),
@@ -402,8 +461,6 @@ def table(f: Filter, by: str = "agent_id") -> list[dict[str, Any]]:
                 F("first_response_at") - F("created_at"), output_field=DurationField()
             )
         ),
-        hs=Sum("handle_seconds"),
-        hn=Sum("handled_interactions"),
         fcr=Count("pk", filter=FCR & Q(first_resolved_at__isnull=False)),
     ):
         out = row(r[by])
@@ -411,7 +468,9 @@ def table(f: Filter, by: str = "agent_id") -> list[dict[str, Any]]:
         out["fcr"] = _pct(r["fcr"], r["n"]).value
         frt = _seconds(r["frt"])
         out["frt"] = None if frt is None else round(frt / 60, 1)
-        out["aht"] = round(r["hs"] / r["hn"] / 60, 1) if r["hn"] else None
+    for key, work in _work(f, by).items():
+        if key is not None:
+            row(key)["aht"] = _aht(work).value
     resolved = facts.filter(first_resolved_at__gte=f.since, first_resolved_at__lt=f.until)
     for r in resolved.values(by).annotate(
         n=Count("pk"),

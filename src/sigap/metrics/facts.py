@@ -9,7 +9,7 @@ written down in ``docs/metrics.md``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from django.db import transaction
 
 from sigap.accounts.models import User
 from sigap.accounts.system import SYSTEM_USERNAME
-from sigap.metrics.models import TicketFact
+from sigap.metrics.models import TicketFact, WorkFact
 from sigap.tickets.models import OPEN_STATUSES, EventKind, Ticket, TimelineEvent
 
 DONE = ("resolved", "closed")
@@ -93,9 +93,11 @@ class Fact:
     wait_seconds: int
     waits: int
     synced_event_id: int
+    # the interactions ([at (UTC ISO 8601), kind, measured seconds]), in ``WorkFact``
+    work: list[list[Any]] = field(default_factory=list)
 
 
-FACT_FIELDS = [f.name for f in fields(Fact)]
+FACT_FIELDS = [f.name for f in fields(Fact) if f.name != "work"]
 
 
 def derive(
@@ -113,6 +115,7 @@ def derive(
     interactions = handle = handled = 0
     wait_total = waits = 0
     waiting_since: datetime | None = None
+    work: list[list[Any]] = []
     calls: dict[Any, int] = {}  # call id -> talk seconds (a corrected event replaces)
     call_ended: dict[Any, datetime] = {}  # call id -> when it was first logged (its end)
     closed_unanswered: datetime | None = None
@@ -131,6 +134,9 @@ def derive(
             if isinstance(seconds, int) and seconds > 0:
                 handle += seconds
                 handled += 1
+            else:
+                seconds = 0
+            work.append([_iso(at), "reply", seconds])
             if first_response is None:
                 first_response = at
             if first_resolved is None:
@@ -170,6 +176,7 @@ def derive(
             interactions += 1
             handle += seconds
             handled += 1
+            work.append([_iso(call_ended[call_id]), "call", seconds])
             # ... and a response: the agent spoke to the customer from when it was answered
             answered = max(call_ended[call_id] - timedelta(seconds=seconds), ticket["created_at"])
             if first_response is None or answered < first_response:
@@ -211,6 +218,7 @@ def derive(
         wait_seconds=wait_total,
         waits=waits,
         synced_event_id=last_id,
+        work=sorted(work),
     )
 
 
@@ -296,6 +304,15 @@ def store(facts: list[Fact]) -> None:
         unique_fields=["ticket"],
         update_fields=[f for f in FACT_FIELDS if f != "ticket_id"],
     )
+    WorkFact.objects.filter(fact_id__in=[fact.ticket_id for fact in facts]).delete()
+    WorkFact.objects.bulk_create(
+        [
+            WorkFact(fact_id=fact.ticket_id, at=datetime.fromisoformat(at), kind=kind, seconds=sec)
+            for fact in facts
+            for at, kind, sec in fact.work
+        ],
+        batch_size=5000,
+    )
 
 
 @transaction.atomic
@@ -306,7 +323,15 @@ def refresh(ticket_ids: Iterable[int]) -> int:
 
 
 def stored(ticket_ids: Iterable[int]) -> dict[int, Fact]:
-    return {
+    ids = list(ticket_ids)
+    out = {
         row["ticket_id"]: Fact(**row)
-        for row in TicketFact.objects.filter(ticket_id__in=list(ticket_ids)).values(*FACT_FIELDS)
+        for row in TicketFact.objects.filter(ticket_id__in=ids).values(*FACT_FIELDS)
     }
+    for fact_id, at, kind, seconds in WorkFact.objects.filter(fact_id__in=ids).values_list(
+        "fact_id", "at", "kind", "seconds"
+    ):
+        out[fact_id].work.append([_iso(at), kind, seconds])
+    for fact in out.values():
+        fact.work.sort()
+    return out

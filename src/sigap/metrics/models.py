@@ -70,6 +70,23 @@ class TicketFact(models.Model):
         return f"fact {self.ticket_id}"
 
 
+class WorkFact(models.Model):
+    """One interaction by a person on a ticket (a reply, a logged call), when it happened
+    and the handling seconds measured for it (0: not measured): AHT counts work in the
+    period it was done. Kept with the ticket's fact (``facts.store``)."""
+
+    fact = models.ForeignKey(TicketFact, on_delete=models.CASCADE, related_name="work")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=8)  # "reply" or "call"
+    seconds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["at"], name="work_at")]
+
+    def __str__(self) -> str:
+        return f"work {self.fact_id}@{self.at}"
+
+
 class SyncState(models.Model):
     """The timeline position the facts are complete up to (one row)."""
 

@@ -158,6 +158,9 @@ def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
             action = metric.action if _worse(value, previous, metric) else "Pantau."
         value_text = NO_DATA if value is None and sample is not None else fmt(value, metric.unit)
         detail = f"n = {sample}" if sample is not None else ""
+        interactions = now[metric.key].extra.get("interactions")
+        if interactions is not None:  # AHT: measured interactions of all those done
+            detail += f" dari {interactions} interaksi"
         average = now[metric.key].extra.get("average")
         average_text = "" if average is None else f"rata-rata {fmt(average, '')} dari 5"
         if average_text:
@@ -176,6 +179,7 @@ def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
                 "sample": sample,
                 "small": small,
                 "average_text": average_text,
+                "interactions": interactions,
                 "previous": previous,
                 "previous_text": fmt(previous, metric.unit),
                 "verdict": verdict,

@@ -124,6 +124,7 @@ def _analytics(f: m.Filter) -> dict[str, Any]:
                 "sample": sample,
                 "small": sample is not None and sample < MIN_SAMPLE,
                 "average": None if average is None else fmt(average, ""),
+                "interactions": values[name].extra.get("interactions"),
             }
         )
     content = {

@@ -206,7 +206,7 @@ def test_one_survey_answer_is_shown_with_its_sample_and_never_judged(
     assert csat["result_text"] == "100% (rata-rata 5 dari 5; n = 1)"
     assert (csat["verdict"], csat["small"]) == ("none", True)
     assert "Memenuhi target" not in str(csat["analysis"])
-    assert (aht["result_text"], aht["verdict"]) == ("2 menit (n = 1)", "none")
+    assert (aht["result_text"], aht["verdict"]) == ("2 menit (n = 1 dari 1 interaksi)", "none")
     assert (frt["result_text"], frt["verdict"]) == ("20 menit (n = 1)", "none")
     assert rows["volume"]["result_text"] == "1"  # a count: no sample
 
@@ -242,3 +242,32 @@ def test_fcr_is_the_seeds_share_of_all_contacts_with_the_resolved_share_as_a_var
     assert rows["fcr_resolved"]["result_text"] == "66,7% (n = 3)"
     (row,) = m.table(m.month(2026, 11))
     assert row["fcr"] == 33.3  # the agent table uses the headline's definition
+
+
+def test_aht_counts_all_work_in_the_period_it_was_done(
+    agent: User, team: Team, customer: Customer
+) -> None:
+    from sigap.metrics import reports
+
+    s = Story(agent, team)
+    october = opened(s, customer, dec(28, "09:00", month=10), dec(28, "10:00", month=10))
+    s.reply(october, nov(2, "09:00"), handle=600)  # November's work on October's ticket
+    ticket = opened(s, customer, nov(3, "09:00"), nov(3, "10:00"))
+    s.reply(ticket, nov(3, "09:20"), handle=120)
+    s.reply(ticket, nov(3, "09:40"))  # sent through the API: not measured
+    late = opened(s, customer, nov(29, "09:00"), nov(29, "10:00"))
+    s.reply(late, dec(2, "09:00"), handle=900)  # December's work on November's ticket
+    call = step(
+        nov(10, "09:00"), phone.call_start, actor=agent, customer=customer, direction="inbound"
+    )  # a call on no ticket: five minutes of work all the same
+    step(nov(10, "09:05"), phone.call_finish, actor=agent, call=call, outcome="resolved")
+    v = computed(dec(6, "14:00"), m.month(2026, 11))["aht"]
+    assert (v.numerator, v.denominator, v.value) == (1020, 3, 5.7)  # (600 + 120 + 300) / 3
+    assert v.extra["interactions"] == 4
+    assert computed(dec(6, "14:00"), m.month(2026, 12))["aht"].value == 15.0  # 900 s
+    with time_machine.travel(dec(6, "14:00"), tick=False):
+        (row,) = m.table(m.month(2026, 11))
+        aht = {r["metric"]: r for r in reports.kpi_rows(m.month(2026, 11))}["aht"]
+    assert row["aht"] == 5.7
+    assert aht["result_text"] == "5,7 menit (n = 3 dari 4 interaksi)"
+    assert sync.verify() == []
