@@ -6,6 +6,7 @@ check each one against hand-computed fixtures. Durations are wall-clock.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from django.utils import timezone
 
 from sigap.connectors.phone.models import Call, Outcome
 from sigap.metrics.models import TicketFact, WorkFact
+from sigap.sla import book as sla_book
 from sigap.surveys.models import Survey, SurveyKind
 from sigap.tickets.models import CompensationType, Proposal
 
@@ -210,6 +212,9 @@ def _nps(row: dict[str, Any]) -> Value:
     )
 
 
+WORK_KINDS = ("reply", "call")
+
+
 def _work(f: Filter, by: str = "") -> dict[Any, dict[str, int]]:
     """AHT's inputs: the interactions done in the period (replies by a person and logged
     calls on tickets, ``WorkFact``; answered calls not linked to any ticket, from the
@@ -226,7 +231,7 @@ def _work(f: Filter, by: str = "") -> dict[Any, dict[str, int]]:
         row["seconds"] += int(seconds or 0)
 
     dims = {f"fact__{k}": v for k, v in f.dimensions().items()}
-    work = WorkFact.objects.filter(at__gte=f.since, at__lt=f.until, **dims)
+    work = WorkFact.objects.filter(at__gte=f.since, at__lt=f.until, kind__in=WORK_KINDS, **dims)
     aggregates = {
         "n": Count("pk"),
         "measured": Count("pk", filter=Q(seconds__gt=0)),
@@ -238,16 +243,9 @@ def _work(f: Filter, by: str = "") -> dict[Any, dict[str, int]]:
     else:
         row = work.aggregate(**aggregates)
         add(None, row["n"], row["measured"], row["seconds"])
-    # Calls on no ticket: only the agent, the channel and the caller's tier filter them.
-    if f.team_id or f.category or by == "team_id" or f.channel not in ("", "phone"):
+    calls = _calls_on_no_ticket(f)
+    if calls is None or by == "team_id":
         return out
-    calls = Call.objects.filter(
-        ticket__isnull=True, ended_at__gte=f.since, ended_at__lt=f.until, duration__gt=0
-    ).exclude(outcome=Outcome.NO_ANSWER)
-    if f.agent_id:
-        calls = calls.filter(agent_id=f.agent_id)
-    if f.tier:
-        calls = calls.filter(customer__loyalty_tier=f.tier)
     if by:
         for agent, n, seconds in (
             calls.values_list("agent_id").annotate(n=Count("pk"), s=Sum("duration")).order_by()
@@ -258,6 +256,80 @@ def _work(f: Filter, by: str = "") -> dict[Any, dict[str, int]]:
         row = calls.aggregate(n=Count("pk"), seconds=Sum("duration"))
         add(None, row["n"], row["n"], row["seconds"])
     return out
+
+
+def _calls_on_no_ticket(f: Filter) -> QuerySet[Call] | None:
+    """Answered calls linked to no ticket that ended in the period; only the agent, the
+    channel (phone) and the caller's tier filter them (None: the filter excludes them)."""
+    if f.team_id or f.category or f.channel not in ("", "phone"):
+        return None
+    calls = Call.objects.filter(
+        ticket__isnull=True, ended_at__gte=f.since, ended_at__lt=f.until, duration__gt=0
+    ).exclude(outcome=Outcome.NO_ANSWER)
+    if f.agent_id:
+        calls = calls.filter(agent_id=f.agent_id)
+    if f.tier:
+        calls = calls.filter(customer__loyalty_tier=f.tier)
+    return calls
+
+
+def _spread(values: list[float]) -> tuple[float | None, float | None]:
+    """The median and the 90th percentile (nearest rank: the smallest value that at least
+    90 % of the values do not exceed), rounded to one decimal."""
+    if not values:
+        return None, None
+    ordered = sorted(values)
+    n, mid = len(ordered), len(ordered) // 2
+    median = ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return round(median, 1), round(ordered[math.ceil(0.9 * n) - 1], 1)
+
+
+def _spreads(f: Filter, out: dict[str, Value]) -> None:
+    """Median and p90 beside each time metric's mean (``extra``), with the same rules;
+    first response and resolution time also in business time (the ticket's SLA
+    calendar; tickets without one count only in the wall-clock figures). Four queries."""
+    book = sla_book.current()
+    facts = _facts(f)
+
+    def durations(end: str, since_field: str, scale: float) -> tuple[list[float], list[float]]:
+        wall: list[float] = []
+        business: list[float] = []
+        rows = facts.filter(
+            **{f"{since_field}__gte": f.since, f"{since_field}__lt": f.until},
+            **{f"{end}__isnull": False},
+        ).values_list("created_at", end, "ticket__sla_policy_id")
+        calendars: dict[Any, Any] = {}
+        for start, stop, policy in rows:
+            wall.append((stop - start).total_seconds() / scale)
+            if policy not in calendars:
+                calendars[policy] = book.calendar_for(policy)
+            if calendars[policy] is not None:
+                business.append(calendars[policy].between(start, stop) * 60 / scale)
+        return wall, business
+
+    def put(key: str, wall: list[float], business: list[float] | None = None) -> None:
+        extra = out[key].extra
+        extra["median"], extra["p90"] = _spread(wall)
+        if business is not None:
+            extra["business_median"], extra["business_p90"] = _spread(business)
+
+    put("frt", *durations("first_response_at", "created_at", 60))
+    put("resolution_time", *durations("first_resolved_at", "first_resolved_at", 3600))
+    dims = {f"fact__{k}": v for k, v in f.dimensions().items()}
+    waits = WorkFact.objects.filter(
+        kind="wait", fact__created_at__gte=f.since, fact__created_at__lt=f.until, **dims
+    ).values_list("seconds", flat=True)
+    put("wait", [s / 60 for s in waits])
+    work = [
+        s / 60
+        for s in WorkFact.objects.filter(
+            at__gte=f.since, at__lt=f.until, kind__in=WORK_KINDS, seconds__gt=0, **dims
+        ).values_list("seconds", flat=True)
+    ]
+    calls = _calls_on_no_ticket(f)
+    if calls is not None:
+        work += [s / 60 for s in calls.values_list("duration", flat=True)]
+    put("aht", work)
 
 
 def _aht(row: dict[str, int] | None) -> Value:
@@ -296,8 +368,9 @@ def _backlog(facts: QuerySet[TicketFact], until: datetime) -> int:
     return created - ended - undone
 
 
-def compute(f: Filter) -> dict[str, Value]:
-    """Every metric for one period and filter: five aggregate queries."""
+def compute(f: Filter, *, spreads: bool = True) -> dict[str, Value]:
+    """Every metric for one period and filter: a few aggregate queries, and with
+    ``spreads`` the medians and p90s of the time metrics (``_spreads``)."""
     facts = _facts(f)
     a = facts.filter(created_at__gte=f.since, created_at__lt=f.until).aggregate(
         **_created_aggregates(timezone.now())
@@ -326,6 +399,8 @@ def compute(f: Filter) -> dict[str, Value]:
         "nps": _nps(nps),
     }
     out["csat"].extra["average"] = round(s["csat_avg"], 2) if s["csat_avg"] else None
+    if spreads:
+        _spreads(f, out)
     return out
 
 

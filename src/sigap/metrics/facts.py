@@ -93,7 +93,8 @@ class Fact:
     wait_seconds: int
     waits: int
     synced_event_id: int
-    # the interactions ([at (UTC ISO 8601), kind, measured seconds]), in ``WorkFact``
+    # the interactions ([at (UTC ISO 8601), "reply"/"call", measured seconds]) and the
+    # customer's waits ([answered at, "wait", seconds waited]), in ``WorkFact``
     work: list[list[Any]] = field(default_factory=list)
 
 
@@ -142,9 +143,11 @@ def derive(
             if first_resolved is None:
                 replies_before += 1
             if waiting_since is not None:
-                wait_total += max(0, int((at - waiting_since).total_seconds()))
+                waited = max(0, int((at - waiting_since).total_seconds()))
+                wait_total += waited
                 waits += 1
                 waiting_since = None
+                work.append([_iso(at), "wait", waited])  # not work: for the wait's median
         elif kind == EventKind.MESSAGE_RECEIVED:
             inbound += 1
             if waiting_since is None:

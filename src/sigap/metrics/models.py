@@ -73,11 +73,13 @@ class TicketFact(models.Model):
 class WorkFact(models.Model):
     """One interaction by a person on a ticket (a reply, a logged call), when it happened
     and the handling seconds measured for it (0: not measured): AHT counts work in the
-    period it was done. Kept with the ticket's fact (``facts.store``)."""
+    period it was done. Also each wait of the customer for a reply (kind "wait", the
+    seconds waited), for the waiting time's median. Kept with the ticket's fact
+    (``facts.store``)."""
 
     fact = models.ForeignKey(TicketFact, on_delete=models.CASCADE, related_name="work")
     at = models.DateTimeField()
-    kind = models.CharField(max_length=8)  # "reply" or "call"
+    kind = models.CharField(max_length=8)  # "reply", "call"; "wait": a customer's wait
     seconds = models.PositiveIntegerField(default=0)
 
     class Meta:

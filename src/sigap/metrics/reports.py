@@ -123,9 +123,25 @@ def sample_text(value: m.Value, unit: str) -> str:
     return f"{fmt(value.value, unit)} (n = {n}{caveat})"
 
 
+def spread(value: m.Value, unit: str) -> str:
+    """A time metric's median and p90 beside its mean, wall-clock and (where the SLA is
+    counted in business hours) in business time: "median 84 menit, p90 3.570 menit; jam
+    kerja: median 84 menit, p90 270 menit"; "" for a metric without them."""
+    extra = value.extra
+    if extra.get("median") is None:
+        return ""
+    text = f"median {fmt(extra['median'], unit)}, p90 {fmt(extra['p90'], unit)}"
+    if extra.get("business_median") is not None:
+        text += (
+            f"; jam kerja: median {fmt(extra['business_median'], unit)}, "
+            f"p90 {fmt(extra['business_p90'], unit)}"
+        )
+    return text
+
+
 def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
     now = m.compute(f)
-    before = m.compute(f.previous())
+    before = m.compute(f.previous(), spreads=False)
     goal = targets()
     rows = []
     for metric in METRICS:
@@ -165,6 +181,9 @@ def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
         average_text = "" if average is None else f"rata-rata {fmt(average, '')} dari 5"
         if average_text:
             detail = f"{average_text}; {detail}"
+        spread_text = spread(now[metric.key], metric.unit)
+        if spread_text:
+            detail = f"{spread_text}; {detail}"
         result_text = f"{value_text} ({detail})" if detail else value_text
         rows.append(
             {
@@ -180,6 +199,7 @@ def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
                 "small": small,
                 "average_text": average_text,
                 "interactions": interactions,
+                "spread_text": spread_text,
                 "previous": previous,
                 "previous_text": fmt(previous, metric.unit),
                 "verdict": verdict,
@@ -417,7 +437,7 @@ def _sentiment(f: m.Filter) -> dict[str, Any]:
         .values_list("nps")
         .annotate(n=Count("pk"))
     )
-    values = m.compute(f)
+    values = m.compute(f, spreads=False)
     low = list(
         answers.filter(Q(csat__lte=2) | Q(nps__lte=6))
         .exclude(comment="")

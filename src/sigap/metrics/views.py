@@ -104,7 +104,7 @@ def _analytics(f: m.Filter) -> dict[str, Any]:
     if cached is not None:
         return cast(dict[str, Any], cached)
     values = m.compute(f)
-    before = m.compute(f.previous())
+    before = m.compute(f.previous(), spreads=False)
     cards = []
     for name in ("volume", "csat", "nps", "fcr", "frt", "aht", "sla", "backlog"):
         metric = BY_KEY[name]
@@ -125,6 +125,7 @@ def _analytics(f: m.Filter) -> dict[str, Any]:
                 "small": sample is not None and sample < MIN_SAMPLE,
                 "average": None if average is None else fmt(average, ""),
                 "interactions": values[name].extra.get("interactions"),
+                "spread": reports.spread(values[name], metric.unit),
             }
         )
     content = {

@@ -206,8 +206,14 @@ def test_one_survey_answer_is_shown_with_its_sample_and_never_judged(
     assert csat["result_text"] == "100% (rata-rata 5 dari 5; n = 1)"
     assert (csat["verdict"], csat["small"]) == ("none", True)
     assert "Memenuhi target" not in str(csat["analysis"])
-    assert (aht["result_text"], aht["verdict"]) == ("2 menit (n = 1 dari 1 interaksi)", "none")
-    assert (frt["result_text"], frt["verdict"]) == ("20 menit (n = 1)", "none")
+    assert (aht["result_text"], aht["verdict"]) == (
+        "2 menit (median 2 menit, p90 2 menit; n = 1 dari 1 interaksi)",
+        "none",
+    )
+    assert frt["verdict"] == "none"
+    assert frt["result_text"] == (
+        "20 menit (median 20 menit, p90 20 menit; jam kerja: median 20 menit, p90 20 menit; n = 1)"
+    )
     assert rows["volume"]["result_text"] == "1"  # a count: no sample
 
 
@@ -269,5 +275,31 @@ def test_aht_counts_all_work_in_the_period_it_was_done(
         (row,) = m.table(m.month(2026, 11))
         aht = {r["metric"]: r for r in reports.kpi_rows(m.month(2026, 11))}["aht"]
     assert row["aht"] == 5.7
-    assert aht["result_text"] == "5,7 menit (n = 3 dari 4 interaksi)"
+    # 120, 300, 600 seconds: median 5, p90 10 minutes
+    assert aht["result_text"] == "5,7 menit (median 5 menit, p90 10 menit; n = 3 dari 4 interaksi)"
     assert sync.verify() == []
+
+
+def test_time_metrics_show_median_and_p90_in_wall_clock_and_business_time(
+    agent: User, team: Team, customer: Customer, other_customer: Customer
+) -> None:
+    from sigap.metrics import reports
+
+    s = Story(agent, team)
+    # email tickets: the office-hours calendar (Monday-Friday 08-17, Saturday 08-12 WIB)
+    for day, answered in ((2, "10:00"), (3, "10:24"), (4, "10:30")):
+        t = s.open(customer if day != 3 else other_customer, nov(day, "09:00"), nov(30, "9:00"))
+        s.reply(t, nov(day, answered))
+    friday = s.open(other_customer, nov(6, "21:00"), due=nov(30, "9:00"))
+    s.reply(friday, nov(9, "08:30"))  # Monday morning: 3,570 wall minutes, 270 business
+    assert Ticket.objects.get(pk=friday.pk).sla_policy_id is not None
+    v = computed(dec(6, "14:00"), m.month(2026, 11))["frt"]
+    assert v.value == 951.0  # (60 + 84 + 90 + 3570) / 4: one Friday night moves the mean
+    assert (v.extra["median"], v.extra["p90"]) == (87.0, 3570.0)
+    assert (v.extra["business_median"], v.extra["business_p90"]) == (87.0, 270.0)
+    with time_machine.travel(dec(6, "14:00"), tick=False):
+        frt = {r["metric"]: r for r in reports.kpi_rows(m.month(2026, 11))}["frt"]
+    assert frt["result_text"] == (
+        "951 menit (median 87 menit, p90 3.570 menit; "
+        "jam kerja: median 87 menit, p90 270 menit; n = 4)"
+    )

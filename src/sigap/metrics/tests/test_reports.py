@@ -63,7 +63,10 @@ def test_kpi_rows_compare_with_the_previous_period_and_the_target(
         fcr["action"]
     )
     aht = rows["aht"]  # 5.7 minutes against at most 10, from three measured replies
-    assert (aht["result_text"], aht["verdict"]) == ("5,7 menit (n = 3 dari 5 interaksi)", "none")
+    assert (aht["result_text"], aht["verdict"]) == (
+        "5,7 menit (median 5 menit, p90 10 menit; n = 3 dari 5 interaksi)",
+        "none",
+    )
     assert "baru 3 interaksi terukur" in str(aht["analysis"])
     assert rows["sla"]["verdict"] == "none" and rows["volume"]["sample"] is None
     nps = rows["nps"]
