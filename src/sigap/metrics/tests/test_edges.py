@@ -303,3 +303,35 @@ def test_time_metrics_show_median_and_p90_in_wall_clock_and_business_time(
         "951 menit (median 87 menit, p90 3.570 menit; "
         "jam kerja: median 87 menit, p90 270 menit; n = 4)"
     )
+
+
+def test_the_dashboard_the_report_and_its_exports_show_the_same_figures(
+    march: dict[str, Ticket], customer: Customer, supervisor: User
+) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from sigap.metrics import export, reports
+    from sigap.metrics.tests.conftest import surveys
+
+    surveys(march, customer)
+    sync.sync()
+    client = Client()
+    client.force_login(supervisor)
+    html = client.get("/dasbor/", {"month": "2026-03"}).content.decode()
+    content = reports.build("kpi", m.month(2026, 3))
+    rows = {r["metric"]: r for r in content["rows"]}
+    for key in ("volume", "csat", "nps", "fcr", "frt", "aht", "sla", "backlog"):
+        card = html.split(f'data-card="{key}"', 1)[1].split('data-card="', 1)[0]
+        assert f'<div class="big">{rows[key]["value_text"]}</div>' in card, key
+        if rows[key]["sample"] is not None:
+            assert f"n = {rows[key]['sample']}" in card, key
+        if rows[key]["spread_text"]:
+            assert rows[key]["spread_text"] in card, key
+    texts = {r["label"]: r["result_text"] for r in content["rows"]}
+    sheet = load_workbook(io.BytesIO(export.xlsx(content, "x")))["Laporan"]
+    assert {r[0]: r[2] for r in sheet.iter_rows(min_row=5, values_only=True)} == texts
+    table = list(csv.reader(io.StringIO(export.csv_bytes(content).decode("utf-8-sig"))))
+    assert {r[0]: r[2] for r in table[1:]} == texts
