@@ -13,12 +13,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
+    Aggregate,
     Avg,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
+    FloatField,
+    Func,
     Q,
     QuerySet,
     Sum,
@@ -28,7 +32,6 @@ from django.utils import timezone
 
 from sigap.connectors.phone.models import Call, Outcome
 from sigap.metrics.models import TicketFact, WorkFact
-from sigap.sla import book as sla_book
 from sigap.surveys.models import Survey, SurveyKind
 from sigap.tickets.models import CompensationType, Proposal
 
@@ -284,28 +287,68 @@ def _spread(values: list[float]) -> tuple[float | None, float | None]:
     return round(median, 1), round(ordered[math.ceil(0.9 * n) - 1], 1)
 
 
+class _Percentile(Aggregate):
+    """PostgreSQL's ordered-set percentile: continuous (the median: the mean of the two
+    middle values) or discrete (nearest rank), as ``_spread`` computes them."""
+
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression: Any, fraction: float, *, discrete: bool = False) -> None:
+        super().__init__(
+            expression,
+            function="PERCENTILE_DISC" if discrete else "PERCENTILE_CONT",
+            fraction=fraction,
+            output_field=FloatField(),
+        )
+
+
+def _seconds_between(end: str, start: str) -> Any:
+    """Seconds from ``start`` to ``end`` computed in the database (reading numbers is far
+    cheaper than reading two timestamps a row)."""
+    if connection.vendor == "postgresql":
+        return Func(
+            F(end) - F(start),
+            function="EXTRACT",
+            template="EXTRACT(EPOCH FROM %(expressions)s)",
+            output_field=FloatField(),
+        )
+
+    def day(name: str) -> Func:
+        return Func(F(name), function="julianday", output_field=FloatField())
+
+    return ExpressionWrapper((day(end) - day(start)) * 86400, output_field=FloatField())
+
+
 def _spreads(f: Filter, out: dict[str, Value]) -> None:
     """Median and p90 beside each time metric's mean (``extra``), with the same rules;
     first response and resolution time also in business time (the ticket's SLA
-    calendar; tickets without one count only in the wall-clock figures). Four queries."""
-    book = sla_book.current()
+    calendar, kept on the fact; tickets without one count only in the wall-clock
+    figures). Five queries, none joined to the tickets."""
     facts = _facts(f)
 
-    def durations(end: str, since_field: str, scale: float) -> tuple[list[float], list[float]]:
-        wall: list[float] = []
-        business: list[float] = []
+    def durations(key: str, end: str, business: str, since_field: str, scale: float) -> None:
         rows = facts.filter(
             **{f"{since_field}__gte": f.since, f"{since_field}__lt": f.until},
             **{f"{end}__isnull": False},
-        ).values_list("created_at", end, "ticket__sla_policy_id")
-        calendars: dict[Any, Any] = {}
-        for start, stop, policy in rows:
-            wall.append((stop - start).total_seconds() / scale)
-            if policy not in calendars:
-                calendars[policy] = book.calendar_for(policy)
-            if calendars[policy] is not None:
-                business.append(calendars[policy].between(start, stop) * 60 / scale)
-        return wall, business
+        )
+        wall = _seconds_between(end, "created_at")
+        if connection.vendor == "postgresql":  # in the database: no row leaves it
+            row = rows.aggregate(
+                m=_Percentile(wall, 0.5), p=_Percentile(wall, 0.9, discrete=True),
+                bm=_Percentile(F(business), 0.5), bp=_Percentile(F(business), 0.9, discrete=True),
+            )  # fmt: skip
+            extra = out[key].extra
+            for name, value in (("median", "m"), ("p90", "p")):
+                for prefix, field in (("", value), ("business_", "b" + value)):
+                    number = row[field]
+                    extra[prefix + name] = None if number is None else round(number / scale, 1)
+            return
+        pairs = list(rows.values_list(wall, business))
+        put(
+            key,
+            [float(w) / scale for w, _ in pairs],
+            [b / scale for _, b in pairs if b is not None],
+        )
 
     def put(key: str, wall: list[float], business: list[float] | None = None) -> None:
         extra = out[key].extra
@@ -313,13 +356,17 @@ def _spreads(f: Filter, out: dict[str, Value]) -> None:
         if business is not None:
             extra["business_median"], extra["business_p90"] = _spread(business)
 
-    put("frt", *durations("first_response_at", "created_at", 60))
-    put("resolution_time", *durations("first_resolved_at", "first_resolved_at", 3600))
+    durations("frt", "first_response_at", "first_response_business_seconds", "created_at", 60)
+    durations(
+        "resolution_time",
+        "first_resolved_at",
+        "resolution_business_seconds",
+        "first_resolved_at",
+        3600,
+    )
+    waits = facts.filter(created_at__gte=f.since, created_at__lt=f.until, waits__gt=0)
+    put("wait", [s / 60 for times in waits.values_list("wait_times", flat=True) for s in times])
     dims = {f"fact__{k}": v for k, v in f.dimensions().items()}
-    waits = WorkFact.objects.filter(
-        kind="wait", fact__created_at__gte=f.since, fact__created_at__lt=f.until, **dims
-    ).values_list("seconds", flat=True)
-    put("wait", [s / 60 for s in waits])
     work = [
         s / 60
         for s in WorkFact.objects.filter(

@@ -18,6 +18,8 @@ from django.db import transaction
 from sigap.accounts.models import User
 from sigap.accounts.system import SYSTEM_USERNAME
 from sigap.metrics.models import TicketFact, WorkFact
+from sigap.sla import book as sla_book
+from sigap.sla.calendar import Calendar
 from sigap.tickets.models import OPEN_STATUSES, EventKind, Ticket, TimelineEvent
 
 DONE = ("resolved", "closed")
@@ -37,6 +39,7 @@ TICKET_FIELDS = (
     "status",
     "first_response_due_at",
     "resolution_due_at",
+    "sla_policy_id",
     "triage__predictions__sentiment__label",  # the triage model's reading, if any
 )
 EVENT_FIELDS = (
@@ -92,9 +95,11 @@ class Fact:
     handled_interactions: int
     wait_seconds: int
     waits: int
+    wait_times: list[int]
+    first_response_business_seconds: int | None
+    resolution_business_seconds: int | None
     synced_event_id: int
-    # the interactions ([at (UTC ISO 8601), "reply"/"call", measured seconds]) and the
-    # customer's waits ([answered at, "wait", seconds waited]), in ``WorkFact``
+    # the interactions ([at (UTC ISO 8601), "reply"/"call", measured seconds]), in ``WorkFact``
     work: list[list[Any]] = field(default_factory=list)
 
 
@@ -106,17 +111,20 @@ def derive(
     events: Sequence[dict[str, Any]],
     robots: set[int],
     repeat_contact: bool = False,
+    calendar: Calendar | None = None,
 ) -> Fact:
     """``ticket``: values of ``TICKET_FIELDS``; ``events``: its timeline (any order) as
     values of ``EVENT_FIELDS``; ``robots``: user ids whose replies are not a person's
     (the automation user); ``repeat_contact``: the customer opened another ticket within
-    ``REPEAT_WINDOW`` after this one."""
+    ``REPEAT_WINDOW`` after this one; ``calendar``: its SLA policy's business calendar
+    (business time of first response and resolution; None: not computed)."""
     first_response = first_resolved = resolved = ended = None
     replies_before = inbound = transfers = reopens = 0
     interactions = handle = handled = 0
     wait_total = waits = 0
     waiting_since: datetime | None = None
     work: list[list[Any]] = []
+    wait_times: list[int] = []
     calls: dict[Any, int] = {}  # call id -> talk seconds (a corrected event replaces)
     call_ended: dict[Any, datetime] = {}  # call id -> when it was first logged (its end)
     closed_unanswered: datetime | None = None
@@ -147,7 +155,7 @@ def derive(
                 wait_total += waited
                 waits += 1
                 waiting_since = None
-                work.append([_iso(at), "wait", waited])  # not work: for the wait's median
+                wait_times.append(waited)
         elif kind == EventKind.MESSAGE_RECEIVED:
             inbound += 1
             if waiting_since is None:
@@ -220,9 +228,18 @@ def derive(
         handled_interactions=handled,
         wait_seconds=wait_total,
         waits=waits,
+        wait_times=wait_times,
+        first_response_business_seconds=_business(calendar, ticket["created_at"], first_response),
+        resolution_business_seconds=_business(calendar, ticket["created_at"], first_resolved),
         synced_event_id=last_id,
         work=sorted(work),
     )
+
+
+def _business(calendar: Calendar | None, start: datetime, end: datetime | None) -> int | None:
+    if calendar is None or end is None:
+        return None
+    return round(calendar.between(start, end) * 60)
 
 
 def _iso(moment: datetime) -> str:
@@ -247,7 +264,17 @@ def compute(ticket_ids: Iterable[int], bots: set[int] | None = None) -> list[Fac
     ):
         by_ticket.setdefault(e["ticket_id"], []).append(e)
     repeats = _repeat_contacts(tickets)
-    return [derive(t, by_ticket.get(t["id"], ()), bots, t["id"] in repeats) for t in tickets]
+    book = sla_book.current()
+    return [
+        derive(
+            t,
+            by_ticket.get(t["id"], ()),
+            bots,
+            t["id"] in repeats,
+            book.calendar_for(t["sla_policy_id"]),
+        )
+        for t in tickets
+    ]
 
 
 REPEAT_WINDOW = timedelta(days=7)

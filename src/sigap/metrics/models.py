@@ -53,6 +53,11 @@ class TicketFact(models.Model):
     repeat_contact = models.BooleanField(default=False)  # same customer again within 7 days
     wait_seconds = models.PositiveBigIntegerField(default=0)
     waits = models.PositiveIntegerField(default=0)
+    wait_times = models.JSONField(default=list)  # each wait's seconds (the median, p90)
+    # business seconds (the SLA policy's calendar) from creation to the first response and
+    # to the first resolution
+    first_response_business_seconds = models.PositiveIntegerField(null=True)
+    resolution_business_seconds = models.PositiveIntegerField(null=True)
     synced_event_id = models.BigIntegerField(default=0)
 
     class Meta:
@@ -73,13 +78,11 @@ class TicketFact(models.Model):
 class WorkFact(models.Model):
     """One interaction by a person on a ticket (a reply, a logged call), when it happened
     and the handling seconds measured for it (0: not measured): AHT counts work in the
-    period it was done. Also each wait of the customer for a reply (kind "wait", the
-    seconds waited), for the waiting time's median. Kept with the ticket's fact
-    (``facts.store``)."""
+    period it was done. Kept with the ticket's fact (``facts.store``)."""
 
     fact = models.ForeignKey(TicketFact, on_delete=models.CASCADE, related_name="work")
     at = models.DateTimeField()
-    kind = models.CharField(max_length=8)  # "reply", "call"; "wait": a customer's wait
+    kind = models.CharField(max_length=8)  # "reply" or "call"
     seconds = models.PositiveIntegerField(default=0)
 
     class Meta:
