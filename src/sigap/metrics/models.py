@@ -69,6 +69,12 @@ class TicketFact(models.Model):
             models.Index(
                 fields=["created_at"], condition=models.Q(is_open=True), name="fact_open_created"
             ),
+            # backlog: the reopened tickets' earlier ends (``compute._backlog``)
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(reopens__gt=0),
+                name="fact_reopened_created",
+            ),
         ]
 
     def __str__(self) -> str:
