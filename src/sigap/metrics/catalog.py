@@ -62,6 +62,14 @@ METRICS: list[Metric] = [
         "Adakan pelatihan agen atau sederhanakan proses agar masalah selesai pada kontak pertama.",
     ),
     Metric(
+        "fcr_resolved",
+        "FCR varian: dari tiket selesai",
+        "%",
+        +1,
+        None,
+        "Adakan pelatihan agen atau sederhanakan proses agar masalah selesai pada kontak pertama.",
+    ),
+    Metric(
         "aht",
         "Rata-rata waktu penanganan (AHT)",
         "menit",
@@ -128,10 +136,26 @@ METRICS: list[Metric] = [
 ]
 BY_KEY = {m.key: m for m in METRICS}
 
-# The metrics computed from survey answers: a report shows how many answers each rests on
+# Every metric but the two counts rests on a sample: a report shows how many items (n)
 # and draws no conclusion (met or missed, the action) from fewer than MIN_SAMPLE of them.
 SURVEY_METRICS = frozenset({"csat", "ces", "nps"})
+COUNT_METRICS = frozenset({"volume", "backlog"})
 MIN_SAMPLE = 30
+# what n counts, per metric (the report's "baru 12 tiket selesai, minimal 30")
+BASIS: dict[str, str] = {
+    "csat": "jawaban",
+    "ces": "jawaban",
+    "nps": "jawaban",
+    "fcr": "tiket",
+    "fcr_resolved": "tiket selesai",
+    "aht": "interaksi terukur",
+    "frt": "tiket terjawab",
+    "wait": "penantian",
+    "resolution_time": "tiket selesai",
+    "sla": "tiket selesai",
+    "sla_first_response": "tiket",
+    "reopen": "tiket selesai",
+}
 
 
 def fmt(value: float | None, unit: str) -> str:

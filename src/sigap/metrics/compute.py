@@ -6,25 +6,32 @@ check each one against hand-computed fixtures. Durations are wall-clock.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
+    Aggregate,
     Avg,
     Count,
     DurationField,
     ExpressionWrapper,
     F,
+    FloatField,
+    Func,
     Q,
     QuerySet,
     Sum,
 )
 from django.db.models.functions import ExtractHour, ExtractWeekDay, TruncMonth
+from django.utils import timezone
 
-from sigap.metrics.models import TicketFact
+from sigap.connectors.phone.models import Call, Outcome
+from sigap.metrics.models import TicketFact, WorkFact
 from sigap.surveys.models import Survey, SurveyKind
 from sigap.tickets.models import CompensationType, Proposal
 
@@ -133,22 +140,28 @@ def _duration(end: str, start: str) -> ExpressionWrapper[Any]:
     return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
 
 
-def _created_aggregates(until: datetime) -> dict[str, Any]:
-    """One pass over the tickets created in a period."""
+def _created_aggregates(now: datetime) -> dict[str, Any]:
+    """One pass over the tickets created in a period. First-response SLA: a ticket
+    answered (by a reply or a call), or unanswered and already due *now* (not yet due:
+    not counted, whether or not the period has ended); a ticket closed without a
+    response before it was due (spam, a duplicate) needed no answer and does not count."""
     answered = Q(first_response_at__isnull=False)
+    needed = Q(closed_unanswered_at__isnull=True) | Q(
+        closed_unanswered_at__gt=F("first_response_due_at")
+    )
     return {
         "volume": Count("pk"),
+        # the seed's FCR: contacts resolved at the first contact among all contacts
+        "fcr": Count("pk", filter=FCR & Q(first_resolved_at__isnull=False)),
         "frt": Avg(_duration("first_response_at", "created_at"), filter=answered),
         "frt_n": Count("pk", filter=answered),
         "wait_s": Sum("wait_seconds"),
         "wait_n": Sum("waits"),
-        "handle_s": Sum("handle_seconds"),
-        "handle_n": Sum("handled_interactions"),
-        # answered, or unanswered past its due time (not yet due: not counted)
         "fr_n": Count(
             "pk",
             filter=Q(first_response_due_at__isnull=False)
-            & (answered | Q(first_response_due_at__lt=until)),
+            & needed
+            & (answered | Q(first_response_due_at__lt=now)),
         ),
         "fr_met": Count("pk", filter=Q(first_response_at__lte=F("first_response_due_at"))),
     }
@@ -202,6 +215,180 @@ def _nps(row: dict[str, Any]) -> Value:
     )
 
 
+WORK_KINDS = ("reply", "call")
+
+
+def _work(f: Filter, by: str = "") -> dict[Any, dict[str, int]]:
+    """AHT's inputs: the interactions done in the period (replies by a person and logged
+    calls on tickets, ``WorkFact``; answered calls not linked to any ticket, from the
+    calls themselves), each in the period it happened, whatever the ticket's creation
+    date: ``n`` all of them, ``measured`` those with handling seconds, ``seconds`` their
+    sum. Per ``by`` (``agent_id`` or ``team_id``: the ticket's current one, the call's
+    agent) or for the whole filter (key ``None``). Two queries."""
+    out: dict[Any, dict[str, int]] = {}
+
+    def add(key: Any, n: int, measured: int, seconds: int | None) -> None:
+        row = out.setdefault(key, {"n": 0, "measured": 0, "seconds": 0})
+        row["n"] += n
+        row["measured"] += measured
+        row["seconds"] += int(seconds or 0)
+
+    dims = {f"fact__{k}": v for k, v in f.dimensions().items()}
+    work = WorkFact.objects.filter(at__gte=f.since, at__lt=f.until, kind__in=WORK_KINDS, **dims)
+    aggregates = {
+        "n": Count("pk"),
+        "measured": Count("pk", filter=Q(seconds__gt=0)),
+        "seconds": Sum("seconds"),
+    }
+    if by:
+        for row in work.values(f"fact__{by}").annotate(**aggregates).order_by():
+            add(row[f"fact__{by}"], row["n"], row["measured"], row["seconds"])
+    else:
+        row = work.aggregate(**aggregates)
+        add(None, row["n"], row["measured"], row["seconds"])
+    calls = _calls_on_no_ticket(f)
+    if calls is None or by == "team_id":
+        return out
+    if by:
+        for agent, n, seconds in (
+            calls.values_list("agent_id").annotate(n=Count("pk"), s=Sum("duration")).order_by()
+        ):
+            if agent is not None:
+                add(agent, n, n, seconds)
+    else:
+        row = calls.aggregate(n=Count("pk"), seconds=Sum("duration"))
+        add(None, row["n"], row["n"], row["seconds"])
+    return out
+
+
+def _calls_on_no_ticket(f: Filter) -> QuerySet[Call] | None:
+    """Answered calls linked to no ticket that ended in the period; only the agent, the
+    channel (phone) and the caller's tier filter them (None: the filter excludes them)."""
+    if f.team_id or f.category or f.channel not in ("", "phone"):
+        return None
+    calls = Call.objects.filter(
+        ticket__isnull=True, ended_at__gte=f.since, ended_at__lt=f.until, duration__gt=0
+    ).exclude(outcome=Outcome.NO_ANSWER)
+    if f.agent_id:
+        calls = calls.filter(agent_id=f.agent_id)
+    if f.tier:
+        calls = calls.filter(customer__loyalty_tier=f.tier)
+    return calls
+
+
+def _spread(values: list[float]) -> tuple[float | None, float | None]:
+    """The median and the 90th percentile (nearest rank: the smallest value that at least
+    90 % of the values do not exceed), rounded to one decimal."""
+    if not values:
+        return None, None
+    ordered = sorted(values)
+    n, mid = len(ordered), len(ordered) // 2
+    median = ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return round(median, 1), round(ordered[math.ceil(0.9 * n) - 1], 1)
+
+
+class _Percentile(Aggregate):
+    """PostgreSQL's ordered-set percentile: continuous (the median: the mean of the two
+    middle values) or discrete (nearest rank), as ``_spread`` computes them."""
+
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression: Any, fraction: float, *, discrete: bool = False) -> None:
+        super().__init__(
+            expression,
+            function="PERCENTILE_DISC" if discrete else "PERCENTILE_CONT",
+            fraction=fraction,
+            output_field=FloatField(),
+        )
+
+
+def _seconds_between(end: str, start: str) -> Any:
+    """Seconds from ``start`` to ``end`` computed in the database (reading numbers is far
+    cheaper than reading two timestamps a row)."""
+    if connection.vendor == "postgresql":
+        return Func(
+            F(end) - F(start),
+            function="EXTRACT",
+            template="EXTRACT(EPOCH FROM %(expressions)s)",
+            output_field=FloatField(),
+        )
+
+    def day(name: str) -> Func:
+        return Func(F(name), function="julianday", output_field=FloatField())
+
+    return ExpressionWrapper((day(end) - day(start)) * 86400, output_field=FloatField())
+
+
+def _spreads(f: Filter, out: dict[str, Value]) -> None:
+    """Median and p90 beside each time metric's mean (``extra``), with the same rules;
+    first response and resolution time also in business time (the ticket's SLA
+    calendar, kept on the fact; tickets without one count only in the wall-clock
+    figures). Five queries, none joined to the tickets."""
+    facts = _facts(f)
+
+    def durations(key: str, end: str, business: str, since_field: str, scale: float) -> None:
+        rows = facts.filter(
+            **{f"{since_field}__gte": f.since, f"{since_field}__lt": f.until},
+            **{f"{end}__isnull": False},
+        )
+        wall = _seconds_between(end, "created_at")
+        if connection.vendor == "postgresql":  # in the database: no row leaves it
+            row = rows.aggregate(
+                m=_Percentile(wall, 0.5), p=_Percentile(wall, 0.9, discrete=True),
+                bm=_Percentile(F(business), 0.5), bp=_Percentile(F(business), 0.9, discrete=True),
+            )  # fmt: skip
+            extra = out[key].extra
+            for name, value in (("median", "m"), ("p90", "p")):
+                for prefix, field in (("", value), ("business_", "b" + value)):
+                    number = row[field]
+                    extra[prefix + name] = None if number is None else round(number / scale, 1)
+            return
+        pairs = list(rows.values_list(wall, business))
+        put(
+            key,
+            [float(w) / scale for w, _ in pairs],
+            [b / scale for _, b in pairs if b is not None],
+        )
+
+    def put(key: str, wall: list[float], business: list[float] | None = None) -> None:
+        extra = out[key].extra
+        extra["median"], extra["p90"] = _spread(wall)
+        if business is not None:
+            extra["business_median"], extra["business_p90"] = _spread(business)
+
+    durations("frt", "first_response_at", "first_response_business_seconds", "created_at", 60)
+    durations(
+        "resolution_time",
+        "first_resolved_at",
+        "resolution_business_seconds",
+        "first_resolved_at",
+        3600,
+    )
+    waits = facts.filter(created_at__gte=f.since, created_at__lt=f.until, waits__gt=0)
+    put("wait", [s / 60 for times in waits.values_list("wait_times", flat=True) for s in times])
+    dims = {f"fact__{k}": v for k, v in f.dimensions().items()}
+    work = [
+        s / 60
+        for s in WorkFact.objects.filter(
+            at__gte=f.since, at__lt=f.until, kind__in=WORK_KINDS, seconds__gt=0, **dims
+        ).values_list("seconds", flat=True)
+    ]
+    calls = _calls_on_no_ticket(f)
+    if calls is not None:
+        work += [s / 60 for s in calls.values_list("duration", flat=True)]
+    put("aht", work)
+
+
+def _aht(row: dict[str, int] | None) -> Value:
+    """Measured seconds ÷ measured interactions, in minutes; ``extra``: how many
+    interactions were done in all (measured or not)."""
+    row = row or {"n": 0, "measured": 0, "seconds": 0}
+    value = _ratio(row["seconds"], row["measured"], 60)
+    value.denominator = row["measured"]
+    value.extra["interactions"] = row["n"]
+    return value
+
+
 def _nps_surveys(f: Filter) -> QuerySet[Survey]:
     # NPS is about the relationship, not a ticket: only the customer tier filters it.
     return _surveys(f).filter(
@@ -209,19 +396,36 @@ def _nps_surveys(f: Filter) -> QuerySet[Survey]:
     )
 
 
-def compute(f: Filter) -> dict[str, Value]:
-    """Every metric for one period and filter: five aggregate queries."""
+def _backlog(facts: QuerySet[TicketFact], until: datetime) -> int:
+    """Tickets created before ``until`` that had not ended by then: minus those whose
+    last end came before it, minus those that had ended before it but were reopened
+    later (their earlier ends, ``done_spans``: only reopened tickets are read)."""
+    created = facts.filter(created_at__lt=until).count()
+    ended = facts.filter(ended_at__lt=until).count()
+    mark = until.astimezone(UTC)
+    undone = sum(
+        1
+        for spans in facts.filter(reopens__gt=0, created_at__lt=until)
+        .exclude(ended_at__lt=until)
+        .values_list("done_spans", flat=True)
+        if any(
+            datetime.fromisoformat(a) < mark <= datetime.fromisoformat(b) for a, b in spans or ()
+        )
+    )
+    return created - ended - undone
+
+
+def compute(f: Filter, *, spreads: bool = True) -> dict[str, Value]:
+    """Every metric for one period and filter: a few aggregate queries, and with
+    ``spreads`` the medians and p90s of the time metrics (``_spreads``)."""
     facts = _facts(f)
     a = facts.filter(created_at__gte=f.since, created_at__lt=f.until).aggregate(
-        **_created_aggregates(f.until)
+        **_created_aggregates(timezone.now())
     )
     r = facts.filter(first_resolved_at__gte=f.since, first_resolved_at__lt=f.until).aggregate(
         **RESOLVED_AGGREGATES
     )
-    # created before the end, minus those that had ended by then
-    backlog = (
-        facts.filter(created_at__lt=f.until).count() - facts.filter(ended_at__lt=f.until).count()
-    )
+    backlog = _backlog(facts, f.until)
     s = _surveys(f).filter(**f.dimensions()).aggregate(**SURVEY_AGGREGATES)
     nps = _nps_surveys(f).aggregate(**NPS_AGGREGATES)
     res = _seconds(r["res"])
@@ -230,8 +434,9 @@ def compute(f: Filter) -> dict[str, Value]:
         "frt": _minutes(_seconds(a["frt"]), a["frt_n"]),
         "resolution_time": Value(None if res is None else round(res / 3600, 1), denominator=r["n"]),
         "wait": _ratio(a["wait_s"], a["wait_n"], 60),
-        "aht": _ratio(a["handle_s"], a["handle_n"], 60),
-        "fcr": _pct(r["fcr"], r["n"]),
+        "aht": _aht(_work(f).get(None)),
+        "fcr": _pct(a["fcr"], a["volume"]),
+        "fcr_resolved": _pct(r["fcr"], r["n"]),
         "reopen": _pct(r["reopened"], r["n"]),
         "sla": _pct(r["sla_met"], r["sla_due"]),
         "sla_first_response": _pct(a["fr_met"], a["fr_n"]),
@@ -241,6 +446,8 @@ def compute(f: Filter) -> dict[str, Value]:
         "nps": _nps(nps),
     }
     out["csat"].extra["average"] = round(s["csat_avg"], 2) if s["csat_avg"] else None
+    if spreads:
+        _spreads(f, out)
     return out
 
 
@@ -259,7 +466,7 @@ def series(f: Filter, months: int = 12) -> list[tuple[date, dict[str, float | No
         for row in facts.filter(created_at__gte=since, created_at__lt=until)
         .annotate(m=by_month)
         .values("m")
-        .annotate(**_created_aggregates(until))
+        .annotate(**_created_aggregates(timezone.now()))
     }
     resolved = {
         _day(row["m"]): row
@@ -299,7 +506,7 @@ def series(f: Filter, months: int = 12) -> list[tuple[date, dict[str, float | No
                     "volume": float(a.get("volume", 0)),
                     "frt": None if frt is None else round(frt / 60, 1),
                     "resolution_time": None if res is None else round(res / 3600, 1),
-                    "fcr": _pct(r.get("fcr", 0), r.get("n", 0)).value,
+                    "fcr": _pct(a.get("fcr", 0), a.get("volume", 0)).value,
                     "sla": _pct(r.get("sla_met", 0), r.get("sla_due", 0)).value,
                     "csat": _pct(s.get("csat_good", 0), s.get("csat_n", 0)).value,
                     "ces": _pct(s.get("ces_easy", 0), s.get("ces_n", 0)).value,
@@ -376,24 +583,24 @@ def table(f: Filter, by: str = "agent_id") -> list[dict[str, Any]]:
                 F("first_response_at") - F("created_at"), output_field=DurationField()
             )
         ),
-        hs=Sum("handle_seconds"),
-        hn=Sum("handled_interactions"),
+        fcr=Count("pk", filter=FCR & Q(first_resolved_at__isnull=False)),
     ):
         out = row(r[by])
         out["volume"] = r["n"]
+        out["fcr"] = _pct(r["fcr"], r["n"]).value
         frt = _seconds(r["frt"])
         out["frt"] = None if frt is None else round(frt / 60, 1)
-        out["aht"] = round(r["hs"] / r["hn"] / 60, 1) if r["hn"] else None
+    for key, work in _work(f, by).items():
+        if key is not None:
+            row(key)["aht"] = _aht(work).value
     resolved = facts.filter(first_resolved_at__gte=f.since, first_resolved_at__lt=f.until)
     for r in resolved.values(by).annotate(
         n=Count("pk"),
-        fcr=Count("pk", filter=FCR),
         due=Count("pk", filter=Q(resolution_due_at__isnull=False)),
         met=Count("pk", filter=Q(first_resolved_at__lte=F("resolution_due_at"))),
     ):
         out = row(r[by])
         out["resolved"] = r["n"]
-        out["fcr"] = _pct(r["fcr"], r["n"]).value
         out["sla"] = _pct(r["met"], r["due"]).value
     answers = _surveys(f).filter(
         kind=SurveyKind.RESOLUTION, csat__isnull=False, **{f"{by}__isnull": False}

@@ -9,15 +9,17 @@ written down in ``docs/metrics.md``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 
 from sigap.accounts.models import User
 from sigap.accounts.system import SYSTEM_USERNAME
-from sigap.metrics.models import TicketFact
+from sigap.metrics.models import TicketFact, WorkFact
+from sigap.sla import book as sla_book
+from sigap.sla.calendar import Calendar
 from sigap.tickets.models import OPEN_STATUSES, EventKind, Ticket, TimelineEvent
 
 DONE = ("resolved", "closed")
@@ -37,6 +39,7 @@ TICKET_FIELDS = (
     "status",
     "first_response_due_at",
     "resolution_due_at",
+    "sla_policy_id",
     "triage__predictions__sentiment__label",  # the triage model's reading, if any
 )
 EVENT_FIELDS = (
@@ -76,9 +79,11 @@ class Fact:
     is_open: bool
     first_response_at: datetime | None
     first_response_due_at: datetime | None
+    closed_unanswered_at: datetime | None
     first_resolved_at: datetime | None
     resolved_at: datetime | None
     ended_at: datetime | None
+    done_spans: list[list[str]]
     resolution_due_at: datetime | None
     replies_before_resolution: int
     inbound_messages: int
@@ -90,10 +95,15 @@ class Fact:
     handled_interactions: int
     wait_seconds: int
     waits: int
+    wait_times: list[int]
+    first_response_business_seconds: int | None
+    resolution_business_seconds: int | None
     synced_event_id: int
+    # the interactions ([at (UTC ISO 8601), "reply"/"call", measured seconds]), in ``WorkFact``
+    work: list[list[Any]] = field(default_factory=list)
 
 
-FACT_FIELDS = [f.name for f in fields(Fact)]
+FACT_FIELDS = [f.name for f in fields(Fact) if f.name != "work"]
 
 
 def derive(
@@ -101,17 +111,24 @@ def derive(
     events: Sequence[dict[str, Any]],
     robots: set[int],
     repeat_contact: bool = False,
+    calendar: Calendar | None = None,
 ) -> Fact:
     """``ticket``: values of ``TICKET_FIELDS``; ``events``: its timeline (any order) as
     values of ``EVENT_FIELDS``; ``robots``: user ids whose replies are not a person's
     (the automation user); ``repeat_contact``: the customer opened another ticket within
-    ``REPEAT_WINDOW`` after this one."""
+    ``REPEAT_WINDOW`` after this one; ``calendar``: its SLA policy's business calendar
+    (business time of first response and resolution; None: not computed)."""
     first_response = first_resolved = resolved = ended = None
     replies_before = inbound = transfers = reopens = 0
     interactions = handle = handled = 0
     wait_total = waits = 0
     waiting_since: datetime | None = None
+    work: list[list[Any]] = []
+    wait_times: list[int] = []
     calls: dict[Any, int] = {}  # call id -> talk seconds (a corrected event replaces)
+    call_ended: dict[Any, datetime] = {}  # call id -> when it was first logged (its end)
+    closed_unanswered: datetime | None = None
+    done_spans: list[list[str]] = []  # [ended, reopened] of each end that was undone
     last_id = 0
     for e in sorted(events, key=lambda e: (e["created_at"], e["id"])):
         last_id = max(last_id, e["id"])
@@ -126,14 +143,19 @@ def derive(
             if isinstance(seconds, int) and seconds > 0:
                 handle += seconds
                 handled += 1
+            else:
+                seconds = 0
+            work.append([_iso(at), "reply", seconds])
             if first_response is None:
                 first_response = at
             if first_resolved is None:
                 replies_before += 1
             if waiting_since is not None:
-                wait_total += max(0, int((at - waiting_since).total_seconds()))
+                waited = max(0, int((at - waiting_since).total_seconds()))
+                wait_total += waited
                 waits += 1
                 waiting_since = None
+                wait_times.append(waited)
         elif kind == EventKind.MESSAGE_RECEIVED:
             inbound += 1
             if waiting_since is None:
@@ -143,6 +165,7 @@ def derive(
                 continue
             data = e["data"] or {}
             calls[data.get("call_id")] = int(data.get("handle_seconds") or 0)
+            call_ended.setdefault(data.get("call_id"), at)
         elif kind == EventKind.TEAM_CHANGED:
             transfers += 1
         elif kind == EventKind.STATUS_CHANGED:
@@ -152,14 +175,25 @@ def derive(
                 first_resolved = first_resolved or at
             if new in DONE and old not in DONE:
                 ended = at
+                if new == "closed" and first_response is None:
+                    closed_unanswered = at  # spam, a duplicate, withdrawn: nothing to answer
             elif new not in DONE and old in DONE:
                 reopens += 1
+                if ended is not None:
+                    done_spans.append([_iso(ended), _iso(at)])
                 resolved = ended = None
-    for seconds in calls.values():  # a phone call is an interaction with its talk time
+    for call_id, seconds in calls.items():  # a phone call is an interaction with its talk time
         if seconds > 0:
             interactions += 1
             handle += seconds
             handled += 1
+            work.append([_iso(call_ended[call_id]), "call", seconds])
+            # ... and a response: the agent spoke to the customer from when it was answered
+            answered = max(call_ended[call_id] - timedelta(seconds=seconds), ticket["created_at"])
+            if first_response is None or answered < first_response:
+                first_response = answered
+    if closed_unanswered and first_response and first_response <= closed_unanswered:
+        closed_unanswered = None  # a call answered it before it was closed
     is_open = ticket["status"] in OPEN_STATUSES
     return Fact(
         ticket_id=ticket["id"],
@@ -178,9 +212,11 @@ def derive(
         is_open=is_open,
         first_response_at=first_response,
         first_response_due_at=ticket["first_response_due_at"],
+        closed_unanswered_at=closed_unanswered,
         first_resolved_at=first_resolved,
         resolved_at=resolved,
         ended_at=None if is_open else ended,
+        done_spans=done_spans,
         resolution_due_at=ticket["resolution_due_at"],
         replies_before_resolution=replies_before,
         inbound_messages=inbound,
@@ -192,8 +228,22 @@ def derive(
         handled_interactions=handled,
         wait_seconds=wait_total,
         waits=waits,
+        wait_times=wait_times,
+        first_response_business_seconds=_business(calendar, ticket["created_at"], first_response),
+        resolution_business_seconds=_business(calendar, ticket["created_at"], first_resolved),
         synced_event_id=last_id,
+        work=sorted(work),
     )
+
+
+def _business(calendar: Calendar | None, start: datetime, end: datetime | None) -> int | None:
+    if calendar is None or end is None:
+        return None
+    return round(calendar.between(start, end) * 60)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
 
 
 def robots() -> set[int]:
@@ -214,7 +264,17 @@ def compute(ticket_ids: Iterable[int], bots: set[int] | None = None) -> list[Fac
     ):
         by_ticket.setdefault(e["ticket_id"], []).append(e)
     repeats = _repeat_contacts(tickets)
-    return [derive(t, by_ticket.get(t["id"], ()), bots, t["id"] in repeats) for t in tickets]
+    book = sla_book.current()
+    return [
+        derive(
+            t,
+            by_ticket.get(t["id"], ()),
+            bots,
+            t["id"] in repeats,
+            book.calendar_for(t["sla_policy_id"]),
+        )
+        for t in tickets
+    ]
 
 
 REPEAT_WINDOW = timedelta(days=7)
@@ -274,6 +334,15 @@ def store(facts: list[Fact]) -> None:
         unique_fields=["ticket"],
         update_fields=[f for f in FACT_FIELDS if f != "ticket_id"],
     )
+    WorkFact.objects.filter(fact_id__in=[fact.ticket_id for fact in facts]).delete()
+    WorkFact.objects.bulk_create(
+        [
+            WorkFact(fact_id=fact.ticket_id, at=datetime.fromisoformat(at), kind=kind, seconds=sec)
+            for fact in facts
+            for at, kind, sec in fact.work
+        ],
+        batch_size=5000,
+    )
 
 
 @transaction.atomic
@@ -284,7 +353,15 @@ def refresh(ticket_ids: Iterable[int]) -> int:
 
 
 def stored(ticket_ids: Iterable[int]) -> dict[int, Fact]:
-    return {
+    ids = list(ticket_ids)
+    out = {
         row["ticket_id"]: Fact(**row)
-        for row in TicketFact.objects.filter(ticket_id__in=list(ticket_ids)).values(*FACT_FIELDS)
+        for row in TicketFact.objects.filter(ticket_id__in=ids).values(*FACT_FIELDS)
     }
+    for fact_id, at, kind, seconds in WorkFact.objects.filter(fact_id__in=ids).values_list(
+        "fact_id", "at", "kind", "seconds"
+    ):
+        out[fact_id].work.append([_iso(at), kind, seconds])
+    for fact in out.values():
+        fact.work.sort()
+    return out

@@ -35,9 +35,13 @@ class TicketFact(models.Model):
     # from the timeline
     first_response_at = models.DateTimeField(null=True)
     first_response_due_at = models.DateTimeField(null=True)
+    # closed (never resolved) before any response: spam, a duplicate, withdrawn
+    closed_unanswered_at = models.DateTimeField(null=True)
     first_resolved_at = models.DateTimeField(null=True)
     resolved_at = models.DateTimeField(null=True)
     ended_at = models.DateTimeField(null=True)  # left the open statuses (and stayed out)
+    # [ended, reopened] (UTC, ISO 8601) for each time it left the open statuses and came back
+    done_spans = models.JSONField(default=list)
     resolution_due_at = models.DateTimeField(null=True)
     replies_before_resolution = models.PositiveIntegerField(default=0)
     inbound_messages = models.PositiveIntegerField(default=0)
@@ -49,6 +53,11 @@ class TicketFact(models.Model):
     repeat_contact = models.BooleanField(default=False)  # same customer again within 7 days
     wait_seconds = models.PositiveBigIntegerField(default=0)
     waits = models.PositiveIntegerField(default=0)
+    wait_times = models.JSONField(default=list)  # each wait's seconds (the median, p90)
+    # business seconds (the SLA policy's calendar) from creation to the first response and
+    # to the first resolution
+    first_response_business_seconds = models.PositiveIntegerField(null=True)
+    resolution_business_seconds = models.PositiveIntegerField(null=True)
     synced_event_id = models.BigIntegerField(default=0)
 
     class Meta:
@@ -60,10 +69,33 @@ class TicketFact(models.Model):
             models.Index(
                 fields=["created_at"], condition=models.Q(is_open=True), name="fact_open_created"
             ),
+            # backlog: the reopened tickets' earlier ends (``compute._backlog``)
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(reopens__gt=0),
+                name="fact_reopened_created",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"fact {self.ticket_id}"
+
+
+class WorkFact(models.Model):
+    """One interaction by a person on a ticket (a reply, a logged call), when it happened
+    and the handling seconds measured for it (0: not measured): AHT counts work in the
+    period it was done. Kept with the ticket's fact (``facts.store``)."""
+
+    fact = models.ForeignKey(TicketFact, on_delete=models.CASCADE, related_name="work")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=8)  # "reply" or "call"
+    seconds = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["at"], name="work_at")]
+
+    def __str__(self) -> str:
+        return f"work {self.fact_id}@{self.at}"
 
 
 class SyncState(models.Model):

@@ -18,7 +18,16 @@ from django.utils import timezone
 from sigap.accounts.models import Team, User
 from sigap.core.money import format_rupiah
 from sigap.metrics import compute as m
-from sigap.metrics.catalog import BY_KEY, METRICS, MIN_SAMPLE, SURVEY_METRICS, Metric, fmt
+from sigap.metrics.catalog import (
+    BASIS,
+    BY_KEY,
+    COUNT_METRICS,
+    METRICS,
+    MIN_SAMPLE,
+    SURVEY_METRICS,
+    Metric,
+    fmt,
+)
 from sigap.metrics.models import MetricTarget, ReportKind
 from sigap.surveys.models import Survey, SurveyKind
 from sigap.tickets.models import (
@@ -114,24 +123,45 @@ def sample_text(value: m.Value, unit: str) -> str:
     return f"{fmt(value.value, unit)} (n = {n}{caveat})"
 
 
+def spread(value: m.Value, unit: str) -> str:
+    """A time metric's median and p90 beside its mean, wall-clock and (where the SLA is
+    counted in business hours) in business time: "median 84 menit, p90 3.570 menit; jam
+    kerja: median 84 menit, p90 270 menit"; "" for a metric without them."""
+    extra = value.extra
+    if extra.get("median") is None:
+        return ""
+    text = f"median {fmt(extra['median'], unit)}, p90 {fmt(extra['p90'], unit)}"
+    if extra.get("business_median") is not None:
+        text += (
+            f"; jam kerja: median {fmt(extra['business_median'], unit)}, "
+            f"p90 {fmt(extra['business_p90'], unit)}"
+        )
+    return text
+
+
 def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
     now = m.compute(f)
-    before = m.compute(f.previous())
+    before = m.compute(f.previous(), spreads=False)
     goal = targets()
     rows = []
     for metric in METRICS:
         value, previous, target = now[metric.key].value, before[metric.key].value, goal[metric.key]
-        # Survey metrics: how many answers the value rests on (n = ...).
-        sample = int(now[metric.key].denominator) if metric.key in SURVEY_METRICS else None
+        # Every metric but the counts: how many items the value rests on (n = ...).
+        sample = None if metric.key in COUNT_METRICS else int(now[metric.key].denominator)
         small = sample is not None and 0 < sample < MIN_SAMPLE
         verdict = "none" if small else _verdict(value, target, metric)
         analysis = _change(value, previous, metric)
         if small:
+            basis = BASIS.get(metric.key, "data")
             analysis += (
-                f" {SMALL_SAMPLE}: baru {sample} jawaban (n = {sample}), "
-                f"minimal {MIN_SAMPLE} jawaban."
+                f" {SMALL_SAMPLE}: baru {sample} {basis} (n = {sample}), "
+                f"minimal {MIN_SAMPLE} {basis}."
             )
-            action = "Kumpulkan lebih banyak jawaban survei sebelum menarik kesimpulan."
+            action = (
+                "Kumpulkan lebih banyak jawaban survei sebelum menarik kesimpulan."
+                if metric.key in SURVEY_METRICS
+                else "Tunggu sampai datanya cukup sebelum menarik kesimpulan."
+            )
         elif verdict == "met":
             analysis += " Memenuhi target."
             action = "Pertahankan; bagikan praktik baik ke tim."
@@ -143,7 +173,18 @@ def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
         else:
             action = metric.action if _worse(value, previous, metric) else "Pantau."
         value_text = NO_DATA if value is None and sample is not None else fmt(value, metric.unit)
-        result_text = value_text if sample is None else f"{value_text} (n = {sample})"
+        detail = f"n = {sample}" if sample is not None else ""
+        interactions = now[metric.key].extra.get("interactions")
+        if interactions is not None:  # AHT: measured interactions of all those done
+            detail += f" dari {interactions} interaksi"
+        average = now[metric.key].extra.get("average")
+        average_text = "" if average is None else f"rata-rata {fmt(average, '')} dari 5"
+        if average_text:
+            detail = f"{average_text}; {detail}"
+        spread_text = spread(now[metric.key], metric.unit)
+        if spread_text:
+            detail = f"{spread_text}; {detail}"
+        result_text = f"{value_text} ({detail})" if detail else value_text
         rows.append(
             {
                 "metric": metric.key,
@@ -155,6 +196,10 @@ def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
                 "result_text": result_text,
                 "value_text": value_text,
                 "sample": sample,
+                "small": small,
+                "average_text": average_text,
+                "interactions": interactions,
+                "spread_text": spread_text,
                 "previous": previous,
                 "previous_text": fmt(previous, metric.unit),
                 "verdict": verdict,
@@ -392,7 +437,7 @@ def _sentiment(f: m.Filter) -> dict[str, Any]:
         .values_list("nps")
         .annotate(n=Count("pk"))
     )
-    values = m.compute(f)
+    values = m.compute(f, spreads=False)
     low = list(
         answers.filter(Q(csat__lte=2) | Q(nps__lte=6))
         .exclude(comment="")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from typing import Any, cast
 
 from django.conf import settings
@@ -20,7 +21,7 @@ from sigap.accounts.decorators import supervisor_required
 from sigap.accounts.models import SecurityKind, User
 from sigap.metrics import compute as m
 from sigap.metrics import delivery, export, live, reports
-from sigap.metrics.catalog import BY_KEY, MIN_SAMPLE, SURVEY_METRICS, fmt
+from sigap.metrics.catalog import BY_KEY, COUNT_METRICS, MIN_SAMPLE, fmt
 from sigap.metrics.forms import PeriodForm, ReportForm, ScheduleForm, SendForm
 from sigap.metrics.models import Report, ReportSchedule, SyncState
 from sigap.metrics.sync import STATE
@@ -73,40 +74,58 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "metrics/dashboard.html", context)
 
 
+# A first-response due time is at most a few days after the ticket was created: a period
+# that ended longer ago than this has no ticket left whose due time is still to come.
+DUE_HORIZON = timedelta(days=7)
+
+
 def _analytics(f: m.Filter) -> dict[str, Any]:
     """The dashboard's figures for a period. They only change when the facts do (the sync
-    moves its position) or a survey is answered, so they are cached under a key made of
-    the filter and those two marks: a refresh with nothing new costs two small queries,
-    and anything new is computed afresh."""
+    moves its position), a survey is answered or an answer changed, or, while the period
+    may still hold tickets not yet due, the clock passes a due time; so they are cached
+    under a key made of the filter and those marks (the current minute for a recent
+    period): a refresh with nothing new costs two small queries, and anything new is
+    computed afresh."""
     position = SyncState.objects.filter(name=STATE).values_list("high", flat=True).first()
-    answers = Survey.objects.aggregate(last=Max("answered_at"), n=Count("answered_at"))
+    answers = Survey.objects.aggregate(
+        last=Max("answered_at"), changed=Max("changed_at"), n=Count("answered_at")
+    )
+    now = timezone.now()
+    clock: object = timezone.localdate()
+    if f.until > now - DUE_HORIZON:
+        clock = now.replace(second=0, microsecond=0)
     key = (
         "sigap:dashboard:"
         + hashlib.sha256(
-            repr((f, position, answers["last"], answers["n"], timezone.localdate())).encode()
+            repr((f, position, answers["last"], answers["changed"], answers["n"], clock)).encode()
         ).hexdigest()
     )
     cached = cache.get(key)
     if cached is not None:
         return cast(dict[str, Any], cached)
     values = m.compute(f)
-    before = m.compute(f.previous())
+    before = m.compute(f.previous(), spreads=False)
     cards = []
     for name in ("volume", "csat", "nps", "fcr", "frt", "aht", "sla", "backlog"):
         metric = BY_KEY[name]
+        sample = None if name in COUNT_METRICS else int(values[name].denominator)
+        average = values[name].extra.get("average")
         cards.append(
             {
                 "key": name,
                 "label": metric.label,
                 "value": (
                     reports.NO_DATA
-                    if values[name].value is None and name in SURVEY_METRICS
+                    if values[name].value is None and sample is not None
                     else fmt(values[name].value, metric.unit)
                 ),
                 "previous": fmt(before[name].value, metric.unit),
-                # survey metrics: how many answers the value rests on
-                "sample": int(values[name].denominator) if name in SURVEY_METRICS else None,
-                "small": name in SURVEY_METRICS and values[name].denominator < MIN_SAMPLE,
+                # how many items the value rests on (not for the two counts)
+                "sample": sample,
+                "small": sample is not None and sample < MIN_SAMPLE,
+                "average": None if average is None else fmt(average, ""),
+                "interactions": values[name].extra.get("interactions"),
+                "spread": reports.spread(values[name], metric.unit),
             }
         )
     content = {

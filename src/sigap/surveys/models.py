@@ -59,6 +59,8 @@ class Survey(models.Model):
     nps = models.PositiveSmallIntegerField(_("NPS (0–10)"), null=True, blank=True)
     comment = models.TextField(_("komentar"), blank=True)
     answered_at = models.DateTimeField(_("dijawab"), null=True, blank=True, db_index=True)
+    # the last time the answer was given or changed (the dashboard's cache follows it)
+    changed_at = models.DateTimeField(_("diubah"), null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("survei")

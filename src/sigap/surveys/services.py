@@ -305,7 +305,8 @@ def answer(
         return survey  # nothing answered yet (an empty comment form)
     if first:
         survey.answered_at = timezone.now()
-    survey.save(update_fields=["csat", "ces", "nps", "comment", "answered_at"])
+    survey.changed_at = timezone.now()
+    survey.save(update_fields=["csat", "ces", "nps", "comment", "answered_at", "changed_at"])
     if first and survey.ticket_id:
         ticket = Ticket.objects.select_related("customer", "team").get(pk=survey.ticket_id)
         score = survey.csat if survey.kind == SurveyKind.RESOLUTION else survey.nps
