@@ -38,6 +38,7 @@ def test_an_unset_site_url_becomes_the_served_port_in_the_mailed_links(
     magic.send_link(customer_user, purpose="login")
 
     assert "http://127.0.0.1:8202/portal/tautan/" in mail.outbox[-1].body
+    assert "http://127.0.0.1:8202/portal/masuk/" in mail.outbox[-1].body
     assert ":8000" not in mail.outbox[-1].body
     # the worker and uvicorn's workers, started from here, read the same address
     assert os.environ["SIGAP_SITE_URL"] == "http://127.0.0.1:8202"

@@ -4,9 +4,11 @@ in with their email and password (or ask for a link), and read it in English too
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
+from django.conf import LazySettings, settings
+from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -115,6 +117,28 @@ def test_next_never_leaves_the_site(customer_user: User) -> None:
     )
 
     assert response["Location"] == "/portal/"
+
+
+def test_the_mailed_sign_in_link_also_names_the_sign_in_page(
+    customer_user: User, settings: LazySettings
+) -> None:
+    settings.SITE_URL = "http://127.0.0.1:8202/"
+    User.objects.filter(pk=customer_user.pk).update(email="budi@contoh.id")
+
+    assert Client().post("/portal/tautan/", {"email": "budi@contoh.id"}).status_code == 200
+
+    body = mail.outbox[-1].body
+    assert "masuk dengan email Anda di http://127.0.0.1:8202/portal/masuk/" in body
+    assert (
+        Client().get(urlsplit(re.findall(r"http://\S+/portal/masuk/", body)[0]).path).status_code
+        == 200
+    )
+
+
+def test_an_invalid_proposal_link_points_to_the_customer_sign_in(db: None) -> None:
+    response = Client().get("/portal/usulan/jawab/bukan-token/")
+
+    assert 'href="/portal/masuk/"' in response.content.decode()
 
 
 def test_the_staff_sign_in_points_customers_to_theirs(db: None) -> None:
