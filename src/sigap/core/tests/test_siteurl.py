@@ -83,7 +83,7 @@ def test_demo_prints_the_addresses_on_the_port_it_is_given(
 
     call_command("demo", port=8202, stdout=out)
 
-    assert "Portal pelanggan:    http://127.0.0.1:8202/portal/" in out.getvalue()
+    assert "Portal pelanggan:    http://127.0.0.1:8202/portal/masuk/" in out.getvalue()
     assert "8000" not in out.getvalue()
 
 

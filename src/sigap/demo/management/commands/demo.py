@@ -54,6 +54,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {user.get_role_display():<11} {user.username}")
         self.stdout.write("")
         self.stdout.write(f"  Ruang kerja petugas: {site}/masuk/")
-        self.stdout.write(f"  Portal pelanggan:    {site}/portal/")
+        self.stdout.write(f"  Portal pelanggan:    {site}/portal/masuk/ (masuk dengan email)")
         self.stdout.write(f"  Admin:               {site}/admin/")
         self.stdout.write(f"  API:                 {site}/api/v1/docs")
