@@ -141,8 +141,20 @@ def test_an_invalid_proposal_link_points_to_the_customer_sign_in(db: None) -> No
     assert 'href="/portal/masuk/"' in response.content.decode()
 
 
-def test_the_staff_sign_in_points_customers_to_theirs(db: None) -> None:
-    assert 'href="/portal/masuk/"' in Client().get("/masuk/").content.decode()
+@pytest.mark.parametrize("path", ["/masuk/", "/portal/daftar/", "/portal/tautan/"])
+def test_the_other_sign_in_pages_point_customers_to_theirs(path: str, db: None) -> None:
+    """The staff sign-in, the sign-up ("already have an account?") and the link request."""
+    assert 'href="/portal/masuk/"' in Client().get(path).content.decode()
+
+
+def test_the_link_request_offers_the_password_sign_in_in_english(db: None) -> None:
+    c = Client()
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    page = text_of(c.get("/portal/tautan/").content.decode())
+
+    assert "Have a password? Sign in with your email" in page
+    assert "Punya kata sandi" not in page
 
 
 def test_the_sign_in_page_in_english(db: None) -> None:
