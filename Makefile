@@ -27,10 +27,10 @@ $(VENV)/.dev-installed: pyproject.toml $(UV)
 	$(UV) pip install --quiet --compile-bytecode --python $(PY) -e '.[dev]'
 	touch $(VENV)/.installed $@
 
-## demo: install, migrate, load the demo data, print the logins and serve on :8000
+## demo: install, migrate, load the demo data, print the logins and serve on :8000 (PORT=8202 for another)
 demo: $(VENV)/.installed
 	$(SIGAP) migrate --verbosity 0
-	$(SIGAP) demo
+	$(SIGAP) demo --host $(HOST) --port $(PORT)
 	$(SIGAP) serve --no-migrate --host $(HOST) --port $(PORT)
 
 serve: $(VENV)/.installed

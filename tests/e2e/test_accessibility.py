@@ -52,6 +52,8 @@ def test_main_pages_have_no_serious_accessibility_problems(
     problems = {"/masuk/": serious(page)}
     page.goto(f"{server}/portal/daftar/")
     problems["/portal/daftar/"] = serious(page)
+    page.goto(f"{server}/portal/masuk/")
+    problems["/portal/masuk/"] = serious(page)
     sign_in(page, server, "rina.agen", "rahasia-agen")
     page.wait_for_url(re.compile("/inbox/"))
     problems["/inbox/"] = serious(page)

@@ -42,6 +42,30 @@ class SignupForm(forms.Form):
         return data
 
 
+class SignInForm(forms.Form):
+    """A customer signs in with the email address of the account, not a user name."""
+
+    email = forms.EmailField(
+        label=_("Email"),
+        error_messages={
+            "invalid": _(
+                "Tulis alamat email Anda (contoh: nama@contoh.id). Petugas masuk dengan nama "
+                "pengguna di halaman masuk petugas."
+            )
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Kata sandi"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"].strip().lower()
+        return email
+
+
 class MagicLinkForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
 

@@ -89,9 +89,9 @@ TEXTS = {
 
 
 def send_link(user: User, *, purpose: str = "login", browser: str = "") -> None:
-    url = settings.SITE_URL.rstrip("/") + reverse(
-        "portal:magic_login", args=[make_token(user, browser=browser)]
-    )
+    site = settings.SITE_URL.rstrip("/")
+    url = site + reverse("portal:magic_login", args=[make_token(user, browser=browser)])
+    sign_in = site + reverse("portal:login")
     minutes = settings.SIGAP_MAGIC_LINK_MAX_AGE // 60
     subject, intro = TEXTS[purpose]
     # the name is the requester's words until the address is proven: not in this mail
@@ -99,6 +99,8 @@ def send_link(user: User, *, purpose: str = "login", browser: str = "") -> None:
     body = (
         f"{greeting.strip()},\n\n{intro}\n\n{url}\n\n"
         f"Tautan ini berlaku {minutes} menit dan hanya dapat dipakai sekali. "
-        "Bila Anda tidak memintanya, abaikan email ini."
+        "Bila Anda tidak memintanya, abaikan email ini.\n\n"
+        f"Lain kali, masuk dengan email Anda di {sign_in} (dengan kata sandi, atau minta "
+        "tautan masuk baru di sana)."
     )
     send_mail(subject, body, None, [user.email])

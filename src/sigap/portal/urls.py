@@ -7,6 +7,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("masuk/", views.sign_in, name="login"),
     path("daftar/", views.signup, name="signup"),
     path("tautan/", views.magic_request, name="magic"),
     path("tautan/<str:token>/", views.magic_login, name="magic_login"),

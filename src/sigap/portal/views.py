@@ -11,9 +11,10 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from django.contrib import messages as flash
-from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth import authenticate, login
+from django.contrib.auth.views import redirect_to_login
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -21,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sigap.accounts.http import safe_next
 from sigap.accounts.limits import mail_allowed, too_many_requests
 from sigap.accounts.models import Role, User
 from sigap.accounts.services import user_create
@@ -33,6 +35,7 @@ from sigap.portal.forms import (
     NewTicketForm,
     PortalReplyForm,
     RejectForm,
+    SignInForm,
     SignupForm,
 )
 from sigap.surveys.services import link as survey_link
@@ -46,10 +49,14 @@ V = TypeVar("V", bound=Callable[..., HttpResponse])
 
 
 def customer_required(view: V) -> V:
-    @login_required
+    """A signed-out visitor goes to the customer sign-in page (email and password, or a
+    link by mail), and comes back here after it; staff go to their workspace."""
+
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = cast(User, request.user)
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("portal:login"))
+        user = request.user
         if user.is_agent_or_above:
             return redirect("web:inbox")
         if getattr(user, "customer", None) is None:
@@ -68,6 +75,50 @@ def _apply_errors(form: Any, exc: SigapError) -> None:
 
 
 # --- accounts -------------------------------------------------------------------------------
+
+
+def _account_for(email: str) -> str:
+    """The user name that signs in with this address: a customer's (whose user name is
+    usually the address itself), else a staff member's with that address (refused after
+    the password, see ``sign_in``), else the address (a failure axes counts)."""
+    match = Q(email__iexact=email) | Q(username__iexact=email)
+    customer = User.objects.filter(match, role=Role.CUSTOMER).order_by("pk").first()
+    if customer is not None:
+        return customer.username
+    staff = User.objects.filter(email__iexact=email).exclude(role=Role.CUSTOMER).first()
+    return staff.username if staff is not None else email
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """The customer's sign-in: email and password; a sign-in link by mail beside it."""
+    target = safe_next(
+        request, request.POST.get("next") or request.GET.get("next"), reverse("portal:home")
+    )
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(target if not request.user.is_agent_or_above else "home")
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = _account_for(form.cleaned_data["email"])
+        user = authenticate(request, username=username, password=form.cleaned_data["password"])
+        # (locked out after too many wrong passwords: axes' middleware answers 429)
+        if user is None:
+            form.add_error(None, _("Email atau kata sandi salah."))
+        elif user.is_agent_or_above:
+            # never a way around the staff sign-in (its two-factor code, its audit)
+            form.add_error(
+                None,
+                _("Ini akun petugas. Petugas masuk dengan nama pengguna di halaman masuk petugas."),
+            )
+        else:
+            login(request, user)
+            return redirect(target)
+    return render(
+        request,
+        "portal/login.html",
+        {"form": form, "next": target},
+        status=422 if form.is_bound else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])

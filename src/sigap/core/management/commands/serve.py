@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from sigap.core import siteurl
 from sigap.core.supervise import Supervisor
 
 
@@ -29,6 +30,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         import uvicorn
 
+        # before the worker starts: it sends the mail, with links to this address
+        warning = siteurl.adopt(opts["host"], opts["port"])
+        if warning:
+            self.stderr.write(warning)
         if not opts["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         if opts["workers"] > 1 and not settings.REDIS_URL:
@@ -44,7 +49,10 @@ class Command(BaseCommand):
                 [sys.executable, "-c", "from sigap.cli import main; main()", "worker"]
             ).start()
             atexit.register(worker.stop)
-        self.stdout.write(f"Sigap berjalan di http://{opts['host']}:{opts['port']}/")
+        self.stdout.write(
+            f"Sigap berjalan di {siteurl.served_url(opts['host'], opts['port'])}/ "
+            f"(tautan dalam email: {settings.SITE_URL.rstrip('/')}/)"
+        )
         uvicorn.run(
             "sigap.asgi:application",
             host=opts["host"],

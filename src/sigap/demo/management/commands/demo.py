@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
 from sigap.accounts.models import Role, User
+from sigap.core import siteurl
 from sigap.demo.loader import DEMO_PASSWORD, demo_exists, load_demo
 from sigap.tickets.models import Ticket
 
@@ -17,8 +18,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--tickets", type=int, default=320)
         parser.add_argument("--seed", type=int, default=2026)
+        # The address `sigap serve` will be started with (`make demo` passes HOST and PORT):
+        # the printed addresses, and the links in the mail sent while loading, point there.
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=None)
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["port"] is not None:
+            warning = siteurl.adopt(opts["host"], opts["port"])
+            if warning:
+                self.stderr.write(warning)
         if demo_exists():
             self.stdout.write("Data demo sudah ada; tidak dimuat ulang.")
         else:
@@ -45,6 +54,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {user.get_role_display():<11} {user.username}")
         self.stdout.write("")
         self.stdout.write(f"  Ruang kerja petugas: {site}/masuk/")
-        self.stdout.write(f"  Portal pelanggan:    {site}/portal/")
+        self.stdout.write(f"  Portal pelanggan:    {site}/portal/masuk/ (masuk dengan email)")
         self.stdout.write(f"  Admin:               {site}/admin/")
         self.stdout.write(f"  API:                 {site}/api/v1/docs")
