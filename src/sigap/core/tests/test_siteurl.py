@@ -4,6 +4,7 @@ set SIGAP_SITE_URL; then a differing address is warned about at start."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -131,3 +132,69 @@ def test_sigap_serve_on_another_port_says_the_links_point_there(tmp_path: Path) 
     assert f"Sigap berjalan di http://127.0.0.1:{port}/" in line
     assert f"(tautan dalam email: http://127.0.0.1:{port}/)" in line
     assert "Peringatan: SIGAP_SITE_URL" not in err
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return "gone"
+
+
+def _children(pid: int, word: bytes) -> list[int]:
+    """The processes whose parent is ``pid`` (started from any of its threads) and whose
+    command line has ``word``."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if parent == pid and word in (stat.parent / "cmdline").read_bytes().split(b"\0"):
+                found.append(int(stat.parent.name))
+        except (FileNotFoundError, ProcessLookupError, ValueError, IndexError):
+            continue  # gone meanwhile
+    return found
+
+
+@pytest.mark.production_stack  # a server as systemd or Docker runs it: once per suite
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the worker")
+def test_sigterm_stops_the_embedded_worker_with_the_server(tmp_path: Path) -> None:
+    """systemd and Docker stop a server with SIGTERM: its worker must not live on. (The
+    server migrates its new database first, so the worker finds its tables and runs.)"""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SIGAP_")}
+    clean["SIGAP_DATA_DIR"] = str(tmp_path)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sigap.cli", "serve", "--port", str(port)],
+        env=clean,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        worker = 0
+        deadline = time.monotonic() + 90
+        while not worker and time.monotonic() < deadline:
+            worker = next(iter(_children(server.pid, b"worker")), 0)
+            time.sleep(0.2)
+        assert worker, "the embedded worker did not start"
+        while time.monotonic() < deadline + 30:  # until it serves
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        # the worker alive right now (one that died of the empty database was replaced)
+        alive = [pid for pid in _children(server.pid, b"worker") if _state(pid) in "RSD"]
+        assert alive, "no worker running beside the server"
+        worker = alive[0]
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(timeout=30)
+        deadline = time.monotonic() + 15
+        while _state(worker) not in ("gone", "Z") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _state(worker) in ("gone", "Z"), "the worker outlived the server"
+        assert code == 128 + signal.SIGTERM  # an orderly exit, its exit handlers run
+    finally:
+        if server.poll() is None:
+            server.kill()
+        if worker and _state(worker) not in ("gone", "Z"):
+            os.kill(worker, signal.SIGKILL)  # no orphan left behind by a failing run

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import atexit
+import signal
 import sys
 from typing import Any
 
@@ -49,6 +50,10 @@ class Command(BaseCommand):
                 [sys.executable, "-c", "from sigap.cli import main; main()", "worker"]
             ).start()
             atexit.register(worker.stop)
+            # uvicorn handles SIGTERM (systemd, Docker) while it serves, then hands it back to
+            # the handler found before it: without one, the default kills this process there
+            # and then, exit handlers unrun, and the worker lives on as an orphan
+            signal.signal(signal.SIGTERM, _exit_on_term)
         self.stdout.write(
             f"Sigap berjalan di {siteurl.served_url(opts['host'], opts['port'])}/ "
             f"(tautan dalam email: {settings.SITE_URL.rstrip('/')}/)"
@@ -66,3 +71,7 @@ class Command(BaseCommand):
             loop="uvloop",
             log_level="info",
         )
+
+
+def _exit_on_term(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)  # the exit handlers run: the worker is stopped
