@@ -33,7 +33,9 @@ SUPERVISOR_PAGES = [
 def test_anonymous_is_sent_to_sign_in(url: str) -> None:
     response = Client().get(url)
     assert response.status_code == 302
-    assert response["Location"].startswith("/masuk/?next=")
+    # staff to the staff sign-in, customers to theirs (email and password)
+    page = "/portal/masuk/" if url.startswith("/portal/") else "/masuk/"
+    assert response["Location"].startswith(f"{page}?next=")
 
 
 @pytest.mark.parametrize("url", STAFF_PAGES + SUPERVISOR_PAGES)
