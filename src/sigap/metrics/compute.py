@@ -31,6 +31,7 @@ from django.db.models.functions import ExtractHour, ExtractWeekDay, TruncMonth
 from django.utils import timezone
 
 from sigap.connectors.phone.models import Call, Outcome
+from sigap.metrics.catalog import MIN_SAMPLE
 from sigap.metrics.models import TicketFact, WorkFact
 from sigap.surveys.models import Survey, SurveyKind
 from sigap.tickets.models import CompensationType, Proposal
@@ -556,7 +557,10 @@ def heatmap(f: Filter) -> list[list[int]]:
 def table(f: Filter, by: str = "agent_id") -> list[dict[str, Any]]:
     """The agent (``agent_id``) or team (``team_id``) table, a few grouped queries:
     tickets created, resolved, FCR, average first response (minutes), AHT (minutes), SLA
-    compliance and CSAT, each with the period rules of ``compute``."""
+    compliance and CSAT, each with the period rules of ``compute``. ``n``: what each
+    figure rests on (tickets created, first responses, measured interactions, resolutions
+    with a due time, answers); ``small``: the figures resting on fewer than
+    ``catalog.MIN_SAMPLE`` (shown, marked, never judged)."""
     facts = _facts(f).filter(**{f"{by}__isnull": False})
     rows: dict[int, dict[str, Any]] = {}
 
@@ -572,6 +576,7 @@ def table(f: Filter, by: str = "agent_id") -> list[dict[str, Any]]:
                 "aht": None,
                 "sla": None,
                 "csat": None,
+                "n": {"fcr": 0, "frt": 0, "aht": 0, "sla": 0, "csat": 0},
             },
         )
 
@@ -584,15 +589,19 @@ def table(f: Filter, by: str = "agent_id") -> list[dict[str, Any]]:
             )
         ),
         fcr=Count("pk", filter=FCR & Q(first_resolved_at__isnull=False)),
+        answered=Count("pk", filter=Q(first_response_at__isnull=False)),
     ):
         out = row(r[by])
         out["volume"] = r["n"]
+        out["n"].update(fcr=r["n"], frt=r["answered"])
         out["fcr"] = _pct(r["fcr"], r["n"]).value
         frt = _seconds(r["frt"])
         out["frt"] = None if frt is None else round(frt / 60, 1)
     for key, work in _work(f, by).items():
         if key is not None:
-            row(key)["aht"] = _aht(work).value
+            aht = _aht(work)
+            row(key)["aht"] = aht.value
+            row(key)["n"]["aht"] = int(aht.denominator)
     resolved = facts.filter(first_resolved_at__gte=f.since, first_resolved_at__lt=f.until)
     for r in resolved.values(by).annotate(
         n=Count("pk"),
@@ -602,11 +611,15 @@ def table(f: Filter, by: str = "agent_id") -> list[dict[str, Any]]:
         out = row(r[by])
         out["resolved"] = r["n"]
         out["sla"] = _pct(r["met"], r["due"]).value
+        out["n"]["sla"] = r["due"]
     answers = _surveys(f).filter(
         kind=SurveyKind.RESOLUTION, csat__isnull=False, **{f"{by}__isnull": False}
     )
     for r in answers.values(by).annotate(n=Count("pk"), good=Count("pk", filter=Q(csat__gte=4))):
         row(r[by])["csat"] = _pct(r["good"], r["n"]).value
+        row(r[by])["n"]["csat"] = r["n"]
+    for out in rows.values():
+        out["small"] = sorted(k for k, n in out["n"].items() if 0 < n < MIN_SAMPLE)
     return sorted(rows.values(), key=lambda r: (-r["volume"], r[by]))
 
 

@@ -155,6 +155,7 @@ def xlsx(content: dict[str, Any], title: str) -> bytes:
         if content.get(key):
             extra = book.create_sheet(name)
             cols = [by, "volume", "resolved", "fcr", "frt", "aht", "sla", "csat"]
+            rated = ("fcr", "frt", "aht", "sla", "csat")  # each with what it rests on
             extra.append(
                 [
                     "Nama",
@@ -165,10 +166,19 @@ def xlsx(content: dict[str, Any], title: str) -> bytes:
                     "AHT (menit)",
                     "SLA (%)",
                     "CSAT (%)",
+                    *[f"n {name.upper()}" for name in rated],
+                    "Sampel terlalu kecil",
                 ]
             )
             for r in content[key]:
-                extra.append([r.get(c) for c in cols])
+                n = r.get("n", {})
+                extra.append(
+                    [
+                        *[r.get(c) for c in cols],
+                        *[n.get(name, 0) for name in rated],
+                        ", ".join(name.upper() for name in r.get("small", [])),
+                    ]
+                )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

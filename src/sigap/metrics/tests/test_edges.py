@@ -335,3 +335,36 @@ def test_the_dashboard_the_report_and_its_exports_show_the_same_figures(
     assert {r[0]: r[2] for r in sheet.iter_rows(min_row=5, values_only=True)} == texts
     table = list(csv.reader(io.StringIO(export.csv_bytes(content).decode("utf-8-sig"))))
     assert {r[0]: r[2] for r in table[1:]} == texts
+
+
+def test_the_agent_and_team_tables_show_what_each_figure_rests_on(
+    agent: User, supervisor: User, team: Team, customer: Customer
+) -> None:
+    """Item 9 in the tables too: each row's figures with their n, marked below the sample."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from sigap.metrics import export, reports
+
+    s = Story(agent, team)
+    first = opened(s, customer, nov(3, "09:00"), nov(3, "10:00"))
+    s.reply(first, nov(3, "09:20"), handle=120)
+    opened(s, customer, nov(4, "09:00"), nov(4, "10:00"))  # never answered
+    with time_machine.travel(dec(6, "14:00"), tick=False):
+        sync.sync()
+        agents = m.table(m.month(2026, 11))
+        content = reports.build("kpi", m.month(2026, 11))
+    (row,) = agents
+    assert (row["volume"], row["n"]["fcr"], row["n"]["frt"], row["n"]["aht"]) == (2, 2, 1, 1)
+    assert row["n"]["csat"] == 0 and row["csat"] is None
+    assert {"fcr", "frt", "aht"} <= set(row["small"]) and "csat" not in row["small"]
+    c = Client()
+    c.force_login(supervisor)
+    with time_machine.travel(dec(6, "14:00"), tick=False):
+        html = c.get("/dasbor/", {"month": "2026-11"}).content.decode()
+    assert 'data-n="1"' in html and "data-small" in html and "n = 2" in html
+    sheet = load_workbook(io.BytesIO(export.xlsx(content, "x")))["Agen"]
+    header, values = [c.value for c in sheet[1]], [c.value for c in sheet[2]]
+    assert values[header.index("n FRT")] == 1 and values[header.index("n FCR")] == 2
+    assert "FRT" in values[header.index("Sampel terlalu kecil")]
