@@ -18,7 +18,6 @@ from django.db.models import (
     When,
 )
 
-from sigap.accounts import directory
 from sigap.accounts.models import STAFF_ROLES, Role, Team, User
 from sigap.core.errors import NotFound
 from sigap.tickets.access import visible_tickets
@@ -177,12 +176,6 @@ def timeline_page(
     events = rows[:size][::-1]
     apologised = bool(rows) and bool(rows[0].apologised)
     return TimelinePage(events, events[0].pk if more else None, apologised)
-
-
-def staff_names() -> dict[int, str]:
-    """The active staff's names, as the timeline shows assignments (kept in memory:
-    ``accounts.directory``)."""
-    return directory.staff_names()
 
 
 # An agent's load counts up to here ("99+"): each count reads at most this many index

@@ -22,21 +22,9 @@ from sigap.customers.models import Customer
 from sigap.tickets import search, services
 from sigap.tickets.models import Ticket
 from sigap.tickets.selectors import TicketFilters, ticket_search_for
+from sigap.tickets.tests.test_search import make
 
 pytestmark = pytest.mark.django_db
-
-
-def make(agent: User, team: Team, customer: Customer, subject: str, description: str) -> Ticket:
-    return services.ticket_create(
-        actor=agent,
-        customer=customer,
-        kind="complaint",
-        channel="email",
-        subject=subject,
-        description=description,
-        team=team,
-        assignee=agent,
-    )
 
 
 @pytest.fixture(params=["planned", "index", "walk", "switch"])

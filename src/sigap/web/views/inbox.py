@@ -50,14 +50,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("portal:home")
 
 
-def _teams() -> list[tuple[int, str]]:
-    return directory.teams()
-
-
-def _people() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    return directory.teams(), directory.staff()
-
-
 @require_GET
 @staff_required
 def inbox_page(request: HttpRequest) -> HttpResponse:
@@ -68,7 +60,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
     sort_key = request.GET.get("sort", inbox.DEFAULT_SORT)
     if sort_key not in inbox.SORTS_BY_KEY:
         sort_key = inbox.DEFAULT_SORT
-    teams, staff = _people()
+    teams, staff = directory.teams(), directory.staff()
     form = InboxFilterForm(request.GET or None, teams=teams, staff=staff)
     filters = selectors.TicketFilters()
     if form.is_bound and form.is_valid():

@@ -7,7 +7,7 @@ error shows the page again with the error once, beside the form, and what was ty
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from sigap.accounts import directory
 from sigap.accounts.decorators import staff_required
 from sigap.accounts.models import User
 from sigap.connectors import ui as channel_ui
@@ -38,6 +39,7 @@ from sigap.tickets.models import (
     ProposalStatus,
     Status,
     Ticket,
+    TimelineEvent,
 )
 from sigap.tickets.transitions import Move, moves, procedure_steps
 from sigap.triage.panel import triage_panel
@@ -55,7 +57,6 @@ from sigap.web.forms import (
     TransferForm,
 )
 from sigap.web.seed import APOLOGY_5R, APOLOGY_RESTITUTION_NO_DUE
-from sigap.web.views.inbox import _teams
 from sigap.web.views.mentions import warn_unseen
 from sigap.web.views.proposals import alternative_initial, latest_rejected
 
@@ -220,15 +221,8 @@ def _ticket_context(
     bound = bound or {}
     messages = {m.pk: m for m in selectors.messages_for(user=user, ticket=ticket)}
     proposals = list(selectors.proposals_for(user=user, ticket=ticket))
-    teams = _teams()
-    names = {"team": dict(teams), "assignee": selectors.staff_names()}
     events = selectors.timeline_page(user=user, ticket=ticket, before=_before(request))
-    items = timeline.items(
-        events.events,
-        messages,
-        names,
-        own_addresses=timeline.customer_addresses(ticket),
-    )
+    items = _timeline_items(ticket, events.events, messages)
     offer_waiting = any(p.status == ProposalStatus.OFFERED for p in proposals)
     approval_waiting = any(p.status == ProposalStatus.PENDING_APPROVAL for p in proposals)
     accepted = any(p.status == ProposalStatus.ACCEPTED for p in proposals)
@@ -314,6 +308,17 @@ def _ticket_context(
     return context
 
 
+def _timeline_items(
+    ticket: Ticket, events: Sequence[TimelineEvent], messages: dict[int, Message]
+) -> list[timeline.Item]:
+    """The timeline's entries as the page draws them, with the teams' and staff's names
+    (kept in memory: ``accounts.directory``)."""
+    names = {"team": dict(directory.teams()), "assignee": directory.staff_names()}
+    return timeline.items(
+        events, messages, names, own_addresses=timeline.customer_addresses(ticket)
+    )
+
+
 def _before(request: HttpRequest) -> int | None:
     before = request.GET.get("before", "")
     return int(before) if before.isdigit() else None
@@ -324,7 +329,7 @@ def _side_context(
 ) -> dict[str, Any]:
     """The side column: links, assignment and classification, triage, calls, the customer
     and their other tickets, escalation and transfer."""
-    teams = _teams()
+    teams = directory.teams()
     tags = [t.name for t in ticket.tags.all()]
     initial: dict[str, dict[str, Any]] = {
         "classify": {
@@ -410,10 +415,7 @@ def _timeline_part(request: HttpRequest, ticket_id: int) -> HttpResponse:
     user, ticket = _open_ticket(request, ticket_id)
     page = selectors.timeline_page(user=user, ticket=ticket, before=_before(request))
     messages = {m.pk: m for m in selectors.messages_for(user=user, ticket=ticket)}
-    names = {"team": dict(_teams()), "assignee": selectors.staff_names()}
-    items = timeline.items(
-        page.events, messages, names, own_addresses=timeline.customer_addresses(ticket)
-    )
+    items = _timeline_items(ticket, page.events, messages)
     shown = request.GET.get("images", "")
     return render(
         request,
