@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "sigap.connectors",
     "sigap.surveys",
     "sigap.metrics",
+    "sigap.relations",
     "sigap.kb",
     "sigap.triage",
     "sigap.connectors.livechat",

@@ -81,5 +81,7 @@ def customer_update(
     version = data.pop("version")
     raw_contacts = data.pop("contacts", None)
     contacts = None if raw_contacts is None else [services.ContactIn(**c) for c in raw_contacts]
-    services.customer_update(customer=customer, version=version, changes=data, contacts=contacts)
+    services.customer_update(
+        customer=customer, version=version, changes=data, contacts=contacts, actor=user
+    )
     return _out(user, customer_id)

@@ -38,6 +38,71 @@ class ContactKind(models.TextChoices):
     X = "x", _("X")
 
 
+class OrganizationKind(models.TextChoices):
+    BUSINESS = "business", _("Pelanggan bisnis")
+    INTERMEDIARY = "intermediary", _("Perantara")
+
+
+class Language(models.TextChoices):
+    UNKNOWN = "", _("Bahasa perusahaan")
+    INDONESIAN = "id", "Bahasa Indonesia"
+    ENGLISH = "en", "English"
+
+
+class Organization(models.Model):
+    """A business customer or an intermediary (a reseller, an agent): its people are
+    ``Customer`` rows with ``organization`` set. Its tier applies to every member whose own
+    is lower; ``shared_visibility`` lets members follow one another's tickets in the portal."""
+
+    name = models.CharField(_("nama"), max_length=200)
+    kind = models.CharField(
+        _("jenis"),
+        max_length=16,
+        choices=OrganizationKind.choices,
+        default=OrganizationKind.BUSINESS,
+    )
+    account_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pemilik akun"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_organizations",
+    )
+    loyalty_tier = models.CharField(
+        _("tingkat loyalitas"),
+        max_length=16,
+        choices=LoyaltyTier.choices,
+        default=LoyaltyTier.REGULAR,
+    )
+    shared_visibility = models.BooleanField(
+        _("anggota saling melihat tiket di portal"), default=False
+    )
+    notes = models.TextField(_("catatan"), blank=True, default="")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("organisasi")
+        verbose_name_plural = _("organisasi")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="organization_name_unique"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[c.value for c in OrganizationKind]),
+                name="organization_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(loyalty_tier__in=[c.value for c in LoyaltyTier]),
+                name="organization_tier_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Customer(models.Model):
     name = models.CharField(_("nama"), max_length=200)
     kind = models.CharField(
@@ -56,6 +121,25 @@ class Customer(models.Model):
         default=LoyaltyTier.REGULAR,
     )
     notes = models.TextField(_("catatan"), blank=True, default="")
+    birthday = models.DateField(_("tanggal lahir"), null=True, blank=True)
+    preferred_channel = models.CharField(
+        _("saluran pilihan"),
+        max_length=16,
+        blank=True,
+        default="",
+        choices=[("", _("Tidak ada")), *ContactKind.choices],
+    )
+    preferred_language = models.CharField(
+        _("bahasa pilihan"), max_length=8, blank=True, default="", choices=Language.choices
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organisasi"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
     time_zone = models.CharField(
         _("zona waktu"),
         max_length=32,
@@ -135,3 +219,26 @@ class CustomerContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.value}"
+
+
+class CustomerChange(models.Model):
+    """One field of a customer's profile changed: who, when, before → after. Written by
+    ``services.customer_update`` and ``organization`` changes, never edited; erasing the
+    customer (UU PDP) blanks the values."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(_("waktu"))
+    actor_id = models.IntegerField(_("pelaku (id)"), null=True, blank=True)
+    actor_name = models.CharField(_("pelaku"), max_length=150, blank=True, default="")
+    field = models.CharField(_("kolom"), max_length=40)
+    old_value = models.JSONField(null=True, blank=True)
+    new_value = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("perubahan profil pelanggan")
+        verbose_name_plural = _("perubahan profil pelanggan")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["customer", "-at"], name="customer_change_at")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.field}"

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import Field
 
 from sigap.core.apiutil import NOT_NULL, null_clears
-from sigap.customers.models import ContactKind, Customer, CustomerKind, LoyaltyTier, Temperament
+from sigap.customers.models import (
+    ContactKind,
+    Customer,
+    CustomerKind,
+    Language,
+    LoyaltyTier,
+    Temperament,
+)
 
 
 class ContactSchema(Schema):
@@ -40,6 +47,10 @@ class CustomerPatch(Schema):
     loyalty_tier: Annotated[LoyaltyTier | None, NOT_NULL] = None
     notes: Annotated[str | None, null_clears("")] = None
     time_zone: Annotated[CustomerTimeZone | None, null_clears("")] = None
+    birthday: date | None = None
+    preferred_channel: Annotated[ContactKind | Literal[""] | None, null_clears("")] = None
+    preferred_language: Annotated[Language | None, null_clears("")] = None
+    organization_id: int | None = None
     contacts: list[ContactSchema] | None = Field(default=None, max_length=20)
 
 
@@ -51,6 +62,10 @@ class CustomerOut(Schema):
     loyalty_tier: str
     notes: str
     time_zone: str
+    birthday: date | None
+    preferred_channel: str
+    preferred_language: str
+    organization_id: int | None
     contacts: list[ContactSchema]
     version: int
     created_at: datetime
@@ -70,6 +85,10 @@ def customer_dict(c: Customer, *, include_notes: bool = True) -> dict[str, Any]:
         "loyalty_tier": c.loyalty_tier,
         "notes": c.notes if include_notes else "",
         "time_zone": c.time_zone,
+        "birthday": c.birthday,
+        "preferred_channel": c.preferred_channel,
+        "preferred_language": c.preferred_language,
+        "organization_id": c.organization_id,
         "contacts": [
             {"kind": x.kind, "value": x.value, "is_primary": x.is_primary} for x in c.contacts.all()
         ],

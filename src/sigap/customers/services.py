@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,7 +12,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sigap.accounts.models import User
+from sigap.accounts import audit
+from sigap.accounts.access import require_staff
+from sigap.accounts.models import Role, SecurityKind, User
 from sigap.core.errors import (
     Conflict,
     NotFound,
@@ -20,7 +23,18 @@ from sigap.core.errors import (
     ValidationFailed,
 )
 from sigap.core.phone import normalize_phone, platform_phone
-from sigap.customers.models import ContactKind, Customer, CustomerContact
+from sigap.customers.models import (
+    ContactKind,
+    Customer,
+    CustomerChange,
+    CustomerContact,
+    CustomerKind,
+    Language,
+    LoyaltyTier,
+    Organization,
+    OrganizationKind,
+    Temperament,
+)
 
 PHONE_KINDS = frozenset({ContactKind.PHONE, ContactKind.WHATSAPP})
 
@@ -128,7 +142,111 @@ def customer_create(
     return customer
 
 
-UPDATABLE_FIELDS = frozenset({"name", "kind", "temperament", "loyalty_tier", "notes", "time_zone"})
+UPDATABLE_FIELDS = frozenset(
+    {
+        "name",
+        "kind",
+        "temperament",
+        "loyalty_tier",
+        "notes",
+        "time_zone",
+        "birthday",
+        "preferred_channel",
+        "preferred_language",
+        "organization_id",
+    }
+)
+_CHOICES = {
+    "kind": CustomerKind.values,
+    "temperament": Temperament.values,
+    "loyalty_tier": LoyaltyTier.values,
+    "preferred_channel": ["", *ContactKind.values],
+    "preferred_language": Language.values,
+    "time_zone": ["", "Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"],
+}
+
+
+def _checked(changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes, cleaned; a precise message for the first field that cannot be stored."""
+    unknown = set(changes) - UPDATABLE_FIELDS
+    if unknown:
+        raise ValidationFailed(
+            _("Kolom tidak dapat diubah."),
+            fields={f: [_("Tidak dapat diubah.")] for f in sorted(unknown)},
+        )
+    changes = dict(changes)
+    if "name" in changes:
+        changes["name"] = str(changes["name"] or "").strip()
+        if not changes["name"]:
+            raise ValidationFailed(
+                _("Nama pelanggan wajib diisi."), fields={"name": [_("Wajib diisi.")]}
+            )
+    for field, allowed in _CHOICES.items():
+        if field in changes and changes[field] not in allowed:
+            raise ValidationFailed(
+                _("Nilai %(value)s tidak dikenal untuk %(field)s.")
+                % {"value": repr(changes[field]), "field": field},
+                fields={field: [_("Pilihan tidak dikenal.")]},
+            )
+    birthday = changes.get("birthday")
+    if birthday is not None:
+        if isinstance(birthday, str):
+            try:
+                birthday = date.fromisoformat(birthday) if birthday else None
+            except ValueError as exc:
+                raise ValidationFailed(
+                    _("Tanggal lahir tidak valid (format TTTT-BB-HH)."),
+                    fields={"birthday": [_("Tanggal tidak valid.")]},
+                ) from exc
+        if birthday is not None and birthday > timezone.localdate():
+            raise ValidationFailed(
+                _("Tanggal lahir tidak boleh di masa depan."),
+                fields={"birthday": [_("Tanggal di masa depan.")]},
+            )
+        changes["birthday"] = birthday
+    organization_id = changes.get("organization_id")
+    if organization_id is not None and not Organization.objects.filter(pk=organization_id).exists():
+        raise ValidationFailed(
+            _("Organisasi #%(id)s tidak ada.") % {"id": organization_id},
+            fields={"organization_id": [_("Tidak ada.")]},
+        )
+    return changes
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def record_changes(
+    customer_id: int, actor: User | None, before: dict[str, Any], after: dict[str, Any]
+) -> list[CustomerChange]:
+    """One ``CustomerChange`` per field whose value differs (the profile's audit)."""
+    now = timezone.now()
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    actor_name = actor.get_username()[:150] if actor_id is not None and actor else ""
+    rows = [
+        CustomerChange(
+            customer_id=customer_id,
+            at=now,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            field=field,
+            old_value=_jsonable(before.get(field)),
+            new_value=_jsonable(after.get(field)),
+        )
+        for field in sorted(after)
+        if _jsonable(before.get(field)) != _jsonable(after.get(field))
+    ]
+    return CustomerChange.objects.bulk_create(rows)
+
+
+def _contact_list(customer_id: int) -> list[str]:
+    return [
+        f"{kind}:{value}{'*' if primary else ''}"
+        for kind, value, primary in CustomerContact.objects.filter(customer_id=customer_id)
+        .order_by("kind", "value")
+        .values_list("kind", "value", "is_primary")
+    ]
 
 
 @transaction.atomic
@@ -138,20 +256,16 @@ def customer_update(
     version: int,
     changes: dict[str, Any],
     contacts: Iterable[ContactIn] | None = None,
+    actor: User | None = None,
 ) -> Customer:
-    unknown = set(changes) - UPDATABLE_FIELDS
-    if unknown:
-        raise ValidationFailed(
-            _("Kolom tidak dapat diubah."),
-            fields={f: [_("Tidak dapat diubah.")] for f in unknown},
-        )
-    changes = dict(changes)
-    if "name" in changes:
-        changes["name"] = changes["name"].strip()
-        if not changes["name"]:
-            raise ValidationFailed(
-                _("Nama pelanggan wajib diisi."), fields={"name": [_("Wajib diisi.")]}
-            )
+    """Changes the profile if nobody changed it since ``version``; every changed field and
+    the contacts, before → after, are recorded as ``CustomerChange`` rows."""
+    changes = _checked(changes)
+    before = (
+        dict(Customer.objects.filter(pk=customer.pk).values(*changes).first() or {})
+        if changes
+        else {}
+    )
     # ``update()`` skips ``auto_now``; set it here so the row says when it last changed.
     updated = Customer.objects.filter(pk=customer.pk, version=version).update(
         version=F("version") + 1, updated_at=timezone.now(), **changes
@@ -160,11 +274,19 @@ def customer_update(
         raise StaleVersion(
             _("Data pelanggan sudah diubah orang lain. Muat ulang lalu coba lagi."),
         )
+    record_changes(customer.pk, actor, before, changes)
     if contacts is not None:
+        old_contacts = _contact_list(customer.pk)
         stored = CustomerContact.objects.filter(customer=customer)
         kept = frozenset(stored.values_list("kind", "value"))
         stored.delete()
         _add_contacts(customer, contacts, kept)
+        record_changes(
+            customer.pk,
+            actor,
+            {"contacts": old_contacts},
+            {"contacts": _contact_list(customer.pk)},
+        )
     customer.refresh_from_db()
     return customer
 
@@ -284,3 +406,110 @@ def customer_merge(*, actor: User, target: Customer, source: Customer) -> Custom
     Customer.objects.filter(pk=target.pk).update(**changes)
     target.refresh_from_db()
     return target
+
+
+ORGANIZATION_FIELDS = frozenset(
+    {"name", "kind", "account_owner_id", "loyalty_tier", "shared_visibility", "notes"}
+)
+
+
+def _organization_checked(changes: dict[str, Any], *, pk: int | None = None) -> dict[str, Any]:
+    unknown = set(changes) - ORGANIZATION_FIELDS
+    if unknown:
+        raise ValidationFailed(
+            _("Kolom tidak dapat diubah."),
+            fields={f: [_("Tidak dapat diubah.")] for f in sorted(unknown)},
+        )
+    changes = dict(changes)
+    if "name" in changes:
+        changes["name"] = str(changes["name"] or "").strip()
+        if not changes["name"]:
+            raise ValidationFailed(
+                _("Nama organisasi wajib diisi."), fields={"name": [_("Wajib diisi.")]}
+            )
+        same_name = Organization.objects.filter(name__iexact=changes["name"])
+        if pk is not None:
+            same_name = same_name.exclude(pk=pk)
+        if same_name.exists():
+            raise Conflict(
+                _("Organisasi bernama %(name)s sudah ada.") % {"name": changes["name"]},
+                fields={"name": [_("Nama sudah dipakai.")]},
+            )
+    if "kind" in changes and changes["kind"] not in OrganizationKind.values:
+        raise ValidationFailed(
+            _("Jenis organisasi tidak dikenal."), fields={"kind": [_("Pilihan tidak dikenal.")]}
+        )
+    if "loyalty_tier" in changes and changes["loyalty_tier"] not in LoyaltyTier.values:
+        raise ValidationFailed(
+            _("Tingkat loyalitas tidak dikenal."),
+            fields={"loyalty_tier": [_("Pilihan tidak dikenal.")]},
+        )
+    owner = changes.get("account_owner_id")
+    if (
+        owner is not None
+        and not User.objects.filter(pk=owner, is_active=True).exclude(role=Role.CUSTOMER).exists()
+    ):
+        raise ValidationFailed(
+            _("Pemilik akun harus petugas yang aktif."),
+            fields={"account_owner_id": [_("Bukan petugas aktif.")]},
+        )
+    return changes
+
+
+def _organization_audit(
+    actor: User, organization: Organization, before: dict[str, Any], after: dict[str, Any]
+) -> None:
+    changed = {f: [before.get(f), v] for f, v in after.items() if before.get(f) != v}
+    if changed:
+        audit.record(
+            SecurityKind.SETTINGS_CHANGED,
+            actor=actor,
+            detail=f"organization #{organization.pk} {organization.name}"[:500],
+            data={"organization": organization.pk, "changes": changed},
+        )
+
+
+@transaction.atomic
+def organization_create(*, actor: User, **fields: Any) -> Organization:
+    require_staff(actor)
+    fields = _organization_checked(fields)
+    if "name" not in fields:
+        raise ValidationFailed(
+            _("Nama organisasi wajib diisi."), fields={"name": [_("Wajib diisi.")]}
+        )
+    organization = Organization.objects.create(**fields)
+    _organization_audit(actor, organization, {}, fields)
+    return organization
+
+
+@transaction.atomic
+def organization_update(
+    *, actor: User, organization: Organization, version: int, changes: dict[str, Any]
+) -> Organization:
+    """Changes an organization if nobody did since ``version``; recorded in the audit log
+    (before → after)."""
+    require_staff(actor)
+    changes = _organization_checked(changes, pk=organization.pk)
+    before = Organization.objects.filter(pk=organization.pk).values(*changes).first() or {}
+    updated = Organization.objects.filter(pk=organization.pk, version=version).update(
+        version=F("version") + 1, updated_at=timezone.now(), **changes
+    )
+    if not updated:
+        raise StaleVersion(_("Data organisasi sudah diubah orang lain. Muat ulang lalu coba lagi."))
+    _organization_audit(actor, organization, before, changes)
+    organization.refresh_from_db()
+    return organization
+
+
+def organization_set_member(
+    *, actor: User, customer: Customer, organization: Organization | None
+) -> Customer:
+    """Puts a customer in an organization (or takes them out): a profile change like any
+    other, recorded on the customer."""
+    require_staff(actor)
+    return customer_update(
+        customer=customer,
+        version=customer.version,
+        changes={"organization_id": organization.pk if organization else None},
+        actor=actor,
+    )

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from sigap.web import views
-from sigap.web.views import merge
+from sigap.web.views import merge, relations
 from sigap.web.views.proposals import proposal_answer_record
 
 app_name = "web"
@@ -93,6 +93,23 @@ urlpatterns = [
     path("customers/lookup/", views.customer_lookup, name="customer_lookup"),
     path("customers/check/", views.customer_check, name="customer_check"),
     path("customers/<int:customer_id>/", views.customer_page, name="customer"),
+    path("customers/<int:customer_id>/edit/", relations.customer_edit, name="customer_edit"),
+    path(
+        "customers/<int:customer_id>/stream/",
+        relations.customer_stream_part,
+        name="customer_stream",
+    ),
+    path("organizations/", relations.organization_list, name="organizations"),
+    path(
+        "organizations/<int:organization_id>/",
+        relations.organization_page,
+        name="organization",
+    ),
+    path(
+        "organizations/<int:organization_id>/members/",
+        relations.organization_member,
+        name="organization_member",
+    ),
     path("settings/teams/", views.settings_teams, name="settings_teams"),
     path("settings/teams/<int:team_id>/", views.settings_teams, name="settings_team"),
     path("settings/canned/", views.settings_canned, name="settings_canned"),

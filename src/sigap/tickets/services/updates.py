@@ -249,7 +249,7 @@ def ticket_customer_update(
     if not wanted:
         return customer
     old = {f: getattr(customer, f) for f in wanted}
-    customer = customer_update(customer=customer, version=version, changes=wanted)
+    customer = customer_update(customer=customer, version=version, changes=wanted, actor=actor)
     for form_field, field in CUSTOMER_PROFILE.items():
         if field in wanted:
             events.field_changed_event(ticket, actor, form_field, old[field], wanted[field], reason)

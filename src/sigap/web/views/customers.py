@@ -14,6 +14,7 @@ from sigap.accounts.models import User
 from sigap.core.errors import NotFound
 from sigap.customers.models import Customer
 from sigap.customers.selectors import access_customer, customers_for
+from sigap.relations.stream import customer_stream
 from sigap.tickets.access import visible_tickets
 
 
@@ -41,6 +42,8 @@ def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
         customer = access_customer(user, customer_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    if customer.organization_id:
+        customer = Customer.objects.select_related("organization").get(pk=customer.pk)
     tickets = (
         visible_tickets(user)
         .filter(customer_id=customer.pk)
@@ -62,5 +65,6 @@ def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
             "contacts": customer.contacts.all(),
             "tickets": tickets,
             "by_channel": by_channel,
+            "stream": customer_stream(user, customer.pk),
         },
     )

@@ -180,6 +180,10 @@ class Command(BaseCommand):
                     "updated_at": now,
                     "erased_at": None,
                     "time_zone": "",
+                    "birthday": None,
+                    "preferred_channel": "",
+                    "preferred_language": "",
+                    "organization_id": None,
                 }
             )
             contacts.append(

@@ -1,0 +1,352 @@
+"""The whole customer: their stream of interactions, their editable profile, and the
+organizations customers belong to."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django import forms
+from django.contrib import messages as flash
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from sigap.accounts.decorators import staff_required
+from sigap.accounts.models import Role, User
+from sigap.core.errors import NotFound, SigapError
+from sigap.customers import services
+from sigap.customers.models import (
+    ContactKind,
+    Customer,
+    CustomerKind,
+    Language,
+    LoyaltyTier,
+    Organization,
+    OrganizationKind,
+    Temperament,
+)
+from sigap.customers.selectors import access_customer
+from sigap.relations.stream import customer_stream
+from sigap.tickets.access import visible_tickets
+
+TIME_ZONES = [
+    ("", _("Zona waktu perusahaan")),
+    ("Asia/Jakarta", "WIB"),
+    ("Asia/Makassar", "WITA"),
+    ("Asia/Jayapura", "WIT"),
+]
+
+
+class CustomerProfileForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Nama"), max_length=200)
+    kind = forms.ChoiceField(label=_("Jenis pelanggan"), choices=CustomerKind.choices)
+    temperament = forms.ChoiceField(
+        label=_("Temperamen"), choices=Temperament.choices, required=False
+    )
+    loyalty_tier = forms.ChoiceField(label=_("Tingkat loyalitas"), choices=LoyaltyTier.choices)
+    birthday = forms.DateField(
+        label=_("Tanggal lahir"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    preferred_channel = forms.ChoiceField(
+        label=_("Saluran pilihan"),
+        choices=[("", _("Tidak ada")), *ContactKind.choices],
+        required=False,
+    )
+    preferred_language = forms.ChoiceField(
+        label=_("Bahasa pilihan"), choices=Language.choices, required=False
+    )
+    time_zone = forms.ChoiceField(label=_("Zona waktu"), choices=TIME_ZONES, required=False)
+    organization = forms.ModelChoiceField(
+        label=_("Organisasi"),
+        queryset=Organization.objects.order_by("name"),
+        required=False,
+        empty_label=_("Tidak ada"),
+    )
+    notes = forms.CharField(
+        label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class ContactForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Jenis kontak"), choices=ContactKind.choices)
+    value = forms.CharField(label=_("Kontak"), max_length=254, required=False)
+    is_primary = forms.BooleanField(label=_("Utama"), required=False)
+
+
+ContactFormSet = forms.formset_factory(ContactForm, extra=2, max_num=20)
+
+
+def _profile_initial(customer: Customer) -> dict[str, Any]:
+    return {
+        "version": customer.version,
+        "name": customer.name,
+        "kind": customer.kind,
+        "temperament": customer.temperament,
+        "loyalty_tier": customer.loyalty_tier,
+        "birthday": customer.birthday,
+        "preferred_channel": customer.preferred_channel,
+        "preferred_language": customer.preferred_language,
+        "time_zone": customer.time_zone,
+        "organization": customer.organization_id,
+        "notes": customer.notes,
+    }
+
+
+def _customer_or_404(user: User, customer_id: int) -> Customer:
+    try:
+        return access_customer(user, customer_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The customer's profile and contacts, every change recorded (who, when, before →
+    after) and shown in their stream."""
+    user = cast(User, request.user)
+    customer = _customer_or_404(user, customer_id)
+    contacts = [
+        {"kind": c.kind, "value": c.value, "is_primary": c.is_primary}
+        for c in customer.contacts.all()
+    ]
+    if request.method == "GET":
+        form = CustomerProfileForm(initial=_profile_initial(customer))
+        formset = ContactFormSet(initial=contacts, prefix="contact")
+        return render(
+            request,
+            "web/customer_edit.html",
+            {"customer": customer, "form": form, "formset": formset},
+        )
+    form = CustomerProfileForm(request.POST)
+    formset = ContactFormSet(request.POST, prefix="contact")
+    problem = ""
+    status = 422
+    if form.is_valid() and formset.is_valid():
+        data = form.cleaned_data
+        organization = data["organization"]
+        changes = {
+            "name": data["name"],
+            "kind": data["kind"],
+            "temperament": data["temperament"],
+            "loyalty_tier": data["loyalty_tier"],
+            "birthday": data["birthday"],
+            "preferred_channel": data["preferred_channel"],
+            "preferred_language": data["preferred_language"],
+            "time_zone": data["time_zone"],
+            "organization_id": organization.pk if organization else None,
+            "notes": data["notes"],
+        }
+        wanted = [
+            services.ContactIn(kind=row["kind"], value=row["value"], is_primary=row["is_primary"])
+            for row in formset.cleaned_data
+            if row and row.get("value", "").strip()
+        ]
+        try:
+            services.customer_update(
+                customer=customer,
+                version=data["version"],
+                changes=changes,
+                contacts=wanted,
+                actor=user,
+            )
+        except SigapError as exc:
+            status = exc.http_status
+            problem = exc.message
+            for name, errors in exc.fields.items():
+                target = "organization" if name == "organization_id" else name
+                if target in form.fields:
+                    for error in errors:
+                        form.add_error(target, error)
+        else:
+            flash.success(request, gettext("Profil pelanggan disimpan."))
+            return redirect("web:customer", customer.pk)
+    context = {"customer": customer, "form": form, "formset": formset, "problem": problem}
+    return render(request, "web/customer_edit.html", context, status=status)
+
+
+@require_GET
+@staff_required
+def customer_stream_part(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The next (older) page of a customer's stream, for the page's "older" button."""
+    user = cast(User, request.user)
+    customer = _customer_or_404(user, customer_id)
+    try:
+        page = customer_stream(user, customer.pk, before=request.GET.get("before") or None)
+    except SigapError as exc:
+        return HttpResponse(exc.message, status=exc.http_status)
+    return render(request, "web/_customer_stream.html", {"customer": customer, "stream": page})
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(label=_("Nama"), max_length=200)
+    kind = forms.ChoiceField(label=_("Jenis"), choices=OrganizationKind.choices)
+    loyalty_tier = forms.ChoiceField(label=_("Tingkat loyalitas"), choices=LoyaltyTier.choices)
+    account_owner = forms.ModelChoiceField(
+        label=_("Pemilik akun"),
+        queryset=User.objects.filter(is_active=True)
+        .exclude(role=Role.CUSTOMER)
+        .order_by("username"),
+        required=False,
+        empty_label=_("Belum ada"),
+    )
+    shared_visibility = forms.BooleanField(
+        label=_("Anggota saling melihat tiket di portal"), required=False
+    )
+    notes = forms.CharField(
+        label=_("Catatan"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        owner = data["account_owner"]
+        return {
+            "name": data["name"],
+            "kind": data["kind"],
+            "loyalty_tier": data["loyalty_tier"],
+            "account_owner_id": owner.pk if owner else None,
+            "shared_visibility": data["shared_visibility"],
+            "notes": data["notes"],
+        }
+
+
+def _form_errors(form: forms.Form, exc: SigapError) -> None:
+    for name, errors in exc.fields.items():
+        target = name.removesuffix("_id")
+        if target in form.fields:
+            for error in errors:
+                form.add_error(target, error)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def organization_list(request: HttpRequest) -> HttpResponse:
+    user = cast(User, request.user)
+    form = OrganizationForm(request.POST or None, initial={"kind": OrganizationKind.BUSINESS})
+    problem = ""
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                organization = services.organization_create(actor=user, **form.changes())
+            except SigapError as exc:
+                status = exc.http_status
+                problem = exc.message
+                _form_errors(form, exc)
+            else:
+                flash.success(
+                    request, gettext("Organisasi %(name)s dibuat.") % {"name": organization.name}
+                )
+                return redirect("web:organization", organization.pk)
+    organizations = (
+        Organization.objects.select_related("account_owner")
+        .annotate(n_members=Count("members"))
+        .order_by("name")[:200]
+    )
+    context = {"organizations": organizations, "form": form, "problem": problem}
+    return render(request, "web/organizations.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def organization_page(request: HttpRequest, organization_id: int) -> HttpResponse:
+    """An organization: its profile, its members, and their tickets together."""
+    user = cast(User, request.user)
+    organization = get_object_or_404(
+        Organization.objects.select_related("account_owner"), pk=organization_id
+    )
+    initial = {
+        "name": organization.name,
+        "kind": organization.kind,
+        "loyalty_tier": organization.loyalty_tier,
+        "account_owner": organization.account_owner_id,
+        "shared_visibility": organization.shared_visibility,
+        "notes": organization.notes,
+    }
+    form = OrganizationForm(request.POST or None, initial=initial)
+    problem = ""
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.organization_update(
+                    actor=user,
+                    organization=organization,
+                    version=int(request.POST.get("version", "0") or 0),
+                    changes=form.changes(),
+                )
+            except SigapError as exc:
+                status = exc.http_status
+                problem = exc.message
+                _form_errors(form, exc)
+            else:
+                flash.success(request, gettext("Organisasi disimpan."))
+                return redirect("web:organization", organization.pk)
+    members = organization.members.filter(merged_into__isnull=True).order_by("name")[:500]
+    tickets = (
+        visible_tickets(user)
+        .filter(customer__organization=organization)
+        .select_related("customer", "team", "assignee")
+        .order_by("-pk")[:100]
+    )
+    context = {
+        "organization": organization,
+        "form": form,
+        "members": members,
+        "tickets": tickets,
+        "problem": problem,
+    }
+    return render(request, "web/organization.html", context, status=status)
+
+
+@require_POST
+@staff_required
+def organization_member(request: HttpRequest, organization_id: int) -> HttpResponse:
+    """Adds a customer (by email, phone or number) to the organization, or removes one."""
+    user = cast(User, request.user)
+    organization = get_object_or_404(Organization, pk=organization_id)
+    remove = request.POST.get("remove", "")
+    if remove.isdigit():
+        customer = _customer_or_404(user, int(remove))
+        if customer.organization_id == organization.pk:
+            services.organization_set_member(actor=user, customer=customer, organization=None)
+            flash.success(
+                request, gettext("%(name)s dikeluarkan dari organisasi.") % {"name": customer.name}
+            )
+        return redirect("web:organization", organization.pk)
+    who = request.POST.get("customer", "").strip()
+    found = _find_customer(user, who)
+    if found is None:
+        flash.error(
+            request,
+            gettext(
+                "Pelanggan %(who)s tidak ditemukan (isi email, nomor telepon atau nomor pelanggan)."
+            )
+            % {"who": who or "—"},
+        )
+        return redirect("web:organization", organization.pk)
+    services.organization_set_member(actor=user, customer=found, organization=organization)
+    flash.success(request, gettext("%(name)s ditambahkan ke organisasi.") % {"name": found.name})
+    return redirect("web:organization", organization.pk)
+
+
+def _find_customer(user: User, who: str) -> Customer | None:
+    if who.lstrip("#").isdigit() and len(who.lstrip("#")) < 10:
+        try:
+            return access_customer(user, int(who.lstrip("#")))
+        except NotFound:
+            return None
+    for kind in (ContactKind.EMAIL, ContactKind.PHONE, ContactKind.WHATSAPP):
+        try:
+            found = services.customer_find_by_contact(kind, who)
+        except SigapError:
+            continue
+        if found is not None:
+            return found
+    return None
