@@ -6,7 +6,7 @@ SIGAP := $(VENV)/bin/sigap
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint typecheck check bench bench-web bench-sla bench-sweep bench-metrics bench-safety bench-triage bench-email bench-profile serve clean
+.PHONY: demo test lint typecheck check bench bench-web bench-customer bench-sla bench-sweep bench-metrics bench-safety bench-triage bench-email bench-profile serve clean
 
 # The packages are installed with uv (from PyPI, into the virtualenv): the same pinned
 # versions as pip would take, in about 6 s instead of about 36 s on a fresh machine.
@@ -70,6 +70,10 @@ bench: $(VENV)/.dev-installed
 ## bench-web: inbox and ticket page at 1M tickets, live-update latency in chromium
 bench-web: $(VENV)/.dev-installed
 	$(PY) bench/web.py
+
+## bench-customer: the customer page with a long history at 1M tickets, 200,000 customers
+bench-customer: $(VENV)/.dev-installed
+	$(PY) bench/customer.py
 
 ## bench-profile: py-spy samples of the ticket page and the API's reads (docs/decisions/0009)
 bench-profile: $(VENV)/.dev-installed

@@ -18,6 +18,10 @@ from sigap.relations.stream import customer_stream
 from sigap.tickets.access import visible_tickets
 
 
+TICKETS = 20  # the customer page's newest tickets
+CALLS = 10  # and calls (both are in the stream too)
+
+
 @require_GET
 @staff_required
 def customer_list(request: HttpRequest) -> HttpResponse:
@@ -44,11 +48,12 @@ def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
         raise Http404(exc.message) from exc
     if customer.organization_id:
         customer = Customer.objects.select_related("organization").get(pk=customer.pk)
+    # The newest tickets; the stream below has the whole history and the inbox all of them
     tickets = (
         visible_tickets(user)
         .filter(customer_id=customer.pk)
-        .select_related("team", "assignee")
-        .order_by("-pk")[:100]
+        .only("pk", "subject", "channel", "status", "created_at")
+        .order_by("-pk")[:TICKETS]
     )
     by_channel = (
         visible_tickets(user)
@@ -65,6 +70,8 @@ def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
             "contacts": customer.contacts.all(),
             "tickets": tickets,
             "by_channel": by_channel,
+            "tickets_total": sum(row["n"] for row in by_channel),
+            "calls_history": CALLS,
             "stream": customer_stream(user, customer.pk),
         },
     )

@@ -29,7 +29,9 @@ def calls_panel(context: template.Context) -> dict[str, Any]:
     # the customer page links each call's ticket; on the ticket page it is this one
     related = ["agent", "transferred_to_team"] + ([] if ticket is not None else ["ticket"])
     calls = list(
-        Call.objects.filter(scope).select_related(*related).order_by("-started_at", "-pk")[:HISTORY]
+        Call.objects.filter(scope)
+        .select_related(*related)
+        .order_by("-started_at", "-pk")[: context.get("calls_history", HISTORY)]
     )
     mine = Call.objects.filter(agent=user, ended_at__isnull=True, external_id="").first()
     here = mine is not None and any(c.pk == mine.pk for c in calls)
