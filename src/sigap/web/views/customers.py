@@ -17,7 +17,6 @@ from sigap.customers.selectors import access_customer, customers_for
 from sigap.relations.stream import customer_stream
 from sigap.tickets.access import visible_tickets
 
-
 TICKETS = 20  # the customer page's newest tickets
 CALLS = 10  # and calls (both are in the stream too)
 
