@@ -205,12 +205,14 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register() -> None:
     from sigap.accounts.api import router as accounts_router
     from sigap.customers.api import router as customers_router
+    from sigap.relations.api import router as relations_router
     from sigap.tickets.api import DOCUMENTED_SCHEMAS as ticket_schemas
     from sigap.tickets.api import router as tickets_router
 
     api.add_router("/", accounts_router)
     api.add_router("/customers", customers_router)
     api.add_router("/", tickets_router)
+    api.add_router("/", relations_router)
     api.documented_schemas.extend([ErrorOut, *ticket_schemas])
 
 

@@ -32,6 +32,7 @@ from sigap.connectors.phone.models import Call
 from sigap.core.errors import ValidationFailed
 from sigap.core.refs import ticket_reference
 from sigap.customers.models import CustomerChange
+from sigap.relations.models import PointsEntry, Voucher
 from sigap.surveys.models import Survey
 from sigap.tickets.access import visible_tickets
 from sigap.tickets.models import Message, MessageKind, Proposal, Ticket
@@ -274,6 +275,52 @@ def _profile_changes(scope: Scope, cursor: Cursor | None, limit: int) -> Iterabl
             kind="profile_change",
             title=r["field"],
             data={"old": r["old_value"], "new": r["new_value"], "actor": r["actor_name"]},
+        )
+
+
+@source("points")
+def _points(scope: Scope, cursor: Cursor | None, limit: int) -> Iterable[Item]:
+    rows = (
+        PointsEntry.objects.filter(customer_id=scope.customer_id)
+        .filter(_before("points", "at", cursor))
+        .order_by("-at", "-pk")
+        .values("pk", "at", "kind", "points", "spend", "reason", "actor_name")[:limit]
+    )
+    for r in rows:
+        yield Item(
+            at=r["at"],
+            source="points",
+            id=r["pk"],
+            kind="points",
+            title=r["kind"],
+            text=r["reason"],
+            data={"points": r["points"], "spend": r["spend"], "actor": r["actor_name"]},
+        )
+
+
+@source("voucher")
+def _vouchers(scope: Scope, cursor: Cursor | None, limit: int) -> Iterable[Item]:
+    rows = (
+        Voucher.objects.filter(issued_to_id=scope.customer_id)
+        .filter(_before("voucher", "issued_at", cursor))
+        .order_by("-issued_at", "-pk")
+        .values(
+            "pk", "issued_at", "code", "issue_reason", "pool__name", "pool__value", "redeemed_at"
+        )[:limit]
+    )
+    for r in rows:
+        yield Item(
+            at=cast(datetime, r["issued_at"]),  # issued: issued_to is set with issued_at
+            source="voucher",
+            id=r["pk"],
+            kind="voucher",
+            title=r["pool__name"],
+            text=r["code"],
+            data={
+                "reason": r["issue_reason"],
+                "value": r["pool__value"],
+                "redeemed": r["redeemed_at"] is not None,
+            },
         )
 
 

@@ -99,6 +99,12 @@ urlpatterns = [
         relations.customer_stream_part,
         name="customer_stream",
     ),
+    path(
+        "customers/<int:customer_id>/loyalty/",
+        relations.customer_loyalty,
+        name="customer_loyalty",
+    ),
+    path("loyalty/", relations.loyalty_settings, name="loyalty_settings"),
     path("organizations/", relations.organization_list, name="organizations"),
     path(
         "organizations/<int:organization_id>/",

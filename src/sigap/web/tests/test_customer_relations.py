@@ -141,7 +141,7 @@ def test_the_stream_pages_on_the_customer_page(
         for n in range(45)
     )
     c = client_for(agent)
-    with django_assert_max_num_queries(24):  # type: ignore[operator]  # 6: the stream
+    with django_assert_max_num_queries(26):  # type: ignore[operator]  # 8: the stream
         page = c.get(f"/customers/{customer.pk}/").content.decode()
 
     assert page.count('class="stream-item') == 30
@@ -202,3 +202,105 @@ def test_organization_bad_input(supervisor: User) -> None:
     assert "Organisasi bernama pt maju jaya sudah ada." in twin.content.decode()
     assert Organization.objects.count() == 1
     assert "tidak ditemukan" in missing.content.decode()
+
+
+def test_loyalty_on_the_customer_page(agent: User, supervisor: User, customer: Customer) -> None:
+    from sigap.relations import loyalty
+    from sigap.relations.models import RewardPool
+
+    pool = RewardPool.objects.create(name="Maaf 50rb", value=50_000)
+    loyalty.generate_codes(pool, 2, prefix="MAAF-")
+    url = f"/customers/{customer.pk}/loyalty/"
+    c = client_for(agent)
+
+    c.post(
+        url,
+        {
+            "action": "points",
+            "points-kind": "manual",
+            "points-points": "40",
+            "points-reason": "Permintaan maaf",
+        },
+    )
+    c.post(url, {"action": "issue", "issue-pool": str(pool.pk)})
+    refused = c.post(
+        url,
+        {"action": "override", "override-tier": "platinum", "override-reason": "x"},
+        follow=True,
+    )
+    panel = c.get(url).content.decode()
+
+    assert loyalty.balance(customer.pk) == 40
+    assert ">40<" in panel and "MAAF-" in panel
+    assert "Hanya supervisor" in refused.content.decode()
+    client_for(supervisor).post(
+        url,
+        {"action": "override", "override-tier": "platinum", "override-reason": "Mitra strategis"},
+    )
+    customer.refresh_from_db()
+    assert customer.loyalty_tier == "platinum"
+    too_much = c.post(
+        url,
+        {
+            "action": "points",
+            "points-kind": "redemption",
+            "points-points": "-99",
+            "points-reason": "Tukar",
+        },
+        follow=True,
+    )
+    assert "Poin tidak cukup" in too_much.content.decode()
+
+
+def test_loyalty_settings_import_and_roles(
+    admin: User, supervisor: User, agent: User, customer: Customer
+) -> None:
+    from sigap.relations.models import Programme, Voucher
+
+    assert client_for(agent).get("/loyalty/").status_code == 403
+    sup = client_for(supervisor)
+    refused = sup.post(
+        "/loyalty/",
+        {"action": "programme", "active": "on", "rupiah_per_point": "1000"},
+        follow=True,
+    )
+    assert "Hanya admin" in refused.content.decode()
+    imported = sup.post(
+        "/loyalty/",
+        {
+            "action": "purchases",
+            "purchases": "customer,transaction_id,amount\nbudi@contoh.id,T1,50000\nzz@x.id,T2,1\n",
+        },
+    )
+    page = imported.content.decode()
+    assert "1 baris ditambahkan" in page and "Baris 3: pelanggan zz@x.id tidak ditemukan" in page
+    sup.post(
+        "/loyalty/",
+        {
+            "action": "pool",
+            "name": "Ultah",
+            "value": "25000",
+            "codes": "A1\nA2\nA1",
+            "generate": "3",
+            "prefix": "U-",
+        },
+    )
+    assert Voucher.objects.filter(pool__name="Ultah").count() == 5
+
+    bad = client_for(admin).post(
+        "/loyalty/",
+        {
+            "action": "programme",
+            "active": "on",
+            "rupiah_per_point": "1000",
+            "expiry_months": "12",
+            "window_months": "12",
+            "basis": "points",
+            "silver_from": "900",
+            "gold_from": "500",
+            "platinum_from": "1000",
+            "hysteresis_percent": "10",
+        },
+    )
+    assert bad.status_code == 422 and "Ambang tingkat harus naik" in bad.content.decode()
+    assert Programme.objects.get().silver_from == 500

@@ -7,16 +7,19 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import messages as flash
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sigap.accounts.decorators import staff_required
-from sigap.accounts.models import Role, User
-from sigap.core.errors import NotFound, SigapError
+from sigap.accounts import audit
+from sigap.accounts.decorators import staff_required, supervisor_required
+from sigap.accounts.models import Role, SecurityKind, User
+from sigap.core.errors import NotFound, PermissionDenied, SigapError, ValidationFailed
 from sigap.customers import services
 from sigap.customers.models import (
     ContactKind,
@@ -29,6 +32,8 @@ from sigap.customers.models import (
     Temperament,
 )
 from sigap.customers.selectors import access_customer
+from sigap.relations import loyalty
+from sigap.relations.models import Programme, RewardPool, Voucher
 from sigap.relations.stream import customer_stream
 from sigap.tickets.access import visible_tickets
 
@@ -350,3 +355,195 @@ def _find_customer(user: User, who: str) -> Customer | None:
         if found is not None:
             return found
     return None
+
+
+# --- loyalty ------------------------------------------------------------------------------
+
+
+class PointsForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Jenis"),
+        choices=[
+            ("manual", _("Pemberian manual")),
+            ("adjustment", _("Koreksi")),
+            ("redemption", _("Penukaran")),
+        ],
+    )
+    points = forms.IntegerField(label=_("Poin (negatif untuk mengurangi)"))
+    reason = forms.CharField(label=_("Alasan"), max_length=300)
+
+
+class OverrideForm(forms.Form):
+    tier = forms.ChoiceField(label=_("Tingkat"), choices=LoyaltyTier.choices)
+    reason = forms.CharField(label=_("Alasan"), max_length=300)
+    until = forms.DateField(
+        label=_("Berlaku sampai (kosong: tetap)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class IssueForm(forms.Form):
+    pool = forms.ModelChoiceField(label=_("Kumpulan voucher"), queryset=RewardPool.objects.all())
+
+
+def _loyalty_context(customer: Customer) -> dict[str, Any]:
+    return {
+        "balance": loyalty.balance(customer.pk),
+        "computed_tier": LoyaltyTier(loyalty.computed_tier(customer)).label,
+        "override": loyalty.active_override(customer.pk, timezone.localdate()),
+        "vouchers": Voucher.objects.filter(issued_to=customer)
+        .select_related("pool")
+        .order_by("-issued_at")[:20],
+        "points_form": PointsForm(prefix="points"),
+        "override_form": OverrideForm(prefix="override"),
+        "issue_form": IssueForm(prefix="issue"),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def customer_loyalty(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The customer's points, tier and vouchers; award or take points, set the tier by hand
+    (supervisors), give a voucher."""
+    user = cast(User, request.user)
+    customer = _customer_or_404(user, customer_id)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "points":
+                form = PointsForm(request.POST, prefix="points")
+                if not form.is_valid():
+                    raise ValidationFailed(gettext("Periksa jumlah poin dan alasannya."))
+                loyalty.post_points(customer=customer, actor=user, **form.cleaned_data)
+                flash.success(request, gettext("Poin dicatat."))
+            elif action == "override":
+                override = OverrideForm(request.POST, prefix="override")
+                if not override.is_valid():
+                    raise ValidationFailed(gettext("Periksa tingkat dan alasannya."))
+                loyalty.override_tier(actor=user, customer=customer, **override.cleaned_data)
+                flash.success(request, gettext("Tingkat loyalitas ditetapkan."))
+            elif action == "issue":
+                issue = IssueForm(request.POST, prefix="issue")
+                if not issue.is_valid():
+                    raise ValidationFailed(gettext("Pilih kumpulan voucher."))
+                voucher, _created = loyalty.issue_voucher(
+                    pool=issue.cleaned_data["pool"], customer=customer, reason="manual"
+                )
+                flash.success(
+                    request, gettext("Voucher %(code)s diberikan.") % {"code": voucher.code}
+                )
+            else:
+                raise ValidationFailed(gettext("Tindakan tidak dikenal."))
+        except SigapError as exc:
+            flash.error(request, exc.message)
+        return redirect(f"{reverse('web:customer', args=[customer.pk])}#loyalty")
+    return render(
+        request,
+        "web/_customer_loyalty.html",
+        {"customer": customer, **_loyalty_context(customer)},
+    )
+
+
+class ProgrammeForm(forms.ModelForm[Programme]):
+    class Meta:
+        model = Programme
+        fields = [
+            "active",
+            "rupiah_per_point",
+            "expiry_months",
+            "window_months",
+            "basis",
+            "silver_from",
+            "gold_from",
+            "platinum_from",
+            "hysteresis_percent",
+            "birthday_pool",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        silver, gold, platinum = (
+            data.get(k) for k in ("silver_from", "gold_from", "platinum_from")
+        )
+        if None not in (silver, gold, platinum) and not silver < gold < platinum:  # type: ignore[operator]
+            raise forms.ValidationError(
+                gettext("Ambang tingkat harus naik: Silver < Gold < Platinum.")
+            )
+        return data
+
+
+@require_http_methods(["GET", "POST"])
+@supervisor_required
+def loyalty_settings(request: HttpRequest) -> HttpResponse:
+    """The programme's rules (admins), the reward pools (codes imported or generated) and
+    the purchases' CSV import (supervisors and admins)."""
+    user = cast(User, request.user)
+    programme = loyalty.programme()
+    form = ProgrammeForm(instance=programme)
+    report = None
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "programme":
+                if user.role != Role.ADMIN:
+                    raise PermissionDenied(gettext("Hanya admin yang dapat mengubah program."))
+                form = ProgrammeForm(request.POST, instance=programme)
+                if not form.is_valid():
+                    raise ValidationFailed(gettext("Program belum disimpan; periksa isiannya."))
+                before = {f: getattr(loyalty.programme(), f) for f in form.changed_data}
+                form.save()
+                audit.record(
+                    SecurityKind.SETTINGS_CHANGED,
+                    actor=user,
+                    detail="loyalty programme",
+                    data={
+                        "changes": {
+                            f: [str(before.get(f)), str(form.cleaned_data.get(f))]
+                            for f in form.changed_data
+                        }
+                    },
+                )
+                flash.success(request, gettext("Program loyalitas disimpan."))
+                return redirect("web:loyalty_settings")
+            if action == "pool":
+                name = request.POST.get("name", "").strip()
+                if not name:
+                    raise ValidationFailed(gettext("Nama kumpulan voucher wajib diisi."))
+                value = int(request.POST.get("value") or 0)
+                pool, _created = RewardPool.objects.get_or_create(
+                    name=name, defaults={"value": max(value, 0)}
+                )
+                codes = request.POST.get("codes", "")
+                upload = request.FILES.get("codes_file")
+                if upload is not None:
+                    codes += "\n" + upload.read(5_000_000).decode("utf-8", "replace")
+                report = loyalty.import_codes(pool, codes) if codes.strip() else None
+                count = int(request.POST.get("generate") or 0)
+                if count:
+                    loyalty.generate_codes(pool, count, prefix=request.POST.get("prefix", ""))
+                flash.success(request, gettext("Kumpulan %(name)s disimpan.") % {"name": name})
+            elif action == "purchases":
+                upload = request.FILES.get("purchases_file")
+                text = request.POST.get("purchases", "")
+                if upload is not None:
+                    text = upload.read(5_000_000).decode("utf-8", "replace")
+                report = loyalty.import_purchases(text, actor=user)
+            else:
+                raise ValidationFailed(gettext("Tindakan tidak dikenal."))
+        except (SigapError, ValueError) as exc:
+            status = getattr(exc, "http_status", 422)
+            flash.error(request, getattr(exc, "message", gettext("Angka tidak valid.")))
+    pools = RewardPool.objects.annotate(
+        n_codes=Count("vouchers"),
+        n_free=Count("vouchers", filter=Q(vouchers__issued_to__isnull=True)),
+        n_redeemed=Count("vouchers", filter=Q(vouchers__redeemed_at__isnull=False)),
+    ).order_by("name")
+    context = {
+        "form": form,
+        "pools": pools,
+        "report": report,
+        "may_edit_programme": user.role == Role.ADMIN,
+    }
+    return render(request, "web/loyalty_settings.html", context, status=status)
