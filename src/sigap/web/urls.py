@@ -3,6 +3,7 @@ from django.urls import path
 from sigap.web import views
 from sigap.web.views import merge
 from sigap.web.views.proposals import proposal_answer_record
+from sigap.web.views.settings_hub import settings_home
 
 app_name = "web"
 
@@ -93,6 +94,7 @@ urlpatterns = [
     path("customers/lookup/", views.customer_lookup, name="customer_lookup"),
     path("customers/check/", views.customer_check, name="customer_check"),
     path("customers/<int:customer_id>/", views.customer_page, name="customer"),
+    path("settings/", settings_home, name="settings"),
     path("settings/teams/", views.settings_teams, name="settings_teams"),
     path("settings/teams/<int:team_id>/", views.settings_teams, name="settings_team"),
     path("settings/canned/", views.settings_canned, name="settings_canned"),

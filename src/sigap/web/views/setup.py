@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts import audit
-from sigap.accounts.decorators import supervisor_required
+from sigap.accounts.decorators import settings_required
 from sigap.accounts.models import Role, SecurityKind, Team, User
 from sigap.core.errors import SigapError
 from sigap.tickets import approval, canned, services
@@ -44,7 +44,7 @@ def _team_form(data: Any, team: Team | None) -> TeamForm:
     return form
 
 
-@supervisor_required
+@settings_required
 def settings_teams(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
     team = get_object_or_404(Team, pk=team_id) if team_id else None
     form = _team_form(request.POST or None, team)
@@ -161,7 +161,7 @@ def _rule_text(team: Team, default: approval.Rule) -> str:
 
 
 @require_POST
-@supervisor_required
+@settings_required
 def settings_approval_default(request: HttpRequest) -> HttpResponse:
     """The default approval rule of every team without its own."""
     default_form = _rule_form(request, None, prefix="default")
@@ -182,7 +182,7 @@ def settings_approval_default(request: HttpRequest) -> HttpResponse:
     return _teams_page(request, team_form, _rule_form(request, None), default_form, None, 422)
 
 
-@supervisor_required
+@settings_required
 def settings_canned(request: HttpRequest, canned_id: int | None = None) -> HttpResponse:
     item = get_object_or_404(CannedResponse, pk=canned_id) if canned_id else None
     form = CannedForm(request.POST or None, instance=item)
@@ -225,7 +225,7 @@ CATEGORY_HELP = {
 
 
 @require_GET
-@supervisor_required
+@settings_required
 def settings_categories(request: HttpRequest) -> HttpResponse:
     """The complaint categories (golongan keluhan) of the procedure, with open and total
     counts. They are fixed by the procedure (DOMAIN.md §4), not free-form."""
