@@ -8,10 +8,19 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from sigap.accounts import audit
-from sigap.accounts.models import ApiToken, Role, SecurityKind, Team, User, hash_token
-from sigap.core.errors import NotFound
+from sigap.accounts import access, audit, sessions
+from sigap.accounts.models import (
+    STAFF_ROLES,
+    ApiToken,
+    Role,
+    SecurityKind,
+    Team,
+    User,
+    hash_token,
+)
+from sigap.core.errors import NotFound, ValidationFailed
 
 TOKEN_PREFIX = "sgp_"
 
@@ -121,3 +130,78 @@ def token_revoke(*, user: User, prefix: str) -> None:
     if not updated:
         raise NotFound("Token tidak ditemukan.")
     audit.record(SecurityKind.TOKEN_REVOKED, user=user, detail=f"{prefix}…")
+
+
+# --- people (the settings area's People page) ---------------------------------------------
+
+
+def _staff_snapshot(user: User) -> dict[str, Any]:
+    return {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "role": user.role,
+        "teams": sorted(user.teams.values_list("pk", flat=True)),
+    }
+
+
+@transaction.atomic
+def staff_update(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    teams: list[Team],
+    first_name: str,
+    last_name: str,
+) -> User:
+    """A colleague's name, role and teams (admins only: roles and membership of any team).
+    An admin cannot change their own role (so the last admin cannot lock everyone out)."""
+    access.require_global_settings(actor)
+    if user.role not in STAFF_ROLES:
+        raise NotFound(_("Petugas tidak ditemukan."))
+    if role not in STAFF_ROLES:
+        raise ValidationFailed(
+            _("Peran tidak valid: pilih agen, supervisor, atau admin."),
+            fields={"role": [_("Pilihan tidak valid.")]},
+        )
+    if user.pk == actor.pk and role != user.role:
+        raise ValidationFailed(
+            _("Anda tidak dapat mengubah peran Anda sendiri; minta admin lain."),
+            fields={"role": [_("Tidak dapat mengubah peran sendiri.")]},
+        )
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = _staff_snapshot(user)
+    user.first_name = first_name.strip()[:150]
+    user.last_name = last_name.strip()[:150]
+    user.role = role
+    user.is_staff = role in (Role.ADMIN, Role.SUPERVISOR)
+    user.is_superuser = role == Role.ADMIN
+    user.save()
+    wanted = {t.pk for t in teams}
+    if set(before["teams"]) != wanted:
+        user.teams.set(teams)
+    audit.settings_changed(
+        actor=actor,
+        what="person",
+        name=user.username,
+        object_id=user.pk,
+        user=user,
+        before=before,
+        after={**_staff_snapshot(user), "teams": sorted(wanted)},
+    )
+    return user
+
+
+def staff_deactivate_account(*, actor: User, user: User) -> None:
+    """Switch the account off and end every session it has (inside the caller's
+    transaction: ``tickets.services.staff_deactivate`` hands the work over first)."""
+    access.require_global_settings(actor)
+    if user.pk == actor.pk:
+        raise ValidationFailed(_("Anda tidak dapat menonaktifkan akun Anda sendiri."))
+    if not user.is_active:
+        raise ValidationFailed(_("Akun %(name)s sudah nonaktif.") % {"name": user.display_name})
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    forget_tokens()
+    sessions.end_all(user, actor=actor)

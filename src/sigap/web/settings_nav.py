@@ -29,6 +29,13 @@ class Section:
 
 SECTIONS: list[Section] = [
     Section(
+        "web:settings_people",
+        _("Orang"),
+        _("Undang petugas, atur peran, tim, keahlian dan kapasitas, nonaktifkan akun."),
+        "team",
+        also=("web:settings_person",),
+    ),
+    Section(
         "web:settings_teams",
         _("Tim"),
         _("Tim, supervisor, anggota, dan aturan persetujuan usulan."),
