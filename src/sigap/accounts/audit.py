@@ -125,11 +125,20 @@ def settings_changed(
     kind of thing, e.g. ``"team"``, and its ``name``), and each changed field before →
     after. ``before`` None: created; ``after`` None: deleted. Nothing is recorded when
     nothing changed."""
-    change = diff(before or {}, after or {})
+    if before is None or after is None:  # created or deleted: every value
+        change = {
+            "before": {k: _plain(v) for k, v in (before or {}).items()},
+            "after": {k: _plain(v) for k, v in (after or {}).items()},
+        }
+    else:
+        change = diff(before, after)
     if before is not None and after is not None and not change["after"]:
         return None
     action = "created" if before is None else "deleted" if after is None else "changed"
-    parts = [f"{k}: {change['before'][k]!s} → {change['after'][k]!s}" for k in change["after"]]
+    parts = [
+        f"{k}: {change['before'].get(k)!s} → {change['after'].get(k)!s}"
+        for k in change["after"] or change["before"]
+    ]
     detail = f"{what} “{name}” {action}" + (f": {'; '.join(parts)}" if parts else "")
     return record(
         SecurityKind.SETTINGS_CHANGED,

@@ -205,3 +205,48 @@ def staff_deactivate_account(*, actor: User, user: User) -> None:
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     forget_tokens()
     sessions.end_all(user, actor=actor)
+
+
+def _team_snapshot(team: Team) -> dict[str, Any]:
+    return {
+        "name": team.name,
+        "slug": team.slug,
+        "supervisor": team.supervisor_id,
+        "members": sorted(team.members.values_list("pk", flat=True)),
+    }
+
+
+@transaction.atomic
+def team_save(
+    *,
+    actor: User,
+    team: Team | None,
+    name: str,
+    slug: str,
+    supervisor: User | None,
+    members: list[User],
+) -> Team:
+    """Make a team (admins) or change one (admins, or its supervisor), recorded before →
+    after. The caller validated the values (unique name and slug: ``TeamForm``)."""
+    if team is None:
+        access.require_global_settings(actor)
+        before = None
+        team = Team()
+    else:
+        access.require_team_settings(actor, team)
+        # as stored (a bound ModelForm has already written the new values on its instance)
+        team = Team.objects.select_for_update().get(pk=team.pk)
+        before = _team_snapshot(team)
+    team.name, team.slug, team.supervisor = name, slug, supervisor
+    team.save()
+    if before is None or set(before["members"]) != {m.pk for m in members}:
+        team.members.set(members)
+    audit.settings_changed(
+        actor=actor,
+        what="team",
+        name=team.name,
+        object_id=team.pk,
+        before=before,
+        after=_team_snapshot(team),
+    )
+    return team

@@ -129,3 +129,97 @@ def test_no_change_records_nothing(admin: User) -> None:
         audit.settings_changed(actor=admin, what="team", name="A", before=same, after=same) is None
     )
     assert not SecurityEvent.objects.filter(kind="settings_changed").exists()
+
+
+# --- the rules on the teams, approval-rule and canned-response pages -----------------------
+
+
+def _team_form(team: Team, supervisor: User) -> dict[str, Any]:
+    return {"name": team.name, "slug": team.slug, "supervisor": supervisor.pk}
+
+
+def test_a_supervisor_edits_their_own_team_with_before_and_after(
+    supervisor: User, team: Team, agent: User
+) -> None:
+    form = _team_form(team, supervisor) | {"name": "Kirim Cepat", "members": [agent.pk]}
+    assert logged(supervisor).post(f"/settings/teams/{team.pk}/", form).status_code == 302
+    event = SecurityEvent.objects.get(kind="settings_changed")
+    assert event.actor_id == supervisor.pk
+    assert (event.data["before"], event.data["after"]) == (
+        {"name": "Pengiriman"},
+        {"name": "Kirim Cepat"},
+    )
+
+
+def test_a_supervisor_cannot_touch_another_team(
+    supervisor: User, team: Team, other_team: Team, other_supervisor: User
+) -> None:
+    c = logged(supervisor)
+    assert c.get(f"/settings/teams/{other_team.pk}/").status_code == 403
+    response = c.post(
+        f"/settings/teams/{other_team.pk}/",
+        _team_form(other_team, other_supervisor) | {"name": "Diambil"},
+    )
+    assert response.status_code == 403
+    assert "hanya dapat mengatur tim yang Anda pimpin" in response.content.decode()
+    other_team.refresh_from_db()
+    assert other_team.name == "Pembayaran"
+    assert "Pembayaran" not in c.get("/settings/teams/").content.decode()
+
+
+def test_a_supervisor_cannot_make_a_team_or_change_the_default_rule(
+    supervisor: User, team: Team
+) -> None:
+    c = logged(supervisor)
+    page = c.get("/settings/teams/").content.decode()
+    assert "Tim baru" not in page and 'id="approval-default"' not in page
+    made = c.post("/settings/teams/", {"name": "Baru", "slug": "baru"})
+    assert made.status_code == 403
+    assert not Team.objects.filter(slug="baru").exists()
+    rule = c.post("/settings/approval-rule/", {"default-own_rule": "on"})
+    assert rule.status_code == 403
+    assert not SecurityEvent.objects.filter(kind="settings_changed").exists()
+
+
+def test_an_admin_makes_a_team(admin: User) -> None:
+    response = logged(admin).post("/settings/teams/", {"name": "Retur", "slug": "retur"})
+    assert response.status_code == 302
+    team = Team.objects.get(slug="retur")
+    event = SecurityEvent.objects.get(kind="settings_changed")
+    assert event.data["action"] == "created"
+    assert event.data["after"] == {
+        "name": "Retur",
+        "slug": "retur",
+        "supervisor": None,
+        "members": [],
+    }
+    assert event.data["object_id"] == team.pk
+
+
+def test_a_supervisor_keeps_canned_responses_to_their_own_teams(
+    supervisor: User, team: Team, other_team: Team
+) -> None:
+    from sigap.tickets.models import CannedResponse
+
+    theirs = CannedResponse.objects.create(title="Milik tim lain", body="x", team=other_team)
+    everyone = CannedResponse.objects.create(title="Untuk semua", body="y", team=None)
+    c = logged(supervisor)
+    for item in (theirs, everyone):
+        assert c.get(f"/settings/canned/{item.pk}/").status_code == 403
+        edited = c.post(
+            f"/settings/canned/{item.pk}/",
+            {"title": "Diubah", "purpose": "thanks", "team": team.pk, "body": "z"},
+        )
+        assert edited.status_code == 403
+        item.refresh_from_db()
+        assert item.title != "Diubah"
+    # a new one for no team, or for another team, is refused by the form
+    for chosen in ("", str(other_team.pk)):
+        refused = c.post(
+            "/settings/canned/", {"title": "Baru", "purpose": "thanks", "team": chosen, "body": "b"}
+        )
+        assert refused.status_code == 422
+    assert not CannedResponse.objects.filter(title="Baru").exists()
+    listing = c.get("/settings/canned/").content.decode()
+    assert "Untuk semua" in listing  # shown, not linked
+    assert f'href="/settings/canned/{everyone.pk}/"' not in listing
