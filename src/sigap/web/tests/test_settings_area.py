@@ -51,12 +51,27 @@ def test_the_hub_in_english(admin: User) -> None:
     assert "As a supervisor" not in html  # an admin configures everything
 
 
+@pytest.mark.parametrize(("url", "most"), [("/settings/teams/", 10), ("/settings/canned/", 10)])
+def test_the_settings_pages_read_a_fixed_number_of_statements(
+    url: str,
+    most: int,
+    supervisor: User,
+    team: Team,
+    other_team: Team,
+    django_assert_max_num_queries: Any,
+) -> None:
+    c = logged(supervisor)
+    c.get(url)
+    with django_assert_max_num_queries(most):
+        assert c.get(url).status_code == 200
+
+
 def test_the_hub_reads_a_fixed_number_of_statements(
     supervisor: User, team: Team, django_assert_max_num_queries: Any
 ) -> None:
     c = logged(supervisor)
     c.get("/settings/")  # warm the per-process memos
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         assert c.get("/settings/").status_code == 200
 
 

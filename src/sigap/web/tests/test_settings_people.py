@@ -487,7 +487,7 @@ def test_the_people_list_reads_a_fixed_number_of_statements(
     for user in (admin, supervisor):
         c = logged(user)
         c.get("/settings/people/")
-        with django_assert_max_num_queries(10):
+        with django_assert_max_num_queries(9):
             assert c.get("/settings/people/").status_code == 200
 
 
@@ -496,7 +496,7 @@ def test_the_person_page_reads_a_fixed_number_of_statements(
 ) -> None:
     c = logged(admin)
     c.get(f"/settings/people/{agent.pk}/")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(11):
         assert c.get(f"/settings/people/{agent.pk}/").status_code == 200
 
 
