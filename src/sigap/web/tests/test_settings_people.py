@@ -355,6 +355,35 @@ def test_a_pending_invitation_is_accepted_by_single_sign_on(admin: User) -> None
     assert not invitations.invitation_accept_by_sso(user=eko)  # once
 
 
+def test_the_first_sso_sign_in_of_an_invited_address_accepts_the_invitation(
+    admin: User,
+) -> None:
+    from sigap.accounts import sso
+
+    cfg = sso.SsoConfig(
+        issuer="https://sso.belanjaku.test",
+        client_id="sigap",
+        client_secret="x",
+        scopes=("openid", "email"),
+        provider_name="Belanjaku SSO",
+        allowed_domains=frozenset({"belanjaku.test"}),
+        auto_provision=False,
+        default_role=Role.AGENT,
+        default_team="",
+    )
+    identity = sso.SsoIdentity("sub-1", "eko@belanjaku.test", "Eko", "")
+    with pytest.raises(sso.SsoRefused, match="Belum ada akun staf"):
+        sso.sso_user_resolve(cfg=cfg, identity=identity)
+    eko = invitations.staff_invite(actor=admin, email="eko@belanjaku.test", role="agent").user
+    user, made = sso.sso_user_resolve(cfg=cfg, identity=identity)
+    assert (user.pk, made, user.is_active) == (eko.pk, False, True)
+    assert Invitation.objects.get(user=eko).accepted_at is not None
+    # switched off later by an admin: SSO does not switch it on again
+    User.objects.filter(pk=eko.pk).update(is_active=False)
+    with pytest.raises(sso.SsoRefused, match="sudah dinonaktifkan"):
+        sso.sso_user_resolve(cfg=cfg, identity=identity)
+
+
 # --- skills and capacity: bad input -------------------------------------------------------
 
 
