@@ -78,6 +78,12 @@ class SkillsForm(forms.Form):
                 widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 4}),
             )
 
+    def skill_fields(self) -> list[Any]:
+        return [self["categories"], self["languages"], self["channels"]]
+
+    def capacity_fields(self) -> list[tuple[str, Any]]:
+        return [(str(label), self[f"capacity_{c}"]) for c, label in CAPACITY_CHANNELS]
+
     def capacity(self) -> dict[str, str]:
         return {c: self.cleaned_data.get(f"capacity_{c}", "") for c, _label in CAPACITY_CHANNELS}
 
