@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 
 from sigap.accounts.models import Team, User
+from tests.e2e.test_accessibility import serious
 from tests.e2e.test_complaint_in_browser import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -29,6 +30,7 @@ def test_an_admin_invites_an_agent_who_accepts_and_signs_in(
     page.goto(f"{server}/settings/")
     page.locator("[data-settings-nav]").get_by_role("link", name="Orang").click()
     page.wait_for_url(re.compile("/settings/people/$"))
+    problems = {"/settings/people/": serious(page)}
 
     form = page.locator("#form-invite")
     form.get_by_label("Email").fill("dewi@belanjaku.test")
@@ -50,6 +52,7 @@ def test_an_admin_invites_an_agent_who_accepts_and_signs_in(
     dewi = browser.new_context().new_page()
     dewi.goto(link)
     assert "Selamat datang, Dewi" in dewi.content()
+    problems["/undangan/…/"] = serious(dewi)
     dewi.get_by_label("Kata sandi baru").fill(PASSWORD)
     dewi.get_by_label("Ulangi kata sandi").fill(PASSWORD)
     dewi.get_by_role("button", name="Simpan kata sandi dan aktifkan akun").click()
@@ -64,3 +67,7 @@ def test_an_admin_invites_an_agent_who_accepts_and_signs_in(
 
     page.reload()
     assert row.locator("[data-state]").inner_text() == "Aktif"
+    row.get_by_role("link").click()
+    page.wait_for_selector("#form-skills")
+    problems["/settings/people/N/"] = serious(page)
+    assert {url: p for url, p in problems.items() if p} == {}
