@@ -19,7 +19,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
@@ -116,7 +116,12 @@ def staff_invite(
         is_superuser=role == Role.ADMIN,
     )
     user.set_unusable_password()
-    user.save()
+    try:
+        with transaction.atomic():  # a savepoint: the same address invited twice at once
+            user.save()
+    except IntegrityError:
+        _check_free(email)  # says which account has it now
+        raise
     if teams:
         user.teams.add(*teams)
     invitation = _issue(user, actor)

@@ -250,3 +250,31 @@ def team_save(
         after=_team_snapshot(team),
     )
     return team
+
+
+@transaction.atomic
+def staff_reactivate(*, actor: User, user: User) -> User:
+    """Switch a deactivated colleague's account on again (admins). An invitation not yet
+    accepted is not switched on here: the person accepts it."""
+    access.require_global_settings(actor)
+    if user.role not in STAFF_ROLES:
+        raise NotFound(_("Petugas tidak ditemukan."))
+    if user.is_active:
+        raise ValidationFailed(_("Akun %(name)s sudah aktif.") % {"name": user.display_name})
+    if user.invitations.filter(accepted_at__isnull=True).exists():
+        raise ValidationFailed(
+            _("%(name)s belum menerima undangannya; kirim ulang undangan.")
+            % {"name": user.display_name}
+        )
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit.settings_changed(
+        actor=actor,
+        what="person",
+        name=user.username,
+        object_id=user.pk,
+        user=user,
+        before={"is_active": False},
+        after={"is_active": True},
+    )
+    return user

@@ -536,3 +536,31 @@ def test_the_people_page_in_english(admin: User) -> None:
     assert "Invite a colleague" in html
     assert "Skills: languages" not in html  # on the person's page only
     assert ">People<" in html
+
+
+def test_an_admin_switches_a_deactivated_colleague_on_again(
+    admin: User, supervisor: User, agent: User, team: Team
+) -> None:
+    ticket_services.staff_deactivate(actor=admin, user=agent, to_user=None)
+    refused = logged(supervisor).post(f"/settings/people/{agent.pk}/", {"action": "reactivate"})
+    assert refused.status_code == 403
+    agent.refresh_from_db()
+    assert not agent.is_active
+    done = logged(admin).post(f"/settings/people/{agent.pk}/", {"action": "reactivate"})
+    assert done.status_code == 302
+    agent.refresh_from_db()
+    assert agent.is_active
+    event = SecurityEvent.objects.filter(kind="settings_changed").latest("pk")
+    assert (event.data["before"], event.data["after"]) == (
+        {"is_active": False},
+        {"is_active": True},
+    )
+
+
+def test_an_invitee_is_not_switched_on_without_accepting(admin: User) -> None:
+    eko = invitations.staff_invite(actor=admin, email="eko@belanjaku.test", role="agent").user
+    response = logged(admin).post(f"/settings/people/{eko.pk}/", {"action": "reactivate"})
+    assert response.status_code == 422
+    assert "belum menerima undangannya" in response.content.decode()
+    eko.refresh_from_db()
+    assert not eko.is_active

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from sigap.accounts import access, directory, invitations
 from sigap.accounts.decorators import settings_required
 from sigap.accounts.models import STAFF_ROLES, Invitation, Team, User
-from sigap.accounts.services import staff_update
+from sigap.accounts.services import staff_reactivate, staff_update
 from sigap.core.errors import ValidationFailed
 from sigap.tickets import services as ticket_services
 from sigap.tickets.models import OPEN_STATUSES
@@ -212,6 +212,9 @@ def _act(
                     "name": person.username,
                     "n": len(moved),
                 }
+        elif action == "reactivate":
+            staff_reactivate(actor=actor, user=person)
+            return _("Akun %(name)s aktif kembali.") % {"name": person.username}
         elif action == "resend":
             invitation = invitations.invitation_resend(actor=actor, user=person)
             return _("Undangan baru dikirim ke %(email)s.") % {"email": invitation.email}
@@ -219,7 +222,7 @@ def _act(
             form = person_form
             form.add_error(None, _("Tindakan tidak dikenal."))
     except ValidationFailed as exc:
-        if action == "resend":
+        if action in ("resend", "reactivate"):
             flash.error(request, exc.message)
             return None
         _form_errors(form, exc)
