@@ -87,6 +87,68 @@ def record(
     )
 
 
+def _plain(value: Any) -> Any:
+    """A value as the log's JSON keeps it (model instances by id, sets as sorted lists)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, set | frozenset):
+        return sorted((_plain(v) for v in value), key=str)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    pk = getattr(value, "pk", None)
+    return pk if pk is not None else str(value)
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The fields that differ, as ``{"before": {...}, "after": {...}}`` (plain values)."""
+    keys = [k for k in after if _plain(before.get(k)) != _plain(after.get(k))]
+    keys += [k for k in before if k not in after]
+    return {
+        "before": {k: _plain(before.get(k)) for k in keys},
+        "after": {k: _plain(after.get(k)) for k in keys},
+    }
+
+
+def settings_changed(
+    *,
+    actor: User | None,
+    what: str,
+    name: str,
+    object_id: int | str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    user: User | None = None,
+) -> SecurityEvent | None:
+    """A change made in the settings area: who (``actor``), when, to what (``what``: the
+    kind of thing, e.g. ``"team"``, and its ``name``), and each changed field before →
+    after. ``before`` None: created; ``after`` None: deleted. Nothing is recorded when
+    nothing changed."""
+    if before is None or after is None:  # created or deleted: every value
+        change = {
+            "before": {k: _plain(v) for k, v in (before or {}).items()},
+            "after": {k: _plain(v) for k, v in (after or {}).items()},
+        }
+    else:
+        change = diff(before, after)
+    if before is not None and after is not None and not change["after"]:
+        return None
+    action = "created" if before is None else "deleted" if after is None else "changed"
+    parts = [
+        f"{k}: {change['before'].get(k)!s} → {change['after'].get(k)!s}"
+        for k in change["after"] or change["before"]
+    ]
+    detail = f"{what} “{name}” {action}" + (f": {'; '.join(parts)}" if parts else "")
+    return record(
+        SecurityKind.SETTINGS_CHANGED,
+        user=user,
+        actor=actor,
+        detail=detail,
+        data={"what": what, "object_id": object_id, "action": action, **change},
+    )
+
+
 # --- signals ----------------------------------------------------------------------------------
 
 

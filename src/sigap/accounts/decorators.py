@@ -11,7 +11,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from sigap.accounts import access
 from sigap.accounts.models import Role, User
+from sigap.core.errors import PermissionDenied
 
 V = TypeVar("V", bound=Callable[..., HttpResponse])
 
@@ -58,5 +60,26 @@ def admin_required(view: V) -> V:
                 status=403,
             )
         return view(request, *args, **kwargs)
+
+    return cast(V, wrapper)
+
+
+def forbidden(request: HttpRequest, message: str) -> HttpResponse:
+    return render(request, "web/forbidden.html", {"message": message}, status=403)
+
+
+def settings_required(view: V) -> V:
+    """The settings area (``accounts.access``'s rules): admins and supervisors may open it,
+    anyone else gets a 403 page; a ``PermissionDenied`` the view raises (a supervisor
+    reaching another team's settings, or a global one) becomes the same 403 page."""
+
+    @staff_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            access.require_settings(cast(User, request.user))
+            return view(request, *args, **kwargs)
+        except PermissionDenied as exc:
+            return forbidden(request, exc.message)
 
     return cast(V, wrapper)

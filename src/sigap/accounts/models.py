@@ -141,6 +141,8 @@ class SecurityKind(models.TextChoices):
     EXPORT = "export", _("Data diekspor")
     SETTINGS_CHANGED = "settings_changed", _("Pengaturan diubah")
     SSO_PROVISIONED = "sso_provisioned", _("Akun dibuat lewat SSO")
+    INVITED = "invited", _("Diundang lewat email")
+    INVITATION_ACCEPTED = "invite_accepted", _("Undangan diterima")
 
 
 APPEND_ONLY = "the security audit log is append-only"
@@ -227,3 +229,35 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.ip} {self.last_seen_at:%Y-%m-%d %H:%M}"
+
+
+class Invitation(models.Model):
+    """An invitation by email to a staff account made for it (inactive, no password until
+    accepted). Only the SHA-256 of the link's secret is stored; the link works once
+    (``accepted_at``), until ``expires_at``, and not after a newer invitation replaced it
+    (``revoked_at``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("email"))
+    digest = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("diundang"))
+    expires_at = models.DateTimeField(_("berlaku sampai"))
+    accepted_at = models.DateTimeField(_("diterima"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("dibatalkan"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("undangan")
+        verbose_name_plural = _("undangan")
+        indexes = [models.Index(fields=["user", "-created_at"], name="invitation_user_created")]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.created_at:%Y-%m-%d})"

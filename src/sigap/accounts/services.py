@@ -8,10 +8,19 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from sigap.accounts import audit
-from sigap.accounts.models import ApiToken, Role, SecurityKind, Team, User, hash_token
-from sigap.core.errors import NotFound
+from sigap.accounts import access, audit, sessions
+from sigap.accounts.models import (
+    STAFF_ROLES,
+    ApiToken,
+    Role,
+    SecurityKind,
+    Team,
+    User,
+    hash_token,
+)
+from sigap.core.errors import NotFound, ValidationFailed
 
 TOKEN_PREFIX = "sgp_"
 
@@ -121,3 +130,151 @@ def token_revoke(*, user: User, prefix: str) -> None:
     if not updated:
         raise NotFound("Token tidak ditemukan.")
     audit.record(SecurityKind.TOKEN_REVOKED, user=user, detail=f"{prefix}…")
+
+
+# --- people (the settings area's People page) ---------------------------------------------
+
+
+def _staff_snapshot(user: User) -> dict[str, Any]:
+    return {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "role": user.role,
+        "teams": sorted(user.teams.values_list("pk", flat=True)),
+    }
+
+
+@transaction.atomic
+def staff_update(
+    *,
+    actor: User,
+    user: User,
+    role: str,
+    teams: list[Team],
+    first_name: str,
+    last_name: str,
+) -> User:
+    """A colleague's name, role and teams (admins only: roles and membership of any team).
+    An admin cannot change their own role (so the last admin cannot lock everyone out)."""
+    access.require_global_settings(actor)
+    if user.role not in STAFF_ROLES:
+        raise NotFound(_("Petugas tidak ditemukan."))
+    if role not in STAFF_ROLES:
+        raise ValidationFailed(
+            _("Peran tidak valid: pilih agen, supervisor, atau admin."),
+            fields={"role": [_("Pilihan tidak valid.")]},
+        )
+    if user.pk == actor.pk and role != user.role:
+        raise ValidationFailed(
+            _("Anda tidak dapat mengubah peran Anda sendiri; minta admin lain."),
+            fields={"role": [_("Tidak dapat mengubah peran sendiri.")]},
+        )
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = _staff_snapshot(user)
+    user.first_name = first_name.strip()[:150]
+    user.last_name = last_name.strip()[:150]
+    user.role = role
+    user.is_staff = role in (Role.ADMIN, Role.SUPERVISOR)
+    user.is_superuser = role == Role.ADMIN
+    user.save()
+    wanted = {t.pk for t in teams}
+    if set(before["teams"]) != wanted:
+        user.teams.set(teams)
+    audit.settings_changed(
+        actor=actor,
+        what="person",
+        name=user.username,
+        object_id=user.pk,
+        user=user,
+        before=before,
+        after={**_staff_snapshot(user), "teams": sorted(wanted)},
+    )
+    return user
+
+
+def staff_deactivate_account(*, actor: User, user: User) -> None:
+    """Switch the account off and end every session it has (inside the caller's
+    transaction: ``tickets.services.staff_deactivate`` hands the work over first)."""
+    access.require_global_settings(actor)
+    if user.pk == actor.pk:
+        raise ValidationFailed(_("Anda tidak dapat menonaktifkan akun Anda sendiri."))
+    if not user.is_active:
+        raise ValidationFailed(_("Akun %(name)s sudah nonaktif.") % {"name": user.display_name})
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    forget_tokens()
+    sessions.end_all(user, actor=actor)
+
+
+def _team_snapshot(team: Team) -> dict[str, Any]:
+    return {
+        "name": team.name,
+        "slug": team.slug,
+        "supervisor": team.supervisor_id,
+        "members": sorted(team.members.values_list("pk", flat=True)),
+    }
+
+
+@transaction.atomic
+def team_save(
+    *,
+    actor: User,
+    team: Team | None,
+    name: str,
+    slug: str,
+    supervisor: User | None,
+    members: list[User],
+) -> Team:
+    """Make a team (admins) or change one (admins, or its supervisor), recorded before →
+    after. The caller validated the values (unique name and slug: ``TeamForm``)."""
+    if team is None:
+        access.require_global_settings(actor)
+        before = None
+        team = Team()
+    else:
+        access.require_team_settings(actor, team)
+        # as stored (a bound ModelForm has already written the new values on its instance)
+        team = Team.objects.select_for_update().get(pk=team.pk)
+        before = _team_snapshot(team)
+    team.name, team.slug, team.supervisor = name, slug, supervisor
+    team.save()
+    if before is None or set(before["members"]) != {m.pk for m in members}:
+        team.members.set(members)
+    audit.settings_changed(
+        actor=actor,
+        what="team",
+        name=team.name,
+        object_id=team.pk,
+        before=before,
+        after=_team_snapshot(team),
+    )
+    return team
+
+
+@transaction.atomic
+def staff_reactivate(*, actor: User, user: User) -> User:
+    """Switch a deactivated colleague's account on again (admins). An invitation not yet
+    accepted is not switched on here: the person accepts it."""
+    access.require_global_settings(actor)
+    if user.role not in STAFF_ROLES:
+        raise NotFound(_("Petugas tidak ditemukan."))
+    if user.is_active:
+        raise ValidationFailed(_("Akun %(name)s sudah aktif.") % {"name": user.display_name})
+    if user.invitations.filter(accepted_at__isnull=True).exists():
+        raise ValidationFailed(
+            _("%(name)s belum menerima undangannya; kirim ulang undangan.")
+            % {"name": user.display_name}
+        )
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit.settings_changed(
+        actor=actor,
+        what="person",
+        name=user.username,
+        object_id=user.pk,
+        user=user,
+        before={"is_active": False},
+        after={"is_active": True},
+    )
+    return user

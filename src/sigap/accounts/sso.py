@@ -34,7 +34,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sigap.accounts import audit
+from sigap.accounts import audit, invitations
 from sigap.accounts.models import STAFF_ROLES, Role, SecurityKind, Team, User
 from sigap.accounts.services import user_create
 from sigap.core.errors import SigapError
@@ -237,6 +237,9 @@ def sso_user_resolve(*, cfg: SsoConfig, identity: SsoIdentity) -> tuple[User, bo
         )
     if active:
         return active[0], False
+    for invited in staff:  # an invitation not accepted yet: the provider vouches for it
+        if invitations.invitation_accept_by_sso(user=invited):
+            return invited, False
     if staff:
         raise SsoRefused(
             "deactivated",

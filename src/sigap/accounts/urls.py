@@ -10,4 +10,5 @@ urlpatterns = [
     path("akun/sesi/", views.sessions_page, name="sessions"),
     path("keamanan/log/", views.security_log, name="security_log"),
     path("keamanan/2fa/", views.twofactor_rules, name="twofactor_rules"),
+    path("undangan/<str:token>/", views.invitation, name="invitation"),
 ]

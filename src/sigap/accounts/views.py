@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from sigap.accounts import audit, sessions, twofactor
+from sigap.accounts import audit, invitations, sessions, twofactor
 from sigap.accounts.decorators import admin_required, staff_required
 from sigap.accounts.http import safe_next
 from sigap.accounts.models import STAFF_ROLES, Role, SecurityEvent, SecurityKind, User
@@ -190,4 +190,42 @@ def sessions_page(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/sessions.html",
         {"sessions": sessions.for_user(user), "current": current},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """An invitation's link (``accounts.invitations``): choose a password, or sign in with
+    single sign-on. Opening the page spends nothing; saving the password does."""
+    found, state = invitations.invitation_read(token)
+    if found is None or state is not invitations.LinkState.VALID:
+        return render(
+            request,
+            "accounts/invitation.html",
+            {"error": invitations.link_message(state)},
+            status=410 if found is not None else 404,
+        )
+    errors: dict[str, list[str]] = {}
+    error = ""
+    if request.method == "POST":
+        try:
+            user = invitations.invitation_accept(
+                raw=token,
+                password=request.POST.get("password", ""),
+                password_again=request.POST.get("password_again", ""),
+            )
+        except ValidationFailed as exc:
+            error, errors = exc.message, exc.fields
+        else:
+            flash.success(
+                request,
+                _("Akun Anda aktif. Silakan masuk dengan nama pengguna %(username)s.")
+                % {"username": user.username},
+            )
+            return redirect("login")
+    return render(
+        request,
+        "accounts/invitation.html",
+        {"invitation": found, "error": error, "errors": errors},
+        status=422 if error else 200,
     )

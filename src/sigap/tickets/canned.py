@@ -1,4 +1,5 @@
-"""Filling a canned response's placeholders for one ticket.
+"""Canned responses: saving one from the settings area (``canned_save``) and filling its
+placeholders for one ticket.
 
 Placeholders are written ``{nama_depan}``; unknown ones are left as typed so a mistake
 shows instead of disappearing.
@@ -7,12 +8,56 @@ shows instead of disappearing.
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from sigap.accounts import access, audit
 from sigap.accounts.models import User
-from sigap.tickets.models import Ticket
+from sigap.tickets.models import CannedResponse, Ticket
+
+SETTINGS_FIELDS = (
+    "title",
+    "purpose",
+    "team_id",
+    "body",
+    "active",
+    "set_status",
+    "add_tags",
+    "set_assignee_id",
+    "set_team_id",
+)
+
+
+def snapshot(item: CannedResponse) -> dict[str, Any]:
+    return {f: getattr(item, f) for f in SETTINGS_FIELDS}
+
+
+@transaction.atomic
+def canned_save(
+    *, actor: User, item: CannedResponse, before: dict[str, Any] | None
+) -> CannedResponse:
+    """Save a canned response edited in the settings area (``before``: its values as
+    read, None for a new one). A team's: an admin or the team's supervisor, before and
+    after the change; one for every team (no team): an admin. Recorded before → after."""
+    if before is not None:
+        access.require_team_settings(actor, before["team_id"])
+    access.require_team_settings(actor, item.team_id)
+    if item.created_by_id is None:
+        item.created_by = actor
+    item.save()
+    audit.settings_changed(
+        actor=actor,
+        what="canned response",
+        name=item.title,
+        object_id=item.pk,
+        before=before,
+        after=snapshot(item),
+    )
+    return item
+
 
 PLACEHOLDERS = {
     "nama_depan": "Nama depan pelanggan",

@@ -2,7 +2,9 @@ from django.urls import path
 
 from sigap.web import views
 from sigap.web.views import merge, relations
+from sigap.web.views.people import settings_people, settings_person
 from sigap.web.views.proposals import proposal_answer_record
+from sigap.web.views.settings_hub import settings_home
 
 app_name = "web"
 
@@ -116,6 +118,9 @@ urlpatterns = [
         relations.organization_member,
         name="organization_member",
     ),
+    path("settings/", settings_home, name="settings"),
+    path("settings/people/", settings_people, name="settings_people"),
+    path("settings/people/<int:user_id>/", settings_person, name="settings_person"),
     path("settings/teams/", views.settings_teams, name="settings_teams"),
     path("settings/teams/<int:team_id>/", views.settings_teams, name="settings_team"),
     path("settings/canned/", views.settings_canned, name="settings_canned"),

@@ -152,6 +152,9 @@ def test_report_exports_and_workspace_settings_are_recorded(supervisor: User, te
     exported = SecurityEvent.objects.get(kind="export")
     assert (exported.actor_name, exported.ip) == (supervisor.username, "10.8.8.8")
     assert "KPI Maret" in exported.detail
-    c.post("/settings/canned/", {"title": "Salam", "purpose": "thanks", "body": "Terima kasih"})
+    c.post(
+        "/settings/canned/",
+        {"title": "Salam", "purpose": "thanks", "team": team.pk, "body": "Terima kasih"},
+    )
     changed = SecurityEvent.objects.get(kind="settings_changed")
     assert "Salam" in changed.detail and changed.actor_name == supervisor.username

@@ -32,6 +32,7 @@ from sigap.tickets.services.creation import (
     tags_as_created,
     ticket_create,
 )
+from sigap.tickets.services.handover import open_tickets_of, staff_deactivate
 from sigap.tickets.services.links import (
     merge_check,
     merge_notice,
@@ -85,6 +86,7 @@ __all__ = [
     "merge_check",
     "merge_notice",
     "message_add",
+    "open_tickets_of",
     "proposal_accept",
     "proposal_answer",
     "proposal_approve",
@@ -96,6 +98,7 @@ __all__ = [
     "proposal_request_changes",
     "proposal_resubmit",
     "proposal_withdraw",
+    "staff_deactivate",
     "tags_as_created",
     "ticket_auto_close",
     "ticket_change_customer",

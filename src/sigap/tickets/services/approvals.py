@@ -15,11 +15,13 @@ Every decision is on the ticket's internal timeline with its note and publishes
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sigap.accounts import access, audit
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import Team, User
 from sigap.core.errors import Conflict, PermissionDenied, TransitionNotAllowed, ValidationFailed
@@ -185,11 +187,14 @@ def proposal_fulfil(
 # --- the approval rules (settings) ------------------------------------------------------------
 
 
-def _require_rule_editor(actor: User) -> None:
+def _require_rule_editor(actor: User, team: Team | None) -> None:
+    """A team's rule: an admin or the team's supervisor; the default (no team): an
+    admin (``accounts.access``)."""
     if not (actor.is_active and actor.is_supervisor_or_admin):
         raise PermissionDenied(
             _("Hanya supervisor dan admin yang dapat mengubah aturan persetujuan.")
         )
+    access.require_team_settings(actor, team)
 
 
 @transaction.atomic
@@ -202,7 +207,7 @@ def approval_rule_set(
 ) -> ApprovalRule:
     """Set ``team``'s approval rule (``team`` None: the default of every team without its
     own). Applies to proposals made from now on."""
-    _require_rule_editor(actor)
+    _require_rule_editor(actor, team)
     chosen = sorted(set(severities))
     errors: dict[str, list[str]] = {}
     if any(s not in approval.SEVERITIES for s in chosen):
@@ -214,15 +219,40 @@ def approval_rule_set(
     rule = ApprovalRule.objects.select_for_update().filter(team=team).first() or ApprovalRule(
         team=team
     )
+    before = _rule_snapshot(rule) if rule.pk else None
     rule.severities = chosen
     rule.amount_threshold = amount_threshold
     rule.updated_by = actor
     rule.save()
+    audit.settings_changed(
+        actor=actor,
+        what="approval rule",
+        name=team.name if team else "default",
+        object_id=rule.pk,
+        before=before,
+        after=_rule_snapshot(rule),
+    )
     return rule
+
+
+def _rule_snapshot(rule: ApprovalRule) -> dict[str, Any]:
+    return {"severities": list(rule.severities), "amount_threshold": rule.amount_threshold}
 
 
 @transaction.atomic
 def approval_rule_clear(*, actor: User, team: Team | None) -> None:
     """``team`` follows the default again (``team`` None: the built-in default)."""
-    _require_rule_editor(actor)
-    ApprovalRule.objects.filter(team=team).delete()
+    _require_rule_editor(actor, team)
+    rule = ApprovalRule.objects.select_for_update().filter(team=team).first()
+    if rule is None:
+        return
+    before = _rule_snapshot(rule)
+    rule.delete()
+    audit.settings_changed(
+        actor=actor,
+        what="approval rule",
+        name=team.name if team else "default",
+        object_id=None,
+        before=before,
+        after=None,
+    )

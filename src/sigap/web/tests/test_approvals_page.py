@@ -248,7 +248,9 @@ def test_fulfilment_on_the_ticket_page_and_the_unfulfilled_list(
 # --- the rules in the settings ----------------------------------------------------------------
 
 
-def test_a_team_rule_and_the_default_rule_from_the_settings(supervisor: User, team: Team) -> None:
+def test_a_team_rule_and_the_default_rule_from_the_settings(
+    supervisor: User, team: Team, admin: User
+) -> None:
     c = logged(supervisor)
     form = {"name": team.name, "slug": team.slug, "supervisor": supervisor.pk}
     bad = c.post(
@@ -280,7 +282,11 @@ def test_a_team_rule_and_the_default_rule_from_the_settings(supervisor: User, te
         in page
     )
 
-    c.post("/settings/approval-rule/", {"default-own_rule": "on", "default-amount_threshold": ""})
+    # the default is every team's: only an admin changes it
+    default_rule = {"default-own_rule": "on", "default-amount_threshold": ""}
+    assert c.post("/settings/approval-rule/", default_rule).status_code == 403
+    assert not ApprovalRule.objects.filter(team=None).exists()
+    logged(admin).post("/settings/approval-rule/", default_rule)
     default = ApprovalRule.objects.get(team=None)
     assert (default.severities, default.amount_threshold) == ([], None)
     # back to the built-in default for the team

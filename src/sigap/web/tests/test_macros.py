@@ -42,11 +42,14 @@ def macro(**kw: object) -> CannedResponse:
     )
 
 
-def test_a_supervisor_makes_a_macro_in_the_settings(supervisor: User, agent: User) -> None:
+def test_a_supervisor_makes_a_macro_in_the_settings(
+    supervisor: User, agent: User, team: Team
+) -> None:
     c = logged(supervisor)
     data = {
         "title": "Tunggu resi",
         "purpose": "other",
+        "team": str(team.pk),
         "body": "Mohon kirim nomor resi.",
         "active": "on",
         "set_status": "waiting_customer",

@@ -278,7 +278,7 @@ def test_live_fragment_is_the_changing_part_only(agent: User, ticket: Ticket) ->
     assert "Kronologi" in html and "reply-body" not in html
 
 
-def test_settings_canned_create_and_error(supervisor: User) -> None:
+def test_settings_canned_create_and_error(supervisor: User, team: Team) -> None:
     c = logged(supervisor)
     bad = c.post("/settings/canned/", {"title": "", "purpose": "thanks", "body": "Isi tersimpan"})
     assert bad.status_code == 422
@@ -288,6 +288,7 @@ def test_settings_canned_create_and_error(supervisor: User) -> None:
         {
             "title": "Terima kasih singkat",
             "purpose": "thanks",
+            "team": team.pk,
             "body": "Makasih {nama_depan}!",
             "active": "on",
         },

@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from sigap.accounts import audit
-from sigap.accounts.decorators import supervisor_required
-from sigap.accounts.models import Role, SecurityKind, Team, User
-from sigap.core.errors import SigapError
+from sigap.accounts import access
+from sigap.accounts.decorators import settings_required
+from sigap.accounts.models import Role, Team, User
+from sigap.accounts.services import team_save
+from sigap.core.errors import SigapError, ValidationFailed
 from sigap.tickets import approval, canned, services
 from sigap.tickets.models import (
     OPEN_STATUSES,
@@ -44,31 +45,35 @@ def _team_form(data: Any, team: Team | None) -> TeamForm:
     return form
 
 
-@supervisor_required
+@settings_required
 def settings_teams(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
+    """Admins make and change every team; a supervisor changes the teams they lead."""
+    user = cast(User, request.user)
     team = get_object_or_404(Team, pk=team_id) if team_id else None
+    if team is not None:
+        access.require_team_settings(user, team)
+    elif request.method == "POST":
+        access.require_global_settings(user)  # a new team
     form = _team_form(request.POST or None, team)
     rule_form = _rule_form(request, team)
     rule_ok = not rule_form.is_bound or rule_form.is_valid()  # an older form: no rule fields
     if request.method == "POST" and form.is_valid() and rule_ok:
+        data = form.cleaned_data
         try:
             with transaction.atomic():
-                saved = form.save()
+                saved = team_save(
+                    actor=user,
+                    team=team,
+                    name=data["name"],
+                    slug=data["slug"],
+                    supervisor=data["supervisor"],
+                    members=list(data["members"]),
+                )
                 if rule_form.is_bound:
-                    _save_rule(cast(User, request.user), saved, rule_form)
-        except SigapError as exc:
+                    _save_rule(user, saved, rule_form)
+        except ValidationFailed as exc:
             _form_errors(rule_form, exc)
         else:
-            audit.record(
-                SecurityKind.SETTINGS_CHANGED,
-                detail=f"tim “{saved.name}” {'diubah' if team_id else 'dibuat'}",
-                data={
-                    "team": saved.pk,
-                    "fields": sorted(
-                        form.changed_data + (rule_form.changed_data if rule_form.is_bound else [])
-                    ),
-                },
-            )
             flash.success(request, _("Tim %(name)s disimpan.") % {"name": saved.name})
             return redirect("web:settings_teams")
     status = 422 if request.method == "POST" else 200
@@ -83,8 +88,10 @@ def _teams_page(
     team: Team | None,
     status: int,
 ) -> HttpResponse:
+    user = cast(User, request.user)
     teams = (
-        Team.objects.select_related("supervisor", "approval_rule")
+        access.settings_teams_for(user)
+        .select_related("supervisor", "approval_rule")
         .annotate(n=Count("members"))
         .order_by("name")
     )
@@ -99,6 +106,7 @@ def _teams_page(
             "teams": [(t, _rule_text(t, default)) for t in teams],
             "default_rule": approval.describe(default),
             "editing": team,
+            "is_admin": access.is_settings_admin(user),
         },
         status=status,
     )
@@ -161,52 +169,52 @@ def _rule_text(team: Team, default: approval.Rule) -> str:
 
 
 @require_POST
-@supervisor_required
+@settings_required
 def settings_approval_default(request: HttpRequest) -> HttpResponse:
-    """The default approval rule of every team without its own."""
+    """The default approval rule of every team without its own (admins)."""
+    access.require_global_settings(cast(User, request.user))
     default_form = _rule_form(request, None, prefix="default")
     if default_form.is_valid():
         try:
             _save_rule(cast(User, request.user), None, default_form)
-        except SigapError as exc:
+        except ValidationFailed as exc:
             _form_errors(default_form, exc)
         else:
-            audit.record(
-                SecurityKind.SETTINGS_CHANGED,
-                detail="aturan persetujuan bawaan diubah",
-                data={"fields": sorted(default_form.changed_data)},
-            )
             flash.success(request, _("Aturan persetujuan bawaan disimpan."))
             return redirect("web:settings_teams")
     team_form = _team_form(None, None)
     return _teams_page(request, team_form, _rule_form(request, None), default_form, None, 422)
 
 
-@supervisor_required
+@settings_required
 def settings_canned(request: HttpRequest, canned_id: int | None = None) -> HttpResponse:
+    """Admins edit every canned response; a supervisor those of the teams they lead."""
+    user = cast(User, request.user)
     item = get_object_or_404(CannedResponse, pk=canned_id) if canned_id else None
+    if item is not None:
+        access.require_team_settings(user, item.team_id)
+    before = canned.snapshot(item) if item is not None else None
     form = CannedForm(request.POST or None, instance=item)
+    admin = access.is_settings_admin(user)
+    if not admin:  # a supervisor's templates belong to one of their teams
+        team_field: Any = form.fields["team"]
+        team_field.queryset = access.settings_teams_for(user)
+        team_field.required = True
     if request.method == "POST" and form.is_valid():
-        saved = form.save(commit=False)
-        if saved.created_by_id is None:
-            saved.created_by = cast(User, request.user)
-        saved.save()
-        audit.record(
-            SecurityKind.SETTINGS_CHANGED,
-            detail=f"templat balasan “{saved.title}” {'diubah' if canned_id else 'dibuat'}",
-            data={"canned": saved.pk, "fields": sorted(form.changed_data)},
-        )
+        saved = canned.canned_save(actor=user, item=form.save(commit=False), before=before)
         flash.success(request, _("Templat '%(title)s' disimpan.") % {"title": saved.title})
         return redirect("web:settings_canned")
     status = 422 if request.method == "POST" else 200
+    mine = access.supervised_team_ids(user)
+    items = CannedResponse.objects.select_related("team", "set_assignee", "set_team").order_by(
+        "purpose", "title"
+    )
     return render(
         request,
         "web/settings_canned.html",
         {
             "form": form,
-            "items": CannedResponse.objects.select_related(
-                "team", "set_assignee", "set_team"
-            ).order_by("purpose", "title"),
+            "items": [(c, admin or c.team_id in mine) for c in items],
             "editing": item,
             "placeholders": canned.PLACEHOLDERS,
         },
@@ -225,7 +233,7 @@ CATEGORY_HELP = {
 
 
 @require_GET
-@supervisor_required
+@settings_required
 def settings_categories(request: HttpRequest) -> HttpResponse:
     """The complaint categories (golongan keluhan) of the procedure, with open and total
     counts. They are fixed by the procedure (DOMAIN.md §4), not free-form."""

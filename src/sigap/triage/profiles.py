@@ -1,0 +1,154 @@
+"""How a colleague takes work, as the settings area's People page sets it: their skills
+(categories, languages, channels: ``triage.routing``'s skill strategy prefers them) and
+their capacity per channel (open tickets at most; ``"*"`` for every other channel).
+
+An admin sets anyone's; a supervisor those of the members of the teams they lead
+(``accounts.access``). Every change is validated whole before anything is written and is
+recorded in the audit log, before → after.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sigap.accounts import access, audit
+from sigap.accounts.models import STAFF_ROLES, User
+from sigap.core.errors import PermissionDenied, ValidationFailed
+from sigap.tickets.models import Category, Channel
+from sigap.triage.models import AgentProfile
+from sigap.triage.routing import DEFAULT_CAPACITY
+
+MAX_CAPACITY = 100
+ANY_CHANNEL = "*"
+LANGUAGES = [("id", gettext_lazy("Bahasa Indonesia")), ("en", gettext_lazy("Bahasa Inggris"))]
+CATEGORIES = [(v, label) for v, label in Category.choices if v]
+CHANNELS = list(Channel.choices)
+
+
+def require_person_settings(actor: User, person: User) -> None:
+    """An admin, or a supervisor of one of the teams ``person`` is a member of."""
+    access.require_settings(actor)
+    if access.is_settings_admin(actor):
+        return
+    teams = set(person.teams.values_list("pk", flat=True))
+    if not teams & access.supervised_team_ids(actor):
+        raise PermissionDenied(_("Anda hanya dapat mengatur anggota tim yang Anda pimpin."))
+
+
+def profile_of(user: User) -> AgentProfile:
+    """The user's profile, unsaved and empty when they have none yet."""
+    return AgentProfile.objects.filter(user=user).first() or AgentProfile(user=user)
+
+
+def _skills(values: Iterable[str], allowed: list[tuple[str, Any]], field: str) -> list[str]:
+    known = {v for v, _label in allowed}
+    chosen = sorted({str(v) for v in values})
+    wrong = [v for v in chosen if v not in known]
+    if wrong:
+        raise ValidationFailed(
+            _("Pilihan tidak dikenal: %(values)s.") % {"values": ", ".join(wrong)},
+            fields={
+                field: [_("Pilihan tidak dikenal: %(values)s.") % {"values": ", ".join(wrong)}]
+            },
+        )
+    return chosen
+
+
+def _capacity(raw: Mapping[str, Any]) -> tuple[dict[str, int], dict[str, list[str]]]:
+    """The capacity per channel from text inputs (empty: the default), with the error of
+    each input that is not a whole number from 0 to ``MAX_CAPACITY``."""
+    labels = dict(CHANNELS) | {ANY_CHANNEL: _("saluran lain")}
+    out: dict[str, int] = {}
+    errors: dict[str, list[str]] = {}
+    for channel, value in raw.items():
+        if channel not in labels:
+            errors[f"capacity_{channel}"] = [_("Saluran tidak dikenal.")]
+            continue
+        text = str(value if value is not None else "").strip()
+        if not text:
+            continue
+        if not text.isdigit() or int(text) > MAX_CAPACITY:
+            errors[f"capacity_{channel}"] = [
+                _("Kapasitas %(channel)s harus bilangan bulat 0 sampai %(max)s, bukan “%(value)s”.")
+                % {"channel": labels[channel], "max": MAX_CAPACITY, "value": text[:20]}
+            ]
+            continue
+        out[channel] = int(text)
+    return out, errors
+
+
+@transaction.atomic
+def agent_profile_set(
+    *,
+    actor: User,
+    user: User,
+    categories: Iterable[str],
+    languages: Iterable[str],
+    channels: Iterable[str],
+    capacity: Mapping[str, Any],
+) -> AgentProfile:
+    """Set a colleague's skills and capacity per channel (all validated first: a wrong
+    value changes nothing)."""
+    require_person_settings(actor, user)
+    if user.role not in STAFF_ROLES:
+        raise ValidationFailed(_("Hanya petugas yang punya keahlian dan kapasitas."))
+    errors: dict[str, list[str]] = {}
+    chosen: dict[str, list[str]] = {}
+    for field, values, allowed in (
+        ("categories", categories, CATEGORIES),
+        ("languages", languages, LANGUAGES),
+        ("channels", channels, CHANNELS),
+    ):
+        try:
+            chosen[field] = _skills(values, allowed, field)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    limits, capacity_errors = _capacity(capacity)
+    errors.update(capacity_errors)
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ValidationFailed(
+            _("Keahlian dan kapasitas belum disimpan: %(error)s") % {"error": first},
+            fields=errors,
+        )
+    profile = AgentProfile.objects.select_for_update().filter(user=user).first()
+    if profile is None:
+        profile = AgentProfile(user=user)
+    before = {
+        "categories": list(profile.categories),
+        "languages": list(profile.languages),
+        "channels": list(profile.channels),
+        "capacity": dict(profile.capacity),
+    }
+    profile.categories = chosen["categories"]
+    profile.languages = chosen["languages"]
+    profile.channels = chosen["channels"]
+    profile.capacity = limits
+    profile.save()
+    audit.settings_changed(
+        actor=actor,
+        what="agent profile",
+        name=user.username,
+        object_id=user.pk,
+        user=user,
+        before=before,
+        after={
+            "categories": profile.categories,
+            "languages": profile.languages,
+            "channels": profile.channels,
+            "capacity": profile.capacity,
+        },
+    )
+    return profile
+
+
+def capacity_text(capacity: Mapping[str, int]) -> str:
+    """``livechat 3, * 25`` (the default when nothing is set)."""
+    if not capacity:
+        return f"{ANY_CHANNEL} {DEFAULT_CAPACITY}"
+    return ", ".join(f"{k} {v}" for k, v in sorted(capacity.items()))

@@ -1,0 +1,73 @@
+"""The settings area's sections, in one list: the hub page (``/settings/``) and every
+settings page's side menu are drawn from it. A new settings page adds one ``Section``.
+
+``scope``: ``"team"`` sections open for supervisors too (they see and change only their
+own teams' part, ``accounts.access``); ``"global"`` ones only for admins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from sigap.accounts import access
+from sigap.accounts.models import User
+
+
+@dataclass(frozen=True)
+class Section:
+    url_name: str  # the page's URL name (``web:settings_people``)
+    label: str | Promise
+    description: str | Promise
+    scope: Literal["team", "global"]
+    # other URL names that belong to this section (an edit page), for the current mark
+    also: tuple[str, ...] = ()
+
+
+SECTIONS: list[Section] = [
+    Section(
+        "web:settings_people",
+        _("Orang"),
+        _("Undang petugas, atur peran, tim, keahlian dan kapasitas, nonaktifkan akun."),
+        "team",
+        also=("web:settings_person",),
+    ),
+    Section(
+        "web:settings_teams",
+        _("Tim"),
+        _("Tim, supervisor, anggota, dan aturan persetujuan usulan."),
+        "team",
+        also=("web:settings_team",),
+    ),
+    Section(
+        "web:settings_canned",
+        _("Templat balasan"),
+        _("Balasan siap pakai dan makro."),
+        "team",
+        also=("web:settings_canned_edit",),
+    ),
+    Section(
+        "web:settings_categories",
+        _("Golongan keluhan"),
+        _("Golongan keluhan prosedur dan jumlah tiketnya."),
+        "team",
+    ),
+]
+
+
+def sections_for(user: User) -> list[Section]:
+    if not access.can_open_settings(user):
+        return []
+    admin = access.is_settings_admin(user)
+    return [s for s in SECTIONS if admin or s.scope == "team"]
+
+
+def current(url_name: str) -> str:
+    """The section a page (by its namespaced URL name) belongs to."""
+    for s in SECTIONS:
+        if url_name == s.url_name or url_name in s.also:
+            return s.url_name
+    return ""
