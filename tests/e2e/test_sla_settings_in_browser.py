@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 
 from sigap.accounts.models import Team, User
 from sigap.sla.models import BusinessCalendar, SlaPolicy, SlaTarget
+from tests.e2e.test_accessibility import serious
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -72,6 +73,7 @@ def test_a_supervisor_edits_their_teams_target_and_sees_the_preview_change(
         page.wait_for_url(re.compile(rf"/settings/sla/{policy.pk}/$"))
         assert "Kebijakan SLA Pengiriman WhatsApp disimpan." in page.content()
         after = first.inner_text()
+        assert serious(page) == []  # axe-core: labels of the hour and minute boxes, contrast
         page.screenshot(path=str(artifacts / "sla-preview.png"), full_page=True)
 
         assert after != before

@@ -109,6 +109,11 @@ urlpatterns = [
     path(
         "settings/sla/<int:policy_id>/move/", sla.sla_policy_move, name="settings_sla_policy_move"
     ),
+    path(
+        "settings/sla/<int:policy_id>/delete/",
+        sla.sla_policy_delete,
+        name="settings_sla_policy_delete",
+    ),
     path("settings/sla/calendars/", sla.sla_calendars, name="settings_sla_calendars"),
     path("settings/sla/calendars/new/", sla.sla_calendar, name="settings_sla_calendar_new"),
     path(

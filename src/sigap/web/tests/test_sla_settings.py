@@ -429,3 +429,35 @@ def test_the_calendar_and_holiday_pages_keep_their_query_count(
         assert c.get(f"/settings/sla/calendars/{office.pk}/").status_code == 200
     with django_assert_max_num_queries(12):
         assert c.get("/settings/sla/holidays/?year=2026").status_code == 200
+
+
+def test_deleting_a_policy(
+    supervisor: User, team_policy: SlaPolicy, other_policy: SlaPolicy
+) -> None:
+    c = client_for(supervisor)
+    assert c.post(f"/settings/sla/{other_policy.pk}/delete/").status_code == 403
+    assert SlaPolicy.objects.filter(pk=other_policy.pk).exists()
+    assert c.post(f"/settings/sla/{team_policy.pk}/delete/").status_code == 302
+    assert not SlaPolicy.objects.filter(pk=team_policy.pk).exists()
+    event = SecurityEvent.objects.get(kind=SecurityKind.SETTINGS_CHANGED)
+    assert event.detail == "kebijakan SLA “Pengiriman WhatsApp” dihapus"
+    assert event.data["after"] is None
+    assert event.data["before"]["targets"]["P1"] == [60, 120, 600]
+
+
+def test_the_policy_page_reads_in_english(supervisor: User, team_policy: SlaPolicy) -> None:
+    from django.conf import settings
+
+    c = client_for(supervisor)
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with time_machine.travel(NOW, tick=False):
+        page = c.get(f"/settings/sla/{team_policy.pk}/").content.decode()
+        r = c.post(
+            f"/settings/sla/{team_policy.pk}/",
+            _policy_post(team=team_policy.team_id, p1_first_response_m="-5"),
+        )
+    assert "Due-time preview" in page
+    assert "A ticket from a Gold customer on WhatsApp (P2) created now" in page
+    assert "Conditions (the tickets this policy covers)" in page
+    assert "Pratinjau tenggat" not in page
+    assert "P1: the first response target cannot be negative." in r.content.decode()

@@ -287,6 +287,19 @@ def sla_policy_move(request: HttpRequest, policy_id: int) -> HttpResponse:
     )
 
 
+@require_POST
+@sla_staff
+def sla_policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
+    response = _policy_action(
+        request,
+        policy_id,
+        lambda user, policy: services.policy_delete(actor=user, policy=policy),
+    )
+    if response.status_code == 302:
+        flash.success(request, _("Kebijakan SLA dihapus."))
+    return response
+
+
 # --- calendars ------------------------------------------------------------------------------
 
 
