@@ -522,11 +522,25 @@ def _holiday_snapshot(h: Holiday) -> dict[str, Any]:
 
 
 @transaction.atomic
-def holiday_add(*, actor: User, day: date, name: str, calendar: BusinessCalendar | None) -> Holiday:
-    """A company day off, for one calendar or (``calendar`` None) for every calendar that
-    keeps the national holidays."""
+def holiday_add(
+    *,
+    actor: User,
+    day: date,
+    name: str,
+    calendar: BusinessCalendar | None,
+    kind: str = HolidayKind.COMPANY,
+) -> Holiday:
+    """A day off, for one calendar or (``calendar`` None) for every calendar that keeps the
+    national holidays: a company day, or a national holiday or cuti bersama the data does
+    not have yet (an estimate corrected by the government's decree)."""
     access.check_admin(actor)
     errors: dict[str, list[str]] = {}
+    if kind not in HolidayKind.values:
+        errors["kind"] = [_("Jenis hari libur tidak dikenal.")]
+    elif kind != HolidayKind.COMPANY and calendar is not None:
+        errors["calendar"] = [
+            _("Libur nasional dan cuti bersama berlaku untuk semua kalender: kosongkan kalender.")
+        ]
     name = name.strip()
     if not name:
         errors["name"] = [_("Nama hari libur wajib diisi.")]
@@ -538,9 +552,7 @@ def holiday_add(*, actor: User, day: date, name: str, calendar: BusinessCalendar
         ]
     if errors:
         raise ValidationFailed(_("Hari libur belum disimpan: periksa isian."), fields=errors)
-    holiday = Holiday.objects.create(
-        date=day, name=name, kind=HolidayKind.COMPANY, calendar=calendar
-    )
+    holiday = Holiday.objects.create(date=day, name=name, kind=kind, calendar=calendar)
     _record(
         actor,
         f"hari libur “{name}” ditambahkan",

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sigap.accounts.models import Team
 from sigap.customers.models import LoyaltyTier
-from sigap.sla.models import BusinessCalendar, TimeZone, Weekday
+from sigap.sla.models import BusinessCalendar, HolidayKind, TimeZone, Weekday
 from sigap.sla.services import PeriodIn, TargetIn
 from sigap.tickets.models import Category, Channel, Priority
 
@@ -223,6 +223,9 @@ class SpecialPeriodForm(HoursForm):
 class HolidayForm(forms.Form):
     date = forms.DateField(label=_("Tanggal"), widget=forms.DateInput(attrs={"type": "date"}))
     name = forms.CharField(label=_("Nama"), max_length=150)
+    kind = forms.ChoiceField(
+        label=_("Jenis"), choices=HolidayKind.choices, initial=HolidayKind.COMPANY
+    )
     calendar = forms.ModelChoiceField(
         label=_("Kalender"),
         queryset=BusinessCalendar.objects.order_by("name"),

@@ -464,3 +464,27 @@ def test_the_category_condition_is_matched_by_the_engine(
     assert b.policy_for(channel="email", priority=3, category="service", **kw).name == (
         "Email, portal dan lainnya"
     )
+
+
+def test_an_estimated_holiday_is_corrected_by_hand(admin: User, office: BusinessCalendar) -> None:
+    # the decree moves a day: the estimate is deleted and the decreed day added as national
+    estimate = Holiday.objects.filter(calendar=None, kind="national", date__year=2027).first()
+    assert estimate is not None
+    services.holiday_delete(actor=admin, holiday=estimate)
+    decreed = services.holiday_add(
+        actor=admin, day=date(2027, 12, 30), name=estimate.name, calendar=None, kind="national"
+    )
+    assert (decreed.kind, decreed.calendar_id) == ("national", None)
+    assert date(2027, 12, 30) in book.current().policies[-1].calendar.holidays
+    with pytest.raises(ValidationFailed) as caught:
+        services.holiday_add(
+            actor=admin, day=date(2027, 12, 29), name="X", calendar=office, kind="national"
+        )
+    assert caught.value.fields["calendar"] == [
+        "Libur nasional dan cuti bersama berlaku untuk semua kalender: kosongkan kalender."
+    ]
+    details = [e.detail for e in _settings_events()]
+    assert details == [
+        f"hari libur “{estimate.name}” dihapus",
+        f"hari libur “{estimate.name}” ditambahkan",
+    ]

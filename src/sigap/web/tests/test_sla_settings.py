@@ -369,7 +369,13 @@ def test_an_admin_adds_a_company_day_and_imports_a_year(admin: User) -> None:
     c = client_for(admin)
     r = c.post(
         "/settings/sla/holidays/",
-        {"form": "add", "date": "2026-07-07", "name": "Ulang tahun toko", "calendar": ""},
+        {
+            "form": "add",
+            "date": "2026-07-07",
+            "name": "Ulang tahun toko",
+            "kind": "company",
+            "calendar": "",
+        },
     )
     assert r.status_code == 302
     assert Holiday.objects.get(name="Ulang tahun toko").kind == "company"

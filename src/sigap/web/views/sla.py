@@ -434,7 +434,11 @@ def sla_holidays(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             services.holiday_add(
-                actor=user, day=data["date"], name=data["name"], calendar=data["calendar"]
+                actor=user,
+                day=data["date"],
+                name=data["name"],
+                calendar=data["calendar"],
+                kind=data["kind"],
             )
         except SigapError as exc:
             _errors(form, exc)
