@@ -93,5 +93,10 @@ def test_a_supervisor_edits_their_teams_target_and_sees_the_preview_change(
         response = page.goto(f"{server}/settings/sla/{theirs.pk}/")
         assert response is not None
         assert response.status == 403
+
+        # on a phone the targets table stacks: nothing wider than the screen
+        page.set_viewport_size({"width": 360, "height": 800})
+        page.goto(f"{server}/settings/sla/{policy.pk}/")
+        assert not page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
     finally:
         page.close()
