@@ -467,3 +467,11 @@ def test_the_policy_page_reads_in_english(supervisor: User, team_policy: SlaPoli
     assert "Conditions (the tickets this policy covers)" in page
     assert "Pratinjau tenggat" not in page
     assert "P1: the first response target cannot be negative." in r.content.decode()
+
+
+def test_a_supervisors_list_previews_a_ticket_of_their_team(
+    supervisor: User, team: Team, team_policy: SlaPolicy
+) -> None:
+    page = client_for(supervisor).get("/settings/sla/").content.decode()
+    assert _shown(page, "data-preview-policy") == "Pengiriman WhatsApp"
+    assert re.search(rf'<option value="{team.pk}" selected>', page)

@@ -132,13 +132,17 @@ def _preview(request: HttpRequest, policy: SlaPolicy | None) -> dict[str, Any]:
         "category": policy.categories[0] if policy and policy.categories else "",
         "priority": policy.priorities[0] if policy and policy.priorities else None,
     }
+    user = cast(User, request.user)
+    own = None
+    if not access.is_admin(user):  # a supervisor tries their own teams' tickets
+        own = Team.objects.filter(supervisor_id=user.pk).order_by("name")
+        first = own.first()
+        if policy is None and first is not None:
+            initial["team"] = first.pk
     bound = "channel" in request.GET
     form = PreviewForm(request.GET if bound else None, initial=initial)
-    user = cast(User, request.user)
-    if not access.is_admin(user):  # a supervisor tries their own teams' tickets
-        form.fields["team"].queryset = Team.objects.filter(  # type: ignore[attr-defined]
-            supervisor_id=user.pk
-        ).order_by("name")
+    if own is not None:
+        form.fields["team"].queryset = own  # type: ignore[attr-defined]
     values = form.cleaned_data if bound and form.is_valid() else initial
     tier = values.get("tier") or LoyaltyTier.REGULAR
     channel = values.get("channel") or Channel.WHATSAPP
