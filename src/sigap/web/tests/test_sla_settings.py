@@ -195,7 +195,11 @@ def test_a_negative_target_is_shown_on_its_box_and_nothing_saved(
         _policy_post(team=team_policy.team_id, name="Baru", p3_resolution_h="-2"),
     )
     assert r.status_code == 422
-    assert "P3: target penyelesaian tidak boleh negatif." in r.content.decode()
+    page = r.content.decode()
+    # on the P3 resolution boxes' cell, not only above the form
+    cell = re.search(r'name="p3_resolution_h".*?</td>', page, re.S)
+    assert cell is not None
+    assert "P3: target penyelesaian tidak boleh negatif." in cell.group(0)
     team_policy.refresh_from_db()
     assert team_policy.name == "Pengiriman WhatsApp"
     assert SlaTarget.objects.get(policy=team_policy, priority=3).resolution_minutes == 600

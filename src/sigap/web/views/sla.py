@@ -8,6 +8,7 @@ they supervise (``sla.access``); agents get a 403. Every change goes through
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -80,18 +81,15 @@ def sla_admin(view: V) -> V:
     return cast(V, wrapper)
 
 
-def _errors(form: Form, exc: SigapError, fields: set[str] | None = None) -> None:
-    """A service's refusal on the form: each message on its field, or above the form."""
-    placed = False
+def _errors(form: Form, exc: SigapError) -> None:
+    """A service's refusal on the form: each message on its field (a target's on its hours
+    box), or above the form."""
     for field, messages in exc.fields.items():
+        target = re.fullmatch(r"target-(\d)-(\w+)", field)
+        name = f"p{target[1]}_{target[2]}_h" if target else field
         for message in messages:
-            if field in form.fields:
-                form.add_error(field, message)
-                placed = True
-            else:
-                form.add_error(None, message)
-                placed = True
-    if not placed:
+            form.add_error(name if name in form.fields else None, message)
+    if not exc.fields:
         form.add_error(None, exc.message)
 
 
