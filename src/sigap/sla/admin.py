@@ -6,6 +6,8 @@ from sigap.sla.models import (
     Holiday,
     SlaPolicy,
     SlaTarget,
+    SpecialHours,
+    SpecialPeriod,
     WorkingPeriod,
 )
 
@@ -46,3 +48,17 @@ class EscalationLevelAdmin(admin.ModelAdmin[EscalationLevel]):
     list_display = ["level", "name", "after_minutes", "audience", "user", "reassign", "active"]
     list_editable = ["after_minutes", "audience", "reassign", "active"]
     autocomplete_fields = ["user"]
+
+
+class SpecialHoursInline(admin.TabularInline[SpecialHours, SpecialPeriod]):
+    model = SpecialHours
+    extra = 0
+
+
+@admin.register(SpecialPeriod)
+class SpecialPeriodAdmin(admin.ModelAdmin[SpecialPeriod]):
+    """For emergencies: the settings pages (/settings/sla/calendars/) are the usual way."""
+
+    list_display = ["name", "calendar", "start_date", "end_date"]
+    list_filter = ["calendar"]
+    inlines = [SpecialHoursInline]

@@ -1,6 +1,7 @@
 """The SLA policies and calendars in memory, and due times from them.
 
-``PolicyBook.load()`` reads every calendar, holiday, policy and target in four queries;
+``PolicyBook.load()`` reads every calendar, holiday, special period, policy and target in
+six queries;
 ``current()`` keeps one book per process (``core.memo.SharedMemo``: reloaded on every
 save or delete of these models, and at the latest after a minute), so a due-time
 computation needs no query.
@@ -12,8 +13,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sigap.core.memo import SharedMemo
-from sigap.sla.calendar import Calendar, week_from
-from sigap.sla.models import BusinessCalendar, Holiday, SlaPolicy, SlaTarget, WorkingPeriod
+from sigap.sla.calendar import Calendar, Special, week_from
+from sigap.sla.models import (
+    BusinessCalendar,
+    Holiday,
+    SlaPolicy,
+    SlaTarget,
+    SpecialPeriod,
+    WorkingPeriod,
+)
 
 WARN_AT = 0.75  # share of the resolution target after which the owner is warned
 
@@ -34,6 +42,7 @@ class Policy:
     severities: frozenset[str]
     kinds: frozenset[str]
     loyalty_tiers: frozenset[str]
+    categories: frozenset[str]
     team_id: int | None
     calendar: Calendar
     targets: dict[int, Target]
@@ -47,6 +56,7 @@ class Policy:
         kind: str,
         tier: str,
         team_id: int | None,
+        category: str = "",
     ) -> bool:
         return (
             (not self.channels or channel in self.channels)
@@ -54,6 +64,7 @@ class Policy:
             and (not self.severities or severity in self.severities)
             and (not self.kinds or kind in self.kinds)
             and (not self.loyalty_tiers or tier in self.loyalty_tiers)
+            and (not self.categories or category in self.categories)
             and (self.team_id is None or self.team_id == team_id)
             and priority in self.targets
         )
@@ -89,6 +100,24 @@ class PolicyBook:
             "calendar_id", "weekday", "start", "end"
         ):
             periods.setdefault(cal_id, []).append((weekday, start, end))
+        special_rows: dict[int, tuple[int, date, date, list[tuple[int, object, object]]]] = {}
+        for sp_id, cal_id, first, last, weekday, start, end in SpecialPeriod.objects.values_list(
+            "pk",
+            "calendar_id",
+            "start_date",
+            "end_date",
+            "hours__weekday",
+            "hours__start",
+            "hours__end",
+        ):
+            entry = special_rows.setdefault(sp_id, (cal_id, first, last, []))
+            if weekday is not None:
+                entry[3].append((weekday, start, end))
+        specials: dict[int, list[Special]] = {}
+        for cal_id, first, last, rows in special_rows.values():
+            specials.setdefault(cal_id, []).append(
+                Special(first, last, week_from(rows))  # type: ignore[arg-type]
+            )
         calendars: dict[int, Calendar] = {}
         for cal in BusinessCalendar.objects.all():
             off = set(own.get(cal.pk, set()))
@@ -99,6 +128,7 @@ class PolicyBook:
                 week_from(periods.get(cal.pk, [])),  # type: ignore[arg-type]
                 frozenset(off),
                 around_the_clock=cal.around_the_clock,
+                specials=tuple(sorted(specials.get(cal.pk, []), key=lambda s: s.first)),
             )
         targets: dict[int, dict[int, Target]] = {}
         for t in SlaTarget.objects.all():
@@ -114,6 +144,7 @@ class PolicyBook:
                 severities=frozenset(p.severities),
                 kinds=frozenset(p.kinds),
                 loyalty_tiers=frozenset(p.loyalty_tiers),
+                categories=frozenset(p.categories),
                 team_id=p.team_id,
                 calendar=calendars[p.calendar_id],
                 targets=targets.get(p.pk, {}),
@@ -145,6 +176,7 @@ class PolicyBook:
         kind: str,
         tier: str,
         team_id: int | None,
+        category: str = "",
     ) -> Policy:
         for policy in self.policies:
             if policy.matches(
@@ -154,6 +186,7 @@ class PolicyBook:
                 kind=kind,
                 tier=tier,
                 team_id=team_id,
+                category=category,
             ):
                 return policy
         raise NoPolicy(f"no SLA policy covers channel={channel} priority=P{priority}")
@@ -168,6 +201,7 @@ class PolicyBook:
         kind: str = "",
         tier: str = "",
         team_id: int | None = None,
+        category: str = "",
     ) -> Due:
         policy = self.policy_for(
             channel=channel,
@@ -176,6 +210,7 @@ class PolicyBook:
             kind=kind,
             tier=tier,
             team_id=team_id,
+            category=category,
         )
         target = policy.targets[priority]
         first, resolution, warn_at = policy.calendar.add_many(

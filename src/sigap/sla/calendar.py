@@ -18,6 +18,16 @@ from zoneinfo import ZoneInfo
 MAX_DAYS = 3 * 366  # a target further away than this is a configuration error
 
 Period = tuple[int, int]  # minutes after local midnight: [start, end)
+Week = dict[int, tuple[Period, ...]]
+
+
+@dataclass(frozen=True)
+class Special:
+    """From ``first`` to ``last`` (inclusive) the week is ``week`` (Ramadan hours)."""
+
+    first: date
+    last: date
+    week: Week
 
 
 @dataclass(frozen=True)
@@ -27,15 +37,17 @@ class Calendar:
     week: dict[int, tuple[Period, ...]] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
     around_the_clock: bool = False
+    specials: tuple[Special, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_tz", ZoneInfo(self.time_zone))
         if not self.around_the_clock and not any(self.week.values()):
             raise ValueError("a business calendar needs at least one working period")
-        for periods in self.week.values():
-            for start, end in periods:
-                if not 0 <= start < end <= 24 * 60:
-                    raise ValueError(f"bad working period {start}-{end}")
+        for week in (self.week, *(s.week for s in self.specials)):
+            for periods in week.values():
+                for start, end in periods:
+                    if not 0 <= start < end <= 24 * 60:
+                        raise ValueError(f"bad working period {start}-{end}")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -46,6 +58,9 @@ class Calendar:
             return ((0, 24 * 60),)
         if day in self.holidays:
             return ()
+        for special in self.specials:
+            if special.first <= day <= special.last:
+                return special.week.get(day.weekday(), ())
         return self.week.get(day.weekday(), ())
 
     def _intervals(self, start: datetime) -> Iterator[tuple[datetime, datetime]]:
@@ -116,13 +131,13 @@ class Calendar:
         return total.total_seconds() / 60
 
 
-def week_from(rows: Iterable[tuple[int, time, time]]) -> dict[int, tuple[Period, ...]]:
+def week_from(rows: Iterable[tuple[int, time, time]]) -> Week:
     """``(weekday, start, end)`` rows to the ``Calendar.week`` mapping (sorted, merged)."""
     by_day: dict[int, list[Period]] = {}
     for weekday, start, end in rows:
         end_minute = 24 * 60 if end == time(0) else end.hour * 60 + end.minute
         by_day.setdefault(weekday, []).append((start.hour * 60 + start.minute, end_minute))
-    week: dict[int, tuple[Period, ...]] = {}
+    week: Week = {}
     for weekday, periods in by_day.items():
         merged: list[Period] = []
         for begin, finish in sorted(periods):

@@ -60,6 +60,48 @@ class WorkingPeriod(models.Model):
         return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
 
 
+class SpecialPeriod(models.Model):
+    """Days with their own working hours (Ramadan hours, a stocktaking week): from
+    ``start_date`` to ``end_date`` inclusive, the calendar's weekly hours are replaced by
+    this period's (a weekday without hours here is a day off). Holidays still apply."""
+
+    calendar = models.ForeignKey(
+        BusinessCalendar, on_delete=models.CASCADE, related_name="special_periods"
+    )
+    name = models.CharField(_("nama"), max_length=120)
+    start_date = models.DateField(_("dari tanggal"))
+    end_date = models.DateField(_("sampai tanggal"))
+
+    class Meta:
+        verbose_name = _("periode khusus")
+        verbose_name_plural = _("periode khusus")
+        ordering = ["calendar", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")),
+                name="special_period_end_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.start_date:%Y-%m-%d}–{self.end_date:%Y-%m-%d}"
+
+
+class SpecialHours(models.Model):
+    special = models.ForeignKey(SpecialPeriod, on_delete=models.CASCADE, related_name="hours")
+    weekday = models.PositiveSmallIntegerField(_("hari"), choices=Weekday.choices)
+    start = models.TimeField(_("mulai"))
+    end = models.TimeField(_("selesai"), help_text=_("00:00 berarti tengah malam."))
+
+    class Meta:
+        verbose_name = _("jam kerja periode khusus")
+        verbose_name_plural = _("jam kerja periode khusus")
+        ordering = ["special", "weekday", "start"]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start:%H:%M}–{self.end:%H:%M}"
+
+
 class HolidayKind(models.TextChoices):
     NATIONAL = "national", _("Libur nasional")
     CUTI_BERSAMA = "cuti_bersama", _("Cuti bersama")
@@ -106,6 +148,7 @@ class SlaPolicy(models.Model):
     severities = models.JSONField(_("tingkat"), default=list, blank=True)
     kinds = models.JSONField(_("jenis tiket"), default=list, blank=True)
     loyalty_tiers = models.JSONField(_("tingkat loyalitas"), default=list, blank=True)
+    categories = models.JSONField(_("golongan keluhan"), default=list, blank=True)
     team = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.CASCADE, related_name="sla_policies"
     )

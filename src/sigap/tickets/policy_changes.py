@@ -16,7 +16,15 @@ from django.db.models.signals import post_delete, post_save
 from sigap.core import outbox
 from sigap.core.models import OutboxItem
 from sigap.sla import book
-from sigap.sla.models import BusinessCalendar, Holiday, SlaPolicy, SlaTarget, WorkingPeriod
+from sigap.sla.models import (
+    BusinessCalendar,
+    Holiday,
+    SlaPolicy,
+    SlaTarget,
+    SpecialHours,
+    SpecialPeriod,
+    WorkingPeriod,
+)
 from sigap.tickets.recompute import recompute_open_tickets
 
 RECOMPUTE = "tickets.recompute_due_times"
@@ -24,7 +32,15 @@ RECOMPUTE = "tickets.recompute_due_times"
 
 def connect() -> None:
     outbox.handler(RECOMPUTE)(recompute_open_tickets)
-    for model in (BusinessCalendar, WorkingPeriod, Holiday, SlaPolicy, SlaTarget):
+    for model in (
+        BusinessCalendar,
+        WorkingPeriod,
+        SpecialPeriod,
+        SpecialHours,
+        Holiday,
+        SlaPolicy,
+        SlaTarget,
+    ):
         post_save.connect(changed, sender=model, dispatch_uid=f"sla-{model.__name__}")
         post_delete.connect(changed, sender=model, dispatch_uid=f"sla-del-{model.__name__}")
 
@@ -85,6 +101,15 @@ def _scope(instance: Model) -> tuple[list[int] | None, str]:
         return None, f"Kebijakan SLA {instance} diubah."
     if isinstance(instance, WorkingPeriod):
         return _on_calendar(instance.calendar_id), f"Jam kerja {instance.calendar} diubah."
+    if isinstance(instance, SpecialPeriod):
+        return _on_calendar(instance.calendar_id), f"Periode khusus {instance} diubah."
+    if isinstance(instance, SpecialHours):
+        calendar_id = SpecialPeriod.objects.filter(pk=instance.special_id).values_list(
+            "calendar_id", flat=True
+        )
+        return list(
+            SlaPolicy.objects.filter(calendar_id__in=calendar_id).values_list("pk", flat=True)
+        ), "Jam kerja periode khusus diubah."
     if isinstance(instance, BusinessCalendar):
         return _on_calendar(instance.pk), f"Kalender kerja {instance} diubah."
     assert isinstance(instance, Holiday)

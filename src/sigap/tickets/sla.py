@@ -57,6 +57,7 @@ def due_for(
     kind: str = "",
     tier: str = "",
     team_id: int | None = None,
+    category: str = "",
 ) -> SlaDue:
     """Due times from the matching SLA policy, counted in business time on the policy's
     calendar (``sigap.sla``), and when to warn (75% of the resolution target)."""
@@ -69,6 +70,7 @@ def due_for(
             kind=kind,
             tier=tier,
             team_id=team_id,
+            category=category,
         )
     except book.NoPolicy:
         # Every default install has a catch-all policy; if an admin removed it, keep

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from sigap.web import views
-from sigap.web.views import merge, relations
+from sigap.web.views import merge, relations, sla
 from sigap.web.views.people import settings_people, settings_person
 from sigap.web.views.proposals import proposal_answer_record
 from sigap.web.views.settings_hub import settings_home
@@ -126,4 +126,43 @@ urlpatterns = [
     path("settings/canned/", views.settings_canned, name="settings_canned"),
     path("settings/categories/", views.settings_categories, name="settings_categories"),
     path("settings/canned/<int:canned_id>/", views.settings_canned, name="settings_canned_edit"),
+    path("settings/sla/", sla.sla_policies, name="settings_sla"),
+    path("settings/sla/new/", sla.sla_policy, name="settings_sla_policy_new"),
+    path("settings/sla/<int:policy_id>/", sla.sla_policy, name="settings_sla_policy"),
+    path(
+        "settings/sla/<int:policy_id>/active/",
+        sla.sla_policy_active,
+        name="settings_sla_policy_active",
+    ),
+    path(
+        "settings/sla/<int:policy_id>/move/", sla.sla_policy_move, name="settings_sla_policy_move"
+    ),
+    path(
+        "settings/sla/<int:policy_id>/delete/",
+        sla.sla_policy_delete,
+        name="settings_sla_policy_delete",
+    ),
+    path("settings/sla/calendars/", sla.sla_calendars, name="settings_sla_calendars"),
+    path("settings/sla/calendars/new/", sla.sla_calendar, name="settings_sla_calendar_new"),
+    path(
+        "settings/sla/calendars/<int:calendar_id>/",
+        sla.sla_calendar,
+        name="settings_sla_calendar",
+    ),
+    path(
+        "settings/sla/calendars/<int:calendar_id>/special/",
+        sla.sla_special,
+        name="settings_sla_special_new",
+    ),
+    path(
+        "settings/sla/calendars/<int:calendar_id>/special/<int:special_id>/",
+        sla.sla_special,
+        name="settings_sla_special",
+    ),
+    path("settings/sla/holidays/", sla.sla_holidays, name="settings_sla_holidays"),
+    path(
+        "settings/sla/holidays/<int:holiday_id>/delete/",
+        sla.sla_holiday_delete,
+        name="settings_sla_holiday_delete",
+    ),
 ]

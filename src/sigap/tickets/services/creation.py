@@ -139,6 +139,7 @@ def ticket_create(
         kind=kind,
         tier=customer.loyalty_tier,
         team_id=team.pk if team else None,
+        category=category,
     )
     ticket = Ticket(
         kind=kind,

@@ -105,7 +105,7 @@ def ticket_update(
             ticket.tags.set(new_objs)
             events.field_changed_event(ticket, actor, "tags", old_tags, new_tags, reason)
             plain.setdefault("updated_at", timezone.now())
-    if plain and {"priority", "team", "severity"} & set(plain) and ticket.is_open:
+    if plain and {"priority", "team", "severity", "category"} & set(plain) and ticket.is_open:
         plain.update(_recomputed_due(ticket, actor, plain, reason))
     if plain:
         plain.pop("updated_at", None)
@@ -131,7 +131,7 @@ def ticket_update(
 def _recomputed_due(
     ticket: Ticket, actor: User | None, plain: dict[str, Any], reason: str
 ) -> dict[str, Any]:
-    """A change of priority, team, severity or of the SLA policies themselves can change
+    """A change of priority, team, severity, category or of the SLA policies themselves can change
     the policy or its targets: due times are computed again from the ticket's creation,
     pushed back by the business time it already spent waiting for the customer, and the
     timeline says why."""
@@ -144,6 +144,7 @@ def _recomputed_due(
         kind=ticket.kind,
         tier=ticket.customer.loyalty_tier,
         team_id=team.pk if team else None,
+        category=plain.get("category", ticket.category),
     )
     shift = _paused_shift(ticket, sla.policy_id)
     why = reason or "Tenggat dihitung ulang karena prioritas, tim atau tingkat berubah."

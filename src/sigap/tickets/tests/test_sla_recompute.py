@@ -90,3 +90,35 @@ def test_saving_a_holiday_recomputes_through_the_job_queue(
     assert ticket.resolution_due_at == T0 + timedelta(hours=48)  # Wednesday 09:00 WIB
     event = ticket.events.get(kind="field_changed", field="resolution_due_at")
     assert "Libur kantor" in event.data["reason"]
+
+
+@pytest.mark.django_db
+def test_a_category_policy_applies_at_creation_and_when_the_category_changes(
+    agent: User, team: Team, customer: Customer
+) -> None:
+    from sigap.sla.models import BusinessCalendar, SlaPolicy
+
+    policy = SlaPolicy.objects.create(
+        name="Sikap petugas",
+        position=1,
+        categories=["attitudinal"],
+        calendar=BusinessCalendar.objects.get(name="24 jam"),
+    )
+    SlaTarget.objects.create(
+        policy=policy,
+        priority=2,
+        first_response_minutes=10,
+        next_response_minutes=30,
+        resolution_minutes=120,
+    )
+    ticket = make(agent, team, customer)  # no category yet: the email policy
+    assert ticket.sla_policy_id != policy.pk
+    ticket = services.ticket_update(
+        actor=agent,
+        ticket=ticket,
+        version=ticket.version,
+        changes={"category": "attitudinal"},
+    )
+    ticket.refresh_from_db()
+    assert ticket.sla_policy_id == policy.pk
+    assert ticket.resolution_due_at == T0 + timedelta(minutes=120)
