@@ -25,7 +25,7 @@ from sigap.notifications.services import notify_many
 from sigap.tickets import canned, events, services
 from sigap.tickets.escalation import escalation_recipients
 from sigap.tickets.events import ticket_payload
-from sigap.tickets.models import CannedResponse, EventKind, Ticket
+from sigap.tickets.models import CannedResponse, EventKind, Message, MessageKind, Ticket
 from sigap.webhooks.outbox import record_for
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,44 @@ def _facts_match(c: dict[str, Any], facts: dict[str, Any]) -> bool:
     if "score_at_most" in c and (score is None or score > int(c["score_at_most"])):
         return False
     return not ("score_at_least" in c and (score is None or score < int(c["score_at_least"])))
+
+
+DRY_RUN_TICKETS = 200
+SURVEY_KEYS = ("survey_kinds", "score_at_most", "score_at_least")
+
+
+@dataclass(frozen=True)
+class DryRun:
+    looked_at: int
+    matched: list[Ticket]
+    skipped: tuple[str, ...]  # conditions the old tickets cannot answer (a survey's score)
+
+
+def dry_run(trigger: str, conditions: dict[str, Any], *, limit: int = DRY_RUN_TICKETS) -> DryRun:
+    """Which of the last ``limit`` tickets a rule with these conditions would have matched,
+    judged by ``matches`` itself, with the text its trigger gives it: the description for
+    "ticket created", the customer's latest message for "message received", none otherwise
+    (so keywords look at the subject only, as when those triggers fire). A survey's score is
+    not kept on the ticket: those conditions are left out and named in ``skipped``."""
+    skipped = tuple(k for k in SURVEY_KEYS if k in conditions)
+    rule = CompiledRule(
+        0, "", {k: v for k, v in conditions.items() if k not in SURVEY_KEYS}, [], False
+    )
+    tickets = list(
+        Ticket.objects.select_related("customer", "team").order_by("-created_at", "-pk")[:limit]
+    )
+    texts: dict[int, str] = {}
+    if trigger == "ticket_created":
+        texts = {t.pk: t.description for t in tickets}
+    elif trigger == "message_received":
+        rows = (
+            Message.objects.filter(ticket__in=[t.pk for t in tickets], kind=MessageKind.INBOUND)
+            .order_by("ticket_id", "created_at", "id")
+            .values_list("ticket_id", "body")
+        )
+        texts = dict(rows)  # the latest of each ticket's messages comes last
+    matched = [t for t in tickets if matches(rule, t, texts.get(t.pk, ""))]
+    return DryRun(len(tickets), matched, skipped)
 
 
 def fire(

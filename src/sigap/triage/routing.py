@@ -92,6 +92,24 @@ def _matches(rule: RoutingRule, ticket: Ticket, language: str, at: datetime) -> 
     return all(checks)
 
 
+DRY_RUN_TICKETS = 200
+
+
+def dry_run(rule: RoutingRule, *, limit: int = DRY_RUN_TICKETS) -> tuple[int, list[Ticket]]:
+    """How many of the last ``limit`` tickets were looked at, and those ``rule`` (saved or
+    not) would have sent to its team, judged by ``_matches`` as ``decide`` does, at the
+    time each ticket came in."""
+    tickets = list(
+        Ticket.objects.select_related("customer", "team").order_by("-created_at", "-pk")[:limit]
+    )
+    matched = [
+        t
+        for t in tickets
+        if _matches(rule, t, language_of(f"{t.subject} {t.description}"), t.created_at)
+    ]
+    return len(tickets), matched
+
+
 @dataclass(frozen=True)
 class Decision:
     team: Team | None
