@@ -192,7 +192,7 @@ def action_choices(user: User) -> dict[str, list[tuple[Any, Any]]]:
 
 
 def action_forms(user: User, data: Any = None, rule: Rule | None = None) -> Any:
-    """The rule's actions and two empty rows to add more."""
+    """The rule's actions and empty rows to add more (three for a new rule, two otherwise)."""
     initial = []
     for a in (rule.actions if rule is not None else []) or []:
         row = {"type": a.get("type", "")}
@@ -200,7 +200,7 @@ def action_forms(user: User, data: Any = None, rule: Rule | None = None) -> Any:
         if target:
             row[target] = a.get("value")
         initial.append(row)
-    initial += [{}, {}]
+    initial += [{}] * (3 if rule is None else 2)
     return ActionFormSet(
         data,
         initial=initial if data is None else None,

@@ -4,6 +4,7 @@ with nothing saved, who may open and change what, and the query counts."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -92,7 +93,9 @@ def test_the_builder_shows_a_stored_rule_back_in_its_inputs(admin: User, team: T
         actions=[{"type": "set_priority", "value": 1}],
     )
     page = client_for(admin).get(f"/settings/automations/{rule.pk}/").content.decode()
-    assert 'value="email" checked' in page.replace("  ", " ") or 'value="email"' in page
+    assert re.search(r'name="channels" value="email"[^>]*checked', page)
+    assert not re.search(r'name="channels" value="phone"[^>]*checked', page)
+    assert re.search(r'name="tiers" value="gold"[^>]*checked', page)
     form = page[page.index('id="form-automation"') :]
     assert "refund</textarea>" in form
     assert '<option value="set_priority" selected>' in form
@@ -228,6 +231,15 @@ def test_the_automation_pages_read_in_a_fixed_number_of_queries(
             "/settings/automations/new/", _automation_post(team, dry_run="1", keywords="kata")
         )
     assert "cocok dengan 6 tiket" in response.content.decode()
+
+
+def test_the_builder_speaks_english_when_asked(admin: User) -> None:
+    c = client_for(admin)
+    c.cookies["django_language"] = "en"
+    page = c.get("/settings/automations/new/").content.decode()
+    assert "Dry run on the last 200 tickets" in page
+    assert "Conditions (every one filled in must match)" in page
+    assert "Uji coba" not in page
 
 
 # --- routing ------------------------------------------------------------------------------
