@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from sigap.accounts import audit
 from sigap.accounts.models import STAFF_ROLES, SecurityKind, Team, User
-from sigap.automations import access
+from sigap.automations import access, engine
 from sigap.automations.models import Rule, Trigger
 from sigap.core.errors import NotFound, PermissionDenied, ValidationFailed
 from sigap.customers.models import LoyaltyTier
@@ -362,9 +362,7 @@ def rule_move(*, actor: User, rule: Rule, up: bool) -> Rule:
             r.position = (n + 1) * 10
             changed.append(r)
     Rule.objects.bulk_update(changed, ["position"])
-    from sigap.automations import engine
-
-    transaction.on_commit(engine.invalidate)  # bulk_update sends no post_save
+    engine.invalidate()  # as a save does (apps.py); bulk_update sends no post_save
     rule = next(r for r in rules if r.pk == rule.pk)
     _record(actor, rule, "dipindah ke atas" if up else "dipindah ke bawah", before)
     return rule

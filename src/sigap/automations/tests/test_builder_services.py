@@ -253,6 +253,8 @@ def test_moving_a_rule_changes_the_order_the_engine_runs_them_in(
         actions=[{"type": "add_tag", "value": "dua"}],
         stop_after=True,
     )
+    before = _ticket(agent, customer, "Sebelum", "Tidak penting.")  # the engine loads its rules
+    assert set(before.tags.values_list("name", flat=True)) & {"satu", "dua"} == {"satu"}
     services.rule_move(actor=admin, rule=second, up=True)
     assert list(Rule.objects.order_by("position").values_list("name", flat=True)) == [
         "Dua",
