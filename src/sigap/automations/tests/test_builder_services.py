@@ -317,3 +317,28 @@ def test_the_dry_run_looks_at_the_last_200_tickets_in_a_fixed_number_of_queries(
 def test_the_dry_run_names_the_survey_conditions_it_cannot_judge(admin: User) -> None:
     result = engine.dry_run("survey_answered", {"score_at_most": 2})
     assert result.skipped == ("score_at_most",)
+
+
+def test_the_emergency_admin_checks_a_rule_as_the_builder_does(admin: User) -> None:
+    from django.test import Client
+
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    c = Client()
+    c.force_login(admin)
+    response = c.post(
+        "/admin/automations/rule/add/",
+        {
+            "name": "Dari admin",
+            "position": "1",
+            "active": "on",
+            "trigger": "ticket_created",
+            "conditions": '{"keywords": [""]}',
+            "actions": '[{"type": "add_tag"}]',
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "keywords: Kata kunci tidak boleh kosong." in page
+    assert "actions.0: Tindakan “Tambah label” perlu sasaran." in page
+    assert not Rule.objects.exists()
