@@ -197,6 +197,8 @@ def test_a_supervisor_sees_and_changes_only_their_teams_rules(
     c = client_for(supervisor)
     listing = c.get("/settings/automations/").content.decode()
     assert "Rule kami" in listing and "Rule mereka" not in listing
+    row = listing[listing.index(f'data-rule="{ours.pk}"') :]
+    assert "<td>Pengiriman</td>" in row[: row.index("</tr>")]
     assert c.get(f"/settings/automations/{ours.pk}/").status_code == 200
     assert c.get(f"/settings/automations/{theirs.pk}/").status_code == 403
     assert c.post(f"/settings/automations/{theirs.pk}/change/", {"delete": "1"}).status_code == 403
@@ -222,7 +224,7 @@ def test_the_automation_pages_read_in_a_fixed_number_of_queries(
         )
         _ticket(agent, customer, f"Kata{n}", "isi")
     c = client_for(admin)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):  # 11 for the signed-in page itself
         assert c.get("/settings/automations/").status_code == 200
     with django_assert_max_num_queries(16):
         assert c.get(f"/settings/automations/{Rule.objects.first().pk}/").status_code == 200  # type: ignore[union-attr]
@@ -332,6 +334,17 @@ def test_a_supervisor_cannot_route_into_or_change_another_team(
     theirs.refresh_from_db()
     assert theirs.active
     assert client_for(agent).get("/settings/routing/").status_code == 403
+
+
+def test_the_time_rules_page_reads_in_a_fixed_number_of_queries(
+    admin: User, team: Team, other_team: Team, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(6):
+        _policy(team if n % 2 else other_team, f"Kebijakan {n}")
+    c = client_for(admin)
+    with django_assert_max_num_queries(13):  # 11 for the signed-in page itself
+        page = c.get("/settings/automations/time/").content.decode()
+    assert page.count("data-policy=") >= 6
 
 
 def test_the_routing_list_reads_in_a_fixed_number_of_queries(

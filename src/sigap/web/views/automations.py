@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sigap.accounts.decorators import supervisor_required
-from sigap.accounts.models import Role, User
+from sigap.accounts.models import Role, Team, User
 from sigap.automations import access, engine, services
 from sigap.automations.models import Rule, Trigger
 from sigap.core.errors import NotFound, PermissionDenied, SigapError, ValidationFailed
@@ -51,11 +51,14 @@ def _visible(user: User) -> list[Rule]:
 def settings_automations(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     labels = dict(Trigger.choices)
+    team_names = dict(Team.objects.values_list("pk", "name"))
     groups: dict[str, list[dict[str, Any]]] = {}
     for rule in _visible(user):
+        teams = access.rule_teams(rule.conditions or {}, rule.actions or [])
         groups.setdefault(str(labels.get(rule.trigger, rule.trigger)), []).append(
             {
                 "rule": rule,
+                "teams": ", ".join(sorted(team_names.get(t, "?") for t in teams)),
                 "actions": ", ".join(
                     services.action_label(str(a.get("type"))) for a in rule.actions or []
                 ),
