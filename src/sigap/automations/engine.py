@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -105,6 +105,11 @@ class DryRun:
     looked_at: int
     matched: list[Ticket]
     skipped: tuple[str, ...]  # conditions the old tickets cannot answer (a survey's score)
+    taken: dict[int, str] = field(default_factory=dict)  # ticket -> an earlier rule's name
+
+    @property
+    def rows(self) -> list[tuple[Ticket, str]]:
+        return [(t, self.taken.get(t.pk, "")) for t in self.matched]
 
 
 def dry_run(trigger: str, conditions: dict[str, Any], *, limit: int = DRY_RUN_TICKETS) -> DryRun:

@@ -127,10 +127,19 @@ def test_the_dry_run_uses_the_routers_matching_at_the_time_each_ticket_came_in(
     ]
     rule = services.build(_fields(team, channels=["email"]))
     assert rule.pk is None
-    looked_at, matched = routing.dry_run(rule)
-    assert looked_at == 3 and [t.pk for t in matched] == [made[0].pk]
+    looked_at, matched, taken = routing.dry_run(rule)
+    assert looked_at == 3 and [t.pk for t in matched] == [made[0].pk] and taken == {}
     today = timezone.localtime(made[0].created_at).weekday()
     other_days = services.build(
         _fields(team, channels=["email"], weekdays=[d for d in range(7) if d != today])
     )
     assert routing.dry_run(other_days)[1] == []  # the day each ticket came in counts
+    # an active rule above it takes the ticket first; a saved rule is judged in its place
+    above = services.routing_rule_create(actor=admin, fields=_fields(team, name="Semua paket"))
+    assert routing.dry_run(rule)[2] == {made[0].pk: "Semua paket"}
+    saved = services.routing_rule_create(actor=admin, fields=_fields(team, channels=["email"]))
+    services.routing_rule_move(actor=admin, rule=saved, up=True)
+    saved.refresh_from_db()
+    assert routing.dry_run(saved)[2] == {}
+    above.refresh_from_db()
+    assert routing.dry_run(above)[2] == {made[0].pk: "Paket"}

@@ -58,8 +58,11 @@ def settings_routing_rule(request: HttpRequest, rule_id: int | None = None) -> H
     fields = form.rule_fields()
     try:
         if "dry_run" in request.POST:
-            looked_at, matched = routing.dry_run(services.build(fields))
-            return _page(request, form, rule, DryRun(looked_at, matched, ()), 200)
+            candidate = services.build(fields)
+            if rule is not None:  # judged in its place in the order
+                candidate.pk, candidate.position = rule.pk, rule.position
+            looked_at, matched, taken = routing.dry_run(candidate)
+            return _page(request, form, rule, DryRun(looked_at, matched, (), taken), 200)
         if rule is None:
             saved = services.routing_rule_create(actor=user, fields=fields)
         else:
