@@ -112,16 +112,35 @@ class DryRun:
         return [(t, self.taken.get(t.pk, "")) for t in self.matched]
 
 
-def dry_run(trigger: str, conditions: dict[str, Any], *, limit: int = DRY_RUN_TICKETS) -> DryRun:
+def dry_run(
+    trigger: str,
+    conditions: dict[str, Any],
+    *,
+    limit: int = DRY_RUN_TICKETS,
+    place: tuple[int, int] | None = None,
+) -> DryRun:
     """Which of the last ``limit`` tickets a rule with these conditions would have matched,
     judged by ``matches`` itself, with the text its trigger gives it: the description for
     "ticket created", the customer's latest message for "message received", none otherwise
     (so keywords look at the subject only, as when those triggers fire). A survey's score is
-    not kept on the ticket: those conditions are left out and named in ``skipped``."""
+    not kept on the ticket: those conditions are left out and named in ``skipped``.
+    ``taken``: the matches an active "stop after" rule above it (``place``: the rule's
+    position and id; a new rule comes last) would have stopped before it."""
+    from sigap.automations.models import Rule
+
     skipped = tuple(k for k in SURVEY_KEYS if k in conditions)
-    rule = CompiledRule(
-        0, "", {k: v for k, v in conditions.items() if k not in SURVEY_KEYS}, [], False
-    )
+
+    def ticket_only(c: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in c.items() if k not in SURVEY_KEYS}
+
+    rule = CompiledRule(0, "", ticket_only(conditions), [], False)
+    stoppers = [
+        CompiledRule(r.pk, r.name, ticket_only(dict(r.conditions or {})), [], True)
+        for r in Rule.objects.filter(trigger=trigger, active=True, stop_after=True).order_by(
+            "position", "id"
+        )
+        if place is None or (r.position, r.pk) < place
+    ]
     tickets = list(
         Ticket.objects.select_related("customer", "team").order_by("-created_at", "-pk")[:limit]
     )
@@ -136,7 +155,12 @@ def dry_run(trigger: str, conditions: dict[str, Any], *, limit: int = DRY_RUN_TI
         )
         texts = dict(rows)  # the latest of each ticket's messages comes last
     matched = [t for t in tickets if matches(rule, t, texts.get(t.pk, ""))]
-    return DryRun(len(tickets), matched, skipped)
+    taken = {}
+    for t in matched:
+        stopper = next((r for r in stoppers if matches(r, t, texts.get(t.pk, ""))), None)
+        if stopper is not None:
+            taken[t.pk] = stopper.name
+    return DryRun(len(tickets), matched, skipped, taken)
 
 
 def fire(

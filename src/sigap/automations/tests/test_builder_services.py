@@ -308,7 +308,7 @@ def test_the_dry_run_looks_at_the_last_200_tickets_in_a_fixed_number_of_queries(
 ) -> None:
     for n in range(3):
         _ticket(agent, customer, f"Gas {n}", "bau gas")
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):  # stop rules, tickets, their messages
         result = engine.dry_run("message_received", {"keywords": ["gas"]})
     assert len(result.matched) == 3  # the subject; the customer's messages: none here
     assert engine.dry_run("ticket_created", {"keywords": ["gas"]}, limit=2).looked_at == 2
@@ -342,3 +342,25 @@ def test_the_emergency_admin_checks_a_rule_as_the_builder_does(admin: User) -> N
     assert "keywords: Kata kunci tidak boleh kosong." in page
     assert "actions.0: Tindakan “Tambah label” perlu sasaran." in page
     assert not Rule.objects.exists()
+
+
+def test_the_dry_run_names_the_matches_an_earlier_stop_rule_would_stop_first(
+    admin: User, agent: User, customer: Customer
+) -> None:
+    both = _ticket(agent, customer, "Garansi VIP", "Klaim garansi.")
+    only = _ticket(agent, customer, "Garansi", "Klaim garansi.")
+    stop = services.rule_create(
+        actor=admin,
+        name="VIP dulu",
+        trigger="ticket_created",
+        conditions={"keywords": ["vip"]},
+        actions=[{"type": "notify_supervisor"}],
+        stop_after=True,
+    )
+    conditions = {"keywords": ["garansi"]}
+    result = engine.dry_run("ticket_created", conditions)  # a new rule: judged last
+    assert [t.pk for t in result.matched] == [only.pk, both.pk]
+    assert result.taken == {both.pk: "VIP dulu"}
+    assert result.rows == [(only, ""), (both, "VIP dulu")]
+    # a rule above the stop rule is not stopped by it
+    assert engine.dry_run("ticket_created", conditions, place=(stop.position - 1, 0)).taken == {}

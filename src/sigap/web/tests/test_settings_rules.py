@@ -308,6 +308,20 @@ def test_the_routing_dry_run_equals_what_the_router_decides(
     assert shown == decided == [tickets[0].pk]
 
 
+def test_the_routing_dry_run_names_the_rule_above_that_takes_a_ticket_first(
+    admin: User, team: Team, other_team: Team, agent: User, customer: Customer
+) -> None:
+    ticket = _ticket(agent, customer, "Paket hilang", "Di mana paket saya?")
+    RoutingRule.objects.create(name="Semua WhatsApp", team=other_team, channels=["whatsapp"])
+    page = (
+        client_for(admin)
+        .post("/settings/routing/new/", _routing_post(team, dry_run="1"))
+        .content.decode()
+    )
+    row = page[page.index(f'data-dry-ticket="{ticket.pk}"') :]
+    assert "aturan “Semua WhatsApp” di atasnya berlaku lebih dulu" in row[: row.index("</tr>")]
+
+
 def test_a_bad_routing_rule_gets_precise_messages_and_is_not_saved(admin: User, team: Team) -> None:
     response = client_for(admin).post(
         "/settings/routing/new/",

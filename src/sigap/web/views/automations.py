@@ -110,7 +110,9 @@ def settings_automation(request: HttpRequest, rule_id: int | None = None) -> Htt
     try:
         if "dry_run" in request.POST:
             _name, conditions, _checked = services.check_rule(**fields)
-            result = engine.dry_run(fields["trigger"], conditions)
+            same_place = rule is not None and rule.trigger == fields["trigger"]
+            place = (rule.position, rule.pk) if rule is not None and same_place else None
+            result = engine.dry_run(fields["trigger"], conditions, place=place)
             return _page(request, form, actions, rule, result, 200)
         flags = {
             "stop_after": form.cleaned_data["stop_after"],
