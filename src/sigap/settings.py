@@ -351,7 +351,8 @@ else:
         huey_class="huey.SqliteHuey", connection={"filename": str(DATA_DIR / "jobs.sqlite3")}
     )
 
-# Time-based automations (tickets/automations.py) and escalation (sla/sweep.py).
+# Time-based automations (tickets/automations.py) and escalation (sla/sweep.py). The two
+# times are defaults: each SLA policy may set its own (Pengaturan → Otomasi → Pengingat).
 SIGAP_REMIND_AFTER_HOURS = envint("SIGAP_REMIND_AFTER_HOURS", 48)
 # Acknowledge every ticket a customer opens (portal, email, chat...) with its deadlines.
 SIGAP_AUTO_ACK = envbool("SIGAP_AUTO_ACK", True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -25,7 +25,7 @@ from sigap.notifications.services import notify_many
 from sigap.tickets import canned, events, services
 from sigap.tickets.escalation import escalation_recipients
 from sigap.tickets.events import ticket_payload
-from sigap.tickets.models import CannedResponse, EventKind, Ticket
+from sigap.tickets.models import CannedResponse, EventKind, Message, MessageKind, Ticket
 from sigap.webhooks.outbox import record_for
 
 log = logging.getLogger(__name__)
@@ -94,6 +94,73 @@ def _facts_match(c: dict[str, Any], facts: dict[str, Any]) -> bool:
     if "score_at_most" in c and (score is None or score > int(c["score_at_most"])):
         return False
     return not ("score_at_least" in c and (score is None or score < int(c["score_at_least"])))
+
+
+DRY_RUN_TICKETS = 200
+SURVEY_KEYS = ("survey_kinds", "score_at_most", "score_at_least")
+
+
+@dataclass(frozen=True)
+class DryRun:
+    looked_at: int
+    matched: list[Ticket]
+    skipped: tuple[str, ...]  # conditions the old tickets cannot answer (a survey's score)
+    taken: dict[int, str] = field(default_factory=dict)  # ticket -> an earlier rule's name
+
+    @property
+    def rows(self) -> list[tuple[Ticket, str]]:
+        return [(t, self.taken.get(t.pk, "")) for t in self.matched]
+
+
+def dry_run(
+    trigger: str,
+    conditions: dict[str, Any],
+    *,
+    limit: int = DRY_RUN_TICKETS,
+    place: tuple[int, int] | None = None,
+) -> DryRun:
+    """Which of the last ``limit`` tickets a rule with these conditions would have matched,
+    judged by ``matches`` itself, with the text its trigger gives it: the description for
+    "ticket created", the customer's latest message for "message received", none otherwise
+    (so keywords look at the subject only, as when those triggers fire). A survey's score is
+    not kept on the ticket: those conditions are left out and named in ``skipped``.
+    ``taken``: the matches an active "stop after" rule above it (``place``: the rule's
+    position and id; a new rule comes last) would have stopped before it."""
+    from sigap.automations.models import Rule
+
+    skipped = tuple(k for k in SURVEY_KEYS if k in conditions)
+
+    def ticket_only(c: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in c.items() if k not in SURVEY_KEYS}
+
+    rule = CompiledRule(0, "", ticket_only(conditions), [], False)
+    stoppers = [
+        CompiledRule(r.pk, r.name, ticket_only(dict(r.conditions or {})), [], True)
+        for r in Rule.objects.filter(trigger=trigger, active=True, stop_after=True).order_by(
+            "position", "id"
+        )
+        if place is None or (r.position, r.pk) < place
+    ]
+    tickets = list(
+        Ticket.objects.select_related("customer", "team").order_by("-created_at", "-pk")[:limit]
+    )
+    texts: dict[int, str] = {}
+    if trigger == "ticket_created":
+        texts = {t.pk: t.description for t in tickets}
+    elif trigger == "message_received":
+        rows = (
+            Message.objects.filter(ticket__in=[t.pk for t in tickets], kind=MessageKind.INBOUND)
+            .order_by("ticket_id", "created_at", "id")
+            .values_list("ticket_id", "body")
+        )
+        texts = dict(rows)  # the latest of each ticket's messages comes last
+    matched = [t for t in tickets if matches(rule, t, texts.get(t.pk, ""))]
+    taken = {}
+    for t in matched:
+        stopper = next((r for r in stoppers if matches(r, t, texts.get(t.pk, ""))), None)
+        if stopper is not None:
+            taken[t.pk] = stopper.name
+    return DryRun(len(tickets), matched, skipped, taken)
 
 
 def fire(

@@ -158,7 +158,10 @@ def organization_create(request: HttpRequest, payload: OrganizationIn) -> Status
     return Status(201, _organization_out(organization))
 
 
-@router.get("/organizations/{organization_id}", response={200: OrganizationOut, 404: ErrorOut})
+@router.get(
+    "/organizations/{organization_id}",
+    response={200: OrganizationOut, 404: ErrorOut, 403: ErrorOut},
+)
 def organization_detail(request: HttpRequest, organization_id: int) -> dict[str, Any]:
     _staff(request)
     return _organization_out(_organization(organization_id))
@@ -166,7 +169,7 @@ def organization_detail(request: HttpRequest, organization_id: int) -> dict[str,
 
 @router.patch(
     "/organizations/{organization_id}",
-    response={200: OrganizationOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={200: OrganizationOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 403: ErrorOut},
 )
 def organization_update(
     request: HttpRequest, organization_id: int, payload: OrganizationPatch
@@ -232,7 +235,9 @@ def _points_out(customer: Customer) -> dict[str, Any]:
     }
 
 
-@router.get("/customers/{customer_id}/points", response={200: PointsOut, 404: ErrorOut})
+@router.get(
+    "/customers/{customer_id}/points", response={200: PointsOut, 404: ErrorOut, 403: ErrorOut}
+)
 def points(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     """The balance, the tier (and the one the programme computes) and the newest 50
     ledger entries."""
@@ -242,7 +247,7 @@ def points(request: HttpRequest, customer_id: int) -> dict[str, Any]:
 
 @router.post(
     "/customers/{customer_id}/points",
-    response={201: PointsOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={201: PointsOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut, 403: ErrorOut},
 )
 def points_post(
     request: HttpRequest, customer_id: int, payload: PointsIn
@@ -276,7 +281,14 @@ class PurchaseOut(Schema):
 
 @router.post(
     "/loyalty/purchases",
-    response={200: PurchaseOut, 201: PurchaseOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    response={
+        200: PurchaseOut,
+        201: PurchaseOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
+        403: ErrorOut,
+    },
     summary="Catat pembelian (poin)",
 )
 def purchase(request: HttpRequest, payload: PurchaseIn) -> Status[dict[str, Any]]:
@@ -317,7 +329,7 @@ class ImportOut(Schema):
     errors: list[ImportErrorOut]
 
 
-@router.post("/loyalty/purchases/import", response={200: ImportOut, 422: ErrorOut})
+@router.post("/loyalty/purchases/import", response={200: ImportOut, 422: ErrorOut, 403: ErrorOut})
 def purchase_import(request: HttpRequest, payload: ImportIn) -> dict[str, Any]:
     """Purchases as CSV (``customer,transaction_id,amount[,at]``): the good rows are
     posted, each bad row reported with its line and reason; importing again adds nothing."""
@@ -350,7 +362,7 @@ class VoucherOut(Schema):
 
 @router.post(
     "/loyalty/vouchers/issue",
-    response={200: VoucherOut, 201: VoucherOut, 404: ErrorOut, 409: ErrorOut},
+    response={200: VoucherOut, 201: VoucherOut, 404: ErrorOut, 409: ErrorOut, 403: ErrorOut},
 )
 def voucher_issue(request: HttpRequest, payload: VoucherIssueIn) -> Status[dict[str, Any]]:
     user = _staff(request)
@@ -365,7 +377,8 @@ def voucher_issue(request: HttpRequest, payload: VoucherIssueIn) -> Status[dict[
 
 
 @router.post(
-    "/loyalty/vouchers/{code}/redeem", response={200: VoucherOut, 404: ErrorOut, 409: ErrorOut}
+    "/loyalty/vouchers/{code}/redeem",
+    response={200: VoucherOut, 404: ErrorOut, 409: ErrorOut, 403: ErrorOut},
 )
 def voucher_redeem(request: HttpRequest, code: str) -> dict[str, Any]:
     _staff(request)

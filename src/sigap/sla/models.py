@@ -155,6 +155,14 @@ class SlaPolicy(models.Model):
     calendar = models.ForeignKey(
         BusinessCalendar, on_delete=models.PROTECT, related_name="policies"
     )
+    # The time rules of its tickets (tickets.automations); empty: the server's default
+    # (SIGAP_REMIND_AFTER_HOURS, SIGAP_AUTO_CLOSE_DAYS).
+    remind_after_hours = models.PositiveSmallIntegerField(
+        _("ingatkan pelanggan setelah (jam)"), null=True, blank=True
+    )
+    auto_close_days = models.PositiveSmallIntegerField(
+        _("tutup otomatis setelah selesai (hari)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("kebijakan SLA")

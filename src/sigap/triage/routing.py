@@ -92,6 +92,37 @@ def _matches(rule: RoutingRule, ticket: Ticket, language: str, at: datetime) -> 
     return all(checks)
 
 
+DRY_RUN_TICKETS = 200
+
+
+def dry_run(
+    rule: RoutingRule, *, limit: int = DRY_RUN_TICKETS
+) -> tuple[int, list[Ticket], dict[int, str]]:
+    """How many of the last ``limit`` tickets were looked at, those ``rule`` (saved or not)
+    would have matched, judged by ``_matches`` as ``decide`` does, at the time each ticket
+    came in, and which of those an active rule above it takes first (the first match
+    wins): ticket id -> that rule's name. A new rule comes last."""
+    tickets = list(
+        Ticket.objects.select_related("customer", "team").order_by("-created_at", "-pk")[:limit]
+    )
+    above = [
+        r
+        for r in RoutingRule.objects.filter(active=True).order_by("position", "id")
+        if rule.pk is None or (r.position, r.pk) < (rule.position, rule.pk)
+    ]
+    matched: list[Ticket] = []
+    taken: dict[int, str] = {}
+    for t in tickets:
+        language = language_of(f"{t.subject} {t.description}")
+        if not _matches(rule, t, language, t.created_at):
+            continue
+        matched.append(t)
+        first = next((r for r in above if _matches(r, t, language, t.created_at)), None)
+        if first is not None:
+            taken[t.pk] = first.name
+    return len(tickets), matched, taken
+
+
 @dataclass(frozen=True)
 class Decision:
     team: Team | None

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from sigap.web import views
-from sigap.web.views import merge, relations, sla
+from sigap.web.views import automations, merge, relations, routing, sla, time_rules
 from sigap.web.views.people import settings_people, settings_person
 from sigap.web.views.proposals import proposal_answer_record
 from sigap.web.views.settings_hub import settings_home
@@ -164,5 +164,38 @@ urlpatterns = [
         "settings/sla/holidays/<int:holiday_id>/delete/",
         sla.sla_holiday_delete,
         name="settings_sla_holiday_delete",
+    ),
+    path("settings/automations/", automations.settings_automations, name="settings_automations"),
+    path(
+        "settings/automations/new/",
+        automations.settings_automation,
+        name="settings_automation_new",
+    ),
+    path(
+        "settings/automations/time/",
+        time_rules.settings_time_rules,
+        name="settings_time_rules",
+    ),
+    path(
+        "settings/automations/<int:rule_id>/",
+        automations.settings_automation,
+        name="settings_automation",
+    ),
+    path(
+        "settings/automations/<int:rule_id>/change/",
+        automations.settings_automation_change,
+        name="settings_automation_change",
+    ),
+    path("settings/routing/", routing.settings_routing, name="settings_routing"),
+    path("settings/routing/new/", routing.settings_routing_rule, name="settings_routing_new"),
+    path(
+        "settings/routing/<int:rule_id>/",
+        routing.settings_routing_rule,
+        name="settings_routing_rule",
+    ),
+    path(
+        "settings/routing/<int:rule_id>/change/",
+        routing.settings_routing_change,
+        name="settings_routing_change",
     ),
 ]
