@@ -91,3 +91,15 @@ class RejectForm(forms.Form):
         label=_("Mengapa Anda menolak? Apa yang Anda harapkan?"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class FormalEscalationForm(forms.Form):
+    words = forms.CharField(
+        label=_("Teguran Anda"),
+        help_text=_(
+            "Tuliskan dengan kata-kata Anda sendiri. Teguran ini langsung diteruskan ke "
+            "supervisor kami."
+        ),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -14,6 +14,7 @@ urlpatterns = [
     path("baru/", views.new_ticket, name="new"),
     path("tiket/<int:ticket_id>/", views.ticket_page, name="ticket"),
     path("tiket/<int:ticket_id>/balas/", views.ticket_reply, name="ticket_reply"),
+    path("tiket/<int:ticket_id>/teguran/", views.ticket_escalate, name="ticket_escalate"),
     path("usulan/<int:proposal_id>/<str:answer>/", views.proposal_answer, name="proposal_answer"),
     path("usulan/jawab/<str:token>/", proposal_link, name="proposal_link"),
 ]

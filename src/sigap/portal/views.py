@@ -31,6 +31,7 @@ from sigap.customers.models import ContactKind
 from sigap.customers.services import ContactIn, customer_create, customer_find_by_contact
 from sigap.portal import magic
 from sigap.portal.forms import (
+    FormalEscalationForm,
     MagicLinkForm,
     NewTicketForm,
     PortalReplyForm,
@@ -262,14 +263,22 @@ def magic_login(request: HttpRequest, token: str) -> HttpResponse:
 @customer_required
 def home(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    tickets = list(visible_tickets(user).order_by("-pk")[:100])
+    tickets = list(visible_tickets(user).order_by("-pk").prefetch_related("missed_deadlines")[:100])
     offered = set(
         Proposal.objects.filter(
             ticket__in=[t.pk for t in tickets], status=ProposalStatus.OFFERED
         ).values_list("ticket_id", flat=True)
     )
     tz = user.customer.time_zone if user.customer else ""
-    rows = [(t, guidance.for_customer(t, offer_waiting=t.pk in offered, tz=tz)) for t in tickets]
+    rows = [
+        (
+            t,
+            guidance.for_customer(
+                t, offer_waiting=t.pk in offered, tz=tz, missed=list(t.missed_deadlines.all())
+            ),
+        )
+        for t in tickets
+    ]
     surveys = [(s, survey_link(s)) for s in pending_surveys(user.customer)] if user.customer else []
     return render(request, "portal/home.html", {"rows": rows, "surveys": surveys})
 
@@ -318,29 +327,40 @@ def _render_ticket(
 ) -> HttpResponse:
     user = cast(User, request.user)
     ticket = _ticket_for(user, ticket_id)
+    if ticket.is_open:  # a promise that passed is acknowledged once, with a new estimate
+        services.overdue_acknowledge(ticket=ticket)
+    missed = list(ticket.missed_deadlines.all())
     messages = {m.pk: m for m in selectors.messages_for(user=user, ticket=ticket)}
     proposals = list(selectors.proposals_for(user=user, ticket=ticket))
     offered = [p for p in proposals if p.status == ProposalStatus.OFFERED]
-    items = timeline.items(
+    tz = ticket.customer.time_zone
+    items = timeline.customer_items(
         selectors.timeline_for(user=user, ticket=ticket),
         messages,
-        {},
         own_addresses=timeline.customer_addresses(ticket),
+        tz=tz,
     )
-    # The customer sees what was said and decided, not the staff's field bookkeeping.
-    items = [i for i in items if i.kind not in ("field_changed", "assigned", "team_changed")]
-    step = guidance.for_customer(ticket, offer_waiting=bool(offered), tz=ticket.customer.time_zone)
-    forms = {
+    step = guidance.for_customer(ticket, offer_waiting=bool(offered), tz=tz, missed=missed)
+    forms: dict[str, Any] = {
         "reply": PortalReplyForm(auto_id="reply-%s"),
         "reject": RejectForm(auto_id="reject-%s"),
+        "escalate": FormalEscalationForm(auto_id="escalate-%s"),
     }
     forms.update(bound or {})
+    escalated = [m for m in missed if m.escalated_at is not None]
     context = {
         "ticket": ticket,
         "items": items,
-        "proposals": proposals,
+        "proposals": [
+            (p, guidance.CUSTOMER_PROPOSAL_STATUS.get(p.status, p.get_status_display()))
+            for p in proposals
+        ],
         "step": step,
         "forms": forms,
+        "can_escalate": bool(
+            ticket.is_open and step.missed is not None and step.missed.escalated_at is None
+        ),
+        "escalated": escalated[-1] if escalated else None,
     }
     template = (
         "portal/_ticket_live.html" if request.GET.get("part") == "live" else "portal/ticket.html"
@@ -398,7 +418,8 @@ def proposal_answer(request: HttpRequest, proposal_id: int, answer: str) -> Http
         if answer == "accept":
             services.proposal_accept(actor=user, proposal=proposal)
             flash.success(
-                request, _("Terima kasih, usulan Anda terima. Kami segera menjalankannya.")
+                request,
+                _("Terima kasih, Anda menyetujui usulan kami. Kami segera menjalankannya."),
             )
         else:
             reason = request.POST.get("reason", "")
@@ -413,3 +434,32 @@ def proposal_answer(request: HttpRequest, proposal_id: int, answer: str) -> Http
             request, proposal.ticket_id, bound={"reject": form}, status=exc.http_status
         )
     return redirect(reverse("portal:ticket", args=[proposal.ticket_id]))
+
+
+@require_POST
+@customer_required
+def ticket_escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The customer's teguran resmi, once a promised deadline has passed."""
+    user = cast(User, request.user)
+    ticket = _ticket_for(user, ticket_id)
+    form = FormalEscalationForm(request.POST, auto_id="escalate-%s")
+    status = 422
+    if form.is_valid():
+        try:
+            services.formal_escalation_create(
+                actor=user, ticket=ticket, words=form.cleaned_data["words"]
+            )
+        except SigapError as exc:
+            status = exc.http_status
+            _apply_errors(form, exc)
+            flash.error(request, exc.message)
+        else:
+            flash.success(
+                request,
+                _(
+                    "Teguran resmi Anda sudah kami teruskan ke supervisor. Kami akan "
+                    "mengabari Anda di sini."
+                ),
+            )
+            return redirect("portal:ticket", ticket_id=ticket_id)
+    return _render_ticket(request, ticket_id, bound={"escalate": form}, status=status)
