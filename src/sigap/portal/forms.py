@@ -79,6 +79,8 @@ class NewTicketForm(forms.Form):
         help_text=_("Apa yang terjadi, kapan, nomor pesanan bila ada, dan apa harapan Anda."),
     )
     attachments = MultipleFileField(label=_("Lampiran (foto, bukti transfer)"), required=False)
+    # this form's visit, to tell the articles opened from its suggestions that it was filed
+    deflection = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
 
 
 class PortalReplyForm(forms.Form):

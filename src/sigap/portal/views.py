@@ -6,6 +6,7 @@ exactly like a ticket that does not exist (404).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -29,6 +30,10 @@ from sigap.accounts.services import user_create
 from sigap.core.errors import NotFound, SigapError
 from sigap.customers.models import ContactKind
 from sigap.customers.services import ContactIn, customer_create, customer_find_by_contact
+from sigap.kb import feedback
+from sigap.kb.access import public_article
+from sigap.kb.selectors import portal_suggestions
+from sigap.kb.snippets import highlight, snippet
 from sigap.portal import magic
 from sigap.portal.forms import (
     FormalEscalationForm,
@@ -287,7 +292,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @customer_required
 def new_ticket(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    form = NewTicketForm(request.POST or None, request.FILES or None)
+    form = NewTicketForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"deflection": secrets.token_hex(feedback.TOKEN_CHARS // 2)},
+    )
     status = 200
     if request.method == "POST":
         status = 422
@@ -307,12 +316,50 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                 status = exc.http_status
                 _apply_errors(form, exc)
             else:
+                token = data.get("deflection") or ""
+                if feedback.valid_token(token):
+                    feedback.suggestions_filed(user=user, token=token, ticket_id=ticket.pk)
                 flash.success(
                     request,
                     _("Terima kasih. Tiket %(ref)s sudah kami terima.") % {"ref": ticket.reference},
                 )
                 return redirect("portal:ticket", ticket_id=ticket.pk)
     return render(request, "portal/new.html", {"form": form}, status=status)
+
+
+SUGGEST_MIN_CHARS = 4
+SUGGEST_QUERY_CHARS = 400
+
+
+@require_GET
+@customer_required
+def new_ticket_suggestions(request: HttpRequest) -> HttpResponse:
+    """Help-centre articles for the complaint being typed (htmx, debounced by the form)."""
+    q = f"{request.GET.get('subject', '')}\n{request.GET.get('description', '')}".strip()
+    q = q[:SUGGEST_QUERY_CHARS]
+    token = request.GET.get("deflection", "")
+    found = portal_suggestions(q) if len(q) >= SUGGEST_MIN_CHARS else []
+    rows = [(a, highlight(a.title, q), snippet(a.summary or a.body, q, chars=160)) for a in found]
+    return render(
+        request,
+        "portal/_suggestions.html",
+        {"rows": rows, "token": token if feedback.valid_token(token) else ""},
+    )
+
+
+@require_GET
+@customer_required
+def suggested_article(request: HttpRequest, slug: str) -> HttpResponse:
+    """A suggested article opened from the complaint form: noted (once per form), then
+    the help centre's page."""
+    try:
+        article = public_article(slug)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    token = request.GET.get("t", "")
+    if feedback.valid_token(token):
+        feedback.suggestion_opened(user=cast(User, request.user), token=token, article=article)
+    return redirect("help:article", slug=article.slug)
 
 
 def _ticket_for(user: User, ticket_id: int) -> Ticket:
