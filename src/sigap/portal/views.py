@@ -374,9 +374,11 @@ def _render_ticket(
 ) -> HttpResponse:
     user = cast(User, request.user)
     ticket = _ticket_for(user, ticket_id)
-    if ticket.is_open:  # a promise that passed is acknowledged once, with a new estimate
-        services.overdue_acknowledge(ticket=ticket)
     missed = list(ticket.missed_deadlines.all())
+    if ticket.is_open:  # a promise that passed is acknowledged once, with a new estimate
+        row = services.overdue_acknowledge(ticket=ticket, missed=missed)
+        if row is not None and row not in missed:
+            missed.append(row)
     messages = {m.pk: m for m in selectors.messages_for(user=user, ticket=ticket)}
     proposals = list(selectors.proposals_for(user=user, ticket=ticket))
     offered = [p for p in proposals if p.status == ProposalStatus.OFFERED]

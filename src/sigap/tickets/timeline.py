@@ -343,8 +343,8 @@ def customer_items(
             item.title = str(CUSTOMER_TITLES[item.kind])
         if item.actor == customer or (event.actor is not None and event.actor.is_customer):
             item.actor = _("Anda")
-        elif event.actor_id is None and not item.message:
-            item.actor = _("Kami")
+        elif event.actor_id is None and item.kind != EventKind.MESSAGE_RECEIVED:
+            item.actor = _("Kami")  # Sigap itself: an acknowledgement, an apology
         if item.kind == EventKind.STATUS_CHANGED:
             old, new = customer_status(str(event.old_value)), customer_status(str(event.new_value))
             if old == new:

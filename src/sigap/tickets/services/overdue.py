@@ -8,6 +8,7 @@ claims the row with a conditional UPDATE, so it happens once per missed deadline
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -37,13 +38,19 @@ def new_estimate(ticket: Ticket, now: datetime) -> datetime:
     return calendar.add(now, NEW_ESTIMATE_WORKING_MINUTES)
 
 
-def overdue_acknowledge(*, ticket: Ticket, now: datetime | None = None) -> MissedDeadline | None:
+def overdue_acknowledge(
+    *,
+    ticket: Ticket,
+    now: datetime | None = None,
+    missed: Sequence[MissedDeadline] | None = None,
+) -> MissedDeadline | None:
     """If the deadline the customer holds us to has passed, record it (once) with the
     apology and a new estimate. Returns the miss written now or before, None when the
-    current promise still stands (or nothing is promised). Cheap when nothing is due:
-    one query for the ticket's misses."""
+    current promise still stands (or nothing is promised). ``missed``: the ticket's
+    misses when the caller has read them (else one query)."""
     now = now or timezone.now()
-    missed = list(ticket.missed_deadlines.all())
+    if missed is None:
+        missed = list(ticket.missed_deadlines.all())
     kept = guidance.promise(ticket, missed)
     if kept is None:
         return None
