@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext_lazy
+from django.utils.translation import gettext_lazy
 
 from sigap.tickets.models import MissedDeadline, ProposalStatus, Status, Ticket
 
@@ -43,8 +43,8 @@ CUSTOMER_PROPOSAL_STATUS: dict[str, StrOrPromise] = {
 OWNER_US = "us"
 OWNER_YOU = "you"
 OWNER_LABELS: dict[str, StrOrPromise] = {
-    OWNER_US: pgettext_lazy("next step owner", "Giliran kami"),
-    OWNER_YOU: pgettext_lazy("next step owner", "Giliran Anda"),
+    OWNER_US: gettext_lazy("Giliran kami"),
+    OWNER_YOU: gettext_lazy("Giliran Anda"),
 }
 
 
