@@ -15,9 +15,11 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.accounts.models import User
 from sigap.kb.models import Article, ArticleVote, SuggestionOpen
+from sigap.metrics.extra import Card
 
 # A form's suggested article opened and no complaint filed from that form this long after:
 # the customer left without filing (a deflection).
@@ -113,3 +115,15 @@ def deflection(start: datetime, end: datetime, *, now: datetime | None = None) -
         opened += 1
         deflected += row["filed"] == 0
     return Deflection(opened, deflected)
+
+
+def deflection_card(since: datetime, until: datetime) -> Card:
+    """The dashboard's card (``metrics.extra``)."""
+    figure = deflection(since, until)
+    return Card(
+        key="deflection",
+        label=_("Teralihkan oleh pusat bantuan"),
+        value="—" if figure.percent is None else f"{figure.percent}%",
+        note=_("%(n)s dari %(total)s yang membuka artikel saran tidak jadi mengirim keluhan")
+        % {"n": figure.deflected, "total": figure.opened},
+    )

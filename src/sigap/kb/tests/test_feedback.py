@@ -190,8 +190,13 @@ def test_opening_a_suggestion_and_leaving_is_a_deflection_filing_is_not(
     with time_machine.travel(later, tick=False):
         figure = feedback.deflection(now - timedelta(days=1), later)
         home = logged(supervisor).get("/beranda/").content.decode()
+        month = f"{timezone.localdate(now):%Y-%m}"  # the month of the opens
+        dashboard = logged(supervisor).get("/dasbor/", {"month": month}).content.decode()
     assert (figure.opened, figure.deflected, figure.percent) == (2, 1, 50)
     assert "data-deflection>50%" in home
+    card = re.search(r'data-card="deflection">(.*?)</div></div>', dashboard, re.S)
+    assert card is not None and '<div class="big">50%</div>' in card.group(1)
+    assert "1 dari 2 yang membuka artikel saran" in card.group(1)
 
 
 def test_a_suggestion_link_records_nothing_without_a_token_or_for_hidden_articles(
