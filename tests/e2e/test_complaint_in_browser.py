@@ -98,7 +98,7 @@ def test_agent_and_customer_resolve_a_complaint(
     assert "Rp 50.000" in c.content()
     c.screenshot(path=str(artifacts / "portal.png"), full_page=True)
     c.get_by_role("button", name="Terima usulan").click()
-    c.wait_for_selector("text=Terima kasih, usulan Anda terima.")
+    c.wait_for_selector("text=Terima kasih, Anda menyetujui usulan kami.")
 
     # The agent's page shows the acceptance without a reload.
     a.wait_for_selector("[data-proposal-status]:has-text('Diterima')", timeout=5_000)

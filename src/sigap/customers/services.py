@@ -498,7 +498,34 @@ def organization_update(
         raise StaleVersion(_("Data organisasi sudah diubah orang lain. Muat ulang lalu coba lagi."))
     _organization_audit(actor, organization, before, changes)
     organization.refresh_from_db()
+    if "loyalty_tier" in changes:
+        for member in organization.members.filter(merged_into__isnull=True):
+            raise_to_organization_tier(member, actor)
     return organization
+
+
+TIER_ORDER = [LoyaltyTier.REGULAR, LoyaltyTier.SILVER, LoyaltyTier.GOLD, LoyaltyTier.PLATINUM]
+
+
+def tier_rank(tier: str) -> int:
+    return TIER_ORDER.index(LoyaltyTier(tier)) if tier in LoyaltyTier.values else 0
+
+
+def raise_to_organization_tier(customer: Customer, actor: User | None) -> Customer:
+    """An organization's tier is its members' floor: a member below it is raised to it
+    (a recorded profile change), so the priority matrix, SLA policies and routing, which
+    read the customer's tier, treat them as the organization's tier."""
+    organization = customer.organization
+    if organization is None or tier_rank(customer.loyalty_tier) >= tier_rank(
+        organization.loyalty_tier
+    ):
+        return customer
+    return customer_update(
+        customer=customer,
+        version=customer.version,
+        changes={"loyalty_tier": organization.loyalty_tier},
+        actor=actor,
+    )
 
 
 def organization_set_member(
@@ -507,9 +534,10 @@ def organization_set_member(
     """Puts a customer in an organization (or takes them out): a profile change like any
     other, recorded on the customer."""
     require_staff(actor)
-    return customer_update(
+    customer = customer_update(
         customer=customer,
         version=customer.version,
         changes={"organization_id": organization.pk if organization else None},
         actor=actor,
     )
+    return raise_to_organization_tier(customer, actor)

@@ -8,6 +8,8 @@ class KbConfig(AppConfig):
     verbose_name = _("Basis pengetahuan")
 
     def ready(self) -> None:
-        from sigap.kb import subscribers
+        from sigap.kb import feedback, subscribers
+        from sigap.metrics import extra  # ready(): the dashboard card, once models load
 
         subscribers.connect()
+        extra.register("deflection", feedback.deflection_card)

@@ -248,3 +248,52 @@ class BotConversation(models.Model):
 
     def __str__(self) -> str:
         return f"bot {self.ticket_id}"
+
+
+class ArticleVote(models.Model):
+    """A reader's answer to "was this helpful?" on a help-centre article: one per reader
+    (``voter``: ``u<user id>`` signed in, else ``s<hash of the session>``); answering
+    again changes it. The article's quality figure is the helpful share of its votes."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="votes")
+    voter = models.CharField(max_length=64)
+    helpful = models.BooleanField(_("membantu"))
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("penilaian artikel")
+        verbose_name_plural = _("penilaian artikel")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "voter"], name="kb_vote_once_per_reader")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}: {'+' if self.helpful else '-'}"
+
+
+class SuggestionOpen(models.Model):
+    """A customer opened an article the portal suggested while they wrote a new complaint
+    (``token``: that one form's visit). Filing the complaint from the same form marks it
+    (``filed_at``); one still unmarked after ``selectors.DEFLECTION_WINDOW`` is a
+    deflection: the article answered them and they left without filing."""
+
+    token = models.CharField(max_length=32)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    opened_at = models.DateTimeField()
+    filed_at = models.DateTimeField(null=True, blank=True)
+    ticket_id = models.IntegerField(null=True, blank=True)  # the complaint filed after all
+
+    class Meta:
+        verbose_name = _("artikel saran dibuka")
+        verbose_name_plural = _("artikel saran dibuka")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token", "article"], name="kb_suggestion_open_once_per_form"
+            )
+        ]
+        indexes = [models.Index(fields=["opened_at"], name="kb_suggestion_open_time")]
+
+    def __str__(self) -> str:
+        return f"{self.token}: {self.article_id}"

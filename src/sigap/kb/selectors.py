@@ -11,7 +11,7 @@ from sigap.kb import index
 from sigap.kb.access import public_articles
 from sigap.kb.bot import article_url, excerpt
 from sigap.kb.models import Article, ArticleStatus, Category, Visibility
-from sigap.kb.search import terms
+from sigap.kb.search import search_articles, terms
 from sigap.tickets.models import MessageKind, Ticket
 
 SUGGESTION_TERMS = 64  # a ticket is a long query: its first distinct terms are enough
@@ -85,10 +85,25 @@ def help_category_articles(category: Category) -> QuerySet[Article]:
     return public_articles().filter(category=category).order_by("title")
 
 
+RELATED_QUERY_CHARS = 400
+
+
 def related_articles(article: Article, limit: int = 5) -> list[Article]:
-    return list(
-        public_articles()
-        .filter(category_id=article.category_id)
-        .exclude(pk=article.pk)
-        .order_by("title")[:limit]
-    )
+    """The published articles nearest to this one by what it is about (its title and the
+    questions it answers, through the search), then the rest of its category: two
+    queries at most."""
+    about = f"{article.title}\n{article.questions}"[:RELATED_QUERY_CHARS]
+    others = public_articles().exclude(pk=article.pk)
+    found = search_articles(others, about, limit=limit)
+    if len(found) < limit:
+        found += list(
+            others.filter(category_id=article.category_id)
+            .exclude(pk__in=[a.pk for a in found])
+            .order_by("title")[: limit - len(found)]
+        )
+    return found
+
+
+def portal_suggestions(q: str, limit: int = 4) -> list[Article]:
+    """Published articles for a complaint being written (its subject and description)."""
+    return search_articles(public_articles(), q, limit=limit)

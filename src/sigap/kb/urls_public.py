@@ -8,4 +8,5 @@ urlpatterns = [
     path("cari/", views.search, name="search"),
     path("kategori/<slug:slug>/", views.category, name="category"),
     path("artikel/<slug:slug>/", views.article, name="article"),
+    path("artikel/<slug:slug>/nilai/", views.vote, name="vote"),
 ]

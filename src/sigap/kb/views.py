@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sigap.accounts.decorators import staff_required, supervisor_required
 from sigap.accounts.models import User
 from sigap.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
-from sigap.kb import selectors, services
+from sigap.kb import feedback, selectors, services
 from sigap.kb.access import access_article, can_edit, visible_articles
 from sigap.kb.forms import ArticleForm, CategoryForm, show_errors
 from sigap.kb.models import Article, ArticleStatus, ArticleVersion, Category, Visibility
@@ -93,7 +93,11 @@ def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
     return render(
         request,
         "kb/article_detail.html",
-        {"article": article, "can_edit": can_edit(_user(request))},
+        {
+            "article": article,
+            "can_edit": can_edit(_user(request)),
+            "quality": feedback.article_quality(article.pk),
+        },
     )
 
 

@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib import messages as flash
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
 from sigap.core.errors import NotFound
-from sigap.kb import selectors
+from sigap.kb import feedback, selectors
 from sigap.kb.access import public_article, public_articles
 from sigap.kb.models import Article, Category
 from sigap.kb.search import search_articles
+from sigap.kb.snippets import highlight, snippet
 
 SEARCH_LIMIT = 20
 QUERY_CHARS = 200
@@ -29,6 +33,25 @@ class Localised:
     summary: str
     body: str
     lang: str
+
+
+@dataclass(frozen=True)
+class Result:
+    """A search result: the article in the reader's language, its title and a snippet
+    of its text with the query's terms marked."""
+
+    item: Localised
+    title: SafeString
+    snippet: SafeString
+
+
+def results(articles: list[Article], q: str) -> list[Result]:
+    out = []
+    for article in articles:
+        item = localised(article)
+        text = f"{item.summary}\n{item.body}" if item.summary else item.body
+        out.append(Result(item, highlight(item.title, q), snippet(text, q)))
+    return out
 
 
 def localised(article: Article) -> Localised:
@@ -63,14 +86,37 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "item": localised(found),
             "related": [localised(a) for a in selectors.related_articles(found)],
+            "voted": request.session.get(_VOTED, {}).get(str(found.pk)),
         },
     )
+
+
+_VOTED = "kb_voted"  # article id -> "1"/"0": this browser's answer, to show it back
+
+
+@require_POST
+def vote(request: HttpRequest, slug: str) -> HttpResponse:
+    """ "Was this helpful?": one answer per reader and article (a second one changes it)."""
+    try:
+        found = public_article(slug)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    answer = request.POST.get("helpful", "")
+    if answer not in ("1", "0"):
+        return HttpResponse(_("Jawaban tidak dikenal."), status=400)
+    if not request.session.session_key:
+        request.session.save()
+    voter = feedback.voter_key(request.user, request.session.session_key or "")  # type: ignore[arg-type]
+    feedback.article_vote(article=found, voter=voter, helpful=answer == "1")
+    request.session[_VOTED] = {**request.session.get(_VOTED, {}), str(found.pk): answer}
+    if request.headers.get("HX-Request"):
+        return render(request, "kb/help/_vote.html", {"item": localised(found), "voted": answer})
+    flash.success(request, _("Terima kasih atas penilaian Anda."))
+    return redirect("help:article", slug=found.slug)
 
 
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:QUERY_CHARS]
     found = search_articles(public_articles().select_related("category"), q, limit=SEARCH_LIMIT)
-    return render(
-        request, "kb/help/search.html", {"q": q, "results": [localised(a) for a in found]}
-    )
+    return render(request, "kb/help/search.html", {"q": q, "results": results(found, q)})

@@ -20,7 +20,7 @@ from sigap.accounts import audit
 from sigap.accounts.decorators import supervisor_required
 from sigap.accounts.models import SecurityKind, User
 from sigap.metrics import compute as m
-from sigap.metrics import delivery, export, live, reports
+from sigap.metrics import delivery, export, extra, live, reports
 from sigap.metrics.catalog import BY_KEY, COUNT_METRICS, MIN_SAMPLE, fmt
 from sigap.metrics.forms import PeriodForm, ReportForm, ScheduleForm, SendForm
 from sigap.metrics.models import Report, ReportSchedule, SyncState
@@ -68,6 +68,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "agents": data["agents"],
             "teams": data["teams"],
             "ops": live.snapshot(),
+            "extra_cards": extra.cards(f.since, f.until),
             "ops_poll_seconds": settings.SIGAP_LIVE_OPS_POLL_SECONDS,
         }
     )

@@ -79,6 +79,8 @@ class NewTicketForm(forms.Form):
         help_text=_("Apa yang terjadi, kapan, nomor pesanan bila ada, dan apa harapan Anda."),
     )
     attachments = MultipleFileField(label=_("Lampiran (foto, bukti transfer)"), required=False)
+    # this form's visit, to tell the articles opened from its suggestions that it was filed
+    deflection = forms.CharField(widget=forms.HiddenInput, required=False, max_length=32)
 
 
 class PortalReplyForm(forms.Form):
@@ -90,4 +92,16 @@ class RejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Mengapa Anda menolak? Apa yang Anda harapkan?"),
         widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class FormalEscalationForm(forms.Form):
+    words = forms.CharField(
+        label=_("Teguran Anda"),
+        help_text=_(
+            "Tuliskan dengan kata-kata Anda sendiri. Teguran ini langsung diteruskan ke "
+            "supervisor kami."
+        ),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

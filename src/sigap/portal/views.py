@@ -6,6 +6,7 @@ exactly like a ticket that does not exist (404).
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -29,8 +30,13 @@ from sigap.accounts.services import user_create
 from sigap.core.errors import NotFound, SigapError
 from sigap.customers.models import ContactKind
 from sigap.customers.services import ContactIn, customer_create, customer_find_by_contact
+from sigap.kb import feedback
+from sigap.kb.access import public_article
+from sigap.kb.selectors import portal_suggestions
+from sigap.kb.snippets import highlight, snippet
 from sigap.portal import magic
 from sigap.portal.forms import (
+    FormalEscalationForm,
     MagicLinkForm,
     NewTicketForm,
     PortalReplyForm,
@@ -262,14 +268,22 @@ def magic_login(request: HttpRequest, token: str) -> HttpResponse:
 @customer_required
 def home(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    tickets = list(visible_tickets(user).order_by("-pk")[:100])
+    tickets = list(visible_tickets(user).order_by("-pk").prefetch_related("missed_deadlines")[:100])
     offered = set(
         Proposal.objects.filter(
             ticket__in=[t.pk for t in tickets], status=ProposalStatus.OFFERED
         ).values_list("ticket_id", flat=True)
     )
     tz = user.customer.time_zone if user.customer else ""
-    rows = [(t, guidance.for_customer(t, offer_waiting=t.pk in offered, tz=tz)) for t in tickets]
+    rows = [
+        (
+            t,
+            guidance.for_customer(
+                t, offer_waiting=t.pk in offered, tz=tz, missed=list(t.missed_deadlines.all())
+            ),
+        )
+        for t in tickets
+    ]
     surveys = [(s, survey_link(s)) for s in pending_surveys(user.customer)] if user.customer else []
     return render(request, "portal/home.html", {"rows": rows, "surveys": surveys})
 
@@ -278,7 +292,11 @@ def home(request: HttpRequest) -> HttpResponse:
 @customer_required
 def new_ticket(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    form = NewTicketForm(request.POST or None, request.FILES or None)
+    form = NewTicketForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"deflection": secrets.token_hex(feedback.TOKEN_CHARS // 2)},
+    )
     status = 200
     if request.method == "POST":
         status = 422
@@ -298,12 +316,50 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                 status = exc.http_status
                 _apply_errors(form, exc)
             else:
+                token = data.get("deflection") or ""
+                if feedback.valid_token(token):
+                    feedback.suggestions_filed(user=user, token=token, ticket_id=ticket.pk)
                 flash.success(
                     request,
                     _("Terima kasih. Tiket %(ref)s sudah kami terima.") % {"ref": ticket.reference},
                 )
                 return redirect("portal:ticket", ticket_id=ticket.pk)
     return render(request, "portal/new.html", {"form": form}, status=status)
+
+
+SUGGEST_MIN_CHARS = 4
+SUGGEST_QUERY_CHARS = 400
+
+
+@require_GET
+@customer_required
+def new_ticket_suggestions(request: HttpRequest) -> HttpResponse:
+    """Help-centre articles for the complaint being typed (htmx, debounced by the form)."""
+    q = f"{request.GET.get('subject', '')}\n{request.GET.get('description', '')}".strip()
+    q = q[:SUGGEST_QUERY_CHARS]
+    token = request.GET.get("deflection", "")
+    found = portal_suggestions(q) if len(q) >= SUGGEST_MIN_CHARS else []
+    rows = [(a, highlight(a.title, q), snippet(a.summary or a.body, q, chars=160)) for a in found]
+    return render(
+        request,
+        "portal/_suggestions.html",
+        {"rows": rows, "token": token if feedback.valid_token(token) else ""},
+    )
+
+
+@require_GET
+@customer_required
+def suggested_article(request: HttpRequest, slug: str) -> HttpResponse:
+    """A suggested article opened from the complaint form: noted (once per form), then
+    the help centre's page."""
+    try:
+        article = public_article(slug)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    token = request.GET.get("t", "")
+    if feedback.valid_token(token):
+        feedback.suggestion_opened(user=cast(User, request.user), token=token, article=article)
+    return redirect("help:article", slug=article.slug)
 
 
 def _ticket_for(user: User, ticket_id: int) -> Ticket:
@@ -318,29 +374,42 @@ def _render_ticket(
 ) -> HttpResponse:
     user = cast(User, request.user)
     ticket = _ticket_for(user, ticket_id)
+    missed = list(ticket.missed_deadlines.all())
+    if ticket.is_open:  # a promise that passed is acknowledged once, with a new estimate
+        row = services.overdue_acknowledge(ticket=ticket, missed=missed)
+        if row is not None and row not in missed:
+            missed.append(row)
     messages = {m.pk: m for m in selectors.messages_for(user=user, ticket=ticket)}
     proposals = list(selectors.proposals_for(user=user, ticket=ticket))
     offered = [p for p in proposals if p.status == ProposalStatus.OFFERED]
-    items = timeline.items(
+    tz = ticket.customer.time_zone
+    items = timeline.customer_items(
         selectors.timeline_for(user=user, ticket=ticket),
         messages,
-        {},
         own_addresses=timeline.customer_addresses(ticket),
+        tz=tz,
     )
-    # The customer sees what was said and decided, not the staff's field bookkeeping.
-    items = [i for i in items if i.kind not in ("field_changed", "assigned", "team_changed")]
-    step = guidance.for_customer(ticket, offer_waiting=bool(offered), tz=ticket.customer.time_zone)
-    forms = {
+    step = guidance.for_customer(ticket, offer_waiting=bool(offered), tz=tz, missed=missed)
+    forms: dict[str, Any] = {
         "reply": PortalReplyForm(auto_id="reply-%s"),
         "reject": RejectForm(auto_id="reject-%s"),
+        "escalate": FormalEscalationForm(auto_id="escalate-%s"),
     }
     forms.update(bound or {})
+    escalated = [m for m in missed if m.escalated_at is not None]
     context = {
         "ticket": ticket,
         "items": items,
-        "proposals": proposals,
+        "proposals": [
+            (p, guidance.CUSTOMER_PROPOSAL_STATUS.get(p.status, p.get_status_display()))
+            for p in proposals
+        ],
         "step": step,
         "forms": forms,
+        "can_escalate": bool(
+            ticket.is_open and step.missed is not None and step.missed.escalated_at is None
+        ),
+        "escalated": escalated[-1] if escalated else None,
     }
     template = (
         "portal/_ticket_live.html" if request.GET.get("part") == "live" else "portal/ticket.html"
@@ -398,7 +467,8 @@ def proposal_answer(request: HttpRequest, proposal_id: int, answer: str) -> Http
         if answer == "accept":
             services.proposal_accept(actor=user, proposal=proposal)
             flash.success(
-                request, _("Terima kasih, usulan Anda terima. Kami segera menjalankannya.")
+                request,
+                _("Terima kasih, Anda menyetujui usulan kami. Kami segera menjalankannya."),
             )
         else:
             reason = request.POST.get("reason", "")
@@ -413,3 +483,32 @@ def proposal_answer(request: HttpRequest, proposal_id: int, answer: str) -> Http
             request, proposal.ticket_id, bound={"reject": form}, status=exc.http_status
         )
     return redirect(reverse("portal:ticket", args=[proposal.ticket_id]))
+
+
+@require_POST
+@customer_required
+def ticket_escalate(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """The customer's teguran resmi, once a promised deadline has passed."""
+    user = cast(User, request.user)
+    ticket = _ticket_for(user, ticket_id)
+    form = FormalEscalationForm(request.POST, auto_id="escalate-%s")
+    status = 422
+    if form.is_valid():
+        try:
+            services.formal_escalation_create(
+                actor=user, ticket=ticket, words=form.cleaned_data["words"]
+            )
+        except SigapError as exc:
+            status = exc.http_status
+            _apply_errors(form, exc)
+            flash.error(request, exc.message)
+        else:
+            flash.success(
+                request,
+                _(
+                    "Teguran resmi Anda sudah kami teruskan ke supervisor. Kami akan "
+                    "mengabari Anda di sini."
+                ),
+            )
+            return redirect("portal:ticket", ticket_id=ticket_id)
+    return _render_ticket(request, ticket_id, bound={"escalate": form}, status=status)

@@ -37,7 +37,7 @@ from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
 from sigap.core.errors import Conflict, NotFound, ValidationFailed
 from sigap.customers.models import ContactKind, Customer, LoyaltyTier
-from sigap.customers.services import customer_find_by_contact, customer_update
+from sigap.customers.services import customer_find_by_contact, customer_update, tier_rank
 from sigap.relations.models import (
     EntryKind,
     IssueReason,
@@ -369,7 +369,10 @@ def computed_tier(customer: Customer, now: datetime | None = None) -> str:
     if override is not None:
         return override.tier
     p = programme()
-    return tier_for(window_value(customer.pk, p, now), customer.loyalty_tier, p)
+    earned = tier_for(window_value(customer.pk, p, now), customer.loyalty_tier, p)
+    organization = customer.organization if customer.organization_id else None
+    floor = organization.loyalty_tier if organization is not None else LoyaltyTier.REGULAR
+    return earned if tier_rank(earned) >= tier_rank(floor) else floor
 
 
 def apply_tier(customer: Customer, now: datetime | None = None) -> str | None:

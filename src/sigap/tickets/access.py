@@ -4,7 +4,9 @@ Rules:
 - admin and supervisor: every ticket;
 - agent: tickets of their teams, tickets assigned to them, and tickets with no team yet
   (the triage queue);
-- customer: only tickets of the customer record linked to their account.
+- customer: only tickets of the customer record linked to their account, and, when their
+  organization shares visibility (``Organization.shared_visibility``), its other members'
+  tickets too.
 Opening a ticket follows the same rules (``require_may_open_in``).
 A ticket the caller may not see raises ``NotFound``, exactly like a missing one.
 """
@@ -15,6 +17,7 @@ from django.db.models import Q, QuerySet
 
 from sigap.accounts.models import Role, Team, User
 from sigap.core.errors import NotFound, PermissionDenied
+from sigap.customers.models import Customer
 from sigap.tickets.models import Ticket
 
 
@@ -26,7 +29,10 @@ def ticket_visibility(user: User) -> Q:
     if user.role == Role.AGENT:
         team_ids = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
         return Q(team_id__in=team_ids) | Q(assignee_id=user.pk) | Q(team__isnull=True)
-    return Q(customer__user_id=user.pk)
+    shared = Customer.objects.filter(user_id=user.pk, organization__shared_visibility=True).values(
+        "organization_id"
+    )
+    return Q(customer__user_id=user.pk) | Q(customer__organization_id__in=shared)
 
 
 def visible_tickets(user: User) -> QuerySet[Ticket]:
@@ -43,7 +49,14 @@ def may_see(user: User, ticket: Ticket) -> bool:
         if ticket.team_id is None or ticket.assignee_id == user.pk:
             return True
         return Team.members.through.objects.filter(user_id=user.pk, team_id=ticket.team_id).exists()
-    return ticket.customer.user_id == user.pk
+    if ticket.customer.user_id == user.pk:
+        return True
+    organization_id = ticket.customer.organization_id
+    if organization_id is None:
+        return False
+    return Customer.objects.filter(
+        user_id=user.pk, organization_id=organization_id, organization__shared_visibility=True
+    ).exists()
 
 
 def require_may_open_in(user: User, team: Team | None) -> None:

@@ -250,6 +250,27 @@ def sla_event(
     return _event(ticket, actor, kind, public=False, data=data or {}, at=at)
 
 
+def overdue_apology_event(
+    ticket: Ticket, *, target: str, deadline: datetime, new_estimate: datetime
+) -> TimelineEvent:
+    """Sigap's apology to the customer for a promised deadline that passed, with the new
+    estimate: public, so it counts among the apologies the customer was given."""
+    data = {
+        "target": target,
+        "deadline": deadline.isoformat(),
+        "new_estimate": new_estimate.isoformat(),
+    }
+    return _event(ticket, None, EventKind.OVERDUE_APOLOGY, public=True, data=data)
+
+
+def formal_escalation_event(
+    ticket: Ticket, actor: User, *, words: str, deadline: datetime, level: int
+) -> TimelineEvent:
+    """The customer's teguran resmi, in their words (public: it is theirs)."""
+    data = {"words": words, "deadline": deadline.isoformat(), "level": level}
+    return _event(ticket, actor, EventKind.FORMAL_ESCALATION, public=True, data=data)
+
+
 def sla_events(
     rows: list[tuple[Ticket, EventKind, dict[str, Json]]], *, at: datetime
 ) -> list[TimelineEvent]:

@@ -3,17 +3,53 @@ and for the agent (the procedure's next step)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from sigap.tickets.models import Status, Ticket
+from sigap.tickets.models import MissedDeadline, ProposalStatus, Status, Ticket
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 S = Status
+
+# The status as the customer reads it: what is happening, not the procedure's step names
+# ("Baru (Simak)", "Tercatat", "Terkonfirmasi" are the staff's words).
+CUSTOMER_STATUS: dict[str, StrOrPromise] = {
+    S.NEW: gettext_lazy("Sudah kami terima"),
+    S.RECORDED: gettext_lazy("Sedang kami pelajari"),
+    S.CONFIRMED: gettext_lazy("Sedang kami pelajari"),
+    S.IN_PROGRESS: gettext_lazy("Sedang kami tangani"),
+    S.WAITING_CUSTOMER: gettext_lazy("Menunggu jawaban Anda"),
+    S.RESOLVED: gettext_lazy("Selesai"),
+    S.CLOSED: gettext_lazy("Ditutup"),
+}
+# A proposal's state, said from the customer's side ("Anda terima" alone reads both ways).
+CUSTOMER_PROPOSAL_STATUS: dict[str, StrOrPromise] = {
+    ProposalStatus.OFFERED: gettext_lazy("Menunggu jawaban Anda"),
+    ProposalStatus.ACCEPTED: gettext_lazy("Sudah Anda setujui"),
+    ProposalStatus.REJECTED: gettext_lazy("Anda tolak"),
+    ProposalStatus.WITHDRAWN: gettext_lazy("Kami tarik kembali"),
+}
+# Whose move it is: ours (the company's) or the customer's.
+OWNER_US = "us"
+OWNER_YOU = "you"
+OWNER_LABELS: dict[str, StrOrPromise] = {
+    OWNER_US: gettext_lazy("Giliran kami"),
+    OWNER_YOU: gettext_lazy("Giliran Anda"),
+}
+
+
+def customer_status(status: str) -> str:
+    return str(CUSTOMER_STATUS.get(status, status))
 
 
 def when(moment: datetime | None, tz: str = "") -> str:
@@ -35,16 +71,80 @@ class NextStep:
     deadline: datetime | None
 
     tz: str = ""
+    owner: str = ""  # OWNER_US, OWNER_YOU, or "" when nothing is left to do
+    missed: MissedDeadline | None = None  # the deadline we missed, acknowledged
+    status_label: str = ""  # the ticket's status in the customer's words
 
     @property
     def deadline_text(self) -> str:
         return when(self.deadline, self.tz)
 
+    @property
+    def overdue(self) -> bool:
+        """The deadline shown has passed (and is not acknowledged with a new one yet)."""
+        return (
+            self.deadline is not None and self.owner == OWNER_US and self.deadline <= timezone.now()
+        )
 
-def for_customer(ticket: Ticket, *, offer_waiting: bool, tz: str = "") -> NextStep:
-    """The next step for the customer; deadlines shown in their time zone ``tz``."""
+    @property
+    def owner_label(self) -> str:
+        return str(OWNER_LABELS.get(self.owner, ""))
+
+    @property
+    def missed_text(self) -> str:
+        return when(self.missed.deadline, self.tz) if self.missed else ""
+
+
+@dataclass(frozen=True)
+class Promise:
+    """The deadline the customer holds us to now: the SLA's (``first_response`` while the
+    ticket is new, ``resolution`` after), or the new estimate we gave when that one
+    passed (``estimate``); ``missed``: the latest acknowledged miss of this chain."""
+
+    target: str
+    deadline: datetime
+    missed: MissedDeadline | None
+
+
+def promise(ticket: Ticket, missed: Sequence[MissedDeadline]) -> Promise | None:
+    """None when nothing is promised: the ticket is done, or it waits for the customer."""
+    if not ticket.is_open or ticket.status == S.WAITING_CUSTOMER:
+        return None
+    if ticket.status == S.NEW:
+        target, base = "first_response", ticket.first_response_due_at
+    else:
+        target, base = "resolution", ticket.resolution_due_at
+    if base is None:
+        return None
+    chain = [m for m in missed if m.deadline >= base]
+    if not chain:
+        return Promise(target, base, None)
+    latest = max(chain, key=lambda m: m.deadline)
+    return Promise("estimate", latest.new_estimate, latest)
+
+
+def for_customer(
+    ticket: Ticket,
+    *,
+    offer_waiting: bool,
+    tz: str = "",
+    missed: Sequence[MissedDeadline] = (),
+) -> NextStep:
+    """The next step for the customer and whose move it is; deadlines shown in their
+    time zone ``tz``. ``missed``: the ticket's acknowledged missed deadlines (the new
+    estimate replaces the deadline that passed)."""
     step = _for_customer(ticket, offer_waiting=offer_waiting)
-    return NextStep(step.text, step.deadline, tz)
+    if ticket.status == S.WAITING_CUSTOMER:
+        owner = OWNER_YOU
+    elif ticket.is_open:
+        owner = OWNER_US
+    else:
+        owner = ""
+    deadline, latest = step.deadline, None
+    kept = promise(ticket, missed) if step.deadline is not None else None
+    if kept is not None:
+        deadline, latest = kept.deadline, kept.missed
+    return NextStep(step.text, deadline, tz, owner, latest, customer_status(ticket.status))
 
 
 def _for_customer(ticket: Ticket, *, offer_waiting: bool) -> NextStep:

@@ -469,6 +469,32 @@ class Apology(models.Model):
         return f"Permintaan maaf #{self.pk}"
 
 
+class MissedDeadline(models.Model):
+    """A deadline the customer was promised that passed while the ticket was ours to move:
+    acknowledged to them once, with an apology and a new estimate (``overdue_apology``
+    event), and the one time they may answer it with a formal escalation (teguran resmi).
+    The new estimate is the promise from then on; when it passes too, it is the next row."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="missed_deadlines")
+    target = models.CharField(_("tenggat"), max_length=20)  # first_response|resolution|estimate
+    deadline = models.DateTimeField(_("tenggat yang terlewat"))
+    new_estimate = models.DateTimeField(_("perkiraan baru"))
+    acknowledged_at = models.DateTimeField(_("diakui"))
+    escalated_at = models.DateTimeField(_("teguran resmi"), null=True, blank=True)
+    escalation_words = models.TextField(_("kata-kata pelanggan"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("tenggat terlewat")
+        verbose_name_plural = _("tenggat terlewat")
+        ordering = ["ticket", "deadline"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "deadline"], name="missed_deadline_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Tenggat terlewat #{self.pk}"
+
+
 class CompensationType(models.TextChoices):
     NONE = "none", _("Tanpa kompensasi")
     REFUND = "refund", _("Pengembalian dana")
@@ -623,6 +649,8 @@ class EventKind(models.TextChoices):
     MERGED = "merged", _("Tiket digabung")
     SPLIT = "split", _("Tiket dipisah")
     LINKED = "linked", _("Tautan tiket")
+    OVERDUE_APOLOGY = "overdue_apology", _("Permintaan maaf atas tenggat terlewat")
+    FORMAL_ESCALATION = "formal_escalation", _("Teguran resmi dari pelanggan")
 
 
 class TimelineEvent(models.Model):

@@ -248,6 +248,21 @@ def items(
             item.body = _("Kepuasan pelanggan (CSAT): %(n)s dari 5") % {"n": data["csat"]}
         elif e.kind in (EventKind.MERGED, EventKind.SPLIT, EventKind.LINKED):
             item.body = _link_text(e.kind, data)
+        elif e.kind == EventKind.OVERDUE_APOLOGY:
+            target = str(SLA_TARGETS.get(str(data.get("target")), _("Perkiraan")))
+            item.body = _("%(target)s: tenggat %(when)s terlewat.") % {
+                "target": target,
+                "when": _when(data.get("deadline")),
+            }
+            item.lines.append(
+                _("Perkiraan baru untuk pelanggan: %(when)s")
+                % {"when": _when(data.get("new_estimate"))}
+            )
+        elif e.kind == EventKind.FORMAL_ESCALATION:
+            item.body = str(data.get("words", ""))
+            item.lines.append(
+                _("Atas tenggat %(when)s yang terlewat.") % {"when": _when(data.get("deadline"))}
+            )
         elif "proposal_id" in data:
             item.body = str(data.get("summary", ""))
             compensation = compensation_text(
@@ -273,6 +288,85 @@ def items(
             item.lines.append(
                 _("Dari %(ref)s") % {"ref": ticket_reference(int(data["merged_from"]))}
             )
+        out.append(item)
+    return out
+
+
+def _when(value: Any, tz: str = "") -> str:
+    from sigap.tickets.guidance import when
+
+    return when(datetime.fromisoformat(value), tz) if isinstance(value, str) and value else "—"
+
+
+# The timeline as the customer reads it (the portal): what happened to their ticket in
+# their words, not the procedure's ("Tercatat → Terkonfirmasi").
+CUSTOMER_TITLES: dict[str, StrOrPromise] = {
+    EventKind.CREATED: gettext_lazy("Tiket Anda kami terima"),
+    EventKind.MESSAGE_RECEIVED: gettext_lazy("Pesan Anda"),
+    EventKind.REPLY_SENT: gettext_lazy("Balasan dari kami"),
+    EventKind.STATUS_CHANGED: gettext_lazy("Perkembangan"),
+    EventKind.CONFIRMATION: gettext_lazy("Kami memastikan pemahaman kami"),
+    EventKind.APOLOGY: gettext_lazy("Permintaan maaf dari kami"),
+    EventKind.PROPOSAL_CREATED: gettext_lazy("Usulan penyelesaian dari kami"),
+    EventKind.PROPOSAL_APPROVED: gettext_lazy("Usulan penyelesaian dari kami"),
+    EventKind.PROPOSAL_ACCEPTED: gettext_lazy("Anda menyetujui usulan kami"),
+    EventKind.PROPOSAL_REJECTED: gettext_lazy("Anda menolak usulan kami"),
+    EventKind.PROPOSAL_WITHDRAWN: gettext_lazy("Usulan kami tarik kembali"),
+    EventKind.PROPOSAL_REASON: gettext_lazy("Alasan penolakan Anda"),
+    EventKind.OVERDUE_APOLOGY: gettext_lazy("Maaf, kami melewati tenggat"),
+    EventKind.FORMAL_ESCALATION: gettext_lazy("Teguran resmi Anda"),
+}
+CUSTOMER_HIDDEN = frozenset(
+    {EventKind.FIELD_CHANGED, EventKind.ASSIGNED, EventKind.TEAM_CHANGED, EventKind.TAGS_CHANGED}
+)
+
+
+def customer_items(
+    events: Iterable[TimelineEvent],
+    messages: dict[int, Message],
+    *,
+    own_addresses: frozenset[str] = frozenset(),
+    tz: str = "",
+) -> list[Item]:
+    """``items`` for the customer's own page: the staff's field bookkeeping left out,
+    the titles and the status changes in the customer's language, a status change that
+    says nothing new to them (two procedure steps they see as one) dropped."""
+    from sigap.tickets.guidance import customer_status
+
+    out: list[Item] = []
+    shown = {e.pk: e for e in events if e.kind not in CUSTOMER_HIDDEN}
+    customer = _("Pelanggan")
+    for item in items(shown.values(), messages, {}, own_addresses=own_addresses):
+        event = shown[item.id]
+        e_data = event.data or {}
+        if item.kind in CUSTOMER_TITLES:
+            item.title = str(CUSTOMER_TITLES[item.kind])
+        if item.actor == customer or (event.actor is not None and event.actor.is_customer):
+            item.actor = _("Anda")
+        elif event.actor_id is None and item.kind != EventKind.MESSAGE_RECEIVED:
+            item.actor = _("Kami")  # Sigap itself: an acknowledgement, an apology
+        if item.kind == EventKind.STATUS_CHANGED:
+            old, new = customer_status(str(event.old_value)), customer_status(str(event.new_value))
+            if old == new:
+                continue
+            item.body = _("Sekarang: %(status)s") % {"status": new}
+        elif item.kind == EventKind.CONFIRMATION:
+            item.lines = [
+                _("Anda membenarkan pemahaman kami.")
+                if e_data.get("customer_confirmed")
+                else _("Kami menunggu Anda membenarkannya.")
+            ]
+        elif item.kind == EventKind.OVERDUE_APOLOGY:
+            item.body = _(
+                "Mohon maaf, kami belum memenuhi janji kami: tenggat %(deadline)s sudah "
+                "lewat. Kami tetap menangani tiket Anda; perkiraan baru kami: %(estimate)s."
+            ) % {
+                "deadline": _when(e_data.get("deadline"), tz),
+                "estimate": _when(e_data.get("new_estimate"), tz),
+            }
+            item.lines = []
+        elif item.kind == EventKind.FORMAL_ESCALATION:
+            item.lines = [_("Supervisor kami sudah diberi tahu dan menanganinya.")]
         out.append(item)
     return out
 

@@ -42,6 +42,7 @@ from sigap.tickets.services.links import (
     ticket_unlink,
 )
 from sigap.tickets.services.messages import message_add
+from sigap.tickets.services.overdue import formal_escalation_create, overdue_acknowledge
 from sigap.tickets.services.procedure import (
     APOLOGY_PARTS,
     apology_create,
@@ -83,10 +84,12 @@ __all__ = [
     "approval_rule_clear",
     "approval_rule_set",
     "bot_reply",
+    "formal_escalation_create",
     "merge_check",
     "merge_notice",
     "message_add",
     "open_tickets_of",
+    "overdue_acknowledge",
     "proposal_accept",
     "proposal_answer",
     "proposal_approve",

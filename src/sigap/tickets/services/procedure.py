@@ -211,29 +211,34 @@ def ticket_escalate(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
         raise Conflict(
             _("Tiket %(ref)s sudah di tingkat eskalasi tertinggi.") % {"ref": ticket.reference}
         )
+    escalate_to(ticket, actor, step, reason, f"Tiket {ticket.reference} dieskalasi: {reason}")
+    return ticket
+
+
+def escalate_to(
+    ticket: Ticket,
+    actor: User,
+    step: escalation.Step,
+    reason: str,
+    note: str,
+    *,
+    formal: bool = False,
+) -> list[int]:
+    """Move a locked, open ticket to ``step`` of the chain: the (internal) ``escalated``
+    event, the reassignment the level asks for, and a notification to its recipients
+    (pushed to their open pages after the commit). ``formal``: a customer's teguran
+    resmi. Returns the recipients."""
     level = step.level
     to = escalation.recipients(ticket, step)
-    _touch(ticket, escalation_level=level)
-    events.sla_event(
-        ticket,
-        EventKind.ESCALATED,
-        actor=actor,
-        data={"level": level, "to": to, "reason": reason, "manual": True},
-    )
+    if level > ticket.escalation_level:
+        _touch(ticket, escalation_level=level)
+    data = {"level": level, "to": to, "reason": reason, "manual": True}
+    if formal:
+        data["formal"] = True
+    events.sla_event(ticket, EventKind.ESCALATED, actor=actor, data=data)
     escalation.reassign(ticket, step, to, actor, f"Eskalasi tingkat {level}: {reason}")
-    notify_many(
-        [
-            (
-                u,
-                ticket.pk,
-                NotificationKind.ESCALATED,
-                f"Tiket {ticket.reference} dieskalasi: {reason}",
-            )
-            for u in to
-            if u != actor.pk
-        ]
-    )
-    return ticket
+    notify_many([(u, ticket.pk, NotificationKind.ESCALATED, note) for u in to if u != actor.pk])
+    return to
 
 
 @transaction.atomic

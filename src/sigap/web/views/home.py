@@ -3,6 +3,7 @@ the escalations in their teams."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, cast
 
 from django.db.models import Count, Q, QuerySet
@@ -13,11 +14,13 @@ from django.views.decorators.http import require_GET
 
 from sigap.accounts.decorators import supervisor_required
 from sigap.accounts.models import Role, Team, User
+from sigap.kb import feedback
 from sigap.tickets.access import visible_tickets
 from sigap.tickets.models import OPEN_STATUSES, Proposal, ProposalStatus, Ticket
 from sigap.web.inbox import my_team_ids
 
 SHOWN = 10
+DEFLECTION_DAYS = 30
 
 
 def decidable_proposals(user: User) -> QuerySet[Proposal]:
@@ -74,5 +77,7 @@ def supervisor_home(request: HttpRequest) -> HttpResponse:
             "escalation_total": sum(t["escalated"] for t in teams),
             "urgent": urgent,
             "now_dt": now,
+            "deflection": feedback.deflection(now - timedelta(days=DEFLECTION_DAYS), now, now=now),
+            "deflection_days": DEFLECTION_DAYS,
         },
     )
