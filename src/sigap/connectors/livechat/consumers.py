@@ -41,6 +41,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.http.cookie import parse_cookie
+from django.utils import translation
 
 from sigap.accounts import twofactor
 from sigap.accounts.models import User
@@ -101,6 +102,7 @@ class VisitorConsumer(_Consumer):
 
     chat: Chat | None = None
     browser_key: str = ""
+    language: str = ""  # the page's (``lang`` on start and resume): errors are said in it
     _answers: asyncio.Future[None] | None = None
 
     def _answer_later(self, answer: Callable[[], object]) -> None:
@@ -144,6 +146,12 @@ class VisitorConsumer(_Consumer):
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
             return
+        if content.get("lang"):
+            self.language = services.language_of(_str(content.get("lang")))
+        with translation.override(self.language or None):
+            await self._receive(content)
+
+    async def _receive(self, content: dict[str, Any]) -> None:
         kind = content.get("type")
         cid = _str(content.get("cid"))
         try:
@@ -186,6 +194,7 @@ class VisitorConsumer(_Consumer):
             body=_str(content.get("body")),
             cid=_str(content.get("cid")),
             browser_key=self.browser_key,
+            language=self.language,
         )
         token = services.token_for(chat)
         await self.send_json({"type": "started", "token": token})

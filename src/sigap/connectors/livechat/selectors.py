@@ -7,11 +7,13 @@ from typing import Any
 from django.core import signing
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from sigap.accounts.models import Role, User
 from sigap.accounts.presence import online
 from sigap.connectors import proposals
-from sigap.connectors.livechat.models import Chat, ChatStatus, Identity
+from sigap.connectors.livechat.models import BotCard, Chat, ChatStatus, Identity
 from sigap.core.errors import NotFound
 from sigap.customers.models import ContactKind, CustomerContact
 from sigap.tickets.guidance import when
@@ -43,9 +45,9 @@ def attachment_from_key(key: str) -> int:
     try:
         value = signing.loads(key, salt=ATTACHMENT_SALT)
     except signing.BadSignature as exc:
-        raise NotFound("Lampiran tidak ditemukan.") from exc
+        raise NotFound(_("Lampiran tidak ditemukan.")) from exc
     if not isinstance(value, int):
-        raise NotFound("Lampiran tidak ditemukan.")
+        raise NotFound(_("Lampiran tidak ditemukan."))
     return value
 
 
@@ -58,6 +60,12 @@ def message_out(message: Message, chat: Chat, card: dict[str, Any] | None = None
         sender, name = "agent", message.author.display_name
     else:
         sender, name = "system", "Asisten Sigap"
+    bot: dict[str, Any] | None = None
+    if sender == "system" and message.kind == MessageKind.REPLY:
+        try:  # select_related by the callers that send many (no query for one missing)
+            bot = message.bot_card.data
+        except BotCard.DoesNotExist:
+            bot = None
     out = {
         "id": message.pk,
         "cid": client_id(message),
@@ -78,6 +86,8 @@ def message_out(message: Message, chat: Chat, card: dict[str, Any] | None = None
     }
     if card is not None:
         out["card"] = card
+    if bot is not None:
+        out["bot"] = bot
     return out
 
 
@@ -86,29 +96,48 @@ def messages_after(chat: Chat, after: int, *, staff: bool) -> list[dict[str, Any
     qs: QuerySet[Message] = Message.objects.filter(ticket_id=chat.ticket_id, pk__gt=after)
     if not staff:
         qs = qs.filter(kind__in=PUBLIC_KINDS)
-    rows = qs.select_related("author").prefetch_related("attachments")
+    rows = qs.select_related("author", "bot_card").prefetch_related("attachments")
     found = list(rows.order_by("pk")[:BACKLOG_LIMIT])
     cards = proposals.card_for([m.pk for m in found if m.kind == MessageKind.REPLY])
     return [message_out(m, chat, cards.get(m.pk)) for m in found]
 
 
 def offline_notice(chat: Chat) -> str:
-    """What a visitor who arrived when no agent was online is told (Indonesian)."""
+    """What a visitor who arrived when no agent was online is told (in the active
+    language)."""
     ticket = chat.ticket
-    text = (
+    text = _(
         "Saat ini belum ada petugas yang daring. Percakapan ini sudah kami catat sebagai "
-        f"tiket {ticket.reference}. Kami akan membalas paling lambat "
-        f"{when(ticket.first_response_due_at, ticket.customer.time_zone)}."
-    )
+        "tiket %(ticket)s. Kami akan membalas paling lambat %(due)s."
+    ) % {
+        "ticket": ticket.reference,
+        "due": when(ticket.first_response_due_at, ticket.customer.time_zone),
+    }
     if chat.visitor_email and chat.identity != Identity.CLAIMED:
-        text += f" Balasan juga kami kirim ke email {chat.visitor_email}."
+        text += " " + _("Balasan juga kami kirim ke email %(email)s.") % {
+            "email": chat.visitor_email
+        }
     elif chat.visitor_email:  # an unproven address gets no mail but the code
-        text += f" Verifikasi email {chat.visitor_email} agar balasan juga kami kirim ke sana."
+        text += " " + _("Verifikasi email %(email)s agar balasan juga kami kirim ke sana.") % {
+            "email": chat.visitor_email
+        }
     return text
 
 
+def ticket_language(ticket: Ticket) -> str:
+    """The language a live chat's visitor is spoken to in (the connector's ``language``)."""
+    found = Chat.objects.filter(ticket_id=ticket.pk).values_list("language", flat=True).first()
+    return found or ""
+
+
 def visitor_state(chat: Chat) -> dict[str, Any]:
-    """The visitor's view of the chat (no internal fields)."""
+    """The visitor's view of the chat (no internal fields), in the chat's language
+    (whoever's change announces it)."""
+    with translation.override(chat.language or None):
+        return _visitor_state(chat)
+
+
+def _visitor_state(chat: Chat) -> dict[str, Any]:
     return {
         "status": chat.status,
         "ticket": chat.ticket.reference,

@@ -11,6 +11,8 @@ from typing import cast
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -43,7 +45,12 @@ def _error(exc: SigapError) -> JsonResponse:
 
 
 def _uploads(request: HttpRequest) -> list[Upload]:
-    return [Upload(f.name or "lampiran", f.read()) for f in request.FILES.getlist("file")[:1]]
+    return [Upload(f.name or _("lampiran"), f.read()) for f in request.FILES.getlist("file")[:1]]
+
+
+def _visitor_language(request: HttpRequest) -> str:
+    """The widget's page's language (``lang`` in the form): its error messages say it."""
+    return services.language_of(request.POST.get("lang", ""))
 
 
 def _visitor_chat(request: HttpRequest) -> Chat:
@@ -57,6 +64,11 @@ def _visitor_chat(request: HttpRequest) -> Chat:
 @csrf_exempt
 @require_POST
 def visitor_upload(request: HttpRequest) -> JsonResponse:
+    with translation.override(_visitor_language(request)):
+        return _visitor_upload(request)
+
+
+def _visitor_upload(request: HttpRequest) -> JsonResponse:
     try:
         chat = _visitor_chat(request)
         message = services.chat_visitor_message(
@@ -73,6 +85,11 @@ def visitor_upload(request: HttpRequest) -> JsonResponse:
 @csrf_exempt  # as ``visitor_upload``: the token and the cookie together
 @require_POST
 def code_send(request: HttpRequest) -> JsonResponse:
+    with translation.override(_visitor_language(request)):
+        return _code_send(request)
+
+
+def _code_send(request: HttpRequest) -> JsonResponse:
     """Mail a one-time code to the chat's typed address."""
     try:
         chat = _visitor_chat(request)
@@ -80,8 +97,9 @@ def code_send(request: HttpRequest) -> JsonResponse:
             body = {
                 "error": {
                     "code": "too_many_requests",
-                    "message": "Terlalu banyak permintaan kode. Tunggu beberapa menit, "
-                    "lalu coba lagi.",
+                    "message": _(
+                        "Terlalu banyak permintaan kode. Tunggu beberapa menit, lalu coba lagi."
+                    ),
                     "fields": {},
                 }
             }
@@ -95,6 +113,11 @@ def code_send(request: HttpRequest) -> JsonResponse:
 @csrf_exempt  # as ``visitor_upload``: the token and the cookie together
 @require_POST
 def code_check(request: HttpRequest) -> JsonResponse:
+    with translation.override(_visitor_language(request)):
+        return _code_check(request)
+
+
+def _code_check(request: HttpRequest) -> JsonResponse:
     """The visitor's code: right, the chat is filed under the address's customer."""
     try:
         chat = services.chat_code_check(
@@ -129,10 +152,10 @@ def attachment(request: HttpRequest, key: str) -> HttpResponseBase:
     try:
         attachment_id = selectors.attachment_from_key(key)
     except NotFound:
-        return HttpResponse("Lampiran tidak ditemukan.", status=404, content_type="text/plain")
+        return HttpResponse(_("Lampiran tidak ditemukan."), status=404, content_type="text/plain")
     found = Attachment.objects.filter(pk=attachment_id, ticket__livechat__isnull=False).first()
     if found is None:
-        return HttpResponse("Lampiran tidak ditemukan.", status=404, content_type="text/plain")
+        return HttpResponse(_("Lampiran tidak ditemukan."), status=404, content_type="text/plain")
     response = FileResponse(
         found.file.open("rb"),
         as_attachment=True,
