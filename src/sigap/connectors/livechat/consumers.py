@@ -22,7 +22,8 @@ reconnect sends ``resume`` with the last id it saw; it drops ids it already has.
 Agent console, ``/ws/livechat/console/`` (staff only; others are closed with 4403):
   <- ``chats`` {chats} on connect; ``chat`` {chat} on every change
   -> ``open`` {chat, after}  <- ``history`` {chat, messages} (notes included)
-  -> ``pickup`` | ``end`` {chat};  -> ``transfer`` {chat, to};  -> ``agents`` <- ``agents``
+  -> ``pickup`` | ``end`` {chat};  -> ``transfer`` {chat, to} (an agent online) or
+  {chat, team} (back to the queue, for that team);  -> ``agents`` <- ``agents`` {agents, teams}
   -> ``reply`` | ``note`` {chat, cid, body}  <- ``ack`` {cid, id}
   -> ``typing`` {chat, on};  -> ``read`` {chat, up_to};  -> ``ping``
   -> ``link`` {chat, customer}: file a chat whose email is unverified under that customer
@@ -306,7 +307,8 @@ class ConsoleConsumer(_Consumer):
             return
         if kind == "agents":
             agents = await db.run(selectors.online_agents)(exclude=self.user.pk)
-            await self.send_json({"type": "agents", "agents": agents})
+            teams = await db.run(selectors.teams)()
+            await self.send_json({"type": "agents", "agents": agents, "teams": teams})
             return
         chat = await db.run(services.chat_for_staff)(self.user, _int(content.get("chat")))
         if kind == "open":
@@ -334,6 +336,9 @@ class ConsoleConsumer(_Consumer):
             await db.run(services.chat_read)(
                 chat=chat, by_visitor=False, up_to=_int(content.get("up_to"))
             )
+        elif kind == "transfer" and content.get("team"):
+            team = await db.run(services.team_for_transfer)(_int(content.get("team")))
+            await db.run(services.chat_transfer_team)(actor=self.user, chat=chat, team=team)
         elif kind == "transfer":
             to = await db.run(services.staff_user)(_int(content.get("to")))
             await db.run(services.chat_transfer)(actor=self.user, chat=chat, to=to)

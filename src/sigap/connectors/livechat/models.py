@@ -72,6 +72,8 @@ class Chat(models.Model):
     # widget's ``data-lang``): the bot, the notices and the error messages.
     language = models.CharField(_("bahasa"), max_length=8, default="id")
     created_at = models.DateTimeField(_("dimulai"))
+    # Since when it waits for an agent: its start, or its transfer to a team's queue.
+    queued_at = models.DateTimeField(_("masuk antrean"), null=True, blank=True)
     ended_at = models.DateTimeField(_("berakhir"), null=True, blank=True)
 
     class Meta:

@@ -10,14 +10,15 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from sigap.accounts.models import Role, User
+from sigap.accounts.models import Role, Team, User
 from sigap.accounts.presence import online
 from sigap.connectors import proposals
 from sigap.connectors.livechat.models import BotCard, Chat, ChatStatus, Identity
 from sigap.core.errors import NotFound
 from sigap.customers.models import ContactKind, CustomerContact
+from sigap.tickets import canned
 from sigap.tickets.guidance import when
-from sigap.tickets.models import Message, MessageKind, Ticket
+from sigap.tickets.models import CannedResponse, Message, MessageKind, Ticket
 
 PUBLIC_KINDS = (MessageKind.INBOUND, MessageKind.REPLY)
 BACKLOG_LIMIT = 1000  # a reconnecting client gets at most this many; it asks again for more
@@ -174,7 +175,26 @@ def identity_notice(ticket: Ticket) -> dict[str, Any] | None:
     return {"email": chat.visitor_email}
 
 
-def chat_summary(chat: Chat) -> dict[str, Any]:
+_UNSET: Any = object()
+
+
+def claim_matches(chats: list[Chat]) -> dict[str, dict[str, Any]]:
+    """``claim_match`` for many chats in one query: by typed address."""
+    emails = {c.visitor_email for c in chats if c.identity == Identity.CLAIMED and c.visitor_email}
+    if not emails:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    contacts = (
+        CustomerContact.objects.select_related("customer")
+        .filter(kind=ContactKind.EMAIL, value__in=emails)
+        .order_by("pk")
+    )
+    for contact in contacts:
+        out.setdefault(contact.value, {"id": contact.customer_id, "name": contact.customer.name})
+    return out
+
+
+def chat_summary(chat: Chat, match: dict[str, Any] | None = _UNSET) -> dict[str, Any]:
     """One chat as an agent console lists it. ``email`` and ``phone`` are what the visitor
     typed; ``verified`` says whether the address was proven (or an agent linked the chat),
     ``identity`` how."""
@@ -188,13 +208,18 @@ def chat_summary(chat: Chat) -> dict[str, Any]:
         "phone": chat.visitor_phone,
         "identity": chat.identity,
         "verified": chat.identity != Identity.CLAIMED,
-        "match": claim_match(chat),
+        "match": claim_match(chat) if match is _UNSET else match,
         "status": chat.status,
         "agent": chat.agent_id,
         "agent_name": chat.agent.display_name if chat.agent is not None else "",
         "offline": chat.offline,
         "visitor_read": chat.visitor_read_id,
         "created_at": chat.created_at.isoformat(),
+        # the queue's waiting time counts from here (the start, or a transfer to a team)
+        "queued_at": (chat.queued_at or chat.created_at).isoformat(),
+        "team": chat.ticket.team.name if chat.ticket.team is not None else "",
+        "team_id": chat.ticket.team_id,
+        "language": chat.language,
     }
 
 
@@ -210,8 +235,15 @@ def console_chats(user: User) -> list[dict[str, Any]]:
     open_chats = Chat.objects.exclude(status=ChatStatus.ENDED)
     if user.role not in (Role.ADMIN, Role.SUPERVISOR):
         open_chats = open_chats.filter(Q(agent__isnull=True) | Q(agent_id=user.pk))
-    rows = open_chats.select_related("ticket", "agent").order_by("pk")
-    return [chat_summary(c) for c in rows]
+    rows = list(open_chats.select_related("ticket__team", "agent").order_by("pk"))
+    matches = claim_matches(rows)
+    return [
+        chat_summary(
+            c,
+            matches.get(c.visitor_email) if c.identity == Identity.CLAIMED else None,
+        )
+        for c in rows
+    ]
 
 
 def staff_ids() -> list[int]:
@@ -220,6 +252,37 @@ def staff_ids() -> list[int]:
             is_active=True, role__in=[Role.ADMIN, Role.SUPERVISOR, Role.AGENT]
         ).values_list("pk", flat=True)
     )
+
+
+HISTORY_TICKETS = 5
+
+
+def side_panel(chat: Chat, agent: User) -> dict[str, Any]:
+    """The console's panel beside a chat: who the visitor is (what they typed and whether
+    it is proven), the customer's other tickets once the chat is filed under a real
+    customer, and the canned responses for the ticket's team, filled for this chat.
+    A fixed number of queries."""
+    ticket = chat.ticket
+    history: list[Ticket] = []
+    if chat.identity != Identity.CLAIMED:  # a claim shows no one else's record
+        history = list(
+            Ticket.objects.filter(customer_id=ticket.customer_id)
+            .exclude(pk=ticket.pk)
+            .order_by("-created_at")[:HISTORY_TICKETS]
+        )
+    values = canned.placeholder_values(ticket, agent)
+    responses = [
+        {"id": c.pk, "title": c.title, "body": canned.fill(c.body, values)}
+        for c in CannedResponse.objects.filter(active=True)
+        .filter(Q(team__isnull=True) | Q(team_id=ticket.team_id))
+        .order_by("purpose", "title")
+    ]
+    return {"chat": chat, "ticket": ticket, "history": history, "canned": responses}
+
+
+def teams() -> list[dict[str, Any]]:
+    """Every team, for a transfer to a team's queue."""
+    return [{"id": t.pk, "name": t.name} for t in Team.objects.order_by("name")]
 
 
 def online_agents(*, exclude: int | None = None) -> list[dict[str, Any]]:

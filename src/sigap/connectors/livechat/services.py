@@ -62,7 +62,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sigap.accounts.access import require_staff
-from sigap.accounts.models import Role, User
+from sigap.accounts.models import Role, Team, User
 from sigap.accounts.presence import online
 from sigap.accounts.system import system_user
 from sigap.connectors.livechat import live, selectors
@@ -172,7 +172,7 @@ def _lock(chat: Chat) -> Chat:
     # ``of``: PostgreSQL refuses FOR UPDATE on the nullable side of the joins (agent).
     return (
         Chat.objects.select_for_update(of=("self",))
-        .select_related("ticket__customer", "agent")
+        .select_related("ticket__customer", "ticket__team", "agent")
         .get(pk=chat.pk)
     )
 
@@ -298,6 +298,7 @@ def _chat_start(
         language=language,
         offline=not online(selectors.staff_ids()),
         created_at=ticket.created_at,
+        queued_at=ticket.created_at,
     )
     _announce(chat, visitor=False)
     return chat
@@ -556,7 +557,11 @@ def _check_handler(actor: User, chat: Chat) -> None:
 def chat_for_staff(actor: User, chat_id: int) -> Chat:
     """A chat whose ticket ``actor`` may see; ``NotFound`` otherwise."""
     require_staff(actor)
-    chat = Chat.objects.select_related("ticket__customer", "agent").filter(pk=chat_id).first()
+    chat = (
+        Chat.objects.select_related("ticket__customer", "ticket__team", "agent")
+        .filter(pk=chat_id)
+        .first()
+    )
     if chat is None:
         raise NotFound(_("Percakapan tidak ditemukan."))
     access_ticket(actor, chat.ticket_id)
@@ -622,6 +627,42 @@ def chat_pickup(*, actor: User, chat: Chat) -> Chat:
     chat.save(update_fields=["status", "agent"])
     _announce(chat)
     return chat
+
+
+@transaction.atomic
+def chat_transfer_team(*, actor: User, chat: Chat, team: Team) -> Chat:
+    """Hand an active chat (and its ticket) to a team: the ticket moves to the team with no
+    owner (``ticket_update``, so the timeline records it) and the chat waits in the queue
+    again, marked for that team, its waiting time counted from now."""
+    chat = _lock(chat)
+    _check_handler(actor, chat)
+    if chat.status != ChatStatus.ACTIVE:
+        raise Conflict(_("Hanya percakapan yang sedang dilayani yang dapat dialihkan."))
+    ticket = chat.ticket
+    reason = _("Live chat dialihkan ke tim %(team)s oleh %(name)s.") % {
+        "team": team.name,
+        "name": actor.display_name,
+    }
+    chat.ticket = tickets.ticket_update(
+        actor=actor,
+        ticket=ticket,
+        version=ticket.version,
+        changes={"team": team, "assignee": None},
+        reason=reason,
+    )
+    chat.status = ChatStatus.WAITING
+    chat.agent = None
+    chat.queued_at = timezone.now()
+    chat.save(update_fields=["status", "agent", "queued_at"])
+    _announce(chat)
+    return chat
+
+
+def team_for_transfer(team_id: int) -> Team:
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise NotFound(_("Tim tidak ditemukan."))
+    return team
 
 
 @transaction.atomic

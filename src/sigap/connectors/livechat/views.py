@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from sigap.accounts.decorators import staff_required
 from sigap.accounts.limits import mail_allowed
 from sigap.accounts.models import User
-from sigap.connectors.livechat import selectors, services
+from sigap.connectors.livechat import selectors, services, widget
 from sigap.connectors.livechat.models import Chat
 from sigap.core.errors import NotFound, SigapError
 from sigap.tickets.attachments import Upload
@@ -29,14 +29,39 @@ from sigap.tickets.models import Attachment
 @require_GET
 @staff_required
 def console(request: HttpRequest) -> HttpResponse:
+    """The agents' workspace: the queue, the open chats, the panel beside the chat."""
     user = cast(User, request.user)
     return render(request, "livechat/console.html", {"agent": user})
 
 
 @require_GET
+@staff_required
+def side(request: HttpRequest, chat_id: int) -> HttpResponse:
+    """The console's panel beside a chat (customer, canned responses), HTML for the page."""
+    user = cast(User, request.user)
+    try:
+        chat = services.chat_for_staff(user, chat_id)
+    except NotFound as exc:
+        return HttpResponse(exc.message, status=404, content_type="text/plain")
+    return render(request, "livechat/_side.html", selectors.side_panel(chat, user))
+
+
+@require_GET
 def sample(request: HttpRequest) -> HttpResponse:
-    """A plain page with the one widget tag, as a company's own site would carry it."""
-    return render(request, "livechat/sample.html")
+    """A plain page with the one widget tag, as a company's own site would carry it
+    (``?lang=en``: an English page, as an English site would carry it)."""
+    english = request.GET.get("lang") == "en"
+    return render(request, "livechat/sample.html", {"page_lang": "en" if english else "id"})
+
+
+@require_GET
+def widget_config(request: HttpRequest) -> JsonResponse:
+    """The widget's strings and defaults in the page's language (``?lang=``), for any
+    site that carries it (no cookies, nothing private)."""
+    response = JsonResponse(widget.config(services.language_of(request.GET.get("lang", ""))))
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 def _error(exc: SigapError) -> JsonResponse:

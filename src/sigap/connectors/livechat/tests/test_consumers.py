@@ -310,7 +310,11 @@ def test_a_chat_is_transferred_to_another_online_agent(
 
         await first.send_json_to({"type": "agents"})
         agents = await first.receive_json_from(timeout=3)
-        assert agents == {"type": "agents", "agents": [{"id": outsider_agent.pk, "name": "Dodi"}]}
+        assert agents == {
+            "type": "agents",
+            "agents": [{"id": outsider_agent.pk, "name": "Dodi"}],
+            "teams": [],
+        }
         await first.send_json_to({"type": "transfer", "chat": chat.pk, "to": outsider_agent.pk})
 
         moved = await second.receive_json_from(timeout=3)
