@@ -369,3 +369,52 @@ def test_a_visitor_on_an_english_page_chats_with_the_bot_then_an_agent_answers(
     assert not any("ticket number" in b or "nomor tiket" in b for _, b in bodies)  # no ack
     agent_ctx.close()
     visitor_ctx.close()
+
+
+@pytest.mark.parametrize("width", [390, 1440])
+def test_the_widget_and_the_console_have_no_serious_accessibility_problems(
+    server: str, browser: Any, agent: User, settings: Any, width: int
+) -> None:
+    """axe-core on the open widget (in a chat with the bot's cards and buttons) and on the
+    console with the chat open beside its panel, on a phone and on a wide screen."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    def serious(page: Any) -> list[str]:
+        results = Axe().run(page)
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    settings.SIGAP_CHATBOT = True
+    agent_ctx = browser.new_context(viewport={"width": width, "height": 900})
+    a = agent_ctx.new_page()
+    a.set_default_timeout(TIMEOUT)
+    sign_in(a, server, "rina.agen", "rahasia-agen")
+    a.wait_for_url(re.compile(r"/inbox/"))
+    a.goto(f"{server}/chat/")
+    a.wait_for_selector("body[data-lc-connected='1']", state="attached")
+
+    visitor_ctx = browser.new_context(viewport={"width": width, "height": 800})
+    v = visitor_ctx.new_page()
+    v.set_default_timeout(TIMEOUT)
+    v.goto(f"{server}/chat/contoh/?lang=en")
+    v.get_by_role("button", name="Chat with us").click()
+    problems = {"widget form": serious(v)}
+    v.get_by_label("Name").fill("Ann Lee")
+    v.get_by_label("Email").fill("ann@example.com")
+    v.get_by_label("How can we help?").fill("Hello")
+    v.get_by_role("button", name="Start chat").click()
+    widget_ready(v)
+    v.get_by_role("button", name="Talk to a person").wait_for()
+    problems["widget chat"] = serious(v)
+
+    a.locator("[data-lc-waiting] li", has_text="Ann Lee").get_by_role(
+        "button", name="Ambil"
+    ).click()
+    a.locator("[data-lc-side]").get_by_text("ann@example.com").wait_for()
+    problems["console"] = serious(a)
+    assert problems == {"widget form": [], "widget chat": [], "console": []}
+    agent_ctx.close()
+    visitor_ctx.close()

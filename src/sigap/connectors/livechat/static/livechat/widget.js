@@ -136,7 +136,7 @@
     '<form data-code-form hidden novalidate><label>' + esc(t("Kode verifikasi")) + '<input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6"></label>' +
     '<button type="submit" class="primary">' + esc(t("Verifikasi")) + '</button></form>' +
     '<p class="err" data-verr role="alert"></p></div>' +
-    '<ol data-msgs role="log" aria-live="polite" aria-label="' + esc(t("Pesan")) + '" tabindex="0"></ol>' +
+    '<ol data-msgs aria-live="polite" aria-label="' + esc(t("Pesan")) + '" tabindex="0"></ol>' +
     '<p class="typing" data-typing hidden>' + esc(t("Petugas sedang mengetik…")) + '</p>' +
     '<div class="ended" data-ended hidden><p>' + esc(t("Percakapan telah berakhir. Terima kasih!")) + '</p>' +
     '<div class="survey" data-survey hidden><p data-survey-q></p><p data-survey-choices></p></div>' +
