@@ -331,6 +331,40 @@ def test_a_chat_is_transferred_to_another_online_agent(
     run(scenario)
 
 
+def test_a_chat_is_transferred_to_a_teams_queue_from_the_console(
+    agent: User, team: Any, other_team: Any
+) -> None:
+    async def scenario() -> None:
+        v = visitor()
+        await start(v, "start-cid-0019")
+        chat = await sync_to_async(Chat.objects.get)()
+        await sync_to_async(services.chat_pickup)(actor=agent, chat=chat)
+        await v.receive_json_from(timeout=3)  # the state: served
+        comm = console(agent)
+        assert (await comm.connect())[0]
+        await comm.receive_json_from(timeout=3)  # the chat list
+
+        await comm.send_json_to({"type": "agents"})
+        offered = await comm.receive_json_from(timeout=3)
+        assert offered["teams"] == [
+            {"id": other_team.pk, "name": "Pembayaran"},
+            {"id": team.pk, "name": "Pengiriman"},
+        ]
+        await comm.send_json_to({"type": "transfer", "chat": chat.pk, "team": other_team.pk})
+
+        queued = await comm.receive_json_from(timeout=3)
+        assert (queued["type"], queued["chat"]["status"]) == ("chat", "waiting")
+        assert (queued["chat"]["agent"], queued["chat"]["team"]) == (None, "Pembayaran")
+        assert (await v.receive_json_from(timeout=3))["state"]["status"] == "waiting"
+        await comm.send_json_to({"type": "transfer", "chat": chat.pk, "team": 999999})
+        refused = await comm.receive_json_from(timeout=3)
+        assert (refused["type"], refused["code"]) == ("error", "not_found")
+        for c in (v, comm):
+            await c.disconnect()
+
+    run(scenario)
+
+
 def test_the_visitor_ends_the_chat() -> None:
     async def scenario() -> None:
         v = visitor()
