@@ -152,3 +152,31 @@ def test_a_start_refused_on_an_english_page_is_explained_in_english() -> None:
         await comm.disconnect()
 
     async_to_sync(scenario)()
+
+
+@pytest.mark.django_db
+def test_an_upload_refused_on_an_english_page_is_explained_in_english(
+    client: Client, settings: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.cookies[services.BROWSER_COOKIE] = BROWSER
+    chat = services.chat_start(
+        name="Ann",
+        email="ann@example.com",
+        phone="",
+        body="Hello",
+        cid="c-en-000002",
+        browser_key=BROWSER,
+        language="en",
+    )
+    settings.SIGAP_MAX_ATTACHMENT_BYTES = 1024
+    big = SimpleUploadedFile("photo.txt", b"x" * 4096, content_type="text/plain")
+    response = client.post(
+        reverse("livechat:visitor_upload"),
+        {"token": services.token_for(chat), "cid": "upload-cid-01", "lang": "en", "file": big},
+    )
+    assert response.status_code == 413
+    assert response.json()["error"]["message"] == (
+        "The attachment 'photo.txt' is 0.0 MB, over the limit of 0 MB."
+    )
