@@ -70,6 +70,7 @@ STRINGS = (
     gettext_noop("Gagal mengunggah."),
     gettext_noop("Bicara dengan petugas"),
     gettext_noop("Baca selengkapnya"),
+    gettext_noop("Asisten Sigap"),
     gettext_noop("Pilihan jawaban"),
     gettext_noop("Beri nilai %s"),
 )

@@ -200,7 +200,8 @@
     if (m.from !== "visitor") {
       var who = document.createElement("span");
       who.className = "who";
-      who.textContent = m.name;
+      // the bot's name is the server's (Indonesian); said in the page's language here
+      who.textContent = m.from === "system" && m.name === "Asisten Sigap" ? t("Asisten Sigap") : m.name;
       li.appendChild(who);
     }
     if (m.bot) botCard(li, m.bot);
