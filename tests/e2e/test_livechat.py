@@ -374,7 +374,7 @@ def test_a_visitor_on_an_english_page_chats_with_the_bot_then_an_agent_answers(
 
 @pytest.mark.parametrize("width", [390, 1440])
 def test_the_widget_and_the_console_have_no_serious_accessibility_problems(
-    server: str, browser: Any, agent: User, settings: Any, width: int
+    server: str, browser: Any, artifacts: Path, agent: User, settings: Any, width: int
 ) -> None:
     """axe-core on the open widget (in a chat with the bot's cards and buttons) and on the
     console with the chat open beside its panel, on a phone and on a wide screen."""
@@ -416,6 +416,8 @@ def test_the_widget_and_the_console_have_no_serious_accessibility_problems(
     ).click()
     a.locator("[data-lc-side]").get_by_text("ann@example.com").wait_for()
     problems["console"] = serious(a)
+    v.screenshot(path=str(artifacts / f"livechat-widget-{width}.png"))
+    a.screenshot(path=str(artifacts / f"livechat-console-{width}.png"))
     assert problems == {"widget form": [], "widget chat": [], "console": []}
     agent_ctx.close()
     visitor_ctx.close()

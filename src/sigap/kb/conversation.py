@@ -98,6 +98,8 @@ def _speak(ticket: Ticket, text: str, connector: registry.Connector | None) -> b
     if created and cards is not None:  # live chat: the bot introduces itself first
         hello = services.bot_reply(ticket=ticket, body=bot.greeting(ticket.customer.name))
         cards(hello, {"kind": "greeting", "text": hello.body, "human": True, "choices": []})
+        if reply.action == bot.SMALL_TALK:  # "halo" first: the greeting has answered it
+            body = ""
     quick = bool(reply.choices) and connector is not None and connector.quick_replies is not None
     if body.strip():
         message = services.bot_reply(ticket=ticket, body=body)

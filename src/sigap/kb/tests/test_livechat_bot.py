@@ -103,6 +103,17 @@ def test_a_tapped_quick_reply_is_understood(
     assert again.action != bot.ANSWER
 
 
+def test_a_hello_first_gets_the_greeting_once(
+    bot_on: None, django_capture_on_commit_callbacks: Any
+) -> None:
+    chat = start(django_capture_on_commit_callbacks, "halo kak")
+    (greeting,) = bot_messages(chat)
+    assert greeting.bot_card.data["kind"] == "greeting"
+    reply = on_customer_message(chat.ticket_id, "halo")  # later, small talk is answered
+    assert reply is not None and reply.action == bot.SMALL_TALK
+    assert len(bot_messages(chat)) == 2
+
+
 def test_talk_to_a_person_hands_over_and_the_card_says_so(
     bot_on: None, django_capture_on_commit_callbacks: Any
 ) -> None:
