@@ -421,3 +421,57 @@ def test_the_widget_and_the_console_have_no_serious_accessibility_problems(
     assert problems == {"widget form": [], "widget chat": [], "console": []}
     agent_ctx.close()
     visitor_ctx.close()
+
+
+def test_a_company_page_brands_the_widget_with_data_attributes(
+    server: str, browser: Any, settings: Any
+) -> None:
+    """On another site, the script tag's data- attributes set the widget's name, colour
+    (with readable text on it), greeting and language; the strings still come from Sigap."""
+    settings.SIGAP_CHAT_NAME = "Layanan Toko"  # the default the page overrides
+    page_html = (
+        '<!doctype html><html lang="id"><head><title>Acme</title></head><body><main>'
+        "<h1>Acme</h1></main>"
+        f'<script src="{server}/static/livechat/widget.js" data-sigap-chat data-lang="en" '
+        'data-name="Acme help" data-color="#ffcc00" data-greeting="Hi! Acme here."></script>'
+        "</body></html>"
+    )
+    # The company's page, served from another origin on this machine.
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Shop(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = page_html.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    shop = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+    threading.Thread(target=shop.serve_forever, daemon=True).start()
+    try:
+        ctx = browser.new_context()
+        page = ctx.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.goto(f"http://127.0.0.1:{shop.server_address[1]}/")
+        launcher = page.get_by_role("button", name="Chat with us")  # data-lang over <html lang>
+        launcher.click()
+        page.get_by_role("dialog", name="Acme help").wait_for()
+        page.get_by_text("Hi! Acme here.").wait_for()
+        page.get_by_label("How can we help?").wait_for()
+        colours = launcher.evaluate(
+            "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]"
+        )
+        assert colours == ["rgb(255, 204, 0)", "rgb(29, 29, 29)"]  # dark text on yellow
+        page.keyboard.press("Escape")  # closes, and focus goes back to the launcher
+        assert launcher.get_attribute("aria-expanded") == "false"
+        assert launcher.evaluate("e => e === e.getRootNode().activeElement")
+        ctx.close()
+    finally:
+        shop.shutdown()
+        shop.server_close()
