@@ -362,6 +362,13 @@ SIGAP_AUTO_CLOSE_DAYS = envint("SIGAP_AUTO_CLOSE_DAYS", 7)
 # takes over.
 SIGAP_CHATBOT = envbool("SIGAP_CHATBOT", True)
 
+# The live chat widget's defaults (a page's script tag may override each with
+# ``data-name``, ``data-color``, ``data-greeting``, ``data-lang``): its title, its colour (a
+# hex colour), the greeting above the form (empty: the translated default).
+SIGAP_CHAT_NAME = env("SIGAP_CHAT_NAME", "")
+SIGAP_CHAT_COLOR = env("SIGAP_CHAT_COLOR", "#0b6e4f")
+SIGAP_CHAT_GREETING = env("SIGAP_CHAT_GREETING", "")
+
 # Triage (triage/): classify new tickets in a job and fill confident fields.
 SIGAP_TRIAGE = envbool("SIGAP_TRIAGE", True)
 

@@ -114,7 +114,19 @@ def test_a_visitor_and_an_agent_chat_through_a_reconnect_and_a_reload(
     v.screenshot(path=str(artifacts / "livechat-visitor.png"))
     a.screenshot(path=str(artifacts / "livechat-console.png"), full_page=True)
 
-    # The agent ends the chat; the visitor is told.
+    # Ending asks first: cancelled, the chat goes on; confirmed, the visitor is told.
+    asked: list[str] = []
+
+    def cancel(dialog: Any) -> None:
+        asked.append(dialog.message)
+        dialog.dismiss()
+
+    a.once("dialog", cancel)
+    panel(a).get_by_role("button", name="Akhiri chat").click()
+    assert asked and asked[0].startswith("Akhiri chat dengan Ani Wijaya?")
+    a.wait_for_timeout(300)
+    assert Chat.objects.get().status == "active"
+    a.once("dialog", lambda dialog: dialog.accept())
     panel(a).get_by_role("button", name="Akhiri chat").click()
     v.get_by_text("Percakapan telah berakhir").wait_for()
 
@@ -224,3 +236,242 @@ def test_a_visitor_proves_the_typed_email_and_a_copied_token_opens_nothing(
     assert chat.ticket.customer_id == customer.pk
     agent_ctx.close()
     visitor_ctx.close()
+
+
+def test_a_visitor_on_an_english_page_chats_with_the_bot_then_an_agent_answers(
+    server: str,
+    browser: Any,
+    artifacts: Path,
+    agent: User,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 18: the widget on an English page speaks English; the bot greets, offers its
+    choices as quick replies, answers with the article's link; "Talk to a person" hands
+    over; the agent, alerted, picks the chat up and answers with a canned response."""
+    from sigap.kb import bot
+    from sigap.kb.services import ArticleIn, CategoryIn, article_create, category_create
+    from sigap.tickets.models import CannedResponse
+
+    settings.SIGAP_CHATBOT = True
+    never_sure = bot.BotConfig(threshold=1.01)  # the first question always gets choices
+    monkeypatch.setattr(bot, "config_for", lambda generation: never_sure)
+    shipping = category_create(actor=None, data=CategoryIn(name="Pengiriman", slug="kirim"))
+    for slug, title, body, title_en, body_en in [
+        (
+            "lacak-paket",
+            "Cara melacak paket",
+            "Buka Pesanan Saya, pilih pesanan, lalu tekan Lacak Paket.",
+            "How to track a parcel",
+            "Open My Orders, choose the order and tap Track Parcel to follow its journey.",
+        ),
+        (
+            "paket-terlambat",
+            "Paket belum sampai",
+            "Jika paket belum sampai melewati estimasi, cek Lacak Paket.",
+            "Parcel has not arrived",
+            "If your parcel has not arrived after the estimate, check Track Parcel.",
+        ),
+    ]:
+        article_create(
+            actor=None,
+            slug=slug,
+            content=ArticleIn(
+                category=shipping,
+                title=title,
+                body=body,
+                title_en=title_en,
+                body_en=body_en,
+                visibility="public",
+                status="published",
+            ),
+        )
+    CannedResponse.objects.create(
+        title="Sapaan (EN)", body="Hello {nama_depan}, this is {agen}. Let me check your parcel."
+    )
+
+    # The agent is at the console before the chat comes in.
+    agent_ctx = browser.new_context(viewport={"width": 1440, "height": 900})
+    a = agent_ctx.new_page()
+    a.set_default_timeout(TIMEOUT)
+    sign_in(a, server, "rina.agen", "rahasia-agen")
+    a.wait_for_url(re.compile(r"/inbox/"))
+    a.goto(f"{server}/chat/")
+    a.wait_for_selector("body[data-lc-connected='1']", state="attached")
+    assert a.locator("#lc-console").bounding_box()["width"] > 1200  # the full width
+
+    # A visitor on an English page: the widget speaks English.
+    visitor_ctx = browser.new_context(viewport={"width": 1000, "height": 800})
+    v = visitor_ctx.new_page()
+    v.set_default_timeout(TIMEOUT)
+    v.goto(f"{server}/chat/contoh/?lang=en")
+    v.get_by_role("button", name="Chat with us").click()
+    assert v.get_by_label("Name").evaluate("e => e === e.getRootNode().activeElement")
+    v.get_by_label("Name").fill("Ann Lee")
+    v.get_by_label("Email").fill("ann@example.com")
+    v.get_by_label("How can we help?").fill("How do I track my parcel?")
+    v.get_by_role("button", name="Start chat").click()
+    widget_ready(v)
+
+    # The bot greets in English and offers its choices as buttons.
+    v.get_by_text("Hello, Ann! I am the virtual assistant of").wait_for()
+    v.get_by_text("I am not sure what you mean yet. Is it one of these?").wait_for()
+    talk = v.get_by_role("button", name="Talk to a person")
+    talk.wait_for()
+    choice = v.get_by_role("button", name="How to track a parcel")
+    choice.click()
+
+    # Its answer is short, with the article as a real link.
+    more = v.get_by_role("link", name="Read more: How to track a parcel")
+    more.wait_for()
+    assert more.get_attribute("href").endswith("/lacak-paket/")
+    v.get_by_text("Open My Orders, choose the order and tap Track Parcel").wait_for()
+    assert v.locator("li.bot .who").first.inner_text() == "Sigap Assistant"
+    v.get_by_role("button", name="Still need help?").wait_for()
+    assert choice.is_disabled()  # the earlier choices are spent
+    v.screenshot(path=str(artifacts / "livechat-bot-english.png"))
+
+    # Talk to a person: the bot hands over and the button goes.
+    talk.click()
+    v.get_by_text("All right, I am connecting you with one of our staff.").wait_for()
+    talk.wait_for(state="hidden")
+
+    # The console was alerted when the chat came in, and shows how long it has waited.
+    a.wait_for_selector("body[data-lc-alerts='1']", state="attached")
+    assert a.locator("[data-lc-announce]").inner_text() == "Chat baru dari Ann Lee"
+    waiting = a.locator("[data-lc-waiting] li", has_text="Ann Lee")
+    waiting.get_by_text(re.compile(r"Menunggu (baru saja|\d+ mnt)")).wait_for()
+    waiting.get_by_role("button", name="Ambil").click()
+    panel(a).get_by_text("Talk to a person", exact=True).wait_for()
+    v.get_by_text("You are being served by Rina").wait_for()
+
+    # Beside the chat: the customer, the canned responses, the articles.
+    side = a.locator("[data-lc-side]")
+    side.get_by_text("ann@example.com").wait_for()
+    side.locator(".kb-suggestions").wait_for()
+    side.get_by_role("button", name="Sapaan (EN)").click()
+    box = panel(a).get_by_role("textbox", name="Pesan")
+    assert box.input_value() == "Hello Ann, this is Rina. Let me check your parcel."
+    panel(a).get_by_role("button", name="Kirim", exact=True).click()
+    v.get_by_text("Hello Ann, this is Rina. Let me check your parcel.").wait_for()
+    a.screenshot(path=str(artifacts / "livechat-workspace.png"))
+
+    chat = Chat.objects.select_related("ticket").get()
+    assert (chat.language, chat.status, chat.agent_id) == ("en", "active", agent.pk)
+    bodies = list(
+        Message.objects.filter(ticket=chat.ticket, kind__in=["inbound", "reply"])
+        .order_by("pk")
+        .values_list("kind", "body")
+    )
+    assert bodies[0] == ("inbound", "How do I track my parcel?")
+    assert ("inbound", "How to track a parcel") in bodies
+    assert ("inbound", "Talk to a person") in bodies
+    assert bodies[-1] == ("reply", "Hello Ann, this is Rina. Let me check your parcel.")
+    assert not any("ticket number" in b or "nomor tiket" in b for _, b in bodies)  # no ack
+    agent_ctx.close()
+    visitor_ctx.close()
+
+
+@pytest.mark.parametrize("width", [390, 1440])
+def test_the_widget_and_the_console_have_no_serious_accessibility_problems(
+    server: str, browser: Any, artifacts: Path, agent: User, settings: Any, width: int
+) -> None:
+    """axe-core on the open widget (in a chat with the bot's cards and buttons) and on the
+    console with the chat open beside its panel, on a phone and on a wide screen."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    def serious(page: Any) -> list[str]:
+        results = Axe().run(page)
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    settings.SIGAP_CHATBOT = True
+    agent_ctx = browser.new_context(viewport={"width": width, "height": 900})
+    a = agent_ctx.new_page()
+    a.set_default_timeout(TIMEOUT)
+    sign_in(a, server, "rina.agen", "rahasia-agen")
+    a.wait_for_url(re.compile(r"/inbox/"))
+    a.goto(f"{server}/chat/")
+    a.wait_for_selector("body[data-lc-connected='1']", state="attached")
+
+    visitor_ctx = browser.new_context(viewport={"width": width, "height": 800})
+    v = visitor_ctx.new_page()
+    v.set_default_timeout(TIMEOUT)
+    v.goto(f"{server}/chat/contoh/?lang=en")
+    v.get_by_role("button", name="Chat with us").click()
+    problems = {"widget form": serious(v)}
+    v.get_by_label("Name").fill("Ann Lee")
+    v.get_by_label("Email").fill("ann@example.com")
+    v.get_by_label("How can we help?").fill("Hello")
+    v.get_by_role("button", name="Start chat").click()
+    widget_ready(v)
+    v.get_by_role("button", name="Talk to a person").wait_for()
+    problems["widget chat"] = serious(v)
+
+    a.locator("[data-lc-waiting] li", has_text="Ann Lee").get_by_role(
+        "button", name="Ambil"
+    ).click()
+    a.locator("[data-lc-side]").get_by_text("ann@example.com").wait_for()
+    problems["console"] = serious(a)
+    v.screenshot(path=str(artifacts / f"livechat-widget-{width}.png"))
+    a.screenshot(path=str(artifacts / f"livechat-console-{width}.png"))
+    assert problems == {"widget form": [], "widget chat": [], "console": []}
+    agent_ctx.close()
+    visitor_ctx.close()
+
+
+def test_a_company_page_brands_the_widget_with_data_attributes(
+    server: str, browser: Any, settings: Any
+) -> None:
+    """On another site, the script tag's data- attributes set the widget's name, colour
+    (with readable text on it), greeting and language; the strings still come from Sigap."""
+    settings.SIGAP_CHAT_NAME = "Layanan Toko"  # the default the page overrides
+    page_html = (
+        '<!doctype html><html lang="id"><head><title>Acme</title></head><body><main>'
+        "<h1>Acme</h1></main>"
+        f'<script src="{server}/static/livechat/widget.js" data-sigap-chat data-lang="en" '
+        'data-name="Acme help" data-color="#ffcc00" data-greeting="Hi! Acme here."></script>'
+        "</body></html>"
+    )
+    # The company's page, served from another origin on this machine.
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Shop(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = page_html.encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    shop = ThreadingHTTPServer(("127.0.0.1", 0), Shop)
+    threading.Thread(target=shop.serve_forever, daemon=True).start()
+    try:
+        ctx = browser.new_context()
+        page = ctx.new_page()
+        page.set_default_timeout(TIMEOUT)
+        page.goto(f"http://127.0.0.1:{shop.server_address[1]}/")
+        launcher = page.get_by_role("button", name="Chat with us")  # data-lang over <html lang>
+        launcher.click()
+        page.get_by_role("dialog", name="Acme help").wait_for()
+        page.get_by_text("Hi! Acme here.").wait_for()
+        page.get_by_label("How can we help?").wait_for()
+        colours = launcher.evaluate(
+            "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]"
+        )
+        assert colours == ["rgb(255, 204, 0)", "rgb(29, 29, 29)"]  # dark text on yellow
+        page.keyboard.press("Escape")  # closes, and focus goes back to the launcher
+        assert launcher.get_attribute("aria-expanded") == "false"
+        assert launcher.evaluate("e => e === e.getRootNode().activeElement")
+        ctx.close()
+    finally:
+        shop.shutdown()
+        shop.server_close()

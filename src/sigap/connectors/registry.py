@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from sigap.connectors.delivery import Adapter
     from sigap.connectors.models import OutboundDelivery
     from sigap.connectors.quickreply import Option
-    from sigap.tickets.models import Ticket
+    from sigap.tickets.models import Message, Ticket
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,14 @@ class Connector:
     window_template: str = ""  # renders the notice (as ``notice``) above the composer
     quick_replies: Callable[[str, Sequence[Option]], dict[str, Any]] | None = None
     chatbot: bool = False
+    # The chatbot on a channel that shows links and buttons (live chat): its greeting
+    # opens the conversation, and each of its replies gets a card (``kb.conversation``:
+    # the short text, the article's link, the quick replies), stored by this callable in
+    # the reply's transaction.
+    bot_card: Callable[[Message, dict[str, Any]], None] | None = None
+    # The language (a ``LANGUAGES`` code) the customer is spoken to in on a ticket, when
+    # the channel knows it (live chat: the page's); None: the default.
+    language: Callable[[Ticket], str] | None = None
     direct: Direct | None = None
     urls: str = ""  # the module of its webhook URL patterns, mounted at /hooks/<hook>/
     hook: str = ""  # that path when it is not the channel (one webhook for two channels)

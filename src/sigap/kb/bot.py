@@ -42,7 +42,9 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.kb import index, intents, sentiment
 from sigap.kb.access import public_articles
@@ -75,18 +77,33 @@ NEGATIVE = "negative"
 SAFETY = "safety"
 FACT_MISSING = "fact_missing"
 
+# The bot's own words are said in the language active for the turn (``kb.conversation``
+# activates the conversation's: a live chat on an English page speaks English).
 HANDOVER_TEXT = {
-    REQUESTED: "Baik, saya sambungkan Anda dengan petugas kami.",
-    UNSURE: "Maaf, saya belum bisa menjawab pertanyaan Anda dengan tepat. "
-    "Saya sambungkan Anda dengan petugas kami.",
-    NEGATIVE: "Mohon maaf atas ketidaknyamanan yang Anda alami. "
-    "Saya sambungkan Anda dengan petugas kami agar segera ditangani.",
-    SAFETY: "Terima kasih sudah memberi tahu kami. Laporan Anda kami teruskan ke petugas "
-    "sebagai prioritas. Jika ada bahaya bagi keselamatan, segera hubungi 112.",
-    FACT_MISSING: "Tidak apa-apa. Saya sambungkan Anda dengan petugas kami untuk membantu.",
+    REQUESTED: gettext_lazy("Baik, saya sambungkan Anda dengan petugas kami."),
+    UNSURE: gettext_lazy(
+        "Maaf, saya belum bisa menjawab pertanyaan Anda dengan tepat. "
+        "Saya sambungkan Anda dengan petugas kami."
+    ),
+    NEGATIVE: gettext_lazy(
+        "Mohon maaf atas ketidaknyamanan yang Anda alami. "
+        "Saya sambungkan Anda dengan petugas kami agar segera ditangani."
+    ),
+    SAFETY: gettext_lazy(
+        "Terima kasih sudah memberi tahu kami. Laporan Anda kami teruskan ke petugas "
+        "sebagai prioritas. Jika ada bahaya bagi keselamatan, segera hubungi 112."
+    ),
+    FACT_MISSING: gettext_lazy(
+        "Tidak apa-apa. Saya sambungkan Anda dengan petugas kami untuk membantu."
+    ),
 }
-HANDOVER_TAIL = " Seluruh percakapan ini sudah kami teruskan, jadi Anda tidak perlu mengulang."
-ANSWER_TAIL = 'Belum menjawab? Balas "bukan", atau ketik "agen" untuk bicara dengan petugas.'
+HANDOVER_TAIL = gettext_lazy(
+    "Seluruh percakapan ini sudah kami teruskan, jadi Anda tidak perlu mengulang."
+)
+ANSWER_TAIL = gettext_lazy(
+    'Belum terjawab? Balas "bukan", atau ketik "agen" untuk bicara dengan petugas.'
+)
+SHORT_CHARS = 280  # an answer's text where the channel shows a link and buttons (live chat)
 
 
 @dataclass(frozen=True)
@@ -103,8 +120,14 @@ class FactRule:
     def question(self) -> str:
         if self.prompt:
             return self.prompt
-        example = f" (contoh: {self.example})" if self.example else ""
-        return f"Sebelum saya jawab, boleh kami minta {self.label} Anda{example}?"
+        if self.example:
+            return _(
+                "Sebelum saya jawab, boleh kami minta %(label)s Anda (contoh: %(example)s)?"
+            ) % {
+                "label": self.label,
+                "example": self.example,
+            }
+        return _("Sebelum saya jawab, boleh kami minta %(label)s Anda?") % {"label": self.label}
 
     def find(self, message: str) -> str:
         match = self.pattern.search(message)
@@ -158,6 +181,9 @@ class BotReply:
     # with choices: ``text`` without the numbered list, for a channel that shows the
     # choices as quick-reply buttons
     prompt: str = ""
+    # for a channel that shows links and buttons (live chat): the text alone, short (an
+    # answer: its excerpt cut to ``SHORT_CHARS``; choices: the question), no typed hints
+    short: str = ""
     handover: Handover | None = None
     confidence: float = 0.0
     candidates: tuple[str, ...] = field(default=())  # ranked slugs considered (diagnostics)
@@ -263,6 +289,19 @@ class _Turn:
         self.state = state
         self.idx = idx
         self.config = config
+        # English active (a live chat on an English page): the translated articles
+        self.english = (translation.get_language() or "").startswith("en")
+
+    def search(self, question: str, k: int) -> list[Scored]:
+        """The best articles for ``question``; in English among the translations first."""
+        if self.english:
+            ranked = self.idx.search(question, k=k, english=True)
+            if ranked:
+                return ranked
+        return self.idx.search(question, k=k)
+
+    def label(self, entry: Entry) -> str:
+        return entry.title_en if self.english and entry.title_en else entry.title
 
     def reply(self, action: str, message: str, **extra: Any) -> BotReply:
         if message:
@@ -273,11 +312,12 @@ class _Turn:
         self.state["handover"] = reason
         self.state["pending"] = None
         self.state["offered"] = []
-        message = HANDOVER_TEXT[reason] + HANDOVER_TAIL
+        message = f"{HANDOVER_TEXT[reason]} {HANDOVER_TAIL}"
         self.state["history"].append({"from": "bot", "text": message})
         return BotReply(
             action=HANDOVER,
             text=message,
+            short=message,
             state=self.state,
             handover=Handover(
                 reason=reason,
@@ -294,14 +334,15 @@ class _Turn:
         if options and options[0].coverage >= self.config.choices_floor:
             self.state["offered"] = [r.entry.slug for r in options]
             choices = tuple(
-                Choice(r.entry.title, f"kb:{r.entry.slug}", r.entry.slug) for r in options
+                Choice(self.label(r.entry), f"kb:{r.entry.slug}", r.entry.slug) for r in options
             )
             lines = [f"{i}. {c.label}" for i, c in enumerate(choices, start=1)]
-            question = "Saya belum yakin maksud Anda. Apakah salah satu dari ini?"
+            question = _("Saya belum yakin maksud Anda. Apakah salah satu dari ini?")
             message = (
                 f"{question}\n"
                 + "\n".join(lines)
-                + '\nBalas dengan nomornya, atau ketik "agen" untuk bicara dengan petugas.'
+                + "\n"
+                + _('Balas dengan nomornya, atau ketik "agen" untuk bicara dengan petugas.')
             )
             tap = _('Pilih salah satu, atau ketik "agen" untuk bicara dengan petugas.')
             return self.reply(
@@ -309,14 +350,21 @@ class _Turn:
                 message,
                 choices=choices,
                 prompt=f"{question}\n{tap}",
+                short=question,
                 confidence=confidence(ranked),
                 candidates=tuple(r.entry.slug for r in ranked),
             )
         self.state["offered"] = []
         return self.reply(
             CLARIFY,
-            "Maaf, saya belum menemukan jawabannya di pusat bantuan kami. Bisa dijelaskan "
-            'dengan kata lain? Atau ketik "agen" untuk bicara dengan petugas.',
+            _(
+                "Maaf, saya belum menemukan jawabannya di pusat bantuan kami. Bisa dijelaskan "
+                'dengan kata lain? Atau ketik "agen" untuk bicara dengan petugas.'
+            ),
+            short=_(
+                "Maaf, saya belum menemukan jawabannya di pusat bantuan kami. Bisa dijelaskan "
+                "dengan kata lain?"
+            ),
             confidence=confidence(ranked),
             candidates=tuple(r.entry.slug for r in ranked),
         )
@@ -331,14 +379,22 @@ class _Turn:
         article = public_articles().select_related("category").filter(pk=entry.article_id).first()
         if article is None:  # unpublished since the index was read
             return self.unsure([])
-        ref = article_ref(article)
+        ref = article_ref(article, english=self.english)
         self.state["unsure"] = 0
         self.state["offered"] = []
         self.state["pending"] = None
         self.state["answered"] = article.slug
-        body = f"{ref.title}\n\n{ref.excerpt}\n\nSelengkapnya: {ref.url}\n\n{ANSWER_TAIL}"
+        more = _("Selengkapnya")
+        body = f"{ref.title}\n\n{ref.excerpt}\n\n{more}: {ref.url}\n\n{ANSWER_TAIL}"
         message = f"{prefix}\n\n{body}" if prefix else body
-        return self.reply(ANSWER, message, article=ref, confidence=conf)
+        short = shorten(ref.excerpt, SHORT_CHARS)
+        return self.reply(
+            ANSWER,
+            message,
+            article=ref,
+            confidence=conf,
+            short=f"{prefix}\n\n{short}" if prefix else short,
+        )
 
     def fact_reply(self, message: str) -> BotReply | None:
         pending = self.state["pending"]
@@ -351,32 +407,39 @@ class _Turn:
         if value:
             self.state["facts"][rule.name] = value
             self.state["pending"] = None
-            return self.give(entry, prefix=f"Terima kasih, {rule.label} {value} sudah kami catat.")
+            thanks = _("Terima kasih, %(label)s %(value)s sudah kami catat.")
+            return self.give(entry, prefix=thanks % {"label": rule.label, "value": value})
         pending["tries"] = int(pending.get("tries", 0)) + 1
         if pending["tries"] >= MAX_FACT_TRIES:
             return self.handover(FACT_MISSING)
-        example = f" Contoh: {rule.example}." if rule.example else ""
+        text = _("Maaf, %(label)s belum saya temukan di pesan Anda.") % {"label": rule.label}
+        if rule.example:
+            text += " " + _("Contoh: %(example)s.") % {"example": rule.example}
         return self.reply(
-            ASK_FACT,
-            f"Maaf, {rule.label} belum saya temukan di pesan Anda.{example} "
-            'Atau ketik "agen" untuk bicara dengan petugas.',
+            ASK_FACT, text + " " + _('Atau ketik "agen" untuk bicara dengan petugas.')
         )
 
     def small_talk(self, kind: str) -> BotReply:
         name = settings.SIGAP_BUSINESS_NAME
         if kind == "thanks":
             self.state["unsure"] = 0
-            return self.reply(SMALL_TALK, "Sama-sama! Ada lagi yang bisa saya bantu?")
+            return self.reply(SMALL_TALK, _("Sama-sama! Ada lagi yang bisa saya bantu?"))
         if kind == "identity":
             return self.reply(
                 SMALL_TALK,
-                f"Ya, saya asisten virtual {name}. Saya menjawab dari pusat bantuan kami; "
-                'ketik "agen" kapan saja untuk bicara dengan petugas.',
+                _(
+                    "Ya, saya asisten virtual %(name)s. Saya menjawab dari pusat bantuan kami; "
+                    'ketik "agen" kapan saja untuk bicara dengan petugas.'
+                )
+                % {"name": name},
             )
         return self.reply(
             SMALL_TALK,
-            f"Halo! Saya asisten virtual {name}. Silakan tulis pertanyaan Anda, "
-            'atau ketik "agen" kapan saja untuk bicara dengan petugas.',
+            _(
+                "Halo! Saya asisten virtual %(name)s. Silakan tulis pertanyaan Anda, "
+                'atau ketik "agen" kapan saja untuk bicara dengan petugas.'
+            )
+            % {"name": name},
         )
 
 
@@ -396,7 +459,7 @@ def answer(
         if rule.name not in st["facts"] and (value := rule.find(message)):
             st["facts"][rule.name] = value
     if not message:
-        return turn.reply(CLARIFY, "Silakan tulis pertanyaan Anda.")
+        return turn.reply(CLARIFY, _("Silakan tulis pertanyaan Anda."))
     if safety.detect(message).is_safety:
         return turn.handover(SAFETY)
     if intents.wants_human(message):
@@ -408,22 +471,45 @@ def answer(
         if reply is not None:
             return reply
     offered = {slug: e for slug in st["offered"] if (e := idx.entry(slug)) is not None}
-    if slug := intents.picked(message, [(s, e.title) for s, e in offered.items()]):
+    if slug := intents.picked(message, [(s, turn.label(e)) for s, e in offered.items()]):
         return turn.give(offered[slug])
     if (st["offered"] or st["answered"]) and intents.declines(message):
         seen = (*st["offered"], st["answered"])
-        ranked = idx.search(st["question"], k=6) if st["question"] else []
+        ranked = turn.search(st["question"], 6) if st["question"] else []
         st["answered"] = ""
         return turn.unsure(ranked, exclude=seen)
     if kind := intents.small_talk(message):
         return turn.small_talk(kind)
     st["question"] = message
     st["answered"] = ""
-    ranked = idx.search(message, k=3)
+    ranked = turn.search(message, 3)
     conf = confidence(ranked)
     if ranked and conf >= turn.config.threshold:
         return turn.give(ranked[0].entry, conf=conf)
     return turn.unsure(ranked)
+
+
+def greeting(visitor_name: str) -> str:
+    """The bot's first words on a live chat (in place of the email-style acknowledgement):
+    who it is and that a person is one tap away."""
+    first = visitor_name.strip().split()[0] if visitor_name.strip() else ""
+    values = {"name": first, "business": settings.SIGAP_BUSINESS_NAME}
+    if first:
+        return (
+            _(
+                "Halo, %(name)s! Saya asisten virtual %(business)s. Saya bantu jawab dari "
+                'pusat bantuan kami; tekan "Bicara dengan petugas" kapan saja bila Anda '
+                "ingin dilayani petugas."
+            )
+            % values
+        )
+    return (
+        _(
+            "Halo! Saya asisten virtual %(business)s. Saya bantu jawab dari pusat bantuan "
+            'kami; tekan "Bicara dengan petugas" kapan saja bila Anda ingin dilayani petugas.'
+        )
+        % values
+    )
 
 
 # --- presenting an article ----------------------------------------------------------------
@@ -431,11 +517,15 @@ def answer(
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
-def excerpt(article: Article, limit: int = EXCERPT_CHARS) -> str:
-    """The summary, or the body's first paragraph cut after whole sentences."""
-    if article.summary:
-        return article.summary
-    paragraph = article.body.strip().split("\n\n")[0].strip()
+def excerpt(article: Article, limit: int = EXCERPT_CHARS, *, english: bool = False) -> str:
+    """The summary, or the body's first paragraph cut after whole sentences (``english``:
+    of the translation, when the article has one)."""
+    summary, body = article.summary, article.body
+    if english and article.title_en and article.body_en:
+        summary, body = article.summary_en, article.body_en
+    if summary:
+        return summary
+    paragraph = body.strip().split("\n\n")[0].strip()
     if len(paragraph) <= limit:
         return paragraph
     out = ""
@@ -448,15 +538,33 @@ def excerpt(article: Article, limit: int = EXCERPT_CHARS) -> str:
     return out
 
 
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut after whole sentences (or at a word) to at most ``limit`` characters."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    out = ""
+    for sentence in _SENTENCE_END.split(text):
+        if out and len(out) + 1 + len(sentence) > limit:
+            break
+        out = f"{out} {sentence}".strip()
+    if len(out) > limit:
+        out = out[:limit].rsplit(" ", 1)[0] + " …"
+    return out
+
+
 def article_url(slug: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("help:article", kwargs={"slug": slug})
 
 
-def article_ref(article: Article) -> ArticleRef:
+def article_ref(article: Article, *, english: bool = False) -> ArticleRef:
+    """``english``: the translation when the article has one (its page shows it to a reader
+    who chose English)."""
+    translated = english and bool(article.title_en and article.body_en)
     return ArticleRef(
         id=article.pk,
         slug=article.slug,
-        title=article.title,
+        title=article.title_en if translated else article.title,
         url=article_url(article.slug),
-        excerpt=excerpt(article),
+        excerpt=excerpt(article, english=english),
     )

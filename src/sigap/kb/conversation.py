@@ -10,8 +10,15 @@ or a list) and Telegram (an inline keyboard): ``channels.quickreply``. The ticke
 the bot's text with the choices numbered, which is also what is sent when quick replies
 are not possible (more than 10 choices, an id too long); typing the number or the title
 still works. A tap comes back as the customer's message (the choice's title) and reaches
-the bot as the choice's payload (``channels.messaging``). Live chat shows the numbered
-text.
+the bot as the choice's payload (``channels.messaging``).
+
+Live chat (a connector with ``bot_card``) shows more than text: the bot opens the
+conversation with a greeting of its own (no email-style acknowledgement is sent there),
+and each reply carries a card: its short text, the article's link ("Baca selengkapnya"),
+its choices as quick-reply buttons (an article title, or "Belum terjawab?" after an
+answer; a tap sends the label, which the bot recognises) and whether the bot is still in
+charge (the widget keeps "Bicara dengan petugas" in view until it hands over). The bot
+speaks the language the connector names for the ticket (``language``: the page's).
 
 Called after the customer's message is committed (``tickets.services``), so a bot
 failure never loses the customer's message; it is logged.
@@ -20,9 +27,13 @@ failure never loses the customer's message; it is logged.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from sigap.connectors import quickreply, registry
 from sigap.kb import bot
@@ -60,7 +71,14 @@ def _turn(ticket_id: int, text: str) -> bot.BotReply | None:
     ticket = Ticket.objects.select_for_update().filter(pk=ticket_id).first()
     if ticket is None or not registry.chatbot_answers(ticket.channel) or not ticket.is_open:
         return None
-    conversation, _ = BotConversation.objects.get_or_create(
+    connector = registry.get(ticket.channel)
+    language = connector.language(ticket) if connector and connector.language else ""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _speak(ticket, text, connector)
+
+
+def _speak(ticket: Ticket, text: str, connector: registry.Connector | None) -> bot.BotReply | None:
+    conversation, created = BotConversation.objects.get_or_create(
         ticket=ticket, defaults={"state": bot.new_state()}
     )
     if not conversation.active:
@@ -76,13 +94,20 @@ def _turn(ticket_id: int, text: str) -> bot.BotReply | None:
         conversation.handover_reason = reply.handover.reason
     conversation.save()
     body = reply.text  # with the choices numbered (``bot.unsure``)
-    connector = registry.get(ticket.channel)
+    cards = connector.bot_card if connector is not None else None
+    if created and cards is not None:  # live chat: the bot introduces itself first
+        hello = services.bot_reply(ticket=ticket, body=bot.greeting(ticket.customer.name))
+        cards(hello, {"kind": "greeting", "text": hello.body, "human": True, "choices": []})
+        if reply.action == bot.SMALL_TALK:  # "halo" first: the greeting has answered it
+            body = ""
     quick = bool(reply.choices) and connector is not None and connector.quick_replies is not None
     if body.strip():
         message = services.bot_reply(ticket=ticket, body=body)
         if quick:  # buttons when the channel can; else ``body`` (numbered) goes out
             choices = [(c.label, c.payload) for c in reply.choices]
             quickreply.attach(message, reply.prompt or reply.text, choices)
+        if cards is not None:
+            cards(message, card(reply))
     if reply.handover is not None:
         reason = REASONS.get(reply.handover.reason, reply.handover.reason)
         services.message_add(
@@ -92,3 +117,27 @@ def _turn(ticket_id: int, text: str) -> bot.BotReply | None:
             body=f"{bot.BOT_NAME} menyerahkan percakapan ke petugas: {reason}.",
         )
     return reply
+
+
+def card(reply: bot.BotReply) -> dict[str, Any]:
+    """What a channel with links and buttons shows for a reply (in the active language):
+    ``text`` (short), ``article`` (title and link, an answer only), ``choices`` (each a
+    ``label`` and the text a tap ``send``s) and ``human``: the bot still has the chat."""
+    out: dict[str, Any] = {
+        "kind": reply.action,
+        "text": reply.short or reply.text,
+        "human": reply.handover is None,
+        "choices": [{"label": c.label, "send": c.label} for c in reply.choices],
+    }
+    if reply.article is not None:
+        out["article"] = {
+            "title": reply.article.title,
+            "url": reply.article.url,
+            "more": _("Baca selengkapnya"),
+        }
+        out["choices"] = [
+            # what a tap sends is what the bot understands (``intents``) in that language
+            {"label": _("Terima kasih, terjawab"), "send": pgettext("chatbot", "Terima kasih")},
+            {"label": _("Belum terjawab?"), "send": pgettext("chatbot", "Belum terjawab")},
+        ]
+    return out

@@ -9,6 +9,11 @@ changed, so a process never answers from articles edited in another one.
 Ranking is BM25 (``bm25.py``) with the title and the question variants counted
 ``HEAD_WEIGHT`` times. The same scores on SQLite and PostgreSQL, and a ``coverage``
 measure the bot turns into a confidence (``bot.py``).
+
+The English translations (``title_en``, ``summary_en``, ``body_en``) are a second index of
+their own (``search(..., english=True)``): an English question on a live chat of an
+English page is ranked among the translated articles only, and the Indonesian ranking
+stays exactly as it was.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from dataclasses import dataclass
 
 from sigap.kb.bm25 import Bm25
 from sigap.kb.models import ArticleSearchDocument, ArticleStatus, IndexGeneration, Visibility
-from sigap.kb.search import query_terms
+from sigap.kb.search import query_terms, terms
 
 HEAD_WEIGHT = 3.0
 
@@ -32,6 +37,7 @@ class Entry:
     category_id: int
     category_slug: str
     public: bool  # published and public: customers and the chatbot may see it
+    title_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -42,28 +48,41 @@ class Scored:
 
 
 class KbIndex:
-    def __init__(self, generation: str, entries: list[Entry], docs: list[dict[str, float]]) -> None:
+    def __init__(
+        self,
+        generation: str,
+        entries: list[Entry],
+        docs: list[dict[str, float]],
+        docs_en: list[dict[str, float]] | None = None,
+    ) -> None:
         self.generation = generation
         self.entries = entries
         self.bm25 = Bm25(docs)
+        self.bm25_en = Bm25(docs_en if docs_en is not None else [{} for _ in entries])
         self.by_slug = {e.slug: i for i, e in enumerate(entries)}
 
     def __len__(self) -> int:
         return len(self.entries)
 
-    def rank(self, words: list[str], *, k: int = 5, public_only: bool = True) -> list[Scored]:
-        """The ``k`` best published articles for already-processed query terms."""
+    def rank(
+        self, words: list[str], *, k: int = 5, public_only: bool = True, english: bool = False
+    ) -> list[Scored]:
+        """The ``k`` best published articles for already-processed query terms (``english``:
+        among the English translations)."""
         if not words:
             return []
         entries = self.entries
+        bm25 = self.bm25_en if english else self.bm25
         keep = (lambda i: entries[i].public) if public_only else None
         return [
-            Scored(entries[hit.doc], hit.score, self.bm25.coverage(words, hit.doc))
-            for hit in self.bm25.top(words, k, keep=keep)
+            Scored(entries[hit.doc], hit.score, bm25.coverage(words, hit.doc))
+            for hit in bm25.top(words, k, keep=keep)
         ]
 
-    def search(self, q: str, *, k: int = 5, public_only: bool = True) -> list[Scored]:
-        return self.rank(query_terms(q), k=k, public_only=public_only)
+    def search(
+        self, q: str, *, k: int = 5, public_only: bool = True, english: bool = False
+    ) -> list[Scored]:
+        return self.rank(query_terms(q), k=k, public_only=public_only, english=english)
 
     def entry(self, slug: str) -> Entry | None:
         i = self.by_slug.get(slug)
@@ -95,21 +114,28 @@ def build(token: str) -> KbIndex:
             "article__visibility",
             "head",
             "body",
+            "article__title_en",
+            "english",
         )
     )
-    for pk, slug, title, category_id, category_slug, visibility, head, body in rows.iterator(
-        chunk_size=1000
-    ):
-        entries.append(
-            Entry(pk, slug, title, category_id, category_slug, visibility == Visibility.PUBLIC)
-        )
+    docs_en: list[dict[str, float]] = []
+    for row in rows.iterator(chunk_size=1000):
+        pk, slug, title, category_id, category_slug, visibility, head, body, title_en, en = row
+        public = visibility == Visibility.PUBLIC
+        entries.append(Entry(pk, slug, title, category_id, category_slug, public, title_en))
         doc: dict[str, float] = {}
         for term in body.split():
             doc[term] = doc.get(term, 0.0) + 1.0
         for term in head.split():
             doc[term] = doc.get(term, 0.0) + HEAD_WEIGHT
         docs.append(doc)
-    return KbIndex(token, entries, docs)
+        doc_en: dict[str, float] = {}
+        for term in en.split():  # the title's terms are in it once; count them as a head
+            doc_en[term] = doc_en.get(term, 0.0) + 1.0
+        for term in terms(title_en):
+            doc_en[term] = doc_en.get(term, 0.0) + HEAD_WEIGHT - 1.0
+        docs_en.append(doc_en)
+    return KbIndex(token, entries, docs, docs_en)
 
 
 _lock = threading.Lock()

@@ -10,6 +10,7 @@ import filetype
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from sigap.core.errors import PayloadTooLarge, ValidationFailed
 from sigap.tickets.models import Attachment, Message
@@ -35,15 +36,21 @@ def check_request(files: list[tuple[str, int]]) -> None:
     most = int(settings.SIGAP_MAX_ATTACHMENTS_PER_MESSAGE)
     if len(files) > most:
         raise PayloadTooLarge(
-            f"Paling banyak {most} lampiran per pesan; yang dikirim {len(files)}. "
-            "Kirim sisanya di pesan berikutnya."
+            _(
+                "Paling banyak %(most)d lampiran per pesan; yang dikirim %(sent)d. "
+                "Kirim sisanya di pesan berikutnya."
+            )
+            % {"most": most, "sent": len(files)}
         )
     total = sum(size for _, size in files)
     limit = int(settings.SIGAP_MAX_MESSAGE_ATTACHMENTS_BYTES)
     if total > limit:
         raise PayloadTooLarge(
-            f"Lampiran pesan ini {total / 1_048_576:.1f} MB, melebihi batas "
-            f"{limit / 1_048_576:.0f} MB per pesan. Kirim sebagian di pesan berikutnya."
+            _(
+                "Lampiran pesan ini %(size).1f MB, melebihi batas %(limit).0f MB per pesan. "
+                "Kirim sebagian di pesan berikutnya."
+            )
+            % {"size": total / 1_048_576, "limit": limit / 1_048_576}
         )
     for name, size in files:
         check_size(name, size)
@@ -53,8 +60,8 @@ def check_size(filename: str, size: int) -> None:
     limit = max_bytes()
     if size > limit:
         raise PayloadTooLarge(
-            f"Lampiran '{filename}' berukuran {size / 1_048_576:.1f} MB, melebihi batas "
-            f"{limit / 1_048_576:.0f} MB."
+            _("Lampiran '%(name)s' berukuran %(size).1f MB, melebihi batas %(limit).0f MB.")
+            % {"name": filename, "size": size / 1_048_576, "limit": limit / 1_048_576}
         )
 
 
@@ -80,7 +87,9 @@ def detect_content_type(content: bytes) -> str:
 def clean_filename(name: str) -> str:
     base = PurePath(name.replace("\\", "/")).name.strip().replace("\x00", "")
     if base in ("", ".", ".."):
-        raise ValidationFailed("Nama berkas lampiran kosong.", fields={"files": ["Nama kosong."]})
+        raise ValidationFailed(
+            _("Nama berkas lampiran kosong."), fields={"files": [_("Nama kosong.")]}
+        )
     return base[:MAX_FILENAME]
 
 

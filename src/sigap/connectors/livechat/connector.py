@@ -3,7 +3,7 @@ pushed to the visitor's open widget (``delivery``)."""
 
 from __future__ import annotations
 
-from sigap.connectors.livechat import delivery, selectors
+from sigap.connectors.livechat import delivery, selectors, services
 from sigap.connectors.registry import Connector
 from sigap.tickets.models import Channel
 
@@ -13,6 +13,8 @@ CONNECTOR = Connector(
     deliver=delivery.deliver,
     record=delivery.record,
     chatbot=True,
+    bot_card=services.bot_card_store,
+    language=selectors.ticket_language,
     # The typed address is unverified until proven or linked: the ticket page says so.
     window_notice=selectors.identity_notice,
     window_template="livechat/_identity_notice.html",

@@ -22,7 +22,8 @@ reconnect sends ``resume`` with the last id it saw; it drops ids it already has.
 Agent console, ``/ws/livechat/console/`` (staff only; others are closed with 4403):
   <- ``chats`` {chats} on connect; ``chat`` {chat} on every change
   -> ``open`` {chat, after}  <- ``history`` {chat, messages} (notes included)
-  -> ``pickup`` | ``end`` {chat};  -> ``transfer`` {chat, to};  -> ``agents`` <- ``agents``
+  -> ``pickup`` | ``end`` {chat};  -> ``transfer`` {chat, to} (an agent online) or
+  {chat, team} (back to the queue, for that team);  -> ``agents`` <- ``agents`` {agents, teams}
   -> ``reply`` | ``note`` {chat, cid, body}  <- ``ack`` {cid, id}
   -> ``typing`` {chat, on};  -> ``read`` {chat, up_to};  -> ``ping``
   -> ``link`` {chat, customer}: file a chat whose email is unverified under that customer
@@ -41,6 +42,7 @@ from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.http.cookie import parse_cookie
+from django.utils import translation
 
 from sigap.accounts import twofactor
 from sigap.accounts.models import User
@@ -101,6 +103,7 @@ class VisitorConsumer(_Consumer):
 
     chat: Chat | None = None
     browser_key: str = ""
+    language: str = ""  # the page's (``lang`` on start and resume): errors are said in it
     _answers: asyncio.Future[None] | None = None
 
     def _answer_later(self, answer: Callable[[], object]) -> None:
@@ -144,6 +147,12 @@ class VisitorConsumer(_Consumer):
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
             return
+        if content.get("lang"):
+            self.language = services.language_of(_str(content.get("lang")))
+        with translation.override(self.language or None):
+            await self._receive(content)
+
+    async def _receive(self, content: dict[str, Any]) -> None:
         kind = content.get("type")
         cid = _str(content.get("cid"))
         try:
@@ -186,6 +195,7 @@ class VisitorConsumer(_Consumer):
             body=_str(content.get("body")),
             cid=_str(content.get("cid")),
             browser_key=self.browser_key,
+            language=self.language,
         )
         token = services.token_for(chat)
         await self.send_json({"type": "started", "token": token})
@@ -297,7 +307,8 @@ class ConsoleConsumer(_Consumer):
             return
         if kind == "agents":
             agents = await db.run(selectors.online_agents)(exclude=self.user.pk)
-            await self.send_json({"type": "agents", "agents": agents})
+            teams = await db.run(selectors.teams)()
+            await self.send_json({"type": "agents", "agents": agents, "teams": teams})
             return
         chat = await db.run(services.chat_for_staff)(self.user, _int(content.get("chat")))
         if kind == "open":
@@ -325,6 +336,9 @@ class ConsoleConsumer(_Consumer):
             await db.run(services.chat_read)(
                 chat=chat, by_visitor=False, up_to=_int(content.get("up_to"))
             )
+        elif kind == "transfer" and content.get("team"):
+            team = await db.run(services.team_for_transfer)(_int(content.get("team")))
+            await db.run(services.chat_transfer_team)(actor=self.user, chat=chat, team=team)
         elif kind == "transfer":
             to = await db.run(services.staff_user)(_int(content.get("to")))
             await db.run(services.chat_transfer)(actor=self.user, chat=chat, to=to)

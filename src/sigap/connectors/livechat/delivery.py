@@ -38,7 +38,7 @@ def record(message_id: int) -> None:
 
 
 def deliver(message_id: int) -> None:
-    message = Message.objects.select_related("author").filter(pk=message_id).first()
+    message = Message.objects.select_related("author", "bot_card").filter(pk=message_id).first()
     if message is None or message.kind != MessageKind.REPLY:
         return
     chat = (

@@ -18,7 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from sigap.customers.models import Customer
-from sigap.tickets.models import Ticket
+from sigap.tickets.models import Message, Ticket
 
 
 class ChatStatus(models.TextChoices):
@@ -68,7 +68,12 @@ class Chat(models.Model):
     # The last message id each side has read (read receipts).
     visitor_read_id = models.BigIntegerField(default=0)
     agent_read_id = models.BigIntegerField(default=0)
+    # The language the visitor is spoken to in (the page's: ``<html lang>`` or the
+    # widget's ``data-lang``): the bot, the notices and the error messages.
+    language = models.CharField(_("bahasa"), max_length=8, default="id")
     created_at = models.DateTimeField(_("dimulai"))
+    # Since when it waits for an agent: its start, or its transfer to a team's queue.
+    queued_at = models.DateTimeField(_("masuk antrean"), null=True, blank=True)
     ended_at = models.DateTimeField(_("berakhir"), null=True, blank=True)
 
     class Meta:
@@ -86,3 +91,15 @@ class Chat(models.Model):
 
     def __str__(self) -> str:
         return f"Live chat #{self.pk} ({self.visitor_name})"
+
+
+class BotCard(models.Model):
+    """How the widget shows one of the chatbot's replies (``kb.conversation.card``): its
+    short text, the article's link, the quick replies, whether the bot still has the chat.
+    The message's own body (the ticket's transcript) stays the full text."""
+
+    message = models.OneToOneField(Message, on_delete=models.CASCADE, related_name="bot_card")
+    data = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"Bot card of message #{self.message_id}"

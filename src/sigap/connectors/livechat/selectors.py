@@ -7,15 +7,18 @@ from typing import Any
 from django.core import signing
 from django.db.models import Q, QuerySet
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
-from sigap.accounts.models import Role, User
+from sigap.accounts.models import Role, Team, User
 from sigap.accounts.presence import online
 from sigap.connectors import proposals
-from sigap.connectors.livechat.models import Chat, ChatStatus, Identity
+from sigap.connectors.livechat.models import BotCard, Chat, ChatStatus, Identity
 from sigap.core.errors import NotFound
 from sigap.customers.models import ContactKind, CustomerContact
+from sigap.tickets import canned
 from sigap.tickets.guidance import when
-from sigap.tickets.models import Message, MessageKind, Ticket
+from sigap.tickets.models import CannedResponse, Message, MessageKind, Ticket
 
 PUBLIC_KINDS = (MessageKind.INBOUND, MessageKind.REPLY)
 BACKLOG_LIMIT = 1000  # a reconnecting client gets at most this many; it asks again for more
@@ -43,9 +46,9 @@ def attachment_from_key(key: str) -> int:
     try:
         value = signing.loads(key, salt=ATTACHMENT_SALT)
     except signing.BadSignature as exc:
-        raise NotFound("Lampiran tidak ditemukan.") from exc
+        raise NotFound(_("Lampiran tidak ditemukan.")) from exc
     if not isinstance(value, int):
-        raise NotFound("Lampiran tidak ditemukan.")
+        raise NotFound(_("Lampiran tidak ditemukan."))
     return value
 
 
@@ -58,6 +61,12 @@ def message_out(message: Message, chat: Chat, card: dict[str, Any] | None = None
         sender, name = "agent", message.author.display_name
     else:
         sender, name = "system", "Asisten Sigap"
+    bot: dict[str, Any] | None = None
+    if sender == "system" and message.kind == MessageKind.REPLY:
+        try:  # select_related by the callers that send many (no query for one missing)
+            bot = message.bot_card.data
+        except BotCard.DoesNotExist:
+            bot = None
     out = {
         "id": message.pk,
         "cid": client_id(message),
@@ -78,6 +87,8 @@ def message_out(message: Message, chat: Chat, card: dict[str, Any] | None = None
     }
     if card is not None:
         out["card"] = card
+    if bot is not None:
+        out["bot"] = bot
     return out
 
 
@@ -86,29 +97,48 @@ def messages_after(chat: Chat, after: int, *, staff: bool) -> list[dict[str, Any
     qs: QuerySet[Message] = Message.objects.filter(ticket_id=chat.ticket_id, pk__gt=after)
     if not staff:
         qs = qs.filter(kind__in=PUBLIC_KINDS)
-    rows = qs.select_related("author").prefetch_related("attachments")
+    rows = qs.select_related("author", "bot_card").prefetch_related("attachments")
     found = list(rows.order_by("pk")[:BACKLOG_LIMIT])
     cards = proposals.card_for([m.pk for m in found if m.kind == MessageKind.REPLY])
     return [message_out(m, chat, cards.get(m.pk)) for m in found]
 
 
 def offline_notice(chat: Chat) -> str:
-    """What a visitor who arrived when no agent was online is told (Indonesian)."""
+    """What a visitor who arrived when no agent was online is told (in the active
+    language)."""
     ticket = chat.ticket
-    text = (
+    text = _(
         "Saat ini belum ada petugas yang daring. Percakapan ini sudah kami catat sebagai "
-        f"tiket {ticket.reference}. Kami akan membalas paling lambat "
-        f"{when(ticket.first_response_due_at, ticket.customer.time_zone)}."
-    )
+        "tiket %(ticket)s. Kami akan membalas paling lambat %(due)s."
+    ) % {
+        "ticket": ticket.reference,
+        "due": when(ticket.first_response_due_at, ticket.customer.time_zone),
+    }
     if chat.visitor_email and chat.identity != Identity.CLAIMED:
-        text += f" Balasan juga kami kirim ke email {chat.visitor_email}."
+        text += " " + _("Balasan juga kami kirim ke email %(email)s.") % {
+            "email": chat.visitor_email
+        }
     elif chat.visitor_email:  # an unproven address gets no mail but the code
-        text += f" Verifikasi email {chat.visitor_email} agar balasan juga kami kirim ke sana."
+        text += " " + _("Verifikasi email %(email)s agar balasan juga kami kirim ke sana.") % {
+            "email": chat.visitor_email
+        }
     return text
 
 
+def ticket_language(ticket: Ticket) -> str:
+    """The language a live chat's visitor is spoken to in (the connector's ``language``)."""
+    found = Chat.objects.filter(ticket_id=ticket.pk).values_list("language", flat=True).first()
+    return found or ""
+
+
 def visitor_state(chat: Chat) -> dict[str, Any]:
-    """The visitor's view of the chat (no internal fields)."""
+    """The visitor's view of the chat (no internal fields), in the chat's language
+    (whoever's change announces it)."""
+    with translation.override(chat.language or None):
+        return _visitor_state(chat)
+
+
+def _visitor_state(chat: Chat) -> dict[str, Any]:
     return {
         "status": chat.status,
         "ticket": chat.ticket.reference,
@@ -145,7 +175,26 @@ def identity_notice(ticket: Ticket) -> dict[str, Any] | None:
     return {"email": chat.visitor_email}
 
 
-def chat_summary(chat: Chat) -> dict[str, Any]:
+_UNSET: Any = object()
+
+
+def claim_matches(chats: list[Chat]) -> dict[str, dict[str, Any]]:
+    """``claim_match`` for many chats in one query: by typed address."""
+    emails = {c.visitor_email for c in chats if c.identity == Identity.CLAIMED and c.visitor_email}
+    if not emails:
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    contacts = (
+        CustomerContact.objects.select_related("customer")
+        .filter(kind=ContactKind.EMAIL, value__in=emails)
+        .order_by("pk")
+    )
+    for contact in contacts:
+        out.setdefault(contact.value, {"id": contact.customer_id, "name": contact.customer.name})
+    return out
+
+
+def chat_summary(chat: Chat, match: dict[str, Any] | None = _UNSET) -> dict[str, Any]:
     """One chat as an agent console lists it. ``email`` and ``phone`` are what the visitor
     typed; ``verified`` says whether the address was proven (or an agent linked the chat),
     ``identity`` how."""
@@ -159,13 +208,18 @@ def chat_summary(chat: Chat) -> dict[str, Any]:
         "phone": chat.visitor_phone,
         "identity": chat.identity,
         "verified": chat.identity != Identity.CLAIMED,
-        "match": claim_match(chat),
+        "match": claim_match(chat) if match is _UNSET else match,
         "status": chat.status,
         "agent": chat.agent_id,
         "agent_name": chat.agent.display_name if chat.agent is not None else "",
         "offline": chat.offline,
         "visitor_read": chat.visitor_read_id,
         "created_at": chat.created_at.isoformat(),
+        # the queue's waiting time counts from here (the start, or a transfer to a team)
+        "queued_at": (chat.queued_at or chat.created_at).isoformat(),
+        "team": chat.ticket.team.name if chat.ticket.team is not None else "",
+        "team_id": chat.ticket.team_id,
+        "language": chat.language,
     }
 
 
@@ -181,8 +235,15 @@ def console_chats(user: User) -> list[dict[str, Any]]:
     open_chats = Chat.objects.exclude(status=ChatStatus.ENDED)
     if user.role not in (Role.ADMIN, Role.SUPERVISOR):
         open_chats = open_chats.filter(Q(agent__isnull=True) | Q(agent_id=user.pk))
-    rows = open_chats.select_related("ticket", "agent").order_by("pk")
-    return [chat_summary(c) for c in rows]
+    rows = list(open_chats.select_related("ticket__team", "agent").order_by("pk"))
+    matches = claim_matches(rows)
+    return [
+        chat_summary(
+            c,
+            matches.get(c.visitor_email) if c.identity == Identity.CLAIMED else None,
+        )
+        for c in rows
+    ]
 
 
 def staff_ids() -> list[int]:
@@ -191,6 +252,37 @@ def staff_ids() -> list[int]:
             is_active=True, role__in=[Role.ADMIN, Role.SUPERVISOR, Role.AGENT]
         ).values_list("pk", flat=True)
     )
+
+
+HISTORY_TICKETS = 5
+
+
+def side_panel(chat: Chat, agent: User) -> dict[str, Any]:
+    """The console's panel beside a chat: who the visitor is (what they typed and whether
+    it is proven), the customer's other tickets once the chat is filed under a real
+    customer, and the canned responses for the ticket's team, filled for this chat.
+    A fixed number of queries."""
+    ticket = chat.ticket
+    history: list[Ticket] = []
+    if chat.identity != Identity.CLAIMED:  # a claim shows no one else's record
+        history = list(
+            Ticket.objects.filter(customer_id=ticket.customer_id)
+            .exclude(pk=ticket.pk)
+            .order_by("-created_at")[:HISTORY_TICKETS]
+        )
+    values = canned.placeholder_values(ticket, agent)
+    responses = [
+        {"id": c.pk, "title": c.title, "body": canned.fill(c.body, values)}
+        for c in CannedResponse.objects.filter(active=True)
+        .filter(Q(team__isnull=True) | Q(team_id=ticket.team_id))
+        .order_by("purpose", "title")
+    ]
+    return {"chat": chat, "ticket": ticket, "history": history, "canned": responses}
+
+
+def teams() -> list[dict[str, Any]]:
+    """Every team, for a transfer to a team's queue."""
+    return [{"id": t.pk, "name": t.name} for t in Team.objects.order_by("name")]
 
 
 def online_agents(*, exclude: int | None = None) -> list[dict[str, Any]]:

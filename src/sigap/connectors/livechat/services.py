@@ -49,21 +49,24 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts.access import require_staff
-from sigap.accounts.models import Role, User
+from sigap.accounts.models import Role, Team, User
 from sigap.accounts.presence import online
 from sigap.accounts.system import system_user
 from sigap.connectors.livechat import live, selectors
-from sigap.connectors.livechat.models import Chat, ChatStatus, Identity
+from sigap.connectors.livechat.models import BotCard, Chat, ChatStatus, Identity
 from sigap.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sigap.customers.models import ContactKind, Customer
 from sigap.customers.services import (
@@ -125,13 +128,13 @@ def chat_from_token(token: str, browser_key: str) -> Chat:
     try:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
     except signing.BadSignature as exc:
-        raise NotFound("Percakapan tidak ditemukan.") from exc
+        raise NotFound(_("Percakapan tidak ditemukan.")) from exc
     chat_id = data.get("c") if isinstance(data, dict) else None
     if not isinstance(chat_id, int):
-        raise NotFound("Percakapan tidak ditemukan.")
+        raise NotFound(_("Percakapan tidak ditemukan."))
     chat = Chat.objects.select_related("ticket__customer", "agent").filter(pk=chat_id).first()
     if chat is None or not _same_browser(chat, browser_key):
-        raise NotFound("Percakapan tidak ditemukan.")
+        raise NotFound(_("Percakapan tidak ditemukan."))
     return chat
 
 
@@ -144,17 +147,19 @@ def chat_from_pk(chat_id: int) -> Chat:
 
 def _check_cid(cid: str) -> None:
     if not CLIENT_ID.match(cid):
-        raise ValidationFailed("Id pesan dari klien tidak sah.", fields={"cid": ["Tidak sah."]})
+        raise ValidationFailed(
+            _("Id pesan dari klien tidak sah."), fields={"cid": [_("Tidak sah.")]}
+        )
 
 
 def _check_body(body: str, *, uploads: Sequence[Upload] = ()) -> str:
     body = body.strip()
     if not body and not uploads:
-        raise ValidationFailed("Pesan kosong.", fields={"body": ["Wajib diisi."]})
+        raise ValidationFailed(_("Pesan kosong."), fields={"body": [_("Wajib diisi.")]})
     if len(body) > MAX_BODY:
         raise ValidationFailed(
-            f"Pesan terlalu panjang (paling banyak {MAX_BODY} karakter).",
-            fields={"body": ["Terlalu panjang."]},
+            _("Pesan terlalu panjang (paling banyak %(max)d karakter).") % {"max": MAX_BODY},
+            fields={"body": [_("Terlalu panjang.")]},
         )
     return body
 
@@ -167,7 +172,7 @@ def _lock(chat: Chat) -> Chat:
     # ``of``: PostgreSQL refuses FOR UPDATE on the nullable side of the joins (agent).
     return (
         Chat.objects.select_for_update(of=("self",))
-        .select_related("ticket__customer", "agent")
+        .select_related("ticket__customer", "ticket__team", "agent")
         .get(pk=chat.pk)
     )
 
@@ -194,22 +199,42 @@ def _provisional_customer(name: str) -> Customer:
 def _check_start(name: str, email: str, phone: str) -> None:
     errors: dict[str, list[str]] = {}
     if not name:
-        errors["name"] = ["Nama wajib diisi."]
+        errors["name"] = [_("Nama wajib diisi.")]
     if not email and not phone:
-        errors["email"] = ["Isi email atau nomor telepon."]
+        errors["email"] = [_("Isi email atau nomor telepon.")]
     if email:
         try:
             validate_email(email)
         except ValidationError:
-            errors["email"] = ["Alamat email tidak sah."]
+            errors["email"] = [_("Alamat email tidak sah.")]
     if errors:
-        raise ValidationFailed("Data belum lengkap.", fields=errors)
+        raise ValidationFailed(_("Data belum lengkap."), fields=errors)
 
 
 # --- the visitor --------------------------------------------------------------------------
 
 
-def chat_start(*, name: str, email: str, phone: str, body: str, cid: str, browser_key: str) -> Chat:
+def language_of(raw: str) -> str:
+    """The supported language a page names (``en-US`` -> ``en``); else the default."""
+    code = raw.strip().lower()[:16] if isinstance(raw, str) else ""
+    if not code:
+        return str(settings.LANGUAGE_CODE)
+    try:
+        return translation.get_supported_language_variant(code)
+    except LookupError:
+        return str(settings.LANGUAGE_CODE)
+
+
+def chat_start(
+    *,
+    name: str,
+    email: str,
+    phone: str,
+    body: str,
+    cid: str,
+    browser_key: str,
+    language: str = "",
+) -> Chat:
     """Start a chat from the browser whose cookie secret is ``browser_key``: a provisional
     customer, the ticket with the first message; the typed address is kept as a claim.
 
@@ -220,10 +245,12 @@ def chat_start(*, name: str, email: str, phone: str, body: str, cid: str, browse
     _check_start(name, email, phone)
     body = _check_body(body)
     if not browser_key_valid(browser_key):
-        raise ValidationFailed("Peramban tidak dikenali. Muat ulang halaman.")
+        raise ValidationFailed(_("Peramban tidak dikenali. Muat ulang halaman."))
     external_id = f"livechat:start:{cid}"
     try:
-        chat = _chat_start(name, email, phone, body, external_id, _key_hash(browser_key))
+        chat = _chat_start(
+            name, email, phone, body, external_id, _key_hash(browser_key), language_of(language)
+        )
     except IntegrityError:  # the same start, concurrently: the other one won
         existing = Message.objects.filter(channel=Channel.LIVECHAT, external_id=external_id)
         first = existing.first()
@@ -233,13 +260,13 @@ def chat_start(*, name: str, email: str, phone: str, body: str, cid: str, browse
             ticket_id=first.ticket_id
         )
     if not _same_browser(chat, browser_key):
-        raise NotFound("Percakapan tidak ditemukan.")
+        raise NotFound(_("Percakapan tidak ditemukan."))
     return chat
 
 
 @transaction.atomic
 def _chat_start(
-    name: str, email: str, phone: str, body: str, external_id: str, key_hash: str
+    name: str, email: str, phone: str, body: str, external_id: str, key_hash: str, language: str
 ) -> Chat:
     existing = (
         Message.objects.filter(channel=Channel.LIVECHAT, external_id=external_id)
@@ -268,8 +295,10 @@ def _chat_start(
         identity=Identity.CLAIMED,
         provisional_customer=customer,
         browser_key_hash=key_hash,
+        language=language,
         offline=not online(selectors.staff_ids()),
         created_at=ticket.created_at,
+        queued_at=ticket.created_at,
     )
     _announce(chat, visitor=False)
     return chat
@@ -304,7 +333,7 @@ def _visitor_message(
     with transaction.atomic():
         chat = _lock(chat)
         if chat.status == ChatStatus.ENDED:
-            raise Conflict("Percakapan ini sudah berakhir. Silakan mulai percakapan baru.")
+            raise Conflict(_("Percakapan ini sudah berakhir. Silakan mulai percakapan baru."))
         # Queued before ``message_add`` queues its own after-commit work (the chatbot's
         # answer above all): the message reaches both sides first, without waiting for
         # the answer, and the widget shows the question before the answer.
@@ -336,6 +365,11 @@ def _visitor_message(
 def _answer(ticket_id: int, body: str) -> None:
     """The automatic responders' turn (the chatbot), after the visitor has their ack."""
     hooks.react_now(hooks.CustomerWrote(ticket_id=ticket_id, channel=Channel.LIVECHAT, text=body))
+
+
+def bot_card_store(message: Message, data: dict[str, Any]) -> None:
+    """In the bot's reply's transaction: how the widget shows it (``kb.conversation``)."""
+    BotCard.objects.create(message=message, data=data)
 
 
 def chat_read(*, chat: Chat, by_visitor: bool, up_to: int) -> None:
@@ -378,36 +412,40 @@ def chat_end(*, chat: Chat, actor: User | None) -> Chat:
 
 # --- proving the address -----------------------------------------------------------------
 
-CODE_SUBJECT = "Kode verifikasi live chat"
+CODE_SUBJECT = gettext_lazy("Kode verifikasi live chat")
 
 
 def _code_hash(chat: Chat, code: str) -> str:
     return salted_hmac(CODE_SALT, f"{chat.pk}:{code}", algorithm="sha256").hexdigest()
 
 
-def _code_mail(email: str, code: str) -> None:
-    # Nothing the visitor typed (not even the name): the address is not proven yet.
+def _code_mail(email: str, code: str, language: str) -> None:
+    # Nothing the visitor typed (not even the name): the address is not proven yet. In
+    # the chat's language.
     minutes = int(CODE_TTL.total_seconds() // 60)
-    body = (
-        "Halo,\n\n"
-        f"Kode verifikasi live chat Anda: {code}\n\n"
-        f"Masukkan kode ini di jendela chat. Kode berlaku {minutes} menit dan hanya dapat "
-        "dipakai sekali. Jangan berikan kode ini kepada siapa pun, termasuk petugas kami.\n\n"
-        "Bila Anda tidak sedang mengobrol dengan kami, abaikan email ini: percakapan itu "
-        "tidak akan dihubungkan dengan data Anda."
-    )
+    with translation.override(language or None):
+        subject = str(CODE_SUBJECT)
+        body = _(
+            "Halo,\n\n"
+            "Kode verifikasi live chat Anda: %(code)s\n\n"
+            "Masukkan kode ini di jendela chat. Kode berlaku %(minutes)d menit dan hanya dapat "
+            "dipakai sekali. Jangan berikan kode ini kepada siapa pun, termasuk petugas kami."
+            "\n\n"
+            "Bila Anda tidak sedang mengobrol dengan kami, abaikan email ini: percakapan itu "
+            "tidak akan dihubungkan dengan data Anda."
+        ) % {"code": code, "minutes": minutes}
     try:
-        send_mail(CODE_SUBJECT, body, None, [email])
+        send_mail(subject, body, None, [email])
     except Exception:  # the visitor asks again; nothing else waits for this mail
         log.exception("live chat code mail to %s failed", email)
 
 
 def _check_claimed(chat: Chat) -> None:
     if chat.identity != Identity.CLAIMED:
-        raise Conflict("Percakapan ini sudah terhubung dengan data pelanggan.")
+        raise Conflict(_("Percakapan ini sudah terhubung dengan data pelanggan."))
     if not chat.visitor_email:
         raise ValidationFailed(
-            "Percakapan ini tidak memakai alamat email.", fields={"email": ["Kosong."]}
+            _("Percakapan ini tidak memakai alamat email."), fields={"email": [_("Kosong.")]}
         )
 
 
@@ -423,7 +461,7 @@ def chat_code_send(*, chat: Chat) -> None:
         chat.code_attempts = 0
         chat.save(update_fields=["code_hash", "code_expires_at", "code_attempts"])
         email = chat.visitor_email
-        transaction.on_commit(partial(_code_mail, email, code), robust=True)
+        transaction.on_commit(partial(_code_mail, email, code, chat.language), robust=True)
 
 
 def chat_code_check(*, chat: Chat, code: str) -> Chat:
@@ -433,8 +471,10 @@ def chat_code_check(*, chat: Chat, code: str) -> Chat:
     right, chat, left = _code_check(chat, code.strip())
     if not right:
         raise ValidationFailed(
-            f"Kode salah. Sisa {left} kali percobaan." if left else "Kode salah.",
-            fields={"code": ["Kode salah."]},
+            _("Kode salah. Sisa %(left)d kali percobaan.") % {"left": left}
+            if left
+            else _("Kode salah."),
+            fields={"code": [_("Kode salah.")]},
         )
     return chat
 
@@ -446,9 +486,9 @@ def _code_check(chat: Chat, code: str) -> tuple[bool, Chat, int]:
     _check_claimed(chat)
     expires = chat.code_expires_at
     if not chat.code_hash or expires is None or expires <= timezone.now():
-        raise Conflict("Kode sudah tidak berlaku. Minta kode baru.")
+        raise Conflict(_("Kode sudah tidak berlaku. Minta kode baru."))
     if chat.code_attempts >= CODE_TRIES:
-        raise Conflict("Terlalu banyak kode yang salah. Minta kode baru.")
+        raise Conflict(_("Terlalu banyak kode yang salah. Minta kode baru."))
     if not constant_time_compare(_code_hash(chat, code), chat.code_hash):
         Chat.objects.filter(pk=chat.pk).update(code_attempts=F("code_attempts") + 1)
         return False, chat, CODE_TRIES - chat.code_attempts - 1
@@ -511,15 +551,19 @@ def _check_handler(actor: User, chat: Chat) -> None:
         return
     if actor.role in (Role.ADMIN, Role.SUPERVISOR):
         return
-    raise PermissionDenied("Percakapan ini ditangani petugas lain.")
+    raise PermissionDenied(_("Percakapan ini ditangani petugas lain."))
 
 
 def chat_for_staff(actor: User, chat_id: int) -> Chat:
     """A chat whose ticket ``actor`` may see; ``NotFound`` otherwise."""
     require_staff(actor)
-    chat = Chat.objects.select_related("ticket__customer", "agent").filter(pk=chat_id).first()
+    chat = (
+        Chat.objects.select_related("ticket__customer", "ticket__team", "agent")
+        .filter(pk=chat_id)
+        .first()
+    )
     if chat is None:
-        raise NotFound("Percakapan tidak ditemukan.")
+        raise NotFound(_("Percakapan tidak ditemukan."))
     access_ticket(actor, chat.ticket_id)
     return chat
 
@@ -531,12 +575,12 @@ def chat_link_customer(*, actor: User, chat: Chat, customer: Customer) -> Chat:
     chat = _lock(chat)
     _check_handler(actor, chat)
     if chat.identity != Identity.CLAIMED:
-        raise Conflict("Percakapan ini sudah terhubung dengan data pelanggan.")
+        raise Conflict(_("Percakapan ini sudah terhubung dengan data pelanggan."))
     target = Customer.objects.filter(
         pk=customer.pk, merged_into__isnull=True, erased_at__isnull=True
     ).first()
     if target is None:
-        raise NotFound("Pelanggan tidak ditemukan.")
+        raise NotFound(_("Pelanggan tidak ditemukan."))
     reason = "Dihubungkan petugas dari live chat (email belum diverifikasi)."
     return _settle(chat, actor, target, Identity.LINKED, reason)
 
@@ -545,14 +589,14 @@ def customer_for_staff(actor: User, customer_id: int) -> Customer:
     require_staff(actor)
     found = Customer.objects.filter(pk=customer_id).first()
     if found is None:
-        raise NotFound("Pelanggan tidak ditemukan.")
+        raise NotFound(_("Pelanggan tidak ditemukan."))
     return found
 
 
 def staff_user(user_id: int) -> User:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.is_agent_or_above:
-        raise NotFound("Petugas tidak ditemukan.")
+        raise NotFound(_("Petugas tidak ditemukan."))
     return user
 
 
@@ -575,8 +619,8 @@ def chat_pickup(*, actor: User, chat: Chat) -> Chat:
     chat = _lock(chat)
     access_ticket(actor, chat.ticket_id)
     if chat.status != ChatStatus.WAITING:
-        who = chat.agent.display_name if chat.agent is not None else "petugas lain"
-        raise Conflict(f"Percakapan ini sudah diambil oleh {who}.")
+        who = chat.agent.display_name if chat.agent is not None else _("petugas lain")
+        raise Conflict(_("Percakapan ini sudah diambil oleh %(who)s.") % {"who": who})
     _assign(actor, chat, actor, "Diambil dari antrean live chat.")
     chat.status = ChatStatus.ACTIVE
     chat.agent = actor
@@ -586,17 +630,54 @@ def chat_pickup(*, actor: User, chat: Chat) -> Chat:
 
 
 @transaction.atomic
+def chat_transfer_team(*, actor: User, chat: Chat, team: Team) -> Chat:
+    """Hand an active chat (and its ticket) to a team: the ticket moves to the team with no
+    owner (``ticket_update``, so the timeline records it) and the chat waits in the queue
+    again, marked for that team, its waiting time counted from now."""
+    chat = _lock(chat)
+    _check_handler(actor, chat)
+    if chat.status != ChatStatus.ACTIVE:
+        raise Conflict(_("Hanya percakapan yang sedang dilayani yang dapat dialihkan."))
+    ticket = chat.ticket
+    reason = _("Live chat dialihkan ke tim %(team)s oleh %(name)s.") % {
+        "team": team.name,
+        "name": actor.display_name,
+    }
+    chat.ticket = tickets.ticket_update(
+        actor=actor,
+        ticket=ticket,
+        version=ticket.version,
+        changes={"team": team, "assignee": None},
+        reason=reason,
+    )
+    chat.status = ChatStatus.WAITING
+    chat.agent = None
+    chat.queued_at = timezone.now()
+    chat.save(update_fields=["status", "agent", "queued_at"])
+    _announce(chat)
+    return chat
+
+
+def team_for_transfer(team_id: int) -> Team:
+    team = Team.objects.filter(pk=team_id).first()
+    if team is None:
+        raise NotFound(_("Tim tidak ditemukan."))
+    return team
+
+
+@transaction.atomic
 def chat_transfer(*, actor: User, chat: Chat, to: User) -> Chat:
     """Hand an active chat (and its ticket) to another agent who is online now."""
     chat = _lock(chat)
     _check_handler(actor, chat)
     if chat.status != ChatStatus.ACTIVE:
-        raise Conflict("Hanya percakapan yang sedang dilayani yang dapat dialihkan.")
+        raise Conflict(_("Hanya percakapan yang sedang dilayani yang dapat dialihkan."))
     if not to.is_active or not to.is_agent_or_above or to.pk == chat.agent_id:
-        raise ValidationFailed("Pilih petugas lain.", fields={"to": ["Bukan petugas lain."]})
+        raise ValidationFailed(_("Pilih petugas lain."), fields={"to": [_("Bukan petugas lain.")]})
     if to.pk not in online([to.pk]):
         raise ValidationFailed(
-            f"{to.display_name} sedang tidak daring.", fields={"to": ["Tidak daring."]}
+            _("%(name)s sedang tidak daring.") % {"name": to.display_name},
+            fields={"to": [_("Tidak daring.")]},
         )
     _assign(actor, chat, to, f"Live chat dialihkan oleh {actor.display_name}.")
     chat.agent = to
@@ -627,7 +708,7 @@ def chat_agent_message(
         chat = _lock(chat)
         _check_handler(actor, chat)
         if not note and chat.status == ChatStatus.ENDED:
-            raise Conflict("Percakapan sudah berakhir; balas lewat halaman tiket.")
+            raise Conflict(_("Percakapan sudah berakhir; balas lewat halaman tiket."))
         message = tickets.message_add(
             actor=actor,
             ticket=chat.ticket,
@@ -656,6 +737,8 @@ def refuse_merge_while_chatting(event: hooks.TicketMerging) -> None:
     )
     if running:
         raise Conflict(
-            "Obrolan langsung pada tiket ini masih berjalan. Akhiri obrolannya dulu, "
-            "lalu gabungkan tiketnya."
+            _(
+                "Obrolan langsung pada tiket ini masih berjalan. Akhiri obrolannya dulu, "
+                "lalu gabungkan tiketnya."
+            )
         )

@@ -11,13 +11,15 @@ from typing import cast
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts.decorators import staff_required
 from sigap.accounts.limits import mail_allowed
 from sigap.accounts.models import User
-from sigap.connectors.livechat import selectors, services
+from sigap.connectors.livechat import selectors, services, widget
 from sigap.connectors.livechat.models import Chat
 from sigap.core.errors import NotFound, SigapError
 from sigap.tickets.attachments import Upload
@@ -27,14 +29,39 @@ from sigap.tickets.models import Attachment
 @require_GET
 @staff_required
 def console(request: HttpRequest) -> HttpResponse:
+    """The agents' workspace: the queue, the open chats, the panel beside the chat."""
     user = cast(User, request.user)
     return render(request, "livechat/console.html", {"agent": user})
 
 
 @require_GET
+@staff_required
+def side(request: HttpRequest, chat_id: int) -> HttpResponse:
+    """The console's panel beside a chat (customer, canned responses), HTML for the page."""
+    user = cast(User, request.user)
+    try:
+        chat = services.chat_for_staff(user, chat_id)
+    except NotFound as exc:
+        return HttpResponse(exc.message, status=404, content_type="text/plain")
+    return render(request, "livechat/_side.html", selectors.side_panel(chat, user))
+
+
+@require_GET
 def sample(request: HttpRequest) -> HttpResponse:
-    """A plain page with the one widget tag, as a company's own site would carry it."""
-    return render(request, "livechat/sample.html")
+    """A plain page with the one widget tag, as a company's own site would carry it
+    (``?lang=en``: an English page, as an English site would carry it)."""
+    english = request.GET.get("lang") == "en"
+    return render(request, "livechat/sample.html", {"page_lang": "en" if english else "id"})
+
+
+@require_GET
+def widget_config(request: HttpRequest) -> JsonResponse:
+    """The widget's strings and defaults in the page's language (``?lang=``), for any
+    site that carries it (no cookies, nothing private)."""
+    response = JsonResponse(widget.config(services.language_of(request.GET.get("lang", ""))))
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 def _error(exc: SigapError) -> JsonResponse:
@@ -43,7 +70,12 @@ def _error(exc: SigapError) -> JsonResponse:
 
 
 def _uploads(request: HttpRequest) -> list[Upload]:
-    return [Upload(f.name or "lampiran", f.read()) for f in request.FILES.getlist("file")[:1]]
+    return [Upload(f.name or _("lampiran"), f.read()) for f in request.FILES.getlist("file")[:1]]
+
+
+def _visitor_language(request: HttpRequest) -> str:
+    """The widget's page's language (``lang`` in the form): its error messages say it."""
+    return services.language_of(request.POST.get("lang", ""))
 
 
 def _visitor_chat(request: HttpRequest) -> Chat:
@@ -57,6 +89,11 @@ def _visitor_chat(request: HttpRequest) -> Chat:
 @csrf_exempt
 @require_POST
 def visitor_upload(request: HttpRequest) -> JsonResponse:
+    with translation.override(_visitor_language(request)):
+        return _visitor_upload(request)
+
+
+def _visitor_upload(request: HttpRequest) -> JsonResponse:
     try:
         chat = _visitor_chat(request)
         message = services.chat_visitor_message(
@@ -73,6 +110,11 @@ def visitor_upload(request: HttpRequest) -> JsonResponse:
 @csrf_exempt  # as ``visitor_upload``: the token and the cookie together
 @require_POST
 def code_send(request: HttpRequest) -> JsonResponse:
+    with translation.override(_visitor_language(request)):
+        return _code_send(request)
+
+
+def _code_send(request: HttpRequest) -> JsonResponse:
     """Mail a one-time code to the chat's typed address."""
     try:
         chat = _visitor_chat(request)
@@ -80,8 +122,9 @@ def code_send(request: HttpRequest) -> JsonResponse:
             body = {
                 "error": {
                     "code": "too_many_requests",
-                    "message": "Terlalu banyak permintaan kode. Tunggu beberapa menit, "
-                    "lalu coba lagi.",
+                    "message": _(
+                        "Terlalu banyak permintaan kode. Tunggu beberapa menit, lalu coba lagi."
+                    ),
                     "fields": {},
                 }
             }
@@ -95,6 +138,11 @@ def code_send(request: HttpRequest) -> JsonResponse:
 @csrf_exempt  # as ``visitor_upload``: the token and the cookie together
 @require_POST
 def code_check(request: HttpRequest) -> JsonResponse:
+    with translation.override(_visitor_language(request)):
+        return _code_check(request)
+
+
+def _code_check(request: HttpRequest) -> JsonResponse:
     """The visitor's code: right, the chat is filed under the address's customer."""
     try:
         chat = services.chat_code_check(
@@ -129,10 +177,10 @@ def attachment(request: HttpRequest, key: str) -> HttpResponseBase:
     try:
         attachment_id = selectors.attachment_from_key(key)
     except NotFound:
-        return HttpResponse("Lampiran tidak ditemukan.", status=404, content_type="text/plain")
+        return HttpResponse(_("Lampiran tidak ditemukan."), status=404, content_type="text/plain")
     found = Attachment.objects.filter(pk=attachment_id, ticket__livechat__isnull=False).first()
     if found is None:
-        return HttpResponse("Lampiran tidak ditemukan.", status=404, content_type="text/plain")
+        return HttpResponse(_("Lampiran tidak ditemukan."), status=404, content_type="text/plain")
     response = FileResponse(
         found.file.open("rb"),
         as_attachment=True,

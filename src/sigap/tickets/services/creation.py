@@ -185,11 +185,13 @@ def ticket_create(
     for note in notes:
         events.sla_event(ticket, EventKind.AUTOMATION, data=note)
     # A caller hears it from the agent; a public comment gets the agent's own first reply
-    # (moved to a private message by the channel), not an automatic one.
+    # (moved to a private message by the channel), not an automatic one; a live chat is a
+    # conversation: the chatbot greets the visitor there (``kb.conversation``) and the
+    # widget shows the ticket number and, when nobody is online, the deadline.
     if (
         settings.SIGAP_AUTO_ACK
         and (actor is None or actor.is_customer)
-        and channel != Channel.PHONE
+        and channel not in (Channel.PHONE, Channel.LIVECHAT)
         and not external_id.startswith("comment:")
     ):
         _acknowledge(ticket, customer, now)

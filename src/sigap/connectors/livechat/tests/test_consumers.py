@@ -79,13 +79,12 @@ def test_a_resent_message_is_stored_once_and_acknowledged_with_the_same_id() -> 
     async def scenario() -> None:
         v = visitor()
         begun = await start(v, "start-cid-0001")
-        first, ack = begun["ready"]["messages"]
+        (first,) = begun["ready"]["messages"]  # no email-style acknowledgement in a chat
         assert (first["from"], first["cid"], first["body"]) == (
             "visitor",
             "start-cid-0001",
             "Halo, saya Ani.",
         )
-        assert ack["from"] == "system"  # the ticket's automatic acknowledgement
         state = begun["ready"]["state"]
         assert state["status"] == "waiting"
         assert state["notice"].startswith(  # nobody online: told it became a ticket
@@ -311,7 +310,11 @@ def test_a_chat_is_transferred_to_another_online_agent(
 
         await first.send_json_to({"type": "agents"})
         agents = await first.receive_json_from(timeout=3)
-        assert agents == {"type": "agents", "agents": [{"id": outsider_agent.pk, "name": "Dodi"}]}
+        assert agents == {
+            "type": "agents",
+            "agents": [{"id": outsider_agent.pk, "name": "Dodi"}],
+            "teams": [],
+        }
         await first.send_json_to({"type": "transfer", "chat": chat.pk, "to": outsider_agent.pk})
 
         moved = await second.receive_json_from(timeout=3)
@@ -324,6 +327,40 @@ def test_a_chat_is_transferred_to_another_online_agent(
         assert (chat.agent_id, ticket.assignee_id) == (outsider_agent.pk, outsider_agent.pk)
         for comm in (v, first, second):
             await comm.disconnect()
+
+    run(scenario)
+
+
+def test_a_chat_is_transferred_to_a_teams_queue_from_the_console(
+    agent: User, team: Any, other_team: Any
+) -> None:
+    async def scenario() -> None:
+        v = visitor()
+        await start(v, "start-cid-0019")
+        chat = await sync_to_async(Chat.objects.get)()
+        await sync_to_async(services.chat_pickup)(actor=agent, chat=chat)
+        await v.receive_json_from(timeout=3)  # the state: served
+        comm = console(agent)
+        assert (await comm.connect())[0]
+        await comm.receive_json_from(timeout=3)  # the chat list
+
+        await comm.send_json_to({"type": "agents"})
+        offered = await comm.receive_json_from(timeout=3)
+        assert offered["teams"] == [
+            {"id": other_team.pk, "name": "Pembayaran"},
+            {"id": team.pk, "name": "Pengiriman"},
+        ]
+        await comm.send_json_to({"type": "transfer", "chat": chat.pk, "team": other_team.pk})
+
+        queued = await comm.receive_json_from(timeout=3)
+        assert (queued["type"], queued["chat"]["status"]) == ("chat", "waiting")
+        assert (queued["chat"]["agent"], queued["chat"]["team"]) == (None, "Pembayaran")
+        assert (await v.receive_json_from(timeout=3))["state"]["status"] == "waiting"
+        await comm.send_json_to({"type": "transfer", "chat": chat.pk, "team": 999999})
+        refused = await comm.receive_json_from(timeout=3)
+        assert (refused["type"], refused["code"]) == ("error", "not_found")
+        for c in (v, comm):
+            await c.disconnect()
 
     run(scenario)
 

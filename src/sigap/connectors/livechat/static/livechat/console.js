@@ -1,5 +1,11 @@
-/* Sigap live chat console for agents: the queue, several open chats at once, replies,
- * internal notes, typing, read receipts, transfer and end. Protocol: livechat/consumers.py.
+/* Sigap live chat console for agents, a workspace over the full width: the queue (with
+ * how long each chat has waited), the open chat (several may be open; one shows at a
+ * time), the panel beside it (the customer, canned responses: livechat/views.py side;
+ * articles matching the visitor's last message: kb suggestions, "Sisipkan ke balasan"),
+ * replies, internal notes, typing, read receipts, transfer to a colleague online or to a
+ * team's queue, and end (after a confirmation). A new chat in the queue rings (when the
+ * box is ticked), is announced to screen readers and counts in the tab's title while the
+ * page is not in view. Protocol: livechat/consumers.py.
  * The email a visitor typed is marked "Belum diverifikasi" until the visitor proves it
  * with a code or the agent links the chat to a customer (livechat/services.py).
  */
@@ -16,7 +22,11 @@
   var waitingEl = el.querySelector("[data-lc-waiting]"), mineEl = el.querySelector("[data-lc-mine]");
   var panelsEl = el.querySelector("[data-lc-panels]"), connEl = el.querySelector("[data-lc-conn]");
   var tpl = document.getElementById("lc-panel");
-  var chats = {}, panels = {}, pending = {}, ws = null, connected = false, retry = 0, agents = [];
+  var chats = {}, panels = {}, pending = {}, ws = null, connected = false, retry = 0, agents = [], teams = [];
+  var active = 0, unread = {}, fresh = 0, alerts = 0, baseTitle = document.title, suggestTimer = null;
+  var sideBody = el.querySelector("[data-lc-side-body]"), suggestBox = el.querySelector("[data-lc-suggest]");
+  var articlesEl = el.querySelector("[data-lc-articles]"), announceEl = el.querySelector("[data-lc-announce]");
+  var emptyEl = el.querySelector("[data-lc-empty]"), soundBox = el.querySelector("[data-lc-sound]");
 
   function newId() {
     var a = new Uint8Array(16);
@@ -28,11 +38,23 @@
     try { return JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"]; } catch (e) { return ""; }
   }
 
-  function li(text, buttonText, onClick, chatId) {
+  function waited(iso) {
+    var minutes = Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 60000));
+    if (minutes < 1) return _("baru saja");
+    if (minutes < 60) return fmt(_("%s mnt"), [minutes]);
+    return fmt(_("%s jam %s mnt"), [Math.floor(minutes / 60), minutes % 60]);
+  }
+  function li(text, buttonText, onClick, chatId, waitingSince) {
     var item = document.createElement("li");
     item.setAttribute("data-chat", String(chatId));
     var span = document.createElement("span");
     span.textContent = text;
+    if (waitingSince) {
+      var w = document.createElement("span");
+      w.className = "lc-wait";
+      w.setAttribute("data-since", waitingSince);
+      span.appendChild(w);
+    }
     item.appendChild(span);
     var b = document.createElement("button");
     b.type = "button";
@@ -45,21 +67,76 @@
   function renderLists() {
     waitingEl.innerHTML = "";
     mineEl.innerHTML = "";
-    Object.keys(chats).map(Number).sort(function (a, b) { return a - b; }).forEach(function (id) {
+    var ids = Object.keys(chats).map(Number), waitingCount = 0;
+    ids.sort(function (a, b) {  // the queue: longest waiting first
+      return (Date.parse(chats[a].queued_at) - Date.parse(chats[b].queued_at)) || (a - b);
+    });
+    ids.forEach(function (id) {
       var c = chats[id];
       var label = c.name + " · " + c.reference + " — " + c.subject.replace(/^Live chat: /, "") +
         (c.verified ? "" : " (" + _("Belum diverifikasi") + ")");
       if (c.status === "waiting") {
-        waitingEl.appendChild(li(label + (c.offline ? " (" + _("masuk saat tidak ada petugas") + ")" : ""), _("Ambil"), function () {
+        waitingCount++;
+        var extra = (c.team ? " · " + fmt(_("untuk tim %s"), [c.team]) : "") +
+          (c.offline ? " (" + _("masuk saat tidak ada petugas") + ")" : "");
+        waitingEl.appendChild(li(label + extra, _("Ambil"), function () {
           send({type: "pickup", chat: id});
-        }, id));
+        }, id, c.queued_at));
       } else if (c.status === "active" && (c.agent === me || supervisor)) {
         var who = c.agent === me ? "" : " (" + c.agent_name + ")";
-        mineEl.appendChild(li(label + who, _("Buka"), function () { openPanel(id); }, id));
+        var item = li(label + who, _("Buka"), function () { openPanel(id); }, id);
+        if (id === active) item.classList.add("lc-current");
+        if (unread[id]) item.classList.add("lc-unread");
+        mineEl.appendChild(item);
       }
     });
+    el.querySelector("[data-lc-waiting-count]").textContent = waitingCount ? "(" + waitingCount + ")" : "";
     if (!waitingEl.children.length) waitingEl.innerHTML = "<li>" + _("Tidak ada chat yang menunggu.") + "</li>";
+    tick();
   }
+  // How long each waiting chat has waited, kept current.
+  function tick() {
+    Array.prototype.forEach.call(waitingEl.querySelectorAll("[data-since]"), function (w) {
+      var since = w.getAttribute("data-since");
+      w.textContent = fmt(_("Menunggu %s"), [waited(since)]);
+      w.classList.toggle("lc-long", Date.now() - Date.parse(since) > 5 * 60000);
+    });
+  }
+  setInterval(tick, 15000);
+
+  // A new chat in the queue: a sound, a spoken announcement, the count in the title.
+  function beep() {
+    if (!soundBox || !soundBox.checked) return;
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      var ctx = new Ctx(), now = ctx.currentTime;
+      [0, 0.2].forEach(function (at, i) {
+        var osc = ctx.createOscillator(), gain = ctx.createGain();
+        osc.frequency.value = i ? 1175 : 880;
+        gain.gain.setValueAtTime(0.15, now + at);
+        gain.gain.exponentialRampToValueAtTime(0.001, now + at + 0.18);
+        osc.connect(gain); gain.connect(ctx.destination);
+        osc.start(now + at); osc.stop(now + at + 0.2);
+      });
+      setTimeout(function () { ctx.close(); }, 800);
+    } catch (e) { /* no audio: the title and the announcement remain */ }
+  }
+  function alertNew(c) {
+    alerts++;
+    document.body.dataset.lcAlerts = String(alerts);
+    announceEl.textContent = fmt(_("Chat baru dari %s"), [c.name]);
+    beep();
+    if (document.hidden || !document.hasFocus()) {
+      fresh++;
+      document.title = "(" + fresh + ") " + _("Chat baru") + " · " + baseTitle;
+    }
+  }
+  function seenAlerts() {
+    if (document.hidden) return;
+    fresh = 0;
+    document.title = baseTitle;
+  }
+  window.addEventListener("focus", seenAlerts);
 
   function updateChat(c) {
     var before = chats[c.id];
@@ -67,8 +144,10 @@
     if (c.status === "ended" && !panels[c.id]) delete chats[c.id];
     if (c.status !== "waiting" && c.agent !== me && !supervisor && !panels[c.id]) delete chats[c.id];
     renderLists();
+    if (c.status === "waiting" && (!before || before.status !== "waiting")) alertNew(c);
     if (c.status === "active" && c.agent === me && (!before || before.agent !== me)) openPanel(c.id);
     if (panels[c.id]) panelState(panels[c.id]);
+    if (c.id === active && before && before.identity !== c.identity) loadSide(c.id);
   }
 
   function panelState(p) {
@@ -118,7 +197,7 @@
     item.className = "lc-msg lc-" + m.from + (m.kind === "note" ? " lc-note" : "");
     var who = document.createElement("span");
     who.className = "lc-who";
-    who.textContent = m.kind === "note" ? m.name + " (catatan)" : m.name;
+    who.textContent = m.kind === "note" ? fmt(_("%s (catatan)"), [m.name]) : m.name;
     item.appendChild(who);
     var body = document.createElement("span");
     body.className = "lc-body";
@@ -174,8 +253,59 @@
     if (max > p.readSent) { p.readSent = max; send({type: "read", chat: p.id, up_to: max}); }
   }
 
+  // One open chat shows at a time, with its panel beside it.
+  function activate(id) {
+    active = id;
+    delete unread[id];
+    Object.keys(panels).forEach(function (k) { panels[k].root.hidden = Number(k) !== id; });
+    emptyEl.hidden = !!panels[id];
+    renderLists();
+    loadSide(id);
+    suggest(id);
+  }
+  function loadSide(id) {
+    fetch(el.dataset.sideUrl.replace("/0/", "/" + id + "/"), {credentials: "same-origin"}).then(function (r) {
+      return r.ok ? r.text() : "";
+    }).then(function (html) { if (active === id) sideBody.innerHTML = html; });
+  }
+  function lastVisitorText(p) {
+    var kids = p.list.children;
+    for (var i = kids.length - 1; i >= 0; i--) {
+      var m = kids[i]._msg;
+      if (m.from === "visitor" && m.body) return m.body;
+    }
+    return "";
+  }
+  // Articles for the visitor's last message (the knowledge base's suggestions).
+  function suggest(id) {
+    var p = panels[id], c = chats[id];
+    if (!p || !c) return;
+    var url = el.dataset.suggestUrl.replace("/0/", "/" + c.ticket + "/") + "?q=" + encodeURIComponent(lastVisitorText(p).slice(0, 400));
+    fetch(url, {credentials: "same-origin"}).then(function (r) { return r.ok ? r.text() : ""; }).then(function (html) {
+      if (active !== id) return;
+      suggestBox.innerHTML = html;
+      articlesEl.hidden = !html;
+    });
+  }
+  function insertReply(text) {
+    var p = panels[active];
+    if (!p || p.body.disabled) return;
+    var ta = p.body, at = ta.selectionStart || ta.value.length;
+    var before = ta.value.slice(0, at), after = ta.value.slice(ta.selectionEnd || at);
+    var glue = before && !/\s$/.test(before) ? "\n" : "";
+    ta.value = before + glue + text + after;
+    ta.focus();
+    ta.selectionStart = ta.selectionEnd = (before + glue + text).length;
+  }
+  el.querySelector("[data-lc-side]").addEventListener("click", function (ev) {
+    var b = ev.target.closest("[data-canned-insert],[data-kb-insert]");
+    if (!b) return;
+    ev.preventDefault();
+    insertReply(b.getAttribute("data-canned-insert") || b.getAttribute("data-kb-insert"));
+  });
+
   function openPanel(id) {
-    if (panels[id]) { panels[id].root.scrollIntoView({block: "nearest"}); return; }
+    if (panels[id]) { activate(id); panels[id].body.focus(); return; }
     var c = chats[id];
     var node = tpl.content.firstElementChild.cloneNode(true);
     node.setAttribute("data-chat", String(id));
@@ -196,6 +326,7 @@
     panelsEl.appendChild(node);
     panelState(p);
     fillAgents(p);
+    activate(id);
 
     function post(kind) {
       var body = p.body.value.trim();
@@ -255,12 +386,15 @@
       p.typingTimer = setTimeout(function () { stopTyping(p); }, 3000);
     });
     p.transfer.addEventListener("click", function () {
-      var to = Number(p.transferTo.value);
-      if (to) send({type: "transfer", chat: id, to: to});
+      var pick = p.transferTo.value.split(":"), target = Number(pick[1]);
+      if (!target) return;
+      if (pick[0] === "t") send({type: "transfer", chat: id, team: target});
+      else send({type: "transfer", chat: id, to: target});
     });
     p.end.addEventListener("click", function () {
       if (chats[id] && chats[id].status === "ended") { close(id); return; }
-      send({type: "end", chat: id});
+      var ask = fmt(_("Akhiri chat dengan %s? Pengunjung tidak dapat membalas lagi di jendela chat ini; tiketnya tetap terbuka."), [chats[id] ? chats[id].name : ""]);
+      if (window.confirm(ask)) send({type: "end", chat: id});
     });
     send({type: "open", chat: id, after: 0});
     send({type: "agents"});
@@ -272,6 +406,11 @@
     p.root.remove();
     delete panels[id];
     if (chats[id] && chats[id].status === "ended") delete chats[id];
+    if (active === id) {
+      var next = Object.keys(panels).map(Number)[0];
+      if (next) activate(next);
+      else { active = 0; emptyEl.hidden = false; sideBody.innerHTML = ""; suggestBox.innerHTML = ""; articlesEl.hidden = true; }
+    }
     renderLists();
   }
 
@@ -282,12 +421,20 @@
 
   function fillAgents(p) {
     var current = p.transferTo.value;
-    p.transferTo.length = 1;
+    var agentsBox = p.transferTo.querySelector("[data-transfer-agents]"), teamsBox = p.transferTo.querySelector("[data-transfer-teams]");
+    agentsBox.innerHTML = "";
+    teamsBox.innerHTML = "";
     agents.forEach(function (a) {
       var o = document.createElement("option");
-      o.value = String(a.id);
+      o.value = "u:" + a.id;
       o.textContent = a.name;
-      p.transferTo.appendChild(o);
+      agentsBox.appendChild(o);
+    });
+    teams.forEach(function (t) {
+      var o = document.createElement("option");
+      o.value = "t:" + t.id;
+      o.textContent = fmt(_("Tim %s"), [t.name]);
+      teamsBox.appendChild(o);
     });
     p.transferTo.value = current;
   }
@@ -312,8 +459,13 @@
       updateChat(d.chat);
     } else if (d.type === "history" && p) {
       d.messages.forEach(function (m) { addMessage(p, m); });
+      if (d.chat === active) suggest(d.chat);
     } else if (d.type === "message" && p) {
       addMessage(p, d.message);
+      if (d.message.from === "visitor") {
+        if (d.chat !== active) { unread[d.chat] = true; renderLists(); }
+        else { clearTimeout(suggestTimer); suggestTimer = setTimeout(function () { suggest(d.chat); }, 600); }
+      }
     } else if (d.type === "ack") {
       delete pending[d.cid];
       if (p && p.byCid[d.cid] && !p.byCid[d.cid]._msg.id) {
@@ -328,6 +480,7 @@
       refreshAll(p);
     } else if (d.type === "agents") {
       agents = d.agents;
+      teams = d.teams || [];
       Object.keys(panels).forEach(function (id) { fillAgents(panels[id]); });
     } else if (d.type === "error") {
       if (d.cid && pending[d.cid] && d.code !== "not_found") delete pending[d.cid];
@@ -357,6 +510,7 @@
   }
   document.addEventListener("visibilitychange", function () {
     Object.keys(panels).forEach(function (id) { markRead(panels[id]); });
+    if (!document.hidden && document.hasFocus()) seenAlerts();
   });
   setInterval(function () { send({type: "ping"}); send({type: "agents"}); }, 25000);
   connect();

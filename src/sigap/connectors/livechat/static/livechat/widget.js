@@ -8,14 +8,48 @@
  * (set on the socket's handshake), so the token alone opens nothing elsewhere. The email
  * typed in the form is unverified until the visitor enters the code mailed to it
  * ("Kirim kode"; livechat/views.py code_send, code_check).
+ *
+ * Per page, on the script tag (defaults from the settings, SIGAP_CHAT_*):
+ *   data-lang="en"   the language (else the page's <html lang>; Indonesian otherwise)
+ *   data-name="…"    the title; data-color="#1a73e8" its colour; data-greeting="…"
+ * The strings come from /chat/widget/?lang=… (Django's gettext, livechat/widget.py); the
+ * language also goes with the start, the resume and the forms, so the server's messages
+ * (the bot, notices, errors) are said in it.
+ * The chatbot's replies carry a card (livechat BotCard): a short text, the article as a
+ * link ("Baca selengkapnya") and quick-reply buttons; "Bicara dengan petugas" stays in
+ * view while the bot has the chat.
  */
 (function () {
   "use strict";
   var script = document.currentScript || document.querySelector("script[data-sigap-chat]");
   if (!script || window.SigapChat) return;
+  window.SigapChat = {loading: true};  // one widget per page, even before it is built
   var origin = new URL(script.src, location.href).origin;
   var WS_URL = origin.replace(/^http/, "ws") + "/ws/livechat/";
   var KEY = "sigap-chat:" + origin;
+  var data = script.dataset || {};
+  var pageLang = (data.lang || document.documentElement.lang || "id").toLowerCase();
+  var LANG = pageLang.indexOf("en") === 0 ? "en" : "id";
+  var STRINGS = {};
+  function t(s) { return STRINGS[s] || s; }
+  function fmt(s, args) { var i = 0; return t(s).replace(/%s/g, function () { return String(args[i++]); }); }
+  function esc(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+  function hexColor(v) { return /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i.test(v || "") ? v : ""; }
+  // White or near-black text on the brand colour, whichever contrasts more (WCAG).
+  function inkOn(hex) {
+    var h = hex.slice(1);
+    if (h.length === 3) h = h.replace(/./g, "$&$&");
+    var lum = [0, 2, 4].map(function (i) {
+      var c = parseInt(h.substr(i, 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    var L = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2];
+    return (1.05 / (L + 0.05)) >= ((L + 0.05) / 0.0623) ? "#fff" : "#1d1d1d";
+  }
 
   function load() {
     try {
@@ -35,34 +69,46 @@
     return Array.prototype.map.call(a, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
+  function main(cfg) {
+  STRINGS = cfg.strings || {};
+  var COLOR = hexColor(data.color) || hexColor(cfg.color) || "#0b6e4f";
+  var INK = inkOn(COLOR);
+  var NAME = data.name || cfg.name || t("Live chat");
+  var GREETING = data.greeting || cfg.greeting || t("Halo! Isi data berikut agar kami dapat membalas Anda.");
   var CSS = [
-    ":host{all:initial}",
+    ":host{all:initial;--c:" + COLOR + ";--ink:" + INK + "}",
     "*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;font-size:14px}",
-    ".launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;background:#0b6e4f;color:#fff;border:0;border-radius:24px;padding:12px 18px;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.25)}",
+    ".launcher{position:fixed;right:20px;bottom:20px;z-index:2147483000;background:var(--c);color:var(--ink);border:0;border-radius:24px;padding:12px 18px;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.25)}",
     ".panel{position:fixed;right:20px;bottom:76px;z-index:2147483000;width:340px;max-width:calc(100vw - 40px);height:480px;max-height:calc(100vh - 100px);background:#fff;color:#1d1d1d;border-radius:10px;box-shadow:0 4px 24px rgba(0,0,0,.25);display:flex;flex-direction:column;overflow:hidden}",
     ".panel[hidden],[hidden]{display:none!important}",
     ".proposal-card{display:flex;gap:8px;margin-top:6px}.proposal-card a{padding:6px 10px;border-radius:6px;border:1px solid #0b6e4f;color:#0b6e4f;text-decoration:none}.proposal-card a.accept{background:#0b6e4f;color:#fff}",
-    "header{background:#0b6e4f;color:#fff;padding:10px 12px;display:flex;align-items:center;gap:8px}",
-    "header .t{flex:1}header strong{display:block;color:#fff}header .sub{font-size:12px;color:#e6f4ee}",
-    "header button{background:transparent;color:#fff;border:0;font-size:20px;cursor:pointer}",
+    "header{background:var(--c);color:var(--ink);padding:10px 12px;display:flex;align-items:center;gap:8px}",
+    "header .t{flex:1}header h2{display:block;color:var(--ink);margin:0;font-size:15px;font-weight:700}header .sub{font-size:12px;color:var(--ink)}",
+    "header button{background:transparent;color:var(--ink);border:0;font-size:20px;cursor:pointer;min-width:32px;min-height:32px}",
+    ":focus-visible{outline:3px solid #1d1d1d;outline-offset:2px;box-shadow:0 0 0 5px #fff}",
     ".notice{background:#fff7d6;color:#4a3b00;padding:8px 12px;font-size:13px}",
     "form.prechat{padding:12px;overflow:auto;display:flex;flex-direction:column;gap:8px}",
     "label{display:flex;flex-direction:column;gap:2px;color:#333}",
     "input,textarea{border:1px solid #888;border-radius:6px;padding:6px 8px;color:#1d1d1d;background:#fff;width:100%}",
-    "button.primary{background:#0b6e4f;color:#fff;border:0;border-radius:6px;padding:8px 12px;cursor:pointer}",
+    "button.primary{background:var(--c);color:var(--ink);border:0;border-radius:6px;padding:8px 12px;cursor:pointer}",
+    ".bot-more{display:inline-block;margin-top:4px;color:#0b5394}",
+    ".quick{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}.quick button{background:#fff;color:#1d1d1d;border:1px solid var(--c);border-radius:14px;padding:4px 10px;cursor:pointer}",
+    ".quick button:disabled{opacity:.6;cursor:default}",
+    ".human{margin:0 8px 6px;align-self:flex-start;background:#fff;color:#1d1d1d;border:1px solid #555;border-radius:14px;padding:4px 12px;cursor:pointer}",
     ".err{color:#a00000;margin:0;min-height:1em}",
     ".chat{flex:1;display:flex;flex-direction:column;min-height:0}",
     "ol{list-style:none;margin:0;padding:10px;flex:1;overflow:auto;display:flex;flex-direction:column;gap:6px}",
     "li{max-width:85%;padding:6px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}",
     "li.visitor{align-self:flex-end;background:#dff3ea}li.agent{align-self:flex-start;background:#eef0f3}",
     "li.system{align-self:center;background:#fff7d6;font-size:13px}",
+    "li.system.bot{align-self:flex-start;background:#eef0f3;font-size:14px}",
     "li .who{display:block;font-size:12px;font-weight:600;color:#444}li .st{display:block;font-size:11px;color:#555;text-align:right}",
     "li.failed{outline:1px solid #a00000}",
     ".typing{margin:0 10px 4px;font-size:12px;color:#555;font-style:italic}",
     "form.compose{display:flex;gap:6px;padding:8px;border-top:1px solid #ddd}",
     "form.compose textarea{flex:1;resize:none}",
     ".attach{background:#fff;border:1px solid #888;border-radius:6px;cursor:pointer;padding:0 8px}",
-    "li a{color:#0b5394;display:block}",
+    "li a{color:#0b5394;display:block}li a.bot-more{display:inline-block}",
     ".foot{display:flex;justify-content:space-between;align-items:center;padding:0 8px 8px}",
     ".link{background:none;border:0;color:#0b5394;text-decoration:underline;cursor:pointer;padding:0;font-size:12px}",
     ".ended{padding:8px 12px;background:#f3f3f3}",
@@ -71,35 +117,36 @@
   ].join("\n");
 
   var HTML =
-    '<button type="button" class="launcher" aria-expanded="false">Chat dengan kami</button>' +
-    '<section class="panel" role="dialog" aria-label="Live chat" hidden>' +
-    '<header><div class="t"><strong>Live chat</strong><span class="sub" data-sub>Kami siap membantu</span></div>' +
-    '<button type="button" class="close" aria-label="Tutup">×</button></header>' +
+    '<button type="button" class="launcher" aria-expanded="false" aria-controls="sigap-chat-panel">' + esc(t("Chat dengan kami")) + '</button>' +
+    '<section class="panel" id="sigap-chat-panel" role="dialog" aria-labelledby="sigap-chat-title" hidden>' +
+    '<header><div class="t"><h2 id="sigap-chat-title">' + esc(NAME) + '</h2><span class="sub" data-sub role="status">' + esc(t("Kami siap membantu")) + '</span></div>' +
+    '<button type="button" class="close" aria-label="' + esc(t("Tutup")) + '">×</button></header>' +
     '<div class="notice" data-notice role="status" hidden></div>' +
     '<form class="prechat" novalidate>' +
-    '<p>Halo! Isi data berikut agar kami dapat membalas Anda.</p>' +
-    '<label>Nama<input name="name" autocomplete="name" required></label>' +
-    '<label>Email<input name="email" type="email" autocomplete="email"></label>' +
-    '<label>Nomor HP<input name="phone" type="tel" autocomplete="tel"></label>' +
-    '<label>Apa yang bisa kami bantu?<textarea name="body" rows="3" required></textarea></label>' +
+    '<p>' + esc(GREETING) + '</p>' +
+    '<label>' + esc(t("Nama")) + '<input name="name" autocomplete="name" required></label>' +
+    '<label>' + esc(t("Email")) + '<input name="email" type="email" autocomplete="email"></label>' +
+    '<label>' + esc(t("Nomor HP")) + '<input name="phone" type="tel" autocomplete="tel"></label>' +
+    '<label>' + esc(t("Apa yang bisa kami bantu?")) + '<textarea name="body" rows="3" required></textarea></label>' +
     '<p class="err" data-err role="alert"></p>' +
-    '<button type="submit" class="primary">Mulai chat</button></form>' +
+    '<button type="submit" class="primary">' + esc(t("Mulai chat")) + '</button></form>' +
     '<div class="chat" hidden>' +
     '<div class="verify" data-verify hidden><p data-verify-text></p>' +
-    '<button type="button" class="link" data-code-send>Kirim kode</button>' +
-    '<form data-code-form hidden novalidate><label>Kode verifikasi<input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6"></label>' +
-    '<button type="submit" class="primary">Verifikasi</button></form>' +
+    '<button type="button" class="link" data-code-send>' + esc(t("Kirim kode")) + '</button>' +
+    '<form data-code-form hidden novalidate><label>' + esc(t("Kode verifikasi")) + '<input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6"></label>' +
+    '<button type="submit" class="primary">' + esc(t("Verifikasi")) + '</button></form>' +
     '<p class="err" data-verr role="alert"></p></div>' +
-    '<ol data-msgs aria-live="polite" aria-label="Pesan"></ol>' +
-    '<p class="typing" data-typing hidden>Petugas sedang mengetik…</p>' +
-    '<div class="ended" data-ended hidden><p>Percakapan telah berakhir. Terima kasih!</p>' +
+    '<ol data-msgs aria-live="polite" aria-label="' + esc(t("Pesan")) + '" tabindex="0"></ol>' +
+    '<p class="typing" data-typing hidden>' + esc(t("Petugas sedang mengetik…")) + '</p>' +
+    '<div class="ended" data-ended hidden><p>' + esc(t("Percakapan telah berakhir. Terima kasih!")) + '</p>' +
     '<div class="survey" data-survey hidden><p data-survey-q></p><p data-survey-choices></p></div>' +
-    '<button type="button" class="primary" data-new>Mulai percakapan baru</button></div>' +
-    '<form class="compose"><textarea name="body" rows="2" aria-label="Pesan" placeholder="Tulis pesan…"></textarea>' +
-    '<button type="button" class="attach" data-attach aria-label="Lampirkan berkas" title="Lampirkan berkas">Berkas</button>' +
-    '<input type="file" data-file hidden aria-label="Berkas lampiran">' +
-    '<button type="submit" class="primary">Kirim</button></form>' +
-    '<div class="foot"><span class="err" data-cerr role="alert"></span><button type="button" class="link" data-end>Akhiri percakapan</button></div>' +
+    '<button type="button" class="primary" data-new>' + esc(t("Mulai percakapan baru")) + '</button></div>' +
+    '<button type="button" class="human" data-human hidden>' + esc(t("Bicara dengan petugas")) + '</button>' +
+    '<form class="compose"><textarea name="body" rows="2" aria-label="' + esc(t("Pesan")) + '" placeholder="' + esc(t("Tulis pesan…")) + '"></textarea>' +
+    '<button type="button" class="attach" data-attach aria-label="' + esc(t("Lampirkan berkas")) + '" title="' + esc(t("Lampirkan berkas")) + '">' + esc(t("Berkas")) + '</button>' +
+    '<input type="file" data-file hidden aria-label="' + esc(t("Berkas lampiran")) + '">' +
+    '<button type="submit" class="primary">' + esc(t("Kirim")) + '</button></form>' +
+    '<div class="foot"><span class="err" data-cerr role="alert"></span><button type="button" class="link" data-end>' + esc(t("Akhiri percakapan")) + '</button></div>' +
     "</div></section>";
 
   var host = document.createElement("div");
@@ -116,15 +163,26 @@
   // new page load (nothing shown yet) from the start of the conversation.
   var seen = {}, byCid = {}, last = 0, agentRead = 0, status = "", readSent = 0, typingHide = null;
 
-  function setOpen(open) {
+  function setOpen(open, focus) {
     store.open = open;
     save();
     panel.hidden = !open;
     launcher.setAttribute("aria-expanded", open ? "true" : "false");
     if (open) markRead();
+    if (!focus) return;
+    // Keyboard: opening moves focus into the window (its first field), closing back.
+    if (open) {
+      var first = prechat.hidden ? compose.elements.body : prechat.elements.name;
+      if (first && !first.disabled) first.focus();
+    } else {
+      launcher.focus();
+    }
   }
-  launcher.addEventListener("click", function () { setOpen(panel.hidden); });
-  $(".close").addEventListener("click", function () { setOpen(false); });
+  launcher.addEventListener("click", function () { setOpen(panel.hidden, true); });
+  $(".close").addEventListener("click", function () { setOpen(false, true); });
+  panel.addEventListener("keydown", function (ev) {
+    if (ev.key === "Escape") { ev.stopPropagation(); setOpen(false, true); }
+  });
 
   function showChat(inChat) {
     prechat.hidden = inChat;
@@ -132,25 +190,27 @@
   }
 
   function statusText(m) {
-    if (!m.id) return m.failed ? "Gagal terkirim" : "Mengirim…";
-    return m.id <= agentRead ? "Dibaca" : "Terkirim";
+    if (!m.id) return m.failed ? t("Gagal terkirim") : t("Mengirim…");
+    return m.id <= agentRead ? t("Dibaca") : t("Terkirim");
   }
 
   function render(m) {
     var li = document.createElement("li");
-    li.className = m.from;
+    li.className = m.from + (m.bot ? " bot" : "");
     if (m.from !== "visitor") {
       var who = document.createElement("span");
       who.className = "who";
-      who.textContent = m.name;
+      // the bot's name is the server's (Indonesian); said in the page's language here
+      who.textContent = m.from === "system" && m.name === "Asisten Sigap" ? t("Asisten Sigap") : m.name;
       li.appendChild(who);
     }
-    if (m.body) li.appendChild(document.createTextNode(m.body));
+    if (m.bot) botCard(li, m.bot);
+    else if (m.body) li.appendChild(document.createTextNode(m.body));
     if (m.card) li.appendChild(proposalCard(m.card));
     (m.attachments || []).forEach(function (a) {
       var link = document.createElement("a");
       link.href = origin + a.url;
-      link.textContent = "Lampiran: " + a.name + " (" + Math.max(1, Math.round(a.size / 1024)) + " KB)";
+      link.textContent = fmt("Lampiran: %s (%s KB)", [a.name, Math.max(1, Math.round(a.size / 1024))]);
       link.setAttribute("download", a.name);
       li.appendChild(link);
     });
@@ -162,13 +222,58 @@
     li._msg = m;
     return li;
   }
+  // The chatbot's reply: a short text, the article's link, quick replies (a tap sends the
+  // choice's text; only the latest reply's buttons stay live).
+  function botCard(li, card) {
+    li.appendChild(document.createTextNode(card.text || ""));
+    if (card.article) {
+      li.appendChild(document.createElement("br"));
+      var a = document.createElement("a");
+      a.className = "bot-more";
+      a.href = card.article.url; a.target = "_blank"; a.rel = "noopener";
+      a.textContent = (card.article.more || t("Baca selengkapnya")) + ": " + card.article.title;
+      li.appendChild(a);
+    }
+    if ((card.choices || []).length) {
+      var box = document.createElement("div");
+      box.className = "quick";
+      box.setAttribute("role", "group");
+      box.setAttribute("aria-label", t("Pilihan jawaban"));
+      card.choices.forEach(function (c) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.textContent = c.label;
+        b.setAttribute("data-quick", "");
+        b.addEventListener("click", function () {
+          if (status === "ended") return;
+          sendText(c.send || c.label);
+        });
+        box.appendChild(b);
+      });
+      li.appendChild(box);
+    }
+  }
+  // Buttons of older bot replies and the "talk to a person" one follow the conversation.
+  function botState() {
+    var kids = list.children, latest = null, handedOver = false, hasBot = false;
+    for (var i = 0; i < kids.length; i++) {
+      var m = kids[i]._msg;
+      if (m.bot) { hasBot = true; latest = kids[i]; if (!m.bot.human) handedOver = true; }
+      else if (m.from === "agent") handedOver = true;
+    }
+    Array.prototype.forEach.call(list.querySelectorAll("[data-quick]"), function (b) {
+      b.disabled = !latest || !latest.contains(b) || handedOver || status === "ended";
+    });
+    $("[data-human]").hidden = !hasBot || handedOver || status !== "waiting";
+  }
+
   // An offered proposal: its two signed answer links (the page asks to confirm).
   function proposalCard(card) {
     var box = document.createElement("div");
     box.className = "proposal-card";
     box.setAttribute("data-proposal", String(card.proposal));
     if (card.open) {
-      [["accept", "Terima usulan"], ["reject", "Tolak"]].forEach(function (pair) {
+      [["accept", t("Terima usulan")], ["reject", t("Tolak")]].forEach(function (pair) {
         var a = document.createElement("a");
         a.href = card[pair[0]]; a.target = "_blank"; a.rel = "noopener";
         a.className = pair[0]; a.textContent = pair[1];
@@ -176,7 +281,7 @@
         box.appendChild(a);
       });
     } else {
-      box.textContent = "Usulan: " + card.status;
+      box.textContent = fmt("Usulan: %s", [card.status]);
     }
     return box;
   }
@@ -228,6 +333,7 @@
     place(li);
     scroll();
     if (m.from !== "visitor") { typingEl.hidden = true; markRead(); }
+    botState();
   }
 
   function markRead() {
@@ -245,9 +351,9 @@
     status = s.status;
     agentRead = s.agent_read || agentRead;
     var sub = $("[data-sub]");
-    if (s.status === "active" && s.agent) sub.textContent = "Anda dilayani oleh " + s.agent;
-    else if (s.status === "ended") sub.textContent = "Percakapan berakhir · " + s.ticket;
-    else sub.textContent = "Menunggu petugas… · " + s.ticket;
+    if (s.status === "active" && s.agent) sub.textContent = fmt("Anda dilayani oleh %s", [s.agent]);
+    else if (s.status === "ended") sub.textContent = fmt("Percakapan berakhir · %s", [s.ticket]);
+    else sub.textContent = fmt("Menunggu petugas… · %s", [s.ticket]);
     var notice = $("[data-notice]");
     notice.textContent = s.notice || "";
     notice.hidden = !s.notice;
@@ -257,6 +363,7 @@
     $("[data-end]").hidden = ended;
     Array.prototype.forEach.call(list.children, refresh);
     showVerify(s);
+    botState();
   }
 
   // The typed email is a claim until the visitor enters the code mailed to it.
@@ -265,26 +372,27 @@
     verifyEl.hidden = !s.email;
     if (!s.email) return;
     if (s.verified) {
-      $("[data-verify-text]").textContent = "Email " + s.email + " terverifikasi.";
+      $("[data-verify-text]").textContent = fmt("Email %s terverifikasi.", [s.email]);
       $("[data-code-send]").hidden = true;
       codeForm.hidden = true;
       $("[data-verr]").textContent = "";
       return;
     }
     $("[data-verify-text]").textContent = codeSent
-      ? "Kode sudah kami kirim ke " + s.email + ". Masukkan 6 angka kodenya."
-      : "Email " + s.email + " belum diverifikasi. Kirim kode ke email itu agar percakapan ini terhubung dengan data Anda.";
+      ? fmt("Kode sudah kami kirim ke %s. Masukkan 6 angka kodenya.", [s.email])
+      : fmt("Email %s belum diverifikasi. Kirim kode ke email itu agar percakapan ini terhubung dengan data Anda.", [s.email]);
     $("[data-code-send]").hidden = false;
-    $("[data-code-send]").textContent = codeSent ? "Kirim ulang kode" : "Kirim kode";
+    $("[data-code-send]").textContent = codeSent ? t("Kirim ulang kode") : t("Kirim kode");
     codeForm.hidden = !codeSent;
   }
   function post(path, fields) {
     var form = new FormData();
     form.append("token", store.token);
+    form.append("lang", LANG);
     Object.keys(fields).forEach(function (k) { form.append(k, fields[k]); });
     return fetch(origin + path, {method: "POST", body: form, credentials: "include"}).then(function (r) {
       return r.json().then(function (d) {
-        if (!r.ok) throw new Error(d.error ? d.error.message : "Terjadi kesalahan.");
+        if (!r.ok) throw new Error(d.error ? d.error.message : t("Terjadi kesalahan."));
         return d;
       });
     });
@@ -301,7 +409,7 @@
   codeForm.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var code = codeForm.elements.code.value.trim();
-    if (!/^\d{6}$/.test(code)) { $("[data-verr]").textContent = "Kode terdiri dari 6 angka."; return; }
+    if (!/^\d{6}$/.test(code)) { $("[data-verr]").textContent = t("Kode terdiri dari 6 angka."); return; }
     $("[data-verr]").textContent = "";
     post("/chat/verifikasi/", {code: code}).then(function (d) {
       codeForm.elements.code.value = "";
@@ -319,6 +427,7 @@
       var a = document.createElement("a");
       a.href = c.url; a.target = "_blank"; a.rel = "noopener";
       a.className = "score"; a.textContent = String(c.score);
+      a.setAttribute("aria-label", fmt("Beri nilai %s", [c.score]));
       a.setAttribute("data-score", String(c.score));
       choices.appendChild(a); choices.appendChild(document.createTextNode(" "));
     });
@@ -339,8 +448,8 @@
     ws.onopen = function () {
       connected = true;
       retry = 0;
-      if (store.token) send({type: "resume", token: store.token, after: last});
-      else if (store.start) send(Object.assign({type: "start"}, store.start));
+      if (store.token) send({type: "resume", token: store.token, after: last, lang: LANG});
+      else if (store.start) send(Object.assign({type: "start", lang: LANG}, store.start));
     };
     ws.onmessage = function (ev) {
       var d = JSON.parse(ev.data);
@@ -396,7 +505,7 @@
       save();
       list.innerHTML = "";
       showChat(false);
-      $("[data-err]").textContent = d.message || "Terjadi kesalahan.";
+      $("[data-err]").textContent = d.message || t("Terjadi kesalahan.");
       if (ws) ws.close();
       return;
     }
@@ -416,7 +525,8 @@
     verifyEl.hidden = true;
     list.innerHTML = "";
     $("[data-notice]").hidden = true;
-    $("[data-sub]").textContent = "Kami siap membantu";
+    $("[data-sub]").textContent = t("Kami siap membantu");
+    $("[data-human]").hidden = true;
     showChat(false);
     if (ws) ws.close();
   }
@@ -426,9 +536,9 @@
     var f = prechat.elements;
     var data = {name: f.name.value.trim(), email: f.email.value.trim(), phone: f.phone.value.trim(), body: f.body.value.trim()};
     var err = "";
-    if (!data.name) err = "Nama wajib diisi.";
-    else if (!data.email && !data.phone) err = "Isi email atau nomor HP agar kami dapat membalas.";
-    else if (!data.body) err = "Tulis pesan Anda.";
+    if (!data.name) err = t("Nama wajib diisi.");
+    else if (!data.email && !data.phone) err = t("Isi email atau nomor HP agar kami dapat membalas.");
+    else if (!data.body) err = t("Tulis pesan Anda.");
     $("[data-err]").textContent = err;
     if (err) return;
     data.cid = newId();
@@ -436,7 +546,8 @@
     save();
     showChat(true);
     addLocal(data.cid, data.body);
-    if (ws && connected) send(Object.assign({type: "start"}, data));
+    compose.elements.body.focus();
+    if (ws && connected) send(Object.assign({type: "start", lang: LANG}, data));
     else connect();
   });
 
@@ -444,6 +555,9 @@
     var ta = compose.elements.body, body = ta.value.trim();
     if (!body) return;
     ta.value = "";
+    sendText(body);
+  }
+  function sendText(body) {
     var cid = newId();
     store.pending.push({cid: cid, body: body});
     save();
@@ -452,6 +566,11 @@
     stopTyping();
   }
   compose.addEventListener("submit", function (ev) { ev.preventDefault(); sendMessage(); });
+  $("[data-human]").addEventListener("click", function () {
+    $("[data-human]").hidden = true;
+    sendText(t("Bicara dengan petugas"));
+    compose.elements.body.focus();
+  });
   compose.elements.body.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); sendMessage(); }
   });
@@ -472,19 +591,20 @@
     var cid = newId(), form = new FormData();
     form.append("token", store.token);
     form.append("cid", cid);
+    form.append("lang", LANG);
     form.append("file", file);
-    addLocal(cid, "Mengunggah " + file.name + "…");
+    addLocal(cid, fmt("Mengunggah %s…", [file.name]));
     fileInput.value = "";
     fetch(origin + "/chat/lampiran/", {method: "POST", body: form, credentials: "include"}).then(function (r) {
       return r.json().then(function (d) {
-        if (!r.ok) throw new Error(d.error ? d.error.message : "Gagal mengunggah.");
+        if (!r.ok) throw new Error(d.error ? d.error.message : t("Gagal mengunggah."));
         var li = byCid[cid];
         if (li && !li._msg.id) { li._msg.id = d.id; refresh(li); }
       });
     }).catch(function (e) {
       var li = byCid[cid];
       if (li && !li._msg.id) { li._msg.failed = true; refresh(li); }
-      $("[data-cerr]").textContent = e.message || "Gagal mengunggah.";
+      $("[data-cerr]").textContent = e.message || t("Gagal mengunggah.");
     });
   });
   $("[data-end]").addEventListener("click", function () { send({type: "end"}); });
@@ -500,10 +620,17 @@
   }
   if (store.open) setOpen(true);
 
+  host.setAttribute("data-lang", LANG);
   window.SigapChat = {
     open: function () { setOpen(true); },
     drop: function () { if (ws) ws.close(); },  // for tests and debugging: reconnects
     get connected() { return connected; },
     get lastId() { return last; }
   };
+  }
+
+  // The strings in the page's language first (Indonesian built in, if they cannot come).
+  fetch(origin + "/chat/widget/?lang=" + LANG).then(function (r) {
+    return r.ok ? r.json() : {};
+  }).catch(function () { return {}; }).then(main);
 })();
