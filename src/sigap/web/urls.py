@@ -1,7 +1,7 @@
 from django.urls import path
 
 from sigap.web import views
-from sigap.web.views import merge
+from sigap.web.views import channels, merge
 from sigap.web.views.proposals import proposal_answer_record
 
 app_name = "web"
@@ -98,4 +98,22 @@ urlpatterns = [
     path("settings/canned/", views.settings_canned, name="settings_canned"),
     path("settings/categories/", views.settings_categories, name="settings_categories"),
     path("settings/canned/<int:canned_id>/", views.settings_canned, name="settings_canned_edit"),
+]
+
+# The channels' settings (admins only): mailboxes and the messaging channels.
+urlpatterns += [
+    path("settings/channels/", channels.settings_channels, name="settings_channels"),
+    path(
+        "settings/channels/mailboxes/new/", channels.settings_mailbox, name="settings_mailbox_new"
+    ),
+    path(
+        "settings/channels/mailboxes/<int:mailbox_id>/",
+        channels.settings_mailbox,
+        name="settings_mailbox",
+    ),
+    path(
+        "settings/channels/mailboxes/<int:mailbox_id>/test/",
+        channels.settings_mailbox_test,
+        name="settings_mailbox_test",
+    ),
 ]

@@ -1,0 +1,244 @@
+"""Mailboxes set up on Sigap's own settings page (admins only): the password stored
+encrypted, the "test connection" button showing the servers' own answers, a wrong
+password refused with nothing saved, the audit record without the secret, and the worker
+polling a mailbox configured this way. Against a real Dovecot and SMTP server on loopback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from sigap.accounts.models import SecurityEvent, SecurityKind, User
+from sigap.connectors.email.poll import poll
+from sigap.connectors.models import Mailbox
+from sigap.connectors.tests import mailservers
+from sigap.connectors.tests.mailservers import PASSWORD, USER, Dovecot, OAuthProvider, SmtpHandler
+from sigap.connectors.tests.test_mail_poll import deliver, message
+from sigap.core import secretbox
+from sigap.tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+NEW = "/settings/channels/mailboxes/new/"
+
+
+@pytest.fixture(scope="module")
+def oauth() -> Iterator[OAuthProvider]:
+    provider = OAuthProvider().start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture(scope="module")
+def dovecot(oauth: OAuthProvider) -> Iterator[Dovecot]:
+    with mailservers.dovecot(oauth) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def smtp(oauth: OAuthProvider) -> Iterator[tuple[int, SmtpHandler]]:
+    with mailservers.smtp_server(oauth) as server:
+        yield server
+
+
+@pytest.fixture
+def as_admin(client: Client, admin: User) -> Client:
+    client.force_login(admin)
+    return client
+
+
+def form(dovecot: Dovecot, smtp_port: int | None = None, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": "CS Belanjaku",
+        "address": USER,
+        "protocol": "imap",
+        "host": "127.0.0.1",
+        "port": dovecot.imap,
+        "security": "none",
+        "username": USER,
+        "auth": "password",
+        "password": PASSWORD,
+        "password_env": "",
+        "folder": "INBOX",
+        "oauth_token_url": "",
+        "oauth_client_id": "",
+        "smtp_host": "127.0.0.1" if smtp_port else "",
+        "smtp_port": smtp_port or 587,
+        "smtp_security": "none",
+        "smtp_username": "",
+        "active": "on",
+        "action": "save",
+    }
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def settings_events() -> list[SecurityEvent]:
+    return list(SecurityEvent.objects.filter(kind=SecurityKind.SETTINGS_CHANGED))
+
+
+def test_the_test_button_shows_each_servers_answer_and_saves_nothing(
+    as_admin: Client, dovecot: Dovecot, smtp: tuple[int, SmtpHandler]
+) -> None:
+    response = as_admin.post(NEW, form(dovecot, smtp[0], action="test"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Dovecot (Debian) ready." in page  # the IMAP greeting
+    assert "OK Logged in" in page
+    assert f"SMTP 127.0.0.1:{smtp[0]}: berhasil masuk" in page
+    assert "235 2.7.0 Authentication successful" in page
+    assert PASSWORD not in page  # the typed password is not rendered back
+    assert not Mailbox.objects.exists() and settings_events() == []
+
+
+def test_an_admin_saves_a_mailbox_and_the_password_is_stored_encrypted(
+    as_admin: Client, dovecot: Dovecot, smtp: tuple[int, SmtpHandler]
+) -> None:
+    response = as_admin.post(NEW, form(dovecot, smtp[0], sends_replies="on"))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    box = Mailbox.objects.get()
+    with connection.cursor() as cursor:
+        table = Mailbox._meta.db_table
+        cursor.execute(f"SELECT * FROM {table}")
+        row = " ".join(str(v) for v in cursor.fetchone())
+    assert PASSWORD not in row
+    assert box.password_sealed.startswith("fernet:")
+    assert secretbox.open_(box.password_sealed) == PASSWORD
+    (event,) = settings_events()
+    assert event.detail == "kotak surat “CS Belanjaku” dibuat"
+    assert event.data["changes"]["host"] == [None, "127.0.0.1"]
+    assert event.data["secrets_changed"] == {"password": "••••••"}
+    assert PASSWORD not in json.dumps(event.data) and PASSWORD not in event.detail
+
+
+def test_a_wrong_password_shows_the_servers_answer_and_saves_nothing(
+    as_admin: Client, dovecot: Dovecot
+) -> None:
+    response = as_admin.post(NEW, form(dovecot, password="salah-sandi"))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert (
+        f"Gagal masuk ke IMAP 127.0.0.1:{dovecot.imap}: [AUTHENTICATIONFAILED] "
+        "Authentication failed.. Tidak ada yang disimpan."
+    ) in page.replace("&quot;", '"')
+    assert not Mailbox.objects.exists() and settings_events() == []
+
+
+def test_a_wrong_smtp_password_is_refused_with_the_smtp_answer(
+    as_admin: Client, dovecot: Dovecot, smtp: tuple[int, SmtpHandler]
+) -> None:
+    response = as_admin.post(NEW, form(dovecot, smtp[0], smtp_password="salah"))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "535 5.7.8 Authentication credentials invalid" in page
+    assert "OK Logged in" in page  # the IMAP side worked, and says so
+    assert not Mailbox.objects.exists() and settings_events() == []
+
+
+def test_pop3_is_tested_too(as_admin: Client, dovecot: Dovecot) -> None:
+    response = as_admin.post(NEW, form(dovecot, protocol="pop3", port=dovecot.pop3, action="test"))
+    page = response.content.decode()
+    assert response.status_code == 200, page[:2000]
+    assert "+OK Dovecot (Debian) ready." in page and "+OK Logged in." in page
+
+
+def test_missing_values_are_precise_and_nothing_is_saved(
+    as_admin: Client, dovecot: Dovecot
+) -> None:
+    response = as_admin.post(NEW, form(dovecot, password="", port=70000, sends_replies="on"))
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "Port antara 1 dan 65535." in page
+    response = as_admin.post(NEW, form(dovecot, password="", sends_replies="on"))
+    page = response.content.decode()
+    assert "Isi kata sandi kotak surat (atau nama variabel lingkungan yang memuatnya)." in page
+    assert "Isi server SMTP agar kotak surat ini dapat mengirim balasan." in page
+    assert not Mailbox.objects.exists()
+
+
+def test_editing_keeps_the_stored_password_unless_a_new_one_is_typed(
+    as_admin: Client, dovecot: Dovecot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SIGAP_TEST_MAIL_PASSWORD", PASSWORD)
+    box = Mailbox.objects.create(
+        name="Lama",
+        host="127.0.0.1",
+        port=dovecot.imap,
+        security="none",
+        username=USER,
+        password_env="SIGAP_TEST_MAIL_PASSWORD",
+    )
+    url = f"/settings/channels/mailboxes/{box.pk}/"
+    # the environment variable still works: saved without typing a password
+    data = form(dovecot, name="Lama", password="", password_env="SIGAP_TEST_MAIL_PASSWORD")
+    assert as_admin.post(url, data).status_code == 302
+    box.refresh_from_db()
+    assert (box.password_env, box.password_sealed) == ("SIGAP_TEST_MAIL_PASSWORD", "")
+    # a typed password is stored encrypted and replaces the variable
+    assert as_admin.post(url, form(dovecot, name="Lama")).status_code == 302
+    box.refresh_from_db()
+    assert box.password_env == "" and secretbox.open_(box.password_sealed) == PASSWORD
+    sealed = box.password_sealed
+    # a later change without a password keeps it
+    assert (
+        as_admin.post(url, form(dovecot, name="Lama", password="", folder="INBOX")).status_code
+        == 302
+    )
+    box.refresh_from_db()
+    assert box.password_sealed == sealed
+    # a wrong new one changes nothing
+    response = as_admin.post(url, form(dovecot, name="Baru", password="salah"))
+    assert response.status_code == 422
+    box.refresh_from_db()
+    assert (box.name, box.password_sealed) == ("Lama", sealed)
+    # the saved mailbox's own test button
+    response = as_admin.post(f"{url}test/")
+    assert response.status_code == 200 and "OK Logged in" in response.content.decode()
+
+
+def test_a_mailbox_set_up_on_the_page_is_polled_into_tickets(
+    as_admin: Client, dovecot: Dovecot
+) -> None:
+    assert as_admin.post(NEW, form(dovecot)).status_code == 302
+    deliver(dovecot.imap, message(71))
+    result = poll(Mailbox.objects.get())
+    assert (result.error, result.statuses) == ("", {"created": 1})
+    assert Ticket.objects.get().subject == "Pesanan 71 belum datang"
+
+
+@pytest.mark.parametrize("who", ["agent", "supervisor"])
+def test_only_admins_open_or_change_mailboxes(
+    client: Client, who: str, request: pytest.FixtureRequest, dovecot: Dovecot
+) -> None:
+    client.force_login(request.getfixturevalue(who))
+    box = Mailbox.objects.create(name="CS", host="127.0.0.1", username=USER, password_env="X")
+    pages = [
+        "/settings/channels/",
+        NEW,
+        f"/settings/channels/mailboxes/{box.pk}/",
+    ]
+    for url in pages:
+        assert client.get(url).status_code == 403
+        assert client.post(url, form(dovecot, name="Diubah")).status_code == 403
+    assert client.post(f"/settings/channels/mailboxes/{box.pk}/test/").status_code == 403
+    assert list(Mailbox.objects.values_list("name", flat=True)) == ["CS"]
+    assert settings_events() == []
+
+
+def test_the_channels_page_lists_mailboxes_in_a_fixed_number_of_queries(
+    as_admin: Client, django_assert_max_num_queries: Any
+) -> None:
+    Mailbox.objects.create(name="CS", host="127.0.0.1", username="u", password_env="X")
+    with CaptureQueriesContext(connection) as one:
+        as_admin.get("/settings/channels/")
+    for n in range(5):
+        Mailbox.objects.create(name=f"CS {n}", host="127.0.0.1", username=f"u{n}", password_env="X")
+    with django_assert_max_num_queries(len(one)):
+        response = as_admin.get("/settings/channels/")
+    assert response.status_code == 200
+    assert response.content.decode().count("data-mailbox=") == 6
