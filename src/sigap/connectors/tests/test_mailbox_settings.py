@@ -242,3 +242,79 @@ def test_the_channels_page_lists_mailboxes_in_a_fixed_number_of_queries(
         response = as_admin.get("/settings/channels/")
     assert response.status_code == 200
     assert response.content.decode().count("data-mailbox=") == 6
+
+
+# --- OAuth2 (XOAUTH2): Dovecot's oauth2 passdb asks the local provider about the token ----
+
+
+def oauth_form(dovecot: Dovecot, oauth: OAuthProvider, **overrides: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "auth": "oauth2",
+        "password": "",
+        "oauth_token_url": f"{oauth.base_url}/token",
+        "oauth_client_id": mailservers.CLIENT_ID,
+        "client_secret": mailservers.CLIENT_SECRET,
+        "refresh_token": mailservers.REFRESH_TOKEN,
+    }
+    values.update(overrides)
+    return form(dovecot, **values)
+
+
+def test_an_oauth2_mailbox_signs_in_with_xoauth2_on_imap_and_smtp(
+    as_admin: Client, dovecot: Dovecot, oauth: OAuthProvider, smtp: tuple[int, SmtpHandler]
+) -> None:
+    data = oauth_form(dovecot, oauth, smtp_host="127.0.0.1", smtp_port=smtp[0])
+    response = as_admin.post(NEW, {**data, "action": "test"})
+    page = response.content.decode()
+    assert response.status_code == 200, page[:3000]
+    assert "OK Logged in" in page and "235 2.7.0 Authentication successful" in page
+    assert as_admin.post(NEW, data).status_code == 302
+    box = Mailbox.objects.get()
+    assert secretbox.open_(box.oauth_refresh_token_sealed) == mailservers.REFRESH_TOKEN
+    assert secretbox.open_(box.oauth_client_secret_sealed) == mailservers.CLIENT_SECRET
+    (event,) = settings_events()
+    assert event.data["secrets_changed"] == {"client_secret": "••••••", "refresh_token": "••••••"}
+    assert mailservers.REFRESH_TOKEN not in json.dumps(event.data)
+    token_requests = [r for r in oauth.requests if r["path"] == ["/token"]]
+    assert token_requests[-1]["grant_type"] == ["refresh_token"]
+    # the worker polls it with XOAUTH2 too
+    deliver(dovecot.imap, message(81))
+    result = poll(box)
+    assert (result.error, result.statuses) == ("", {"created": 1})
+    assert "method=XOAUTH2" in (dovecot.base / "dovecot.log").read_text()
+
+
+def test_a_refused_refresh_token_gives_the_providers_answer_and_saves_nothing(
+    as_admin: Client, dovecot: Dovecot, oauth: OAuthProvider
+) -> None:
+    response = as_admin.post(NEW, oauth_form(dovecot, oauth, refresh_token="1//kedaluwarsa"))
+    assert response.status_code == 422
+    page = response.content.decode().replace("&#x27;", "'")
+    assert (
+        "penyedia OAuth2 menolak refresh token (HTTP 400): invalid_grant "
+        "Token has been expired or revoked."
+    ) in page
+    assert not Mailbox.objects.exists() and settings_events() == []
+
+
+def test_a_token_the_server_does_not_accept_gives_dovecots_answer(
+    as_admin: Client, dovecot: Dovecot, oauth: OAuthProvider
+) -> None:
+    # the token is for cs@…, the mailbox signs in as someone else: Dovecot refuses it
+    response = as_admin.post(NEW, oauth_form(dovecot, oauth, username="lain@belanjaku.test"))
+    assert response.status_code == 422
+    page = response.content.decode().replace("&quot;", '"')
+    assert "[AUTHENTICATIONFAILED] Authentication failed." in page
+    assert '"status":"401"' in page  # the XOAUTH2 error challenge
+    assert not Mailbox.objects.exists()
+
+
+def test_an_oauth2_mailbox_needs_its_token_url_client_and_refresh_token(
+    as_admin: Client, dovecot: Dovecot, oauth: OAuthProvider
+) -> None:
+    data = oauth_form(dovecot, oauth, oauth_token_url="", oauth_client_id="", refresh_token="")
+    page = as_admin.post(NEW, data).content.decode()
+    assert "Isi alamat token OAuth2 penyedia." in page
+    assert "Isi client ID OAuth2." in page
+    assert "Isi refresh token OAuth2 dari penyedia." in page
+    assert not Mailbox.objects.exists()
