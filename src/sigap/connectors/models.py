@@ -429,3 +429,27 @@ class ProposalOffer(models.Model):
 
     def __str__(self) -> str:
         return f"Usulan #{self.proposal_id} → pesan #{self.message_id}"
+
+
+class ChannelAccount(models.Model):
+    """A messaging channel's connection set up on the settings page (WhatsApp Cloud API,
+    Telegram bot, Meta page): ``values`` holds its plain settings and ``sealed`` its
+    secrets, each encrypted (``core.secretbox``), both by the name of the setting they
+    stand for (``SIGAP_WHATSAPP_ACCESS_TOKEN`` …). ``connectors.conf`` reads them after
+    the Django setting and the environment variable of the same name, so an existing
+    environment keeps working. ``verified_at``/``verified``: the provider's answer to the
+    last verify step."""
+
+    provider = models.CharField(_("saluran"), max_length=20, unique=True)
+    values = models.JSONField(default=dict, blank=True)
+    sealed = models.JSONField(default=dict, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified = models.CharField(_("hasil verifikasi"), max_length=500, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("akun saluran")
+        verbose_name_plural = _("akun saluran")
+
+    def __str__(self) -> str:
+        return self.provider

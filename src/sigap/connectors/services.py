@@ -5,19 +5,26 @@ recorded in the security audit log without its secrets (their names only)."""
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+from django.conf import settings
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts import audit
 from sigap.accounts.models import SecurityKind, User
+from sigap.connectors import conf
 from sigap.connectors.email import account
-from sigap.connectors.models import MailAuth, Mailbox
+from sigap.connectors.models import ChannelAccount, MailAuth, Mailbox, WhatsAppTemplate
 from sigap.core import secretbox
-from sigap.core.errors import ValidationFailed
+from sigap.core.errors import NotFound, ValidationFailed
 
 # the secrets a mailbox form may carry, and the column each is sealed into
 MAILBOX_SECRETS = {
@@ -156,3 +163,385 @@ def mailbox_save(
             },
         )
     return MailboxSaved(mailbox, checks)
+
+
+# --- messaging channels: WhatsApp Cloud API, Telegram bot, Meta page --------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the setting / environment variable it stands for
+    label: Any
+    secret: bool = False
+    required: bool = True
+    pattern: str = ""
+    pattern_message: Any = ""
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    provider: str
+    label: str
+    hook: str  # /hooks/<hook>/
+    settings: tuple[Setting, ...]
+
+
+DIGITS = r"^[0-9]{5,30}$"
+CHANNELS: dict[str, ChannelSpec] = {
+    "whatsapp": ChannelSpec(
+        "whatsapp",
+        "WhatsApp Cloud API",
+        "whatsapp",
+        (
+            Setting(
+                "SIGAP_WHATSAPP_PHONE_NUMBER_ID",
+                gettext_lazy("ID nomor telepon"),
+                pattern=DIGITS,
+                pattern_message=gettext_lazy(
+                    "ID nomor telepon berupa angka dari WhatsApp Manager."
+                ),
+            ),
+            Setting(
+                "SIGAP_WHATSAPP_BUSINESS_ACCOUNT_ID",
+                gettext_lazy("ID akun WhatsApp Business"),
+                pattern=DIGITS,
+                pattern_message=gettext_lazy("ID akun WhatsApp Business berupa angka."),
+            ),
+            Setting("SIGAP_WHATSAPP_ACCESS_TOKEN", gettext_lazy("Token akses"), secret=True),
+            Setting("SIGAP_WHATSAPP_APP_SECRET", gettext_lazy("App secret"), secret=True),
+            Setting(
+                "SIGAP_WHATSAPP_VERIFY_TOKEN",
+                gettext_lazy("Token verifikasi webhook"),
+                secret=True,
+                required=False,
+            ),
+        ),
+    ),
+    "telegram": ChannelSpec(
+        "telegram",
+        "Telegram",
+        "telegram",
+        (
+            Setting(
+                "SIGAP_TELEGRAM_BOT_TOKEN",
+                gettext_lazy("Token bot"),
+                secret=True,
+                pattern=r"^[0-9]{3,20}:[A-Za-z0-9_-]{30,}$",
+                pattern_message=gettext_lazy(
+                    "Token bot dari @BotFather berbentuk 123456789:ABC… (angka, titik dua, kode)."
+                ),
+            ),
+            Setting(
+                "SIGAP_TELEGRAM_SECRET_TOKEN",
+                gettext_lazy("Token rahasia webhook"),
+                secret=True,
+                required=False,
+                pattern=r"^[A-Za-z0-9_-]{1,256}$",
+                pattern_message=gettext_lazy(
+                    "Token rahasia webhook: 1–256 huruf, angka, garis bawah, atau tanda minus."
+                ),
+            ),
+        ),
+    ),
+    "meta": ChannelSpec(
+        "meta",
+        "Facebook Messenger / Instagram",
+        "meta",
+        (
+            Setting(
+                "SIGAP_META_PAGE_ACCESS_TOKEN", gettext_lazy("Token akses halaman"), secret=True
+            ),
+            Setting("SIGAP_META_APP_SECRET", gettext_lazy("App secret"), secret=True),
+            Setting(
+                "SIGAP_META_VERIFY_TOKEN",
+                gettext_lazy("Token verifikasi webhook"),
+                secret=True,
+                required=False,
+            ),
+        ),
+    ),
+}
+# Generated when left empty: the value the admin pastes into the provider's dashboard.
+GENERATED = {
+    "SIGAP_WHATSAPP_VERIFY_TOKEN",
+    "SIGAP_META_VERIFY_TOKEN",
+    "SIGAP_TELEGRAM_SECRET_TOKEN",
+}
+API_TIMEOUT = 15
+
+
+def channel_spec(provider: str) -> ChannelSpec:
+    spec = CHANNELS.get(provider)
+    if spec is None:
+        raise NotFound(_("Saluran tidak dikenal."))
+    return spec
+
+
+def channel_save(
+    *, actor: User, provider: str, values: dict[str, str], typed: dict[str, str]
+) -> ChannelAccount:
+    """Set a messaging channel's connection: ``values`` its plain settings, ``typed`` the
+    secrets typed (empty: keep the stored one; a verify token left empty is generated).
+    Validated whole before anything is written; audited with the secrets' names only."""
+    spec = channel_spec(provider)
+    current = ChannelAccount.objects.filter(provider=provider).first()
+    stored_values = dict(current.values) if current else {}
+    stored_sealed = dict(current.sealed) if current else {}
+    errors: dict[str, list[str]] = {}
+    new_values: dict[str, str] = {}
+    new_sealed = dict(stored_sealed)
+    secrets_changed: list[str] = []
+    for setting in spec.settings:
+        given = (typed if setting.secret else values).get(setting.name, "").strip()
+        if given and setting.pattern and not re.fullmatch(setting.pattern, given):
+            errors[setting.name] = [str(setting.pattern_message)]
+            continue
+        if setting.secret:
+            if given:
+                new_sealed[setting.name] = secretbox.seal(given)
+                secrets_changed.append(setting.name)
+            elif (
+                setting.name not in stored_sealed
+                and setting.name in GENERATED
+                and not conf._read(setting.name)
+            ):
+                new_sealed[setting.name] = secretbox.seal(secrets.token_urlsafe(24))
+                secrets_changed.append(setting.name)
+            have = setting.name in new_sealed or conf.source(setting.name) not in ("", "stored")
+        else:
+            if given:
+                new_values[setting.name] = given
+            have = bool(given) or conf.source(setting.name) not in ("", "stored")
+        if setting.required and not have:
+            errors[setting.name] = [
+                _("Isi %(label)s (atau variabel lingkungan %(name)s).")
+                % {"label": setting.label, "name": setting.name}
+            ]
+    if errors:
+        raise ValidationFailed(
+            _("Periksa isian saluran %(label)s.") % {"label": spec.label}, fields=errors
+        )
+    with transaction.atomic():
+        row, created = ChannelAccount.objects.select_for_update().get_or_create(provider=provider)
+        row.values, row.sealed = new_values, new_sealed
+        row.verified_at, row.verified = None, ""  # to verify again
+        row.save()
+        changes = {
+            k: [stored_values.get(k), new_values.get(k)]
+            for k in sorted(set(stored_values) | set(new_values))
+            if stored_values.get(k) != new_values.get(k)
+        }
+        audit.record(
+            SecurityKind.SETTINGS_CHANGED,
+            actor=actor,
+            detail=f"saluran {spec.label} {'dihubungkan' if created else 'diubah'}",
+            data={
+                "model": "channelaccount",
+                "object_id": row.pk,
+                "action": "added" if created else "changed",
+                "changes": changes,
+                "secrets_changed": {name: secretbox.mask("x") for name in secrets_changed},
+            },
+        )
+    return row
+
+
+def _api_error(response: httpx.Response) -> str:
+    """The provider's own error text: Graph API's ``error.message`` (with its code), the
+    Bot API's ``description``; else the body's beginning."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}: {response.text[:200]}"
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict) and error.get("message"):
+            code = f" (code {error['code']})" if error.get("code") is not None else ""
+            return f"HTTP {response.status_code}: {error['message']}{code}"
+        if body.get("description"):
+            return f"HTTP {response.status_code}: {body['description']}"
+    return f"HTTP {response.status_code}: {response.text[:200]}"
+
+
+def _get_json(method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+    try:
+        response = httpx.request(method, url, timeout=API_TIMEOUT, **kwargs)
+    except httpx.HTTPError as exc:
+        raise ValidationFailed(
+            _("Server penyedia tidak dapat dihubungi (%(error)s).")
+            % {"error": f"{type(exc).__name__}: {exc}"}
+        ) from exc
+    if response.status_code != 200:
+        raise ValidationFailed(_("Penyedia menolak: %(answer)s") % {"answer": _api_error(response)})
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise ValidationFailed(_("Jawaban penyedia bukan JSON.")) from exc
+    if not isinstance(body, dict) or body.get("ok") is False:
+        raise ValidationFailed(_("Penyedia menolak: %(answer)s") % {"answer": _api_error(response)})
+    return body
+
+
+def webhook_url(provider: str) -> str:
+    """The address to paste into the provider's dashboard (follows the served address,
+    ``core.siteurl``)."""
+    spec = channel_spec(provider)
+    return f"{str(settings.SITE_URL).rstrip('/')}/hooks/{spec.hook}/"
+
+
+def _verify_whatsapp() -> str:
+    number = conf.whatsapp_phone_number_id()
+    body = _get_json(
+        "GET",
+        f"{conf.whatsapp_api_base()}/{number}",
+        params={"fields": "display_phone_number,verified_name,quality_rating"},
+        headers={"Authorization": f"Bearer {conf.whatsapp_access_token()}"},
+    )
+    return _("Nomor %(number)s (%(name)s), kualitas %(quality)s.") % {
+        "number": body.get("display_phone_number", "?"),
+        "name": body.get("verified_name", "?"),
+        "quality": body.get("quality_rating", "?"),
+    }
+
+
+def _verify_telegram() -> str:
+    base = f"{conf.telegram_api_base()}/bot{conf.telegram_bot_token()}"
+    me = _get_json("GET", f"{base}/getMe").get("result") or {}
+    hook = webhook_url("telegram")
+    answer = _get_json(
+        "POST",
+        f"{base}/setWebhook",
+        json={
+            "url": hook,
+            "secret_token": conf.telegram_secret_token(),
+            "allowed_updates": ["message", "edited_message", "callback_query"],
+        },
+    )
+    return _("Bot @%(username)s (%(name)s); webhook %(url)s: %(answer)s") % {
+        "username": me.get("username", "?"),
+        "name": me.get("first_name", "?"),
+        "url": hook,
+        "answer": answer.get("description", "ok"),
+    }
+
+
+def _verify_meta() -> str:
+    body = _get_json(
+        "GET",
+        f"{conf.meta_api_base()}/me",
+        params={"fields": "id,name"},
+        headers={"Authorization": f"Bearer {conf.meta_page_access_token()}"},
+    )
+    return _("Halaman %(name)s (ID %(id)s).") % {
+        "name": body.get("name", "?"),
+        "id": body.get("id", "?"),
+    }
+
+
+VERIFIERS = {"whatsapp": _verify_whatsapp, "telegram": _verify_telegram, "meta": _verify_meta}
+
+
+def channel_verify(*, actor: User, provider: str) -> str:
+    """Ask the provider's documented endpoint whether the stored connection works (the
+    phone number, the bot and its webhook, the page); its answer is kept on the account.
+    ``ValidationFailed`` with the provider's own error text otherwise."""
+    channel_spec(provider)
+    try:
+        answer = VERIFIERS[provider]()  # network: outside any transaction
+    except ValidationFailed as exc:
+        audit.record(
+            SecurityKind.SETTINGS_CHANGED,
+            actor=actor,
+            detail=f"verifikasi saluran {provider} gagal",
+            data={
+                "model": "channelaccount",
+                "action": "verify",
+                "ok": False,
+                "answer": exc.message,
+            },
+        )
+        raise
+    ChannelAccount.objects.filter(provider=provider).update(
+        verified_at=timezone.now(), verified=answer[:500]
+    )
+    audit.record(
+        SecurityKind.SETTINGS_CHANGED,
+        actor=actor,
+        detail=f"verifikasi saluran {provider} berhasil",
+        data={"model": "channelaccount", "action": "verify", "ok": True, "answer": answer[:300]},
+    )
+    return answer
+
+
+MAX_TEMPLATE_PAGES = 20
+
+
+@dataclass
+class TemplatesSynced:
+    created: int
+    updated: int
+    approved: int
+
+
+def whatsapp_templates_sync(*, actor: User) -> TemplatesSynced:
+    """Read the business account's message templates (Graph API ``message_templates``,
+    every page) and keep them: new ones added, known ones' text and approval updated
+    (``approved`` = status APPROVED). Read whole before anything is written."""
+    account_id = conf.whatsapp_business_account_id()
+    if not account_id:
+        raise ValidationFailed(
+            _("Isi ID akun WhatsApp Business dahulu."),
+            fields={"SIGAP_WHATSAPP_BUSINESS_ACCOUNT_ID": [_("Wajib untuk membaca templat.")]},
+        )
+    url: str | None = f"{conf.whatsapp_api_base()}/{account_id}/message_templates"
+    params: dict[str, Any] | None = {"fields": "name,language,status,components", "limit": 100}
+    headers = {"Authorization": f"Bearer {conf.whatsapp_access_token()}"}
+    found: dict[tuple[str, str], tuple[str, bool]] = {}
+    for _page in range(MAX_TEMPLATE_PAGES):
+        if url is None:
+            break
+        body = _get_json("GET", url, params=params, headers=headers)
+        for item in body.get("data") or []:
+            if not isinstance(item, dict) or not item.get("name") or not item.get("language"):
+                continue
+            text = next(
+                (
+                    str(c.get("text", ""))
+                    for c in item.get("components") or []
+                    if isinstance(c, dict) and c.get("type") == "BODY"
+                ),
+                "",
+            )
+            key = (str(item["name"]), str(item["language"]))
+            found[key] = (text, item.get("status") == "APPROVED")
+        paging = body.get("paging")
+        url = paging.get("next") if isinstance(paging, dict) else None
+        params = None  # the next page's URL carries them
+    created = updated = 0
+    with transaction.atomic():
+        known = {(t.name, t.language): t for t in WhatsAppTemplate.objects.select_for_update()}
+        for (name, language), (text, approved) in sorted(found.items()):
+            template = known.get((name, language))
+            if template is None:
+                WhatsAppTemplate.objects.create(
+                    name=name[:512], language=language[:15], body=text, approved=approved
+                )
+                created += 1
+            elif (template.body, template.approved) != (text, approved):
+                template.body, template.approved = text, approved
+                template.save(update_fields=["body", "approved"])
+                updated += 1
+        approved_count = sum(1 for _text, ok in found.values() if ok)
+        audit.record(
+            SecurityKind.SETTINGS_CHANGED,
+            actor=actor,
+            detail=f"templat WhatsApp disinkronkan: {created} baru, {updated} diubah",
+            data={
+                "model": "whatsapptemplate",
+                "action": "sync",
+                "created": created,
+                "updated": updated,
+                "approved": approved_count,
+            },
+        )
+    return TemplatesSynced(created, updated, approved_count)

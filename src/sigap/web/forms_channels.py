@@ -109,3 +109,34 @@ def _port(value: int) -> int:
     if not 1 <= value <= 65535:
         raise forms.ValidationError(_("Port antara 1 dan 65535."))
     return value
+
+
+class ChannelForm(forms.Form):
+    """A messaging channel's settings (``connectors.services.CHANNELS``): plain values
+    shown, secrets typed only (empty: unchanged)."""
+
+    def __init__(self, spec: Any, initial_values: dict[str, str], *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.spec = spec
+        for setting in spec.settings:
+            if setting.secret:
+                self.fields[setting.name] = _secret(
+                    setting.label,
+                    _("Disimpan terenkripsi. Kosongkan untuk tetap memakai yang tersimpan."),
+                )
+            else:
+                self.fields[setting.name] = forms.CharField(
+                    label=setting.label,
+                    required=False,
+                    max_length=100,
+                    initial=initial_values.get(setting.name, ""),
+                )
+
+    def split(self) -> tuple[dict[str, str], dict[str, str]]:
+        """(plain values, typed secrets)"""
+        values: dict[str, str] = {}
+        typed: dict[str, str] = {}
+        for setting in self.spec.settings:
+            value = str(self.cleaned_data.get(setting.name) or "")
+            (typed if setting.secret else values)[setting.name] = value
+        return values, typed

@@ -116,4 +116,9 @@ urlpatterns += [
         channels.settings_mailbox_test,
         name="settings_mailbox_test",
     ),
+    path(
+        "settings/channels/<slug:provider>/",
+        channels.settings_channel,
+        name="settings_channel",
+    ),
 ]

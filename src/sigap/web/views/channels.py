@@ -7,24 +7,28 @@ from __future__ import annotations
 from typing import cast
 
 from django.contrib import messages as flash
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sigap.accounts.decorators import admin_required
 from sigap.accounts.models import User
-from sigap.connectors import services
+from sigap.connectors import conf, services
 from sigap.connectors.email.account import Check, MailboxError
-from sigap.connectors.models import Mailbox
+from sigap.connectors.models import ChannelAccount, Mailbox, WhatsAppTemplate
 from sigap.core.errors import SigapError
-from sigap.web.forms_channels import MailboxForm
+from sigap.web.forms_channels import ChannelForm, MailboxForm
 
 
 @admin_required
 def settings_channels(request: HttpRequest) -> HttpResponse:
     mailboxes = Mailbox.objects.order_by("name")
-    return render(request, "web/settings_channels.html", {"mailboxes": mailboxes})
+    accounts = {a.provider: a for a in ChannelAccount.objects.all()}
+    channels = [(spec, accounts.get(key)) for key, spec in services.CHANNELS.items()]
+    return render(
+        request, "web/settings_channels.html", {"mailboxes": mailboxes, "channels": channels}
+    )
 
 
 def _show_errors(form: MailboxForm, exc: SigapError) -> None:
@@ -87,3 +91,83 @@ def settings_mailbox_test(request: HttpRequest, mailbox_id: int) -> HttpResponse
         {"form": form, "mailbox": mailbox, "checks": checks},
         status=status,
     )
+
+
+# --- messaging channels ------------------------------------------------------------------------
+
+
+def _channel_page(
+    request: HttpRequest, provider: str, form: ChannelForm | None = None, status: int = 200
+) -> HttpResponse:
+    spec = services.channel_spec(provider)
+    row = ChannelAccount.objects.filter(provider=provider).first()
+    if form is None:
+        form = ChannelForm(spec, dict(row.values) if row else {})
+    sources = {s.name: conf.source(s.name) for s in spec.settings}
+    # what the admin pastes into the provider's dashboard (not the other secrets)
+    paste = [(s.label, conf._read(s.name)) for s in spec.settings if s.name in services.GENERATED]
+    templates = (
+        list(WhatsAppTemplate.objects.order_by("name", "language"))
+        if provider == "whatsapp"
+        else []
+    )
+    return render(
+        request,
+        "web/settings_channel.html",
+        {
+            "spec": spec,
+            "form": form,
+            "account": row,
+            "sources": [(s.label, s.name, sources[s.name]) for s in spec.settings],
+            "paste": paste,
+            "webhook_url": services.webhook_url(provider),
+            "templates": templates,
+        },
+        status=status,
+    )
+
+
+@admin_required
+def settings_channel(request: HttpRequest, provider: str) -> HttpResponse:
+    if provider not in services.CHANNELS:
+        raise Http404
+    spec = services.channel_spec(provider)
+    if request.method != "POST":
+        return _channel_page(request, provider)
+    actor = cast(User, request.user)
+    action = request.POST.get("action", "save")
+    if action == "verify":
+        try:
+            answer = services.channel_verify(actor=actor, provider=provider)
+        except SigapError as exc:
+            flash.error(request, exc.message)
+            return _channel_page(request, provider, status=422)
+        flash.success(request, answer)
+        return redirect("web:settings_channel", provider=provider)
+    if action == "sync" and provider == "whatsapp":
+        try:
+            synced = services.whatsapp_templates_sync(actor=actor)
+        except SigapError as exc:
+            flash.error(request, exc.message)
+            return _channel_page(request, provider, status=422)
+        flash.success(
+            request,
+            _("Templat disinkronkan: %(created)d baru, %(updated)d diubah, %(approved)d disetujui.")
+            % {"created": synced.created, "updated": synced.updated, "approved": synced.approved},
+        )
+        return redirect("web:settings_channel", provider=provider)
+    form = ChannelForm(spec, {}, request.POST)
+    if form.is_valid():
+        values, typed = form.split()
+        try:
+            services.channel_save(actor=actor, provider=provider, values=values, typed=typed)
+        except SigapError as exc:
+            for name, errors in exc.fields.items():
+                for error in errors:
+                    form.add_error(name if name in form.fields else None, error)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        else:
+            flash.success(request, _("Saluran %(label)s disimpan.") % {"label": spec.label})
+            return redirect("web:settings_channel", provider=provider)
+    return _channel_page(request, provider, form, status=422)
