@@ -15,12 +15,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from sigap.accounts.models import SecurityEvent, SecurityKind, User
+from sigap.connectors.email.inbound import ingest
 from sigap.connectors.email.poll import poll
 from sigap.connectors.models import Mailbox
 from sigap.connectors.tests import mailservers
 from sigap.connectors.tests.mailservers import PASSWORD, USER, Dovecot, OAuthProvider, SmtpHandler
 from sigap.connectors.tests.test_mail_poll import deliver, message
 from sigap.core import secretbox
+from sigap.tickets import services as ticket_services
 from sigap.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -318,3 +320,43 @@ def test_an_oauth2_mailbox_needs_its_token_url_client_and_refresh_token(
     assert "Isi client ID OAuth2." in page
     assert "Isi refresh token OAuth2 dari penyedia." in page
     assert not Mailbox.objects.exists()
+
+
+# --- replies leave through the mailbox's SMTP server ------------------------------------------
+
+
+def _customer_mail() -> bytes:
+    return (
+        b"From: Budi <budi@contoh.id>\r\nTo: cs@belanjaku.test\r\nSubject: Paket belum sampai\r\n"
+        b"Message-ID: <balasan-1@contoh.id>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+        b"Paket saya belum sampai.\r\n"
+    )
+
+
+@pytest.mark.parametrize("auth", ["password", "oauth2"])
+def test_replies_leave_through_the_mailbox_that_sends_them(
+    as_admin: Client,
+    dovecot: Dovecot,
+    oauth: OAuthProvider,
+    smtp: tuple[int, SmtpHandler],
+    agent: User,
+    settings: Any,
+    auth: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # not used
+    settings.SIGAP_AUTO_ACK = False
+    port, handler = smtp
+    extra = {"smtp_host": "127.0.0.1", "smtp_port": port, "sends_replies": "on"}
+    data = oauth_form(dovecot, oauth, **extra) if auth == "oauth2" else form(dovecot, **extra)
+    assert as_admin.post(NEW, data).status_code == 302
+    ticket = ingest(_customer_mail()).ticket
+    assert ticket is not None
+    before = len(handler.received)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_services.message_add(
+            actor=agent, ticket=ticket, kind="reply", body="Sedang kami cek, Kak."
+        )
+    mail_from, rcpts, content, signed_in_as = handler.received[before]
+    assert (mail_from, rcpts, signed_in_as) == (USER, ["budi@contoh.id"], USER)
+    assert f"<{USER}>".encode() in content and b"Sedang kami cek, Kak." in content
