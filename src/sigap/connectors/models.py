@@ -117,6 +117,8 @@ class Mailbox(models.Model):
     )
     password_sealed = models.TextField(blank=True, default="")  # secretbox.seal(...)
     oauth_token_url = models.URLField(_("alamat token OAuth2"), blank=True, default="")
+    oauth_authorize_url = models.URLField(_("alamat persetujuan OAuth2"), blank=True, default="")
+    oauth_scope = models.CharField(_("cakupan OAuth2"), max_length=500, blank=True, default="")
     oauth_client_id = models.CharField(
         _("client ID OAuth2"), max_length=255, blank=True, default=""
     )

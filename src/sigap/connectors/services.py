@@ -5,10 +5,13 @@ recorded in the security audit log without its secrets (their names only)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from django.conf import settings
@@ -77,8 +80,13 @@ def _validate(mailbox: Mailbox, secrets: account.Secrets) -> None:
             errors["oauth_token_url"] = [_("Isi alamat token OAuth2 penyedia.")]
         if not mailbox.oauth_client_id:
             errors["oauth_client_id"] = [_("Isi client ID OAuth2.")]
-        if not secrets.refresh_token:
-            errors["refresh_token"] = [_("Isi refresh token OAuth2 dari penyedia.")]
+        if not secrets.refresh_token and mailbox.active:
+            errors["refresh_token"] = [
+                _(
+                    "Isi refresh token OAuth2 dari penyedia, atau simpan kotak surat ini "
+                    "nonaktif lalu masuk dengan akun penyedia."
+                )
+            ]
     if mailbox.sends_replies and not mailbox.smtp_host:
         errors["smtp_host"] = [_("Isi server SMTP agar kotak surat ini dapat mengirim balasan.")]
     if mailbox.sends_replies and not mailbox.address:
@@ -104,6 +112,69 @@ def mailbox_test(*, mailbox: Mailbox, typed: dict[str, str] | None = None) -> li
     secrets = _secrets(mailbox, typed or {})
     _validate(mailbox, secrets)
     return account.check(mailbox, secrets)
+
+
+@dataclass(frozen=True)
+class OAuthStart:
+    url: str
+    state: str
+    verifier: str
+
+
+def mailbox_oauth_begin(*, mailbox: Mailbox, redirect_uri: str) -> OAuthStart:
+    """Where to send the admin to sign in to the mailbox's provider and consent (the
+    authorization code flow with PKCE); ``state`` and ``verifier`` are kept in their
+    session until the provider sends them back."""
+    errors: dict[str, list[str]] = {}
+    if mailbox.auth != MailAuth.OAUTH2:
+        errors["auth"] = [_("Pilih cara masuk OAuth2 dahulu.")]
+    if not mailbox.oauth_authorize_url:
+        errors["oauth_authorize_url"] = [_("Isi alamat persetujuan OAuth2 penyedia.")]
+    if not mailbox.oauth_token_url:
+        errors["oauth_token_url"] = [_("Isi alamat token OAuth2 penyedia.")]
+    if not mailbox.oauth_client_id:
+        errors["oauth_client_id"] = [_("Isi client ID OAuth2.")]
+    if errors:
+        raise ValidationFailed(_("Periksa isian kotak surat."), fields=errors)
+    state = secrets.token_urlsafe(24)
+    verifier = secrets.token_urlsafe(48)
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    )
+    query = {
+        "response_type": "code",
+        "client_id": mailbox.oauth_client_id,
+        "redirect_uri": redirect_uri,
+        "scope": mailbox.oauth_scope,
+        "state": state,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "login_hint": mailbox.username,
+        "access_type": "offline",  # Google: a refresh token
+        "prompt": "consent",
+    }
+    joiner = "&" if "?" in mailbox.oauth_authorize_url else "?"
+    return OAuthStart(f"{mailbox.oauth_authorize_url}{joiner}{urlencode(query)}", state, verifier)
+
+
+def mailbox_oauth_finish(
+    *, actor: User, mailbox: Mailbox, code: str, redirect_uri: str, verifier: str
+) -> MailboxSaved:
+    """The provider sent the admin back with a code: exchange it for a refresh token,
+    sign in with it (IMAP and SMTP), then store it encrypted and turn the mailbox on;
+    nothing is saved when any step fails."""
+    try:
+        token = account.exchange_code(
+            mailbox,
+            account.stored_secrets(mailbox),
+            code=code,
+            redirect_uri=redirect_uri,
+            verifier=verifier,
+        )
+    except account.MailboxError as exc:
+        raise ValidationFailed(str(exc)) from exc
+    mailbox.active = True
+    return mailbox_save(actor=actor, mailbox=mailbox, typed={"refresh_token": token})
 
 
 def _audit_values(mailbox: Mailbox) -> dict[str, Any]:

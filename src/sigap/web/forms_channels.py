@@ -11,6 +11,13 @@ from sigap.connectors.models import Mailbox
 
 GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
 MICROSOFT_TOKEN_URL = "https://login.microsoftonline.com/common/oauth2/v2.0/token"
+GOOGLE_AUTHORIZE_URL = "https://accounts.google.com/o/oauth2/v2/auth"
+MICROSOFT_AUTHORIZE_URL = "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
+GOOGLE_SCOPE = "https://mail.google.com/"
+MICROSOFT_SCOPE = (
+    "offline_access https://outlook.office.com/IMAP.AccessAsUser.All "
+    "https://outlook.office.com/POP.AccessAsUser.All https://outlook.office.com/SMTP.Send"
+)
 
 
 def _secret(label: Any, help_text: Any = "") -> forms.CharField:
@@ -49,6 +56,15 @@ class MailboxForm(forms.ModelForm[Mailbox]):
         % {"google": GOOGLE_TOKEN_URL, "microsoft": MICROSOFT_TOKEN_URL},
     )
 
+    oauth_authorize_url = forms.URLField(
+        label=_("Alamat persetujuan OAuth2"),
+        required=False,
+        assume_scheme="https",
+        max_length=200,
+        help_text=_("Google Workspace: %(google)s — Microsoft 365: %(microsoft)s")
+        % {"google": GOOGLE_AUTHORIZE_URL, "microsoft": MICROSOFT_AUTHORIZE_URL},
+    )
+
     class Meta:
         model = Mailbox
         fields = [
@@ -62,7 +78,9 @@ class MailboxForm(forms.ModelForm[Mailbox]):
             "auth",
             "password_env",
             "folder",
+            "oauth_authorize_url",
             "oauth_token_url",
+            "oauth_scope",
             "oauth_client_id",
             "smtp_host",
             "smtp_port",
@@ -85,6 +103,8 @@ class MailboxForm(forms.ModelForm[Mailbox]):
             ),
             "oauth_token_url": _("Google Workspace: %(google)s — Microsoft 365: %(microsoft)s")
             % {"google": GOOGLE_TOKEN_URL, "microsoft": MICROSOFT_TOKEN_URL},
+            "oauth_scope": _("Google Workspace: %(google)s — Microsoft 365: %(microsoft)s")
+            % {"google": GOOGLE_SCOPE, "microsoft": MICROSOFT_SCOPE},
             "smtp_host": _("Server surat keluar; kosongkan bila kotak surat ini hanya menerima."),
             "sends_replies": _(
                 "Balasan ke tiket email dikirim lewat server SMTP ini dari alamat di atas."

@@ -117,6 +117,16 @@ urlpatterns += [
         name="settings_mailbox_test",
     ),
     path(
+        "settings/channels/mailboxes/<int:mailbox_id>/oauth/",
+        channels.settings_mailbox_oauth,
+        name="settings_mailbox_oauth",
+    ),
+    path(
+        "settings/channels/mailboxes/oauth/callback/",
+        channels.settings_mailbox_oauth_back,
+        name="settings_mailbox_oauth_back",
+    ),
+    path(
         "settings/channels/<slug:provider>/",
         channels.settings_channel,
         name="settings_channel",

@@ -101,6 +101,57 @@ def access_token(mailbox: Mailbox, secrets: Secrets) -> str:
     return token
 
 
+def _oauth_error(body: object) -> str:
+    """RFC 6749 section 5.2's ``error`` and ``error_description``."""
+    if not isinstance(body, dict):
+        return ""
+    return " ".join(str(body[k]) for k in ("error", "error_description") if body.get(k))
+
+
+def exchange_code(
+    mailbox: Mailbox, secrets: Secrets, *, code: str, redirect_uri: str, verifier: str
+) -> str:
+    """The refresh token for an authorization code the provider sent back after the admin
+    signed in (RFC 6749 section 4.1.3, with PKCE, RFC 7636). ``MailboxError`` with the
+    provider's answer."""
+    form = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": redirect_uri,
+        "client_id": mailbox.oauth_client_id,
+        "code_verifier": verifier,
+    }
+    if secrets.client_secret:
+        form["client_secret"] = secrets.client_secret
+    try:
+        response = httpx.post(mailbox.oauth_token_url, data=form, timeout=TIMEOUT)
+    except httpx.HTTPError as exc:
+        raise MailboxError(
+            f"penyedia OAuth2 tidak dapat dihubungi ({type(exc).__name__}): {exc}"
+        ) from exc
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    token = body.get("refresh_token") if isinstance(body, dict) else None
+    if response.status_code != 200:
+        detail = " ".join(
+            str(body[k])
+            for k in ("error", "error_description")
+            if isinstance(body, dict) and body.get(k)
+        )
+        raise MailboxError(
+            f"penyedia OAuth2 menolak kode persetujuan (HTTP {response.status_code}): "
+            f"{detail or response.text[:200]}"
+        )
+    if not isinstance(token, str) or not token:
+        raise MailboxError(
+            "penyedia OAuth2 tidak memberi refresh token (Google: izinkan akses offline; "
+            "Microsoft: cakupan offline_access)"
+        )
+    return token
+
+
 def xoauth2(user: str, token: str) -> bytes:
     """The XOAUTH2 initial client response (Google's and Microsoft's SASL XOAUTH2)."""
     return f"user={user}\x01auth=Bearer {token}\x01\x01".encode()

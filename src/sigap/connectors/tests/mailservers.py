@@ -6,6 +6,7 @@ aiosmtpd SMTP server that signs in with a password (PLAIN, LOGIN) or XOAUTH2."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -48,6 +49,8 @@ class OAuthProvider:
     that Dovecot's oauth2 passdb asks about each access token."""
 
     issued: dict[str, str] = field(default_factory=dict)  # access token → user
+    # authorization code → (PKCE code challenge, redirect URI): what /authorize granted
+    codes: dict[str, tuple[str, str]] = field(default_factory=dict)
     requests: list[dict[str, list[str]]] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
 
@@ -91,6 +94,26 @@ class OAuthProvider:
         def one(name: str) -> str:
             return form.get(name, [""])[0]
 
+        if path == "/token" and one("grant_type") == "authorization_code":
+            granted = self.codes.pop(one("code"), None)
+            digest = hashlib.sha256(one("code_verifier").encode()).digest()
+            challenge = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+            if granted is None or granted != (challenge, one("redirect_uri")):
+                return 400, {
+                    "error": "invalid_grant",
+                    "error_description": "Malformed auth code.",
+                }
+            if (one("client_id"), one("client_secret")) != (CLIENT_ID, CLIENT_SECRET):
+                return 401, {"error": "invalid_client", "error_description": "Unauthorized"}
+            token = f"ya29.uji-{len(self.issued) + 1}"
+            self.issued[token] = USER
+            return 200, {
+                "access_token": token,
+                "refresh_token": REFRESH_TOKEN,
+                "expires_in": 3599,
+                "scope": "https://mail.google.com/",
+                "token_type": "Bearer",
+            }
         if path == "/token":
             if one("grant_type") != "refresh_token" or one("client_id") != CLIENT_ID:
                 return 400, {"error": "invalid_request"}

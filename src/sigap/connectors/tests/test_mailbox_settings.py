@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
@@ -81,7 +82,7 @@ def form(dovecot: Dovecot, smtp_port: int | None = None, **overrides: Any) -> di
 
 
 def settings_events() -> list[SecurityEvent]:
-    return list(SecurityEvent.objects.filter(kind=SecurityKind.SETTINGS_CHANGED))
+    return list(SecurityEvent.objects.filter(kind=SecurityKind.SETTINGS_CHANGED).order_by("id"))
 
 
 def test_the_test_button_shows_each_servers_answer_and_saves_nothing(
@@ -318,7 +319,7 @@ def test_an_oauth2_mailbox_needs_its_token_url_client_and_refresh_token(
     page = as_admin.post(NEW, data).content.decode()
     assert "Isi alamat token OAuth2 penyedia." in page
     assert "Isi client ID OAuth2." in page
-    assert "Isi refresh token OAuth2 dari penyedia." in page
+    assert "Isi refresh token OAuth2 dari penyedia, atau simpan kotak surat ini" in page
     assert not Mailbox.objects.exists()
 
 
@@ -360,3 +361,77 @@ def test_replies_leave_through_the_mailbox_that_sends_them(
     mail_from, rcpts, content, signed_in_as = handler.received[before]
     assert (mail_from, rcpts, signed_in_as) == (USER, ["budi@contoh.id"], USER)
     assert f"<{USER}>".encode() in content and b"Sedang kami cek, Kak." in content
+
+
+def test_an_admin_signs_in_to_the_provider_and_the_mailbox_is_connected(
+    as_admin: Client, dovecot: Dovecot, oauth: OAuthProvider, settings: Any
+) -> None:
+    settings.SITE_URL = "https://cs.belanjaku.test"
+    # saved without a token (inactive), then signed in through the provider
+    data = oauth_form(
+        dovecot,
+        oauth,
+        refresh_token="",
+        active=None,
+        oauth_authorize_url=f"{oauth.base_url}/authorize",
+        oauth_scope="https://mail.google.com/",
+    )
+    assert as_admin.post(NEW, data).status_code == 302
+    box = Mailbox.objects.get()
+    assert (box.active, box.oauth_refresh_token_sealed) == (False, "")
+    page = as_admin.get(f"/settings/channels/mailboxes/{box.pk}/").content.decode()
+    callback = "https://cs.belanjaku.test/settings/channels/mailboxes/oauth/callback/"
+    assert callback in page
+    response = as_admin.post(f"/settings/channels/mailboxes/{box.pk}/oauth/")
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    query = {k: v[0] for k, v in parse_qs(location.query).items()}
+    assert f"{location.scheme}://{location.netloc}{location.path}" == f"{oauth.base_url}/authorize"
+    assert query["client_id"] == mailservers.CLIENT_ID
+    assert (query["redirect_uri"], query["login_hint"]) == (callback, USER)
+    assert (query["response_type"], query["code_challenge_method"]) == ("code", "S256")
+    # the provider signs the admin in and sends them back with a code
+    oauth.codes["kode-persetujuan"] = (query["code_challenge"], callback)
+    back = "/settings/channels/mailboxes/oauth/callback/"
+    forged = as_admin.get(back, {"code": "kode-persetujuan", "state": "palsu"})
+    assert forged.status_code == 302 and Mailbox.objects.get().oauth_refresh_token_sealed == ""
+    # (a forged state used up the pending sign-in: start again)
+    response = as_admin.post(f"/settings/channels/mailboxes/{box.pk}/oauth/")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(response["Location"]).query).items()}
+    oauth.codes["kode-persetujuan"] = (query["code_challenge"], callback)
+    response = as_admin.get(back, {"code": "kode-persetujuan", "state": query["state"]})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    box.refresh_from_db()
+    assert box.active
+    assert secretbox.open_(box.oauth_refresh_token_sealed) == mailservers.REFRESH_TOKEN
+    assert settings_events()[-1].data["secrets_changed"] == {"refresh_token": "••••••"}
+
+
+def test_a_refused_consent_or_code_saves_nothing(
+    as_admin: Client, dovecot: Dovecot, oauth: OAuthProvider
+) -> None:
+    data = oauth_form(
+        dovecot, oauth, refresh_token="", active=None, oauth_authorize_url=f"{oauth.base_url}/a"
+    )
+    as_admin.post(NEW, data)
+    box = Mailbox.objects.get()
+    back = "/settings/channels/mailboxes/oauth/callback/"
+    start = as_admin.post(f"/settings/channels/mailboxes/{box.pk}/oauth/")
+    state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+    response = as_admin.get(
+        back,
+        {"error": "access_denied", "error_description": "The user denied access", "state": state},
+    )
+    assert response.status_code == 422
+    assert "Penyedia tidak memberi izin: access_denied The user denied access" in (
+        response.content.decode()
+    )
+    start = as_admin.post(f"/settings/channels/mailboxes/{box.pk}/oauth/")
+    state = parse_qs(urlsplit(start["Location"]).query)["state"][0]
+    response = as_admin.get(back, {"code": "kode-tak-dikenal", "state": state})
+    assert response.status_code == 422
+    assert (
+        "penyedia OAuth2 menolak kode persetujuan (HTTP 400): invalid_grant Malformed auth code."
+    ) in response.content.decode()
+    box.refresh_from_db()
+    assert (box.active, box.oauth_refresh_token_sealed) == (False, "")

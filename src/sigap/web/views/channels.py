@@ -4,11 +4,14 @@ through ``connectors.services``."""
 
 from __future__ import annotations
 
+import secrets
 from typing import cast
 
+from django.conf import settings
 from django.contrib import messages as flash
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -29,6 +32,12 @@ def settings_channels(request: HttpRequest) -> HttpResponse:
     return render(
         request, "web/settings_channels.html", {"mailboxes": mailboxes, "channels": channels}
     )
+
+
+def _messages(exc: SigapError) -> list[str]:
+    """Every message of a domain error (for a page whose form is not bound)."""
+    found = [error for errors in exc.fields.values() for error in errors]
+    return found or [exc.message]
 
 
 def _show_errors(form: MailboxForm, exc: SigapError) -> None:
@@ -68,7 +77,12 @@ def settings_mailbox(request: HttpRequest, mailbox_id: int | None = None) -> Htt
     return render(
         request,
         "web/settings_mailbox.html",
-        {"form": form, "mailbox": mailbox, "checks": checks},
+        {
+            "form": form,
+            "mailbox": mailbox,
+            "checks": checks,
+            "redirect_uri": _redirect_uri(request),
+        },
         status=status,
     )
 
@@ -78,19 +92,100 @@ def settings_mailbox(request: HttpRequest, mailbox_id: int | None = None) -> Htt
 def settings_mailbox_test(request: HttpRequest, mailbox_id: int) -> HttpResponse:
     """Test a saved mailbox with its stored settings."""
     mailbox = get_object_or_404(Mailbox, pk=mailbox_id)
-    form = MailboxForm(instance=mailbox)
     checks: list[Check] = []
+    errors: list[str] = []
     try:
         checks = services.mailbox_test(mailbox=mailbox)
-    except (SigapError, MailboxError) as exc:
-        _show_errors(form, exc if isinstance(exc, SigapError) else SigapError(str(exc)))
+    except SigapError as exc:
+        errors = _messages(exc)
+    except MailboxError as exc:
+        errors = [str(exc)]
     status = 200 if checks and all(c.ok for c in checks) else 422
+    return _mailbox_page(request, mailbox, checks, errors, status)
+
+
+def _mailbox_page(
+    request: HttpRequest, mailbox: Mailbox, checks: list[Check], errors: list[str], status: int
+) -> HttpResponse:
+    """A saved mailbox's page after an action without its form (test, OAuth2 sign-in)."""
     return render(
         request,
         "web/settings_mailbox.html",
-        {"form": form, "mailbox": mailbox, "checks": checks},
+        {
+            "form": MailboxForm(instance=mailbox),
+            "mailbox": mailbox,
+            "checks": checks,
+            "page_errors": errors,
+            "redirect_uri": _redirect_uri(request),
+        },
         status=status,
     )
+
+
+# --- OAuth2 sign-in (authorization code with PKCE) ---------------------------------------------
+
+OAUTH_SESSION = "sigap_mailbox_oauth"
+
+
+def _redirect_uri(request: HttpRequest) -> str:
+    return f"{str(settings.SITE_URL).rstrip('/')}{reverse('web:settings_mailbox_oauth_back')}"
+
+
+@require_POST
+@admin_required
+def settings_mailbox_oauth(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    """Send the admin to the provider to sign in as the mailbox and consent."""
+    mailbox = get_object_or_404(Mailbox, pk=mailbox_id)
+    try:
+        start = services.mailbox_oauth_begin(mailbox=mailbox, redirect_uri=_redirect_uri(request))
+    except SigapError as exc:
+        return _mailbox_page(request, mailbox, [], _messages(exc), 422)
+    request.session[OAUTH_SESSION] = {
+        "mailbox": mailbox.pk,
+        "state": start.state,
+        "verifier": start.verifier,
+    }
+    return redirect(start.url)
+
+
+@admin_required
+def settings_mailbox_oauth_back(request: HttpRequest) -> HttpResponse:
+    """The provider sends the admin back here with a code (or an error)."""
+    pending = request.session.pop(OAUTH_SESSION, None)
+    state = request.GET.get("state", "")
+    if not pending or not state or not secrets.compare_digest(str(pending["state"]), state):
+        flash.error(
+            request, _("Masuk OAuth2 tidak dikenali atau sudah dipakai; ulangi dari kotak surat.")
+        )
+        return redirect("web:settings_channels")
+    mailbox = get_object_or_404(Mailbox, pk=pending["mailbox"])
+    checks: list[Check] = []
+    error = request.GET.get("error", "")
+    if error:
+        description = request.GET.get("error_description", "")
+        message = _("Penyedia tidak memberi izin: %(error)s %(description)s") % {
+            "error": error,
+            "description": description,
+        }
+        return _mailbox_page(request, mailbox, checks, [message], 422)
+    try:
+        services.mailbox_oauth_finish(
+            actor=cast(User, request.user),
+            mailbox=mailbox,
+            code=request.GET.get("code", ""),
+            redirect_uri=_redirect_uri(request),
+            verifier=str(pending["verifier"]),
+        )
+    except services.ConnectionFailed as exc:
+        mailbox.refresh_from_db()
+        return _mailbox_page(request, mailbox, exc.checks, [exc.message], 422)
+    except SigapError as exc:
+        mailbox.refresh_from_db()
+        return _mailbox_page(request, mailbox, checks, _messages(exc), 422)
+    flash.success(
+        request, _("Kotak surat %(name)s tersambung lewat OAuth2.") % {"name": mailbox.name}
+    )
+    return redirect("web:settings_mailbox", mailbox_id=mailbox.pk)
 
 
 # --- messaging channels ------------------------------------------------------------------------
