@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 import httpx
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -616,3 +617,36 @@ def whatsapp_templates_sync(*, actor: User) -> TemplatesSynced:
             },
         )
     return TemplatesSynced(created, updated, approved_count)
+
+
+def whatsapp_template_for_proposals(*, actor: User, template_id: int | None) -> None:
+    """Choose the approved template that carries proposals to customers outside the
+    24-hour window (None: none). It must use exactly {{1}} to {{4}}."""
+    with transaction.atomic():
+        templates = list(WhatsAppTemplate.objects.select_for_update().order_by("pk"))
+        before = next((t.name for t in templates if t.for_proposals), None)
+        chosen = None
+        if template_id is not None:
+            chosen = next((t for t in templates if t.pk == template_id), None)
+            if chosen is None:
+                raise NotFound(_("Templat tidak ditemukan."))
+            if not chosen.approved:
+                raise ValidationFailed(_("Hanya templat yang disetujui Meta dapat dipakai."))
+            chosen.for_proposals = True
+            try:
+                chosen.clean()
+            except DjangoValidationError as exc:
+                raise ValidationFailed(" ".join(exc.messages)) from exc
+        WhatsAppTemplate.objects.filter(for_proposals=True).update(for_proposals=False)
+        if chosen is not None:
+            WhatsAppTemplate.objects.filter(pk=chosen.pk).update(for_proposals=True)
+        audit.record(
+            SecurityKind.SETTINGS_CHANGED,
+            actor=actor,
+            detail=f"templat usulan WhatsApp: {before or '—'} → {chosen.name if chosen else '—'}",
+            data={
+                "model": "whatsapptemplate",
+                "action": "for_proposals",
+                "changes": {"for_proposals": [before, chosen.name if chosen else None]},
+            },
+        )

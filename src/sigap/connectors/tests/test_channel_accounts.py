@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from sigap.accounts.models import SecurityEvent, SecurityKind, User
 from sigap.connectors import conf
@@ -327,3 +328,45 @@ def test_only_admins_set_up_messaging_channels(
 
 def test_an_unknown_channel_is_404(as_admin: Client) -> None:
     assert as_admin.get("/settings/channels/fax/").status_code == 404
+
+
+def test_the_proposal_template_is_chosen_among_approved_ones(as_admin: Client) -> None:
+    ok = WhatsAppTemplate.objects.create(
+        name="usulan_penyelesaian",
+        language="id",
+        body="Halo {{1}}, untuk tiket {{2}} kami usulkan {{3}} dengan kompensasi {{4}}.",
+        approved=True,
+    )
+    short = WhatsAppTemplate.objects.create(
+        name="usulan_pendek", language="id", body="Halo {{1}}, usulan: {{2}}.", approved=True
+    )
+    pending = WhatsAppTemplate.objects.create(
+        name="usulan_baru", language="id", body="{{1}} {{2}} {{3}} {{4}}", approved=False
+    )
+    response = as_admin.post(WA, {"action": "proposals", "template": str(pending.pk)})
+    assert response.status_code == 422
+    assert "Hanya templat yang disetujui Meta dapat dipakai." in response.content.decode()
+    response = as_admin.post(WA, {"action": "proposals", "template": str(short.pk)})
+    assert response.status_code == 422
+    assert "Templat usulan memerlukan tepat parameter {{1}} sampai {{4}}" in (
+        response.content.decode()
+    )
+    assert not WhatsAppTemplate.objects.filter(for_proposals=True).exists()
+    assert as_admin.post(WA, {"action": "proposals", "template": str(ok.pk)}).status_code == 302
+    assert list(WhatsAppTemplate.objects.filter(for_proposals=True)) == [ok]
+    assert events()[-1].detail == "templat usulan WhatsApp: — → usulan_penyelesaian"
+    assert as_admin.post(WA, {"action": "proposals", "template": ""}).status_code == 302
+    assert not WhatsAppTemplate.objects.filter(for_proposals=True).exists()
+
+
+def test_the_whatsapp_page_lists_templates_in_a_fixed_number_of_queries(
+    as_admin: Client, apis: FakeApi, django_assert_max_num_queries: Any
+) -> None:
+    WhatsAppTemplate.objects.create(name="t0", language="id", body="{{1}}", approved=True)
+    with CaptureQueriesContext(connection) as one:
+        as_admin.get(WA)
+    for n in range(1, 6):
+        WhatsAppTemplate.objects.create(name=f"t{n}", language="id", body="{{1}}", approved=True)
+    with django_assert_max_num_queries(len(one)):
+        page = as_admin.get(WA).content.decode()
+    assert page.count("data-template=") == 6

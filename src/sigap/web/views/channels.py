@@ -251,6 +251,17 @@ def settings_channel(request: HttpRequest, provider: str) -> HttpResponse:
             % {"created": synced.created, "updated": synced.updated, "approved": synced.approved},
         )
         return redirect("web:settings_channel", provider=provider)
+    if action == "proposals" and provider == "whatsapp":
+        raw = request.POST.get("template", "")
+        try:
+            services.whatsapp_template_for_proposals(
+                actor=actor, template_id=int(raw) if raw.isdigit() else None
+            )
+        except SigapError as exc:
+            flash.error(request, exc.message)
+            return _channel_page(request, provider, status=422)
+        flash.success(request, _("Templat usulan penyelesaian disimpan."))
+        return redirect("web:settings_channel", provider=provider)
     form = ChannelForm(spec, {}, request.POST)
     if form.is_valid():
         values, typed = form.split()
