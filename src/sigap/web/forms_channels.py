@@ -112,6 +112,33 @@ class MailboxForm(forms.ModelForm[Mailbox]):
         }
         widgets = {"port": forms.NumberInput(attrs={"min": 1, "max": 65535})}
 
+    field_order = [
+        "name",
+        "address",
+        "protocol",
+        "host",
+        "port",
+        "security",
+        "username",
+        "auth",
+        "password",
+        "password_env",
+        "folder",
+        "oauth_authorize_url",
+        "oauth_token_url",
+        "oauth_scope",
+        "oauth_client_id",
+        "client_secret",
+        "refresh_token",
+        "smtp_host",
+        "smtp_port",
+        "smtp_security",
+        "smtp_username",
+        "smtp_password",
+        "sends_replies",
+        "active",
+    ]
+
     def clean_port(self) -> int:
         return _port(self.cleaned_data["port"])
 
