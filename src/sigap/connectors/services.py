@@ -187,14 +187,15 @@ def mailbox_save(
     *, actor: User, mailbox: Mailbox, typed: dict[str, str], test: bool = True
 ) -> MailboxSaved:
     """Create or change a mailbox (``mailbox`` carries the new values, its pk says which)
-    with the typed secrets (empty: keep the stored one). An active mailbox is tested
-    first: a refused sign-in raises ``ConnectionFailed`` with the server's answer and
-    nothing is saved. The audit record names the changed fields and secrets, never a
-    secret's value."""
+    with the typed secrets (empty: keep the stored one). An active mailbox, or one given a
+    new password, is tested first: a refused sign-in raises ``ConnectionFailed`` with the
+    server's answer and nothing is saved. The audit record names the changed fields and
+    secrets, never a secret's value."""
     secrets = _secrets(mailbox, typed)
     _validate(mailbox, secrets)
     checks: list[account.Check] = []
-    if test and mailbox.active:
+    typed_password = mailbox.auth == MailAuth.PASSWORD and bool(typed.get("password"))
+    if test and (mailbox.active or typed_password):
         checks = account.check(mailbox, secrets)  # network: before the transaction
         failed = [c for c in checks if not c.ok]
         if failed:

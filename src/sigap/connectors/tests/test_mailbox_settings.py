@@ -435,3 +435,12 @@ def test_a_refused_consent_or_code_saves_nothing(
     ) in response.content.decode()
     box.refresh_from_db()
     assert (box.active, box.oauth_refresh_token_sealed) == (False, "")
+
+
+def test_a_wrong_password_is_refused_even_for_an_inactive_mailbox(
+    as_admin: Client, dovecot: Dovecot
+) -> None:
+    response = as_admin.post(NEW, form(dovecot, password="salah-sandi", active=None))
+    assert response.status_code == 422
+    assert "[AUTHENTICATIONFAILED] Authentication failed." in response.content.decode()
+    assert not Mailbox.objects.exists()
