@@ -275,10 +275,11 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
 
     from sigap.accounts import directory
     from sigap.automations import engine
+    from sigap.connectors import conf
     from sigap.sla import book
     from sigap.webhooks import outbox
 
-    memos = (book._book, outbox._hooks, engine._rules)
+    memos = (book._book, outbox._hooks, engine._rules, conf.stored)
     cache.clear()
     # the teams and staff by name: nearly every test makes users, so reloaded in each
     # (one statement at its first use)

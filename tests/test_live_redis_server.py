@@ -31,7 +31,7 @@ from django.conf import settings
 from django.test import Client
 
 from sigap.accounts.models import User
-from sigap.connectors.tests.test_mail_poll import free_port
+from sigap.connectors.tests.mailservers import free_port
 from sigap.settings import live_channel_prefix
 from tests.test_live_redis import publish_from_another_process
 from tests.test_settings_env import redis_url_or_skip

@@ -85,6 +85,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+# The key of the secrets stored in the database (core/secretbox.py); empty: SECRET_KEY.
+SIGAP_SECRETS_KEY = env("SIGAP_SECRETS_KEY", "")
 DEBUG = envbool("SIGAP_DEBUG", False)
 ALLOWED_HOSTS = envlist("SIGAP_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("SIGAP_CSRF_TRUSTED_ORIGINS", [])

@@ -42,6 +42,13 @@ class MailboxAdmin(admin.ModelAdmin[Mailbox]):
         "last_error",
     ]
     readonly_fields = ["polling_until", "last_polled_at", "last_error"]
+    # Encrypted values: set on Sigap's own page (/settings/channels/), never typed here.
+    exclude = [
+        "password_sealed",
+        "oauth_client_secret_sealed",
+        "oauth_refresh_token_sealed",
+        "smtp_password_sealed",
+    ]
 
 
 @admin.register(InboundDelivery)

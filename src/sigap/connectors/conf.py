@@ -2,8 +2,9 @@
 
 Each value is read when it is needed: a Django setting of the same name first (tests and
 deployments that prefer settings), then the environment variable, then ``NAME_FILE`` (a file
-holding the secret, as ``settings.env`` allows). ``sigap/settings.py`` is not involved, so the
-channels can be configured without touching it.
+holding the secret, as ``settings.env`` allows), then what an admin set on the settings page
+(``ChannelAccount``, secrets encrypted; kept in memory per process). ``sigap/settings.py`` is
+not involved, so the channels can be configured without touching it.
 
 The API bases exist so that tests and benchmarks can point the clients at a local server.
 """
@@ -16,8 +17,31 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from sigap.core import secretbox
+from sigap.core.memo import SharedMemo
+
 WHATSAPP_API_BASE = "https://graph.facebook.com/v21.0"
 TELEGRAM_API_BASE = "https://api.telegram.org"
+
+
+def _load_stored() -> dict[str, str]:
+    """The values set on the settings page (``ChannelAccount``), secrets decrypted, by
+    setting name; a secret this server's key cannot open is left out."""
+    from sigap.connectors.models import ChannelAccount  # conf is imported by the models' app
+
+    stored: dict[str, str] = {}
+    for account in ChannelAccount.objects.only("values", "sealed"):
+        stored.update({k: str(v) for k, v in account.values.items() if v})
+        for name, sealed in account.sealed.items():
+            try:
+                stored[name] = secretbox.open_(str(sealed))
+            except secretbox.SecretUnreadable:
+                continue
+    return stored
+
+
+# What the settings page stored, kept per process (reloaded when it is saved, ``memo``).
+stored: SharedMemo[dict[str, str]] = SharedMemo("channel-accounts", _load_stored)
 
 
 def _read(name: str, default: str = "") -> str:
@@ -31,8 +55,21 @@ def _read(name: str, default: str = "") -> str:
                 value = Path(file_path).read_text(encoding="utf-8")
             except OSError as exc:
                 raise ImproperlyConfigured(f"{name}_FILE: cannot read {file_path}: {exc}") from exc
+    if value is None:
+        value = stored.get().get(name)
     text = str(value).strip() if value is not None else ""
     return text or default
+
+
+def source(name: str) -> str:
+    """Where ``name``'s value comes from: "setting", "env", "file", "stored" or ""."""
+    if getattr(settings, name, None) is not None:
+        return "setting"
+    if os.environ.get(name) is not None:
+        return "env"
+    if os.environ.get(f"{name}_FILE"):
+        return "file"
+    return "stored" if stored.get().get(name) else ""
 
 
 # --- WhatsApp Business Platform (Cloud API) -------------------------------------------------
@@ -55,6 +92,11 @@ def whatsapp_access_token() -> str:
 def whatsapp_phone_number_id() -> str:
     """The business phone number's id (not the number): replies are sent from it."""
     return _read("SIGAP_WHATSAPP_PHONE_NUMBER_ID")
+
+
+def whatsapp_business_account_id() -> str:
+    """The WhatsApp Business Account's id: its message templates are read from it."""
+    return _read("SIGAP_WHATSAPP_BUSINESS_ACCOUNT_ID")
 
 
 def whatsapp_api_base() -> str:

@@ -82,19 +82,58 @@ class MailSecurity(models.TextChoices):
     NONE = "none", _("Tanpa enkripsi (hanya jaringan lokal)")
 
 
+class MailAuth(models.TextChoices):
+    PASSWORD = "password", _("Kata sandi")
+    OAUTH2 = "oauth2", _("OAuth2 (Google Workspace, Microsoft 365)")
+
+
 class Mailbox(models.Model):
-    """A mailbox the worker polls. The password is never stored: ``password_env`` names
-    the environment variable that holds it (secrets come from the environment)."""
+    """A mailbox the worker polls, and optionally the SMTP server replies leave through.
+
+    Its password is either stored encrypted (``password_sealed``, ``core.secretbox``) or
+    read from the environment variable ``password_env`` names (the older way, still
+    accepted). With ``auth = oauth2`` the stored refresh token is exchanged at
+    ``oauth_token_url`` for an access token used with XOAUTH2 (IMAP and SMTP). The
+    ``smtp_*`` fields are the mailbox's outgoing server; empty username and password mean
+    the incoming ones. ``sends_replies``: replies to email tickets leave through this
+    mailbox's SMTP server from its ``address`` (at most one mailbox)."""
 
     name = models.CharField(_("nama"), max_length=100)
+    address = models.EmailField(_("alamat email"), max_length=254, blank=True, default="")
     protocol = models.CharField(max_length=8, choices=MailProtocol.choices, default="imap")
     host = models.CharField(max_length=255)
     port = models.PositiveIntegerField(default=993)
     security = models.CharField(max_length=10, choices=MailSecurity.choices, default="ssl")
     username = models.CharField(max_length=255)
-    password_env = models.CharField(
-        _("variabel lingkungan kata sandi"), max_length=100, help_text="mis. SIGAP_MAIL_CS_PASSWORD"
+    auth = models.CharField(
+        _("cara masuk"), max_length=10, choices=MailAuth.choices, default=MailAuth.PASSWORD
     )
+    password_env = models.CharField(
+        _("variabel lingkungan kata sandi"),
+        max_length=100,
+        blank=True,
+        default="",
+        help_text="mis. SIGAP_MAIL_CS_PASSWORD",
+    )
+    password_sealed = models.TextField(blank=True, default="")  # secretbox.seal(...)
+    oauth_token_url = models.URLField(_("alamat token OAuth2"), blank=True, default="")
+    oauth_authorize_url = models.URLField(_("alamat persetujuan OAuth2"), blank=True, default="")
+    oauth_scope = models.CharField(_("cakupan OAuth2"), max_length=500, blank=True, default="")
+    oauth_client_id = models.CharField(
+        _("client ID OAuth2"), max_length=255, blank=True, default=""
+    )
+    oauth_client_secret_sealed = models.TextField(blank=True, default="")
+    oauth_refresh_token_sealed = models.TextField(blank=True, default="")
+    smtp_host = models.CharField(_("server SMTP"), max_length=255, blank=True, default="")
+    smtp_port = models.PositiveIntegerField(_("port SMTP"), default=587)
+    smtp_security = models.CharField(
+        _("keamanan SMTP"), max_length=10, choices=MailSecurity.choices, default="starttls"
+    )
+    smtp_username = models.CharField(
+        _("nama pengguna SMTP"), max_length=255, blank=True, default=""
+    )
+    smtp_password_sealed = models.TextField(blank=True, default="")
+    sends_replies = models.BooleanField(_("mengirim balasan"), default=False)
     folder = models.CharField(_("folder"), max_length=255, default="INBOX")
     active = models.BooleanField(_("aktif"), default=True)
     polling_until = models.DateTimeField(null=True, blank=True)
@@ -105,6 +144,13 @@ class Mailbox(models.Model):
         verbose_name = _("kotak surat")
         verbose_name_plural = _("kotak surat")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sends_replies"],
+                condition=models.Q(sends_replies=True),
+                name="mailbox_one_sends_replies",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -385,3 +431,27 @@ class ProposalOffer(models.Model):
 
     def __str__(self) -> str:
         return f"Usulan #{self.proposal_id} → pesan #{self.message_id}"
+
+
+class ChannelAccount(models.Model):
+    """A messaging channel's connection set up on the settings page (WhatsApp Cloud API,
+    Telegram bot, Meta page): ``values`` holds its plain settings and ``sealed`` its
+    secrets, each encrypted (``core.secretbox``), both by the name of the setting they
+    stand for (``SIGAP_WHATSAPP_ACCESS_TOKEN`` …). ``connectors.conf`` reads them after
+    the Django setting and the environment variable of the same name, so an existing
+    environment keeps working. ``verified_at``/``verified``: the provider's answer to the
+    last verify step."""
+
+    provider = models.CharField(_("saluran"), max_length=20, unique=True)
+    values = models.JSONField(default=dict, blank=True)
+    sealed = models.JSONField(default=dict, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified = models.CharField(_("hasil verifikasi"), max_length=500, blank=True, default="")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("akun saluran")
+        verbose_name_plural = _("akun saluran")
+
+    def __str__(self) -> str:
+        return self.provider

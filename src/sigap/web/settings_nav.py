@@ -86,6 +86,17 @@ SECTIONS: list[Section] = [
         also=("web:settings_routing_rule", "web:settings_routing_new"),
     ),
     Section(
+        "web:settings_channels",
+        _("Saluran"),
+        _("Kotak surat (IMAP/POP3, SMTP, OAuth2) dengan uji koneksi; WhatsApp, Telegram, Meta."),
+        "global",
+        also=(
+            "web:settings_mailbox",
+            "web:settings_mailbox_new",
+            "web:settings_channel",
+        ),
+    ),
+    Section(
         "web:loyalty_settings",
         _("Program loyalitas"),
         _("Poin, tingkat, kumpulan voucher, dan impor pembelian."),

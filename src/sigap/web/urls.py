@@ -1,7 +1,7 @@
 from django.urls import path
 
 from sigap.web import views
-from sigap.web.views import automations, merge, relations, routing, sla, time_rules
+from sigap.web.views import automations, channels, merge, relations, routing, sla, time_rules
 from sigap.web.views.people import settings_people, settings_person
 from sigap.web.views.proposals import proposal_answer_record
 from sigap.web.views.settings_hub import settings_home
@@ -197,5 +197,38 @@ urlpatterns = [
         "settings/routing/<int:rule_id>/change/",
         routing.settings_routing_change,
         name="settings_routing_change",
+    ),
+]
+
+# The channels' settings (admins only): mailboxes and the messaging channels.
+urlpatterns += [
+    path("settings/channels/", channels.settings_channels, name="settings_channels"),
+    path(
+        "settings/channels/mailboxes/new/", channels.settings_mailbox, name="settings_mailbox_new"
+    ),
+    path(
+        "settings/channels/mailboxes/<int:mailbox_id>/",
+        channels.settings_mailbox,
+        name="settings_mailbox",
+    ),
+    path(
+        "settings/channels/mailboxes/<int:mailbox_id>/test/",
+        channels.settings_mailbox_test,
+        name="settings_mailbox_test",
+    ),
+    path(
+        "settings/channels/mailboxes/<int:mailbox_id>/oauth/",
+        channels.settings_mailbox_oauth,
+        name="settings_mailbox_oauth",
+    ),
+    path(
+        "settings/channels/mailboxes/oauth/callback/",
+        channels.settings_mailbox_oauth_back,
+        name="settings_mailbox_oauth_back",
+    ),
+    path(
+        "settings/channels/<slug:provider>/",
+        channels.settings_channel,
+        name="settings_channel",
     ),
 ]

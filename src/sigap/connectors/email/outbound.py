@@ -23,6 +23,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 
 from sigap.connectors.delivery import Adapter, Part, SendError
+from sigap.connectors.email.account import MailboxError
+from sigap.connectors.email.sender import through_mailbox
 from sigap.connectors.models import OutboundDelivery
 from sigap.customers.models import ContactKind
 from sigap.tickets.models import Channel, Message, Ticket
@@ -109,7 +111,7 @@ def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
     if mail is None:
         raise SendError("Pelanggan tidak memiliki alamat email.", retryable=False)
     try:
-        mail.send(fail_silently=False)
+        through_mailbox(mail).send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         raise SendError(
@@ -125,6 +127,8 @@ def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
             retryable=exc.smtp_code < 500,
             status_code=exc.smtp_code,
         ) from exc
+    except MailboxError as exc:  # a stored secret unreadable, an OAuth2 token refused
+        raise SendError(f"Kotak surat pengirim: {exc}", retryable=True) from exc
     except (smtplib.SMTPException, OSError) as exc:  # refused, timed out, disconnected
         raise SendError(
             f"Server email tidak dapat dihubungi ({type(exc).__name__}): {exc}", retryable=True

@@ -13,25 +13,21 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import logging
-import os
 import poplib
-import ssl
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import httpx
 from django.utils import timezone
 
+from sigap.connectors.email.account import MailboxError, open_imap, open_pop3, stored_secrets
 from sigap.connectors.email.inbound import ingest
-from sigap.connectors.models import Mailbox, MailProtocol, MailSecurity
+from sigap.connectors.models import Mailbox, MailProtocol
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
-TIMEOUT = 30
 MAX_PER_POLL = 200
-
-
-class MailboxError(Exception):
-    pass
+__all__ = ["MailboxError", "PollResult", "poll", "poll_all"]
 
 
 @dataclass
@@ -41,27 +37,14 @@ class PollResult:
     error: str = ""
 
 
-def _password(mailbox: Mailbox) -> str:
-    password = os.environ.get(mailbox.password_env, "")
-    if not password:
-        raise MailboxError(f"variabel lingkungan {mailbox.password_env} kosong")
-    return password
-
-
 def _count(result: PollResult, status: str) -> None:
     result.fetched += 1
     result.statuses[status] = result.statuses.get(status, 0) + 1
 
 
 def _imap(mailbox: Mailbox, result: PollResult) -> None:
-    if mailbox.security == MailSecurity.SSL:
-        conn: imaplib.IMAP4 = imaplib.IMAP4_SSL(mailbox.host, mailbox.port, timeout=TIMEOUT)
-    else:
-        conn = imaplib.IMAP4(mailbox.host, mailbox.port, timeout=TIMEOUT)
-        if mailbox.security == MailSecurity.STARTTLS:
-            conn.starttls(ssl.create_default_context())
+    conn = open_imap(mailbox, stored_secrets(mailbox))
     try:
-        conn.login(mailbox.username, _password(mailbox))
         status, _ = conn.select(mailbox.folder)
         if status != "OK":
             raise MailboxError(f"folder {mailbox.folder} tidak dapat dibuka")
@@ -81,15 +64,8 @@ def _imap(mailbox: Mailbox, result: PollResult) -> None:
 
 
 def _pop3(mailbox: Mailbox, result: PollResult) -> None:
-    if mailbox.security == MailSecurity.SSL:
-        conn: poplib.POP3 = poplib.POP3_SSL(mailbox.host, mailbox.port, timeout=TIMEOUT)
-    else:
-        conn = poplib.POP3(mailbox.host, mailbox.port, timeout=TIMEOUT)
-        if mailbox.security == MailSecurity.STARTTLS:
-            conn.stls(ssl.create_default_context())
+    conn = open_pop3(mailbox, stored_secrets(mailbox))
     try:
-        conn.user(mailbox.username)
-        conn.pass_(_password(mailbox))
         count, _ = conn.stat()
         for number in range(1, min(count, MAX_PER_POLL) + 1):
             _, lines, _ = conn.retr(number)
@@ -115,7 +91,7 @@ def poll(mailbox: Mailbox) -> PollResult:
         return result
     try:
         (_imap if mailbox.protocol == MailProtocol.IMAP else _pop3)(mailbox, result)
-    except (MailboxError, imaplib.IMAP4.error, poplib.error_proto, OSError) as exc:
+    except (MailboxError, imaplib.IMAP4.error, poplib.error_proto, OSError, httpx.HTTPError) as exc:
         result.error = f"{type(exc).__name__}: {exc}"[:500]
         log.warning("mailbox %s: %s", mailbox.name, result.error)
     Mailbox.objects.filter(pk=mailbox.pk).update(

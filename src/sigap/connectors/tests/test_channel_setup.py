@@ -29,6 +29,7 @@ def test_a_secret_may_come_from_a_file(tmp_path: Path, monkeypatch: pytest.Monke
     assert conf.whatsapp_app_secret() == "rahasia-dari-berkas"
 
 
+@pytest.mark.django_db  # unset everywhere else, a value is looked for on the settings page
 def test_defaults_and_derived_values(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("SIGAP_WHATSAPP_API_BASE", "SIGAP_TELEGRAM_API_BASE", "SIGAP_TELEGRAM_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)

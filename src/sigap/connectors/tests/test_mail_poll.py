@@ -1,109 +1,28 @@
 """Polling real mailboxes: Dovecot (Debian's package) started by the test on loopback,
-with IMAP and POP3, a passwd-file user and a maildir in a temporary directory."""
+with IMAP and POP3, a passwd-file user and a maildir in a temporary directory
+(``mailservers.dovecot``)."""
 
 from __future__ import annotations
 
 import imaplib
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from sigap.connectors.email.poll import poll
 from sigap.connectors.models import Mailbox, QuarantinedEmail
+from sigap.connectors.tests import mailservers
+from sigap.connectors.tests.mailservers import PASSWORD, USER
 from sigap.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
-DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
-USER, PASSWORD = "cs@belanjaku.test", "rahasia-kotak-surat"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def dovecot_server() -> Iterator[tuple[int, int]]:
     """One Dovecot per module (and test process): stopping it takes about three seconds."""
-    if not os.path.exists(DOVECOT):
-        pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd dovecot-pop3d)")
-    if os.geteuid() != 0:
-        pytest.skip("the Dovecot test server needs root to drop to its service users")
-    imap, pop3 = free_port(), free_port()
-    # Not pytest's tmp_path: its root is private (0700) and Dovecot's users must read here.
-    base = Path(tempfile.mkdtemp(prefix="sigap-dovecot-"))
-    (base / "run").mkdir()
-    (base / "mail").mkdir()
-    shutil.chown(base / "mail", "mail", "mail")
-    for d in (base, base / "run"):
-        d.chmod(0o755)
-    (base / "users").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
-    conf = base / "dovecot.conf"
-    conf.write_text(
-        f"""protocols = imap pop3
-listen = 127.0.0.1
-base_dir = {base}/run
-state_dir = {base}/run
-log_path = {base}/dovecot.log
-ssl = no
-disable_plaintext_auth = no
-# No two-second pause after a failed login (the wrong-password test makes one).
-auth_failure_delay = 0
-auth_mechanisms = plain login
-mail_location = maildir:{base}/mail/%u
-default_login_user = dovenull
-default_internal_user = dovecot
-default_internal_group = dovecot
-first_valid_uid = 1
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {base}/users
-}}
-userdb {{
-  driver = static
-  args = uid=mail gid=mail home={base}/mail/%u
-}}
-service imap-login {{
-  inet_listener imap {{
-    port = {imap}
-  }}
-}}
-service pop3-login {{
-  inet_listener pop3 {{
-    port = {pop3}
-  }}
-}}
-"""
-    )
-    subprocess.run(
-        [DOVECOT, "-c", str(conf)],
-        check=True,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", imap), 1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield imap, pop3
-    subprocess.run(
-        [DOVECOT, "-c", str(conf), "stop"],
-        check=False,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with mailservers.dovecot() as server:
+        yield server.imap, server.pop3
 
 
 @pytest.fixture

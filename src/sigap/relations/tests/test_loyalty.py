@@ -272,3 +272,48 @@ def test_concurrent_postings_of_one_purchase_count_once(programme: Programme) ->
     assert errors == []
     assert PointsEntry.objects.filter(external_id="INV-77").count() == 1
     assert loyalty.balance(customer.pk) == 4  # 10 earned, one redemption of 6
+
+
+def test_a_voucher_as_a_proposals_compensation_is_recorded_once(
+    programme: Programme, agent: User, customer: Customer, ticket: object
+) -> None:
+    from sigap.tickets.models import Proposal
+
+    pool = RewardPool.objects.create(name="Kompensasi 50rb", value=50_000)
+    loyalty.import_codes(pool, "KOMP-1\nKOMP-2\n")
+    proposal = Proposal.objects.create(
+        ticket=ticket,
+        summary="Voucher belanja sebagai permintaan maaf.",
+        compensation_type="voucher",
+        compensation_amount=50_000,
+        status="accepted",
+    )
+
+    voucher = loyalty.issue_for_proposal(actor=agent, proposal=proposal, pool=pool)
+
+    proposal.refresh_from_db()
+    assert (proposal.compensation_given, proposal.compensation_reference) == (True, voucher.code)
+    assert voucher.issued_to_id == customer.pk and voucher.issue_key == f"proposal:{proposal.pk}"
+    with pytest.raises(Conflict, match="sudah dicatat diberikan"):
+        loyalty.issue_for_proposal(actor=agent, proposal=proposal, pool=pool)
+    assert Voucher.objects.filter(issued_to__isnull=False).count() == 1  # rolled back
+
+
+def test_a_voucher_for_a_proposal_not_accepted_is_not_issued(
+    programme: Programme, agent: User, ticket: object
+) -> None:
+    from sigap.core.errors import TransitionNotAllowed
+    from sigap.tickets.models import Proposal
+
+    pool = RewardPool.objects.create(name="Kompensasi", value=50_000)
+    loyalty.import_codes(pool, "KOMP-9\n")
+    proposal = Proposal.objects.create(
+        ticket=ticket,
+        summary="Voucher.",
+        compensation_type="voucher",
+        compensation_amount=50_000,
+        status="offered",
+    )
+    with pytest.raises(TransitionNotAllowed):
+        loyalty.issue_for_proposal(actor=agent, proposal=proposal, pool=pool)
+    assert not Voucher.objects.filter(issued_to__isnull=False).exists()

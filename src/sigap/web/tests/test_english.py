@@ -31,6 +31,7 @@ DOMAINS = ("django", "djangojs")
 class Entry:
     line: int
     flags: set[str] = field(default_factory=set)
+    msgctxt: str = ""
     msgid: str = ""
     msgid_plural: str = ""
     msgstr: dict[int, str] = field(default_factory=dict)
@@ -38,7 +39,7 @@ class Entry:
 
 def parse_po(path: Path) -> list[Entry]:
     """The entries of a .po file (obsolete ones, ``#~``, left out; the header included,
-    with an empty msgid). Enough of the format for a check: flags, msgid, msgid_plural,
+    with an empty msgid). Enough of the format for a check: flags, msgctxt, msgid, msgid_plural,
     msgstr and msgstr[n], each possibly continued over several quoted lines."""
     entries: list[Entry] = []
     current: Entry | None = None
@@ -64,7 +65,9 @@ def parse_po(path: Path) -> list[Entry]:
         else:
             key = (word, 0)
         text = ast.literal_eval(rest)
-        if key[0] == "msgid":
+        if key[0] == "msgctxt":
+            current.msgctxt += text
+        elif key[0] == "msgid":
             current.msgid += text
         elif key[0] == "msgid_plural":
             current.msgid_plural += text
@@ -91,7 +94,7 @@ def test_every_english_string_is_translated_and_none_is_fuzzy(domain: str) -> No
     assert fuzzy == [], "fuzzy entries (check the translation, then drop the flag)"
     assert untranslated == [], "entries without English"
     assert plural_short == [], "plural entries need both forms"
-    msgids = [(e.msgid, e.msgid_plural) for e in entries]
+    msgids = [(e.msgctxt, e.msgid, e.msgid_plural) for e in entries]
     assert len(msgids) == len(set(msgids)), "duplicate msgids"
 
 
@@ -102,9 +105,14 @@ def test_the_compiled_catalog_is_the_current_one(domain: str) -> None:
         compiled = gettext.GNUTranslations(mo)
     stale = []
     for e in parse_po(CATALOGS / f"{domain}.po")[1:]:
-        if e.msgid_plural:
+        if e.msgid_plural and e.msgctxt:
+            got = [compiled.npgettext(e.msgctxt, e.msgid, e.msgid_plural, n) for n in (1, 2)]
+            want = [e.msgstr[0], e.msgstr[1]]
+        elif e.msgid_plural:
             got = [compiled.ngettext(e.msgid, e.msgid_plural, n) for n in (1, 2)]
             want = [e.msgstr[0], e.msgstr[1]]
+        elif e.msgctxt:
+            got, want = [compiled.pgettext(e.msgctxt, e.msgid)], [e.msgstr[0]]
         else:
             got, want = [compiled.gettext(e.msgid)], [e.msgstr[0]]
         if got != want:

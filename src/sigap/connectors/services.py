@@ -1,0 +1,653 @@
+"""Writes to the channels' settings made on Sigap's own settings pages: mailboxes (and,
+later in this file, the messaging channels). Each change is validated with a precise
+message, tested against the real server when it has one, saved whole or not at all, and
+recorded in the security audit log without its secrets (their names only)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.forms.models import model_to_dict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from sigap.accounts import audit
+from sigap.accounts.models import SecurityKind, User
+from sigap.connectors import conf
+from sigap.connectors.email import account
+from sigap.connectors.models import ChannelAccount, MailAuth, Mailbox, WhatsAppTemplate
+from sigap.core import secretbox
+from sigap.core.errors import NotFound, ValidationFailed
+
+# the secrets a mailbox form may carry, and the column each is sealed into
+MAILBOX_SECRETS = {
+    "password": "password_sealed",
+    "smtp_password": "smtp_password_sealed",
+    "client_secret": "oauth_client_secret_sealed",
+    "refresh_token": "oauth_refresh_token_sealed",
+}
+SEALED = set(MAILBOX_SECRETS.values())
+NOT_AUDITED = {"id", "polling_until", "last_polled_at", "last_error", *SEALED}
+
+
+class ConnectionFailed(ValidationFailed):
+    """Signing in to one of the mailbox's servers failed; ``checks`` holds each server's
+    own answer. Nothing was saved."""
+
+    def __init__(self, message: str, checks: list[account.Check]) -> None:
+        super().__init__(message)
+        self.checks = checks
+
+
+@dataclass
+class MailboxSaved:
+    mailbox: Mailbox
+    checks: list[account.Check] = field(default_factory=list)
+
+
+def _secrets(mailbox: Mailbox, typed: dict[str, str]) -> account.Secrets:
+    """The secrets the mailbox will have: the typed ones, else the ones it has stored (or
+    its password's environment variable)."""
+    stored = account.stored_secrets(mailbox)
+    values = {name: typed.get(name) or getattr(stored, name) for name in MAILBOX_SECRETS}
+    return account.Secrets(**values)
+
+
+def _validate(mailbox: Mailbox, secrets: account.Secrets) -> None:
+    errors: dict[str, list[str]] = {}
+    if mailbox.auth == MailAuth.PASSWORD:
+        if not secrets.password and not mailbox.password_env:
+            errors["password"] = [
+                _("Isi kata sandi kotak surat (atau nama variabel lingkungan yang memuatnya).")
+            ]
+        elif not secrets.password:
+            errors["password_env"] = [
+                _("Variabel lingkungan %(name)s kosong di server ini.")
+                % {"name": mailbox.password_env}
+            ]
+    else:
+        if not mailbox.oauth_token_url:
+            errors["oauth_token_url"] = [_("Isi alamat token OAuth2 penyedia.")]
+        if not mailbox.oauth_client_id:
+            errors["oauth_client_id"] = [_("Isi client ID OAuth2.")]
+        if not secrets.refresh_token and mailbox.active:
+            errors["refresh_token"] = [
+                _(
+                    "Isi refresh token OAuth2 dari penyedia, atau simpan kotak surat ini "
+                    "nonaktif lalu masuk dengan akun penyedia."
+                )
+            ]
+    if mailbox.sends_replies and not mailbox.smtp_host:
+        errors["smtp_host"] = [_("Isi server SMTP agar kotak surat ini dapat mengirim balasan.")]
+    if mailbox.sends_replies and not mailbox.address:
+        errors["address"] = [_("Isi alamat email pengirim balasan.")]
+    if mailbox.sends_replies:
+        others = Mailbox.objects.filter(sends_replies=True).exclude(pk=mailbox.pk)
+        other = others.values_list("name", flat=True).first()
+        if other is not None:
+            errors["sends_replies"] = [
+                _("Kotak surat %(name)s sudah mengirim balasan; matikan di sana dahulu.")
+                % {"name": other}
+            ]
+    duplicate = Mailbox.objects.filter(name=mailbox.name).exclude(pk=mailbox.pk).exists()
+    if duplicate:
+        errors["name"] = [_("Sudah ada kotak surat bernama %(name)s.") % {"name": mailbox.name}]
+    if errors:
+        raise ValidationFailed(_("Periksa isian kotak surat."), fields=errors)
+
+
+def mailbox_test(*, mailbox: Mailbox, typed: dict[str, str] | None = None) -> list[account.Check]:
+    """Sign in to the mailbox's servers with its values (saved or not) and the typed
+    secrets (else its stored ones); each server's own answer. Saves nothing."""
+    secrets = _secrets(mailbox, typed or {})
+    _validate(mailbox, secrets)
+    return account.check(mailbox, secrets)
+
+
+@dataclass(frozen=True)
+class OAuthStart:
+    url: str
+    state: str
+    verifier: str
+
+
+def mailbox_oauth_begin(*, mailbox: Mailbox, redirect_uri: str) -> OAuthStart:
+    """Where to send the admin to sign in to the mailbox's provider and consent (the
+    authorization code flow with PKCE); ``state`` and ``verifier`` are kept in their
+    session until the provider sends them back."""
+    errors: dict[str, list[str]] = {}
+    if mailbox.auth != MailAuth.OAUTH2:
+        errors["auth"] = [_("Pilih cara masuk OAuth2 dahulu.")]
+    if not mailbox.oauth_authorize_url:
+        errors["oauth_authorize_url"] = [_("Isi alamat persetujuan OAuth2 penyedia.")]
+    if not mailbox.oauth_token_url:
+        errors["oauth_token_url"] = [_("Isi alamat token OAuth2 penyedia.")]
+    if not mailbox.oauth_client_id:
+        errors["oauth_client_id"] = [_("Isi client ID OAuth2.")]
+    if errors:
+        raise ValidationFailed(_("Periksa isian kotak surat."), fields=errors)
+    state = secrets.token_urlsafe(24)
+    verifier = secrets.token_urlsafe(48)
+    challenge = (
+        base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    )
+    query = {
+        "response_type": "code",
+        "client_id": mailbox.oauth_client_id,
+        "redirect_uri": redirect_uri,
+        "scope": mailbox.oauth_scope,
+        "state": state,
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "login_hint": mailbox.username,
+        "access_type": "offline",  # Google: a refresh token
+        "prompt": "consent",
+    }
+    joiner = "&" if "?" in mailbox.oauth_authorize_url else "?"
+    return OAuthStart(f"{mailbox.oauth_authorize_url}{joiner}{urlencode(query)}", state, verifier)
+
+
+def mailbox_oauth_finish(
+    *, actor: User, mailbox: Mailbox, code: str, redirect_uri: str, verifier: str
+) -> MailboxSaved:
+    """The provider sent the admin back with a code: exchange it for a refresh token,
+    sign in with it (IMAP and SMTP), then store it encrypted and turn the mailbox on;
+    nothing is saved when any step fails."""
+    try:
+        token = account.exchange_code(
+            mailbox,
+            account.stored_secrets(mailbox),
+            code=code,
+            redirect_uri=redirect_uri,
+            verifier=verifier,
+        )
+    except account.MailboxError as exc:
+        raise ValidationFailed(str(exc)) from exc
+    mailbox.active = True
+    return mailbox_save(actor=actor, mailbox=mailbox, typed={"refresh_token": token})
+
+
+def _audit_values(mailbox: Mailbox) -> dict[str, Any]:
+    values = model_to_dict(mailbox)
+    return {k: v for k, v in values.items() if k not in NOT_AUDITED}
+
+
+def mailbox_save(
+    *, actor: User, mailbox: Mailbox, typed: dict[str, str], test: bool = True
+) -> MailboxSaved:
+    """Create or change a mailbox (``mailbox`` carries the new values, its pk says which)
+    with the typed secrets (empty: keep the stored one). An active mailbox, or one given a
+    new password, is tested first: a refused sign-in raises ``ConnectionFailed`` with the
+    server's answer and nothing is saved. The audit record names the changed fields and
+    secrets, never a secret's value."""
+    secrets = _secrets(mailbox, typed)
+    _validate(mailbox, secrets)
+    checks: list[account.Check] = []
+    typed_password = mailbox.auth == MailAuth.PASSWORD and bool(typed.get("password"))
+    if test and (mailbox.active or typed_password):
+        checks = account.check(mailbox, secrets)  # network: before the transaction
+        failed = [c for c in checks if not c.ok]
+        if failed:
+            raise ConnectionFailed(
+                _("Gagal masuk ke %(server)s: %(answer)s. Tidak ada yang disimpan.")
+                % {"server": failed[0].server, "answer": failed[0].lines[-1]},
+                checks,
+            )
+    with transaction.atomic():
+        before: dict[str, Any] = {}
+        if mailbox.pk:
+            old = Mailbox.objects.select_for_update().filter(pk=mailbox.pk).first()
+            if old is None:
+                raise ValidationFailed(_("Kotak surat ini sudah tidak ada."))
+            before = _audit_values(old)
+        changed_secrets = sorted(name for name in MAILBOX_SECRETS if typed.get(name))
+        for name, column in MAILBOX_SECRETS.items():
+            if typed.get(name):
+                setattr(mailbox, column, secretbox.seal(typed[name]))
+        if typed.get("password"):
+            mailbox.password_env = ""  # the stored password replaces the variable
+        created = not mailbox.pk
+        mailbox.save()
+        after = _audit_values(mailbox)
+        changes = {k: [before.get(k), v] for k, v in after.items() if created or before.get(k) != v}
+        verb = "dibuat" if created else "diubah"
+        audit.record(
+            SecurityKind.SETTINGS_CHANGED,
+            actor=actor,
+            detail=f"kotak surat “{mailbox.name}” {verb}",
+            data={
+                "model": "mailbox",
+                "object_id": mailbox.pk,
+                "action": "added" if created else "changed",
+                "changes": changes,
+                "secrets_changed": {name: secretbox.mask(typed[name]) for name in changed_secrets},
+                "tested": bool(checks),
+            },
+        )
+    return MailboxSaved(mailbox, checks)
+
+
+# --- messaging channels: WhatsApp Cloud API, Telegram bot, Meta page --------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str  # the setting / environment variable it stands for
+    label: Any
+    secret: bool = False
+    required: bool = True
+    pattern: str = ""
+    pattern_message: Any = ""
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    provider: str
+    label: str
+    hook: str  # /hooks/<hook>/
+    settings: tuple[Setting, ...]
+
+
+DIGITS = r"^[0-9]{5,30}$"
+CHANNELS: dict[str, ChannelSpec] = {
+    "whatsapp": ChannelSpec(
+        "whatsapp",
+        "WhatsApp Cloud API",
+        "whatsapp",
+        (
+            Setting(
+                "SIGAP_WHATSAPP_PHONE_NUMBER_ID",
+                gettext_lazy("ID nomor telepon"),
+                pattern=DIGITS,
+                pattern_message=gettext_lazy(
+                    "ID nomor telepon berupa angka dari WhatsApp Manager."
+                ),
+            ),
+            Setting(
+                "SIGAP_WHATSAPP_BUSINESS_ACCOUNT_ID",
+                gettext_lazy("ID akun WhatsApp Business"),
+                pattern=DIGITS,
+                pattern_message=gettext_lazy("ID akun WhatsApp Business berupa angka."),
+            ),
+            Setting("SIGAP_WHATSAPP_ACCESS_TOKEN", gettext_lazy("Token akses"), secret=True),
+            Setting("SIGAP_WHATSAPP_APP_SECRET", gettext_lazy("App secret"), secret=True),
+            Setting(
+                "SIGAP_WHATSAPP_VERIFY_TOKEN",
+                gettext_lazy("Token verifikasi webhook"),
+                secret=True,
+                required=False,
+            ),
+        ),
+    ),
+    "telegram": ChannelSpec(
+        "telegram",
+        "Telegram",
+        "telegram",
+        (
+            Setting(
+                "SIGAP_TELEGRAM_BOT_TOKEN",
+                gettext_lazy("Token bot"),
+                secret=True,
+                pattern=r"^[0-9]{3,20}:[A-Za-z0-9_-]{30,}$",
+                pattern_message=gettext_lazy(
+                    "Token bot dari @BotFather berbentuk 123456789:ABC… (angka, titik dua, kode)."
+                ),
+            ),
+            Setting(
+                "SIGAP_TELEGRAM_SECRET_TOKEN",
+                gettext_lazy("Token rahasia webhook"),
+                secret=True,
+                required=False,
+                pattern=r"^[A-Za-z0-9_-]{1,256}$",
+                pattern_message=gettext_lazy(
+                    "Token rahasia webhook: 1–256 huruf, angka, garis bawah, atau tanda minus."
+                ),
+            ),
+        ),
+    ),
+    "meta": ChannelSpec(
+        "meta",
+        "Facebook Messenger / Instagram",
+        "meta",
+        (
+            Setting(
+                "SIGAP_META_PAGE_ACCESS_TOKEN", gettext_lazy("Token akses halaman"), secret=True
+            ),
+            Setting("SIGAP_META_APP_SECRET", gettext_lazy("App secret"), secret=True),
+            Setting(
+                "SIGAP_META_VERIFY_TOKEN",
+                gettext_lazy("Token verifikasi webhook"),
+                secret=True,
+                required=False,
+            ),
+        ),
+    ),
+}
+# Generated when left empty: the value the admin pastes into the provider's dashboard.
+GENERATED = {
+    "SIGAP_WHATSAPP_VERIFY_TOKEN",
+    "SIGAP_META_VERIFY_TOKEN",
+    "SIGAP_TELEGRAM_SECRET_TOKEN",
+}
+API_TIMEOUT = 15
+
+
+def channel_spec(provider: str) -> ChannelSpec:
+    spec = CHANNELS.get(provider)
+    if spec is None:
+        raise NotFound(_("Saluran tidak dikenal."))
+    return spec
+
+
+def channel_save(
+    *, actor: User, provider: str, values: dict[str, str], typed: dict[str, str]
+) -> ChannelAccount:
+    """Set a messaging channel's connection: ``values`` its plain settings, ``typed`` the
+    secrets typed (empty: keep the stored one; a verify token left empty is generated).
+    Validated whole before anything is written; audited with the secrets' names only."""
+    spec = channel_spec(provider)
+    current = ChannelAccount.objects.filter(provider=provider).first()
+    stored_values = dict(current.values) if current else {}
+    stored_sealed = dict(current.sealed) if current else {}
+    errors: dict[str, list[str]] = {}
+    new_values: dict[str, str] = {}
+    new_sealed = dict(stored_sealed)
+    secrets_changed: list[str] = []
+    for setting in spec.settings:
+        given = (typed if setting.secret else values).get(setting.name, "").strip()
+        if given and setting.pattern and not re.fullmatch(setting.pattern, given):
+            errors[setting.name] = [str(setting.pattern_message)]
+            continue
+        if setting.secret:
+            if given:
+                new_sealed[setting.name] = secretbox.seal(given)
+                secrets_changed.append(setting.name)
+            elif (
+                setting.name not in stored_sealed
+                and setting.name in GENERATED
+                and not conf._read(setting.name)
+            ):
+                new_sealed[setting.name] = secretbox.seal(secrets.token_urlsafe(24))
+                secrets_changed.append(setting.name)
+            have = setting.name in new_sealed or conf.source(setting.name) not in ("", "stored")
+        else:
+            if given:
+                new_values[setting.name] = given
+            have = bool(given) or conf.source(setting.name) not in ("", "stored")
+        if setting.required and not have:
+            errors[setting.name] = [
+                _("Isi %(label)s (atau variabel lingkungan %(name)s).")
+                % {"label": setting.label, "name": setting.name}
+            ]
+    if errors:
+        raise ValidationFailed(
+            _("Periksa isian saluran %(label)s.") % {"label": spec.label}, fields=errors
+        )
+    with transaction.atomic():
+        row, created = ChannelAccount.objects.select_for_update().get_or_create(provider=provider)
+        row.values, row.sealed = new_values, new_sealed
+        row.verified_at, row.verified = None, ""  # to verify again
+        row.save()
+        changes = {
+            k: [stored_values.get(k), new_values.get(k)]
+            for k in sorted(set(stored_values) | set(new_values))
+            if stored_values.get(k) != new_values.get(k)
+        }
+        audit.record(
+            SecurityKind.SETTINGS_CHANGED,
+            actor=actor,
+            detail=f"saluran {spec.label} {'dihubungkan' if created else 'diubah'}",
+            data={
+                "model": "channelaccount",
+                "object_id": row.pk,
+                "action": "added" if created else "changed",
+                "changes": changes,
+                "secrets_changed": {name: secretbox.mask("x") for name in secrets_changed},
+            },
+        )
+    return row
+
+
+def _api_error(response: httpx.Response) -> str:
+    """The provider's own error text: Graph API's ``error.message`` (with its code), the
+    Bot API's ``description``; else the body's beginning."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}: {response.text[:200]}"
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict) and error.get("message"):
+            code = f" (code {error['code']})" if error.get("code") is not None else ""
+            return f"HTTP {response.status_code}: {error['message']}{code}"
+        if body.get("description"):
+            return f"HTTP {response.status_code}: {body['description']}"
+    return f"HTTP {response.status_code}: {response.text[:200]}"
+
+
+def _get_json(method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+    try:
+        response = httpx.request(method, url, timeout=API_TIMEOUT, **kwargs)
+    except httpx.HTTPError as exc:
+        raise ValidationFailed(
+            _("Server penyedia tidak dapat dihubungi (%(error)s).")
+            % {"error": f"{type(exc).__name__}: {exc}"}
+        ) from exc
+    if response.status_code != 200:
+        raise ValidationFailed(_("Penyedia menolak: %(answer)s") % {"answer": _api_error(response)})
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise ValidationFailed(_("Jawaban penyedia bukan JSON.")) from exc
+    if not isinstance(body, dict) or body.get("ok") is False:
+        raise ValidationFailed(_("Penyedia menolak: %(answer)s") % {"answer": _api_error(response)})
+    return body
+
+
+def webhook_url(provider: str) -> str:
+    """The address to paste into the provider's dashboard (follows the served address,
+    ``core.siteurl``)."""
+    spec = channel_spec(provider)
+    return f"{str(settings.SITE_URL).rstrip('/')}/hooks/{spec.hook}/"
+
+
+def _verify_whatsapp() -> str:
+    number = conf.whatsapp_phone_number_id()
+    body = _get_json(
+        "GET",
+        f"{conf.whatsapp_api_base()}/{number}",
+        params={"fields": "display_phone_number,verified_name,quality_rating"},
+        headers={"Authorization": f"Bearer {conf.whatsapp_access_token()}"},
+    )
+    return _("Nomor %(number)s (%(name)s), kualitas %(quality)s.") % {
+        "number": body.get("display_phone_number", "?"),
+        "name": body.get("verified_name", "?"),
+        "quality": body.get("quality_rating", "?"),
+    }
+
+
+def _verify_telegram() -> str:
+    base = f"{conf.telegram_api_base()}/bot{conf.telegram_bot_token()}"
+    me = _get_json("GET", f"{base}/getMe").get("result") or {}
+    hook = webhook_url("telegram")
+    answer = _get_json(
+        "POST",
+        f"{base}/setWebhook",
+        json={
+            "url": hook,
+            "secret_token": conf.telegram_secret_token(),
+            "allowed_updates": ["message", "edited_message", "callback_query"],
+        },
+    )
+    return _("Bot @%(username)s (%(name)s); webhook %(url)s: %(answer)s") % {
+        "username": me.get("username", "?"),
+        "name": me.get("first_name", "?"),
+        "url": hook,
+        "answer": answer.get("description", "ok"),
+    }
+
+
+def _verify_meta() -> str:
+    body = _get_json(
+        "GET",
+        f"{conf.meta_api_base()}/me",
+        params={"fields": "id,name"},
+        headers={"Authorization": f"Bearer {conf.meta_page_access_token()}"},
+    )
+    return _("Halaman %(name)s (ID %(id)s).") % {
+        "name": body.get("name", "?"),
+        "id": body.get("id", "?"),
+    }
+
+
+VERIFIERS = {"whatsapp": _verify_whatsapp, "telegram": _verify_telegram, "meta": _verify_meta}
+
+
+def channel_verify(*, actor: User, provider: str) -> str:
+    """Ask the provider's documented endpoint whether the stored connection works (the
+    phone number, the bot and its webhook, the page); its answer is kept on the account.
+    ``ValidationFailed`` with the provider's own error text otherwise."""
+    channel_spec(provider)
+    try:
+        answer = VERIFIERS[provider]()  # network: outside any transaction
+    except ValidationFailed as exc:
+        audit.record(
+            SecurityKind.SETTINGS_CHANGED,
+            actor=actor,
+            detail=f"verifikasi saluran {provider} gagal",
+            data={
+                "model": "channelaccount",
+                "action": "verify",
+                "ok": False,
+                "answer": exc.message,
+            },
+        )
+        raise
+    ChannelAccount.objects.filter(provider=provider).update(
+        verified_at=timezone.now(), verified=answer[:500]
+    )
+    audit.record(
+        SecurityKind.SETTINGS_CHANGED,
+        actor=actor,
+        detail=f"verifikasi saluran {provider} berhasil",
+        data={"model": "channelaccount", "action": "verify", "ok": True, "answer": answer[:300]},
+    )
+    return answer
+
+
+MAX_TEMPLATE_PAGES = 20
+
+
+@dataclass
+class TemplatesSynced:
+    created: int
+    updated: int
+    approved: int
+
+
+def whatsapp_templates_sync(*, actor: User) -> TemplatesSynced:
+    """Read the business account's message templates (Graph API ``message_templates``,
+    every page) and keep them: new ones added, known ones' text and approval updated
+    (``approved`` = status APPROVED). Read whole before anything is written."""
+    account_id = conf.whatsapp_business_account_id()
+    if not account_id:
+        raise ValidationFailed(
+            _("Isi ID akun WhatsApp Business dahulu."),
+            fields={"SIGAP_WHATSAPP_BUSINESS_ACCOUNT_ID": [_("Wajib untuk membaca templat.")]},
+        )
+    url: str | None = f"{conf.whatsapp_api_base()}/{account_id}/message_templates"
+    params: dict[str, Any] | None = {"fields": "name,language,status,components", "limit": 100}
+    headers = {"Authorization": f"Bearer {conf.whatsapp_access_token()}"}
+    found: dict[tuple[str, str], tuple[str, bool]] = {}
+    for _page in range(MAX_TEMPLATE_PAGES):
+        if url is None:
+            break
+        body = _get_json("GET", url, params=params, headers=headers)
+        for item in body.get("data") or []:
+            if not isinstance(item, dict) or not item.get("name") or not item.get("language"):
+                continue
+            text = next(
+                (
+                    str(c.get("text", ""))
+                    for c in item.get("components") or []
+                    if isinstance(c, dict) and c.get("type") == "BODY"
+                ),
+                "",
+            )
+            key = (str(item["name"]), str(item["language"]))
+            found[key] = (text, item.get("status") == "APPROVED")
+        paging = body.get("paging")
+        url = paging.get("next") if isinstance(paging, dict) else None
+        params = None  # the next page's URL carries them
+    created = updated = 0
+    with transaction.atomic():
+        known = {(t.name, t.language): t for t in WhatsAppTemplate.objects.select_for_update()}
+        for (name, language), (text, approved) in sorted(found.items()):
+            template = known.get((name, language))
+            if template is None:
+                WhatsAppTemplate.objects.create(
+                    name=name[:512], language=language[:15], body=text, approved=approved
+                )
+                created += 1
+            elif (template.body, template.approved) != (text, approved):
+                template.body, template.approved = text, approved
+                template.save(update_fields=["body", "approved"])
+                updated += 1
+        approved_count = sum(1 for _text, ok in found.values() if ok)
+        audit.record(
+            SecurityKind.SETTINGS_CHANGED,
+            actor=actor,
+            detail=f"templat WhatsApp disinkronkan: {created} baru, {updated} diubah",
+            data={
+                "model": "whatsapptemplate",
+                "action": "sync",
+                "created": created,
+                "updated": updated,
+                "approved": approved_count,
+            },
+        )
+    return TemplatesSynced(created, updated, approved_count)
+
+
+def whatsapp_template_for_proposals(*, actor: User, template_id: int | None) -> None:
+    """Choose the approved template that carries proposals to customers outside the
+    24-hour window (None: none). It must use exactly {{1}} to {{4}}."""
+    with transaction.atomic():
+        templates = list(WhatsAppTemplate.objects.select_for_update().order_by("pk"))
+        before = next((t.name for t in templates if t.for_proposals), None)
+        chosen = None
+        if template_id is not None:
+            chosen = next((t for t in templates if t.pk == template_id), None)
+            if chosen is None:
+                raise NotFound(_("Templat tidak ditemukan."))
+            if not chosen.approved:
+                raise ValidationFailed(_("Hanya templat yang disetujui Meta dapat dipakai."))
+            chosen.for_proposals = True
+            try:
+                chosen.clean()
+            except DjangoValidationError as exc:
+                raise ValidationFailed(" ".join(exc.messages)) from exc
+        WhatsAppTemplate.objects.filter(for_proposals=True).update(for_proposals=False)
+        if chosen is not None:
+            WhatsAppTemplate.objects.filter(pk=chosen.pk).update(for_proposals=True)
+        audit.record(
+            SecurityKind.SETTINGS_CHANGED,
+            actor=actor,
+            detail=f"templat usulan WhatsApp: {before or '—'} → {chosen.name if chosen else '—'}",
+            data={
+                "model": "whatsapptemplate",
+                "action": "for_proposals",
+                "changes": {"for_proposals": [before, chosen.name if chosen else None]},
+            },
+        )
