@@ -189,14 +189,18 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> HttpRes
     if wanted.q.strip():
         # The ticket with that number first, then the customer's tickets (staff: found by
         # phone, email or name), then the full-text hits (selectors.ticket_search_for).
-        search = selectors.ticket_search_for(user=user, filters=wanted)
+        search = selectors.ticket_search_for(user=user, filters=wanted, tags=False)
         rows, next_cursor = page_segments(search.segments, cursor=cursor, limit=limit)
     else:
-        qs = selectors.ticket_list_for(user=user, filters=wanted)
+        qs = selectors.ticket_list_for(user=user, filters=wanted, tags=False)
         rows, next_cursor = page(qs, cursor=cursor, limit=limit)
-    as_dict = customer_ticket_list_dict if user.is_customer else ticket_list_dict
+    if user.is_customer:
+        items = [customer_ticket_list_dict(t) for t in rows]
+    else:
+        names = selectors.tag_names([t.pk for t in rows])
+        items = [ticket_list_dict(t, tags=names.get(t.pk, [])) for t in rows]
     # Sent as built: the dicts hold exactly the page schema's fields (``schemas``).
-    return json_response({"items": [as_dict(t) for t in rows], "next_cursor": next_cursor})
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.post(
