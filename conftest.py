@@ -273,7 +273,7 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     global _memos_stale
     from django.core.cache import cache
 
-    from sigap.accounts import directory
+    from sigap.accounts import directory, middleware
     from sigap.automations import engine
     from sigap.connectors import conf
     from sigap.sla import book
@@ -281,6 +281,7 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
 
     memos = (book._book, outbox._hooks, engine._rules, conf.stored)
     cache.clear()
+    middleware.forget_here()  # the signed-in users kept in memory, by id
     # the teams and staff by name: nearly every test makes users, so reloaded in each
     # (one statement at its first use)
     directory.memo.forget()

@@ -1,7 +1,9 @@
-"""Where a fast request's time goes: py-spy samples of the ticket page, the inbox, the API's single
-ticket and the API's list, each served in a loop inside one process (Django's test
-client: the whole middleware stack and view, no HTTP server), against the benchmark's
-database. Run: `make bench-profile` (or `.venv/bin/python bench/pyspy.py`).
+"""Where a fast request's time goes: py-spy samples of the ticket page, the inbox, the API's
+single ticket, the API's list and the API's ticket creation (``--kinds create``: it adds
+tickets to the benchmark's database, which `make bench` does not remove), each served in a
+loop inside one process (Django's test client: the whole middleware stack and view, no HTTP
+server), against the benchmark's database. Run: `make bench-profile` (or
+`.venv/bin/python bench/pyspy.py`).
 
 Uses the database `make bench` seeds (SIGAP_BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/sigap_bench; the users `bench.web.agent` and
@@ -28,7 +30,7 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/sigap_bench"
 
 # What the loop runs under py-spy (a separate process, so py-spy starts it and samples it).
 LOOP = """
-import os, sys, time
+import json, os, sys, time, uuid
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sigap.settings")
 import django
 django.setup()
@@ -38,6 +40,7 @@ from sigap.tickets.access import visible_tickets
 
 kind, n = sys.argv[1], int(sys.argv[2])
 user = User.objects.get(username="bench.web.agent" if kind in ("page", "inbox") else "bench.admin")
+from sigap.customers.models import Customer
 client = Client(HTTP_HOST="127.0.0.1")
 client.force_login(user)
 ids = list(visible_tickets(user).order_by("-pk").values_list("pk", flat=True)[:300])
@@ -50,19 +53,38 @@ urls = {
         "/api/v1/tickets?limit=25&status=new",
         "/api/v1/tickets?limit=25&priority=1",
     ],
+    # ticket creation as `make bench` posts it (each with its own Idempotency-Key)
+    "create": [
+        ("/api/v1/tickets", {
+            "customer_id": pk, "kind": "complaint", "channel": "whatsapp",
+            "subject": "Paket belum sampai setelah lima hari",
+            "description": "Halo min, pesanan BLJ-2026-104233 belum sampai, mohon dicek.",
+            "category": "service", "severity": "sederhana",
+        })
+        for pk in Customer.objects.order_by("-pk").values_list("pk", flat=True)[:300]
+    ],
 }[kind]
+
+
+def call(target):
+    if isinstance(target, tuple):  # a POST: (url, JSON body)
+        return client.post(
+            target[0], json.dumps(target[1]), content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+    return client.get(target)
 
 
 def warm_up():  # the URLconf, templates and lazy imports load here: left out of the figures
     for url in urls[:3]:
-        client.get(url)
+        call(url)
 
 
 warm_up()
 started = time.perf_counter()
 for i in range(n):
-    response = client.get(urls[i % len(urls)])
-    assert response.status_code == 200, (urls[i % len(urls)], response.status_code)
+    response = call(urls[i % len(urls)])
+    assert response.status_code in (200, 201), (urls[i % len(urls)], response.status_code)
 print(f"{kind}: {(time.perf_counter() - started) * 1000 / n:.1f} ms per request in-process")
 """
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -177,3 +178,40 @@ def test_an_expired_key_is_free_again_even_before_cleanup(agent: User, customer:
     assert "Idempotent-Replayed" not in again
     assert Ticket.objects.count() == 2
     assert IdempotencyRecord.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_server_error_leaves_nothing_written_and_the_key_free(
+    agent: User, customer: Customer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reservation, the request's writes and the stored response are one transaction:
+    a failure after the ticket was written takes the ticket back too, so a retry with the
+    same key creates it once."""
+    from sigap.tickets import api as tickets_api
+
+    token = token_create(user=agent)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", raise_request_exception=False)
+
+    def post() -> Any:
+        return client.post(
+            "/api/v1/tickets",
+            json.dumps(body(customer)),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY="gagal-dulu",
+        )
+
+    def broken(customer_id: int) -> list[tuple[str, str]]:
+        raise RuntimeError("after the ticket was written")
+
+    monkeypatch.setattr(tickets_api, "contact_pairs", broken)
+    assert post().status_code == 500
+    assert (Ticket.objects.count(), Message.objects.count()) == (0, 0)
+    assert IdempotencyRecord.objects.count() == 0
+
+    monkeypatch.undo()
+    retried = post()
+
+    assert retried.status_code == 201
+    assert Ticket.objects.count() == 1
+    assert post().json() == retried.json()  # and replayed from then on
+    assert Ticket.objects.count() == 1

@@ -113,3 +113,30 @@ def test_customer_list_runs_a_constant_number_of_queries(agent: User, customer: 
     many = count(lambda: api.get("/customers"))
 
     assert few == many
+
+
+@pytest.mark.parametrize("role", ["admin", "agent", "customer_user"])
+def test_the_single_ticket_is_one_statement(
+    request: pytest.FixtureRequest, agent: User, ticket: Ticket, role: str
+) -> None:
+    """The ticket, its customer, team, assignee, tags and contacts, visibility included
+    (``selectors.ticket_read``); the token's check is cached."""
+    grow(ticket, agent, 3)
+    api = Api(request.getfixturevalue(role))
+
+    assert count(lambda: api.get(f"/tickets/{ticket.pk}")) == 1
+
+
+@pytest.mark.parametrize(("role", "statements"), [("agent", 2), ("customer_user", 1)])
+def test_the_list_is_one_statement_and_the_tags(
+    request: pytest.FixtureRequest,
+    agent: User,
+    team: Team,
+    customer: Customer,
+    role: str,
+    statements: int,
+) -> None:
+    make_tickets(5, agent, team, customer)
+    api = Api(request.getfixturevalue(role))
+
+    assert count(lambda: api.get("/tickets", limit=25, status="new")) == statements

@@ -135,7 +135,7 @@ MIDDLEWARE = [
     "sigap.core.locale.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "sigap.accounts.middleware.CachedUserAuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "sigap.accounts.twofactor.TwoFactorMiddleware",
     "sigap.accounts.sessions.SessionTrackingMiddleware",

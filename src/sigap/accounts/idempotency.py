@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -79,6 +79,18 @@ class IdempotencyMiddleware:
         if user_id is None:
             return self.get_response(request)  # the API answers 401
         request_hash = _request_hash(request)
+        if connection.in_atomic_block:  # a caller's transaction (tests)
+            return self._within(request, user_id, key, request_hash, own=False)
+        # One transaction for the reservation, the request's own writes and the stored
+        # response: one commit (one WAL flush) instead of three on the API's hottest
+        # write, and a 5xx or an exception leaves nothing written at all. A duplicate
+        # sent meanwhile waits on the key until this one commits, then gets its response.
+        with transaction.atomic():
+            return self._within(request, user_id, key, request_hash, own=True)
+
+    def _within(
+        self, request: HttpRequest, user_id: int, key: str, request_hash: str, *, own: bool
+    ) -> HttpResponse:
         record_id, replay = _reserve(user_id, key, request.path, request_hash)
         if replay is not None:
             return replay
@@ -86,10 +98,14 @@ class IdempotencyMiddleware:
         try:
             response = self.get_response(request)
         except BaseException:
-            IdempotencyRecord.objects.filter(pk=record_id).delete()
+            if not own:  # our own transaction rolls back as the exception leaves it
+                IdempotencyRecord.objects.filter(pk=record_id).delete()
             raise
         if response.status_code >= 500 or getattr(response, "streaming", False):
-            IdempotencyRecord.objects.filter(pk=record_id).delete()
+            if own:  # the key is free again, and nothing the request wrote stays
+                transaction.set_rollback(True)
+            else:
+                IdempotencyRecord.objects.filter(pk=record_id).delete()
             return response
         _store(record_id, response)
         return response
@@ -100,16 +116,19 @@ class IdempotencyMiddleware:
 _TABLE = IdempotencyRecord._meta.db_table
 
 
-def _insert(user_id: int, key: str, path: str, request_hash: str) -> int:
+def _insert(user_id: int, key: str, path: str, request_hash: str) -> int | None:
+    """The new record's id; None when (user, key) is taken (once the transaction that
+    took it, if still running, has ended)."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         cursor.execute(
             f'INSERT INTO {_TABLE} (user_id, "key", method, path, request_hash, content_type, '
-            "body, created_at) VALUES (%s, %s, 'POST', %s, %s, '', %s, %s) RETURNING id",
+            "body, created_at) VALUES (%s, %s, 'POST', %s, %s, '', %s, %s) "
+            "ON CONFLICT DO NOTHING RETURNING id",
             [user_id, key, path, request_hash, b"", now],
         )
         row = cursor.fetchone()
-    return int(row[0])
+    return int(row[0]) if row is not None else None
 
 
 def _store(record_id: int, response: HttpResponse) -> None:
@@ -123,15 +142,9 @@ def _store(record_id: int, response: HttpResponse) -> None:
 def _reserve(
     user_id: int, key: str, path: str, request_hash: str
 ) -> tuple[int | None, HttpResponse | None]:
-    try:
-        if connection.in_atomic_block:  # a savepoint, so a conflict leaves the outer intact
-            with transaction.atomic():
-                record_id = _insert(user_id, key, path, request_hash)
-        else:  # one INSERT in autocommit: no BEGIN/COMMIT round trips on the hot path
-            record_id = _insert(user_id, key, path, request_hash)
+    record_id = _insert(user_id, key, path, request_hash)
+    if record_id is not None:
         return record_id, None
-    except IntegrityError:
-        pass
     existing = IdempotencyRecord.objects.filter(user_id=user_id, key=key).first()
     if existing is None:  # released by a failed first attempt in the meantime
         return _reserve(user_id, key, path, request_hash)

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from sigap.accounts import audit
 from sigap.accounts.models import SecurityKind, User, UserSession
+from sigap.accounts.services import forget_tokens
 
 TOUCH_EVERY = timedelta(minutes=1)
 
@@ -117,6 +118,7 @@ def end_others(user: User, keep: str | None, *, actor: User | None = None) -> in
 def end_all(user: User, *, actor: User | None = None) -> int:
     """Every session of ``user``, listed or not (the session epoch moves on)."""
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    forget_tokens()  # no signal for update(): the users kept in memory are stale
     keys = [s.session_key for s in for_user(user)]
     ended = end(user, keys, actor=actor, why="semua perangkat")
     if not ended:

@@ -22,6 +22,7 @@ from sigap.accounts import audit, invitations, sessions, twofactor
 from sigap.accounts.decorators import admin_required, staff_required
 from sigap.accounts.http import safe_next
 from sigap.accounts.models import STAFF_ROLES, Role, SecurityEvent, SecurityKind, User
+from sigap.accounts.services import forget_tokens
 from sigap.core.errors import ValidationFailed
 from sigap.core.pagination import page
 
@@ -175,6 +176,7 @@ def sessions_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if request.POST.get("action") == "others":
             User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+            forget_tokens()  # no signal for update(): the users kept in memory are stale
             user.refresh_from_db(fields=["session_epoch"])
             ended = sessions.end_others(user, current, actor=user)
             update_session_auth_hash(request, user)  # this browser stays signed in...

@@ -35,6 +35,25 @@ def ticket_visibility(user: User) -> Q:
     return Q(customer__user_id=user.pk) | Q(customer__organization_id__in=shared)
 
 
+def ticket_visibility_sql(user: User, ticket: str, customer: str) -> tuple[str, list[int]] | None:
+    """``ticket_visibility`` as SQL for a statement written by hand: a condition on the
+    ticket's table (alias ``ticket``) joined to its customer (``customer``) and its
+    parameters; ``""`` when every ticket is visible, None when none is."""
+    if not user.is_active:
+        return None
+    if user.role in (Role.ADMIN, Role.SUPERVISOR):
+        return "", []
+    if user.role == Role.AGENT:
+        members = Team.members.through._meta
+        table = members.db_table
+        return (
+            f"({ticket}.team_id IN (SELECT team_id FROM {table} WHERE user_id = %s)"
+            f" OR {ticket}.assignee_id = %s OR {ticket}.team_id IS NULL)",
+            [user.pk, user.pk],
+        )
+    return f"{customer}.user_id = %s", [user.pk]
+
+
 def visible_tickets(user: User) -> QuerySet[Ticket]:
     return Ticket.objects.filter(ticket_visibility(user))
 

@@ -7,7 +7,7 @@ from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -16,7 +16,7 @@ from pydantic import Field
 from sigap.accounts.access import require_staff
 from sigap.accounts.http import request_user
 from sigap.accounts.models import Team, User
-from sigap.core.apiutil import ErrorOut, field_errors, unstorable_fields
+from sigap.core.apiutil import ErrorOut, field_errors, json_response, unstorable_fields
 from sigap.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from sigap.core.jsonbody import parse_json
 from sigap.core.pagination import DEFAULT_LIMIT, MAX_LIMIT, page, page_segments
@@ -94,7 +94,8 @@ def _ticket_out(
 
 
 def _detail(user: User, ticket_id: int) -> dict[str, Any]:
-    return _ticket_out(user, selectors.ticket_detail_for(user=user, ticket_id=ticket_id))
+    found = selectors.ticket_read(user=user, ticket_id=ticket_id)
+    return _ticket_out(user, found.ticket, tags=found.tags, contacts=found.contacts)
 
 
 def _refuse_staff_fields(fields: list[str], message: str) -> None:
@@ -177,7 +178,7 @@ class TicketFilterIn(Schema):
     "nama (staf), dan teks tiket; urutan hasil: tiket bernomor itu, tiket pelanggan itu, "
     "lalu hasil teks.",
 )
-def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> dict[str, Any]:
+def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> HttpResponse:
     user = request_user(request)
     data = filters.dict()
     if user.is_customer:
@@ -188,13 +189,18 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> dict[st
     if wanted.q.strip():
         # The ticket with that number first, then the customer's tickets (staff: found by
         # phone, email or name), then the full-text hits (selectors.ticket_search_for).
-        search = selectors.ticket_search_for(user=user, filters=wanted)
+        search = selectors.ticket_search_for(user=user, filters=wanted, tags=False)
         rows, next_cursor = page_segments(search.segments, cursor=cursor, limit=limit)
     else:
-        qs = selectors.ticket_list_for(user=user, filters=wanted)
+        qs = selectors.ticket_list_for(user=user, filters=wanted, tags=False)
         rows, next_cursor = page(qs, cursor=cursor, limit=limit)
-    as_dict = customer_ticket_list_dict if user.is_customer else ticket_list_dict
-    return {"items": [as_dict(t) for t in rows], "next_cursor": next_cursor}
+    if user.is_customer:
+        items = [customer_ticket_list_dict(t) for t in rows]
+    else:
+        names = selectors.tag_names([t.pk for t in rows])
+        items = [ticket_list_dict(t, tags=names.get(t.pk, [])) for t in rows]
+    # Sent as built: the dicts hold exactly the page schema's fields (``schemas``).
+    return json_response({"items": items, "next_cursor": next_cursor})
 
 
 @router.post(
@@ -206,7 +212,7 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> dict[st
     "(422, `fields` menyebut kolomnya).",
     openapi_extra=_TICKET_IN_DOC,
 )
-def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, Any]]:
+def ticket_create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
     user = request_user(request)
     if user.is_customer:
         sent = [name for name in STAFF_INPUT_FIELDS if name in payload.model_fields_set]
@@ -245,7 +251,7 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
         raise NotFound("Tiket tidak ditemukan.")
     contacts = contact_pairs(customer.pk)
     tags = services.tags_as_created(ticket)
-    return Status(201, _ticket_out(user, ticket, tags=tags, contacts=contacts))
+    return json_response(_ticket_out(user, ticket, tags=tags, contacts=contacts), status=201)
 
 
 @router.get(
@@ -254,8 +260,8 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> Status[dict[str, A
     summary="Detail tiket",
     description="Token staf mendapat `TicketOut`, token pelanggan `CustomerTicketOut`.",
 )
-def ticket_detail(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
-    return _detail(request_user(request), ticket_id)
+def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    return json_response(_detail(request_user(request), ticket_id))
 
 
 @router.patch(

@@ -433,7 +433,11 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 def customer_ticket_list_dict(t: Ticket) -> dict[str, Any]:
-    """``CustomerTicketListOut``: what a customer may see of a ticket in a list."""
+    """``CustomerTicketListOut``: what a customer may see of a ticket in a list.
+
+    The ticket dicts here hold exactly their schema's fields in its order: the API sends
+    them as they are (``core.apiutil.json_response``), byte for byte what validating them
+    through the schema would send (``tests/test_api_json_output.py``)."""
     return {
         "id": t.pk,
         "reference": t.reference,
@@ -456,22 +460,35 @@ def customer_ticket_dict(
 ) -> dict[str, Any]:
     """``CustomerTicketOut``: what a customer may see of their ticket."""
     data = customer_ticket_list_dict(t)
+    data["description"] = t.description
     data.update(_detail_common(t, contacts))
     return data
 
 
 def ticket_list_dict(t: Ticket, *, tags: list[str] | None = None) -> dict[str, Any]:
-    """``TicketOut`` of a list: the customer's view plus the staff's fields."""
-    data = customer_ticket_list_dict(t)
-    data.update(
-        category=t.category,
-        severity=t.severity,
-        priority=t.priority,
-        team=_ref(t.team),
-        assignee=_ref(t.assignee),
-        tags=sorted(tag.name for tag in t.tags.all()) if tags is None else sorted(tags),
-    )
-    return data
+    """``TicketOut`` of a list (``TicketListOut``): the customer's view plus the staff's
+    fields."""
+    return {
+        "id": t.pk,
+        "reference": t.reference,
+        "kind": t.kind,
+        "channel": t.channel,
+        "subject": t.subject,
+        "status": t.status,
+        "status_label": str(Status(t.status).label),
+        "category": t.category,
+        "severity": t.severity,
+        "priority": t.priority,
+        "customer": _ref(t.customer),
+        "team": _ref(t.team),
+        "assignee": _ref(t.assignee),
+        "tags": sorted(tag.name for tag in t.tags.all()) if tags is None else sorted(tags),
+        "first_response_due_at": _utc(t.first_response_due_at),
+        "resolution_due_at": _utc(t.resolution_due_at),
+        "created_at": _utc(t.created_at),
+        "updated_at": _utc(t.updated_at),
+        "version": t.version,
+    }
 
 
 def ticket_dict(
@@ -483,6 +500,7 @@ def ticket_dict(
     """``tags`` and ``contacts`` (kind, value) when the caller has them already."""
     data = ticket_list_dict(t, tags=tags)
     data.update(
+        description=t.description,
         facts=t.facts,
         complainer_type=t.complainer_type,
         complainer_goal=t.complainer_goal,
@@ -493,22 +511,26 @@ def ticket_dict(
     return data
 
 
+def steps_list(status: str) -> list[dict[str, Any]]:
+    """``StepOut`` of each step of the procedure."""
+    return [{"key": s.key, "label": s.label, "done": s.done} for s in procedure_steps(status)]
+
+
+def merged_into_ref(merged_into_id: int | None) -> dict[str, Any] | None:
+    if not merged_into_id:
+        return None
+    return {"id": merged_into_id, "reference": ticket_reference(merged_into_id)}
+
+
 def _detail_common(t: Ticket, contacts: list[tuple[str, str]] | None) -> dict[str, Any]:
     if contacts is None:
         contacts = [(c.kind, c.value) for c in t.customer.contacts.all()]
     return {
-        "description": t.description,
         "resolution_reason": t.resolution_reason,
         "first_responded_at": _utc(t.first_responded_at),
         "resolved_at": _utc(t.resolved_at),
         "closed_at": _utc(t.closed_at),
-        "steps": [vars(s) for s in procedure_steps(t.status)],
-        "merged_into": {
-            "id": t.merged_into_id,
-            "reference": ticket_reference(t.merged_into_id),
-        }
-        if t.merged_into_id
-        else None,
+        "steps": steps_list(t.status),
         "customer_detail": {
             "id": t.customer.pk,
             "name": t.customer.name,
@@ -516,6 +538,7 @@ def _detail_common(t: Ticket, contacts: list[tuple[str, str]] | None) -> dict[st
             "loyalty_tier": t.customer.loyalty_tier,
             "contacts": [{"kind": kind, "value": value} for kind, value in contacts],
         },
+        "merged_into": merged_into_ref(t.merged_into_id),
     }
 
 

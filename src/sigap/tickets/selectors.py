@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from django.db import connection
 from django.db.models import (
     Case,
     Exists,
+    Field,
     IntegerField,
+    Model,
     OuterRef,
     Prefetch,
     Q,
@@ -17,10 +21,12 @@ from django.db.models import (
     Subquery,
     When,
 )
+from django.db.models.expressions import Col
 
 from sigap.accounts.models import STAFF_ROLES, Role, Team, User
 from sigap.core.errors import NotFound
-from sigap.tickets.access import visible_tickets
+from sigap.customers.models import Customer, CustomerContact
+from sigap.tickets.access import ticket_visibility_sql, visible_tickets
 from sigap.tickets.models import (
     CUSTOMER_VISIBLE_PROPOSAL_STATUSES,
     OPEN_STATUSES,
@@ -30,6 +36,7 @@ from sigap.tickets.models import (
     Message,
     MessageKind,
     Proposal,
+    Tag,
     Ticket,
     TicketLink,
     TimelineEvent,
@@ -53,7 +60,11 @@ class TicketFilters:
     q: str = ""
 
 
-def ticket_list_for(*, user: User, filters: TicketFilters | None = None) -> QuerySet[Ticket]:
+def ticket_list_for(
+    *, user: User, filters: TicketFilters | None = None, tags: bool = True
+) -> QuerySet[Ticket]:
+    """``tags=False``: without the tags' prefetch (a caller that reads them with
+    ``tag_names``)."""
     f = filters or TicketFilters()
     qs = visible_tickets(user)
     if f.status:
@@ -81,16 +92,37 @@ def ticket_list_for(*, user: User, filters: TicketFilters | None = None) -> Quer
     if f.q.strip():
         qs = search_tickets(qs, f.q.strip(), include_internal=not user.is_customer)
     qs = qs.select_related("customer", "team", "assignee")
-    if user.is_customer:  # a customer never sees the tags: no query for them
+    if user.is_customer or not tags:  # a customer never sees the tags: no query for them
         return qs
     return qs.prefetch_related("tags")
 
 
-def ticket_search_for(*, user: User, filters: TicketFilters) -> TicketSearch:
+def tag_names(ticket_ids: Sequence[int]) -> dict[int, list[str]]:
+    """The tag names of these tickets, by ticket, in one plain statement (what the
+    ``tags`` prefetch reads, without building its queryset: the API's list)."""
+    if not ticket_ids:
+        return {}
+    field = Ticket._meta.get_field("tags")
+    through = Ticket.tags.through._meta.db_table
+    ticket_column = field.m2m_column_name()
+    sql = (
+        f"SELECT x.{ticket_column}, tg.name FROM {through} x INNER JOIN {Tag._meta.db_table} "
+        f"tg ON tg.id = x.{field.m2m_reverse_name()} "
+        f"WHERE x.{ticket_column} IN ({', '.join(['%s'] * len(ticket_ids))})"
+    )
+    found: dict[int, list[str]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(ticket_ids))
+        for ticket_id, name in cursor.fetchall():
+            found.setdefault(int(ticket_id), []).append(str(name))
+    return found
+
+
+def ticket_search_for(*, user: User, filters: TicketFilters, tags: bool = True) -> TicketSearch:
     """What the search box finds (``search.ticket_search``: the ticket with that number,
     the tickets of the customer found by phone, email or name, then the full-text hits),
     among the tickets ``user`` may see that match the other filters."""
-    qs = ticket_list_for(user=user, filters=replace(filters, q=""))
+    qs = ticket_list_for(user=user, filters=replace(filters, q=""), tags=tags)
     return ticket_search(
         qs,
         filters.q.strip(),
@@ -111,6 +143,139 @@ def ticket_detail_for(*, user: User, ticket_id: int, tags: bool = True) -> Ticke
     if ticket is None:
         raise NotFound("Tiket tidak ditemukan.")
     return ticket
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    """A ticket with what its API detail shows: the customer, team and assignee on it,
+    its tag names (None for a customer, who never sees them) and the customer's contacts
+    as (kind, value), primary first."""
+
+    ticket: Ticket
+    tags: list[str] | None
+    contacts: list[tuple[str, str]]
+
+
+# ``ticket_read``'s statement, per database vendor and kind of reader: its SQL and, per
+# table read, the model, the fields in the order selected and each field's converters.
+_Converter = Callable[[Any, Any, Any], Any]
+_Part = tuple[type[Model], list[Field[Any, Any]], list[tuple[Col, list[_Converter]]]]
+_read_sql: dict[tuple[str, str], tuple[str, list[_Part]]] = {}
+# What each joined table contributes (None: every column, as the ORM would read it).
+_READ_PARTS: list[tuple[type[Model], str, tuple[str, ...] | None]] = [
+    (Ticket, "t", None),
+    (Customer, "c", ("id", "name", "kind", "loyalty_tier")),
+    (Team, "tm", ("id", "name")),
+    (User, "a", ("id", "first_name", "last_name", "username")),
+]
+# A row id the databases hold; a larger one is no ticket (as the ORM answers it).
+_MAX_ID = 2**63 - 1
+
+
+def _read_statement(who: str) -> tuple[str, list[_Part]]:
+    """The SQL of ``ticket_read`` for a reader who is ``staff`` (tags read) or a
+    ``customer``, with a ``{visibility}`` slot, built once per vendor."""
+    key = (connection.vendor, who)
+    found = _read_sql.get(key)
+    if found is not None:
+        return found
+    quote = connection.ops.quote_name
+    parts: list[_Part] = []
+    columns = []
+    for model, alias, names in _READ_PARTS:
+        meta = model._meta
+        fields = [
+            f
+            for f in meta.concrete_fields
+            if names is None or f.name in names  # in the model's order
+        ]
+        converted = []
+        for f in fields:
+            col = Col(alias, f)
+            converted.append(
+                (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+            )
+            columns.append(f"{alias}.{quote(str(f.column))}")
+        parts.append((model, fields, converted))
+    tags = Ticket._meta.get_field("tags")
+    through = Ticket.tags.through._meta.db_table
+    tag_sql = (
+        f"SELECT tg.{quote('name')} FROM {through} x INNER JOIN {Tag._meta.db_table} tg "
+        f"ON tg.id = x.{tags.m2m_reverse_name()} WHERE x.{tags.m2m_column_name()} = t.id"
+    )
+    contacts = CustomerContact._meta.db_table
+    order = "k.is_primary DESC, k.kind, k.id"  # the model's order
+    if connection.vendor == "postgresql":
+        tag_list = f"(SELECT array_agg(q.name) FROM ({tag_sql}) q)"
+        contact_list = (
+            f"(SELECT json_agg(json_build_array(k.kind, k.value) ORDER BY {order}) "
+            f"FROM {contacts} k WHERE k.customer_id = c.id)"
+        )
+    else:  # SQLite: an aggregate follows the order of the rows it is given
+        tag_list = f"(SELECT json_group_array(q.name) FROM ({tag_sql}) q)"
+        contact_list = (
+            "(SELECT json_group_array(json_array(q.kind, q.value)) FROM "
+            f"(SELECT k.kind, k.value FROM {contacts} k WHERE k.customer_id = c.id "
+            f"ORDER BY {order}) q)"
+        )
+    sql = (
+        f"SELECT {', '.join(columns)}, {tag_list if who == 'staff' else 'NULL'}, "
+        f"{contact_list} FROM {Ticket._meta.db_table} t "
+        f"INNER JOIN {Customer._meta.db_table} c ON c.id = t.customer_id "
+        f"LEFT OUTER JOIN {Team._meta.db_table} tm ON tm.id = t.team_id "
+        f"LEFT OUTER JOIN {User._meta.db_table} a ON a.id = t.assignee_id "
+        "WHERE t.id = %s{visibility}"
+    )
+    found = _read_sql[key] = (sql, parts)
+    return found
+
+
+def _json_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(json.loads(value) if isinstance(value, str) else value)
+
+
+def ticket_read(*, user: User, ticket_id: int) -> TicketDetail:
+    """``ticket_detail_for`` with the tags and the contacts, in one statement of a fixed
+    shape written once (the ORM would build and compile three each time: the ticket, the
+    tags, the contacts), under the same visibility (``access.ticket_visibility_sql``):
+    the API's single ticket. tests/test_ticket_read.py holds it to the ORM's answer."""
+    visibility = ticket_visibility_sql(user, "t", "c")
+    if visibility is None or not 0 < ticket_id <= _MAX_ID:
+        raise NotFound("Tiket tidak ditemukan.")
+    condition, params = visibility
+    sql, parts = _read_statement("customer" if user.is_customer else "staff")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql.replace("{visibility}", f" AND {condition}" if condition else ""),
+            [ticket_id, *params],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound("Tiket tidak ditemukan.")
+    objs: list[Model | None] = []
+    at = 0
+    for model, fields, converted in parts:
+        values = []
+        for col, converters in converted:
+            value = row[at]
+            at += 1
+            for convert in converters:
+                value = convert(value, col, connection)
+            values.append(value)
+        if values[0] is None:  # no team, no assignee
+            objs.append(None)
+            continue
+        objs.append(model.from_db(connection.alias, [f.attname for f in fields], values))
+    ticket, customer, team, assignee = objs
+    assert isinstance(ticket, Ticket)
+    ticket.customer = customer  # type: ignore[assignment]
+    ticket.team = team  # type: ignore[assignment]
+    ticket.assignee = assignee  # type: ignore[assignment]
+    tags = None if user.is_customer else sorted(_json_list(row[at]))
+    contacts = [(str(kind), str(value)) for kind, value in _json_list(row[at + 1])]
+    return TicketDetail(ticket, tags, contacts)
 
 
 def messages_for(*, user: User, ticket: Ticket) -> QuerySet[Message]:

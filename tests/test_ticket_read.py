@@ -1,0 +1,257 @@
+"""The API's single ticket in one statement (``selectors.ticket_read``) answers what the
+ORM's ``ticket_detail_for`` answers, for the same rows and the same readers, and the hot
+API reads send their dicts as they are: byte for byte what validating them through their
+schema would send (``core.apiutil.json_response``)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from ninja.responses import NinjaJSONEncoder
+from pydantic import TypeAdapter
+
+from sigap.accounts.models import Team, User
+from sigap.core.errors import NotFound
+from sigap.customers.models import Customer
+from sigap.customers.services import customer_create
+from sigap.tickets import services
+from sigap.tickets.models import Status, Ticket
+from sigap.tickets.schemas import (
+    TicketOutAny,
+    TicketPageAny,
+    customer_ticket_dict,
+    customer_ticket_list_dict,
+    ticket_dict,
+    ticket_list_dict,
+)
+from sigap.tickets.selectors import ticket_detail_for, ticket_list_for, ticket_read
+from tests.api_client import Api
+
+READERS = [
+    "admin",
+    "supervisor",
+    "agent",
+    "outsider_agent",
+    "customer_user",
+    "other_customer_user",
+]
+
+
+def orm(user: User, pk: int) -> dict[str, Any] | None:
+    try:
+        t = ticket_detail_for(user=user, ticket_id=pk)
+    except NotFound:
+        return None
+    return customer_ticket_dict(t) if user.is_customer else ticket_dict(t)
+
+
+def one_statement(user: User, pk: int) -> dict[str, Any] | None:
+    try:
+        found = ticket_read(user=user, ticket_id=pk)
+    except NotFound:
+        return None
+    if user.is_customer:
+        assert found.tags is None
+        return customer_ticket_dict(found.ticket, contacts=found.contacts)
+    return ticket_dict(found.ticket, tags=found.tags, contacts=found.contacts)
+
+
+@pytest.fixture
+def world(
+    agent: User,
+    outsider_agent: User,
+    team: Team,
+    other_team: Team,
+    customer: Customer,
+    other_customer: Customer,
+    ticket: Ticket,
+    other_ticket: Ticket,
+) -> dict[str, Ticket]:
+    """Tickets of every shape: in the agent's team (tags, assignee), in another team, in
+    the triage queue (no team, no assignee), assigned to the agent in another team, merged
+    and resolved with every date set, and of a customer with no contacts."""
+    triage = services.ticket_create(
+        actor=None,
+        customer=customer,
+        kind="inquiry",
+        channel="email",
+        subject="Jam buka toko",
+        description="Jam berapa toko buka hari Minggu?",
+    )
+    lent = services.ticket_create(
+        actor=outsider_agent,
+        customer=other_customer,
+        kind="complaint",
+        channel="email",
+        subject="Dana belum kembali",
+        description="Pengembalian dana belum masuk.",
+        team=other_team,
+        tags=["refund", "dana", "Zebra"],
+    )
+    Ticket.objects.filter(pk=lent.pk).update(assignee=agent)
+    now = timezone.now()
+    Ticket.objects.filter(pk=triage.pk).update(
+        status=Status.RESOLVED,
+        merged_into=ticket,
+        facts="Toko tutup hari Minggu.",
+        resolution_reason="Dijawab.",
+        first_responded_at=now - timedelta(hours=2, microseconds=123),
+        resolved_at=now,
+        closed_at=now + timedelta(minutes=1),
+    )
+    bare = customer_create(name="Tanpa Kontak")
+    lonely = services.ticket_create(
+        actor=agent,
+        customer=bare,
+        kind="inquiry",
+        channel="phone",
+        subject="Telepon",
+        description="Menelepon tanpa kontak tercatat.",
+        team=team,
+    )
+    return {
+        "ticket": ticket,
+        "other": other_ticket,
+        "triage": triage,
+        "lent": lent,
+        "lonely": lonely,
+    }
+
+
+# Who sees what, by the rules of ``access``: admins and supervisors everything; an agent
+# their team's, their own and the triage queue; a customer their own.
+VISIBLE = {
+    "admin": {"ticket", "other", "triage", "lent", "lonely"},
+    "supervisor": {"ticket", "other", "triage", "lent", "lonely"},
+    "agent": {"ticket", "triage", "lent", "lonely"},
+    "outsider_agent": {"other", "triage", "lent"},
+    "customer_user": {"ticket", "triage"},
+    "other_customer_user": {"other", "lent"},
+}
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_the_one_statement_read_answers_as_the_orm(
+    request: pytest.FixtureRequest,
+    world: dict[str, Ticket],
+    reader: str,
+    django_assert_num_queries: Any,
+) -> None:
+    user = request.getfixturevalue(reader)
+    seen = set()
+    for name, t in world.items():
+        expected = orm(user, t.pk)
+        with django_assert_num_queries(1):
+            got = one_statement(user, t.pk)
+        assert got == expected, name
+        if got is not None:
+            seen.add(name)
+
+    assert seen == VISIBLE[reader]
+
+
+def test_what_it_reads_is_what_was_written(
+    admin: User, customer_user: User, world: dict[str, Ticket]
+) -> None:
+    lent = one_statement(admin, world["lent"].pk)
+    triage = one_statement(customer_user, world["triage"].pk)
+
+    assert lent is not None and triage is not None
+    assert lent["tags"] == ["dana", "refund", "zebra"]  # stored in lower case
+    assert lent["assignee"] == {"id": world["ticket"].assignee_id, "name": "Rina"}
+    assert lent["customer_detail"]["contacts"] == [{"kind": "email", "value": "siti@contoh.id"}]
+    assert triage["merged_into"] == {
+        "id": world["ticket"].pk,
+        "reference": world["ticket"].reference,
+    }
+    assert triage["status"] == "resolved"
+    assert "tags" not in triage and "facts" not in triage  # staff-only fields
+    contacts = one_statement(admin, world["ticket"].pk)["customer_detail"]["contacts"]  # type: ignore[index]
+    assert contacts == [
+        {"kind": "email", "value": "budi@contoh.id"},
+        {"kind": "phone", "value": "+6281234567890"},
+    ]
+
+
+@pytest.mark.parametrize("pk", [0, -1, 10**6, 2**63, 2**70])
+def test_no_ticket_by_that_id_is_not_found(admin: User, ticket: Ticket, pk: int) -> None:
+    with pytest.raises(NotFound):
+        ticket_read(user=admin, ticket_id=pk)
+
+
+def test_an_inactive_account_sees_nothing(agent: User, ticket: Ticket) -> None:
+    agent.is_active = False
+    agent.save()
+
+    with pytest.raises(NotFound):
+        ticket_read(user=agent, ticket_id=ticket.pk)
+
+
+# --- the JSON sent as built -------------------------------------------------------------
+
+
+def through_schema(schema: Any, data: Any) -> bytes:
+    """What ninja sends for ``data`` when it validates it against ``schema`` first."""
+    adapter = TypeAdapter(schema)
+    return json.dumps(
+        adapter.dump_python(adapter.validate_python(data)), cls=NinjaJSONEncoder
+    ).encode()
+
+
+@pytest.mark.parametrize("reader", ["admin", "customer_user"])
+def test_the_single_ticket_is_sent_as_its_schema_would_send_it(
+    request: pytest.FixtureRequest, world: dict[str, Ticket], reader: str
+) -> None:
+    user = request.getfixturevalue(reader)
+    for name in ("ticket", "triage"):
+        response = Api(user).get(f"/tickets/{world[name].pk}")
+
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        assert response.content == through_schema(TicketOutAny, orm(user, world[name].pk))
+
+
+@pytest.mark.parametrize(("reader", "limit"), [("agent", 3), ("customer_user", 1)])
+def test_the_list_is_sent_as_its_schema_would_send_it(
+    request: pytest.FixtureRequest, world: dict[str, Ticket], reader: str, limit: int
+) -> None:
+    """A page short of the end (a cursor follows); the agent's holds a ticket with tags."""
+    user = request.getfixturevalue(reader)
+    as_dict = customer_ticket_list_dict if user.is_customer else ticket_list_dict
+    rows = list(ticket_list_for(user=user).order_by("-pk")[:limit])
+    page = {"items": [as_dict(t) for t in rows], "next_cursor": None}
+
+    response = Api(user).get("/tickets", limit=limit)
+
+    assert response.status_code == 200
+    body = response.json()
+    page["next_cursor"] = body["next_cursor"]
+    assert body["next_cursor"] is not None
+    assert response.content == through_schema(TicketPageAny, page)
+    if not user.is_customer:
+        assert ["dana", "refund", "zebra"] in [item["tags"] for item in body["items"]]
+
+
+def test_a_created_ticket_is_sent_as_its_schema_would_send_it(
+    admin: User, customer: Customer
+) -> None:
+    response = Api(admin).post(
+        "/tickets",
+        {
+            "customer_id": customer.pk,
+            "kind": "complaint",
+            "channel": "email",
+            "subject": "Barang rusak",
+            "description": "Barang datang pecah.",
+            "tags": ["rusak"],
+        },
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
+
+    assert response.status_code == 201, response.content
+    assert response.content == through_schema(TicketOutAny, orm(admin, response.json()["id"]))
