@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 
 from sigap.accounts.models import Role, Team, User
 from sigap.core.errors import NotFound, PermissionDenied
-from sigap.customers.models import Customer
+from sigap.customers.models import Customer, Organization
 from sigap.tickets.models import Ticket
 
 
@@ -51,7 +51,14 @@ def ticket_visibility_sql(user: User, ticket: str, customer: str) -> tuple[str, 
             f" OR {ticket}.assignee_id = %s OR {ticket}.team_id IS NULL)",
             [user.pk, user.pk],
         )
-    return f"{customer}.user_id = %s", [user.pk]
+    customers = Customer._meta.db_table
+    organizations = Organization._meta.db_table
+    return (
+        f"({customer}.user_id = %s OR {customer}.organization_id IN ("
+        f"SELECT me.organization_id FROM {customers} me JOIN {organizations} o"
+        " ON o.id = me.organization_id WHERE me.user_id = %s AND o.shared_visibility))",
+        [user.pk, user.pk],
+    )
 
 
 def visible_tickets(user: User) -> QuerySet[Ticket]:

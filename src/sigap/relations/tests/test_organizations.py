@@ -7,10 +7,12 @@ import pytest
 from django.test import Client
 
 from sigap.accounts.models import User
+from sigap.core.errors import NotFound
 from sigap.customers.models import Customer
 from sigap.customers.services import organization_create, organization_set_member
 from sigap.tickets.access import may_see, visible_tickets
 from sigap.tickets.models import Ticket
+from sigap.tickets.selectors import ticket_read
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +42,8 @@ def test_shared_visibility_opens_colleagues_tickets_in_the_portal(
     assert list(visible_tickets(other_customer_user)) == [ticket]
     assert may_see(other_customer_user, Ticket.objects.get(pk=ticket.pk))
     assert siti.get(url).status_code == 200
+    # the API's one-statement read follows the same rule (access.ticket_visibility_sql)
+    assert ticket_read(user=other_customer_user, ticket_id=ticket.pk).ticket.pk == ticket.pk
 
 
 def test_outsiders_never_see_a_shared_organizations_tickets(
@@ -51,6 +55,8 @@ def test_outsiders_never_see_a_shared_organizations_tickets(
 
     assert not visible_tickets(other_customer_user).exists()
     assert not may_see(other_customer_user, ticket)
+    with pytest.raises(NotFound):
+        ticket_read(user=other_customer_user, ticket_id=ticket.pk)
 
 
 def test_the_organizations_tier_is_its_members_floor(
