@@ -13,7 +13,6 @@ from typing import Any, cast
 
 from django.contrib import messages as flash
 from django.db import transaction
-from django.db.models import Q
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -33,7 +32,6 @@ from sigap.tickets.access import access_ticket, visible_tickets
 from sigap.tickets.attachments import uploads_from
 from sigap.tickets.models import (
     OPEN_PROPOSAL_STATUSES,
-    CannedResponse,
     Message,
     MessageKind,
     ProposalStatus,
@@ -266,12 +264,7 @@ def _ticket_context(
         return context
     available = _moves_now(ticket, proposals)
     values = canned.placeholder_values(ticket, user)
-    templates = [
-        (c, canned.fill(c.body, values))
-        for c in CannedResponse.objects.filter(active=True)
-        .filter(Q(team__isnull=True) | Q(team_id=ticket.team_id))
-        .order_by("purpose", "title")
-    ]
+    templates = [(c, canned.fill(c.body, values)) for c in canned.active_for(ticket.team_id)]
     reply = bound.get("reply") or ReplyForm(
         initial={"seen": context["newest_message"]}, auto_id="reply-%s"
     )
