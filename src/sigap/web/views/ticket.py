@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any, cast
 
 from django.contrib import messages as flash
@@ -32,6 +33,8 @@ from sigap.tickets.access import access_ticket, visible_tickets
 from sigap.tickets.attachments import uploads_from
 from sigap.tickets.models import (
     OPEN_PROPOSAL_STATUSES,
+    CannedPurpose,
+    CannedResponse,
     Message,
     MessageKind,
     ProposalStatus,
@@ -293,12 +296,29 @@ def _ticket_context(
     ]
     work.sort(key=lambda s: not s.current)  # the current step first, right under the guidance
     # the bound forms too: the proposals' resubmit and fulfil forms read theirs from here
-    context.update(work=work, forms={**bound, "reply": reply}, templates=templates)
+    context.update(
+        work=work,
+        forms={**bound, "reply": reply},
+        templates=templates,
+        template_groups=_by_purpose(templates),
+    )
     if open_form in SIDE_FORMS:  # shown again with its error: the side column comes drawn
         side = _side_context(request, user, ticket, bound)
         context["forms"].update(side.pop("forms"))
         context.update(side, side_drawn=True)
     return context
+
+
+def _by_purpose(
+    templates: list[tuple[CannedResponse, str]],
+) -> list[tuple[str, list[tuple[CannedResponse, str]]]]:
+    """The composer's templates under their purpose's label, in the order given (by
+    purpose): what ``{% regroup %}`` made, without a ``get_purpose_display`` per entry."""
+    labels = {value: str(label) for value, label in CannedPurpose.choices}
+    return [
+        (labels.get(purpose, purpose), list(group))
+        for purpose, group in groupby(templates, key=lambda t: t[0].purpose)
+    ]
 
 
 def _timeline_items(
