@@ -266,10 +266,10 @@ _memos_stale = True
 @pytest.fixture(autouse=True)
 def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     """Cached values (inbox counts, the SLA policy book, the webhook list, the automation
-    rules) must not leak from one test's database to the next. The memos are loaded again
-    only after a test changed what they hold (their models' signals count each change) or
-    emptied the database (a transactional test): loading the SLA book alone in every test
-    cost about 4 % of the suite."""
+    rules, the active canned responses) must not leak from one test's database to the
+    next. The memos are loaded again only after a test changed what they hold (their
+    models' signals count each change) or emptied the database (a transactional test):
+    loading the SLA book alone in every test cost about 4 % of the suite."""
     global _memos_stale
     from django.core.cache import cache
 
@@ -277,9 +277,10 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     from sigap.automations import engine
     from sigap.connectors import conf
     from sigap.sla import book
+    from sigap.tickets import canned
     from sigap.webhooks import outbox
 
-    memos = (book._book, outbox._hooks, engine._rules, conf.stored)
+    memos = (book._book, outbox._hooks, engine._rules, conf.stored, canned.memo)
     cache.clear()
     middleware.forget_here()  # the signed-in users kept in memory, by id
     # the teams and staff by name: nearly every test makes users, so reloaded in each

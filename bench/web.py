@@ -189,7 +189,8 @@ def measure_live(base: str, db_url: str, token: str, n: int) -> dict[str, Any]:
         page.click("button[type=submit].primary")
         page.wait_for_url(re.compile(r"/(inbox|beranda)/"))  # a supervisor starts on her home
         page.goto(f"{base}/inbox/?view=all")
-        page.wait_for_function("document.body.dataset.liveConnected === '1'")
+        # a selector, not a JS predicate: the pages' CSP refuses the evaluation it needs
+        page.wait_for_selector("body[data-live-connected='1']", state="attached")
         api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"})
         for customer in customers:
             started = time.perf_counter()

@@ -164,8 +164,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csrf",
-                "sigap.notifications.context_processors.notifications",
-                "sigap.triage.context_processors.agent_status",
+                # the staff menu's unread count and agent status (core.menucache)
+                "sigap.web.context_processors.staff_menu",
             ],
         },
     },
@@ -216,6 +216,9 @@ if REDIS_URL:
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The staff menu's per-user state (unread notifications, agent status) from the cache:
+# only with one every process shares (core.menucache).
+STAFF_MENU_CACHE = bool(REDIS_URL)
 
 # Live updates (websockets): in-process layer embedded, Redis across processes. Redis
 # Pub/Sub carries them (decision 0008): a push is one PUBLISH and arrives on the serving

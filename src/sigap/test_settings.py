@@ -33,3 +33,4 @@ HUEY["immediate"] = True  # noqa: F405
 SIGAP_TRIAGE = False
 # The chatbot answers messaging tickets; the tests that need it switch it on.
 SIGAP_CHATBOT = False
+STAFF_MENU_CACHE = True  # one process: its local cache is shared by all it serves (core.menucache)

@@ -29,7 +29,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from sigap.accounts.models import Role
-from sigap.core import outbox
+from sigap.core import menucache, outbox
 from sigap.notifications.models import (
     ADMIN_OPT_IN,
     EMAIL_BY_DEFAULT,
@@ -188,6 +188,7 @@ def notify_many(rows: Iterable[Row], *, at: datetime | None = None) -> list[Noti
         outbox.later("notifications.email", ids=sorted(n.pk for n in to_mail))
     written = [*updated, *created]
     users = sorted({n.user_id for n in written if n.in_app})
+    menucache.forget(n.user_id for n in written)  # the unread counts in their menus
     if users:
         transaction.on_commit(lambda: _push(users), robust=True)  # open pages: now or never
     return written
@@ -227,10 +228,17 @@ def unread_count(user_id: int) -> int:
     return Notification.objects.filter(user_id=user_id, read_at__isnull=True, in_app=True).count()
 
 
+def forget_menu(sender: object, instance: Notification, **_: object) -> None:
+    menucache.forget([instance.user_id])
+
+
 def mark_read(user_id: int, ids: Collection[int] | None = None) -> int:
     """Mark the user's unread entries read (only ``ids``, when given). Another user's ids
     are ignored: the filter is on the owner first."""
     rows = Notification.objects.filter(user_id=user_id, read_at__isnull=True)
     if ids is not None:
         rows = rows.filter(pk__in=ids)
-    return rows.update(read_at=timezone.now())
+    changed = rows.update(read_at=timezone.now())
+    if changed:
+        menucache.forget([user_id])
+    return changed

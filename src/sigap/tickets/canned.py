@@ -1,5 +1,5 @@
-"""Canned responses: saving one from the settings area (``canned_save``) and filling its
-placeholders for one ticket.
+"""Canned responses: saving one from the settings area (``canned_save``), filling its
+placeholders for one ticket, and the active responses as the ticket page offers them.
 
 Placeholders are written ``{nama_depan}``; unknown ones are left as typed so a mistake
 shows instead of disappearing.
@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 
 from sigap.accounts import access, audit
 from sigap.accounts.models import User
+from sigap.core.memo import SharedMemo
 from sigap.tickets.models import CannedResponse, Ticket
 
 SETTINGS_FIELDS = (
@@ -69,6 +70,25 @@ PLACEHOLDERS = {
     "tim": "Nama tim penanggung jawab",
 }
 _PATTERN = re.compile(r"\{(\w+)\}")
+
+
+def _load_active() -> list[CannedResponse]:
+    return list(CannedResponse.objects.filter(active=True).order_by("purpose", "title"))
+
+
+# Every ticket page lists them (the composer's templates and macros): kept in memory per
+# process, loaded again when one is saved or deleted (``apps.TicketsConfig.ready``), in
+# this process at once and in the others within the memo's check interval (decision 0009).
+# The instances are shared: read them, never change them.
+_active: SharedMemo[list[CannedResponse]] = SharedMemo("canned", _load_active)
+memo = _active
+invalidate = _active.invalidate
+
+
+def active_for(team_id: int | None) -> list[CannedResponse]:
+    """The active responses a ticket of ``team_id`` may use (its team's and everyone's),
+    by purpose and title."""
+    return [c for c in _active.get() if c.team_id is None or c.team_id == team_id]
 
 
 def placeholder_values(ticket: Ticket, agent: User) -> dict[str, str]:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from sigap.accounts.models import Team, User
 from sigap.accounts.presence import online
 from sigap.accounts.system import system_user
+from sigap.core import menucache
 from sigap.text.indonesian import stopwords
 from sigap.tickets import services
 from sigap.tickets.models import OPEN_STATUSES, Ticket
@@ -239,11 +240,17 @@ def route(ticket_id: int) -> Decision | None:
         return decision
 
 
+def forget_menu(sender: object, instance: AgentProfile, **_: object) -> None:
+    """The agent's status changed: their menu's cached copy goes (``core.menucache``)."""
+    menucache.forget([instance.user_id])
+
+
 def set_status(user: User, status: str) -> list[int]:
     """An agent's status; going offline or away hands their open live chats to an
     available colleague in the same team (or leaves them unassigned). Returns the ids of
     the chats moved."""
 
+    # saved one by one: its post_save drops the agent's cached menu (forget_menu)
     AgentProfile.objects.update_or_create(user=user, defaults={"status": status})
     if status == AgentStatus.ONLINE:
         return []

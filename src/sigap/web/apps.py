@@ -6,3 +6,13 @@ class WebConfig(AppConfig):
     name = "sigap.web"
     label = "web"
     verbose_name = _("Ruang kerja petugas")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from sigap.web.models import SavedView
+        from sigap.web.views import saved
+
+        # the owner's cached list of saved views (web/views/saved.py views_of)
+        post_save.connect(saved.forget, sender=SavedView, dispatch_uid="saved-views-save")
+        post_delete.connect(saved.forget, sender=SavedView, dispatch_uid="saved-views-del")

@@ -115,6 +115,7 @@ def test_the_queue_counts_queries_not_proposals(
             name=f"Pelanggan {i}", contacts=[ContactIn("email", f"p{i}@contoh.id")]
         )
         pending(agent, confirmed(agent, someone, team))
+    c.get("/approvals/")  # the new proposals notified the supervisor: their menu is read again
     with CaptureQueriesContext(connection) as many:
         html = c.get("/approvals/").content.decode()
     assert html.count("data-decide=") == 9

@@ -141,4 +141,27 @@ def test_inbox_queries_do_not_grow_with_saved_views_and_chosen_filters(
     one = count()
     for i in range(10):
         SavedView.objects.create(owner=agent, name=f"Tampilan {i}", query=f"view=all&tag=t{i}")
+    c.get(url)  # the saved views read again once (their cached list was dropped)
     assert count() == one
+
+
+def test_saved_views_come_from_the_cache_and_follow_each_change(agent: User) -> None:
+    c = logged(agent)
+
+    def inbox() -> tuple[str, bool]:
+        with CaptureQueriesContext(connection) as ctx:
+            html = c.get("/inbox/").content.decode()
+        return html, any('"web_savedview"' in q["sql"] for q in ctx.captured_queries)
+
+    inbox()
+    assert inbox()[1] is False  # the second page: from the cache
+    c.post("/inbox/views/", {"name": "Keluhan WA", "query": "view=all&channel=whatsapp"})
+    html, read = inbox()
+    assert "Keluhan WA" in html and read
+    view = SavedView.objects.get(owner=agent)
+    c.post(f"/inbox/views/{view.pk}/rename/", {"name": "WA saja"})
+    html = inbox()[0]
+    assert re.search(rf'data-saved-view="{view.pk}"[^>]*>WA saja</a>', html)
+    assert "Keluhan WA" not in html
+    c.post(f"/inbox/views/{view.pk}/delete/")
+    assert f'data-saved-view="{view.pk}"' not in inbox()[0]

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any, cast
 
 from django.contrib import messages as flash
 from django.db import transaction
-from django.db.models import Q
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -33,6 +33,7 @@ from sigap.tickets.access import access_ticket, visible_tickets
 from sigap.tickets.attachments import uploads_from
 from sigap.tickets.models import (
     OPEN_PROPOSAL_STATUSES,
+    CannedPurpose,
     CannedResponse,
     Message,
     MessageKind,
@@ -266,12 +267,7 @@ def _ticket_context(
         return context
     available = _moves_now(ticket, proposals)
     values = canned.placeholder_values(ticket, user)
-    templates = [
-        (c, canned.fill(c.body, values))
-        for c in CannedResponse.objects.filter(active=True)
-        .filter(Q(team__isnull=True) | Q(team_id=ticket.team_id))
-        .order_by("purpose", "title")
-    ]
+    templates = [(c, canned.fill(c.body, values)) for c in canned.active_for(ticket.team_id)]
     reply = bound.get("reply") or ReplyForm(
         initial={"seen": context["newest_message"]}, auto_id="reply-%s"
     )
@@ -300,12 +296,29 @@ def _ticket_context(
     ]
     work.sort(key=lambda s: not s.current)  # the current step first, right under the guidance
     # the bound forms too: the proposals' resubmit and fulfil forms read theirs from here
-    context.update(work=work, forms={**bound, "reply": reply}, templates=templates)
+    context.update(
+        work=work,
+        forms={**bound, "reply": reply},
+        templates=templates,
+        template_groups=_by_purpose(templates),
+    )
     if open_form in SIDE_FORMS:  # shown again with its error: the side column comes drawn
         side = _side_context(request, user, ticket, bound)
         context["forms"].update(side.pop("forms"))
         context.update(side, side_drawn=True)
     return context
+
+
+def _by_purpose(
+    templates: list[tuple[CannedResponse, str]],
+) -> list[tuple[str, list[tuple[CannedResponse, str]]]]:
+    """The composer's templates under their purpose's label, in the order given (by
+    purpose): what ``{% regroup %}`` made, without a ``get_purpose_display`` per entry."""
+    labels = {value: str(label) for value, label in CannedPurpose.choices}
+    return [
+        (labels.get(purpose, purpose), list(group))
+        for purpose, group in groupby(templates, key=lambda t: t[0].purpose)
+    ]
 
 
 def _timeline_items(
