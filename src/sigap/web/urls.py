@@ -1,7 +1,7 @@
 from django.urls import path
 
 from sigap.web import views
-from sigap.web.views import merge, relations, sla
+from sigap.web.views import campaigns, merge, relations, sla
 from sigap.web.views.people import settings_people, settings_person
 from sigap.web.views.proposals import proposal_answer_record
 from sigap.web.views.settings_hub import settings_home
@@ -165,4 +165,13 @@ urlpatterns = [
         sla.sla_holiday_delete,
         name="settings_sla_holiday_delete",
     ),
+    path("campaigns/", campaigns.campaign_list, name="campaigns"),
+    path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
+    path("campaigns/<int:campaign_id>/", campaigns.campaign_page, name="campaign"),
+    path(
+        "campaigns/<int:campaign_id>/action/",
+        campaigns.campaign_action,
+        name="campaign_action",
+    ),
+    path("berhenti/<str:token>/", campaigns.unsubscribe, name="unsubscribe"),
 ]
