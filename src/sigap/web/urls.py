@@ -174,4 +174,9 @@ urlpatterns = [
         name="campaign_action",
     ),
     path("berhenti/<str:token>/", campaigns.unsubscribe, name="unsubscribe"),
+    path(
+        "customers/<int:customer_id>/consent/",
+        campaigns.customer_consent,
+        name="customer_consent",
+    ),
 ]

@@ -14,7 +14,7 @@ from sigap.customers.models import Customer
 from sigap.customers.services import ContactIn, customer_create
 from sigap.relations import campaigns, consent
 from sigap.relations.campaigns import Segment
-from sigap.relations.models import Campaign, CampaignRecipient, ConsentSource, Purpose
+from sigap.relations.models import Campaign, CampaignRecipient, Consent, ConsentSource, Purpose
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +162,31 @@ def test_the_unsubscribe_page_asks_then_records(customer: Customer) -> None:
     assert done.status_code == 200 and 'id="unsubscribed"' in done.content.decode()
     assert not consent.consented(customer.pk, Purpose.SERVICE)
     assert c.get("/berhenti/palsu/").status_code == 404
+
+
+def test_staff_record_a_customers_consent_and_customers_cannot(
+    agent: User, customer_user: User, customer: Customer, django_assert_max_num_queries: Any
+) -> None:
+    c = client_for(agent)
+    url = f"/customers/{customer.pk}/consent/"
+    with django_assert_max_num_queries(14):  # the session, the user, the customer, 1 for consent
+        shown = c.get(url)
+    assert shown.status_code == 200 and shown.content.decode().count("Belum dicatat") == 2
+
+    c.post(url, {"purpose": "service", "granted": "1"})
+    row = Consent.objects.get(customer=customer)
+    assert (row.purpose, row.granted, row.source, row.actor) == ("service", True, "agent", agent)
+    assert "Tidak bersedia" not in c.get(url).content.decode()
+    c.post(url, {"purpose": "service", "granted": "0"})
+    assert not consent.consented(customer.pk, "service")
+
+    bad = c.post(url, {"purpose": "promo", "granted": "1"}, follow=True)
+    assert "Pilih tujuan dan jawaban pelanggan." in bad.content.decode()
+    assert Consent.objects.count() == 1
+    page = c.get(f"/customers/{customer.pk}/").content.decode()
+    assert f'hx-get="{url}"' in page
+
+    denied = client_for(customer_user).post(url, {"purpose": "marketing", "granted": "1"})
+    assert denied.status_code in (302, 403)
+    assert client_for(agent).get("/customers/999999/consent/").status_code == 404
+    assert not Consent.objects.filter(purpose="marketing").exists()

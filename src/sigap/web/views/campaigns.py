@@ -11,19 +11,21 @@ from django.contrib import messages as flash
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from sigap.accounts.decorators import supervisor_required
+from sigap.accounts.decorators import staff_required, supervisor_required
 from sigap.accounts.models import User
 from sigap.connectors.models import WhatsAppTemplate
-from sigap.core.errors import SigapError, ValidationFailed
-from sigap.customers.models import LoyaltyTier, Organization
+from sigap.core.errors import NotFound, SigapError, ValidationFailed
+from sigap.customers.models import Customer, LoyaltyTier, Organization
+from sigap.customers.selectors import access_customer
 from sigap.relations import campaigns, consent
 from sigap.relations.campaigns import Segment
-from sigap.relations.models import Campaign, CampaignChannel, Purpose
+from sigap.relations.models import Campaign, CampaignChannel, Consent, ConsentSource, Purpose
 from sigap.tickets.models import Channel
 
 PAGE_SIZE = 50
@@ -230,3 +232,39 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             raise Http404
     purpose = str(Purpose(read[1]).label)
     return render(request, "web/campaign_unsubscribe.html", {"done": done, "purpose": purpose})
+
+
+def _customer_or_404(user: User, customer_id: int) -> Customer:
+    try:
+        return access_customer(user, customer_id)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def customer_consent(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The customer's consent to be contacted first, per purpose (with its source and
+    time); staff who may see the customer record what the customer told them."""
+    user = cast(User, request.user)
+    customer = _customer_or_404(user, customer_id)
+    if request.method == "POST":
+        purpose = request.POST.get("purpose", "")
+        granted = request.POST.get("granted", "")
+        if purpose not in Purpose.values or granted not in ("1", "0"):
+            flash.error(request, gettext("Pilih tujuan dan jawaban pelanggan."))
+        else:
+            consent.consent_set(
+                customer=customer,
+                purpose=purpose,
+                granted=granted == "1",
+                source=ConsentSource.AGENT,
+                actor=user,
+            )
+            flash.success(request, gettext("Persetujuan kontak dicatat."))
+        return redirect(f"{reverse('web:customer', args=[customer.pk])}#consent")
+    recorded = {
+        c.purpose: c for c in Consent.objects.filter(customer=customer).select_related("actor")
+    }
+    rows = [(value, label, recorded.get(value)) for value, label in Purpose.choices]
+    return render(request, "web/_customer_consent.html", {"customer": customer, "rows": rows})
