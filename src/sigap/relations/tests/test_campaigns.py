@@ -4,6 +4,7 @@ replies, and the system campaigns (birthdays, tier changes)."""
 
 from __future__ import annotations
 
+import threading
 from datetime import date, timedelta
 from typing import Any
 
@@ -337,6 +338,36 @@ def test_a_retryable_error_is_retried_later_and_a_permanent_one_fails(
     campaigns.send_due()
     assert [m.to for m in mail.outbox] == [["budi@contoh.id"]]
     assert states(campaign) == {"sent": 1, "failed": 1}
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_workers_sending_one_campaign_at_once_send_each_message_once() -> None:
+    people = make(12)
+    agree(*people)
+    campaign = email_campaign()
+    campaigns.campaign_queue(campaign=campaign)
+    barrier = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait(timeout=10)
+            campaigns.send_due()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert errors == []
+    addresses = [m.to[0] for m in mail.outbox]
+    assert len(addresses) == 12 == len(set(addresses))
+    assert states(campaign) == {"sent": 12}
 
 
 # --- rate and schedule ---------------------------------------------------------------------------
