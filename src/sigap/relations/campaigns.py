@@ -46,7 +46,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -626,14 +626,9 @@ def on_reply(event: hooks.MessageAdded | hooks.TicketCreated) -> None:
     """A customer's message on a campaign's channel within ``REPLY_WINDOW`` of it: an
     answer to it (counted once; the message itself is filed as any other, on their open
     ticket there or a new one, whose id is kept)."""
-    customer_id = (
-        Ticket.objects.filter(pk=event.ticket_id).values_list("customer_id", flat=True).first()
-    )
-    if customer_id is None:
-        return
     now = timezone.now()
     CampaignRecipient.objects.filter(
-        customer_id=customer_id,
+        customer_id=Subquery(Ticket.objects.filter(pk=event.ticket_id).values("customer_id")),
         channel=event.channel,
         state=R.SENT,
         sent_at__gte=now - REPLY_WINDOW,

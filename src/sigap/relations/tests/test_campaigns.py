@@ -544,3 +544,19 @@ def test_queueing_is_a_bulk_insert(customer: Customer) -> None:
     inserts = [q for q in queries if q["sql"].lstrip().upper().startswith("INSERT")]
     assert len(inserts) == 1
     assert len(queries) <= 8
+
+
+def test_the_minute_job_sends_due_campaigns(customer: Customer) -> None:
+    from sigap.relations.tasks import send_campaigns
+
+    agree(customer)
+    campaigns.campaign_queue(campaign=email_campaign())
+    assert send_campaigns.call_local() == {
+        "sent": 1,
+        "failed": 0,
+        "skipped": 0,
+        "retry": 0,
+        "uncertain": 0,
+    }
+    assert send_campaigns.call_local()["sent"] == 0  # safe to run twice
+    assert len(mail.outbox) == 1

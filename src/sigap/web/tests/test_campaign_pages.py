@@ -190,3 +190,17 @@ def test_staff_record_a_customers_consent_and_customers_cannot(
     assert denied.status_code in (302, 403)
     assert client_for(agent).get("/customers/999999/consent/").status_code == 404
     assert not Consent.objects.filter(purpose="marketing").exists()
+
+
+def test_a_campaign_on_a_channel_not_set_up_says_it_waits(supervisor: User) -> None:
+    campaign = campaigns.campaign_create(
+        actor=None,
+        name="Telegram",
+        purpose="service",
+        channel="telegram",
+        segment=Segment(),
+        body="Halo {nama}",
+    )
+    page = client_for(supervisor).get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert 'id="channel-not-ready"' in page
+    assert "Saluran Telegram belum dikonfigurasi" in page

@@ -184,7 +184,11 @@ def campaign_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     campaign = get_object_or_404(
         Campaign.objects.select_related("template", "created_by"), pk=campaign_id
     )
-    context: dict[str, Any] = {"campaign": campaign, "counts": campaigns.counts_for(campaign)}
+    context: dict[str, Any] = {
+        "campaign": campaign,
+        "counts": campaigns.counts_for(campaign),
+        "channel_ready": campaigns.channel_ready(campaign.channel),
+    }
     if campaign.status == "draft":
         context["preview"] = campaigns.preview(
             Segment.of(campaign.segment), purpose=campaign.purpose, channel=campaign.channel
