@@ -428,3 +428,25 @@ def apply_status(
             status=D.FAILED, failed_at=at, error=error[:1000], next_attempt_at=None
         )
     return True
+
+
+# Statuses of messages that are not replies (a campaign's notices): their senders register a
+# listener (``relations`` in its ``ready()``): opaque callback data, provider id, status, time
+# → whether it was theirs.
+StatusListener = Callable[..., bool]
+_status_listeners: dict[str, StatusListener] = {}
+
+
+def on_other_status(name: str, listener: StatusListener) -> None:
+    _status_listeners[name] = listener
+
+
+def apply_other_status(
+    *, provider: str, opaque: str, provider_id: str, status: str, at: datetime
+) -> bool:
+    """A provider's status for a message the reply loop did not send: the first listener
+    that knows it records it."""
+    return any(
+        listener(provider=provider, opaque=opaque, provider_id=provider_id, status=status, at=at)
+        for listener in _status_listeners.values()
+    )

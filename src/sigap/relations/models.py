@@ -227,3 +227,198 @@ class Voucher(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+# --- proactive contact: consent and campaigns ---------------------------------------------------
+
+
+class Purpose(models.TextChoices):
+    SERVICE = "service", _("Pemberitahuan layanan")
+    MARKETING = "marketing", _("Pemasaran dan ucapan")
+
+
+class ConsentSource(models.TextChoices):
+    AGENT = "agent", _("Dicatat petugas")
+    CUSTOMER = "customer", _("Dari pelanggan (portal atau formulir)")
+    IMPORT = "import", _("Impor")
+    REPLY_STOP = "reply_stop", _("Balasan STOP/BERHENTI")
+    UNSUBSCRIBE_LINK = "link", _("Tautan berhenti berlangganan")
+
+
+class Consent(models.Model):
+    """Whether a customer may be contacted first for one purpose: the latest word, with
+    where it came from and when (each change is also written to the customer's audit,
+    ``CustomerChange``). No row means no consent: nobody is contacted by default."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="consents"
+    )
+    purpose = models.CharField(_("tujuan"), max_length=16, choices=Purpose.choices)
+    granted = models.BooleanField(_("bersedia"))
+    source = models.CharField(_("sumber"), max_length=16, choices=ConsentSource.choices)
+    at = models.DateTimeField(_("waktu"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("persetujuan kontak")
+        verbose_name_plural = _("persetujuan kontak")
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "purpose"], name="consent_once"),
+            models.CheckConstraint(
+                condition=models.Q(purpose__in=[c.value for c in Purpose]),
+                name="consent_purpose_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["purpose", "customer"],
+                condition=models.Q(granted=True),
+                name="consent_granted",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.purpose} {'+' if self.granted else '-'}"
+
+
+class CampaignChannel(models.TextChoices):
+    WHATSAPP = "whatsapp", "WhatsApp"
+    EMAIL = "email", _("Email")
+    TELEGRAM = "telegram", "Telegram"
+
+
+class CampaignKind(models.TextChoices):
+    NOTICE = "notice", _("Pemberitahuan")
+    BIRTHDAY = "birthday", _("Ucapan ulang tahun")
+    TIER_CHANGE = "tier_change", _("Perubahan tingkat")
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Draf")
+    QUEUED = "queued", _("Dalam antrean")
+    DONE = "done", _("Selesai")
+    CANCELLED = "cancelled", _("Dibatalkan")
+
+
+class Campaign(models.Model):
+    """A notice to a segment of customers on one channel: drafted, previewed, then queued
+    (one ``CampaignRecipient`` per customer, inserted in bulk) and sent from ``send_at``
+    by the minute job at no more than ``rate_per_minute``. ``segment``: the filters it was
+    drawn with (``campaigns.Segment``). ``key``: for the system's own campaigns (birthday
+    greetings of a day, tier changes), so the same one is never made twice."""
+
+    name = models.CharField(_("nama"), max_length=200)
+    kind = models.CharField(
+        _("jenis"), max_length=16, choices=CampaignKind.choices, default=CampaignKind.NOTICE
+    )
+    key = models.CharField(max_length=100, blank=True, default="")
+    purpose = models.CharField(_("tujuan"), max_length=16, choices=Purpose.choices)
+    channel = models.CharField(_("saluran"), max_length=16, choices=CampaignChannel.choices)
+    template = models.ForeignKey(
+        "sigap_channels.WhatsAppTemplate",
+        verbose_name=_("templat WhatsApp"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    template_params = models.JSONField(default=list, blank=True)
+    subject = models.CharField(_("subjek email"), max_length=200, blank=True, default="")
+    body = models.TextField(_("isi"), blank=True, default="")
+    segment = models.JSONField(default=dict, blank=True)
+    status = models.CharField(
+        max_length=10, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT
+    )
+    send_at = models.DateTimeField(_("kirim mulai"), null=True, blank=True)
+    rate_per_minute = models.PositiveIntegerField(_("batas per menit"), default=60)
+    recipients_total = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("kampanye")
+        verbose_name_plural = _("kampanye")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=~models.Q(key=""), name="campaign_key_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rate_per_minute__gt=0), name="campaign_rate_positive"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["send_at"], condition=models.Q(status="queued"), name="campaign_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecipientState(models.TextChoices):
+    QUEUED = "queued", _("Menunggu dikirim")
+    SENDING = "sending", _("Sedang dikirim")
+    SENT = "sent", _("Terkirim")
+    FAILED = "failed", _("Gagal")
+    SKIPPED = "skipped", _("Tidak dikirim")
+    UNCERTAIN = "uncertain", _("Tidak pasti (pengiriman terputus)")
+
+
+class CampaignRecipient(models.Model):
+    """One customer of a campaign: at most one per (campaign, customer), so queueing twice
+    adds nobody twice. Sent by claiming the row (``queued`` → ``sending``, a conditional
+    UPDATE) before the provider is called, so no two workers send it; a row a crashed
+    worker left ``sending`` is never sent again (``uncertain``)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="campaign_messages"
+    )
+    channel = models.CharField(max_length=16, choices=CampaignChannel.choices)
+    params = models.JSONField(default=dict, blank=True)  # values of this customer's message
+    state = models.CharField(
+        max_length=10, choices=RecipientState.choices, default=RecipientState.QUEUED
+    )
+    address = models.CharField(_("alamat"), max_length=320, blank=True, default="")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=255, blank=True, default="")
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    reply_ticket = models.ForeignKey(
+        "tickets.Ticket", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    error = models.CharField(_("kesalahan"), max_length=500, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("penerima kampanye")
+        verbose_name_plural = _("penerima kampanye")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "customer"], name="campaign_recipient_once"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "state", "id"], name="campaign_recipient_state"),
+            models.Index(
+                fields=["channel", "sent_at"],
+                condition=models.Q(sent_at__isnull=False),
+                name="campaign_recipient_sent",
+            ),
+            models.Index(fields=["customer", "sent_at"], name="campaign_recipient_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} → {self.customer_id} ({self.state})"

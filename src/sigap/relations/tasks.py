@@ -15,3 +15,12 @@ def loyalty_daily() -> dict[str, int]:
         "tiers_changed": loyalty.recompute_tiers(),
         "birthday_gifts": loyalty.birthday_gifts(),
     }
+
+
+@periodic_task(crontab(minute="*"))
+def send_campaigns() -> dict[str, int]:
+    """Every minute: the queued campaigns whose time has come send what their rate allows
+    (``campaigns.send_due``; each recipient claimed before it is sent, so safe to run twice)."""
+    from sigap.relations import campaigns
+
+    return campaigns.send_due()

@@ -1,7 +1,16 @@
 from django.urls import path
 
 from sigap.web import views
-from sigap.web.views import automations, channels, merge, relations, routing, sla, time_rules
+from sigap.web.views import (
+    automations,
+    campaigns,
+    channels,
+    merge,
+    relations,
+    routing,
+    sla,
+    time_rules,
+)
 from sigap.web.views.people import settings_people, settings_person
 from sigap.web.views.proposals import proposal_answer_record
 from sigap.web.views.settings_hub import settings_home
@@ -230,5 +239,19 @@ urlpatterns += [
         "settings/channels/<slug:provider>/",
         channels.settings_channel,
         name="settings_channel",
+    ),
+    path("campaigns/", campaigns.campaign_list, name="campaigns"),
+    path("campaigns/new/", campaigns.campaign_new, name="campaign_new"),
+    path("campaigns/<int:campaign_id>/", campaigns.campaign_page, name="campaign"),
+    path(
+        "campaigns/<int:campaign_id>/action/",
+        campaigns.campaign_action,
+        name="campaign_action",
+    ),
+    path("berhenti/<str:token>/", campaigns.unsubscribe, name="unsubscribe"),
+    path(
+        "customers/<int:customer_id>/consent/",
+        campaigns.customer_consent,
+        name="customer_consent",
     ),
 ]

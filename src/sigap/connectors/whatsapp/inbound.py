@@ -295,8 +295,11 @@ def _status(item: Any, path: str) -> dict[str, Any]:
         "delivery": None,
         "part": None,
         "error": "",
+        "opaque": "",
     }
     opaque = status.get("biz_opaque_callback_data")
+    if isinstance(opaque, str):
+        parsed["opaque"] = opaque[:100]
     if isinstance(opaque, str) and opaque.startswith("sigap:"):
         bits = opaque.split(":")
         if len(bits) == 3 and bits[1].isdigit() and bits[2].isdigit():
@@ -324,7 +327,7 @@ def handle(payload: Any) -> dict[str, Any]:
     for status in batch.statuses:
         if status["status"] not in STATUSES:
             continue
-        report["statuses"] += delivery.apply_status(
+        applied = delivery.apply_status(
             provider=P,
             delivery_id=status["delivery"],
             provider_id=status["id"],
@@ -333,6 +336,15 @@ def handle(payload: Any) -> dict[str, Any]:
             error=status["error"],
             part=status["part"],
         )
+        if not applied:  # a message that is not a reply (a campaign's): its sender's
+            applied = delivery.apply_other_status(
+                provider=P,
+                opaque=status["opaque"],
+                provider_id=status["id"],
+                status=status["status"],
+                at=status["at"],
+            )
+        report["statuses"] += applied
     if batch.ignored_changes:
         report["ignored_changes"] = batch.ignored_changes
     return report
