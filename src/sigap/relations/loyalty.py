@@ -38,6 +38,7 @@ from sigap.accounts.models import User
 from sigap.core.errors import Conflict, NotFound, ValidationFailed
 from sigap.customers.models import ContactKind, Customer, LoyaltyTier
 from sigap.customers.services import customer_find_by_contact, customer_update, tier_rank
+from sigap.relations import campaigns
 from sigap.relations.models import (
     EntryKind,
     IssueReason,
@@ -384,6 +385,11 @@ def apply_tier(customer: Customer, now: datetime | None = None) -> str | None:
     old = customer.loyalty_tier
     customer_update(customer=customer, version=customer.version, changes={"loyalty_tier": wanted})
     outbox.record("loyalty.tier_changed", {"customer_id": customer.pk, "old": old, "new": wanted})
+    # told once per change and day, if they agreed to service notices (relations.consent)
+    day = timezone.localdate(now) if now is not None else timezone.localdate()
+    campaigns.notify_tier_change(
+        customer=customer, old=old, new=wanted, change_key=f"{day.isoformat()}:{wanted}"
+    )
     return wanted
 
 

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
 from huey import crontab
 
 from sigap.core.periodic import periodic_task
-from sigap.relations import loyalty
+from sigap.relations import campaigns, loyalty
 
 
 @periodic_task(crontab(minute="15", hour="1"), retries=2, retry_delay=300)
 def loyalty_daily() -> dict[str, int]:
-    return {
+    result = {
         "expired": loyalty.expire_points(),
         "tiers_changed": loyalty.recompute_tiers(),
         "birthday_gifts": loyalty.birthday_gifts(),
     }
+    if loyalty.programme().active:  # greetings go only to those who agreed to marketing
+        result["birthday_greetings"] = int(
+            campaigns.greet_birthdays(day=timezone.localdate()) is not None
+        )
+    return result
 
 
 @periodic_task(crontab(minute="*"))

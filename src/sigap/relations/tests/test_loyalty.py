@@ -317,3 +317,20 @@ def test_a_voucher_for_a_proposal_not_accepted_is_not_issued(
     with pytest.raises(TransitionNotAllowed):
         loyalty.issue_for_proposal(actor=agent, proposal=proposal, pool=pool)
     assert not Voucher.objects.filter(issued_to__isnull=False).exists()
+
+
+def test_a_tier_change_is_told_once_to_those_who_agreed(
+    programme: Programme, customer: Customer, other_customer: Customer
+) -> None:
+    from sigap.relations.consent import consent_set
+    from sigap.relations.models import CampaignRecipient
+
+    consent_set(customer=customer, purpose="service", granted=True, source="customer")
+    for who, order in ((customer, "A"), (other_customer, "B")):
+        loyalty.post_purchase(customer=who, external_id=f"INV-{order}", amount=12_000_000)
+
+    assert loyalty.recompute_tiers() == 2
+    assert loyalty.recompute_tiers() == 0
+
+    told = list(CampaignRecipient.objects.values_list("customer_id", flat=True))
+    assert told == [customer.pk]  # the other customer gave no consent: told nothing
