@@ -1,7 +1,16 @@
 from django.urls import path
 
 from sigap.web import views
-from sigap.web.views import automations, channels, merge, relations, routing, sla, time_rules
+from sigap.web.views import (
+    automations,
+    channels,
+    first_run,
+    merge,
+    relations,
+    routing,
+    sla,
+    time_rules,
+)
 from sigap.web.views.people import settings_people, settings_person
 from sigap.web.views.proposals import proposal_answer_record
 from sigap.web.views.settings_hub import settings_home
@@ -119,6 +128,15 @@ urlpatterns = [
         name="organization_member",
     ),
     path("settings/", settings_home, name="settings"),
+    path("settings/setup/", first_run.setup_page, name="settings_setup"),
+    path("settings/setup/skip/<str:step>/", first_run.setup_skip, name="settings_setup_skip"),
+    path("settings/setup/dismiss/", first_run.setup_dismiss, name="settings_setup_dismiss"),
+    path(
+        "settings/setup/test-complaint/",
+        first_run.setup_test_complaint,
+        name="settings_setup_test_complaint",
+    ),
+    path("business/logo/", first_run.business_logo, name="business_logo"),
     path("settings/people/", settings_people, name="settings_people"),
     path("settings/people/<int:user_id>/", settings_person, name="settings_person"),
     path("settings/teams/", views.settings_teams, name="settings_teams"),
