@@ -46,10 +46,13 @@ class BusinessInfo:
     setup_open: bool  # the checklist is still to be shown to admins on sign-in
 
 
+NO_BUSINESS = BusinessInfo("", False, 0, BusinessTimeZone.WIB, False)  # not set up yet
+
+
 def _load() -> BusinessInfo:
     b = Business.objects.filter(pk=PK).first()
     if b is None:
-        return BusinessInfo("", False, 0, BusinessTimeZone.WIB, False)
+        return NO_BUSINESS
     return BusinessInfo(
         name=b.name,
         has_logo=bool(b.logo),
