@@ -8,12 +8,14 @@ Every page of the staff top bar shows the name, so it is kept in memory per proc
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,6 +46,7 @@ class BusinessInfo:
     logo_version: int
     time_zone: str
     setup_open: bool  # the checklist is still to be shown to admins on sign-in
+    time_zone_chosen: bool = False  # pages are shown in ``time_zone`` (else the setting's)
 
 
 NO_BUSINESS = BusinessInfo("", False, 0, BusinessTimeZone.WIB, False)  # not set up yet
@@ -59,6 +62,7 @@ def _load() -> BusinessInfo:
         logo_version=int(b.updated_at.timestamp()) if b.updated_at else 0,
         time_zone=b.time_zone,
         setup_open=b.setup_open and b.setup_dismissed_at is None and b.setup_completed_at is None,
+        time_zone_chosen=b.time_zone_chosen,
     )
 
 
@@ -69,6 +73,22 @@ post_delete.connect(memo.invalidate, sender=Business, dispatch_uid="business-mem
 
 def info() -> BusinessInfo:
     return memo.get()
+
+
+class TimeZoneMiddleware:
+    """Pages show times (and forms read them) in the business's time zone once an admin
+    chose it on the setup page; until then in ``TIME_ZONE`` (``SIGAP_TIME_ZONE``). No
+    query: the business is kept in memory."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        b = memo.get()
+        if not b.time_zone_chosen:
+            return self.get_response(request)
+        with timezone.override(b.time_zone):
+            return self.get_response(request)
 
 
 def get() -> Business:

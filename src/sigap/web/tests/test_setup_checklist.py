@@ -246,6 +246,24 @@ def test_the_business_name_shows_in_the_top_bar_and_title(agent: User) -> None:
     assert "Asia/Jakarta → Asia/Jayapura" in event.detail
 
 
+def test_pages_show_times_in_the_business_time_zone_once_chosen() -> None:
+    admin = first_admin()
+    c = logged(admin)
+    seen: list[str] = []
+
+    def page(request: Any) -> Any:
+        seen.append(timezone.get_current_timezone_name())
+        return None
+
+    middleware = business.TimeZoneMiddleware(page)
+    middleware(None)  # type: ignore[arg-type]
+    assert seen[-1] == "Asia/Jakarta"  # the setting's, before anyone chose
+    c.post(URL, {"name": "Toko Timur", "time_zone": "Asia/Jayapura"})
+    middleware(None)  # type: ignore[arg-type]
+    assert seen[-1] == "Asia/Jayapura"
+    assert timezone.get_current_timezone_name() == "Asia/Jakarta"  # only for the request
+
+
 def test_a_logo_is_saved_and_served_as_an_image(agent: User) -> None:
     admin = first_admin()
     c = logged(admin)
