@@ -182,28 +182,34 @@ def business_update(
     if errors:
         raise ValidationFailed(_("Periksa isian yang ditandai."), fields=errors)
     logo_type = check_logo(logo) if logo is not None else ""
-    with transaction.atomic():
-        b = locked()
-        before = _snapshot(b)
-        old_logo = b.logo.name or ""
-        b.name, b.time_zone, b.time_zone_chosen = name, time_zone, True
-        if logo is not None:
-            b.logo.save(f"logo.{LOGO_EXTENSIONS[logo_type]}", logo, save=False)
-            b.logo_type = logo_type
-        elif remove_logo:
-            b.logo, b.logo_type = "", ""
-        b.save()
-        audit.settings_changed(
-            actor=actor,
-            what="business",
-            name=b.name or "Sigap",
-            object_id=b.pk,
-            before=before,
-            after=_snapshot(b),
-        )
-        if old_logo and old_logo != (b.logo.name or ""):
-            storage = b.logo.storage
-            transaction.on_commit(lambda: storage.delete(old_logo))
+    written = ""  # a new logo file, removed again if the change does not commit
+    try:
+        with transaction.atomic():
+            b = locked()
+            before = _snapshot(b)
+            old_logo = b.logo.name or ""
+            b.name, b.time_zone, b.time_zone_chosen = name, time_zone, True
+            if logo is not None:
+                b.logo.save(f"logo.{LOGO_EXTENSIONS[logo_type]}", logo, save=False)
+                b.logo_type, written = logo_type, b.logo.name or ""
+            elif remove_logo:
+                b.logo, b.logo_type = "", ""
+            b.save()
+            audit.settings_changed(
+                actor=actor,
+                what="business",
+                name=b.name or "Sigap",
+                object_id=b.pk,
+                before=before,
+                after=_snapshot(b),
+            )
+            if old_logo and old_logo != (b.logo.name or ""):
+                storage = b.logo.storage
+                transaction.on_commit(lambda: storage.delete(old_logo))
+    except BaseException:
+        if written:
+            Business._meta.get_field("logo").storage.delete(written)
+        raise
     return b
 
 

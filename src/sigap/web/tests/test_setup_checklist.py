@@ -318,6 +318,22 @@ def test_a_bad_logo_is_refused_precisely_and_nothing_is_saved(
     assert not SecurityEvent.objects.filter(kind="settings_changed").exists()
 
 
+def test_a_change_that_fails_half_way_leaves_no_logo_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    admin = first_admin()
+
+    def broken(**kwargs: Any) -> None:
+        raise RuntimeError("the audit log is unavailable")
+
+    monkeypatch.setattr(business.audit, "settings_changed", broken)
+    logo = SimpleUploadedFile("logo.png", png(), content_type="image/png")
+    with pytest.raises(RuntimeError):
+        business.business_update(actor=admin, name="Toko", time_zone="Asia/Jakarta", logo=logo)
+    assert not any(tmp_path.rglob("*.*"))
+    assert Business.objects.get().name == ""
+
+
 def test_an_unknown_time_zone_is_refused() -> None:
     admin = first_admin()
     response = logged(admin).post(URL, {"name": "Toko", "time_zone": "Europe/Paris"})
