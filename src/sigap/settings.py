@@ -133,6 +133,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sigap.core.locale.LanguageMiddleware",
+    "sigap.accounts.business.TimeZoneMiddleware",  # the business's WIB/WITA/WIT
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "sigap.accounts.middleware.CachedUserAuthenticationMiddleware",

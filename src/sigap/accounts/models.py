@@ -261,3 +261,44 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} ({self.created_at:%Y-%m-%d})"
+
+
+class BusinessTimeZone(models.TextChoices):
+    WIB = "Asia/Jakarta", _("WIB (Asia/Jakarta)")
+    WITA = "Asia/Makassar", _("WITA (Asia/Makassar)")
+    WIT = "Asia/Jayapura", _("WIT (Asia/Jayapura)")
+
+
+class Business(models.Model):
+    """The business this Sigap serves: one row (``pk=1``, ``accounts.business``), made by
+    ``sigap createadmin`` on an empty database or by the first save on the setup page.
+
+    The setup checklist (``/settings/setup/``): each step's state is read from the data
+    (a team exists, a calendar has hours …); only a step the admin chose to skip is kept
+    here (``setup_skipped``, the steps' keys). ``setup_open``: the first admin's first
+    sign-in is sent to the checklist (set by ``createadmin`` on an empty database) until
+    every step is done or skipped (``setup_completed_at``) or the admin dismisses it."""
+
+    name = models.CharField(_("nama usaha"), max_length=100, blank=True, default="")
+    logo = models.FileField(_("logo"), upload_to="business/", blank=True, default="")
+    logo_type = models.CharField(max_length=20, blank=True, default="")  # image/png …
+    time_zone = models.CharField(
+        _("zona waktu"),
+        max_length=32,
+        choices=BusinessTimeZone.choices,
+        default=BusinessTimeZone.WIB,
+    )
+    time_zone_chosen = models.BooleanField(default=False)  # saved once on the setup page
+    setup_open = models.BooleanField(default=False)
+    setup_skipped = models.JSONField(default=list, blank=True)
+    setup_dismissed_at = models.DateTimeField(null=True, blank=True)
+    setup_completed_at = models.DateTimeField(null=True, blank=True)
+    setup_test_ticket_id = models.PositiveIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("usaha")
+        verbose_name_plural = _("usaha")
+
+    def __str__(self) -> str:
+        return self.name or "Sigap"

@@ -57,6 +57,15 @@ class SharedMemo(Generic[T]):
         except ValueError:
             cache.set(self.key, 1, None)
 
+    def hold(self, value: T) -> None:
+        """Take ``value`` as freshly loaded, without calling the loader (a test whose
+        database is known to hold what ``value`` says: none of this configuration)."""
+        with self._lock:
+            now = time.monotonic()
+            self._value, self._loaded = value, True
+            self._version = cache.get(self.key, 0)
+            self._loaded_at = self._checked_at = now
+
     def forget(self) -> None:
         """Drop this process's copy only: the next ``get`` loads again, other processes
         are not told (for a test whose database was replaced under the memo)."""

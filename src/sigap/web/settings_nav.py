@@ -29,6 +29,12 @@ class Section:
 
 SECTIONS: list[Section] = [
     Section(
+        "web:settings_setup",
+        _("Daftar persiapan"),
+        _("Nama, logo dan zona waktu usaha; langkah-langkah menyiapkan Sigap dan keluhan uji."),
+        "global",
+    ),
+    Section(
         "web:settings_people",
         _("Orang"),
         _("Undang petugas, atur peran, tim, keahlian dan kapasitas, nonaktifkan akun."),

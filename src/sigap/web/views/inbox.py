@@ -28,7 +28,7 @@ from sigap.tickets.models import (
     Ticket,
 )
 from sigap.tickets.search import parse_query
-from sigap.web import inbox
+from sigap.web import inbox, setup_checklist
 from sigap.web.forms import (
     BulkForm,
     InboxFilterForm,
@@ -44,6 +44,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if not user.is_authenticated:
         return redirect("login")
     if user.is_supervisor_or_admin:
+        if setup_checklist.still_open_for(user):
+            return redirect("web:settings_setup")
         return redirect("web:supervisor_home")
     if user.is_agent_or_above:
         return redirect("web:inbox")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from sigap.accounts import business
 from sigap.accounts.models import Role, User
 from sigap.accounts.services import user_create
 
@@ -29,3 +30,5 @@ class Command(BaseCommand):
             raise CommandError("Kata sandi minimal 8 karakter.")
         user_create(username=username, password=password, role=Role.ADMIN, email=opts["email"])
         self.stdout.write(self.style.SUCCESS(f"Admin '{username}' dibuat."))
+        if business.open_setup_if_new():
+            self.stdout.write("Masuk sebagai admin: daftar persiapan menunggu di /settings/setup/.")
