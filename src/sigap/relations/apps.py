@@ -6,3 +6,8 @@ class RelationsConfig(AppConfig):
     name = "sigap.relations"
     label = "relations"
     verbose_name = _("Hubungan pelanggan")
+
+    def ready(self) -> None:
+        from sigap.relations import subscribers
+
+        subscribers.connect()
