@@ -1,7 +1,7 @@
 from django.urls import path
 
 from sigap.web import views
-from sigap.web.views import merge, relations, sla
+from sigap.web.views import incidents, merge, relations, sla
 from sigap.web.views.people import settings_people, settings_person
 from sigap.web.views.proposals import proposal_answer_record
 from sigap.web.views.settings_hub import settings_home
@@ -164,5 +164,33 @@ urlpatterns = [
         "settings/sla/holidays/<int:holiday_id>/delete/",
         sla.sla_holiday_delete,
         name="settings_sla_holiday_delete",
+    ),
+    path("incidents/", incidents.incident_list, name="incidents"),
+    path("incidents/new/", incidents.incident_new, name="incident_new"),
+    path("incidents/<int:incident_id>/", incidents.incident_detail, name="incident"),
+    path("incidents/<int:incident_id>/report/", incidents.incident_report, name="incident_report"),
+    path(
+        "incidents/<int:incident_id>/confirm/",
+        incidents.incident_confirm,
+        name="incident_confirm",
+    ),
+    path(
+        "incidents/<int:incident_id>/dismiss/",
+        incidents.incident_dismiss,
+        name="incident_dismiss",
+    ),
+    path("incidents/<int:incident_id>/edit/", incidents.incident_update, name="incident_update"),
+    path("incidents/<int:incident_id>/steps/", incidents.incident_step, name="incident_step"),
+    path("incidents/<int:incident_id>/link/", incidents.incident_link, name="incident_link"),
+    path(
+        "incidents/<int:incident_id>/unlink/<int:ticket_id>/",
+        incidents.incident_unlink,
+        name="incident_unlink",
+    ),
+    path("incidents/<int:incident_id>/answer/", incidents.incident_answer, name="incident_answer"),
+    path(
+        "incidents/<int:incident_id>/resolve/",
+        incidents.incident_resolve,
+        name="incident_resolve",
     ),
 ]
