@@ -316,8 +316,13 @@ def find_clusters(tickets: list[WindowTicket], now: datetime) -> list[Cluster]:
         members = _cohesive(members)
         if len(members) < MIN_TICKETS:
             continue
-        ordered = _ordered_keywords(top, members)
+        # words most of its tickets share fill up the label ("gopay" surges; "gagal bayar"
+        # are common on their own, but they say what the surge is about)
+        shared = Counter(term for m in members for term in m.terms)
+        extra = [t for t, n in shared.most_common() if t not in top and n * 2 >= len(members)]
         base = max(expected[(category, t)] for t in top)
+        top = (top + extra)[:KEYWORDS]
+        ordered = _ordered_keywords(top, members)
         clusters.append(Cluster(category, ordered, members, base))
     return clusters
 

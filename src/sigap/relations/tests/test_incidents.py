@@ -13,6 +13,7 @@ from django.utils import timezone
 from time_machine import TimeMachineFixture
 
 from sigap.accounts.models import Team, User
+from sigap.connectors.models import OutboundDelivery
 from sigap.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sigap.customers.models import Customer
 from sigap.customers.services import customer_create
@@ -261,9 +262,10 @@ def test_answer_all_sends_one_message_per_ticket_even_when_run_twice(
 ) -> None:
     email = _ticket(agent, team, customer, "email", "gagal bayar gopay")
     portal = _ticket(agent, team, other_customer, "portal", "gopay gagal bayar")
+    whatsapp = _ticket(agent, team, customer, "whatsapp", "gopay gagal bayar terus")
     closed = _ticket(agent, team, customer, "email", "gagal bayar gopay juga")
     ticket_services.ticket_close(actor=agent, ticket=closed, reason="Duplikat")
-    for t in (email, portal, closed):
+    for t in (email, portal, whatsapp, closed):
         incidents.incident_link(actor=supervisor, incident=open_incident, ticket=t)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -275,7 +277,9 @@ def test_answer_all_sends_one_message_per_ticket_even_when_run_twice(
     incidents.answer_send(answer.pk)  # a rerun after a "crash"
     incidents.answer_send(answer.pk)
 
-    replies = Message.objects.filter(kind=MessageKind.REPLY, ticket__in=[email, portal, closed])
+    replies = Message.objects.filter(
+        kind=MessageKind.REPLY, ticket__in=[email, portal, whatsapp, closed]
+    )
     assert sorted(replies.values_list("ticket_id", "channel", "body")) == [
         (
             email.pk,
@@ -287,9 +291,23 @@ def test_answer_all_sends_one_message_per_ticket_even_when_run_twice(
             "portal",
             f"Halo Kak Siti Rahmawati, pembayaran GoPay sedang gangguan ({portal.reference}).",
         ),
+        (
+            whatsapp.pk,
+            "whatsapp",
+            f"Halo Kak Budi Santoso, pembayaran GoPay sedang gangguan ({whatsapp.reference}).",
+        ),
     ]
+    # each channel's delivery row: one for the email, one for the WhatsApp message
+    assert sorted(
+        OutboundDelivery.objects.filter(message__in=replies).values_list("provider", flat=True)
+    ) == ["email", "whatsapp"]
     sends = dict(IncidentSend.objects.values_list("ticket_id", "status"))
-    assert sends == {email.pk: SendStatus.SENT, portal.pk: SendStatus.SENT, closed.pk: "failed"}
+    assert sends == {
+        email.pk: SendStatus.SENT,
+        portal.pk: SendStatus.SENT,
+        whatsapp.pk: SendStatus.SENT,
+        closed.pk: "failed",
+    }
     assert "sudah ditutup" in IncidentSend.objects.get(ticket=closed).error
     answer.refresh_from_db()
     assert answer.finished_at is not None
