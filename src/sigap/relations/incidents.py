@@ -871,10 +871,16 @@ def close_tickets(incident_id: int, actor_id: int) -> int:
             log.exception("incident %s: ticket %s not closed", incident_id, ticket.pk)
             failed += 1
     with transaction.atomic():
-        if not failed and incident.tickets_closed_at is None:
-            Incident.objects.filter(pk=incident_id).update(tickets_closed_at=timezone.now())
-        if closed:
-            _act(incident, ActionKind.CLOSED, _("%(n)d tiket ditutup.") % {"n": closed}, actor)
+        # done, also when a ticket refused (logged, and named in the action): the resume
+        # pass must not retry a refusal every minute
+        Incident.objects.filter(pk=incident_id, tickets_closed_at__isnull=True).update(
+            tickets_closed_at=timezone.now()
+        )
+        if closed or failed:
+            text = _("%(n)d tiket ditutup.") % {"n": closed}
+            if failed:
+                text += " " + _("%(n)d tiket tidak dapat ditutup.") % {"n": failed}
+            _act(incident, ActionKind.CLOSED, text, actor)
     return closed
 
 

@@ -416,3 +416,43 @@ def test_the_report_has_timeline_impact_cause_steps_and_duration(
     assert rep.incident.cause == "Sertifikat kedaluwarsa"
     assert rep.duration == timedelta(hours=2, minutes=45)
     assert incidents.duration_text(rep.duration) == "2 jam 45 menit"
+
+
+def test_an_answer_interrupted_by_a_crash_is_finished_by_the_next_pass_without_repeats(
+    open_incident: Incident,
+    supervisor: User,
+    agent: User,
+    team: Team,
+    customer: Customer,
+    other_customer: Customer,
+) -> None:
+    first = _ticket(agent, team, customer, "email", "gagal bayar gopay")
+    second = _ticket(agent, team, other_customer, "email", "gopay gagal bayar")
+    for t in (first, second):
+        incidents.incident_link(actor=supervisor, incident=open_incident, ticket=t)
+    # queued (no commit here: the send job never ran), and the worker died after one ticket
+    answer = incidents.incident_answer(actor=supervisor, incident=open_incident, body="Halo {nama}")
+    assert incidents._send_one(answer, first) == SendStatus.SENT
+
+    assert incidents.resume(timezone.now()) == 0  # too recent: perhaps still running
+    assert incidents.resume(timezone.now() + timedelta(minutes=3)) == 1
+
+    replies = Message.objects.filter(kind=MessageKind.REPLY).order_by("ticket_id")
+    assert list(replies.values_list("ticket_id", "body")) == [
+        (first.pk, "Halo Budi Santoso"),
+        (second.pk, "Halo Siti Rahmawati"),
+    ]
+    assert incidents.resume(timezone.now() + timedelta(minutes=3)) == 0
+    assert replies.count() == 2
+
+
+def test_the_periodic_job_detects_and_reports_its_counts(world: dict[str, Any]) -> None:
+    from sigap.relations import tasks
+
+    _surge(world["now"], world["customers"])
+
+    counts = tasks.incidents_detect.call_local()
+
+    assert counts["suggested"] == 1 and counts["window"] >= 14
+    assert tasks.incidents_detect.call_local()["suggested"] == 0
+    assert Incident.objects.count() == 1
