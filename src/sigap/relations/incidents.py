@@ -355,13 +355,6 @@ class DetectResult:
     quiet: int = 0
 
 
-def _matching(category: str, keywords: Sequence[str], statuses: Sequence[str]) -> Q:
-    q = Q(status__in=statuses)
-    if category:
-        q &= Q(category__in=[category, ""])
-    return q
-
-
 def _overlap(a: Sequence[str], b: Sequence[str]) -> bool:
     shared = len(set(a) & set(b))
     return shared >= min(2, len(a), len(b)) and shared > 0
@@ -629,8 +622,12 @@ def incident_update(
     if not title:
         raise ValidationFailed(_("Judul insiden wajib diisi."), fields={"title": [_("Wajib.")]})
     _check_owner(owner)
-    new = {"title": title[:200], "owner": owner, "cause": cause.strip(), "follow_up": follow_up}
-    new["follow_up"] = follow_up.strip()
+    new = {
+        "title": title[:200],
+        "owner": owner,
+        "cause": cause.strip(),
+        "follow_up": follow_up.strip(),
+    }
     changed = [f for f in EDITABLE if getattr(incident, f) != new[f]]
     if not changed:
         return incident
@@ -638,8 +635,12 @@ def incident_update(
         setattr(incident, name, new[name])
     incident.version += 1
     incident.save()
-    labels = {"title": _("judul"), "owner": _("penanggung jawab"), "cause": _("penyebab")}
-    labels["follow_up"] = _("tindak lanjut")
+    labels = {
+        "title": _("judul"),
+        "owner": _("penanggung jawab"),
+        "cause": _("penyebab"),
+        "follow_up": _("tindak lanjut"),
+    }
     _act(incident, ActionKind.UPDATED, ", ".join(str(labels[f]) for f in changed), actor)
     return incident
 

@@ -456,3 +456,47 @@ def test_the_periodic_job_detects_and_reports_its_counts(world: dict[str, Any]) 
     assert counts["suggested"] == 1 and counts["window"] >= 14
     assert tasks.incidents_detect.call_local()["suggested"] == 0
     assert Incident.objects.count() == 1
+
+
+def test_editing_checks_the_version_and_the_input_and_records_what_changed(
+    open_incident: Incident, supervisor: User, admin: User, customer_user: User
+) -> None:
+    version = open_incident.version
+    fields = {"title": "GoPay gangguan", "cause": "Sertifikat", "follow_up": ""}
+    with pytest.raises(ValidationFailed, match="Judul insiden wajib diisi"):
+        incidents.incident_update(
+            actor=supervisor,
+            incident=open_incident,
+            version=version,
+            owner=None,
+            **{**fields, "title": "  "},
+        )
+    with pytest.raises(ValidationFailed, match="petugas yang aktif"):
+        incidents.incident_update(
+            actor=supervisor,
+            incident=open_incident,
+            version=version,
+            owner=customer_user,
+            **fields,
+        )
+    open_incident.refresh_from_db()
+    assert (open_incident.title, open_incident.cause, open_incident.version) == (
+        "Pembayaran GoPay gagal",
+        "",
+        version,
+    )
+
+    incidents.incident_update(
+        actor=admin, incident=open_incident, version=version, owner=admin, **fields
+    )
+    with pytest.raises(Conflict, match="baru diubah orang lain"):
+        incidents.incident_update(
+            actor=supervisor, incident=open_incident, version=version, owner=None, **fields
+        )
+    open_incident.refresh_from_db()
+    assert (open_incident.title, open_incident.owner, open_incident.cause) == (
+        "GoPay gangguan",
+        admin,
+        "Sertifikat",
+    )
+    assert open_incident.actions.last().text == "judul, penanggung jawab, penyebab"  # type: ignore[union-attr]

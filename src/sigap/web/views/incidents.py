@@ -102,7 +102,6 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         request,
         "web/incidents.html",
         {
-            "here": "incidents",
             "suggested": by_status[IncidentStatus.SUGGESTED],
             "open": by_status[IncidentStatus.OPEN],
             "closed": (by_status[IncidentStatus.RESOLVED] + by_status[IncidentStatus.DISMISSED])[
@@ -155,7 +154,6 @@ def incident_detail(request: HttpRequest, incident_id: int) -> HttpResponse:
         request,
         "web/incident.html",
         {
-            "here": "incidents",
             "incident": incident,
             "report": incidents.report(incident),
             "links": links,
@@ -175,7 +173,6 @@ def incident_report(request: HttpRequest, incident_id: int) -> HttpResponse:
         request,
         "web/incident_report.html",
         {
-            "here": "incidents",
             "incident": incident,
             "report": rep,
             "duration": incidents.duration_text(rep.duration),
