@@ -72,6 +72,7 @@ KEYWORDS = 3
 DISMISSED_QUIET = timedelta(hours=24)
 COUNT_BATCH = 20_000
 TERMS_CACHE = 200_000
+TOTAL = "*"  # the baseline's row for all tickets of a category (with any term)
 OPEN_CACHE_KEY = "sigap:incidents:open"
 OPEN_CACHE_SECONDS = 60
 ACTIVE = (IncidentStatus.SUGGESTED, IncidentStatus.OPEN)
@@ -166,7 +167,10 @@ def count_new_tickets(now: datetime, *, batch: int = COUNT_BATCH) -> int:
     counts: Counter[tuple[datetime, str, str]] = Counter()
     for pk, category, subject, description, created_at in rows:
         hour = _hour(created_at)
-        for term in ticket_terms(pk, subject, description):
+        found = ticket_terms(pk, subject, description)
+        if found:
+            counts[(hour, category, TOTAL)] += 1
+        for term in found:
             counts[(hour, category, term)] += 1
     hours = {k[0] for k in counts}
     existing = {
@@ -221,6 +225,17 @@ def expected_counts(
         if (category, term) in out:
             out[(category, term)] = total * per_window
     return out
+
+
+def _busier(window_total: int, usual_total: float, n: int, usual: float) -> float:
+    """How much busier than usual the rest of the traffic is (the tickets without the term):
+    at the morning peak every topic is three times its daily average, and that is no
+    incident; a term whose share rises is one. Never below 1 (a quiet night does not make
+    the detector touchier), and 1 while the baseline is too thin to tell."""
+    rest_usual = usual_total - usual
+    if rest_usual < MIN_TICKETS:
+        return 1.0
+    return max(1.0, (window_total - n) / rest_usual)
 
 
 def surges(n: int, expected: float) -> bool:
@@ -292,7 +307,11 @@ def find_clusters(tickets: list[WindowTicket], now: datetime) -> list[Cluster]:
             for term in t.terms:
                 holders[(category, term)].append(t)
     frequent = {k: v for k, v in holders.items() if len(v) >= MIN_TICKETS}
-    expected = expected_counts(now, frequent)
+    usual = expected_counts(now, [*frequent, *((c, TOTAL) for c in by_category)])
+    expected = {
+        k: usual[k] * _busier(len(by_category[k[0]]), usual[(k[0], TOTAL)], len(v), usual[k])
+        for k, v in frequent.items()
+    }
     surging = sorted(
         (k for k, v in frequent.items() if surges(len(v), expected[k])),
         key=lambda k: (-len(frequent[k]), k),

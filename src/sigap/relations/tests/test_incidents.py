@@ -500,3 +500,18 @@ def test_editing_checks_the_version_and_the_input_and_records_what_changed(
         "Sertifikat",
     )
     assert open_incident.actions.last().text == "judul, penanggung jawab, penyebab"  # type: ignore[union-attr]
+
+
+def test_the_morning_peak_is_no_incident(world: dict[str, Any]) -> None:
+    # the last half hour three times busier than usual, every topic alike
+    now = world["now"]
+    peak = _normal_traffic(now - timedelta(minutes=30), now, per_hour=80, seed=2)
+    _bulk(peak, world["customers"])
+
+    result = incidents.detect()
+
+    assert result.window >= 55
+    assert result.suggested == []
+    # while a surge at the peak is still flagged
+    _surge(now, world["customers"])
+    assert len(incidents.detect().suggested) == 1
