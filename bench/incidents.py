@@ -154,7 +154,9 @@ def main() -> int:
     hour: Counter[str] = Counter()
     for i in range(args.rate * 60):
         body = text(rnd)
-        for term in incidents.ticket_terms(-1 - i, subject(body), body):
+        found = incidents.ticket_terms(-1 - i, subject(body), body)
+        hour[incidents.TOTAL] += 1 if found else 0
+        for term in found:
             hour[term] += 1
     incidents._terms_memo.clear()
     first_hour = start.replace(minute=0) - timedelta(days=incidents.BASELINE_DAYS)

@@ -48,6 +48,7 @@ def test_every_consumer_subscribes_in_its_ready_and_the_core_knows_none() -> Non
     assert names(hooks.TicketCreated) == [
         "notifications.assigned",
         "automations.ticket_created",
+        "relations.incident_link",
         "triage.classify",
     ]
     assert names(hooks.TicketUpdated) == [
@@ -72,6 +73,7 @@ def test_every_consumer_subscribes_in_its_ready_and_the_core_knows_none() -> Non
     assert phases == {
         "notifications.assigned": "inside",
         "automations.ticket_created": "inside",
+        "relations.incident_link": "after",
         "triage.classify": "after",
     }
 
