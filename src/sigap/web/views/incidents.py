@@ -90,23 +90,25 @@ def _fail(request: HttpRequest, exc: SigapError) -> None:
 @require_GET
 @supervisor_required
 def incident_list(request: HttpRequest) -> HttpResponse:
-    rows = list(
-        Incident.objects.select_related("owner")
-        .annotate(n_tickets=Count("links"))
-        .order_by("-since", "-id")[: LIST_LIMIT * 2]
+    """Every suggestion and open incident; the latest resolved and dismissed ones."""
+    listed = Incident.objects.select_related("owner").annotate(n_tickets=Count("links"))
+    active = list(
+        listed.filter(status__in=[IncidentStatus.SUGGESTED, IncidentStatus.OPEN]).order_by(
+            "-since", "-id"
+        )
     )
-    by_status: dict[str, list[Incident]] = {s: [] for s in IncidentStatus.values}
-    for row in rows:
-        by_status[row.status].append(row)
+    closed = list(
+        listed.filter(status__in=[IncidentStatus.RESOLVED, IncidentStatus.DISMISSED]).order_by(
+            "-since", "-id"
+        )[:LIST_LIMIT]
+    )
     return render(
         request,
         "web/incidents.html",
         {
-            "suggested": by_status[IncidentStatus.SUGGESTED],
-            "open": by_status[IncidentStatus.OPEN],
-            "closed": (by_status[IncidentStatus.RESOLVED] + by_status[IncidentStatus.DISMISSED])[
-                :LIST_LIMIT
-            ],
+            "suggested": [i for i in active if i.status == IncidentStatus.SUGGESTED],
+            "open": [i for i in active if i.status == IncidentStatus.OPEN],
+            "closed": closed,
             "form": NewIncidentForm(),
         },
     )
