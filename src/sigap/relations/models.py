@@ -422,3 +422,228 @@ class CampaignRecipient(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id} → {self.customer_id} ({self.state})"
+
+
+# --- incidents (``relations.incidents``) ------------------------------------------------------
+
+
+class IncidentStatus(models.TextChoices):
+    SUGGESTED = "suggested", _("Dugaan")
+    OPEN = "open", _("Terbuka")
+    RESOLVED = "resolved", _("Selesai")
+    DISMISSED = "dismissed", _("Diabaikan")
+
+
+class Incident(models.Model):
+    """One problem that touches many customers at once. The surge detector suggests one
+    ("possible incident: 14 tickets about 'gagal bayar gopay' since 10:05"); a supervisor
+    confirms it (open) or dismisses it. ``keywords``: the stemmed terms its tickets share
+    (new tickets with enough of them are linked while it is open); ``category``: their
+    ticket category ("" when not classified yet). Impact is computed from the linked
+    tickets, never stored."""
+
+    title = models.CharField(_("judul"), max_length=200)
+    status = models.CharField(
+        _("status"), max_length=12, choices=IncidentStatus.choices, default=IncidentStatus.OPEN
+    )
+    category = models.CharField(_("kategori"), max_length=16, blank=True, default="")
+    keywords = models.JSONField(_("kata kunci"), default=list, blank=True)
+    label = models.CharField(_("topik"), max_length=200, blank=True, default="")
+    since = models.DateTimeField(_("sejak"))
+    detected_count = models.PositiveIntegerField(_("tiket saat terdeteksi"), default=0)
+    expected_count = models.FloatField(_("tiket biasanya"), default=0)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("penanggung jawab"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cause = models.TextField(_("penyebab"), blank=True, default="")
+    follow_up = models.TextField(_("tindak lanjut"), blank=True, default="")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    tickets_closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("dibuat"))
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("insiden")
+        verbose_name_plural = _("insiden")
+        ordering = ["-since", "-id"]
+        indexes = [models.Index(fields=["status", "-since"], name="incident_status_since")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=[c.value for c in IncidentStatus]),
+                name="incident_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == IncidentStatus.OPEN
+
+
+class ActionKind(models.TextChoices):
+    DETECTED = "detected", _("Terdeteksi")
+    CONFIRMED = "confirmed", _("Dikonfirmasi")
+    DISMISSED = "dismissed", _("Diabaikan")
+    OPENED = "opened", _("Dibuka")
+    STEP = "step", _("Langkah")
+    UPDATED = "updated", _("Diubah")
+    LINKED = "linked", _("Tiket ditautkan")
+    UNLINKED = "unlinked", _("Tautan dilepas")
+    ANSWERED = "answered", _("Jawaban ke semua tiket")
+    RESOLVED = "resolved", _("Diselesaikan")
+    CLOSED = "closed", _("Tiket ditutup bersama")
+
+
+class IncidentActionQuerySet(models.QuerySet["IncidentAction"]):
+    def update(self, **kwargs: object) -> int:
+        raise PermissionError("an incident's actions are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("an incident's actions are append-only")
+
+
+class IncidentAction(models.Model):
+    """What happened on an incident and when (append-only): the timeline of its report."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="actions")
+    at = models.DateTimeField(_("waktu"))
+    kind = models.CharField(_("jenis"), max_length=12, choices=ActionKind.choices)
+    text = models.TextField(_("keterangan"), blank=True, default="")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = IncidentActionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tindakan insiden")
+        verbose_name_plural = _("tindakan insiden")
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=[c.value for c in ActionKind]),
+                name="incident_action_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise PermissionError("an incident's actions are append-only")
+        super().save(*args, **kwargs)
+
+
+class LinkHow(models.TextChoices):
+    DETECTED = "detected", _("Terdeteksi")
+    MANUAL = "manual", _("Manual")
+    AUTO = "auto", _("Otomatis")
+
+
+class IncidentTicket(models.Model):
+    """A ticket linked to an incident (a ticket belongs to one incident at most)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links")
+    ticket = models.OneToOneField(
+        "tickets.Ticket", on_delete=models.CASCADE, related_name="incident_link"
+    )
+    how = models.CharField(max_length=10, choices=LinkHow.choices)
+    linked_at = models.DateTimeField()
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("tiket insiden")
+        verbose_name_plural = _("tiket insiden")
+        indexes = [models.Index(fields=["incident", "ticket"], name="incident_ticket_pair")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.ticket_id}"
+
+
+class IncidentAnswer(models.Model):
+    """One message for all the tickets of an incident, sent to each on its own channel
+    (``IncidentSend`` records each ticket's, so a rerun sends nobody a second copy)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="answers")
+    body = models.TextField(_("isi"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("jawaban insiden")
+        verbose_name_plural = _("jawaban insiden")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SendStatus(models.TextChoices):
+    SENT = "sent", _("Terkirim")
+    FAILED = "failed", _("Gagal")
+
+
+class IncidentSend(models.Model):
+    answer = models.ForeignKey(IncidentAnswer, on_delete=models.CASCADE, related_name="sends")
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="+")
+    message = models.ForeignKey(
+        "tickets.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=8, choices=SendStatus.choices)
+    error = models.CharField(max_length=300, blank=True, default="")
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "ticket"], name="incident_send_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.answer_id} {self.ticket_id} {self.status}"
+
+
+class SurgeTermCount(models.Model):
+    """How many new tickets of a category mentioned a (stemmed) term in one hour: the
+    detector's baseline, filled as it reads new tickets."""
+
+    hour = models.DateTimeField()
+    category = models.CharField(max_length=16, blank=True, default="")
+    term = models.CharField(max_length=60)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "term", "hour"], name="surge_term_hour_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["hour"], name="surge_term_hour")]
+
+    def __str__(self) -> str:
+        return f"{self.hour:%Y-%m-%d %H} {self.category} {self.term} {self.count}"
+
+
+class SurgeState(models.Model):
+    """The detector's progress (one row): the last ticket whose terms are counted."""
+
+    last_ticket_id = models.BigIntegerField(default=0)
+    ran_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"surge state {self.last_ticket_id}"

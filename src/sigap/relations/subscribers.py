@@ -1,7 +1,7 @@
-"""Proactive contact listens to the ticket core and the connectors: a "STOP" reply withdraws
-consent, a customer's message after a campaign counts as its answer (both INSIDE the
-message's transaction), and WhatsApp statuses of campaign messages count deliveries and
-reads."""
+"""Relations listen to the ticket core and the connectors: a "STOP" reply withdraws consent,
+a customer's message after a campaign counts as its answer (both INSIDE the message's
+transaction), WhatsApp statuses of campaign messages count deliveries and reads, and a new
+ticket that matches an open incident is linked to it once the ticket is committed."""
 
 from __future__ import annotations
 
@@ -40,3 +40,12 @@ def connect() -> None:
         when=campaigns.wants_reply_opening,
     )
     delivery.on_other_status("relations.campaigns", campaigns.apply_status)
+
+    from sigap.relations import incidents
+
+    hooks.subscribe(
+        hooks.TicketCreated,
+        lambda e: incidents.on_ticket_created(e.ticket_id),
+        phase=hooks.AFTER,
+        name="relations.incident_link",
+    )

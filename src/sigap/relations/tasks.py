@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from huey import crontab
+from huey.contrib.djhuey import db_task
 
 from sigap.core.periodic import periodic_task
 from sigap.relations import campaigns, loyalty
@@ -30,3 +31,33 @@ def send_campaigns() -> dict[str, int]:
     from sigap.relations import campaigns
 
     return campaigns.send_due()
+
+
+@periodic_task(crontab(minute="*"), retries=2, retry_delay=10)
+def incidents_detect() -> dict[str, int]:
+    """Every minute: look for a surge of similar complaints; finish what a crash
+    interrupted (an answer to all tickets, closing them together)."""
+    from sigap.relations import incidents
+
+    found = incidents.detect()
+    return {
+        "counted": found.counted,
+        "window": found.window,
+        "suggested": len(found.suggested),
+        "updated": len(found.updated),
+        "resumed": incidents.resume(),
+    }
+
+
+@db_task(retries=2, retry_delay=30)
+def incident_answer_send(answer_id: int) -> None:
+    from sigap.relations import incidents
+
+    incidents.answer_send(answer_id)
+
+
+@db_task(retries=2, retry_delay=30)
+def incident_close_tickets(incident_id: int, actor_id: int) -> None:
+    from sigap.relations import incidents
+
+    incidents.close_tickets(incident_id, actor_id)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("customers", "0005_organizations_profile_changes"),
-        ("relations", "0001_loyalty"),
+        ("relations", "0002_incidents"),
         ("sigap_channels", "0012_whatsapp_proposal_template"),
         ("tickets", "0023_ticket_merged_into_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -48,6 +48,9 @@ def test_every_consumer_subscribes_in_its_ready_and_the_core_knows_none() -> Non
     assert names(hooks.TicketCreated) == [
         "notifications.assigned",
         "automations.ticket_created",
+        "relations.stop_opening",
+        "relations.campaign_reply_opening",
+        "relations.incident_link",
         "triage.classify",
     ]
     assert names(hooks.TicketUpdated) == [
@@ -59,6 +62,8 @@ def test_every_consumer_subscribes_in_its_ready_and_the_core_knows_none() -> Non
         "notifications.message",
         "automations.message_received",
         "channels.proposal_reason",
+        "relations.stop_reply",
+        "relations.campaign_reply",
     ]
     assert names(hooks.ApprovalRequested) == ["notifications.approval_needed"]
     assert names(hooks.ProposalDecided) == ["notifications.proposal_decided"]
@@ -72,6 +77,9 @@ def test_every_consumer_subscribes_in_its_ready_and_the_core_knows_none() -> Non
     assert phases == {
         "notifications.assigned": "inside",
         "automations.ticket_created": "inside",
+        "relations.stop_opening": "inside",
+        "relations.campaign_reply_opening": "inside",
+        "relations.incident_link": "after",
         "triage.classify": "after",
     }
 
