@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
+from sigap.accounts.forms import SignInForm
 from sigap.api import api, error_body
 from sigap.core import health
 from sigap.web import views as web_views
@@ -36,7 +37,9 @@ urlpatterns = [
     path(
         "masuk/",
         auth_views.LoginView.as_view(
-            template_name="web/login.html", redirect_authenticated_user=True
+            template_name="web/login.html",
+            authentication_form=SignInForm,
+            redirect_authenticated_user=True,
         ),
         name="login",
     ),

@@ -8,6 +8,7 @@ import io
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -23,27 +24,28 @@ def context(content: dict[str, Any], title: str) -> dict[str, Any]:
     pictures = out["charts"]
     if content.get("by_category"):
         pictures["category"] = charts.bar(
-            "Volume per kategori", [(r["label"], r["count"]) for r in content["by_category"]]
+            _("Volume per kategori"), [(r["label"], r["count"]) for r in content["by_category"]]
         )
     if content.get("by_root_cause"):
         pictures["root_cause"] = charts.bar(
-            "Volume per akar masalah", [(r["label"], r["count"]) for r in content["by_root_cause"]]
+            _("Volume per akar masalah"),
+            [(r["label"], r["count"]) for r in content["by_root_cause"]],
         )
     if content.get("root_causes"):
         pictures["root_cause"] = charts.bar(
-            "Akar masalah", [(r["label"], r["count"]) for r in content["root_causes"]]
+            _("Akar masalah"), [(r["label"], r["count"]) for r in content["root_causes"]]
         )
     if content.get("by_channel"):
         pictures["channel"] = charts.bar(
-            "Volume per saluran", [(r["label"], r["count"]) for r in content["by_channel"]]
+            _("Volume per saluran"), [(r["label"], r["count"]) for r in content["by_channel"]]
         )
     if content.get("trend"):
         months = [r["month"] for r in content["trend"]]
         pictures["trend_volume"] = charts.line(
-            "Volume tiket", months, {"Volume": [r["volume"] for r in content["trend"]]}
+            _("Volume tiket"), months, {"Volume": [r["volume"] for r in content["trend"]]}
         )
         pictures["trend_satisfaction"] = charts.line(
-            "CSAT dan NPS",
+            _("CSAT dan NPS"),
             months,
             {
                 "CSAT (%)": [r["csat"] for r in content["trend"]],
@@ -51,15 +53,19 @@ def context(content: dict[str, Any], title: str) -> dict[str, Any]:
             },
         )
         pictures["trend_frt"] = charts.line(
-            "Respons pertama (menit)", months, {"FRT": [r["frt"] for r in content["trend"]]}
+            _("Respons pertama (menit)"), months, {"FRT": [r["frt"] for r in content["trend"]]}
         )
     if content.get("csat_distribution"):
         pictures["csat"] = charts.bar(
-            "Sebaran nilai CSAT",
-            [(f"Nilai {r['score']}", r["count"]) for r in content["csat_distribution"]],
+            _("Sebaran nilai CSAT"),
+            [
+                (_("Nilai %(score)s") % {"score": r["score"]}, r["count"])
+                for r in content["csat_distribution"]
+            ],
         )
     if content.get("heatmap"):
-        out["heat"] = list(zip(charts.WEEKDAYS, charts.heat_cells(content["heatmap"]), strict=True))
+        days = [_(day) for day in charts.WEEKDAYS]
+        out["heat"] = list(zip(days, charts.heat_cells(content["heatmap"]), strict=True))
     return out
 
 
