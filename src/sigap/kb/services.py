@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from sigap.accounts.models import User
 from sigap.core.errors import Conflict, StaleVersion, ValidationFailed
@@ -81,7 +82,7 @@ class ArticleIn:
         if out.status not in ArticleStatus.values:
             errors["status"] = ["Status tidak dikenal."]
         if errors:
-            raise ValidationFailed("Artikel belum lengkap.", fields=errors)
+            raise ValidationFailed(gettext("Artikel belum lengkap."), fields=errors)
         return out
 
 
@@ -128,12 +129,15 @@ def article_create(
     slug = (slug.strip() or slugify(content.title))[:120]
     if not SLUG_RE.fullmatch(slug):
         raise ValidationFailed(
-            "Alamat artikel tidak valid.",
-            fields={"slug": ["Gunakan huruf kecil, angka dan tanda hubung, mis. lacak-paket."]},
+            gettext("Alamat artikel tidak valid."),
+            fields={
+                "slug": [gettext("Gunakan huruf kecil, angka dan tanda hubung, mis. lacak-paket.")]
+            },
         )
     if Article.objects.filter(slug=slug).exists():
         raise ValidationFailed(
-            "Alamat artikel sudah dipakai.", fields={"slug": ["Alamat ini sudah dipakai."]}
+            gettext("Alamat artikel sudah dipakai."),
+            fields={"slug": [gettext("Alamat ini sudah dipakai.")]},
         )
     now = timezone.now()
     article = Article(
@@ -151,8 +155,11 @@ def _locked(article: Article, expected_version: int | None) -> Article:
     locked = Article.objects.select_for_update().get(pk=article.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(
-            f"Artikel ini sudah diubah orang lain (sekarang versi {locked.version}). "
-            "Muat ulang halaman, lalu ulangi perubahan Anda."
+            gettext(
+                "Artikel ini sudah diubah orang lain (sekarang versi %(version)s). "
+                "Muat ulang halaman, lalu ulangi perubahan Anda."
+            )
+            % {"version": locked.version}
         )
     return locked
 
@@ -250,7 +257,7 @@ def _category_fields(data: CategoryIn, *, exclude_pk: int | None) -> dict[str, A
     elif others.filter(slug=slug).exists():
         errors["slug"] = ["Kode ini sudah dipakai."]
     if errors:
-        raise ValidationFailed("Kategori belum benar.", fields=errors)
+        raise ValidationFailed(gettext("Kategori belum benar."), fields=errors)
     return {
         "name": name,
         "slug": slug,
@@ -295,7 +302,9 @@ def category_delete(*, actor: User, category: Category) -> None:
     try:
         category.delete()
     except ProtectedError as exc:
-        raise Conflict("Kategori ini masih berisi artikel; pindahkan dulu artikelnya.") from exc
+        raise Conflict(
+            gettext("Kategori ini masih berisi artikel; pindahkan dulu artikelnya.")
+        ) from exc
     index.bump_generation()
 
 

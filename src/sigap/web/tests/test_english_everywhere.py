@@ -14,6 +14,8 @@ from django.test import Client
 from django.utils import translation
 
 from sigap.accounts.models import Team, User
+from sigap.connectors.phone import services as calls
+from sigap.core.errors import SigapError
 from sigap.customers.models import Customer
 from sigap.kb.models import Category
 from sigap.kb.services import ArticleIn, CategoryIn, article_create, category_create
@@ -277,3 +279,22 @@ def test_the_call_direction_is_not_the_sign_in_button(admin: User, ticket: Ticke
     text = visible(english(admin).get(f"/tickets/{ticket.pk}/?part=side").content.decode())
     assert "Inbound" in text and "Outbound" in text
     assert "Direction: Sign in" not in text
+
+
+@pytest.mark.django_db
+def test_a_services_refusal_reaches_the_reader_in_english(
+    agent: User, outsider_agent: User, other_ticket: Ticket
+) -> None:
+    """Errors raised in services (tickets.access, phone calls) go through gettext: an English
+    reader gets them in English, everyone else in Indonesian."""
+    with translation.override("en"), pytest.raises(SigapError) as refused:
+        calls.call_start(actor=outsider_agent, direction="sideways", customer=other_ticket.customer)
+    assert refused.value.message == "Unknown call direction."
+    assert refused.value.fields == {"direction": ["Choose inbound or outbound."]}
+    url = f"/api/v1/tickets/{other_ticket.pk}/timeline"
+    refusal = english(agent).get(url, headers={"accept-language": "en"})
+    assert refusal.status_code == 404
+    assert refusal.json()["error"]["message"] == "Ticket not found."
+    indonesian = Client()
+    indonesian.force_login(agent)
+    assert indonesian.get(url).json()["error"]["message"] == "Tiket tidak ditemukan."
