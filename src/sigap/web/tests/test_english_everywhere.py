@@ -21,10 +21,11 @@ from sigap.kb.models import Category
 from sigap.kb.services import ArticleIn, CategoryIn, article_create, category_create
 from sigap.metrics import compute as m
 from sigap.metrics import delivery
-from sigap.sla.models import BusinessCalendar, SlaPolicy
+from sigap.sla.models import BusinessCalendar, Holiday, SlaPolicy
 from sigap.tickets import services
 from sigap.tickets.models import CannedResponse, Ticket
 from sigap.tickets.tests.steps import drive_to
+from sigap.triage.models import TicketTriage
 
 # Common Indonesian words of Sigap's own labels and sentences, none of them English or a
 # name: found as whole words, case-insensitive.
@@ -81,6 +82,8 @@ SEEDED = [
     "Halo min, paket saya BLJ-2026-104233 gak sampai-sampai, udah 7 hari.",
     "Pengiriman",
     "Layanan",
+    "rusak",
+    "penyok",
     "Pembayaran",
     "Cara melacak paket",
     "Buka Pesanan Saya, pilih pesanan, lalu tekan Lacak Paket.",
@@ -98,6 +101,7 @@ def data_values() -> list[str]:
         *CannedResponse.objects.values_list("title", flat=True),
         *SlaPolicy.objects.values_list("name", flat=True),
         *BusinessCalendar.objects.values_list("name", flat=True),
+        *Holiday.objects.values_list("name", flat=True),  # the holidays' own names
     ]
     return sorted(SEEDED + values, key=len, reverse=True)
 
@@ -158,6 +162,18 @@ def world(
         compensation_type="voucher",
         compensation_amount=500_000,
     )
+    TicketTriage.objects.create(  # what the triage model concluded, for the side panel
+        ticket=waiting,
+        predictions={
+            task: {"label": label, "confidence": 0.8, "words": ["rusak", "penyok"]}
+            for task, label in [
+                ("sentiment", "negatif"),
+                ("category", "mechanical"),
+                ("severity", "sederhana"),
+                ("root_cause", "product"),
+            ]
+        },
+    )
     with translation.override("en"):
         report = delivery.create("kpi", m.month(2026, 3), user_id=supervisor.pk)
     shipping: Category = category_create(
@@ -198,7 +214,16 @@ STAFF_PAGES = [
     "/settings/automations/",
     "/settings/routing/",
     "/settings/channels/",
+    "/settings/sla/calendars/",
+    "/settings/sla/holidays/",
     "/approvals/",
+    "/tickets/new/",
+    "/customers/",
+    "/organizations/",
+    "/loyalty/",
+    "/kb/",
+    "/chat/",
+    "/notifikasi/",
 ]
 
 CUSTOMER_PAGES = ["/portal/", "/portal/tiket/{ticket}/", "/portal/baru/"]
@@ -298,3 +323,11 @@ def test_a_services_refusal_reaches_the_reader_in_english(
     indonesian = Client()
     indonesian.force_login(agent)
     assert indonesian.get(url).json()["error"]["message"] == "Tiket tidak ditemukan."
+
+
+@pytest.mark.django_db
+def test_the_triage_panel_speaks_english(admin: User, world: dict[str, int]) -> None:
+    """The panel's labels were computed once, at import, in Indonesian; now per reader."""
+    text = visible(english(admin).get(f"/tickets/{world['waiting']}/?part=side").content.decode())
+    assert "Automatic triage" in text
+    assert "Complaint cause" in text and "Category" in text and "Negative" in text
