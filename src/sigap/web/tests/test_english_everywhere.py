@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import translation
 
@@ -20,7 +21,7 @@ from sigap.customers.models import Customer
 from sigap.kb.models import Category
 from sigap.kb.services import ArticleIn, CategoryIn, article_create, category_create
 from sigap.metrics import compute as m
-from sigap.metrics import delivery
+from sigap.metrics import delivery, export
 from sigap.sla.models import BusinessCalendar, Holiday, SlaPolicy
 from sigap.tickets import services
 from sigap.tickets.models import CannedResponse, Ticket
@@ -331,3 +332,22 @@ def test_the_triage_panel_speaks_english(admin: User, world: dict[str, int]) -> 
     text = visible(english(admin).get(f"/tickets/{world['waiting']}/?part=side").content.decode())
     assert "Automatic triage" in text
     assert "Complaint cause" in text and "Category" in text and "Negative" in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["kpi", "trend", "root_cause", "incident"])
+def test_a_reports_pdf_and_spreadsheet_read_in_english(
+    supervisor: User, world: dict[str, int], kind: str
+) -> None:
+    """A report built and exported by an English reader: the PDF's page (the HTML WeasyPrint
+    prints, with its page footer) and the CSV (the spreadsheet's table) carry no Indonesian."""
+    with translation.override("en"):
+        report = delivery.create(kind, m.month(2026, 3), user_id=supervisor.pk)
+        html = render_to_string(
+            "metrics/report_pdf.html", export.context(report.content, report.title)
+        )
+        table = export.csv_bytes(report.content).decode("utf-8-sig")
+    assert '<html lang="en">' in html
+    assert 'content: "Page " counter(page) " of " counter(pages)' in html
+    left = indonesian_in(visible(html)) + indonesian_in(table)
+    assert left == [], "\n".join(left)
