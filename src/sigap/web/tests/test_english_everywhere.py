@@ -227,9 +227,24 @@ STAFF_PAGES = [
     "/notifikasi/",
 ]
 
-CUSTOMER_PAGES = ["/portal/", "/portal/tiket/{ticket}/", "/portal/baru/"]
+CUSTOMER_PAGES = [
+    "/portal/",
+    "/portal/tiket/{ticket}/",
+    "/portal/tiket/{waiting}/",
+    "/portal/baru/",
+]
 
-PUBLIC_PAGES = ["/bantuan/", "/bantuan/artikel/lacak-paket/", "/masuk/"]
+PUBLIC_PAGES = [
+    "/bantuan/",
+    "/bantuan/artikel/lacak-paket/",
+    "/bantuan/cari/?q=track",
+    "/bantuan/kategori/pengiriman/",
+    "/masuk/",
+    "/portal/masuk/",
+    "/portal/daftar/",
+    "/portal/tautan/",
+    "/chat/contoh/?lang=en",  # a company's own page: its language is its own
+]
 
 
 def _text(c: Client, url: str) -> str:
