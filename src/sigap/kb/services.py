@@ -72,15 +72,15 @@ class ArticleIn:
         )
         errors: dict[str, list[str]] = {}
         if not out.title:
-            errors["title"] = ["Judul wajib diisi."]
+            errors["title"] = [gettext("Judul wajib diisi.")]
         elif len(out.title) > TITLE_MAX or len(out.title_en) > TITLE_MAX:
             errors["title"] = [f"Judul paling panjang {TITLE_MAX} karakter."]
         if not out.body:
-            errors["body"] = ["Isi artikel wajib diisi."]
+            errors["body"] = [gettext("Isi artikel wajib diisi.")]
         if out.visibility not in Visibility.values:
-            errors["visibility"] = ["Visibilitas tidak dikenal."]
+            errors["visibility"] = [gettext("Visibilitas tidak dikenal.")]
         if out.status not in ArticleStatus.values:
-            errors["status"] = ["Status tidak dikenal."]
+            errors["status"] = [gettext("Status tidak dikenal.")]
         if errors:
             raise ValidationFailed(gettext("Artikel belum lengkap."), fields=errors)
         return out
@@ -211,7 +211,7 @@ def article_restore(
     locked = _locked(article, expected_version)
     old = ArticleVersion.objects.filter(article=locked, number=number).first()
     if old is None:
-        raise ValidationFailed(f"Versi {number} tidak ada.")
+        raise ValidationFailed(gettext("Versi %(number)s tidak ada.") % {"number": number})
     category = old.category or locked.category
     content = ArticleIn(category=category, **content_of(old))
     if not _differs(locked, content):
@@ -249,7 +249,7 @@ def _category_fields(data: CategoryIn, *, exclude_pk: int | None) -> dict[str, A
         others = others.exclude(pk=exclude_pk)
     errors: dict[str, list[str]] = {}
     if not name:
-        errors["name"] = ["Nama kategori wajib diisi."]
+        errors["name"] = [gettext("Nama kategori wajib diisi.")]
     elif others.filter(name=name).exists():
         errors["name"] = ["Nama ini sudah dipakai."]
     if not SLUG_RE.fullmatch(slug):

@@ -366,3 +366,10 @@ def test_a_reports_pdf_and_spreadsheet_read_in_english(
     assert 'content: "Page " counter(page) " of " counter(pages)' in html
     left = indonesian_in(visible(html)) + indonesian_in(table)
     assert left == [], "\n".join(left)
+
+
+@pytest.mark.django_db
+def test_a_page_for_supervisors_refuses_an_agent_in_english(agent: User) -> None:
+    refused = english(agent).get("/dasbor/")
+    assert refused.status_code == 403
+    assert "This page is for supervisors and admins only." in visible(refused.content.decode())
