@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
+from sigap.accounts.forms import SignInForm
 from sigap.api import api, error_body
 from sigap.core import health
 from sigap.web import views as web_views
@@ -36,7 +38,9 @@ urlpatterns = [
     path(
         "masuk/",
         auth_views.LoginView.as_view(
-            template_name="web/login.html", redirect_authenticated_user=True
+            template_name="web/login.html",
+            authentication_form=SignInForm,
+            redirect_authenticated_user=True,
         ),
         name="login",
     ),
@@ -76,7 +80,9 @@ def _api(request: HttpRequest) -> bool:
 
 def handle_403(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _api(request):
-        return JsonResponse(error_body("permission_denied", "Anda tidak berhak."), status=403)
+        return JsonResponse(
+            error_body("permission_denied", gettext("Anda tidak berhak.")), status=403
+        )
     return error_pages.permission_denied(request, exception)
 
 

@@ -15,6 +15,7 @@ A refusal raises ``PermissionDenied`` (403) with a message that says why.
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from sigap.accounts.models import Role, Team, User
@@ -23,7 +24,7 @@ from sigap.core.errors import PermissionDenied
 
 def require_staff(user: User) -> None:
     if not user.is_active or not user.is_agent_or_above:
-        raise PermissionDenied("Hanya petugas yang dapat melakukan tindakan ini.")
+        raise PermissionDenied(gettext("Hanya petugas yang dapat melakukan tindakan ini."))
 
 
 # --- settings ----------------------------------------------------------------------------

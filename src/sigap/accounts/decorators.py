@@ -10,6 +10,7 @@ from typing import Any, TypeVar, cast
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 
 from sigap.accounts import access
 from sigap.accounts.models import Role, User
@@ -40,7 +41,7 @@ def supervisor_required(view: V) -> V:
             return render(
                 request,
                 "web/forbidden.html",
-                {"message": "Halaman ini hanya untuk supervisor dan admin."},
+                {"message": gettext("Halaman ini hanya untuk supervisor dan admin.")},
                 status=403,
             )
         return view(request, *args, **kwargs)
@@ -56,7 +57,7 @@ def admin_required(view: V) -> V:
             return render(
                 request,
                 "web/forbidden.html",
-                {"message": "Halaman ini hanya untuk admin."},
+                {"message": gettext("Halaman ini hanya untuk admin.")},
                 status=403,
             )
         return view(request, *args, **kwargs)

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from sigap.accounts import access, audit, sessions
@@ -128,7 +129,7 @@ def token_revoke(*, user: User, prefix: str) -> None:
     )
     forget_tokens()
     if not updated:
-        raise NotFound("Token tidak ditemukan.")
+        raise NotFound(gettext("Token tidak ditemukan."))
     audit.record(SecurityKind.TOKEN_REVOKED, user=user, detail=f"{prefix}…")
 
 

@@ -6,6 +6,7 @@ import base64
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext
 
 from sigap.core.errors import ValidationFailed
 
@@ -26,7 +27,9 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError(kind)
         return int(value)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed("Cursor tidak valid.", fields={"cursor": ["Tidak valid."]}) from exc
+        raise ValidationFailed(
+            gettext("Cursor tidak valid."), fields={"cursor": [gettext("Tidak valid.")]}
+        ) from exc
 
 
 def page(qs: QuerySet[M], *, cursor: str | None, limit: int) -> tuple[list[M], str | None]:
@@ -58,7 +61,9 @@ def decode_segment_cursor(cursor: str) -> tuple[int, int]:
             raise ValueError(kind)
         return int(segment), int(last_id)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationFailed("Cursor tidak valid.", fields={"cursor": ["Tidak valid."]}) from exc
+        raise ValidationFailed(
+            gettext("Cursor tidak valid."), fields={"cursor": [gettext("Tidak valid.")]}
+        ) from exc
 
 
 def page_segments(

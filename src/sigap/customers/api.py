@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -61,7 +62,7 @@ def customer_me(request: HttpRequest) -> dict[str, Any]:
     user = request_user(request)
     customer = getattr(user, "customer", None) if user.is_customer else None
     if customer is None:
-        raise NotFound("Akun ini tidak terhubung dengan data pelanggan.")
+        raise NotFound(gettext("Akun ini tidak terhubung dengan data pelanggan."))
     return _out(user, customer.pk)
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from sigap.accounts.models import User
 from sigap.core.errors import NotFound
@@ -30,7 +31,7 @@ def customers_for(*, user: User, q: str = "") -> QuerySet[Customer]:
 def access_customer(user: User, customer_id: int) -> Customer:
     customer = customers_for(user=user).filter(pk=customer_id).first()
     if customer is None:
-        raise NotFound("Pelanggan tidak ditemukan.")
+        raise NotFound(gettext("Pelanggan tidak ditemukan."))
     return customer
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from sigap.accounts.models import Role, User
 from sigap.core.errors import NotFound, PermissionDenied
@@ -30,7 +31,9 @@ def is_staff_reader(user: Viewer) -> bool:
 
 def require_editor(user: Viewer) -> None:
     if not can_edit(user):
-        raise PermissionDenied("Hanya supervisor dan admin yang dapat mengubah basis pengetahuan.")
+        raise PermissionDenied(
+            gettext("Hanya supervisor dan admin yang dapat mengubah basis pengetahuan.")
+        )
 
 
 def public_articles() -> QuerySet[Article]:
@@ -48,12 +51,12 @@ def visible_articles(user: Viewer) -> QuerySet[Article]:
 def access_article(user: Viewer, article_id: int) -> Article:
     article = visible_articles(user).select_related("category").filter(pk=article_id).first()
     if article is None:
-        raise NotFound("Artikel tidak ditemukan.")
+        raise NotFound(gettext("Artikel tidak ditemukan."))
     return article
 
 
 def public_article(slug: str) -> Article:
     article = public_articles().select_related("category").filter(slug=slug).first()
     if article is None:
-        raise NotFound("Artikel tidak ditemukan.")
+        raise NotFound(gettext("Artikel tidak ditemukan."))
     return article

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
 from sigap.accounts.models import User
 from sigap.core.errors import Conflict, StaleVersion, ValidationFailed
@@ -71,17 +72,17 @@ class ArticleIn:
         )
         errors: dict[str, list[str]] = {}
         if not out.title:
-            errors["title"] = ["Judul wajib diisi."]
+            errors["title"] = [gettext("Judul wajib diisi.")]
         elif len(out.title) > TITLE_MAX or len(out.title_en) > TITLE_MAX:
             errors["title"] = [f"Judul paling panjang {TITLE_MAX} karakter."]
         if not out.body:
-            errors["body"] = ["Isi artikel wajib diisi."]
+            errors["body"] = [gettext("Isi artikel wajib diisi.")]
         if out.visibility not in Visibility.values:
-            errors["visibility"] = ["Visibilitas tidak dikenal."]
+            errors["visibility"] = [gettext("Visibilitas tidak dikenal.")]
         if out.status not in ArticleStatus.values:
-            errors["status"] = ["Status tidak dikenal."]
+            errors["status"] = [gettext("Status tidak dikenal.")]
         if errors:
-            raise ValidationFailed("Artikel belum lengkap.", fields=errors)
+            raise ValidationFailed(gettext("Artikel belum lengkap."), fields=errors)
         return out
 
 
@@ -128,12 +129,15 @@ def article_create(
     slug = (slug.strip() or slugify(content.title))[:120]
     if not SLUG_RE.fullmatch(slug):
         raise ValidationFailed(
-            "Alamat artikel tidak valid.",
-            fields={"slug": ["Gunakan huruf kecil, angka dan tanda hubung, mis. lacak-paket."]},
+            gettext("Alamat artikel tidak valid."),
+            fields={
+                "slug": [gettext("Gunakan huruf kecil, angka dan tanda hubung, mis. lacak-paket.")]
+            },
         )
     if Article.objects.filter(slug=slug).exists():
         raise ValidationFailed(
-            "Alamat artikel sudah dipakai.", fields={"slug": ["Alamat ini sudah dipakai."]}
+            gettext("Alamat artikel sudah dipakai."),
+            fields={"slug": [gettext("Alamat ini sudah dipakai.")]},
         )
     now = timezone.now()
     article = Article(
@@ -151,8 +155,11 @@ def _locked(article: Article, expected_version: int | None) -> Article:
     locked = Article.objects.select_for_update().get(pk=article.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleVersion(
-            f"Artikel ini sudah diubah orang lain (sekarang versi {locked.version}). "
-            "Muat ulang halaman, lalu ulangi perubahan Anda."
+            gettext(
+                "Artikel ini sudah diubah orang lain (sekarang versi %(version)s). "
+                "Muat ulang halaman, lalu ulangi perubahan Anda."
+            )
+            % {"version": locked.version}
         )
     return locked
 
@@ -204,7 +211,7 @@ def article_restore(
     locked = _locked(article, expected_version)
     old = ArticleVersion.objects.filter(article=locked, number=number).first()
     if old is None:
-        raise ValidationFailed(f"Versi {number} tidak ada.")
+        raise ValidationFailed(gettext("Versi %(number)s tidak ada.") % {"number": number})
     category = old.category or locked.category
     content = ArticleIn(category=category, **content_of(old))
     if not _differs(locked, content):
@@ -242,7 +249,7 @@ def _category_fields(data: CategoryIn, *, exclude_pk: int | None) -> dict[str, A
         others = others.exclude(pk=exclude_pk)
     errors: dict[str, list[str]] = {}
     if not name:
-        errors["name"] = ["Nama kategori wajib diisi."]
+        errors["name"] = [gettext("Nama kategori wajib diisi.")]
     elif others.filter(name=name).exists():
         errors["name"] = ["Nama ini sudah dipakai."]
     if not SLUG_RE.fullmatch(slug):
@@ -250,7 +257,7 @@ def _category_fields(data: CategoryIn, *, exclude_pk: int | None) -> dict[str, A
     elif others.filter(slug=slug).exists():
         errors["slug"] = ["Kode ini sudah dipakai."]
     if errors:
-        raise ValidationFailed("Kategori belum benar.", fields=errors)
+        raise ValidationFailed(gettext("Kategori belum benar."), fields=errors)
     return {
         "name": name,
         "slug": slug,
@@ -295,7 +302,9 @@ def category_delete(*, actor: User, category: Category) -> None:
     try:
         category.delete()
     except ProtectedError as exc:
-        raise Conflict("Kategori ini masih berisi artikel; pindahkan dulu artikelnya.") from exc
+        raise Conflict(
+            gettext("Kategori ini masih berisi artikel; pindahkan dulu artikelnya.")
+        ) from exc
     index.bump_generation()
 
 

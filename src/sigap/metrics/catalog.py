@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -19,119 +22,141 @@ class Metric:
 METRICS: list[Metric] = [
     Metric(
         "volume",
-        "Volume tiket",
+        gettext_noop("Volume tiket"),
         "tiket",
         0,
         None,
-        "Cari penyebab perubahan volume (laporan akar masalah) dan tinjau proses yang "
-        "paling banyak memicu keluhan.",
+        gettext_noop(
+            "Cari penyebab perubahan volume (laporan akar masalah) dan tinjau proses yang "
+            "paling banyak memicu keluhan."
+        ),
     ),
     Metric(
         "csat",
-        "Kepuasan pelanggan (CSAT)",
+        gettext_noop("Kepuasan pelanggan (CSAT)"),
         "%",
         +1,
         90,
-        "Tinjau umpan balik pelanggan yang memberi nilai rendah; bisa jadi masalah produk, "
-        "proses, atau kebutuhan pelatihan agen.",
+        gettext_noop(
+            "Tinjau umpan balik pelanggan yang memberi nilai rendah; bisa jadi masalah produk, "
+            "proses, atau kebutuhan pelatihan agen."
+        ),
     ),
     Metric(
         "nps",
-        "Net Promoter Score (NPS)",
+        gettext_noop("Net Promoter Score (NPS)"),
         "skor",
         +1,
         30,
-        "Loyalitas pelanggan rendah: hubungi detraktor, tindak lanjuti keluhan mereka, dan "
-        "perkuat program loyalitas.",
+        gettext_noop(
+            "Loyalitas pelanggan rendah: hubungi detraktor, tindak lanjuti keluhan mereka, dan "
+            "perkuat program loyalitas."
+        ),
     ),
     Metric(
         "ces",
-        "Kemudahan bagi pelanggan (CES)",
+        gettext_noop("Kemudahan bagi pelanggan (CES)"),
         "%",
         +1,
         80,
-        "Sederhanakan langkah yang harus dilakukan pelanggan (formulir, dokumen, "
-        "perpindahan saluran).",
+        gettext_noop(
+            "Sederhanakan langkah yang harus dilakukan pelanggan (formulir, dokumen, "
+            "perpindahan saluran)."
+        ),
     ),
     Metric(
         "fcr",
-        "Selesai pada kontak pertama (FCR)",
+        gettext_noop("Selesai pada kontak pertama (FCR)"),
         "%",
         +1,
         70,
-        "Adakan pelatihan agen atau sederhanakan proses agar masalah selesai pada kontak pertama.",
+        gettext_noop(
+            "Adakan pelatihan agen atau sederhanakan proses agar masalah selesai pada "
+            "kontak pertama."
+        ),
     ),
     Metric(
         "fcr_resolved",
-        "FCR varian: dari tiket selesai",
+        gettext_noop("FCR varian: dari tiket selesai"),
         "%",
         +1,
         None,
-        "Adakan pelatihan agen atau sederhanakan proses agar masalah selesai pada kontak pertama.",
+        gettext_noop(
+            "Adakan pelatihan agen atau sederhanakan proses agar masalah selesai pada "
+            "kontak pertama."
+        ),
     ),
     Metric(
         "aht",
-        "Rata-rata waktu penanganan (AHT)",
+        gettext_noop("Rata-rata waktu penanganan (AHT)"),
         "menit",
         -1,
         10,
-        "Otomatiskan pekerjaan berulang (templat balasan, chatbot) atau latih agen.",
+        gettext_noop("Otomatiskan pekerjaan berulang (templat balasan, chatbot) atau latih agen."),
     ),
     Metric(
         "frt",
-        "Waktu respons pertama",
+        gettext_noop("Waktu respons pertama"),
         "menit",
         -1,
         60,
-        "Tambah agen pada jam sibuk (lihat peta jam) atau perbaiki pembagian tiket.",
+        gettext_noop("Tambah agen pada jam sibuk (lihat peta jam) atau perbaiki pembagian tiket."),
     ),
     Metric(
         "wait",
-        "Rata-rata waktu tunggu",
+        gettext_noop("Rata-rata waktu tunggu"),
         "menit",
         -1,
         60,
-        "Tinjau proses dan jadwal agen; pelanggan terlalu lama menunggu balasan.",
+        gettext_noop("Tinjau proses dan jadwal agen; pelanggan terlalu lama menunggu balasan."),
     ),
     Metric(
         "resolution_time",
-        "Waktu penyelesaian",
+        gettext_noop("Waktu penyelesaian"),
         "jam",
         -1,
         48,
-        "Periksa tiket yang paling lama selesai dan percepat koordinasi antartim.",
+        gettext_noop("Periksa tiket yang paling lama selesai dan percepat koordinasi antartim."),
     ),
     Metric(
         "sla",
-        "Selesai dalam tenggat (SLA)",
+        gettext_noop("Selesai dalam tenggat (SLA)"),
         "%",
         +1,
         90,
-        "Tinjau beban kerja dan kebijakan SLA; eskalasi lebih awal tiket yang berisiko.",
+        gettext_noop(
+            "Tinjau beban kerja dan kebijakan SLA; eskalasi lebih awal tiket yang berisiko."
+        ),
     ),
     Metric(
         "sla_first_response",
-        "Respons pertama dalam tenggat",
+        gettext_noop("Respons pertama dalam tenggat"),
         "%",
         +1,
         95,
-        "Pastikan tiket baru segera ditangani; atur pemberitahuan dan pembagian otomatis.",
+        gettext_noop(
+            "Pastikan tiket baru segera ditangani; atur pemberitahuan dan pembagian otomatis."
+        ),
     ),
     Metric(
         "backlog",
-        "Tiket belum selesai (backlog)",
+        gettext_noop("Tiket belum selesai (backlog)"),
         "tiket",
         -1,
         None,
-        "Kurangi antrean: alihkan agen ke tiket lama dan tutup tiket yang sudah selesai.",
+        gettext_noop(
+            "Kurangi antrean: alihkan agen ke tiket lama dan tutup tiket yang sudah selesai."
+        ),
     ),
     Metric(
         "reopen",
-        "Tiket dibuka kembali",
+        gettext_noop("Tiket dibuka kembali"),
         "%",
         -1,
         5,
-        "Pastikan solusi benar-benar menyelesaikan masalah sebelum tiket dinyatakan selesai.",
+        gettext_noop(
+            "Pastikan solusi benar-benar menyelesaikan masalah sebelum tiket dinyatakan selesai."
+        ),
     ),
 ]
 BY_KEY = {m.key: m for m in METRICS}
@@ -143,18 +168,18 @@ COUNT_METRICS = frozenset({"volume", "backlog"})
 MIN_SAMPLE = 30
 # what n counts, per metric (the report's "baru 12 tiket selesai, minimal 30")
 BASIS: dict[str, str] = {
-    "csat": "jawaban",
-    "ces": "jawaban",
-    "nps": "jawaban",
-    "fcr": "tiket",
-    "fcr_resolved": "tiket selesai",
-    "aht": "interaksi terukur",
-    "frt": "tiket terjawab",
-    "wait": "penantian",
-    "resolution_time": "tiket selesai",
-    "sla": "tiket selesai",
-    "sla_first_response": "tiket",
-    "reopen": "tiket selesai",
+    "csat": gettext_noop("jawaban"),
+    "ces": gettext_noop("jawaban"),
+    "nps": gettext_noop("jawaban"),
+    "fcr": gettext_noop("tiket"),
+    "fcr_resolved": gettext_noop("tiket selesai"),
+    "aht": gettext_noop("interaksi terukur"),
+    "frt": gettext_noop("tiket terjawab"),
+    "wait": gettext_noop("penantian"),
+    "resolution_time": gettext_noop("tiket selesai"),
+    "sla": gettext_noop("tiket selesai"),
+    "sla_first_response": gettext_noop("tiket"),
+    "reopen": gettext_noop("tiket selesai"),
 }
 
 
@@ -168,4 +193,8 @@ def fmt(value: float | None, unit: str) -> str:
         text = f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
         if text.endswith(",0"):
             text = text[:-2]
-    return {"%": f"{text}%", "menit": f"{text} menit", "jam": f"{text} jam"}.get(unit, text)
+    if unit == "menit":
+        return _("%(n)s menit") % {"n": text}
+    if unit == "jam":
+        return _("%(n)s jam") % {"n": text}
+    return f"{text}%" if unit == "%" else text

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pygal
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from pygal.style import Style
 
 PALETTE = (
@@ -46,7 +48,7 @@ def _config(**kw: Any) -> dict[str, Any]:
         "explicit_size": False,
         "print_values": False,
         "show_legend": False,
-        "no_data_text": "Belum ada data",
+        "no_data_text": _("Belum ada data"),
         **kw,
     }
 
@@ -92,4 +94,12 @@ def heat_cells(grid: list[list[int]]) -> list[list[tuple[int, str]]]:
     return out
 
 
-WEEKDAYS = ["Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"]
+WEEKDAYS = [  # said with gettext where shown
+    gettext_noop("Senin"),
+    gettext_noop("Selasa"),
+    gettext_noop("Rabu"),
+    gettext_noop("Kamis"),
+    gettext_noop("Jumat"),
+    gettext_noop("Sabtu"),
+    gettext_noop("Minggu"),
+]

@@ -8,13 +8,22 @@ import io
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from sigap.metrics import charts
 
-KPI_HEADER = ["Metrik", "Target", "Hasil", "Periode sebelumnya", "Analisis", "Tindakan"]
+KPI_HEADER = [  # said with gettext when written out
+    gettext_noop("Metrik"),
+    gettext_noop("Target"),
+    gettext_noop("Hasil"),
+    gettext_noop("Periode sebelumnya"),
+    gettext_noop("Analisis"),
+    gettext_noop("Tindakan"),
+]
 
 
 def context(content: dict[str, Any], title: str) -> dict[str, Any]:
@@ -23,27 +32,28 @@ def context(content: dict[str, Any], title: str) -> dict[str, Any]:
     pictures = out["charts"]
     if content.get("by_category"):
         pictures["category"] = charts.bar(
-            "Volume per kategori", [(r["label"], r["count"]) for r in content["by_category"]]
+            _("Volume per kategori"), [(r["label"], r["count"]) for r in content["by_category"]]
         )
     if content.get("by_root_cause"):
         pictures["root_cause"] = charts.bar(
-            "Volume per akar masalah", [(r["label"], r["count"]) for r in content["by_root_cause"]]
+            _("Volume per akar masalah"),
+            [(r["label"], r["count"]) for r in content["by_root_cause"]],
         )
     if content.get("root_causes"):
         pictures["root_cause"] = charts.bar(
-            "Akar masalah", [(r["label"], r["count"]) for r in content["root_causes"]]
+            _("Akar masalah"), [(r["label"], r["count"]) for r in content["root_causes"]]
         )
     if content.get("by_channel"):
         pictures["channel"] = charts.bar(
-            "Volume per saluran", [(r["label"], r["count"]) for r in content["by_channel"]]
+            _("Volume per saluran"), [(r["label"], r["count"]) for r in content["by_channel"]]
         )
     if content.get("trend"):
         months = [r["month"] for r in content["trend"]]
         pictures["trend_volume"] = charts.line(
-            "Volume tiket", months, {"Volume": [r["volume"] for r in content["trend"]]}
+            _("Volume tiket"), months, {"Volume": [r["volume"] for r in content["trend"]]}
         )
         pictures["trend_satisfaction"] = charts.line(
-            "CSAT dan NPS",
+            _("CSAT dan NPS"),
             months,
             {
                 "CSAT (%)": [r["csat"] for r in content["trend"]],
@@ -51,15 +61,19 @@ def context(content: dict[str, Any], title: str) -> dict[str, Any]:
             },
         )
         pictures["trend_frt"] = charts.line(
-            "Respons pertama (menit)", months, {"FRT": [r["frt"] for r in content["trend"]]}
+            _("Respons pertama (menit)"), months, {"FRT": [r["frt"] for r in content["trend"]]}
         )
     if content.get("csat_distribution"):
         pictures["csat"] = charts.bar(
-            "Sebaran nilai CSAT",
-            [(f"Nilai {r['score']}", r["count"]) for r in content["csat_distribution"]],
+            _("Sebaran nilai CSAT"),
+            [
+                (_("Nilai %(score)s") % {"score": r["score"]}, r["count"])
+                for r in content["csat_distribution"]
+            ],
         )
     if content.get("heatmap"):
-        out["heat"] = list(zip(charts.WEEKDAYS, charts.heat_cells(content["heatmap"]), strict=True))
+        days = [_(day) for day in charts.WEEKDAYS]
+        out["heat"] = list(zip(days, charts.heat_cells(content["heatmap"]), strict=True))
     return out
 
 
@@ -73,7 +87,7 @@ def pdf(content: dict[str, Any], title: str) -> bytes:
 def _table(content: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     """The report's main table."""
     if content.get("rows"):
-        return KPI_HEADER, [
+        return [_(h) for h in KPI_HEADER], [
             [
                 r["label"],
                 r["target_text"],
@@ -86,9 +100,20 @@ def _table(content: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
         ]
     if content.get("trend"):
         keys = ["volume", "csat", "nps", "ces", "fcr", "frt", "resolution_time", "sla"]
-        return ["Bulan", *keys], [[r["month"], *[r.get(k) for k in keys]] for r in content["trend"]]
+        return [_("Bulan"), *keys], [
+            [r["month"], *[r.get(k) for k in keys]] for r in content["trend"]
+        ]
     if content.get("incidents") is not None and content.get("kind") == "incident":
-        return ["Tiket", "Subjek", "Dibuat", "Status", "Tim", "Penanggung jawab", "Langkah"], [
+        header = [
+            _("Tiket"),
+            _("Subjek"),
+            _("Dibuat"),
+            _("Status"),
+            _("Tim"),
+            _("Penanggung jawab"),
+            _("Langkah"),
+        ]
+        return header, [
             [
                 i["reference"],
                 i["subject"],
@@ -101,14 +126,14 @@ def _table(content: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
             for i in content["incidents"]
         ]
     if content.get("root_causes") is not None:
-        return ["Akar masalah", "Tiket", "Porsi (%)", "Periode sebelumnya"], [
+        return [_("Akar masalah"), _("Tiket"), _("Porsi (%)"), _("Periode sebelumnya")], [
             [r["label"], r["count"], r["share"], r["previous"]] for r in content["root_causes"]
         ]
     if content.get("csat_distribution"):
-        return ["Nilai CSAT", "Jawaban"], [
+        return [_("Nilai CSAT"), _("Jawaban")], [
             [r["score"], r["count"]] for r in content["csat_distribution"]
         ]
-    return ["Keterangan"], [["Tidak ada data."]]
+    return [_("Keterangan")], [[_("Tidak ada data.")]]
 
 
 def csv_bytes(content: dict[str, Any]) -> bytes:
@@ -124,10 +149,10 @@ def xlsx(content: dict[str, Any], title: str) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = "Laporan"
+    sheet.title = _("Laporan")
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([f"Periode: {content.get('period', '')}"])
+    sheet.append([_("Periode: %(period)s") % {"period": content.get("period", "")}])
     sheet.append([])
     header, rows = _table(content)
     sheet.append(header)
@@ -142,32 +167,32 @@ def xlsx(content: dict[str, Any], title: str) -> bytes:
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for key, name in (
-        ("by_category", "Kategori"),
-        ("by_root_cause", "Akar masalah"),
-        ("by_channel", "Saluran"),
+        ("by_category", _("Kategori")),
+        ("by_root_cause", _("Akar masalah")),
+        ("by_channel", _("Saluran")),
     ):
         if content.get(key):
             extra = book.create_sheet(name)
-            extra.append([name, "Tiket", "Porsi (%)"])
+            extra.append([name, _("Tiket"), _("Porsi (%)")])
             for r in content[key]:
                 extra.append([r["label"], r["count"], r["share"]])
-    for key, name, by in (("agents", "Agen", "name"), ("teams", "Tim", "name")):
+    for key, name, by in (("agents", _("Agen"), "name"), ("teams", _("Tim"), "name")):
         if content.get(key):
             extra = book.create_sheet(name)
             cols = [by, "volume", "resolved", "fcr", "frt", "aht", "sla", "csat"]
             rated = ("fcr", "frt", "aht", "sla", "csat")  # each with what it rests on
             extra.append(
                 [
-                    "Nama",
-                    "Tiket",
-                    "Selesai",
+                    _("Nama"),
+                    _("Tiket"),
+                    _("Selesai"),
                     "FCR (%)",
-                    "FRT (menit)",
-                    "AHT (menit)",
+                    _("FRT (menit)"),
+                    _("AHT (menit)"),
                     "SLA (%)",
                     "CSAT (%)",
                     *[f"n {name.upper()}" for name in rated],
-                    "Sampel terlalu kecil",
+                    _("Sampel terlalu kecil"),
                 ]
             )
             for r in content[key]:

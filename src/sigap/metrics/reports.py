@@ -14,6 +14,8 @@ from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from sigap.accounts.models import Team, User
 from sigap.core.money import format_rupiah
@@ -42,36 +44,45 @@ from sigap.tickets.models import (
 )
 
 MONTHS = [
-    "Januari",
-    "Februari",
-    "Maret",
-    "April",
-    "Mei",
-    "Juni",
-    "Juli",
-    "Agustus",
-    "September",
-    "Oktober",
-    "November",
-    "Desember",
+    gettext_noop("Januari"),
+    gettext_noop("Februari"),
+    gettext_noop("Maret"),
+    gettext_noop("April"),
+    gettext_noop("Mei"),
+    gettext_noop("Juni"),
+    gettext_noop("Juli"),
+    gettext_noop("Agustus"),
+    gettext_noop("September"),
+    gettext_noop("Oktober"),
+    gettext_noop("November"),
+    gettext_noop("Desember"),
 ]
 LABELS: dict[str, dict[str, Any]] = {
     "channel": dict(Channel.choices),
     "category": dict(Category.choices),
     "severity": dict(Severity.choices),
     "root_cause": dict(RootCause.choices),
-    "sentiment": {"positif": "Positif", "netral": "Netral", "negatif": "Negatif"},
+    "sentiment": {
+        "positif": gettext_lazy("Positif"),
+        "netral": gettext_lazy("Netral"),
+        "negatif": gettext_lazy("Negatif"),
+    },
 }
+
+
+def month_name(number: int) -> str:
+    """The month's name in the active language (its first three letters: the short one)."""
+    return _(MONTHS[number - 1])
 
 
 def period_text(start: date, end: date) -> str:
     if start.day == 1 and (end + timedelta(days=1)).day == 1 and start.month == end.month:
-        return f"{MONTHS[start.month - 1]} {start.year}"
+        return f"{month_name(start.month)} {start.year}"
     return f"{_day(start)} – {_day(end)}"
 
 
 def _day(d: date) -> str:
-    return f"{d.day} {MONTHS[d.month - 1]} {d.year}"
+    return f"{d.day} {month_name(d.month)} {d.year}"
 
 
 def targets() -> dict[str, float | None]:
@@ -82,23 +93,33 @@ def targets() -> dict[str, float | None]:
 
 def _change(now: float | None, before: float | None, metric: Metric) -> str:
     if now is None:
-        return "Belum ada data pada periode ini."
+        return _("Belum ada data pada periode ini.")
     if before is None:
-        return "Tidak ada data periode sebelumnya untuk dibandingkan."
+        return _("Tidak ada data periode sebelumnya untuk dibandingkan.")
+    was = {"before": fmt(before, metric.unit)}
     if metric.unit in ("%", "skor"):
         delta = now - before
         if abs(delta) < 0.05:
-            return f"Sama dengan periode sebelumnya ({fmt(before, metric.unit)})."
-        word = "Naik" if delta > 0 else "Turun"
+            return _("Sama dengan periode sebelumnya (%(before)s).") % was
         points = fmt(abs(delta), "").replace("%", "")
-        return f"{word} {points} poin dibanding periode sebelumnya ({fmt(before, metric.unit)})."
+        if delta > 0:
+            return _("Naik %(points)s poin dibanding periode sebelumnya (%(before)s).") % {
+                "points": points,
+                **was,
+            }
+        return _("Turun %(points)s poin dibanding periode sebelumnya (%(before)s).") % {
+            "points": points,
+            **was,
+        }
     if before == 0:
-        return f"Periode sebelumnya {fmt(before, metric.unit)}."
+        return _("Periode sebelumnya %(before)s.") % was
     pct = 100 * (now - before) / before
     if abs(pct) < 0.05:
-        return f"Sama dengan periode sebelumnya ({fmt(before, metric.unit)})."
-    word = "Naik" if pct > 0 else "Turun"
-    return f"{word} {fmt(abs(pct), '%')} dibanding periode sebelumnya ({fmt(before, metric.unit)})."
+        return _("Sama dengan periode sebelumnya (%(before)s).") % was
+    change = {"change": fmt(abs(pct), "%"), **was}
+    if pct > 0:
+        return _("Naik %(change)s dibanding periode sebelumnya (%(before)s).") % change
+    return _("Turun %(change)s dibanding periode sebelumnya (%(before)s).") % change
 
 
 def _verdict(value: float | None, target: float | None, metric: Metric) -> str:
@@ -109,8 +130,9 @@ def _verdict(value: float | None, target: float | None, metric: Metric) -> str:
     return "met" if ok else "missed"
 
 
-NO_DATA = "belum ada data"
-SMALL_SAMPLE = "Sampel terlalu kecil untuk disimpulkan"
+# Marked for the catalog; said with _() where shown.
+NO_DATA = gettext_noop("belum ada data")
+SMALL_SAMPLE = gettext_noop("Sampel terlalu kecil untuk disimpulkan")
 
 
 def sample_text(value: m.Value, unit: str) -> str:
@@ -118,8 +140,8 @@ def sample_text(value: m.Value, unit: str) -> str:
     "100% (n = 1, sampel terlalu kecil untuk disimpulkan)", "82,5% (n = 40)"."""
     n = int(value.denominator)
     if value.value is None:
-        return f"{NO_DATA} (n = {n})"
-    caveat = f", {SMALL_SAMPLE.lower()}" if n < MIN_SAMPLE else ""
+        return f"{_(NO_DATA)} (n = {n})"
+    caveat = f", {_(SMALL_SAMPLE).lower()}" if n < MIN_SAMPLE else ""
     return f"{fmt(value.value, unit)} (n = {n}{caveat})"
 
 
@@ -132,10 +154,10 @@ def spread(value: m.Value, unit: str) -> str:
         return ""
     text = f"median {fmt(extra['median'], unit)}, p90 {fmt(extra['p90'], unit)}"
     if extra.get("business_median") is not None:
-        text += (
-            f"; jam kerja: median {fmt(extra['business_median'], unit)}, "
-            f"p90 {fmt(extra['business_p90'], unit)}"
-        )
+        text += _("; jam kerja: median %(median)s, p90 %(p90)s") % {
+            "median": fmt(extra["business_median"], unit),
+            "p90": fmt(extra["business_p90"], unit),
+        }
     return text
 
 
@@ -152,33 +174,36 @@ def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
         verdict = "none" if small else _verdict(value, target, metric)
         analysis = _change(value, previous, metric)
         if small:
-            basis = BASIS.get(metric.key, "data")
-            analysis += (
-                f" {SMALL_SAMPLE}: baru {sample} {basis} (n = {sample}), "
-                f"minimal {MIN_SAMPLE} {basis}."
-            )
+            basis = _(BASIS.get(metric.key, "data"))
+            analysis += " " + _(
+                "%(small)s: baru %(n)s %(basis)s (n = %(n)s), minimal %(min)s %(basis)s."
+            ) % {"small": _(SMALL_SAMPLE), "n": sample, "basis": basis, "min": MIN_SAMPLE}
             action = (
-                "Kumpulkan lebih banyak jawaban survei sebelum menarik kesimpulan."
+                _("Kumpulkan lebih banyak jawaban survei sebelum menarik kesimpulan.")
                 if metric.key in SURVEY_METRICS
-                else "Tunggu sampai datanya cukup sebelum menarik kesimpulan."
+                else _("Tunggu sampai datanya cukup sebelum menarik kesimpulan.")
             )
         elif verdict == "met":
-            analysis += " Memenuhi target."
-            action = "Pertahankan; bagikan praktik baik ke tim."
+            analysis += " " + _("Memenuhi target.")
+            action = _("Pertahankan; bagikan praktik baik ke tim.")
         elif verdict == "missed":
-            analysis += " Belum memenuhi target."
-            action = metric.action
+            analysis += " " + _("Belum memenuhi target.")
+            action = _(metric.action)
         elif value is None:
-            action = "Pastikan data terkumpul (survei terkirim, balasan tercatat)."
+            action = _("Pastikan data terkumpul (survei terkirim, balasan tercatat).")
         else:
-            action = metric.action if _worse(value, previous, metric) else "Pantau."
-        value_text = NO_DATA if value is None and sample is not None else fmt(value, metric.unit)
+            action = _(metric.action) if _worse(value, previous, metric) else _("Pantau.")
+        value_text = _(NO_DATA) if value is None and sample is not None else fmt(value, metric.unit)
         detail = f"n = {sample}" if sample is not None else ""
         interactions = now[metric.key].extra.get("interactions")
         if interactions is not None:  # AHT: measured interactions of all those done
-            detail += f" dari {interactions} interaksi"
+            detail += " " + _("dari %(total)s interaksi") % {"total": interactions}
         average = now[metric.key].extra.get("average")
-        average_text = "" if average is None else f"rata-rata {fmt(average, '')} dari 5"
+        average_text = (
+            ""
+            if average is None
+            else _("rata-rata %(average)s dari 5") % {"average": fmt(average, "")}
+        )
         if average_text:
             detail = f"{average_text}; {detail}"
         spread_text = spread(now[metric.key], metric.unit)
@@ -188,7 +213,7 @@ def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
         rows.append(
             {
                 "metric": metric.key,
-                "label": metric.label,
+                "label": _(metric.label),
                 "unit": metric.unit,
                 "target": target,
                 "target_text": _target_text(target, metric),
@@ -229,7 +254,7 @@ def _target_text(target: float | None, metric: Metric) -> str:
 
 def _labelled(rows: list[tuple[str, int]], dimension: str) -> list[dict[str, Any]]:
     names = LABELS.get(dimension, {})
-    total = sum(n for _, n in rows) or 1
+    total = sum(n for _key, n in rows) or 1
     return [
         {
             "key": k,
@@ -277,7 +302,7 @@ def build(kind: str, f: m.Filter) -> dict[str, Any]:
         content["heatmap"] = m.heatmap(f)
     elif kind == ReportKind.TREND:
         content["trend"] = [
-            {"month": f"{MONTHS[d.month - 1][:3]} {d.year}", **vals} for d, vals in m.series(f, 12)
+            {"month": f"{month_name(d.month)[:3]} {d.year}", **vals} for d, vals in m.series(f, 12)
         ]
     elif kind == ReportKind.SENTIMENT:
         content.update(_sentiment(f))
@@ -300,16 +325,21 @@ def build(kind: str, f: m.Filter) -> dict[str, Any]:
 
 def _money_change(now: int | None, before: int | None) -> str:
     if now is None:
-        return "Belum ada tiket pada periode ini."
+        return _("Belum ada tiket pada periode ini.")
     if before is None:
-        return "Tidak ada data periode sebelumnya untuk dibandingkan."
+        return _("Tidak ada data periode sebelumnya untuk dibandingkan.")
+    was = {"before": format_rupiah(before)}
     if before == 0:
-        return "Periode sebelumnya Rp 0." if now else "Sama dengan periode sebelumnya (Rp 0)."
+        if now:
+            return _("Periode sebelumnya %(before)s.") % was
+        return _("Sama dengan periode sebelumnya (%(before)s).") % was
     pct = 100 * (now - before) / before
     if abs(pct) < 0.05:
-        return f"Sama dengan periode sebelumnya ({format_rupiah(before)})."
-    word = "Naik" if pct > 0 else "Turun"
-    return f"{word} {fmt(abs(pct), '%')} dibanding periode sebelumnya ({format_rupiah(before)})."
+        return _("Sama dengan periode sebelumnya (%(before)s).") % was
+    change = {"change": fmt(abs(pct), "%"), **was}
+    if pct > 0:
+        return _("Naik %(change)s dibanding periode sebelumnya (%(before)s).") % change
+    return _("Turun %(change)s dibanding periode sebelumnya (%(before)s).") % change
 
 
 def compensation_section(f: m.Filter) -> dict[str, Any]:
@@ -322,7 +352,7 @@ def compensation_section(f: m.Filter) -> dict[str, Any]:
         return [
             {
                 "key": key,
-                "label": str(names.get(key, key or "—")) if key else "Belum digolongkan",
+                "label": str(names.get(key, key or "—")) if key else _("Belum digolongkan"),
                 "count": n,
                 "total": total,
                 "total_text": format_rupiah(total),
@@ -354,11 +384,11 @@ def compensation_section(f: m.Filter) -> dict[str, Any]:
 
 def _money_action(now: int | None, before: int | None) -> str:
     if now and before and (now - before) / before > 0.10:
-        return (
+        return _(
             "Tinjau golongan keluhan dengan kompensasi terbesar dan perbaiki penyebabnya; "
             "kompensasi menutup kerugian, bukan akar masalah."
         )
-    return "Pantau."
+    return _("Pantau.")
 
 
 def compensation_rows(c: dict[str, Any]) -> list[dict[str, Any]]:
@@ -367,21 +397,23 @@ def compensation_rows(c: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
             "metric": "compensation_total",
-            "label": "Kompensasi diberikan",
+            "label": _("Kompensasi diberikan"),
             "unit": "Rp",
             "target": None,
             "target_text": "—",
             "result": c["total"],
-            "result_text": f"{c['total_text']} ({c['count']} kali)",
+            "result_text": _("%(total)s (%(count)s kali)")
+            % {"total": c["total_text"], "count": c["count"]},
             "previous": c["previous_total"],
-            "previous_text": f"{c['previous_total_text']} ({c['previous_count']} kali)",
+            "previous_text": _("%(total)s (%(count)s kali)")
+            % {"total": c["previous_total_text"], "count": c["previous_count"]},
             "verdict": "none",
             "analysis": c["total_analysis"],
             "action": _money_action(c["total"], c["previous_total"]),
         },
         {
             "metric": "compensation_per_contact",
-            "label": "Biaya kompensasi per kontak",
+            "label": _("Biaya kompensasi per kontak"),
             "unit": "Rp",
             "target": None,
             "target_text": "—",
@@ -400,29 +432,35 @@ def _summary(rows: list[dict[str, Any]]) -> str:
     missed = [r for r in rows if r["verdict"] == "missed"]
     met = [r for r in rows if r["verdict"] == "met"]
     volume = next(r for r in rows if r["metric"] == "volume")
-    parts = [f"Tiket masuk: {volume['result_text']}. {volume['analysis']}"]
+    parts = [
+        _("Tiket masuk: %(volume)s.") % {"volume": volume["result_text"]} + " " + volume["analysis"]
+    ]
     if met:
-        parts.append("Memenuhi target: " + ", ".join(r["label"] for r in met) + ".")
-    if missed:
         parts.append(
-            "Perlu perhatian: "
-            + ", ".join(
-                f"{r['label']} ({r['result_text']}, target {r['target_text']})" for r in missed
-            )
-            + "."
+            _("Memenuhi target: %(names)s.") % {"names": ", ".join(r["label"] for r in met)}
         )
+    if missed:
+        names = ", ".join(
+            f"{r['label']} ({r['result_text']}, target {r['target_text']})" for r in missed
+        )
+        parts.append(_("Perlu perhatian: %(names)s.") % {"names": names})
     return " ".join(parts)
 
 
 def _root_summary(rows: list[dict[str, Any]]) -> str:
     known = [r for r in rows if r["key"]]
     if not known:
-        return "Belum ada tiket dengan akar masalah tercatat pada periode ini."
+        return _("Belum ada tiket dengan akar masalah tercatat pada periode ini.")
     top = known[0]
-    return (
-        f"Akar masalah terbanyak: {top['label']} ({top['count']} tiket, {fmt(top['share'], '%')}); "
-        f"periode sebelumnya {top['previous']} tiket."
-    )
+    return _(
+        "Akar masalah terbanyak: %(label)s (%(count)s tiket, %(share)s); "
+        "periode sebelumnya %(previous)s tiket."
+    ) % {
+        "label": top["label"],
+        "count": top["count"],
+        "share": fmt(top["share"], "%"),
+        "previous": top["previous"],
+    }
 
 
 def _sentiment(f: m.Filter) -> dict[str, Any]:
@@ -490,10 +528,11 @@ def _incidents(f: m.Filter) -> list[dict[str, Any]]:
         when = timezone.localtime(e["created_at"]).strftime("%d-%m %H:%M")
         what: str = {
             EventKind.STATUS_CHANGED: f"status → {e['new_value']}",
-            EventKind.ESCALATED: f"eskalasi tingkat {e['data'].get('level', '')}",
-            EventKind.TEAM_CHANGED: "dipindah tim",
-            EventKind.PROPOSAL_ACCEPTED: "usulan diterima pelanggan",
-            EventKind.SLA_BREACHED: "tenggat terlampaui",
+            EventKind.ESCALATED: _("eskalasi tingkat %(level)s")
+            % {"level": e["data"].get("level", "")},
+            EventKind.TEAM_CHANGED: _("dipindah tim"),
+            EventKind.PROPOSAL_ACCEPTED: _("usulan diterima pelanggan"),
+            EventKind.SLA_BREACHED: _("tenggat terlampaui"),
         }[EventKind(e["kind"])]
         steps.setdefault(e["ticket_id"], []).append(f"{when} {what}")
     return [

@@ -114,9 +114,9 @@ def _analytics(f: m.Filter) -> dict[str, Any]:
         cards.append(
             {
                 "key": name,
-                "label": metric.label,
+                "label": _(metric.label),
                 "value": (
-                    reports.NO_DATA
+                    _(reports.NO_DATA)
                     if values[name].value is None and sample is not None
                     else fmt(values[name].value, metric.unit)
                 ),
@@ -134,7 +134,7 @@ def _analytics(f: m.Filter) -> dict[str, Any]:
         "by_root_cause": reports._labelled(m.breakdown(f, "root_cause"), "root_cause"),
         "heatmap": m.heatmap(f),
         "trend": [
-            {"month": f"{reports.MONTHS[d.month - 1][:3]} {d.year}", **vals}
+            {"month": f"{reports.month_name(d.month)[:3]} {d.year}", **vals}
             for d, vals in m.series(f, 6)
         ],
     }

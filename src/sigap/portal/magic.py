@@ -20,6 +20,7 @@ from django.core import signing
 from django.core.mail import send_mail
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext, gettext_noop
 
 from sigap.accounts.models import Role, User
 
@@ -70,20 +71,24 @@ def read_token(token: str) -> Link | None:
     return Link(user, str(data.get("b", "")))
 
 
-TEXTS = {
+TEXTS = {  # said with gettext when sent: in the language of the page that asked
     "login": (
-        "Tautan masuk ke portal pelanggan",
-        "Klik tautan berikut untuk masuk ke portal pelanggan:",
+        gettext_noop("Tautan masuk ke portal pelanggan"),
+        gettext_noop("Klik tautan berikut untuk masuk ke portal pelanggan:"),
     ),
     "verify": (
-        "Aktifkan akun portal pelanggan Anda",
-        "Seseorang mendaftarkan alamat email ini di portal pelanggan kami. Bila itu Anda, "
-        "klik tautan berikut untuk mengaktifkan akun:",
+        gettext_noop("Aktifkan akun portal pelanggan Anda"),
+        gettext_noop(
+            "Seseorang mendaftarkan alamat email ini di portal pelanggan kami. Bila itu Anda, "
+            "klik tautan berikut untuk mengaktifkan akun:"
+        ),
     ),
     "exists": (
-        "Anda sudah punya akun portal pelanggan",
-        "Seseorang mencoba mendaftar lagi dengan alamat email ini, padahal akunnya sudah ada. "
-        "Bila itu Anda, klik tautan berikut untuk masuk (kata sandi Anda tidak berubah):",
+        gettext_noop("Anda sudah punya akun portal pelanggan"),
+        gettext_noop(
+            "Seseorang mencoba mendaftar lagi dengan alamat email ini, padahal akunnya sudah "
+            "ada. Bila itu Anda, klik tautan berikut untuk masuk (kata sandi Anda tidak berubah):"
+        ),
     ),
 }
 
@@ -93,14 +98,17 @@ def send_link(user: User, *, purpose: str = "login", browser: str = "") -> None:
     url = site + reverse("portal:magic_login", args=[make_token(user, browser=browser)])
     sign_in = site + reverse("portal:login")
     minutes = settings.SIGAP_MAGIC_LINK_MAX_AGE // 60
-    subject, intro = TEXTS[purpose]
+    subject, intro = (gettext(text) for text in TEXTS[purpose])
     # the name is the requester's words until the address is proven: not in this mail
-    greeting = "Halo" if user.email_verified_at is None else f"Halo {user.get_full_name()}"
-    body = (
-        f"{greeting.strip()},\n\n{intro}\n\n{url}\n\n"
-        f"Tautan ini berlaku {minutes} menit dan hanya dapat dipakai sekali. "
-        "Bila Anda tidak memintanya, abaikan email ini.\n\n"
-        f"Lain kali, masuk dengan email Anda di {sign_in} (dengan kata sandi, atau minta "
+    name = "" if user.email_verified_at is None else user.get_full_name().strip()
+    greeting = gettext("Halo %(name)s,") % {"name": name} if name else gettext("Halo,")
+    valid = gettext(
+        "Tautan ini berlaku %(minutes)s menit dan hanya dapat dipakai sekali. "
+        "Bila Anda tidak memintanya, abaikan email ini."
+    ) % {"minutes": minutes}
+    next_time = gettext(
+        "Lain kali, masuk dengan email Anda di %(url)s (dengan kata sandi, atau minta "
         "tautan masuk baru di sana)."
-    )
+    ) % {"url": sign_in}
+    body = f"{greeting}\n\n{intro}\n\n{url}\n\n{valid}\n\n{next_time}"
     send_mail(subject, body, None, [user.email])

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -138,7 +139,7 @@ def _organization_out(o: Organization) -> dict[str, Any]:
 def _organization(organization_id: int) -> Organization:
     found = Organization.objects.filter(pk=organization_id).first()
     if found is None:
-        raise NotFound("Organisasi tidak ditemukan.")
+        raise NotFound(gettext("Organisasi tidak ditemukan."))
     return found
 
 

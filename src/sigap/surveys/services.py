@@ -22,7 +22,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from sigap.automations import engine as automation
 from sigap.core import outbox
@@ -211,16 +212,23 @@ def _mail(survey: Survey, to: str) -> None:
         "choices": [(n, link(survey, n)) for n in _scale(survey)],
         "link": link(survey),
     }
-    if survey.kind == SurveyKind.RESOLUTION:
-        assert survey.ticket is not None
-        subject = f"[{survey.ticket.reference}] Bagaimana layanan kami?"
-    else:
-        subject = f"Seberapa besar kemungkinan Anda merekomendasikan {context['business']}?"
-    text = render_to_string("surveys/email.txt", context)
+    # In the customer's own language when they chose one, else the company's.
+    with translation.override(survey.customer.preferred_language or settings.LANGUAGE_CODE):
+        if survey.kind == SurveyKind.RESOLUTION:
+            assert survey.ticket is not None
+            subject = gettext("[%(reference)s] Bagaimana layanan kami?") % {
+                "reference": survey.ticket.reference
+            }
+        else:
+            subject = gettext("Seberapa besar kemungkinan Anda merekomendasikan %(business)s?") % {
+                "business": context["business"]
+            }
+        text = render_to_string("surveys/email.txt", context)
+        html = render_to_string("surveys/email.html", context)
     mail = EmailMultiAlternatives(
         subject, text, None, [to], headers={"Auto-Submitted": "auto-generated"}
     )
-    mail.attach_alternative(render_to_string("surveys/email.html", context), "text/html")
+    mail.attach_alternative(html, "text/html")
     mail.send()
 
 

@@ -14,6 +14,7 @@ A ticket the caller may not see raises ``NotFound``, exactly like a missing one.
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from sigap.accounts.models import Role, Team, User
 from sigap.core.errors import NotFound, PermissionDenied
@@ -96,9 +97,12 @@ def require_may_open_in(user: User, team: Team | None) -> None:
     if Team.members.through.objects.filter(user_id=user.pk, team_id=team.pk).exists():
         return
     raise PermissionDenied(
-        f"Anda bukan anggota tim {team.name}, jadi tidak dapat membuat tiket di tim itu. "
-        "Pilih tim Anda atau kosongkan tim agar tiket masuk antrean triase.",
-        fields={"team_id": ["Bukan tim Anda."]},
+        gettext(
+            "Anda bukan anggota tim %(team)s, jadi tidak dapat membuat tiket di tim itu. "
+            "Pilih tim Anda atau kosongkan tim agar tiket masuk antrean triase."
+        )
+        % {"team": team.name},
+        fields={"team_id": [gettext("Bukan tim Anda.")]},
     )
 
 
@@ -108,7 +112,7 @@ def access_ticket(user: User, ticket_id: int, *, for_update: bool = False) -> Ti
         qs = qs.select_for_update(of=("self",))
     ticket = qs.filter(pk=ticket_id).first()
     if ticket is None:
-        raise NotFound("Tiket tidak ditemukan.")
+        raise NotFound(gettext("Tiket tidak ditemukan."))
     return ticket
 
 
@@ -116,15 +120,17 @@ def require_supervisor_for(user: User, ticket: Ticket) -> None:
     """Approvals on behalf of the company: an admin, or a supervisor of the ticket's team
     (any supervisor when the ticket has no team yet)."""
     if not user.is_active:
-        raise PermissionDenied("Akun ini tidak aktif.")
+        raise PermissionDenied(gettext("Akun ini tidak aktif."))
     if user.role == Role.ADMIN:
         return
     if user.role != Role.SUPERVISOR:
-        raise PermissionDenied("Hanya supervisor yang dapat menyetujui usulan ini.")
+        raise PermissionDenied(gettext("Hanya supervisor yang dapat menyetujui usulan ini."))
     if ticket.team_id is None:
         return
     if not Team.objects.filter(pk=ticket.team_id, supervisor_id=user.pk).exists():
-        raise PermissionDenied("Hanya supervisor tim ini yang dapat menyetujui usulan ini.")
+        raise PermissionDenied(
+            gettext("Hanya supervisor tim ini yang dapat menyetujui usulan ini.")
+        )
 
 
 def decidable_tickets_q(user: User, prefix: str = "") -> Q:

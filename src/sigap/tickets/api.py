@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils.translation import gettext
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -108,7 +109,9 @@ def _team(team_id: int | None) -> Team | None:
         return None
     team = Team.objects.filter(pk=team_id).first()
     if team is None:
-        raise ValidationFailed("Tim tidak ditemukan.", fields={"team_id": ["Tidak ditemukan."]})
+        raise ValidationFailed(
+            gettext("Tim tidak ditemukan."), fields={"team_id": [gettext("Tidak ditemukan.")]}
+        )
     return team
 
 
@@ -118,7 +121,8 @@ def _staff_user(user_id: int | None) -> User | None:
     found = User.objects.filter(pk=user_id).first()
     if found is None:
         raise ValidationFailed(
-            "Penanggung jawab tidak ditemukan.", fields={"assignee_id": ["Tidak ditemukan."]}
+            gettext("Penanggung jawab tidak ditemukan."),
+            fields={"assignee_id": [gettext("Tidak ditemukan.")]},
         )
     return found
 
@@ -219,13 +223,14 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
         _refuse_staff_fields(sent, "Kolom ini hanya dapat diisi staf: " + ", ".join(sent) + ".")
         customer = getattr(user, "customer", None)
         if customer is None or customer.pk != payload.customer_id:
-            raise NotFound("Pelanggan tidak ditemukan.")
+            raise NotFound(gettext("Pelanggan tidak ditemukan."))
     else:
         try:
             customer = Customer.objects.get(pk=payload.customer_id)
         except Customer.DoesNotExist:
             raise ValidationFailed(
-                "Pelanggan tidak ditemukan.", fields={"customer_id": ["Tidak ditemukan."]}
+                gettext("Pelanggan tidak ditemukan."),
+                fields={"customer_id": [gettext("Tidak ditemukan.")]},
             ) from None
     ticket = services.ticket_create(
         actor=user,
@@ -248,7 +253,7 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
     # The creator reads back the ticket just written, from memory (the detail's queries
     # would only repeat it), under the same visibility rule as any read.
     if not may_see(user, ticket):
-        raise NotFound("Tiket tidak ditemukan.")
+        raise NotFound(gettext("Tiket tidak ditemukan."))
     contacts = contact_pairs(customer.pk)
     tags = services.tags_as_created(ticket)
     return json_response(_ticket_out(user, ticket, tags=tags, contacts=contacts), status=201)
@@ -288,8 +293,10 @@ def ticket_update(request: HttpRequest, ticket_id: int, payload: TicketPatch) ->
         if_match = request.headers.get("If-Match", "").strip('"W/ ')
         if not if_match.isdigit():
             raise ValidationFailed(
-                "Sertakan versi tiket yang Anda ubah (kolom 'version' atau header If-Match).",
-                fields={"version": ["Wajib diisi."]},
+                gettext(
+                    "Sertakan versi tiket yang Anda ubah (kolom 'version' atau header If-Match)."
+                ),
+                fields={"version": [gettext("Wajib diisi.")]},
             )
         version = int(if_match)
     sent = payload.dict(exclude_unset=True)
@@ -443,12 +450,12 @@ def _validate_message(raw: Any) -> MessageIn:
 
     unstorable = unstorable_fields(raw)
     if unstorable:
-        raise ValidationFailed("Data yang dikirim tidak valid.", fields=unstorable)
+        raise ValidationFailed(gettext("Data yang dikirim tidak valid."), fields=unstorable)
     try:
         return MessageIn.model_validate(raw)
     except PydanticError as exc:
         fields = field_errors(exc.errors())  # type: ignore[arg-type]
-        raise ValidationFailed("Data yang dikirim tidak valid.", fields=fields) from exc
+        raise ValidationFailed(gettext("Data yang dikirim tidak valid."), fields=fields) from exc
 
 
 @router.get("/attachments/{attachment_id}", summary="Unduh lampiran", response={200: None})
@@ -461,7 +468,7 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
         qs = qs.exclude(message__kind=MessageKind.NOTE)
     attachment = qs.first()
     if attachment is None:
-        raise NotFound("Lampiran tidak ditemukan.")
+        raise NotFound(gettext("Lampiran tidak ditemukan."))
     response = FileResponse(
         attachment.file.open("rb"),
         as_attachment=True,
@@ -483,7 +490,7 @@ def _proposal(user: User, proposal_id: int) -> Proposal:
         qs = qs.filter(status__in=CUSTOMER_VISIBLE_PROPOSAL_STATUSES)
     proposal = qs.first()
     if proposal is None:
-        raise NotFound("Usulan tidak ditemukan.")
+        raise NotFound(gettext("Usulan tidak ditemukan."))
     return proposal
 
 
@@ -690,7 +697,7 @@ def ticket_split(request: HttpRequest, ticket_id: int, payload: SplitIn) -> Any:
     ticket = access_ticket(user, ticket_id)
     message = Message.objects.filter(pk=payload.message_id, ticket_id=ticket.pk).first()
     if message is None:
-        raise NotFound("Pesan tidak ditemukan.")
+        raise NotFound(gettext("Pesan tidak ditemukan."))
     new = services.ticket_split(actor=user, ticket=ticket, message=message, subject=payload.subject)
     return Status(201, _detail(user, new.pk))
 

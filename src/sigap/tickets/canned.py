@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts import access, audit
 from sigap.accounts.models import User
@@ -61,13 +62,13 @@ def canned_save(
 
 
 PLACEHOLDERS = {
-    "nama_depan": "Nama depan pelanggan",
-    "nama": "Nama lengkap pelanggan",
-    "nomor_tiket": "Nomor tiket, mis. SGP-000123",
-    "subjek": "Subjek tiket",
-    "tenggat": "Tenggat penyelesaian",
-    "agen": "Nama petugas yang menulis",
-    "tim": "Nama tim penanggung jawab",
+    "nama_depan": gettext_lazy("Nama depan pelanggan"),
+    "nama": gettext_lazy("Nama lengkap pelanggan"),
+    "nomor_tiket": gettext_lazy("Nomor tiket, mis. SGP-000123"),
+    "subjek": gettext_lazy("Subjek tiket"),
+    "tenggat": gettext_lazy("Tenggat penyelesaian"),
+    "agen": gettext_lazy("Nama petugas yang menulis"),
+    "tim": gettext_lazy("Nama tim penanggung jawab"),
 }
 _PATTERN = re.compile(r"\{(\w+)\}")
 

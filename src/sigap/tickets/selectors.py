@@ -22,6 +22,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.expressions import Col
+from django.utils.translation import gettext
 
 from sigap.accounts.models import STAFF_ROLES, Role, Team, User
 from sigap.core.errors import NotFound
@@ -141,7 +142,7 @@ def ticket_detail_for(*, user: User, ticket_id: int, tags: bool = True) -> Ticke
     )
     ticket = qs.prefetch_related(*related).first()
     if ticket is None:
-        raise NotFound("Tiket tidak ditemukan.")
+        raise NotFound(gettext("Tiket tidak ditemukan."))
     return ticket
 
 
@@ -243,7 +244,7 @@ def ticket_read(*, user: User, ticket_id: int) -> TicketDetail:
     the API's single ticket. tests/test_ticket_read.py holds it to the ORM's answer."""
     visibility = ticket_visibility_sql(user, "t", "c")
     if visibility is None or not 0 < ticket_id <= _MAX_ID:
-        raise NotFound("Tiket tidak ditemukan.")
+        raise NotFound(gettext("Tiket tidak ditemukan."))
     condition, params = visibility
     sql, parts = _read_statement("customer" if user.is_customer else "staff")
     with connection.cursor() as cursor:
@@ -253,7 +254,7 @@ def ticket_read(*, user: User, ticket_id: int) -> TicketDetail:
         )
         row = cursor.fetchone()
     if row is None:
-        raise NotFound("Tiket tidak ditemukan.")
+        raise NotFound(gettext("Tiket tidak ditemukan."))
     objs: list[Model | None] = []
     at = 0
     for model, fields, converted in parts:

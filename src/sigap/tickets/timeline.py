@@ -35,7 +35,9 @@ if TYPE_CHECKING:
 
 
 def _reason(data: dict[str, Any]) -> str:
-    return _("Alasan: %(text)s") % {"text": data["reason"]}
+    # A reason Sigap gave (marked with gettext_noop where it was stored) reads in the
+    # reader's language; a person's own words are not in the catalog and stay as written.
+    return _("Alasan: %(text)s") % {"text": _(data["reason"])}
 
 
 FIELD_LABELS = {

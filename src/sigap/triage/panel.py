@@ -6,21 +6,29 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
+
 from sigap.text.indonesian import stopwords
 from sigap.tickets.models import Category, RootCause, Severity, Ticket
 from sigap.triage.models import TicketTriage
 
-TASK_LABELS = {
-    "sentiment": "Sentimen",
-    "category": "Golongan",
-    "severity": "Tingkat",
-    "root_cause": "Penyebab keluhan",
+# Lazy: said in the reader's language when the panel is built, not the import's.
+TASK_LABELS: dict[str, str | Promise] = {
+    "sentiment": gettext_lazy("Sentimen"),
+    "category": gettext_lazy("Golongan"),
+    "severity": gettext_lazy("Tingkat"),
+    "root_cause": gettext_lazy("Penyebab keluhan"),
 }
-VALUE_LABELS: dict[str, dict[str, str]] = {
-    "sentiment": {"positif": "Positif", "netral": "Netral", "negatif": "Negatif"},
-    "category": {k: str(v) for k, v in Category.choices},
-    "severity": {k: str(v) for k, v in Severity.choices},
-    "root_cause": {k: str(v) for k, v in RootCause.choices},
+VALUE_LABELS: dict[str, dict[str, str | Promise]] = {
+    "sentiment": {
+        "positif": gettext_lazy("Positif"),
+        "netral": gettext_lazy("Netral"),
+        "negatif": gettext_lazy("Negatif"),
+    },
+    "category": dict(Category.choices),
+    "severity": dict(Severity.choices),
+    "root_cause": dict(RootCause.choices),
 }
 TICKET_FIELDS = frozenset({"category", "severity", "root_cause"})
 
@@ -45,8 +53,8 @@ def triage_panel(ticket: Ticket) -> dict[str, Any] | None:
         suggested = str(p["label"])
         row: dict[str, Any] = {
             "task": task,
-            "label": label,
-            "suggestion": labels.get(suggested, suggested),
+            "label": str(label),
+            "suggestion": str(labels.get(suggested, suggested)),
             "confidence": round(100 * float(p["confidence"])),
             "words": telling_words(list(p.get("words", []))),
             "applied": task in record.applied,
@@ -56,7 +64,7 @@ def triage_panel(ticket: Ticket) -> dict[str, Any] | None:
         }
         if task in TICKET_FIELDS:
             now = str(getattr(ticket, task) or "")
-            row["current"] = labels.get(now, now)
+            row["current"] = str(labels.get(now, now))
             row["differs"] = now != suggested
         rows.append(row)
     return {

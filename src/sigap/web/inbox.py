@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sigap.accounts.models import Team, User
@@ -139,7 +140,9 @@ def _decode(cursor: str, sort: Sort) -> tuple[Any, int]:
             value = int(value)
         return value, int(last_id)
     except (ValueError, TypeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed("Halaman tidak valid.", fields={"cursor": ["Tidak valid."]}) from exc
+        raise ValidationFailed(
+            gettext("Halaman tidak valid."), fields={"cursor": [gettext("Tidak valid.")]}
+        ) from exc
 
 
 def sorted_page(
@@ -180,7 +183,9 @@ def segmented_page(
     if cursor:
         head, _, inner = cursor.partition(".")
         if not (head[:1] == "s" and head[1:].isdigit()):
-            raise ValidationFailed("Halaman tidak valid.", fields={"cursor": ["Tidak valid."]})
+            raise ValidationFailed(
+                gettext("Halaman tidak valid."), fields={"cursor": [gettext("Tidak valid.")]}
+            )
         start = int(head[1:])
     rows: list[Ticket] = []
     for index in range(start, len(segments)):

@@ -9,11 +9,12 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Direction(models.TextChoices):
-    INBOUND = "inbound", _("Masuk")
-    OUTBOUND = "outbound", _("Keluar")
+    INBOUND = "inbound", pgettext_lazy("call direction", "Masuk")
+    OUTBOUND = "outbound", pgettext_lazy("call direction", "Keluar")
 
 
 class Outcome(models.TextChoices):

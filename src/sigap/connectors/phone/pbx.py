@@ -24,6 +24,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext
 
 from sigap.connectors.phone.models import Direction
 from sigap.connectors.phone.services import PbxEvent, PbxEventKind
@@ -94,7 +95,7 @@ def _number(data: dict[str, Any], field: str) -> str:
 def parse_event(data: Any) -> PbxEvent:
     """The checked event, or ``ValidationFailed`` naming the field and what is wrong."""
     if not isinstance(data, dict):
-        raise ValidationFailed("Isi permintaan harus berupa objek JSON.")
+        raise ValidationFailed(gettext("Isi permintaan harus berupa objek JSON."))
     event = _text(data, "event", required=True, max_length=16)
     if event not in PbxEventKind.ALL:
         raise _fail("event", f"harus salah satu dari {', '.join(PbxEventKind.ALL)}.")

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import Team, User
@@ -76,17 +77,20 @@ def call_start(
     require_staff(actor)
     if direction not in Direction.values:
         raise ValidationFailed(
-            "Arah panggilan tidak dikenal.", fields={"direction": ["Pilih masuk atau keluar."]}
+            gettext("Arah panggilan tidak dikenal."),
+            fields={"direction": [gettext("Pilih masuk atau keluar.")]},
         )
     if ticket is not None and ticket.customer_id != customer.pk:
-        raise ValidationFailed("Tiket ini milik pelanggan lain.")
+        raise ValidationFailed(gettext("Tiket ini milik pelanggan lain."))
     if customer.merged_into_id is not None:
-        raise Conflict("Pelanggan ini sudah digabung ke pelanggan lain.")
+        raise Conflict(gettext("Pelanggan ini sudah digabung ke pelanggan lain."))
     open_call = Call.objects.filter(agent=actor, ended_at__isnull=True, external_id="").first()
     if open_call is not None:
         raise Conflict(
-            f"Anda masih dalam panggilan #{open_call.pk}. "
-            "Selesaikan dulu sebelum memulai yang baru."
+            gettext(
+                "Anda masih dalam panggilan #%(call)s. Selesaikan dulu sebelum memulai yang baru."
+            )
+            % {"call": open_call.pk}
         )
     now = timezone.now()
     return Call.objects.create(
@@ -114,26 +118,29 @@ def call_finish(
     require_staff(actor)
     call = Call.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=call.pk)
     if call.agent_id not in (None, actor.pk) and not actor.is_supervisor_or_admin:
-        raise PermissionDenied("Panggilan ini dicatat oleh agen lain.")
+        raise PermissionDenied(gettext("Panggilan ini dicatat oleh agen lain."))
     if outcome not in Outcome.values or not outcome:
-        raise ValidationFailed("Pilih hasil panggilan.", fields={"outcome": ["Wajib dipilih."]})
+        raise ValidationFailed(
+            gettext("Pilih hasil panggilan."), fields={"outcome": [gettext("Wajib dipilih.")]}
+        )
     if call.outcome and not (call.external_id and call.outcome == Outcome.NO_ANSWER):
-        raise Conflict(f"Panggilan #{call.pk} sudah selesai dicatat.")
+        raise Conflict(gettext("Panggilan #%(call)s sudah selesai dicatat.") % {"call": call.pk})
     notes = notes.strip()
     if outcome == Outcome.TRANSFERRED:
         if team is None:
             raise ValidationFailed(
-                "Pilih departemen tujuan pengalihan.", fields={"team": ["Wajib dipilih."]}
+                gettext("Pilih departemen tujuan pengalihan."),
+                fields={"team": [gettext("Wajib dipilih.")]},
             )
         if call.ticket is None:
             raise ValidationFailed(
-                "Pengalihan ke departemen hanya bisa dari panggilan yang terkait tiket.",
-                fields={"team": ["Catat panggilan dari halaman tiket."]},
+                gettext("Pengalihan ke departemen hanya bisa dari panggilan yang terkait tiket."),
+                fields={"team": [gettext("Catat panggilan dari halaman tiket.")]},
             )
     elif team is not None:
         raise ValidationFailed(
-            "Departemen hanya dipilih untuk hasil 'Dialihkan'.",
-            fields={"team": ["Kosongkan, atau pilih hasil 'Dialihkan'."]},
+            gettext("Departemen hanya dipilih untuk hasil 'Dialihkan'."),
+            fields={"team": [gettext("Kosongkan, atau pilih hasil 'Dialihkan'.")]},
         )
     if call.ended_at is None:
         call.ended_at = timezone.now()

@@ -18,6 +18,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -79,7 +80,7 @@ def _access_call(user: User, call_id: int) -> Call:
     """A call is visible to whoever may see its ticket (or, without one, its customer)."""
     call = Call.objects.select_related("ticket", "customer").filter(pk=call_id).first()
     if call is None:
-        raise NotFound("Panggilan tidak ditemukan.")
+        raise NotFound(gettext("Panggilan tidak ditemukan."))
     if call.ticket_id is not None:
         access_ticket(user, call.ticket_id)
     else:

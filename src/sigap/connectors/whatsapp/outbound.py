@@ -28,6 +28,7 @@ from typing import Any
 import httpx
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
@@ -319,7 +320,9 @@ def proposal_template_send(
     no approved proposal template is configured."""
     template = proposal_template()
     if template is None:
-        raise Conflict("Templat usulan penyelesaian WhatsApp belum dikonfigurasi atau disetujui.")
+        raise Conflict(
+            gettext("Templat usulan penyelesaian WhatsApp belum dikonfigurasi atau disetujui.")
+        )
     with _template_reply():
         message = services.message_add(
             actor=actor,
@@ -339,7 +342,7 @@ def template_send(*, actor: User, ticket: Ticket, template_id: int, params: list
     reply's text is the template with its parameters filled in, as the customer sees it."""
     require_staff(actor)
     if ticket.channel != Channel.WHATSAPP:
-        raise ValidationFailed("Templat WhatsApp hanya dapat dikirim pada tiket WhatsApp.")
+        raise ValidationFailed(gettext("Templat WhatsApp hanya dapat dikirim pada tiket WhatsApp."))
     template = WhatsAppTemplate.objects.filter(pk=template_id, approved=True).first()
     if template is None:
         raise ValidationFailed(

@@ -196,3 +196,18 @@ def test_the_sign_in_page_and_a_sign_in_take_few_statements(customer_user: User)
 
     assert len(page) == 0, [q["sql"] for q in page.captured_queries]
     assert len(sign_in) == len(staff_sign_in) + 1, [q["sql"] for q in sign_in.captured_queries]
+
+
+def test_a_sign_in_link_asked_for_in_english_is_mailed_in_english(customer_user: User) -> None:
+    User.objects.filter(pk=customer_user.pk).update(email="budi@contoh.id")
+    c = Client()
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    assert c.post("/portal/tautan/", {"email": "budi@contoh.id"}).status_code == 200
+
+    sent = mail.outbox[-1]
+    assert sent.subject == "Your sign-in link to the customer portal"
+    assert (
+        "can be used only once" in sent.body and "Next time, sign in with your email" in sent.body
+    )
+    assert "Tautan ini berlaku" not in sent.body

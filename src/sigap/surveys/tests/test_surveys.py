@@ -199,3 +199,19 @@ def test_the_agent_sees_the_score_in_the_timeline(agent: User, ticket: Ticket) -
     c.force_login(agent)
     page = c.get(f"/tickets/{ticket.pk}/").content.decode()
     assert "Kepuasan pelanggan (CSAT): 2 dari 5" in page
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_customer_who_chose_english_gets_the_survey_in_english(
+    agent: User, supervisor: User, ticket: Ticket, customer: Customer
+) -> None:
+    Customer.objects.filter(pk=customer.pk).update(preferred_language="en")
+    mail.outbox.clear()
+    resolve(agent, ticket)
+    (sent,) = [m for m in mail.outbox if "How did we do?" in m.subject]
+    assert ticket.reference in sent.subject
+    html = str(sent.alternatives[0][0])
+    for body in (sent.body, html):
+        assert "Hello Budi," in body and "We have resolved your complaint" in body
+        assert "Keluhan Anda" not in body and "Salam" not in body
+    assert [score for _, score in links_in(sent.body)] == ["1", "2", "3", "4", "5"]

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sigap.accounts.models import User
 from sigap.core import fastsql
@@ -141,10 +142,12 @@ def message_add(
     known_attachments(message, [attachment_store(message=message, upload=u) for u in uploads])
     _next_response_clock(ticket, message)
     if msg_kind == MessageKind.INBOUND and ticket.status == S.WAITING_CUSTOMER:
-        _set_status(ticket, actor, S.IN_PROGRESS, "Pelanggan membalas.")
+        _set_status(ticket, actor, S.IN_PROGRESS, gettext_noop("Pelanggan membalas."))
     elif msg_kind == MessageKind.INBOUND and ticket.status == S.RESOLVED:
         # Automation "re-open when the customer replies": the problem is not over for them.
-        _set_status(ticket, actor, S.IN_PROGRESS, "Pelanggan membalas setelah tiket selesai.")
+        _set_status(
+            ticket, actor, S.IN_PROGRESS, gettext_noop("Pelanggan membalas setelah tiket selesai.")
+        )
     index_message(ticket.pk, msg_kind, body)
     hooks.publish(
         hooks.MessageAdded(

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
@@ -187,7 +188,7 @@ def ticket_close(*, actor: User, ticket: Ticket, thanks: str = "", reason: str =
             actor,
             EventKind.PROPOSAL_WITHDRAWN,
             public=was_offered,
-            reason="Tiket ditutup.",
+            reason=gettext_noop("Tiket ditutup."),
         )
     if thanks:
         index_ticket(ticket.pk)

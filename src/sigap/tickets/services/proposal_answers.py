@@ -161,10 +161,10 @@ def proposal_reason_add(
     if via not in VIA:
         errors["via"] = ["Pilihan tidak valid."]
     if errors:
-        raise ValidationFailed("Alasan penolakan belum lengkap.", fields=errors)
+        raise ValidationFailed(gettext("Alasan penolakan belum lengkap."), fields=errors)
     proposal, ticket = _lock_proposal(proposal)
     if not awaits_reason(proposal):
-        raise TransitionNotAllowed("Alasan penolakan usulan ini sudah tercatat.")
+        raise TransitionNotAllowed(gettext("Alasan penolakan usulan ini sudah tercatat."))
     proposal.rejection_reason = reason
     proposal.save(update_fields=["rejection_reason"])
     extra: dict[str, object] = {"answered_by": "customer", "via": via}

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
@@ -40,7 +41,7 @@ def _lock_proposal(proposal: Proposal) -> tuple[Proposal, Ticket]:
 
 def _offer(ticket: Ticket, actor: User) -> None:
     if ticket.status != S.WAITING_CUSTOMER:
-        _set_status(ticket, actor, S.WAITING_CUSTOMER, "Usulan solusi ditawarkan.")
+        _set_status(ticket, actor, S.WAITING_CUSTOMER, gettext_noop("Usulan solusi ditawarkan."))
     else:
         _touch(ticket)
 
@@ -120,7 +121,12 @@ def proposal_create(
         approval_requested(proposal)
         _touch(ticket)
         if ticket.status == S.CONFIRMED:
-            _set_status(ticket, actor, S.IN_PROGRESS, "Usulan menunggu persetujuan supervisor.")
+            _set_status(
+                ticket,
+                actor,
+                S.IN_PROGRESS,
+                gettext_noop("Usulan menunggu persetujuan supervisor."),
+            )
     else:
         _offer(ticket, actor)
         _offered(proposal, ticket)
@@ -251,7 +257,7 @@ def proposal_withdraw(*, actor: User, proposal: Proposal, reason: str = "") -> P
     )
     _decided(proposal, "withdrawn", note=reason.strip(), actor=actor)
     if ticket.status == S.WAITING_CUSTOMER:
-        _set_status(ticket, actor, S.IN_PROGRESS, "Usulan ditarik.")
+        _set_status(ticket, actor, S.IN_PROGRESS, gettext_noop("Usulan ditarik."))
     else:
         _touch(ticket)
     return proposal

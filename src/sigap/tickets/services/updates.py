@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import Team, User
@@ -147,7 +148,9 @@ def _recomputed_due(
         category=plain.get("category", ticket.category),
     )
     shift = _paused_shift(ticket, sla.policy_id)
-    why = reason or "Tenggat dihitung ulang karena prioritas, tim atau tingkat berubah."
+    why = reason or gettext_noop(
+        "Tenggat dihitung ulang karena prioritas, tim atau tingkat berubah."
+    )
     changed: dict[str, Any] = {}
     if sla.policy_id != ticket.sla_policy_id:
         changed["sla_policy_id"] = sla.policy_id

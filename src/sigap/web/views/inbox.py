@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts import directory
@@ -283,7 +283,7 @@ def inbox_bulk_undo(request: HttpRequest) -> HttpResponse:
                 ticket=ticket,
                 version=ticket.version,
                 changes=changes,
-                reason="Mengurungkan tindakan massal.",
+                reason=gettext_noop("Mengurungkan tindakan massal."),
             )
             restored += 1
         except SigapError as exc:
