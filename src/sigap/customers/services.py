@@ -302,6 +302,24 @@ def customer_find_by_contact(kind: str, value: str, *, verified: bool = False) -
     return contact.customer if contact else None
 
 
+def customer_by_reference(ref: str) -> Customer | None:
+    """The customer someone names by number (``#12`` or ``12``), email or phone, as staff
+    type it and as the business's systems send it; None when there is none."""
+    ref = ref.strip()
+    number = ref.lstrip("#")
+    if number.isdigit() and len(number) < 10:
+        return Customer.objects.filter(pk=int(number), merged_into__isnull=True).first()
+    kinds = [ContactKind.EMAIL] if "@" in ref else [ContactKind.PHONE, ContactKind.WHATSAPP]
+    for kind in kinds:
+        try:
+            found = customer_find_by_contact(kind, ref)
+        except ValidationFailed:
+            return None
+        if found is not None:
+            return found
+    return None
+
+
 # --- merging duplicates ---------------------------------------------------------------------
 
 

@@ -296,7 +296,7 @@ def purchase(request: HttpRequest, payload: PurchaseIn) -> Status[dict[str, Any]
     """Posted by the business's systems: 201 the first time, 200 with the same entry when
     the ``transaction_id`` was posted before."""
     user = _staff(request)
-    customer = loyalty.customer_by(payload.customer)
+    customer = customer_services.customer_by_reference(payload.customer)
     if customer is None:
         raise NotFound(f"Pelanggan {payload.customer} tidak ditemukan.")
     entry, created = loyalty.post_purchase(

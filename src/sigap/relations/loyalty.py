@@ -36,8 +36,8 @@ from django.utils.translation import gettext as _
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
 from sigap.core.errors import Conflict, NotFound, ValidationFailed
-from sigap.customers.models import ContactKind, Customer, LoyaltyTier
-from sigap.customers.services import customer_find_by_contact, customer_update, tier_rank
+from sigap.customers.models import Customer, LoyaltyTier
+from sigap.customers.services import customer_by_reference, customer_update, tier_rank
 from sigap.relations import campaigns
 from sigap.relations.models import (
     EntryKind,
@@ -215,21 +215,6 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-def customer_by(ref: str) -> Customer | None:
-    ref = ref.strip()
-    if ref.lstrip("#").isdigit() and len(ref.lstrip("#")) < 10:
-        return Customer.objects.filter(pk=int(ref.lstrip("#")), merged_into__isnull=True).first()
-    kinds = [ContactKind.EMAIL] if "@" in ref else [ContactKind.PHONE, ContactKind.WHATSAPP]
-    for kind in kinds:
-        try:
-            found = customer_find_by_contact(kind, ref)
-        except ValidationFailed:
-            return None
-        if found is not None:
-            return found
-    return None
-
-
 def import_purchases(text: str, *, actor: User | None = None) -> ImportReport:
     """Purchases from a CSV with the columns ``customer`` (number, email or phone),
     ``transaction_id``, ``amount`` (Rupiah) and optionally ``at`` (ISO 8601). Good rows are
@@ -245,7 +230,7 @@ def import_purchases(text: str, *, actor: User | None = None) -> ImportReport:
         )
     for row in reader:
         line = reader.line_num
-        customer = customer_by(row.get("customer") or "")
+        customer = customer_by_reference(row.get("customer") or "")
         if customer is None:
             report.errors.append(
                 (line, _("pelanggan %(ref)s tidak ditemukan") % {"ref": row.get("customer") or "—"})
@@ -364,22 +349,26 @@ def active_override(customer_id: int, today: date) -> TierOverride | None:
     return latest
 
 
-def computed_tier(customer: Customer, now: datetime | None = None) -> str:
+def computed_tier(
+    customer: Customer, now: datetime | None = None, p: Programme | None = None
+) -> str:
     now = now or timezone.now()
     override = active_override(customer.pk, timezone.localdate(now))
     if override is not None:
         return override.tier
-    p = programme()
+    p = p or programme()
     earned = tier_for(window_value(customer.pk, p, now), customer.loyalty_tier, p)
     organization = customer.organization if customer.organization_id else None
     floor = organization.loyalty_tier if organization is not None else LoyaltyTier.REGULAR
     return earned if tier_rank(earned) >= tier_rank(floor) else floor
 
 
-def apply_tier(customer: Customer, now: datetime | None = None) -> str | None:
+def apply_tier(
+    customer: Customer, now: datetime | None = None, p: Programme | None = None
+) -> str | None:
     """Writes the tier the programme gives ``customer``; the new tier, or None when it
     stays."""
-    wanted = computed_tier(customer, now)
+    wanted = computed_tier(customer, now, p)
     if wanted == customer.loyalty_tier:
         return None
     old = customer.loyalty_tier
@@ -396,14 +385,15 @@ def apply_tier(customer: Customer, now: datetime | None = None) -> str | None:
 def recompute_tiers(now: datetime | None = None) -> int:
     """The daily pass: every customer with a ledger or an override. Returns how many
     changed tier."""
-    if not programme().active:
+    p = programme()  # read once for the whole pass
+    if not p.active:
         return 0
     now = now or timezone.now()
     ids = set(PointsEntry.objects.values_list("customer_id", flat=True).distinct())
     ids |= set(TierOverride.objects.values_list("customer_id", flat=True).distinct())
     changed = 0
     for customer in Customer.objects.filter(pk__in=ids, merged_into__isnull=True).iterator():
-        if apply_tier(customer, now) is not None:
+        if apply_tier(customer, now, p) is not None:
             changed += 1
     return changed
 

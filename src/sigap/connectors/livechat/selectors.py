@@ -18,7 +18,7 @@ from sigap.core.errors import NotFound
 from sigap.customers.models import ContactKind, CustomerContact
 from sigap.tickets import canned
 from sigap.tickets.guidance import when
-from sigap.tickets.models import CannedResponse, Message, MessageKind, Ticket
+from sigap.tickets.models import Message, MessageKind, Ticket
 
 PUBLIC_KINDS = (MessageKind.INBOUND, MessageKind.REPLY)
 BACKLOG_LIMIT = 1000  # a reconnecting client gets at most this many; it asks again for more
@@ -273,9 +273,7 @@ def side_panel(chat: Chat, agent: User) -> dict[str, Any]:
     values = canned.placeholder_values(ticket, agent)
     responses = [
         {"id": c.pk, "title": c.title, "body": canned.fill(c.body, values)}
-        for c in CannedResponse.objects.filter(active=True)
-        .filter(Q(team__isnull=True) | Q(team_id=ticket.team_id))
-        .order_by("purpose", "title")
+        for c in canned.active_for(ticket.team_id)
     ]
     return {"chat": chat, "ticket": ticket, "history": history, "canned": responses}
 

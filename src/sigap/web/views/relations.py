@@ -326,7 +326,7 @@ def organization_member(request: HttpRequest, organization_id: int) -> HttpRespo
             )
         return redirect("web:organization", organization.pk)
     who = request.POST.get("customer", "").strip()
-    found = _find_customer(user, who)
+    found = services.customer_by_reference(who)
     if found is None:
         flash.error(
             request,
@@ -339,22 +339,6 @@ def organization_member(request: HttpRequest, organization_id: int) -> HttpRespo
     services.organization_set_member(actor=user, customer=found, organization=organization)
     flash.success(request, gettext("%(name)s ditambahkan ke organisasi.") % {"name": found.name})
     return redirect("web:organization", organization.pk)
-
-
-def _find_customer(user: User, who: str) -> Customer | None:
-    if who.lstrip("#").isdigit() and len(who.lstrip("#")) < 10:
-        try:
-            return access_customer(user, int(who.lstrip("#")))
-        except NotFound:
-            return None
-    for kind in (ContactKind.EMAIL, ContactKind.PHONE, ContactKind.WHATSAPP):
-        try:
-            found = services.customer_find_by_contact(kind, who)
-        except SigapError:
-            continue
-        if found is not None:
-            return found
-    return None
 
 
 # --- loyalty ------------------------------------------------------------------------------
