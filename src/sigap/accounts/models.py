@@ -302,3 +302,39 @@ class Business(models.Model):
 
     def __str__(self) -> str:
         return self.name or "Sigap"
+
+
+class Brand(models.Model):
+    """One of the business's brands: the name, look, sender and signature its customers
+    see. Every installation has one (``is_default``, made by the migration); a small
+    business never sees the concept until it adds a second. Tickets, channels, the portal
+    and the help centre point at a brand; replies leave as the ticket's brand
+    (``accounts.brands``)."""
+
+    name = models.CharField(_("nama merek"), max_length=100)
+    slug = models.SlugField(_("kode"), max_length=50, unique=True)
+    is_default = models.BooleanField(default=False)
+    colour = models.CharField(_("warna"), max_length=7, blank=True, default="")  # #RRGGBB
+    logo = models.FileField(_("logo"), upload_to="brands/", blank=True, default="")
+    logo_type = models.CharField(max_length=20, blank=True, default="")  # image/png …
+    sender_name = models.CharField(_("nama pengirim"), max_length=100, blank=True, default="")
+    sender_email = models.EmailField(_("alamat pengirim"), blank=True, default="")
+    signature = models.TextField(_("tanda tangan"), blank=True, default="")
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("merek")
+        verbose_name_plural = _("merek")
+        ordering = ["-is_default", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="brand_one_default",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
