@@ -14,6 +14,8 @@ A refusal raises ``PermissionDenied`` (403) with a message that says why.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.db.models import QuerySet
 from django.utils.translation import gettext
 from django.utils.translation import gettext as _
@@ -63,6 +65,36 @@ def require_team_settings(user: User, team: Team | int | None) -> None:
     team_id = team.pk if isinstance(team, Team) else team
     if team_id not in supervised_team_ids(user):
         raise PermissionDenied(_("Anda hanya dapat mengatur tim yang Anda pimpin."))
+
+
+# --- invitations ------------------------------------------------------------------------------
+
+
+def require_invite(user: User, role: str, team_ids: Collection[int]) -> None:
+    """Who may invite whom: an admin invites anyone into any team; a supervisor invites
+    agents only, into one or more of the teams they supervise and no other."""
+    require_settings(user)
+    if is_settings_admin(user):
+        return
+    if role != Role.AGENT:
+        raise PermissionDenied(_("Supervisor hanya dapat mengundang agen."))
+    if not team_ids:
+        raise PermissionDenied(_("Pilih tim yang Anda pimpin untuk agen yang diundang."))
+    if not set(team_ids) <= supervised_team_ids(user):
+        raise PermissionDenied(_("Anda hanya dapat mengundang ke tim yang Anda pimpin."))
+
+
+def require_invitee(user: User, invitee: User) -> None:
+    """Who may resend or withdraw someone's invitation: an admin, or the supervisor of a
+    team the invited agent is in."""
+    require_settings(user)
+    if is_settings_admin(user):
+        return
+    in_my_team = invitee.teams.filter(pk__in=supervised_team_ids(user)).exists()
+    if invitee.role != Role.AGENT or not in_my_team:
+        raise PermissionDenied(
+            _("Anda hanya dapat mengatur undangan agen di tim yang Anda pimpin.")
+        )
 
 
 def supervised_team_ids(user: User) -> set[int]:

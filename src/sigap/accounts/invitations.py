@@ -1,10 +1,12 @@
-"""Invitations by email: an admin adds a colleague by their address; Sigap makes their
-staff account (inactive, no password) and mails them a link to choose a password, or to
-sign in with single sign-on when it is set up (``accounts.sso``).
+"""Invitations by email: an admin (or a supervisor, for agents in their own teams) adds
+a colleague by their address; Sigap makes their staff account (inactive, no password) and
+mails them a link to choose a password, or to sign in with single sign-on when it is set
+up (``accounts.sso``).
 
 The link carries a random secret of which only the SHA-256 is stored. It works once
 (claimed by a conditional UPDATE, so two tabs cannot both use it), until it expires
-(``INVITATION_DAYS``), and not after a newer invitation to the same person replaced it.
+(``INVITATION_DAYS``), not after a newer invitation to the same person replaced it, and
+not after it was withdrawn (``invitation_revoke``).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class LinkState(Enum):
     USED = "used"
     EXPIRED = "expired"
     REPLACED = "replaced"
+    REVOKED = "revoked"
 
 
 def link_message(state: LinkState) -> str:
@@ -58,6 +61,10 @@ def link_message(state: LinkState) -> str:
         LinkState.REPLACED: _(
             "Tautan undangan ini sudah diganti dengan undangan yang lebih baru. Pakai tautan "
             "di email undangan terakhir."
+        ),
+        LinkState.REVOKED: _(
+            "Undangan ini sudah dibatalkan. Hubungi admin atau supervisor Anda bila Anda "
+            "masih memerlukannya."
         ),
     }[state]
 
@@ -96,14 +103,17 @@ def staff_invite(
     first_name: str = "",
     last_name: str = "",
 ) -> Invitation:
-    """Make the account of a colleague and mail them their invitation (after commit)."""
-    access.require_global_settings(actor)
-    email = _clean_email(email)
+    """Make the account of a colleague and mail them their invitation (after commit).
+    Admins invite anyone; supervisors invite agents into their own teams
+    (``access.require_invite``)."""
+    access.require_settings(actor)
     if role not in STAFF_ROLES:
         raise ValidationFailed(
             _("Peran tidak valid: pilih agen, supervisor, atau admin."),
             fields={"role": [_("Pilihan tidak valid.")]},
         )
+    access.require_invite(actor, role, [t.pk for t in teams])
+    email = _clean_email(email)
     _check_free(email)
     user = User(
         username=email[:150],
@@ -146,9 +156,10 @@ def staff_invite(
 
 @transaction.atomic
 def invitation_resend(*, actor: User, user: User) -> Invitation:
-    """A new link for someone who has not accepted yet; the older links stop working."""
-    access.require_global_settings(actor)
-    if user.is_active or not pending(user):
+    """A new link for someone who has not accepted yet (also after their invitation was
+    withdrawn or expired); the older links stop working."""
+    access.require_invitee(actor, user)
+    if user.is_active or not invited(user):
         raise ValidationFailed(
             _("%(name)s tidak sedang menunggu undangan.") % {"name": user.display_name}
         )
@@ -157,9 +168,75 @@ def invitation_resend(*, actor: User, user: User) -> Invitation:
     return invitation
 
 
+@transaction.atomic
+def invitation_revoke(*, actor: User, user: User) -> None:
+    """Withdraw someone's invitation: their link stops working at once (the account stays
+    switched off; a new invitation can still be sent to them)."""
+    access.require_invitee(actor, user)
+    withdrawn = Invitation.objects.select_for_update().filter(
+        user=user, accepted_at__isnull=True, revoked_at__isnull=True
+    )
+    if user.is_active or not withdrawn.exists():
+        raise ValidationFailed(
+            _("Undangan %(name)s tidak sedang berlaku.") % {"name": user.display_name}
+        )
+    withdrawn.update(revoked_at=timezone.now())
+    audit.settings_changed(
+        actor=actor,
+        what="invitation",
+        name=user.email,
+        object_id=user.pk,
+        user=user,
+        before={"invitation": "pending"},
+        after={"invitation": "revoked"},
+    )
+
+
+def invited(user: User) -> bool:
+    """Whether ``user`` was invited and never accepted (whatever their link's state)."""
+    return (
+        user.invitations.exists()
+        and not user.invitations.filter(accepted_at__isnull=False).exists()
+    )
+
+
 def pending(user: User) -> bool:
-    """Whether ``user`` was invited and has not accepted (whatever their link's age)."""
-    return Invitation.objects.filter(user=user, accepted_at__isnull=True).exists()
+    """Whether ``user`` has an invitation not accepted and not withdrawn (whatever its
+    age)."""
+    return Invitation.objects.filter(
+        user=user, accepted_at__isnull=True, revoked_at__isnull=True
+    ).exists()
+
+
+def waiting_for(actor: User) -> list[Invitation]:
+    """The newest invitation of everyone ``actor`` may manage who has not accepted yet
+    (pending, expired or withdrawn), newest first: every staff invitee for an admin, the
+    agents in their teams for a supervisor."""
+    found = (
+        Invitation.objects.filter(user__is_active=False, user__role__in=STAFF_ROLES)
+        .exclude(user__invitations__accepted_at__isnull=False)
+        .select_related("user", "invited_by")
+        .prefetch_related("user__teams")
+        .order_by("-created_at", "-pk")
+    )
+    if not access.is_settings_admin(actor):
+        found = found.filter(
+            user__role=Role.AGENT,
+            user__teams__in=access.supervised_team_ids(actor),
+        ).distinct()
+    newest: dict[int, Invitation] = {}
+    for invitation in found:
+        newest.setdefault(invitation.user_id, invitation)
+    return list(newest.values())
+
+
+def state_of(invitation: Invitation) -> str:
+    """A listed invitation's state in words (``waiting_for`` gives each person's newest)."""
+    if invitation.revoked_at is not None:
+        return _("Dibatalkan")
+    if invitation.expires_at <= timezone.now():
+        return _("Tautan kedaluwarsa")
+    return _("Menunggu")
 
 
 def _issue(user: User, actor: User) -> Invitation:
@@ -239,7 +316,10 @@ def _state(invitation: Invitation | None) -> LinkState:
     if invitation.accepted_at is not None:
         return LinkState.USED
     if invitation.revoked_at is not None:
-        return LinkState.REPLACED
+        newer = Invitation.objects.filter(
+            user_id=invitation.user_id, created_at__gt=invitation.created_at
+        ).exists()
+        return LinkState.REPLACED if newer else LinkState.REVOKED
     if invitation.expires_at <= timezone.now():
         return LinkState.EXPIRED
     return LinkState.VALID

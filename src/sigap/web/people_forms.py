@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from sigap.accounts.models import STAFF_ROLES, Role, Team
+from sigap.accounts import access
+from sigap.accounts.models import STAFF_ROLES, Role, Team, User
 from sigap.triage import profiles
 
 STAFF_ROLE_CHOICES = [(r.value, r.label) for r in Role if r in STAFF_ROLES]
@@ -24,14 +25,24 @@ def _teams_field() -> forms.ModelMultipleChoiceField[Team]:
 
 
 class InviteForm(forms.Form):
+    """An admin chooses any role and teams; a supervisor invites agents into the teams they
+    supervise (at least one), so the form offers only those (``access.require_invite``
+    refuses the rest again)."""
+
     email = forms.CharField(label=_("Email"), max_length=254)
     first_name = forms.CharField(label=_("Nama depan"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Nama belakang"), max_length=150, required=False)
     role = forms.ChoiceField(label=_("Peran"), choices=STAFF_ROLE_CHOICES, initial=Role.AGENT)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["teams"] = _teams_field()
+        teams = _teams_field()
+        if not access.is_settings_admin(actor):
+            role: Any = self.fields["role"]
+            role.choices = [(Role.AGENT.value, Role.AGENT.label)]
+            teams.queryset = access.settings_teams_for(actor).order_by("name")
+            teams.required = True
+        self.fields["teams"] = teams
 
 
 class PersonForm(forms.Form):

@@ -39,7 +39,7 @@ SECTIONS: list[Section] = [
         _("Orang"),
         _("Undang petugas, atur peran, tim, keahlian dan kapasitas, nonaktifkan akun."),
         "team",
-        also=("web:settings_person",),
+        also=("web:settings_person", "web:settings_invitations"),
     ),
     Section(
         "web:settings_teams",

@@ -13,7 +13,7 @@ from sigap.web.views import (
     sla,
     time_rules,
 )
-from sigap.web.views.people import settings_people, settings_person
+from sigap.web.views.people import settings_invitations, settings_people, settings_person
 from sigap.web.views.proposals import proposal_answer_record
 from sigap.web.views.settings_hub import settings_home
 
@@ -141,6 +141,7 @@ urlpatterns = [
     path("business/logo/", first_run.business_logo, name="business_logo"),
     path("settings/people/", settings_people, name="settings_people"),
     path("settings/people/<int:user_id>/", settings_person, name="settings_person"),
+    path("settings/people/invitations/", settings_invitations, name="settings_invitations"),
     path("settings/teams/", views.settings_teams, name="settings_teams"),
     path("settings/teams/<int:team_id>/", views.settings_teams, name="settings_team"),
     path("settings/canned/", views.settings_canned, name="settings_canned"),

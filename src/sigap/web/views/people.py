@@ -1,10 +1,11 @@
 """The settings area's People pages: the staff list with the invitation form, and one
 person's page (name, role and teams; skills and capacity per channel; a new invitation
-link; deactivation with hand-over of their open tickets).
+link; deactivation with hand-over of their open tickets), and the invitations not yet
+accepted (send again, withdraw).
 
-Admins see and change everyone; a supervisor sees the members of the teams they lead and
-changes only their skills and capacity (``triage.profiles``); the rest is refused by the
-services (403, ``accounts.access``)."""
+Admins see and change everyone; a supervisor sees the members of the teams they lead,
+changes only their skills and capacity (``triage.profiles``), and invites agents into
+those teams; the rest is refused by the services (403, ``accounts.access``)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from sigap.accounts import access, directory, invitations
 from sigap.accounts.decorators import settings_required
 from sigap.accounts.models import STAFF_ROLES, Invitation, Team, User
 from sigap.accounts.services import staff_reactivate, staff_update
-from sigap.core.errors import ValidationFailed
+from sigap.core.errors import PermissionDenied, ValidationFailed
 from sigap.tickets import services as ticket_services
 from sigap.tickets.models import OPEN_STATUSES
 from sigap.triage import profiles
@@ -42,29 +43,26 @@ def _form_errors(form: Form, exc: ValidationFailed) -> None:
 def settings_people(request: HttpRequest) -> HttpResponse:
     actor = cast(User, request.user)
     admin = access.is_settings_admin(actor)
-    form = InviteForm(request.POST or None) if admin else None
-    if request.method == "POST":
-        access.require_global_settings(actor)  # only admins invite (403 otherwise)
-        assert form is not None
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                invitation = invitations.staff_invite(
-                    actor=actor,
-                    email=data["email"],
-                    role=data["role"],
-                    teams=list(data["teams"]),
-                    first_name=data["first_name"],
-                    last_name=data["last_name"],
-                )
-            except ValidationFailed as exc:
-                _form_errors(form, exc)
-            else:
-                flash.success(
-                    request,
-                    _("Undangan dikirim ke %(email)s.") % {"email": invitation.email},
-                )
-                return redirect("web:settings_people")
+    form = InviteForm(request.POST or None, actor=actor)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            invitation = invitations.staff_invite(
+                actor=actor,
+                email=data["email"],
+                role=data["role"],
+                teams=list(data["teams"]),
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+            )
+        except ValidationFailed as exc:
+            _form_errors(form, exc)
+        else:
+            flash.success(
+                request,
+                _("Undangan dikirim ke %(email)s.") % {"email": invitation.email},
+            )
+            return redirect("web:settings_people")
     people = (
         User.objects.filter(role__in=STAFF_ROLES)
         .select_related("routing")
@@ -80,7 +78,7 @@ def settings_people(request: HttpRequest) -> HttpResponse:
         Invitation.objects.filter(accepted_at__isnull=True, user__is_active=False).values_list(
             "user_id", flat=True
         )
-    )
+    )  # a withdrawn invitation still waits: a new one can be sent
     rows = [
         {
             "person": p,
@@ -156,11 +154,56 @@ def settings_person(request: HttpRequest, user_id: int) -> HttpResponse:
             "person_form": person_form,
             "skills_form": skills_form,
             "deactivate_form": deactivate_form,
-            "waiting": not person.is_active and invitations.pending(person),
+            "waiting": not person.is_active and invitations.invited(person),
+            "manages_invitation": _manages_invitation(actor, person),
             "open_tickets": ticket_services.open_tickets_of(person),
         },
         status=422 if action else 200,
     )
+
+
+def _manages_invitation(actor: User, person: User) -> bool:
+    try:
+        access.require_invitee(actor, person)
+    except PermissionDenied:
+        return False
+    return True
+
+
+@require_http_methods(["GET", "POST"])
+@settings_required
+def settings_invitations(request: HttpRequest) -> HttpResponse:
+    """The invitations not accepted yet (an admin's all, a supervisor's their teams'
+    agents), each with "send again" and "withdraw"."""
+    actor = cast(User, request.user)
+    if request.method == "POST":
+        raw_id = request.POST.get("user", "")
+        person = get_object_or_404(
+            User, pk=int(raw_id) if raw_id.isdigit() else 0, role__in=STAFF_ROLES
+        )
+        action = request.POST.get("action", "")
+        try:
+            if action == "resend":
+                invitation = invitations.invitation_resend(actor=actor, user=person)
+                flash.success(
+                    request, _("Undangan baru dikirim ke %(email)s.") % {"email": invitation.email}
+                )
+            elif action == "revoke":
+                invitations.invitation_revoke(actor=actor, user=person)
+                flash.success(
+                    request,
+                    _("Undangan %(email)s dibatalkan; tautannya tidak berlaku lagi.")
+                    % {"email": person.email},
+                )
+            else:
+                flash.error(request, _("Tindakan tidak dikenal."))
+        except ValidationFailed as exc:
+            flash.error(request, exc.message)
+        return redirect("web:settings_invitations")
+    rows = [
+        {"invitation": i, "state": invitations.state_of(i)} for i in invitations.waiting_for(actor)
+    ]
+    return render(request, "web/settings_invitations.html", {"rows": rows})
 
 
 def _act(
