@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sigap.accounts import audit
+from sigap.accounts import access, audit
 from sigap.accounts.models import SecurityKind, User
 from sigap.connectors import conf
 from sigap.connectors.email import account
@@ -236,6 +236,36 @@ def mailbox_save(
             },
         )
     return MailboxSaved(mailbox, checks)
+
+
+def mailbox_delete(*, actor: User, mailbox_id: int) -> Mailbox:
+    """Remove a mailbox: Sigap stops fetching its mail and forgets its settings and
+    secrets. Nothing else refers to the row (an email ticket keeps its messages and its
+    thread, matched by the mails' headers), so no history is lost. The mailbox replies
+    leave through is refused: another must take that role first (or replies would
+    silently leave through the server's default)."""
+    access.require_global_settings(actor)
+    with transaction.atomic():
+        mailbox = Mailbox.objects.select_for_update().filter(pk=mailbox_id).first()
+        if mailbox is None:
+            raise NotFound(_("Kotak surat ini sudah tidak ada."))
+        if mailbox.sends_replies:
+            raise ValidationFailed(
+                _(
+                    "Balasan tiket email dikirim lewat kotak surat %(name)s. Pilih kotak surat "
+                    "lain untuk mengirim balasan (atau matikan 'mengirim balasan' di kotak "
+                    "surat ini) sebelum menghapusnya."
+                )
+                % {"name": mailbox.name}
+            )
+        before = _audit_values(mailbox)
+        pk = mailbox.pk
+        mailbox.delete()
+        mailbox.pk = pk
+        audit.settings_changed(
+            actor=actor, what="mailbox", name=mailbox.name, object_id=pk, before=before
+        )
+    return mailbox
 
 
 # --- messaging channels: WhatsApp Cloud API, Telegram bot, Meta page --------------------------
@@ -651,3 +681,28 @@ def whatsapp_template_for_proposals(*, actor: User, template_id: int | None) -> 
                 "changes": {"for_proposals": [before, chosen.name if chosen else None]},
             },
         )
+
+
+def channel_disconnect(*, actor: User, provider: str) -> ChannelAccount:
+    """Forget a messaging channel's connection set up on the settings page: its stored
+    values and secrets are erased, so its webhook refuses new messages and replies stop
+    leaving through it (unless the server's environment still configures it). Tickets and
+    the messages received are kept (nothing refers to the row), as are the synced
+    WhatsApp templates; connecting again later continues the same conversations."""
+    access.require_global_settings(actor)
+    spec = channel_spec(provider)
+    with transaction.atomic():
+        row = ChannelAccount.objects.select_for_update().filter(provider=provider).first()
+        if row is None:
+            raise ValidationFailed(
+                _("Saluran %(label)s tidak punya pengaturan tersimpan di sini.")
+                % {"label": spec.label}
+            )
+        before = {**row.values, "secrets": sorted(row.sealed), "verified": row.verified}
+        pk = row.pk
+        row.delete()
+        row.pk = pk
+        audit.settings_changed(
+            actor=actor, what="channel", name=spec.label, object_id=pk, before=before
+        )
+    return row

@@ -100,6 +100,8 @@ SECTIONS: list[Section] = [
             "web:settings_mailbox",
             "web:settings_mailbox_new",
             "web:settings_channel",
+            "web:settings_mailbox_delete",
+            "web:settings_channel_disconnect",
         ),
     ),
     Section(

@@ -233,6 +233,16 @@ urlpatterns += [
         name="settings_mailbox",
     ),
     path(
+        "settings/channels/mailboxes/<int:mailbox_id>/delete/",
+        channels.settings_mailbox_delete,
+        name="settings_mailbox_delete",
+    ),
+    path(
+        "settings/channels/<slug:provider>/disconnect/",
+        channels.settings_channel_disconnect,
+        name="settings_channel_disconnect",
+    ),
+    path(
         "settings/channels/mailboxes/<int:mailbox_id>/test/",
         channels.settings_mailbox_test,
         name="settings_mailbox_test",

@@ -21,6 +21,7 @@ from sigap.connectors import conf, services
 from sigap.connectors.email.account import Check, MailboxError
 from sigap.connectors.models import ChannelAccount, Mailbox, WhatsAppTemplate
 from sigap.core.errors import SigapError
+from sigap.tickets.models import OPEN_STATUSES, Ticket
 from sigap.web.forms_channels import ChannelForm, MailboxForm
 
 
@@ -119,6 +120,104 @@ def _mailbox_page(
             "redirect_uri": _redirect_uri(request),
         },
         status=status,
+    )
+
+
+# The ticket channels each messaging connection carries (for the disconnect page's counts).
+CHANNEL_TICKETS = {
+    "whatsapp": ("whatsapp",),
+    "telegram": ("telegram",),
+    "meta": ("facebook", "instagram"),
+}
+
+
+def _confirm(
+    request: HttpRequest,
+    *,
+    title: str,
+    facts: list[str],
+    button: str,
+    back: str,
+    error: str = "",
+) -> HttpResponse:
+    return render(
+        request,
+        "web/settings_confirm.html",
+        {"title": title, "facts": facts, "button": button, "back": back, "error": error},
+        status=422 if error else 200,
+    )
+
+
+@admin_required
+def settings_mailbox_delete(request: HttpRequest, mailbox_id: int) -> HttpResponse:
+    """Ask, then remove a mailbox (``services.mailbox_delete``)."""
+    mailbox = get_object_or_404(Mailbox, pk=mailbox_id)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.mailbox_delete(actor=cast(User, request.user), mailbox_id=mailbox.pk)
+        except SigapError as exc:
+            error = exc.message
+        else:
+            flash.success(request, _("Kotak surat %(name)s dihapus.") % {"name": mailbox.name})
+            return redirect("web:settings_channels")
+    return _confirm(
+        request,
+        title=_("Hapus kotak surat %(name)s?") % {"name": mailbox.name},
+        facts=[
+            _("Sigap berhenti mengambil surat dari %(address)s.")
+            % {"address": mailbox.address or mailbox.username},
+            _("Pengaturan dan kata sandinya yang tersimpan dihapus."),
+            _(
+                "Tiket email dan pesannya tetap tersimpan; balasan pelanggan yang masuk lewat "
+                "kotak surat lain tetap masuk ke tiketnya."
+            ),
+            _("Untuk berhenti sementara, nonaktifkan saja kotak surat ini."),
+        ],
+        button=_("Hapus kotak surat"),
+        back=reverse("web:settings_mailbox", args=[mailbox.pk]),
+        error=error,
+    )
+
+
+@admin_required
+def settings_channel_disconnect(request: HttpRequest, provider: str) -> HttpResponse:
+    """Ask, then forget a messaging channel's stored connection
+    (``services.channel_disconnect``)."""
+    if provider not in services.CHANNELS:
+        raise Http404
+    spec = services.channel_spec(provider)
+    error = ""
+    if request.method == "POST":
+        try:
+            services.channel_disconnect(actor=cast(User, request.user), provider=provider)
+        except SigapError as exc:
+            error = exc.message
+        else:
+            flash.success(request, _("Saluran %(label)s diputuskan.") % {"label": spec.label})
+            return redirect("web:settings_channels")
+    tickets = Ticket.objects.filter(channel__in=CHANNEL_TICKETS[provider])
+    still_env = [s.name for s in spec.settings if conf.source(s.name) in ("env", "file", "setting")]
+    facts = [
+        _("Token dan pengaturan yang tersimpan di sini dihapus; webhook menolak pesan baru."),
+        _(
+            "%(all)d tiket dari saluran ini tetap tersimpan dengan pesannya; %(open)d di "
+            "antaranya masih terbuka dan tidak dapat dibalas lewat saluran ini sampai "
+            "dihubungkan lagi."
+        )
+        % {"all": tickets.count(), "open": tickets.filter(status__in=OPEN_STATUSES).count()},
+    ]
+    if still_env:
+        facts.append(
+            _("Pengaturan dari server tetap berlaku: %(names)s.") % {"names": ", ".join(still_env)}
+        )
+    return _confirm(
+        request,
+        title=_("Putuskan saluran %(label)s?") % {"label": spec.label},
+        facts=facts,
+        button=_("Putuskan saluran"),
+        back=reverse("web:settings_channel", args=[provider]),
+        error=error,
     )
 
 
