@@ -1,5 +1,5 @@
-"""The escalation chain (``EscalationLevel``, editable by admins): who each level goes to,
-after how long, and whether the ticket changes hands.
+"""The escalation chain (``EscalationLevel``, edited by admins on `/settings/sla/escalation/`,
+``sla.ladder``): who each level goes to, after how long, and whether the ticket changes hands.
 
 Defaults (migration ``0003``): level 1 the team's supervisor when the resolution target is
 breached, level 2 management (the admins) four hours later. The owner is warned before

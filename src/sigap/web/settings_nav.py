@@ -58,7 +58,10 @@ SECTIONS: list[Section] = [
     Section(
         "web:settings_sla",
         _("Tingkat layanan (SLA)"),
-        _("Kebijakan SLA, kalender kerja, jam Ramadan, hari libur, dan pratinjau tenggat."),
+        _(
+            "Kebijakan SLA, kalender kerja, jam Ramadan, hari libur, tangga eskalasi, "
+            "dan pratinjau tenggat."
+        ),
         "team",
         also=(
             "web:settings_sla_policy",
@@ -69,6 +72,7 @@ SECTIONS: list[Section] = [
             "web:settings_sla_special",
             "web:settings_sla_special_new",
             "web:settings_sla_holidays",
+            "web:settings_sla_escalation",
         ),
     ),
     Section(

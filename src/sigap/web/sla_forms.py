@@ -12,7 +12,14 @@ from django.utils.translation import gettext_lazy as _
 
 from sigap.accounts.models import Team
 from sigap.customers.models import LoyaltyTier
-from sigap.sla.models import BusinessCalendar, HolidayKind, TimeZone, Weekday
+from sigap.sla.ladder import LevelIn
+from sigap.sla.models import (
+    BusinessCalendar,
+    EscalationAudience,
+    HolidayKind,
+    TimeZone,
+    Weekday,
+)
 from sigap.sla.services import PeriodIn, TargetIn
 from sigap.tickets.models import Category, Channel, Priority
 
@@ -257,3 +264,42 @@ class PreviewForm(forms.Form):
         required=False,
         empty_label=_("Tanpa tim"),
     )
+
+
+class EscalationLevelForm(forms.Form):
+    """One rung of the escalation ladder (``sla.ladder``); the rows' order is the
+    ladder's."""
+
+    name = forms.CharField(label=_("Nama"), max_length=80)
+    after_minutes = forms.IntegerField(
+        label=_("Menit sejak tenggat terlampaui"),
+        min_value=0,
+        widget=forms.NumberInput(attrs={"class": "short", "step": 1}),
+    )
+    audience = forms.ChoiceField(label=_("Dieskalasi ke"), choices=EscalationAudience.choices)
+    user = forms.TypedChoiceField(
+        label=_("Pengguna tertentu"), required=False, coerce=int, empty_value=None
+    )
+    reassign = forms.BooleanField(label=_("Jadikan penanggung jawab"), required=False)
+    active = forms.BooleanField(label=_("Aktif"), required=False, initial=True)
+
+    def __init__(self, *args: Any, staff: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["user"]
+        field.choices = [("", "—"), *staff]
+        for f in self.fields.values():  # drawn as a table row: the label is the column's
+            f.widget.attrs.setdefault("aria-label", str(f.label))
+
+    def level(self) -> LevelIn:
+        data = self.cleaned_data
+        return LevelIn(
+            name=data["name"],
+            after_minutes=data["after_minutes"],
+            audience=data["audience"],
+            user_id=data["user"],
+            reassign=data["reassign"],
+            active=data["active"],
+        )
+
+
+EscalationFormSet = forms.formset_factory(EscalationLevelForm, extra=1, can_delete=True)

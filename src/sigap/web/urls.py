@@ -181,6 +181,7 @@ urlpatterns = [
         name="settings_sla_special",
     ),
     path("settings/sla/holidays/", sla.sla_holidays, name="settings_sla_holidays"),
+    path("settings/sla/escalation/", sla.sla_escalation, name="settings_sla_escalation"),
     path(
         "settings/sla/holidays/<int:holiday_id>/delete/",
         sla.sla_holiday_delete,

@@ -25,17 +25,25 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from sigap.accounts import directory
 from sigap.accounts.decorators import staff_required
 from sigap.accounts.models import Team, User
 from sigap.core.errors import PermissionDenied, SigapError
 from sigap.customers.models import LoyaltyTier
-from sigap.sla import access, services
+from sigap.sla import access, ladder, services
 from sigap.sla import book as sla_book
-from sigap.sla.models import BusinessCalendar, Holiday, SlaPolicy, SpecialPeriod
+from sigap.sla.models import (
+    BusinessCalendar,
+    EscalationLevel,
+    Holiday,
+    SlaPolicy,
+    SpecialPeriod,
+)
 from sigap.tickets.models import Category, Channel
 from sigap.tickets.sla import default_priority, due_for
 from sigap.web.sla_forms import (
     CalendarForm,
+    EscalationFormSet,
     HolidayForm,
     HolidayImportForm,
     PolicyForm,
@@ -487,3 +495,57 @@ def sla_holiday_delete(request: HttpRequest, holiday_id: int) -> HttpResponse:
     services.holiday_delete(actor=cast(User, request.user), holiday=holiday)
     flash.success(request, _("Hari libur %(name)s dihapus.") % {"name": holiday.name})
     return redirect(f"{reverse('web:settings_sla_holidays')}?year={year}")
+
+
+# --- the escalation ladder --------------------------------------------------------------------
+
+
+@sla_admin
+def sla_escalation(request: HttpRequest) -> HttpResponse:
+    """The escalation ladder, edited as a whole (``sla.ladder``; admins: it is global)."""
+    staff = directory.staff()
+    initial = [
+        {
+            "name": lv.name,
+            "after_minutes": lv.after_minutes,
+            "audience": lv.audience,
+            "user": lv.user_id,
+            "reassign": lv.reassign,
+            "active": lv.active,
+        }
+        for lv in EscalationLevel.objects.order_by("level")
+    ]
+    formset = EscalationFormSet(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        form_kwargs={"staff": staff},
+        prefix="level",
+    )
+    ladder_errors: list[str] = []
+    if request.method == "POST" and formset.is_valid():
+        # an untouched blank row has no data; a ticked "delete" drops the level
+        kept = [f for f in formset.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        try:
+            ladder.ladder_save(
+                actor=cast(User, request.user),
+                levels=[f.level() for f in kept],
+            )
+        except SigapError as exc:
+            for key, errors in exc.fields.items():
+                number = int(key.removeprefix("level_")) if key.startswith("level_") else 0
+                for error in errors:
+                    if number:
+                        kept[number - 1].add_error(None, error)
+                    else:
+                        ladder_errors.append(error)
+            if not exc.fields:
+                ladder_errors.append(exc.message)
+        else:
+            flash.success(request, _("Tangga eskalasi disimpan."))
+            return redirect("web:settings_sla_escalation")
+    return render(
+        request,
+        "web/settings_sla_escalation.html",
+        {"formset": formset, "ladder_errors": ladder_errors},
+        status=422 if request.method == "POST" else 200,
+    )
