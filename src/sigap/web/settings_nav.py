@@ -109,6 +109,12 @@ SECTIONS: list[Section] = [
         ),
     ),
     Section(
+        "web:settings_targets",
+        _("Target metrik"),
+        _("Target tiap metrik laporan (CSAT, respons pertama, SLA, …) untuk seluruh usaha."),
+        "global",
+    ),
+    Section(
         "web:loyalty_settings",
         _("Program loyalitas"),
         _("Poin, tingkat, kumpulan voucher, dan impor pembelian."),

@@ -11,6 +11,7 @@ from sigap.web.views import (
     relations,
     routing,
     sla,
+    targets,
     time_rules,
 )
 from sigap.web.views.people import settings_invitations, settings_people, settings_person
@@ -182,6 +183,7 @@ urlpatterns = [
     ),
     path("settings/sla/holidays/", sla.sla_holidays, name="settings_sla_holidays"),
     path("settings/sla/escalation/", sla.sla_escalation, name="settings_sla_escalation"),
+    path("settings/targets/", targets.settings_targets, name="settings_targets"),
     path(
         "settings/sla/holidays/<int:holiday_id>/delete/",
         sla.sla_holiday_delete,
