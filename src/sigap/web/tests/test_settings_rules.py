@@ -136,6 +136,22 @@ def test_an_action_without_a_target_is_shown_on_its_row_and_nothing_is_saved(
     assert not SecurityEvent.objects.filter(kind=SecurityKind.SETTINGS_CHANGED).exists()
 
 
+def test_an_invalid_edit_of_a_stored_rule_leaves_it_as_it_was(admin: User, team: Team) -> None:
+    c = client_for(admin)
+    assert c.post("/settings/automations/new/", _automation_post(team)).status_code == 302
+    rule = Rule.objects.get()
+    stored = (rule.name, rule.conditions, rule.actions, rule.active)
+    events = SecurityEvent.objects.filter(kind=SecurityKind.SETTINGS_CHANGED).count()
+    data = _automation_post(team, name="Nama baru", keywords="baru")
+    data["action-1-team"] = ""
+    response = c.post(f"/settings/automations/{rule.pk}/", data)
+    assert response.status_code == 422
+    assert "Tindakan “Alihkan ke tim” perlu sasaran." in response.content.decode()
+    rule.refresh_from_db()
+    assert (rule.name, rule.conditions, rule.actions, rule.active) == stored
+    assert SecurityEvent.objects.filter(kind=SecurityKind.SETTINGS_CHANGED).count() == events
+
+
 def test_an_empty_keyword_is_named_on_the_keyword_input(admin: User, team: Team) -> None:
     data = _automation_post(team, keywords="garansi,,klaim")
     response = client_for(admin).post("/settings/automations/new/", data)

@@ -336,6 +336,33 @@ def test_overlapping_hours_are_refused_with_a_precise_message(admin: User) -> No
     assert not BusinessCalendar.objects.filter(name="Toko").exists()
 
 
+def test_an_overlap_in_an_existing_calendar_changes_nothing_of_it(admin: User) -> None:
+    c = client_for(admin)
+    c.post(
+        "/settings/sla/calendars/new/",
+        {"name": "Toko", "time_zone": "Asia/Jakarta", "national_holidays": "on", **_hours()},
+    )
+    cal = BusinessCalendar.objects.get(name="Toko")
+    events = SecurityEvent.objects.filter(kind=SecurityKind.SETTINGS_CHANGED).count()
+    r = c.post(
+        f"/settings/sla/calendars/{cal.pk}/",
+        {
+            "name": "Toko baru",  # a valid change on the same form
+            "time_zone": "Asia/Makassar",
+            **_hours(d0_1_start="11:30", d2_0_start="09:00", d2_0_end="15:00"),
+        },
+    )
+    assert r.status_code == 422
+    assert "Senin: 08:00–12:00 bertumpuk dengan 11:30–17:00." in r.content.decode()
+    cal.refresh_from_db()
+    assert (cal.name, cal.time_zone, cal.national_holidays) == ("Toko", "Asia/Jakarta", True)
+    assert [(p.weekday, p.start.hour, p.end.hour) for p in cal.periods.order_by("start")] == [
+        (0, 8, 12),
+        (0, 13, 17),
+    ]
+    assert SecurityEvent.objects.filter(kind=SecurityKind.SETTINGS_CHANGED).count() == events
+
+
 def test_a_half_filled_shift_is_refused(admin: User) -> None:
     r = client_for(admin).post(
         "/settings/sla/calendars/new/",

@@ -19,7 +19,6 @@ from sigap.core.errors import ValidationFailed
 from sigap.metrics import targets
 from sigap.metrics.catalog import fmt
 
-
 UNITS = {
     "%": "%",
     "menit": gettext_lazy("menit"),
