@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sigap.accounts import access, audit
-from sigap.accounts.models import STAFF_ROLES, User
+from sigap.accounts.models import STAFF_ROLES, Team, User
 from sigap.core.errors import PermissionDenied, ValidationFailed
 from sigap.tickets.models import Category, Channel
-from sigap.triage.models import AgentProfile
+from sigap.triage.models import AgentProfile, Strategy, TeamRouting
 from sigap.triage.routing import DEFAULT_CAPACITY
 
 MAX_CAPACITY = 100
@@ -152,3 +152,27 @@ def capacity_text(capacity: Mapping[str, int]) -> str:
     if not capacity:
         return f"{ANY_CHANNEL} {DEFAULT_CAPACITY}"
     return ", ".join(f"{k} {v}" for k, v in sorted(capacity.items()))
+
+
+@transaction.atomic
+def team_strategy_set(*, actor: User, team: Team, strategy: str) -> TeamRouting:
+    """How a team's new tickets are handed to its agents (``TeamRouting.strategy``): an
+    admin for every team, a supervisor for the teams they lead. Audited when it changes."""
+    access.require_team_settings(actor, team)
+    if strategy not in Strategy.values:
+        message = _("Pilih cara penugasan dari daftar.")
+        raise ValidationFailed(message, fields={"strategy": [message]})
+    routing, _created = TeamRouting.objects.select_for_update().get_or_create(team=team)
+    before = routing.strategy
+    if before != strategy:
+        routing.strategy = strategy
+        routing.save(update_fields=["strategy"])
+        audit.settings_changed(
+            actor=actor,
+            what="team_routing",
+            name=team.name,
+            object_id=team.pk,
+            before={"strategy": before},
+            after={"strategy": strategy},
+        )
+    return routing

@@ -25,6 +25,7 @@ from sigap.tickets.models import (
     Severity,
     Status,
 )
+from sigap.triage.models import Strategy
 
 _TAG = re.compile(r"[-\w]+")  # a Tag's name is a unicode slug
 
@@ -289,6 +290,12 @@ class CannedForm(forms.ModelForm[CannedResponse]):
 
 
 class TeamForm(forms.ModelForm[Team]):
+    # how new tickets are handed to the team's agents (``triage.profiles.team_strategy_set``);
+    # left out of a post: unchanged
+    strategy = forms.ChoiceField(
+        label=_("Cara penugasan tiket"), choices=Strategy.choices, required=False
+    )
+
     class Meta:
         model = Team
         fields = ["name", "slug", "supervisor", "members"]

@@ -11,6 +11,8 @@ from django.test import Client
 from sigap.accounts import access, audit
 from sigap.accounts.models import SecurityEvent, Team, User
 from sigap.core.errors import PermissionDenied
+from sigap.triage import profiles
+from sigap.triage.models import TeamRouting
 
 pytestmark = pytest.mark.django_db
 
@@ -180,6 +182,48 @@ def test_a_supervisor_cannot_touch_another_team(
     other_team.refresh_from_db()
     assert other_team.name == "Pembayaran"
     assert "Pembayaran" not in c.get("/settings/teams/").content.decode()
+
+
+def test_a_supervisor_sets_how_their_teams_tickets_are_assigned(
+    supervisor: User, team: Team, agent: User
+) -> None:
+    c = logged(supervisor)
+    page = c.get(f"/settings/teams/{team.pk}/").content.decode()
+    assert 'name="strategy"' in page and 'value="least_loaded" selected' in page
+    form = _team_form(team, supervisor) | {"members": [agent.pk], "strategy": "round_robin"}
+    assert c.post(f"/settings/teams/{team.pk}/", form).status_code == 302
+    assert TeamRouting.objects.get(team=team).strategy == "round_robin"
+    event = SecurityEvent.objects.filter(kind="settings_changed").latest("pk")
+    assert event.data["what"] == "team_routing"
+    assert (event.data["before"], event.data["after"]) == (
+        {"strategy": "least_loaded"},
+        {"strategy": "round_robin"},
+    )
+    # a post without the field (an older form) leaves it as it is
+    assert c.post(f"/settings/teams/{team.pk}/", _team_form(team, supervisor)).status_code == 302
+    assert TeamRouting.objects.get(team=team).strategy == "round_robin"
+
+
+def test_an_unknown_assignment_method_is_refused_and_nothing_is_saved(
+    admin: User, supervisor: User, team: Team
+) -> None:
+    form = _team_form(team, supervisor) | {"name": "Lain", "strategy": "acak"}
+    response = logged(admin).post(f"/settings/teams/{team.pk}/", form)
+    assert response.status_code == 422
+    assert "acak bukan salah satu dari pilihan" in response.content.decode()
+    team.refresh_from_db()
+    assert team.name == "Pengiriman"
+    assert not TeamRouting.objects.filter(team=team).exclude(strategy="least_loaded").exists()
+
+
+def test_a_supervisor_cannot_set_another_teams_assignment_method(
+    supervisor: User, team: Team, other_team: Team, other_supervisor: User
+) -> None:
+    with pytest.raises(PermissionDenied):
+        profiles.team_strategy_set(actor=supervisor, team=other_team, strategy="none")
+    form = _team_form(other_team, other_supervisor) | {"strategy": "none"}
+    assert logged(supervisor).post(f"/settings/teams/{other_team.pk}/", form).status_code == 403
+    assert not TeamRouting.objects.filter(team=other_team, strategy="none").exists()
 
 
 def test_a_supervisor_cannot_make_a_team_or_change_the_default_rule(

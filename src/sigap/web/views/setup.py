@@ -27,6 +27,8 @@ from sigap.tickets.models import (
     Category,
     Ticket,
 )
+from sigap.triage import profiles
+from sigap.triage.models import TeamRouting
 from sigap.web.forms import (
     ApprovalRuleForm,
     CannedForm,
@@ -35,7 +37,12 @@ from sigap.web.forms import (
 
 
 def _team_form(data: Any, team: Team | None) -> TeamForm:
-    form = TeamForm(data, instance=team)
+    strategy = TeamRouting.objects.filter(team=team).values_list("strategy", flat=True).first()
+    form = TeamForm(
+        data,
+        instance=team,
+        initial={"strategy": strategy or TeamRouting._meta.get_field("strategy").default},
+    )
     form.fields["members"].queryset = User.objects.filter(is_active=True).exclude(  # type: ignore[attr-defined]
         role=Role.CUSTOMER
     )
@@ -71,6 +78,8 @@ def settings_teams(request: HttpRequest, team_id: int | None = None) -> HttpResp
                 )
                 if rule_form.is_bound:
                     _save_rule(user, saved, rule_form)
+                if data.get("strategy"):
+                    profiles.team_strategy_set(actor=user, team=saved, strategy=data["strategy"])
         except ValidationFailed as exc:
             _form_errors(rule_form, exc)
         else:
