@@ -4,8 +4,15 @@ for Gold and Platinum customers (DOMAIN.md §5: loyal customers get priority ser
 
 from __future__ import annotations
 
-from django.db.models.signals import post_delete, post_save
+from collections.abc import Mapping
 
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext as _
+
+from sigap.accounts import access, audit
+from sigap.accounts.models import User
+from sigap.core.errors import ValidationFailed
 from sigap.core.memo import SharedMemo
 from sigap.customers.models import CustomerKind, LoyaltyTier
 from sigap.tickets.models import Severity
@@ -52,3 +59,51 @@ def priority_for(severity: str, tier: str, customer_kind: str = "") -> tuple[int
         f", {dict(CustomerKind.choices).get(customer_kind, customer_kind)}" if customer_kind else ""
     )
     return value, f"Tingkat {severity_text.lower()} × pelanggan {tier_text}{kind} → P{value}"
+
+
+# --- the settings page ---------------------------------------------------------------------
+
+SEVERITIES = ["penting", "kompleks", "sederhana", ""]  # the matrix's rows, most urgent first
+
+
+def matrix_cells() -> dict[tuple[str, str], int]:
+    """The matrix for every kind of customer (``customer_kind`` empty), by (severity,
+    tier): the stored rows, the built-in defaults where none is stored."""
+    matrix = _matrix.get()
+    return {(s, t): matrix.get((s, t, ""), p) for s, t, _k, p in default_rows()}
+
+
+@transaction.atomic
+def matrix_save(*, actor: User, cells: Mapping[tuple[str, str], str]) -> None:
+    """Set the matrix for every kind of customer: each (severity, tier) to P1-P4. Every
+    cell is checked before anything is written; the rows for one customer kind (set in the
+    admin) are left as they are. New triage uses it; tickets already prioritised keep
+    their priority."""
+    access.require_global_settings(actor)
+    errors: dict[str, list[str]] = {}
+    wanted: dict[tuple[str, str], int] = {}
+    for severity, tier, _kind, _default in default_rows():
+        raw = str(cells.get((severity, tier), "")).strip().upper().removeprefix("P")
+        if raw not in ("1", "2", "3", "4"):
+            errors[f"{severity or 'none'}_{tier}"] = [_("Pilih P1, P2, P3 atau P4.")]
+        else:
+            wanted[(severity, tier)] = int(raw)
+    if errors:
+        raise ValidationFailed(
+            _("Matriks prioritas belum disimpan: %(n)d isian tidak valid.") % {"n": len(errors)},
+            fields=errors,
+        )
+    from sigap.triage.models import PriorityRule
+
+    before = {f"{s or '-'}×{t}": p for (s, t), p in matrix_cells().items()}
+    for (severity, tier), priority in wanted.items():
+        PriorityRule.objects.update_or_create(
+            severity=severity, tier=tier, customer_kind="", defaults={"priority": priority}
+        )
+    audit.settings_changed(
+        actor=actor,
+        what="priority_matrix",
+        name="matriks prioritas",
+        before=before,
+        after={f"{s or '-'}×{t}": p for (s, t), p in wanted.items()},
+    )

@@ -109,6 +109,12 @@ SECTIONS: list[Section] = [
         ),
     ),
     Section(
+        "web:settings_priority",
+        _("Matriks prioritas"),
+        _("Prioritas P1–P4 tiket baru menurut tingkat keluhan dan tingkat loyalitas pelanggan."),
+        "global",
+    ),
+    Section(
         "web:settings_targets",
         _("Target metrik"),
         _("Target tiap metrik laporan (CSAT, respons pertama, SLA, …) untuk seluruh usaha."),

@@ -1,5 +1,6 @@
-"""The reports' metric targets (``/settings/targets/``, admins: one set for the whole
-business). The rules are ``metrics.targets``'."""
+"""Two global tables of numbers (admins): the reports' metric targets
+(``/settings/targets/``, rules in ``metrics.targets``) and the priority matrix
+(``/settings/priority/``, rules in ``triage.priority``)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ from sigap.accounts import access
 from sigap.accounts.decorators import settings_required
 from sigap.accounts.models import User
 from sigap.core.errors import ValidationFailed
+from sigap.customers.models import LoyaltyTier
 from sigap.metrics import targets
 from sigap.metrics.catalog import fmt
+from sigap.tickets.models import Severity
+from sigap.triage import priority
 
 UNITS = {
     "%": "%",
@@ -62,5 +66,52 @@ def settings_targets(request: HttpRequest) -> HttpResponse:
         request,
         "web/settings_targets.html",
         {"rows": rows, "message": message},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@settings_required
+def settings_priority(request: HttpRequest) -> HttpResponse:
+    """The priority matrix (``/settings/priority/``, admins: it is global): complaint
+    severity by loyalty tier → P1-P4, for every kind of customer (``triage.priority``)."""
+    actor = cast(User, request.user)
+    access.require_global_settings(actor)
+    cells = {k: str(v) for k, v in priority.matrix_cells().items()}
+    errors: dict[str, list[str]] = {}
+    message = ""
+    if request.method == "POST":
+        cells = {
+            (s, t): request.POST.get(f"{s or 'none'}_{t}", "")
+            for s in priority.SEVERITIES
+            for t in LoyaltyTier.values
+        }
+        try:
+            priority.matrix_save(actor=actor, cells=cells)
+        except ValidationFailed as exc:
+            errors, message = exc.fields, exc.message
+        else:
+            flash.success(request, _("Matriks prioritas disimpan."))
+            return redirect("web:settings_priority")
+    severities = dict(Severity.choices)
+    rows = [
+        {
+            "label": severities[s],
+            "cells": [
+                {
+                    "name": f"{s or 'none'}_{t}",
+                    "value": cells.get((s, t), ""),
+                    "errors": errors.get(f"{s or 'none'}_{t}", []),
+                    "tier": tier_label,
+                }
+                for t, tier_label in LoyaltyTier.choices
+            ],
+        }
+        for s in priority.SEVERITIES
+    ]
+    return render(
+        request,
+        "web/settings_priority.html",
+        {"rows": rows, "tiers": [label for _v, label in LoyaltyTier.choices], "message": message},
         status=422 if request.method == "POST" else 200,
     )
