@@ -9,6 +9,7 @@ recorded in the audit log, before → after.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from sigap.accounts import access, audit
 from sigap.accounts.models import STAFF_ROLES, Team, User
+from sigap.connectors.phone.models import AgentExtension
 from sigap.core.errors import PermissionDenied, ValidationFailed
 from sigap.tickets.models import Category, Channel
 from sigap.triage.models import AgentProfile, Strategy, TeamRouting
@@ -176,3 +178,52 @@ def team_strategy_set(*, actor: User, team: Team, strategy: str) -> TeamRouting:
             after={"strategy": strategy},
         )
     return routing
+
+
+EXTENSION = re.compile(r"[0-9A-Za-z*#+_.-]{1,32}")
+
+
+def extensions_of(user: User) -> list[str]:
+    return list(
+        AgentExtension.objects.filter(user=user)
+        .order_by("extension")
+        .values_list("extension", flat=True)
+    )
+
+
+@transaction.atomic
+def extensions_set(*, actor: User, user: User, raw: str) -> list[str]:
+    """The PBX extensions that ring ``user`` (``phone.AgentExtension``: calls the PBX
+    reports on one of them are theirs), typed as a list separated by commas. All checked
+    first (the form, another colleague's extension); a wrong one changes nothing."""
+    require_person_settings(actor, user)
+    wanted = sorted({e.strip() for e in raw.replace(";", ",").split(",") if e.strip()})
+    errors = [
+        _("Ekstensi %(ext)s tidak valid: angka, huruf, atau * # + _ . - (paling banyak 32).")
+        % {"ext": e}
+        for e in wanted
+        if not EXTENSION.fullmatch(e)
+    ]
+    taken = AgentExtension.objects.filter(extension__in=wanted).exclude(user=user)
+    errors += [
+        _("Ekstensi %(ext)s sudah dipakai %(name)s.")
+        % {"ext": t.extension, "name": t.user.display_name}
+        for t in taken.select_related("user")
+    ]
+    if errors:
+        raise ValidationFailed(errors[0], fields={"extensions": errors})
+    before = extensions_of(user)
+    AgentExtension.objects.filter(user=user).exclude(extension__in=wanted).delete()
+    AgentExtension.objects.bulk_create(
+        [AgentExtension(user=user, extension=e) for e in wanted if e not in before]
+    )
+    audit.settings_changed(
+        actor=actor,
+        what="phone extensions",
+        name=user.username,
+        object_id=user.pk,
+        user=user,
+        before={"extensions": before},
+        after={"extensions": wanted},
+    )
+    return wanted

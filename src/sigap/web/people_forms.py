@@ -92,6 +92,13 @@ class SkillsForm(forms.Form):
     def skill_fields(self) -> list[Any]:
         return [self["categories"], self["languages"], self["channels"]]
 
+    extensions = forms.CharField(
+        label=_("Ekstensi telepon (PBX)"),
+        required=False,
+        max_length=500,
+        help_text=_("Ekstensi yang berdering untuk orang ini, dipisah koma, mis. 201, 202."),
+    )
+
     def capacity_fields(self) -> list[tuple[str, Any]]:
         return [(str(label), self[f"capacity_{c}"]) for c, label in CAPACITY_CHANNELS]
 

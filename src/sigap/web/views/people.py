@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import messages as flash
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
@@ -133,6 +134,7 @@ def settings_person(request: HttpRequest, user_id: int) -> HttpResponse:
             "categories": profile.categories,
             "languages": profile.languages,
             "channels": profile.channels,
+            "extensions": ", ".join(profiles.extensions_of(person)),
         }
         | {f"capacity_{c}": v for c, v in (profile.capacity or {}).items()},
     )
@@ -236,14 +238,17 @@ def _act(
             form = skills_form
             if form.is_valid():
                 data = form.cleaned_data
-                profiles.agent_profile_set(
-                    actor=actor,
-                    user=person,
-                    categories=data["categories"],
-                    languages=data["languages"],
-                    channels=data["channels"],
-                    capacity=skills_form.capacity(),
-                )
+                with transaction.atomic():  # a wrong extension keeps the skills unsaved too
+                    profiles.agent_profile_set(
+                        actor=actor,
+                        user=person,
+                        categories=data["categories"],
+                        languages=data["languages"],
+                        channels=data["channels"],
+                        capacity=skills_form.capacity(),
+                    )
+                    if "extensions" in request.POST:  # an older form: leave them
+                        profiles.extensions_set(actor=actor, user=person, raw=data["extensions"])
                 return _("Keahlian dan kapasitas %(name)s disimpan.") % {"name": person.username}
         elif action == "deactivate":
             form = deactivate_form
