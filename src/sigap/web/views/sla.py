@@ -34,7 +34,6 @@ from sigap.sla import access, ladder, services
 from sigap.sla import book as sla_book
 from sigap.sla.models import (
     BusinessCalendar,
-    EscalationLevel,
     Holiday,
     SlaPolicy,
     SpecialPeriod,
@@ -504,17 +503,7 @@ def sla_holiday_delete(request: HttpRequest, holiday_id: int) -> HttpResponse:
 def sla_escalation(request: HttpRequest) -> HttpResponse:
     """The escalation ladder, edited as a whole (``sla.ladder``; admins: it is global)."""
     staff = directory.staff()
-    initial = [
-        {
-            "name": lv.name,
-            "after_minutes": lv.after_minutes,
-            "audience": lv.audience,
-            "user": lv.user_id,
-            "reassign": lv.reassign,
-            "active": lv.active,
-        }
-        for lv in EscalationLevel.objects.order_by("level")
-    ]
+    initial = ladder.snapshot()  # its keys are the form's fields (and the level)
     formset = EscalationFormSet(
         request.POST if request.method == "POST" else None,
         initial=initial,
