@@ -54,6 +54,7 @@ from sigap.relations.models import (
     SurgeState,
     SurgeTermCount,
 )
+from sigap.surveys import services as surveys
 from sigap.text import indonesian
 from sigap.tickets import canned
 from sigap.tickets import services as ticket_services
@@ -875,7 +876,10 @@ def incident_resolve(*, actor: User, incident: Incident, cause: str = "") -> Inc
 
 def close_tickets(incident_id: int, actor_id: int) -> int:
     """Close the incident's linked tickets that are still open, each through the ticket
-    service (safe to rerun: a closed ticket is skipped). Returns how many it closed."""
+    service, and invite each customer to the satisfaction survey their ticket would have
+    had after a resolution (the survey's own rules apply: once per ticket, not twice within
+    its quiet interval). Safe to rerun: a closed ticket is skipped. Returns how many it
+    closed."""
     incident = Incident.objects.get(pk=incident_id)
     actor = User.objects.get(pk=actor_id)
     reason = _("Ditutup bersama insiden: %(title)s") % {"title": incident.title}
@@ -885,7 +889,10 @@ def close_tickets(incident_id: int, actor_id: int) -> int:
     )
     for ticket in tickets.order_by("pk").iterator(chunk_size=200):
         try:
-            ticket_services.ticket_close(actor=actor, ticket=ticket, reason=reason)
+            with transaction.atomic():  # closed and asked together, or neither
+                ticket_services.ticket_close(actor=actor, ticket=ticket, reason=reason)
+                # closing skips the resolution (whose survey asks the customer): ask here
+                surveys.invite_after_resolution(ticket.pk, closed_too=True)
             closed += 1
         except SigapError:
             log.exception("incident %s: ticket %s not closed", incident_id, ticket.pk)

@@ -16,7 +16,7 @@ from sigap.accounts.models import Team, User
 from sigap.connectors.models import OutboundDelivery
 from sigap.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sigap.customers.models import Customer
-from sigap.customers.services import customer_create
+from sigap.customers.services import ContactIn, customer_create
 from sigap.relations import incidents
 from sigap.relations.models import (
     ActionKind,
@@ -28,6 +28,7 @@ from sigap.relations.models import (
     LinkHow,
     SendStatus,
 )
+from sigap.surveys.models import Survey, SurveyKind
 from sigap.tickets import services as ticket_services
 from sigap.tickets.models import Message, MessageKind, Status, Ticket
 
@@ -346,6 +347,35 @@ def test_resolving_closes_the_linked_tickets_together(
     assert incidents.close_tickets(open_incident.pk, supervisor.pk) == 0  # a rerun: nothing
     with pytest.raises(Conflict):
         incidents.incident_resolve(actor=supervisor, incident=open_incident, cause="x")
+
+
+def test_closing_together_still_asks_each_customer_for_their_rating(
+    open_incident: Incident,
+    supervisor: User,
+    agent: User,
+    team: Team,
+    customer: Customer,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    other = customer_create(name="Dewi", contacts=[ContactIn("email", "dewi@contoh.id")])
+    tickets = [
+        _ticket(agent, team, customer, "email", "gagal bayar gopay"),
+        _ticket(agent, team, other, "email", "gopay gagal bayar"),
+    ]
+    for t in tickets:
+        incidents.incident_link(actor=supervisor, incident=open_incident, ticket=t)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        incidents.incident_resolve(actor=supervisor, incident=open_incident, cause="Gangguan")
+
+    surveys = Survey.objects.filter(kind=SurveyKind.RESOLUTION)
+    assert sorted(surveys.values_list("ticket_id", flat=True)) == sorted(t.pk for t in tickets)
+    assert sorted(a for m in mailoutbox for a in m.to) == ["budi@contoh.id", "dewi@contoh.id"]
+    # a rerun (the resume pass) closes nothing and asks nobody again
+    incidents.close_tickets(open_incident.pk, supervisor.pk)
+    assert surveys.count() == 2 and len(mailoutbox) == 2
 
 
 def test_linking_rules(
