@@ -72,6 +72,7 @@ from sigap.relations.models import (
 )
 from sigap.tickets import hooks
 from sigap.tickets.models import MessageKind, Ticket
+from sigap.webhooks.catalogue import emit
 
 log = logging.getLogger(__name__)
 R = RecipientState
@@ -279,7 +280,23 @@ def campaign_queue(*, campaign: Campaign, params: dict[int, dict[str, str]] | No
     total = _insert_rows(campaign, ids, params) if params else _insert_select(campaign, ids)
     Campaign.objects.filter(pk=campaign.pk).update(recipients_total=total)
     campaign.refresh_from_db()
+    emit("campaign.scheduled", campaign_payload(campaign))
     return total
+
+
+def campaign_payload(campaign: Campaign, **extra: Any) -> dict[str, Any]:
+    """A campaign in a webhook event (``webhooks.catalogue``)."""
+    return {
+        "campaign_id": campaign.pk,
+        "name": campaign.name,
+        "kind": campaign.kind,
+        "purpose": campaign.purpose,
+        "channel": campaign.channel,
+        "status": campaign.status,
+        "send_at": campaign.send_at.isoformat() if campaign.send_at else None,
+        "recipients": campaign.recipients_total,
+        **extra,
+    }
 
 
 def _insert_rows(
@@ -329,7 +346,8 @@ def campaign_cancel(*, campaign: Campaign) -> int:
         skipped = CampaignRecipient.objects.filter(campaign=campaign, state=R.QUEUED).update(
             state=R.SKIPPED, error=_("Kampanye dibatalkan.")
         )
-    campaign.refresh_from_db()
+        campaign.refresh_from_db()
+        emit("campaign.cancelled", campaign_payload(campaign, skipped=skipped))
     return skipped
 
 
@@ -541,6 +559,7 @@ def send_due(now: datetime | None = None) -> dict[str, int]:
         left = min(
             campaign.rate_per_minute - _sent_this_minute(now, campaign=campaign), channel_left
         )
+        sent = counts["sent"]
         if left > 0:
             due = list(
                 CampaignRecipient.objects.filter(campaign=campaign, state=R.QUEUED)
@@ -552,13 +571,23 @@ def send_due(now: datetime | None = None) -> dict[str, int]:
                 outcome = send_one(pk)
                 if outcome in counts:
                     counts[outcome] += 1
+        if (
+            counts["sent"] > sent
+            and not CampaignRecipient.objects.filter(campaign=campaign, sent_at__lt=now).exists()
+        ):  # the first messages of this campaign went out in this run
+            emit("campaign.started", campaign_payload(campaign, sent=counts["sent"] - sent))
         unfinished = CampaignRecipient.objects.filter(
             campaign=campaign, state__in=[R.QUEUED, R.SENDING]
         ).exists()
         if not unfinished:
-            Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.QUEUED).update(
+            finished = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.QUEUED).update(
                 status=CampaignStatus.DONE, finished_at=timezone.now()
             )
+            if finished:
+                campaign.refresh_from_db()
+                emit(
+                    "campaign.completed", campaign_payload(campaign, **asdict(counts_for(campaign)))
+                )
     return counts
 
 

@@ -59,6 +59,7 @@ from sigap.text import indonesian
 from sigap.tickets import canned
 from sigap.tickets import services as ticket_services
 from sigap.tickets.models import Channel, Status, Ticket
+from sigap.webhooks.catalogue import emit
 
 log = logging.getLogger(__name__)
 
@@ -505,9 +506,41 @@ def _act(
     actor: User | None = None,
     at: datetime | None = None,
 ) -> IncidentAction:
-    return IncidentAction.objects.create(
+    action = IncidentAction.objects.create(
         incident=incident, kind=kind, text=text, actor=actor, at=at or timezone.now()
     )
+    emit(EVENTS.get(kind, "incident.updated"), incident_payload(incident, action))
+    return action
+
+
+# the webhook event of each action (``webhooks.catalogue``); the others are ``updated``
+EVENTS: dict[str, str] = {
+    ActionKind.DETECTED: "incident.detected",
+    ActionKind.OPENED: "incident.opened",
+    ActionKind.CONFIRMED: "incident.confirmed",
+    ActionKind.DISMISSED: "incident.dismissed",
+    ActionKind.RESOLVED: "incident.resolved",
+}
+
+
+def incident_payload(incident: Incident, action: IncidentAction) -> dict[str, Any]:
+    return {
+        "incident_id": incident.pk,
+        "title": incident.title,
+        "status": incident.status,
+        "category": incident.category,
+        "keywords": list(incident.keywords),
+        "since": incident.since.isoformat(),
+        "owner_id": incident.owner_id,
+        "cause": incident.cause,
+        "version": incident.version,
+        "action": {
+            "kind": action.kind,
+            "text": action.text,
+            "at": action.at.isoformat(),
+            "actor_id": action.actor_id,
+        },
+    }
 
 
 def require_supervisor(actor: User) -> None:
