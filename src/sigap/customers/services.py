@@ -131,9 +131,10 @@ def _announce(event: str, payload: dict[str, Any]) -> None:
 
 
 def _customer_payload(customer: Customer, **extra: Any) -> dict[str, Any]:
+    """Ids and codes, no personal data (as the tickets' events): a receiver reads the
+    customer through the API."""
     return {
         "customer_id": customer.pk,
-        "name": customer.name,
         "kind": customer.kind,
         "loyalty_tier": customer.loyalty_tier,
         "organization_id": customer.organization_id,
