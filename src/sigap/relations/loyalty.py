@@ -611,5 +611,39 @@ def birthday_gifts(today: date | None = None) -> int:
     return given
 
 
+def anniversary_points(today: date | None = None) -> int:
+    """The daily anniversary award: ``anniversary_points`` for each customer whose first
+    day with the business (the record's creation: their first ticket or registration)
+    comes round again, from the first anniversary on (29 February on the 28th in other
+    years). Once a year per customer: the entry's id is ``anniversary:<customer>:<year>``,
+    so a second run (or a retried job) adds nothing. Returns how many were awarded."""
+    p = programme()
+    if not p.active or not p.anniversary_points:
+        return 0
+    today = today or timezone.localdate()
+    days = [today.day]
+    if today.month == 2 and today.day == 28 and not _leap(today.year):
+        days.append(29)
+    customers = Customer.objects.filter(
+        created_at__month=today.month,
+        created_at__day__in=days,
+        created_at__year__lt=today.year,
+        merged_into__isnull=True,
+        erased_at__isnull=True,
+    )
+    awarded = 0
+    for customer in customers.order_by("pk").iterator():
+        years = today.year - timezone.localtime(customer.created_at).year
+        _entry, created = post_points(
+            customer=customer,
+            kind=EntryKind.ANNIVERSARY,
+            points=p.anniversary_points,
+            reason=_("Ulang tahun keanggotaan ke-%(n)d") % {"n": years},
+            external_id=f"anniversary:{customer.pk}:{today.year}",
+        )
+        awarded += int(created)
+    return awarded
+
+
 def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
