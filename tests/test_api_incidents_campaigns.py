@@ -262,3 +262,45 @@ def test_voucher_pools(supervisor: User, agent: User, customer: Customer) -> Non
         "loyalty.voucher_redeemed",
     }
     assert RewardPool.objects.count() == 1 and Voucher.objects.count() == 4
+
+
+def test_segments_by_region_and_product_and_an_incidents_regions(
+    supervisor: User, agent: User, team: Team, customer: Customer
+) -> None:
+    api = Api(supervisor)
+    dewi = customer_create(name="Dewi", contacts=[ContactIn("email", "dewi@contoh.id")])
+    eko = customer_create(name="Eko", contacts=[ContactIn("email", "eko@contoh.id")])
+    for c, region in ((customer, "Jawa Barat"), (dewi, "Jawa Barat"), (eko, "Bali")):
+        patched = api.patch(f"/customers/{c.pk}", {"version": c.version, "region": f" {region} "})
+        assert patched.status_code == 200 and patched.json()["region"] == region
+        api.put(f"/customers/{c.pk}/consent/service", {"granted": True})
+    too_long = api.patch(f"/customers/{eko.pk}", {"version": 2, "region": "x" * 101})
+    assert too_long.status_code == 422 and "region" in too_long.json()["error"]["fields"]
+    tickets = {c.pk: _ticket(agent, team, c, "kuota hilang") for c in (customer, dewi, eko)}
+    for c in (customer, eko):
+        t = tickets[c.pk]
+        done = api.patch(f"/tickets/{t.pk}", {"version": t.version, "product": "Paket 10GB"})
+        assert done.status_code == 200 and done.json()["product"] == "Paket 10GB"
+
+    def preview(**segment: Any) -> set[int]:
+        body = {"purpose": "service", "channel": "email", "segment": segment}
+        return {c["id"] for c in api.post("/campaigns/preview", body).json()["first"]}
+
+    assert preview(regions=["Jawa Barat"]) == {customer.pk, dewi.pk}
+    assert preview(products=["Paket 10GB"]) == {customer.pk, eko.pk}
+    assert preview(products=["Paket 10GB"], regions=["Jawa Barat"]) == {customer.pk}
+    assert preview(regions=["Papua"]) == set()
+    empty = api.post(
+        "/campaigns/preview",
+        {"purpose": "service", "channel": "email", "segment": {"products": [""]}},
+    )
+    assert empty.status_code == 422
+
+    incident = api.post("/incidents", {"title": "Kuota hilang"}).json()
+    for t in tickets.values():
+        api.post(f"/incidents/{incident['id']}/tickets", {"ticket_id": t.pk})
+    impact = api.get(f"/incidents/{incident['id']}").json()["impact"]
+    assert impact["regions"] == [
+        {"region": "Jawa Barat", "customers": 2},
+        {"region": "Bali", "customers": 1},
+    ]

@@ -186,6 +186,7 @@ UPDATABLE_FIELDS = frozenset(
         "preferred_channel",
         "preferred_language",
         "organization_id",
+        "region",
     }
 )
 _CHOICES = {
@@ -212,6 +213,13 @@ def _checked(changes: dict[str, Any]) -> dict[str, Any]:
         if not changes["name"]:
             raise ValidationFailed(
                 _("Nama pelanggan wajib diisi."), fields={"name": [_("Wajib diisi.")]}
+            )
+    if "region" in changes:
+        changes["region"] = str(changes["region"] or "").strip()
+        if len(changes["region"]) > 100:
+            raise ValidationFailed(
+                _("Wilayah paling banyak 100 karakter."),
+                fields={"region": [_("Terlalu panjang.")]},
             )
     for field, allowed in _CHOICES.items():
         if field in changes and changes[field] not in allowed:

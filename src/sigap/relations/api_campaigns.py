@@ -6,7 +6,7 @@ see the customer (as on the customer page)."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext
@@ -63,6 +63,12 @@ class SegmentIn(Schema):
     contact_after: date | None = Field(default=None, description="tiket dibuka sejak tanggal ini")
     contact_before: date | None = Field(default=None, description="tidak ada tiket sejak ini")
     customer_ids: list[int] = Field(default_factory=list, max_length=100_000)
+    regions: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50, description="wilayah pelanggan (salah satu)"
+    )
+    products: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default_factory=list, max_length=50, description="produk salah satu tiketnya"
+    )
     incident_id: int | None = Field(
         default=None, description="pelanggan yang tiketnya tertaut ke insiden ini"
     )
@@ -189,6 +195,8 @@ def _segment(data: SegmentIn) -> Segment:
         contact_after=data.contact_after.isoformat() if data.contact_after else "",
         contact_before=data.contact_before.isoformat() if data.contact_before else "",
         customer_ids=ids,
+        regions=[r.strip() for r in data.regions if r.strip()],
+        products=[p.strip() for p in data.products if p.strip()],
     )
 
 

@@ -69,11 +69,17 @@ class ChannelCountOut(Schema):
     tickets: int
 
 
+class RegionCountOut(Schema):
+    region: str = Field(description='"" : wilayah pelanggan belum dicatat')
+    customers: int
+
+
 class ImpactOut(Schema):
     tickets: int
     customers: int
     open_tickets: int
     channels: list[ChannelCountOut]
+    regions: list[RegionCountOut]
 
 
 class IncidentOut(Schema):
@@ -234,6 +240,7 @@ def _detail(incident: Incident) -> dict[str, Any]:
             "customers": found.customers,
             "open_tickets": found.open_tickets,
             "channels": [{"channel": c, "tickets": n} for c, n in channels],
+            "regions": [{"region": r, "customers": n} for r, n in found.regions],
         },
         "actions": [
             {"id": a.pk, "at": a.at, "kind": a.kind, "text": a.text, "actor_id": a.actor_id}

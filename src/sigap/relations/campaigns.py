@@ -1,9 +1,10 @@
 """Proactive contact: a notice to a segment of customers (or to an incident's customers, by
 their ids) on WhatsApp (an approved template), email or Telegram.
 
-* **Who.** ``Segment`` filters customers (tier, organization, a channel or a tag of their
-  tickets, last contact before/after, or a list of ids); only those with a recorded
-  consent for the campaign's purpose and an address on its channel are drawn.
+* **Who.** ``Segment`` filters customers (tier, organization, region, a channel, a tag or
+  a product of their tickets, last contact before/after, or a list of ids); only those
+  with a recorded consent for the campaign's purpose and an address on its channel are
+  drawn.
   ``preview`` shows how many and the first few before anything is sent.
 * **Queueing** (``campaign_queue``): the draft becomes ``queued`` and one
   ``CampaignRecipient`` per customer is inserted in bulk in the same transaction (the
@@ -109,6 +110,8 @@ class Segment:
     contact_after: str = ""  # ISO dates: a ticket opened on or after / none since
     contact_before: str = ""
     customer_ids: list[int] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)  # the customer's region, any of these
+    products: list[str] = field(default_factory=list)  # a ticket about any of these
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> Segment:
@@ -147,7 +150,11 @@ def audience(segment: Segment, *, purpose: str, channel: str) -> QuerySet[Custom
         rows = rows.filter(loyalty_tier__in=segment.tiers)
     if segment.organization_id:
         rows = rows.filter(organization_id=segment.organization_id)
+    if segment.regions:
+        rows = rows.filter(region__in=segment.regions)
     tickets = Ticket.objects.filter(customer=OuterRef("pk"))
+    if segment.products:
+        rows = rows.filter(Exists(tickets.filter(product__in=segment.products)))
     if segment.ticket_channel:
         rows = rows.filter(Exists(tickets.filter(channel=segment.ticket_channel)))
     if segment.tag:

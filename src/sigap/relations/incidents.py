@@ -975,6 +975,7 @@ class Impact:
     customers: int
     open_tickets: int
     channels: list[tuple[str, int]]
+    regions: list[tuple[str, int]]  # customers per region ("" when not recorded)
 
 
 CHANNEL_LABELS = dict(Channel.choices)
@@ -993,7 +994,13 @@ def impact(incident: Incident) -> Impact:
         .annotate(n=Count("ticket_id"))
         .order_by("-n", "ticket__channel")
     ]
-    return Impact(totals["tickets"], totals["customers"], totals["still_open"], channels)
+    regions = [
+        (region or "", n)
+        for region, n in links.values_list("ticket__customer__region")
+        .annotate(n=Count("ticket__customer_id", distinct=True))
+        .order_by("-n", "ticket__customer__region")
+    ]
+    return Impact(totals["tickets"], totals["customers"], totals["still_open"], channels, regions)
 
 
 @dataclass(frozen=True)
