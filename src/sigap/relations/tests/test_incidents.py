@@ -432,7 +432,11 @@ def test_the_report_has_timeline_impact_cause_steps_and_duration(
     rep = incidents.report(open_incident)
 
     assert rep.impact == incidents.Impact(
-        tickets=3, customers=2, open_tickets=3, channels=[("Email", 2), ("WhatsApp", 1)]
+        tickets=3,
+        customers=2,
+        open_tickets=3,
+        channels=[("Email", 2), ("WhatsApp", 1)],
+        regions=[("", 2)],  # no region recorded
     )
     assert [s.text for s in rep.steps] == ["Eskalasi ke GoPay"]
     assert [(a.kind, timezone.localtime(a.at).strftime("%H:%M")) for a in rep.timeline] == [
@@ -545,3 +549,32 @@ def test_the_morning_peak_is_no_incident(world: dict[str, Any]) -> None:
     # while a surge at the peak is still flagged
     _surge(now, world["customers"])
     assert len(incidents.detect().suggested) == 1
+
+
+def test_the_usual_rate_is_the_usual_rate_at_this_time_of_day(world: dict[str, Any]) -> None:
+    """A flash sale at ten every morning brings a dozen tickets about it every morning:
+    usual at ten, no incident. The same dozen about the night promotion, at ten in the
+    morning, is unusual at that hour, and flagged (a flat average over the day would have
+    flagged both, or neither)."""
+    now, customers = world["now"], world["customers"]
+    morning = now.replace(hour=3, minute=5)  # 10:05 WIB
+    flash = "Flash sale jam sepuluh kuponnya gagal diklaim"
+    night = "Promo tengah malam cashback hilang dari dompet"
+
+    def dozen(text: str, start: datetime) -> list[tuple[str, datetime]]:
+        return [(text, start + timedelta(minutes=2 * i)) for i in range(12)]
+
+    history = []
+    for d in (1, 2, 3):
+        history += dozen(flash, morning - timedelta(days=d))
+        history += dozen(night, morning + timedelta(hours=10) - timedelta(days=d))  # 20:05
+    _bulk(history, customers)
+    _bulk(dozen(flash, morning) + dozen(night, morning), customers)
+
+    result = incidents.detect()
+
+    [incident] = Incident.objects.filter(pk__in=result.suggested)
+    assert {"promo", "malam", "cashback"} & set(incident.keywords)
+    assert not {"flash", "sale", "kupon"} & set(incident.keywords)
+    assert incident.detected_count == 12
+    assert incident.expected_count < 1
