@@ -10,7 +10,7 @@ class WebhooksConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from sigap.customers.services import on_announce
+        from sigap.customers.services import on_announce  # ready(): models are loaded
         from sigap.webhooks import catalogue, outbox
         from sigap.webhooks.models import Webhook
 
