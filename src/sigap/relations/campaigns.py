@@ -292,10 +292,11 @@ def campaign_queue(*, campaign: Campaign, params: dict[int, dict[str, str]] | No
 
 
 def campaign_payload(campaign: Campaign, **extra: Any) -> dict[str, Any]:
-    """A campaign in a webhook event (``webhooks.catalogue``)."""
+    """A campaign in a webhook event (``webhooks.catalogue``). A system campaign's name
+    can hold a customer's (a tier change): only a notice's is sent."""
     return {
         "campaign_id": campaign.pk,
-        "name": campaign.name,
+        "name": campaign.name if campaign.kind == CampaignKind.NOTICE else "",
         "kind": campaign.kind,
         "purpose": campaign.purpose,
         "channel": campaign.channel,
