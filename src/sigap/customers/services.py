@@ -306,6 +306,8 @@ def customer_update(
         if changes
         else {}
     )
+    if "region" in before:  # NULL in rows older than the column: none, as ""
+        before["region"] = before["region"] or ""
     # ``update()`` skips ``auto_now``; set it here so the row says when it last changed.
     updated = Customer.objects.filter(pk=customer.pk, version=version).update(
         version=F("version") + 1, updated_at=timezone.now(), **changes
