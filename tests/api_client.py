@@ -36,3 +36,9 @@ class Api:
 
     def upload(self, path: str, data: dict[str, Any]) -> Any:
         return self.client.post(f"/api/v1{path}", data)
+
+    def put(self, path: str, body: Any) -> Any:
+        return self.client.put(f"/api/v1{path}", json.dumps(body), content_type="application/json")
+
+    def delete(self, path: str) -> Any:
+        return self.client.delete(f"/api/v1{path}")

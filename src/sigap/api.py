@@ -206,6 +206,8 @@ def _register() -> None:
     from sigap.accounts.api import router as accounts_router
     from sigap.customers.api import router as customers_router
     from sigap.relations.api import router as relations_router
+    from sigap.relations.api_campaigns import router as campaigns_router
+    from sigap.relations.api_incidents import router as incidents_router
     from sigap.tickets.api import DOCUMENTED_SCHEMAS as ticket_schemas
     from sigap.tickets.api import router as tickets_router
 
@@ -213,6 +215,8 @@ def _register() -> None:
     api.add_router("/customers", customers_router)
     api.add_router("/", tickets_router)
     api.add_router("/", relations_router)
+    api.add_router("/", incidents_router)
+    api.add_router("/", campaigns_router)
     api.documented_schemas.extend([ErrorOut, *ticket_schemas])
 
 

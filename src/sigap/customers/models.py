@@ -132,6 +132,13 @@ class Customer(models.Model):
     preferred_language = models.CharField(
         _("bahasa pilihan"), max_length=8, blank=True, default="", choices=Language.choices
     )
+    # Where the customer is, as the business names its areas (a province, a city): for
+    # proactive notices to a region and an incident's impact. Nullable only so that adding
+    # it is an ALTER TABLE on SQLite (a rebuild drops the table's search triggers); the
+    # services write "" for none.
+    region = models.CharField(  # noqa: DJ001
+        _("wilayah"), max_length=100, null=True, blank=True
+    )
     organization = models.ForeignKey(
         Organization,
         verbose_name=_("organisasi"),

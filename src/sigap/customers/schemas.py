@@ -51,6 +51,7 @@ class CustomerPatch(Schema):
     preferred_channel: Annotated[ContactKind | Literal[""] | None, null_clears("")] = None
     preferred_language: Annotated[Language | None, null_clears("")] = None
     organization_id: int | None = None
+    region: Annotated[str | None, null_clears("")] = Field(default=None, max_length=100)
     contacts: list[ContactSchema] | None = Field(default=None, max_length=20)
 
 
@@ -66,6 +67,7 @@ class CustomerOut(Schema):
     preferred_channel: str
     preferred_language: str
     organization_id: int | None
+    region: str
     contacts: list[ContactSchema]
     version: int
     created_at: datetime
@@ -89,6 +91,7 @@ def customer_dict(c: Customer, *, include_notes: bool = True) -> dict[str, Any]:
         "preferred_channel": c.preferred_channel,
         "preferred_language": c.preferred_language,
         "organization_id": c.organization_id,
+        "region": c.region or "",
         "contacts": [
             {"kind": x.kind, "value": x.value, "is_primary": x.is_primary} for x in c.contacts.all()
         ],

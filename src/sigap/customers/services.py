@@ -112,6 +112,37 @@ def _add_contacts(
         raise Conflict(_("Kontak yang sama dicantumkan dua kali.")) from exc
 
 
+Announcer = Callable[[str, dict[str, Any]], object]
+_announcers: list[Announcer] = []
+
+
+def on_announce(handler: Announcer) -> None:
+    """``handler(event, payload)`` runs inside the transaction of each change to a customer
+    or an organization (``customer.created``, ``customer.updated``, ``customer.merged``,
+    ``organization.created``, ``organization.updated``): the outgoing webhooks, which sit
+    above this app, subscribe to it."""
+    if handler not in _announcers:
+        _announcers.append(handler)
+
+
+def _announce(event: str, payload: dict[str, Any]) -> None:
+    for handler in _announcers:
+        handler(event, payload)
+
+
+def _customer_payload(customer: Customer, **extra: Any) -> dict[str, Any]:
+    """Ids and codes, no personal data (as the tickets' events): a receiver reads the
+    customer through the API."""
+    return {
+        "customer_id": customer.pk,
+        "kind": customer.kind,
+        "loyalty_tier": customer.loyalty_tier,
+        "organization_id": customer.organization_id,
+        "version": customer.version,
+        **extra,
+    }
+
+
 @transaction.atomic
 def customer_create(
     *,
@@ -139,6 +170,7 @@ def customer_create(
         time_zone=time_zone,
     )
     _add_contacts(customer, contacts)
+    _announce("customer.created", _customer_payload(customer))
     return customer
 
 
@@ -154,6 +186,7 @@ UPDATABLE_FIELDS = frozenset(
         "preferred_channel",
         "preferred_language",
         "organization_id",
+        "region",
     }
 )
 _CHOICES = {
@@ -180,6 +213,13 @@ def _checked(changes: dict[str, Any]) -> dict[str, Any]:
         if not changes["name"]:
             raise ValidationFailed(
                 _("Nama pelanggan wajib diisi."), fields={"name": [_("Wajib diisi.")]}
+            )
+    if "region" in changes:
+        changes["region"] = str(changes["region"] or "").strip()
+        if len(changes["region"]) > 100:
+            raise ValidationFailed(
+                _("Wilayah paling banyak 100 karakter."),
+                fields={"region": [_("Terlalu panjang.")]},
             )
     for field, allowed in _CHOICES.items():
         if field in changes and changes[field] not in allowed:
@@ -266,6 +306,8 @@ def customer_update(
         if changes
         else {}
     )
+    if "region" in before:  # NULL in rows older than the column: none, as ""
+        before["region"] = before["region"] or ""
     # ``update()`` skips ``auto_now``; set it here so the row says when it last changed.
     updated = Customer.objects.filter(pk=customer.pk, version=version).update(
         version=F("version") + 1, updated_at=timezone.now(), **changes
@@ -274,20 +316,25 @@ def customer_update(
         raise StaleVersion(
             _("Data pelanggan sudah diubah orang lain. Muat ulang lalu coba lagi."),
         )
-    record_changes(customer.pk, actor, before, changes)
+    changed = [r.field for r in record_changes(customer.pk, actor, before, changes)]
     if contacts is not None:
         old_contacts = _contact_list(customer.pk)
         stored = CustomerContact.objects.filter(customer=customer)
         kept = frozenset(stored.values_list("kind", "value"))
         stored.delete()
         _add_contacts(customer, contacts, kept)
-        record_changes(
-            customer.pk,
-            actor,
-            {"contacts": old_contacts},
-            {"contacts": _contact_list(customer.pk)},
-        )
+        changed += [
+            r.field
+            for r in record_changes(
+                customer.pk,
+                actor,
+                {"contacts": old_contacts},
+                {"contacts": _contact_list(customer.pk)},
+            )
+        ]
     customer.refresh_from_db()
+    if changed:
+        _announce("customer.updated", _customer_payload(customer, fields=changed))
     return customer
 
 
@@ -423,6 +470,7 @@ def customer_merge(*, actor: User, target: Customer, source: Customer) -> Custom
         changes["user"] = portal_user
     Customer.objects.filter(pk=target.pk).update(**changes)
     target.refresh_from_db()
+    _announce("customer.merged", _customer_payload(target, merged_id=source.pk))
     return target
 
 
@@ -497,7 +545,19 @@ def organization_create(*, actor: User, **fields: Any) -> Organization:
         )
     organization = Organization.objects.create(**fields)
     _organization_audit(actor, organization, {}, fields)
+    _announce("organization.created", _organization_payload(organization, sorted(fields)))
     return organization
+
+
+def _organization_payload(organization: Organization, fields: list[str]) -> dict[str, Any]:
+    return {
+        "organization_id": organization.pk,
+        "name": organization.name,
+        "kind": organization.kind,
+        "loyalty_tier": organization.loyalty_tier,
+        "version": organization.version,
+        "fields": fields,
+    }
 
 
 @transaction.atomic
@@ -516,6 +576,9 @@ def organization_update(
         raise StaleVersion(_("Data organisasi sudah diubah orang lain. Muat ulang lalu coba lagi."))
     _organization_audit(actor, organization, before, changes)
     organization.refresh_from_db()
+    changed = sorted(f for f, v in changes.items() if before.get(f) != v)
+    if changed:
+        _announce("organization.updated", _organization_payload(organization, changed))
     if "loyalty_tier" in changes:
         for member in organization.members.filter(merged_into__isnull=True):
             raise_to_organization_tier(member, actor)

@@ -3,9 +3,11 @@ purchases, and vouchers. Staff only (an API token or a staff session)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from ninja import Query, Router, Schema
@@ -16,7 +18,7 @@ from sigap.accounts.access import require_staff
 from sigap.accounts.http import request_user
 from sigap.accounts.models import User
 from sigap.core.apiutil import ErrorOut
-from sigap.core.errors import NotFound
+from sigap.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from sigap.customers import services as customer_services
 from sigap.customers.models import Customer, LoyaltyTier, Organization, OrganizationKind
 from sigap.customers.selectors import access_customer
@@ -393,4 +395,126 @@ def _voucher_out(v: Any) -> dict[str, Any]:
         "customer_id": v.issued_to_id,
         "issued_at": v.issued_at,
         "redeemed_at": v.redeemed_at,
+    }
+
+
+# --- reward pools ---------------------------------------------------------------------------
+
+
+class PoolOut(Schema):
+    id: int
+    name: str
+    value: int
+    description: str
+    valid_until: date | None
+    free: int
+    issued: int
+    redeemed: int
+
+
+class PoolIn(Schema):
+    name: str = Field(min_length=1, max_length=120, pattern=r"\S")
+    value: int = Field(default=0, ge=0, le=1_000_000_000_000, description="Rupiah")
+    description: str = Field(default="", max_length=300)
+    valid_until: date | None = None
+
+
+class CodesIn(Schema):
+    codes: str = Field(
+        default="", max_length=5_000_000, description="satu kode per baris (atau kolom 1 CSV)"
+    )
+    generate: int = Field(default=0, ge=0, le=100_000, description="buat kode acak sebanyak ini")
+    prefix: str = Field(default="", max_length=20, pattern=r"^[A-Za-z0-9-]*$")
+
+
+class CodesOut(Schema):
+    added: int
+    already: int
+    generated: int
+    errors: list[ImportErrorOut]
+
+
+def _supervisor(request: HttpRequest) -> User:
+    user = _staff(request)
+    if not user.is_supervisor_or_admin:
+        raise PermissionDenied(gettext("Hanya supervisor dan admin yang mengelola voucher."))
+    return user
+
+
+def _pools() -> QuerySet[RewardPool]:
+    return RewardPool.objects.annotate(
+        free=Count("vouchers", filter=Q(vouchers__issued_to__isnull=True)),
+        issued=Count("vouchers", filter=Q(vouchers__issued_to__isnull=False)),
+        redeemed=Count("vouchers", filter=Q(vouchers__redeemed_at__isnull=False)),
+    ).order_by("name")
+
+
+def _pool_out(pool: Any) -> dict[str, Any]:
+    return {
+        "id": pool.pk,
+        "name": pool.name,
+        "value": pool.value,
+        "description": pool.description,
+        "valid_until": pool.valid_until,
+        "free": pool.free,
+        "issued": pool.issued,
+        "redeemed": pool.redeemed,
+    }
+
+
+@router.get("/loyalty/pools", response={200: list[PoolOut], 403: ErrorOut})
+def pool_list(request: HttpRequest) -> list[dict[str, Any]]:
+    """The voucher pools with how many codes are free, issued and redeemed."""
+    _staff(request)
+    return [_pool_out(p) for p in _pools()[:500]]
+
+
+@router.post("/loyalty/pools", response={201: PoolOut, 403: ErrorOut, 409: ErrorOut, 422: ErrorOut})
+def pool_create(request: HttpRequest, payload: PoolIn) -> Status[dict[str, Any]]:
+    """A new, empty pool (supervisors and admins); its codes with ``/codes``."""
+    _supervisor(request)
+    name = payload.name.strip()
+    try:
+        with transaction.atomic():
+            pool = RewardPool.objects.create(
+                name=name,
+                value=payload.value,
+                description=payload.description.strip(),
+                valid_until=payload.valid_until,
+            )
+    except IntegrityError:  # the name is unique
+        raise Conflict(
+            gettext("Kumpulan voucher %(name)s sudah ada.") % {"name": name},
+            fields={"name": [gettext("Sudah dipakai.")]},
+        ) from None
+    return Status(201, _pool_out(_pools().get(pk=pool.pk)))
+
+
+@router.post(
+    "/loyalty/pools/{pool_id}/codes",
+    response={200: CodesOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
+)
+def pool_codes(request: HttpRequest, pool_id: int, payload: CodesIn) -> dict[str, Any]:
+    """Add codes to a pool: imported (a code already known, in any pool, is counted in
+    ``already`` and not added; a bad one is reported with its line) and/or generated."""
+    _supervisor(request)
+    pool = RewardPool.objects.filter(pk=pool_id).first()
+    if pool is None:
+        raise NotFound(gettext("Kumpulan voucher tidak ditemukan."))
+    if not payload.codes.strip() and not payload.generate:
+        raise ValidationFailed(
+            gettext("Kirim kode atau jumlah kode yang dibuat."),
+            fields={"codes": [gettext("Wajib bila generate 0.")]},
+        )
+    report = loyalty.import_codes(pool, payload.codes) if payload.codes.strip() else None
+    generated = (
+        loyalty.generate_codes(pool, payload.generate, payload.prefix) if payload.generate else 0
+    )
+    return {
+        "added": report.added if report else 0,
+        "already": report.already if report else 0,
+        "generated": generated,
+        "errors": [
+            {"line": line, "reason": reason} for line, reason in (report.errors if report else [])
+        ],
     }

@@ -1,9 +1,10 @@
 """Proactive contact: a notice to a segment of customers (or to an incident's customers, by
 their ids) on WhatsApp (an approved template), email or Telegram.
 
-* **Who.** ``Segment`` filters customers (tier, organization, a channel or a tag of their
-  tickets, last contact before/after, or a list of ids); only those with a recorded
-  consent for the campaign's purpose and an address on its channel are drawn.
+* **Who.** ``Segment`` filters customers (tier, organization, region, a channel, a tag or
+  a product of their tickets, last contact before/after, or a list of ids); only those
+  with a recorded consent for the campaign's purpose and an address on its channel are
+  drawn.
   ``preview`` shows how many and the first few before anything is sent.
 * **Queueing** (``campaign_queue``): the draft becomes ``queued`` and one
   ``CampaignRecipient`` per customer is inserted in bulk in the same transaction (the
@@ -72,6 +73,7 @@ from sigap.relations.models import (
 )
 from sigap.tickets import hooks
 from sigap.tickets.models import MessageKind, Ticket
+from sigap.webhooks.catalogue import emit
 
 log = logging.getLogger(__name__)
 R = RecipientState
@@ -108,6 +110,8 @@ class Segment:
     contact_after: str = ""  # ISO dates: a ticket opened on or after / none since
     contact_before: str = ""
     customer_ids: list[int] = field(default_factory=list)
+    regions: list[str] = field(default_factory=list)  # the customer's region, any of these
+    products: list[str] = field(default_factory=list)  # a ticket about any of these
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> Segment:
@@ -146,7 +150,11 @@ def audience(segment: Segment, *, purpose: str, channel: str) -> QuerySet[Custom
         rows = rows.filter(loyalty_tier__in=segment.tiers)
     if segment.organization_id:
         rows = rows.filter(organization_id=segment.organization_id)
+    if segment.regions:
+        rows = rows.filter(region__in=segment.regions)
     tickets = Ticket.objects.filter(customer=OuterRef("pk"))
+    if segment.products:
+        rows = rows.filter(Exists(tickets.filter(product__in=segment.products)))
     if segment.ticket_channel:
         rows = rows.filter(Exists(tickets.filter(channel=segment.ticket_channel)))
     if segment.tag:
@@ -279,7 +287,24 @@ def campaign_queue(*, campaign: Campaign, params: dict[int, dict[str, str]] | No
     total = _insert_rows(campaign, ids, params) if params else _insert_select(campaign, ids)
     Campaign.objects.filter(pk=campaign.pk).update(recipients_total=total)
     campaign.refresh_from_db()
+    emit("campaign.scheduled", campaign_payload(campaign))
     return total
+
+
+def campaign_payload(campaign: Campaign, **extra: Any) -> dict[str, Any]:
+    """A campaign in a webhook event (``webhooks.catalogue``). A system campaign's name
+    can hold a customer's (a tier change): only a notice's is sent."""
+    return {
+        "campaign_id": campaign.pk,
+        "name": campaign.name if campaign.kind == CampaignKind.NOTICE else "",
+        "kind": campaign.kind,
+        "purpose": campaign.purpose,
+        "channel": campaign.channel,
+        "status": campaign.status,
+        "send_at": campaign.send_at.isoformat() if campaign.send_at else None,
+        "recipients": campaign.recipients_total,
+        **extra,
+    }
 
 
 def _insert_rows(
@@ -329,7 +354,8 @@ def campaign_cancel(*, campaign: Campaign) -> int:
         skipped = CampaignRecipient.objects.filter(campaign=campaign, state=R.QUEUED).update(
             state=R.SKIPPED, error=_("Kampanye dibatalkan.")
         )
-    campaign.refresh_from_db()
+        campaign.refresh_from_db()
+        emit("campaign.cancelled", campaign_payload(campaign, skipped=skipped))
     return skipped
 
 
@@ -541,6 +567,7 @@ def send_due(now: datetime | None = None) -> dict[str, int]:
         left = min(
             campaign.rate_per_minute - _sent_this_minute(now, campaign=campaign), channel_left
         )
+        sent = counts["sent"]
         if left > 0:
             due = list(
                 CampaignRecipient.objects.filter(campaign=campaign, state=R.QUEUED)
@@ -552,13 +579,23 @@ def send_due(now: datetime | None = None) -> dict[str, int]:
                 outcome = send_one(pk)
                 if outcome in counts:
                     counts[outcome] += 1
+        if (
+            counts["sent"] > sent
+            and not CampaignRecipient.objects.filter(campaign=campaign, sent_at__lt=now).exists()
+        ):  # the first messages of this campaign went out in this run
+            emit("campaign.started", campaign_payload(campaign, sent=counts["sent"] - sent))
         unfinished = CampaignRecipient.objects.filter(
             campaign=campaign, state__in=[R.QUEUED, R.SENDING]
         ).exists()
         if not unfinished:
-            Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.QUEUED).update(
+            finished = Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.QUEUED).update(
                 status=CampaignStatus.DONE, finished_at=timezone.now()
             )
+            if finished:
+                campaign.refresh_from_db()
+                emit(
+                    "campaign.completed", campaign_payload(campaign, **asdict(counts_for(campaign)))
+                )
     return counts
 
 

@@ -4,11 +4,12 @@
 of the last ``WINDOW`` and looks for a surge of similar complaints: per ticket category,
 the stemmed terms of each ticket (the Indonesian pipeline, ``text.indonesian``: slang,
 stop words and affixes gone, so "pembayaran gk bisa" and "gagal bayar" share ``bayar``)
-are counted and compared with the usual count of that term in that category, from the
-hourly counts the detector keeps for the past ``BASELINE_DAYS`` (``SurgeTermCount``). A
-term that appears at least ``MIN_TICKETS`` times and ``FACTOR`` times more often than usual
-surges; surging terms carried by the same tickets form one cluster, whose tickets are kept
-only if their TF-IDF vector is close to the cluster's centroid (cosine ≥ ``SIMILARITY``).
+are counted and compared with the usual count of that term in that category at that time
+of day (the same clock hours of the past ``BASELINE_DAYS``, from the hourly counts the
+detector keeps, ``SurgeTermCount``). A term that appears at least ``MIN_TICKETS`` times
+and ``FACTOR`` times more often than usual surges; surging terms carried by the same
+tickets form one cluster, whose tickets are kept only if their TF-IDF vector is close to
+the cluster's centroid (cosine ≥ ``SIMILARITY``).
 A cluster becomes a suggested incident ("possible incident: 14 tickets about 'gagal bayar
 gopay' since 10:05"); the next run updates the same row (same category, shared keywords)
 and never adds a second one, and a suggestion a supervisor dismissed stays quiet for
@@ -54,10 +55,12 @@ from sigap.relations.models import (
     SurgeState,
     SurgeTermCount,
 )
+from sigap.surveys import services as surveys
 from sigap.text import indonesian
 from sigap.tickets import canned
 from sigap.tickets import services as ticket_services
 from sigap.tickets.models import Channel, Status, Ticket
+from sigap.webhooks.catalogue import emit
 
 log = logging.getLogger(__name__)
 
@@ -192,11 +195,28 @@ def count_new_tickets(now: datetime, *, batch: int = COUNT_BATCH) -> int:
     return len(rows)
 
 
+def _window_hours(now: datetime) -> list[tuple[datetime, float]]:
+    """The clock hours the window ``(now - WINDOW, now]`` covers, each with the share of an
+    hour it takes of them (10:05 to 10:35: hour 10, 0.5; 09:50 to 10:20: 9, 1/6 and 10, 1/3)."""
+    begin = now - WINDOW
+    out = []
+    hour = _hour(begin)
+    while hour < now:
+        overlap = min(hour + timedelta(hours=1), now) - max(hour, begin)
+        out.append((hour, overlap / timedelta(hours=1)))
+        hour += timedelta(hours=1)
+    return out
+
+
 def expected_counts(
     now: datetime, wanted: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], float]:
-    """The usual number of tickets per window for each (category, term): its count over
-    the past ``BASELINE_DAYS`` before the window, scaled to the window's length."""
+    """The usual number of tickets per window for each (category, term), at this time of
+    day: the mean, over the past ``BASELINE_DAYS`` days, of the counts in the same clock
+    hours as the window (weighted by how much of each hour the window covers), so a topic
+    that is always busy in the evening is usual in the evening, not a surge. Days before the
+    baseline began are not counted; a baseline younger than a day (a new installation)
+    falls back to its flat average over at least ``MIN_HISTORY``."""
     wanted = set(wanted)
     if not wanted:
         return {}
@@ -208,22 +228,31 @@ def expected_counts(
         .values_list("hour", flat=True)
         .first()
     )
-    span = max(end - first, MIN_HISTORY) if first is not None else MIN_HISTORY
-    per_window = WINDOW / span
-    totals = (
-        SurgeTermCount.objects.filter(
-            hour__gte=start,
-            hour__lt=end,
-            term__in={t for _c, t in wanted},
-            category__in={c for c, _t in wanted},
-        )
-        .values_list("category", "term")
-        .annotate(total=Sum("count"))
+    if first is None:
+        return dict.fromkeys(wanted, 0.0)
+    hours = _window_hours(now)
+    days = [d for d in range(1, BASELINE_DAYS + 1) if hours[0][0] - timedelta(days=d) >= first]
+    rows = SurgeTermCount.objects.filter(
+        term__in={t for _c, t in wanted}, category__in={c for c, _t in wanted}
     )
     out = dict.fromkeys(wanted, 0.0)
-    for category, term, total in totals:
+    if not days:  # younger than a day: its flat average, as if it were a day old
+        per_window = WINDOW / max(end - first, MIN_HISTORY)
+        totals = (
+            rows.filter(hour__gte=start, hour__lt=end)
+            .values_list("category", "term")
+            .annotate(total=Sum("count"))
+        )
+        for category, term, total in totals:
+            if (category, term) in out:
+                out[(category, term)] = total * per_window
+        return out
+    weight = {hour - timedelta(days=d): share for hour, share in hours for d in days}
+    for hour, category, term, count in rows.filter(hour__in=list(weight)).values_list(
+        "hour", "category", "term", "count"
+    ):
         if (category, term) in out:
-            out[(category, term)] = total * per_window
+            out[(category, term)] += count * weight[hour] / len(days)
     return out
 
 
@@ -504,9 +533,41 @@ def _act(
     actor: User | None = None,
     at: datetime | None = None,
 ) -> IncidentAction:
-    return IncidentAction.objects.create(
+    action = IncidentAction.objects.create(
         incident=incident, kind=kind, text=text, actor=actor, at=at or timezone.now()
     )
+    emit(EVENTS.get(kind, "incident.updated"), incident_payload(incident, action))
+    return action
+
+
+# the webhook event of each action (``webhooks.catalogue``); the others are ``updated``
+EVENTS: dict[str, str] = {
+    ActionKind.DETECTED: "incident.detected",
+    ActionKind.OPENED: "incident.opened",
+    ActionKind.CONFIRMED: "incident.confirmed",
+    ActionKind.DISMISSED: "incident.dismissed",
+    ActionKind.RESOLVED: "incident.resolved",
+}
+
+
+def incident_payload(incident: Incident, action: IncidentAction) -> dict[str, Any]:
+    return {
+        "incident_id": incident.pk,
+        "title": incident.title,
+        "status": incident.status,
+        "category": incident.category,
+        "keywords": list(incident.keywords),
+        "since": incident.since.isoformat(),
+        "owner_id": incident.owner_id,
+        "cause": incident.cause,
+        "version": incident.version,
+        "action": {
+            "kind": action.kind,
+            "text": action.text,
+            "at": action.at.isoformat(),
+            "actor_id": action.actor_id,
+        },
+    }
 
 
 def require_supervisor(actor: User) -> None:
@@ -875,7 +936,10 @@ def incident_resolve(*, actor: User, incident: Incident, cause: str = "") -> Inc
 
 def close_tickets(incident_id: int, actor_id: int) -> int:
     """Close the incident's linked tickets that are still open, each through the ticket
-    service (safe to rerun: a closed ticket is skipped). Returns how many it closed."""
+    service, and invite each customer to the satisfaction survey their ticket would have
+    had after a resolution (the survey's own rules apply: once per ticket, not twice within
+    its quiet interval). Safe to rerun: a closed ticket is skipped. Returns how many it
+    closed."""
     incident = Incident.objects.get(pk=incident_id)
     actor = User.objects.get(pk=actor_id)
     reason = _("Ditutup bersama insiden: %(title)s") % {"title": incident.title}
@@ -885,7 +949,10 @@ def close_tickets(incident_id: int, actor_id: int) -> int:
     )
     for ticket in tickets.order_by("pk").iterator(chunk_size=200):
         try:
-            ticket_services.ticket_close(actor=actor, ticket=ticket, reason=reason)
+            with transaction.atomic():  # closed and asked together, or neither
+                ticket_services.ticket_close(actor=actor, ticket=ticket, reason=reason)
+                # closing skips the resolution (whose survey asks the customer): ask here
+                surveys.invite_after_resolution(ticket.pk, closed_too=True)
             closed += 1
         except SigapError:
             log.exception("incident %s: ticket %s not closed", incident_id, ticket.pk)
@@ -935,6 +1002,7 @@ class Impact:
     customers: int
     open_tickets: int
     channels: list[tuple[str, int]]
+    regions: list[tuple[str, int]]  # customers per region ("" when not recorded)
 
 
 CHANNEL_LABELS = dict(Channel.choices)
@@ -953,7 +1021,13 @@ def impact(incident: Incident) -> Impact:
         .annotate(n=Count("ticket_id"))
         .order_by("-n", "ticket__channel")
     ]
-    return Impact(totals["tickets"], totals["customers"], totals["still_open"], channels)
+    regions = [
+        (region or "", n)
+        for region, n in links.values_list("ticket__customer__region")
+        .annotate(n=Count("ticket__customer_id", distinct=True))
+        .order_by("-n", "ticket__customer__region")
+    ]
+    return Impact(totals["tickets"], totals["customers"], totals["still_open"], channels, regions)
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from sigap.relations.models import (
 )
 from sigap.tickets.models import Proposal
 from sigap.tickets.services import proposal_fulfil
-from sigap.webhooks import outbox
+from sigap.webhooks.catalogue import emit
 
 TIERS = [LoyaltyTier.REGULAR, LoyaltyTier.SILVER, LoyaltyTier.GOLD, LoyaltyTier.PLATINUM]
 DEBITS = (EntryKind.REDEMPTION, EntryKind.EXPIRY, EntryKind.ADJUSTMENT)
@@ -157,7 +157,7 @@ def post_points(
         if not external_id or earlier is None:
             raise
         return _same_customer(earlier, customer), False
-    outbox.record("loyalty.points_posted", _entry_payload(entry))
+    emit("loyalty.points_posted", _entry_payload(entry))
     return entry, True
 
 
@@ -373,7 +373,7 @@ def apply_tier(
         return None
     old = customer.loyalty_tier
     customer_update(customer=customer, version=customer.version, changes={"loyalty_tier": wanted})
-    outbox.record("loyalty.tier_changed", {"customer_id": customer.pk, "old": old, "new": wanted})
+    emit("loyalty.tier_changed", {"customer_id": customer.pk, "old": old, "new": wanted})
     # told once per change and day, if they agreed to service notices (relations.consent)
     day = timezone.localdate(now) if now is not None else timezone.localdate()
     campaigns.notify_tier_change(
@@ -526,7 +526,7 @@ def issue_voucher(
             _("Voucher di kumpulan %(pool)s sudah habis.") % {"pool": pool.name},
             fields={"pool": [_("Habis.")]},
         )
-    outbox.record(
+    emit(
         "loyalty.voucher_issued",
         {"customer_id": customer.pk, "code": voucher.code, "pool": pool.name, "reason": reason},
     )
@@ -561,10 +561,22 @@ def redeem(code: str) -> Voucher:
                 "at": timezone.localtime(voucher.redeemed_at).strftime("%d-%m-%Y %H:%M"),
             }
         )
-    Voucher.objects.filter(pk=voucher.pk, redeemed_at__isnull=True).update(
-        redeemed_at=timezone.now()
-    )
-    voucher.refresh_from_db()
+    with transaction.atomic():
+        done = Voucher.objects.filter(pk=voucher.pk, redeemed_at__isnull=True).update(
+            redeemed_at=timezone.now()
+        )
+        voucher.refresh_from_db()
+        if not done:  # redeemed concurrently: the other call reported it
+            raise Conflict(_("Voucher %(code)s sudah ditukar.") % {"code": voucher.code})
+        emit(
+            "loyalty.voucher_redeemed",
+            {
+                "customer_id": voucher.issued_to_id,
+                "code": voucher.code,
+                "pool": voucher.pool.name,
+                "redeemed_at": voucher.redeemed_at.isoformat() if voucher.redeemed_at else None,
+            },
+        )
     return voucher
 
 
@@ -597,6 +609,40 @@ def birthday_gifts(today: date | None = None) -> int:
             break  # the pool is empty: nobody else gets one today either
         given += int(created)
     return given
+
+
+def anniversary_points(today: date | None = None) -> int:
+    """The daily anniversary award: ``anniversary_points`` for each customer whose first
+    day with the business (the record's creation: their first ticket or registration)
+    comes round again, from the first anniversary on (29 February on the 28th in other
+    years). Once a year per customer: the entry's id is ``anniversary:<customer>:<year>``,
+    so a second run (or a retried job) adds nothing. Returns how many were awarded."""
+    p = programme()
+    if not p.active or not p.anniversary_points:
+        return 0
+    today = today or timezone.localdate()
+    days = [today.day]
+    if today.month == 2 and today.day == 28 and not _leap(today.year):
+        days.append(29)
+    customers = Customer.objects.filter(
+        created_at__month=today.month,
+        created_at__day__in=days,
+        created_at__year__lt=today.year,
+        merged_into__isnull=True,
+        erased_at__isnull=True,
+    )
+    awarded = 0
+    for customer in customers.order_by("pk").iterator():
+        years = today.year - timezone.localtime(customer.created_at).year
+        _entry, created = post_points(
+            customer=customer,
+            kind=EntryKind.ANNIVERSARY,
+            points=p.anniversary_points,
+            reason=_("Ulang tahun keanggotaan ke-%(n)d") % {"n": years},
+            external_id=f"anniversary:{customer.pk}:{today.year}",
+        )
+        awarded += int(created)
+    return awarded
 
 
 def _leap(year: int) -> bool:

@@ -1,4 +1,5 @@
-"""The loyalty programme's daily pass: expire points, recompute tiers, birthday gifts."""
+"""The loyalty programme's daily pass: expire points, anniversary points, recompute tiers,
+birthday gifts."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sigap.relations import campaigns, loyalty
 def loyalty_daily() -> dict[str, int]:
     result = {
         "expired": loyalty.expire_points(),
+        "anniversaries": loyalty.anniversary_points(),  # before the tiers, which count them
         "tiers_changed": loyalty.recompute_tiers(),
         "birthday_gifts": loyalty.birthday_gifts(),
     }

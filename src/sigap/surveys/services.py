@@ -83,12 +83,18 @@ def _route(customer: Customer) -> tuple[str, str] | None:
 
 
 @transaction.atomic
-def invite_after_resolution(ticket_id: int, *, now: datetime | None = None) -> Survey | None:
+def invite_after_resolution(
+    ticket_id: int, *, now: datetime | None = None, closed_too: bool = False
+) -> Survey | None:
     """Idempotent: a second call for the same ticket (a retried job, a ticket resolved
-    twice) invites nobody again. None when no invitation is due."""
+    twice) invites nobody again. None when no invitation is due. ``closed_too``: the
+    ticket was closed because its problem was solved elsewhere (an incident resolved:
+    its tickets close together without a resolution of their own), and it is asked
+    about all the same."""
     now = now or timezone.now()
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
-    if ticket is None or ticket.status != Status.RESOLVED or not settings.SIGAP_SURVEYS:
+    wanted = (Status.RESOLVED, Status.CLOSED) if closed_too else (Status.RESOLVED,)
+    if ticket is None or ticket.status not in wanted or not settings.SIGAP_SURVEYS:
         return None
     if Survey.objects.filter(ticket=ticket, kind=SurveyKind.RESOLUTION).exists():
         return None

@@ -201,6 +201,13 @@ class Ticket(models.Model):
         related_name="+",
     )
     tags = models.ManyToManyField(Tag, verbose_name=_("label"), blank=True, related_name="tickets")
+    # What the ticket is about, as the business names its products ("GoPay", "Paket
+    # Hemat 10GB"): for notices to the customers of a product. Nullable only so that adding
+    # it is an ALTER TABLE on SQLite (a rebuild drops the table's triggers); the services
+    # write "" for none.
+    product = models.CharField(  # noqa: DJ001
+        _("produk"), max_length=100, null=True, blank=True
+    )
     facts = models.TextField(_("catatan fakta dan kronologi"), blank=True, default="")
     resolution_reason = models.TextField(_("alasan penyelesaian"), blank=True, default="")
     first_response_due_at = models.DateTimeField(

@@ -112,6 +112,7 @@ class TicketPatch(Schema):
     complainer_goal: Annotated[ComplainerGoal | None, null_clears(ComplainerGoal.NONE)] = None
     response_type: Annotated[ResponseType | None, null_clears(ResponseType.NONE)] = None
     root_cause: Annotated[RootCause | None, null_clears(RootCause.NONE)] = None
+    product: Annotated[str | None, null_clears("")] = Field(default=None, max_length=100)
     team_id: int | None = None
     assignee_id: int | None = None
     tags: Annotated[list[str] | None, null_clears([])] = Field(default=None, max_length=20)
@@ -216,6 +217,7 @@ class TicketOut(TicketListOut):
     complainer_goal: str
     response_type: str
     root_cause: str
+    product: str
     resolution_reason: str
     first_responded_at: datetime | None
     resolved_at: datetime | None
@@ -506,6 +508,7 @@ def ticket_dict(
         complainer_goal=t.complainer_goal,
         response_type=t.response_type,
         root_cause=t.root_cause,
+        product=t.product or "",
     )
     data.update(_detail_common(t, contacts))
     return data

@@ -50,6 +50,7 @@ FIELD_LABELS = {
     "complainer_goal": gettext_lazy("Tujuan keluhan"),
     "response_type": gettext_lazy("Respons ketidakpuasan"),
     "root_cause": gettext_lazy("Penyebab"),
+    "product": gettext_lazy("Produk"),
     "team": gettext_lazy("Tim"),
     "assignee": gettext_lazy("Penanggung jawab"),
     "tags": gettext_lazy("Label"),

@@ -10,8 +10,10 @@ class WebhooksConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
-        from sigap.webhooks import outbox
+        from sigap.customers.services import on_announce  # ready(): models are loaded
+        from sigap.webhooks import catalogue, outbox
         from sigap.webhooks.models import Webhook
 
         post_save.connect(outbox.invalidate, sender=Webhook, dispatch_uid="webhook-save")
         post_delete.connect(outbox.invalidate, sender=Webhook, dispatch_uid="webhook-delete")
+        on_announce(catalogue.emit)

@@ -16,7 +16,7 @@ from sigap.accounts.models import Team, User
 from sigap.connectors.models import OutboundDelivery
 from sigap.core.errors import Conflict, PermissionDenied, ValidationFailed
 from sigap.customers.models import Customer
-from sigap.customers.services import customer_create
+from sigap.customers.services import ContactIn, customer_create
 from sigap.relations import incidents
 from sigap.relations.models import (
     ActionKind,
@@ -28,6 +28,7 @@ from sigap.relations.models import (
     LinkHow,
     SendStatus,
 )
+from sigap.surveys.models import Survey, SurveyKind
 from sigap.tickets import services as ticket_services
 from sigap.tickets.models import Message, MessageKind, Status, Ticket
 
@@ -348,6 +349,35 @@ def test_resolving_closes_the_linked_tickets_together(
         incidents.incident_resolve(actor=supervisor, incident=open_incident, cause="x")
 
 
+def test_closing_together_still_asks_each_customer_for_their_rating(
+    open_incident: Incident,
+    supervisor: User,
+    agent: User,
+    team: Team,
+    customer: Customer,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    other = customer_create(name="Dewi", contacts=[ContactIn("email", "dewi@contoh.id")])
+    tickets = [
+        _ticket(agent, team, customer, "email", "gagal bayar gopay"),
+        _ticket(agent, team, other, "email", "gopay gagal bayar"),
+    ]
+    for t in tickets:
+        incidents.incident_link(actor=supervisor, incident=open_incident, ticket=t)
+    mailoutbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        incidents.incident_resolve(actor=supervisor, incident=open_incident, cause="Gangguan")
+
+    surveys = Survey.objects.filter(kind=SurveyKind.RESOLUTION)
+    assert sorted(surveys.values_list("ticket_id", flat=True)) == sorted(t.pk for t in tickets)
+    assert sorted(a for m in mailoutbox for a in m.to) == ["budi@contoh.id", "dewi@contoh.id"]
+    # a rerun (the resume pass) closes nothing and asks nobody again
+    incidents.close_tickets(open_incident.pk, supervisor.pk)
+    assert surveys.count() == 2 and len(mailoutbox) == 2
+
+
 def test_linking_rules(
     open_incident: Incident, supervisor: User, agent: User, team: Team, customer: Customer
 ) -> None:
@@ -402,7 +432,11 @@ def test_the_report_has_timeline_impact_cause_steps_and_duration(
     rep = incidents.report(open_incident)
 
     assert rep.impact == incidents.Impact(
-        tickets=3, customers=2, open_tickets=3, channels=[("Email", 2), ("WhatsApp", 1)]
+        tickets=3,
+        customers=2,
+        open_tickets=3,
+        channels=[("Email", 2), ("WhatsApp", 1)],
+        regions=[("", 2)],  # no region recorded
     )
     assert [s.text for s in rep.steps] == ["Eskalasi ke GoPay"]
     assert [(a.kind, timezone.localtime(a.at).strftime("%H:%M")) for a in rep.timeline] == [
@@ -515,3 +549,32 @@ def test_the_morning_peak_is_no_incident(world: dict[str, Any]) -> None:
     # while a surge at the peak is still flagged
     _surge(now, world["customers"])
     assert len(incidents.detect().suggested) == 1
+
+
+def test_the_usual_rate_is_the_usual_rate_at_this_time_of_day(world: dict[str, Any]) -> None:
+    """A flash sale at ten every morning brings a dozen tickets about it every morning:
+    usual at ten, no incident. The same dozen about the night promotion, at ten in the
+    morning, is unusual at that hour, and flagged (a flat average over the day would have
+    flagged both, or neither)."""
+    now, customers = world["now"], world["customers"]
+    morning = now.replace(hour=3, minute=5)  # 10:05 WIB
+    flash = "Flash sale jam sepuluh kuponnya gagal diklaim"
+    night = "Promo tengah malam cashback hilang dari dompet"
+
+    def dozen(text: str, start: datetime) -> list[tuple[str, datetime]]:
+        return [(text, start + timedelta(minutes=2 * i)) for i in range(12)]
+
+    history = []
+    for d in (1, 2, 3):
+        history += dozen(flash, morning - timedelta(days=d))
+        history += dozen(night, morning + timedelta(hours=10) - timedelta(days=d))  # 20:05
+    _bulk(history, customers)
+    _bulk(dozen(flash, morning) + dozen(night, morning), customers)
+
+    result = incidents.detect()
+
+    [incident] = Incident.objects.filter(pk__in=result.suggested)
+    assert {"promo", "malam", "cashback"} & set(incident.keywords)
+    assert not {"flash", "sale", "kupon"} & set(incident.keywords)
+    assert incident.detected_count == 12
+    assert incident.expected_count < 1

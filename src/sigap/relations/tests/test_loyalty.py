@@ -5,7 +5,7 @@ and voucher codes that are never given twice, also under concurrency."""
 from __future__ import annotations
 
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -208,6 +208,39 @@ def test_birthday_gifts_once_a_year(
     assert loyalty.birthday_gifts() == 0
     voucher = Voucher.objects.get(issued_to=customer)
     assert voucher.code.startswith("ULTAH-") and voucher.issue_key == "birthday:2026"
+
+
+def test_anniversary_points_once_a_year_from_the_first_anniversary(
+    programme: Programme, customer: Customer, time_machine: TimeMachineFixture
+) -> None:
+    from sigap.relations.tasks import loyalty_daily
+
+    programme.anniversary_points = 50
+    programme.save()
+    joined = timezone.make_aware(datetime(2023, 12, 6, 20, 0))  # WIB
+    Customer.objects.filter(pk=customer.pk).update(created_at=joined)
+    leap = customer_create(name="Kabisat", contacts=[])
+    Customer.objects.filter(pk=leap.pk).update(
+        created_at=timezone.make_aware(datetime(2024, 2, 29, 10, 0))
+    )
+    new = customer_create(name="Baru", contacts=[])  # joined today: no anniversary yet
+
+    time_machine.move_to("2026-12-06 09:00 +07:00", tick=False)
+    Customer.objects.filter(pk=new.pk).update(created_at=timezone.now())
+    assert loyalty_daily.call_local()["anniversaries"] == 1
+    assert loyalty.anniversary_points() == 0  # the job run again
+    entry = PointsEntry.objects.get(customer=customer, kind="anniversary")
+    assert (entry.points, entry.reason) == (50, "Ulang tahun keanggotaan ke-3")
+    assert entry.external_id == f"anniversary:{customer.pk}:2026"
+    assert not PointsEntry.objects.filter(customer=new).exists()
+
+    time_machine.move_to("2027-02-28 09:00 +07:00", tick=False)  # no 29 February in 2027
+    assert loyalty.anniversary_points() == 1
+    assert PointsEntry.objects.get(customer=leap).reason == "Ulang tahun keanggotaan ke-3"
+    programme.active = False
+    programme.save()
+    time_machine.move_to("2027-12-06 09:00 +07:00", tick=False)
+    assert loyalty.anniversary_points() == 0
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

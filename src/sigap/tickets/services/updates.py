@@ -49,6 +49,7 @@ UPDATABLE = frozenset(
         "complainer_goal",
         "response_type",
         "root_cause",
+        "product",
         "team",
         "assignee",
         "tags",
@@ -82,7 +83,7 @@ def ticket_update(
             )
             % {"ref": ticket.reference, "current": ticket.version, "yours": version}
         )
-    if not ticket.is_open and set(changes) - {"tags", "root_cause", "category"}:
+    if not ticket.is_open and set(changes) - {"tags", "root_cause", "category", "product"}:
         raise Conflict(
             _("Tiket %(ref)s sudah ditutup/selesai; buka kembali dulu.") % {"ref": ticket.reference}
         )
@@ -95,6 +96,8 @@ def ticket_update(
         if field == "tags":
             continue
         old = getattr(ticket, field)
+        if field == "product":  # "" for none (old rows: NULL)
+            old, new = old or "", str(new or "").strip()[:100]
         if old != new:
             plain[field] = new
             events.field_changed_event(ticket, actor, field, _jsonable(old), _jsonable(new), reason)

@@ -62,6 +62,7 @@ def test_an_agent_edits_the_profile_and_each_change_is_recorded(
             preferred_channel="whatsapp",
             preferred_language="en",
             organization=str(org.pk),
+            region=" Jawa Barat ",
             **{"contact-2-kind": "whatsapp", "contact-2-value": "0813-1111-2222"},
         ),
     )
@@ -75,6 +76,7 @@ def test_an_agent_edits_the_profile_and_each_change_is_recorded(
     changes = {c.field: (c.old_value, c.new_value, c.actor_name) for c in customer.changes.all()}
     assert changes["birthday"] == (None, "1990-03-14", agent.username)
     assert changes["organization_id"] == (None, org.pk, agent.username)
+    assert changes["region"] == ("", "Jawa Barat", agent.username)  # none was NULL: ""
     assert "whatsapp:+6281311112222" in changes["contacts"][1]
     assert "name" not in changes  # unchanged fields are not recorded
     page = client_for(agent).get(f"/customers/{customer.pk}/").content.decode()

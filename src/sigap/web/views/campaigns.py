@@ -70,6 +70,12 @@ class CampaignForm(forms.Form):
         required=False,
     )
     tag = forms.CharField(label=_("Label tiket"), max_length=50, required=False)
+    products = forms.CharField(
+        label=_("Produk pada tiketnya (pisahkan koma)"), max_length=1000, required=False
+    )
+    regions = forms.CharField(
+        label=_("Wilayah pelanggan (pisahkan koma)"), max_length=1000, required=False
+    )
     contact_after = forms.DateField(
         label=_("Kontak terakhir sesudah"),
         required=False,
@@ -120,7 +126,14 @@ class CampaignForm(forms.Form):
             contact_after=after.isoformat() if after else "",
             contact_before=before.isoformat() if before else "",
             customer_ids=list(data.get("customer_ids") or []),
+            regions=_names(data.get("regions")),
+            products=_names(data.get("products")),
         )
+
+
+def _names(value: object) -> list[str]:
+    """A comma-separated list, each name trimmed, empty ones dropped."""
+    return [n.strip()[:100] for n in str(value or "").split(",") if n.strip()]
 
 
 @require_GET

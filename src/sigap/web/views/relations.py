@@ -65,6 +65,9 @@ class CustomerProfileForm(forms.Form):
         label=_("Bahasa pilihan"), choices=Language.choices, required=False
     )
     time_zone = forms.ChoiceField(label=_("Zona waktu"), choices=TIME_ZONES, required=False)
+    region = forms.CharField(
+        label=_("Wilayah (mis. provinsi atau kota)"), max_length=100, required=False
+    )
     organization = forms.ModelChoiceField(
         label=_("Organisasi"),
         queryset=Organization.objects.order_by("name"),
@@ -96,6 +99,7 @@ def _profile_initial(customer: Customer) -> dict[str, Any]:
         "preferred_channel": customer.preferred_channel,
         "preferred_language": customer.preferred_language,
         "time_zone": customer.time_zone,
+        "region": customer.region or "",
         "organization": customer.organization_id,
         "notes": customer.notes,
     }
@@ -143,6 +147,7 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
             "preferred_channel": data["preferred_channel"],
             "preferred_language": data["preferred_language"],
             "time_zone": data["time_zone"],
+            "region": data["region"],
             "organization_id": organization.pk if organization else None,
             "notes": data["notes"],
         }
