@@ -1,0 +1,153 @@
+"""Which tests reach a path that differs between SQLite and PostgreSQL: a pytest plugin for
+the SQLite run, and the report that lists the modules none of whose tests do (the
+candidates for ``POSTGRES_ONLY`` in ``scripts/run_tests.py``).
+
+    SIGAP_ENGINE_PROBE=var/probe .venv/bin/python -m pytest -p scripts.engine_probe -n 2 \
+        -m "not production_stack and not e2e" --ignore=tests/e2e ...   # the SQLite run
+    .venv/bin/python scripts/engine_probe.py var/probe                  # the report
+
+A test is marked with each of these it reaches, on SQLite:
+- ``vendor``: Sigap's own code (not its tests) asked which engine it runs on
+  (``connection.vendor``, ``connection.features``): an engine branch;
+- ``raw``: SQL that Sigap's code sent itself, not through the ORM's compiler;
+- ``sql:<construct>``: SQL the ORM renders differently per engine (Django's SQLite
+  functions for dates and time zones, JSON functions, casts, LIKE's case rules, collations,
+  full-text search);
+- ``transactional``: the test commits (transactional tests, threads, live servers).
+Not seen by the probe: ORDER BY on a nullable column without a NULLS clause (SQLite puts
+NULLs first, PostgreSQL last); such orderings in Sigap give ``nulls_last`` explicitly where
+it matters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+CONSTRUCTS = {
+    "django_func": re.compile(r"\bdjango_\w+\("),
+    "json": re.compile(r"\bJSON_\w+\(|\bjson_each\b", re.I),
+    "cast": re.compile(r"\bCAST\(", re.I),
+    "like": re.compile(r"\bLIKE\b", re.I),
+    "collate": re.compile(r"\bCOLLATE\b", re.I),
+    "fts": re.compile(r"_fts\b|\bMATCH\b|\bbm25\(", re.I),
+    "strftime": re.compile(r"\bstrftime\(|\bjulianday\(", re.I),
+}
+
+_current: str | None = None
+_marks: dict[str, set[str]] = defaultdict(set)
+
+
+def _sigap_frame_kind() -> str | None:
+    """'orm' when the SQL comes through the ORM's compiler, 'sigap' when Sigap's own code
+    sent it directly, None otherwise (Django's or the tests' own statements)."""
+    frame = sys._getframe(2)
+    sigap = False
+    while frame is not None:
+        name = frame.f_code.co_filename
+        if "django/db/models/sql/compiler.py" in name or "django/db/models/query.py" in name:
+            return "orm"
+        if "/sigap/" in name and "/tests/" not in name and "/migrations/" not in name:
+            sigap = True
+            break
+        frame = frame.f_back  # type: ignore[assignment]
+    return "sigap" if sigap else None
+
+
+def _from_sigap(depth: int = 2) -> bool:
+    name = sys._getframe(depth).f_code.co_filename
+    return "/sigap/" in name and "/tests/" not in name and "/migrations/" not in name
+
+
+def _install() -> None:
+    from django.db.backends import utils
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    def vendor(self: Any) -> str:
+        if _current and _from_sigap():
+            _marks[_current].add("vendor")
+        return "sqlite"
+
+    def get_features(self: Any) -> Any:
+        if _current and _from_sigap():
+            _marks[_current].add("vendor")
+        return self.__dict__["_probe_features"]
+
+    def set_features(self: Any, value: Any) -> None:
+        self.__dict__["_probe_features"] = value
+
+    DatabaseWrapper.vendor = property(vendor)  # type: ignore[assignment]
+    DatabaseWrapper.features = property(get_features, set_features)  # type: ignore[assignment]
+
+    original = utils.CursorWrapper._execute_with_wrappers
+
+    def execute(self: Any, sql: str, params: Any, many: bool, executor: Any) -> Any:
+        if _current:
+            kind = _sigap_frame_kind()
+            if kind == "sigap":
+                _marks[_current].add("raw")
+            elif kind == "orm":
+                for construct, pattern in CONSTRUCTS.items():
+                    if pattern.search(sql):
+                        _marks[_current].add(f"sql:{construct}")
+        return original(self, sql, params, many, executor)
+
+    utils.CursorWrapper._execute_with_wrappers = execute  # type: ignore[method-assign]
+
+
+def pytest_configure(config: Any) -> None:
+    _install()
+
+
+def pytest_runtest_setup(item: Any) -> None:
+    global _current
+    _current = item.nodeid
+    _marks.setdefault(item.nodeid, set())
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if (marker and marker.kwargs.get("transaction")) or fixtures & {
+        "transactional_db",
+        "live_server",
+        "django_db_serialized_rollback",
+    }:
+        _marks[item.nodeid].add("transactional")
+
+
+def pytest_runtest_teardown(item: Any) -> None:
+    global _current
+    _current = None
+
+
+def pytest_sessionfinish(session: Any) -> None:
+    out = os.environ.get("SIGAP_ENGINE_PROBE")
+    if not out:
+        return
+    Path(out).mkdir(parents=True, exist_ok=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    if worker == "main" and not _marks:
+        return
+    data = {nodeid: sorted(marks) for nodeid, marks in _marks.items()}
+    (Path(out) / f"{worker}.json").write_text(json.dumps(data, indent=0))
+
+
+def report(folder: str) -> None:
+    tests: dict[str, list[str]] = {}
+    for path in Path(folder).glob("*.json"):
+        tests.update(json.loads(path.read_text()))
+    modules: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
+    for nodeid, marks in tests.items():
+        modules[nodeid.split("::")[0]].append((nodeid, marks))
+    clean = sorted(m for m, items in modules.items() if not any(marks for _, marks in items))
+    print(f"{len(tests)} tests in {len(modules)} modules; {len(clean)} modules reach no path")
+    print("that differs between the engines:")
+    for module in clean:
+        print(f"  {module} ({len(modules[module])} tests)")
+
+
+if __name__ == "__main__":
+    report(sys.argv[1])
