@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
@@ -467,10 +468,22 @@ def render_message(
     if "{merek}" in subject + body or "{brand}" in subject + body:  # a query only when used
         values["merek"] = brand.name if isinstance(brand, Brand) else brand_name(brand_id)
     values.update(context)
+    return fill(subject, body, values, html_context, customized=customized)
+
+
+def fill(
+    subject: str,
+    body: str,
+    values: Mapping[str, Any],
+    html_context: Mapping[str, Any] | None = None,
+    *,
+    customized: bool = False,
+) -> Rendered:
+    """``subject`` and ``body`` (checked texts) with ``values`` put in."""
     return Rendered(
         subject=" ".join(_substitute(subject, values).split()),
         body=_substitute(body, values),
-        html=mark_safe(
+        html=mark_safe(  # every piece escaped by _substitute
             linebreaks(_substitute(body, {**values, **(html_context or {})}, html=True))
         ),
         customized=customized,
@@ -515,9 +528,10 @@ def check(key: str, *, subject: str, body: str) -> dict[str, list[str]]:
         except ValueError:
             errors.setdefault(name, []).append(
                 _(
-                    "Ada kurung kurawal tanpa pasangan. Placeholder ditulis {nama}; untuk "
-                    "tanda kurung itu sendiri tulis {{ atau }}."
+                    "Ada kurung kurawal tanpa pasangan. Placeholder ditulis seperti "
+                    "%(example)s; untuk tanda kurung itu sendiri tulis %(braces)s."
                 )
+                % {"example": "{nomor_tiket}", "braces": "{{ / }}"}
             )
             continue
         for _literal, field_name, spec_, conversion in pieces:
@@ -536,8 +550,12 @@ def check(key: str, *, subject: str, body: str) -> dict[str, list[str]]:
     return errors
 
 
-def sample_context(key: str) -> dict[str, str]:
-    return {name: P[name].sample for name in KEYS[key].accepted}
+def sample_context(key: str, language: str) -> dict[str, str]:
+    """The settings page's preview values (the greeting in ``language``)."""
+    values = {name: P[name].sample for name in KEYS[key].accepted}
+    with translation.override(language):
+        values["sapaan"] = _("Halo %(name)s,") % {"name": values["nama_depan"]}
+    return values
 
 
 def _label(key: str, language: str, brand: Brand | None) -> str:

@@ -137,8 +137,8 @@ def offer_text(proposal: Proposal) -> str:
     with translation.override(language):
         greeting = gettext("Halo %(name)s,") % {"name": first} if first else gettext("Halo,")
         if proposal.compensation_type != "none":
-            summary += "\n\n" + gettext("Kompensasi: %(what)s") % {
-                "what": compensation_text(proposal.compensation_type, proposal.compensation_amount)
+            summary += "\n\n" + gettext("Kompensasi: %(text)s") % {
+                "text": compensation_text(proposal.compensation_type, proposal.compensation_amount)
             }
     return message_templates.render_message(
         "proposal_offer",
