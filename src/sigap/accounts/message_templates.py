@@ -553,8 +553,9 @@ def check(key: str, *, subject: str, body: str) -> dict[str, list[str]]:
 def sample_context(key: str, language: str) -> dict[str, str]:
     """The settings page's preview values (the greeting in ``language``)."""
     values = {name: P[name].sample for name in KEYS[key].accepted}
-    with translation.override(language):
-        values["sapaan"] = _("Halo %(name)s,") % {"name": values["nama_depan"]}
+    if "sapaan" in values:
+        with translation.override(language):
+            values["sapaan"] = _("Halo %(name)s,") % {"name": P["nama_depan"].sample}
     return values
 
 
