@@ -446,8 +446,12 @@ def resolve(key: str, language: str, brand_id: int | None) -> tuple[str, str, bo
 
 
 def brand_name(brand_id: int | None) -> str:
-    brand = Brand.objects.filter(pk=brand_id).first() if brand_id else None
-    return brand.name if brand is not None else settings.SIGAP_BUSINESS_NAME
+    """The brand's name; None: the default brand's (the business's name without one)."""
+    brands = (
+        Brand.objects.filter(pk=brand_id) if brand_id else Brand.objects.filter(is_default=True)
+    )
+    name = brands.values_list("name", flat=True).first()
+    return name or settings.SIGAP_BUSINESS_NAME
 
 
 def render_message(

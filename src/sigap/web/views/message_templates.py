@@ -70,7 +70,11 @@ def settings_template(request: HttpRequest, key: str, language: str) -> HttpResp
         raise Http404
     user = cast(User, request.user)
     brand = _brand(request)
-    stored = MessageTemplate.objects.filter(key=key, language=language, brand=brand).first()
+    stored = (
+        MessageTemplate.objects.select_related("updated_by")
+        .filter(key=key, language=language, brand=brand)
+        .first()
+    )
     here = request.get_full_path()
     preview: mt.Rendered | None = None
     status = 200
