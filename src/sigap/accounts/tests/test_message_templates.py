@@ -4,6 +4,7 @@ resolution order, the checks at save, reset, the audit record and escaping."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 
 from sigap.accounts import message_templates as mt
 from sigap.accounts.brands import default_brand
@@ -152,3 +153,25 @@ def test_customer_values_are_escaped_in_html_and_kept_as_typed_in_text(admin: Us
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out.html
     assert "&lt;b&gt;Hi&lt;/b&gt;" in out.html  # the template's own text is text too
     assert "<p>A&amp;B</p>" in out.html
+
+
+def test_the_portal_sign_in_mail_uses_the_edited_text(admin: User, customer_user: User) -> None:
+    from django.core import mail
+
+    from sigap.portal import magic
+
+    mt.message_template_save(
+        actor=admin,
+        key="portal_sign_in",
+        language="id",
+        brand=None,
+        subject="Masuk ke {merek}",
+        body="{sapaan} klik {tautan} dalam {menit} menit.",
+    )
+    mail.outbox.clear()
+    customer_user.email = "budi@contoh.id"
+    magic.send_link(customer_user, purpose="login")
+    (sent,) = mail.outbox
+    assert sent.subject == f"Masuk ke {default_brand().name}"
+    assert sent.body.startswith("Halo, klik http") and "/portal/tautan/" in sent.body
+    assert sent.body.endswith(f"dalam {settings.SIGAP_MAGIC_LINK_MAX_AGE // 60} menit.")
