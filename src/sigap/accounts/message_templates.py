@@ -62,7 +62,7 @@ P = {
             gettext_lazy("Salam pembuka, dengan nama depan pelanggan bila diketahui."),
             "Halo Budi,",
         ),
-        Placeholder("nomor_tiket", "ticket_number", gettext_lazy("Nomor tiket."), "TKT-2026-0042"),
+        Placeholder("nomor_tiket", "ticket_number", gettext_lazy("Nomor tiket."), "SGP-000042"),
         Placeholder(
             "subjek", "ticket_subject", gettext_lazy("Subjek tiket."), "Saldo terpotong dua kali"
         ),

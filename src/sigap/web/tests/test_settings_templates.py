@@ -63,7 +63,7 @@ def test_preview_renders_sample_data_and_saves_nothing(admin: User) -> None:
     )
     html = response.content.decode()
     assert response.status_code == 200
-    assert "Hi Budi, &lt;b&gt;TKT-2026-0042&lt;/b&gt;" in html
+    assert "Hi Budi, &lt;b&gt;SGP-000042&lt;/b&gt;" in html
     assert not MessageTemplate.objects.exists()
 
 
