@@ -273,7 +273,7 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     global _memos_stale
     from django.core.cache import cache
 
-    from sigap.accounts import business, directory, middleware
+    from sigap.accounts import business, directory, message_templates, middleware
     from sigap.automations import engine
     from sigap.connectors import conf
     from sigap.sla import book
@@ -289,6 +289,8 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     # every test starts with no business row (not made by a migration): known without a
     # query, so a page's statement count does not depend on which test ran before
     business.memo.hold(business.NO_BUSINESS)
+    # no edited message texts either (a test that saves one reloads them: its signals)
+    message_templates.memo.hold(message_templates.NONE)
     if _memos_stale:
         for memo in memos:
             memo.forget()

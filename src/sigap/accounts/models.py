@@ -338,3 +338,43 @@ class Brand(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class MessageTemplate(models.Model):
+    """An edited message text (``accounts.message_templates`` lists the keys, their
+    placeholders and defaults): for one brand, or for every brand (``brand`` empty), in
+    one language. Deleting the row is "reset to default"."""
+
+    key = models.CharField(_("pesan"), max_length=50)
+    language = models.CharField(_("bahasa"), max_length=8)
+    brand = models.ForeignKey(
+        Brand,
+        verbose_name=_("merek"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="message_templates",
+    )
+    subject = models.CharField(_("subjek"), max_length=200, blank=True, default="")
+    body = models.TextField(_("isi"))
+    updated_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("templat pesan")
+        verbose_name_plural = _("templat pesan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "language", "brand"], name="message_template_one_per_brand"
+            ),
+            models.UniqueConstraint(
+                fields=["key", "language"],
+                condition=models.Q(brand__isnull=True),
+                name="message_template_one_for_all",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.language})"

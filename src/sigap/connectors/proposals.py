@@ -60,9 +60,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from sigap.accounts import message_templates
 from sigap.connectors import delivery, registry
 from sigap.connectors.messaging import PROPOSAL_REPLY_PREFIX, Tap
 from sigap.connectors.models import InboundDelivery, ProposalOffer
@@ -124,23 +126,32 @@ def link(proposal: Proposal, answer: str = "") -> str:
 
 
 def offer_text(proposal: Proposal) -> str:
-    """What the customer reads (and the ticket shows as the reply)."""
+    """What the customer reads (and the ticket shows as the reply): the settings page's
+    "Usulan penyelesaian" in the customer's language, for the ticket's brand (the default
+    brand until tickets carry one)."""
     ticket = proposal.ticket
-    first = ticket.customer.name.split()[0] if ticket.customer.name else ""
-    greeting = f"Halo {first}, berikut" if first else "Berikut"
-    lines = [
-        f"{greeting} usulan penyelesaian kami untuk tiket {ticket.reference} ({ticket.subject}):",
-        "",
-        proposal.summary.strip(),
-    ]
-    if proposal.compensation_type != "none":
-        lines += [
-            "",
-            "Kompensasi: "
-            + compensation_text(proposal.compensation_type, proposal.compensation_amount),
-        ]
-    lines += ["", "Apakah Anda menerima usulan ini?"]
-    return "\n".join(lines)
+    customer = ticket.customer
+    language = customer.preferred_language or settings.LANGUAGE_CODE
+    first = message_templates.first_name(customer.name)
+    summary = proposal.summary.strip()
+    with translation.override(language):
+        greeting = gettext("Halo %(name)s,") % {"name": first} if first else gettext("Halo,")
+        if proposal.compensation_type != "none":
+            summary += "\n\n" + gettext("Kompensasi: %(text)s") % {
+                "text": compensation_text(proposal.compensation_type, proposal.compensation_amount)
+            }
+    return message_templates.render_message(
+        "proposal_offer",
+        language=language,
+        brand=getattr(ticket, "brand_id", None),
+        context={
+            "sapaan": greeting,
+            "nama_depan": first,
+            "nomor_tiket": ticket.reference,
+            "subjek": ticket.subject,
+            "usulan": summary,
+        },
+    ).body
 
 
 def _links_text(proposal: Proposal) -> tuple[str, str]:
@@ -370,6 +381,8 @@ def card_for(message_ids: list[int]) -> dict[int, dict[str, Any]]:
 # --- the answer -------------------------------------------------------------------------------
 
 REPLIES = {
+    # the settings page's "Usulan diterima" (``message_templates``) says it; this is when
+    # the proposal is gone
     "accepted": (
         "Terima kasih, Anda menerima usulan penyelesaian untuk tiket {ref}. Kami segera "
         "menjalankannya dan akan mengabari Anda."
@@ -465,11 +478,19 @@ def follow_up(provider: str, address: str, callback_id: str, proposal_id: int, w
     that the proposal was answered already, or that it is withdrawn and what holds now
     (with the buttons of the proposal offered in its place); on Telegram the callback
     query is answered first."""
-    proposal = Proposal.objects.select_related("ticket").filter(pk=proposal_id).first()
+    proposal = Proposal.objects.select_related("ticket__customer").filter(pk=proposal_id).first()
     current: Proposal | None = None
     if what == "stale" and proposal is not None:
         notice = no_longer_offered(proposal)
         text, current = notice.text, notice.current
+    elif what == "accepted" and proposal is not None:
+        customer = proposal.ticket.customer
+        text = message_templates.render_message(
+            "proposal_accepted",
+            language=customer.preferred_language,
+            brand=getattr(proposal.ticket, "brand_id", None),
+            context={"nomor_tiket": proposal.ticket.reference},
+        ).body
     else:
         text = str(REPLIES[what]).format(
             ref=proposal.ticket.reference if proposal else "",

@@ -46,6 +46,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sigap.accounts import message_templates
 from sigap.kb import index, intents, sentiment
 from sigap.kb.access import public_articles
 from sigap.kb.index import Entry, KbIndex, Scored
@@ -489,27 +490,18 @@ def answer(
     return turn.unsure(ranked)
 
 
-def greeting(visitor_name: str) -> str:
+def greeting(visitor_name: str, *, brand_id: int | None = None) -> str:
     """The bot's first words on a live chat (in place of the email-style acknowledgement):
-    who it is and that a person is one tap away."""
-    first = visitor_name.strip().split()[0] if visitor_name.strip() else ""
-    values = {"name": first, "business": settings.SIGAP_BUSINESS_NAME}
-    if first:
-        return (
-            _(
-                "Halo, %(name)s! Saya asisten virtual %(business)s. Saya bantu jawab dari "
-                'pusat bantuan kami; tekan "Bicara dengan petugas" kapan saja bila Anda '
-                "ingin dilayani petugas."
-            )
-            % values
-        )
-    return (
-        _(
-            "Halo! Saya asisten virtual %(business)s. Saya bantu jawab dari pusat bantuan "
-            'kami; tekan "Bicara dengan petugas" kapan saja bila Anda ingin dilayani petugas.'
-        )
-        % values
-    )
+    who it is and that a person is one tap away. The settings page's "Sapaan widget live
+    chat", in the chat's (active) language, for ``brand_id`` (None: the default brand)."""
+    first = message_templates.first_name(visitor_name)
+    hello = _("Halo, %(name)s!") % {"name": first} if first else _("Halo!")
+    return message_templates.render_message(
+        "widget_greeting",
+        language=translation.get_language(),
+        brand=brand_id,
+        context={"sapaan": hello, "nama_depan": first},
+    ).body
 
 
 # --- presenting an article ----------------------------------------------------------------

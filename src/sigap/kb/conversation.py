@@ -96,7 +96,8 @@ def _speak(ticket: Ticket, text: str, connector: registry.Connector | None) -> b
     body = reply.text  # with the choices numbered (``bot.unsure``)
     cards = connector.bot_card if connector is not None else None
     if created and cards is not None:  # live chat: the bot introduces itself first
-        hello = services.bot_reply(ticket=ticket, body=bot.greeting(ticket.customer.name))
+        words = bot.greeting(ticket.customer.name, brand_id=getattr(ticket, "brand_id", None))
+        hello = services.bot_reply(ticket=ticket, body=words)
         cards(hello, {"kind": "greeting", "text": hello.body, "human": True, "choices": []})
         if reply.action == bot.SMALL_TALK:  # "halo" first: the greeting has answered it
             body = ""

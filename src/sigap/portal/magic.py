@@ -19,9 +19,11 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
 from django.urls import reverse
+from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext
 
+from sigap.accounts import message_templates
 from sigap.accounts.models import Role, User
 
 SALT = "sigap.portal.magic-link"
@@ -71,44 +73,31 @@ def read_token(token: str) -> Link | None:
     return Link(user, str(data.get("b", "")))
 
 
-TEXTS = {  # said with gettext when sent: in the language of the page that asked
-    "login": (
-        gettext_noop("Tautan masuk ke portal pelanggan"),
-        gettext_noop("Klik tautan berikut untuk masuk ke portal pelanggan:"),
-    ),
-    "verify": (
-        gettext_noop("Aktifkan akun portal pelanggan Anda"),
-        gettext_noop(
-            "Seseorang mendaftarkan alamat email ini di portal pelanggan kami. Bila itu Anda, "
-            "klik tautan berikut untuk mengaktifkan akun:"
-        ),
-    ),
-    "exists": (
-        gettext_noop("Anda sudah punya akun portal pelanggan"),
-        gettext_noop(
-            "Seseorang mencoba mendaftar lagi dengan alamat email ini, padahal akunnya sudah "
-            "ada. Bila itu Anda, klik tautan berikut untuk masuk (kata sandi Anda tidak berubah):"
-        ),
-    ),
+KEYS = {  # the purpose → the message on the settings page ("Templat pesan")
+    "login": "portal_sign_in",
+    "verify": "portal_activation",
+    "exists": "portal_exists",
 }
 
 
 def send_link(user: User, *, purpose: str = "login", browser: str = "") -> None:
+    """In the language of the page that asked, for the default brand (the portal has no
+    brand of its own yet)."""
     site = settings.SITE_URL.rstrip("/")
     url = site + reverse("portal:magic_login", args=[make_token(user, browser=browser)])
-    sign_in = site + reverse("portal:login")
-    minutes = settings.SIGAP_MAGIC_LINK_MAX_AGE // 60
-    subject, intro = (gettext(text) for text in TEXTS[purpose])
     # the name is the requester's words until the address is proven: not in this mail
     name = "" if user.email_verified_at is None else user.get_full_name().strip()
     greeting = gettext("Halo %(name)s,") % {"name": name} if name else gettext("Halo,")
-    valid = gettext(
-        "Tautan ini berlaku %(minutes)s menit dan hanya dapat dipakai sekali. "
-        "Bila Anda tidak memintanya, abaikan email ini."
-    ) % {"minutes": minutes}
-    next_time = gettext(
-        "Lain kali, masuk dengan email Anda di %(url)s (dengan kata sandi, atau minta "
-        "tautan masuk baru di sana)."
-    ) % {"url": sign_in}
-    body = f"{greeting}\n\n{intro}\n\n{url}\n\n{valid}\n\n{next_time}"
+    rendered = message_templates.render_message(
+        KEYS[purpose],
+        language=translation.get_language(),
+        context={
+            "sapaan": greeting,
+            "nama_depan": message_templates.first_name(name),
+            "tautan": url,
+            "tautan_masuk": site + reverse("portal:login"),
+            "menit": str(settings.SIGAP_MAGIC_LINK_MAX_AGE // 60),
+        },
+    )
+    subject, body = rendered.subject, rendered.body
     send_mail(subject, body, None, [user.email])

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from sigap.accounts import message_templates
 from sigap.automations import engine as automation
 from sigap.core import outbox
 from sigap.core.errors import ValidationFailed
@@ -211,29 +212,35 @@ def _create(
 
 
 def _mail(survey: Survey, to: str) -> None:
-    context = {
-        "survey": survey,
-        "business": settings.SIGAP_BUSINESS_NAME,
-        "first_name": survey.customer.name.split()[0] if survey.customer.name else "",
-        "choices": [(n, link(survey, n)) for n in _scale(survey)],
-        "link": link(survey),
-    }
-    # In the customer's own language when they chose one, else the company's.
-    with translation.override(survey.customer.preferred_language or settings.LANGUAGE_CODE):
-        if survey.kind == SurveyKind.RESOLUTION:
-            assert survey.ticket is not None
-            subject = gettext("[%(reference)s] Bagaimana layanan kami?") % {
-                "reference": survey.ticket.reference
-            }
-        else:
-            subject = gettext("Seberapa besar kemungkinan Anda merekomendasikan %(business)s?") % {
-                "business": context["business"]
-            }
-        text = render_to_string("surveys/email.txt", context)
-        html = render_to_string("surveys/email.html", context)
-    mail = EmailMultiAlternatives(
-        subject, text, None, [to], headers={"Auto-Submitted": "auto-generated"}
+    """The invitation as the settings page's survey templates say it, in the customer's own
+    language when they chose one (else the company's), for the ticket's brand (the default
+    brand until tickets carry one)."""
+    language = survey.customer.preferred_language or settings.LANGUAGE_CODE
+    choices = [(n, link(survey, n)) for n in _scale(survey)]
+    first = message_templates.first_name(survey.customer.name)
+    ticket = survey.ticket
+    with translation.override(language):
+        greeting = gettext("Halo %(first_name)s,") % {"first_name": first} if first else ""
+        greeting = greeting or gettext("Halo,")
+        buttons = render_to_string("surveys/email_choices.html", {"choices": choices})
+    rendered = message_templates.render_message(
+        "survey_resolution" if survey.kind == SurveyKind.RESOLUTION else "survey_nps",
+        language=language,
+        brand=getattr(ticket, "brand_id", None) if ticket else None,
+        context={
+            "sapaan": greeting,
+            "nama_depan": first,
+            "nomor_tiket": ticket.reference if ticket else "",
+            "subjek": ticket.subject if ticket else "",
+            "pilihan": "\n".join(f"{n}: {url}" for n, url in choices),
+            "tautan": link(survey),
+        },
+        html_context={"pilihan": buttons},
     )
+    mail = EmailMultiAlternatives(
+        rendered.subject, rendered.body, None, [to], headers={"Auto-Submitted": "auto-generated"}
+    )
+    html = f'<div style="font-family:sans-serif">{rendered.html}</div>'
     mail.attach_alternative(html, "text/html")
     mail.send()
 

@@ -21,16 +21,13 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from sigap.accounts import message_templates
 from sigap.sla.models import SlaPolicy
 from sigap.tickets import services
 from sigap.tickets.models import Status, Ticket
 
 BATCH = 500
-REMINDER = (
-    "Halo Kak {nama_depan},\n\nKami masih menunggu kabar dari Kakak untuk tiket {nomor_tiket}. "
-    "Cukup balas pesan ini agar kami dapat melanjutkan penanganannya.\n\nSalam,\nTim layanan "
-    "pelanggan"
-)
+REMINDER = message_templates.KEYS["reminder"].body["id"]  # the default text
 
 
 @dataclass
@@ -40,10 +37,20 @@ class AutomationResult:
 
 
 def _reminder_text(ticket: Ticket) -> str:
-    name = ticket.customer.name.strip()
-    return REMINDER.replace("{nama_depan}", name.split()[0] if name else "").replace(
-        "{nomor_tiket}", ticket.reference
-    )
+    """The reminder as the settings page's "Pengingat menunggu pelanggan" says it, in the
+    customer's language, for the ticket's brand (the default brand until tickets carry
+    one)."""
+    customer = ticket.customer
+    return message_templates.render_message(
+        "reminder",
+        language=customer.preferred_language,
+        brand=getattr(ticket, "brand_id", None),
+        context={
+            "nama_depan": message_templates.first_name(customer.name),
+            "nomor_tiket": ticket.reference,
+            "subjek": ticket.subject,
+        },
+    ).body
 
 
 def windows(field: str, default: int) -> list[tuple[int, Q]]:

@@ -121,6 +121,16 @@ SECTIONS: list[Section] = [
         "global",
     ),
     Section(
+        "web:settings_templates",
+        _("Templat pesan"),
+        _(
+            "Tanda terima, pengingat, undangan survei, email portal, usulan dan sapaan widget, "
+            "per merek dan bahasa."
+        ),
+        "global",
+        also=("web:settings_template",),
+    ),
+    Section(
         "web:loyalty_settings",
         _("Program loyalitas"),
         _("Poin, tingkat, kumpulan voucher, dan impor pembelian."),

@@ -8,6 +8,7 @@ from sigap.web.views import (
     first_run,
     incidents,
     merge,
+    message_templates,
     relations,
     routing,
     sla,
@@ -228,6 +229,13 @@ urlpatterns = [
 # The channels' settings (admins only): mailboxes and the messaging channels.
 urlpatterns += [
     path("settings/channels/", channels.settings_channels, name="settings_channels"),
+    # The messages Sigap sends customers by itself (admins only).
+    path("settings/templates/", message_templates.settings_templates, name="settings_templates"),
+    path(
+        "settings/templates/<str:key>/<str:language>/",
+        message_templates.settings_template,
+        name="settings_template",
+    ),
     path(
         "settings/channels/mailboxes/new/", channels.settings_mailbox, name="settings_mailbox_new"
     ),

@@ -215,3 +215,32 @@ def test_a_customer_who_chose_english_gets_the_survey_in_english(
         assert "Hello Budi," in body and "We have resolved your complaint" in body
         assert "Keluhan Anda" not in body and "Salam" not in body
     assert [score for _, score in links_in(sent.body)] == ["1", "2", "3", "4", "5"]
+
+
+@pytest.mark.django_db
+def test_an_edited_invitation_keeps_the_buttons_and_escapes_the_customer_name(
+    agent: User, admin: User, ticket: Ticket, customer: Customer
+) -> None:
+    from sigap.accounts import message_templates
+
+    Customer.objects.filter(pk=customer.pk).update(
+        preferred_language="en", name="<i>Budi</i> Santoso"
+    )
+    message_templates.message_template_save(
+        actor=admin,
+        key="survey_resolution",
+        language="en",
+        brand=None,
+        subject="{ticket_number}: rate us, {first_name}",
+        body="{greeting}\n\nRate {ticket_subject}:\n{choices}\n\n{business}",
+    )
+    resolve(agent, ticket)
+    mail.outbox.clear()
+    assert services.invite_after_resolution(ticket.pk) is not None
+    (sent,) = mail.outbox
+    assert sent.subject == f"{ticket.reference}: rate us, <i>Budi</i>"
+    assert sent.body.startswith(f"Hello <i>Budi</i>,\n\nRate {ticket.subject}:\n1: http")
+    assert [score for _, score in links_in(sent.body)] == ["1", "2", "3", "4", "5"]
+    html = str(sent.alternatives[0][0])
+    assert "Hello &lt;i&gt;Budi&lt;/i&gt;," in html and "<i>" not in html
+    assert html.count('<a href="http') == 5  # the buttons, kept as markup

@@ -9,9 +9,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from sigap.accounts import message_templates
 from sigap.accounts.models import Team, User
 from sigap.core import fastsql
 from sigap.core.errors import (
@@ -228,13 +229,9 @@ def tags_as_created(ticket: Ticket) -> list[str] | None:
     return names
 
 
-ACKNOWLEDGEMENT = (
-    "Halo Kak {nama},\n\n"
-    "Terima kasih, pesan Anda sudah kami terima dengan nomor tiket {nomor}. "
-    "Kami akan membalas paling lambat {balas}, dan menargetkan masalah ini selesai paling "
-    "lambat {selesai}.\n\n"
-    "Salam,\nTim layanan pelanggan"
-)
+# The default text (the settings page's "Tanda terima tiket" may change it per brand and
+# language: ``accounts.message_templates``).
+ACKNOWLEDGEMENT = message_templates.KEYS["acknowledgement"].body["id"]
 
 
 def bot_reply(*, ticket: Ticket, body: str) -> Message:
@@ -259,13 +256,21 @@ def _acknowledge(ticket: Ticket, customer: Customer, now: datetime) -> None:
     deadlines at once. It is not the first response (the SLA clock keeps running)."""
     from sigap.tickets.guidance import when
 
-    name = customer.name.strip()
-    body = ACKNOWLEDGEMENT.format(
-        nama=name.split()[0] if name else "",
-        nomor=ticket.reference,
-        balas=when(ticket.first_response_due_at, customer.time_zone),
-        selesai=when(ticket.resolution_due_at, customer.time_zone),
-    )
+    language = customer.preferred_language or settings.LANGUAGE_CODE
+    with translation.override(language):  # the deadlines in the customer's words too
+        body = message_templates.render_message(
+            "acknowledgement",
+            language=language,
+            # the ticket's brand once tickets carry one; the default brand until then
+            brand=getattr(ticket, "brand_id", None),
+            context={
+                "nama_depan": message_templates.first_name(customer.name),
+                "nomor_tiket": ticket.reference,
+                "subjek": ticket.subject,
+                "tenggat_balasan": when(ticket.first_response_due_at, customer.time_zone),
+                "tenggat": when(ticket.resolution_due_at, customer.time_zone),
+            },
+        ).body
     message = Message.objects.create(
         ticket=ticket,
         kind=MessageKind.REPLY,
