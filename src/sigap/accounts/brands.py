@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest
 
 from sigap.accounts.models import Brand
 from sigap.core.memo import SharedMemo
@@ -114,3 +115,20 @@ def ids_of(slugs: list[str]) -> list[int]:
 def several() -> bool:
     """Whether the business has more than one active brand (the concept is shown then)."""
     return len(active()) > 1
+
+
+SESSION_KEY = "sigap_brand"
+
+
+def from_request(request: HttpRequest) -> BrandInfo:
+    """The brand a public page (the portal, the help centre) is shown as: ``?brand=<slug>``
+    (remembered in the visitor's session for the next pages), else the one remembered,
+    else the default brand. A ticket's own page uses the ticket's brand instead."""
+    slug = request.GET.get("brand", "")
+    found = by_slug(slug) if slug else None
+    if found is not None:
+        if request.session.get(SESSION_KEY) != found.slug:
+            request.session[SESSION_KEY] = found.slug
+        return found
+    kept = request.session.get(SESSION_KEY) if hasattr(request, "session") else None
+    return (by_slug(kept) if isinstance(kept, str) else None) or default()
