@@ -109,3 +109,23 @@ def test_a_message_on_a_brands_telegram_bot_opens_a_ticket_of_that_brand(
     ChannelAccount.objects.create(provider="telegram", brand=brand_b)
     assert post_telegram(load("telegram_text.json")).status_code == 200
     assert Ticket.objects.get().brand_id == brand_b.pk
+
+
+def test_a_chat_from_a_brands_widget_opens_a_ticket_of_that_brand(brand_b: Brand) -> None:
+    from sigap.connectors.livechat import services as livechat
+
+    def start(cid: str, brand: str) -> Ticket:
+        chat = livechat.chat_start(
+            name="Ani Wijaya",
+            email="ani@contoh.id",
+            phone="",
+            body="Kopi saya belum datang.",
+            cid=cid,
+            browser_key="browser-key-of-the-test-visitor-00000001",
+            brand=brand,
+        )
+        return chat.ticket
+
+    assert start("cid-brand-0001", "kopi-senja").brand_id == brand_b.pk  # data-brand
+    assert start("cid-brand-0002", "").brand_id == brands.default_id()
+    assert start("cid-brand-0003", "tidak-ada").brand_id == brands.default_id()
