@@ -91,7 +91,11 @@ def ticket_list_for(
     if f.customer is not None:
         qs = qs.filter(customer_id=f.customer)
     if f.brand:
-        qs = qs.filter(brand_id__in=brands.ids_of(f.brand))
+        ids = brands.ids_of(f.brand)
+        by_brand = Q(brand_id__in=ids)
+        if brands.default_id() in ids:  # a row written without one is the default's
+            by_brand |= Q(brand__isnull=True)
+        qs = qs.filter(by_brand)
     for tag in f.tag:
         qs = qs.filter(tags__name=tag)
     if f.q.strip():

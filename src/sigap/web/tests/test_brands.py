@@ -313,4 +313,26 @@ def test_the_api_names_the_brand_and_filters_by_it(
     listed = api.get("/tickets", brand="kopi-senja").json()["items"]
     assert [t["brand"] for t in listed] == ["kopi-senja"]
     assert api.get(f"/tickets/{ticket.pk}").json()["brand"] == "utama"
+    Ticket.objects.filter(pk=ticket.pk).update(brand=None)  # a row written without one
+    by_default = api.get("/tickets", brand="utama").json()["items"]
+    assert [(t["id"], t["brand"]) for t in by_default] == [(ticket.pk, "utama")]
     assert api.post("/tickets", {**body, "brand": "tidak-ada"}).status_code == 422
+
+
+def test_staff_opening_a_ticket_choose_the_brand_only_with_several(
+    admin: User, agent: User, customer: Customer
+) -> None:
+    c = logged(agent)
+    assert 'name="brand"' not in c.get("/tickets/new/").content.decode()
+    b = second_brand(admin)
+    assert 'name="brand"' in c.get("/tickets/new/").content.decode()
+    data = {
+        "channel": "phone",
+        "kind": "complaint",
+        "subject": "Kopi basi",
+        "description": "Pelanggan menelepon: kopinya basi.",
+        "customer": str(customer.pk),
+        "brand": str(b.pk),
+    }
+    assert c.post("/tickets/new/", data).status_code == 302
+    assert Ticket.objects.get(subject="Kopi basi").brand_id == b.pk
