@@ -388,7 +388,10 @@ def _thread(mail: ParsedEmail) -> tuple[Ticket | None, str]:
 
 
 def _our_addresses() -> set[str]:
-    return {parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1].lower()}
+    """Sigap's own sender addresses (never a ticket's participant): the default one and
+    each brand's."""
+    ours = {b.sender_email.lower() for b in brands.all_brands() if b.sender_email}
+    return ours | {parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1].lower()}
 
 
 def _add_participants(ticket: Ticket, mail: ParsedEmail) -> None:

@@ -13,7 +13,7 @@ from django.core.files.base import ContentFile
 from sigap.accounts import brands
 from sigap.accounts.models import Brand, User
 from sigap.connectors.email.inbound import ingest
-from sigap.connectors.models import ChannelAccount, Mailbox
+from sigap.connectors.models import ChannelAccount, EmailParticipant, Mailbox
 from sigap.connectors.tests.conftest import Post, load
 from sigap.connectors.tests.fakeapi import FakeApi
 from sigap.connectors.tests.test_email_out import Inbox, incoming, smtp  # noqa: F401
@@ -53,12 +53,19 @@ def mailbox_b(brand_b: Brand) -> Mailbox:
 
 
 def test_mail_to_a_brands_mailbox_opens_a_ticket_of_that_brand(mailbox_b: Mailbox) -> None:
-    by_address = ingest(incoming("Kopi basi", To="cs@kopisenja.contoh.id")).ticket
+    by_address = ingest(
+        incoming(
+            "Kopi basi", To="cs@kopisenja.contoh.id", Cc="halo@kopisenja.contoh.id, ani@contoh.id"
+        )
+    ).ticket
     fetched = ingest(incoming("Kopi dingin"), mailbox=mailbox_b).ticket  # polled from it
     elsewhere = ingest(incoming("Paket hilang", To="cs@belanjaku.contoh.id")).ticket
     assert by_address is not None and fetched is not None and elsewhere is not None
     assert by_address.brand_id == fetched.brand_id == mailbox_b.brand_id
     assert elsewhere.brand_id == brands.default_id()
+    # the brand's own sender address copied in is not a participant of the ticket
+    copied = EmailParticipant.objects.filter(ticket=by_address).values_list("address", flat=True)
+    assert list(copied) == ["ani@contoh.id"]
 
 
 def test_a_reply_leaves_from_the_brands_address_with_its_signature_and_logo(
