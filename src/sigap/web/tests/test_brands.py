@@ -208,7 +208,7 @@ def test_the_brands_page_reads_a_bounded_number_of_statements(admin: User) -> No
         Brand.objects.create(name=f"Merek {i}", slug=f"merek-{i}")
     with CaptureQueriesContext(connection) as many:
         assert c.get(URL).status_code == 200
-    assert len(many.captured_queries) == len(few.captured_queries) <= 12
+    assert len(many.captured_queries) == len(few.captured_queries) <= 5  # measured: 3
 
 
 def test_the_service_refuses_what_the_form_would_refuse(admin: User) -> None:
