@@ -273,14 +273,14 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     global _memos_stale
     from django.core.cache import cache
 
-    from sigap.accounts import business, directory, message_templates, middleware
+    from sigap.accounts import brands, business, directory, message_templates, middleware
     from sigap.automations import engine
     from sigap.connectors import conf
     from sigap.sla import book
     from sigap.tickets import canned
     from sigap.webhooks import outbox
 
-    memos = (book._book, outbox._hooks, engine._rules, conf.stored, canned.memo)
+    memos = (book._book, outbox._hooks, engine._rules, conf.stored, canned.memo, brands.memo)
     cache.clear()
     middleware.forget_here()  # the signed-in users kept in memory, by id
     # the teams and staff by name: nearly every test makes users, so reloaded in each

@@ -34,6 +34,7 @@ CUSTOMER_LIST_FIELDS = {
     "reference",
     "kind",
     "channel",
+    "brand",  # the brand the customer wrote to (its slug)
     "subject",
     "status",
     "status_label",

@@ -139,6 +139,15 @@ class Mailbox(models.Model):
     polling_until = models.DateTimeField(null=True, blank=True)
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True, default="")
+    # Mail to this mailbox opens tickets of this brand (null: the default brand).
+    brand = models.ForeignKey(
+        "accounts.Brand",
+        verbose_name=_("merek"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="mailboxes",
+    )
 
     class Meta:
         verbose_name = _("kotak surat")
@@ -448,6 +457,15 @@ class ChannelAccount(models.Model):
     verified_at = models.DateTimeField(null=True, blank=True)
     verified = models.CharField(_("hasil verifikasi"), max_length=500, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
+    # Messages on this connection open tickets of this brand (null: the default brand).
+    brand = models.ForeignKey(
+        "accounts.Brand",
+        verbose_name=_("merek"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="channel_accounts",
+    )
 
     class Meta:
         verbose_name = _("akun saluran")

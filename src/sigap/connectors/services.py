@@ -17,13 +17,14 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sigap.accounts import access, audit
-from sigap.accounts.models import SecurityKind, User
+from sigap.accounts.models import Brand, SecurityKind, User
 from sigap.connectors import conf
 from sigap.connectors.email import account
 from sigap.connectors.models import ChannelAccount, MailAuth, Mailbox, WhatsAppTemplate
@@ -706,3 +707,51 @@ def channel_disconnect(*, actor: User, provider: str) -> ChannelAccount:
             actor=actor, what="channel", name=spec.label, object_id=pk, before=before
         )
     return row
+
+
+# --- brands: which brand each channel belongs to (the brands' settings page) ----------------
+
+
+@transaction.atomic
+def brand_channels_set(
+    *, actor: User, brand: Brand, mailbox_ids: list[int], providers: list[str]
+) -> list[str]:
+    """Make exactly these mailboxes and messaging connections ``brand``'s: new tickets
+    from them get the brand. Channels of this brand left out go back to the default
+    brand. Admins; audited (its channels before → after). Returns the channels' names."""
+    access.require_global_settings(actor)
+    set_up = set(
+        ChannelAccount.objects.filter(provider__in=providers).values_list("provider", flat=True)
+    )
+    unknown = set(providers) - (set(CHANNELS) & set_up)
+    mailboxes = list(Mailbox.objects.select_for_update().filter(pk__in=mailbox_ids))
+    if unknown or len(mailboxes) != len(set(mailbox_ids)):
+        raise ValidationFailed(_("Saluran yang dipilih tidak ada lagi; muat ulang halaman."))
+    if not brand.is_active:
+        raise ValidationFailed(_("Merek nonaktif tidak dapat diberi saluran."))
+    wanted = {f"mailbox:{m.pk}" for m in mailboxes} | {f"channel:{p}" for p in providers}
+    rows: list[tuple[str, str, Mailbox | ChannelAccount]] = [
+        (f"mailbox:{m.pk}", m.name, m)
+        for m in Mailbox.objects.select_for_update().filter(Q(pk__in=mailbox_ids) | Q(brand=brand))
+    ] + [
+        (f"channel:{a.provider}", CHANNELS[a.provider].label, a)
+        for a in ChannelAccount.objects.select_for_update().filter(
+            Q(provider__in=providers) | Q(brand=brand)
+        )
+        if a.provider in CHANNELS
+    ]
+    before = sorted(name for _key, name, row in rows if row.brand_id == brand.pk)
+    after = sorted(name for key, name, _row in rows if key in wanted)
+    for key, _name, row in rows:
+        if (key in wanted) != (row.brand_id == brand.pk):
+            row.brand = brand if key in wanted else None
+            row.save(update_fields=["brand"])
+    audit.settings_changed(
+        actor=actor,
+        what="brand channels",
+        name=brand.name,
+        object_id=brand.pk,
+        before={"channels": before},
+        after={"channels": after},
+    )
+    return after

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sigap.accounts import brands
 from sigap.accounts.http import safe_next
 from sigap.accounts.limits import mail_allowed, too_many_requests
 from sigap.accounts.models import Role, User
@@ -311,6 +312,7 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
                     subject=data["subject"],
                     description=data["description"],
                     uploads=uploads_from(request),
+                    brand_id=brands.from_request(request).id,  # the portal of ?brand=
                 )
             except SigapError as exc:
                 status = exc.http_status
@@ -410,6 +412,7 @@ def _render_ticket(
             ticket.is_open and step.missed is not None and step.missed.escalated_at is None
         ),
         "escalated": escalated[-1] if escalated else None,
+        "brand": brands.info(ticket.brand_id),  # the page in the ticket's brand's look
     }
     template = (
         "portal/_ticket_live.html" if request.GET.get("part") == "live" else "portal/ticket.html"

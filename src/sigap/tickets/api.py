@@ -14,6 +14,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 from pydantic import Field
 
+from sigap.accounts import brands
 from sigap.accounts.access import require_staff
 from sigap.accounts.http import request_user
 from sigap.accounts.models import Team, User
@@ -115,6 +116,17 @@ def _team(team_id: int | None) -> Team | None:
     return team
 
 
+def _brand(slug: str) -> int | None:
+    if not slug:
+        return None
+    found = brands.by_slug(slug)
+    if found is None:
+        raise ValidationFailed(
+            gettext("Merek tidak ditemukan."), fields={"brand": [gettext("Tidak ditemukan.")]}
+        )
+    return found.id
+
+
 def _staff_user(user_id: int | None) -> User | None:
     if user_id is None:
         return None
@@ -158,6 +170,7 @@ RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 class TicketFilterIn(Schema):
     status: list[str] = Field(default_factory=list)
     channel: list[str] = Field(default_factory=list)
+    brand: list[str] = Field(default_factory=list, description="Kode merek.")
     category: list[str] = Field(default_factory=list)
     severity: list[str] = Field(default_factory=list)
     priority: list[Annotated[int, Field(ge=1, le=4)]] = Field(default_factory=list)
@@ -249,6 +262,7 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
         complainer_goal=payload.complainer_goal,
         response_type=payload.response_type,
         root_cause=payload.root_cause,
+        brand_id=_brand(payload.brand),
     )
     # The creator reads back the ticket just written, from memory (the detail's queries
     # would only repeat it), under the same visibility rule as any read.

@@ -256,6 +256,18 @@ class Ticket(models.Model):
         db_index=False,
     )
 
+    # The brand the customer wrote to (the channel's, ``accounts.brands``); replies leave
+    # as it. Null only on rows older than brands (read as the default brand).
+    brand = models.ForeignKey(
+        "accounts.Brand",
+        verbose_name=_("merek"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+
     class Meta:
         verbose_name = _("tiket")
         verbose_name_plural = _("tiket")
@@ -271,6 +283,7 @@ class Ticket(models.Model):
             models.Index(fields=["assignee", "status", "-id"], name="ticket_assignee_status_id"),
             models.Index(fields=["customer", "-id"], name="ticket_customer_id"),
             models.Index(fields=["channel", "-id"], name="ticket_channel_id"),
+            models.Index(fields=["brand", "-id"], name="ticket_brand_id"),
             models.Index(fields=["priority", "-id"], name="ticket_priority_id"),
             models.Index(fields=["category", "-id"], name="ticket_category_id"),
             models.Index(fields=["severity", "-id"], name="ticket_severity_id"),

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field
 
+from sigap.accounts import brands
 from sigap.core.apiutil import NOT_NULL, null_clears
 from sigap.core.money import format_rupiah
 from sigap.core.refs import ticket_reference
@@ -64,12 +65,14 @@ class TicketIn(Schema):
     complainer_goal: ComplainerGoal = ComplainerGoal.NONE
     response_type: ResponseType = ResponseType.NONE
     root_cause: RootCause = RootCause.NONE
+    brand: str = Field("", max_length=50, description="Kode merek; kosong: merek bawaan.")
 
 
 # What only staff may set when opening a ticket: a customer who sends one gets a 422
 # naming it (the channel of a customer's ticket is always the portal).
 STAFF_INPUT_FIELDS = (
     "channel",
+    "brand",
     "category",
     "severity",
     "priority",
@@ -177,6 +180,7 @@ class TicketListOut(Schema):
     reference: str
     kind: str
     channel: str
+    brand: str = Field(description="Kode merek tiket (balasan keluar atas nama merek ini).")
     subject: str
     status: str
     status_label: str
@@ -244,6 +248,7 @@ class CustomerTicketListOut(Schema):
     reference: str
     kind: str
     channel: str
+    brand: str = Field(description="Kode merek tiket (balasan keluar atas nama merek ini).")
     subject: str
     status: str
     status_label: str
@@ -445,6 +450,7 @@ def customer_ticket_list_dict(t: Ticket) -> dict[str, Any]:
         "reference": t.reference,
         "kind": t.kind,
         "channel": t.channel,
+        "brand": brands.info(t.brand_id).slug,
         "subject": t.subject,
         "status": t.status,
         "status_label": str(Status(t.status).label),
@@ -475,6 +481,7 @@ def ticket_list_dict(t: Ticket, *, tags: list[str] | None = None) -> dict[str, A
         "reference": t.reference,
         "kind": t.kind,
         "channel": t.channel,
+        "brand": brands.info(t.brand_id).slug,
         "subject": t.subject,
         "status": t.status,
         "status_label": str(Status(t.status).label),

@@ -24,6 +24,7 @@ from django.db.models import (
 from django.db.models.expressions import Col
 from django.utils.translation import gettext
 
+from sigap.accounts import brands
 from sigap.accounts.models import STAFF_ROLES, Role, Team, User
 from sigap.core.errors import NotFound
 from sigap.customers.models import Customer, CustomerContact
@@ -59,6 +60,7 @@ class TicketFilters:
     customer: int | None = None
     tag: list[str] = field(default_factory=list)
     q: str = ""
+    brand: list[str] = field(default_factory=list)  # brands' slugs
 
 
 def ticket_list_for(
@@ -88,6 +90,12 @@ def ticket_list_for(
         qs = qs.filter(assignee__isnull=True)
     if f.customer is not None:
         qs = qs.filter(customer_id=f.customer)
+    if f.brand:
+        ids = brands.ids_of(f.brand)
+        by_brand = Q(brand_id__in=ids)
+        if brands.default_id() in ids:  # a row written without one is the default's
+            by_brand |= Q(brand__isnull=True)
+        qs = qs.filter(by_brand)
     for tag in f.tag:
         qs = qs.filter(tags__name=tag)
     if f.q.strip():

@@ -219,13 +219,23 @@ class InboxFilterForm(forms.Form):
     )
     tag = forms.CharField(label=_("Label"), required=False, max_length=50)
     customer = forms.IntegerField(label=_("Pelanggan (ID)"), required=False, min_value=1)
+    brand = forms.MultipleChoiceField(label=_("Merek"), required=False)
 
     def __init__(
-        self, *args: Any, teams: list[tuple[int, str]], staff: list[tuple[int, str]], **kw: Any
+        self,
+        *args: Any,
+        teams: list[tuple[int, str]],
+        staff: list[tuple[int, str]],
+        brands: list[tuple[str, str]] | None = None,
+        **kw: Any,
     ) -> None:
         super().__init__(*args, **kw)
         self.fields["team"].choices = teams  # type: ignore[attr-defined]
         self.fields["assignee"].choices = staff  # type: ignore[attr-defined]
+        if brands:  # several brands: filter by one (one brand: no such control)
+            self.fields["brand"].choices = brands  # type: ignore[attr-defined]
+        else:
+            del self.fields["brand"]
 
 
 class BulkForm(forms.Form):

@@ -131,6 +131,13 @@ SECTIONS: list[Section] = [
         also=("web:settings_template",),
     ),
     Section(
+        "web:settings_brands",
+        _("Merek"),
+        _("Nama, logo, warna, pengirim email, tanda tangan dan saluran tiap merek."),
+        "global",
+        also=("web:settings_brand",),
+    ),
+    Section(
         "web:loyalty_settings",
         _("Program loyalitas"),
         _("Poin, tingkat, kumpulan voucher, dan impor pembelian."),

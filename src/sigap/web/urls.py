@@ -3,6 +3,7 @@ from django.urls import path
 from sigap.web import views
 from sigap.web.views import (
     automations,
+    brands,
     campaigns,
     channels,
     first_run,
@@ -141,6 +142,9 @@ urlpatterns = [
         name="settings_setup_test_complaint",
     ),
     path("business/logo/", first_run.business_logo, name="business_logo"),
+    path("merek/<slug:slug>/logo/", brands.brand_logo, name="brand_logo"),
+    path("settings/brands/", brands.settings_brands, name="settings_brands"),
+    path("settings/brands/<int:brand_id>/", brands.settings_brand, name="settings_brand"),
     path("settings/people/", settings_people, name="settings_people"),
     path("settings/people/<int:user_id>/", settings_person, name="settings_person"),
     path("settings/people/invitations/", settings_invitations, name="settings_invitations"),

@@ -51,7 +51,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from sigap.connectors.models import EmailParticipant, EmailReceipt, QuarantinedEmail
+from sigap.accounts import brands
+from sigap.connectors.models import EmailParticipant, EmailReceipt, Mailbox, QuarantinedEmail
 from sigap.core.errors import SigapError
 from sigap.customers.models import ContactKind, Customer, CustomerContact
 from sigap.customers.services import ContactIn, customer_create, customer_find_by_contact
@@ -95,6 +96,8 @@ class ParsedEmail:
     html: str = ""
     bounce: Bounce | None = None
     cc: list[str] = field(default_factory=list)
+    # the addresses it was sent to (To, Delivered-To, X-Original-To): which brand it is for
+    to: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -304,6 +307,17 @@ def parse(raw: bytes) -> ParsedEmail:
         for _, address in getaddresses([str(value) for value in msg.get_all("Cc") or []])
         if "@" in address
     ]
+    to = [
+        address.lower()
+        for _, address in getaddresses(
+            [
+                str(value)
+                for header in ("To", "Delivered-To", "X-Original-To")
+                for value in msg.get_all(header) or []
+            ]
+        )
+        if "@" in address
+    ]
     return ParsedEmail(
         message_id=message_id,
         references=references,
@@ -316,6 +330,7 @@ def parse(raw: bytes) -> ParsedEmail:
         html=body_html,
         bounce=_bounce_of(msg, sender, text),
         cc=list(dict.fromkeys(cc)),
+        to=list(dict.fromkeys(to)),
     )
 
 
@@ -373,7 +388,10 @@ def _thread(mail: ParsedEmail) -> tuple[Ticket | None, str]:
 
 
 def _our_addresses() -> set[str]:
-    return {parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1].lower()}
+    """Sigap's own sender addresses (never a ticket's participant): the default one and
+    each brand's."""
+    ours = {b.sender_email.lower() for b in brands.all_brands() if b.sender_email}
+    return ours | {parseaddr(str(settings.DEFAULT_FROM_EMAIL))[1].lower()}
 
 
 def _add_participants(ticket: Ticket, mail: ParsedEmail) -> None:
@@ -445,9 +463,10 @@ def _is_duplicate(mail: ParsedEmail) -> bool:
     )
 
 
-def ingest(raw: bytes, *, keep: bool = True) -> IngestResult:
+def ingest(raw: bytes, *, keep: bool = True, mailbox: Mailbox | None = None) -> IngestResult:
     """File one raw email. Never raises for bad mail: it is quarantined with the reason
-    (``keep=False``: only report it, for a retry of a quarantined mail)."""
+    (``keep=False``: only report it, for a retry of a quarantined mail). ``mailbox``: the
+    mailbox it was fetched from (a new ticket gets its brand, ``brand_for``)."""
     try:
         mail = parse(raw)
     except MalformedEmail as exc:
@@ -459,7 +478,7 @@ def ingest(raw: bytes, *, keep: bool = True) -> IngestResult:
         return quarantine(raw, limited, mail, keep=keep)
     try:
         with transaction.atomic():
-            result = _file(mail)
+            result = _file(mail, mailbox)
             EmailReceipt.objects.create(sender=mail.sender)
             return result
     except IntegrityError:  # the same Message-ID, filed by another worker just now
@@ -494,7 +513,30 @@ def _record_bounce(mail: ParsedEmail, bounce: Bounce) -> IngestResult | None:
     return IngestResult("bounced", ticket=reply.ticket, reason=bounce.reason)
 
 
-def _file(mail: ParsedEmail) -> IngestResult:
+def brand_for(mail: ParsedEmail, mailbox: Mailbox | None = None) -> int | None:
+    """The brand a new ticket from ``mail`` belongs to: the brand of the mailbox it was
+    fetched from; else of a mailbox, or a brand's sender address, it was addressed to
+    (mail handed over by SMTP or forwarded); else ``None`` (the default brand)."""
+    if mailbox is not None and mailbox.brand_id is not None:
+        return mailbox.brand_id
+    if not mail.to:
+        return None
+    found: int | None = (
+        Mailbox.objects.filter(address__in=mail.to, brand__isnull=False, brand__is_active=True)
+        .order_by("id")
+        .values_list("brand_id", flat=True)
+        .first()
+    )
+    if found is not None:
+        return found
+    addressed = set(mail.to)
+    return next(
+        (b.id for b in brands.active() if b.sender_email and b.sender_email.lower() in addressed),
+        None,
+    )
+
+
+def _file(mail: ParsedEmail, mailbox: Mailbox | None = None) -> IngestResult:
     if mail.bounce is not None:
         recorded = _record_bounce(mail, mail.bounce)
         if recorded is not None:
@@ -540,6 +582,7 @@ def _file(mail: ParsedEmail) -> IngestResult:
         uploads=mail.attachments,
         body_html=mail.html,
         sender_address=mail.sender,
+        brand_id=brand_for(mail, mailbox),
     )
     _add_participants(created, mail)
     return IngestResult("created", ticket=created)

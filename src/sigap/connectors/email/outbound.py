@@ -3,7 +3,9 @@
 The mail threads in the customer's client: ``In-Reply-To`` is the last Message-ID we have
 on the ticket, ``References`` all of them; our own ``Message-ID`` is stored on the reply
 (``external_id``) so the customer's answer lands back on this ticket. The subject carries
-the ticket number; the sender name is the agent's; there is a text and an HTML part.
+the ticket number; the sender name is the agent's, with the ticket's brand (its sender
+name and address when set, ``accounts.brands``); there is a text and an HTML part, both
+with the brand's signature, the HTML one with its logo and colour.
 
 A reply is sent through the shared send loop (``delivery``): its ``OutboundDelivery`` row
 is written in the reply's own transaction, the worker claims it with a lease, and an SMTP
@@ -21,7 +23,10 @@ from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
+from django.utils.html import format_html
 
+from sigap.accounts import brands
 from sigap.connectors.delivery import Adapter, Part, SendError
 from sigap.connectors.email.account import MailboxError
 from sigap.connectors.email.sender import through_mailbox
@@ -64,12 +69,17 @@ def build(
     address = to if to is not None else recipient_for(ticket)
     if not address:
         return None
+    brand = brands.info(ticket.brand_id)
     _, from_addr = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    from_addr = brand.sender_email or from_addr
     domain = _domain()
     agent = message.author.get_full_name() if message.author else ""
-    from_name = (
-        f"{agent} ({settings.SIGAP_BUSINESS_NAME})" if agent else settings.SIGAP_BUSINESS_NAME
+    business = (
+        brand.sender_name
+        or (brand.name if not brand.is_default else "")
+        or settings.SIGAP_BUSINESS_NAME
     )
+    from_name = f"{agent} ({business})" if agent else business
     earlier = list(
         Message.objects.filter(ticket=ticket, channel=Channel.EMAIL)
         .exclude(pk=message.pk)
@@ -84,15 +94,45 @@ def build(
         headers["References"] = " ".join(earlier[-20:])
     subject = f"Re: [{ticket.reference}] {ticket.subject}"
     body_html = rich or "<div>" + html.escape(message.body).replace("\n", "<br>\n") + "</div>"
+    text = text or message.body
+    if brand.signature:
+        text += "\n\n-- \n" + brand.signature
     mail = EmailMultiAlternatives(
         subject=subject,
-        body=text or message.body,
+        body=text,
         from_email=formataddr((from_name, from_addr)),
         to=[address],
         headers=headers,
     )
-    mail.attach_alternative(body_html, "text/html")
+    mail.attach_alternative(branded_html(body_html, brand), "text/html")
     return mail
+
+
+def branded_html(body_html: str, brand: brands.BrandInfo) -> str:
+    """The HTML part in the brand's look: its logo above (served publicly from Sigap,
+    ``web:brand_logo``), a bar in its colour, its signature below. A brand with none
+    of these leaves the body as it is."""
+    if not (brand.has_logo or brand.colour or brand.signature):
+        return body_html
+    head = ""
+    if brand.has_logo:
+        src = settings.SITE_URL.rstrip("/") + reverse("web:brand_logo", args=[brand.slug])
+        head = format_html(
+            '<p><img src="{}?v={}" alt="{}" height="40" style="height:40px"></p>',
+            src,
+            brand.logo_version,
+            brand.name,
+        )
+    signature = ""
+    if brand.signature:
+        lines = html.escape(brand.signature).replace("\n", "<br>\n")
+        signature = (
+            f'<div class="signature" style="color:#555;margin-top:16px">-- <br>\n{lines}</div>'
+        )
+    bar = (
+        f"border-top:4px solid {html.escape(brand.colour)};padding-top:8px" if brand.colour else ""
+    )
+    return f'<div style="{bar}">{head}{body_html}{signature}</div>'
 
 
 def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
@@ -111,7 +151,7 @@ def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
     if mail is None:
         raise SendError("Pelanggan tidak memiliki alamat email.", retryable=False)
     try:
-        through_mailbox(mail).send(fail_silently=False)
+        through_mailbox(mail, brands.info(message.ticket.brand_id)).send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         raise SendError(

@@ -55,7 +55,7 @@ def _imap(mailbox: Mailbox, result: PollResult) -> None:
             raw = next((p[1] for p in parts if isinstance(p, tuple)), None)
             if status != "OK" or not isinstance(raw, bytes):
                 continue
-            _count(result, ingest(raw).status)
+            _count(result, ingest(raw, mailbox=mailbox).status)
             conn.uid("STORE", uid, "+FLAGS", r"(\Seen \Deleted)")  # stored: remove
         conn.expunge()
     finally:
@@ -69,7 +69,7 @@ def _pop3(mailbox: Mailbox, result: PollResult) -> None:
         count, _ = conn.stat()
         for number in range(1, min(count, MAX_PER_POLL) + 1):
             _, lines, _ = conn.retr(number)
-            _count(result, ingest(b"\r\n".join(lines) + b"\r\n").status)
+            _count(result, ingest(b"\r\n".join(lines) + b"\r\n", mailbox=mailbox).status)
             conn.dele(number)  # stored: delete (committed at QUIT)
         conn.quit()
     except BaseException:

@@ -196,6 +196,7 @@ class VisitorConsumer(_Consumer):
             cid=_str(content.get("cid")),
             browser_key=self.browser_key,
             language=self.language,
+            brand=_str(content.get("brand")),
         )
         token = services.token_for(chat)
         await self.send_json({"type": "started", "token": token})

@@ -61,6 +61,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sigap.accounts import brands
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import Role, Team, User
 from sigap.accounts.presence import online
@@ -234,9 +235,12 @@ def chat_start(
     cid: str,
     browser_key: str,
     language: str = "",
+    brand: str = "",
 ) -> Chat:
     """Start a chat from the browser whose cookie secret is ``browser_key``: a provisional
     customer, the ticket with the first message; the typed address is kept as a claim.
+    ``brand``: the slug on the widget's tag (``data-brand``), the ticket's brand (an
+    unknown one: the default brand).
 
     Starting again with the same ``cid`` from the same browser returns the same chat (a
     retried start); from another browser, ``NotFound``."""
@@ -249,7 +253,14 @@ def chat_start(
     external_id = f"livechat:start:{cid}"
     try:
         chat = _chat_start(
-            name, email, phone, body, external_id, _key_hash(browser_key), language_of(language)
+            name,
+            email,
+            phone,
+            body,
+            external_id,
+            _key_hash(browser_key),
+            language_of(language),
+            found.id if (found := brands.by_slug(brand)) else None,
         )
     except IntegrityError:  # the same start, concurrently: the other one won
         existing = Message.objects.filter(channel=Channel.LIVECHAT, external_id=external_id)
@@ -266,7 +277,14 @@ def chat_start(
 
 @transaction.atomic
 def _chat_start(
-    name: str, email: str, phone: str, body: str, external_id: str, key_hash: str, language: str
+    name: str,
+    email: str,
+    phone: str,
+    body: str,
+    external_id: str,
+    key_hash: str,
+    language: str,
+    brand_id: int | None = None,
 ) -> Chat:
     existing = (
         Message.objects.filter(channel=Channel.LIVECHAT, external_id=external_id)
@@ -286,6 +304,7 @@ def _chat_start(
         subject=f"Live chat: {subject}",
         description=body,
         external_id=external_id,
+        brand_id=brand_id,
     )
     chat = Chat.objects.create(
         ticket=ticket,

@@ -23,7 +23,13 @@ from sigap.connectors.messaging.inbound import (
     Inbound,
 )
 from sigap.connectors.messaging.media import _fetch_later
-from sigap.connectors.models import InboundDelivery, InboundStatus, MediaState, ProposalOffer
+from sigap.connectors.models import (
+    ChannelAccount,
+    InboundDelivery,
+    InboundStatus,
+    MediaState,
+    ProposalOffer,
+)
 from sigap.core.errors import Conflict, SigapError, StaleVersion
 from sigap.customers.models import Customer
 from sigap.customers.services import (
@@ -33,7 +39,7 @@ from sigap.customers.services import (
     customer_update,
 )
 from sigap.tickets import services
-from sigap.tickets.models import Message, MessageKind, Status, Ticket
+from sigap.tickets.models import Channel, Message, MessageKind, Status, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -184,6 +190,7 @@ def _file_now(item: Inbound, row: InboundDelivery) -> str:
             description=item.text,
             external_id=item.message_id,
             created_at=item.sent_at,
+            brand_id=_brand_of(item.provider),
         )
         message = Message.objects.get(channel=item.provider, external_id=item.message_id)
         outcome = "created"
@@ -196,6 +203,18 @@ def _file_now(item: Inbound, row: InboundDelivery) -> str:
         transaction.on_commit(lambda: _fetch_later(row_id), robust=True)
     InboundDelivery.objects.filter(pk=row.pk).update(**fields)
     return outcome
+
+
+def _brand_of(provider: str) -> int | None:
+    """The brand of the channel's connection (its number, bot or page); ``None``: the
+    default brand. Facebook and Instagram share the Meta connection."""
+    account = "meta" if provider in (Channel.FACEBOOK, Channel.INSTAGRAM) else provider
+    brand_id: int | None = (
+        ChannelAccount.objects.filter(provider=account, brand__is_active=True)
+        .values_list("brand_id", flat=True)
+        .first()
+    )
+    return brand_id
 
 
 def _followed_up(customer: Customer, item: Inbound) -> Ticket | None:

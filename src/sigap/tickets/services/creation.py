@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from sigap.accounts import message_templates
+from sigap.accounts import brands, message_templates
 from sigap.accounts.models import Team, User
 from sigap.core import fastsql
 from sigap.core.errors import (
@@ -67,10 +67,12 @@ def ticket_create(
     created_at: datetime | None = None,
     body_html: str = "",
     sender_address: str = "",
+    brand_id: int | None = None,
 ) -> Ticket:
     """Open a ticket; its description is stored as the first inbound message too
     (``body_html``: that message's sanitized HTML, when it came as HTML;
-    ``sender_address``: who wrote it, as the channel names them, e.g. an email's From)."""
+    ``sender_address``: who wrote it, as the channel names them, e.g. an email's From;
+    ``brand_id``: the brand of the channel it came in on, by default the default brand)."""
     if actor is not None and actor.is_customer:
         linked = getattr(actor, "customer", None)
         if linked is None or linked.pk != customer.pk:
@@ -158,6 +160,7 @@ def ticket_create(
         team=team,
         assignee=assignee,
         created_by=actor,
+        brand_id=brands.info(brand_id).id,
         first_response_due_at=sla.first_response,
         resolution_due_at=sla.resolution,
         sla_warn_at=sla.warn_at,

@@ -277,6 +277,7 @@ def ticket_split(*, actor: User, ticket: Ticket, message: Message, subject: str)
         uploads=uploads,
         body_html=message.body_html,
         sender_address=message.sender_address,
+        brand_id=ticket.brand_id,
     )
     TicketLink.objects.create(
         from_ticket=new, to_ticket=ticket, kind=LinkKind.SPLIT, created_by=actor

@@ -25,6 +25,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from sigap.accounts import brands
 from sigap.accounts.decorators import staff_required
 from sigap.accounts.models import Role, Team, User
 from sigap.core.errors import PayloadTooLarge, SigapError
@@ -80,10 +81,17 @@ class TicketNewForm(forms.Form):
         empty_label=_("Tanpa tim (antrean triase)"),
     )
     assign_me = forms.BooleanField(label=_("Saya tangani sendiri"), required=False)
+    brand = forms.ChoiceField(label=_("Merek"), required=False)
     attachments = MultipleFileField(label=_("Lampiran"), required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if brands.several():  # the brand the customer contacted (one brand: not asked)
+            choices = [(str(b.id), b.name) for b in brands.active()]
+            cast(forms.ChoiceField, self.fields["brand"]).choices = choices
+            self.initial.setdefault("brand", str(brands.default_id()))
+        else:
+            del self.fields["brand"]
         teams = openable_teams(user)
         field = cast(forms.ModelChoiceField, self.fields["team"])  # type: ignore[type-arg]
         field.queryset = teams
@@ -274,6 +282,7 @@ def _create(
             team=data["team"],
             assignee=user if data["assign_me"] else None,
             uploads=uploads,
+            brand_id=int(data["brand"]) if data.get("brand") else None,
         )
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from sigap.accounts import directory
+from sigap.accounts import brands, directory
 from sigap.accounts.decorators import staff_required
 from sigap.accounts.http import safe_next
 from sigap.accounts.models import User
@@ -63,7 +63,14 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
     if sort_key not in inbox.SORTS_BY_KEY:
         sort_key = inbox.DEFAULT_SORT
     teams, staff = directory.teams(), directory.staff()
-    form = InboxFilterForm(request.GET or None, teams=teams, staff=staff)
+    # the brand is shown (a filter, on each row) only when the business has several
+    brand_names = {b.id: b.name for b in brands.active()} if brands.several() else {}
+    form = InboxFilterForm(
+        request.GET or None,
+        teams=teams,
+        staff=staff,
+        brands=[(b.slug, b.name) for b in brands.active()] if brand_names else None,
+    )
     filters = selectors.TicketFilters()
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
@@ -79,6 +86,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
             customer=data["customer"],
             tag=[data["tag"]] if data["tag"] else [],
             q=data["q"],
+            brand=data.get("brand", []),
         )
     search = None
     if filters.q.strip():
@@ -131,7 +139,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         "sort": sort_key,
         "form": form,
         "filter_controls": _filter_controls(form, chosen),
-        "rows": _row_dicts(rows),
+        "rows": _row_dicts(rows, brand_names),
         "next_url": next_url,
         "base_query": base_params.urlencode(),
         "page_query": params.urlencode(),
@@ -154,16 +162,18 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
     return render(request, "web/inbox.html", context)
 
 
-def _row_dicts(rows: list[Ticket]) -> list[dict[str, Any]]:
+def _row_dicts(rows: list[Ticket], brand_names: dict[int, str]) -> list[dict[str, Any]]:
     """The rows as the table draws them, as plain dicts of ready values: a template looks a
     dict's key up at once, where a model's attribute costs it a failed item lookup first,
     and a date filter or ``{% url %}`` per cell adds up over 25 rows (decision 0009). The
     choice labels are looked up once per page: ``get_FOO_display`` costs ~0.1 ms a call (it
-    hashes the lazily translated choices every time)."""
+    hashes the lazily translated choices every time). ``brand_names``: by id, when the
+    business has several brands (else no brand is shown)."""
     status = {k: str(v) for k, v in Status.choices}
     channel = {k: str(v) for k, v in Channel.choices}
     kind = {k: str(v) for k, v in Kind.choices}
     ticket_url = reverse("web:ticket", args=[0])[:-2]  # "/tickets/"
+    default_brand = brands.default_id()
     now = timezone.now()
     out = []
     for t in rows:
@@ -188,6 +198,7 @@ def _row_dicts(rows: list[Ticket]) -> list[dict[str, Any]]:
                 "due": dateformat.format(local_due, "j M H:i") if local_due is not None else "",
                 "assignee": (t.assignee.get_full_name() if t.assignee else "") or "—",
                 "team": t.team.name if t.team else "",
+                "brand": brand_names.get(t.brand_id or default_brand, "") if brand_names else "",
             }
         )
     return out

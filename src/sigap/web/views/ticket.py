@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from sigap.accounts import directory
+from sigap.accounts import brands, directory
 from sigap.accounts.decorators import staff_required
 from sigap.accounts.models import User
 from sigap.connectors import ui as channel_ui
@@ -238,6 +238,8 @@ def _ticket_context(
         current = "proposal"
     context: dict[str, Any] = {
         "ticket": ticket,
+        # the ticket's brand, shown only when the business has several (no query)
+        "ticket_brand": brands.info(ticket.brand_id) if brands.several() else None,
         "steps": procedure_steps(ticket.status),
         "next_step": guidance.for_agent(
             ticket,

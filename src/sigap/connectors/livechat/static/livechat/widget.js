@@ -12,6 +12,7 @@
  * Per page, on the script tag (defaults from the settings, SIGAP_CHAT_*):
  *   data-lang="en"   the language (else the page's <html lang>; Indonesian otherwise)
  *   data-name="…"    the title; data-color="#1a73e8" its colour; data-greeting="…"
+ *   data-brand="kode" the brand the chats' tickets belong to (else the default brand)
  * The strings come from /chat/widget/?lang=… (Django's gettext, livechat/widget.py); the
  * language also goes with the start, the resume and the forms, so the server's messages
  * (the bot, notices, errors) are said in it.
@@ -30,6 +31,7 @@
   var data = script.dataset || {};
   var pageLang = (data.lang || document.documentElement.lang || "id").toLowerCase();
   var LANG = pageLang.indexOf("en") === 0 ? "en" : "id";
+  var BRAND = String(data.brand || "").slice(0, 50);
   var STRINGS = {};
   function t(s) { return STRINGS[s] || s; }
   function fmt(s, args) { var i = 0; return t(s).replace(/%s/g, function () { return String(args[i++]); }); }
@@ -449,7 +451,7 @@
       connected = true;
       retry = 0;
       if (store.token) send({type: "resume", token: store.token, after: last, lang: LANG});
-      else if (store.start) send(Object.assign({type: "start", lang: LANG}, store.start));
+      else if (store.start) send(Object.assign({type: "start", lang: LANG, brand: BRAND}, store.start));
     };
     ws.onmessage = function (ev) {
       var d = JSON.parse(ev.data);
@@ -547,7 +549,7 @@
     showChat(true);
     addLocal(data.cid, data.body);
     compose.elements.body.focus();
-    if (ws && connected) send(Object.assign({type: "start", lang: LANG}, data));
+    if (ws && connected) send(Object.assign({type: "start", lang: LANG, brand: BRAND}, data));
     else connect();
   });
 
