@@ -44,19 +44,20 @@ _marks: dict[str, set[str]] = defaultdict(set)
 
 
 def _sigap_frame_kind() -> str | None:
-    """'orm' when the SQL comes through the ORM's compiler, 'sigap' when Sigap's own code
-    sent it directly, None otherwise (Django's or the tests' own statements)."""
-    frame = sys._getframe(2)
-    sigap = False
-    while frame is not None:
-        name = frame.f_code.co_filename
-        if "django/db/models/sql/compiler.py" in name or "django/db/models/query.py" in name:
-            return "orm"
-        if "/sigap/" in name and "/tests/" not in name and "/migrations/" not in name:
-            sigap = True
-            break
-        frame = frame.f_back  # type: ignore[assignment]
-    return "sigap" if sigap else None
+    """Who sent the statement, from the first frame outside the cursor wrappers: 'orm' for
+    the ORM's compiler, 'raw:<module>:<function>' for Sigap's own code (not its tests),
+    None for the rest (Django's savepoints and schema changes, the tests' own SQL)."""
+    frame: Any = sys._getframe(2)
+    while frame is not None and "django/db/backends/" in frame.f_code.co_filename:
+        frame = frame.f_back
+    if frame is None:
+        return None
+    name = frame.f_code.co_filename
+    if "django/db/models/" in name:
+        return "orm"
+    if "/sigap/" in name and "/tests/" not in name and "/migrations/" not in name:
+        return f"raw:{name.split('/sigap/', 1)[1]}:{frame.f_code.co_name}"
+    return None
 
 
 def _from_sigap(depth: int = 2) -> bool:
@@ -76,7 +77,8 @@ def _install() -> None:
     def get_features(self: Any) -> Any:
         if _current and _from_sigap():
             _marks[_current].add("vendor")
-        return self.__dict__["_probe_features"]
+        # connections made before the probe was installed keep theirs under the old name
+        return self.__dict__.get("_probe_features") or self.__dict__["features"]
 
     def set_features(self: Any, value: Any) -> None:
         self.__dict__["_probe_features"] = value
@@ -89,8 +91,8 @@ def _install() -> None:
     def execute(self: Any, sql: str, params: Any, many: bool, executor: Any) -> Any:
         if _current:
             kind = _sigap_frame_kind()
-            if kind == "sigap":
-                _marks[_current].add("raw")
+            if kind and kind.startswith("raw:"):
+                _marks[_current].add(kind)
             elif kind == "orm":
                 for construct, pattern in CONSTRUCTS.items():
                     if pattern.search(sql):
