@@ -362,10 +362,8 @@ def test_the_page_holds_model_instances_as_the_orm_makes_them(
 ) -> None:
     """Made without ``__init__`` (``selectors._instances``): loaded, not new, from the
     default database, the fields a row does not show deferred and read when asked for."""
-    found = dict(
-        (t.pk, t)
-        for t, _ in ticket_page(user=admin, filters=TicketFilters(), before=None, limit=10)
-    )
+    page = ticket_page(user=admin, filters=TicketFilters(), before=None, limit=10)
+    found = {t.pk: t for t, _ in page}
     lent = found[world["lent"].pk]
     stored = Ticket.objects.get(pk=lent.pk)
 
