@@ -17,6 +17,7 @@ from pydantic import Field
 from sigap.accounts.access import require_staff
 from sigap.accounts.http import request_user
 from sigap.accounts.models import Team, User
+from sigap.core import fastsql
 from sigap.core.apiutil import ErrorOut, field_errors, json_response, unstorable_fields
 from sigap.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from sigap.core.jsonbody import parse_json
@@ -244,13 +245,13 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
         if customer is None or customer.pk != payload.customer_id:
             raise NotFound(gettext("Pelanggan tidak ditemukan."))
     else:
-        try:
-            customer = Customer.objects.get(pk=payload.customer_id)
-        except Customer.DoesNotExist:
+        found = fastsql.get(Customer, payload.customer_id)  # the ORM's get, built once
+        if found is None:
             raise ValidationFailed(
                 gettext("Pelanggan tidak ditemukan."),
                 fields={"customer_id": [gettext("Tidak ditemukan.")]},
-            ) from None
+            )
+        customer = found
     ticket = services.ticket_create(
         actor=user,
         customer=customer,
