@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.db.models.signals import post_save, pre_save
 
 from sigap.accounts.models import User
 from sigap.core import fastsql
+from sigap.customers.models import Customer
 from sigap.tickets.models import Message, Ticket, TicketSearchDocument, TimelineEvent
 
 
@@ -66,3 +68,25 @@ def test_the_models_written_this_way_have_no_save_receivers(model: type) -> None
     # fastsql sends no signals: a receiver added to one of these would be skipped.
     assert not pre_save.has_listeners(model)
     assert not post_save.has_listeners(model)
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    return {k: v for k, v in obj.__dict__.items() if k != "_state"}
+
+
+def test_get_reads_a_row_as_the_orm_does(ticket: Ticket, customer: Customer) -> None:
+    """Every field, with its converters (times, JSON, choices), loaded from the database."""
+    Ticket.objects.filter(pk=ticket.pk).update(
+        facts="Sudah dicek.", first_responded_at=datetime(2026, 11, 29, 8, 30, 1, 5, tzinfo=UTC)
+    )
+    for model, pk in ((Ticket, ticket.pk), (Customer, customer.pk)):
+        got = fastsql.get(model, pk)
+        expected = model.objects.get(pk=pk)
+
+        assert got is not None and _fields(got) == _fields(expected)
+        assert not got._state.adding and got._state.db == "default"
+
+
+@pytest.mark.parametrize("pk", [0, -1, 10**9, 2**63, -(2**63) - 1, 2**70])
+def test_get_answers_none_for_no_such_row(customer: Customer, pk: int) -> None:
+    assert fastsql.get(Customer, pk) is None

@@ -29,7 +29,15 @@ from sigap.tickets.schemas import (
     ticket_dict,
     ticket_list_dict,
 )
-from sigap.tickets.selectors import ticket_detail_for, ticket_list_for, ticket_read
+from sigap.tickets.selectors import (
+    TicketFilters,
+    page_by_statement,
+    tag_names,
+    ticket_detail_for,
+    ticket_list_for,
+    ticket_page,
+    ticket_read,
+)
 from tests.api_client import Api
 
 READERS = [
@@ -255,3 +263,117 @@ def test_a_created_ticket_is_sent_as_its_schema_would_send_it(
 
     assert response.status_code == 201, response.content
     assert response.content == through_schema(TicketOutAny, orm(admin, response.json()["id"]))
+
+
+# --- the list's page in one statement (``selectors.ticket_page``) ------------------------
+
+FILTERS: list[dict[str, Any]] = [
+    {},
+    {"status": ["new"]},
+    {"status": ["new", "resolved"], "channel": ["email"]},
+    {"kind": ["inquiry"]},
+    {"priority": [1, 2, 3, 4], "severity": ["", "sederhana"]},
+    {"category": [""]},
+    {"unassigned": True},
+    {"status": ["no-such-status"]},
+]
+
+
+def orm_page(user: User, filters: TicketFilters, before: int | None, limit: int) -> list[Any]:
+    qs = ticket_list_for(user=user, filters=filters, tags=False).order_by("-pk")
+    if before is not None:
+        qs = qs.filter(pk__lt=before)
+    rows = list(qs[:limit])
+    names = {} if user.is_customer else tag_names([t.pk for t in rows])
+    if user.is_customer:
+        return [customer_ticket_list_dict(t) for t in rows]
+    return [ticket_list_dict(t, tags=names.get(t.pk, [])) for t in rows]
+
+
+def statement_page(user: User, filters: TicketFilters, before: int | None, limit: int) -> list[Any]:
+    found = ticket_page(user=user, filters=filters, before=before, limit=limit)
+    if user.is_customer:
+        assert all(tags is None for _, tags in found)
+        return [customer_ticket_list_dict(t) for t, _ in found]
+    return [ticket_list_dict(t, tags=tags or []) for t, tags in found]
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_the_one_statement_page_answers_as_the_orm(
+    request: pytest.FixtureRequest,
+    world: dict[str, Ticket],
+    team: Team,
+    agent: User,
+    customer: Customer,
+    reader: str,
+    django_assert_num_queries: Any,
+) -> None:
+    """Every reader, filters of every kind (and by team, assignee and customer), every
+    page of two walked down by its last id, and a page of everything."""
+    user = request.getfixturevalue(reader)
+    cases = [
+        *FILTERS,
+        {"team": [team.pk]},
+        {"assignee": [agent.pk], "team": [team.pk, world["other"].team_id]},
+        {"customer": customer.pk},
+    ]
+    seen: set[int] = set()
+    for given in cases:
+        filters = TicketFilters(**given)
+        before = None
+        while True:
+            expected = orm_page(user, filters, before, 2)
+            with django_assert_num_queries(1):
+                got = statement_page(user, filters, before, 2)
+            assert got == expected, (given, before)
+            seen.update(item["id"] for item in got)
+            if len(got) < 2:
+                break
+            before = got[-1]["id"]
+        assert statement_page(user, filters, None, 100) == orm_page(user, filters, None, 100)
+    assert {name for name, t in world.items() if t.pk in seen} == VISIBLE[reader]
+
+
+@pytest.mark.parametrize("before", [0, -1, -(2**63), -(2**70), 2**63, 2**70])
+def test_a_cursor_beyond_every_id_reads_as_the_orm_does(
+    admin: User, world: dict[str, Ticket], before: int
+) -> None:
+    filters = TicketFilters()
+    assert statement_page(admin, filters, before, 10) == orm_page(admin, filters, before, 10)
+
+
+def test_a_tag_or_a_search_is_not_the_statements(admin: User) -> None:
+    assert not page_by_statement(TicketFilters(tag=["refund"]))
+    assert not page_by_statement(TicketFilters(q="refund"))
+    assert page_by_statement(TicketFilters(q="  ", status=["new"]))
+    with pytest.raises(ValueError):
+        ticket_page(user=admin, filters=TicketFilters(q="refund"), before=None, limit=5)
+
+
+def test_an_inactive_account_lists_nothing(agent: User, ticket: Ticket) -> None:
+    agent.is_active = False
+    agent.save()
+
+    assert ticket_page(user=agent, filters=TicketFilters(), before=None, limit=5) == []
+
+
+def test_the_page_holds_model_instances_as_the_orm_makes_them(
+    admin: User, world: dict[str, Ticket]
+) -> None:
+    """Made without ``__init__`` (``selectors._instances``): loaded, not new, from the
+    default database, the fields a row does not show deferred and read when asked for."""
+    page = ticket_page(user=admin, filters=TicketFilters(), before=None, limit=10)
+    found = {t.pk: t for t, _ in page}
+    lent = found[world["lent"].pk]
+    stored = Ticket.objects.get(pk=lent.pk)
+
+    assert lent == stored and not lent._state.adding and lent._state.db == "default"
+    assert "description" in lent.get_deferred_fields()
+    assert "status" not in lent.get_deferred_fields()
+    assert lent.description == stored.description  # read from the database on access
+    assert lent.assignee is not None and lent.assignee.pk == stored.assignee_id
+    assert lent.customer.name == stored.customer.name
+    assert found[world["triage"].pk].team is None
+    lent.status = Status.IN_PROGRESS
+    lent.save(update_fields=["status"])
+    assert Ticket.objects.get(pk=lent.pk).status == Status.IN_PROGRESS

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
     Case,
     Exists,
@@ -21,7 +21,9 @@ from django.db.models import (
     Subquery,
     When,
 )
+from django.db.models.base import ModelState
 from django.db.models.expressions import Col
+from django.db.models.signals import post_init, pre_init
 from django.utils.translation import gettext
 
 from sigap.accounts import brands
@@ -189,23 +191,7 @@ def _read_statement(who: str) -> tuple[str, list[_Part]]:
     if found is not None:
         return found
     quote = connection.ops.quote_name
-    parts: list[_Part] = []
-    columns = []
-    for model, alias, names in _READ_PARTS:
-        meta = model._meta
-        fields = [
-            f
-            for f in meta.concrete_fields
-            if names is None or f.name in names  # in the model's order
-        ]
-        converted = []
-        for f in fields:
-            col = Col(alias, f)
-            converted.append(
-                (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
-            )
-            columns.append(f"{alias}.{quote(str(f.column))}")
-        parts.append((model, fields, converted))
+    columns, parts = _select_parts(_READ_PARTS)
     tags = Ticket._meta.get_field("tags")
     through = Ticket.tags.through._meta.db_table
     tag_sql = (
@@ -239,6 +225,64 @@ def _read_statement(who: str) -> tuple[str, list[_Part]]:
     return found
 
 
+def _select_parts(
+    spec: list[tuple[type[Model], str, tuple[str, ...] | None]],
+) -> tuple[list[str], list[_Part]]:
+    """The columns to select for each (model, alias, field names) and, per model, its
+    fields in that order with each one's converters (``_instances`` reads them back)."""
+    quote = connection.ops.quote_name
+    parts: list[_Part] = []
+    columns = []
+    for model, alias, names in spec:
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if names is None or f.name in names  # in the model's order
+        ]
+        converted = []
+        for f in fields:
+            col = Col(alias, f)
+            converted.append(
+                (col, connection.ops.get_db_converters(col) + col.get_db_converters(connection))
+            )
+            columns.append(f"{alias}.{quote(str(f.column))}")
+        parts.append((model, fields, converted))
+    return columns, parts
+
+
+def _instances(parts: list[_Part], row: Sequence[Any]) -> tuple[list[Model | None], int]:
+    """The model instances of one row of a statement selected by ``_select_parts`` (None
+    for a table the row has no match in: no team, no assignee), and where its next
+    column is. Each is what ``Model.from_db`` makes (the fields not read deferred), made
+    without calling ``__init__`` when no ``pre_init``/``post_init`` receiver listens
+    for the model: a list page makes about a hundred of them."""
+    db = connections[DEFAULT_DB_ALIAS]
+    objs: list[Model | None] = []
+    at = 0
+    for model, fields, converted in parts:
+        values = []
+        for col, converters in converted:
+            value = row[at]
+            at += 1
+            for convert in converters:
+                value = convert(value, col, db)
+            values.append(value)
+        if values[0] is None:
+            objs.append(None)
+            continue
+        names = [f.attname for f in fields]
+        if pre_init.has_listeners(model) or post_init.has_listeners(model):
+            objs.append(model.from_db(db.alias, names, values))
+            continue
+        obj = model.__new__(model)
+        obj.__dict__.update(zip(names, values, strict=True))
+        obj._state = ModelState()
+        obj._state.adding = False
+        obj._state.db = db.alias
+        objs.append(obj)
+    return objs, at
+
+
 def _json_list(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -263,20 +307,7 @@ def ticket_read(*, user: User, ticket_id: int) -> TicketDetail:
         row = cursor.fetchone()
     if row is None:
         raise NotFound(gettext("Tiket tidak ditemukan."))
-    objs: list[Model | None] = []
-    at = 0
-    for model, fields, converted in parts:
-        values = []
-        for col, converters in converted:
-            value = row[at]
-            at += 1
-            for convert in converters:
-                value = convert(value, col, connection)
-            values.append(value)
-        if values[0] is None:  # no team, no assignee
-            objs.append(None)
-            continue
-        objs.append(model.from_db(connection.alias, [f.attname for f in fields], values))
+    objs, at = _instances(parts, row)
     ticket, customer, team, assignee = objs
     assert isinstance(ticket, Ticket)
     ticket.customer = customer  # type: ignore[assignment]
@@ -285,6 +316,135 @@ def ticket_read(*, user: User, ticket_id: int) -> TicketDetail:
     tags = None if user.is_customer else sorted(_json_list(row[at]))
     contacts = [(str(kind), str(value)) for kind, value in _json_list(row[at + 1])]
     return TicketDetail(ticket, tags, contacts)
+
+
+# ``ticket_page``'s statement: what a list row shows (``schemas.ticket_list_dict``,
+# ``customer_ticket_list_dict``) and nothing else, per vendor and kind of reader.
+_PAGE_PARTS: list[tuple[type[Model], str, tuple[str, ...] | None]] = [
+    (
+        Ticket,
+        "t",
+        (
+            "id",
+            "kind",
+            "channel",
+            "subject",
+            "status",
+            "category",
+            "severity",
+            "priority",
+            "customer",
+            "team",
+            "assignee",
+            "first_response_due_at",
+            "resolution_due_at",
+            "created_at",
+            "updated_at",
+            "version",
+        ),
+    ),
+    (Customer, "c", ("id", "name")),
+    (Team, "tm", ("id", "name")),
+    (User, "a", ("id", "first_name", "last_name", "username")),
+]
+_page_sql: dict[tuple[str, str], tuple[str, list[_Part]]] = {}
+# The filters ``ticket_page`` writes as SQL: (field, column). The others (a tag, a search)
+# go through the ORM (``ticket_list_for``, ``ticket_search_for``).
+_PAGE_FILTERS = (
+    ("status", "status"),
+    ("channel", "channel"),
+    ("category", "category"),
+    ("severity", "severity"),
+    ("priority", "priority"),
+    ("kind", "kind"),
+    ("team", "team_id"),
+    ("assignee", "assignee_id"),
+)
+
+
+def _page_statement(who: str) -> tuple[str, list[_Part]]:
+    """The SQL of ``ticket_page`` with a ``{where}`` slot: the page's rows (joined as
+    ``ticket_list_for`` joins them) in a subquery, their tag names (staff) read for those
+    rows only."""
+    key = (connection.vendor, who)
+    found = _page_sql.get(key)
+    if found is not None:
+        return found
+    columns, parts = _select_parts(_PAGE_PARTS)
+    names = [f"p.c{i}" for i in range(len(columns))]
+    tags = Ticket._meta.get_field("tags")
+    through = Ticket.tags.through._meta.db_table
+    tag_sql = (
+        f"SELECT tg.name FROM {through} x INNER JOIN {Tag._meta.db_table} tg "
+        f"ON tg.id = x.{tags.m2m_reverse_name()} WHERE x.{tags.m2m_column_name()} = p.c0"
+    )
+    if who != "staff":
+        tag_list = "NULL"
+    elif connection.vendor == "postgresql":
+        tag_list = f"(SELECT array_agg(q.name) FROM ({tag_sql}) q)"
+    else:
+        tag_list = f"(SELECT json_group_array(q.name) FROM ({tag_sql}) q)"
+    selected = ", ".join(f"{column} AS c{i}" for i, column in enumerate(columns))
+    sql = (
+        f"SELECT {', '.join(names)}, {tag_list} FROM (SELECT {selected} "
+        f"FROM {Ticket._meta.db_table} t "
+        f"INNER JOIN {Customer._meta.db_table} c ON c.id = t.customer_id "
+        f"LEFT OUTER JOIN {Team._meta.db_table} tm ON tm.id = t.team_id "
+        f"LEFT OUTER JOIN {User._meta.db_table} a ON a.id = t.assignee_id "
+        "WHERE {where} ORDER BY t.id DESC LIMIT %s) p ORDER BY p.c0 DESC"
+    )
+    found = _page_sql[key] = (sql, parts)
+    return found
+
+
+def page_by_statement(filters: TicketFilters) -> bool:
+    """Whether ``ticket_page`` can answer these filters (no tag, no search)."""
+    return not filters.tag and not filters.q.strip()
+
+
+def ticket_page(
+    *, user: User, filters: TicketFilters, before: int | None, limit: int
+) -> list[tuple[Ticket, list[str] | None]]:
+    """``ticket_list_for(tags=False)`` ordered newest first, ``limit`` rows below id
+    ``before`` (a keyset page: ``pagination.page``), each with its tag names (None for a
+    customer, who never sees them), as one statement of a fixed shape: the API's list
+    without a search. The tickets hold only what a list row shows (the other fields are
+    deferred). tests/test_ticket_page.py holds it to the ORM's answer."""
+    if not page_by_statement(filters):
+        raise ValueError("a tag or a search: ticket_list_for / ticket_search_for")
+    visibility = ticket_visibility_sql(user, "t", "c")
+    if visibility is None:
+        return []
+    condition, params = visibility
+    where = [condition] if condition else []
+    for name, column in _PAGE_FILTERS:
+        values = getattr(filters, name)
+        if values:
+            where.append(f"t.{column} IN ({', '.join(['%s'] * len(values))})")
+            params.extend(values)
+    if filters.unassigned:
+        where.append("t.assignee_id IS NULL")
+    if filters.customer is not None:
+        where.append("t.customer_id = %s")
+        params.append(filters.customer)
+    if before is not None and before <= _MAX_ID:  # above it: every id is below it
+        if before < -_MAX_ID:
+            return []
+        where.append("t.id < %s")
+        params.append(before)
+    sql, parts = _page_statement("customer" if user.is_customer else "staff")
+    with connection.cursor() as cursor:
+        cursor.execute(sql.replace("{where}", " AND ".join(where) or "1 = 1"), [*params, limit])
+        rows = cursor.fetchall()
+    found: list[tuple[Ticket, list[str] | None]] = []
+    for row in rows:
+        (ticket, customer, team, assignee), at = _instances(parts, row)
+        assert isinstance(ticket, Ticket)
+        ticket.customer = customer  # type: ignore[assignment]
+        ticket.team = team  # type: ignore[assignment]
+        ticket.assignee = assignee  # type: ignore[assignment]
+        found.append((ticket, None if user.is_customer else _json_list(row[at])))
+    return found
 
 
 def messages_for(*, user: User, ticket: Ticket) -> QuerySet[Message]:
