@@ -316,6 +316,9 @@ def test_the_one_statement_page_answers_as_the_orm(
         {"team": [team.pk]},
         {"assignee": [agent.pk], "team": [team.pk, world["other"].team_id]},
         {"customer": customer.pk},
+        {"brand": ["utama"]},  # the default brand: rows without one too
+        {"brand": ["utama", "no-such-brand"], "status": ["new"]},
+        {"brand": ["no-such-brand"]},
     ]
     seen: set[int] = set()
     for given in cases:

@@ -336,6 +336,7 @@ _PAGE_PARTS: list[tuple[type[Model], str, tuple[str, ...] | None]] = [
             "customer",
             "team",
             "assignee",
+            "brand",
             "first_response_due_at",
             "resolution_due_at",
             "created_at",
@@ -424,6 +425,13 @@ def ticket_page(
             params.extend(values)
     if filters.unassigned:
         where.append("t.assignee_id IS NULL")
+    if filters.brand:
+        ids = brands.ids_of(filters.brand)
+        by_brand = f"t.brand_id IN ({', '.join(['%s'] * len(ids))})" if ids else "1 = 0"
+        if brands.default_id() in ids:  # a row written without one is the default's
+            by_brand = f"({by_brand} OR t.brand_id IS NULL)"
+        where.append(by_brand)
+        params.extend(ids)
     if filters.customer is not None:
         where.append("t.customer_id = %s")
         params.append(filters.customer)
