@@ -19,14 +19,15 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
 
 from sigap.sla.models import SlaPolicy
 from sigap.tickets import services
 from sigap.tickets.models import Status, Ticket
 
 BATCH = 500
-REMINDER = (
+REMINDER = gettext_lazy(  # in the customer's language (``_reminder_text``)
     "Halo Kak {nama_depan},\n\nKami masih menunggu kabar dari Kakak untuk tiket {nomor_tiket}. "
     "Cukup balas pesan ini agar kami dapat melanjutkan penanganannya.\n\nSalam,\nTim layanan "
     "pelanggan"
@@ -40,8 +41,9 @@ class AutomationResult:
 
 
 def _reminder_text(ticket: Ticket) -> str:
-    name = ticket.customer.name.strip()
-    return REMINDER.replace("{nama_depan}", name.split()[0] if name else "").replace(
+    with translation.override(ticket.customer.language):
+        text = str(REMINDER)
+    return text.replace("{nama_depan}", ticket.customer.first_name).replace(
         "{nomor_tiket}", ticket.reference
     )
 

@@ -9,8 +9,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts.models import Team, User
 from sigap.core import fastsql
@@ -228,7 +229,7 @@ def tags_as_created(ticket: Ticket) -> list[str] | None:
     return names
 
 
-ACKNOWLEDGEMENT = (
+ACKNOWLEDGEMENT = gettext_lazy(  # in the customer's language (``_acknowledge``)
     "Halo Kak {nama},\n\n"
     "Terima kasih, pesan Anda sudah kami terima dengan nomor tiket {nomor}. "
     "Kami akan membalas paling lambat {balas}, dan menargetkan masalah ini selesai paling "
@@ -259,13 +260,13 @@ def _acknowledge(ticket: Ticket, customer: Customer, now: datetime) -> None:
     deadlines at once. It is not the first response (the SLA clock keeps running)."""
     from sigap.tickets.guidance import when
 
-    name = customer.name.strip()
-    body = ACKNOWLEDGEMENT.format(
-        nama=name.split()[0] if name else "",
-        nomor=ticket.reference,
-        balas=when(ticket.first_response_due_at, customer.time_zone),
-        selesai=when(ticket.resolution_due_at, customer.time_zone),
-    )
+    with translation.override(customer.language):
+        body = str(ACKNOWLEDGEMENT).format(
+            nama=customer.first_name,
+            nomor=ticket.reference,
+            balas=when(ticket.first_response_due_at, customer.time_zone),
+            selesai=when(ticket.resolution_due_at, customer.time_zone),
+        )
     message = Message.objects.create(
         ticket=ticket,
         kind=MessageKind.REPLY,
