@@ -210,7 +210,7 @@ def follow_up_route(ticket: Ticket) -> tuple[Route | None, list[str]]:
             continue
         recipient = sender.recipient_for(ticket)
         why = (
-            sender.no_recipient
+            str(sender.no_recipient)
             if not recipient
             else (connector.direct.unavailable(ticket) if connector.direct is not None else "")
         )

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -24,7 +24,7 @@ from sigap.relations import loyalty
 from sigap.relations.models import PointsEntry, RewardPool
 from sigap.relations.stream import customer_stream
 
-router = Router(tags=["hubungan pelanggan"])
+router = Router(tags=[gettext_noop("hubungan pelanggan")])
 
 
 def _staff(request: HttpRequest) -> User:
@@ -61,7 +61,7 @@ class StreamIn(Schema):
 @router.get(
     "/customers/{customer_id}/stream",
     response={200: StreamOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-    summary="Riwayat interaksi pelanggan",
+    summary=gettext_noop("Riwayat interaksi pelanggan"),
 )
 def stream(request: HttpRequest, customer_id: int, q: Query[StreamIn]) -> dict[str, Any]:
     """Everything with this customer, newest first: messages, tickets, calls, surveys,
@@ -267,9 +267,11 @@ def points_post(
 
 
 class PurchaseIn(Schema):
-    customer: str = Field(min_length=1, max_length=254, description="number, email or phone")
+    customer: str = Field(
+        min_length=1, max_length=254, description=gettext_noop("number, email or phone")
+    )
     transaction_id: str = Field(min_length=1, max_length=100)
-    amount: int = Field(gt=0, description="Rupiah")
+    amount: int = Field(gt=0, description=gettext_noop("Rupiah"))
     at: datetime | None = None
 
 
@@ -290,7 +292,7 @@ class PurchaseOut(Schema):
         422: ErrorOut,
         403: ErrorOut,
     },
-    summary="Catat pembelian (poin)",
+    summary=gettext_noop("Catat pembelian (poin)"),
 )
 def purchase(request: HttpRequest, payload: PurchaseIn) -> Status[dict[str, Any]]:
     """Posted by the business's systems: 201 the first time, 200 with the same entry when

@@ -21,6 +21,8 @@ from email.utils import formataddr, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.connectors.delivery import Adapter, Part, SendError
 from sigap.connectors.email.account import MailboxError
@@ -109,13 +111,13 @@ def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
         rich=str(prepared.get("html", "")),
     )
     if mail is None:
-        raise SendError("Pelanggan tidak memiliki alamat email.", retryable=False)
+        raise SendError(_("Pelanggan tidak memiliki alamat email."), retryable=False)
     try:
         through_mailbox(mail).send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         raise SendError(
-            f"Server email menolak penerima: {exc.recipients}",
+            _("Server email menolak penerima: %(who)s") % {"who": exc.recipients},
             retryable=any(code < 500 for code in codes),
             status_code=max(codes, default=None),
         ) from exc
@@ -123,15 +125,17 @@ def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
         error = exc.smtp_error
         text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
         raise SendError(
-            f"Server email menjawab {exc.smtp_code}: {text}",
+            _("Server email menjawab %(code)s: %(text)s") % {"code": exc.smtp_code, "text": text},
             retryable=exc.smtp_code < 500,
             status_code=exc.smtp_code,
         ) from exc
     except MailboxError as exc:  # a stored secret unreadable, an OAuth2 token refused
-        raise SendError(f"Kotak surat pengirim: {exc}", retryable=True) from exc
+        raise SendError(_("Kotak surat pengirim: %(why)s") % {"why": exc}, retryable=True) from exc
     except (smtplib.SMTPException, OSError) as exc:  # refused, timed out, disconnected
         raise SendError(
-            f"Server email tidak dapat dihubungi ({type(exc).__name__}): {exc}", retryable=True
+            _("Server email tidak dapat dihubungi (%(kind)s): %(why)s")
+            % {"kind": type(exc).__name__, "why": exc},
+            retryable=True,
         ) from exc
     Message.objects.filter(pk=message.pk, external_id="").update(external_id=message_id)
     return message_id
@@ -147,7 +151,7 @@ ADAPTER = Adapter(
     sending_enabled=lambda: True,
     not_configured="",
     recipient_for=recipient_for,
-    no_recipient="Tidak dikirim: pelanggan tidak memiliki alamat email.",
+    no_recipient=gettext_lazy("Tidak dikirim: pelanggan tidak memiliki alamat email."),
     send=send,
     parts=parts,
 )
