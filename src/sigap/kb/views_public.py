@@ -76,7 +76,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     found = get_object_or_404(Category, slug=slug)
     articles = [localised(a) for a in selectors.help_category_articles(found)]
     if not articles:
-        raise Http404("Kategori tidak ditemukan.")
+        raise Http404(_("Kategori tidak ditemukan."))
     return render(request, "kb/help/category.html", {"category": found, "articles": articles})
 
 
