@@ -300,7 +300,7 @@ def purchase(request: HttpRequest, payload: PurchaseIn) -> Status[dict[str, Any]
     user = _staff(request)
     customer = customer_services.customer_by_reference(payload.customer)
     if customer is None:
-        raise NotFound(f"Pelanggan {payload.customer} tidak ditemukan.")
+        raise NotFound(gettext("Pelanggan %(who)s tidak ditemukan.") % {"who": payload.customer})
     entry, created = loyalty.post_purchase(
         customer=customer,
         external_id=payload.transaction_id,
@@ -371,7 +371,9 @@ def voucher_issue(request: HttpRequest, payload: VoucherIssueIn) -> Status[dict[
     user = _staff(request)
     pool = RewardPool.objects.filter(name=payload.pool).first()
     if pool is None:
-        raise NotFound(f"Kumpulan voucher {payload.pool} tidak ditemukan.")
+        raise NotFound(
+            gettext("Kumpulan voucher %(pool)s tidak ditemukan.") % {"pool": payload.pool}
+        )
     customer = access_customer(user, payload.customer_id)
     voucher, created = loyalty.issue_voucher(
         pool=pool, customer=customer, reason=payload.reason, key=payload.key
