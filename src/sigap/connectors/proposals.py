@@ -81,8 +81,8 @@ log = logging.getLogger(__name__)
 MAC_SALT = "sigap.proposal.quickreply"
 FOLLOW_UP = "channels.proposal_follow_up"  # outbox: the answer to a tap
 ACCEPT, REJECT = "a", "r"
-ACCEPT_LABEL = "Terima usulan"
-REJECT_LABEL = "Tolak"
+ACCEPT_LABEL = gettext_lazy("Terima usulan")  # the buttons: in the customer's language
+REJECT_LABEL = gettext_lazy("Tolak")
 ANSWER = {ACCEPT: "terima", REJECT: "tolak"}  # the link's ?jawab=
 REASON_WINDOW = timedelta(hours=24)  # after a tapped rejection: the next message is the reason
 REASON_SLACK = timedelta(minutes=1)  # providers' clocks (and whole seconds) differ a little
@@ -369,11 +369,12 @@ def routes_for(proposal_ids: list[int]) -> dict[int, tuple[str, str]]:
 
 
 def answer_options(proposal: Proposal) -> list[Option]:
-    """The two answer buttons of ``proposal``."""
-    return [
-        Option(answer_id(proposal.pk, ACCEPT), ACCEPT_LABEL),
-        Option(answer_id(proposal.pk, REJECT), REJECT_LABEL),
-    ]
+    """The two answer buttons of ``proposal``, in its customer's language."""
+    with translation.override(proposal.ticket.customer.language):
+        return [
+            Option(answer_id(proposal.pk, ACCEPT), str(ACCEPT_LABEL)),
+            Option(answer_id(proposal.pk, REJECT), str(REJECT_LABEL)),
+        ]
 
 
 def card_for(message_ids: list[int]) -> dict[int, dict[str, Any]]:

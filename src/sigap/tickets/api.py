@@ -101,7 +101,7 @@ def _detail(user: User, ticket_id: int) -> dict[str, Any]:
 
 def _refuse_staff_fields(fields: list[str], message: str) -> None:
     if fields:
-        raise ValidationFailed(message, fields={f: ["Hanya untuk staf."] for f in fields})
+        raise ValidationFailed(message, fields={f: [gettext("Hanya untuk staf.")] for f in fields})
 
 
 def _team(team_id: int | None) -> Team | None:
@@ -142,7 +142,7 @@ _TICKET_IN_DOC = {
                         {"$ref": "#/components/schemas/CustomerTicketIn"},
                     ],
                     "title": "TicketIn | CustomerTicketIn",
-                    "description": "Staf: TicketIn. Pelanggan: CustomerTicketIn.",
+                    "description": gettext_noop("Staf: TicketIn. Pelanggan: CustomerTicketIn."),
                 }
             }
         },
@@ -189,7 +189,11 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> HttpRes
     data = filters.dict()
     if user.is_customer:
         used = [name for name in STAFF_FILTERS if data[name]]
-        _refuse_staff_fields(used, f"Pelanggan tidak dapat menyaring menurut {', '.join(used)}.")
+        _refuse_staff_fields(
+            used,
+            gettext("Pelanggan tidak dapat menyaring menurut %(fields)s.")
+            % {"fields": ", ".join(used)},
+        )
     cursor, limit = data.pop("cursor"), data.pop("limit")
     wanted = selectors.TicketFilters(**data)
     if wanted.q.strip():
@@ -224,7 +228,10 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
     user = request_user(request)
     if user.is_customer:
         sent = [name for name in STAFF_INPUT_FIELDS if name in payload.model_fields_set]
-        _refuse_staff_fields(sent, "Kolom ini hanya dapat diisi staf: " + ", ".join(sent) + ".")
+        _refuse_staff_fields(
+            sent,
+            gettext("Kolom ini hanya dapat diisi staf: %(fields)s.") % {"fields": ", ".join(sent)},
+        )
         customer = getattr(user, "customer", None)
         if customer is None or customer.pk != payload.customer_id:
             raise NotFound(gettext("Pelanggan tidak ditemukan."))
@@ -286,7 +293,9 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 "name": "If-Match",
                 "required": False,
                 "schema": {"type": "string"},
-                "description": "Versi tiket yang Anda ubah, bila `version` tidak dikirim.",
+                "description": gettext_noop(
+                    "Versi tiket yang Anda ubah, bila `version` tidak dikirim."
+                ),
             }
         ]
     },
@@ -421,8 +430,10 @@ def _check_request_size(request: HttpRequest) -> None:
     length = int(request.META.get("CONTENT_LENGTH") or 0)
     if length > limit + 1_048_576:
         raise PayloadTooLarge(
-            f"Permintaan {length / 1_048_576:.1f} MB terlalu besar; batas lampiran "
-            f"{limit / 1_048_576:.0f} MB per pesan."
+            gettext(
+                "Permintaan %(size).1f MB terlalu besar; batas lampiran %(limit).0f MB per pesan."
+            )
+            % {"size": length / 1_048_576, "limit": limit / 1_048_576}
         )
 
 
@@ -545,9 +556,10 @@ class ApprovalsQuery(Schema):
     "/approvals",
     response={200: list[ApprovalOut], 403: ErrorOut},
     summary=gettext_noop("Usulan yang menunggu keputusan saya"),
-    description="Hanya usulan yang boleh diputuskan pemanggil: supervisor untuk tim yang "
-    "dipimpinnya (dan tiket tanpa tim), admin untuk semua. Paling lama lebih dulu, "
-    f"paling banyak {QUEUE_LIMIT}.",
+    description=gettext_noop(
+        "Hanya usulan yang boleh diputuskan pemanggil: supervisor untuk tim yang dipimpinnya "
+        "(dan tiket tanpa tim), admin untuk semua. Paling lama lebih dulu, paling banyak 100."
+    ),  # (QUEUE_LIMIT)
 )
 def approvals_queue(request: HttpRequest, q: Query[ApprovalsQuery]) -> list[dict[str, Any]]:
     user = request_user(request)
