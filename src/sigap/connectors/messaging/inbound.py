@@ -156,7 +156,10 @@ def timestamp(value: Any, path: str) -> datetime:
         raise ShapeError(_("%(path)s: harus berupa cap waktu Unix") % {"path": path})
     text = str(value)
     if not text.isdigit():
-        raise ShapeError(f"{path}: harus berupa cap waktu Unix, bukan {text!r}")
+        raise ShapeError(
+            _("%(path)s: harus berupa cap waktu Unix, bukan %(text)r")
+            % {"path": path, "text": text}
+        )
     moment = datetime.fromtimestamp(int(text), tz=timezone.get_current_timezone())
     return min(moment, timezone.now())
 

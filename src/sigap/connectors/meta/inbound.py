@@ -129,7 +129,9 @@ def parse(payload: Any) -> Batch:
     body = _obj(payload, "payload")
     kind = body.get("object")
     if kind not in OBJECTS:
-        raise ShapeError(f"object: harus 'page' atau 'instagram', diterima {kind!r}")
+        raise ShapeError(
+            _("object: harus 'page' atau 'instagram', diterima %(kind)r") % {"kind": kind}
+        )
     channel = OBJECTS[kind]
     items: list[tuple[str, str, str, dict[str, Any]]] = []  # (what, path, account, item)
     for e, entry in enumerate(_list(body.get("entry"), "entry") or _missing("entry")):

@@ -97,7 +97,9 @@ def parse(payload: Any) -> Inbound | str:
             return pressed
     if "message" not in update:
         kinds = sorted(k for k in update if k != "update_id")
-        return f"jenis pembaruan tidak dicatat: {', '.join(kinds) or 'kosong'}"
+        return _("jenis pembaruan tidak dicatat: %(kinds)s") % {
+            "kinds": ", ".join(kinds) or _("kosong")
+        }
     msg = _obj(update["message"], "message")
     message_id = _int(msg.get("message_id"), "message.message_id")
     sent_at = timestamp(msg.get("date"), "message.date")

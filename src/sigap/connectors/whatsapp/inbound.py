@@ -100,7 +100,8 @@ def parse(payload: Any) -> Batch:
     body = _obj(payload, "payload")
     if body.get("object") != "whatsapp_business_account":
         raise ShapeError(
-            f"object: harus 'whatsapp_business_account', diterima {body.get('object')!r}"
+            _("object: harus 'whatsapp_business_account', diterima %(kind)r")
+            % {"kind": body.get("object")}
         )
     batch = Batch()
     values: list[tuple[str, dict[str, Any]]] = []
