@@ -215,3 +215,39 @@ def test_every_indonesian_string_shown_goes_through_gettext() -> None:
     )
     done = {rel: n for rel, n in PENDING.items() if counts[rel] < n}
     assert done == {}, f"fewer pending than listed: lower PENDING to {dict(counts)}"
+
+
+def gettext_msgids(path: Path) -> list[tuple[int, str, str]]:
+    """(line, context, msgid) of each gettext call with constant text in ``path``; an
+    f-string given to gettext is a msgid no catalog can hold: (line, "", "<f-string>")."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or _name(node.func) not in GETTEXT or not node.args:
+            continue
+        contextual = _name(node.func).startswith(("pgettext", "npgettext"))
+        args = node.args[1:] if contextual else node.args
+        context = node.args[0] if contextual else None
+        if not args:
+            continue
+        first = args[0]
+        if isinstance(first, ast.JoinedStr):
+            out.append((node.lineno, "", "<f-string>"))
+        elif isinstance(first, ast.Constant) and isinstance(first.value, str) and first.value:
+            ctx = context.value if isinstance(context, ast.Constant) else ""
+            out.append((node.lineno, str(ctx), first.value))
+    return out
+
+
+def test_every_gettext_string_is_in_the_english_catalog() -> None:
+    """The other half: a string wrapped in gettext but missing from django.po (makemessages
+    not run) would show in Indonesian on an English page."""
+    from sigap.web.tests.test_english import CATALOGS, parse_po
+
+    known = {(e.msgctxt, e.msgid) for e in parse_po(CATALOGS / "django.po")}
+    missing = [
+        f"{rel}:{line}: {msgid[:70]!r}"
+        for rel, path in sources()
+        for line, ctx, msgid in gettext_msgids(path)
+        if (ctx, msgid) not in known
+    ]
+    assert missing == [], "run makemessages and translate:\n" + "\n".join(missing)
