@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import unescape
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages as flash
@@ -139,9 +140,13 @@ def widget_suggestions(request: HttpRequest) -> JsonResponse:
     one is noted (``widget_article``) and counts for the dashboard's deflection."""
     q = request.GET.get("q", "")
     token = request.GET.get("t", "")
-    query = f"?t={token}" if feedback.valid_token(token) else ""
+    language = language_of(request.GET.get("lang", ""))
+    params = {"t": token} if feedback.valid_token(token) else {}
+    if language != settings.LANGUAGE_CODE:
+        params["lang"] = language  # the article opens in the page's language
+    query = f"?{urlencode(params)}" if params else ""
     site = settings.SITE_URL.rstrip("/")
-    with translation.override(language_of(request.GET.get("lang", ""))):
+    with translation.override(language):
         articles = []
         for found in selectors.portal_suggestions(q, limit=3):
             item = localised(found)
@@ -162,7 +167,8 @@ def widget_suggestions(request: HttpRequest) -> JsonResponse:
 @require_GET
 def widget_article(request: HttpRequest, slug: str) -> HttpResponse:
     """An article the widget suggested, opened: noted once per form (``t``), then the
-    help centre's page."""
+    help centre's page, in the widget's page's language (``lang``: chosen for this browser,
+    as the language switch does)."""
     try:
         found = public_article(slug)
     except NotFound as exc:
@@ -170,4 +176,16 @@ def widget_article(request: HttpRequest, slug: str) -> HttpResponse:
     token = request.GET.get("t", "")
     if feedback.valid_token(token):
         feedback.suggestion_opened(user=None, token=token, article=found)
-    return redirect("help:article", slug=found.slug)
+    response = redirect("help:article", slug=found.slug)
+    if request.GET.get("lang"):
+        response.set_cookie(  # as Django's set_language view sets it
+            settings.LANGUAGE_COOKIE_NAME,
+            language_of(request.GET["lang"]),
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response

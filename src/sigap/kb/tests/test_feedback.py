@@ -231,7 +231,11 @@ def test_the_widget_suggests_articles_in_the_pages_language(
         assert hidden not in slugs
     english = c.get("/bantuan/saran/", {"q": "paket belum sampai", "lang": "en"}).json()
     assert english["articles"][0]["title"] == "Parcel has not arrived after the estimate"
-    assert english["articles"][0]["url"].endswith("/bantuan/saran/paket-terlambat/")  # no token
+    assert english["articles"][0]["url"].endswith("/bantuan/saran/paket-terlambat/?lang=en")
+    opened = c.get("/bantuan/saran/paket-terlambat/?lang=en")  # no token: nothing noted
+    assert opened.status_code == 302 and opened.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"  # type: ignore[attr-defined]
+    assert "Parcel has not arrived" in c.get(opened["Location"]).content.decode()
+    assert not SuggestionOpen.objects.exists()
     assert c.get("/bantuan/saran/", {"q": "ok"}).json() == {"articles": []}
 
 
