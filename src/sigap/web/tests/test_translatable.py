@@ -91,10 +91,8 @@ PENDING: dict[str, int] = {
     # audit log details: stored text, read by admins on /keamanan/log/
     "accounts/twofactor.py": 3,
     "connectors/services.py": 3,
-    # stored in messages and delivery rows when mail or a webhook comes in (the stand-in
-    # text of a message Sigap cannot show, a forwarded mail's header, skip reasons): to be
-    # said in the business's language when stored, like the notifications
-    "connectors/email/inbound.py": 9,
+    # stored in messages when a webhook comes in (the stand-in text of a message Sigap
+    # cannot show): to go through gettext like email's (said in the default language)
     "connectors/meta/inbound.py": 1,
     "connectors/telegram/inbound.py": 3,
     "connectors/whatsapp/inbound.py": 5,
