@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext, gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
@@ -67,24 +68,43 @@ def refuse_unstorable(value: Any) -> Any:
     fields = unstorable_fields(value)
     if fields:
         raise ValidationFailed(
-            f"Data yang dikirim tidak valid: {', '.join(fields)}.", fields=fields
+            gettext("Data yang dikirim tidak valid: %(fields)s.") % {"fields": ", ".join(fields)},
+            fields=fields,
         )
     return value
 
 
 # The errors an operation can answer, by what it has; each is documented once, here, with
 # the one error shape (``ErrorOut``).
+# (marked with gettext_noop, like every summary and description of the operations and
+# schemas: ``translated_docs`` says them in the reader's language when the document is made)
 ERRORS = {
-    400: "Badan permintaan bukan JSON yang sah (`invalid_json`).",
-    401: "Belum masuk atau token API tidak sah (`not_authenticated`).",
-    403: "Peran Anda tidak boleh melakukan ini (`permission_denied`).",
-    404: "Data tidak ditemukan, atau tidak boleh Anda lihat (`not_found`).",
-    409: "Bertentangan dengan keadaan data: versi usang, transisi tidak diizinkan, atau "
-    "Idempotency-Key yang sudah dipakai (`stale_version`, `transition_not_allowed`, "
-    "`conflict`, `idempotency_conflict`, `idempotency_in_progress`).",
-    413: "Permintaan atau lampiran terlalu besar (`payload_too_large`).",
-    422: "Data tidak valid; `fields` menyebut kolomnya (`validation_failed`).",
+    400: gettext_noop("Badan permintaan bukan JSON yang sah (`invalid_json`)."),
+    401: gettext_noop("Belum masuk atau token API tidak sah (`not_authenticated`)."),
+    403: gettext_noop("Peran Anda tidak boleh melakukan ini (`permission_denied`)."),
+    404: gettext_noop("Data tidak ditemukan, atau tidak boleh Anda lihat (`not_found`)."),
+    409: gettext_noop(
+        "Bertentangan dengan keadaan data: versi usang, transisi tidak diizinkan, atau "
+        "Idempotency-Key yang sudah dipakai (`stale_version`, `transition_not_allowed`, "
+        "`conflict`, `idempotency_conflict`, `idempotency_in_progress`)."
+    ),
+    413: gettext_noop("Permintaan atau lampiran terlalu besar (`payload_too_large`)."),
+    422: gettext_noop("Data tidak valid; `fields` menyebut kolomnya (`validation_failed`)."),
 }
+DOC_KEYS = frozenset({"summary", "description"})
+
+
+def translate_docs(node: Any) -> None:
+    """Say the OpenAPI document's summaries, descriptions and tags in the active language
+    (the request's: ``/api/docs`` in English once English is chosen), in place."""
+    items = node.items() if isinstance(node, dict) else enumerate(node)
+    for key, value in list(items):
+        if isinstance(value, str) and value and key in DOC_KEYS:
+            node[key] = gettext(value)
+        elif key == "tags" and isinstance(value, list):
+            node[key] = [gettext(v) if isinstance(v, str) else v for v in value]
+        elif isinstance(value, dict | list):
+            translate_docs(value)
 
 
 def errors_for(path: str, method: str, operation: dict[str, Any]) -> list[int]:
@@ -138,13 +158,14 @@ class SigapApi(NinjaAPI):
                 for code, response in responses.items():
                     if int(code) >= 400:  # every error has the one shape
                         response["content"] = {"application/json": {"schema": error}}
+        translate_docs(schema)
         return schema
 
 
 api = SigapApi(
     title="Sigap API",
     version="1",
-    description="Tiket, pelanggan, prosedur penanganan keluhan dan kronologi.",
+    description=gettext_noop("Tiket, pelanggan, prosedur penanganan keluhan dan kronologi."),
     urls_namespace="api",
     auth=[BearerToken(), ActiveSession()],
     docs_url="/docs",
@@ -167,7 +188,7 @@ def on_domain_error(request: HttpRequest, exc: SigapError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields = field_errors(exc.errors)
-    message = f"Data yang dikirim tidak valid: {', '.join(fields)}."
+    message = gettext("Data yang dikirim tidak valid: %(fields)s.") % {"fields": ", ".join(fields)}
     return api.create_response(
         request,
         error_body("validation_failed", message, fields),
@@ -179,7 +200,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return api.create_response(
         request,
-        error_body("not_authenticated", "Masuk dulu atau sertakan token API yang valid."),
+        error_body("not_authenticated", gettext("Masuk dulu atau sertakan token API yang valid.")),
         status=401,
     )
 
@@ -187,7 +208,7 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(
-        request, error_body("not_found", "Data tidak ditemukan."), status=404
+        request, error_body("not_found", gettext("Data tidak ditemukan.")), status=404
     )
 
 

@@ -88,7 +88,7 @@ def handle_403(request: HttpRequest, exception: Exception | None = None) -> Http
 
 def handle_404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _api(request):
-        return JsonResponse(error_body("not_found", "Data tidak ditemukan."), status=404)
+        return JsonResponse(error_body("not_found", gettext("Data tidak ditemukan.")), status=404)
     return error_pages.page_not_found(request, exception)
 
 

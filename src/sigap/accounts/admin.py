@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sigap.accounts import sessions, twofactor
@@ -22,14 +23,19 @@ class UserAdmin(BaseUserAdmin[User]):
         actor = cast(User, request.user)
         for user in queryset:
             twofactor.remove(user, actor=actor, request=request)
-        self.message_user(request, f"2FA disetel ulang untuk {queryset.count()} pengguna.")
+        self.message_user(
+            request, gettext("2FA disetel ulang untuk %(n)s pengguna.") % {"n": queryset.count()}
+        )
 
     @admin.action(description=_("Keluarkan dari semua perangkat"))
     def sign_out_everywhere(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         actor = cast(User, request.user)
         for user in queryset:
             sessions.end_all(user, actor=actor)
-        self.message_user(request, f"{queryset.count()} pengguna dikeluarkan dari semua sesi.")
+        self.message_user(
+            request,
+            gettext("%(n)s pengguna dikeluarkan dari semua sesi.") % {"n": queryset.count()},
+        )
 
 
 @admin.register(Team)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext_noop
 from ninja import Router, Schema
 
 from sigap.accounts.http import request_user
 
-router = Router(tags=["akun"])
+router = Router(tags=[gettext_noop("akun")])
 
 
 class TeamRef(Schema):
@@ -23,7 +24,7 @@ class MeOut(Schema):
     customer_id: int | None
 
 
-@router.get("/me", response=MeOut, summary="Pengguna saat ini")
+@router.get("/me", response=MeOut, summary=gettext_noop("Pengguna saat ini"))
 def me(request: HttpRequest) -> MeOut:
     user = request_user(request)
     customer = getattr(user, "customer", None) if user.is_customer else None

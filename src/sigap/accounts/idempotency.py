@@ -19,6 +19,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.accounts.services import token_authenticate
 from sigap.core.apiutil import error_response
@@ -155,13 +156,13 @@ def _reserve(
         return None, error_response(
             409,
             "idempotency_conflict",
-            "Idempotency-Key ini sudah dipakai untuk permintaan lain. Gunakan kunci baru.",
+            _("Idempotency-Key ini sudah dipakai untuk permintaan lain. Gunakan kunci baru."),
         )
     if existing.status is None:
         return None, error_response(
             409,
             "idempotency_in_progress",
-            "Permintaan dengan Idempotency-Key ini sedang diproses. Coba lagi sebentar lagi.",
+            _("Permintaan dengan Idempotency-Key ini sedang diproses. Coba lagi sebentar lagi."),
         )
     response = HttpResponse(
         bytes(existing.body), status=existing.status, content_type=existing.content_type

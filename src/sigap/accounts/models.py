@@ -207,7 +207,8 @@ class TwoFactorRequirement(models.Model):
         verbose_name_plural = _("kewajiban 2FA")
 
     def __str__(self) -> str:
-        return f"{self.get_role_display()}: {'wajib' if self.required else 'tidak wajib'}"
+        required = _("wajib") if self.required else _("tidak wajib")
+        return f"{self.get_role_display()}: {required}"
 
 
 class UserSession(models.Model):

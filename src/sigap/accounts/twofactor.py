@@ -26,6 +26,7 @@ from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -213,8 +214,10 @@ def wait_seconds(user: User, device: TOTPDevice | None = None) -> int:
 def refusal(user: User, device: TOTPDevice | None = None) -> str:
     wait = wait_seconds(user, device)
     if wait > 2:  # after several misses; one miss costs a second, not worth a lecture
-        return f"Terlalu banyak kode salah. Tunggu {wait} detik, lalu masukkan kode terbaru."
-    return "Kode salah atau sudah dipakai. Masukkan kode terbaru dari aplikasi Anda."
+        return _("Terlalu banyak kode salah. Tunggu %(n)s detik, lalu masukkan kode terbaru.") % {
+            "n": wait
+        }
+    return _("Kode salah atau sudah dipakai. Masukkan kode terbaru dari aplikasi Anda.")
 
 
 # --- turning off ------------------------------------------------------------------------------
@@ -271,10 +274,10 @@ class TwoFactorMiddleware:
         if getattr(user, "is_authenticated", False) and not path.startswith(OPEN_PATHS):
             staff = cast(User, user)
             if needs_code(staff, request.session):
-                return self._refuse(request, "accounts:verify", "Masukkan kode 2FA dahulu.")
+                return self._refuse(request, "accounts:verify", _("Masukkan kode 2FA dahulu."))
             if not path.startswith(SETUP_PATHS) and needs_setup(staff):
                 return self._refuse(
-                    request, "accounts:twofactor", "Peran Anda wajib memakai 2FA; aktifkan dulu."
+                    request, "accounts:twofactor", _("Peran Anda wajib memakai 2FA; aktifkan dulu.")
                 )
         return self.get_response(request)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.utils.translation import gettext as _
 
 from sigap.accounts.models import Team, User
 from sigap.accounts.system import system_user
@@ -268,10 +269,10 @@ def _apply(action: dict[str, Any], ticket_id: int, rule: CompiledRule) -> str:
                 ]
             )
         else:
-            return f"{kind}: tidak dikenal"
+            return _("%(action)s: tidak dikenal") % {"action": kind}
     except (SigapError, ObjectDoesNotExist, ValueError, TypeError) as exc:
         # A rule that cannot apply (bad value, a refused change) must not block the ticket.
         message = getattr(exc, "message", str(exc))
         log.warning("automation %r action %s failed on %s: %s", rule.name, kind, ticket_id, message)
-        return f"{kind}: gagal ({message})"
+        return _("%(action)s: gagal (%(why)s)") % {"action": kind, "why": message}
     return kind

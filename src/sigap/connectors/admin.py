@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.connectors.models import (
     DeliveryStatus,
@@ -76,7 +78,7 @@ class OutboundDeliveryAdmin(admin.ModelAdmin[OutboundDelivery]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Kirim ulang balasan yang gagal")
+    @admin.action(description=gettext_lazy("Kirim ulang balasan yang gagal"))
     def resend(self, request: HttpRequest, queryset: QuerySet[OutboundDelivery]) -> None:
         from sigap.connectors import delivery
         from sigap.connectors.tasks import send_channel_reply
@@ -86,7 +88,9 @@ class OutboundDeliveryAdmin(admin.ModelAdmin[OutboundDelivery]):
             if delivery.resend(row):
                 send_channel_reply(row.pk)
                 count += 1
-        self.message_user(request, f"{count} balasan dijadwalkan ulang.", messages.SUCCESS)
+        self.message_user(
+            request, _("%(n)s balasan dijadwalkan ulang.") % {"n": count}, messages.SUCCESS
+        )
 
 
 @admin.register(WhatsAppTemplate)

@@ -34,16 +34,21 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.connectors import registry
 from sigap.connectors.models import DeliveryStatus, OutboundDelivery, WhatsAppTemplate
 from sigap.tickets.models import Attachment, Message, MessageKind, Ticket
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrOrPromise as StrOrPromise
 
 log = logging.getLogger(__name__)
 D = DeliveryStatus
@@ -115,9 +120,9 @@ class Adapter:
 
     provider: str
     sending_enabled: Callable[[], bool]
-    not_configured: str
+    not_configured: StrOrPromise  # (gettext_lazy: said in the language of the moment)
     recipient_for: Callable[[Ticket], str]
-    no_recipient: str
+    no_recipient: StrOrPromise
     send: Callable[[OutboundDelivery, Part, int], str]  # the part's provider id, or ""
     # the parts of a reply when they are not the text chunks and files (``parts_of``)
     parts: Callable[[OutboundDelivery], list[Part]] | None = None
@@ -201,13 +206,16 @@ def create_for(
         "next_attempt_at": now,
     }
     if not adapter.sending_enabled():
-        fields.update(status=D.SKIPPED, error=adapter.not_configured, next_attempt_at=None)
+        fields.update(status=D.SKIPPED, error=str(adapter.not_configured), next_attempt_at=None)
     else:
         recipient = _recipient(adapter, message.ticket)
         fields["recipient"] = recipient or ""  # None: decided when it is sent
         if recipient == "":
             fields.update(
-                status=D.FAILED, error=adapter.no_recipient, failed_at=now, next_attempt_at=None
+                status=D.FAILED,
+                error=str(adapter.no_recipient),
+                failed_at=now,
+                next_attempt_at=None,
             )
     try:
         with transaction.atomic():
@@ -275,10 +283,10 @@ def attempt(delivery_id: int) -> str:
         recipient = _recipient(adapter, delivery.message.ticket)
         if recipient is None:
             return _failed_attempt(
-                delivery, SendError("Penerima belum dapat ditentukan.", retryable=True)
+                delivery, SendError(_("Penerima belum dapat ditentukan."), retryable=True)
             )
         if not recipient:
-            return _failed_attempt(delivery, SendError(adapter.no_recipient, retryable=False))
+            return _failed_attempt(delivery, SendError(str(adapter.no_recipient), retryable=False))
         OutboundDelivery.objects.filter(pk=delivery.pk).update(recipient=recipient)
         delivery.recipient = recipient
     parts = adapter.parts(delivery) if adapter.parts is not None else parts_of(delivery)
@@ -341,7 +349,11 @@ def _failed_attempt(delivery: OutboundDelivery, exc: SendError) -> str:
             exc.text,
         )
         return "pending"
-    text = exc.text if not exc.retryable else f"{exc.text} (gagal setelah {attempts} percobaan)"
+    text = (
+        exc.text
+        if not exc.retryable
+        else _("%(why)s (gagal setelah %(n)s percobaan)") % {"why": exc.text, "n": attempts}
+    )
     mine.update(
         status=D.FAILED,
         failed_at=now,

@@ -439,7 +439,10 @@ class ProposalOffer(models.Model):
         verbose_name_plural = _("usulan terkirim lewat saluran")
 
     def __str__(self) -> str:
-        return f"Usulan #{self.proposal_id} → pesan #{self.message_id}"
+        return _("Usulan #%(proposal)s → pesan #%(message)s") % {
+            "proposal": self.proposal_id,
+            "message": self.message_id,
+        }
 
 
 class ChannelAccount(models.Model):

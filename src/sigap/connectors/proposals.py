@@ -61,8 +61,8 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext as _
 
 from sigap.accounts import message_templates
 from sigap.connectors import delivery, registry
@@ -75,15 +75,15 @@ from sigap.core.errors import SigapError, TransitionNotAllowed
 from sigap.tickets import hooks, proposal_links, services
 from sigap.tickets.models import Channel, Message, MessageKind, Proposal, ProposalStatus, Ticket
 from sigap.tickets.services.proposal_answers import VIA, awaits_reason, no_longer_offered
-from sigap.tickets.timeline import compensation_text
+from sigap.tickets.timeline import COMPENSATION_LABELS, compensation_text
 
 log = logging.getLogger(__name__)
 
 MAC_SALT = "sigap.proposal.quickreply"
 FOLLOW_UP = "channels.proposal_follow_up"  # outbox: the answer to a tap
 ACCEPT, REJECT = "a", "r"
-ACCEPT_LABEL = "Terima usulan"
-REJECT_LABEL = "Tolak"
+ACCEPT_LABEL = gettext_lazy("Terima usulan")  # the buttons: in the customer's language
+REJECT_LABEL = gettext_lazy("Tolak")
 ANSWER = {ACCEPT: "terima", REJECT: "tolak"}  # the link's ?jawab=
 REASON_WINDOW = timedelta(hours=24)  # after a tapped rejection: the next message is the reason
 REASON_SLACK = timedelta(minutes=1)  # providers' clocks (and whole seconds) differ a little
@@ -158,17 +158,19 @@ def _links_text(proposal: Proposal) -> tuple[str, str]:
     """The offer with its two answer links, as text and as HTML."""
     text = offer_text(proposal)
     accept, reject = link(proposal, ACCEPT), link(proposal, REJECT)
-    plain = (
-        f"{text}\n\nTerima usulan: {accept}\nTolak usulan: {reject}\n\n"
-        "Tautan berlaku 14 hari. Anda juga dapat membalas pesan ini."
-    )
-    body = html.escape(text).replace("\n", "<br>\n")
-    rich = (
-        f"<div>{body}</div>\n<p>"
-        f'<a href="{html.escape(accept)}">Terima usulan</a> &nbsp;·&nbsp; '
-        f'<a href="{html.escape(reject)}">Tolak usulan</a></p>\n'
-        "<p>Tautan berlaku 14 hari. Anda juga dapat membalas email ini.</p>"
-    )
+    with translation.override(proposal.ticket.customer.language):
+        yes, no = _("Terima usulan"), _("Tolak usulan")
+        plain = f"{text}\n\n{yes}: {accept}\n{no}: {reject}\n\n" + _(
+            "Tautan berlaku 14 hari. Anda juga dapat membalas pesan ini."
+        )
+        body = html.escape(text).replace("\n", "<br>\n")
+        rich = (
+            f"<div>{body}</div>\n<p>"
+            f'<a href="{html.escape(accept)}">{html.escape(yes)}</a> &nbsp;·&nbsp; '
+            f'<a href="{html.escape(reject)}">{html.escape(no)}</a></p>\n<p>'
+            + html.escape(_("Tautan berlaku 14 hari. Anda juga dapat membalas email ini."))
+            + "</p>"
+        )
     return plain, rich
 
 
@@ -203,7 +205,7 @@ def follow_up_route(ticket: Ticket) -> tuple[Route | None, list[str]]:
             continue
         recipient = sender.recipient_for(ticket)
         why = (
-            sender.no_recipient
+            str(sender.no_recipient)
             if not recipient
             else (connector.direct.unavailable(ticket) if connector.direct is not None else "")
         )
@@ -229,12 +231,18 @@ def template_values(proposal: Proposal) -> list[str]:
     summary = " ".join(proposal.summary.split())
     if len(summary) > TEMPLATE_SUMMARY_LIMIT:
         summary = summary[: TEMPLATE_SUMMARY_LIMIT - 1].rstrip() + "…"
-    compensation = (
-        compensation_text(proposal.compensation_type, proposal.compensation_amount)
-        if proposal.compensation_type != "none"
-        else "tidak ada"
-    )
-    return [names[0] if names else "Pelanggan", ticket.reference, summary or "-", compensation]
+    with translation.override(ticket.customer.language):
+        compensation = (
+            compensation_text(
+                proposal.compensation_type,
+                proposal.compensation_amount,
+                labels=COMPENSATION_LABELS,
+            )
+            if proposal.compensation_type != "none"
+            else _("tidak ada")
+        )
+        first = names[0] if names else _("Pelanggan")
+    return [first, ticket.reference, summary or "-", compensation]
 
 
 def wants_offer(event: hooks.ProposalOffered) -> bool:
@@ -262,10 +270,11 @@ def offer(event: hooks.ProposalOffered) -> None:
                     actor=None,
                     ticket=proposal.ticket,
                     kind=MessageKind.NOTE,
-                    body=(
-                        f"Usulan tidak dikirim tertulis ({'; '.join(passed)}). Sampaikan "
-                        "usulan kepada pelanggan, lalu catat jawabannya."
-                    ),
+                    body=_(
+                        "Usulan tidak dikirim tertulis (%(why)s). Sampaikan usulan kepada "
+                        "pelanggan, lalu catat jawabannya."
+                    )
+                    % {"why": "; ".join(passed)},
                 )
             return
         channel = route.channel
@@ -299,10 +308,11 @@ def offer(event: hooks.ProposalOffered) -> None:
             actor=None,
             ticket=proposal.ticket,
             kind=MessageKind.NOTE,
-            body=(
-                f"Usulan belum terkirim lewat {connector.label}: {exc.message} "
-                "Sampaikan usulan kepada pelanggan dengan cara lain, lalu catat jawabannya."
-            ),
+            body=_(
+                "Usulan belum terkirim lewat %(channel)s: %(why)s Sampaikan usulan kepada "
+                "pelanggan dengan cara lain, lalu catat jawabannya."
+            )
+            % {"channel": connector.label, "why": exc.message},
         )
         return
     recipient = ""
@@ -327,15 +337,16 @@ def offer(event: hooks.ProposalOffered) -> None:
             actor=None,
             ticket=proposal.ticket,
             kind=MessageKind.NOTE,
-            body=(
-                f"Usulan dikirim lewat {connector.label} ke "
-                f"{shown_address(channel, recipient)}; pelanggan dapat menjawab di sana."
-                + (
-                    " Dikirim sebagai templat pesan yang disetujui: pelanggan belum menulis "
+            body=_("Usulan dikirim lewat %(channel)s ke %(to)s; pelanggan dapat menjawab di sana.")
+            % {"channel": connector.label, "to": shown_address(channel, recipient)}
+            + (
+                " "
+                + _(
+                    "Dikirim sebagai templat pesan yang disetujui: pelanggan belum menulis "
                     "dalam 24 jam terakhir."
-                    if template is not None
-                    else ""
                 )
+                if template is not None
+                else ""
             ),
         )
 
@@ -353,11 +364,12 @@ def routes_for(proposal_ids: list[int]) -> dict[int, tuple[str, str]]:
 
 
 def answer_options(proposal: Proposal) -> list[Option]:
-    """The two answer buttons of ``proposal``."""
-    return [
-        Option(answer_id(proposal.pk, ACCEPT), ACCEPT_LABEL),
-        Option(answer_id(proposal.pk, REJECT), REJECT_LABEL),
-    ]
+    """The two answer buttons of ``proposal``, in its customer's language."""
+    with translation.override(proposal.ticket.customer.language):
+        return [
+            Option(answer_id(proposal.pk, ACCEPT), str(ACCEPT_LABEL)),
+            Option(answer_id(proposal.pk, REJECT), str(REJECT_LABEL)),
+        ]
 
 
 def card_for(message_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -380,22 +392,22 @@ def card_for(message_ids: list[int]) -> dict[int, dict[str, Any]]:
 
 # --- the answer -------------------------------------------------------------------------------
 
-REPLIES = {
-    # the settings page's "Usulan diterima" (``message_templates``) says it; this is when
-    # the proposal is gone
-    "accepted": (
+REPLIES = {  # said in the customer's language when sent
+    "accepted": gettext_lazy(
         "Terima kasih, Anda menerima usulan penyelesaian untuk tiket {ref}. Kami segera "
         "menjalankannya dan akan mengabari Anda."
     ),
-    "rejected": _(
+    "rejected": gettext_lazy(
         "Terima kasih atas jawaban Anda. Boleh kami tahu alasannya? Balas pesan ini dengan "
         "alasan Anda; kami akan menyiapkan solusi alternatif."
     ),
-    "answered": "Jawaban Anda atas usulan ini sudah kami catat sebelumnya ({status}).",
-    "stale": (
+    "answered": gettext_lazy(
+        "Jawaban Anda atas usulan ini sudah kami catat sebelumnya ({status})."
+    ),
+    "stale": gettext_lazy(
         "Usulan ini sudah tidak berlaku. Petugas kami akan menghubungi Anda dengan usulan terbaru."
     ),
-    "refused": "Pilihan ini tidak berlaku.",
+    "refused": gettext_lazy("Pilihan ini tidak berlaku."),
 }
 
 
@@ -479,6 +491,14 @@ def follow_up(provider: str, address: str, callback_id: str, proposal_id: int, w
     (with the buttons of the proposal offered in its place); on Telegram the callback
     query is answered first."""
     proposal = Proposal.objects.select_related("ticket__customer").filter(pk=proposal_id).first()
+    language = proposal.ticket.customer.language if proposal is not None else None
+    with translation.override(language):
+        _follow_up(provider, address, callback_id, proposal, what)
+
+
+def _follow_up(
+    provider: str, address: str, callback_id: str, proposal: Proposal | None, what: str
+) -> None:
     current: Proposal | None = None
     if what == "stale" and proposal is not None:
         notice = no_longer_offered(proposal)

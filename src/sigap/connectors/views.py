@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 
 from sigap.connectors.messaging import ShapeError
 from sigap.core.apiutil import error_response
@@ -38,7 +39,7 @@ def meta_hub(request: HttpRequest, name: str, channel: Any) -> HttpResponse:
         challenge = channel.verify_handshake(request.GET.dict())
         if challenge is None:
             log.warning("%s webhook: verification refused from %s", name, client(request))
-            return HttpResponse("verify_token salah", status=403, content_type="text/plain")
+            return HttpResponse(_("verify_token salah"), status=403, content_type="text/plain")
         return HttpResponse(challenge, content_type="text/plain")
     header = request.headers.get("X-Hub-Signature-256", "")
     if not channel.signature_ok(request.body, header):
@@ -49,7 +50,9 @@ def meta_hub(request: HttpRequest, name: str, channel: Any) -> HttpResponse:
             client(request),
             len(request.body),
         )
-        return error_response(403, "invalid_signature", "Tanda tangan X-Hub-Signature-256 salah.")
+        return error_response(
+            403, "invalid_signature", _("Tanda tangan X-Hub-Signature-256 salah.")
+        )
     try:
         payload = json_body(request)
     except InvalidJson as exc:

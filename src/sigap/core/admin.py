@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from sigap.core.models import OutboxItem
 
@@ -20,7 +21,7 @@ class OutboxItemAdmin(admin.ModelAdmin[OutboxItem]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Jalankan lagi (yang gagal)")
+    @admin.action(description=gettext_lazy("Jalankan lagi (yang gagal)"))
     def run_again(self, request: HttpRequest, queryset: QuerySet[OutboxItem]) -> None:
         count = queryset.filter(failed_at__isnull=False).update(
             failed_at=None, attempts=0, due_at=timezone.now(), error=""

@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja.responses import NinjaJSONEncoder
 from pydantic import BaseModel, BeforeValidator, ValidationInfo
 from pydantic_core import PydanticCustomError
@@ -37,7 +39,7 @@ class ErrorOut(BaseModel):
     error: ErrorDetail
 
 
-UNSTORABLE = "Tidak boleh berisi karakter NUL atau surrogate tunggal."
+UNSTORABLE = gettext_lazy("Tidak boleh berisi karakter NUL atau surrogate tunggal.")
 
 
 def _storable(text: str) -> bool:
@@ -59,12 +61,12 @@ def unstorable_fields(value: Any, where: str = "") -> dict[str, list[str]]:
         path, node = stack.pop()
         if isinstance(node, str):
             if not _storable(node):
-                found[path or "body"] = [UNSTORABLE]
+                found[path or "body"] = [str(UNSTORABLE)]
         elif isinstance(node, dict):
             for key, child in node.items():
                 name = f"{path}.{key}" if path else str(key)
                 if not _storable(str(key)):
-                    found[path or "body"] = [UNSTORABLE]
+                    found[path or "body"] = [str(UNSTORABLE)]
                 stack.append((name, child))
         elif isinstance(node, list):
             stack.extend((path, child) for child in node)
@@ -97,7 +99,7 @@ def error_response(status: int, code: str, message: str) -> JsonResponse:
 def _not_null(value: Any, info: ValidationInfo) -> Any:
     if value is None:
         raise PydanticCustomError(
-            "not_null", "{field} tidak boleh null.", {"field": info.field_name or "nilai"}
+            "not_null", _("{field} tidak boleh null."), {"field": info.field_name or _("nilai")}
         )
     return value
 

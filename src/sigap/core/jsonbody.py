@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from sigap.core.errors import InvalidJson
 
 MAX_DEPTH = 64
-PREFIX = "Badan permintaan bukan JSON yang sah"
 
 
 def parse_json(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
@@ -24,11 +25,18 @@ def parse_json(raw: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     try:
         value = json.loads(raw)
     except RecursionError as exc:
-        raise InvalidJson(f"{PREFIX}: bersarang terlalu dalam.") from exc
+        raise InvalidJson(
+            _("Badan permintaan bukan JSON yang sah: bersarang terlalu dalam.")
+        ) from exc
     except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
-        raise InvalidJson(f"{PREFIX}: {exc}") from exc
+        raise InvalidJson(
+            _("Badan permintaan bukan JSON yang sah: %(why)s") % {"why": exc}
+        ) from exc
     if _depth_exceeds(value, max_depth):
-        raise InvalidJson(f"{PREFIX}: bersarang lebih dari {max_depth} tingkat.")
+        raise InvalidJson(
+            _("Badan permintaan bukan JSON yang sah: bersarang lebih dari %(n)s tingkat.")
+            % {"n": max_depth}
+        )
     return value
 
 

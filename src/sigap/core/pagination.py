@@ -35,7 +35,8 @@ def decode_cursor(cursor: str) -> int:
 def page(qs: QuerySet[M], *, cursor: str | None, limit: int) -> tuple[list[M], str | None]:
     if limit < 1 or limit > MAX_LIMIT:
         raise ValidationFailed(
-            f"limit harus 1–{MAX_LIMIT}.", fields={"limit": [f"Antara 1 dan {MAX_LIMIT}."]}
+            gettext("limit harus 1–%(max)s.") % {"max": MAX_LIMIT},
+            fields={"limit": [gettext("Antara 1 dan %(max)s.") % {"max": MAX_LIMIT}]},
         )
     if cursor:
         qs = qs.filter(pk__lt=decode_cursor(cursor))
@@ -74,7 +75,8 @@ def page_segments(
     A part is read only when the earlier ones did not fill the page."""
     if limit < 1 or limit > MAX_LIMIT:
         raise ValidationFailed(
-            f"limit harus 1–{MAX_LIMIT}.", fields={"limit": [f"Antara 1 dan {MAX_LIMIT}."]}
+            gettext("limit harus 1–%(max)s.") % {"max": MAX_LIMIT},
+            fields={"limit": [gettext("Antara 1 dan %(max)s.") % {"max": MAX_LIMIT}]},
         )
     start, after = decode_segment_cursor(cursor) if cursor else (0, 0)
     rows: list[M] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import phonenumbers
+from django.utils.translation import gettext as _
 
 from sigap.core.errors import ValidationFailed
 
@@ -21,13 +22,15 @@ def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         raise ValidationFailed(
-            f"Nomor telepon tidak dikenali: {raw!r}.", fields={"phone": ["Nomor tidak valid."]}
+            _("Nomor telepon tidak dikenali: %(raw)r.") % {"raw": raw},
+            fields={"phone": [_("Nomor tidak valid.")]},
         ) from exc
     # ``is_possible_number`` only checks the length ("0000000000" passes); a valid number
     # matches a real numbering plan (mobile prefixes, area codes).
     if not phonenumbers.is_valid_number(number):
         raise ValidationFailed(
-            f"Nomor telepon tidak valid: {raw!r}.", fields={"phone": ["Nomor tidak valid."]}
+            _("Nomor telepon tidak valid: %(raw)r.") % {"raw": raw},
+            fields={"phone": [_("Nomor tidak valid.")]},
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -13,6 +13,7 @@ import os
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 # Addresses that mean "every interface": a browser cannot open them, the loopback can.
 ANY_ADDRESS = {"", "0.0.0.0", "::", "[::]"}
@@ -58,9 +59,9 @@ def adopt(host: str, port: int) -> str:
     want, have = _key(configured), _key(served)
     if want == have or (host in ANY_ADDRESS and want[::2] == have[::2]):
         return ""  # (bound to every interface: any host name of this machine will do)
-    return (
-        f"Peringatan: SIGAP_SITE_URL adalah {configured}, tetapi Sigap melayani di {served}. "
+    return _(
+        "Peringatan: SIGAP_SITE_URL adalah %(configured)s, tetapi Sigap melayani di %(served)s. "
         "Tautan dalam email (aktivasi, tautan masuk, survei, artikel) menunjuk ke "
-        f"{configured}. Abaikan bila itu alamat proxy di depan Sigap; bila tidak, ubah "
+        "%(configured)s. Abaikan bila itu alamat proxy di depan Sigap; bila tidak, ubah "
         "SIGAP_SITE_URL atau hapus agar mengikuti alamat yang dilayani."
-    )
+    ) % {"configured": configured, "served": served}

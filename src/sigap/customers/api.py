@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -23,7 +23,7 @@ from sigap.customers.schemas import (
     customer_dict,
 )
 
-router = Router(tags=["pelanggan"])
+router = Router(tags=[gettext_noop("pelanggan")])
 
 
 class CustomerFilterIn(Schema):
@@ -37,7 +37,9 @@ def _out(user: User, customer_id: int) -> dict[str, Any]:
     return customer_dict(customer, include_notes=user.is_agent_or_above)
 
 
-@router.get("", response={200: CustomerPage, 403: ErrorOut}, summary="Daftar pelanggan")
+@router.get(
+    "", response={200: CustomerPage, 403: ErrorOut}, summary=gettext_noop("Daftar pelanggan")
+)
 def customer_list(request: HttpRequest, filters: Query[CustomerFilterIn]) -> dict[str, Any]:
     user = request_user(request)
     require_staff(user)
@@ -47,7 +49,7 @@ def customer_list(request: HttpRequest, filters: Query[CustomerFilterIn]) -> dic
     return {"items": [customer_dict(c) for c in rows], "next_cursor": next_cursor}
 
 
-@router.post("", response={201: CustomerOut}, summary="Tambah pelanggan")
+@router.post("", response={201: CustomerOut}, summary=gettext_noop("Tambah pelanggan"))
 def customer_create(request: HttpRequest, payload: CustomerIn) -> Status[dict[str, Any]]:
     user = request_user(request)
     require_staff(user)
@@ -57,7 +59,9 @@ def customer_create(request: HttpRequest, payload: CustomerIn) -> Status[dict[st
     return Status(201, _out(user, customer.pk))
 
 
-@router.get("/me", response={200: CustomerOut, 404: ErrorOut}, summary="Profil pelanggan saya")
+@router.get(
+    "/me", response={200: CustomerOut, 404: ErrorOut}, summary=gettext_noop("Profil pelanggan saya")
+)
 def customer_me(request: HttpRequest) -> dict[str, Any]:
     user = request_user(request)
     customer = getattr(user, "customer", None) if user.is_customer else None
@@ -66,12 +70,12 @@ def customer_me(request: HttpRequest) -> dict[str, Any]:
     return _out(user, customer.pk)
 
 
-@router.get("/{customer_id}", response=CustomerOut, summary="Detail pelanggan")
+@router.get("/{customer_id}", response=CustomerOut, summary=gettext_noop("Detail pelanggan"))
 def customer_detail(request: HttpRequest, customer_id: int) -> dict[str, Any]:
     return _out(request_user(request), customer_id)
 
 
-@router.patch("/{customer_id}", response=CustomerOut, summary="Ubah pelanggan")
+@router.patch("/{customer_id}", response=CustomerOut, summary=gettext_noop("Ubah pelanggan"))
 def customer_update(
     request: HttpRequest, customer_id: int, payload: CustomerPatch
 ) -> dict[str, Any]:

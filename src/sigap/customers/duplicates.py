@@ -24,6 +24,7 @@ from itertools import combinations
 from typing import Any
 
 from django.db.models import Count
+from django.utils.translation import gettext, gettext_noop
 
 from sigap.core.errors import ValidationFailed
 from sigap.core.phone import normalize_phone
@@ -39,9 +40,10 @@ HANDLE_KINDS = frozenset(
     {ContactKind.TELEGRAM, ContactKind.INSTAGRAM, ContactKind.FACEBOOK, ContactKind.X}
 )
 
-SAME_PHONE = "Nomor telepon sama"
-SAME_EMAIL = "Email sama"
-SAME_NAME = "Nama sama dan kontak mirip"
+# said in the reader's language when the suggestions are made
+SAME_PHONE = gettext_noop("Nomor telepon sama")
+SAME_EMAIL = gettext_noop("Email sama")
+SAME_NAME = gettext_noop("Nama sama dan kontak mirip")
 
 
 @dataclass
@@ -129,7 +131,7 @@ def duplicate_suggestions(*, limit: int = 100) -> list[Suggestion]:
         Suggestion(
             keep=customers[a],
             merge=customers[b],
-            reasons=reasons[(a, b)],
+            reasons=[gettext(r) for r in reasons[(a, b)]],
             tickets_keep=customers[a].n,
             tickets_merge=customers[b].n,
         )

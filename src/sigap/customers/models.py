@@ -206,6 +206,12 @@ class Customer(models.Model):
     def first_name(self) -> str:
         return self.name.split(" ", 1)[0] if self.name else ""
 
+    @property
+    def language(self) -> str:
+        """The language Sigap writes to this customer in: theirs, else the default
+        (``with translation.override(customer.language): ...``)."""
+        return self.preferred_language or str(settings.LANGUAGE_CODE)
+
 
 class CustomerContact(models.Model):
     """One identity of a customer on one channel, stored normalised (E.164, lowercase)."""

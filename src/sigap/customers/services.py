@@ -456,7 +456,7 @@ def customer_merge(*, actor: User, target: Customer, source: Customer) -> Custom
     _move_related(target, source)
     changes: dict[str, Any] = {"version": F("version") + 1, "updated_at": now}
     if source.notes.strip():
-        heading = f"[Digabung dari #{source.pk} {source.name}]"
+        heading = _("[Digabung dari #%(id)s %(name)s]") % {"id": source.pk, "name": source.name}
         changes["notes"] = "\n\n".join(p for p in (target.notes, heading, source.notes) if p)
     portal_user = source.user if target.user_id is None else None
     Customer.objects.filter(pk=source.pk).update(

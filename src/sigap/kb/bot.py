@@ -222,7 +222,7 @@ def transcript_text(
     history: tuple[dict[str, str], ...] | list[dict[str, str]], facts: dict[str, str]
 ) -> str:
     lines = [
-        f"{'Pelanggan' if item.get('from') == 'customer' else BOT_NAME}: {item.get('text', '')}"
+        f"{_('Pelanggan') if item.get('from') == 'customer' else BOT_NAME}: {item.get('text', '')}"
         for item in history
     ]
     if facts:

@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_noop, pgettext
 
 from sigap.connectors import quickreply, registry
 from sigap.kb import bot
@@ -42,12 +42,12 @@ from sigap.tickets import services
 from sigap.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
-REASONS = {
-    bot.REQUESTED: "pelanggan minta bicara dengan petugas",
-    bot.UNSURE: "bot dua kali tidak yakin",
-    bot.NEGATIVE: "pelanggan terdengar kecewa atau marah",
-    bot.SAFETY: "ada sinyal keselamatan",
-    bot.FACT_MISSING: "data yang diperlukan tidak diberikan",
+REASONS = {  # for the staff: said in the default language (the note is stored)
+    bot.REQUESTED: gettext_noop("pelanggan minta bicara dengan petugas"),
+    bot.UNSURE: gettext_noop("bot dua kali tidak yakin"),
+    bot.NEGATIVE: gettext_noop("pelanggan terdengar kecewa atau marah"),
+    bot.SAFETY: gettext_noop("ada sinyal keselamatan"),
+    bot.FACT_MISSING: gettext_noop("data yang diperlukan tidak diberikan"),
 }
 
 
@@ -110,13 +110,13 @@ def _speak(ticket: Ticket, text: str, connector: registry.Connector | None) -> b
         if cards is not None:
             cards(message, card(reply))
     if reply.handover is not None:
-        reason = REASONS.get(reply.handover.reason, reply.handover.reason)
-        services.message_add(
-            actor=None,
-            ticket=ticket,
-            kind="note",
-            body=f"{bot.BOT_NAME} menyerahkan percakapan ke petugas: {reason}.",
-        )
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = _(REASONS.get(reply.handover.reason, reply.handover.reason))
+            body = _("%(bot)s menyerahkan percakapan ke petugas: %(why)s.") % {
+                "bot": bot.BOT_NAME,
+                "why": reason,
+            }
+        services.message_add(actor=None, ticket=ticket, kind="note", body=body)
     return reply
 
 

@@ -1,6 +1,7 @@
 """What readers of the help centre tell us: "was this helpful?" votes (an article's
-quality), and deflection: a complaint form's suggested article opened, and whether the
-customer filed the complaint after all.
+quality), and deflection: a complaint form's suggested article opened (the portal's new
+complaint, the live chat widget's start form), and whether the customer filed the
+complaint (started the chat) after all.
 
 Writes here are the kb's services for these two small tables; the figures are read
 through ``selectors``.
@@ -20,11 +21,14 @@ from django.utils.translation import gettext as _
 from sigap.accounts.models import User
 from sigap.kb.models import Article, ArticleVote, SuggestionOpen
 from sigap.metrics.extra import Card
+from sigap.tickets.models import Channel, Message
 
 # A form's suggested article opened and no complaint filed from that form this long after:
 # the customer left without filing (a deflection).
 DEFLECTION_WINDOW = timedelta(minutes=30)
 TOKEN_CHARS = 32
+# the external id of a live chat's first message (connectors.livechat.services.chat_start)
+LIVECHAT_START = "livechat:start:"
 
 
 def voter_key(user: User | None, session_key: str) -> str:
@@ -69,9 +73,10 @@ def valid_token(token: str) -> bool:
     return len(token) == TOKEN_CHARS and all(c in "0123456789abcdef" for c in token)
 
 
-def suggestion_opened(*, user: User, token: str, article: Article) -> None:
+def suggestion_opened(*, user: User | None, token: str, article: Article) -> None:
     """The customer opened a suggested article from the complaint form ``token``: once
-    per form and article, however often they click."""
+    per form and article, however often they click (``user`` None: the live chat
+    widget's visitor)."""
     try:
         with transaction.atomic():
             SuggestionOpen.objects.create(
@@ -85,6 +90,25 @@ def suggestions_filed(*, user: User, token: str, ticket_id: int) -> int:
     """The complaint was filed from form ``token`` after all: its opened suggestions are
     not deflections. Returns how many were marked."""
     return SuggestionOpen.objects.filter(user=user, token=token, filed_at__isnull=True).update(
+        filed_at=timezone.now(), ticket_id=ticket_id
+    )
+
+
+def widget_chat_started(ticket_id: int) -> int:
+    """A live chat started (ticket ``ticket_id``): the widget's start form whose token is
+    the start's client id (``livechat:start:<cid>``) was filed after all. Returns how many
+    opened suggestions were marked."""
+    start = (
+        Message.objects.filter(
+            ticket_id=ticket_id, channel=Channel.LIVECHAT, external_id__startswith=LIVECHAT_START
+        )
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    token = (start or "").removeprefix(LIVECHAT_START)
+    if not valid_token(token):
+        return 0
+    return SuggestionOpen.objects.filter(user=None, token=token, filed_at__isnull=True).update(
         filed_at=timezone.now(), ticket_id=ticket_id
     )
 

@@ -273,13 +273,18 @@ class ArticleVote(models.Model):
 
 
 class SuggestionOpen(models.Model):
-    """A customer opened an article the portal suggested while they wrote a new complaint
-    (``token``: that one form's visit). Filing the complaint from the same form marks it
-    (``filed_at``); one still unmarked after ``selectors.DEFLECTION_WINDOW`` is a
-    deflection: the article answered them and they left without filing."""
+    """A customer opened an article the portal (or the live chat widget) suggested while
+    they wrote a new complaint (``token``: that one form's visit). Filing the complaint
+    from the same form marks it (``filed_at``); one still unmarked after
+    ``feedback.DEFLECTION_WINDOW`` is a deflection: the article answered them and they left
+    without filing."""
 
     token = models.CharField(max_length=32)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # None: a visitor of the live chat widget (its start form; ``token`` is the chat's
+    # start id, so the chat started from that form marks it filed)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", null=True
+    )
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
     opened_at = models.DateTimeField()
     filed_at = models.DateTimeField(null=True, blank=True)

@@ -104,6 +104,16 @@ def related_articles(article: Article, limit: int = 5) -> list[Article]:
     return found
 
 
+# what a complaint being written must have before articles are suggested, and how much
+# of it is searched (the portal's form, the live chat widget's)
+SUGGEST_MIN_CHARS = 4
+SUGGEST_QUERY_CHARS = 400
+
+
 def portal_suggestions(q: str, limit: int = 4) -> list[Article]:
-    """Published articles for a complaint being written (its subject and description)."""
+    """Published articles for a complaint being written (its subject and description; the
+    live chat widget's first message)."""
+    q = q.strip()[:SUGGEST_QUERY_CHARS]
+    if len(q) < SUGGEST_MIN_CHARS:
+        return []
     return search_articles(public_articles(), q, limit=limit)

@@ -217,7 +217,11 @@ def article_restore(
     if not _differs(locked, content):
         return locked
     return _save_version(
-        locked, content, actor=actor, note=f"Dipulihkan dari versi {number}", restored_from=number
+        locked,
+        content,
+        actor=actor,
+        note=gettext("Dipulihkan dari versi %(n)s") % {"n": number},
+        restored_from=number,
     )
 
 
@@ -251,11 +255,11 @@ def _category_fields(data: CategoryIn, *, exclude_pk: int | None) -> dict[str, A
     if not name:
         errors["name"] = [gettext("Nama kategori wajib diisi.")]
     elif others.filter(name=name).exists():
-        errors["name"] = ["Nama ini sudah dipakai."]
+        errors["name"] = [gettext("Nama ini sudah dipakai.")]
     if not SLUG_RE.fullmatch(slug):
-        errors["slug"] = ["Gunakan huruf kecil, angka dan tanda hubung."]
+        errors["slug"] = [gettext("Gunakan huruf kecil, angka dan tanda hubung.")]
     elif others.filter(slug=slug).exists():
-        errors["slug"] = ["Kode ini sudah dipakai."]
+        errors["slug"] = [gettext("Kode ini sudah dipakai.")]
     if errors:
         raise ValidationFailed(gettext("Kategori belum benar."), fields=errors)
     return {
@@ -316,7 +320,8 @@ def check_pattern(pattern: str) -> None:
         re.compile(pattern)
     except re.error as exc:
         raise ValidationFailed(
-            "Pola tidak valid.", fields={"pattern": [f"Regex tidak valid: {exc}"]}
+            gettext("Pola tidak valid."),
+            fields={"pattern": [gettext("Regex tidak valid: %(why)s") % {"why": exc}]},
         ) from exc
 
 
@@ -357,13 +362,19 @@ IMPORT_TEXT_FIELDS = ("summary", "title_en", "summary_en", "body_en")
 
 def _import_row(row: Any, n: int) -> dict[str, Any]:
     if not isinstance(row, dict):
-        raise ValidationFailed(f"Baris {n}: harus berupa objek JSON.")
+        raise ValidationFailed(gettext("Baris %(n)s: harus berupa objek JSON.") % {"n": n})
     missing = [k for k in ("slug", "title", "category", "body") if not row.get(k)]
     if missing:
-        raise ValidationFailed(f"Baris {n} ({row.get('slug', '?')}): kosong: {', '.join(missing)}.")
+        raise ValidationFailed(
+            gettext("Baris %(n)s (%(slug)s): kosong: %(fields)s.")
+            % {"n": n, "slug": row.get("slug", "?"), "fields": ", ".join(missing)}
+        )
     wrong = [k for k, v in row.items() if not isinstance(v, str | list)]
     if wrong:
-        raise ValidationFailed(f"Baris {n}: nilai tidak dikenal untuk {', '.join(wrong)}.")
+        raise ValidationFailed(
+            gettext("Baris %(n)s: nilai tidak dikenal untuk %(fields)s.")
+            % {"n": n, "fields": ", ".join(wrong)}
+        )
     return row
 
 
@@ -420,7 +431,12 @@ def load_articles(path: str | Path, *, actor: User | None = None) -> ImportResul
     try:
         rows = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise ValidationFailed(f"Berkas {path} tidak dapat dibaca sebagai JSON: {exc}") from exc
+        raise ValidationFailed(
+            gettext("Berkas %(path)s tidak dapat dibaca sebagai JSON: %(why)s")
+            % {"path": path, "why": exc}
+        ) from exc
     if not isinstance(rows, list):
-        raise ValidationFailed(f"Berkas {path}: isinya harus daftar (list) artikel.")
+        raise ValidationFailed(
+            gettext("Berkas %(path)s: isinya harus daftar (list) artikel.") % {"path": path}
+        )
     return import_articles(rows, actor=actor)

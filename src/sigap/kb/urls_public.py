@@ -9,4 +9,6 @@ urlpatterns = [
     path("kategori/<slug:slug>/", views.category, name="category"),
     path("artikel/<slug:slug>/", views.article, name="article"),
     path("artikel/<slug:slug>/nilai/", views.vote, name="vote"),
+    path("saran/", views.widget_suggestions, name="widget_suggestions"),
+    path("saran/<slug:slug>/", views.widget_article, name="widget_article"),
 ]

@@ -4,15 +4,22 @@ public articles exist here; anything else is a 404 like a missing page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import unescape
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages as flash
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import strip_tags
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sigap.connectors.livechat.services import language_of
 from sigap.core.errors import NotFound
 from sigap.kb import feedback, selectors
 from sigap.kb.access import public_article, public_articles
@@ -70,7 +77,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
     found = get_object_or_404(Category, slug=slug)
     articles = [localised(a) for a in selectors.help_category_articles(found)]
     if not articles:
-        raise Http404("Kategori tidak ditemukan.")
+        raise Http404(_("Kategori tidak ditemukan."))
     return render(request, "kb/help/category.html", {"category": found, "articles": articles})
 
 
@@ -120,3 +127,65 @@ def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:QUERY_CHARS]
     found = search_articles(public_articles().select_related("category"), q, limit=SEARCH_LIMIT)
     return render(request, "kb/help/search.html", {"q": q, "results": results(found, q)})
+
+
+WIDGET_SNIPPET_CHARS = 140
+
+
+@require_GET
+def widget_suggestions(request: HttpRequest) -> JsonResponse:
+    """Published articles for what a visitor types in the live chat widget's start form
+    (``q``), in the page's language (``lang``), for any site that carries the widget (no
+    cookies, nothing private). ``t``: the form's token; its links carry it, so an opened
+    one is noted (``widget_article``) and counts for the dashboard's deflection."""
+    q = request.GET.get("q", "")
+    token = request.GET.get("t", "")
+    language = language_of(request.GET.get("lang", ""))
+    params = {"t": token} if feedback.valid_token(token) else {}
+    if language != settings.LANGUAGE_CODE:
+        params["lang"] = language  # the article opens in the page's language
+    query = f"?{urlencode(params)}" if params else ""
+    site = settings.SITE_URL.rstrip("/")
+    with translation.override(language):
+        articles = []
+        for found in selectors.portal_suggestions(q, limit=3):
+            item = localised(found)
+            text = snippet(item.summary or item.body, q, chars=WIDGET_SNIPPET_CHARS)
+            articles.append(
+                {
+                    "title": item.title,
+                    "snippet": unescape(strip_tags(text)),
+                    "lang": item.lang,
+                    "url": site + reverse("help:widget_article", args=[found.slug]) + query,
+                }
+            )
+    response = JsonResponse({"articles": articles})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def widget_article(request: HttpRequest, slug: str) -> HttpResponse:
+    """An article the widget suggested, opened: noted once per form (``t``), then the
+    help centre's page, in the widget's page's language (``lang``: chosen for this browser,
+    as the language switch does)."""
+    try:
+        found = public_article(slug)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    token = request.GET.get("t", "")
+    if feedback.valid_token(token):
+        feedback.suggestion_opened(user=None, token=token, article=found)
+    response = redirect("help:article", slug=found.slug)
+    if request.GET.get("lang"):
+        response.set_cookie(  # as Django's set_language view sets it
+            settings.LANGUAGE_COOKIE_NAME,
+            language_of(request.GET["lang"]),
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from sigap.core.money import format_number
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -184,15 +186,12 @@ BASIS: dict[str, str] = {
 
 
 def fmt(value: float | None, unit: str) -> str:
-    """Indonesian number formatting: comma decimals, dot thousands."""
+    """A metric's value in the active language: Indonesian comma decimals and dot
+    thousands ("1.234", "2,5"), English the other way round; one decimal, none when it is 0."""
     if value is None:
         return "—"
-    if unit == "tiket":
-        text = f"{value:,.0f}".replace(",", ".")
-    else:
-        text = f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".")
-        if text.endswith(",0"):
-            text = text[:-2]
+    decimals = 0 if unit == "tiket" or round(value, 1) == round(value) else 1
+    text = format_number(value, decimals)
     if unit == "menit":
         return _("%(n)s menit") % {"n": text}
     if unit == "jam":

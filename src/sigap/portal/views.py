@@ -33,7 +33,7 @@ from sigap.customers.models import ContactKind
 from sigap.customers.services import ContactIn, customer_create, customer_find_by_contact
 from sigap.kb import feedback
 from sigap.kb.access import public_article
-from sigap.kb.selectors import portal_suggestions
+from sigap.kb.selectors import SUGGEST_QUERY_CHARS, portal_suggestions
 from sigap.kb.snippets import highlight, snippet
 from sigap.portal import magic
 from sigap.portal.forms import (
@@ -329,10 +329,6 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/new.html", {"form": form}, status=status)
 
 
-SUGGEST_MIN_CHARS = 4
-SUGGEST_QUERY_CHARS = 400
-
-
 @require_GET
 @customer_required
 def new_ticket_suggestions(request: HttpRequest) -> HttpResponse:
@@ -340,7 +336,7 @@ def new_ticket_suggestions(request: HttpRequest) -> HttpResponse:
     q = f"{request.GET.get('subject', '')}\n{request.GET.get('description', '')}".strip()
     q = q[:SUGGEST_QUERY_CHARS]
     token = request.GET.get("deflection", "")
-    found = portal_suggestions(q) if len(q) >= SUGGEST_MIN_CHARS else []
+    found = portal_suggestions(q)
     rows = [(a, highlight(a.title, q), snippet(a.summary or a.body, q, chars=160)) for a in found]
     return render(
         request,

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -26,7 +26,7 @@ from sigap.relations import loyalty
 from sigap.relations.models import PointsEntry, RewardPool
 from sigap.relations.stream import customer_stream
 
-router = Router(tags=["hubungan pelanggan"])
+router = Router(tags=[gettext_noop("hubungan pelanggan")])
 
 
 def _staff(request: HttpRequest) -> User:
@@ -63,7 +63,7 @@ class StreamIn(Schema):
 @router.get(
     "/customers/{customer_id}/stream",
     response={200: StreamOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut},
-    summary="Riwayat interaksi pelanggan",
+    summary=gettext_noop("Riwayat interaksi pelanggan"),
 )
 def stream(request: HttpRequest, customer_id: int, q: Query[StreamIn]) -> dict[str, Any]:
     """Everything with this customer, newest first: messages, tickets, calls, surveys,
@@ -269,9 +269,11 @@ def points_post(
 
 
 class PurchaseIn(Schema):
-    customer: str = Field(min_length=1, max_length=254, description="number, email or phone")
+    customer: str = Field(
+        min_length=1, max_length=254, description=gettext_noop("number, email or phone")
+    )
     transaction_id: str = Field(min_length=1, max_length=100)
-    amount: int = Field(gt=0, description="Rupiah")
+    amount: int = Field(gt=0, description=gettext_noop("Rupiah"))
     at: datetime | None = None
 
 
@@ -292,7 +294,7 @@ class PurchaseOut(Schema):
         422: ErrorOut,
         403: ErrorOut,
     },
-    summary="Catat pembelian (poin)",
+    summary=gettext_noop("Catat pembelian (poin)"),
 )
 def purchase(request: HttpRequest, payload: PurchaseIn) -> Status[dict[str, Any]]:
     """Posted by the business's systems: 201 the first time, 200 with the same entry when
@@ -300,7 +302,7 @@ def purchase(request: HttpRequest, payload: PurchaseIn) -> Status[dict[str, Any]
     user = _staff(request)
     customer = customer_services.customer_by_reference(payload.customer)
     if customer is None:
-        raise NotFound(f"Pelanggan {payload.customer} tidak ditemukan.")
+        raise NotFound(gettext("Pelanggan %(who)s tidak ditemukan.") % {"who": payload.customer})
     entry, created = loyalty.post_purchase(
         customer=customer,
         external_id=payload.transaction_id,
@@ -371,7 +373,9 @@ def voucher_issue(request: HttpRequest, payload: VoucherIssueIn) -> Status[dict[
     user = _staff(request)
     pool = RewardPool.objects.filter(name=payload.pool).first()
     if pool is None:
-        raise NotFound(f"Kumpulan voucher {payload.pool} tidak ditemukan.")
+        raise NotFound(
+            gettext("Kumpulan voucher %(pool)s tidak ditemukan.") % {"pool": payload.pool}
+        )
     customer = access_customer(user, payload.customer_id)
     voucher, created = loyalty.issue_voucher(
         pool=pool, customer=customer, reason=payload.reason, key=payload.key
@@ -421,9 +425,13 @@ class PoolIn(Schema):
 
 class CodesIn(Schema):
     codes: str = Field(
-        default="", max_length=5_000_000, description="satu kode per baris (atau kolom 1 CSV)"
+        default="",
+        max_length=5_000_000,
+        description=gettext_noop("satu kode per baris (atau kolom 1 CSV)"),
     )
-    generate: int = Field(default=0, ge=0, le=100_000, description="buat kode acak sebanyak ini")
+    generate: int = Field(
+        default=0, ge=0, le=100_000, description=gettext_noop("buat kode acak sebanyak ini")
+    )
     prefix: str = Field(default="", max_length=20, pattern=r"^[A-Za-z0-9-]*$")
 
 

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -60,17 +60,23 @@ class SegmentIn(Schema):
     organization_id: int | None = None
     ticket_channel: Channel | Literal[""] = ""
     tag: str = Field(default="", max_length=50)
-    contact_after: date | None = Field(default=None, description="tiket dibuka sejak tanggal ini")
-    contact_before: date | None = Field(default=None, description="tidak ada tiket sejak ini")
+    contact_after: date | None = Field(
+        default=None, description=gettext_noop("tiket dibuka sejak tanggal ini")
+    )
+    contact_before: date | None = Field(
+        default=None, description=gettext_noop("tidak ada tiket sejak ini")
+    )
     customer_ids: list[int] = Field(default_factory=list, max_length=100_000)
     regions: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
-        default_factory=list, max_length=50, description="wilayah pelanggan (salah satu)"
+        default_factory=list,
+        max_length=50,
+        description=gettext_noop("wilayah pelanggan (salah satu)"),
     )
     products: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
-        default_factory=list, max_length=50, description="produk salah satu tiketnya"
+        default_factory=list, max_length=50, description=gettext_noop("produk salah satu tiketnya")
     )
     incident_id: int | None = Field(
-        default=None, description="pelanggan yang tiketnya tertaut ke insiden ini"
+        default=None, description=gettext_noop("pelanggan yang tiketnya tertaut ke insiden ini")
     )
 
 
@@ -148,7 +154,9 @@ class ScheduleIn(Schema):
 
 class ConsentOut(Schema):
     purpose: str
-    granted: bool | None = Field(description="null: belum pernah dicatat (tidak dihubungi)")
+    granted: bool | None = Field(
+        description=gettext_noop("null: belum pernah dicatat (tidak dihubungi)")
+    )
     source: str
     at: datetime | None
     actor_id: int | None

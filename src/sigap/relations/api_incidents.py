@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from django.db.models import Count, Q
 from django.http import HttpRequest
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
@@ -70,7 +70,7 @@ class ChannelCountOut(Schema):
 
 
 class RegionCountOut(Schema):
-    region: str = Field(description='"" : wilayah pelanggan belum dicatat')
+    region: str = Field(description=gettext_noop('"" : wilayah pelanggan belum dicatat'))
     customers: int
 
 
@@ -151,7 +151,9 @@ class IncidentIn(Schema):
 
 
 class IncidentPatch(Schema):
-    version: int = Field(description="Wajib: versi yang dibaca (409 bila sudah berubah).")
+    version: int = Field(
+        description=gettext_noop("Wajib: versi yang dibaca (409 bila sudah berubah).")
+    )
     title: str | None = Field(default=None, min_length=1, max_length=200, pattern=r"\S")
     owner_id: int | None = None
     cause: str | None = Field(default=None, max_length=5000)
@@ -190,7 +192,9 @@ class AnswerQueuedOut(Schema):
 
 
 class ResolveIn(Schema):
-    cause: str = Field(default="", max_length=5000, description="wajib bila belum dicatat")
+    cause: str = Field(
+        default="", max_length=5000, description=gettext_noop("wajib bila belum dicatat")
+    )
 
 
 # --- out --------------------------------------------------------------------------------------

@@ -464,10 +464,13 @@ def _send_email(campaign: Campaign, recipient: CampaignRecipient, customer: Cust
         ) from exc
     except smtplib.SMTPResponseException as exc:
         raise SendError(
-            f"Server email menjawab {exc.smtp_code}", retryable=exc.smtp_code < 500
+            _("Server email menjawab %(code)s") % {"code": exc.smtp_code},
+            retryable=exc.smtp_code < 500,
         ) from exc
     except (smtplib.SMTPException, OSError) as exc:
-        raise SendError(f"Server email tidak dapat dihubungi: {exc}", retryable=True) from exc
+        raise SendError(
+            _("Server email tidak dapat dihubungi: %(why)s") % {"why": exc}, retryable=True
+        ) from exc
     return message_id
 
 
@@ -647,7 +650,7 @@ def apply_status(
     if status == "read":
         rows.filter(read_at__isnull=True).update(read_at=at)
     if status == "failed":
-        rows.filter(state=R.SENT).update(state=R.FAILED, error="WhatsApp: gagal terkirim")
+        rows.filter(state=R.SENT).update(state=R.FAILED, error=_("WhatsApp: gagal terkirim"))
     return rows.exists()
 
 

@@ -44,7 +44,9 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.connectors import registry
 from sigap.connectors.delivery import SendError
@@ -64,18 +66,31 @@ FOLLOW_UP = "surveys.follow_up"  # after a tap: the CES question, the thanks
 MAC_SALT = "sigap.survey.quickreply"
 CSAT = "c"
 CES = "e"
+# said in the customer's language (``_ask`` and ``follow_up`` switch to it)
 CSAT_LABELS = {
-    1: "Sangat tidak puas",
-    2: "Kurang puas",
-    3: "Biasa saja",
-    4: "Puas",
-    5: "Sangat puas",
+    1: gettext_lazy("Sangat tidak puas"),
+    2: gettext_lazy("Kurang puas"),
+    3: gettext_lazy("Biasa saja"),
+    4: gettext_lazy("Puas"),
+    5: gettext_lazy("Sangat puas"),
 }
-CES_LABELS_5 = {1: "Sangat sulit", 2: "Sulit", 3: "Biasa saja", 4: "Mudah", 5: "Sangat mudah"}
-CES_LABELS_7 = {1: "Sangat sulit", 4: "Biasa saja", 7: "Sangat mudah"}
-THANKS = "Terima kasih atas penilaian Anda! Masukan Anda membantu kami melayani dengan lebih baik."
-CLOSED = "Maaf, survei ini sudah ditutup. Terima kasih atas perhatian Anda."
-REFUSED = "Pilihan ini tidak berlaku."
+CES_LABELS_5 = {
+    1: gettext_lazy("Sangat sulit"),
+    2: gettext_lazy("Sulit"),
+    3: gettext_lazy("Biasa saja"),
+    4: gettext_lazy("Mudah"),
+    5: gettext_lazy("Sangat mudah"),
+}
+CES_LABELS_7 = {
+    1: gettext_lazy("Sangat sulit"),
+    4: gettext_lazy("Biasa saja"),
+    7: gettext_lazy("Sangat mudah"),
+}
+THANKS = gettext_lazy(
+    "Terima kasih atas penilaian Anda! Masukan Anda membantu kami melayani dengan lebih baik."
+)
+CLOSED = gettext_lazy("Maaf, survei ini sudah ditutup. Terima kasih atas perhatian Anda.")
+REFUSED = gettext_lazy("Pilihan ini tidak berlaku.")
 
 
 # --- reply ids ------------------------------------------------------------------------------
@@ -140,17 +155,28 @@ def _options(survey: Survey, step: str) -> list[tuple[int, str]]:
 def _question(survey: Survey, step: str) -> str:
     if step == CSAT:
         assert survey.ticket is not None
-        first = survey.customer.name.split()[0] if survey.customer.name else ""
-        greeting = f"Halo {first}, t" if first else "T"
+        first = survey.customer.first_name
+        about = {"first": first, "ref": survey.ticket.reference}
+        if first:
+            return (
+                _(
+                    "Halo %(first)s, tiket %(ref)s sudah kami selesaikan. Seberapa puas Anda "
+                    "dengan penanganannya? (1 = sangat tidak puas, 5 = sangat puas)"
+                )
+                % about
+            )
         return (
-            f"{greeting}iket {survey.ticket.reference} sudah kami selesaikan. Seberapa puas Anda "
-            "dengan penanganannya? (1 = sangat tidak puas, 5 = sangat puas)"
+            _(
+                "Tiket %(ref)s sudah kami selesaikan. Seberapa puas Anda dengan penanganannya? "
+                "(1 = sangat tidak puas, 5 = sangat puas)"
+            )
+            % about
         )
-    return (
-        f"Terima kasih, nilai Anda ({survey.csat}) sudah kami catat. Satu pertanyaan lagi "
-        "(boleh dilewati): seberapa mudah urusan Anda diselesaikan? "
-        f"(1 = sangat sulit, {survey.ces_scale} = sangat mudah)"
-    )
+    return _(
+        "Terima kasih, nilai Anda (%(score)s) sudah kami catat. Satu pertanyaan lagi (boleh "
+        "dilewati): seberapa mudah urusan Anda diselesaikan? (1 = sangat sulit, %(top)s = "
+        "sangat mudah)"
+    ) % {"score": survey.csat, "top": survey.ces_scale}
 
 
 def _choices(survey: Survey, step: str) -> list[Option]:
@@ -161,12 +187,20 @@ def _choices(survey: Survey, step: str) -> list[Option]:
 
 
 def _ask(channel: str, survey: Survey, step: str, address: str) -> str:
+    with translation.override(survey.customer.language):
+        return _ask_now(channel, survey, step, address)
+
+
+def _ask_now(channel: str, survey: Survey, step: str, address: str) -> str:
     direct = _direct(channel)
     if direct is None:
-        raise SendError(f"Kanal {channel} tidak mengirim pesan langsung.", retryable=False)
+        raise SendError(
+            _("Kanal %(channel)s tidak mengirim pesan langsung.") % {"channel": channel},
+            retryable=False,
+        )
     layout = Layout(
-        button="Pilih nilai",
-        section="Kepuasan" if step == CSAT else "Kemudahan",
+        button=_("Pilih nilai"),
+        section=_("Kepuasan") if step == CSAT else _("Kemudahan"),
         footer=settings.SIGAP_BUSINESS_NAME,
         scale=True,
     )
@@ -203,7 +237,7 @@ def send_invitation(survey_id: int) -> str:
     try:
         address = _address(survey)
         if not address:
-            raise SendError("alamat pelanggan tidak dikenal", retryable=False)
+            raise SendError(_("alamat pelanggan tidak dikenal"), retryable=False)
         _ask(survey.sent_via, survey, CSAT, address)
     except SendError as exc:
         if exc.retryable:
@@ -298,14 +332,22 @@ def follow_up(provider: str, address: str, callback_id: str, survey_id: int, wha
     ``thanks``, ``closed`` (expired) or ``refused``; on Telegram the callback query is
     answered first."""
     survey = Survey.objects.select_related("customer").filter(pk=survey_id).first()
+    with translation.override(survey.customer.language if survey is not None else None):
+        _follow_up(provider, address, callback_id, survey_id, survey, what)
+
+
+def _follow_up(
+    provider: str, address: str, callback_id: str, survey_id: int, survey: Survey | None, what: str
+) -> None:
     texts = {
-        "changed": f"Nilai Anda sudah kami ubah menjadi {survey.csat}. Terima kasih!"
+        "changed": _("Nilai Anda sudah kami ubah menjadi %(score)s. Terima kasih!")
+        % {"score": survey.csat}
         if survey is not None
-        else THANKS,
-        "thanks": THANKS,
-        "closed": CLOSED,
-        "refused": REFUSED,
-        "ces": "Terima kasih, nilai Anda sudah kami catat.",
+        else str(THANKS),
+        "thanks": str(THANKS),
+        "closed": str(CLOSED),
+        "refused": str(REFUSED),
+        "ces": _("Terima kasih, nilai Anda sudah kami catat."),
     }
     direct = _direct(provider)
     if callback_id and direct is not None and direct.acknowledge is not None:
@@ -318,4 +360,4 @@ def follow_up(provider: str, address: str, callback_id: str, survey_id: int, wha
     elif what in ("changed", "thanks", "closed") and not callback_id:
         _say(provider, address, texts[what])
     elif what == "thanks":
-        _say(provider, address, THANKS)
+        _say(provider, address, str(THANKS))

@@ -179,11 +179,14 @@ def invite_after_chat(ticket_id: int, *, now: datetime | None = None) -> Survey 
 
 
 def chat_card(survey: Survey) -> dict[str, object]:
-    """What the chat widget shows: the question and one link per score."""
-    return {
-        "question": (
+    """What the chat widget shows: the question and one link per score (in the customer's
+    language when they chose one, else the chat's, the active one)."""
+    with translation.override(survey.customer.preferred_language or None):
+        question = gettext(
             "Seberapa puas Anda dengan layanan kami? (1 = sangat tidak puas, 5 = sangat puas)"
-        ),
+        )
+    return {
+        "question": question,
         "choices": [{"score": n, "url": link(survey, n)} for n in range(1, 6)],
     }
 
@@ -293,7 +296,8 @@ def invite_nps(*, now: datetime | None = None, limit: int = 500) -> NpsRound:
 def _check(value: int | None, low: int, high: int, field: str) -> None:
     if value is not None and not low <= value <= high:
         raise ValidationFailed(
-            f"Nilai harus antara {low} dan {high}.", fields={field: [f"Antara {low}–{high}."]}
+            gettext("Nilai harus antara %(low)s dan %(high)s.") % {"low": low, "high": high},
+            fields={field: [gettext("Antara %(low)s–%(high)s.") % {"low": low, "high": high}]},
         )
 
 

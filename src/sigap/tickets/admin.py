@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 
 from sigap.tickets.models import ApprovalRule, Proposal, Severity, Tag, Ticket, TimelineEvent
 
@@ -55,7 +56,7 @@ class TimelineEventAdmin(ReadOnlyAdmin):
 
 class ApprovalRuleForm(forms.ModelForm[ApprovalRule]):
     severities = forms.MultipleChoiceField(
-        label="Tingkat keluhan yang perlu persetujuan",
+        label=gettext_lazy("Tingkat keluhan yang perlu persetujuan"),
         choices=[(s.value, s.label) for s in Severity if s.value],
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from ninja import File, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
@@ -83,7 +83,7 @@ from sigap.tickets.schemas import (
     ticket_list_dict,
 )
 
-router = Router(tags=["tiket"])
+router = Router(tags=[gettext_noop("tiket")])
 QUEUE_LIMIT = 100
 
 # Schemas the OpenAPI document names although no operation parses them (``sigap.api``).
@@ -110,7 +110,7 @@ def _detail(user: User, ticket_id: int) -> dict[str, Any]:
 
 def _refuse_staff_fields(fields: list[str], message: str) -> None:
     if fields:
-        raise ValidationFailed(message, fields={f: ["Hanya untuk staf."] for f in fields})
+        raise ValidationFailed(message, fields={f: [gettext("Hanya untuk staf.")] for f in fields})
 
 
 def _team(team_id: int | None) -> Team | None:
@@ -162,7 +162,7 @@ _TICKET_IN_DOC = {
                         {"$ref": "#/components/schemas/CustomerTicketIn"},
                     ],
                     "title": "TicketIn | CustomerTicketIn",
-                    "description": "Staf: TicketIn. Pelanggan: CustomerTicketIn.",
+                    "description": gettext_noop("Staf: TicketIn. Pelanggan: CustomerTicketIn."),
                 }
             }
         },
@@ -196,19 +196,25 @@ class TicketFilterIn(Schema):
 @router.get(
     "/tickets",
     response=TicketPageAny,
-    summary="Daftar tiket",
-    description="Token staf mendapat `TicketPage`, token pelanggan `CustomerTicketPage`; "
-    "pelanggan tidak boleh menyaring menurut kolom staf (422). `q` mencari nomor tiket "
-    "(`SGP-000305`, `#305`, `305`), pelanggan menurut telepon (format apa pun), email, atau "
-    "nama (staf), dan teks tiket; urutan hasil: tiket bernomor itu, tiket pelanggan itu, "
-    "lalu hasil teks.",
+    summary=gettext_noop("Daftar tiket"),
+    description=gettext_noop(
+        "Token staf mendapat `TicketPage`, token pelanggan `CustomerTicketPage`; "
+        "pelanggan tidak boleh menyaring menurut kolom staf (422). `q` mencari nomor tiket "
+        "(`SGP-000305`, `#305`, `305`), pelanggan menurut telepon (format apa pun), email, atau "
+        "nama (staf), dan teks tiket; urutan hasil: tiket bernomor itu, tiket pelanggan itu, "
+        "lalu hasil teks."
+    ),
 )
 def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> HttpResponse:
     user = request_user(request)
     data = filters.dict()
     if user.is_customer:
         used = [name for name in STAFF_FILTERS if data[name]]
-        _refuse_staff_fields(used, f"Pelanggan tidak dapat menyaring menurut {', '.join(used)}.")
+        _refuse_staff_fields(
+            used,
+            gettext("Pelanggan tidak dapat menyaring menurut %(fields)s.")
+            % {"fields": ", ".join(used)},
+        )
     cursor, limit = data.pop("cursor"), data.pop("limit")
     wanted = selectors.TicketFilters(**data)
     if selectors.page_by_statement(wanted):
@@ -243,17 +249,22 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> HttpRes
 @router.post(
     "/tickets",
     response={201: TicketOutAny, 404: ErrorOut},
-    summary="Buat tiket",
-    description="Staf mengirim `TicketIn` dan mendapat `TicketOut`. Pelanggan mengirim "
-    "`CustomerTicketIn` dan mendapat `CustomerTicketOut`; kolom staf dari pelanggan ditolak "
-    "(422, `fields` menyebut kolomnya).",
+    summary=gettext_noop("Buat tiket"),
+    description=gettext_noop(
+        "Staf mengirim `TicketIn` dan mendapat `TicketOut`. Pelanggan mengirim "
+        "`CustomerTicketIn` dan mendapat `CustomerTicketOut`; kolom staf dari pelanggan ditolak "
+        "(422, `fields` menyebut kolomnya)."
+    ),
     openapi_extra=_TICKET_IN_DOC,
 )
 def ticket_create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
     user = request_user(request)
     if user.is_customer:
         sent = [name for name in STAFF_INPUT_FIELDS if name in payload.model_fields_set]
-        _refuse_staff_fields(sent, "Kolom ini hanya dapat diisi staf: " + ", ".join(sent) + ".")
+        _refuse_staff_fields(
+            sent,
+            gettext("Kolom ini hanya dapat diisi staf: %(fields)s.") % {"fields": ", ".join(sent)},
+        )
         customer = getattr(user, "customer", None)
         if customer is None or customer.pk != payload.customer_id:
             raise NotFound(gettext("Pelanggan tidak ditemukan."))
@@ -296,8 +307,10 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
 @router.get(
     "/tickets/{ticket_id}",
     response=TicketOutAny,
-    summary="Detail tiket",
-    description="Token staf mendapat `TicketOut`, token pelanggan `CustomerTicketOut`.",
+    summary=gettext_noop("Detail tiket"),
+    description=gettext_noop(
+        "Token staf mendapat `TicketOut`, token pelanggan `CustomerTicketOut`."
+    ),
 )
 def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
     return json_response(_detail(request_user(request), ticket_id))
@@ -306,7 +319,7 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
 @router.patch(
     "/tickets/{ticket_id}",
     response=TicketOut,
-    summary="Ubah tiket",
+    summary=gettext_noop("Ubah tiket"),
     openapi_extra={
         "parameters": [
             {
@@ -314,7 +327,9 @@ def ticket_detail(request: HttpRequest, ticket_id: int) -> HttpResponse:
                 "name": "If-Match",
                 "required": False,
                 "schema": {"type": "string"},
-                "description": "Versi tiket yang Anda ubah, bila `version` tidak dikirim.",
+                "description": gettext_noop(
+                    "Versi tiket yang Anda ubah, bila `version` tidak dikirim."
+                ),
             }
         ]
     },
@@ -350,7 +365,9 @@ def ticket_update(request: HttpRequest, ticket_id: int, payload: TicketPatch) ->
     return _detail(user, ticket_id)
 
 
-@router.post("/tickets/{ticket_id}/transition", response=TicketOut, summary="Ubah status")
+@router.post(
+    "/tickets/{ticket_id}/transition", response=TicketOut, summary=gettext_noop("Ubah status")
+)
 def ticket_transition(request: HttpRequest, ticket_id: int, payload: TransitionIn) -> Any:
     user = request_user(request)
     ticket = access_ticket(user, ticket_id)
@@ -358,14 +375,20 @@ def ticket_transition(request: HttpRequest, ticket_id: int, payload: TransitionI
     return _detail(user, ticket_id)
 
 
-@router.post("/tickets/{ticket_id}/record", response=TicketOut, summary="Catat fakta (Catat)")
+@router.post(
+    "/tickets/{ticket_id}/record", response=TicketOut, summary=gettext_noop("Catat fakta (Catat)")
+)
 def ticket_record(request: HttpRequest, ticket_id: int, payload: RecordIn) -> Any:
     user = request_user(request)
     services.ticket_record(actor=user, ticket=access_ticket(user, ticket_id), facts=payload.facts)
     return _detail(user, ticket_id)
 
 
-@router.post("/tickets/{ticket_id}/confirm", response={201: ConfirmationOut}, summary="Konfirmasi")
+@router.post(
+    "/tickets/{ticket_id}/confirm",
+    response={201: ConfirmationOut},
+    summary=gettext_noop("Konfirmasi"),
+)
 def ticket_confirm(request: HttpRequest, ticket_id: int, payload: ConfirmIn) -> Any:
     user = request_user(request)
     confirmation = services.ticket_confirm(
@@ -378,7 +401,9 @@ def ticket_confirm(request: HttpRequest, ticket_id: int, payload: ConfirmIn) -> 
     return Status(201, confirmation)
 
 
-@router.post("/tickets/{ticket_id}/apology", response={201: ApologyOut}, summary="Maaf (5R)")
+@router.post(
+    "/tickets/{ticket_id}/apology", response={201: ApologyOut}, summary=gettext_noop("Maaf (5R)")
+)
 def ticket_apology(request: HttpRequest, ticket_id: int, payload: ApologyIn) -> Any:
     user = request_user(request)
     data = payload.dict()
@@ -389,7 +414,7 @@ def ticket_apology(request: HttpRequest, ticket_id: int, payload: ApologyIn) -> 
     return Status(201, apology)
 
 
-@router.post("/tickets/{ticket_id}/resolve", response=TicketOut, summary="Selesaikan")
+@router.post("/tickets/{ticket_id}/resolve", response=TicketOut, summary=gettext_noop("Selesaikan"))
 def ticket_resolve(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> Any:
     user = request_user(request)
     services.ticket_resolve(
@@ -398,7 +423,9 @@ def ticket_resolve(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> A
     return _detail(user, ticket_id)
 
 
-@router.post("/tickets/{ticket_id}/close", response=TicketOut, summary="Tutup (terima kasih)")
+@router.post(
+    "/tickets/{ticket_id}/close", response=TicketOut, summary=gettext_noop("Tutup (terima kasih)")
+)
 def ticket_close(request: HttpRequest, ticket_id: int, payload: CloseIn) -> Any:
     user = request_user(request)
     services.ticket_close(
@@ -410,7 +437,9 @@ def ticket_close(request: HttpRequest, ticket_id: int, payload: CloseIn) -> Any:
     return _detail(user, ticket_id)
 
 
-@router.post("/tickets/{ticket_id}/reopen", response=TicketOut, summary="Buka kembali")
+@router.post(
+    "/tickets/{ticket_id}/reopen", response=TicketOut, summary=gettext_noop("Buka kembali")
+)
 def ticket_reopen(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> Any:
     user = request_user(request)
     services.ticket_reopen(actor=user, ticket=access_ticket(user, ticket_id), reason=payload.reason)
@@ -420,7 +449,9 @@ def ticket_reopen(request: HttpRequest, ticket_id: int, payload: ReasonIn) -> An
 # --- messages and attachments ------------------------------------------------------------
 
 
-@router.get("/tickets/{ticket_id}/messages", response=list[MessageOut], summary="Pesan")
+@router.get(
+    "/tickets/{ticket_id}/messages", response=list[MessageOut], summary=gettext_noop("Pesan")
+)
 def message_list(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
     user = request_user(request)
     ticket = access_ticket(user, ticket_id)
@@ -433,18 +464,22 @@ def _check_request_size(request: HttpRequest) -> None:
     length = int(request.META.get("CONTENT_LENGTH") or 0)
     if length > limit + 1_048_576:
         raise PayloadTooLarge(
-            f"Permintaan {length / 1_048_576:.1f} MB terlalu besar; batas lampiran "
-            f"{limit / 1_048_576:.0f} MB per pesan."
+            gettext(
+                "Permintaan %(size).1f MB terlalu besar; batas lampiran %(limit).0f MB per pesan."
+            )
+            % {"size": length / 1_048_576, "limit": limit / 1_048_576}
         )
 
 
 @router.post(
     "/tickets/{ticket_id}/messages",
     response={201: MessageCreatedOut},
-    summary="Kirim pesan, balasan atau catatan (JSON atau multipart dengan lampiran)",
-    description="Sebutan `@nama_pengguna` dalam catatan internal (`kind=note`) memberi tahu "
-    "staf yang dapat melihat tiket; yang tidak memberi tahu siapa pun dikembalikan di "
-    "`warnings` (catatan tetap tersimpan).",
+    summary=gettext_noop("Kirim pesan, balasan atau catatan (JSON atau multipart dengan lampiran)"),
+    description=gettext_noop(
+        "Sebutan `@nama_pengguna` dalam catatan internal (`kind=note`) memberi tahu "
+        "staf yang dapat melihat tiket; yang tidak memberi tahu siapa pun dikembalikan di "
+        "`warnings` (catatan tetap tersimpan)."
+    ),
 )
 def message_create(
     request: HttpRequest,
@@ -492,7 +527,9 @@ def _validate_message(raw: Any) -> MessageIn:
         raise ValidationFailed(gettext("Data yang dikirim tidak valid."), fields=fields) from exc
 
 
-@router.get("/attachments/{attachment_id}", summary="Unduh lampiran", response={200: None})
+@router.get(
+    "/attachments/{attachment_id}", summary=gettext_noop("Unduh lampiran"), response={200: None}
+)
 def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
     user = request_user(request)
     qs = Attachment.objects.select_related("message").filter(
@@ -533,7 +570,9 @@ def _proposal_out(user: User, proposal: Proposal) -> dict[str, Any]:
     return proposal_dict(fresh, staff=not user.is_customer)
 
 
-@router.get("/tickets/{ticket_id}/proposals", response=list[ProposalOut], summary="Usulan")
+@router.get(
+    "/tickets/{ticket_id}/proposals", response=list[ProposalOut], summary=gettext_noop("Usulan")
+)
 def proposal_list(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
     user = request_user(request)
     ticket = access_ticket(user, ticket_id)
@@ -550,10 +589,11 @@ class ApprovalsQuery(Schema):
 @router.get(
     "/approvals",
     response={200: list[ApprovalOut], 403: ErrorOut},
-    summary="Usulan yang menunggu keputusan saya",
-    description="Hanya usulan yang boleh diputuskan pemanggil: supervisor untuk tim yang "
-    "dipimpinnya (dan tiket tanpa tim), admin untuk semua. Paling lama lebih dulu, "
-    f"paling banyak {QUEUE_LIMIT}.",
+    summary=gettext_noop("Usulan yang menunggu keputusan saya"),
+    description=gettext_noop(
+        "Hanya usulan yang boleh diputuskan pemanggil: supervisor untuk tim yang dipimpinnya "
+        "(dan tiket tanpa tim), admin untuk semua. Paling lama lebih dulu, paling banyak 100."
+    ),  # (QUEUE_LIMIT)
 )
 def approvals_queue(request: HttpRequest, q: Query[ApprovalsQuery]) -> list[dict[str, Any]]:
     user = request_user(request)
@@ -567,7 +607,7 @@ def approvals_queue(request: HttpRequest, q: Query[ApprovalsQuery]) -> list[dict
 @router.get(
     "/approvals/unfulfilled",
     response={200: list[ProposalOut], 403: ErrorOut},
-    summary="Kompensasi yang belum diberikan",
+    summary=gettext_noop("Kompensasi yang belum diberikan"),
 )
 def approvals_unfulfilled(request: HttpRequest) -> list[dict[str, Any]]:
     user = request_user(request)
@@ -579,7 +619,9 @@ def approvals_unfulfilled(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/tickets/{ticket_id}/proposals", response={201: ProposalOut}, summary="Buat usulan solusi"
+    "/tickets/{ticket_id}/proposals",
+    response={201: ProposalOut},
+    summary=gettext_noop("Buat usulan solusi"),
 )
 def proposal_create(request: HttpRequest, ticket_id: int, payload: ProposalIn) -> Any:
     user = request_user(request)
@@ -594,7 +636,9 @@ def proposal_create(request: HttpRequest, ticket_id: int, payload: ProposalIn) -
     return Status(201, _proposal_out(user, proposal))
 
 
-@router.post("/proposals/{proposal_id}/approve", response=ProposalOut, summary="Setujui")
+@router.post(
+    "/proposals/{proposal_id}/approve", response=ProposalOut, summary=gettext_noop("Setujui")
+)
 def proposal_approve(
     request: HttpRequest, proposal_id: int, payload: DecisionIn | None = None
 ) -> dict[str, Any]:
@@ -608,8 +652,8 @@ def proposal_approve(
 @router.post(
     "/proposals/{proposal_id}/decline",
     response=ProposalOut,
-    summary="Tolak (supervisor)",
-    description="Supervisor menolak usulan yang menunggu persetujuan; catatan wajib.",
+    summary=gettext_noop("Tolak (supervisor)"),
+    description=gettext_noop("Supervisor menolak usulan yang menunggu persetujuan; catatan wajib."),
 )
 def proposal_decline(request: HttpRequest, proposal_id: int, payload: DecisionIn) -> Any:
     user = request_user(request)
@@ -622,8 +666,8 @@ def proposal_decline(request: HttpRequest, proposal_id: int, payload: DecisionIn
 @router.post(
     "/proposals/{proposal_id}/request-changes",
     response=ProposalOut,
-    summary="Minta perubahan",
-    description="Supervisor mengembalikan usulan ke agen dengan catatan (wajib).",
+    summary=gettext_noop("Minta perubahan"),
+    description=gettext_noop("Supervisor mengembalikan usulan ke agen dengan catatan (wajib)."),
 )
 def proposal_request_changes(request: HttpRequest, proposal_id: int, payload: DecisionIn) -> Any:
     user = request_user(request)
@@ -636,8 +680,10 @@ def proposal_request_changes(request: HttpRequest, proposal_id: int, payload: De
 @router.post(
     "/proposals/{proposal_id}/resubmit",
     response=ProposalOut,
-    summary="Ajukan ulang",
-    description="Agen mengubah usulan yang dikembalikan supervisor dan mengajukannya lagi.",
+    summary=gettext_noop("Ajukan ulang"),
+    description=gettext_noop(
+        "Agen mengubah usulan yang dikembalikan supervisor dan mengajukannya lagi."
+    ),
 )
 def proposal_resubmit(request: HttpRequest, proposal_id: int, payload: ProposalIn) -> Any:
     user = request_user(request)
@@ -654,9 +700,11 @@ def proposal_resubmit(request: HttpRequest, proposal_id: int, payload: ProposalI
 @router.post(
     "/proposals/{proposal_id}/fulfil",
     response=ProposalOut,
-    summary="Catat pemberian kompensasi",
-    description="Setelah pelanggan menerima usulan: kompensasi diberikan (kode voucher atau "
-    "nomor referensi pengembalian dana) atau belum dapat diberikan (catatan wajib).",
+    summary=gettext_noop("Catat pemberian kompensasi"),
+    description=gettext_noop(
+        "Setelah pelanggan menerima usulan: kompensasi diberikan (kode voucher atau "
+        "nomor referensi pengembalian dana) atau belum dapat diberikan (catatan wajib)."
+    ),
 )
 def proposal_fulfil(request: HttpRequest, proposal_id: int, payload: FulfilIn) -> Any:
     user = request_user(request)
@@ -670,14 +718,16 @@ def proposal_fulfil(request: HttpRequest, proposal_id: int, payload: FulfilIn) -
     return _proposal_out(user, proposal)
 
 
-@router.post("/proposals/{proposal_id}/accept", response=ProposalOut, summary="Terima")
+@router.post(
+    "/proposals/{proposal_id}/accept", response=ProposalOut, summary=gettext_noop("Terima")
+)
 def proposal_accept(request: HttpRequest, proposal_id: int) -> dict[str, Any]:
     user = request_user(request)
     proposal = services.proposal_accept(actor=user, proposal=_proposal(user, proposal_id))
     return _proposal_out(user, proposal)
 
 
-@router.post("/proposals/{proposal_id}/reject", response=ProposalOut, summary="Tolak")
+@router.post("/proposals/{proposal_id}/reject", response=ProposalOut, summary=gettext_noop("Tolak"))
 def proposal_reject(request: HttpRequest, proposal_id: int, payload: ReasonIn) -> Any:
     user = request_user(request)
     proposal = services.proposal_reject(
@@ -686,7 +736,9 @@ def proposal_reject(request: HttpRequest, proposal_id: int, payload: ReasonIn) -
     return _proposal_out(user, proposal)
 
 
-@router.post("/proposals/{proposal_id}/withdraw", response=ProposalOut, summary="Tarik")
+@router.post(
+    "/proposals/{proposal_id}/withdraw", response=ProposalOut, summary=gettext_noop("Tarik")
+)
 def proposal_withdraw(request: HttpRequest, proposal_id: int, payload: ReasonIn) -> Any:
     user = request_user(request)
     proposal = services.proposal_withdraw(
@@ -698,7 +750,9 @@ def proposal_withdraw(request: HttpRequest, proposal_id: int, payload: ReasonIn)
 # --- timeline ---------------------------------------------------------------------------------
 
 
-@router.get("/tickets/{ticket_id}/timeline", response=list[EventOut], summary="Kronologi")
+@router.get(
+    "/tickets/{ticket_id}/timeline", response=list[EventOut], summary=gettext_noop("Kronologi")
+)
 def timeline(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
     user = request_user(request)
     ticket = access_ticket(user, ticket_id)
@@ -711,7 +765,9 @@ def timeline(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
 @router.post(
     "/tickets/{ticket_id}/merge",
     response=TicketOut,
-    summary="Gabungkan ke tiket lain pelanggan yang sama (tiket ini ditutup dan menunjuk ke sana)",
+    summary=gettext_noop(
+        "Gabungkan ke tiket lain pelanggan yang sama (tiket ini ditutup dan menunjuk ke sana)"
+    ),
 )
 def ticket_merge(request: HttpRequest, ticket_id: int, payload: MergeIn) -> Any:
     user = request_user(request)
@@ -724,7 +780,7 @@ def ticket_merge(request: HttpRequest, ticket_id: int, payload: MergeIn) -> Any:
 @router.post(
     "/tickets/{ticket_id}/split",
     response={201: TicketOut},
-    summary="Pisahkan satu pesan pelanggan menjadi tiket baru",
+    summary=gettext_noop("Pisahkan satu pesan pelanggan menjadi tiket baru"),
 )
 def ticket_split(request: HttpRequest, ticket_id: int, payload: SplitIn) -> Any:
     user = request_user(request)
@@ -739,7 +795,7 @@ def ticket_split(request: HttpRequest, ticket_id: int, payload: SplitIn) -> Any:
 @router.get(
     "/tickets/{ticket_id}/links",
     response={200: list[LinkOut], 403: ErrorOut},
-    summary="Tiket terkait (staf)",
+    summary=gettext_noop("Tiket terkait (staf)"),
 )
 def link_list(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
     user = request_user(request)
@@ -749,7 +805,9 @@ def link_list(request: HttpRequest, ticket_id: int) -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/tickets/{ticket_id}/links", response={201: list[LinkOut]}, summary="Tautkan tiket terkait"
+    "/tickets/{ticket_id}/links",
+    response={201: list[LinkOut]},
+    summary=gettext_noop("Tautkan tiket terkait"),
 )
 def link_create(request: HttpRequest, ticket_id: int, payload: LinkIn) -> Any:
     user = request_user(request)
@@ -762,7 +820,9 @@ def link_create(request: HttpRequest, ticket_id: int, payload: LinkIn) -> Any:
 
 
 @router.delete(
-    "/tickets/{ticket_id}/links/{other_id}", response={204: None}, summary="Lepas tautan"
+    "/tickets/{ticket_id}/links/{other_id}",
+    response={204: None},
+    summary=gettext_noop("Lepas tautan"),
 )
 def link_delete(request: HttpRequest, ticket_id: int, other_id: int) -> Any:
     user = request_user(request)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
@@ -26,7 +27,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from sigap.accounts.models import User
@@ -72,12 +73,20 @@ def rule_for(team_id: int | None) -> Rule:
 
 
 def reasons(rule: Rule, *, severity: str, amount: int) -> list[str]:
-    """Why a proposal needs approval under ``rule`` (empty: it does not)."""
+    """Why a proposal needs approval under ``rule`` (empty: it does not), in the default
+    language: it is stored with the proposal."""
     out = []
-    if severity and severity in rule.severities:
-        out.append(f"tingkat keluhan {Severity(severity).label.lower()}")
-    if rule.amount_threshold is not None and amount >= rule.amount_threshold:
-        out.append(f"nilai kompensasi ≥ {format_rupiah(rule.amount_threshold)}")
+    with translation.override(settings.LANGUAGE_CODE):
+        if severity and severity in rule.severities:
+            out.append(
+                _("tingkat keluhan %(severity)s")
+                % {"severity": str(Severity(severity).label).lower()}
+            )
+        if rule.amount_threshold is not None and amount >= rule.amount_threshold:
+            out.append(
+                _("nilai kompensasi ≥ %(amount)s")
+                % {"amount": format_rupiah(rule.amount_threshold)}
+            )
     return out
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from sigap.accounts.models import User
 from sigap.core import fastsql
@@ -298,8 +299,9 @@ def email_bounced_event(
         EventKind.AUTOMATION,
         public=False,
         data={
-            "rule": f"Email balasan tidak terkirim ke {recipient or 'pelanggan'}: {reason}",
-            "applied": ["balasan ditandai gagal terkirim"],
+            "rule": gettext("Email balasan tidak terkirim ke %(to)s: %(why)s")
+            % {"to": recipient or gettext("pelanggan"), "why": reason},
+            "applied": [gettext("balasan ditandai gagal terkirim")],
             "bounce": {
                 "message_id": message.pk,
                 "external_id": message.external_id,

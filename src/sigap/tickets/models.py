@@ -486,7 +486,7 @@ class Apology(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"Permintaan maaf #{self.pk}"
+        return _("Permintaan maaf #%(n)s") % {"n": self.pk}
 
 
 class MissedDeadline(models.Model):
@@ -631,7 +631,7 @@ class Proposal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Usulan #{self.pk} ({self.get_status_display()})"
+        return _("Usulan #%(n)s (%(status)s)") % {"n": self.pk, "status": self.get_status_display()}
 
 
 class EventKind(models.TextChoices):

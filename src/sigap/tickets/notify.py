@@ -29,7 +29,13 @@ with the notifications app.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
+from typing import TypeVar
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts.models import Role, Team, User
 from sigap.core.refs import ticket_reference
@@ -45,23 +51,41 @@ from sigap.tickets import hooks, mentions
 from sigap.tickets.models import Message, MessageKind, Proposal, Ticket
 
 SNIPPET = 140
+E = TypeVar("E")
+
+
+def stored(handler: Callable[[E], None]) -> Callable[[E], None]:
+    """The handler writing its notices in the default language, whoever's request runs it:
+    their text is stored, and read by others."""
+
+    def in_default_language(event: E) -> None:
+        with translation.override(settings.LANGUAGE_CODE):
+            handler(event)
+
+    return in_default_language
 
 
 def connect() -> None:
     label_tickets_with(labels)
     inside = hooks.INSIDE
-    hooks.subscribe(hooks.TicketCreated, on_created, phase=inside, name="notifications.assigned")
-    hooks.subscribe(hooks.TicketUpdated, on_updated, phase=inside, name="notifications.moved")
-    hooks.subscribe(hooks.MessageAdded, on_message, phase=inside, name="notifications.message")
+    hooks.subscribe(
+        hooks.TicketCreated, stored(on_created), phase=inside, name="notifications.assigned"
+    )
+    hooks.subscribe(
+        hooks.TicketUpdated, stored(on_updated), phase=inside, name="notifications.moved"
+    )
+    hooks.subscribe(
+        hooks.MessageAdded, stored(on_message), phase=inside, name="notifications.message"
+    )
     hooks.subscribe(
         hooks.ApprovalRequested,
-        on_approval_requested,
+        stored(on_approval_requested),
         phase=inside,
         name="notifications.approval_needed",
     )
     hooks.subscribe(
         hooks.ProposalDecided,
-        on_proposal_decided,
+        stored(on_proposal_decided),
         phase=inside,
         name="notifications.proposal_decided",
     )
@@ -94,7 +118,14 @@ def on_created(event: hooks.TicketCreated) -> None:
     if assignee is None or assignee == author:
         return
     notify_many(
-        [(assignee, event.ticket_id, K.ASSIGNED, f"{_name(author)} membuka tiket ini untuk Anda.")]
+        [
+            (
+                assignee,
+                event.ticket_id,
+                K.ASSIGNED,
+                _("%(who)s membuka tiket ini untuk Anda.") % {"who": _name(author)},
+            )
+        ]
     )
 
 
@@ -108,14 +139,22 @@ def on_updated(event: hooks.TicketUpdated) -> None:
     assignee = int(changes["assignee"]) if changes.get("assignee") else None
     if assignee and assignee != actor:
         rows.append(
-            (assignee, event.ticket_id, K.ASSIGNED, f"{by} menugaskan tiket ini kepada Anda.")
+            (
+                assignee,
+                event.ticket_id,
+                K.ASSIGNED,
+                _("%(who)s menugaskan tiket ini kepada Anda.") % {"who": by},
+            )
         )
     if changes.get("team"):
         team = Team.objects.filter(pk=int(changes["team"])).only("name", "supervisor_id").first()
         current = Ticket.objects.filter(pk=event.ticket_id).values_list("assignee_id", flat=True)
         owner = assignee or current.first()
         if team is not None:
-            text = f"{by} memindahkan tiket ini ke tim {team.name}."
+            text = _("%(who)s memindahkan tiket ini ke tim %(team)s.") % {
+                "who": by,
+                "team": team.name,
+            }
             told = owner if owner != assignee else None  # a new assignee heard it above
             to = {u for u in (team.supervisor_id, told) if u and u != actor}
             rows += [(u, event.ticket_id, K.TRANSFERRED, text) for u in sorted(to)]
@@ -143,7 +182,7 @@ def _customer_replied(event: hooks.MessageAdded) -> None:
                 found[1],
                 event.ticket_id,
                 K.CUSTOMER_REPLIED,
-                f"Pelanggan menulis: {_snippet(event.text)}",
+                _("Pelanggan menulis: %(text)s") % {"text": _snippet(event.text)},
             )
         ]
     )
@@ -155,7 +194,12 @@ def _mentioned(event: hooks.MessageAdded) -> None:
     author = message.author
     by = (author.get_full_name() or author.get_username()) if author else "Sigap"
     notify_many(
-        (u.pk, event.ticket_id, K.MENTIONED, f"{by} menyebut Anda: {_snippet(message.body)}")
+        (
+            u.pk,
+            event.ticket_id,
+            K.MENTIONED,
+            _("%(who)s menyebut Anda: %(text)s") % {"who": by, "text": _snippet(message.body)},
+        )
         for u in found.notify
         if u.pk != message.author_id
     )
@@ -183,18 +227,22 @@ def on_approval_requested(event: hooks.ApprovalRequested) -> None:
         )
     admins = User.objects.filter(role=Role.ADMIN, is_active=True).values_list("pk", flat=True)
     to = (supervisors | chose(admins, K.APPROVAL_NEEDED)) - {proposer}
-    verb = "mengajukan ulang" if event.resubmitted else "mengusulkan"
-    text = f"{_name(proposer)} {verb}: {_snippet(summary)}"
+    about = {"who": _name(proposer), "summary": _snippet(summary)}
+    text = (
+        _("%(who)s mengajukan ulang: %(summary)s") % about
+        if event.resubmitted
+        else _("%(who)s mengusulkan: %(summary)s") % about
+    )
     if event.reason:
-        text = f"{text} (perlu persetujuan: {event.reason})"
+        text = _("%(text)s (perlu persetujuan: %(why)s)") % {"text": text, "why": event.reason}
     notify_many((u, event.ticket_id, K.APPROVAL_NEEDED, text) for u in sorted(to))
 
 
 DECISIONS = {
-    "approved": "Usulan Anda disetujui",
-    "declined": "Supervisor menolak usulan Anda",
-    "changes_requested": "Supervisor meminta perubahan pada usulan Anda",
-    "accepted": "Pelanggan menerima usulan Anda",
+    "approved": gettext_lazy("Usulan Anda disetujui"),
+    "declined": gettext_lazy("Supervisor menolak usulan Anda"),
+    "changes_requested": gettext_lazy("Supervisor meminta perubahan pada usulan Anda"),
+    "accepted": gettext_lazy("Pelanggan menerima usulan Anda"),
 }
 
 
@@ -228,12 +276,13 @@ def on_proposal_decided(event: hooks.ProposalDecided) -> None:
     if decision == "rejected" and proposal.requires_approval and proposal.approved_at is None:
         decision, by_supervisor = "declined", True
     if decision == "rejected":
-        text = "Pelanggan menolak usulan Anda"
+        text = _("Pelanggan menolak usulan Anda")
         note = note or proposal.rejection_reason
     elif "change" in decision:
-        text = DECISIONS["changes_requested"]
+        text = str(DECISIONS["changes_requested"])
     else:
-        text = DECISIONS.get(decision, f"Usulan Anda: {decision}")
+        known = DECISIONS.get(decision)
+        text = str(known) if known else _("Usulan Anda: %(what)s") % {"what": decision}
     if actor and by_supervisor:
         text = f"{text} ({_name(actor)})"
     if note:

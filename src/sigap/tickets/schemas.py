@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext_noop
 from ninja import Schema
 from pydantic import Field
 
@@ -65,7 +66,9 @@ class TicketIn(Schema):
     complainer_goal: ComplainerGoal = ComplainerGoal.NONE
     response_type: ResponseType = ResponseType.NONE
     root_cause: RootCause = RootCause.NONE
-    brand: str = Field("", max_length=50, description="Kode merek; kosong: merek bawaan.")
+    brand: str = Field(
+        "", max_length=50, description=gettext_noop("Kode merek; kosong: merek bawaan.")
+    )
 
 
 # What only staff may set when opening a ticket: a customer who sends one gets a 422
@@ -104,8 +107,10 @@ class TicketPatch(Schema):
 
     version: int | None = Field(
         default=None,
-        description="Wajib: versi tiket yang Anda ubah (dari `version`), atau kirim header "
-        "If-Match berisi versi itu. Tanpa keduanya: 422; versi usang: 409.",
+        description=gettext_noop(
+            "Wajib: versi tiket yang Anda ubah (dari `version`), atau kirim header "
+            "If-Match berisi versi itu. Tanpa keduanya: 422; versi usang: 409."
+        ),
     )
     subject: Annotated[str | None, NOT_NULL] = Field(default=None, min_length=1, max_length=255)
     category: Annotated[Category | None, null_clears(Category.NONE)] = None
@@ -180,7 +185,9 @@ class TicketListOut(Schema):
     reference: str
     kind: str
     channel: str
-    brand: str = Field(description="Kode merek tiket (balasan keluar atas nama merek ini).")
+    brand: str = Field(
+        description=gettext_noop("Kode merek tiket (balasan keluar atas nama merek ini).")
+    )
     subject: str
     status: str
     status_label: str
@@ -229,7 +236,7 @@ class TicketOut(TicketListOut):
     steps: list[StepOut]
     customer_detail: TicketCustomerOut
     merged_into: TicketPointerOut | None = Field(
-        None, description="Tiket ini digabung ke tiket itu (tiket ini ditutup)."
+        None, description=gettext_noop("Tiket ini digabung ke tiket itu (tiket ini ditutup).")
     )
 
 
@@ -248,7 +255,9 @@ class CustomerTicketListOut(Schema):
     reference: str
     kind: str
     channel: str
-    brand: str = Field(description="Kode merek tiket (balasan keluar atas nama merek ini).")
+    brand: str = Field(
+        description=gettext_noop("Kode merek tiket (balasan keluar atas nama merek ini).")
+    )
     subject: str
     status: str
     status_label: str
@@ -273,7 +282,7 @@ class CustomerTicketOut(CustomerTicketListOut):
     steps: list[StepOut]
     customer_detail: TicketCustomerOut
     merged_into: TicketPointerOut | None = Field(
-        None, description="Tiket ini digabung ke tiket itu (tiket ini ditutup)."
+        None, description=gettext_noop("Tiket ini digabung ke tiket itu (tiket ini ditutup).")
     )
 
 
@@ -311,19 +320,27 @@ class MessageOut(Schema):
 
 class MentionWarningOut(Schema):
     code: Literal["mention_not_visible", "mention_unknown"] = Field(
-        description="`mention_not_visible`: staf yang disebut tidak dapat melihat tiket ini; "
-        "`mention_unknown`: tidak ada staf aktif dengan nama pengguna itu."
+        description=gettext_noop(
+            "`mention_not_visible`: staf yang disebut tidak dapat melihat tiket ini; "
+            "`mention_unknown`: tidak ada staf aktif dengan nama pengguna itu."
+        )
     )
-    usernames: list[str] = Field(description="Nama pengguna yang disebut tetapi tidak diberi tahu.")
-    message: str = Field(description="Peringatan untuk penulis catatan, dalam bahasa aktif.")
+    usernames: list[str] = Field(
+        description=gettext_noop("Nama pengguna yang disebut tetapi tidak diberi tahu.")
+    )
+    message: str = Field(
+        description=gettext_noop("Peringatan untuk penulis catatan, dalam bahasa aktif.")
+    )
 
 
 class MessageCreatedOut(MessageOut):
     warnings: list[MentionWarningOut] = Field(
         default_factory=list,
-        description="Sebutan @nama pada catatan internal yang tidak memberi tahu siapa pun "
-        "(staf yang tidak dapat melihat tiket, atau nama yang tidak dikenal). Catatan tetap "
-        "tersimpan; staf lain yang disebut tetap diberi tahu. Kosong untuk pesan lain.",
+        description=gettext_noop(
+            "Sebutan @nama pada catatan internal yang tidak memberi tahu siapa pun "
+            "(staf yang tidak dapat melihat tiket, atau nama yang tidak dikenal). Catatan tetap "
+            "tersimpan; staf lain yang disebut tetap diberi tahu. Kosong untuk pesan lain."
+        ),
     )
 
 
@@ -344,13 +361,17 @@ class ProposalOut(Schema):
     rejection_reason: str
     created_at: datetime
     # for the staff only (empty or null for a customer)
-    approval_reason: str = Field(description="Mengapa usulan butuh persetujuan supervisor.")
-    review_note: str = Field(description="Catatan keputusan supervisor terakhir.")
+    approval_reason: str = Field(
+        description=gettext_noop("Mengapa usulan butuh persetujuan supervisor.")
+    )
+    review_note: str = Field(description=gettext_noop("Catatan keputusan supervisor terakhir."))
     reviewed_by: Ref | None
     reviewed_at: datetime | None
     fulfilment: str = Field(
-        description="Pemberian kompensasi: none (tanpa kompensasi / belum diterima), "
-        "pending (belum dicatat), given (diberikan), not_given (belum dapat diberikan)."
+        description=gettext_noop(
+            "Pemberian kompensasi: none (tanpa kompensasi / belum diterima), "
+            "pending (belum dicatat), given (diberikan), not_given (belum dapat diberikan)."
+        )
     )
     compensation_reference: str
     compensation_note: str
@@ -370,9 +391,9 @@ class ApprovalCaseOut(Schema):
     team: Ref | None
     customer: Ref
     loyalty_tier: str
-    previous_tickets: int = Field(description="Tiket lain pelanggan ini.")
+    previous_tickets: int = Field(description=gettext_noop("Tiket lain pelanggan ini."))
     past_compensation_count: int = Field(
-        description="Kompensasi yang diterima pelanggan pada tiket lain."
+        description=gettext_noop("Kompensasi yang diterima pelanggan pada tiket lain.")
     )
     past_compensation_total: int
 
@@ -671,9 +692,11 @@ def event_dict(e: TimelineEvent) -> dict[str, Any]:
 class MergeIn(Schema):
     """Gabungkan tiket ini ke tiket lain milik pelanggan yang sama."""
 
-    into_id: int = Field(description="Tiket yang dipertahankan.")
+    into_id: int = Field(description=gettext_noop("Tiket yang dipertahankan."))
     notice: str = Field(
-        "", max_length=5000, description="Pemberitahuan ke pelanggan; kosong: teks baku."
+        "",
+        max_length=5000,
+        description=gettext_noop("Pemberitahuan ke pelanggan; kosong: teks baku."),
     )
 
 
@@ -691,7 +714,7 @@ class LinkIn(Schema):
 
 
 class LinkOut(Schema):
-    kind: str = Field(description="related, split, atau merged")
+    kind: str = Field(description=gettext_noop("related, split, atau merged"))
     label: str
     ticket: TicketPointerOut
     subject: str

@@ -24,7 +24,7 @@ from django.db.models import (
 from django.db.models.base import ModelState
 from django.db.models.expressions import Col
 from django.db.models.signals import post_init, pre_init
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from sigap.accounts import brands
 from sigap.accounts.models import STAFF_ROLES, Role, Team, User
@@ -561,12 +561,12 @@ class LinkedTicket:
 
 
 _LINK_LABELS = {  # (kind, the ticket is the link's "from" side) -> label
-    (LinkKind.RELATED, True): "Terkait",
-    (LinkKind.RELATED, False): "Terkait",
-    (LinkKind.SPLIT, True): "Dipisah dari",
-    (LinkKind.SPLIT, False): "Dipisah menjadi",
-    (LinkKind.MERGED, True): "Digabung ke",
-    (LinkKind.MERGED, False): "Gabungan dari",
+    (LinkKind.RELATED, True): gettext_lazy("Terkait"),
+    (LinkKind.RELATED, False): gettext_lazy("Terkait"),
+    (LinkKind.SPLIT, True): gettext_lazy("Dipisah dari"),
+    (LinkKind.SPLIT, False): gettext_lazy("Dipisah menjadi"),
+    (LinkKind.MERGED, True): gettext_lazy("Digabung ke"),
+    (LinkKind.MERGED, False): gettext_lazy("Gabungan dari"),
 }
 
 
@@ -587,7 +587,7 @@ def links_for(*, user: User, ticket: Ticket) -> list[LinkedTicket]:
         outgoing = r.from_ticket_id == ticket.pk
         other = r.to_ticket if outgoing else r.from_ticket
         if other.pk in shown:
-            label = _LINK_LABELS[(LinkKind(r.kind), outgoing)]
+            label = str(_LINK_LABELS[(LinkKind(r.kind), outgoing)])
             out.append(LinkedTicket(label, other, r.kind, r.kind == LinkKind.RELATED))
     return out
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.notifications.models import NotificationKind
 from sigap.notifications.services import notify_many
@@ -96,7 +97,7 @@ def _warn(now: datetime) -> int:
                 user_id,
                 t.pk,
                 NotificationKind.SLA_WARNING,
-                f"Tenggat tiket {t.reference} hampir lewat.",
+                _("Tenggat tiket %(ref)s hampir lewat.") % {"ref": t.reference},
             )
             for t in tickets
             for user_id in _owners(t)
@@ -132,11 +133,21 @@ def _breach(now: datetime) -> int:
             to = escalation.recipients(t, first)
             rows.append((t, EventKind.ESCALATED, {"level": first.level, "to": to}))
             notes += [
-                (u, t.pk, NotificationKind.ESCALATED, f"Tiket {t.reference} melewati tenggat.")
+                (
+                    u,
+                    t.pk,
+                    NotificationKind.ESCALATED,
+                    _("Tiket %(ref)s melewati tenggat.") % {"ref": t.reference},
+                )
                 for u in to
             ]
         notes += [
-            (u, t.pk, NotificationKind.SLA_BREACHED, f"Tenggat tiket {t.reference} terlampaui.")
+            (
+                u,
+                t.pk,
+                NotificationKind.SLA_BREACHED,
+                _("Tenggat tiket %(ref)s terlampaui.") % {"ref": t.reference},
+            )
             for u in _owners(t)
             if u not in to
         ]
@@ -186,7 +197,8 @@ def _escalate_to(step: escalation.Step, previous: int, now: datetime) -> int:
                 u,
                 t.pk,
                 NotificationKind.ESCALATED,
-                f"Tiket {t.reference} belum selesai jauh melewati tenggat ({step.name}).",
+                _("Tiket %(ref)s belum selesai jauh melewati tenggat (%(step)s).")
+                % {"ref": t.reference, "step": step.name},
             )
             for u in to
         ]
@@ -236,7 +248,7 @@ def _missed(tickets: list[Ticket], target: str, label: str, now: datetime) -> No
                 u,
                 t.pk,
                 NotificationKind.SLA_BREACHED,
-                f"Tenggat {label} tiket {t.reference} terlewat.",
+                _("Tenggat %(what)s tiket %(ref)s terlewat.") % {"what": label, "ref": t.reference},
             )
             for t in tickets
             for u in _owners(t)

@@ -52,13 +52,18 @@ def priority_for(severity: str, tier: str, customer_kind: str = "") -> tuple[int
     if value is None:  # an empty matrix: the built-in defaults
         value = {(s, t, k): p for s, t, k, p in default_rows()}[(severity, tier, "")]
     severity_text = (
-        str(dict(Severity.choices).get(severity, severity)) if severity else "belum dinilai"
+        str(dict(Severity.choices).get(severity, severity)) if severity else _("belum dinilai")
     )
     tier_text = str(dict(LoyaltyTier.choices).get(tier, tier))
     kind = (
         f", {dict(CustomerKind.choices).get(customer_kind, customer_kind)}" if customer_kind else ""
     )
-    return value, f"Tingkat {severity_text.lower()} × pelanggan {tier_text}{kind} → P{value}"
+    return value, _("Tingkat %(severity)s × pelanggan %(tier)s%(kind)s → P%(value)s") % {
+        "severity": severity_text.lower(),
+        "tier": tier_text,
+        "kind": kind,
+        "value": value,
+    }
 
 
 # --- the settings page ---------------------------------------------------------------------

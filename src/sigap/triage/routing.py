@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.accounts.models import Team, User
 from sigap.accounts.presence import online
@@ -160,7 +161,7 @@ def _load(users: list[int], channel: str) -> dict[int, tuple[int, int]]:
 
 
 def pick_agent(team: Team, ticket: Ticket, language: str = "id") -> tuple[User | None, str]:
-    routing, _ = TeamRouting.objects.get_or_create(team=team)
+    routing, _created = TeamRouting.objects.get_or_create(team=team)
     if routing.strategy == Strategy.NONE:
         return None, f"tim {team.name}: penugasan manual"
     members = list(team.members.filter(is_active=True).order_by("pk"))
@@ -180,23 +181,27 @@ def pick_agent(team: Team, ticket: Ticket, language: str = "id") -> tuple[User |
 
     candidates = [m for m in members if available(m)]
     if not candidates:
-        return None, f"tim {team.name}: tidak ada agen daring yang masih punya kapasitas"
+        return None, _("tim %(team)s: tidak ada agen daring yang masih punya kapasitas") % {
+            "team": team.name
+        }
     why = ""
     if routing.strategy == Strategy.SKILL:
         skilled = [m for m in candidates if _skilled(profiles.get(m.pk), ticket, language)]
         if skilled:
-            candidates, why = skilled, "sesuai keahlian, "
+            candidates, why = skilled, _("sesuai keahlian, ")
     if routing.strategy == Strategy.ROUND_ROBIN:
         after = [
             m for m in candidates if routing.last_assigned_id and m.pk > routing.last_assigned_id
         ]
         chosen = (after or candidates)[0]
-        why = "bergiliran"
+        why = _("bergiliran")
     else:
         chosen = min(candidates, key=lambda m: (load.get(m.pk, (0, 0))[1], m.pk))
-        why += f"beban paling ringan ({load.get(chosen.pk, (0, 0))[1]} tiket terbuka)"
+        why += _("beban paling ringan (%(n)s tiket terbuka)") % {
+            "n": load.get(chosen.pk, (0, 0))[1]
+        }
     TeamRouting.objects.filter(pk=routing.pk).update(last_assigned=chosen)
-    return chosen, f"ditugaskan ke {chosen.display_name}: {why}"
+    return chosen, _("ditugaskan ke %(who)s: %(why)s") % {"who": chosen.display_name, "why": why}
 
 
 def _skilled(profile: AgentProfile | None, ticket: Ticket, language: str) -> bool:
@@ -258,7 +263,7 @@ def set_status(user: User, status: str) -> list[int]:
     chats = Ticket.objects.filter(assignee=user, channel="livechat", status__in=OPEN_STATUSES)
     for ticket in chats.select_related("team", "customer"):
         colleague = None
-        why = "tidak ada agen lain yang daring"
+        why = _("tidak ada agen lain yang daring")
         if ticket.team is not None:
             colleague, why = pick_agent(ticket.team, ticket)
         services.ticket_update(

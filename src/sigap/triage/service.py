@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.accounts.system import system_user
 from sigap.core.errors import StaleVersion
@@ -304,7 +305,7 @@ def retrain(task: str, *, force: bool = False) -> Retrained | None:
             candidate_scores,
             trained_on=len(texts),
             corrections=len(examples),
-            note=f"dilatih ulang dengan {len(examples)} contoh dari agen",
+            note=_("dilatih ulang dengan %(n)s contoh dari agen") % {"n": len(examples)},
         )
         _models.invalidate()
     elif current is not None:

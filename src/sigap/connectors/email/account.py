@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from django.utils.translation import gettext as _
 
 from sigap.connectors.models import MailAuth, Mailbox, MailProtocol, MailSecurity
 from sigap.core import secretbox
@@ -59,7 +60,7 @@ def password(mailbox: Mailbox, secrets: Secrets) -> str:
         return secrets.password
     if mailbox.password_env:
         raise MailboxError(f"variabel lingkungan {mailbox.password_env} kosong")
-    raise MailboxError("kata sandi kotak surat belum diisi")
+    raise MailboxError(_("kata sandi kotak surat belum diisi"))
 
 
 # --- OAuth2 ----------------------------------------------------------------------------------
@@ -69,9 +70,9 @@ def access_token(mailbox: Mailbox, secrets: Secrets) -> str:
     """A fresh access token for the mailbox: its refresh token exchanged at the provider's
     token endpoint (RFC 6749 section 6). ``MailboxError`` with the provider's answer."""
     if not mailbox.oauth_token_url:
-        raise MailboxError("alamat token OAuth2 belum diisi")
+        raise MailboxError(_("alamat token OAuth2 belum diisi"))
     if not secrets.refresh_token:
-        raise MailboxError("refresh token OAuth2 belum ada: masuk dengan akun penyedia dahulu")
+        raise MailboxError(_("refresh token OAuth2 belum ada: masuk dengan akun penyedia dahulu"))
     form = {
         "grant_type": "refresh_token",
         "refresh_token": secrets.refresh_token,
@@ -83,7 +84,8 @@ def access_token(mailbox: Mailbox, secrets: Secrets) -> str:
         response = httpx.post(mailbox.oauth_token_url, data=form, timeout=TIMEOUT)
     except httpx.HTTPError as exc:
         raise MailboxError(
-            f"penyedia OAuth2 tidak dapat dihubungi ({type(exc).__name__}): {exc}"
+            _("penyedia OAuth2 tidak dapat dihubungi (%(kind)s): %(why)s")
+            % {"kind": type(exc).__name__, "why": exc}
         ) from exc
     try:
         body = response.json()
@@ -127,7 +129,8 @@ def exchange_code(
         response = httpx.post(mailbox.oauth_token_url, data=form, timeout=TIMEOUT)
     except httpx.HTTPError as exc:
         raise MailboxError(
-            f"penyedia OAuth2 tidak dapat dihubungi ({type(exc).__name__}): {exc}"
+            _("penyedia OAuth2 tidak dapat dihubungi (%(kind)s): %(why)s")
+            % {"kind": type(exc).__name__, "why": exc}
         ) from exc
     try:
         body = response.json()
@@ -146,8 +149,10 @@ def exchange_code(
         )
     if not isinstance(token, str) or not token:
         raise MailboxError(
-            "penyedia OAuth2 tidak memberi refresh token (Google: izinkan akses offline; "
-            "Microsoft: cakupan offline_access)"
+            _(
+                "penyedia OAuth2 tidak memberi refresh token (Google: izinkan akses offline; "
+                "Microsoft: cakupan offline_access)"
+            )
         )
     return token
 
@@ -274,7 +279,7 @@ def open_smtp(
     """A signed-in connection to the mailbox's SMTP server."""
     say = log or (lambda _: None)
     if not mailbox.smtp_host:
-        raise MailboxError("server SMTP belum diisi")
+        raise MailboxError(_("server SMTP belum diisi"))
     if mailbox.smtp_security == MailSecurity.SSL:
         conn: smtplib.SMTP = smtplib.SMTP_SSL(timeout=timeout, context=ssl.create_default_context())
     else:

@@ -50,6 +50,7 @@ import nh3
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.accounts import brands
 from sigap.connectors.models import EmailParticipant, EmailReceipt, Mailbox, QuarantinedEmail
@@ -236,7 +237,7 @@ def _bounce_of(msg: EmailMessage, sender: str, text: str) -> Bounce | None:
         bounce.recipient = quoted.group(1).lower() if quoted else ""
     if not bounce.reason:
         coded = next((line for line in lines if NOTICE_ERROR.search(line)), "")
-        bounce.reason = coded or bounce.status or (lines[0] if lines else "tidak terkirim")
+        bounce.reason = coded or bounce.status or (lines[0] if lines else _("tidak terkirim"))
     bounce.reason = bounce.reason[:300]
     return bounce
 
@@ -258,11 +259,11 @@ def parse(raw: bytes) -> ParsedEmail:
     try:
         msg = message_from_bytes(raw, _class=_ParsedMessage, policy=policy.default)
     except Exception as exc:  # the parser is lenient; this is a last resort
-        raise MalformedEmail(f"tidak dapat dibaca: {exc}") from exc
+        raise MalformedEmail(_("tidak dapat dibaca: %(why)s") % {"why": exc}) from exc
     assert isinstance(msg, EmailMessage)
     name, sender = parseaddr(str(msg.get("From", "")))
     if "@" not in sender:
-        raise MalformedEmail("tanpa alamat pengirim (From) yang sah")
+        raise MalformedEmail(_("tanpa alamat pengirim (From) yang sah"))
     subject = " ".join(str(msg.get("Subject", "")).split())[:MAX_SUBJECT]
     body_part = msg.get_body(preferencelist=("plain", "html"))
     text = ""
@@ -290,21 +291,22 @@ def parse(raw: bytes) -> ParsedEmail:
                 fwd_text = _text_of(fwd_body) if fwd_body is not None else ""
                 if fwd_body is not None and fwd_body.get_content_type() == "text/html":
                     fwd_text = html_to_text(fwd_text)
-                text += (
-                    f"\n\n---- Pesan yang diteruskan ----\nDari: {fwd_from}\n"
-                    f"Subjek: {fwd_subject}\n\n{fwd_text}"
+                heading = _(
+                    "---- Pesan yang diteruskan ----\nDari: %(sender)s\nSubjek: %(subject)s"
                 )
+                text += "\n\n" + heading % {"sender": fwd_from, "subject": fwd_subject}
+                text += f"\n\n{fwd_text}"
             continue
         payload = part.get_payload(decode=True)
         if isinstance(payload, bytes):
             attachments.append(Upload(part.get_filename() or "lampiran", payload))
     if not text.strip():
-        text = "(pesan tanpa isi)"
+        text = _("(pesan tanpa isi)")
     message_id = (_ids(str(msg.get("Message-ID", ""))) or [""])[0]
     references = _ids(str(msg.get("In-Reply-To", ""))) + _ids(str(msg.get("References", "")))
     cc = [
         address.lower()
-        for _, address in getaddresses([str(value) for value in msg.get_all("Cc") or []])
+        for _display, address in getaddresses([str(value) for value in msg.get_all("Cc") or []])
         if "@" in address
     ]
     to = [
@@ -439,12 +441,15 @@ def _over_limit(mail: ParsedEmail) -> str:
     recent = EmailReceipt.objects.filter(sender=mail.sender, received_at__gte=since)
     if recent.count() < limit:
         return ""
-    return f"rate limit: lebih dari {limit} email per jam dari {mail.sender}"
+    return _("rate limit: lebih dari %(n)s email per jam dari %(sender)s") % {
+        "n": limit,
+        "sender": mail.sender,
+    }
 
 
 def prune_receipts() -> int:
     """Delete the receipts the rate limit no longer counts (older than the window)."""
-    deleted, _ = EmailReceipt.objects.filter(
+    deleted, _by_kind = EmailReceipt.objects.filter(
         received_at__lt=timezone.now() - SENDER_WINDOW
     ).delete()
     return deleted
@@ -544,12 +549,13 @@ def _file(mail: ParsedEmail, mailbox: Mailbox | None = None) -> IngestResult:
     ticket, writer = _thread(mail)
     if mail.automatic:
         if ticket is None:
-            return IngestResult("automatic", reason="balasan otomatis tanpa tiket")
+            return IngestResult("automatic", reason=_("balasan otomatis tanpa tiket"))
         services.message_add(
             actor=None,
             ticket=ticket,
             kind=MessageKind.NOTE,
-            body=f"Balasan otomatis dari {mail.sender}:\n\n{mail.text}",
+            body=_("Balasan otomatis dari %(sender)s:") % {"sender": mail.sender}
+            + f"\n\n{mail.text}",
             channel=CHANNEL,
             external_id=mail.message_id,
             sender_address=mail.sender,

@@ -25,6 +25,8 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts import brands
 from sigap.connectors.delivery import Adapter, Part, SendError
@@ -149,13 +151,13 @@ def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
         rich=str(prepared.get("html", "")),
     )
     if mail is None:
-        raise SendError("Pelanggan tidak memiliki alamat email.", retryable=False)
+        raise SendError(_("Pelanggan tidak memiliki alamat email."), retryable=False)
     try:
         through_mailbox(mail, brands.info(message.ticket.brand_id)).send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         raise SendError(
-            f"Server email menolak penerima: {exc.recipients}",
+            _("Server email menolak penerima: %(who)s") % {"who": exc.recipients},
             retryable=any(code < 500 for code in codes),
             status_code=max(codes, default=None),
         ) from exc
@@ -163,15 +165,17 @@ def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
         error = exc.smtp_error
         text = error.decode(errors="replace") if isinstance(error, bytes) else str(error)
         raise SendError(
-            f"Server email menjawab {exc.smtp_code}: {text}",
+            _("Server email menjawab %(code)s: %(text)s") % {"code": exc.smtp_code, "text": text},
             retryable=exc.smtp_code < 500,
             status_code=exc.smtp_code,
         ) from exc
     except MailboxError as exc:  # a stored secret unreadable, an OAuth2 token refused
-        raise SendError(f"Kotak surat pengirim: {exc}", retryable=True) from exc
+        raise SendError(_("Kotak surat pengirim: %(why)s") % {"why": exc}, retryable=True) from exc
     except (smtplib.SMTPException, OSError) as exc:  # refused, timed out, disconnected
         raise SendError(
-            f"Server email tidak dapat dihubungi ({type(exc).__name__}): {exc}", retryable=True
+            _("Server email tidak dapat dihubungi (%(kind)s): %(why)s")
+            % {"kind": type(exc).__name__, "why": exc},
+            retryable=True,
         ) from exc
     Message.objects.filter(pk=message.pk, external_id="").update(external_id=message_id)
     return message_id
@@ -187,7 +191,7 @@ ADAPTER = Adapter(
     sending_enabled=lambda: True,
     not_configured="",
     recipient_for=recipient_for,
-    no_recipient="Tidak dikirim: pelanggan tidak memiliki alamat email.",
+    no_recipient=gettext_lazy("Tidak dikirim: pelanggan tidak memiliki alamat email."),
     send=send,
     parts=parts,
 )

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 import httpx
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from sigap.connectors.email.account import MailboxError, open_imap, open_pop3, stored_secrets
 from sigap.connectors.email.inbound import ingest
@@ -47,7 +48,9 @@ def _imap(mailbox: Mailbox, result: PollResult) -> None:
     try:
         status, _ = conn.select(mailbox.folder)
         if status != "OK":
-            raise MailboxError(f"folder {mailbox.folder} tidak dapat dibuka")
+            raise MailboxError(
+                gettext("folder %(folder)s tidak dapat dibuka") % {"folder": mailbox.folder}
+            )
         status, data = conn.uid("SEARCH", "UNDELETED")
         uids = [u.decode() for u in (data[0] or b"").split()[:MAX_PER_POLL]]
         for uid in uids:
@@ -87,7 +90,7 @@ def poll(mailbox: Mailbox) -> PollResult:
     )
     result = PollResult()
     if not claimed:
-        result.error = "sedang diperiksa pekerja lain"
+        result.error = gettext("sedang diperiksa pekerja lain")
         return result
     try:
         (_imap if mailbox.protocol == MailProtocol.IMAP else _pop3)(mailbox, result)

@@ -521,7 +521,7 @@ def _code_check(chat: Chat, code: str) -> tuple[bool, Chat, int]:
         target = customer_update(
             customer=target, version=target.version, changes={}, contacts=contacts
         )
-    reason = "Email pengunjung terbukti dengan kode sekali pakai."
+    reason = _("Email pengunjung terbukti dengan kode sekali pakai.")
     return True, _settle(chat, None, target, Identity.VERIFIED, reason), 0
 
 
@@ -600,7 +600,7 @@ def chat_link_customer(*, actor: User, chat: Chat, customer: Customer) -> Chat:
     ).first()
     if target is None:
         raise NotFound(_("Pelanggan tidak ditemukan."))
-    reason = "Dihubungkan petugas dari live chat (email belum diverifikasi)."
+    reason = _("Dihubungkan petugas dari live chat (email belum diverifikasi).")
     return _settle(chat, actor, target, Identity.LINKED, reason)
 
 
@@ -640,7 +640,7 @@ def chat_pickup(*, actor: User, chat: Chat) -> Chat:
     if chat.status != ChatStatus.WAITING:
         who = chat.agent.display_name if chat.agent is not None else _("petugas lain")
         raise Conflict(_("Percakapan ini sudah diambil oleh %(who)s.") % {"who": who})
-    _assign(actor, chat, actor, "Diambil dari antrean live chat.")
+    _assign(actor, chat, actor, _("Diambil dari antrean live chat."))
     chat.status = ChatStatus.ACTIVE
     chat.agent = actor
     chat.save(update_fields=["status", "agent"])

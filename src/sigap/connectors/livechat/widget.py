@@ -73,6 +73,10 @@ STRINGS = (
     gettext_noop("Asisten Sigap"),
     gettext_noop("Pilihan jawaban"),
     gettext_noop("Beri nilai %s"),
+    gettext_noop("Mungkin ini menjawab pertanyaan Anda"),
+    gettext_noop(
+        "Artikel terbuka di tab baru. Bila belum terjawab, lanjutkan mengisi formulir ini."
+    ),
 )
 
 

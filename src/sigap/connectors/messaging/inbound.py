@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.connectors.models import InboundDelivery, InboundStatus
 
@@ -62,7 +63,7 @@ class ShapeError(ValueError):
 
 def shape_obj(value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise ShapeError(f"{path}: harus berupa objek JSON")
+        raise ShapeError(_("%(path)s: harus berupa objek JSON") % {"path": path})
     return value
 
 
@@ -70,7 +71,7 @@ def shape_list(value: Any, path: str, *, optional: bool = False) -> list[Any]:
     if value is None and optional:
         return []
     if not isinstance(value, list):
-        raise ShapeError(f"{path}: harus berupa array JSON")
+        raise ShapeError(_("%(path)s: harus berupa array JSON") % {"path": path})
     return value
 
 
@@ -78,7 +79,7 @@ def shape_text(value: Any, path: str, *, optional: bool = False) -> str:
     if value is None and optional:
         return ""
     if not isinstance(value, str) or (not value.strip() and not optional):
-        raise ShapeError(f"{path}: harus berupa teks yang tidak kosong")
+        raise ShapeError(_("%(path)s: harus berupa teks yang tidak kosong") % {"path": path})
     return value
 
 
@@ -152,10 +153,13 @@ def item_key(item: Any) -> str:
 def timestamp(value: Any, path: str) -> datetime:
     """A Unix timestamp (WhatsApp sends a string, Telegram a number), never in the future."""
     if isinstance(value, bool) or not isinstance(value, str | int):
-        raise ShapeError(f"{path}: harus berupa cap waktu Unix")
+        raise ShapeError(_("%(path)s: harus berupa cap waktu Unix") % {"path": path})
     text = str(value)
     if not text.isdigit():
-        raise ShapeError(f"{path}: harus berupa cap waktu Unix, bukan {text!r}")
+        raise ShapeError(
+            _("%(path)s: harus berupa cap waktu Unix, bukan %(text)r")
+            % {"path": path, "text": text}
+        )
     moment = datetime.fromtimestamp(int(text), tz=timezone.get_current_timezone())
     return min(moment, timezone.now())
 

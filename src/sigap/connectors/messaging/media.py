@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.connectors import registry
 from sigap.connectors.models import InboundDelivery, MediaState, Provider
@@ -117,10 +118,8 @@ def _media_failed(row: InboundDelivery, error: str) -> str:
         actor=None,
         ticket=row.message.ticket,
         kind=MessageKind.NOTE,
-        body=(
-            f"Lampiran {registry.label(row.provider)} ({label}) dari pesan pelanggan tidak "
-            f"dapat diunduh: {error}"
-        ),
+        body=_("Lampiran %(channel)s (%(what)s) dari pesan pelanggan tidak dapat diunduh: %(why)s")
+        % {"channel": registry.label(row.provider), "what": label, "why": error},
     )
     log.warning("%s media of %s failed: %s", row.provider, row.external_id, error)
     return "failed"

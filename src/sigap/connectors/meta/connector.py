@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from sigap.connectors.delivery import SendError
 from sigap.connectors.meta import outbound
 from sigap.connectors.meta.inbound import KINDS
@@ -27,7 +29,7 @@ def _direct(channel: str) -> Direct:
     def ask(address: str, text: str, options: Sequence[Option], layout: Layout) -> str:
         message = meta_quick_replies(text, options)
         if message is None:
-            why = "Pilihan tidak dapat ditampilkan sebagai balasan cepat."
+            why = _("Pilihan tidak dapat ditampilkan sebagai balasan cepat.")
             raise SendError(why, retryable=False)
         return outbound.send_direct(channel, address, message)
 

@@ -42,6 +42,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.connectors import conf, messaging
 from sigap.connectors.messaging import Failed, Inbound, ShapeError, item_key, timestamp
@@ -106,7 +107,7 @@ def _id(value: Any, path: str) -> str:
 def _moment(value: Any, path: str, *, millis: bool) -> datetime:
     """Messaging timestamps are in milliseconds, comment times in seconds."""
     if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).isdigit():
-        raise ShapeError(f"{path}: harus berupa cap waktu Unix")
+        raise ShapeError(_("%(path)s: harus berupa cap waktu Unix") % {"path": path})
     seconds = int(value) // 1000 if millis else int(value)
     return timestamp(seconds, path)
 
@@ -128,7 +129,9 @@ def parse(payload: Any) -> Batch:
     body = _obj(payload, "payload")
     kind = body.get("object")
     if kind not in OBJECTS:
-        raise ShapeError(f"object: harus 'page' atau 'instagram', diterima {kind!r}")
+        raise ShapeError(
+            _("object: harus 'page' atau 'instagram', diterima %(kind)r") % {"kind": kind}
+        )
     channel = OBJECTS[kind]
     items: list[tuple[str, str, str, dict[str, Any]]] = []  # (what, path, account, item)
     for e, entry in enumerate(_list(body.get("entry"), "entry") or _missing("entry")):
@@ -163,7 +166,7 @@ def parse(payload: Any) -> Batch:
 
 
 def _missing(name: str) -> list[Any]:
-    raise ShapeError(f"{name}: harus berupa array JSON yang tidak kosong")
+    raise ShapeError(_("%(name)s: harus berupa array JSON yang tidak kosong") % {"name": name})
 
 
 def _failed(channel: str, item: Any, key: Any, error: ShapeError) -> Failed:
@@ -175,17 +178,17 @@ def _failed(channel: str, item: Any, key: Any, error: ShapeError) -> Failed:
 def _messaging(item: Any, path: str, channel: str, account: str) -> Inbound | Failed | str:
     """One ``messaging[]`` event: a customer message, or why it is ignored."""
     if not isinstance(item, dict) or not isinstance(item.get("message"), dict):
-        return "bukan pesan (tanda terima, postback, reaksi …)"
+        return _("bukan pesan (tanda terima, postback, reaksi …)")
     message: dict[str, Any] = item["message"]
     if message.get("is_echo") is True:
-        return "gema pesan bisnis sendiri (is_echo)"
+        return _("gema pesan bisnis sendiri (is_echo)")
     mid = message.get("mid")
     try:
         mid = _text(mid, f"{path}.message.mid")
         sender = _id(_obj(item.get("sender"), f"{path}.sender").get("id"), f"{path}.sender.id")
         sent_at = _moment(item.get("timestamp"), f"{path}.timestamp", millis=True)
         if message.get("is_deleted") is True:
-            return "pesan dihapus pengirim"
+            return _("pesan dihapus pengirim")
         text = _message_text(message, f"{path}.message")
     except ShapeError as exc:
         return _failed(channel, item, mid, exc)
@@ -226,7 +229,7 @@ def _message_text(message: dict[str, Any], path: str) -> str:
         # never starts with "[": ``messaging`` reads that as a placeholder-only text
         lines.append(f"Lampiran {label}: {url}" if isinstance(url, str) else f"Lampiran {label}")
     if not lines:
-        raise ShapeError(f"{path}: pesan tanpa text maupun attachments")
+        raise ShapeError(_("%(path)s: pesan tanpa text maupun attachments") % {"path": path})
     return "\n".join(lines)
 
 
@@ -237,7 +240,7 @@ def _comment(
     customer, or why it is ignored."""
     facebook = channel == Channel.FACEBOOK
     if facebook and (value.get("item") != "comment" or value.get("verb") != "add"):
-        return "bukan komentar baru (kiriman, reaksi, suntingan, hapus …)"
+        return _("bukan komentar baru (kiriman, reaksi, suntingan, hapus …)")
     comment_key = value.get("comment_id" if facebook else "id")
     try:
         comment_id = _id(comment_key, f"{path}.{'comment_id' if facebook else 'id'}")

@@ -55,8 +55,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.connectors import conf, graph, messaging
 from sigap.connectors.delivery import Adapter, Part, SendError, media_kind, split_text
@@ -86,14 +87,14 @@ MEDIA_KINDS = {
         {"audio/aac", "audio/mp4", "audio/x-m4a", "audio/mpeg", "audio/wav", "audio/x-wav"}
     ),
 }
-PUBLIC_INVITATION = (
+PUBLIC_INVITATION = gettext_lazy(  # in the customer's language (``_public_invitation``)
     "Terima kasih atas komentarnya, Kak. Kami sudah mengirim pesan pribadi untuk membantu "
     "lebih lanjut; silakan cek kotak masuk Anda."
 )
-NOT_CONFIGURED = (
+NOT_CONFIGURED = gettext_lazy(
     "Tidak dikirim lewat Facebook/Instagram: SIGAP_META_PAGE_ACCESS_TOKEN belum dikonfigurasi."
 )
-NO_RECIPIENT = (
+NO_RECIPIENT = gettext_lazy(
     "Tidak ada percakapan pribadi dengan pelanggan: komentarnya sudah dijawab dengan balasan "
     "pribadi (Meta mengizinkan satu per komentar). Balas lagi setelah pelanggan menjawab "
     "pesan pribadi itu."
@@ -125,7 +126,9 @@ def steps_of(delivery: OutboundDelivery) -> list[Part]:
     files = [Part("file", attachment=a) for a in delivery.message.attachments.order_by("id")]
     if delivery.recipient.startswith(COMMENT_PREFIX):
         fallback = str(delivery.quick_reply.get("fallback") or body).strip()  # the links
-        return [Part("public", PUBLIC_INVITATION), Part("private", fallback), *files]
+        with translation.override(delivery.message.ticket.customer.language):
+            invitation = str(PUBLIC_INVITATION)
+        return [Part("public", invitation), Part("private", fallback), *files]
     steps = [Part("message", chunk) for chunk in split_text(body, TEXT_LIMIT)]
     if steps and delivery.quick_reply.get("quick_replies"):
         steps[-1] = Part("quick_reply", steps[-1].text)
@@ -222,8 +225,11 @@ def send_step(delivery: OutboundDelivery, step: Part) -> str:
         return _send_file(delivery, step.attachment)
     if len(step.text) > TEXT_LIMIT and step.kind == "private":
         raise SendError(
-            f"{_label(delivery)}: balasan pribadi atas komentar hanya boleh satu pesan "
-            f"(maksimal {TEXT_LIMIT} karakter); persingkat balasannya.",
+            _(
+                "%(label)s: balasan pribadi atas komentar hanya boleh satu pesan (maksimal "
+                "%(limit)s karakter); persingkat balasannya."
+            )
+            % {"label": _label(delivery), "limit": TEXT_LIMIT},
             retryable=False,
         )
     if step.kind == "private":  # Meta's private-reply rule, not the messaging window
@@ -329,12 +335,12 @@ def private_address(ticket: Ticket) -> str:
 def direct_unavailable(ticket: Ticket) -> str:
     """Why a direct message cannot go to the ticket's customer now ("" when it can)."""
     if not conf.meta_sending_enabled():
-        return "SIGAP_META_PAGE_ACCESS_TOKEN belum dikonfigurasi"
+        return _("SIGAP_META_PAGE_ACCESS_TOKEN belum dikonfigurasi")
     address = private_address(ticket)
     if not address:
-        return "belum ada pesan pribadi dari pelanggan"
+        return _("belum ada pesan pribadi dari pelanggan")
     if window_of(last_inbound_at(ticket.channel, address)) == CLOSED:
-        return "di luar batas 7 hari"
+        return _("di luar batas 7 hari")
     return ""
 
 
@@ -343,7 +349,7 @@ def send_direct(provider: str, address: str, message: dict[str, Any]) -> str:
     quick reply): ``message`` is the Send API's ``message`` object. Returns its id;
     ``SendError`` as for replies (past 7 days: not sent)."""
     if not conf.meta_sending_enabled():
-        raise SendError(NOT_CONFIGURED, retryable=False)
+        raise SendError(str(NOT_CONFIGURED), retryable=False)
     label = LABELS.get(provider, "Meta")
     kind = messaging_type_for(provider, address)
     body = {"recipient": {"id": address}, **kind, "message": message}

@@ -54,13 +54,13 @@ def _text(data: dict[str, Any], field: str, *, required: bool, max_length: int =
     value = data.get(field)
     if value is None or value == "":
         if required:
-            raise _fail(field, "wajib diisi.")
+            raise _fail(field, gettext("wajib diisi."))
         return ""
     if not isinstance(value, str | int) or isinstance(value, bool):
-        raise _fail(field, "harus berupa teks.")
+        raise _fail(field, gettext("harus berupa teks."))
     text = str(value).strip()
     if len(text) > max_length:
-        raise _fail(field, f"paling panjang {max_length} karakter.")
+        raise _fail(field, gettext("paling panjang %(n)s karakter.") % {"n": max_length})
     return text
 
 
@@ -71,9 +71,9 @@ def _timestamp(data: dict[str, Any], *, required: bool) -> datetime | None:
     try:
         at = datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise _fail("timestamp", f"bukan waktu ISO 8601: {raw!r}.") from exc
+        raise _fail("timestamp", gettext("bukan waktu ISO 8601: %(raw)r.") % {"raw": raw}) from exc
     if at.tzinfo is None:
-        raise _fail("timestamp", "harus memuat zona waktu (mis. +07:00 atau Z).")
+        raise _fail("timestamp", gettext("harus memuat zona waktu (mis. +07:00 atau Z)."))
     return at
 
 
@@ -88,7 +88,7 @@ def _number(data: dict[str, Any], field: str) -> str:
     raw = _text(data, field, required=True, max_length=32)
     digits = sum(ch.isdigit() for ch in raw)
     if not PHONE_CHARS.fullmatch(raw) or not 3 <= digits <= 15:
-        raise _fail(field, f"nomor telepon tidak valid: {raw!r}.")
+        raise _fail(field, gettext("nomor telepon tidak valid: %(raw)r.") % {"raw": raw})
     return platform_phone(raw)
 
 
@@ -98,11 +98,14 @@ def parse_event(data: Any) -> PbxEvent:
         raise ValidationFailed(gettext("Isi permintaan harus berupa objek JSON."))
     event = _text(data, "event", required=True, max_length=16)
     if event not in PbxEventKind.ALL:
-        raise _fail("event", f"harus salah satu dari {', '.join(PbxEventKind.ALL)}.")
+        raise _fail(
+            "event",
+            gettext("harus salah satu dari %(all)s.") % {"all": ", ".join(PbxEventKind.ALL)},
+        )
     call_id = _text(data, "call_id", required=True)
     direction = _text(data, "direction", required=False, max_length=16) or Direction.INBOUND
     if direction not in Direction.values:
-        raise _fail("direction", "harus inbound atau outbound.")
+        raise _fail("direction", gettext("harus inbound atau outbound."))
     customer_field = "from" if direction == Direction.INBOUND else "to"
     customer_number = _number(data, customer_field)
     other_field = "to" if customer_field == "from" else "from"
@@ -114,7 +117,7 @@ def parse_event(data: Any) -> PbxEvent:
         try:
             URLValidator(schemes=["http", "https"])(recording_url)
         except DjangoValidationError as exc:
-            raise _fail("recording_url", "harus URL http atau https.") from exc
+            raise _fail("recording_url", gettext("harus URL http atau https.")) from exc
     return PbxEvent(
         event=event,
         call_id=call_id,

@@ -162,7 +162,9 @@ def call_finish(
             actor=actor,
             ticket=call.ticket,
             team=team,
-            reason=reason.strip() or notes or f"Dialihkan lewat telepon (panggilan #{call.pk}).",
+            reason=reason.strip()
+            or notes
+            or gettext("Dialihkan lewat telepon (panggilan #%(n)s).") % {"n": call.pk},
         )
         call.ticket.refresh_from_db()
     _log(call, actor)
@@ -241,9 +243,9 @@ def _phone_ticket(customer: Customer, event: PbxEvent, now: datetime) -> Ticket:
         return recent
     inbound = event.direction == Direction.INBOUND
     subject = (
-        f"Panggilan masuk dari {event.customer_number}"
+        gettext("Panggilan masuk dari %(number)s") % {"number": event.customer_number}
         if inbound
-        else f"Panggilan keluar ke {event.customer_number}"
+        else gettext("Panggilan keluar ke %(number)s") % {"number": event.customer_number}
     )
     return ticket_services.ticket_create(
         actor=None,

@@ -168,7 +168,7 @@ def call_finish(request: HttpRequest, call_id: int) -> HttpResponse:
 def pbx_hook(request: HttpRequest) -> HttpResponse:
     if not pbx.secret_ok(request.headers.get(pbx.SECRET_HEADER)):
         return JsonResponse(
-            {"error": {"code": "forbidden", "message": "Rahasia PBX salah.", "fields": {}}},
+            {"error": {"code": "forbidden", "message": _("Rahasia PBX salah."), "fields": {}}},
             status=403,
         )
     if len(request.body) > MAX_HOOK_BYTES:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from sigap.connectors import conf
 from sigap.connectors.delivery import SendError
 from sigap.connectors.quickreply import Option, telegram_keyboard
@@ -22,9 +24,9 @@ def _quick_replies(text: str, options: Sequence[Option]) -> dict[str, Any]:
 
 def _unavailable(ticket: Ticket) -> str:
     if not conf.telegram_sending_enabled():
-        return "token bot belum dikonfigurasi"
+        return _("token bot belum dikonfigurasi")
     if not outbound.recipient_for(ticket):
-        return "chat Telegram pelanggan tidak dikenal"
+        return _("chat Telegram pelanggan tidak dikenal")
     return ""
 
 
@@ -33,7 +35,7 @@ def _ask(address: str, text: str, options: Sequence[Option], layout: Layout) -> 
         options = [Option(o.id, o.short or o.label) for o in options]
     keyboard = telegram_keyboard(options, per_row=len(options) if layout.scale else 1)
     if keyboard is None:
-        raise SendError("Pilihan tidak dapat ditampilkan di Telegram.", retryable=False)
+        raise SendError(_("Pilihan tidak dapat ditampilkan di Telegram."), retryable=False)
     return outbound.send_message(address, text, reply_markup=keyboard)
 
 

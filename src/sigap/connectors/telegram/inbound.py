@@ -30,6 +30,7 @@ import hmac
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.connectors import conf, quickreply
 from sigap.connectors.messaging import (
@@ -67,7 +68,7 @@ _obj = shape_obj
 
 def _int(value: Any, path: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ShapeError(f"{path}: harus berupa bilangan bulat")
+        raise ShapeError(_("%(path)s: harus berupa bilangan bulat") % {"path": path})
     return value
 
 
@@ -75,14 +76,14 @@ def _str(value: Any, path: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise ShapeError(f"{path}: harus berupa teks")
+        raise ShapeError(_("%(path)s: harus berupa teks") % {"path": path})
     return value
 
 
 def _file_id(value: Any, path: str) -> str:
     file_id = _str(_obj(value, path).get("file_id"), f"{path}.file_id")
     if not file_id:
-        raise ShapeError(f"{path}.file_id: wajib diisi")
+        raise ShapeError(_("%(path)s.file_id: wajib diisi") % {"path": path})
     return file_id
 
 
@@ -96,17 +97,19 @@ def parse(payload: Any) -> Inbound | str:
             return pressed
     if "message" not in update:
         kinds = sorted(k for k in update if k != "update_id")
-        return f"jenis pembaruan tidak dicatat: {', '.join(kinds) or 'kosong'}"
+        return _("jenis pembaruan tidak dicatat: %(kinds)s") % {
+            "kinds": ", ".join(kinds) or _("kosong")
+        }
     msg = _obj(update["message"], "message")
     message_id = _int(msg.get("message_id"), "message.message_id")
     sent_at = timestamp(msg.get("date"), "message.date")
     chat_id = _int(_obj(msg.get("chat"), "message.chat").get("id"), "message.chat.id")
     if "from" not in msg:  # an anonymous group admin or a channel: nobody to answer
-        return "pesan tanpa pengirim (from)"
+        return _("pesan tanpa pengirim (from)")
     sender = _obj(msg["from"], "message.from")
     from_id = _int(sender.get("id"), "message.from.id")
     if sender.get("is_bot") is True:
-        return "pesan dari bot"
+        return _("pesan dari bot")
     first = _str(sender.get("first_name"), "message.from.first_name")
     last = _str(sender.get("last_name"), "message.from.last_name")
     username = _str(sender.get("username"), "message.from.username")
@@ -139,11 +142,11 @@ def _button_press(update: dict[str, Any], update_id: int) -> Inbound | str | Non
         return None
     query_id = _str(query.get("id"), "callback_query.id")
     if not query_id:
-        raise ShapeError("callback_query.id: wajib diisi")
+        raise ShapeError(_("callback_query.id: wajib diisi"))
     sender = _obj(query.get("from"), "callback_query.from")
     from_id = _int(sender.get("id"), "callback_query.from.id")
     if sender.get("is_bot") is True:
-        return "pesan dari bot"
+        return _("pesan dari bot")
     address = str(from_id)  # a private chat's id is the user's id
     message = query.get("message")
     if isinstance(message, dict) and isinstance(message.get("chat"), dict):
@@ -196,7 +199,7 @@ def _content(msg: dict[str, Any]) -> tuple[str, dict[str, str]]:
     if "photo" in msg:
         sizes = msg["photo"]
         if not isinstance(sizes, list) or not sizes:
-            raise ShapeError("message.photo: harus berupa array PhotoSize yang tidak kosong")
+            raise ShapeError(_("message.photo: harus berupa array PhotoSize yang tidak kosong"))
         for i, size in enumerate(sizes):
             _file_id(size, f"message.photo[{i}]")
         largest = max(
@@ -224,7 +227,7 @@ def _content(msg: dict[str, Any]) -> tuple[str, dict[str, str]]:
         place = _obj(msg["location"], "message.location")
         lat, lng = place.get("latitude"), place.get("longitude")
         if not isinstance(lat, int | float) or not isinstance(lng, int | float):
-            raise ShapeError("message.location: latitude dan longitude harus berupa angka")
+            raise ShapeError(_("message.location: latitude dan longitude harus berupa angka"))
         return f"[Lokasi] {lat:.6f}, {lng:.6f}\nhttps://maps.google.com/?q={lat:.6f},{lng:.6f}", {}
     if "contact" in msg:
         card = _obj(msg["contact"], "message.contact")

@@ -13,6 +13,8 @@ import re
 from typing import Any
 
 import httpx
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.connectors import conf, messaging
 from sigap.connectors.delivery import (
@@ -145,10 +147,13 @@ def recipient_for(ticket: Ticket) -> str:
 ADAPTER = Adapter(
     provider=P,
     sending_enabled=conf.telegram_sending_enabled,
-    not_configured="Tidak dikirim lewat Telegram: token bot belum dikonfigurasi "
-    "(SIGAP_TELEGRAM_BOT_TOKEN).",
+    not_configured=gettext_lazy(
+        "Tidak dikirim lewat Telegram: token bot belum dikonfigurasi (SIGAP_TELEGRAM_BOT_TOKEN)."
+    ),
     recipient_for=recipient_for,
-    no_recipient="Pelanggan belum pernah mengirim pesan ke bot Telegram (chat tidak dikenal).",
+    no_recipient=gettext_lazy(
+        "Pelanggan belum pernah mengirim pesan ke bot Telegram (chat tidak dikenal)."
+    ),
     send=send,
 )
 
@@ -158,7 +163,7 @@ def download_file(media: dict[str, str]) -> tuple[bytes, str]:
     path = result.get("file_path") if isinstance(result, dict) else None
     if not isinstance(path, str) or not path:
         raise SendError(
-            "Telegram: berkas tanpa file_path (mungkin lebih dari 20 MB)", retryable=False
+            _("Telegram: berkas tanpa file_path (mungkin lebih dari 20 MB)"), retryable=False
         )
     size = result.get("file_size")
     if isinstance(size, int):
@@ -170,7 +175,8 @@ def download_file(media: dict[str, str]) -> tuple[bytes, str]:
         raise network_error(exc, token) from exc
     if not response.is_success:
         raise SendError(
-            f"Telegram: unduhan berkas gagal (HTTP {response.status_code})",
+            _("Telegram: unduhan berkas gagal (HTTP %(status)s)")
+            % {"status": response.status_code},
             retryable=retryable_status(response.status_code),
             status_code=response.status_code,
         )

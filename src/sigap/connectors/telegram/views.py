@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -24,7 +25,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
     if not inbound.secret_ok(request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")):
         log.warning("telegram webhook: bad or missing secret token from %s", client(request))
         return error_response(
-            403, "invalid_secret", "X-Telegram-Bot-Api-Secret-Token salah atau tidak ada."
+            403, "invalid_secret", _("X-Telegram-Bot-Api-Secret-Token salah atau tidak ada.")
         )
     try:
         payload = json_body(request)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from sigap.connectors import conf
 from sigap.connectors.delivery import SendError
 from sigap.connectors.quickreply import Option, whatsapp_interactive
@@ -26,11 +28,11 @@ def _check_reply(ticket: Ticket, attachments: int) -> None:
 
 def _unavailable(ticket: Ticket) -> str:
     if not conf.whatsapp_sending_enabled():
-        return "Cloud API belum dikonfigurasi"
+        return _("Cloud API belum dikonfigurasi")
     if not outbound.recipient_for(ticket):
-        return "nomor WhatsApp pelanggan tidak dikenal"
+        return _("nomor WhatsApp pelanggan tidak dikenal")
     if not outbound.window_open(ticket):
-        return "di luar jendela layanan 24 jam"
+        return _("di luar jendela layanan 24 jam")
     return ""
 
 
@@ -41,7 +43,7 @@ def _ask(address: str, text: str, options: Sequence[Option], layout: Layout) -> 
         text, shown, button=layout.button, section=layout.section, footer=layout.footer
     )
     if interactive is None:
-        raise SendError("Pilihan tidak dapat ditampilkan di WhatsApp.", retryable=False)
+        raise SendError(_("Pilihan tidak dapat ditampilkan di WhatsApp."), retryable=False)
     return outbound.send_standalone(address, {"type": "interactive", "interactive": interactive})
 
 

@@ -31,6 +31,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from sigap.connectors import conf, delivery, messaging, quickreply
 from sigap.connectors.graph import error_text
 from sigap.connectors.messaging import Failed, Inbound, ShapeError, item_key, timestamp
@@ -79,7 +81,7 @@ _text = messaging.shape_text
 
 def _number(value: Any, path: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ShapeError(f"{path}: harus berupa angka")
+        raise ShapeError(_("%(path)s: harus berupa angka") % {"path": path})
     return float(value)
 
 
@@ -98,7 +100,8 @@ def parse(payload: Any) -> Batch:
     body = _obj(payload, "payload")
     if body.get("object") != "whatsapp_business_account":
         raise ShapeError(
-            f"object: harus 'whatsapp_business_account', diterima {body.get('object')!r}"
+            _("object: harus 'whatsapp_business_account', diterima %(kind)r")
+            % {"kind": body.get("object")}
         )
     batch = Batch()
     values: list[tuple[str, dict[str, Any]]] = []

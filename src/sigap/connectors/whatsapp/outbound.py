@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
@@ -149,8 +149,10 @@ def send(delivery: OutboundDelivery, part: Part, index: int) -> str:
         # replies not written through ``message_add`` (an apology, the closing thanks, a
         # reminder) or retried too late: Meta would refuse them (#131047)
         raise SendError(
-            "Di luar jendela layanan 24 jam WhatsApp: hanya templat yang disetujui yang dapat "
-            "dikirim.",
+            gettext(
+                "Di luar jendela layanan 24 jam WhatsApp: hanya templat yang disetujui yang "
+                "dapat dikirim."
+            ),
             retryable=False,
         )
     elif part.kind == "text":
@@ -214,12 +216,12 @@ def recipient_for(ticket: Ticket) -> str:
 ADAPTER = Adapter(
     provider=P,
     sending_enabled=conf.whatsapp_sending_enabled,
-    not_configured=(
+    not_configured=gettext_lazy(
         "Tidak dikirim lewat WhatsApp: Cloud API belum dikonfigurasi "
         "(SIGAP_WHATSAPP_ACCESS_TOKEN dan SIGAP_WHATSAPP_PHONE_NUMBER_ID)."
     ),
     recipient_for=recipient_for,
-    no_recipient="Pelanggan tidak punya nomor WhatsApp yang dikenal.",
+    no_recipient=gettext_lazy("Pelanggan tidak punya nomor WhatsApp yang dikenal."),
     send=send,
 )
 
@@ -261,16 +263,21 @@ def check_window(ticket: Ticket) -> None:
     if latest is not None and timezone.now() < latest + WINDOW:
         return
     if latest is None:
-        why = "Pelanggan belum pernah mengirim pesan WhatsApp ke nomor bisnis ini"
+        why = gettext("Pelanggan belum pernah mengirim pesan WhatsApp ke nomor bisnis ini")
     else:
-        why = (
-            f"Jendela layanan 24 jam WhatsApp sudah tertutup: pesan terakhir pelanggan "
-            f"diterima {when(latest)}"
-        )
+        why = gettext(
+            "Jendela layanan 24 jam WhatsApp sudah tertutup: pesan terakhir pelanggan "
+            "diterima %(when)s"
+        ) % {"when": when(latest)}
     raise Conflict(
-        f"{why}. Di luar jendela ini WhatsApp hanya mengizinkan templat pesan yang sudah "
-        "disetujui; kirim templat, lalu balas bebas setelah pelanggan menjawab.",
-        fields={"body": ["Di luar jendela 24 jam WhatsApp: kirim templat yang disetujui."]},
+        gettext(
+            "%(why)s. Di luar jendela ini WhatsApp hanya mengizinkan templat pesan yang sudah "
+            "disetujui; kirim templat, lalu balas bebas setelah pelanggan menjawab."
+        )
+        % {"why": why},
+        fields={
+            "body": [gettext("Di luar jendela 24 jam WhatsApp: kirim templat yang disetujui.")]
+        },
     )
 
 
@@ -346,8 +353,8 @@ def template_send(*, actor: User, ticket: Ticket, template_id: int, params: list
     template = WhatsAppTemplate.objects.filter(pk=template_id, approved=True).first()
     if template is None:
         raise ValidationFailed(
-            "Templat tidak ditemukan atau belum disetujui Meta.",
-            fields={"template": ["Pilih templat yang disetujui."]},
+            gettext("Templat tidak ditemukan atau belum disetujui Meta."),
+            fields={"template": [gettext("Pilih templat yang disetujui.")]},
         )
     params = [p.strip() for p in params]
     while params and not params[-1]:
@@ -355,9 +362,12 @@ def template_send(*, actor: User, ticket: Ticket, template_id: int, params: list
     needed = template.param_count
     if len(params) != needed or not all(params):
         raise ValidationFailed(
-            f"Templat {template.name} memerlukan {needed} parameter, satu per baris "
-            f"({len(params)} diisi).",
-            fields={"params": [f"Isi {needed} parameter."]},
+            gettext(
+                "Templat %(name)s memerlukan %(needed)s parameter, satu per baris "
+                "(%(given)s diisi)."
+            )
+            % {"name": template.name, "needed": needed, "given": len(params)},
+            fields={"params": [gettext("Isi %(n)s parameter.") % {"n": needed}]},
         )
     with _template_reply():
         message = services.message_add(

@@ -207,3 +207,87 @@ def test_a_suggestion_link_records_nothing_without_a_token_or_for_hidden_article
     assert c.get(f"/portal/baru/artikel/kompensasi-internal/?t={TOKEN}").status_code == 404
     assert c.get(f"/portal/baru/artikel/promo-rahasia/?t={TOKEN}").status_code == 404
     assert not SuggestionOpen.objects.exists()
+
+
+# --- the live chat widget's suggestions ------------------------------------------------------
+
+BROWSER = "browser-key-of-the-deflection-test-0001"
+
+
+def test_the_widget_suggests_articles_in_the_pages_language(
+    kb: dict[str, Article], settings: object, django_assert_max_num_queries: object
+) -> None:
+    settings.SITE_URL = "http://127.0.0.1:8202"  # type: ignore[attr-defined]
+    c = Client()  # a visitor on the company's own site: no session
+    with django_assert_max_num_queries(2):  # type: ignore[operator]
+        response = c.get("/bantuan/saran/", {"q": "paket belum sampai", "t": TOKEN})
+    assert response.status_code == 200 and response["Access-Control-Allow-Origin"] == "*"
+    first = response.json()["articles"][0]
+    assert first["title"] == "Paket belum sampai melewati estimasi" and first["lang"] == "id"
+    assert first["url"] == f"http://127.0.0.1:8202/bantuan/saran/paket-terlambat/?t={TOKEN}"
+    assert "<" not in first["snippet"] and "estimasi" in first["snippet"]
+    slugs = [a["url"].split("/")[-2] for a in response.json()["articles"]]
+    for hidden in ("kompensasi-internal", "promo-rahasia", "kebijakan-lama"):
+        assert hidden not in slugs
+    english = c.get("/bantuan/saran/", {"q": "paket belum sampai", "lang": "en"}).json()
+    assert english["articles"][0]["title"] == "Parcel has not arrived after the estimate"
+    assert english["articles"][0]["url"].endswith("/bantuan/saran/paket-terlambat/?lang=en")
+    opened = c.get("/bantuan/saran/paket-terlambat/?lang=en")  # no token: nothing noted
+    assert opened.status_code == 302 and opened.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"  # type: ignore[attr-defined]
+    assert "Parcel has not arrived" in c.get(opened["Location"]).content.decode()
+    assert not SuggestionOpen.objects.exists()
+    assert c.get("/bantuan/saran/", {"q": "ok"}).json() == {"articles": []}
+
+
+def test_a_widget_visitor_who_opens_a_suggestion_and_leaves_is_a_deflection(
+    kb: dict[str, Article], supervisor: User, django_capture_on_commit_callbacks: object
+) -> None:
+    """Form 1 opens an article and leaves; form 2 opens one and starts the chat anyway
+    (its start id is the form's token): one deflection in two, on the dashboard's card."""
+    from sigap.connectors.livechat import services as chats
+
+    c = Client()
+    response = c.get(f"/bantuan/saran/paket-terlambat/?t={TOKEN}")
+    assert response.status_code == 302
+    assert response["Location"] == "/bantuan/artikel/paket-terlambat/"
+    c.get(f"/bantuan/saran/paket-terlambat/?t={TOKEN}")  # once per form and article
+    c.get(f"/bantuan/saran/lacak-paket/?t={OTHER_TOKEN}")
+    assert c.get(f"/bantuan/saran/promo-rahasia/?t={TOKEN}").status_code == 404
+    assert SuggestionOpen.objects.filter(user=None).count() == 2
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        chat = chats.chat_start(
+            name="Ani Wijaya",
+            email="ani@contoh.id",
+            phone="",
+            body="Paket saya belum sampai, resinya tidak bergerak.",
+            cid=OTHER_TOKEN,
+            browser_key=BROWSER,
+        )
+    filed = SuggestionOpen.objects.get(token=OTHER_TOKEN)
+    assert filed.filed_at is not None and filed.ticket_id == chat.ticket_id
+    assert SuggestionOpen.objects.get(token=TOKEN).filed_at is None
+    now = timezone.now()
+    later = now + feedback.DEFLECTION_WINDOW + timedelta(minutes=1)
+    with time_machine.travel(later, tick=False):
+        figure = feedback.deflection(now - timedelta(days=1), later)
+        home = logged(supervisor).get("/beranda/").content.decode()
+    assert (figure.opened, figure.deflected, figure.percent) == (2, 1, 50)
+    assert "data-deflection>50%" in home
+
+
+def test_a_chat_started_without_the_forms_token_marks_nothing(
+    kb: dict[str, Article], django_capture_on_commit_callbacks: object
+) -> None:
+    from sigap.connectors.livechat import services as chats
+
+    Client().get(f"/bantuan/saran/paket-terlambat/?t={TOKEN}")
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        chats.chat_start(
+            name="Ani Wijaya",
+            email="ani@contoh.id",
+            phone="",
+            body="Halo",
+            cid="c-not-a-form-token",
+            browser_key=BROWSER,
+        )
+    assert SuggestionOpen.objects.get(token=TOKEN).filed_at is None

@@ -159,3 +159,25 @@ def test_the_widgets_backlog_with_cards_is_a_fixed_number_of_queries(
     with django_assert_max_num_queries(3):  # messages (+ author, card), attachments, proposals
         out = selectors.messages_after(chat, 0, staff=False)
     assert sum(1 for m in out if "bot" in m) >= 4
+
+
+def test_the_bots_article_links_follow_the_served_address(
+    bot_on: None, django_capture_on_commit_callbacks: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A demo served on another port (``sigap demo --port 8202``): the bot's link, in the
+    widget's card and in the ticket's text (what WhatsApp and Telegram send), opens there."""
+    from django.conf import settings
+
+    from sigap.core import siteurl
+
+    for name in ("SIGAP_SITE_URL", "SIGAP_SITE_URL_FILE"):  # unset, restored afterwards
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(settings, "SITE_URL", "http://127.0.0.1:8000")
+    assert siteurl.adopt("0.0.0.0", 8202) == ""
+    chat = start(django_capture_on_commit_callbacks, "cara lacak paket gimana ya")
+    answer = bot_messages(chat)[-1]
+    link = "http://127.0.0.1:8202/bantuan/artikel/lacak-paket/"
+    assert answer.bot_card.data["article"]["url"] == link
+    assert link in answer.body
+    assert "127.0.0.1:8000" not in answer.body

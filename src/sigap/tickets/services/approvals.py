@@ -20,6 +20,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sigap.accounts import access, audit
 from sigap.accounts.access import require_staff
@@ -46,7 +47,7 @@ from sigap.tickets.services.proposals import (
 NEEDS_REFERENCE = frozenset(
     {CompensationType.REFUND, CompensationType.VOUCHER, CompensationType.DISCOUNT}
 )
-RETURNED_REASON = "dikembalikan supervisor untuk diubah"
+RETURNED_REASON = gettext_noop("dikembalikan supervisor untuk diubah")  # stored: ``approval``
 
 
 def _require_note(note: str, message: str) -> str:

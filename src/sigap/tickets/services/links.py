@@ -48,7 +48,9 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
@@ -74,7 +76,7 @@ from sigap.tickets.services.messages import message_add
 from sigap.tickets.services.proposals import proposal_withdraw
 from sigap.tickets.services.updates import _recomputed_due
 
-MERGE_NOTICE = (
+MERGE_NOTICE = gettext_lazy(  # in the customer's language (``merge_notice``)
     "Halo Kak {nama},\n\n"
     "Permintaan Anda {sumber} ({subjek_sumber}) kini kami tangani bersama tiket {tujuan} "
     "({subjek_tujuan}), karena keduanya tentang hal yang sama. Semua pesan Anda sudah kami "
@@ -86,14 +88,14 @@ MERGE_NOTICE = (
 
 def merge_notice(source: Ticket, target: Ticket) -> str:
     """The default message that tells the customer (the agent may edit it)."""
-    name = source.customer.name.strip()
-    return MERGE_NOTICE.format(
-        nama=name.split()[0] if name else "",
-        sumber=source.reference,
-        subjek_sumber=source.subject,
-        tujuan=target.reference,
-        subjek_tujuan=target.subject,
-    )
+    with translation.override(source.customer.language):
+        return str(MERGE_NOTICE).format(
+            nama=source.customer.first_name,
+            sumber=source.reference,
+            subjek_sumber=source.subject,
+            tujuan=target.reference,
+            subjek_tujuan=target.subject,
+        )
 
 
 def _visible(actor: User, ticket: Ticket) -> None:
@@ -210,7 +212,7 @@ def _complaint_kept(actor: User, source: Ticket, target: Ticket) -> dict[str, ob
     complaint, with its due times computed again (the changed fields)."""
     if source.kind != Kind.COMPLAINT or target.kind == Kind.COMPLAINT:
         return {}
-    reason = f"Keluhan {source.reference} digabung ke tiket ini."
+    reason = _("Keluhan %(ref)s digabung ke tiket ini.") % {"ref": source.reference}
     events.field_changed_event(target, actor, "kind", target.kind, Kind.COMPLAINT, reason)
     target.kind = Kind.COMPLAINT
     changed: dict[str, object] = {"kind": Kind.COMPLAINT}
@@ -233,7 +235,8 @@ def _tell_customer(actor: User, source: Ticket, target: Ticket, notice: str | No
                 actor=actor,
                 ticket=target,
                 kind=MessageKind.NOTE,
-                body=f"Pemberitahuan penggabungan lewat {channel} tidak terkirim: {exc.message}",
+                body=_("Pemberitahuan penggabungan lewat %(channel)s tidak terkirim: %(why)s")
+                % {"channel": channel, "why": exc.message},
             )
 
 
@@ -271,7 +274,7 @@ def ticket_split(*, actor: User, ticket: Ticket, message: Message, subject: str)
         kind=ticket.kind,
         channel=ticket.channel,
         subject=subject,
-        description=message.body or f"(Lampiran dari {ticket.reference})",
+        description=message.body or _("(Lampiran dari %(ref)s)") % {"ref": ticket.reference},
         team=ticket.team,
         assignee=ticket.assignee,
         uploads=uploads,

@@ -130,7 +130,8 @@ def formal_escalation_create(*, actor: User, ticket: Ticket, words: str) -> Miss
         actor,
         step,
         words,
-        f"Teguran resmi dari pelanggan atas tiket {ticket.reference}: {words[:200]}",
+        _("Teguran resmi dari pelanggan atas tiket %(ref)s: %(words)s")
+        % {"ref": ticket.reference, "words": words[:200]},
         formal=True,
     )
     events.formal_escalation_event(

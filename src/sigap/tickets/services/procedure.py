@@ -212,7 +212,8 @@ def ticket_escalate(*, actor: User, ticket: Ticket, reason: str) -> Ticket:
         raise Conflict(
             _("Tiket %(ref)s sudah di tingkat eskalasi tertinggi.") % {"ref": ticket.reference}
         )
-    escalate_to(ticket, actor, step, reason, f"Tiket {ticket.reference} dieskalasi: {reason}")
+    why = _("Tiket %(ref)s dieskalasi: %(reason)s") % {"ref": ticket.reference, "reason": reason}
+    escalate_to(ticket, actor, step, reason, why)
     return ticket
 
 

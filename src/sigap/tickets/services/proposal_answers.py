@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from sigap.accounts.access import require_staff
@@ -52,7 +52,7 @@ VIA = {
 }
 # what an agent may pick when recording an answer they heard
 RECORDED_VIA = ("phone", "in_person", "whatsapp", "telegram", "email", "sms", "letter", "other")
-NO_REASON = "Pelanggan menolak tanpa menyebutkan alasan."
+NO_REASON = gettext_noop("Pelanggan menolak tanpa menyebutkan alasan.")  # said when stored
 REASON_LIMIT = 2000
 FUTURE_SLACK = timedelta(minutes=5)  # clocks differ a little
 
@@ -115,9 +115,9 @@ def proposal_answer(
             proposal, actor, EventKind.PROPOSAL_ACCEPTED, public=True, extra=extra
         )
         _decided(proposal, "accepted")
-        _resume(ticket, actor, "Pelanggan menerima usulan solusi.")
+        _resume(ticket, actor, gettext_noop("Pelanggan menerima usulan solusi."))
         return proposal
-    reason = reason or words or NO_REASON
+    reason = reason or words or gettext(NO_REASON)
     proposal.status = ProposalStatus.REJECTED
     proposal.rejection_reason = reason
     proposal.save(update_fields=["status", "answered_at", "rejection_reason"])
@@ -125,7 +125,7 @@ def proposal_answer(
         proposal, actor, EventKind.PROPOSAL_REJECTED, public=True, reason=reason, extra=extra
     )
     _decided(proposal, "rejected")
-    _resume(ticket, actor, "Pelanggan menolak usulan; siapkan alternatif.")
+    _resume(ticket, actor, gettext_noop("Pelanggan menolak usulan; siapkan alternatif."))
     return proposal
 
 
@@ -157,9 +157,9 @@ def proposal_reason_add(
     reason = reason.strip()[:REASON_LIMIT]
     errors: dict[str, list[str]] = {}
     if not reason:
-        errors["reason"] = ["Wajib diisi."]
+        errors["reason"] = [gettext("Wajib diisi.")]
     if via not in VIA:
-        errors["via"] = ["Pilihan tidak valid."]
+        errors["via"] = [gettext("Pilihan tidak valid.")]
     if errors:
         raise ValidationFailed(gettext("Alasan penolakan belum lengkap."), fields=errors)
     proposal, ticket = _lock_proposal(proposal)

@@ -218,7 +218,7 @@ def proposal_accept(*, actor: User, proposal: Proposal) -> Proposal:
     proposal.save(update_fields=["status", "answered_at"])
     events.proposal_event(proposal, actor, EventKind.PROPOSAL_ACCEPTED, public=True)
     _decided(proposal, "accepted", actor=actor)
-    _resume(ticket, actor, "Pelanggan menerima usulan solusi.")
+    _resume(ticket, actor, gettext_noop("Pelanggan menerima usulan solusi."))
     return proposal
 
 
@@ -239,7 +239,7 @@ def proposal_reject(*, actor: User, proposal: Proposal, reason: str) -> Proposal
     proposal.save(update_fields=["status", "answered_at", "rejection_reason"])
     events.proposal_event(proposal, actor, EventKind.PROPOSAL_REJECTED, public=True, reason=reason)
     _decided(proposal, "rejected", note=reason, actor=actor)
-    _resume(ticket, actor, "Pelanggan menolak usulan; siapkan alternatif.")
+    _resume(ticket, actor, gettext_noop("Pelanggan menolak usulan; siapkan alternatif."))
     return proposal
 
 

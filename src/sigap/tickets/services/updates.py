@@ -292,7 +292,10 @@ def tickets_move_customer(*, actor: User, target: Customer, source: Customer) ->
         customer=target, version=F("version") + 1, updated_at=now
     )
     old, new = f"{source.name} (#{source.pk})", f"{target.name} (#{target.pk})"
-    reason = f"Pelanggan #{source.pk} digabung ke pelanggan #{target.pk}."
+    reason = _("Pelanggan #%(source)s digabung ke pelanggan #%(target)s.") % {
+        "source": source.pk,
+        "target": target.pk,
+    }
     for ticket in tickets:
         ticket.customer = target
         events.field_changed_event(ticket, actor, "customer", old, new, reason=reason)

@@ -191,7 +191,7 @@ def test_the_workbench_and_its_timeline_in_english(agent: User, awaiting_approva
             "Save classification",
             "Related tickets",
             "The customer confirmed.",  # the timeline
-            "Compensation: Shopping voucher Rp 500.000",
+            "Compensation: Shopping voucher IDR 500,000",
         ],
         [
             "Simak",

@@ -314,7 +314,7 @@ def inbox_bulk_undo(request: HttpRequest) -> HttpResponse:
 def _bulk_one(user: User, ticket: Ticket, data: dict[str, Any]) -> dict[str, Any] | None:
     """Apply one bulk change; returns what undoing it needs (status changes are undone by
     hand: the procedure decides which way a status may go)."""
-    reason = data.get("reason") or "Tindakan massal dari kotak masuk."
+    reason = data.get("reason") or gettext_noop("Tindakan massal dari kotak masuk.")
     if data["action"] == "assign":
         before: dict[str, Any] | None = {
             "id": ticket.pk,

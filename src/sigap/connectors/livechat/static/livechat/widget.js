@@ -19,6 +19,11 @@
  * The chatbot's replies carry a card (livechat BotCard): a short text, the article as a
  * link ("Baca selengkapnya") and quick-reply buttons; "Bicara dengan petugas" stays in
  * view while the bot has the chat.
+ * While the visitor writes their question, help-centre articles that may answer it are
+ * suggested (/bantuan/saran/, kb/views_public.py); the start form has a token (``form``,
+ * kept over reloads) that its links carry, so an opened article is noted, and the chat
+ * started from that form uses it as its start id, so the server knows it was filed after
+ * all (the dashboard's deflection figure, kb/feedback.py).
  */
 (function () {
   "use strict";
@@ -56,9 +61,9 @@
   function load() {
     try {
       var s = JSON.parse(localStorage.getItem(KEY) || "{}");
-      return {token: s.token || "", pending: s.pending || [], start: s.start || null, open: !!s.open};
+      return {token: s.token || "", pending: s.pending || [], start: s.start || null, open: !!s.open, form: s.form || ""};
     } catch (e) {
-      return {token: "", pending: [], start: null, open: false};
+      return {token: "", pending: [], start: null, open: false, form: ""};
     }
   }
   var store = load();
@@ -98,6 +103,8 @@
     ".quick button:disabled{opacity:.6;cursor:default}",
     ".human{margin:0 8px 6px;align-self:flex-start;background:#fff;color:#1d1d1d;border:1px solid #555;border-radius:14px;padding:4px 12px;cursor:pointer}",
     ".err{color:#a00000;margin:0;min-height:1em}",
+    ".suggest{background:#f4f8f6;border:1px solid #cfe3d9;border-radius:6px;padding:6px 8px}.suggest h3{margin:0 0 4px;font-size:13px;font-weight:700}",
+    ".suggest ul{margin:0;padding:0 0 0 16px;display:block}.suggest li{max-width:none;padding:2px 0;border-radius:0;white-space:normal}.suggest .snip{display:block;font-size:12px;color:#444}.suggest p{margin:4px 0 0;font-size:12px;color:#444}",
     ".chat{flex:1;display:flex;flex-direction:column;min-height:0}",
     "ol{list-style:none;margin:0;padding:10px;flex:1;overflow:auto;display:flex;flex-direction:column;gap:6px}",
     "li{max-width:85%;padding:6px 10px;border-radius:10px;white-space:pre-wrap;word-wrap:break-word}",
@@ -130,6 +137,7 @@
     '<label>' + esc(t("Email")) + '<input name="email" type="email" autocomplete="email"></label>' +
     '<label>' + esc(t("Nomor HP")) + '<input name="phone" type="tel" autocomplete="tel"></label>' +
     '<label>' + esc(t("Apa yang bisa kami bantu?")) + '<textarea name="body" rows="3" required></textarea></label>' +
+    '<section class="suggest" data-suggest aria-live="polite" hidden></section>' +
     '<p class="err" data-err role="alert"></p>' +
     '<button type="submit" class="primary">' + esc(t("Mulai chat")) + '</button></form>' +
     '<div class="chat" hidden>' +
@@ -520,8 +528,48 @@
     $("[data-cerr]").textContent = d.message || "";
   }
 
+  // Help-centre articles for the question being written (debounced, the latest wins).
+  var suggestEl = $("[data-suggest]"), suggestTimer = null, suggestQ = "";
+  function formToken() {
+    if (!store.form) { store.form = newId(); save(); }
+    return store.form;
+  }
+  function suggest() {
+    var q = prechat.elements.body.value.trim().slice(0, 400);
+    if (q === suggestQ) return;
+    suggestQ = q;
+    if (q.length < 4) { showSuggestions([]); return; }
+    var url = origin + "/bantuan/saran/?lang=" + LANG + "&t=" + formToken() + "&q=" + encodeURIComponent(q);
+    fetch(url).then(function (r) { return r.ok ? r.json() : {}; }).catch(function () { return {}; }).then(function (d) {
+      if (q === suggestQ) showSuggestions(d.articles || []);
+    });
+  }
+  function showSuggestions(found) {
+    suggestEl.textContent = "";
+    suggestEl.hidden = !found.length;
+    if (!found.length) return;
+    var h = document.createElement("h3"), ul = document.createElement("ul"), note = document.createElement("p");
+    h.textContent = t("Mungkin ini menjawab pertanyaan Anda");
+    found.forEach(function (a) {
+      var li = document.createElement("li"), link = document.createElement("a"), snip = document.createElement("span");
+      link.href = a.url; link.target = "_blank"; link.rel = "noopener"; link.lang = a.lang;
+      link.textContent = a.title;
+      link.setAttribute("data-suggestion", "");
+      snip.className = "snip"; snip.lang = a.lang; snip.textContent = a.snippet;
+      li.appendChild(link); li.appendChild(snip); ul.appendChild(li);
+    });
+    note.textContent = t("Artikel terbuka di tab baru. Bila belum terjawab, lanjutkan mengisi formulir ini.");
+    suggestEl.appendChild(h); suggestEl.appendChild(ul); suggestEl.appendChild(note);
+  }
+  prechat.elements.body.addEventListener("input", function () {
+    clearTimeout(suggestTimer);
+    suggestTimer = setTimeout(suggest, 500);
+  });
+
   function reset() {
-    store = {token: "", pending: [], start: null, open: store.open};
+    store = {token: "", pending: [], start: null, open: store.open, form: ""};
+    suggestQ = "";
+    showSuggestions([]);
     save();
     seen = {}; byCid = {}; last = 0; agentRead = 0; readSent = 0; codeSent = false; lastState = null;
     verifyEl.hidden = true;
@@ -543,7 +591,7 @@
     else if (!data.body) err = t("Tulis pesan Anda.");
     $("[data-err]").textContent = err;
     if (err) return;
-    data.cid = newId();
+    data.cid = formToken();  // the form's token: the server marks its suggestions filed
     store.start = data;
     save();
     showChat(true);
