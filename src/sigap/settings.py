@@ -209,7 +209,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env("SIGAP_REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "sigap.core.rediscache.RedisCache", "LOCATION": REDIS_URL}
     }
     # Sessions read from the shared cache, written through to the database: one statement
     # fewer on every signed-in request (decision 0009). Only with a cache every process
