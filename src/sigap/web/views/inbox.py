@@ -19,9 +19,9 @@ from sigap.accounts.decorators import staff_required
 from sigap.accounts.http import safe_next
 from sigap.accounts.models import User
 from sigap.core.errors import SigapError
+from sigap.core.refs import ticket_reference
 from sigap.tickets import selectors, services
 from sigap.tickets.access import visible_tickets
-from sigap.core.refs import ticket_reference
 from sigap.tickets.models import (
     OPEN_STATUSES,
     Channel,
@@ -160,7 +160,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
 
 
 # What a row of the table shows, read as values: no model instances for the ticket, its
-# customer, team and assignee (25 rows × 4 models were a third of the page's CPU time;
+# customer, team and assignee (25 rows by 4 models were a third of the page's CPU time;
 # decision 0009). ``updated_at`` is the "updated" sort's cursor.
 ROW_FIELDS = (
     "id",
