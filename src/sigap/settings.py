@@ -208,9 +208,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and Redis --------------------------------------------------------------------
 REDIS_URL = env("SIGAP_REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "sigap.core.rediscache.RedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "sigap.core.rediscache.RedisCache", "LOCATION": REDIS_URL}}
     # Sessions read from the shared cache, written through to the database: one statement
     # fewer on every signed-in request (decision 0009). Only with a cache every process
     # shares: ending a session deletes it there too (accounts.sessions.end).
