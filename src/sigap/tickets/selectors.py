@@ -109,8 +109,9 @@ def ticket_list_for(
 
 
 def tag_names(ticket_ids: Sequence[int]) -> dict[int, list[str]]:
-    """The tag names of these tickets, by ticket, in one plain statement (what the
-    ``tags`` prefetch reads, without building its queryset: the API's list)."""
+    """The tag names of these tickets, by ticket and by name, in one plain statement (what
+    the ``tags`` prefetch reads, without building its queryset: the API's list, the
+    inbox)."""
     if not ticket_ids:
         return {}
     field = Ticket._meta.get_field("tags")
@@ -119,7 +120,7 @@ def tag_names(ticket_ids: Sequence[int]) -> dict[int, list[str]]:
     sql = (
         f"SELECT x.{ticket_column}, tg.name FROM {through} x INNER JOIN {Tag._meta.db_table} "
         f"tg ON tg.id = x.{field.m2m_reverse_name()} "
-        f"WHERE x.{ticket_column} IN ({', '.join(['%s'] * len(ticket_ids))})"
+        f"WHERE x.{ticket_column} IN ({', '.join(['%s'] * len(ticket_ids))}) ORDER BY tg.name"
     )
     found: dict[int, list[str]] = {}
     with connection.cursor() as cursor:

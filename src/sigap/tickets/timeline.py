@@ -139,10 +139,13 @@ def compensation_text(
 
 def customer_addresses(ticket: Ticket) -> frozenset[str]:
     """The ticket's customer's email addresses (from ``customer__contacts``, which the
-    ticket page's selector prefetches)."""
-    return frozenset(
-        c.value.lower() for c in ticket.customer.contacts.all() if c.kind == ContactKind.EMAIL
-    )
+    portal's selector prefetches)."""
+    return email_addresses((c.kind, c.value) for c in ticket.customer.contacts.all())
+
+
+def email_addresses(contacts: Iterable[tuple[str, str]]) -> frozenset[str]:
+    """The email addresses among a customer's (kind, value) contacts, in lower case."""
+    return frozenset(value.lower() for kind, value in contacts if kind == ContactKind.EMAIL)
 
 
 def _sender(msg: Message, own: frozenset[str]) -> tuple[str, bool]:

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.db.models import Q, QuerySet
@@ -145,10 +145,19 @@ def _decode(cursor: str, sort: Sort) -> tuple[Any, int]:
         ) from exc
 
 
+Row = TypeVar("Row", Ticket, dict[str, Any])
+
+
+def _value(row: Ticket | dict[str, Any], name: str) -> Any:
+    return row[name] if isinstance(row, dict) else getattr(row, name)
+
+
 def sorted_page(
-    qs: QuerySet[Ticket], sort_key: str, cursor: str | None, limit: int
-) -> tuple[list[Ticket], str | None]:
-    """One page of ``qs`` in ``sort_key`` order, continuing after ``cursor``."""
+    qs: QuerySet[Ticket, Row], sort_key: str, cursor: str | None, limit: int
+) -> tuple[list[Row], str | None]:
+    """One page of ``qs`` in ``sort_key`` order, continuing after ``cursor``. The rows are
+    what ``qs`` yields: tickets, or dicts (``values()``) holding the sort's field and
+    ``id``."""
     sort = SORTS_BY_KEY[sort_key]
     id_order = "-id" if sort.id_descending else "id"
     id_after = "id__lt" if sort.id_descending else "id__gt"
@@ -169,13 +178,14 @@ def sorted_page(
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = _encode(getattr(last, sort.field) if sort.field else last.pk, last.pk)
+        last_id = _value(last, "id")
+        next_cursor = _encode(_value(last, sort.field) if sort.field else last_id, last_id)
     return rows[:limit], next_cursor
 
 
 def segmented_page(
-    segments: list[QuerySet[Ticket]], sort_key: str, cursor: str | None, limit: int
-) -> tuple[list[Ticket], str | None]:
+    segments: list[QuerySet[Ticket, Row]], sort_key: str, cursor: str | None, limit: int
+) -> tuple[list[Row], str | None]:
     """One page over a search's segments in turn (``tickets.search.ticket_search``: the
     ticket with that number, the customer's tickets, the full-text hits), each in
     ``sort_key`` order. The cursor is ``s<segment>.<that segment's cursor>``."""
@@ -187,7 +197,7 @@ def segmented_page(
                 gettext("Halaman tidak valid."), fields={"cursor": [gettext("Tidak valid.")]}
             )
         start = int(head[1:])
-    rows: list[Ticket] = []
+    rows: list[Row] = []
     for index in range(start, len(segments)):
         need = limit - len(rows)
         got, next_inner = sorted_page(
