@@ -138,7 +138,11 @@ def offer_text(proposal: Proposal) -> str:
         greeting = gettext("Halo %(name)s,") % {"name": first} if first else gettext("Halo,")
         if proposal.compensation_type != "none":
             summary += "\n\n" + gettext("Kompensasi: %(text)s") % {
-                "text": compensation_text(proposal.compensation_type, proposal.compensation_amount)
+                "text": compensation_text(
+                    proposal.compensation_type,
+                    proposal.compensation_amount,
+                    labels=COMPENSATION_LABELS,  # the customer's words for it
+                )
             }
     return message_templates.render_message(
         "proposal_offer",

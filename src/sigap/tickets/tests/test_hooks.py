@@ -51,6 +51,7 @@ def test_every_consumer_subscribes_in_its_ready_and_the_core_knows_none() -> Non
         "relations.stop_opening",
         "relations.campaign_reply_opening",
         "relations.incident_link",
+        "kb.deflection",
         "triage.classify",
     ]
     assert names(hooks.TicketUpdated) == [
@@ -80,6 +81,7 @@ def test_every_consumer_subscribes_in_its_ready_and_the_core_knows_none() -> Non
         "relations.stop_opening": "inside",
         "relations.campaign_reply_opening": "inside",
         "relations.incident_link": "after",
+        "kb.deflection": "after",
         "triage.classify": "after",
     }
 
