@@ -39,6 +39,21 @@ CONSTRUCTS = {
     "strftime": re.compile(r"\bstrftime\(|\bjulianday\(", re.I),
 }
 
+# Sigap's own SQL that its own modules hold to the ORM's answer on both engines: a test that
+# merely passes through it (every ticket creation writes with fastsql.insert) reaches no
+# difference those modules do not already check; the modules themselves stay in both runs.
+HELD = {
+    "raw:core/fastsql.py:insert": "tests/test_fastsql.py",
+    "raw:core/fastsql.py:get": "tests/test_fastsql.py",
+    "raw:tickets/selectors.py:ticket_read": "tests/test_ticket_read.py",
+    "raw:tickets/selectors.py:ticket_page": "tests/test_ticket_read.py",
+    "raw:tickets/selectors.py:tag_names": "tests/test_ticket_read.py",
+    "raw:tickets/search.py:index_message": "src/sigap/tickets/tests/test_search.py",
+    "raw:accounts/idempotency.py:_insert": "tests/test_api_idempotency.py",
+    "raw:accounts/idempotency.py:_store": "tests/test_api_idempotency.py",
+    "raw:customers/selectors.py:contact_pairs": "src/sigap/customers/tests/test_matching.py",
+}
+
 _current: str | None = None
 _marks: dict[str, set[str]] = defaultdict(set)
 
@@ -144,7 +159,12 @@ def report(folder: str) -> None:
     modules: dict[str, list[tuple[str, list[str]]]] = defaultdict(list)
     for nodeid, marks in tests.items():
         modules[nodeid.split("::")[0]].append((nodeid, marks))
-    clean = sorted(m for m, items in modules.items() if not any(marks for _, marks in items))
+    holders = set(HELD.values())
+    clean = sorted(
+        m
+        for m, items in modules.items()
+        if m not in holders and not any(set(marks) - set(HELD) for _, marks in items)
+    )
     print(f"{len(tests)} tests in {len(modules)} modules; {len(clean)} modules reach no path")
     print("that differs between the engines:")
     for module in clean:

@@ -44,3 +44,22 @@ def test_a_near_contact_with_another_name_is_not_similar() -> None:
 def test_as_you_type_only_what_is_there_is_checked() -> None:
     assert matching.new_customer_check(name="", phone="", email="", complete=False).errors == {}
     assert set(matching.new_customer_check(name="", phone="", email="").errors) == {"name", "phone"}
+
+
+def test_contact_pairs_reads_the_contacts_as_the_orm_orders_them() -> None:
+    """``selectors.contact_pairs`` (plain SQL, read on every API ticket creation) answers as
+    the ORM does, on either engine: primary first, then by kind and id."""
+    from sigap.customers.selectors import contact_pairs
+
+    budi = customer_create(
+        name="Budi",
+        contacts=[
+            ContactIn("whatsapp", "6281234567890"),
+            ContactIn("email", "budi@contoh.id"),
+            ContactIn("phone", "081234567890"),
+            ContactIn("email", "budi.kerja@contoh.id"),
+        ],
+    )
+    expected = [(c.kind, c.value) for c in budi.contacts.all()]
+    assert contact_pairs(budi.pk) == expected
+    assert len(expected) == 4 and contact_pairs(budi.pk + 1000) == []
