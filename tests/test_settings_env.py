@@ -126,6 +126,7 @@ def test_redis_url_selects_the_redis_cache_and_it_works(tmp_path: Path) -> None:
     assert '"session": "django.contrib.sessions.backends.cached_db"' in shown.stdout
 
 
+@pytest.mark.long
 def test_without_redis_sessions_stay_in_the_database(tmp_path: Path) -> None:
     shown = run_settings(tmp_path)  # a per-process cache: a session ended in one process
     assert shown.returncode == 0, shown.stderr  # would live on in the others' caches

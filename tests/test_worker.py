@@ -37,7 +37,10 @@ from sigap.notifications.models import Notification
 from sigap.tickets import services
 from sigap.tickets.models import Ticket, TimelineEvent
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.long,  # worker processes started, killed and started again
+]
 SIGAP = [sys.executable, "-c", "from sigap.cli import main; main()"]
 TOTAL = 12_000  # six sweep batches: a kill lands between two of them
 

@@ -124,6 +124,7 @@ def _serve(tmp_path: Path, port: int) -> tuple[str, str]:
     return line, err
 
 
+@pytest.mark.long
 def test_sigap_serve_on_another_port_says_the_links_point_there(tmp_path: Path) -> None:
     port = _free_port()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from io import StringIO
 
+import pytest
 from django.core.management import call_command
 
 from sigap.accounts.models import Role, Team, User
@@ -20,6 +21,7 @@ from sigap.tickets.models import (
 )
 
 
+@pytest.mark.long
 def test_demo(db: None) -> None:
     """One load (it takes seconds), several properties."""
     out = StringIO()

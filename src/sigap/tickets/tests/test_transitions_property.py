@@ -177,6 +177,7 @@ def check_invariants(ticket: Ticket) -> None:
 
 
 @pytest.mark.django_db
+@pytest.mark.long  # a hypothesis search of 50 sequences
 @settings(
     max_examples=50,
     deadline=None,
