@@ -14,6 +14,8 @@ consents and campaign addresses.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from django.core.files.storage import default_storage
@@ -52,8 +54,18 @@ from sigap.tickets.models import (
 _WORDED_FIELDS = ("subject", "description", "facts", "resolution_reason", "product")
 
 
-def _at(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
+def _rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of ``values()`` as plain JSON: times in ISO 8601."""
+    return [
+        {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()} for row in rows
+    ]
+
+
+def _by_ticket(rows: list[dict[str, Any]], ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    grouped: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
+    for row in rows:
+        grouped[row.pop("ticket_id")].append(row)
+    return grouped
 
 
 # --- the export -------------------------------------------------------------------------------
@@ -61,8 +73,8 @@ def _at(value: Any) -> str | None:
 
 def export_tickets(customer: Customer) -> list[dict[str, Any]]:
     """Every ticket with its messages (text, internal notes included: they are data held
-    about the person), attachments by name and proposals: three queries."""
-    tickets = list(
+    about the person), attachments by name and proposals: four queries."""
+    tickets = _rows(
         Ticket.objects.filter(customer_id=customer.pk)
         .order_by("pk")
         .values(
@@ -82,24 +94,19 @@ def export_tickets(customer: Customer) -> list[dict[str, Any]]:
         )
     )
     ids = [t["id"] for t in tickets]
-    messages: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
-    for m in (
-        Message.objects.filter(ticket_id__in=ids)
-        .order_by("ticket_id", "created_at", "pk")
-        .values("id", "ticket_id", "kind", "channel", "body", "sender_address", "created_at")
-    ):
-        m["created_at"] = _at(m["created_at"])
-        messages[m.pop("ticket_id")].append(m)
     files: dict[int, list[str]] = {}
     for message_id, filename in Attachment.objects.filter(ticket_id__in=ids).values_list(
         "message_id", "filename"
     ):
         files.setdefault(message_id, []).append(filename)
-    for rows in messages.values():
-        for m in rows:
-            m["attachments"] = files.get(m["id"], [])
-    proposals: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
-    for p in (
+    messages = _rows(
+        Message.objects.filter(ticket_id__in=ids)
+        .order_by("ticket_id", "created_at", "pk")
+        .values("id", "ticket_id", "kind", "channel", "body", "sender_address", "created_at")
+    )
+    for m in messages:
+        m["attachments"] = files.get(m["id"], [])
+    proposals = _rows(
         Proposal.objects.filter(ticket_id__in=ids)
         .order_by("pk")
         .values(
@@ -113,37 +120,26 @@ def export_tickets(customer: Customer) -> list[dict[str, Any]]:
             "created_at",
             "answered_at",
         )
-    ):
-        p["created_at"], p["answered_at"] = _at(p["created_at"]), _at(p["answered_at"])
-        proposals[p.pop("ticket_id")].append(p)
+    )
+    by_message, by_proposal = _by_ticket(messages, ids), _by_ticket(proposals, ids)
     return [
-        {
-            **t,
-            "created_at": _at(t["created_at"]),
-            "resolved_at": _at(t["resolved_at"]),
-            "closed_at": _at(t["closed_at"]),
-            "messages": messages[t["id"]],
-            "proposals": proposals[t["id"]],
-        }
-        for t in tickets
+        {**t, "messages": by_message[t["id"]], "proposals": by_proposal[t["id"]]} for t in tickets
     ]
 
 
 def export_surveys(customer: Customer) -> list[dict[str, Any]]:
-    return [
-        {**s, "sent_at": _at(s["sent_at"]), "answered_at": _at(s["answered_at"])}
-        for s in Survey.objects.filter(customer_id=customer.pk)
+    return _rows(
+        Survey.objects.filter(customer_id=customer.pk)
         .order_by("pk")
         .values(
             "id", "kind", "ticket_id", "sent_at", "answered_at", "csat", "ces", "nps", "comment"
         )
-    ]
+    )
 
 
 def export_calls(customer: Customer) -> list[dict[str, Any]]:
-    return [
-        {**c, "started_at": _at(c["started_at"])}
-        for c in Call.objects.filter(customer_id=customer.pk)
+    return _rows(
+        Call.objects.filter(customer_id=customer.pk)
         .order_by("pk")
         .values(
             "id",
@@ -156,33 +152,30 @@ def export_calls(customer: Customer) -> list[dict[str, Any]]:
             "outcome",
             "notes",
         )
-    ]
+    )
 
 
 def export_loyalty(customer: Customer) -> dict[str, Any]:
     return {
-        "points": [
-            {**p, "at": _at(p["at"]), "expires_at": _at(p["expires_at"])}
-            for p in PointsEntry.objects.filter(customer_id=customer.pk)
+        "points": _rows(
+            PointsEntry.objects.filter(customer_id=customer.pk)
             .order_by("at", "pk")
             .values("at", "kind", "points", "spend", "reason", "external_id", "expires_at")
-        ],
-        "vouchers": [
-            {**v, "issued_at": _at(v["issued_at"]), "redeemed_at": _at(v["redeemed_at"])}
-            for v in Voucher.objects.filter(issued_to_id=customer.pk)
+        ),
+        "vouchers": _rows(
+            Voucher.objects.filter(issued_to_id=customer.pk)
             .order_by("issued_at", "pk")
             .values("code", "pool__name", "issued_at", "redeemed_at")
-        ],
+        ),
     }
 
 
 def export_consents(customer: Customer) -> list[dict[str, Any]]:
-    return [
-        {**c, "at": _at(c["at"])}
-        for c in Consent.objects.filter(customer_id=customer.pk)
+    return _rows(
+        Consent.objects.filter(customer_id=customer.pk)
         .order_by("at", "pk")
         .values("purpose", "granted", "source", "at")
-    ]
+    )
 
 
 # --- erasure ------------------------------------------------------------------------------------
@@ -248,7 +241,7 @@ def erase(customer: Customer) -> None:
     CampaignRecipient.objects.filter(customer_id=customer.pk).update(address="", params={})
 
 
-def _delete_attachments(ticket_ids: QuerySet[Ticket, dict[str, Any]]) -> None:
+def _delete_attachments(ticket_ids: QuerySet[Ticket, Any]) -> None:
     """The rows now; their files once the erasure commits (a rollback keeps them), each
     unless another attachment still shares it (files are stored by content hash)."""
     rows = Attachment.objects.filter(ticket_id__in=ticket_ids)
