@@ -25,6 +25,7 @@ from sigap.customers import services as customer_services
 from sigap.customers.matching import search as matching_search
 from sigap.customers.models import Customer, CustomerChange, CustomerContact
 from sigap.customers.selectors import customers_for
+from sigap.kb.models import BotConversation
 from sigap.relations.consent import consent_set
 from sigap.relations.models import Consent, PointsEntry
 from sigap.surveys.models import Survey
@@ -82,6 +83,7 @@ def history(agent: User, team: Team, customer: Customer, ticket: Ticket) -> Tick
     )
     consent_set(customer=customer, purpose="marketing", granted=True, source="agent", actor=agent)
     Example.objects.create(task="category", text=WORDS, label="service", ticket=ticket)
+    BotConversation.objects.create(ticket=ticket, state={"last": WORDS})
     PointsEntry.objects.create(
         customer=customer, at=now, kind="manual", points=120, reason="Kompensasi"
     )
@@ -197,6 +199,7 @@ def test_erasure_removes_the_personal_data_everywhere(
     assert not Consent.objects.filter(customer=customer).exists()
     assert PointsEntry.objects.filter(customer=customer).count() == 1
     assert not Example.objects.filter(text=WORDS).exists()
+    assert BotConversation.objects.get(ticket=ticket).state == {}
     portal = User.objects.get(pk=customer_user.pk)
     assert not portal.is_active and portal.email == "" and "budi" not in portal.username
 

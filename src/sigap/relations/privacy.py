@@ -35,6 +35,7 @@ from sigap.connectors.models import (
 from sigap.connectors.phone.models import Call
 from sigap.customers import services as customer_services
 from sigap.customers.models import ContactKind, Customer, CustomerContact
+from sigap.notifications.models import Notification
 from sigap.relations.models import CampaignRecipient, Consent, PointsEntry, Voucher
 from sigap.surveys.models import Survey
 from sigap.tickets.models import (
@@ -215,6 +216,7 @@ def erase(customer: Customer) -> None:
         recognition=redacted, responsibility="", remorse="", restitution="", repetition=""
     )
     MissedDeadline.objects.filter(ticket_id__in=ticket_ids).update(escalation_words="")
+    Notification.objects.filter(ticket_id__in=ticket_ids).update(text=redacted)  # may name them
     Proposal.objects.filter(ticket_id__in=ticket_ids).update(
         summary=redacted, rejection_reason="", compensation_note="", review_note=""
     )
