@@ -139,6 +139,7 @@ class SecurityKind(models.TextChoices):
     RECOVERY_REGENERATED = "recovery_new", _("Kode pemulihan dibuat ulang")
     SESSIONS_ENDED = "sessions_ended", _("Sesi diakhiri")
     EXPORT = "export", _("Data diekspor")
+    DATA_ERASED = "data_erased", _("Data pribadi pelanggan dihapus")
     SETTINGS_CHANGED = "settings_changed", _("Pengaturan diubah")
     SSO_PROVISIONED = "sso_provisioned", _("Akun dibuat lewat SSO")
     INVITED = "invited", _("Diundang lewat email")

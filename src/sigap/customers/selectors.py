@@ -16,7 +16,8 @@ def customers_for(*, user: User, q: str = "") -> QuerySet[Customer]:
     if not user.is_agent_or_above:
         qs = qs.filter(user_id=user.pk)
     q = q.strip()
-    if q:
+    if q:  # a search never finds an erased customer (UU PDP)
+        qs = qs.filter(erased_at__isnull=True)
         # A phone number in any format and an email address in any case meet the stored,
         # normalised contact exactly (the unique index); the rest by substring.
         contact = Q(value__icontains=q.lower())

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sigap.accounts import audit
+from sigap.accounts import audit, sessions
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import Role, SecurityKind, User
 from sigap.core.errors import (
@@ -351,11 +351,14 @@ def customer_find_by_contact(kind: str, value: str, *, verified: bool = False) -
 
 def customer_by_reference(ref: str) -> Customer | None:
     """The customer someone names by number (``#12`` or ``12``), email or phone, as staff
-    type it and as the business's systems send it; None when there is none."""
+    type it and as the business's systems send it; None when there is none (an erased
+    customer is nobody's any more)."""
     ref = ref.strip()
     number = ref.lstrip("#")
     if number.isdigit() and len(number) < 10:
-        return Customer.objects.filter(pk=int(number), merged_into__isnull=True).first()
+        return Customer.objects.filter(
+            pk=int(number), merged_into__isnull=True, erased_at__isnull=True
+        ).first()
     kinds = [ContactKind.EMAIL] if "@" in ref else [ContactKind.PHONE, ContactKind.WHATSAPP]
     for kind in kinds:
         try:
@@ -622,3 +625,180 @@ def organization_set_member(
         actor=actor,
     )
     return raise_to_organization_tier(customer, actor)
+
+
+# --- personal data (UU PDP): export and erasure -----------------------------------------------
+#
+# The customer's own rows are read and erased here; the apps above (tickets, surveys, calls,
+# loyalty, consent …) add theirs through ``on_export`` and ``on_erase``, registered in their
+# ``ready()``, as ``on_merge`` does for merging.
+
+ExportSection = Callable[[Customer], object]
+EraseHandler = Callable[[Customer], object]
+_export_sections: dict[str, ExportSection] = {}
+_erase_handlers: list[EraseHandler] = []
+
+
+def on_export(section: str, reader: ExportSection) -> None:
+    """``reader(customer)`` returns what ``section`` of the export holds (plain JSON)."""
+    _export_sections[section] = reader
+
+
+def on_erase(handler: EraseHandler) -> None:
+    """``handler(customer)`` runs inside ``customer_erase``'s transaction, before the
+    customer's own row is blanked: it removes or redacts the personal data of its app's
+    rows about that customer (a raised error rolls the whole erasure back)."""
+    if handler not in _erase_handlers:
+        _erase_handlers.append(handler)
+
+
+def can_export(user: User) -> bool:
+    """Supervisors and admins. Agents see a customer for the tickets they work on, but
+    taking everything about a person out of Sigap is a decision for a supervisor."""
+    return bool(user.is_active) and user.is_supervisor_or_admin
+
+
+def customer_export(actor: User, customer: Customer) -> dict[str, Any]:
+    """Everything Sigap holds about ``customer`` as JSON-ready data (the UU PDP right of
+    access): the profile, contacts, profile changes and every section the apps above
+    register (tickets with their messages, surveys, calls, loyalty, consents, proposals).
+    Supervisors and admins only; recorded in the security audit log."""
+    if not can_export(actor):
+        raise PermissionDenied(
+            _("Hanya supervisor atau admin yang dapat mengekspor data pribadi pelanggan.")
+        )
+    profile = {
+        field: _jsonable(getattr(customer, field))
+        for field in (
+            "id",
+            "name",
+            "kind",
+            "temperament",
+            "loyalty_tier",
+            "notes",
+            "birthday",
+            "preferred_channel",
+            "preferred_language",
+            "region",
+            "organization_id",
+            "time_zone",
+            "user_id",
+            "created_at",
+            "updated_at",
+            "erased_at",
+        )
+    }
+    data: dict[str, Any] = {
+        "exported_at": timezone.now().isoformat(),
+        "customer": profile,
+        "contacts": [
+            {"kind": kind, "value": value, "is_primary": primary, "created_at": _jsonable(at)}
+            for kind, value, primary, at in CustomerContact.objects.filter(
+                customer_id=customer.pk
+            ).values_list("kind", "value", "is_primary", "created_at")
+        ],
+        "profile_changes": [
+            {"at": _jsonable(at), "field": field, "old": old, "new": new}
+            for at, field, old, new in CustomerChange.objects.filter(
+                customer_id=customer.pk
+            ).values_list("at", "field", "old_value", "new_value")
+        ],
+    }
+    for section, reader in _export_sections.items():
+        data[section] = reader(customer)
+    audit.record(
+        SecurityKind.EXPORT,
+        actor=actor,
+        detail=f"customer #{customer.pk} personal data",
+        data={"customer": customer.pk, "sections": sorted(data)},
+    )
+    return data
+
+
+def erased_name() -> str:
+    return _("Pelanggan dihapus")
+
+
+@transaction.atomic
+def customer_erase(actor: User, customer: Customer, reason: str) -> Customer:
+    """Erase a customer's personal data (UU PDP), in one transaction: the name becomes a
+    neutral placeholder; contacts, notes, birthday, region and the profile changes' values
+    go; every app above removes or redacts its rows (``on_erase``: message bodies and
+    attachments, survey comments, consents …); a linked portal account is deactivated and
+    signed out; the records merged into it are erased with it. The record and its
+    tickets stay (status and times, for the metrics). Admins only; audited with who,
+    when and the reason, never the data. Erasing again is refused (``Conflict``) and
+    changes nothing."""
+    if not actor.is_active or actor.role != Role.ADMIN:
+        raise PermissionDenied(_("Hanya admin yang dapat menghapus data pribadi pelanggan."))
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed(
+            _("Alasan penghapusan wajib diisi."), fields={"reason": [_("Wajib diisi.")]}
+        )
+    if len(reason) > 300:
+        raise ValidationFailed(
+            _("Alasan paling banyak 300 karakter."), fields={"reason": [_("Terlalu panjang.")]}
+        )
+    locked = Customer.objects.select_for_update().filter(pk=customer.pk).first()
+    if locked is None:
+        raise NotFound(_("Pelanggan tidak ditemukan."))
+    if locked.erased_at is not None:
+        raise Conflict(
+            _("Data pribadi pelanggan #%(pk)s sudah dihapus pada %(at)s.")
+            % {
+                "pk": locked.pk,
+                "at": timezone.localtime(locked.erased_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        )
+    if locked.merged_into_id is not None:
+        raise Conflict(
+            _("Pelanggan #%(pk)s sudah digabung ke #%(target)s: hapus data pelanggan itu.")
+            % {"pk": locked.pk, "target": locked.merged_into_id}
+        )
+    customer = locked
+    for handler in _erase_handlers:
+        handler(customer)
+    # The record and the ones merged into it (retired, but still named).
+    ids = [customer.pk, *Customer.objects.filter(merged_into=customer).values_list("pk", flat=True)]
+    CustomerContact.objects.filter(customer_id__in=ids).delete()
+    CustomerChange.objects.filter(customer_id__in=ids).update(old_value=None, new_value=None)
+    portal_users = list(User.objects.filter(customer__pk__in=ids))
+    now = timezone.now()
+    Customer.objects.filter(pk__in=ids).update(
+        name=erased_name(),
+        temperament="",
+        notes="",
+        birthday=None,
+        preferred_channel="",
+        region="",
+        organization=None,
+        user=None,
+        erased_at=now,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    for portal_user in portal_users:
+        _retire_portal_user(portal_user, actor)
+    audit.record(
+        SecurityKind.DATA_ERASED,
+        actor=actor,
+        detail=f"customer #{customer.pk}",
+        data={"customer": customer.pk, "reason": reason},
+    )
+    customer.refresh_from_db()
+    _announce("customer.erased", _customer_payload(customer))
+    return customer
+
+
+def _retire_portal_user(user: User, actor: User) -> None:
+    """The erased customer's portal account: deactivated, its name and address blanked
+    (the username becomes ``erased-<id>``), every session ended."""
+    user.is_active = False
+    user.username = f"erased-{user.pk}"
+    user.email = ""
+    user.first_name = ""
+    user.last_name = ""
+    user.set_unusable_password()
+    user.save()
+    sessions.end_all(user, actor=actor)

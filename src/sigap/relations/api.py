@@ -90,6 +90,45 @@ def stream(request: HttpRequest, customer_id: int, q: Query[StreamIn]) -> dict[s
     }
 
 
+# --- personal data (UU PDP) ------------------------------------------------------------------
+
+
+@router.get(
+    "/customers/{customer_id}/export",
+    response={200: dict[str, Any], 403: ErrorOut, 404: ErrorOut},
+    summary=gettext_noop("Ekspor data pribadi pelanggan (UU PDP)"),
+)
+def customer_export(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+    """Everything Sigap holds about the customer as JSON: profile, contacts, profile
+    changes, tickets with their messages and proposals, surveys, calls, loyalty points
+    and vouchers, consents. Supervisors and admins; recorded in the security audit log."""
+    user = _staff(request)
+    customer = access_customer(user, customer_id)
+    return customer_services.customer_export(user, customer)
+
+
+class EraseIn(Schema):
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class EraseOut(Schema):
+    customer_id: int
+    erased_at: datetime
+
+
+@router.post(
+    "/customers/{customer_id}/erase",
+    response={200: EraseOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary=gettext_noop("Hapus data pribadi pelanggan (UU PDP)"),
+)
+def customer_erase(request: HttpRequest, customer_id: int, payload: EraseIn) -> dict[str, Any]:
+    """Erases the customer's personal data (admins only): 409 when it already was."""
+    user = _staff(request)
+    customer = access_customer(user, customer_id)
+    customer = customer_services.customer_erase(user, customer, payload.reason)
+    return {"customer_id": customer.pk, "erased_at": customer.erased_at}
+
+
 # --- organizations --------------------------------------------------------------------------
 
 

@@ -8,6 +8,7 @@ class RelationsConfig(AppConfig):
     verbose_name = _("Hubungan pelanggan")
 
     def ready(self) -> None:
-        from sigap.relations import subscribers
+        from sigap.relations import privacy, subscribers
 
         subscribers.connect()
+        privacy.connect()

@@ -4,15 +4,21 @@
   and the priority matrix (when no priority was given);
 * after a new ticket commits, the classification job (``SIGAP_TRIAGE``);
 * when an agent changes a field triage predicts, a labelled example for retraining.
+
+And to the customers app: erasing a customer's personal data (UU PDP) deletes the
+examples copied from their tickets' text.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 
+from sigap.customers import services as customer_services
+from sigap.customers.models import Customer
 from sigap.tickets import hooks
 from sigap.tickets.models import Ticket
 from sigap.triage import service, tasks
+from sigap.triage.models import Example
 from sigap.triage.priority import priority_for
 
 
@@ -48,7 +54,12 @@ def classify_later(event: hooks.TicketCreated) -> None:
     tasks.triage_new_ticket(event.ticket_id)
 
 
+def forget_customer(customer: Customer) -> None:
+    Example.objects.filter(ticket__customer_id=customer.pk).delete()
+
+
 def connect() -> None:
+    customer_services.on_erase(forget_customer)
     hooks.subscribe(hooks.TicketIntake, intake, phase=hooks.INSIDE, name="triage.intake")
     hooks.subscribe(
         hooks.TicketUpdated,

@@ -10,6 +10,7 @@ from sigap.web.views import (
     incidents,
     merge,
     message_templates,
+    privacy,
     relations,
     routing,
     sla,
@@ -110,6 +111,8 @@ urlpatterns = [
     path("customers/check/", views.customer_check, name="customer_check"),
     path("customers/<int:customer_id>/", views.customer_page, name="customer"),
     path("customers/<int:customer_id>/edit/", relations.customer_edit, name="customer_edit"),
+    path("customers/<int:customer_id>/export/", privacy.customer_export, name="customer_export"),
+    path("customers/<int:customer_id>/erase/", privacy.customer_erase, name="customer_erase"),
     path(
         "customers/<int:customer_id>/stream/",
         relations.customer_stream_part,

@@ -14,6 +14,7 @@ EVENTS: dict[str, str] = {
     "customer.created": "a customer record was made (staff, a channel, the portal)",
     "customer.updated": "profile fields changed (``fields``: their names)",
     "customer.merged": "``merged_id`` was merged into ``customer_id``",
+    "customer.erased": "the customer's personal data was erased (UU PDP); ids only",
     "organization.created": "an organization was made",
     "organization.updated": "an organization's fields changed (``fields``)",
     "loyalty.points_posted": "one entry of a customer's points ledger",

@@ -203,6 +203,7 @@ STAFF_PAGES = [
     "/tickets/{ticket}/",
     "/tickets/{ticket}/?part=side",
     "/customers/{customer}/",
+    "/customers/{customer}/erase/",
     "/dasbor/",
     "/laporan/",
     "/laporan/{report}/",

@@ -1,0 +1,269 @@
+"""A customer's personal data (UU PDP) across the apps: what the export holds besides the
+customer's own rows, and what erasing them removes. Registered with
+``customers.services.on_export`` and ``on_erase`` in ``RelationsConfig.ready()``: the
+relations app sits above every app that keeps rows about a customer (tickets, surveys,
+the channels, loyalty and consent), so one module names them all.
+
+Erasing keeps the rows the metrics count (tickets with their status, times, channel and
+category; messages with their kind and time; surveys with their scores; calls with their
+durations; points and vouchers) and removes or redacts their words: ticket subjects and
+descriptions, message bodies, attachments (the files once the erasure commits), survey
+comments, call numbers and notes, the raw channel payloads, live-chat visitor details,
+consents and campaign addresses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
+
+from sigap.connectors.livechat.models import Chat
+from sigap.connectors.models import (
+    EmailParticipant,
+    EmailReceipt,
+    InboundDelivery,
+    OutboundDelivery,
+    ProposalOffer,
+    QuarantinedEmail,
+)
+from sigap.connectors.phone.models import Call
+from sigap.customers import services as customer_services
+from sigap.customers.models import ContactKind, Customer, CustomerContact
+from sigap.notifications.models import Notification
+from sigap.relations.models import CampaignRecipient, Consent, PointsEntry, Voucher
+from sigap.surveys.models import Survey
+from sigap.tickets.models import (
+    Apology,
+    Attachment,
+    Confirmation,
+    Message,
+    MissedDeadline,
+    Proposal,
+    Ticket,
+    TicketSearchDocument,
+    TimelineEvent,
+)
+
+# Timeline events that carry the words of a ticket field (old → new); deleted on erasure
+# (the timeline refuses updates, not deletes).
+_WORDED_FIELDS = ("subject", "description", "facts", "resolution_reason", "product")
+
+
+def _rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of ``values()`` as plain JSON: times in ISO 8601."""
+    return [
+        {k: v.isoformat() if isinstance(v, datetime) else v for k, v in row.items()} for row in rows
+    ]
+
+
+def _by_ticket(rows: list[dict[str, Any]], ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    grouped: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
+    for row in rows:
+        grouped[row.pop("ticket_id")].append(row)
+    return grouped
+
+
+# --- the export -------------------------------------------------------------------------------
+
+
+def export_tickets(customer: Customer) -> list[dict[str, Any]]:
+    """Every ticket with its messages (text, internal notes included: they are data held
+    about the person), attachments by name and proposals: four queries."""
+    tickets = _rows(
+        Ticket.objects.filter(customer_id=customer.pk)
+        .order_by("pk")
+        .values(
+            "id",
+            "kind",
+            "channel",
+            "subject",
+            "description",
+            "category",
+            "status",
+            "product",
+            "facts",
+            "resolution_reason",
+            "created_at",
+            "resolved_at",
+            "closed_at",
+        )
+    )
+    ids = [t["id"] for t in tickets]
+    files: dict[int, list[str]] = {}
+    for message_id, filename in Attachment.objects.filter(ticket_id__in=ids).values_list(
+        "message_id", "filename"
+    ):
+        files.setdefault(message_id, []).append(filename)
+    messages = _rows(
+        Message.objects.filter(ticket_id__in=ids)
+        .order_by("ticket_id", "created_at", "pk")
+        .values("id", "ticket_id", "kind", "channel", "body", "sender_address", "created_at")
+    )
+    for m in messages:
+        m["attachments"] = files.get(m["id"], [])
+    proposals = _rows(
+        Proposal.objects.filter(ticket_id__in=ids)
+        .order_by("pk")
+        .values(
+            "id",
+            "ticket_id",
+            "summary",
+            "compensation_type",
+            "compensation_amount",
+            "status",
+            "rejection_reason",
+            "created_at",
+            "answered_at",
+        )
+    )
+    by_message, by_proposal = _by_ticket(messages, ids), _by_ticket(proposals, ids)
+    return [
+        {**t, "messages": by_message[t["id"]], "proposals": by_proposal[t["id"]]} for t in tickets
+    ]
+
+
+def export_surveys(customer: Customer) -> list[dict[str, Any]]:
+    return _rows(
+        Survey.objects.filter(customer_id=customer.pk)
+        .order_by("pk")
+        .values(
+            "id", "kind", "ticket_id", "sent_at", "answered_at", "csat", "ces", "nps", "comment"
+        )
+    )
+
+
+def export_calls(customer: Customer) -> list[dict[str, Any]]:
+    return _rows(
+        Call.objects.filter(customer_id=customer.pk)
+        .order_by("pk")
+        .values(
+            "id",
+            "ticket_id",
+            "direction",
+            "from_number",
+            "to_number",
+            "started_at",
+            "duration",
+            "outcome",
+            "notes",
+        )
+    )
+
+
+def export_loyalty(customer: Customer) -> dict[str, Any]:
+    return {
+        "points": _rows(
+            PointsEntry.objects.filter(customer_id=customer.pk)
+            .order_by("at", "pk")
+            .values("at", "kind", "points", "spend", "reason", "external_id", "expires_at")
+        ),
+        "vouchers": _rows(
+            Voucher.objects.filter(issued_to_id=customer.pk)
+            .order_by("issued_at", "pk")
+            .values("code", "pool__name", "issued_at", "redeemed_at")
+        ),
+    }
+
+
+def export_consents(customer: Customer) -> list[dict[str, Any]]:
+    return _rows(
+        Consent.objects.filter(customer_id=customer.pk)
+        .order_by("at", "pk")
+        .values("purpose", "granted", "source", "at")
+    )
+
+
+# --- erasure ------------------------------------------------------------------------------------
+
+
+def erase(customer: Customer) -> None:
+    """Removes or redacts the customer's personal data in every app's rows (inside
+    ``customer_erase``'s transaction, before the customer's contacts go)."""
+    redacted = gettext("[Dihapus atas permintaan pelanggan (UU PDP)]")
+    addresses = list(
+        CustomerContact.objects.filter(customer_id=customer.pk).values_list("value", flat=True)
+    )
+    emails = list(
+        CustomerContact.objects.filter(customer_id=customer.pk, kind=ContactKind.EMAIL).values_list(
+            "value", flat=True
+        )
+    )
+    # Subqueries, not lists of ids: a long history stays one statement per table.
+    tickets = Ticket.objects.filter(customer_id=customer.pk)
+    ticket_ids = tickets.values("pk")
+    messages = Message.objects.filter(ticket__customer_id=customer.pk)
+    message_ids = messages.values("pk")
+
+    tickets.update(
+        subject=redacted, description=redacted, facts="", resolution_reason="", product=""
+    )
+    messages.update(body=redacted, body_html="", sender_address="")
+    _delete_attachments(ticket_ids)
+    TicketSearchDocument.objects.filter(ticket_id__in=ticket_ids).update(
+        staff_text="", public_text=""
+    )
+    TimelineEvent.objects.filter(ticket_id__in=ticket_ids, field__in=_WORDED_FIELDS).delete()
+    Confirmation.objects.filter(ticket_id__in=ticket_ids).update(
+        restatement=redacted, customer_response=""
+    )
+    Apology.objects.filter(ticket_id__in=ticket_ids).update(
+        recognition=redacted, responsibility="", remorse="", restitution="", repetition=""
+    )
+    MissedDeadline.objects.filter(ticket_id__in=ticket_ids).update(escalation_words="")
+    Notification.objects.filter(ticket_id__in=ticket_ids).update(text=redacted)  # may name them
+    Proposal.objects.filter(ticket_id__in=ticket_ids).update(
+        summary=redacted, rejection_reason="", compensation_note="", review_note=""
+    )
+
+    Survey.objects.filter(customer_id=customer.pk).update(comment="")
+    Call.objects.filter(Q(customer_id=customer.pk) | Q(ticket_id__in=ticket_ids)).update(
+        from_number="", to_number="", notes="", recording_url=""
+    )
+    Chat.objects.filter(
+        Q(ticket_id__in=ticket_ids) | Q(provisional_customer_id=customer.pk)
+    ).update(visitor_name=customer_services.erased_name(), visitor_email="", visitor_phone="")
+    InboundDelivery.objects.filter(
+        Q(message_id__in=message_ids) | Q(sender__in=addresses) | Q(address__in=addresses)
+    ).update(payload={}, parsed={}, media={}, sender="", address="")
+    OutboundDelivery.objects.filter(message_id__in=message_ids).update(
+        recipient="", template_params=[]
+    )
+    ProposalOffer.objects.filter(message_id__in=message_ids).update(recipient="")
+    EmailParticipant.objects.filter(ticket_id__in=ticket_ids).delete()
+    EmailReceipt.objects.filter(sender__in=emails).delete()
+    QuarantinedEmail.objects.filter(sender__in=emails).delete()
+
+    Consent.objects.filter(customer_id=customer.pk).delete()
+    CampaignRecipient.objects.filter(customer_id=customer.pk).update(address="", params={})
+
+
+def _delete_attachments(ticket_ids: QuerySet[Ticket, Any]) -> None:
+    """The rows now; their files once the erasure commits (a rollback keeps them), each
+    unless another attachment still shares it (files are stored by content hash)."""
+    rows = Attachment.objects.filter(ticket_id__in=ticket_ids)
+    names = set(rows.values_list("file", flat=True))
+    if not names:
+        return
+    rows.delete()
+    orphans = names - set(Attachment.objects.filter(file__in=names).values_list("file", flat=True))
+
+    def remove() -> None:
+        for name in orphans:
+            default_storage.delete(name)  # the attachments' storage (no storage= of its own)
+
+    transaction.on_commit(remove)
+
+
+def connect() -> None:
+    customer_services.on_export("tickets", export_tickets)
+    customer_services.on_export("surveys", export_surveys)
+    customer_services.on_export("calls", export_calls)
+    customer_services.on_export("loyalty", export_loyalty)
+    customer_services.on_export("consents", export_consents)
+    customer_services.on_erase(erase)

@@ -1,0 +1,327 @@
+"""A customer's personal data (UU PDP): the export holds everything Sigap keeps about the
+person and only supervisors and admins get it; erasure (admins) removes or redacts it in
+every table that holds it, in one transaction, once, and leaves the tickets' numbers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from sigap.accounts.models import SecurityEvent, SecurityKind, Team, User
+from sigap.connectors.email.inbound import ingest
+from sigap.connectors.phone.models import Call
+from sigap.core.errors import Conflict, PermissionDenied
+from sigap.customers import services as customer_services
+from sigap.customers.matching import search as matching_search
+from sigap.customers.models import Customer, CustomerChange, CustomerContact
+from sigap.customers.selectors import customers_for
+from sigap.kb.models import BotConversation
+from sigap.relations.consent import consent_set
+from sigap.relations.models import Consent, PointsEntry
+from sigap.surveys.models import Survey
+from sigap.tickets import services as ticket_services
+from sigap.tickets.attachments import Upload
+from sigap.tickets.models import Attachment, Message, Proposal, Ticket, TicketSearchDocument
+from sigap.triage.models import Example
+from sigap.webhooks.models import Webhook, WebhookDelivery
+from tests.api_client import Api
+
+pytestmark = pytest.mark.django_db
+
+WORDS = "Alamat saya Jl. Melati 7, Bandung"
+
+
+@pytest.fixture
+def history(agent: User, team: Team, customer: Customer, ticket: Ticket) -> Ticket:
+    """Something of the customer in every table the export and erasure cover."""
+    now = timezone.now()
+    ticket_services.message_add(
+        actor=None,
+        ticket=ticket,
+        kind="inbound",
+        body=WORDS,
+        uploads=[Upload("ktp.txt", b"NIK 3273xxxxxxxx")],
+        sender_address="budi@contoh.id",
+    )
+    ticket_services.message_add(actor=agent, ticket=ticket, kind="note", body="Pelanggan VIP.")
+    Proposal.objects.create(
+        ticket=ticket,
+        summary="Kirim ulang ke Jl. Melati 7.",
+        compensation_type="voucher",
+        compensation_amount=50_000,
+        status="offered",
+    )
+    Survey.objects.create(
+        kind="csat",
+        customer=customer,
+        ticket=ticket,
+        sent_via="email",
+        sent_at=now,
+        expires_at=now + timedelta(days=7),
+        csat=2,
+        comment="Kurirnya kasar ke ibu saya",
+        answered_at=now,
+    )
+    Call.objects.create(
+        customer=customer,
+        ticket=ticket,
+        agent=agent,
+        started_at=now,
+        duration=95,
+        from_number="+6281234567890",
+        notes="Menelepon dari kantor.",
+    )
+    consent_set(customer=customer, purpose="marketing", granted=True, source="agent", actor=agent)
+    Example.objects.create(task="category", text=WORDS, label="service", ticket=ticket)
+    BotConversation.objects.create(ticket=ticket, state={"last": WORDS})
+    PointsEntry.objects.create(
+        customer=customer, at=now, kind="manual", points=120, reason="Kompensasi"
+    )
+    customer_services.customer_update(
+        customer=customer,
+        version=customer.version,
+        changes={"birthday": "1990-04-01", "region": "Jawa Barat", "notes": "Suka telepon."},
+        actor=agent,
+    )
+    return ticket
+
+
+# --- the export ---------------------------------------------------------------------------------
+
+
+def test_the_export_holds_everything_about_the_person(
+    supervisor: User, customer: Customer, history: Ticket
+) -> None:
+    customer.refresh_from_db()
+    with CaptureQueriesContext(connection) as queries:
+        data = customer_services.customer_export(supervisor, customer)
+    assert len(queries) <= 12, [q["sql"] for q in queries.captured_queries]  # fixed
+    json.dumps(data)  # plain JSON
+    assert data["customer"]["name"] == "Budi Santoso"
+    assert data["customer"]["region"] == "Jawa Barat"
+    assert {(c["kind"], c["value"]) for c in data["contacts"]} == {
+        ("email", "budi@contoh.id"),
+        ("phone", "+6281234567890"),
+    }
+    (exported,) = data["tickets"]
+    bodies = [m["body"] for m in exported["messages"]]
+    assert WORDS in bodies and "Pelanggan VIP." in bodies
+    assert ["ktp.txt"] in [m["attachments"] for m in exported["messages"]]
+    assert exported["proposals"][0]["summary"] == "Kirim ulang ke Jl. Melati 7."
+    assert data["surveys"][0]["comment"] == "Kurirnya kasar ke ibu saya"
+    assert data["calls"][0]["from_number"] == "+6281234567890"
+    assert data["consents"][0]["purpose"] == "marketing"
+    assert data["loyalty"]["points"][0]["points"] == 120
+    assert {c["field"] for c in data["profile_changes"]} >= {"birthday", "region"}
+    event = SecurityEvent.objects.get(kind=SecurityKind.EXPORT)
+    assert event.actor_id == supervisor.pk and event.data["customer"] == customer.pk
+
+
+def test_the_export_page_and_api_only_for_supervisors_and_admins(
+    admin: User,
+    supervisor: User,
+    agent: User,
+    customer_user: User,
+    customer: Customer,
+    other_customer: Customer,
+    history: Ticket,
+) -> None:
+    ok = Api(admin).get(f"/customers/{customer.pk}/export")
+    assert ok.status_code == 200, ok.content
+    assert ok.json()["customer"]["id"] == customer.pk
+    assert Api(agent).get(f"/customers/{customer.pk}/export").status_code == 403
+    assert Api(customer_user).get(f"/customers/{customer.pk}/export").status_code == 403
+    assert Api(customer_user).get(f"/customers/{other_customer.pk}/export").status_code == 403
+    assert Api(admin).get("/customers/999999/export").status_code == 404
+    with pytest.raises(PermissionDenied):
+        customer_services.customer_export(agent, customer)
+
+    page = Client()
+    page.force_login(supervisor)
+    download = page.get(f"/customers/{customer.pk}/export/")
+    assert download.status_code == 200
+    assert "attachment" in download["Content-Disposition"]
+    assert json.loads(download.content)["tickets"][0]["id"] == history.pk
+    assert page.post(f"/customers/{customer.pk}/export/").status_code == 405
+    page.force_login(agent)
+    assert page.get(f"/customers/{customer.pk}/export/").status_code == 403
+    assert SecurityEvent.objects.filter(kind=SecurityKind.EXPORT).count() == 2
+
+
+# --- erasure --------------------------------------------------------------------------------------
+
+
+def test_erasure_removes_the_personal_data_everywhere(
+    admin: User,
+    customer_user: User,
+    customer: Customer,
+    history: Ticket,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    attachment = Attachment.objects.get(ticket=history)
+    storage, name = attachment.file.storage, attachment.file.name
+    assert storage.exists(name)
+    status_before = Ticket.objects.get(pk=history.pk).status
+    with django_capture_on_commit_callbacks(execute=True):
+        erased = customer_services.customer_erase(admin, customer, "Permintaan lewat email")
+
+    row = Customer.objects.get(pk=customer.pk)
+    assert row.erased_at is not None and erased.erased_at == row.erased_at
+    assert row.name == "Pelanggan dihapus"
+    assert (row.notes, row.birthday, row.region, row.user_id) == ("", None, "", None)
+    assert not CustomerContact.objects.filter(customer=customer).exists()
+    assert not CustomerChange.objects.filter(customer=customer, new_value__isnull=False).exists()
+    ticket = Ticket.objects.get(pk=history.pk)
+    assert ticket.status == status_before and ticket.created_at is not None  # kept for metrics
+    assert "paket" not in ticket.subject.lower() and "BLJ" not in ticket.description
+    assert Message.objects.filter(ticket=ticket).count() >= 3  # the rows stay, the words go
+    assert not Message.objects.filter(body__icontains="melati").exists()
+    assert not Message.objects.filter(body__icontains="VIP").exists()
+    assert not Message.objects.exclude(sender_address="").filter(ticket=ticket).exists()
+    assert not Attachment.objects.filter(ticket=ticket).exists()
+    assert not storage.exists(name)
+    assert TicketSearchDocument.objects.get(ticket=ticket).staff_text == ""
+    assert not Proposal.objects.filter(summary__icontains="melati").exists()
+    survey = Survey.objects.get(customer=customer)
+    assert (survey.comment, survey.csat) == ("", 2)
+    call = Call.objects.get(customer=customer)
+    assert (call.from_number, call.notes, call.duration) == ("", "", 95)
+    assert not Consent.objects.filter(customer=customer).exists()
+    assert PointsEntry.objects.filter(customer=customer).count() == 1
+    assert not Example.objects.filter(text=WORDS).exists()
+    assert BotConversation.objects.get(ticket=ticket).state == {}
+    portal = User.objects.get(pk=customer_user.pk)
+    assert not portal.is_active and portal.email == "" and "budi" not in portal.username
+
+    event = SecurityEvent.objects.get(kind=SecurityKind.DATA_ERASED)
+    assert event.actor_id == admin.pk
+    assert event.data == {"customer": customer.pk, "reason": "Permintaan lewat email"}
+    assert "Budi" not in event.detail and "budi" not in json.dumps(event.data)
+
+
+def test_after_erasure_search_does_not_find_them_and_their_mail_makes_a_new_customer(
+    admin: User, agent: User, customer: Customer, history: Ticket
+) -> None:
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+    assert not customers_for(user=agent, q="Pelanggan dihapus").filter(pk=customer.pk).exists()
+    assert not customers_for(user=agent, q="budi@contoh.id").exists()
+    for q in ("Pelanggan dihapus", "budi@contoh.id", "0812-3456-7890"):
+        assert customer.pk not in [c.pk for c in matching_search(q)]
+    assert customer_services.customer_by_reference(f"#{customer.pk}") is None
+    assert customer_services.customer_by_reference("budi@contoh.id") is None
+
+    m = EmailMessage()
+    m["From"] = "Budi Santoso <budi@contoh.id>"
+    m["To"] = "cs@belanjaku.contoh.id"
+    m["Subject"] = "Pesanan baru"
+    m["Date"] = format_datetime(timezone.now())
+    m["Message-ID"] = make_msgid(domain="contoh.id")
+    m.set_content("Halo lagi.")
+    result = ingest(bytes(m))
+    assert result.status == "created" and result.ticket is not None
+    assert result.ticket.customer_id != customer.pk
+    assert Customer.objects.get(pk=result.ticket.customer_id).erased_at is None
+
+
+def test_only_admins_erase_and_twice_is_refused(
+    admin: User, supervisor: User, customer: Customer, history: Ticket
+) -> None:
+    Webhook.objects.create(name="CRM", url="http://127.0.0.1:9/", events=["customer.erased"])
+    assert (
+        Api(supervisor).post(f"/customers/{customer.pk}/erase", {"reason": "x"}).status_code == 403
+    )
+    assert Api(admin).post(f"/customers/{customer.pk}/erase", {"reason": ""}).status_code == 422
+    first = Api(admin).post(f"/customers/{customer.pk}/erase", {"reason": "Permintaan"})
+    assert first.status_code == 200, first.content
+    erased_at = Customer.objects.get(pk=customer.pk).erased_at
+    again = Api(admin).post(f"/customers/{customer.pk}/erase", {"reason": "Permintaan"})
+    assert again.status_code == 409
+    assert "sudah dihapus" in again.json()["error"]["message"]
+    assert Customer.objects.get(pk=customer.pk).erased_at == erased_at
+    assert SecurityEvent.objects.filter(kind=SecurityKind.DATA_ERASED).count() == 1
+    (sent,) = WebhookDelivery.objects.filter(event="customer.erased")
+    assert sent.payload["customer_id"] == customer.pk and "Budi" not in json.dumps(sent.payload)
+    with pytest.raises(Conflict):
+        customer_services.customer_erase(admin, customer, "lagi")
+
+
+@pytest.fixture
+def crashing() -> Iterator[None]:
+    def crash(customer: Customer) -> None:
+        raise RuntimeError("crash half-way")
+
+    customer_services.on_erase(crash)  # after relations' handler, which has run by then
+    try:
+        yield
+    finally:
+        customer_services._erase_handlers.remove(crash)
+
+
+def test_a_crash_half_way_changes_nothing(
+    admin: User, customer: Customer, history: Ticket, crashing: None
+) -> None:
+    with pytest.raises(RuntimeError):
+        customer_services.customer_erase(admin, customer, "Permintaan")
+    row = Customer.objects.get(pk=customer.pk)
+    assert row.erased_at is None and row.name == "Budi Santoso"
+    assert CustomerContact.objects.filter(customer=customer).count() == 2
+    assert Message.objects.filter(body=WORDS).exists()
+    assert Attachment.objects.filter(ticket=history).exists()
+    assert Consent.objects.filter(customer=customer).exists()
+    assert Survey.objects.get(customer=customer).comment
+    assert not SecurityEvent.objects.filter(kind=SecurityKind.DATA_ERASED).exists()
+
+
+def test_the_erase_page_asks_for_the_name_and_posts_only(
+    admin: User, agent: User, customer: Customer, history: Ticket
+) -> None:
+    page = Client()
+    page.force_login(agent)
+    assert page.get(f"/customers/{customer.pk}/erase/").status_code == 403
+    assert b"customer-erase" not in page.get(f"/customers/{customer.pk}/").content
+    page.force_login(admin)
+    assert b'id="customer-erase"' in page.get(f"/customers/{customer.pk}/").content
+    form = page.get(f"/customers/{customer.pk}/erase/")
+    assert form.status_code == 200 and b"form-customer-erase" in form.content
+    assert Customer.objects.get(pk=customer.pk).erased_at is None  # GET changes nothing
+    wrong = page.post(
+        f"/customers/{customer.pk}/erase/", {"confirm_name": "Budi", "reason": "Permintaan"}
+    )
+    assert wrong.status_code == 422
+    assert Customer.objects.get(pk=customer.pk).erased_at is None
+    done = page.post(
+        f"/customers/{customer.pk}/erase/",
+        {"confirm_name": "Budi Santoso", "reason": "Permintaan"},
+    )
+    assert done.status_code == 302
+    assert Customer.objects.get(pk=customer.pk).erased_at is not None
+    after = page.get(f"/customers/{customer.pk}/")
+    assert after.status_code == 200
+    assert b"Santoso" not in after.content and b"budi@contoh.id" not in after.content
+    assert b"Pelanggan dihapus" in after.content
+    assert b"cmerge-q" not in after.content  # an erased record merges with nothing
+    again = page.get(f"/customers/{customer.pk}/erase/")
+    assert b"form-customer-erase" not in again.content
+
+
+def test_records_merged_into_the_customer_are_erased_with_it(
+    admin: User, supervisor: User, customer: Customer, other_customer: Customer
+) -> None:
+    customer_services.customer_merge(actor=supervisor, target=customer, source=other_customer)
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+    merged = Customer.objects.get(pk=other_customer.pk)
+    assert merged.name == "Pelanggan dihapus" and merged.erased_at is not None
+    assert not Customer.objects.filter(name__icontains="siti").exists()
+    assert not Customer.objects.filter(notes__icontains="siti").exists()
+    assert not CustomerContact.objects.filter(value__icontains="siti").exists()
+    assert not User.objects.filter(is_active=True, role="customer").exists()
