@@ -1,10 +1,12 @@
 """Which tests reach a path that differs between SQLite and PostgreSQL: a pytest plugin for
 the SQLite run, and the report that lists the modules none of whose tests do (the
-candidates for ``POSTGRES_ONLY`` in ``scripts/run_tests.py``).
+candidates for ``POSTGRES_ONLY`` in ``scripts/run_tests.py``) and, with ``--write``, every
+such test of the other modules in ``tests/engine_neutral.txt``, which the SQLite run of
+``make test`` leaves to the PostgreSQL run.
 
     SIGAP_ENGINE_PROBE=var/probe .venv/bin/python -m pytest -p scripts.engine_probe -n 2 \
         -m "not production_stack and not e2e" --ignore=tests/e2e ...   # the SQLite run
-    .venv/bin/python scripts/engine_probe.py var/probe                  # the report
+    .venv/bin/python scripts/engine_probe.py var/probe [--write]        # the report
 
 A test is marked with each of these it reaches, on SQLite:
 - ``vendor``: Sigap's own code (not its tests) asked which engine it runs on
@@ -152,7 +154,12 @@ def pytest_sessionfinish(session: Any) -> None:
     (Path(out) / f"{worker}.json").write_text(json.dumps(data, indent=0))
 
 
-def report(folder: str) -> None:
+NEUTRAL = Path(__file__).resolve().parent.parent / "tests" / "engine_neutral.txt"
+
+
+def report(folder: str, write: bool = False) -> None:
+    """Print the modules none of whose tests reach a difference; with ``write``, list in
+    tests/engine_neutral.txt every such test of the modules that stay in both runs."""
     tests: dict[str, list[str]] = {}
     for path in Path(folder).glob("*.json"):
         tests.update(json.loads(path.read_text()))
@@ -160,16 +167,37 @@ def report(folder: str) -> None:
     for nodeid, marks in tests.items():
         modules[nodeid.split("::")[0]].append((nodeid, marks))
     holders = set(HELD.values())
+
+    def neutral(marks: list[str]) -> bool:
+        return not set(marks) - set(HELD)
+
     clean = sorted(
         m
         for m, items in modules.items()
-        if m not in holders and not any(set(marks) - set(HELD) for _, marks in items)
+        if m not in holders and all(neutral(marks) for _, marks in items)
     )
     print(f"{len(tests)} tests in {len(modules)} modules; {len(clean)} modules reach no path")
     print("that differs between the engines:")
     for module in clean:
         print(f"  {module} ({len(modules[module])} tests)")
+    ids = sorted(
+        nodeid
+        for m, items in modules.items()
+        if m not in holders
+        for nodeid, marks in items
+        if neutral(marks)
+    )
+    print(f"{len(ids)} of {len(tests)} tests reach no such path (outside the holding modules)")
+    if write:
+        header = (
+            "# Tests the SQLite run of `make test` leaves to the PostgreSQL run: the engine\n"
+            "# probe saw each reach no path that differs between the engines (see\n"
+            "# scripts/engine_probe.py). Written by `scripts/engine_probe.py FOLDER --write`;\n"
+            "# a test not listed (new, renamed) runs on both engines.\n"
+        )
+        NEUTRAL.write_text(header + "".join(f"{i}\n" for i in ids), encoding="utf-8")
+        print(f"wrote {NEUTRAL}")
 
 
 if __name__ == "__main__":
-    report(sys.argv[1])
+    report(sys.argv[1], write="--write" in sys.argv[2:])
