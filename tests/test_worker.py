@@ -84,12 +84,20 @@ def start_worker(worker_env: dict[str, str]) -> Iterator[object]:
 
     yield start
     for p in procs:
-        if p.poll() is None:
-            p.terminate()
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop(p)
+
+
+def stop(p: subprocess.Popen[Any]) -> None:
+    """Stop a worker and reap it: asked first, killed if it has not left in 10 s (on a
+    loaded machine it may not have). Left unreaped, the next test failed on the
+    ResourceWarning of its Popen ("subprocess … is still running")."""
+    if p.poll() is None:
+        p.terminate()
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
 
 def enqueue_sweeps(env: dict[str, str], n: int) -> None:
@@ -191,8 +199,7 @@ def test_the_worker_logs_each_line_once(worker_env: dict[str, str]) -> None:
             if "Periodic tasks" in line:
                 break
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop(proc)
         proc.stdout.close()
 
     started = [line for line in lines if "Huey consumer started" in line]
