@@ -1,4 +1,5 @@
-"""Timeline writers. The only code that creates ``TimelineEvent`` rows; none updates one.
+"""Timeline writers. The only code that creates ``TimelineEvent`` rows; none updates one
+(the one sanctioned update is an erasure's redaction, ``relations.privacy``).
 
 Each service calls one of these inside its transaction, so a change and its record are
 committed together or not at all.
@@ -121,7 +122,8 @@ def _created(ticket: Ticket, actor: User | None) -> TimelineEvent:
         actor,
         EventKind.CREATED,
         public=True,
-        data={"channel": ticket.channel, "kind": ticket.kind, "subject": ticket.subject},
+        data={"channel": ticket.channel, "kind": ticket.kind, "subject": ticket.subject}
+        | ({"product": ticket.product} if ticket.product else {}),
         at=ticket.created_at,
     )
 
