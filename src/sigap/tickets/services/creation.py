@@ -42,7 +42,6 @@ from sigap.tickets.search import index_new_ticket
 from sigap.tickets.services._common import _check_assignee, _choice, _deliver, _tag_objects
 from sigap.tickets.sla import default_priority, due_for
 
-
 PRODUCT_MAX = 100  # Ticket.product's length
 
 
