@@ -371,3 +371,23 @@ def linked_events(a: Ticket, b: Ticket, actor: User | None, *, linked: bool) -> 
             public=False,
             data={"other_id": other.pk, "linked": linked},
         )
+
+
+def incident_link_event(
+    ticket: Ticket,
+    actor: User | None,
+    *,
+    incident_id: int,
+    title: str,
+    how: str,
+    linked: bool = True,
+) -> TimelineEvent:
+    """Internal entry when the ticket is linked to an incident (by a supervisor, by the
+    detector, or automatically as it came in: ``how``) or unlinked from it."""
+    return _event(
+        ticket,
+        actor,
+        EventKind.INCIDENT_LINKED,
+        public=False,
+        data={"incident_id": incident_id, "title": title, "how": how, "linked": linked},
+    )
