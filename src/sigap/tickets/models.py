@@ -671,7 +671,7 @@ class EventKind(models.TextChoices):
     LINKED = "linked", _("Tautan tiket")
     OVERDUE_APOLOGY = "overdue_apology", _("Permintaan maaf atas tenggat terlewat")
     FORMAL_ESCALATION = "formal_escalation", _("Teguran resmi dari pelanggan")
-    INCIDENT_LINKED = "incident_linked", _("Insiden")
+    INCIDENT_LINKED = "incident_linked", _("Tautan insiden")
 
 
 class TimelineEvent(models.Model):

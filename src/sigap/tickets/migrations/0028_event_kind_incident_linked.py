@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                     ("linked", "Tautan tiket"),
                     ("overdue_apology", "Permintaan maaf atas tenggat terlewat"),
                     ("formal_escalation", "Teguran resmi dari pelanggan"),
-                    ("incident_linked", "Insiden"),
+                    ("incident_linked", "Tautan insiden"),
                 ],
                 max_length=24,
             ),
