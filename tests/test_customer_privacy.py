@@ -528,3 +528,29 @@ def test_erased_customers_leave_the_staff_lists_and_only_admins_may_show_them(
     assert "Pelanggan dihapus" in shown
     searched = page.get("/customers/?erased=1&q=dihapus").content.decode()
     assert f"/customers/{customer.pk}/" not in searched  # a search never finds them
+
+
+def test_the_customer_list_page_runs_a_fixed_number_of_queries(
+    admin: User, customer: Customer, other_customer: Customer
+) -> None:
+    """Erased or not, listed or not: the list page's queries do not grow with its rows."""
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+    page = Client()
+    page.force_login(admin)
+
+    def queries(url: str) -> int:
+        page.get(url)  # a session's first page records it: not counted
+        with CaptureQueriesContext(connection) as captured:
+            assert page.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    urls = ("/customers/", "/customers/?erased=1")
+    few = [queries(url) for url in urls]
+    for i in range(25):
+        made = customer_services.customer_create(
+            name=f"Pelanggan {i}",
+            contacts=[customer_services.ContactIn("email", f"p{i}@contoh.id")],
+        )
+        if i % 5 == 0:
+            customer_services.customer_erase(admin, made, "Permintaan pelanggan")
+    assert [queries(url) for url in urls] == few
