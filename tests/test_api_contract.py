@@ -110,6 +110,10 @@ def test_the_document_states_the_limits_and_the_one_error_shape() -> None:
     assert "Wajib" in version["description"]
     assert "If-Match" in [p["name"] for p in patch["parameters"]]
     assert set(doc["components"]["schemas"]["CustomerPatch"]["required"]) == {"version"}
+    product = doc["components"]["schemas"]["TicketIn"]["properties"]["product"]  # staff only
+    assert (product["type"], product["maxLength"], product["default"]) == ("string", 100, "")
+    assert "product" not in doc["components"]["schemas"]["CustomerTicketIn"]["properties"]
+    assert "product" in doc["components"]["schemas"]["TicketOut"]["properties"]
     assert set(patch["responses"]) == {"200", "400", "401", "403", "404", "409", "413", "422"}
     error = {"$ref": "#/components/schemas/ErrorOut"}
     for operations in paths.values():

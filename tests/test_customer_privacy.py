@@ -12,13 +12,15 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from sigap.accounts.models import SecurityEvent, SecurityKind, Team, User
+from sigap.accounts import audit
+from sigap.accounts.models import SecurityEvent, SecurityKind, Team, User, UserSession
 from sigap.connectors.email.inbound import ingest
+from sigap.connectors.livechat.models import Chat
 from sigap.connectors.phone.models import Call
 from sigap.core.errors import Conflict, PermissionDenied
 from sigap.customers import services as customer_services
@@ -26,12 +28,22 @@ from sigap.customers.matching import search as matching_search
 from sigap.customers.models import Customer, CustomerChange, CustomerContact
 from sigap.customers.selectors import customers_for
 from sigap.kb.models import BotConversation
+from sigap.relations import loyalty
 from sigap.relations.consent import consent_set
-from sigap.relations.models import Consent, PointsEntry
+from sigap.relations.models import Campaign, CampaignRecipient, Consent, PointsEntry, RewardPool
 from sigap.surveys.models import Survey
+from sigap.tickets import events
 from sigap.tickets import services as ticket_services
 from sigap.tickets.attachments import Upload
-from sigap.tickets.models import Attachment, Message, Proposal, Ticket, TicketSearchDocument
+from sigap.tickets.models import (
+    Attachment,
+    EventKind,
+    Message,
+    Proposal,
+    Ticket,
+    TicketSearchDocument,
+    TimelineEvent,
+)
 from sigap.triage.models import Example
 from sigap.webhooks.models import Webhook, WebhookDelivery
 from tests.api_client import Api
@@ -325,3 +337,220 @@ def test_records_merged_into_the_customer_are_erased_with_it(
     assert not Customer.objects.filter(notes__icontains="siti").exists()
     assert not CustomerContact.objects.filter(value__icontains="siti").exists()
     assert not User.objects.filter(is_active=True, role="customer").exists()
+
+
+# --- every erase path -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def worded_timeline(agent: User, history: Ticket) -> Ticket:
+    """Events whose data or values carry the customer's words (``tickets/events.py``)."""
+    ticket = Ticket.objects.get(pk=history.pk)
+    events.recorded_event(ticket, agent, facts=WORDS)
+    events.confirmation_event(ticket, agent, WORDS, True, "Ya, Jl. Melati 7 betul")
+    events.field_changed_event(ticket, agent, "subject", ticket.subject, "Melati 7", "ke Melati")
+    events.status_changed_event(ticket, agent, "new", "open", "Budi minta ke Melati")
+    events.formal_escalation_event(
+        ticket, agent, words="Saya Budi dari Melati 7", deadline=timezone.now(), level=1
+    )
+    message = Message.objects.filter(ticket=ticket, kind="inbound").first()
+    assert message is not None
+    events.email_bounced_event(
+        message, recipient="budi@contoh.id", reason="mailbox full", status="5.2.2", report_id="r1"
+    )
+    events.sla_event(ticket, EventKind.CALL_LOGGED, data={"call_id": 1, "notes": "Bu Budi"})
+    return ticket
+
+
+def _timeline_text(ticket: Ticket) -> str:
+    rows = TimelineEvent.objects.filter(ticket=ticket).values("old_value", "new_value", "data")
+    return json.dumps(list(rows), ensure_ascii=False).lower()
+
+
+def test_erasure_redacts_the_timeline_and_keeps_its_events(
+    admin: User, customer: Customer, worded_timeline: Ticket
+) -> None:
+    ticket = worded_timeline
+    text = _timeline_text(ticket)
+    assert "melati" in text and "budi" in text and "paket belum sampai" in text
+    before = list(
+        TimelineEvent.objects.filter(ticket=ticket)
+        .order_by("pk")
+        .values_list("pk", "kind", "field", "actor_id", "public", "created_at")
+    )
+
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+
+    after = list(
+        TimelineEvent.objects.filter(ticket=ticket, pk__lte=before[-1][0])
+        .order_by("pk")
+        .values_list("pk", "kind", "field", "actor_id", "public", "created_at")
+    )
+    assert after == before  # every event stays, with who, what and when
+    text = _timeline_text(ticket)
+    assert "melati" not in text and "budi" not in text and "paket belum sampai" not in text
+    redacted = TimelineEvent.objects.filter(ticket=ticket, redacted_at__isnull=False)
+    kinds = set(redacted.values_list("kind", flat=True))
+    assert kinds >= {"created", "recorded", "confirmation", "field_changed", "status_changed"}
+    assert kinds >= {"formal_escalation", "automation", "call_logged"}
+    escalation = TimelineEvent.objects.get(ticket=ticket, kind="formal_escalation")
+    assert escalation.data["level"] == 1 and escalation.data["deadline"]  # the facts stay
+    confirmation = TimelineEvent.objects.get(ticket=ticket, kind="confirmation")
+    assert confirmation.data["customer_confirmed"] is True
+    # Nothing else became writable: an ordinary update is still refused.
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        TimelineEvent.objects.filter(ticket=ticket).update(data={})
+
+
+def test_erasure_pseudonymises_the_security_log(
+    admin: User, customer_user: User, customer: Customer
+) -> None:
+    page = Client()
+    page.force_login(customer_user)
+    audit.record(SecurityKind.SIGN_IN_FAILED, user_name="BUDI@contoh.id")  # typed, no account
+    audit.record(SecurityKind.PASSWORD_CHANGED, user=customer_user, detail="budi@contoh.id")
+    audit.record(SecurityKind.SIGN_IN, user=customer_user, actor=customer_user)
+    staff_row = audit.record(SecurityKind.SIGN_IN, user=admin, actor=admin)
+    rows_before = set(SecurityEvent.objects.values_list("pk", "kind", "at", "user_id"))
+
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+
+    rows = SecurityEvent.objects.order_by("pk")
+    old_ids = {pk for pk, *_ in rows_before}
+    kept = {r for r in rows.values_list("pk", "kind", "at", "user_id") if r[0] in old_ids}
+    assert kept == rows_before  # every event stays, with its kind, time and ids
+    everything = json.dumps(
+        list(rows.values("actor_name", "user_name", "detail", "data")), ensure_ascii=False
+    ).lower()
+    assert "budi" not in everything
+    pseudonym = f"erased-{customer_user.pk}"
+    mine = rows.filter(user_id=customer_user.pk)
+    assert mine.exists() and set(mine.values_list("user_name", flat=True)) == {pseudonym}
+    signed_in = rows.filter(kind="sign_in", user_id=customer_user.pk)
+    assert set(signed_in.values_list("actor_name", flat=True)) == {pseudonym}
+    failed = rows.get(kind="sign_in_failed")
+    assert failed.user_id is None and failed.user_name == pseudonym  # the portal name
+    assert failed.pseudonymised_at is not None
+    untouched = SecurityEvent.objects.get(pk=staff_row.pk)
+    assert (untouched.user_name, untouched.pseudonymised_at) == ("admin", None)
+
+
+def test_erasure_covers_chats_sessions_campaigns_vouchers_and_the_ledger(
+    admin: User, customer_user: User, customer: Customer, history: Ticket
+) -> None:
+    now = timezone.now()
+    portal = Client()
+    portal.force_login(customer_user)
+    assert portal.get("/portal/").status_code == 200
+    chat = Chat.objects.create(
+        ticket=history,
+        visitor_name="Budi",
+        visitor_email="budi@contoh.id",
+        visitor_phone="+6281234567890",
+        browser_key_hash="a" * 64,
+        code_hash="b" * 64,
+        code_expires_at=now,
+        created_at=now,
+    )
+    campaign = Campaign.objects.create(
+        name="Promo", purpose="marketing", channel="email", body="Halo {nama}"
+    )
+    recipient = CampaignRecipient.objects.create(
+        campaign=campaign,
+        customer=customer,
+        channel="email",
+        address="budi@contoh.id",
+        params={"nama": "Budi"},
+        error="550 budi@contoh.id unknown",
+    )
+    pool = RewardPool.objects.create(name="Maaf", value=50_000)
+    loyalty.import_codes(pool, "KODE1\n")
+    voucher, _ = loyalty.issue_voucher(pool=pool, customer=customer, reason="manual", key="k:1")
+    entry = PointsEntry.objects.get(customer=customer)
+    message = Attachment.objects.get(ticket=history).message
+
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+
+    # The portal account: off, nameless, signed out everywhere.
+    user = User.objects.get(pk=customer_user.pk)
+    assert (user.is_active, user.email, user.username) == (False, "", f"erased-{user.pk}")
+    assert not user.has_usable_password()
+    assert not UserSession.objects.filter(user=user).exists()
+    assert portal.get("/portal/").status_code == 302  # the old cookie opens nothing
+    # The chat: no visitor details, no way back in from the old browser.
+    chat.refresh_from_db()
+    assert (chat.visitor_name, chat.visitor_email, chat.visitor_phone) == (
+        "Pelanggan dihapus",
+        "",
+        "",
+    )
+    assert (chat.browser_key_hash, chat.code_hash, chat.code_expires_at) == ("", "", None)
+    # Survey answers: the score stays, the words go.
+    assert list(Survey.objects.filter(customer=customer).values_list("csat", "comment")) == [
+        (2, "")
+    ]
+    # Campaign recipients: the row (counted in the campaign's figures) without the address.
+    recipient.refresh_from_db()
+    assert (recipient.address, recipient.params, recipient.error) == ("", {}, "")
+    # Vouchers and the ledger stay (amounts, codes and references, no personal data).
+    voucher.refresh_from_db()
+    assert (voucher.code, voucher.issued_to_id, voucher.issue_key) == ("KODE1", customer.pk, "k:1")
+    assert list(PointsEntry.objects.filter(customer=customer).values_list("pk", "points")) == [
+        (entry.pk, 120)
+    ]
+    # Attachments on their messages: the rows and the files.
+    assert not Attachment.objects.filter(message=message).exists()
+    assert Message.objects.filter(pk=message.pk).exists()
+
+
+def test_erased_customers_leave_the_staff_lists_and_only_admins_may_show_them(
+    admin: User, agent: User, customer: Customer, other_customer: Customer
+) -> None:
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+
+    assert list(customers_for(user=agent).values_list("pk", flat=True)) == [other_customer.pk]
+    listed = Api(agent).get("/customers")
+    assert listed.status_code == 200
+    assert [c["id"] for c in listed.json()["items"]] == [other_customer.pk]
+    page = Client()
+    page.force_login(agent)
+    for url in ("/customers/", "/customers/?erased=1"):  # an agent cannot ask for them
+        body = page.get(url).content.decode()
+        assert f"/customers/{customer.pk}/" not in body and "Pelanggan dihapus" not in body
+        assert "customers-erased" not in body
+    assert page.get(f"/customers/{customer.pk}/").status_code == 200  # the page still opens
+
+    page.force_login(admin)
+    plain = page.get("/customers/").content.decode()
+    assert f"/customers/{customer.pk}/" not in plain and 'id="customers-erased"' in plain
+    shown = page.get("/customers/?erased=1").content.decode()
+    assert f"/customers/{customer.pk}/" in shown and "customer-erased" in shown
+    assert "Pelanggan dihapus" in shown
+    searched = page.get("/customers/?erased=1&q=dihapus").content.decode()
+    assert f"/customers/{customer.pk}/" not in searched  # a search never finds them
+
+
+def test_the_customer_list_page_runs_a_fixed_number_of_queries(
+    admin: User, customer: Customer, other_customer: Customer
+) -> None:
+    """Erased or not, listed or not: the list page's queries do not grow with its rows."""
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+    page = Client()
+    page.force_login(admin)
+
+    def queries(url: str) -> int:
+        page.get(url)  # a session's first page records it: not counted
+        with CaptureQueriesContext(connection) as captured:
+            assert page.get(url).status_code == 200
+        return len(captured.captured_queries)
+
+    urls = ("/customers/", "/customers/?erased=1")
+    few = [queries(url) for url in urls]
+    for i in range(25):
+        made = customer_services.customer_create(
+            name=f"Pelanggan {i}",
+            contacts=[customer_services.ContactIn("email", f"p{i}@contoh.id")],
+        )
+        if i % 5 == 0:
+            customer_services.customer_erase(admin, made, "Permintaan pelanggan")
+    assert [queries(url) for url in urls] == few

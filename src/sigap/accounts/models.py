@@ -171,6 +171,10 @@ class SecurityEvent(models.Model):
     ip = models.CharField(_("alamat IP"), max_length=45, blank=True, default="")
     detail = models.CharField(_("rincian"), max_length=500, blank=True, default="")
     data = models.JSONField(default=dict, blank=True)
+    # Set by the one UPDATE the trigger allows (accounts/0013): an erased customer's name
+    # and address replaced by a pseudonym (``audit.pseudonymise``); kind, time, ids and
+    # address stay.
+    pseudonymised_at = models.DateTimeField(null=True, blank=True)
 
     objects = SecurityEventQuerySet.as_manager()
 

@@ -10,14 +10,17 @@ from sigap.customers.models import Customer, CustomerContact
 from sigap.customers.search import PHONE_KINDS, as_phone
 
 
-def customers_for(*, user: User, q: str = "") -> QuerySet[Customer]:
-    """Staff see every customer; a customer only themself."""
+def customers_for(*, user: User, q: str = "", erased: bool = False) -> QuerySet[Customer]:
+    """Staff see every customer; a customer only themself. Erased customers (UU PDP) are
+    left out unless ``erased`` (their own page, an admin's list); a search never finds
+    them."""
     qs = Customer.objects.filter(merged_into__isnull=True)  # merged records are retired
     if not user.is_agent_or_above:
         qs = qs.filter(user_id=user.pk)
     q = q.strip()
-    if q:  # a search never finds an erased customer (UU PDP)
+    if q or not erased:
         qs = qs.filter(erased_at__isnull=True)
+    if q:
         # A phone number in any format and an email address in any case meet the stored,
         # normalised contact exactly (the unique index); the rest by substring.
         contact = Q(value__icontains=q.lower())
@@ -30,7 +33,7 @@ def customers_for(*, user: User, q: str = "") -> QuerySet[Customer]:
 
 
 def access_customer(user: User, customer_id: int) -> Customer:
-    customer = customers_for(user=user).filter(pk=customer_id).first()
+    customer = customers_for(user=user, erased=True).filter(pk=customer_id).first()
     if customer is None:
         raise NotFound(gettext("Pelanggan tidak ditemukan."))
     return customer

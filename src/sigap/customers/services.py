@@ -761,9 +761,23 @@ def customer_erase(actor: User, customer: Customer, reason: str) -> Customer:
         handler(customer)
     # The record and the ones merged into it (retired, but still named).
     ids = [customer.pk, *Customer.objects.filter(merged_into=customer).values_list("pk", flat=True)]
+    emails = list(  # what a sign-in names (a portal account's name is its address)
+        CustomerContact.objects.filter(customer_id__in=ids, kind=ContactKind.EMAIL).values_list(
+            "value", flat=True
+        )
+    )
     CustomerContact.objects.filter(customer_id__in=ids).delete()
     CustomerChange.objects.filter(customer_id__in=ids).update(old_value=None, new_value=None)
     portal_users = list(User.objects.filter(customer__pk__in=ids))
+    # The security log keeps its events, with a pseudonym for the person (their account's
+    # new name; the record's number for what only named an address).
+    for portal_user in portal_users:
+        audit.pseudonymise(
+            user_ids=[portal_user.pk],
+            names=[portal_user.username, portal_user.email],
+            pseudonym=f"erased-{portal_user.pk}",
+        )
+    audit.pseudonymise(user_ids=[], names=emails, pseudonym=f"erased-customer-{customer.pk}")
     now = timezone.now()
     Customer.objects.filter(pk__in=ids).update(
         name=erased_name(),

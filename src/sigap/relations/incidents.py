@@ -57,7 +57,7 @@ from sigap.relations.models import (
 )
 from sigap.surveys import services as surveys
 from sigap.text import indonesian
-from sigap.tickets import canned
+from sigap.tickets import canned, events
 from sigap.tickets import services as ticket_services
 from sigap.tickets.models import Channel, Status, Ticket
 from sigap.webhooks.catalogue import emit
@@ -755,6 +755,9 @@ def incident_link(*, actor: User, incident: Incident, ticket: Ticket) -> Inciden
         incident=incident, ticket=ticket, how=LinkHow.MANUAL, linked_at=now, linked_by=actor
     )
     _act(incident, ActionKind.LINKED, ticket.reference, actor, now)
+    events.incident_link_event(
+        ticket, actor, incident_id=incident.pk, title=incident.title, how=LinkHow.MANUAL
+    )
     return link
 
 
@@ -766,6 +769,14 @@ def incident_unlink(*, actor: User, incident: Incident, ticket: Ticket) -> None:
     if not deleted:
         raise NotFound(_("Tiket ini tidak tertaut ke insiden ini."))
     _act(incident, ActionKind.UNLINKED, ticket.reference, actor)
+    events.incident_link_event(
+        ticket,
+        actor,
+        incident_id=incident.pk,
+        title=incident.title,
+        how=LinkHow.MANUAL,
+        linked=False,
+    )
 
 
 # --- linking new tickets while an incident is open -------------------------------------------
@@ -793,29 +804,42 @@ def matches(keywords: Sequence[str], found: frozenset[str]) -> bool:
 
 def on_ticket_created(ticket_id: int) -> IncidentTicket | None:
     """A new ticket with enough of an open incident's keywords (and its category, when
-    both have one) is linked to it."""
+    both have one) is linked to it, as a manual link is recorded: an entry in the
+    incident's record (``incident.updated`` for the webhooks) and in the ticket's
+    timeline, in the link's transaction."""
     candidates = open_incidents()
     if not candidates:
         return None
-    row = Ticket.objects.filter(pk=ticket_id).values_list("category", "subject", "description")
-    first = row.first()
-    if first is None:
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    if ticket is None:
         return None
-    category, subject, description = first
-    found = ticket_terms(ticket_id, subject, description)
+    found = ticket_terms(ticket_id, ticket.subject, ticket.description)
     for pk, inc_category, keywords in candidates:
-        if category and inc_category and category != inc_category:
+        if ticket.category and inc_category and ticket.category != inc_category:
             continue
         if not matches(keywords, found):
             continue
         try:
             with transaction.atomic():
-                return IncidentTicket.objects.create(
-                    incident_id=pk, ticket_id=ticket_id, how=LinkHow.AUTO, linked_at=timezone.now()
-                )
+                return _link_auto(pk, ticket)
         except IntegrityError:  # linked already (the detector was quicker)
             return None
     return None
+
+
+def _link_auto(incident_id: int, ticket: Ticket) -> IncidentTicket | None:
+    incident = Incident.objects.filter(pk=incident_id, status=IncidentStatus.OPEN).first()
+    if incident is None:  # resolved since the list was cached
+        return None
+    now = timezone.now()
+    link = IncidentTicket.objects.create(
+        incident=incident, ticket=ticket, how=LinkHow.AUTO, linked_at=now
+    )
+    _act(incident, ActionKind.LINKED, _("%(ref)s (otomatis)") % {"ref": ticket.reference}, at=now)
+    events.incident_link_event(
+        ticket, None, incident_id=incident.pk, title=incident.title, how=LinkHow.AUTO
+    )
+    return link
 
 
 # --- one answer to every linked ticket --------------------------------------------------------

@@ -21,6 +21,7 @@ from typing import Any
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from sigap.connectors.livechat.models import Chat
@@ -50,9 +51,25 @@ from sigap.tickets.models import (
     TimelineEvent,
 )
 
-# Timeline events that carry the words of a ticket field (old → new); deleted on erasure
-# (the timeline refuses updates, not deletes).
+# Timeline events that carry the words of a ticket field (old → new), and the keys of an
+# event's data that hold words someone wrote or an address (``tickets/events.py``): a
+# subject, recorded facts, a confirmation's restatement and response, a proposal's summary
+# and reasons, a compensation note, a call's notes, a formal escalation's words, the
+# reason given for a change, a bounced reply's recipient. Redacted on erasure through the
+# timeline's one sanctioned UPDATE (tickets/0027); the events stay.
 _WORDED_FIELDS = ("subject", "description", "facts", "resolution_reason", "product")
+_WORDED_KEYS = (
+    "subject",
+    "facts",
+    "restatement",
+    "response",
+    "summary",
+    "reason",
+    "approval_reason",
+    "note",
+    "notes",
+    "words",
+)
 
 
 def _rows(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -208,7 +225,7 @@ def erase(customer: Customer) -> None:
     TicketSearchDocument.objects.filter(ticket_id__in=ticket_ids).update(
         staff_text="", public_text=""
     )
-    TimelineEvent.objects.filter(ticket_id__in=ticket_ids, field__in=_WORDED_FIELDS).delete()
+    _redact_timeline(ticket_ids, redacted)
     Confirmation.objects.filter(ticket_id__in=ticket_ids).update(
         restatement=redacted, customer_response=""
     )
@@ -227,7 +244,14 @@ def erase(customer: Customer) -> None:
     )
     Chat.objects.filter(
         Q(ticket_id__in=ticket_ids) | Q(provisional_customer_id=customer.pk)
-    ).update(visitor_name=customer_services.erased_name(), visitor_email="", visitor_phone="")
+    ).update(  # and the resume credentials: the visitor's browser reopens nothing
+        visitor_name=customer_services.erased_name(),
+        visitor_email="",
+        visitor_phone="",
+        browser_key_hash="",
+        code_hash="",
+        code_expires_at=None,
+    )
     InboundDelivery.objects.filter(
         Q(message_id__in=message_ids) | Q(sender__in=addresses) | Q(address__in=addresses)
     ).update(payload={}, parsed={}, media={}, sender="", address="")
@@ -240,7 +264,51 @@ def erase(customer: Customer) -> None:
     QuarantinedEmail.objects.filter(sender__in=emails).delete()
 
     Consent.objects.filter(customer_id=customer.pk).delete()
-    CampaignRecipient.objects.filter(customer_id=customer.pk).update(address="", params={})
+    CampaignRecipient.objects.filter(customer_id=customer.pk).update(  # a provider's error
+        address="",
+        params={},
+        error="",  # can quote the address
+    )
+
+
+def _redacted_event(event: TimelineEvent, redacted: str) -> bool:
+    """Blanks the personal words in one event (in memory); whether anything changed."""
+    changed = False
+    if event.field in _WORDED_FIELDS:
+        for attr in ("old_value", "new_value"):
+            if getattr(event, attr) not in (None, "", redacted):
+                setattr(event, attr, redacted)
+                changed = True
+    data = dict(event.data or {})
+    for key in _WORDED_KEYS:
+        if data.get(key) not in (None, "", redacted):
+            data[key] = redacted
+    if isinstance(data.get("bounce"), dict):  # a bounced reply names the recipient
+        data["bounce"] = {**data["bounce"], "recipient": ""}
+        data["rule"] = redacted
+    if data != (event.data or {}):
+        event.data = data
+        changed = True
+    return changed
+
+
+def _redact_timeline(ticket_ids: QuerySet[Ticket, Any], redacted: str) -> None:
+    """The words in the events of the customer's tickets: one read, one UPDATE per batch,
+    each event marked ``redacted_at`` (the trigger lets only such an UPDATE through, and
+    only of those columns)."""
+    now = timezone.now()
+    events = [
+        e
+        for e in TimelineEvent.objects.filter(ticket_id__in=ticket_ids).only(
+            "pk", "field", "old_value", "new_value", "data", "redacted_at"
+        )
+        if _redacted_event(e, redacted)
+    ]
+    for e in events:
+        e.redacted_at = now
+    TimelineEvent.objects.bulk_update(
+        events, ["old_value", "new_value", "data", "redacted_at"], batch_size=500
+    )
 
 
 def _delete_attachments(ticket_ids: QuerySet[Ticket, Any]) -> None:

@@ -294,6 +294,7 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
         response_type=payload.response_type,
         root_cause=payload.root_cause,
         brand_id=_brand(payload.brand),
+        product=payload.product,
     )
     # The creator reads back the ticket just written, from memory (the detail's queries
     # would only repeat it), under the same visibility rule as any read.

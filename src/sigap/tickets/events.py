@@ -1,4 +1,5 @@
-"""Timeline writers. The only code that creates ``TimelineEvent`` rows; none updates one.
+"""Timeline writers. The only code that creates ``TimelineEvent`` rows; none updates one
+(the one sanctioned update is an erasure's redaction, ``relations.privacy``).
 
 Each service calls one of these inside its transaction, so a change and its record are
 committed together or not at all.
@@ -121,7 +122,8 @@ def _created(ticket: Ticket, actor: User | None) -> TimelineEvent:
         actor,
         EventKind.CREATED,
         public=True,
-        data={"channel": ticket.channel, "kind": ticket.kind, "subject": ticket.subject},
+        data={"channel": ticket.channel, "kind": ticket.kind, "subject": ticket.subject}
+        | ({"product": ticket.product} if ticket.product else {}),
         at=ticket.created_at,
     )
 
@@ -369,3 +371,23 @@ def linked_events(a: Ticket, b: Ticket, actor: User | None, *, linked: bool) -> 
             public=False,
             data={"other_id": other.pk, "linked": linked},
         )
+
+
+def incident_link_event(
+    ticket: Ticket,
+    actor: User | None,
+    *,
+    incident_id: int,
+    title: str,
+    how: str,
+    linked: bool = True,
+) -> TimelineEvent:
+    """Internal entry when the ticket is linked to an incident (by a supervisor, by the
+    detector, or automatically as it came in: ``how``) or unlinked from it."""
+    return _event(
+        ticket,
+        actor,
+        EventKind.INCIDENT_LINKED,
+        public=False,
+        data={"incident_id": incident_id, "title": title, "how": how, "linked": linked},
+    )

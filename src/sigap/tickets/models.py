@@ -671,10 +671,13 @@ class EventKind(models.TextChoices):
     LINKED = "linked", _("Tautan tiket")
     OVERDUE_APOLOGY = "overdue_apology", _("Permintaan maaf atas tenggat terlewat")
     FORMAL_ESCALATION = "formal_escalation", _("Teguran resmi dari pelanggan")
+    INCIDENT_LINKED = "incident_linked", _("Tautan insiden")
 
 
 class TimelineEvent(models.Model):
-    """Append-only record of one change. A database trigger refuses UPDATE."""
+    """Append-only record of one change. A database trigger refuses UPDATE, save one: the
+    redaction of a customer's personal data (UU PDP, ``relations.privacy``), which sets
+    ``redacted_at`` and may change only ``old_value``, ``new_value`` and ``data``."""
 
     # Indexed by event_ticket_time (ticket, created_at, id).
     ticket = models.ForeignKey(
@@ -691,6 +694,8 @@ class TimelineEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
     public = models.BooleanField(default=False, help_text="Visible to the customer.")
     created_at = models.DateTimeField()
+    # Set by the one UPDATE the trigger allows (tickets/0027): personal words redacted.
+    redacted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("peristiwa kronologi")

@@ -69,6 +69,11 @@ class TicketIn(Schema):
     brand: str = Field(
         "", max_length=50, description=gettext_noop("Kode merek; kosong: merek bawaan.")
     )
+    product: str = Field(
+        "",
+        max_length=100,
+        description=gettext_noop("Produk yang dikeluhkan, sebagaimana bisnis menamainya."),
+    )
 
 
 # What only staff may set when opening a ticket: a customer who sends one gets a 422
@@ -86,13 +91,14 @@ STAFF_INPUT_FIELDS = (
     "complainer_goal",
     "response_type",
     "root_cause",
+    "product",
 )
 
 
 class CustomerTicketIn(Schema):
     """Tiket baru, untuk pelanggan (token pelanggan): hanya kolom ini. Kolom staf lain
     (kanal, kategori, tingkat, prioritas, tim, penanggung jawab, label, penilaian
-    pelapor, akar masalah) ditolak dengan 422 yang menyebut kolomnya."""
+    pelapor, akar masalah, produk) ditolak dengan 422 yang menyebut kolomnya."""
 
     customer_id: int
     kind: Kind = Kind.COMPLAINT

@@ -254,6 +254,14 @@ def items(
             item.body = _("Kepuasan pelanggan (CSAT): %(n)s dari 5") % {"n": data["csat"]}
         elif e.kind in (EventKind.MERGED, EventKind.SPLIT, EventKind.LINKED):
             item.body = _link_text(e.kind, data)
+        elif e.kind == EventKind.INCIDENT_LINKED:
+            words = {"title": data.get("title", ""), "id": data.get("incident_id", "")}
+            if data.get("linked", True):
+                item.body = _("Ditautkan ke insiden #%(id)s “%(title)s”.") % words
+            else:
+                item.body = _("Dilepas dari insiden #%(id)s “%(title)s”.") % words
+            if data.get("how") == "auto":
+                item.lines.append(_("Otomatis: tiket baru ini cocok dengan kata kunci insiden."))
         elif e.kind == EventKind.OVERDUE_APOLOGY:
             target = str(SLA_TARGETS.get(str(data.get("target")), _("Perkiraan")))
             item.body = _("%(target)s: tenggat %(when)s terlewat.") % {

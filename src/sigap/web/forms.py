@@ -164,6 +164,12 @@ class ClassifyForm(forms.Form):
     root_cause = forms.ChoiceField(
         label=_("Penyebab keluhan"), choices=RootCause.choices, required=False
     )
+    product = forms.CharField(
+        label=_("Produk"),
+        required=False,
+        max_length=100,
+        help_text=_("Sebagaimana bisnis menamainya, mis. “Paket Hemat 10GB”."),
+    )
     customer_kind = forms.ChoiceField(label=_("Jenis pelanggan"), choices=CustomerKind.choices)
     temperament = forms.ChoiceField(
         label=_("Temperamen pelanggan"), choices=Temperament.choices, required=False

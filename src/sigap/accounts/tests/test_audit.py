@@ -102,6 +102,50 @@ def test_a_recorded_event_cannot_be_changed_or_deleted(agent: User) -> None:
     assert SecurityEvent.objects.filter(pk=event.pk).exists()
 
 
+def _raw_update(sql: str, params: list[Any]) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_only_a_pseudonymisation_gets_past_the_trigger(agent: User) -> None:
+    """The one sanctioned UPDATE (an erased customer, UU PDP) sets ``pseudonymised_at``
+    and may change only names, detail and data; anything else is still refused."""
+    token_create(user=agent)
+    event = SecurityEvent.objects.get(kind="token_created")
+    later = "2999-01-01 00:00:00"
+    refused = [
+        ("UPDATE accounts_securityevent SET user_name = %s WHERE id = %s", ["x", event.pk]),
+        (  # the mark, but the kind too
+            "UPDATE accounts_securityevent SET pseudonymised_at = %s, kind = %s WHERE id = %s",
+            [later, "sign_in", event.pk],
+        ),
+        (  # the mark, but another person
+            "UPDATE accounts_securityevent SET pseudonymised_at = %s, user_id = %s WHERE id = %s",
+            [later, agent.pk + 1, event.pk],
+        ),
+        (  # the mark, but another address
+            "UPDATE accounts_securityevent SET pseudonymised_at = %s, ip = %s WHERE id = %s",
+            [later, "10.0.0.9", event.pk],
+        ),
+    ]
+    for sql, params in refused:
+        with pytest.raises(DatabaseError, match="append-only"):
+            _raw_update(sql, params)
+    _raw_update(
+        "UPDATE accounts_securityevent SET pseudonymised_at = %s, user_name = %s WHERE id = %s",
+        [later, "erased-1", event.pk],
+    )
+    event.refresh_from_db()
+    assert event.user_name == "erased-1" and event.user_id == agent.pk
+    with pytest.raises(DatabaseError, match="append-only"):  # not back in time, nor unmarked
+        _raw_update(
+            "UPDATE accounts_securityevent SET pseudonymised_at = NULL, user_name = %s "
+            "WHERE id = %s",
+            [agent.username, event.pk],
+        )
+    assert SecurityEvent.objects.get(pk=event.pk).user_name == "erased-1"
+
+
 def test_admins_read_filter_and_export_it_and_nobody_else_does(
     admin: User, supervisor: User, agent: User
 ) -> None:

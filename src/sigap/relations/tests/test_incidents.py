@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 from time_machine import TimeMachineFixture
 
@@ -30,7 +31,8 @@ from sigap.relations.models import (
 )
 from sigap.surveys.models import Survey, SurveyKind
 from sigap.tickets import services as ticket_services
-from sigap.tickets.models import Message, MessageKind, Status, Ticket
+from sigap.tickets.models import EventKind, Message, MessageKind, Status, Ticket, TimelineEvent
+from sigap.webhooks.models import Webhook, WebhookDelivery
 
 pytestmark = pytest.mark.django_db
 
@@ -250,6 +252,49 @@ def test_a_new_matching_ticket_is_linked_while_the_incident_is_open(
     with django_capture_on_commit_callbacks(execute=True):
         later = _ticket(agent, team, customer, "email", "gagal bayar gopay lagi")
     assert not IncidentTicket.objects.filter(ticket=later).exists()
+
+
+def test_an_automatic_link_is_recorded_like_a_manual_one(
+    open_incident: Incident,
+    supervisor: User,
+    agent: User,
+    team: Team,
+    customer: Customer,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """On the ticket's timeline, in the incident's record and as ``incident.updated``."""
+    Webhook.objects.create(name="Status", url="http://127.0.0.1:9/", events=["incident.updated"])
+    with django_capture_on_commit_callbacks(execute=True):
+        matching = _ticket(agent, team, customer, "email", "Pembayaran pakai gopay gagal terus")
+
+    (event,) = TimelineEvent.objects.filter(ticket=matching, kind=EventKind.INCIDENT_LINKED)
+    assert event.actor_id is None and not event.public
+    assert event.data == {
+        "incident_id": open_incident.pk,
+        "title": "Pembayaran GoPay gagal",
+        "how": "auto",
+        "linked": True,
+    }
+    action = IncidentAction.objects.filter(incident=open_incident, kind="linked").get()
+    assert action.actor_id is None and action.text == f"{matching.reference} (otomatis)"
+    (sent,) = WebhookDelivery.objects.filter(event="incident.updated")
+    assert sent.payload["incident_id"] == open_incident.pk
+    assert sent.payload["action"]["kind"] == "linked" and sent.payload["action"]["actor_id"] is None
+    page = Client()
+    page.force_login(agent)
+    html = page.get(f"/tickets/{matching.pk}/").content.decode()
+    assert "Ditautkan ke insiden" in html and "Pembayaran GoPay gagal" in html
+
+    # By hand: the same three records, with the supervisor; unlinking too.
+    other = _ticket(agent, team, customer, "email", "Paket saya belum sampai")
+    incidents.incident_link(actor=supervisor, incident=open_incident, ticket=other)
+    incidents.incident_unlink(actor=supervisor, incident=open_incident, ticket=other)
+    entries = TimelineEvent.objects.filter(ticket=other, kind=EventKind.INCIDENT_LINKED)
+    assert [(e.actor_id, e.data["how"], e.data["linked"]) for e in entries.order_by("pk")] == [
+        (supervisor.pk, "manual", True),
+        (supervisor.pk, "manual", False),
+    ]
+    assert WebhookDelivery.objects.filter(event="incident.updated").count() == 3
 
 
 def test_answer_all_sends_one_message_per_ticket_even_when_run_twice(

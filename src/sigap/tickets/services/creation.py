@@ -42,6 +42,8 @@ from sigap.tickets.search import index_new_ticket
 from sigap.tickets.services._common import _check_assignee, _choice, _deliver, _tag_objects
 from sigap.tickets.sla import default_priority, due_for
 
+PRODUCT_MAX = 100  # Ticket.product's length
+
 
 @transaction.atomic
 def ticket_create(
@@ -68,11 +70,14 @@ def ticket_create(
     body_html: str = "",
     sender_address: str = "",
     brand_id: int | None = None,
+    product: str = "",
 ) -> Ticket:
     """Open a ticket; its description is stored as the first inbound message too
     (``body_html``: that message's sanitized HTML, when it came as HTML;
     ``sender_address``: who wrote it, as the channel names them, e.g. an email's From;
-    ``brand_id``: the brand of the channel it came in on, by default the default brand)."""
+    ``brand_id``: the brand of the channel it came in on, by default the default brand;
+    ``product``: what it is about, as the business names it, up to 100 characters, in the
+    "created" event's data when given; staff only, like the category)."""
     if actor is not None and actor.is_customer:
         linked = getattr(actor, "customer", None)
         if linked is None or linked.pk != customer.pk:
@@ -80,8 +85,9 @@ def ticket_create(
         channel = Channel.PORTAL
         team = assignee = None
         priority = None
-        # Severity and category are the company's assessment (triage), not the customer's.
-        severity = category = ""
+        # Severity, category and product are the company's assessment (triage), not the
+        # customer's.
+        severity = category = product = ""
     elif actor is not None:
         require_may_open_in(actor, team)
     for field_name, value, choices in (
@@ -101,11 +107,14 @@ def ticket_create(
         check_size(upload.filename, len(upload.content))
     subject = subject.strip()
     description = description.strip()
+    product = product.strip()
     errors: dict[str, list[str]] = {}
     if not subject:
         errors["subject"] = [_("Subjek wajib diisi.")]
     if not description:
         errors["description"] = [_("Deskripsi wajib diisi.")]
+    if len(product) > PRODUCT_MAX:
+        errors["product"] = [_("Paling banyak 100 karakter.")]
     if errors:
         raise ValidationFailed(_("Data tiket belum lengkap."), fields=errors)
     _check_assignee(assignee, team)
@@ -156,6 +165,7 @@ def ticket_create(
         complainer_goal=complainer_goal,
         response_type=response_type,
         root_cause=root_cause,
+        product=product,
         customer=customer,
         team=team,
         assignee=assignee,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -84,6 +85,39 @@ def test_a_bulk_update_of_all_events_is_refused_and_changes_none(ticket: Ticket)
         TimelineEvent.objects.all().update(public=True)
 
     assert list(TimelineEvent.objects.order_by("id").values_list("id", "public")) == before
+
+
+def _update(**changes: Any) -> Callable[[int], int]:
+    return lambda pk: TimelineEvent.objects.filter(pk=pk).update(**changes)
+
+
+def test_only_a_redaction_gets_past_the_trigger(ticket: Ticket, agent: User) -> None:
+    """The one sanctioned UPDATE (a customer's erasure, UU PDP) sets ``redacted_at`` and
+    may change only ``old_value``, ``new_value`` and ``data``; the ticket, actor, kind,
+    field, visibility and time stay, and an ordinary update is still refused."""
+    event = TimelineEvent.objects.filter(ticket=ticket).earliest("id")
+    later = event.created_at + timedelta(days=1)
+    refused = [
+        _update(data={}),
+        _update(redacted_at=later, kind="status_changed"),
+        _update(redacted_at=later, public=not event.public),
+        _update(redacted_at=later, actor=None if event.actor_id else agent),
+        _update(redacted_at=later, created_at=later),
+        _update(redacted_at=later, field="status"),
+    ]
+    for attempt in refused:
+        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+            attempt(event.pk)
+    assert TimelineEvent.objects.get(pk=event.pk).redacted_at is None
+
+    assert _update(redacted_at=later, data={"subject": "[x]"})(event.pk) == 1
+    fresh = TimelineEvent.objects.get(pk=event.pk)
+    assert (fresh.data, fresh.redacted_at, fresh.kind) == ({"subject": "[x]"}, later, event.kind)
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        _update(data={"subject": "forged"})(event.pk)  # a redacted event is no freer
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        _update(redacted_at=event.created_at, data={"subject": "forged"})(event.pk)  # older mark
+    assert TimelineEvent.objects.get(pk=event.pk).data == {"subject": "[x]"}
 
 
 # --- one transaction per service -----------------------------------------------------------

@@ -74,6 +74,12 @@ class TicketNewForm(forms.Form):
         empty_value=None,
         required=False,
     )
+    product = forms.CharField(
+        label=_("Produk"),
+        required=False,
+        max_length=100,
+        help_text=_("Sebagaimana bisnis menamainya, mis. “Paket Hemat 10GB”."),
+    )
     team = forms.ModelChoiceField(
         label=_("Tim"),
         queryset=Team.objects.none(),
@@ -283,6 +289,7 @@ def _create(
             assignee=user if data["assign_me"] else None,
             uploads=uploads,
             brand_id=int(data["brand"]) if data.get("brand") else None,
+            product=data["product"],
         )
 
 

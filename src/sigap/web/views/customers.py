@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from sigap.accounts.decorators import staff_required
-from sigap.accounts.models import User
+from sigap.accounts.models import Role, User
 from sigap.core.errors import NotFound
 from sigap.customers.models import Customer
 from sigap.customers.selectors import access_customer, customers_for
@@ -26,10 +26,18 @@ CALLS = 10  # and calls (both are in the stream too)
 def customer_list(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     q = request.GET.get("q", "").strip()[:100]
+    # Erased customers (UU PDP) are left out; an admin may list them, marked as erased.
+    erased = user.role == Role.ADMIN and request.GET.get("erased") == "1"
     customers = (
-        customers_for(user=user, q=q).prefetch_related("contacts").order_by("name", "pk")[:100]
+        customers_for(user=user, q=q, erased=erased)
+        .prefetch_related("contacts")
+        .order_by("name", "pk")[:100]
     )
-    return render(request, "web/customers.html", {"customers": customers, "q": q})
+    return render(
+        request,
+        "web/customers.html",
+        {"customers": customers, "q": q, "erased": erased, "is_admin": user.role == Role.ADMIN},
+    )
 
 
 @require_GET

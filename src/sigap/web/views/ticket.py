@@ -87,6 +87,7 @@ CLASSIFY_TICKET_FIELDS = (
     "complainer_goal",
     "response_type",
     "root_cause",
+    "product",
 )
 
 
@@ -366,6 +367,7 @@ def _side_context(
     initial: dict[str, dict[str, Any]] = {
         "classify": {
             **{f: getattr(ticket, f) for f in CLASSIFY_TICKET_FIELDS},
+            "product": ticket.product or "",  # older rows: NULL
             "tags": ", ".join(tags),
             "customer_kind": ticket.customer.kind,
             "temperament": ticket.customer.temperament,
@@ -676,6 +678,8 @@ def _classify(user: User, ticket: Ticket, data: dict[str, Any], request: HttpReq
     changes: dict[str, Any] = {
         f: data[f] for f in CLASSIFY_TICKET_FIELDS if data[f] != getattr(ticket, f)
     }
+    if data["product"] == (ticket.product or ""):  # older rows: NULL for none
+        changes.pop("product", None)
     if sorted(data["tags"]) != sorted(t.name for t in ticket.tags.all()):
         changes["tags"] = data["tags"]
     profile = {"customer_kind": data["customer_kind"], "temperament": data["temperament"]}
