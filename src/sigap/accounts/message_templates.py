@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import translation
 from django.utils.functional import Promise
@@ -725,29 +725,50 @@ def _require(actor: User, key: str, language: str) -> None:
         )
 
 
+def _locked(key: str, language: str, brand: Brand | None) -> MessageTemplate | None:
+    return (
+        MessageTemplate.objects.select_for_update()
+        .filter(key=key, language=language, brand=brand)
+        .first()
+    )
+
+
 @transaction.atomic
 def message_template_save(
     *, actor: User, key: str, language: str, brand: Brand | None, subject: str, body: str
 ) -> MessageTemplate:
     """Keep an edited text of ``key`` in ``language`` for ``brand`` (None: every brand).
     Refused with the form's errors and nothing saved when a placeholder is unknown, the
-    body empty or the subject too long."""
+    body empty or the subject too long. Two admins saving the same text at once: the
+    insert that loses the race updates the winner's row instead (the later save wins, and
+    its audit row shows the winner's text as before)."""
     _require(actor, key, language)
     if not KEYS[key].has_subject:
         subject = ""
     errors = check(key, subject=subject, body=body)
     if errors:
         raise ValidationFailed(_("Templat belum dapat disimpan."), fields=errors)
-    row = (
-        MessageTemplate.objects.select_for_update()
-        .filter(key=key, language=language, brand=brand)
-        .first()
-    )
+    row = _locked(key, language, brand)
     before = {"subject": row.subject, "body": row.body} if row else None
     if row is None:
-        row = MessageTemplate(key=key, language=language, brand=brand)
-    row.subject, row.body, row.updated_by = subject.strip(), body, actor
-    row.save()
+        try:  # in a savepoint: another admin may insert the same row meanwhile
+            with transaction.atomic():
+                row = MessageTemplate.objects.create(
+                    key=key,
+                    language=language,
+                    brand=brand,
+                    subject=subject.strip(),
+                    body=body,
+                    updated_by=actor,
+                )
+        except IntegrityError:  # they did (and committed): ours replaces theirs
+            row = _locked(key, language, brand)
+            if row is None:  # theirs was reset at once; nothing to race with now
+                raise
+            before = {"subject": row.subject, "body": row.body}
+    if before is not None:
+        row.subject, row.body, row.updated_by = subject.strip(), body, actor
+        row.save()
     audit.settings_changed(
         actor=actor,
         what="message_template",
@@ -763,11 +784,7 @@ def message_template_save(
 def message_template_reset(*, actor: User, key: str, language: str, brand: Brand | None) -> bool:
     """Back to the default (deletes the edited text); False when there was none."""
     _require(actor, key, language)
-    row = (
-        MessageTemplate.objects.select_for_update()
-        .filter(key=key, language=language, brand=brand)
-        .first()
-    )
+    row = _locked(key, language, brand)
     if row is None:
         return False
     audit.settings_changed(
