@@ -117,8 +117,12 @@ SECTIONS: list[Section] = [
     Section(
         "web:settings_targets",
         _("Target metrik"),
-        _("Target tiap metrik laporan (CSAT, respons pertama, SLA, …) untuk seluruh usaha."),
-        "global",
+        _(
+            "Target tiap metrik laporan (CSAT, respons pertama, SLA, …) untuk seluruh usaha, "
+            "dan target tiap tim."
+        ),
+        "team",
+        also=("web:settings_targets_team",),
     ),
     Section(
         "web:settings_templates",

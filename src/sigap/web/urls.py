@@ -192,6 +192,11 @@ urlpatterns = [
     path("settings/sla/holidays/", sla.sla_holidays, name="settings_sla_holidays"),
     path("settings/sla/escalation/", sla.sla_escalation, name="settings_sla_escalation"),
     path("settings/targets/", targets.settings_targets, name="settings_targets"),
+    path(
+        "settings/targets/team/<int:team_id>/",
+        targets.settings_targets,
+        name="settings_targets_team",
+    ),
     path("settings/priority/", targets.settings_priority, name="settings_priority"),
     path(
         "settings/sla/holidays/<int:holiday_id>/delete/",

@@ -1,21 +1,23 @@
-"""Two global tables of numbers (admins): the reports' metric targets
-(``/settings/targets/``, rules in ``metrics.targets``) and the priority matrix
-(``/settings/priority/``, rules in ``triage.priority``)."""
+"""Two tables of numbers: the reports' metric targets (``/settings/targets/``, the
+business's for admins, a team's for admins and its supervisor; rules in
+``metrics.targets``) and the priority matrix (``/settings/priority/``, global, admins;
+rules in ``triage.priority``)."""
 
 from __future__ import annotations
 
 from typing import cast
 
 from django.contrib import messages as flash
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from sigap.accounts import access
 from sigap.accounts.decorators import settings_required
-from sigap.accounts.models import User
+from sigap.accounts.models import Team, User
 from sigap.core.errors import ValidationFailed
 from sigap.customers.models import LoyaltyTier
 from sigap.metrics import targets
@@ -34,28 +36,43 @@ UNITS = {
 
 @require_http_methods(["GET", "POST"])
 @settings_required
-def settings_targets(request: HttpRequest) -> HttpResponse:
+def settings_targets(request: HttpRequest, team_id: int | None = None) -> HttpResponse:
+    """The business's targets (``/settings/targets/``, admins; a supervisor sees only the
+    list of their teams there) or one team's (``…/team/<id>/``, admins and the team's
+    supervisor), which override the business's for that team's figures."""
     actor = cast(User, request.user)
-    access.require_global_settings(actor)
+    team = get_object_or_404(Team, pk=team_id) if team_id is not None else None
+    teams = list(
+        access.settings_teams_for(actor)
+        .annotate(n_targets=Count("metric_targets"))
+        .order_by("name")
+    )
+    if team is None and not access.is_settings_admin(actor):
+        if request.method == "POST":
+            access.require_global_settings(actor)  # 403: the business's set is global
+        return render(
+            request, "web/settings_targets.html", {"rows": [], "teams": teams, "team": None}
+        )
+    access.require_team_settings(actor, team)
     errors: dict[str, list[str]] = {}
     message = ""
-    current = targets.overrides()
-    typed = {k: f"{v:g}" for k, v in current.items()}
+    typed = {k: f"{v:g}" for k, v in targets.overrides(team).items()}
     if request.method == "POST":
         typed = {m.key: request.POST.get(m.key, "") for m in targets.settable()}
         try:
-            targets.targets_save(actor=actor, typed=typed)
+            targets.targets_save(actor=actor, typed=typed, team=team)
         except ValidationFailed as exc:
             errors, message = exc.fields, exc.message
         else:
             flash.success(request, _("Target metrik disimpan."))
-            return redirect("web:settings_targets")
+            return redirect(request.path)
+    inherited = targets.in_force(None) if team is not None else {}
     rows = [
         {
             "key": m.key,
             "label": _(m.label),
             "unit": UNITS.get(m.unit, m.unit),
-            "default": fmt(m.target, m.unit) if m.target is not None else "—",
+            "default": _shown(inherited[m.key] if team is not None else m.target, m.unit),
             "better": m.better,
             "typed": typed.get(m.key, ""),
             "errors": errors.get(m.key, []),
@@ -65,9 +82,13 @@ def settings_targets(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/settings_targets.html",
-        {"rows": rows, "message": message},
+        {"rows": rows, "message": message, "team": team, "teams": teams},
         status=422 if request.method == "POST" else 200,
     )
+
+
+def _shown(value: float | None, unit: str) -> str:
+    return fmt(value, unit) if value is not None else "—"
 
 
 @require_http_methods(["GET", "POST"])
