@@ -142,6 +142,19 @@ SECTIONS: list[Section] = [
         also=("web:settings_brand",),
     ),
     Section(
+        "web:settings_tags",
+        _("Label"),
+        _("Ganti nama, gabungkan atau hapus label tiket, dengan jumlah tiketnya."),
+        "global",
+    ),
+    Section(
+        "web:settings_api_tokens",
+        _("Token API"),
+        _("Token untuk sistem lain yang memakai API: buat (ditampilkan sekali) dan cabut."),
+        "global",
+        also=("web:settings_api_token_revoke",),
+    ),
+    Section(
         "web:loyalty_settings",
         _("Program loyalitas"),
         _("Poin, tingkat, kumpulan voucher, dan impor pembelian."),

@@ -2,6 +2,7 @@ from django.urls import path
 
 from sigap.web import views
 from sigap.web.views import (
+    api_tokens,
     automations,
     brands,
     campaigns,
@@ -14,6 +15,7 @@ from sigap.web.views import (
     relations,
     routing,
     sla,
+    tags,
     targets,
     time_rules,
 )
@@ -191,6 +193,13 @@ urlpatterns = [
     ),
     path("settings/sla/holidays/", sla.sla_holidays, name="settings_sla_holidays"),
     path("settings/sla/escalation/", sla.sla_escalation, name="settings_sla_escalation"),
+    path("settings/api-tokens/", api_tokens.settings_api_tokens, name="settings_api_tokens"),
+    path(
+        "settings/api-tokens/<int:token_id>/revoke/",
+        api_tokens.settings_api_token_revoke,
+        name="settings_api_token_revoke",
+    ),
+    path("settings/tags/", tags.settings_tags, name="settings_tags"),
     path("settings/targets/", targets.settings_targets, name="settings_targets"),
     path(
         "settings/targets/team/<int:team_id>/",
