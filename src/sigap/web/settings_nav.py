@@ -155,6 +155,13 @@ SECTIONS: list[Section] = [
         also=("web:settings_api_token_revoke",),
     ),
     Section(
+        "web:settings_webhooks",
+        _("Webhook"),
+        _("Kirim peristiwa ke sistem lain: alamat, peristiwa, rahasia, dan pengiriman uji."),
+        "global",
+        also=("web:settings_webhook", "web:settings_webhook_new"),
+    ),
+    Section(
         "web:loyalty_settings",
         _("Program loyalitas"),
         _("Poin, tingkat, kumpulan voucher, dan impor pembelian."),

@@ -18,6 +18,7 @@ from sigap.web.views import (
     tags,
     targets,
     time_rules,
+    webhooks,
 )
 from sigap.web.views.people import settings_invitations, settings_people, settings_person
 from sigap.web.views.proposals import proposal_answer_record
@@ -200,6 +201,9 @@ urlpatterns = [
         name="settings_api_token_revoke",
     ),
     path("settings/tags/", tags.settings_tags, name="settings_tags"),
+    path("settings/webhooks/", webhooks.settings_webhooks, name="settings_webhooks"),
+    path("settings/webhooks/new/", webhooks.settings_webhook, name="settings_webhook_new"),
+    path("settings/webhooks/<int:webhook_id>/", webhooks.settings_webhook, name="settings_webhook"),
     path("settings/targets/", targets.settings_targets, name="settings_targets"),
     path(
         "settings/targets/team/<int:team_id>/",
