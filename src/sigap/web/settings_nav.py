@@ -162,6 +162,13 @@ SECTIONS: list[Section] = [
         also=("web:settings_webhook", "web:settings_webhook_new"),
     ),
     Section(
+        "web:settings_facts",
+        _("Fakta wajib chatbot"),
+        _("Fakta yang diminta chatbot sebelum menjawab (nomor pesanan…), dengan uji pola."),
+        "global",
+        also=("web:settings_fact", "web:settings_fact_new"),
+    ),
+    Section(
         "web:loyalty_settings",
         _("Program loyalitas"),
         _("Poin, tingkat, kumpulan voucher, dan impor pembelian."),
