@@ -9,7 +9,7 @@ from typing import cast
 
 from django.contrib import messages as flash
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,7 +19,7 @@ from sigap.accounts import access
 from sigap.accounts.decorators import settings_required
 from sigap.accounts.models import Team, User
 from sigap.core.errors import ValidationFailed
-from sigap.customers.models import LoyaltyTier
+from sigap.customers.models import CustomerKind, LoyaltyTier
 from sigap.metrics import targets
 from sigap.metrics.catalog import fmt
 from sigap.tickets.models import Severity
@@ -95,10 +95,17 @@ def _shown(value: float | None, unit: str) -> str:
 @settings_required
 def settings_priority(request: HttpRequest) -> HttpResponse:
     """The priority matrix (``/settings/priority/``, admins: it is global): complaint
-    severity by loyalty tier → P1-P4, for every kind of customer (``triage.priority``)."""
+    severity by loyalty tier → P1-P4, for every kind of customer, or (``?jenis=<kind>``)
+    one customer kind's exceptions, an empty cell following the common matrix
+    (``triage.priority``)."""
     actor = cast(User, request.user)
     access.require_global_settings(actor)
-    cells = {k: str(v) for k, v in priority.matrix_cells().items()}
+    kinds = dict(CustomerKind.choices)
+    kind = request.GET.get("jenis", "")
+    if kind and kind not in kinds:
+        raise Http404
+    cells = {k: "" if v is None else str(v) for k, v in priority.matrix_cells(kind).items()}
+    common = priority.matrix_cells() if kind else {}
     errors: dict[str, list[str]] = {}
     message = ""
     if request.method == "POST":
@@ -108,12 +115,12 @@ def settings_priority(request: HttpRequest) -> HttpResponse:
             for t in LoyaltyTier.values
         }
         try:
-            priority.matrix_save(actor=actor, cells=cells)
+            priority.matrix_save(actor=actor, cells=cells, kind=kind)
         except ValidationFailed as exc:
             errors, message = exc.fields, exc.message
         else:
             flash.success(request, _("Matriks prioritas disimpan."))
-            return redirect("web:settings_priority")
+            return redirect(request.get_full_path())
     severities = dict(Severity.choices)
     rows = [
         {
@@ -122,6 +129,7 @@ def settings_priority(request: HttpRequest) -> HttpResponse:
                 {
                     "name": f"{s or 'none'}_{t}",
                     "value": cells.get((s, t), ""),
+                    "common": common.get((s, t)),
                     "errors": errors.get(f"{s or 'none'}_{t}", []),
                     "tier": tier_label,
                 }
@@ -133,6 +141,13 @@ def settings_priority(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "web/settings_priority.html",
-        {"rows": rows, "tiers": [label for _v, label in LoyaltyTier.choices], "message": message},
+        {
+            "rows": rows,
+            "tiers": [label for _v, label in LoyaltyTier.choices],
+            "message": message,
+            "kind": kind,
+            "kind_label": kinds.get(kind, ""),
+            "kinds": list(CustomerKind.choices),
+        },
         status=422 if request.method == "POST" else 200,
     )
