@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from sigap.accounts import access, audit
+from sigap.accounts import access, audit, message_templates
 from sigap.accounts.models import (
     STAFF_ROLES,
     Invitation,
@@ -263,41 +263,41 @@ def link_url(raw: str) -> str:
 
 
 def send_invitation(invitation_id: int, raw: str) -> None:
+    """The invitation mail: the settings page's "Undangan staf" in the business's
+    language (staff have no brand: the default brand's text)."""
     invitation = Invitation.objects.select_related("user", "invited_by").get(pk=invitation_id)
     user = invitation.user
     business = getattr(settings, "SIGAP_BUSINESS_NAME", "") or "Sigap"
     with translation.override(settings.LANGUAGE_CODE):
         until = formats.date_format(timezone.localtime(invitation.expires_at), "DATETIME_FORMAT")
-        lines = [
-            _("Halo %(name)s,") % {"name": user.first_name or user.email},
-            "",
-            _("%(inviter)s mengundang Anda ke Sigap, layanan pelanggan %(business)s.")
-            % {
-                "inviter": invitation.invited_by.display_name if invitation.invited_by else "Admin",
-                "business": business,
-            },
-            _("Buka tautan berikut untuk membuat kata sandi dan mengaktifkan akun Anda:"),
-            "",
-            link_url(raw),
-            "",
-        ]
+        sso = ""
         if settings.SIGAP_OIDC_ISSUER:
-            lines += [
+            sso = (
                 _("Atau masuk dengan %(provider)s memakai alamat ini: %(url)s")
                 % {
                     "provider": settings.SIGAP_OIDC_PROVIDER_NAME,
                     "url": settings.SITE_URL.rstrip("/") + reverse("login"),
-                },
-                "",
-            ]
-        lines += [
-            _("Nama pengguna Anda: %(username)s") % {"username": user.username},
-            _("Tautan ini hanya dapat dipakai sekali dan berlaku sampai %(until)s.")
-            % {"until": until},
-            _("Bila Anda tidak mengenal undangan ini, abaikan email ini."),
-        ]
-        subject = _("Undangan ke Sigap %(business)s") % {"business": business}
-    send_mail(subject, "\n".join(lines), None, [invitation.email])
+                }
+                + "\n\n"
+            )
+        name = user.first_name or user.email
+        rendered = message_templates.render_message(
+            "staff_invitation",
+            language=settings.LANGUAGE_CODE,
+            context={
+                "sapaan": _("Halo %(name)s,") % {"name": name},
+                "nama": name,
+                "pengundang": (
+                    invitation.invited_by.display_name if invitation.invited_by else "Admin"
+                ),
+                "usaha": business,
+                "tautan": link_url(raw),
+                "masuk_sso": sso,
+                "nama_pengguna": user.username,
+                "berlaku_sampai": until,
+            },
+        )
+    send_mail(rendered.subject, rendered.body, None, [invitation.email])
 
 
 def invitation_read(raw: str) -> tuple[Invitation | None, LinkState]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import translation
 from django.utils.functional import Promise
@@ -99,6 +99,43 @@ P = {
             "proposal",
             gettext_lazy("Ringkasan usulan penyelesaian, dengan kompensasinya bila ada."),
             "Kami mengembalikan potongan ganda ke saldo Anda.\n\nKompensasi: Rp 50.000",
+        ),
+        Placeholder(
+            "status_usulan",
+            "proposal_status",
+            gettext_lazy("Jawaban yang sudah tercatat atas usulan (diterima atau ditolak)."),
+            "diterima",
+        ),
+        Placeholder(
+            "keadaan_kini",
+            "current_state",
+            gettext_lazy(
+                "Apa yang berlaku sekarang, ditulis Sigap (tiket sudah selesai, usulan "
+                "pengganti, atau petugas menyiapkan usulan baru)."
+            ),
+            "Petugas kami menggantinya dengan usulan baru: “Voucher Rp 50.000”. Silakan jawab "
+            "usulan yang baru.",
+        ),
+        Placeholder("kode", "code", gettext_lazy("Kode verifikasi enam angka."), "482913"),
+        Placeholder("nama", "name", gettext_lazy("Nama orang yang diundang."), "Rina"),
+        Placeholder(
+            "pengundang", "inviter", gettext_lazy("Nama yang mengirim undangan."), "Andi Admin"
+        ),
+        Placeholder("nama_pengguna", "username", gettext_lazy("Nama pengguna akun staf."), "rina"),
+        Placeholder(
+            "berlaku_sampai",
+            "valid_until",
+            gettext_lazy("Saat tautan berhenti berlaku."),
+            "14 Desember 2026 10.00",
+        ),
+        Placeholder(
+            "masuk_sso",
+            "sso_sign_in",
+            gettext_lazy(
+                "Kalimat masuk dengan single sign-on, dengan baris kosong sesudahnya "
+                "(kosong bila SSO tidak diatur)."
+            ),
+            "Atau masuk dengan Google memakai alamat ini: https://contoh.id/masuk/\n\n",
         ),
         Placeholder(
             "merek", "brand", gettext_lazy("Nama merek (dari pengaturan merek)."), "Toko Contoh"
@@ -348,6 +385,117 @@ KEYS: dict[str, TemplateKey] = {
             },
         ),
         TemplateKey(
+            "proposal_rejected",
+            gettext_lazy("Usulan ditolak"),
+            gettext_lazy(
+                "Jawaban setelah pelanggan menekan tombol “tolak” pada usulan: menanyakan "
+                "alasannya (balasan berikutnya dicatat sebagai alasan)."
+            ),
+            ("nomor_tiket",),
+            body={
+                "id": (
+                    "Terima kasih atas jawaban Anda. Boleh kami tahu alasannya? Balas pesan ini "
+                    "dengan alasan Anda; kami akan menyiapkan solusi alternatif."
+                ),
+                "en": (
+                    "Thank you for your answer. May we know why? Reply to this message with "
+                    "your reason; we will prepare an alternative solution."
+                ),
+            },
+        ),
+        TemplateKey(
+            "proposal_answered",
+            gettext_lazy("Usulan sudah dijawab"),
+            gettext_lazy("Jawaban bila pelanggan menekan tombol usulan yang sudah dijawab."),
+            ("nomor_tiket", "status_usulan"),
+            body={
+                "id": "Jawaban Anda atas usulan ini sudah kami catat sebelumnya ({status_usulan}).",
+                "en": ("We had already recorded your answer to this proposal ({proposal_status})."),
+            },
+        ),
+        TemplateKey(
+            "proposal_stale",
+            gettext_lazy("Usulan sudah tidak berlaku"),
+            gettext_lazy(
+                "Jawaban bila pelanggan menjawab usulan yang ditarik atau diganti (tombol "
+                "atau tautan), dengan apa yang berlaku sekarang."
+            ),
+            ("nomor_tiket", "keadaan_kini"),
+            body={
+                "id": "Usulan ini sudah tidak berlaku. {keadaan_kini}",
+                "en": "This proposal is no longer valid. {current_state}",
+            },
+        ),
+        TemplateKey(
+            "livechat_code",
+            gettext_lazy("Kode verifikasi live chat"),
+            gettext_lazy(
+                "Dikirim lewat email saat pengunjung live chat meminta kode untuk membuktikan "
+                "alamat emailnya (tanpa apa pun yang diketik pengunjung)."
+            ),
+            ("kode", "menit"),
+            subject={"id": "Kode verifikasi live chat", "en": "Live chat verification code"},
+            body={
+                "id": (
+                    "Halo,\n\n"
+                    "Kode verifikasi live chat Anda: {kode}\n\n"
+                    "Masukkan kode ini di jendela chat. Kode berlaku {menit} menit dan hanya "
+                    "dapat dipakai sekali. Jangan berikan kode ini kepada siapa pun, termasuk "
+                    "petugas kami.\n\n"
+                    "Bila Anda tidak sedang mengobrol dengan kami, abaikan email ini: percakapan "
+                    "itu tidak akan dihubungkan dengan data Anda."
+                ),
+                "en": (
+                    "Hello,\n\n"
+                    "Your live chat verification code: {code}\n\n"
+                    "Enter this code in the chat window. It is valid for {minutes} minutes "
+                    "and can be used once. Do not give this code to anyone, including our "
+                    "staff.\n\n"
+                    "If you are not chatting with us, ignore this email: that conversation will "
+                    "not be linked to your details."
+                ),
+            },
+        ),
+        TemplateKey(
+            "staff_invitation",
+            gettext_lazy("Undangan staf"),
+            gettext_lazy(
+                "Dikirim lewat email saat admin atau supervisor mengundang staf (Orang → "
+                "Undang), dalam bahasa usaha."
+            ),
+            (
+                "sapaan",
+                "nama",
+                "pengundang",
+                "tautan",
+                "masuk_sso",
+                "nama_pengguna",
+                "berlaku_sampai",
+            ),
+            subject={"id": "Undangan ke Sigap {usaha}", "en": "Invitation to Sigap {business}"},
+            body={
+                "id": (
+                    "{sapaan}\n\n"
+                    "{pengundang} mengundang Anda ke Sigap, layanan pelanggan {usaha}.\n"
+                    "Buka tautan berikut untuk membuat kata sandi dan mengaktifkan akun Anda:"
+                    "\n\n{tautan}\n\n{masuk_sso}"
+                    "Nama pengguna Anda: {nama_pengguna}\n"
+                    "Tautan ini hanya dapat dipakai sekali dan berlaku sampai "
+                    "{berlaku_sampai}.\n"
+                    "Bila Anda tidak mengenal undangan ini, abaikan email ini."
+                ),
+                "en": (
+                    "{greeting}\n\n"
+                    "{inviter} invited you to Sigap, the customer service of {business}.\n"
+                    "Open the following link to choose a password and activate your account:"
+                    "\n\n{link}\n\n{sso_sign_in}"
+                    "Your username: {username}\n"
+                    "This link can be used only once and is valid until {valid_until}.\n"
+                    "If you do not recognise this invitation, ignore this email."
+                ),
+            },
+        ),
+        TemplateKey(
             "widget_greeting",
             gettext_lazy("Sapaan widget live chat"),
             gettext_lazy("Kata-kata pertama asisten virtual saat pengunjung membuka percakapan."),
@@ -577,29 +725,50 @@ def _require(actor: User, key: str, language: str) -> None:
         )
 
 
+def _locked(key: str, language: str, brand: Brand | None) -> MessageTemplate | None:
+    return (
+        MessageTemplate.objects.select_for_update()
+        .filter(key=key, language=language, brand=brand)
+        .first()
+    )
+
+
 @transaction.atomic
 def message_template_save(
     *, actor: User, key: str, language: str, brand: Brand | None, subject: str, body: str
 ) -> MessageTemplate:
     """Keep an edited text of ``key`` in ``language`` for ``brand`` (None: every brand).
     Refused with the form's errors and nothing saved when a placeholder is unknown, the
-    body empty or the subject too long."""
+    body empty or the subject too long. Two admins saving the same text at once: the
+    insert that loses the race updates the winner's row instead (the later save wins, and
+    its audit row shows the winner's text as before)."""
     _require(actor, key, language)
     if not KEYS[key].has_subject:
         subject = ""
     errors = check(key, subject=subject, body=body)
     if errors:
         raise ValidationFailed(_("Templat belum dapat disimpan."), fields=errors)
-    row = (
-        MessageTemplate.objects.select_for_update()
-        .filter(key=key, language=language, brand=brand)
-        .first()
-    )
+    row = _locked(key, language, brand)
     before = {"subject": row.subject, "body": row.body} if row else None
     if row is None:
-        row = MessageTemplate(key=key, language=language, brand=brand)
-    row.subject, row.body, row.updated_by = subject.strip(), body, actor
-    row.save()
+        try:  # in a savepoint: another admin may insert the same row meanwhile
+            with transaction.atomic():
+                row = MessageTemplate.objects.create(
+                    key=key,
+                    language=language,
+                    brand=brand,
+                    subject=subject.strip(),
+                    body=body,
+                    updated_by=actor,
+                )
+        except IntegrityError:  # they did (and committed): ours replaces theirs
+            row = _locked(key, language, brand)
+            if row is None:  # theirs was reset at once; nothing to race with now
+                raise
+            before = {"subject": row.subject, "body": row.body}
+    if before is not None:
+        row.subject, row.body, row.updated_by = subject.strip(), body, actor
+        row.save()
     audit.settings_changed(
         actor=actor,
         what="message_template",
@@ -615,11 +784,7 @@ def message_template_save(
 def message_template_reset(*, actor: User, key: str, language: str, brand: Brand | None) -> bool:
     """Back to the default (deletes the edited text); False when there was none."""
     _require(actor, key, language)
-    row = (
-        MessageTemplate.objects.select_for_update()
-        .filter(key=key, language=language, brand=brand)
-        .first()
-    )
+    row = _locked(key, language, brand)
     if row is None:
         return False
     audit.settings_changed(

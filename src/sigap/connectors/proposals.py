@@ -396,18 +396,7 @@ def card_for(message_ids: list[int]) -> dict[int, dict[str, Any]]:
 
 # --- the answer -------------------------------------------------------------------------------
 
-REPLIES = {  # said in the customer's language when sent
-    "accepted": gettext_lazy(
-        "Terima kasih, Anda menerima usulan penyelesaian untuk tiket {ref}. Kami segera "
-        "menjalankannya dan akan mengabari Anda."
-    ),
-    "rejected": gettext_lazy(
-        "Terima kasih atas jawaban Anda. Boleh kami tahu alasannya? Balas pesan ini dengan "
-        "alasan Anda; kami akan menyiapkan solusi alternatif."
-    ),
-    "answered": gettext_lazy(
-        "Jawaban Anda atas usulan ini sudah kami catat sebelumnya ({status})."
-    ),
+REPLIES = {  # said in the customer's language when sent; the others are message templates
     "stale": gettext_lazy(
         "Usulan ini sudah tidak berlaku. Petugas kami akan menghubungi Anda dengan usulan terbaru."
     ),
@@ -515,11 +504,18 @@ def _follow_up(
             brand=getattr(proposal.ticket, "brand_id", None),
             context={"nomor_tiket": proposal.ticket.reference},
         ).body
+    elif what in ("rejected", "answered") and proposal is not None:
+        text = message_templates.render_message(
+            f"proposal_{what}",
+            language=proposal.ticket.customer.preferred_language,
+            brand=getattr(proposal.ticket, "brand_id", None),
+            context={
+                "nomor_tiket": proposal.ticket.reference,
+                "status_usulan": str(proposal.get_status_display()).lower(),
+            },
+        ).body
     else:
-        text = str(REPLIES[what]).format(
-            ref=proposal.ticket.reference if proposal else "",
-            status=str(proposal.get_status_display()).lower() if proposal else "",
-        )
+        text = str(REPLIES["refused" if what == "refused" else "stale"])
     connector = registry.get(provider)
     direct = connector.direct if connector is not None else None
     if direct is None:

@@ -111,13 +111,32 @@ class SyncState(models.Model):
 
 
 class MetricTarget(models.Model):
-    metric = models.CharField(_("metrik"), max_length=32, unique=True)
+    """A metric's target: the business's (``team`` empty) or one team's, which overrides
+    the business's for that team's figures (``metrics.targets``)."""
+
+    metric = models.CharField(_("metrik"), max_length=32)
     target = models.FloatField(_("target"))
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("tim"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="metric_targets",
+    )
 
     class Meta:
         verbose_name = _("target metrik")
         verbose_name_plural = _("target metrik")
         ordering = ["metric"]
+        constraints = [
+            models.UniqueConstraint(fields=["metric", "team"], name="metric_target_one_per_team"),
+            models.UniqueConstraint(
+                fields=["metric"],
+                condition=models.Q(team__isnull=True),
+                name="metric_target_one_for_business",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.metric}: {self.target}"

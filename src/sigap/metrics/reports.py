@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from sigap.accounts.models import Team, User
 from sigap.core.money import format_rupiah
 from sigap.metrics import compute as m
+from sigap.metrics import targets as metric_targets
 from sigap.metrics.catalog import (
     BASIS,
     BY_KEY,
@@ -30,7 +31,7 @@ from sigap.metrics.catalog import (
     Metric,
     fmt,
 )
-from sigap.metrics.models import MetricTarget, ReportKind
+from sigap.metrics.models import ReportKind
 from sigap.surveys.models import Survey, SurveyKind
 from sigap.tickets.models import (
     Category,
@@ -85,10 +86,10 @@ def _day(d: date) -> str:
     return f"{d.day} {month_name(d.month)} {d.year}"
 
 
-def targets() -> dict[str, float | None]:
-    out: dict[str, float | None] = {metric.key: metric.target for metric in METRICS}
-    out.update(dict(MetricTarget.objects.values_list("metric", "target")))
-    return out
+def targets(team_id: int | None = None) -> dict[str, float | None]:
+    """The targets a report compares with: a team's own (a report filtered to one team),
+    else the business's, else the catalogue's defaults (``metrics.targets.in_force``)."""
+    return metric_targets.in_force(team_id)
 
 
 def _change(now: float | None, before: float | None, metric: Metric) -> str:
@@ -130,6 +131,28 @@ def _verdict(value: float | None, target: float | None, metric: Metric) -> str:
     return "met" if ok else "missed"
 
 
+TABLE_METRICS = ("fcr", "frt", "aht", "sla", "csat")
+
+
+def judge_teams(teams: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The team table's rows (``compute.table(by="team_id")``), each figure judged
+    against the team's own target, else the business's (``metrics.targets.in_force``):
+    ``verdict[metric]`` is ``met``, ``missed`` or ``none`` (no figure, or one resting on
+    too small a sample). One query."""
+    goals = metric_targets.by_team(r["team_id"] for r in teams)
+    rows = []
+    for r in teams:
+        goal = goals[r["team_id"]]
+        verdict = {
+            key: "none"
+            if key in r.get("small", ())
+            else _verdict(r[key], goal.get(key), BY_KEY[key])
+            for key in TABLE_METRICS
+        }
+        rows.append({**r, "verdict": verdict})
+    return rows
+
+
 # Marked for the catalog; said with _() where shown.
 NO_DATA = gettext_noop("belum ada data")
 SMALL_SAMPLE = gettext_noop("Sampel terlalu kecil untuk disimpulkan")
@@ -164,7 +187,7 @@ def spread(value: m.Value, unit: str) -> str:
 def kpi_rows(f: m.Filter) -> list[dict[str, Any]]:
     now = m.compute(f)
     before = m.compute(f.previous(), spreads=False)
-    goal = targets()
+    goal = targets(f.team_id)
     rows = []
     for metric in METRICS:
         value, previous, target = now[metric.key].value, before[metric.key].value, goal[metric.key]
@@ -298,7 +321,7 @@ def build(kind: str, f: m.Filter) -> dict[str, Any]:
         _names(agents, "agent_id")
         teams = m.table(f, by="team_id")
         _names(teams, "team_id")
-        content["agents"], content["teams"] = agents, teams
+        content["agents"], content["teams"] = agents, judge_teams(teams)
         content["heatmap"] = m.heatmap(f)
     elif kind == ReportKind.TREND:
         content["trend"] = [

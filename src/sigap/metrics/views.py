@@ -66,7 +66,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "period": reports.period_text(f.start, f.end),
             "previous_period": reports.period_text(f.previous().start, f.previous().end),
             "agents": data["agents"],
-            "teams": data["teams"],
+            "teams": reports.judge_teams(data["teams"]),
             "ops": live.snapshot(),
             "extra_cards": extra.cards(f.since, f.until),
             "ops_poll_seconds": settings.SIGAP_LIVE_OPS_POLL_SECONDS,

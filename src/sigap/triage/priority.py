@@ -71,25 +71,34 @@ def priority_for(severity: str, tier: str, customer_kind: str = "") -> tuple[int
 SEVERITIES = ["penting", "kompleks", "sederhana", ""]  # the matrix's rows, most urgent first
 
 
-def matrix_cells() -> dict[tuple[str, str], int]:
-    """The matrix for every kind of customer (``customer_kind`` empty), by (severity,
-    tier): the stored rows, the built-in defaults where none is stored."""
+def matrix_cells(kind: str = "") -> dict[tuple[str, str], int | None]:
+    """The matrix for every kind of customer (``kind`` empty), by (severity, tier): the
+    stored rows, the built-in defaults where none is stored. For one customer kind: its
+    own rows only (None: the common matrix applies)."""
     matrix = _matrix.get()
+    if kind:
+        return {(s, t): matrix.get((s, t, kind)) for s, t, _k, _p in default_rows()}
     return {(s, t): matrix.get((s, t, ""), p) for s, t, _k, p in default_rows()}
 
 
 @transaction.atomic
-def matrix_save(*, actor: User, cells: Mapping[tuple[str, str], str]) -> None:
-    """Set the matrix for every kind of customer: each (severity, tier) to P1-P4. Every
-    cell is checked before anything is written; the rows for one customer kind (set in the
-    admin) are left as they are. New triage uses it; tickets already prioritised keep
-    their priority."""
+def matrix_save(*, actor: User, cells: Mapping[tuple[str, str], str], kind: str = "") -> None:
+    """Set the matrix for every kind of customer (``kind`` empty): each (severity, tier)
+    to P1-P4; or one customer kind's exceptions, where an empty cell means "as the common
+    matrix" (its row is removed). Every cell is checked before anything is written. New
+    triage uses it; tickets already prioritised keep their priority."""
     access.require_global_settings(actor)
+    if kind and kind not in CustomerKind.values:
+        raise ValidationFailed(
+            _("Jenis pelanggan tidak dikenal."), fields={"kind": [_("Tidak dikenal.")]}
+        )
     errors: dict[str, list[str]] = {}
-    wanted: dict[tuple[str, str], int] = {}
+    wanted: dict[tuple[str, str], int | None] = {}
     for severity, tier, _kind, _default in default_rows():
         raw = str(cells.get((severity, tier), "")).strip().upper().removeprefix("P")
-        if raw not in ("1", "2", "3", "4"):
+        if kind and raw == "":
+            wanted[(severity, tier)] = None
+        elif raw not in ("1", "2", "3", "4"):
             errors[f"{severity or 'none'}_{tier}"] = [_("Pilih P1, P2, P3 atau P4.")]
         else:
             wanted[(severity, tier)] = int(raw)
@@ -100,15 +109,21 @@ def matrix_save(*, actor: User, cells: Mapping[tuple[str, str], str]) -> None:
         )
     from sigap.triage.models import PriorityRule
 
-    before = {f"{s or '-'}×{t}": p for (s, t), p in matrix_cells().items()}
+    def label(s: str, t: str) -> str:
+        return f"{s or '-'}×{t}"
+
+    before = {label(s, t): p for (s, t), p in matrix_cells(kind).items()}
     for (severity, tier), priority in wanted.items():
-        PriorityRule.objects.update_or_create(
-            severity=severity, tier=tier, customer_kind="", defaults={"priority": priority}
-        )
+        if priority is None:
+            PriorityRule.objects.filter(severity=severity, tier=tier, customer_kind=kind).delete()
+        else:
+            PriorityRule.objects.update_or_create(
+                severity=severity, tier=tier, customer_kind=kind, defaults={"priority": priority}
+            )
     audit.settings_changed(
         actor=actor,
         what="priority_matrix",
-        name="matriks prioritas",
+        name=f"matriks prioritas · {kind}" if kind else "matriks prioritas",
         before=before,
-        after={f"{s or '-'}×{t}": p for (s, t), p in wanted.items()},
+        after={label(s, t): p for (s, t), p in wanted.items()},
     )

@@ -117,8 +117,12 @@ SECTIONS: list[Section] = [
     Section(
         "web:settings_targets",
         _("Target metrik"),
-        _("Target tiap metrik laporan (CSAT, respons pertama, SLA, …) untuk seluruh usaha."),
-        "global",
+        _(
+            "Target tiap metrik laporan (CSAT, respons pertama, SLA, …) untuk seluruh usaha, "
+            "dan target tiap tim."
+        ),
+        "team",
+        also=("web:settings_targets_team",),
     ),
     Section(
         "web:settings_templates",
@@ -136,6 +140,33 @@ SECTIONS: list[Section] = [
         _("Nama, logo, warna, pengirim email, tanda tangan dan saluran tiap merek."),
         "global",
         also=("web:settings_brand",),
+    ),
+    Section(
+        "web:settings_tags",
+        _("Label"),
+        _("Ganti nama, gabungkan atau hapus label tiket, dengan jumlah tiketnya."),
+        "global",
+    ),
+    Section(
+        "web:settings_api_tokens",
+        _("Token API"),
+        _("Token untuk sistem lain yang memakai API: buat (ditampilkan sekali) dan cabut."),
+        "global",
+        also=("web:settings_api_token_revoke",),
+    ),
+    Section(
+        "web:settings_webhooks",
+        _("Webhook"),
+        _("Kirim peristiwa ke sistem lain: alamat, peristiwa, rahasia, dan pengiriman uji."),
+        "global",
+        also=("web:settings_webhook", "web:settings_webhook_new"),
+    ),
+    Section(
+        "web:settings_facts",
+        _("Fakta wajib chatbot"),
+        _("Fakta yang diminta chatbot sebelum menjawab (nomor pesanan…), dengan uji pola."),
+        "global",
+        also=("web:settings_fact", "web:settings_fact_new"),
     ),
     Section(
         "web:loyalty_settings",

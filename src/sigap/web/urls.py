@@ -2,10 +2,12 @@ from django.urls import path
 
 from sigap.web import views
 from sigap.web.views import (
+    api_tokens,
     automations,
     brands,
     campaigns,
     channels,
+    chatbot_facts,
     first_run,
     incidents,
     merge,
@@ -14,8 +16,10 @@ from sigap.web.views import (
     relations,
     routing,
     sla,
+    tags,
     targets,
     time_rules,
+    webhooks,
 )
 from sigap.web.views.people import settings_invitations, settings_people, settings_person
 from sigap.web.views.proposals import proposal_answer_record
@@ -191,7 +195,29 @@ urlpatterns = [
     ),
     path("settings/sla/holidays/", sla.sla_holidays, name="settings_sla_holidays"),
     path("settings/sla/escalation/", sla.sla_escalation, name="settings_sla_escalation"),
+    path("settings/api-tokens/", api_tokens.settings_api_tokens, name="settings_api_tokens"),
+    path(
+        "settings/api-tokens/<int:token_id>/revoke/",
+        api_tokens.settings_api_token_revoke,
+        name="settings_api_token_revoke",
+    ),
+    path("settings/tags/", tags.settings_tags, name="settings_tags"),
+    path("settings/chatbot-facts/", chatbot_facts.settings_facts, name="settings_facts"),
+    path("settings/chatbot-facts/new/", chatbot_facts.settings_fact, name="settings_fact_new"),
+    path(
+        "settings/chatbot-facts/<int:fact_id>/",
+        chatbot_facts.settings_fact,
+        name="settings_fact",
+    ),
+    path("settings/webhooks/", webhooks.settings_webhooks, name="settings_webhooks"),
+    path("settings/webhooks/new/", webhooks.settings_webhook, name="settings_webhook_new"),
+    path("settings/webhooks/<int:webhook_id>/", webhooks.settings_webhook, name="settings_webhook"),
     path("settings/targets/", targets.settings_targets, name="settings_targets"),
+    path(
+        "settings/targets/team/<int:team_id>/",
+        targets.settings_targets,
+        name="settings_targets_team",
+    ),
     path("settings/priority/", targets.settings_priority, name="settings_priority"),
     path(
         "settings/sla/holidays/<int:holiday_id>/delete/",

@@ -3,6 +3,8 @@ resolution order, the checks at save, reset, the audit record and escaping."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.conf import settings
 
@@ -175,3 +177,56 @@ def test_the_portal_sign_in_mail_uses_the_edited_text(admin: User, customer_user
     assert sent.subject == f"Masuk ke {default_brand().name}"
     assert sent.body.startswith("Halo, klik http") and "/portal/tautan/" in sent.body
     assert sent.body.endswith(f"dalam {settings.SIGAP_MAGIC_LINK_MAX_AGE // 60} menit.")
+
+
+def test_the_staff_invitation_mail_uses_the_edited_text_and_reset_restores_it(
+    admin: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+
+    from sigap.accounts import invitations
+
+    mt.message_template_save(
+        actor=admin,
+        key="staff_invitation",
+        language="id",
+        brand=None,
+        subject="Bergabunglah dengan {usaha}",
+        body="{sapaan} {pengundang} menunggu Anda di {tautan} (akun {nama_pengguna}).",
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        invitations.staff_invite(
+            actor=admin, email="rina@contoh.id", role="agent", first_name="Rina"
+        )
+    (sent,) = mail.outbox
+    business = settings.SIGAP_BUSINESS_NAME or "Sigap"
+    assert sent.subject == f"Bergabunglah dengan {business}"
+    assert sent.body.startswith(f"Halo Rina, {admin.display_name} menunggu Anda di http")
+    assert "/undangan/" in sent.body and sent.body.endswith("(akun rina@contoh.id).")
+
+    assert mt.message_template_reset(actor=admin, key="staff_invitation", language="id", brand=None)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        invitations.staff_invite(actor=admin, email="sari@contoh.id", role="agent")
+    (sent,) = mail.outbox
+    assert sent.subject == f"Undangan ke Sigap {business}"
+    assert "mengundang Anda ke Sigap, layanan pelanggan" in sent.body
+    assert "Bila Anda tidak mengenal undangan ini, abaikan email ini." in sent.body
+
+
+@pytest.mark.parametrize("key", ["proposal_rejected", "proposal_answered", "proposal_stale"])
+def test_the_proposal_replies_render_their_edited_text(admin: User, key: str) -> None:
+    ctx = {"nomor_tiket": "SGP-000042", "status_usulan": "diterima", "keadaan_kini": "Kini."}
+    default = mt.render_message(key, language="id", context=ctx).body
+    mt.message_template_save(
+        actor=admin,
+        key=key,
+        language="id",
+        brand=None,
+        subject="",
+        body="Ubahan untuk {nomor_tiket}.",
+    )
+    assert mt.render_message(key, language="id", context=ctx).body == "Ubahan untuk SGP-000042."
+    mt.message_template_reset(actor=admin, key=key, language="id", brand=None)
+    assert mt.render_message(key, language="id", context=ctx).body == default

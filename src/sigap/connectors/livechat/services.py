@@ -59,9 +59,8 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from sigap.accounts import brands
+from sigap.accounts import brands, message_templates
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import Role, Team, User
 from sigap.accounts.presence import online
@@ -431,30 +430,23 @@ def chat_end(*, chat: Chat, actor: User | None) -> Chat:
 
 # --- proving the address -----------------------------------------------------------------
 
-CODE_SUBJECT = gettext_lazy("Kode verifikasi live chat")
-
 
 def _code_hash(chat: Chat, code: str) -> str:
     return salted_hmac(CODE_SALT, f"{chat.pk}:{code}", algorithm="sha256").hexdigest()
 
 
-def _code_mail(email: str, code: str, language: str) -> None:
-    # Nothing the visitor typed (not even the name): the address is not proven yet. In
-    # the chat's language.
+def _code_mail(email: str, code: str, language: str, brand_id: int | None = None) -> None:
+    # Nothing the visitor typed (not even the name): the address is not proven yet. The
+    # settings page's "Kode verifikasi live chat", in the chat's language and brand.
     minutes = int(CODE_TTL.total_seconds() // 60)
-    with translation.override(language or None):
-        subject = str(CODE_SUBJECT)
-        body = _(
-            "Halo,\n\n"
-            "Kode verifikasi live chat Anda: %(code)s\n\n"
-            "Masukkan kode ini di jendela chat. Kode berlaku %(minutes)d menit dan hanya dapat "
-            "dipakai sekali. Jangan berikan kode ini kepada siapa pun, termasuk petugas kami."
-            "\n\n"
-            "Bila Anda tidak sedang mengobrol dengan kami, abaikan email ini: percakapan itu "
-            "tidak akan dihubungkan dengan data Anda."
-        ) % {"code": code, "minutes": minutes}
+    rendered = message_templates.render_message(
+        "livechat_code",
+        language=language or None,
+        brand=brand_id,
+        context={"kode": code, "menit": minutes},
+    )
     try:
-        send_mail(subject, body, None, [email])
+        send_mail(rendered.subject, rendered.body, None, [email])
     except Exception:  # the visitor asks again; nothing else waits for this mail
         log.exception("live chat code mail to %s failed", email)
 
@@ -480,7 +472,9 @@ def chat_code_send(*, chat: Chat) -> None:
         chat.code_attempts = 0
         chat.save(update_fields=["code_hash", "code_expires_at", "code_attempts"])
         email = chat.visitor_email
-        transaction.on_commit(partial(_code_mail, email, code, chat.language), robust=True)
+        transaction.on_commit(
+            partial(_code_mail, email, code, chat.language, chat.ticket.brand_id), robust=True
+        )
 
 
 def chat_code_check(*, chat: Chat, code: str) -> Chat:

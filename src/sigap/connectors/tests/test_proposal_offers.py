@@ -569,3 +569,55 @@ def test_an_offer_whose_send_job_was_lost_is_sent_once_by_the_sweep(
     assert question["interactive"]["action"]["buttons"][1]["reply"]["id"] == (
         proposals.answer_id(proposal.pk, "r")
     )
+
+
+def test_the_replies_to_taps_are_the_texts_edited_on_the_settings_page(
+    wa_offer: Proposal, admin: User, agent: User, whatsapp: FakeApi, post_whatsapp: Post
+) -> None:
+    from sigap.accounts import message_templates as mt
+
+    for key, body in [
+        ("proposal_rejected", "Kenapa ditolak, {nomor_tiket}?"),
+        ("proposal_answered", "Sudah dijawab: {status_usulan}."),
+        ("proposal_stale", "Basi. {keadaan_kini}"),
+    ]:
+        mt.message_template_save(
+            actor=admin, key=key, language="id", brand=None, subject="", body=body
+        )
+    ticket = Ticket.objects.get(pk=wa_offer.ticket_id)
+    reject = button_tap(proposals.answer_id(wa_offer.pk, "r"), "wamid.T1", title="Tolak")
+    assert post_whatsapp(reject).json()["messages"] == {"proposal": 1}
+    assert sent(whatsapp, SEND_PATH)[-1]["text"]["body"] == f"Kenapa ditolak, {ticket.reference}?"
+    again = button_tap(proposals.answer_id(wa_offer.pk, "a"), "wamid.T2")
+    post_whatsapp(again)
+    assert sent(whatsapp, SEND_PATH)[-1]["text"]["body"] == "Sudah dijawab: ditolak."
+    # reset: the default again
+    assert mt.message_template_reset(
+        actor=admin, key="proposal_answered", language="id", brand=None
+    )
+    post_whatsapp(button_tap(proposals.answer_id(wa_offer.pk, "a"), "wamid.T3"))
+    assert sent(whatsapp, SEND_PATH)[-1]["text"]["body"] == (
+        "Jawaban Anda atas usulan ini sudah kami catat sebelumnya (ditolak)."
+    )
+
+
+def test_the_withdrawn_notice_is_the_edited_text(
+    wa_offer: Proposal, admin: User, agent: User, whatsapp: FakeApi, post_whatsapp: Post
+) -> None:
+    from sigap.accounts import message_templates as mt
+
+    mt.message_template_save(
+        actor=admin,
+        key="proposal_stale",
+        language="id",
+        brand=None,
+        subject="",
+        body="Maaf, usulan {nomor_tiket} ditarik. {keadaan_kini}",
+    )
+    services.proposal_withdraw(actor=agent, proposal=wa_offer, reason="Salah nominal")
+    post_whatsapp(button_tap(proposals.answer_id(wa_offer.pk, "a"), "wamid.BASI2"))
+    ref = Ticket.objects.get(pk=wa_offer.ticket_id).reference
+    assert sent(whatsapp, SEND_PATH)[-1]["text"]["body"] == (
+        f"Maaf, usulan {ref} ditarik. Petugas kami menariknya dan sedang menyiapkan "
+        "usulan baru; kami akan segera menghubungi Anda."
+    )

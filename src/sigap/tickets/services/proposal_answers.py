@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
+from sigap.accounts import message_templates
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
 from sigap.core.errors import TransitionNotAllowed, ValidationFailed
@@ -190,35 +191,37 @@ class Notice:
 def no_longer_offered(proposal: Proposal) -> Notice:
     """The notice for a tap or a link of a withdrawn (or replaced) proposal, with what
     holds now: the ticket is done, a new proposal is offered, answered, or being
-    prepared."""
+    prepared. The settings page's "Usulan sudah tidak berlaku" in the active language
+    (the caller's: the customer's), what holds now put in as ``{keadaan_kini}``."""
     ticket = proposal.ticket
-    head = gettext("Usulan ini sudah tidak berlaku.")
     newer = ticket.proposals.filter(pk__gt=proposal.pk).order_by("-pk").first()
+    current: Proposal | None = None
     if ticket.status in (S.RESOLVED, S.CLOSED):
         now = gettext("Tiket %(ref)s sudah selesai.") % {"ref": ticket.reference}
-        return Notice(f"{head} {now}")
-    if newer is not None and newer.status == ProposalStatus.OFFERED:
+    elif newer is not None and newer.status == ProposalStatus.OFFERED:
         now = gettext(
             "Petugas kami menggantinya dengan usulan baru: “%(summary)s”. "
             "Silakan jawab usulan yang baru."
         ) % {"summary": newer.summary.strip()}
-        return Notice(f"{head} {now}", current=newer)
-    if newer is not None and newer.status == ProposalStatus.ACCEPTED:
-        return Notice(f"{head} " + gettext("Anda sudah menerima usulan pengganti kami."))
-    if newer is not None and newer.status == ProposalStatus.REJECTED:
-        return Notice(
-            f"{head} "
-            + gettext(
-                "Anda sudah menolak usulan pengganti kami; petugas kami menyiapkan solusi lain."
-            )
+        current = newer
+    elif newer is not None and newer.status == ProposalStatus.ACCEPTED:
+        now = gettext("Anda sudah menerima usulan pengganti kami.")
+    elif newer is not None and newer.status == ProposalStatus.REJECTED:
+        now = gettext(
+            "Anda sudah menolak usulan pengganti kami; petugas kami menyiapkan solusi lain."
         )
-    return Notice(
-        f"{head} "
-        + gettext(
+    else:
+        now = gettext(
             "Petugas kami menariknya dan sedang menyiapkan usulan baru; kami akan segera "
             "menghubungi Anda."
         )
-    )
+    text = message_templates.render_message(
+        "proposal_stale",
+        language=translation.get_language(),
+        brand=getattr(ticket, "brand_id", None),
+        context={"nomor_tiket": ticket.reference, "keadaan_kini": now},
+    ).body
+    return Notice(text, current=current)
 
 
 def via_label(via: str) -> str:

@@ -84,3 +84,54 @@ def test_the_matrix_page_reads_a_fixed_number_of_statements(
     with django_assert_max_num_queries(6):
         assert c.get(URL).status_code == 200
     assert len(LoyaltyTier.values) * len(priority.SEVERITIES) == len(priority.matrix_cells())
+
+
+def test_an_admin_sets_one_customer_kinds_exceptions_and_empties_one_again(admin: User) -> None:
+    c = logged(admin)
+    page = f"{URL}?jenis=internal"
+    common = list(PriorityRule.objects.filter(customer_kind="").values_list())
+    html = c.get(page).content.decode()
+    assert "sama dengan umum (P3)" in html  # the common matrix's value, inherited
+    empty = dict.fromkeys(grid(), "")
+    response = c.post(page, {**empty, "sederhana_regular": "1"})
+    assert response.status_code == 302 and response["Location"] == page
+    assert list(
+        PriorityRule.objects.filter(customer_kind="internal").values_list(
+            "severity", "tier", "priority"
+        )
+    ) == [("sederhana", "regular", 1)]
+    assert priority.priority_for("sederhana", "regular", "internal")[0] == 1
+    assert priority.priority_for("sederhana", "regular", "external")[0] == 3
+    assert list(PriorityRule.objects.filter(customer_kind="").values_list()) == common
+    event = SecurityEvent.objects.filter(kind="settings_changed").latest("pk")
+    assert "matriks prioritas · internal" in event.detail
+    # emptied: the common matrix applies again
+    assert c.post(page, empty).status_code == 302
+    assert not PriorityRule.objects.filter(customer_kind="internal").exists()
+    assert priority.priority_for("sederhana", "regular", "internal")[0] == 3
+
+
+def test_a_wrong_kind_cell_saves_nothing_and_an_unknown_kind_is_404(admin: User) -> None:
+    c = logged(admin)
+    empty = dict.fromkeys(grid(), "")
+    response = c.post(f"{URL}?jenis=external", {**empty, "penting_gold": "1", "none_gold": "P9"})
+    assert response.status_code == 422
+    assert "Pilih P1, P2, P3 atau P4." in response.content.decode()
+    assert not PriorityRule.objects.exclude(customer_kind="").exists()
+    assert c.get(f"{URL}?jenis=alien").status_code == 404
+
+
+@pytest.mark.parametrize("who", ["agent", "supervisor"])
+def test_only_admins_set_a_kinds_exceptions(who: str, request: pytest.FixtureRequest) -> None:
+    c = logged(request.getfixturevalue(who))
+    assert c.post(f"{URL}?jenis=internal", {"penting_gold": "1"}).status_code == 403
+    assert not PriorityRule.objects.exclude(customer_kind="").exists()
+
+
+def test_a_kinds_page_reads_a_fixed_number_of_statements(
+    admin: User, django_assert_max_num_queries: Any
+) -> None:
+    c = logged(admin)
+    c.get(f"{URL}?jenis=internal")
+    with django_assert_max_num_queries(5):
+        assert c.get(f"{URL}?jenis=internal").status_code == 200

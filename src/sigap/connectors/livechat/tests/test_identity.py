@@ -359,3 +359,29 @@ def test_an_agent_links_from_the_console(agent: User, customer: Customer) -> Non
 
     run(scenario)
     assert Chat.objects.get().ticket.customer_id == customer.pk
+
+
+@pytest.mark.django_db
+def test_the_code_mail_is_the_text_edited_on_the_settings_page(admin: User, ask_code: Any) -> None:
+    from sigap.accounts import message_templates as mt
+
+    mt.message_template_save(
+        actor=admin,
+        key="livechat_code",
+        language="id",
+        brand=None,
+        subject="Kode Anda untuk {merek}",
+        body="Kode: {kode} ({menit} menit).",
+    )
+    chat = start_chat()
+    mail.outbox.clear()
+    assert ask_code(browser(EVE_KEY), services.token_for(chat)).status_code == 200
+    (sent,) = mail.outbox
+    assert sent.subject.startswith("Kode Anda untuk ")
+    assert re.fullmatch(r"Kode: \d{6} \(\d+ menit\)\.", sent.body)
+    mt.message_template_reset(actor=admin, key="livechat_code", language="id", brand=None)
+    mail.outbox.clear()
+    ask_code(browser(EVE_KEY), services.token_for(chat))
+    (sent,) = mail.outbox
+    assert sent.subject == "Kode verifikasi live chat"
+    assert sent.body.startswith("Halo,\n\nKode verifikasi live chat Anda: ")
