@@ -292,6 +292,11 @@ AXES_VERBOSE = False  # one warning per lockout (accounts.limits), not a line pe
 # (django-ratelimit, on the default cache: Redis in production).
 SIGAP_MAIL_PER_RECIPIENT = env("SIGAP_MAIL_PER_RECIPIENT", "3/15m")
 SIGAP_MAIL_PER_CLIENT = env("SIGAP_MAIL_PER_CLIENT", "10/h")
+# Help-centre suggestions while a customer types (the widget's /bantuan/saran/, the portal's
+# complaint form): per client address (generous: mobile carriers put many customers behind
+# one address) and per signed-in customer (accounts/limits.py).
+SIGAP_SUGGESTIONS_PER_CLIENT = env("SIGAP_SUGGESTIONS_PER_CLIENT", "120/m")
+SIGAP_SUGGESTIONS_PER_USER = env("SIGAP_SUGGESTIONS_PER_USER", "30/m")
 
 # Single sign-on for staff with OpenID Connect (accounts/sso.py, docs/sso.md): Google
 # Workspace, Microsoft Entra ID, Keycloak or any provider with discovery. Off unless

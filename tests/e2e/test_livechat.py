@@ -478,3 +478,56 @@ def test_a_company_page_brands_the_widget_with_data_attributes(
     finally:
         shop.shutdown()
         shop.server_close()
+
+
+def test_the_widgets_suggestions_are_heard_reached_by_keyboard_and_go_once_the_chat_starts(
+    server: str, browser: Any, artifacts: Path
+) -> None:
+    """Issue 18: while the visitor writes their question, articles that may answer it show
+    under it, a status line tells a screen reader how many, a Tab reaches them; once the
+    chat starts (the visitor talks to the bot or an agent) they are gone."""
+    from sigap.kb.services import ArticleIn, CategoryIn, article_create, category_create
+
+    shipping = category_create(actor=None, data=CategoryIn(name="Pengiriman", slug="kirim"))
+    article_create(
+        actor=None,
+        slug="paket-terlambat",
+        content=ArticleIn(
+            category=shipping,
+            title="Paket belum sampai",
+            body="Jika paket belum sampai melewati estimasi, cek Lacak Paket.",
+            title_en="Parcel has not arrived",
+            body_en="If your parcel has not arrived after the estimate, check Track Parcel.",
+            visibility="public",
+            status="published",
+        ),
+    )
+    ctx = browser.new_context(viewport={"width": 1000, "height": 800})
+    v = ctx.new_page()
+    v.set_default_timeout(TIMEOUT)
+    v.goto(f"{server}/chat/contoh/?lang=en")
+    v.get_by_role("button", name="Chat with us").click()
+    v.get_by_label("Name").fill("Ann Lee")
+    v.get_by_label("Email").fill("ann@example.com")
+    question = v.get_by_label("How can we help?")
+    question.fill("My parcel has not arrived")
+    found = v.get_by_role("link", name="Parcel has not arrived")
+    found.wait_for()
+    status = v.locator("[data-suggest-status]")
+    assert status.get_attribute("role") == "status"
+    assert status.inner_text() == "Articles that may answer your question: 1"
+    suggestions = v.get_by_role("region", name="These articles may answer your question")
+    assert suggestions.is_visible()
+    question.focus()
+    v.keyboard.press("Tab")  # from the question straight to the first suggestion
+    assert found.evaluate("e => e === e.getRootNode().activeElement")
+    v.screenshot(path=str(artifacts / "livechat-suggestions.png"))
+
+    v.get_by_role("button", name="Start chat").click()
+    widget_ready(v)
+    v.locator("[data-suggest]").wait_for(state="hidden")
+    assert v.locator("[data-suggestion]").count() == 0
+    assert status.inner_text() == ""
+    v.wait_for_timeout(700)  # a suggestion asked for as the form went is not shown late
+    assert v.locator("[data-suggestion]").count() == 0
+    ctx.close()

@@ -8,6 +8,11 @@
   per recipient (``SIGAP_MAIL_PER_RECIPIENT``) and per client address
   (``SIGAP_MAIL_PER_CLIENT``) with django-ratelimit on the shared cache, counted whether
   or not the address has an account (the limit tells nothing about accounts).
+* **Article suggestions while a customer types** (the widget, the portal's complaint
+  form): ``suggestions_allowed`` limits them per client address
+  (``SIGAP_SUGGESTIONS_PER_CLIENT``) and per signed-in account
+  (``SIGAP_SUGGESTIONS_PER_USER``); past it the endpoint answers 429 with
+  ``SUGGESTIONS_LIMITED`` in the customer's language and the form goes on working.
 """
 
 from __future__ import annotations
@@ -21,11 +26,19 @@ from django.contrib.auth.signals import user_logged_in
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_ratelimit.core import is_ratelimited
 
 log = logging.getLogger(__name__)
 MAIL_CLIENT = "sigap.mail-on-request.client"
 MAIL_RECIPIENT = "sigap.mail-on-request.recipient"
+SUGGEST_CLIENT = "sigap.suggestions.client"
+SUGGEST_USER = "sigap.suggestions.user"
+SUGGESTIONS_LIMITED = gettext_lazy(
+    "Terlalu banyak permintaan saran artikel. Tunggu sebentar; Anda tetap dapat mengisi "
+    "formulir ini."
+)
+SUGGESTIONS_RETRY_SECONDS = 60
 
 
 def client_address(request: HttpRequest) -> str:
@@ -80,6 +93,33 @@ def mail_allowed(request: HttpRequest, group: str, recipient: str) -> bool:
             recipient,
             client_address(request),
             "client" if by_client else "recipient",
+        )
+        return False
+    return True
+
+
+def suggestions_allowed(request: HttpRequest) -> bool:
+    """May this request have article suggestions? Counts it per client address and, for
+    a signed-in account, per account."""
+    by_client = is_ratelimited(
+        request,
+        group=SUGGEST_CLIENT,
+        key="ip",
+        rate=settings.SIGAP_SUGGESTIONS_PER_CLIENT,
+        increment=True,
+    )
+    by_user = request.user.is_authenticated and is_ratelimited(
+        request,
+        group=SUGGEST_USER,
+        key="user",
+        rate=settings.SIGAP_SUGGESTIONS_PER_USER,
+        increment=True,
+    )
+    if by_client or by_user:
+        log.warning(
+            "suggestions rate limit: %s from %s",
+            "client" if by_client else f"user {request.user.pk}",
+            client_address(request),
         )
         return False
     return True

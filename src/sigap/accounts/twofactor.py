@@ -27,6 +27,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -41,6 +42,7 @@ from sigap.accounts.models import (
     User,
 )
 from sigap.core.apiutil import error_response
+from sigap.core.locale import said_in_default_language
 
 RECOVERY_CODES = 10
 APP_DEVICE = "Aplikasi autentikator"
@@ -246,7 +248,12 @@ def set_requirement(*, actor: User, role: str, required: bool) -> None:
         audit.record(
             SecurityKind.SETTINGS_CHANGED,
             actor=actor,
-            detail=f"2FA {'wajib' if required else 'tidak wajib'} untuk {Role(role).label}",
+            detail=said_in_default_language(
+                gettext_lazy("2FA wajib untuk %(role)s")
+                if required
+                else gettext_lazy("2FA tidak wajib untuk %(role)s"),
+                role=Role(role).label,
+            ),
             data={"setting": "2fa_required", "role": role, "from": before, "to": required},
         )
 

@@ -16,10 +16,12 @@ from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts.models import Team, User
 from sigap.accounts.system import system_user
 from sigap.core.errors import SigapError
+from sigap.core.locale import said_in_default_language
 from sigap.core.memo import SharedMemo
 from sigap.notifications.models import NotificationKind
 from sigap.notifications.services import notify_many
@@ -208,7 +210,7 @@ def _apply(action: dict[str, Any], ticket_id: int, rule: CompiledRule) -> str:
     value: Any = action.get("value")
     actor = system_user()
     ticket = Ticket.objects.select_related("customer", "team").get(pk=ticket_id)
-    reason = f"Otomasi: {rule.name}"
+    reason = said_in_default_language(gettext_lazy("Otomasi: %(rule)s"), rule=rule.name)
     try:
         if kind == "set_priority":
             services.ticket_update(

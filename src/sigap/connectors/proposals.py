@@ -72,6 +72,7 @@ from sigap.connectors.quickreply import Option, sign, unsign
 from sigap.connectors.registry import Layout
 from sigap.core import outbox
 from sigap.core.errors import SigapError, TransitionNotAllowed
+from sigap.core.locale import in_default_language
 from sigap.tickets import hooks, proposal_links, services
 from sigap.tickets.models import Channel, Message, MessageKind, Proposal, ProposalStatus, Ticket
 from sigap.tickets.services.proposal_answers import VIA, awaits_reason, no_longer_offered
@@ -255,6 +256,7 @@ def wants_offer(event: hooks.ProposalOffered) -> bool:
     return registry.delivers(event.channel) or registry.follows_up(event.channel)
 
 
+@in_default_language  # its notes are for the staff; the offer itself is in the customer's
 def offer(event: hooks.ProposalOffered) -> None:
     """In the offer's transaction: the reply that carries the proposal, with its buttons
     or links (once per proposal); on a phone or walk-in ticket it goes to the customer's

@@ -30,6 +30,7 @@ from sigap.connectors.email import account
 from sigap.connectors.models import ChannelAccount, MailAuth, Mailbox, WhatsAppTemplate
 from sigap.core import secretbox
 from sigap.core.errors import NotFound, ValidationFailed
+from sigap.core.locale import said_in_default_language
 
 # the secrets a mailbox form may carry, and the column each is sealed into
 MAILBOX_SECRETS = {
@@ -556,7 +557,9 @@ def channel_verify(*, actor: User, provider: str) -> str:
         audit.record(
             SecurityKind.SETTINGS_CHANGED,
             actor=actor,
-            detail=f"verifikasi saluran {provider} gagal",
+            detail=said_in_default_language(
+                gettext_lazy("verifikasi saluran %(provider)s gagal"), provider=provider
+            ),
             data={
                 "model": "channelaccount",
                 "action": "verify",
@@ -571,7 +574,9 @@ def channel_verify(*, actor: User, provider: str) -> str:
     audit.record(
         SecurityKind.SETTINGS_CHANGED,
         actor=actor,
-        detail=f"verifikasi saluran {provider} berhasil",
+        detail=said_in_default_language(
+            gettext_lazy("verifikasi saluran %(provider)s berhasil"), provider=provider
+        ),
         data={"model": "channelaccount", "action": "verify", "ok": True, "answer": answer[:300]},
     )
     return answer
@@ -675,7 +680,11 @@ def whatsapp_template_for_proposals(*, actor: User, template_id: int | None) -> 
         audit.record(
             SecurityKind.SETTINGS_CHANGED,
             actor=actor,
-            detail=f"templat usulan WhatsApp: {before or '—'} → {chosen.name if chosen else '—'}",
+            detail=said_in_default_language(
+                gettext_lazy("templat usulan WhatsApp: %(before)s → %(after)s"),
+                before=before or "—",
+                after=chosen.name if chosen else "—",
+            ),
             data={
                 "model": "whatsapptemplate",
                 "action": "for_proposals",

@@ -4,11 +4,17 @@ laptop set up in English still shows Sigap in Indonesian."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.functional import Promise
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class LanguageMiddleware:
@@ -26,3 +32,22 @@ class LanguageMiddleware:
             response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+def said_in_default_language(text: str | Promise, /, **values: object) -> str:
+    """``text`` (a ``gettext_lazy`` string) with its ``%(name)s`` values, in the business's
+    default language whatever the reader's: for what Sigap stores once and shows to
+    everyone later (an audit log's detail, a stand-in text), not for a page."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text) % values if values else str(text)
+
+
+def in_default_language(func: Callable[P, R]) -> Callable[P, R]:
+    """Run ``func`` in the business's default language (what it writes is stored)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with translation.override(settings.LANGUAGE_CODE):
+            return func(*args, **kwargs)
+
+    return wrapper

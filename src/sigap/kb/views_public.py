@@ -19,6 +19,11 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sigap.accounts.limits import (
+    SUGGESTIONS_LIMITED,
+    SUGGESTIONS_RETRY_SECONDS,
+    suggestions_allowed,
+)
 from sigap.connectors.livechat.services import language_of
 from sigap.core.errors import NotFound
 from sigap.kb import feedback, selectors
@@ -141,6 +146,15 @@ def widget_suggestions(request: HttpRequest) -> JsonResponse:
     q = request.GET.get("q", "")
     token = request.GET.get("t", "")
     language = language_of(request.GET.get("lang", ""))
+    if not suggestions_allowed(request):
+        with translation.override(language):
+            message = str(SUGGESTIONS_LIMITED)
+        limited = JsonResponse(
+            {"articles": [], "error": {"code": "rate_limited", "message": message}}, status=429
+        )
+        limited["Access-Control-Allow-Origin"] = "*"
+        limited["Retry-After"] = str(SUGGESTIONS_RETRY_SECONDS)
+        return limited
     params = {"t": token} if feedback.valid_token(token) else {}
     if language != settings.LANGUAGE_CODE:
         params["lang"] = language  # the article opens in the page's language

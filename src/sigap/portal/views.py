@@ -25,7 +25,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from sigap.accounts import brands
 from sigap.accounts.http import safe_next
-from sigap.accounts.limits import mail_allowed, too_many_requests
+from sigap.accounts.limits import (
+    SUGGESTIONS_RETRY_SECONDS,
+    mail_allowed,
+    suggestions_allowed,
+    too_many_requests,
+)
 from sigap.accounts.models import Role, User
 from sigap.accounts.services import user_create
 from sigap.core.errors import NotFound, SigapError
@@ -332,7 +337,12 @@ def new_ticket(request: HttpRequest) -> HttpResponse:
 @require_GET
 @customer_required
 def new_ticket_suggestions(request: HttpRequest) -> HttpResponse:
-    """Help-centre articles for the complaint being typed (htmx, debounced by the form)."""
+    """Help-centre articles for the complaint being typed (htmx, debounced by the form);
+    429 with a short note past the limit (``accounts.limits.suggestions_allowed``)."""
+    if not suggestions_allowed(request):
+        limited = render(request, "portal/_suggestions_limited.html", status=429)
+        limited["Retry-After"] = str(SUGGESTIONS_RETRY_SECONDS)
+        return limited
     q = f"{request.GET.get('subject', '')}\n{request.GET.get('description', '')}".strip()
     q = q[:SUGGEST_QUERY_CHARS]
     token = request.GET.get("deflection", "")

@@ -39,9 +39,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts.models import User
 from sigap.core.errors import Conflict, NotFound, PermissionDenied, SigapError, ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.relations.models import (
     ActionKind,
     Incident,
@@ -966,7 +968,9 @@ def close_tickets(incident_id: int, actor_id: int) -> int:
     closed."""
     incident = Incident.objects.get(pk=incident_id)
     actor = User.objects.get(pk=actor_id)
-    reason = _("Ditutup bersama insiden: %(title)s") % {"title": incident.title}
+    reason = said_in_default_language(
+        gettext_lazy("Ditutup bersama insiden: %(title)s"), title=incident.title
+    )
     closed = failed = 0
     tickets = Ticket.objects.filter(incident_link__incident_id=incident_id).exclude(
         status=Status.CLOSED

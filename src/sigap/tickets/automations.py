@@ -20,8 +20,10 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import ngettext_lazy
 
 from sigap.accounts import message_templates
+from sigap.core.locale import said_in_default_language
 from sigap.sla.models import SlaPolicy
 from sigap.tickets import services
 from sigap.tickets.models import Status, Ticket
@@ -92,7 +94,14 @@ def run(now: datetime | None = None) -> AutomationResult:
         done = Ticket.objects.filter(
             which, status=Status.RESOLVED, resolved_at__lte=close_before
         ).order_by("resolved_at")[:BATCH]
-        reason = f"Ditutup otomatis {days} hari setelah selesai."
+        reason = said_in_default_language(
+            ngettext_lazy(
+                "Ditutup otomatis %(days)s hari setelah selesai.",
+                "Ditutup otomatis %(days)s hari setelah selesai.",
+                days,
+            ),
+            days=days,
+        )
         for ticket in done:
             result.closed += services.ticket_auto_close(ticket=ticket, reason=reason)
     return result

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy
 
@@ -93,14 +93,18 @@ def active_for(team_id: int | None) -> list[CannedResponse]:
 
 
 def placeholder_values(ticket: Ticket, agent: User) -> dict[str, str]:
+    """The values of a canned text's placeholders; the deadline in the customer's words
+    (the text goes to them), whatever language the agent reads Sigap in."""
     name = ticket.customer.name.strip()
     due = ticket.resolution_due_at
+    with translation.override(ticket.customer.language):
+        deadline = date_format(timezone.localtime(due), "j F Y, H:i") if due else ""
     return {
         "nama_depan": name.split()[0] if name else "",
         "nama": name,
         "nomor_tiket": ticket.reference,
         "subjek": ticket.subject,
-        "tenggat": date_format(timezone.localtime(due), "j F Y, H:i") if due else "",
+        "tenggat": deadline,
         "agen": agent.get_full_name() or agent.get_username(),
         "tim": ticket.team.name if ticket.team else "",
     }

@@ -22,6 +22,7 @@ from sigap.accounts.models import Team, User
 from sigap.accounts.presence import online
 from sigap.accounts.system import system_user
 from sigap.core import menucache
+from sigap.core.locale import in_default_language
 from sigap.text.indonesian import stopwords
 from sigap.tickets import services
 from sigap.tickets.models import OPEN_STATUSES, Ticket
@@ -250,6 +251,7 @@ def forget_menu(sender: object, instance: AgentProfile, **_: object) -> None:
     menucache.forget([instance.user_id])
 
 
+@in_default_language  # the reasons it writes on the timeline are stored
 def set_status(user: User, status: str) -> list[int]:
     """An agent's status; going offline or away hands their open live chats to an
     available colleague in the same team (or leaves them unassigned). Returns the ids of

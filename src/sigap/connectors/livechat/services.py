@@ -68,6 +68,7 @@ from sigap.accounts.system import system_user
 from sigap.connectors.livechat import live, selectors
 from sigap.connectors.livechat.models import BotCard, Chat, ChatStatus, Identity
 from sigap.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.customers.models import ContactKind, Customer
 from sigap.customers.services import (
     ContactIn,
@@ -515,7 +516,9 @@ def _code_check(chat: Chat, code: str) -> tuple[bool, Chat, int]:
         target = customer_update(
             customer=target, version=target.version, changes={}, contacts=contacts
         )
-    reason = _("Email pengunjung terbukti dengan kode sekali pakai.")
+    reason = said_in_default_language(
+        gettext_lazy("Email pengunjung terbukti dengan kode sekali pakai.")
+    )
     return True, _settle(chat, None, target, Identity.VERIFIED, reason), 0
 
 
@@ -594,7 +597,9 @@ def chat_link_customer(*, actor: User, chat: Chat, customer: Customer) -> Chat:
     ).first()
     if target is None:
         raise NotFound(_("Pelanggan tidak ditemukan."))
-    reason = _("Dihubungkan petugas dari live chat (email belum diverifikasi).")
+    reason = said_in_default_language(
+        gettext_lazy("Dihubungkan petugas dari live chat (email belum diverifikasi).")
+    )
     return _settle(chat, actor, target, Identity.LINKED, reason)
 
 
@@ -652,10 +657,11 @@ def chat_transfer_team(*, actor: User, chat: Chat, team: Team) -> Chat:
     if chat.status != ChatStatus.ACTIVE:
         raise Conflict(_("Hanya percakapan yang sedang dilayani yang dapat dialihkan."))
     ticket = chat.ticket
-    reason = _("Live chat dialihkan ke tim %(team)s oleh %(name)s.") % {
-        "team": team.name,
-        "name": actor.display_name,
-    }
+    reason = said_in_default_language(
+        gettext_lazy("Live chat dialihkan ke tim %(team)s oleh %(name)s."),
+        team=team.name,
+        name=actor.display_name,
+    )
     chat.ticket = tickets.ticket_update(
         actor=actor,
         ticket=ticket,

@@ -74,6 +74,7 @@ STRINGS = (
     gettext_noop("Pilihan jawaban"),
     gettext_noop("Beri nilai %s"),
     gettext_noop("Mungkin ini menjawab pertanyaan Anda"),
+    gettext_noop("Artikel yang mungkin menjawab pertanyaan Anda: %s"),
     gettext_noop(
         "Artikel terbuka di tab baru. Bila belum terjawab, lanjutkan mengisi formulir ini."
     ),

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sigap.connectors import registry
 from sigap.connectors.messaging.inbound import (
@@ -239,7 +240,8 @@ def _subject(item: Inbound, customer: Customer) -> str:
     first_line = item.text.strip().splitlines()[0].strip() if item.text.strip() else ""
     if not first_line or first_line.startswith("["):  # only media or a placeholder
         label = registry.label(item.provider)
-        return f"Pesan {label} dari {customer.name}"[:SUBJECT_LENGTH]
+        subject = _("Pesan %(channel)s dari %(name)s") % {"channel": label, "name": customer.name}
+        return subject[:SUBJECT_LENGTH]
     if len(first_line) > SUBJECT_LENGTH:
         return first_line[: SUBJECT_LENGTH - 1].rstrip() + "…"
     return first_line

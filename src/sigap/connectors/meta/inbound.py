@@ -43,10 +43,12 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sigap.connectors import conf, messaging
 from sigap.connectors.messaging import Failed, Inbound, ShapeError, item_key, timestamp
 from sigap.connectors.whatsapp.inbound import sign
+from sigap.core.locale import in_default_language
 from sigap.customers.models import ContactKind
 from sigap.tickets.models import Channel
 
@@ -60,16 +62,16 @@ KINDS: dict[str, str] = {
     Channel.INSTAGRAM: ContactKind.INSTAGRAM,
 }
 LABELS: dict[str, str] = {Channel.FACEBOOK: "Facebook", Channel.INSTAGRAM: "Instagram"}
-ATTACHMENT_LABELS = {
-    "image": "gambar",
-    "video": "video",
-    "audio": "audio",
-    "file": "berkas",
-    "sticker": "stiker",
-    "share": "tautan",
-    "story_mention": "sebutan di story",
-    "ig_reel": "reel",
-    "reel": "reel",
+ATTACHMENT_LABELS = {  # translated when used: the text is stored in the default language
+    "image": gettext_noop("gambar"),
+    "video": gettext_noop("video"),
+    "audio": gettext_noop("audio"),
+    "file": gettext_noop("berkas"),
+    "sticker": gettext_noop("stiker"),
+    "share": gettext_noop("tautan"),
+    "story_mention": gettext_noop("sebutan di story"),
+    "ig_reel": gettext_noop("reel"),
+    "reel": gettext_noop("reel"),
 }
 
 
@@ -124,6 +126,7 @@ class Batch:
         self.ignored[why] = self.ignored.get(why, 0) + 1
 
 
+@in_default_language  # the stand-in texts are stored
 def parse(payload: Any) -> Batch:
     """Check the envelope (``ShapeError`` → 400), then parse every item in it."""
     body = _obj(payload, "payload")
@@ -144,7 +147,7 @@ def parse(payload: Any) -> Batch:
             change_path = f"{path}.changes[{c}]"
             change = _obj(change, change_path)
             if _text(change.get("field"), f"{change_path}.field") != COMMENT_FIELDS[kind]:
-                items.append(("ignored", change_path, account, {"why": "perubahan lain"}))
+                items.append(("ignored", change_path, account, {"why": _("perubahan lain")}))
                 continue
             value = _obj(change.get("value"), f"{change_path}.value")
             items.append(("comment", f"{change_path}.value", account, value))
@@ -225,9 +228,10 @@ def _message_text(message: dict[str, Any], path: str) -> str:
         kind = _text(attachment.get("type"), f"{a_path}.type")
         payload = attachment.get("payload")
         url = payload.get("url") if isinstance(payload, dict) else None
-        label = ATTACHMENT_LABELS.get(kind, kind)
+        label = _(ATTACHMENT_LABELS[kind]) if kind in ATTACHMENT_LABELS else kind
         # never starts with "[": ``messaging`` reads that as a placeholder-only text
-        lines.append(f"Lampiran {label}: {url}" if isinstance(url, str) else f"Lampiran {label}")
+        said = _("Lampiran %(what)s: %(url)s") if isinstance(url, str) else _("Lampiran %(what)s")
+        lines.append(said % {"what": label, "url": url})
     if not lines:
         raise ShapeError(_("%(path)s: pesan tanpa text maupun attachments") % {"path": path})
     return "\n".join(lines)
@@ -247,7 +251,7 @@ def _comment(
         author = _obj(value.get("from"), f"{path}.from")
         author_id = _id(author.get("id"), f"{path}.from.id")
         if author_id == account:
-            return "komentar bisnis sendiri"
+            return _("komentar bisnis sendiri")
         if facebook:
             post_id = _id(value.get("post_id"), f"{path}.post_id")
             text = _text(value.get("message"), f"{path}.message")
@@ -270,10 +274,11 @@ def _comment(
         sender=author_id,
         contact_kind=KINDS[channel],
         contact_value=author_id,
-        name=name.strip() or f"Pengguna {label} {author_id}",
+        name=name.strip() or _("Pengguna %(channel)s %(id)s") % {"channel": label, "id": author_id},
         text=(
             f"{text.strip()}\n\n"
-            f"(Komentar publik {label} pada kiriman {post_id}, id komentar {comment_id})"
+            + _("(Komentar publik %(channel)s pada kiriman %(post)s, id komentar %(comment)s)")
+            % {"channel": label, "post": post_id, "comment": comment_id}
         ),
         sent_at=sent_at,
         payload={

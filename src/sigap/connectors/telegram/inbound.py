@@ -31,6 +31,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sigap.connectors import conf, quickreply
 from sigap.connectors.messaging import (
@@ -44,17 +45,18 @@ from sigap.connectors.messaging import (
     timestamp,
 )
 from sigap.connectors.models import Provider
+from sigap.core.locale import in_default_language
 from sigap.customers.models import ContactKind
 
 P = Provider.TELEGRAM
-FILE_KINDS = {
-    "document": "dokumen",
-    "voice": "pesan suara",
-    "audio": "audio",
-    "video": "video",
-    "video_note": "video",
-    "animation": "animasi",
-    "sticker": "stiker",
+FILE_KINDS = {  # translated when used: the stand-in text is stored in the default language
+    "document": gettext_noop("dokumen"),
+    "voice": gettext_noop("pesan suara"),
+    "audio": gettext_noop("audio"),
+    "video": gettext_noop("video"),
+    "video_note": gettext_noop("video"),
+    "animation": gettext_noop("animasi"),
+    "sticker": gettext_noop("stiker"),
 }
 
 
@@ -87,6 +89,7 @@ def _file_id(value: Any, path: str) -> str:
     return file_id
 
 
+@in_default_language  # the stand-in texts are stored
 def parse(payload: Any) -> Inbound | str:
     """The message of an update, or why the update is not filed. ``ShapeError`` → 400."""
     update = _obj(payload, "update")
@@ -164,7 +167,9 @@ def _button_press(update: dict[str, Any], update_id: int) -> Inbound | str | Non
         contact_kind=ContactKind.TELEGRAM,
         contact_value=str(from_id),
         name=" ".join(w for w in (first, last) if w),
-        text="[Jawaban usulan]" if data.startswith(PROPOSAL_REPLY_PREFIX) else "[Jawaban survei]",
+        text=_("[Jawaban usulan]")
+        if data.startswith(PROPOSAL_REPLY_PREFIX)
+        else _("[Jawaban survei]"),
         sent_at=timezone.now(),
         payload=update,
         callback_id=query_id,
@@ -209,10 +214,11 @@ def _content(msg: dict[str, Any]) -> tuple[str, dict[str, str]]:
                 (s.get("width") or 0) * (s.get("height") or 0),
             ),
         )
-        media = {"id": largest["file_id"], "filename": "", "mime_type": "", "label": "foto"}
-        return text or "[Foto]", media
-    for kind, label in FILE_KINDS.items():
+        media = {"id": largest["file_id"], "filename": "", "mime_type": "", "label": _("foto")}
+        return text or _("[Foto]"), media
+    for kind, label_id in FILE_KINDS.items():
         if kind in msg:
+            label = _(label_id)
             file_id = _file_id(msg[kind], f"message.{kind}")
             part = msg[kind]
             filename = _str(part.get("file_name"), f"message.{kind}.file_name")
@@ -228,8 +234,10 @@ def _content(msg: dict[str, Any]) -> tuple[str, dict[str, str]]:
         lat, lng = place.get("latitude"), place.get("longitude")
         if not isinstance(lat, int | float) or not isinstance(lng, int | float):
             raise ShapeError(_("message.location: latitude dan longitude harus berupa angka"))
-        return f"[Lokasi] {lat:.6f}, {lng:.6f}\nhttps://maps.google.com/?q={lat:.6f},{lng:.6f}", {}
+        where = f"{lat:.6f}, {lng:.6f}\nhttps://maps.google.com/?q={lat:.6f},{lng:.6f}"
+        return _("[Lokasi] %(where)s") % {"where": where}, {}
     if "contact" in msg:
         card = _obj(msg["contact"], "message.contact")
-        return f"[Kontak] {card.get('first_name', '')} {card.get('phone_number', '')}".strip(), {}
-    return text or "[Pesan Telegram jenis ini belum didukung Sigap]", {}
+        who = f"{card.get('first_name', '')} {card.get('phone_number', '')}"
+        return (_("[Kontak] %(who)s") % {"who": who}).strip(), {}
+    return text or _("[Pesan Telegram jenis ini belum didukung Sigap]"), {}

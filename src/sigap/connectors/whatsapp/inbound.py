@@ -32,23 +32,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from sigap.connectors import conf, delivery, messaging, quickreply
 from sigap.connectors.graph import error_text
 from sigap.connectors.messaging import Failed, Inbound, ShapeError, item_key, timestamp
 from sigap.connectors.models import Provider
 from sigap.core.errors import ValidationFailed
+from sigap.core.locale import in_default_language
 from sigap.core.phone import normalize_phone, platform_phone
 from sigap.customers.models import ContactKind
 
 log = logging.getLogger(__name__)
 P = Provider.WHATSAPP
-MEDIA_TYPES = {
-    "image": "gambar",
-    "document": "dokumen",
-    "audio": "audio",
-    "video": "video",
-    "sticker": "stiker",
+MEDIA_TYPES = {  # translated when used: the stand-in text is stored in the default language
+    "image": gettext_noop("gambar"),
+    "document": gettext_noop("dokumen"),
+    "audio": gettext_noop("audio"),
+    "video": gettext_noop("video"),
+    "sticker": gettext_noop("stiker"),
 }
 STATUSES = frozenset({"sent", "delivered", "read", "failed"})
 
@@ -95,6 +97,7 @@ class Batch:
     ignored_changes: int = 0
 
 
+@in_default_language  # the stand-in texts are stored
 def parse(payload: Any) -> Batch:
     """Check the envelope (``ShapeError`` → 400) and parse every item in it."""
     body = _obj(payload, "payload")
@@ -232,9 +235,9 @@ def _content(msg: dict[str, Any], kind: str, path: str) -> tuple[str, dict[str, 
         media_id = _text(part.get("id"), f"{path}.{kind}.id")
         caption = _text(part.get("caption"), f"{path}.{kind}.caption", optional=True).strip()
         filename = _text(part.get("filename"), f"{path}.{kind}.filename", optional=True)
-        label = MEDIA_TYPES[kind]
+        label = _(MEDIA_TYPES[kind])
         if kind == "audio" and part.get("voice") is True:
-            label = "pesan suara"
+            label = _("pesan suara")
         placeholder = f"[{label.capitalize()}{': ' + filename if filename else ''}]"
         media = {
             "id": media_id,
@@ -256,24 +259,26 @@ def _content(msg: dict[str, Any], kind: str, path: str) -> tuple[str, dict[str, 
             if w
         ]
         where = ", ".join(words) if words else f"{lat:.6f}, {lng:.6f}"
-        return f"[Lokasi] {where}\nhttps://maps.google.com/?q={lat:.6f},{lng:.6f}", {}, ""
+        where += f"\nhttps://maps.google.com/?q={lat:.6f},{lng:.6f}"
+        return _("[Lokasi] %(where)s") % {"where": where}, {}, ""
     if kind == "interactive":
         reply = _obj(msg.get("interactive"), f"{path}.interactive")
         reply_type = _text(reply.get("type"), f"{path}.interactive.type")
         if reply_type not in ("button_reply", "list_reply"):
-            return f"[Balasan interaktif: {reply_type}]", {}, ""
+            return _("[Balasan interaktif: %(type)s]") % {"type": reply_type}, {}, ""
         chosen = _obj(reply.get(reply_type), f"{path}.interactive.{reply_type}")
         title = _text(chosen.get("title"), f"{path}.interactive.{reply_type}.title")
         description = _text(
             chosen.get("description"), f"{path}.interactive.{reply_type}.description", optional=True
         )
-        label = "Tombol" if reply_type == "button_reply" else "Pilihan"
-        return f"[{label}] {title}" + (f" — {description}" if description else ""), {}, ""
+        said = _("[Tombol] %(title)s") if reply_type == "button_reply" else _("[Pilihan] %(title)s")
+        return said % {"title": title} + (f" — {description}" if description else ""), {}, ""
     if kind == "button":  # a quick-reply button of a template
         button = _obj(msg.get("button"), f"{path}.button")
-        return f"[Tombol] {_text(button.get('text'), f'{path}.button.text')}", {}, ""
+        title = _text(button.get("text"), f"{path}.button.text")
+        return _("[Tombol] %(title)s") % {"title": title}, {}, ""
     if kind == "reaction":
-        return "", {}, "reaksi emoji pada pesan"
+        return "", {}, _("reaksi emoji pada pesan")
     if kind == "contacts":
         cards = _list(msg.get("contacts"), f"{path}.contacts")
         names = [
@@ -281,12 +286,14 @@ def _content(msg: dict[str, Any], kind: str, path: str) -> tuple[str, dict[str, 
             for c in cards
             if isinstance(c, dict) and isinstance(c.get("name"), dict)
         ]
-        return f"[Kontak] {', '.join(n for n in names if n) or 'kartu kontak'}", {}, ""
+        cards_text = ", ".join(n for n in names if n) or _("kartu kontak")
+        return _("[Kontak] %(who)s") % {"who": cards_text}, {}, ""
     errors = msg.get("errors")
     detail = ""
     if isinstance(errors, list) and errors and isinstance(errors[0], dict):
         detail = f": {errors[0].get('title') or errors[0].get('message') or ''}".rstrip(": ")
-    return f"[Pesan WhatsApp jenis '{kind}' belum didukung Sigap{detail}]", {}, ""
+    said = _("[Pesan WhatsApp jenis '%(kind)s' belum didukung Sigap%(detail)s]")
+    return said % {"kind": kind, "detail": detail}, {}, ""
 
 
 def _status(item: Any, path: str) -> dict[str, Any]:

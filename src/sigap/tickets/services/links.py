@@ -55,6 +55,7 @@ from django.utils.translation import gettext_lazy
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
 from sigap.core.errors import Conflict, NotFound, SigapError, ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.tickets import events, hooks
 from sigap.tickets.access import may_see
 from sigap.tickets.attachments import Upload
@@ -170,7 +171,7 @@ def ticket_merge(
     source, target = _lock_pair(source, target)
     merge_check(actor, source, target)
     hooks.publish(hooks.TicketMerging(source_id=source.pk, target_id=target.pk))
-    reason = f"Digabung ke {target.reference}."
+    reason = said_in_default_language(gettext_lazy("Digabung ke %(ref)s."), ref=target.reference)
     withdrawn = 0
     for proposal in source.proposals.filter(status__in=OPEN_PROPOSAL_STATUSES).order_by("pk"):
         proposal_withdraw(actor=actor, proposal=proposal, reason=reason)
@@ -212,7 +213,9 @@ def _complaint_kept(actor: User, source: Ticket, target: Ticket) -> dict[str, ob
     complaint, with its due times computed again (the changed fields)."""
     if source.kind != Kind.COMPLAINT or target.kind == Kind.COMPLAINT:
         return {}
-    reason = _("Keluhan %(ref)s digabung ke tiket ini.") % {"ref": source.reference}
+    reason = said_in_default_language(
+        gettext_lazy("Keluhan %(ref)s digabung ke tiket ini."), ref=source.reference
+    )
     events.field_changed_event(target, actor, "kind", target.kind, Kind.COMPLAINT, reason)
     target.kind = Kind.COMPLAINT
     changed: dict[str, object] = {"kind": Kind.COMPLAINT}
@@ -235,8 +238,13 @@ def _tell_customer(actor: User, source: Ticket, target: Ticket, notice: str | No
                 actor=actor,
                 ticket=target,
                 kind=MessageKind.NOTE,
-                body=_("Pemberitahuan penggabungan lewat %(channel)s tidak terkirim: %(why)s")
-                % {"channel": channel, "why": exc.message},
+                body=said_in_default_language(  # a note for the staff
+                    gettext_lazy(
+                        "Pemberitahuan penggabungan lewat %(channel)s tidak terkirim: %(why)s"
+                    ),
+                    channel=channel,
+                    why=exc.message,
+                ),
             )
 
 

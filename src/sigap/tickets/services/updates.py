@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import Team, User
@@ -21,6 +21,7 @@ from sigap.core.errors import (
     StaleVersion,
     ValidationFailed,
 )
+from sigap.core.locale import said_in_default_language
 from sigap.customers.models import Customer
 from sigap.customers.services import customer_update
 from sigap.sla import book as sla_book
@@ -292,10 +293,11 @@ def tickets_move_customer(*, actor: User, target: Customer, source: Customer) ->
         customer=target, version=F("version") + 1, updated_at=now
     )
     old, new = f"{source.name} (#{source.pk})", f"{target.name} (#{target.pk})"
-    reason = _("Pelanggan #%(source)s digabung ke pelanggan #%(target)s.") % {
-        "source": source.pk,
-        "target": target.pk,
-    }
+    reason = said_in_default_language(
+        gettext_lazy("Pelanggan #%(source)s digabung ke pelanggan #%(target)s."),
+        source=source.pk,
+        target=target.pk,
+    )
     for ticket in tickets:
         ticket.customer = target
         events.field_changed_event(ticket, actor, "customer", old, new, reason=reason)

@@ -293,3 +293,123 @@ def test_the_new_customer_checks_speak_the_readers_language(customer: Customer) 
         ],
     }
     assert indonesian_errors["name"] == ["Nama pelanggan wajib diisi."]
+
+
+# --- every main page, scanned for Indonesian words --------------------------------------------
+
+STAFF_PAGES = [
+    "/inbox/",
+    "/beranda/",
+    "/tickets/new/",
+    "/approvals/",
+    "/customers/",
+    "/customers/new/",
+    "/organizations/",
+    "/loyalty/",
+    "/dasbor/",
+    "/laporan/",
+    "/kb/",
+    "/kb/baru/",
+    "/kb/kategori/",
+    "/chat/",
+    "/campaigns/",
+    "/campaigns/new/",
+    "/incidents/",
+    "/notifikasi/",
+    "/notifikasi/pengaturan/",
+    "/akun/2fa/",
+    "/akun/sesi/",
+    "/keamanan/log/",
+    "/keamanan/2fa/",
+    "/settings/",
+    "/settings/setup/",
+    "/settings/brands/",
+    "/settings/people/",
+    "/settings/people/invitations/",
+    "/settings/teams/",
+    "/settings/canned/",
+    "/settings/categories/",
+    "/settings/sla/",
+    "/settings/sla/new/",
+    "/settings/sla/calendars/",
+    "/settings/sla/holidays/",
+    "/settings/sla/escalation/",
+    "/settings/priority/",
+    "/settings/targets/",
+    "/settings/automations/",
+    "/settings/automations/new/",
+    "/settings/automations/time/",
+    "/settings/routing/",
+    "/settings/routing/new/",
+    "/settings/channels/",
+    "/settings/channels/whatsapp/",
+    "/settings/templates/",
+]
+CUSTOMER_PAGES = ["/portal/", "/portal/baru/", "/bantuan/", "/portal/baru/saran/?subject=paket"]
+PUBLIC_PAGES = ["/masuk/", "/portal/masuk/", "/portal/daftar/", "/portal/tautan/", "/bantuan/"]
+
+
+def business_data() -> list[str]:
+    """The business's own words on the pages (names of its teams, SLA policies, calendars,
+    holidays, canned responses; tickets' subjects and messages): data, not Sigap's."""
+    from sigap.sla.models import BusinessCalendar, Holiday, SlaPolicy
+    from sigap.tickets.models import CannedResponse, Message
+
+    texts: list[str] = [
+        *Team.objects.values_list("name", flat=True),
+        *SlaPolicy.objects.values_list("name", flat=True),
+        *BusinessCalendar.objects.values_list("name", flat=True),
+        *Holiday.objects.values_list("name", flat=True),
+        *CannedResponse.objects.values_list("title", flat=True),
+        *Ticket.objects.values_list("subject", flat=True),
+        *Message.objects.values_list("body", flat=True),
+        "Pelanggan Uji",  # the setup checklist's test customer, a name
+    ]
+    return sorted({t for t in texts if t}, key=len, reverse=True)
+
+
+def indonesian_words(text: str, data: list[str]) -> list[str]:
+    from sigap.web.tests.test_translatable import WORDS
+
+    for item in data:
+        text = text.replace(item, " ")
+    return sorted({m.group(0) for m in WORDS.finditer(text)})
+
+
+@pytest.mark.django_db
+def test_the_main_pages_read_in_english(
+    admin: User, customer_user: User, ticket: Ticket, customer: Customer
+) -> None:
+    """Staff's pages (inbox, ticket, dashboard, reports, settings…), the customer's portal and
+    help centre, and the public pages: no Indonesian word of Sigap's own left in English."""
+    staff = english(admin)
+    pages = [
+        *STAFF_PAGES,
+        f"/tickets/{ticket.pk}/",
+        f"/tickets/{ticket.pk}/?part=side",
+        f"/customers/{customer.pk}/",
+        f"/customers/{customer.pk}/edit/",
+    ]
+    found = {url: indonesian_words(shows(staff, url), business_data()) for url in pages}
+    portal = english(customer_user)
+    for url in [*CUSTOMER_PAGES, f"/portal/tiket/{ticket.pk}/"]:
+        found[f"customer {url}"] = indonesian_words(shows(portal, url), business_data())
+    visitor = Client(raise_request_exception=False)
+    visitor.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    for url in PUBLIC_PAGES:
+        found[f"visitor {url}"] = indonesian_words(shows(visitor, url), business_data())
+    assert {url: words for url, words in found.items() if words} == {}
+
+
+def test_the_widgets_strings_in_english(client: Client) -> None:
+    """The live-chat widget's strings (its JSON configuration for ``lang=en``) and the
+    scripts' catalog (``/jsi18n/``) have no Indonesian word left."""
+    from sigap.web.tests.test_translatable import WORDS
+
+    config = client.get("/chat/widget/?lang=en").json()
+    assert config["lang"] == "en"
+    said = [config["name"], config["greeting"], *config["strings"].values()]
+    assert [s for s in said if WORDS.search(s)] == []
+    assert config["strings"]["Bicara dengan petugas"] == "Talk to a person"
+    js = parse_po(CATALOGS / "djangojs.po")[1:]
+    assert [e.msgid for e in js if any(WORDS.search(s) for s in e.msgstr.values())] == []

@@ -14,11 +14,13 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sigap.accounts.decorators import staff_required
 from sigap.accounts.models import User
 from sigap.core.errors import NotFound, SigapError
+from sigap.core.locale import said_in_default_language
 from sigap.tickets import canned, services
 from sigap.tickets.access import access_ticket, may_see
 from sigap.tickets.attachments import uploads_from
@@ -43,7 +45,8 @@ def apply_macro(
 ) -> list[str]:
     """Reply, then tags and owner, then team, then status; returns what was done."""
     done: list[str] = []
-    reason = _("Makro “%(title)s”.") % {"title": macro.title}
+    # the timeline's reason, read by every agent: in the default language
+    reason = said_in_default_language(gettext_lazy("Makro “%(title)s”."), title=macro.title)
     with transaction.atomic():
         ticket = access_ticket(user, ticket_id)
         body = data["body"].strip() or canned.fill(

@@ -6,6 +6,16 @@
   var _ = window.gettext || function (s) { return s; };
   var fmt = window.interpolate || function (f, a) { var i = 0; return f.replace(/%s/g, function () { return a[i++]; }); };
   var body = document.body;
+
+  // A request refused for its rate (429) says so where its answer goes, when the element
+  // asks for it (data-show-429: the portal's article suggestions); htmx swaps only 2xx.
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var d = e.detail;
+    if (d.xhr && d.xhr.status === 429 && d.elt && d.elt.hasAttribute("data-show-429")) {
+      d.shouldSwap = true;
+      d.isError = false;
+    }
+  });
   var livePath = body.dataset.live;
   var page = body.dataset.page;
   var socket = null, retry = 1000, presenceTimer = null, typingUntil = 0;

@@ -23,7 +23,10 @@
  * suggested (/bantuan/saran/, kb/views_public.py); the start form has a token (``form``,
  * kept over reloads) that its links carry, so an opened article is noted, and the chat
  * started from that form uses it as its start id, so the server knows it was filed after
- * all (the dashboard's deflection figure, kb/feedback.py).
+ * all (the dashboard's deflection figure, kb/feedback.py). Once the chat starts (the
+ * visitor talks to the bot or an agent) the suggestions go, and a late answer is dropped.
+ * A screen reader hears how many were found (a status line), not the list at each keystroke;
+ * past the server's limit (429) the line says so, in the page's language.
  */
 (function () {
   "use strict";
@@ -103,6 +106,7 @@
     ".quick button:disabled{opacity:.6;cursor:default}",
     ".human{margin:0 8px 6px;align-self:flex-start;background:#fff;color:#1d1d1d;border:1px solid #555;border-radius:14px;padding:4px 12px;cursor:pointer}",
     ".err{color:#a00000;margin:0;min-height:1em}",
+    ".vh{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     ".suggest{background:#f4f8f6;border:1px solid #cfe3d9;border-radius:6px;padding:6px 8px}.suggest h3{margin:0 0 4px;font-size:13px;font-weight:700}",
     ".suggest ul{margin:0;padding:0 0 0 16px;display:block}.suggest li{max-width:none;padding:2px 0;border-radius:0;white-space:normal}.suggest .snip{display:block;font-size:12px;color:#444}.suggest p{margin:4px 0 0;font-size:12px;color:#444}",
     ".chat{flex:1;display:flex;flex-direction:column;min-height:0}",
@@ -137,7 +141,8 @@
     '<label>' + esc(t("Email")) + '<input name="email" type="email" autocomplete="email"></label>' +
     '<label>' + esc(t("Nomor HP")) + '<input name="phone" type="tel" autocomplete="tel"></label>' +
     '<label>' + esc(t("Apa yang bisa kami bantu?")) + '<textarea name="body" rows="3" required></textarea></label>' +
-    '<section class="suggest" data-suggest aria-live="polite" hidden></section>' +
+    '<section class="suggest" data-suggest aria-labelledby="sigap-suggest-h" hidden></section>' +
+    '<p class="vh" data-suggest-status role="status" aria-live="polite"></p>' +
     '<p class="err" data-err role="alert"></p>' +
     '<button type="submit" class="primary">' + esc(t("Mulai chat")) + '</button></form>' +
     '<div class="chat" hidden>' +
@@ -197,6 +202,7 @@
   function showChat(inChat) {
     prechat.hidden = inChat;
     chatBox.hidden = !inChat;
+    if (inChat) stopSuggesting();  // the visitor now talks to the bot or an agent
   }
 
   function statusText(m) {
@@ -529,26 +535,42 @@
   }
 
   // Help-centre articles for the question being written (debounced, the latest wins).
-  var suggestEl = $("[data-suggest]"), suggestTimer = null, suggestQ = "";
+  var suggestEl = $("[data-suggest]"), suggestStatus = $("[data-suggest-status]");
+  var suggestTimer = null, suggestQ = "", suggestSaid = "";
   function formToken() {
     if (!store.form) { store.form = newId(); save(); }
     return store.form;
   }
   function suggest() {
     var q = prechat.elements.body.value.trim().slice(0, 400);
-    if (q === suggestQ) return;
+    if (prechat.hidden || q === suggestQ) return;
     suggestQ = q;
     if (q.length < 4) { showSuggestions([]); return; }
     var url = origin + "/bantuan/saran/?lang=" + LANG + "&t=" + formToken() + "&q=" + encodeURIComponent(q);
-    fetch(url).then(function (r) { return r.ok ? r.json() : {}; }).catch(function () { return {}; }).then(function (d) {
-      if (q === suggestQ) showSuggestions(d.articles || []);
+    fetch(url).then(function (r) { return r.ok || r.status === 429 ? r.json() : {}; }).catch(function () { return {}; }).then(function (d) {
+      if (q !== suggestQ || prechat.hidden) return;  // typed on, or the chat has started
+      if (d.error) { showSuggestions([]); say(d.error.message || ""); suggestQ = ""; return; }
+      showSuggestions(d.articles || []);
     });
+  }
+  function say(text) {  // the status line a screen reader reads out, once per change
+    if (!suggestStatus || text === suggestSaid) return;
+    suggestSaid = text;
+    suggestStatus.textContent = text;
+  }
+  function stopSuggesting() {
+    if (!suggestEl) return;  // not built yet
+    clearTimeout(suggestTimer);
+    suggestQ = "";
+    showSuggestions([]);
   }
   function showSuggestions(found) {
     suggestEl.textContent = "";
     suggestEl.hidden = !found.length;
+    say(found.length ? fmt("Artikel yang mungkin menjawab pertanyaan Anda: %s", [found.length]) : "");
     if (!found.length) return;
     var h = document.createElement("h3"), ul = document.createElement("ul"), note = document.createElement("p");
+    h.id = "sigap-suggest-h";
     h.textContent = t("Mungkin ini menjawab pertanyaan Anda");
     found.forEach(function (a) {
       var li = document.createElement("li"), link = document.createElement("a"), snip = document.createElement("span");
