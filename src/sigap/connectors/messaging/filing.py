@@ -15,7 +15,8 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from sigap.connectors import registry
+from sigap.accounts import brands
+from sigap.connectors import conf, registry
 from sigap.connectors.messaging.inbound import (
     PROPOSAL_REPLY_IGNORED,
     SUBJECT_LENGTH,
@@ -24,7 +25,6 @@ from sigap.connectors.messaging.inbound import (
 )
 from sigap.connectors.messaging.media import _fetch_later
 from sigap.connectors.models import (
-    ChannelAccount,
     InboundDelivery,
     InboundStatus,
     MediaState,
@@ -39,7 +39,7 @@ from sigap.customers.services import (
     customer_update,
 )
 from sigap.tickets import services
-from sigap.tickets.models import Channel, Message, MessageKind, Status, Ticket
+from sigap.tickets.models import Message, MessageKind, Status, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,9 @@ def _in_flight(provider: str, ticket_id: int) -> InboundDelivery | None:
 
 
 def _file(item: Inbound, row: InboundDelivery) -> str:
-    with _being_filed(row, item.message_id):
+    # what the filing sends at once (the chatbot's answer) leaves through the connection
+    # the message came in on
+    with _being_filed(row, item.message_id), conf.using_brand(item.provider, item.brand):
         return _file_now(item, row)
 
 
@@ -162,8 +164,14 @@ def _file_now(item: Inbound, row: InboundDelivery) -> str:
     customer = _customer_for(item)
     # one customer's messages are filed one at a time (PostgreSQL): no two new tickets
     list(Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk"))
+    brand_id = _brand_of(item)
+    # the conversation with this brand (its number, bot, page): a customer who writes to
+    # two brands has a ticket with each
+    same_brand = Q(brand_id=brands.info(brand_id).id)
+    if brands.info(brand_id).is_default:
+        same_brand |= Q(brand__isnull=True)  # tickets older than brands
     ticket = (
-        Ticket.objects.filter(customer=customer, channel=item.provider)
+        Ticket.objects.filter(same_brand, customer=customer, channel=item.provider)
         .exclude(status=Status.CLOSED)
         .order_by("-id")
         .first()
@@ -190,7 +198,7 @@ def _file_now(item: Inbound, row: InboundDelivery) -> str:
             description=item.text,
             external_id=item.message_id,
             created_at=item.sent_at,
-            brand_id=_brand_of(item.provider),
+            brand_id=brand_id,
         )
         message = Message.objects.get(channel=item.provider, external_id=item.message_id)
         outcome = "created"
@@ -205,16 +213,14 @@ def _file_now(item: Inbound, row: InboundDelivery) -> str:
     return outcome
 
 
-def _brand_of(provider: str) -> int | None:
-    """The brand of the channel's connection (its number, bot or page); ``None``: the
-    default brand. Facebook and Instagram share the Meta connection."""
-    account = "meta" if provider in (Channel.FACEBOOK, Channel.INSTAGRAM) else provider
-    brand_id: int | None = (
-        ChannelAccount.objects.filter(provider=account, brand__is_active=True)
-        .values_list("brand_id", flat=True)
-        .first()
-    )
-    return brand_id
+def _brand_of(item: Inbound) -> int | None:
+    """The brand of the connection the message came in on (a brand's own number, bot or
+    page, ``Inbound.brand``); ``None``: the default brand (the default connection, or a
+    brand switched off since)."""
+    if item.brand is None:
+        return None
+    brand = brands.info(item.brand)
+    return brand.id if brand.id == item.brand and brand.is_active else None
 
 
 def _followed_up(customer: Customer, item: Inbound) -> Ticket | None:
