@@ -61,6 +61,15 @@ def merge_reports(reports: list[dict[str, Any]]) -> dict[str, Any]:
     return merged
 
 
+def _signed_by_any(channel: Any, provider: str, body: bytes, header: str) -> bool:
+    """Is ``body`` signed with the app secret of any connection of ``provider``?"""
+    for account in [None, *conf.accounts(provider)]:
+        with conf.using(account):
+            if channel.signature_ok(body, header):
+                return True
+    return False
+
+
 def meta_hub(
     request: HttpRequest, name: str, channel: Any, account_pk: int | None = None
 ) -> HttpResponse:
@@ -100,7 +109,10 @@ def meta_hub(
             unknown.append(routing_id)
             continue
         routed.append((account if routing_id else url_account, part))
-    if unknown:
+    header = request.headers.get("X-Hub-Signature-256", "")
+    if unknown and _signed_by_any(channel, provider, request.body, header):
+        # Meta's own delivery for a number or page not connected here (a stranger's
+        # request is refused below, like any unsigned one, telling nothing of the ids)
         log.warning(
             "%s webhook: unknown %s %s from %s", name, channel.ROUTE_LABEL, unknown, client(request)
         )
@@ -110,7 +122,8 @@ def meta_hub(
             _("%(what)s %(ids)s tidak terhubung ke Sigap; tidak ada yang disimpan.")
             % {"what": channel.ROUTE_LABEL, "ids": ", ".join(sorted(unknown))},
         )
-    header = request.headers.get("X-Hub-Signature-256", "")
+    if unknown:
+        routed = [(url_account, payload)]  # checked with the URL's connection's secret: refused
     for account in {(a.pk if a else None): a for a, _part in routed}.values():
         with conf.using(account):
             signed = channel.signature_ok(request.body, header)

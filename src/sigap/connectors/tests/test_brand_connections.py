@@ -184,6 +184,10 @@ def test_an_unknown_phone_number_id_is_refused_and_loses_nothing(
     r = post_signed(client, capture, "/hooks/whatsapp/", stranger, APP_SECRET)
     assert (r.status_code, r.json()["error"]["code"]) == (404, "unknown_phone_number_id")
     assert "999000111222333" in r.json()["error"]["message"]
+    # unsigned, or signed with no connection's secret: refused as any forged request,
+    # telling a stranger nothing of which numbers are connected
+    r = post_signed(client, capture, "/hooks/whatsapp/", stranger, "bukan-rahasia-kami")
+    assert (r.status_code, r.json()["error"]["code"]) == (403, "invalid_signature")
     # a delivery naming a known and an unknown number: refused whole, redelivered later
     both = copy.deepcopy(to_a)
     both["entry"].append(stranger["entry"][0])
