@@ -320,7 +320,9 @@ def last_inbound_at(provider: str, address: str, *, excluding: str = "") -> date
     """When the customer at ``address`` last wrote on ``provider`` (stored, filed or not
     yet, or a tapped survey or proposal answer, which the provider counts as a message
     too): what the providers' messaging windows count from. ``excluding``: an external-id
-    prefix that does not count (Meta's public comments open no messaging window)."""
+    prefix that does not count (Meta's public comments open no messaging window). Only
+    the messages to the connection in use count (``conf.current``: a brand's own number
+    has its own window)."""
     taps = Q(status=InboundStatus.IGNORED) & (
         Q(error__startswith=SURVEY_REPLY_IGNORED) | Q(error__startswith=PROPOSAL_REPLY_IGNORED)
     )
@@ -331,5 +333,12 @@ def last_inbound_at(provider: str, address: str, *, excluding: str = "") -> date
     )
     if excluding:
         rows = rows.exclude(external_id__startswith=excluding)
+    # the window is the business number's (page's, bot's): with brands' own connections,
+    # only what the customer wrote to the connection in use counts
+    brand = conf.current_brand()
+    if brand is not None:
+        rows = rows.filter(parsed__brand=brand)
+    elif conf.accounts(provider):
+        rows = rows.filter(Q(parsed__brand=None) | Q(parsed__brand__isnull=True))
     latest: datetime | None = rows.aggregate(latest=Max("sent_at"))["latest"]
     return latest

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from typing import Any
 
 import pytest
@@ -29,7 +30,7 @@ from sigap.connectors.tests.conftest import (
 )
 from sigap.connectors.tests.fakeapi import FakeApi
 from sigap.connectors.whatsapp.inbound import sign
-from sigap.core.errors import ValidationFailed
+from sigap.core.errors import Conflict, ValidationFailed
 from sigap.tickets import services
 from sigap.tickets.models import Message, Ticket
 
@@ -146,6 +147,34 @@ def test_two_brands_whatsapp_numbers_each_their_tickets_and_replies(
     assert sent_b.json()["to"] == "6281298765432"
     assert sent_a.path == f"/v21.0/{PHONE_NUMBER_ID}/messages"
     assert sent_a.headers["Authorization"] == "Bearer EAAG-token-uji"
+
+
+def test_each_number_has_its_own_24_hour_window(
+    whatsapp: FakeApi,
+    client: Client,
+    admin: User,
+    agent: User,
+    brand_b: Brand,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """The customer wrote to brand B's number 26 hours ago and to the default number just
+    now: B's window is closed, whatever the other number's."""
+    capture = django_capture_on_commit_callbacks
+    whatsapp_b(admin, brand_b)
+    to_b = to_number(B_PHONE_NUMBER_ID, wamid="wamid.B5", sender="6281234567890")
+    to_b["entry"][0]["changes"][0]["value"]["messages"][0]["timestamp"] = str(
+        int(time.time()) - 26 * 3600
+    )
+    assert post_signed(client, capture, "/hooks/whatsapp/", to_b, B_SECRET).status_code == 200
+    to_a = to_number(PHONE_NUMBER_ID, wamid="wamid.A5", sender="6281234567890")
+    assert post_signed(client, capture, "/hooks/whatsapp/", to_a, APP_SECRET).status_code == 200
+    ticket_a, ticket_b = ticket_of("wamid.A5"), ticket_of("wamid.B5")
+    assert ticket_a.pk != ticket_b.pk and ticket_a.customer_id == ticket_b.customer_id
+    with pytest.raises(Conflict):
+        reply(agent, ticket_b, "Kopi pengganti kami kirim.", capture)
+    reply(agent, ticket_a, "Paket sedang kami lacak.", capture)
+    (sent,) = whatsapp.to("/messages")
+    assert sent.path == f"/v21.0/{PHONE_NUMBER_ID}/messages"
 
 
 def test_brand_b_number_signed_with_another_secret_is_refused(
