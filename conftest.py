@@ -348,7 +348,7 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     from sigap.tickets import canned
     from sigap.webhooks import outbox
 
-    memos = (book._book, outbox._hooks, engine._rules, conf.stored, canned.memo, brands.memo)
+    memos = (book._book, outbox._hooks, engine._rules, canned.memo, brands.memo)
     cache.clear()
     middleware.forget_here()  # the signed-in users kept in memory, by id
     # the teams and staff by name: nearly every test makes users, so reloaded in each
@@ -359,6 +359,9 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     business.memo.hold(business.NO_BUSINESS)
     # no edited message texts either (a test that saves one reloads them: its signals)
     message_templates.memo.hold(message_templates.NONE)
+    # no messaging connection set up on the settings page either (the brands' own ones are
+    # looked for on every reply)
+    conf.stored.hold(conf.NOTHING_STORED)
     if _memos_stale:
         for memo in memos:
             memo.forget()

@@ -12,7 +12,12 @@ The API bases exist so that tests and benchmarks can point the clients at a loca
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -24,27 +29,80 @@ WHATSAPP_API_BASE = "https://graph.facebook.com/v21.0"
 TELEGRAM_API_BASE = "https://api.telegram.org"
 
 
-def _load_stored() -> dict[str, str]:
-    """The values set on the settings page (``ChannelAccount``), secrets decrypted, by
-    setting name; a secret this server's key cannot open is left out."""
+@dataclass(frozen=True)
+class Account:
+    """A brand's own connection (a ``ChannelAccount`` row with a brand): its values, secrets
+    decrypted, by setting name."""
+
+    pk: int
+    provider: str  # "whatsapp" | "telegram" | "meta"
+    brand_id: int
+    values: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the settings page stored: the default connections' values (the rows without a
+    brand) by setting name, and the brands' own connections."""
+
+    default: dict[str, str] = field(default_factory=dict)
+    accounts: tuple[Account, ...] = ()
+
+
+NOTHING_STORED = Stored()
+
+
+def _opened(row: Any) -> dict[str, str]:
+    values = {k: str(v) for k, v in row.values.items() if v}
+    for name, sealed in row.sealed.items():
+        try:
+            values[name] = secretbox.open_(str(sealed))
+        except secretbox.SecretUnreadable:
+            continue
+    return values
+
+
+def _load_stored() -> Stored:
+    """The values set on the settings page (``ChannelAccount``), secrets decrypted; a
+    secret this server's key cannot open is left out."""
     from sigap.connectors.models import ChannelAccount  # conf is imported by the models' app
 
-    stored: dict[str, str] = {}
-    for account in ChannelAccount.objects.only("values", "sealed"):
-        stored.update({k: str(v) for k, v in account.values.items() if v})
-        for name, sealed in account.sealed.items():
-            try:
-                stored[name] = secretbox.open_(str(sealed))
-            except secretbox.SecretUnreadable:
-                continue
-    return stored
+    default: dict[str, str] = {}
+    accounts: list[Account] = []
+    for row in ChannelAccount.objects.only("provider", "brand_id", "values", "sealed").order_by(
+        "pk"
+    ):
+        if row.brand_id is None:
+            default.update(_opened(row))
+        else:
+            accounts.append(Account(row.pk, row.provider, row.brand_id, _opened(row)))
+    return Stored(default, tuple(accounts))
 
 
 # What the settings page stored, kept per process (reloaded when it is saved, ``memo``).
-stored: SharedMemo[dict[str, str]] = SharedMemo("channel-accounts", _load_stored)
+stored: SharedMemo[Stored] = SharedMemo("channel-accounts", _load_stored)
+
+# The brand connection the code running now speaks for (a webhook routed to it, a reply on
+# one of its brand's tickets); None: the default connection.
+_current: ContextVar[Account | None] = ContextVar("sigap_channel_account", default=None)
+
+
+def _own(account: Account, name: str) -> bool:
+    """Is ``name`` one of the connection's own settings (its ids, tokens, secrets)? The
+    API bases are the server's, shared by every connection."""
+    return name.startswith(f"SIGAP_{account.provider.upper()}_") and not name.endswith("_API_BASE")
 
 
 def _read(name: str, default: str = "") -> str:
+    account = _current.get()
+    if account is not None and _own(account, name):
+        return account.values.get(name, "").strip() or default
+    return _read_default(name, default)
+
+
+def _read_default(name: str, default: str = "") -> str:
+    """The default connection's value: the setting, the environment, the file, then the
+    page."""
     value = getattr(settings, name, None)
     if value is None:
         value = os.environ.get(name)
@@ -56,20 +114,108 @@ def _read(name: str, default: str = "") -> str:
             except OSError as exc:
                 raise ImproperlyConfigured(f"{name}_FILE: cannot read {file_path}: {exc}") from exc
     if value is None:
-        value = stored.get().get(name)
+        value = stored.get().default.get(name)
     text = str(value).strip() if value is not None else ""
     return text or default
 
 
 def source(name: str) -> str:
-    """Where ``name``'s value comes from: "setting", "env", "file", "stored" or ""."""
+    """Where ``name``'s value comes from: "setting", "env", "file", "stored" or "" (for
+    a brand's connection: "stored" or "")."""
+    account = _current.get()
+    if account is not None and _own(account, name):
+        return "stored" if account.values.get(name) else ""
     if getattr(settings, name, None) is not None:
         return "setting"
     if os.environ.get(name) is not None:
         return "env"
     if os.environ.get(f"{name}_FILE"):
         return "file"
-    return "stored" if stored.get().get(name) else ""
+    return "stored" if stored.get().default.get(name) else ""
+
+
+# --- which connection: the default one, or a brand's own ----------------------------------
+
+# The ticket channels each connection carries.
+PROVIDER_OF = {
+    "whatsapp": "whatsapp",
+    "telegram": "telegram",
+    "facebook": "meta",
+    "instagram": "meta",
+}
+
+
+def provider_of(channel: str) -> str:
+    """The connection's provider of a ticket channel (Facebook and Instagram: "meta")."""
+    return PROVIDER_OF.get(channel, channel)
+
+
+def current() -> Account | None:
+    return _current.get()
+
+
+def current_brand() -> int | None:
+    """The brand of the connection in use (None: the default connection)."""
+    account = _current.get()
+    return account.brand_id if account is not None else None
+
+
+@contextmanager
+def using(account: Account | None) -> Iterator[Account | None]:
+    """Read the values of ``account`` (None: the default connection) inside the block."""
+    token = _current.set(account)
+    try:
+        yield account
+    finally:
+        _current.reset(token)
+
+
+def accounts(provider: str) -> list[Account]:
+    """The brands' own connections of ``provider`` (its default one is not among them)."""
+    provider = provider_of(provider)
+    return [a for a in stored.get().accounts if a.provider == provider]
+
+
+def account(pk: int) -> Account | None:
+    return next((a for a in stored.get().accounts if a.pk == pk), None)
+
+
+def for_brand(channel: str, brand_id: int | None) -> Account | None:
+    """The connection a ticket of ``brand_id`` on ``channel`` speaks through: the brand's
+    own, else the default one (None)."""
+    if brand_id is None:
+        return None
+    provider = provider_of(channel)
+    return next(
+        (a for a in stored.get().accounts if a.provider == provider and a.brand_id == brand_id),
+        None,
+    )
+
+
+def using_brand(channel: str, brand_id: int | None) -> AbstractContextManager[Account | None]:
+    """``using`` the connection of a ticket of ``brand_id`` on ``channel``."""
+    return using(for_brand(channel, brand_id))
+
+
+class Unknown(LookupError):
+    """No connection has this id (a phone number id, a page id)."""
+
+
+def route(provider: str, names: tuple[str, ...], value: str) -> Account | None:
+    """The connection whose setting among ``names`` equals ``value`` (a webhook's phone
+    number id or page id): a brand's own, else the default one (None). ``value`` empty,
+    or no connection of a brand set up, or a default connection that names no id: the
+    default one takes it. Otherwise ``Unknown``."""
+    if not value:
+        return None
+    own = accounts(provider)
+    for a in own:
+        if any(a.values.get(n, "").strip() == value for n in names):
+            return a
+    defaults = [_read_default(n) for n in names]
+    if value in defaults or not any(defaults):
+        return None
+    raise Unknown(value)
 
 
 # --- WhatsApp Business Platform (Cloud API) -------------------------------------------------
@@ -156,6 +302,16 @@ def meta_app_secret() -> str:
 def meta_page_access_token() -> str:
     """The Page access token (with Instagram messaging when the account is linked)."""
     return _read("SIGAP_META_PAGE_ACCESS_TOKEN")
+
+
+def meta_page_id() -> str:
+    """The Facebook Page's id: Meta's webhook names it in ``entry[].id``."""
+    return _read("SIGAP_META_PAGE_ID")
+
+
+def meta_instagram_id() -> str:
+    """The Instagram professional account's id (``entry[].id`` of its webhook)."""
+    return _read("SIGAP_META_INSTAGRAM_ID")
 
 
 def meta_api_base() -> str:

@@ -43,7 +43,7 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sigap.connectors import registry
+from sigap.connectors import conf, registry
 from sigap.connectors.models import DeliveryStatus, OutboundDelivery, WhatsAppTemplate
 from sigap.tickets.models import Attachment, Message, MessageKind, Ticket
 
@@ -196,6 +196,18 @@ def create_for(
     send it by another connector than its channel's (live chat's reply mailed to a
     visitor who left)."""
     provider = provider or message.channel
+    # the connection of the ticket's brand (its own number, bot, page), else the default
+    with conf.using_brand(provider, message.ticket.brand_id):
+        return _create_for(message, provider, template, params, quick_reply)
+
+
+def _create_for(
+    message: Message,
+    provider: str,
+    template: WhatsAppTemplate | None,
+    params: list[str] | None,
+    quick_reply: dict[str, object] | None,
+) -> OutboundDelivery:
     adapter = adapter_for(provider)
     now = timezone.now()
     fields: dict[str, object] = {
@@ -278,6 +290,12 @@ def attempt(delivery_id: int) -> str:
     delivery = OutboundDelivery.objects.select_related("message__ticket", "template").get(
         pk=delivery_id
     )
+    # sent through the connection of the ticket's brand (its token, number, bot, page)
+    with conf.using_brand(delivery.provider, delivery.message.ticket.brand_id):
+        return _attempt(delivery)
+
+
+def _attempt(delivery: OutboundDelivery) -> str:
     adapter = adapter_for(delivery.provider)
     if not delivery.recipient:  # not known when the reply was stored
         recipient = _recipient(adapter, delivery.message.ticket)

@@ -446,21 +446,27 @@ class ProposalOffer(models.Model):
 
 
 class ChannelAccount(models.Model):
-    """A messaging channel's connection set up on the settings page (WhatsApp Cloud API,
-    Telegram bot, Meta page): ``values`` holds its plain settings and ``sealed`` its
+    """A messaging channel's connection set up on the settings page (a WhatsApp number, a
+    Telegram bot, a Meta page): ``values`` holds its plain settings and ``sealed`` its
     secrets, each encrypted (``core.secretbox``), both by the name of the setting they
-    stand for (``SIGAP_WHATSAPP_ACCESS_TOKEN`` …). ``connectors.conf`` reads them after
-    the Django setting and the environment variable of the same name, so an existing
-    environment keeps working. ``verified_at``/``verified``: the provider's answer to the
-    last verify step."""
+    stand for (``SIGAP_WHATSAPP_ACCESS_TOKEN`` …). ``verified_at``/``verified``: the
+    provider's answer to the last verify step.
 
-    provider = models.CharField(_("saluran"), max_length=20, unique=True)
+    At most one per provider and brand. The one without a brand is the provider's default
+    connection: ``connectors.conf`` reads its values after the Django setting and the
+    environment variable of the same name, so an existing environment keeps working. A
+    brand's own connection (its number, bot, page) has only its stored values: messages
+    to it open tickets of its brand, and replies on that brand's tickets leave through it.
+    """
+
+    provider = models.CharField(_("saluran"), max_length=20)
     values = models.JSONField(default=dict, blank=True)
     sealed = models.JSONField(default=dict, blank=True)
     verified_at = models.DateTimeField(null=True, blank=True)
     verified = models.CharField(_("hasil verifikasi"), max_length=500, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
-    # Messages on this connection open tickets of this brand (null: the default brand).
+    # Messages on this connection open tickets of this brand (null: the default connection,
+    # whose tickets get the default brand).
     brand = models.ForeignKey(
         "accounts.Brand",
         verbose_name=_("merek"),
@@ -473,6 +479,16 @@ class ChannelAccount(models.Model):
     class Meta:
         verbose_name = _("akun saluran")
         verbose_name_plural = _("akun saluran")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider"],
+                condition=models.Q(brand__isnull=True),
+                name="channel_account_one_default",
+            ),
+            models.UniqueConstraint(
+                fields=["provider", "brand"], name="channel_account_one_per_brand"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.provider

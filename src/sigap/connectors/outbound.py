@@ -11,7 +11,7 @@ delivers its own way). ``subscribers`` wires these to the ticket hooks.
 
 from __future__ import annotations
 
-from sigap.connectors import delivery, registry
+from sigap.connectors import conf, delivery, registry
 from sigap.tickets.models import Message, Ticket
 
 
@@ -30,7 +30,8 @@ def check_reply(*, ticket: Ticket, channel: str, attachments: int = 0) -> None:
     sent on ``channel`` now."""
     connector = registry.get(channel)
     if connector is not None and connector.check_reply is not None:
-        connector.check_reply(ticket, attachments)
+        with conf.using_brand(channel, ticket.brand_id):  # the brand's own connection
+            connector.check_reply(ticket, attachments)
 
 
 def record(message_id: int, channel: str) -> None:

@@ -65,7 +65,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
 from sigap.accounts import message_templates
-from sigap.connectors import delivery, registry
+from sigap.connectors import conf, delivery, registry
 from sigap.connectors.messaging import PROPOSAL_REPLY_PREFIX, Tap
 from sigap.connectors.models import InboundDelivery, ProposalOffer
 from sigap.connectors.quickreply import Option, sign, unsign
@@ -204,24 +204,33 @@ def follow_up_route(ticket: Ticket) -> tuple[Route | None, list[str]]:
     when they have an address, else none. Also says why each channel was passed over."""
     passed: list[str] = []
     for channel in FOLLOW_UP_CHANNELS:
-        connector = registry.get(channel)
-        sender = connector.sender if connector is not None else None
-        if connector is None or sender is None or not sender.sending_enabled():
-            continue
-        recipient = sender.recipient_for(ticket)
-        why = (
-            str(sender.no_recipient)
-            if not recipient
-            else (connector.direct.unavailable(ticket) if connector.direct is not None else "")
-        )
-        template = connector.offer_template
-        if why and recipient and template is not None and template.ready():
-            return Route(channel, recipient, template=True), passed  # outside the window
-        if why:
-            passed.append(f"{connector.label}: {why}")
-            continue
-        return Route(channel, recipient), passed
+        with conf.using_brand(channel, ticket.brand_id):  # the brand's own number
+            route = _route_on(channel, ticket, passed)
+        if route is not None:
+            return route, passed
     return None, passed
+
+
+def _route_on(channel: str, ticket: Ticket, passed: list[str]) -> Route | None:
+    """``channel`` as the follow-up route, or None (why it was passed over added to
+    ``passed``)."""
+    connector = registry.get(channel)
+    sender = connector.sender if connector is not None else None
+    if connector is None or sender is None or not sender.sending_enabled():
+        return None
+    recipient = sender.recipient_for(ticket)
+    why = (
+        str(sender.no_recipient)
+        if not recipient
+        else (connector.direct.unavailable(ticket) if connector.direct is not None else "")
+    )
+    template = connector.offer_template
+    if why and recipient and template is not None and template.ready():
+        return Route(channel, recipient, template=True)  # outside the window
+    if why:
+        passed.append(f"{connector.label}: {why}")
+        return None
+    return Route(channel, recipient)
 
 
 TEMPLATE_SUMMARY_LIMIT = 600  # Meta: a template's body, parameters filled in, is 1,024 at most

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.forms.models import model_to_dict
 from django.utils import timezone
@@ -358,6 +358,20 @@ CHANNELS: dict[str, ChannelSpec] = {
             ),
             Setting("SIGAP_META_APP_SECRET", gettext_lazy("App secret"), secret=True),
             Setting(
+                "SIGAP_META_PAGE_ID",
+                gettext_lazy("ID halaman Facebook"),
+                required=False,
+                pattern=DIGITS,
+                pattern_message=gettext_lazy("ID halaman Facebook berupa angka."),
+            ),
+            Setting(
+                "SIGAP_META_INSTAGRAM_ID",
+                gettext_lazy("ID akun Instagram profesional"),
+                required=False,
+                pattern=DIGITS,
+                pattern_message=gettext_lazy("ID akun Instagram berupa angka."),
+            ),
+            Setting(
                 "SIGAP_META_VERIFY_TOKEN",
                 gettext_lazy("Token verifikasi webhook"),
                 secret=True,
@@ -382,20 +396,74 @@ def channel_spec(provider: str) -> ChannelSpec:
     return spec
 
 
+def connection_brand(brand: Brand | None) -> Brand | None:
+    """The brand a connection is saved under: None (the default connection) for no brand or
+    the default brand; an inactive brand is refused."""
+    if brand is None or brand.is_default:
+        return None
+    if not brand.is_active:
+        raise ValidationFailed(_("Merek nonaktif tidak dapat diberi saluran."))
+    return brand
+
+
+def connection_label(spec: ChannelSpec, brand: Brand | None) -> str:
+    return f"{spec.label} ({brand.name})" if brand is not None else spec.label
+
+
+# The settings no two connections may share: what tells a webhook's connection apart.
+DISTINCT = (
+    "SIGAP_WHATSAPP_PHONE_NUMBER_ID",
+    "SIGAP_TELEGRAM_BOT_TOKEN",
+    "SIGAP_TELEGRAM_SECRET_TOKEN",
+    "SIGAP_META_PAGE_ID",
+    "SIGAP_META_INSTAGRAM_ID",
+)
+
+
+def _taken(provider: str, brand: Brand | None, name: str, value: str) -> bool:
+    """Does another connection of ``provider`` have ``value`` for ``name``?"""
+    if brand is not None and conf._read_default(name) == value:
+        return True
+    return any(
+        a.values.get(name, "").strip() == value
+        for a in conf.accounts(provider)
+        if brand is None or a.brand_id != brand.pk
+    )
+
+
 def channel_save(
-    *, actor: User, provider: str, values: dict[str, str], typed: dict[str, str]
+    *,
+    actor: User,
+    provider: str,
+    values: dict[str, str],
+    typed: dict[str, str],
+    brand: Brand | None = None,
 ) -> ChannelAccount:
-    """Set a messaging channel's connection: ``values`` its plain settings, ``typed`` the
-    secrets typed (empty: keep the stored one; a verify token left empty is generated).
-    Validated whole before anything is written; audited with the secrets' names only."""
+    """Set a messaging channel's connection: the default one (``brand`` None or the default
+    brand), or a brand's own (its number, bot, page; only its stored values count).
+    ``values`` its plain settings, ``typed`` the secrets typed (empty: keep the stored
+    one; a verify token left empty is generated). Validated whole before anything is
+    written; audited with the secrets' names only."""
+    access.require_global_settings(actor)
     spec = channel_spec(provider)
-    current = ChannelAccount.objects.filter(provider=provider).first()
+    brand = connection_brand(brand)
+    current = ChannelAccount.objects.filter(provider=provider, brand=brand).first()
     stored_values = dict(current.values) if current else {}
     stored_sealed = dict(current.sealed) if current else {}
     errors: dict[str, list[str]] = {}
     new_values: dict[str, str] = {}
     new_sealed = dict(stored_sealed)
     secrets_changed: list[str] = []
+    opened: dict[str, str] = {}
+    for name, sealed in stored_sealed.items():
+        try:
+            opened[name] = secretbox.open_(str(sealed))
+        except secretbox.SecretUnreadable:
+            continue
+
+    def elsewhere(name: str) -> bool:  # the server's environment (the default connection)
+        return brand is None and conf.source(name) not in ("", "stored")
+
     for setting in spec.settings:
         given = (typed if setting.secret else values).get(setting.name, "").strip()
         if given and setting.pattern and not re.fullmatch(setting.pattern, given):
@@ -404,46 +472,82 @@ def channel_save(
         if setting.secret:
             if given:
                 new_sealed[setting.name] = secretbox.seal(given)
+                opened[setting.name] = given
                 secrets_changed.append(setting.name)
             elif (
                 setting.name not in stored_sealed
                 and setting.name in GENERATED
-                and not conf._read(setting.name)
+                and (brand is not None or not conf._read(setting.name))
             ):
-                new_sealed[setting.name] = secretbox.seal(secrets.token_urlsafe(24))
+                opened[setting.name] = secrets.token_urlsafe(24)
+                new_sealed[setting.name] = secretbox.seal(opened[setting.name])
                 secrets_changed.append(setting.name)
-            have = setting.name in new_sealed or conf.source(setting.name) not in ("", "stored")
+            have = setting.name in new_sealed or elsewhere(setting.name)
         else:
             if given:
                 new_values[setting.name] = given
-            have = bool(given) or conf.source(setting.name) not in ("", "stored")
+            have = bool(given) or elsewhere(setting.name)
         if setting.required and not have:
             errors[setting.name] = [
                 _("Isi %(label)s (atau variabel lingkungan %(name)s).")
                 % {"label": setting.label, "name": setting.name}
+                if brand is None
+                else _("Isi %(label)s.") % {"label": setting.label}
             ]
+    for name in DISTINCT:
+        value = (new_values.get(name) or opened.get(name, "")).strip()
+        if name not in errors and value and _taken(provider, brand, name, value):
+            label = next((s.label for s in spec.settings if s.name == name), name)
+            errors[name] = [
+                _("%(label)s ini sudah dipakai koneksi lain; tiap merek punya miliknya sendiri.")
+                % {"label": label}
+            ]
+    if (
+        provider == "meta"
+        and brand is not None
+        and not (new_values.get("SIGAP_META_PAGE_ID") or new_values.get("SIGAP_META_INSTAGRAM_ID"))
+    ):
+        errors.setdefault("SIGAP_META_PAGE_ID", []).append(
+            _("Isi ID halaman Facebook atau ID akun Instagram: webhook Meta dikenali dengannya.")
+        )
     if errors:
         raise ValidationFailed(
-            _("Periksa isian saluran %(label)s.") % {"label": spec.label}, fields=errors
+            _("Periksa isian saluran %(label)s.") % {"label": connection_label(spec, brand)},
+            fields=errors,
         )
     with transaction.atomic():
-        row, created = ChannelAccount.objects.select_for_update().get_or_create(provider=provider)
+        row = (
+            ChannelAccount.objects.select_for_update()
+            .filter(provider=provider, brand=brand)
+            .first()
+        )
+        created = row is None
+        if row is None:
+            row = ChannelAccount(provider=provider, brand=brand)
         row.values, row.sealed = new_values, new_sealed
         row.verified_at, row.verified = None, ""  # to verify again
-        row.save()
+        try:
+            with transaction.atomic():
+                row.save()
+        except IntegrityError as exc:  # saved by another admin at the same moment
+            raise ValidationFailed(
+                _("Koneksi ini baru saja disimpan orang lain; muat ulang.")
+            ) from exc
         changes = {
             k: [stored_values.get(k), new_values.get(k)]
             for k in sorted(set(stored_values) | set(new_values))
             if stored_values.get(k) != new_values.get(k)
         }
+        label = connection_label(spec, brand)
         audit.record(
             SecurityKind.SETTINGS_CHANGED,
             actor=actor,
-            detail=f"saluran {spec.label} {'dihubungkan' if created else 'diubah'}",
+            detail=f"saluran {label} {'dihubungkan' if created else 'diubah'}",
             data={
                 "model": "channelaccount",
                 "object_id": row.pk,
                 "action": "added" if created else "changed",
+                "brand": brand.slug if brand is not None else None,
                 "changes": changes,
                 "secrets_changed": {name: secretbox.mask("x") for name in secrets_changed},
             },
@@ -487,11 +591,12 @@ def _get_json(method: str, url: str, **kwargs: Any) -> dict[str, Any]:
     return body
 
 
-def webhook_url(provider: str) -> str:
+def webhook_url(provider: str, account_pk: int | None = None) -> str:
     """The address to paste into the provider's dashboard (follows the served address,
-    ``core.siteurl``)."""
+    ``core.siteurl``): a brand's own connection has its own (``account_pk``)."""
     spec = channel_spec(provider)
-    return f"{str(settings.SITE_URL).rstrip('/')}/hooks/{spec.hook}/"
+    own = f"{account_pk}/" if account_pk is not None else ""
+    return f"{str(settings.SITE_URL).rstrip('/')}/hooks/{spec.hook}/{own}"
 
 
 def _verify_whatsapp() -> str:
@@ -512,7 +617,8 @@ def _verify_whatsapp() -> str:
 def _verify_telegram() -> str:
     base = f"{conf.telegram_api_base()}/bot{conf.telegram_bot_token()}"
     me = _get_json("GET", f"{base}/getMe").get("result") or {}
-    hook = webhook_url("telegram")
+    account = conf.current()
+    hook = webhook_url("telegram", account.pk if account is not None else None)
     answer = _get_json(
         "POST",
         f"{base}/setWebhook",
@@ -546,38 +652,62 @@ def _verify_meta() -> str:
 VERIFIERS = {"whatsapp": _verify_whatsapp, "telegram": _verify_telegram, "meta": _verify_meta}
 
 
-def channel_verify(*, actor: User, provider: str) -> str:
+def _account_for(provider: str, brand: Brand | None) -> conf.Account | None:
+    """The stored connection ``conf`` reads for ``brand`` (None: the default one)."""
+    if brand is None:
+        return None
+    return conf.for_brand(provider, brand.pk)
+
+
+def channel_verify(*, actor: User, provider: str, brand: Brand | None = None) -> str:
     """Ask the provider's documented endpoint whether the stored connection works (the
-    phone number, the bot and its webhook, the page); its answer is kept on the account.
-    ``ValidationFailed`` with the provider's own error text otherwise."""
-    channel_spec(provider)
+    phone number, the bot and its webhook, the page), the default one or ``brand``'s own;
+    its answer is kept on the account. ``ValidationFailed`` with the provider's own error
+    text otherwise."""
+    access.require_global_settings(actor)
+    spec = channel_spec(provider)
+    brand = connection_brand(brand)
+    account = _account_for(provider, brand)
+    if brand is not None and account is None:
+        raise ValidationFailed(
+            _("Saluran %(label)s belum disimpan.") % {"label": connection_label(spec, brand)}
+        )
+    label = connection_label(spec, brand)
     try:
-        answer = VERIFIERS[provider]()  # network: outside any transaction
+        with conf.using(account):
+            answer = VERIFIERS[provider]()  # network: outside any transaction
     except ValidationFailed as exc:
         audit.record(
             SecurityKind.SETTINGS_CHANGED,
             actor=actor,
             detail=said_in_default_language(
-                gettext_lazy("verifikasi saluran %(provider)s gagal"), provider=provider
+                gettext_lazy("verifikasi saluran %(provider)s gagal"), provider=label
             ),
             data={
                 "model": "channelaccount",
                 "action": "verify",
+                "brand": brand.slug if brand is not None else None,
                 "ok": False,
                 "answer": exc.message,
             },
         )
         raise
-    ChannelAccount.objects.filter(provider=provider).update(
+    ChannelAccount.objects.filter(provider=provider, brand=brand).update(
         verified_at=timezone.now(), verified=answer[:500]
     )
     audit.record(
         SecurityKind.SETTINGS_CHANGED,
         actor=actor,
         detail=said_in_default_language(
-            gettext_lazy("verifikasi saluran %(provider)s berhasil"), provider=provider
+            gettext_lazy("verifikasi saluran %(provider)s berhasil"), provider=label
         ),
-        data={"model": "channelaccount", "action": "verify", "ok": True, "answer": answer[:300]},
+        data={
+            "model": "channelaccount",
+            "action": "verify",
+            "brand": brand.slug if brand is not None else None,
+            "ok": True,
+            "answer": answer[:300],
+        },
     )
     return answer
 
@@ -693,28 +823,36 @@ def whatsapp_template_for_proposals(*, actor: User, template_id: int | None) -> 
         )
 
 
-def channel_disconnect(*, actor: User, provider: str) -> ChannelAccount:
-    """Forget a messaging channel's connection set up on the settings page: its stored
-    values and secrets are erased, so its webhook refuses new messages and replies stop
-    leaving through it (unless the server's environment still configures it). Tickets and
-    the messages received are kept (nothing refers to the row), as are the synced
-    WhatsApp templates; connecting again later continues the same conversations."""
+def channel_disconnect(*, actor: User, provider: str, brand: Brand | None = None) -> ChannelAccount:
+    """Forget a messaging channel's connection set up on the settings page (the default
+    one, or ``brand``'s own): its stored values and secrets are erased, so its webhook
+    refuses new messages and replies stop leaving through it (the default connection's
+    unless the server's environment still configures it; a brand's tickets then reply
+    through the default connection). Tickets and the messages received are kept (nothing
+    refers to the row), as are the synced WhatsApp templates; connecting again later
+    continues the same conversations."""
     access.require_global_settings(actor)
     spec = channel_spec(provider)
+    if brand is not None and brand.is_default:
+        brand = None
+    label = connection_label(spec, brand)
     with transaction.atomic():
-        row = ChannelAccount.objects.select_for_update().filter(provider=provider).first()
+        row = (
+            ChannelAccount.objects.select_for_update()
+            .filter(provider=provider, brand=brand)
+            .first()
+        )
         if row is None:
             raise ValidationFailed(
-                _("Saluran %(label)s tidak punya pengaturan tersimpan di sini.")
-                % {"label": spec.label}
+                _("Saluran %(label)s tidak punya pengaturan tersimpan di sini.") % {"label": label}
             )
         before = {**row.values, "secrets": sorted(row.sealed), "verified": row.verified}
+        if brand is not None:
+            before["brand"] = brand.slug
         pk = row.pk
         row.delete()
         row.pk = pk
-        audit.settings_changed(
-            actor=actor, what="channel", name=spec.label, object_id=pk, before=before
-        )
+        audit.settings_changed(actor=actor, what="channel", name=label, object_id=pk, before=before)
     return row
 
 
@@ -723,37 +861,33 @@ def channel_disconnect(*, actor: User, provider: str) -> ChannelAccount:
 
 @transaction.atomic
 def brand_channels_set(
-    *, actor: User, brand: Brand, mailbox_ids: list[int], providers: list[str]
+    *, actor: User, brand: Brand, mailbox_ids: list[int], providers: list[str] | None = None
 ) -> list[str]:
-    """Make exactly these mailboxes and messaging connections ``brand``'s: new tickets
-    from them get the brand. Channels of this brand left out go back to the default
-    brand. Admins; audited (its channels before → after). Returns the channels' names."""
+    """Make exactly these mailboxes ``brand``'s: new tickets from them get the brand.
+    Mailboxes of this brand left out go back to the default brand. A brand's own WhatsApp
+    number, Telegram bot or Meta page is a connection of its own, set up on the channels'
+    page (``channel_save`` with the brand), so ``providers`` is refused. Admins; audited
+    (its mailboxes before → after). Returns the mailboxes' names."""
     access.require_global_settings(actor)
-    set_up = set(
-        ChannelAccount.objects.filter(provider__in=providers).values_list("provider", flat=True)
-    )
-    unknown = set(providers) - (set(CHANNELS) & set_up)
+    if providers:
+        raise ValidationFailed(
+            _(
+                "WhatsApp, Telegram, dan Facebook/Instagram milik merek ini dihubungkan di "
+                "Pengaturan → Saluran, dengan nomor, bot, atau halamannya sendiri."
+            )
+        )
     mailboxes = list(Mailbox.objects.select_for_update().filter(pk__in=mailbox_ids))
-    if unknown or len(mailboxes) != len(set(mailbox_ids)):
+    if len(mailboxes) != len(set(mailbox_ids)):
         raise ValidationFailed(_("Saluran yang dipilih tidak ada lagi; muat ulang halaman."))
     if not brand.is_active:
         raise ValidationFailed(_("Merek nonaktif tidak dapat diberi saluran."))
-    wanted = {f"mailbox:{m.pk}" for m in mailboxes} | {f"channel:{p}" for p in providers}
-    rows: list[tuple[str, str, Mailbox | ChannelAccount]] = [
-        (f"mailbox:{m.pk}", m.name, m)
-        for m in Mailbox.objects.select_for_update().filter(Q(pk__in=mailbox_ids) | Q(brand=brand))
-    ] + [
-        (f"channel:{a.provider}", CHANNELS[a.provider].label, a)
-        for a in ChannelAccount.objects.select_for_update().filter(
-            Q(provider__in=providers) | Q(brand=brand)
-        )
-        if a.provider in CHANNELS
-    ]
-    before = sorted(name for _key, name, row in rows if row.brand_id == brand.pk)
-    after = sorted(name for key, name, _row in rows if key in wanted)
-    for key, _name, row in rows:
-        if (key in wanted) != (row.brand_id == brand.pk):
-            row.brand = brand if key in wanted else None
+    wanted = {m.pk for m in mailboxes}
+    rows = list(Mailbox.objects.select_for_update().filter(Q(pk__in=mailbox_ids) | Q(brand=brand)))
+    before = sorted(m.name for m in rows if m.brand_id == brand.pk)
+    after = sorted(m.name for m in rows if m.pk in wanted)
+    for row in rows:
+        if (row.pk in wanted) != (row.brand_id == brand.pk):
+            row.brand = brand if row.pk in wanted else None
             row.save(update_fields=["brand"])
     audit.settings_changed(
         actor=actor,

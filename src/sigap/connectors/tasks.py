@@ -62,15 +62,18 @@ def retry_channel_work() -> dict[str, int]:
 
 
 @db_task()
-def answer_telegram_callback(callback_query_id: str) -> bool:
+def answer_telegram_callback(callback_query_id: str, brand: int | None = None) -> bool:
     """Answer a Telegram button press that was filed as a message (the chatbot's quick
-    replies), so the button stops spinning. Not retried: Telegram accepts an answer only
-    for a short while after the press."""
+    replies), so the button stops spinning, through the bot it was pressed on (``brand``:
+    a brand's own bot). Not retried: Telegram accepts an answer only for a short while
+    after the press."""
+    from sigap.connectors import conf
     from sigap.connectors.delivery import SendError
     from sigap.connectors.telegram.outbound import answer_callback_query
 
     try:
-        answer_callback_query(callback_query_id)
+        with conf.using_brand("telegram", brand):
+            answer_callback_query(callback_query_id)
     except SendError as exc:
         log.warning("telegram callback query %s not answered: %s", callback_query_id, exc.text)
         return False

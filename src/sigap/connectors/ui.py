@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from sigap.connectors import conf, registry
 from sigap.connectors import proposals as channel_proposals
-from sigap.connectors import registry
 from sigap.connectors.models import OutboundDelivery
 from sigap.tickets.models import (
     REVIEW_STATUSES,
@@ -46,7 +46,10 @@ def ticket_context(
         by_message = {d.message_id: d for d in found}
         for message in replies:
             message.delivery_status = by_message.get(message.pk)  # type: ignore[attr-defined]
-    notice = connector.window_notice(ticket) if connector.window_notice is not None else None
+    notice = None
+    if connector.window_notice is not None:
+        with conf.using_brand(ticket.channel, ticket.brand_id):  # the brand's own connection
+            notice = connector.window_notice(ticket)
     if notice is None or not connector.window_template:
         return {"channel_window": None}
     return {"channel_window": {"template": connector.window_template, "notice": notice}}

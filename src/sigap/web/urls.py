@@ -283,6 +283,16 @@ urlpatterns += [
         name="settings_mailbox_delete",
     ),
     path(
+        "settings/channels/<slug:provider>/brands/<int:brand_id>/",
+        channels.settings_channel,
+        name="settings_channel_brand",
+    ),
+    path(
+        "settings/channels/<slug:provider>/brands/<int:brand_id>/disconnect/",
+        channels.settings_channel_disconnect,
+        name="settings_channel_brand_disconnect",
+    ),
+    path(
         "settings/channels/<slug:provider>/disconnect/",
         channels.settings_channel_disconnect,
         name="settings_channel_disconnect",

@@ -16,7 +16,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sigap.connectors import registry
+from sigap.accounts import brands
+from sigap.connectors import conf, registry
 from sigap.connectors.messaging.inbound import (
     PROPOSAL_REPLY_IGNORED,
     SUBJECT_LENGTH,
@@ -25,7 +26,6 @@ from sigap.connectors.messaging.inbound import (
 )
 from sigap.connectors.messaging.media import _fetch_later
 from sigap.connectors.models import (
-    ChannelAccount,
     InboundDelivery,
     InboundStatus,
     MediaState,
@@ -40,7 +40,7 @@ from sigap.customers.services import (
     customer_update,
 )
 from sigap.tickets import services
-from sigap.tickets.models import Channel, Message, MessageKind, Status, Ticket
+from sigap.tickets.models import Message, MessageKind, Status, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,9 @@ def _in_flight(provider: str, ticket_id: int) -> InboundDelivery | None:
 
 
 def _file(item: Inbound, row: InboundDelivery) -> str:
-    with _being_filed(row, item.message_id):
+    # what the filing sends at once (the chatbot's answer) leaves through the connection
+    # the message came in on
+    with _being_filed(row, item.message_id), conf.using_brand(item.provider, item.brand):
         return _file_now(item, row)
 
 
@@ -163,8 +165,14 @@ def _file_now(item: Inbound, row: InboundDelivery) -> str:
     customer = _customer_for(item)
     # one customer's messages are filed one at a time (PostgreSQL): no two new tickets
     list(Customer.objects.select_for_update().filter(pk=customer.pk).values_list("pk"))
+    brand_id = _brand_of(item)
+    # the conversation with this brand (its number, bot, page): a customer who writes to
+    # two brands has a ticket with each
+    same_brand = Q(brand_id=brands.info(brand_id).id)
+    if brands.info(brand_id).is_default:
+        same_brand |= Q(brand__isnull=True)  # tickets older than brands
     ticket = (
-        Ticket.objects.filter(customer=customer, channel=item.provider)
+        Ticket.objects.filter(same_brand, customer=customer, channel=item.provider)
         .exclude(status=Status.CLOSED)
         .order_by("-id")
         .first()
@@ -191,7 +199,7 @@ def _file_now(item: Inbound, row: InboundDelivery) -> str:
             description=item.text,
             external_id=item.message_id,
             created_at=item.sent_at,
-            brand_id=_brand_of(item.provider),
+            brand_id=brand_id,
         )
         message = Message.objects.get(channel=item.provider, external_id=item.message_id)
         outcome = "created"
@@ -206,16 +214,14 @@ def _file_now(item: Inbound, row: InboundDelivery) -> str:
     return outcome
 
 
-def _brand_of(provider: str) -> int | None:
-    """The brand of the channel's connection (its number, bot or page); ``None``: the
-    default brand. Facebook and Instagram share the Meta connection."""
-    account = "meta" if provider in (Channel.FACEBOOK, Channel.INSTAGRAM) else provider
-    brand_id: int | None = (
-        ChannelAccount.objects.filter(provider=account, brand__is_active=True)
-        .values_list("brand_id", flat=True)
-        .first()
-    )
-    return brand_id
+def _brand_of(item: Inbound) -> int | None:
+    """The brand of the connection the message came in on (a brand's own number, bot or
+    page, ``Inbound.brand``); ``None``: the default brand (the default connection, or a
+    brand switched off since)."""
+    if item.brand is None:
+        return None
+    brand = brands.info(item.brand)
+    return brand.id if brand.id == item.brand and brand.is_active else None
 
 
 def _followed_up(customer: Customer, item: Inbound) -> Ticket | None:
@@ -316,7 +322,9 @@ def last_inbound_at(provider: str, address: str, *, excluding: str = "") -> date
     """When the customer at ``address`` last wrote on ``provider`` (stored, filed or not
     yet, or a tapped survey or proposal answer, which the provider counts as a message
     too): what the providers' messaging windows count from. ``excluding``: an external-id
-    prefix that does not count (Meta's public comments open no messaging window)."""
+    prefix that does not count (Meta's public comments open no messaging window). Only
+    the messages to the connection in use count (``conf.current``: a brand's own number
+    has its own window)."""
     taps = Q(status=InboundStatus.IGNORED) & (
         Q(error__startswith=SURVEY_REPLY_IGNORED) | Q(error__startswith=PROPOSAL_REPLY_IGNORED)
     )
@@ -327,5 +335,12 @@ def last_inbound_at(provider: str, address: str, *, excluding: str = "") -> date
     )
     if excluding:
         rows = rows.exclude(external_id__startswith=excluding)
+    # the window is the business number's (page's, bot's): with brands' own connections,
+    # only what the customer wrote to the connection in use counts
+    brand = conf.current_brand()
+    if brand is not None:
+        rows = rows.filter(parsed__brand=brand)
+    elif conf.accounts(provider):
+        rows = rows.filter(Q(parsed__brand=None) | Q(parsed__brand__isnull=True))
     latest: datetime | None = rows.aggregate(latest=Max("sent_at"))["latest"]
     return latest

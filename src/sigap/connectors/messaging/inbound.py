@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from sigap.connectors import conf
 from sigap.connectors.models import InboundDelivery, InboundStatus
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,9 @@ class Inbound:
     survey_reply: str = ""  # the id of a tapped survey or proposal answer (``srv:…``, ``prp:…``)
     callback_id: str = ""  # Telegram: the callback query to answer
     choice: str = ""  # the payload of a tapped chatbot quick reply: what the bot gets
+    # the brand of the connection it came in on (its number, bot, page); None: the default
+    # connection (set when it is accepted, ``conf.current_brand``)
+    brand: int | None = None
 
 
 @dataclass
@@ -172,6 +176,7 @@ PARSED_FIELDS = (
     "text",
     "media",
     "choice",
+    "brand",
 )
 
 
@@ -199,6 +204,8 @@ def accept(items: list[Inbound | Failed]) -> dict[str, Any]:
 def _fields(item: Inbound | Failed) -> dict[str, Any]:
     if isinstance(item, Failed):
         return {"status": InboundStatus.FAILED, "error": item.error[:1000], "payload": item.payload}
+    if item.brand is None:
+        item.brand = conf.current_brand()
     parsed = {name: getattr(item, name) for name in PARSED_FIELDS}
     parsed.update(aliases=[list(a) for a in item.aliases], also=[list(a) for a in item.also])
     return {
@@ -247,15 +254,15 @@ def _accept_one(item: Inbound | Failed) -> tuple[str, int | None]:
         log.warning("%s message %s kept as failed: %s", item.provider, item.external_id, item.error)
         return "failed", None
     if item.callback_id:  # a Telegram button press: answered once, when first stored
-        callback_id = item.callback_id
-        transaction.on_commit(lambda: _answer_callback_later(callback_id), robust=True)
+        callback_id, brand = item.callback_id, item.brand
+        transaction.on_commit(lambda: _answer_callback_later(callback_id, brand), robust=True)
     return ("ignored", None) if item.ignored else ("accepted", row.pk)
 
 
-def _answer_callback_later(callback_id: str) -> None:
+def _answer_callback_later(callback_id: str, brand: int | None = None) -> None:
     from sigap.connectors.tasks import answer_telegram_callback
 
-    answer_telegram_callback(callback_id)
+    answer_telegram_callback(callback_id, brand)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sigap.connectors import registry
+from sigap.connectors import conf, registry
 from sigap.connectors.models import InboundDelivery, MediaState, Provider
 from sigap.core.errors import SigapError
 from sigap.tickets import services
@@ -78,7 +78,9 @@ def fetch_media(inbound_id: int) -> str:
         InboundDelivery.objects.filter(pk=row.pk).update(media_state=MediaState.FAILED)
         return "failed"
     try:
-        content, mime_type = _downloader(row.provider)(row.media)
+        # through the connection it came in on (its ticket's brand's)
+        with conf.using_brand(row.provider, row.message.ticket.brand_id):
+            content, mime_type = _downloader(row.provider)(row.media)
         with transaction.atomic():
             attachment_store(
                 message=row.message, upload=Upload(filename_for(row.media, mime_type), content)

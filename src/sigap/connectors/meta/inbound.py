@@ -52,7 +52,18 @@ from sigap.core.locale import in_default_language
 from sigap.customers.models import ContactKind
 from sigap.tickets.models import Channel
 
-__all__ = ["COMMENT_PREFIX", "handle", "parse", "sign", "signature_ok", "verify_handshake"]
+__all__ = [
+    "COMMENT_PREFIX",
+    "ROUTE_CODE",
+    "ROUTE_LABEL",
+    "ROUTE_NAMES",
+    "handle",
+    "parse",
+    "sign",
+    "signature_ok",
+    "split",
+    "verify_handshake",
+]
 
 COMMENT_PREFIX = "comment:"
 OBJECTS: dict[str, str] = {"page": Channel.FACEBOOK, "instagram": Channel.INSTAGRAM}
@@ -86,6 +97,30 @@ def verify_handshake(params: dict[str, str]) -> str | None:
 def signature_ok(body: bytes, header: str) -> bool:
     """``X-Hub-Signature-256: sha256=<hex HMAC-SHA256(app secret, raw body)>``."""
     return messaging.hub_signature_ok(body, header, conf.meta_app_secret())
+
+
+# --- which connection: the page or Instagram account each entry is for ----------------------
+
+ROUTE_NAMES = ("SIGAP_META_PAGE_ID", "SIGAP_META_INSTAGRAM_ID")
+ROUTE_LABEL = "entry.id"
+ROUTE_CODE = "unknown_page_id"
+
+
+def split(payload: Any) -> dict[str, Any]:
+    """The payload in parts by the page (or Instagram account) each entry is for
+    (``entry[].id``): {id: the payload with only those entries}. Read leniently (the
+    shape is checked when a part is parsed); always at least one part."""
+    entries = payload.get("entry") if isinstance(payload, dict) else None
+    if not isinstance(entries, list) or not entries:
+        return {"": payload}
+    parts: dict[str, list[Any]] = {}
+    for entry in entries:
+        account = entry.get("id") if isinstance(entry, dict) else None
+        key = str(account) if isinstance(account, str | int) and account != "" else ""
+        parts.setdefault(key, []).append(entry)
+    if len(parts) == 1:
+        return {next(iter(parts)): payload}
+    return {key: {**payload, "entry": found} for key, found in parts.items()}
 
 
 # --- shape helpers --------------------------------------------------------------------------

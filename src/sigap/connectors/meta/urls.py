@@ -5,4 +5,7 @@ from django.urls import path
 
 from sigap.connectors.meta import views
 
-urlpatterns = [path("", views.webhook, name="meta")]
+urlpatterns = [
+    path("", views.webhook, name="meta"),
+    path("<int:account>/", views.webhook, name="meta_account"),
+]

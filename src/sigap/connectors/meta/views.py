@@ -13,5 +13,6 @@ from sigap.connectors.views import meta_hub
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def webhook(request: HttpRequest) -> HttpResponse:
-    return meta_hub(request, "meta", inbound)
+def webhook(request: HttpRequest, account: int | None = None) -> HttpResponse:
+    """``account``: a brand's own connection's URL (``/hooks/meta/<id>/``)."""
+    return meta_hub(request, "meta", inbound, account)

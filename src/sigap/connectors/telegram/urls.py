@@ -4,4 +4,7 @@ from django.urls import path
 
 from sigap.connectors.telegram import views
 
-urlpatterns = [path("", views.webhook, name="telegram")]
+urlpatterns = [
+    path("", views.webhook, name="telegram"),
+    path("<int:account>/", views.webhook, name="telegram_account"),
+]

@@ -12,8 +12,9 @@ from django.core.files.base import ContentFile
 
 from sigap.accounts import brands
 from sigap.accounts.models import Brand, User
+from sigap.connectors import services as channel_services
 from sigap.connectors.email.inbound import ingest
-from sigap.connectors.models import ChannelAccount, EmailParticipant, Mailbox
+from sigap.connectors.models import EmailParticipant, Mailbox
 from sigap.connectors.tests.conftest import Post, load
 from sigap.connectors.tests.fakeapi import FakeApi
 from sigap.connectors.tests.test_email_out import Inbox, incoming, smtp  # noqa: F401
@@ -111,11 +112,27 @@ def test_a_default_brand_reply_is_unchanged(
 
 
 def test_a_message_on_a_brands_telegram_bot_opens_a_ticket_of_that_brand(
-    telegram: FakeApi, post_telegram: Post, brand_b: Brand
+    telegram: FakeApi, post_telegram: Post, brand_b: Brand, admin: User
 ) -> None:
-    ChannelAccount.objects.create(provider="telegram", brand=brand_b)
+    """The brand's own bot (its connection, ``test_brand_connections``); the server's bot
+    stays the default brand's."""
+    account = channel_services.channel_save(
+        actor=admin,
+        provider="telegram",
+        values={},
+        typed={
+            "SIGAP_TELEGRAM_BOT_TOKEN": "7098765432:AAKopiSenjaBotTokenUntukUjiCoba_123456",
+            "SIGAP_TELEGRAM_SECRET_TOKEN": "rahasia-kopi-senja",
+        },
+        brand=brand_b,
+    )
+    assert account.brand_id == brand_b.pk
     assert post_telegram(load("telegram_text.json")).status_code == 200
-    assert Ticket.objects.get().brand_id == brand_b.pk
+    assert post_telegram(load("telegram_text.json"), secret="rahasia-kopi-senja").json() == {
+        "result": "accepted"
+    }
+    default, own = Ticket.objects.order_by("id")
+    assert (default.brand_id, own.brand_id) == (brands.default_id(), brand_b.pk)
 
 
 def test_a_chat_from_a_brands_widget_opens_a_ticket_of_that_brand(brand_b: Brand) -> None:

@@ -73,6 +73,43 @@ def sign(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+# --- which connection: the business number each change is for -----------------------------
+
+ROUTE_NAMES = ("SIGAP_WHATSAPP_PHONE_NUMBER_ID",)
+ROUTE_LABEL = "phone_number_id"
+ROUTE_CODE = "unknown_phone_number_id"
+
+
+def split(payload: Any) -> dict[str, Any]:
+    """The payload in parts by the business number each change is for
+    (``entry[].changes[].value.metadata.phone_number_id``): {id: the payload with only
+    those changes}. Read leniently (the shape is checked when a part is parsed): what
+    names no number is under ""; always at least one part."""
+    entries = payload.get("entry") if isinstance(payload, dict) else None
+    if not isinstance(entries, list):
+        return {"": payload}
+    parts: dict[str, list[Any]] = {}
+    for entry in entries:
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        if not isinstance(changes, list):
+            parts.setdefault("", []).append(entry)
+            continue
+        by_number: dict[str, list[Any]] = {}
+        for change in changes:
+            value = change.get("value") if isinstance(change, dict) else None
+            metadata = value.get("metadata") if isinstance(value, dict) else None
+            number = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
+            key = str(number) if isinstance(number, str | int) and number != "" else ""
+            by_number.setdefault(key, []).append(change)
+        for key, found in by_number.items():
+            parts.setdefault(key, []).append({**entry, "changes": found})
+        if not changes:
+            parts.setdefault("", []).append(entry)
+    if len(parts) <= 1:
+        return {next(iter(parts), ""): payload}
+    return {key: {**payload, "entry": found} for key, found in parts.items()}
+
+
 # --- shape helpers --------------------------------------------------------------------------
 
 

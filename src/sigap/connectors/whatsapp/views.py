@@ -22,8 +22,9 @@ from sigap.tickets.access import access_ticket
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def webhook(request: HttpRequest) -> HttpResponse:
-    return meta_hub(request, "whatsapp", inbound)
+def webhook(request: HttpRequest, account: int | None = None) -> HttpResponse:
+    """``account``: a brand's own connection's URL (``/hooks/whatsapp/<id>/``)."""
+    return meta_hub(request, "whatsapp", inbound, account)
 
 
 @login_required

@@ -159,7 +159,7 @@ def settings_brand(request: HttpRequest, brand_id: int) -> HttpResponse:
                 return redirect("web:settings_brand", brand_id=saved.pk)
         if action != "save":
             form = BrandForm(initial=_initial(brand))
-    labels = {key: spec.label for key, spec in channel_services.CHANNELS.items()}
+    own = {a.provider: a for a in ChannelAccount.objects.filter(brand=brand)}
     return render(
         request,
         "web/settings_brand.html",
@@ -168,11 +168,8 @@ def settings_brand(request: HttpRequest, brand_id: int) -> HttpResponse:
             "form": form,
             "page_errors": page_errors,
             "mailboxes": list(Mailbox.objects.select_related("brand").order_by("name")),
-            "channels": [
-                (a, labels[a.provider])
-                for a in ChannelAccount.objects.select_related("brand").order_by("provider")
-                if a.provider in labels
-            ],
+            # the brand's own WhatsApp number, Telegram bot, Meta page (channels' page)
+            "channels": [(spec, own.get(key)) for key, spec in channel_services.CHANNELS.items()],
         },
         status=422 if request.method == "POST" else 200,
     )

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sigap.accounts.decorators import admin_required
-from sigap.accounts.models import User
+from sigap.accounts.models import Brand, User
 from sigap.connectors import conf, services
 from sigap.connectors.email.account import Check, MailboxError
 from sigap.connectors.models import ChannelAccount, Mailbox, WhatsAppTemplate
@@ -28,11 +28,30 @@ from sigap.web.forms_channels import ChannelForm, MailboxForm
 @admin_required
 def settings_channels(request: HttpRequest) -> HttpResponse:
     mailboxes = Mailbox.objects.order_by("name")
-    accounts = {a.provider: a for a in ChannelAccount.objects.all()}
-    channels = [(spec, accounts.get(key)) for key, spec in services.CHANNELS.items()]
+    rows = list(ChannelAccount.objects.select_related("brand").order_by("provider", "brand__name"))
+    defaults = {a.provider: a for a in rows if a.brand_id is None}
+    channels = [
+        (spec, defaults.get(key), [a for a in rows if a.provider == key and a.brand_id])
+        for key, spec in services.CHANNELS.items()
+    ]
     return render(
         request, "web/settings_channels.html", {"mailboxes": mailboxes, "channels": channels}
     )
+
+
+def _brand_of(brand_id: int | None) -> Brand | None:
+    """The brand a connection page is for (None: the default connection); the default
+    brand's page is the default connection's."""
+    if brand_id is None:
+        return None
+    brand = get_object_or_404(Brand, pk=brand_id)
+    return None if brand.is_default else brand
+
+
+def _channel_url(provider: str, brand: Brand | None) -> str:
+    if brand is None:
+        return reverse("web:settings_channel", args=[provider])
+    return reverse("web:settings_channel_brand", args=[provider, brand.pk])
 
 
 def _messages(exc: SigapError) -> list[str]:
@@ -181,23 +200,30 @@ def settings_mailbox_delete(request: HttpRequest, mailbox_id: int) -> HttpRespon
 
 
 @admin_required
-def settings_channel_disconnect(request: HttpRequest, provider: str) -> HttpResponse:
-    """Ask, then forget a messaging channel's stored connection
-    (``services.channel_disconnect``)."""
+def settings_channel_disconnect(
+    request: HttpRequest, provider: str, brand_id: int | None = None
+) -> HttpResponse:
+    """Ask, then forget a messaging channel's stored connection, the default one or a
+    brand's own (``services.channel_disconnect``)."""
     if provider not in services.CHANNELS:
         raise Http404
     spec = services.channel_spec(provider)
+    brand = _brand_of(brand_id)
+    label = services.connection_label(spec, brand)
     error = ""
     if request.method == "POST":
         try:
-            services.channel_disconnect(actor=cast(User, request.user), provider=provider)
+            services.channel_disconnect(
+                actor=cast(User, request.user), provider=provider, brand=brand
+            )
         except SigapError as exc:
             error = exc.message
         else:
-            flash.success(request, _("Saluran %(label)s diputuskan.") % {"label": spec.label})
+            flash.success(request, _("Saluran %(label)s diputuskan.") % {"label": label})
             return redirect("web:settings_channels")
     tickets = Ticket.objects.filter(channel__in=CHANNEL_TICKETS[provider])
-    still_env = [s.name for s in spec.settings if conf.source(s.name) in ("env", "file", "setting")]
+    if brand is not None:
+        tickets = tickets.filter(brand=brand)
     facts = [
         _("Token dan pengaturan yang tersimpan di sini dihapus; webhook menolak pesan baru."),
         _(
@@ -207,16 +233,26 @@ def settings_channel_disconnect(request: HttpRequest, provider: str) -> HttpResp
         )
         % {"all": tickets.count(), "open": tickets.filter(status__in=OPEN_STATUSES).count()},
     ]
-    if still_env:
+    if brand is not None:
         facts.append(
-            _("Pengaturan dari server tetap berlaku: %(names)s.") % {"names": ", ".join(still_env)}
+            _("Balasan pada tiket merek %(brand)s kembali dikirim lewat koneksi bawaan.")
+            % {"brand": brand.name}
         )
+    else:
+        still_env = [
+            s.name for s in spec.settings if conf.source(s.name) in ("env", "file", "setting")
+        ]
+        if still_env:
+            facts.append(
+                _("Pengaturan dari server tetap berlaku: %(names)s.")
+                % {"names": ", ".join(still_env)}
+            )
     return _confirm(
         request,
-        title=_("Putuskan saluran %(label)s?") % {"label": spec.label},
+        title=_("Putuskan saluran %(label)s?") % {"label": label},
         facts=facts,
         button=_("Putuskan saluran"),
-        back=reverse("web:settings_channel", args=[provider]),
+        back=_channel_url(provider, brand),
         error=error,
     )
 
@@ -291,20 +327,32 @@ def settings_mailbox_oauth_back(request: HttpRequest) -> HttpResponse:
 
 
 def _channel_page(
-    request: HttpRequest, provider: str, form: ChannelForm | None = None, status: int = 200
+    request: HttpRequest,
+    provider: str,
+    form: ChannelForm | None = None,
+    status: int = 200,
+    brand: Brand | None = None,
 ) -> HttpResponse:
     spec = services.channel_spec(provider)
-    row = ChannelAccount.objects.filter(provider=provider).first()
+    rows = list(ChannelAccount.objects.filter(provider=provider).select_related("brand"))
+    row = next((a for a in rows if a.brand_id == (brand.pk if brand else None)), None)
     if form is None:
         form = ChannelForm(spec, dict(row.values) if row else {})
-    sources = {s.name: conf.source(s.name) for s in spec.settings}
-    # what the admin pastes into the provider's dashboard (not the other secrets)
-    paste = [(s.label, conf._read(s.name)) for s in spec.settings if s.name in services.GENERATED]
+    account = conf.account(row.pk) if row is not None and brand is not None else None
+    with conf.using(account):
+        sources = {s.name: conf.source(s.name) for s in spec.settings}
+        # what the admin pastes into the provider's dashboard (not the other secrets)
+        paste = [
+            (s.label, conf._read(s.name)) for s in spec.settings if s.name in services.GENERATED
+        ]
+    if brand is not None and row is None:
+        paste = []  # generated when it is saved
     templates = (
         list(WhatsAppTemplate.objects.order_by("name", "language"))
-        if provider == "whatsapp"
+        if provider == "whatsapp" and brand is None
         else []
     )
+    taken = {a.brand_id for a in rows}
     return render(
         request,
         "web/settings_channel.html",
@@ -312,33 +360,60 @@ def _channel_page(
             "spec": spec,
             "form": form,
             "account": row,
+            "brand": brand,
+            "label": services.connection_label(spec, brand),
             "sources": [(s.label, s.name, sources[s.name]) for s in spec.settings],
             "paste": paste,
-            "webhook_url": services.webhook_url(provider),
+            "webhook_url": (
+                services.webhook_url(provider)
+                if brand is None
+                else services.webhook_url(provider, row.pk)
+                if row is not None
+                else ""
+            ),
             "templates": templates,
+            "page_url": _channel_url(provider, brand),
+            "brand_accounts": [a for a in rows if a.brand_id is not None],
+            "free_brands": [
+                b
+                for b in Brand.objects.filter(is_active=True, is_default=False).order_by("name")
+                if b.pk not in taken
+            ],
         },
         status=status,
     )
 
 
 @admin_required
-def settings_channel(request: HttpRequest, provider: str) -> HttpResponse:
+def settings_channel(
+    request: HttpRequest, provider: str, brand_id: int | None = None
+) -> HttpResponse:
+    """A messaging channel's connection: the default one, or a brand's own (``brand_id``:
+    its number, bot or page), with its webhook URL, verify step and (WhatsApp, default
+    connection) the message templates."""
     if provider not in services.CHANNELS:
         raise Http404
     spec = services.channel_spec(provider)
+    brand = _brand_of(brand_id)
+    if brand_id is not None and brand is None:  # the default brand: the default connection
+        return redirect("web:settings_channel", provider=provider)
     if request.method != "POST":
-        return _channel_page(request, provider)
+        chosen = request.GET.get("brand", "")
+        if brand is None and chosen.isdigit():  # "connect for a brand": its page
+            return redirect("web:settings_channel_brand", provider=provider, brand_id=int(chosen))
+        return _channel_page(request, provider, brand=brand)
     actor = cast(User, request.user)
     action = request.POST.get("action", "save")
+    here = _channel_url(provider, brand)
     if action == "verify":
         try:
-            answer = services.channel_verify(actor=actor, provider=provider)
+            answer = services.channel_verify(actor=actor, provider=provider, brand=brand)
         except SigapError as exc:
             flash.error(request, exc.message)
-            return _channel_page(request, provider, status=422)
+            return _channel_page(request, provider, status=422, brand=brand)
         flash.success(request, answer)
-        return redirect("web:settings_channel", provider=provider)
-    if action == "sync" and provider == "whatsapp":
+        return redirect(here)
+    if action == "sync" and provider == "whatsapp" and brand is None:
         try:
             synced = services.whatsapp_templates_sync(actor=actor)
         except SigapError as exc:
@@ -349,8 +424,8 @@ def settings_channel(request: HttpRequest, provider: str) -> HttpResponse:
             _("Templat disinkronkan: %(created)d baru, %(updated)d diubah, %(approved)d disetujui.")
             % {"created": synced.created, "updated": synced.updated, "approved": synced.approved},
         )
-        return redirect("web:settings_channel", provider=provider)
-    if action == "proposals" and provider == "whatsapp":
+        return redirect(here)
+    if action == "proposals" and provider == "whatsapp" and brand is None:
         raw = request.POST.get("template", "")
         try:
             services.whatsapp_template_for_proposals(
@@ -360,12 +435,14 @@ def settings_channel(request: HttpRequest, provider: str) -> HttpResponse:
             flash.error(request, exc.message)
             return _channel_page(request, provider, status=422)
         flash.success(request, _("Templat usulan penyelesaian disimpan."))
-        return redirect("web:settings_channel", provider=provider)
+        return redirect(here)
     form = ChannelForm(spec, {}, request.POST)
     if form.is_valid():
         values, typed = form.split()
         try:
-            services.channel_save(actor=actor, provider=provider, values=values, typed=typed)
+            services.channel_save(
+                actor=actor, provider=provider, values=values, typed=typed, brand=brand
+            )
         except SigapError as exc:
             for name, errors in exc.fields.items():
                 for error in errors:
@@ -373,6 +450,10 @@ def settings_channel(request: HttpRequest, provider: str) -> HttpResponse:
             if not exc.fields:
                 form.add_error(None, exc.message)
         else:
-            flash.success(request, _("Saluran %(label)s disimpan.") % {"label": spec.label})
-            return redirect("web:settings_channel", provider=provider)
-    return _channel_page(request, provider, form, status=422)
+            flash.success(
+                request,
+                _("Saluran %(label)s disimpan.")
+                % {"label": services.connection_label(spec, brand)},
+            )
+            return redirect(here)
+    return _channel_page(request, provider, form, status=422, brand=brand)
