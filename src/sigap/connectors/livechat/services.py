@@ -59,6 +59,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts import brands, message_templates
 from sigap.accounts.access import require_staff
