@@ -1,10 +1,11 @@
 """ASGI entry point: Django for HTTP, Channels for the live-update websockets.
 
 HTTP requests run through Django's WSGI handler on a pool of threads per process
-(``a2wsgi``), not through Django's ASGI handler: every view and middleware of Sigap is
-synchronous, and the ASGI handler passes each request between the event loop and worker
-threads four times (about 1 ms of CPU a request; see docs/decisions/0007). Websockets
-stay on the event loop with Channels.
+(``core.wsgibridge``: one hop from the event loop to a thread and back a request), not
+through Django's ASGI handler: every view and middleware of Sigap is synchronous, and the
+ASGI handler passes each request between the event loop and worker threads four times
+(about 1 ms of CPU a request; see docs/decisions/0007 and 0009). Websockets stay on the
+event loop with Channels.
 """
 
 import gc
@@ -17,13 +18,13 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sigap.settings")
 
 django_wsgi = get_wsgi_application()  # sets Django up before the imports below
 
-from a2wsgi import WSGIMiddleware  # noqa: E402
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from sigap.core import layer  # noqa: E402
+from sigap.core.wsgibridge import WSGIBridge  # noqa: E402
 from sigap.web.routing import websocket_urlpatterns  # noqa: E402
 
 # Everything loaded so far lives as long as the process: keep it out of the collector's
@@ -35,9 +36,7 @@ gc.set_threshold(20_000, 20, 20)
 application = ProtocolTypeRouter(
     {
         # Django's WSGIHandler returns its response, an iterable of bytes; the stubs disagree.
-        "http": layer.remember_loop(
-            WSGIMiddleware(cast(Any, django_wsgi), workers=settings.HTTP_THREADS)
-        ),
+        "http": layer.remember_loop(WSGIBridge(cast(Any, django_wsgi), settings.HTTP_THREADS)),
         "websocket": layer.remember_loop(
             AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
