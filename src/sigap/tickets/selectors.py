@@ -176,7 +176,7 @@ _read_sql: dict[tuple[str, str], tuple[str, list[_Part]]] = {}
 # What each joined table contributes (None: every column, as the ORM would read it).
 _READ_PARTS: list[tuple[type[Model], str, tuple[str, ...] | None]] = [
     (Ticket, "t", None),
-    (Customer, "c", ("id", "name", "kind", "loyalty_tier")),
+    (Customer, "c", ("id", "name", "kind", "loyalty_tier", "preferred_language")),
     (Team, "tm", ("id", "name")),
     (User, "a", ("id", "first_name", "last_name", "username")),
 ]
