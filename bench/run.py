@@ -480,24 +480,25 @@ def count_found(client: httpx.Client, q: str, stop: int) -> int:
     return found
 
 
+def create(customer_id: int) -> Callable[[Http], int]:
+    """One API creation of a complaint by ``customer_id`` (bench/served.py uses it too)."""
+    body = {
+        "customer_id": customer_id,
+        "kind": "complaint",
+        "channel": random.choice(["email", "whatsapp", "livechat", "portal"]),
+        "subject": "Paket belum sampai setelah lima hari",
+        "description": "Halo min, pesanan BLJ-2026-104233 belum sampai, mohon dicek.",
+        "category": "service",
+        "severity": "sederhana",
+    }
+    headers = {"Idempotency-Key": str(uuid.uuid4())}
+    return lambda c: c.post("/api/v1/tickets", body, headers)
+
+
 def measure_creation(
     base: str, token: str, db_url: str, concurrency: int, n: int
 ) -> dict[str, Any]:
     customers = ids_sample(db_url, "customers_customer", n)
-
-    def create(customer_id: int) -> Callable[[Http], int]:
-        body = {
-            "customer_id": customer_id,
-            "kind": "complaint",
-            "channel": random.choice(["email", "whatsapp", "livechat", "portal"]),
-            "subject": "Paket belum sampai setelah lima hari",
-            "description": "Halo min, pesanan BLJ-2026-104233 belum sampai, mohon dicek.",
-            "category": "service",
-            "severity": "sederhana",
-        }
-        headers = {"Idempotency-Key": str(uuid.uuid4())}
-        return lambda c: c.post("/api/v1/tickets", body, headers)
-
     lat, wall, err = load(base, token, concurrency, [create(c) for c in customers])
     return {
         "per_s": len(lat) / wall,

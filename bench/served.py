@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -137,26 +135,15 @@ def main() -> int:
     def get(path: str, params: dict[str, Any] | None = None) -> Callable[[bench.Http], int]:
         return lambda c: c.get(path, params)
 
-    def create(customer_id: int) -> Callable[[bench.Http], int]:
-        body = {
-            "customer_id": customer_id,
-            "kind": "complaint",
-            "channel": random.choice(["email", "whatsapp", "livechat", "portal"]),
-            "subject": "Paket belum sampai setelah lima hari",
-            "description": "Halo min, pesanan BLJ-2026-104233 belum sampai, mohon dicek.",
-            "category": "service",
-            "severity": "sederhana",
-        }
-        headers = {"Idempotency-Key": str(uuid.uuid4())}
-        return lambda c: c.post("/api/v1/tickets", body, headers)
-
     tickets = bench.ids_sample(db_url, "tickets_ticket", n)
     kinds: dict[str, Callable[[], list[Callable[[bench.Http], int]]]] = {
         "livez": lambda: [get("/livez")] * n,
         "healthz": lambda: [get("/healthz")] * n,
         "list": lambda: [get("/api/v1/tickets", q) for q in bench.LIST_QUERIES] * (n // 5),
         "single": lambda: [get(f"/api/v1/tickets/{i}") for i in tickets],
-        "create": lambda: [create(c) for c in bench.ids_sample(db_url, "customers_customer", n)],
+        "create": lambda: [
+            bench.create(c) for c in bench.ids_sample(db_url, "customers_customer", n)
+        ],
     }
     for i, q in enumerate(bench.LIST_QUERIES):
         kinds[f"list:{i}"] = lambda q=q: [get("/api/v1/tickets", q)] * n  # type: ignore[misc]
