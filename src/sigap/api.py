@@ -5,11 +5,12 @@ Every error has the shape ``{"error": {"code": str, "message": str, "fields": {.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.datastructures import MultiValueDict
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
@@ -137,9 +138,21 @@ class SigapApi(NinjaAPI):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.documented_schemas = []
+        self._schemas: dict[tuple[str, str | None, str], OpenAPISchema] = {}
 
     def get_openapi_schema(
         self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        """The document, built once per process and language: building it costs about half a
+        CPU-second, which the docs page paid on every visit (and, on a loaded machine, took
+        longer than a browser test waited for it). The routes are fixed at start."""
+        key = (get_language() or "", path_prefix, repr(sorted((path_params or {}).items())))
+        if key not in self._schemas:
+            self._schemas[key] = self._build_openapi_schema(path_prefix, path_params)
+        return copy.deepcopy(self._schemas[key])
+
+    def _build_openapi_schema(
+        self, path_prefix: str | None, path_params: dict[str, Any] | None
     ) -> OpenAPISchema:
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         components = schema["components"]["schemas"]

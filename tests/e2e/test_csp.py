@@ -36,7 +36,8 @@ def test_the_main_pages_run_under_the_policy(
     page.goto(f"{server}/tickets/{ticket.pk}/")
     seen["/tickets/N/"] = page.evaluate("window.__csp")
     page.goto(f"{server}/api/v1/docs")
-    page.wait_for_selector(".swagger-ui .info", timeout=10_000)
+    # The title is drawn once the document has arrived; the (empty, hidden) info box before.
+    page.wait_for_selector(".swagger-ui .info .title", timeout=30_000)
     seen["/api/v1/docs"] = page.evaluate("window.__csp")
     page.goto(f"{server}/inbox/")
     page.select_option("#lang-select", "en")
