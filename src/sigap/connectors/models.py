@@ -302,6 +302,16 @@ class WhatsAppTemplate(models.Model):
             "cepat: Terima usulan dan Tolak. Hanya satu templat; dipakai setelah disetujui Meta."
         ),
     )
+    # The connection whose WhatsApp Business Account holds it: a brand's own connection,
+    # or the default one (empty). It is sent only through that connection.
+    brand = models.ForeignKey(
+        "accounts.Brand",
+        verbose_name=_("merek"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="whatsapp_templates",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -309,11 +319,24 @@ class WhatsAppTemplate(models.Model):
         verbose_name_plural = _("templat WhatsApp")
         ordering = ["name", "language"]
         constraints = [
-            models.UniqueConstraint(fields=["name", "language"], name="wa_template_unique"),
+            models.UniqueConstraint(
+                fields=["name", "language"],
+                condition=models.Q(brand__isnull=True),
+                name="wa_template_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["brand", "name", "language"], name="wa_template_unique_per_brand"
+            ),
             models.UniqueConstraint(
                 fields=["for_proposals"],
-                condition=models.Q(for_proposals=True),
+                condition=models.Q(for_proposals=True, brand__isnull=True),
                 name="wa_template_one_for_proposals",
+                violation_error_message=_("Sudah ada templat usulan penyelesaian lain."),
+            ),
+            models.UniqueConstraint(
+                fields=["brand"],
+                condition=models.Q(for_proposals=True),
+                name="wa_template_one_for_proposals_per_brand",
                 violation_error_message=_("Sudah ada templat usulan penyelesaian lain."),
             ),
         ]

@@ -722,19 +722,32 @@ class TemplatesSynced:
     approved: int
 
 
-def whatsapp_templates_sync(*, actor: User) -> TemplatesSynced:
+def whatsapp_templates_sync(*, actor: User, brand: Brand | None = None) -> TemplatesSynced:
     """Read the business account's message templates (Graph API ``message_templates``,
     every page) and keep them: new ones added, known ones' text and approval updated
-    (``approved`` = status APPROVED). Read whole before anything is written."""
-    account_id = conf.whatsapp_business_account_id()
+    (``approved`` = status APPROVED). Read whole before anything is written. The default
+    connection's account, or ``brand``'s own connection's (its templates are kept as the
+    brand's: they are sent only through that connection)."""
+    access.require_global_settings(actor)
+    brand = connection_brand(brand)
+    account = _account_for("whatsapp", brand)
+    if brand is not None and account is None:
+        raise ValidationFailed(
+            _("Saluran %(label)s belum disimpan.")
+            % {"label": connection_label(channel_spec("whatsapp"), brand)}
+        )
+    with conf.using(account):
+        account_id = conf.whatsapp_business_account_id()
+        base = conf.whatsapp_api_base()
+        token = conf.whatsapp_access_token()
     if not account_id:
         raise ValidationFailed(
             _("Isi ID akun WhatsApp Business dahulu."),
             fields={"SIGAP_WHATSAPP_BUSINESS_ACCOUNT_ID": [_("Wajib untuk membaca templat.")]},
         )
-    url: str | None = f"{conf.whatsapp_api_base()}/{account_id}/message_templates"
+    url: str | None = f"{base}/{account_id}/message_templates"
     params: dict[str, Any] | None = {"fields": "name,language,status,components", "limit": 100}
-    headers = {"Authorization": f"Bearer {conf.whatsapp_access_token()}"}
+    headers = {"Authorization": f"Bearer {token}"}
     found: dict[tuple[str, str], tuple[str, bool]] = {}
     for _page in range(MAX_TEMPLATE_PAGES):
         if url is None:
@@ -758,12 +771,19 @@ def whatsapp_templates_sync(*, actor: User) -> TemplatesSynced:
         params = None  # the next page's URL carries them
     created = updated = 0
     with transaction.atomic():
-        known = {(t.name, t.language): t for t in WhatsAppTemplate.objects.select_for_update()}
+        known = {
+            (t.name, t.language): t
+            for t in WhatsAppTemplate.objects.select_for_update().filter(brand=brand)
+        }
         for (name, language), (text, approved) in sorted(found.items()):
             template = known.get((name, language))
             if template is None:
                 WhatsAppTemplate.objects.create(
-                    name=name[:512], language=language[:15], body=text, approved=approved
+                    name=name[:512],
+                    language=language[:15],
+                    body=text,
+                    approved=approved,
+                    brand=brand,
                 )
                 created += 1
             elif (template.body, template.approved) != (text, approved):
@@ -778,6 +798,7 @@ def whatsapp_templates_sync(*, actor: User) -> TemplatesSynced:
             data={
                 "model": "whatsapptemplate",
                 "action": "sync",
+                "brand": brand.slug if brand is not None else None,
                 "created": created,
                 "updated": updated,
                 "approved": approved_count,
@@ -786,11 +807,17 @@ def whatsapp_templates_sync(*, actor: User) -> TemplatesSynced:
     return TemplatesSynced(created, updated, approved_count)
 
 
-def whatsapp_template_for_proposals(*, actor: User, template_id: int | None) -> None:
+def whatsapp_template_for_proposals(
+    *, actor: User, template_id: int | None, brand: Brand | None = None
+) -> None:
     """Choose the approved template that carries proposals to customers outside the
-    24-hour window (None: none). It must use exactly {{1}} to {{4}}."""
+    24-hour window (None: none), among the default connection's templates or ``brand``'s
+    own connection's. It must use exactly {{1}} to {{4}}."""
+    brand = connection_brand(brand)
     with transaction.atomic():
-        templates = list(WhatsAppTemplate.objects.select_for_update().order_by("pk"))
+        templates = list(
+            WhatsAppTemplate.objects.select_for_update().filter(brand=brand).order_by("pk")
+        )
         before = next((t.name for t in templates if t.for_proposals), None)
         chosen = None
         if template_id is not None:
@@ -804,7 +831,7 @@ def whatsapp_template_for_proposals(*, actor: User, template_id: int | None) -> 
                 chosen.clean()
             except DjangoValidationError as exc:
                 raise ValidationFailed(" ".join(exc.messages)) from exc
-        WhatsAppTemplate.objects.filter(for_proposals=True).update(for_proposals=False)
+        WhatsAppTemplate.objects.filter(for_proposals=True, brand=brand).update(for_proposals=False)
         if chosen is not None:
             WhatsAppTemplate.objects.filter(pk=chosen.pk).update(for_proposals=True)
         audit.record(

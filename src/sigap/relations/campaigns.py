@@ -409,14 +409,20 @@ def _send_whatsapp(campaign: Campaign, recipient: CampaignRecipient, customer: C
         payload["components"] = [
             {"type": "body", "parameters": [{"type": "text", "text": p} for p in params]}
         ]
-    return send_standalone(
-        recipient.address,
-        {
-            "type": "template",
-            "template": payload,
-            "biz_opaque_callback_data": f"campaign:{recipient.pk}",
-        },
-    )
+    # a template lives in one business account: it leaves through its own connection (a
+    # brand's number for a brand's template), never through another one
+    account = conf.for_brand("whatsapp", template.brand_id)
+    if template.brand_id is not None and account is None:
+        raise SendError("Koneksi WhatsApp merek templat ini sudah diputus.", retryable=False)
+    with conf.using(account):
+        return send_standalone(
+            recipient.address,
+            {
+                "type": "template",
+                "template": payload,
+                "biz_opaque_callback_data": f"campaign:{recipient.pk}",
+            },
+        )
 
 
 def _send_telegram(campaign: Campaign, recipient: CampaignRecipient, customer: Customer) -> str:
@@ -481,9 +487,13 @@ SENDERS = {
 }
 
 
-def channel_ready(channel: str) -> bool:
+def channel_ready(channel: str, template: WhatsAppTemplate | None = None) -> bool:
+    """Whether the campaign's channel can send: on WhatsApp, the connection of its
+    template (a brand's own number, else the default one)."""
     if channel == CampaignChannel.WHATSAPP:
-        return conf.whatsapp_sending_enabled()
+        brand_id = template.brand_id if template is not None else None
+        with conf.using_brand("whatsapp", brand_id):
+            return conf.whatsapp_sending_enabled()
     if channel == CampaignChannel.TELEGRAM:
         return conf.telegram_sending_enabled()
     return True
@@ -557,12 +567,12 @@ def send_due(now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     counts = {"sent": 0, "failed": 0, "skipped": 0, "retry": 0, "uncertain": mark_uncertain(now)}
     campaigns = list(
-        Campaign.objects.filter(status=CampaignStatus.QUEUED, send_at__lte=now).order_by(
-            "send_at", "id"
-        )
+        Campaign.objects.filter(status=CampaignStatus.QUEUED, send_at__lte=now)
+        .select_related("template")
+        .order_by("send_at", "id")
     )
     for campaign in campaigns:
-        if not channel_ready(campaign.channel):
+        if not channel_ready(campaign.channel, campaign.template):
             continue
         channel_left = CHANNEL_RATE[CampaignChannel(campaign.channel)] - _sent_this_minute(
             now, channel=campaign.channel

@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -295,8 +296,30 @@ def window_notice(ticket: Ticket) -> WindowNotice | None:
     latest = last_inbound_at(ticket)
     if latest is not None and timezone.now() < latest + WINDOW:
         return None
-    templates = list(WhatsAppTemplate.objects.filter(approved=True).order_by("name", "language"))
+    templates = list(
+        templates_of(ticket.brand_id).filter(approved=True).order_by("name", "language")
+    )
     return WindowNotice(latest, when(latest) if latest else "", templates)
+
+
+def connection_brand_id(ticket_brand_id: int | None) -> int | None:
+    """The brand of the connection a ticket of ``ticket_brand_id`` speaks through: the
+    brand's own number, else the default one (None)."""
+    account = conf.for_brand(P, ticket_brand_id)
+    return account.brand_id if account is not None else None
+
+
+def templates_of(ticket_brand_id: int | None) -> QuerySet[WhatsAppTemplate]:
+    """The templates a ticket of ``ticket_brand_id`` may be sent: those of the business
+    account of the connection it speaks through (a template lives in one account)."""
+    return _of_connection(connection_brand_id(ticket_brand_id))
+
+
+def _of_connection(brand_id: int | None) -> QuerySet[WhatsAppTemplate]:
+    """The templates of the connection of ``brand_id`` (None: the default one)."""
+    if brand_id is None:
+        return WhatsAppTemplate.objects.filter(brand__isnull=True)
+    return WhatsAppTemplate.objects.filter(brand_id=brand_id)
 
 
 @contextmanager
@@ -308,13 +331,15 @@ def _template_reply() -> Iterator[None]:
         _sending_template.reset(token)
 
 
-def proposal_template() -> WhatsAppTemplate | None:
-    """The approved template that carries proposals' offers (``for_proposals``), if any."""
-    return WhatsAppTemplate.objects.filter(for_proposals=True, approved=True).first()
+def proposal_template(connection_brand: int | None = None) -> WhatsAppTemplate | None:
+    """The approved template that carries proposals' offers (``for_proposals``) on the
+    connection of ``connection_brand`` (None: the default one), if any."""
+    return _of_connection(connection_brand).filter(for_proposals=True, approved=True).first()
 
 
 def proposal_template_ready() -> bool:
-    return proposal_template() is not None
+    """Whether the connection in use (``conf.using_brand``) has a proposal template."""
+    return proposal_template(conf.current_brand()) is not None
 
 
 @transaction.atomic
@@ -325,7 +350,7 @@ def proposal_template_send(
     window): a reply on WhatsApp whose text is the template filled in with ``values``, and
     whose quick-reply buttons carry ``buttons`` (the signed answer ids). ``Conflict`` when
     no approved proposal template is configured."""
-    template = proposal_template()
+    template = proposal_template(connection_brand_id(ticket.brand_id))
     if template is None:
         raise Conflict(
             gettext("Templat usulan penyelesaian WhatsApp belum dikonfigurasi atau disetujui.")
@@ -350,7 +375,7 @@ def template_send(*, actor: User, ticket: Ticket, template_id: int, params: list
     require_staff(actor)
     if ticket.channel != Channel.WHATSAPP:
         raise ValidationFailed(gettext("Templat WhatsApp hanya dapat dikirim pada tiket WhatsApp."))
-    template = WhatsAppTemplate.objects.filter(pk=template_id, approved=True).first()
+    template = templates_of(ticket.brand_id).filter(pk=template_id, approved=True).first()
     if template is None:
         raise ValidationFailed(
             gettext("Templat tidak ditemukan atau belum disetujui Meta."),

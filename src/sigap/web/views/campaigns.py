@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sigap.accounts import brands
 from sigap.accounts.decorators import staff_required, supervisor_required
 from sigap.accounts.models import User
 from sigap.connectors.models import WhatsAppTemplate
@@ -31,11 +32,22 @@ from sigap.tickets.models import Channel
 PAGE_SIZE = 50
 
 
+class TemplateChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    """A WhatsApp template, named with its brand's when the business has several (a
+    brand's template leaves through that brand's own number)."""
+
+    def label_from_instance(self, obj: WhatsAppTemplate) -> str:
+        label = f"{obj.name} ({obj.language})"
+        if obj.brand_id is not None and brands.several():
+            return f"{label} — {brands.info(obj.brand_id).name}"
+        return label
+
+
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Nama kampanye"), max_length=200)
     purpose = forms.ChoiceField(label=_("Tujuan"), choices=Purpose.choices)
     channel = forms.ChoiceField(label=_("Saluran"), choices=CampaignChannel.choices)
-    template = forms.ModelChoiceField(
+    template = TemplateChoiceField(
         label=_("Templat WhatsApp (disetujui)"),
         queryset=WhatsAppTemplate.objects.filter(approved=True).order_by("name", "language"),
         required=False,
@@ -200,7 +212,7 @@ def campaign_page(request: HttpRequest, campaign_id: int) -> HttpResponse:
     context: dict[str, Any] = {
         "campaign": campaign,
         "counts": campaigns.counts_for(campaign),
-        "channel_ready": campaigns.channel_ready(campaign.channel),
+        "channel_ready": campaigns.channel_ready(campaign.channel, campaign.template),
     }
     if campaign.status == "draft":
         context["preview"] = campaigns.preview(

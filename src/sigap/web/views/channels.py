@@ -347,9 +347,14 @@ def _channel_page(
         ]
     if brand is not None and row is None:
         paste = []  # generated when it is saved
+    # the connection's own business account's templates (a brand's: once it is saved)
     templates = (
-        list(WhatsAppTemplate.objects.order_by("name", "language"))
-        if provider == "whatsapp" and brand is None
+        list(
+            WhatsAppTemplate.objects.filter(brand=brand if row is not None else None).order_by(
+                "name", "language"
+            )
+        )
+        if provider == "whatsapp" and (brand is None or row is not None)
         else []
     )
     taken = {a.brand_id for a in rows}
@@ -389,8 +394,8 @@ def settings_channel(
     request: HttpRequest, provider: str, brand_id: int | None = None
 ) -> HttpResponse:
     """A messaging channel's connection: the default one, or a brand's own (``brand_id``:
-    its number, bot or page), with its webhook URL, verify step and (WhatsApp, default
-    connection) the message templates."""
+    its number, bot or page), with its webhook URL, verify step and (WhatsApp) the
+    connection's own message templates."""
     if provider not in services.CHANNELS:
         raise Http404
     spec = services.channel_spec(provider)
@@ -413,27 +418,27 @@ def settings_channel(
             return _channel_page(request, provider, status=422, brand=brand)
         flash.success(request, answer)
         return redirect(here)
-    if action == "sync" and provider == "whatsapp" and brand is None:
+    if action == "sync" and provider == "whatsapp":
         try:
-            synced = services.whatsapp_templates_sync(actor=actor)
+            synced = services.whatsapp_templates_sync(actor=actor, brand=brand)
         except SigapError as exc:
             flash.error(request, exc.message)
-            return _channel_page(request, provider, status=422)
+            return _channel_page(request, provider, status=422, brand=brand)
         flash.success(
             request,
             _("Templat disinkronkan: %(created)d baru, %(updated)d diubah, %(approved)d disetujui.")
             % {"created": synced.created, "updated": synced.updated, "approved": synced.approved},
         )
         return redirect(here)
-    if action == "proposals" and provider == "whatsapp" and brand is None:
+    if action == "proposals" and provider == "whatsapp":
         raw = request.POST.get("template", "")
         try:
             services.whatsapp_template_for_proposals(
-                actor=actor, template_id=int(raw) if raw.isdigit() else None
+                actor=actor, template_id=int(raw) if raw.isdigit() else None, brand=brand
             )
         except SigapError as exc:
             flash.error(request, exc.message)
-            return _channel_page(request, provider, status=422)
+            return _channel_page(request, provider, status=422, brand=brand)
         flash.success(request, _("Templat usulan penyelesaian disimpan."))
         return redirect(here)
     form = ChannelForm(spec, {}, request.POST)
