@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 
 from sigap.accounts.models import Role, User
@@ -36,8 +36,13 @@ def require_editor(user: Viewer) -> None:
         )
 
 
-def public_articles() -> QuerySet[Article]:
-    return Article.objects.filter(status=ArticleStatus.PUBLISHED, visibility=Visibility.PUBLIC)
+def public_articles(brand_id: int | None = None) -> QuerySet[Article]:
+    """Published public articles; for ``brand_id``'s help centre, that brand's and the
+    ones of every brand (no brand)."""
+    found = Article.objects.filter(status=ArticleStatus.PUBLISHED, visibility=Visibility.PUBLIC)
+    if brand_id is not None:
+        found = found.filter(Q(brand__isnull=True) | Q(brand_id=brand_id))
+    return found
 
 
 def visible_articles(user: Viewer) -> QuerySet[Article]:
@@ -55,8 +60,10 @@ def access_article(user: Viewer, article_id: int) -> Article:
     return article
 
 
-def public_article(slug: str) -> Article:
-    article = public_articles().select_related("category").filter(slug=slug).first()
+def public_article(slug: str, brand_id: int | None = None) -> Article:
+    """A published public article (of ``brand_id``'s help centre: another brand's own
+    article is not found)."""
+    article = public_articles(brand_id).select_related("category").filter(slug=slug).first()
     if article is None:
         raise NotFound(gettext("Artikel tidak ditemukan."))
     return article

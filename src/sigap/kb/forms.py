@@ -1,10 +1,13 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from sigap.accounts import brands
+from sigap.accounts.models import Brand
 from sigap.core.errors import ValidationFailed
 from sigap.kb.models import Article, ArticleStatus, Category, Visibility
 from sigap.kb.services import ArticleIn, CategoryIn
@@ -50,6 +53,13 @@ class ArticleForm(forms.Form):
     body_en = forms.CharField(
         label=_("Isi (Inggris)"), required=False, widget=forms.Textarea(attrs={"rows": 8})
     )
+    brand = forms.ModelChoiceField(
+        label=_("Merek"),
+        queryset=Brand.objects.filter(is_active=True).order_by("-is_default", "name"),
+        required=False,
+        empty_label=_("Semua merek"),
+        help_text=_("Pusat bantuan merek mana yang menampilkannya; kosong = semua merek."),
+    )
     visibility = forms.ChoiceField(
         label=_("Visibilitas"), choices=Visibility.choices, widget=forms.RadioSelect
     )
@@ -69,11 +79,20 @@ class ArticleForm(forms.Form):
                 "title_en": article.title_en,
                 "summary_en": article.summary_en,
                 "body_en": article.body_en,
+                "brand": article.brand_id,
                 "visibility": article.visibility,
                 "status": article.status,
                 "version": article.version,
             }
         super().__init__(*args, **kwargs)
+        self.article = article
+        if not brands.several():  # one brand: the concept is not shown
+            del self.fields["brand"]
+        elif article is not None and article.brand_id is not None:  # kept if deactivated
+            field = cast(forms.ModelChoiceField, self.fields["brand"])  # type: ignore[type-arg]
+            field.queryset = Brand.objects.filter(
+                Q(is_active=True) | Q(pk=article.brand_id)
+            ).order_by("-is_default", "name")
         if article is not None:
             del self.fields["slug"]
         else:
@@ -94,6 +113,12 @@ class ArticleForm(forms.Form):
             body_en=data["body_en"],
             visibility=data["visibility"],
             status=data["status"],
+            # without the chooser (one brand) an article keeps the brand it has
+            brand=(
+                data["brand"]
+                if "brand" in self.fields
+                else (self.article.brand if self.article is not None else None)
+            ),
         )
 
 

@@ -85,6 +85,15 @@ class Article(models.Model):
         _("status"), max_length=10, choices=ArticleStatus.choices, default=ArticleStatus.DRAFT
     )
     version = models.PositiveIntegerField(_("versi"), default=1)
+    # The brand whose help centre shows it (issue 17); empty: every brand's.
+    brand = models.ForeignKey(
+        "accounts.Brand",
+        verbose_name=_("merek"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="articles",
+    )
     created_at = models.DateTimeField(_("dibuat"))
     updated_at = models.DateTimeField(_("diperbarui"))
     published_at = models.DateTimeField(_("terbit"), null=True, blank=True)

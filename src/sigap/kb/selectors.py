@@ -71,9 +71,12 @@ def suggest_for_ticket(ticket: Ticket, limit: int = 5, *, extra: str = "") -> li
     return out
 
 
-def help_categories() -> QuerySet[Category]:
-    """Categories with at least one public article, each with ``n_articles``."""
+def help_categories(brand_id: int | None = None) -> QuerySet[Category]:
+    """Categories with at least one public article (of ``brand_id``'s help centre: its
+    own and the shared ones), each with ``n_articles``."""
     public = Q(articles__status=ArticleStatus.PUBLISHED, articles__visibility=Visibility.PUBLIC)
+    if brand_id is not None:
+        public &= Q(articles__brand__isnull=True) | Q(articles__brand_id=brand_id)
     return (
         Category.objects.annotate(n_articles=Count("articles", filter=public))
         .filter(n_articles__gt=0)
@@ -81,19 +84,21 @@ def help_categories() -> QuerySet[Category]:
     )
 
 
-def help_category_articles(category: Category) -> QuerySet[Article]:
-    return public_articles().filter(category=category).order_by("title")
+def help_category_articles(category: Category, brand_id: int | None = None) -> QuerySet[Article]:
+    return public_articles(brand_id).filter(category=category).order_by("title")
 
 
 RELATED_QUERY_CHARS = 400
 
 
-def related_articles(article: Article, limit: int = 5) -> list[Article]:
+def related_articles(
+    article: Article, limit: int = 5, brand_id: int | None = None
+) -> list[Article]:
     """The published articles nearest to this one by what it is about (its title and the
     questions it answers, through the search), then the rest of its category: two
-    queries at most."""
+    queries at most. Of ``brand_id``'s help centre only."""
     about = f"{article.title}\n{article.questions}"[:RELATED_QUERY_CHARS]
-    others = public_articles().exclude(pk=article.pk)
+    others = public_articles(brand_id).exclude(pk=article.pk)
     found = search_articles(others, about, limit=limit)
     if len(found) < limit:
         found += list(
@@ -110,10 +115,11 @@ SUGGEST_MIN_CHARS = 4
 SUGGEST_QUERY_CHARS = 400
 
 
-def portal_suggestions(q: str, limit: int = 4) -> list[Article]:
+def portal_suggestions(q: str, limit: int = 4, brand_id: int | None = None) -> list[Article]:
     """Published articles for a complaint being written (its subject and description; the
-    live chat widget's first message)."""
+    live chat widget's first message): of ``brand_id``'s help centre (its own articles and
+    the shared ones)."""
     q = q.strip()[:SUGGEST_QUERY_CHARS]
     if len(q) < SUGGEST_MIN_CHARS:
         return []
-    return search_articles(public_articles(), q, limit=limit)
+    return search_articles(public_articles(brand_id), q, limit=limit)

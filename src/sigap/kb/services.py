@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext
 
-from sigap.accounts.models import User
+from sigap.accounts.models import Brand, User
 from sigap.core.errors import Conflict, StaleVersion, ValidationFailed
 from sigap.kb import index
 from sigap.kb.access import require_editor
@@ -56,6 +56,8 @@ class ArticleIn:
     body_en: str = ""
     visibility: str = Visibility.PUBLIC
     status: str = ArticleStatus.DRAFT
+    # the brand whose help centre shows it; None: every brand's
+    brand: Brand | None = None
 
     def cleaned(self) -> ArticleIn:
         """Whitespace trimmed, question variants one per line; raises ValidationFailed."""
@@ -93,6 +95,8 @@ def content_of(obj: Article | ArticleVersion) -> dict[str, Any]:
 def _differs(article: Article, content: ArticleIn) -> bool:
     if article.category_id != content.category.pk:
         return True
+    if article.brand_id != (content.brand.pk if content.brand is not None else None):
+        return True
     return any(getattr(article, name) != getattr(content, name) for name in CONTENT_FIELDS)
 
 
@@ -113,6 +117,7 @@ def _snapshot(
 
 def _apply(article: Article, content: ArticleIn) -> None:
     article.category = content.category
+    article.brand = content.brand
     for name in CONTENT_FIELDS:
         setattr(article, name, getattr(content, name))
     if content.status == ArticleStatus.PUBLISHED and article.published_at is None:
@@ -213,7 +218,7 @@ def article_restore(
     if old is None:
         raise ValidationFailed(gettext("Versi %(number)s tidak ada.") % {"number": number})
     category = old.category or locked.category
-    content = ArticleIn(category=category, **content_of(old))
+    content = ArticleIn(category=category, brand=locked.brand, **content_of(old))
     if not _differs(locked, content):
         return locked
     return _save_version(
@@ -415,6 +420,7 @@ def import_articles(rows: list[Any], *, actor: User | None = None) -> ImportResu
             questions=str(questions) if "questions" in row else base.get("questions", ""),
             visibility=str(row.get("visibility", base["visibility"])),
             status=str(row.get("status", base["status"])),
+            brand=existing.brand if existing is not None else None,  # kept as it is
             **{k: str(row.get(k, base.get(k, ""))) for k in IMPORT_TEXT_FIELDS},
         )
         if existing is None:

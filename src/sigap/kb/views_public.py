@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from sigap.accounts import brands
 from sigap.accounts.limits import (
     SUGGESTIONS_LIMITED,
     SUGGESTIONS_RETRY_SECONDS,
@@ -72,15 +73,22 @@ def localised(article: Article) -> Localised:
     return Localised(article, article.title, article.summary, article.body, "id")
 
 
+def _brand_id(request: HttpRequest) -> int:
+    """The brand whose help centre this is (``?brand=``, remembered): its own articles and
+    the shared ones are shown, another brand's own are not found."""
+    return brands.from_request(request).id
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "kb/help/home.html", {"categories": selectors.help_categories()})
+    categories = selectors.help_categories(_brand_id(request))
+    return render(request, "kb/help/home.html", {"categories": categories})
 
 
 @require_GET
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     found = get_object_or_404(Category, slug=slug)
-    articles = [localised(a) for a in selectors.help_category_articles(found)]
+    articles = [localised(a) for a in selectors.help_category_articles(found, _brand_id(request))]
     if not articles:
         raise Http404(_("Kategori tidak ditemukan."))
     return render(request, "kb/help/category.html", {"category": found, "articles": articles})
@@ -88,8 +96,9 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def article(request: HttpRequest, slug: str) -> HttpResponse:
+    brand_id = _brand_id(request)
     try:
-        found = public_article(slug)
+        found = public_article(slug, brand_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     return render(
@@ -97,7 +106,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
         "kb/help/article.html",
         {
             "item": localised(found),
-            "related": [localised(a) for a in selectors.related_articles(found)],
+            "related": [localised(a) for a in selectors.related_articles(found, brand_id=brand_id)],
             "voted": request.session.get(_VOTED, {}).get(str(found.pk)),
         },
     )
@@ -110,7 +119,7 @@ _VOTED = "kb_voted"  # article id -> "1"/"0": this browser's answer, to show it 
 def vote(request: HttpRequest, slug: str) -> HttpResponse:
     """ "Was this helpful?": one answer per reader and article (a second one changes it)."""
     try:
-        found = public_article(slug)
+        found = public_article(slug, _brand_id(request))
     except NotFound as exc:
         raise Http404(exc.message) from exc
     answer = request.POST.get("helpful", "")
@@ -130,7 +139,9 @@ def vote(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()[:QUERY_CHARS]
-    found = search_articles(public_articles().select_related("category"), q, limit=SEARCH_LIMIT)
+    found = search_articles(
+        public_articles(_brand_id(request)).select_related("category"), q, limit=SEARCH_LIMIT
+    )
     return render(request, "kb/help/search.html", {"q": q, "results": results(found, q)})
 
 
@@ -146,6 +157,8 @@ def widget_suggestions(request: HttpRequest) -> JsonResponse:
     q = request.GET.get("q", "")
     token = request.GET.get("t", "")
     language = language_of(request.GET.get("lang", ""))
+    # the brand the widget is embedded for (its ``data-brand``; no cookies here)
+    brand = brands.by_slug(request.GET.get("brand", "")) or brands.default()
     if not suggestions_allowed(request):
         with translation.override(language):
             message = str(SUGGESTIONS_LIMITED)
@@ -156,13 +169,15 @@ def widget_suggestions(request: HttpRequest) -> JsonResponse:
         limited["Retry-After"] = str(SUGGESTIONS_RETRY_SECONDS)
         return limited
     params = {"t": token} if feedback.valid_token(token) else {}
+    if not brand.is_default:
+        params["brand"] = brand.slug  # the article opens in that brand's help centre
     if language != settings.LANGUAGE_CODE:
         params["lang"] = language  # the article opens in the page's language
     query = f"?{urlencode(params)}" if params else ""
     site = settings.SITE_URL.rstrip("/")
     with translation.override(language):
         articles = []
-        for found in selectors.portal_suggestions(q, limit=3):
+        for found in selectors.portal_suggestions(q, limit=3, brand_id=brand.id):
             item = localised(found)
             text = snippet(item.summary or item.body, q, chars=WIDGET_SNIPPET_CHARS)
             articles.append(
@@ -183,14 +198,18 @@ def widget_article(request: HttpRequest, slug: str) -> HttpResponse:
     """An article the widget suggested, opened: noted once per form (``t``), then the
     help centre's page, in the widget's page's language (``lang``: chosen for this browser,
     as the language switch does)."""
+    brand = brands.by_slug(request.GET.get("brand", ""))
     try:
-        found = public_article(slug)
+        found = public_article(slug, (brand or brands.default()).id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     token = request.GET.get("t", "")
     if feedback.valid_token(token):
         feedback.suggestion_opened(user=None, token=token, article=found)
-    response = redirect("help:article", slug=found.slug)
+    target = reverse("help:article", args=[found.slug])
+    if brand is not None and not brand.is_default:
+        target += "?" + urlencode({"brand": brand.slug})
+    response = redirect(target)
     if request.GET.get("lang"):
         response.set_cookie(  # as Django's set_language view sets it
             settings.LANGUAGE_COOKIE_NAME,

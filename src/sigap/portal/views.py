@@ -346,7 +346,7 @@ def new_ticket_suggestions(request: HttpRequest) -> HttpResponse:
     q = f"{request.GET.get('subject', '')}\n{request.GET.get('description', '')}".strip()
     q = q[:SUGGEST_QUERY_CHARS]
     token = request.GET.get("deflection", "")
-    found = portal_suggestions(q)
+    found = portal_suggestions(q, brand_id=brands.from_request(request).id)  # its help centre
     rows = [(a, highlight(a.title, q), snippet(a.summary or a.body, q, chars=160)) for a in found]
     return render(
         request,
@@ -361,7 +361,7 @@ def suggested_article(request: HttpRequest, slug: str) -> HttpResponse:
     """A suggested article opened from the complaint form: noted (once per form), then
     the help centre's page."""
     try:
-        article = public_article(slug)
+        article = public_article(slug, brands.from_request(request).id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     token = request.GET.get("t", "")
