@@ -14,17 +14,22 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from email.utils import formataddr, parseaddr
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext
 
-from sigap.accounts import message_templates
+from sigap.accounts import brands, message_templates
+from sigap.accounts.brands import BrandInfo
 from sigap.accounts.models import Role, User
+from sigap.connectors.email.outbound import branded_html
+from sigap.connectors.email.sender import through_mailbox
 
 SALT = "sigap.portal.magic-link"
 SIGNUP_BROWSER = "sigap_signup_browser"  # the session key of the sign-up's browser secret
@@ -80,24 +85,57 @@ KEYS = {  # the purpose → the message on the settings page ("Templat pesan")
 }
 
 
-def send_link(user: User, *, purpose: str = "login", browser: str = "") -> None:
-    """In the language of the page that asked, for the default brand (the portal has no
-    brand of its own yet)."""
+def send_link(
+    user: User, *, purpose: str = "login", browser: str = "", brand: BrandInfo | None = None
+) -> None:
+    """In the language of the page that asked, as the brand whose portal asked (``brand``;
+    None: the default brand), as a ticket's reply is: the brand's text of the message, its
+    sender name and address, and an HTML part with its logo, colour and signature. The
+    links open that brand's portal. The default brand without a sender of its own sends as
+    before (``DEFAULT_FROM_EMAIL``, text only)."""
+    brand = brand or brands.default()
     site = settings.SITE_URL.rstrip("/")
-    url = site + reverse("portal:magic_login", args=[make_token(user, browser=browser)])
+    query = "" if brand.is_default else "?" + urlencode({"brand": brand.slug})
+    url = site + reverse("portal:magic_login", args=[make_token(user, browser=browser)]) + query
     # the name is the requester's words until the address is proven: not in this mail
     name = "" if user.email_verified_at is None else user.get_full_name().strip()
     greeting = gettext("Halo %(name)s,") % {"name": name} if name else gettext("Halo,")
     rendered = message_templates.render_message(
         KEYS[purpose],
         language=translation.get_language(),
+        brand=brand.id,
         context={
             "sapaan": greeting,
             "nama_depan": message_templates.first_name(name),
             "tautan": url,
-            "tautan_masuk": site + reverse("portal:login"),
+            "tautan_masuk": site + reverse("portal:login") + query,
             "menit": str(settings.SIGAP_MAGIC_LINK_MAX_AGE // 60),
         },
     )
-    subject, body = rendered.subject, rendered.body
-    send_mail(subject, body, None, [user.email])
+    text = rendered.body
+    if brand.signature:
+        text += "\n\n-- \n" + brand.signature
+    mail = EmailMultiAlternatives(
+        subject=rendered.subject, body=text, from_email=_sender(brand), to=[user.email]
+    )
+    rich = branded_html(str(rendered.html), brand)
+    if rich != str(rendered.html):  # the brand has a look of its own
+        mail.attach_alternative(rich, "text/html")
+    if not brand.is_default:
+        mail = through_mailbox(mail, brand)  # a brand's own mailbox, as its replies
+    mail.send()
+
+
+def _sender(brand: BrandInfo) -> str | None:
+    """The From of a portal mail: the brand's sender name and address (each else the
+    default's), None (``DEFAULT_FROM_EMAIL``) for a default brand without either."""
+    if brand.is_default and not (brand.sender_email or brand.sender_name):
+        return None
+    default_name, default_addr = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    name = (
+        brand.sender_name
+        or (brand.name if not brand.is_default else "")
+        or default_name
+        or settings.SIGAP_BUSINESS_NAME
+    )
+    return formataddr((name, brand.sender_email or default_addr))

@@ -180,10 +180,11 @@ def signup(request: HttpRequest) -> HttpResponse:
             # for an address with an account and one without
             request.session[magic.SIGNUP_BROWSER] = secret
             request.session["signup_phone"] = data["phone"].strip() if purpose == "verify" else ""
+        brand = brands.from_request(request)  # the portal of ?brand=: its mail
         if purpose == "verify":
-            magic.send_link(user, purpose="verify", browser=magic.browser_mark(secret))
+            magic.send_link(user, purpose="verify", browser=magic.browser_mark(secret), brand=brand)
         elif purpose:
-            magic.send_link(user, purpose=purpose)
+            magic.send_link(user, purpose=purpose, brand=brand)
         return render(request, "portal/link_sent.html", {"email": email, "signup": True})
     return render(
         request, "portal/signup.html", {"form": form}, status=422 if form.is_bound else 200
@@ -198,10 +199,11 @@ def magic_request(request: HttpRequest) -> HttpResponse:
         if not mail_allowed(request, "portal.link", email):
             return too_many_requests(request)
         user = User.objects.filter(email__iexact=email, role=Role.CUSTOMER).first()
+        brand = brands.from_request(request)  # the portal of ?brand=: its mail
         if user is not None and user.is_active:
-            magic.send_link(user, purpose="login")
+            magic.send_link(user, purpose="login", brand=brand)
         elif user is not None and user.signup_pending:  # a sign-up still waiting
-            magic.send_link(user, purpose="verify")
+            magic.send_link(user, purpose="verify", brand=brand)
         # (an account staff switched off gets nothing: only staff switch it on again)
         # The same answer whether or not the address is known: no account enumeration.
         return render(request, "portal/link_sent.html", {"email": email})
@@ -255,6 +257,7 @@ def magic_login(request: HttpRequest, token: str) -> HttpResponse:
         with transaction.atomic():
             _link_customer(user, "")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    brands.from_request(request)  # a link of a brand's mail (?brand=): its portal
     flash.success(request, _("Selamat datang! Anda sudah masuk."))
     if not kept_password:
         flash.info(
