@@ -513,6 +513,19 @@ KEYS: dict[str, TemplateKey] = {
                 ),
             },
         ),
+        TemplateKey(
+            "widget_form_greeting",
+            gettext_lazy("Sapaan formulir widget live chat"),
+            gettext_lazy(
+                "Kalimat di atas formulir widget live chat, sebelum percakapan dimulai (per "
+                "merek: widget dengan data-brand merek itu)."
+            ),
+            (),
+            body={
+                "id": "Halo! Isi data berikut agar kami dapat membalas Anda.",
+                "en": "Hello! Fill in the details below so that we can reply to you.",
+            },
+        ),
     )
 }
 

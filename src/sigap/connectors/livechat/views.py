@@ -56,9 +56,11 @@ def sample(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def widget_config(request: HttpRequest) -> JsonResponse:
-    """The widget's strings and defaults in the page's language (``?lang=``), for any
-    site that carries it (no cookies, nothing private)."""
-    response = JsonResponse(widget.config(services.language_of(request.GET.get("lang", ""))))
+    """The widget's strings and defaults in the page's language (``?lang=``) and of the
+    brand it is embedded for (``?brand=``), for any site that carries it (no cookies,
+    nothing private)."""
+    language = services.language_of(request.GET.get("lang", ""))
+    response = JsonResponse(widget.config(language, request.GET.get("brand", "")[:50]))
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "public, max-age=300"
     return response

@@ -16,6 +16,8 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from sigap.accounts import brands, message_templates
+
 COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 DEFAULT_COLOR = "#0b6e4f"
 
@@ -85,14 +87,34 @@ def color_or_default(value: str) -> str:
     return value if COLOR.match(value or "") else DEFAULT_COLOR
 
 
-def config(language: str) -> dict[str, Any]:
-    """The widget's strings and defaults in ``language`` (a supported code)."""
+def config(language: str, brand_slug: str = "") -> dict[str, Any]:
+    """The widget's strings and defaults in ``language`` (a supported code), for the brand
+    it is embedded for (``data-brand``; unknown or empty: the default brand). A brand other
+    than the default one gives its name (the title) and colour; the greeting above the
+    form is the settings page's "Sapaan formulir widget live chat" when edited (for the
+    brand, or every brand), else ``SIGAP_CHAT_GREETING``. The page's own ``data-``
+    attributes still win (``widget.js``)."""
+    brand = brands.by_slug(brand_slug) or brands.default()
     with translation.override(language):
+        name = settings.SIGAP_CHAT_NAME or _("Live chat")
+        color = color_or_default(settings.SIGAP_CHAT_COLOR)
+        if not brand.is_default:
+            name = brand.name
+            color = brand.colour if COLOR.match(brand.colour) else color
+        edited = message_templates.render_message(
+            "widget_form_greeting", language=language, brand=brand.id, context={}
+        )
+        greeting = (
+            edited.body
+            if edited.customized
+            else settings.SIGAP_CHAT_GREETING
+            or _("Halo! Isi data berikut agar kami dapat membalas Anda.")
+        )
         return {
             "lang": language,
+            "brand": brand.slug,
             "strings": {s: _(s) for s in STRINGS},
-            "name": settings.SIGAP_CHAT_NAME or _("Live chat"),
-            "color": color_or_default(settings.SIGAP_CHAT_COLOR),
-            "greeting": settings.SIGAP_CHAT_GREETING
-            or _("Halo! Isi data berikut agar kami dapat membalas Anda."),
+            "name": name,
+            "color": color,
+            "greeting": greeting,
         }

@@ -36,6 +36,7 @@ def test_every_string_the_script_says_is_in_the_catalogue_list() -> None:
     assert set(widget.STRINGS) - said == set()  # listed but never said (stale)
 
 
+@pytest.mark.django_db  # the config reads the brand and the edited greeting
 def test_english_config_translates_every_string(settings: Any) -> None:
     settings.SIGAP_CHAT_NAME = ""
     settings.SIGAP_CHAT_GREETING = ""
@@ -56,6 +57,7 @@ def test_the_config_endpoint_serves_any_site_in_the_pages_language(
 ) -> None:
     settings.SIGAP_CHAT_NAME = "Toko Sigap"
     settings.SIGAP_CHAT_COLOR = "red; background:url(x)"  # not a colour: the default
+    client.get(reverse("livechat:widget_config"))  # the brands and edited texts, kept in memory
     with django_assert_num_queries(0):
         response = client.get(reverse("livechat:widget_config"), {"lang": "en-GB"})
     assert response.status_code == 200
@@ -180,3 +182,61 @@ def test_an_upload_refused_on_an_english_page_is_explained_in_english(
     assert response.json()["error"]["message"] == (
         "The attachment 'photo.txt' is 0.0 MB, over the limit of 0 MB."
     )
+
+
+# --- the brand the widget is embedded for (issue 17) -------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_brands_widget_takes_its_name_colour_and_greeting(client: Client, settings: Any) -> None:
+    from sigap.accounts import message_templates
+    from sigap.accounts.models import Brand, Role
+    from sigap.accounts.services import user_create
+
+    settings.SIGAP_CHAT_NAME = "Toko Sigap"
+    settings.SIGAP_CHAT_COLOR = "#0b6e4f"
+    settings.SIGAP_CHAT_GREETING = ""
+    admin = user_create(username="admin-widget", password="rahasia-admin-1", role=Role.ADMIN)
+    brand_b = Brand.objects.create(name="Kopi Senja", slug="kopi-senja", colour="#7A3E12")
+    message_templates.message_template_save(
+        actor=admin,
+        key="widget_form_greeting",
+        language="id",
+        brand=brand_b,
+        subject="",
+        body="Halo, pencinta kopi! Tulis pertanyaan Anda.",
+    )
+    url = reverse("livechat:widget_config")
+    b = client.get(url, {"brand": "kopi-senja"}).json()
+    assert (b["brand"], b["name"], b["color"]) == ("kopi-senja", "Kopi Senja", "#7A3E12")
+    assert b["greeting"] == "Halo, pencinta kopi! Tulis pertanyaan Anda."
+    # in English the brand has no edited text: the widget's own default
+    english = client.get(url, {"brand": "kopi-senja", "lang": "en"}).json()
+    assert english["greeting"] == "Hello! Fill in the details below so that we can reply to you."
+    # no brand, or an unknown one: the default brand, as before
+    for params in ({}, {"brand": "tidak-ada"}):
+        default = client.get(url, params).json()
+        assert (default["name"], default["color"]) == ("Toko Sigap", "#0b6e4f")
+        assert default["greeting"] == "Halo! Isi data berikut agar kami dapat membalas Anda."
+    # an edit for every brand reaches the default brand's widget
+    message_templates.message_template_save(
+        actor=admin,
+        key="widget_form_greeting",
+        language="id",
+        brand=None,
+        subject="",
+        body="Selamat datang di {usaha}!",
+    )
+    assert (
+        client.get(url).json()["greeting"] == f"Selamat datang di {settings.SIGAP_BUSINESS_NAME}!"
+    )
+
+
+def test_the_script_asks_for_its_brands_defaults_and_lets_the_page_override_them() -> None:
+    source = WIDGET_JS.read_text()
+    assert 'fetch(origin + "/chat/widget/?lang=" + LANG + BRAND_Q)' in source
+    assert "BRAND_Q" in source.split('"/bantuan/saran/?lang="', 1)[1].split("\n", 1)[0]
+    # the page's own data- attributes come before the brand's (the config's) values
+    assert "hexColor(data.color) || hexColor(cfg.color)" in source
+    assert "data.name || cfg.name" in source
+    assert "data.greeting || cfg.greeting" in source

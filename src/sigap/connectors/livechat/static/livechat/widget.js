@@ -9,10 +9,12 @@
  * typed in the form is unverified until the visitor enters the code mailed to it
  * ("Kirim kode"; livechat/views.py code_send, code_check).
  *
- * Per page, on the script tag (defaults from the settings, SIGAP_CHAT_*):
+ * Per page, on the script tag (defaults from the brand and the settings, SIGAP_CHAT_*):
  *   data-lang="en"   the language (else the page's <html lang>; Indonesian otherwise)
+ *   data-brand="kode" the brand the chats' tickets belong to (else the default brand);
+ *                    its name, colour and greeting are the widget's defaults
  *   data-name="…"    the title; data-color="#1a73e8" its colour; data-greeting="…"
- *   data-brand="kode" the brand the chats' tickets belong to (else the default brand)
+ *                    (each overrides the brand's)
  * The strings come from /chat/widget/?lang=… (Django's gettext, livechat/widget.py); the
  * language also goes with the start, the resume and the forms, so the server's messages
  * (the bot, notices, errors) are said in it.
@@ -40,6 +42,7 @@
   var pageLang = (data.lang || document.documentElement.lang || "id").toLowerCase();
   var LANG = pageLang.indexOf("en") === 0 ? "en" : "id";
   var BRAND = String(data.brand || "").slice(0, 50);
+  var BRAND_Q = BRAND ? "&brand=" + encodeURIComponent(BRAND) : "";  // its look, its articles
   var STRINGS = {};
   function t(s) { return STRINGS[s] || s; }
   function fmt(s, args) { var i = 0; return t(s).replace(/%s/g, function () { return String(args[i++]); }); }
@@ -546,7 +549,7 @@
     if (prechat.hidden || q === suggestQ) return;
     suggestQ = q;
     if (q.length < 4) { showSuggestions([]); return; }
-    var url = origin + "/bantuan/saran/?lang=" + LANG + "&t=" + formToken() + "&q=" + encodeURIComponent(q);
+    var url = origin + "/bantuan/saran/?lang=" + LANG + "&t=" + formToken() + BRAND_Q + "&q=" + encodeURIComponent(q);
     fetch(url).then(function (r) { return r.ok || r.status === 429 ? r.json() : {}; }).catch(function () { return {}; }).then(function (d) {
       if (q !== suggestQ || prechat.hidden) return;  // typed on, or the chat has started
       if (d.error) { showSuggestions([]); say(d.error.message || ""); suggestQ = ""; return; }
@@ -702,7 +705,7 @@
   }
 
   // The strings in the page's language first (Indonesian built in, if they cannot come).
-  fetch(origin + "/chat/widget/?lang=" + LANG).then(function (r) {
+  fetch(origin + "/chat/widget/?lang=" + LANG + BRAND_Q).then(function (r) {
     return r.ok ? r.json() : {};
   }).catch(function () { return {}; }).then(main);
 })();
