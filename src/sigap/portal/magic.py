@@ -122,7 +122,7 @@ def send_link(
     if rich != str(rendered.html):  # the brand has a look of its own
         mail.attach_alternative(rich, "text/html")
     if not brand.is_default:
-        mail = through_mailbox(mail, brand)  # a brand's own mailbox, as its replies
+        through_mailbox(mail, brand)  # a brand's own mailbox, as its replies
     mail.send()
 
 

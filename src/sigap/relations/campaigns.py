@@ -413,7 +413,7 @@ def _send_whatsapp(campaign: Campaign, recipient: CampaignRecipient, customer: C
     # brand's number for a brand's template), never through another one
     account = conf.for_brand("whatsapp", template.brand_id)
     if template.brand_id is not None and account is None:
-        raise SendError("Koneksi WhatsApp merek templat ini sudah diputus.", retryable=False)
+        raise SendError(_("Koneksi WhatsApp merek templat ini sudah diputus."), retryable=False)
     with conf.using(account):
         return send_standalone(
             recipient.address,
