@@ -257,3 +257,24 @@ def test_each_connection_has_its_own_proposal_template(
     channel_services.whatsapp_template_for_proposals(actor=admin, template_id=None, brand=brand_b)
     assert outbound.proposal_template(brand_b.pk) is None
     assert outbound.proposal_template() == default_t
+
+
+def test_the_brands_connection_page_syncs_its_templates_and_campaigns_name_the_brand(
+    two_numbers: FakeApi, admin: User, supervisor: User, brand_b: Brand, client: Client
+) -> None:
+    two_numbers.script(
+        f"/{B_WABA}/message_templates",
+        200,
+        templates_page(("promo_kopi", "Diskon {{1}} untuk pencinta kopi", "APPROVED")),
+    )
+    client.force_login(admin)
+    page = client.post(
+        f"/settings/channels/whatsapp/brands/{brand_b.pk}/", {"action": "sync"}, follow=True
+    ).content.decode()
+    assert "Templat disinkronkan: 1 baru, 0 diubah, 1 disetujui." in page
+    assert rows(brand_b) == [("promo_kopi", "Diskon {{1}} untuk pencinta kopi", True)]
+    assert rows(None) == [] and two_numbers.to(f"/{DEFAULT_WABA}/message_templates") == []
+
+    client.force_login(supervisor)
+    form = client.get("/campaigns/new/").content.decode()
+    assert "promo_kopi (id) — Kopi Senja" in form
