@@ -431,8 +431,68 @@ def test_erasure_pseudonymises_the_security_log(
     failed = rows.get(kind="sign_in_failed")
     assert failed.user_id is None and failed.user_name == pseudonym  # the portal name
     assert failed.pseudonymised_at is not None
+    assert failed.subject is None  # the digest of the erased address goes with it
     untouched = SecurityEvent.objects.get(pk=staff_row.pk)
     assert (untouched.user_name, untouched.pseudonymised_at) == ("admin", None)
+
+
+def test_the_security_log_names_a_typed_address_by_digest_only(admin: User) -> None:
+    """A row without an account keeps who it concerns as a keyed digest of the typed
+    name (any case), which finds it; a row of an account has none (its id finds it)."""
+    typed = audit.record(SecurityKind.SIGN_IN_FAILED, user_name="Budi@Contoh.id")
+    mine = audit.record(SecurityKind.SIGN_IN, user=admin, actor=admin)
+    assert typed.subject and len(typed.subject) == 64 and "budi" not in typed.subject
+    assert mine.subject is None
+    found = audit.concerning(user_ids=[], names=["budi@contoh.id"])
+    assert list(found.values_list("pk", flat=True)) == [typed.pk]
+    assert set(audit.concerning(user_ids=[admin.pk], names=[]).values_list("pk", flat=True)) == {
+        mine.pk
+    }
+    assert not audit.concerning(user_ids=[], names=[]).exists()
+
+
+def test_erasure_finds_its_security_log_rows_by_index_on_postgresql(
+    customer_user: User,
+) -> None:
+    """The rows of an erased person are looked up through the log's indexes (their
+    account's id as concerned or acting account, the digest of a typed address), never by
+    reading the log: planned as at a million rows (the table's statistics after ANALYZE
+    set to that size, rolled back with the test), no sequential scan."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner")
+    now = timezone.now()
+    SecurityEvent.objects.bulk_create(
+        SecurityEvent(
+            at=now - timedelta(minutes=i),
+            kind=SecurityKind.SIGN_IN if i % 3 else SecurityKind.SIGN_IN_FAILED,
+            actor_id=10_000 + i if i % 3 else None,
+            actor_name=f"user{i}" if i % 3 else "",
+            user_id=10_000 + i if i % 3 else None,
+            user_name=f"user{i}@contoh.id",
+            ip="10.0.0.1",
+            detail="",
+            data={},
+            subject=None if i % 3 else f"{i:064x}",
+        )
+        for i in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE accounts_securityevent")
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    "UPDATE pg_class SET reltuples = 1000000, relpages = greatest(1, "
+                    "pg_relation_size(oid) / current_setting('block_size')::int) "
+                    "WHERE oid = 'accounts_securityevent'::regclass"
+                )
+        except DatabaseError:
+            pytest.skip("changing a table's statistics takes a superuser")
+    rows = audit.concerning(user_ids=[customer_user.pk], names=["budi@contoh.id"])
+    plan = rows.order_by("pk").explain()
+
+    assert "Seq Scan" not in plan, plan
+    for index in ("security_user_at", "security_actor_at", "security_subject"):
+        assert index in plan, plan
 
 
 def test_erasure_covers_chats_sessions_campaigns_vouchers_and_the_ledger(
