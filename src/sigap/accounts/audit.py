@@ -112,8 +112,10 @@ def pseudonymise(*, user_ids: Iterable[int], names: Iterable[str], pseudonym: st
     rows ``concerning`` them: the name of the acting or concerned account on the rows of
     ``user_ids``, and every mention of ``names`` (their username and addresses, any case)
     in the names, the detail and the data of those rows and of the rows that only typed
-    one of them (a failed sign-in, found by its ``subject``). The events
-    stay, with their kind, time, ids and address; each changed row gets
+    one of them (a failed sign-in, found by its ``subject``), and the address on the rows
+    they acted on themselves. The events stay, with their kind, time and ids, and the
+    address of anyone else (a failed sign-in may be someone trying the account); each
+    changed row gets
     ``pseudonymised_at``, the one UPDATE the database lets through (accounts/0013).
     Returns the number of rows changed."""
     ids = set(user_ids)
@@ -131,6 +133,9 @@ def pseudonymise(*, user_ids: Iterable[int], names: Iterable[str], pseudonym: st
             "detail": swap(row.detail),
             "data": json.loads(swap(json.dumps(row.data, ensure_ascii=False))),
             "subject": None,  # the digest of a name that is no longer there
+            # Where the person was when they acted (their own sign-ins, sign-outs …);
+            # a row someone else acted on keeps that one's address (accounts/0015).
+            "ip": "" if row.actor_id in ids else row.ip,
         }
         if all(getattr(row, k) == v for k, v in new.items()):
             continue
