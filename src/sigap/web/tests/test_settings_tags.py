@@ -196,6 +196,8 @@ def test_a_merge_rewrites_what_named_the_tag_and_tells_each_ticket(
     assert event["data"]["tag"] == {"from": "ongkos-kirim", "to": "ongkir", "merged": True}
     assert "digabungkan ke ongkir" in event["data"]["reason"]
     assert _tag_events(first) == []
+    ticket_page = logged(admin).get(f"/tickets/{second.pk}/").content.decode()
+    assert "Label ongkos-kirim digabungkan ke ongkir di pengaturan." in ticket_page
     # One audit entry, before → after, with what was rewritten.
     (audit,) = SecurityEvent.objects.filter(kind="settings_changed")
     assert "merged_into: None → ongkir" in audit.detail
