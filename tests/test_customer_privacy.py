@@ -452,6 +452,35 @@ def test_the_security_log_names_a_typed_address_by_digest_only(admin: User) -> N
     assert not audit.concerning(user_ids=[], names=[]).exists()
 
 
+def test_erasure_redacts_the_names_and_temperament_the_timeline_recorded(
+    admin: User, agent: User, customer: Customer, other_customer: Customer, other_ticket: Ticket
+) -> None:
+    """A ticket filed under the customer from someone else's name, and their temperament
+    set from the ticket: both were written old → new on its timeline."""
+    ticket = ticket_services.ticket_change_customer(
+        actor=admin, ticket=other_ticket, customer=customer, reason="Pelanggan yang sama"
+    )
+    customer.refresh_from_db()
+    ticket_services.ticket_customer_update(
+        actor=admin,
+        ticket=ticket,
+        version=customer.version,
+        changes={"temperament": "arrogant"},
+    )
+    assert "budi" in _timeline_text(ticket) and "arrogant" in _timeline_text(ticket)
+
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+
+    text = _timeline_text(ticket)
+    assert "budi" not in text and "arrogant" not in text
+    fields = set(
+        TimelineEvent.objects.filter(ticket=ticket, redacted_at__isnull=False).values_list(
+            "field", flat=True
+        )
+    )
+    assert {"customer", "temperament"} <= fields
+
+
 def test_erasure_finds_its_security_log_rows_by_index_on_postgresql(
     customer_user: User,
 ) -> None:

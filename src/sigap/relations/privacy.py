@@ -60,13 +60,22 @@ from sigap.tickets.models import (
 )
 from sigap.tickets.search import index_ticket
 
-# Timeline events that carry the words of a ticket field (old → new), and the keys of an
-# event's data that hold words someone wrote or an address (``tickets/events.py``): a
-# subject, recorded facts, a confirmation's restatement and response, a proposal's summary
-# and reasons, a compensation note, a call's notes, a formal escalation's words, the
-# reason given for a change, a bounced reply's recipient. Redacted on erasure through the
-# timeline's one sanctioned UPDATE (tickets/0027); the events stay.
-_WORDED_FIELDS = ("subject", "description", "facts", "resolution_reason", "product")
+# Timeline events that carry the words of a ticket field (old → new) or the customer's
+# name or temperament, and the keys of an event's data that hold words someone wrote or
+# an address (``tickets/events.py``): a subject, recorded facts, a confirmation's
+# restatement and response, a proposal's summary and reasons, a compensation note, a
+# call's notes, a formal escalation's words, the reason given for a change, a bounced
+# reply's recipient. Redacted on erasure through the timeline's one sanctioned UPDATE
+# (tickets/0027); the events stay.
+_WORDED_FIELDS = (
+    "subject",
+    "description",
+    "facts",
+    "resolution_reason",
+    "product",
+    "customer",  # the ticket filed under another customer: "<name> (#id)" both ways
+    "temperament",  # set from the ticket (``ticket_customer_update``); blanked on the record
+)
 _WORDED_KEYS = (
     "subject",
     "facts",
