@@ -12,8 +12,9 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt, AccessLog
 from django.db import DatabaseError, connection, transaction
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -431,8 +432,97 @@ def test_erasure_pseudonymises_the_security_log(
     failed = rows.get(kind="sign_in_failed")
     assert failed.user_id is None and failed.user_name == pseudonym  # the portal name
     assert failed.pseudonymised_at is not None
+    assert failed.subject is None  # the digest of the erased address goes with it
     untouched = SecurityEvent.objects.get(pk=staff_row.pk)
     assert (untouched.user_name, untouched.pseudonymised_at) == ("admin", None)
+
+
+def test_the_security_log_names_a_typed_address_by_digest_only(admin: User) -> None:
+    """A row without an account keeps who it concerns as a keyed digest of the typed
+    name (any case), which finds it; a row of an account has none (its id finds it)."""
+    typed = audit.record(SecurityKind.SIGN_IN_FAILED, user_name="Budi@Contoh.id")
+    mine = audit.record(SecurityKind.SIGN_IN, user=admin, actor=admin)
+    assert typed.subject and len(typed.subject) == 64 and "budi" not in typed.subject
+    assert mine.subject is None
+    found = audit.concerning(user_ids=[], names=["budi@contoh.id"])
+    assert list(found.values_list("pk", flat=True)) == [typed.pk]
+    assert set(audit.concerning(user_ids=[admin.pk], names=[]).values_list("pk", flat=True)) == {
+        mine.pk
+    }
+    assert not audit.concerning(user_ids=[], names=[]).exists()
+
+
+def test_erasure_redacts_the_names_and_temperament_the_timeline_recorded(
+    admin: User, agent: User, customer: Customer, other_customer: Customer, other_ticket: Ticket
+) -> None:
+    """A ticket filed under the customer from someone else's name, and their temperament
+    set from the ticket: both were written old → new on its timeline."""
+    ticket = ticket_services.ticket_change_customer(
+        actor=admin, ticket=other_ticket, customer=customer, reason="Pelanggan yang sama"
+    )
+    customer.refresh_from_db()
+    ticket_services.ticket_customer_update(
+        actor=admin,
+        ticket=ticket,
+        version=customer.version,
+        changes={"temperament": "arrogant"},
+    )
+    assert "budi" in _timeline_text(ticket) and "arrogant" in _timeline_text(ticket)
+
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+
+    text = _timeline_text(ticket)
+    assert "budi" not in text and "arrogant" not in text
+    fields = set(
+        TimelineEvent.objects.filter(ticket=ticket, redacted_at__isnull=False).values_list(
+            "field", flat=True
+        )
+    )
+    assert {"customer", "temperament"} <= fields
+
+
+def test_erasure_finds_its_security_log_rows_by_index_on_postgresql(
+    customer_user: User,
+) -> None:
+    """The rows of an erased person are looked up through the log's indexes (their
+    account's id as concerned or acting account, the digest of a typed address), never by
+    reading the log: planned as at a million rows (the table's statistics after ANALYZE
+    set to that size, rolled back with the test), no sequential scan."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's planner")
+    now = timezone.now()
+    SecurityEvent.objects.bulk_create(
+        SecurityEvent(
+            at=now - timedelta(minutes=i),
+            kind=SecurityKind.SIGN_IN if i % 3 else SecurityKind.SIGN_IN_FAILED,
+            actor_id=10_000 + i if i % 3 else None,
+            actor_name=f"user{i}" if i % 3 else "",
+            user_id=10_000 + i if i % 3 else None,
+            user_name=f"user{i}@contoh.id",
+            ip="10.0.0.1",
+            detail="",
+            data={},
+            subject=None if i % 3 else f"{i:064x}",
+        )
+        for i in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE accounts_securityevent")
+        try:
+            with transaction.atomic():
+                cursor.execute(
+                    "UPDATE pg_class SET reltuples = 1000000, relpages = greatest(1, "
+                    "pg_relation_size(oid) / current_setting('block_size')::int) "
+                    "WHERE oid = 'accounts_securityevent'::regclass"
+                )
+        except DatabaseError:
+            pytest.skip("changing a table's statistics takes a superuser")
+    rows = audit.concerning(user_ids=[customer_user.pk], names=["budi@contoh.id"])
+    plan = rows.order_by("pk").explain()
+
+    assert "Seq Scan" not in plan, plan
+    for index in ("security_user_at", "security_actor_at", "security_subject"):
+        assert index in plan, plan
 
 
 def test_erasure_covers_chats_sessions_campaigns_vouchers_and_the_ledger(
@@ -554,3 +644,143 @@ def test_the_customer_list_page_runs_a_fixed_number_of_queries(
         if i % 5 == 0:
             customer_services.customer_erase(admin, made, "Permintaan pelanggan")
     assert [queries(url) for url in urls] == few
+
+
+# --- what erasure covers besides the customer's own tickets ---------------------------------
+
+
+def _signed_in(user: User, ip: str) -> None:
+    request = RequestFactory().get("/", REMOTE_ADDR=ip)
+    request.user = user
+    audit.record(SecurityKind.SIGN_IN, user=user, actor=user, request=request)
+
+
+def test_erasure_redacts_typed_ledger_reasons_and_keeps_the_points(
+    admin: User, supervisor: User, customer: Customer
+) -> None:
+    manual, _ = loyalty.post_points(
+        customer=customer, kind="manual", points=150, reason="Maaf untuk Bu Budi, Jl. Melati 7"
+    )
+    bought, _ = loyalty.post_purchase(customer=customer, external_id="INV-77", amount=200_000)
+    override = loyalty.override_tier(
+        actor=supervisor, customer=customer, tier="gold", reason="Budi pelanggan lama"
+    )
+    balance = loyalty.balance(customer.pk)
+
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+
+    rows = {e.pk: e for e in PointsEntry.objects.filter(customer=customer)}
+    assert "Melati" not in rows[manual.pk].reason and rows[manual.pk].redacted_at is not None
+    assert (rows[manual.pk].points, rows[manual.pk].kind) == (150, "manual")
+    assert rows[bought.pk].reason == bought.reason and rows[bought.pk].redacted_at is None
+    assert (rows[bought.pk].external_id, rows[bought.pk].spend) == ("INV-77", 200_000)
+    assert loyalty.balance(customer.pk) == balance
+    override.refresh_from_db()
+    assert "Budi" not in override.reason and override.tier == "gold"
+    # The ledger is still append-only for everything else.
+    with pytest.raises(PermissionError):
+        PointsEntry.objects.filter(pk=manual.pk).update(points=1)
+
+
+def test_erasure_blanks_the_addresses_of_the_customers_own_sign_ins(
+    admin: User, customer_user: User, customer: Customer
+) -> None:
+    _signed_in(customer_user, "203.0.113.7")
+    staff_request = RequestFactory().get("/", REMOTE_ADDR="198.51.100.1")
+    staff_request.user = admin
+    by_staff = audit.record(SecurityKind.DEACTIVATED, user=customer_user, request=staff_request)
+    attempt = RequestFactory().get("/", REMOTE_ADDR="192.0.2.66")
+    tried = audit.record(SecurityKind.SIGN_IN_FAILED, user_name="budi@contoh.id", request=attempt)
+    AccessLog.objects.create(
+        username=customer_user.username, ip_address="203.0.113.7", user_agent="Firefox"
+    )
+    AccessLog.objects.create(username="admin", ip_address="198.51.100.1", user_agent="Firefox")
+    AccessAttempt.objects.create(
+        username="Budi@contoh.id", ip_address="192.0.2.66", user_agent="x", failures_since_start=1
+    )
+
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+
+    own = SecurityEvent.objects.filter(actor_id=customer_user.pk)
+    assert own.exists() and set(own.values_list("ip", flat=True)) == {""}
+    # Someone else's address stays: the admin's, and whoever typed the address (an
+    # attempt on the account may not be the customer's own).
+    assert SecurityEvent.objects.get(pk=by_staff.pk).ip == "198.51.100.1"
+    assert SecurityEvent.objects.get(pk=tried.pk).ip == "192.0.2.66"
+    assert not SecurityEvent.objects.filter(ip="203.0.113.7").exists()
+    assert list(AccessLog.objects.values_list("username", flat=True)) == ["admin"]
+    assert not AccessAttempt.objects.exists()
+    # Only a pseudonymisation may blank an address, and only blank it.
+    row = SecurityEvent.objects.get(pk=by_staff.pk)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "UPDATE accounts_securityevent SET pseudonymised_at = %s, ip = %s WHERE id = %s",
+            [timezone.now() + timedelta(days=1), "10.0.0.1", row.pk],
+        )
+
+
+def test_erasure_follows_a_merged_ticket_filed_under_another_customer(
+    admin: User, agent: User, customer: Customer, other_customer: Customer, ticket: Ticket
+) -> None:
+    """A ticket merged into another of the same customer that was then filed under
+    someone else: the customer's messages moved there and the copy of their timeline are
+    redacted there too; that ticket's own events and messages stay."""
+    ticket_services.message_add(
+        actor=None, ticket=ticket, kind="inbound", body=WORDS, sender_address="budi@contoh.id"
+    )
+    target = ticket_services.ticket_create(
+        actor=agent,
+        customer=customer,
+        kind="inquiry",
+        channel="whatsapp",
+        subject="Tanya ongkir",
+        description="Berapa ongkir ke Surabaya?",
+        category="service",
+        team=ticket.team,
+        assignee=agent,
+    )
+    ticket_services.ticket_merge(actor=agent, source=ticket, target=target)
+    ticket_services.ticket_change_customer(
+        actor=agent, ticket=target, customer=other_customer, reason="Salah pelanggan"
+    )
+    theirs = ticket_services.message_add(
+        actor=None, ticket=target, kind="inbound", body="Pesanan saya yang lain"
+    )
+    assert Message.objects.filter(ticket=target, body=WORDS).exists()
+    assert "melati" in TicketSearchDocument.objects.get(ticket=target).staff_text.lower()
+
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+
+    assert not Message.objects.filter(body__icontains="melati").exists()
+    assert Message.objects.get(pk=theirs.pk).body == "Pesanan saya yang lain"
+    copies = TimelineEvent.objects.filter(ticket=target, data__merged_from=ticket.pk)
+    assert copies.exists()
+    assert "paket belum sampai" not in _timeline_text(target)
+    own = TimelineEvent.objects.get(
+        ticket=target, kind=EventKind.CREATED, data__merged_from__isnull=True
+    )
+    assert own.data["subject"] == "Tanya ongkir" and own.redacted_at is None
+    document = TicketSearchDocument.objects.get(ticket=target).staff_text.lower()
+    assert "melati" not in document and "surabaya" in document
+
+
+def test_the_export_after_erasure_works_and_shows_nothing_erased(
+    admin: User, supervisor: User, customer_user: User, customer: Customer, history: Ticket
+) -> None:
+    loyalty.post_points(customer=customer, kind="manual", points=10, reason="Untuk Budi Santoso")
+    _signed_in(customer_user, "203.0.113.7")
+
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+    customer.refresh_from_db()
+    data = customer_services.customer_export(supervisor, customer)
+
+    text = json.dumps(data, ensure_ascii=False).lower()
+    for erased in ("budi", "melati", "6281234567890", "kurirnya", "ktp.txt", "203.0.113.7"):
+        assert erased not in text, erased
+    assert data["customer"]["erased_at"] is not None
+    assert [e["points"] for e in data["loyalty"]["points"]] == [120, 10]
+    assert data["tickets"][0]["id"] == history.pk and data["contacts"] == []

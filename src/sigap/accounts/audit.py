@@ -25,7 +25,7 @@ from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from sigap.accounts.models import SecurityEvent, SecurityKind, Team, User
+from sigap.accounts.models import SecurityEvent, SecurityKind, Team, User, subject_digests
 
 _request: ContextVar[HttpRequest | None] = ContextVar("sigap_audit_request", default=None)
 
@@ -77,6 +77,7 @@ def record(
     request = request if request is not None else _request.get()
     actor_id, actor_name = _person(actor if actor is not None else getattr(request, "user", None))
     user_id, name = _person(user) if user is not None else (None, user_name[:150])
+    typed = user_name if user_id is None else ""  # a name with no account behind it
     return SecurityEvent.objects.create(
         at=timezone.now(),
         kind=kind,
@@ -87,35 +88,54 @@ def record(
         ip=_ip(request),
         detail=detail[:500],
         data=data or {},
+        subject=next(iter(subject_digests(typed)), None),
     )
 
 
+def concerning(*, user_ids: Iterable[int], names: Iterable[str]) -> QuerySet[SecurityEvent]:
+    """The rows about a person: those of their accounts (``user_ids``, as the acting or
+    the concerned account) and those that name them without an account (``subject``, the
+    digest of a typed name or address). Each an index lookup (security_user_at,
+    security_actor_at, security_subject), never a scan of the log."""
+    ids = sorted(set(user_ids))
+    digests = sorted({d for n in names for d in subject_digests(n)})
+    match = Q()
+    if ids:
+        match |= Q(user_id__in=ids) | Q(actor_id__in=ids)
+    if digests:
+        match |= Q(subject__in=digests)
+    return SecurityEvent.objects.filter(match) if match else SecurityEvent.objects.none()
+
+
 def pseudonymise(*, user_ids: Iterable[int], names: Iterable[str], pseudonym: str) -> int:
-    """Replaces a person in the log by ``pseudonym`` (an erased customer, UU PDP): the
-    name of the acting or concerned account on the rows of ``user_ids``, and every
-    mention of ``names`` (their username and addresses, any case) in the names, the
-    detail and the data, also on rows that only typed them (a failed sign-in). The events
-    stay, with their kind, time, ids and address; each changed row gets
+    """Replaces a person in the log by ``pseudonym`` (an erased customer, UU PDP) on the
+    rows ``concerning`` them: the name of the acting or concerned account on the rows of
+    ``user_ids``, and every mention of ``names`` (their username and addresses, any case)
+    in the names, the detail and the data of those rows and of the rows that only typed
+    one of them (a failed sign-in, found by its ``subject``), and the address on the rows
+    they acted on themselves. The events stay, with their kind, time and ids, and the
+    address of anyone else (a failed sign-in may be someone trying the account); each
+    changed row gets
     ``pseudonymised_at``, the one UPDATE the database lets through (accounts/0013).
     Returns the number of rows changed."""
     ids = set(user_ids)
     wanted = sorted({n.strip() for n in names if n and n.strip()}, key=len, reverse=True)
-    match = Q(user_id__in=ids) | Q(actor_id__in=ids)
-    for name in wanted:
-        match |= Q(user_name__iexact=name) | Q(actor_name__iexact=name)
-        match |= Q(detail__icontains=name) | Q(data__icontains=name)
     pattern = re.compile("|".join(re.escape(n) for n in wanted), re.I) if wanted else None
 
     def swap(text: str) -> str:
         return pattern.sub(pseudonym, text) if pattern is not None else text
 
     changed = 0
-    for row in SecurityEvent.objects.filter(match).order_by("pk"):
+    for row in concerning(user_ids=ids, names=wanted).order_by("pk"):
         new = {
             "actor_name": pseudonym if row.actor_id in ids else swap(row.actor_name),
             "user_name": pseudonym if row.user_id in ids else swap(row.user_name),
             "detail": swap(row.detail),
             "data": json.loads(swap(json.dumps(row.data, ensure_ascii=False))),
+            "subject": None,  # the digest of a name that is no longer there
+            # Where the person was when they acted (their own sign-ins, sign-outs …);
+            # a row someone else acted on keeps that one's address (accounts/0015).
+            "ip": "" if row.actor_id in ids else row.ip,
         }
         if all(getattr(row, k) == v for k, v in new.items()):
             continue

@@ -41,6 +41,25 @@ SUGGESTIONS_LIMITED = gettext_lazy(
 SUGGESTIONS_RETRY_SECONDS = 60
 
 
+def forget(usernames: list[str]) -> int:
+    """An erased customer's (UU PDP) names in Axes' records: the sign-in log (every
+    sign-in with its address and browser) and the failures counted against them, deleted
+    (by Axes' indexed username, as typed: as given, in lower and upper case, and with a
+    capital first letter as a phone's keyboard types it; not every mix of cases).
+    Returns the number of rows."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    names = sorted(
+        {v for n in usernames if n for v in (n, n.lower(), n.upper(), n[:1].upper() + n[1:])}
+    )
+    if not names:
+        return 0
+    deleted = 0
+    for model in (AccessLog, AccessAttempt, AccessFailureLog):
+        deleted += model.objects.filter(username__in=names).delete()[0]
+    return deleted
+
+
 def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR", ""))
 

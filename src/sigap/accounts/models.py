@@ -149,6 +149,22 @@ class SecurityKind(models.TextChoices):
 APPEND_ONLY = "the security audit log is append-only"
 
 
+SUBJECT_SALT = "sigap.accounts.SecurityEvent.subject"
+
+
+def subject_digests(name: str) -> list[str]:
+    """The ``SecurityEvent.subject`` of a typed name or address (any case), under the
+    current secret key and then each older one still accepted (a row recorded before a
+    key rotation is still found). Empty for an empty name."""
+    value = name.strip().casefold()
+    if not value:
+        return []
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [
+        salted_hmac(SUBJECT_SALT, value, secret=k, algorithm="sha256").hexdigest() for k in keys
+    ]
+
+
 class SecurityEventQuerySet(models.QuerySet["SecurityEvent"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError(APPEND_ONLY)
@@ -175,6 +191,12 @@ class SecurityEvent(models.Model):
     # and address replaced by a pseudonym (``audit.pseudonymise``); kind, time, ids and
     # address stay.
     pseudonymised_at = models.DateTimeField(null=True, blank=True)
+    # Who a row concerns when no account does (a failed sign-in's typed name, a refused
+    # single sign-on's address), keyed-hashed (``subject_digest``), so that an erasure
+    # finds those rows by index and the column itself names nobody (accounts/0014).
+    # Cleared when the row is pseudonymised. Nullable only so that adding it is an ALTER
+    # TABLE on SQLite (a rebuild drops the append-only trigger); None: no such name.
+    subject = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     objects = SecurityEventQuerySet.as_manager()
 
@@ -186,6 +208,7 @@ class SecurityEvent(models.Model):
             models.Index(fields=["kind", "-at"], name="security_kind_at"),
             models.Index(fields=["user_id", "-at"], name="security_user_at"),
             models.Index(fields=["actor_id", "-at"], name="security_actor_at"),
+            models.Index(fields=["subject"], name="security_subject"),
         ]
 
     def __str__(self) -> str:

@@ -4,7 +4,10 @@ Sigap without rules for a trigger from doing any work."""
 
 from __future__ import annotations
 
+from django.utils.translation import npgettext
+
 from sigap.automations import engine
+from sigap.automations.models import Rule
 from sigap.tickets import hooks
 from sigap.tickets.models import MessageKind, Ticket
 
@@ -13,7 +16,34 @@ def _fire(trigger: str, ticket_id: int, text: str = "") -> list[str]:
     return engine.fire(trigger, Ticket(pk=ticket_id), text=text)
 
 
+def tag_renamed(event: hooks.TagRenamed) -> hooks.Rewritten:
+    """The rules whose "add tag" action names the old tag add the new one (one read of
+    the rules, one UPDATE; no audit row of their own: the tag's change is the audited
+    one)."""
+    changed = []
+    for rule in Rule.objects.only("pk", "actions").order_by("pk"):
+        actions = list(rule.actions or [])
+        rewritten = [
+            {**a, "value": event.new}
+            if isinstance(a, dict) and a.get("type") == "add_tag" and a.get("value") == event.old
+            else a
+            for a in actions
+        ]
+        if rewritten != actions:
+            rule.actions = rewritten
+            changed.append(rule)
+    if changed:
+        Rule.objects.bulk_update(changed, ["actions"])
+        engine.invalidate()  # as a save does (apps.py); bulk_update sends no post_save
+    n = len(changed)
+    label = npgettext("tags rewritten", "aturan otomasi", "aturan otomasi", n)
+    return hooks.Rewritten("automation_rules", label, n)
+
+
 def connect() -> None:
+    hooks.subscribe(
+        hooks.TagRenamed, tag_renamed, phase=hooks.INSIDE, name="automations.tag_renamed"
+    )
     hooks.subscribe(
         hooks.TicketCreated,
         lambda e: _fire("ticket_created", e.ticket_id, e.text),

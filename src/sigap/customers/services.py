@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from sigap.accounts import audit, sessions
+from sigap.accounts import audit, limits, sessions
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import Role, SecurityKind, User
 from sigap.core.errors import (
@@ -778,6 +778,7 @@ def customer_erase(actor: User, customer: Customer, reason: str) -> Customer:
             pseudonym=f"erased-{portal_user.pk}",
         )
     audit.pseudonymise(user_ids=[], names=emails, pseudonym=f"erased-customer-{customer.pk}")
+    limits.forget([*(u.username for u in portal_users), *emails])
     now = timezone.now()
     Customer.objects.filter(pk__in=ids).update(
         name=erased_name(),

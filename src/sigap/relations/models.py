@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sigap.customers.models import LoyaltyTier
@@ -29,6 +30,17 @@ class PointsEntryQuerySet(models.QuerySet["PointsEntry"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise PermissionError(APPEND_ONLY)
 
+    def redact_reasons(self, text: str) -> int:
+        """The ledger's one sanctioned UPDATE, as the timeline's (tickets/0027): an erased
+        customer's (UU PDP) reasons typed by people become ``text``, each line marked
+        ``redacted_at``; the points, amounts, kinds, times and transaction ids stay."""
+        return super().update(reason=text, redacted_at=timezone.now())
+
+
+# Ledger lines whose reason people type (the rest Sigap words itself: a purchase's
+# transaction id, an expiry, a membership anniversary).
+WORDED_KINDS = ("manual", "adjustment", "redemption")
+
 
 class PointsEntry(models.Model):
     """One line of a customer's points ledger: never changed or deleted; a correction is a
@@ -47,6 +59,8 @@ class PointsEntry(models.Model):
     expires_at = models.DateTimeField(_("kedaluwarsa"), null=True, blank=True)
     actor_id = models.IntegerField(null=True, blank=True)
     actor_name = models.CharField(max_length=150, blank=True, default="")
+    # Set by the one update the ledger allows (``PointsEntryQuerySet.redact_reasons``).
+    redacted_at = models.DateTimeField(null=True, blank=True)
 
     objects = PointsEntryQuerySet.as_manager()
 

@@ -9,7 +9,8 @@ category; messages with their kind and time; surveys with their scores; calls wi
 durations; points and vouchers) and removes or redacts their words: ticket subjects and
 descriptions, message bodies, attachments (the files once the erasure commits), survey
 comments, call numbers and notes, the raw channel payloads, live-chat visitor details,
-consents and campaign addresses.
+consents, campaign addresses and the reasons people typed on the points ledger; and
+follows a ticket of theirs merged into one later filed under someone else.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -37,7 +38,14 @@ from sigap.connectors.phone.models import Call
 from sigap.customers import services as customer_services
 from sigap.customers.models import ContactKind, Customer, CustomerContact
 from sigap.notifications.models import Notification
-from sigap.relations.models import CampaignRecipient, Consent, PointsEntry, Voucher
+from sigap.relations.models import (
+    WORDED_KINDS,
+    CampaignRecipient,
+    Consent,
+    PointsEntry,
+    TierOverride,
+    Voucher,
+)
 from sigap.surveys.models import Survey
 from sigap.tickets.models import (
     Apology,
@@ -50,14 +58,24 @@ from sigap.tickets.models import (
     TicketSearchDocument,
     TimelineEvent,
 )
+from sigap.tickets.search import index_ticket
 
-# Timeline events that carry the words of a ticket field (old → new), and the keys of an
-# event's data that hold words someone wrote or an address (``tickets/events.py``): a
-# subject, recorded facts, a confirmation's restatement and response, a proposal's summary
-# and reasons, a compensation note, a call's notes, a formal escalation's words, the
-# reason given for a change, a bounced reply's recipient. Redacted on erasure through the
-# timeline's one sanctioned UPDATE (tickets/0027); the events stay.
-_WORDED_FIELDS = ("subject", "description", "facts", "resolution_reason", "product")
+# Timeline events that carry the words of a ticket field (old → new) or the customer's
+# name or temperament, and the keys of an event's data that hold words someone wrote or
+# an address (``tickets/events.py``): a subject, recorded facts, a confirmation's
+# restatement and response, a proposal's summary and reasons, a compensation note, a
+# call's notes, a formal escalation's words, the reason given for a change, a bounced
+# reply's recipient. Redacted on erasure through the timeline's one sanctioned UPDATE
+# (tickets/0027); the events stay.
+_WORDED_FIELDS = (
+    "subject",
+    "description",
+    "facts",
+    "resolution_reason",
+    "product",
+    "customer",  # the ticket filed under another customer: "<name> (#id)" both ways
+    "temperament",  # set from the ticket (``ticket_customer_update``); blanked on the record
+)
 _WORDED_KEYS = (
     "subject",
     "facts",
@@ -214,18 +232,25 @@ def erase(customer: Customer) -> None:
     # Subqueries, not lists of ids: a long history stays one statement per table.
     tickets = Ticket.objects.filter(customer_id=customer.pk)
     ticket_ids = tickets.values("pk")
-    messages = Message.objects.filter(ticket__customer_id=customer.pk)
+    elsewhere, sources, moved = _merged_elsewhere(customer)
+    messages = Message.objects.filter(Q(ticket__customer_id=customer.pk) | Q(pk__in=moved))
     message_ids = messages.values("pk")
 
     tickets.update(
         subject=redacted, description=redacted, facts="", resolution_reason="", product=""
     )
     messages.update(body=redacted, body_html="", sender_address="")
-    _delete_attachments(ticket_ids)
+    _delete_attachments(Q(ticket_id__in=ticket_ids) | Q(message_id__in=moved))
     TicketSearchDocument.objects.filter(ticket_id__in=ticket_ids).update(
         staff_text="", public_text=""
     )
-    _redact_timeline(ticket_ids, redacted)
+    _redact_timeline(
+        Q(ticket_id__in=ticket_ids)
+        | Q(ticket_id__in=elsewhere, data__merged_from__in=sources),  # the copies there
+        redacted,
+    )
+    for pk in elsewhere:  # their documents held the moved messages' words
+        index_ticket(pk)
     Confirmation.objects.filter(ticket_id__in=ticket_ids).update(
         restatement=redacted, customer_response=""
     )
@@ -264,11 +289,42 @@ def erase(customer: Customer) -> None:
     QuarantinedEmail.objects.filter(sender__in=emails).delete()
 
     Consent.objects.filter(customer_id=customer.pk).delete()
+    # The ledger keeps every line and its points; the reasons people typed may name them.
+    PointsEntry.objects.filter(customer_id=customer.pk, kind__in=WORDED_KINDS).exclude(
+        reason=redacted
+    ).redact_reasons(redacted)
+    TierOverride.objects.filter(customer_id=customer.pk).update(reason=redacted)
     CampaignRecipient.objects.filter(customer_id=customer.pk).update(  # a provider's error
         address="",
         params={},
         error="",  # can quote the address
     )
+
+
+def _merged_elsewhere(customer: Customer) -> tuple[list[int], list[int], list[int]]:
+    """Where the customer's words went beyond their own tickets: a ticket of theirs
+    merged into another (same customer, ``ticket_merge``) that was later filed under
+    someone else (``ticket_change_customer``) took their messages (moved there) and a
+    copy of their timeline (``merged_from``). Returns those tickets, the customer's
+    tickets merged into them, and the moved messages (by the ids the source's own
+    timeline recorded as each was added). Two reads; none when nothing was merged."""
+    pairs = list(
+        Ticket.objects.filter(customer_id=customer.pk, merged_into__isnull=False)
+        .exclude(merged_into__customer_id=customer.pk)
+        .values_list("pk", "merged_into_id")
+    )
+    if not pairs:
+        return [], [], []
+    sources = sorted(pk for pk, _ in pairs)
+    elsewhere = sorted({into for _, into in pairs if into is not None})
+    recorded = TimelineEvent.objects.filter(ticket_id__in=sources).values_list(
+        "data__message_id", flat=True
+    )
+    ids = {m for m in recorded if isinstance(m, int)}
+    moved = list(
+        Message.objects.filter(pk__in=ids, ticket_id__in=elsewhere).values_list("pk", flat=True)
+    )
+    return elsewhere, sources, sorted(moved)
 
 
 def _redacted_event(event: TimelineEvent, redacted: str) -> bool:
@@ -292,14 +348,15 @@ def _redacted_event(event: TimelineEvent, redacted: str) -> bool:
     return changed
 
 
-def _redact_timeline(ticket_ids: QuerySet[Ticket, Any], redacted: str) -> None:
-    """The words in the events of the customer's tickets: one read, one UPDATE per batch,
-    each event marked ``redacted_at`` (the trigger lets only such an UPDATE through, and
-    only of those columns)."""
+def _redact_timeline(which: Q, redacted: str) -> None:
+    """The words in the events ``which`` (of the customer's tickets, and the copies of
+    their timeline elsewhere): one read, one UPDATE per batch, each event marked
+    ``redacted_at`` (the trigger lets only such an UPDATE through, and only of those
+    columns)."""
     now = timezone.now()
     events = [
         e
-        for e in TimelineEvent.objects.filter(ticket_id__in=ticket_ids).only(
+        for e in TimelineEvent.objects.filter(which).only(
             "pk", "field", "old_value", "new_value", "data", "redacted_at"
         )
         if _redacted_event(e, redacted)
@@ -311,10 +368,11 @@ def _redact_timeline(ticket_ids: QuerySet[Ticket, Any], redacted: str) -> None:
     )
 
 
-def _delete_attachments(ticket_ids: QuerySet[Ticket, Any]) -> None:
-    """The rows now; their files once the erasure commits (a rollback keeps them), each
-    unless another attachment still shares it (files are stored by content hash)."""
-    rows = Attachment.objects.filter(ticket_id__in=ticket_ids)
+def _delete_attachments(which: Q) -> None:
+    """The rows ``which`` now; their files once the erasure commits (a rollback keeps
+    them), each unless another attachment still shares it (files are stored by content
+    hash)."""
+    rows = Attachment.objects.filter(which)
     names = set(rows.values_list("file", flat=True))
     if not names:
         return

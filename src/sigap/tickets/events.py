@@ -11,10 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from sigap.accounts.models import User
 from sigap.core import fastsql
+from sigap.core.locale import said_in_default_language
 from sigap.tickets import live
 from sigap.tickets.models import EventKind, Message, MessageKind, Proposal, Ticket, TimelineEvent
 from sigap.webhooks import outbox
@@ -353,6 +354,42 @@ def merge_copies(target: Ticket, source: Ticket, events: list[TimelineEvent]) ->
         live.ticket_changed(target.pk)
         fastsql.insert(copies)
     return len(copies)
+
+
+TAG_EVENTS_PER_STATEMENT = 500
+
+
+def tag_renamed_events(
+    ticket_ids: list[int], actor: User | None, old: str, new: str, *, merged: bool
+) -> int:
+    """One "tags" entry on each of ``ticket_ids`` saying tag ``old`` became ``new`` (an
+    admin renamed it or merged it into ``new``, ``tickets.tag_settings``): inserted in
+    bulk, a statement per ``TAG_EVENTS_PER_STATEMENT`` tickets, no query per ticket. Like
+    the merge copies, no webhook delivery is recorded for them (staff bookkeeping)."""
+    text = (
+        gettext_lazy("Label %(old)s digabungkan ke %(new)s di pengaturan.")
+        if merged
+        else gettext_lazy("Label %(old)s diganti nama menjadi %(new)s di pengaturan.")
+    )
+    reason = said_in_default_language(text, old=old, new=new)
+    now = timezone.now()
+    rows = [
+        TimelineEvent(
+            ticket_id=pk,
+            actor_id=actor.pk if actor is not None else None,
+            kind=EventKind.TAGS_CHANGED,
+            field="tags",
+            old_value=[old],
+            new_value=[new],
+            data={"reason": reason, "tag": {"from": old, "to": new, "merged": merged}},
+            public=False,
+            created_at=now,
+        )
+        for pk in ticket_ids
+    ]
+    for start in range(0, len(rows), TAG_EVENTS_PER_STATEMENT):
+        fastsql.insert(rows[start : start + TAG_EVENTS_PER_STATEMENT])
+    return len(rows)
 
 
 def split_events(original: Ticket, new: Ticket, actor: User | None, message_id: int) -> None:

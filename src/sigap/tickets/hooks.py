@@ -226,6 +226,26 @@ class ChannelWrites:
     channel: str
 
 
+@dataclass(frozen=True)
+class TagRenamed:
+    """Tag ``old`` is now ``new`` (an admin renamed it, or merged it into ``new``; INSIDE).
+    A handler that keeps tag names (automation rules, saved views) rewrites them, so they
+    go on working, and answers with a ``Rewritten``."""
+
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    """What a ``TagRenamed`` handler rewrote: ``count`` rows of ``key`` (the audit's
+    name), ``label`` for the admin's confirmation."""
+
+    key: str
+    label: str
+    count: int
+
+
 # --- the registry -----------------------------------------------------------------------------
 
 E = TypeVar("E")

@@ -16,3 +16,8 @@ class WebConfig(AppConfig):
         # the owner's cached list of saved views (web/views/saved.py views_of)
         post_save.connect(saved.forget, sender=SavedView, dispatch_uid="saved-views-save")
         post_delete.connect(saved.forget, sender=SavedView, dispatch_uid="saved-views-del")
+        from sigap.tickets import hooks  # ready(): the apps' models are loaded now
+
+        hooks.subscribe(
+            hooks.TagRenamed, saved.tag_renamed, phase=hooks.INSIDE, name="web.saved_views"
+        )

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, npgettext
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts.decorators import staff_required
@@ -21,6 +21,7 @@ from sigap.accounts.models import Role, Team, User
 from sigap.core import menucache
 from sigap.customers.models import Customer
 from sigap.customers.selectors import customers_for
+from sigap.tickets import hooks
 from sigap.web.inbox import my_team_ids
 from sigap.web.models import SavedView
 
@@ -60,6 +61,32 @@ def clean_query(raw: str) -> str:
         if values:
             kept.setlist(key, values)
     return kept.urlencode()[:1000]
+
+
+def tag_renamed(event: hooks.TagRenamed) -> hooks.Rewritten:
+    """Saved views filtered by the old tag filter by the new one (a ticket hook, inside
+    the tag's change; one read of the views that may name it, one UPDATE, their owners'
+    cached lists dropped)."""
+    needle = QueryDict(mutable=True)
+    needle["tag"] = event.old
+    changed = []
+    for view in SavedView.objects.filter(query__contains=needle.urlencode()).only(
+        "pk", "owner_id", "query"
+    ):
+        given = QueryDict(view.query, mutable=True)
+        tags = given.getlist("tag")
+        if event.old not in tags:
+            continue  # another tag that starts with the old name
+        given.setlist("tag", list(dict.fromkeys(event.new if t == event.old else t for t in tags)))
+        view.query = clean_query(given.urlencode())
+        changed.append(view)
+    if changed:
+        SavedView.objects.bulk_update(changed, ["query"])
+        menucache.forget(sorted({v.owner_id for v in changed}), "saved")
+    n = len(changed)
+    return hooks.Rewritten(
+        "saved_views", npgettext("tags rewritten", "tampilan tersimpan", "tampilan tersimpan", n), n
+    )
 
 
 def views_of(user: User) -> list[SavedView]:

@@ -1,5 +1,7 @@
 """Tags (``/settings/tags/``, admins): each with its tickets' count; rename, merge into
-another, delete (``tickets.tag_settings``)."""
+another, delete (``tickets.tag_settings``). The confirmation of a rename or a merge says
+how many tickets carried the tag and which rules, macros and saved views now name the
+new one."""
 
 from __future__ import annotations
 
@@ -30,18 +32,32 @@ def settings_tags(request: HttpRequest) -> HttpResponse:
         action = request.POST.get("action", "")
         try:
             if action == "rename":
-                new = tag_settings.tag_rename(
+                change = tag_settings.tag_rename(
                     actor=actor, tag=tag, name=request.POST.get("name", "")
                 )
                 flash.success(
-                    request, _("Label diganti nama menjadi %(name)s.") % {"name": new.name}
+                    request,
+                    _(
+                        "Label diganti nama menjadi %(name)s (%(n)d tiket). Diperbarui: "
+                        "%(rewritten)s."
+                    )
+                    % {"name": change.name, "n": change.tickets, "rewritten": change.summary()},
                 )
             elif action == "merge":
                 into = Tag.objects.filter(pk=request.POST.get("into") or 0).first()
-                n = tag_settings.tag_merge(actor=actor, tag=tag, into=into)
+                change = tag_settings.tag_merge(actor=actor, tag=tag, into=into)
                 flash.success(
                     request,
-                    _("Label %(name)s digabungkan (%(n)d tiket).") % {"name": tag.name, "n": n},
+                    _(
+                        "Label %(name)s digabungkan ke %(into)s (%(n)d tiket). Diperbarui: "
+                        "%(rewritten)s."
+                    )
+                    % {
+                        "name": tag.name,
+                        "into": change.name,
+                        "n": change.tickets,
+                        "rewritten": change.summary(),
+                    },
                 )
             elif action == "delete":
                 n = tag_settings.tag_delete(actor=actor, tag=tag)
