@@ -24,8 +24,11 @@ from django.db.models import Q, QuerySet
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts.models import SecurityEvent, SecurityKind, Team, User
+from sigap.core.locale import said_in_default_language
 
 _request: ContextVar[HttpRequest | None] = ContextVar("sigap_audit_request", default=None)
 
@@ -285,6 +288,13 @@ def _members_changed(
     )
 
 
+_ADMIN_DONE = {
+    "added": gettext_lazy("admin menambah %(model)s “%(name)s”"),
+    "changed": gettext_lazy("admin mengubah %(model)s “%(name)s”"),
+    "deleted": gettext_lazy("admin menghapus %(model)s “%(name)s”"),
+}
+
+
 def _admin_change(sender: Any, instance: LogEntry, created: bool, **_: Any) -> None:
     if not created:
         return
@@ -293,7 +303,9 @@ def _admin_change(sender: Any, instance: LogEntry, created: bool, **_: Any) -> N
     record(
         SecurityKind.SETTINGS_CHANGED,
         actor=instance.user,
-        detail=f"admin {what} {model} “{instance.object_repr}”"[:500],
+        detail=said_in_default_language(_ADMIN_DONE[what], model=model, name=instance.object_repr)[
+            :500
+        ],
         data={
             "model": model,
             "object_id": instance.object_id,
@@ -330,7 +342,7 @@ def cell(value: str) -> str:
 def csv_bytes(events: Iterable[SecurityEvent]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["waktu", "jenis", "pelaku", "akun", "alamat IP", "rincian"])
+    writer.writerow([_("waktu"), _("jenis"), _("pelaku"), _("akun"), _("alamat IP"), _("rincian")])
     labels = dict(SecurityKind.choices)
     for e in events:
         row = [

@@ -18,7 +18,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from sigap.core.locale import said_in_default_language
 from sigap.notifications.models import NotificationKind
 from sigap.notifications.services import notify_many
 from sigap.tickets import escalation, events, hooks
@@ -164,7 +166,15 @@ def _reassign(tickets: list[Ticket], step: escalation.Step) -> None:
     if step.reassign:
         for t in tickets:
             to = escalation.recipients(t, step)
-            escalation.reassign(t, step, to, None, f"Eskalasi tingkat {step.level}.")
+            escalation.reassign(
+                t,
+                step,
+                to,
+                None,
+                said_in_default_language(
+                    gettext_lazy("Eskalasi tingkat %(level)s."), level=step.level
+                ),
+            )
 
 
 def _escalate_further(now: datetime) -> int:
