@@ -152,6 +152,39 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
     }
 
 
+# The kinds of thing ``settings_changed`` records, as the audit log's detail names them
+# (stored in the business's default language); a kind not listed is named by its code.
+_WHAT = {
+    "agent profile": gettext_lazy("profil agen"),
+    "api_token": gettext_lazy("token API"),
+    "approval rule": gettext_lazy("aturan persetujuan"),
+    "brand": gettext_lazy("merek"),
+    "brand channels": gettext_lazy("saluran merek"),
+    "business": gettext_lazy("usaha"),
+    "canned response": gettext_lazy("templat balasan"),
+    "channel": gettext_lazy("saluran"),
+    "escalation_ladder": gettext_lazy("tangga eskalasi"),
+    "invitation": gettext_lazy("undangan"),
+    "mailbox": gettext_lazy("kotak surat"),
+    "message_template": gettext_lazy("templat pesan"),
+    "metric_targets": gettext_lazy("target metrik"),
+    "person": gettext_lazy("pengguna"),
+    "phone extensions": gettext_lazy("ekstensi telepon"),
+    "priority_matrix": gettext_lazy("matriks prioritas"),
+    "required_fact": gettext_lazy("fakta wajib"),
+    "setup": gettext_lazy("penyiapan"),
+    "tag": gettext_lazy("tag"),
+    "team": gettext_lazy("tim"),
+    "team_routing": gettext_lazy("perutean tim"),
+    "webhook": gettext_lazy("webhook"),
+}
+_SETTINGS_DONE = {
+    "created": gettext_lazy("%(what)s “%(name)s” dibuat"),
+    "changed": gettext_lazy("%(what)s “%(name)s” diubah"),
+    "deleted": gettext_lazy("%(what)s “%(name)s” dihapus"),
+}
+
+
 def settings_changed(
     *,
     actor: User | None,
@@ -180,7 +213,10 @@ def settings_changed(
         f"{k}: {change['before'].get(k)!s} → {change['after'].get(k)!s}"
         for k in change["after"] or change["before"]
     ]
-    detail = f"{what} “{name}” {action}" + (f": {'; '.join(parts)}" if parts else "")
+    said = said_in_default_language(
+        _SETTINGS_DONE[action], what=said_in_default_language(_WHAT.get(what, what)), name=name
+    )
+    detail = said + (f": {'; '.join(parts)}" if parts else "")
     return record(
         SecurityKind.SETTINGS_CHANGED,
         user=user,
