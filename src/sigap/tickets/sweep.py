@@ -233,7 +233,7 @@ def _first_response_missed(now: datetime) -> int:
     claimed = Ticket.objects.filter(
         pk__in=[t.pk for t in tickets], first_response_breached_at__isnull=True
     ).update(first_response_breached_at=now, version=F("version") + 1)
-    _missed(tickets, "first_response", "respons pertama", now)
+    _missed(tickets, "first_response", _("respons pertama"), now)
     return claimed
 
 
@@ -246,7 +246,7 @@ def _next_response_missed(now: datetime) -> int:
     claimed = Ticket.objects.filter(
         pk__in=[t.pk for t in tickets], next_response_due_at__lte=now
     ).update(next_response_due_at=None, version=F("version") + 1)
-    _missed(tickets, "next_response", "respons berikutnya", now)
+    _missed(tickets, "next_response", _("respons berikutnya"), now)
     return claimed
 
 
