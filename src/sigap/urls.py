@@ -95,7 +95,7 @@ def handle_404(request: HttpRequest, exception: Exception | None = None) -> Http
 def handle_500(request: HttpRequest) -> HttpResponse:
     if _api(request):
         return JsonResponse(
-            error_body("server_error", "Terjadi kesalahan pada server. Coba lagi nanti."),
+            error_body("server_error", gettext("Terjadi kesalahan pada server. Coba lagi nanti.")),
             status=500,
         )
     return error_pages.server_error(request)

@@ -24,8 +24,11 @@ from django.db.models import Q, QuerySet
 from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts.models import SecurityEvent, SecurityKind, Team, User, subject_digests
+from sigap.core.locale import said_in_default_language
 
 _request: ContextVar[HttpRequest | None] = ContextVar("sigap_audit_request", default=None)
 
@@ -169,6 +172,39 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
     }
 
 
+# The kinds of thing ``settings_changed`` records, as the audit log's detail names them
+# (stored in the business's default language); a kind not listed is named by its code.
+_WHAT = {
+    "agent profile": gettext_lazy("profil agen"),
+    "api_token": gettext_lazy("token API"),
+    "approval rule": gettext_lazy("aturan persetujuan"),
+    "brand": gettext_lazy("merek"),
+    "brand channels": gettext_lazy("saluran merek"),
+    "business": gettext_lazy("usaha"),
+    "canned response": gettext_lazy("templat balasan"),
+    "channel": gettext_lazy("saluran"),
+    "escalation_ladder": gettext_lazy("tangga eskalasi"),
+    "invitation": gettext_lazy("undangan"),
+    "mailbox": gettext_lazy("kotak surat"),
+    "message_template": gettext_lazy("templat pesan"),
+    "metric_targets": gettext_lazy("target metrik"),
+    "person": gettext_lazy("pengguna"),
+    "phone extensions": gettext_lazy("ekstensi telepon"),
+    "priority_matrix": gettext_lazy("matriks prioritas"),
+    "required_fact": gettext_lazy("fakta wajib"),
+    "setup": gettext_lazy("penyiapan"),
+    "tag": gettext_lazy("tag"),
+    "team": gettext_lazy("tim"),
+    "team_routing": gettext_lazy("perutean tim"),
+    "webhook": gettext_lazy("webhook"),
+}
+_SETTINGS_DONE = {
+    "created": gettext_lazy("%(what)s “%(name)s” dibuat"),
+    "changed": gettext_lazy("%(what)s “%(name)s” diubah"),
+    "deleted": gettext_lazy("%(what)s “%(name)s” dihapus"),
+}
+
+
 def settings_changed(
     *,
     actor: User | None,
@@ -197,7 +233,10 @@ def settings_changed(
         f"{k}: {change['before'].get(k)!s} → {change['after'].get(k)!s}"
         for k in change["after"] or change["before"]
     ]
-    detail = f"{what} “{name}” {action}" + (f": {'; '.join(parts)}" if parts else "")
+    said = said_in_default_language(
+        _SETTINGS_DONE[action], what=said_in_default_language(_WHAT.get(what, what)), name=name
+    )
+    detail = said + (f": {'; '.join(parts)}" if parts else "")
     return record(
         SecurityKind.SETTINGS_CHANGED,
         user=user,
@@ -305,6 +344,13 @@ def _members_changed(
     )
 
 
+_ADMIN_DONE = {
+    "added": gettext_lazy("admin menambah %(model)s “%(name)s”"),
+    "changed": gettext_lazy("admin mengubah %(model)s “%(name)s”"),
+    "deleted": gettext_lazy("admin menghapus %(model)s “%(name)s”"),
+}
+
+
 def _admin_change(sender: Any, instance: LogEntry, created: bool, **_: Any) -> None:
     if not created:
         return
@@ -313,7 +359,9 @@ def _admin_change(sender: Any, instance: LogEntry, created: bool, **_: Any) -> N
     record(
         SecurityKind.SETTINGS_CHANGED,
         actor=instance.user,
-        detail=f"admin {what} {model} “{instance.object_repr}”"[:500],
+        detail=said_in_default_language(_ADMIN_DONE[what], model=model, name=instance.object_repr)[
+            :500
+        ],
         data={
             "model": model,
             "object_id": instance.object_id,
@@ -350,7 +398,7 @@ def cell(value: str) -> str:
 def csv_bytes(events: Iterable[SecurityEvent]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["waktu", "jenis", "pelaku", "akun", "alamat IP", "rincian"])
+    writer.writerow([_("waktu"), _("jenis"), _("pelaku"), _("akun"), _("alamat IP"), _("rincian")])
     labels = dict(SecurityKind.choices)
     for e in events:
         row = [

@@ -74,7 +74,9 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if len(key) > MAX_KEY_LENGTH:
             return error_response(
-                422, "validation_failed", f"Idempotency-Key maksimal {MAX_KEY_LENGTH} karakter."
+                422,
+                "validation_failed",
+                _("Idempotency-Key maksimal %(max)d karakter.") % {"max": MAX_KEY_LENGTH},
             )
         user_id = _request_user_id(request)
         if user_id is None:

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts import access, audit, message_templates
 from sigap.accounts.models import (
@@ -37,6 +38,7 @@ from sigap.accounts.models import (
     hash_token,
 )
 from sigap.core.errors import ValidationFailed
+from sigap.core.locale import said_in_default_language
 
 INVITATION_DAYS = 7
 
@@ -164,7 +166,12 @@ def invitation_resend(*, actor: User, user: User) -> Invitation:
             _("%(name)s tidak sedang menunggu undangan.") % {"name": user.display_name}
         )
     invitation = _issue(user, actor)
-    audit.record(SecurityKind.INVITED, user=user, actor=actor, detail=f"{user.email}: ulang")
+    audit.record(
+        SecurityKind.INVITED,
+        user=user,
+        actor=actor,
+        detail=said_in_default_language(gettext_lazy("%(email)s: dikirim ulang"), email=user.email),
+    )
     return invitation
 
 

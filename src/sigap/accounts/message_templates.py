@@ -43,8 +43,13 @@ DEFAULT_LANGUAGE = "id"
 class Placeholder:
     name: str  # Indonesian, as the defaults in Indonesian write it
     alias: str  # English
-    description: str | Promise
-    sample: str  # the value the settings page's preview shows
+    description: str | Promise  # what it stands for, in the reader's language
+    sample: str | Promise  # the value the settings page's preview shows (in its language)
+
+    def written(self, language: str) -> tuple[str, str]:
+        """(the name a text in ``language`` writes, the other name): the defaults in
+        Indonesian write ``{nama_depan}``, the others ``{first_name}``."""
+        return (self.name, self.alias) if language == DEFAULT_LANGUAGE else (self.alias, self.name)
 
 
 P = {
@@ -64,19 +69,22 @@ P = {
         ),
         Placeholder("nomor_tiket", "ticket_number", gettext_lazy("Nomor tiket."), "SGP-000042"),
         Placeholder(
-            "subjek", "ticket_subject", gettext_lazy("Subjek tiket."), "Saldo terpotong dua kali"
+            "subjek",
+            "ticket_subject",
+            gettext_lazy("Subjek tiket."),
+            gettext_lazy("Saldo terpotong dua kali"),
         ),
         Placeholder(
             "tenggat_balasan",
             "reply_by",
             gettext_lazy("Batas waktu balasan pertama."),
-            "Senin, 7 Desember 2026 pukul 10.00 WIB",
+            gettext_lazy("Senin, 7 Desember 2026 pukul 10.00 WIB"),
         ),
         Placeholder(
             "tenggat",
             "resolve_by",
             gettext_lazy("Batas waktu penyelesaian."),
-            "Rabu, 9 Desember 2026 pukul 17.00 WIB",
+            gettext_lazy("Rabu, 9 Desember 2026 pukul 17.00 WIB"),
         ),
         Placeholder(
             "tautan", "link", gettext_lazy("Tautan untuk pelanggan."), "https://contoh.id/t/abc"
@@ -98,13 +106,15 @@ P = {
             "usulan",
             "proposal",
             gettext_lazy("Ringkasan usulan penyelesaian, dengan kompensasinya bila ada."),
-            "Kami mengembalikan potongan ganda ke saldo Anda.\n\nKompensasi: Rp 50.000",
+            gettext_lazy(
+                "Kami mengembalikan potongan ganda ke saldo Anda.\n\nKompensasi: Rp 50.000"
+            ),
         ),
         Placeholder(
             "status_usulan",
             "proposal_status",
             gettext_lazy("Jawaban yang sudah tercatat atas usulan (diterima atau ditolak)."),
-            "diterima",
+            gettext_lazy("diterima"),
         ),
         Placeholder(
             "keadaan_kini",
@@ -113,8 +123,10 @@ P = {
                 "Apa yang berlaku sekarang, ditulis Sigap (tiket sudah selesai, usulan "
                 "pengganti, atau petugas menyiapkan usulan baru)."
             ),
-            "Petugas kami menggantinya dengan usulan baru: “Voucher Rp 50.000”. Silakan jawab "
-            "usulan yang baru.",
+            gettext_lazy(
+                "Petugas kami menggantinya dengan usulan baru: “Voucher Rp 50.000”. Silakan "
+                "jawab usulan yang baru."
+            ),
         ),
         Placeholder("kode", "code", gettext_lazy("Kode verifikasi enam angka."), "482913"),
         Placeholder("nama", "name", gettext_lazy("Nama orang yang diundang."), "Rina"),
@@ -126,7 +138,7 @@ P = {
             "berlaku_sampai",
             "valid_until",
             gettext_lazy("Saat tautan berhenti berlaku."),
-            "14 Desember 2026 10.00",
+            gettext_lazy("14 Desember 2026 10.00"),
         ),
         Placeholder(
             "masuk_sso",
@@ -135,7 +147,9 @@ P = {
                 "Kalimat masuk dengan single sign-on, dengan baris kosong sesudahnya "
                 "(kosong bila SSO tidak diatur)."
             ),
-            "Atau masuk dengan Google memakai alamat ini: https://contoh.id/masuk/\n\n",
+            gettext_lazy(
+                "Atau masuk dengan Google memakai alamat ini: https://contoh.id/masuk/\n\n"
+            ),
         ),
         Placeholder(
             "merek", "brand", gettext_lazy("Nama merek (dari pengaturan merek)."), "Toko Contoh"
@@ -717,9 +731,9 @@ def check(key: str, *, subject: str, body: str) -> dict[str, list[str]]:
 
 def sample_context(key: str, language: str) -> dict[str, str]:
     """The settings page's preview values (the greeting in ``language``)."""
-    values = {name: P[name].sample for name in KEYS[key].accepted}
-    if "sapaan" in values:
-        with translation.override(language):
+    with translation.override(language):
+        values = {name: str(P[name].sample) for name in KEYS[key].accepted}
+        if "sapaan" in values:
             values["sapaan"] = _("Halo %(name)s,") % {"name": P["nama_depan"].sample}
     return values
 

@@ -19,10 +19,13 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts import audit
 from sigap.accounts.models import SecurityKind, User, UserSession
 from sigap.accounts.services import forget_tokens
+from sigap.core.locale import said_in_default_language
 
 TOUCH_EVERY = timedelta(minutes=1)
 
@@ -89,8 +92,9 @@ def for_user(user: User) -> list[UserSession]:
     return list(UserSession.objects.filter(user=user).order_by("-last_seen_at"))
 
 
-def end(user: User, keys: list[str], *, actor: User | None = None, why: str = "") -> int:
-    """End these sessions of ``user`` (their cookies stop working at once)."""
+def end(user: User, keys: list[str], *, actor: User | None = None, why: str | Promise = "") -> int:
+    """End these sessions of ``user`` (their cookies stop working at once); ``why`` (a
+    ``gettext_lazy`` text) is stored in the business's default language."""
     mine = list(
         UserSession.objects.filter(user=user, session_key__in=keys).values_list(
             "session_key", flat=True
@@ -105,14 +109,22 @@ def end(user: User, keys: list[str], *, actor: User | None = None, why: str = ""
             SecurityKind.SESSIONS_ENDED,
             user=user,
             actor=actor,
-            detail=f"{len(mine)} sesi{': ' + why if why else ''}",
+            detail=(
+                said_in_default_language(
+                    gettext_lazy("%(count)d sesi: %(why)s"),
+                    count=len(mine),
+                    why=said_in_default_language(why),
+                )
+                if why
+                else said_in_default_language(gettext_lazy("%(count)d sesi"), count=len(mine))
+            ),
         )
     return len(mine)
 
 
 def end_others(user: User, keep: str | None, *, actor: User | None = None) -> int:
     keys = [s.session_key for s in for_user(user) if s.session_key != keep]
-    return end(user, keys, actor=actor, why="semua perangkat lain")
+    return end(user, keys, actor=actor, why=gettext_lazy("semua perangkat lain"))
 
 
 def end_all(user: User, *, actor: User | None = None) -> int:
@@ -120,7 +132,13 @@ def end_all(user: User, *, actor: User | None = None) -> int:
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     forget_tokens()  # no signal for update(): the users kept in memory are stale
     keys = [s.session_key for s in for_user(user)]
-    ended = end(user, keys, actor=actor, why="semua perangkat")
+    everywhere = gettext_lazy("semua perangkat")
+    ended = end(user, keys, actor=actor, why=everywhere)
     if not ended:
-        audit.record(SecurityKind.SESSIONS_ENDED, user=user, actor=actor, detail="semua perangkat")
+        audit.record(
+            SecurityKind.SESSIONS_ENDED,
+            user=user,
+            actor=actor,
+            detail=said_in_default_language(everywhere),
+        )
     return ended

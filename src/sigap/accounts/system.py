@@ -3,7 +3,10 @@ sweep) is done as "Otomasi Sigap", through the ordinary services and their check
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from sigap.accounts.models import Role, User
+from sigap.core.locale import said_in_default_language
 
 SYSTEM_USERNAME = "sigap-otomasi"
 
@@ -11,7 +14,12 @@ SYSTEM_USERNAME = "sigap-otomasi"
 def system_user() -> User:
     user, _ = User.objects.get_or_create(
         username=SYSTEM_USERNAME,
-        defaults={"role": Role.ADMIN, "first_name": "Otomasi", "last_name": "Sigap"},
+        defaults={
+            "role": Role.ADMIN,
+            # stored once, in the business's default language
+            "first_name": said_in_default_language(gettext_lazy("Otomasi")),
+            "last_name": "Sigap",
+        },
     )
     if user.has_usable_password():
         user.set_unusable_password()

@@ -193,7 +193,9 @@ def verify(request: HttpRequest, user: User, code: str) -> bool:
             SecurityKind.RECOVERY_USED,
             user=user,
             request=request,
-            detail=f"sisa {remaining_recovery_codes(user)} kode",
+            detail=said_in_default_language(
+                gettext_lazy("sisa %(count)d kode"), count=remaining_recovery_codes(user)
+            ),
         )
         return True
     audit.record(SecurityKind.TWOFA_FAILED, user=user, request=request)

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from sigap.accounts import audit, invitations, sessions, twofactor
@@ -24,6 +25,7 @@ from sigap.accounts.http import safe_next
 from sigap.accounts.models import STAFF_ROLES, Role, SecurityEvent, SecurityKind, User
 from sigap.accounts.services import forget_tokens
 from sigap.core.errors import ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.core.pagination import page
 
 PER_PAGE = 50
@@ -66,7 +68,9 @@ def security_log(request: HttpRequest) -> HttpResponse:
         rows = list(events.order_by("-at", "-id")[:CSV_ROWS])
         audit.record(
             SecurityKind.EXPORT,
-            detail=f"log audit keamanan, {len(rows)} baris",
+            detail=said_in_default_language(
+                gettext_lazy("log audit keamanan, %(rows)d baris"), rows=len(rows)
+            ),
             data={"filters": {k: v for k, v in chosen.items() if v}},
         )
         response = HttpResponse(audit.csv_bytes(rows), content_type="text/csv; charset=utf-8")

@@ -12,12 +12,14 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_unicode_slug
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts import audit
 from sigap.accounts.models import STAFF_ROLES, SecurityKind, Team, User
 from sigap.automations import access, engine
 from sigap.automations.models import Rule, Trigger
 from sigap.core.errors import NotFound, PermissionDenied, ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.customers.models import LoyaltyTier
 from sigap.tickets.models import CannedResponse, Category, Channel, Kind, Priority, Severity
 from sigap.webhooks.models import Webhook
@@ -249,12 +251,24 @@ def _authorize(actor: User, conditions: dict[str, Any], actions: list[dict[str, 
         )
 
 
+_DONE = {
+    "created": gettext_lazy("aturan otomasi “%(name)s” dibuat"),
+    "changed": gettext_lazy("aturan otomasi “%(name)s” diubah"),
+    "activated": gettext_lazy("aturan otomasi “%(name)s” diaktifkan"),
+    "deactivated": gettext_lazy("aturan otomasi “%(name)s” dinonaktifkan"),
+    "moved_up": gettext_lazy("aturan otomasi “%(name)s” dipindah ke atas"),
+    "moved_down": gettext_lazy("aturan otomasi “%(name)s” dipindah ke bawah"),
+    "deleted": gettext_lazy("aturan otomasi “%(name)s” dihapus"),
+}
+"""The audit log's detail for each change (stored in the business's default language)."""
+
+
 def _record(actor: User, rule: Rule, verb: str, before: dict[str, Any] | None) -> None:
-    after = _snapshot(rule) if verb != "dihapus" else None
+    after = _snapshot(rule) if verb != "deleted" else None
     audit.record(
         SecurityKind.SETTINGS_CHANGED,
         actor=actor,
-        detail=f"aturan otomasi “{rule.name}” {verb}",
+        detail=said_in_default_language(_DONE[verb], name=rule.name),
         data={"model": "automations.rule", "id": rule.pk, "before": before, "after": after},
     )
 
@@ -297,7 +311,7 @@ def rule_create(
         active=active,
         position=_next_position(trigger),
     )
-    _record(actor, rule, "dibuat", None)
+    _record(actor, rule, "created", None)
     return rule
 
 
@@ -324,7 +338,7 @@ def rule_update(
     rule.name, rule.trigger, rule.conditions, rule.actions = name, trigger, conditions, actions
     rule.stop_after, rule.active = stop_after, active
     rule.save()
-    _record(actor, rule, "diubah", before)
+    _record(actor, rule, "changed", before)
     return rule
 
 
@@ -336,7 +350,7 @@ def rule_set_active(*, actor: User, rule: Rule, active: bool) -> Rule:
     before = _snapshot(rule)
     rule.active = active
     rule.save(update_fields=["active"])
-    _record(actor, rule, "diaktifkan" if active else "dinonaktifkan", before)
+    _record(actor, rule, "activated" if active else "deactivated", before)
     return rule
 
 
@@ -364,7 +378,7 @@ def rule_move(*, actor: User, rule: Rule, up: bool) -> Rule:
     Rule.objects.bulk_update(changed, ["position"])
     engine.invalidate()  # as a save does (apps.py); bulk_update sends no post_save
     rule = next(r for r in rules if r.pk == rule.pk)
-    _record(actor, rule, "dipindah ke atas" if up else "dipindah ke bawah", before)
+    _record(actor, rule, "moved_up" if up else "moved_down", before)
     return rule
 
 
@@ -375,4 +389,4 @@ def rule_delete(*, actor: User, rule: Rule) -> None:
     rule_id = rule.pk
     rule.delete()
     rule.pk = rule_id
-    _record(actor, rule, "dihapus", before)
+    _record(actor, rule, "deleted", before)

@@ -24,7 +24,7 @@ class QuarantinedEmailAdmin(admin.ModelAdmin[QuarantinedEmail]):
     readonly_fields = ["raw_text", "reason", "message_id", "sender", "subject", "received_at"]
     exclude = ["raw"]
 
-    @admin.display(description="isi mentah")
+    @admin.display(description=gettext_lazy("isi mentah"))
     def raw_text(self, obj: QuarantinedEmail) -> str:
         return bytes(obj.raw)[:20000].decode("utf-8", "replace")
 

@@ -42,9 +42,11 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.connectors import conf, registry
 from sigap.connectors.models import DeliveryStatus, OutboundDelivery, WhatsAppTemplate
+from sigap.core.locale import said_in_default_language
 from sigap.tickets.models import Attachment, Message, MessageKind, Ticket
 
 if TYPE_CHECKING:
@@ -97,7 +99,11 @@ def retry_after_of(response: httpx.Response) -> float | None:
 
 
 def network_error(exc: httpx.HTTPError, *secrets: str) -> SendError:
-    text = f"Gangguan jaringan ({type(exc).__name__}): {exc}"
+    text = said_in_default_language(
+        gettext_lazy("Gangguan jaringan (%(kind)s): %(error)s"),
+        kind=type(exc).__name__,
+        error=str(exc),
+    )
     for secret in secrets:
         if secret:
             text = text.replace(secret, "***")
@@ -355,7 +361,11 @@ def _failed_attempt(delivery: OutboundDelivery, exc: SendError) -> str:
         mine.update(
             status=D.PENDING,
             next_attempt_at=now + timedelta(seconds=delay),
-            error=f"{exc.text} (percobaan {attempts}, dicoba lagi)"[:1000],
+            error=said_in_default_language(
+                gettext_lazy("%(error)s (percobaan %(attempt)d, dicoba lagi)"),
+                error=exc.text,
+                attempt=attempts,
+            )[:1000],
             last_status_code=exc.status_code,
         )
         log.warning(

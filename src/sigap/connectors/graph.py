@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from django.utils.translation import gettext_lazy
 
 from sigap.connectors.delivery import (
     TIMEOUT,
@@ -16,6 +17,7 @@ from sigap.connectors.delivery import (
     retry_after_of,
     retryable_status,
 )
+from sigap.core.locale import said_in_default_language
 
 # Graph API codes that mean "not now" even when the HTTP status is 400: throttling
 # (4, 80007, 130429, 131056), temporary unavailability (1, 2, 131016, 133004) and
@@ -72,5 +74,10 @@ def json_of(response: httpx.Response, label: str) -> dict[str, Any]:
     try:
         data = response.json()
     except ValueError as exc:
-        raise SendError(f"{label}: jawaban API bukan JSON", retryable=True) from exc
+        raise SendError(
+            said_in_default_language(
+                gettext_lazy("%(label)s: jawaban API bukan JSON"), label=label
+            ),
+            retryable=True,
+        ) from exc
     return data if isinstance(data, dict) else {}

@@ -113,7 +113,7 @@ class Mailbox(models.Model):
         max_length=100,
         blank=True,
         default="",
-        help_text="mis. SIGAP_MAIL_CS_PASSWORD",
+        help_text=_("mis. SIGAP_MAIL_CS_PASSWORD"),
     )
     password_sealed = models.TextField(blank=True, default="")  # secretbox.seal(...)
     oauth_token_url = models.URLField(_("alamat token OAuth2"), blank=True, default="")

@@ -34,6 +34,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.utils.functional import Promise
+
 if TYPE_CHECKING:
     from sigap.accounts.models import User
     from sigap.connectors.delivery import Adapter
@@ -86,7 +88,7 @@ class OfferTemplate:
 @dataclass(frozen=True)
 class Connector:
     channel: str  # the ``Ticket.channel`` value of its tickets
-    label: str
+    label: str | Promise  # a name, or a gettext_lazy text (shown in the reader's language)
     sender: Adapter | None = None
     deliver: Callable[[int], None] | None = None  # message id, after the reply commits
     # message id, in the reply's transaction: the rows that make a ``deliver`` durable
@@ -162,4 +164,4 @@ def chatbot_answers(channel: str) -> bool:
 
 def label(channel: str) -> str:
     connector = _connectors.get(channel)
-    return connector.label if connector is not None else channel
+    return str(connector.label) if connector is not None else channel

@@ -223,11 +223,15 @@ def mailbox_save(
         mailbox.save()
         after = _audit_values(mailbox)
         changes = {k: [before.get(k), v] for k, v in after.items() if created or before.get(k) != v}
-        verb = "dibuat" if created else "diubah"
         audit.record(
             SecurityKind.SETTINGS_CHANGED,
             actor=actor,
-            detail=f"kotak surat “{mailbox.name}” {verb}",
+            detail=said_in_default_language(
+                gettext_lazy("kotak surat “%(name)s” dibuat")
+                if created
+                else gettext_lazy("kotak surat “%(name)s” diubah"),
+                name=mailbox.name,
+            ),
             data={
                 "model": "mailbox",
                 "object_id": mailbox.pk,
@@ -542,7 +546,12 @@ def channel_save(
         audit.record(
             SecurityKind.SETTINGS_CHANGED,
             actor=actor,
-            detail=f"saluran {label} {'dihubungkan' if created else 'diubah'}",
+            detail=said_in_default_language(
+                gettext_lazy("saluran %(provider)s dihubungkan")
+                if created
+                else gettext_lazy("saluran %(provider)s diubah"),
+                provider=label,
+            ),
             data={
                 "model": "channelaccount",
                 "object_id": row.pk,
@@ -794,7 +803,11 @@ def whatsapp_templates_sync(*, actor: User, brand: Brand | None = None) -> Templ
         audit.record(
             SecurityKind.SETTINGS_CHANGED,
             actor=actor,
-            detail=f"templat WhatsApp disinkronkan: {created} baru, {updated} diubah",
+            detail=said_in_default_language(
+                gettext_lazy("templat WhatsApp disinkronkan: %(created)d baru, %(updated)d diubah"),
+                created=created,
+                updated=updated,
+            ),
             data={
                 "model": "whatsapptemplate",
                 "action": "sync",

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from sigap.core.models import OutboxItem
 
@@ -26,4 +26,12 @@ class OutboxItemAdmin(admin.ModelAdmin[OutboxItem]):
         count = queryset.filter(failed_at__isnull=False).update(
             failed_at=None, attempts=0, due_at=timezone.now(), error=""
         )
-        self.message_user(request, f"{count} pekerjaan dijadwalkan lagi.")
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d pekerjaan dijadwalkan lagi.",
+                "%(count)d pekerjaan dijadwalkan lagi.",
+                count,
+            )
+            % {"count": count},
+        )

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts import audit, limits, sessions
 from sigap.accounts.access import require_staff
@@ -22,6 +23,7 @@ from sigap.core.errors import (
     StaleVersion,
     ValidationFailed,
 )
+from sigap.core.locale import said_in_default_language
 from sigap.core.phone import normalize_phone, platform_phone
 from sigap.customers.models import (
     ContactKind,
@@ -533,7 +535,11 @@ def _organization_audit(
         audit.record(
             SecurityKind.SETTINGS_CHANGED,
             actor=actor,
-            detail=f"organization #{organization.pk} {organization.name}"[:500],
+            detail=said_in_default_language(
+                gettext_lazy("organisasi #%(id)s %(name)s"),
+                id=organization.pk,
+                name=organization.name,
+            )[:500],
             data={"organization": organization.pk, "changes": changed},
         )
 
@@ -709,7 +715,9 @@ def customer_export(actor: User, customer: Customer) -> dict[str, Any]:
     audit.record(
         SecurityKind.EXPORT,
         actor=actor,
-        detail=f"customer #{customer.pk} personal data",
+        detail=said_in_default_language(
+            gettext_lazy("data pribadi pelanggan #%(id)s"), id=customer.pk
+        ),
         data={"customer": customer.pk, "sections": sorted(data)},
     )
     return data
@@ -798,7 +806,7 @@ def customer_erase(actor: User, customer: Customer, reason: str) -> Customer:
     audit.record(
         SecurityKind.DATA_ERASED,
         actor=actor,
-        detail=f"customer #{customer.pk}",
+        detail=said_in_default_language(gettext_lazy("pelanggan #%(id)s"), id=customer.pk),
         data={"customer": customer.pk, "reason": reason},
     )
     customer.refresh_from_db()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -193,7 +194,7 @@ class ArticleSearchDocument(models.Model):
         verbose_name_plural = _("dokumen pencarian artikel")
 
     def __str__(self) -> str:
-        return f"Dokumen pencarian artikel {self.article_id}"
+        return gettext("Dokumen pencarian artikel %(id)s") % {"id": self.article_id}
 
 
 class RequiredFact(models.Model):

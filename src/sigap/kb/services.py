@@ -20,10 +20,11 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from sigap.accounts.models import Brand, User
 from sigap.core.errors import Conflict, StaleVersion, ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.kb import index
 from sigap.kb.access import require_editor
 from sigap.kb.models import (
@@ -76,7 +77,9 @@ class ArticleIn:
         if not out.title:
             errors["title"] = [gettext("Judul wajib diisi.")]
         elif len(out.title) > TITLE_MAX or len(out.title_en) > TITLE_MAX:
-            errors["title"] = [f"Judul paling panjang {TITLE_MAX} karakter."]
+            errors["title"] = [
+                gettext("Judul paling panjang %(max)d karakter.") % {"max": TITLE_MAX}
+            ]
         if not out.body:
             errors["body"] = [gettext("Isi artikel wajib diisi.")]
         if out.visibility not in Visibility.values:
@@ -150,7 +153,7 @@ def article_create(
     )
     _apply(article, content)
     article.save()
-    _snapshot(article, actor=actor, note=note or "Dibuat")
+    _snapshot(article, actor=actor, note=note or said_in_default_language(gettext_lazy("Dibuat")))
     index_article(article)
     index.bump_generation()
     return article
@@ -359,7 +362,11 @@ class ImportResult:
     unchanged: int = 0
 
     def __str__(self) -> str:
-        return f"{self.created} dibuat, {self.updated} diperbarui, {self.unchanged} tetap"
+        return gettext("%(created)d dibuat, %(updated)d diperbarui, %(unchanged)d tetap") % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
 
 
 IMPORT_TEXT_FIELDS = ("summary", "title_en", "summary_en", "body_en")
@@ -390,6 +397,7 @@ def import_articles(rows: list[Any], *, actor: User | None = None) -> ImportResu
     visibility, status, category_en``. New articles are published and public unless the
     row says otherwise; an existing article keeps its visibility, status and question
     variants unless the row gives them. An unchanged article gets no new version."""
+    imported = said_in_default_language(gettext_lazy("Impor"))
     if actor is not None:
         require_editor(actor)
     categories = {c.name: c for c in Category.objects.all()}
@@ -424,10 +432,10 @@ def import_articles(rows: list[Any], *, actor: User | None = None) -> ImportResu
             **{k: str(row.get(k, base.get(k, ""))) for k in IMPORT_TEXT_FIELDS},
         )
         if existing is None:
-            article_create(actor=actor, content=content, slug=str(row["slug"]), note="Impor")
+            article_create(actor=actor, content=content, slug=str(row["slug"]), note=imported)
             counts["created"] += 1
             continue
-        saved = article_update(actor=actor, article=existing, content=content, note="Impor")
+        saved = article_update(actor=actor, article=existing, content=content, note=imported)
         counts["updated" if saved.version != existing.version else "unchanged"] += 1
     return ImportResult(**counts)
 

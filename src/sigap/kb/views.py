@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sigap.accounts.decorators import staff_required, supervisor_required
@@ -29,15 +30,15 @@ PAGE_SIZE = 50
 SEARCH_LIMIT = 50
 DRAFT_CHARS = 500
 DIFF_FIELDS = (
-    ("title", "Judul"),
-    ("summary", "Ringkasan"),
-    ("body", "Isi"),
-    ("questions", "Variasi pertanyaan"),
-    ("title_en", "Judul (Inggris)"),
-    ("summary_en", "Ringkasan (Inggris)"),
-    ("body_en", "Isi (Inggris)"),
-    ("visibility", "Visibilitas"),
-    ("status", "Status"),
+    ("title", gettext_lazy("Judul")),
+    ("summary", gettext_lazy("Ringkasan")),
+    ("body", gettext_lazy("Isi")),
+    ("questions", gettext_lazy("Variasi pertanyaan")),
+    ("title_en", gettext_lazy("Judul (Inggris)")),
+    ("summary_en", gettext_lazy("Ringkasan (Inggris)")),
+    ("body_en", gettext_lazy("Isi (Inggris)")),
+    ("visibility", gettext_lazy("Visibilitas")),
+    ("status", gettext_lazy("Status")),
 )
 
 

@@ -11,7 +11,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
+from sigap.core.locale import said_in_default_language
 from sigap.metrics import compute as m
 from sigap.metrics import export, reports
 from sigap.metrics.models import Frequency, Report, ReportKind, ReportSchedule
@@ -39,10 +41,11 @@ def filter_of(report: Report) -> m.Filter:
 def send(report: Report, recipients: list[str]) -> None:
     """Mail the report (raises on SMTP errors: the job retries)."""
     slug = f"laporan-{report.kind}-{report.period_start:%Y%m%d}"
-    body = (
-        f"Terlampir {report.title}.\n\n"
-        f"{report.content.get('summary', '')}\n\n"
-        f"Salam,\n{settings.SIGAP_BUSINESS_NAME}"
+    body = said_in_default_language(
+        gettext_lazy("Terlampir %(title)s.\n\n%(summary)s\n\nSalam,\n%(business)s"),
+        title=report.title,
+        summary=report.content.get("summary", ""),
+        business=settings.SIGAP_BUSINESS_NAME,
     )
     mail = EmailMessage(report.title, body, None, recipients)
     mail.attach(f"{slug}.pdf", export.pdf(report.content, report.title), "application/pdf")

@@ -175,7 +175,10 @@ def spread(value: m.Value, unit: str) -> str:
     extra = value.extra
     if extra.get("median") is None:
         return ""
-    text = f"median {fmt(extra['median'], unit)}, p90 {fmt(extra['p90'], unit)}"
+    text = _("median %(median)s, p90 %(p90)s") % {
+        "median": fmt(extra["median"], unit),
+        "p90": fmt(extra["p90"], unit),
+    }
     if extra.get("business_median") is not None:
         text += _("; jam kerja: median %(median)s, p90 %(p90)s") % {
             "median": fmt(extra["business_median"], unit),
@@ -464,7 +467,9 @@ def _summary(rows: list[dict[str, Any]]) -> str:
         )
     if missed:
         names = ", ".join(
-            f"{r['label']} ({r['result_text']}, target {r['target_text']})" for r in missed
+            _("%(name)s (%(result)s, target %(target)s)")
+            % {"name": r["label"], "result": r["result_text"], "target": r["target_text"]}
+            for r in missed
         )
         parts.append(_("Perlu perhatian: %(names)s.") % {"names": names})
     return " ".join(parts)
@@ -550,7 +555,7 @@ def _incidents(f: m.Filter) -> list[dict[str, Any]]:
     ):
         when = timezone.localtime(e["created_at"]).strftime("%d-%m %H:%M")
         what: str = {
-            EventKind.STATUS_CHANGED: f"status → {e['new_value']}",
+            EventKind.STATUS_CHANGED: _("status → %(status)s") % {"status": e["new_value"]},
             EventKind.ESCALATED: _("eskalasi tingkat %(level)s")
             % {"level": e["data"].get("level", "")},
             EventKind.TEAM_CHANGED: _("dipindah tim"),

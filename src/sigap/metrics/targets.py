@@ -16,10 +16,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts import access, audit
 from sigap.accounts.models import Team, User
 from sigap.core.errors import ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.metrics.catalog import METRICS, Metric
 from sigap.metrics.models import MetricTarget
 
@@ -135,7 +137,11 @@ def targets_save(
         updated = rows.filter(metric=key).update(target=value)
         if not updated:
             MetricTarget.objects.create(metric=key, team=team, target=value)
-    name = "target metrik" if team is None else f"target metrik · {team.name}"
+    name = (
+        said_in_default_language(gettext_lazy("target metrik"))
+        if team is None
+        else said_in_default_language(gettext_lazy("target metrik · %(team)s"), team=team.name)
+    )
     audit.settings_changed(
         actor=actor,
         what="metric_targets",

@@ -14,11 +14,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sigap.accounts import audit
 from sigap.accounts.decorators import supervisor_required
 from sigap.accounts.models import SecurityKind, User
+from sigap.core.locale import said_in_default_language
 from sigap.metrics import compute as m
 from sigap.metrics import delivery, export, extra, live, reports
 from sigap.metrics.catalog import BY_KEY, COUNT_METRICS, MIN_SAMPLE, fmt
@@ -225,7 +227,9 @@ def report_export(request: HttpRequest, report_id: int, fmt_: str) -> HttpRespon
     name = f"laporan-{report.kind}-{report.period_start:%Y%m%d}.{fmt_}"
     audit.record(
         SecurityKind.EXPORT,
-        detail=f"laporan “{report.title}” ({fmt_})",
+        detail=said_in_default_language(
+            gettext_lazy("laporan “%(title)s” (%(format)s)"), title=report.title, format=fmt_
+        ),
         data={"report": report.pk, "format": fmt_},
     )
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -457,7 +457,7 @@ class PoolOut(Schema):
 
 class PoolIn(Schema):
     name: str = Field(min_length=1, max_length=120, pattern=r"\S")
-    value: int = Field(default=0, ge=0, le=1_000_000_000_000, description="Rupiah")
+    value: int = Field(default=0, ge=0, le=1_000_000_000_000, description=gettext_noop("Rupiah"))
     description: str = Field(default="", max_length=300)
     valid_until: date | None = None
 

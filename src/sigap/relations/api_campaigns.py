@@ -85,7 +85,9 @@ class CampaignIn(Schema):
     purpose: Purpose
     channel: CampaignChannel
     segment: SegmentIn = Field(default_factory=SegmentIn)
-    template_id: int | None = Field(default=None, description="WhatsApp: templat disetujui")
+    template_id: int | None = Field(
+        default=None, description=gettext_noop("WhatsApp: templat disetujui")
+    )
     template_params: list[str] = Field(default_factory=list, max_length=20)
     subject: str = Field(default="", max_length=200)
     body: str = Field(default="", max_length=10_000)
@@ -149,7 +151,7 @@ class CampaignListIn(Schema):
 
 
 class ScheduleIn(Schema):
-    send_at: datetime | None = Field(default=None, description="kosong: segera")
+    send_at: datetime | None = Field(default=None, description=gettext_noop("kosong: segera"))
 
 
 class ConsentOut(Schema):

@@ -144,7 +144,9 @@ class IncidentListIn(Schema):
 
 class IncidentIn(Schema):
     title: str = Field(min_length=1, max_length=200, pattern=r"\S")
-    keywords: str = Field(default="", max_length=200, description="kata kunci; kosong: judul")
+    keywords: str = Field(
+        default="", max_length=200, description=gettext_noop("kata kunci; kosong: judul")
+    )
     category: Category = Category.NONE
     owner_id: int | None = None
     cause: str = Field(default="", max_length=5000)
@@ -182,7 +184,7 @@ class AnswerIn(Schema):
         min_length=1,
         max_length=10_000,
         pattern=r"\S",
-        description="Boleh memakai placeholder templat ({nama_pelanggan} …)",
+        description=gettext_noop("Boleh memakai placeholder templat ({nama_pelanggan} …)"),
     )
 
 

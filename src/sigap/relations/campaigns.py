@@ -51,6 +51,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts.models import User
 from sigap.connectors import conf
@@ -59,6 +60,7 @@ from sigap.connectors.models import WhatsAppTemplate
 from sigap.connectors.telegram.outbound import send_message
 from sigap.connectors.whatsapp.outbound import send_standalone
 from sigap.core.errors import Conflict, ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.customers.models import ContactKind, Customer, CustomerContact, LoyaltyTier
 from sigap.relations import consent
 from sigap.relations.models import (
@@ -402,7 +404,10 @@ def unsubscribe_url(customer_id: int, purpose: str) -> str:
 def _send_whatsapp(campaign: Campaign, recipient: CampaignRecipient, customer: Customer) -> str:
     template = campaign.template
     if template is None:
-        raise SendError("Kampanye WhatsApp tanpa templat.", retryable=False)
+        raise SendError(
+            said_in_default_language(gettext_lazy("Kampanye WhatsApp tanpa templat.")),
+            retryable=False,
+        )
     params = [_fill(p, customer, recipient.params) for p in campaign.template_params]
     payload: dict[str, Any] = {"name": template.name, "language": {"code": template.language}}
     if params:
@@ -465,7 +470,10 @@ def _send_email(campaign: Campaign, recipient: CampaignRecipient, customer: Cust
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _text in exc.recipients.values()]
         raise SendError(
-            f"Server email menolak penerima: {exc.recipients}",
+            said_in_default_language(
+                gettext_lazy("Server email menolak penerima: %(recipients)s"),
+                recipients=exc.recipients,
+            ),
             retryable=any(code < 500 for code in codes),
         ) from exc
     except smtplib.SMTPResponseException as exc:

@@ -32,10 +32,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, F, IntegerField, Q, Sum, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
 from sigap.core.errors import Conflict, NotFound, ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.customers.models import Customer, LoyaltyTier
 from sigap.customers.services import customer_by_reference, customer_update, tier_rank
 from sigap.relations import campaigns
@@ -198,7 +200,7 @@ def post_purchase(
         kind=EntryKind.PURCHASE,
         points=points,
         spend=amount,
-        reason=_("Belanja %(id)s") % {"id": external_id.strip()},
+        reason=said_in_default_language(gettext_lazy("Belanja %(id)s"), id=external_id.strip()),
         external_id=external_id,
         at=at,
         actor=actor,
@@ -304,7 +306,7 @@ def expire_points(now: datetime | None = None) -> int:
             at=now,
             kind=EntryKind.EXPIRY,
             points=-due,
-            reason=_("Poin kedaluwarsa"),
+            reason=said_in_default_language(gettext_lazy("Poin kedaluwarsa")),
         )
         posted += 1
     return posted
@@ -638,7 +640,9 @@ def anniversary_points(today: date | None = None) -> int:
             customer=customer,
             kind=EntryKind.ANNIVERSARY,
             points=p.anniversary_points,
-            reason=_("Ulang tahun keanggotaan ke-%(n)d") % {"n": years},
+            reason=said_in_default_language(
+                gettext_lazy("Ulang tahun keanggotaan ke-%(n)d"), n=years
+            ),
             external_id=f"anniversary:{customer.pk}:{today.year}",
         )
         awarded += int(created)

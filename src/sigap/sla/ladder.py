@@ -16,10 +16,12 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts import access, audit
 from sigap.accounts.models import STAFF_ROLES, User
 from sigap.core.errors import ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.sla.models import EscalationAudience, EscalationLevel
 
 MAX_LEVELS = 10
@@ -125,7 +127,7 @@ def ladder_save(*, actor: User, levels: Sequence[LevelIn]) -> list[EscalationLev
     audit.settings_changed(
         actor=actor,
         what="escalation_ladder",
-        name="tangga eskalasi",
+        name=said_in_default_language(gettext_lazy("tangga eskalasi")),
         before={"levels": before},
         after={"levels": snapshot()},
     )

@@ -19,10 +19,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts import audit
 from sigap.accounts.models import SecurityKind, Team, User
 from sigap.core.errors import NotFound, PermissionDenied, ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.sla import access
 from sigap.sla.defaults import indonesian_holidays
 from sigap.sla.models import (
@@ -293,8 +295,19 @@ def policy_save(
         row.save()
     after = policy_snapshot(policy)
     if after != before:
-        verb = "dibuat" if before is None else "diubah"
-        _record(actor, f"kebijakan SLA “{name}” {verb}", "sla_policy", policy.pk, before, after)
+        done = (
+            gettext_lazy("kebijakan SLA “%(name)s” dibuat")
+            if before is None
+            else gettext_lazy("kebijakan SLA “%(name)s” diubah")
+        )
+        _record(
+            actor,
+            said_in_default_language(done, name=name),
+            "sla_policy",
+            policy.pk,
+            before,
+            after,
+        )
     return policy
 
 
@@ -306,10 +319,14 @@ def policy_set_active(*, actor: User, policy: SlaPolicy, active: bool) -> SlaPol
         return policy
     policy.active = active
     policy.save(update_fields=["active"])
-    verb = "diaktifkan" if active else "dinonaktifkan"
+    done = (
+        gettext_lazy("kebijakan SLA “%(name)s” diaktifkan")
+        if active
+        else gettext_lazy("kebijakan SLA “%(name)s” dinonaktifkan")
+    )
     _record(
         actor,
-        f"kebijakan SLA “{policy.name}” {verb}",
+        said_in_default_language(done, name=policy.name),
         "sla_policy",
         policy.pk,
         {"active": not active},
@@ -338,7 +355,9 @@ def policy_move(*, actor: User, policy: SlaPolicy, up: bool) -> SlaPolicy:
     moved = rows[other]
     _record(
         actor,
-        f"urutan kebijakan SLA “{moved.name}” diubah",
+        said_in_default_language(
+            gettext_lazy("urutan kebijakan SLA “%(name)s” diubah"), name=moved.name
+        ),
         "sla_policy",
         moved.pk,
         {"order": before},
@@ -353,7 +372,16 @@ def policy_delete(*, actor: User, policy: SlaPolicy) -> None:
     before = policy_snapshot(policy)
     pk = policy.pk
     policy.delete()
-    _record(actor, f"kebijakan SLA “{before['name']}” dihapus", "sla_policy", pk, before, None)
+    _record(
+        actor,
+        said_in_default_language(
+            gettext_lazy("kebijakan SLA “%(name)s” dihapus"), name=before["name"]
+        ),
+        "sla_policy",
+        pk,
+        before,
+        None,
+    )
 
 
 # --- calendars ------------------------------------------------------------------------------
@@ -416,10 +444,14 @@ def calendar_save(
         calendar.save(update_fields=["name"])
     after = calendar_snapshot(calendar)
     if after != before:
-        verb = "dibuat" if before is None else "diubah"
+        done = (
+            gettext_lazy("kalender kerja “%(name)s” dibuat")
+            if before is None
+            else gettext_lazy("kalender kerja “%(name)s” diubah")
+        )
         _record(
             actor,
-            f"kalender kerja “{name}” {verb}",
+            said_in_default_language(done, name=name),
             "business_calendar",
             calendar.pk,
             before,
@@ -493,9 +525,18 @@ def special_period_save(
     special.save(update_fields=["name"])  # the hours changed: reload the book once more
     after = special_snapshot(special)
     if after != before:
-        verb = "dibuat" if before is None else "diubah"
+        done = (
+            gettext_lazy("periode khusus “%(name)s” dibuat")
+            if before is None
+            else gettext_lazy("periode khusus “%(name)s” diubah")
+        )
         _record(
-            actor, f"periode khusus “{name}” {verb}", "special_period", special.pk, before, after
+            actor,
+            said_in_default_language(done, name=name),
+            "special_period",
+            special.pk,
+            before,
+            after,
         )
     return special
 
@@ -506,7 +547,16 @@ def special_period_delete(*, actor: User, special: SpecialPeriod) -> None:
     before = special_snapshot(special)
     pk = special.pk
     special.delete()
-    _record(actor, f"periode khusus “{special.name}” dihapus", "special_period", pk, before, None)
+    _record(
+        actor,
+        said_in_default_language(
+            gettext_lazy("periode khusus “%(name)s” dihapus"), name=special.name
+        ),
+        "special_period",
+        pk,
+        before,
+        None,
+    )
 
 
 # --- holidays -------------------------------------------------------------------------------
@@ -555,7 +605,7 @@ def holiday_add(
     holiday = Holiday.objects.create(date=day, name=name, kind=kind, calendar=calendar)
     _record(
         actor,
-        f"hari libur “{name}” ditambahkan",
+        said_in_default_language(gettext_lazy("hari libur “%(name)s” ditambahkan"), name=name),
         "holiday",
         holiday.pk,
         None,
@@ -570,7 +620,16 @@ def holiday_delete(*, actor: User, holiday: Holiday) -> None:
     before = _holiday_snapshot(holiday)
     pk = holiday.pk
     holiday.delete()
-    _record(actor, f"hari libur “{before['name']}” dihapus", "holiday", pk, before, None)
+    _record(
+        actor,
+        said_in_default_language(
+            gettext_lazy("hari libur “%(name)s” dihapus"), name=before["name"]
+        ),
+        "holiday",
+        pk,
+        before,
+        None,
+    )
 
 
 @transaction.atomic
@@ -605,7 +664,11 @@ def holidays_import(*, actor: User | None, years: Sequence[int]) -> int:
     if new:
         _record(
             actor,
-            f"{len(new)} hari libur nasional {', '.join(map(str, years))} ditambahkan",
+            said_in_default_language(
+                gettext_lazy("%(count)d hari libur nasional %(years)s ditambahkan"),
+                count=len(new),
+                years=", ".join(map(str, years)),
+            ),
             "holiday",
             None,
             None,
@@ -663,7 +726,9 @@ def policy_time_rules_set(
     audit.record(
         SecurityKind.SETTINGS_CHANGED,
         actor=actor,
-        detail=f"aturan waktu kebijakan SLA “{policy.name}” diubah",
+        detail=said_in_default_language(
+            gettext_lazy("aturan waktu kebijakan SLA “%(name)s” diubah"), name=policy.name
+        ),
         data={"model": "sla.slapolicy", "id": policy.pk, "before": before, "after": after},
     )
     return policy

@@ -178,7 +178,7 @@ RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 class TicketFilterIn(Schema):
     status: list[str] = Field(default_factory=list)
     channel: list[str] = Field(default_factory=list)
-    brand: list[str] = Field(default_factory=list, description="Kode merek.")
+    brand: list[str] = Field(default_factory=list, description=gettext_noop("Kode merek."))
     category: list[str] = Field(default_factory=list)
     severity: list[str] = Field(default_factory=list)
     priority: list[Annotated[int, Field(ge=1, le=4)]] = Field(default_factory=list)

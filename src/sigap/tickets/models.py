@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from sigap.accounts.models import Team
@@ -460,7 +461,7 @@ class Confirmation(models.Model):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return f"Konfirmasi #{self.pk}"
+        return gettext("Konfirmasi #%(id)s") % {"id": self.pk}
 
 
 class Apology(models.Model):
@@ -512,7 +513,7 @@ class MissedDeadline(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Tenggat terlewat #{self.pk}"
+        return gettext("Tenggat terlewat #%(id)s") % {"id": self.pk}
 
 
 class CompensationType(models.TextChoices):
@@ -692,7 +693,7 @@ class TimelineEvent(models.Model):
     old_value = models.JSONField(null=True, blank=True)
     new_value = models.JSONField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
-    public = models.BooleanField(default=False, help_text="Visible to the customer.")
+    public = models.BooleanField(default=False, help_text=_("Terlihat oleh pelanggan."))
     created_at = models.DateTimeField()
     # Set by the one UPDATE the trigger allows (tickets/0027): personal words redacted.
     redacted_at = models.DateTimeField(null=True, blank=True)
@@ -764,7 +765,7 @@ class TicketSearchDocument(models.Model):
         verbose_name_plural = _("dokumen pencarian")
 
     def __str__(self) -> str:
-        return f"Dokumen pencarian {self.ticket_id}"
+        return gettext("Dokumen pencarian %(id)s") % {"id": self.ticket_id}
 
 
 # --- canned responses: reply templates with placeholders (``tickets.canned``) -------------
@@ -894,4 +895,6 @@ class ApprovalRule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Aturan persetujuan {self.team or 'bawaan'}"
+        if self.team is None:
+            return gettext("Aturan persetujuan bawaan")
+        return gettext("Aturan persetujuan %(team)s") % {"team": self.team}

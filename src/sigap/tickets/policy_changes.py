@@ -12,8 +12,11 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Model
 from django.db.models.signals import post_delete, post_save
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 
 from sigap.core import outbox
+from sigap.core.locale import said_in_default_language
 from sigap.core.models import OutboxItem
 from sigap.sla import book
 from sigap.sla.models import (
@@ -94,28 +97,42 @@ def _pending() -> _Pending:
     return _state
 
 
+def _said(text: Promise, instance: object) -> str:
+    return said_in_default_language(text, name=str(instance))
+
+
 def _scope(instance: Model) -> tuple[list[int] | None, str]:
     if isinstance(instance, SlaTarget):
-        return [instance.policy_id], f"Target kebijakan SLA {instance.policy} diubah."
+        return [instance.policy_id], _said(
+            gettext_lazy("Target kebijakan SLA %(name)s diubah."), instance.policy
+        )
     if isinstance(instance, SlaPolicy):
-        return None, f"Kebijakan SLA {instance} diubah."
+        return None, _said(gettext_lazy("Kebijakan SLA %(name)s diubah."), instance)
     if isinstance(instance, WorkingPeriod):
-        return _on_calendar(instance.calendar_id), f"Jam kerja {instance.calendar} diubah."
+        return _on_calendar(instance.calendar_id), _said(
+            gettext_lazy("Jam kerja %(name)s diubah."), instance.calendar
+        )
     if isinstance(instance, SpecialPeriod):
-        return _on_calendar(instance.calendar_id), f"Periode khusus {instance} diubah."
+        return _on_calendar(instance.calendar_id), _said(
+            gettext_lazy("Periode khusus %(name)s diubah."), instance
+        )
     if isinstance(instance, SpecialHours):
         calendar_id = SpecialPeriod.objects.filter(pk=instance.special_id).values_list(
             "calendar_id", flat=True
         )
         return list(
             SlaPolicy.objects.filter(calendar_id__in=calendar_id).values_list("pk", flat=True)
-        ), "Jam kerja periode khusus diubah."
+        ), said_in_default_language(gettext_lazy("Jam kerja periode khusus diubah."))
     if isinstance(instance, BusinessCalendar):
-        return _on_calendar(instance.pk), f"Kalender kerja {instance} diubah."
+        return _on_calendar(instance.pk), _said(
+            gettext_lazy("Kalender kerja %(name)s diubah."), instance
+        )
     assert isinstance(instance, Holiday)
     if instance.calendar_id:
-        return _on_calendar(instance.calendar_id), f"Hari libur {instance} diubah."
-    return None, f"Hari libur {instance} diubah."
+        return _on_calendar(instance.calendar_id), _said(
+            gettext_lazy("Hari libur %(name)s diubah."), instance
+        )
+    return None, _said(gettext_lazy("Hari libur %(name)s diubah."), instance)
 
 
 def _on_calendar(calendar_id: int) -> list[int]:

@@ -18,7 +18,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from sigap.core.locale import said_in_default_language
 from sigap.notifications.models import NotificationKind
 from sigap.notifications.services import notify_many
 from sigap.tickets import escalation, events, hooks
@@ -164,7 +166,15 @@ def _reassign(tickets: list[Ticket], step: escalation.Step) -> None:
     if step.reassign:
         for t in tickets:
             to = escalation.recipients(t, step)
-            escalation.reassign(t, step, to, None, f"Eskalasi tingkat {step.level}.")
+            escalation.reassign(
+                t,
+                step,
+                to,
+                None,
+                said_in_default_language(
+                    gettext_lazy("Eskalasi tingkat %(level)s."), level=step.level
+                ),
+            )
 
 
 def _escalate_further(now: datetime) -> int:
@@ -223,7 +233,7 @@ def _first_response_missed(now: datetime) -> int:
     claimed = Ticket.objects.filter(
         pk__in=[t.pk for t in tickets], first_response_breached_at__isnull=True
     ).update(first_response_breached_at=now, version=F("version") + 1)
-    _missed(tickets, "first_response", "respons pertama", now)
+    _missed(tickets, "first_response", _("respons pertama"), now)
     return claimed
 
 
@@ -236,7 +246,7 @@ def _next_response_missed(now: datetime) -> int:
     claimed = Ticket.objects.filter(
         pk__in=[t.pk for t in tickets], next_response_due_at__lte=now
     ).update(next_response_due_at=None, version=F("version") + 1)
-    _missed(tickets, "next_response", "respons berikutnya", now)
+    _missed(tickets, "next_response", _("respons berikutnya"), now)
     return claimed
 
 

@@ -9,10 +9,12 @@ from collections.abc import Mapping
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts import access, audit
 from sigap.accounts.models import User
 from sigap.core.errors import ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.core.memo import SharedMemo
 from sigap.customers.models import CustomerKind, LoyaltyTier
 from sigap.tickets.models import Severity
@@ -123,7 +125,11 @@ def matrix_save(*, actor: User, cells: Mapping[tuple[str, str], str], kind: str 
     audit.settings_changed(
         actor=actor,
         what="priority_matrix",
-        name=f"matriks prioritas · {kind}" if kind else "matriks prioritas",
+        name=(
+            said_in_default_language(gettext_lazy("matriks prioritas · %(kind)s"), kind=kind)
+            if kind
+            else said_in_default_language(gettext_lazy("matriks prioritas"))
+        ),
         before=before,
         after={label(s, t): p for (s, t), p in wanted.items()},
     )

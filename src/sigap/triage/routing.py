@@ -142,7 +142,9 @@ def decide(ticket: Ticket, *, at: datetime | None = None) -> Decision:
         for rule in RoutingRule.objects.filter(active=True).select_related("team"):
             if _matches(rule, ticket, language, at):
                 team = rule.team
-                reasons.append(f"aturan '{rule.name}' → tim {team.name}")
+                reasons.append(
+                    _("aturan '%(rule)s' → tim %(team)s") % {"rule": rule.name, "team": team.name}
+                )
                 break
     assignee = None
     if team is not None and ticket.assignee_id is None:
@@ -164,7 +166,7 @@ def _load(users: list[int], channel: str) -> dict[int, tuple[int, int]]:
 def pick_agent(team: Team, ticket: Ticket, language: str = "id") -> tuple[User | None, str]:
     routing, _created = TeamRouting.objects.get_or_create(team=team)
     if routing.strategy == Strategy.NONE:
-        return None, f"tim {team.name}: penugasan manual"
+        return None, _("tim %(team)s: penugasan manual") % {"team": team.name}
     members = list(team.members.filter(is_active=True).order_by("pk"))
     profiles = {p.user_id: p for p in AgentProfile.objects.filter(user__in=members)}
     present = online(m.pk for m in members)
@@ -217,6 +219,7 @@ def _skilled(profile: AgentProfile | None, ticket: Ticket, language: str) -> boo
     return has_skill and all(checks)
 
 
+@in_default_language  # the reasons it writes on the timeline are stored
 def route(ticket_id: int) -> Decision | None:
     """Route and assign a new ticket (the triage job), through the services as the
     automation user, with the reason in the timeline."""
@@ -241,7 +244,7 @@ def route(ticket_id: int) -> Decision | None:
                 ticket=ticket,
                 version=ticket.version,
                 changes=changes,
-                reason="Perutean otomatis: " + decision.reason,
+                reason=_("Perutean otomatis: %(reason)s") % {"reason": decision.reason},
             )
         return decision
 

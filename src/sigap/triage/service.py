@@ -20,9 +20,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts.system import system_user
 from sigap.core.errors import StaleVersion
+from sigap.core.locale import in_default_language, said_in_default_language
 from sigap.core.memo import SharedMemo
 from sigap.metrics.facts import refresh
 from sigap.text.safety import detect
@@ -70,7 +72,14 @@ def ensure_models() -> list[str]:
             continue
         model, held = classify.train_shipped(task)
         texts, _ = classify.shipped(task, "train")
-        _store(task, model, held, trained_on=len(texts), corrections=0, note="data bawaan")
+        _store(
+            task,
+            model,
+            held,
+            trained_on=len(texts),
+            corrections=0,
+            note=said_in_default_language(gettext_lazy("data bawaan")),
+        )
         trained.append(task)
     if trained:
         _models.invalidate()
@@ -167,6 +176,7 @@ def triage_ticket(ticket_id: int) -> TicketTriage | None:
     return None  # pragma: no cover  (the loop returns or raises)
 
 
+@in_default_language  # the reasons it writes (the timeline, the triage record) are stored
 def _triage(ticket_id: int) -> TicketTriage | None:
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
     if ticket is None:
@@ -190,7 +200,10 @@ def _triage(ticket_id: int) -> TicketTriage | None:
     severity = changes.get("severity", ticket.severity)
     priority, why = priority_for(severity, ticket.customer.loyalty_tier, ticket.customer.kind)
     if safety.is_safety:
-        priority, why = 1, "Sinyal keselamatan: " + ", ".join(safety.signals) + " → P1"
+        priority, why = (
+            1,
+            _("Sinyal keselamatan: %(signals)s → P1") % {"signals": ", ".join(safety.signals)},
+        )
     elif "severity" in changes and priority != ticket.priority:
         changes["priority"] = priority
     with transaction.atomic():
@@ -217,7 +230,7 @@ def _triage(ticket_id: int) -> TicketTriage | None:
                 ticket=ticket,
                 version=ticket.version,
                 changes=changes,
-                reason="Triase otomatis: " + ", ".join(reasons),
+                reason=_("Triase otomatis: %(changes)s") % {"changes": ", ".join(reasons)},
             )
     route(ticket.pk)  # with the category known, to a team and an agent
     refresh([ticket.pk])  # the sentiment counts in the metrics at once

@@ -10,10 +10,12 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts import audit
 from sigap.accounts.models import Role, SecurityKind, Team, User
 from sigap.core.errors import NotFound, PermissionDenied, ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.customers.models import CustomerKind, LoyaltyTier
 from sigap.tickets.models import Category, Channel
 from sigap.triage.models import RoutingRule
@@ -99,16 +101,28 @@ def _snapshot(rule: RoutingRule) -> dict[str, Any]:
     }
 
 
+_DONE = {
+    "created": gettext_lazy("aturan perutean “%(name)s” dibuat"),
+    "changed": gettext_lazy("aturan perutean “%(name)s” diubah"),
+    "activated": gettext_lazy("aturan perutean “%(name)s” diaktifkan"),
+    "deactivated": gettext_lazy("aturan perutean “%(name)s” dinonaktifkan"),
+    "moved_up": gettext_lazy("aturan perutean “%(name)s” dipindah ke atas"),
+    "moved_down": gettext_lazy("aturan perutean “%(name)s” dipindah ke bawah"),
+    "deleted": gettext_lazy("aturan perutean “%(name)s” dihapus"),
+}
+"""The audit log's detail for each change (stored in the business's default language)."""
+
+
 def _record(actor: User, rule: RoutingRule, verb: str, before: dict[str, Any] | None) -> None:
     audit.record(
         SecurityKind.SETTINGS_CHANGED,
         actor=actor,
-        detail=f"aturan perutean “{rule.name}” {verb}",
+        detail=said_in_default_language(_DONE[verb], name=rule.name),
         data={
             "model": "triage.routingrule",
             "id": rule.pk,
             "before": before,
-            "after": _snapshot(rule) if verb != "dihapus" else None,
+            "after": _snapshot(rule) if verb != "deleted" else None,
         },
     )
 
@@ -139,7 +153,7 @@ def routing_rule_create(*, actor: User, fields: dict[str, Any]) -> RoutingRule:
     rule = RoutingRule.objects.create(
         **clean, position=(last.position + 10) if last is not None else 10
     )
-    _record(actor, rule, "dibuat", None)
+    _record(actor, rule, "created", None)
     return rule
 
 
@@ -152,7 +166,7 @@ def routing_rule_update(*, actor: User, rule: RoutingRule, fields: dict[str, Any
     for key, value in clean.items():
         setattr(rule, key, value)
     rule.save()
-    _record(actor, rule, "diubah", before)
+    _record(actor, rule, "changed", before)
     return rule
 
 
@@ -163,7 +177,7 @@ def routing_rule_set_active(*, actor: User, rule: RoutingRule, active: bool) -> 
         before = _snapshot(rule)
         rule.active = active
         rule.save(update_fields=["active"])
-        _record(actor, rule, "diaktifkan" if active else "dinonaktifkan", before)
+        _record(actor, rule, "activated" if active else "deactivated", before)
     return rule
 
 
@@ -187,7 +201,7 @@ def routing_rule_move(*, actor: User, rule: RoutingRule, up: bool) -> RoutingRul
             changed.append(r)
     RoutingRule.objects.bulk_update(changed, ["position"])
     rule = next(r for r in rules if r.pk == rule.pk)
-    _record(actor, rule, "dipindah ke atas" if up else "dipindah ke bawah", before)
+    _record(actor, rule, "moved_up" if up else "moved_down", before)
     return rule
 
 
@@ -198,4 +212,4 @@ def routing_rule_delete(*, actor: User, rule: RoutingRule) -> None:
     rule_id = rule.pk
     rule.delete()
     rule.pk = rule_id
-    _record(actor, rule, "dihapus", before)
+    _record(actor, rule, "deleted", before)

@@ -12,7 +12,9 @@ examples copied from their tickets' text.
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 
+from sigap.core.locale import said_in_default_language
 from sigap.customers import services as customer_services
 from sigap.customers.models import Customer
 from sigap.tickets import hooks
@@ -31,7 +33,7 @@ def intake(event: hooks.TicketIntake) -> hooks.IntakeAdvice | None:
             overrides=True,
             tags=(service.SAFETY_TAG,),
             note={
-                "rule": "Deteksi keselamatan",
+                "rule": said_in_default_language(gettext_lazy("Deteksi keselamatan")),
                 "trigger": "ticket_created",
                 "applied": [f"severity=penting, priority=P1 ({', '.join(safety.signals)})"],
             },

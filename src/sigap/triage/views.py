@@ -6,6 +6,7 @@ from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from sigap.accounts.decorators import staff_required
@@ -24,8 +25,12 @@ def agent_status(request: HttpRequest) -> HttpResponse:
         flash.error(request, _("Status tidak dikenal."))
     else:
         moved = set_status(cast(User, request.user), status)
-        text = f"Status: {AgentStatus(status).label}."
+        text = _("Status: %(status)s.") % {"status": AgentStatus(status).label}
         if moved:
-            text += f" {len(moved)} obrolan dialihkan ke rekan."
+            text += " " + ngettext(
+                "%(count)d obrolan dialihkan ke rekan.",
+                "%(count)d obrolan dialihkan ke rekan.",
+                len(moved),
+            ) % {"count": len(moved)}
         flash.success(request, text)
     return redirect(safe_next(request, request.POST.get("next"), "/inbox/"))

@@ -94,5 +94,5 @@ def test_admins_saving_the_same_template_at_once_on_separate_connections(
         .values_list("detail", flat=True)
     )
     assert len(events) == n
-    assert sum("created" in e for e in events) == 1  # one insert, the others updates
+    assert sum("dibuat" in e for e in events) == 1  # one insert, the others updates
     assert row.body in events[-1]

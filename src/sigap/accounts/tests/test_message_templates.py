@@ -79,9 +79,9 @@ def test_reset_goes_back_to_the_default_and_both_changes_are_audited(admin: User
         .values_list("detail", flat=True)
     )
     assert len(details) == 3
-    assert "reminder · en · *" in details[0] and "created" in details[0]
+    assert "templat pesan “reminder · en · *” dibuat" in details[0]
     assert "Custom {first_name} → Custom again {first_name}" in details[1]
-    assert "deleted" in details[2]
+    assert "dihapus" in details[2]
 
 
 @pytest.mark.parametrize(

@@ -59,7 +59,9 @@ def password(mailbox: Mailbox, secrets: Secrets) -> str:
     if secrets.password:
         return secrets.password
     if mailbox.password_env:
-        raise MailboxError(f"variabel lingkungan {mailbox.password_env} kosong")
+        raise MailboxError(
+            _("variabel lingkungan %(name)s kosong") % {"name": mailbox.password_env}
+        )
     raise MailboxError(_("kata sandi kotak surat belum diisi"))
 
 
@@ -98,7 +100,8 @@ def access_token(mailbox: Mailbox, secrets: Secrets) -> str:
             detail = " ".join(str(body[k]) for k in ("error", "error_description") if body.get(k))
         detail = detail or response.text[:200]
         raise MailboxError(
-            f"penyedia OAuth2 menolak refresh token (HTTP {response.status_code}): {detail}"
+            _("penyedia OAuth2 menolak refresh token (HTTP %(status)s): %(detail)s")
+            % {"status": response.status_code, "detail": detail}
         )
     return token
 
@@ -144,8 +147,8 @@ def exchange_code(
             if isinstance(body, dict) and body.get(k)
         )
         raise MailboxError(
-            f"penyedia OAuth2 menolak kode persetujuan (HTTP {response.status_code}): "
-            f"{detail or response.text[:200]}"
+            _("penyedia OAuth2 menolak kode persetujuan (HTTP %(status)s): %(detail)s")
+            % {"status": response.status_code, "detail": detail or response.text[:200]}
         )
     if not isinstance(token, str) or not token:
         raise MailboxError(

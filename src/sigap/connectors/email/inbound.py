@@ -51,10 +51,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts import brands
 from sigap.connectors.models import EmailParticipant, EmailReceipt, Mailbox, QuarantinedEmail
 from sigap.core.errors import SigapError
+from sigap.core.locale import said_in_default_language
 from sigap.customers.models import ContactKind, Customer, CustomerContact
 from sigap.customers.services import ContactIn, customer_create, customer_find_by_contact
 from sigap.tickets import events, services
@@ -323,7 +325,7 @@ def parse(raw: bytes) -> ParsedEmail:
     return ParsedEmail(
         message_id=message_id,
         references=references,
-        subject=subject or "(tanpa subjek)",
+        subject=subject or said_in_default_language(gettext_lazy("(tanpa subjek)")),
         sender=sender.lower(),
         sender_name=name.strip(),
         text=text.strip(),

@@ -699,7 +699,14 @@ def chat_transfer(*, actor: User, chat: Chat, to: User) -> Chat:
             _("%(name)s sedang tidak daring.") % {"name": to.display_name},
             fields={"to": [_("Tidak daring.")]},
         )
-    _assign(actor, chat, to, f"Live chat dialihkan oleh {actor.display_name}.")
+    _assign(
+        actor,
+        chat,
+        to,
+        said_in_default_language(
+            gettext_lazy("Live chat dialihkan oleh %(name)s."), name=actor.display_name
+        ),
+    )
     chat.agent = to
     chat.save(update_fields=["agent"])
     _announce(chat)

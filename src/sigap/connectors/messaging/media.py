@@ -11,11 +11,12 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.connectors import conf, registry
 from sigap.connectors.models import InboundDelivery, MediaState, Provider
 from sigap.core.errors import SigapError
+from sigap.core.locale import said_in_default_language
 from sigap.tickets import services
 from sigap.tickets.attachments import Upload, attachment_store
 from sigap.tickets.models import MessageKind
@@ -115,13 +116,19 @@ def _media_failed(row: InboundDelivery, error: str) -> str:
         media_state=MediaState.FAILED, error=error[:1000], media_next_attempt_at=None
     )
     assert row.message is not None
-    label = row.media.get("label", "lampiran")
+    label = row.media.get("label") or said_in_default_language(gettext_lazy("lampiran"))
     services.message_add(
         actor=None,
         ticket=row.message.ticket,
         kind=MessageKind.NOTE,
-        body=_("Lampiran %(channel)s (%(what)s) dari pesan pelanggan tidak dapat diunduh: %(why)s")
-        % {"channel": registry.label(row.provider), "what": label, "why": error},
+        body=said_in_default_language(
+            gettext_lazy(
+                "Lampiran %(channel)s (%(what)s) dari pesan pelanggan tidak dapat diunduh: %(why)s"
+            ),
+            channel=registry.label(row.provider),
+            what=label,
+            why=error,
+        ),
     )
     log.warning("%s media of %s failed: %s", row.provider, row.external_id, error)
     return "failed"

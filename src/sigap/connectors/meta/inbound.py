@@ -43,12 +43,12 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from sigap.connectors import conf, messaging
 from sigap.connectors.messaging import Failed, Inbound, ShapeError, item_key, timestamp
 from sigap.connectors.whatsapp.inbound import sign
-from sigap.core.locale import in_default_language
+from sigap.core.locale import in_default_language, said_in_default_language
 from sigap.customers.models import ContactKind
 from sigap.tickets.models import Channel
 
@@ -239,7 +239,10 @@ def _messaging(item: Any, path: str, channel: str, account: str) -> Inbound | Fa
         sender=sender,
         contact_kind=KINDS[channel],
         contact_value=sender,
-        name=f"Pengguna {label} {sender}",  # the webhook carries no name
+        # the webhook carries no name
+        name=said_in_default_language(
+            gettext_lazy("Pengguna %(channel)s %(id)s"), channel=label, id=sender
+        ),
         text=text,
         sent_at=sent_at,
         payload={"kind": "message", "account": account, "event": item},
@@ -309,7 +312,10 @@ def _comment(
         sender=author_id,
         contact_kind=KINDS[channel],
         contact_value=author_id,
-        name=name.strip() or _("Pengguna %(channel)s %(id)s") % {"channel": label, "id": author_id},
+        name=name.strip()
+        or said_in_default_language(
+            gettext_lazy("Pengguna %(channel)s %(id)s"), channel=label, id=author_id
+        ),
         text=(
             f"{text.strip()}\n\n"
             + _("(Komentar publik %(channel)s pada kiriman %(post)s, id komentar %(comment)s)")

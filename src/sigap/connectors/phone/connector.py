@@ -4,8 +4,10 @@ the customer's written follow-up channel (``follow_up``: WhatsApp, else email)."
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
+
 from sigap.connectors.registry import Connector
 from sigap.tickets.models import Channel
 
-CONNECTOR = Connector(channel=Channel.PHONE, label="Telepon", follow_up=True)
-WALKIN = Connector(channel=Channel.WALKIN, label="Datang langsung", follow_up=True)
+CONNECTOR = Connector(channel=Channel.PHONE, label=gettext_lazy("Telepon"), follow_up=True)
+WALKIN = Connector(channel=Channel.WALKIN, label=gettext_lazy("Datang langsung"), follow_up=True)

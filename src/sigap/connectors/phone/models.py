@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class Direction(models.TextChoices):
@@ -116,7 +116,10 @@ class Call(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Panggilan #{self.pk} ({self.get_direction_display()})"
+        return gettext("Panggilan #%(id)s (%(direction)s)") % {
+            "id": self.pk,
+            "direction": self.get_direction_display(),
+        }
 
     @property
     def is_open(self) -> bool:

@@ -14,12 +14,13 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import Team, User
 from sigap.connectors.phone.models import AgentExtension, Call, Direction, Outcome
 from sigap.core.errors import Conflict, PermissionDenied, ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.customers.models import ContactKind, Customer
 from sigap.customers.services import ContactIn, customer_create, customer_find_by_contact
 from sigap.tickets import events
@@ -224,7 +225,8 @@ def _caller(number: str) -> Customer:
     if customer is not None:
         return customer
     return customer_create(
-        name=f"Penelepon {number}", contacts=[ContactIn("phone", number, verified=True)]
+        name=said_in_default_language(gettext_lazy("Penelepon %(number)s"), number=number),
+        contacts=[ContactIn("phone", number, verified=True)],
     )
 
 
@@ -253,7 +255,10 @@ def _phone_ticket(customer: Customer, event: PbxEvent, now: datetime) -> Ticket:
         kind=Kind.INQUIRY,
         channel=Channel.PHONE,
         subject=subject,
-        description=f"{subject}. Rincian masalah dicatat agen selama panggilan.",
+        description=said_in_default_language(
+            gettext_lazy("%(subject)s. Rincian masalah dicatat agen selama panggilan."),
+            subject=subject,
+        ),
     )
 
 

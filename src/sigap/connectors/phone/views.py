@@ -172,7 +172,7 @@ def pbx_hook(request: HttpRequest) -> HttpResponse:
             status=403,
         )
     if len(request.body) > MAX_HOOK_BYTES:
-        return _error(ValidationFailed("Isi permintaan terlalu besar."), 413)
+        return _error(ValidationFailed(_("Isi permintaan terlalu besar.")), 413)
     try:
         payload = parse_json(request.body)
     except InvalidJson as exc:

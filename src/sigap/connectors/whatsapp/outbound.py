@@ -48,6 +48,7 @@ from sigap.connectors.models import (
     WhatsAppTemplate,
 )
 from sigap.core.errors import Conflict, ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.customers.models import ContactKind
 from sigap.tickets import services
 from sigap.tickets.attachments import check_size
@@ -90,7 +91,10 @@ def _upload(attachment: Attachment) -> str:
     )
     media_id = _json(response).get("id")
     if not isinstance(media_id, str) or not media_id:
-        raise SendError("WhatsApp: unggahan lampiran tanpa id media", retryable=True)
+        raise SendError(
+            said_in_default_language(gettext_lazy("WhatsApp: unggahan lampiran tanpa id media")),
+            retryable=True,
+        )
     return media_id
 
 
@@ -232,7 +236,10 @@ def download_media(media: dict[str, str]) -> tuple[bytes, str]:
     info = _json(_call("GET", f"{conf.whatsapp_api_base()}/{media['id']}"))
     url = info.get("url")
     if not isinstance(url, str) or not url:
-        raise SendError("WhatsApp: media tanpa URL unduhan", retryable=False)
+        raise SendError(
+            said_in_default_language(gettext_lazy("WhatsApp: media tanpa URL unduhan")),
+            retryable=False,
+        )
     size = info.get("file_size")
     if isinstance(size, int | str) and str(size).isdigit():
         check_size(media.get("filename") or media["id"], int(size))

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from sigap.accounts.access import require_staff
 from sigap.accounts.models import User
@@ -17,6 +17,7 @@ from sigap.core.errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
+from sigap.core.locale import said_in_default_language
 from sigap.notifications.models import NotificationKind
 from sigap.notifications.services import notify_many
 from sigap.tickets import escalation, events
@@ -238,7 +239,15 @@ def escalate_to(
     if formal:
         data["formal"] = True
     events.sla_event(ticket, EventKind.ESCALATED, actor=actor, data=data)
-    escalation.reassign(ticket, step, to, actor, f"Eskalasi tingkat {level}: {reason}")
+    escalation.reassign(
+        ticket,
+        step,
+        to,
+        actor,
+        said_in_default_language(
+            gettext_lazy("Eskalasi tingkat %(level)s: %(reason)s"), level=level, reason=reason
+        ),
+    )
     notify_many([(u, ticket.pk, NotificationKind.ESCALATED, note) for u in to if u != actor.pk])
     return to
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from sigap.accounts.models import SecurityEvent, SecurityKind, Team, User
 from sigap.core.errors import PermissionDenied, ValidationFailed
@@ -143,3 +143,25 @@ def test_the_dry_run_uses_the_routers_matching_at_the_time_each_ticket_came_in(
     assert routing.dry_run(saved)[2] == {}
     above.refresh_from_db()
     assert routing.dry_run(above)[2] == {made[0].pk: "Paket"}
+
+
+def test_the_audit_detail_is_stored_in_the_default_language_and_has_its_english(
+    admin: User, team: Team
+) -> None:
+    """Changed by someone reading English, the log keeps the business's language (read by
+    everyone later); the catalog carries the sentence's English."""
+    with translation.override("en"):
+        rule = services.routing_rule_create(actor=admin, fields=_fields(team, name="Kirim"))
+        services.routing_rule_set_active(actor=admin, rule=rule, active=False)
+    details = list(
+        SecurityEvent.objects.filter(kind=SecurityKind.SETTINGS_CHANGED)
+        .order_by("pk")
+        .values_list("detail", flat=True)
+    )
+    assert details[-2:] == [
+        "aturan perutean “Kirim” dibuat",
+        "aturan perutean “Kirim” dinonaktifkan",
+    ]
+    with translation.override("en"):
+        english = translation.gettext("aturan perutean “%(name)s” dinonaktifkan")
+    assert english % {"name": "Kirim"} == "routing rule “Kirim” deactivated"

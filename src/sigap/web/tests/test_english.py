@@ -373,6 +373,8 @@ def indonesian_words(text: str, data: list[str]) -> list[str]:
 
     for item in data:
         text = text.replace(item, " ")
+    # a placeholder (``{tenggat}``) is the templates' syntax, listed with what it means
+    text = re.sub(r"\{\w+\}", " ", text)
     return sorted({m.group(0) for m in WORDS.finditer(text)})
 
 

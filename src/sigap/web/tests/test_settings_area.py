@@ -136,7 +136,7 @@ def test_a_change_is_recorded_with_who_and_before_and_after(admin: User, team: T
         "after": {"name": "Pengiriman", "members": [1, 2, 3]},
     }
     assert saved.detail == (
-        "team “Pengiriman” changed: name: Kirim → Pengiriman; members: [1, 3] → [1, 2, 3]"
+        "tim “Pengiriman” diubah: name: Kirim → Pengiriman; members: [1, 3] → [1, 2, 3]"
     )
 
 

@@ -65,8 +65,8 @@ def test_an_admin_adds_a_fact_the_bot_uses_then_changes_and_deletes_it(admin: Us
         .values_list("detail", flat=True)
     )
     assert len(details) == 3
-    assert "created" in details[0] and "label: nomor pesanan → nomor order" in details[1]
-    assert "deleted" in details[2]
+    assert "dibuat" in details[0] and "label: nomor pesanan → nomor order" in details[1]
+    assert "dihapus" in details[2]
 
 
 def test_the_try_box_shows_what_the_bot_would_take_and_saves_nothing(admin: User) -> None:

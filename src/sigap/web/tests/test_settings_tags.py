@@ -92,7 +92,7 @@ def test_rename_merge_and_delete_are_applied_and_audited(admin: User, tagged: li
     assert len(details) == 3
     assert "name: ongkir → biaya-kirim" in details[0]
     assert "merged_into: None → biaya-kirim" in details[1]
-    assert "“telat” deleted" in details[2] and "tickets: 2" in details[2]
+    assert "tag “telat” dihapus" in details[2] and "tickets: 2" in details[2]
 
 
 @pytest.mark.parametrize(

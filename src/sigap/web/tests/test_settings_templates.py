@@ -101,6 +101,16 @@ def test_the_pages_in_english(admin: User) -> None:
     assert "Message templates" in listing and "Ticket acknowledgement" in listing
     page = c.get(EDIT, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Placeholders you can use" in page and "The first reply deadline." in page
+    # the English text's placeholder first, the Indonesian name beside it, meaning in English
+    assert "<code>{reply_by}</code> <small>(or <code>{tenggat_balasan}</code>)" in page
+    # and the preview of an English text shows English sample values
+    response = c.post(EDIT, {"action": "preview", "body": "{ticket_subject} by {reply_by}"})
+    assert "Balance charged twice by Monday, 7 December 2026 at 10:00 WIB" in (
+        response.content.decode()
+    )
+    # an Indonesian text lists its own names first
+    indonesian = c.get("/settings/templates/acknowledgement/id/").content.decode()
+    assert "<code>{tenggat_balasan}</code> <small>(or <code>{reply_by}</code>)" in indonesian
 
 
 def test_the_list_reads_a_fixed_number_of_statements(

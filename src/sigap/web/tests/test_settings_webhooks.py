@@ -79,7 +79,7 @@ def test_an_admin_adds_changes_tests_rotates_and_deletes_a_webhook(admin: User) 
         .values_list("detail", flat=True)
     )
     assert len(details) == 5  # added, changed, switched on, new secret, deleted
-    assert "created" in details[0] and "changed" in details[1] and "deleted" in details[4]
+    assert "dibuat" in details[0] and "diubah" in details[1] and "dihapus" in details[4]
     assert "name: CRM → CRM 2" in details[1] and "active: True → False" in details[1]
     assert not any(old in d or hook.secret in d for d in details)
 

@@ -26,11 +26,22 @@ WORDS = re.compile(
     r"(?<![\w-])(tiket|pelanggan|tidak|silakan|anda|gagal|belum|sudah|terima kasih|usulan|"
     r"kami|wajib|harus|dengan|untuk|yang|atau|dari|pesan|balasan|keluhan|tautan|berhasil|"
     r"dikirim|terkirim|ditemukan|diisi|nomor|lewat|sedang|akan|bisa|dapat|mohon|maaf|"
-    r"petugas|kirim|simpan|hapus|ubah|daftar|buat|tambah|riwayat|salah)(?![\w-])",
+    r"petugas|kirim|simpan|hapus|ubah|daftar|buat|tambah|riwayat|salah|"
+    # the words of what Sigap stores and shows later: audit details, timeline reasons,
+    # notes, errors of a delivery
+    r"saluran|kotak surat|templat|aturan|kebijakan|perutean|triase|otomatis|otomasi|sesi|"
+    r"perangkat|semua|baris|laporan|sisa|ulang|periode|libur|urutan|matriks|tangga|bawaan|"
+    r"eskalasi|tingkat|kalender|obrolan|rekan|pekerjaan|terlampir|lampiran|gangguan|"
+    r"jaringan|jawaban|menolak|penyedia|kosong|pengguna|penelepon|panggilan|rincian|"
+    r"percobaan|persetujuan|konfirmasi|tenggat|keselamatan|kedaluwarsa|belanja|judul|"
+    r"organisasi|pribadi|dokumen|pencarian|mentah|tanpa|dibuat|diubah|dihapus|"
+    # and the passive verbs of Indonesian: di…kan (dihubungkan, disinkronkan, dialihkan)
+    r"di[a-z]{3,}kan)(?![\w-])",
     re.IGNORECASE,
 )
 
 GETTEXT = {
+    "said_in_default_language",  # its first argument is a gettext_lazy text
     "_",
     "gettext",
     "gettext_lazy",
@@ -83,6 +94,15 @@ ALLOWED_STRINGS: dict[tuple[str, str], str] = {
     ("web/views/errors.py", '<!doctype html><html lang="id">'): (
         "the last-resort 500 page, already in both languages, for when templates fail"
     ),
+    # the name an attachment without a file name is saved under (a file name, not a text)
+    ("connectors/email/inbound.py", "lampiran"): "a file name for an unnamed attachment",
+    ("connectors/messaging/media.py", "lampiran"): "a file name for an unnamed attachment",
+    ("tickets/api.py", "lampiran"): "a file name for an unnamed attachment",
+    ("tickets/attachments.py", "lampiran"): "a file name for an unnamed attachment",
+    ("relations/campaigns.py", "{tingkat}"): "a placeholder of the message-template syntax",
+    ("tickets/transitions.py", "konfirmasi"): "a procedure step's code (its label is _())",
+    ("triage/service.py", "keselamatan"): "the safety tag's name (a tag, data)",
+    ("web/views/ticket.py", "tenggat"): "a placeholder's name looked up in the values",
 }
 
 
@@ -193,6 +213,95 @@ def test_every_indonesian_string_shown_goes_through_gettext() -> None:
     assert over == [], (
         "Indonesian strings outside gettext (wrap them in _(), gettext_lazy at module "
         "level, and add the English to django.po):\n" + "\n".join(over)
+    )
+
+
+# Keyword arguments whose text is stored and shown later (an audit log's detail, a
+# timeline's reason, a note): prose given to them goes through gettext_lazy and
+# ``said_in_default_language`` (or ``gettext`` in code run in the default language), in any
+# language: an English literal there is as untranslated as an Indonesian one.
+STORED = {"detail", "reason", "note", "error", "description", "help_text", "verbose_name"}
+# a code, not prose: one lowercase token (``reason="manual"``)
+CODE = re.compile(r"[a-z0-9_.:*-]*")
+TRANSLATED = GETTEXT - {"gettext_noop"}
+
+
+def _prose(node: ast.expr) -> bool:
+    """A string constant or an f-string that reads as words, not a code or a format."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        text = node.value
+        return bool(re.search(r"[A-Za-z]{3,}", text)) and not CODE.fullmatch(text)
+    if isinstance(node, ast.JoinedStr):
+        text = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+        return bool(re.search(r"[a-z]{3,}", text))
+    return False
+
+
+def _loose(node: ast.AST) -> list[ast.expr]:
+    """The prose in ``node`` outside a gettext call."""
+    if isinstance(node, ast.Call) and _name(node.func) in GETTEXT:
+        return []
+    if isinstance(node, (ast.Constant, ast.JoinedStr)):
+        return [node] if _prose(node) else []
+    if isinstance(node, ast.Compare):
+        return []
+    return [found for child in ast.iter_child_nodes(node) for found in _loose(child)]
+
+
+def stored_untranslated(path: Path) -> list[tuple[int, str]]:
+    """(line, source) of each keyword argument of ``STORED`` given prose outside gettext."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or _name(node.func) in GETTEXT:
+            continue
+        for keyword in node.keywords:
+            if keyword.arg in STORED:
+                found += [(n.lineno, ast.unparse(n)) for n in _loose(keyword.value)]
+    return sorted(found)
+
+
+# Keyword arguments of ``STORED`` given literal text on purpose, with the reason.
+STORED_ALLOWED: dict[tuple[str, str], str] = {
+    (
+        "triage/subscribers.py",
+        "f\"severity=penting, priority=P1 ({', '.join(safety.signals)})\"",
+    ): "the fields set, as codes (field=value), like an automation rule's applied actions",
+}
+
+
+def test_the_stored_text_scan_finds_prose_outside_gettext(tmp_path: Path) -> None:
+    """It can fail: prose stored for later outside gettext, in either language, is found;
+    codes, formats and texts through gettext or said_in_default_language are not."""
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from django.utils.translation import gettext as _, gettext_lazy\n"
+        "from sigap.core.locale import said_in_default_language\n"
+        "def f(audit, label, created, n):\n"
+        "    audit.record(detail=f\"saluran {label} {'dihubungkan' if created else 'diubah'}\")\n"
+        '    audit.record(detail="loyalty programme")\n'
+        '    audit.record(reason="Perutean otomatis: " + label)\n'
+        '    audit.record(note="Impor")\n'
+        '    audit.record(detail=said_in_default_language(gettext_lazy("sesi %(n)s"), n=n))\n'
+        '    audit.record(reason=_("Triase otomatis: %(c)s") % {"c": label})\n'
+        '    audit.record(reason="manual", detail=f"{label}: {n}", note=f"SSO {label}")\n'
+        '    audit.record(detail="x" if n == "semua perangkat" else label)\n'
+    )
+    assert [line for line, _text in stored_untranslated(sample)] == [4, 5, 6, 7]
+    # and the word list reads the stored texts' Indonesian, wherever it stands
+    assert [line for line, _text in untranslated(sample)] == [4, 4, 4, 6]
+
+
+def test_every_stored_text_goes_through_gettext() -> None:
+    over = [
+        f"{rel}:{line}: {text[:70]}"
+        for rel, path in sources()
+        for line, text in stored_untranslated(path)
+        if (rel, text) not in STORED_ALLOWED
+    ]
+    assert over == [], (
+        "Texts stored and shown later outside gettext: write them as "
+        'said_in_default_language(gettext_lazy("… %(name)s …"), name=value) and add the '
+        "English to django.po:\n" + "\n".join(over)
     )
 
 

@@ -124,7 +124,11 @@ def settings_template(request: HttpRequest, key: str, language: str) -> HttpResp
         "stored": stored,
         "form": form,
         "preview": preview,
-        "placeholders": [mt.P[name] for name in spec.accepted],
+        # each as the text in this language writes it, the other name beside it, and what
+        # it stands for in the reader's language
+        "placeholders": [
+            (*mt.P[name].written(language), mt.P[name].description) for name in spec.accepted
+        ],
         "list_url": reverse("web:settings_templates"),
     }
     return render(request, "web/settings_template.html", context, status=status)

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,6 +20,7 @@ from sigap.accounts import audit
 from sigap.accounts.decorators import staff_required, supervisor_required
 from sigap.accounts.models import Role, SecurityKind, User
 from sigap.core.errors import NotFound, PermissionDenied, SigapError, ValidationFailed
+from sigap.core.locale import said_in_default_language
 from sigap.customers import services
 from sigap.customers.models import (
     ContactKind,
@@ -486,7 +487,7 @@ def loyalty_settings(request: HttpRequest) -> HttpResponse:
                 audit.record(
                     SecurityKind.SETTINGS_CHANGED,
                     actor=user,
-                    detail="loyalty programme",
+                    detail=said_in_default_language(gettext_lazy("program loyalitas")),
                     data={
                         "changes": {
                             f: [str(before.get(f)), str(form.cleaned_data.get(f))]
