@@ -178,9 +178,15 @@ def test_the_queue_counts_queries_not_proposals(
     api = Api(supervisor)
 
     def count() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            assert api.get("/approvals").status_code == 200
-        return len(queries.captured_queries)
+        """The fewer of two reads: a cached token check that expired on the way (a few
+        seconds, which a loaded machine can spend between two reads) adds a statement to
+        one read; a statement per proposal would be in both."""
+        counts = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                assert api.get("/approvals").status_code == 200
+            counts.append(len(queries.captured_queries))
+        return min(counts)
 
     def more(n: int) -> None:
         for _ in range(n):

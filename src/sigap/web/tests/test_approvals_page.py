@@ -107,20 +107,30 @@ def test_the_queue_counts_queries_not_proposals(
 ) -> None:
     c = logged(supervisor)
     pending(agent, confirmed(agent, customer, team))
+
+    def count() -> int:
+        """The fewer of two reads: a cache that expired on the way (seconds, which a loaded
+        machine can spend between two reads) adds statements to one read; a statement per
+        proposal would be in both."""
+        counts = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                assert c.get("/approvals/").status_code == 200
+            counts.append(len(queries.captured_queries))
+        return min(counts)
+
     c.get("/approvals/")  # the session's first page records it: not counted
-    with CaptureQueriesContext(connection) as few:
-        assert c.get("/approvals/").status_code == 200
+    few = count()
     for i in range(8):
         someone = customer_create(
             name=f"Pelanggan {i}", contacts=[ContactIn("email", f"p{i}@contoh.id")]
         )
         pending(agent, confirmed(agent, someone, team))
-    c.get("/approvals/")  # the new proposals notified the supervisor: their menu is read again
-    with CaptureQueriesContext(connection) as many:
-        html = c.get("/approvals/").content.decode()
-    assert html.count("data-decide=") == 9
-    assert len(many.captured_queries) == len(few.captured_queries)
-    assert len(many.captured_queries) <= 12
+    html = c.get("/approvals/").content.decode()  # the new proposals notified the supervisor:
+    assert html.count("data-decide=") == 9  # their menu is read again
+    many = count()
+    assert many == few
+    assert many <= 12
 
 
 # --- the decisions ----------------------------------------------------------------------------

@@ -131,11 +131,17 @@ def test_search_runs_a_bounded_number_of_queries(
     agent: User, team: Team, customer: Customer, other_customer: Customer
 ) -> None:
     def count(q: str) -> int:
+        """The fewer of two warm reads: the views' counts are cached for seconds, which a
+        loaded machine can spend between two reads, and their expiry adds statements to one
+        read; a statement per ticket would be in both."""
         c = logged(agent)
         c.get("/inbox/", {"q": q, "view": "all"})  # warm: session, counts cache
-        with CaptureQueriesContext(connection) as ctx:
-            assert c.get("/inbox/", {"q": q, "view": "all"}).status_code == 200
-        return len(ctx.captured_queries)
+        counts = []
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as ctx:
+                assert c.get("/inbox/", {"q": q, "view": "all"}).status_code == 200
+            counts.append(len(ctx.captured_queries))
+        return min(counts)
 
     make(agent, team, customer, "Budi refund")
     make(agent, team, other_customer, "Kabar Budi")
