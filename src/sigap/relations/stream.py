@@ -26,6 +26,7 @@ from django.db.models import Q, QuerySet
 from django.db.models.functions import Left
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from sigap.accounts.models import User
 from sigap.connectors.phone.models import Call
@@ -39,6 +40,24 @@ from sigap.tickets.models import Message, MessageKind, Proposal, Ticket
 
 EXCERPT = 280
 PAGE = 30
+
+# What each kind of item is called on the page (a dictionary look-up per item: the page
+# renders dozens of items, and a chain of template conditions per item cost more than the
+# rest of the item together)
+LABELS = {
+    "message_in": gettext_lazy("Pesan dari pelanggan"),
+    "message_out": gettext_lazy("Balasan petugas"),
+    "note": gettext_lazy("Catatan internal"),
+    "ticket_opened": gettext_lazy("Tiket dibuka"),
+    "call_outbound": gettext_lazy("Panggilan keluar"),
+    "call": gettext_lazy("Panggilan masuk"),
+    "survey": gettext_lazy("Survei dijawab"),
+    "proposal": gettext_lazy("Usulan penyelesaian"),
+    "profile_change": gettext_lazy("Profil diubah"),
+    "points": gettext_lazy("Poin bertambah"),
+    "points_spent": gettext_lazy("Poin berkurang"),
+    "voucher": gettext_lazy("Voucher diberikan"),
+}
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,15 @@ class Item:
     @property
     def ticket_reference(self) -> str:
         return ticket_reference(self.ticket_id) if self.ticket_id else ""
+
+    @property
+    def label(self) -> str:
+        key = self.kind
+        if key == "call" and self.data.get("direction") == "outbound":
+            key = "call_outbound"
+        elif key == "points" and (self.data.get("points") or 0) < 0:
+            key = "points_spent"
+        return str(LABELS.get(key, self.kind))
 
     @property
     def key(self) -> tuple[datetime, str, int]:

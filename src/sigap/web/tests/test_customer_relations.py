@@ -13,6 +13,7 @@ from sigap.accounts.models import SecurityEvent, SecurityKind, User
 from sigap.customers.models import Customer, CustomerChange, Organization
 from sigap.customers.services import organization_create
 from sigap.tickets.models import Message, Ticket
+from sigap.web.views.customers import STREAM_FIRST
 
 pytestmark = pytest.mark.django_db
 
@@ -146,7 +147,7 @@ def test_the_stream_pages_on_the_customer_page(
     with django_assert_max_num_queries(26):  # type: ignore[operator]  # 8: the stream
         page = c.get(f"/customers/{customer.pk}/").content.decode()
 
-    assert page.count('class="stream-item') == 30
+    assert page.count('class="stream-item') == STREAM_FIRST  # a screenful; the rest by cursor
     assert "pesan nomor 44" in page and "pesan nomor 10" not in page
     cursor = page.split("?before=")[1].split('"')[0]
     older = c.get(f"/customers/{customer.pk}/stream/?before={cursor}").content.decode()

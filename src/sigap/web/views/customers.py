@@ -19,6 +19,9 @@ from sigap.tickets.access import visible_tickets
 
 TICKETS = 20  # the customer page's newest tickets
 CALLS = 10  # and calls (both are in the stream too)
+# The stream's first page: a screenful (the rest a click away, by cursor). Each item costs
+# about half a millisecond of template work, and the page's target is p95 <= 100 ms.
+STREAM_FIRST = 20
 
 
 @require_GET
@@ -79,6 +82,6 @@ def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
             "by_channel": by_channel,
             "tickets_total": sum(row["n"] for row in by_channel),
             "calls_history": CALLS,
-            "stream": customer_stream(user, customer.pk),
+            "stream": customer_stream(user, customer.pk, limit=STREAM_FIRST),
         },
     )
