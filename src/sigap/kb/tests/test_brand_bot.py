@@ -84,6 +84,8 @@ def test_the_engine_answers_from_the_brands_own_and_the_shared_articles(
     shared = bot.answer(None, "kak paketku belum sampai padahal udah lewat", brand_id=brand_b.pk)
     assert shared.article is not None and shared.article.slug == "paket-terlambat"
     assert shared.article.url.endswith("/bantuan/artikel/paket-terlambat/?brand=kopi-senja")
+    # the bot speaks for the conversation's brand
+    assert "asisten virtual Kopi Senja" in bot.answer(None, "halo", brand_id=brand_b.pk).text
     # the default brand's links are unchanged
     default = bot.answer(None, "kak paketku belum sampai", brand_id=brands.default_id())
     assert default.article is not None and default.article.url == bot.article_url("paket-terlambat")
