@@ -1,9 +1,12 @@
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sigap.accounts import brand_admin
 from sigap.connectors.models import (
     DeliveryStatus,
     InboundDelivery,
@@ -12,6 +15,9 @@ from sigap.connectors.models import (
     QuarantinedEmail,
     WhatsAppTemplate,
 )
+
+# a template of no brand is the default connection's (the server's own number)
+DEFAULT_CONNECTION = gettext_lazy("Koneksi bawaan")
 
 
 @admin.register(QuarantinedEmail)
@@ -102,3 +108,16 @@ class WhatsAppTemplateAdmin(admin.ModelAdmin[WhatsAppTemplate]):
     list_display = ["name", "language", "approved", "for_proposals", "created_at"]
     list_filter = ["approved", "for_proposals", "language"]
     search_fields = ["name", "body"]
+
+    # the connection whose account holds it (issue 17), when there are several brands
+    @admin.display(description=gettext_lazy("merek"))
+    def brand_or_default(self, obj: WhatsAppTemplate) -> str:
+        return brand_admin.brand_name(obj, DEFAULT_CONNECTION)
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        return brand_admin.with_brand(super().get_list_display(request), "brand_or_default")
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        return brand_admin.with_brand(
+            super().get_list_filter(request), brand_admin.brand_filter(DEFAULT_CONNECTION)
+        )

@@ -11,11 +11,15 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from sigap.accounts import brand_admin
 from sigap.accounts.models import User
 from sigap.core.errors import ValidationFailed
 from sigap.kb import services
 from sigap.kb.models import Article, ArticleVersion, Category, RequiredFact
+
+ALL_BRANDS = _("Semua merek")
 
 
 def _actor(request: HttpRequest) -> User | None:
@@ -53,6 +57,7 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
         "visibility",
         "status",
         "version",
+        "brand",
         "created_at",
         "updated_at",
         "published_at",
@@ -60,6 +65,19 @@ class ArticleAdmin(admin.ModelAdmin[Article]):
         "updated_by",
     ]
     inlines = [VersionInline]
+
+    # the brand whose help centre shows it (issue 17), when there are several
+    @admin.display(description=_("merek"))
+    def brand_or_all(self, obj: Article) -> str:
+        return brand_admin.brand_name(obj, ALL_BRANDS)
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        return brand_admin.with_brand(super().get_list_display(request), "brand_or_all")
+
+    def get_list_filter(self, request: HttpRequest) -> Any:
+        return brand_admin.with_brand(
+            super().get_list_filter(request), brand_admin.brand_filter(ALL_BRANDS)
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

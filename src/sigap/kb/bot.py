@@ -39,6 +39,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
@@ -46,7 +47,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from sigap.accounts import message_templates
+from sigap.accounts import brands, message_templates
 from sigap.kb import index, intents, sentiment
 from sigap.kb.access import public_articles
 from sigap.kb.index import Entry, KbIndex, Scored
@@ -286,20 +287,23 @@ def confidence(ranked: list[Scored]) -> float:
 class _Turn:
     """One message: the state being updated, the index, the configuration."""
 
-    def __init__(self, state: dict[str, Any], idx: KbIndex, config: BotConfig) -> None:
+    def __init__(
+        self, state: dict[str, Any], idx: KbIndex, config: BotConfig, brand_id: int | None
+    ) -> None:
         self.state = state
         self.idx = idx
         self.config = config
+        self.brand_id = brand_id  # the conversation's brand: its own and the shared articles
         # English active (a live chat on an English page): the translated articles
         self.english = (translation.get_language() or "").startswith("en")
 
     def search(self, question: str, k: int) -> list[Scored]:
         """The best articles for ``question``; in English among the translations first."""
         if self.english:
-            ranked = self.idx.search(question, k=k, english=True)
+            ranked = self.idx.search(question, k=k, english=True, brand_id=self.brand_id)
             if ranked:
                 return ranked
-        return self.idx.search(question, k=k)
+        return self.idx.search(question, k=k, brand_id=self.brand_id)
 
     def label(self, entry: Entry) -> str:
         return entry.title_en if self.english and entry.title_en else entry.title
@@ -377,10 +381,11 @@ class _Turn:
                 self.state["pending"] = {"fact": rule.name, "slug": entry.slug, "tries": 0}
                 self.state["offered"] = []
                 return self.reply(ASK_FACT, rule.question(), confidence=conf)
-        article = public_articles().select_related("category").filter(pk=entry.article_id).first()
-        if article is None:  # unpublished since the index was read
+        found = public_articles(self.brand_id).select_related("category")
+        article = found.filter(pk=entry.article_id).first()
+        if article is None:  # unpublished (or given to another brand) since the index was read
             return self.unsure([])
-        ref = article_ref(article, english=self.english)
+        ref = article_ref(article, english=self.english, brand_id=self.brand_id)
         self.state["unsure"] = 0
         self.state["offered"] = []
         self.state["pending"] = None
@@ -421,7 +426,9 @@ class _Turn:
         )
 
     def small_talk(self, kind: str) -> BotReply:
-        name = settings.SIGAP_BUSINESS_NAME
+        brand = brands.info(self.brand_id) if self.brand_id is not None else None
+        name = brand.name if brand is not None and not brand.is_default else None
+        name = name or settings.SIGAP_BUSINESS_NAME
         if kind == "thanks":
             self.state["unsure"] = 0
             return self.reply(SMALL_TALK, _("Sama-sama! Ada lagi yang bisa saya bantu?"))
@@ -445,17 +452,22 @@ class _Turn:
 
 
 def answer(
-    state: dict[str, Any] | None, message_text: str, *, config: BotConfig | None = None
+    state: dict[str, Any] | None,
+    message_text: str,
+    *,
+    config: BotConfig | None = None,
+    brand_id: int | None = None,
 ) -> BotReply:
     """Reply to one customer message. ``state`` is not modified; the reply carries the
-    new state."""
+    new state. ``brand_id``: the conversation's brand (issue 17), answered from its own
+    articles and the shared ones (None: from every public article)."""
     st = _load(state)
     message = message_text.strip()
     st["history"].append({"from": "customer", "text": message})
     if st["handover"]:
         return BotReply(action=SILENT, text="", state=st)
     idx = index.current()
-    turn = _Turn(st, idx, config or config_for(idx.generation))
+    turn = _Turn(st, idx, config or config_for(idx.generation), brand_id)
     for rule in turn.config.facts:  # a fact given before it is asked for is kept
         if rule.name not in st["facts"] and (value := rule.find(message)):
             st["facts"][rule.name] = value
@@ -545,18 +557,26 @@ def shorten(text: str, limit: int) -> str:
     return out
 
 
-def article_url(slug: str) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("help:article", kwargs={"slug": slug})
+def article_url(slug: str, brand_id: int | None = None) -> str:
+    """The article's page in the help centre of ``brand_id`` (a brand other than the
+    default: ``?brand=``, where its own articles are found)."""
+    url = settings.SITE_URL.rstrip("/") + reverse("help:article", kwargs={"slug": slug})
+    brand = brands.info(brand_id) if brand_id is not None else None
+    if brand is not None and not brand.is_default:
+        url += "?" + urlencode({"brand": brand.slug})
+    return url
 
 
-def article_ref(article: Article, *, english: bool = False) -> ArticleRef:
+def article_ref(
+    article: Article, *, english: bool = False, brand_id: int | None = None
+) -> ArticleRef:
     """``english``: the translation when the article has one (its page shows it to a reader
-    who chose English)."""
+    who chose English); ``brand_id``: the link opens that brand's help centre."""
     translated = english and bool(article.title_en and article.body_en)
     return ArticleRef(
         id=article.pk,
         slug=article.slug,
         title=article.title_en if translated else article.title,
-        url=article_url(article.slug),
+        url=article_url(article.slug, brand_id),
         excerpt=excerpt(article, english=english),
     )

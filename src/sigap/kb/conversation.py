@@ -20,6 +20,10 @@ answer; a tap sends the label, which the bot recognises) and whether the bot is 
 charge (the widget keeps "Bicara dengan petugas" in view until it hands over). The bot
 speaks the language the connector names for the ticket (``language``: the page's).
 
+The bot answers from the articles of the ticket's brand (issue 17: the brand of the
+connection the message came in on, or the one the widget was opened for) and the shared
+ones; its links open that brand's help centre.
+
 Called after the customer's message is committed (``tickets.services``), so a bot
 failure never loses the customer's message; it is logged.
 """
@@ -35,6 +39,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext
 
+from sigap.accounts import brands
 from sigap.connectors import quickreply, registry
 from sigap.kb import bot
 from sigap.kb.models import BotConversation
@@ -87,7 +92,8 @@ def _speak(ticket: Ticket, text: str, connector: registry.Connector | None) -> b
         conversation.active = False  # a person has it now
         conversation.save(update_fields=["active", "updated_at"])
         return None
-    reply = bot.answer(conversation.state, text)
+    # the ticket's brand (its connection's, the widget's): its own and the shared articles
+    reply = bot.answer(conversation.state, text, brand_id=brands.info(ticket.brand_id).id)
     conversation.state = reply.state
     if reply.handover is not None:
         conversation.active = False

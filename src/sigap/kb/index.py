@@ -38,6 +38,7 @@ class Entry:
     category_slug: str
     public: bool  # published and public: customers and the chatbot may see it
     title_en: str = ""
+    brand_id: int | None = None  # the brand whose article it is; None: every brand's
 
 
 @dataclass(frozen=True)
@@ -65,24 +66,46 @@ class KbIndex:
         return len(self.entries)
 
     def rank(
-        self, words: list[str], *, k: int = 5, public_only: bool = True, english: bool = False
+        self,
+        words: list[str],
+        *,
+        k: int = 5,
+        public_only: bool = True,
+        english: bool = False,
+        brand_id: int | None = None,
     ) -> list[Scored]:
         """The ``k`` best published articles for already-processed query terms (``english``:
-        among the English translations)."""
+        among the English translations; ``brand_id``: among that brand's own articles and
+        the shared ones, issue 17)."""
         if not words:
             return []
         entries = self.entries
         bm25 = self.bm25_en if english else self.bm25
-        keep = (lambda i: entries[i].public) if public_only else None
+
+        def kept(i: int) -> bool:
+            e = entries[i]
+            return (e.public or not public_only) and (
+                brand_id is None or e.brand_id is None or e.brand_id == brand_id
+            )
+
+        keep = kept if public_only or brand_id is not None else None
         return [
             Scored(entries[hit.doc], hit.score, bm25.coverage(words, hit.doc))
             for hit in bm25.top(words, k, keep=keep)
         ]
 
     def search(
-        self, q: str, *, k: int = 5, public_only: bool = True, english: bool = False
+        self,
+        q: str,
+        *,
+        k: int = 5,
+        public_only: bool = True,
+        english: bool = False,
+        brand_id: int | None = None,
     ) -> list[Scored]:
-        return self.rank(query_terms(q), k=k, public_only=public_only, english=english)
+        return self.rank(
+            query_terms(q), k=k, public_only=public_only, english=english, brand_id=brand_id
+        )
 
     def entry(self, slug: str) -> Entry | None:
         i = self.by_slug.get(slug)
@@ -116,13 +139,16 @@ def build(token: str) -> KbIndex:
             "body",
             "article__title_en",
             "english",
+            "article__brand_id",
         )
     )
     docs_en: list[dict[str, float]] = []
     for row in rows.iterator(chunk_size=1000):
-        pk, slug, title, category_id, category_slug, visibility, head, body, title_en, en = row
+        pk, slug, title, category_id, category_slug, visibility, head, body, title_en, en = row[:10]
         public = visibility == Visibility.PUBLIC
-        entries.append(Entry(pk, slug, title, category_id, category_slug, public, title_en))
+        entries.append(
+            Entry(pk, slug, title, category_id, category_slug, public, title_en, row[10])
+        )
         doc: dict[str, float] = {}
         for term in body.split():
             doc[term] = doc.get(term, 0.0) + 1.0

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 
+from sigap.accounts import brands
 from sigap.kb import index
 from sigap.kb.access import public_articles
 from sigap.kb.bot import article_url, excerpt
@@ -43,10 +44,13 @@ def ticket_query(ticket: Ticket, extra: str = "") -> list[str]:
 
 
 def suggest_for_ticket(ticket: Ticket, limit: int = 5, *, extra: str = "") -> list[Suggestion]:
-    """The published articles (public and internal) that best match a ticket, best first.
-    Two queries plus the index check; the caller has checked the agent may see the
-    ticket."""
-    ranked = index.current().rank(ticket_query(ticket, extra), k=limit, public_only=False)
+    """The published articles (public and internal) that best match a ticket, best first:
+    of the ticket's brand and the shared ones (issue 17). Two queries plus the index check;
+    the caller has checked the agent may see the ticket."""
+    brand_id = brands.info(ticket.brand_id).id  # none: the default brand (older tickets)
+    ranked = index.current().rank(
+        ticket_query(ticket, extra), k=limit, public_only=False, brand_id=brand_id
+    )
     if not ranked:
         return []
     ids = [r.entry.article_id for r in ranked]
@@ -65,7 +69,7 @@ def suggest_for_ticket(ticket: Ticket, limit: int = 5, *, extra: str = "") -> li
                 article=article,
                 score=r.score,
                 excerpt=excerpt(article),
-                public_url=article_url(article.slug) if public else "",
+                public_url=article_url(article.slug, brand_id) if public else "",
             )
         )
     return out

@@ -14,6 +14,7 @@ from ninja import Query, Router, Schema
 from ninja.responses import Status
 from pydantic import Field
 
+from sigap.accounts import brands
 from sigap.accounts.access import require_staff
 from sigap.accounts.http import request_user
 from sigap.accounts.models import User
@@ -78,6 +79,13 @@ class SegmentIn(Schema):
     incident_id: int | None = Field(
         default=None, description=gettext_noop("pelanggan yang tiketnya tertaut ke insiden ini")
     )
+    brand_id: int | None = Field(
+        default=None,
+        description=gettext_noop(
+            "pelanggan yang pernah punya tiket merek ini; kosong dengan templat WhatsApp "
+            "sebuah merek: merek templat itu"
+        ),
+    )
 
 
 class CampaignIn(Schema):
@@ -99,6 +107,7 @@ class PreviewIn(Schema):
     purpose: Purpose
     channel: CampaignChannel
     segment: SegmentIn = Field(default_factory=SegmentIn)
+    template_id: int | None = Field(default=None, description="WhatsApp: templat disetujui")
 
 
 class CountsOut(Schema):
@@ -197,6 +206,10 @@ def _segment(data: SegmentIn) -> Segment:
                 gettext("Insiden ini belum punya tiket tertaut."),
                 fields={"segment.incident_id": [gettext("Tanpa pelanggan.")]},
             )
+    if data.brand_id is not None and data.brand_id not in {b.id for b in brands.all_brands()}:
+        raise ValidationFailed(
+            gettext("Merek tidak ditemukan."), fields={"segment.brand_id": [gettext("Tidak ada.")]}
+        )
     return Segment(
         tiers=[str(t) for t in data.tiers],
         organization_id=data.organization_id,
@@ -207,6 +220,7 @@ def _segment(data: SegmentIn) -> Segment:
         customer_ids=ids,
         regions=[r.strip() for r in data.regions if r.strip()],
         products=[p.strip() for p in data.products if p.strip()],
+        brand_id=data.brand_id,
     )
 
 
@@ -290,7 +304,10 @@ def campaign_preview(request: HttpRequest, payload: PreviewIn) -> dict[str, Any]
     channel): how many, and the first 20 by name. Nothing is saved."""
     _supervisor(request)
     found = campaigns.preview(
-        _segment(payload.segment), purpose=payload.purpose, channel=payload.channel
+        _segment(payload.segment),
+        purpose=payload.purpose,
+        channel=payload.channel,
+        template=_template(payload.template_id),
     )
     return _preview(found)
 

@@ -39,7 +39,7 @@ from __future__ import annotations
 import html
 import logging
 import smtplib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from email.utils import formataddr, parseaddr
 from typing import Any
@@ -53,6 +53,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from sigap.accounts import brands
 from sigap.accounts.models import User
 from sigap.connectors import conf
 from sigap.connectors.delivery import BACKOFF, SendError
@@ -114,6 +115,8 @@ class Segment:
     customer_ids: list[int] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)  # the customer's region, any of these
     products: list[str] = field(default_factory=list)  # a ticket about any of these
+    # a ticket of this brand (issue 17; the default brand's: also tickets older than brands)
+    brand_id: int | None = None
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> Segment:
@@ -161,6 +164,8 @@ def audience(segment: Segment, *, purpose: str, channel: str) -> QuerySet[Custom
         rows = rows.filter(Exists(tickets.filter(channel=segment.ticket_channel)))
     if segment.tag:
         rows = rows.filter(Exists(tickets.filter(tags__name=segment.tag)))
+    if segment.brand_id is not None:
+        rows = rows.filter(Exists(tickets.filter(_of_brand(segment.brand_id))))
     if segment.contact_after:
         since = _day(segment.contact_after, _("kontak terakhir sesudah"))
         rows = rows.filter(Exists(tickets.filter(created_at__gte=since)))
@@ -170,14 +175,45 @@ def audience(segment: Segment, *, purpose: str, channel: str) -> QuerySet[Custom
     return rows
 
 
+def _of_brand(brand_id: int) -> Q:
+    """Tickets of a brand; the default brand's include those from before brands (null)."""
+    found = Q(brand_id=brand_id)
+    if brand_id == brands.default_id():
+        found |= Q(brand__isnull=True)
+    return found
+
+
+def with_template_brand(
+    segment: Segment, template: WhatsAppTemplate | None, channel: str
+) -> Segment:
+    """A WhatsApp campaign with a brand's template (sent from that brand's own number)
+    reaches that brand's customers unless the segment names a brand itself."""
+    if (
+        channel == CampaignChannel.WHATSAPP
+        and template is not None
+        and template.brand_id is not None
+        and segment.brand_id is None
+    ):
+        return replace(segment, brand_id=template.brand_id)
+    return segment
+
+
 @dataclass(frozen=True)
 class Preview:
     count: int
     first: list[Customer]
 
 
-def preview(segment: Segment, *, purpose: str, channel: str) -> Preview:
-    """How many customers a campaign would reach and the first ``PREVIEW_SIZE`` (2 queries)."""
+def preview(
+    segment: Segment,
+    *,
+    purpose: str,
+    channel: str,
+    template: WhatsAppTemplate | None = None,
+) -> Preview:
+    """How many customers a campaign would reach and the first ``PREVIEW_SIZE`` (2 queries);
+    with ``template``: its brand's customers by default (``with_template_brand``)."""
+    segment = with_template_brand(segment, template, channel)
     rows = audience(segment, purpose=purpose, channel=channel)
     return Preview(rows.count(), list(rows.order_by("name", "id")[:PREVIEW_SIZE]))
 
@@ -252,6 +288,7 @@ def campaign_create(
     for value in (segment.contact_after, segment.contact_before):
         if value:
             _day(value, _("kontak terakhir"))
+    segment = with_template_brand(segment, template, channel)
     return Campaign.objects.create(
         name=name.strip(),
         kind=kind,

@@ -34,6 +34,7 @@ from sigap.customers.models import Customer
 from sigap.relations import campaigns, consent
 from sigap.relations.campaigns import Segment
 from sigap.relations.models import CampaignRecipient, ConsentSource, Purpose
+from sigap.tickets import services as tickets
 
 pytestmark = pytest.mark.django_db
 
@@ -176,12 +177,25 @@ def test_a_brands_ticket_is_offered_and_sent_only_its_connections_templates(
     assert sent.json()["template"]["name"] == "sapaan"
 
 
+def brand_ticket(customer: Customer, brand: Brand) -> None:
+    tickets.ticket_create(
+        actor=None,
+        customer=customer,
+        kind="inquiry",
+        channel="whatsapp",
+        subject="Kopi",
+        description="Kopi",
+        brand_id=brand.pk,
+    )
+
+
 def test_a_campaign_with_a_brands_template_leaves_through_that_brands_number(
     two_numbers: FakeApi, brand_b: Brand, customer: Customer
 ) -> None:
     consent.consent_set(
         customer=customer, purpose=Purpose.SERVICE, granted=True, source=ConsentSource.AGENT
     )
+    brand_ticket(customer, brand_b)  # a brand's template reaches that brand's customers
     b_t = WhatsAppTemplate.objects.create(
         name="gangguan",
         body="Halo {{1}}, mesin kopi kami diperbaiki.",
@@ -218,6 +232,7 @@ def test_a_campaign_whose_brand_number_was_disconnected_fails_without_another_nu
     consent.consent_set(
         customer=customer, purpose=Purpose.SERVICE, granted=True, source=ConsentSource.AGENT
     )
+    brand_ticket(customer, brand_b)  # a brand's template reaches that brand's customers
     b_t = WhatsAppTemplate.objects.create(
         name="gangguan", body="Halo {{1}}", approved=True, brand=brand_b
     )

@@ -76,6 +76,18 @@ class CampaignForm(forms.Form):
         required=False,
         empty_label=_("Semua"),
     )
+    # shown only when the business has several brands (``__init__``)
+    brand = forms.TypedChoiceField(
+        label=_("Merek"),
+        choices=[],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_(
+            "Pelanggan yang pernah punya tiket merek ini. Kosong: semua merek, kecuali "
+            "templat WhatsApp milik sebuah merek, yang dikirim ke pelanggan merek itu."
+        ),
+    )
     ticket_channel = forms.ChoiceField(
         label=_("Pernah menghubungi lewat saluran"),
         choices=[("", _("Semua")), *Channel.choices],
@@ -112,6 +124,16 @@ class CampaignForm(forms.Form):
         label=_("Batas pesan per menit"), min_value=1, max_value=10_000, initial=60
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if brands.several():
+            field = cast(forms.TypedChoiceField, self.fields["brand"])
+            field.choices = [("", gettext("Semua merek"))] + [
+                (str(b.id), b.name) for b in brands.active()
+            ]
+        else:
+            del self.fields["brand"]
+
     def clean_customer_ids(self) -> list[int]:
         raw = str(self.cleaned_data.get("customer_ids") or "")
         ids: list[int] = []
@@ -140,6 +162,7 @@ class CampaignForm(forms.Form):
             customer_ids=list(data.get("customer_ids") or []),
             regions=_names(data.get("regions")),
             products=_names(data.get("products")),
+            brand_id=data.get("brand"),
         )
 
 
@@ -173,7 +196,10 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
             try:
                 if request.POST.get("action") == "preview":
                     shown = campaigns.preview(
-                        form.segment(), purpose=data["purpose"], channel=data["channel"]
+                        form.segment(),
+                        purpose=data["purpose"],
+                        channel=data["channel"],
+                        template=data.get("template"),
                     )
                 else:
                     campaign = campaigns.campaign_create(
