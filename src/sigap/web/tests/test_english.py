@@ -403,9 +403,10 @@ def test_the_main_pages_read_in_english(
     assert {url: words for url, words in found.items() if words} == {}
 
 
-def test_the_widgets_strings_in_english(client: Client) -> None:
+def test_the_widgets_strings_in_english(client: Client, db: None) -> None:
     """The live-chat widget's strings (its JSON configuration for ``lang=en``) and the
-    scripts' catalog (``/jsi18n/``) have no Indonesian word left."""
+    scripts' catalog (``/jsi18n/``) have no Indonesian word left. (The widget reads its
+    brand from the database.)"""
     from sigap.web.tests.test_translatable import WORDS
 
     config = client.get("/chat/widget/?lang=en").json()
