@@ -107,7 +107,9 @@ class PreviewIn(Schema):
     purpose: Purpose
     channel: CampaignChannel
     segment: SegmentIn = Field(default_factory=SegmentIn)
-    template_id: int | None = Field(default=None, description="WhatsApp: templat disetujui")
+    template_id: int | None = Field(
+        default=None, description=gettext_noop("WhatsApp: templat disetujui")
+    )
 
 
 class CountsOut(Schema):
