@@ -48,7 +48,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from sigap.accounts import brands, message_templates
-from sigap.kb import index, intents, sentiment
+from sigap.kb import index, intents, patterns, sentiment
 from sigap.kb.access import public_articles
 from sigap.kb.index import Entry, KbIndex, Scored
 from sigap.kb.models import Article, RequiredFact
@@ -114,7 +114,7 @@ class FactRule:
 
     name: str
     label: str
-    pattern: re.Pattern[str]
+    pattern: patterns.Pattern  # with a time limit on every search (kb.patterns)
     categories: frozenset[str]  # category slugs
     example: str = ""
     prompt: str = ""
@@ -132,8 +132,7 @@ class FactRule:
         return _("Sebelum saya jawab, boleh kami minta %(label)s Anda?") % {"label": self.label}
 
     def find(self, message: str) -> str:
-        match = self.pattern.search(message)
-        return match.group(0) if match else ""
+        return patterns.find(self.pattern, message)
 
 
 @dataclass(frozen=True)
@@ -247,8 +246,8 @@ def config_for(generation: str) -> BotConfig:
     rules = []
     for fact in RequiredFact.objects.filter(active=True).prefetch_related("categories"):
         try:
-            pattern = re.compile(fact.pattern)
-        except re.error:
+            pattern = patterns.compile_pattern(fact.pattern)
+        except patterns.error:
             continue  # refused when saved; a bad row never stops the bot
         rules.append(
             FactRule(

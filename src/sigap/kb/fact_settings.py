@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from sigap.accounts import access, audit
 from sigap.accounts.models import User
 from sigap.core.errors import ValidationFailed
-from sigap.kb import index
+from sigap.kb import index, patterns
 from sigap.kb.models import Category, RequiredFact
 
 NAME_RE = re.compile(r"^[-a-z0-9_]{1,50}\Z")
@@ -39,8 +39,9 @@ def _snapshot(fact: RequiredFact, categories: Sequence[Category]) -> dict[str, A
     }
 
 
-def compiled(pattern: str) -> re.Pattern[str]:
-    """The pattern compiled; ``ValidationFailed`` naming the fault otherwise."""
+def compiled(pattern: str) -> patterns.Pattern:
+    """The pattern compiled; ``ValidationFailed`` naming the fault otherwise (also when it
+    runs out of time on hostile text: ``kb.patterns``)."""
     if not pattern.strip():
         raise ValidationFailed(_("Pola wajib diisi."), fields={"pattern": [_("Wajib diisi.")]})
     if len(pattern) > PATTERN_MAX:
@@ -50,16 +51,22 @@ def compiled(pattern: str) -> re.Pattern[str]:
         }
         raise ValidationFailed(message, fields={"pattern": [message]})
     try:
-        return re.compile(pattern)
-    except re.error as exc:
+        regex = patterns.compile_pattern(pattern)
+    except patterns.error as exc:
         message = _("Regex tidak valid: %(why)s") % {"why": exc}
         raise ValidationFailed(message, fields={"pattern": [message]}) from exc
+    if patterns.too_slow(regex):
+        message = _(
+            "Pola ini bisa berjalan sangat lama pada pesan tertentu (pengulangan di dalam "
+            "pengulangan, misalnya (a+)+): tulis tanpa pengulangan bertingkat."
+        )
+        raise ValidationFailed(message, fields={"pattern": [message]})
+    return regex
 
 
 def fact_try(pattern: str, text: str) -> str:
     """What the bot would take from ``text`` (empty: nothing found)."""
-    match = compiled(pattern).search(text[:TRY_MAX])
-    return match.group(0) if match else ""
+    return patterns.find(compiled(pattern), text[:TRY_MAX])
 
 
 @transaction.atomic
@@ -93,7 +100,7 @@ def fact_save(
     except ValidationFailed as exc:
         errors.update(exc.fields)
     else:
-        if example and not regex.search(example):
+        if example and not patterns.find(regex, example):
             errors["example"] = [
                 _("Pola tidak menemukan apa pun dalam contoh %(example)s: periksa polanya.")
                 % {"example": example}

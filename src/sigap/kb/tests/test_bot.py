@@ -5,11 +5,10 @@ collects required facts first, and keeps a small JSON state."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 
-from sigap.kb import bot, sentiment
+from sigap.kb import bot, patterns, sentiment
 from sigap.kb.bot import BotConfig, FactRule
 from sigap.kb.models import Article, Category, RequiredFact
 from sigap.kb.services import ArticleIn, article_update, required_fact_save
@@ -21,7 +20,7 @@ ALWAYS = BotConfig(threshold=0.0)
 ORDER = FactRule(
     name="nomor_pesanan",
     label="nomor pesanan",
-    pattern=re.compile(r"BLJ-\d{4}-\d{6}"),
+    pattern=patterns.compile_pattern(r"BLJ-\d{4}-\d{6}"),
     categories=frozenset({"pengiriman"}),
     example="BLJ-2026-104233",
 )

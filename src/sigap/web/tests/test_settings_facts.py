@@ -91,6 +91,9 @@ def test_the_try_box_shows_what_the_bot_would_take_and_saves_nothing(admin: User
         ({"name": "Nomor Pesanan"}, "Kode: huruf kecil, angka"),
         ({"label": ""}, "Nama fakta wajib diisi"),
         ({"name": "taken"}, "Kode taken sudah dipakai fakta lain."),
+        # catastrophic backtracking: exponential time on a run of a's ending otherwise
+        ({"pattern": r"(a+)+$", "example": "aaa"}, "pengulangan bertingkat"),
+        ({"pattern": r"(\d|\d\d)+x", "example": "12x"}, "pengulangan bertingkat"),
     ],
 )
 def test_a_refused_fact_names_the_fault_and_saves_nothing(
@@ -102,6 +105,19 @@ def test_a_refused_fact_names_the_fault_and_saves_nothing(
     assert message in response.content.decode()
     assert list(RequiredFact.objects.values_list("name", flat=True)) == ["taken"]
     assert not SecurityEvent.objects.filter(kind="settings_changed").exists()
+
+
+def test_a_slow_pattern_saved_behind_the_pages_back_finds_nothing_in_bounded_time(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A pattern that the page would refuse, written into the table directly (the admin,
+    an import, an older version): the bot's search of a hostile message stops at its time
+    limit and finds nothing, instead of holding the worker; a sound message still works."""
+    RequiredFact.objects.create(name="slow", label="Lambat", pattern=r"(a+)+$")
+    (rule,) = bot.config_for(index.generation()).facts
+    assert rule.find("a" * 5000 + "!") == ""
+    assert "ran out of time" in caplog.text
+    assert rule.find("aaaa") == "aaaa"
 
 
 def test_the_pages_read_a_fixed_number_of_statements(
