@@ -768,6 +768,100 @@ def test_erasure_follows_a_merged_ticket_filed_under_another_customer(
     assert "melati" not in document and "surabaya" in document
 
 
+def _ticket_of(agent: User, customer: Customer, team: Team, subject: str) -> Ticket:
+    return ticket_services.ticket_create(
+        actor=agent,
+        customer=customer,
+        kind="inquiry",
+        channel="whatsapp",
+        subject=subject,
+        description=subject,
+        category="service",
+        team=team,
+        assignee=agent,
+    )
+
+
+def test_erasure_follows_a_merge_chain_and_the_merge_notice(
+    admin: User,
+    agent: User,
+    team: Team,
+    customer: Customer,
+    other_customer: Customer,
+    ticket: Ticket,
+) -> None:
+    """Their ticket merged into another of theirs, that one filed under someone else and
+    merged on into one of theirs: the customer's messages, the copies of their timeline
+    (copied at each hop) and the "tickets merged" notice written to them are redacted
+    two hops on; the other customer's own words stay."""
+    ticket_services.message_add(
+        actor=None, ticket=ticket, kind="inbound", body=WORDS, sender_address="budi@contoh.id"
+    )
+    middle = _ticket_of(agent, customer, team, "Tanya ongkir ke Surabaya")
+    ticket_services.ticket_merge(actor=agent, source=ticket, target=middle)
+    ticket_services.ticket_change_customer(
+        actor=agent, ticket=middle, customer=other_customer, reason="Salah pelanggan"
+    )
+    last = _ticket_of(agent, other_customer, team, "Voucher tidak bisa dipakai")
+    ticket_services.ticket_merge(actor=agent, source=middle, target=last)
+    notice = Message.objects.get(ticket=last, kind="reply", body__contains=ticket.reference)
+    assert "budi" in notice.body.lower() and "paket belum sampai" in notice.body.lower()
+    assert Message.objects.filter(ticket=last, body=WORDS).exists()
+    assert "paket belum sampai" in _timeline_text(last)
+    later = Message.objects.get(ticket=last, kind="reply", body__startswith="Halo Kak Siti")
+
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+
+    assert not Message.objects.filter(body__icontains="melati").exists()
+    notice.refresh_from_db()
+    assert "budi" not in notice.body.lower() and "paket" not in notice.body.lower()
+    assert "paket belum sampai" not in _timeline_text(last)
+    assert "paket belum sampai" not in _timeline_text(middle)
+    copies = TimelineEvent.objects.filter(ticket=last, redacted_at__isnull=False)
+    assert copies.exists() and all("merged_from" in e.data for e in copies)
+    own = TimelineEvent.objects.get(
+        ticket=last, kind=EventKind.CREATED, data__merged_from__isnull=True
+    )
+    assert own.data["subject"] == "Voucher tidak bisa dipakai" and own.redacted_at is None
+    # The notice of the second merge went to the other customer: theirs, it stays.
+    assert Message.objects.get(pk=later.pk).body == later.body
+    document = TicketSearchDocument.objects.get(ticket=last).staff_text.lower()
+    assert "melati" not in document and "paket belum sampai" not in document
+    data = customer_services.customer_export(admin, other_customer)
+    text = json.dumps(data, ensure_ascii=False).lower()
+    assert "melati" not in text and "paket belum sampai" not in text
+    assert "voucher tidak bisa dipakai" in text  # their own words stay
+
+
+def test_erasure_redacts_their_name_on_a_ticket_filed_away_from_them(
+    admin: User,
+    agent: User,
+    team: Team,
+    customer: Customer,
+    other_customer: Customer,
+) -> None:
+    """A ticket moved from the customer to someone else names them in that change:
+    their side is redacted, the other customer's name stays."""
+    moved = _ticket_of(agent, customer, team, "Saldo Siti terpotong")
+    ticket_services.ticket_change_customer(
+        actor=agent, ticket=moved, customer=other_customer, reason="Salah pelanggan"
+    )
+    change = TimelineEvent.objects.get(ticket=moved, field="customer")
+    assert change.old_value == f"Budi Santoso (#{customer.pk})"
+
+    customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
+
+    change.refresh_from_db()
+    assert "budi" not in (change.old_value or "").lower() and change.redacted_at is not None
+    assert change.new_value == f"Siti Rahmawati (#{other_customer.pk})"
+    assert "budi" not in _timeline_text(moved)
+    data = customer_services.customer_export(admin, other_customer)
+    assert "budi" not in json.dumps(data, ensure_ascii=False).lower()
+    # Nothing else became writable: an ordinary update is still refused.
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        TimelineEvent.objects.filter(pk=change.pk).update(old_value="Budi")
+
+
 def test_the_export_after_erasure_works_and_shows_nothing_erased(
     admin: User, supervisor: User, customer_user: User, customer: Customer, history: Ticket
 ) -> None:

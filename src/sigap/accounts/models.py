@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,6 +18,8 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.ADMIN, Role.SUPERVISOR, Role.AGENT})
+# The system user (``accounts.system``): what Sigap does by itself is done as it.
+SYSTEM_USERNAME = "sigap-otomasi"
 
 
 class User(AbstractUser):
@@ -53,6 +56,14 @@ class User(AbstractUser):
     @property
     def is_supervisor_or_admin(self) -> bool:
         return self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+    def get_full_name(self) -> str:
+        """The system user's name in the reader's language (its stored name is in the
+        business's, written once); anyone else's as Django gives it. Reads no field a
+        page did not load: a user read without ``username`` is named as stored."""
+        if self.__dict__.get("username") == SYSTEM_USERNAME:
+            return gettext("Otomasi Sigap")
+        return super().get_full_name()
 
     @property
     def display_name(self) -> str:

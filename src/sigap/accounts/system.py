@@ -1,14 +1,16 @@
 """The system user: what Sigap does by itself (automation rules, triage, routing, the SLA
-sweep) is done as "Otomasi Sigap", through the ordinary services and their checks."""
+sweep) is done as "Otomasi Sigap", through the ordinary services and their checks. Its
+name is stored once in the business's language and shown in the reader's
+(``User.get_full_name``)."""
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
 
-from sigap.accounts.models import Role, User
+from sigap.accounts.models import SYSTEM_USERNAME, Role, User
 from sigap.core.locale import said_in_default_language
 
-SYSTEM_USERNAME = "sigap-otomasi"
+__all__ = ["SYSTEM_USERNAME", "is_system", "system_user"]
 
 
 def system_user() -> User:

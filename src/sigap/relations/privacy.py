@@ -10,7 +10,9 @@ durations; points and vouchers) and removes or redacts their words: ticket subje
 descriptions, message bodies, attachments (the files once the erasure commits), survey
 comments, call numbers and notes, the raw channel payloads, live-chat visitor details,
 consents, campaign addresses and the reasons people typed on the points ledger; and
-follows a ticket of theirs merged into one later filed under someone else.
+follows a ticket of theirs merged into one later filed under someone else (along the
+whole merge chain, the merge notice written to them included), and redacts their name on
+a ticket filed away from them.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from datetime import datetime
 from typing import Any
 
 from django.core.files.storage import default_storage
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -35,6 +38,7 @@ from sigap.connectors.models import (
     QuarantinedEmail,
 )
 from sigap.connectors.phone.models import Call
+from sigap.core.refs import ticket_reference
 from sigap.customers import services as customer_services
 from sigap.customers.models import ContactKind, Customer, CustomerContact
 from sigap.notifications.models import Notification
@@ -51,7 +55,9 @@ from sigap.tickets.models import (
     Apology,
     Attachment,
     Confirmation,
+    EventKind,
     Message,
+    MessageKind,
     MissedDeadline,
     Proposal,
     Ticket,
@@ -232,8 +238,10 @@ def erase(customer: Customer) -> None:
     # Subqueries, not lists of ids: a long history stays one statement per table.
     tickets = Ticket.objects.filter(customer_id=customer.pk)
     ticket_ids = tickets.values("pk")
-    elsewhere, sources, moved = _merged_elsewhere(customer)
-    messages = Message.objects.filter(Q(ticket__customer_id=customer.pk) | Q(pk__in=moved))
+    elsewhere, copies, moved, notices = _merged_elsewhere(customer)
+    messages = Message.objects.filter(
+        Q(ticket__customer_id=customer.pk) | Q(pk__in=moved) | Q(pk__in=notices)
+    )
     message_ids = messages.values("pk")
 
     tickets.update(
@@ -245,10 +253,10 @@ def erase(customer: Customer) -> None:
         staff_text="", public_text=""
     )
     _redact_timeline(
-        Q(ticket_id__in=ticket_ids)
-        | Q(ticket_id__in=elsewhere, data__merged_from__in=sources),  # the copies there
+        Q(ticket_id__in=ticket_ids) | Q(pk__in=copies),  # the copies there
         redacted,
     )
+    _moved_away(customer, redacted)
     for pk in elsewhere:  # their documents held the moved messages' words
         index_ticket(pk)
     Confirmation.objects.filter(ticket_id__in=ticket_ids).update(
@@ -301,30 +309,98 @@ def erase(customer: Customer) -> None:
     )
 
 
-def _merged_elsewhere(customer: Customer) -> tuple[list[int], list[int], list[int]]:
+_TICKETS = Ticket._meta.db_table
+# The tickets the customer's merged tickets went into, hop by hop (a ticket merged into
+# one that was itself merged on), that are now filed under someone else: one statement.
+_CHAIN_SQL = f"""
+WITH RECURSIVE chain(id) AS (
+    SELECT merged_into_id FROM {_TICKETS}
+    WHERE customer_id = %s AND merged_into_id IS NOT NULL
+    UNION
+    SELECT t.merged_into_id FROM {_TICKETS} t JOIN chain c ON t.id = c.id
+    WHERE t.merged_into_id IS NOT NULL
+)
+SELECT t.id FROM {_TICKETS} t JOIN chain c ON t.id = c.id
+WHERE t.customer_id <> %s ORDER BY t.id
+"""
+
+
+def _merged_elsewhere(customer: Customer) -> tuple[list[int], list[int], list[int], list[int]]:
     """Where the customer's words went beyond their own tickets: a ticket of theirs
     merged into another (same customer, ``ticket_merge``) that was later filed under
-    someone else (``ticket_change_customer``) took their messages (moved there) and a
-    copy of their timeline (``merged_from``). Returns those tickets, the customer's
-    tickets merged into them, and the moved messages (by the ids the source's own
-    timeline recorded as each was added). Two reads; none when nothing was merged."""
-    pairs = list(
-        Ticket.objects.filter(customer_id=customer.pk, merged_into__isnull=False)
-        .exclude(merged_into__customer_id=customer.pk)
-        .values_list("pk", "merged_into_id")
+    someone else (``ticket_change_customer``), or merged on from there, took their
+    messages (moved along), a copy of their timeline (``merged_from``, copied again at
+    each further merge) and the "tickets merged" notice written to them. Returns those
+    tickets, the copies of their events there, the moved messages (by the ids the
+    customer's own timelines recorded as each was added) and the notices (the replies
+    there naming a merged ticket of theirs). No more than five reads; one when nothing
+    went elsewhere."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAIN_SQL, [customer.pk, customer.pk])
+        elsewhere = [int(pk) for (pk,) in cursor.fetchall()]
+    if not elsewhere:
+        return [], [], [], []
+    sources = list(
+        Ticket.objects.filter(customer_id=customer.pk, merged_into__isnull=False).values_list(
+            "pk", flat=True
+        )
     )
-    if not pairs:
-        return [], [], []
-    sources = sorted(pk for pk, _ in pairs)
-    elsewhere = sorted({into for _, into in pairs if into is not None})
-    recorded = TimelineEvent.objects.filter(ticket_id__in=sources).values_list(
-        "data__message_id", flat=True
+    # A copy keeps its original's kind, field, actor and time, whichever hop made it; the
+    # customer's merged tickets hold (copies of) every event that went on from them.
+    theirs = list(
+        TimelineEvent.objects.filter(ticket_id__in=sources).values_list(
+            "kind", "field", "actor_id", "created_at", "data__message_id"
+        )
     )
-    ids = {m for m in recorded if isinstance(m, int)}
+    signatures = {(kind, field, actor, at) for kind, field, actor, at, _ in theirs}
+    ids = {m for *_, m in theirs if isinstance(m, int)}
+    copies = [
+        pk
+        for pk, *signature in TimelineEvent.objects.filter(
+            ticket_id__in=elsewhere, data__has_key="merged_from"
+        ).values_list("pk", "kind", "field", "actor_id", "created_at")
+        if tuple(signature) in signatures
+    ]
     moved = list(
         Message.objects.filter(pk__in=ids, ticket_id__in=elsewhere).values_list("pk", flat=True)
     )
-    return elsewhere, sources, sorted(moved)
+    named = Q()
+    for pk in sources:
+        named |= Q(body__contains=ticket_reference(pk))
+    notices = list(
+        Message.objects.filter(named, ticket_id__in=elsewhere, kind=MessageKind.REPLY)
+        .exclude(pk__in=moved)
+        .values_list("pk", flat=True)
+    )
+    return elsewhere, copies, sorted(moved), sorted(notices)
+
+
+def _moved_away(customer: Customer, redacted: str) -> None:
+    """A ticket filed away from the customer (or a record merged into theirs) to
+    someone else: its change of customer names them, "<name> (#id)", on one side; that
+    side is redacted, the other customer's name stays. One read, one UPDATE per batch
+    (the timeline's sanctioned redaction)."""
+    ids = [customer.pk, *Customer.objects.filter(merged_into=customer).values_list("pk", flat=True)]
+    names = Q()
+    for pk in ids:  # the values are JSON strings: '"Budi (#12)"' as text, both engines
+        names |= Q(old_text__endswith=f'(#{pk})"') | Q(new_text__endswith=f'(#{pk})"')
+    now = timezone.now()
+    events = list(
+        TimelineEvent.objects.filter(kind=EventKind.FIELD_CHANGED, field="customer")
+        .exclude(ticket__customer_id=customer.pk)
+        .alias(old_text=Cast("old_value", TextField()), new_text=Cast("new_value", TextField()))
+        .filter(names)
+        .only("pk", "old_value", "new_value", "data", "redacted_at")
+    )
+    suffixes = tuple(f"(#{pk})" for pk in ids)
+    for e in events:
+        for attr in ("old_value", "new_value"):
+            if isinstance(getattr(e, attr), str) and getattr(e, attr).endswith(suffixes):
+                setattr(e, attr, redacted)
+        e.redacted_at = now
+    TimelineEvent.objects.bulk_update(
+        events, ["old_value", "new_value", "data", "redacted_at"], batch_size=500
+    )
 
 
 def _redacted_event(event: TimelineEvent, redacted: str) -> bool:

@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from sigap.accounts.middleware import forget_here
 from sigap.accounts.models import Team, User
+from sigap.accounts.system import system_user
 from sigap.tickets import services
 from sigap.tickets.models import Apology, CannedResponse, Message, Proposal, Ticket
 
@@ -226,6 +227,24 @@ def test_ticket_page_query_count_is_constant(agent: User, ticket: Ticket) -> Non
     # the session, the user, the ticket with its contacts (selectors.ticket_read), the
     # messages, their attachments, the proposals, the timeline's page, the deliveries
     assert len(many.captured_queries) <= 8
+
+
+def test_an_english_reader_sees_the_system_users_name_in_english(
+    agent: User, ticket: Ticket
+) -> None:
+    """The system user's name is stored once in Indonesian; the page shows it in the
+    reader's language, with no query of its own (the count above holds with it)."""
+    robot = system_user()
+    services.message_add(actor=robot, ticket=ticket, kind="note", body="Dirutekan otomatis")
+    assert robot.first_name == "Otomasi"  # as stored
+    c = logged(agent)
+    assert "Otomasi Sigap" in page(c, ticket)
+    c.cookies["django_language"] = "en"
+    forget_here()
+    with CaptureQueriesContext(connection) as read:
+        html = c.get(f"/tickets/{ticket.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Sigap Automation" in html and "Otomasi Sigap" not in html
+    assert len(read.captured_queries) <= 8
 
 
 # The first paint and the parts it loads after (issue 16: only what it must at first).
