@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from axes.models import AccessAttempt, AccessLog
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import DatabaseError, connection, transaction
 from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -412,6 +414,16 @@ def test_erasure_pseudonymises_the_security_log(
     audit.record(SecurityKind.PASSWORD_CHANGED, user=customer_user, detail="budi@contoh.id")
     audit.record(SecurityKind.SIGN_IN, user=customer_user, actor=customer_user)
     staff_row = audit.record(SecurityKind.SIGN_IN, user=admin, actor=admin)
+    # an admin-site change of their account names it in the detail (accounts.audit)
+    LogEntry.objects.create(
+        user=admin,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(customer_user.pk),
+        object_repr=str(customer_user),
+        action_flag=CHANGE,
+        change_message="[]",
+    )
+    assert "budi" in SecurityEvent.objects.order_by("pk").last().detail.lower()
     rows_before = set(SecurityEvent.objects.values_list("pk", "kind", "at", "user_id"))
 
     customer_services.customer_erase(admin, customer, "Permintaan pelanggan")
@@ -878,3 +890,60 @@ def test_the_export_after_erasure_works_and_shows_nothing_erased(
     assert data["customer"]["erased_at"] is not None
     assert [e["points"] for e in data["loyalty"]["points"]] == [120, 10]
     assert data["tickets"][0]["id"] == history.pk and data["contacts"] == []
+
+
+def test_the_subject_backfill_digests_typed_names_and_admin_changes_of_users(
+    admin: User, customer_user: User
+) -> None:
+    """accounts/0014's backfill, run again on rows recorded before it (no subject): a typed
+    name and an admin-site change of a user get their digest, by primary key in batches;
+    a row of an account and one already pseudonymised keep none."""
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    from sigap.accounts.models import subject_digests
+
+    now = timezone.now()
+    migration = importlib.import_module("sigap.accounts.migrations.0014_security_event_subject")
+    typed = SecurityEvent.objects.create(at=now, kind="sign_in_failed", user_name="Budi@Contoh.id")
+    changed = SecurityEvent.objects.create(
+        at=now,
+        kind="settings_changed",
+        actor_id=admin.pk,
+        data={"model": "user", "object_id": str(customer_user.pk), "action": "changed"},
+    )
+    other = SecurityEvent.objects.create(
+        at=now, kind="settings_changed", actor_id=admin.pk, data={"model": "team", "object_id": "1"}
+    )
+    account = SecurityEvent.objects.create(
+        at=now, kind="sign_in", user_id=admin.pk, user_name="admin"
+    )
+
+    class Editor:  # the part of a schema editor the backfill uses, inside the test's
+        connection = connection  # transaction (SQLite's editor refuses to open in one)
+
+        def execute(self, sql: str) -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(sql)
+
+    migration.backfill(apps, Editor())
+    subjects = dict(
+        SecurityEvent.objects.filter(
+            pk__in=[typed.pk, changed.pk, other.pk, account.pk]
+        ).values_list("pk", "subject")
+    )
+    assert subjects == {
+        typed.pk: subject_digests("budi@contoh.id")[0],
+        changed.pk: subject_digests(customer_user.username)[0],
+        other.pk: None,
+        account.pk: None,
+    }
+    # and the database's append-only guard is back: an ordinary update is still refused
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE accounts_securityevent SET detail = 'x' WHERE id = %s", [typed.pk])

@@ -76,11 +76,16 @@ def record(
     data: dict[str, Any] | None = None,
     request: HttpRequest | None = None,
     actor: User | None = None,
+    named: str = "",
 ) -> SecurityEvent:
+    """``named``: a name or address the row concerns that is neither ``user`` nor
+    ``user_name`` (an admin-site change's object), kept as the row's ``subject`` so that
+    erasing that person finds the row by index."""
     request = request if request is not None else _request.get()
     actor_id, actor_name = _person(actor if actor is not None else getattr(request, "user", None))
     user_id, name = _person(user) if user is not None else (None, user_name[:150])
-    typed = user_name if user_id is None else ""  # a name with no account behind it
+    # a name with no account behind it
+    typed = (user_name or named) if user_id is None else ""
     return SecurityEvent.objects.create(
         at=timezone.now(),
         kind=kind,
@@ -356,9 +361,17 @@ def _admin_change(sender: Any, instance: LogEntry, created: bool, **_: Any) -> N
         return
     what = "added" if instance.is_addition() else "deleted" if instance.is_deletion() else "changed"
     model = instance.content_type.model if instance.content_type is not None else ""
+    # the account changed, when the change is of one (found again when it is erased)
+    concerned = (
+        User.objects.filter(pk=instance.object_id).first()
+        if model == "user" and str(instance.object_id or "").isdigit()
+        else None
+    )
     record(
         SecurityKind.SETTINGS_CHANGED,
         actor=instance.user,
+        user=concerned,
+        named="" if concerned is not None else instance.object_repr,
         detail=said_in_default_language(_ADMIN_DONE[what], model=model, name=instance.object_repr)[
             :500
         ],

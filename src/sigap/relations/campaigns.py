@@ -187,14 +187,22 @@ def with_template_brand(
     segment: Segment, template: WhatsAppTemplate | None, channel: str
 ) -> Segment:
     """A WhatsApp campaign with a brand's template (sent from that brand's own number)
-    reaches that brand's customers unless the segment names a brand itself."""
-    if (
-        channel == CampaignChannel.WHATSAPP
-        and template is not None
-        and template.brand_id is not None
-        and segment.brand_id is None
-    ):
+    reaches that brand's customers; a segment naming another brand is refused, or its
+    customers would get a message from a brand's number they never wrote to (a template
+    of the default connection is the default brand's)."""
+    if channel != CampaignChannel.WHATSAPP or template is None:
+        return segment
+    if segment.brand_id is None:
+        if template.brand_id is None:
+            return segment
         return replace(segment, brand_id=template.brand_id)
+    sender = template.brand_id or brands.default_id()
+    if segment.brand_id != sender:
+        message = _(
+            "Templat ini dikirim dari nomor WhatsApp merek lain: pilih templat merek yang "
+            "dipilih di sasaran, atau kosongkan merek sasaran."
+        )
+        raise ValidationFailed(message, fields={"template_id": [message]})
     return segment
 
 

@@ -12,6 +12,7 @@ from tests.api_client import Api
 from sigap.accounts import brands
 from sigap.accounts.models import Brand, User
 from sigap.connectors.models import WhatsAppTemplate
+from sigap.core.errors import ValidationFailed
 from sigap.customers.models import Customer
 from sigap.customers.services import ContactIn, customer_create
 from sigap.relations import campaigns, consent
@@ -84,9 +85,15 @@ def test_a_brands_template_defaults_to_that_brands_audience(
     )
     assert reached(Segment(), b_template) == {"Ani Kopi"}
     assert reached(Segment(), default_template) == {"Ani Kopi", "Budi Utama", "Citra Lama"}
-    # a brand named by the segment wins
+    # a segment naming the template's own brand is that brand's audience; naming another
+    # brand is refused: its customers would get a message from a number they never wrote to
     default_id = brands.default_id()
-    assert reached(Segment(brand_id=default_id), b_template) == {"Budi Utama", "Citra Lama"}
+    assert reached(Segment(brand_id=brand_b.pk), b_template) == {"Ani Kopi"}
+    assert reached(Segment(brand_id=default_id), default_template) == {"Budi Utama", "Citra Lama"}
+    for template, other in ((b_template, default_id), (default_template, brand_b.pk)):
+        with pytest.raises(ValidationFailed) as refused:
+            reached(Segment(brand_id=other), template)
+        assert "nomor WhatsApp merek lain" in refused.value.message
 
     def create(template: WhatsAppTemplate, segment: Segment) -> int:
         campaign = campaigns.campaign_create(
@@ -105,7 +112,8 @@ def test_a_brands_template_defaults_to_that_brands_audience(
 
     assert create(b_template, Segment()) == 1
     assert create(default_template, Segment()) == 3
-    assert create(b_template, Segment(brand_id=default_id)) == 2
+    with pytest.raises(ValidationFailed):
+        create(b_template, Segment(brand_id=default_id))
 
 
 def test_the_brand_is_chosen_on_the_page_only_with_several_brands(
