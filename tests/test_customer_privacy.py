@@ -485,6 +485,8 @@ def test_erasure_redacts_the_names_and_temperament_the_timeline_recorded(
 
     text = _timeline_text(ticket)
     assert "budi" not in text and "arrogant" not in text
+    # the other side of the change of customer is someone else's name: it stays
+    assert f"{other_customer.name} (#{other_customer.pk})".lower() in text
     fields = set(
         TimelineEvent.objects.filter(ticket=ticket, redacted_at__isnull=False).values_list(
             "field", flat=True

@@ -17,6 +17,8 @@ a ticket filed away from them.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -252,9 +254,14 @@ def erase(customer: Customer) -> None:
     TicketSearchDocument.objects.filter(ticket_id__in=ticket_ids).update(
         staff_text="", public_text=""
     )
+    records = [
+        customer.pk,
+        *Customer.objects.filter(merged_into=customer).values_list("pk", flat=True),
+    ]
     _redact_timeline(
         Q(ticket_id__in=ticket_ids) | Q(pk__in=copies),  # the copies there
         redacted,
+        own=tuple(f"(#{pk})" for pk in records),
     )
     _moved_away(customer, redacted)
     for pk in elsewhere:  # their documents held the moved messages' words
@@ -347,31 +354,53 @@ def _merged_elsewhere(customer: Customer) -> tuple[list[int], list[int], list[in
     )
     # A copy keeps its original's kind, field, actor and time, whichever hop made it; the
     # customer's merged tickets hold (copies of) every event that went on from them.
+    # Its values too: events written in bulk share a time (a tag renamed on many tickets,
+    # the SLA's), and another customer's copy must not match one of theirs.
     theirs = list(
         TimelineEvent.objects.filter(ticket_id__in=sources).values_list(
-            "kind", "field", "actor_id", "created_at", "data__message_id"
+            "kind", "field", "actor_id", "created_at", "old_value", "new_value", "data__message_id"
         )
     )
-    signatures = {(kind, field, actor, at) for kind, field, actor, at, _ in theirs}
-    ids = {m for *_, m in theirs if isinstance(m, int)}
+
+    def signature(row: tuple[Any, ...]) -> tuple[Any, ...]:
+        kind, field, actor, at, old, new = row
+        return (
+            kind,
+            field,
+            actor,
+            at,
+            json.dumps(old, sort_keys=True),
+            json.dumps(new, sort_keys=True),
+        )
+
+    signatures = {signature(row[:6]) for row in theirs}
+    ids = {row[6] for row in theirs if isinstance(row[6], int)}
     copies = [
-        pk
-        for pk, *signature in TimelineEvent.objects.filter(
+        row[0]
+        for row in TimelineEvent.objects.filter(
             ticket_id__in=elsewhere, data__has_key="merged_from"
-        ).values_list("pk", "kind", "field", "actor_id", "created_at")
-        if tuple(signature) in signatures
+        ).values_list("pk", "kind", "field", "actor_id", "created_at", "old_value", "new_value")
+        if signature(row[1:]) in signatures
     ]
     moved = list(
         Message.objects.filter(pk__in=ids, ticket_id__in=elsewhere).values_list("pk", flat=True)
     )
+    references = [ticket_reference(pk) for pk in sources]
     named = Q()
-    for pk in sources:
-        named |= Q(body__contains=ticket_reference(pk))
-    notices = list(
-        Message.objects.filter(named, ticket_id__in=elsewhere, kind=MessageKind.REPLY)
+    for reference in references:
+        named |= Q(body__contains=reference)
+    # a whole reference, not the start of a longer one (SGP-100000 in SGP-1000000)
+    alternatives = "|".join(re.escape(r) for r in references)
+    whole = re.compile(f"(?:{alternatives})(?!\\d)")
+    notices = [
+        pk
+        for pk, body in Message.objects.filter(
+            named, ticket_id__in=elsewhere, kind=MessageKind.REPLY
+        )
         .exclude(pk__in=moved)
-        .values_list("pk", flat=True)
-    )
+        .values_list("pk", "body")
+        if whole.search(body)
+    ]
     return elsewhere, copies, sorted(moved), sorted(notices)
 
 
@@ -403,14 +432,28 @@ def _moved_away(customer: Customer, redacted: str) -> None:
     )
 
 
-def _redacted_event(event: TimelineEvent, redacted: str) -> bool:
-    """Blanks the personal words in one event (in memory); whether anything changed."""
+_SOMEONE = re.compile(r"\(#\d+\)\Z")  # "<name> (#id)": a customer's side of a change
+
+
+def _redacted_event(event: TimelineEvent, redacted: str, own: tuple[str, ...]) -> bool:
+    """Blanks the personal words in one event (in memory); whether anything changed. A
+    change of customer keeps the other customer's side (``own``: the suffixes "(#id)" of
+    the erased customer's records)."""
     changed = False
     if event.field in _WORDED_FIELDS:
         for attr in ("old_value", "new_value"):
-            if getattr(event, attr) not in (None, "", redacted):
-                setattr(event, attr, redacted)
-                changed = True
+            value = getattr(event, attr)
+            if value in (None, "", redacted):
+                continue
+            if (
+                event.field == "customer"
+                and isinstance(value, str)
+                and _SOMEONE.search(value)
+                and not value.endswith(own)
+            ):
+                continue  # someone else's name
+            setattr(event, attr, redacted)
+            changed = True
     data = dict(event.data or {})
     for key in _WORDED_KEYS:
         if data.get(key) not in (None, "", redacted):
@@ -424,7 +467,7 @@ def _redacted_event(event: TimelineEvent, redacted: str) -> bool:
     return changed
 
 
-def _redact_timeline(which: Q, redacted: str) -> None:
+def _redact_timeline(which: Q, redacted: str, own: tuple[str, ...]) -> None:
     """The words in the events ``which`` (of the customer's tickets, and the copies of
     their timeline elsewhere): one read, one UPDATE per batch, each event marked
     ``redacted_at`` (the trigger lets only such an UPDATE through, and only of those
@@ -435,7 +478,7 @@ def _redact_timeline(which: Q, redacted: str) -> None:
         for e in TimelineEvent.objects.filter(which).only(
             "pk", "field", "old_value", "new_value", "data", "redacted_at"
         )
-        if _redacted_event(e, redacted)
+        if _redacted_event(e, redacted, own)
     ]
     for e in events:
         e.redacted_at = now
