@@ -787,15 +787,18 @@ def whatsapp_templates_sync(*, actor: User, brand: Brand | None = None) -> Templ
         for (name, language), (text, approved) in sorted(found.items()):
             template = known.get((name, language))
             if template is None:
-                WhatsAppTemplate.objects.create(
+                # a sync running at the same time may insert it first: get_or_create
+                # waits for it on the unique constraint and takes its row (no 500)
+                template, made = WhatsAppTemplate.objects.get_or_create(
                     name=name[:512],
                     language=language[:15],
-                    body=text,
-                    approved=approved,
                     brand=brand,
+                    defaults={"body": text, "approved": approved},
                 )
-                created += 1
-            elif (template.body, template.approved) != (text, approved):
+                if made:
+                    created += 1
+                    continue
+            if (template.body, template.approved) != (text, approved):
                 template.body, template.approved = text, approved
                 template.save(update_fields=["body", "approved"])
                 updated += 1

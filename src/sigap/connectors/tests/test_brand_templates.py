@@ -133,6 +133,27 @@ def test_each_connection_syncs_and_lists_its_own_business_accounts_templates(
     assert page.count("data-template=") == 1 and "dari Kopi Senja" not in page
 
 
+def test_a_template_another_sync_inserted_meanwhile_is_updated_not_a_500(
+    two_numbers: FakeApi, admin: User, brand_b: Brand, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two admins press "sync" at once: the other sync inserted the template after this one
+    read the list (seen here as a list that misses it); this one takes that row."""
+    two_numbers.script(
+        f"/{B_WABA}/message_templates",
+        200,
+        templates_page(("sapaan", "Halo {{1}} dari Kopi Senja", "APPROVED")),
+    )
+    WhatsAppTemplate.objects.create(name="sapaan", body="lama", approved=False, brand=brand_b)
+    monkeypatch.setattr(
+        type(WhatsAppTemplate.objects),
+        "select_for_update",
+        lambda self, **kw: WhatsAppTemplate.objects.none(),
+    )
+    synced = channel_services.whatsapp_templates_sync(actor=admin, brand=brand_b)
+    assert (synced.created, synced.updated) == (0, 1)
+    assert rows(brand_b) == [("sapaan", "Halo {{1}} dari Kopi Senja", True)]
+
+
 def test_a_brand_without_its_own_number_cannot_sync(admin: User, brand_b: Brand) -> None:
     with pytest.raises(ValidationFailed):
         channel_services.whatsapp_templates_sync(actor=admin, brand=brand_b)
