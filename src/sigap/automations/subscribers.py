@@ -21,7 +21,7 @@ def tag_renamed(event: hooks.TagRenamed) -> hooks.Rewritten:
     the rules, one UPDATE; no audit row of their own: the tag's change is the audited
     one)."""
     changed = []
-    for rule in Rule.objects.only("pk", "actions").order_by("pk"):
+    for rule in Rule.objects.select_for_update().only("pk", "actions").order_by("pk"):
         actions = list(rule.actions or [])
         rewritten = [
             {**a, "value": event.new}

@@ -70,7 +70,11 @@ def _macros_renamed(old: str, new: str) -> hooks.Rewritten:
     """The macros (canned responses) that add ``old`` add ``new``: one read of those that
     may name it, one UPDATE."""
     changed = []
-    for macro in CannedResponse.objects.filter(add_tags__icontains=old).only("pk", "add_tags"):
+    for macro in (
+        CannedResponse.objects.select_for_update()
+        .filter(add_tags__icontains=old)
+        .only("pk", "add_tags")
+    ):
         names = [t.strip() for t in macro.add_tags.split(",") if t.strip()]
         if old not in (n.lower() for n in names):
             continue  # another tag that contains the old name

@@ -70,8 +70,10 @@ def tag_renamed(event: hooks.TagRenamed) -> hooks.Rewritten:
     needle = QueryDict(mutable=True)
     needle["tag"] = event.old
     changed = []
-    for view in SavedView.objects.filter(query__contains=needle.urlencode()).only(
-        "pk", "owner_id", "query"
+    for view in (
+        SavedView.objects.select_for_update()
+        .filter(query__contains=needle.urlencode())
+        .only("pk", "owner_id", "query")
     ):
         given = QueryDict(view.query, mutable=True)
         tags = given.getlist("tag")
