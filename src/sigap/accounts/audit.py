@@ -362,9 +362,10 @@ def _admin_change(sender: Any, instance: LogEntry, created: bool, **_: Any) -> N
     what = "added" if instance.is_addition() else "deleted" if instance.is_deletion() else "changed"
     model = instance.content_type.model if instance.content_type is not None else ""
     # the account changed, when the change is of one (found again when it is erased)
+    object_id = str(instance.object_id or "")
     concerned = (
-        User.objects.filter(pk=instance.object_id).first()
-        if model == "user" and str(instance.object_id or "").isdigit()
+        User.objects.filter(pk=int(object_id)).first()
+        if model == "user" and object_id.isdigit()
         else None
     )
     record(
