@@ -151,7 +151,6 @@ def dovecot(oauth: OAuthProvider | None = None) -> Iterator[Dovecot]:
         pytest.skip("Dovecot is not installed (apt-get install dovecot-imapd dovecot-pop3d)")
     if os.geteuid() != 0:
         pytest.skip("the Dovecot test server needs root to drop to its service users")
-    imap, pop3 = free_port(), free_port()
     # Not pytest's tmp_path: its root is private (0700) and Dovecot's users must read here.
     base = Path(tempfile.mkdtemp(prefix="sigap-dovecot-"))
     (base / "run").mkdir()
@@ -177,8 +176,10 @@ def dovecot(oauth: OAuthProvider | None = None) -> Iterator[Dovecot]:
 }}
 """
     conf = base / "dovecot.conf"
-    conf.write_text(
-        f"""protocols = imap pop3
+
+    def configure(imap: int, pop3: int) -> None:
+        conf.write_text(
+            f"""protocols = imap pop3
 listen = 127.0.0.1
 base_dir = {base}/run
 state_dir = {base}/run
@@ -213,14 +214,30 @@ service pop3-login {{
   }}
 }}
 """
-    )
-    subprocess.run(
-        [DOVECOT, "-c", str(conf)],
-        check=True,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+        )
+
+    # The ports are free when chosen, but another test's server may take one before
+    # Dovecot binds it (Dovecot then exits with 89, "address already in use"): new ports.
+    why = ""
+    for _attempt in range(4):
+        imap, pop3 = free_port(), free_port()
+        if imap == pop3:
+            continue
+        configure(imap, pop3)
+        # its errors to a file: the daemon it leaves running would hold a pipe open
+        with open(base / "start.err", "w+") as err:
+            started = subprocess.run(
+                [DOVECOT, "-c", str(conf)],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+            )
+            err.seek(0)
+            why = f"exit {started.returncode}: {err.read().strip()}"
+        if started.returncode == 0:
+            break
+    else:
+        pytest.fail(f"Dovecot did not start in four tries ({why})")
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
