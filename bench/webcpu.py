@@ -13,7 +13,8 @@ prints cProfile's top functions by cumulative time instead.
 
 Kinds: ``ticket`` (the first paint of random tickets the user may see), ``side`` (their
 side column, ``?part=side``), ``inbox`` (every saved view and sort, as `make bench-web`),
-``slow`` (the resolved tickets by priority, the slowest inbox view at 1M).
+``slow`` (the resolved tickets by priority, the slowest inbox view at 1M), ``customer``
+(the customer page of `bench/customer.py`'s customer with 1,000 interactions).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ import statistics
 import sys
 import time
 from typing import Any
+
+
+HEAVY_EMAIL = "bench.heavy@contoh.id"  # bench/customer.py's customer
 
 
 def main() -> int:
@@ -49,6 +53,7 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
 
     from sigap.accounts.models import User
+    from sigap.customers.models import CustomerContact
     from sigap.tickets.access import visible_tickets
 
     username = "bench.spv" if args.user == "spv" else "bench.web.agent"
@@ -60,6 +65,9 @@ def main() -> int:
     mine = visible_tickets(user).order_by("-pk").values_list("pk", flat=True)
     middle = mine[:100_000].count() // 2
     ids = list(mine[middle : middle + 2000 : 7])
+    heavy = CustomerContact.objects.filter(kind="email", value=HEAVY_EMAIL).values_list(
+        "customer_id", flat=True
+    )
     views = ["mine", "team", "unassigned", "due", "escalated", "waiting", "resolved", "all"]
     sorts = ["newest", "priority", "due", "updated"]
     urls: dict[str, list[str]] = {
@@ -67,6 +75,7 @@ def main() -> int:
         "side": [f"/tickets/{pk}/?part=side" for pk in ids],
         "inbox": [f"/inbox/?view={v}&sort={s}" for v in views for s in sorts],
         "slow": ["/inbox/?view=resolved&sort=priority"],
+        "customer": [f"/customers/{pk}/" for pk in heavy],
     }
     for kind in args.kinds.split(","):
         targets = urls[kind]
@@ -82,7 +91,7 @@ def main() -> int:
                 client.get(targets[i % len(targets)])
             profile.disable()
             print(f"== {kind}: cProfile, {args.requests} requests")
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(os.environ.get("PROFILE_FILTER", ""), 45)
             continue
         cpu: list[float] = []
         wall: list[float] = []

@@ -36,7 +36,7 @@ from sigap.customers.models import CustomerChange
 from sigap.relations.models import PointsEntry, Voucher
 from sigap.surveys.models import Survey
 from sigap.tickets.access import visible_tickets
-from sigap.tickets.models import Message, MessageKind, Proposal, Ticket
+from sigap.tickets.models import Channel, Message, MessageKind, Proposal, Ticket
 
 EXCERPT = 280
 PAGE = 30
@@ -58,6 +58,8 @@ LABELS = {
     "points_spent": gettext_lazy("Poin berkurang"),
     "voucher": gettext_lazy("Voucher diberikan"),
 }
+
+CHANNELS = dict(Channel.choices)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,12 @@ class Item:
         elif key == "points" and (self.data.get("points") or 0) < 0:
             key = "points_spent"
         return str(LABELS.get(key, self.kind))
+
+    @property
+    def channel(self) -> str:
+        """The channel's name in the reader's language ("" when the item has none)."""
+        code = self.data.get("channel") or ""
+        return str(CHANNELS.get(code, code))
 
     @property
     def key(self) -> tuple[datetime, str, int]:

@@ -114,6 +114,7 @@ urlpatterns = [
     path("customers/lookup/", views.customer_lookup, name="customer_lookup"),
     path("customers/check/", views.customer_check, name="customer_check"),
     path("customers/<int:customer_id>/", views.customer_page, name="customer"),
+    path("customers/<int:customer_id>/calls/", views.customer_calls, name="customer_calls"),
     path("customers/<int:customer_id>/edit/", relations.customer_edit, name="customer_edit"),
     path("customers/<int:customer_id>/export/", privacy.customer_export, name="customer_export"),
     path("customers/<int:customer_id>/erase/", privacy.customer_erase, name="customer_erase"),

@@ -144,7 +144,7 @@ def test_the_stream_pages_on_the_customer_page(
         for n in range(45)
     )
     c = client_for(agent)
-    with django_assert_max_num_queries(26):  # type: ignore[operator]  # 8: the stream
+    with django_assert_max_num_queries(23):  # type: ignore[operator]  # 8: the stream
         page = c.get(f"/customers/{customer.pk}/").content.decode()
 
     assert page.count('class="stream-item') == STREAM_FIRST  # a screenful; the rest by cursor

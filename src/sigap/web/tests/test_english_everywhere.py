@@ -291,6 +291,7 @@ def test_the_word_list_finds_indonesian() -> None:
     assert indonesian_in(visible("<p>Save the ticket-tiket</p>")) == []
 
 
+@pytest.mark.django_db  # the widget reads its brand's name and greeting
 def test_the_widgets_strings_are_english() -> None:
     """The widget's strings endpoint: keys are the Indonesian originals, values what the
     visitor reads."""

@@ -11,7 +11,7 @@ from sigap.web.views.approvals import (
     ticket_proposal_resubmit,
 )
 from sigap.web.views.create import customer_check, customer_lookup, customer_new, ticket_new
-from sigap.web.views.customers import customer_list, customer_page
+from sigap.web.views.customers import customer_calls, customer_list, customer_page
 from sigap.web.views.home import supervisor_home
 from sigap.web.views.inbox import home, inbox_bulk, inbox_bulk_undo, inbox_page, inbox_url
 from sigap.web.views.macros import ticket_macro
@@ -53,6 +53,7 @@ __all__ = [
     "customer_list",
     "customer_lookup",
     "customer_new",
+    "customer_calls",
     "customer_page",
     "home",
     "inbox_bulk",

@@ -14,6 +14,7 @@ from django.utils import timezone
 from sigap.accounts.models import User
 from sigap.connectors.phone.forms import CallFinishForm, CallStartForm
 from sigap.connectors.phone.models import Call
+from sigap.tickets.access import visible_tickets
 
 register = template.Library()
 HISTORY = 50
@@ -25,7 +26,11 @@ def calls_panel(context: template.Context) -> dict[str, Any]:
     user: User = request.user
     ticket = context.get("ticket")
     customer = ticket.customer if ticket is not None else context.get("customer")
-    scope = Q(ticket=ticket) if ticket is not None else Q(customer=customer)
+    if ticket is not None:
+        scope = Q(ticket=ticket)
+    else:  # the customer's calls on no ticket or on a ticket this user may see (as the stream)
+        visible = visible_tickets(user).filter(customer=customer).values("pk")
+        scope = Q(customer=customer) & (Q(ticket__isnull=True) | Q(ticket__in=visible))
     # the customer page links each call's ticket; on the ticket page it is this one
     related = ["agent", "transferred_to_team"] + ([] if ticket is not None else ["ticket"])
     calls = list(

@@ -210,9 +210,32 @@ def test_a_call_from_the_customer_page_has_no_ticket_and_no_timeline_event(
     assert (call.ticket, call.customer) == (None, customer)
     services.call_finish(actor=agent, call=call, outcome="callback", notes="Minta dihubungi sore.")
     assert TimelineEvent.objects.filter(kind=EventKind.CALL_LOGGED).count() == 0
-    page = client.get(reverse("web:customer", args=[customer.pk]))
-    assert page.status_code == 200
-    assert "Minta dihubungi sore." in page.content.decode()
+    page = client.get(reverse("web:customer", args=[customer.pk])).content.decode()
+    # the call panel loads after the page's first paint
+    assert reverse("web:customer_calls", args=[customer.pk]) in page
+    assert "Mulai panggilan" not in page
+    panel = client.get(reverse("web:customer_calls", args=[customer.pk]))
+    assert panel.status_code == 200
+    assert "Minta dihubungi sore." in panel.content.decode()
+    assert "Mulai panggilan" in panel.content.decode()
+
+
+def test_the_customer_pages_call_panel_keeps_the_tickets_access_rules(
+    agent: User, customer_user: User, ticket: Ticket, outsider_agent: User, other_team: Team
+) -> None:
+    """A call on a ticket the agent may not see is left out, as in the customer's stream;
+    a call on no ticket is shown to every staff member who may see the customer."""
+    services.call_start(actor=agent, customer=ticket.customer, ticket=ticket, direction="inbound")
+    on_ticket = Call.objects.get()
+    services.call_finish(actor=agent, call=on_ticket, outcome="resolved", notes="Soal tiket tim.")
+    loose = services.call_start(actor=agent, customer=ticket.customer, direction="outbound")
+    services.call_finish(actor=agent, call=loose, outcome="callback", notes="Tanpa tiket.")
+    url = reverse("web:customer_calls", args=[ticket.customer_id])
+    assert _client(customer_user).get(url).status_code in (302, 403)
+    theirs = _client(outsider_agent).get(url).content.decode()
+    assert "Tanpa tiket." in theirs and "Soal tiket tim." not in theirs
+    mine = _client(agent).get(url).content.decode()
+    assert "Tanpa tiket." in mine and "Soal tiket tim." in mine
 
 
 def test_a_transfer_from_a_call_without_a_ticket_is_refused(
