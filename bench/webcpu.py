@@ -26,7 +26,6 @@ import sys
 import time
 from typing import Any
 
-
 HEAVY_EMAIL = "bench.heavy@contoh.id"  # bench/customer.py's customer
 
 
@@ -36,6 +35,7 @@ def main() -> int:
     parser.add_argument("--user", choices=["spv", "agent"], default="spv")
     parser.add_argument("--kinds", default="ticket,inbox")
     parser.add_argument("--profile", action="store_true", help="cProfile's top functions")
+    parser.add_argument("--profile-filter", default="", help="a regex on the functions' paths")
     args = parser.parse_args()
     os.environ["SIGAP_DATABASE_URL"] = os.environ.get(
         "SIGAP_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sigap_bench"
@@ -91,7 +91,8 @@ def main() -> int:
                 client.get(targets[i % len(targets)])
             profile.disable()
             print(f"== {kind}: cProfile, {args.requests} requests")
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(os.environ.get("PROFILE_FILTER", ""), 45)
+            stats = pstats.Stats(profile).sort_stats("cumulative")
+            stats.print_stats(args.profile_filter, 45)
             continue
         cpu: list[float] = []
         wall: list[float] = []
