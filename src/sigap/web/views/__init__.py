@@ -49,11 +49,11 @@ from sigap.web.views.ticket import (
 __all__ = [
     "ActionFn",
     "approvals",
+    "customer_calls",
     "customer_check",
     "customer_list",
     "customer_lookup",
     "customer_new",
-    "customer_calls",
     "customer_page",
     "home",
     "inbox_bulk",
