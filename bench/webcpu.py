@@ -36,6 +36,7 @@ def main() -> int:
     parser.add_argument("--kinds", default="ticket,inbox")
     parser.add_argument("--profile", action="store_true", help="cProfile's top functions")
     parser.add_argument("--profile-filter", default="", help="a regex on the functions' paths")
+    parser.add_argument("--profile-sort", default="cumulative", help="cProfile's sort key")
     args = parser.parse_args()
     os.environ["SIGAP_DATABASE_URL"] = os.environ.get(
         "SIGAP_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sigap_bench"
@@ -91,7 +92,7 @@ def main() -> int:
                 client.get(targets[i % len(targets)])
             profile.disable()
             print(f"== {kind}: cProfile, {args.requests} requests")
-            stats = pstats.Stats(profile).sort_stats("cumulative")
+            stats = pstats.Stats(profile).sort_stats(args.profile_sort)
             stats.print_stats(args.profile_filter, 45)
             continue
         cpu: list[float] = []

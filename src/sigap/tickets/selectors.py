@@ -166,6 +166,11 @@ class TicketDetail:
     ticket: Ticket
     tags: list[str] | None
     contacts: list[tuple[str, str]]
+    # Whether the ticket has any proposal / attachment: a page skips those statements (and
+    # their compiling, about 2 ms of CPU for the proposals' four users) when it has none,
+    # as most tickets have.
+    has_proposals: bool = True
+    has_attachments: bool = True
 
 
 # ``ticket_read``'s statement, per database vendor and kind of reader: its SQL and, per
@@ -214,9 +219,13 @@ def _read_statement(who: str) -> tuple[str, list[_Part]]:
             f"(SELECT k.kind, k.value FROM {contacts} k WHERE k.customer_id = c.id "
             f"ORDER BY {order}) q)"
         )
+    exists = " ".join(
+        f", EXISTS (SELECT 1 FROM {model._meta.db_table} x WHERE x.ticket_id = t.id)"
+        for model in (Proposal, Attachment)
+    )
     sql = (
         f"SELECT {', '.join(columns)}, {tag_list if who == 'staff' else 'NULL'}, "
-        f"{contact_list} FROM {Ticket._meta.db_table} t "
+        f"{contact_list}{exists} FROM {Ticket._meta.db_table} t "
         f"INNER JOIN {Customer._meta.db_table} c ON c.id = t.customer_id "
         f"LEFT OUTER JOIN {Team._meta.db_table} tm ON tm.id = t.team_id "
         f"LEFT OUTER JOIN {User._meta.db_table} a ON a.id = t.assignee_id "
@@ -316,7 +325,7 @@ def ticket_read(*, user: User, ticket_id: int) -> TicketDetail:
     ticket.assignee = assignee  # type: ignore[assignment]
     tags = None if user.is_customer else sorted(_json_list(row[at]))
     contacts = [(str(kind), str(value)) for kind, value in _json_list(row[at + 1])]
-    return TicketDetail(ticket, tags, contacts)
+    return TicketDetail(ticket, tags, contacts, bool(row[at + 2]), bool(row[at + 3]))
 
 
 # ``ticket_page``'s statement: what a list row shows (``schemas.ticket_list_dict``,
@@ -456,9 +465,19 @@ def ticket_page(
     return found
 
 
-def messages_for(*, user: User, ticket: Ticket) -> QuerySet[Message]:
-    qs = ticket.messages.select_related("author").prefetch_related(
-        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
+_NO_ATTACHMENTS = Attachment.objects.none()  # a prefetch of it reads nothing
+
+
+def messages_for(*, user: User, ticket: Ticket, attachments: bool = True) -> QuerySet[Message]:
+    """The ticket's messages the user may read, oldest first, with their authors and
+    attachments; ``attachments=False`` (the ticket has none: ``TicketDetail``) skips
+    reading them, and each message's ``attachments.all()`` answers empty."""
+    qs = ticket.messages.select_related("author")
+    qs = qs.prefetch_related(
+        Prefetch(
+            "attachments",
+            queryset=Attachment.objects.order_by("id") if attachments else _NO_ATTACHMENTS,
+        )
     )
     if user.is_customer:
         qs = qs.exclude(kind=MessageKind.NOTE)

@@ -98,7 +98,40 @@ def test_reply_note_and_attachment(agent: User, ticket: Ticket, settings: object
     assert r.status_code == 302
     note = Message.objects.get(ticket=ticket, kind="note")
     assert note.attachments.get().filename == "bukti.txt"
-    assert "Cek gudang Cakung" in page(c, ticket)
+    html = page(c, ticket)
+    assert "Cek gudang Cakung" in html
+    assert "bukti.txt" in html  # the page reads attachments once the ticket has one
+
+
+def test_the_page_skips_the_proposals_and_attachments_a_ticket_does_not_have(
+    agent: User, ticket: Ticket
+) -> None:
+    """Most tickets have neither: the ticket's own statement says so, and the page does not
+    ask; once the ticket has one, it is read and shown."""
+    c = logged(agent)
+    page(c, ticket)
+    forget_here()
+    with CaptureQueriesContext(connection) as bare:
+        page(c, ticket)
+    read = " ".join(q["sql"] for q in bare.captured_queries)
+    assert '"tickets_proposal"."' not in read and '"tickets_attachment"."' not in read
+    Proposal.objects.create(
+        ticket=ticket, summary="Kirim ulang paket ke alamat baru.", status="offered"
+    )
+    c.post(
+        f"/tickets/{ticket.pk}/reply/",
+        {
+            "kind": "note",
+            "body": "Foto kardus",
+            "attachments": [SimpleUploadedFile("kardus.txt", b"penyok", "text/plain")],
+        },
+    )
+    forget_here()
+    with CaptureQueriesContext(connection) as full:
+        html = page(c, ticket)
+    read = " ".join(q["sql"] for q in full.captured_queries)
+    assert '"tickets_proposal"."' in read and '"tickets_attachment"."' in read
+    assert "Kirim ulang paket ke alamat baru." in html and "kardus.txt" in html
 
 
 def test_oversized_attachment_is_refused_and_nothing_is_stored(
@@ -225,8 +258,8 @@ def test_ticket_page_query_count_is_constant(agent: User, ticket: Ticket) -> Non
         page(c, ticket)
     assert len(many.captured_queries) == len(few.captured_queries)
     # the session, the user, the ticket with its contacts (selectors.ticket_read), the
-    # messages, their attachments, the proposals, the timeline's page, the deliveries
-    assert len(many.captured_queries) <= 8
+    # messages, the timeline's page, the deliveries (no proposals or attachments to read)
+    assert len(many.captured_queries) <= 6
 
 
 def test_an_english_reader_sees_the_system_users_name_in_english(

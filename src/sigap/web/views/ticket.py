@@ -148,9 +148,7 @@ def _open_ticket(
         raise Http404(exc.message) from exc
 
 
-def _read_ticket(
-    request: HttpRequest, ticket_id: int
-) -> tuple[User, Ticket, list[tuple[str, str]]]:
+def _read_ticket(request: HttpRequest, ticket_id: int) -> tuple[User, selectors.TicketDetail]:
     """The ticket with its customer (id, name, kind, tier), team and assignee, and the
     customer's contacts as (kind, value), in one statement of a fixed shape
     (``selectors.ticket_read``, the API's): what the first paint and the timeline's pages
@@ -158,10 +156,17 @@ def _read_ticket(
     (decision 0009)."""
     user = cast(User, request.user)
     try:
-        detail = selectors.ticket_read(user=user, ticket_id=ticket_id)
+        return user, selectors.ticket_read(user=user, ticket_id=ticket_id)
     except NotFound as exc:
         raise Http404(exc.message) from exc
-    return user, detail.ticket, detail.contacts
+
+
+def _messages(user: User, detail: selectors.TicketDetail) -> dict[int, Message]:
+    """The ticket's messages by id (their attachments read only if the ticket has any)."""
+    found = selectors.messages_for(
+        user=user, ticket=detail.ticket, attachments=detail.has_attachments
+    )
+    return {m.pk: m for m in found}
 
 
 def _moves_now(ticket: Ticket, proposals: list[Any]) -> list[Move]:
@@ -235,10 +240,13 @@ def _ticket_context(
     newest part), the composer and the current step's form. The other steps' forms load
     when opened (``?part=step``), the side column right after the page (``?part=side``),
     except the form shown again with an error (``open_form``), which is drawn at once."""
-    user, ticket, contacts = _read_ticket(request, ticket_id)
+    user, detail = _read_ticket(request, ticket_id)
+    ticket, contacts = detail.ticket, detail.contacts
     bound = bound or {}
-    messages = {m.pk: m for m in selectors.messages_for(user=user, ticket=ticket)}
-    proposals = list(selectors.proposals_for(user=user, ticket=ticket))
+    messages = _messages(user, detail)
+    proposals = (
+        list(selectors.proposals_for(user=user, ticket=ticket)) if detail.has_proposals else []
+    )
     events = selectors.timeline_page(user=user, ticket=ticket, before=_before(request))
     items = _timeline_items(events.events, messages, contacts)
     offer_waiting = any(p.status == ProposalStatus.OFFERED for p in proposals)
@@ -446,10 +454,10 @@ def _step_part(request: HttpRequest, ticket_id: int, name: str) -> HttpResponse:
 
 def _timeline_part(request: HttpRequest, ticket_id: int) -> HttpResponse:
     """Older events of the timeline, before ``before``, with the link to the ones before."""
-    user, ticket, contacts = _read_ticket(request, ticket_id)
+    user, detail = _read_ticket(request, ticket_id)
+    ticket = detail.ticket
     page = selectors.timeline_page(user=user, ticket=ticket, before=_before(request))
-    messages = {m.pk: m for m in selectors.messages_for(user=user, ticket=ticket)}
-    items = _timeline_items(page.events, messages, contacts)
+    items = _timeline_items(page.events, _messages(user, detail), detail.contacts)
     shown = request.GET.get("images", "")
     return render(
         request,
