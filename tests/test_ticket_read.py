@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import time_machine
 from django.utils import timezone
 from ninja.responses import NinjaJSONEncoder
 from pydantic import TypeAdapter
@@ -20,6 +21,7 @@ from sigap.core.errors import NotFound
 from sigap.customers.models import Customer
 from sigap.customers.services import customer_create
 from sigap.tickets import services
+from sigap.tickets.attachments import Upload
 from sigap.tickets.models import Status, Ticket
 from sigap.tickets.schemas import (
     TicketOutAny,
@@ -31,12 +33,16 @@ from sigap.tickets.schemas import (
 )
 from sigap.tickets.selectors import (
     TicketFilters,
+    messages_for,
+    messages_read,
     page_by_statement,
     tag_names,
     ticket_detail_for,
     ticket_list_for,
     ticket_page,
     ticket_read,
+    timeline_for,
+    timeline_page,
 )
 from tests.api_client import Api
 
@@ -380,3 +386,87 @@ def test_the_page_holds_model_instances_as_the_orm_makes_them(
     lent.status = Status.IN_PROGRESS
     lent.save(update_fields=["status"])
     assert Ticket.objects.get(pk=lent.pk).status == Status.IN_PROGRESS
+
+
+def _messages_as_read(messages: list[Any]) -> list[tuple[Any, ...]]:
+    """What the ticket page uses of each message: its fields, its author and attachments."""
+    return [
+        (
+            *(getattr(m, f.attname) for f in m._meta.concrete_fields),
+            None if m.author is None else (m.author.pk, m.author.get_full_name(), m.author.role),
+            [(a.pk, a.filename, a.size) for a in m.attachments.all()],
+        )
+        for m in messages
+    ]
+
+
+@pytest.mark.parametrize("reader", ["agent", "customer_user"])
+def test_the_ticket_pages_messages_read_as_the_orm_does(
+    request: pytest.FixtureRequest, ticket: Ticket, reader: str, django_assert_num_queries: Any
+) -> None:
+    """``messages_read`` (one statement, with the authors; the attachments as the ORM
+    reads them) answers what ``messages_for`` answers: notes left out for a customer."""
+    agent = request.getfixturevalue("agent")
+    services.message_add(actor=agent, ticket=ticket, kind="note", body="Cek gudang Cakung")
+    services.message_add(
+        actor=agent,
+        ticket=ticket,
+        kind="reply",
+        body="Resi terlampir.",
+        uploads=[Upload("resi.txt", b"BLJ-2026-104233")],
+    )
+    services.message_add(actor=None, ticket=ticket, kind="inbound", body="Terima kasih!")
+    user = request.getfixturevalue(reader)
+    expected = _messages_as_read(list(messages_for(user=user, ticket=ticket)))
+    with django_assert_num_queries(2):  # the messages with their authors, the attachments
+        got = messages_read(user=user, ticket=ticket)
+    with django_assert_num_queries(0):  # nothing read later, per message
+        assert _messages_as_read(got) == expected
+    kinds = [m.kind for m in got]
+    assert ("note" in kinds) is (reader == "agent")
+    assert len(kinds) == (4 if reader == "agent" else 3)  # and the description
+    with django_assert_num_queries(1):  # a ticket with no attachment: not asked for them
+        bare = messages_read(user=user, ticket=ticket, attachments=False)
+    assert [list(m.attachments.all()) for m in bare] == [[]] * len(bare)
+
+
+@pytest.mark.parametrize("reader", ["agent", "customer_user"])
+def test_the_timelines_pages_read_as_the_orm_does(
+    request: pytest.FixtureRequest, ticket: Ticket, reader: str, django_assert_num_queries: Any
+) -> None:
+    """``timeline_page`` (one statement a page, with the actors) walks, page by page, the
+    events ``timeline_for`` gives in its order, public ones only for a customer; events with
+    the same time are neither skipped nor shown twice."""
+    agent = request.getfixturevalue("agent")
+    with time_machine.travel(timezone.now() + timedelta(hours=1), tick=False):  # all at once
+        for n in range(7):
+            services.message_add(actor=agent, ticket=ticket, kind="note", body=f"Catatan {n}")
+            services.message_add(actor=agent, ticket=ticket, kind="reply", body=f"Balasan {n}")
+    user = request.getfixturevalue(reader)
+    expected = [
+        (e.pk, e.kind, e.public, e.data, e.actor.pk if e.actor else None)
+        for e in timeline_for(user=user, ticket=ticket)
+    ]
+    shown: list[tuple[Any, ...]] = []
+    before = None
+    while True:
+        with django_assert_num_queries(1):
+            page = timeline_page(user=user, ticket=ticket, before=before, size=4)
+        with django_assert_num_queries(0):  # the actors came with the page
+            rows = [
+                (e.pk, e.kind, e.public, e.data, e.actor.pk if e.actor else None)
+                for e in page.events
+            ]
+        shown[:0] = rows  # an older page goes above
+        assert page.apologised is False
+        if page.earlier is None:
+            break
+        before = page.earlier
+    assert shown == expected
+    assert any(kind == "note_added" for _pk, kind, *_rest in shown) is (reader == "agent")
+    assert timeline_page(user=user, ticket=ticket, before=2**70).events == []
+    parts = ("recognition", "responsibility", "remorse", "restitution", "repetition")
+    services.apology_create(
+        actor=agent, ticket=ticket, parts=dict.fromkeys(parts, "Mohon maaf."), send=False
+    )
+    assert timeline_page(user=user, ticket=ticket, size=2).apologised is True

@@ -163,7 +163,7 @@ def _read_ticket(request: HttpRequest, ticket_id: int) -> tuple[User, selectors.
 
 def _messages(user: User, detail: selectors.TicketDetail) -> dict[int, Message]:
     """The ticket's messages by id (their attachments read only if the ticket has any)."""
-    found = selectors.messages_for(
+    found = selectors.messages_read(
         user=user, ticket=detail.ticket, attachments=detail.has_attachments
     )
     return {m.pk: m for m in found}
