@@ -51,6 +51,10 @@ from run import (
 TARGETS = {
     "inbox_p95_ms": 80.0,
     "ticket_p95_ms": 80.0,
+    # issue 16: where people wait, at the median (and the ticket page's p95 tighter)
+    "inbox_p50_ms": 12.0,
+    "ticket_p50_ms": 15.0,
+    "ticket_p95_ms_16": 30.0,
     "live_max_ms": 1000.0,
     # issue 15: the search box. A ticket number answers with the redirect to the ticket;
     # a phone with the inbox page of the customer's tickets (an inbox page: 80 ms).
@@ -61,6 +65,16 @@ VIEWS = ["mine", "team", "unassigned", "due", "escalated", "waiting", "resolved"
 SORTS = ["newest", "priority", "due", "updated"]
 USER, PASSWORD = "bench.spv", "bench-password-2026"
 AGENT = "bench.web.agent"  # sees their team's tickets, their own and the triage queue
+
+
+def _verdicts(r: dict[str, Any], key: str) -> str:
+    """The page's targets: p95 (issue 9), p50 and the ticket page's p95 (issue 16)."""
+    found = [_verdict(r["p95_ms"], TARGETS[f"{key}_p95_ms"])]
+    if f"{key}_p50_ms" in TARGETS:
+        found.append("p50 " + _verdict(r["p50_ms"], TARGETS[f"{key}_p50_ms"]))
+    if f"{key}_p95_ms_16" in TARGETS:
+        found.append("p95 " + _verdict(r["p95_ms"], TARGETS[f"{key}_p95_ms_16"]))
+    return " ".join(found)
 
 
 def ensure_users(env: dict[str, str]) -> None:
@@ -275,7 +289,7 @@ def main() -> int:
         ("search_phone", "search by phone (results page)"),
     ):
         r = results[key]
-        verdict = _verdict(r["p95_ms"], TARGETS[f"{key}_p95_ms"]) if final else ""
+        verdict = _verdicts(r, key) if final else ""
         print(
             f"  {name:<40} p50 {r['p50_ms']:.1f}  p95 {r['p95_ms']:.1f} ms ({r['n']} req) {verdict}"
         )
@@ -294,7 +308,7 @@ def main() -> int:
         ("search_phone", "search by phone as an agent"),
     ):
         r = agent[key]
-        verdict = _verdict(r["p95_ms"], TARGETS[f"{key}_p95_ms"]) if final else ""
+        verdict = _verdicts(r, key) if final else ""
         print(
             f"  {name:<40} p50 {r['p50_ms']:.1f}  p95 {r['p95_ms']:.1f} ms ({r['n']} req) {verdict}"
         )
