@@ -90,3 +90,27 @@ def test_get_reads_a_row_as_the_orm_does(ticket: Ticket, customer: Customer) -> 
 @pytest.mark.parametrize("pk", [0, -1, 10**9, 2**63, -(2**63) - 1, 2**70])
 def test_get_answers_none_for_no_such_row(customer: Customer, pk: int) -> None:
     assert fastsql.get(Customer, pk) is None
+
+
+def test_get_with_rows_reads_the_row_and_those_pointing_at_it(
+    ticket: Ticket, customer: Customer, agent: User
+) -> None:
+    """The same row as ``get``; with none pointing at it, an empty list (the LEFT JOIN's
+    empty side is not a row); a missing id, None."""
+    table = TimelineEvent._meta.db_table
+    read: dict[str, Any] = {"table": table, "fk": "ticket_id"}
+    read.update(columns=f"{table}.kind", order=f"{table}.id DESC")
+    TimelineEvent.objects.filter(ticket=ticket).delete()
+    at = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)
+
+    alone = fastsql.get_with_rows(Ticket, ticket.pk, **read)
+    for kind in ("created", "note_added"):
+        TimelineEvent.objects.create(ticket=ticket, actor=agent, kind=kind, created_at=at)
+    both = fastsql.get_with_rows(Ticket, ticket.pk, **read)
+
+    assert alone is not None and both is not None
+    assert _fields(alone[0]) == _fields(both[0]) == _fields(Ticket.objects.get(pk=ticket.pk))
+    assert alone[1] == []
+    assert both[1] == [("note_added",), ("created",)]
+    assert fastsql.get_with_rows(Ticket, ticket.pk + 1000, **read) is None
+    assert fastsql.get_with_rows(Ticket, 2**63, **read) is None

@@ -45,8 +45,7 @@ from sigap.tickets.sla import default_priority, due_for
 PRODUCT_MAX = 100  # Ticket.product's length
 
 
-@transaction.atomic
-def ticket_create(
+def ticket_create_within(
     *,
     actor: User | None,
     customer: Customer,
@@ -77,7 +76,12 @@ def ticket_create(
     ``sender_address``: who wrote it, as the channel names them, e.g. an email's From;
     ``brand_id``: the brand of the channel it came in on, by default the default brand;
     ``product``: what it is about, as the business names it, up to 100 characters, in the
-    "created" event's data when given; staff only, like the category)."""
+    "created" event's data when given; staff only, like the category).
+
+    ``ticket_create_within`` opens no transaction of its own: its caller's must roll back
+    entirely when it raises (``transaction.atomic(savepoint=False)`` inside a request's
+    own transaction, as the API's idempotent POST does). ``ticket_create`` is the same in
+    its own transaction (a savepoint when nested)."""
     if actor is not None and actor.is_customer:
         linked = getattr(actor, "customer", None)
         if linked is None or linked.pk != customer.pk:
@@ -231,6 +235,8 @@ def ticket_create(
         setattr(ticket, _CREATED_TAGS, [t.name for t in tag_objs])
     return ticket
 
+
+ticket_create = transaction.atomic(ticket_create_within)
 
 _CREATED_TAGS = "_sigap_created_tags"
 
