@@ -43,6 +43,21 @@ from sigap.tickets.services._common import _check_assignee, _choice, _deliver, _
 from sigap.tickets.sla import default_priority, due_for
 
 PRODUCT_MAX = 100  # Ticket.product's length
+# Each choice field's values, built once (``Choices.values`` builds a new list per call).
+_CHOICES = tuple(
+    (name, frozenset(choices.values))
+    for name, choices in (
+        ("kind", Kind),
+        ("channel", Channel),
+        ("category", Category),
+        ("severity", Severity),
+        ("complainer_type", ComplainerType),
+        ("complainer_goal", ComplainerGoal),
+        ("response_type", ResponseType),
+        ("root_cause", RootCause),
+    )
+)
+_PRIORITIES = frozenset(Priority.values)
 
 
 def ticket_create_within(
@@ -94,19 +109,12 @@ def ticket_create_within(
         severity = category = product = ""
     elif actor is not None:
         require_may_open_in(actor, team)
-    for field_name, value, choices in (
-        ("kind", kind, Kind.values),
-        ("channel", channel, Channel.values),
-        ("category", category, Category.values),
-        ("severity", severity, Severity.values),
-        ("complainer_type", complainer_type, ComplainerType.values),
-        ("complainer_goal", complainer_goal, ComplainerGoal.values),
-        ("response_type", response_type, ResponseType.values),
-        ("root_cause", root_cause, RootCause.values),
-    ):
+    values = [kind, channel, category, severity, complainer_type, complainer_goal]
+    values += [response_type, root_cause]  # in ``_CHOICES``' order
+    for (field_name, choices), value in zip(_CHOICES, values, strict=True):
         _choice(value, choices, field_name)
     if priority is not None:
-        _choice(priority, Priority.values, "priority")
+        _choice(priority, _PRIORITIES, "priority")
     for upload in uploads:
         check_size(upload.filename, len(upload.content))
     subject = subject.strip()
