@@ -102,10 +102,14 @@ def test_creation_runs_a_fixed_small_number_of_queries(admin: User, customer: Cu
         counts.append(len([q for q in ctx.captured_queries if "SAVEPOINT" not in q["sql"]]))
 
     # idempotency reserve + store, customer with its contacts, ticket, message, timeline
-    # (one INSERT for both events), search document; a new tag adds its lookups and
-    # inserts.
-    assert counts[0] <= 7, counts
+    # (one INSERT for both events), search document; on PostgreSQL the ticket and its
+    # message are one statement, the timeline and the search document another. A new tag
+    # adds its lookups and inserts.
+    assert counts[0] <= WRITES[connection.vendor], counts
     assert counts[1] <= counts[0] + 4, counts
+
+
+WRITES = {"postgresql": 5, "sqlite": 7}  # the statements of one creation, as above
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -130,7 +134,7 @@ def test_creation_in_the_keys_own_transaction_takes_no_savepoint(
 
     assert not [sql for sql in statements if "SAVEPOINT" in sql], statements
     work = [sql for sql in statements if not sql.startswith(("BEGIN", "COMMIT"))]
-    assert len(work) <= 7, statements
+    assert len(work) <= WRITES[connection.vendor], statements
     assert Ticket.objects.count() == 2
 
 

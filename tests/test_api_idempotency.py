@@ -238,11 +238,11 @@ def test_a_refusal_after_the_ticket_was_written_takes_it_back_and_is_replayed(
             HTTP_IDEMPOTENCY_KEY="ditolak",
         )
 
-    def refuse(ticket: Ticket) -> None:
+    def refuse(ticket: Ticket) -> Any:
         assert Ticket.objects.filter(pk=ticket.pk).exists()  # written, not committed
         raise ValidationFailed("Ditolak setelah tiket ditulis.")
 
-    monkeypatch.setattr(creation, "index_new_ticket", refuse)
+    monkeypatch.setattr(creation, "new_ticket_document", refuse)
     refused = post()
     assert refused.status_code == 422, refused.content
     assert (Ticket.objects.count(), Message.objects.count()) == (0, 0)

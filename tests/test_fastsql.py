@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models.signals import post_save, pre_save
+from django.test.utils import CaptureQueriesContext
 
 from sigap.accounts.models import User
 from sigap.core import fastsql
@@ -60,6 +62,49 @@ def test_a_primary_key_given_by_the_caller_is_kept(ticket: Ticket) -> None:
 
     fastsql.insert([TicketSearchDocument(ticket=ticket, staff_text="paket", public_text="paket")])
 
+    assert TicketSearchDocument.objects.get(pk=ticket.pk).staff_text == "paket"
+
+
+def test_a_ticket_and_its_message_are_written_together_as_the_orm_would(
+    ticket: Ticket, customer: Customer, agent: User
+) -> None:
+    """One statement on PostgreSQL (the message takes the ticket's new key), two on
+    SQLite: the same rows either way, keys set, the message's ticket the same instance."""
+    at = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)
+    fields = {"kind": "complaint", "channel": "email", "subject": "Paket", "customer": customer}
+    new = Ticket(**fields, description="Belum sampai", created_at=at, updated_at=at)
+    message = Message(ticket=new, kind="inbound", channel="email", body="Belum", created_at=at)
+
+    with CaptureQueriesContext(connection) as ctx:
+        fastsql.insert_with_child(new, message, fk="ticket")
+
+    assert len(ctx.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert new.pk is not None and message.pk is not None and message.ticket is new
+    stored = Message.objects.select_related("ticket").get(pk=message.pk)
+    assert stored.ticket_id == new.pk and _fields(stored.ticket) == _fields(new)
+    assert (stored.author_id, stored.body, stored.created_at) == (None, "Belum", at)
+    assert not new._state.adding and not message._state.adding
+
+
+def test_groups_of_two_models_are_written_together_keys_in_order(
+    ticket: Ticket, agent: User
+) -> None:
+    at = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)
+    TicketSearchDocument.objects.filter(ticket=ticket).delete()
+    events = [
+        TimelineEvent(ticket=ticket, actor=agent, kind=kind, data={"n": n}, created_at=at)
+        for n, kind in enumerate(("created", "message_received", "note_added"))
+    ]
+    document = TicketSearchDocument(ticket=ticket, staff_text="paket", public_text="paket")
+
+    with CaptureQueriesContext(connection) as ctx:
+        fastsql.insert_together(events, [document], [])
+
+    assert len(ctx.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+    stored = TimelineEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("pk")
+    assert [(e.kind, e.data) for e in stored] == [(e.kind, e.data) for e in events]
+    assert [e.pk for e in events] == sorted(e.pk for e in events)
+    assert document.pk == ticket.pk and not document._state.adding
     assert TicketSearchDocument.objects.get(pk=ticket.pk).staff_text == "paket"
 
 

@@ -38,7 +38,7 @@ from sigap.tickets.models import (
     Severity,
     Ticket,
 )
-from sigap.tickets.search import index_new_ticket
+from sigap.tickets.search import new_ticket_document
 from sigap.tickets.services._common import _check_assignee, _choice, _deliver, _tag_objects
 from sigap.tickets.sla import default_priority, due_for
 
@@ -190,10 +190,6 @@ def ticket_create_within(
         created_at=now,
         updated_at=now,
     )
-    fastsql.insert([ticket])
-    tag_objs = _tag_objects(tags)
-    if tag_objs:
-        ticket.tags.add(*tag_objs)
     message = Message(
         ticket=ticket,
         kind=MessageKind.INBOUND,
@@ -205,9 +201,13 @@ def ticket_create_within(
         external_id=external_id,
         created_at=now,
     )
-    fastsql.insert([message])
+    fastsql.insert_with_child(ticket, message, fk="ticket")  # one statement on PostgreSQL
+    tag_objs = _tag_objects(tags)
+    if tag_objs:
+        ticket.tags.add(*tag_objs)
     known_attachments(message, [attachment_store(message=message, upload=u) for u in uploads])
-    events.ticket_opened_events(ticket, actor, message)
+    # its search document in the same statement as its first two timeline entries
+    events.ticket_opened_events(ticket, actor, message, along=[new_ticket_document(ticket)])
     for note in notes:
         events.sla_event(ticket, EventKind.AUTOMATION, data=note)
     # A caller hears it from the agent; a public comment gets the agent's own first reply
@@ -221,7 +221,6 @@ def ticket_create_within(
         and not external_id.startswith("comment:")
     ):
         _acknowledge(ticket, customer, now)
-    index_new_ticket(ticket)
     by_customer = actor is None or actor.is_customer
     changed = hooks.publish(
         hooks.TicketCreated(
