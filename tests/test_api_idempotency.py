@@ -200,10 +200,10 @@ def test_a_server_error_leaves_nothing_written_and_the_key_free(
             HTTP_IDEMPOTENCY_KEY="gagal-dulu",
         )
 
-    def broken(customer_id: int) -> list[tuple[str, str]]:
+    def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
         raise RuntimeError("after the ticket was written")
 
-    monkeypatch.setattr(tickets_api, "contact_pairs", broken)
+    monkeypatch.setattr(tickets_api, "_ticket_out", broken)
     assert post().status_code == 500
     assert (Ticket.objects.count(), Message.objects.count()) == (0, 0)
     assert IdempotencyRecord.objects.count() == 0
@@ -215,3 +215,42 @@ def test_a_server_error_leaves_nothing_written_and_the_key_free(
     assert Ticket.objects.count() == 1
     assert post().json() == retried.json()  # and replayed from then on
     assert Ticket.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_refusal_after_the_ticket_was_written_takes_it_back_and_is_replayed(
+    agent: User, customer: Customer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the key's own transaction the creation takes no savepoint: a domain error raised
+    after its first writes rolls back the whole request, and its answer is then stored
+    as any other, for a retry."""
+    from sigap.core.errors import ValidationFailed
+    from sigap.tickets.services import creation
+
+    token = token_create(user=agent)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    def post() -> Any:
+        return client.post(
+            "/api/v1/tickets",
+            json.dumps(body(customer)),
+            content_type="application/json",
+            HTTP_IDEMPOTENCY_KEY="ditolak",
+        )
+
+    def refuse(ticket: Ticket) -> Any:
+        assert Ticket.objects.filter(pk=ticket.pk).exists()  # written, not committed
+        raise ValidationFailed("Ditolak setelah tiket ditulis.")
+
+    monkeypatch.setattr(creation, "new_ticket_document", refuse)
+    refused = post()
+    assert refused.status_code == 422, refused.content
+    assert (Ticket.objects.count(), Message.objects.count()) == (0, 0)
+
+    monkeypatch.undo()
+    retried = post()
+
+    assert retried.status_code == 422
+    assert retried["Idempotent-Replayed"] == "true"
+    assert retried.content == refused.content
+    assert Ticket.objects.count() == 0

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models.signals import post_save, pre_save
+from django.test.utils import CaptureQueriesContext
 
 from sigap.accounts.models import User
 from sigap.core import fastsql
@@ -63,6 +65,49 @@ def test_a_primary_key_given_by_the_caller_is_kept(ticket: Ticket) -> None:
     assert TicketSearchDocument.objects.get(pk=ticket.pk).staff_text == "paket"
 
 
+def test_a_ticket_and_its_message_are_written_together_as_the_orm_would(
+    ticket: Ticket, customer: Customer, agent: User
+) -> None:
+    """One statement on PostgreSQL (the message takes the ticket's new key), two on
+    SQLite: the same rows either way, keys set, the message's ticket the same instance."""
+    at = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)
+    fields = {"kind": "complaint", "channel": "email", "subject": "Paket", "customer": customer}
+    new = Ticket(**fields, description="Belum sampai", created_at=at, updated_at=at)
+    message = Message(ticket=new, kind="inbound", channel="email", body="Belum", created_at=at)
+
+    with CaptureQueriesContext(connection) as ctx:
+        fastsql.insert_with_child(new, message, fk="ticket")
+
+    assert len(ctx.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+    assert new.pk is not None and message.pk is not None and message.ticket is new
+    stored = Message.objects.select_related("ticket").get(pk=message.pk)
+    assert stored.ticket_id == new.pk and _fields(stored.ticket) == _fields(new)
+    assert (stored.author_id, stored.body, stored.created_at) == (None, "Belum", at)
+    assert not new._state.adding and not message._state.adding
+
+
+def test_groups_of_two_models_are_written_together_keys_in_order(
+    ticket: Ticket, agent: User
+) -> None:
+    at = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)
+    TicketSearchDocument.objects.filter(ticket=ticket).delete()
+    events = [
+        TimelineEvent(ticket=ticket, actor=agent, kind=kind, data={"n": n}, created_at=at)
+        for n, kind in enumerate(("created", "message_received", "note_added"))
+    ]
+    document = TicketSearchDocument(ticket=ticket, staff_text="paket", public_text="paket")
+
+    with CaptureQueriesContext(connection) as ctx:
+        fastsql.insert_together(events, [document], [])
+
+    assert len(ctx.captured_queries) == (1 if connection.vendor == "postgresql" else 2)
+    stored = TimelineEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("pk")
+    assert [(e.kind, e.data) for e in stored] == [(e.kind, e.data) for e in events]
+    assert [e.pk for e in events] == sorted(e.pk for e in events)
+    assert document.pk == ticket.pk and not document._state.adding
+    assert TicketSearchDocument.objects.get(pk=ticket.pk).staff_text == "paket"
+
+
 @pytest.mark.parametrize("model", [Ticket, Message, TimelineEvent, TicketSearchDocument])
 def test_the_models_written_this_way_have_no_save_receivers(model: type) -> None:
     # fastsql sends no signals: a receiver added to one of these would be skipped.
@@ -90,3 +135,27 @@ def test_get_reads_a_row_as_the_orm_does(ticket: Ticket, customer: Customer) -> 
 @pytest.mark.parametrize("pk", [0, -1, 10**9, 2**63, -(2**63) - 1, 2**70])
 def test_get_answers_none_for_no_such_row(customer: Customer, pk: int) -> None:
     assert fastsql.get(Customer, pk) is None
+
+
+def test_get_with_rows_reads_the_row_and_those_pointing_at_it(
+    ticket: Ticket, customer: Customer, agent: User
+) -> None:
+    """The same row as ``get``; with none pointing at it, an empty list (the LEFT JOIN's
+    empty side is not a row); a missing id, None."""
+    table = TimelineEvent._meta.db_table
+    read: dict[str, Any] = {"table": table, "fk": "ticket_id"}
+    read.update(columns=f"{table}.kind", order=f"{table}.id DESC")
+    TimelineEvent.objects.filter(ticket=ticket).delete()
+    at = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)
+
+    alone = fastsql.get_with_rows(Ticket, ticket.pk, **read)
+    for kind in ("created", "note_added"):
+        TimelineEvent.objects.create(ticket=ticket, actor=agent, kind=kind, created_at=at)
+    both = fastsql.get_with_rows(Ticket, ticket.pk, **read)
+
+    assert alone is not None and both is not None
+    assert _fields(alone[0]) == _fields(both[0]) == _fields(Ticket.objects.get(pk=ticket.pk))
+    assert alone[1] == []
+    assert both[1] == [("note_added",), ("created",)]
+    assert fastsql.get_with_rows(Ticket, ticket.pk + 1000, **read) is None
+    assert fastsql.get_with_rows(Ticket, 2**63, **read) is None

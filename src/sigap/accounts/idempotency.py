@@ -4,7 +4,9 @@ The key is reserved for (user, key) in its own transaction *before* the request 
 * a retry after the first finished gets the stored first response, byte for byte;
 * the same key with another path or body is refused (409 ``idempotency_conflict``);
 * a retry while the first is still running is refused (409, "sedang diproses");
-* a 5xx releases the key so the client can try again.
+* a 5xx releases the key so the client can try again;
+* a 4xx raised by work done without a savepoint (``in_own_transaction``) rolls all of it
+  back, and is then stored as any other answer.
 Records expire after ``TTL`` (``idempotency_cleanup`` deletes them).
 """
 
@@ -32,6 +34,15 @@ REPLAY_HEADER = "Idempotent-Replayed"
 
 
 TOKEN_USER_ATTR = "_sigap_token_user"
+OWN_TRANSACTION_ATTR = "_sigap_own_transaction"
+
+
+def in_own_transaction(request: HttpRequest) -> bool:
+    """Does ``request`` run in the transaction this middleware opened for it, which rolls
+    back whole (the key released) when the request's work fails? Its writes then need no
+    savepoint of their own (``transaction.atomic(savepoint=False)``): two round trips
+    fewer on the API's hottest write."""
+    return bool(getattr(request, OWN_TRANSACTION_ATTR, False))
 
 
 def _request_user_id(request: HttpRequest) -> int | None:
@@ -89,7 +100,16 @@ class IdempotencyMiddleware:
         # write, and a 5xx or an exception leaves nothing written at all. A duplicate
         # sent meanwhile waits on the key until this one commits, then gets its response.
         with transaction.atomic():
-            return self._within(request, user_id, key, request_hash, own=True)
+            setattr(request, OWN_TRANSACTION_ATTR, True)
+            response = self._within(request, user_id, key, request_hash, own=True)
+            undone = connection.needs_rollback and response.status_code < 500
+            undone = undone and not getattr(response, "streaming", False)
+        if undone:
+            # Work without a savepoint failed and was answered with a 4xx
+            # (``in_own_transaction``): all of it is rolled back, the reservation too, and
+            # the answer is kept for a retry as any other.
+            _insert(user_id, key, request.path, request_hash, response)
+        return response
 
     def _within(
         self, request: HttpRequest, user_id: int, key: str, request_hash: str, *, own: bool
@@ -104,6 +124,8 @@ class IdempotencyMiddleware:
             if not own:  # our own transaction rolls back as the exception leaves it
                 IdempotencyRecord.objects.filter(pk=record_id).delete()
             raise
+        if own and connection.needs_rollback:  # nothing can be written now (see __call__)
+            return response
         if response.status_code >= 500 or getattr(response, "streaming", False):
             if own:  # the key is free again, and nothing the request wrote stays
                 transaction.set_rollback(True)
@@ -119,16 +141,23 @@ class IdempotencyMiddleware:
 _TABLE = IdempotencyRecord._meta.db_table
 
 
-def _insert(user_id: int, key: str, path: str, request_hash: str) -> int | None:
+def _insert(
+    user_id: int, key: str, path: str, request_hash: str, response: HttpResponse | None = None
+) -> int | None:
     """The new record's id; None when (user, key) is taken (once the transaction that
-    took it, if still running, has ended)."""
+    took it, if still running, has ended). With ``response``: the finished record."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    status, content_type, body = (
+        (response.status_code, response.get("Content-Type", ""), response.content)
+        if response is not None
+        else (None, "", b"")
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f'INSERT INTO {_TABLE} (user_id, "key", method, path, request_hash, content_type, '
-            "body, created_at) VALUES (%s, %s, 'POST', %s, %s, '', %s, %s) "
+            f'INSERT INTO {_TABLE} (user_id, "key", method, path, request_hash, status, '
+            "content_type, body, created_at) VALUES (%s, %s, 'POST', %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT DO NOTHING RETURNING id",
-            [user_id, key, path, request_hash, b"", now],
+            [user_id, key, path, request_hash, status, content_type, body, now],
         )
         row = cursor.fetchone()
     return int(row[0]) if row is not None else None

@@ -1,5 +1,5 @@
-"""One INSERT for model instances, and one SELECT of a row by id, without the ORM's
-statement building.
+"""One INSERT for model instances (or for several models at once on PostgreSQL), and one
+SELECT of a row by id, without the ORM's statement building.
 
 The writes every new ticket and message makes (the ticket, its message, timeline events,
 its search document) run on the busiest paths Sigap has: API creation, email ingestion,
@@ -54,16 +54,24 @@ def insert(objs: Sequence[models.Model]) -> None:
     """INSERT ``objs`` (instances of one model, not yet saved) in one statement."""
     if not objs:
         return
-    model = type(objs[0])
-    sql, fields = _statement(model, len(objs))
+    sql, params = _prepared(objs)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        keys = cursor.fetchall()
+    _saved(objs, keys)
+
+
+def _prepared(objs: Sequence[models.Model]) -> tuple[str, list[Any]]:
+    sql, fields = _statement(type(objs[0]), len(objs))
     params = [
         field.get_db_prep_save(field.pre_save(obj, True), connection)
         for obj in objs
         for field in fields
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        keys = cursor.fetchall()
+    return sql, params
+
+
+def _saved(objs: Sequence[models.Model], keys: Sequence[Sequence[Any]]) -> None:
     for obj, (key,) in zip(objs, keys, strict=True):
         if obj.pk is None:
             obj.pk = key
@@ -71,11 +79,73 @@ def insert(objs: Sequence[models.Model]) -> None:
         obj._state.db = connection.alias
 
 
-# ``get``'s statements: per model, the SQL and each field with its converters.
-_reads: dict[tuple[str, type[models.Model]], tuple[str, list[Any]]] = {}
+def insert_together(*groups: Sequence[models.Model]) -> None:
+    """``insert`` for several groups (each of one model; none pointing at another group's
+    new rows) in one statement on PostgreSQL, each group a data-modifying CTE; a
+    statement per group elsewhere."""
+    groups = tuple(group for group in groups if group)
+    if connection.vendor != "postgresql" or len(groups) < 2:
+        for group in groups:
+            insert(group)
+        return
+    parts, params = [], []
+    for n, objs in enumerate(groups):
+        sql, group_params = _prepared(objs)
+        parts.append((f"g{n} AS ({sql})", f"SELECT {n}, * FROM g{n}"))
+        params += group_params
+    sql = "WITH " + ", ".join(c for c, _ in parts) + " " + " UNION ALL ".join(s for _, s in parts)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for n, objs in enumerate(groups):
+        _saved(objs, [row[1:] for row in rows if row[0] == n])
 
 
-def _read(model: type[models.Model]) -> tuple[str, list[Any]]:
+def insert_with_child(parent: models.Model, child: models.Model, fk: str) -> None:
+    """INSERT ``parent`` and ``child``, whose foreign key ``fk`` points at it, neither
+    saved yet, in one statement on PostgreSQL: the child's row takes the parent's new key
+    from a data-modifying CTE. Two statements elsewhere."""
+    field = child._meta.get_field(fk)
+    assert isinstance(field, models.ForeignKey)
+    if connection.vendor != "postgresql":
+        insert([parent])
+        setattr(child, fk, parent)  # its key, now known
+        insert([child])
+        return
+    attname = field.attname
+    parent_sql, params = _prepared([parent])
+    fields = _statement(type(child), 1)[1]
+    quote = connection.ops.quote_name
+    parent_pk, child_pk = parent._meta.pk, child._meta.pk
+    assert parent_pk is not None and child_pk is not None
+    key = quote(str(parent_pk.column))
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    # VALUES, not SELECT: its NULLs and literals take the columns' types
+    values = ", ".join(f"(SELECT {key} FROM p)" if f.attname == attname else "%s" for f in fields)
+    sql = (
+        f"WITH p AS ({parent_sql}), c AS (INSERT INTO {quote(child._meta.db_table)} "
+        f"({columns}) VALUES ({values}) RETURNING {quote(str(child_pk.column))}) "
+        f"SELECT p.{key}, c.{quote(str(child_pk.column))} FROM p, c"
+    )
+    params += [
+        f.get_db_prep_save(f.pre_save(child, True), connection)
+        for f in fields
+        if f.attname != attname
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        parent_key, child_key = cursor.fetchone()
+    _saved([parent], [(parent_key,)])
+    setattr(child, fk, parent)  # its key, and the instance kept as the ORM keeps it
+    _saved([child], [(child_key,)])
+
+
+# ``get``'s statements: per model, the SQL (its select list, table and key column apart
+# too, for ``get_with_rows``) and each field with its converters.
+_reads: dict[tuple[str, type[models.Model]], tuple[str, list[Any], tuple[str, str, str]]] = {}
+
+
+def _read(model: type[models.Model]) -> tuple[str, list[Any], tuple[str, str, str]]:
     key = (connection.vendor, model)
     found = _reads.get(key)
     if found is None:
@@ -88,10 +158,21 @@ def _read(model: type[models.Model]) -> tuple[str, list[Any]]:
             col = Col(meta.db_table, f)
             converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
             fields.append((f, col, converters))
-        columns = ", ".join(quote(str(f.column)) for f in meta.concrete_fields)
-        sql = f"SELECT {columns} FROM {quote(meta.db_table)} WHERE {quote(str(pk.column))} = %s"
-        found = _reads[key] = (sql, fields)
+        table = quote(meta.db_table)
+        columns = ", ".join(f"{table}.{quote(str(f.column))}" for f in meta.concrete_fields)
+        key_column = f"{table}.{quote(str(pk.column))}"
+        sql = f"SELECT {columns} FROM {table} WHERE {key_column} = %s"
+        found = _reads[key] = (sql, fields, (columns, table, key_column))
     return found
+
+
+def _instance(model: type[M], row: Sequence[Any], fields: list[Any]) -> M:
+    values = []
+    for value, (_field, col, converters) in zip(row, fields, strict=False):
+        for convert in converters:
+            value = convert(value, col, connection)
+        values.append(value)
+    return model.from_db(connection.alias, [f.attname for f, _, _ in fields], values)
 
 
 def get(model: type[M], pk: int) -> M | None:
@@ -100,15 +181,34 @@ def get(model: type[M], pk: int) -> M | None:
     requests read by id (the customer of a new ticket)."""
     if not -(2**63) <= pk < 2**63:
         return None
-    sql, fields = _read(model)
+    sql, fields, _parts = _read(model)
     with connection.cursor() as cursor:
         cursor.execute(sql, [pk])
         row = cursor.fetchone()
     if row is None:
         return None
-    values = []
-    for value, (_field, col, converters) in zip(row, fields, strict=True):
-        for convert in converters:
-            value = convert(value, col, connection)
-        values.append(value)
-    return model.from_db(connection.alias, [f.attname for f, _, _ in fields], values)
+    return _instance(model, row, fields)
+
+
+def get_with_rows(
+    model: type[M], pk: int, *, table: str, fk: str, columns: str, order: str
+) -> tuple[M, list[tuple[Any, ...]]] | None:
+    """``get``, and in the same statement the rows of ``table`` whose ``fk`` points at
+    it: their ``columns`` (SQL, unconverted), in ``order`` (SQL). One round trip where
+    the ORM takes two (the contacts of a new ticket's customer). ``table`` must have an
+    ``id`` column."""
+    if not -(2**63) <= pk < 2**63:
+        return None
+    _sql, fields, (own_columns, own_table, key_column) = _read(model)
+    sql = (
+        f"SELECT {own_columns}, {table}.id, {columns} FROM {own_table} LEFT JOIN {table} "
+        f"ON {table}.{fk} = {key_column} WHERE {key_column} = %s ORDER BY {order}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [pk])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    n = len(fields)
+    children = [tuple(row[n + 1 :]) for row in rows if row[n] is not None]
+    return _instance(model, rows[0], fields), children

@@ -1,7 +1,8 @@
 """Relations listen to the ticket core and the connectors: a "STOP" reply withdraws consent,
 a customer's message after a campaign counts as its answer (both INSIDE the message's
 transaction), WhatsApp statuses of campaign messages count deliveries and reads, and a new
-ticket that matches an open incident is linked to it once the ticket is committed."""
+ticket that matches an open incident is linked to it in the worker, once the ticket is
+committed (nobody waits for it)."""
 
 from __future__ import annotations
 
@@ -46,6 +47,6 @@ def connect() -> None:
     hooks.subscribe(
         hooks.TicketCreated,
         lambda e: incidents.on_ticket_created(e.ticket_id),
-        phase=hooks.AFTER,
+        phase=hooks.BACKGROUND,
         name="relations.incident_link",
     )

@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from django.conf import settings
+from django.db import transaction
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext, gettext_noop
 from ninja import File, Query, Router, Schema
@@ -17,8 +18,8 @@ from pydantic import Field
 from sigap.accounts import brands
 from sigap.accounts.access import require_staff
 from sigap.accounts.http import request_user
+from sigap.accounts.idempotency import in_own_transaction
 from sigap.accounts.models import Team, User
-from sigap.core import fastsql
 from sigap.core.apiutil import ErrorOut, field_errors, json_response, unstorable_fields
 from sigap.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from sigap.core.jsonbody import parse_json
@@ -30,8 +31,7 @@ from sigap.core.pagination import (
     page,
     page_segments,
 )
-from sigap.customers.models import Customer
-from sigap.customers.selectors import contact_pairs
+from sigap.customers.selectors import contact_pairs, customer_with_contacts
 from sigap.tickets import approval, mentions, selectors, services
 from sigap.tickets.access import access_ticket, may_see, visible_tickets
 from sigap.tickets.attachments import Upload, check_request
@@ -268,39 +268,42 @@ def ticket_create(request: HttpRequest, payload: TicketIn) -> HttpResponse:
         customer = getattr(user, "customer", None)
         if customer is None or customer.pk != payload.customer_id:
             raise NotFound(gettext("Pelanggan tidak ditemukan."))
+        contacts = contact_pairs(customer.pk)
     else:
-        found = fastsql.get(Customer, payload.customer_id)  # the ORM's get, built once
+        found = customer_with_contacts(payload.customer_id)  # one statement for both
         if found is None:
             raise ValidationFailed(
                 gettext("Pelanggan tidak ditemukan."),
                 fields={"customer_id": [gettext("Tidak ditemukan.")]},
             )
-        customer = found
-    ticket = services.ticket_create(
-        actor=user,
-        customer=customer,
-        kind=payload.kind,
-        channel=payload.channel,
-        subject=payload.subject,
-        description=payload.description,
-        category=payload.category,
-        severity=payload.severity,
-        priority=payload.priority,
-        team=_team(payload.team_id),
-        assignee=_staff_user(payload.assignee_id),
-        tags=payload.tags,
-        complainer_type=payload.complainer_type,
-        complainer_goal=payload.complainer_goal,
-        response_type=payload.response_type,
-        root_cause=payload.root_cause,
-        brand_id=_brand(payload.brand),
-        product=payload.product,
-    )
+        customer, contacts = found
+    # In the idempotency key's own transaction no savepoint is needed: a failure rolls
+    # the whole request back (the key too).
+    with transaction.atomic(savepoint=not in_own_transaction(request)):
+        ticket = services.ticket_create_within(
+            actor=user,
+            customer=customer,
+            kind=payload.kind,
+            channel=payload.channel,
+            subject=payload.subject,
+            description=payload.description,
+            category=payload.category,
+            severity=payload.severity,
+            priority=payload.priority,
+            team=_team(payload.team_id),
+            assignee=_staff_user(payload.assignee_id),
+            tags=payload.tags,
+            complainer_type=payload.complainer_type,
+            complainer_goal=payload.complainer_goal,
+            response_type=payload.response_type,
+            root_cause=payload.root_cause,
+            brand_id=_brand(payload.brand),
+            product=payload.product,
+        )
     # The creator reads back the ticket just written, from memory (the detail's queries
     # would only repeat it), under the same visibility rule as any read.
     if not may_see(user, ticket):
         raise NotFound(gettext("Tiket tidak ditemukan."))
-    contacts = contact_pairs(customer.pk)
     tags = services.tags_as_created(ticket)
     return json_response(_ticket_out(user, ticket, tags=tags, contacts=contacts), status=201)
 

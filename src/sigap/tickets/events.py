@@ -7,9 +7,11 @@ committed together or not at all.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -67,12 +69,17 @@ def _build(
 
 
 def _record(
-    ticket: Ticket, events: list[TimelineEvent], *, new: bool = False
+    ticket: Ticket,
+    events: list[TimelineEvent],
+    *,
+    new: bool = False,
+    along: Sequence[models.Model] = (),
 ) -> list[TimelineEvent]:
-    """Insert ``events`` of one ticket in one statement, announce the ticket once, and
-    record the webhook deliveries they cause."""
+    """Insert ``events`` of one ticket in one statement (with the rows ``along``, of one
+    other model, on PostgreSQL), announce the ticket once, and record the webhook
+    deliveries they cause."""
     live.ticket_changed(ticket.pk, new=new)
-    fastsql.insert(events)
+    fastsql.insert_together(events, along)
     created = events
     if outbox.has_hooks():
         for event in created:
@@ -111,10 +118,11 @@ def _payload(event: TimelineEvent, ticket: Ticket) -> dict[str, Json]:
 
 
 def ticket_opened_events(
-    ticket: Ticket, actor: User | None, message: Message
+    ticket: Ticket, actor: User | None, message: Message, *, along: Sequence[models.Model] = ()
 ) -> list[TimelineEvent]:
-    """A new ticket's first two entries, "created" and its first message, in one INSERT."""
-    return _record(ticket, [_created(ticket, actor), _message(message)], new=True)
+    """A new ticket's first two entries, "created" and its first message, in one INSERT
+    (with ``along``, rows of one other model: its search document)."""
+    return _record(ticket, [_created(ticket, actor), _message(message)], new=True, along=along)
 
 
 def _created(ticket: Ticket, actor: User | None) -> TimelineEvent:

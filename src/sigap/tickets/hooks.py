@@ -14,9 +14,14 @@ Two phases:
   refuse the change by raising a domain error (a channel's reply window), or answer
   (``publish`` returns the handlers' answers: the intake's advice, the cards a chat's end
   shows the visitor).
-* ``AFTER``: the handler runs once the transaction commits (triage, the chatbot, surveys,
+* ``AFTER``: the handler runs once the transaction commits (the chatbot, surveys,
   delivery). A failing handler is logged and does not disturb the others; what must not
   be lost keeps its own state (a delivery row, an invitation) and a sweep for it.
+* ``BACKGROUND``: the handler runs in the worker (a Huey job) after the commit: work that
+  nobody waits for (triage's classification, linking to an open incident). All of an
+  event's background handlers ride one job, so the request that made the change only
+  enqueues it (one Redis round trip) and answers. Failures as for ``AFTER``; a job lost
+  with the worker is what the handler's own sweep is for (triage's ``catch_up``).
 
 ``when`` is asked inside the transaction and decides whether the handler wants the event at
 all: a consumer's switches (``SIGAP_TRIAGE``, which channels get the chatbot) are read by
@@ -40,9 +45,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Phase = Literal["inside", "after"]
+Phase = Literal["inside", "after", "background"]
 INSIDE: Phase = "inside"
 AFTER: Phase = "after"
+BACKGROUND: Phase = "background"
 
 
 # --- the events -------------------------------------------------------------------------------
@@ -273,7 +279,7 @@ def subscribe(
 ) -> None:
     """Register ``handler`` for ``event``. A second subscription under the same ``name``
     replaces the first (``ready()`` may run twice in tests)."""
-    if phase not in (INSIDE, AFTER):
+    if phase not in (INSIDE, AFTER, BACKGROUND):
         raise ValueError(f"unknown phase {phase!r}")
     subs = [s for s in _registry.get(event, []) if s.name != name]
     subs.append(Subscription(event, handler, phase, name, when))
@@ -289,9 +295,11 @@ def subscriptions(event: type[Any]) -> list[Subscription]:
 
 
 def publish(event: object) -> list[Any]:
-    """Run the INSIDE handlers that want ``event`` now and schedule the AFTER ones for the
-    commit. Returns the INSIDE handlers' answers that are not None, in order."""
+    """Run the INSIDE handlers that want ``event`` now and schedule the AFTER and
+    BACKGROUND ones for the commit. Returns the INSIDE handlers' answers that are not
+    None, in order."""
     answers: list[Any] = []
+    background: list[str] = []
     for sub in _registry.get(type(event), ()):
         if sub.when is not None and not sub.when(event):
             continue
@@ -299,18 +307,46 @@ def publish(event: object) -> list[Any]:
             answer = sub.handler(event)
             if answer is not None:
                 answers.append(answer)
-        else:
+        elif sub.phase == AFTER:
             transaction.on_commit(_later(sub, event))
+        else:
+            background.append(sub.name)
+    if background:
+        transaction.on_commit(lambda: _enqueue(event, background))
     return answers
 
 
 def react_now(event: object) -> None:
-    """Run the AFTER handlers of ``event`` at once, outside any transaction: for a caller
-    that deliberately holds an event back (live chat answers the visitor first and lets the
-    chatbot speak afterwards)."""
+    """Run the AFTER handlers of ``event`` at once, outside any transaction (and enqueue
+    its BACKGROUND ones): for a caller that deliberately holds an event back (live chat
+    answers the visitor first and lets the chatbot speak afterwards)."""
+    background: list[str] = []
     for sub in _registry.get(type(event), ()):
-        if sub.phase == AFTER and (sub.when is None or sub.when(event)):
+        if sub.when is not None and not sub.when(event):
+            continue
+        if sub.phase == AFTER:
             _later(sub, event)()
+        elif sub.phase == BACKGROUND:
+            background.append(sub.name)
+    if background:
+        _enqueue(event, background)
+
+
+def run_background(event: object, names: list[str]) -> None:
+    """The worker's side of ``BACKGROUND``: run the handlers ``names`` of ``event`` (those
+    that wanted it when it was published), each on its own."""
+    for sub in _registry.get(type(event), ()):
+        if sub.phase == BACKGROUND and sub.name in names:
+            _later(sub, event)()
+
+
+def _enqueue(event: object, names: list[str]) -> None:
+    from sigap.tickets import tasks  # the jobs module imports the services, which import us
+
+    try:
+        tasks.run_hooks(event, names)
+    except Exception:  # committed already: the request must not fail for it
+        log.exception("ticket hooks %s not enqueued for %r", names, event)
 
 
 def _later(sub: Subscription, event: object) -> Callable[[], None]:

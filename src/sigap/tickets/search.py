@@ -30,7 +30,6 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 
-from sigap.core import fastsql
 from sigap.customers import search as customer_search
 from sigap.customers.models import Customer
 from sigap.tickets.models import Message, MessageKind, Ticket, TicketSearchDocument
@@ -78,15 +77,17 @@ def document_texts(
     return normalise("\n".join(staff_parts)), normalise("\n".join(public_parts))
 
 
-def index_new_ticket(ticket: Ticket) -> None:
-    """Index a ticket just created (its description is its only message): one INSERT."""
+def new_ticket_document(ticket: Ticket) -> TicketSearchDocument:
+    """The search document of a ticket just created (its description is its only
+    message), not saved: ``ticket_create`` inserts it with the ticket's first timeline
+    entries."""
     staff, public = document_texts(
         subject=ticket.subject,
         description=ticket.description,
         facts=ticket.facts,
         messages=[(MessageKind.INBOUND, ticket.description)],
     )
-    fastsql.insert([TicketSearchDocument(ticket=ticket, staff_text=staff, public_text=public)])
+    return TicketSearchDocument(ticket=ticket, staff_text=staff, public_text=public)
 
 
 _TABLE = TicketSearchDocument._meta.db_table

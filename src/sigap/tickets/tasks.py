@@ -6,7 +6,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_task
 
 from sigap.core.periodic import periodic_task
-from sigap.tickets import automations
+from sigap.tickets import automations, hooks
 from sigap.tickets.recompute import recompute_open_tickets
 from sigap.tickets.sweep import sweep
 
@@ -23,6 +23,12 @@ def sla_sweep() -> dict[str, int]:
     ``sweep`` claims each ticket in a transaction, so it acts on each one once. (No Huey
     ``lock_task``: a worker killed while holding it would block the sweep for good.)"""
     return asdict(sweep())
+
+
+@db_task()
+def run_hooks(event: object, names: list[str]) -> None:
+    """A change's BACKGROUND hook handlers, after its commit (``hooks.BACKGROUND``)."""
+    hooks.run_background(event, names)
 
 
 @db_task(retries=3, retry_delay=30)

@@ -2,9 +2,9 @@
 examples agents' corrections produce, and retraining with a held-out gate.
 
 Safety comes first and synchronously (``subscribers.intake`` answers the ticket core's
-intake hook with ``safety_override``); the classifiers run in a job right after the ticket
-commits (``tasks.triage_new_ticket``) and fill the fields the agent left empty when they are
-confident enough, with the reason in the timeline.
+intake hook with ``safety_override``); the classifiers run in the worker right after the
+ticket commits (``subscribers.classify``, a background hook) and fill the fields the agent
+left empty when they are confident enough, with the reason in the timeline.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 * at intake, the safety detector (danger to people: *penting* and P1, whatever was given)
   and the priority matrix (when no priority was given);
-* after a new ticket commits, the classification job (``SIGAP_TRIAGE``);
+* after a new ticket commits, its classification in the worker (``SIGAP_TRIAGE``);
 * when an agent changes a field triage predicts, a labelled example for retraining.
 
 And to the customers app: erasing a customer's personal data (UU PDP) deletes the
@@ -19,7 +19,7 @@ from sigap.customers import services as customer_services
 from sigap.customers.models import Customer
 from sigap.tickets import hooks
 from sigap.tickets.models import Ticket
-from sigap.triage import service, tasks
+from sigap.triage import service
 from sigap.triage.models import Example
 from sigap.triage.priority import priority_for
 
@@ -52,8 +52,10 @@ def learn_from_agent(event: hooks.TicketUpdated) -> None:
             service.record_correction(ticket, field, event.changes[field])
 
 
-def classify_later(event: hooks.TicketCreated) -> None:
-    tasks.triage_new_ticket(event.ticket_id)
+def classify(event: hooks.TicketCreated) -> None:
+    """In the worker (``hooks.BACKGROUND``). One attempt: a ticket it fails on has no
+    triage record, and ``catch_up`` tries it again within minutes."""
+    service.triage_ticket(event.ticket_id)
 
 
 def forget_customer(customer: Customer) -> None:
@@ -72,8 +74,8 @@ def connect() -> None:
     )
     hooks.subscribe(
         hooks.TicketCreated,
-        classify_later,
-        phase=hooks.AFTER,
+        classify,
+        phase=hooks.BACKGROUND,
         name="triage.classify",
         when=lambda e: bool(settings.SIGAP_TRIAGE),
     )

@@ -10,6 +10,8 @@ from sigap.triage import service
 from sigap.triage.classify import TASKS
 
 
+# New tickets are classified by their BACKGROUND hook (``subscribers.classify``); the job
+# stays for those enqueued before that and for whoever asks for one ticket's triage.
 @db_task(retries=3, retry_delay=30)
 def triage_new_ticket(ticket_id: int) -> list[str]:
     record = service.triage_ticket(ticket_id)

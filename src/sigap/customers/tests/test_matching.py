@@ -47,9 +47,10 @@ def test_as_you_type_only_what_is_there_is_checked() -> None:
 
 
 def test_contact_pairs_reads_the_contacts_as_the_orm_orders_them() -> None:
-    """``selectors.contact_pairs`` (plain SQL, read on every API ticket creation) answers as
-    the ORM does, on either engine: primary first, then by kind and id."""
-    from sigap.customers.selectors import contact_pairs
+    """``selectors.contact_pairs`` and ``customer_with_contacts`` (plain SQL, read on every
+    API ticket creation) answer as the ORM does, on either engine: primary first, then by
+    kind and id."""
+    from sigap.customers.selectors import contact_pairs, customer_with_contacts
 
     budi = customer_create(
         name="Budi",
@@ -63,3 +64,8 @@ def test_contact_pairs_reads_the_contacts_as_the_orm_orders_them() -> None:
     expected = [(c.kind, c.value) for c in budi.contacts.all()]
     assert contact_pairs(budi.pk) == expected
     assert len(expected) == 4 and contact_pairs(budi.pk + 1000) == []
+    with_contacts = customer_with_contacts(budi.pk)  # the customer too, in the same statement
+    assert with_contacts is not None
+    assert with_contacts[0] == budi and with_contacts[0].name == "Budi"
+    assert with_contacts[1] == expected
+    assert customer_with_contacts(budi.pk + 1000) is None

@@ -31,6 +31,7 @@ from sigap.tickets.services.creation import (
     bot_reply,
     tags_as_created,
     ticket_create,
+    ticket_create_within,
 )
 from sigap.tickets.services.handover import open_tickets_of, staff_deactivate
 from sigap.tickets.services.links import (
@@ -108,6 +109,7 @@ __all__ = [
     "ticket_close",
     "ticket_confirm",
     "ticket_create",
+    "ticket_create_within",
     "ticket_customer_update",
     "ticket_escalate",
     "ticket_link",

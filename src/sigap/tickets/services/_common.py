@@ -4,7 +4,7 @@ public reply to its channel."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -137,7 +137,7 @@ def _check_assignee(assignee: User | None, team: Team | None) -> None:
         )
 
 
-def _choice(value: Any, choices: Sequence[Any], field: str) -> Any:
+def _choice(value: Any, choices: Collection[Any], field: str) -> Any:
     if value not in choices:
         raise ValidationFailed(
             _("Nilai '%(value)s' tidak valid untuk %(field)s.") % {"value": value, "field": field},

@@ -38,15 +38,29 @@ from sigap.tickets.models import (
     Severity,
     Ticket,
 )
-from sigap.tickets.search import index_new_ticket
+from sigap.tickets.search import new_ticket_document
 from sigap.tickets.services._common import _check_assignee, _choice, _deliver, _tag_objects
 from sigap.tickets.sla import default_priority, due_for
 
 PRODUCT_MAX = 100  # Ticket.product's length
+# Each choice field's values, built once (``Choices.values`` builds a new list per call).
+_CHOICES = tuple(
+    (name, frozenset(choices.values))
+    for name, choices in (
+        ("kind", Kind),
+        ("channel", Channel),
+        ("category", Category),
+        ("severity", Severity),
+        ("complainer_type", ComplainerType),
+        ("complainer_goal", ComplainerGoal),
+        ("response_type", ResponseType),
+        ("root_cause", RootCause),
+    )
+)
+_PRIORITIES = frozenset(Priority.values)
 
 
-@transaction.atomic
-def ticket_create(
+def ticket_create_within(
     *,
     actor: User | None,
     customer: Customer,
@@ -77,7 +91,12 @@ def ticket_create(
     ``sender_address``: who wrote it, as the channel names them, e.g. an email's From;
     ``brand_id``: the brand of the channel it came in on, by default the default brand;
     ``product``: what it is about, as the business names it, up to 100 characters, in the
-    "created" event's data when given; staff only, like the category)."""
+    "created" event's data when given; staff only, like the category).
+
+    ``ticket_create_within`` opens no transaction of its own: its caller's must roll back
+    entirely when it raises (``transaction.atomic(savepoint=False)`` inside a request's
+    own transaction, as the API's idempotent POST does). ``ticket_create`` is the same in
+    its own transaction (a savepoint when nested)."""
     if actor is not None and actor.is_customer:
         linked = getattr(actor, "customer", None)
         if linked is None or linked.pk != customer.pk:
@@ -90,19 +109,12 @@ def ticket_create(
         severity = category = product = ""
     elif actor is not None:
         require_may_open_in(actor, team)
-    for field_name, value, choices in (
-        ("kind", kind, Kind.values),
-        ("channel", channel, Channel.values),
-        ("category", category, Category.values),
-        ("severity", severity, Severity.values),
-        ("complainer_type", complainer_type, ComplainerType.values),
-        ("complainer_goal", complainer_goal, ComplainerGoal.values),
-        ("response_type", response_type, ResponseType.values),
-        ("root_cause", root_cause, RootCause.values),
-    ):
+    values = [kind, channel, category, severity, complainer_type, complainer_goal]
+    values += [response_type, root_cause]  # in ``_CHOICES``' order
+    for (field_name, choices), value in zip(_CHOICES, values, strict=True):
         _choice(value, choices, field_name)
     if priority is not None:
-        _choice(priority, Priority.values, "priority")
+        _choice(priority, _PRIORITIES, "priority")
     for upload in uploads:
         check_size(upload.filename, len(upload.content))
     subject = subject.strip()
@@ -178,10 +190,6 @@ def ticket_create(
         created_at=now,
         updated_at=now,
     )
-    fastsql.insert([ticket])
-    tag_objs = _tag_objects(tags)
-    if tag_objs:
-        ticket.tags.add(*tag_objs)
     message = Message(
         ticket=ticket,
         kind=MessageKind.INBOUND,
@@ -193,9 +201,13 @@ def ticket_create(
         external_id=external_id,
         created_at=now,
     )
-    fastsql.insert([message])
+    fastsql.insert_with_child(ticket, message, fk="ticket")  # one statement on PostgreSQL
+    tag_objs = _tag_objects(tags)
+    if tag_objs:
+        ticket.tags.add(*tag_objs)
     known_attachments(message, [attachment_store(message=message, upload=u) for u in uploads])
-    events.ticket_opened_events(ticket, actor, message)
+    # its search document in the same statement as its first two timeline entries
+    events.ticket_opened_events(ticket, actor, message, along=[new_ticket_document(ticket)])
     for note in notes:
         events.sla_event(ticket, EventKind.AUTOMATION, data=note)
     # A caller hears it from the agent; a public comment gets the agent's own first reply
@@ -209,7 +221,6 @@ def ticket_create(
         and not external_id.startswith("comment:")
     ):
         _acknowledge(ticket, customer, now)
-    index_new_ticket(ticket)
     by_customer = actor is None or actor.is_customer
     changed = hooks.publish(
         hooks.TicketCreated(
@@ -231,6 +242,8 @@ def ticket_create(
         setattr(ticket, _CREATED_TAGS, [t.name for t in tag_objs])
     return ticket
 
+
+ticket_create = transaction.atomic(ticket_create_within)
 
 _CREATED_TAGS = "_sigap_created_tags"
 

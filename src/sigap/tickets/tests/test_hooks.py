@@ -80,9 +80,9 @@ def test_every_consumer_subscribes_in_its_ready_and_the_core_knows_none() -> Non
         "automations.ticket_created": "inside",
         "relations.stop_opening": "inside",
         "relations.campaign_reply_opening": "inside",
-        "relations.incident_link": "after",
+        "relations.incident_link": "background",
         "kb.deflection": "after",
-        "triage.classify": "after",
+        "triage.classify": "background",
     }
 
 
@@ -131,6 +131,68 @@ def test_an_after_handler_runs_once_the_change_commits_and_never_on_a_rollback(
                 author_id=agent.pk,
             ),
         )
+    ]
+
+
+def test_background_handlers_ride_one_job_after_the_commit_and_none_on_a_rollback(
+    heard: list[tuple[str, object]],
+    agent: User,
+    customer: Customer,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sigap.tickets import tasks
+
+    def boom(event: object) -> None:
+        raise RuntimeError("consumer down")
+
+    jobs: list[tuple[object, list[str]]] = []
+
+    def enqueue(event: object, names: list[str]) -> None:
+        jobs.append((event, list(names)))
+        hooks.run_background(event, names)  # what the worker does with the job
+
+    monkeypatch.setattr(tasks, "run_hooks", enqueue)
+    listen = _listen(heard)
+    listen(hooks.StatusChanged, hooks.BACKGROUND, "test.boom", handler=boom)
+    listen(hooks.StatusChanged, hooks.BACKGROUND, "test.first")
+    listen(hooks.StatusChanged, hooks.BACKGROUND, "test.never", when=lambda e: False)
+    listen(hooks.StatusChanged, hooks.BACKGROUND, "test.second")
+    event = hooks.StatusChanged(ticket_id=1, old="new", new="recorded")
+
+    with pytest.raises(RuntimeError, match="rolled back"), transaction.atomic():
+        hooks.publish(event)
+        raise RuntimeError("rolled back")
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        assert hooks.publish(event) == []
+        assert jobs == []  # not before the commit
+
+    assert jobs == [(event, ["test.boom", "test.first", "test.second"])]
+    assert heard[1:] == [("test.first", event), ("test.second", event)]
+
+
+def test_a_new_tickets_background_handlers_run_in_the_worker(
+    heard: list[tuple[str, object]],
+    agent: User,
+    customer: Customer,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Through Huey (immediate in tests): the event and the handlers' names travel as the
+    job's arguments, and the worker finds the handlers by name."""
+    _listen(heard)(hooks.TicketCreated, hooks.BACKGROUND, "test.background")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = services.ticket_create(
+            actor=agent,
+            customer=customer,
+            kind="complaint",
+            channel="email",
+            subject="Paket belum sampai",
+            description="Pesanan belum sampai setelah lima hari.",
+        )
+
+    assert [(name, event.ticket_id) for name, event in heard[1:]] == [  # type: ignore[attr-defined]
+        ("test.background", ticket.pk)
     ]
 
 

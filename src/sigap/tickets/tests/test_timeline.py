@@ -284,7 +284,7 @@ def test_a_service_that_fails_late_leaves_no_event_and_no_change(
 def test_a_ticket_that_fails_to_be_indexed_is_not_created_at_all(
     monkeypatch: pytest.MonkeyPatch, agent: User, team: Team, customer: Customer
 ) -> None:
-    _patch_services(monkeypatch, "index_new_ticket", boom)
+    _patch_services(monkeypatch, "new_ticket_document", boom)
 
     with pytest.raises(Boom):
         services.ticket_create(
