@@ -9,7 +9,7 @@ postgres://postgres@127.0.0.1:5432/sigap_bench) and Redis (SIGAP_BENCH_REDIS_URL
 redis://127.0.0.1:6379/14), SIGAP_DEBUG=false. For each kind of page it prints the CPU
 time of this process per request (``time.process_time``: Python's work, not PostgreSQL's
 or the wait), the wall time beside it, and the statements per request. ``--profile``
-prints cProfile's top functions by cumulative time instead.
+prints cProfile's top functions instead (``--profile-sort``, default cumulative time).
 
 Kinds: ``ticket`` (the first paint of random tickets the user may see), ``side`` (their
 side column, ``?part=side``), ``inbox`` (every saved view and sort, as `make bench-web`),
@@ -36,6 +36,9 @@ def main() -> int:
     parser.add_argument("--kinds", default="ticket,inbox")
     parser.add_argument("--profile", action="store_true", help="cProfile's top functions")
     parser.add_argument("--profile-filter", default="", help="a regex on the functions' paths")
+    parser.add_argument(
+        "--profile-sort", default="cumulative", help="pstats' key: cumulative, tottime, ..."
+    )
     args = parser.parse_args()
     os.environ["SIGAP_DATABASE_URL"] = os.environ.get(
         "SIGAP_BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sigap_bench"
@@ -85,13 +88,13 @@ def main() -> int:
             import cProfile
             import pstats
 
-            profile = cProfile.Profile()
+            profile = cProfile.Profile(time.process_time)
             profile.enable()
             for i in range(args.requests):
                 client.get(targets[i % len(targets)])
             profile.disable()
             print(f"== {kind}: cProfile, {args.requests} requests")
-            stats = pstats.Stats(profile).sort_stats("cumulative")
+            stats = pstats.Stats(profile).sort_stats(args.profile_sort)
             stats.print_stats(args.profile_filter, 45)
             continue
         cpu: list[float] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any, cast
 from urllib.parse import urlencode
 
@@ -9,7 +10,9 @@ from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
+from django.utils.dates import MONTHS_3
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -144,15 +147,13 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         "sort": sort_key,
         "form": form,
         "filter_controls": _filter_controls(form, chosen),
-        "rows": _row_dicts(rows, brand_names),
+        "rows_html": _rows_html(rows, brand_names),
         "next_url": next_url,
         "base_query": base_params.urlencode(),
         "page_query": params.urlencode(),
         "is_next_page": bool(request.GET.get("cursor")),
         "staff": staff,
         "statuses": Status.choices,
-        "select_label": _("Pilih"),
-        "escalated_label": _("Dieskalasi"),
         "can_undo": bool(request.session.get(UNDO_KEY)),
         # personal saved views and the filters picked by name (web/views/saved.py)
         "saved_views": saved.views_of(user),
@@ -188,48 +189,61 @@ ROW_FIELDS = (
 )
 
 
-def _row_dicts(rows: list[dict[str, Any]], brand_names: dict[int, str]) -> list[dict[str, Any]]:
-    """The rows as the table draws them, as plain dicts of ready values: a template looks a
-    dict's key up at once, where a model's attribute costs it a failed item lookup first,
-    and a date filter or ``{% url %}`` per cell adds up over 25 rows (decision 0009). The
-    choice labels are looked up once per page: ``get_FOO_display`` costs ~0.1 ms a call (it
-    hashes the lazily translated choices every time). The tags in one plain statement.
-    ``brand_names``: by id, when the business has several brands (else no brand is shown)."""
-    status = {k: str(v) for k, v in Status.choices}
-    channel = {k: str(v) for k, v in Channel.choices}
-    kind = {k: str(v) for k, v in Kind.choices}
+def _rows_html(rows: list[dict[str, Any]], brand_names: dict[int, str]) -> SafeString:
+    """The table's rows as HTML, written here rather than in the template: Django's
+    template engine spends ~4 µs on each variable it prints (the lookup, localisation,
+    escaping), and 25 rows print ~500 of them: 1.5 ms of the page's ~12 ms CPU, against
+    0.2 ms for this loop (decision 0009). Every value that comes from a person or a
+    translation goes through ``escape``. The choice labels are looked up once per page:
+    ``get_FOO_display`` costs ~0.1 ms a call (it hashes the lazily translated choices
+    every time); so are the month names and the time zone of the due dates. The tags in
+    one plain statement. ``brand_names``: by id, when the business has several brands
+    (else no brand is shown). The empty table's row stays in ``web/_inbox_rows.html``."""
+    status = {k: escape(str(v)) for k, v in Status.choices}
+    channel = {k: escape(str(v)) for k, v in Channel.choices}
+    kind = {k: escape(str(v)) for k, v in Kind.choices}
+    months = [""] + [escape(str(MONTHS_3[m]).title()) for m in range(1, 13)]
+    select_label = escape(_("Pilih"))
+    escalated = f' <span class="badge escalated">{escape(_("Dieskalasi"))}</span>'
     ticket_url = reverse("web:ticket", args=[0])[:-2]  # "/tickets/"
     tags = selectors.tag_names([t["id"] for t in rows])
     default_brand = brands.default_id()
+    zone = timezone.get_current_timezone()
     now = timezone.now()
     out = []
     for t in rows:
-        pk, due = t["id"], t["resolution_due_at"]
-        local_due = timezone.localtime(due) if due is not None else None
+        pk, due, state, priority = t["id"], t["resolution_due_at"], t["status"], t["priority"]
+        reference = ticket_reference(pk)
+        overdue = " overdue" if state in OPEN_STATUSES and due is not None and due < now else ""
+        brand = brand_names.get(t["brand_id"] or default_brand, "") if brand_names else ""
+        meta = f'<span class="brand-name">{escape(brand)}</span> · ' if brand else ""
+        meta += f"{channel.get(t['channel'], '')} · {kind.get(t['kind'], '')}"
+        meta += "".join(f' · <span class="tag">{escape(tag)}</span>' for tag in tags.get(pk, []))
+        when = ""
+        if due is not None:
+            local = due.astimezone(zone)
+            when = (
+                f'<time datetime="{local.isoformat()}">'
+                f"{local.day} {months[local.month]} {local:%H:%M}</time>"
+            )
         assignee = f"{t['assignee__first_name'] or ''} {t['assignee__last_name'] or ''}".strip()
+        team = f'<div class="meta">{escape(t["team__name"])}</div>' if t["team__name"] else ""
         out.append(
-            {
-                "pk": pk,
-                "url": f"{ticket_url}{pk}/",
-                "reference": ticket_reference(pk),
-                "subject": t["subject"],
-                "channel": channel.get(t["channel"], ""),
-                "kind": kind.get(t["kind"], ""),
-                "tags": tags.get(pk, []),
-                "customer": t["customer__name"],
-                "status": t["status"],
-                "status_label": status.get(t["status"], ""),
-                "escalated": bool(t["escalation_level"]),
-                "priority": t["priority"],
-                "overdue": t["status"] in OPEN_STATUSES and due is not None and due < now,
-                "due_iso": local_due.isoformat() if local_due is not None else "",
-                "due": dateformat.format(local_due, "j M H:i") if local_due is not None else "",
-                "assignee": assignee or "—",
-                "team": t["team__name"] or "",
-                "brand": brand_names.get(t["brand_id"] or default_brand, "") if brand_names else "",
-            }
+            f'\n<tr data-ticket="{pk}" class="prio-{priority}{overdue}">\n'
+            f'  <td><input type="checkbox" name="tickets" value="{pk}"'
+            f' aria-label="{select_label} {reference}"></td>\n'
+            f'  <td><a class="ticket-link" href="{ticket_url}{pk}/"><span class="ref">'
+            f"{reference}</span> {escape(t['subject'])}</a>\n"
+            f'    <div class="meta">{meta}</div></td>\n'
+            f"  <td>{escape(str(t['customer__name']))}</td>\n"
+            f'  <td><span class="status status-{escape(state)}">{status.get(state, "")}</span>'
+            f"{escalated if t['escalation_level'] else ''}</td>\n"
+            f"  <td>P{priority}</td>\n"
+            f"  <td>{when}</td>\n"
+            f"  <td>{escape(assignee or '—')}{team}</td>\n"
+            "</tr>\n"
         )
-    return out
+    return mark_safe("".join(out))  # every value above is escaped
 
 
 def _filter_controls(form: InboxFilterForm, chosen: dict[str, set[str]]) -> list[dict[str, Any]]:
