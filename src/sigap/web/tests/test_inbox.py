@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -300,3 +301,22 @@ def test_a_row_shows_the_ticket_with_what_people_wrote_escaped(
         '  <td>Rina<div class="meta">Pengiriman</div></td>\n'
         "</tr>\n"
     )
+
+
+def test_the_words_follow_each_readers_language(
+    agent: User, team: Team, customer: Customer
+) -> None:
+    """The inbox keeps its fixed words per language (web/views/inbox.py ``_text``): two
+    readers, one in Indonesian and one in English, each get their own, in turn."""
+    make(agent, team, customer, 1, assignee=agent)
+    indonesian, english = logged(agent), logged(agent)
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    words = {
+        "id": ["Email · Pertanyaan", "Tiket saya <span", ">Terbaru</option>", ">Saluran</label>"],
+        "en": ["Email · Inquiry", "My tickets <span", ">Newest</option>", ">Channel</label>"],
+    }
+    for language, reader in [("id", indonesian), ("en", english), ("id", indonesian)]:
+        html = reader.get("/inbox/").content.decode()
+        other = "en" if language == "id" else "id"
+        assert all(w in html for w in words[language]), language
+        assert not any(w in html for w in words[other]), language
