@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.dates import MONTHS_3
 from django.utils.html import escapejs
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language, gettext_noop, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts import brands, directory
@@ -25,6 +25,7 @@ from sigap.accounts.decorators import staff_required
 from sigap.accounts.http import safe_next
 from sigap.accounts.models import User
 from sigap.core.errors import SigapError
+from sigap.core.locale import per_language
 from sigap.core.refs import ticket_reference
 from sigap.tickets import selectors, services
 from sigap.tickets.access import visible_tickets
@@ -307,8 +308,8 @@ class _Text:
     """The inbox's fixed words in one language: a lazily translated string costs ~4 µs
     each time it becomes text, and a page turned ~100 of them into text (the choices'
     labels, the month names, the views, the sorts and the filters). Made once per process
-    and language by ``_text`` (translations do not change while a process runs). Escaped
-    where Python writes the HTML; plain where a template prints them."""
+    and language (``_text``: ``core.locale.per_language``). Escaped where Python writes
+    the HTML; plain where a template prints them."""
 
     status: dict[str, str]
     channel: dict[str, str]
@@ -344,16 +345,7 @@ class _Text:
         )
 
 
-_TEXTS: dict[str, _Text] = {}
-
-
-def _text() -> _Text:
-    """``_Text`` in the active language."""
-    language = get_language() or ""
-    text = _TEXTS.get(language)
-    if text is None:
-        text = _TEXTS[language] = _Text.build()
-    return text
+_text = per_language(_Text.build)  # _Text in the active language
 
 
 @require_POST
