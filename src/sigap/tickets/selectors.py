@@ -258,32 +258,33 @@ def _tickets(parts: list[_Part], rows: Sequence[Sequence[Any]]) -> list[tuple[Ti
 
     Each instance is what ``Model.from_db`` makes (the fields not read deferred), made
     without calling ``__init__`` when no ``pre_init``/``post_init`` receiver listens for
-    its model (asked once per call: a list page makes a hundred instances)."""
+    its model (a list page makes a hundred instances)."""
     db = connections[DEFAULT_DB_ALIAS]
-    plain = [
-        not (pre_init.has_listeners(model) or post_init.has_listeners(model))
-        for model, _, _ in parts
-    ]
+    # per part, asked once per call: its model, the attribute names of its columns, where
+    # they start in the row, the columns that have converters (most have none), and
+    # whether its instances can be made without __init__
+    shapes = []
+    start = 0
+    for model, fields, converted in parts:
+        convertible = [(i, c) for i, c in enumerate(converted) if c[1]]
+        plain = not (pre_init.has_listeners(model) or post_init.has_listeners(model))
+        shapes.append((model, [f.attname for f in fields], start, convertible, plain))
+        start += len(fields)
     # the customer, team and assignee (the parts after the ticket's) set as select_related
     # sets them, without the descriptor's checks and routing (~2 µs each)
     attach = [f.field.set_cached_value for f in (Ticket.customer, Ticket.team, Ticket.assignee)]
     found = []
     for row in rows:
         objs: list[Model | None] = []
-        at = 0
-        for (model, fields, converted), made_plain in zip(parts, plain, strict=True):
-            values = []
-            for col, converters in converted:
-                value = row[at]
-                at += 1
+        for model, names, at, convertible, plain in shapes:
+            values = list(row[at : at + len(names)])
+            for i, (col, converters) in convertible:
                 for convert in converters:
-                    value = convert(value, col, db)
-                values.append(value)
+                    values[i] = convert(values[i], col, db)
             if values[0] is None:
                 objs.append(None)
                 continue
-            names = [f.attname for f in fields]
-            if not made_plain:
+            if not plain:
                 objs.append(model.from_db(db.alias, names, values))
                 continue
             obj = model.__new__(model)
@@ -296,7 +297,7 @@ def _tickets(parts: list[_Part], rows: Sequence[Sequence[Any]]) -> list[tuple[Ti
         assert isinstance(ticket, Ticket)
         for set_related, related in zip(attach, objs[1:], strict=True):
             set_related(ticket, related)
-        found.append((ticket, at))
+        found.append((ticket, start))
     return found
 
 
