@@ -9,7 +9,7 @@ postgres://postgres@127.0.0.1:5432/sigap_bench) and Redis (SIGAP_BENCH_REDIS_URL
 redis://127.0.0.1:6379/14), SIGAP_DEBUG=false. For each kind of page it prints the CPU
 time of this process per request (``time.process_time``: Python's work, not PostgreSQL's
 or the wait), the wall time beside it, and the statements per request. ``--profile``
-prints cProfile's top functions by cumulative time instead.
+prints cProfile's top functions instead (``--profile-sort``, default cumulative time).
 
 Kinds: ``ticket`` (the first paint of random tickets the user may see), ``side`` (their
 side column, ``?part=side``), ``inbox`` (every saved view and sort, as `make bench-web`),
@@ -86,7 +86,7 @@ def main() -> int:
             import cProfile
             import pstats
 
-            profile = cProfile.Profile()
+            profile = cProfile.Profile(time.process_time)
             profile.enable()
             for i in range(args.requests):
                 client.get(targets[i % len(targets)])

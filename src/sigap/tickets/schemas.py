@@ -11,6 +11,7 @@ from pydantic import Field
 
 from sigap.accounts import brands
 from sigap.core.apiutil import NOT_NULL, null_clears
+from sigap.core.locale import per_language
 from sigap.core.money import format_rupiah
 from sigap.core.refs import ticket_reference
 from sigap.tickets.models import (
@@ -460,6 +461,11 @@ def _ref(obj: Any) -> dict[str, Any] | None:
     return {"id": obj.pk, "name": name}
 
 
+# a ticket's status label in the reader's language, made text once per language (a page
+# of 25 tickets turned 25 lazy labels into text, ~0.1 ms)
+_status_labels = per_language(lambda: {str(k): str(v) for k, v in Status.choices})
+
+
 def _utc(value: datetime | None) -> datetime | None:
     """Times leave the API in UTC, whether read from the database or just computed in the
     business's time zone (a ticket created by this request)."""
@@ -480,7 +486,7 @@ def customer_ticket_list_dict(t: Ticket) -> dict[str, Any]:
         "brand": brands.info(t.brand_id).slug,
         "subject": t.subject,
         "status": t.status,
-        "status_label": str(Status(t.status).label),
+        "status_label": _status_labels()[t.status],
         "customer": _ref(t.customer),
         "first_response_due_at": _utc(t.first_response_due_at),
         "resolution_due_at": _utc(t.resolution_due_at),
@@ -511,7 +517,7 @@ def ticket_list_dict(t: Ticket, *, tags: list[str] | None = None) -> dict[str, A
         "brand": brands.info(t.brand_id).slug,
         "subject": t.subject,
         "status": t.status,
-        "status_label": str(Status(t.status).label),
+        "status_label": _status_labels()[t.status],
         "category": t.category,
         "severity": t.severity,
         "priority": t.priority,

@@ -226,6 +226,9 @@ class InboxFilterForm(forms.Form):
     tag = forms.CharField(label=_("Label"), required=False, max_length=50)
     customer = forms.IntegerField(label=_("Pelanggan (ID)"), required=False, min_value=1)
     brand = forms.MultipleChoiceField(label=_("Merek"), required=False)
+    # the fields whose choices each form gets (the teams, the staff, the brands); the
+    # others' are fixed (the inbox keeps their labels per language: web/views/inbox.py)
+    DIRECTORY_FIELDS = ("team", "assignee", "brand")
 
     def __init__(
         self,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -261,3 +262,61 @@ def test_bulk_assign_and_tag_can_be_undone(
     )
     c.post("/inbox/bulk/undo/")
     assert sorted(first.tags.values_list("name", flat=True)) == ["t0"]
+
+
+def test_a_row_shows_the_ticket_with_what_people_wrote_escaped(
+    agent: User, team: Team, customer: Customer
+) -> None:
+    t = services.ticket_create(
+        actor=agent,
+        customer=customer,
+        kind="complaint",
+        channel="whatsapp",
+        subject='Paket <b>"rusak"</b> & basah',
+        description="Kardusnya sobek.",
+        team=team,
+        tags=["<i>kirim</i>", "ulang"],
+        assignee=agent,
+    )
+    due = datetime(2026, 12, 7, 3, 5, tzinfo=UTC)
+    Ticket.objects.filter(pk=t.pk).update(resolution_due_at=due, escalation_level=1)
+    Customer.objects.filter(pk=customer.pk).update(name="Budi <Santoso> 'BS'")
+    t.refresh_from_db()
+    html = logged(agent).get("/inbox/?view=all").content.decode()
+    row = re.search(rf'\n<tr data-ticket="{t.pk}".*?</tr>\n', html, re.S)
+    overdue = " overdue" if due < timezone.now() else ""
+    assert row is not None and row.group(0) == (
+        f'\n<tr data-ticket="{t.pk}" class="prio-{t.priority}{overdue}">\n'
+        f'  <td><input type="checkbox" name="tickets" value="{t.pk}"'
+        f' aria-label="Pilih SGP-{t.pk:06d}"></td>\n'
+        f'  <td><a class="ticket-link" href="/tickets/{t.pk}/"><span class="ref">SGP-{t.pk:06d}'
+        "</span> Paket &lt;b&gt;&quot;rusak&quot;&lt;/b&gt; &amp; basah</a>\n"
+        '    <div class="meta">WhatsApp · Keluhan · <span class="tag">&lt;i&gt;kirim&lt;/i&gt;'
+        '</span> · <span class="tag">ulang</span></div></td>\n'
+        "  <td>Budi &lt;Santoso&gt; &#x27;BS&#x27;</td>\n"
+        f'  <td><span class="status status-{t.status}">{t.get_status_display()}</span>'
+        ' <span class="badge escalated">Dieskalasi</span></td>\n'
+        f"  <td>P{t.priority}</td>\n"
+        '  <td><time datetime="2026-12-07T10:05:00+07:00">7 Des 10:05</time></td>\n'
+        '  <td>Rina<div class="meta">Pengiriman</div></td>\n'
+        "</tr>\n"
+    )
+
+
+def test_the_words_follow_each_readers_language(
+    agent: User, team: Team, customer: Customer
+) -> None:
+    """The inbox keeps its fixed words per language (web/views/inbox.py ``_text``): two
+    readers, one in Indonesian and one in English, each get their own, in turn."""
+    make(agent, team, customer, 1, assignee=agent)
+    indonesian, english = logged(agent), logged(agent)
+    english.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    words = {
+        "id": ["Email · Pertanyaan", "Tiket saya <span", ">Terbaru</option>", ">Saluran</label>"],
+        "en": ["Email · Inquiry", "My tickets <span", ">Newest</option>", ">Channel</label>"],
+    }
+    for language, reader in [("id", indonesian), ("en", english), ("id", indonesian)]:
+        html = reader.get("/inbox/").content.decode()
+        other = "en" if language == "id" else "id"
+        assert all(w in html for w in words[language]), language
+        assert not any(w in html for w in words[other]), language
