@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
@@ -260,10 +260,13 @@ def _select_parts(
     return columns, parts
 
 
-def _tickets(parts: list[_Part], rows: Sequence[Sequence[Any]]) -> list[tuple[Ticket, int]]:
-    """The ticket of each row of a statement selected by ``_select_parts`` from the ticket,
-    its customer, team and assignee, with those three attached as ``select_related``
-    attaches them (None for no team, no assignee), and where the row's next column is.
+def _instances(
+    parts: list[_Part], rows: Sequence[Sequence[Any]], related: Sequence[Any]
+) -> list[tuple[Model, int]]:
+    """The first part's instance of each row of a statement selected by ``_select_parts``,
+    with the other parts' instances attached as ``select_related`` attaches them, through
+    the forward relations ``related`` (one per other part, in order; None for a row with
+    no match there: no team, no author), and where the row's next column is.
 
     Each instance is what ``Model.from_db`` makes (the fields not read deferred), made
     without calling ``__init__`` when no ``pre_init``/``post_init`` receiver listens for
@@ -279,9 +282,9 @@ def _tickets(parts: list[_Part], rows: Sequence[Sequence[Any]]) -> list[tuple[Ti
         plain = not (pre_init.has_listeners(model) or post_init.has_listeners(model))
         shapes.append((model, [f.attname for f in fields], start, convertible, plain))
         start += len(fields)
-    # the customer, team and assignee (the parts after the ticket's) set as select_related
-    # sets them, without the descriptor's checks and routing (~2 µs each)
-    attach = [f.field.set_cached_value for f in (Ticket.customer, Ticket.team, Ticket.assignee)]
+    # the related rows set as select_related sets them, without the descriptor's checks
+    # and routing (~2 µs each)
+    attach = [descriptor.field.set_cached_value for descriptor in related]
     found = []
     for row in rows:
         objs: list[Model | None] = []
@@ -302,12 +305,18 @@ def _tickets(parts: list[_Part], rows: Sequence[Sequence[Any]]) -> list[tuple[Ti
             obj._state.adding = False
             obj._state.db = db.alias
             objs.append(obj)
-        ticket = objs[0]
-        assert isinstance(ticket, Ticket)
-        for set_related, related in zip(attach, objs[1:], strict=True):
-            set_related(ticket, related)
-        found.append((ticket, start))
+        main = objs[0]
+        assert main is not None
+        for set_related, other in zip(attach, objs[1:], strict=True):
+            set_related(main, other)
+        found.append((main, start))
     return found
+
+
+def _tickets(parts: list[_Part], rows: Sequence[Sequence[Any]]) -> list[tuple[Ticket, int]]:
+    """``_instances`` of a statement of the ticket, its customer, team and assignee."""
+    related = (Ticket.customer, Ticket.team, Ticket.assignee)
+    return cast(list[tuple[Ticket, int]], _instances(parts, rows, related))
 
 
 def _json_list(value: Any) -> list[Any]:
@@ -509,13 +518,9 @@ def messages_read(*, user: User, ticket: Ticket, attachments: bool = True) -> li
     with connection.cursor() as cursor:
         cursor.execute(sql, [ticket.pk, MessageKind.NOTE] if user.is_customer else [ticket.pk])
         rows = cursor.fetchall()
-    messages: list[Message] = []
-    for row in rows:
-        (message, author), _at = _instances(parts, row)
-        assert isinstance(message, Message)
-        message.author = author  # type: ignore[assignment]
+    messages = [cast(Message, m) for m, _at in _instances(parts, rows, (Message.author,))]
+    for message in messages:
         message.ticket = ticket
-        messages.append(message)
     queryset = Attachment.objects.order_by("id") if attachments else _NO_ATTACHMENTS
     prefetch_related_objects(messages, Prefetch("attachments", queryset=queryset))
     return messages
@@ -600,14 +605,10 @@ def timeline_page(
     with connection.cursor() as cursor:
         cursor.execute(sql.replace("{before}", cursor_sql if before is not None else ""), params)
         rows = cursor.fetchall()
-    events: list[TimelineEvent] = []
-    for row in rows[:size]:
-        (event, actor), _at = _instances(parts, row)
-        assert isinstance(event, TimelineEvent)
-        event.actor = actor  # type: ignore[assignment]
+    read = _instances(parts, rows[:size], (TimelineEvent.actor,))
+    events = [cast(TimelineEvent, e) for e, _at in reversed(read)]
+    for event in events:
         event.ticket = ticket
-        events.append(event)
-    events.reverse()
     apologised = bool(rows) and bool(rows[0][-1])
     return TimelinePage(events, events[0].pk if len(rows) > size else None, apologised)
 
