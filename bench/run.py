@@ -39,7 +39,10 @@ TARGETS = {  # at 1,000,000 tickets on this machine
     "list_p95_ms": 50.0,
     "search_p95_ms": 150.0,
     "ticket_p95_ms": 30.0,
-    "create_c16_per_s": 300.0,
+    "create_c16_per_s": 400.0,  # issue 16 (it was 300)
+    # issue 16: the API's hot reads at the median
+    "list_p50_ms": 5.0,
+    "ticket_p50_ms": 3.0,
     # issue 15: search by ticket number or by a customer's phone
     "search_number_p95_ms": 30.0,
     "search_phone_p95_ms": 30.0,
@@ -638,7 +641,16 @@ def report(results: dict[str, Any]) -> None:
                     f"  ({r['n']} req, {r['errors']} errors"
                     + (f", {r['wrong']} wrong" if r.get("wrong") else "")
                     + ")",
-                    _verdict(r["p95_ms"], TARGETS[target]) if final else "",
+                    (
+                        _verdict(r["p95_ms"], TARGETS[target])
+                        + (
+                            f" p50 {_verdict(r['p50_ms'], TARGETS[f'{key}_p50_ms'])}"
+                            if f"{key}_p50_ms" in TARGETS
+                            else ""
+                        )
+                    )
+                    if final
+                    else "",
                 )
             )
     width = max(len(r[0]) for r in rows)
