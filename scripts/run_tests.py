@@ -120,7 +120,6 @@ POSTGRES_ONLY = [
     "src/sigap/webhooks/tests/test_webhooks.py",
     "tests/test_api_approvals.py",
     "tests/test_api_attachments.py",
-    "tests/test_api_hot_path.py",
     "tests/test_api_merge.py",
     "tests/test_api_procedure.py",
     "tests/test_api_query_counts.py",
