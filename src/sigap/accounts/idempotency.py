@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -26,6 +27,8 @@ from django.utils.translation import gettext as _
 from sigap.accounts.services import token_authenticate
 from sigap.core.apiutil import error_response
 from sigap.core.models import IdempotencyRecord
+
+log = logging.getLogger(__name__)
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 TTL = timedelta(hours=24)
@@ -104,11 +107,20 @@ class IdempotencyMiddleware:
             response = self._within(request, user_id, key, request_hash, own=True)
             undone = connection.needs_rollback and response.status_code < 500
             undone = undone and not getattr(response, "streaming", False)
-        if undone:
-            # Work without a savepoint failed and was answered with a 4xx
-            # (``in_own_transaction``): all of it is rolled back, the reservation too, and
-            # the answer is kept for a retry as any other.
-            _insert(user_id, key, request.path, request_hash, response)
+        # Work without a savepoint failed and was answered with a 4xx
+        # (``in_own_transaction``): all of it is rolled back, the reservation too, and the
+        # answer is kept for a retry as any other. A duplicate that was waiting on the key
+        # takes it in the moment between the rollback and this insert, and runs the request
+        # again: its answer, not this one, is what later retries replay (a savepoint would
+        # close that gap at two round trips on every creation; the gap needs a refusal after
+        # a write and a duplicate sent within milliseconds).
+        if undone and _insert(user_id, key, request.path, request_hash, response) is None:
+            log.warning(
+                "idempotency key of user %s: a duplicate took it after a %s was rolled back; "
+                "retries replay the duplicate's answer",
+                user_id,
+                response.status_code,
+            )
         return response
 
     def _within(

@@ -1,8 +1,7 @@
 """Relations listen to the ticket core and the connectors: a "STOP" reply withdraws consent,
 a customer's message after a campaign counts as its answer (both INSIDE the message's
 transaction), WhatsApp statuses of campaign messages count deliveries and reads, and a new
-ticket that matches an open incident is linked to it in the worker, once the ticket is
-committed (nobody waits for it)."""
+ticket that matches an open incident is linked to it once the ticket is committed."""
 
 from __future__ import annotations
 
@@ -47,6 +46,8 @@ def connect() -> None:
     hooks.subscribe(
         hooks.TicketCreated,
         lambda e: incidents.on_ticket_created(e.ticket_id),
-        phase=hooks.BACKGROUND,
+        # in the request, after its commit: a job lost with the queue would leave the
+        # ticket unlinked for good (no sweep looks for it); the open incidents are cached
+        phase=hooks.AFTER,
         name="relations.incident_link",
     )

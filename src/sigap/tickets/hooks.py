@@ -346,7 +346,11 @@ def _enqueue(event: object, names: list[str]) -> None:
     try:
         tasks.run_hooks(event, names)
     except Exception:  # committed already: the request must not fail for it
-        log.exception("ticket hooks %s not enqueued for %r", names, event)
+        # the event's type and ticket, not the event: it may hold a customer's words
+        ticket = getattr(event, "ticket_id", None)
+        log.exception(
+            "ticket hooks %s not enqueued for %s of ticket %s", names, type(event).__name__, ticket
+        )
 
 
 def _later(sub: Subscription, event: object) -> Callable[[], None]:

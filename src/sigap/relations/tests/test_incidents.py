@@ -254,6 +254,27 @@ def test_a_new_matching_ticket_is_linked_while_the_incident_is_open(
     assert not IncidentTicket.objects.filter(ticket=later).exists()
 
 
+def test_a_new_ticket_is_linked_even_while_the_job_queue_is_down(
+    open_incident: Incident,
+    agent: User,
+    team: Team,
+    customer: Customer,
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The link is made in the request, after its commit, not by a job: no sweep looks for
+    a link a lost job did not make (found in review)."""
+    from sigap.tickets import tasks
+
+    def down(*args: Any, **kwargs: Any) -> None:
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(tasks, "run_hooks", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        matching = _ticket(agent, team, customer, "email", "Pembayaran pakai gopay gagal terus")
+    assert IncidentTicket.objects.get(ticket=matching).incident_id == open_incident.pk
+
+
 def test_an_automatic_link_is_recorded_like_a_manual_one(
     open_incident: Incident,
     supervisor: User,

@@ -80,7 +80,7 @@ def test_every_consumer_subscribes_in_its_ready_and_the_core_knows_none() -> Non
         "automations.ticket_created": "inside",
         "relations.stop_opening": "inside",
         "relations.campaign_reply_opening": "inside",
-        "relations.incident_link": "background",
+        "relations.incident_link": "after",
         "kb.deflection": "after",
         "triage.classify": "background",
     }
@@ -277,3 +277,28 @@ def test_react_now_runs_the_after_handlers_of_an_event_held_back(
 def test_a_phase_must_be_named() -> None:
     with pytest.raises(ValueError, match="unknown phase"):
         hooks.subscribe(hooks.TicketCreated, print, phase="later", name="x")  # type: ignore[arg-type]
+
+
+def test_every_event_a_background_handler_hears_survives_the_queue() -> None:
+    """A BACKGROUND job carries its event pickled (the tests run Huey immediately, which
+    never pickles): each event type with such a handler, filled with one of each of its
+    fields' kinds, comes back equal."""
+    import dataclasses
+    import pickle
+
+    samples = {int: 7, str: "Pembayaran gagal", bool: True}
+    heard = {
+        sub.event
+        for subs in hooks._registry.values()
+        for sub in subs
+        if sub.phase == hooks.BACKGROUND
+    }
+    assert hooks.TicketCreated in heard  # triage's classification
+    for event_type in heard:
+        fields = dataclasses.fields(event_type)
+        values = {
+            f.name: next((v for t, v in samples.items() if t.__name__ in str(f.type)), None)
+            for f in fields
+        }
+        event = event_type(**values)
+        assert pickle.loads(pickle.dumps(event)) == event
