@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -493,8 +494,18 @@ def messages_for(*, user: User, ticket: Ticket) -> QuerySet[Message]:
     return qs.order_by("created_at", "id")
 
 
-# ``messages_read``'s statement per vendor and kind of reader, as ``_read_sql``.
-_messages_sql: dict[tuple[str, bool], tuple[str, list[_Part]]] = {}
+@cache
+def _messages_statement(vendor: str, customer: bool) -> tuple[str, list[_Part]]:
+    """``messages_read``'s SQL and parts, built once per vendor and kind of reader."""
+    quote = connection.ops.quote_name
+    columns, parts = _select_parts([(Message, "m", None), (User, "a", None)])
+    hidden = f" AND m.{quote('kind')} <> %s" if customer else ""
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {Message._meta.db_table} m "
+        f"LEFT OUTER JOIN {User._meta.db_table} a ON a.id = m.author_id "
+        f"WHERE m.ticket_id = %s{hidden} ORDER BY m.created_at, m.id"
+    )
+    return sql, parts
 
 
 def messages_read(*, user: User, ticket: Ticket, attachments: bool = True) -> list[Message]:
@@ -502,19 +513,7 @@ def messages_read(*, user: User, ticket: Ticket, attachments: bool = True) -> li
     written once per vendor (the ORM builds and compiles the message and user join each
     time, about a millisecond of the ticket page's CPU); their attachments as
     ``messages_for`` reads them. tests/test_ticket_read.py holds it to the ORM's answer."""
-    key = (connection.vendor, user.is_customer)
-    found = _messages_sql.get(key)
-    if found is None:
-        quote = connection.ops.quote_name
-        columns, parts = _select_parts([(Message, "m", None), (User, "a", None)])
-        hidden = f" AND m.{quote('kind')} <> %s" if user.is_customer else ""
-        sql = (
-            f"SELECT {', '.join(columns)} FROM {Message._meta.db_table} m "
-            f"LEFT OUTER JOIN {User._meta.db_table} a ON a.id = m.author_id "
-            f"WHERE m.ticket_id = %s{hidden} ORDER BY m.created_at, m.id"
-        )
-        found = _messages_sql[key] = (sql, parts)
-    sql, parts = found
+    sql, parts = _messages_statement(connection.vendor, user.is_customer)
     with connection.cursor() as cursor:
         cursor.execute(sql, [ticket.pk, MessageKind.NOTE] if user.is_customer else [ticket.pk])
         rows = cursor.fetchall()
@@ -558,16 +557,10 @@ class TimelinePage:
     apologised: bool
 
 
-# ``timeline_page``'s statement per vendor and kind of reader, as ``_read_sql``: its SQL
-# with a ``{before}`` slot, the cursor's condition for it, the parts read.
-_timeline_sql: dict[tuple[str, bool], tuple[str, str, list[_Part]]] = {}
-
-
-def _timeline_statement(customer: bool) -> tuple[str, str, list[_Part]]:
-    key = (connection.vendor, customer)
-    found = _timeline_sql.get(key)
-    if found is not None:
-        return found
+@cache
+def _timeline_statement(vendor: str, customer: bool) -> tuple[str, str, list[_Part]]:
+    """``timeline_page``'s SQL with a ``{before}`` slot, the cursor's condition for it and
+    the parts read, built once per vendor and kind of reader."""
     events = TimelineEvent._meta.db_table
     columns, parts = _select_parts([(TimelineEvent, "e", None), (User, "a", None)])
     public = " AND {alias}.public" if customer else ""
@@ -584,8 +577,7 @@ def _timeline_statement(customer: bool) -> tuple[str, str, list[_Part]]:
         f"{public.format(alias='c')} AND (e.created_at < c.created_at "
         "OR (e.created_at = c.created_at AND e.id < c.id)))"
     )
-    found = _timeline_sql[key] = (sql, before, parts)
-    return found
+    return sql, before, parts
 
 
 def timeline_page(
@@ -597,7 +589,7 @@ def timeline_page(
     (``before``) and whether there was an apology at all are subqueries (the apology's
     does not depend on the row: the database evaluates it once).
     tests/test_ticket_read.py holds it to the ORM's answer."""
-    sql, cursor_sql, parts = _timeline_statement(user.is_customer)
+    sql, cursor_sql, parts = _timeline_statement(connection.vendor, user.is_customer)
     params: list[Any] = [ticket.pk, EventKind.APOLOGY.value, ticket.pk]
     if before is not None:
         params += [before if 0 < before <= _MAX_ID else 0, ticket.pk]

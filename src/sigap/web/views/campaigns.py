@@ -21,13 +21,13 @@ from sigap.accounts import brands
 from sigap.accounts.decorators import staff_required, supervisor_required
 from sigap.accounts.models import User
 from sigap.connectors.models import WhatsAppTemplate
-from sigap.core.errors import NotFound, SigapError, ValidationFailed
-from sigap.customers.models import Customer, LoyaltyTier, Organization
-from sigap.customers.selectors import access_customer
+from sigap.core.errors import SigapError, ValidationFailed
+from sigap.customers.models import LoyaltyTier, Organization
 from sigap.relations import campaigns, consent
 from sigap.relations.campaigns import Segment
 from sigap.relations.models import Campaign, CampaignChannel, Consent, ConsentSource, Purpose
 from sigap.tickets.models import Channel
+from sigap.web.views.customers import customer_or_404
 
 PAGE_SIZE = 50
 
@@ -289,20 +289,13 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "web/campaign_unsubscribe.html", {"done": done, "purpose": purpose})
 
 
-def _customer_or_404(user: User, customer_id: int) -> Customer:
-    try:
-        return access_customer(user, customer_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
 @require_http_methods(["GET", "POST"])
 @staff_required
 def customer_consent(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The customer's consent to be contacted first, per purpose (with its source and
     time); staff who may see the customer record what the customer told them."""
     user = cast(User, request.user)
-    customer = _customer_or_404(user, customer_id)
+    customer = customer_or_404(user, customer_id)
     if request.method == "POST":
         purpose = request.POST.get("purpose", "")
         granted = request.POST.get("granted", "")

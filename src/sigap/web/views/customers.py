@@ -106,11 +106,12 @@ def customer_page(request: HttpRequest, customer_id: int) -> HttpResponse:
 def customer_calls(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The call panel (timer, start form, newest calls): loaded after the page's first
     paint, as the ticket page's side column is."""
-    customer = _customer_or_404(cast(User, request.user), customer_id)
+    customer = customer_or_404(cast(User, request.user), customer_id)
     return render(request, "calls/_panel.html", {"customer": customer, "calls_history": CALLS})
 
 
-def _customer_or_404(user: User, customer_id: int) -> Customer:
+def customer_or_404(user: User, customer_id: int) -> Customer:
+    """The customer ``user`` may see, else a 404 (the customer pages' views)."""
     try:
         return access_customer(user, customer_id)
     except NotFound as exc:

@@ -8,7 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.contrib import messages as flash
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from sigap.accounts import audit
 from sigap.accounts.decorators import staff_required, supervisor_required
 from sigap.accounts.models import Role, SecurityKind, User
-from sigap.core.errors import NotFound, PermissionDenied, SigapError, ValidationFailed
+from sigap.core.errors import PermissionDenied, SigapError, ValidationFailed
 from sigap.core.locale import said_in_default_language
 from sigap.customers import services
 from sigap.customers.models import (
@@ -32,11 +32,11 @@ from sigap.customers.models import (
     OrganizationKind,
     Temperament,
 )
-from sigap.customers.selectors import access_customer
 from sigap.relations import loyalty
 from sigap.relations.models import Programme, RewardPool, Voucher
 from sigap.relations.stream import customer_stream
 from sigap.tickets.access import visible_tickets
+from sigap.web.views.customers import customer_or_404
 
 TIME_ZONES = [
     ("", _("Zona waktu perusahaan")),
@@ -106,20 +106,13 @@ def _profile_initial(customer: Customer) -> dict[str, Any]:
     }
 
 
-def _customer_or_404(user: User, customer_id: int) -> Customer:
-    try:
-        return access_customer(user, customer_id)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
 @require_http_methods(["GET", "POST"])
 @staff_required
 def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The customer's profile and contacts, every change recorded (who, when, before →
     after) and shown in their stream."""
     user = cast(User, request.user)
-    customer = _customer_or_404(user, customer_id)
+    customer = customer_or_404(user, customer_id)
     contacts = [
         {"kind": c.kind, "value": c.value, "is_primary": c.is_primary}
         for c in customer.contacts.all()
@@ -185,7 +178,7 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
 def customer_stream_part(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The next (older) page of a customer's stream, for the page's "older" button."""
     user = cast(User, request.user)
-    customer = _customer_or_404(user, customer_id)
+    customer = customer_or_404(user, customer_id)
     try:
         page = customer_stream(user, customer.pk, before=request.GET.get("before") or None)
     except SigapError as exc:
@@ -324,7 +317,7 @@ def organization_member(request: HttpRequest, organization_id: int) -> HttpRespo
     organization = get_object_or_404(Organization, pk=organization_id)
     remove = request.POST.get("remove", "")
     if remove.isdigit():
-        customer = _customer_or_404(user, int(remove))
+        customer = customer_or_404(user, int(remove))
         if customer.organization_id == organization.pk:
             services.organization_set_member(actor=user, customer=customer, organization=None)
             flash.success(
@@ -397,7 +390,7 @@ def customer_loyalty(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The customer's points, tier and vouchers; award or take points, set the tier by hand
     (supervisors), give a voucher."""
     user = cast(User, request.user)
-    customer = _customer_or_404(user, customer_id)
+    customer = customer_or_404(user, customer_id)
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
