@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 
@@ -159,3 +159,40 @@ def test_get_with_rows_reads_the_row_and_those_pointing_at_it(
     assert both[1] == [("note_added",), ("created",)]
     assert fastsql.get_with_rows(Ticket, ticket.pk + 1000, **read) is None
     assert fastsql.get_with_rows(Ticket, 2**63, **read) is None
+
+
+def _prepared_here() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_postgres_prepares_each_statement_once_per_connection(
+    customer: Customer, ticket: Ticket
+) -> None:
+    """On PostgreSQL the statements are prepared on their first run and reused after, the
+    query log still shows each with its values, and a rollback (after which psycopg
+    deallocates them all) only means they are prepared again. Elsewhere nothing is."""
+    if connection.vendor != "postgresql":
+        assert not fastsql.prepared()
+        return
+    assert fastsql.prepared()
+    read = f'FROM "{Customer._meta.db_table}" WHERE'
+
+    with CaptureQueriesContext(connection) as ctx:
+        first, second = fastsql.get(Customer, customer.pk), fastsql.get(Customer, customer.pk)
+
+    assert first is not None and second is not None and first.pk == second.pk == customer.pk
+    assert len([s for s in _prepared_here() if read in s]) == 1
+    assert [q["sql"].endswith(f"= {customer.pk}") for q in ctx.captured_queries] == [True, True]
+
+    at = datetime(2026, 11, 29, 8, 30, tzinfo=UTC)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        fastsql.insert([TimelineEvent(ticket=ticket, kind="note_added", created_at=at)])
+        raise RuntimeError("rolled back")
+    with pytest.raises(IntegrityError), transaction.atomic():  # Django's error, as usual
+        fastsql.insert([TimelineEvent(ticket=ticket, kind="note_added")])  # no created_at
+
+    again = fastsql.get(Customer, customer.pk)
+    assert again is not None and again.name == customer.name
+    assert not TimelineEvent.objects.filter(ticket=ticket, kind="note_added").exists()

@@ -16,7 +16,8 @@ PRINT = (
     "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'],"
     " 'cache': s.CACHES['default']['BACKEND'], 'tz': s.TIME_ZONE,"
     " 'session': s.SESSION_ENGINE,"
-    " 'key': s.SECRET_KEY, 'max': s.SIGAP_MAX_ATTACHMENT_BYTES}))"
+    " 'key': s.SECRET_KEY, 'max': s.SIGAP_MAX_ATTACHMENT_BYTES,"
+    " 'prepare': s.DATABASES['default'].get('OPTIONS', {}).get('prepare_threshold')}))"
 )
 
 
@@ -87,6 +88,18 @@ def test_wita_time_zone_and_postgres_url_are_accepted(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert '"tz": "Asia/Makassar"' in result.stdout
     assert '"engine": "django.db.backends.postgresql"' in result.stdout
+    assert f'"prepare": {2**31 - 1}' in result.stdout  # core.fastsql's statements prepared
+
+
+def test_prepared_statements_can_be_switched_off_for_a_pooler(tmp_path: Path) -> None:
+    result = run_settings(
+        tmp_path,
+        SIGAP_DATABASE_URL="postgres://sigap@127.0.0.1:5432/sigap",
+        SIGAP_DB_PREPARED="false",
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert '"prepare": null' in result.stdout
 
 
 def redis_url_or_skip() -> str:

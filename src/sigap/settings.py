@@ -173,6 +173,9 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
+# psycopg prepares a statement run this many times on a connection, or any a cursor asks
+# to prepare: the count is never reached here.
+PREPARE_ONLY_ASKED = 2**31 - 1
 DATABASE_URL = env("SIGAP_DATABASE_URL", f"sqlite:///{DATA_DIR / 'sigap.sqlite3'}")
 _db: dict[str, Any] = dict(dj_database_url.parse(DATABASE_URL))
 if _db["ENGINE"] == "django.db.backends.sqlite3":
@@ -194,6 +197,12 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
             }
         }
         _db["CONN_MAX_AGE"] = 0
+    if envbool("SIGAP_DB_PREPARED", True):
+        # psycopg prepares only what asks for it (Django's own cursors bind on the client
+        # and cannot be prepared): the fixed statements of the hottest writes and reads
+        # (core.fastsql.cursor). Off for a pooler that forgets prepared statements between
+        # transactions (PgBouncer in transaction mode before 1.21).
+        _db.setdefault("OPTIONS", {})["prepare_threshold"] = PREPARE_ONLY_ASKED
 else:
     raise ImproperlyConfigured(
         f"SIGAP_DATABASE_URL: unsupported engine {_db['ENGINE']!r}; use sqlite:// or postgres://"

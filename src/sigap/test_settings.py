@@ -23,7 +23,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 else:
     # No pool; and commits (migrations, transactional tests) need not wait for the disk: a
     # test database is thrown away.
-    DATABASES["default"]["OPTIONS"] = {"options": "-c synchronous_commit=off"}
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
 
 # Jobs run at once, in the caller (unit tests); tests of the real worker start one.
 HUEY["immediate"] = True  # noqa: F405

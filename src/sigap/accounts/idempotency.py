@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sigap.accounts.services import token_authenticate
+from sigap.core import fastsql
 from sigap.core.apiutil import error_response
 from sigap.core.models import IdempotencyRecord
 
@@ -164,7 +165,7 @@ def _insert(
         if response is not None
         else (None, "", b"")
     )
-    with connection.cursor() as cursor:
+    with fastsql.cursor() as cursor:
         cursor.execute(
             f'INSERT INTO {_TABLE} (user_id, "key", method, path, request_hash, status, '
             "content_type, body, created_at) VALUES (%s, %s, 'POST', %s, %s, %s, %s, %s, %s) "
@@ -176,7 +177,7 @@ def _insert(
 
 
 def _store(record_id: int, response: HttpResponse) -> None:
-    with connection.cursor() as cursor:
+    with fastsql.cursor() as cursor:
         cursor.execute(
             f"UPDATE {_TABLE} SET status = %s, content_type = %s, body = %s WHERE id = %s",
             [response.status_code, response.get("Content-Type", ""), response.content, record_id],

@@ -11,17 +11,76 @@ the new primary keys on the instances.
 
 Like ``bulk_create`` it sends no ``pre_save``/``post_save`` signals; use it only for
 models that have no receivers (tests/test_fastsql.py checks the ones that use it).
+
+On PostgreSQL these statements go through ``cursor()``: bound and prepared on the server,
+so each connection of the pool parses and plans each of them once, not on every request
+(docs/decisions/0009, "seventh pass").
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.db import connection, models
 from django.db.models.expressions import Col
 
 M = TypeVar("M", bound=models.Model)
+
+
+def prepared() -> bool:
+    """Whether ``cursor()`` prepares its statements here: PostgreSQL with a
+    ``prepare_threshold`` in the database's OPTIONS (settings: SIGAP_DB_PREPARED)."""
+    return (
+        connection.vendor == "postgresql"
+        and connection.settings_dict["OPTIONS"].get("prepare_threshold") is not None
+    )
+
+
+def cursor() -> Any:
+    """A cursor for the statements the hottest paths run on every request, whose SQL text
+    is fixed (the value count apart): where ``prepared()``, its parameters are bound on
+    the server and each statement is prepared on its first run on a connection (psycopg
+    keeps the names, up to ``prepared_max`` a connection; a rollback drops them all).
+    PostgreSQL then skips parsing and planning it again: about a third of its CPU per API
+    creation. Elsewhere ``connection.cursor()``. It is Django's cursor wrapper either way:
+    execute wrappers, the query log and error translation see it as any other."""
+    if not prepared():
+        return connection.cursor()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = _prepared_cursor_class()(connection.connection)
+    raw.logged = connection.queries_logged
+    return cast(Any, connection)._prepare_cursor(raw)  # Django's wrapper, as cursor()
+
+
+class _Text:
+    """What Django's query log reads of a psycopg cursor's last query (``_query.query``)."""
+
+    def __init__(self, sql: str) -> None:
+        self.query = sql.encode()
+
+
+@functools.cache
+def _prepared_cursor_class() -> type:
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparedCursor(ServerBindingCursor):
+        """Django's server-binding cursor, every statement prepared."""
+
+        logged = False
+
+        def execute(self, query: Any, params: Any = None, **_ignored: Any) -> Any:
+            result = super().execute(query, params, prepare=True)  # type: ignore[misc]
+            if self.logged:
+                # A prepared statement's run leaves no text behind; the query log (DEBUG,
+                # the tests' counts) gets it with its values, as Django's own cursors do.
+                self._query = _Text(cast(Any, connection.ops).compose_sql(query, params))
+            return result
+
+    return PreparedCursor
+
 
 _statements: dict[tuple[type[models.Model], int], tuple[str, list[Any]]] = {}
 
@@ -55,9 +114,9 @@ def insert(objs: Sequence[models.Model]) -> None:
     if not objs:
         return
     sql, params = _prepared(objs)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        keys = cursor.fetchall()
+    with cursor() as c:
+        c.execute(sql, params)
+        keys = c.fetchall()
     _saved(objs, keys)
 
 
@@ -94,9 +153,9 @@ def insert_together(*groups: Sequence[models.Model]) -> None:
         parts.append((f"g{n} AS ({sql})", f"SELECT {n}, * FROM g{n}"))
         params += group_params
     sql = "WITH " + ", ".join(c for c, _ in parts) + " " + " UNION ALL ".join(s for _, s in parts)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
+    with cursor() as c:
+        c.execute(sql, params)
+        rows = c.fetchall()
     for n, objs in enumerate(groups):
         _saved(objs, [row[1:] for row in rows if row[0] == n])
 
@@ -132,9 +191,9 @@ def insert_with_child(parent: models.Model, child: models.Model, fk: str) -> Non
         for f in fields
         if f.attname != attname
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        parent_key, child_key = cursor.fetchone()
+    with cursor() as c:
+        c.execute(sql, params)
+        parent_key, child_key = c.fetchone()
     _saved([parent], [(parent_key,)])
     setattr(child, fk, parent)  # its key, and the instance kept as the ORM keeps it
     _saved([child], [(child_key,)])
@@ -182,9 +241,9 @@ def get(model: type[M], pk: int) -> M | None:
     if not -(2**63) <= pk < 2**63:
         return None
     sql, fields, _parts = _read(model)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
-        row = cursor.fetchone()
+    with cursor() as c:
+        c.execute(sql, [pk])
+        row = c.fetchone()
     if row is None:
         return None
     return _instance(model, row, fields)
@@ -204,9 +263,9 @@ def get_with_rows(
         f"SELECT {own_columns}, {table}.id, {columns} FROM {own_table} LEFT JOIN {table} "
         f"ON {table}.{fk} = {key_column} WHERE {key_column} = %s ORDER BY {order}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
-        rows = cursor.fetchall()
+    with cursor() as c:
+        c.execute(sql, [pk])
+        rows = c.fetchall()
     if not rows:
         return None
     n = len(fields)
