@@ -29,6 +29,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from sigap.accounts import brands
 from sigap.accounts.models import STAFF_ROLES, Role, Team, User
+from sigap.core import fastsql
 from sigap.core.errors import NotFound
 from sigap.customers.models import Customer, CustomerContact
 from sigap.tickets.access import ticket_visibility_sql, visible_tickets
@@ -336,7 +337,7 @@ def ticket_read(*, user: User, ticket_id: int) -> TicketDetail:
         raise NotFound(gettext("Tiket tidak ditemukan."))
     condition, params = visibility
     sql, parts = _read_statement("customer" if user.is_customer else "staff")
-    with connection.cursor() as cursor:
+    with fastsql.cursor() as cursor:
         cursor.execute(
             sql.replace("{visibility}", f" AND {condition}" if condition else ""),
             [ticket_id, *params],
@@ -514,7 +515,7 @@ def messages_read(*, user: User, ticket: Ticket, attachments: bool = True) -> li
     time, about a millisecond of the ticket page's CPU); their attachments as
     ``messages_for`` reads them. tests/test_ticket_read.py holds it to the ORM's answer."""
     sql, parts = _messages_statement(connection.vendor, user.is_customer)
-    with connection.cursor() as cursor:
+    with fastsql.cursor() as cursor:
         cursor.execute(sql, [ticket.pk, MessageKind.NOTE] if user.is_customer else [ticket.pk])
         rows = cursor.fetchall()
     messages = [cast(Message, m) for m, _at in _instances(parts, rows, (Message.author,))]
@@ -594,7 +595,7 @@ def timeline_page(
     if before is not None:
         params += [before if 0 < before <= _MAX_ID else 0, ticket.pk]
     params.append(size + 1)
-    with connection.cursor() as cursor:
+    with fastsql.cursor() as cursor:
         cursor.execute(sql.replace("{before}", cursor_sql if before is not None else ""), params)
         rows = cursor.fetchall()
     read = _instances(parts, rows[:size], (TimelineEvent.actor,))
