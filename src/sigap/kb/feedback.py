@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from sigap.accounts.models import User
 from sigap.kb.models import Article, ArticleVote, SuggestionOpen
 from sigap.metrics.extra import Card
-from sigap.tickets.models import Channel, Message
 
 # A form's suggested article opened and no complaint filed from that form this long after:
 # the customer left without filing (a deflection).
@@ -94,18 +93,11 @@ def suggestions_filed(*, user: User, token: str, ticket_id: int) -> int:
     )
 
 
-def widget_chat_started(ticket_id: int) -> int:
-    """A live chat started (ticket ``ticket_id``): the widget's start form whose token is
-    the start's client id (``livechat:start:<cid>``) was filed after all. Returns how many
-    opened suggestions were marked."""
-    start = (
-        Message.objects.filter(
-            ticket_id=ticket_id, channel=Channel.LIVECHAT, external_id__startswith=LIVECHAT_START
-        )
-        .values_list("external_id", flat=True)
-        .first()
-    )
-    token = (start or "").removeprefix(LIVECHAT_START)
+def widget_chat_started(ticket_id: int, start_id: str) -> int:
+    """A live chat started (ticket ``ticket_id``, its first message's id ``start_id``): the
+    widget's start form whose token is the start's client id (``livechat:start:<cid>``)
+    was filed after all. Returns how many opened suggestions were marked."""
+    token = start_id.removeprefix(LIVECHAT_START) if start_id.startswith(LIVECHAT_START) else ""
     if not valid_token(token):
         return 0
     return SuggestionOpen.objects.filter(user=None, token=token, filed_at__isnull=True).update(

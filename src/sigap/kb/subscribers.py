@@ -31,8 +31,10 @@ def connect() -> None:
     )
     hooks.subscribe(
         hooks.TicketCreated,
-        lambda e: feedback.widget_chat_started(e.ticket_id),
+        lambda e: feedback.widget_chat_started(e.ticket_id, e.external_id),
         phase=hooks.AFTER,
         name="kb.deflection",
-        when=lambda e: e.channel == Channel.LIVECHAT,
+        when=lambda e: (
+            e.channel == Channel.LIVECHAT and e.external_id.startswith(feedback.LIVECHAT_START)
+        ),
     )

@@ -86,7 +86,8 @@ class IntakeAdvice:
 class TicketCreated:
     """A ticket was opened (INSIDE and AFTER). ``by_customer``: the customer wrote in
     (not staff logging it); ``text`` is its description; ``assignee_id`` and ``author_id``
-    as it was opened (a rule that assigns it later goes through ``ticket_update``)."""
+    as it was opened (a rule that assigns it later goes through ``ticket_update``);
+    ``external_id`` its first message's id on its channel ("" for none)."""
 
     ticket_id: int
     kind: str
@@ -95,6 +96,7 @@ class TicketCreated:
     text: str
     assignee_id: int | None = None
     author_id: int | None = None
+    external_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -231,6 +231,7 @@ def ticket_create_within(
             text=description,
             assignee_id=ticket.assignee_id,
             author_id=ticket.created_by_id,
+            external_id=external_id,
         )
     )
     # An automatic responder answers a customer writing in, not staff logging a ticket.
