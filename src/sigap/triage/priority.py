@@ -47,12 +47,19 @@ def connect() -> None:
     post_delete.connect(_matrix.invalidate, sender=PriorityRule, dispatch_uid="priority-del")
 
 
-def priority_for(severity: str, tier: str, customer_kind: str = "") -> tuple[int, str]:
-    """The priority and why, in Indonesian."""
+def priority_value(severity: str, tier: str, customer_kind: str = "") -> int:
+    """The priority alone (every new ticket's; its reason in words costs more to write
+    than the lookup)."""
     matrix = _matrix.get()
     value = matrix.get((severity, tier, customer_kind)) or matrix.get((severity, tier, ""))
     if value is None:  # an empty matrix: the built-in defaults
         value = {(s, t, k): p for s, t, k, p in default_rows()}[(severity, tier, "")]
+    return value
+
+
+def priority_for(severity: str, tier: str, customer_kind: str = "") -> tuple[int, str]:
+    """The priority and why, in Indonesian."""
+    value = priority_value(severity, tier, customer_kind)
     severity_text = (
         str(dict(Severity.choices).get(severity, severity)) if severity else _("belum dinilai")
     )

@@ -21,7 +21,7 @@ from sigap.tickets import hooks
 from sigap.tickets.models import Ticket
 from sigap.triage import service
 from sigap.triage.models import Example
-from sigap.triage.priority import priority_for
+from sigap.triage.priority import priority_value
 
 
 def intake(event: hooks.TicketIntake) -> hooks.IntakeAdvice | None:
@@ -39,8 +39,9 @@ def intake(event: hooks.TicketIntake) -> hooks.IntakeAdvice | None:
             },
         )
     if event.priority is None:
-        priority, _why = priority_for(event.severity, event.loyalty_tier, event.customer_kind)
-        return hooks.IntakeAdvice(priority=priority)
+        return hooks.IntakeAdvice(
+            priority=priority_value(event.severity, event.loyalty_tier, event.customer_kind)
+        )
     return None
 
 
