@@ -23,18 +23,29 @@ import functools
 from collections.abc import Sequence
 from typing import Any, TypeVar, cast
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models.expressions import Col
 
 M = TypeVar("M", bound=models.Model)
 
 
+def _db() -> Any:
+    """The default database's wrapper itself: each attribute read through Django's
+    ``connection`` proxy looks the wrapper up again (a thread-local read), and these
+    functions read it dozens of times a statement."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
 def prepared() -> bool:
     """Whether ``cursor()`` prepares its statements here: PostgreSQL with a
     ``prepare_threshold`` in the database's OPTIONS (settings: SIGAP_DB_PREPARED)."""
-    return (
-        connection.vendor == "postgresql"
-        and connection.settings_dict["OPTIONS"].get("prepare_threshold") is not None
+    return _prepares(_db())
+
+
+def _prepares(db: Any) -> bool:
+    return bool(
+        db.vendor == "postgresql"
+        and db.settings_dict["OPTIONS"].get("prepare_threshold") is not None
     )
 
 
@@ -46,13 +57,14 @@ def cursor() -> Any:
     PostgreSQL then skips parsing and planning it again: about a third of its CPU per API
     creation. Elsewhere ``connection.cursor()``. It is Django's cursor wrapper either way:
     execute wrappers, the query log and error translation see it as any other."""
-    if not prepared():
-        return connection.cursor()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        raw = _prepared_cursor_class()(connection.connection)
-    raw.logged = connection.queries_logged
-    return cast(Any, connection)._prepare_cursor(raw)  # Django's wrapper, as cursor()
+    db = _db()
+    if not _prepares(db):
+        return db.cursor()
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        raw = _prepared_cursor_class()(db.connection)
+    raw.logged = db.queries_logged
+    return db._prepare_cursor(raw)  # Django's wrapper, as db.cursor() gives it
 
 
 class _Text:
@@ -122,10 +134,9 @@ def insert(objs: Sequence[models.Model]) -> None:
 
 def _prepared(objs: Sequence[models.Model]) -> tuple[str, list[Any]]:
     sql, fields = _statement(type(objs[0]), len(objs))
+    db = _db()
     params = [
-        field.get_db_prep_save(field.pre_save(obj, True), connection)
-        for obj in objs
-        for field in fields
+        field.get_db_prep_save(field.pre_save(obj, True), db) for obj in objs for field in fields
     ]
     return sql, params
 
@@ -135,7 +146,7 @@ def _saved(objs: Sequence[models.Model], keys: Sequence[Sequence[Any]]) -> None:
         if obj.pk is None:
             obj.pk = key
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = DEFAULT_DB_ALIAS
 
 
 def insert_together(*groups: Sequence[models.Model]) -> None:
@@ -160,6 +171,27 @@ def insert_together(*groups: Sequence[models.Model]) -> None:
         _saved(objs, [row[1:] for row in rows if row[0] == n])
 
 
+@functools.cache
+def _with_child_statement(
+    parent: type[models.Model], child: type[models.Model], attname: str, parent_sql: str
+) -> tuple[str, list[Any]]:
+    """``insert_with_child``'s SQL, and the child's fields that take a value."""
+    fields = _statement(child, 1)[1]
+    quote = connection.ops.quote_name
+    parent_pk, child_pk = parent._meta.pk, child._meta.pk
+    assert parent_pk is not None and child_pk is not None
+    key = quote(str(parent_pk.column))
+    columns = ", ".join(quote(str(f.column)) for f in fields)
+    # VALUES, not SELECT: its NULLs and literals take the columns' types
+    values = ", ".join(f"(SELECT {key} FROM p)" if f.attname == attname else "%s" for f in fields)
+    sql = (
+        f"WITH p AS ({parent_sql}), c AS (INSERT INTO {quote(child._meta.db_table)} "
+        f"({columns}) VALUES ({values}) RETURNING {quote(str(child_pk.column))}) "
+        f"SELECT p.{key}, c.{quote(str(child_pk.column))} FROM p, c"
+    )
+    return sql, [f for f in fields if f.attname != attname]
+
+
 def insert_with_child(parent: models.Model, child: models.Model, fk: str) -> None:
     """INSERT ``parent`` and ``child``, whose foreign key ``fk`` points at it, neither
     saved yet, in one statement on PostgreSQL: the child's row takes the parent's new key
@@ -173,24 +205,9 @@ def insert_with_child(parent: models.Model, child: models.Model, fk: str) -> Non
         return
     attname = field.attname
     parent_sql, params = _prepared([parent])
-    fields = _statement(type(child), 1)[1]
-    quote = connection.ops.quote_name
-    parent_pk, child_pk = parent._meta.pk, child._meta.pk
-    assert parent_pk is not None and child_pk is not None
-    key = quote(str(parent_pk.column))
-    columns = ", ".join(quote(str(f.column)) for f in fields)
-    # VALUES, not SELECT: its NULLs and literals take the columns' types
-    values = ", ".join(f"(SELECT {key} FROM p)" if f.attname == attname else "%s" for f in fields)
-    sql = (
-        f"WITH p AS ({parent_sql}), c AS (INSERT INTO {quote(child._meta.db_table)} "
-        f"({columns}) VALUES ({values}) RETURNING {quote(str(child_pk.column))}) "
-        f"SELECT p.{key}, c.{quote(str(child_pk.column))} FROM p, c"
-    )
-    params += [
-        f.get_db_prep_save(f.pre_save(child, True), connection)
-        for f in fields
-        if f.attname != attname
-    ]
+    sql, fields = _with_child_statement(type(parent), type(child), attname, parent_sql)
+    db = _db()
+    params += [f.get_db_prep_save(f.pre_save(child, True), db) for f in fields]
     with cursor() as c:
         c.execute(sql, params)
         parent_key, child_key = c.fetchone()
@@ -227,11 +244,12 @@ def _read(model: type[models.Model]) -> tuple[str, list[Any], tuple[str, str, st
 
 def _instance(model: type[M], row: Sequence[Any], fields: list[Any]) -> M:
     values = []
+    db = _db()
     for value, (_field, col, converters) in zip(row, fields, strict=False):
         for convert in converters:
-            value = convert(value, col, connection)
+            value = convert(value, col, db)
         values.append(value)
-    return model.from_db(connection.alias, [f.attname for f, _, _ in fields], values)
+    return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f, _, _ in fields], values)
 
 
 def get(model: type[M], pk: int) -> M | None:
