@@ -107,6 +107,19 @@ def email_body(message: Any, show_images: Any = 0) -> EmailHtml:
     return email_html(message.body_html, images=message.pk == show_images)
 
 
+@register.simple_tag(takes_context=True)
+def timeline_items(context: template.Context) -> SafeString:
+    """The ticket page's timeline entries (``web.timeline_html``: written in Python)."""
+    from sigap.web.timeline_html import timeline_items_html
+
+    return timeline_items_html(
+        context["items"],
+        ticket=context["ticket"],
+        earlier=context.get("earlier"),
+        show_images=context.get("show_images"),
+    )
+
+
 # The staff menu's links, drawn once per (language, page, role) in each process: they
 # are the same on every request but for those three, and drawing them cost about a
 # millisecond of each staff page (a fifth of the inbox's template work).
