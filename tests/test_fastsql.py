@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +15,8 @@ from sigap.accounts.models import User
 from sigap.core import fastsql
 from sigap.customers.models import Customer
 from sigap.tickets.models import Message, Ticket, TicketSearchDocument, TimelineEvent
+
+ON_POSTGRES = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 
 def test_rows_read_back_as_written_with_keys_in_order(ticket: Ticket, agent: User) -> None:
@@ -196,3 +199,40 @@ def test_postgres_prepares_each_statement_once_per_connection(
     again = fastsql.get(Customer, customer.pk)
     assert again is not None and again.name == customer.name
     assert not TimelineEvent.objects.filter(ticket=ticket, kind="note_added").exists()
+
+
+def test_postgres_prepares_one_statement_whatever_the_size_of_an_int(customer: Customer) -> None:
+    """psycopg types a bare int by its size; each set of types would be a statement of its
+    own, up to psycopg's limit a connection. The prepared cursor sends every int as int8."""
+    if not fastsql.prepared():
+        pytest.skip("statements are prepared on PostgreSQL only")
+    for pk in (customer.pk, 40_000, 3_000_000_000):
+        fastsql.get(Customer, pk)
+
+    read = f'FROM "{Customer._meta.db_table}" WHERE'
+    assert len([s for s in _prepared_here() if read in s]) == 1
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="statements are prepared on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_a_column_type_changed_elsewhere_does_not_break_a_prepared_read() -> None:
+    """A migration run from another process changes a column a prepared statement returns:
+    PostgreSQL refuses the statement from then on ("cached plan must not change result
+    type"). Outside a transaction the read deallocates and prepares again."""
+    assert fastsql.prepared()
+    import psycopg
+
+    customer = Customer.objects.create(name="Sari Dewi")
+    assert fastsql.get(Customer, customer.pk) is not None
+    table = Customer._meta.db_table
+    s = connection.settings_dict
+    with psycopg.connect(
+        host=s["HOST"], port=s["PORT"], user=s["USER"], dbname=s["NAME"], autocommit=True
+    ) as other:
+        other.execute(f'ALTER TABLE "{table}" ALTER COLUMN region TYPE varchar(300)')
+        try:
+            read = [fastsql.get(Customer, customer.pk) for _ in range(3)]
+        finally:
+            other.execute(f'ALTER TABLE "{table}" ALTER COLUMN region TYPE varchar(100)')
+
+    assert [c.name if c else None for c in read] == ["Sari Dewi"] * 3

@@ -91,11 +91,18 @@ def test_wita_time_zone_and_postgres_url_are_accepted(tmp_path: Path) -> None:
     assert f'"prepare": {2**31 - 1}' in result.stdout  # core.fastsql's statements prepared
 
 
-def test_prepared_statements_can_be_switched_off_for_a_pooler(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "switch",
+    [
+        {"SIGAP_DB_PREPARED": "false"},  # behind a pooler that forgets them
+        {"SIGAP_DB_POOL": "false"},  # a connection a request: preparing costs a round trip
+    ],
+)
+def test_prepared_statements_are_off_for_a_pooler_or_without_the_pool(
+    tmp_path: Path, switch: dict[str, str]
+) -> None:
     result = run_settings(
-        tmp_path,
-        SIGAP_DATABASE_URL="postgres://sigap@127.0.0.1:5432/sigap",
-        SIGAP_DB_PREPARED="false",
+        tmp_path, SIGAP_DATABASE_URL="postgres://sigap@127.0.0.1:5432/sigap", **switch
     )
 
     assert result.returncode == 0, result.stderr

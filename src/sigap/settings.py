@@ -197,11 +197,13 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
             }
         }
         _db["CONN_MAX_AGE"] = 0
-    if envbool("SIGAP_DB_PREPARED", True):
+    if envbool("SIGAP_DB_PREPARED", True) and envbool("SIGAP_DB_POOL", True):
         # psycopg prepares only what asks for it (Django's own cursors bind on the client
         # and cannot be prepared): the fixed statements of the hottest writes and reads
-        # (core.fastsql.cursor). Off for a pooler that forgets prepared statements between
-        # transactions (PgBouncer in transaction mode before 1.21).
+        # (core.fastsql.cursor), on connections the pool keeps (without it a connection
+        # lives one request, and a statement prepared for one run costs a round trip
+        # more). Off for a pooler that forgets prepared statements between transactions
+        # (PgBouncer in transaction mode before 1.21).
         _db.setdefault("OPTIONS", {})["prepare_threshold"] = PREPARE_ONLY_ASKED
 else:
     raise ImproperlyConfigured(

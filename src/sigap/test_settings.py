@@ -23,7 +23,11 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 else:
     # No pool; and commits (migrations, transactional tests) need not wait for the disk: a
     # test database is thrown away.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
+    DATABASES["default"]["OPTIONS"] = {
+        "options": "-c synchronous_commit=off",
+        # the test connection lives for the whole run, as a pooled one does
+        "prepare_threshold": PREPARE_ONLY_ASKED,  # noqa: F405
+    }
 
 # Jobs run at once, in the caller (unit tests); tests of the real worker start one.
 HUEY["immediate"] = True  # noqa: F405

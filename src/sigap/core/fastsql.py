@@ -76,7 +76,9 @@ class _Text:
 
 @functools.cache
 def _prepared_cursor_class() -> type:
+    import psycopg
     from django.db.backends.postgresql.base import ServerBindingCursor
+    from psycopg.types.numeric import Int8
 
     class PreparedCursor(ServerBindingCursor):
         """Django's server-binding cursor, every statement prepared."""
@@ -84,7 +86,22 @@ def _prepared_cursor_class() -> type:
         logged = False
 
         def execute(self, query: Any, params: Any = None, **_ignored: Any) -> Any:
-            result = super().execute(query, params, prepare=True)  # type: ignore[misc]
+            if params:
+                # psycopg types a bare int by its size (int2, int4 or int8) and prepares a
+                # statement once per set of types: one type for them all, one statement
+                params = [Int8(p) if type(p) is int else p for p in params]
+            try:
+                result = super().execute(query, params, prepare=True)  # type: ignore[misc]
+            except psycopg.errors.FeatureNotSupported as error:
+                # Another connection changed a column this statement returns (a
+                # migration): PostgreSQL refuses the prepared statement until it is
+                # deallocated. In a transaction its rollback deallocates them all.
+                conn = self.connection  # type: ignore[attr-defined]  # psycopg.Cursor's
+                idle = conn.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+                if "cached plan" not in str(error) or not idle:
+                    raise
+                conn.execute("DEALLOCATE ALL")  # psycopg forgets its names with it
+                result = super().execute(query, params, prepare=True)  # type: ignore[misc]
             if self.logged:
                 # A prepared statement's run leaves no text behind; the query log (DEBUG,
                 # the tests' counts) gets it with its values, as Django's own cursors do.

@@ -17,7 +17,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString
-from django.utils.timezone import template_localtime
+from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in django-stubs
 from django.utils.translation import gettext
 
 from sigap.tickets.timeline import Item
