@@ -568,7 +568,7 @@ def main() -> int:
         "database": "postgresql",
         "redis": True,
         "workers": 2,
-        "http_threads": int(os.environ.get("SIGAP_HTTP_THREADS", "3")),
+        "http_threads": int(os.environ.get("SIGAP_HTTP_THREADS", "4")),
         "sizes": {},
     }
     token = ""

@@ -212,7 +212,9 @@ else:
 DATABASES = {"default": _db}
 # Threads per ``sigap serve`` process that run HTTP requests (sigap.asgi); each holds at
 # most one database connection, so keep it within SIGAP_DB_POOL_MAX.
-HTTP_THREADS = envint("SIGAP_HTTP_THREADS", 3)
+# Four: API creation at concurrency 16 served 311-312 per s with 3, 346-347 with 4, 305-307
+# with 5 and 294 with 6 (2026-12-07, bench/served.py, docs/decisions/0009's seventh pass).
+HTTP_THREADS = envint("SIGAP_HTTP_THREADS", 4)
 IS_POSTGRES = _db["ENGINE"] == "django.db.backends.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
