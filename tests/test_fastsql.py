@@ -201,11 +201,11 @@ def test_postgres_prepares_each_statement_once_per_connection(
     assert not TimelineEvent.objects.filter(ticket=ticket, kind="note_added").exists()
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="statements are prepared on PostgreSQL only")
 def test_postgres_prepares_one_statement_whatever_the_size_of_an_int(customer: Customer) -> None:
     """psycopg types a bare int by its size; each set of types would be a statement of its
     own, up to psycopg's limit a connection. The prepared cursor sends every int as int8."""
-    if not fastsql.prepared():
-        pytest.skip("statements are prepared on PostgreSQL only")
+    assert fastsql.prepared()
     for pk in (customer.pk, 40_000, 3_000_000_000):
         fastsql.get(Customer, pk)
 

@@ -190,9 +190,10 @@ def insert_together(*groups: Sequence[models.Model]) -> None:
 
 @functools.cache
 def _with_child_statement(
-    parent: type[models.Model], child: type[models.Model], attname: str, parent_sql: str
+    parent: type[models.Model], child: type[models.Model], attname: str
 ) -> tuple[str, list[Any]]:
     """``insert_with_child``'s SQL, and the child's fields that take a value."""
+    parent_sql = _statement(parent, 1)[0]
     fields = _statement(child, 1)[1]
     quote = connection.ops.quote_name
     parent_pk, child_pk = parent._meta.pk, child._meta.pk
@@ -221,8 +222,8 @@ def insert_with_child(parent: models.Model, child: models.Model, fk: str) -> Non
         insert([child])
         return
     attname = field.attname
-    parent_sql, params = _prepared([parent])
-    sql, fields = _with_child_statement(type(parent), type(child), attname, parent_sql)
+    _parent_sql, params = _prepared([parent])
+    sql, fields = _with_child_statement(type(parent), type(child), attname)
     db = _db()
     params += [f.get_db_prep_save(f.pre_save(child, True), db) for f in fields]
     with cursor() as c:

@@ -35,7 +35,7 @@ def timeline_items_html(
 ) -> SafeString:
     """The entries (and the link to the older ones), without the template's last
     newline (the template that calls this keeps it)."""
-    from sigap.web.templatetags.sigap import email_html  # the sanitiser the tag used
+    from sigap.web.templatetags.sigap import email_html  # the sanitiser, with images blocked
 
     page_url = reverse("web:ticket", args=[ticket.pk])
     out: list[str] = []
@@ -98,7 +98,7 @@ def timeline_items_html(
                     f"{_text(a.filename)} ({_text(filesizeformat(a.size))})</a>"
                 )
             out.append("\n    ")
-            if message.kind == "inbound" and splittable:  # web/_message_actions.html
+            if message.kind == "inbound" and splittable:  # split it: web/views/merge.py
                 split = reverse("web:ticket_split", args=[ticket.pk, message.pk])
                 out.append(
                     f'<a class="msg-action" href="{split}" data-split="{_text(message.pk)}">'

@@ -100,13 +100,6 @@ def sanitize_html(html: str) -> SafeString:
     return email_html(html).html
 
 
-@register.simple_tag
-def email_body(message: Any, show_images: Any = 0) -> EmailHtml:
-    """A message's HTML as ``email_html`` shows it; its images only when ``show_images``
-    is the message's id (the agent's "show images" on the ticket page)."""
-    return email_html(message.body_html, images=message.pk == show_images)
-
-
 @register.simple_tag(takes_context=True)
 def timeline_items(context: template.Context) -> SafeString:
     """The ticket page's timeline entries (``web.timeline_html``: written in Python)."""
