@@ -7,6 +7,8 @@ class CoreConfig(AppConfig):
     verbose_name = "Sigap core"
 
     def ready(self) -> None:
-        from sigap.core import health, outbox
+        from sigap.core import health, outbox, pgtypes
+
+        pgtypes.use_c_timestamptz_loader()
 
         health.waiting("outbox", outbox.oldest_due)
