@@ -35,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SIGAP = str(Path(sys.executable).parent / "sigap")
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/sigap_bench"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
+# `sigap serve --workers N` (SIGAP_BENCH_WORKERS): two, one a core, as README advises
+WORKERS = int(os.environ.get("SIGAP_BENCH_WORKERS", "2"))
 TARGETS = {  # at 1,000,000 tickets on this machine
     "list_p95_ms": 50.0,
     "search_p95_ms": 150.0,
@@ -278,7 +280,7 @@ class Server:
                 "--no-migrate",
                 "--no-worker",
                 "--workers",
-                "2",
+                str(WORKERS),
                 "--port",
                 str(self.port),
             ],
@@ -567,7 +569,7 @@ def main() -> int:
     results: dict[str, Any] = {
         "database": "postgresql",
         "redis": True,
-        "workers": 2,
+        "workers": WORKERS,
         "http_threads": int(os.environ.get("SIGAP_HTTP_THREADS", "4")),
         "sizes": {},
     }
