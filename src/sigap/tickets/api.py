@@ -79,6 +79,7 @@ from sigap.tickets.schemas import (
     link_dict,
     message_dict,
     proposal_dict,
+    status_labels,
     ticket_dict,
     ticket_list_dict,
 )
@@ -238,10 +239,11 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilterIn]) -> HttpRes
             rows, next_cursor = page(qs, cursor=cursor, limit=limit)
         names = {} if user.is_customer else selectors.tag_names([t.pk for t in rows])
         tagged = [(t, names.get(t.pk, [])) for t in rows]
+    labels = status_labels()
     if user.is_customer:
-        items = [customer_ticket_list_dict(t) for t, _ in tagged]
+        items = [customer_ticket_list_dict(t, labels=labels) for t, _ in tagged]
     else:
-        items = [ticket_list_dict(t, tags=tags or []) for t, tags in tagged]
+        items = [ticket_list_dict(t, tags=tags or [], labels=labels) for t, tags in tagged]
     # Sent as built: the dicts hold exactly the page schema's fields (``schemas``).
     return json_response({"items": items, "next_cursor": next_cursor})
 
