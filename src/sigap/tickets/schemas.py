@@ -466,17 +466,10 @@ def _ref(obj: Any) -> dict[str, Any] | None:
 status_labels = per_language(lambda: {str(k): str(v) for k, v in Status.choices})
 
 
-def _utc(value: datetime | None) -> str | None:
+def _utc(value: datetime | None) -> datetime | None:
     """Times leave the API in UTC, whether read from the database or just computed in the
-    business's time zone (a ticket created by this request), written as the API's JSON
-    encoder (Django's) writes a datetime: milliseconds, ``Z``. Written here, the encoder
-    meets text, not a hundred datetimes a list page to ask about one by one."""
-    if value is None:
-        return None
-    text = value.astimezone(UTC).isoformat()
-    if value.microsecond:
-        text = text[:23] + text[26:]
-    return text[:-6] + "Z"  # isoformat of a UTC time ends in +00:00
+    business's time zone (a ticket created by this request)."""
+    return value.astimezone(UTC) if value is not None else None
 
 
 def customer_ticket_list_dict(t: Ticket, *, labels: dict[str, str] | None = None) -> dict[str, Any]:
