@@ -236,3 +236,28 @@ def test_a_column_type_changed_elsewhere_does_not_break_a_prepared_read() -> Non
             other.execute(f'ALTER TABLE "{table}" ALTER COLUMN region TYPE varchar(100)')
 
     assert [c.name if c else None for c in read] == ["Sari Dewi"] * 3
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="statements are prepared on PostgreSQL only")
+@pytest.mark.django_db
+def test_one_statement_whether_an_int_field_holds_an_int_or_a_choice(
+    ticket: Ticket,
+) -> None:
+    """A plain int goes as it is, an IntegerChoices member the ORM's way (Int2 for a
+    PositiveSmallIntegerField): the prepared cursor sends both as int8, so the INSERT is
+    prepared once on a connection, not once per set of int sizes (found in review)."""
+    from sigap.tickets.models import Priority
+
+    assert fastsql.prepared()
+
+    def copy(priority: Any) -> Ticket:
+        new = Ticket.objects.get(pk=ticket.pk)
+        new.pk = None
+        new._state.adding = True
+        new.priority = priority
+        return new
+
+    fastsql.insert([copy(Priority.P2)])
+    fastsql.insert([copy(int(Priority.P2))])
+    write = f'INSERT INTO "{Ticket._meta.db_table}"'
+    assert len([s for s in _prepared_here() if s.startswith(write)]) == 1

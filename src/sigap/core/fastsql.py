@@ -88,8 +88,11 @@ def _prepared_cursor_class() -> type:
         def execute(self, query: Any, params: Any = None, **_ignored: Any) -> Any:
             if params:
                 # psycopg types a bare int by its size (int2, int4 or int8) and prepares a
-                # statement once per set of types: one type for them all, one statement
-                params = [Int8(p) if type(p) is int else p for p in params]
+                # statement once per set of types: one type for them all, one statement.
+                # Django's Int2/Int4 and IntegerChoices members too (not a bool).
+                params = [
+                    Int8(p) if isinstance(p, int) and type(p) is not bool else p for p in params
+                ]
             try:
                 result = super().execute(query, params, prepare=True)  # type: ignore[misc]
             except psycopg.errors.FeatureNotSupported as error:
