@@ -107,15 +107,17 @@ def attachment_store(*, message: Message, upload: Upload) -> Attachment:
     )
     attachment.file.save(digest, ContentFile(upload.content), save=False)
     attachment.save()
+    # what ``known_attachments`` recorded on the message no longer holds them all
+    message.__dict__.get("_prefetched_objects_cache", {}).pop("attachments", None)
     return attachment
 
 
 def known_attachments(message: Message, attachments: list[Attachment]) -> None:
     """Record on a message just written the attachments it has, as ``prefetch_related``
-    would: serialising it (``message.attachments.all()``) then runs no query. A message
-    has its attachments from the start (``attachment_store`` as it is written): without
+    would: serialising it (``message.attachments.all()``) then runs no query. Without
     any, an empty queryset stands for them, which costs a fraction of the related
-    manager's filtered one (most new messages, every API creation)."""
+    manager's filtered one (most new messages, every API creation); one stored later
+    (``attachment_store``) drops what was recorded."""
     if not attachments:
         message.__dict__.setdefault("_prefetched_objects_cache", {})["attachments"] = (
             Attachment.objects.none()

@@ -452,3 +452,19 @@ def test_an_oversized_attachment_on_a_new_ticket_creates_no_ticket(
         services.ticket_create(**kwargs)
 
     assert Ticket.objects.count() == count
+
+
+def test_an_attachment_stored_later_is_found_by_a_query_on_the_same_instance(
+    agent: User, ticket: Ticket
+) -> None:
+    """A message written without attachments, one stored for it after (as
+    connectors/messaging/media.py does): a query through ``message.attachments``
+    (``order_by``/``get``, as delivery.parts_of and ticket_split read them) finds it on
+    the same instance (found in review)."""
+    from sigap.tickets.attachments import attachment_store
+
+    message = services.message_add(actor=agent, ticket=ticket, kind="note", body="Dicek.")
+    attachment_store(message=message, upload=Upload("resi.txt", b"JNE 0123"))
+
+    assert [a.filename for a in message.attachments.order_by("id")] == ["resi.txt"]
+    assert message.attachments.get().filename == "resi.txt"
