@@ -504,29 +504,52 @@ def _engine_neutral() -> set[str]:
     return {line for line in lines if line and not line.startswith("#")}
 
 
+def _uses_database(item: pytest.Item) -> bool:
+    return bool(
+        item.get_closest_marker("django_db")
+        or _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def _left_to_the_sqlite_run(item: pytest.Item, sqlite_ignores: list[str]) -> bool:
+    """A test of the PostgreSQL run that the SQLite run beside it runs instead: one that
+    does not use the test database, is neither a browser nor a production stack test, and
+    is in a module the SQLite run collects."""
+    if _uses_database(item) or any(item.get_closest_marker(m) for m in ("e2e", "production_stack")):
+        return False
+    path = item.nodeid.split("::")[0]
+    return not any(path == p or path.startswith(p.rstrip("/") + "/") for p in sqlite_ignores)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test that drives chromium is a browser test wherever it lives: marker ``e2e``
     (``make test`` runs those once, in the PostgreSQL run when there is one).
 
-    With ``SIGAP_TEST_DATABASE_ONLY=1`` (``make test``'s second run, on SQLite, after the
-    PostgreSQL one) only the tests that use the test database run: the others (settings,
-    text models, parsing) do not depend on its engine and already ran."""
+    ``make test`` runs the suite on PostgreSQL and on SQLite side by side
+    (scripts/run_tests.py), and sets ``SIGAP_TEST_SIDE`` to say which run this is. A test
+    that does not use the test database does not depend on its engine: it runs once, in
+    the SQLite run (``sqlite``), unless that run leaves its module out
+    (``SIGAP_TEST_SQLITE_IGNORES``, comma-separated) or it is a browser or production
+    stack test; the PostgreSQL run (``postgres``) leaves it out."""
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("e2e"):
             item.add_marker(pytest.mark.e2e)
-    if os.environ.get("SIGAP_TEST_DATABASE_ONLY") != "1":
-        return
-    # ``make test``'s SQLite run also leaves out the tests the engine probe found reaching
-    # no path that differs between the engines (tests/engine_neutral.txt, written by
-    # ``scripts/engine_probe.py --write``). A test not listed there, new or renamed, runs
-    # on both engines.
-    neutral = _engine_neutral() if os.environ.get("SIGAP_TEST_SKIP_NEUTRAL") == "1" else set()
+    side = os.environ.get("SIGAP_TEST_SIDE")
     kept, dropped = [], []
-    for item in items:
-        uses = item.get_closest_marker("django_db") or _DATABASE_FIXTURES & set(
-            getattr(item, "fixturenames", ())
-        )
-        (kept if uses and item.nodeid not in neutral else dropped).append(item)
+    if side == "postgres":
+        ignores = [p for p in os.environ.get("SIGAP_TEST_SQLITE_IGNORES", "").split(",") if p]
+        for item in items:
+            (dropped if _left_to_the_sqlite_run(item, ignores) else kept).append(item)
+    elif side == "sqlite":
+        # The SQLite run also leaves out the tests the engine probe found reaching no path
+        # that differs between the engines (tests/engine_neutral.txt, written by
+        # ``scripts/engine_probe.py --write``): they use the database, and run on
+        # PostgreSQL. A test not listed there, new or renamed, runs on both engines.
+        neutral = _engine_neutral()
+        for item in items:
+            (dropped if _uses_database(item) and item.nodeid in neutral else kept).append(item)
+    else:
+        return
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
