@@ -108,14 +108,16 @@ def apply_view(qs: QuerySet[Ticket], user: User, view: str) -> QuerySet[Ticket]:
 COUNTS_TTL = 15  # seconds; the counts are a guide, the list itself is always fresh
 
 
-def view_counts(base: QuerySet[Ticket], user: User) -> dict[str, int]:
+def view_counts(visible: Callable[[], QuerySet[Ticket]], user: User) -> dict[str, int]:
     """Tickets per saved view (capped), cached briefly per user: seven counts cost more
-    than the page they sit beside."""
+    than the page they sit beside. ``visible()``: the tickets the user may see, asked for
+    only when the counts are made (building it is ~0.2 ms for an agent)."""
     key = f"sigap:inbox-counts:{user.pk}"
     cached: dict[str, int] | None = cache.get(key)
     if cached is not None:
         return cached
     now = timezone.now()
+    base = visible()
     counts = {
         v.key: base.filter(v.condition(user, now)).order_by()[:COUNT_CAP].count() for v in VIEWS
     }

@@ -146,7 +146,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
     base_params = params.copy()
     base_params.pop("view", None)
     base_params.pop("saved", None)  # another built-in view is no longer the saved one
-    counts = inbox.view_counts(visible_tickets(user), user)
+    counts = inbox.view_counts(lambda: visible_tickets(user), user)
     saved_query = saved.clean_query(request.GET.urlencode())
     text = _text()
     context = {
