@@ -160,7 +160,8 @@ def _children(pid: int, word: bytes) -> list[int]:
 @pytest.mark.production_stack  # a server as systemd or Docker runs it: once per suite
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the worker")
 # the server and its worker write to the test database (the worker's heartbeat): emptied
-# after the test, and the migrations' rows put back
+# after the test; the migrations' rows come back at the next serialized_rollback test's
+# start, as after the suite's other transactional tests that carry it
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sigterm_stops_the_embedded_worker_with_the_server(tmp_path: Path) -> None:
     """systemd and Docker stop a server with SIGTERM: its worker must not live on. (The
