@@ -198,9 +198,10 @@ def _hypothesis_test(label: str) -> Callable[..., None]:
     phases, settings and seed; the coverage phase makes a few more cases, e.g. 185 against
     179 for PATCH /tickets/{id}, as the document's constants are read when the test is
     built), built by the test process that runs it. What schemathesis's plugin turns
-    into failures for its own items, the test below raises itself. Built for every operation while the
-    module was collected, in each PostgreSQL test process, the coverage phase's cases cost
-    about 5.5 s of CPU a process (pytest --co: 10.5 s with the module, 4.9 s without)."""
+    into failures for its own items, the test below raises itself. Built for every
+    operation while the module was collected, in each PostgreSQL test process, the
+    coverage phase's cases cost about 5.5 s of CPU a process (pytest --co: 10.5 s with the
+    module, 4.9 s without)."""
     load_all_checks()
     return build_operation_test(
         config=schema.config,
