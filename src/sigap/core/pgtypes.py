@@ -56,11 +56,14 @@ def _loader_class() -> type:
 
         def __init__(self, oid: int, context: Any = None) -> None:
             super().__init__(oid, context)
-            # The C loader's own method, called by psycopg for each value with no Python
-            # frame between. In a UTC session it answers in datetime.timezone.utc.
-            self.load = c_loader(oid, context).load  # type: ignore[method-assign]
+            self._c_load = c_loader(oid, context).load
+            # psycopg takes ``loader.load`` once per column: the C loader's own method
+            # there, so each value is loaded with no Python frame between. In a UTC
+            # session it answers in datetime.timezone.utc.
+            self.load = self._c_load  # type: ignore[method-assign]
 
-        def load(self, data: Any) -> Any:  # replaced per instance above
-            raise NotImplementedError
+        def load(self, data: Any) -> Any:
+            """The C loader's answer (the instance's ``load`` is that method itself)."""
+            return self._c_load(data)
 
     return TimestamptzLoader

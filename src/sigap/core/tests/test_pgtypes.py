@@ -33,6 +33,10 @@ def test_connections_read_timestamps_with_the_c_loader() -> None:
     instance = loader(1184, connection.connection)
     # psycopg's C implementation answers for each value, no Python frame of ours between
     assert type(instance.load.__self__).__module__ == "psycopg_binary._psycopg"
+    # the class's own method, for a caller that takes it from the class, answers the same
+    text = b"2026-12-07 10:04:05.5+00"
+    assert loader.load(instance, text) == instance.load(text)
+    assert loader.load(instance, text) == datetime.datetime(2026, 12, 7, 10, 4, 5, 500000, UTC)
     # Django's cursors compare its zone with theirs, and keep it when they agree
     assert loader.timezone is connection.timezone is UTC
 
