@@ -92,7 +92,6 @@ POSTGRES_ONLY = [
     "src/sigap/portal/tests/test_customer_language.py",
     "src/sigap/relations/tests/test_incidents.py",
     "src/sigap/relations/tests/test_stream.py",
-    "src/sigap/tickets/tests/test_access.py",
     "src/sigap/tickets/tests/test_automations.py",
     "src/sigap/tickets/tests/test_hooks.py",
     "src/sigap/tickets/tests/test_procedure.py",

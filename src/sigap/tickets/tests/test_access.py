@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from django.db.models import Count, Exists, OuterRef, Q
 from pytest_django import DjangoAssertNumQueries
 
 from sigap.accounts.access import require_staff
-from sigap.accounts.models import Team, User
+from sigap.accounts.models import Role, Team, User
 from sigap.core.errors import NotFound, PermissionDenied
 from sigap.customers.models import Customer
 from sigap.tickets import services
-from sigap.tickets.access import access_ticket, visible_tickets
-from sigap.tickets.models import Ticket
+from sigap.tickets.access import access_ticket, ticket_visibility, visible_tickets
+from sigap.tickets.models import Message, Ticket
 from sigap.tickets.selectors import ticket_detail_for, ticket_list_for
 from sigap.tickets.tests.steps import new_ticket
 
@@ -188,3 +191,62 @@ def test_an_inactive_agent_may_not_change_a_ticket(agent: User, ticket: Ticket) 
         services.ticket_record(actor=agent, ticket=ticket, facts="Fakta.")
 
     assert Ticket.objects.get(pk=ticket.pk).status == "new"
+
+
+# --- an agent's teams as a written subquery (access.py's RawSQL), checked against the
+# membership queryset it replaced, in every shape the code uses visibility (from review)
+
+
+def old_visibility(user: User) -> Q:
+    team_ids = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+    return Q(team_id__in=team_ids) | Q(assignee_id=user.pk) | Q(team__isnull=True)
+
+
+SHAPES: dict[str, Callable[[Q], object]] = {
+    "filter": lambda q: sorted(Ticket.objects.filter(q).values_list("pk", flat=True)),
+    "exclude": lambda q: sorted(Ticket.objects.exclude(q).values_list("pk", flat=True)),
+    "negated": lambda q: sorted(Ticket.objects.filter(~q).values_list("pk", flat=True)),
+    "pk_in": lambda q: sorted(
+        Ticket.objects.filter(pk__in=Ticket.objects.filter(q).values("pk")).values_list(
+            "pk", flat=True
+        )
+    ),
+    "nested_pk_in_exclude": lambda q: sorted(
+        Ticket.objects.exclude(pk__in=Ticket.objects.filter(q)).values_list("pk", flat=True)
+    ),
+    "exists": lambda q: sorted(
+        Ticket.objects.filter(Exists(Ticket.objects.filter(q, pk=OuterRef("pk")))).values_list(
+            "pk", flat=True
+        )
+    ),
+    "related": lambda q: sorted(
+        Message.objects.filter(ticket__in=Ticket.objects.filter(q)).values_list("pk", flat=True)
+    ),
+    "union": lambda q: sorted(
+        Ticket.objects.filter(q)
+        .order_by()
+        .values_list("pk", flat=True)
+        .union(Ticket.objects.filter(pk=-1).order_by().values_list("pk", flat=True))
+    ),
+    "grouped": lambda q: sorted(
+        Ticket.objects.filter(q).values("status").annotate(n=Count("pk")).values_list("status", "n")
+    ),
+    "capped_count": lambda q: Ticket.objects.filter(q).order_by()[:200].count(),
+    "joined_team_members": lambda q: sorted(
+        Ticket.objects.filter(q, team__members__isnull=False)
+        .values_list("pk", flat=True)
+        .distinct()
+    ),
+    "or_other": lambda q: sorted(Ticket.objects.filter(q | Q(pk=-1)).values_list("pk", flat=True)),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+@pytest.mark.parametrize("who", ["agent", "outsider_agent"])
+def test_the_written_team_subquery_gives_the_same_tickets(
+    request: pytest.FixtureRequest, world: dict[str, Ticket], who: str, shape: str
+) -> None:
+    lonely = User.objects.create(username="sepi", role=Role.AGENT)  # in no team
+    run = SHAPES[shape]
+    for user in (request.getfixturevalue(who), lonely):
+        assert run(ticket_visibility(user)) == run(old_visibility(user)), user.username
