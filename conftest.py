@@ -20,12 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests import world
 
-from sigap.accounts.models import Role, Team, User
-from sigap.accounts.services import team_create, user_create
+from sigap.accounts.models import Team, User
 from sigap.customers.models import Customer
-from sigap.customers.services import ContactIn, customer_create
-from sigap.tickets import services as ticket_services
 from sigap.tickets.models import Ticket
 
 # --- One migrated test database per run, cloned for each test process -------------------
@@ -225,107 +223,67 @@ def _install_delete_flush() -> None:
 
 @pytest.fixture
 def admin(db: None) -> User:
-    return user_create(username="admin", password="rahasia-admin", role=Role.ADMIN)
+    return world.make_user("admin")
 
 
 @pytest.fixture
 def supervisor(db: None) -> User:
-    return user_create(
-        username="sari.spv", password="rahasia-spv", role=Role.SUPERVISOR, first_name="Sari"
-    )
+    return world.make_user("supervisor")
 
 
 @pytest.fixture
 def agent(db: None) -> User:
-    return user_create(
-        username="rina.agen", password="rahasia-agen", role=Role.AGENT, first_name="Rina"
-    )
+    return world.make_user("agent")
 
 
 @pytest.fixture
 def outsider_agent(db: None) -> User:
-    return user_create(
-        username="dodi.agen", password="rahasia-agen", role=Role.AGENT, first_name="Dodi"
-    )
+    return world.make_user("outsider_agent")
 
 
 @pytest.fixture
 def other_supervisor(db: None) -> User:
-    return user_create(username="yusuf.spv", password="rahasia-spv", role=Role.SUPERVISOR)
+    return world.make_user("other_supervisor")
 
 
 @pytest.fixture
 def team(supervisor: User, agent: User) -> Team:
-    return team_create(name="Pengiriman", slug="pengiriman", supervisor=supervisor, members=[agent])
+    return world.make_team(supervisor, agent)
 
 
 @pytest.fixture
 def other_team(other_supervisor: User, outsider_agent: User) -> Team:
-    return team_create(
-        name="Pembayaran", slug="pembayaran", supervisor=other_supervisor, members=[outsider_agent]
-    )
+    return world.make_other_team(other_supervisor, outsider_agent)
 
 
 @pytest.fixture
 def customer_user(db: None) -> User:
-    return user_create(username="budi@contoh.id", password="rahasia-budi", role=Role.CUSTOMER)
+    return world.make_user("customer_user")
 
 
 @pytest.fixture
 def customer(customer_user: User) -> Customer:
-    return customer_create(
-        name="Budi Santoso",
-        loyalty_tier="gold",
-        contacts=[ContactIn("email", "budi@contoh.id"), ContactIn("phone", "0812-3456-7890")],
-        user=customer_user,
-    )
+    return world.make_customer(customer_user)
 
 
 @pytest.fixture
 def other_customer_user(db: None) -> User:
-    return user_create(username="siti@contoh.id", password="rahasia-siti", role=Role.CUSTOMER)
+    return world.make_user("other_customer_user")
 
 
 @pytest.fixture
 def other_customer(other_customer_user: User) -> Customer:
-    return customer_create(
-        name="Siti Rahmawati",
-        contacts=[ContactIn("email", "siti@contoh.id")],
-        user=other_customer_user,
-    )
+    return world.make_other_customer(other_customer_user)
 
 
 @pytest.fixture
 def ticket(agent: User, team: Team, customer: Customer) -> Ticket:
-    return ticket_services.ticket_create(
-        actor=agent,
-        customer=customer,
-        kind="complaint",
-        channel="whatsapp",
-        subject="Paket belum sampai sejak seminggu",
-        description="Halo min, paket saya BLJ-2026-104233 gak sampai-sampai, udah 7 hari.",
-        category="service",
-        severity="sederhana",
-        team=team,
-        assignee=agent,
-        tags=["paket-terlambat"],
-    )
+    return world.make_ticket(agent, team, customer)
 
 
 @pytest.fixture
 def other_ticket(outsider_agent: User, other_team: Team, other_customer: Customer) -> Ticket:
-    return ticket_services.ticket_create(
-        actor=outsider_agent,
-        customer=other_customer,
-        kind="complaint",
-        channel="email",
-        subject="Saldo terpotong dua kali",
-        description="Saldo saya terpotong dua kali untuk pesanan yang sama sebesar Rp 249.000.",
-        category="mechanical",
-        severity="kompleks",
-        team=other_team,
-        assignee=outsider_agent,
-    )
+    return world.make_other_ticket(outsider_agent, other_team, other_customer)
 
 
 _memos_stale = True

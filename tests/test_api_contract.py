@@ -45,11 +45,11 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from sigap.accounts import business
-from sigap.accounts.models import Role, User
-from sigap.accounts.services import team_create, token_create, user_create
-from sigap.customers.services import ContactIn, customer_create
+from sigap.accounts.models import User
+from sigap.accounts.services import token_create
 from sigap.tickets import services
 from sigap.tickets.attachments import Upload
+from tests import world as parts
 
 CALLERS = ["supervisor", "customer_user"]
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
@@ -74,72 +74,16 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, A
     it (rolled back after the test, as ever). Made for each of the module's 148 tests, it
     took 15 s of the module's CPU under cProfile (2026-12-07), besides PostgreSQL's."""
     with django_db_blocker.unblock(), transaction.atomic():
-        users = {
-            "supervisor": user_create(
-                username="sari.spv", password="rahasia-spv", role=Role.SUPERVISOR, first_name="Sari"
-            ),
-            "agent": user_create(
-                username="rina.agen", password="rahasia-agen", role=Role.AGENT, first_name="Rina"
-            ),
-            "other_supervisor": user_create(
-                username="yusuf.spv", password="rahasia-spv", role=Role.SUPERVISOR
-            ),
-            "outsider_agent": user_create(
-                username="dodi.agen", password="rahasia-agen", role=Role.AGENT, first_name="Dodi"
-            ),
-            "customer_user": user_create(
-                username="budi@contoh.id", password="rahasia-budi", role=Role.CUSTOMER
-            ),
-            "other_customer_user": user_create(
-                username="siti@contoh.id", password="rahasia-siti", role=Role.CUSTOMER
-            ),
-        }
+        names = ["supervisor", "agent", "other_supervisor", "outsider_agent"]
+        names += ["customer_user", "other_customer_user"]
+        users = {name: parts.make_user(name) for name in names}
         agent, outsider = users["agent"], users["outsider_agent"]
-        team = team_create(
-            name="Pengiriman", slug="pengiriman", supervisor=users["supervisor"], members=[agent]
-        )
-        other_team = team_create(
-            name="Pembayaran",
-            slug="pembayaran",
-            supervisor=users["other_supervisor"],
-            members=[outsider],
-        )
-        customer = customer_create(
-            name="Budi Santoso",
-            loyalty_tier="gold",
-            contacts=[ContactIn("email", "budi@contoh.id"), ContactIn("phone", "0812-3456-7890")],
-            user=users["customer_user"],
-        )
-        other_customer = customer_create(
-            name="Siti Rahmawati",
-            contacts=[ContactIn("email", "siti@contoh.id")],
-            user=users["other_customer_user"],
-        )
-        ticket = services.ticket_create(
-            actor=agent,
-            customer=customer,
-            kind="complaint",
-            channel="whatsapp",
-            subject="Paket belum sampai sejak seminggu",
-            description="Halo min, paket saya BLJ-2026-104233 gak sampai-sampai, udah 7 hari.",
-            category="service",
-            severity="sederhana",
-            team=team,
-            assignee=agent,
-            tags=["paket-terlambat"],
-        )
-        services.ticket_create(
-            actor=outsider,
-            customer=other_customer,
-            kind="complaint",
-            channel="email",
-            subject="Saldo terpotong dua kali",
-            description="Saldo saya terpotong dua kali untuk pesanan yang sama sebesar Rp 249.000.",
-            category="mechanical",
-            severity="kompleks",
-            team=other_team,
-            assignee=outsider,
-        )
+        team = parts.make_team(users["supervisor"], agent)
+        other_team = parts.make_other_team(users["other_supervisor"], outsider)
+        customer = parts.make_customer(users["customer_user"])
+        other_customer = parts.make_other_customer(users["other_customer_user"])
+        ticket = parts.make_ticket(agent, team, customer)
+        parts.make_other_ticket(outsider, other_team, other_customer)
         services.message_add(
             actor=agent,
             ticket=ticket,

@@ -1,0 +1,115 @@
+"""The shared test world's parts as plain functions (conftest.py's docstring names them).
+
+conftest.py's fixtures make them one by one for each test that asks; a module that needs
+the whole world once per test process (tests/test_api_contract.py) calls them itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sigap.accounts.models import Role, Team, User
+from sigap.accounts.services import team_create, user_create
+from sigap.customers.models import Customer
+from sigap.customers.services import ContactIn, customer_create
+from sigap.tickets import services
+from sigap.tickets.models import Ticket
+
+USERS: dict[str, dict[str, Any]] = {
+    "admin": {"username": "admin", "password": "rahasia-admin", "role": Role.ADMIN},
+    "supervisor": {
+        "username": "sari.spv",
+        "password": "rahasia-spv",
+        "role": Role.SUPERVISOR,
+        "first_name": "Sari",
+    },
+    "agent": {
+        "username": "rina.agen",
+        "password": "rahasia-agen",
+        "role": Role.AGENT,
+        "first_name": "Rina",
+    },
+    "outsider_agent": {
+        "username": "dodi.agen",
+        "password": "rahasia-agen",
+        "role": Role.AGENT,
+        "first_name": "Dodi",
+    },
+    "other_supervisor": {
+        "username": "yusuf.spv",
+        "password": "rahasia-spv",
+        "role": Role.SUPERVISOR,
+    },
+    "customer_user": {
+        "username": "budi@contoh.id",
+        "password": "rahasia-budi",
+        "role": Role.CUSTOMER,
+    },
+    "other_customer_user": {
+        "username": "siti@contoh.id",
+        "password": "rahasia-siti",
+        "role": Role.CUSTOMER,
+    },
+}
+
+
+def make_user(name: str) -> User:
+    return user_create(**USERS[name])
+
+
+def make_team(supervisor: User, agent: User) -> Team:
+    return team_create(name="Pengiriman", slug="pengiriman", supervisor=supervisor, members=[agent])
+
+
+def make_other_team(other_supervisor: User, outsider_agent: User) -> Team:
+    return team_create(
+        name="Pembayaran", slug="pembayaran", supervisor=other_supervisor, members=[outsider_agent]
+    )
+
+
+def make_customer(customer_user: User) -> Customer:
+    return customer_create(
+        name="Budi Santoso",
+        loyalty_tier="gold",
+        contacts=[ContactIn("email", "budi@contoh.id"), ContactIn("phone", "0812-3456-7890")],
+        user=customer_user,
+    )
+
+
+def make_other_customer(other_customer_user: User) -> Customer:
+    return customer_create(
+        name="Siti Rahmawati",
+        contacts=[ContactIn("email", "siti@contoh.id")],
+        user=other_customer_user,
+    )
+
+
+def make_ticket(agent: User, team: Team, customer: Customer) -> Ticket:
+    return services.ticket_create(
+        actor=agent,
+        customer=customer,
+        kind="complaint",
+        channel="whatsapp",
+        subject="Paket belum sampai sejak seminggu",
+        description="Halo min, paket saya BLJ-2026-104233 gak sampai-sampai, udah 7 hari.",
+        category="service",
+        severity="sederhana",
+        team=team,
+        assignee=agent,
+        tags=["paket-terlambat"],
+    )
+
+
+def make_other_ticket(outsider_agent: User, other_team: Team, other_customer: Customer) -> Ticket:
+    return services.ticket_create(
+        actor=outsider_agent,
+        customer=other_customer,
+        kind="complaint",
+        channel="email",
+        subject="Saldo terpotong dua kali",
+        description="Saldo saya terpotong dua kali untuk pesanan yang sama sebesar Rp 249.000.",
+        category="mechanical",
+        severity="kompleks",
+        team=other_team,
+        assignee=outsider_agent,
+    )
