@@ -20,11 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests import world
+from tests import handlers, world
 
 from sigap.accounts.models import Team, User
 from sigap.customers.models import Customer
 from sigap.tickets.models import Ticket
+
+handlers.install()  # test clients route bearer-token API requests as the server does
 
 # --- One migrated test database per run, cloned for each test process -------------------
 # Migrating Sigap's test database takes 10-15 s of CPU; with pytest-xdist every worker did

@@ -10,13 +10,12 @@ event loop with Channels.
 
 import gc
 import os
-from typing import Any, cast
-
-from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sigap.settings")
 
-django_wsgi = get_wsgi_application()  # sets Django up before the imports below
+from sigap.core.handlers import wsgi_application
+
+django_wsgi = wsgi_application()  # sets Django up before the imports below (core.handlers)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
@@ -35,8 +34,7 @@ gc.set_threshold(20_000, 20, 20)
 
 application = ProtocolTypeRouter(
     {
-        # Django's WSGIHandler returns its response, an iterable of bytes; the stubs disagree.
-        "http": layer.remember_loop(WSGIBridge(cast(Any, django_wsgi), settings.HTTP_THREADS)),
+        "http": layer.remember_loop(WSGIBridge(django_wsgi, settings.HTTP_THREADS)),
         "websocket": layer.remember_loop(
             AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),

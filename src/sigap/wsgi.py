@@ -1,7 +1,7 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sigap.settings")
 
-application = get_wsgi_application()
+from sigap.core.handlers import wsgi_application
+
+application = wsgi_application()  # Django's handler, two middleware chains (core.handlers)
