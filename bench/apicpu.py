@@ -10,6 +10,8 @@ postgres://postgres@127.0.0.1:5432/sigap_bench; its token user `bench.admin`) an
 (SIGAP_BENCH_REDIS_URL). Prints, per kind, `time.process_time()` per request (p50 and
 mean: this process's CPU, PostgreSQL's and Redis's not included), the wall time beside it,
 and the SQL statements per request. `create` adds tickets (removed at the end).
+With `--profile N` and `APICPU_DUMP=<prefix>`, each kind's profile is also written to
+`<prefix>.<kind>` (for pstats' callers and callees).
 """
 
 from __future__ import annotations
@@ -75,17 +77,17 @@ def main() -> int:
     import django
 
     django.setup()
-    from django.core.wsgi import get_wsgi_application
     from django.db import connection
 
     from sigap.accounts.models import User
     from sigap.accounts.services import token_create
+    from sigap.core.handlers import wsgi_application
     from sigap.customers.models import Customer
     from sigap.tickets.models import Ticket
 
     admin = User.objects.get(username="bench.admin")
     token = args.token or token_create(user=admin, name="apicpu")
-    app = get_wsgi_application()
+    app = wsgi_application()  # as sigap.wsgi and sigap.asgi make it
     n = args.requests
     ticket_ids = list(Ticket.objects.order_by("?").values_list("pk", flat=True)[:n])
     customer_ids = list(Customer.objects.order_by("-pk").values_list("pk", flat=True)[:n])
@@ -162,6 +164,8 @@ def main() -> int:
             )
             if profiler:
                 stats = pstats.Stats(profiler)
+                if os.environ.get("APICPU_DUMP"):
+                    stats.dump_stats(os.environ["APICPU_DUMP"] + "." + kind)
                 stats.sort_stats("cumulative").print_stats(args.profile)
                 stats.sort_stats("tottime").print_stats(args.profile)
     finally:
