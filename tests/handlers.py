@@ -12,11 +12,17 @@ from django.test import client
 from sigap.core.handlers import TokenApiChain, token_api_request
 
 
+class SiteClientHandler(client.ClientHandler):
+    """Django's test client handler: the whole chain, whatever the request. (Once
+    ``install()`` has run, ``django.test.client.ClientHandler`` is the routing one, and a
+    test that imports it gets the short chain for a token request.)"""
+
+
 class TokenApiClientHandler(TokenApiChain, client.ClientHandler):
     pass
 
 
-class RoutingClientHandler(client.ClientHandler):
+class RoutingClientHandler(SiteClientHandler):
     def __init__(self, enforce_csrf_checks: bool = True, *args: Any, **kwargs: Any) -> None:
         super().__init__(enforce_csrf_checks, *args, **kwargs)
         self.token_api = TokenApiClientHandler(enforce_csrf_checks, *args, **kwargs)
