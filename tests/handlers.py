@@ -9,11 +9,12 @@ from typing import Any
 
 from django.test import client
 
-from sigap.core.handlers import TokenApiChain, token_api_request
+from sigap.core.handlers import SiteChain, TokenApiChain, token_api_request
 
 
-class SiteClientHandler(client.ClientHandler):
-    """Django's test client handler: the whole chain, whatever the request. (Once
+class SiteClientHandler(SiteChain, client.ClientHandler):
+    """Django's test client handler: the whole chain, whatever the request, built under
+    ``core.handlers``' lock (never while a token chain has the setting swapped). (Once
     ``install()`` has run, ``django.test.client.ClientHandler`` is the routing one, and a
     test that imports it gets the short chain for a token request.)"""
 

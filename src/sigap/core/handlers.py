@@ -18,6 +18,7 @@ chain. A middleware added to ``MIDDLEWARE`` runs in both chains unless it is lis
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -57,23 +58,46 @@ def token_api_middleware() -> list[str]:
     return [path for path in settings.MIDDLEWARE if path not in SESSION_ONLY_MIDDLEWARE]
 
 
+# BaseHandler reads the list from the settings, so the token chain is built with the
+# setting swapped for a moment: process-wide, not per thread. Every chain built here is
+# built under this lock. Without it, two token chains built at once (the test client
+# builds one per client, on its first request; the concurrency tests make a client per
+# thread) could leave the short list in the settings for good, and a whole chain built
+# meanwhile lacked the session, CSRF, authentication and 2FA middlewares.
+_building = threading.Lock()
+
+
+class SiteChain(BaseHandler):
+    """A handler whose middleware chain is ``settings.MIDDLEWARE`` (Django's), built under
+    ``_building``: never while a token chain has the setting swapped."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        with _building:
+            super().load_middleware(is_async)
+
+
 class TokenApiChain(BaseHandler):
     """A handler whose middleware chain is ``token_api_middleware()``."""
 
     def load_middleware(self, is_async: bool = False) -> None:
-        # BaseHandler reads the list from the settings; it is built once, at start-up.
-        full = settings.MIDDLEWARE
-        settings.MIDDLEWARE = token_api_middleware()
-        try:
-            super().load_middleware(is_async)
-        finally:
-            settings.MIDDLEWARE = full
+        # Built once, at start-up (a test client: on its first request).
+        with _building:
+            full = settings.MIDDLEWARE
+            settings.MIDDLEWARE = token_api_middleware()
+            try:
+                super().load_middleware(is_async)
+            finally:
+                settings.MIDDLEWARE = full
 
     def get_response(self, request: HttpRequest) -> HttpResponseBase:
         from django.contrib.auth.models import AnonymousUser
 
         request.user = AnonymousUser()  # the API's bearer authentication replaces it
         return super().get_response(request)
+
+
+class SiteHandler(SiteChain, WSGIHandler):
+    pass
 
 
 class TokenApiHandler(TokenApiChain, WSGIHandler):
@@ -84,7 +108,7 @@ class Application:
     """The WSGI application of ``sigap.wsgi`` and ``sigap.asgi``."""
 
     def __init__(self) -> None:
-        self.site = WSGIHandler()
+        self.site = SiteHandler()
         self.token_api = TokenApiHandler()
 
     def __call__(

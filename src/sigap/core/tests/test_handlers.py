@@ -4,6 +4,7 @@ are answered exactly as the whole chain answers them."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,6 +16,7 @@ from django.db import close_old_connections
 from django.test import Client, RequestFactory
 from tests.handlers import RoutingClientHandler, SiteClientHandler, TokenApiClientHandler
 
+from sigap.accounts.audit import AuditMiddleware
 from sigap.accounts.models import User
 from sigap.accounts.services import token_create
 from sigap.core import handlers
@@ -221,3 +223,57 @@ def test_the_wsgi_application_sends_a_token_request_down_the_short_chain(
 
     assert taken == ["token_api", "site", "site"]
     assert statuses == ["200 OK", "200 OK", "200 OK"]
+
+
+def test_chains_built_at_once_leave_the_settings_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The token chain is built with settings.MIDDLEWARE swapped for a moment, and the test
+    client builds one per client on its first request (a client per thread in the
+    concurrency tests). A second token chain built meanwhile took the short list for the
+    whole one and put it back for good; a whole chain built meanwhile lacked the session
+    middlewares. Here the first build is held inside while the others start."""
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    monkeypatch.setattr(settings, "MIDDLEWARE", list(settings.MIDDLEWARE))  # put back after
+    whole = list(settings.MIDDLEWARE)
+    first_inside, first_may_end, first_ended = (threading.Event() for _ in range(3))
+    sessions_made_by: list[str] = []
+    audit_init = AuditMiddleware.__init__
+    session_init = SessionMiddleware.__init__
+
+    def audit_gate(self: AuditMiddleware, get_response: Any) -> None:
+        name = threading.current_thread().name
+        if name == "first":  # the first build holds here, with the setting swapped
+            first_inside.set()
+            first_may_end.wait(10)
+        elif name == "second":  # the second build ends after the first
+            first_ended.wait(10)
+        audit_init(self, get_response)
+
+    def session_spy(self: SessionMiddleware, get_response: Any) -> None:
+        sessions_made_by.append(threading.current_thread().name)
+        session_init(self, get_response)
+
+    monkeypatch.setattr(AuditMiddleware, "__init__", audit_gate)
+    monkeypatch.setattr(SessionMiddleware, "__init__", session_spy)
+    built: dict[str, Any] = {}
+
+    def build(name: str, make: Callable[[], Any]) -> threading.Thread:
+        thread = threading.Thread(target=lambda: built.__setitem__(name, make()), name=name)
+        thread.start()
+        return thread
+
+    first = build("first", handlers.TokenApiHandler)
+    assert first_inside.wait(10)
+    second = build("second", handlers.TokenApiHandler)
+    site = build("site", handlers.Application)
+    second.join(0.2)
+    site.join(0.2)  # as far as each gets while the first is held
+    first_may_end.set()
+    first.join(10)
+    first_ended.set()
+    second.join(10)
+    site.join(10)
+
+    assert set(built) == {"first", "second", "site"}
+    assert list(settings.MIDDLEWARE) == whole
+    assert sessions_made_by == ["site"]  # the application's whole chain has its sessions
