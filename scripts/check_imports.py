@@ -12,6 +12,7 @@ import ast
 import io
 import sys
 import tokenize
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "src" / "sigap"
@@ -25,6 +26,20 @@ def _commented_lines(source: str) -> set[int]:
     return lines
 
 
+def _local_imports(tree: ast.Module) -> Iterator[tuple[int, str]]:
+    """(line, module) of each import inside a function, nested functions included, once."""
+    stack: list[tuple[ast.AST, bool]] = [(node, False) for node in tree.body]
+    while stack:
+        node, in_function = stack.pop()
+        if in_function and isinstance(node, ast.ImportFrom) and node.module:
+            yield node.lineno, node.module
+        elif in_function and isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        inner = in_function or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+
+
 def offenders(root: Path = ROOT) -> list[str]:
     found: list[str] = []
     for path in sorted(root.rglob("*.py")):
@@ -33,27 +48,22 @@ def offenders(root: Path = ROOT) -> list[str]:
             continue
         app = parts[0]
         source = path.read_text(encoding="utf-8")
-        tree = ast.parse(source)
-        commented = _commented_lines(source)
-        for func in ast.walk(tree):
-            if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+        local = []
+        for lineno, name in _local_imports(ast.parse(source)):
+            bits = name.split(".")
+            if len(bits) < 2 or bits[0] != "sigap" or bits[1] == app:
                 continue
-            for node in ast.walk(func):
-                if isinstance(node, ast.ImportFrom) and node.module:
-                    names = [node.module]
-                elif isinstance(node, ast.Import):
-                    names = [alias.name for alias in node.names]
-                else:
-                    continue
-                for name in names:
-                    bits = name.split(".")
-                    if len(bits) < 2 or bits[0] != "sigap" or bits[1] == app:
-                        continue
-                    if not (root / bits[1]).is_dir():
-                        continue
-                    if node.lineno not in commented:
-                        where = path.relative_to(root.parent.parent)
-                        found.append(f"{where}:{node.lineno}: local import of {name} (say why)")
+            if (root / bits[1]).is_dir():
+                local.append((lineno, name))
+        if not local:
+            continue
+        commented = _commented_lines(source)  # tokenized only where it is needed
+        where = path.relative_to(root.parent.parent)
+        found += [
+            f"{where}:{lineno}: local import of {name} (say why)"
+            for lineno, name in sorted(set(local))
+            if lineno not in commented
+        ]
     return found
 
 
