@@ -382,6 +382,18 @@ _memos_stale = True
 
 
 @pytest.fixture(autouse=True)
+def _user_checks_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bearer token's or a session's user check stays remembered for the whole test
+    (``TOKEN_CACHE_SECONDS``, 5 s): on a loaded machine a test's requests can take longer
+    than that, and a query-count test then counted the check again (seen: 3 statements
+    where 2 are expected). A change to a user or token still drops the checks at once (the
+    shared generation); a test of the expiry sets its own time."""
+    from sigap.accounts import services
+
+    monkeypatch.setattr(services, "TOKEN_CACHE_SECONDS", 3600.0)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     """Cached values (inbox counts, the SLA policy book, the webhook list, the automation
     rules, the active canned responses) must not leak from one test's database to the
