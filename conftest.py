@@ -66,8 +66,8 @@ def _template_fingerprint(vendor: str) -> str:
     import sigap
 
     digest = hashlib.sha256(vendor.encode())
-    packages = sorted(
-        f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
+    packages = sorted(  # a set: a process finds some twice, by each sys.path entry
+        {f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()}
     )
     digest.update("\n".join(packages).encode())
     env = sorted(
@@ -101,6 +101,7 @@ def _migrate_template(connection: Any, test_name: str) -> str:
     """Create and migrate ``<test_name>_template``; return its name."""
     creation = connection.creation
     original_name = connection.settings_dict["NAME"]
+    original_test_name = connection.settings_dict["TEST"].get("NAME")
     connection.settings_dict["TEST"]["NAME"] = f"{test_name}_template"
     try:
         template = creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
@@ -111,11 +112,14 @@ def _migrate_template(connection: Any, test_name: str) -> str:
     finally:
         connection.close()
         connection.settings_dict["NAME"] = original_name
-        connection.settings_dict["TEST"]["NAME"] = test_name
+        connection.settings_dict["TEST"]["NAME"] = original_test_name
 
 
-def _build_template(record: Path) -> None:
-    """Get the template database, kept or migrated now; write its name in ``record``."""
+def _build_template(record: Path, *, worker: str = "") -> None:
+    """Get the template database, kept or migrated now; write its name in ``record``. A
+    ``worker`` building it (the controller could not) names it as the controller does,
+    without the suffix pytest-django gave its test database: one kept template per test
+    database."""
     import shutil
 
     from django.db import connection
@@ -124,6 +128,8 @@ def _build_template(record: Path) -> None:
     test_name = (
         connection.settings_dict["TEST"].get("NAME") or connection.creation._get_test_db_name()
     )
+    if worker:
+        test_name = test_name.removesuffix(f"_{worker}")
     fingerprint = _template_fingerprint(vendor)
     if vendor == "sqlite":
         # the run's copy in its own data folder, where the workers' clones go
@@ -213,7 +219,7 @@ def django_db_setup(
     with django_db_blocker.unblock(), open(shared / _TEMPLATE_LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker migrates, the others wait
         if not record.exists():  # the controller could not build it: say why here
-            _build_template(record)
+            _build_template(record, worker=worker)
         template = json.loads(record.read_text())["name"]
         connection.settings_dict["NAME"] = template
         creation.clone_test_db(suffix=worker, verbosity=0)
