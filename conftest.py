@@ -38,10 +38,11 @@ handlers.install()  # test clients route bearer-token API requests as the server
 #
 # The template is kept for the next run under a fingerprint of everything that decides
 # what the migrations make (Sigap's code but its tests, the installed packages' versions,
-# the SIGAP_* settings, the engine): a run whose fingerprint matches clones the kept one,
-# any change migrates afresh. PostgreSQL keeps it as ``<test database>_template`` with the
-# fingerprint in the database's comment (written once the migrations are done); SQLite as
-# a file in var/test-cache/. ``make test`` runs the suite on both engines: about 25 s of
+# the SIGAP_* settings, the engine and its server's version): a run whose fingerprint
+# matches clones the kept one, any change migrates afresh.
+# PostgreSQL keeps it as ``<test database>_template`` with the fingerprint in the
+# database's comment (written once the migrations are done); SQLite as a file in
+# var/test-cache/. ``make test`` runs the suite on both engines: about 25 s of
 # CPU a run went to these two migrations.
 
 _TEMPLATE_RECORD = "sigap-db-template.json"
@@ -56,16 +57,29 @@ def _test_cache_dir() -> Path:
     return folder
 
 
-def _template_fingerprint(vendor: str) -> str:
+def _server_version(connection: Any) -> str:
+    """The database server's version (PostgreSQL's ``server_version_num``, SQLite's library):
+    the DDL Django writes depends on the server's features."""
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version
+    with connection.creation._nodb_cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        return str(cursor.fetchone()[0])
+
+
+def _template_fingerprint(vendor: str, server: str) -> str:
     """What the migrated database depends on: Sigap's modules (migrations, models, the
     code migrations import), every installed package's version (Django's own migrations,
     the other apps'), the SIGAP_* settings of this run but the tests' own and the
-    throwaway data folder, and the engine."""
+    throwaway data folder, the engine, the server's and Python's versions."""
     import importlib.metadata
+    import sys
 
     import sigap
 
-    digest = hashlib.sha256(vendor.encode())
+    digest = hashlib.sha256(f"{vendor}\0{server}\0{sys.version}".encode())
     packages = sorted(  # a set: a process finds some twice, by each sys.path entry
         {f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()}
     )
@@ -130,7 +144,7 @@ def _build_template(record: Path, *, worker: str = "") -> None:
     )
     if worker:
         test_name = test_name.removesuffix(f"_{worker}")
-    fingerprint = _template_fingerprint(vendor)
+    fingerprint = _template_fingerprint(vendor, _server_version(connection))
     if vendor == "sqlite":
         # the run's copy in its own data folder, where the workers' clones go
         template = f"{test_name}_template"
