@@ -39,7 +39,7 @@ handlers.install()  # test clients route bearer-token API requests as the server
 # The template is kept for the next run under a fingerprint of everything that decides
 # what the migrations make (Sigap's code but its tests, the installed packages' versions,
 # the SIGAP_* settings, the engine and its server's version): a run whose fingerprint
-# matches clones the kept one, any change migrates afresh.
+# matches clones the kept one, any change (or pytest's ``--create-db``) migrates afresh.
 # PostgreSQL keeps it as ``<test database>_template`` with the fingerprint in the
 # database's comment (written once the migrations are done); SQLite as a file in
 # var/test-cache/. ``make test`` runs the suite on both engines: about 25 s of
@@ -129,11 +129,11 @@ def _migrate_template(connection: Any, test_name: str) -> str:
         connection.settings_dict["TEST"]["NAME"] = original_test_name
 
 
-def _build_template(record: Path, *, worker: str = "") -> None:
-    """Get the template database, kept or migrated now; write its name in ``record``. A
-    ``worker`` building it (the controller could not) names it as the controller does,
-    without the suffix pytest-django gave its test database: one kept template per test
-    database."""
+def _build_template(record: Path, *, rebuild: bool = False, worker: str = "") -> None:
+    """Get the template database, kept or migrated now (always with ``rebuild``: pytest's
+    ``--create-db``); write its name in ``record``. A ``worker`` building it (the
+    controller could not) names it as the controller does, without the suffix
+    pytest-django gave its test database: one kept template per test database."""
     import shutil
 
     from django.db import connection
@@ -152,7 +152,7 @@ def _build_template(record: Path, *, worker: str = "") -> None:
         kept = cache / f"db-template-sqlite-{fingerprint}.sqlite3"
         with open(cache / "db-template-sqlite.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another run of this checkout may build it
-            if not kept.exists():
+            if rebuild or not kept.exists():
                 template = _migrate_template(connection, test_name)
                 for old in cache.glob("db-template-sqlite-*.sqlite3"):
                     old.unlink()
@@ -163,7 +163,7 @@ def _build_template(record: Path, *, worker: str = "") -> None:
                 shutil.copyfile(kept, template)
     else:
         template = f"{test_name}_template"
-        if _kept_postgres_template(connection, template) != fingerprint:
+        if rebuild or _kept_postgres_template(connection, template) != fingerprint:
             template = _migrate_template(connection, test_name)
             quoted = connection.ops.quote_name(template)
             with connection.creation._nodb_cursor() as cursor:  # marked kept once migrated
@@ -186,11 +186,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     lock = open(shared / _TEMPLATE_LOCK, "w")  # noqa: SIM115 - released by the thread
     fcntl.flock(lock, fcntl.LOCK_EX)
     blocker = config.stash[blocking_manager_key]
+    rebuild = bool(config.getoption("create_db", False))
 
     def build() -> None:
         try:
             with blocker.unblock():
-                _build_template(shared / _TEMPLATE_RECORD)
+                _build_template(shared / _TEMPLATE_RECORD, rebuild=rebuild)
         except Exception:  # the first worker builds it again, and its error fails the run
             pass
         finally:
@@ -233,7 +234,9 @@ def django_db_setup(
     with django_db_blocker.unblock(), open(shared / _TEMPLATE_LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker migrates, the others wait
         if not record.exists():  # the controller could not build it: say why here
-            _build_template(record, worker=worker)
+            _build_template(
+                record, rebuild=bool(request.config.getoption("create_db")), worker=worker
+            )
         template = json.loads(record.read_text())["name"]
         connection.settings_dict["NAME"] = template
         creation.clone_test_db(suffix=worker, verbosity=0)
