@@ -38,10 +38,11 @@ handlers.install()  # test clients route bearer-token API requests as the server
 #
 # The template is kept for the next run under a fingerprint of everything that decides
 # what the migrations make (Sigap's code but its tests, the installed packages' versions,
-# the SIGAP_* settings, the engine): a run whose fingerprint matches clones the kept one,
-# any change migrates afresh. PostgreSQL keeps it as ``<test database>_template`` with the
-# fingerprint in the database's comment (written once the migrations are done); SQLite as
-# a file in var/test-cache/. ``make test`` runs the suite on both engines: about 25 s of
+# the SIGAP_* settings, the engine and its server's version): a run whose fingerprint
+# matches clones the kept one, any change (or pytest's ``--create-db``) migrates afresh.
+# PostgreSQL keeps it as ``<test database>_template`` with the fingerprint in the
+# database's comment (written once the migrations are done); SQLite as a file in
+# var/test-cache/. ``make test`` runs the suite on both engines: about 25 s of
 # CPU a run went to these two migrations.
 
 _TEMPLATE_RECORD = "sigap-db-template.json"
@@ -56,18 +57,31 @@ def _test_cache_dir() -> Path:
     return folder
 
 
-def _template_fingerprint(vendor: str) -> str:
+def _server_version(connection: Any) -> str:
+    """The database server's version (PostgreSQL's ``server_version_num``, SQLite's library):
+    the DDL Django writes depends on the server's features."""
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        return sqlite3.sqlite_version
+    with connection.creation._nodb_cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        return str(cursor.fetchone()[0])
+
+
+def _template_fingerprint(vendor: str, server: str) -> str:
     """What the migrated database depends on: Sigap's modules (migrations, models, the
     code migrations import), every installed package's version (Django's own migrations,
     the other apps'), the SIGAP_* settings of this run but the tests' own and the
-    throwaway data folder, and the engine."""
+    throwaway data folder, the engine, the server's and Python's versions."""
     import importlib.metadata
+    import sys
 
     import sigap
 
-    digest = hashlib.sha256(vendor.encode())
-    packages = sorted(
-        f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()
+    digest = hashlib.sha256(f"{vendor}\0{server}\0{sys.version}".encode())
+    packages = sorted(  # a set: a process finds some twice, by each sys.path entry
+        {f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions()}
     )
     digest.update("\n".join(packages).encode())
     env = sorted(
@@ -101,6 +115,7 @@ def _migrate_template(connection: Any, test_name: str) -> str:
     """Create and migrate ``<test_name>_template``; return its name."""
     creation = connection.creation
     original_name = connection.settings_dict["NAME"]
+    original_test_name = connection.settings_dict["TEST"].get("NAME")
     connection.settings_dict["TEST"]["NAME"] = f"{test_name}_template"
     try:
         template = creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
@@ -111,11 +126,14 @@ def _migrate_template(connection: Any, test_name: str) -> str:
     finally:
         connection.close()
         connection.settings_dict["NAME"] = original_name
-        connection.settings_dict["TEST"]["NAME"] = test_name
+        connection.settings_dict["TEST"]["NAME"] = original_test_name
 
 
-def _build_template(record: Path) -> None:
-    """Get the template database, kept or migrated now; write its name in ``record``."""
+def _build_template(record: Path, *, rebuild: bool = False, worker: str = "") -> None:
+    """Get the template database, kept or migrated now (always with ``rebuild``: pytest's
+    ``--create-db``); write its name in ``record``. A ``worker`` building it (the
+    controller could not) names it as the controller does, without the suffix
+    pytest-django gave its test database: one kept template per test database."""
     import shutil
 
     from django.db import connection
@@ -124,7 +142,9 @@ def _build_template(record: Path) -> None:
     test_name = (
         connection.settings_dict["TEST"].get("NAME") or connection.creation._get_test_db_name()
     )
-    fingerprint = _template_fingerprint(vendor)
+    if worker:
+        test_name = test_name.removesuffix(f"_{worker}")
+    fingerprint = _template_fingerprint(vendor, _server_version(connection))
     if vendor == "sqlite":
         # the run's copy in its own data folder, where the workers' clones go
         template = f"{test_name}_template"
@@ -132,7 +152,7 @@ def _build_template(record: Path) -> None:
         kept = cache / f"db-template-sqlite-{fingerprint}.sqlite3"
         with open(cache / "db-template-sqlite.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another run of this checkout may build it
-            if not kept.exists():
+            if rebuild or not kept.exists():
                 template = _migrate_template(connection, test_name)
                 for old in cache.glob("db-template-sqlite-*.sqlite3"):
                     old.unlink()
@@ -143,7 +163,7 @@ def _build_template(record: Path) -> None:
                 shutil.copyfile(kept, template)
     else:
         template = f"{test_name}_template"
-        if _kept_postgres_template(connection, template) != fingerprint:
+        if rebuild or _kept_postgres_template(connection, template) != fingerprint:
             template = _migrate_template(connection, test_name)
             quoted = connection.ops.quote_name(template)
             with connection.creation._nodb_cursor() as cursor:  # marked kept once migrated
@@ -166,11 +186,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     lock = open(shared / _TEMPLATE_LOCK, "w")  # noqa: SIM115 - released by the thread
     fcntl.flock(lock, fcntl.LOCK_EX)
     blocker = config.stash[blocking_manager_key]
+    rebuild = bool(config.getoption("create_db", False))
 
     def build() -> None:
         try:
             with blocker.unblock():
-                _build_template(shared / _TEMPLATE_RECORD)
+                _build_template(shared / _TEMPLATE_RECORD, rebuild=rebuild)
         except Exception:  # the first worker builds it again, and its error fails the run
             pass
         finally:
@@ -213,7 +234,9 @@ def django_db_setup(
     with django_db_blocker.unblock(), open(shared / _TEMPLATE_LOCK, "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # the first worker migrates, the others wait
         if not record.exists():  # the controller could not build it: say why here
-            _build_template(record)
+            _build_template(
+                record, rebuild=bool(request.config.getoption("create_db")), worker=worker
+            )
         template = json.loads(record.read_text())["name"]
         connection.settings_dict["NAME"] = template
         creation.clone_test_db(suffix=worker, verbosity=0)

@@ -26,13 +26,23 @@ def _commented_lines(source: str) -> set[int]:
     return lines
 
 
-def _local_imports(tree: ast.Module) -> Iterator[tuple[int, str]]:
-    """(line, module) of each import inside a function, nested functions included, once."""
+def _local_imports(tree: ast.Module, package: tuple[str, ...]) -> Iterator[tuple[int, str]]:
+    """(line, module) of each import inside a function, nested functions included, once.
+    A relative import is named absolutely (``package``: the importing module's package,
+    ``("sigap", "kb")``), and ``from sigap import tickets`` by the app it imports."""
     stack: list[tuple[ast.AST, bool]] = [(node, False) for node in tree.body]
     while stack:
         node, in_function = stack.pop()
-        if in_function and isinstance(node, ast.ImportFrom) and node.module:
-            yield node.lineno, node.module
+        if in_function and isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level:
+                base = ".".join(package[: len(package) - node.level + 1])
+                module = f"{base}.{module}" if module else base
+            if module == "sigap" or not node.module:
+                for alias in node.names:
+                    yield node.lineno, f"{module}.{alias.name}"
+            else:
+                yield node.lineno, module
         elif in_function and isinstance(node, ast.Import):
             for alias in node.names:
                 yield node.lineno, alias.name
@@ -49,7 +59,8 @@ def offenders(root: Path = ROOT) -> list[str]:
         app = parts[0]
         source = path.read_text(encoding="utf-8")
         local = []
-        for lineno, name in _local_imports(ast.parse(source)):
+        package = ("sigap", *parts[:-1])
+        for lineno, name in _local_imports(ast.parse(source), package):
             bits = name.split(".")
             if len(bits) < 2 or bits[0] != "sigap" or bits[1] == app:
                 continue

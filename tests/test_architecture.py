@@ -71,3 +71,30 @@ def test_a_local_import_of_another_app_needs_a_comment_saying_why(tmp_path: Path
 
 def test_the_tree_as_it_is_has_no_unexplained_local_import() -> None:
     assert check_imports.offenders() == []
+
+
+def test_a_local_import_of_another_app_by_package_or_relative_name_needs_a_comment(
+    tmp_path: Path,
+) -> None:
+    app = tmp_path / "sigap" / "kb"
+    (tmp_path / "sigap" / "tickets").mkdir(parents=True)
+    app.mkdir()
+    (app / "hidden.py").write_text(
+        "def f():\n"
+        "    from sigap import tickets\n"
+        "    from ..tickets import services\n"
+        "    from .. import tickets as t\n"
+        "    from . import own\n"
+        "    from .own import thing\n"
+        "    from sigap import kb\n"
+        "    return tickets, services, t, own, thing, kb\n"
+    )
+
+    found = check_imports.offenders(tmp_path / "sigap")
+
+    where = f"{tmp_path.name}/sigap/kb/hidden.py"
+    assert found == [
+        f"{where}:2: local import of sigap.tickets (say why)",
+        f"{where}:3: local import of sigap.tickets (say why)",
+        f"{where}:4: local import of sigap.tickets (say why)",
+    ]
