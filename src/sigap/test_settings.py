@@ -1,9 +1,16 @@
 """Test-only overrides: fast hasher, locmem email, a throwaway data directory."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
-os.environ.setdefault("SIGAP_DATA_DIR", tempfile.mkdtemp(prefix="sigap-test-"))
+if "SIGAP_DATA_DIR" not in os.environ:
+    # Made by the first process of a run (pytest's controller); its workers and the
+    # subprocesses the tests start inherit it. Removed when that process ends: every
+    # process that imported these settings used to make one and leave it behind.
+    os.environ["SIGAP_DATA_DIR"] = tempfile.mkdtemp(prefix="sigap-test-")
+    atexit.register(shutil.rmtree, os.environ["SIGAP_DATA_DIR"], ignore_errors=True)
 os.environ.setdefault("SIGAP_SECRET_KEY", "test-secret-key-not-for-production")
 os.environ["SIGAP_DB_POOL"] = "false"
 
