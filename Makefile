@@ -58,8 +58,10 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/lint-imports --no-logo  # the apps' import direction (pyproject.toml, docs/architecture.md)
 	$(PY) scripts/check_imports.py
 
+# mypy's Django plugin loads sigap.test_settings, whose throwaway data directory is removed
+# at exit, and mypy ends without running exit handlers: give it one under var/ instead.
 typecheck: $(VENV)/.dev-installed
-	$(VENV)/bin/mypy src
+	SIGAP_DATA_DIR=$(CURDIR)/var/typecheck $(VENV)/bin/mypy src
 
 check: lint typecheck test
 
