@@ -473,8 +473,8 @@ def _model_cache_dir() -> Path:
     for path in [*sources, *data]:
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    folder = Path(__file__).parent / "var" / "test-cache" / f"triage-{digest.hexdigest()[:16]}"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = _test_cache_dir() / f"triage-{digest.hexdigest()[:16]}"
+    folder.mkdir(exist_ok=True)
     return folder
 
 
