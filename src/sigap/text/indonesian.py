@@ -70,21 +70,19 @@ _EMOJI_TABLE: dict[int, str | None] = {
 _URL_RE = re.compile(
     r"\b(?:https?://|www\.)\S+"
     r"|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|net|org|id|io|ly|app|me|info|biz|shop)\b(?:/\S*)?",
-    re.IGNORECASE,
 )
 _EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 # Invoice-like codes (INV/20240512/MPL/3881920), courier and marketplace numbers
 # (JP1234567890), "#458921", and runs of ten digits or more that are not phone numbers.
 _ORDER_RE = re.compile(
     r"(?<![\w/])[a-z0-9]+(?:[/-][a-z0-9]+)+(?![\w/])|\b[a-z0-9]{7,}\b|#\s?[a-z0-9-]*\d{3,}[a-z0-9-]*",
-    re.IGNORECASE,
 )
 _PHONE_RE = re.compile(r"(?<![\w.,])(?:\+62|\(0\d{1,3}\)|62|0)[\d\s().-]{6,16}\d(?!\w)")
 # an amount or a quantity with its unit (150rb, 10000mAh, 256GB), not an order number
-_MONEY_LIKE_RE = re.compile(r"(?:rp)?\d+(?:[a-z]{1,4}|ribu|juta)?", re.IGNORECASE)
+_MONEY_LIKE_RE = re.compile(r"(?:rp)?\d+(?:[a-z]{1,4}|ribu|juta)?")
 _LONG_NUMBER_RE = re.compile(r"\b\d{10,}\b")
 _DIGIT_RE = re.compile(r"\d")
-_EMOTICON_RE = re.compile(r"(?<![\w:/])(?:[:;=]-?(?:\)+|\(+|D\b|p\b)|<3)", re.IGNORECASE)
+_EMOTICON_RE = re.compile(r"(?<![\w:/])(?:[:;=]-?(?:\)+|\(+|d\b|p\b)|<3)")
 _EMOTICONS = {")": "senang", "(": "sedih", "d": "tertawa", "p": "senang", "3": "suka"}
 
 _RP_RE = re.compile(r"\brp\.?\s?(?=\d)")
@@ -345,6 +343,10 @@ def _prepare(text: str) -> str:
         text = "".join(
             c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
         )
+    # Lower-cased first: the patterns below are written in lower case, without
+    # IGNORECASE, which made Python's matcher fold the case of every character it tried
+    # (this step on the shipped data's 37,417 lines: the same output, 77 → 70 µs a line).
+    text = text.lower()
     if "@" in text:
         text = _EMAIL_RE.sub(f" {EMAIL_TOKEN} ", text)
     if "." in text or "://" in text:
@@ -355,7 +357,6 @@ def _prepare(text: str) -> str:
         text = _LONG_NUMBER_RE.sub(f" {ORDER_TOKEN} ", text)
     if ":" in text or ";" in text or "=" in text or "<3" in text:
         text = _EMOTICON_RE.sub(_emoticon, text)
-    text = text.lower()
     if _DIGIT_RE.search(text):
         text = _RP_RE.sub("rp ", text)
         text = _THOUSANDS_RE.sub(lambda m: m.group(0).replace(".", ""), text)
