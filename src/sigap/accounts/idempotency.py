@@ -7,6 +7,8 @@ The key is reserved for (user, key) in its own transaction *before* the request 
 * a 5xx releases the key so the client can try again;
 * a 4xx raised by work done without a savepoint (``in_own_transaction``) rolls all of it
   back, and is then stored as any other answer.
+On PostgreSQL the reservation goes with its transaction's BEGIN and the stored answer with
+its COMMIT, one round trip each (``fastsql.begin_with``, ``commit_with``).
 Records expire after ``TTL`` (``idempotency_cleanup`` deletes them).
 """
 
@@ -98,14 +100,15 @@ class IdempotencyMiddleware:
             return self.get_response(request)  # the API answers 401
         request_hash = _request_hash(request)
         if connection.in_atomic_block:  # a caller's transaction (tests)
-            return self._within(request, user_id, key, request_hash, own=False)
+            return self._within(request, user_id, key, request_hash, own=None)
         # One transaction for the reservation, the request's own writes and the stored
         # response: one commit (one WAL flush) instead of three on the API's hottest
         # write, and a 5xx or an exception leaves nothing written at all. A duplicate
         # sent meanwhile waits on the key until this one commits, then gets its response.
-        with transaction.atomic():
+        block = transaction.atomic()
+        with block:
             setattr(request, OWN_TRANSACTION_ATTR, True)
-            response = self._within(request, user_id, key, request_hash, own=True)
+            response = self._within(request, user_id, key, request_hash, own=block)
             undone = connection.needs_rollback and response.status_code < 500
             undone = undone and not getattr(response, "streaming", False)
         # Work without a savepoint failed and was answered with a 4xx
@@ -125,8 +128,15 @@ class IdempotencyMiddleware:
         return response
 
     def _within(
-        self, request: HttpRequest, user_id: int, key: str, request_hash: str, *, own: bool
+        self,
+        request: HttpRequest,
+        user_id: int,
+        key: str,
+        request_hash: str,
+        *,
+        own: transaction.Atomic | None,
     ) -> HttpResponse:
+        """``own``: the block of the transaction this middleware opened for the request."""
         record_id, replay = _reserve(user_id, key, request.path, request_hash)
         if replay is not None:
             return replay
@@ -134,18 +144,18 @@ class IdempotencyMiddleware:
         try:
             response = self.get_response(request)
         except BaseException:
-            if not own:  # our own transaction rolls back as the exception leaves it
+            if own is None:  # our own transaction rolls back as the exception leaves it
                 IdempotencyRecord.objects.filter(pk=record_id).delete()
             raise
-        if own and connection.needs_rollback:  # nothing can be written now (see __call__)
-            return response
+        if own is not None and connection.needs_rollback:  # nothing can be written now
+            return response  # (see __call__)
         if response.status_code >= 500 or getattr(response, "streaming", False):
-            if own:  # the key is free again, and nothing the request wrote stays
+            if own is not None:  # the key is free again, and nothing the request wrote stays
                 transaction.set_rollback(True)
             else:
                 IdempotencyRecord.objects.filter(pk=record_id).delete()
             return response
-        _store(record_id, response)
+        _store(record_id, response, own=own)  # nothing may run after it in our transaction
         return response
 
 
@@ -165,23 +175,24 @@ def _insert(
         if response is not None
         else (None, "", b"")
     )
-    with fastsql.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO {_TABLE} (user_id, "key", method, path, request_hash, status, '
-            "content_type, body, created_at) VALUES (%s, %s, 'POST', %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT DO NOTHING RETURNING id",
-            [user_id, key, path, request_hash, status, content_type, body, now],
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row is not None else None
+    # The first statement of the key's own transaction: its BEGIN goes with it.
+    rows = fastsql.begin_with(
+        f'INSERT INTO {_TABLE} (user_id, "key", method, path, request_hash, status, '
+        "content_type, body, created_at) VALUES (%s, %s, 'POST', %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT DO NOTHING RETURNING id",
+        [user_id, key, path, request_hash, status, content_type, body, now],
+    )
+    return int(rows[0][0]) if rows else None
 
 
-def _store(record_id: int, response: HttpResponse) -> None:
+def _store(record_id: int, response: HttpResponse, *, own: transaction.Atomic | None) -> None:
+    sql = f"UPDATE {_TABLE} SET status = %s, content_type = %s, body = %s WHERE id = %s"
+    params = [response.status_code, response.get("Content-Type", ""), response.content, record_id]
+    if own is not None:  # the last statement of the key's own transaction: with its COMMIT
+        fastsql.commit_with(sql, params, own)
+        return
     with fastsql.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_TABLE} SET status = %s, content_type = %s, body = %s WHERE id = %s",
-            [response.status_code, response.get("Content-Type", ""), response.content, record_id],
-        )
+        cursor.execute(sql, params)
 
 
 def _reserve(

@@ -15,15 +15,20 @@ models that have no receivers (tests/test_fastsql.py checks the ones that use it
 On PostgreSQL these statements go through ``cursor()``: bound and prepared on the server,
 so each connection of the pool parses and plans each of them once, not on every request
 (docs/decisions/0009, "seventh pass").
+
+``begin_with`` and ``commit_with`` send a transaction's first statement with its BEGIN,
+and its last with its COMMIT, in one flight each on PostgreSQL (docs/decisions/0009,
+"tenth pass").
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar, cast
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.models.expressions import Col
 
 M = TypeVar("M", bound=models.Model)
@@ -368,3 +373,136 @@ def get_with_rows(
     n = len(fields)
     children = [tuple(row[n + 1 :]) for row in rows if row[n] is not None]
     return _instance(model, rows[0], fields), children
+
+
+# A transaction's two ends in one flight each (PostgreSQL).
+#
+# With autocommit off (Django's ``atomic``), psycopg starts a transaction by sending BEGIN
+# alone and waiting for its answer before the first statement; ``commit()`` sends COMMIT
+# alone and waits again. Each of those round trips costs both sides a wake-up, and the
+# server's request thread a hand-off of the GIL, and the answer tells nothing the next
+# statement's would not. psycopg's pipeline mode queues several statements
+# and a single Sync: the server runs them in order, stops at the first error (skipping the
+# rest) and answers them all at once. But psycopg syncs the pipeline right after its own
+# BEGIN, so the BEGIN is written here as a statement of the flight, with psycopg's
+# autocommit flag set for that moment (no I/O: it only stops psycopg sending its own), and
+# the COMMIT likewise, after which Django's ``commit()`` finds the connection idle, sends
+# nothing, and runs the ``on_commit`` hooks as after any commit.
+#
+# Unchanged: the statements run in the same order in the same transaction; the error is
+# the first failed statement's (the skipped ones' "pipeline aborted" never replaces it),
+# translated as Django translates any, and the caller's ``atomic`` rolls back as before;
+# execute wrappers and the query log see the statement (its time is the queueing's: the
+# answer comes at the Sync); Django logs BEGIN and COMMIT as always. Not here: SQLite, or
+# anything but the plain case (a pipeline already open, an isolation level, read-only or
+# deferrable transaction set on the connection): the statement runs as it did, BEGIN and
+# COMMIT by psycopg and Django. Two names are psycopg's own, not its API: ``_autocommit``
+# (the flag its setter sets once it has checked that no transaction is open) and
+# ``_exec_command`` (how it queues its BEGIN and COMMIT); without them, the plain path.
+# tests/test_transaction_flights.py reads the wire (libpq's trace) to see the flights.
+
+
+@contextmanager
+def _flight(db: Any) -> Iterator[None]:
+    """A psycopg pipeline on ``db``'s connection, closed by one Sync (one round trip), its
+    errors translated as Django translates any."""
+    import psycopg
+
+    with db.wrap_database_errors:
+        try:
+            with db.connection.pipeline():
+                yield
+        except psycopg.errors.PipelineAborted as aborted:
+            # The statement that failed is the error. psycopg reports it, unless it read
+            # that answer before the Sync's: then the skipped statement after it reports
+            # "pipeline aborted" in its place, the failure as its context.
+            failed = aborted.__context__
+            if isinstance(failed, psycopg.Error) and not isinstance(
+                failed, psycopg.errors.PipelineAborted
+            ):
+                raise failed from None
+            raise
+
+
+def _queue(raw: Any, command: bytes) -> None:
+    """Queue ``command`` in ``raw``'s open pipeline as psycopg queues its own BEGIN and
+    COMMIT, without sending it yet (a cursor's ``execute`` would send it, and the poll for
+    it costs more than the statement's share of the flight)."""
+    raw.wait(raw._exec_command(command))
+
+
+def _idle() -> Any:
+    import psycopg
+
+    return psycopg.pq.TransactionStatus.IDLE
+
+
+def _plain_begin(raw: Any) -> bool:
+    """Would psycopg send a bare BEGIN before ``raw``'s next statement?"""
+    return bool(
+        not raw.autocommit
+        and raw.info.transaction_status == _idle()
+        and getattr(raw, "_pipeline", True) is None
+        and hasattr(raw, "_autocommit")
+        and hasattr(raw, "_exec_command")
+        and raw.isolation_level is None
+        and raw.read_only is None
+        and raw.deferrable is None
+    )
+
+
+def begin_with(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run ``sql`` through ``cursor()`` and return its rows. When it is the first statement
+    of a transaction (autocommit off, nothing sent yet: an ``atomic`` block just entered)
+    on PostgreSQL, the transaction's BEGIN goes with it: one round trip, not two."""
+    db = _db()
+    with cursor() as c:
+        raw = db.connection if db.vendor == "postgresql" else None
+        if raw is None or not _plain_begin(raw):
+            c.execute(sql, params)
+            return list(c.fetchall())
+        raw._autocommit = True  # psycopg's flag only: it will not send its own BEGIN
+        try:
+            with _flight(db):
+                _queue(raw, b"BEGIN")
+                c.execute(sql, params)
+        finally:
+            raw._autocommit = False
+        return list(c.fetchall())
+
+
+def commit_with(sql: str, params: Sequence[Any], block: transaction.Atomic) -> bool:
+    """Run ``sql`` through ``cursor()`` as the last statement of ``block``, the outermost
+    ``atomic`` block the caller entered, and on PostgreSQL commit its transaction in the
+    same round trip: the block's exit then commits nothing more, and runs the
+    ``on_commit`` hooks. Call it last in the block: anything run after it would be a
+    transaction of its own. Whether it committed; elsewhere (SQLite, inside a nested block
+    or another's block, a transaction marked for rollback, an open pipeline) it runs
+    ``sql`` alone and the block commits as usual."""
+    db = _db()
+    with cursor() as c:
+        raw = db.connection if db.vendor == "postgresql" else None
+        if raw is None or not _commits_last(db, raw, block):
+            c.execute(sql, params)
+            return False
+        with _flight(db):
+            c.execute(sql, params)
+            _queue(raw, b"COMMIT")
+        return True
+
+
+def _commits_last(db: Any, raw: Any, block: transaction.Atomic) -> bool:
+    import psycopg
+
+    return bool(
+        db.in_atomic_block
+        and len(db.atomic_blocks) == 1
+        and db.atomic_blocks[0] is block
+        and not db.savepoint_ids
+        and db.commit_on_exit
+        and not db.needs_rollback
+        and not db.closed_in_transaction
+        and raw.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        and getattr(raw, "_pipeline", True) is None
+        and hasattr(raw, "_exec_command")
+    )
