@@ -18,11 +18,12 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.backends.signals import connection_created
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from sigap.accounts import idempotency
 from sigap.accounts.models import User
 from sigap.accounts.services import token_create
 from sigap.core import fastsql
@@ -463,3 +464,114 @@ def test_a_creation_whose_answer_cannot_be_stored_answers_500_and_writes_nothing
     assert (Ticket.objects.count(), IdempotencyRecord.objects.count()) == (0, 0)
     assert published == []
     assert _post(client, customer, "gagal-update").status_code == 201
+
+
+# --- the backend lost mid-transaction, a hook that raises ---------------------------
+
+
+def _kill_own_backend() -> None:
+    import psycopg
+
+    pid = connection.connection.info.backend_pid
+    s = connection.settings_dict
+    with psycopg.connect(
+        dbname=s["NAME"],
+        user=s["USER"],
+        host=s["HOST"],
+        port=s["PORT"] or 5432,
+        password=s["PASSWORD"] or None,
+        autocommit=True,
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_backend_killed_before_the_last_flight(agent: User) -> None:
+    hooks: list[str] = []
+    connection.ensure_connection()
+    block = transaction.atomic()
+    with block:
+        transaction.on_commit(lambda: hooks.append("ran"))
+        ((record_id,),) = fastsql.begin_with(INSERT, [agent.pk, "mati"])
+        _kill_own_backend()
+        with pytest.raises(DatabaseError):
+            fastsql.commit_with(UPDATE, [201, record_id], block)
+        raw = connection.connection
+        assert raw._pipeline is None and raw._autocommit is False
+        transaction.set_rollback(True)
+
+    assert hooks == []
+    assert not connection.in_atomic_block
+    connection.close()
+    assert not IdempotencyRecord.objects.exists()
+    block = transaction.atomic()
+    with block:  # a new connection: both flights work again
+        ((record_id,),) = fastsql.begin_with(INSERT, [agent.pk, "hidup"])
+        assert fastsql.commit_with(UPDATE, [201, record_id], block)
+    assert IdempotencyRecord.objects.get().status == 201
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_backend_killed_before_the_first_flight(agent: User) -> None:
+    connection.ensure_connection()
+    _kill_own_backend()
+    with transaction.atomic():
+        with pytest.raises(DatabaseError):
+            fastsql.begin_with(INSERT, [agent.pk, "mati"])
+        raw = connection.connection
+        assert raw._pipeline is None and raw._autocommit is False
+        transaction.set_rollback(True)
+    assert not connection.in_atomic_block
+    connection.close()
+    assert not IdempotencyRecord.objects.exists()
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_request_whose_backend_dies_before_its_answer_is_stored(
+    agent: User, customer: Customer, published: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = Client(
+        HTTP_AUTHORIZATION=f"Bearer {token_create(user=agent)}", raise_request_exception=False
+    )
+    store = idempotency._store
+
+    def dying(*args: Any, **kwargs: Any) -> None:
+        _kill_own_backend()
+        store(*args, **kwargs)
+
+    monkeypatch.setattr(idempotency, "_store", dying)
+    response = _post(client, customer, "mati")
+    assert response.status_code == 500
+    assert not connection.in_atomic_block
+    connection.close()
+    monkeypatch.setattr(idempotency, "_store", store)
+    assert (Ticket.objects.count(), IdempotencyRecord.objects.count()) == (0, 0)
+    assert published == []
+    assert _post(client, customer, "mati").status_code == 201
+    assert Ticket.objects.count() == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_hook_that_raises_after_the_flight_commit(
+    agent: User, customer: Customer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As before the change: the commit stands, the hook's error is the request's."""
+    from sigap.tickets import live
+
+    def boom(*a: Any, **k: Any) -> None:
+        raise RuntimeError("hook")
+
+    monkeypatch.setattr(live, "publish", boom)
+    client = Client(
+        HTTP_AUTHORIZATION=f"Bearer {token_create(user=agent)}", raise_request_exception=False
+    )
+    response = _post(client, customer, "kait")
+    raw = connection.connection
+    assert raw._pipeline is None and raw._autocommit is True and connection.get_autocommit()
+    assert not connection.in_atomic_block
+    assert response.status_code == 201  # the hooks are robust: logged, as before
+    assert (Ticket.objects.count(), IdempotencyRecord.objects.get().status) == (1, 201)
