@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import hashlib
 import json
 import os
@@ -664,3 +665,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(_LongFirst(), "sigap-long-first")
     _install_delete_flush()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Once the tests are collected, everything alive (Sigap, Django, the test modules and
+    their parameters, schemathesis' schema, pytest's own items) stays to the end: moved out
+    of the garbage collector's reach (``gc.freeze``), so the full collections that the
+    tests' allocations set off no longer walk it each time. They walked about 185,000
+    objects in a test process: gc took 5.3 of 29.5 s of CPU over 319 tests, 2.2 of 24.9
+    frozen (test_access, test_procedure, test_api_authz_matrix, test_english_everywhere on
+    SQLite, one process, 2026-12-07). What becomes garbage during the tests is collected
+    as before, at the same thresholds."""
+    gc.collect()  # the collection's own garbage first: frozen objects are never freed
+    gc.freeze()
