@@ -139,19 +139,24 @@ def traced() -> Iterator[Wire]:
     w.close()
 
 
-def _committed(record_id: int) -> Any:
-    """The record's status as another connection sees it (absent: "none")."""
+def _other_connection() -> Any:
+    """A connection of its own to the test database, in autocommit."""
     import psycopg
 
     s = connection.settings_dict
-    with psycopg.connect(
+    return psycopg.connect(
         dbname=s["NAME"],
         user=s["USER"],
         host=s["HOST"],
         port=s["PORT"] or 5432,
         password=s["PASSWORD"] or None,
         autocommit=True,
-    ) as other:
+    )
+
+
+def _committed(record_id: int) -> Any:
+    """The record's status as another connection sees it (absent: "none")."""
+    with _other_connection() as other:
         row = other.execute(f"SELECT status FROM {TABLE} WHERE id = %s", [record_id]).fetchone()
     return row[0] if row else "none"
 
@@ -470,18 +475,8 @@ def test_a_creation_whose_answer_cannot_be_stored_answers_500_and_writes_nothing
 
 
 def _kill_own_backend() -> None:
-    import psycopg
-
     pid = connection.connection.info.backend_pid
-    s = connection.settings_dict
-    with psycopg.connect(
-        dbname=s["NAME"],
-        user=s["USER"],
-        host=s["HOST"],
-        port=s["PORT"] or 5432,
-        password=s["PASSWORD"] or None,
-        autocommit=True,
-    ) as other:
+    with _other_connection() as other:
         other.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
