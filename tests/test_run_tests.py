@@ -30,24 +30,31 @@ def test_the_postgres_only_modules_exist_and_name_no_engine() -> None:
         assert found is None, f"{path}: {found and found.group(0)}"
 
 
-def test_a_test_module_is_rewritten_once_where_pytest_reads_it(tmp_path: Path) -> None:
+def _failure_explained(module: Path) -> str:
+    """What the cached copy of ``module`` that pytest would import says when its
+    ``test_it`` fails (pytest's explanation is there only if the assert was rewritten)."""
     from _pytest.assertion.rewrite import PYC_TAIL, _read_pyc
 
-    runner = _runner()
-    module = tmp_path / "test_sample.py"
-    module.write_text("def one():\n    return 1\n\ndef test_it():\n    assert one() == 2\n")
-
-    assert runner._rewritten_for_pytest(str(module)) is True  # type: ignore[attr-defined]
-    assert runner._rewritten_for_pytest(str(module)) is False  # type: ignore[attr-defined]
-    code = _read_pyc(module, tmp_path / "__pycache__" / f"test_sample{PYC_TAIL}")
+    code = _read_pyc(module, module.parent / "__pycache__" / f"{module.stem}{PYC_TAIL}")
     assert code is not None
     namespace: dict[str, object] = {}
     exec(code, namespace)
     try:
         namespace["test_it"]()  # type: ignore[operator]
     except AssertionError as exc:
-        assert "where 1 = one()" in str(exc)  # pytest's explanation: the assert was rewritten
-    else:
-        raise AssertionError("the rewritten test passed")
-    module.write_text("def test_it():\n    assert True\n")  # changed: written again
-    assert runner._rewritten_for_pytest(str(module)) is True  # type: ignore[attr-defined]
+        return str(exc)
+    raise AssertionError("the rewritten test passed")
+
+
+def test_a_test_module_is_rewritten_once_where_pytest_reads_it(tmp_path: Path) -> None:
+    rewritten = _runner()._rewritten_for_pytest  # type: ignore[attr-defined]
+    module = tmp_path / "test_sample.py"
+    module.write_text("def one():\n    return 1\n\ndef test_it():\n    assert one() == 2\n")
+
+    assert rewritten(str(module)) is True
+    assert rewritten(str(module)) is False
+    assert "where 1 = one()" in _failure_explained(module)
+    # changed: written again, from the new source
+    module.write_text("def two():\n    return 2\n\ndef test_it():\n    assert two() == 3\n")
+    assert rewritten(str(module)) is True
+    assert "where 2 = two()" in _failure_explained(module)

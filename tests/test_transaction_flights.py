@@ -400,6 +400,26 @@ def test_a_keyed_creation_sends_begin_and_commit_with_its_statements(
     assert Ticket.objects.count() == 2
 
 
+@contextmanager
+def _refusing(body: str, trigger: str) -> Iterator[None]:
+    """A trigger on the records' table (``trigger``: its CREATE clause, ``{table}`` for the
+    table) running the PL/pgSQL ``body``, for the block only."""
+    with connection.cursor() as c:
+        c.execute(
+            "CREATE FUNCTION flights_refuse() RETURNS trigger LANGUAGE plpgsql AS "
+            f"$$ BEGIN {body} END $$"
+        )
+        c.execute(
+            f"CREATE {trigger.format(table=TABLE)} FOR EACH ROW EXECUTE FUNCTION flights_refuse()"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as c:
+            c.execute(f"DROP TRIGGER flights_refuse ON {TABLE}")
+            c.execute("DROP FUNCTION flights_refuse()")
+
+
 @postgres_only
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_creation_whose_commit_fails_answers_500_and_leaves_the_key_free(
@@ -411,22 +431,11 @@ def test_a_creation_whose_commit_fails_answers_500_and_leaves_the_key_free(
     client = Client(
         HTTP_AUTHORIZATION=f"Bearer {token_create(user=agent)}", raise_request_exception=False
     )
-    with connection.cursor() as c:
-        c.execute(
-            "CREATE FUNCTION flights_refuse() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN IF NEW.status IS NOT NULL THEN RAISE EXCEPTION 'refused at commit'; "
-            "END IF; RETURN NEW; END $$"
-        )
-        c.execute(
-            f"CREATE CONSTRAINT TRIGGER flights_refuse AFTER UPDATE ON {TABLE} "
-            "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION flights_refuse()"
-        )
-    try:
+    with _refusing(
+        "IF NEW.status IS NOT NULL THEN RAISE EXCEPTION 'refused at commit'; END IF; RETURN NEW;",
+        "CONSTRAINT TRIGGER flights_refuse AFTER UPDATE ON {table} DEFERRABLE INITIALLY DEFERRED",
+    ):
         response = _post(client, customer, "gagal-commit")
-    finally:
-        with connection.cursor() as c:
-            c.execute(f"DROP TRIGGER flights_refuse ON {TABLE}")
-            c.execute("DROP FUNCTION flights_refuse()")
 
     assert response.status_code == 500
     assert (Ticket.objects.count(), Message.objects.count()) == (0, 0)
@@ -447,22 +456,9 @@ def test_a_creation_whose_answer_cannot_be_stored_answers_500_and_writes_nothing
     client = Client(
         HTTP_AUTHORIZATION=f"Bearer {token_create(user=agent)}", raise_request_exception=False
     )
-    with connection.cursor() as c:
-        c.execute(
-            "CREATE FUNCTION flights_refuse() RETURNS trigger LANGUAGE plpgsql AS "
-            "$$ BEGIN RAISE EXCEPTION 'refused'; END $$"
-        )
-        c.execute(
-            f"CREATE TRIGGER flights_refuse BEFORE UPDATE ON {TABLE} "
-            "FOR EACH ROW EXECUTE FUNCTION flights_refuse()"
-        )
-    try:
+    with _refusing("RAISE EXCEPTION 'refused';", "TRIGGER flights_refuse BEFORE UPDATE ON {table}"):
         response = _post(client, customer, "gagal-update")
         after = connection.get_autocommit(), connection.connection.autocommit
-    finally:
-        with connection.cursor() as c:
-            c.execute(f"DROP TRIGGER flights_refuse ON {TABLE}")
-            c.execute("DROP FUNCTION flights_refuse()")
 
     assert response.status_code == 500
     assert after == (True, True)

@@ -431,17 +431,13 @@ def _queue(raw: Any, command: bytes) -> None:
     raw.wait(raw._exec_command(command))
 
 
-def _idle() -> Any:
-    import psycopg
-
-    return psycopg.pq.TransactionStatus.IDLE
-
-
 def _plain_begin(raw: Any) -> bool:
     """Would psycopg send a bare BEGIN before ``raw``'s next statement?"""
+    import psycopg
+
     return bool(
         not raw.autocommit
-        and raw.info.transaction_status == _idle()
+        and raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
         and getattr(raw, "_pipeline", True) is None
         and hasattr(raw, "_autocommit")
         and hasattr(raw, "_exec_command")
