@@ -65,6 +65,7 @@ def test_secret_key_can_come_from_a_file(tmp_path: Path) -> None:
         ({"SIGAP_DEBUG": "mungkin"}, "SIGAP_DEBUG: expected a boolean"),
         ({"SIGAP_MAX_ATTACHMENT_MB": "dua puluh"}, "SIGAP_MAX_ATTACHMENT_MB: expected an integer"),
         ({"SIGAP_TIME_ZONE": "Asia/Bandung"}, "SIGAP_TIME_ZONE: unknown time zone"),
+        ({"SIGAP_SLA_SWEEP_BATCH": "0"}, "SIGAP_SLA_SWEEP_BATCH must be at least 1"),
         ({"SIGAP_DATABASE_URL": "mysql://root@127.0.0.1/x"}, "unsupported engine"),
         (
             {"SIGAP_OIDC_ISSUER": "https://accounts.google.com", "SIGAP_OIDC_CLIENT_ID": "x"},

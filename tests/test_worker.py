@@ -42,7 +42,9 @@ pytestmark = [
     pytest.mark.long,  # worker processes started, killed and started again
 ]
 SIGAP = [sys.executable, "-c", "from sigap.cli import main; main()"]
-TOTAL = 12_000  # six sweep batches: a kill lands between two of them
+TOTAL = 1_200
+# Six sweep batches (SIGAP_SLA_SWEEP_BATCH) for the kill test: it lands between two of them.
+KILL_TEST_BATCH = TOTAL // 6
 
 
 def database_url() -> str:
@@ -184,6 +186,7 @@ def test_a_worker_killed_mid_sweep_loses_and_doubles_nothing(
         )
         for i in range(TOTAL)
     )
+    worker_env["SIGAP_SLA_SWEEP_BATCH"] = str(KILL_TEST_BATCH)
     worker = start_worker()  # type: ignore[operator]
     enqueue_sweeps(worker_env, 1)
     wait_for(lambda: Ticket.objects.filter(sla_breached_at__isnull=False).exists(), 60)
@@ -194,6 +197,7 @@ def test_a_worker_killed_mid_sweep_loses_and_doubles_nothing(
     enqueue_sweeps(worker_env, 1)
     wait_for(lambda: not Ticket.objects.filter(sla_breached_at__isnull=True).exists(), 120)
     assert 0 < done_before < TOTAL  # killed in the middle: work was left to redo
+    assert done_before % KILL_TEST_BATCH == 0, done_before  # a batch commits whole or not
     breaches = TimelineEvent.objects.filter(kind="sla_breached").count()
     assert breaches == TOTAL, (done_before, breaches)
     assert TimelineEvent.objects.filter(kind="escalated").count() == TOTAL

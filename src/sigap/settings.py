@@ -379,6 +379,11 @@ SIGAP_REMIND_AFTER_HOURS = envint("SIGAP_REMIND_AFTER_HOURS", 48)
 # Acknowledge every ticket a customer opens (portal, email, chat...) with its deadlines.
 SIGAP_AUTO_ACK = envbool("SIGAP_AUTO_ACK", True)
 SIGAP_AUTO_CLOSE_DAYS = envint("SIGAP_AUTO_CLOSE_DAYS", 7)
+# Tickets the SLA sweep claims, and holds locked, per transaction: a smaller batch holds its
+# locks for less time and a worker killed mid-sweep leaves less to redo.
+SIGAP_SLA_SWEEP_BATCH = envint("SIGAP_SLA_SWEEP_BATCH", 2000)
+if SIGAP_SLA_SWEEP_BATCH < 1:
+    raise ImproperlyConfigured("SIGAP_SLA_SWEEP_BATCH must be at least 1.")
 
 # The chatbot (kb/conversation.py) answers live chat, WhatsApp and Telegram until a person
 # takes over.

@@ -14,6 +14,7 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,8 +26,6 @@ from sigap.notifications.models import NotificationKind
 from sigap.notifications.services import notify_many
 from sigap.tickets import escalation, events, hooks
 from sigap.tickets.models import OPEN_STATUSES, EventKind, Ticket
-
-BATCH = 2000
 
 
 @dataclass
@@ -60,7 +59,7 @@ def _pending(condition: Q, order: str) -> list[Ticket]:
         Ticket.objects.filter(condition, status__in=OPEN_STATUSES, sla_paused_at__isnull=True)
         .select_for_update(skip_locked=True)
         .order_by(order)
-        .values_list("pk", flat=True)[:BATCH]
+        .values_list("pk", flat=True)[: settings.SIGAP_SLA_SWEEP_BATCH]
     )
     return list(
         Ticket.objects.filter(pk__in=ids)
