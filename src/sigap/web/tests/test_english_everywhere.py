@@ -7,12 +7,16 @@ is the customer's words, not Sigap's."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import translation
+from tests import world as parts
 
 from sigap.accounts.models import Team, User
 from sigap.connectors.phone import services as calls
@@ -138,62 +142,118 @@ def indonesian_in(text: str) -> list[str]:
     return found
 
 
+@pytest.fixture(scope="module")
+def _pages_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
+    """conftest.py's users, team, customer and ticket, plus a complaint awaiting the
+    supervisor's approval, a phone call, a report in English and a published help-centre
+    article: made once per test process in a transaction rolled back after the module, and
+    each test runs in a savepoint inside it, rolled back after the test as ever (as
+    tests/test_api_contract.py's world). The pages only read it; made for each of the
+    module's 47 tests that use it, it was most of the module's time."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        made: dict[str, Any] = {
+            name: parts.make_user(name)
+            for name in ("admin", "supervisor", "agent", "customer_user")
+        }
+        agent, supervisor = made["agent"], made["supervisor"]
+        made["team"] = team = parts.make_team(supervisor, agent)
+        made["customer"] = customer = parts.make_customer(made["customer_user"])
+        made["ticket"] = parts.make_ticket(agent, team, customer)
+        waiting = services.ticket_create(
+            actor=agent,
+            customer=customer,
+            kind="complaint",
+            channel="phone",
+            subject="Paket rusak saat diterima",
+            description="Kardus penyok, isi pecah.",
+            severity="sederhana",
+            team=team,
+            assignee=agent,
+        )
+        waiting = drive_to(agent, waiting, "confirmed")
+        services.proposal_create(
+            actor=agent,
+            ticket=waiting,
+            summary="Voucher belanja Rp 500.000",
+            compensation_type="voucher",
+            compensation_amount=500_000,
+        )
+        TicketTriage.objects.create(  # what the triage model concluded, for the side panel
+            ticket=waiting,
+            predictions={
+                task: {"label": label, "confidence": 0.8, "words": ["rusak", "penyok"]}
+                for task, label in [
+                    ("sentiment", "negatif"),
+                    ("category", "mechanical"),
+                    ("severity", "sederhana"),
+                    ("root_cause", "product"),
+                ]
+            },
+        )
+        with translation.override("en"):
+            report = delivery.create("kpi", m.month(2026, 3), user_id=supervisor.pk)
+        shipping: Category = category_create(
+            actor=None, data=CategoryIn(name="Pengiriman", slug="pengiriman", position=0)
+        )
+        article_create(
+            actor=None,
+            slug="lacak-paket",
+            content=ArticleIn(
+                category=shipping,
+                title="Cara melacak paket",
+                body="Buka Pesanan Saya, pilih pesanan, lalu tekan Lacak Paket.",
+                title_en="How to track a parcel",
+                body_en="Open My Orders, choose the order and tap Track Parcel.",
+                visibility="public",
+                status="published",
+            ),
+        )
+        made["world"] = {"ticket": made["ticket"].pk, "waiting": waiting.pk, "report": report.pk}
+        yield made
+        transaction.set_rollback(True)
+
+
+# The module's world in place of conftest.py's per-test parts (the test's own savepoint
+# comes from ``db``).
 @pytest.fixture
-def world(
-    agent: User, supervisor: User, team: Team, customer: Customer, ticket: Ticket
-) -> dict[str, int]:
-    """A complaint awaiting the supervisor's approval, a phone call, a report in English,
-    a published help-centre article."""
-    waiting = services.ticket_create(
-        actor=agent,
-        customer=customer,
-        kind="complaint",
-        channel="phone",
-        subject="Paket rusak saat diterima",
-        description="Kardus penyok, isi pecah.",
-        severity="sederhana",
-        team=team,
-        assignee=agent,
-    )
-    waiting = drive_to(agent, waiting, "confirmed")
-    services.proposal_create(
-        actor=agent,
-        ticket=waiting,
-        summary="Voucher belanja Rp 500.000",
-        compensation_type="voucher",
-        compensation_amount=500_000,
-    )
-    TicketTriage.objects.create(  # what the triage model concluded, for the side panel
-        ticket=waiting,
-        predictions={
-            task: {"label": label, "confidence": 0.8, "words": ["rusak", "penyok"]}
-            for task, label in [
-                ("sentiment", "negatif"),
-                ("category", "mechanical"),
-                ("severity", "sederhana"),
-                ("root_cause", "product"),
-            ]
-        },
-    )
-    with translation.override("en"):
-        report = delivery.create("kpi", m.month(2026, 3), user_id=supervisor.pk)
-    shipping: Category = category_create(
-        actor=None, data=CategoryIn(name="Pengiriman", slug="pengiriman", position=0)
-    )
-    article_create(
-        actor=None,
-        slug="lacak-paket",
-        content=ArticleIn(
-            category=shipping,
-            title="Cara melacak paket",
-            body="Buka Pesanan Saya, pilih pesanan, lalu tekan Lacak Paket.",
-            title_en="How to track a parcel",
-            body_en="Open My Orders, choose the order and tap Track Parcel.",
-            visibility="public",
-            status="published",
-        ),
-    )
-    return {"ticket": ticket.pk, "waiting": waiting.pk, "report": report.pk}
+def admin(_pages_world: dict[str, Any], db: None) -> User:
+    return _pages_world["admin"]
+
+
+@pytest.fixture
+def supervisor(_pages_world: dict[str, Any], db: None) -> User:
+    return _pages_world["supervisor"]
+
+
+@pytest.fixture
+def agent(_pages_world: dict[str, Any], db: None) -> User:
+    return _pages_world["agent"]
+
+
+@pytest.fixture
+def customer_user(_pages_world: dict[str, Any], db: None) -> User:
+    return _pages_world["customer_user"]
+
+
+@pytest.fixture
+def team(_pages_world: dict[str, Any], db: None) -> Team:
+    return _pages_world["team"]
+
+
+@pytest.fixture
+def customer(_pages_world: dict[str, Any], db: None) -> Customer:
+    return _pages_world["customer"]
+
+
+@pytest.fixture
+def ticket(_pages_world: dict[str, Any], db: None) -> Ticket:
+    return _pages_world["ticket"]
+
+
+@pytest.fixture
+def world(_pages_world: dict[str, Any], db: None) -> dict[str, int]:
+    """The complaint awaiting approval, the report, conftest.py's ticket: their ids."""
+    return _pages_world["world"]
 
 
 STAFF_PAGES = [
