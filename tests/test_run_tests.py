@@ -1,11 +1,18 @@
 """`make test`'s runner: the modules it leaves to the PostgreSQL run exist and say nothing
-about the database engine in their own code."""
+about the database engine in their own code; what a test with ``serialized_rollback`` is
+not given back, the flush after a test that commits never removes."""
 
 from __future__ import annotations
 
 import importlib.util
 import re
 from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.management.color import no_style
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,3 +65,21 @@ def test_a_test_module_is_rewritten_once_where_pytest_reads_it(tmp_path: Path) -
     module.write_text("def two():\n    return 2\n\ndef test_it():\n    assert two() == 3\n")
     assert rewritten(str(module)) is True
     assert "where 2 = two()" in _failure_explained(module)
+
+
+@pytest.mark.django_db
+def test_what_serialized_rollback_leaves_out_is_kept_by_the_flush() -> None:
+    """TEST_NON_SERIALIZED_APPS (sigap/test_settings.py): their rows live only in the
+    tables the flush keeps (conftest.py's _KEPT_BY_FLUSH); a row elsewhere, e.g. a group a
+    migration made, would be lost after the first test that commits."""
+    kept = {"django_content_type", "auth_permission"}
+    left_out = [c for c in apps.get_app_configs() if c.name in settings.TEST_NON_SERIALIZED_APPS]
+    assert {c.name for c in left_out} == set(settings.TEST_NON_SERIALIZED_APPS)
+    tables = {m._meta.db_table for c in left_out for m in c.get_models(include_auto_created=True)}
+    assert kept <= tables
+    for config in left_out:
+        for model in config.get_models(include_auto_created=True):
+            if model._meta.db_table not in kept:
+                assert not model._base_manager.exists(), model._meta.label
+    flush = connection.ops.sql_flush(no_style(), connection.introspection.django_table_names())
+    assert flush and not [sql for sql in flush for table in kept if table in sql]
