@@ -155,16 +155,19 @@ def safety_override(subject: str, description: str) -> SafetyOverride | None:
     return SafetyOverride("penting", 1, tuple(found.signals), tuple(found.words))
 
 
-def triage_ticket(ticket_id: int) -> TicketTriage | None:
+def triage_ticket(ticket_id: int, *, refresh_metrics: bool = True) -> TicketTriage | None:
     """Classify a new ticket, record what was concluded, and fill empty fields the model
     is sure about (as the automation user, through the services, with the reason).
+
+    ``refresh_metrics=False`` leaves the ticket's metrics facts alone, for a caller that
+    rebuilds every fact afterwards anyway (the demo loader).
 
     Once per ticket, whoever runs it: the job queued at the commit and the catch-up sweep
     may both reach a ticket; the second finds the first one's record. A ticket changed
     by someone else while it was being classified is classified again from its new state."""
     for attempt in (1, 2):
         try:
-            return _triage(ticket_id)
+            return _triage(ticket_id, refresh_metrics=refresh_metrics)
         except IntegrityError:
             theirs = TicketTriage.objects.filter(ticket_id=ticket_id).first()
             if theirs is None:
@@ -177,7 +180,7 @@ def triage_ticket(ticket_id: int) -> TicketTriage | None:
 
 
 @in_default_language  # the reasons it writes (the timeline, the triage record) are stored
-def _triage(ticket_id: int) -> TicketTriage | None:
+def _triage(ticket_id: int, *, refresh_metrics: bool) -> TicketTriage | None:
     ticket = Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
     if ticket is None:
         return None
@@ -233,7 +236,8 @@ def _triage(ticket_id: int) -> TicketTriage | None:
                 reason=_("Triase otomatis: %(changes)s") % {"changes": ", ".join(reasons)},
             )
     route(ticket.pk)  # with the category known, to a team and an agent
-    refresh([ticket.pk])  # the sentiment counts in the metrics at once
+    if refresh_metrics:
+        refresh([ticket.pk])  # the sentiment counts in the metrics at once
     return record
 
 

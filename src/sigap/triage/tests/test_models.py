@@ -176,3 +176,18 @@ def test_the_sentiment_reaches_the_metrics(trained: None, ticket: Ticket) -> Non
     assert sync.verify([ticket.pk]) == []
     day = ticket.created_at.astimezone(compute.tz()).date()
     assert compute.breakdown(compute.Filter(day, day), "sentiment") == [(label, 1)]
+
+
+@pytest.mark.django_db
+def test_a_caller_that_rebuilds_the_metrics_can_leave_them_to_the_rebuild(
+    trained: None, ticket: Ticket
+) -> None:
+    from sigap.metrics import facts, sync
+
+    before = facts.stored([ticket.pk])
+    service.triage_ticket(ticket.pk, refresh_metrics=False)
+    label = TicketTriage.objects.get(ticket=ticket).predictions["sentiment"]["label"]
+    assert facts.stored([ticket.pk]) == before  # the facts were not touched
+    sync.rebuild()
+    assert facts.stored([ticket.pk])[ticket.pk].sentiment == label
+    assert sync.verify([ticket.pk]) == []
