@@ -465,33 +465,8 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     models' signals count each change) or emptied the database (a transactional test):
     loading the SLA book alone in every test cost about 4 % of the suite."""
     global _memos_stale
-    from django.core.cache import cache
-
-    from sigap.accounts import brands, business, directory, message_templates, middleware
-    from sigap.automations import engine
-    from sigap.connectors import conf
-    from sigap.sla import book
-    from sigap.tickets import canned
-    from sigap.webhooks import outbox
-
-    memos = (book._book, outbox._hooks, engine._rules, canned.memo, brands.memo)
-    cache.clear()
-    middleware.forget_here()  # the signed-in users kept in memory, by id
-    # the teams and staff by name: nearly every test makes users, so reloaded in each
-    # (one statement at its first use)
-    directory.memo.forget()
-    # every test starts with no business row (not made by a migration): known without a
-    # query, so a page's statement count does not depend on which test ran before
-    business.memo.hold(business.NO_BUSINESS)
-    # no edited message texts either (a test that saves one reloads them: its signals)
-    message_templates.memo.hold(message_templates.NONE)
-    # no messaging connection set up on the settings page either (the brands' own ones are
-    # looked for on every reply)
-    conf.stored.hold(conf.NOTHING_STORED)
-    if _memos_stale:
-        for memo in memos:
-            memo.forget()
-        _memos_stale = False
+    memos = world.fresh_memos(every=_memos_stale)
+    _memos_stale = False
     before = [memo.changes for memo in memos]
     yield
     marker = request.node.get_closest_marker("django_db")

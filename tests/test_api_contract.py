@@ -27,7 +27,7 @@ import pytest
 import schemathesis
 import werkzeug
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import load_all_checks, not_a_server_error
 from schemathesis.core.control import SkipTest
@@ -74,7 +74,7 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, A
     in a transaction rolled back after the module, and each test runs in a savepoint inside
     it (rolled back after the test, as ever). Made for each of the module's 148 tests, it
     took 15 s of the module's CPU under cProfile (2026-12-07), besides PostgreSQL's."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with parts.made_once(django_db_blocker):
         names = ["supervisor", "agent", "other_supervisor", "outsider_agent"]
         names += ["customer_user", "other_customer_user"]
         users = {name: parts.make_user(name) for name in names}
@@ -99,7 +99,6 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, A
         )
         services.proposal_create(actor=agent, ticket=ticket, summary="Kirim ulang barang")
         yield users
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(params=CALLERS)

@@ -6,7 +6,11 @@ the whole world once per test process (tests/test_api_contract.py) calls them it
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from django.db import transaction
 
 from sigap.accounts.models import Role, Team, User
 from sigap.accounts.services import team_create, user_create
@@ -113,3 +117,53 @@ def make_other_ticket(outsider_agent: User, other_team: Team, other_customer: Cu
         team=other_team,
         assignee=outsider_agent,
     )
+
+
+def fresh_memos(*, every: bool) -> tuple[Any, ...]:
+    """The caches and memos as a test starts with them (conftest.py's ``_fresh_cache``):
+    the cache emptied, the signed-in users and the directory forgotten, no business row,
+    edited message text or stored messaging connection; with ``every``, the memos loaded
+    from the database (the SLA book, webhooks, automation rules, canned responses,
+    brands) forgotten too. Returns those memos."""
+    from django.core.cache import cache
+
+    from sigap.accounts import brands, business, directory, message_templates, middleware
+    from sigap.automations import engine
+    from sigap.connectors import conf
+    from sigap.sla import book
+    from sigap.tickets import canned
+    from sigap.webhooks import outbox
+
+    memos = (book._book, outbox._hooks, engine._rules, canned.memo, brands.memo)
+    cache.clear()
+    middleware.forget_here()  # the signed-in users kept in memory, by id
+    # the teams and staff by name: nearly every test makes users, so reloaded in each
+    # (one statement at its first use)
+    directory.memo.forget()
+    # every test starts with no business row (not made by a migration): known without a
+    # query, so a page's statement count does not depend on which test ran before
+    business.memo.hold(business.NO_BUSINESS)
+    # no edited message texts either (a test that saves one reloads them: its signals)
+    message_templates.memo.hold(message_templates.NONE)
+    # no messaging connection set up on the settings page either (the brands' own ones are
+    # looked for on every reply)
+    conf.stored.hold(conf.NOTHING_STORED)
+    if every:
+        for memo in memos:
+            memo.forget()
+    return memos
+
+
+@contextmanager
+def made_once(django_db_blocker: Any) -> Iterator[None]:
+    """For a world made once for a module or a class and shared by its tests: made in a
+    transaction rolled back at the end, each test running in a savepoint inside it (the
+    ``db`` fixture's), rolled back after the test as ever. It is made before its first
+    test's ``_fresh_cache`` runs, and rolled back after its last one: the memos are
+    forgotten at both ends, so that none carries a row of an earlier test, or of the
+    world, past them."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        fresh_memos(every=True)
+        yield
+        transaction.set_rollback(True)
+    fresh_memos(every=True)

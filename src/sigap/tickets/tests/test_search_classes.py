@@ -119,7 +119,7 @@ class TestQueryClasses:
     @pytest.fixture(scope="class")
     @classmethod
     def _world(cls, django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
-        with django_db_blocker.unblock(), transaction.atomic():
+        with parts.made_once(django_db_blocker):
             names = ["admin", "supervisor", "agent", "other_supervisor", "outsider_agent"]
             names += ["customer_user", "other_customer_user"]
             made: dict[str, Any] = {name: parts.make_user(name) for name in names}
@@ -132,7 +132,6 @@ class TestQueryClasses:
                 parts.make_other_customer(made["other_customer_user"]),
             )
             yield made
-            transaction.set_rollback(True)
 
     @pytest.fixture
     def corpus(self, _world: dict[str, Any], db: None) -> list[Ticket]:

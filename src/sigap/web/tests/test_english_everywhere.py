@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import translation
@@ -150,7 +149,7 @@ def _pages_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict
     each test runs in a savepoint inside it, rolled back after the test as ever (as
     tests/test_api_contract.py's world). The pages only read it; made for each of the
     module's 47 tests that use it, it was most of the module's time."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with parts.made_once(django_db_blocker):
         made: dict[str, Any] = {
             name: parts.make_user(name)
             for name in ("admin", "supervisor", "agent", "customer_user")
@@ -210,7 +209,6 @@ def _pages_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict
         )
         made["world"] = {"ticket": made["ticket"].pk, "waiting": waiting.pk, "report": report.pk}
         yield made
-        transaction.set_rollback(True)
 
 
 # The module's world in place of conftest.py's per-test parts (the test's own savepoint
