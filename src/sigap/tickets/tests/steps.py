@@ -101,3 +101,28 @@ def new_ticket(
         assignee=assignee,
         **extra,
     )
+
+
+def awaiting_approval(agent: User, team: Team, customer: Customer) -> Ticket:
+    """A confirmed complaint by phone whose voucher of Rp 500.000 needs the supervisor's
+    approval (the English pages' tests)."""
+    ticket = services.ticket_create(
+        actor=agent,
+        customer=customer,
+        kind="complaint",
+        channel="phone",
+        subject="Paket rusak saat diterima",
+        description="Kardus penyok, isi pecah.",
+        severity="sederhana",
+        team=team,
+        assignee=agent,
+    )
+    ticket = drive_to(agent, ticket, "confirmed")
+    services.proposal_create(
+        actor=agent,
+        ticket=ticket,
+        summary="Voucher belanja Rp 500.000",
+        compensation_type="voucher",
+        compensation_amount=500_000,
+    )
+    return ticket

@@ -19,9 +19,8 @@ from django.utils import translation
 from sigap.accounts.models import Team, User
 from sigap.customers.matching import new_customer_check
 from sigap.customers.models import Customer
-from sigap.tickets import services
 from sigap.tickets.models import Ticket
-from sigap.tickets.tests.steps import drive_to
+from sigap.tickets.tests import steps
 
 CATALOGS = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES"
 DOMAINS = ("django", "djangojs")
@@ -153,26 +152,7 @@ def assert_english(text: str, english_words: list[str], indonesian: list[str]) -
 @pytest.fixture
 def awaiting_approval(agent: User, team: Team, customer: Customer) -> Ticket:
     """A confirmed complaint whose voucher needs the supervisor's approval."""
-    ticket = services.ticket_create(
-        actor=agent,
-        customer=customer,
-        kind="complaint",
-        channel="phone",
-        subject="Paket rusak saat diterima",
-        description="Kardus penyok, isi pecah.",
-        severity="sederhana",
-        team=team,
-        assignee=agent,
-    )
-    ticket = drive_to(agent, ticket, "confirmed")
-    services.proposal_create(
-        actor=agent,
-        ticket=ticket,
-        summary="Voucher belanja Rp 500.000",
-        compensation_type="voucher",
-        compensation_amount=500_000,
-    )
-    return ticket
+    return steps.awaiting_approval(agent, team, customer)
 
 
 @pytest.mark.django_db

@@ -26,9 +26,8 @@ from sigap.kb.services import ArticleIn, CategoryIn, article_create, category_cr
 from sigap.metrics import compute as m
 from sigap.metrics import delivery, export
 from sigap.sla.models import BusinessCalendar, Holiday, SlaPolicy
-from sigap.tickets import services
 from sigap.tickets.models import CannedResponse, Ticket
-from sigap.tickets.tests.steps import drive_to
+from sigap.tickets.tests.steps import awaiting_approval
 from sigap.triage.models import TicketTriage
 
 # Common Indonesian words of Sigap's own labels and sentences, none of them English or a
@@ -158,25 +157,7 @@ def _pages_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict
         made["team"] = team = parts.make_team(supervisor, agent)
         made["customer"] = customer = parts.make_customer(made["customer_user"])
         made["ticket"] = parts.make_ticket(agent, team, customer)
-        waiting = services.ticket_create(
-            actor=agent,
-            customer=customer,
-            kind="complaint",
-            channel="phone",
-            subject="Paket rusak saat diterima",
-            description="Kardus penyok, isi pecah.",
-            severity="sederhana",
-            team=team,
-            assignee=agent,
-        )
-        waiting = drive_to(agent, waiting, "confirmed")
-        services.proposal_create(
-            actor=agent,
-            ticket=waiting,
-            summary="Voucher belanja Rp 500.000",
-            compensation_type="voucher",
-            compensation_amount=500_000,
-        )
+        waiting = awaiting_approval(agent, team, customer)
         TicketTriage.objects.create(  # what the triage model concluded, for the side panel
             ticket=waiting,
             predictions={
