@@ -1,7 +1,9 @@
 """The shared test world's parts as plain functions (conftest.py's docstring names them).
 
-conftest.py's fixtures make them one by one for each test that asks; a module that needs
-the whole world once per test process (tests/test_api_contract.py) calls them itself.
+conftest.py's fixtures make them one by one for each test that asks; a module or class
+whose tests only read a world makes it once, inside ``made_once`` (the API contract's, the
+English pages', the search classes'), and calls them itself. ``fresh_memos`` is the caches'
+and memos' state every test starts from (conftest.py's ``_fresh_cache``).
 """
 
 from __future__ import annotations
