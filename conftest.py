@@ -341,9 +341,16 @@ def _install_delete_flush() -> None:
     )
 
     truncate = DatabaseOperations.sql_flush
-    sqlite_flush = SQLiteOperations.sql_flush
 
-    def sql_flush(
+    def keeping(flush: Any) -> Any:
+        """``flush`` (either engine's) without the tables every flush keeps."""
+
+        def sql_flush(self: Any, style: Any, tables: list[str], **options: bool) -> list[str]:
+            return flush(self, style, [t for t in tables if t not in _KEPT_BY_FLUSH], **options)
+
+        return sql_flush
+
+    def delete_flush(
         self: Any,
         style: Any,
         tables: list[str],
@@ -351,7 +358,6 @@ def _install_delete_flush() -> None:
         reset_sequences: bool = False,
         allow_cascade: bool = False,
     ) -> list[str]:
-        tables = [t for t in tables if t not in _KEPT_BY_FLUSH]
         if reset_sequences or allow_cascade or not tables:
             return truncate(
                 self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
@@ -360,21 +366,8 @@ def _install_delete_flush() -> None:
         sql = truncate(self, style, [t for t in tables if t in guarded])
         return sql + [f"DELETE FROM {self.quote_name(t)};" for t in tables if t not in guarded]
 
-    def sql_flush_sqlite(
-        self: Any,
-        style: Any,
-        tables: list[str],
-        *,
-        reset_sequences: bool = False,
-        allow_cascade: bool = False,
-    ) -> list[str]:
-        kept = [t for t in tables if t not in _KEPT_BY_FLUSH]
-        return sqlite_flush(
-            self, style, kept, reset_sequences=reset_sequences, allow_cascade=allow_cascade
-        )
-
-    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]
-    SQLiteOperations.sql_flush = sql_flush_sqlite  # type: ignore[method-assign]
+    DatabaseOperations.sql_flush = keeping(delete_flush)  # type: ignore[method-assign]
+    SQLiteOperations.sql_flush = keeping(SQLiteOperations.sql_flush)  # type: ignore[method-assign]
 
 
 @pytest.fixture
