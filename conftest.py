@@ -238,6 +238,7 @@ def django_db_setup(
     from pytest_django.fixtures import _get_databases_for_setup
 
     aliases, serialized = _get_databases_for_setup(request.session.items)
+    serialized = set(serialized) | ({"default"} & set(aliases))  # for _migrated_rows_back
     worker = getattr(request.config, "workerinput", {}).get("workerid")
     if worker is None or set(aliases) - {"default"}:  # one process: as pytest-django does
         with django_db_blocker.unblock():
@@ -307,6 +308,15 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 #   (PostgreSQL: 534 -> 141 ms of the test process's CPU and 1.34 -> 0.35 s of wall a
 #   test; SQLite: 269 -> 71 ms; measured 2026-12-07 on the slow host).
 _KEPT_BY_FLUSH = {"django_content_type", "auth_permission"}
+# A flush also empties what the migrations wrote (the default SLA calendars and policies,
+# the settings' rows). pytest-django runs a process's tests that commit after its tests in
+# a rolled-back transaction, which find those rows; but pytest-xdist's work stealing hands
+# a process that is done (its committing tests run, its database flushed) tests from the
+# end of another's queue, and those can be rolled-back tests that read them (seen: the
+# SLA settings' tests failed in one run, not finding the office-hours calendar). Such a
+# test gets the rows back first (``pytest_runtest_setup``), from the copy serialized at
+# the start, as Django restores them for ``serialized_rollback``.
+_flushed = False
 _truncated_tables: dict[str, set[str]] = {}
 
 
@@ -346,6 +356,8 @@ def _install_delete_flush() -> None:
         """``flush`` (either engine's) without the tables every flush keeps."""
 
         def sql_flush(self: Any, style: Any, tables: list[str], **options: bool) -> list[str]:
+            global _flushed
+            _flushed = True
             return flush(self, style, [t for t in tables if t not in _KEPT_BY_FLUSH], **options)
 
         return sql_flush
@@ -462,11 +474,7 @@ def _fresh_cache(request: pytest.FixtureRequest) -> Iterator[None]:
     _memos_stale = False
     before = [memo.changes for memo in memos]
     yield
-    marker = request.node.get_closest_marker("django_db")
-    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
-        {"transactional_db", "live_server"} & set(request.fixturenames)
-    )
-    if transactional or before != [memo.changes for memo in memos]:
+    if _commits(request.node) or before != [memo.changes for memo in memos]:
         _memos_stale = True
 
 
@@ -567,13 +575,9 @@ def _long_first(items: list[pytest.Item]) -> None:
     the PostgreSQL run, measured)."""
 
     def group(item: pytest.Item) -> int:
-        marker = item.get_closest_marker("django_db")
-        fixtures = set(getattr(item, "fixturenames", ()))
-        if (
-            marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
-        ) or fixtures & {"transactional_db", "live_server"}:
+        if _commits(item):
             return 1
-        return 0 if marker or "db" in fixtures else 2
+        return 0 if _uses_database(item) else 2
 
     def long(item: pytest.Item) -> bool:
         return any(item.get_closest_marker(m) for m in ("long", "e2e", "production_stack"))
@@ -603,6 +607,49 @@ def _uses_database(item: pytest.Item) -> bool:
         item.get_closest_marker("django_db")
         or _DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
     )
+
+
+def _commits(item: pytest.Item) -> bool:
+    """A test whose writes are committed, the database flushed after it (pytest-django's
+    transactional tests, the browser and server tests)."""
+    marker = item.get_closest_marker("django_db")
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return bool(
+        marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    ) or bool(fixtures & {"transactional_db", "django_db_reset_sequences", "live_server"})
+
+
+def _migrated_rows_back(config: pytest.Config) -> bool:
+    """After a flush, the rows the migrations wrote, saved again from the copy serialized
+    when the test database was set up (outside any test's transaction: they stay). True
+    when they were restored."""
+    global _flushed
+    from django.apps import apps
+    from django.core.management.color import no_style
+    from django.db import connection
+    from pytest_django.plugin import blocking_manager_key
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if not _flushed or contents is None:
+        return False
+    with config.stash[blocking_manager_key].unblock():
+        connection.creation.deserialize_db_from_string(contents)
+        # their ids were written as they were: each sequence goes past them (a flush
+        # with ``reset_sequences`` restarted it at 1)
+        models = {apps.get_model(row["model"]) for row in json.loads(contents)}
+        with connection.cursor() as cursor:
+            for sql in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(sql)
+    _flushed = False
+    return True
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A rolled-back test run after a flush gets the migrated rows back first (``_flushed``),
+    before pytest-django opens its transaction."""
+    if _flushed and _uses_database(item) and not _commits(item):
+        _migrated_rows_back(item.config)
 
 
 def _left_to_the_sqlite_run(item: pytest.Item, sqlite_ignores: list[str]) -> bool:

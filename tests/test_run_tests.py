@@ -83,3 +83,26 @@ def test_what_serialized_rollback_leaves_out_is_kept_by_the_flush() -> None:
                 assert not model._base_manager.exists(), model._meta.label
     flush = connection.ops.sql_flush(no_style(), connection.introspection.django_table_names())
     assert flush and not [sql for sql in flush for table in kept if table in sql]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_test_after_a_flush_gets_the_migrated_rows_back(
+    request: pytest.FixtureRequest,
+) -> None:
+    """pytest-xdist's work stealing can hand a process whose database a committing test
+    has flushed a test that reads what the migrations wrote (seen: the SLA settings' tests
+    not finding the office-hours calendar). conftest.py restores those rows before it."""
+    from django.core.management import call_command
+
+    from sigap.sla.models import BusinessCalendar
+
+    conftest = request.config.pluginmanager.get_plugin(str(ROOT / "conftest.py"))
+    office = BusinessCalendar.objects.filter(name="Jam kantor (WIB)")
+    # a committing test's teardown, one that reset the sequences too
+    call_command("flush", interactive=False, verbosity=0, reset_sequences=True)
+    assert conftest._flushed and not office.exists()
+    assert conftest._migrated_rows_back(request.config) is True
+    assert office.exists() and not conftest._flushed
+    # made after them, a row gets a new id
+    BusinessCalendar.objects.create(name="Baru", time_zone="Asia/Jakarta")
+    assert conftest._migrated_rows_back(request.config) is False  # once a flush
