@@ -60,8 +60,15 @@ lint: $(VENV)/.dev-installed
 
 # mypy's Django plugin loads sigap.test_settings, whose throwaway data directory is removed
 # at exit, and mypy ends without running exit handlers: give it one under var/ instead.
+# mypy's cache lives in the user's cache folder, not in the checkout: a fresh checkout on
+# the same machine (CI's) checks only what changed, as mypy's incremental mode does in one
+# checkout (a module whose text changed is checked again, whatever its path). From nothing,
+# `mypy src` took 21.7 s of CPU; with the cache of another checkout of the same tree, 1.7 s
+# (2026-12-07). `make typecheck MYPY_CACHE=…` puts it elsewhere.
+MYPY_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/sigap-mypy
+
 typecheck: $(VENV)/.dev-installed
-	SIGAP_DATA_DIR=$(CURDIR)/var/typecheck $(VENV)/bin/mypy src
+	SIGAP_DATA_DIR=$(CURDIR)/var/typecheck $(VENV)/bin/mypy --cache-dir "$(MYPY_CACHE)" src
 
 check: lint typecheck test
 
