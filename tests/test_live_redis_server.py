@@ -72,8 +72,13 @@ def server(tmp_path: Path) -> Iterator[tuple[str, dict[str, str], int]]:
     try:
         deadline = time.monotonic() + 60
         while True:
+            # Both processes serving: the first alone answers /livez while the second is
+            # still importing Sigap, and every socket the test opens then lands on the first
+            # (seen in CI on a loaded machine: one subscription connection, not two).
+            # uvicorn logs "Started server process" as each one starts taking connections.
+            started = (tmp_path / "serve.log").read_text().count("Started server process")
             try:
-                if httpx.get(f"{url}/livez", timeout=1).status_code == 200:
+                if started >= 2 and httpx.get(f"{url}/livez", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
