@@ -64,8 +64,9 @@ lint: $(VENV)/.dev-installed
 # the same machine (CI's) checks only what changed, as mypy's incremental mode does in one
 # checkout (a module whose text changed is checked again, whatever its path). From nothing,
 # `mypy src` took 21.7 s of CPU; with the cache of another checkout of the same tree, 1.7 s
-# (2026-12-07). `make typecheck MYPY_CACHE=…` puts it elsewhere.
-MYPY_CACHE ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/sigap-mypy
+# (2026-12-07). `make typecheck MYPY_CACHE=…` puts it elsewhere; without a home folder
+# (HOME unset) it stays in the checkout, under var/.
+MYPY_CACHE ?= $(or $(XDG_CACHE_HOME),$(if $(HOME),$(HOME)/.cache,$(CURDIR)/var))/sigap-mypy
 
 typecheck: $(VENV)/.dev-installed
 	SIGAP_DATA_DIR=$(CURDIR)/var/typecheck $(VENV)/bin/mypy --cache-dir "$(MYPY_CACHE)" src

@@ -345,6 +345,7 @@ def _tables_for_truncate(connection: Any) -> set[str]:
 
 
 def _install_delete_flush() -> None:
+    from django.db.backends.base.operations import BaseDatabaseOperations
     from django.db.backends.postgresql.operations import DatabaseOperations
     from django.db.backends.sqlite3.base import (  # .operations alone: a circular import
         DatabaseOperations as SQLiteOperations,
@@ -356,8 +357,6 @@ def _install_delete_flush() -> None:
         """``flush`` (either engine's) without the tables every flush keeps."""
 
         def sql_flush(self: Any, style: Any, tables: list[str], **options: bool) -> list[str]:
-            global _flushed
-            _flushed = True
             return flush(self, style, [t for t in tables if t not in _KEPT_BY_FLUSH], **options)
 
         return sql_flush
@@ -380,6 +379,16 @@ def _install_delete_flush() -> None:
 
     DatabaseOperations.sql_flush = keeping(delete_flush)  # type: ignore[method-assign]
     SQLiteOperations.sql_flush = keeping(SQLiteOperations.sql_flush)  # type: ignore[method-assign]
+
+    execute = BaseDatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self: Any, sql_list: list[str]) -> None:
+        """The flush run (not only its statements written): ``_migrated_rows_back``."""
+        global _flushed
+        execute(self, sql_list)
+        _flushed = True
+
+    BaseDatabaseOperations.execute_sql_flush = execute_sql_flush  # type: ignore[method-assign]
 
 
 @pytest.fixture

@@ -187,7 +187,11 @@ def team_ticket_ids(db_url: str, n: int) -> list[int]:
 
 
 def measure_live(base: str, db_url: str, token: str, n: int) -> dict[str, Any]:
-    chromium = os.environ.get("SIGAP_TEST_CHROMIUM") or shutil.which("chromium")
+    chromium = (
+        os.environ.get("SIGAP_TEST_CHROMIUM")
+        or shutil.which("chromium")
+        or shutil.which("chromium-headless-shell")  # what .ci/run installs
+    )
     if not chromium:
         return {"skipped": "no chromium (apt-get install chromium)"}
     from playwright.sync_api import sync_playwright
