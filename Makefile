@@ -58,8 +58,6 @@ lint: $(VENV)/.dev-installed
 	$(VENV)/bin/lint-imports --no-logo  # the apps' import direction (pyproject.toml, docs/architecture.md)
 	$(PY) scripts/check_imports.py
 
-# mypy's Django plugin loads sigap.test_settings, whose throwaway data directory is removed
-# at exit, and mypy ends without running exit handlers: give it one under var/ instead.
 # mypy's cache lives in the user's cache folder, not in the checkout: a fresh checkout on
 # the same machine (CI's) checks only what changed, as mypy's incremental mode does in one
 # checkout (a module whose text changed is checked again, whatever its path). From nothing,
@@ -68,6 +66,8 @@ lint: $(VENV)/.dev-installed
 # (HOME unset) it stays in the checkout, under var/.
 MYPY_CACHE ?= $(or $(XDG_CACHE_HOME),$(if $(HOME),$(HOME)/.cache,$(CURDIR)/var))/sigap-mypy
 
+# mypy's Django plugin loads sigap.test_settings, whose throwaway data directory is removed
+# at exit, and mypy ends without running exit handlers: give it one under var/ instead.
 typecheck: $(VENV)/.dev-installed
 	SIGAP_DATA_DIR=$(CURDIR)/var/typecheck $(VENV)/bin/mypy --cache-dir "$(MYPY_CACHE)" src
 
