@@ -4,12 +4,17 @@ channel or root cause keeps its colour across charts."""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import TYPE_CHECKING, Any
 
-import pygal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from pygal.style import Style
+
+if TYPE_CHECKING:
+    from pygal.style import Style
+
+# pygal is imported where a chart is drawn, not with the URLconf: it is about a third of a
+# second of every server process's start, and most processes never draw one.
 
 PALETTE = (
     "#1d4ed8",  # blue
@@ -22,25 +27,31 @@ PALETTE = (
     "#65a30d",  # lime
     "#475569",  # slate
 )
-STYLE = Style(
-    background="white",
-    plot_background="white",
-    foreground="#1f2937",
-    foreground_strong="#111827",
-    foreground_subtle="#6b7280",
-    colors=PALETTE,
-    font_family="DejaVu Sans, sans-serif",
-    label_font_size=12,
-    major_label_font_size=12,
-    title_font_size=15,
-    legend_font_size=12,
-    value_font_size=11,
-)
+
+
+@functools.cache
+def _style() -> Style:
+    from pygal.style import Style
+
+    return Style(
+        background="white",
+        plot_background="white",
+        foreground="#1f2937",
+        foreground_strong="#111827",
+        foreground_subtle="#6b7280",
+        colors=PALETTE,
+        font_family="DejaVu Sans, sans-serif",
+        label_font_size=12,
+        major_label_font_size=12,
+        title_font_size=15,
+        legend_font_size=12,
+        value_font_size=11,
+    )
 
 
 def _config(**kw: Any) -> dict[str, Any]:
     return {
-        "style": STYLE,
+        "style": _style(),
         "js": [],  # no script from a CDN: static SVG
         "disable_xml_declaration": True,
         "width": 720,
@@ -55,6 +66,8 @@ def _config(**kw: Any) -> dict[str, Any]:
 
 def bar(title: str, rows: list[tuple[str, float]], *, unit: str = "") -> str:
     """Horizontal bars, one colour per label, largest first."""
+    import pygal
+
     chart = pygal.HorizontalBar(**_config(title=title, print_values=True))
     for index, (label, value) in enumerate(rows[:12]):
         chart.add(
@@ -68,6 +81,8 @@ def bar(title: str, rows: list[tuple[str, float]], *, unit: str = "") -> str:
 
 
 def line(title: str, labels: list[str], series: dict[str, list[float | None]]) -> str:
+    import pygal
+
     chart = pygal.Line(
         **_config(title=title, show_legend=len(series) > 1, legend_at_bottom=True, dots_size=3)
     )

@@ -10,9 +10,6 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from sigap.metrics import charts
 
@@ -146,6 +143,12 @@ def csv_bytes(content: dict[str, Any]) -> bytes:
 
 
 def xlsx(content: dict[str, Any], title: str) -> bytes:
+    # imported here, not with the URLconf: openpyxl is about a quarter of a second of every
+    # server process's start
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

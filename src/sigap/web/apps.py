@@ -10,10 +10,10 @@ class WebConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
 
+        from sigap.web import saved_views as saved
         from sigap.web.models import SavedView
-        from sigap.web.views import saved
 
-        # the owner's cached list of saved views (web/views/saved.py views_of)
+        # the owner's cached list of saved views (web/saved_views.py views_of)
         post_save.connect(saved.forget, sender=SavedView, dispatch_uid="saved-views-save")
         post_delete.connect(saved.forget, sender=SavedView, dispatch_uid="saved-views-del")
         from sigap.tickets import hooks  # ready(): the apps' models are loaded now

@@ -15,7 +15,7 @@ class SavedView(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
     )
     name = models.CharField(_("nama"), max_length=60)
-    # The inbox's query string without its page cursor (``saved.clean_query``).
+    # The inbox's query string without its page cursor (``web.saved_views.clean_query``).
     query = models.CharField(_("saringan"), max_length=1000, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -15,7 +15,7 @@ from sigap.accounts.models import Team, User
 from sigap.customers.models import Customer
 from sigap.tickets.models import Ticket
 from sigap.web.models import SavedView
-from sigap.web.views.saved import clean_query
+from sigap.web.saved_views import clean_query
 
 pytestmark = pytest.mark.django_db
 

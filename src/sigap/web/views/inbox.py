@@ -37,7 +37,7 @@ from sigap.tickets.models import (
     Ticket,
 )
 from sigap.tickets.search import parse_query
-from sigap.web import inbox, setup_checklist
+from sigap.web import inbox, saved_views, setup_checklist
 from sigap.web.forms import (
     BulkForm,
     InboxFilterForm,
@@ -147,7 +147,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
     base_params.pop("view", None)
     base_params.pop("saved", None)  # another built-in view is no longer the saved one
     counts = inbox.view_counts(lambda: visible_tickets(user), user)
-    saved_query = saved.clean_query(request.GET.urlencode())
+    saved_query = saved_views.clean_query(request.GET.urlencode())
     text = _text()
     context = {
         # the views with their counts as shown: a capped count is "999+"
@@ -174,8 +174,9 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
         "staff_options": _options_html(_options(staff)),
         "status_options": _options_html(text.filter_options["status"]),
         "can_undo": bool(request.session.get(UNDO_KEY)),
-        # personal saved views and the filters picked by name (web/views/saved.py)
-        "saved_views": saved.views_of(user),
+        # personal saved views and the filters picked by name (web/saved_views.py,
+        # web/views/saved.py)
+        "saved_views": saved_views.views_of(user),
         "saved_current": request.GET.get("saved", ""),
         "saved_query": saved_query,
         # the lookups with their addresses and picked names, the query they keep as JS

@@ -13,34 +13,17 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, npgettext
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from sigap.accounts.decorators import staff_required
 from sigap.accounts.models import Role, Team, User
-from sigap.core import menucache
 from sigap.customers.models import Customer
 from sigap.customers.selectors import customers_for
-from sigap.tickets import hooks
 from sigap.web.inbox import my_team_ids
 from sigap.web.models import SavedView
+from sigap.web.saved_views import clean_query
 
-# What a saved view keeps: the built-in view, the sort and the filters (never the cursor).
-KEPT = (
-    "view",
-    "sort",
-    "q",
-    "status",
-    "channel",
-    "category",
-    "severity",
-    "priority",
-    "kind",
-    "team",
-    "assignee",
-    "tag",
-    "customer",
-)
 # The filters that search as you type: (key, label, placeholder).
 LOOKUPS = [
     ("customer", gettext_lazy("Pelanggan"), gettext_lazy("Ketik nama, email, atau nomor…")),
@@ -50,63 +33,6 @@ LOOKUPS = [
 MAX_VIEWS = 50
 NAME_MAX = 60
 LOOKUP_LIMIT = 8
-
-
-def clean_query(raw: str) -> str:
-    """The inbox query string with only the kept keys and no empty values."""
-    given = QueryDict(raw)
-    kept = QueryDict(mutable=True)
-    for key in KEPT:
-        values = [v for v in given.getlist(key) if v.strip()][:50]
-        if values:
-            kept.setlist(key, values)
-    return kept.urlencode()[:1000]
-
-
-def tag_renamed(event: hooks.TagRenamed) -> hooks.Rewritten:
-    """Saved views filtered by the old tag filter by the new one (a ticket hook, inside
-    the tag's change; one read of the views that may name it, one UPDATE, their owners'
-    cached lists dropped)."""
-    needle = QueryDict(mutable=True)
-    needle["tag"] = event.old
-    changed = []
-    for view in (
-        SavedView.objects.select_for_update()
-        .filter(query__contains=needle.urlencode())
-        .only("pk", "owner_id", "query")
-    ):
-        given = QueryDict(view.query, mutable=True)
-        tags = given.getlist("tag")
-        if event.old not in tags:
-            continue  # another tag that starts with the old name
-        given.setlist("tag", list(dict.fromkeys(event.new if t == event.old else t for t in tags)))
-        view.query = clean_query(given.urlencode())
-        changed.append(view)
-    if changed:
-        SavedView.objects.bulk_update(changed, ["query"])
-        menucache.forget(sorted({v.owner_id for v in changed}), "saved")
-    n = len(changed)
-    return hooks.Rewritten(
-        "saved_views", npgettext("tags rewritten", "tampilan tersimpan", "tampilan tersimpan", n), n
-    )
-
-
-def views_of(user: User) -> list[SavedView]:
-    """The user's saved views, by name: from their cache entry when the cache is shared
-    (``core.menucache``, part "saved"; dropped when one is saved or deleted: ``forget``)."""
-    rows: list[tuple[int, str, str]] | None = (
-        menucache.get(user.pk, "saved") if menucache.enabled() else None
-    )
-    if rows is None:
-        rows = list(SavedView.objects.filter(owner_id=user.pk).values_list("id", "name", "query"))
-        if menucache.enabled():
-            menucache.put(user.pk, rows, "saved")
-    return [SavedView(id=pk, owner_id=user.pk, name=name, query=query) for pk, name, query in rows]
-
-
-def forget(sender: object, instance: SavedView, **_: object) -> None:
-    """A saved view was saved or deleted: its owner's cached list goes."""
-    menucache.forget([instance.owner_id], "saved")
 
 
 def _own(user: User, view_id: int) -> SavedView:
