@@ -20,7 +20,7 @@ print(json.dumps({"setup": sorted(after_setup), "urls": sorted(sys.modules)}))
 """
 
 
-def test_a_process_start_loads_no_chart_spreadsheet_or_page_code_it_does_not_serve() -> None:
+def test_a_process_start_loads_no_chart_spreadsheet_sign_in_or_page_code_it_needs_not() -> None:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "sigap.settings"}
     env.pop("SIGAP_DATABASE_URL", None)
     done = subprocess.run(
@@ -33,7 +33,8 @@ def test_a_process_start_loads_no_chart_spreadsheet_or_page_code_it_does_not_ser
     assert "sigap.web.views" not in setup
     assert "sigap.web.saved_views" in setup  # what WebConfig.ready connects
     # a server imports the URLconf: charts (pygal), spreadsheets (openpyxl, and numpy
-    # through it) and PDFs (WeasyPrint) load when a report is made, not at start
-    assert "sigap.metrics.export" in urls
-    for heavy in ("pygal", "openpyxl", "numpy", "weasyprint"):
+    # through it) and PDFs (WeasyPrint) load when a report is made, single sign-on's
+    # client (authlib, joserfc, requests) with the first sign-in, not at start
+    assert {"sigap.metrics.export", "sigap.accounts.sso_views"} <= urls
+    for heavy in ("pygal", "openpyxl", "numpy", "weasyprint", "authlib", "joserfc", "requests"):
         assert heavy not in urls, heavy

@@ -29,7 +29,6 @@ import threading
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from authlib.integrations.django_client import OAuth
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -108,7 +107,10 @@ _clients_lock = threading.Lock()
 
 def client(cfg: SsoConfig) -> Any:
     """Authlib's client for this configuration, made once per process (it keeps the
-    provider's discovery document and keys)."""
+    provider's discovery document and keys). Authlib is imported here, with the first
+    sign-in: with requests it is about a quarter of a second of every process's start."""
+    from authlib.integrations.django_client import OAuth
+
     with _clients_lock:
         app = _clients.get(cfg)
         if app is None:

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from django.conf import settings
 from django.contrib.auth import login
 from django.http import Http404, HttpRequest, HttpResponse
@@ -23,7 +21,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
-from joserfc.errors import InvalidClaimError, JoseError
 
 from sigap.accounts import audit, sso
 from sigap.accounts.models import SecurityKind
@@ -62,6 +59,8 @@ def sso_start(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request, request.GET.get("next", ""))
     if request.user.is_authenticated:
         return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    import requests  # here, not with the URLconf: see sso.client
+
     app = sso.client(cfg)
     try:
         sso.provider_metadata(cfg, app)
@@ -99,6 +98,12 @@ def _verified_claims(request: HttpRequest, cfg: sso.SsoConfig) -> dict[str, Any]
     """The claims of the provider's answer: the code exchanged, the ID token checked
     (signature, issuer, audience, expiry, nonce) and, when the email is not in it, the
     userinfo endpoint asked for the same subject."""
+    # authlib, joserfc and requests (about a quarter of a second) load with the first
+    # sign-in, not with the URLconf of every process
+    import requests
+    from authlib.integrations.base_client import MismatchingStateError, OAuthError
+    from joserfc.errors import InvalidClaimError, JoseError
+
     app = sso.client(cfg)
     if request.GET.get("error"):
         raise sso.SsoRefused(
