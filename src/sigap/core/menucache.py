@@ -1,7 +1,7 @@
 """What the staff menu shows of a user's own state (the unread notifications, the agent's
 status), kept per user in the shared cache: a page reads it with one cache call instead of
 two statements (decision 0009). The inbox's saved views of a user are kept the same way
-(``part="saved"``, web/views/saved.py). ``sigap.web.context_processors`` loads and stores it; the
+(``part="saved"``, web/saved_views.py). ``sigap.web.context_processors`` loads and stores it; the
 services that change either call ``forget`` for the users concerned (notifications.services,
 triage.routing.set_status; the models' ``post_save`` for edits elsewhere, the admin). An
 entry also expires after ``TTL``: a write that bypasses them all (a cascade, a bulk update
