@@ -662,10 +662,12 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 def _left_to_the_sqlite_run(item: pytest.Item, sqlite_ignores: list[str]) -> bool:
-    """A test of the PostgreSQL run that the SQLite run beside it runs instead: one that
-    does not use the test database, is neither a browser nor a production stack test, and
-    is in a module the SQLite run collects."""
-    if _uses_database(item) or any(item.get_closest_marker(m) for m in ("e2e", "production_stack")):
+    """A test of the PostgreSQL run that the SQLite run beside it runs instead: a browser
+    test, or one that does not use the test database, and not a production stack test, in
+    a module the SQLite run collects."""
+    if item.get_closest_marker("production_stack"):
+        return False
+    if _uses_database(item) and not item.get_closest_marker("e2e"):
         return False
     path = item.nodeid.split("::")[0]
     return not any(path == p or path.startswith(p.rstrip("/") + "/") for p in sqlite_ignores)
@@ -673,14 +675,14 @@ def _left_to_the_sqlite_run(item: pytest.Item, sqlite_ignores: list[str]) -> boo
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """A test that drives chromium is a browser test wherever it lives: marker ``e2e``
-    (``make test`` runs those once, in the PostgreSQL run when there is one).
+    (``make test`` runs those once, in the SQLite run).
 
     ``make test`` runs the suite on PostgreSQL and on SQLite side by side
     (scripts/run_tests.py), and sets ``SIGAP_TEST_SIDE`` to say which run this is. A test
-    that does not use the test database does not depend on its engine: it runs once, in
-    the SQLite run (``sqlite``), unless that run leaves its module out
-    (``SIGAP_TEST_SQLITE_IGNORES``, comma-separated) or it is a browser or production
-    stack test; the PostgreSQL run (``postgres``) leaves it out."""
+    that does not use the test database does not depend on its engine, nor does a browser
+    test (the pages and their scripts): it runs once, in the SQLite run (``sqlite``),
+    unless that run leaves its module out (``SIGAP_TEST_SQLITE_IGNORES``, comma-separated)
+    or it is a production stack test; the PostgreSQL run (``postgres``) leaves it out."""
     for item in items:
         if "browser" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("e2e"):
             item.add_marker(pytest.mark.e2e)
