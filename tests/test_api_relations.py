@@ -70,6 +70,10 @@ def test_csv_import_reports_bad_rows_by_line(agent: User, customer: Customer) ->
 
     assert report["added"] == 1 and report["already"] == 0
     assert report["errors"] == [{"line": 3, "reason": "pelanggan x@y.id tidak ditemukan"}]
+    # found by the contract test: a server error before
+    unreadable = Api(agent).post("/loyalty/purchases/import", {"csv": "\r\\"})
+    assert unreadable.status_code == 422
+    assert unreadable.json()["error"]["fields"] == {"file": ["Kolom kurang."]}
 
 
 def test_manual_points_and_redemption(agent: User, customer: Customer) -> None:

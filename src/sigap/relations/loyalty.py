@@ -223,14 +223,31 @@ def import_purchases(text: str, *, actor: User | None = None) -> ImportReport:
     posted, each bad one reported with its line and why; a row posted before (same
     ``transaction_id``) is counted as ``already``."""
     report = ImportReport()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = {"customer", "transaction_id", "amount"} - set(reader.fieldnames or [])
+    # newline="": the csv module reads line ends itself (a lone carriage return in a
+    # field was its error, a server error before)
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        columns = reader.fieldnames or []
+    except csv.Error:
+        columns = []
+    missing = {"customer", "transaction_id", "amount"} - set(columns)
     if missing:
         raise ValidationFailed(
             _("Kolom CSV kurang: %(cols)s.") % {"cols": ", ".join(sorted(missing))},
             fields={"file": [_("Kolom kurang.")]},
         )
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error:  # e.g. a field over the csv module's limit: the rest is unread
+            # (line_num counts the lines read whole: the one it failed on is the next)
+            report.errors.append(
+                (reader.line_num + 1, _("baris ini dan sesudahnya tidak bisa dibaca sebagai CSV"))
+            )
+            break
         line = reader.line_num
         customer = customer_by_reference(row.get("customer") or "")
         if customer is None:

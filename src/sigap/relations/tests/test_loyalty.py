@@ -169,6 +169,24 @@ def test_a_csv_import_keeps_the_good_rows_and_names_the_bad_ones(
     assert loyalty.balance(customer.pk) == 15 + 2
 
 
+def test_a_csv_the_csv_module_cannot_read_is_a_clear_error_and_keeps_the_rows_before_it(
+    programme: Programme, customer: Customer
+) -> None:
+    """Found by the API's contract test: ``{"csv": "\\r\\\\"}`` was a server error
+    (``csv.Error: new-line character seen in unquoted field``)."""
+    with pytest.raises(ValidationFailed) as refused:
+        loyalty.import_purchases("\r\\")
+    assert refused.value.fields == {"file": ["Kolom kurang."]}
+
+    text = "customer,transaction_id,amount\nbudi@contoh.id,TX-1,150000\n" + (
+        "budi@contoh.id,TX-2," + "9" * 200_000 + "\nbudi@contoh.id,TX-3,10000\n"
+    )
+    report = loyalty.import_purchases(text)
+    assert report.added == 1  # the row before the unreadable one stays posted
+    assert [line for line, _ in report.errors] == [3]
+    assert "tidak bisa dibaca" in report.errors[0][1]
+
+
 def test_vouchers_issued_once_per_key_and_never_shared(
     programme: Programme, customer: Customer, other_customer: Customer
 ) -> None:
