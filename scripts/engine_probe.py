@@ -5,7 +5,8 @@ such test of the other modules in ``tests/engine_neutral.txt``, which the SQLite
 ``make test`` leaves to the PostgreSQL run.
 
     SIGAP_ENGINE_PROBE=var/probe .venv/bin/python -m pytest -p scripts.engine_probe -n 2 \
-        -m "not production_stack and not e2e" --ignore=tests/e2e ...   # the SQLite run
+        -m "not production_stack and not e2e" --ignore=tests/e2e ...   # the SQLite run's
+                                                        # database tests (scripts/run_tests.py)
     .venv/bin/python scripts/engine_probe.py var/probe [--write]        # the report
 
 A test is marked with each of these it reaches, on SQLite:

@@ -18,6 +18,7 @@ import re
 import select
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -109,7 +110,7 @@ def _start() -> tuple[subprocess.Popen[str], str, Path]:
             "(.ci/run does)"
         )
     env = {**os.environ, "SIGAP_TEST_OIDC_ACCOUNTS": json.dumps(ACCOUNTS)}
-    silent = []
+    silent: list[str] = []
     for _ in range(START_ATTEMPTS):
         log = Path(tempfile.mkstemp(prefix="sigap-oidc-provider-", suffix=".log")[1])
         with log.open("w") as err:
@@ -127,13 +128,16 @@ def _start() -> tuple[subprocess.Popen[str], str, Path]:
         ready, _, _ = select.select([proc.stdout], [], [], START_TIMEOUT)
         line = proc.stdout.readline() if ready else ""
         if line:
+            if silent and sys.__stderr__ is not None:  # in the run's output, uncaptured
+                said = silent[0].strip().replace("\n", " ")
+                sys.__stderr__.write(f"The OpenID provider started again: the first {said}\n")
             return proc, str(json.loads(line)["issuer"]), log
         waited = time.monotonic() - started
         state = _state(proc.pid) if proc.poll() is None else f"exited {proc.returncode}"
         proc.kill()
         proc.wait()
         proc.stdout.close()
-        silent.append(f"waited {waited:.1f} s, {state}:\n{log.read_text()}")
+        silent.append(f"said nothing in {waited:.1f} s, {state}:\n{log.read_text()}")
         log.unlink(missing_ok=True)
     pytest.fail("the OpenID provider did not start:\n" + "\n".join(silent))
 
