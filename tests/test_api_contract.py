@@ -75,9 +75,9 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, A
     """The shared test world (conftest.py's users, teams, customers and tickets) plus a
     message with an attachment, a note and an offered proposal; made once per test process
     in a transaction rolled back after the module, and each test runs in a savepoint inside
-    it (rolled back after the test, as ever). Made for each of the module's 148 tests (two
-    callers a test then), it
-    took 15 s of the module's CPU under cProfile (2026-12-07), besides PostgreSQL's."""
+    it (rolled back after the test, as ever). Made for each of the module's 148 tests (one
+    caller a test then), it took 15 s of the module's CPU under cProfile (2026-12-07),
+    besides PostgreSQL's."""
     with parts.made_once(django_db_blocker):
         names = ["supervisor", "agent", "other_supervisor", "outsider_agent"]
         names += ["customer_user", "other_customer_user"]

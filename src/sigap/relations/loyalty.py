@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -217,6 +218,18 @@ class ImportReport:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
+def _readable_rows(reader: csv.DictReader[str], report: ImportReport) -> Iterator[dict[str, str]]:
+    """The reader's rows up to one the csv module cannot read (e.g. a field over its
+    limit), reported with its line: the rest is unread."""
+    try:
+        yield from reader
+    except csv.Error:
+        # line_num counts the lines read whole: the one it failed on is the next
+        report.errors.append(
+            (reader.line_num + 1, _("baris ini dan sesudahnya tidak bisa dibaca sebagai CSV"))
+        )
+
+
 def import_purchases(text: str, *, actor: User | None = None) -> ImportReport:
     """Purchases from a CSV with the columns ``customer`` (number, email or phone),
     ``transaction_id``, ``amount`` (Rupiah) and optionally ``at`` (ISO 8601). Good rows are
@@ -236,18 +249,7 @@ def import_purchases(text: str, *, actor: User | None = None) -> ImportReport:
             _("Kolom CSV kurang: %(cols)s.") % {"cols": ", ".join(sorted(missing))},
             fields={"file": [_("Kolom kurang.")]},
         )
-    rows = iter(reader)
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            break
-        except csv.Error:  # e.g. a field over the csv module's limit: the rest is unread
-            # (line_num counts the lines read whole: the one it failed on is the next)
-            report.errors.append(
-                (reader.line_num + 1, _("baris ini dan sesudahnya tidak bisa dibaca sebagai CSV"))
-            )
-            break
+    for row in _readable_rows(reader, report):
         line = reader.line_num
         customer = customer_by_reference(row.get("customer") or "")
         if customer is None:
